@@ -1,0 +1,142 @@
+//! Errors and exit codes.
+//!
+//! Two kinds of failure reach a user: bad input (a scenario, trace or manifest that cannot be
+//! used: exit 2) and a failed check (an SLO or a regression: exit 1). Every input error names the
+//! file, the line and column when known, the field, and what was expected. Nothing in the library
+//! prints or exits; the CLI maps these to messages and exit codes.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in a user's file something is: file, optional 1-based line/column, optional field path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Dotted field path such as `workload.service_time.mean` or `spec.metrics[0].type`.
+    pub field: Option<String>,
+}
+
+impl Location {
+    pub fn file(file: impl AsRef<Path>) -> Self {
+        Location { file: Some(file.as_ref().to_path_buf()), ..Default::default() }
+    }
+    pub fn with_line(mut self, line: usize, column: Option<usize>) -> Self {
+        self.line = Some(line);
+        self.column = column;
+        self
+    }
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        let f = field.into();
+        if !f.is_empty() && f != "." {
+            self.field = Some(f);
+        }
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut wrote = false;
+        if let Some(file) = &self.file {
+            write!(f, "{}", file.display())?;
+            wrote = true;
+        }
+        if let Some(line) = self.line {
+            if wrote {
+                write!(f, ":")?;
+            }
+            write!(f, "{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+            wrote = true;
+        }
+        if let Some(field) = &self.field {
+            if wrote {
+                write!(f, ": ")?;
+            }
+            write!(f, "field `{field}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// A user's input cannot be used. Rendered as `file:line:col: field `x`: message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputError {
+    pub location: Location,
+    pub message: String,
+    /// Optional source excerpt (already formatted) shown under the message.
+    pub snippet: Option<String>,
+}
+
+impl InputError {
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        InputError { location, message: message.into(), snippet: None }
+    }
+    /// An error about a file as a whole (missing, unreadable, empty).
+    pub fn in_file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Self::new(Location::file(file), message)
+    }
+    pub fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
+        Self::new(Location::file(file).with_line(line, None), message)
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loc = self.location.to_string();
+        if loc.is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{loc}: {}", self.message)?;
+        }
+        if let Some(s) = &self.snippet {
+            write!(f, "\n{s}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Everything the library can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: exit code 2.
+    #[error("{0}")]
+    Input(Box<InputError>),
+    /// Several input problems found at once (validation reports them all).
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Inputs(Vec<InputError>),
+    /// A check failed (SLO or regression): exit code 1.
+    #[error("{0}")]
+    CheckFailed(String),
+    /// Writing outputs failed.
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+impl Error {
+    /// Process exit code: 2 bad input, 1 failed check, 1 for I/O trouble writing outputs.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Input(_) | Error::Inputs(_) => 2,
+            Error::CheckFailed(_) => 1,
+            Error::Io { .. } => 1,
+        }
+    }
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+}
+
+impl From<InputError> for Error {
+    fn from(e: InputError) -> Self {
+        Error::Input(Box::new(e))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

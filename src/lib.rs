@@ -1,0 +1,13 @@
+//! scalesim: simulate Kubernetes autoscaling (HPA, KEDA) against load traces, offline.
+//!
+//! The library is the product; the `scalesim` binary is a thin command-line front end.
+//! Dependencies flow one way: `sim` (engine + world + metrics pipeline) drives the controllers
+//! (`hpa`, `keda`), which read only what the metrics pipeline shows them; `report` reads finished
+//! results. Nothing in the library prints or exits.
+
+pub mod error;
+pub mod units;
+pub mod trace;
+pub mod yaml;
+
+pub use error::{Error, InputError, Location, Result};

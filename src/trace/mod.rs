@@ -1,0 +1,211 @@
+//! Load traces: arrival rate over time (plus optional extra metric columns and exact arrival
+//! timestamps), and the queries the simulation needs from them.
+//!
+//! A row's rate holds over `[tᵢ, tᵢ₊₁)`; the last row holds for one more interval, so a trace's
+//! span is `t_last + Δ` (bucketed data such as per-minute request counts means exactly this).
+//! Times are seconds from the trace's t = 0; `start_time`, when the source carried absolute
+//! timestamps, is the wall-clock instant of t = 0.
+
+pub mod csv;
+pub mod spec;
+
+use chrono::{DateTime, FixedOffset};
+
+/// An extra numeric column of a trace (e.g. `queue_length`, `kafka_lag`), aligned with `times`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// A piecewise-constant arrival-rate trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// Start of each row, seconds from t = 0, strictly increasing, `times[0] == 0`.
+    pub times: Vec<f64>,
+    /// Requests per second over `[times[i], times[i+1])` (the last row over `[times[n-1], end)`).
+    pub rates: Vec<f64>,
+    /// End of the span: `times[n-1] + Δ`.
+    pub end: f64,
+    /// Wall-clock instant of t = 0 when the source had absolute times.
+    pub start_time: Option<DateTime<FixedOffset>>,
+    /// Extra numeric columns that scalers or metrics may read by name.
+    pub columns: Vec<Column>,
+    /// Exact arrival instants (seconds from t = 0, sorted) when the trace is a request log.
+    pub arrivals: Option<Vec<f64>>,
+}
+
+impl Trace {
+    /// A constant rate over `[0, span)`.
+    pub fn constant(rate: f64, span: f64) -> Trace {
+        Trace {
+            times: vec![0.0],
+            rates: vec![rate],
+            end: span,
+            start_time: None,
+            columns: Vec::new(),
+            arrivals: None,
+        }
+    }
+
+    /// Build from rows; `end` is the span end (must exceed the last time).
+    pub fn from_rows(times: Vec<f64>, rates: Vec<f64>, end: f64) -> Trace {
+        debug_assert_eq!(times.len(), rates.len());
+        Trace { times, rates, end, start_time: None, columns: Vec::new(), arrivals: None }
+    }
+
+    pub fn span(&self) -> f64 {
+        self.end
+    }
+
+    pub fn len(&self) -> usize {
+        self.times.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.times.is_empty()
+    }
+
+    /// Index of the row in force at `t` (the last row holds beyond the end).
+    pub fn row_at(&self, t: f64) -> usize {
+        match self.times.binary_search_by(|x| x.total_cmp(&t)) {
+            Ok(i) => i,
+            Err(0) => 0,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Arrival rate at `t` (the last rate holds after the span).
+    pub fn rate_at(&self, t: f64) -> f64 {
+        if self.rates.is_empty() {
+            return 0.0;
+        }
+        self.rates[self.row_at(t)]
+    }
+
+    /// Value of an extra column at `t`, if the trace has it.
+    pub fn column_at(&self, name: &str, t: f64) -> Option<f64> {
+        let col = self.columns.iter().find(|c| c.name == name)?;
+        Some(col.values[self.row_at(t)])
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|c| c.name == name)
+    }
+
+    /// Expected number of arrivals in `[a, b)`: the integral of the rate.
+    pub fn integral(&self, a: f64, b: f64) -> f64 {
+        if b <= a || self.rates.is_empty() {
+            return 0.0;
+        }
+        let mut total = 0.0;
+        let mut i = self.row_at(a);
+        let mut t = a.max(0.0);
+        while t < b {
+            let seg_end = if i + 1 < self.times.len() { self.times[i + 1] } else { f64::INFINITY };
+            let until = seg_end.min(b);
+            total += self.rates[i] * (until - t);
+            t = until;
+            i += 1;
+            if i >= self.times.len() {
+                if t < b {
+                    total += self.rates[self.rates.len() - 1] * (b - t);
+                }
+                break;
+            }
+        }
+        total
+    }
+
+    /// Multiply every rate (and leave exact arrivals alone: they are thinned by the caller).
+    pub fn scale_rates(&mut self, factor: f64) {
+        for r in &mut self.rates {
+            *r *= factor;
+        }
+    }
+
+    /// Mean rate over the span.
+    pub fn mean_rate(&self) -> f64 {
+        if self.end <= 0.0 { 0.0 } else { self.integral(0.0, self.end) / self.end }
+    }
+
+    pub fn peak_rate(&self) -> f64 {
+        self.rates.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Walks a trace's cumulative intensity Λ(t) forward to turn unit-rate exponential gaps into
+/// non-homogeneous Poisson arrival instants (time rescaling: exact for piecewise-constant rates).
+#[derive(Debug, Clone)]
+pub struct ArrivalClock {
+    row: usize,
+    /// Current time.
+    t: f64,
+}
+
+impl ArrivalClock {
+    pub fn new() -> Self {
+        ArrivalClock { row: 0, t: 0.0 }
+    }
+
+    /// Advance by `gap` units of cumulative intensity (an Exp(1) draw) and return the arrival
+    /// instant, or `None` if the rate stays zero forever after the current time.
+    pub fn advance(&mut self, trace: &Trace, mut gap: f64) -> Option<f64> {
+        let n = trace.times.len();
+        loop {
+            let rate = trace.rates[self.row];
+            let seg_end = if self.row + 1 < n { trace.times[self.row + 1] } else { f64::INFINITY };
+            if rate > 0.0 {
+                let need = gap / rate;
+                if self.t + need < seg_end {
+                    self.t += need;
+                    return Some(self.t);
+                }
+                gap -= (seg_end - self.t) * rate;
+            }
+            if self.row + 1 >= n {
+                return None;
+            }
+            self.t = seg_end;
+            self.row += 1;
+        }
+    }
+}
+
+impl Default for ArrivalClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace() -> Trace {
+        Trace::from_rows(vec![0.0, 10.0, 20.0], vec![1.0, 0.0, 5.0], 30.0)
+    }
+
+    #[test]
+    fn rate_and_integral() {
+        let t = trace();
+        assert_eq!(t.rate_at(0.0), 1.0);
+        assert_eq!(t.rate_at(9.99), 1.0);
+        assert_eq!(t.rate_at(10.0), 0.0);
+        assert_eq!(t.rate_at(100.0), 5.0);
+        assert_eq!(t.integral(0.0, 30.0), 10.0 + 50.0);
+        assert_eq!(t.integral(5.0, 25.0), 5.0 + 25.0);
+        assert_eq!(t.integral(25.0, 40.0), 75.0);
+    }
+
+    #[test]
+    fn arrival_clock_skips_zero_segments() {
+        let t = trace();
+        let mut c = ArrivalClock::new();
+        assert_eq!(c.advance(&t, 5.0), Some(5.0));
+        // 5 units left in row 0 then zero rate until 20, then rate 5: 1 more unit = 0.2 s
+        assert!((c.advance(&t, 6.0).unwrap() - 20.2).abs() < 1e-12);
+        let z = Trace::from_rows(vec![0.0], vec![0.0], 10.0);
+        assert_eq!(ArrivalClock::new().advance(&z, 1.0), None);
+    }
+}
