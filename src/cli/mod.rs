@@ -1,0 +1,29 @@
+//! The command line: argument definitions (clap) and one handler per subcommand.
+//!
+//! This is the only place that prints to the terminal or decides exit codes; everything it does
+//! is a call into the library. Each subcommand lives in its own file.
+
+use clap::{Parser, Subcommand};
+
+/// scalesim: replay load against simulated pods under a Kubernetes HPA or KEDA configuration,
+/// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
+#[derive(Debug, Parser)]
+#[command(name = "scalesim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// Run the parsed command. Returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    match cli.command {}
+}
+
+/// Print an error the way every subcommand does, and return its exit code.
+pub fn report_error(e: &scalesim::Error) -> i32 {
+    eprintln!("error: {e}");
+    e.exit_code()
+}
