@@ -5,9 +5,18 @@
 //! (`hpa`, `keda`), which read only what the metrics pipeline shows them; `report` reads finished
 //! results. Nothing in the library prints or exits.
 
+pub mod engine;
 pub mod error;
-pub mod units;
+pub mod manifest;
+pub mod metrics;
+pub mod record;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
 pub mod trace;
+pub mod units;
+pub mod world;
 pub mod yaml;
 
 pub use error::{Error, InputError, Location, Result};

@@ -3,10 +3,14 @@
 //! This is the only place that prints to the terminal or decides exit codes; everything it does
 //! is a call into the library. Each subcommand lives in its own file.
 
+mod run;
+
 use clap::{Parser, Subcommand};
 
 /// scalesim: replay load against simulated pods under a Kubernetes HPA or KEDA configuration,
 /// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
+///
+/// Exit codes: 0 success, 1 a check failed, 2 bad input or usage.
 #[derive(Debug, Parser)]
 #[command(name = "scalesim", version, about, long_about = None)]
 pub struct Cli {
@@ -15,11 +19,20 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Simulate a scenario and write timeseries.csv, summary.json and events.jsonl.
+    Run(run::RunArgs),
+}
 
 /// Run the parsed command. Returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match cli.command {}
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(args),
+    };
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => report_error(&e),
+    }
 }
 
 /// Print an error the way every subcommand does, and return its exit code.

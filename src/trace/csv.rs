@@ -12,16 +12,34 @@ use chrono::{DateTime, FixedOffset};
 use std::path::Path;
 
 /// Accepted names for the time column (first match wins; compared case-insensitively).
-pub const TIME_COLUMNS: &[&str] = &["time", "timestamp_seconds", "timestamp", "t", "ts", "time_s", "seconds"];
+pub const TIME_COLUMNS: &[&str] = &[
+    "time",
+    "timestamp_seconds",
+    "timestamp",
+    "t",
+    "ts",
+    "time_s",
+    "seconds",
+];
 /// Accepted names for the rate column.
-pub const RATE_COLUMNS: &[&str] = &["rps", "requests_per_second", "rate", "arrival_rate", "value"];
+pub const RATE_COLUMNS: &[&str] = &[
+    "rps",
+    "requests_per_second",
+    "rate",
+    "arrival_rate",
+    "value",
+];
 
 /// Read a CSV trace file.
 pub fn read(path: &Path) -> Result<Trace, InputError> {
     let bytes = std::fs::read(path).map_err(|e| {
         InputError::in_file(
             path,
-            if e.kind() == std::io::ErrorKind::NotFound { "trace file not found".to_string() } else { format!("cannot read trace: {e}") },
+            if e.kind() == std::io::ErrorKind::NotFound {
+                "trace file not found".to_string()
+            } else {
+                format!("cannot read trace: {e}")
+            },
         )
     })?;
     parse(path, &bytes)
@@ -30,25 +48,65 @@ pub fn read(path: &Path) -> Result<Trace, InputError> {
 /// Parse CSV bytes (named `path` in errors).
 pub fn parse(path: &Path, bytes: &[u8]) -> Result<Trace, InputError> {
     if bytes.contains(&0) {
-        return Err(InputError::in_file(path, "this is a binary file, not a CSV trace"));
+        return Err(InputError::in_file(
+            path,
+            "this is a binary file, not a CSV trace",
+        ));
     }
     if std::str::from_utf8(bytes).is_err() {
-        return Err(InputError::in_file(path, "not valid UTF-8 text, not a CSV trace"));
+        return Err(InputError::in_file(
+            path,
+            "not valid UTF-8 text, not a CSV trace",
+        ));
     }
-    let mut rdr = ::csv::ReaderBuilder::new().has_headers(true).trim(::csv::Trim::All).comment(Some(b'#')).from_reader(bytes);
-    let headers = rdr.headers().map_err(|e| InputError::at_line(path, 1, format!("cannot read the CSV header: {e}")))?.clone();
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(::csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(bytes);
+    let headers = rdr
+        .headers()
+        .map_err(|e| InputError::at_line(path, 1, format!("cannot read the CSV header: {e}")))?
+        .clone();
     if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
-        return Err(InputError::in_file(path, "empty trace: expected a header such as `time,rps`"));
+        return Err(InputError::in_file(
+            path,
+            "empty trace: expected a header such as `time,rps`",
+        ));
     }
-    let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
     let time_col = find(TIME_COLUMNS).ok_or_else(|| {
-        InputError::at_line(path, 1, format!("no time column in header {:?}: expected one of {}", headers.iter().collect::<Vec<_>>().join(","), TIME_COLUMNS.join(", ")))
+        InputError::at_line(
+            path,
+            1,
+            format!(
+                "no time column in header {:?}: expected one of {}",
+                headers.iter().collect::<Vec<_>>().join(","),
+                TIME_COLUMNS.join(", ")
+            ),
+        )
     })?;
     let rate_col = find(RATE_COLUMNS).ok_or_else(|| {
-        InputError::at_line(path, 1, format!("no rate column in header {:?}: expected one of {}", headers.iter().collect::<Vec<_>>().join(","), RATE_COLUMNS.join(", ")))
+        InputError::at_line(
+            path,
+            1,
+            format!(
+                "no rate column in header {:?}: expected one of {}",
+                headers.iter().collect::<Vec<_>>().join(","),
+                RATE_COLUMNS.join(", ")
+            ),
+        )
     })?;
-    let extra: Vec<(usize, String)> =
-        headers.iter().enumerate().filter(|(i, _)| *i != time_col && *i != rate_col).map(|(i, h)| (i, h.to_string())).collect();
+    let extra: Vec<(usize, String)> = headers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != time_col && *i != rate_col)
+        .map(|(i, h)| (i, h.to_string()))
+        .collect();
 
     let mut times: Vec<f64> = Vec::new();
     let mut rates: Vec<f64> = Vec::new();
@@ -72,16 +130,28 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Trace, InputError> {
         let tstr = field(time_col);
         let t = if let Ok(v) = tstr.parse::<f64>() {
             if absolute == Some(true) {
-                return Err(InputError::at_line(path, line, format!("time {tstr:?} is a number but earlier rows use RFC 3339 timestamps")));
+                return Err(InputError::at_line(
+                    path,
+                    line,
+                    format!("time {tstr:?} is a number but earlier rows use RFC 3339 timestamps"),
+                ));
             }
             absolute = Some(false);
             if !v.is_finite() {
-                return Err(InputError::at_line(path, line, format!("time {tstr:?} is not a finite number")));
+                return Err(InputError::at_line(
+                    path,
+                    line,
+                    format!("time {tstr:?} is not a finite number"),
+                ));
             }
             v
         } else if let Ok(dt) = DateTime::parse_from_rfc3339(tstr) {
             if absolute == Some(false) {
-                return Err(InputError::at_line(path, line, format!("time {tstr:?} is a timestamp but earlier rows use seconds")));
+                return Err(InputError::at_line(
+                    path,
+                    line,
+                    format!("time {tstr:?} is a timestamp but earlier rows use seconds"),
+                ));
             }
             absolute = Some(true);
             let o = *origin.get_or_insert(dt);
@@ -90,28 +160,53 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Trace, InputError> {
             return Err(InputError::at_line(
                 path,
                 line,
-                format!("column `{}`: {tstr:?} is not a time (expected seconds from the start or an RFC 3339 timestamp)", headers.get(time_col).unwrap_or("time")),
+                format!(
+                    "column `{}`: {tstr:?} is not a time (expected seconds from the start or an RFC 3339 timestamp)",
+                    headers.get(time_col).unwrap_or("time")
+                ),
             ));
         };
         if let Some(&prev) = times.last() {
             if t == prev {
-                return Err(InputError::at_line(path, line, format!("duplicate time {tstr}: each row must have its own time")));
+                return Err(InputError::at_line(
+                    path,
+                    line,
+                    format!("duplicate time {tstr}: each row must have its own time"),
+                ));
             }
             if t < prev {
-                return Err(InputError::at_line(path, line, format!("time {tstr} is out of order (earlier than the row before): rows must be sorted by time")));
+                return Err(InputError::at_line(
+                    path,
+                    line,
+                    format!(
+                        "time {tstr} is out of order (earlier than the row before): rows must be sorted by time"
+                    ),
+                ));
             }
         }
-        let rate = parse_value(path, line, headers.get(rate_col).unwrap_or("rps"), field(rate_col))?;
+        let rate = parse_value(
+            path,
+            line,
+            headers.get(rate_col).unwrap_or("rps"),
+            field(rate_col),
+        )?;
         times.push(t);
         rates.push(rate);
         for (k, (i, name)) in extra.iter().enumerate() {
             let raw = field(*i);
-            let v = if raw.is_empty() { f64::NAN } else { parse_number(path, line, name, raw)? };
+            let v = if raw.is_empty() {
+                f64::NAN
+            } else {
+                parse_number(path, line, name, raw)?
+            };
             extra_values[k].push(v);
         }
     }
     if times.is_empty() {
-        return Err(InputError::in_file(path, "empty trace: the header is there but no data rows follow"));
+        return Err(InputError::in_file(
+            path,
+            "empty trace: the header is there but no data rows follow",
+        ));
     }
     // Rows before the first time carry no load.
     let first = times[0];
@@ -122,10 +217,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Trace, InputError> {
             v.insert(0, f64::NAN);
         }
     } else if first < 0.0 {
-        return Err(InputError::at_line(path, 2, format!("time {first} is negative: times are seconds from the start of the trace")));
+        return Err(InputError::at_line(
+            path,
+            2,
+            format!("time {first} is negative: times are seconds from the start of the trace"),
+        ));
     }
     let n = times.len();
-    let delta = if n >= 2 { times[n - 1] - times[n - 2] } else { 1.0 };
+    let delta = if n >= 2 {
+        times[n - 1] - times[n - 2]
+    } else {
+        1.0
+    };
     let end = times[n - 1] + delta;
     let columns = extra
         .into_iter()
@@ -144,18 +247,37 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Trace, InputError> {
             Column { name, values }
         })
         .collect();
-    Ok(Trace { times, rates, end, start_time: origin, columns, arrivals: None })
+    Ok(Trace {
+        times,
+        rates,
+        end,
+        start_time: origin,
+        columns,
+        arrivals: None,
+    })
 }
 
 fn parse_number(path: &Path, line: usize, column: &str, raw: &str) -> Result<f64, InputError> {
-    let v: f64 = raw
-        .parse()
-        .map_err(|_| InputError::at_line(path, line, format!("column `{column}`: {raw:?} is not a number")))?;
+    let v: f64 = raw.parse().map_err(|_| {
+        InputError::at_line(
+            path,
+            line,
+            format!("column `{column}`: {raw:?} is not a number"),
+        )
+    })?;
     if v.is_nan() {
-        return Err(InputError::at_line(path, line, format!("column `{column}`: NaN is not a usable value")));
+        return Err(InputError::at_line(
+            path,
+            line,
+            format!("column `{column}`: NaN is not a usable value"),
+        ));
     }
     if v.is_infinite() {
-        return Err(InputError::at_line(path, line, format!("column `{column}`: {raw} is not finite")));
+        return Err(InputError::at_line(
+            path,
+            line,
+            format!("column `{column}`: {raw} is not finite"),
+        ));
     }
     Ok(v)
 }
@@ -163,7 +285,11 @@ fn parse_number(path: &Path, line: usize, column: &str, raw: &str) -> Result<f64
 fn parse_value(path: &Path, line: usize, column: &str, raw: &str) -> Result<f64, InputError> {
     let v = parse_number(path, line, column, raw)?;
     if v < 0.0 {
-        return Err(InputError::at_line(path, line, format!("column `{column}`: {raw} is negative; a rate must be zero or more")));
+        return Err(InputError::at_line(
+            path,
+            line,
+            format!("column `{column}`: {raw} is negative; a rate must be zero or more"),
+        ));
     }
     Ok(v)
 }
@@ -187,9 +313,15 @@ mod tests {
 
     #[test]
     fn rfc3339_sets_start_time() {
-        let t = p("time,rps,queue_length\n2026-03-02T08:00:00+09:00,1,5\n2026-03-02T08:01:00+09:00,2,\n").unwrap();
+        let t = p(
+            "time,rps,queue_length\n2026-03-02T08:00:00+09:00,1,5\n2026-03-02T08:01:00+09:00,2,\n",
+        )
+        .unwrap();
         assert_eq!(t.times, vec![0.0, 60.0]);
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "2026-03-02T08:00:00+09:00");
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2026-03-02T08:00:00+09:00"
+        );
         assert_eq!(t.columns[0].values, vec![5.0, 5.0]);
     }
 
@@ -198,14 +330,40 @@ mod tests {
         let e = p("time,rps\n0,1\n5,abc\n").unwrap_err();
         assert_eq!(e.location.line, Some(3));
         assert!(e.message.contains("not a number"), "{e}");
-        assert_eq!(p("time,rps\n0,1\n5,-1\n").unwrap_err().location.line, Some(3));
-        assert_eq!(p("time,rps\n0,1\n5,NaN\n").unwrap_err().location.line, Some(3));
-        assert!(p("time,rps\n10,1\n5,1\n").unwrap_err().message.contains("out of order"));
-        assert!(p("time,rps\n10,1\n10,1\n").unwrap_err().message.contains("duplicate"));
+        assert_eq!(
+            p("time,rps\n0,1\n5,-1\n").unwrap_err().location.line,
+            Some(3)
+        );
+        assert_eq!(
+            p("time,rps\n0,1\n5,NaN\n").unwrap_err().location.line,
+            Some(3)
+        );
+        assert!(
+            p("time,rps\n10,1\n5,1\n")
+                .unwrap_err()
+                .message
+                .contains("out of order")
+        );
+        assert!(
+            p("time,rps\n10,1\n10,1\n")
+                .unwrap_err()
+                .message
+                .contains("duplicate")
+        );
         assert!(p("time,rps\n").unwrap_err().message.contains("empty"));
         assert!(p("").unwrap_err().message.contains("empty"));
-        assert!(p("a,b\n1,2\n").unwrap_err().message.contains("no time column"));
-        assert!(parse(Path::new("x"), b"\x00\x01\x02").unwrap_err().message.contains("binary"));
+        assert!(
+            p("a,b\n1,2\n")
+                .unwrap_err()
+                .message
+                .contains("no time column")
+        );
+        assert!(
+            parse(Path::new("x"), b"\x00\x01\x02")
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
     }
 
     #[test]

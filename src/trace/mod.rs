@@ -51,7 +51,14 @@ impl Trace {
     /// Build from rows; `end` is the span end (must exceed the last time).
     pub fn from_rows(times: Vec<f64>, rates: Vec<f64>, end: f64) -> Trace {
         debug_assert_eq!(times.len(), rates.len());
-        Trace { times, rates, end, start_time: None, columns: Vec::new(), arrivals: None }
+        Trace {
+            times,
+            rates,
+            end,
+            start_time: None,
+            columns: Vec::new(),
+            arrivals: None,
+        }
     }
 
     pub fn span(&self) -> f64 {
@@ -102,7 +109,11 @@ impl Trace {
         let mut i = self.row_at(a);
         let mut t = a.max(0.0);
         while t < b {
-            let seg_end = if i + 1 < self.times.len() { self.times[i + 1] } else { f64::INFINITY };
+            let seg_end = if i + 1 < self.times.len() {
+                self.times[i + 1]
+            } else {
+                f64::INFINITY
+            };
             let until = seg_end.min(b);
             total += self.rates[i] * (until - t);
             t = until;
@@ -126,7 +137,11 @@ impl Trace {
 
     /// Mean rate over the span.
     pub fn mean_rate(&self) -> f64 {
-        if self.end <= 0.0 { 0.0 } else { self.integral(0.0, self.end) / self.end }
+        if self.end <= 0.0 {
+            0.0
+        } else {
+            self.integral(0.0, self.end) / self.end
+        }
     }
 
     pub fn peak_rate(&self) -> f64 {
@@ -154,7 +169,11 @@ impl ArrivalClock {
         let n = trace.times.len();
         loop {
             let rate = trace.rates[self.row];
-            let seg_end = if self.row + 1 < n { trace.times[self.row + 1] } else { f64::INFINITY };
+            let seg_end = if self.row + 1 < n {
+                trace.times[self.row + 1]
+            } else {
+                f64::INFINITY
+            };
             if rate > 0.0 {
                 let need = gap / rate;
                 if self.t + need < seg_end {

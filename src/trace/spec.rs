@@ -48,20 +48,44 @@ pub struct LoadContext<'a> {
 impl TraceSpec {
     /// Resolve into a trace: read or generate, then apply `scale`.
     pub fn load(&self, ctx: &LoadContext<'_>) -> Result<Trace, InputError> {
-        let field_err = |field: &str, msg: String| InputError::new(Location::file(ctx.scenario_file).with_field(field), msg);
+        let field_err = |field: &str, msg: String| {
+            InputError::new(Location::file(ctx.scenario_file).with_field(field), msg)
+        };
         if !(self.scale.is_finite() && self.scale >= 0.0) {
-            return Err(field_err("trace.scale", format!("{} is not a usable multiplier (expected a number ≥ 0)", self.scale)));
+            return Err(field_err(
+                "trace.scale",
+                format!(
+                    "{} is not a usable multiplier (expected a number ≥ 0)",
+                    self.scale
+                ),
+            ));
         }
         let mut trace = match (&self.file, &self.generate) {
             (Some(file), None) => super::csv::read(&ctx.base_dir.join(file))?,
             (None, Some(generator)) => {
                 let span = ctx.duration.ok_or_else(|| {
-                    field_err("duration", "a generated trace needs the scenario's `duration` to know how long to run".into())
+                    field_err(
+                        "duration",
+                        "a generated trace needs the scenario's `duration` to know how long to run"
+                            .into(),
+                    )
                 })?;
-                generator.generate(span).map_err(|m| field_err("trace.generate", m))?
+                generator
+                    .generate(span)
+                    .map_err(|m| field_err("trace.generate", m))?
             }
-            (Some(_), Some(_)) => return Err(field_err("trace", "give either `file` or `generate`, not both".into())),
-            (None, None) => return Err(field_err("trace", "expected `file: <path.csv>` or `generate: {kind: ...}`".into())),
+            (Some(_), Some(_)) => {
+                return Err(field_err(
+                    "trace",
+                    "give either `file` or `generate`, not both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(field_err(
+                    "trace",
+                    "expected `file: <path.csv>` or `generate: {kind: ...}`".into(),
+                ));
+            }
         };
         if self.scale != 1.0 {
             trace.scale_rates(self.scale);

@@ -1,0 +1,254 @@
+//! What a run records as it goes: the per-step time series (streamed into fixed arrays indexed
+//! by step, so late-discovered outcomes such as a timeout land in the step they happened), the
+//! whole-run request totals, and latency/wait distributions.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Why a request was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// No Ready endpoint to send it to (http).
+    NoEndpoints,
+    /// Sent to a pod that had already received SIGTERM and closed its listener.
+    RefusedTerminating,
+    /// Still queued or in service when the pod was killed at the end of its grace period.
+    KilledOnShutdown,
+}
+
+/// Whole-run request counts. Conserved: arrived = served + dropped + timed_out + in_flight_end.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct RequestTotals {
+    pub arrived: u64,
+    pub served: u64,
+    pub dropped: u64,
+    pub timed_out: u64,
+    pub in_flight_end: u64,
+    pub dropped_no_endpoints: u64,
+    pub dropped_refused_terminating: u64,
+    pub dropped_killed_on_shutdown: u64,
+    /// Queue messages whose worker was killed and that went back to the backlog (counted once).
+    pub redelivered: u64,
+}
+
+/// Per-step series, one slot per `step` seconds of simulated time.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub step: f64,
+    inv_step: f64,
+    pub rows: usize,
+    pub arrival_rate: Vec<f64>,
+    pub arrivals: Vec<u32>,
+    pub served: Vec<u32>,
+    pub dropped: Vec<u32>,
+    pub timed_out: Vec<u32>,
+    pub desired_replicas: Vec<i32>,
+    pub spec_replicas: Vec<i32>,
+    pub ready_pods: Vec<u32>,
+    pub starting_pods: Vec<u32>,
+    pub terminating_pods: Vec<u32>,
+    pub cpu_cores: Vec<f64>,
+    pub cpu_utilization: Vec<f64>,
+    pub backlog: Vec<u64>,
+    pub in_flight: Vec<u64>,
+    pub latency_p50: Vec<f64>,
+    pub latency_p99: Vec<f64>,
+    /// Autoscaler metric(s) as the controller saw them at its last sync in the step, by name.
+    pub extra: Vec<(String, Vec<f64>)>,
+}
+
+impl Series {
+    pub fn new(duration: f64, step: f64) -> Series {
+        let rows = ((duration / step).ceil() as usize).max(1);
+        let z = |v| vec![v; rows];
+        Series {
+            step,
+            inv_step: 1.0 / step,
+            rows,
+            arrival_rate: z(0.0),
+            arrivals: vec![0; rows],
+            served: vec![0; rows],
+            dropped: vec![0; rows],
+            timed_out: vec![0; rows],
+            desired_replicas: vec![0; rows],
+            spec_replicas: vec![0; rows],
+            ready_pods: vec![0; rows],
+            starting_pods: vec![0; rows],
+            terminating_pods: vec![0; rows],
+            cpu_cores: z(0.0),
+            cpu_utilization: z(f64::NAN),
+            backlog: vec![0; rows],
+            in_flight: vec![0; rows],
+            latency_p50: z(f64::NAN),
+            latency_p99: z(f64::NAN),
+            extra: Vec::new(),
+        }
+    }
+
+    /// Row holding instant `t` (clamped into the run).
+    #[inline]
+    pub fn row(&self, t: f64) -> usize {
+        let i = (t * self.inv_step) as usize;
+        if i >= self.rows { self.rows - 1 } else { i }
+    }
+
+    pub fn time(&self, row: usize) -> f64 {
+        row as f64 * self.step
+    }
+
+    /// The named extra column, created on first use.
+    pub fn extra_column(&mut self, name: &str) -> &mut Vec<f64> {
+        let idx = match self.extra.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                self.extra
+                    .push((name.to_string(), vec![f64::NAN; self.rows]));
+                self.extra.len() - 1
+            }
+        };
+        &mut self.extra[idx].1
+    }
+}
+
+/// Latencies of the step being filled, for exact per-step quantiles.
+#[derive(Debug, Default)]
+pub struct StepLatencies {
+    row: usize,
+    values: Vec<f32>,
+}
+
+impl StepLatencies {
+    /// Add a latency completed in `row`; closes earlier rows into `series` first.
+    #[inline]
+    pub fn push(&mut self, row: usize, latency: f64, series: &mut Series) {
+        if row != self.row {
+            self.close(series);
+            self.row = row;
+        }
+        self.values.push(latency as f32);
+    }
+
+    /// Write the quantiles of the current row into the series and start afresh.
+    pub fn close(&mut self, series: &mut Series) {
+        if !self.values.is_empty() {
+            series.latency_p50[self.row] = quantile(&mut self.values, 0.50);
+            series.latency_p99[self.row] = quantile(&mut self.values, 0.99);
+            self.values.clear();
+        }
+    }
+}
+
+/// Exact sample quantile (nearest rank) of a small buffer, reordering it.
+fn quantile(v: &mut [f32], q: f64) -> f64 {
+    let n = v.len();
+    let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+    let (_, x, _) = v.select_nth_unstable_by(rank, |a, b| a.total_cmp(b));
+    *x as f64
+}
+
+/// A latency distribution over a whole run: O(1) memory, three significant digits.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    hist: Histogram<u64>,
+    sum: f64,
+    count: u64,
+    max: f64,
+}
+
+/// Values are stored in microseconds.
+const UNIT: f64 = 1e6;
+
+impl Default for Distribution {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Distribution {
+    pub fn new() -> Self {
+        let mut hist = Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+        hist.auto(true);
+        Distribution {
+            hist,
+            sum: 0.0,
+            count: 0,
+            max: 0.0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, seconds: f64) {
+        let v = (seconds * UNIT).max(0.0);
+        // Saturate absurd values rather than fail.
+        let _ = self.hist.record(v.min(u64::MAX as f64 / 4.0) as u64);
+        self.sum += seconds;
+        self.count += 1;
+        if seconds > self.max {
+            self.max = seconds;
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            self.sum / self.count as f64
+        }
+    }
+
+    pub fn max(&self) -> f64 {
+        if self.count == 0 { f64::NAN } else { self.max }
+    }
+
+    pub fn quantile(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            self.hist.value_at_quantile(q) as f64 / UNIT
+        }
+    }
+
+    pub fn merge(&mut self, other: &Distribution) {
+        let _ = self.hist.add(&other.hist);
+        self.sum += other.sum;
+        self.count += other.count;
+        self.max = self.max.max(other.max);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distribution_quantiles_within_a_tenth_of_a_percent() {
+        let mut d = Distribution::new();
+        for i in 1..=100_000 {
+            d.record(i as f64 * 1e-3);
+        }
+        let p99 = d.quantile(0.99);
+        assert!((p99 - 99.0).abs() / 99.0 < 1e-3, "{p99}");
+        assert!((d.mean() - 50.0005).abs() < 1e-6);
+        assert_eq!(d.max(), 100.0);
+    }
+
+    #[test]
+    fn step_latencies_close_rows() {
+        let mut s = Series::new(10.0, 1.0);
+        let mut l = StepLatencies::default();
+        for v in [1.0, 2.0, 3.0, 4.0] {
+            l.push(2, v, &mut s);
+        }
+        l.push(3, 9.0, &mut s);
+        l.close(&mut s);
+        assert_eq!(s.latency_p50[2], 2.0);
+        assert_eq!(s.latency_p99[2], 4.0);
+        assert_eq!(s.latency_p50[3], 9.0);
+        assert!(s.latency_p50[0].is_nan());
+    }
+}

@@ -1,0 +1,575 @@
+//! Scenario files: what to simulate. Reads the YAML, applies every default (documented in the
+//! README and in the comments below), resolves the trace and manifests it names, and rejects
+//! anything unusable with the file, line and field.
+
+pub mod dist;
+
+use crate::error::{InputError, Location};
+use crate::manifest::{self, deployment::PodTemplateFacts};
+use crate::trace::Trace;
+use crate::trace::spec::{LoadContext, TraceSpec};
+use crate::units::{Quantity, Seconds, format_seconds};
+use crate::yaml::{self, Document, Source};
+use chrono::{DateTime, FixedOffset};
+pub use dist::Dist;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Default wall-clock instant of t = 0 when neither the scenario nor the trace gives one
+/// (a Monday, so weekday-aware loads start the week).
+pub const DEFAULT_START_TIME: &str = "2025-01-06T00:00:00Z";
+
+/// The scenario file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Default: the file's stem.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Default: the trace's span.
+    #[serde(default)]
+    pub duration: Option<Seconds>,
+    /// Wall-clock instant of t = 0. Default: the trace's first timestamp if absolute, else 2025-01-06T00:00:00Z.
+    #[serde(default)]
+    pub start_time: Option<String>,
+    /// Default 1.
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Sampling interval of timeseries.csv. Default max(1 s, duration / 10,000).
+    #[serde(default)]
+    pub step: Option<Seconds>,
+    /// Traffic model: `request` (default).
+    #[serde(default)]
+    pub fidelity: Option<String>,
+    pub trace: TraceSpec,
+    pub workload: WorkloadSpec,
+    pub pods: PodsSpec,
+    #[serde(default)]
+    pub autoscaler: Option<AutoscalerSpec>,
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    /// Requests load-balanced to ready pods, each with its own wait queue.
+    Http,
+    /// One shared FIFO backlog pulled by every pod's workers.
+    Queue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Balancer {
+    /// kube-proxy iptables mode: each request to a uniformly random endpoint.
+    Random,
+    RoundRobin,
+    /// Envoy-style power of two choices: the less busy of two random endpoints.
+    LeastRequest,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub kind: WorkloadKind,
+    pub service_time: Dist,
+    /// CPU-seconds per request at full speed. Default: mean service time × 1 core.
+    #[serde(default)]
+    pub cpu_per_request: Option<Quantity>,
+    /// Requests in service at once per pod (http) / workers per pod (queue). Default 1.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Client timeout. Default: none.
+    #[serde(default)]
+    pub timeout: Option<Seconds>,
+    /// Default random.
+    #[serde(default)]
+    pub balancer: Option<Balancer>,
+    /// Memory held per in-flight request (memory model). Default 0.
+    #[serde(default)]
+    pub memory_per_request: Option<Quantity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReadinessSpec {
+    #[serde(default)]
+    pub initial_delay: Option<Seconds>,
+    #[serde(default)]
+    pub period: Option<Seconds>,
+    #[serde(default)]
+    pub success_threshold: Option<u32>,
+    #[serde(default)]
+    pub failure_threshold: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodsSpec {
+    /// Initial spec.replicas, Ready at t = 0. Required unless `manifest` gives it.
+    #[serde(default)]
+    pub replicas: Option<i64>,
+    #[serde(default)]
+    pub cpu_request: Option<Quantity>,
+    #[serde(default)]
+    pub cpu_limit: Option<Quantity>,
+    #[serde(default)]
+    pub memory_request: Option<Quantity>,
+    /// Memory a pod uses with no work in flight. Default 0.
+    #[serde(default)]
+    pub memory_baseline: Option<Quantity>,
+    /// Created → container running. Default constant 30 s.
+    #[serde(default)]
+    pub startup: Option<Dist>,
+    #[serde(default)]
+    pub readiness: Option<ReadinessSpec>,
+    /// Default 30 s.
+    #[serde(default)]
+    pub termination_grace: Option<Seconds>,
+    /// Time for a terminating pod to leave the load balancer. Default 1 s.
+    #[serde(default)]
+    pub endpoint_delay: Option<Seconds>,
+    /// A preStop sleep before SIGTERM. Default 0 (or the manifest's).
+    #[serde(default)]
+    pub pre_stop: Option<Seconds>,
+    /// A Deployment/StatefulSet whose requests, limits, probes, grace and replicas fill the gaps.
+    #[serde(default)]
+    pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalerSpec {
+    /// Autoscaler manifests (HPA YAML), relative to the scenario file; multi-document allowed.
+    #[serde(default)]
+    pub manifests: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    #[serde(default)]
+    pub metrics_server: MetricsServerSpec,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsServerSpec {
+    /// metrics-server `--metric-resolution`: how often pod CPU/memory usage is sampled. Default 15 s.
+    #[serde(default = "default_resolution")]
+    pub resolution: Seconds,
+}
+
+impl Default for MetricsServerSpec {
+    fn default() -> Self {
+        MetricsServerSpec {
+            resolution: default_resolution(),
+        }
+    }
+}
+
+fn default_resolution() -> Seconds {
+    Seconds(15.0)
+}
+
+/// The serving model after defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub service_time: Dist,
+    /// CPU-seconds one request needs at full speed.
+    pub cpu_per_request: f64,
+    pub concurrency: u32,
+    pub timeout: Option<f64>,
+    pub balancer: Balancer,
+    /// Bytes held per in-flight request.
+    pub memory_per_request: f64,
+}
+
+impl Workload {
+    /// Cores one request in service uses at full speed.
+    pub fn cores_per_request(&self) -> f64 {
+        let mean = self.service_time.mean();
+        if mean > 0.0 {
+            self.cpu_per_request / mean
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Readiness probe timing after defaults (Kubernetes defaults: 0 s, 10 s, 1, 3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Readiness {
+    pub initial_delay: f64,
+    pub period: f64,
+    pub success_threshold: u32,
+    pub failure_threshold: u32,
+}
+
+impl Readiness {
+    /// Seconds from container start to Ready when every probe succeeds.
+    pub fn time_to_ready(&self) -> f64 {
+        self.initial_delay + self.period * (self.success_threshold.saturating_sub(1)) as f64
+    }
+}
+
+/// The pods after defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pods {
+    pub replicas: i32,
+    /// Cores.
+    pub cpu_request: Option<f64>,
+    pub cpu_limit: Option<f64>,
+    /// Bytes.
+    pub memory_request: Option<f64>,
+    pub memory_baseline: f64,
+    pub startup: Dist,
+    pub readiness: Readiness,
+    pub termination_grace: f64,
+    pub endpoint_delay: f64,
+    pub pre_stop: f64,
+    /// Facts from the workload manifest, when one was given.
+    pub template: Option<PodTemplateFacts>,
+}
+
+/// A loaded scenario with every default applied.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub file: PathBuf,
+    pub base_dir: PathBuf,
+    pub duration: f64,
+    pub start_time: DateTime<FixedOffset>,
+    pub seed: u64,
+    pub step: f64,
+    pub trace: Trace,
+    pub workload: Workload,
+    pub pods: Pods,
+    /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
+    pub autoscaler_manifests: Vec<PathBuf>,
+    pub metrics_server_resolution: f64,
+    /// Things the user should know (defaults stretched, settings ignored).
+    pub warnings: Vec<String>,
+}
+
+/// Overrides from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+    /// Extra manifests (`--manifest`), relative to the current directory.
+    pub manifests: Vec<PathBuf>,
+}
+
+impl Scenario {
+    /// Load a scenario file.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, InputError> {
+        let source = Source::read(path)?;
+        Self::from_source(&source, overrides)
+    }
+
+    pub fn from_source(source: &Source, overrides: &Overrides) -> Result<Scenario, InputError> {
+        if source.text.trim().is_empty() {
+            return Err(InputError::in_file(&source.path, "empty scenario file"));
+        }
+        let raw: ScenarioFile = yaml::parse(source)?;
+        let doc = Document {
+            source,
+            index: 0,
+            line_offset: 0,
+            text: &source.text,
+        };
+        resolve(raw, source, &doc, overrides)
+    }
+}
+
+fn resolve(
+    raw: ScenarioFile,
+    source: &Source,
+    doc: &Document<'_>,
+    overrides: &Overrides,
+) -> Result<Scenario, InputError> {
+    let file = source.path.clone();
+    let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut warnings = Vec::new();
+    let name = raw.name.clone().unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    });
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(doc.error_at_path("name", format!("{name:?} cannot name an output folder")));
+    }
+    if let Some(f) = &raw.fidelity
+        && f != "request"
+    {
+        return Err(doc.error_at_path(
+            "fidelity",
+            format!("unknown fidelity {f:?}: expected `request`"),
+        ));
+    }
+    let seed = overrides.seed.or(raw.seed).unwrap_or(1);
+
+    // Trace.
+    let ctx = LoadContext {
+        base_dir: &base_dir,
+        scenario_file: &file,
+        duration: raw.duration.map(|d| d.0),
+        seed,
+    };
+    let trace = raw.trace.load(&ctx)?;
+    let span = trace.span();
+    let duration = match raw.duration {
+        Some(d) if d.0 <= 0.0 => {
+            return Err(doc.error_at_path("duration", "duration must be above zero"));
+        }
+        Some(d) => d.0,
+        None => span,
+    };
+    if !(duration > 0.0) {
+        return Err(doc.error_at_path("trace", "the trace spans no time: give `duration`"));
+    }
+    if duration > span + 1e-9 {
+        warnings.push(format!(
+            "duration {} is longer than the trace's span {}: the last rate ({}/s) holds until the end",
+            format_seconds(duration),
+            format_seconds(span),
+            trace.rates.last().copied().unwrap_or(0.0)
+        ));
+    }
+    let start_time = match &raw.start_time {
+        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| {
+            doc.error_at_path(
+                "start_time",
+                format!("{s:?} is not an RFC 3339 instant such as 2026-03-02T08:00:00+09:00 ({e})"),
+            )
+        })?,
+        None => trace.start_time.unwrap_or_else(|| {
+            DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
+        }),
+    };
+    let step = match raw.step {
+        Some(s) if s.0 <= 0.0 => return Err(doc.error_at_path("step", "step must be above zero")),
+        Some(s) => s.0,
+        None => (duration / 10_000.0).max(1.0),
+    };
+    if duration / step > 5_000_000.0 {
+        return Err(doc.error_at_path(
+            "step",
+            format!(
+                "step {} gives more than 5 million rows; use a larger step",
+                format_seconds(step)
+            ),
+        ));
+    }
+
+    // Workload.
+    let w = &raw.workload;
+    let concurrency = w.concurrency.unwrap_or(1);
+    if concurrency == 0 {
+        return Err(doc.error_at_path("workload.concurrency", "concurrency must be at least 1"));
+    }
+    let mean_service = w.service_time.mean();
+    if !(mean_service > 0.0) {
+        return Err(doc.error_at_path(
+            "workload.service_time",
+            "the mean service time must be above zero",
+        ));
+    }
+    let cpu_per_request = match w.cpu_per_request {
+        Some(q) if q.milli < 0 => {
+            return Err(doc.error_at_path(
+                "workload.cpu_per_request",
+                "cpu_per_request must be zero or more",
+            ));
+        }
+        Some(q) => q.as_f64(),
+        None => mean_service,
+    };
+    if let Some(t) = w.timeout
+        && t.0 <= 0.0
+    {
+        return Err(doc.error_at_path(
+            "workload.timeout",
+            "timeout must be above zero (leave it out for none)",
+        ));
+    }
+    let memory_per_request =
+        nonneg(doc, "workload.memory_per_request", w.memory_per_request)?.unwrap_or(0.0);
+    let workload = Workload {
+        kind: w.kind,
+        service_time: w.service_time,
+        cpu_per_request,
+        concurrency,
+        timeout: w.timeout.map(|t| t.0),
+        balancer: w.balancer.unwrap_or(Balancer::Random),
+        memory_per_request,
+    };
+    if w.balancer.is_some() && w.kind == WorkloadKind::Queue {
+        warnings.push("workload.balancer has no effect on a queue workload (pods pull from one shared backlog)".into());
+    }
+
+    // Pods, with gaps filled from the workload manifest.
+    let p = &raw.pods;
+    let template = match &p.manifest {
+        Some(m) => Some(read_workload_manifest(&base_dir.join(m))?),
+        None => None,
+    };
+    if let Some(t) = &template {
+        for n in &t.notes {
+            warnings.push(format!("{}: {n}", t.name));
+        }
+    }
+    let t = template.clone().unwrap_or_default();
+    let replicas = match (p.replicas, t.replicas) {
+        (Some(r), _) => r,
+        (None, Some(r)) => r as i64,
+        (None, None) => {
+            return Err(doc.error_at_path(
+                "pods.replicas",
+                "missing `replicas` (the initial number of pods)",
+            ));
+        }
+    };
+    if replicas < 0 {
+        return Err(doc.error_at_path(
+            "pods.replicas",
+            format!("replicas must be zero or more, got {replicas}"),
+        ));
+    }
+    if replicas > 100_000 {
+        return Err(doc.error_at_path(
+            "pods.replicas",
+            format!("{replicas} replicas is beyond what scalesim simulates (100,000)"),
+        ));
+    }
+    let cpu_request = nonneg(doc, "pods.cpu_request", p.cpu_request.or(t.cpu_request))?;
+    let cpu_limit = nonneg(doc, "pods.cpu_limit", p.cpu_limit.or(t.cpu_limit))?;
+    if cpu_limit == Some(0.0) {
+        return Err(doc.error_at_path(
+            "pods.cpu_limit",
+            "a CPU limit of 0 would never run anything",
+        ));
+    }
+    let memory_request = nonneg(
+        doc,
+        "pods.memory_request",
+        p.memory_request.or(t.memory_request),
+    )?;
+    let memory_baseline = nonneg(doc, "pods.memory_baseline", p.memory_baseline)?.unwrap_or(0.0);
+    let rs = p.readiness.clone().unwrap_or_default();
+    let tr = t.readiness.unwrap_or_default();
+    let readiness = Readiness {
+        initial_delay: rs
+            .initial_delay
+            .map(|s| s.0)
+            .or(tr.initial_delay)
+            .unwrap_or(0.0),
+        period: rs.period.map(|s| s.0).or(tr.period).unwrap_or(10.0),
+        success_threshold: rs.success_threshold.or(tr.success_threshold).unwrap_or(1),
+        failure_threshold: rs.failure_threshold.or(tr.failure_threshold).unwrap_or(3),
+    };
+    if readiness.period <= 0.0 {
+        return Err(doc.error_at_path(
+            "pods.readiness.period",
+            "the probe period must be above zero",
+        ));
+    }
+    if readiness.success_threshold == 0 || readiness.failure_threshold == 0 {
+        return Err(doc.error_at_path("pods.readiness", "probe thresholds must be at least 1"));
+    }
+    let pods = Pods {
+        replicas: replicas as i32,
+        cpu_request,
+        cpu_limit,
+        memory_request,
+        memory_baseline,
+        startup: p.startup.unwrap_or(Dist::constant(30.0)),
+        readiness,
+        termination_grace: p
+            .termination_grace
+            .map(|s| s.0)
+            .or(t.termination_grace)
+            .unwrap_or(30.0),
+        endpoint_delay: p.endpoint_delay.map(|s| s.0).unwrap_or(1.0),
+        pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
+        template,
+    };
+
+    let mut autoscaler_manifests: Vec<PathBuf> = raw
+        .autoscaler
+        .as_ref()
+        .map(|a| {
+            a.manifests
+                .iter()
+                .map(|m| {
+                    if m.as_os_str() == "-" {
+                        m.clone()
+                    } else {
+                        base_dir.join(m)
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    autoscaler_manifests.extend(overrides.manifests.iter().cloned());
+
+    Ok(Scenario {
+        name,
+        description: raw.description.clone(),
+        file,
+        base_dir,
+        duration,
+        start_time,
+        seed,
+        step,
+        trace,
+        workload,
+        pods,
+        autoscaler_manifests,
+        metrics_server_resolution: positive(
+            doc,
+            "cluster.metrics_server.resolution",
+            raw.cluster.metrics_server.resolution.0,
+        )?,
+        warnings,
+    })
+}
+
+fn nonneg(doc: &Document<'_>, field: &str, q: Option<Quantity>) -> Result<Option<f64>, InputError> {
+    match q {
+        Some(q) if q.milli < 0 => Err(doc.error_at_path(field, format!("{q} is negative"))),
+        Some(q) => Ok(Some(q.as_f64())),
+        None => Ok(None),
+    }
+}
+
+fn positive(doc: &Document<'_>, field: &str, v: f64) -> Result<f64, InputError> {
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(doc.error_at_path(field, "must be above zero"))
+    }
+}
+
+/// Read the first Deployment/StatefulSet-like object of a workload manifest file.
+fn read_workload_manifest(path: &Path) -> Result<PodTemplateFacts, InputError> {
+    let source = manifest::read_source(path)?;
+    let docs = manifest::documents(&source)?;
+    for (h, d) in &docs {
+        if matches!(
+            h.kind.as_str(),
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "Rollout"
+        ) {
+            return manifest::deployment::parse(d);
+        }
+    }
+    Err(InputError::new(
+        Location::file(path),
+        "no Deployment, StatefulSet, ReplicaSet or Rollout in this manifest",
+    ))
+}

@@ -1,0 +1,121 @@
+//! The run summary (`summary.json` and the table on stdout): request outcomes, latency, pods,
+//! backlog and scaling activity, computed once the run is over.
+
+use crate::record::RequestTotals;
+use crate::scenario::Scenario;
+use crate::world::World;
+use serde::Serialize;
+
+use super::LogEvent;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LatencySummary {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WaitSummary {
+    pub mean: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReplicaSummary {
+    /// Min/max/mean of spec.replicas over the time-series samples.
+    pub min: i32,
+    pub max: i32,
+    pub mean: f64,
+    /// Ready pods, time-averaged over samples.
+    pub ready_mean: f64,
+    /// Integral of existing pods (any phase but gone) over time: what you pay for.
+    pub pod_seconds: f64,
+    pub pod_hours: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct BacklogSummary {
+    pub max: u64,
+    pub mean: f64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub duration_s: f64,
+    pub requests: RequestTotals,
+    pub latency_s: LatencySummary,
+    pub wait_s: WaitSummary,
+    pub replicas: ReplicaSummary,
+    pub backlog: BacklogSummary,
+    /// Number of times spec.replicas changed.
+    pub scale_events: u32,
+    pub warnings: Vec<String>,
+}
+
+fn opt(v: f64) -> Option<f64> {
+    if v.is_finite() { Some(v) } else { None }
+}
+
+impl Summary {
+    pub fn build(scenario: &Scenario, world: &World, events: &[LogEvent]) -> Summary {
+        let s = &world.series;
+        let n = s.rows.max(1) as f64;
+        let spec_min = s
+            .spec_replicas
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(0)
+            .min(scenario.pods.replicas);
+        let spec_max = s
+            .spec_replicas
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0)
+            .max(scenario.pods.replicas);
+        let scale_events = s.spec_replicas.windows(2).filter(|w| w[0] != w[1]).count() as u32
+            + u32::from(
+                s.spec_replicas
+                    .first()
+                    .is_some_and(|&r| r != scenario.pods.replicas),
+            );
+        let _ = events;
+        Summary {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            duration_s: scenario.duration,
+            requests: world.totals.clone(),
+            latency_s: LatencySummary {
+                mean: opt(world.latency.mean()),
+                p50: opt(world.latency.quantile(0.50)),
+                p95: opt(world.latency.quantile(0.95)),
+                p99: opt(world.latency.quantile(0.99)),
+                max: opt(world.latency.max()),
+            },
+            wait_s: WaitSummary {
+                mean: opt(world.wait.mean()),
+                p99: opt(world.wait.quantile(0.99)),
+            },
+            replicas: ReplicaSummary {
+                min: spec_min,
+                max: spec_max,
+                mean: s.spec_replicas.iter().map(|&r| r as f64).sum::<f64>() / n,
+                ready_mean: s.ready_pods.iter().map(|&r| r as f64).sum::<f64>() / n,
+                pod_seconds: world.pod_seconds,
+                pod_hours: world.pod_seconds / 3600.0,
+            },
+            backlog: BacklogSummary {
+                max: s.backlog.iter().copied().max().unwrap_or(0),
+                mean: s.backlog.iter().map(|&b| b as f64).sum::<f64>() / n,
+            },
+            scale_events,
+            warnings: scenario.warnings.clone(),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! One simulated pod: its lifecycle timestamps, its own wait queue (http), the requests it is
+//! serving, and its CPU.
+//!
+//! CPU is processor sharing: every request in service wants `cores_per_request` cores; when the
+//! pod's demand exceeds its capacity (the CPU limit) all of them slow down by the same factor.
+//! A per-pod virtual clock advancing at that speed makes this exact: a request finishes when the
+//! virtual clock reaches the virtual instant its work would be done.
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+
+/// Lifecycle phase as the simulation tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PodState {
+    /// Created; image pull and container start under way (Kubernetes phase Pending).
+    Pending,
+    /// Container running, readiness probe not yet passed (Running, Ready=False).
+    Starting,
+    /// Ready: in the Service's endpoints / pulling work.
+    Ready,
+    /// Deletion requested (deletionTimestamp set); draining.
+    Terminating,
+    /// Exited and removed.
+    Gone,
+}
+
+/// A request as the data plane carries it.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    pub arrival: f64,
+    /// Service time at full speed, seconds.
+    pub work: f64,
+    /// When the client gives up (+∞ without a timeout).
+    pub deadline: f64,
+}
+
+/// A request in service: finishes when the pod's virtual clock reaches `finish_v`.
+#[derive(Debug, Clone, Copy)]
+pub struct InService {
+    pub finish_v: f64,
+    pub req: Request,
+}
+
+impl PartialEq for InService {
+    fn eq(&self, o: &Self) -> bool {
+        self.finish_v == o.finish_v
+    }
+}
+impl Eq for InService {}
+impl PartialOrd for InService {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for InService {
+    /// Reversed: the max-heap yields the earliest finish first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.finish_v.total_cmp(&self.finish_v)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Pod {
+    pub id: u32,
+    pub state: PodState,
+    pub created_at: f64,
+    /// Pod `status.startTime` (kubelet accepted the pod).
+    pub start_time: f64,
+    pub running_at: Option<f64>,
+    pub ready_at: Option<f64>,
+    /// `lastTransitionTime` of the PodReady condition.
+    pub ready_transition: f64,
+    pub deleted_at: Option<f64>,
+    pub gone_at: Option<f64>,
+    /// Listed in the Service endpoints (http).
+    pub in_endpoints: bool,
+    /// Takes new work (false before Ready and after SIGTERM).
+    pub accepting: bool,
+    /// Waiting requests (http: the pod's accept queue).
+    pub queue: VecDeque<Request>,
+    pub in_service: BinaryHeap<InService>,
+    /// Virtual clock and the real instant it was last brought up to date.
+    pub vclock: f64,
+    pub vclock_at: f64,
+    /// Current processing speed (1 = full speed).
+    pub speed: f64,
+    /// CPU-seconds used since creation (up to `vclock_at`).
+    pub cpu_seconds: f64,
+    /// Generation of the scheduled completion event (stale events carry an older one).
+    pub completion_gen: u32,
+    /// Time the current completion event is scheduled for (+∞ if none).
+    pub completion_at: f64,
+    /// CPU-seconds at the previous time-series sample / metrics scrape.
+    pub cpu_at_sample: f64,
+    pub cpu_at_scrape: f64,
+    pub scrape_at: f64,
+}
+
+impl Pod {
+    pub fn new(id: u32, now: f64) -> Pod {
+        Pod {
+            id,
+            state: PodState::Pending,
+            created_at: now,
+            start_time: now,
+            running_at: None,
+            ready_at: None,
+            ready_transition: now,
+            deleted_at: None,
+            gone_at: None,
+            in_endpoints: false,
+            accepting: false,
+            queue: VecDeque::new(),
+            in_service: BinaryHeap::new(),
+            vclock: now,
+            vclock_at: now,
+            speed: 1.0,
+            cpu_seconds: 0.0,
+            completion_gen: 0,
+            completion_at: f64::INFINITY,
+            cpu_at_sample: 0.0,
+            cpu_at_scrape: 0.0,
+            scrape_at: now,
+        }
+    }
+
+    /// Requests queued or in service on this pod.
+    #[inline]
+    pub fn in_flight(&self) -> usize {
+        self.queue.len() + self.in_service.len()
+    }
+
+    /// Bring the virtual clock and CPU accounting up to `now`.
+    #[inline]
+    pub fn advance(&mut self, now: f64, cores_per_request: f64) {
+        let dt = now - self.vclock_at;
+        if dt > 0.0 {
+            let k = self.in_service.len();
+            if k > 0 {
+                self.vclock += self.speed * dt;
+                self.cpu_seconds += self.speed * k as f64 * cores_per_request * dt;
+            }
+            self.vclock_at = now;
+        }
+    }
+
+    /// Recompute the processing speed after the number of requests in service changed.
+    #[inline]
+    pub fn update_speed(&mut self, cores_per_request: f64, capacity: f64) {
+        let demand = self.in_service.len() as f64 * cores_per_request;
+        self.speed = if demand > capacity {
+            capacity / demand
+        } else {
+            1.0
+        };
+    }
+
+    /// Real instant of the next completion under the current speed.
+    #[inline]
+    pub fn next_completion(&self) -> f64 {
+        match self.in_service.peek() {
+            Some(top) => self.vclock_at + (top.finish_v - self.vclock).max(0.0) / self.speed,
+            None => f64::INFINITY,
+        }
+    }
+
+    /// Cores in use right now.
+    pub fn cpu_cores_now(&self, cores_per_request: f64) -> f64 {
+        self.speed * self.in_service.len() as f64 * cores_per_request
+    }
+
+    /// Is the pod counted by the ReplicaSet (not terminating or gone)?
+    pub fn is_active(&self) -> bool {
+        self.state < PodState::Terminating
+    }
+}
