@@ -5,15 +5,23 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
+/// `key` packs the time's bit pattern (monotone for non-negative floats) above the sequence
+/// number, so one integer comparison orders entries by (time, seq).
 struct Entry<E> {
-    time: f64,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn time(&self) -> f64 {
+        f64::from_bits((self.key >> 64) as u64)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -24,11 +32,9 @@ impl<E> PartialOrd for Entry<E> {
 }
 impl<E> Ord for Entry<E> {
     /// Reversed, so the max-heap pops the earliest (time, seq) first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .total_cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -52,28 +58,26 @@ impl<E> Agenda<E> {
         }
     }
 
-    /// Schedule `event` at `time` (must not be NaN).
+    /// Schedule `event` at `time` (not NaN; times below zero are treated as zero).
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
         debug_assert!(!time.is_nan());
+        let t = if time > 0.0 { time } else { 0.0 };
         self.seq += 1;
-        self.heap.push(Entry {
-            time,
-            seq: self.seq,
-            event,
-        });
+        let key = ((t.to_bits() as u128) << 64) | self.seq as u128;
+        self.heap.push(Entry { key, event });
     }
 
     /// Time of the next event, or +∞ when there is none.
     #[inline]
     pub fn next_time(&self) -> f64 {
-        self.heap.peek().map_or(f64::INFINITY, |e| e.time)
+        self.heap.peek().map_or(f64::INFINITY, |e| e.time())
     }
 
     /// Remove and return the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|e| (e.time, e.event))
+        self.heap.pop().map(|e| (e.time(), e.event))
     }
 
     pub fn len(&self) -> usize {

@@ -147,7 +147,7 @@ fn quantile(v: &mut [f32], q: f64) -> f64 {
     *x as f64
 }
 
-/// A latency distribution over a whole run: O(1) memory, three significant digits.
+/// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
 #[derive(Debug, Clone)]
 pub struct Distribution {
     hist: Histogram<u64>,
@@ -167,7 +167,7 @@ impl Default for Distribution {
 
 impl Distribution {
     pub fn new() -> Self {
-        let mut hist = Histogram::<u64>::new(3).expect("3 significant digits is a valid precision");
+        let mut hist = Histogram::<u64>::new(2).expect("2 significant digits is a valid precision");
         hist.auto(true);
         Distribution {
             hist,

@@ -255,14 +255,20 @@ fn bare_message(e: &serde_saphyr::Error) -> String {
     let full = e.without_snippet().to_string();
     let first = full.lines().next().unwrap_or("").trim();
     let first = first.strip_prefix("error:").unwrap_or(first).trim();
-    // Strip a leading "line N column M:" if present.
-    if let Some(rest) = first.strip_prefix("line ")
+    // Strip a leading "line N column M:" and a trailing " at line N, column M" if present.
+    let mut msg = first;
+    if let Some(rest) = msg.strip_prefix("line ")
         && let Some(idx) = rest.find(": ")
         && rest[..idx].contains("column")
     {
-        return rest[idx + 2..].to_string();
+        msg = &rest[idx + 2..];
     }
-    first.to_string()
+    if let Some(idx) = msg.rfind(" at line ")
+        && msg[idx..].contains("column")
+    {
+        msg = &msg[..idx];
+    }
+    msg.to_string()
 }
 
 /// Find the (1-based line, column) of the node at `path` inside one YAML document's text.
