@@ -6,6 +6,7 @@
 //! results. Nothing in the library prints or exits.
 
 pub mod error;
+pub mod hpa;
 pub mod units;
 pub mod trace;
 pub mod yaml;

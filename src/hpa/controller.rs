@@ -1,0 +1,975 @@
+//! One reconcile of one HPA (hpa.md §2), several metrics (§4), scale to/from zero (§6) and the
+//! conditions it sets (§7): the pure decision core `reconcile`.
+//!
+//! It reads only the [`Observation`] and the HPA's [`HpaMemory`], never the simulated world, and
+//! returns a [`Decision`]; the simulation applies `desired_replicas` when `rescale` is true.
+
+use super::decision::{
+    Decision, DecisionPath, HpaEvent, LimitStep, MetricDecision, StabilizationStep,
+};
+use super::memory::{HpaMemory, Recommendation};
+use super::normalize::{self, Limited};
+use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::replica_calc::{self as rc, CalcContext, CurrentValue, Proposal, Tolerances};
+use super::settings::ControllerSettings;
+use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
+use super::status::ConditionType;
+use crate::units::Quantity;
+
+/// Reconcile `spec` once at `obs.now`, updating `memory` (histories and status) in place.
+pub fn reconcile(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+) -> Decision {
+    let now = obs.now;
+    let min = spec.min();
+    let max = spec.max_replicas;
+    let gates = settings.feature_gates;
+    let current = obs.scale.spec_replicas;
+    let mut d = Decision {
+        now,
+        path: DecisionPath::Legacy,
+        current_replicas: current,
+        status_replicas: obs.scale.status_replicas,
+        min_replicas: min,
+        max_replicas: max,
+        desired_replicas: current,
+        rescale: false,
+        failed_rescale_to: None,
+        status_desired_replicas: memory.status.desired_replicas,
+        metrics: Vec::new(),
+        proposal: None,
+        proposal_metric: None,
+        stabilization: None,
+        limit: None,
+        scale_from_zero_floor: None,
+        conditions: Vec::new(),
+        events: Vec::new(),
+        reason: String::new(),
+    };
+    let status = &mut memory.status;
+
+    // 1. The scale subresource.
+    if let Some(err) = &obs.scale.get_error {
+        warn(&mut d, "FailedGetScale", err.clone());
+        status.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::False,
+            "FailedGetScale",
+            format!("the HPA controller was unable to get the target's current scale: {err}"),
+            now,
+        );
+        d.path = DecisionPath::FailedGetScale;
+        d.reason = format!("unable to get the target's current scale: {err}");
+        d.conditions = status.conditions.clone();
+        return d;
+    }
+    status.set_condition(
+        ConditionType::AbleToScale,
+        ConditionStatus::True,
+        "SucceededGetScale",
+        "the HPA controller was able to get the target's current scale".into(),
+        now,
+    );
+
+    // 2. First sight since the controller started: record the current count.
+    if memory.recommendations.is_none() {
+        memory.recommendations = Some(vec![Recommendation {
+            replicas: current,
+            time: now,
+        }]);
+    }
+
+    let scaled_to_zero = gates.hpa_scale_to_zero && memory.status.scaled_to_zero();
+    let obj_ext = spec.has_object_or_external_metric();
+    let compute_from_zero = current == 0 && scaled_to_zero && (min != 0 || obj_ext);
+
+    let mut desired: i32;
+    let mut rescale_reason = String::new();
+
+    // 4. Exactly one branch.
+    if current == 0 && !compute_from_zero {
+        memory.status.set_condition(
+            ConditionType::ScalingActive,
+            ConditionStatus::False,
+            "ScalingDisabled",
+            "scaling is disabled since the replica count of the target is zero".into(),
+            now,
+        );
+        d.path = DecisionPath::ScalingDisabled;
+        d.reason = "scaling is disabled since the replica count of the target is zero".into();
+        finish_status(memory, current, 0, false, now);
+        d.status_desired_replicas = 0;
+        d.conditions = memory.status.conditions.clone();
+        return d;
+    } else if current > max {
+        rescale_reason = "Current number of replicas above Spec.MaxReplicas".into();
+        desired = max;
+        d.path = DecisionPath::AboveMaxReplicas;
+    } else if current < min && current != 0 {
+        rescale_reason = "Current number of replicas below Spec.MinReplicas".into();
+        desired = min;
+        d.path = DecisionPath::BelowMinReplicas;
+    } else {
+        let outcome = compute_replicas_for_metrics(spec, settings, memory, obs, &mut d);
+        let Some((proposal, metric_name)) = outcome else {
+            // No scaling this cycle: status desired keeps its value, histories untouched.
+            d.path = DecisionPath::MetricsFailed;
+            memory.status.current_replicas = current;
+            d.status_desired_replicas = memory.status.desired_replicas;
+            d.conditions = memory.status.conditions.clone();
+            return d;
+        };
+        d.proposal = Some(proposal);
+        d.proposal_metric = Some(metric_name.clone());
+        desired = 0;
+        let mut rescale_metric = String::new();
+        if proposal > desired {
+            desired = proposal;
+            rescale_metric = metric_name;
+        }
+        if desired > current {
+            rescale_reason = format!("{rescale_metric} above target");
+        }
+        if desired < current {
+            rescale_reason = "All metrics below target".into();
+        }
+        desired = match &spec.behavior {
+            None => {
+                d.path = DecisionPath::Legacy;
+                normalize_legacy(settings, memory, current, desired, min, max, &mut d)
+            }
+            Some(behavior) => {
+                d.path = DecisionPath::Behavior;
+                normalize_with_behavior(
+                    behavior, settings, memory, current, desired, min, max, &mut d,
+                )
+            }
+        };
+        // Scale-from-zero floor (hpa.md §6).
+        if current == 0 && min != 0 && scaled_to_zero && desired < min {
+            desired = min;
+            d.scale_from_zero_floor = Some(min);
+        }
+    }
+
+    let rescale = desired != current;
+    if rescale {
+        if let Some(err) = &obs.scale.update_error {
+            warn(
+                &mut d,
+                "FailedRescale",
+                format!("New size: {desired}; reason: {rescale_reason}; error: {err}"),
+            );
+            memory.status.set_condition(
+                ConditionType::AbleToScale,
+                ConditionStatus::False,
+                "FailedUpdateScale",
+                format!("the HPA controller was unable to update the target scale: {err}"),
+                now,
+            );
+            memory.status.current_replicas = current;
+            d.failed_rescale_to = Some(desired);
+            d.status_desired_replicas = memory.status.desired_replicas;
+            d.reason =
+                format!("Failed to rescale to {desired}; reason: {rescale_reason}; error: {err}");
+            d.conditions = memory.status.conditions.clone();
+            return d;
+        }
+        memory.status.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "SucceededRescale",
+            format!("the HPA controller was able to update the target scale to {desired}"),
+            now,
+        );
+        let message = format!("New size: {desired}; reason: {rescale_reason}");
+        d.events.push(HpaEvent {
+            event_type: "Normal".into(),
+            reason: "SuccessfulRescale".into(),
+            message: message.clone(),
+        });
+        d.reason = message;
+        if let Some(behavior) = &spec.behavior {
+            let (up, down) = behavior.effective(settings.downscale_window_seconds());
+            normalize::store_scale_event(
+                &up,
+                &down,
+                &mut memory.scale_up_events,
+                &mut memory.scale_down_events,
+                current,
+                desired,
+                now,
+            );
+        }
+        if gates.hpa_scale_to_zero {
+            if current > 0 && desired == 0 && min == 0 && obj_ext {
+                memory.status.set_condition(
+                    ConditionType::ScaledToZero,
+                    ConditionStatus::True,
+                    "ScaledToZero",
+                    "the HPA controller scaled the workload to zero".into(),
+                    now,
+                );
+            } else {
+                memory.status.set_condition(
+                    ConditionType::ScaledToZero,
+                    ConditionStatus::False,
+                    "NotScaledToZero",
+                    "the HPA controller did not scale the workload to zero".into(),
+                    now,
+                );
+            }
+        } else {
+            memory.status.remove_condition(ConditionType::ScaledToZero);
+        }
+    } else {
+        desired = current;
+        d.reason = no_change_reason(&d, current);
+    }
+
+    finish_status(memory, current, desired, rescale, now);
+    d.desired_replicas = desired;
+    d.rescale = rescale;
+    d.status_desired_replicas = desired;
+    d.conditions = memory.status.conditions.clone();
+    d
+}
+
+fn finish_status(memory: &mut HpaMemory, current: i32, desired: i32, rescale: bool, now: f64) {
+    memory.status.current_replicas = current;
+    memory.status.desired_replicas = desired;
+    if rescale {
+        memory.status.last_scale_time = Some(now);
+    }
+}
+
+fn warn(d: &mut Decision, reason: &str, message: String) {
+    d.events.push(HpaEvent {
+        event_type: "Warning".into(),
+        reason: reason.into(),
+        message,
+    });
+}
+
+fn no_change_reason(d: &Decision, current: i32) -> String {
+    let mut why = String::new();
+    if let Some(s) = &d.stabilization
+        && s.from != s.to
+    {
+        why = format!(
+            "recommendation {} held at {} by the {}",
+            s.from,
+            s.to,
+            s.window
+                .clone()
+                .unwrap_or_else(|| "stabilization window".into())
+        );
+    } else if let Some(l) = &d.limit
+        && l.from != l.to
+    {
+        why = format!(
+            "recommendation {} limited to {} by {}",
+            l.from,
+            l.to,
+            d.limited_by().unwrap_or_default()
+        );
+    } else if d.proposal == Some(current) {
+        why = "the metrics recommend the current size".into();
+    }
+    if why.is_empty() {
+        format!("No change: {current} replicas")
+    } else {
+        format!("No change: {current} replicas; {why}")
+    }
+}
+
+/// Tolerances for this HPA: the cluster flag, replaced per direction by `behavior` (gate on).
+pub fn tolerances_for(spec: &HpaSpec, settings: &ControllerSettings) -> Tolerances {
+    let mut t = Tolerances::both(settings.tolerance);
+    if settings.feature_gates.hpa_configurable_tolerance
+        && let Some(b) = &spec.behavior
+    {
+        if let Some(v) = b.scale_down.as_ref().and_then(|r| r.tolerance) {
+            t.down = v;
+        }
+        if let Some(v) = b.scale_up.as_ref().and_then(|r| r.tolerance) {
+            t.up = v;
+        }
+    }
+    t
+}
+
+/// §4: every metric in order; `Some((P, metric name))`, or `None` when this cycle cannot scale.
+fn compute_replicas_for_metrics(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    d: &mut Decision,
+) -> Option<(i32, String)> {
+    let now = obs.now;
+    let status = &mut memory.status;
+    if let Some(problem) = &obs.scale.selector_problem {
+        let (event_reason, reason, message) = match problem {
+            SelectorProblem::Missing => (
+                "SelectorRequired",
+                "InvalidSelector",
+                "the HPA target's scale is missing a selector".to_string(),
+            ),
+            SelectorProblem::Invalid(e) => (
+                "InvalidSelector",
+                "InvalidSelector",
+                format!(
+                    "couldn't convert selector into a corresponding internal selector object: {e}"
+                ),
+            ),
+            SelectorProblem::Ambiguous(others) => (
+                "AmbiguousSelector",
+                "AmbiguousSelector",
+                format!(
+                    "pods by selector are controlled by multiple HPAs: [{}]",
+                    others.join(" ")
+                ),
+            ),
+        };
+        let event_message = if matches!(problem, SelectorProblem::Missing) {
+            "selector is required".into()
+        } else {
+            message.clone()
+        };
+        warn(d, event_reason, event_message.clone());
+        status.set_condition(
+            ConditionType::ScalingActive,
+            ConditionStatus::False,
+            reason,
+            message,
+            now,
+        );
+        d.reason = event_message;
+        return None;
+    }
+
+    let ctx = CalcContext {
+        now,
+        tolerances: tolerances_for(spec, settings),
+        cpu_initialization_period: settings.cpu_initialization_period.0,
+        initial_readiness_delay: settings.initial_readiness_delay.0,
+        pod_level_resources: settings.feature_gates.pod_level_resources,
+        pods: &obs.pods,
+    };
+    let metrics = spec.effective_metrics();
+    let spec_replicas = obs.scale.spec_replicas;
+    let status_replicas = obs.scale.status_replicas;
+
+    let mut replicas: i32 = 0;
+    let mut metric = String::new();
+    let mut invalid = 0usize;
+    let mut first_failure: Option<(String, String, String)> = None; // (reason, inner, outer)
+    for (i, m) in metrics.iter().enumerate() {
+        let reading = obs.metrics.get(i);
+        let (mut md, result) = compute_one(m, reading, spec_replicas, status_replicas, &ctx);
+        match result {
+            Ok((proposal, name)) => {
+                md.proposal = Some(proposal.replicas);
+                md.current_value = Some(proposal.current);
+                md.current = format_current(m, &proposal.current);
+                md.detail = Some(proposal.clone());
+                if replicas == 0 || proposal.replicas > replicas {
+                    replicas = proposal.replicas;
+                    metric = name;
+                }
+            }
+            Err(f) => {
+                warn(d, &f.reason, f.inner.clone());
+                md.error = Some(f.inner.clone());
+                md.failure_reason = Some(f.reason.clone());
+                if first_failure.is_none() {
+                    first_failure = Some((f.reason, f.inner, f.outer));
+                }
+                invalid += 1;
+            }
+        }
+        d.metrics.push(md);
+    }
+
+    if let Some((reason, inner, outer)) = first_failure
+        && (invalid >= metrics.len() || replicas < spec_replicas)
+    {
+        let message = format!(
+            "invalid metrics ({invalid} invalid out of {}), first error is: {outer}",
+            metrics.len()
+        );
+        warn(d, "FailedComputeMetricsReplicas", message.clone());
+        status.set_condition(
+            ConditionType::ScalingActive,
+            ConditionStatus::False,
+            &reason,
+            format!("the HPA was unable to compute the replica count: {inner}"),
+            now,
+        );
+        d.reason = message;
+        return None;
+    }
+    status.set_condition(
+        ConditionType::ScalingActive,
+        ConditionStatus::True,
+        "ValidMetricFound",
+        format!("the HPA was able to successfully calculate a replica count from {metric}"),
+        now,
+    );
+    Some((replicas, metric))
+}
+
+/// A failed metric: condition reason, the message of its event, and the wrapped message that
+/// `FailedComputeMetricsReplicas` repeats.
+struct Failure {
+    reason: String,
+    inner: String,
+    outer: String,
+}
+
+fn fail(reason: &str, inner: String, outer: impl FnOnce(&str) -> String) -> Failure {
+    let o = outer(&inner);
+    Failure {
+        reason: reason.into(),
+        inner,
+        outer: o,
+    }
+}
+
+fn reading_kind(r: &MetricReading) -> &'static str {
+    match r {
+        MetricReading::PodResources(_) => "resource-metrics",
+        MetricReading::PodValues(_) => "per-pod custom-metrics",
+        MetricReading::ObjectValue { .. } => "object",
+        MetricReading::ExternalValues(_) => "external",
+        MetricReading::Error(_) => "error",
+    }
+}
+
+type OneResult = Result<(Proposal, String), Failure>;
+
+fn compute_one(
+    m: &MetricSpec,
+    reading: Option<&MetricReading>,
+    spec_replicas: i32,
+    status_replicas: i32,
+    ctx: &CalcContext<'_>,
+) -> (MetricDecision, OneResult) {
+    let md = MetricDecision {
+        metric_type: m.type_name().to_string(),
+        name: m.name().to_string(),
+        label: metric_label(m),
+        current: "<unknown>".into(),
+        target: m.target().map(format_target).unwrap_or_default(),
+        current_value: None,
+        proposal: None,
+        detail: None,
+        error: None,
+        failure_reason: None,
+    };
+    let mismatch = |what: &str| match reading {
+        None => format!("no reading for {what} metric from the metrics pipeline"),
+        Some(r) => format!(
+            "the metrics pipeline returned a {} reading for a {what} metric",
+            reading_kind(r)
+        ),
+    };
+    let result = match m {
+        MetricSpec::Resource { name, target }
+        | MetricSpec::ContainerResource { name, target, .. } => {
+            let container = match m {
+                MetricSpec::ContainerResource { container, .. } => Some(container.as_str()),
+                _ => None,
+            };
+            let (reason, outer_what) = match container {
+                Some(c) => ("FailedGetContainerResourceMetric", format!("{c} container")),
+                None => ("FailedGetResourceMetric", format!("{name} resource")),
+            };
+            let outer = |inner: &str| format!("failed to get {outer_what} metric value: {inner}");
+            let samples = match reading {
+                Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
+                Some(MetricReading::Error(e)) => Err(format!(
+                    "unable to get metrics for resource {name}: unable to fetch metrics from resource metrics API: {e}"
+                )),
+                _ => Err(mismatch(m.type_name())),
+            };
+            if let Some(avg) = target.average_value {
+                samples
+                    .and_then(|s| {
+                        let metrics = rc::resource_samples(s, name, container)?;
+                        rc::plain_metric_replicas(metrics, spec_replicas, avg.milli, name, ctx)
+                    })
+                    .map(|p| (p, format!("{name} resource")))
+                    .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
+            } else if let Some(util) = target.average_utilization {
+                let metric_name = if container.is_some() {
+                    format!("{name} container resource utilization (percentage of request)")
+                } else {
+                    format!("{name} resource utilization (percentage of request)")
+                };
+                samples
+                    .and_then(|s| {
+                        rc::resource_utilization_replicas(
+                            spec_replicas,
+                            util,
+                            name,
+                            container,
+                            s,
+                            ctx,
+                        )
+                    })
+                    .map(|p| (p, metric_name))
+                    .map_err(|e| {
+                        fail(
+                            reason,
+                            format!("failed to get {name} utilization: {e}"),
+                            outer,
+                        )
+                    })
+            } else {
+                Err(fail(
+                    reason,
+                    "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
+                    outer,
+                ))
+            }
+        }
+        MetricSpec::Pods { metric, target } => {
+            let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
+            match (target.average_value, reading) {
+                (None, _) => Err(fail(
+                    "FailedGetPodsMetric",
+                    "invalid pods metric source: no averageValue target was set".into(),
+                    outer,
+                )),
+                (Some(avg), Some(MetricReading::PodValues(samples))) => {
+                    if samples.is_empty() {
+                        Err(fail(
+                            "FailedGetPodsMetric",
+                            format!(
+                                "unable to get metric {}: no metrics returned from custom metrics API",
+                                metric.name
+                            ),
+                            outer,
+                        ))
+                    } else {
+                        rc::plain_metric_replicas(
+                            rc::pod_value_samples(samples),
+                            spec_replicas,
+                            avg.milli,
+                            "",
+                            ctx,
+                        )
+                        .map(|p| (p, format!("pods metric {}", metric.name)))
+                        .map_err(|e| fail("FailedGetPodsMetric", e, outer))
+                    }
+                }
+                (Some(_), Some(MetricReading::Error(e))) => Err(fail(
+                    "FailedGetPodsMetric",
+                    format!("unable to get metric {}: {e}", metric.name),
+                    outer,
+                )),
+                (Some(_), _) => Err(fail("FailedGetPodsMetric", mismatch("Pods"), outer)),
+            }
+        }
+        MetricSpec::Object {
+            described_object,
+            metric,
+            target,
+        } => {
+            let outer = |inner: &str| format!("failed to get object metric value: {inner}");
+            let value = match reading {
+                Some(MetricReading::ObjectValue { value_milli }) => Ok(*value_milli),
+                Some(MetricReading::Error(e)) => Err(format!(
+                    "unable to get metric {} on {} {}: {e}",
+                    metric.name, described_object.kind, described_object.name
+                )),
+                _ => Err(mismatch("Object")),
+            };
+            if target.target_type == TargetType::Value
+                && let Some(t) = target.value
+            {
+                value
+                    .and_then(|v| rc::object_value_replicas(spec_replicas, t.milli, v, ctx))
+                    .map(|p| {
+                        (
+                            p,
+                            format!("{} metric {}", described_object.kind, metric.name),
+                        )
+                    })
+                    .map_err(|e| fail("FailedGetObjectMetric", e, outer))
+            } else if target.target_type == TargetType::AverageValue
+                && let Some(t) = target.average_value
+            {
+                value
+                    .map(|v| {
+                        rc::object_average_value_replicas(
+                            status_replicas,
+                            t.milli,
+                            v,
+                            ctx.tolerances,
+                        )
+                    })
+                    .map(|p| {
+                        (
+                            p,
+                            format!(
+                                "external metric {}({})",
+                                metric.name,
+                                go_selector(metric.selector.as_ref())
+                            ),
+                        )
+                    })
+                    .map_err(|e| fail("FailedGetObjectMetric", e, outer))
+            } else {
+                Err(fail(
+                    "FailedGetObjectMetric",
+                    "invalid object metric source: neither a value target nor an average value target was set".into(),
+                    outer,
+                ))
+            }
+        }
+        MetricSpec::External { metric, target } => {
+            let name = &metric.name;
+            let outer =
+                |inner: &str| format!("failed to get {name} external metric value: {inner}");
+            let values = match reading {
+                Some(MetricReading::ExternalValues(v)) if v.is_empty() => Err(format!(
+                    "unable to get external metric {name}: no metrics returned from external metrics API"
+                )),
+                Some(MetricReading::ExternalValues(v)) => Ok(v.as_slice()),
+                Some(MetricReading::Error(e)) => {
+                    Err(format!("unable to get external metric {name}: {e}"))
+                }
+                _ => Err(mismatch("External")),
+            };
+            let metric_name = format!(
+                "external metric {name}({})",
+                go_selector(metric.selector.as_ref())
+            );
+            if let Some(t) = target.average_value {
+                values
+                    .map(|v| {
+                        rc::external_average_value_replicas(
+                            status_replicas,
+                            t.milli,
+                            v,
+                            ctx.tolerances,
+                        )
+                    })
+                    .map(|p| (p, metric_name))
+                    .map_err(|e| fail("FailedGetExternalMetric", e, outer))
+            } else if let Some(t) = target.value {
+                values
+                    .and_then(|v| rc::external_value_replicas(spec_replicas, t.milli, v, ctx))
+                    .map(|p| (p, metric_name))
+                    .map_err(|e| fail("FailedGetExternalMetric", e, outer))
+            } else {
+                Err(fail(
+                    "FailedGetExternalMetric",
+                    "invalid external metric source: neither a value target nor an average value target was set".into(),
+                    outer,
+                ))
+            }
+        }
+        MetricSpec::Unknown { type_name } => {
+            let e = format!("unknown metric source type \"{type_name}\"");
+            Err(Failure {
+                reason: "InvalidMetricSourceType".into(),
+                inner: e.clone(),
+                outer: e,
+            })
+        }
+    };
+    (md, result)
+}
+
+/// Go's `%+v` of a `*LabelSelector` as it appears in upstream metric names.
+fn go_selector(s: Option<&LabelSelector>) -> String {
+    match s {
+        None => "<nil>".into(),
+        Some(s) => {
+            let labels: String = s
+                .match_labels
+                .iter()
+                .map(|(k, v)| format!("{k}: {v},"))
+                .collect();
+            let exprs: String = s
+                .match_expressions
+                .iter()
+                .map(|e| {
+                    format!(
+                        "LabelSelectorRequirement{{Key:{},Operator:{},Values:[{}],}},",
+                        e.key,
+                        e.operator,
+                        e.values.join(" ")
+                    )
+                })
+                .collect();
+            format!(
+                "&LabelSelector{{MatchLabels:map[string]string{{{labels}}},MatchExpressions:[]LabelSelectorRequirement{{{exprs}}},}}"
+            )
+        }
+    }
+}
+
+/// The `kubectl describe hpa` label of a metric.
+pub fn metric_label(m: &MetricSpec) -> String {
+    let utilization =
+        |t: &MetricTarget| t.average_value.is_none() && t.average_utilization.is_some();
+    match m {
+        MetricSpec::Resource { name, target } => {
+            if utilization(target) {
+                format!("resource {name} on pods  (as a percentage of request)")
+            } else {
+                format!("resource {name} on pods")
+            }
+        }
+        MetricSpec::ContainerResource {
+            name,
+            container,
+            target,
+        } => {
+            if utilization(target) {
+                format!(
+                    "resource {name} of container \"{container}\" on pods  (as a percentage of request)"
+                )
+            } else {
+                format!("resource {name} of container \"{container}\" on pods")
+            }
+        }
+        MetricSpec::Pods { metric, .. } => format!("\"{}\" on pods", metric.name),
+        MetricSpec::Object {
+            described_object,
+            metric,
+            target,
+        } => {
+            let which = if target.target_type == TargetType::AverageValue {
+                "target average value"
+            } else {
+                "target value"
+            };
+            format!(
+                "\"{}\" on {}/{} ({which})",
+                metric.name, described_object.kind, described_object.name
+            )
+        }
+        MetricSpec::External { metric, target } => {
+            let which = if target.average_value.is_some() {
+                "target average value"
+            } else {
+                "target value"
+            };
+            format!("\"{}\" ({which})", metric.name)
+        }
+        MetricSpec::Unknown { type_name } => format!("<unknown metric type {type_name}>"),
+    }
+}
+
+fn format_target(t: &MetricTarget) -> String {
+    match t.target_type {
+        TargetType::Utilization => match t.average_utilization {
+            Some(u) => format!("{u}%"),
+            None => t
+                .average_value
+                .map(|q| q.to_string())
+                .unwrap_or_else(|| "<unset>".into()),
+        },
+        TargetType::AverageValue => t
+            .average_value
+            .map(|q| q.to_string())
+            .unwrap_or_else(|| "<unset>".into()),
+        TargetType::Value => t
+            .value
+            .map(|q| q.to_string())
+            .unwrap_or_else(|| "<unset>".into()),
+    }
+}
+
+fn format_current(m: &MetricSpec, c: &CurrentValue) -> String {
+    let q = |v: i64| Quantity::from_milli(v).to_string();
+    match (c.average_utilization, c.average_value_milli, c.value_milli) {
+        (Some(u), Some(v), _) => format!("{u}% ({})", q(v)),
+        (Some(u), None, _) => format!("{u}%"),
+        (None, Some(v), _) => q(v),
+        (None, None, Some(v)) => q(v),
+        _ => {
+            let _ = m;
+            "<unknown>".into()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn normalize_legacy(
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    current: i32,
+    proposal: i32,
+    min: i32,
+    max: i32,
+    d: &mut Decision,
+) -> i32 {
+    let now = d.now;
+    let window = settings.downscale_stabilization.0;
+    let recs = memory.recommendations.get_or_insert_with(Vec::new);
+    let s = normalize::stabilize_legacy(recs, now, window, proposal);
+    let reason = if s != proposal {
+        memory.status.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "ScaleDownStabilized",
+            "recent recommendations were higher than current one, applying the highest recent recommendation".into(),
+            now,
+        );
+        "ScaleDownStabilized"
+    } else {
+        memory.status.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "ReadyForNewScale",
+            "recommended size matches current size".into(),
+            now,
+        );
+        "ReadyForNewScale"
+    };
+    d.stabilization = Some(StabilizationStep {
+        from: proposal,
+        to: s,
+        reason: reason.into(),
+        window: (s != proposal).then(|| {
+            format!(
+                "downscale stabilization window {}",
+                crate::units::format_seconds(window)
+            )
+        }),
+    });
+    let l = normalize::convert_with_rules(
+        current,
+        s,
+        min,
+        max,
+        settings.legacy_scale_up_limit_factor,
+        settings.legacy_scale_up_limit_minimum,
+    );
+    let bound_by = match l.reason {
+        "ScaleUpLimit" => Some(format!(
+            "legacy scale-up cap max({}×{current}, {}) = {}",
+            settings.legacy_scale_up_limit_factor,
+            settings.legacy_scale_up_limit_minimum,
+            l.legacy_cap.unwrap_or_default()
+        )),
+        "TooManyReplicas" => Some(format!("maxReplicas {max}")),
+        "TooFewReplicas" => Some(format!("minReplicas {min}")),
+        _ => None,
+    };
+    apply_limited(memory, s, l, bound_by, d)
+}
+
+fn apply_limited(
+    memory: &mut HpaMemory,
+    s: i32,
+    l: Limited,
+    bound_by: Option<String>,
+    d: &mut Decision,
+) -> i32 {
+    let status = if l.replicas == s {
+        ConditionStatus::False
+    } else {
+        ConditionStatus::True
+    };
+    memory.status.set_condition(
+        ConditionType::ScalingLimited,
+        status,
+        l.reason,
+        l.message.into(),
+        d.now,
+    );
+    d.limit = Some(LimitStep {
+        from: s,
+        to: l.replicas,
+        reason: l.reason.into(),
+        message: l.message.into(),
+        bound_by,
+        rate: l.rate,
+    });
+    l.replicas
+}
+
+#[allow(clippy::too_many_arguments)]
+fn normalize_with_behavior(
+    behavior: &super::spec::Behavior,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    current: i32,
+    proposal: i32,
+    min: i32,
+    max: i32,
+    d: &mut Decision,
+) -> i32 {
+    let now = d.now;
+    let (up, down) = behavior.effective(settings.downscale_window_seconds());
+    let recs = memory.recommendations.get_or_insert_with(Vec::new);
+    let st = normalize::stabilize_with_behavior(
+        recs,
+        now,
+        up.stabilization_window_seconds,
+        down.stabilization_window_seconds,
+        current,
+        proposal,
+    );
+    let s = st.replicas;
+    let (reason, message) = if s != proposal {
+        (st.reason, st.message)
+    } else {
+        ("ReadyForNewScale", "recommended size matches current size")
+    };
+    memory.status.set_condition(
+        ConditionType::AbleToScale,
+        ConditionStatus::True,
+        reason,
+        message.into(),
+        now,
+    );
+    let window = if s < proposal {
+        Some(format!(
+            "scaleUp stabilization window {}s (lowest recent recommendation {})",
+            up.stabilization_window_seconds, st.up_bound
+        ))
+    } else if s > proposal {
+        Some(format!(
+            "scaleDown stabilization window {}s (highest recent recommendation {})",
+            down.stabilization_window_seconds, st.down_bound
+        ))
+    } else {
+        None
+    };
+    d.stabilization = Some(StabilizationStep {
+        from: proposal,
+        to: s,
+        reason: reason.into(),
+        window,
+    });
+    let l = normalize::convert_with_behavior_rate(
+        current,
+        s,
+        min,
+        max,
+        &up,
+        &down,
+        &memory.scale_up_events,
+        &memory.scale_down_events,
+        now,
+    );
+    let bound_by = match l.reason {
+        "ScaleUpLimit" | "ScaleDownLimit" => l.rate.as_ref().map(|r| r.describe()),
+        "TooManyReplicas" => Some(format!("maxReplicas {max}")),
+        "TooFewReplicas" => Some(format!("minReplicas {min}")),
+        _ => None,
+    };
+    apply_limited(memory, s, l, bound_by, d)
+}
