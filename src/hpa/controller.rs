@@ -370,28 +370,25 @@ fn compute_replicas_for_metrics(
     let mut first_failure: Option<(String, String, String)> = None; // (reason, inner, outer)
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let (mut md, result) = compute_one(m, reading, spec_replicas, status_replicas, &ctx);
-        match result {
-            Ok((proposal, name)) => {
-                md.proposal = Some(proposal.replicas);
-                md.current_value = Some(proposal.current);
-                md.current = format_current(m, &proposal.current);
-                md.detail = Some(proposal.clone());
-                if replicas == 0 || proposal.replicas > replicas {
-                    replicas = proposal.replicas;
-                    metric = name;
+        let ev = evaluate_metric(m, reading, spec_replicas, status_replicas, &ctx);
+        match (ev.decision.proposal, ev.failure_wrapped) {
+            (Some(proposal), _) => {
+                if replicas == 0 || proposal > replicas {
+                    replicas = proposal;
+                    metric = ev.metric_name;
                 }
             }
-            Err(f) => {
-                warn(d, &f.reason, f.inner.clone());
-                md.error = Some(f.inner.clone());
-                md.failure_reason = Some(f.reason.clone());
+            (None, outer) => {
+                let reason = ev.decision.failure_reason.clone().unwrap_or_default();
+                let inner = ev.decision.error.clone().unwrap_or_default();
+                warn(d, &reason, inner.clone());
                 if first_failure.is_none() {
-                    first_failure = Some((f.reason, f.inner, f.outer));
+                    first_failure = Some((reason, inner, outer.unwrap_or_default()));
                 }
                 invalid += 1;
             }
         }
+        let md = ev.decision;
         d.metrics.push(md);
     }
 
@@ -451,6 +448,42 @@ fn reading_kind(r: &MetricReading) -> &'static str {
 }
 
 type OneResult = Result<(Proposal, String), Failure>;
+
+/// One metric evaluated: its decision record, the upstream "metric name" used in event reasons
+/// (e.g. `cpu resource utilization (percentage of request)`), and on failure the wrapped error
+/// message that `FailedComputeMetricsReplicas` repeats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricEvaluation {
+    pub decision: MetricDecision,
+    pub metric_name: String,
+    pub failure_wrapped: Option<String>,
+}
+
+/// Evaluate one metric of the spec against its reading (hpa.md §3): the per-metric half of a
+/// reconcile, public so it can be checked on its own.
+pub fn evaluate_metric(
+    m: &MetricSpec,
+    reading: Option<&MetricReading>,
+    spec_replicas: i32,
+    status_replicas: i32,
+    ctx: &CalcContext<'_>,
+) -> MetricEvaluation {
+    let (mut md, result) = compute_one(m, reading, spec_replicas, status_replicas, ctx);
+    match result {
+        Ok((proposal, name)) => {
+            md.proposal = Some(proposal.replicas);
+            md.current_value = Some(proposal.current);
+            md.current = format_current(m, &proposal.current);
+            md.detail = Some(proposal);
+            MetricEvaluation { decision: md, metric_name: name, failure_wrapped: None }
+        }
+        Err(f) => {
+            md.error = Some(f.inner);
+            md.failure_reason = Some(f.reason);
+            MetricEvaluation { decision: md, metric_name: String::new(), failure_wrapped: Some(f.outer) }
+        }
+    }
+}
 
 fn compute_one(
     m: &MetricSpec,
