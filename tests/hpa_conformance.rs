@@ -9,7 +9,9 @@ use std::path::PathBuf;
 fn main() {
     let path = match std::env::var_os("SCALESIM_HPA_VECTORS") {
         Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/hpa_vectors.yaml"),
+        None => {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/hpa_vectors.yaml")
+        }
     };
     println!("hpa conformance vectors: {}", path.display());
     let report = match support::hpa_vectors::run_file(&path) {

@@ -26,11 +26,26 @@ pub fn run_file(path: &std::path::Path) -> R<Report> {
     let src = scalesim::yaml::Source::read(path).map_err(|e| e.to_string())?;
     let doc: Value = scalesim::yaml::parse(&src).map_err(|e| e.to_string())?;
     let defaults = doc.get("defaults").cloned().unwrap_or(Value::Null);
-    let vectors = doc.get("vectors").and_then(Value::as_array).ok_or("the file has no `vectors:` list")?;
-    let mut report = Report { passed: 0, failed: 0, failures: Vec::new() };
+    let vectors = doc
+        .get("vectors")
+        .and_then(Value::as_array)
+        .ok_or("the file has no `vectors:` list")?;
+    let mut report = Report {
+        passed: 0,
+        failed: 0,
+        failures: Vec::new(),
+    };
     for (i, v) in vectors.iter().enumerate() {
-        let id = v.get("id").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| format!("#{i}"));
-        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("<none>").to_string();
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("#{i}"));
+        let kind = v
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("<none>")
+            .to_string();
         match run_vector(&defaults, v, &kind) {
             Ok(()) => report.passed += 1,
             Err(why) => {
@@ -81,7 +96,9 @@ fn merge_config(defaults: &Value, over: Option<&Value>) -> Value {
 }
 
 fn f(v: &Value, key: &str) -> R<f64> {
-    v.get(key).and_then(Value::as_f64).ok_or_else(|| format!("missing number `{key}`"))
+    v.get(key)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| format!("missing number `{key}`"))
 }
 fn f_or(v: &Value, key: &str, d: f64) -> R<f64> {
     match v.get(key) {
@@ -91,7 +108,9 @@ fn f_or(v: &Value, key: &str, d: f64) -> R<f64> {
 }
 fn i(v: &Value, key: &str) -> R<i64> {
     match v.get(key) {
-        Some(x) => x.as_i64().or_else(|| x.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Some(x) => x
+            .as_i64()
+            .or_else(|| x.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
         None => None,
     }
     .ok_or_else(|| format!("missing integer `{key}`"))
@@ -106,13 +125,18 @@ fn opt_i(v: &Value, key: &str) -> R<Option<i64>> {
     }
 }
 fn s<'a>(v: &'a Value, key: &str) -> R<&'a str> {
-    v.get(key).and_then(Value::as_str).ok_or_else(|| format!("missing string `{key}`"))
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("missing string `{key}`"))
 }
 fn b_or(v: &Value, key: &str, d: bool) -> bool {
     v.get(key).and_then(Value::as_bool).unwrap_or(d)
 }
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 fn check<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, got: T, errs: &mut Vec<String>) {
     if expected != got {
@@ -120,7 +144,11 @@ fn check<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, got: T, errs: 
     }
 }
 fn done(errs: Vec<String>) -> R<()> {
-    if errs.is_empty() { Ok(()) } else { Err(errs.join("; ")) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.join("; "))
+    }
 }
 
 // ---------- config → settings ----------
@@ -151,7 +179,10 @@ fn settings(cfg: &Value) -> R<(ControllerSettings, Tolerances)> {
 fn target(t: &Value) -> R<MetricTarget> {
     match s(t, "type")? {
         "Utilization" => Ok(MetricTarget::utilization(i32_(t, "average_utilization")?)),
-        "AverageValue" => Ok(MetricTarget::average_value(Quantity::from_milli(i(t, "average_value_m")?))),
+        "AverageValue" => Ok(MetricTarget::average_value(Quantity::from_milli(i(
+            t,
+            "average_value_m",
+        )?))),
         "Value" => Ok(MetricTarget::value(Quantity::from_milli(i(t, "value_m")?))),
         other => Err(format!("unknown target type {other:?}")),
     }
@@ -162,11 +193,32 @@ fn metric_spec(m: &Value) -> R<MetricSpec> {
     let need = || t.clone().ok_or_else(|| "metric without target".to_string());
     Ok(match s(m, "type")? {
         "Resource" => MetricSpec::resource(s(m, "resource")?, need()?),
-        "ContainerResource" => MetricSpec::container_resource(s(m, "resource")?, s(m, "container")?, need()?),
-        "Pods" => MetricSpec::pods(m.get("name").and_then(Value::as_str).unwrap_or("pods_metric"), need()?),
-        "Object" => MetricSpec::object("Service", "svc", m.get("name").and_then(Value::as_str).unwrap_or("object_metric"), need()?),
-        "External" => MetricSpec::external(m.get("name").and_then(Value::as_str).unwrap_or("external_metric"), need()?),
-        other => MetricSpec::Unknown { type_name: other.to_string() },
+        "ContainerResource" => {
+            MetricSpec::container_resource(s(m, "resource")?, s(m, "container")?, need()?)
+        }
+        "Pods" => MetricSpec::pods(
+            m.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("pods_metric"),
+            need()?,
+        ),
+        "Object" => MetricSpec::object(
+            "Service",
+            "svc",
+            m.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("object_metric"),
+            need()?,
+        ),
+        "External" => MetricSpec::external(
+            m.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("external_metric"),
+            need()?,
+        ),
+        other => MetricSpec::Unknown {
+            type_name: other.to_string(),
+        },
     })
 }
 
@@ -182,16 +234,33 @@ fn pod(p: &Value) -> R<PodObservation> {
         other => return Err(format!("unknown phase {other:?}")),
     };
     let ready = ReadyCondition {
-        status: if b_or(p, "ready", true) { ConditionStatus::True } else { ConditionStatus::False },
+        status: if b_or(p, "ready", true) {
+            ConditionStatus::True
+        } else {
+            ConditionStatus::False
+        },
         last_transition_time: NOW - transition_age,
     };
-    let both = |r: Option<i64>| Requests { cpu_milli: r, memory_milli: r };
+    let both = |r: Option<i64>| Requests {
+        cpu_milli: r,
+        memory_milli: r,
+    };
     let containers = if let Some(cs) = p.get("containers").and_then(Value::as_array) {
         cs.iter()
-            .map(|c| Ok(ContainerSpec { name: s(c, "name")?.to_string(), requests: both(opt_i(c, "request_m")?), sidecar: false }))
+            .map(|c| {
+                Ok(ContainerSpec {
+                    name: s(c, "name")?.to_string(),
+                    requests: both(opt_i(c, "request_m")?),
+                    sidecar: false,
+                })
+            })
             .collect::<R<Vec<_>>>()?
     } else {
-        vec![ContainerSpec { name: "c0".into(), requests: both(opt_i(p, "request_m")?), sidecar: false }]
+        vec![ContainerSpec {
+            name: "c0".into(),
+            requests: both(opt_i(p, "request_m")?),
+            sidecar: false,
+        }]
     };
     Ok(PodObservation {
         name: s(p, "name")?.to_string(),
@@ -210,12 +279,29 @@ fn resource_samples(pods: &[Value], extra: &[Value]) -> R<Vec<PodResourceSample>
     for p in pods {
         let timestamp = NOW - f_or(p, "metric_age_s", 0.0)?;
         let window = f_or(p, "metric_window_s", 60.0)?;
-        let usage = |u: Option<i64>, name: &str| ContainerUsage { name: name.into(), cpu_milli: u, memory_milli: u };
+        let usage = |u: Option<i64>, name: &str| ContainerUsage {
+            name: name.into(),
+            cpu_milli: u,
+            memory_milli: u,
+        };
         if let Some(cs) = p.get("containers").and_then(Value::as_array) {
-            let containers = cs.iter().map(|c| Ok(usage(opt_i(c, "usage_m")?, s(c, "name")?))).collect::<R<Vec<_>>>()?;
-            out.push(PodResourceSample { pod: s(p, "name")?.into(), timestamp, window, containers });
+            let containers = cs
+                .iter()
+                .map(|c| Ok(usage(opt_i(c, "usage_m")?, s(c, "name")?)))
+                .collect::<R<Vec<_>>>()?;
+            out.push(PodResourceSample {
+                pod: s(p, "name")?.into(),
+                timestamp,
+                window,
+                containers,
+            });
         } else if let Some(u) = opt_i(p, "usage_m")? {
-            out.push(PodResourceSample { pod: s(p, "name")?.into(), timestamp, window, containers: vec![usage(Some(u), "c0")] });
+            out.push(PodResourceSample {
+                pod: s(p, "name")?.into(),
+                timestamp,
+                window,
+                containers: vec![usage(Some(u), "c0")],
+            });
         }
     }
     for e in extra {
@@ -224,7 +310,11 @@ fn resource_samples(pods: &[Value], extra: &[Value]) -> R<Vec<PodResourceSample>
             pod: s(e, "name")?.into(),
             timestamp: NOW,
             window: 60.0,
-            containers: vec![ContainerUsage { name: "c0".into(), cpu_milli: Some(u), memory_milli: Some(u) }],
+            containers: vec![ContainerUsage {
+                name: "c0".into(),
+                cpu_milli: Some(u),
+                memory_milli: Some(u),
+            }],
         });
     }
     Ok(out)
@@ -232,10 +322,14 @@ fn resource_samples(pods: &[Value], extra: &[Value]) -> R<Vec<PodResourceSample>
 
 fn reading(m: &Value, pods: &[Value], extra: &[Value]) -> R<MetricReading> {
     if b_or(m, "fails", false) {
-        return Ok(MetricReading::Error("the metrics API returned an error".into()));
+        return Ok(MetricReading::Error(
+            "the metrics API returned an error".into(),
+        ));
     }
     Ok(match s(m, "type")? {
-        "Resource" | "ContainerResource" => MetricReading::PodResources(resource_samples(pods, extra)?),
+        "Resource" | "ContainerResource" => {
+            MetricReading::PodResources(resource_samples(pods, extra)?)
+        }
         "Pods" => {
             let values = arr(m, "pod_values_m");
             let mut samples = Vec::new();
@@ -251,9 +345,14 @@ fn reading(m: &Value, pods: &[Value], extra: &[Value]) -> R<MetricReading> {
             }
             MetricReading::PodValues(samples)
         }
-        "Object" => MetricReading::ObjectValue { value_milli: i(m, "value_m")? },
+        "Object" => MetricReading::ObjectValue {
+            value_milli: i(m, "value_m")?,
+        },
         "External" => MetricReading::ExternalValues(
-            arr(m, "values_m").iter().map(|v| v.as_i64().ok_or("values_m holds a non-integer".to_string())).collect::<R<_>>()?,
+            arr(m, "values_m")
+                .iter()
+                .map(|v| v.as_i64().ok_or("values_m holds a non-integer".to_string()))
+                .collect::<R<_>>()?,
         ),
         _ => MetricReading::Error("unknown metric type".into()),
     })
@@ -294,12 +393,25 @@ fn policy(p: &Value) -> R<ScalingPolicy> {
 }
 
 fn recommendations(list: &[Value]) -> R<Vec<Recommendation>> {
-    list.iter().map(|r| Ok(Recommendation { replicas: i32_(r, "replicas")?, time: NOW - f(r, "age_s")? })).collect()
+    list.iter()
+        .map(|r| {
+            Ok(Recommendation {
+                replicas: i32_(r, "replicas")?,
+                time: NOW - f(r, "age_s")?,
+            })
+        })
+        .collect()
 }
 
 fn events(list: &[Value]) -> R<Vec<ScaleEvent>> {
     list.iter()
-        .map(|e| Ok(ScaleEvent { change: i32_(e, "change")?, time: NOW - f(e, "age_s")?, outdated: b_or(e, "outdated", false) }))
+        .map(|e| {
+            Ok(ScaleEvent {
+                change: i32_(e, "change")?,
+                time: NOW - f(e, "age_s")?,
+                outdated: b_or(e, "outdated", false),
+            })
+        })
         .collect()
 }
 
@@ -318,7 +430,9 @@ fn behavior(b: Option<&Value>) -> R<Option<Behavior>> {
 fn replica_calc(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     let (settings, tolerances) = settings(cfg)?;
     let current = i32_(input, "current_replicas")?;
-    let status = opt_i(input, "status_replicas")?.map(|v| v as i32).unwrap_or(current);
+    let status = opt_i(input, "status_replicas")?
+        .map(|v| v as i32)
+        .unwrap_or(current);
     let m = input.get("metric").ok_or("no metric")?;
     let pods_v = arr(input, "pods");
     let pods = pods_v.iter().map(pod).collect::<R<Vec<_>>>()?;
@@ -334,17 +448,45 @@ fn replica_calc(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     };
     let ev = evaluate_metric(&spec, Some(&read), current, status, &ctx);
     let d = ev.decision;
-    if let Some(e) = &d.error {
-        return Err(format!("expected replicas {:?}, got error: {e}", expected.get("replicas")));
+    // `expected.error` (any value but null/false): the metric must fail.
+    let wants_error = !matches!(
+        expected.get("error"),
+        None | Some(Value::Null) | Some(Value::Bool(false))
+    );
+    match (&d.error, wants_error) {
+        (Some(_), true) => return Ok(()),
+        (None, true) => return Err(format!("expected an error, got replicas {:?}", d.proposal)),
+        (Some(e), false) => {
+            return Err(format!(
+                "expected replicas {:?}, got error: {e}",
+                expected.get("replicas")
+            ));
+        }
+        (None, false) => {}
     }
     let mut errs = Vec::new();
-    check("replicas", Some(i32_(expected, "replicas")?), d.proposal, &mut errs);
+    check(
+        "replicas",
+        Some(i32_(expected, "replicas")?),
+        d.proposal,
+        &mut errs,
+    );
     let cv = d.current_value.unwrap_or_default();
     if let Some(u) = opt_i(expected, "utilization")? {
-        check("utilization", Some(u as i32), cv.average_utilization, &mut errs);
+        check(
+            "utilization",
+            Some(u as i32),
+            cv.average_utilization,
+            &mut errs,
+        );
     }
     if let Some(u) = opt_i(expected, "usage_m")? {
-        check("usage_m", Some(u), cv.value_milli.or(cv.average_value_milli), &mut errs);
+        check(
+            "usage_m",
+            Some(u),
+            cv.value_milli.or(cv.average_value_milli),
+            &mut errs,
+        );
     }
     done(errs)
 }
@@ -352,7 +494,10 @@ fn replica_calc(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
 fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     let (settings, tolerances) = settings(cfg)?;
     if tolerances.up != tolerances.down {
-        return Err("a controller vector needs one cluster tolerance (tolerance_up == tolerance_down)".into());
+        return Err(
+            "a controller vector needs one cluster tolerance (tolerance_up == tolerance_down)"
+                .into(),
+        );
     }
     let hpa = input.get("hpa").ok_or("no hpa")?;
     let metrics_v = arr(hpa, "metrics");
@@ -366,12 +511,21 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     let spec_replicas = i32_(scale_v, "spec_replicas")?;
     let scale = ScaleObservation {
         spec_replicas,
-        status_replicas: opt_i(scale_v, "status_replicas")?.map(|v| v as i32).unwrap_or(spec_replicas),
+        status_replicas: opt_i(scale_v, "status_replicas")?
+            .map(|v| v as i32)
+            .unwrap_or(spec_replicas),
         ..Default::default()
     };
     let pods_v = arr(input, "pods");
     let pods = pods_v.iter().map(pod).collect::<R<Vec<_>>>()?;
-    let readings = metrics_v.iter().map(|m| reading(m, pods_v, &[])).collect::<R<Vec<_>>>()?;
+    let mut readings = metrics_v
+        .iter()
+        .map(|m| reading(m, pods_v, &[]))
+        .collect::<R<Vec<_>>>()?;
+    if metrics_v.is_empty() {
+        // The default metric (cpu 80 %) reads metrics-server.
+        readings.push(MetricReading::PodResources(resource_samples(pods_v, &[])?));
+    }
     let mut memory = HpaMemory::default();
     for c in arr(hpa, "conditions") {
         let t = ConditionType::parse(s(c, "type")?).ok_or("unknown condition type")?;
@@ -380,8 +534,14 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
             "False" => ConditionStatus::False,
             _ => ConditionStatus::Unknown,
         };
-        let reason = c.get("reason").and_then(Value::as_str).unwrap_or("").to_string();
-        memory.status.set_condition(t, st, &reason, String::new(), NOW - 1000.0);
+        let reason = c
+            .get("reason")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        memory
+            .status
+            .set_condition(t, st, &reason, String::new(), NOW - 1000.0);
     }
     let history = input.get("history").cloned().unwrap_or(Value::Null);
     memory.recommendations = match history.get("recommendations") {
@@ -391,17 +551,32 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     };
     memory.scale_up_events = events(arr(&history, "scale_up_events"))?;
     memory.scale_down_events = events(arr(&history, "scale_down_events"))?;
-    let obs = Observation { now: NOW, scale, pods, metrics: readings };
+    let obs = Observation {
+        now: NOW,
+        scale,
+        pods,
+        metrics: readings,
+    };
     let d = reconcile(&spec, &settings, &mut memory, &obs);
     let mut errs = Vec::new();
-    check("desired_replicas", i32_(expected, "desired_replicas")?, d.desired_replicas, &mut errs);
+    check(
+        "desired_replicas",
+        i32_(expected, "desired_replicas")?,
+        d.desired_replicas,
+        &mut errs,
+    );
     if let Some(r) = expected.get("rescale").and_then(Value::as_bool) {
         check("rescale", r, d.rescale, &mut errs);
     }
     if let Some(Value::Object(conds)) = expected.get("conditions") {
         for (t, reason) in conds {
             let want = reason.as_str().unwrap_or_default();
-            check(&format!("condition {t}"), Some(want), d.condition_reason(t), &mut errs);
+            check(
+                &format!("condition {t}"),
+                Some(want),
+                d.condition_reason(t),
+                &mut errs,
+            );
         }
     }
     if !errs.is_empty() {
@@ -429,7 +604,12 @@ fn behavior_rate(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         NOW,
     );
     let mut errs = Vec::new();
-    check("replicas", i32_(expected, "replicas")?, l.replicas, &mut errs);
+    check(
+        "replicas",
+        i32_(expected, "replicas")?,
+        l.replicas,
+        &mut errs,
+    );
     if let Some(r) = expected.get("reason").and_then(Value::as_str) {
         check("reason", r, l.reason, &mut errs);
     }
@@ -447,13 +627,23 @@ fn stabilize_behavior(input: &Value, expected: &Value) -> R<()> {
         i32_(input, "desired_replicas")?,
     );
     let mut errs = Vec::new();
-    check("replicas", i32_(expected, "replicas")?, st.replicas, &mut errs);
+    check(
+        "replicas",
+        i32_(expected, "replicas")?,
+        st.replicas,
+        &mut errs,
+    );
     done(errs)
 }
 
 fn stabilize_legacy(input: &Value, expected: &Value) -> R<()> {
     let mut recs = recommendations(arr(input, "recommendations"))?;
-    let got = normalize::stabilize_legacy(&mut recs, NOW, f(input, "window_s")?, i32_(input, "desired_replicas")?);
+    let got = normalize::stabilize_legacy(
+        &mut recs,
+        NOW,
+        f(input, "window_s")?,
+        i32_(input, "desired_replicas")?,
+    );
     let mut errs = Vec::new();
     check("replicas", i32_(expected, "replicas")?, got, &mut errs);
     done(errs)
@@ -470,7 +660,12 @@ fn legacy_rules(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         settings.legacy_scale_up_limit_minimum,
     );
     let mut errs = Vec::new();
-    check("replicas", i32_(expected, "replicas")?, l.replicas, &mut errs);
+    check(
+        "replicas",
+        i32_(expected, "replicas")?,
+        l.replicas,
+        &mut errs,
+    );
     if let Some(r) = expected.get("reason").and_then(Value::as_str) {
         check("reason", r, l.reason, &mut errs);
     }
@@ -484,11 +679,17 @@ fn policy_limit(input: &Value, expected: &Value) -> R<()> {
     let down = events(arr(input, "scale_down_events"))?;
     let limit = match s(input, "direction")? {
         "up" => {
-            let r = scalesim::hpa::spec::complete_rules(written.as_ref(), scalesim::hpa::spec::default_scale_up_rules());
+            let r = scalesim::hpa::spec::complete_rules(
+                written.as_ref(),
+                scalesim::hpa::spec::default_scale_up_rules(),
+            );
             normalize::scale_up_limit(current, &up, &down, &r, NOW).limit
         }
         "down" => {
-            let r = scalesim::hpa::spec::complete_rules(written.as_ref(), scalesim::hpa::spec::default_scale_down_rules(300));
+            let r = scalesim::hpa::spec::complete_rules(
+                written.as_ref(),
+                scalesim::hpa::spec::default_scale_down_rules(300),
+            );
             normalize::scale_down_limit(current, &up, &down, &r, NOW).limit
         }
         o => return Err(format!("unknown direction {o:?}")),
@@ -500,10 +701,18 @@ fn policy_limit(input: &Value, expected: &Value) -> R<()> {
 
 fn event_store(input: &Value, expected: &Value) -> R<()> {
     let mut list = events(arr(input, "events"))?;
-    let policies = arr(input, "policies").iter().map(policy).collect::<R<Vec<_>>>()?;
-    let longest = policies.iter().map(|p| p.period_seconds).max().unwrap_or(0);
-    let sum = normalize::replicas_change_per_period(i32_(input, "period_s")?, &list, NOW);
-    normalize::store_event(&mut list, i32_(input, "new_change")?, longest, NOW);
+    // No policies means no `spec.behavior` (a validated behavior always has one): then upstream
+    // stores nothing at all.
+    let policies = arr(input, "policies")
+        .iter()
+        .map(policy)
+        .collect::<R<Vec<_>>>()?;
+    let period = opt_i(input, "period_s")?.unwrap_or(0) as i32;
+    let sum = normalize::replicas_change_per_period(period, &list, NOW);
+    if !policies.is_empty() {
+        let longest = policies.iter().map(|p| p.period_seconds).max().unwrap_or(0);
+        normalize::store_event(&mut list, i32_(input, "new_change")?, longest, NOW);
+    }
     let mut errs = Vec::new();
     if let Some(want) = opt_i(expected, "sum_in_period_before")? {
         check("sum_in_period_before", want as i32, sum, &mut errs);
