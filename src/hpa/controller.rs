@@ -1006,3 +1006,243 @@ fn normalize_with_behavior(
     };
     apply_limited(memory, s, l, bound_by, d)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hpa::observation::{PodObservation, PodResourceSample, Requests, ScaleObservation};
+    use crate::hpa::spec::{Behavior, ScalingPolicy, ScalingRules};
+
+    fn cpu_hpa(min: i32, max: i32, target: i32) -> HpaSpec {
+        HpaSpec {
+            min_replicas: Some(min),
+            max_replicas: max,
+            metrics: vec![MetricSpec::resource("cpu", MetricTarget::utilization(target))],
+            behavior: None,
+        }
+    }
+
+    /// `usages.len()` Running/Ready pods with 1000m requests, started long ago.
+    fn cpu_obs(now: f64, spec_replicas: i32, usages: &[i64]) -> Observation {
+        let pods = (0..usages.len()).map(|i| PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(1000))).collect();
+        let samples = usages.iter().enumerate().map(|(i, u)| PodResourceSample::cpu(&format!("p{i}"), now, 60.0, *u)).collect();
+        Observation {
+            now,
+            scale: ScaleObservation::replicas(spec_replicas),
+            pods,
+            metrics: vec![MetricReading::PodResources(samples)],
+        }
+    }
+
+    fn external_obs(now: f64, replicas: i32, value: i64) -> Observation {
+        Observation {
+            now,
+            scale: ScaleObservation::replicas(replicas),
+            pods: (0..replicas).map(|i| PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(100))).collect(),
+            metrics: vec![MetricReading::ExternalValues(vec![value])],
+        }
+    }
+
+    #[test]
+    fn decision_explains_itself_like_describe_hpa() {
+        let mut spec = cpu_hpa(1, 20, 50);
+        spec.behavior = Some(Behavior::default());
+        let mut mem = HpaMemory::default();
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(1000.0, 3, &[1000, 1000, 1000]));
+        // util 100 → P = 6; default policies: max(3+4, 3*2) = 7 ≥ 6 → 6
+        assert_eq!((d.proposal, d.stabilized(), d.desired_replicas, d.rescale), (Some(6), Some(6), 6, true));
+        assert_eq!(d.reason, "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+        assert_eq!(d.metrics[0].current, "100% (1)");
+        assert_eq!(d.metrics[0].target, "50%");
+        assert_eq!(d.metrics[0].label, "resource cpu on pods  (as a percentage of request)");
+        assert_eq!(d.condition_reason("AbleToScale"), Some("SucceededRescale"));
+        assert_eq!(d.condition_reason("ScalingActive"), Some("ValidMetricFound"));
+        assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
+        assert_eq!(d.events[0].reason, "SuccessfulRescale");
+        let text = d.explain();
+        assert!(text.contains("Proposal P: 6"), "{text}");
+        assert!(text.contains("AbleToScale"), "{text}");
+        let json = serde_json::to_string(&d).unwrap();
+        assert!(json.contains("\"desired_replicas\":6"), "{json}");
+
+        // Next sync, load doubles again: the Pods 4 / 15 s policy binds.
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(1015.0, 6, &[2000; 6]));
+        assert_eq!(d.proposal, Some(24));
+        // the previous scale-up of 3 is exactly 15 s old: outside the period, start = 6
+        assert_eq!(d.desired_replicas, 12);
+        assert_eq!(d.limited_by().as_deref(), Some("ScaleUpLimit: policy Percent 100 per 15s"));
+        assert_eq!(mem.scale_up_events.len(), 2);
+    }
+
+    #[test]
+    fn legacy_scale_down_waits_for_the_window() {
+        let spec = cpu_hpa(1, 10, 50);
+        let s = ControllerSettings::default();
+        let mut mem = HpaMemory::default();
+        // t=0: first sight, load says 2 but 5 is recorded
+        let d = reconcile(&spec, &s, &mut mem, &cpu_obs(0.0, 5, &[200; 5]));
+        assert_eq!((d.desired_replicas, d.rescale), (5, false));
+        assert_eq!(d.condition_reason("AbleToScale"), Some("ScaleDownStabilized"));
+        assert!(d.reason.contains("held at 5"), "{}", d.reason);
+        // t=300: the 5 recorded at t=0 is exactly 300 s old → still inside the legacy window
+        let d = reconcile(&spec, &s, &mut mem, &cpu_obs(300.0, 5, &[200; 5]));
+        assert!(!d.rescale);
+        // t=315: gone → scale down to 2, and no scale events are stored without behavior
+        let d = reconcile(&spec, &s, &mut mem, &cpu_obs(315.0, 5, &[200; 5]));
+        assert_eq!((d.desired_replicas, d.rescale), (2, true));
+        assert_eq!(d.reason, "New size: 2; reason: All metrics below target");
+        assert!(mem.scale_down_events.is_empty());
+        assert_eq!(mem.status.last_scale_time, Some(315.0));
+    }
+
+    #[test]
+    fn failed_get_scale_stops_before_recording() {
+        let spec = cpu_hpa(1, 10, 50);
+        let mut mem = HpaMemory::default();
+        let mut o = cpu_obs(0.0, 3, &[500; 3]);
+        o.scale.get_error = Some("deployments.apps \"web\" not found".into());
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
+        assert_eq!(d.path, DecisionPath::FailedGetScale);
+        assert!(!d.rescale);
+        assert_eq!(d.condition_reason("AbleToScale"), Some("FailedGetScale"));
+        assert!(mem.recommendations.is_none());
+    }
+
+    #[test]
+    fn failed_update_stores_nothing_and_keeps_status_desired() {
+        let mut spec = cpu_hpa(1, 10, 50);
+        spec.behavior = Some(Behavior::default());
+        let mut mem = HpaMemory::default();
+        mem.status.desired_replicas = 3;
+        let mut o = cpu_obs(0.0, 3, &[1000; 3]);
+        o.scale.update_error = Some("conflict".into());
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
+        assert_eq!((d.rescale, d.desired_replicas, d.failed_rescale_to), (false, 3, Some(6)));
+        assert_eq!(d.condition_reason("AbleToScale"), Some("FailedUpdateScale"));
+        assert!(mem.scale_up_events.is_empty());
+        assert_eq!(mem.status.desired_replicas, 3);
+        assert_eq!(d.events[0].reason, "FailedRescale");
+    }
+
+    #[test]
+    fn metric_failure_keeps_previous_status_desired_and_histories() {
+        let spec = cpu_hpa(1, 10, 50);
+        let mut mem = HpaMemory::default();
+        reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 3, &[500; 3]));
+        mem.status.desired_replicas = 4; // pretend an earlier reconcile wrote 4
+        let recs_before = mem.recommendations.clone();
+        let mut o = cpu_obs(15.0, 3, &[500; 3]);
+        o.metrics = vec![MetricReading::Error("metrics-server unavailable".into())];
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
+        assert_eq!(d.path, DecisionPath::MetricsFailed);
+        assert_eq!((d.rescale, d.desired_replicas, d.status_desired_replicas), (false, 3, 4));
+        assert_eq!(mem.recommendations, recs_before);
+        assert_eq!(d.condition_reason("ScalingActive"), Some("FailedGetResourceMetric"));
+        assert!(d.reason.starts_with("invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value"), "{}", d.reason);
+    }
+
+    #[test]
+    fn selector_problems_set_scaling_active_false() {
+        let spec = cpu_hpa(1, 10, 50);
+        for (p, reason) in [
+            (SelectorProblem::Missing, "InvalidSelector"),
+            (SelectorProblem::Invalid("bad".into()), "InvalidSelector"),
+            (SelectorProblem::Ambiguous(vec!["default/other".into()]), "AmbiguousSelector"),
+        ] {
+            let mut mem = HpaMemory::default();
+            let mut o = cpu_obs(0.0, 3, &[1000; 3]);
+            o.scale.selector_problem = Some(p);
+            let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
+            assert!(!d.rescale);
+            assert_eq!(d.condition_reason("ScalingActive"), Some(reason));
+        }
+    }
+
+    #[test]
+    fn scale_to_zero_and_back() {
+        let mut s = ControllerSettings::default();
+        s.feature_gates.hpa_scale_to_zero = true;
+        let spec = HpaSpec {
+            min_replicas: Some(0),
+            max_replicas: 10,
+            metrics: vec![MetricSpec::external("queue", MetricTarget::average_value(Quantity::from_milli(5000)))],
+            behavior: Some(Behavior {
+                scale_down: Some(ScalingRules { stabilization_window_seconds: Some(0), ..Default::default() }),
+                ..Default::default()
+            }),
+        };
+        let mut mem = HpaMemory::default();
+        let d = reconcile(&spec, &s, &mut mem, &external_obs(0.0, 2, 0));
+        assert_eq!((d.desired_replicas, d.rescale), (0, true));
+        assert_eq!(d.condition_reason("ScaledToZero"), Some("ScaledToZero"));
+        // at zero with the condition: metrics are computed; AverageValue uses status replicas (0)
+        let d = reconcile(&spec, &s, &mut mem, &external_obs(15.0, 0, 0));
+        assert_eq!((d.desired_replicas, d.rescale), (0, false));
+        let d = reconcile(&spec, &s, &mut mem, &external_obs(30.0, 0, 12_000));
+        assert_eq!((d.proposal, d.desired_replicas, d.rescale), (Some(3), 3, true));
+        assert_eq!(d.condition_reason("ScaledToZero"), Some("NotScaledToZero"));
+        // someone sets replicas to 0 by hand: the condition is False now → disabled
+        let d = reconcile(&spec, &s, &mut mem, &external_obs(45.0, 0, 12_000));
+        assert_eq!(d.path, DecisionPath::ScalingDisabled);
+    }
+
+    #[test]
+    fn scale_from_zero_floor_raises_to_min() {
+        let mut s = ControllerSettings::default();
+        s.feature_gates.hpa_scale_to_zero = true;
+        let spec = HpaSpec {
+            min_replicas: Some(2),
+            max_replicas: 10,
+            metrics: vec![MetricSpec::external("queue", MetricTarget::value(Quantity::from_milli(10_000)))],
+            // The behavior path applies no min bound on a scale-up, so the floor is what lifts 1 to 2.
+            behavior: Some(Behavior::default()),
+        };
+        let mut mem = HpaMemory::default();
+        mem.status.set_condition(ConditionType::ScaledToZero, ConditionStatus::True, "ScaledToZero", String::new(), 0.0);
+        let d = reconcile(&spec, &s, &mut mem, &external_obs(10.0, 0, 1));
+        assert_eq!(d.proposal, Some(1));
+        assert_eq!((d.desired_replicas, d.scale_from_zero_floor), (2, Some(2)));
+    }
+
+    #[test]
+    fn out_of_range_targets_move_at_once_and_store_events_with_behavior() {
+        let mut spec = cpu_hpa(2, 5, 50);
+        spec.behavior = Some(Behavior {
+            scale_down: Some(ScalingRules { policies: Some(vec![ScalingPolicy::pods(1, 60)]), ..Default::default() }),
+            ..Default::default()
+        });
+        let mut mem = HpaMemory::default();
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 9, &[500; 9]));
+        // no stabilization or policy: straight to max, reason upstream's
+        assert_eq!((d.path, d.desired_replicas), (DecisionPath::AboveMaxReplicas, 5));
+        assert_eq!(d.reason, "New size: 5; reason: Current number of replicas above Spec.MaxReplicas");
+        assert_eq!(mem.scale_down_events.len(), 1);
+        assert_eq!(mem.scale_down_events[0].change, 4);
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(15.0, 1, &[500]));
+        assert_eq!((d.path, d.desired_replicas), (DecisionPath::BelowMinReplicas, 2));
+    }
+
+    #[test]
+    fn restart_forgets_histories_but_not_status() {
+        let mut mem = HpaMemory::default();
+        let spec = cpu_hpa(1, 10, 50);
+        reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 5, &[200; 5]));
+        mem.restart_controller();
+        assert!(mem.recommendations.is_none());
+        assert!(!mem.status.conditions.is_empty());
+    }
+
+    #[test]
+    fn max_of_several_metrics_and_metric_name_of_the_winner() {
+        let mut spec = cpu_hpa(1, 100, 50);
+        spec.metrics.push(MetricSpec::external("queue", MetricTarget::value(Quantity::from_milli(1000))));
+        let mut o = cpu_obs(0.0, 3, &[500; 3]);
+        o.metrics.push(MetricReading::ExternalValues(vec![4000]));
+        let mut mem = HpaMemory::default();
+        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
+        // cpu within tolerance → 3; external 4 × 3 ready pods = 12
+        assert_eq!(d.metrics.iter().map(|m| m.proposal).collect::<Vec<_>>(), vec![Some(3), Some(12)]);
+        assert_eq!(d.proposal, Some(12));
+        assert_eq!(d.proposal_metric.as_deref(), Some("external metric queue(<nil>)"));
+    }
+}
