@@ -5,17 +5,18 @@ use proptest::prelude::*;
 use scalesim::hpa::*;
 use scalesim::units::Quantity;
 
-fn pod_strategy() -> impl Strategy<
-    Value = (
-        PodPhase,
-        Option<ConditionStatus>,
-        bool,
-        f64,
-        f64,
-        Option<i64>,
-        Option<i64>,
-    ),
-> {
+/// (phase, ready, deleting, start, ready flip, request, usage) of one generated pod.
+type PodCase = (
+    PodPhase,
+    Option<ConditionStatus>,
+    bool,
+    f64,
+    f64,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn pod_strategy() -> impl Strategy<Value = PodCase> {
     (
         prop_oneof![
             Just(PodPhase::Running),
@@ -47,21 +48,7 @@ fn pod_strategy() -> impl Strategy<
     )
 }
 
-fn build(
-    now: f64,
-    current: i32,
-    status: i32,
-    pods: &[(
-        PodPhase,
-        Option<ConditionStatus>,
-        bool,
-        f64,
-        f64,
-        Option<i64>,
-        Option<i64>,
-    )],
-    ext: Vec<i64>,
-) -> Observation {
+fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -> Observation {
     let mut obs_pods = Vec::new();
     let mut samples = Vec::new();
     let mut values = Vec::new();
