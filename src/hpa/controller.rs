@@ -475,12 +475,20 @@ pub fn evaluate_metric(
             md.current_value = Some(proposal.current);
             md.current = format_current(m, &proposal.current);
             md.detail = Some(proposal);
-            MetricEvaluation { decision: md, metric_name: name, failure_wrapped: None }
+            MetricEvaluation {
+                decision: md,
+                metric_name: name,
+                failure_wrapped: None,
+            }
         }
         Err(f) => {
             md.error = Some(f.inner);
             md.failure_reason = Some(f.reason);
-            MetricEvaluation { decision: md, metric_name: String::new(), failure_wrapped: Some(f.outer) }
+            MetricEvaluation {
+                decision: md,
+                metric_name: String::new(),
+                failure_wrapped: Some(f.outer),
+            }
         }
     }
 }
@@ -1017,15 +1025,24 @@ mod tests {
         HpaSpec {
             min_replicas: Some(min),
             max_replicas: max,
-            metrics: vec![MetricSpec::resource("cpu", MetricTarget::utilization(target))],
+            metrics: vec![MetricSpec::resource(
+                "cpu",
+                MetricTarget::utilization(target),
+            )],
             behavior: None,
         }
     }
 
     /// `usages.len()` Running/Ready pods with 1000m requests, started long ago.
     fn cpu_obs(now: f64, spec_replicas: i32, usages: &[i64]) -> Observation {
-        let pods = (0..usages.len()).map(|i| PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(1000))).collect();
-        let samples = usages.iter().enumerate().map(|(i, u)| PodResourceSample::cpu(&format!("p{i}"), now, 60.0, *u)).collect();
+        let pods = (0..usages.len())
+            .map(|i| PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(1000)))
+            .collect();
+        let samples = usages
+            .iter()
+            .enumerate()
+            .map(|(i, u)| PodResourceSample::cpu(&format!("p{i}"), now, 60.0, *u))
+            .collect();
         Observation {
             now,
             scale: ScaleObservation::replicas(spec_replicas),
@@ -1038,7 +1055,11 @@ mod tests {
         Observation {
             now,
             scale: ScaleObservation::replicas(replicas),
-            pods: (0..replicas).map(|i| PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(100))).collect(),
+            pods: (0..replicas)
+                .map(|i| {
+                    PodObservation::running(&format!("p{i}"), now - 3600.0, Requests::cpu(100))
+                })
+                .collect(),
             metrics: vec![MetricReading::ExternalValues(vec![value])],
         }
     }
@@ -1048,16 +1069,36 @@ mod tests {
         let mut spec = cpu_hpa(1, 20, 50);
         spec.behavior = Some(Behavior::default());
         let mut mem = HpaMemory::default();
-        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(1000.0, 3, &[1000, 1000, 1000]));
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(1000.0, 3, &[1000, 1000, 1000]),
+        );
         // util 100 → P = 6; default policies: max(3+4, 3*2) = 7 ≥ 6 → 6
-        assert_eq!((d.proposal, d.stabilized(), d.desired_replicas, d.rescale), (Some(6), Some(6), 6, true));
-        assert_eq!(d.reason, "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+        assert_eq!(
+            (d.proposal, d.stabilized(), d.desired_replicas, d.rescale),
+            (Some(6), Some(6), 6, true)
+        );
+        assert_eq!(
+            d.reason,
+            "New size: 6; reason: cpu resource utilization (percentage of request) above target"
+        );
         assert_eq!(d.metrics[0].current, "100% (1)");
         assert_eq!(d.metrics[0].target, "50%");
-        assert_eq!(d.metrics[0].label, "resource cpu on pods  (as a percentage of request)");
+        assert_eq!(
+            d.metrics[0].label,
+            "resource cpu on pods  (as a percentage of request)"
+        );
         assert_eq!(d.condition_reason("AbleToScale"), Some("SucceededRescale"));
-        assert_eq!(d.condition_reason("ScalingActive"), Some("ValidMetricFound"));
-        assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
+        assert_eq!(
+            d.condition_reason("ScalingActive"),
+            Some("ValidMetricFound")
+        );
+        assert_eq!(
+            d.condition_reason("ScalingLimited"),
+            Some("DesiredWithinRange")
+        );
         assert_eq!(d.events[0].reason, "SuccessfulRescale");
         let text = d.explain();
         assert!(text.contains("Proposal P: 6"), "{text}");
@@ -1066,11 +1107,19 @@ mod tests {
         assert!(json.contains("\"desired_replicas\":6"), "{json}");
 
         // Next sync, load doubles again: the Pods 4 / 15 s policy binds.
-        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(1015.0, 6, &[2000; 6]));
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(1015.0, 6, &[2000; 6]),
+        );
         assert_eq!(d.proposal, Some(24));
         // the previous scale-up of 3 is exactly 15 s old: outside the period, start = 6
         assert_eq!(d.desired_replicas, 12);
-        assert_eq!(d.limited_by().as_deref(), Some("ScaleUpLimit: policy Percent 100 per 15s"));
+        assert_eq!(
+            d.limited_by().as_deref(),
+            Some("ScaleUpLimit: policy Percent 100 per 15s")
+        );
         assert_eq!(mem.scale_up_events.len(), 2);
     }
 
@@ -1082,7 +1131,10 @@ mod tests {
         // t=0: first sight, load says 2 but 5 is recorded
         let d = reconcile(&spec, &s, &mut mem, &cpu_obs(0.0, 5, &[200; 5]));
         assert_eq!((d.desired_replicas, d.rescale), (5, false));
-        assert_eq!(d.condition_reason("AbleToScale"), Some("ScaleDownStabilized"));
+        assert_eq!(
+            d.condition_reason("AbleToScale"),
+            Some("ScaleDownStabilized")
+        );
         assert!(d.reason.contains("held at 5"), "{}", d.reason);
         // t=300: the 5 recorded at t=0 is exactly 300 s old → still inside the legacy window
         let d = reconcile(&spec, &s, &mut mem, &cpu_obs(300.0, 5, &[200; 5]));
@@ -1117,7 +1169,10 @@ mod tests {
         let mut o = cpu_obs(0.0, 3, &[1000; 3]);
         o.scale.update_error = Some("conflict".into());
         let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
-        assert_eq!((d.rescale, d.desired_replicas, d.failed_rescale_to), (false, 3, Some(6)));
+        assert_eq!(
+            (d.rescale, d.desired_replicas, d.failed_rescale_to),
+            (false, 3, Some(6))
+        );
         assert_eq!(d.condition_reason("AbleToScale"), Some("FailedUpdateScale"));
         assert!(mem.scale_up_events.is_empty());
         assert_eq!(mem.status.desired_replicas, 3);
@@ -1128,16 +1183,27 @@ mod tests {
     fn metric_failure_keeps_previous_status_desired_and_histories() {
         let spec = cpu_hpa(1, 10, 50);
         let mut mem = HpaMemory::default();
-        reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 3, &[500; 3]));
+        reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(0.0, 3, &[500; 3]),
+        );
         mem.status.desired_replicas = 4; // pretend an earlier reconcile wrote 4
         let recs_before = mem.recommendations.clone();
         let mut o = cpu_obs(15.0, 3, &[500; 3]);
         o.metrics = vec![MetricReading::Error("metrics-server unavailable".into())];
         let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
         assert_eq!(d.path, DecisionPath::MetricsFailed);
-        assert_eq!((d.rescale, d.desired_replicas, d.status_desired_replicas), (false, 3, 4));
+        assert_eq!(
+            (d.rescale, d.desired_replicas, d.status_desired_replicas),
+            (false, 3, 4)
+        );
         assert_eq!(mem.recommendations, recs_before);
-        assert_eq!(d.condition_reason("ScalingActive"), Some("FailedGetResourceMetric"));
+        assert_eq!(
+            d.condition_reason("ScalingActive"),
+            Some("FailedGetResourceMetric")
+        );
         assert!(d.reason.starts_with("invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value"), "{}", d.reason);
     }
 
@@ -1147,7 +1213,10 @@ mod tests {
         for (p, reason) in [
             (SelectorProblem::Missing, "InvalidSelector"),
             (SelectorProblem::Invalid("bad".into()), "InvalidSelector"),
-            (SelectorProblem::Ambiguous(vec!["default/other".into()]), "AmbiguousSelector"),
+            (
+                SelectorProblem::Ambiguous(vec!["default/other".into()]),
+                "AmbiguousSelector",
+            ),
         ] {
             let mut mem = HpaMemory::default();
             let mut o = cpu_obs(0.0, 3, &[1000; 3]);
@@ -1165,9 +1234,15 @@ mod tests {
         let spec = HpaSpec {
             min_replicas: Some(0),
             max_replicas: 10,
-            metrics: vec![MetricSpec::external("queue", MetricTarget::average_value(Quantity::from_milli(5000)))],
+            metrics: vec![MetricSpec::external(
+                "queue",
+                MetricTarget::average_value(Quantity::from_milli(5000)),
+            )],
             behavior: Some(Behavior {
-                scale_down: Some(ScalingRules { stabilization_window_seconds: Some(0), ..Default::default() }),
+                scale_down: Some(ScalingRules {
+                    stabilization_window_seconds: Some(0),
+                    ..Default::default()
+                }),
                 ..Default::default()
             }),
         };
@@ -1179,7 +1254,10 @@ mod tests {
         let d = reconcile(&spec, &s, &mut mem, &external_obs(15.0, 0, 0));
         assert_eq!((d.desired_replicas, d.rescale), (0, false));
         let d = reconcile(&spec, &s, &mut mem, &external_obs(30.0, 0, 12_000));
-        assert_eq!((d.proposal, d.desired_replicas, d.rescale), (Some(3), 3, true));
+        assert_eq!(
+            (d.proposal, d.desired_replicas, d.rescale),
+            (Some(3), 3, true)
+        );
         assert_eq!(d.condition_reason("ScaledToZero"), Some("NotScaledToZero"));
         // someone sets replicas to 0 by hand: the condition is False now → disabled
         let d = reconcile(&spec, &s, &mut mem, &external_obs(45.0, 0, 12_000));
@@ -1193,12 +1271,21 @@ mod tests {
         let spec = HpaSpec {
             min_replicas: Some(2),
             max_replicas: 10,
-            metrics: vec![MetricSpec::external("queue", MetricTarget::value(Quantity::from_milli(10_000)))],
+            metrics: vec![MetricSpec::external(
+                "queue",
+                MetricTarget::value(Quantity::from_milli(10_000)),
+            )],
             // The behavior path applies no min bound on a scale-up, so the floor is what lifts 1 to 2.
             behavior: Some(Behavior::default()),
         };
         let mut mem = HpaMemory::default();
-        mem.status.set_condition(ConditionType::ScaledToZero, ConditionStatus::True, "ScaledToZero", String::new(), 0.0);
+        mem.status.set_condition(
+            ConditionType::ScaledToZero,
+            ConditionStatus::True,
+            "ScaledToZero",
+            String::new(),
+            0.0,
+        );
         let d = reconcile(&spec, &s, &mut mem, &external_obs(10.0, 0, 1));
         assert_eq!(d.proposal, Some(1));
         assert_eq!((d.desired_replicas, d.scale_from_zero_floor), (2, Some(2)));
@@ -1208,25 +1295,52 @@ mod tests {
     fn out_of_range_targets_move_at_once_and_store_events_with_behavior() {
         let mut spec = cpu_hpa(2, 5, 50);
         spec.behavior = Some(Behavior {
-            scale_down: Some(ScalingRules { policies: Some(vec![ScalingPolicy::pods(1, 60)]), ..Default::default() }),
+            scale_down: Some(ScalingRules {
+                policies: Some(vec![ScalingPolicy::pods(1, 60)]),
+                ..Default::default()
+            }),
             ..Default::default()
         });
         let mut mem = HpaMemory::default();
-        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 9, &[500; 9]));
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(0.0, 9, &[500; 9]),
+        );
         // no stabilization or policy: straight to max, reason upstream's
-        assert_eq!((d.path, d.desired_replicas), (DecisionPath::AboveMaxReplicas, 5));
-        assert_eq!(d.reason, "New size: 5; reason: Current number of replicas above Spec.MaxReplicas");
+        assert_eq!(
+            (d.path, d.desired_replicas),
+            (DecisionPath::AboveMaxReplicas, 5)
+        );
+        assert_eq!(
+            d.reason,
+            "New size: 5; reason: Current number of replicas above Spec.MaxReplicas"
+        );
         assert_eq!(mem.scale_down_events.len(), 1);
         assert_eq!(mem.scale_down_events[0].change, 4);
-        let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(15.0, 1, &[500]));
-        assert_eq!((d.path, d.desired_replicas), (DecisionPath::BelowMinReplicas, 2));
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(15.0, 1, &[500]),
+        );
+        assert_eq!(
+            (d.path, d.desired_replicas),
+            (DecisionPath::BelowMinReplicas, 2)
+        );
     }
 
     #[test]
     fn restart_forgets_histories_but_not_status() {
         let mut mem = HpaMemory::default();
         let spec = cpu_hpa(1, 10, 50);
-        reconcile(&spec, &ControllerSettings::default(), &mut mem, &cpu_obs(0.0, 5, &[200; 5]));
+        reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut mem,
+            &cpu_obs(0.0, 5, &[200; 5]),
+        );
         mem.restart_controller();
         assert!(mem.recommendations.is_none());
         assert!(!mem.status.conditions.is_empty());
@@ -1235,14 +1349,23 @@ mod tests {
     #[test]
     fn max_of_several_metrics_and_metric_name_of_the_winner() {
         let mut spec = cpu_hpa(1, 100, 50);
-        spec.metrics.push(MetricSpec::external("queue", MetricTarget::value(Quantity::from_milli(1000))));
+        spec.metrics.push(MetricSpec::external(
+            "queue",
+            MetricTarget::value(Quantity::from_milli(1000)),
+        ));
         let mut o = cpu_obs(0.0, 3, &[500; 3]);
         o.metrics.push(MetricReading::ExternalValues(vec![4000]));
         let mut mem = HpaMemory::default();
         let d = reconcile(&spec, &ControllerSettings::default(), &mut mem, &o);
         // cpu within tolerance → 3; external 4 × 3 ready pods = 12
-        assert_eq!(d.metrics.iter().map(|m| m.proposal).collect::<Vec<_>>(), vec![Some(3), Some(12)]);
+        assert_eq!(
+            d.metrics.iter().map(|m| m.proposal).collect::<Vec<_>>(),
+            vec![Some(3), Some(12)]
+        );
         assert_eq!(d.proposal, Some(12));
-        assert_eq!(d.proposal_metric.as_deref(), Some("external metric queue(<nil>)"));
+        assert_eq!(
+            d.proposal_metric.as_deref(),
+            Some("external metric queue(<nil>)")
+        );
     }
 }

@@ -18,6 +18,37 @@
 //! - [`controller`]: one reconcile, several metrics, scale to/from zero, conditions;
 //! - [`decision`], [`explain`]: what was decided and why, in `kubectl describe hpa` words;
 //! - [`manifest`]: HorizontalPodAutoscaler YAML ingest with the API server's validation.
+//!
+//! ```
+//! use scalesim::hpa::*;
+//! use scalesim::units::Quantity;
+//!
+//! let spec = HpaSpec {
+//!     min_replicas: Some(2),
+//!     max_replicas: 10,
+//!     metrics: vec![MetricSpec::resource("cpu", MetricTarget::utilization(50))],
+//!     behavior: Some(Behavior::default()), // API-server defaults for both directions
+//! };
+//! let settings = ControllerSettings::default(); // or from `cluster.controller_manager:`
+//! let mut memory = HpaMemory::default(); // one per HPA, kept between syncs
+//!
+//! // What the controller sees at t = 600 s: 3 pods requesting 500m, using 450m each.
+//! let pods = (0..3).map(|i| PodObservation::running(&format!("web-{i}"), 0.0, Requests::cpu(500))).collect();
+//! let samples = (0..3).map(|i| PodResourceSample::cpu(&format!("web-{i}"), 600.0, 15.0, 450)).collect();
+//! let obs = Observation {
+//!     now: 600.0,
+//!     scale: ScaleObservation::replicas(3),
+//!     pods,
+//!     metrics: vec![MetricReading::PodResources(samples)], // one reading per spec metric
+//! };
+//! let d = reconcile(&spec, &settings, &mut memory, &obs);
+//! assert!(d.rescale);
+//! assert_eq!(d.desired_replicas, 6); // 90 % of request against 50 % → ceil(1.8 × 3)
+//! assert_eq!(d.metrics[0].current, "90% (450m)");
+//! assert_eq!(d.reason, "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+//! assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
+//! # let _ = Quantity::from_milli(1);
+//! ```
 
 pub mod controller;
 pub mod decision;
