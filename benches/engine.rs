@@ -12,7 +12,11 @@ fn main() {
 }
 
 fn scenario(yaml: &str) -> Scenario {
-    Scenario::from_source(&Source::from_string("bench.yaml", yaml), &Overrides::default()).expect("bench scenario loads")
+    Scenario::from_source(
+        &Source::from_string("bench.yaml", yaml),
+        &Overrides::default(),
+    )
+    .expect("bench scenario loads")
 }
 
 const MMC: &str = "name: mmc\nduration: 20000\nstep: 100\ntrace: {generate: {kind: constant, rate: 90}}\n\
@@ -23,5 +27,12 @@ workload: {kind: queue, service_time: {dist: exponential, mean: 100ms}}\npods: {
 fn mmc_queue(bencher: divan::Bencher) {
     let s = scenario(MMC);
     let requests = run(&s, &RunOptions::default()).unwrap().totals.arrived;
-    bencher.counter(divan::counter::ItemsCount::new(requests)).bench(|| run(divan::black_box(&s), &RunOptions::default()).unwrap().totals.arrived);
+    bencher
+        .counter(divan::counter::ItemsCount::new(requests))
+        .bench(|| {
+            run(divan::black_box(&s), &RunOptions::default())
+                .unwrap()
+                .totals
+                .arrived
+        });
 }

@@ -7,6 +7,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod hpa;
 pub mod manifest;
 pub mod metrics;
 pub mod record;

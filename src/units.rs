@@ -170,7 +170,9 @@ impl<'de> Deserialize<'de> for Quantity {
                 if !v.is_finite() || v.abs() > 9e15 {
                     return Err(E::custom(format!("{v} is not a usable quantity")));
                 }
-                Ok(Quantity::from_f64(v))
+                // The shortest decimal that reads back as `v` is what the user wrote (2.007, not
+                // 2.00699…): parse it exactly, as the API server parses the YAML number.
+                parse_quantity(&format!("{v}")).map_err(E::custom)
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Quantity, E> {
                 parse_quantity(v).map_err(E::custom)
@@ -333,6 +335,10 @@ mod tests {
         assert_eq!(q("0.0001"), 1); // rounds up like MilliValue
         assert_eq!(q("1u"), 1);
         assert_eq!(q("-1"), -1000);
+        let from_yaml = |y: &str| serde_saphyr::from_str::<Quantity>(y).unwrap().milli;
+        assert_eq!(from_yaml("2.007"), 2007);
+        assert_eq!(from_yaml("0.1"), 100);
+        assert_eq!(from_yaml("3"), 3000);
         assert!(parse_quantity("abc").is_err());
         assert!(parse_quantity("5x").is_err());
         assert!(parse_quantity("").is_err());

@@ -27,7 +27,10 @@ impl Case {
             .args(["run", "s.yaml", "--out", "o", "-q"])
             .output()
             .unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 }
 
@@ -53,48 +56,105 @@ fn good_scenario_runs() {
 
 #[test]
 fn yaml_syntax_error() {
-    expect_error(&GOOD.replace("concurrency: 2", "concurrency: [2"), TRACE, &["s.yaml:7:"]);
+    expect_error(
+        &GOOD.replace("concurrency: 2", "concurrency: [2"),
+        TRACE,
+        &["s.yaml:7:"],
+    );
 }
 
 #[test]
 fn missing_scenario_and_trace_files() {
     let c = Case::new(GOOD, TRACE);
-    let out = Command::cargo_bin("scalesim").unwrap().current_dir(c.path()).args(["run", "nope.yaml"]).output().unwrap();
+    let out = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(c.path())
+        .args(["run", "nope.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.yaml: file not found"));
-    expect_error(&GOOD.replace("trace.csv", "missing.csv"), TRACE, &["missing.csv", "not found"]);
+    expect_error(
+        &GOOD.replace("trace.csv", "missing.csv"),
+        TRACE,
+        &["missing.csv", "not found"],
+    );
 }
 
 #[test]
 fn unknown_kind_and_dist() {
-    expect_error(&GOOD.replace("kind: http", "kind: htp"), TRACE, &["s.yaml:5:", "workload.kind", "htp"]);
-    expect_error(&GOOD.replace("dist: exponential", "dist: gamma"), TRACE, &["s.yaml:6:", "workload.service_time", "unknown dist"]);
+    expect_error(
+        &GOOD.replace("kind: http", "kind: htp"),
+        TRACE,
+        &["s.yaml:5:", "workload.kind", "htp"],
+    );
+    expect_error(
+        &GOOD.replace("dist: exponential", "dist: gamma"),
+        TRACE,
+        &["s.yaml:6:", "workload.service_time", "unknown dist"],
+    );
 }
 
 #[test]
 fn bad_durations_and_quantities() {
-    expect_error(&GOOD.replace("duration: 60s", "duration: -5s"), TRACE, &["s.yaml:2:", "duration", "negative"]);
-    expect_error(&GOOD.replace("duration: 60s", "duration: soon"), TRACE, &["s.yaml:2:", "duration"]);
-    expect_error(&GOOD.replace("cpu_request: 250m", "cpu_request: 250x"), TRACE, &["s.yaml:10:", "pods.cpu_request", "suffix"]);
+    expect_error(
+        &GOOD.replace("duration: 60s", "duration: -5s"),
+        TRACE,
+        &["s.yaml:2:", "duration", "negative"],
+    );
+    expect_error(
+        &GOOD.replace("duration: 60s", "duration: soon"),
+        TRACE,
+        &["s.yaml:2:", "duration"],
+    );
+    expect_error(
+        &GOOD.replace("cpu_request: 250m", "cpu_request: 250x"),
+        TRACE,
+        &["s.yaml:10:", "pods.cpu_request", "suffix"],
+    );
 }
 
 #[test]
 fn zero_concurrency_and_negative_replicas() {
-    expect_error(&GOOD.replace("concurrency: 2", "concurrency: 0"), TRACE, &["s.yaml:7:", "workload.concurrency", "at least 1"]);
-    expect_error(&GOOD.replace("replicas: 2", "replicas: -1"), TRACE, &["s.yaml:9:", "pods.replicas"]);
+    expect_error(
+        &GOOD.replace("concurrency: 2", "concurrency: 0"),
+        TRACE,
+        &["s.yaml:7:", "workload.concurrency", "at least 1"],
+    );
+    expect_error(
+        &GOOD.replace("replicas: 2", "replicas: -1"),
+        TRACE,
+        &["s.yaml:9:", "pods.replicas"],
+    );
 }
 
 #[test]
 fn unknown_field_is_named() {
-    expect_error(&GOOD.replace("concurrency: 2", "concurency: 2"), TRACE, &["s.yaml:7:", "concurency"]);
+    expect_error(
+        &GOOD.replace("concurrency: 2", "concurency: 2"),
+        TRACE,
+        &["s.yaml:7:", "concurency"],
+    );
 }
 
 #[test]
 fn bad_trace_lines() {
-    expect_error(GOOD, b"time,rps\n0,10\n30,abc\n", &["trace.csv:3", "not a number"]);
+    expect_error(
+        GOOD,
+        b"time,rps\n0,10\n30,abc\n",
+        &["trace.csv:3", "not a number"],
+    );
     expect_error(GOOD, b"time,rps\n0,10\n30,NaN\n", &["trace.csv:3", "NaN"]);
-    expect_error(GOOD, b"time,rps\n0,10\n30,-4\n", &["trace.csv:3", "negative"]);
-    expect_error(GOOD, b"time,rps\n0,10\n30,1\n20,1\n", &["trace.csv:4", "out of order"]);
+    expect_error(
+        GOOD,
+        b"time,rps\n0,10\n30,-4\n",
+        &["trace.csv:3", "negative"],
+    );
+    expect_error(
+        GOOD,
+        b"time,rps\n0,10\n30,1\n20,1\n",
+        &["trace.csv:4", "out of order"],
+    );
     expect_error(GOOD, b"", &["trace.csv", "empty"]);
     expect_error(GOOD, b"time,rps\n", &["trace.csv", "empty"]);
     expect_error(GOOD, b"\x00\x01\x02\xff\xfe", &["trace.csv", "binary"]);

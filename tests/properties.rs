@@ -7,7 +7,14 @@ use scalesim::trace::Trace;
 use scalesim::world::{PodState, World, WorldConfig};
 use std::sync::Arc;
 
-fn config(kind: WorkloadKind, conc: u32, timeout: Option<f64>, limit: Option<f64>, balancer: Balancer, service: Dist) -> WorldConfig {
+fn config(
+    kind: WorkloadKind,
+    conc: u32,
+    timeout: Option<f64>,
+    limit: Option<f64>,
+    balancer: Balancer,
+    service: Dist,
+) -> WorldConfig {
     WorldConfig {
         kind,
         service,
@@ -16,7 +23,10 @@ fn config(kind: WorkloadKind, conc: u32, timeout: Option<f64>, limit: Option<f64
         cpu_capacity: limit.unwrap_or(f64::INFINITY),
         timeout,
         balancer,
-        startup: Dist::Uniform { min: 1.0, max: 20.0 },
+        startup: Dist::Uniform {
+            min: 1.0,
+            max: 20.0,
+        },
         time_to_ready: 3.0,
         termination_grace: 10.0,
         endpoint_delay: 1.0,

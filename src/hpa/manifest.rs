@@ -1,0 +1,1084 @@
+//! `HorizontalPodAutoscaler` manifests as `kubectl get hpa -o yaml` or a Helm chart writes them:
+//! `autoscaling/v2` (and `v2beta2`, same schema) and `autoscaling/v1`
+//! (`targetCPUUtilizationPercentage`, converted as the API server does; absent → cpu 80 %).
+//!
+//! Unknown keys are tolerated: `status` and extra `metadata` (labels, annotations, managedFields…)
+//! silently, anything else is returned in [`LoadedHpa::unknown_fields`] so the caller can say it is
+//! not modelled. What the API server's `ValidateHorizontalPodAutoscaler` would reject is rejected
+//! here too, each error located at its field and naming the rule.
+
+use super::settings::FeatureGates;
+use super::spec::{
+    Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
+    PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
+};
+use crate::error::{Error, InputError};
+use crate::units::Quantity;
+use crate::yaml::Document;
+use serde::Deserialize;
+
+/// The largest `stabilizationWindowSeconds` the API server accepts.
+pub const MAX_STABILIZATION_WINDOW_SECONDS: i32 = 3600;
+/// The largest policy `periodSeconds` the API server accepts.
+pub const MAX_PERIOD_SECONDS: i32 = 1800;
+
+/// A loaded, validated HPA manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedHpa {
+    /// `metadata.name`.
+    pub name: String,
+    pub namespace: Option<String>,
+    /// `apiVersion` as written.
+    pub api_version: String,
+    /// `spec.scaleTargetRef`.
+    pub scale_target_ref: ObjectReference,
+    pub spec: HpaSpec,
+    /// Dotted paths of keys scalesim does not model (outside `metadata` and `status`).
+    pub unknown_fields: Vec<String>,
+    /// Other things said about the manifest (e.g. fields dropped because a feature gate is off).
+    pub notes: Vec<String>,
+}
+
+impl LoadedHpa {
+    /// One warning per unknown field, e.g. ``field `spec.foo` is not modelled by scalesim (ignored)``.
+    pub fn warnings(&self) -> Vec<String> {
+        self.unknown_fields
+            .iter()
+            .map(|f| format!("field `{f}` is not modelled by scalesim (ignored)"))
+            .chain(self.notes.iter().cloned())
+            .collect()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawHpa {
+    api_version: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: RawMetadata,
+    spec: Option<RawSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawMetadata {
+    name: Option<String>,
+    namespace: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSpec {
+    scale_target_ref: Option<RawRef>,
+    min_replicas: Option<i32>,
+    max_replicas: Option<i32>,
+    /// v2 / v2beta2.
+    metrics: Option<Vec<RawMetric>>,
+    behavior: Option<RawBehavior>,
+    /// v1.
+    #[serde(rename = "targetCPUUtilizationPercentage")]
+    target_cpu_utilization_percentage: Option<i32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRef {
+    api_version: Option<String>,
+    kind: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMetric {
+    #[serde(rename = "type")]
+    metric_type: Option<String>,
+    resource: Option<RawResource>,
+    container_resource: Option<RawContainerResource>,
+    pods: Option<RawMetricSource>,
+    object: Option<RawObject>,
+    external: Option<RawMetricSource>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawResource {
+    name: Option<String>,
+    #[serde(default)]
+    target: RawTarget,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawContainerResource {
+    name: Option<String>,
+    container: Option<String>,
+    #[serde(default)]
+    target: RawTarget,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMetricSource {
+    #[serde(default)]
+    metric: RawIdentifier,
+    #[serde(default)]
+    target: RawTarget,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawObject {
+    #[serde(default)]
+    described_object: RawRef,
+    #[serde(default)]
+    metric: RawIdentifier,
+    #[serde(default)]
+    target: RawTarget,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawIdentifier {
+    name: Option<String>,
+    selector: Option<LabelSelector>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTarget {
+    #[serde(rename = "type")]
+    target_type: Option<String>,
+    value: Option<Quantity>,
+    average_value: Option<Quantity>,
+    average_utilization: Option<i32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawBehavior {
+    scale_up: Option<RawRules>,
+    scale_down: Option<RawRules>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawRules {
+    stabilization_window_seconds: Option<i32>,
+    select_policy: Option<String>,
+    policies: Option<Vec<RawPolicy>>,
+    tolerance: Option<Quantity>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPolicy {
+    #[serde(rename = "type")]
+    policy_type: Option<String>,
+    value: Option<i32>,
+    period_seconds: Option<i32>,
+}
+
+/// `a.b.3.c` (serde_ignored) → `a.b[3].c` (the form [`Document::error_at_path`] reads).
+fn bracket_path(p: &str) -> String {
+    let mut out = String::new();
+    for seg in p.split('.').filter(|s| *s != "?") {
+        if !seg.is_empty() && seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+/// Collects validation errors located in the document.
+struct Errors<'d, 'a> {
+    doc: &'d Document<'a>,
+    list: Vec<InputError>,
+}
+
+impl Errors<'_, '_> {
+    fn add(&mut self, path: &str, msg: impl Into<String>) {
+        self.list.push(self.doc.error_at_path(path, msg));
+    }
+    fn required(&mut self, path: &str, detail: &str) {
+        let msg = if detail.is_empty() {
+            "Required value".to_string()
+        } else {
+            format!("Required value: {detail}")
+        };
+        self.add(path, msg);
+    }
+    fn invalid(&mut self, path: &str, value: impl std::fmt::Display, rule: &str) {
+        self.add(path, format!("Invalid value: {value}: {rule}"));
+    }
+}
+
+/// Load and validate one HorizontalPodAutoscaler document. `gates` decides what the API server
+/// allows (`minReplicas: 0` needs HPAScaleToZero; `tolerance` is dropped without
+/// HPAConfigurableTolerance).
+pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, Error> {
+    let mut unknown = Vec::new();
+    let raw: RawHpa = doc.parse_reporting_unknown(&mut |p| unknown.push(p))?;
+    let unknown_fields: Vec<String> = unknown
+        .iter()
+        .map(|p| bracket_path(p))
+        .filter(|p| !(p == "status" || p.starts_with("status.") || p.starts_with("metadata.")))
+        .collect();
+
+    let kind = raw.kind.unwrap_or_default();
+    if kind != "HorizontalPodAutoscaler" {
+        return Err(doc
+            .error_at_path(
+                "kind",
+                format!("expected kind HorizontalPodAutoscaler, found {kind:?}"),
+            )
+            .into());
+    }
+    let api_version = raw.api_version.unwrap_or_default();
+    let v1 = match api_version.as_str() {
+        "autoscaling/v2" | "autoscaling/v2beta2" => false,
+        "autoscaling/v1" => true,
+        "autoscaling/v2beta1" => {
+            return Err(doc
+                .error_at_path(
+                    "apiVersion",
+                    "autoscaling/v2beta1 is not supported (removed in Kubernetes 1.25; its metric schema differs): convert to autoscaling/v2",
+                )
+                .into());
+        }
+        other => {
+            return Err(doc
+                .error_at_path(
+                    "apiVersion",
+                    format!("unsupported apiVersion {other:?} for a HorizontalPodAutoscaler (expected autoscaling/v2, autoscaling/v2beta2 or autoscaling/v1)"),
+                )
+                .into());
+        }
+    };
+
+    let mut errs = Errors {
+        doc,
+        list: Vec::new(),
+    };
+    let mut notes = Vec::new();
+    let name = raw.metadata.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        errs.required("metadata.name", "name or generateName is required");
+    }
+    let Some(spec) = raw.spec else {
+        errs.required("spec", "a HorizontalPodAutoscaler needs a spec");
+        return Err(into_error(errs.list));
+    };
+
+    // scaleTargetRef
+    let r = spec.scale_target_ref.unwrap_or_default();
+    let scale_target_ref = ObjectReference {
+        kind: r.kind.clone().unwrap_or_default(),
+        name: r.name.clone().unwrap_or_default(),
+        api_version: r.api_version.clone().unwrap_or_default(),
+    };
+    validate_reference(&mut errs, "spec.scaleTargetRef", &scale_target_ref);
+
+    // metrics
+    let mut metrics = Vec::new();
+    if v1 {
+        if spec.metrics.is_some() {
+            errs.add(
+                "spec.metrics",
+                "autoscaling/v1 has no `metrics`; use apiVersion autoscaling/v2",
+            );
+        }
+        if let Some(t) = spec.target_cpu_utilization_percentage {
+            if t < 1 {
+                errs.invalid(
+                    "spec.targetCPUUtilizationPercentage",
+                    t,
+                    "must be greater than 0",
+                );
+            }
+            metrics.push(MetricSpec::resource("cpu", MetricTarget::utilization(t)));
+        }
+        if spec.behavior.is_some() {
+            errs.add(
+                "spec.behavior",
+                "autoscaling/v1 has no `behavior`; use apiVersion autoscaling/v2",
+            );
+        }
+    } else {
+        if spec.target_cpu_utilization_percentage.is_some() {
+            unknown_push(
+                &mut notes,
+                "spec.targetCPUUtilizationPercentage is an autoscaling/v1 field; ignored in autoscaling/v2",
+            );
+        }
+        for (i, m) in spec.metrics.iter().flatten().enumerate() {
+            if let Some(ms) = convert_metric(&mut errs, &format!("spec.metrics[{i}]"), m) {
+                metrics.push(ms);
+            }
+        }
+    }
+    if metrics.is_empty() {
+        metrics.push(MetricSpec::default_cpu());
+    }
+
+    // replicas
+    let lower_bound = if gates.hpa_scale_to_zero { 0 } else { 1 };
+    if let Some(min) = spec.min_replicas
+        && min < lower_bound
+    {
+        let why = if gates.hpa_scale_to_zero {
+            format!("must be greater than or equal to {lower_bound}")
+        } else {
+            format!(
+                "must be greater than or equal to {lower_bound} (minReplicas 0 needs the HPAScaleToZero feature gate)"
+            )
+        };
+        errs.invalid("spec.minReplicas", min, &why);
+    }
+    let max = match spec.max_replicas {
+        Some(m) => m,
+        None => {
+            errs.required("spec.maxReplicas", "");
+            0
+        }
+    };
+    if spec.max_replicas.is_some() && max < 1 {
+        errs.invalid("spec.maxReplicas", max, "must be greater than 0");
+    }
+    if let Some(min) = spec.min_replicas
+        && spec.max_replicas.is_some()
+        && max < min
+    {
+        errs.invalid(
+            "spec.maxReplicas",
+            max,
+            "must be greater than or equal to `minReplicas`",
+        );
+    }
+    if spec.min_replicas == Some(0)
+        && !metrics
+            .iter()
+            .any(|m| matches!(m, MetricSpec::Object { .. } | MetricSpec::External { .. }))
+    {
+        errs.add(
+            "spec.metrics",
+            "Forbidden: must specify at least one Object or External metric to support scaling to zero replicas",
+        );
+    }
+
+    // behavior
+    let behavior = spec.behavior.as_ref().map(|b| Behavior {
+        scale_up: b
+            .scale_up
+            .as_ref()
+            .map(|r| convert_rules(&mut errs, "spec.behavior.scaleUp", r)),
+        scale_down: b
+            .scale_down
+            .as_ref()
+            .map(|r| convert_rules(&mut errs, "spec.behavior.scaleDown", r)),
+    });
+    let behavior = behavior.map(|mut b| {
+        if !gates.hpa_configurable_tolerance {
+            for (dir, rules) in [("scaleUp", &mut b.scale_up), ("scaleDown", &mut b.scale_down)] {
+                if let Some(r) = rules
+                    && r.tolerance.take().is_some()
+                {
+                    notes.push(format!(
+                        "spec.behavior.{dir}.tolerance dropped: the HPAConfigurableTolerance feature gate is off"
+                    ));
+                }
+            }
+        }
+        b
+    });
+
+    if !errs.list.is_empty() {
+        return Err(into_error(errs.list));
+    }
+    Ok(LoadedHpa {
+        name,
+        namespace: raw.metadata.namespace,
+        api_version,
+        scale_target_ref,
+        spec: HpaSpec {
+            min_replicas: spec.min_replicas,
+            max_replicas: max,
+            metrics,
+            behavior,
+        },
+        unknown_fields,
+        notes,
+    })
+}
+
+fn unknown_push(notes: &mut Vec<String>, s: &str) {
+    notes.push(s.to_string());
+}
+
+fn into_error(mut list: Vec<InputError>) -> Error {
+    if list.len() == 1 {
+        Error::Input(Box::new(list.remove(0)))
+    } else {
+        Error::Inputs(list)
+    }
+}
+
+/// `IsValidPathSegmentName`.
+fn path_segment_problem(s: &str) -> Option<String> {
+    if s == "." || s == ".." {
+        return Some(format!("may not be '{s}'"));
+    }
+    for bad in ["/", "%"] {
+        if s.contains(bad) {
+            return Some(format!("may not contain '{bad}'"));
+        }
+    }
+    None
+}
+
+fn validate_reference(errs: &mut Errors<'_, '_>, path: &str, r: &ObjectReference) {
+    if r.kind.is_empty() {
+        errs.required(&format!("{path}.kind"), "");
+    } else if let Some(p) = path_segment_problem(&r.kind) {
+        errs.invalid(&format!("{path}.kind"), &r.kind, &p);
+    }
+    if r.name.is_empty() {
+        errs.required(&format!("{path}.name"), "");
+    } else if let Some(p) = path_segment_problem(&r.name) {
+        errs.invalid(&format!("{path}.name"), &r.name, &p);
+    }
+}
+
+fn validate_identifier(
+    errs: &mut Errors<'_, '_>,
+    path: &str,
+    id: &RawIdentifier,
+) -> MetricIdentifier {
+    let name = id.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        errs.required(&format!("{path}.name"), "must specify a metric name");
+    } else if let Some(p) = path_segment_problem(&name) {
+        errs.invalid(&format!("{path}.name"), &name, &p);
+    }
+    MetricIdentifier {
+        name,
+        selector: id.selector.clone(),
+    }
+}
+
+/// `validateMetricTarget` plus conversion; `None` when the type is missing or unknown.
+fn validate_target(errs: &mut Errors<'_, '_>, path: &str, t: &RawTarget) -> Option<MetricTarget> {
+    let target_type = match t.target_type.as_deref() {
+        None | Some("") => {
+            errs.required(&format!("{path}.type"), "must specify a metric target type");
+            None
+        }
+        Some("Utilization") => Some(TargetType::Utilization),
+        Some("Value") => Some(TargetType::Value),
+        Some("AverageValue") => Some(TargetType::AverageValue),
+        Some(other) => {
+            errs.invalid(
+                &format!("{path}.type"),
+                other,
+                "must be either Utilization, Value, or AverageValue",
+            );
+            None
+        }
+    };
+    if let Some(v) = t.value
+        && v.milli <= 0
+    {
+        errs.invalid(&format!("{path}.value"), v, "must be positive");
+    }
+    if let Some(v) = t.average_value
+        && v.milli <= 0
+    {
+        errs.invalid(&format!("{path}.averageValue"), v, "must be positive");
+    }
+    if let Some(u) = t.average_utilization
+        && u < 1
+    {
+        errs.invalid(
+            &format!("{path}.averageUtilization"),
+            u,
+            "must be greater than 0",
+        );
+    }
+    target_type.map(|target_type| MetricTarget {
+        target_type,
+        value: t.value,
+        average_value: t.average_value,
+        average_utilization: t.average_utilization,
+    })
+}
+
+fn is_dns1123_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// `validateMetricSpec` plus conversion.
+fn convert_metric(errs: &mut Errors<'_, '_>, path: &str, m: &RawMetric) -> Option<MetricSpec> {
+    let present: Vec<(&str, bool)> = vec![
+        ("object", m.object.is_some()),
+        ("external", m.external.is_some()),
+        ("pods", m.pods.is_some()),
+        ("resource", m.resource.is_some()),
+        ("containerResource", m.container_resource.is_some()),
+    ];
+    let metric_type = m.metric_type.clone().unwrap_or_default();
+    let expected = match metric_type.as_str() {
+        "" => {
+            errs.required(&format!("{path}.type"), "must specify a metric source type");
+            None
+        }
+        "Object" => Some("object"),
+        "Pods" => Some("pods"),
+        "Resource" => Some("resource"),
+        "External" => Some("external"),
+        "ContainerResource" => Some("containerResource"),
+        other => {
+            errs.add(
+                &format!("{path}.type"),
+                format!("Unsupported value: {other:?}: supported values: \"ContainerResource\", \"External\", \"Object\", \"Pods\", \"Resource\""),
+            );
+            None
+        }
+    };
+    let count = present.iter().filter(|(_, p)| *p).count();
+    if count > 1 {
+        for (field, p) in &present {
+            if *p && Some(*field) != expected {
+                errs.add(
+                    &format!("{path}.{field}"),
+                    "Forbidden: must populate the given metric source only",
+                );
+            }
+        }
+    }
+    let expected = expected?;
+    if !present.iter().any(|(f, p)| *p && *f == expected) {
+        errs.required(
+            &format!("{path}.{expected}"),
+            "must populate information for the given metric source",
+        );
+        return None;
+    }
+    let sp = |f: &str| format!("{path}.{f}");
+    match expected {
+        "resource" => {
+            let r = m.resource.as_ref()?;
+            let name = r.name.clone().unwrap_or_default();
+            if name.is_empty() {
+                errs.required(
+                    &format!("{}.name", sp("resource")),
+                    "must specify a resource name",
+                );
+            }
+            let tp = format!("{}.target", sp("resource"));
+            let target = validate_target(errs, &tp, &r.target);
+            one_of_utilization_or_value(errs, &tp, &r.target);
+            Some(MetricSpec::Resource {
+                name,
+                target: target?,
+            })
+        }
+        "containerResource" => {
+            let r = m.container_resource.as_ref()?;
+            let base = sp("containerResource");
+            let name = r.name.clone().unwrap_or_default();
+            if name.is_empty() {
+                errs.required(&format!("{base}.name"), "must specify a resource name");
+            }
+            let container = r.container.clone().unwrap_or_default();
+            if container.is_empty() {
+                errs.required(&format!("{base}.container"), "must specify a container");
+            } else if !is_dns1123_label(&container) {
+                errs.invalid(
+                    &format!("{base}.container"),
+                    &container,
+                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+                );
+            }
+            let tp = format!("{base}.target");
+            let target = validate_target(errs, &tp, &r.target);
+            one_of_utilization_or_value(errs, &tp, &r.target);
+            Some(MetricSpec::ContainerResource {
+                name,
+                container,
+                target: target?,
+            })
+        }
+        "pods" => {
+            let s = m.pods.as_ref()?;
+            let base = sp("pods");
+            let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
+            let tp = format!("{base}.target");
+            let target = validate_target(errs, &tp, &s.target);
+            if s.target.average_value.is_none() {
+                errs.required(
+                    &format!("{tp}.averageValue"),
+                    "must specify a positive target averageValue",
+                );
+            }
+            Some(MetricSpec::Pods {
+                metric,
+                target: target?,
+            })
+        }
+        "object" => {
+            let o = m.object.as_ref()?;
+            let base = sp("object");
+            let described_object = ObjectReference {
+                kind: o.described_object.kind.clone().unwrap_or_default(),
+                name: o.described_object.name.clone().unwrap_or_default(),
+                api_version: o.described_object.api_version.clone().unwrap_or_default(),
+            };
+            validate_reference(errs, &format!("{base}.describedObject"), &described_object);
+            let metric = validate_identifier(errs, &format!("{base}.metric"), &o.metric);
+            let tp = format!("{base}.target");
+            let target = validate_target(errs, &tp, &o.target);
+            if o.target.value.is_none() && o.target.average_value.is_none() {
+                errs.required(
+                    &format!("{tp}.averageValue"),
+                    "must set either a target value or averageValue",
+                );
+            }
+            Some(MetricSpec::Object {
+                described_object,
+                metric,
+                target: target?,
+            })
+        }
+        "external" => {
+            let s = m.external.as_ref()?;
+            let base = sp("external");
+            let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
+            let tp = format!("{base}.target");
+            let target = validate_target(errs, &tp, &s.target);
+            if s.target.value.is_none() && s.target.average_value.is_none() {
+                errs.required(
+                    &format!("{tp}.averageValue"),
+                    "must set either a target value for metric or a per-pod target",
+                );
+            }
+            if s.target.value.is_some() && s.target.average_value.is_some() {
+                errs.add(
+                    &format!("{tp}.value"),
+                    "Forbidden: may not set both a target value for metric and a per-pod target",
+                );
+            }
+            Some(MetricSpec::External {
+                metric,
+                target: target?,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn one_of_utilization_or_value(errs: &mut Errors<'_, '_>, tp: &str, t: &RawTarget) {
+    if t.average_utilization.is_none() && t.average_value.is_none() {
+        errs.required(
+            &format!("{tp}.averageUtilization"),
+            "must set either a target raw value or a target utilization",
+        );
+    }
+    if t.average_utilization.is_some() && t.average_value.is_some() {
+        errs.add(
+            &format!("{tp}.averageValue"),
+            "Forbidden: may not set both a target raw value and a target utilization",
+        );
+    }
+}
+
+/// `validateScalingRules` plus conversion.
+fn convert_rules(errs: &mut Errors<'_, '_>, path: &str, r: &RawRules) -> ScalingRules {
+    if let Some(w) = r.stabilization_window_seconds {
+        if w < 0 {
+            errs.invalid(
+                &format!("{path}.stabilizationWindowSeconds"),
+                w,
+                "must be greater than or equal to zero",
+            );
+        }
+        if w > MAX_STABILIZATION_WINDOW_SECONDS {
+            errs.invalid(
+                &format!("{path}.stabilizationWindowSeconds"),
+                w,
+                &format!("must be less than or equal to {MAX_STABILIZATION_WINDOW_SECONDS}"),
+            );
+        }
+    }
+    let select_policy = match r.select_policy.as_deref() {
+        None => None,
+        Some("Max") => Some(SelectPolicy::Max),
+        Some("Min") => Some(SelectPolicy::Min),
+        Some("Disabled") => Some(SelectPolicy::Disabled),
+        Some(other) => {
+            errs.add(
+                &format!("{path}.selectPolicy"),
+                format!(
+                    "Unsupported value: {other:?}: supported values: \"Disabled\", \"Max\", \"Min\""
+                ),
+            );
+            None
+        }
+    };
+    let policies = r.policies.as_ref().map(|list| {
+        if list.is_empty() {
+            errs.required(
+                &format!("{path}.policies"),
+                "must specify at least one Policy",
+            );
+        }
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let pp = format!("{path}.policies[{i}]");
+                let policy_type = match p.policy_type.as_deref() {
+                    Some("Pods") => Some(PolicyType::Pods),
+                    Some("Percent") => Some(PolicyType::Percent),
+                    other => {
+                        errs.add(
+                            &format!("{pp}.type"),
+                            format!(
+                                "Unsupported value: {:?}: supported values: \"Percent\", \"Pods\"",
+                                other.unwrap_or("")
+                            ),
+                        );
+                        None
+                    }
+                };
+                let value = p.value.unwrap_or(0);
+                if value <= 0 {
+                    errs.invalid(&format!("{pp}.value"), value, "must be greater than zero");
+                }
+                let period = p.period_seconds.unwrap_or(0);
+                if period <= 0 {
+                    errs.invalid(
+                        &format!("{pp}.periodSeconds"),
+                        period,
+                        "must be greater than zero",
+                    );
+                }
+                if period > MAX_PERIOD_SECONDS {
+                    errs.invalid(
+                        &format!("{pp}.periodSeconds"),
+                        period,
+                        &format!("must be less than or equal to {MAX_PERIOD_SECONDS}"),
+                    );
+                }
+                policy_type.map(|policy_type| ScalingPolicy {
+                    policy_type,
+                    value,
+                    period_seconds: period,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    let tolerance = r.tolerance.map(|q| {
+        if q.milli < 0 {
+            errs.invalid(
+                &format!("{path}.tolerance"),
+                q,
+                "must be greater than or equal to 0",
+            );
+        }
+        q.milli as f64 / 1000.0
+    });
+    ScalingRules {
+        stabilization_window_seconds: r.stabilization_window_seconds,
+        select_policy,
+        policies,
+        tolerance,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Source, split_documents};
+
+    fn load(text: &str) -> Result<LoadedHpa, Error> {
+        load_gated(text, FeatureGates::default())
+    }
+    fn load_gated(text: &str, gates: FeatureGates) -> Result<LoadedHpa, Error> {
+        let src = Source::from_string("hpa.yaml", text);
+        let docs = split_documents(&src);
+        load_hpa(&docs[0], &gates)
+    }
+    fn err_text(text: &str) -> String {
+        load(text).unwrap_err().to_string()
+    }
+
+    const FULL: &str = r#"apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: prod
+  annotations:
+    meta.helm.sh/release-name: web
+  managedFields: []
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: web
+  minReplicas: 2
+  maxReplicas: 20
+  metrics:
+  - type: Resource
+    resource:
+      name: cpu
+      target:
+        type: Utilization
+        averageUtilization: 60
+  - type: Pods
+    pods:
+      metric:
+        name: requests_per_second
+      target:
+        type: AverageValue
+        averageValue: 500m
+  - type: External
+    external:
+      metric:
+        name: queue_messages_ready
+        selector:
+          matchLabels:
+            queue: jobs
+      target:
+        type: Value
+        value: "10"
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 120
+      policies:
+      - type: Percent
+        value: 50
+        periodSeconds: 60
+      tolerance: 0.05
+    scaleUp:
+      selectPolicy: Min
+  fancyNewField: true
+status:
+  currentReplicas: 3
+  desiredReplicas: 3
+"#;
+
+    #[test]
+    fn loads_a_full_v2_manifest() {
+        let h = load(FULL).unwrap();
+        assert_eq!(h.name, "web");
+        assert_eq!(h.namespace.as_deref(), Some("prod"));
+        assert_eq!(h.scale_target_ref.kind, "Deployment");
+        assert_eq!(h.spec.min_replicas, Some(2));
+        assert_eq!(h.spec.max_replicas, 20);
+        assert_eq!(h.spec.metrics.len(), 3);
+        assert_eq!(
+            h.spec.metrics[0],
+            MetricSpec::resource("cpu", MetricTarget::utilization(60))
+        );
+        match &h.spec.metrics[1] {
+            MetricSpec::Pods { target, .. } => {
+                assert_eq!(target.average_value, Some(Quantity::from_milli(500)))
+            }
+            m => panic!("{m:?}"),
+        }
+        match &h.spec.metrics[2] {
+            MetricSpec::External { metric, target } => {
+                assert_eq!(target.value, Some(Quantity::from_milli(10_000)));
+                assert_eq!(
+                    metric.selector.as_ref().unwrap().match_labels["queue"],
+                    "jobs"
+                );
+            }
+            m => panic!("{m:?}"),
+        }
+        let b = h.spec.behavior.as_ref().unwrap();
+        let down = b.scale_down.as_ref().unwrap();
+        assert_eq!(down.stabilization_window_seconds, Some(120));
+        assert_eq!(down.tolerance, Some(0.05));
+        assert_eq!(
+            down.policies.as_ref().unwrap(),
+            &vec![ScalingPolicy::percent(50, 60)]
+        );
+        assert_eq!(
+            b.scale_up.as_ref().unwrap().select_policy,
+            Some(SelectPolicy::Min)
+        );
+        // status and metadata extras are fine; the unknown spec key is reported
+        assert_eq!(h.unknown_fields, vec!["spec.fancyNewField".to_string()]);
+        assert!(h.warnings()[0].contains("not modelled"));
+    }
+
+    #[test]
+    fn v1_converts_target_cpu_and_defaults_to_80() {
+        let h = load("apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 5\n  targetCPUUtilizationPercentage: 70\n").unwrap();
+        assert_eq!(
+            h.spec.metrics,
+            vec![MetricSpec::resource("cpu", MetricTarget::utilization(70))]
+        );
+        assert_eq!(h.spec.min(), 1);
+        let h = load("apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 5\n").unwrap();
+        assert_eq!(h.spec.metrics, vec![MetricSpec::default_cpu()]);
+    }
+
+    #[test]
+    fn v2beta2_is_accepted() {
+        let t = FULL.replace("autoscaling/v2\n", "autoscaling/v2beta2\n");
+        assert!(load(&t).is_ok());
+    }
+
+    fn with_spec(spec: &str) -> String {
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: a\nspec:\n  scaleTargetRef:\n    kind: Deployment\n    name: a\n{spec}"
+        )
+    }
+
+    #[test]
+    fn rejections_are_located_and_name_the_rule() {
+        let cases: Vec<(&str, &str, &str)> = vec![
+            (
+                "  minReplicas: 0\n  maxReplicas: 3\n",
+                "spec.minReplicas",
+                "must be greater than or equal to 1",
+            ),
+            (
+                "  maxReplicas: 0\n",
+                "spec.maxReplicas",
+                "must be greater than 0",
+            ),
+            (
+                "  minReplicas: 5\n  maxReplicas: 3\n",
+                "spec.maxReplicas",
+                "must be greater than or equal to `minReplicas`",
+            ),
+            (
+                "  maxReplicas: 3\n  metrics:\n  - type: Foo\n",
+                "spec.metrics[0].type",
+                "Unsupported value",
+            ),
+            (
+                "  maxReplicas: 3\n  metrics:\n  - type: Resource\n",
+                "spec.metrics[0].resource",
+                "must populate information",
+            ),
+            (
+                "  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target:\n        type: Utilization\n        averageUtilization: 0\n",
+                "spec.metrics[0].resource.target.averageUtilization",
+                "must be greater than 0",
+            ),
+            (
+                "  maxReplicas: 3\n  metrics:\n  - type: Pods\n    pods:\n      metric: {name: rps}\n      target: {type: AverageValue, averageValue: \"-1\"}\n",
+                "spec.metrics[0].pods.target.averageValue",
+                "must be positive",
+            ),
+            (
+                "  maxReplicas: 3\n  metrics:\n  - type: Resource\n    resource:\n      name: cpu\n      target:\n        type: Utilization\n",
+                "spec.metrics[0].resource.target.averageUtilization",
+                "must set either a target raw value or a target utilization",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleUp:\n      stabilizationWindowSeconds: 3601\n",
+                "spec.behavior.scaleUp.stabilizationWindowSeconds",
+                "less than or equal to 3600",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleDown:\n      policies:\n      - {type: Pods, value: 0, periodSeconds: 15}\n",
+                "spec.behavior.scaleDown.policies[0].value",
+                "must be greater than zero",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleDown:\n      policies:\n      - {type: Pods, value: 1, periodSeconds: 1801}\n",
+                "spec.behavior.scaleDown.policies[0].periodSeconds",
+                "less than or equal to 1800",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleDown:\n      policies: []\n",
+                "spec.behavior.scaleDown.policies",
+                "at least one Policy",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleUp:\n      selectPolicy: Fastest\n",
+                "spec.behavior.scaleUp.selectPolicy",
+                "Unsupported value",
+            ),
+            (
+                "  maxReplicas: 3\n  behavior:\n    scaleUp:\n      tolerance: -0.1\n",
+                "spec.behavior.scaleUp.tolerance",
+                "greater than or equal to 0",
+            ),
+        ];
+        for (spec, field, rule) in cases {
+            let e = load(&with_spec(spec)).unwrap_err();
+            let list = match &e {
+                Error::Input(ie) => vec![(**ie).clone()],
+                Error::Inputs(l) => l.clone(),
+                _ => panic!("{e}"),
+            };
+            let ie = list
+                .iter()
+                .find(|ie| ie.location.field.as_deref() == Some(field))
+                .unwrap_or_else(|| panic!("no error at {field}: {e}"));
+            assert!(ie.location.line.is_some(), "{e}");
+            assert!(ie.message.contains(rule), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn scale_to_zero_needs_gate_and_object_or_external_metric() {
+        let spec = "  minReplicas: 0\n  maxReplicas: 3\n";
+        let gates = FeatureGates {
+            hpa_scale_to_zero: true,
+            ..Default::default()
+        };
+        let e = load_gated(&with_spec(spec), gates).unwrap_err().to_string();
+        assert!(e.contains("at least one Object or External metric"), "{e}");
+        let ok = "  minReplicas: 0\n  maxReplicas: 3\n  metrics:\n  - type: External\n    external:\n      metric: {name: q}\n      target: {type: AverageValue, averageValue: 5}\n";
+        assert!(load_gated(&with_spec(ok), gates).is_ok());
+        assert!(load(&with_spec(ok)).is_err());
+    }
+
+    #[test]
+    fn tolerance_dropped_when_gate_off() {
+        let spec = "  maxReplicas: 3\n  behavior:\n    scaleUp:\n      tolerance: 0.2\n";
+        let gates = FeatureGates {
+            hpa_configurable_tolerance: false,
+            ..Default::default()
+        };
+        let h = load_gated(&with_spec(spec), gates).unwrap();
+        assert_eq!(h.spec.behavior.unwrap().scale_up.unwrap().tolerance, None);
+        assert_eq!(h.notes.len(), 1);
+    }
+
+    #[test]
+    fn wrong_kind_and_api_version() {
+        assert!(
+            err_text("apiVersion: apps/v1\nkind: Deployment\n")
+                .contains("expected kind HorizontalPodAutoscaler")
+        );
+        assert!(
+            err_text("apiVersion: autoscaling/v2beta1\nkind: HorizontalPodAutoscaler\n")
+                .contains("v2beta1")
+        );
+        let e = err_text(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  maxReplicas: 3\n",
+        );
+        assert!(e.contains("spec.scaleTargetRef.kind"), "{e}");
+    }
+
+    #[test]
+    fn several_errors_are_all_reported() {
+        match load(&with_spec("  minReplicas: 0\n  maxReplicas: 0\n")).unwrap_err() {
+            Error::Inputs(list) => assert!(list.len() >= 2),
+            e => panic!("{e}"),
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The Kubernetes HorizontalPodAutoscaler (autoscaling/v2) controller, exactly as upstream
+//! (`kube-controller-manager`, `pkg/controller/podautoscaler`), as a pure decision core.
+//!
+//! The simulation calls [`reconcile`] once per sync period per HPA with what the real controller
+//! would read at that instant ([`Observation`]) and the HPA's [`HpaMemory`]; it applies
+//! [`Decision::desired_replicas`] to the scale target when [`Decision::rescale`] is true. Nothing
+//! here reads a clock or the simulated world. Semantics follow `shared/spec/hpa.md` (the
+//! v1.36/v1.37 line: configurable asymmetric tolerance with an inclusive band, deleted/Failed/
+//! Succeeded pods ignored, missing pods at `max(100 %, target)` on scale-down, `ScaledToZero`).
+//!
+//! Module map:
+//! - [`spec`]: the normalized HPA spec and API-server defaults for `behavior`;
+//! - [`settings`]: the kube-controller-manager flags (`cluster.controller_manager:`);
+//! - [`observation`]: what one reconcile reads (scale, pods, metrics API answers);
+//! - [`memory`], [`status`]: recommendation/scale-event history and the HPA status/conditions;
+//! - [`replica_calc`]: one metric → one proposal;
+//! - [`normalize`]: stabilization, rate limits, min/max, event slot reuse;
+//! - [`controller`]: one reconcile, several metrics, scale to/from zero, conditions;
+//! - [`decision`], [`explain`]: what was decided and why, in `kubectl describe hpa` words;
+//! - [`manifest`]: HorizontalPodAutoscaler YAML ingest with the API server's validation.
+//!
+//! ```
+//! use scalesim::hpa::*;
+//! use scalesim::units::Quantity;
+//!
+//! let spec = HpaSpec {
+//!     min_replicas: Some(2),
+//!     max_replicas: 10,
+//!     metrics: vec![MetricSpec::resource("cpu", MetricTarget::utilization(50))],
+//!     behavior: Some(Behavior::default()), // API-server defaults for both directions
+//! };
+//! let settings = ControllerSettings::default(); // or from `cluster.controller_manager:`
+//! let mut memory = HpaMemory::default(); // one per HPA, kept between syncs
+//!
+//! // What the controller sees at t = 600 s: 3 pods requesting 500m, using 450m each.
+//! let pods = (0..3).map(|i| PodObservation::running(&format!("web-{i}"), 0.0, Requests::cpu(500))).collect();
+//! let samples = (0..3).map(|i| PodResourceSample::cpu(&format!("web-{i}"), 600.0, 15.0, 450)).collect();
+//! let obs = Observation {
+//!     now: 600.0,
+//!     scale: ScaleObservation::replicas(3),
+//!     pods,
+//!     metrics: vec![MetricReading::PodResources(samples)], // one reading per spec metric
+//! };
+//! let d = reconcile(&spec, &settings, &mut memory, &obs);
+//! assert!(d.rescale);
+//! assert_eq!(d.desired_replicas, 6); // 90 % of request against 50 % → ceil(1.8 × 3)
+//! assert_eq!(d.metrics[0].current, "90% (450m)");
+//! assert_eq!(d.reason, "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+//! assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
+//! # let _ = Quantity::from_milli(1);
+//! ```
+
+pub mod controller;
+pub mod decision;
+pub mod explain;
+pub mod manifest;
+pub mod memory;
+pub mod normalize;
+pub mod observation;
+pub mod replica_calc;
+pub mod settings;
+pub mod spec;
+pub mod status;
+
+pub use controller::reconcile;
+pub use decision::{
+    Decision, DecisionPath, HpaEvent, LimitStep, MetricDecision, StabilizationStep,
+};
+pub use manifest::{LoadedHpa, load_hpa};
+pub use memory::{HpaMemory, Recommendation, ScaleEvent};
+pub use observation::{
+    ConditionStatus, ContainerSpec, ContainerUsage, MetricReading, Observation, PodObservation,
+    PodPhase, PodResourceSample, PodValueSample, ReadyCondition, Requests, ScaleObservation,
+    SelectorProblem,
+};
+pub use settings::{ControllerSettings, FeatureGates};
+pub use spec::{
+    Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
+    PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
+};
+pub use status::{Condition, ConditionType, HpaStatus};

@@ -1,0 +1,254 @@
+//! What the controller sees at one instant `now`: the scale subresource, the pods the selector
+//! returns, and what each metrics API answers for each metric of the spec.
+//!
+//! The simulation builds one [`Observation`] per sync from its simulated pods and its simulated
+//! metrics pipeline (with that pipeline's delays and staleness). All quantities are integer
+//! milli-units (CPU millicores, memory milli-bytes), as `Quantity.MilliValue()` gives them; all
+//! times are seconds on the simulation clock.
+
+use serde::Serialize;
+
+/// Everything one reconcile reads.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Observation {
+    /// The evaluation instant (seconds); every window is relative to it.
+    pub now: f64,
+    pub scale: ScaleObservation,
+    /// Pods matching the target's selector, in the HPA's namespace (every ReplicaSet of a rollout).
+    pub pods: Vec<PodObservation>,
+    /// One reading per metric of `spec.effective_metrics()`, in the same order. A missing entry
+    /// makes that metric fail ("no reading").
+    pub metrics: Vec<MetricReading>,
+}
+
+/// The target's scale subresource (and what would happen when the controller writes it).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScaleObservation {
+    /// `scale.spec.replicas`: the workload's desired count (the HPA's "current replicas").
+    pub spec_replicas: i32,
+    /// `scale.status.replicas`: pods the workload currently has (surge pods included).
+    pub status_replicas: i32,
+    /// Reading the scale subresource fails with this message (`FailedGetScale`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub get_error: Option<String>,
+    /// A problem with `scale.status.selector`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selector_problem: Option<SelectorProblem>,
+    /// Writing `scale.spec.replicas` would fail with this message (`FailedUpdateScale`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_error: Option<String>,
+}
+
+impl ScaleObservation {
+    /// A readable, writable scale with `spec.replicas = status.replicas = replicas`.
+    pub fn replicas(replicas: i32) -> Self {
+        ScaleObservation {
+            spec_replicas: replicas,
+            status_replicas: replicas,
+            ..Default::default()
+        }
+    }
+}
+
+/// Why the target's selector cannot be used (`ScalingActive=False`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SelectorProblem {
+    /// The scale subresource has no selector (`InvalidSelector`, "selector is required").
+    Missing,
+    /// The selector does not parse (`InvalidSelector`).
+    Invalid(String),
+    /// The selected pods are also selected by these other HPAs (`AmbiguousSelector`).
+    Ambiguous(Vec<String>),
+}
+
+/// A pod's phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum PodPhase {
+    Pending,
+    #[default]
+    Running,
+    Succeeded,
+    Failed,
+    Unknown,
+}
+
+/// A condition status as the API writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum ConditionStatus {
+    #[default]
+    True,
+    False,
+    Unknown,
+}
+
+impl std::fmt::Display for ConditionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ConditionStatus::True => "True",
+            ConditionStatus::False => "False",
+            ConditionStatus::Unknown => "Unknown",
+        })
+    }
+}
+
+/// The pod's `PodReady` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ReadyCondition {
+    pub status: ConditionStatus,
+    /// `lastTransitionTime` (seconds).
+    pub last_transition_time: f64,
+}
+
+/// Requests of one container (or of the pod, with pod-level resources), milli-units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Requests {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_milli: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_milli: Option<i64>,
+}
+
+impl Requests {
+    pub fn cpu(milli: i64) -> Self {
+        Requests {
+            cpu_milli: Some(milli),
+            memory_milli: None,
+        }
+    }
+    /// The request for a resource name (`cpu`, `memory`); other names have none.
+    pub fn get(&self, resource: &str) -> Option<i64> {
+        match resource {
+            "cpu" => self.cpu_milli,
+            "memory" => self.memory_milli,
+            _ => None,
+        }
+    }
+}
+
+/// A container of the pod spec whose requests count: a regular container, or a restartable
+/// (sidecar) init container. Ordinary init containers never count and need not be listed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub requests: Requests,
+    /// An init container with `restartPolicy: Always`.
+    pub sidecar: bool,
+}
+
+/// One pod returned by the selector.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodObservation {
+    pub name: String,
+    pub phase: PodPhase,
+    /// The `PodReady` condition; `None` when the pod has none yet.
+    pub ready: Option<ReadyCondition>,
+    /// `metadata.deletionTimestamp` is set (terminating).
+    pub deleting: bool,
+    /// `status.startTime`; `None` before the kubelet accepted the pod.
+    pub start_time: Option<f64>,
+    pub containers: Vec<ContainerSpec>,
+    /// Pod-level `spec.resources.requests` (PodLevelResources), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_requests: Option<Requests>,
+}
+
+impl PodObservation {
+    /// A Running, Ready pod started at `start_time` (ready since then) with one container.
+    pub fn running(name: &str, start_time: f64, requests: Requests) -> Self {
+        PodObservation {
+            name: name.into(),
+            phase: PodPhase::Running,
+            ready: Some(ReadyCondition {
+                status: ConditionStatus::True,
+                last_transition_time: start_time,
+            }),
+            deleting: false,
+            start_time: Some(start_time),
+            containers: vec![ContainerSpec {
+                name: "app".into(),
+                requests,
+                sidecar: false,
+            }],
+            pod_requests: None,
+        }
+    }
+
+    /// Phase Running and `PodReady=True` (what `getReadyPodsCount` counts for Object/External).
+    pub fn is_running_and_ready(&self) -> bool {
+        self.phase == PodPhase::Running
+            && self
+                .ready
+                .is_some_and(|r| r.status == ConditionStatus::True)
+    }
+}
+
+/// What the metrics APIs answer for one metric of the spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum MetricReading {
+    /// metrics-server `PodMetrics` for the selector (Resource / ContainerResource metrics).
+    PodResources(Vec<PodResourceSample>),
+    /// Custom metrics API per-pod values (Pods metrics).
+    PodValues(Vec<PodValueSample>),
+    /// Custom metrics API value for the described object (Object metrics), milli-units.
+    ObjectValue { value_milli: i64 },
+    /// External metrics API series values (External metrics; the controller sums them), milli-units.
+    ExternalValues(Vec<i64>),
+    /// The API call fails with this message.
+    Error(String),
+}
+
+/// One pod's entry from metrics-server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodResourceSample {
+    pub pod: String,
+    /// Sample timestamp (end of its window), seconds.
+    pub timestamp: f64,
+    /// The window the usage was averaged over (metrics-server resolution), seconds.
+    pub window: f64,
+    pub containers: Vec<ContainerUsage>,
+}
+
+/// One container's usage in a metrics-server sample, milli-units; `None` = not reported.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ContainerUsage {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu_milli: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_milli: Option<i64>,
+}
+
+impl ContainerUsage {
+    pub fn get(&self, resource: &str) -> Option<i64> {
+        match resource {
+            "cpu" => self.cpu_milli,
+            "memory" => self.memory_milli,
+            _ => None,
+        }
+    }
+}
+
+impl PodResourceSample {
+    /// A sample with one container `app` using `cpu_milli`.
+    pub fn cpu(pod: &str, timestamp: f64, window: f64, cpu_milli: i64) -> Self {
+        PodResourceSample {
+            pod: pod.into(),
+            timestamp,
+            window,
+            containers: vec![ContainerUsage {
+                name: "app".into(),
+                cpu_milli: Some(cpu_milli),
+                memory_milli: None,
+            }],
+        }
+    }
+}
+
+/// One pod's value of a custom per-pod metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PodValueSample {
+    pub pod: String,
+    pub value_milli: i64,
+    pub timestamp: f64,
+    pub window: f64,
+}

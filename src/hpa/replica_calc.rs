@@ -1,0 +1,926 @@
+//! One metric → one replica proposal (hpa.md §3): tolerance band, pod grouping, utilization and
+//! plain-average ratios, missing/unready adjustment, Object and External metrics.
+//!
+//! Mirrors `replica_calculator.go` and `metrics/utilization.go` operation for operation: integer
+//! sums (exact, i128 here where upstream falls back to big integers), integer percent and
+//! averages, float64 ratios, `ceil` of float64 products, and saturating conversions where Go would
+//! overflow. Errors are returned as the messages upstream puts in its events and conditions.
+
+use super::observation::{
+    ConditionStatus, PodObservation, PodPhase, PodResourceSample, PodValueSample,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The usage-ratio band within which the current replica count is kept (hpa.md §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tolerances {
+    pub down: f64,
+    pub up: f64,
+}
+
+impl Tolerances {
+    pub fn both(t: f64) -> Self {
+        Tolerances { down: t, up: t }
+    }
+    /// `(1 − down) ≤ ratio ≤ (1 + up)`, both ends inclusive, bounds formed first in float64.
+    pub fn is_within(&self, ratio: f64) -> bool {
+        (1.0 - self.down) <= ratio && ratio <= (1.0 + self.up)
+    }
+}
+
+/// What the replica calculator needs besides the metric itself.
+#[derive(Debug, Clone, Copy)]
+pub struct CalcContext<'a> {
+    pub now: f64,
+    pub tolerances: Tolerances,
+    /// CPU initialization period, seconds.
+    pub cpu_initialization_period: f64,
+    /// Initial readiness delay, seconds.
+    pub initial_readiness_delay: f64,
+    /// The PodLevelResources gate.
+    pub pod_level_resources: bool,
+    /// Pods returned by the selector.
+    pub pods: &'a [PodObservation],
+}
+
+/// A metric's value as the HPA status reports it (`currentMetrics[i].current`), milli-units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct CurrentValue {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_utilization: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average_value_milli: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_milli: Option<i64>,
+}
+
+/// How the selector's pods were grouped for a per-pod metric (hpa.md §3.2).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct PodGroups {
+    pub ready: usize,
+    pub unready: BTreeSet<String>,
+    pub missing: BTreeSet<String>,
+    pub ignored: BTreeSet<String>,
+}
+
+/// One metric's proposal.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Proposal {
+    pub replicas: i32,
+    pub current: CurrentValue,
+    /// The raw usage ratio (current / target) before any adjustment.
+    pub usage_ratio: f64,
+    /// The ratio after filling in missing/unready pods, when that step ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjusted_ratio: Option<f64>,
+    /// Pod grouping (per-pod metrics only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<PodGroups>,
+    /// Ready pods counted by an Object/External Value target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_pods: Option<i64>,
+    /// The proposal is `current` because the ratio was within tolerance (or the adjustment flipped
+    /// direction / was damped); for explanations.
+    pub kept_current: bool,
+}
+
+/// One pod's sample: value (milli), timestamp and window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PodMetric {
+    pub value: i64,
+    pub timestamp: f64,
+    pub window: f64,
+}
+
+/// Samples keyed by pod name (`PodMetricsInfo`).
+pub type PodMetrics = BTreeMap<String, PodMetric>;
+
+/// `ceil` into int32, saturating (Go's out-of-range float conversion is undefined; we clamp).
+pub fn ceil_i32(x: f64) -> i32 {
+    x.ceil() as i32
+}
+
+fn clamp_i64(v: i128) -> i64 {
+    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+/// metrics-server samples → per-pod values for `resource` (summed over containers, or the named
+/// container), as the resource metrics client builds them.
+pub fn resource_samples(
+    samples: &[PodResourceSample],
+    resource: &str,
+    container: Option<&str>,
+) -> Result<PodMetrics, String> {
+    if samples.is_empty() {
+        return Err("unable to get metrics for resource ".to_string()
+            + resource
+            + ": no metrics returned from resource metrics API");
+    }
+    let mut out = PodMetrics::new();
+    for s in samples {
+        match container {
+            Some(name) => {
+                let Some(c) = s.containers.iter().find(|c| c.name == name) else {
+                    return Err(format!(
+                        "unable to get metrics for resource {resource}: failed to get container metrics: container {name} not present in metrics for pod {}",
+                        s.pod
+                    ));
+                };
+                if let Some(v) = c.get(resource) {
+                    out.insert(
+                        s.pod.clone(),
+                        PodMetric {
+                            value: v,
+                            timestamp: s.timestamp,
+                            window: s.window,
+                        },
+                    );
+                }
+            }
+            None => {
+                let mut missing = s.containers.is_empty();
+                let mut sum: i64 = 0;
+                for c in &s.containers {
+                    match c.get(resource) {
+                        Some(v) => sum = sum.saturating_add(v),
+                        None => {
+                            missing = true;
+                            break;
+                        }
+                    }
+                }
+                if !missing {
+                    out.insert(
+                        s.pod.clone(),
+                        PodMetric {
+                            value: sum,
+                            timestamp: s.timestamp,
+                            window: s.window,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Custom-metrics per-pod values → per-pod samples (a later duplicate replaces an earlier one).
+pub fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
+    samples
+        .iter()
+        .map(|s| {
+            (
+                s.pod.clone(),
+                PodMetric {
+                    value: s.value_milli,
+                    timestamp: s.timestamp,
+                    window: s.window,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Sort the selector's pods into ready / unready / missing / ignored (hpa.md §3.2, `groupPods`).
+/// `resource` is the metric's resource name (`cpu` enables the readiness rules) or empty.
+pub fn group_pods(
+    pods: &[PodObservation],
+    metrics: &PodMetrics,
+    resource: &str,
+    ctx: &CalcContext<'_>,
+) -> PodGroups {
+    let mut g = PodGroups::default();
+    for pod in pods {
+        if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
+            g.ignored.insert(pod.name.clone());
+            continue;
+        }
+        if pod.phase == PodPhase::Pending {
+            g.unready.insert(pod.name.clone());
+            continue;
+        }
+        let Some(metric) = metrics.get(&pod.name) else {
+            g.missing.insert(pod.name.clone());
+            continue;
+        };
+        if resource == "cpu" {
+            let unready = match (pod.ready, pod.start_time) {
+                (Some(cond), Some(start)) => {
+                    if start + ctx.cpu_initialization_period > ctx.now {
+                        // Still initializing: a sample must cover a full window after the last
+                        // readiness transition.
+                        cond.status == ConditionStatus::False
+                            || metric.timestamp < cond.last_transition_time + metric.window
+                    } else {
+                        // Only pods that never became ready since starting are unready.
+                        cond.status == ConditionStatus::False
+                            && start + ctx.initial_readiness_delay > cond.last_transition_time
+                    }
+                }
+                _ => true,
+            };
+            if unready {
+                g.unready.insert(pod.name.clone());
+                continue;
+            }
+        }
+        g.ready += 1;
+    }
+    g
+}
+
+/// Per-pod requests for `resource` (hpa.md §3.3): regular containers plus sidecars, one named
+/// container, or pod-level requests; a counted container without a request is an error.
+pub fn calculate_requests(
+    pods: &[PodObservation],
+    container: Option<&str>,
+    resource: &str,
+    pod_level_resources: bool,
+) -> Result<BTreeMap<String, i64>, String> {
+    let mut out = BTreeMap::new();
+    for pod in pods {
+        let pod_level = pod_level_resources
+            && container.is_none()
+            && pod
+                .pod_requests
+                .is_some_and(|r| r.cpu_milli.is_some() || r.memory_milli.is_some());
+        let request = if pod_level {
+            pod.pod_requests
+                .and_then(|r| r.get(resource))
+                .ok_or_else(|| {
+                    format!(
+                        "missing pod-level request for {resource} in Pod {}",
+                        pod.name
+                    )
+                })?
+        } else {
+            requests_from_containers(pod, container, resource)?
+        };
+        out.insert(pod.name.clone(), request);
+    }
+    Ok(out)
+}
+
+fn requests_from_containers(
+    pod: &PodObservation,
+    container: Option<&str>,
+    resource: &str,
+) -> Result<i64, String> {
+    // Regular containers first, then restartable init containers, as upstream appends them.
+    let ordered = pod
+        .containers
+        .iter()
+        .filter(|c| !c.sidecar)
+        .chain(pod.containers.iter().filter(|c| c.sidecar));
+    let mut request: i64 = 0;
+    for c in ordered {
+        if container.is_none() || container == Some(c.name.as_str()) {
+            let r = c.requests.get(resource).ok_or_else(|| {
+                format!(
+                    "missing request for {resource} in container {} of Pod {}",
+                    c.name, pod.name
+                )
+            })?;
+            request = request.saturating_add(r);
+        }
+        if container == Some(c.name.as_str()) {
+            return Ok(request);
+        }
+    }
+    if let Some(name) = container {
+        return Err(format!("container {name} not found in Pod {}", pod.name));
+    }
+    Ok(request)
+}
+
+/// `GetResourceUtilizationRatio`: `(ratio, utilization %, raw average)` over samples whose pod has
+/// a request (samples of unknown pods are skipped).
+pub fn resource_utilization_ratio(
+    metrics: &PodMetrics,
+    requests: &BTreeMap<String, i64>,
+    target_utilization: i32,
+) -> Result<(f64, i32, i64), String> {
+    let (mut usage, mut request, mut n): (i128, i128, i128) = (0, 0, 0);
+    for (pod, m) in metrics {
+        if let Some(r) = requests.get(pod) {
+            usage += m.value as i128;
+            request += *r as i128;
+            n += 1;
+        }
+    }
+    if request == 0 || n == 0 {
+        return Err("no metrics returned matched known pods".into());
+    }
+    let percent = usage * 100 / request;
+    let utilization = i32::try_from(percent)
+        .map_err(|_| format!("resource utilization {percent} is outside the int32 range"))?;
+    let raw_average = clamp_i64(usage / n);
+    Ok((
+        utilization as f64 / target_utilization as f64,
+        utilization,
+        raw_average,
+    ))
+}
+
+/// `GetMetricUsageRatio`: `(ratio, average)` over every sample (unknown pods included).
+pub fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64) {
+    let total: i128 = metrics.values().map(|m| m.value as i128).sum();
+    let n = (metrics.len() as i128).max(1);
+    let usage = clamp_i64(total / n);
+    (usage as f64 / target_usage as f64, usage)
+}
+
+/// Resource / ContainerResource with a Utilization target (hpa.md §3.3, `GetResourceReplicas`).
+pub fn resource_utilization_replicas(
+    current: i32,
+    target_utilization: i32,
+    resource: &str,
+    container: Option<&str>,
+    samples: &[PodResourceSample],
+    ctx: &CalcContext<'_>,
+) -> Result<Proposal, String> {
+    let mut metrics = resource_samples(samples, resource, container)?;
+    if ctx.pods.is_empty() {
+        return Err("no pods returned by selector while calculating replica count".into());
+    }
+    let groups = group_pods(ctx.pods, &metrics, resource, ctx);
+    for name in groups.ignored.iter().chain(groups.unready.iter()) {
+        metrics.remove(name);
+    }
+    if metrics.is_empty() {
+        return Err("did not receive metrics for targeted pods (pods might be unready)".into());
+    }
+    let requests = calculate_requests(ctx.pods, container, resource, ctx.pod_level_resources)?;
+    let (ratio, utilization, raw) =
+        resource_utilization_ratio(&metrics, &requests, target_utilization)?;
+    let current_value = CurrentValue {
+        average_utilization: Some(utilization),
+        average_value_milli: Some(raw),
+        value_milli: None,
+    };
+    let mut p = Proposal {
+        replicas: current,
+        current: current_value,
+        usage_ratio: ratio,
+        ..Default::default()
+    };
+
+    let scale_up_with_unready = !groups.unready.is_empty() && ratio > 1.0;
+    if !scale_up_with_unready && groups.missing.is_empty() {
+        if ctx.tolerances.is_within(ratio) {
+            p.kept_current = true;
+        } else {
+            p.replicas = ceil_i32(ratio * groups.ready as f64);
+        }
+        p.groups = Some(groups);
+        return Ok(p);
+    }
+
+    if !groups.missing.is_empty() {
+        if ratio < 1.0 {
+            // Scale-down: missing pods use 100 % of request, or the target when it exceeds 100 %.
+            let fallback = 100.max(target_utilization) as i128;
+            for name in &groups.missing {
+                let request = requests.get(name).copied().unwrap_or(0) as i128;
+                metrics.insert(
+                    name.clone(),
+                    PodMetric {
+                        value: clamp_i64(request * fallback / 100),
+                        timestamp: 0.0,
+                        window: 0.0,
+                    },
+                );
+            }
+        } else if ratio > 1.0 {
+            for name in &groups.missing {
+                metrics.insert(
+                    name.clone(),
+                    PodMetric {
+                        value: 0,
+                        timestamp: 0.0,
+                        window: 0.0,
+                    },
+                );
+            }
+        }
+    }
+    if scale_up_with_unready {
+        for name in &groups.unready {
+            metrics.insert(
+                name.clone(),
+                PodMetric {
+                    value: 0,
+                    timestamp: 0.0,
+                    window: 0.0,
+                },
+            );
+        }
+    }
+    let (new_ratio, _, _) = resource_utilization_ratio(&metrics, &requests, target_utilization)?;
+    p.adjusted_ratio = Some(new_ratio);
+    p.groups = Some(groups);
+    finish_adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
+}
+
+/// Steps 6–7 shared by utilization and plain metrics.
+fn finish_adjusted(
+    mut p: Proposal,
+    current: i32,
+    ratio: f64,
+    new_ratio: f64,
+    n: usize,
+    tol: Tolerances,
+) -> Result<Proposal, String> {
+    if tol.is_within(new_ratio)
+        || (ratio < 1.0 && new_ratio > 1.0)
+        || (ratio > 1.0 && new_ratio < 1.0)
+    {
+        p.replicas = current;
+        p.kept_current = true;
+        return Ok(p);
+    }
+    let new_replicas = ceil_i32(new_ratio * n as f64);
+    if (new_ratio < 1.0 && new_replicas > current) || (new_ratio > 1.0 && new_replicas < current) {
+        p.replicas = current;
+        p.kept_current = true;
+        return Ok(p);
+    }
+    p.replicas = new_replicas;
+    Ok(p)
+}
+
+/// Plain per-pod values (hpa.md §3.4, `calcPlainMetricReplicas`): Resource AverageValue (pass the
+/// resource name, so `cpu` readiness rules apply) and Pods metrics (pass `""`).
+pub fn plain_metric_replicas(
+    mut metrics: PodMetrics,
+    current: i32,
+    target_usage: i64,
+    resource: &str,
+    ctx: &CalcContext<'_>,
+) -> Result<Proposal, String> {
+    if ctx.pods.is_empty() {
+        return Err("no pods returned by selector while calculating replica count".into());
+    }
+    let groups = group_pods(ctx.pods, &metrics, resource, ctx);
+    for name in groups.ignored.iter().chain(groups.unready.iter()) {
+        metrics.remove(name);
+    }
+    if metrics.is_empty() {
+        return Err("did not receive metrics for targeted pods (pods might be unready)".into());
+    }
+    let (ratio, usage) = metric_usage_ratio(&metrics, target_usage);
+    let current_value = CurrentValue {
+        average_value_milli: Some(usage),
+        ..Default::default()
+    };
+    let mut p = Proposal {
+        replicas: current,
+        current: current_value,
+        usage_ratio: ratio,
+        ..Default::default()
+    };
+
+    let scale_up_with_unready = !groups.unready.is_empty() && ratio > 1.0;
+    if !scale_up_with_unready && groups.missing.is_empty() {
+        if ctx.tolerances.is_within(ratio) {
+            p.kept_current = true;
+        } else {
+            p.replicas = ceil_i32(ratio * groups.ready as f64);
+        }
+        p.groups = Some(groups);
+        return Ok(p);
+    }
+    if !groups.missing.is_empty() {
+        let fill = if ratio < 1.0 {
+            Some(target_usage)
+        } else if ratio > 1.0 {
+            Some(0)
+        } else {
+            None
+        };
+        if let Some(v) = fill {
+            for name in &groups.missing {
+                metrics.insert(
+                    name.clone(),
+                    PodMetric {
+                        value: v,
+                        timestamp: 0.0,
+                        window: 0.0,
+                    },
+                );
+            }
+        }
+    }
+    if scale_up_with_unready {
+        for name in &groups.unready {
+            metrics.insert(
+                name.clone(),
+                PodMetric {
+                    value: 0,
+                    timestamp: 0.0,
+                    window: 0.0,
+                },
+            );
+        }
+    }
+    let (new_ratio, _) = metric_usage_ratio(&metrics, target_usage);
+    p.adjusted_ratio = Some(new_ratio);
+    p.groups = Some(groups);
+    finish_adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
+}
+
+/// Pods that are Running and Ready (Object/External Value targets).
+fn ready_pods_count(pods: &[PodObservation]) -> Result<i64, String> {
+    if pods.is_empty() {
+        return Err("unable to calculate ready pods: no pods returned by selector while calculating replica count".into());
+    }
+    Ok(pods.iter().filter(|p| p.is_running_and_ready()).count() as i64)
+}
+
+/// `getUsageRatioReplicaCount`: tolerance and ready pods when `current ≠ 0`; `ceil(ratio)` at zero.
+fn usage_ratio_replica_count(
+    current: i32,
+    ratio: f64,
+    ctx: &CalcContext<'_>,
+    p: &mut Proposal,
+) -> Result<(), String> {
+    if current != 0 {
+        if ctx.tolerances.is_within(ratio) {
+            p.replicas = current;
+            p.kept_current = true;
+            return Ok(());
+        }
+        let ready = ready_pods_count(ctx.pods)?;
+        p.ready_pods = Some(ready);
+        p.replicas = ceil_i32(ratio * ready as f64);
+    } else {
+        p.replicas = ceil_i32(ratio);
+    }
+    Ok(())
+}
+
+/// Object metric, Value target (hpa.md §3.5).
+pub fn object_value_replicas(
+    current: i32,
+    target_milli: i64,
+    value_milli: i64,
+    ctx: &CalcContext<'_>,
+) -> Result<Proposal, String> {
+    let ratio = value_milli as f64 / target_milli as f64;
+    let mut p = Proposal {
+        current: CurrentValue {
+            value_milli: Some(value_milli),
+            ..Default::default()
+        },
+        usage_ratio: ratio,
+        ..Default::default()
+    };
+    usage_ratio_replica_count(current, ratio, ctx, &mut p)?;
+    Ok(p)
+}
+
+/// Object metric, AverageValue target: uses `scale.status.replicas` (hpa.md §3.5).
+pub fn object_average_value_replicas(
+    status_replicas: i32,
+    target_milli: i64,
+    value_milli: i64,
+    tol: Tolerances,
+) -> Proposal {
+    let ratio = value_milli as f64 / (target_milli as f64 * status_replicas as f64);
+    let mut replicas = status_replicas;
+    let within = tol.is_within(ratio);
+    if !within {
+        replicas = ceil_i32(value_milli as f64 / target_milli as f64);
+    }
+    let reported = (value_milli as f64 / status_replicas as f64).ceil() as i64;
+    Proposal {
+        replicas,
+        current: CurrentValue {
+            average_value_milli: Some(reported),
+            ..Default::default()
+        },
+        usage_ratio: ratio,
+        kept_current: within,
+        ..Default::default()
+    }
+}
+
+/// External metric, Value target: the series are summed (saturating at MaxInt64), then as Object.
+pub fn external_value_replicas(
+    current: i32,
+    target_milli: i64,
+    values: &[i64],
+    ctx: &CalcContext<'_>,
+) -> Result<Proposal, String> {
+    let mut usage: i64 = 0;
+    for &v in values {
+        if v > 0 && usage > i64::MAX - v {
+            usage = i64::MAX;
+            break;
+        }
+        usage = usage.wrapping_add(v);
+    }
+    object_value_replicas(current, target_milli, usage, ctx)
+}
+
+/// External metric, AverageValue target (`GetExternalPerPodMetricReplicas`).
+pub fn external_average_value_replicas(
+    status_replicas: i32,
+    target_milli: i64,
+    values: &[i64],
+    tol: Tolerances,
+) -> Proposal {
+    let mut usage: i64 = 0;
+    for &v in values {
+        usage = usage.wrapping_add(v);
+        if usage < 0 {
+            // Upstream's overflow guard (it also catches a negative sum).
+            usage = i64::MAX;
+            break;
+        }
+    }
+    let ratio = usage as f64 / (target_milli as f64 * status_replicas as f64);
+    let within = tol.is_within(ratio);
+    let mut replicas = status_replicas;
+    if !within {
+        replicas = ceil_i32(usage as f64 / target_milli as f64);
+    }
+    let reported = if usage as f64 >= i64::MAX as f64 {
+        i64::MAX
+    } else {
+        (usage as f64 / status_replicas as f64).ceil() as i64
+    };
+    Proposal {
+        replicas,
+        current: CurrentValue {
+            average_value_milli: Some(reported),
+            ..Default::default()
+        },
+        usage_ratio: ratio,
+        kept_current: within,
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hpa::observation::{ContainerSpec, ReadyCondition, Requests};
+
+    fn pod(name: &str, req: i64) -> PodObservation {
+        PodObservation::running(name, -3600.0, Requests::cpu(req))
+    }
+    fn ctx<'a>(pods: &'a [PodObservation]) -> CalcContext<'a> {
+        CalcContext {
+            now: 0.0,
+            tolerances: Tolerances::both(0.1),
+            cpu_initialization_period: 120.0,
+            initial_readiness_delay: 10.0,
+            pod_level_resources: true,
+            pods,
+        }
+    }
+    fn cpu(samples: &[(&str, i64)]) -> Vec<PodResourceSample> {
+        samples
+            .iter()
+            .map(|(n, v)| PodResourceSample::cpu(n, 0.0, 60.0, *v))
+            .collect()
+    }
+
+    #[test]
+    fn tolerance_band_is_inclusive_at_both_ends() {
+        let t = Tolerances::both(0.1);
+        assert!(t.is_within(1.1)); // 110/100 is the same double as 1+0.1
+        assert!(t.is_within(110.0 / 100.0));
+        assert!(t.is_within(0.9));
+        assert!(!t.is_within(1.1000000000000003));
+        assert!(!t.is_within(0.8999999999999999));
+        // the pre-1.33 symmetric form would have said no at 1.1
+        assert!((1.0f64 - 1.1).abs() > 0.1);
+    }
+
+    #[test]
+    fn v02_rounding_halfway_ceil_is_4() {
+        // util 40, target 30: the double nearest 40/30 times 3 rounds to exactly 4.0
+        let pods = vec![pod("a", 1000), pod("b", 1000), pod("c", 1000)];
+        let p = resource_utilization_replicas(
+            3,
+            30,
+            "cpu",
+            None,
+            &cpu(&[("a", 400), ("b", 400), ("c", 400)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.current.average_utilization, Some(40));
+        assert_eq!(p.replicas, 4);
+    }
+
+    #[test]
+    fn missing_pods_on_scale_down_use_target_when_above_100_percent() {
+        // target 200%: ratio < 1 -> missing pod counted at 200% of its request
+        let pods = vec![pod("a", 1000), pod("b", 1000), pod("c", 1000)];
+        let p = resource_utilization_replicas(
+            3,
+            200,
+            "cpu",
+            None,
+            &cpu(&[("a", 100), ("b", 100)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        // util=10, ratio 0.05; adjusted: (100+100+2000)*100/3000 = 73 -> 0.365 -> ceil(1.095)=2
+        assert_eq!(p.adjusted_ratio, Some(73.0 / 200.0));
+        assert_eq!(p.replicas, 2);
+    }
+
+    #[test]
+    fn missing_pods_not_added_when_ratio_is_exactly_one() {
+        // V27: ratio exactly 1 -> missing pods added neither way; new ratio = 1 within -> current
+        let pods = vec![pod("a", 1000), pod("b", 1000), pod("c", 1000)];
+        let p = resource_utilization_replicas(
+            3,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("a", 500), ("b", 500)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.usage_ratio, 1.0);
+        assert_eq!(p.adjusted_ratio, Some(1.0));
+        assert_eq!(p.replicas, 3);
+    }
+
+    #[test]
+    fn unready_pods_stay_out_on_scale_down() {
+        // V19-like: an unready pod with a high sample is dropped; ratio < 1 so it is not re-added
+        let mut pods = vec![pod("a", 1000), pod("b", 1000), pod("c", 1000)];
+        pods[2].ready = Some(ReadyCondition {
+            status: ConditionStatus::False,
+            last_transition_time: -3600.0,
+        });
+        let p = resource_utilization_replicas(
+            3,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("a", 100), ("b", 100), ("c", 900)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.current.average_utilization, Some(10));
+        assert_eq!(p.replicas, 1); // ceil(0.2 * 2)
+    }
+
+    #[test]
+    fn pod_that_became_unready_later_is_counted_after_init_period() {
+        // Started 3600 s ago, ready at +5 s (before start+delay 10 s) then went unready at -100 s:
+        // lastTransitionTime (-100) >= start+delay -> counted as ready, its CPU used.
+        let mut pods = vec![pod("a", 1000), pod("b", 1000)];
+        pods[1].ready = Some(ReadyCondition {
+            status: ConditionStatus::False,
+            last_transition_time: -100.0,
+        });
+        let p = resource_utilization_replicas(
+            2,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("a", 1000), ("b", 1000)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.groups.as_ref().unwrap().ready, 2);
+        assert_eq!(p.replicas, 4);
+        // never ready since start (transition before start+delay): unready
+        pods[1].ready = Some(ReadyCondition {
+            status: ConditionStatus::False,
+            last_transition_time: -3595.0,
+        });
+        let p = resource_utilization_replicas(
+            2,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("a", 1000), ("b", 1000)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.groups.as_ref().unwrap().unready.len(), 1);
+    }
+
+    #[test]
+    fn ready_unknown_behaves_as_true_and_missing_condition_is_unready() {
+        let mut pods = vec![pod("a", 1000), pod("b", 1000)];
+        pods[0].ready = Some(ReadyCondition {
+            status: ConditionStatus::Unknown,
+            last_transition_time: -3600.0,
+        });
+        pods[1].ready = None;
+        let g = group_pods(
+            &pods,
+            &resource_samples(&cpu(&[("a", 1), ("b", 1)]), "cpu", None).unwrap(),
+            "cpu",
+            &ctx(&pods),
+        );
+        assert_eq!(g.ready, 1);
+        assert!(g.unready.contains("b"));
+        // memory ignores readiness entirely
+        let g = group_pods(
+            &pods,
+            &resource_samples(&cpu(&[("a", 1), ("b", 1)]), "cpu", None).unwrap(),
+            "memory",
+            &ctx(&pods),
+        );
+        assert_eq!(g.ready, 2);
+    }
+
+    #[test]
+    fn succeeded_pods_are_ignored_not_missing() {
+        let mut pods = vec![pod("a", 1000), pod("b", 1000)];
+        pods[1].phase = PodPhase::Succeeded;
+        let g = group_pods(
+            &pods,
+            &resource_samples(&cpu(&[("a", 1)]), "cpu", None).unwrap(),
+            "cpu",
+            &ctx(&pods),
+        );
+        assert!(g.ignored.contains("b"));
+        assert!(g.missing.is_empty());
+    }
+
+    #[test]
+    fn sidecar_requests_count_and_missing_request_errors() {
+        let mut p = pod("a", 500);
+        p.containers.push(ContainerSpec {
+            name: "proxy".into(),
+            requests: Requests::cpu(100),
+            sidecar: true,
+        });
+        assert_eq!(
+            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            600
+        );
+        assert_eq!(
+            calculate_requests(std::slice::from_ref(&p), Some("proxy"), "cpu", true).unwrap()["a"],
+            100
+        );
+        let e =
+            calculate_requests(std::slice::from_ref(&p), Some("nope"), "cpu", true).unwrap_err();
+        assert!(e.contains("container nope not found"), "{e}");
+        p.containers.push(ContainerSpec {
+            name: "nolimit".into(),
+            requests: Requests::default(),
+            sidecar: false,
+        });
+        let e = calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap_err();
+        assert!(
+            e.contains("missing request for cpu in container nolimit"),
+            "{e}"
+        );
+        // pod-level requests win when the gate is on and no container is named
+        p.pod_requests = Some(Requests::cpu(2000));
+        assert_eq!(
+            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            2000
+        );
+        assert!(calculate_requests(std::slice::from_ref(&p), None, "cpu", false).is_err());
+    }
+
+    #[test]
+    fn sample_missing_a_container_resource_means_no_sample() {
+        let mut s = PodResourceSample::cpu("a", 0.0, 60.0, 100);
+        s.containers.push(Default::default());
+        assert!(
+            resource_samples(&[s.clone()], "cpu", None)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(resource_samples(&[s], "cpu", Some("other")).is_err());
+        assert!(resource_samples(&[], "cpu", None).is_err());
+    }
+
+    #[test]
+    fn huge_values_saturate_without_panicking() {
+        let pods = vec![pod("a", 1)];
+        let e = resource_utilization_replicas(
+            1,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("a", i64::MAX)]),
+            &ctx(&pods),
+        )
+        .unwrap_err();
+        assert!(e.contains("outside the int32 range"), "{e}");
+        let p = external_value_replicas(3, 1, &[i64::MAX, i64::MAX], &ctx(&pods)).unwrap();
+        assert_eq!(p.current.value_milli, Some(i64::MAX));
+        assert_eq!(p.replicas, i32::MAX); // one ready pod: ceil(9.2e18 × 1) saturates at MaxInt32
+        let p = external_average_value_replicas(0, 1000, &[5000], Tolerances::both(0.1));
+        assert_eq!(p.replicas, 5);
+        assert_eq!(p.current.average_value_milli, Some(i64::MAX));
+    }
+}

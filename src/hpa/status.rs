@@ -1,0 +1,151 @@
+//! The HPA object's `status` as the controller writes it: replica counts, last scale time and the
+//! conditions `kubectl describe hpa` shows (hpa.md §7). Unlike the recommendation and scale-event
+//! history, this lives in the API object and survives a controller restart.
+
+use super::observation::ConditionStatus;
+use serde::Serialize;
+use std::fmt;
+
+/// Condition types of an HPA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ConditionType {
+    AbleToScale,
+    ScalingActive,
+    ScalingLimited,
+    ScaledToZero,
+}
+
+impl fmt::Display for ConditionType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ConditionType::AbleToScale => "AbleToScale",
+            ConditionType::ScalingActive => "ScalingActive",
+            ConditionType::ScalingLimited => "ScalingLimited",
+            ConditionType::ScaledToZero => "ScaledToZero",
+        })
+    }
+}
+
+impl ConditionType {
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "AbleToScale" => ConditionType::AbleToScale,
+            "ScalingActive" => ConditionType::ScalingActive,
+            "ScalingLimited" => ConditionType::ScalingLimited,
+            "ScaledToZero" => ConditionType::ScaledToZero,
+            _ => return None,
+        })
+    }
+}
+
+/// One `status.conditions` entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub condition_type: ConditionType,
+    pub status: ConditionStatus,
+    pub reason: String,
+    pub message: String,
+    /// When `status` last changed (seconds).
+    pub last_transition_time: f64,
+}
+
+/// `status` of the HPA object.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct HpaStatus {
+    pub current_replicas: i32,
+    pub desired_replicas: i32,
+    pub last_scale_time: Option<f64>,
+    pub conditions: Vec<Condition>,
+}
+
+impl HpaStatus {
+    /// The condition of a type, if present.
+    pub fn condition(&self, t: ConditionType) -> Option<&Condition> {
+        self.conditions.iter().find(|c| c.condition_type == t)
+    }
+
+    /// `setCondition`: update the entry of that type in place (appending when absent); the
+    /// transition time moves only when the status changes.
+    pub fn set_condition(
+        &mut self,
+        t: ConditionType,
+        status: ConditionStatus,
+        reason: &str,
+        message: String,
+        now: f64,
+    ) {
+        let idx = match self.conditions.iter().position(|c| c.condition_type == t) {
+            Some(i) => i,
+            None => {
+                self.conditions.push(Condition {
+                    condition_type: t,
+                    status,
+                    reason: String::new(),
+                    message: String::new(),
+                    last_transition_time: now,
+                });
+                self.conditions.len() - 1
+            }
+        };
+        let c = &mut self.conditions[idx];
+        if c.status != status {
+            c.last_transition_time = now;
+        }
+        c.status = status;
+        c.reason = reason.to_string();
+        c.message = message;
+    }
+
+    pub fn remove_condition(&mut self, t: ConditionType) {
+        self.conditions.retain(|c| c.condition_type != t);
+    }
+
+    /// `ScaledToZero=True` is present.
+    pub fn scaled_to_zero(&self) -> bool {
+        self.condition(ConditionType::ScaledToZero)
+            .is_some_and(|c| c.status == ConditionStatus::True)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_condition_keeps_order_and_transition_time_when_status_unchanged() {
+        let mut s = HpaStatus::default();
+        s.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "SucceededGetScale",
+            "a".into(),
+            1.0,
+        );
+        s.set_condition(
+            ConditionType::ScalingActive,
+            ConditionStatus::True,
+            "ValidMetricFound",
+            "b".into(),
+            1.0,
+        );
+        s.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::True,
+            "ReadyForNewScale",
+            "c".into(),
+            5.0,
+        );
+        assert_eq!(s.conditions[0].reason, "ReadyForNewScale");
+        assert_eq!(s.conditions[0].last_transition_time, 1.0);
+        s.set_condition(
+            ConditionType::AbleToScale,
+            ConditionStatus::False,
+            "FailedUpdateScale",
+            "d".into(),
+            9.0,
+        );
+        assert_eq!(s.conditions[0].last_transition_time, 9.0);
+        assert_eq!(s.conditions[1].condition_type, ConditionType::ScalingActive);
+    }
+}
