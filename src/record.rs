@@ -221,6 +221,60 @@ impl Distribution {
     }
 }
 
+/// Upper bounds of Prometheus client_golang's default histogram buckets (`DefBuckets`), seconds.
+pub const PROM_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// A cumulative latency histogram as an instrumented service exports it
+/// (`http_request_duration_seconds_bucket`): counts per `le` bound, the last slot is `+Inf`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PromHistogram {
+    pub counts: [u64; PROM_BUCKETS.len() + 1],
+}
+
+impl PromHistogram {
+    #[inline]
+    pub fn record(&mut self, seconds: f64) {
+        let i = PROM_BUCKETS
+            .iter()
+            .position(|&b| seconds <= b)
+            .unwrap_or(PROM_BUCKETS.len());
+        self.counts[i] += 1;
+    }
+
+    /// `histogram_quantile(q, rate(..[w]))` over the increase `self − earlier`: linear
+    /// interpolation inside the bucket holding the rank, as Prometheus does (the +Inf bucket
+    /// answers with the highest finite bound). `None` when nothing was observed.
+    pub fn quantile_since(&self, earlier: &PromHistogram, q: f64) -> Option<f64> {
+        let inc: Vec<u64> = self
+            .counts
+            .iter()
+            .zip(earlier.counts.iter())
+            .map(|(a, b)| a.saturating_sub(*b))
+            .collect();
+        let total: u64 = inc.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let rank = q * total as f64;
+        let mut cum = 0u64;
+        for (i, &c) in inc.iter().enumerate() {
+            let before = cum;
+            cum += c;
+            if cum as f64 >= rank && c > 0 {
+                if i == PROM_BUCKETS.len() {
+                    return Some(PROM_BUCKETS[PROM_BUCKETS.len() - 1]);
+                }
+                let lower = if i == 0 { 0.0 } else { PROM_BUCKETS[i - 1] };
+                let upper = PROM_BUCKETS[i];
+                return Some(lower + (upper - lower) * (rank - before as f64) / c as f64);
+            }
+        }
+        Some(PROM_BUCKETS[PROM_BUCKETS.len() - 1])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +289,22 @@ mod tests {
         assert!((p99 - 99.0).abs() / 99.0 < 1e-3, "{p99}");
         assert!((d.mean() - 50.0005).abs() < 1e-6);
         assert_eq!(d.max(), 100.0);
+    }
+
+    #[test]
+    fn prometheus_histogram_quantile_interpolates() {
+        let mut h = PromHistogram::default();
+        for _ in 0..50 {
+            h.record(0.03); // (0.025, 0.05]
+        }
+        for _ in 0..50 {
+            h.record(0.2); // (0.1, 0.25]
+        }
+        let p50 = h.quantile_since(&PromHistogram::default(), 0.5).unwrap();
+        assert!((p50 - 0.05).abs() < 1e-12, "{p50}");
+        let p95 = h.quantile_since(&PromHistogram::default(), 0.95).unwrap();
+        assert!((p95 - (0.1 + 0.15 * 0.9)).abs() < 1e-12, "{p95}");
+        assert_eq!(h.quantile_since(&h, 0.5), None);
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 /// The columns of `timeseries.csv`, in order. Counts cover `[time_s, time_s + step)`; gauges
-/// (replicas, pods, backlog, in_flight) are read at the end of that interval.
+/// (replicas, pods, backlog, in_flight) are read at the end of that interval. `cpu_utilization`
+/// is the true CPU use over the interval in percent of the pods' requests (what the HPA would
+/// see with no lag); `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
     "time_s",
     "arrival_rate",

@@ -16,63 +16,98 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
-/// Render the summary as a table.
+/// Render the summary as a two-column table.
 pub fn summary_table(s: &Summary) -> String {
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
+    let r = &s.requests;
+    row("requests arrived", r.arrived.to_string());
+    row(
+        "served",
+        format!("{}{}", r.served, pct(r.served, r.arrived)),
+    );
+    let mut dropped = format!("{}{}", r.dropped, pct(r.dropped, r.arrived));
+    let reasons: Vec<String> = [
+        (r.dropped_no_endpoints, "no ready pod"),
+        (r.dropped_refused_terminating, "refused by terminating pod"),
+        (r.dropped_killed_on_shutdown, "killed at shutdown"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, why)| format!("{n} {why}"))
+    .collect();
+    if !reasons.is_empty() {
+        dropped += &format!(": {}", reasons.join(", "));
+    }
+    row("dropped", dropped);
+    row(
+        "timed out",
+        format!("{}{}", r.timed_out, pct(r.timed_out, r.arrived)),
+    );
+    row("in flight at end", r.in_flight_end.to_string());
+    let l = &s.latency_s;
+    row(
+        "latency mean / p50 / p99",
+        format!("{} / {} / {}", secs(l.mean), secs(l.p50), secs(l.p99)),
+    );
+    row(
+        "latency p95 / max",
+        format!("{} / {}", secs(l.p95), secs(l.max)),
+    );
+    row(
+        "wait mean / p99",
+        format!("{} / {}", secs(s.wait_s.mean), secs(s.wait_s.p99)),
+    );
+    let p = &s.replicas;
+    row(
+        "replicas min / mean / max",
+        format!("{} / {:.1} / {}", p.min, p.mean, p.max),
+    );
+    row("pod-hours", format!("{:.2}", p.pod_hours));
+    row(
+        "backlog max / mean",
+        format!("{} / {:.1}", s.backlog.max, s.backlog.mean),
+    );
+    row("scale events", s.scale_events.to_string());
+    if let Some(h) = &s.hpa {
+        row(
+            &format!("HPA {}", h.name),
+            format!(
+                "{} syncs, {} rescales ({} up, {} down)",
+                h.syncs, h.rescales, h.scale_ups, h.scale_downs
+            ),
+        );
+        for (what, secs) in &h.limited_seconds {
+            row(
+                "  limited by",
+                format!("{what} for {}", format_seconds(*secs)),
+            );
+        }
+        for (what, secs) in &h.stabilized_seconds {
+            row(
+                "  held by stabilization",
+                format!("{what} for {}", format_seconds(*secs)),
+            );
+        }
+        for (what, secs) in &h.inactive_seconds {
+            row(
+                "  ScalingActive=False",
+                format!("{what} for {}", format_seconds(*secs)),
+            );
+        }
+    }
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec![
+        s.scenario.clone(),
         format!(
-            "{} (seed {}, {})",
-            s.scenario,
+            "seed {}, {} simulated",
             s.seed,
             format_seconds(s.duration_s)
         ),
-        String::new(),
     ]);
-    let r = &s.requests;
-    t.add_row(vec!["requests arrived".to_string(), r.arrived.to_string()]);
-    t.add_row(vec![
-        "served".to_string(),
-        format!("{}{}", r.served, pct(r.served, r.arrived)),
-    ]);
-    t.add_row(vec![
-        "dropped".to_string(),
-        format!("{}{}", r.dropped, pct(r.dropped, r.arrived)),
-    ]);
-    t.add_row(vec![
-        "timed out".to_string(),
-        format!("{}{}", r.timed_out, pct(r.timed_out, r.arrived)),
-    ]);
-    t.add_row(vec![
-        "in flight at end".to_string(),
-        r.in_flight_end.to_string(),
-    ]);
-    let l = &s.latency_s;
-    t.add_row(vec![
-        "latency mean / p50 / p95 / p99 / max".to_string(),
-        format!(
-            "{} / {} / {} / {} / {}",
-            secs(l.mean),
-            secs(l.p50),
-            secs(l.p95),
-            secs(l.p99),
-            secs(l.max)
-        ),
-    ]);
-    t.add_row(vec![
-        "wait mean / p99".to_string(),
-        format!("{} / {}", secs(s.wait_s.mean), secs(s.wait_s.p99)),
-    ]);
-    let p = &s.replicas;
-    t.add_row(vec![
-        "replicas min / mean / max".to_string(),
-        format!("{} / {:.1} / {}", p.min, p.mean, p.max),
-    ]);
-    t.add_row(vec!["pod-hours".to_string(), format!("{:.2}", p.pod_hours)]);
-    t.add_row(vec![
-        "backlog max / mean".to_string(),
-        format!("{} / {:.1}", s.backlog.max, s.backlog.mean),
-    ]);
-    t.add_row(vec!["scale events".to_string(), s.scale_events.to_string()]);
+    for (k, v) in rows {
+        t.add_row(vec![k, v]);
+    }
     t.to_string()
 }

@@ -2,17 +2,22 @@
 //! README and in the comments below), resolves the trace and manifests it names, and rejects
 //! anything unusable with the file, line and field.
 
+pub mod autoscalers;
 pub mod dist;
 
-use crate::error::{InputError, Location};
+use crate::error::{Error, InputError, Location};
+use crate::hpa::ControllerSettings;
 use crate::manifest::{self, deployment::PodTemplateFacts};
+use crate::metrics::{BackendKind, BindingSpec};
 use crate::trace::Trace;
 use crate::trace::spec::{LoadContext, TraceSpec};
 use crate::units::{Quantity, Seconds, format_seconds};
 use crate::yaml::{self, Document, Source};
+pub use autoscalers::Autoscalers;
 use chrono::{DateTime, FixedOffset};
 pub use dist::Dist;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Default wall-clock instant of t = 0 when neither the scenario nor the trace gives one
@@ -50,6 +55,9 @@ pub struct ScenarioFile {
     pub autoscaler: Option<AutoscalerSpec>,
     #[serde(default)]
     pub cluster: ClusterSpec,
+    /// Metric name → the simulated signal it reads and the backend that serves it.
+    #[serde(default)]
+    pub metrics: BTreeMap<String, BindingSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -153,6 +161,9 @@ pub struct AutoscalerSpec {
 pub struct ClusterSpec {
     #[serde(default)]
     pub metrics_server: MetricsServerSpec,
+    /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).
+    #[serde(default)]
+    pub controller_manager: ControllerSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -253,6 +264,11 @@ pub struct Scenario {
     /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
     pub autoscaler_manifests: Vec<PathBuf>,
     pub metrics_server_resolution: f64,
+    pub controller_manager: ControllerSettings,
+    /// The autoscalers and other objects the manifests contained.
+    pub autoscalers: Autoscalers,
+    /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
+    pub metric_bindings: BTreeMap<String, BindingSpec>,
     /// Things the user should know (defaults stretched, settings ignored).
     pub warnings: Vec<String>,
 }
@@ -267,14 +283,14 @@ pub struct Overrides {
 
 impl Scenario {
     /// Load a scenario file.
-    pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, InputError> {
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
         let source = Source::read(path)?;
         Self::from_source(&source, overrides)
     }
 
-    pub fn from_source(source: &Source, overrides: &Overrides) -> Result<Scenario, InputError> {
+    pub fn from_source(source: &Source, overrides: &Overrides) -> Result<Scenario, Error> {
         if source.text.trim().is_empty() {
-            return Err(InputError::in_file(&source.path, "empty scenario file"));
+            return Err(InputError::in_file(&source.path, "empty scenario file").into());
         }
         let raw: ScenarioFile = yaml::parse(source)?;
         let doc = Document {
@@ -292,7 +308,7 @@ fn resolve(
     source: &Source,
     doc: &Document<'_>,
     overrides: &Overrides,
-) -> Result<Scenario, InputError> {
+) -> Result<Scenario, Error> {
     let file = source.path.clone();
     let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut warnings = Vec::new();
@@ -302,15 +318,19 @@ fn resolve(
             .unwrap_or_else(|| "scenario".into())
     });
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(doc.error_at_path("name", format!("{name:?} cannot name an output folder")));
+        return Err(doc
+            .error_at_path("name", format!("{name:?} cannot name an output folder"))
+            .into());
     }
     if let Some(f) = &raw.fidelity
         && f != "request"
     {
-        return Err(doc.error_at_path(
-            "fidelity",
-            format!("unknown fidelity {f:?}: expected `request`"),
-        ));
+        return Err(doc
+            .error_at_path(
+                "fidelity",
+                format!("unknown fidelity {f:?}: expected `request`"),
+            )
+            .into());
     }
     let seed = overrides.seed.or(raw.seed).unwrap_or(1);
 
@@ -325,13 +345,17 @@ fn resolve(
     let span = trace.span();
     let duration = match raw.duration {
         Some(d) if d.0 <= 0.0 => {
-            return Err(doc.error_at_path("duration", "duration must be above zero"));
+            return Err(doc
+                .error_at_path("duration", "duration must be above zero")
+                .into());
         }
         Some(d) => d.0,
         None => span,
     };
     if !(duration > 0.0) {
-        return Err(doc.error_at_path("trace", "the trace spans no time: give `duration`"));
+        return Err(doc
+            .error_at_path("trace", "the trace spans no time: give `duration`")
+            .into());
     }
     if duration > span + 1e-9 {
         warnings.push(format!(
@@ -353,39 +377,49 @@ fn resolve(
         }),
     };
     let step = match raw.step {
-        Some(s) if s.0 <= 0.0 => return Err(doc.error_at_path("step", "step must be above zero")),
+        Some(s) if s.0 <= 0.0 => {
+            return Err(doc.error_at_path("step", "step must be above zero").into());
+        }
         Some(s) => s.0,
         None => (duration / 10_000.0).max(1.0),
     };
     if duration / step > 5_000_000.0 {
-        return Err(doc.error_at_path(
-            "step",
-            format!(
-                "step {} gives more than 5 million rows; use a larger step",
-                format_seconds(step)
-            ),
-        ));
+        return Err(doc
+            .error_at_path(
+                "step",
+                format!(
+                    "step {} gives more than 5 million rows; use a larger step",
+                    format_seconds(step)
+                ),
+            )
+            .into());
     }
 
     // Workload.
     let w = &raw.workload;
     let concurrency = w.concurrency.unwrap_or(1);
     if concurrency == 0 {
-        return Err(doc.error_at_path("workload.concurrency", "concurrency must be at least 1"));
+        return Err(doc
+            .error_at_path("workload.concurrency", "concurrency must be at least 1")
+            .into());
     }
     let mean_service = w.service_time.mean();
     if !(mean_service > 0.0) {
-        return Err(doc.error_at_path(
-            "workload.service_time",
-            "the mean service time must be above zero",
-        ));
+        return Err(doc
+            .error_at_path(
+                "workload.service_time",
+                "the mean service time must be above zero",
+            )
+            .into());
     }
     let cpu_per_request = match w.cpu_per_request {
         Some(q) if q.milli < 0 => {
-            return Err(doc.error_at_path(
-                "workload.cpu_per_request",
-                "cpu_per_request must be zero or more",
-            ));
+            return Err(doc
+                .error_at_path(
+                    "workload.cpu_per_request",
+                    "cpu_per_request must be zero or more",
+                )
+                .into());
         }
         Some(q) => q.as_f64(),
         None => mean_service,
@@ -393,10 +427,12 @@ fn resolve(
     if let Some(t) = w.timeout
         && t.0 <= 0.0
     {
-        return Err(doc.error_at_path(
-            "workload.timeout",
-            "timeout must be above zero (leave it out for none)",
-        ));
+        return Err(doc
+            .error_at_path(
+                "workload.timeout",
+                "timeout must be above zero (leave it out for none)",
+            )
+            .into());
     }
     let memory_per_request =
         nonneg(doc, "workload.memory_per_request", w.memory_per_request)?.unwrap_or(0.0);
@@ -413,11 +449,60 @@ fn resolve(
         warnings.push("workload.balancer has no effect on a queue workload (pods pull from one shared backlog)".into());
     }
 
-    // Pods, with gaps filled from the workload manifest.
+    // Controller-manager settings and the autoscaler manifests.
+    let controller_manager = raw.cluster.controller_manager.clone();
+    controller_manager.validate().map_err(|(field, msg)| {
+        doc.error_at_path(&format!("cluster.controller_manager.{field}"), msg)
+    })?;
+    let mut autoscaler_manifests: Vec<PathBuf> = raw
+        .autoscaler
+        .as_ref()
+        .map(|a| {
+            a.manifests
+                .iter()
+                .map(|m| {
+                    if m.as_os_str() == "-" {
+                        m.clone()
+                    } else {
+                        base_dir.join(m)
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    autoscaler_manifests.extend(overrides.manifests.iter().cloned());
+    let autoscalers = autoscalers::load(&autoscaler_manifests, &controller_manager.feature_gates)?;
+    warnings.extend(autoscalers.notes.iter().cloned());
+    if autoscalers.hpas.len() > 1 {
+        let names: Vec<&str> = autoscalers.hpas.iter().map(|h| h.name.as_str()).collect();
+        return Err(doc
+            .error_at_path(
+                "autoscaler.manifests",
+                format!("{} HorizontalPodAutoscalers ({}) for one workload: a scenario simulates one workload with one HPA", names.len(), names.join(", ")),
+            )
+            .into());
+    }
+    let columns: Vec<String> = trace.columns.iter().map(|c| c.name.clone()).collect();
+    for (name, b) in &raw.metrics {
+        b.resolve(name, &columns, BackendKind::Direct)
+            .map_err(|m| doc.error_at_path(&format!("metrics.{name}"), m))?;
+    }
+
+    // Pods, with gaps filled from the workload manifest (or one that came with the autoscalers).
     let p = &raw.pods;
     let template = match &p.manifest {
         Some(m) => Some(read_workload_manifest(&base_dir.join(m))?),
-        None => None,
+        None => {
+            let target = autoscalers
+                .hpas
+                .first()
+                .map(|h| h.scale_target_ref.name.clone());
+            autoscalers
+                .workloads
+                .iter()
+                .find(|w| target.as_deref().is_none_or(|t| t == w.name))
+                .cloned()
+        }
     };
     if let Some(t) = &template {
         for n in &t.notes {
@@ -429,31 +514,39 @@ fn resolve(
         (Some(r), _) => r,
         (None, Some(r)) => r as i64,
         (None, None) => {
-            return Err(doc.error_at_path(
-                "pods.replicas",
-                "missing `replicas` (the initial number of pods)",
-            ));
+            return Err(doc
+                .error_at_path(
+                    "pods.replicas",
+                    "missing `replicas` (the initial number of pods)",
+                )
+                .into());
         }
     };
     if replicas < 0 {
-        return Err(doc.error_at_path(
-            "pods.replicas",
-            format!("replicas must be zero or more, got {replicas}"),
-        ));
+        return Err(doc
+            .error_at_path(
+                "pods.replicas",
+                format!("replicas must be zero or more, got {replicas}"),
+            )
+            .into());
     }
     if replicas > 100_000 {
-        return Err(doc.error_at_path(
-            "pods.replicas",
-            format!("{replicas} replicas is beyond what scalesim simulates (100,000)"),
-        ));
+        return Err(doc
+            .error_at_path(
+                "pods.replicas",
+                format!("{replicas} replicas is beyond what scalesim simulates (100,000)"),
+            )
+            .into());
     }
     let cpu_request = nonneg(doc, "pods.cpu_request", p.cpu_request.or(t.cpu_request))?;
     let cpu_limit = nonneg(doc, "pods.cpu_limit", p.cpu_limit.or(t.cpu_limit))?;
     if cpu_limit == Some(0.0) {
-        return Err(doc.error_at_path(
-            "pods.cpu_limit",
-            "a CPU limit of 0 would never run anything",
-        ));
+        return Err(doc
+            .error_at_path(
+                "pods.cpu_limit",
+                "a CPU limit of 0 would never run anything",
+            )
+            .into());
     }
     let memory_request = nonneg(
         doc,
@@ -474,13 +567,17 @@ fn resolve(
         failure_threshold: rs.failure_threshold.or(tr.failure_threshold).unwrap_or(3),
     };
     if readiness.period <= 0.0 {
-        return Err(doc.error_at_path(
-            "pods.readiness.period",
-            "the probe period must be above zero",
-        ));
+        return Err(doc
+            .error_at_path(
+                "pods.readiness.period",
+                "the probe period must be above zero",
+            )
+            .into());
     }
     if readiness.success_threshold == 0 || readiness.failure_threshold == 0 {
-        return Err(doc.error_at_path("pods.readiness", "probe thresholds must be at least 1"));
+        return Err(doc
+            .error_at_path("pods.readiness", "probe thresholds must be at least 1")
+            .into());
     }
     let pods = Pods {
         replicas: replicas as i32,
@@ -500,24 +597,6 @@ fn resolve(
         template,
     };
 
-    let mut autoscaler_manifests: Vec<PathBuf> = raw
-        .autoscaler
-        .as_ref()
-        .map(|a| {
-            a.manifests
-                .iter()
-                .map(|m| {
-                    if m.as_os_str() == "-" {
-                        m.clone()
-                    } else {
-                        base_dir.join(m)
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    autoscaler_manifests.extend(overrides.manifests.iter().cloned());
-
     Ok(Scenario {
         name,
         description: raw.description.clone(),
@@ -536,6 +615,9 @@ fn resolve(
             "cluster.metrics_server.resolution",
             raw.cluster.metrics_server.resolution.0,
         )?,
+        controller_manager,
+        autoscalers,
+        metric_bindings: raw.metrics.clone(),
         warnings,
     })
 }

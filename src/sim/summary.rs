@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use crate::world::World;
 use serde::Serialize;
 
-use super::LogEvent;
+use super::hpa_driver::HpaStats;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LatencySummary {
@@ -54,6 +54,9 @@ pub struct Summary {
     pub backlog: BacklogSummary,
     /// Number of times spec.replicas changed.
     pub scale_events: u32,
+    /// What the HPA did and what held it back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hpa: Option<HpaStats>,
     pub warnings: Vec<String>,
 }
 
@@ -62,7 +65,12 @@ fn opt(v: f64) -> Option<f64> {
 }
 
 impl Summary {
-    pub fn build(scenario: &Scenario, world: &World, events: &[LogEvent]) -> Summary {
+    pub fn build(
+        scenario: &Scenario,
+        world: &World,
+        hpa: Option<HpaStats>,
+        warnings: &[String],
+    ) -> Summary {
         let s = &world.series;
         let n = s.rows.max(1) as f64;
         let spec_min = s
@@ -79,13 +87,7 @@ impl Summary {
             .max()
             .unwrap_or(0)
             .max(scenario.pods.replicas);
-        let scale_events = s.spec_replicas.windows(2).filter(|w| w[0] != w[1]).count() as u32
-            + u32::from(
-                s.spec_replicas
-                    .first()
-                    .is_some_and(|&r| r != scenario.pods.replicas),
-            );
-        let _ = events;
+        let scale_events = world.replica_changes;
         Summary {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
@@ -115,7 +117,8 @@ impl Summary {
                 mean: s.backlog.iter().map(|&b| b as f64).sum::<f64>() / n,
             },
             scale_events,
-            warnings: scenario.warnings.clone(),
+            hpa,
+            warnings: warnings.to_vec(),
         }
     }
 }

@@ -7,7 +7,9 @@
 pub mod pod;
 
 use crate::engine::Agenda;
-use crate::record::{Distribution, DropReason, RequestTotals, Series, StepLatencies};
+use crate::record::{
+    Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
+};
 use crate::rng::Stream;
 use crate::scenario::{Balancer, Dist, Scenario, WorkloadKind};
 use crate::trace::{ArrivalClock, Trace};
@@ -138,7 +140,13 @@ pub struct World {
     step_latencies: StepLatencies,
     pub latency: Distribution,
     pub wait: Distribution,
+    /// Cumulative latency histogram with Prometheus' default buckets (what an exporter exposes).
+    pub latency_buckets: PromHistogram,
     pub pod_events: Vec<PodEvent>,
+    /// Times spec.replicas was changed.
+    pub replica_changes: u32,
+    /// CPU-seconds used by pods that have since exited.
+    pub retired_cpu_seconds: f64,
     /// Integral of existing pods over time (pod-seconds) up to `pod_seconds_at`.
     pub pod_seconds: f64,
     pod_seconds_at: f64,
@@ -178,7 +186,10 @@ impl World {
             step_latencies: StepLatencies::default(),
             latency: Distribution::new(),
             wait: Distribution::new(),
+            latency_buckets: PromHistogram::default(),
             pod_events: Vec::new(),
+            replica_changes: 0,
+            retired_cpu_seconds: 0.0,
             pod_seconds: 0.0,
             pod_seconds_at: 0.0,
             end: duration,
@@ -272,6 +283,7 @@ impl World {
                     return;
                 };
                 let p = &mut self.pods[pod as usize];
+                p.routed += 1;
                 if !p.accepting {
                     self.drop_request(now, DropReason::RefusedTerminating);
                     return;
@@ -367,10 +379,12 @@ impl World {
             self.time_out(req.deadline);
         } else {
             self.totals.served += 1;
+            self.pods[pod as usize].served += 1;
             let row = self.series.row(now);
             self.series.served[row] += 1;
             let latency = now - req.arrival;
             self.latency.record(latency);
+            self.latency_buckets.record(latency);
             self.step_latencies.push(row, latency, &mut self.series);
         }
         // Refill the freed slot.
@@ -485,6 +499,9 @@ impl World {
     /// creating new pods or deleting the ones upstream ranks first for deletion.
     pub fn set_replicas(&mut self, now: f64, replicas: i32) {
         let replicas = replicas.max(0);
+        if replicas != self.spec_replicas {
+            self.replica_changes += 1;
+        }
         self.spec_replicas = replicas;
         self.account_pods(now);
         let active: Vec<u32> = self
@@ -670,6 +687,8 @@ impl World {
         if p.state != PodState::Terminating {
             return;
         }
+        p.advance(now, self.cfg.cores_per_request);
+        self.retired_cpu_seconds += p.cpu_seconds;
         p.state = PodState::Gone;
         p.gone_at = Some(now);
         p.accepting = false;
@@ -756,7 +775,7 @@ impl World {
         let s = &mut self.series;
         s.cpu_cores[row] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
-            s.cpu_utilization[row] = cpu_used / step / requested;
+            s.cpu_utilization[row] = 100.0 * cpu_used / step / requested;
         }
         s.spec_replicas[row] = self.spec_replicas;
         s.ready_pods[row] = self.counts.ready;

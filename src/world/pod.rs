@@ -95,6 +95,10 @@ pub struct Pod {
     pub cpu_at_sample: f64,
     pub cpu_at_scrape: f64,
     pub scrape_at: f64,
+    /// Requests the balancer sent to this pod (http) — a per-pod request counter.
+    pub routed: u64,
+    /// Requests this pod completed for a waiting client.
+    pub served: u64,
 }
 
 impl Pod {
@@ -122,6 +126,8 @@ impl Pod {
             cpu_at_sample: 0.0,
             cpu_at_scrape: 0.0,
             scrape_at: now,
+            routed: 0,
+            served: 0,
         }
     }
 

@@ -1,0 +1,298 @@
+//! Metric backends: how a signal reaches a controller. Each backend samples the world every
+//! `interval`, keeps the samples, and answers a query at time t only from samples at least
+//! `delay` old; rates and latency quantiles are computed over `window` (like PromQL `rate()`
+//! and `histogram_quantile()`).
+//!
+//! | kind | interval | window | delay | models |
+//! |---|---|---|---|---|
+//! | `direct` | 1 s | 30 s | 0 | an API read at query time (SQS/RabbitMQ queue attributes, Kafka offsets) |
+//! | `prometheus` | 30 s | 1 m | 0 | Prometheus scraping an exporter, queried with `rate(x[1m])` |
+//! | `cloudwatch` | 60 s | 60 s | 60 s | a cloud metric at one-minute granularity, published late |
+
+use super::signal::Signal;
+use crate::record::PromHistogram;
+use crate::trace::Trace;
+use crate::units::Seconds;
+use crate::world::{PodState, World};
+use serde::Deserialize;
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Direct,
+    Prometheus,
+    Cloudwatch,
+}
+
+impl BackendKind {
+    /// (interval, window, delay) defaults.
+    pub fn defaults(self) -> (f64, f64, f64) {
+        match self {
+            BackendKind::Direct => (1.0, 30.0, 0.0),
+            BackendKind::Prometheus => (30.0, 60.0, 0.0),
+            BackendKind::Cloudwatch => (60.0, 60.0, 60.0),
+        }
+    }
+}
+
+/// `backend:` of a binding: a kind, or a kind with overrides.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum BackendSpec {
+    Kind(BackendKind),
+    Full {
+        kind: BackendKind,
+        #[serde(default)]
+        scrape_interval: Option<Seconds>,
+        #[serde(default)]
+        window: Option<Seconds>,
+        #[serde(default)]
+        delay: Option<Seconds>,
+    },
+}
+
+/// Resolved backend timing.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct BackendTiming {
+    pub kind: BackendKind,
+    pub interval: f64,
+    pub window: f64,
+    pub delay: f64,
+}
+
+impl BackendSpec {
+    pub fn timing(&self) -> BackendTiming {
+        match *self {
+            BackendSpec::Kind(kind) => {
+                let (interval, window, delay) = kind.defaults();
+                BackendTiming {
+                    kind,
+                    interval,
+                    window,
+                    delay,
+                }
+            }
+            BackendSpec::Full {
+                kind,
+                scrape_interval,
+                window,
+                delay,
+            } => {
+                let (i, w, d) = kind.defaults();
+                BackendTiming {
+                    kind,
+                    interval: scrape_interval.map_or(i, |s| s.0),
+                    window: window.map_or(w, |s| s.0),
+                    delay: delay.map_or(d, |s| s.0),
+                }
+            }
+        }
+    }
+}
+
+/// One pod's counters at a scrape.
+#[derive(Debug, Clone, Copy)]
+struct PodSample {
+    pod: u32,
+    routed: u64,
+    served: u64,
+    in_flight: u64,
+    in_service: u64,
+    queue: u64,
+    cpu_seconds: f64,
+    memory: f64,
+}
+
+/// The world at one scrape instant.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    t: f64,
+    arrived: u64,
+    served: u64,
+    in_flight: u64,
+    in_service: u64,
+    backlog: u64,
+    backlog_age: f64,
+    cpu_seconds: f64,
+    memory: f64,
+    ready: u64,
+    latency: PromHistogram,
+    column: f64,
+    pods: Vec<PodSample>,
+}
+
+/// A value per pod, as a per-pod metrics API returns it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PodValue {
+    pub pod: u32,
+    pub value: f64,
+    pub timestamp: f64,
+    pub window: f64,
+}
+
+/// A backend instance serving one signal.
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    pub signal: Signal,
+    pub timing: BackendTiming,
+    per_pod: bool,
+    samples: VecDeque<Snapshot>,
+}
+
+impl Sampler {
+    pub fn new(signal: Signal, timing: BackendTiming, per_pod: bool) -> Sampler {
+        Sampler {
+            signal,
+            timing,
+            per_pod,
+            samples: VecDeque::new(),
+        }
+    }
+
+    /// Record the world at `now`.
+    pub fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
+        let mut pods = Vec::new();
+        let mut cpu_seconds = world.retired_cpu_seconds;
+        let mut memory = 0.0;
+        let mut in_service = 0u64;
+        let mut ready = 0u64;
+        for id in 0..world.pods.len() as u32 {
+            if world.pods[id as usize].state == PodState::Gone {
+                continue;
+            }
+            let cpu = world.cpu_seconds(id, now);
+            let mem = world.memory_bytes(id);
+            let p = &world.pods[id as usize];
+            cpu_seconds += cpu;
+            memory += mem;
+            in_service += p.in_service.len() as u64;
+            ready += u64::from(p.state == PodState::Ready);
+            if self.per_pod && p.running_at.is_some() {
+                pods.push(PodSample {
+                    pod: id,
+                    routed: p.routed,
+                    served: p.served,
+                    in_flight: p.in_flight() as u64,
+                    in_service: p.in_service.len() as u64,
+                    queue: p.queue.len() as u64,
+                    cpu_seconds: cpu,
+                    memory: mem,
+                });
+            }
+        }
+        let backlog = world.backlog_len();
+        let column = match &self.signal {
+            Signal::Column(c) => trace.column_at(c, now).unwrap_or(0.0),
+            _ => 0.0,
+        };
+        self.samples.push_back(Snapshot {
+            t: now,
+            arrived: world.totals.arrived,
+            served: world.totals.served,
+            in_flight: backlog + in_service,
+            in_service,
+            backlog,
+            backlog_age: world.oldest_waiting_age(now),
+            cpu_seconds,
+            memory,
+            ready,
+            latency: world.latency_buckets,
+            column,
+            pods,
+        });
+        // Keep what a query can still need.
+        let keep_from = now - self.timing.delay - self.timing.window - 2.0 * self.timing.interval;
+        while self.samples.len() > 2 && self.samples[1].t < keep_from {
+            self.samples.pop_front();
+        }
+    }
+
+    /// The visible samples for a query at `now`: (latest, the one a window before it).
+    fn pair(&self, now: f64) -> Result<(&Snapshot, Option<&Snapshot>), String> {
+        let horizon = now - self.timing.delay + 1e-9;
+        let latest_idx = self
+            .samples
+            .iter()
+            .rposition(|s| s.t <= horizon)
+            .ok_or_else(|| self.no_data())?;
+        let latest = &self.samples[latest_idx];
+        let start = latest.t - self.timing.window - 1e-9;
+        let older = self.samples.iter().take(latest_idx).find(|s| s.t >= start);
+        Ok((latest, older))
+    }
+
+    fn no_data(&self) -> String {
+        format!(
+            "no data yet for `{}` ({:?} backend)",
+            self.signal, self.timing.kind
+        )
+    }
+
+    /// The signal's total value as the backend answers at `now`.
+    pub fn total(&self, now: f64) -> Result<f64, String> {
+        let (l, o) = self.pair(now)?;
+        let rate = |f: &dyn Fn(&Snapshot) -> f64| -> Result<f64, String> {
+            let o = o.ok_or_else(|| self.no_data())?;
+            Ok((f(l) - f(o)) / (l.t - o.t))
+        };
+        Ok(match &self.signal {
+            Signal::RequestRate => rate(&|s| s.arrived as f64)?,
+            Signal::ServedRate => rate(&|s| s.served as f64)?,
+            Signal::Cpu => rate(&|s| s.cpu_seconds)?,
+            Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99 => {
+                let q = match self.signal {
+                    Signal::LatencyP50 => 0.5,
+                    Signal::LatencyP95 => 0.95,
+                    _ => 0.99,
+                };
+                let o = o.ok_or_else(|| self.no_data())?;
+                // No request completed in the window: Prometheus returns NaN; report 0.
+                l.latency.quantile_since(&o.latency, q).unwrap_or(0.0)
+            }
+            Signal::InFlight => l.in_flight as f64,
+            Signal::InService => l.in_service as f64,
+            Signal::Backlog => l.backlog as f64,
+            Signal::BacklogAge => l.backlog_age,
+            Signal::Memory => l.memory,
+            Signal::ReadyPods => l.ready as f64,
+            Signal::Column(_) => l.column,
+        })
+    }
+
+    /// The signal per pod as the backend answers at `now` (pods present in the samples used).
+    pub fn per_pod(&self, now: f64) -> Result<Vec<PodValue>, String> {
+        if !self.signal.has_per_pod_value() {
+            return Err(format!("`{}` has no per-pod value", self.signal));
+        }
+        let (l, o) = self.pair(now)?;
+        let mut out = Vec::with_capacity(l.pods.len());
+        for p in &l.pods {
+            let prev = o.and_then(|o| o.pods.iter().find(|q| q.pod == p.pod));
+            let window = o.map_or(0.0, |o| l.t - o.t);
+            let value = match &self.signal {
+                Signal::RequestRate | Signal::ServedRate | Signal::Cpu => {
+                    let Some(prev) = prev else { continue };
+                    let (a, b) = match self.signal {
+                        Signal::RequestRate => (p.routed as f64, prev.routed as f64),
+                        Signal::ServedRate => (p.served as f64, prev.served as f64),
+                        _ => (p.cpu_seconds, prev.cpu_seconds),
+                    };
+                    (a - b) / window
+                }
+                Signal::InFlight => p.in_flight as f64,
+                Signal::InService => p.in_service as f64,
+                Signal::Backlog => p.queue as f64,
+                Signal::Memory => p.memory,
+                _ => continue,
+            };
+            out.push(PodValue {
+                pod: p.pod,
+                value,
+                timestamp: l.t,
+                window: window.max(self.timing.interval),
+            });
+        }
+        Ok(out)
+    }
+}

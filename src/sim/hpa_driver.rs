@@ -1,0 +1,443 @@
+//! Drives one HorizontalPodAutoscaler in the simulation: every sync period it builds the
+//! [`Observation`] the real controller would read — the scale subresource, the selector's pods
+//! and what the metrics APIs answer through the simulated pipeline — calls the pure decision core
+//! ([`crate::hpa::reconcile`]) and applies the decision to the workload.
+
+use crate::hpa::{
+    ConditionStatus, ContainerSpec, ContainerUsage, ControllerSettings, Decision, HpaMemory,
+    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
+    PodValueSample, ReadyCondition, Requests, ScaleObservation, reconcile,
+};
+use crate::hpa::{HpaSpec, LoadedHpa};
+use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
+use crate::scenario::Scenario;
+use crate::world::{Pod, PodState, World};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where one metric of the HPA spec gets its values.
+#[derive(Debug, Clone)]
+enum Feed {
+    /// metrics-server usage (Resource / ContainerResource).
+    Resource,
+    /// A bound signal through a sampler: per pod (Pods metric) or a total (Object / External).
+    Sampler {
+        sampler: usize,
+        per_pod: bool,
+        scale: f64,
+    },
+    /// No binding: the metrics API has nothing for it.
+    Missing(String),
+}
+
+/// Time the HPA spent with a condition in a given state, for the run summary.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct HpaStats {
+    pub name: String,
+    pub syncs: u64,
+    pub rescales: u64,
+    pub scale_ups: u64,
+    pub scale_downs: u64,
+    /// Seconds of the run the result was limited, by what limited it
+    /// (e.g. `ScaleUpLimit: policy Pods 4 per 15s` → 45).
+    pub limited_seconds: BTreeMap<String, f64>,
+    /// Seconds a scale-down was held back by a stabilization window, by window.
+    pub stabilized_seconds: BTreeMap<String, f64>,
+    /// Seconds with `ScalingActive=False`, by reason (metrics failing, scaling disabled).
+    pub inactive_seconds: BTreeMap<String, f64>,
+}
+
+pub struct HpaDriver {
+    pub name: String,
+    spec: HpaSpec,
+    settings: ControllerSettings,
+    memory: HpaMemory,
+    feeds: Vec<Feed>,
+    /// Requests of the pod's containers (name, requests, sidecar).
+    containers: Vec<ContainerSpec>,
+    pod_prefix: String,
+    pub stats: HpaStats,
+    last_logged: Option<(i32, Vec<(String, ConditionStatus, String)>)>,
+    /// The latest decision (its `status_desired_replicas` feeds the time series).
+    pub last: Option<Decision>,
+}
+
+impl HpaDriver {
+    /// Build the driver, creating samplers for bound Pods/Object/External metrics (their
+    /// default backend is Prometheus, served through an adapter). Fails with a message naming
+    /// a metric that has no binding.
+    pub fn new(
+        loaded: &LoadedHpa,
+        scenario: &Scenario,
+        samplers: &mut Vec<Sampler>,
+    ) -> Result<HpaDriver, String> {
+        let columns: Vec<String> = scenario
+            .trace
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let mut feeds = Vec::new();
+        for m in loaded.spec.effective_metrics() {
+            let feed = match &m {
+                MetricSpec::Resource { .. } | MetricSpec::ContainerResource { .. } => {
+                    Feed::Resource
+                }
+                MetricSpec::Pods { metric, .. }
+                | MetricSpec::Object { metric, .. }
+                | MetricSpec::External { metric, .. } => {
+                    let per_pod = matches!(m, MetricSpec::Pods { .. });
+                    match scenario.metric_bindings.get(&metric.name) {
+                        Some(b) => {
+                            let binding =
+                                b.resolve(&metric.name, &columns, BackendKind::Prometheus)?;
+                            if per_pod && !binding.signal.has_per_pod_value() {
+                                return Err(format!(
+                                    "Pods metric `{}` is bound to `{}`, which has no per-pod value",
+                                    metric.name, binding.signal
+                                ));
+                            }
+                            samplers.push(Sampler::new(
+                                binding.signal.clone(),
+                                binding.timing,
+                                per_pod,
+                            ));
+                            Feed::Sampler {
+                                sampler: samplers.len() - 1,
+                                per_pod,
+                                scale: binding.scale,
+                            }
+                        }
+                        None => Feed::Missing(metric.name.clone()),
+                    }
+                }
+                MetricSpec::Unknown { .. } => Feed::Missing(m.type_name().to_string()),
+            };
+            feeds.push(feed);
+        }
+        let containers = match &scenario.pods.template {
+            Some(t) if !t.containers.is_empty() => t
+                .containers
+                .iter()
+                .map(|c| ContainerSpec {
+                    name: c.name.clone(),
+                    requests: Requests {
+                        cpu_milli: c.cpu_request.map(|q| q.milli),
+                        memory_milli: c.memory_request.map(|q| q.milli),
+                    },
+                    sidecar: c.sidecar,
+                })
+                .collect(),
+            _ => vec![ContainerSpec {
+                name: "app".into(),
+                requests: Requests {
+                    cpu_milli: scenario
+                        .pods
+                        .cpu_request
+                        .map(|c| (c * 1000.0).round() as i64),
+                    memory_milli: scenario
+                        .pods
+                        .memory_request
+                        .map(|m| (m * 1000.0).round() as i64),
+                },
+                sidecar: false,
+            }],
+        };
+        let target = &loaded.scale_target_ref.name;
+        Ok(HpaDriver {
+            name: loaded.name.clone(),
+            spec: loaded.spec.clone(),
+            settings: scenario.controller_manager.clone(),
+            memory: HpaMemory::default(),
+            feeds,
+            containers,
+            pod_prefix: if target.is_empty() {
+                scenario.name.clone()
+            } else {
+                target.clone()
+            },
+            stats: HpaStats {
+                name: loaded.name.clone(),
+                ..Default::default()
+            },
+            last_logged: None,
+            last: None,
+        })
+    }
+
+    /// Names of metrics that have no binding (reported as a warning: the HPA sees them fail).
+    pub fn unbound_metrics(&self) -> Vec<String> {
+        self.feeds
+            .iter()
+            .filter_map(|f| {
+                if let Feed::Missing(n) = f {
+                    Some(n.clone())
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    pub fn sync_period(&self) -> f64 {
+        self.settings.sync_period.0
+    }
+
+    fn pod_name(&self, id: u32) -> String {
+        format!("{}-{id}", self.pod_prefix)
+    }
+
+    fn observe_pod(&self, p: &Pod) -> PodObservation {
+        let (phase, ready) = match p.state {
+            PodState::Pending => (
+                PodPhase::Pending,
+                Some((ConditionStatus::False, p.created_at)),
+            ),
+            PodState::Starting => (
+                PodPhase::Running,
+                Some((ConditionStatus::False, p.created_at)),
+            ),
+            PodState::Ready | PodState::Terminating => (
+                PodPhase::Running,
+                Some(if p.ready_at.is_some() {
+                    (ConditionStatus::True, p.ready_transition)
+                } else {
+                    (ConditionStatus::False, p.created_at)
+                }),
+            ),
+            PodState::Gone => (PodPhase::Succeeded, None),
+        };
+        PodObservation {
+            name: self.pod_name(p.id),
+            phase,
+            ready: ready.map(|(status, t)| ReadyCondition {
+                status,
+                last_transition_time: t,
+            }),
+            deleting: p.state == PodState::Terminating,
+            start_time: Some(p.start_time),
+            containers: self.containers.clone(),
+            pod_requests: None,
+        }
+    }
+
+    /// What the metrics APIs answer for each metric at `now`.
+    fn readings(
+        &self,
+        now: f64,
+        world: &World,
+        ms: &MetricsServer,
+        samplers: &[Sampler],
+    ) -> Vec<MetricReading> {
+        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
+        self.feeds
+            .iter()
+            .map(|feed| match feed {
+                Feed::Resource => MetricReading::PodResources(
+                    world
+                        .pods
+                        .iter()
+                        .filter(|p| p.state != PodState::Gone)
+                        .filter_map(|p| {
+                            let u = ms.sample(p.id)?;
+                            let containers = self
+                                .containers
+                                .iter()
+                                .enumerate()
+                                .map(|(i, c)| ContainerUsage {
+                                    name: c.name.clone(),
+                                    // All work runs in the main container; sidecars idle.
+                                    cpu_milli: Some(if i == main {
+                                        (u.cpu_cores * 1000.0).round() as i64
+                                    } else {
+                                        0
+                                    }),
+                                    memory_milli: Some(if i == main {
+                                        (u.memory_bytes * 1000.0).round() as i64
+                                    } else {
+                                        0
+                                    }),
+                                })
+                                .collect();
+                            Some(PodResourceSample {
+                                pod: self.pod_name(p.id),
+                                timestamp: u.timestamp,
+                                window: u.window,
+                                containers,
+                            })
+                        })
+                        .collect(),
+                ),
+                Feed::Sampler {
+                    sampler,
+                    per_pod: true,
+                    scale,
+                } => match samplers[*sampler].per_pod(now) {
+                    Ok(values) => MetricReading::PodValues(
+                        values
+                            .into_iter()
+                            .map(|v| PodValueSample {
+                                pod: self.pod_name(v.pod),
+                                value_milli: to_milli(v.value * scale),
+                                timestamp: v.timestamp,
+                                window: v.window,
+                            })
+                            .collect(),
+                    ),
+                    Err(e) => MetricReading::Error(e),
+                },
+                Feed::Sampler {
+                    sampler,
+                    per_pod: false,
+                    scale,
+                } => match samplers[*sampler].total(now) {
+                    Ok(v) => match self.is_object(feed) {
+                        true => MetricReading::ObjectValue {
+                            value_milli: to_milli(v * scale),
+                        },
+                        false => MetricReading::ExternalValues(vec![to_milli(v * scale)]),
+                    },
+                    Err(e) => MetricReading::Error(e),
+                },
+                Feed::Missing(name) => MetricReading::Error(format!(
+                    "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
+                )),
+            })
+            .collect()
+    }
+
+    fn is_object(&self, feed: &Feed) -> bool {
+        let metrics = self.spec.effective_metrics();
+        self.feeds
+            .iter()
+            .position(|f| std::ptr::eq(f, feed))
+            .is_some_and(|i| matches!(metrics.get(i), Some(MetricSpec::Object { .. })))
+    }
+
+    /// One sync at `now`: observe, decide, apply. Returns the decision and whether it should be
+    /// logged (it changed the replicas or a condition, or `log_every_sync`).
+    pub fn sync(
+        &mut self,
+        now: f64,
+        world: &mut World,
+        ms: &MetricsServer,
+        samplers: &[Sampler],
+        log_every_sync: bool,
+    ) -> (Decision, bool) {
+        let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
+        let obs = Observation {
+            now,
+            scale: ScaleObservation {
+                spec_replicas: world.spec_replicas,
+                status_replicas: active,
+                ..Default::default()
+            },
+            pods: world
+                .pods
+                .iter()
+                .filter(|p| p.state != PodState::Gone)
+                .map(|p| self.observe_pod(p))
+                .collect(),
+            metrics: self.readings(now, world, ms, samplers),
+        };
+        let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
+        let period = self.sync_period();
+        self.stats.syncs += 1;
+        if d.rescale {
+            self.stats.rescales += 1;
+            if d.desired_replicas > d.current_replicas {
+                self.stats.scale_ups += 1;
+            } else {
+                self.stats.scale_downs += 1;
+            }
+            world.set_replicas(now, d.desired_replicas);
+        }
+        if let Some(l) = d.limited_by() {
+            *self.stats.limited_seconds.entry(l).or_default() += period;
+        }
+        if let Some(s) = &d.stabilization
+            && s.to != s.from
+        {
+            let key = s.window.clone().unwrap_or_else(|| s.reason.clone());
+            *self.stats.stabilized_seconds.entry(key).or_default() += period;
+        }
+        if let Some(c) = d
+            .conditions
+            .iter()
+            .find(|c| c.condition_type.to_string() == "ScalingActive")
+            && c.status == ConditionStatus::False
+        {
+            *self
+                .stats
+                .inactive_seconds
+                .entry(c.reason.clone())
+                .or_default() += period;
+        }
+        let fingerprint = (
+            d.desired_replicas,
+            d.conditions
+                .iter()
+                .map(|c| (c.condition_type.to_string(), c.status, c.reason.clone()))
+                .collect::<Vec<_>>(),
+        );
+        let changed = d.rescale || self.last_logged.as_ref() != Some(&fingerprint);
+        self.last_logged = Some(fingerprint);
+        self.last = Some(d.clone());
+        (d, changed || log_every_sync)
+    }
+
+    /// Numeric value of metric `i` as the HPA last saw it, in the target's unit (percent for
+    /// Utilization, otherwise the value), and the target.
+    pub fn seen_and_target(&self, i: usize) -> Option<(f64, f64)> {
+        let d = self.last.as_ref()?;
+        let m = d.metrics.get(i)?;
+        let metrics = self.spec.effective_metrics();
+        let target = metrics.get(i)?.target()?;
+        let cv = m.current_value?;
+        let seen = cv
+            .average_utilization
+            .map(|u| u as f64)
+            .or(cv.average_value_milli.map(|v| v as f64 / 1000.0))
+            .or(cv.value_milli.map(|v| v as f64 / 1000.0))?;
+        let t = target
+            .average_utilization
+            .map(|u| u as f64)
+            .or(target.average_value.map(|q| q.as_f64()))
+            .or(target.value.map(|q| q.as_f64()))?;
+        Some((seen, t))
+    }
+
+    /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
+    pub fn metric_labels(&self) -> Vec<String> {
+        self.spec
+            .effective_metrics()
+            .iter()
+            .map(|m| {
+                m.name()
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The signal behind metric `i` when it is bound to one (for its "true value" column).
+    pub fn bound_signal(&self, i: usize, samplers: &[Sampler]) -> Option<(Signal, bool, f64)> {
+        match self.feeds.get(i)? {
+            Feed::Sampler {
+                sampler,
+                per_pod,
+                scale,
+            } => Some((samplers[*sampler].signal.clone(), *per_pod, *scale)),
+            _ => None,
+        }
+    }
+}
+
+fn to_milli(v: f64) -> i64 {
+    if v.is_finite() {
+        (v * 1000.0).round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
+    } else {
+        0
+    }
+}
