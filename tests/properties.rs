@@ -33,6 +33,8 @@ fn config(
         pre_stop: 2.0,
         memory_baseline: 0.0,
         memory_per_request: 0.0,
+        startup_burst: (0.5, 10.0),
+        warmup: (0.5, 15.0),
     }
 }
 

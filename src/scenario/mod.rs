@@ -143,9 +143,29 @@ pub struct PodsSpec {
     /// A preStop sleep before SIGTERM. Default 0 (or the manifest's).
     #[serde(default)]
     pub pre_stop: Option<Seconds>,
+    /// Extra CPU a new pod burns right after its container starts (JIT, caches): `{cores, duration}`.
+    #[serde(default)]
+    pub startup_cpu: Option<StartupCpuSpec>,
+    /// A new pod serves slower for a while after start: `{duration, speed}` (speed 0.5 = half).
+    #[serde(default)]
+    pub warmup: Option<WarmupSpec>,
     /// A Deployment/StatefulSet whose requests, limits, probes, grace and replicas fill the gaps.
     #[serde(default)]
     pub manifest: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartupCpuSpec {
+    pub cores: Quantity,
+    pub duration: Seconds,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarmupSpec {
+    pub duration: Seconds,
+    pub speed: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -243,6 +263,10 @@ pub struct Pods {
     pub termination_grace: f64,
     pub endpoint_delay: f64,
     pub pre_stop: f64,
+    /// (cores, seconds) of start-up CPU burst; (0, 0) when off.
+    pub startup_cpu: (f64, f64),
+    /// (speed factor, seconds) of warm-up; (1, 0) when off.
+    pub warmup: (f64, f64),
     /// Facts from the workload manifest, when one was given.
     pub template: Option<PodTemplateFacts>,
 }
@@ -579,6 +603,27 @@ fn resolve(
             .error_at_path("pods.readiness", "probe thresholds must be at least 1")
             .into());
     }
+    let startup_cpu = match &p.startup_cpu {
+        Some(b) if b.cores.milli < 0 => {
+            return Err(doc
+                .error_at_path("pods.startup_cpu.cores", "must be zero or more")
+                .into());
+        }
+        Some(b) => (b.cores.as_f64(), b.duration.0),
+        None => (0.0, 0.0),
+    };
+    let warmup = match &p.warmup {
+        Some(w) if !(w.speed > 0.0 && w.speed <= 1.0) => {
+            return Err(doc
+                .error_at_path(
+                    "pods.warmup.speed",
+                    format!("{} is not a speed factor in (0, 1]", w.speed),
+                )
+                .into());
+        }
+        Some(w) => (w.speed, w.duration.0),
+        None => (1.0, 0.0),
+    };
     let pods = Pods {
         replicas: replicas as i32,
         cpu_request,
@@ -594,6 +639,8 @@ fn resolve(
             .unwrap_or(30.0),
         endpoint_delay: p.endpoint_delay.map(|s| s.0).unwrap_or(1.0),
         pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
+        startup_cpu,
+        warmup,
         template,
     };
 

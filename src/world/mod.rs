@@ -36,6 +36,10 @@ pub struct WorldConfig {
     pub pre_stop: f64,
     pub memory_baseline: f64,
     pub memory_per_request: f64,
+    /// Extra cores a pod burns for a while after its container starts: (cores, seconds).
+    pub startup_burst: (f64, f64),
+    /// A new pod serves at reduced speed for a while: (speed factor, seconds).
+    pub warmup: (f64, f64),
 }
 
 impl WorldConfig {
@@ -55,6 +59,8 @@ impl WorldConfig {
             pre_stop: s.pods.pre_stop,
             memory_baseline: s.pods.memory_baseline,
             memory_per_request: s.workload.memory_per_request,
+            startup_burst: s.pods.startup_cpu,
+            warmup: s.pods.warmup,
         }
     }
 }
@@ -94,6 +100,8 @@ enum Event {
     EndpointRemoved { pod: u32 },
     Sigterm { pod: u32 },
     Kill { pod: u32 },
+    BurstEnd { pod: u32 },
+    Warm { pod: u32 },
 }
 
 /// Pod counts by phase.
@@ -260,7 +268,22 @@ impl World {
             Event::EndpointRemoved { pod } => self.remove_endpoint(t, pod),
             Event::Sigterm { pod } => self.sigterm(t, pod),
             Event::Kill { pod } => self.kill(t, pod),
+            Event::BurstEnd { pod } => self.change_speed(t, pod, |p| p.burst = 0.0),
+            Event::Warm { pod } => self.change_speed(t, pod, |p| p.warm = 1.0),
         }
+    }
+
+    /// Apply a change to a pod's speed factors and re-time its completions.
+    fn change_speed(&mut self, now: f64, pod: u32, change: impl FnOnce(&mut Pod)) {
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods[pod as usize];
+        if p.state == PodState::Gone {
+            return;
+        }
+        p.advance(now, cpr);
+        change(p);
+        p.update_speed(cpr, self.cfg.cpu_capacity);
+        self.reschedule(pod);
     }
 
     // ---- requests ----------------------------------------------------------------------
@@ -548,6 +571,16 @@ impl World {
         self.counts.pending -= 1;
         self.counts.starting += 1;
         self.log(now, pod, PodEventKind::Running, None);
+        let (cores, secs) = self.cfg.startup_burst;
+        if cores > 0.0 && secs > 0.0 {
+            self.pods[pod as usize].burst = cores;
+            self.agenda.schedule(now + secs, Event::BurstEnd { pod });
+        }
+        let (speed, secs) = self.cfg.warmup;
+        if speed < 1.0 && secs > 0.0 {
+            self.pods[pod as usize].warm = speed;
+            self.agenda.schedule(now + secs, Event::Warm { pod });
+        }
         self.agenda
             .schedule(now + self.cfg.time_to_ready, Event::Ready { pod });
     }

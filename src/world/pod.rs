@@ -95,6 +95,10 @@ pub struct Pod {
     pub cpu_at_sample: f64,
     pub cpu_at_scrape: f64,
     pub scrape_at: f64,
+    /// Extra cores burnt right after start (JIT, cache loading), 0 once the burst is over.
+    pub burst: f64,
+    /// Service speed factor while the pod warms up (1 = warm).
+    pub warm: f64,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -126,6 +130,8 @@ impl Pod {
             cpu_at_sample: 0.0,
             cpu_at_scrape: 0.0,
             scrape_at: now,
+            burst: 0.0,
+            warm: 1.0,
             routed: 0,
             served: 0,
         }
@@ -147,6 +153,7 @@ impl Pod {
                 self.vclock += self.speed * dt;
                 self.cpu_seconds += self.speed * k as f64 * cores_per_request * dt;
             }
+            self.cpu_seconds += self.burst * dt;
             self.vclock_at = now;
         }
     }
@@ -154,11 +161,13 @@ impl Pod {
     /// Recompute the processing speed after the number of requests in service changed.
     #[inline]
     pub fn update_speed(&mut self, cores_per_request: f64, capacity: f64) {
-        let demand = self.in_service.len() as f64 * cores_per_request;
-        self.speed = if demand > capacity {
-            capacity / demand
+        // A cold pod works at `warm` speed; a start-up burst takes its cores off the limit first.
+        let capacity = (capacity - self.burst).max(capacity * 0.05);
+        let full = self.in_service.len() as f64 * cores_per_request;
+        self.speed = if full * self.warm > capacity {
+            capacity / full
         } else {
-            1.0
+            self.warm
         };
     }
 
@@ -173,7 +182,7 @@ impl Pod {
 
     /// Cores in use right now.
     pub fn cpu_cores_now(&self, cores_per_request: f64) -> f64 {
-        self.speed * self.in_service.len() as f64 * cores_per_request
+        self.speed * self.in_service.len() as f64 * cores_per_request + self.burst
     }
 
     /// Is the pod counted by the ReplicaSet (not terminating or gone)?
