@@ -1,15 +1,83 @@
 //! Load traces: arrival rate over time (plus optional extra metric columns and exact arrival
 //! timestamps), and the queries the simulation needs from them.
 //!
-//! A row's rate holds over `[tᵢ, tᵢ₊₁)`; the last row holds for one more interval, so a trace's
-//! span is `t_last + Δ` (bucketed data such as per-minute request counts means exactly this).
-//! Times are seconds from the trace's t = 0; `start_time`, when the source carried absolute
-//! timestamps, is the wall-clock instant of t = 0.
+//! A row's rate holds over `[tᵢ, tᵢ₊₁)`; the last row holds until `end`. An imported file's span
+//! is `t_last + Δ` with Δ its resolution (the most common interval between rows): bucketed data
+//! such as per-minute request counts means exactly this. Times are seconds from the trace's
+//! t = 0; `start_time`, when the source carried absolute timestamps (or the scenario gave one to
+//! a generator), is the wall-clock instant of t = 0.
+//!
+//! Module map:
+//! - [`read`]: format detection and the options every importer shares ([`read::ReadOptions`]).
+//! - [`csv`]: CSV import (and export, used by `scalesim trace gen`).
+//! - [`prometheus`]: Prometheus HTTP API `query_range` JSON.
+//! - [`request_log`]: one timestamp per line: exact arrivals plus a binned rate.
+//! - [`timefmt`]: time cells (seconds, milliseconds, Unix epoch, RFC 3339), auto-detected.
+//! - [`rows`]: validation and lenient repair shared by the importers (gaps, order, NaN, …).
+//! - [`generate`]: synthetic load shapes (constant … Markov bursts, noise, sum/product/concat).
+//! - [`transform`]: `scale`, `shift`, `time_scale`, `clip`, `resample`, `window`, `repeat`.
+//! - [`stats`]: what `scalesim trace show` prints.
+//! - [`spec`]: the scenario's `trace:` block, resolved into a [`Loaded`] trace.
+//!
+//! Nothing here prints: problems a lenient import repaired come back as [`Warning`]s.
 
 pub mod csv;
+pub mod generate;
+pub mod prometheus;
+pub mod read;
+pub mod request_log;
+pub mod rows;
 pub mod spec;
+pub mod stats;
+pub mod timefmt;
+pub mod transform;
 
+pub use read::{Format, ReadOptions};
+pub use spec::{LoadContext, TraceSpec};
+pub use stats::Stats;
+
+use crate::error::Location;
 use chrono::{DateTime, FixedOffset};
+use std::fmt;
+
+/// Something an import or transform repaired or wants the user to know; never fatal.
+///
+/// Rendered like an [`InputError`](crate::InputError): `file:line: message`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    pub location: Location,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(location: Location, message: impl Into<String>) -> Self {
+        Warning { location, message: message.into() }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let loc = self.location.to_string();
+        if loc.is_empty() { write!(f, "{}", self.message) } else { write!(f, "{loc}: {}", self.message) }
+    }
+}
+
+/// A resolved trace and the warnings met on the way (lenient repairs, dropped exact arrivals…).
+/// The library never prints them: the caller decides (the CLI prints `warning: …` to stderr).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub trace: Trace,
+    pub warnings: Vec<Warning>,
+}
+
+impl Loaded {
+    pub fn new(trace: Trace) -> Self {
+        Loaded { trace, warnings: Vec::new() }
+    }
+    pub fn into_parts(self) -> (Trace, Vec<Warning>) {
+        (self.trace, self.warnings)
+    }
+}
 
 /// An extra numeric column of a trace (e.g. `queue_length`, `kafka_lag`), aligned with `times`.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +120,43 @@ impl Trace {
     pub fn from_rows(times: Vec<f64>, rates: Vec<f64>, end: f64) -> Trace {
         debug_assert_eq!(times.len(), rates.len());
         Trace { times, rates, end, start_time: None, columns: Vec::new(), arrivals: None }
+    }
+
+    /// Rows `k·step` for `k = 0..rates.len()`, ending at `rates.len()·step`.
+    pub fn uniform(step: f64, rates: Vec<f64>) -> Trace {
+        let times = (0..rates.len()).map(|k| k as f64 * step).collect();
+        let end = rates.len() as f64 * step;
+        Trace::from_rows(times, rates, end)
+    }
+
+    /// End of row `i` (the next row's start, or `end` for the last row).
+    pub fn row_end(&self, i: usize) -> f64 {
+        if i + 1 < self.times.len() { self.times[i + 1] } else { self.end }
+    }
+
+    /// The resolution: the most common interval between rows (ties: the shorter), or the span
+    /// for a one-row trace.
+    pub fn resolution(&self) -> f64 {
+        rows::most_common_step(&self.times).unwrap_or(self.end)
+    }
+
+    /// Wall-clock instant of trace time `t`, when the trace has a `start_time`.
+    pub fn wall_clock(&self, t: f64) -> Option<DateTime<FixedOffset>> {
+        let s = self.start_time?;
+        let d = chrono::TimeDelta::nanoseconds((t * 1e9).round() as i64);
+        s.checked_add_signed(d)
+    }
+
+    /// Trace time of a wall-clock instant (may be negative or beyond the end), when the trace
+    /// has a `start_time`.
+    pub fn time_of(&self, instant: DateTime<FixedOffset>) -> Option<f64> {
+        let s = self.start_time?;
+        Some((instant - s).num_nanoseconds()? as f64 / 1e9)
+    }
+
+    /// The values of an extra column, if the trace has it.
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.columns.iter().find(|c| c.name == name).map(|c| c.values.as_slice())
     }
 
     pub fn span(&self) -> f64 {
