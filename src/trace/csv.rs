@@ -41,13 +41,25 @@ pub const TIME_COLUMNS: &[&str] = &[
     "arrival",
 ];
 /// Accepted names for the rate column.
-pub const RATE_COLUMNS: &[&str] = &["rps", "requests_per_second", "rate", "arrival_rate", "value", "qps", "requests"];
+pub const RATE_COLUMNS: &[&str] = &[
+    "rps",
+    "requests_per_second",
+    "rate",
+    "arrival_rate",
+    "value",
+    "qps",
+    "requests",
+];
 
 /// Position of the time and rate columns in a header, if present.
-pub fn find_columns<'a>(headers: impl Iterator<Item = &'a str> + Clone) -> (Option<usize>, Option<usize>) {
+pub fn find_columns<'a>(
+    headers: impl Iterator<Item = &'a str> + Clone,
+) -> (Option<usize>, Option<usize>) {
     let find = |names: &[&str]| {
         let hs = headers.clone();
-        names.iter().find_map(|n| hs.clone().position(|h| h.trim().eq_ignore_ascii_case(n)))
+        names
+            .iter()
+            .find_map(|n| hs.clone().position(|h| h.trim().eq_ignore_ascii_case(n)))
     };
     (find(TIME_COLUMNS), find(RATE_COLUMNS))
 }
@@ -83,22 +95,37 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         .comment(Some(b'#'))
         .flexible(true)
         .from_reader(bytes);
-    let headers = rdr.headers().map_err(|e| InputError::at_line(path, 1, format!("cannot read the CSV header: {e}")))?.clone();
+    let headers = rdr
+        .headers()
+        .map_err(|e| InputError::at_line(path, 1, format!("cannot read the CSV header: {e}")))?
+        .clone();
     if headers.is_empty() || headers.iter().all(|h| h.is_empty()) {
-        return Err(InputError::in_file(path, "empty trace: expected a header such as `time,rps`"));
+        return Err(InputError::in_file(
+            path,
+            "empty trace: expected a header such as `time,rps`",
+        ));
     }
     let first = headers.get(0).unwrap_or("");
     if first.parse::<f64>().is_ok() || timefmt::parse_instant(first).is_some() {
         return Err(InputError::at_line(
             path,
             header_line_no,
-            format!("the first line {first:?}… looks like data, not a header: add a header line such as `time,rps`"),
+            format!(
+                "the first line {first:?}… looks like data, not a header: add a header line such as `time,rps`"
+            ),
         ));
     }
     let joined = headers.iter().collect::<Vec<_>>().join(",");
     let (time_col, rate_col) = find_columns(headers.iter());
     let time_col = time_col.ok_or_else(|| {
-        InputError::at_line(path, header_line_no, format!("no time column in header {joined:?}: expected one of {}", TIME_COLUMNS.join(", ")))
+        InputError::at_line(
+            path,
+            header_line_no,
+            format!(
+                "no time column in header {joined:?}: expected one of {}",
+                TIME_COLUMNS.join(", ")
+            ),
+        )
     })?;
     let rate_col = rate_col.ok_or_else(|| {
         InputError::at_line(
@@ -137,17 +164,34 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
-        let field = |i: usize| record.get(i).and_then(|f| std::str::from_utf8(f).ok()).unwrap_or("");
+        let field = |i: usize| {
+            record
+                .get(i)
+                .and_then(|f| std::str::from_utf8(f).ok())
+                .unwrap_or("")
+        };
         let tcell = field(time_col);
         if tcell.is_empty() {
-            return Err(InputError::at_line(path, line, format!("column `{time_name}` is empty: every row needs a time")));
+            return Err(InputError::at_line(
+                path,
+                line,
+                format!("column `{time_name}` is empty: every row needs a time"),
+            ));
         }
-        let t = parser.parse(tcell).map_err(|m| InputError::at_line(path, line, format!("column `{time_name}`: {m}")))?;
+        let t = parser
+            .parse(tcell)
+            .map_err(|m| InputError::at_line(path, line, format!("column `{time_name}`: {m}")))?;
         let rcell = field(rate_col);
         let rate = if rcell.is_empty() {
             f64::NAN
         } else {
-            rcell.parse::<f64>().map_err(|_| InputError::at_line(path, line, format!("column `{rate_name}`: {rcell:?} is not a number")))?
+            rcell.parse::<f64>().map_err(|_| {
+                InputError::at_line(
+                    path,
+                    line,
+                    format!("column `{rate_name}`: {rcell:?} is not a number"),
+                )
+            })?
         };
         raw.times.push(t);
         raw.rates.push(rate);
@@ -164,7 +208,9 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                         return Err(InputError::at_line(
                             path,
                             line,
-                            format!("column `{name}`: {cell} is not a usable value (`lenient: true` holds the previous value)"),
+                            format!(
+                                "column `{name}`: {cell} is not a usable value (`lenient: true` holds the previous value)"
+                            ),
                         ));
                     }
                     Err(_) if first_row => {
@@ -176,7 +222,13 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                         f64::NAN
                     }
                     Err(_) if !*numeric => f64::NAN,
-                    Err(_) => return Err(InputError::at_line(path, line, format!("column `{name}`: {cell:?} is not a number"))),
+                    Err(_) => {
+                        return Err(InputError::at_line(
+                            path,
+                            line,
+                            format!("column `{name}`: {cell:?} is not a number"),
+                        ));
+                    }
                 }
             };
             extra_values[k].push(v);
@@ -184,7 +236,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         first_row = false;
     }
     if raw.times.is_empty() {
-        return Err(InputError::in_file(path, "empty trace: the header is there but no data rows follow"));
+        return Err(InputError::in_file(
+            path,
+            "empty trace: the header is there but no data rows follow",
+        ));
     }
     raw.columns = extra
         .into_iter()
@@ -193,9 +248,16 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         .map(|((_, name, _), values)| Column { name, values })
         .collect();
     if parser.naive_seen {
-        warnings.push(Warning::new(Location::file(path), "timestamps without a UTC offset were read as UTC"));
+        warnings.push(Warning::new(
+            Location::file(path),
+            "timestamps without a UTC offset were read as UTC",
+        ));
     }
-    let src = rows::Source { path, rate_name: &rate_name, origin: parser.origin() };
+    let src = rows::Source {
+        path,
+        rate_name: &rate_name,
+        origin: parser.origin(),
+    };
     let (trace, more) = rows::finish(&src, raw, opts.repair)?;
     warnings.extend(more);
     Ok(Loaded { trace, warnings })
@@ -220,7 +282,9 @@ impl std::str::FromStr for TimeOut {
             "seconds" | "s" | "relative" => Ok(TimeOut::Seconds),
             "rfc3339" | "iso8601" => Ok(TimeOut::Rfc3339),
             "epoch" | "epoch_seconds" | "unix" => Ok(TimeOut::Epoch),
-            o => Err(format!("unknown output time format {o:?} (expected seconds, rfc3339 or epoch)")),
+            o => Err(format!(
+                "unknown output time format {o:?} (expected seconds, rfc3339 or epoch)"
+            )),
         }
     }
 }
@@ -310,7 +374,13 @@ mod tests {
         parse(Path::new("t.csv"), s.as_bytes(), &ReadOptions::default()).map(|l| l.trace)
     }
     fn lenient(s: &str) -> Loaded {
-        let opts = ReadOptions { repair: Repair { lenient: true, gap_fill: GapFill::Hold }, ..Default::default() };
+        let opts = ReadOptions {
+            repair: Repair {
+                lenient: true,
+                gap_fill: GapFill::Hold,
+            },
+            ..Default::default()
+        };
         parse(Path::new("t.csv"), s.as_bytes(), &opts).unwrap()
     }
 
@@ -327,9 +397,15 @@ mod tests {
 
     #[test]
     fn rfc3339_sets_start_time() {
-        let t = p("time,rps,queue_length\n2026-03-02T08:00:00+09:00,1,5\n2026-03-02T08:01:00+09:00,2,\n").unwrap();
+        let t = p(
+            "time,rps,queue_length\n2026-03-02T08:00:00+09:00,1,5\n2026-03-02T08:01:00+09:00,2,\n",
+        )
+        .unwrap();
         assert_eq!(t.times, vec![0.0, 60.0]);
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "2026-03-02T08:00:00+09:00");
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2026-03-02T08:00:00+09:00"
+        );
         assert_eq!(t.columns[0].values, vec![5.0, 5.0]);
     }
 
@@ -337,12 +413,20 @@ mod tests {
     fn epoch_times_set_start_time() {
         let t = p("time,rps,kafka_lag\n1700000000,1,10\n1700000060,2,20\n1700000120,3,\n").unwrap();
         assert_eq!(t.times, vec![0.0, 60.0, 120.0]);
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00");
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
         assert_eq!(t.column_at("kafka_lag", 130.0), Some(20.0));
         let t = p("timestamp_ms,rps\n1700000000000,1\n1700000000500,2\n").unwrap();
         assert_eq!(t.times, vec![0.0, 0.5]);
-        let opts = ReadOptions { time_format: TimeFormat::Millis, ..Default::default() };
-        let t = parse(Path::new("t.csv"), b"time,rps\n0,1\n500,2\n", &opts).unwrap().trace;
+        let opts = ReadOptions {
+            time_format: TimeFormat::Millis,
+            ..Default::default()
+        };
+        let t = parse(Path::new("t.csv"), b"time,rps\n0,1\n500,2\n", &opts)
+            .unwrap()
+            .trace;
         assert_eq!(t.times, vec![0.0, 0.5]);
     }
 
@@ -351,21 +435,58 @@ mod tests {
         let e = p("time,rps\n0,1\n5,abc\n").unwrap_err();
         assert_eq!(e.location.line, Some(3));
         assert!(e.message.contains("not a number"), "{e}");
-        assert_eq!(p("time,rps\n0,1\n5,-1\n").unwrap_err().location.line, Some(3));
-        assert_eq!(p("time,rps\n0,1\n5,NaN\n").unwrap_err().location.line, Some(3));
-        assert_eq!(p("# comment\ntime,rps\n0,1\n5,\n").unwrap_err().location.line, Some(4));
+        assert_eq!(
+            p("time,rps\n0,1\n5,-1\n").unwrap_err().location.line,
+            Some(3)
+        );
+        assert_eq!(
+            p("time,rps\n0,1\n5,NaN\n").unwrap_err().location.line,
+            Some(3)
+        );
+        assert_eq!(
+            p("# comment\ntime,rps\n0,1\n5,\n")
+                .unwrap_err()
+                .location
+                .line,
+            Some(4)
+        );
         let e = p("time,rps\n10,1\n5,1\n").unwrap_err();
         assert!(e.message.contains("earlier"), "{e}");
         assert_eq!(e.location.line, Some(3));
-        assert!(p("time,rps\n10,1\n10,1\n").unwrap_err().message.contains("duplicate"));
+        assert!(
+            p("time,rps\n10,1\n10,1\n")
+                .unwrap_err()
+                .message
+                .contains("duplicate")
+        );
         assert!(p("time,rps\n").unwrap_err().message.contains("empty"));
         assert!(p("").unwrap_err().message.contains("empty"));
-        assert!(p("a,b\n1,2\n").unwrap_err().message.contains("no time column"));
-        assert!(p("0,1\n1,2\n").unwrap_err().message.contains("looks like data"));
-        assert!(p("time,rps\nsoon,1\n").unwrap_err().message.contains("not a time"));
+        assert!(
+            p("a,b\n1,2\n")
+                .unwrap_err()
+                .message
+                .contains("no time column")
+        );
+        assert!(
+            p("0,1\n1,2\n")
+                .unwrap_err()
+                .message
+                .contains("looks like data")
+        );
+        assert!(
+            p("time,rps\nsoon,1\n")
+                .unwrap_err()
+                .message
+                .contains("not a time")
+        );
         let e = p("time,rps\n0,1\n2026-03-02T08:00:00Z,1\n").unwrap_err();
         assert_eq!(e.location.line, Some(3));
-        assert!(parse(Path::new("x"), b"\x00\x01\x02", &ReadOptions::default()).unwrap_err().message.contains("binary"));
+        assert!(
+            parse(Path::new("x"), b"\x00\x01\x02", &ReadOptions::default())
+                .unwrap_err()
+                .message
+                .contains("binary")
+        );
         let e = p("time,rps,lag\n0,1,3\n1,1,x\n").unwrap_err();
         assert!(e.to_string().starts_with("t.csv:3: column `lag`"), "{e}");
     }
@@ -392,16 +513,35 @@ mod tests {
     #[test]
     fn write_round_trips() {
         let mut t = Trace::uniform(0.5, vec![0.1 + 0.2, 1e-9, 12345.678, 0.0]);
-        t.columns.push(Column { name: "queue_length".into(), values: vec![1.0, 2.0, 3.5, 0.0] });
+        t.columns.push(Column {
+            name: "queue_length".into(),
+            values: vec![1.0, 2.0, 3.5, 0.0],
+        });
         let back = p(&to_string(&t, &WriteOptions::default())).unwrap();
         assert_eq!(back, t);
         t.start_time = chrono::DateTime::parse_from_rfc3339("2024-03-04T00:00:00+01:00").ok();
         for time in [TimeOut::Rfc3339, TimeOut::Epoch] {
-            let back = p(&to_string(&t, &WriteOptions { time, decimals: None })).unwrap();
+            let back = p(&to_string(
+                &t,
+                &WriteOptions {
+                    time,
+                    decimals: None,
+                },
+            ))
+            .unwrap();
             assert_eq!(back.times, t.times);
-            assert_eq!(back.start_time.map(|s| s.timestamp()), t.start_time.map(|s| s.timestamp()));
+            assert_eq!(
+                back.start_time.map(|s| s.timestamp()),
+                t.start_time.map(|s| s.timestamp())
+            );
         }
-        let s = to_string(&t, &WriteOptions { time: TimeOut::Seconds, decimals: Some(2) });
+        let s = to_string(
+            &t,
+            &WriteOptions {
+                time: TimeOut::Seconds,
+                decimals: Some(2),
+            },
+        );
         assert!(s.contains("\n0,0.3,1\n"), "{s}");
     }
 }

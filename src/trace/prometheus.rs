@@ -64,11 +64,22 @@ impl FromStr for Selector {
         if let Some(brace) = s.find('{') {
             let name = s[..brace].trim();
             if !name.is_empty() {
-                matchers.push(Matcher { label: "__name__".into(), negate: false, value: name.into() });
+                matchers.push(Matcher {
+                    label: "__name__".into(),
+                    negate: false,
+                    value: name.into(),
+                });
             }
-            s = s[brace + 1..].trim_end().strip_suffix('}').ok_or_else(|| format!("{s:?}: missing closing `}}`"))?;
+            s = s[brace + 1..]
+                .trim_end()
+                .strip_suffix('}')
+                .ok_or_else(|| format!("{s:?}: missing closing `}}`"))?;
         } else if !s.contains('=') && !s.is_empty() {
-            matchers.push(Matcher { label: "__name__".into(), negate: false, value: s.into() });
+            matchers.push(Matcher {
+                label: "__name__".into(),
+                negate: false,
+                value: s.into(),
+            });
             return Ok(Selector { matchers });
         }
         for part in split_matchers(s) {
@@ -77,22 +88,33 @@ impl FromStr for Selector {
                 continue;
             }
             if part.contains("=~") || part.contains("!~") {
-                return Err(format!("{part:?}: regular-expression matchers are not supported; use = or !="));
+                return Err(format!(
+                    "{part:?}: regular-expression matchers are not supported; use = or !="
+                ));
             }
             let (label, negate, value) = if let Some((l, v)) = part.split_once("!=") {
                 (l, true, v)
             } else if let Some((l, v)) = part.split_once('=') {
                 (l, false, v)
             } else {
-                return Err(format!("{part:?} is not a label matcher (expected label=\"value\" or label!=\"value\")"));
+                return Err(format!(
+                    "{part:?} is not a label matcher (expected label=\"value\" or label!=\"value\")"
+                ));
             };
             let label = label.trim();
             if label.is_empty() {
                 return Err(format!("{part:?}: missing label name"));
             }
             let value = value.trim();
-            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
-            matchers.push(Matcher { label: label.into(), negate, value: value.replace("\\\"", "\"") });
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            matchers.push(Matcher {
+                label: label.into(),
+                negate,
+                value: value.replace("\\\"", "\""),
+            });
         }
         Ok(Selector { matchers })
     }
@@ -126,7 +148,13 @@ impl fmt::Display for Selector {
             if i > 0 {
                 write!(f, ", ")?;
             }
-            write!(f, "{}{}\"{}\"", m.label, if m.negate { "!=" } else { "=" }, m.value)?;
+            write!(
+                f,
+                "{}{}\"{}\"",
+                m.label,
+                if m.negate { "!=" } else { "=" },
+                m.value
+            )?;
         }
         write!(f, "}}")
     }
@@ -146,7 +174,11 @@ impl<'de> Deserialize<'de> for Selector {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Selector, A::Error> {
                 let mut matchers = Vec::new();
                 while let Some((label, value)) = map.next_entry::<String, String>()? {
-                    matchers.push(Matcher { label, negate: false, value });
+                    matchers.push(Matcher {
+                        label,
+                        negate: false,
+                        value,
+                    });
                 }
                 Ok(Selector { matchers })
             }
@@ -232,16 +264,21 @@ pub fn parse_value(s: &str) -> Option<f64> {
 /// Parse `query_range` JSON into a trace (see the module docs).
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
-    let text = std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
     let json_err = |e: serde_json::Error, what: &str| {
-        InputError::new(Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))), format!("{what}: {e}"))
+        InputError::new(
+            Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))),
+            format!("{what}: {e}"),
+        )
     };
     let mut warnings = Vec::new();
     let trimmed = text.trim_start();
     let result: &RawValue = if trimmed.starts_with('[') {
         serde_json::from_str(text).map_err(|e| json_err(e, "not Prometheus JSON"))?
     } else {
-        let env: Envelope = serde_json::from_str(text).map_err(|e| json_err(e, "not Prometheus query_range JSON"))?;
+        let env: Envelope = serde_json::from_str(text)
+            .map_err(|e| json_err(e, "not Prometheus query_range JSON"))?;
         if env.status.as_deref() == Some("error") || env.error.is_some() {
             return Err(InputError::in_file(
                 path,
@@ -253,7 +290,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ));
         }
         for w in &env.warnings {
-            warnings.push(Warning::new(Location::file(path), format!("Prometheus warned: {w}")));
+            warnings.push(Warning::new(
+                Location::file(path),
+                format!("Prometheus warned: {w}"),
+            ));
         }
         let (rt, result) = match (env.data, env.result_type, env.result) {
             (Some(d), _, _) => (d.result_type, d.result),
@@ -268,7 +308,9 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         if rt != "matrix" {
             return Err(InputError::in_file(
                 path,
-                format!("resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query"),
+                format!(
+                    "resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query"
+                ),
             ));
         }
         result
@@ -276,10 +318,16 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     let series: Vec<Series> = serde_json::from_str(result.get()).map_err(|e| {
         // Errors inside `result` are relative to it: report them at its start.
         let pos = position(text, result.get());
-        InputError::new(Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)), format!("malformed result: {e}"))
+        InputError::new(
+            Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)),
+            format!("malformed result: {e}"),
+        )
     })?;
     if series.is_empty() {
-        return Err(InputError::in_file(path, "the query returned no series (empty result): nothing to replay"));
+        return Err(InputError::in_file(
+            path,
+            "the query returned no series (empty result): nothing to replay",
+        ));
     }
     let chosen: Vec<&Series> = match &opts.series {
         Some(sel) => series.iter().filter(|s| sel.matches(&s.metric)).collect(),
@@ -290,7 +338,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             path,
             format!(
                 "no series matches {}; the file has: {}",
-                opts.series.as_ref().map(|s| s.to_string()).unwrap_or_default(),
+                opts.series
+                    .as_ref()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
                 list(series.iter())
             ),
         ));
@@ -305,19 +356,33 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ),
         ));
     }
-    let rate_name = if chosen.len() == 1 { labels(&chosen[0].metric) } else { format!("sum of {} series", chosen.len()) };
+    let rate_name = if chosen.len() == 1 {
+        labels(&chosen[0].metric)
+    } else {
+        format!("sum of {} series", chosen.len())
+    };
 
     // (time in ms, value, position), from every chosen series.
     let mut samples: Vec<(i64, f64, Pos)> = Vec::new();
     for s in &chosen {
         for raw in &s.values {
             let pos = position(text, raw.get());
-            let at = |msg: String| InputError::new(Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)), msg);
-            let (t, v): (f64, Num) = serde_json::from_str(raw.get())
-                .map_err(|_| at(format!("a sample must be [unix_seconds, \"value\"], found {}", raw.get())))?;
+            let at = |msg: String| {
+                InputError::new(
+                    Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)),
+                    msg,
+                )
+            };
+            let (t, v): (f64, Num) = serde_json::from_str(raw.get()).map_err(|_| {
+                at(format!(
+                    "a sample must be [unix_seconds, \"value\"], found {}",
+                    raw.get()
+                ))
+            })?;
             let v = match v {
                 Num::F(f) => f,
-                Num::S(s) => parse_value(&s).ok_or_else(|| at(format!("sample value {s:?} is not a number")))?,
+                Num::S(s) => parse_value(&s)
+                    .ok_or_else(|| at(format!("sample value {s:?} is not a number")))?,
             };
             if !t.is_finite() || t.abs() > 1e13 {
                 return Err(at(format!("sample time {t} is not a Unix time in seconds")));
@@ -326,7 +391,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         }
     }
     if samples.is_empty() {
-        return Err(InputError::in_file(path, "the chosen series have no samples"));
+        return Err(InputError::in_file(
+            path,
+            "the chosen series have no samples",
+        ));
     }
     if chosen.len() > 1 {
         samples.sort_by_key(|s| s.0);
@@ -340,14 +408,21 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         samples = merged;
     }
     let t0 = samples.iter().map(|s| s.0).min().unwrap_or(0);
-    let origin = Utc.timestamp_millis_opt(t0).single().ok_or_else(|| InputError::in_file(path, "sample times out of range"))?;
+    let origin = Utc
+        .timestamp_millis_opt(t0)
+        .single()
+        .ok_or_else(|| InputError::in_file(path, "sample times out of range"))?;
     let raw = RawRows {
         times: samples.iter().map(|s| (s.0 - t0) as f64 / 1000.0).collect(),
         rates: samples.iter().map(|s| s.1).collect(),
         pos: samples.iter().map(|s| s.2).collect(),
         columns: Vec::new(),
     };
-    let src = rows::Source { path, rate_name: &rate_name, origin: Some(origin.fixed_offset()) };
+    let src = rows::Source {
+        path,
+        rate_name: &rate_name,
+        origin: Some(origin.fixed_offset()),
+    };
     let (trace, more) = rows::finish(&src, raw, opts.repair)?;
     warnings.extend(more);
     Ok(Loaded { trace, warnings })
@@ -355,7 +430,11 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
 
 fn labels(m: &BTreeMap<String, String>) -> String {
     let name = m.get("__name__").cloned().unwrap_or_default();
-    let rest: Vec<String> = m.iter().filter(|(k, _)| *k != "__name__").map(|(k, v)| format!("{k}=\"{v}\"")).collect();
+    let rest: Vec<String> = m
+        .iter()
+        .filter(|(k, _)| *k != "__name__")
+        .map(|(k, v)| format!("{k}=\"{v}\""))
+        .collect();
     format!("{name}{{{}}}", rest.join(", "))
 }
 
@@ -371,11 +450,20 @@ fn list<'a, 'b: 'a>(series: impl Iterator<Item = &'a Series<'b>>) -> String {
 
 /// Line and column (1-based) of a slice of `text` (a borrowed `RawValue`).
 fn position(text: &str, part: &str) -> Pos {
-    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
+    let offset = (part.as_ptr() as usize)
+        .saturating_sub(text.as_ptr() as usize)
+        .min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map(|i| i + 1).unwrap_or(0);
-    Pos { line: line as u32, column: (offset - line_start + 1) as u32 }
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    Pos {
+        line: line as u32,
+        column: (offset - line_start + 1) as u32,
+    }
 }
 
 #[cfg(test)]
@@ -396,15 +484,35 @@ mod tests {
     fn selects_and_sums() {
         let e = p(TWO, &ReadOptions::default()).unwrap_err();
         assert!(e.message.contains("2 series match"), "{e}");
-        let opts = ReadOptions { series: Some("{code=\"200\"}".parse().unwrap()), ..Default::default() };
+        let opts = ReadOptions {
+            series: Some("{code=\"200\"}".parse().unwrap()),
+            ..Default::default()
+        };
         let t = p(TWO, &opts).unwrap().trace;
         assert_eq!(t.rates, vec![1.5, 2.0, 2.5]);
         assert_eq!(t.end, 45.0);
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00");
-        let opts = ReadOptions { combine: Combine::Sum, ..Default::default() };
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
+        let opts = ReadOptions {
+            combine: Combine::Sum,
+            ..Default::default()
+        };
         let e = p(TWO, &opts).unwrap_err();
-        assert_eq!((e.location.line, e.location.column), (Some(2), Some(67)), "{e}");
-        let opts = ReadOptions { combine: Combine::Sum, repair: Repair { lenient: true, gap_fill: GapFill::Hold }, ..Default::default() };
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(2), Some(67)),
+            "{e}"
+        );
+        let opts = ReadOptions {
+            combine: Combine::Sum,
+            repair: Repair {
+                lenient: true,
+                gap_fill: GapFill::Hold,
+            },
+            ..Default::default()
+        };
         let l = p(TWO, &opts).unwrap();
         assert_eq!(l.trace.rates, vec![2.0, 2.0, 3.5]);
         assert_eq!(l.warnings.len(), 1);
@@ -412,7 +520,9 @@ mod tests {
 
     #[test]
     fn selectors_parse() {
-        let s: Selector = "http_requests_total{job=\"api\", code!=\"5,00\"}".parse().unwrap();
+        let s: Selector = "http_requests_total{job=\"api\", code!=\"5,00\"}"
+            .parse()
+            .unwrap();
         assert_eq!(s.matchers.len(), 3);
         assert!(s.matchers[2].negate);
         assert_eq!(s.matchers[2].value, "5,00");
@@ -423,9 +533,17 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        let e = p(r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#, &ReadOptions::default()).unwrap_err();
+        let e = p(
+            r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("bad_data"), "{e}");
-        let e = p(r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#, &ReadOptions::default()).unwrap_err();
+        let e = p(
+            r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
         assert!(e.message.contains("range query"), "{e}");
         let e = p("{\"status\":\n\"success\",", &ReadOptions::default()).unwrap_err();
         assert_eq!(e.location.line, Some(2));

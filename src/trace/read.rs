@@ -41,13 +41,20 @@ impl Format {
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "auto" => Format::Auto,
-            "csv" => Format::Csv,
-            "prometheus" | "prom" => Format::Prometheus,
-            "requests" | "request_log" | "log" | "arrivals" => Format::Requests,
-            o => return Err(format!("unknown trace format {o:?} (expected one of {})", Format::NAMES)),
-        })
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "auto" => Format::Auto,
+                "csv" => Format::Csv,
+                "prometheus" | "prom" => Format::Prometheus,
+                "requests" | "request_log" | "log" | "arrivals" => Format::Requests,
+                o => {
+                    return Err(format!(
+                        "unknown trace format {o:?} (expected one of {})",
+                        Format::NAMES
+                    ));
+                }
+            },
+        )
     }
 }
 
@@ -92,7 +99,9 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
     if path.as_os_str() == "-" {
         use std::io::Read;
         let mut v = Vec::new();
-        std::io::stdin().read_to_end(&mut v).map_err(|e| InputError::in_file(path, format!("cannot read standard input: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut v)
+            .map_err(|e| InputError::in_file(path, format!("cannot read standard input: {e}")))?;
         return Ok(v);
     }
     std::fs::read(path).map_err(|e| {
@@ -109,17 +118,29 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
 /// Reject binary and non-UTF-8 input; strip a UTF-8 byte-order mark.
 pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8], InputError> {
     if bytes.contains(&0) {
-        return Err(InputError::in_file(path, "this is a binary file, not a trace"));
+        return Err(InputError::in_file(
+            path,
+            "this is a binary file, not a trace",
+        ));
     }
     if let Err(e) = std::str::from_utf8(bytes) {
-        return Err(InputError::in_file(path, format!("not valid UTF-8 text (byte {}), not a trace", e.valid_up_to())));
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "not valid UTF-8 text (byte {}), not a trace",
+                e.valid_up_to()
+            ),
+        ));
     }
     Ok(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
 }
 
 /// Guess the format of a file (see the module docs).
 pub fn detect(path: &Path, bytes: &[u8]) -> Format {
-    let ext = path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase());
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
     match ext.as_deref() {
         Some("json") => return Format::Prometheus,
         Some("log") => return Format::Requests,
@@ -131,7 +152,11 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Format {
     if trimmed.starts_with('{') || (trimmed.starts_with('[') && looks_like_json_array(trimmed)) {
         return Format::Prometheus;
     }
-    let Some(line) = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')) else {
+    let Some(line) = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
         return Format::Csv;
     };
     if line.contains('[') && line.contains(']') && !line.starts_with('[') {
@@ -153,7 +178,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Format {
         return Format::Requests;
     }
     let first = line.split([',', '\t', ' ']).next().unwrap_or("");
-    let is_time = first.parse::<f64>().is_ok() || timefmt::parse_instant(line).is_some() || timefmt::parse_instant(first).is_some();
+    let is_time = first.parse::<f64>().is_ok()
+        || timefmt::parse_instant(line).is_some()
+        || timefmt::parse_instant(first).is_some();
     if is_time && fields.len() == 1 {
         return Format::Requests;
     }
@@ -176,10 +203,19 @@ mod tests {
         assert_eq!(d("a.txt", "  {\"status\":\"success\"}"), Format::Prometheus);
         assert_eq!(d("a.txt", "[{\"metric\":{}}]"), Format::Prometheus);
         assert_eq!(d("a.csv", "# c\ntime,rps\n0,1\n"), Format::Csv);
-        assert_eq!(d("a.csv", "arrival_seconds,context_tokens\n0.1,5\n"), Format::Requests);
+        assert_eq!(
+            d("a.csv", "arrival_seconds,context_tokens\n0.1,5\n"),
+            Format::Requests
+        );
         assert_eq!(d("a.txt", "1700000000.1\n1700000000.2\n"), Format::Requests);
         assert_eq!(d("a.txt", "2024-01-01T00:00:00Z\n"), Format::Requests);
-        assert_eq!(d("access", "h - - [01/Jul/1995:00:00:01 -0400] \"GET / HTTP/1.0\" 200 1\n"), Format::Requests);
+        assert_eq!(
+            d(
+                "access",
+                "h - - [01/Jul/1995:00:00:01 -0400] \"GET / HTTP/1.0\" 200 1\n"
+            ),
+            Format::Requests
+        );
         assert_eq!(d("a.log", "whatever"), Format::Requests);
         assert_eq!(d("a.csv", "0,1\n"), Format::Csv);
         assert_eq!("prom".parse::<Format>().unwrap(), Format::Prometheus);

@@ -30,11 +30,15 @@ pub const FINE_BIN_MAX_SPAN: f64 = 6.0 * 3600.0;
 /// Parse a request log (see the module docs).
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
-    let text = std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
     if let Some(b) = opts.bin
         && !(b.is_finite() && b > 0.0)
     {
-        return Err(InputError::new(Location::file(path).with_field("bin"), format!("bin {b} must be a positive duration")));
+        return Err(InputError::new(
+            Location::file(path).with_field("bin"),
+            format!("bin {b} must be a positive duration"),
+        ));
     }
     let mut warnings = Vec::new();
     let mut parser: Option<TimeParser> = None;
@@ -71,7 +75,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                     return Err(InputError::at_line(
                         path,
                         line_no,
-                        format!("this file has a rate column `{}`: it is a rate trace (`format: csv`), not a request log", fields[r]),
+                        format!(
+                            "this file has a rate column `{}`: it is a rate trace (`format: csv`), not a request log",
+                            fields[r]
+                        ),
                     ));
                 }
                 col = t.ok_or_else(|| {
@@ -92,16 +99,24 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         }
         let Some(p) = parser.as_mut() else { continue };
         let c = cell(l, delim, col, access_log);
-        let t = p.parse(c).map_err(|m| InputError::at_line(path, line_no, m))?;
+        let t = p
+            .parse(c)
+            .map_err(|m| InputError::at_line(path, line_no, m))?;
         times.push(t);
         lines.push(line_no.min(u32::MAX as usize) as u32);
     }
     let parser = parser.unwrap_or_else(|| TimeParser::new(opts.time_format, false));
     if times.is_empty() {
-        return Err(InputError::in_file(path, "empty request log: no timestamps"));
+        return Err(InputError::in_file(
+            path,
+            "empty request log: no timestamps",
+        ));
     }
     if parser.naive_seen {
-        warnings.push(Warning::new(Location::file(path), "timestamps without a UTC offset were read as UTC"));
+        warnings.push(Warning::new(
+            Location::file(path),
+            "timestamps without a UTC offset were read as UTC",
+        ));
     }
 
     // Order and sign.
@@ -121,33 +136,51 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         if !parser.is_absolute() && times[i] < 0.0 && negative.is_none() {
             negative = Some(i);
             if !opts.repair.lenient {
-                return Err(InputError::at_line(path, lines[i] as usize, "negative time: relative times count seconds from the start"));
+                return Err(InputError::at_line(
+                    path,
+                    lines[i] as usize,
+                    "negative time: relative times count seconds from the start",
+                ));
             }
         }
     }
     if let Some(i) = unsorted {
         times.sort_by(f64::total_cmp);
-        warnings.push(Warning::new(Location::file(path).with_line(lines[i] as usize, None), "lines out of time order: sorted"));
+        warnings.push(Warning::new(
+            Location::file(path).with_line(lines[i] as usize, None),
+            "lines out of time order: sorted",
+        ));
     }
     if let Some(i) = negative {
         let before = times.len();
         times.retain(|&t| t >= 0.0);
         warnings.push(Warning::new(
             Location::file(path).with_line(lines[i] as usize, None),
-            format!("{} requests at negative times: dropped", before - times.len()),
+            format!(
+                "{} requests at negative times: dropped",
+                before - times.len()
+            ),
         ));
         if times.is_empty() {
-            return Err(InputError::in_file(path, "no requests left after dropping negative times"));
+            return Err(InputError::in_file(
+                path,
+                "no requests left after dropping negative times",
+            ));
         }
     }
 
     let first = times[0];
     let last = times[times.len() - 1];
-    let bin = opts.bin.unwrap_or(if last - first <= FINE_BIN_MAX_SPAN { 1.0 } else { 60.0 });
+    let bin = opts.bin.unwrap_or(if last - first <= FINE_BIN_MAX_SPAN {
+        1.0
+    } else {
+        60.0
+    });
     let mut start_time = None;
     if let Some(origin) = parser.origin() {
         // t = 0 at the first arrival rounded down to a whole bin of Unix time.
-        let epoch_first = origin.timestamp() as f64 + origin.timestamp_subsec_nanos() as f64 / 1e9 + first;
+        let epoch_first =
+            origin.timestamp() as f64 + origin.timestamp_subsec_nanos() as f64 / 1e9 + first;
         let base = (epoch_first / bin).floor() * bin;
         let shift = epoch_first - base;
         for t in &mut times {
@@ -155,14 +188,24 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         }
         let whole = base.floor();
         let nanos = ((base - whole) * 1e9).round().min(999_999_999.0) as u32;
-        let st = Utc.timestamp_opt(whole as i64, nanos).single().ok_or_else(|| InputError::in_file(path, "times out of range"))?;
+        let st = Utc
+            .timestamp_opt(whole as i64, nanos)
+            .single()
+            .ok_or_else(|| InputError::in_file(path, "times out of range"))?;
         start_time = Some(st.with_timezone(origin.offset()));
     }
-    Ok(Loaded { trace: bin_arrivals(times, bin, start_time), warnings })
+    Ok(Loaded {
+        trace: bin_arrivals(times, bin, start_time),
+        warnings,
+    })
 }
 
 /// A trace of exact arrivals (sorted, ≥ 0) with their rate binned at `bin` seconds.
-pub fn bin_arrivals(arrivals: Vec<f64>, bin: f64, start_time: Option<chrono::DateTime<chrono::FixedOffset>>) -> Trace {
+pub fn bin_arrivals(
+    arrivals: Vec<f64>,
+    bin: f64,
+    start_time: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Trace {
     let last = arrivals.last().copied().unwrap_or(0.0).max(0.0);
     let n = (last / bin).floor() as usize + 1;
     let mut counts = vec![0u64; n];
@@ -185,7 +228,10 @@ fn split(l: &str, delim: Option<char>) -> Box<dyn Iterator<Item = &str> + '_> {
 }
 
 fn cell(l: &str, delim: Option<char>, col: usize, access_log: bool) -> &str {
-    if access_log && let (Some(a), Some(b)) = (l.find('['), l.find(']')) && a < b {
+    if access_log
+        && let (Some(a), Some(b)) = (l.find('['), l.find(']'))
+        && a < b
+    {
         return &l[a + 1..b];
     }
     split(l, delim).nth(col).unwrap_or("")
@@ -202,7 +248,9 @@ mod tests {
 
     #[test]
     fn relative_and_header() {
-        let t = p("arrival_seconds,context_tokens,generated_tokens\n0.2,1,2\n0.7,1,2\n2.5,3,3\n").unwrap().trace;
+        let t = p("arrival_seconds,context_tokens,generated_tokens\n0.2,1,2\n0.7,1,2\n2.5,3,3\n")
+            .unwrap()
+            .trace;
         assert_eq!(t.arrivals.as_deref(), Some(&[0.2, 0.7, 2.5][..]));
         assert_eq!(t.rates, vec![2.0, 0.0, 1.0]);
         assert_eq!(t.end, 3.0);
@@ -212,14 +260,22 @@ mod tests {
 
     #[test]
     fn absolute_times_floor_to_bin() {
-        let t = p("1700000000.5\n1700000000.5\n1700000001.25 GET /x\n").unwrap().trace;
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00");
+        let t = p("1700000000.5\n1700000000.5\n1700000001.25 GET /x\n")
+            .unwrap()
+            .trace;
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
         assert_eq!(t.arrivals.as_deref(), Some(&[0.5, 0.5, 1.25][..]));
         assert_eq!(t.rates, vec![2.0, 1.0]);
         let t = p("h - - [01/Jul/1995:00:00:01 -0400] \"GET / HTTP/1.0\" 200 1\nh - - [01/Jul/1995:00:00:09 -0400] \"GET /a\" 200 1\n")
             .unwrap()
             .trace;
-        assert_eq!(t.start_time.unwrap().to_rfc3339(), "1995-07-01T00:00:01-04:00");
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "1995-07-01T00:00:01-04:00"
+        );
         assert_eq!(t.arrivals.as_deref(), Some(&[0.0, 8.0][..]));
     }
 
@@ -231,7 +287,13 @@ mod tests {
         assert!(e.message.contains("rate trace"), "{e}");
         let e = p("0\nsoon\n").unwrap_err();
         assert_eq!(e.location.line, Some(2));
-        let opts = ReadOptions { repair: Repair { lenient: true, gap_fill: GapFill::Hold }, ..Default::default() };
+        let opts = ReadOptions {
+            repair: Repair {
+                lenient: true,
+                gap_fill: GapFill::Hold,
+            },
+            ..Default::default()
+        };
         let l = parse(Path::new("r.log"), b"5\n3\n-1\n", &opts).unwrap();
         assert_eq!(l.trace.arrivals.as_deref(), Some(&[3.0, 5.0][..]));
         assert_eq!(l.warnings.len(), 2);

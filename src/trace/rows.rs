@@ -71,10 +71,16 @@ pub struct Pos {
 
 impl Pos {
     pub fn line(line: usize) -> Pos {
-        Pos { line: line.min(u32::MAX as usize) as u32, column: 0 }
+        Pos {
+            line: line.min(u32::MAX as usize) as u32,
+            column: 0,
+        }
     }
     pub fn location(self, path: &Path) -> Location {
-        Location::file(path).with_line(self.line as usize, (self.column > 0).then_some(self.column as usize))
+        Location::file(path).with_line(
+            self.line as usize,
+            (self.column > 0).then_some(self.column as usize),
+        )
     }
 }
 
@@ -107,11 +113,20 @@ pub struct Source<'a> {
 }
 
 /// Validate (or leniently repair) raw rows into a trace. See the module docs for the rules.
-pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, Vec<Warning>), InputError> {
+pub fn finish(
+    src: &Source<'_>,
+    raw: RawRows,
+    repair: Repair,
+) -> Result<(Trace, Vec<Warning>), InputError> {
     let path = src.path;
     let absolute = src.origin.is_some();
     let mut w = Warnings::new(path);
-    let RawRows { mut times, mut rates, mut pos, mut columns } = raw;
+    let RawRows {
+        mut times,
+        mut rates,
+        mut pos,
+        mut columns,
+    } = raw;
     if times.is_empty() {
         return Err(InputError::in_file(path, "empty trace: no data rows"));
     }
@@ -127,11 +142,22 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
             let dup = t == times[i - 1];
             if !repair.lenient {
                 let what = if dup {
-                    format!("duplicate time {}: the row before has the same time", fmt_t(t))
+                    format!(
+                        "duplicate time {}: the row before has the same time",
+                        fmt_t(t)
+                    )
                 } else {
-                    format!("time {} is earlier than the row before ({}): rows must be sorted by time", fmt_t(t), fmt_t(times[i - 1]))
+                    format!(
+                        "time {} is earlier than the row before ({}): rows must be sorted by time",
+                        fmt_t(t),
+                        fmt_t(times[i - 1])
+                    )
                 };
-                return Err(err(path, p, format!("{what} (`lenient: true` sorts rows and keeps the last of duplicates)")));
+                return Err(err(
+                    path,
+                    p,
+                    format!("{what} (`lenient: true` sorts rows and keeps the last of duplicates)"),
+                ));
             }
             if dup {
                 duplicates = true; // counted when the duplicates are merged below
@@ -142,18 +168,32 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
         }
         if !absolute && t < 0.0 {
             if !repair.lenient {
-                return Err(err(path, p, format!("time {} is negative: relative times count seconds from the start", fmt_t(t))));
+                return Err(err(
+                    path,
+                    p,
+                    format!(
+                        "time {} is negative: relative times count seconds from the start",
+                        fmt_t(t)
+                    ),
+                ));
             }
             negative_times = true;
             w.note("negtime", p);
         }
         if !r.is_finite() {
             if !repair.lenient {
-                let what = if r.is_nan() { "has no value (blank or NaN)".to_string() } else { format!("is {r}") };
+                let what = if r.is_nan() {
+                    "has no value (blank or NaN)".to_string()
+                } else {
+                    format!("is {r}")
+                };
                 return Err(err(
                     path,
                     p,
-                    format!("`{}` {what}: a rate must be a finite number (`lenient: true` takes the previous row's rate instead)", src.rate_name),
+                    format!(
+                        "`{}` {what}: a rate must be a finite number (`lenient: true` takes the previous row's rate instead)",
+                        src.rate_name
+                    ),
                 ));
             }
             missing = true;
@@ -163,7 +203,10 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
                 return Err(err(
                     path,
                     p,
-                    format!("`{}` is {r}, negative: a rate must be zero or more (`lenient: true` clamps it to 0)", src.rate_name),
+                    format!(
+                        "`{}` is {r}, negative: a rate must be zero or more (`lenient: true` clamps it to 0)",
+                        src.rate_name
+                    ),
                 ));
             }
             w.note("negative", p);
@@ -198,7 +241,10 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
                 c.values = keep.iter().map(|&i| c.values[i]).collect();
             }
             if times.is_empty() {
-                return Err(InputError::in_file(path, "no rows left after dropping negative times"));
+                return Err(InputError::in_file(
+                    path,
+                    "no rows left after dropping negative times",
+                ));
             }
         }
         if missing {
@@ -217,11 +263,27 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
             }
         }
     }
-    w.emit("unsorted", |n| format!("{} out of time order: sorted by time", rows(n)));
-    w.emit("dup", |n| format!("{} repeat the time of an earlier row: kept the last row of each time", rows(n)));
-    w.emit("negtime", |n| format!("{} at negative times: dropped", rows(n)));
-    w.emit("missing", |n| format!("{} without a usable rate (blank, NaN or infinite): took the previous row's rate", rows(n)));
-    w.emit("negative", |n| format!("{} with a negative rate: clamped to 0", rows(n)));
+    w.emit("unsorted", |n| {
+        format!("{} out of time order: sorted by time", rows(n))
+    });
+    w.emit("dup", |n| {
+        format!(
+            "{} repeat the time of an earlier row: kept the last row of each time",
+            rows(n)
+        )
+    });
+    w.emit("negtime", |n| {
+        format!("{} at negative times: dropped", rows(n))
+    });
+    w.emit("missing", |n| {
+        format!(
+            "{} without a usable rate (blank, NaN or infinite): took the previous row's rate",
+            rows(n)
+        )
+    });
+    w.emit("negative", |n| {
+        format!("{} with a negative rate: clamped to 0", rows(n))
+    });
 
     // Resolution and gaps (before any synthetic leading row).
     let step = most_common_step(&times);
@@ -248,9 +310,19 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
             }
         }
         match repair.gap_fill {
-            GapFill::Hold => w.emit("gap", |n| format!("{} in the data: the rate before each holds across it", gaps(n))),
+            GapFill::Hold => w.emit("gap", |n| {
+                format!(
+                    "{} in the data: the rate before each holds across it",
+                    gaps(n)
+                )
+            }),
             GapFill::Zero => {
-                w.emit("gap", |n| format!("{} in the data: no load from one step after the row before each", gaps(n)));
+                w.emit("gap", |n| {
+                    format!(
+                        "{} in the data: no load from one step after the row before each",
+                        gaps(n)
+                    )
+                });
                 // Insert back to front so indices stay valid.
                 for &i in inserts.iter().rev() {
                     let t = times[i - 1] + res;
@@ -277,7 +349,11 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
             }
         }
         let shift = chrono::TimeDelta::nanoseconds((t0 * 1e9).round() as i64);
-        start_time = Some(origin.checked_add_signed(shift).ok_or_else(|| InputError::in_file(path, "time out of range"))?);
+        start_time = Some(
+            origin
+                .checked_add_signed(shift)
+                .ok_or_else(|| InputError::in_file(path, "time out of range"))?,
+        );
     } else if times[0] > 0.0 {
         times.insert(0, 0.0);
         rates.insert(0, 0.0);
@@ -300,7 +376,14 @@ pub fn finish(src: &Source<'_>, raw: RawRows, repair: Repair) -> Result<(Trace, 
             }
         }
     }
-    let trace = Trace { times, rates, end, start_time, columns, arrivals: None };
+    let trace = Trace {
+        times,
+        rates,
+        end,
+        start_time,
+        columns,
+        arrivals: None,
+    };
     Ok((trace, w.into_vec()))
 }
 
@@ -328,7 +411,11 @@ pub fn most_common_step(times: &[f64]) -> Option<f64> {
         }
     }
     counts.entry(run_key).or_insert((0, run_d)).0 += run_len;
-    counts.into_iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0))).map(|(_, (_, d))| d).filter(|d| *d > 0.0)
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.0.cmp(&a.0)))
+        .map(|(_, (_, d))| d)
+        .filter(|d| *d > 0.0)
 }
 
 /// Whether `step` separates at least half of the consecutive rows.
@@ -338,16 +425,27 @@ pub fn is_regular(times: &[f64], step: f64) -> bool {
         return false;
     }
     let tol = step * 1e-6;
-    let hits = times.windows(2).filter(|w| ((w[1] - w[0]) - step).abs() <= tol).count();
+    let hits = times
+        .windows(2)
+        .filter(|w| ((w[1] - w[0]) - step).abs() <= tol)
+        .count();
     hits * 2 > n
 }
 
 fn rows(n: usize) -> String {
-    if n == 1 { "1 row".into() } else { format!("{n} rows") }
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
 }
 
 fn gaps(n: usize) -> String {
-    if n == 1 { "1 gap".into() } else { format!("{n} gaps") }
+    if n == 1 {
+        "1 gap".into()
+    } else {
+        format!("{n} gaps")
+    }
 }
 
 fn fmt_t(t: f64) -> String {
@@ -367,7 +465,11 @@ struct Warnings {
 
 impl Warnings {
     fn new(path: &Path) -> Self {
-        Warnings { path: path.to_path_buf(), counts: Vec::new(), out: Vec::new() }
+        Warnings {
+            path: path.to_path_buf(),
+            counts: Vec::new(),
+            out: Vec::new(),
+        }
     }
     fn note(&mut self, kind: &'static str, p: Pos) {
         match self.counts.iter_mut().find(|c| c.0 == kind) {
@@ -378,7 +480,10 @@ impl Warnings {
     fn emit(&mut self, kind: &'static str, msg: impl Fn(usize) -> String) {
         if let Some(&(_, n, p)) = self.counts.iter().find(|c| c.0 == kind) {
             let first = if n > 1 { " (this is the first)" } else { "" };
-            self.out.push(Warning::new(p.location(&self.path), format!("{}{first}", msg(n))));
+            self.out.push(Warning::new(
+                p.location(&self.path),
+                format!("{}{first}", msg(n)),
+            ));
         }
     }
     fn into_vec(self) -> Vec<Warning> {
@@ -399,10 +504,20 @@ mod tests {
         }
     }
     fn src() -> Source<'static> {
-        Source { path: Path::new("t.csv"), rate_name: "rps", origin: None }
+        Source {
+            path: Path::new("t.csv"),
+            rate_name: "rps",
+            origin: None,
+        }
     }
-    const STRICT: Repair = Repair { lenient: false, gap_fill: GapFill::Hold };
-    const LENIENT: Repair = Repair { lenient: true, gap_fill: GapFill::Hold };
+    const STRICT: Repair = Repair {
+        lenient: false,
+        gap_fill: GapFill::Hold,
+    };
+    const LENIENT: Repair = Repair {
+        lenient: true,
+        gap_fill: GapFill::Hold,
+    };
 
     #[test]
     fn strict_errors_name_the_line() {
@@ -434,25 +549,51 @@ mod tests {
         let rows = every(&[0.0, 60.0, 120.0, 180.0, 360.0, 420.0]);
         assert!(finish(&src(), raw(&rows), STRICT).is_ok());
         // Hand-written change points: irregular, no gaps.
-        let t = finish(&src(), raw(&[(0.0, 10.0), (600.0, 50.0), (610.0, 10.0)]), STRICT).unwrap().0;
+        let t = finish(
+            &src(),
+            raw(&[(0.0, 10.0), (600.0, 50.0), (610.0, 10.0)]),
+            STRICT,
+        )
+        .unwrap()
+        .0;
         assert_eq!(t.end, 620.0);
     }
 
     #[test]
     fn lenient_repairs_in_order() {
-        let rows = [(0.0, 1.0), (2.0, 2.0), (1.0, f64::NAN), (2.0, 5.0), (3.0, -4.0), (4.0, 1.0)];
+        let rows = [
+            (0.0, 1.0),
+            (2.0, 2.0),
+            (1.0, f64::NAN),
+            (2.0, 5.0),
+            (3.0, -4.0),
+            (4.0, 1.0),
+        ];
         let (t, w) = finish(&src(), raw(&rows), LENIENT).unwrap();
         assert_eq!(t.times, vec![0.0, 1.0, 2.0, 3.0, 4.0]);
         assert_eq!(t.rates, vec![1.0, 1.0, 5.0, 0.0, 1.0]);
         assert_eq!(w.len(), 4, "{w:?}");
-        assert!(w[0].to_string().starts_with("t.csv:4: 1 row out of time order"), "{}", w[0]);
+        assert!(
+            w[0].to_string()
+                .starts_with("t.csv:4: 1 row out of time order"),
+            "{}",
+            w[0]
+        );
         let mut ts: Vec<f64> = (0..9).map(|k| k as f64 * 60.0).collect();
         ts.push(1200.0);
         let rows: Vec<(f64, f64)> = ts.iter().map(|&t| (t, 2.0)).collect();
         let (t, w) = finish(&src(), raw(&rows), LENIENT).unwrap();
         assert_eq!(t.integral(0.0, 1260.0), 2.0 * 1260.0);
         assert!(w[0].message.contains("holds"));
-        let (t, _) = finish(&src(), raw(&rows), Repair { lenient: true, gap_fill: GapFill::Zero }).unwrap();
+        let (t, _) = finish(
+            &src(),
+            raw(&rows),
+            Repair {
+                lenient: true,
+                gap_fill: GapFill::Zero,
+            },
+        )
+        .unwrap();
         assert_eq!(t.times[8..], [480.0, 540.0, 1200.0]);
         assert_eq!(t.integral(0.0, 1260.0), 2.0 * (540.0 + 60.0));
     }

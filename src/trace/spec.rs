@@ -112,16 +112,26 @@ impl<'de> Deserialize<'de> for TimePoint {
         impl Visitor<'_> for V {
             type Value = TimePoint;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an offset such as 2h or an RFC 3339 instant such as 2024-03-04T08:00:00Z")
+                f.write_str(
+                    "an offset such as 2h or an RFC 3339 instant such as 2024-03-04T08:00:00Z",
+                )
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<TimePoint, E> {
                 Ok(TimePoint::Offset(v as f64))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<TimePoint, E> {
-                if v < 0 { Err(E::custom("a window bound cannot be negative")) } else { Ok(TimePoint::Offset(v as f64)) }
+                if v < 0 {
+                    Err(E::custom("a window bound cannot be negative"))
+                } else {
+                    Ok(TimePoint::Offset(v as f64))
+                }
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimePoint, E> {
-                if v.is_finite() && v >= 0.0 { Ok(TimePoint::Offset(v)) } else { Err(E::custom("a window bound must be a number ≥ 0")) }
+                if v.is_finite() && v >= 0.0 {
+                    Ok(TimePoint::Offset(v))
+                } else {
+                    Err(E::custom("a window bound must be a number ≥ 0"))
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TimePoint, E> {
                 if let Ok(dt) = DateTime::parse_from_rfc3339(v.trim()) {
@@ -153,7 +163,9 @@ impl std::str::FromStr for TimeScale {
         }
         match v.trim().parse::<f64>() {
             Ok(f) if f.is_finite() && f > 0.0 => Ok(TimeScale(f)),
-            _ => Err(format!("{v:?} is not a time scale (expected a factor such as 0.5, or `1d -> 1h`)")),
+            _ => Err(format!(
+                "{v:?} is not a time scale (expected a factor such as 0.5, or `1d -> 1h`)"
+            )),
         }
     }
 }
@@ -173,7 +185,13 @@ impl<'de> Deserialize<'de> for TimeScale {
                 self.visit_f64(v as f64)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimeScale, E> {
-                if v.is_finite() && v > 0.0 { Ok(TimeScale(v)) } else { Err(E::custom(format!("{v} is not a time factor (expected a number > 0)"))) }
+                if v.is_finite() && v > 0.0 {
+                    Ok(TimeScale(v))
+                } else {
+                    Err(E::custom(format!(
+                        "{v} is not a time factor (expected a number > 0)"
+                    )))
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TimeScale, E> {
                 v.parse().map_err(E::custom)
@@ -193,7 +211,8 @@ impl std::str::FromStr for SignedSeconds {
         let t = v.trim();
         match t.strip_prefix('-') {
             Some(rest) => crate::units::parse_duration(rest).map(|s| SignedSeconds(-s.0)),
-            None => crate::units::parse_duration(t.strip_prefix('+').unwrap_or(t)).map(|s| SignedSeconds(s.0)),
+            None => crate::units::parse_duration(t.strip_prefix('+').unwrap_or(t))
+                .map(|s| SignedSeconds(s.0)),
         }
     }
 }
@@ -213,7 +232,11 @@ impl<'de> Deserialize<'de> for SignedSeconds {
                 Ok(SignedSeconds(v as f64))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<SignedSeconds, E> {
-                if v.is_finite() { Ok(SignedSeconds(v)) } else { Err(E::custom("not a finite number")) }
+                if v.is_finite() {
+                    Ok(SignedSeconds(v))
+                } else {
+                    Err(E::custom("not a finite number"))
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<SignedSeconds, E> {
                 v.parse().map_err(E::custom)
@@ -246,7 +269,15 @@ pub struct LoadContext<'a> {
 impl<'a> LoadContext<'a> {
     /// A context for a scenario file; duration, seed and start time unset.
     pub fn new(base_dir: &'a Path, scenario_file: &'a Path) -> Self {
-        LoadContext { base_dir, scenario_file, duration: None, seed: 0, start_time: None, document: None, path: "trace" }
+        LoadContext {
+            base_dir,
+            scenario_file,
+            duration: None,
+            seed: 0,
+            start_time: None,
+            document: None,
+            path: "trace",
+        }
     }
     pub fn with_duration(mut self, d: Option<f64>) -> Self {
         self.duration = d;
@@ -269,7 +300,11 @@ impl<'a> LoadContext<'a> {
     /// An error about a field of the trace block (`scale`, `generate.of[1].peak`), located in
     /// the scenario document when there is one.
     pub fn field_error(&self, field: &str, message: impl Into<String>) -> InputError {
-        let path = if field.is_empty() { self.path.to_string() } else { format!("{}.{field}", self.path) };
+        let path = if field.is_empty() {
+            self.path.to_string()
+        } else {
+            format!("{}.{field}", self.path)
+        };
         match self.document {
             Some(doc) => doc.error_at_path(&path, message),
             None => InputError::new(Location::file(self.scenario_file).with_field(path), message),
@@ -285,7 +320,10 @@ impl<'a> LoadContext<'a> {
 impl TraceSpec {
     /// A spec reading `file` with default options.
     pub fn from_file(file: impl Into<PathBuf>) -> Self {
-        TraceSpec { file: Some(file.into()), ..Default::default() }
+        TraceSpec {
+            file: Some(file.into()),
+            ..Default::default()
+        }
     }
 
     /// The read options of this block.
@@ -296,7 +334,10 @@ impl TraceSpec {
             series: self.series.clone(),
             combine: self.combine,
             bin: self.bin.map(|b| b.0),
-            repair: Repair { lenient: self.lenient, gap_fill: self.gap_fill },
+            repair: Repair {
+                lenient: self.lenient,
+                gap_fill: self.gap_fill,
+            },
         }
     }
 
@@ -317,7 +358,11 @@ impl TraceSpec {
             (None, Some(spec)) => {
                 let gen_err = |e: FieldError| ctx.field_error(&e.path_under("generate"), e.message);
                 let generator = spec.build().map_err(gen_err)?;
-                let gctx = GenContext { seed: ctx.seed, start_time: ctx.start_time, duration: ctx.duration };
+                let gctx = GenContext {
+                    seed: ctx.seed,
+                    start_time: ctx.start_time,
+                    duration: ctx.duration,
+                };
                 generator.generate(&gctx).map_err(|e| {
                     if e.field == "duration" && generator.natural_duration().is_none() {
                         ctx.field_error("generate", e.message)
@@ -326,17 +371,29 @@ impl TraceSpec {
                     }
                 })?
             }
-            (Some(_), Some(_)) => return Err(ctx.field_error("", "give either `file` or `generate`, not both")),
-            (None, None) => return Err(ctx.field_error("", "expected `file: <path>` or `generate: {kind: ...}`")),
+            (Some(_), Some(_)) => {
+                return Err(ctx.field_error("", "give either `file` or `generate`, not both"));
+            }
+            (None, None) => {
+                return Err(
+                    ctx.field_error("", "expected `file: <path>` or `generate: {kind: ...}`")
+                );
+            }
         };
         let transforms = self.transforms(&trace, ctx)?;
-        let (trace, notes) = transforms.apply(trace, ctx.seed).map_err(|(f, m)| ctx.field_error(f, m))?;
+        let (trace, notes) = transforms
+            .apply(trace, ctx.seed)
+            .map_err(|(f, m)| ctx.field_error(f, m))?;
         warnings.extend(notes.into_iter().map(|(f, m)| ctx.field_warning(f, m)));
         Ok(Loaded { trace, warnings })
     }
 
     /// The transforms of this block, with window instants turned into offsets of `trace`.
-    pub fn transforms(&self, trace: &Trace, ctx: &LoadContext<'_>) -> Result<Transforms, InputError> {
+    pub fn transforms(
+        &self,
+        trace: &Trace,
+        ctx: &LoadContext<'_>,
+    ) -> Result<Transforms, InputError> {
         let point = |p: Option<TimePoint>, field: &str| -> Result<Option<f64>, InputError> {
             match p {
                 None => Ok(None),

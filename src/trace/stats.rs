@@ -80,7 +80,11 @@ pub fn stats(t: &Trace) -> Stats {
     let profile = (0..60)
         .map(|k| {
             let (a, b) = (span * k as f64 / 60.0, span * (k + 1) as f64 / 60.0);
-            if b > a { t.integral(a, b) / (b - a) } else { 0.0 }
+            if b > a {
+                t.integral(a, b) / (b - a)
+            } else {
+                0.0
+            }
         })
         .collect();
     Stats {
@@ -181,7 +185,11 @@ pub fn num(x: f64) -> String {
 }
 
 fn trim(s: String) -> String {
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Duration for people, days included: `27d13h32m`, `57m`, `1s`.
@@ -189,7 +197,11 @@ pub fn dur(s: f64) -> String {
     if s >= 86_400.0 {
         let days = (s / 86_400.0).floor();
         let rest = s - days * 86_400.0;
-        let rest = if rest >= 1.0 { format_seconds(rest.round()) } else { String::new() };
+        let rest = if rest >= 1.0 {
+            format_seconds(rest.round())
+        } else {
+            String::new()
+        };
         format!("{}d{rest}", days as i64)
     } else {
         format_seconds(s)
@@ -202,36 +214,86 @@ pub fn sparkline(values: &[f64]) -> String {
     let max = values.iter().copied().fold(0.0, f64::max);
     values
         .iter()
-        .map(|&v| if max <= 0.0 { BARS[0] } else { BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize] })
+        .map(|&v| {
+            if max <= 0.0 {
+                BARS[0]
+            } else {
+                BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
         .collect()
 }
 
 impl fmt::Display for Stats {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let at = |t: f64| match self.start_time {
-            Some(s) => match s.checked_add_signed(chrono::TimeDelta::milliseconds((t * 1000.0).round() as i64)) {
-                Some(d) => format!("{} ({})", dur(t), d.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Some(s) => match s
+                .checked_add_signed(chrono::TimeDelta::milliseconds((t * 1000.0).round() as i64))
+            {
+                Some(d) => format!(
+                    "{} ({})",
+                    dur(t),
+                    d.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+                ),
                 None => dur(t),
             },
             None => format!("t={}", dur(t)),
         };
-        writeln!(f, "span        {} ({} rows at {} resolution)", dur(self.span), self.rows, dur(self.resolution))?;
+        writeln!(
+            f,
+            "span        {} ({} rows at {} resolution)",
+            dur(self.span),
+            self.rows,
+            dur(self.resolution)
+        )?;
         match self.start_time {
-            Some(s) => writeln!(f, "start       {}", s.to_rfc3339_opts(SecondsFormat::AutoSi, true))?,
-            None => writeln!(f, "start       t=0 (relative times; the scenario's start_time sets the wall clock)")?,
+            Some(s) => writeln!(
+                f,
+                "start       {}",
+                s.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            )?,
+            None => writeln!(
+                f,
+                "start       t=0 (relative times; the scenario's start_time sets the wall clock)"
+            )?,
         }
-        writeln!(f, "rate        min {}  mean {}  p99 {}  peak {} req/s", num(self.min), num(self.mean), num(self.p99), num(self.peak))?;
-        writeln!(f, "burstiness  peak/mean {}  p99/mean {}", num(self.peak_over_mean), num(self.p99_over_mean))?;
+        writeln!(
+            f,
+            "rate        min {}  mean {}  p99 {}  peak {} req/s",
+            num(self.min),
+            num(self.mean),
+            num(self.p99),
+            num(self.peak)
+        )?;
+        writeln!(
+            f,
+            "burstiness  peak/mean {}  p99/mean {}",
+            num(self.peak_over_mean),
+            num(self.p99_over_mean)
+        )?;
         writeln!(f, "peak at     {}", at(self.peak_at))?;
         if self.max_rise > 0.0 {
-            writeln!(f, "1-min rise  +{} req/s, largest at {}", num(self.max_rise), at(self.max_rise_at))?;
+            writeln!(
+                f,
+                "1-min rise  +{} req/s, largest at {}",
+                num(self.max_rise),
+                at(self.max_rise_at)
+            )?;
         } else {
             writeln!(f, "1-min rise  none (the rate never rises)")?;
         }
-        writeln!(f, "idle        {:.1}% of the time at 0 req/s", self.idle_fraction * 100.0)?;
+        writeln!(
+            f,
+            "idle        {:.1}% of the time at 0 req/s",
+            self.idle_fraction * 100.0
+        )?;
         match self.arrivals {
             Some(a) => writeln!(f, "requests    {a} exact arrivals (replayed as logged)")?,
-            None => writeln!(f, "requests    {} expected (Poisson arrivals over the rate)", num(self.requests))?,
+            None => writeln!(
+                f,
+                "requests    {} expected (Poisson arrivals over the rate)",
+                num(self.requests)
+            )?,
         }
         if !self.columns.is_empty() {
             writeln!(f, "columns     {}", self.columns.join(", "))?;

@@ -47,15 +47,24 @@ impl TimeFormat {
 impl FromStr for TimeFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "auto" => TimeFormat::Auto,
-            "seconds" | "s" | "relative" => TimeFormat::Seconds,
-            "millis" | "ms" | "milliseconds" => TimeFormat::Millis,
-            "epoch_seconds" | "epoch" | "unix" => TimeFormat::EpochSeconds,
-            "epoch_millis" | "epoch_ms" | "unix_ms" | "epoch_milliseconds" => TimeFormat::EpochMillis,
-            "rfc3339" | "iso8601" => TimeFormat::Rfc3339,
-            other => return Err(format!("unknown time format {other:?} (expected one of {})", TimeFormat::NAMES)),
-        })
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "auto" => TimeFormat::Auto,
+                "seconds" | "s" | "relative" => TimeFormat::Seconds,
+                "millis" | "ms" | "milliseconds" => TimeFormat::Millis,
+                "epoch_seconds" | "epoch" | "unix" => TimeFormat::EpochSeconds,
+                "epoch_millis" | "epoch_ms" | "unix_ms" | "epoch_milliseconds" => {
+                    TimeFormat::EpochMillis
+                }
+                "rfc3339" | "iso8601" => TimeFormat::Rfc3339,
+                other => {
+                    return Err(format!(
+                        "unknown time format {other:?} (expected one of {})",
+                        TimeFormat::NAMES
+                    ));
+                }
+            },
+        )
     }
 }
 
@@ -88,7 +97,14 @@ pub struct TimeParser {
 impl TimeParser {
     /// `millis_hint`: the column's name says milliseconds (see [`name_says_millis`]).
     pub fn new(forced: TimeFormat, millis_hint: bool) -> Self {
-        TimeParser { forced, millis_hint, kind: None, epoch_origin: 0.0, origin: None, naive_seen: false }
+        TimeParser {
+            forced,
+            millis_hint,
+            kind: None,
+            epoch_origin: 0.0,
+            origin: None,
+            naive_seen: false,
+        }
     }
 
     /// True once the file's times are known to be absolute (epoch or RFC 3339).
@@ -145,7 +161,9 @@ impl TimeParser {
                     let dt = Utc
                         .timestamp_opt(whole as i64, nanos)
                         .single()
-                        .ok_or_else(|| format!("time {cell:?} is out of range for a Unix epoch time"))?;
+                        .ok_or_else(|| {
+                            format!("time {cell:?} is out of range for a Unix epoch time")
+                        })?;
                     self.origin = Some(dt.fixed_offset());
                 }
                 Ok((v - self.epoch_origin) * scale)
@@ -157,14 +175,19 @@ impl TimeParser {
                 let (dt, naive) = parse_text(cell)?;
                 self.naive_seen |= naive;
                 let o = *self.origin.get_or_insert(dt);
-                let ns = (dt - o).num_nanoseconds().ok_or_else(|| format!("time {cell:?} is too far from the first row"))?;
+                let ns = (dt - o)
+                    .num_nanoseconds()
+                    .ok_or_else(|| format!("time {cell:?} is too far from the first row"))?;
                 Ok(ns as f64 / 1e9)
             }
         }
     }
 
     fn mismatch(&self, cell: &str) -> String {
-        format!("time {cell:?} is not written like the rows before it (they are {})", self.describe())
+        format!(
+            "time {cell:?} is not written like the rows before it (they are {})",
+            self.describe()
+        )
     }
 
     fn decide(&self, cell: &str) -> Result<Kind, String> {
@@ -178,7 +201,9 @@ impl TimeParser {
             TimeFormat::Auto => match number(cell) {
                 Some(v) if v.abs() >= 1e11 => Ok(Kind::Epoch { scale: 0.001 }),
                 Some(v) if v.abs() >= 1e8 && !self.millis_hint => Ok(Kind::Epoch { scale: 1.0 }),
-                Some(_) => Ok(Kind::Relative { scale: ms(self.millis_hint) }),
+                Some(_) => Ok(Kind::Relative {
+                    scale: ms(self.millis_hint),
+                }),
                 None => {
                     // Only call it text if it reads as a time; otherwise say what was expected.
                     parse_text(cell)?;
@@ -187,7 +212,6 @@ impl TimeParser {
             },
         }
     }
-
 }
 
 fn parse_text(cell: &str) -> Result<(DateTime<FixedOffset>, bool), String> {
@@ -218,7 +242,12 @@ pub fn parse_instant(cell: &str) -> Option<(DateTime<FixedOffset>, bool)> {
     if let Ok(dt) = DateTime::parse_from_str(c, "%d/%b/%Y:%H:%M:%S %z") {
         return Some((dt, false));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(c, f) {
             return Some((Utc.from_utc_datetime(&n).fixed_offset(), true));
         }
@@ -243,7 +272,10 @@ mod tests {
         assert!(!p.is_absolute());
         let (v, p) = all(TimeFormat::Auto, false, &["1700000000", "1700000060"]);
         assert_eq!(v, vec![0.0, 60.0]);
-        assert_eq!(p.origin().unwrap().to_rfc3339(), "2023-11-14T22:13:20+00:00");
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
         let (v, p) = all(TimeFormat::Auto, false, &["1700000000000", "1700000000250"]);
         assert_eq!(v, vec![0.0, 0.25]);
         assert!(p.is_absolute());
@@ -255,28 +287,56 @@ mod tests {
 
     #[test]
     fn text_times() {
-        let (v, p) = all(TimeFormat::Auto, false, &["2026-03-02T08:00:00+09:00", "2026-03-02T08:00:30.5+09:00"]);
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &["2026-03-02T08:00:00+09:00", "2026-03-02T08:00:30.5+09:00"],
+        );
         assert_eq!(v, vec![0.0, 30.5]);
-        assert_eq!(p.origin().unwrap().to_rfc3339(), "2026-03-02T08:00:00+09:00");
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "2026-03-02T08:00:00+09:00"
+        );
         assert!(!p.naive_seen);
-        let (v, p) = all(TimeFormat::Auto, false, &["2024-01-01 00:00:00", "2024-01-01 00:01:00"]);
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &["2024-01-01 00:00:00", "2024-01-01 00:01:00"],
+        );
         assert_eq!(v, vec![0.0, 60.0]);
         assert!(p.naive_seen);
-        let (v, p) = all(TimeFormat::Auto, false, &["[01/Jul/1995:00:00:01 -0400]", "[01/Jul/1995:00:00:09 -0400]"]);
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &[
+                "[01/Jul/1995:00:00:01 -0400]",
+                "[01/Jul/1995:00:00:09 -0400]",
+            ],
+        );
         assert_eq!(v, vec![0.0, 8.0]);
-        assert_eq!(p.origin().unwrap().to_rfc3339(), "1995-07-01T00:00:01-04:00");
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "1995-07-01T00:00:01-04:00"
+        );
     }
 
     #[test]
     fn mixed_and_bad_cells_are_errors() {
         let mut p = TimeParser::new(TimeFormat::Auto, false);
         p.parse("0").unwrap();
-        assert!(p.parse("2026-03-02T08:00:00Z").unwrap_err().contains("not written like"));
+        assert!(
+            p.parse("2026-03-02T08:00:00Z")
+                .unwrap_err()
+                .contains("not written like")
+        );
         let mut p = TimeParser::new(TimeFormat::Auto, false);
         assert!(p.parse("soon").unwrap_err().contains("not a time"));
         let mut p = TimeParser::new(TimeFormat::Rfc3339, false);
         assert!(p.parse("12").is_err());
-        assert_eq!("epoch_ms".parse::<TimeFormat>().unwrap(), TimeFormat::EpochMillis);
+        assert_eq!(
+            "epoch_ms".parse::<TimeFormat>().unwrap(),
+            TimeFormat::EpochMillis
+        );
         assert!("weird".parse::<TimeFormat>().is_err());
     }
 }

@@ -43,7 +43,12 @@ impl Transforms {
     pub fn apply(&self, mut t: Trace, seed: u64) -> Result<(Trace, Vec<Note>), Note> {
         let mut notes = Vec::new();
         if let Some((start, end)) = self.window {
-            t = window(&t, start.unwrap_or(0.0), end.unwrap_or(f64::INFINITY), &mut notes)?;
+            t = window(
+                &t,
+                start.unwrap_or(0.0),
+                end.unwrap_or(f64::INFINITY),
+                &mut notes,
+            )?;
         }
         if let Some(n) = self.repeat {
             t = repeat(&t, n)?;
@@ -70,18 +75,42 @@ impl Transforms {
 /// Keep `[start, end)` (end clamped to the trace's end, with a note).
 pub fn window(t: &Trace, start: f64, end: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     if !(start.is_finite() && start >= 0.0) {
-        return Err(("window.start", format!("{start} is before the trace starts")));
+        return Err((
+            "window.start",
+            format!("{start} is before the trace starts"),
+        ));
     }
     if start >= t.end {
-        return Err(("window.start", format!("{} is at or after the trace's end ({})", format_seconds(start), format_seconds(t.end))));
+        return Err((
+            "window.start",
+            format!(
+                "{} is at or after the trace's end ({})",
+                format_seconds(start),
+                format_seconds(t.end)
+            ),
+        ));
     }
     let mut end = end;
     if end <= start {
-        return Err(("window.end", format!("{} is not after the start ({})", format_seconds(end), format_seconds(start))));
+        return Err((
+            "window.end",
+            format!(
+                "{} is not after the start ({})",
+                format_seconds(end),
+                format_seconds(start)
+            ),
+        ));
     }
     if end > t.end {
         if end.is_finite() {
-            notes.push(("window.end", format!("{} is past the trace's end: the window stops at {}", format_seconds(end), format_seconds(t.end))));
+            notes.push((
+                "window.end",
+                format!(
+                    "{} is past the trace's end: the window stops at {}",
+                    format_seconds(end),
+                    format_seconds(t.end)
+                ),
+            ));
         }
         end = t.end;
     }
@@ -94,13 +123,36 @@ pub fn window(t: &Trace, start: f64, end: f64, notes: &mut Vec<Note>) -> Result<
     }
     let times = idx.iter().map(|&i| (t.times[i] - start).max(0.0)).collect();
     let rates = idx.iter().map(|&i| t.rates[i]).collect();
-    let columns = t.columns.iter().map(|c| Column { name: c.name.clone(), values: idx.iter().map(|&i| c.values[i]).collect() }).collect();
-    let arrivals = t.arrivals.as_ref().map(|a| a.iter().filter(|&&x| x >= start && x < end).map(|x| x - start).collect());
-    Ok(Trace { times, rates, end: end - start, start_time: shifted_start(t, start), columns, arrivals })
+    let columns = t
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            values: idx.iter().map(|&i| c.values[i]).collect(),
+        })
+        .collect();
+    let arrivals = t.arrivals.as_ref().map(|a| {
+        a.iter()
+            .filter(|&&x| x >= start && x < end)
+            .map(|x| x - start)
+            .collect()
+    });
+    Ok(Trace {
+        times,
+        rates,
+        end: end - start,
+        start_time: shifted_start(t, start),
+        columns,
+        arrivals,
+    })
 }
 
 fn shifted_start(t: &Trace, by: f64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-    if by == 0.0 { t.start_time } else { t.wall_clock(by) }
+    if by == 0.0 {
+        t.start_time
+    } else {
+        t.wall_clock(by)
+    }
 }
 
 /// The trace `n` times end to end.
@@ -110,23 +162,50 @@ pub fn repeat(t: &Trace, n: u32) -> Result<Trace, Note> {
     }
     let n = n as usize;
     if t.times.len().saturating_mul(n) > MAX_ROWS {
-        return Err(("repeat", format!("{n} repeats of {} rows is more than {MAX_ROWS} rows", t.times.len())));
+        return Err((
+            "repeat",
+            format!(
+                "{n} repeats of {} rows is more than {MAX_ROWS} rows",
+                t.times.len()
+            ),
+        ));
     }
-    let mut out = Trace { times: Vec::new(), rates: Vec::new(), end: t.end * n as f64, start_time: t.start_time, columns: Vec::new(), arrivals: None };
+    let mut out = Trace {
+        times: Vec::new(),
+        rates: Vec::new(),
+        end: t.end * n as f64,
+        start_time: t.start_time,
+        columns: Vec::new(),
+        arrivals: None,
+    };
     for k in 0..n {
         let off = k as f64 * t.end;
         out.times.extend(t.times.iter().map(|x| x + off));
         out.rates.extend_from_slice(&t.rates);
     }
-    out.columns = t.columns.iter().map(|c| Column { name: c.name.clone(), values: c.values.repeat(n) }).collect();
-    out.arrivals = t.arrivals.as_ref().map(|a| (0..n).flat_map(|k| a.iter().map(move |x| x + k as f64 * t.end)).collect());
+    out.columns = t
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            values: c.values.repeat(n),
+        })
+        .collect();
+    out.arrivals = t.arrivals.as_ref().map(|a| {
+        (0..n)
+            .flat_map(|k| a.iter().map(move |x| x + k as f64 * t.end))
+            .collect()
+    });
     Ok(out)
 }
 
 /// Multiply every time by `f`, keeping the rates.
 pub fn time_scale(mut t: Trace, f: f64, seed: u64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     if !(f.is_finite() && f > 0.0) {
-        return Err(("time_scale", format!("{f} is not a usable time factor (expected a number > 0, or `1d -> 1h`)")));
+        return Err((
+            "time_scale",
+            format!("{f} is not a usable time factor (expected a number > 0, or `1d -> 1h`)"),
+        ));
     }
     for x in &mut t.times {
         *x *= f;
@@ -150,7 +229,14 @@ pub fn shift(t: Trace, d: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     }
     if d < 0.0 {
         if -d >= t.end {
-            return Err(("shift", format!("shifting by {} leaves nothing of a {} trace", format_seconds(d), format_seconds(t.end))));
+            return Err((
+                "shift",
+                format!(
+                    "shifting by {} leaves nothing of a {} trace",
+                    format_seconds(d),
+                    format_seconds(t.end)
+                ),
+            ));
         }
         return window(&t, -d, t.end, notes);
     }
@@ -159,7 +245,9 @@ pub fn shift(t: Trace, d: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     }
     let mut out = t;
     let start_time = out.wall_clock(-d);
-    out.times = std::iter::once(0.0).chain(out.times.iter().map(|x| x + d)).collect();
+    out.times = std::iter::once(0.0)
+        .chain(out.times.iter().map(|x| x + d))
+        .collect();
     out.rates.insert(0, 0.0);
     for c in &mut out.columns {
         c.values.insert(0, 0.0);
@@ -181,13 +269,34 @@ pub fn resample(t: &Trace, step: f64) -> Result<Trace, Note> {
     }
     let n = (t.end / step - 1e-9).ceil().max(1.0);
     if n > MAX_ROWS as f64 {
-        return Err(("resample", format!("{} at {} is more than {MAX_ROWS} rows", format_seconds(t.end), format_seconds(step))));
+        return Err((
+            "resample",
+            format!(
+                "{} at {} is more than {MAX_ROWS} rows",
+                format_seconds(t.end),
+                format_seconds(step)
+            ),
+        ));
     }
     let n = n as usize;
     let times: Vec<f64> = (0..n).map(|k| k as f64 * step).collect();
     let rates = bucket_means(t, &t.rates, step, n);
-    let columns = t.columns.iter().map(|c| Column { name: c.name.clone(), values: bucket_means(t, &c.values, step, n) }).collect();
-    Ok(Trace { times, rates, end: t.end, start_time: t.start_time, columns, arrivals: t.arrivals.clone() })
+    let columns = t
+        .columns
+        .iter()
+        .map(|c| Column {
+            name: c.name.clone(),
+            values: bucket_means(t, &c.values, step, n),
+        })
+        .collect();
+    Ok(Trace {
+        times,
+        rates,
+        end: t.end,
+        start_time: t.start_time,
+        columns,
+        arrivals: t.arrivals.clone(),
+    })
 }
 
 fn bucket_means(t: &Trace, values: &[f64], step: f64, n: usize) -> Vec<f64> {
@@ -212,7 +321,10 @@ fn bucket_means(t: &Trace, values: &[f64], step: f64, n: usize) -> Vec<f64> {
 /// Multiply every rate by `k`.
 pub fn scale(mut t: Trace, k: f64, seed: u64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     if !(k.is_finite() && k >= 0.0) {
-        return Err(("scale", format!("{k} is not a usable multiplier (expected a number ≥ 0)")));
+        return Err((
+            "scale",
+            format!("{k} is not a usable multiplier (expected a number ≥ 0)"),
+        ));
     }
     if k == 1.0 {
         return Ok(t);
@@ -229,11 +341,19 @@ pub fn scale(mut t: Trace, k: f64, seed: u64, notes: &mut Vec<Note>) -> Result<T
 }
 
 /// Bound every rate to `[min, max]`.
-pub fn clip(mut t: Trace, min: Option<f64>, max: Option<f64>, notes: &mut Vec<Note>) -> Result<Trace, Note> {
+pub fn clip(
+    mut t: Trace,
+    min: Option<f64>,
+    max: Option<f64>,
+    notes: &mut Vec<Note>,
+) -> Result<Trace, Note> {
     let lo = min.unwrap_or(0.0);
     let hi = max.unwrap_or(f64::INFINITY);
     if !(lo.is_finite() && lo >= 0.0) {
-        return Err(("clip.min", format!("{lo} is not a rate (expected a number ≥ 0)")));
+        return Err((
+            "clip.min",
+            format!("{lo} is not a rate (expected a number ≥ 0)"),
+        ));
     }
     if hi.is_nan() || hi < lo {
         return Err(("clip.max", format!("{hi} is below min {lo}")));
@@ -299,5 +419,79 @@ mod tests {
         assert_eq!(notes.len(), 1);
         let c = clip(a, None, Some(1.0), &mut notes).unwrap();
         assert!(c.arrivals.is_none());
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn trace() -> impl Strategy<Value = Trace> {
+            proptest::collection::vec((0.5f64..100.0, 0.0f64..1000.0), 1..40).prop_map(|rows| {
+                let mut t = 0.0;
+                let mut times = Vec::new();
+                let mut rates = Vec::new();
+                for (d, r) in &rows {
+                    times.push(t);
+                    rates.push(*r);
+                    t += d;
+                }
+                Trace::from_rows(times, rates, t)
+            })
+        }
+
+        fn total(t: &Trace) -> f64 {
+            t.integral(0.0, t.end)
+        }
+
+        fn close(a: f64, b: f64) -> bool {
+            (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+        }
+
+        proptest! {
+            #[test]
+            fn scale_multiplies_the_integral(t in trace(), k in 0.0f64..10.0) {
+                let s = scale(t.clone(), k, 0, &mut Vec::new()).unwrap();
+                prop_assert!(close(total(&s), k * total(&t)));
+            }
+
+            #[test]
+            fn time_scale_keeps_the_peak_and_scales_the_total(t in trace(), f in 0.01f64..100.0) {
+                let s = time_scale(t.clone(), f, 0, &mut Vec::new()).unwrap();
+                prop_assert_eq!(s.peak_rate(), t.peak_rate());
+                prop_assert!(close(total(&s), f * total(&t)));
+            }
+
+            #[test]
+            fn window_is_a_part_of_the_whole(t in trace(), a in 0.0f64..1.0, b in 0.0f64..1.0) {
+                let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                let (start, end) = (lo * t.end, (hi * t.end).max(lo * t.end + 1e-3));
+                prop_assume!(start < t.end);
+                let w = window(&t, start, end, &mut Vec::new()).unwrap();
+                prop_assert!(total(&w) <= total(&t) * (1.0 + 1e-12) + 1e-9);
+                prop_assert!(close(total(&w), t.integral(start, end.min(t.end))));
+            }
+
+            #[test]
+            fn repeat_and_shift_keep_the_load(t in trace(), n in 1u32..5, d in 0.0f64..500.0) {
+                let r = repeat(&t, n).unwrap();
+                prop_assert!(close(total(&r), n as f64 * total(&t)));
+                let s = shift(t.clone(), d, &mut Vec::new()).unwrap();
+                prop_assert!(close(total(&s), total(&t)));
+                prop_assert!(close(s.end, t.end + d));
+            }
+
+            #[test]
+            fn resample_keeps_the_integral_and_never_raises_the_peak(t in trace(), step in 0.5f64..300.0) {
+                let r = resample(&t, step).unwrap();
+                prop_assert!((total(&r) - total(&t)).abs() <= 1e-7 * (1.0 + total(&t)));
+                prop_assert!(r.peak_rate() <= t.peak_rate() * (1.0 + 1e-12));
+            }
+
+            #[test]
+            fn clip_bounds_every_rate(t in trace(), lo in 0.0f64..100.0, span in 0.0f64..500.0) {
+                let c = clip(t, Some(lo), Some(lo + span), &mut Vec::new()).unwrap();
+                prop_assert!(c.rates.iter().all(|&r| r >= lo && r <= lo + span));
+            }
+        }
     }
 }

@@ -57,7 +57,8 @@ impl Clock {
                 let instant = s + chrono::TimeDelta::seconds(whole as i64);
                 let local = tz.from_utc_datetime(&instant.naive_utc());
                 let off = local.offset().fix().local_minus_utc() as f64;
-                let utc = instant.timestamp() as f64 + instant.timestamp_subsec_nanos() as f64 / 1e9;
+                let utc =
+                    instant.timestamp() as f64 + instant.timestamp_subsec_nanos() as f64 / 1e9;
                 // Seconds since the epoch in local time, re-based on a Monday.
                 (utc + off + frac) - MONDAY_EPOCH
             }
@@ -71,7 +72,8 @@ const MONDAY_EPOCH: f64 = 4.0 * DAY;
 
 fn local_secs(n: &NaiveDateTime, nanos: u32) -> f64 {
     let days = n.date().num_days_from_ce() as f64 - 719_163.0; // days since 1970-01-01
-    days * DAY + n.num_seconds_from_midnight() as f64 + (nanos % 1_000_000_000) as f64 / 1e9 - MONDAY_EPOCH
+    days * DAY + n.num_seconds_from_midnight() as f64 + (nanos % 1_000_000_000) as f64 / 1e9
+        - MONDAY_EPOCH
 }
 
 impl Diurnal {
@@ -81,7 +83,8 @@ impl Diurnal {
         let weekday = (l / DAY).floor().rem_euclid(7.0) as u32; // 0 = Monday
         let day = match &self.shape {
             DayShape::Sine { min, max, peak_at } => {
-                min + (max - min) * (1.0 + (std::f64::consts::TAU * (sod - peak_at) / DAY).cos()) / 2.0
+                min + (max - min) * (1.0 + (std::f64::consts::TAU * (sod - peak_at) / DAY).cos())
+                    / 2.0
             }
             DayShape::Profile(p) => {
                 let h = (sod / 3600.0 - 0.5).rem_euclid(24.0);
@@ -90,7 +93,11 @@ impl Diurnal {
                 p[i] * (1.0 - frac) + p[(i + 1) % 24] * frac
             }
         };
-        if weekday >= 5 { day * self.weekend_factor } else { day }
+        if weekday >= 5 {
+            day * self.weekend_factor
+        } else {
+            day
+        }
     }
 
     /// Breakpoints in local time: every half hour (profile knots at h:30, midnight jumps).
@@ -111,7 +118,15 @@ mod tests {
     fn clock_without_start_is_monday_midnight() {
         let c = Clock::new(None, None);
         assert_eq!(c.local(0.0), 0.0);
-        let d = Diurnal { shape: DayShape::Sine { min: 10.0, max: 30.0, peak_at: 14.0 * 3600.0 }, weekend_factor: 0.5, timezone: None };
+        let d = Diurnal {
+            shape: DayShape::Sine {
+                min: 10.0,
+                max: 30.0,
+                peak_at: 14.0 * 3600.0,
+            },
+            weekend_factor: 0.5,
+            timezone: None,
+        };
         assert!((d.at_local(14.0 * 3600.0) - 30.0).abs() < 1e-12);
         assert!((d.at_local(2.0 * 3600.0) - 10.0).abs() < 1e-12);
         assert!((d.at_local(5.0 * DAY + 14.0 * 3600.0) - 15.0).abs() < 1e-12);
@@ -136,7 +151,11 @@ mod tests {
     fn profile_interpolates_between_half_hours() {
         let mut p = vec![0.0; 24];
         p[10] = 100.0;
-        let d = Diurnal { shape: DayShape::Profile(p), weekend_factor: 1.0, timezone: None };
+        let d = Diurnal {
+            shape: DayShape::Profile(p),
+            weekend_factor: 1.0,
+            timezone: None,
+        };
         assert_eq!(d.at_local(10.5 * 3600.0), 100.0);
         assert_eq!(d.at_local(11.0 * 3600.0), 50.0);
         assert_eq!(d.at_local(9.5 * 3600.0), 0.0);

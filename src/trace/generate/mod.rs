@@ -18,7 +18,7 @@
 //! | `diurnal` | `min`+`max` (+`peak_at`, default `"14:00"`) or `profile` (24 rates, h:30 knots); `weekend_factor` (1); `timezone` (IANA) |
 //! | `sawtooth` | `from`, `to`, `period`, `at` (phase, 0): a linear climb from→to each period, then a snap back |
 //! | `mmpp` (`markov`) | `rates: [r0, r1]`, `sojourn: [mean0, mean1]` (exponential sojourns; starts in state 0) |
-//! | `noise` | `cv`, `distribution: lognormal\|gamma`, `of` (one generator; without it, a mean-1 multiplier for `product`) — one independent factor per `step` |
+//! | `noise` | `cv`, `distribution: lognormal\|gamma`, `every` (default: each row), `of` (one generator; without it, a mean-1 multiplier for `product`): an independent mean-1 factor every `every` |
 //! | `sum`, `product` | `of: [generators]` (pointwise) |
 //! | `concat` | `of: [generators]`, each with a `duration` (the last may take the rest) |
 //!
@@ -53,7 +53,10 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
     /// The field path under a prefix (`trace.generate` + `of[1].peak`).
     pub fn path_under(&self, prefix: &str) -> String {
@@ -68,7 +71,11 @@ impl FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() { write!(f, "{}", self.message) } else { write!(f, "field `{}`: {}", self.field, self.message) }
+        if self.field.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "field `{}`: {}", self.field, self.message)
+        }
     }
 }
 
@@ -91,7 +98,13 @@ impl<'de> Deserialize<'de> for TimeOfDay {
                 self.visit_f64(v as f64)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<TimeOfDay, E> {
-                if (0.0..24.0).contains(&v) { Ok(TimeOfDay(v * 3600.0)) } else { Err(E::custom(format!("{v} is not an hour of the day (0 to 24)"))) }
+                if (0.0..24.0).contains(&v) {
+                    Ok(TimeOfDay(v * 3600.0))
+                } else {
+                    Err(E::custom(format!(
+                        "{v} is not an hour of the day (0 to 24)"
+                    )))
+                }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TimeOfDay, E> {
                 parse_time_of_day(v).map(TimeOfDay).map_err(E::custom)
@@ -112,10 +125,17 @@ pub fn parse_time_of_day(v: &str) -> Result<f64, String> {
                 return Ok(s);
             }
         }
-        return Err(format!("{v:?} is not a time of day (expected HH:MM, e.g. \"14:00\")"));
+        return Err(format!(
+            "{v:?} is not a time of day (expected HH:MM, e.g. \"14:00\")"
+        ));
     }
-    let d = crate::units::parse_duration(v).map_err(|_| format!("{v:?} is not a time of day (expected HH:MM, e.g. \"14:00\")"))?;
-    if d.0 < 86_400.0 { Ok(d.0) } else { Err(format!("{v:?} is not within a day")) }
+    let d = crate::units::parse_duration(v)
+        .map_err(|_| format!("{v:?} is not a time of day (expected HH:MM, e.g. \"14:00\")"))?;
+    if d.0 < 86_400.0 {
+        Ok(d.0)
+    } else {
+        Err(format!("{v:?} is not within a day"))
+    }
 }
 
 /// `of:` — one generator or a list of them.
@@ -134,7 +154,8 @@ impl<'de> Deserialize<'de> for Of {
                 f.write_str("a generator ({kind: …}) or a list of generators")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Of, A::Error> {
-                GeneratorSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(|g| Of::One(Box::new(g)))
+                GeneratorSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|g| Of::One(Box::new(g)))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Of, A::Error> {
                 let mut v = Vec::new();
@@ -182,6 +203,7 @@ pub struct GeneratorSpec {
     pub sojourn: Option<Vec<Seconds>>,
     pub cv: Option<f64>,
     pub distribution: Option<NoiseDist>,
+    pub every: Option<Seconds>,
     pub of: Option<Of>,
 }
 
@@ -190,11 +212,28 @@ pub const KINDS: &[(&str, &[&str], &[&str], &[&str])] = &[
     ("constant", &[], &["rate"], &[]),
     ("step", &[], &["from", "to", "at"], &[]),
     ("ramp", &[], &["from", "to"], &["at", "over"]),
-    ("spike", &["flash_crowd", "flash-crowd"], &["base", "peak", "at"], &["rise", "hold", "decay", "decay_curve"]),
-    ("diurnal", &["daily"], &[], &["min", "max", "peak_at", "profile", "weekend_factor", "timezone"]),
+    (
+        "spike",
+        &["flash_crowd", "flash-crowd"],
+        &["base", "peak", "at"],
+        &["rise", "hold", "decay", "decay_curve"],
+    ),
+    (
+        "diurnal",
+        &["daily"],
+        &[],
+        &[
+            "min",
+            "max",
+            "peak_at",
+            "profile",
+            "weekend_factor",
+            "timezone",
+        ],
+    ),
     ("sawtooth", &[], &["from", "to", "period"], &["at"]),
     ("mmpp", &["markov", "bursts"], &["rates", "sojourn"], &[]),
-    ("noise", &[], &["cv"], &["distribution", "of"]),
+    ("noise", &[], &["cv"], &["distribution", "every", "of"]),
     ("sum", &[], &["of"], &[]),
     ("product", &[], &["of"], &[]),
     ("concat", &[], &["of"], &[]),
@@ -203,13 +242,19 @@ pub const KINDS: &[(&str, &[&str], &[&str], &[&str])] = &[
 /// Resolve a kind name or alias to its canonical name.
 pub fn canonical_kind(kind: &str) -> Option<&'static str> {
     let k = kind.trim().to_ascii_lowercase();
-    KINDS.iter().find(|(name, aliases, _, _)| *name == k || aliases.contains(&k.as_str())).map(|(n, ..)| *n)
+    KINDS
+        .iter()
+        .find(|(name, aliases, _, _)| *name == k || aliases.contains(&k.as_str()))
+        .map(|(n, ..)| *n)
 }
 
 /// The fields of a kind, for help and messages: `(required, optional)`.
 pub fn kind_fields(kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
     let k = canonical_kind(kind)?;
-    KINDS.iter().find(|(n, ..)| *n == k).map(|(_, _, req, opt)| (*req, *opt))
+    KINDS
+        .iter()
+        .find(|(n, ..)| *n == k)
+        .map(|(_, _, req, opt)| (*req, *opt))
 }
 
 /// A checked generator.
@@ -227,8 +272,17 @@ pub struct Generator {
 pub enum Kind {
     Shape(Shape),
     Diurnal(Diurnal),
-    Mmpp { rates: [f64; 2], sojourn: [f64; 2] },
-    Noise { cv: f64, distribution: NoiseDist, of: Option<Box<Generator>> },
+    Mmpp {
+        rates: [f64; 2],
+        sojourn: [f64; 2],
+    },
+    /// `every`: how often the factor changes (default: every row).
+    Noise {
+        cv: f64,
+        distribution: NoiseDist,
+        every: Option<f64>,
+        of: Option<Box<Generator>>,
+    },
     Sum(Vec<Generator>),
     Product(Vec<Generator>),
     Concat(Vec<Generator>),
@@ -258,17 +312,58 @@ impl GeneratorSpec {
         macro_rules! p {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
         }
-        p!(step, duration, rate, from, to, at, over, base, peak, rise, hold, decay, decay_curve, min, max, peak_at, profile);
-        p!(weekend_factor, timezone, period, rates, sojourn, cv, distribution, of);
+        p!(
+            step,
+            duration,
+            rate,
+            from,
+            to,
+            at,
+            over,
+            base,
+            peak,
+            rise,
+            hold,
+            decay,
+            decay_curve,
+            min,
+            max,
+            peak_at,
+            profile
+        );
+        p!(
+            weekend_factor,
+            timezone,
+            period,
+            rates,
+            sojourn,
+            cv,
+            distribution,
+            every,
+            of
+        );
         v
     }
 
     fn build_at(&self, path: &str, parent: Parent) -> Result<Generator, FieldError> {
-        let at = |f: &str| if path.is_empty() { f.to_string() } else { format!("{path}.{f}") };
+        let at = |f: &str| {
+            if path.is_empty() {
+                f.to_string()
+            } else {
+                format!("{path}.{f}")
+            }
+        };
         let err = |f: &str, m: String| Err(FieldError::new(at(f), m));
         let Some(kind) = canonical_kind(&self.kind) else {
             let names: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
-            return err("kind", format!("unknown generator kind {:?} (expected one of {})", self.kind, names.join(", ")));
+            return err(
+                "kind",
+                format!(
+                    "unknown generator kind {:?} (expected one of {})",
+                    self.kind,
+                    names.join(", ")
+                ),
+            );
         };
         let (required, optional) = kind_fields(kind).unwrap_or((&[], &[]));
         for f in self.present() {
@@ -277,32 +372,61 @@ impl GeneratorSpec {
             }
             let mut fields: Vec<&str> = required.iter().chain(optional.iter()).copied().collect();
             fields.extend(["step", "duration"]);
-            return err(f, format!("`{f}` does not apply to kind `{kind}` (its fields: {})", fields.join(", ")));
+            return err(
+                f,
+                format!(
+                    "`{f}` does not apply to kind `{kind}` (its fields: {})",
+                    fields.join(", ")
+                ),
+            );
         }
         for f in required {
             if !self.present().contains(f) {
-                return Err(FieldError::new(path, format!("kind `{kind}` needs `{f}` (fields: {})", field_list(required, optional))));
+                return Err(FieldError::new(
+                    path,
+                    format!(
+                        "kind `{kind}` needs `{f}` (fields: {})",
+                        field_list(required, optional)
+                    ),
+                ));
             }
         }
         if self.duration.is_some() && parent == Parent::Pointwise {
             return err("duration", "`duration` applies at the top level and to the parts of a `concat`, not inside `sum`, `product` or `noise`".into());
         }
         let step = match self.step {
-            Some(Seconds(s)) if s <= 0.0 => return err("step", "the step must be more than 0".into()),
+            Some(Seconds(s)) if s <= 0.0 => {
+                return err("step", "the step must be more than 0".into());
+            }
             s => s.map(|s| s.0),
         };
         let duration = match self.duration {
-            Some(Seconds(d)) if d <= 0.0 => return err("duration", "the duration must be more than 0".into()),
+            Some(Seconds(d)) if d <= 0.0 => {
+                return err("duration", "the duration must be more than 0".into());
+            }
             d => d.map(|d| d.0),
         };
         let rate = |f: &str, v: Option<f64>| -> Result<f64, FieldError> {
             let v = v.unwrap_or(0.0);
-            if v.is_finite() && v >= 0.0 { Ok(v) } else { Err(FieldError::new(at(f), format!("{v} is not a rate (expected a number ≥ 0)"))) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(FieldError::new(
+                    at(f),
+                    format!("{v} is not a rate (expected a number ≥ 0)"),
+                ))
+            }
         };
         let secs = |v: Option<Seconds>| v.map(|s| s.0).unwrap_or(0.0);
         let kind = match kind {
-            "constant" => Kind::Shape(Shape::Constant { rate: rate("rate", self.rate)? }),
-            "step" => Kind::Shape(Shape::Step { from: rate("from", self.from)?, to: rate("to", self.to)?, at: secs(self.at) }),
+            "constant" => Kind::Shape(Shape::Constant {
+                rate: rate("rate", self.rate)?,
+            }),
+            "step" => Kind::Shape(Shape::Step {
+                from: rate("from", self.from)?,
+                to: rate("to", self.to)?,
+                at: secs(self.at),
+            }),
             "ramp" => Kind::Shape(Shape::Ramp {
                 from: rate("from", self.from)?,
                 to: rate("to", self.to)?,
@@ -324,7 +448,12 @@ impl GeneratorSpec {
                 if period <= 0.0 {
                     return err("period", "the period must be more than 0".into());
                 }
-                Kind::Shape(Shape::Sawtooth { from: rate("from", self.from)?, to: rate("to", self.to)?, period, at: secs(self.at) })
+                Kind::Shape(Shape::Sawtooth {
+                    from: rate("from", self.from)?,
+                    to: rate("to", self.to)?,
+                    period,
+                    at: secs(self.at),
+                })
             }
             "diurnal" => {
                 let shape = match (&self.profile, self.min, self.max) {
@@ -333,7 +462,13 @@ impl GeneratorSpec {
                             return err("peak_at", "`peak_at` goes with `min`/`max`; a `profile` already says when the peak is".into());
                         }
                         if p.len() != 24 {
-                            return err("profile", format!("a profile has 24 hourly rates (00:30 … 23:30), found {}", p.len()));
+                            return err(
+                                "profile",
+                                format!(
+                                    "a profile has 24 hourly rates (00:30 … 23:30), found {}",
+                                    p.len()
+                                ),
+                            );
                         }
                         for (i, &v) in p.iter().enumerate() {
                             rate(&format!("profile[{i}]"), Some(v))?;
@@ -345,12 +480,27 @@ impl GeneratorSpec {
                         if min > max {
                             return err("min", format!("min {min} is above max {max}"));
                         }
-                        DayShape::Sine { min, max, peak_at: self.peak_at.map(|t| t.0).unwrap_or(14.0 * 3600.0) }
+                        DayShape::Sine {
+                            min,
+                            max,
+                            peak_at: self.peak_at.map(|t| t.0).unwrap_or(14.0 * 3600.0),
+                        }
                     }
-                    (Some(_), _, _) => return err("profile", "give either `profile` or `min` and `max`, not both".into()),
-                    _ => return Err(FieldError::new(path, "kind `diurnal` needs `min` and `max` (a daily sinusoid) or `profile` (24 hourly rates)")),
+                    (Some(_), _, _) => {
+                        return err(
+                            "profile",
+                            "give either `profile` or `min` and `max`, not both".into(),
+                        );
+                    }
+                    _ => {
+                        return Err(FieldError::new(
+                            path,
+                            "kind `diurnal` needs `min` and `max` (a daily sinusoid) or `profile` (24 hourly rates)",
+                        ));
+                    }
                 };
-                let weekend_factor = rate("weekend_factor", Some(self.weekend_factor.unwrap_or(1.0)))?;
+                let weekend_factor =
+                    rate("weekend_factor", Some(self.weekend_factor.unwrap_or(1.0)))?;
                 let timezone = match &self.timezone {
                     None => None,
                     Some(name) => Some(
@@ -358,35 +508,81 @@ impl GeneratorSpec {
                             .map_err(|_| FieldError::new(at("timezone"), format!("{name:?} is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)")))?,
                     ),
                 };
-                Kind::Diurnal(Diurnal { shape, weekend_factor, timezone })
+                Kind::Diurnal(Diurnal {
+                    shape,
+                    weekend_factor,
+                    timezone,
+                })
             }
             "mmpp" => {
                 let rates = self.rates.as_deref().unwrap_or(&[]);
                 let sojourn = self.sojourn.as_deref().unwrap_or(&[]);
                 if rates.len() != 2 {
-                    return err("rates", format!("a 2-state MMPP has two rates [low, high], found {}", rates.len()));
+                    return err(
+                        "rates",
+                        format!(
+                            "a 2-state MMPP has two rates [low, high], found {}",
+                            rates.len()
+                        ),
+                    );
                 }
                 if sojourn.len() != 2 {
-                    return err("sojourn", format!("give the mean time in each state [for rates[0], for rates[1]], found {} values", sojourn.len()));
+                    return err(
+                        "sojourn",
+                        format!(
+                            "give the mean time in each state [for rates[0], for rates[1]], found {} values",
+                            sojourn.len()
+                        ),
+                    );
                 }
                 for (i, s) in sojourn.iter().enumerate() {
                     if s.0 <= 0.0 {
-                        return err(&format!("sojourn[{i}]"), "a mean sojourn must be more than 0".into());
+                        return err(
+                            &format!("sojourn[{i}]"),
+                            "a mean sojourn must be more than 0".into(),
+                        );
                     }
                 }
-                Kind::Mmpp { rates: [rate("rates[0]", Some(rates[0]))?, rate("rates[1]", Some(rates[1]))?], sojourn: [sojourn[0].0, sojourn[1].0] }
+                Kind::Mmpp {
+                    rates: [
+                        rate("rates[0]", Some(rates[0]))?,
+                        rate("rates[1]", Some(rates[1]))?,
+                    ],
+                    sojourn: [sojourn[0].0, sojourn[1].0],
+                }
             }
             "noise" => {
                 let cv = self.cv.unwrap_or(0.0);
                 if !(cv.is_finite() && cv >= 0.0) {
-                    return err("cv", format!("{cv} is not a coefficient of variation (expected a number ≥ 0, e.g. 0.2)"));
+                    return err(
+                        "cv",
+                        format!(
+                            "{cv} is not a coefficient of variation (expected a number ≥ 0, e.g. 0.2)"
+                        ),
+                    );
                 }
                 let of = match &self.of {
                     None => None,
                     Some(Of::One(g)) => Some(Box::new(g.build_at(&at("of"), Parent::Pointwise)?)),
-                    Some(Of::Many(_)) => return err("of", "noise applies to one generator: `of: {kind: …}`, not a list".into()),
+                    Some(Of::Many(_)) => {
+                        return err(
+                            "of",
+                            "noise applies to one generator: `of: {kind: …}`, not a list".into(),
+                        );
+                    }
                 };
-                Kind::Noise { cv, distribution: self.distribution.unwrap_or_default(), of }
+                let every = match self.every {
+                    Some(Seconds(e)) if e <= 0.0 => {
+                        return err("every", "`every` must be more than 0".into());
+                    }
+                    e => e.map(|e| e.0),
+                };
+                Kind::Noise {
+                    cv,
+                    distribution: self.distribution.unwrap_or_default(),
+                    every,
+                    of,
+                }
             }
             "sum" | "product" | "concat" => {
                 let list: Vec<&GeneratorSpec> = match &self.of {
@@ -395,9 +591,16 @@ impl GeneratorSpec {
                     None => vec![],
                 };
                 if list.is_empty() {
-                    return err("of", format!("`{kind}` needs at least one generator in `of`"));
+                    return err(
+                        "of",
+                        format!("`{kind}` needs at least one generator in `of`"),
+                    );
                 }
-                let child_parent = if kind == "concat" { Parent::Concat } else { Parent::Pointwise };
+                let child_parent = if kind == "concat" {
+                    Parent::Concat
+                } else {
+                    Parent::Pointwise
+                };
                 let kids = list
                     .iter()
                     .enumerate()
@@ -406,7 +609,10 @@ impl GeneratorSpec {
                 if kind == "concat" {
                     for (i, k) in kids.iter().enumerate() {
                         if i + 1 < kids.len() && k.natural_duration().is_none() {
-                            return err(&format!("of[{i}]"), "every part of a `concat` but the last needs a `duration`".into());
+                            return err(
+                                &format!("of[{i}]"),
+                                "every part of a `concat` but the last needs a `duration`".into(),
+                            );
                         }
                     }
                 }
@@ -418,7 +624,11 @@ impl GeneratorSpec {
             }
             _ => return err("kind", format!("unknown generator kind {kind:?}")),
         };
-        Ok(Generator { kind, step, duration })
+        Ok(Generator {
+            kind,
+            step,
+            duration,
+        })
     }
 }
 
@@ -459,17 +669,31 @@ impl Generator {
             FieldError::new("duration", "a generated trace needs a length: set `duration` here or the scenario's `duration`")
         })?;
         if !(span.is_finite() && span > 0.0) {
-            return Err(FieldError::new("duration", format!("{span} is not a usable span")));
+            return Err(FieldError::new(
+                "duration",
+                format!("{span} is not a usable span"),
+            ));
         }
         let step = self.step.unwrap_or_else(|| default_step(span));
         let n = rows_for(span, step).ok_or_else(|| {
             FieldError::new(
                 "step",
-                format!("{} at a {} step is more than {MAX_ROWS} rows: use a coarser `step`", crate::units::format_seconds(span), crate::units::format_seconds(step)),
+                format!(
+                    "{} at a {} step is more than {MAX_ROWS} rows: use a coarser `step`",
+                    crate::units::format_seconds(span),
+                    crate::units::format_seconds(step)
+                ),
             )
         })?;
-        let grid = Grid { origin: 0.0, step, n };
-        let env = Env { seed: ctx.seed, start_time: ctx.start_time };
+        let grid = Grid {
+            origin: 0.0,
+            step,
+            n,
+        };
+        let env = Env {
+            seed: ctx.seed,
+            start_time: ctx.start_time,
+        };
         let values = self.render_kind(&grid, &env, "")?;
         let mut trace = Trace::uniform(step, values);
         trace.start_time = ctx.start_time;
@@ -479,9 +703,15 @@ impl Generator {
     /// Values on `grid`, honouring this node's own `step`.
     fn render(&self, grid: &Grid, env: &Env, path: &str) -> Result<Vec<f64>, FieldError> {
         match self.step {
-            Some(s) if s != grid.step && !matches!(self.kind, Kind::Noise { .. }) => {
-                let n = rows_for(grid.span(), s).ok_or_else(|| FieldError::new(join(path, "step"), "too many rows at this step"))?;
-                let own = Grid { origin: grid.origin, step: s, n };
+            Some(s) if s != grid.step => {
+                let n = rows_for(grid.span(), s).ok_or_else(|| {
+                    FieldError::new(join(path, "step"), "too many rows at this step")
+                })?;
+                let own = Grid {
+                    origin: grid.origin,
+                    step: s,
+                    n,
+                };
                 let v = self.render_kind(&own, env, path)?;
                 Ok(regrid(pieces(&v, &own, 0.0, grid.span()), grid))
             }
@@ -490,7 +720,13 @@ impl Generator {
     }
 
     fn render_kind(&self, grid: &Grid, env: &Env, path: &str) -> Result<Vec<f64>, FieldError> {
-        let label = |p: &str| if p.is_empty() { "trace.generate".to_string() } else { format!("trace.generate.{p}") };
+        let label = |p: &str| {
+            if p.is_empty() {
+                "trace.generate".to_string()
+            } else {
+                format!("trace.generate.{p}")
+            }
+        };
         Ok(match &self.kind {
             Kind::Shape(shape) => {
                 let mut s = shape.clone();
@@ -513,25 +749,48 @@ impl Generator {
                         for x in &mut breaks {
                             *x = a + (*x - la);
                         }
-                        mean_over(&|t| d.at_local(clock.local(grid.origin + t)), a, b, &mut breaks)
+                        mean_over(
+                            &|t| d.at_local(clock.local(grid.origin + t)),
+                            a,
+                            b,
+                            &mut breaks,
+                        )
                     })
                     .collect()
             }
             Kind::Mmpp { rates, sojourn } => {
                 let mut rng = stream_rng(env.seed, &label(path));
-                regrid(random::mmpp_pieces(&mut rng, grid.span(), *rates, *sojourn), grid)
+                regrid(
+                    random::mmpp_pieces(&mut rng, grid.span(), *rates, *sojourn),
+                    grid,
+                )
             }
-            Kind::Noise { cv, distribution, of } => {
+            Kind::Noise {
+                cv,
+                distribution,
+                every,
+                of,
+            } => {
                 let base = match of {
                     Some(g) => g.render(grid, env, &join(path, "of"))?,
                     None => vec![1.0; grid.n],
                 };
-                let nstep = self.step.unwrap_or(grid.step);
-                let nn = rows_for(grid.span(), nstep).ok_or_else(|| FieldError::new(join(path, "step"), "too many rows at this step"))?;
-                let ngrid = Grid { origin: grid.origin, step: nstep, n: nn };
+                let nstep = every.unwrap_or(grid.step);
+                let nn = rows_for(grid.span(), nstep).ok_or_else(|| {
+                    FieldError::new(join(path, "every"), "too many rows at this step")
+                })?;
+                let ngrid = Grid {
+                    origin: grid.origin,
+                    step: nstep,
+                    n: nn,
+                };
                 let mut rng = stream_rng(env.seed, &label(path));
                 let f = random::noise_factors(&mut rng, nn, *cv, *distribution);
-                let f = if nstep == grid.step { f } else { regrid(pieces(&f, &ngrid, 0.0, grid.span()), grid) };
+                let f = if nstep == grid.step {
+                    f
+                } else {
+                    regrid(pieces(&f, &ngrid, 0.0, grid.span()), grid)
+                };
                 base.iter().zip(f).map(|(b, f)| b * f).collect()
             }
             Kind::Sum(kids) | Kind::Product(kids) => {
@@ -559,11 +818,20 @@ impl Generator {
                         None => grid.span() - offset,
                     };
                     if dur <= 0.0 {
-                        return Err(FieldError::new(p, "no time left for this part: the parts before it fill the whole span"));
+                        return Err(FieldError::new(
+                            p,
+                            "no time left for this part: the parts before it fill the whole span",
+                        ));
                     }
                     let step = k.step.unwrap_or(grid.step);
-                    let n = rows_for(dur, step).ok_or_else(|| FieldError::new(join(&p, "step"), "too many rows at this step"))?;
-                    let own = Grid { origin: grid.origin + offset, step, n };
+                    let n = rows_for(dur, step).ok_or_else(|| {
+                        FieldError::new(join(&p, "step"), "too many rows at this step")
+                    })?;
+                    let own = Grid {
+                        origin: grid.origin + offset,
+                        step,
+                        n,
+                    };
                     let v = k.render_kind(&own, env, &p)?;
                     all.extend(pieces(&v, &own, offset, dur));
                     offset += dur;
@@ -583,7 +851,11 @@ struct Env {
 }
 
 fn join(path: &str, f: &str) -> String {
-    if path.is_empty() { f.to_string() } else { format!("{path}.{f}") }
+    if path.is_empty() {
+        f.to_string()
+    } else {
+        format!("{path}.{f}")
+    }
 }
 
 fn rows_for(span: f64, step: f64) -> Option<usize> {

@@ -65,7 +65,12 @@ pub fn noise_factors(rng: &mut Pcg64, n: usize, cv: f64, dist: NoiseDist) -> Vec
 
 /// A two-state Markov-modulated rate over `[0, span)`: pieces `(start, end, rate)`, starting in
 /// state 0, each sojourn exponential with the state's mean.
-pub fn mmpp_pieces(rng: &mut Pcg64, span: f64, rates: [f64; 2], sojourn: [f64; 2]) -> Vec<(f64, f64, f64)> {
+pub fn mmpp_pieces(
+    rng: &mut Pcg64,
+    span: f64,
+    rates: [f64; 2],
+    sojourn: [f64; 2],
+) -> Vec<(f64, f64, f64)> {
     let mut out = Vec::new();
     let mut t = 0.0;
     let mut s = 0usize;
@@ -82,7 +87,10 @@ pub fn mmpp_pieces(rng: &mut Pcg64, span: f64, rates: [f64; 2], sojourn: [f64; 2
 
 /// Keep each element with probability `p` (thinning exact arrivals).
 pub fn thin(rng: &mut Pcg64, xs: &[f64], p: f64) -> Vec<f64> {
-    xs.iter().copied().filter(|_| rng.random::<f64>() < p).collect()
+    xs.iter()
+        .copied()
+        .filter(|_| rng.random::<f64>() < p)
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,11 +18,35 @@ pub enum Curve {
 /// A deterministic rate over local time (seconds from the generator's own start).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
-    Constant { rate: f64 },
-    Step { from: f64, to: f64, at: f64 },
-    Ramp { from: f64, to: f64, at: f64, over: f64 },
-    Spike { base: f64, peak: f64, at: f64, rise: f64, hold: f64, decay: f64, curve: Curve },
-    Sawtooth { from: f64, to: f64, period: f64, at: f64 },
+    Constant {
+        rate: f64,
+    },
+    Step {
+        from: f64,
+        to: f64,
+        at: f64,
+    },
+    Ramp {
+        from: f64,
+        to: f64,
+        at: f64,
+        over: f64,
+    },
+    Spike {
+        base: f64,
+        peak: f64,
+        at: f64,
+        rise: f64,
+        hold: f64,
+        decay: f64,
+        curve: Curve,
+    },
+    Sawtooth {
+        from: f64,
+        to: f64,
+        period: f64,
+        at: f64,
+    },
 }
 
 impl Shape {
@@ -46,7 +70,15 @@ impl Shape {
                     from + (to - from) * (t - at) / over
                 }
             }
-            Shape::Spike { base, peak, at, rise, hold, decay, curve } => {
+            Shape::Spike {
+                base,
+                peak,
+                at,
+                rise,
+                hold,
+                decay,
+                curve,
+            } => {
                 let (t1, t2) = (at + rise, at + rise + hold);
                 if t < at {
                     base
@@ -58,12 +90,19 @@ impl Shape {
                     match curve {
                         Curve::Linear if t < t2 + decay => peak + (base - peak) * (t - t2) / decay,
                         Curve::Linear => base,
-                        Curve::Exponential if decay > 0.0 => base + (peak - base) * (-(t - t2) / decay).exp2(),
+                        Curve::Exponential if decay > 0.0 => {
+                            base + (peak - base) * (-(t - t2) / decay).exp2()
+                        }
                         Curve::Exponential => base,
                     }
                 }
             }
-            Shape::Sawtooth { from, to, period, at } => {
+            Shape::Sawtooth {
+                from,
+                to,
+                period,
+                at,
+            } => {
                 let phase = ((t - at) / period).rem_euclid(1.0);
                 from + (to - from) * phase
             }
@@ -85,7 +124,14 @@ impl Shape {
                 push(at);
                 push(at + over);
             }
-            Shape::Spike { at, rise, hold, decay, curve, .. } => {
+            Shape::Spike {
+                at,
+                rise,
+                hold,
+                decay,
+                curve,
+                ..
+            } => {
                 let t2 = at + rise + hold;
                 push(at);
                 push(at + rise);
@@ -209,7 +255,13 @@ pub fn pieces(values: &[f64], grid: &Grid, offset: f64, limit: f64) -> Vec<(f64,
     values
         .iter()
         .enumerate()
-        .map(|(k, &v)| (offset + k as f64 * grid.step, offset + ((k + 1) as f64 * grid.step).min(limit), v))
+        .map(|(k, &v)| {
+            (
+                offset + k as f64 * grid.step,
+                offset + ((k + 1) as f64 * grid.step).min(limit),
+                v,
+            )
+        })
         .filter(|p| p.1 > p.0)
         .collect()
 }
@@ -220,31 +272,78 @@ mod tests {
 
     #[test]
     fn bucket_means_are_exact_for_linear_pieces() {
-        let g = Grid { origin: 0.0, step: 60.0, n: 3 };
-        let ramp = Shape::Ramp { from: 0.0, to: 90.0, at: 30.0, over: 90.0 };
+        let g = Grid {
+            origin: 0.0,
+            step: 60.0,
+            n: 3,
+        };
+        let ramp = Shape::Ramp {
+            from: 0.0,
+            to: 90.0,
+            at: 30.0,
+            over: 90.0,
+        };
         // [0,60): 0 until 30, then 0→30 over 30 s: mean 7.5; [60,120): 30→90: mean 60; [120,180): 90
         assert_eq!(render_shape(&ramp, &g), vec![7.5, 60.0, 90.0]);
-        let step = Shape::Step { from: 10.0, to: 20.0, at: 90.0 };
+        let step = Shape::Step {
+            from: 10.0,
+            to: 20.0,
+            at: 90.0,
+        };
         assert_eq!(render_shape(&step, &g), vec![10.0, 15.0, 20.0]);
     }
 
     #[test]
     fn spike_integral() {
-        let s = Shape::Spike { base: 10.0, peak: 110.0, at: 100.0, rise: 20.0, hold: 30.0, decay: 40.0, curve: Curve::Linear };
-        let g = Grid { origin: 0.0, step: 7.0, n: 40 };
+        let s = Shape::Spike {
+            base: 10.0,
+            peak: 110.0,
+            at: 100.0,
+            rise: 20.0,
+            hold: 30.0,
+            decay: 40.0,
+            curve: Curve::Linear,
+        };
+        let g = Grid {
+            origin: 0.0,
+            step: 7.0,
+            n: 40,
+        };
         let total: f64 = render_shape(&s, &g).iter().sum::<f64>() * 7.0;
         let expect = 10.0 * 280.0 + 100.0 * (10.0 + 30.0 + 20.0);
         assert!((total - expect).abs() < 1e-9, "{total} vs {expect}");
-        let e = Shape::Spike { base: 0.0, peak: 100.0, at: 0.0, rise: 0.0, hold: 0.0, decay: 10.0, curve: Curve::Exponential };
-        let g = Grid { origin: 0.0, step: 60.0, n: 20 };
+        let e = Shape::Spike {
+            base: 0.0,
+            peak: 100.0,
+            at: 0.0,
+            rise: 0.0,
+            hold: 0.0,
+            decay: 10.0,
+            curve: Curve::Exponential,
+        };
+        let g = Grid {
+            origin: 0.0,
+            step: 60.0,
+            n: 20,
+        };
         let total: f64 = render_shape(&e, &g).iter().sum::<f64>() * 60.0;
         let expect = 100.0 * 10.0 / std::f64::consts::LN_2;
-        assert!((total - expect).abs() / expect < 1e-6, "{total} vs {expect}");
+        assert!(
+            (total - expect).abs() / expect < 1e-6,
+            "{total} vs {expect}"
+        );
     }
 
     #[test]
     fn regrid_weights_overlaps() {
-        let g = Grid { origin: 0.0, step: 10.0, n: 2 };
-        assert_eq!(regrid([(0.0, 5.0, 2.0), (5.0, 15.0, 4.0)], &g), vec![3.0, 2.0]);
+        let g = Grid {
+            origin: 0.0,
+            step: 10.0,
+            n: 2,
+        };
+        assert_eq!(
+            regrid([(0.0, 5.0, 2.0), (5.0, 15.0, 4.0)], &g),
+            vec![3.0, 2.0]
+        );
     }
 }
