@@ -20,10 +20,7 @@ pub struct Location {
 
 impl Location {
     pub fn file(file: impl AsRef<Path>) -> Self {
-        Location {
-            file: Some(file.as_ref().to_path_buf()),
-            ..Default::default()
-        }
+        Location { file: Some(file.as_ref().to_path_buf()), ..Default::default() }
     }
     pub fn with_line(mut self, line: usize, column: Option<usize>) -> Self {
         self.line = Some(line);
@@ -77,11 +74,7 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(location: Location, message: impl Into<String>) -> Self {
-        InputError {
-            location,
-            message: message.into(),
-            snippet: None,
-        }
+        InputError { location, message: message.into(), snippet: None }
     }
     /// An error about a file as a whole (missing, unreadable, empty).
     pub fn in_file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
@@ -123,10 +116,7 @@ pub enum Error {
     CheckFailed(String),
     /// Writing outputs failed.
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 }
 
 impl Error {
@@ -139,10 +129,7 @@ impl Error {
         }
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
 }
 

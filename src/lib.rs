@@ -6,8 +6,8 @@
 //! results. Nothing in the library prints or exits.
 
 pub mod error;
-pub mod trace;
 pub mod units;
+pub mod trace;
 pub mod yaml;
 
 pub use error::{Error, InputError, Location, Result};

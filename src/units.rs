@@ -27,9 +27,7 @@ impl Quantity {
         self.milli as f64 / 1000.0
     }
     pub fn from_f64(v: f64) -> Self {
-        Quantity {
-            milli: (v * 1000.0).ceil() as i64,
-        }
+        Quantity { milli: (v * 1000.0).ceil() as i64 }
     }
 }
 
@@ -62,9 +60,7 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
     let number = &t[..i];
     let digits = &t[num_start..i];
     if digits.is_empty() || digits == "." || digits.matches('.').count() > 1 {
-        return Err(format!(
-            "{s:?} is not a quantity (expected a number with an optional suffix such as 500m, 2, 1.5, 512Mi, 1G)"
-        ));
+        return Err(format!("{s:?} is not a quantity (expected a number with an optional suffix such as 500m, 2, 1.5, 512Mi, 1G)"));
     }
     let suffix = &t[i..];
     // (base, exponent) multiplier, applied as exact integer/decimal arithmetic below.
@@ -87,17 +83,11 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
         "Ei" => (1 << 60, 1),
         _ => {
             if let Some(exp) = suffix.strip_prefix(['e', 'E']) {
-                let e: i32 = exp
-                    .parse()
-                    .map_err(|_| format!("{s:?}: bad exponent suffix {suffix:?}"))?;
+                let e: i32 = exp.parse().map_err(|_| format!("{s:?}: bad exponent suffix {suffix:?}"))?;
                 if !(-18..=18).contains(&e) {
                     return Err(format!("{s:?}: exponent out of range"));
                 }
-                if e >= 0 {
-                    (10i128.pow(e as u32), 1)
-                } else {
-                    (1, 10i128.pow((-e) as u32))
-                }
+                if e >= 0 { (10i128.pow(e as u32), 1) } else { (1, 10i128.pow((-e) as u32)) }
             } else {
                 return Err(format!(
                     "{s:?}: unknown quantity suffix {suffix:?} (expected one of m, k, M, G, T, Ki, Mi, Gi, Ti or none)"
@@ -115,29 +105,11 @@ pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
         return Err(format!("{s:?}: too many digits"));
     }
     let scale = 10i128.pow(frac_part.len() as u32);
-    let int_v: i128 = if int_part.is_empty() {
-        0
-    } else {
-        int_part
-            .parse()
-            .map_err(|_| format!("{s:?} is not a quantity"))?
-    };
-    let frac_v: i128 = if frac_part.is_empty() {
-        0
-    } else {
-        frac_part
-            .parse()
-            .map_err(|_| format!("{s:?} is not a quantity"))?
-    };
-    let mantissa = int_v
-        .checked_mul(scale)
-        .and_then(|v| v.checked_add(frac_v))
-        .ok_or_else(|| format!("{s:?}: too large"))?;
+    let int_v: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| format!("{s:?} is not a quantity"))? };
+    let frac_v: i128 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| format!("{s:?} is not a quantity"))? };
+    let mantissa = int_v.checked_mul(scale).and_then(|v| v.checked_add(frac_v)).ok_or_else(|| format!("{s:?}: too large"))?;
     // milli = mantissa * mult_num * 1000 / (scale * mult_den)
-    let num = mantissa
-        .checked_mul(mult_num)
-        .and_then(|v| v.checked_mul(1000))
-        .ok_or_else(|| format!("{s:?}: too large"))?;
+    let num = mantissa.checked_mul(mult_num).and_then(|v| v.checked_mul(1000)).ok_or_else(|| format!("{s:?}: too large"))?;
     let den = scale * mult_den;
     let mut q = num / den;
     if num % den != 0 && !negative {
@@ -157,14 +129,10 @@ impl<'de> Deserialize<'de> for Quantity {
                 f.write_str("a Kubernetes quantity such as 250m, 1, 0.5 or 512Mi")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
-                v.checked_mul(1000)
-                    .map(Quantity::from_milli)
-                    .ok_or_else(|| E::custom("quantity too large"))
+                v.checked_mul(1000).map(Quantity::from_milli).ok_or_else(|| E::custom("quantity too large"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
-                i64::try_from(v)
-                    .map_err(|_| E::custom("quantity too large"))
-                    .and_then(|v| self.visit_i64(v))
+                i64::try_from(v).map_err(|_| E::custom("quantity too large")).and_then(|v| self.visit_i64(v))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Quantity, E> {
                 if !v.is_finite() || v.abs() > 9e15 {
@@ -204,11 +172,7 @@ pub fn format_seconds(s: f64) -> String {
     }
     if s != 0.0 && s.abs() < 1.0 {
         let ms = s * 1000.0;
-        return if (ms - ms.round()).abs() < 1e-9 {
-            format!("{}ms", ms.round() as i64)
-        } else {
-            format!("{ms:.3}ms")
-        };
+        return if (ms - ms.round()).abs() < 1e-9 { format!("{}ms", ms.round() as i64) } else { format!("{ms:.3}ms") };
     }
     if (s - s.round()).abs() > 1e-9 {
         return format!("{s:.3}s");
@@ -243,9 +207,7 @@ pub fn parse_duration(s: &str) -> Result<Seconds, String> {
         return Err("empty duration".into());
     }
     if t.starts_with('-') {
-        return Err(format!(
-            "{s:?} is negative; a duration must be zero or more"
-        ));
+        return Err(format!("{s:?} is negative; a duration must be zero or more"));
     }
     if let Ok(v) = t.parse::<f64>() {
         return check_seconds(v).map_err(|e| format!("{s:?}: {e}"));
@@ -254,9 +216,7 @@ pub fn parse_duration(s: &str) -> Result<Seconds, String> {
         return Ok(Seconds(d.as_secs_f64()));
     }
     // `1.5s`-style: a decimal number followed by one unit.
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     if let Ok(v) = num.parse::<f64>() {
         let mult = match unit.trim() {
@@ -275,9 +235,7 @@ pub fn parse_duration(s: &str) -> Result<Seconds, String> {
 }
 
 fn bad_duration(s: &str) -> String {
-    format!(
-        "{s:?} is not a duration (expected e.g. 30s, 1h30m, 80ms, 1.5s, or a number of seconds)"
-    )
+    format!("{s:?} is not a duration (expected e.g. 30s, 1h30m, 80ms, 1.5s, or a number of seconds)")
 }
 
 fn check_seconds(v: f64) -> Result<Seconds, String> {

@@ -44,35 +44,17 @@ impl Source {
             return Err(InputError::in_file(path, "this is a binary file, not text"));
         }
         let text = String::from_utf8(bytes).map_err(|e| {
-            InputError::in_file(
-                path,
-                format!(
-                    "not valid UTF-8 text (byte {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
+            InputError::in_file(path, format!("not valid UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
         })?;
-        Ok(Source {
-            path: path.to_path_buf(),
-            text,
-        })
+        Ok(Source { path: path.to_path_buf(), text })
     }
 
     pub fn from_string(path: impl Into<PathBuf>, text: impl Into<String>) -> Source {
-        Source {
-            path: path.into(),
-            text: text.into(),
-        }
+        Source { path: path.into(), text: text.into() }
     }
 
     /// An error at a 1-based line (and optional column) of this file, with a caret excerpt.
-    pub fn error_at(
-        &self,
-        line: usize,
-        column: Option<usize>,
-        field: Option<&str>,
-        message: impl Into<String>,
-    ) -> InputError {
+    pub fn error_at(&self, line: usize, column: Option<usize>, field: Option<&str>, message: impl Into<String>) -> InputError {
         let mut loc = Location::file(&self.path).with_line(line, column);
         if let Some(f) = field {
             loc = loc.with_field(f);
@@ -124,18 +106,12 @@ pub fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
         });
         if meaningful {
             let index = docs.len();
-            docs.push(Document {
-                source,
-                index,
-                line_offset: first_line,
-                text: chunk,
-            });
+            docs.push(Document { source, index, line_offset: first_line, text: chunk });
         }
     };
     for line in text.split_inclusive('\n') {
         let bare = line.trim_end_matches(['\n', '\r']);
-        let is_marker =
-            bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") || bare == "...";
+        let is_marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") || bare == "...";
         if is_marker {
             push(start_byte, byte, start_line, &mut docs);
             // Content after `--- ` on the same line (e.g. `--- # comment` or `--- {a: 1}`) stays
@@ -164,15 +140,11 @@ impl Document<'_> {
     }
 
     /// Deserialize into `T`, calling `unknown` with the dotted path of every key `T` ignores.
-    pub fn parse_reporting_unknown<T: DeserializeOwned>(
-        &self,
-        unknown: &mut dyn FnMut(String),
-    ) -> Result<T, InputError> {
+    pub fn parse_reporting_unknown<T: DeserializeOwned>(&self, unknown: &mut dyn FnMut(String)) -> Result<T, InputError> {
         let mut path = String::new();
         let r = serde_saphyr::with_deserializer_from_str(self.text, |de| {
             let mut report = |p: serde_ignored::Path<'_>| unknown(p.to_string());
-            let tracked =
-                serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, &mut report));
+            let tracked = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, &mut report));
             tracked.map_err(|e| {
                 path = e.path().to_string();
                 e.into_inner()
@@ -206,11 +178,7 @@ pub fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, InputError> {
     parse_text(source, &source.text, 0)
 }
 
-fn parse_text<T: DeserializeOwned>(
-    source: &Source,
-    text: &str,
-    line_offset: usize,
-) -> Result<T, InputError> {
+fn parse_text<T: DeserializeOwned>(source: &Source, text: &str, line_offset: usize) -> Result<T, InputError> {
     let mut path = String::new();
     let r = serde_saphyr::with_deserializer_from_str(text, |de| {
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -221,25 +189,13 @@ fn parse_text<T: DeserializeOwned>(
     r.map_err(|e| saphyr_error(source, line_offset, &path, &e))
 }
 
-fn saphyr_error(
-    source: &Source,
-    line_offset: usize,
-    path: &str,
-    e: &serde_saphyr::Error,
-) -> InputError {
+fn saphyr_error(source: &Source, line_offset: usize, path: &str, e: &serde_saphyr::Error) -> InputError {
     let message = bare_message(e);
-    let field = if path.is_empty() || path == "." {
-        None
-    } else {
-        Some(path)
-    };
+    let field = if path.is_empty() || path == "." { None } else { Some(path) };
     match e.location() {
-        Some(loc) if loc.line() > 0 => source.error_at(
-            loc.line() as usize + line_offset,
-            Some(loc.column() as usize),
-            field,
-            message,
-        ),
+        Some(loc) if loc.line() > 0 => {
+            source.error_at(loc.line() as usize + line_offset, Some(loc.column() as usize), field, message)
+        }
         _ => {
             let mut l = Location::file(&source.path);
             if let Some(f) = field {
@@ -274,13 +230,8 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
     // Walk events keeping a stack of containers; for maps, track whether the next scalar is a key.
     #[derive(Debug)]
     enum Frame {
-        Map {
-            expecting_key: bool,
-            current_key: Option<String>,
-        },
-        Seq {
-            index: usize,
-        },
+        Map { expecting_key: bool, current_key: Option<String> },
+        Seq { index: usize },
     }
     let mut stack: Vec<Frame> = Vec::new();
     let mut cur_path: Vec<PathSeg> = Vec::new();
@@ -292,17 +243,11 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
         // Determine the path of the node that this event starts (if it starts a node).
         let starts_node = matches!(
             event,
-            Event::Scalar(..)
-                | Event::MappingStart(..)
-                | Event::SequenceStart(..)
-                | Event::Alias(..)
+            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(..)
         );
         if starts_node {
             match stack.last_mut() {
-                Some(Frame::Map {
-                    expecting_key,
-                    current_key,
-                }) if *expecting_key => {
+                Some(Frame::Map { expecting_key, current_key }) if *expecting_key => {
                     // This node is a key.
                     if let Event::Scalar(v, ..) = &event {
                         *current_key = Some(v.to_string());
@@ -315,10 +260,7 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
                     if matches!(event, Event::MappingStart(..) | Event::SequenceStart(..)) {
                         // complex key: skip by pushing a frame; rare in manifests
                         stack.push(if matches!(event, Event::MappingStart(..)) {
-                            Frame::Map {
-                                expecting_key: true,
-                                current_key: None,
-                            }
+                            Frame::Map { expecting_key: true, current_key: None }
                         } else {
                             Frame::Seq { index: 0 }
                         });
@@ -326,10 +268,7 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
                     }
                     continue;
                 }
-                Some(Frame::Map {
-                    expecting_key,
-                    current_key,
-                }) => {
+                Some(Frame::Map { expecting_key, current_key }) => {
                     *expecting_key = true;
                     cur_path.push(PathSeg::Key(current_key.clone().unwrap_or_default()));
                 }
@@ -341,17 +280,10 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
             }
             if cur_path == want {
                 // For a mapping value, point at the value; for a missing value prefer the key.
-                return Some(if matches!(event, Event::Scalar(..)) {
-                    pos
-                } else {
-                    key_pos.unwrap_or(pos)
-                });
+                return Some(if matches!(event, Event::Scalar(..)) { pos } else { key_pos.unwrap_or(pos) });
             }
             match event {
-                Event::MappingStart(..) => stack.push(Frame::Map {
-                    expecting_key: true,
-                    current_key: None,
-                }),
+                Event::MappingStart(..) => stack.push(Frame::Map { expecting_key: true, current_key: None }),
                 Event::SequenceStart(..) => stack.push(Frame::Seq { index: 0 }),
                 _ => {
                     cur_path.pop();
@@ -424,10 +356,7 @@ mod tests {
 
     #[test]
     fn splits_documents_and_skips_comment_only_ones() {
-        let src = Source::from_string(
-            "x.yaml",
-            "# header\n---\na: 1\n---\n# only a comment\n---\nb: 2\n...\n",
-        );
+        let src = Source::from_string("x.yaml", "# header\n---\na: 1\n---\n# only a comment\n---\nb: 2\n...\n");
         let docs = split_documents(&src);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0].line_offset, 2);
@@ -437,20 +366,11 @@ mod tests {
     #[test]
     fn locates_nested_paths() {
         let text = "spec:\n  triggers:\n  - type: cpu\n    metadata:\n      value: \"50\"\n  - type: kafka\n    metadata: {lagThreshold: '5'}\n";
-        assert_eq!(
-            locate_in(text, "spec.triggers[0].metadata.value"),
-            Some((5, 14))
-        );
+        assert_eq!(locate_in(text, "spec.triggers[0].metadata.value"), Some((5, 14)));
         assert_eq!(locate_in(text, "spec.triggers[1].type"), Some((6, 11)));
-        assert_eq!(
-            locate_in(text, "spec.triggers[1].metadata.lagThreshold"),
-            Some((7, 30))
-        );
+        assert_eq!(locate_in(text, "spec.triggers[1].metadata.lagThreshold"), Some((7, 30)));
         // missing key: falls back to its parent
-        assert_eq!(
-            locate_in(text, "spec.triggers[1].metadata.missing").map(|p| p.0),
-            Some(7)
-        );
+        assert_eq!(locate_in(text, "spec.triggers[1].metadata.missing").map(|p| p.0), Some(7));
     }
 
     #[test]
