@@ -5,6 +5,8 @@
 
 use clap::{Parser, Subcommand};
 
+mod trace;
+
 /// scalesim: replay load against simulated pods under a Kubernetes HPA or KEDA configuration,
 /// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
 #[derive(Debug, Parser)]
@@ -15,11 +17,16 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Look at a trace file (`show`) or generate one (`gen`).
+    Trace(trace::TraceArgs),
+}
 
 /// Run the parsed command. Returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    match cli.command {}
+    match cli.command {
+        Command::Trace(args) => trace::run(args),
+    }
 }
 
 /// Print an error the way every subcommand does, and return its exit code.

@@ -401,7 +401,13 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         let mut merged: Vec<(i64, f64, Pos)> = Vec::with_capacity(samples.len());
         for s in samples {
             match merged.last_mut() {
-                Some(last) if last.0 == s.0 => last.1 += s.1,
+                Some(last) if last.0 == s.0 => {
+                    // Point errors at the sample that made the sum unusable.
+                    if !s.1.is_finite() && last.1.is_finite() {
+                        last.2 = s.2;
+                    }
+                    last.1 += s.1;
+                }
                 _ => merged.push(s),
             }
         }
