@@ -38,7 +38,11 @@ static FILES: LazyLock<Files> = LazyLock::new(|| {
     a.flush().unwrap();
     b.flush().unwrap();
     drop((a, b));
-    Files { _dir: dir, seconds, epoch_with_column }
+    Files {
+        _dir: dir,
+        seconds,
+        epoch_with_column,
+    }
 });
 
 fn main() {
@@ -58,6 +62,8 @@ fn read_1m_rows_epoch_and_column(bencher: divan::Bencher) {
 
 #[divan::bench(sample_count = 10, sample_size = 1)]
 fn stats_1m_rows(bencher: divan::Bencher) {
-    let trace = read::read(&FILES.seconds, &ReadOptions::default()).expect("loads").trace;
+    let trace = read::read(&FILES.seconds, &ReadOptions::default())
+        .expect("loads")
+        .trace;
     bencher.bench(|| stats::stats(&trace));
 }

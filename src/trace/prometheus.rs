@@ -508,7 +508,7 @@ mod tests {
         let e = p(TWO, &opts).unwrap_err();
         assert_eq!(
             (e.location.line, e.location.column),
-            (Some(2), Some(67)),
+            (Some(3), Some(67)),
             "{e}"
         );
         let opts = ReadOptions {

@@ -176,6 +176,18 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     } else {
         60.0
     });
+    let bins = ((last - first) / bin).ceil() + 1.0;
+    if bins > super::generate::MAX_ROWS as f64 {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "the log spans {}: more than {} bins of {}; set a wider `bin` (--bin)",
+                crate::units::format_seconds(last - first),
+                super::generate::MAX_ROWS,
+                crate::units::format_seconds(bin)
+            ),
+        ));
+    }
     let mut start_time = None;
     if let Some(origin) = parser.origin() {
         // t = 0 at the first arrival rounded down to a whole bin of Unix time.
@@ -287,6 +299,7 @@ mod tests {
         assert!(e.message.contains("rate trace"), "{e}");
         let e = p("0\nsoon\n").unwrap_err();
         assert_eq!(e.location.line, Some(2));
+        assert!(p("0\n1e12\n").unwrap_err().message.contains("wider `bin`"));
         let opts = ReadOptions {
             repair: Repair {
                 lenient: true,

@@ -54,7 +54,11 @@ impl Clock {
             (Some(s), Some(tz)) => {
                 let whole = t.floor();
                 let frac = t - whole;
-                let instant = s + chrono::TimeDelta::seconds(whole as i64);
+                let Some(instant) = chrono::TimeDelta::try_seconds(whole as i64)
+                    .and_then(|d| s.checked_add_signed(d))
+                else {
+                    return self.base + t;
+                };
                 let local = tz.from_utc_datetime(&instant.naive_utc());
                 let off = local.offset().fix().local_minus_utc() as f64;
                 let utc =

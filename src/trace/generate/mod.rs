@@ -729,6 +729,18 @@ impl Generator {
         };
         Ok(match &self.kind {
             Kind::Shape(shape) => {
+                if let Shape::Sawtooth { period, .. } = shape
+                    && *period < grid.step
+                {
+                    return Err(FieldError::new(
+                        join(path, "period"),
+                        format!(
+                            "the period ({}) is shorter than the step ({}): use a finer `step`",
+                            crate::units::format_seconds(*period),
+                            crate::units::format_seconds(grid.step)
+                        ),
+                    ));
+                }
                 let mut s = shape.clone();
                 if let Shape::Ramp { at, over, .. } = &mut s
                     && over.is_nan()
@@ -759,6 +771,14 @@ impl Generator {
                     .collect()
             }
             Kind::Mmpp { rates, sojourn } => {
+                if grid.span() / sojourn[0].min(sojourn[1]) > MAX_ROWS as f64 {
+                    return Err(FieldError::new(
+                        join(path, "sojourn"),
+                        format!(
+                            "sojourns this short switch state more than {MAX_ROWS} times over the span"
+                        ),
+                    ));
+                }
                 let mut rng = stream_rng(env.seed, &label(path));
                 regrid(
                     random::mmpp_pieces(&mut rng, grid.span(), *rates, *sojourn),

@@ -270,6 +270,24 @@ fn spec_errors_name_the_field() {
         build_err("{kind: sawtooth, from: 1, to: 2, period: 0}").field,
         "period"
     );
+    let g = |y: &str| {
+        spec(y)
+            .build()
+            .unwrap()
+            .generate(&GenContext {
+                duration: Some(3600.0),
+                ..Default::default()
+            })
+            .unwrap_err()
+    };
+    assert_eq!(
+        g("{kind: sawtooth, from: 0, to: 1, period: 1ms}").field,
+        "period"
+    );
+    assert_eq!(
+        g("{kind: mmpp, rates: [1, 2], sojourn: [1us, 1s]}").field,
+        "sojourn"
+    );
     let e = spec("{kind: constant, rate: 1}")
         .build()
         .unwrap()
