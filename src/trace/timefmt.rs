@@ -121,9 +121,9 @@ impl TimeParser {
     pub fn describe(&self) -> &'static str {
         match self.kind {
             None => "undecided",
-            Some(Kind::Relative { scale }) if scale == 1.0 => "seconds from the start",
+            Some(Kind::Relative { scale: 1.0 }) => "seconds from the start",
             Some(Kind::Relative { .. }) => "milliseconds from the start",
-            Some(Kind::Epoch { scale }) if scale == 1.0 => "Unix epoch seconds",
+            Some(Kind::Epoch { scale: 1.0 }) => "Unix epoch seconds",
             Some(Kind::Epoch { .. }) => "Unix epoch milliseconds",
             Some(Kind::Text) => "timestamps",
         }

@@ -301,12 +301,12 @@ pub fn resample(t: &Trace, step: f64) -> Result<Trace, Note> {
 
 fn bucket_means(t: &Trace, values: &[f64], step: f64, n: usize) -> Vec<f64> {
     let mut acc = vec![0.0; n];
-    for i in 0..t.times.len() {
+    for (i, &v) in values.iter().enumerate().take(t.times.len()) {
         let (mut a, b) = (t.times[i], t.row_end(i).min(t.end));
         let mut k = ((a / step).floor() as usize).min(n - 1);
         while a < b && k < n {
             let until = ((k + 1) as f64 * step).min(b);
-            acc[k] += values[i] * (until - a);
+            acc[k] += v * (until - a);
             a = until;
             k += 1;
         }

@@ -207,8 +207,16 @@ pub struct GeneratorSpec {
     pub of: Option<Of>,
 }
 
+/// A kind: name, aliases, required fields, optional fields.
+pub type KindInfo = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
 /// The kinds, with their aliases and fields (required, optional), for checks and help.
-pub const KINDS: &[(&str, &[&str], &[&str], &[&str])] = &[
+pub const KINDS: &[KindInfo] = &[
     ("constant", &[], &["rate"], &[]),
     ("step", &[], &["from", "to", "at"], &[]),
     ("ramp", &[], &["from", "to"], &["at", "over"]),

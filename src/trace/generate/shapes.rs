@@ -172,7 +172,7 @@ impl Shape {
 
 /// Mean of `f` over `[a, b)`, splitting at `breaks` (sorted or not) and integrating each piece
 /// with 3-point Gauss–Legendre quadrature.
-pub fn mean_over(f: &dyn Fn(f64) -> f64, a: f64, b: f64, breaks: &mut Vec<f64>) -> f64 {
+pub fn mean_over(f: &dyn Fn(f64) -> f64, a: f64, b: f64, breaks: &mut [f64]) -> f64 {
     if b <= a {
         return f(a);
     }
