@@ -153,7 +153,7 @@ fn bad_trace_lines() {
     expect_error(
         GOOD,
         b"time,rps\n0,10\n30,1\n20,1\n",
-        &["trace.csv:4", "out of order"],
+        &["trace.csv:4", "earlier than the row before"],
     );
     expect_error(GOOD, b"", &["trace.csv", "empty"]);
     expect_error(GOOD, b"time,rps\n", &["trace.csv", "empty"]);

@@ -4,6 +4,7 @@
 //! is a call into the library. Each subcommand lives in its own file.
 
 mod run;
+mod trace;
 
 use clap::{Parser, Subcommand};
 
@@ -22,12 +23,15 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write timeseries.csv, summary.json and events.jsonl.
     Run(run::RunArgs),
+    /// Look at a trace file (`show`) or generate one (`gen`).
+    Trace(trace::TraceArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Trace(args) => return trace::run(args),
     };
     match outcome {
         Ok(()) => 0,

@@ -358,14 +358,23 @@ fn resolve(
     }
     let seed = overrides.seed.or(raw.seed).unwrap_or(1);
 
-    // Trace.
-    let ctx = LoadContext {
-        base_dir: &base_dir,
-        scenario_file: &file,
-        duration: raw.duration.map(|d| d.0),
-        seed,
+    // Start time (generators such as `diurnal` need it), then the trace.
+    let explicit_start = match &raw.start_time {
+        Some(s) => Some(DateTime::parse_from_rfc3339(s).map_err(|e| {
+            doc.error_at_path(
+                "start_time",
+                format!("{s:?} is not an RFC 3339 instant such as 2026-03-02T08:00:00+09:00 ({e})"),
+            )
+        })?),
+        None => None,
     };
-    let trace = raw.trace.load(&ctx)?;
+    let ctx = LoadContext::new(&base_dir, &file)
+        .with_duration(raw.duration.map(|d| d.0))
+        .with_seed(seed)
+        .with_start_time(explicit_start)
+        .with_document(doc, "trace");
+    let (trace, trace_warnings) = raw.trace.load(&ctx)?.into_parts();
+    warnings.extend(trace_warnings.iter().map(|w| w.to_string()));
     let span = trace.span();
     let duration = match raw.duration {
         Some(d) if d.0 <= 0.0 => {
@@ -389,17 +398,9 @@ fn resolve(
             trace.rates.last().copied().unwrap_or(0.0)
         ));
     }
-    let start_time = match &raw.start_time {
-        Some(s) => DateTime::parse_from_rfc3339(s).map_err(|e| {
-            doc.error_at_path(
-                "start_time",
-                format!("{s:?} is not an RFC 3339 instant such as 2026-03-02T08:00:00+09:00 ({e})"),
-            )
-        })?,
-        None => trace.start_time.unwrap_or_else(|| {
-            DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
-        }),
-    };
+    let start_time = explicit_start.or(trace.start_time).unwrap_or_else(|| {
+        DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
+    });
     let step = match raw.step {
         Some(s) if s.0 <= 0.0 => {
             return Err(doc.error_at_path("step", "step must be above zero").into());

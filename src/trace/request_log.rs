@@ -1,0 +1,314 @@
+//! Request logs: one request per line, its timestamp first. The trace keeps the exact arrival
+//! instants ([`Trace::arrivals`](super::Trace::arrivals): the engine replays those) and a binned
+//! rate for display and metrics (count per bin ÷ bin width).
+//!
+//! A line is a timestamp optionally followed by anything after a comma, tab or space
+//! (`1700000000.123,GET /api`), or an access-log line with a `[01/Jul/1995:00:00:01 -0400]`
+//! stamp (Apache/nginx common and combined formats). An optional header line names the columns;
+//! the time column is then found by name (`arrival_seconds`, `time`, …: see
+//! [`super::csv::TIME_COLUMNS`]), so the Azure `*_arrivals.csv` files load as they are. Times
+//! follow [`super::timefmt`]. Blank lines and `#` comments are skipped.
+//!
+//! - Relative times: t = 0 is time 0; absolute times: t = 0 is the first arrival rounded down
+//!   to a whole bin of Unix time, which is the trace's `start_time`.
+//! - Bins: `bin:` when given, else 1 s for a log spanning up to 6 h and 60 s beyond.
+//! - Equal timestamps are separate requests (not duplicates). Out-of-order lines are an error
+//!   naming the line (lenient: sorted, with a warning); negative relative times too (lenient:
+//!   dropped).
+
+use super::csv::TIME_COLUMNS;
+use super::read::{ReadOptions, check_text};
+use super::timefmt::{self, TimeParser};
+use super::{Loaded, Trace, Warning};
+use crate::error::{InputError, Location};
+use chrono::{TimeZone, Utc};
+use std::path::Path;
+
+/// Default bin for logs spanning up to this long: 1 s; longer: 60 s.
+pub const FINE_BIN_MAX_SPAN: f64 = 6.0 * 3600.0;
+
+/// Parse a request log (see the module docs).
+pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
+    let bytes = check_text(path, bytes)?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
+    if let Some(b) = opts.bin
+        && !(b.is_finite() && b > 0.0)
+    {
+        return Err(InputError::new(
+            Location::file(path).with_field("bin"),
+            format!("bin {b} must be a positive duration"),
+        ));
+    }
+    let mut warnings = Vec::new();
+    let mut parser: Option<TimeParser> = None;
+    let mut col = 0usize;
+    let mut delim: Option<char> = None;
+    let mut access_log = false;
+    let mut times: Vec<f64> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
+    for (idx, line) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if parser.is_none() {
+            // First meaningful line: decide the layout, maybe skip a header.
+            access_log = l.contains('[') && l.contains(']') && !l.starts_with('[');
+            delim = if access_log {
+                None
+            } else if l.contains(',') {
+                Some(',')
+            } else if l.contains('\t') {
+                Some('\t')
+            } else {
+                None
+            };
+            let first = cell(l, delim, 0, access_log);
+            let is_time = timefmt::parse_instant(first).is_some() || first.parse::<f64>().is_ok();
+            let mut millis_hint = false;
+            if !is_time {
+                let fields: Vec<&str> = split(l, delim).collect();
+                let (t, r) = super::csv::find_columns(fields.iter().copied());
+                if let Some(r) = r {
+                    return Err(InputError::at_line(
+                        path,
+                        line_no,
+                        format!(
+                            "this file has a rate column `{}`: it is a rate trace (`format: csv`), not a request log",
+                            fields[r]
+                        ),
+                    ));
+                }
+                col = t.ok_or_else(|| {
+                    InputError::at_line(
+                        path,
+                        line_no,
+                        format!(
+                            "{first:?} is neither a timestamp nor a header naming a time column (one of {}): a request log has one timestamp per line",
+                            TIME_COLUMNS.join(", ")
+                        ),
+                    )
+                })?;
+                millis_hint = timefmt::name_says_millis(fields[col]);
+                parser = Some(TimeParser::new(opts.time_format, millis_hint));
+                continue;
+            }
+            parser = Some(TimeParser::new(opts.time_format, millis_hint));
+        }
+        let Some(p) = parser.as_mut() else { continue };
+        let c = cell(l, delim, col, access_log);
+        let t = p
+            .parse(c)
+            .map_err(|m| InputError::at_line(path, line_no, m))?;
+        times.push(t);
+        lines.push(line_no.min(u32::MAX as usize) as u32);
+    }
+    let parser = parser.unwrap_or_else(|| TimeParser::new(opts.time_format, false));
+    if times.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "empty request log: no timestamps",
+        ));
+    }
+    if parser.naive_seen {
+        warnings.push(Warning::new(
+            Location::file(path),
+            "timestamps without a UTC offset were read as UTC",
+        ));
+    }
+
+    // Order and sign.
+    let mut unsorted = None;
+    let mut negative = None;
+    for i in 0..times.len() {
+        if i > 0 && times[i] < times[i - 1] && unsorted.is_none() {
+            unsorted = Some(i);
+            if !opts.repair.lenient {
+                return Err(InputError::at_line(
+                    path,
+                    lines[i] as usize,
+                    "timestamp earlier than the line before: a request log must be in time order (`lenient: true` sorts it)",
+                ));
+            }
+        }
+        if !parser.is_absolute() && times[i] < 0.0 && negative.is_none() {
+            negative = Some(i);
+            if !opts.repair.lenient {
+                return Err(InputError::at_line(
+                    path,
+                    lines[i] as usize,
+                    "negative time: relative times count seconds from the start",
+                ));
+            }
+        }
+    }
+    if let Some(i) = unsorted {
+        times.sort_by(f64::total_cmp);
+        warnings.push(Warning::new(
+            Location::file(path).with_line(lines[i] as usize, None),
+            "lines out of time order: sorted",
+        ));
+    }
+    if let Some(i) = negative {
+        let before = times.len();
+        times.retain(|&t| t >= 0.0);
+        warnings.push(Warning::new(
+            Location::file(path).with_line(lines[i] as usize, None),
+            format!(
+                "{} requests at negative times: dropped",
+                before - times.len()
+            ),
+        ));
+        if times.is_empty() {
+            return Err(InputError::in_file(
+                path,
+                "no requests left after dropping negative times",
+            ));
+        }
+    }
+
+    let first = times[0];
+    let last = times[times.len() - 1];
+    let bin = opts.bin.unwrap_or(if last - first <= FINE_BIN_MAX_SPAN {
+        1.0
+    } else {
+        60.0
+    });
+    let bins = ((last - first) / bin).ceil() + 1.0;
+    if bins > super::generate::MAX_ROWS as f64 {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "the log spans {}: more than {} bins of {}; set a wider `bin` (--bin)",
+                crate::units::format_seconds(last - first),
+                super::generate::MAX_ROWS,
+                crate::units::format_seconds(bin)
+            ),
+        ));
+    }
+    let mut start_time = None;
+    if let Some(origin) = parser.origin() {
+        // t = 0 at the first arrival rounded down to a whole bin of Unix time.
+        let epoch_first =
+            origin.timestamp() as f64 + origin.timestamp_subsec_nanos() as f64 / 1e9 + first;
+        let base = (epoch_first / bin).floor() * bin;
+        let shift = epoch_first - base;
+        for t in &mut times {
+            *t = *t - first + shift;
+        }
+        let whole = base.floor();
+        let nanos = ((base - whole) * 1e9).round().min(999_999_999.0) as u32;
+        let st = Utc
+            .timestamp_opt(whole as i64, nanos)
+            .single()
+            .ok_or_else(|| InputError::in_file(path, "times out of range"))?;
+        start_time = Some(st.with_timezone(origin.offset()));
+    }
+    Ok(Loaded {
+        trace: bin_arrivals(times, bin, start_time),
+        warnings,
+    })
+}
+
+/// A trace of exact arrivals (sorted, ≥ 0) with their rate binned at `bin` seconds.
+pub fn bin_arrivals(
+    arrivals: Vec<f64>,
+    bin: f64,
+    start_time: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> Trace {
+    let last = arrivals.last().copied().unwrap_or(0.0).max(0.0);
+    let n = (last / bin).floor() as usize + 1;
+    let mut counts = vec![0u64; n];
+    for &t in &arrivals {
+        let k = ((t / bin).floor() as usize).min(n - 1);
+        counts[k] += 1;
+    }
+    let rates = counts.into_iter().map(|c| c as f64 / bin).collect();
+    let mut trace = Trace::uniform(bin, rates);
+    trace.start_time = start_time;
+    trace.arrivals = Some(arrivals);
+    trace
+}
+
+fn split(l: &str, delim: Option<char>) -> Box<dyn Iterator<Item = &str> + '_> {
+    match delim {
+        Some(d) => Box::new(l.split(d).map(str::trim)),
+        None => Box::new(l.split_whitespace()),
+    }
+}
+
+fn cell(l: &str, delim: Option<char>, col: usize, access_log: bool) -> &str {
+    if access_log
+        && let (Some(a), Some(b)) = (l.find('['), l.find(']'))
+        && a < b
+    {
+        return &l[a + 1..b];
+    }
+    split(l, delim).nth(col).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::rows::{GapFill, Repair};
+
+    fn p(s: &str) -> Result<Loaded, InputError> {
+        parse(Path::new("r.log"), s.as_bytes(), &ReadOptions::default())
+    }
+
+    #[test]
+    fn relative_and_header() {
+        let t = p("arrival_seconds,context_tokens,generated_tokens\n0.2,1,2\n0.7,1,2\n2.5,3,3\n")
+            .unwrap()
+            .trace;
+        assert_eq!(t.arrivals.as_deref(), Some(&[0.2, 0.7, 2.5][..]));
+        assert_eq!(t.rates, vec![2.0, 0.0, 1.0]);
+        assert_eq!(t.end, 3.0);
+        assert_eq!(t.integral(0.0, t.end), 3.0);
+        assert!(t.start_time.is_none());
+    }
+
+    #[test]
+    fn absolute_times_floor_to_bin() {
+        let t = p("1700000000.5\n1700000000.5\n1700000001.25 GET /x\n")
+            .unwrap()
+            .trace;
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
+        assert_eq!(t.arrivals.as_deref(), Some(&[0.5, 0.5, 1.25][..]));
+        assert_eq!(t.rates, vec![2.0, 1.0]);
+        let t = p("h - - [01/Jul/1995:00:00:01 -0400] \"GET / HTTP/1.0\" 200 1\nh - - [01/Jul/1995:00:00:09 -0400] \"GET /a\" 200 1\n")
+            .unwrap()
+            .trace;
+        assert_eq!(
+            t.start_time.unwrap().to_rfc3339(),
+            "1995-07-01T00:00:01-04:00"
+        );
+        assert_eq!(t.arrivals.as_deref(), Some(&[0.0, 8.0][..]));
+    }
+
+    #[test]
+    fn errors_and_lenient() {
+        let e = p("5\n3\n").unwrap_err();
+        assert_eq!(e.location.line, Some(2));
+        let e = p("time,rps\n0,1\n").unwrap_err();
+        assert!(e.message.contains("rate trace"), "{e}");
+        let e = p("0\nsoon\n").unwrap_err();
+        assert_eq!(e.location.line, Some(2));
+        assert!(p("0\n1e12\n").unwrap_err().message.contains("wider `bin`"));
+        let opts = ReadOptions {
+            repair: Repair {
+                lenient: true,
+                gap_fill: GapFill::Hold,
+            },
+            ..Default::default()
+        };
+        let l = parse(Path::new("r.log"), b"5\n3\n-1\n", &opts).unwrap();
+        assert_eq!(l.trace.arrivals.as_deref(), Some(&[3.0, 5.0][..]));
+        assert_eq!(l.warnings.len(), 2);
+    }
+}

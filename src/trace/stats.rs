@@ -1,0 +1,340 @@
+//! What a trace holds, in numbers a user checks before feeding it in (`scalesim trace show`).
+//!
+//! All figures are time-weighted over the span (a row that lasts twice as long counts twice):
+//! min/mean/p99/peak rate, peak/mean and p99/mean (burstiness), the share of time at zero load,
+//! the expected number of requests, and the **largest one-minute rise**: the greatest increase
+//! `rate(t + 60 s) − rate(t)` over any t, i.e. how hard the load can climb within a minute (a
+//! trace coarser than a minute shows its largest step between rows).
+//!
+//! Plotting comes with the charts work (plotters): `trace show` prints a one-line text sparkline
+//! meanwhile.
+
+use super::Trace;
+use crate::units::format_seconds;
+use chrono::{DateTime, FixedOffset, SecondsFormat};
+use std::fmt;
+
+/// The window of [`Stats::max_rise`].
+pub const RISE_WINDOW: f64 = 60.0;
+
+/// Summary statistics of a trace (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stats {
+    pub span: f64,
+    /// The most common interval between rows.
+    pub resolution: f64,
+    pub rows: usize,
+    pub start_time: Option<DateTime<FixedOffset>>,
+    pub min: f64,
+    pub mean: f64,
+    pub p99: f64,
+    pub peak: f64,
+    /// Trace time at which the peak is first reached.
+    pub peak_at: f64,
+    pub peak_over_mean: f64,
+    pub p99_over_mean: f64,
+    /// Largest rise of the rate over any 60 s window, and where that window starts.
+    pub max_rise: f64,
+    pub max_rise_at: f64,
+    /// Share of the span with a zero rate.
+    pub idle_fraction: f64,
+    /// Expected requests over the span (the integral of the rate).
+    pub requests: f64,
+    /// Exact arrivals, for request logs.
+    pub arrivals: Option<usize>,
+    pub columns: Vec<String>,
+    /// Mean rate in 60 equal slices of the span (for a text sparkline).
+    pub profile: Vec<f64>,
+}
+
+/// Compute the statistics of a trace.
+pub fn stats(t: &Trace) -> Stats {
+    let n = t.times.len();
+    let span = t.end;
+    let requests = t.integral(0.0, span);
+    let mean = if span > 0.0 { requests / span } else { 0.0 };
+    let mut min = f64::INFINITY;
+    let mut peak = 0.0f64;
+    let mut peak_at = 0.0;
+    let mut idle = 0.0;
+    let mut weighted: Vec<(f64, f64)> = Vec::with_capacity(n);
+    for i in 0..n {
+        let w = (t.row_end(i).min(span) - t.times[i]).max(0.0);
+        let r = t.rates[i];
+        min = min.min(r);
+        if r > peak {
+            peak = r;
+            peak_at = t.times[i];
+        }
+        if r == 0.0 {
+            idle += w;
+        }
+        weighted.push((r, w));
+    }
+    if n == 0 {
+        min = 0.0;
+    }
+    let p99 = quantile(&mut weighted, 0.99);
+    let (max_rise, max_rise_at) = max_rise(t, RISE_WINDOW);
+    let ratio = |x: f64| if mean > 0.0 { x / mean } else { 0.0 };
+    let profile = (0..60)
+        .map(|k| {
+            let (a, b) = (span * k as f64 / 60.0, span * (k + 1) as f64 / 60.0);
+            if b > a {
+                t.integral(a, b) / (b - a)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Stats {
+        span,
+        resolution: t.resolution(),
+        rows: n,
+        start_time: t.start_time,
+        min,
+        mean,
+        p99,
+        peak,
+        peak_at,
+        peak_over_mean: ratio(peak),
+        p99_over_mean: ratio(p99),
+        max_rise,
+        max_rise_at,
+        idle_fraction: if span > 0.0 { idle / span } else { 0.0 },
+        requests,
+        arrivals: t.arrivals.as_ref().map(Vec::len),
+        columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+        profile,
+    }
+}
+
+/// Time-weighted quantile of `(value, weight)` pairs.
+fn quantile(v: &mut [(f64, f64)], q: f64) -> f64 {
+    let total: f64 = v.iter().map(|x| x.1).sum();
+    if v.is_empty() || total <= 0.0 {
+        return 0.0;
+    }
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let target = q * total;
+    let mut acc = 0.0;
+    for &(x, w) in v.iter() {
+        acc += w;
+        if acc >= target {
+            return x;
+        }
+    }
+    v[v.len() - 1].0
+}
+
+/// Largest `rate(t + w) − rate(t)` over `t` with both ends inside the span, and its `t`.
+/// Row i is in force at t and row j at t + w exactly when `[tᵢ, tᵢ₊₁) + w` meets `[tⱼ, tⱼ₊₁)`;
+/// a sliding-window maximum over j makes this linear.
+pub fn max_rise(t: &Trace, w: f64) -> (f64, f64) {
+    let n = t.times.len();
+    let mut best = (0.0, 0.0);
+    if n < 2 {
+        return best;
+    }
+    let mut deque: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut next_j = 0usize;
+    for i in 0..n {
+        let lo = t.times[i] + w;
+        if lo >= t.end {
+            break;
+        }
+        let hi = (t.row_end(i) + w).min(t.end);
+        // Rows j with t_j < hi enter; rows ending at or before lo leave.
+        while next_j < n && t.times[next_j] < hi {
+            while deque.back().is_some_and(|&b| t.rates[b] <= t.rates[next_j]) {
+                deque.pop_back();
+            }
+            deque.push_back(next_j);
+            next_j += 1;
+        }
+        while deque.front().is_some_and(|&f| t.row_end(f) <= lo) {
+            deque.pop_front();
+        }
+        if let Some(&j) = deque.front() {
+            let rise = t.rates[j] - t.rates[i];
+            if rise > best.0 {
+                // The earliest t in row i whose t + w lands in row j.
+                best = (rise, (t.times[j] - w).max(t.times[i]));
+            }
+        }
+    }
+    best
+}
+
+/// Render a number with about three significant digits, without exponent noise.
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if x == 0.0 {
+        "0".into()
+    } else if a >= 1e6 {
+        format!("{:.3}M", x / 1e6).replace(".000M", "M")
+    } else if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        trim(format!("{x:.1}"))
+    } else if a >= 0.01 {
+        trim(format!("{x:.3}"))
+    } else {
+        format!("{x:.2e}")
+    }
+}
+
+fn trim(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// Duration for people, days included: `27d13h32m`, `57m`, `1s`.
+pub fn dur(s: f64) -> String {
+    if s >= 86_400.0 {
+        let days = (s / 86_400.0).floor();
+        let rest = s - days * 86_400.0;
+        let rest = if rest >= 1.0 {
+            format_seconds(rest.round())
+        } else {
+            String::new()
+        };
+        format!("{}d{rest}", days as i64)
+    } else {
+        format_seconds(s)
+    }
+}
+
+/// Unicode sparkline of values (8 levels).
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().fold(0.0, f64::max);
+    values
+        .iter()
+        .map(|&v| {
+            if max <= 0.0 {
+                BARS[0]
+            } else {
+                BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |t: f64| match self.start_time {
+            Some(s) => match s
+                .checked_add_signed(chrono::TimeDelta::milliseconds((t * 1000.0).round() as i64))
+            {
+                Some(d) => format!(
+                    "{} ({})",
+                    dur(t),
+                    d.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+                ),
+                None => dur(t),
+            },
+            None => format!("t={}", dur(t)),
+        };
+        writeln!(
+            f,
+            "span        {} ({} rows at {} resolution)",
+            dur(self.span),
+            self.rows,
+            dur(self.resolution)
+        )?;
+        match self.start_time {
+            Some(s) => writeln!(
+                f,
+                "start       {}",
+                s.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            )?,
+            None => writeln!(
+                f,
+                "start       t=0 (relative times; the scenario's start_time sets the wall clock)"
+            )?,
+        }
+        writeln!(
+            f,
+            "rate        min {}  mean {}  p99 {}  peak {} req/s",
+            num(self.min),
+            num(self.mean),
+            num(self.p99),
+            num(self.peak)
+        )?;
+        writeln!(
+            f,
+            "burstiness  peak/mean {}  p99/mean {}",
+            num(self.peak_over_mean),
+            num(self.p99_over_mean)
+        )?;
+        writeln!(f, "peak at     {}", at(self.peak_at))?;
+        if self.max_rise > 0.0 {
+            writeln!(
+                f,
+                "1-min rise  +{} req/s, largest at {}",
+                num(self.max_rise),
+                at(self.max_rise_at)
+            )?;
+        } else {
+            writeln!(f, "1-min rise  none (the rate never rises)")?;
+        }
+        writeln!(
+            f,
+            "idle        {:.1}% of the time at 0 req/s",
+            self.idle_fraction * 100.0
+        )?;
+        match self.arrivals {
+            Some(a) => writeln!(f, "requests    {a} exact arrivals (replayed as logged)")?,
+            None => writeln!(
+                f,
+                "requests    {} expected (Poisson arrivals over the rate)",
+                num(self.requests)
+            )?,
+        }
+        if !self.columns.is_empty() {
+            writeln!(f, "columns     {}", self.columns.join(", "))?;
+        }
+        write!(f, "shape       {}", sparkline(&self.profile))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures() {
+        let t = Trace::uniform(60.0, vec![1.0, 1.0, 5.0, 2.0]);
+        let s = stats(&t);
+        assert_eq!(s.span, 240.0);
+        assert_eq!(s.resolution, 60.0);
+        assert_eq!(s.mean, 9.0 / 4.0);
+        assert_eq!(s.peak, 5.0);
+        assert_eq!(s.peak_at, 120.0);
+        assert_eq!(s.max_rise, 4.0);
+        assert_eq!(s.max_rise_at, 60.0);
+        assert_eq!(s.p99, 5.0);
+        let text = s.to_string();
+        assert!(text.contains("peak/mean 2.22"), "{text}");
+    }
+
+    #[test]
+    fn rise_within_a_minute_at_fine_resolution() {
+        // 1 s rows: a ramp of +1 req/s per second for 120 s: the largest 60 s rise is 60.
+        let t = Trace::uniform(1.0, (0..120).map(|k| k as f64).collect());
+        assert_eq!(max_rise(&t, 60.0).0, 60.0);
+        // A drop never counts as a rise.
+        let t = Trace::uniform(1.0, (0..120).map(|k| 200.0 - k as f64).collect());
+        assert_eq!(max_rise(&t, 60.0).0, 0.0);
+    }
+
+    #[test]
+    fn quantile_is_time_weighted() {
+        let t = Trace::from_rows(vec![0.0, 99.0], vec![1.0, 100.0], 100.0);
+        assert_eq!(stats(&t).p99, 1.0);
+    }
+}

@@ -1,0 +1,342 @@
+//! Time cells of imported traces: seconds or milliseconds from the start, Unix epoch seconds or
+//! milliseconds, RFC 3339 instants (a naive `2024-03-04 08:00:00` is read as UTC, with a
+//! warning), and the `[01/Jul/1995:00:00:01 -0400]` stamps of Apache/nginx access logs.
+//!
+//! `auto` decides once per file, from the first time cell:
+//! - text that is not a number: RFC 3339 (or an access-log stamp);
+//! - a number ≥ 1e11: Unix epoch milliseconds (1e11 ms is March 1973; 1e11 s would be year 5138);
+//! - a number ≥ 1e8: Unix epoch seconds (1e8 s is March 1973);
+//! - a smaller number: seconds from the start, or milliseconds when the column's name says so
+//!   (`time_ms`, `timestamp_ms`, `*_millis`, `*_milliseconds`).
+//!
+//! Every later row must be written the same way. Absolute times are returned as seconds since
+//! the first one seen (the origin); [`TimeParser::origin`] is that instant.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use serde::Deserialize;
+use std::str::FromStr;
+
+/// How the time column is written (`time_format:` in a `trace:` block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeFormat {
+    /// Decide from the first value (see the module docs).
+    #[default]
+    Auto,
+    /// Seconds from the start of the trace.
+    #[serde(alias = "s", alias = "relative")]
+    Seconds,
+    /// Milliseconds from the start of the trace.
+    #[serde(alias = "ms", alias = "milliseconds")]
+    Millis,
+    /// Unix epoch seconds (may have a fraction).
+    #[serde(alias = "epoch", alias = "unix")]
+    EpochSeconds,
+    /// Unix epoch milliseconds.
+    #[serde(alias = "epoch_ms", alias = "unix_ms", alias = "epoch_milliseconds")]
+    EpochMillis,
+    /// RFC 3339 / ISO 8601 instants such as `2026-03-02T08:00:00Z` or `…+09:00`.
+    #[serde(alias = "iso8601")]
+    Rfc3339,
+}
+
+impl TimeFormat {
+    pub const NAMES: &'static str = "auto, seconds, millis, epoch_seconds, epoch_millis, rfc3339";
+}
+
+impl FromStr for TimeFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(
+            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+                "auto" => TimeFormat::Auto,
+                "seconds" | "s" | "relative" => TimeFormat::Seconds,
+                "millis" | "ms" | "milliseconds" => TimeFormat::Millis,
+                "epoch_seconds" | "epoch" | "unix" => TimeFormat::EpochSeconds,
+                "epoch_millis" | "epoch_ms" | "unix_ms" | "epoch_milliseconds" => {
+                    TimeFormat::EpochMillis
+                }
+                "rfc3339" | "iso8601" => TimeFormat::Rfc3339,
+                other => {
+                    return Err(format!(
+                        "unknown time format {other:?} (expected one of {})",
+                        TimeFormat::NAMES
+                    ));
+                }
+            },
+        )
+    }
+}
+
+/// Whether a time column's name says its unit is milliseconds.
+pub fn name_says_millis(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with("_ms") || n.ends_with("millis") || n.ends_with("milliseconds") || n == "ms"
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Relative { scale: f64 },
+    Epoch { scale: f64 },
+    Text,
+}
+
+/// Parses the time cells of one file, deciding the format on the first cell.
+#[derive(Debug, Clone)]
+pub struct TimeParser {
+    forced: TimeFormat,
+    millis_hint: bool,
+    kind: Option<Kind>,
+    /// First epoch value seen (raw, in the file's unit).
+    epoch_origin: f64,
+    origin: Option<DateTime<FixedOffset>>,
+    /// A timestamp without a UTC offset was read as UTC.
+    pub naive_seen: bool,
+}
+
+impl TimeParser {
+    /// `millis_hint`: the column's name says milliseconds (see [`name_says_millis`]).
+    pub fn new(forced: TimeFormat, millis_hint: bool) -> Self {
+        TimeParser {
+            forced,
+            millis_hint,
+            kind: None,
+            epoch_origin: 0.0,
+            origin: None,
+            naive_seen: false,
+        }
+    }
+
+    /// True once the file's times are known to be absolute (epoch or RFC 3339).
+    pub fn is_absolute(&self) -> bool {
+        matches!(self.kind, Some(Kind::Epoch { .. } | Kind::Text))
+    }
+
+    /// The wall-clock instant the returned times count from, for absolute times.
+    pub fn origin(&self) -> Option<DateTime<FixedOffset>> {
+        self.origin
+    }
+
+    /// What the file's times turned out to be, for messages.
+    pub fn describe(&self) -> &'static str {
+        match self.kind {
+            None => "undecided",
+            Some(Kind::Relative { scale: 1.0 }) => "seconds from the start",
+            Some(Kind::Relative { .. }) => "milliseconds from the start",
+            Some(Kind::Epoch { scale: 1.0 }) => "Unix epoch seconds",
+            Some(Kind::Epoch { .. }) => "Unix epoch milliseconds",
+            Some(Kind::Text) => "timestamps",
+        }
+    }
+
+    /// Parse one cell into seconds: from the start for relative times, from the first absolute
+    /// time seen for absolute ones. The error is a message without location.
+    pub fn parse(&mut self, cell: &str) -> Result<f64, String> {
+        let kind = match self.kind {
+            Some(k) => k,
+            None => {
+                let k = self.decide(cell)?;
+                self.kind = Some(k);
+                k
+            }
+        };
+        match kind {
+            Kind::Relative { scale } => {
+                let v = number(cell).ok_or_else(|| self.mismatch(cell))?;
+                if !v.is_finite() {
+                    return Err(format!("time {cell:?} is not a finite number"));
+                }
+                Ok(v * scale)
+            }
+            Kind::Epoch { scale } => {
+                let v = number(cell).ok_or_else(|| self.mismatch(cell))?;
+                if !v.is_finite() {
+                    return Err(format!("time {cell:?} is not a finite number"));
+                }
+                if self.origin.is_none() {
+                    self.epoch_origin = v;
+                    let secs = v * scale;
+                    let whole = secs.floor();
+                    let nanos = ((secs - whole) * 1e9).round().min(999_999_999.0) as u32;
+                    let dt = Utc
+                        .timestamp_opt(whole as i64, nanos)
+                        .single()
+                        .ok_or_else(|| {
+                            format!("time {cell:?} is out of range for a Unix epoch time")
+                        })?;
+                    self.origin = Some(dt.fixed_offset());
+                }
+                Ok((v - self.epoch_origin) * scale)
+            }
+            Kind::Text => {
+                if number(cell).is_some() {
+                    return Err(self.mismatch(cell));
+                }
+                let (dt, naive) = parse_text(cell)?;
+                self.naive_seen |= naive;
+                let o = *self.origin.get_or_insert(dt);
+                let ns = (dt - o)
+                    .num_nanoseconds()
+                    .ok_or_else(|| format!("time {cell:?} is too far from the first row"))?;
+                Ok(ns as f64 / 1e9)
+            }
+        }
+    }
+
+    fn mismatch(&self, cell: &str) -> String {
+        format!(
+            "time {cell:?} is not written like the rows before it (they are {})",
+            self.describe()
+        )
+    }
+
+    fn decide(&self, cell: &str) -> Result<Kind, String> {
+        let ms = |hint: bool| if hint { 0.001 } else { 1.0 };
+        match self.forced {
+            TimeFormat::Seconds => Ok(Kind::Relative { scale: 1.0 }),
+            TimeFormat::Millis => Ok(Kind::Relative { scale: 0.001 }),
+            TimeFormat::EpochSeconds => Ok(Kind::Epoch { scale: 1.0 }),
+            TimeFormat::EpochMillis => Ok(Kind::Epoch { scale: 0.001 }),
+            TimeFormat::Rfc3339 => Ok(Kind::Text),
+            TimeFormat::Auto => match number(cell) {
+                Some(v) if v.abs() >= 1e11 => Ok(Kind::Epoch { scale: 0.001 }),
+                Some(v) if v.abs() >= 1e8 && !self.millis_hint => Ok(Kind::Epoch { scale: 1.0 }),
+                Some(_) => Ok(Kind::Relative {
+                    scale: ms(self.millis_hint),
+                }),
+                None => {
+                    // Only call it text if it reads as a time; otherwise say what was expected.
+                    parse_text(cell)?;
+                    Ok(Kind::Text)
+                }
+            },
+        }
+    }
+}
+
+fn parse_text(cell: &str) -> Result<(DateTime<FixedOffset>, bool), String> {
+    parse_instant(cell).ok_or_else(|| {
+        format!(
+            "{cell:?} is not a time (expected seconds from the start, Unix epoch seconds or milliseconds, or an RFC 3339 timestamp such as 2026-03-02T08:00:00Z)"
+        )
+    })
+}
+
+/// A plain decimal number (no `inf`/`nan` words: those are not times).
+fn number(cell: &str) -> Option<f64> {
+    let b = cell.as_bytes();
+    let first = *b.first()?;
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return None;
+    }
+    cell.parse().ok()
+}
+
+/// An absolute instant: RFC 3339 (`T` or space separator), a naive date-time read as UTC
+/// (second value `true`), or an access-log stamp `01/Jul/1995:00:00:01 -0400`.
+pub fn parse_instant(cell: &str) -> Option<(DateTime<FixedOffset>, bool)> {
+    let c = cell.trim().trim_start_matches('[').trim_end_matches(']');
+    if let Ok(dt) = DateTime::parse_from_rfc3339(c) {
+        return Some((dt, false));
+    }
+    if let Ok(dt) = DateTime::parse_from_str(c, "%d/%b/%Y:%H:%M:%S %z") {
+        return Some((dt, false));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(c, f) {
+            return Some((Utc.from_utc_datetime(&n).fixed_offset(), true));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(fmt: TimeFormat, hint: bool, cells: &[&str]) -> (Vec<f64>, TimeParser) {
+        let mut p = TimeParser::new(fmt, hint);
+        let v = cells.iter().map(|c| p.parse(c).unwrap()).collect();
+        (v, p)
+    }
+
+    #[test]
+    fn auto_detects_by_magnitude() {
+        let (v, p) = all(TimeFormat::Auto, false, &["0", "60", "120.5"]);
+        assert_eq!(v, vec![0.0, 60.0, 120.5]);
+        assert!(!p.is_absolute());
+        let (v, p) = all(TimeFormat::Auto, false, &["1700000000", "1700000060"]);
+        assert_eq!(v, vec![0.0, 60.0]);
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "2023-11-14T22:13:20+00:00"
+        );
+        let (v, p) = all(TimeFormat::Auto, false, &["1700000000000", "1700000000250"]);
+        assert_eq!(v, vec![0.0, 0.25]);
+        assert!(p.is_absolute());
+        let (v, _) = all(TimeFormat::Auto, true, &["0", "1500"]);
+        assert_eq!(v, vec![0.0, 1.5]);
+        let (v, _) = all(TimeFormat::Millis, false, &["0", "1500"]);
+        assert_eq!(v, vec![0.0, 1.5]);
+    }
+
+    #[test]
+    fn text_times() {
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &["2026-03-02T08:00:00+09:00", "2026-03-02T08:00:30.5+09:00"],
+        );
+        assert_eq!(v, vec![0.0, 30.5]);
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "2026-03-02T08:00:00+09:00"
+        );
+        assert!(!p.naive_seen);
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &["2024-01-01 00:00:00", "2024-01-01 00:01:00"],
+        );
+        assert_eq!(v, vec![0.0, 60.0]);
+        assert!(p.naive_seen);
+        let (v, p) = all(
+            TimeFormat::Auto,
+            false,
+            &[
+                "[01/Jul/1995:00:00:01 -0400]",
+                "[01/Jul/1995:00:00:09 -0400]",
+            ],
+        );
+        assert_eq!(v, vec![0.0, 8.0]);
+        assert_eq!(
+            p.origin().unwrap().to_rfc3339(),
+            "1995-07-01T00:00:01-04:00"
+        );
+    }
+
+    #[test]
+    fn mixed_and_bad_cells_are_errors() {
+        let mut p = TimeParser::new(TimeFormat::Auto, false);
+        p.parse("0").unwrap();
+        assert!(
+            p.parse("2026-03-02T08:00:00Z")
+                .unwrap_err()
+                .contains("not written like")
+        );
+        let mut p = TimeParser::new(TimeFormat::Auto, false);
+        assert!(p.parse("soon").unwrap_err().contains("not a time"));
+        let mut p = TimeParser::new(TimeFormat::Rfc3339, false);
+        assert!(p.parse("12").is_err());
+        assert_eq!(
+            "epoch_ms".parse::<TimeFormat>().unwrap(),
+            TimeFormat::EpochMillis
+        );
+        assert!("weird".parse::<TimeFormat>().is_err());
+    }
+}
