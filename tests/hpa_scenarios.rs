@@ -136,3 +136,49 @@ fn the_cpu_initialization_period_ignores_a_start_up_burst() {
         "the burst should look like load without the protection"
     );
 }
+
+#[test]
+fn overrides_patch_the_scenario_and_its_manifests() {
+    use scalesim::scenario::patch::{Patch, PatchTarget};
+    use scalesim::scenario::{Overrides, Scenario};
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-spike.yaml");
+    let overrides = Overrides {
+        patches: vec![
+            Patch {
+                target: PatchTarget::Scenario,
+                path: "pods.startup.max".into(),
+                value: serde_json::json!("90s"),
+            },
+            Patch {
+                target: PatchTarget::Manifest {
+                    kind: "HorizontalPodAutoscaler".into(),
+                    name: None,
+                },
+                path: "spec.metrics[0].resource.target.averageUtilization".into(),
+                value: serde_json::json!(45),
+            },
+        ],
+        ..Default::default()
+    };
+    let s = Scenario::load(&dir, &overrides).unwrap();
+    assert_eq!(s.pods.startup.max(), 90.0);
+    let target = s.autoscalers.hpas[0].spec.metrics[0]
+        .target()
+        .unwrap()
+        .average_utilization;
+    assert_eq!(target, Some(45));
+    let bad = Overrides {
+        patches: vec![Patch {
+            target: PatchTarget::Manifest {
+                kind: "ScaledObject".into(),
+                name: None,
+            },
+            path: "spec.x".into(),
+            value: 1.into(),
+        }],
+        ..Default::default()
+    };
+    let e = Scenario::load(&dir, &bad).unwrap_err().to_string();
+    assert!(e.contains("no ScaledObject"), "{e}");
+}

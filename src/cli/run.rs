@@ -31,6 +31,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let overrides = Overrides {
         seed: args.seed,
         manifests: args.manifests.clone(),
+        ..Default::default()
     };
     let scenario = Scenario::load(&args.scenario, &overrides)?;
     let opts = RunOptions {

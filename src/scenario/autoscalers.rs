@@ -2,9 +2,11 @@
 //! the autoscalers are loaded and validated by their own modules, workload manifests are kept
 //! for their pod facts, and everything else is listed as not modelled — never silently dropped.
 
+use super::patch::{Patch, patch_document};
 use crate::error::{Error, InputError, Location};
 use crate::hpa::{FeatureGates, LoadedHpa, load_hpa};
 use crate::manifest::{self, deployment::PodTemplateFacts};
+use crate::yaml::Document;
 use std::path::PathBuf;
 
 /// What the autoscaler manifests contained.
@@ -38,7 +40,13 @@ const IGNORED_KINDS: &[&str] = &[
 ];
 
 /// Read every manifest path (`-` = standard input, at most once).
-pub fn load(paths: &[PathBuf], gates: &FeatureGates) -> Result<Autoscalers, Error> {
+/// `patches` (sweep overrides) apply to the documents they select; `used` marks which did.
+pub fn load(
+    paths: &[PathBuf],
+    gates: &FeatureGates,
+    patches: &[Patch],
+    used: &mut [bool],
+) -> Result<Autoscalers, Error> {
     let mut out = Autoscalers::default();
     let mut errors: Vec<InputError> = Vec::new();
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
@@ -57,7 +65,21 @@ pub fn load(paths: &[PathBuf], gates: &FeatureGates) -> Result<Autoscalers, Erro
                 path.display()
             ));
         }
-        for (h, doc) in &docs {
+        for (h, original) in &docs {
+            let patched = match patch_document(original, &h.kind, &h.name, patches, used) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let patched_doc = patched.as_ref().map(|s| Document {
+                source: s,
+                index: 0,
+                line_offset: 0,
+                text: &s.text,
+            });
+            let doc = patched_doc.as_ref().unwrap_or(original);
             let what = format!(
                 "{}: {} {:?}",
                 path.display(),

@@ -4,6 +4,7 @@
 
 pub mod autoscalers;
 pub mod dist;
+pub mod patch;
 
 use crate::error::{Error, InputError, Location};
 use crate::hpa::ControllerSettings;
@@ -303,6 +304,8 @@ pub struct Overrides {
     pub seed: Option<u64>,
     /// Extra manifests (`--manifest`), relative to the current directory.
     pub manifests: Vec<PathBuf>,
+    /// Changes to the scenario or its manifests (sweeps), applied before they are read.
+    pub patches: Vec<patch::Patch>,
 }
 
 impl Scenario {
@@ -316,6 +319,33 @@ impl Scenario {
         if source.text.trim().is_empty() {
             return Err(InputError::in_file(&source.path, "empty scenario file").into());
         }
+        let own: Vec<&patch::Patch> = overrides
+            .patches
+            .iter()
+            .filter(|p| p.target == patch::PatchTarget::Scenario)
+            .collect();
+        let patched;
+        let source = if own.is_empty() {
+            source
+        } else {
+            let doc = Document {
+                source,
+                index: 0,
+                line_offset: 0,
+                text: &source.text,
+            };
+            let mut v = doc.value()?;
+            for p in &own {
+                patch::apply(&mut v, &p.path, p.value.clone()).map_err(|m| {
+                    doc.error_at_path(&p.path, format!("cannot apply the override: {m}"))
+                })?;
+            }
+            patched = Source::from_string(
+                source.path.clone(),
+                serde_json::to_string_pretty(&v).unwrap_or_default(),
+            );
+            &patched
+        };
         let raw: ScenarioFile = yaml::parse(source)?;
         let doc = Document {
             source,
@@ -496,7 +526,19 @@ fn resolve(
         })
         .unwrap_or_default();
     autoscaler_manifests.extend(overrides.manifests.iter().cloned());
-    let autoscalers = autoscalers::load(&autoscaler_manifests, &controller_manager.feature_gates)?;
+    let manifest_patches: Vec<patch::Patch> = overrides
+        .patches
+        .iter()
+        .filter(|p| p.target != patch::PatchTarget::Scenario)
+        .cloned()
+        .collect();
+    let mut used = vec![false; manifest_patches.len()];
+    let autoscalers = autoscalers::load(
+        &autoscaler_manifests,
+        &controller_manager.feature_gates,
+        &manifest_patches,
+        &mut used,
+    )?;
     warnings.extend(autoscalers.notes.iter().cloned());
     if autoscalers.hpas.len() > 1 {
         let names: Vec<&str> = autoscalers.hpas.iter().map(|h| h.name.as_str()).collect();
@@ -516,7 +558,11 @@ fn resolve(
     // Pods, with gaps filled from the workload manifest (or one that came with the autoscalers).
     let p = &raw.pods;
     let template = match &p.manifest {
-        Some(m) => Some(read_workload_manifest(&base_dir.join(m))?),
+        Some(m) => Some(read_workload_manifest(
+            &base_dir.join(m),
+            &manifest_patches,
+            &mut used,
+        )?),
         None => {
             let target = autoscalers
                 .hpas
@@ -533,6 +579,25 @@ fn resolve(
         for n in &t.notes {
             warnings.push(format!("{}: {n}", t.name));
         }
+    }
+    if let Some(i) = used.iter().position(|u| !u) {
+        let p = &manifest_patches[i];
+        let what = match &p.target {
+            patch::PatchTarget::Manifest {
+                kind,
+                name: Some(n),
+            } => format!("{kind} {n:?}"),
+            patch::PatchTarget::Manifest { kind, name: None } => kind.clone(),
+            patch::PatchTarget::Scenario => "scenario".into(),
+        };
+        return Err(InputError::new(
+            Location::file(&file),
+            format!(
+                "override of `{}`: no {what} among the scenario's manifests",
+                p.path
+            ),
+        )
+        .into());
     }
     let t = template.clone().unwrap_or_default();
     let replicas = match (p.replicas, t.replicas) {
@@ -687,7 +752,11 @@ fn positive(doc: &Document<'_>, field: &str, v: f64) -> Result<f64, InputError> 
 }
 
 /// Read the first Deployment/StatefulSet-like object of a workload manifest file.
-fn read_workload_manifest(path: &Path) -> Result<PodTemplateFacts, InputError> {
+fn read_workload_manifest(
+    path: &Path,
+    patches: &[patch::Patch],
+    used: &mut [bool],
+) -> Result<PodTemplateFacts, InputError> {
     let source = manifest::read_source(path)?;
     let docs = manifest::documents(&source)?;
     for (h, d) in &docs {
@@ -695,7 +764,15 @@ fn read_workload_manifest(path: &Path) -> Result<PodTemplateFacts, InputError> {
             h.kind.as_str(),
             "Deployment" | "StatefulSet" | "ReplicaSet" | "Rollout"
         ) {
-            return manifest::deployment::parse(d);
+            return match patch::patch_document(d, &h.kind, &h.name, patches, used)? {
+                Some(src) => manifest::deployment::parse(&Document {
+                    source: &src,
+                    index: 0,
+                    line_offset: 0,
+                    text: &src.text,
+                }),
+                None => manifest::deployment::parse(d),
+            };
         }
     }
     Err(InputError::new(
