@@ -1,0 +1,243 @@
+//! Pod lifecycle: the ReplicaSet controller creating and deleting pods, start-up, readiness,
+//! and graceful termination (endpoint removal, SIGTERM after preStop, drain, kill at the end
+//! of the grace period).
+
+use super::{Event, Pod, PodEventKind, PodState, Request, World};
+use crate::record::DropReason;
+use crate::scenario::WorkloadKind;
+
+impl World {
+    /// The ReplicaSet controller: make the number of non-terminating pods equal `replicas`,
+    /// creating new pods or deleting the ones upstream ranks first for deletion.
+    pub fn set_replicas(&mut self, now: f64, replicas: i32) {
+        let replicas = replicas.max(0);
+        if replicas != self.spec_replicas {
+            self.replica_changes += 1;
+        }
+        self.spec_replicas = replicas;
+        self.account_pods(now);
+        let active: Vec<u32> = self
+            .pods
+            .iter()
+            .filter(|p| p.is_active())
+            .map(|p| p.id)
+            .collect();
+        let have = active.len() as i32;
+        if replicas > have {
+            for _ in 0..(replicas - have) {
+                self.create_pod(now);
+            }
+        } else if replicas < have {
+            let mut ranked = active;
+            ranked.sort_by(|&a, &b| deletion_rank(&self.pods[a as usize], &self.pods[b as usize]));
+            for id in ranked.into_iter().take((have - replicas) as usize) {
+                self.terminate(now, id);
+            }
+        }
+    }
+
+    pub(super) fn create_pod(&mut self, now: f64) {
+        let id = self.pods.len() as u32;
+        self.pods.push(Pod::new(id, now));
+        self.counts.pending += 1;
+        self.log(now, id, PodEventKind::Created, None);
+        let startup = self.cfg.startup.sample(&mut self.rng_startup).max(0.0);
+        self.agenda
+            .schedule(now + startup, Event::Running { pod: id });
+    }
+
+    pub(super) fn on_running(&mut self, now: f64, pod: u32) {
+        if self.pods[pod as usize].state != PodState::Pending {
+            return;
+        }
+        self.account_pods(now);
+        let p = &mut self.pods[pod as usize];
+        p.state = PodState::Starting;
+        p.running_at = Some(now);
+        p.vclock = now;
+        p.vclock_at = now;
+        p.scrape_at = now;
+        self.counts.pending -= 1;
+        self.counts.starting += 1;
+        self.log(now, pod, PodEventKind::Running, None);
+        let (cores, secs) = self.cfg.startup_burst;
+        if cores > 0.0 && secs > 0.0 {
+            self.pods[pod as usize].burst = cores;
+            self.agenda.schedule(now + secs, Event::BurstEnd { pod });
+        }
+        let (speed, secs) = self.cfg.warmup;
+        if speed < 1.0 && secs > 0.0 {
+            self.pods[pod as usize].warm = speed;
+            self.agenda.schedule(now + secs, Event::Warm { pod });
+        }
+        self.agenda
+            .schedule(now + self.cfg.time_to_ready, Event::Ready { pod });
+    }
+
+    pub(super) fn make_ready(&mut self, pod: u32, now: f64, log: bool) {
+        self.account_pods(now);
+        let p = &mut self.pods[pod as usize];
+        match p.state {
+            PodState::Pending => self.counts.pending -= 1,
+            PodState::Starting => self.counts.starting -= 1,
+            _ => return,
+        }
+        p.state = PodState::Ready;
+        p.ready_at = Some(now);
+        if log {
+            p.ready_transition = now;
+        }
+        p.accepting = true;
+        self.counts.ready += 1;
+        match self.cfg.kind {
+            WorkloadKind::Http => {
+                p.in_endpoints = true;
+                self.endpoints.push(pod);
+            }
+            WorkloadKind::Queue => {
+                for _ in 0..self.cfg.concurrency {
+                    self.idle_slots.push_back(pod);
+                }
+            }
+        }
+        if log {
+            self.log(now, pod, PodEventKind::Ready, None);
+        }
+        if self.cfg.kind == WorkloadKind::Queue {
+            self.dispatch_backlog(now);
+        }
+    }
+
+    pub(super) fn terminate(&mut self, now: f64, pod: u32) {
+        self.account_pods(now);
+        let p = &mut self.pods[pod as usize];
+        match p.state {
+            PodState::Pending => self.counts.pending -= 1,
+            PodState::Starting => self.counts.starting -= 1,
+            PodState::Ready => self.counts.ready -= 1,
+            _ => return,
+        }
+        let was_pending = p.state == PodState::Pending;
+        p.state = PodState::Terminating;
+        p.deleted_at = Some(now);
+        self.counts.terminating += 1;
+        self.log(now, pod, PodEventKind::Terminating, None);
+        if was_pending {
+            // No container yet: nothing to drain.
+            self.exit(now, pod, PodEventKind::Exited, None);
+            return;
+        }
+        if self.pods[pod as usize].in_endpoints {
+            self.agenda.schedule(
+                now + self.cfg.endpoint_delay,
+                Event::EndpointRemoved { pod },
+            );
+        }
+        let grace = self.cfg.termination_grace;
+        self.agenda
+            .schedule(now + self.cfg.pre_stop.min(grace), Event::Sigterm { pod });
+        self.agenda.schedule(now + grace, Event::Kill { pod });
+    }
+
+    pub(super) fn remove_endpoint(&mut self, now: f64, pod: u32) {
+        let p = &mut self.pods[pod as usize];
+        if !p.in_endpoints {
+            return;
+        }
+        p.in_endpoints = false;
+        if let Some(i) = self.endpoints.iter().position(|&e| e == pod) {
+            self.endpoints.remove(i);
+        }
+        self.log(now, pod, PodEventKind::RemovedFromEndpoints, None);
+    }
+
+    pub(super) fn sigterm(&mut self, now: f64, pod: u32) {
+        let p = &mut self.pods[pod as usize];
+        if p.state != PodState::Terminating || !p.accepting && p.gone_at.is_some() {
+            return;
+        }
+        p.accepting = false;
+        self.log(now, pod, PodEventKind::Sigterm, None);
+        if self.pods[pod as usize].in_flight() == 0 {
+            self.exit(now, pod, PodEventKind::Exited, None);
+        }
+    }
+
+    pub(super) fn kill(&mut self, now: f64, pod: u32) {
+        if self.pods[pod as usize].state != PodState::Terminating {
+            return;
+        }
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods[pod as usize];
+        p.advance(now, cpr);
+        let mut lost: Vec<Request> = p.queue.drain(..).collect();
+        lost.extend(p.in_service.drain().map(|s| s.req));
+        lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
+        let mut dropped = 0;
+        let mut requeued = 0;
+        for r in lost {
+            if now > r.deadline {
+                self.time_out(r.deadline);
+            } else if self.cfg.kind == WorkloadKind::Queue {
+                requeued += 1;
+                self.backlog.push_front(r);
+            } else {
+                dropped += 1;
+            }
+        }
+        // push_front reversed the order; restore oldest-first.
+        if requeued > 1 {
+            self.backlog.make_contiguous()[..requeued].reverse();
+        }
+        self.totals.redelivered += requeued as u64;
+        self.drop_requests(now, DropReason::KilledOnShutdown, dropped);
+        self.exit(
+            now,
+            pod,
+            PodEventKind::Killed,
+            Some(dropped + requeued as u64),
+        );
+        if requeued > 0 {
+            self.dispatch_backlog(now);
+        }
+    }
+
+    pub(super) fn exit(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
+        self.account_pods(now);
+        self.remove_endpoint(now, pod);
+        let p = &mut self.pods[pod as usize];
+        if p.state != PodState::Terminating {
+            return;
+        }
+        p.advance(now, self.cfg.cores_per_request);
+        self.retired_cpu_seconds += p.cpu_seconds;
+        p.state = PodState::Gone;
+        p.gone_at = Some(now);
+        p.accepting = false;
+        p.completion_gen = p.completion_gen.wrapping_add(1);
+        p.completion_at = f64::INFINITY;
+        self.counts.terminating -= 1;
+        self.log(now, pod, how, requests);
+    }
+}
+
+/// Upstream ReplicaSet ranking for scale-down (`controller.ActivePodsWithRanks`): pods earlier
+/// in this order are deleted first — unscheduled, then pending, then not ready, then the most
+/// recently ready, then the newest.
+fn deletion_rank(a: &Pod, b: &Pod) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let phase = |p: &Pod| match p.state {
+        PodState::Pending => 0,
+        PodState::Starting => 1,
+        _ => 2,
+    };
+    phase(a)
+        .cmp(&phase(b))
+        .then_with(|| match (a.ready_at, b.ready_at) {
+            // Both ready: the one ready for less time goes first.
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            _ => Ordering::Equal,
+        })
+        .then_with(|| b.created_at.total_cmp(&a.created_at))
+        .then_with(|| b.id.cmp(&a.id))
+}
