@@ -116,6 +116,8 @@ impl Series {
 pub struct StepLatencies {
     row: usize,
     values: Vec<f32>,
+    /// Flow level: (latency, how many requests had it).
+    weighted: Vec<(f32, u64)>,
 }
 
 impl StepLatencies {
@@ -129,14 +131,45 @@ impl StepLatencies {
         self.values.push(latency as f32);
     }
 
+    /// Add `n` requests with the same latency (flow level).
+    pub fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
+        if row != self.row {
+            self.close(series);
+            self.row = row;
+        }
+        if n > 0 {
+            self.weighted.push((latency as f32, n));
+        }
+    }
+
     /// Write the quantiles of the current row into the series and start afresh.
     pub fn close(&mut self, series: &mut Series) {
-        if !self.values.is_empty() {
+        if !self.weighted.is_empty() {
+            self.weighted.extend(self.values.drain(..).map(|v| (v, 1)));
+            series.latency_p50[self.row] = weighted_quantile(&mut self.weighted, 0.50);
+            series.latency_p99[self.row] = weighted_quantile(&mut self.weighted, 0.99);
+            self.weighted.clear();
+        } else if !self.values.is_empty() {
             series.latency_p50[self.row] = quantile(&mut self.values, 0.50);
             series.latency_p99[self.row] = quantile(&mut self.values, 0.99);
             self.values.clear();
         }
     }
+}
+
+/// Nearest-rank quantile of weighted values.
+fn weighted_quantile(v: &mut [(f32, u64)], q: f64) -> f64 {
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: u64 = v.iter().map(|x| x.1).sum();
+    let rank = ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
+    let mut cum = 0;
+    for &(x, w) in v.iter() {
+        cum += w;
+        if cum >= rank {
+            return x as f64;
+        }
+    }
+    v.last().map_or(f64::NAN, |x| x.0 as f64)
 }
 
 /// Exact sample quantile (nearest rank) of a small buffer, reordering it.
@@ -189,6 +222,20 @@ impl Distribution {
         }
     }
 
+    /// Record `n` observations of the same value (flow level).
+    pub fn record_n(&mut self, seconds: f64, n: u64) {
+        if n == 0 {
+            return;
+        }
+        let v = (seconds * UNIT).max(0.0);
+        let _ = self.hist.record_n(v.min(u64::MAX as f64 / 4.0) as u64, n);
+        self.sum += seconds * n as f64;
+        self.count += n;
+        if seconds > self.max {
+            self.max = seconds;
+        }
+    }
+
     pub fn count(&self) -> u64 {
         self.count
     }
@@ -234,6 +281,14 @@ pub struct PromHistogram {
 }
 
 impl PromHistogram {
+    pub fn record_n(&mut self, seconds: f64, n: u64) {
+        let i = PROM_BUCKETS
+            .iter()
+            .position(|&b| seconds <= b)
+            .unwrap_or(PROM_BUCKETS.len());
+        self.counts[i] += n;
+    }
+
     #[inline]
     pub fn record(&mut self, seconds: f64) {
         let i = PROM_BUCKETS

@@ -14,6 +14,7 @@ fn config(
     limit: Option<f64>,
     balancer: Balancer,
     service: Dist,
+    fluid: bool,
 ) -> WorldConfig {
     WorldConfig {
         kind,
@@ -35,6 +36,7 @@ fn config(
         memory_per_request: 0.0,
         startup_burst: (0.5, 10.0),
         warmup: (0.5, 15.0),
+        fluid_step: if fluid { Some(1.0) } else { None },
     }
 }
 
@@ -52,6 +54,7 @@ proptest! {
     #[test]
     fn conservation_bounds_and_monotone_time(
         queue in any::<bool>(),
+        fluid in any::<bool>(),
         conc in 1u32..5,
         timeout in proptest::option::of(0.05f64..5.0),
         limit in proptest::option::of(0.2f64..3.0),
@@ -67,7 +70,7 @@ proptest! {
         let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
         let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
         let duration = 300.0;
-        let mut world = World::new(config(kind, conc, timeout, limit, balancer, service), trace, seed, duration, 5.0, initial);
+        let mut world = World::new(config(kind, conc, timeout, limit, balancer, service, fluid), trace, seed, duration, 5.0, initial);
         let mut changes = changes;
         changes.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut next_change = 0;

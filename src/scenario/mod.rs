@@ -46,9 +46,12 @@ pub struct ScenarioFile {
     /// Sampling interval of timeseries.csv. Default max(1 s, duration / 10,000).
     #[serde(default)]
     pub step: Option<Seconds>,
-    /// Traffic model: `request` (default).
+    /// Traffic model: `request` (default), `fluid` or `auto`.
     #[serde(default)]
     pub fidelity: Option<String>,
+    /// Interval of the flow-level model. Default 1 s.
+    #[serde(default)]
+    pub fluid_step: Option<Seconds>,
     pub trace: TraceSpec,
     pub workload: WorkloadSpec,
     pub pods: PodsSpec,
@@ -207,6 +210,26 @@ fn default_resolution() -> Seconds {
     Seconds(15.0)
 }
 
+/// How much traffic detail to simulate.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "model")]
+pub enum Fidelity {
+    /// Every request is an event (exact queueing; the default).
+    Request,
+    /// Flow level: arrivals and service as whole counts per interval `step`.
+    Fluid { step: f64 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FidelityChoice {
+    Request,
+    Fluid,
+    Auto,
+}
+
+/// `fidelity: auto` picks the flow-level model when a run would simulate more requests than this.
+pub const AUTO_FLUID_ABOVE_REQUESTS: f64 = 2_000_000.0;
+
 /// The serving model after defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
@@ -289,6 +312,8 @@ pub struct Scenario {
     /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
     pub autoscaler_manifests: Vec<PathBuf>,
     pub metrics_server_resolution: f64,
+    /// The traffic model in use (after resolving `auto`).
+    pub fidelity: Fidelity,
     pub controller_manager: ControllerSettings,
     /// The autoscalers and other objects the manifests contained.
     pub autoscalers: Autoscalers,
@@ -309,6 +334,14 @@ pub struct Overrides {
 }
 
 impl Scenario {
+    /// The flow-level interval, when the fluid model is in use.
+    pub fn fluid_step(&self) -> Option<f64> {
+        match self.fidelity {
+            Fidelity::Fluid { step } => Some(step),
+            Fidelity::Request => None,
+        }
+    }
+
     /// Load a scenario file.
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
         let source = Source::read(path)?;
@@ -376,16 +409,26 @@ fn resolve(
             .error_at_path("name", format!("{name:?} cannot name an output folder"))
             .into());
     }
-    if let Some(f) = &raw.fidelity
-        && f != "request"
-    {
-        return Err(doc
-            .error_at_path(
-                "fidelity",
-                format!("unknown fidelity {f:?}: expected `request`"),
-            )
-            .into());
-    }
+    let fidelity_choice = match raw.fidelity.as_deref() {
+        None | Some("request") => FidelityChoice::Request,
+        Some("fluid") => FidelityChoice::Fluid,
+        Some("auto") => FidelityChoice::Auto,
+        Some(f) => {
+            return Err(doc
+                .error_at_path(
+                    "fidelity",
+                    format!("unknown fidelity {f:?}: expected request, fluid or auto"),
+                )
+                .into());
+        }
+    };
+    let fluid_step = match raw.fluid_step {
+        Some(s) if s.0 <= 0.0 => {
+            return Err(doc.error_at_path("fluid_step", "must be above zero").into());
+        }
+        Some(s) => s.0,
+        None => 1.0,
+    };
     let seed = overrides.seed.or(raw.seed).unwrap_or(1);
 
     // Start time (generators such as `diurnal` need it), then the trace.
@@ -428,6 +471,18 @@ fn resolve(
             trace.rates.last().copied().unwrap_or(0.0)
         ));
     }
+    let expected = trace
+        .arrivals
+        .as_ref()
+        .map_or_else(|| trace.integral(0.0, duration), |a| a.len() as f64);
+    let fidelity = match fidelity_choice {
+        FidelityChoice::Request => Fidelity::Request,
+        FidelityChoice::Fluid => Fidelity::Fluid { step: fluid_step },
+        FidelityChoice::Auto if expected > AUTO_FLUID_ABOVE_REQUESTS => {
+            Fidelity::Fluid { step: fluid_step }
+        }
+        FidelityChoice::Auto => Fidelity::Request,
+    };
     let start_time = explicit_start.or(trace.start_time).unwrap_or_else(|| {
         DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
     });
@@ -728,6 +783,7 @@ fn resolve(
             "cluster.metrics_server.resolution",
             raw.cluster.metrics_server.resolution.0,
         )?,
+        fidelity,
         controller_manager,
         autoscalers,
         metric_bindings: raw.metrics.clone(),

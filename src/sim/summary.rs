@@ -47,6 +47,8 @@ pub struct Summary {
     pub scenario: String,
     pub seed: u64,
     pub duration_s: f64,
+    /// The traffic model the run used.
+    pub fidelity: crate::scenario::Fidelity,
     pub requests: RequestTotals,
     pub latency_s: LatencySummary,
     pub wait_s: WaitSummary,
@@ -92,6 +94,7 @@ impl Summary {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
             duration_s: scenario.duration,
+            fidelity: scenario.fidelity,
             requests: world.totals.clone(),
             latency_s: LatencySummary {
                 mean: opt(world.latency.mean()),

@@ -173,7 +173,7 @@ impl World {
         let mut lost: Vec<Request> = p.queue.drain(..).collect();
         lost.extend(p.in_service.drain().map(|s| s.req));
         lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
-        let mut dropped = 0;
+        let mut dropped: u64 = 0;
         let mut requeued = 0;
         for r in lost {
             if now > r.deadline {
@@ -188,6 +188,16 @@ impl World {
         // push_front reversed the order; restore oldest-first.
         if requeued > 1 {
             self.backlog.make_contiguous()[..requeued].reverse();
+        }
+        // Flow level: the pod's waiting cohorts are lost (http); queue pods hold none.
+        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+        for mut c in self.fluid_take_all(pod) {
+            let gone = c.before(now - timeout);
+            if gone > 0 {
+                let g = c.split_oldest(gone);
+                self.time_out_n((g.start + g.end) / 2.0 + timeout, g.count);
+            }
+            dropped += c.count;
         }
         self.totals.redelivered += requeued as u64;
         self.drop_requests(now, DropReason::KilledOnShutdown, dropped);

@@ -4,6 +4,7 @@
 //! gracefully. The world is driven by the simulation (`sim`): it knows nothing of autoscalers;
 //! it only learns the desired replica count through [`World::set_replicas`].
 
+pub mod fluid;
 mod lifecycle;
 pub mod pod;
 mod requests;
@@ -42,6 +43,8 @@ pub struct WorldConfig {
     pub startup_burst: (f64, f64),
     /// A new pod serves at reduced speed for a while: (speed factor, seconds).
     pub warmup: (f64, f64),
+    /// Flow-level traffic with this interval (None: every request simulated).
+    pub fluid_step: Option<f64>,
 }
 
 impl WorldConfig {
@@ -63,6 +66,7 @@ impl WorldConfig {
             memory_per_request: s.workload.memory_per_request,
             startup_burst: s.pods.startup_cpu,
             warmup: s.pods.warmup,
+            fluid_step: s.fluid_step(),
         }
     }
 }
@@ -96,14 +100,33 @@ pub enum PodEventKind {
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    Completion { pod: u32, generation: u32 },
-    Running { pod: u32 },
-    Ready { pod: u32 },
-    EndpointRemoved { pod: u32 },
-    Sigterm { pod: u32 },
-    Kill { pod: u32 },
-    BurstEnd { pod: u32 },
-    Warm { pod: u32 },
+    Completion {
+        pod: u32,
+        generation: u32,
+    },
+    Running {
+        pod: u32,
+    },
+    Ready {
+        pod: u32,
+    },
+    EndpointRemoved {
+        pod: u32,
+    },
+    Sigterm {
+        pod: u32,
+    },
+    Kill {
+        pod: u32,
+    },
+    BurstEnd {
+        pod: u32,
+    },
+    Warm {
+        pod: u32,
+    },
+    /// One flow-level interval.
+    FluidTick,
 }
 
 /// Pod counts by phase.
@@ -161,6 +184,8 @@ pub struct World {
     pub pod_seconds: f64,
     pod_seconds_at: f64,
     pub end: f64,
+    /// Flow-level traffic state (`fidelity: fluid`).
+    pub(crate) fluid: Option<fluid::FluidState>,
 }
 
 impl World {
@@ -203,6 +228,7 @@ impl World {
             pod_seconds: 0.0,
             pod_seconds_at: 0.0,
             end: duration,
+            fluid: None,
         };
         for _ in 0..w.spec_replicas {
             let id = w.pods.len() as u32;
@@ -215,7 +241,17 @@ impl World {
             w.counts.pending += 1;
             w.make_ready(id, 0.0, false);
         }
-        w.next_arrival = w.draw_next_arrival();
+        match w.cfg.fluid_step {
+            Some(dt) => {
+                w.fluid = Some(fluid::FluidState::new(
+                    dt,
+                    w.cfg.service.mean(),
+                    w.cfg.service.scv(),
+                ));
+                w.agenda.schedule(0.0, Event::FluidTick);
+            }
+            None => w.next_arrival = w.draw_next_arrival(),
+        }
         w
     }
 
@@ -257,6 +293,7 @@ impl World {
             Event::Kill { pod } => self.kill(t, pod),
             Event::BurstEnd { pod } => self.change_speed(t, pod, |p| p.burst = 0.0),
             Event::Warm { pod } => self.change_speed(t, pod, |p| p.warm = 1.0),
+            Event::FluidTick => self.fluid_tick(t),
         }
     }
 
@@ -276,9 +313,13 @@ impl World {
     // ---- requests ----------------------------------------------------------------------
 
     fn time_out(&mut self, deadline: f64) {
-        self.totals.timed_out += 1;
+        self.time_out_n(deadline, 1);
+    }
+
+    fn time_out_n(&mut self, deadline: f64, n: u64) {
+        self.totals.timed_out += n;
         let row = self.series.row(deadline);
-        self.series.timed_out[row] += 1;
+        self.series.timed_out[row] += n as u32;
     }
 
     fn drop_request(&mut self, now: f64, reason: DropReason) {
@@ -322,13 +363,17 @@ impl World {
 
     /// Requests waiting for a worker (shared backlog plus every pod's queue).
     pub fn backlog_len(&self) -> u64 {
+        let shared = self
+            .fluid
+            .as_ref()
+            .map_or(0, |f| f.backlog.iter().map(|c| c.count).sum::<u64>());
         match self.cfg.kind {
-            WorkloadKind::Queue => self.backlog.len() as u64,
+            WorkloadKind::Queue => self.backlog.len() as u64 + shared,
             WorkloadKind::Http => self
                 .pods
                 .iter()
                 .filter(|p| p.state != PodState::Gone)
-                .map(|p| p.queue.len() as u64)
+                .map(|p| p.queue.len() as u64 + p.cohorts.iter().map(|c| c.count).sum::<u64>())
                 .sum(),
         }
     }
@@ -338,18 +383,28 @@ impl World {
         self.pods
             .iter()
             .filter(|p| p.state != PodState::Gone)
-            .map(|p| p.in_service.len() as u64)
+            .map(|p| p.in_service.len() as u64 + p.fluid_in_service)
             .sum()
     }
 
     /// Age of the oldest waiting request at `now` (0 if none).
     pub fn oldest_waiting_age(&self, now: f64) -> f64 {
         let oldest = match self.cfg.kind {
-            WorkloadKind::Queue => self.backlog.front().map(|r| r.arrival),
+            WorkloadKind::Queue => self.backlog.front().map(|r| r.arrival).or_else(|| {
+                self.fluid
+                    .as_ref()
+                    .and_then(|f| f.backlog.front().map(|c| c.oldest()))
+            }),
             WorkloadKind::Http => self
                 .pods
                 .iter()
-                .filter_map(|p| p.queue.front().map(|r| r.arrival))
+                .filter(|p| p.state != PodState::Gone)
+                .filter_map(|p| {
+                    p.queue
+                        .front()
+                        .map(|r| r.arrival)
+                        .or(p.cohorts.front().map(|c| c.oldest()))
+                })
                 .reduce(f64::min),
         };
         oldest.map_or(0.0, |a| (now - a).max(0.0))
@@ -430,8 +485,30 @@ impl World {
                 }
             }
         }
+        // Flow level: cohorts still waiting.
+        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+        let mut cohorts: Vec<fluid::Cohort> = self
+            .fluid
+            .as_ref()
+            .map(|f| f.backlog.iter().copied().collect())
+            .unwrap_or_default();
+        for p in self.pods.iter().filter(|p| p.state != PodState::Gone) {
+            cohorts.extend(p.cohorts.iter().copied());
+        }
+        let mut late: Vec<(f64, u64)> = Vec::new();
+        for mut c in cohorts {
+            let gone = c.before(end - timeout);
+            if gone > 0 {
+                let g = c.split_oldest(gone);
+                late.push(((g.start + g.end) / 2.0 + timeout, g.count));
+            }
+            in_flight += c.count;
+        }
         for d in deadlines {
             self.time_out(d);
+        }
+        for (d, n) in late {
+            self.time_out_n(d, n);
         }
         self.totals.in_flight_end = in_flight;
     }

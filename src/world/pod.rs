@@ -99,6 +99,14 @@ pub struct Pod {
     pub burst: f64,
     /// Service speed factor while the pod warms up (1 = warm).
     pub warm: f64,
+    /// Flow level: work waiting on this pod, oldest first.
+    pub cohorts: VecDeque<super::fluid::Cohort>,
+    /// Flow level: fractional service capacity carried to the next interval.
+    pub fluid_carry: f64,
+    /// Flow level: requests routed to the pod in the current interval.
+    pub fluid_offered: u64,
+    /// Flow level: estimated requests in service (Little's law).
+    pub fluid_in_service: u64,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -132,6 +140,10 @@ impl Pod {
             scrape_at: now,
             burst: 0.0,
             warm: 1.0,
+            cohorts: VecDeque::new(),
+            fluid_carry: 0.0,
+            fluid_offered: 0,
+            fluid_in_service: 0,
             routed: 0,
             served: 0,
         }
@@ -140,7 +152,9 @@ impl Pod {
     /// Requests queued or in service on this pod.
     #[inline]
     pub fn in_flight(&self) -> usize {
-        self.queue.len() + self.in_service.len()
+        self.queue.len()
+            + self.in_service.len()
+            + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
     }
 
     /// Bring the virtual clock and CPU accounting up to `now`.

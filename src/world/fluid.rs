@@ -1,0 +1,475 @@
+//! Flow-level traffic (`fidelity: fluid`): instead of one event per request, every `dt` the
+//! arrivals of that interval (a whole number, rounded with a carried remainder so the total is
+//! exact) are split across Ready pods (http) or added to the shared backlog (queue), and each pod
+//! serves as many as its capacity allows — concurrency / mean service time, or its CPU limit /
+//! CPU per request when that binds. Waiting work is kept as FIFO cohorts (arrival instant,
+//! count), so timeouts, backlog age and the wait of served work stay exact at `dt` resolution.
+//! Latency = FIFO wait + a queueing estimate while the pod keeps up (Erlang C with the
+//! Allen–Cunneen correction for non-exponential service) + the mean service time (Little's law
+//! in the large). Pods, metrics and controllers are the same as at request level.
+//!
+//! The counts keep request-level variability where it matters for queues: arrivals per interval
+//! are Poisson, the random balancer splits them multinomially across pods, and a busy pod's
+//! completions per interval vary with the service time's variance (a renewal count) — all from
+//! the run's seeded streams.
+
+use super::{Event, PodEventKind, PodState, World};
+use crate::record::DropReason;
+use crate::rng::Stream;
+use crate::scenario::{Balancer, WorkloadKind};
+use std::collections::VecDeque;
+
+/// Sub-batches per interval when a backlogged pod serves clients that may time out.
+const SUB_BATCHES: u64 = 16;
+
+/// Requests that arrived over `[start, end)`, spread evenly, waiting to be served oldest first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cohort {
+    pub start: f64,
+    pub end: f64,
+    pub count: u64,
+}
+
+impl Cohort {
+    /// Arrival instant of the oldest request.
+    pub fn oldest(&self) -> f64 {
+        self.start
+    }
+
+    /// How many of these arrived before `t`.
+    pub(crate) fn before(&self, t: f64) -> u64 {
+        if t <= self.start {
+            0
+        } else if t >= self.end {
+            self.count
+        } else {
+            ((t - self.start) / (self.end - self.start) * self.count as f64).round() as u64
+        }
+    }
+
+    /// Remove the `n` oldest requests, returning them as a cohort of their own.
+    pub(crate) fn split_oldest(&mut self, n: u64) -> Cohort {
+        let n = n.min(self.count);
+        let cut = if self.count == 0 {
+            self.end
+        } else {
+            self.start + (self.end - self.start) * n as f64 / self.count as f64
+        };
+        let head = Cohort {
+            start: self.start,
+            end: cut,
+            count: n,
+        };
+        self.start = cut;
+        self.count -= n;
+        head
+    }
+
+    fn mid(&self) -> f64 {
+        (self.start + self.end) / 2.0
+    }
+}
+
+/// Flow-level state of the world.
+#[derive(Debug, Clone)]
+pub struct FluidState {
+    pub dt: f64,
+    /// Exact-arrival traces: index of the next unread arrival.
+    next_arrival: usize,
+    /// Shared backlog (queue workload).
+    pub backlog: VecDeque<Cohort>,
+    round_robin: usize,
+    /// Mean and squared coefficient of variation of the service time.
+    mean_service: f64,
+    scv: f64,
+    /// Mean queueing wait of a warm pod by requests offered per interval (memoised Erlang C).
+    wait_by_offered: Vec<f64>,
+}
+
+impl FluidState {
+    pub fn new(dt: f64, mean_service: f64, scv: f64) -> FluidState {
+        FluidState {
+            dt,
+            next_arrival: 0,
+            backlog: VecDeque::new(),
+            round_robin: 0,
+            mean_service,
+            scv,
+            wait_by_offered: Vec::new(),
+        }
+    }
+}
+
+/// Mean queueing delay of a pod that can run `servers` requests at full speed (fractional when its
+/// CPU limit binds: limit / cores per request), each taking `mean` seconds: M/G/c with the
+/// Allen–Cunneen correction, interpolated between the neighbouring whole numbers of servers (for
+/// processor sharing the M/M/c mean response is the same as FCFS).
+pub fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
+    if servers < 1.0 {
+        // One slowed server.
+        return mgc_wait(1, lambda, servers / mean, scv);
+    }
+    let lo = servers.floor();
+    let frac = servers - lo;
+    let w_lo = mgc_wait(lo as u32, lambda, 1.0 / mean, scv);
+    if frac < 1e-9 {
+        return w_lo;
+    }
+    let w_hi = mgc_wait(lo as u32 + 1, lambda, 1.0 / mean, scv);
+    // An overloaded floor (infinite queue) contributes the backlog, not a wait estimate.
+    if lambda * mean >= lo {
+        w_hi
+    } else {
+        w_lo * (1.0 - frac) + w_hi * frac
+    }
+}
+
+/// Mean wait in queue of an M/G/c queue at utilisation below 1: Erlang C × (1 + cs²)/2 / (cμ − λ).
+pub fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
+    if lambda <= 0.0 || mu <= 0.0 {
+        return 0.0;
+    }
+    let cf = c as f64;
+    let a = lambda / mu;
+    if a >= cf {
+        return 0.0; // overloaded: the FIFO backlog carries the wait
+    }
+    // Erlang C by the stable recursion on Erlang B.
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (k as f64 + a * b);
+    }
+    let rho = a / cf;
+    let erlang_c = b / (1.0 - rho + rho * b);
+    erlang_c / (cf * mu - lambda) * (1.0 + scv) / 2.0
+}
+
+impl World {
+    /// How many requests a pod can run at full speed: its concurrency, or fewer (fractional)
+    /// when its CPU limit binds first.
+    fn fluid_servers(&self, pod: u32) -> f64 {
+        let p = &self.pods[pod as usize];
+        let slots = self.cfg.concurrency as f64;
+        if self.cfg.cores_per_request > 0.0 && self.cfg.cpu_capacity.is_finite() {
+            let cores = (self.cfg.cpu_capacity - p.burst).max(self.cfg.cpu_capacity * 0.05);
+            slots.min(cores / self.cfg.cores_per_request)
+        } else {
+            slots
+        }
+    }
+
+    /// One flow-level interval starting at `t`.
+    pub(super) fn fluid_tick(&mut self, t: f64) {
+        let Some(mut fl) = self.fluid.take() else {
+            return;
+        };
+        let dt = fl.dt;
+        let mid = t + dt / 2.0;
+        // Arrivals of [t, t + dt).
+        let arrivals = match &self.trace.arrivals {
+            Some(list) => {
+                let start = fl.next_arrival;
+                while fl.next_arrival < list.len() && list[fl.next_arrival] < t + dt {
+                    fl.next_arrival += 1;
+                }
+                (fl.next_arrival - start) as u64
+            }
+            None => poisson(&mut self.rng_arrivals, self.trace.integral(t, t + dt)),
+        };
+        if arrivals > 0 {
+            self.totals.arrived += arrivals;
+            let row = self.series.row(t);
+            self.series.arrivals[row] += arrivals as u32;
+            match self.cfg.kind {
+                WorkloadKind::Http => self.fluid_route(t, arrivals, &mut fl),
+                WorkloadKind::Queue => fl.backlog.push_back(Cohort {
+                    start: t,
+                    end: t + dt,
+                    count: arrivals,
+                }),
+            }
+        }
+        // Service.
+        let ids: Vec<u32> = self
+            .pods
+            .iter()
+            .filter(|p| {
+                matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
+            })
+            .map(|p| p.id)
+            .collect();
+        let mean = fl.mean_service;
+        for id in ids {
+            let servers = self.fluid_servers(id);
+            let offered = self.pods[id as usize].fluid_offered;
+            let p = &mut self.pods[id as usize];
+            let warm = p.warm;
+            let rate = servers / mean * warm;
+            let expected = rate * dt;
+            let noise = if fl.scv > 0.0 {
+                (expected * fl.scv).sqrt() * self.rng_service.normal()
+            } else {
+                0.0
+            };
+            let budget = (expected + noise + p.fluid_carry).max(0.0);
+            let capacity = budget.floor() as u64;
+            p.fluid_carry = budget - capacity as f64;
+            p.fluid_offered = 0;
+            let kept_up = p.cohorts.len() <= 1;
+            let wq = if !kept_up || offered == 0 {
+                0.0
+            } else if warm == 1.0 && p.burst == 0.0 {
+                let i = offered as usize;
+                if fl.wait_by_offered.len() <= i {
+                    fl.wait_by_offered.resize(i + 1, f64::NAN);
+                }
+                if fl.wait_by_offered[i].is_nan() {
+                    fl.wait_by_offered[i] = pod_wait(servers, offered as f64 / dt, mean, fl.scv);
+                }
+                fl.wait_by_offered[i]
+            } else {
+                pod_wait(servers, offered as f64 / dt, mean / warm, fl.scv)
+            };
+            let mut served = 0u64;
+            let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
+            if pulls_shared && !self.pods[id as usize].accepting {
+                self.pods[id as usize].fluid_in_service = 0;
+                continue;
+            }
+            // A pod with more waiting than it can serve this interval has every slot busy: each
+            // request then spends concurrency / throughput in service (Little), e.g. stretched
+            // by processor sharing at the CPU limit.
+            let waiting: u64 = if pulls_shared {
+                fl.backlog.iter().map(|c| c.count).sum()
+            } else {
+                self.pods[id as usize].cohorts.iter().map(|c| c.count).sum()
+            };
+            let sojourn = if waiting >= capacity && rate > 0.0 {
+                (mean / warm).max(self.cfg.concurrency as f64 / rate)
+            } else {
+                mean / warm + wq
+            };
+            let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+            // With client timeouts and a queue, serve in sub-batches across the interval so the
+            // head of the queue ages while it is served (a request starting at age ~timeout is
+            // wasted work, as at request level); otherwise one batch at mid-interval.
+            let batches: u64 = if timeout.is_finite() && waiting >= capacity {
+                SUB_BATCHES.min(capacity.max(1))
+            } else {
+                1
+            };
+            let total = capacity;
+            for b in 0..batches {
+                let mut cap = total / batches + u64::from(b < total % batches);
+                let at = t + (b as f64 + 0.5) * dt / batches as f64;
+                while cap > 0 {
+                    let queue = if pulls_shared {
+                        &mut fl.backlog
+                    } else {
+                        &mut self.pods[id as usize].cohorts
+                    };
+                    let Some(front) = queue.front_mut() else {
+                        break;
+                    };
+                    // Clients that gave up while waiting leave without using the pod.
+                    let gone = front.before(at - timeout);
+                    let gone = if gone > 0 {
+                        Some(front.split_oldest(gone))
+                    } else {
+                        None
+                    };
+                    let mut taken = front.split_oldest(cap);
+                    if front.count == 0 {
+                        queue.pop_front();
+                    }
+                    if let Some(g) = gone {
+                        self.time_out_n(g.mid() + timeout, g.count);
+                    }
+                    if taken.count == 0 {
+                        continue;
+                    }
+                    cap -= taken.count;
+                    served += taken.count;
+                    // Of those served now, the ones whose client leaves before they finish are wasted.
+                    let late = taken.before(at + sojourn - timeout);
+                    if late > 0 {
+                        let l = taken.split_oldest(late);
+                        self.time_out_n(l.mid() + timeout, l.count);
+                    }
+                    if taken.count > 0 {
+                        let wait = (at - taken.mid()).max(0.0);
+                        let extra = (sojourn - mean / warm).max(0.0);
+                        self.serve_n(t, id, wait + sojourn, wait + extra, taken.count);
+                    }
+                }
+            }
+            let cpr = self.cfg.cores_per_request * mean;
+            let p = &mut self.pods[id as usize];
+            p.advance(t + dt, self.cfg.cores_per_request);
+            p.cpu_seconds += served as f64 * cpr;
+            p.fluid_in_service =
+                ((served as f64 / dt * mean).round() as u64).min(self.cfg.concurrency as u64);
+            if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
+                self.exit(t + dt, id, PodEventKind::Exited, None);
+            }
+        }
+        // Queue workload: messages that waited past their deadline while no pod pulled.
+        if let Some(timeout) = self.cfg.timeout {
+            while let Some(front) = fl.backlog.front_mut() {
+                let gone = front.before(mid - timeout);
+                if gone == 0 {
+                    break;
+                }
+                let g = front.split_oldest(gone);
+                if front.count == 0 {
+                    fl.backlog.pop_front();
+                }
+                self.time_out_n(g.mid() + timeout, g.count);
+            }
+        }
+        self.fluid = Some(fl);
+        self.agenda.schedule(t + dt, Event::FluidTick);
+    }
+
+    /// Split `n` arrivals across the endpoints (evenly; the remainder round-robin).
+    fn fluid_route(&mut self, t: f64, n: u64, fl: &mut FluidState) {
+        let k = self.endpoints.len() as u64;
+        if k == 0 {
+            self.drop_requests(t, DropReason::NoEndpoints, n);
+            return;
+        }
+        let shares: Vec<u64> = match self.cfg.balancer {
+            Balancer::Random => multinomial_even(&mut self.rng_balancer, n, k as usize),
+            // Round-robin and least-request spread evenly; the remainder rotates.
+            _ => {
+                let (base, extra) = (n / k, n % k);
+                (0..k)
+                    .map(|i| base + u64::from((i + k - (fl.round_robin as u64 % k)) % k < extra))
+                    .collect()
+            }
+        };
+        let extra = n % k;
+        for i in 0..k {
+            let share = shares[i as usize];
+            if share == 0 {
+                continue;
+            }
+            let id = self.endpoints[i as usize];
+            let p = &mut self.pods[id as usize];
+            p.routed += share;
+            if !p.accepting {
+                self.drop_requests(t, DropReason::RefusedTerminating, share);
+                continue;
+            }
+            p.fluid_offered += share;
+            p.cohorts.push_back(Cohort {
+                start: t,
+                end: t + fl.dt,
+                count: share,
+            });
+        }
+        fl.round_robin = (fl.round_robin + extra as usize) % k as usize;
+    }
+
+    /// Record `n` requests served by `pod` with the given latency and wait.
+    fn serve_n(&mut self, t: f64, pod: u32, latency: f64, wait: f64, n: u64) {
+        self.totals.served += n;
+        self.pods[pod as usize].served += n;
+        let row = self.series.row(t);
+        self.series.served[row] += n as u32;
+        self.latency.record_n(latency, n);
+        self.wait.record_n(wait, n);
+        self.latency_buckets.record_n(latency, n);
+        self.step_latencies
+            .push_n(row, latency, n, &mut self.series);
+    }
+
+    /// Work a pod holds at its kill (flow level): all its cohorts.
+    pub(super) fn fluid_take_all(&mut self, pod: u32) -> Vec<Cohort> {
+        let p = &mut self.pods[pod as usize];
+        p.fluid_in_service = 0;
+        p.cohorts.drain(..).collect()
+    }
+}
+
+/// A Poisson count with mean `mean` (exact inversion for small means, normal approximation
+/// with continuity correction above 30).
+pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
+    if !(mean > 0.0) {
+        return 0;
+    }
+    if mean < 30.0 {
+        let limit = (-mean).exp();
+        let mut k = 0u64;
+        let mut p = rng.uniform();
+        while p > limit {
+            k += 1;
+            p *= rng.uniform();
+        }
+        return k;
+    }
+    (mean + mean.sqrt() * rng.normal() + 0.5).floor().max(0.0) as u64
+}
+
+/// Split `n` items uniformly at random over `k` bins (a multinomial draw): one uniform per item
+/// while that is cheap, sequential normal-approximated binomials otherwise.
+pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
+    let mut out = vec![0u64; k];
+    if k == 1 {
+        out[0] = n;
+        return out;
+    }
+    if n <= 4 * k as u64 {
+        for _ in 0..n {
+            out[rng.below(k)] += 1;
+        }
+        return out;
+    }
+    let mut left = n;
+    for (i, slot) in out.iter_mut().enumerate().take(k - 1) {
+        let p = 1.0 / (k - i) as f64;
+        let mean = left as f64 * p;
+        let sd = (mean * (1.0 - p)).sqrt();
+        let draw = (mean + sd * rng.normal() + 0.5)
+            .floor()
+            .clamp(0.0, left as f64) as u64;
+        *slot = draw;
+        left -= draw;
+    }
+    out[k - 1] = left;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_and_multinomial_have_the_right_moments() {
+        let mut rng = Stream::new(3, "t");
+        for mean in [0.5, 7.0, 80.0] {
+            let n = 20_000;
+            let xs: Vec<f64> = (0..n).map(|_| poisson(&mut rng, mean) as f64).collect();
+            let m = xs.iter().sum::<f64>() / n as f64;
+            let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n as f64;
+            assert!((m - mean).abs() < 0.05 * mean + 0.02, "mean {m} vs {mean}");
+            assert!(
+                (v - mean).abs() < 0.1 * mean + 0.05,
+                "variance {v} vs {mean}"
+            );
+        }
+        for n in [3u64, 50, 5000] {
+            let split = multinomial_even(&mut rng, n, 7);
+            assert_eq!(split.iter().sum::<u64>(), n);
+        }
+    }
+
+    #[test]
+    fn mgc_wait_matches_erlang_c_for_mm1() {
+        // M/M/1 at rho 0.5: Wq = rho / (mu - lambda) = 0.5 / 5 = 0.1
+        assert!((mgc_wait(1, 5.0, 10.0, 1.0) - 0.1).abs() < 1e-12);
+        // M/D/1 halves it (Pollaczek–Khinchine).
+        assert!((mgc_wait(1, 5.0, 10.0, 0.0) - 0.05).abs() < 1e-12);
+        assert_eq!(mgc_wait(2, 30.0, 10.0, 1.0), 0.0);
+    }
+}
