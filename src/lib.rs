@@ -11,3 +11,4 @@ pub mod trace;
 pub mod yaml;
 
 pub use error::{Error, InputError, Location, Result};
+pub mod keda;

@@ -1,0 +1,1 @@
+//! Scaler unit tests.
