@@ -280,6 +280,7 @@ impl<'a> Params<'a> {
                     return Got::Absent;
                 }
             },
+            Got::Hidden if spec.optional || spec.default.is_some() => return Got::Hidden,
             Got::Hidden => {
                 let from = match (self.auth, self.env) {
                     (AuthKnowledge::Unknown { name }, _) if spec.order.contains(&Auth) => {

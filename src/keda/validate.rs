@@ -118,7 +118,7 @@ fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> Val
     let f = super::report::Finding {
         severity: Severity::Error,
         rule: "crd.schema".into(),
-        message: format!("the API server rejects this {kind}: {}", e.message),
+        message: format!("the API server rejects this {kind}: {}", strip_position(&e.message)),
         field: e.location.field.clone(),
         file: Some(doc.source.path.display().to_string()),
         line: e.location.line,
@@ -127,6 +127,26 @@ fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> Val
     ValidatedObject {
         report: ObjectReport { kind: kind.into(), name: None, namespace: None, document: doc.index, findings: vec![f], plan: None },
         model: None,
+    }
+}
+
+/// serde-saphyr messages may carry a document-relative "at line X, column Y"; the finding has
+/// the file-wide position already.
+fn strip_position(msg: &str) -> String {
+    match msg.find(" at line ") {
+        Some(i) if msg[i..].contains("column") => {
+            let rest = &msg[i + 9..];
+            let end = rest.find("column").map(|c| {
+                let after = &rest[c + 6..];
+                let digits = after.trim_start().find(|ch: char| !ch.is_ascii_digit()).unwrap_or(after.trim_start().len());
+                c + 6 + (after.len() - after.trim_start().len()) + digits
+            });
+            match end {
+                Some(e) => format!("{}{}", &msg[..i], &rest[e..]),
+                None => msg.to_string(),
+            }
+        }
+        _ => msg.to_string(),
     }
 }
 
@@ -449,7 +469,7 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
         f.warn(
             "warn.cooldown-shorter-than-polling",
             Some("spec.cooldownPeriod".into()),
-            format!("cooldownPeriod {cooldown}s is shorter than pollingInterval {polling}s: scale-to-zero happens at the first poll after the cooldown, i.e. up to {polling}s after the last active poll"),
+            format!("cooldownPeriod {cooldown}s is shorter than pollingInterval {polling}s: the cooldown is only checked at polls, so scale-to-zero happens at the first poll after the last active one, {polling}s later"),
         );
     }
     if let Some(idle) = s.idle_replica_count {
