@@ -40,6 +40,8 @@ pub mod scalers;
 pub mod state;
 pub mod triggers;
 pub mod validate;
+#[cfg(test)]
+mod testutil;
 
 pub use metric::{FetchError, FetchResult, Reading};
 pub use model::ScaledObjectModel;
