@@ -210,3 +210,6 @@ fn describe(d: &ExecutorDecision, active: bool, error: bool, model: &ScaledObjec
     };
     format!("{state}: {what}")
 }
+
+#[cfg(test)]
+mod tests;

@@ -450,4 +450,62 @@ mod tests {
         assert_eq!(count_jobs(&jobs, &["PodScheduled".to_string()]), (2, 2));
         assert_eq!(jobs_to_delete(&jobs, 1, 0), vec!["d".to_string(), "e".to_string()]);
     }
+
+    fn sj_model(spec: &str) -> ScaledJobModel {
+        let text = format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: w, image: w}}]\n{spec}  triggers:\n  - type: redis\n    metadata: {{address: 'r:6379', listName: jobs, listLength: '2'}}\n"
+        );
+        let r = crate::keda::testutil::report(&text);
+        match r.objects.into_iter().next().and_then(|o| o.model) {
+            Some(crate::keda::validate::KedaObject::ScaledJob(m)) => m,
+            other => panic!("not a runnable ScaledJob: {other:?}"),
+        }
+    }
+
+    fn running(n: usize, pending: usize) -> Vec<JobView> {
+        (0..n)
+            .map(|i| JobView {
+                id: format!("j{i}"),
+                finished: None,
+                completion_time: None,
+                pods: vec![JobPod { phase: if i < pending { "Pending".into() } else { "Running".into() }, true_conditions: vec![] }],
+            })
+            .collect()
+    }
+
+    fn run(m: &ScaledJobModel, queue: f64, jobs: &[JobView]) -> JobPollDecision {
+        let scaler = m.triggers[0].scaler.clone();
+        poll(m, &mut ScaledJobState::default(), 0.0, jobs, &mut |_| {
+            scaler.evaluate(&crate::keda::scalers::Observation::Value { value: queue }, 0.0, &mut Default::default())
+        })
+    }
+
+    #[test]
+    fn poll_strategies_end_to_end() {
+        // queue 20 / target 2 = 10 jobs wanted, budget 8, 3 running of which 2 pending.
+        let jobs = running(3, 2);
+        let d = run(&sj_model("  maxReplicaCount: 8\n"), 20.0, &jobs);
+        assert_eq!((d.max_scale, d.effective_max_scale, d.jobs_to_create), (8, 5, 5), "default: maxScale − running");
+        let d = run(&sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: accurate}\n"), 20.0, &jobs);
+        assert_eq!((d.effective_max_scale, d.jobs_to_create), (5, 5), "accurate: 8+3−2 > 8 → 8−3");
+        let d = run(&sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: eager}\n"), 20.0, &jobs);
+        assert_eq!((d.effective_max_scale, d.scale_to, d.jobs_to_create), (3, 8, 3), "eager: min(8−3−2, 8)");
+        let d = run(
+            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: custom, customScalingQueueLengthDeduction: 1, customScalingRunningJobPercentage: '0.5'}\n"),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(d.effective_max_scale, 8 - 1 - 1, "custom: maxScale − deduction − int(running × 0.5)");
+        // Below MinRC: create the difference regardless of the queue and the strategy.
+        let d = run(&sj_model("  minReplicaCount: 2\n  maxReplicaCount: 8\n"), 0.0, &[]);
+        assert!(d.is_active);
+        assert_eq!(d.jobs_to_create, 2);
+        // Inactive: nothing, even with budget.
+        let d = run(&sj_model(""), 0.0, &[]);
+        assert_eq!((d.is_active, d.jobs_to_create), (false, 0));
+        // Paused: nothing at all.
+        let mut paused = sj_model("");
+        paused.paused = true;
+        assert_eq!(run(&paused, 50.0, &[]).jobs_to_create, 0);
+    }
 }
