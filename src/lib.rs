@@ -6,9 +6,9 @@
 //! results. Nothing in the library prints or exits.
 
 pub mod error;
+pub mod keda;
 pub mod units;
 pub mod trace;
 pub mod yaml;
 
 pub use error::{Error, InputError, Location, Result};
-pub mod keda;

@@ -11,7 +11,8 @@ use scalesim::keda::modifiers;
 use scalesim::keda::params::{AuthKnowledge, EnvKnowledge};
 use scalesim::keda::scaledjob::{self, JobStrategy, ScalerMetrics};
 use scalesim::keda::scalers::{
-    self, BuildContext, KafkaLagInput, KafkaPartition, Observation, RabbitQueue, Scaler, ScalerMemory, SqsAttributes,
+    self, BuildContext, KafkaLagInput, KafkaPartition, Observation, RabbitQueue, Scaler,
+    ScalerMemory, SqsAttributes,
 };
 use scalesim::keda::state::{HealthStatus, MetricValue, ScaledObjectState, TargetView};
 use scalesim::keda::{KedaObject, cluster::ClusterObjects, cron::Schedule, validate_source};
@@ -61,7 +62,8 @@ fn f(v: &Value, k: &str) -> Option<f64> {
     v.get(k).and_then(Value::as_f64)
 }
 fn i(v: &Value, k: &str) -> Option<i64> {
-    v.get(k).and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)))
+    v.get(k)
+        .and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)))
 }
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str)
@@ -72,10 +74,15 @@ fn b(v: &Value, k: &str) -> Option<bool> {
 
 /// Compare expected keys against what we got; every expected key must be produced.
 fn compare(expected: &Value, got: &Value) -> Result<(), String> {
-    let Some(exp) = expected.as_object() else { return Err("expected is not a mapping".into()) };
+    let Some(exp) = expected.as_object() else {
+        return Err("expected is not a mapping".into());
+    };
     let mut diffs = Vec::new();
     for (k, want) in exp {
-        let have = got.get(k).cloned().unwrap_or(Value::String("<not produced>".into()));
+        let have = got
+            .get(k)
+            .cloned()
+            .unwrap_or(Value::String("<not produced>".into()));
         let same = match (want.as_f64(), have.as_f64()) {
             (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
             _ => *want == have,
@@ -84,32 +91,63 @@ fn compare(expected: &Value, got: &Value) -> Result<(), String> {
             diffs.push(format!("{k}: expected {want}, got {have}"));
         }
     }
-    if diffs.is_empty() { Ok(()) } else { Err(diffs.join("; ")) }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(diffs.join("; "))
+    }
 }
 
-fn build_scaler(ty: &str, index: usize, metadata: &Value, metric_type: Option<&str>) -> Result<Scaler, String> {
+fn build_scaler(
+    ty: &str,
+    index: usize,
+    metadata: &Value,
+    metric_type: Option<&str>,
+) -> Result<Scaler, String> {
     let md: BTreeMap<String, String> = metadata
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
     let auth = AuthKnowledge::None;
     let env = EnvKnowledge::Unknown;
-    let ctx = BuildContext { trigger_index: index, trigger_type: ty, metric_type, as_metric_source: false, auth: &auth, env: &env };
+    let ctx = BuildContext {
+        trigger_index: index,
+        trigger_type: ty,
+        metric_type,
+        as_metric_source: false,
+        auth: &auth,
+        env: &env,
+    };
     let built = scalers::build(&ctx, &md);
-    built.scaler.ok_or_else(|| format!("scaler build failed: {:?}", built.errors))
+    built
+        .scaler
+        .ok_or_else(|| format!("scaler build failed: {:?}", built.errors))
 }
 
 /// Required-but-irrelevant metadata the vectors leave out.
 fn with_defaults(ty: &str, md: &Value) -> Value {
     let base = match ty {
-        "aws-sqs-queue" => json!({"queueURL": "q", "awsRegion": "eu-west-1", "identityOwner": "operator"}),
-        "prometheus" => json!({"serverAddress": "http://prometheus:9090", "query": "sum(rate(http_requests_total[1m]))", "threshold": "10"}),
+        "aws-sqs-queue" => {
+            json!({"queueURL": "q", "awsRegion": "eu-west-1", "identityOwner": "operator"})
+        }
+        "prometheus" => {
+            json!({"serverAddress": "http://prometheus:9090", "query": "sum(rate(http_requests_total[1m]))", "threshold": "10"})
+        }
         "rabbitmq" => json!({"queueName": "q", "host": "http://guest:guest@rabbitmq:15672/"}),
-        "aws-cloudwatch" => json!({"namespace": "ns", "metricName": "m", "dimensionName": "d", "dimensionValue": "v", "awsRegion": "eu-west-1", "identityOwner": "operator"}),
+        "aws-cloudwatch" => {
+            json!({"namespace": "ns", "metricName": "m", "dimensionName": "d", "dimensionValue": "v", "awsRegion": "eu-west-1", "identityOwner": "operator"})
+        }
         "kafka" => json!({"bootstrapServers": "kafka:9092", "consumerGroup": "g", "topic": "t"}),
         "metrics-api" => json!({"url": "http://api/metrics", "targetValue": "1"}),
         _ => json!({}),
@@ -142,7 +180,15 @@ fn so_model(spec: &Value, annotations: &Value) -> Result<ScaledObjectModel, Stri
     let obj = report.objects.into_iter().next().ok_or("no object")?;
     match obj.model {
         Some(KedaObject::ScaledObject(m)) => Ok(m),
-        _ => Err(format!("ScaledObject rejected: {:?}", obj.report.findings.iter().filter(|f| f.severity == scalesim::keda::Severity::Error).map(|f| &f.message).collect::<Vec<_>>())),
+        _ => Err(format!(
+            "ScaledObject rejected: {:?}",
+            obj.report
+                .findings
+                .iter()
+                .filter(|f| f.severity == scalesim::keda::Severity::Error)
+                .map(|f| &f.message)
+                .collect::<Vec<_>>()
+        )),
     }
 }
 
@@ -197,7 +243,8 @@ fn executor_decision(inp: &Value) -> Result<Value, String> {
         spec["idleReplicaCount"] = json!(m);
     }
     if let Some(fb) = inp.get("fallback") {
-        spec["fallback"] = json!({"failureThreshold": 3, "replicas": i(fb, "replicas").unwrap_or(0)});
+        spec["fallback"] =
+            json!({"failureThreshold": 3, "replicas": i(fb, "replicas").unwrap_or(0)});
     }
     let ann = inp.get("annotations").cloned().unwrap_or(json!({}));
     let model = so_model(&spec, &ann)?;
@@ -233,7 +280,15 @@ fn cooldown(inp: &Value) -> Result<Value, String> {
     let mut t = f(inp, "ticks_inactive_from").unwrap_or(p);
     for _ in 0..100_000 {
         let cooled = executor::cooldown_elapsed(&model, &state, t);
-        let d = executor::request_scale(&model, ExecutorInputs { is_active: false, is_error: false, current_replicas: 1, cooldown_elapsed: cooled });
+        let d = executor::request_scale(
+            &model,
+            ExecutorInputs {
+                is_active: false,
+                is_error: false,
+                current_replicas: 1,
+                cooldown_elapsed: cooled,
+            },
+        );
         if matches!(d.action, ScaleAction::SetReplicas { to: 0, .. }) {
             return Ok(json!({"scale_to_zero_at_tick": t}));
         }
@@ -263,16 +318,35 @@ fn fallback_vector(inp: &Value) -> Result<Value, String> {
     let name = trig.scaler.metric.name.clone();
     let mut health = BTreeMap::new();
     let before = i(inp, "failures_before").unwrap_or(0) as i32;
-    health.insert(name.clone(), HealthStatus { failures: before, failing: before > 0 });
+    health.insert(
+        name.clone(),
+        HealthStatus {
+            failures: before,
+            failing: before > 0,
+        },
+    );
     let cur = i(inp, "current_replicas").unwrap_or(1) as i32;
     let ready = i(inp, "ready_pods").unwrap_or(cur as i64) as i32;
-    let view = TargetView { spec_replicas: cur, ready_pods: ready };
+    let view = TargetView {
+        spec_replicas: cur,
+        ready_pods: ready,
+    };
     let fetched = if s(inp, "fetch_result") == Some("ok") {
-        Ok(vec![MetricValue { name: name.clone(), milli: metric::quantize(f(inp, "metric").unwrap_or(0.0)) }])
+        Ok(vec![MetricValue {
+            name: name.clone(),
+            milli: metric::quantize(f(inp, "metric").unwrap_or(0.0)),
+        }])
     } else {
         Err("backend unavailable".to_string())
     };
-    let out = fallback::process(&model, &mut health, &name, &trig.scaler.metric, fetched, &view);
+    let out = fallback::process(
+        &model,
+        &mut health,
+        &name,
+        &trig.scaler.metric,
+        fetched,
+        &view,
+    );
     let mut got = json!({
         "failures_after": health.get(&name).map(|h| h.failures).unwrap_or(0),
         "fallback_engaged": out.fallback_active,
@@ -281,14 +355,28 @@ fn fallback_vector(inp: &Value) -> Result<Value, String> {
     if let Some(m) = out.metrics.first() {
         let value = milli_to_f64(m.milli);
         got["metric_value"] = json!(value);
-        got["hpa_desired"] = json!(hpa_external_desired_replicas(ttype, value, target, cur.max(1) as i64, cur as i64, ready as i64, 0.1));
+        got["hpa_desired"] = json!(hpa_external_desired_replicas(
+            ttype,
+            value,
+            target,
+            cur.max(1) as i64,
+            cur as i64,
+            ready as i64,
+            0.1
+        ));
     }
     Ok(got)
 }
 
 fn scaling_modifiers(inp: &Value) -> Result<Value, String> {
-    let vals = inp.get("trigger_values").and_then(Value::as_object).ok_or("trigger_values missing")?;
-    let triggers: Vec<Value> = vals.keys().map(|n| prom_trigger(Some(n), 1.0, "AverageValue")).collect();
+    let vals = inp
+        .get("trigger_values")
+        .and_then(Value::as_object)
+        .ok_or("trigger_values missing")?;
+    let triggers: Vec<Value> = vals
+        .keys()
+        .map(|n| prom_trigger(Some(n), 1.0, "AverageValue"))
+        .collect();
     let threshold = 0;
     let spec = json!({
         "scaleTargetRef": {"name": "app"},
@@ -303,10 +391,22 @@ fn scaling_modifiers(inp: &Value) -> Result<Value, String> {
         let n = t.name.clone().unwrap_or_default();
         let metric_name = t.scaler.metric.name.clone();
         match vals.get(&n).and_then(Value::as_f64) {
-            Some(v) => metrics.push(MetricValue { name: metric_name, milli: metric::quantize(v) }),
+            Some(v) => metrics.push(MetricValue {
+                name: metric_name,
+                milli: metric::quantize(v),
+            }),
             None => {
-                health.insert(metric_name.clone(), HealthStatus { failures: threshold + 1, failing: true });
-                metrics.push(MetricValue { name: metric_name, milli: -1000 });
+                health.insert(
+                    metric_name.clone(),
+                    HealthStatus {
+                        failures: threshold + 1,
+                        failing: true,
+                    },
+                );
+                metrics.push(MetricValue {
+                    name: metric_name,
+                    milli: -1000,
+                });
             }
         }
     }
@@ -332,7 +432,15 @@ fn eval_scaler(ty: &str, inp: &Value, obs: Observation) -> Result<Value, String>
             got["active"] = json!(r.active);
             got["error"] = json!(false);
             if let Some(t) = scaler.metric.target_milli {
-                got["hpa_desired"] = json!(hpa_external_desired_replicas("AverageValue", milli_to_f64(metric::quantize(r.value)), milli_to_f64(t), 1, 1, 1, 0.1));
+                got["hpa_desired"] = json!(hpa_external_desired_replicas(
+                    "AverageValue",
+                    milli_to_f64(metric::quantize(r.value)),
+                    milli_to_f64(t),
+                    1,
+                    1,
+                    1,
+                    0.1
+                ));
             }
         }
         Err(e) => {
@@ -356,9 +464,14 @@ fn scaler_sqs(inp: &Value) -> Result<Value, String> {
 fn scaler_prometheus(inp: &Value) -> Result<Value, String> {
     let o = inp.get("observed").cloned().unwrap_or(json!({}));
     let obs = if let Some(body) = s(&o, "body") {
-        Observation::Http(scalers::HttpResponse { status: i(&o, "http_status").unwrap_or(200) as u16, body: body.to_string() })
+        Observation::Http(scalers::HttpResponse {
+            status: i(&o, "http_status").unwrap_or(200) as u16,
+            body: body.to_string(),
+        })
     } else {
-        Observation::Value { value: f(&o, "value").unwrap_or(0.0) }
+        Observation::Value {
+            value: f(&o, "value").unwrap_or(0.0),
+        }
     };
     eval_scaler("prometheus", inp, obs)
 }
@@ -392,15 +505,25 @@ fn scaler_kafka(inp: &Value) -> Result<Value, String> {
             let parts = i(inp, "partitions").unwrap_or(1);
             let th = i(inp, "lag_threshold").unwrap_or(10);
             if let Some(lags) = inp.get("total_lags").and_then(Value::as_array) {
-                let f: Vec<i64> = lags.iter().filter_map(Value::as_i64).map(|l| scalers::next_factor(l, parts, th)).collect();
+                let f: Vec<i64> = lags
+                    .iter()
+                    .filter_map(Value::as_i64)
+                    .map(|l| scalers::next_factor(l, parts, th))
+                    .collect();
                 Ok(json!({"factors": f}))
             } else {
-                Ok(json!({"factor": scalers::next_factor(i(inp, "total_lag").unwrap_or(0), parts, th)}))
+                Ok(
+                    json!({"factor": scalers::next_factor(i(inp, "total_lag").unwrap_or(0), parts, th)}),
+                )
             }
         }
         Some("find_factors") => {
             let ns = inp.get("n").and_then(Value::as_array).ok_or("n missing")?;
-            let f: Vec<Vec<i64>> = ns.iter().filter_map(Value::as_i64).map(scalers::find_factors).collect();
+            let f: Vec<Vec<i64>> = ns
+                .iter()
+                .filter_map(Value::as_i64)
+                .map(scalers::find_factors)
+                .collect();
             Ok(json!({"factors": f}))
         }
         Some("total_lag") => {
@@ -419,30 +542,50 @@ fn scaler_kafka(inp: &Value) -> Result<Value, String> {
             }
             let full = with_defaults("kafka", &md);
             let scaler = build_scaler("kafka", 0, &full, None)?;
-            let reading = if let Some(committed) = inp.get("committed_offsets").and_then(Value::as_array) {
-                let latest = inp.get("latest_offsets").and_then(Value::as_array).ok_or("latest_offsets missing")?;
-                let partitions = committed
-                    .iter()
-                    .zip(latest)
-                    .enumerate()
-                    .map(|(p, (c, l))| KafkaPartition { topic: "t".into(), partition: p as i32, latest: l.as_i64().unwrap_or(0), committed: c.as_i64() })
-                    .collect();
-                scaler.evaluate(&Observation::Kafka { partitions }, 0.0, &mut ScalerMemory::default()).map_err(|e| e.message)?
-            } else {
-                let scalesim::keda::scalers::ScalerKind::Kafka(k) = &scaler.kind else { return Err("not kafka".into()) };
-                let parts = i(inp, "partitions").unwrap_or(1);
-                let total = i(inp, "total_lag").unwrap_or(0);
-                let r = scalers::kafka_total_lag(
-                    &KafkaLagInput {
-                        total_lag: total,
-                        total_lag_with_persistent: total,
-                        partitions: parts,
-                        partitions_with_lag: i(inp, "partitions_with_lag").unwrap_or(parts),
-                    },
-                    &k.settings,
-                );
-                scalesim::keda::Reading { value: r.metric as f64, active: r.active }
-            };
+            let reading =
+                if let Some(committed) = inp.get("committed_offsets").and_then(Value::as_array) {
+                    let latest = inp
+                        .get("latest_offsets")
+                        .and_then(Value::as_array)
+                        .ok_or("latest_offsets missing")?;
+                    let partitions = committed
+                        .iter()
+                        .zip(latest)
+                        .enumerate()
+                        .map(|(p, (c, l))| KafkaPartition {
+                            topic: "t".into(),
+                            partition: p as i32,
+                            latest: l.as_i64().unwrap_or(0),
+                            committed: c.as_i64(),
+                        })
+                        .collect();
+                    scaler
+                        .evaluate(
+                            &Observation::Kafka { partitions },
+                            0.0,
+                            &mut ScalerMemory::default(),
+                        )
+                        .map_err(|e| e.message)?
+                } else {
+                    let scalesim::keda::scalers::ScalerKind::Kafka(k) = &scaler.kind else {
+                        return Err("not kafka".into());
+                    };
+                    let parts = i(inp, "partitions").unwrap_or(1);
+                    let total = i(inp, "total_lag").unwrap_or(0);
+                    let r = scalers::kafka_total_lag(
+                        &KafkaLagInput {
+                            total_lag: total,
+                            total_lag_with_persistent: total,
+                            partitions: parts,
+                            partitions_with_lag: i(inp, "partitions_with_lag").unwrap_or(parts),
+                        },
+                        &k.settings,
+                    );
+                    scalesim::keda::Reading {
+                        value: r.metric as f64,
+                        active: r.active,
+                    }
+                };
             Ok(json!({
                 "metric_value": reading.value,
                 "active": reading.active,
@@ -465,23 +608,43 @@ fn rabbit_queue(o: &Value) -> RabbitQueue {
 
 fn scaler_rabbitmq(inp: &Value) -> Result<Value, String> {
     if s(inp, "function") == Some("compose") {
-        let qs: Vec<RabbitQueue> = inp.get("queues").and_then(Value::as_array).ok_or("queues missing")?.iter().map(rabbit_queue).collect();
-        let c = scalers::compose_queues(&qs, s(inp, "operation").unwrap_or("sum")).map_err(|e| e.message)?;
-        return Ok(json!({"messages": c.messages, "messages_ready": c.messages_ready, "publish_rate": c.publish_rate, "deliver_get_rate": c.deliver_get_rate}));
+        let qs: Vec<RabbitQueue> = inp
+            .get("queues")
+            .and_then(Value::as_array)
+            .ok_or("queues missing")?
+            .iter()
+            .map(rabbit_queue)
+            .collect();
+        let c = scalers::compose_queues(&qs, s(inp, "operation").unwrap_or("sum"))
+            .map_err(|e| e.message)?;
+        return Ok(
+            json!({"messages": c.messages, "messages_ready": c.messages_ready, "publish_rate": c.publish_rate, "deliver_get_rate": c.deliver_get_rate}),
+        );
     }
     let o = inp.get("observed").cloned().unwrap_or(json!({}));
-    eval_scaler("rabbitmq", inp, Observation::Rabbit { queues: vec![rabbit_queue(&o)] })
+    eval_scaler(
+        "rabbitmq",
+        inp,
+        Observation::Rabbit {
+            queues: vec![rabbit_queue(&o)],
+        },
+    )
 }
 
 fn scaler_metrics_api(inp: &Value) -> Result<Value, String> {
     let md = json!({"format": s(inp, "format").unwrap_or("json"), "valueLocation": s(inp, "valueLocation").unwrap_or("")});
     let wrapped = json!({"metadata": md});
-    let obs = Observation::Http(scalers::HttpResponse { status: 200, body: s(inp, "body").unwrap_or("").to_string() });
+    let obs = Observation::Http(scalers::HttpResponse {
+        status: 200,
+        body: s(inp, "body").unwrap_or("").to_string(),
+    });
     eval_scaler("metrics-api", &wrapped, obs)
 }
 
 fn fmt_utc(t: f64) -> String {
-    chrono::DateTime::from_timestamp(t.floor() as i64, 0).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    chrono::DateTime::from_timestamp(t.floor() as i64, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
 }
 
 fn scaler_cloudwatch(inp: &Value) -> Result<Value, String> {
@@ -497,7 +660,9 @@ fn scaler_cloudwatch(inp: &Value) -> Result<Value, String> {
     }
     let o = inp.get("observed").cloned().unwrap_or(json!({}));
     let obs = match o.get("values").and_then(Value::as_array) {
-        Some(v) => Observation::Series { values: v.iter().filter_map(Value::as_f64).collect() },
+        Some(v) => Observation::Series {
+            values: v.iter().filter_map(Value::as_f64).collect(),
+        },
         None => Observation::NoData,
     };
     eval_scaler("aws-cloudwatch", inp, obs)
@@ -507,7 +672,13 @@ fn scaledjob_strategy(inp: &Value) -> Value {
     let strategy = JobStrategy::select(
         s(inp, "strategy"),
         i(inp, "custom_deduction").map(|v| v as i32),
-        inp.get("custom_percentage").map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).as_deref(),
+        inp.get("custom_percentage")
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .as_deref(),
     );
     let (eff, to) = strategy.effective_max_scale(
         i(inp, "max_scale").unwrap_or(0),
@@ -545,12 +716,21 @@ fn scaledjob_metrics(inp: &Value) -> Result<Value, String> {
         .ok_or("scalers missing")?
         .iter()
         .map(|sc| {
-            let (q, mv) = scaledjob::queue_length_and_max_value(f(sc, "queue_length").unwrap_or(0.0), f(sc, "target_average_value").unwrap_or(0.0), max_rc);
-            ScalerMetrics { queue_length: q, max_value: mv, is_active: b(sc, "is_active").unwrap_or(false) }
+            let (q, mv) = scaledjob::queue_length_and_max_value(
+                f(sc, "queue_length").unwrap_or(0.0),
+                f(sc, "target_average_value").unwrap_or(0.0),
+                max_rc,
+            );
+            ScalerMetrics {
+                queue_length: q,
+                max_value: mv,
+                is_active: b(sc, "is_active").unwrap_or(false),
+            }
         })
         .collect();
     let calc = scaledjob::Calculation::parse(s(inp, "multiple_scalers_calculation"));
-    let (active, q, mv, _) = scaledjob::combine(&metrics, calc, scaledjob::min_rc(min, max), max_rc);
+    let (active, q, mv, _) =
+        scaledjob::combine(&metrics, calc, scaledjob::min_rc(min, max), max_rc);
     Ok(json!({"is_active": active, "queue_length": q, "max_value": mv}))
 }
 
@@ -572,21 +752,30 @@ fn scaledjob_end_to_end(inp: &Value) -> Result<Value, String> {
     let src = yaml_source(&serde_json::to_string(&doc).map_err(|e| e.to_string())?);
     let rep = validate_source(&src, &ClusterObjects::default());
     let obj = rep.objects.into_iter().next().ok_or("no object")?;
-    let Some(KedaObject::ScaledJob(model)) = obj.model else { return Err(format!("ScaledJob rejected: {:?}", obj.report.findings)) };
+    let Some(KedaObject::ScaledJob(model)) = obj.model else {
+        return Err(format!("ScaledJob rejected: {:?}", obj.report.findings));
+    };
     let running = i(inp, "running_job_count").unwrap_or(0);
     let jobs: Vec<scaledjob::JobView> = (0..running)
         .map(|n| scaledjob::JobView {
             id: format!("j{n}"),
             finished: None,
             completion_time: None,
-            pods: vec![scaledjob::JobPod { phase: "Running".into(), true_conditions: vec![] }],
+            pods: vec![scaledjob::JobPod {
+                phase: "Running".into(),
+                true_conditions: vec![],
+            }],
         })
         .collect();
     let q = f(inp, "queue_length").unwrap_or(0.0);
     let mut state = scaledjob::ScaledJobState::default();
     let scaler = model.triggers[0].scaler.clone();
     let d = scaledjob::poll(&model, &mut state, 0.0, &jobs, &mut |_| {
-        scaler.evaluate(&Observation::Value { value: q }, 0.0, &mut ScalerMemory::default())
+        scaler.evaluate(
+            &Observation::Value { value: q },
+            0.0,
+            &mut ScalerMemory::default(),
+        )
     });
     Ok(json!({"jobs_created": d.jobs_to_create}))
 }
@@ -622,11 +811,19 @@ fn run_vector(v: &Value) -> Result<(), String> {
 
 #[test]
 fn keda_conformance_vectors() {
-    let path = std::env::var("SCALESIM_KEDA_VECTORS")
-        .unwrap_or_else(|_| format!("{}/tests/conformance/keda_vectors.yaml", env!("CARGO_MANIFEST_DIR")));
+    let path = std::env::var("SCALESIM_KEDA_VECTORS").unwrap_or_else(|_| {
+        format!(
+            "{}/tests/conformance/keda_vectors.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let doc: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"));
-    let vectors = doc.get("vectors").and_then(Value::as_array).unwrap_or_else(|| panic!("{path} has no `vectors` list"));
+    let doc: Value =
+        serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"));
+    let vectors = doc
+        .get("vectors")
+        .and_then(Value::as_array)
+        .unwrap_or_else(|| panic!("{path} has no `vectors` list"));
     let (mut passed, mut failed) = (0usize, 0usize);
     for v in vectors {
         let id = s(v, "id").unwrap_or("<no id>");

@@ -16,12 +16,36 @@ use std::path::{Path, PathBuf};
 
 /// What INDEX.md says is wrong with each INVALID file: (file, rule, text the message contains).
 const INVALID: &[(&str, &str, &str)] = &[
-    ("Leonid-St--k8s-autoscaling-based-on-predictions--autoscaler_predictor_model__scaled-object.yaml", "webhook.idle-replica-count", "IdleReplicaCount=1 must be less than MinReplicaCount=1"),
-    ("Njitssss--kubernetes-gitops-config--scaledobject.yaml", "scaler.build", "unknown metric type"),
-    ("kyma-project--keda-manager--examples__custom-metric-api__k8s__scaler.yaml", "webhook.scale-target", "apps/v"),
-    ("naveenkalapala--eks-prometheus-monitoring-stack--k8s__keda-scaledobject.yaml", "crd.schema", "fallback.behavior"),
-    ("raulnq--keda-cloudwatch--scaledobject.yaml", "scaler.build", "minMetricValue"),
-    ("sanjeevrg89--image-resizer-app-eda--k8s__keda-scaledobject.yaml", "scaler.build", "awsRegion"),
+    (
+        "Leonid-St--k8s-autoscaling-based-on-predictions--autoscaler_predictor_model__scaled-object.yaml",
+        "webhook.idle-replica-count",
+        "IdleReplicaCount=1 must be less than MinReplicaCount=1",
+    ),
+    (
+        "Njitssss--kubernetes-gitops-config--scaledobject.yaml",
+        "scaler.build",
+        "unknown metric type",
+    ),
+    (
+        "kyma-project--keda-manager--examples__custom-metric-api__k8s__scaler.yaml",
+        "webhook.scale-target",
+        "apps/v",
+    ),
+    (
+        "naveenkalapala--eks-prometheus-monitoring-stack--k8s__keda-scaledobject.yaml",
+        "crd.schema",
+        "fallback.behavior",
+    ),
+    (
+        "raulnq--keda-cloudwatch--scaledobject.yaml",
+        "scaler.build",
+        "minMetricValue",
+    ),
+    (
+        "sanjeevrg89--image-resizer-app-eda--k8s__keda-scaledobject.yaml",
+        "scaler.build",
+        "awsRegion",
+    ),
 ];
 
 /// Files INDEX.md lists as valid that current KEDA rejects: (file, rule, text, evidence).
@@ -56,11 +80,21 @@ fn corpus_validates_as_index_says() {
     let mut problems = Vec::new();
     for m in &marked {
         if !INVALID.iter().any(|(f, ..)| f == m) {
-            problems.push(format!("{m}: INDEX.md marks it INVALID but this test has no expectation for it"));
+            problems.push(format!(
+                "{m}: INDEX.md marks it INVALID but this test has no expectation for it"
+            ));
         }
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).collect();
-    files.extend(std::fs::read_dir(dir.join("templated")).into_iter().flatten().filter_map(|e| e.ok().map(|e| e.path())));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.extend(
+        std::fs::read_dir(dir.join("templated"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path())),
+    );
     files.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
     files.sort();
     let mut checked = 0;
@@ -74,7 +108,13 @@ fn corpus_validates_as_index_says() {
             .iter()
             .chain(report.objects.iter().flat_map(|o| o.report.findings.iter()))
             .filter(|f| f.severity == Severity::Error)
-            .map(|f| (f.rule.clone(), format!("{} ({})", f.message, f.field.clone().unwrap_or_default()), f.line))
+            .map(|f| {
+                (
+                    f.rule.clone(),
+                    format!("{} ({})", f.message, f.field.clone().unwrap_or_default()),
+                    f.line,
+                )
+            })
             .collect();
         errors.dedup();
         checked += 1;
@@ -83,7 +123,9 @@ fn corpus_validates_as_index_says() {
         } else if let Some((_, rule, text)) = INVALID.iter().find(|(f, ..)| *f == name) {
             Some((*rule, *text))
         } else if let Some((_, rule, text, evidence)) = ERRATA.iter().find(|(f, ..)| *f == name) {
-            eprintln!("keda_corpus: {name}: INDEX.md lists it as valid, but current KEDA rejects it ({evidence})");
+            eprintln!(
+                "keda_corpus: {name}: INDEX.md lists it as valid, but current KEDA rejects it ({evidence})"
+            );
             Some((*rule, *text))
         } else {
             None
@@ -98,7 +140,9 @@ fn corpus_validates_as_index_says() {
                 }
             }
             Some((rule, text)) => {
-                let hit = errors.iter().any(|(r, m, line)| r == rule && m.contains(text) && line.is_some());
+                let hit = errors
+                    .iter()
+                    .any(|(r, m, line)| r == rule && m.contains(text) && line.is_some());
                 if !hit {
                     problems.push(format!("{name}: expected a located `{rule}` error mentioning {text:?}, got {errors:?}"));
                 }
@@ -108,7 +152,14 @@ fn corpus_validates_as_index_says() {
     for p in &problems {
         eprintln!("keda_corpus: FAIL {p}");
     }
-    eprintln!("keda_corpus: {} files checked, {} problems", checked, problems.len());
+    eprintln!(
+        "keda_corpus: {} files checked, {} problems",
+        checked,
+        problems.len()
+    );
     assert!(problems.is_empty());
-    assert!(checked >= 50, "expected the 50 corpus files, found {checked}");
+    assert!(
+        checked >= 50,
+        "expected the 50 corpus files, found {checked}"
+    );
 }

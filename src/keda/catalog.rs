@@ -151,7 +151,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -163,7 +165,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Signal {
     /// A queue's backlog; which parts count (visible/ready, in flight/unacked, delayed).
-    QueueBacklog { visible: bool, in_flight: bool, delayed: bool },
+    QueueBacklog {
+        visible: bool,
+        in_flight: bool,
+        delayed: bool,
+    },
     /// Consumer-group lag over a topic's partitions.
     ConsumerLag,
     /// A named signal of the simulation (`request_rate`, `latency_p95`, `in_flight`, `backlog`,
@@ -172,7 +178,10 @@ pub enum Signal {
     /// The wall clock (cron).
     Clock,
     /// Pod resource usage read by the HPA from metrics-server.
-    Resource { resource: String, container: Option<String> },
+    Resource {
+        resource: String,
+        container: Option<String>,
+    },
 }
 
 /// How fresh and how coarse the backend's view of the signal is.
@@ -187,7 +196,11 @@ pub enum DelayClass {
     PrometheusScrape,
     /// A cloud metrics service: datapoints of `granularity_s`, available `lag_s` late, averaged
     /// over `window_s`.
-    CloudMetrics { granularity_s: f64, lag_s: f64, window_s: f64 },
+    CloudMetrics {
+        granularity_s: f64,
+        lag_s: f64,
+        window_s: f64,
+    },
     /// metrics-server resource metrics (HPA side).
     MetricsServer,
     /// No backend: computed from the clock.

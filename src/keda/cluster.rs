@@ -110,7 +110,11 @@ pub fn container_from(c: &Value) -> Container {
     if let Some(Value::Array(items)) = c.get("env") {
         for e in items {
             if let Some(name) = s(e, &["name"]) {
-                let value = if e.get("valueFrom").is_some() { None } else { Some(s(e, &["value"]).unwrap_or_default()) };
+                let value = if e.get("valueFrom").is_some() {
+                    None
+                } else {
+                    Some(s(e, &["value"]).unwrap_or_default())
+                };
                 env.insert(name, value);
             }
         }
@@ -119,19 +123,30 @@ pub fn container_from(c: &Value) -> Container {
         name: s(c, &["name"]).unwrap_or_default(),
         resources_set,
         env,
-        has_env_from: c.get("envFrom").is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty())),
+        has_env_from: c
+            .get("envFrom")
+            .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty())),
     }
 }
 
 /// Read a workload from any object with `spec.template.spec.containers`.
 pub fn workload_from(doc: &Value) -> Option<Workload> {
-    let containers = doc.get("spec")?.get("template")?.get("spec")?.get("containers")?.as_array()?;
+    let containers = doc
+        .get("spec")?
+        .get("template")?
+        .get("spec")?
+        .get("containers")?
+        .as_array()?;
     Some(Workload {
         api_version: s(doc, &["apiVersion"]).unwrap_or_default(),
         kind: s(doc, &["kind"]).unwrap_or_default(),
         name: s(doc, &["metadata", "name"]).unwrap_or_default(),
         namespace: s(doc, &["metadata", "namespace"]),
-        replicas: doc.get("spec").and_then(|sp| sp.get("replicas")).and_then(Value::as_i64).map(|r| r as i32),
+        replicas: doc
+            .get("spec")
+            .and_then(|sp| sp.get("replicas"))
+            .and_then(Value::as_i64)
+            .map(|r| r as i32),
         containers: containers.iter().map(container_from).collect(),
     })
 }
@@ -142,7 +157,10 @@ pub fn hpa_from(doc: &Value) -> Option<ExistingHpa> {
         .get("metadata")
         .and_then(|m| m.get("ownerReferences"))
         .and_then(Value::as_array)
-        .and_then(|refs| refs.iter().find(|o| s(o, &["kind"]).as_deref() == Some("ScaledObject")))
+        .and_then(|refs| {
+            refs.iter()
+                .find(|o| s(o, &["kind"]).as_deref() == Some("ScaledObject"))
+        })
         .and_then(|o| s(o, &["name"]));
     Some(ExistingHpa {
         name: s(doc, &["metadata", "name"]).unwrap_or_default(),
@@ -150,7 +168,16 @@ pub fn hpa_from(doc: &Value) -> Option<ExistingHpa> {
         target_api_version: s(r, &["apiVersion"]).unwrap_or_default(),
         target_kind: s(r, &["kind"]).unwrap_or_default(),
         target_name: s(r, &["name"]).unwrap_or_default(),
-        ownership_validation_disabled: s(doc, &["metadata", "annotations", "validations.keda.sh/hpa-ownership"]).as_deref() == Some("false"),
+        ownership_validation_disabled: s(
+            doc,
+            &[
+                "metadata",
+                "annotations",
+                "validations.keda.sh/hpa-ownership",
+            ],
+        )
+        .as_deref()
+            == Some("false"),
         owner_scaled_object: owner,
     })
 }
@@ -170,7 +197,12 @@ pub fn trigger_auth_from(doc: &Value, cluster: bool) -> TriggerAuth {
     collect(spec.get("secretTargetRef"));
     collect(spec.get("env"));
     collect(spec.get("configMapTargetRef"));
-    for provider in ["hashiCorpVault", "azureKeyVault", "awsSecretManager", "gcpSecretManager"] {
+    for provider in [
+        "hashiCorpVault",
+        "azureKeyVault",
+        "awsSecretManager",
+        "gcpSecretManager",
+    ] {
         collect(spec.get(provider).and_then(|p| p.get("secrets")));
     }
     TriggerAuth {
@@ -200,7 +232,10 @@ pub fn limit_range_from(doc: &Value) -> LimitRangeDefaults {
             }
         }
     }
-    LimitRangeDefaults { namespace: s(doc, &["metadata", "namespace"]), resources }
+    LimitRangeDefaults {
+        namespace: s(doc, &["metadata", "namespace"]),
+        resources,
+    }
 }
 
 /// Namespaces match when equal, or when either side leaves it unset (the same default).

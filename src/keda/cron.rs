@@ -34,9 +34,21 @@ struct Bounds {
     names: &'static [(&'static str, u32)],
 }
 
-const MINUTES: Bounds = Bounds { min: 0, max: 59, names: &[] };
-const HOURS: Bounds = Bounds { min: 0, max: 23, names: &[] };
-const DOM: Bounds = Bounds { min: 1, max: 31, names: &[] };
+const MINUTES: Bounds = Bounds {
+    min: 0,
+    max: 59,
+    names: &[],
+};
+const HOURS: Bounds = Bounds {
+    min: 0,
+    max: 23,
+    names: &[],
+};
+const DOM: Bounds = Bounds {
+    min: 1,
+    max: 31,
+    names: &[],
+};
 const MONTHS: Bounds = Bounds {
     min: 1,
     max: 12,
@@ -58,7 +70,15 @@ const MONTHS: Bounds = Bounds {
 const DOW: Bounds = Bounds {
     min: 0,
     max: 6,
-    names: &[("sun", 0), ("mon", 1), ("tue", 2), ("wed", 3), ("thu", 4), ("fri", 5), ("sat", 6)],
+    names: &[
+        ("sun", 0),
+        ("mon", 1),
+        ("tue", 2),
+        ("wed", 3),
+        ("thu", 4),
+        ("fri", 5),
+        ("sat", 6),
+    ],
 };
 
 /// Load a zone the way Go's `time.LoadLocation` does for KEDA: `""` and `"UTC"` are UTC;
@@ -66,7 +86,9 @@ const DOW: Bounds = Bounds {
 pub fn load_zone(name: &str) -> Result<Tz, String> {
     match name {
         "" | "UTC" | "Local" => Ok(Tz::UTC),
-        _ => name.parse::<Tz>().map_err(|_| format!("unknown time zone {name}")),
+        _ => name
+            .parse::<Tz>()
+            .map_err(|_| format!("unknown time zone {name}")),
     }
 }
 
@@ -82,7 +104,10 @@ impl Schedule {
             let eq = spec.find('=').unwrap_or(0);
             // Go slices spec[eq+1:i] with i = index of the first space (-1 ⇒ panic, an error here).
             let Some(space) = spec.find(' ') else {
-                return Err(format!("provided bad location {}: missing schedule after the zone", &spec[eq + 1..]));
+                return Err(format!(
+                    "provided bad location {}: missing schedule after the zone",
+                    &spec[eq + 1..]
+                ));
             };
             let name = &spec[eq + 1..space];
             zone = Some(load_zone(name).map_err(|e| format!("provided bad location {name}: {e}"))?);
@@ -93,7 +118,11 @@ impl Schedule {
         }
         let fields: Vec<&str> = spec.split_whitespace().collect();
         if fields.len() != 5 {
-            return Err(format!("expected exactly 5 fields, found {}: [{}]", fields.len(), fields.join(" ")));
+            return Err(format!(
+                "expected exactly 5 fields, found {}: [{}]",
+                fields.len(),
+                fields.join(" ")
+            ));
         }
         Ok(Schedule {
             minute: get_field(fields[0], &MINUTES)?,
@@ -172,7 +201,15 @@ impl Schedule {
                 if !added {
                     added = true;
                     let f = fields(t, loc);
-                    t = go_date(f.year, f.month as i64, f.day as i64, f.hour as i64, 0, 0, loc)?;
+                    t = go_date(
+                        f.year,
+                        f.month as i64,
+                        f.day as i64,
+                        f.hour as i64,
+                        0,
+                        0,
+                        loc,
+                    )?;
                 }
                 t += 3600;
                 if fields(t, loc).hour == 0 {
@@ -247,13 +284,21 @@ fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
         _ => return Err(format!("too many slashes: {expr}")),
     };
     if start < b.min {
-        return Err(format!("beginning of range ({start}) below minimum ({}): {expr}", b.min));
+        return Err(format!(
+            "beginning of range ({start}) below minimum ({}): {expr}",
+            b.min
+        ));
     }
     if end > b.max {
-        return Err(format!("end of range ({end}) above maximum ({}): {expr}", b.max));
+        return Err(format!(
+            "end of range ({end}) above maximum ({}): {expr}",
+            b.max
+        ));
     }
     if start > end {
-        return Err(format!("beginning of range ({start}) beyond end of range ({end}): {expr}"));
+        return Err(format!(
+            "beginning of range ({start}) beyond end of range ({end}): {expr}"
+        ));
     }
     if step == 0 {
         return Err(format!("step of range should be a positive number: {expr}"));
@@ -277,7 +322,8 @@ fn int_or_name(expr: &str, b: &Bounds) -> Result<u32, String> {
 
 /// `strconv.Atoi` then non-negative.
 fn must_parse_int(expr: &str) -> Result<u32, String> {
-    let n = super::go::parse_int(expr, 64).map_err(|e| format!("failed to parse int from {expr}: {e}"))?;
+    let n = super::go::parse_int(expr, 64)
+        .map_err(|e| format!("failed to parse int from {expr}: {e}"))?;
     if n < 0 {
         return Err(format!("negative number ({n}) not allowed: {expr}"));
     }
@@ -298,7 +344,10 @@ struct Fields {
 }
 
 fn fields(t: i64, tz: Tz) -> Fields {
-    let dt = tz.timestamp_opt(t, 0).single().unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap());
+    let dt = tz
+        .timestamp_opt(t, 0)
+        .single()
+        .unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap());
     Fields {
         year: dt.year(),
         month: dt.month(),
@@ -312,7 +361,9 @@ fn fields(t: i64, tz: Tz) -> Fields {
 
 /// The zone's UTC offset (seconds) at an instant.
 fn offset_at(t: i64, tz: Tz) -> i64 {
-    let utc = chrono::DateTime::from_timestamp(t, 0).map(|d| d.naive_utc()).unwrap_or_default();
+    let utc = chrono::DateTime::from_timestamp(t, 0)
+        .map(|d| d.naive_utc())
+        .unwrap_or_default();
     tz.offset_from_utc_datetime(&utc).fix().local_minus_utc() as i64
 }
 
@@ -320,13 +371,22 @@ fn offset_at(t: i64, tz: Tz) -> i64 {
 /// January next year, day 32 rolls over), and a wall time that does not exist or exists twice
 /// is resolved the way Go does (offset of the zone period containing the wall time read as UTC,
 /// corrected once).
-fn go_date(year: i32, month: i64, day: i64, hour: i64, minute: i64, second: i64, tz: Tz) -> Option<i64> {
+fn go_date(
+    year: i32,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    tz: Tz,
+) -> Option<i64> {
     let m0 = month - 1;
     let y = year as i64 + m0.div_euclid(12);
     let m = m0.rem_euclid(12) + 1;
     let first = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m as u32, 1)?;
     let date = first.checked_add_signed(chrono::Duration::days(day - 1))?;
-    let wall = date.and_hms_opt(0, 0, 0)?.and_utc().timestamp() + hour * 3600 + minute * 60 + second;
+    let wall =
+        date.and_hms_opt(0, 0, 0)?.and_utc().timestamp() + hour * 3600 + minute * 60 + second;
     let off1 = offset_at(wall, tz);
     let utc = wall - off1;
     let off2 = offset_at(utc, tz);
@@ -336,7 +396,15 @@ fn go_date(year: i32, month: i64, day: i64, hour: i64, minute: i64, second: i64,
 /// Go's `t.AddDate(y, m, d)`: re-normalises the wall-clock fields.
 fn add_date(t: i64, years: i32, months: i64, days: i64, tz: Tz) -> Option<i64> {
     let f = fields(t, tz);
-    go_date(f.year + years, f.month as i64 + months, f.day as i64 + days, f.hour as i64, f.minute as i64, f.second as i64, tz)
+    go_date(
+        f.year + years,
+        f.month as i64 + months,
+        f.day as i64 + days,
+        f.hour as i64,
+        f.minute as i64,
+        f.second as i64,
+        tz,
+    )
 }
 
 /// Render an instant as RFC 3339 in a zone (`2024-01-02T06:00:00+05:30`).
@@ -364,28 +432,51 @@ mod tests {
     #[test]
     fn parses_like_robfig() {
         assert!(Schedule::parse("0 0 * * Thu").is_ok());
-        assert!(Schedule::parse("0 0 * * 7").is_err(), "dow 7 is out of range in robfig");
+        assert!(
+            Schedule::parse("0 0 * * 7").is_err(),
+            "dow 7 is out of range in robfig"
+        );
         assert!(Schedule::parse("@hourly").is_err());
         assert!(Schedule::parse("0 0 * *").is_err());
-        assert!(Schedule::parse("0 0 0 * * *").is_err(), "six fields are rejected");
+        assert!(
+            Schedule::parse("0 0 0 * * *").is_err(),
+            "six fields are rejected"
+        );
         assert!(Schedule::parse("*/0 * * * *").is_err());
-        assert!(Schedule::parse("TZ=Europe/Paris 0 6 * * *").unwrap().zone.is_some());
+        assert!(
+            Schedule::parse("TZ=Europe/Paris 0 6 * * *")
+                .unwrap()
+                .zone
+                .is_some()
+        );
         assert!(Schedule::parse("TZ=Nowhere/X 0 6 * * *").is_err());
         assert!(Schedule::parse("0 0 ? * MON-fri").is_ok());
     }
 
     #[test]
     fn next_basic() {
-        assert_eq!(next_local("0 6 * * *", "Asia/Kolkata", "2024-01-01T14:30:00Z"), "2024-01-02T06:00:00+05:30");
-        assert_eq!(next_local("59 23 * * Thu", "Etc/UTC", "2024-01-04T23:59:30Z"), "2024-01-11T23:59:00+00:00");
+        assert_eq!(
+            next_local("0 6 * * *", "Asia/Kolkata", "2024-01-01T14:30:00Z"),
+            "2024-01-02T06:00:00+05:30"
+        );
+        assert_eq!(
+            next_local("59 23 * * Thu", "Etc/UTC", "2024-01-04T23:59:30Z"),
+            "2024-01-11T23:59:00+00:00"
+        );
         // Exactly at a firing: the next one is strictly later.
-        assert_eq!(next_local("0 20 * * *", "Asia/Kolkata", "2024-01-01T14:30:00Z"), "2024-01-02T20:00:00+05:30");
+        assert_eq!(
+            next_local("0 20 * * *", "Asia/Kolkata", "2024-01-01T14:30:00Z"),
+            "2024-01-02T20:00:00+05:30"
+        );
     }
 
     #[test]
     fn spring_forward_gap_is_skipped() {
         // 02:30 does not exist in New York on 2024-03-10: robfig skips to the next day.
-        assert_eq!(next_local("30 2 * * *", "America/New_York", "2024-03-10T05:00:00Z"), "2024-03-11T02:30:00-04:00");
+        assert_eq!(
+            next_local("30 2 * * *", "America/New_York", "2024-03-10T05:00:00Z"),
+            "2024-03-11T02:30:00-04:00"
+        );
     }
 
     #[test]
@@ -401,20 +492,38 @@ mod tests {
     #[test]
     fn east_of_utc_dst() {
         // Paris, 2024-03-31: 02:00 → 03:00. A 02:30 firing is skipped that day.
-        assert_eq!(next_local("30 2 * * *", "Europe/Paris", "2024-03-30T23:00:00Z"), "2024-04-01T02:30:00+02:00");
+        assert_eq!(
+            next_local("30 2 * * *", "Europe/Paris", "2024-03-30T23:00:00Z"),
+            "2024-04-01T02:30:00+02:00"
+        );
         // Paris, 2024-10-27: 03:00 → 02:00. 02:30 happens twice.
-        assert_eq!(next_local("30 2 * * *", "Europe/Paris", "2024-10-26T23:00:00Z"), "2024-10-27T02:30:00+02:00");
-        assert_eq!(next_local("30 2 * * *", "Europe/Paris", "2024-10-27T00:31:00Z"), "2024-10-27T02:30:00+01:00");
+        assert_eq!(
+            next_local("30 2 * * *", "Europe/Paris", "2024-10-26T23:00:00Z"),
+            "2024-10-27T02:30:00+02:00"
+        );
+        assert_eq!(
+            next_local("30 2 * * *", "Europe/Paris", "2024-10-27T00:31:00Z"),
+            "2024-10-27T02:30:00+01:00"
+        );
     }
 
     #[test]
     fn dom_dow_or_rule() {
         // Both restricted: OR. 2024-01-13 is a Saturday; the 15th is a Monday.
-        assert_eq!(next_local("0 0 15 * 6", "UTC", "2024-01-10T00:00:00Z"), "2024-01-13T00:00:00+00:00");
+        assert_eq!(
+            next_local("0 0 15 * 6", "UTC", "2024-01-10T00:00:00Z"),
+            "2024-01-13T00:00:00+00:00"
+        );
         // dom `*` keeps the star bit: AND (only Saturdays).
-        assert_eq!(next_local("0 0 * * 6", "UTC", "2024-01-14T00:00:00Z"), "2024-01-20T00:00:00+00:00");
+        assert_eq!(
+            next_local("0 0 * * 6", "UTC", "2024-01-14T00:00:00Z"),
+            "2024-01-20T00:00:00+00:00"
+        );
         // `*/2` in dom clears the star bit: OR with dow (Mondays or odd days).
-        assert_eq!(next_local("0 0 */2 * 1", "UTC", "2024-01-01T12:00:00Z"), "2024-01-03T00:00:00+00:00");
+        assert_eq!(
+            next_local("0 0 */2 * 1", "UTC", "2024-01-01T12:00:00Z"),
+            "2024-01-03T00:00:00+00:00"
+        );
     }
 
     #[test]
@@ -426,7 +535,13 @@ mod tests {
     #[test]
     fn agrees_with_croner_on_ordinary_cases() {
         use chrono::TimeZone as _;
-        let specs = ["0 6 * * *", "*/15 9-17 * * 1-5", "5,35 */3 * * *", "0 0 1 * *", "30 12 * jan,jul sun"];
+        let specs = [
+            "0 6 * * *",
+            "*/15 9-17 * * 1-5",
+            "5,35 */3 * * *",
+            "0 0 1 * *",
+            "30 12 * jan,jul sun",
+        ];
         let tz: Tz = "Asia/Tokyo".parse().unwrap(); // no DST
         for spec in specs {
             let ours = Schedule::parse(spec).unwrap();
@@ -435,7 +550,10 @@ mod tests {
             for _ in 0..50 {
                 let a = ours.next(t, tz).unwrap();
                 let start = tz.timestamp_opt(t as i64, 0).unwrap();
-                let b = theirs.find_next_occurrence(&start, false).unwrap().timestamp();
+                let b = theirs
+                    .find_next_occurrence(&start, false)
+                    .unwrap()
+                    .timestamp();
                 assert_eq!(a, b, "{spec} after {t}");
                 t = a as f64;
             }

@@ -92,7 +92,11 @@ pub fn request_scale(model: &ScaledObjectModel, inp: ExecutorInputs) -> Executor
     let cur = inp.current_replicas;
     let min = model.min_replicas();
     let idle = model.idle_replica_count;
-    let decide = |action, reason, refreshed| ExecutorDecision { action, reason, last_active_time_updated: refreshed };
+    let decide = |action, reason, refreshed| ExecutorDecision {
+        action,
+        reason,
+        last_active_time_updated: refreshed,
+    };
     if ann.is_paused() {
         return decide(ScaleAction::None, ScaleReason::Paused, false);
     }
@@ -102,7 +106,11 @@ pub fn request_scale(model: &ScaledObjectModel, inp: ExecutorInputs) -> Executor
                 return decide(ScaleAction::None, ScaleReason::ScaleOutPaused, false);
             }
             let to = if min > 0 { min } else { 1 };
-            return decide(ScaleAction::SetReplicas { from: cur, to }, ScaleReason::ActivatedFromZeroOrIdle, true);
+            return decide(
+                ScaleAction::SetReplicas { from: cur, to },
+                ScaleReason::ActivatedFromZeroOrIdle,
+                true,
+            );
         }
         if inp.is_error {
             return decide(ScaleAction::None, ScaleReason::PartialTriggerError, false);
@@ -123,10 +131,18 @@ pub fn request_scale(model: &ScaledObjectModel, inp: ExecutorInputs) -> Executor
             return decide(ScaleAction::None, ScaleReason::CoolingDown, false);
         }
         let to = idle.unwrap_or(model.min_replica_count.unwrap_or(0));
-        return decide(ScaleAction::SetReplicas { from: cur, to }, ScaleReason::DeactivatedToZeroOrIdle, false);
+        return decide(
+            ScaleAction::SetReplicas { from: cur, to },
+            ScaleReason::DeactivatedToZeroOrIdle,
+            false,
+        );
     }
     if idle.is_none() && cur < min {
-        return decide(ScaleAction::SetReplicas { from: cur, to: min }, ScaleReason::RaisedToMin, false);
+        return decide(
+            ScaleAction::SetReplicas { from: cur, to: min },
+            ScaleReason::RaisedToMin,
+            false,
+        );
     }
     decide(ScaleAction::None, ScaleReason::NoChange, false)
 }

@@ -13,8 +13,8 @@
 //! * `behavior: scalingModifiers` instead returns a `-1` placeholder that the formula reads as
 //!   `nil` (and does not count as fallback-active).
 
-use super::model::{FallbackBehavior, ScaledObjectModel};
 use super::metric::{COMPOSITE_METRIC_NAME, TargetType};
+use super::model::{FallbackBehavior, ScaledObjectModel};
 use super::scalers::MetricSpec;
 use super::state::{HealthStatus, MetricValue, TargetView};
 use serde::Serialize;
@@ -46,27 +46,51 @@ pub fn process(
         Ok(metrics) => {
             let mut failures = None;
             if configured {
-                health.insert(metric_name.to_string(), HealthStatus { failures: 0, failing: false });
+                health.insert(
+                    metric_name.to_string(),
+                    HealthStatus {
+                        failures: 0,
+                        failing: false,
+                    },
+                );
                 failures = Some(0);
             }
-            return FallbackOutcome { metrics, fallback_active: false, error: None, failures };
+            return FallbackOutcome {
+                metrics,
+                fallback_active: false,
+                error: None,
+                failures,
+            };
         }
         Err(e) => e,
     };
     let Some(fb) = model.fallback.as_ref().filter(|_| configured) else {
-        return FallbackOutcome { metrics: Vec::new(), fallback_active: false, error: Some(err), failures: None };
+        return FallbackOutcome {
+            metrics: Vec::new(),
+            fallback_active: false,
+            error: Some(err),
+            failures: None,
+        };
     };
     let h = health.entry(metric_name.to_string()).or_default();
     h.failures += 1;
     h.failing = true;
     let failures = h.failures;
-    let failed = |error: String| FallbackOutcome { metrics: Vec::new(), fallback_active: false, error: Some(error), failures: Some(failures) };
+    let failed = |error: String| FallbackOutcome {
+        metrics: Vec::new(),
+        fallback_active: false,
+        error: Some(error),
+        failures: Some(failures),
+    };
     if failures <= fb.failure_threshold {
         return failed(err);
     }
     if fb.behavior == FallbackBehavior::ScalingModifiers {
         return FallbackOutcome {
-            metrics: vec![MetricValue { name: metric_name.to_string(), milli: -1000 }],
+            metrics: vec![MetricValue {
+                name: metric_name.to_string(),
+                milli: -1000,
+            }],
             fallback_active: false,
             error: None,
             failures: Some(failures),
@@ -86,16 +110,27 @@ pub fn process(
     };
     if value_type {
         if target.ready_pods <= 0 {
-            return failed("error performing fallback: readyReplicas is zero, cannot do fallback".to_string());
+            return failed(
+                "error performing fallback: readyReplicas is zero, cannot do fallback".to_string(),
+            );
         }
         replicas /= target.ready_pods as f64;
     }
     let (normalisation, name) = match &model.modifiers {
-        Some(m) => (m.target.trim().parse::<f64>().unwrap_or(0.0), COMPOSITE_METRIC_NAME.to_string()),
-        None => (spec.target_milli.unwrap_or(0) as f64 / 1000.0, metric_name.to_string()),
+        Some(m) => (
+            m.target.trim().parse::<f64>().unwrap_or(0.0),
+            COMPOSITE_METRIC_NAME.to_string(),
+        ),
+        None => (
+            spec.target_milli.unwrap_or(0) as f64 / 1000.0,
+            metric_name.to_string(),
+        ),
     };
     FallbackOutcome {
-        metrics: vec![MetricValue { name, milli: truncate_milli(normalisation * 1000.0 * replicas) }],
+        metrics: vec![MetricValue {
+            name,
+            milli: truncate_milli(normalisation * 1000.0 * replicas),
+        }],
         fallback_active: true,
         error: None,
         failures: Some(failures),
@@ -103,14 +138,23 @@ pub fn process(
 }
 
 /// Condition `Fallback`: some metric is failing past the threshold.
-pub fn exceeded_threshold(model: &ScaledObjectModel, health: &BTreeMap<String, HealthStatus>) -> bool {
+pub fn exceeded_threshold(
+    model: &ScaledObjectModel,
+    health: &BTreeMap<String, HealthStatus>,
+) -> bool {
     match &model.fallback {
-        Some(fb) if model.fallback_valid() => health.values().any(|h| h.failing && h.failures > fb.failure_threshold),
+        Some(fb) if model.fallback_valid() => health
+            .values()
+            .any(|h| h.failing && h.failures > fb.failure_threshold),
         _ => false,
     }
 }
 
 /// Go's `int64(x)` of an already-scaled milli value (truncation toward zero, saturating).
 fn truncate_milli(x: f64) -> i64 {
-    if x.is_nan() { 0 } else { x.clamp(i64::MIN as f64, i64::MAX as f64) as i64 }
+    if x.is_nan() {
+        0
+    } else {
+        x.clamp(i64::MIN as f64, i64::MAX as f64) as i64
+    }
 }

@@ -9,8 +9,15 @@ pub struct Findings {
 }
 
 impl Findings {
-    pub fn push(&mut self, severity: Severity, rule: &str, field: Option<String>, message: impl Into<String>) {
-        self.items.push(Finding::new(severity, rule, field, message));
+    pub fn push(
+        &mut self,
+        severity: Severity,
+        rule: &str,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) {
+        self.items
+            .push(Finding::new(severity, rule, field, message));
     }
     pub fn error(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::Error, rule, field, message);

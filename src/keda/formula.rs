@@ -32,7 +32,9 @@ pub fn cast_to_float_if_necessary(formula: &str) -> String {
         if formula.starts_with("let _kedaCompositeResult = ") {
             return formula.to_string();
         }
-        return format!("let _kedaCompositeResult = ({formula}); _kedaCompositeResult == nil ? nil : float(_kedaCompositeResult)");
+        return format!(
+            "let _kedaCompositeResult = ({formula}); _kedaCompositeResult == nil ? nil : float(_kedaCompositeResult)"
+        );
     }
     if formula.starts_with("float(") {
         return formula.to_string();
@@ -41,7 +43,19 @@ pub fn cast_to_float_if_necessary(formula: &str) -> String {
 }
 
 const KEYWORDS: &[&str] = &[
-    "true", "false", "nil", "let", "in", "not", "and", "or", "matches", "contains", "startsWith", "endsWith", "_kedaCompositeResult",
+    "true",
+    "false",
+    "nil",
+    "let",
+    "in",
+    "not",
+    "and",
+    "or",
+    "matches",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "_kedaCompositeResult",
 ];
 
 impl Formula {
@@ -49,7 +63,11 @@ impl Formula {
     pub fn compile(formula: &str) -> Result<Formula, String> {
         let wrapped = cast_to_float_if_necessary(formula);
         let program = expr::compile(&wrapped).map_err(|e| e.to_string())?;
-        Ok(Formula { source: formula.to_string(), wrapped, program })
+        Ok(Formula {
+            source: formula.to_string(),
+            wrapped,
+            program,
+        })
     }
 
     /// Run with these variables (`None` = nil). `Ok(None)` is a nil result.
@@ -59,9 +77,10 @@ impl Formula {
             ctx.insert(k.clone(), v.map(Value::Float).unwrap_or(Value::Nil));
         }
         let program = &self.program;
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expr::run(program, &ctx)))
-            .map_err(|_| "formula evaluation failed (arithmetic overflow)".to_string())?
-            .map_err(|e| e.to_string())?;
+        let out =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expr::run(program, &ctx)))
+                .map_err(|_| "formula evaluation failed (arithmetic overflow)".to_string())?
+                .map_err(|e| e.to_string())?;
         match out {
             Value::Float(f) => Ok(Some(f)),
             Value::Nil => Ok(None),
@@ -71,7 +90,10 @@ impl Formula {
 
     /// The webhook check: run once with every named non-cpu/memory trigger bound to -1.
     pub fn validate(&self, trigger_names: &BTreeSet<String>) -> Result<(), String> {
-        let vars = trigger_names.iter().map(|n| (n.clone(), Some(-1.0))).collect();
+        let vars = trigger_names
+            .iter()
+            .map(|n| (n.clone(), Some(-1.0)))
+            .collect();
         self.eval(&vars).map(|_| ())
     }
 
@@ -127,24 +149,43 @@ mod tests {
     fn wraps_like_keda() {
         assert_eq!(cast_to_float_if_necessary("a + b"), "float(a + b)");
         assert_eq!(cast_to_float_if_necessary("float(a)"), "float(a)");
-        assert!(cast_to_float_if_necessary("a ?? b").starts_with("let _kedaCompositeResult = (a ?? b);"));
+        assert!(
+            cast_to_float_if_necessary("a ?? b")
+                .starts_with("let _kedaCompositeResult = (a ?? b);")
+        );
     }
 
     #[test]
     fn evaluates_documented_formulas() {
         let f = Formula::compile("(trig_one + trig_two) / 2").unwrap();
-        assert_eq!(f.eval(&vars(&[("trig_one", Some(4.0)), ("trig_two", Some(2.0))])), Ok(Some(3.0)));
+        assert_eq!(
+            f.eval(&vars(&[("trig_one", Some(4.0)), ("trig_two", Some(2.0))])),
+            Ok(Some(3.0))
+        );
         let f = Formula::compile("trig_one < 2 ? trig_one + trig_two : 1").unwrap();
-        assert_eq!(f.eval(&vars(&[("trig_one", Some(5.0)), ("trig_two", Some(2.0))])), Ok(Some(1.0)));
+        assert_eq!(
+            f.eval(&vars(&[("trig_one", Some(5.0)), ("trig_two", Some(2.0))])),
+            Ok(Some(1.0))
+        );
         let f = Formula::compile("count([a, b, c], {# > 1}) > 1 ? 5 : 0").unwrap();
-        assert_eq!(f.eval(&vars(&[("a", Some(2.0)), ("b", Some(3.0)), ("c", Some(0.0))])), Ok(Some(5.0)));
+        assert_eq!(
+            f.eval(&vars(&[
+                ("a", Some(2.0)),
+                ("b", Some(3.0)),
+                ("c", Some(0.0))
+            ])),
+            Ok(Some(5.0))
+        );
     }
 
     #[test]
     fn nil_coalescing() {
         let f = Formula::compile("a ?? b ?? 8").unwrap();
         assert_eq!(f.eval(&vars(&[("a", None), ("b", None)])), Ok(Some(8.0)));
-        assert_eq!(f.eval(&vars(&[("a", None), ("b", Some(3.0))])), Ok(Some(3.0)));
+        assert_eq!(
+            f.eval(&vars(&[("a", None), ("b", Some(3.0))])),
+            Ok(Some(3.0))
+        );
         let g = Formula::compile("a ?? b").unwrap();
         assert_eq!(g.eval(&vars(&[("a", None), ("b", None)])), Ok(None));
         // Without `??`, a nil operand is an error.
@@ -155,10 +196,26 @@ mod tests {
     #[test]
     fn validation_catches_unknown_triggers() {
         let names: BTreeSet<String> = ["running".to_string(), "waiting".to_string()].into();
-        assert!(Formula::compile("running + (waiting * 10)").unwrap().validate(&names).is_ok());
-        assert!(Formula::compile("running + missing").unwrap().validate(&names).is_err());
+        assert!(
+            Formula::compile("running + (waiting * 10)")
+                .unwrap()
+                .validate(&names)
+                .is_ok()
+        );
+        assert!(
+            Formula::compile("running + missing")
+                .unwrap()
+                .validate(&names)
+                .is_err()
+        );
         assert!(Formula::compile("running +").is_err());
-        assert!(Formula::compile("running > 1").unwrap().validate(&names).is_err(), "float(bool) fails");
+        assert!(
+            Formula::compile("running > 1")
+                .unwrap()
+                .validate(&names)
+                .is_err(),
+            "float(bool) fails"
+        );
     }
 
     #[test]
@@ -166,6 +223,11 @@ mod tests {
         let f = Formula::compile("max(a, b.c) + count([x], {# > 1}) + \"str\" ?? nil").unwrap();
         let ids = f.identifiers();
         assert!(ids.contains("a") && ids.contains("b") && ids.contains("x"));
-        assert!(!ids.contains("max") && !ids.contains("c") && !ids.contains("str") && !ids.contains("nil"));
+        assert!(
+            !ids.contains("max")
+                && !ids.contains("c")
+                && !ids.contains("str")
+                && !ids.contains("nil")
+        );
     }
 }

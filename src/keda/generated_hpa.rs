@@ -112,7 +112,9 @@ pub fn generate(inp: &HpaInputs) -> GeneratedHpa {
     let mut disable = |side: &str| {
         let b = behavior.get_or_insert_with(|| serde_json::json!({}));
         if let Some(obj) = b.as_object_mut() {
-            let rules = obj.entry(side.to_string()).or_insert_with(|| serde_json::json!({}));
+            let rules = obj
+                .entry(side.to_string())
+                .or_insert_with(|| serde_json::json!({}));
             if let Some(r) = rules.as_object_mut() {
                 r.insert("selectPolicy".into(), serde_json::json!("Disabled"));
             }
@@ -151,7 +153,11 @@ mod tests {
 
     #[test]
     fn defaults_sorting_and_pauses() {
-        let (a, b, c) = (spec("s0-x", MetricSource::External), spec("cpu", MetricSource::Resource), spec("memory", MetricSource::ContainerResource));
+        let (a, b, c) = (
+            spec("s0-x", MetricSource::External),
+            spec("cpu", MetricSource::Resource),
+            spec("memory", MetricSource::ContainerResource),
+        );
         let hpa = generate(&HpaInputs {
             so_name: "so",
             hpa_name: None,
@@ -163,15 +169,25 @@ mod tests {
             paused_scale_out: false,
             modifiers: None,
         });
-        assert_eq!((hpa.name.as_str(), hpa.min_replicas, hpa.max_replicas), ("keda-hpa-so", 1, 100));
+        assert_eq!(
+            (hpa.name.as_str(), hpa.min_replicas, hpa.max_replicas),
+            ("keda-hpa-so", 1, 100)
+        );
         let order: Vec<&str> = hpa.metrics.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(order, ["memory", "s0-x", "cpu"]);
-        assert_eq!(hpa.behavior, Some(serde_json::json!({"scaleDown": {"selectPolicy": "Disabled"}})));
+        assert_eq!(
+            hpa.behavior,
+            Some(serde_json::json!({"scaleDown": {"selectPolicy": "Disabled"}}))
+        );
     }
 
     #[test]
     fn composite_replaces_external_and_drops_container_resource() {
-        let (a, b, c) = (spec("s0-x", MetricSource::External), spec("cpu", MetricSource::Resource), spec("memory", MetricSource::ContainerResource));
+        let (a, b, c) = (
+            spec("s0-x", MetricSource::External),
+            spec("cpu", MetricSource::Resource),
+            spec("memory", MetricSource::ContainerResource),
+        );
         let hpa = generate(&HpaInputs {
             so_name: "so",
             hpa_name: Some("custom"),
@@ -187,7 +203,10 @@ mod tests {
         assert_eq!(names, ["cpu", "composite-metric"]);
         assert_eq!(hpa.metrics[1].target_milli, Some(2500));
         assert_eq!(hpa.metrics[1].target_type, TargetType::Value);
-        assert_eq!((hpa.name.as_str(), hpa.min_replicas, hpa.max_replicas), ("custom", 3, 7));
+        assert_eq!(
+            (hpa.name.as_str(), hpa.min_replicas, hpa.max_replicas),
+            ("custom", 3, 7)
+        );
         assert!(!hpa.legacy_behavior());
     }
 }

@@ -19,11 +19,15 @@ pub fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("strconv.ParseInt: parsing {s:?}: invalid syntax"));
     }
-    let v: i128 = s.parse().map_err(|_| format!("strconv.ParseInt: parsing {s:?}: value out of range"))?;
+    let v: i128 = s
+        .parse()
+        .map_err(|_| format!("strconv.ParseInt: parsing {s:?}: value out of range"))?;
     let max = (1i128 << (bits - 1)) - 1;
     let min = -(1i128 << (bits - 1));
     if v > max || v < min {
-        return Err(format!("strconv.ParseInt: parsing {s:?}: value out of range"));
+        return Err(format!(
+            "strconv.ParseInt: parsing {s:?}: value out of range"
+        ));
     }
     Ok(v as i64)
 }
@@ -99,16 +103,23 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
     let lower = body.to_ascii_lowercase();
     let neg = s.starts_with('-');
     if lower == "inf" || lower == "infinity" {
-        return Ok(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Ok(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
     if lower == "nan" && body.len() == s.len() {
         return Ok(f64::NAN);
     }
-    let ok_chars = body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let ok_chars = body
+        .bytes()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'));
     if body.is_empty() || !ok_chars || !body.bytes().any(|c| c.is_ascii_digit()) {
         return Err(format!("strconv.ParseFloat: parsing {s:?}: invalid syntax"));
     }
-    s.parse::<f64>().map_err(|_| format!("strconv.ParseFloat: parsing {s:?}: invalid syntax"))
+    s.parse::<f64>()
+        .map_err(|_| format!("strconv.ParseFloat: parsing {s:?}: invalid syntax"))
 }
 
 /// `time.ParseDuration`, in seconds: `300ms`, `1.5h`, `1m30s`, `-2s`, `0`.
@@ -126,13 +137,17 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     }
     let mut total = 0.0;
     while !rest.is_empty() {
-        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_end == 0 {
             return Err(err());
         }
         let number: f64 = rest[..num_end].parse().map_err(|_| err())?;
         rest = &rest[num_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_end] {
             "ns" => 1e-9,
             "us" | "µs" | "μs" => 1e-6,
@@ -171,7 +186,9 @@ pub fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -285,7 +302,8 @@ mod tests {
         assert_eq!(url_scheme("AMQP://x").unwrap().as_deref(), Some("amqp"));
         assert_eq!(url_scheme("<put-url>").unwrap(), None);
         assert_eq!(
-            request_uri_path("https://sqs.eu-west-1.amazonaws.com/account_id/DeleteArtifactQ?x=1").as_deref(),
+            request_uri_path("https://sqs.eu-west-1.amazonaws.com/account_id/DeleteArtifactQ?x=1")
+                .as_deref(),
             Some("/account_id/DeleteArtifactQ")
         );
         assert_eq!(request_uri_path("demo-keda"), None);

@@ -336,7 +336,11 @@ impl Annotations {
     /// a `ParseBool` value → that value, anything else → true.
     pub fn from_map<'a>(map: impl IntoIterator<Item = (&'a str, &'a str)>) -> Annotations {
         let map: BTreeMap<&str, &str> = map.into_iter().collect();
-        let flag = |k: &str| map.get(k).map(|v| super::go::parse_bool(v).unwrap_or(true)).unwrap_or(false);
+        let flag = |k: &str| {
+            map.get(k)
+                .map(|v| super::go::parse_bool(v).unwrap_or(true))
+                .unwrap_or(false)
+        };
         Annotations {
             paused: flag(ANN_PAUSED),
             paused_replicas: map.get(ANN_PAUSED_REPLICAS).map(|s| s.to_string()),
@@ -356,13 +360,17 @@ impl Annotations {
 
     /// `GetPausedReplicaCount`: the paused-replicas value as an int32, when present.
     pub fn paused_replica_count(&self) -> Option<Result<i32, String>> {
-        self.paused_replicas.as_ref().map(|v| super::go::parse_int(v, 32).map(|n| n as i32))
+        self.paused_replicas
+            .as_ref()
+            .map(|v| super::go::parse_int(v, 32).map(|n| n as i32))
     }
 }
 
 impl ObjectMeta {
     pub fn annotation_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.annotations.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.annotations
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 
@@ -372,7 +380,11 @@ mod tests {
 
     #[test]
     fn annotations_follow_keda_bool_rules() {
-        let a = Annotations::from_map([(ANN_PAUSED, "yes"), (ANN_PAUSED_SCALE_IN, "false"), (ANN_FORCE_ACTIVATION, "1")]);
+        let a = Annotations::from_map([
+            (ANN_PAUSED, "yes"),
+            (ANN_PAUSED_SCALE_IN, "false"),
+            (ANN_FORCE_ACTIVATION, "1"),
+        ]);
         assert!(a.paused, "a non-bool value counts as true");
         assert!(!a.paused_scale_in);
         assert!(a.force_activation);
@@ -384,7 +396,8 @@ mod tests {
 
     #[test]
     fn loose_strings_keep_unquoted_text() {
-        let m: BTreeMap<String, LooseString> = serde_saphyr::from_str("a: 0.80\nb: 5\nc: true\nd: ~\n").unwrap();
+        let m: BTreeMap<String, LooseString> =
+            serde_saphyr::from_str("a: 0.80\nb: 5\nc: true\nd: ~\n").unwrap();
         assert_eq!(m["a"].as_str(), "0.80");
         assert_eq!(m["b"].as_str(), "5");
         assert_eq!(m["c"].as_str(), "true");

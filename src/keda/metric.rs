@@ -22,7 +22,9 @@ pub struct FetchError {
 
 impl FetchError {
     pub fn new(message: impl Into<String>) -> Self {
-        FetchError { message: message.into() }
+        FetchError {
+            message: message.into(),
+        }
     }
 }
 
@@ -137,7 +139,15 @@ pub fn is_active(value: f64, activation_threshold: f64) -> bool {
 
 /// `kedautil.NormalizeString`: `/ . : % ( )` become `-`.
 pub fn normalize(s: &str) -> String {
-    s.chars().map(|c| if matches!(c, '/' | '.' | ':' | '%' | '(' | ')') { '-' } else { c }).collect()
+    s.chars()
+        .map(|c| {
+            if matches!(c, '/' | '.' | ':' | '%' | '(' | ')') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// `GenerateMetricNameWithIndex`: `s<index>-<name>`.

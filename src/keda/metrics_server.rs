@@ -86,7 +86,11 @@ pub fn external_metric_request(
         if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&name)) {
             continue;
         }
-        let cached = if t.use_cached_metrics { state.metrics_cache.get(&name).cloned() } else { None };
+        let cached = if t.use_cached_metrics {
+            state.metrics_cache.get(&name).cloned()
+        } else {
+            None
+        };
         let from_cache = cached.is_some();
         let fetched: Result<Vec<MetricValue>, String> = match cached {
             Some(rec) => match rec.error {
@@ -94,10 +98,22 @@ pub fn external_metric_request(
                 None => Ok(rec.metrics.unwrap_or_default()),
             },
             None => fetch(t.index)
-                .map(|r| vec![MetricValue { name: name.clone(), milli: quantize(r.value) }])
+                .map(|r| {
+                    vec![MetricValue {
+                        name: name.clone(),
+                        milli: quantize(r.value),
+                    }]
+                })
                 .map_err(|e| e.message),
         };
-        let out = fallback::process(model, &mut state.health, &name, &t.scaler.metric, fetched, target);
+        let out = fallback::process(
+            model,
+            &mut state.health,
+            &name,
+            &t.scaler.metric,
+            fetched,
+            target,
+        );
         if out.fallback_active {
             fallback_active = true;
             fallback_metrics.extend(out.metrics.iter().cloned());
@@ -117,20 +133,48 @@ pub fn external_metric_request(
         });
     }
     state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
-    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError { time: now, metric_name: metric_name.to_string(), message, triggers: traces };
+    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError {
+        time: now,
+        metric_name: metric_name.to_string(),
+        message,
+        triggers: traces,
+    };
     if scaler_error {
         state.invalidate_scalers();
         if !fallback_active {
-            return Err(fail(format!("metric:{metric_name} encountered error"), traces));
+            return Err(fail(
+                format!("metric:{metric_name} encountered error"),
+                traces,
+            ));
         }
     }
     if matching.is_empty() {
-        return Err(fail(format!("no matching metrics found for {metric_name}"), traces));
+        return Err(fail(
+            format!("no matching metrics found for {metric_name}"),
+            traces,
+        ));
     }
-    let values = match modifiers::apply(model, &state.health, matching, fallback_active, &fallback_metrics) {
+    let values = match modifiers::apply(
+        model,
+        &state.health,
+        matching,
+        fallback_active,
+        &fallback_metrics,
+    ) {
         Ok(v) => v,
         // Upstream logs the formula error and returns no items: the HPA gets no value.
-        Err(e) => return Err(fail(format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"), traces)),
+        Err(e) => {
+            return Err(fail(
+                format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"),
+                traces,
+            ));
+        }
     };
-    Ok(MetricResponse { time: now, metric_name: metric_name.to_string(), values, fallback_active, triggers: traces })
+    Ok(MetricResponse {
+        time: now,
+        metric_name: metric_name.to_string(),
+        values,
+        fallback_active,
+        triggers: traces,
+    })
 }

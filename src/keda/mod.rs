@@ -38,10 +38,10 @@ pub mod report;
 pub mod scaledjob;
 pub mod scalers;
 pub mod state;
-pub mod triggers;
-pub mod validate;
 #[cfg(test)]
 mod testutil;
+pub mod triggers;
+pub mod validate;
 
 pub use metric::{FetchError, FetchResult, Reading};
 pub use model::ScaledObjectModel;

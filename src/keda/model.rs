@@ -79,7 +79,9 @@ impl TriggerModel {
     }
     /// The name KEDA uses for the trigger in logs and formula pairing.
     pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| format!("{}#{}", self.trigger_type, self.index))
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}#{}", self.trigger_type, self.index))
     }
 }
 
@@ -125,7 +127,9 @@ impl ScaledObjectModel {
     /// `HasValidFallback` (given a fallback): thresholds ≥ 0 and, with scalingModifiers, an
     /// integer target > 0. An invalid fallback is silently ignored by KEDA.
     pub fn fallback_valid(&self) -> bool {
-        let Some(f) = &self.fallback else { return false };
+        let Some(f) = &self.fallback else {
+            return false;
+        };
         let modifiers_ok = match &self.modifiers {
             Some(m) => crate::keda::go::parse_int(&m.target, 64).is_ok_and(|v| v > 0),
             None => true,
@@ -140,7 +144,9 @@ impl ScaledObjectModel {
 
     /// The trigger that produces an external metric name.
     pub fn trigger_for_metric(&self, metric_name: &str) -> Option<&TriggerModel> {
-        self.triggers.iter().find(|t| !t.is_cpu_memory() && t.scaler.metric.name.eq_ignore_ascii_case(metric_name))
+        self.triggers
+            .iter()
+            .find(|t| !t.is_cpu_memory() && t.scaler.metric.name.eq_ignore_ascii_case(metric_name))
     }
 }
 

@@ -71,7 +71,11 @@ pub fn poll(
             Some(Ok(n)) if n != cur => ScaleAction::SetReplicas { from: cur, to: n },
             _ => ScaleAction::None,
         };
-        let decision = ExecutorDecision { action, reason: ScaleReason::Paused, last_active_time_updated: false };
+        let decision = ExecutorDecision {
+            action,
+            reason: ScaleReason::Paused,
+            last_active_time_updated: false,
+        };
         return PollDecision {
             time: now,
             triggers: Vec::new(),
@@ -98,16 +102,32 @@ pub fn poll(
             Err(_) => (None, false),
         };
         let fetched = raw
-            .map(|r| vec![MetricValue { name: metric_name.clone(), milli: quantize(r.value) }])
+            .map(|r| {
+                vec![MetricValue {
+                    name: metric_name.clone(),
+                    milli: quantize(r.value),
+                }]
+            })
             .map_err(|e| e.message);
-        let out = fallback::process(model, &mut state.health, &metric_name, &t.scaler.metric, fetched, target);
+        let out = fallback::process(
+            model,
+            &mut state.health,
+            &metric_name,
+            &t.scaler.metric,
+            fetched,
+            target,
+        );
         let active = out.error.is_none() && (out.fallback_active || raw_active);
         if t.use_cached_metrics {
             state.metrics_cache.insert(
                 metric_name.clone(),
                 CachedRecord {
                     active: out.fallback_active || raw_active,
-                    metrics: if out.error.is_none() { Some(out.metrics.clone()) } else { None },
+                    metrics: if out.error.is_none() {
+                        Some(out.metrics.clone())
+                    } else {
+                        None
+                    },
                     error: out.error.clone(),
                 },
             );
@@ -140,12 +160,21 @@ pub fn poll(
     let mut composite = None;
     let mut reason_extra = String::new();
     if let Some(m) = &model.modifiers {
-        let result = modifiers::apply(model, &state.health, matching, fallback_active, &fallback_metrics);
+        let result = modifiers::apply(
+            model,
+            &state.health,
+            matching,
+            fallback_active,
+            &fallback_metrics,
+        );
         is_active = false;
         let activation: Result<f64, String> = if m.activation_target.trim().is_empty() {
             Ok(0.0)
         } else {
-            m.activation_target.trim().parse::<f64>().map_err(|e| format!("scalingModifiers.ActivationTarget parsing error {e}"))
+            m.activation_target
+                .trim()
+                .parse::<f64>()
+                .map_err(|e| format!("scalingModifiers.ActivationTarget parsing error {e}"))
         };
         match (&result, &activation) {
             (_, Err(e)) if !is_error => {
@@ -154,12 +183,20 @@ pub fn poll(
                 return PollDecision {
                     time: now,
                     triggers,
-                    composite: Some(CompositePoll { milli: None, activation_target: 0.0, error: Some(e.clone()) }),
+                    composite: Some(CompositePoll {
+                        milli: None,
+                        activation_target: 0.0,
+                        error: Some(e.clone()),
+                    }),
                     is_active: false,
                     is_error: true,
                     fallback_active,
                     current_replicas: cur,
-                    decision: ExecutorDecision { action: ScaleAction::None, reason: ScaleReason::NoChange, last_active_time_updated: false },
+                    decision: ExecutorDecision {
+                        action: ScaleAction::None,
+                        reason: ScaleReason::NoChange,
+                        last_active_time_updated: false,
+                    },
                     reason: format!("{e}: KEDA skips this poll entirely"),
                 };
             }
@@ -170,10 +207,18 @@ pub fn poll(
         }
         let act = activation.unwrap_or(0.0);
         composite = Some(match result {
-            Ok(values) => CompositePoll { milli: values.first().map(|v| v.milli), activation_target: act, error: None },
+            Ok(values) => CompositePoll {
+                milli: values.first().map(|v| v.milli),
+                activation_target: act,
+                error: None,
+            },
             Err(e) => {
                 reason_extra = format!(" (formula: {e})");
-                CompositePoll { milli: None, activation_target: act, error: Some(e) }
+                CompositePoll {
+                    milli: None,
+                    activation_target: act,
+                    error: Some(e),
+                }
             }
         });
     }
@@ -184,13 +229,28 @@ pub fn poll(
     let cooled = executor::cooldown_elapsed(model, state, now);
     let decision = executor::request_scale(
         model,
-        ExecutorInputs { is_active, is_error, current_replicas: cur, cooldown_elapsed: cooled },
+        ExecutorInputs {
+            is_active,
+            is_error,
+            current_replicas: cur,
+            cooldown_elapsed: cooled,
+        },
     );
     if decision.last_active_time_updated {
         state.last_active_time = Some(now);
     }
     let reason = describe(&decision, is_active, is_error, model) + &reason_extra;
-    PollDecision { time: now, triggers, composite, is_active, is_error, fallback_active, current_replicas: cur, decision, reason }
+    PollDecision {
+        time: now,
+        triggers,
+        composite,
+        is_active,
+        is_error,
+        fallback_active,
+        current_replicas: cur,
+        decision,
+        reason,
+    }
 }
 
 fn describe(d: &ExecutorDecision, active: bool, error: bool, model: &ScaledObjectModel) -> String {
@@ -201,11 +261,18 @@ fn describe(d: &ExecutorDecision, active: bool, error: bool, model: &ScaledObjec
         (false, true) => "inactive with trigger errors",
     };
     let what = match (d.reason, d.action) {
-        (ScaleReason::ActivatedFromZeroOrIdle, ScaleAction::SetReplicas { from, to }) => format!("scale {from} → {to} (activation)"),
-        (ScaleReason::DeactivatedToZeroOrIdle, ScaleAction::SetReplicas { from, to }) => {
-            format!("scale {from} → {to} after cooldown {} s", model.cooldown_period_s)
+        (ScaleReason::ActivatedFromZeroOrIdle, ScaleAction::SetReplicas { from, to }) => {
+            format!("scale {from} → {to} (activation)")
         }
-        (ScaleReason::RaisedToMin, ScaleAction::SetReplicas { from, to }) => format!("scale {from} → {to} (below minReplicaCount)"),
+        (ScaleReason::DeactivatedToZeroOrIdle, ScaleAction::SetReplicas { from, to }) => {
+            format!(
+                "scale {from} → {to} after cooldown {} s",
+                model.cooldown_period_s
+            )
+        }
+        (ScaleReason::RaisedToMin, ScaleAction::SetReplicas { from, to }) => {
+            format!("scale {from} → {to} (below minReplicaCount)")
+        }
         (r, _) => format!("{r:?}"),
     };
     format!("{state}: {what}")

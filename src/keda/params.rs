@@ -40,7 +40,11 @@ pub enum AuthKnowledge {
     Unknown { name: String },
     /// The referenced TriggerAuthentication: which parameters it provides (values hidden) and
     /// its pod identity provider.
-    Known { name: String, params: BTreeSet<String>, pod_identity: Option<String> },
+    Known {
+        name: String,
+        params: BTreeSet<String>,
+        pod_identity: Option<String>,
+    },
 }
 
 impl AuthKnowledge {
@@ -50,7 +54,11 @@ impl AuthKnowledge {
         match self {
             AuthKnowledge::None => Some(None),
             AuthKnowledge::Unknown { .. } => None,
-            AuthKnowledge::Known { pod_identity, .. } => Some(pod_identity.as_deref().filter(|p| !p.is_empty() && *p != "none")),
+            AuthKnowledge::Known { pod_identity, .. } => Some(
+                pod_identity
+                    .as_deref()
+                    .filter(|p| !p.is_empty() && *p != "none"),
+            ),
         }
     }
 }
@@ -97,7 +105,15 @@ pub struct Spec<'s> {
 
 impl<'s> Spec<'s> {
     pub const fn new(names: &'s [&'s str], order: &'s [Order]) -> Self {
-        Spec { names, order, optional: false, default: None, deprecated: None, enumeration: None, separator: None }
+        Spec {
+            names,
+            order,
+            optional: false,
+            default: None,
+            deprecated: None,
+            enumeration: None,
+            separator: None,
+        }
     }
     /// A metadata-only parameter.
     pub const fn meta(names: &'s [&'s str]) -> Self {
@@ -157,15 +173,29 @@ impl<'a> Params<'a> {
         env: &'a EnvKnowledge,
         auth: &'a AuthKnowledge,
     ) -> Self {
-        Params { trigger_type, metadata, env, auth, errors: Vec::new(), unchecked: Vec::new(), used: BTreeSet::new() }
+        Params {
+            trigger_type,
+            metadata,
+            env,
+            auth,
+            errors: Vec::new(),
+            unchecked: Vec::new(),
+            used: BTreeSet::new(),
+        }
     }
 
     pub fn error(&mut self, key: Option<&str>, message: impl Into<String>) {
-        self.errors.push(ParamIssue { key: key.map(str::to_string), message: message.into() });
+        self.errors.push(ParamIssue {
+            key: key.map(str::to_string),
+            message: message.into(),
+        });
     }
 
     pub fn unchecked(&mut self, key: Option<&str>, message: impl Into<String>) {
-        self.unchecked.push(ParamIssue { key: key.map(str::to_string), message: message.into() });
+        self.unchecked.push(ParamIssue {
+            key: key.map(str::to_string),
+            message: message.into(),
+        });
     }
 
     /// Declare metadata keys the scaler reads outside the typed config (so they are not
@@ -192,7 +222,10 @@ impl<'a> Params<'a> {
     /// `TriggerMetadata[...]` directly see it.
     pub fn raw(&mut self, key: &str) -> Option<String> {
         self.used.insert(key.to_string());
-        self.metadata.get(key).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+        self.metadata
+            .get(key)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
     }
 
     /// The key to point an error at for this spec: the first name present in metadata.
@@ -234,14 +267,19 @@ impl<'a> Params<'a> {
                     },
                     Env => {
                         let key = format!("{name}FromEnv");
-                        let Some(var) = self.metadata.get(&key).map(|v| v.trim().to_string()) else { continue };
+                        let Some(var) = self.metadata.get(&key).map(|v| v.trim().to_string())
+                        else {
+                            continue;
+                        };
                         if var.is_empty() {
                             continue;
                         }
                         match self.env {
                             EnvKnowledge::Unknown => return Got::Hidden,
                             EnvKnowledge::Known(env) => match env.get(&var) {
-                                Some(Some(v)) if !v.trim().is_empty() => return Got::Value(v.trim().to_string()),
+                                Some(Some(v)) if !v.trim().is_empty() => {
+                                    return Got::Value(v.trim().to_string());
+                                }
                                 Some(None) => return Got::Hidden,
                                 _ => {}
                             },
@@ -250,7 +288,11 @@ impl<'a> Params<'a> {
                 }
             }
         }
-        if maybe_hidden { Got::Hidden } else { Got::Absent }
+        if maybe_hidden {
+            Got::Hidden
+        } else {
+            Got::Absent
+        }
     }
 
     /// Look a parameter up and apply deprecated/default/required/enum rules.
@@ -258,7 +300,10 @@ impl<'a> Params<'a> {
         let found = self.find(&spec);
         let key = self.key_for(&spec);
         if let (Got::Value(_), Some(why)) = (&found, spec.deprecated) {
-            self.error(key.as_deref(), format!("scaler {} info: {why}", self.trigger_type));
+            self.error(
+                key.as_deref(),
+                format!("scaler {} info: {why}", self.trigger_type),
+            );
             return Got::Absent;
         }
         let found = match found {
@@ -275,7 +320,14 @@ impl<'a> Params<'a> {
                                 Auth => "authParams",
                             })
                             .collect();
-                        self.error(None, format!("missing required parameter {:?} in [{}]", spec.name(), sources.join(" ")));
+                        self.error(
+                            None,
+                            format!(
+                                "missing required parameter {:?} in [{}]",
+                                spec.name(),
+                                sources.join(" ")
+                            ),
+                        );
                     }
                     return Got::Absent;
                 }
@@ -287,21 +339,37 @@ impl<'a> Params<'a> {
                         format!("may come from TriggerAuthentication {name:?}, which was not given")
                     }
                     (AuthKnowledge::Known { name, .. }, _) if spec.order.contains(&Auth) => {
-                        format!("comes from TriggerAuthentication {name:?} (a secret value scalesim cannot see)")
+                        format!(
+                            "comes from TriggerAuthentication {name:?} (a secret value scalesim cannot see)"
+                        )
                     }
-                    _ => "comes from the target container's environment, which scalesim cannot see".to_string(),
+                    _ => "comes from the target container's environment, which scalesim cannot see"
+                        .to_string(),
                 };
-                self.unchecked(key.as_deref(), format!("parameter {:?} {from}; its value is not checked", spec.name()));
+                self.unchecked(
+                    key.as_deref(),
+                    format!(
+                        "parameter {:?} {from}; its value is not checked",
+                        spec.name()
+                    ),
+                );
                 return Got::Hidden;
             }
             v => v,
         };
         if let (Got::Value(v), Some(allowed)) = (&found, spec.enumeration) {
             let sep = spec.separator.unwrap_or(",");
-            if v.split(sep).map(str::trim).any(|part| !allowed.contains(&part)) {
+            if v.split(sep)
+                .map(str::trim)
+                .any(|part| !allowed.contains(&part))
+            {
                 self.error(
                     key.as_deref(),
-                    format!("parameter {:?} value {v:?} must be one of [{}]", spec.name(), allowed.join(" ")),
+                    format!(
+                        "parameter {:?} value {v:?} must be one of [{}]",
+                        spec.name(),
+                        allowed.join(" ")
+                    ),
                 );
                 return Got::Absent;
             }
@@ -321,7 +389,10 @@ impl<'a> Params<'a> {
             Got::Value(v) => match super::go::json_int(&v, bits) {
                 Ok(n) => Some(n),
                 Err(e) => {
-                    self.error(key.as_deref(), format!("unable to set param {:?} value {v:?}: {e}", spec.name()));
+                    self.error(
+                        key.as_deref(),
+                        format!("unable to set param {:?} value {v:?}: {e}", spec.name()),
+                    );
                     None
                 }
             },
@@ -336,7 +407,10 @@ impl<'a> Params<'a> {
             Got::Value(v) => match super::go::json_float(&v) {
                 Ok(n) => Some(n),
                 Err(e) => {
-                    self.error(key.as_deref(), format!("unable to set param {:?} value {v:?}: {e}", spec.name()));
+                    self.error(
+                        key.as_deref(),
+                        format!("unable to set param {:?} value {v:?}: {e}", spec.name()),
+                    );
                     None
                 }
             },
@@ -348,16 +422,18 @@ impl<'a> Params<'a> {
     pub fn boolean(&mut self, spec: Spec) -> Option<bool> {
         let key = self.key_for(&spec);
         match self.get(spec) {
-            Got::Value(v) => match super::go::parse_bool(&v) {
-                Some(b) => Some(b),
-                None => {
-                    self.error(
+            Got::Value(v) => {
+                match super::go::parse_bool(&v) {
+                    Some(b) => Some(b),
+                    None => {
+                        self.error(
                         key.as_deref(),
                         format!("unable to set param {:?} value {v:?}: unable to parse boolean value", spec.name()),
                     );
-                    None
+                        None
+                    }
                 }
-            },
+            }
             _ => None,
         }
     }
@@ -369,7 +445,10 @@ impl<'a> Params<'a> {
             Got::Value(v) => match super::go::typed_config_duration(&v) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    self.error(key.as_deref(), format!("unable to set param {:?} value {v:?}: {e}", spec.name()));
+                    self.error(
+                        key.as_deref(),
+                        format!("unable to set param {:?} value {v:?}: {e}", spec.name()),
+                    );
                     None
                 }
             },
@@ -397,7 +476,10 @@ mod tests {
     use super::*;
 
     fn meta(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -407,10 +489,21 @@ mod tests {
         let auth = AuthKnowledge::None;
         let mut p = Params::new("aws-sqs-queue", &m, &env, &auth);
         assert_eq!(p.int(Spec::meta(&["queueLength"]).default("5"), 64), None);
-        assert_eq!(p.int(Spec::meta(&["activationQueueLength"]).default("0"), 64), Some(0));
-        assert_eq!(p.get(Spec::meta(&["empty"])), Got::Absent, "empty counts as absent");
+        assert_eq!(
+            p.int(Spec::meta(&["activationQueueLength"]).default("0"), 64),
+            Some(0)
+        );
+        assert_eq!(
+            p.get(Spec::meta(&["empty"])),
+            Got::Absent,
+            "empty counts as absent"
+        );
         assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
-        assert!(p.errors[1].message.contains("missing required parameter \"empty\""));
+        assert!(
+            p.errors[1]
+                .message
+                .contains("missing required parameter \"empty\"")
+        );
     }
 
     #[test]
@@ -423,10 +516,14 @@ mod tests {
         assert!(p.errors.is_empty());
         assert_eq!(p.unchecked.len(), 1);
 
-        let env = EnvKnowledge::Known([("RABBIT_HOST".to_string(), Some("amqp://x".to_string()))].into());
+        let env =
+            EnvKnowledge::Known([("RABBIT_HOST".to_string(), Some("amqp://x".to_string()))].into());
         let none = AuthKnowledge::None;
         let mut p = Params::new("rabbitmq", &m, &env, &none);
-        assert_eq!(p.get(Spec::new(&["host"], META_AUTH_ENV)), Got::Value("amqp://x".into()));
+        assert_eq!(
+            p.get(Spec::new(&["host"], META_AUTH_ENV)),
+            Got::Value("amqp://x".into())
+        );
         assert!(p.ignored_keys().is_empty());
     }
 
@@ -436,7 +533,11 @@ mod tests {
         let env = EnvKnowledge::Unknown;
         let auth = AuthKnowledge::None;
         let mut p = Params::new("cpu", &m, &env, &auth);
-        p.get(Spec::meta(&["type"]).optional().deprecated("removed in v2.18"));
+        p.get(
+            Spec::meta(&["type"])
+                .optional()
+                .deprecated("removed in v2.18"),
+        );
         p.get(Spec::meta(&["mode"]).one_of(&["a", "b"]));
         assert_eq!(p.errors.len(), 2);
         assert_eq!(p.errors[0].key.as_deref(), Some("type"));

@@ -37,8 +37,21 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(severity: Severity, rule: &str, field: Option<String>, message: impl Into<String>) -> Finding {
-        Finding { severity, rule: rule.to_string(), message: message.into(), field, file: None, line: None, column: None }
+    pub fn new(
+        severity: Severity,
+        rule: &str,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity,
+            rule: rule.to_string(),
+            message: message.into(),
+            field,
+            file: None,
+            line: None,
+            column: None,
+        }
     }
 
     /// As an input error (file, line, column, field, message with the rule).
@@ -119,6 +132,8 @@ impl ObjectReport {
     }
     /// The errors as input errors (exit code 2 in `validate`).
     pub fn errors_as_input_errors(&self) -> Vec<InputError> {
-        self.with(Severity::Error).map(Finding::to_input_error).collect()
+        self.with(Severity::Error)
+            .map(Finding::to_input_error)
+            .collect()
     }
 }

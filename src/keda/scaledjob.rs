@@ -23,7 +23,10 @@ use serde::{Deserialize, Serialize};
 pub enum JobStrategy {
     Default,
     /// `custom` with a parseable `customScalingRunningJobPercentage`.
-    Custom { deduction: i64, percentage: f64 },
+    Custom {
+        deduction: i64,
+        percentage: f64,
+    },
     Accurate,
     Eager,
 }
@@ -31,10 +34,20 @@ pub enum JobStrategy {
 impl JobStrategy {
     /// `NewScalingStrategy`: `custom` falls back to `default` when the percentage does not
     /// parse as a float (including when it is absent).
-    pub fn select(strategy: Option<&str>, deduction: Option<i32>, percentage: Option<&str>) -> JobStrategy {
+    pub fn select(
+        strategy: Option<&str>,
+        deduction: Option<i32>,
+        percentage: Option<&str>,
+    ) -> JobStrategy {
         match strategy.unwrap_or("") {
-            "custom" => match percentage.map(str::trim).and_then(|p| crate::keda::go::parse_float(p).ok()) {
-                Some(p) => JobStrategy::Custom { deduction: deduction.unwrap_or(0) as i64, percentage: p },
+            "custom" => match percentage
+                .map(str::trim)
+                .and_then(|p| crate::keda::go::parse_float(p).ok())
+            {
+                Some(p) => JobStrategy::Custom {
+                    deduction: deduction.unwrap_or(0) as i64,
+                    percentage: p,
+                },
                 None => JobStrategy::Default,
             },
             "accurate" => JobStrategy::Accurate,
@@ -45,10 +58,20 @@ impl JobStrategy {
 
     /// `GetEffectiveMaxScale(maxScale, running, pending, maxReplicaCount, scaleTo)` →
     /// `(effectiveMaxScale, scaleTo)`. `running` is already net of MinRC.
-    pub fn effective_max_scale(self, max_scale: i64, running: i64, pending: i64, max_rc: i64, scale_to: i64) -> (i64, i64) {
+    pub fn effective_max_scale(
+        self,
+        max_scale: i64,
+        running: i64,
+        pending: i64,
+        max_rc: i64,
+        scale_to: i64,
+    ) -> (i64, i64) {
         match self {
             JobStrategy::Default => (max_scale - running, scale_to),
-            JobStrategy::Custom { deduction, percentage } => {
+            JobStrategy::Custom {
+                deduction,
+                percentage,
+            } => {
                 let r = max_scale - deduction - (running as f64 * percentage) as i64;
                 (r.min(max_rc), scale_to)
             }
@@ -94,13 +117,26 @@ pub struct ScalerMetrics {
 }
 
 /// `CalculateQueueLengthAndMaxValue` for a trigger with one metric: (queueLength, maxValue).
-pub fn queue_length_and_max_value(metric_value: f64, target_average_value: f64, max_rc: i64) -> (f64, f64) {
-    let max_value = if target_average_value != 0.0 { (metric_value / target_average_value).min(max_rc as f64) } else { 0.0 };
+pub fn queue_length_and_max_value(
+    metric_value: f64,
+    target_average_value: f64,
+    max_rc: i64,
+) -> (f64, f64) {
+    let max_value = if target_average_value != 0.0 {
+        (metric_value / target_average_value).min(max_rc as f64)
+    } else {
+        0.0
+    };
     (metric_value, max_value)
 }
 
 /// `IsScaledJobActive` → (active, ceil(queueLength), ceil(maxValue), maxValue).
-pub fn combine(metrics: &[ScalerMetrics], calc: Calculation, min_rc: i64, max_rc: i64) -> (bool, i64, i64, f64) {
+pub fn combine(
+    metrics: &[ScalerMetrics],
+    calc: Calculation,
+    min_rc: i64,
+    max_rc: i64,
+) -> (bool, i64, i64, f64) {
     let mut queue = 0.0;
     let mut max_value = 0.0;
     let mut active = false;
@@ -148,7 +184,12 @@ pub fn combine(metrics: &[ScalerMetrics], calc: Calculation, min_rc: i64, max_rc
         active = true;
     }
     let max_value = max_value.min(max_rc as f64);
-    (active, queue.ceil() as i64, max_value.ceil() as i64, max_value)
+    (
+        active,
+        queue.ceil() as i64,
+        max_value.ceil() as i64,
+        max_value,
+    )
 }
 
 /// `MaxReplicaCount()`: the scaling budget.
@@ -172,7 +213,15 @@ pub fn min_rc(min: Option<i32>, max: Option<i32>) -> i64 {
 }
 
 /// `getScalingDecision` → (effectiveMaxScale, scaleTo), before clamping at 0.
-pub fn scaling_decision(strategy: JobStrategy, min_rc: i64, max_rc: i64, running: i64, scale_to: i64, max_scale: i64, pending: i64) -> (i64, i64) {
+pub fn scaling_decision(
+    strategy: JobStrategy,
+    min_rc: i64,
+    max_rc: i64,
+    running: i64,
+    scale_to: i64,
+    max_scale: i64,
+    pending: i64,
+) -> (i64, i64) {
     if running < min_rc {
         let n = min_rc - running;
         return (n, n);
@@ -206,7 +255,11 @@ impl ScaledJobModel {
     }
 
     /// The non-trigger part of a ScaledJob model from its manifest (defaults applied).
-    pub fn from_manifest(m: &ScaledJobManifest, triggers: Vec<TriggerModel>, paused: bool) -> ScaledJobModel {
+    pub fn from_manifest(
+        m: &ScaledJobManifest,
+        triggers: Vec<TriggerModel>,
+        paused: bool,
+    ) -> ScaledJobModel {
         let s = &m.spec;
         let ss = s.scaling_strategy.clone().unwrap_or_default();
         ScaledJobModel {
@@ -220,7 +273,9 @@ impl ScaledJobModel {
             strategy: JobStrategy::select(
                 ss.strategy.as_deref(),
                 ss.custom_scaling_queue_length_deduction,
-                ss.custom_scaling_running_job_percentage.as_ref().map(|p| p.as_str()),
+                ss.custom_scaling_running_job_percentage
+                    .as_ref()
+                    .map(|p| p.as_str()),
             ),
             calculation: Calculation::parse(ss.multiple_scalers_calculation.as_deref()),
             pending_pod_conditions: ss.pending_pod_conditions.clone(),
@@ -258,9 +313,15 @@ pub fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, 
     for j in jobs.iter().filter(|j| j.finished.is_none()) {
         running += 1;
         let started = if pending_pod_conditions.is_empty() {
-            j.pods.iter().any(|p| p.phase == "Running" || p.phase == "Succeeded")
+            j.pods
+                .iter()
+                .any(|p| p.phase == "Running" || p.phase == "Succeeded")
         } else {
-            j.pods.iter().any(|p| pending_pod_conditions.iter().all(|c| p.true_conditions.contains(c)))
+            j.pods.iter().any(|p| {
+                pending_pod_conditions
+                    .iter()
+                    .all(|c| p.true_conditions.contains(c))
+            })
         };
         if !started {
             pending += 1;
@@ -274,7 +335,11 @@ pub fn jobs_to_delete(jobs: &[JobView], successful_limit: i32, failed_limit: i32
     let mut out = Vec::new();
     for (ok, limit) in [(true, successful_limit), (false, failed_limit)] {
         let mut done: Vec<&JobView> = jobs.iter().filter(|j| j.finished == Some(ok)).collect();
-        done.sort_by(|a, b| a.completion_time.unwrap_or(0.0).total_cmp(&b.completion_time.unwrap_or(0.0)));
+        done.sort_by(|a, b| {
+            a.completion_time
+                .unwrap_or(0.0)
+                .total_cmp(&b.completion_time.unwrap_or(0.0))
+        });
         let excess = done.len().saturating_sub(limit.max(0) as usize);
         out.extend(done.iter().take(excess).map(|j| j.id.clone()));
     }
@@ -325,7 +390,11 @@ pub fn poll(
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> JobPollDecision {
     let (running, pending) = count_jobs(jobs, &model.pending_pod_conditions);
-    let delete = jobs_to_delete(jobs, model.successful_jobs_history_limit, model.failed_jobs_history_limit);
+    let delete = jobs_to_delete(
+        jobs,
+        model.successful_jobs_history_limit,
+        model.failed_jobs_history_limit,
+    );
     if model.paused {
         return JobPollDecision {
             time: now,
@@ -352,33 +421,73 @@ pub fn poll(
         match fetch(t.index) {
             Err(e) => {
                 is_error = true;
-                traces.push(JobTriggerPoll { index: t.index, metric_name: name, queue_length: None, max_value: None, active: false, error: Some(e.message) });
+                traces.push(JobTriggerPoll {
+                    index: t.index,
+                    metric_name: name,
+                    queue_length: None,
+                    max_value: None,
+                    active: false,
+                    error: Some(e.message),
+                });
             }
             Ok(r) => {
                 let value = milli_to_f64(quantize(r.value));
                 let target = match t.scaler.metric.target_type {
-                    TargetType::AverageValue => t.scaler.metric.target_milli.map(milli_to_f64).unwrap_or(0.0),
+                    TargetType::AverageValue => t
+                        .scaler
+                        .metric
+                        .target_milli
+                        .map(milli_to_f64)
+                        .unwrap_or(0.0),
                     _ => 0.0,
                 };
                 let (q, mv) = queue_length_and_max_value(value, target, max_rc);
-                metrics.push(ScalerMetrics { queue_length: q, max_value: mv, is_active: r.active });
-                traces.push(JobTriggerPoll { index: t.index, metric_name: name, queue_length: Some(q), max_value: Some(mv), active: r.active, error: None });
+                metrics.push(ScalerMetrics {
+                    queue_length: q,
+                    max_value: mv,
+                    is_active: r.active,
+                });
+                traces.push(JobTriggerPoll {
+                    index: t.index,
+                    metric_name: name,
+                    queue_length: Some(q),
+                    max_value: Some(mv),
+                    active: r.active,
+                    error: None,
+                });
             }
         }
     }
-    let (is_active, queue_ceil, max_scale, _) = combine(&metrics, model.calculation, model.min_rc(), max_rc);
-    let (effective, scale_to) = scaling_decision(model.strategy, model.min_rc(), max_rc, running, queue_ceil, max_scale, pending);
+    let (is_active, queue_ceil, max_scale, _) =
+        combine(&metrics, model.calculation, model.min_rc(), max_rc);
+    let (effective, scale_to) = scaling_decision(
+        model.strategy,
+        model.min_rc(),
+        max_rc,
+        running,
+        queue_ceil,
+        max_scale,
+        pending,
+    );
     let effective = effective.max(0);
-    let create = if is_active && effective > 0 { scale_to.min(effective) } else { 0 };
+    let create = if is_active && effective > 0 {
+        scale_to.min(effective)
+    } else {
+        0
+    };
     if is_active {
         state.last_active_time = Some(now);
     }
     let reason = if !is_active {
         "inactive: no jobs created".to_string()
     } else if effective <= 0 {
-        format!("active, but all requested jobs already exist ({running} running, {pending} pending)")
+        format!(
+            "active, but all requested jobs already exist ({running} running, {pending} pending)"
+        )
     } else {
-        format!("active: create min(scaleTo {scale_to}, effectiveMaxScale {effective}) = {create} jobs")
+        format!(
+            "active: create min(scaleTo {scale_to}, effectiveMaxScale {effective}) = {create} jobs"
+        )
     };
     JobPollDecision {
         time: now,
@@ -405,50 +514,133 @@ mod tests {
     fn budgets() {
         assert_eq!(max_rc(Some(2), Some(10)), 8);
         assert_eq!(max_rc(Some(12), Some(10)), 10);
-        assert_eq!(max_rc(Some(5), None), 100, "100 when max is unset, even with min");
+        assert_eq!(
+            max_rc(Some(5), None),
+            100,
+            "100 when max is unset, even with min"
+        );
         assert_eq!(min_rc(Some(12), Some(10)), 10);
         assert_eq!(min_rc(None, Some(10)), 0);
     }
 
     #[test]
     fn every_strategy() {
-        assert_eq!(JobStrategy::Default.effective_max_scale(5, 2, 0, 10, 1), (3, 1));
+        assert_eq!(
+            JobStrategy::Default.effective_max_scale(5, 2, 0, 10, 1),
+            (3, 1)
+        );
         let custom = JobStrategy::select(Some("custom"), Some(1), Some("0.5"));
         assert_eq!(custom.effective_max_scale(10, 4, 0, 10, 1), (7, 1));
-        assert_eq!(JobStrategy::select(Some("custom"), Some(1), None), JobStrategy::Default);
-        assert_eq!(JobStrategy::select(Some("custom"), Some(1), Some("x")), JobStrategy::Default);
-        assert_eq!(JobStrategy::Accurate.effective_max_scale(5, 2, 0, 5, 1), (3, 1));
-        assert_eq!(JobStrategy::Accurate.effective_max_scale(3, 4, 2, 10, 1), (1, 1));
-        assert_eq!(JobStrategy::Eager.effective_max_scale(4, 3, 0, 10, 1), (4, 10));
-        assert_eq!(JobStrategy::Eager.effective_max_scale(15, 0, 2, 10, 1), (8, 10));
+        assert_eq!(
+            JobStrategy::select(Some("custom"), Some(1), None),
+            JobStrategy::Default
+        );
+        assert_eq!(
+            JobStrategy::select(Some("custom"), Some(1), Some("x")),
+            JobStrategy::Default
+        );
+        assert_eq!(
+            JobStrategy::Accurate.effective_max_scale(5, 2, 0, 5, 1),
+            (3, 1)
+        );
+        assert_eq!(
+            JobStrategy::Accurate.effective_max_scale(3, 4, 2, 10, 1),
+            (1, 1)
+        );
+        assert_eq!(
+            JobStrategy::Eager.effective_max_scale(4, 3, 0, 10, 1),
+            (4, 10)
+        );
+        assert_eq!(
+            JobStrategy::Eager.effective_max_scale(15, 0, 2, 10, 1),
+            (8, 10)
+        );
     }
 
     #[test]
     fn combine_quirks() {
-        let m = |q: f64, mv: f64, a: bool| ScalerMetrics { queue_length: q, max_value: mv, is_active: a };
+        let m = |q: f64, mv: f64, a: bool| ScalerMetrics {
+            queue_length: q,
+            max_value: mv,
+            is_active: a,
+        };
         // max: an active trigger with an empty queue never activates.
-        assert_eq!(combine(&[m(0.0, 0.0, true)], Calculation::Max, 0, 100).0, false);
+        assert_eq!(
+            combine(&[m(0.0, 0.0, true)], Calculation::Max, 0, 100).0,
+            false
+        );
         // min: 0 is overwritten by the next active trigger.
-        assert_eq!(combine(&[m(0.0, 0.0, true), m(5.0, 5.0, true)], Calculation::Min, 0, 100).1, 5);
+        assert_eq!(
+            combine(
+                &[m(0.0, 0.0, true), m(5.0, 5.0, true)],
+                Calculation::Min,
+                0,
+                100
+            )
+            .1,
+            5
+        );
         // avg: ceil of averages over active triggers.
-        assert_eq!(combine(&[m(3.0, 3.0, true), m(4.0, 1.5, true), m(9.0, 9.0, false)], Calculation::Avg, 0, 100), (true, 4, 3, 2.25));
+        assert_eq!(
+            combine(
+                &[m(3.0, 3.0, true), m(4.0, 1.5, true), m(9.0, 9.0, false)],
+                Calculation::Avg,
+                0,
+                100
+            ),
+            (true, 4, 3, 2.25)
+        );
         // maxValue capped at MaxRC.
-        assert_eq!(combine(&[m(50.0, 50.0, true)], Calculation::Sum, 0, 10).2, 10);
+        assert_eq!(
+            combine(&[m(50.0, 50.0, true)], Calculation::Sum, 0, 10).2,
+            10
+        );
     }
 
     #[test]
     fn pending_and_history() {
-        let pod = |phase: &str, conds: &[&str]| JobPod { phase: phase.into(), true_conditions: conds.iter().map(|s| s.to_string()).collect() };
+        let pod = |phase: &str, conds: &[&str]| JobPod {
+            phase: phase.into(),
+            true_conditions: conds.iter().map(|s| s.to_string()).collect(),
+        };
         let jobs = vec![
-            JobView { id: "a".into(), finished: None, completion_time: None, pods: vec![pod("Pending", &[])] },
-            JobView { id: "b".into(), finished: None, completion_time: None, pods: vec![pod("Running", &["Ready"])] },
-            JobView { id: "c".into(), finished: Some(true), completion_time: Some(5.0), pods: vec![] },
-            JobView { id: "d".into(), finished: Some(true), completion_time: Some(1.0), pods: vec![] },
-            JobView { id: "e".into(), finished: Some(false), completion_time: Some(2.0), pods: vec![] },
+            JobView {
+                id: "a".into(),
+                finished: None,
+                completion_time: None,
+                pods: vec![pod("Pending", &[])],
+            },
+            JobView {
+                id: "b".into(),
+                finished: None,
+                completion_time: None,
+                pods: vec![pod("Running", &["Ready"])],
+            },
+            JobView {
+                id: "c".into(),
+                finished: Some(true),
+                completion_time: Some(5.0),
+                pods: vec![],
+            },
+            JobView {
+                id: "d".into(),
+                finished: Some(true),
+                completion_time: Some(1.0),
+                pods: vec![],
+            },
+            JobView {
+                id: "e".into(),
+                finished: Some(false),
+                completion_time: Some(2.0),
+                pods: vec![],
+            },
         ];
         assert_eq!(count_jobs(&jobs, &[]), (2, 1));
         assert_eq!(count_jobs(&jobs, &["PodScheduled".to_string()]), (2, 2));
-        assert_eq!(jobs_to_delete(&jobs, 1, 0), vec!["d".to_string(), "e".to_string()]);
+        assert_eq!(
+            jobs_to_delete(&jobs, 1, 0),
+            vec!["d".to_string(), "e".to_string()]
+        );
     }
 
     fn sj_model(spec: &str) -> ScaledJobModel {
@@ -468,7 +660,14 @@ mod tests {
                 id: format!("j{i}"),
                 finished: None,
                 completion_time: None,
-                pods: vec![JobPod { phase: if i < pending { "Pending".into() } else { "Running".into() }, true_conditions: vec![] }],
+                pods: vec![JobPod {
+                    phase: if i < pending {
+                        "Pending".into()
+                    } else {
+                        "Running".into()
+                    },
+                    true_conditions: vec![],
+                }],
             })
             .collect()
     }
@@ -476,7 +675,11 @@ mod tests {
     fn run(m: &ScaledJobModel, queue: f64, jobs: &[JobView]) -> JobPollDecision {
         let scaler = m.triggers[0].scaler.clone();
         poll(m, &mut ScaledJobState::default(), 0.0, jobs, &mut |_| {
-            scaler.evaluate(&crate::keda::scalers::Observation::Value { value: queue }, 0.0, &mut Default::default())
+            scaler.evaluate(
+                &crate::keda::scalers::Observation::Value { value: queue },
+                0.0,
+                &mut Default::default(),
+            )
         })
     }
 
@@ -485,19 +688,49 @@ mod tests {
         // queue 20 / target 2 = 10 jobs wanted, budget 8, 3 running of which 2 pending.
         let jobs = running(3, 2);
         let d = run(&sj_model("  maxReplicaCount: 8\n"), 20.0, &jobs);
-        assert_eq!((d.max_scale, d.effective_max_scale, d.jobs_to_create), (8, 5, 5), "default: maxScale − running");
-        let d = run(&sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: accurate}\n"), 20.0, &jobs);
-        assert_eq!((d.effective_max_scale, d.jobs_to_create), (5, 5), "accurate: 8+3−2 > 8 → 8−3");
-        let d = run(&sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: eager}\n"), 20.0, &jobs);
-        assert_eq!((d.effective_max_scale, d.scale_to, d.jobs_to_create), (3, 8, 3), "eager: min(8−3−2, 8)");
+        assert_eq!(
+            (d.max_scale, d.effective_max_scale, d.jobs_to_create),
+            (8, 5, 5),
+            "default: maxScale − running"
+        );
         let d = run(
-            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: custom, customScalingQueueLengthDeduction: 1, customScalingRunningJobPercentage: '0.5'}\n"),
+            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: accurate}\n"),
             20.0,
             &jobs,
         );
-        assert_eq!(d.effective_max_scale, 8 - 1 - 1, "custom: maxScale − deduction − int(running × 0.5)");
+        assert_eq!(
+            (d.effective_max_scale, d.jobs_to_create),
+            (5, 5),
+            "accurate: 8+3−2 > 8 → 8−3"
+        );
+        let d = run(
+            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: eager}\n"),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(
+            (d.effective_max_scale, d.scale_to, d.jobs_to_create),
+            (3, 8, 3),
+            "eager: min(8−3−2, 8)"
+        );
+        let d = run(
+            &sj_model(
+                "  maxReplicaCount: 8\n  scalingStrategy: {strategy: custom, customScalingQueueLengthDeduction: 1, customScalingRunningJobPercentage: '0.5'}\n",
+            ),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(
+            d.effective_max_scale,
+            8 - 1 - 1,
+            "custom: maxScale − deduction − int(running × 0.5)"
+        );
         // Below MinRC: create the difference regardless of the queue and the strategy.
-        let d = run(&sj_model("  minReplicaCount: 2\n  maxReplicaCount: 8\n"), 0.0, &[]);
+        let d = run(
+            &sj_model("  minReplicaCount: 2\n  maxReplicaCount: 8\n"),
+            0.0,
+            &[],
+        );
         assert!(d.is_active);
         assert_eq!(d.jobs_to_create, 2);
         // Inactive: nothing, even with budget.

@@ -48,7 +48,11 @@ pub struct ScaledObjectState {
 
 impl ScaledObjectState {
     pub fn new(created_at: f64, triggers: usize) -> Self {
-        ScaledObjectState { created_at, scaler_memory: vec![ScalerMemory::default(); triggers], ..Default::default() }
+        ScaledObjectState {
+            created_at,
+            scaler_memory: vec![ScalerMemory::default(); triggers],
+            ..Default::default()
+        }
     }
 
     /// KEDA clears its scaler cache after any scaler error: scalers are rebuilt, losing their
@@ -61,7 +65,8 @@ impl ScaledObjectState {
 
     pub fn memory(&mut self, index: usize) -> &mut ScalerMemory {
         if self.scaler_memory.len() <= index {
-            self.scaler_memory.resize(index + 1, ScalerMemory::default());
+            self.scaler_memory
+                .resize(index + 1, ScalerMemory::default());
         }
         &mut self.scaler_memory[index]
     }

@@ -22,7 +22,12 @@ pub fn so_text(spec: &str, annotations: &str) -> String {
 }
 
 pub fn object(text: &str) -> ObjectReport {
-    report(text).objects.into_iter().next().expect("one object").report
+    report(text)
+        .objects
+        .into_iter()
+        .next()
+        .expect("one object")
+        .report
 }
 
 pub fn model(text: &str) -> ScaledObjectModel {
@@ -35,11 +40,21 @@ pub fn model(text: &str) -> ScaledObjectModel {
 }
 
 pub fn rules(r: &ObjectReport, sev: Severity) -> Vec<String> {
-    r.findings.iter().filter(|f| f.severity == sev).map(|f| f.rule.clone()).collect()
+    r.findings
+        .iter()
+        .filter(|f| f.severity == sev)
+        .map(|f| f.rule.clone())
+        .collect()
 }
 
 /// A Prometheus trigger at 2-space list indentation.
 pub fn prom(name: &str, threshold: &str, extra: &str) -> String {
-    let n = if name.is_empty() { String::new() } else { format!("    name: {name}\n") };
-    format!("  - type: prometheus\n{n}{extra}    metadata:\n      serverAddress: http://p:9090\n      query: up\n      threshold: '{threshold}'\n")
+    let n = if name.is_empty() {
+        String::new()
+    } else {
+        format!("    name: {name}\n")
+    };
+    format!(
+        "  - type: prometheus\n{n}{extra}    metadata:\n      serverAddress: http://p:9090\n      query: up\n      threshold: '{threshold}'\n"
+    )
 }

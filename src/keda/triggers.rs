@@ -29,21 +29,36 @@ pub struct CheckedTriggers {
 }
 
 fn auth_for(t: &Trigger, namespace: &Option<String>, cluster: &ClusterObjects) -> AuthKnowledge {
-    let Some(r) = &t.authentication_ref else { return AuthKnowledge::None };
+    let Some(r) = &t.authentication_ref else {
+        return AuthKnowledge::None;
+    };
     let want_cluster = r.kind.as_deref() == Some("ClusterTriggerAuthentication");
-    let found = cluster
-        .trigger_auths
-        .iter()
-        .find(|a| a.name == r.name && a.cluster == want_cluster && (a.cluster || same_namespace(&a.namespace, namespace)));
+    let found = cluster.trigger_auths.iter().find(|a| {
+        a.name == r.name
+            && a.cluster == want_cluster
+            && (a.cluster || same_namespace(&a.namespace, namespace))
+    });
     match found {
-        Some(a) => AuthKnowledge::Known { name: a.name.clone(), params: a.params.clone(), pod_identity: a.pod_identity.clone() },
-        None => AuthKnowledge::Unknown { name: r.name.clone() },
+        Some(a) => AuthKnowledge::Known {
+            name: a.name.clone(),
+            params: a.params.clone(),
+            pod_identity: a.pod_identity.clone(),
+        },
+        None => AuthKnowledge::Unknown {
+            name: r.name.clone(),
+        },
     }
 }
 
 const KEY_HINTS: &[(&str, &str)] = &[
-    ("metricType", "`metricType` belongs at trigger level (next to `type`), not inside `metadata`"),
-    ("type", "the cpu/memory `metadata.type` key was removed in v2.18; use trigger-level `metricType`"),
+    (
+        "metricType",
+        "`metricType` belongs at trigger level (next to `type`), not inside `metadata`",
+    ),
+    (
+        "type",
+        "the cpu/memory `metadata.type` key was removed in v2.18; use trigger-level `metricType`",
+    ),
     ("metricName", "`metricName` is ignored since KEDA v2.0"),
     ("region", "did you mean `awsRegion`?"),
 ];
@@ -57,9 +72,17 @@ pub fn check(
     env: &EnvKnowledge,
     as_metric_source: bool,
 ) -> CheckedTriggers {
-    let mut out = CheckedTriggers { models: Vec::new(), plans: Vec::new(), complete: true };
+    let mut out = CheckedTriggers {
+        models: Vec::new(),
+        plans: Vec::new(),
+        complete: true,
+    };
     let Some(triggers) = triggers else {
-        f.error("crd.required", Some("spec.triggers".into()), "spec.triggers: Required value");
+        f.error(
+            "crd.required",
+            Some("spec.triggers".into()),
+            "spec.triggers: Required value",
+        );
         out.complete = false;
         return out;
     };
@@ -72,7 +95,11 @@ pub fn check(
     for (i, t) in triggers.iter().enumerate() {
         let base = format!("spec.triggers[{i}]");
         let Some(ty) = t.trigger_type.as_deref().filter(|s| !s.is_empty()) else {
-            f.error("crd.required", Some(format!("{base}.type")), "trigger `type` is required");
+            f.error(
+                "crd.required",
+                Some(format!("{base}.type")),
+                "trigger `type` is required",
+            );
             out.complete = false;
             continue;
         };
@@ -107,15 +134,24 @@ pub fn check(
             }
         }
         let Some(metadata_raw) = &t.metadata else {
-            f.error("crd.required", Some(format!("{base}.metadata")), "trigger `metadata` is required (it may be `{}`)");
+            f.error(
+                "crd.required",
+                Some(format!("{base}.metadata")),
+                "trigger `metadata` is required (it may be `{}`)",
+            );
             out.complete = false;
             continue;
         };
-        let metadata: BTreeMap<String, String> = metadata_raw.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect();
+        let metadata: BTreeMap<String, String> = metadata_raw
+            .iter()
+            .map(|(k, v)| (k.clone(), v.0.clone()))
+            .collect();
         let status = catalog::status_of(ty);
         match status {
             CatalogStatus::Unknown => {
-                let hint = catalog::suggest(ty).map(|s| format!(" Did you mean `{s}`?")).unwrap_or_default();
+                let hint = catalog::suggest(ty)
+                    .map(|s| format!(" Did you mean `{s}`?"))
+                    .unwrap_or_default();
                 f.warn(
                     "warn.trigger-not-core",
                     Some(format!("{base}.type")),
@@ -134,10 +170,18 @@ pub fn check(
             CatalogStatus::Modelled => {}
         }
         if owner == Owner::ScaledJob && matches!(ty, "cpu" | "memory") {
-            f.warn("warn.scaledjob-resource-trigger", Some(format!("{base}.type")), "ScaledJobs ignore cpu/memory triggers (they produce no external metric)");
+            f.warn(
+                "warn.scaledjob-resource-trigger",
+                Some(format!("{base}.type")),
+                "ScaledJobs ignore cpu/memory triggers (they produce no external metric)",
+            );
         }
         if t.authentication_ref.is_some() {
-            f.not_modelled("not-modelled.authentication", Some(format!("{base}.authenticationRef")), "credentials are not simulated; the backend is assumed reachable");
+            f.not_modelled(
+                "not-modelled.authentication",
+                Some(format!("{base}.authenticationRef")),
+                "credentials are not simulated; the backend is assumed reachable",
+            );
         }
         let auth = auth_for(t, namespace, cluster);
         let ctx = BuildContext {
@@ -154,22 +198,39 @@ pub fn check(
             None => format!("{base}.metadata"),
         };
         for e in &built.errors {
-            let about_metric_type = e.message.contains("metricType") || e.message.contains("metric type");
+            let about_metric_type =
+                e.message.contains("metricType") || e.message.contains("metric type");
             let field = if e.key.is_none() && about_metric_type && t.metric_type.is_some() {
                 format!("{base}.metricType")
             } else {
                 key_path(&e.key)
             };
-            f.error("scaler.build", Some(field), format!("{ty} scaler: {}", e.message));
+            f.error(
+                "scaler.build",
+                Some(field),
+                format!("{ty} scaler: {}", e.message),
+            );
         }
         for u in &built.unchecked {
-            f.unchecked("unchecked.scaler-param", Some(key_path(&u.key)), format!("{ty} scaler: {}", u.message));
+            f.unchecked(
+                "unchecked.scaler-param",
+                Some(key_path(&u.key)),
+                format!("{ty} scaler: {}", u.message),
+            );
         }
         for w in &built.warnings {
-            f.warn("warn.scaler", Some(key_path(&w.key)), format!("{ty} scaler: {}", w.message));
+            f.warn(
+                "warn.scaler",
+                Some(key_path(&w.key)),
+                format!("{ty} scaler: {}", w.message),
+            );
         }
         for k in &built.ignored_keys {
-            let hint = KEY_HINTS.iter().find(|(h, _)| h == k).map(|(_, m)| format!(" ({m})")).unwrap_or_default();
+            let hint = KEY_HINTS
+                .iter()
+                .find(|(h, _)| h == k)
+                .map(|(_, m)| format!(" ({m})"))
+                .unwrap_or_default();
             f.warn(
                 "warn.metadata-ignored-key",
                 Some(format!("{base}.metadata.{k}")),

@@ -13,7 +13,9 @@ use super::formula::Formula;
 use super::generated_hpa::{self, HpaInputs, hpa_name};
 use super::manifest::{Annotations, ScaledJobManifest, ScaledObjectManifest};
 use super::metric::{MetricSource, TargetType, milli_to_f64};
-use super::model::{FallbackBehavior, FallbackConfig, Modifiers, ScaledObjectModel, TargetRef, hpa_min_replicas};
+use super::model::{
+    FallbackBehavior, FallbackConfig, Modifiers, ScaledObjectModel, TargetRef, hpa_min_replicas,
+};
 use super::params::EnvKnowledge;
 use super::report::{ObjectReport, PausePlan, Severity, SimulationPlan};
 use super::scaledjob::{JobStrategy, ScaledJobModel};
@@ -48,7 +50,10 @@ pub struct SourceReport {
 
 impl SourceReport {
     pub fn has_errors(&self) -> bool {
-        self.file_findings.iter().any(|f| f.severity == Severity::Error) || self.objects.iter().any(|o| o.report.has_errors())
+        self.file_findings
+            .iter()
+            .any(|f| f.severity == Severity::Error)
+            || self.objects.iter().any(|o| o.report.has_errors())
     }
 }
 
@@ -57,10 +62,25 @@ const KEDA_API_VERSION: &str = "keda.sh/v1alpha1";
 /// Built-in API groups: served versions and the kinds that have a `/scale` subresource.
 const BUILTIN_GROUPS: &[(&str, &[&str], &[&str], &[&str])] = &[
     // group, versions, scalable kinds, other kinds
-    ("", &["v1"], &["ReplicationController"], &["Pod", "Service", "ConfigMap", "Secret"]),
-    ("apps", &["v1"], &["Deployment", "StatefulSet", "ReplicaSet"], &["DaemonSet", "ControllerRevision"]),
+    (
+        "",
+        &["v1"],
+        &["ReplicationController"],
+        &["Pod", "Service", "ConfigMap", "Secret"],
+    ),
+    (
+        "apps",
+        &["v1"],
+        &["Deployment", "StatefulSet", "ReplicaSet"],
+        &["DaemonSet", "ControllerRevision"],
+    ),
     ("batch", &["v1"], &[], &["Job", "CronJob"]),
-    ("autoscaling", &["v1", "v2"], &[], &["HorizontalPodAutoscaler"]),
+    (
+        "autoscaling",
+        &["v1", "v2"],
+        &[],
+        &["HorizontalPodAutoscaler"],
+    ),
 ];
 
 /// `ParseGVKR` + the REST mapping of built-in groups. Ok(None): a custom resource scalesim
@@ -71,20 +91,27 @@ fn check_scale_target(api_version: &str, kind: &str) -> Result<Option<()>, Strin
         1 => api_version.split_once('/').unwrap_or(("", api_version)),
         _ => return Err(format!("unexpected GroupVersion string: {api_version}")),
     };
-    let Some((_, versions, scalable, other)) = BUILTIN_GROUPS.iter().find(|(g, ..)| *g == group) else {
+    let Some((_, versions, scalable, other)) = BUILTIN_GROUPS.iter().find(|(g, ..)| *g == group)
+    else {
         return Ok(None);
     };
     if !versions.contains(&version) || !(scalable.contains(&kind) || other.contains(&kind)) {
-        return Err(format!("no matches for kind \"{kind}\" in version \"{api_version}\""));
+        return Err(format!(
+            "no matches for kind \"{kind}\" in version \"{api_version}\""
+        ));
     }
     if !scalable.contains(&kind) {
-        return Err(format!("{kind} in {api_version} has no /scale subresource, so KEDA cannot scale it"));
+        return Err(format!(
+            "{kind} in {api_version} has no /scale subresource, so KEDA cannot scale it"
+        ));
     }
     Ok(Some(()))
 }
 
 fn env_of_workload(w: Option<&cluster::Workload>, container: Option<&str>) -> EnvKnowledge {
-    let Some(w) = w else { return EnvKnowledge::Unknown };
+    let Some(w) = w else {
+        return EnvKnowledge::Unknown;
+    };
     let c = match container.filter(|c| !c.is_empty()) {
         Some(name) => w.containers.iter().find(|c| c.name == name),
         None => w.containers.first(),
@@ -118,14 +145,24 @@ fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> Val
     let f = super::report::Finding {
         severity: Severity::Error,
         rule: "crd.schema".into(),
-        message: format!("the API server rejects this {kind}: {}", strip_position(&e.message)),
+        message: format!(
+            "the API server rejects this {kind}: {}",
+            strip_position(&e.message)
+        ),
         field: e.location.field.clone(),
         file: Some(doc.source.path.display().to_string()),
         line: e.location.line,
         column: e.location.column,
     };
     ValidatedObject {
-        report: ObjectReport { kind: kind.into(), name: None, namespace: None, document: doc.index, findings: vec![f], plan: None },
+        report: ObjectReport {
+            kind: kind.into(),
+            name: None,
+            namespace: None,
+            document: doc.index,
+            findings: vec![f],
+            plan: None,
+        },
         model: None,
     }
 }
@@ -138,7 +175,10 @@ fn strip_position(msg: &str) -> String {
             let rest = &msg[i + 9..];
             let end = rest.find("column").map(|c| {
                 let after = &rest[c + 6..];
-                let digits = after.trim_start().find(|ch: char| !ch.is_ascii_digit()).unwrap_or(after.trim_start().len());
+                let digits = after
+                    .trim_start()
+                    .find(|ch: char| !ch.is_ascii_digit())
+                    .unwrap_or(after.trim_start().len());
                 c + 6 + (after.len() - after.trim_start().len()) + digits
             });
             match end {
@@ -166,7 +206,11 @@ fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>) {
 fn check_minimum(f: &mut Findings, field: &str, v: Option<i32>, min: i32) {
     if let Some(v) = v {
         if v < min {
-            f.error("crd.minimum", Some(field.into()), format!("{field}: Invalid value: {v}: should be greater than or equal to {min}"));
+            f.error(
+                "crd.minimum",
+                Some(field.into()),
+                format!("{field}: Invalid value: {v}: should be greater than or equal to {min}"),
+            );
         }
     }
 }
@@ -175,7 +219,14 @@ fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) 
     match v {
         Some(x) if !allowed.contains(&x) => {
             let list: Vec<String> = allowed.iter().map(|a| format!("{a:?}")).collect();
-            f.error("crd.enum", Some(field.into()), format!("{field}: Unsupported value: {x:?}: supported values: {}", list.join(", ")));
+            f.error(
+                "crd.enum",
+                Some(field.into()),
+                format!(
+                    "{field}: Unsupported value: {x:?}: supported values: {}",
+                    list.join(", ")
+                ),
+            );
             false
         }
         _ => true,
@@ -184,12 +235,20 @@ fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) 
 
 fn name_checks(f: &mut Findings, name: &Option<String>) {
     match name.as_deref() {
-        None | Some("") => f.error("k8s.name-required", Some("metadata.name".into()), "metadata.name is required"),
+        None | Some("") => f.error(
+            "k8s.name-required",
+            Some("metadata.name".into()),
+            "metadata.name is required",
+        ),
         Some(_) => {}
     }
 }
 
-fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdentity]) -> ValidatedObject {
+fn validate_so_inner(
+    doc: &Document,
+    cluster: &ClusterObjects,
+    others: &[SoIdentity],
+) -> ValidatedObject {
     let mut unknown = Vec::new();
     let m: ScaledObjectManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
@@ -206,12 +265,25 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     // --- CRD schema ---
     let target = s.scale_target_ref.clone().unwrap_or_default();
     if s.scale_target_ref.is_none() {
-        f.error("crd.required", Some("spec.scaleTargetRef".into()), "spec.scaleTargetRef: Required value");
+        f.error(
+            "crd.required",
+            Some("spec.scaleTargetRef".into()),
+            "spec.scaleTargetRef: Required value",
+        );
     } else if target.name.as_deref().unwrap_or("").is_empty() {
-        f.error("crd.required", Some("spec.scaleTargetRef.name".into()), "spec.scaleTargetRef.name: Required value (min length 1)");
+        f.error(
+            "crd.required",
+            Some("spec.scaleTargetRef.name".into()),
+            "spec.scaleTargetRef.name: Required value (min length 1)",
+        );
     }
     check_minimum(&mut f, "spec.pollingInterval", s.polling_interval, 1);
-    check_minimum(&mut f, "spec.initialCooldownPeriod", s.initial_cooldown_period, 0);
+    check_minimum(
+        &mut f,
+        "spec.initialCooldownPeriod",
+        s.initial_cooldown_period,
+        0,
+    );
     check_minimum(&mut f, "spec.cooldownPeriod", s.cooldown_period, 0);
     check_minimum(&mut f, "spec.idleReplicaCount", s.idle_replica_count, 0);
     check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
@@ -219,26 +291,58 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     let adv = s.advanced.clone().unwrap_or_default();
     let sm = adv.scaling_modifiers.clone().unwrap_or_default();
     let uses_modifiers = sm.is_set();
-    check_enum(&mut f, "spec.advanced.scalingModifiers.metricType", sm.metric_type.as_deref().filter(|s| !s.is_empty()), &["AverageValue", "Value"]);
+    check_enum(
+        &mut f,
+        "spec.advanced.scalingModifiers.metricType",
+        sm.metric_type.as_deref().filter(|s| !s.is_empty()),
+        &["AverageValue", "Value"],
+    );
     let mut fallback = None;
     if let Some(fb) = &s.fallback {
         if fb.failure_threshold.is_none() {
-            f.error("crd.required", Some("spec.fallback.failureThreshold".into()), "spec.fallback.failureThreshold: Required value");
+            f.error(
+                "crd.required",
+                Some("spec.fallback.failureThreshold".into()),
+                "spec.fallback.failureThreshold: Required value",
+            );
         }
         if fb.replicas.is_none() {
-            f.error("crd.required", Some("spec.fallback.replicas".into()), "spec.fallback.replicas: Required value");
+            f.error(
+                "crd.required",
+                Some("spec.fallback.replicas".into()),
+                "spec.fallback.replicas: Required value",
+            );
         }
-        check_minimum(&mut f, "spec.fallback.failureThreshold", fb.failure_threshold, 0);
+        check_minimum(
+            &mut f,
+            "spec.fallback.failureThreshold",
+            fb.failure_threshold,
+            0,
+        );
         check_minimum(&mut f, "spec.fallback.replicas", fb.replicas, 0);
         let b = fb.behavior.as_deref().unwrap_or("static");
         if check_enum(
             &mut f,
             "spec.fallback.behavior",
             Some(b),
-            &["static", "currentReplicas", "currentReplicasIfHigher", "currentReplicasIfLower", "scalingModifiers"],
+            &[
+                "static",
+                "currentReplicas",
+                "currentReplicasIfHigher",
+                "currentReplicasIfLower",
+                "scalingModifiers",
+            ],
         ) {
-            if let (Some(t), Some(r), Some(beh)) = (fb.failure_threshold, fb.replicas, FallbackBehavior::parse(b)) {
-                fallback = Some(FallbackConfig { failure_threshold: t, replicas: r, behavior: beh });
+            if let (Some(t), Some(r), Some(beh)) = (
+                fb.failure_threshold,
+                fb.replicas,
+                FallbackBehavior::parse(b),
+            ) {
+                fallback = Some(FallbackConfig {
+                    failure_threshold: t,
+                    replicas: r,
+                    behavior: beh,
+                });
             }
         }
     }
@@ -246,13 +350,21 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     if let Some(min) = s.min_replica_count {
         let max = s.max_replica_count.unwrap_or(100);
         if min > max {
-            f.error("crd.cel.min-le-max", Some("spec.minReplicaCount".into()), "minReplicaCount must be less than or equal to maxReplicaCount");
+            f.error(
+                "crd.cel.min-le-max",
+                Some("spec.minReplicaCount".into()),
+                "minReplicaCount must be less than or equal to maxReplicaCount",
+            );
         }
     }
 
     // --- Webhook ---
     // verifyReplicaCount (quirk: the HPA min when minReplicaCount is set, 0 when unset)
-    let effective_min = if s.min_replica_count.is_some() { hpa_min_replicas(s.min_replica_count) } else { 0 };
+    let effective_min = if s.min_replica_count.is_some() {
+        hpa_min_replicas(s.min_replica_count)
+    } else {
+        0
+    };
     let hpa_max = s.max_replica_count.unwrap_or(100);
     if effective_min > hpa_max {
         f.error(
@@ -266,7 +378,9 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
             f.error(
                 "webhook.idle-replica-count",
                 Some("spec.idleReplicaCount".into()),
-                format!("IdleReplicaCount={idle} must be less than MinReplicaCount={effective_min}"),
+                format!(
+                    "IdleReplicaCount={idle} must be less than MinReplicaCount={effective_min}"
+                ),
             );
         }
     }
@@ -278,7 +392,10 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
             format!("scaledobject name {so_name:?} is {} characters long; must be no more than 63 characters because it is used as the \"scaledobject.keda.sh/name\" label value", so_name.len()),
         );
     }
-    let custom_hpa_name = adv.horizontal_pod_autoscaler_config.as_ref().and_then(|h| h.name.clone());
+    let custom_hpa_name = adv
+        .horizontal_pod_autoscaler_config
+        .as_ref()
+        .and_then(|h| h.name.clone());
     let hpa = hpa_name(&so_name, custom_hpa_name.as_deref());
     if hpa.len() > 63 && so_name.len() <= 63 {
         f.error(
@@ -288,8 +405,12 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
         );
     }
     // verifyFallback: without modifiers, needs a non-cpu/memory trigger.
-    let trigger_types: Vec<String> =
-        s.triggers.iter().flatten().map(|t| t.trigger_type.clone().unwrap_or_default()).collect();
+    let trigger_types: Vec<String> = s
+        .triggers
+        .iter()
+        .flatten()
+        .map(|t| t.trigger_type.clone().unwrap_or_default())
+        .collect();
     let is_res = |t: &str| t == "cpu" || t == "memory";
     if s.fallback.is_some() && !uses_modifiers && !trigger_types.iter().any(|t| !is_res(t)) {
         f.error(
@@ -299,8 +420,16 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
         );
     }
     // Scale target GVK.
-    let api_version = target.api_version.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "apps/v1".into());
-    let kind = target.kind.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| "Deployment".into());
+    let api_version = target
+        .api_version
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "apps/v1".into());
+    let kind = target
+        .kind
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "Deployment".into());
     let target_name = target.name.clone().unwrap_or_default();
     match check_scale_target(&api_version, &kind) {
         Err(e) => f.error("webhook.scale-target", Some(if target.api_version.is_some() { "spec.scaleTargetRef.apiVersion".into() } else { "spec.scaleTargetRef.kind".into() }), e),
@@ -329,7 +458,14 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
             );
         }
         if o.hpa == hpa {
-            f.error("webhook.duplicate-hpa-name", None, format!("the HPA '{hpa}' is already managed by the ScaledObject '{}'", o.name));
+            f.error(
+                "webhook.duplicate-hpa-name",
+                None,
+                format!(
+                    "the HPA '{hpa}' is already managed by the ScaledObject '{}'",
+                    o.name
+                ),
+            );
         }
     }
     // verifyHpas
@@ -379,7 +515,13 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
                 "scaledobject has only cpu/memory triggers AND minReplica is 0 (scale to zero doesn't work in this case)",
             );
         }
-        check_resource_requests(&mut f, s.triggers.as_deref().unwrap_or(&[]), workload, cluster, &ns);
+        check_resource_requests(
+            &mut f,
+            s.triggers.as_deref().unwrap_or(&[]),
+            workload,
+            cluster,
+            &ns,
+        );
     } else if only_res && s.min_replica_count.unwrap_or(0) == 0 {
         f.warn(
             "warn.cpu-memory-only-min-zero",
@@ -400,7 +542,11 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
         let text = sm.formula.as_ref().map(|x| x.0.clone()).unwrap_or_default();
         let target_s = sm.target.as_ref().map(|x| x.0.clone()).unwrap_or_default();
         if text.is_empty() {
-            f.error("webhook.scaling-modifiers", Some("spec.advanced.scalingModifiers.formula".into()), "error ScalingModifiers.Formula is mandatory");
+            f.error(
+                "webhook.scaling-modifiers",
+                Some("spec.advanced.scalingModifiers.formula".into()),
+                "error ScalingModifiers.Formula is mandatory",
+            );
         } else if target_s.is_empty() {
             f.error("webhook.scaling-modifiers", Some("spec.advanced.scalingModifiers.target".into()), "error validating formula in ScalingModifiers: formula is given but target is empty");
         } else {
@@ -422,25 +568,48 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
             }
         }
     }
-    if fallback.as_ref().is_some_and(|fb| fb.behavior == FallbackBehavior::ScalingModifiers)
+    if fallback
+        .as_ref()
+        .is_some_and(|fb| fb.behavior == FallbackBehavior::ScalingModifiers)
         && (!uses_modifiers || sm.formula.as_ref().is_none_or(|x| x.0.is_empty()))
     {
-        f.error("webhook.scaling-modifiers-fallback", Some("spec.fallback.behavior".into()), "scalingModifiers fallback behavior requires scalingModifiers.formula to be defined");
+        f.error(
+            "webhook.scaling-modifiers-fallback",
+            Some("spec.fallback.behavior".into()),
+            "scalingModifiers fallback behavior requires scalingModifiers.formula to be defined",
+        );
     }
     // Triggers
     let env = env_of_workload(workload, target.env_source_container_name.as_deref());
-    let checked = triggers::check(&mut f, s.triggers.as_ref(), Owner::ScaledObject, &ns, cluster, &env, uses_modifiers);
+    let checked = triggers::check(
+        &mut f,
+        s.triggers.as_ref(),
+        Owner::ScaledObject,
+        &ns,
+        cluster,
+        &env,
+        uses_modifiers,
+    );
     // Controller: paused-replicas must be an int; external metric names must be unique.
     if let Some(Err(e)) = ann.paused_replica_count() {
-        f.error("controller.paused-replicas", Some("metadata.annotations".into()), format!("autoscaling.keda.sh/paused-replicas: {e}"));
+        f.error(
+            "controller.paused-replicas",
+            Some("metadata.annotations".into()),
+            format!("autoscaling.keda.sh/paused-replicas: {e}"),
+        );
     }
     let mut seen = BTreeSet::new();
     for t in &checked.models {
-        if t.scaler.metric.source == MetricSource::External && !seen.insert(t.scaler.metric.name.clone()) {
+        if t.scaler.metric.source == MetricSource::External
+            && !seen.insert(t.scaler.metric.name.clone())
+        {
             f.error(
                 "controller.duplicate-metric-name",
                 Some(format!("spec.triggers[{}]", t.index)),
-                format!("metricName {} defined multiple times in ScaledObject {so_name}", t.scaler.metric.name),
+                format!(
+                    "metricName {} defined multiple times in ScaledObject {so_name}",
+                    t.scaler.metric.name
+                ),
             );
         }
     }
@@ -474,7 +643,11 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     }
     if let Some(idle) = s.idle_replica_count {
         if idle > 0 {
-            f.warn("warn.idle-replica-count", Some("spec.idleReplicaCount".into()), "KEDA's docs warn that only idleReplicaCount 0 works reliably");
+            f.warn(
+                "warn.idle-replica-count",
+                Some("spec.idleReplicaCount".into()),
+                "KEDA's docs warn that only idleReplicaCount 0 works reliably",
+            );
         }
         if s.min_replica_count == Some(0) && idle == 0 {
             f.warn("warn.idle-replica-count", Some("spec.idleReplicaCount".into()), "idleReplicaCount 0 with minReplicaCount 0 has no effect (it is the same as scale-to-zero)");
@@ -482,9 +655,22 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     }
     if let Some(fb) = &fallback {
         if fb.replicas > hpa_max {
-            f.warn("warn.fallback-above-max", Some("spec.fallback.replicas".into()), format!("fallback.replicas {} is above maxReplicaCount {hpa_max}: the HPA clamps it", fb.replicas));
+            f.warn(
+                "warn.fallback-above-max",
+                Some("spec.fallback.replicas".into()),
+                format!(
+                    "fallback.replicas {} is above maxReplicaCount {hpa_max}: the HPA clamps it",
+                    fb.replicas
+                ),
+            );
         }
-        if uses_modifiers && crate::keda::go::parse_int(sm.target.as_ref().map(|x| x.as_str()).unwrap_or("").trim(), 64).is_err() {
+        if uses_modifiers
+            && crate::keda::go::parse_int(
+                sm.target.as_ref().map(|x| x.as_str()).unwrap_or("").trim(),
+                64,
+            )
+            .is_err()
+        {
             f.warn(
                 "warn.fallback-disabled",
                 Some("spec.advanced.scalingModifiers.target".into()),
@@ -509,7 +695,12 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     if uses_modifiers {
         if let Some(fm) = &formula {
             let ids = fm.identifiers();
-            for t in s.triggers.iter().flatten().filter(|t| !is_res(t.trigger_type.as_deref().unwrap_or(""))) {
+            for t in s
+                .triggers
+                .iter()
+                .flatten()
+                .filter(|t| !is_res(t.trigger_type.as_deref().unwrap_or("")))
+            {
                 match t.name.as_deref().filter(|n| !n.is_empty()) {
                     Some(n) if !ids.contains(n) => f.warn(
                         "warn.formula-ignores-trigger",
@@ -525,7 +716,11 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
                 }
             }
         }
-        if let Some(a) = sm.activation_target.as_ref().filter(|a| !a.0.trim().is_empty()) {
+        if let Some(a) = sm
+            .activation_target
+            .as_ref()
+            .filter(|a| !a.0.trim().is_empty())
+        {
             if crate::keda::go::parse_float(a.0.trim()).is_err() {
                 f.warn(
                     "warn.activation-target-invalid",
@@ -534,7 +729,11 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
                 );
             }
         }
-        if checked.models.iter().any(|t| t.scaler.metric.source == MetricSource::ContainerResource) {
+        if checked
+            .models
+            .iter()
+            .any(|t| t.scaler.metric.source == MetricSource::ContainerResource)
+        {
             f.warn(
                 "warn.container-resource-dropped",
                 Some("spec.advanced.scalingModifiers".into()),
@@ -548,7 +747,13 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
             f.warn("warn.cron-value", Some(format!("{base}.metricType")), "cron with metricType Value: the HPA computes desiredReplicas × ready pods, not desiredReplicas");
         }
         if t.trigger_type == "cron" {
-            if let Some(tz) = s.triggers.as_ref().and_then(|v| v.get(t.index)).and_then(|tr| tr.metadata.as_ref()).and_then(|m| m.get("timezone")) {
+            if let Some(tz) = s
+                .triggers
+                .as_ref()
+                .and_then(|v| v.get(t.index))
+                .and_then(|tr| tr.metadata.as_ref())
+                .and_then(|m| m.get("timezone"))
+            {
                 if super::cron::load_zone(tz.as_str().trim()).is_err() {
                     f.warn(
                         "warn.cron-timezone",
@@ -558,8 +763,14 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
                 }
             }
         }
-        if let (Some(act), Some(target)) = (t.scaler.activation_threshold, t.scaler.metric.target_milli) {
-            if !uses_modifiers && t.trigger_type != "cron" && target > 0 && act > milli_to_f64(target) {
+        if let (Some(act), Some(target)) =
+            (t.scaler.activation_threshold, t.scaler.metric.target_milli)
+        {
+            if !uses_modifiers
+                && t.trigger_type != "cron"
+                && target > 0
+                && act > milli_to_f64(target)
+            {
                 f.warn(
                     "warn.activation-above-target",
                     Some(base.clone()),
@@ -574,23 +785,50 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
     }
     // Not modelled
     if adv.restore_to_original_replica_count {
-        f.not_modelled("not-modelled.restore", Some("spec.advanced.restoreToOriginalReplicaCount".into()), "restoring replicas on ScaledObject deletion is not simulated");
+        f.not_modelled(
+            "not-modelled.restore",
+            Some("spec.advanced.restoreToOriginalReplicaCount".into()),
+            "restoring replicas on ScaledObject deletion is not simulated",
+        );
     }
     if ann.hpa_excluded_labels.is_some() {
-        f.not_modelled("not-modelled.annotation", Some("metadata.annotations".into()), "scaledobject.keda.sh/hpa-excluded-labels only affects HPA labels");
+        f.not_modelled(
+            "not-modelled.annotation",
+            Some("metadata.annotations".into()),
+            "scaledobject.keda.sh/hpa-excluded-labels only affects HPA labels",
+        );
     }
 
     // --- Model ---
-    let metric_type = sm.metric_type.as_deref().and_then(TargetType::parse).unwrap_or(TargetType::AverageValue);
+    let metric_type = sm
+        .metric_type
+        .as_deref()
+        .and_then(TargetType::parse)
+        .unwrap_or(TargetType::AverageValue);
     let modifiers = uses_modifiers.then(|| Modifiers {
         formula: formula.clone(),
         formula_source: sm.formula.as_ref().map(|x| x.0.clone()).unwrap_or_default(),
-        target: sm.target.as_ref().map(|x| x.0.trim().to_string()).unwrap_or_default(),
-        activation_target: sm.activation_target.as_ref().map(|x| x.0.clone()).unwrap_or_default(),
+        target: sm
+            .target
+            .as_ref()
+            .map(|x| x.0.trim().to_string())
+            .unwrap_or_default(),
+        activation_target: sm
+            .activation_target
+            .as_ref()
+            .map(|x| x.0.clone())
+            .unwrap_or_default(),
         metric_type,
     });
-    let behavior = adv.horizontal_pod_autoscaler_config.as_ref().and_then(|h| h.behavior.clone());
-    let metric_refs: Vec<(usize, &super::scalers::MetricSpec)> = checked.models.iter().map(|t| (t.index, &t.scaler.metric)).collect();
+    let behavior = adv
+        .horizontal_pod_autoscaler_config
+        .as_ref()
+        .and_then(|h| h.behavior.clone());
+    let metric_refs: Vec<(usize, &super::scalers::MetricSpec)> = checked
+        .models
+        .iter()
+        .map(|t| (t.index, &t.scaler.metric))
+        .collect();
     let sm_target = sm.target.as_ref().map(|x| x.0.clone()).unwrap_or_default();
     let generated = generated_hpa::generate(&HpaInputs {
         so_name: &so_name,
@@ -628,7 +866,11 @@ fn validate_so_inner(doc: &Document, cluster: &ClusterObjects, others: &[SoIdent
         KedaObject::ScaledObject(ScaledObjectModel {
             name: so_name.clone(),
             namespace: ns.clone(),
-            target: TargetRef { api_version: api_version.clone(), kind: kind.clone(), name: target_name.clone() },
+            target: TargetRef {
+                api_version: api_version.clone(),
+                kind: kind.clone(),
+                name: target_name.clone(),
+            },
             polling_interval_s: polling as f64,
             cooldown_period_s: cooldown as f64,
             initial_cooldown_period_s: s.initial_cooldown_period.unwrap_or(0) as f64,
@@ -657,7 +899,9 @@ fn pause_plan(ann: &Annotations) -> PausePlan {
     let paused_replicas = ann.paused_replica_count().and_then(Result::ok);
     let description = if ann.paused_replicas.is_some() {
         match paused_replicas {
-            Some(n) => format!("paused at {n} replicas: KEDA sets the target to {n} once, stops its loop and deletes the HPA"),
+            Some(n) => format!(
+                "paused at {n} replicas: KEDA sets the target to {n} once, stops its loop and deletes the HPA"
+            ),
             None => "paused (paused-replicas is not an integer)".into(),
         }
     } else if ann.paused {
@@ -673,7 +917,11 @@ fn pause_plan(ann: &Annotations) -> PausePlan {
         if ann.force_activation {
             parts.push("activation forced (always treated as active)");
         }
-        if parts.is_empty() { "not paused".to_string() } else { parts.join("; ") }
+        if parts.is_empty() {
+            "not paused".to_string()
+        } else {
+            parts.join("; ")
+        }
     };
     PausePlan {
         paused: ann.is_paused(),
@@ -705,7 +953,12 @@ fn check_resource_requests(
         if ty != "cpu" && ty != "memory" {
             continue;
         }
-        let container = t.metadata.as_ref().and_then(|m| m.get("containerName")).map(|v| v.0.clone()).unwrap_or_default();
+        let container = t
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("containerName"))
+            .map(|v| v.0.clone())
+            .unwrap_or_default();
         for c in &w.containers {
             if !container.is_empty() && c.name != container {
                 continue;
@@ -714,7 +967,9 @@ fn check_resource_requests(
                 continue;
             }
             let from_limit_range = match &cluster.limit_ranges {
-                Some(lrs) => lrs.iter().any(|l| same_namespace(&l.namespace, ns) && l.resources.contains(ty)),
+                Some(lrs) => lrs
+                    .iter()
+                    .any(|l| same_namespace(&l.namespace, ns) && l.resources.contains(ty)),
                 None => {
                     f.unchecked(
                         "unchecked.limit-range",
@@ -743,7 +998,13 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         Err(e) => return parse_failure(doc, "ScaledJob", e),
     };
     let mut f = Findings::default();
-    report_unknown_fields(&mut f, unknown.into_iter().filter(|p| !p.starts_with("spec.jobTargetRef")).collect());
+    report_unknown_fields(
+        &mut f,
+        unknown
+            .into_iter()
+            .filter(|p| !p.starts_with("spec.jobTargetRef"))
+            .collect(),
+    );
     name_checks(&mut f, &m.metadata.name);
     let s = &m.spec;
     let ns = m.metadata.namespace.clone();
@@ -755,34 +1016,94 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         .and_then(|sp| sp.get("containers"))
         .and_then(|c| c.as_array());
     match (&s.job_target_ref, template_containers) {
-        (None, _) => f.error("crd.required", Some("spec.jobTargetRef".into()), "spec.jobTargetRef: Required value"),
-        (Some(_), None) => f.error("crd.required", Some("spec.jobTargetRef.template".into()), "spec.jobTargetRef.template.spec.containers: Required value"),
+        (None, _) => f.error(
+            "crd.required",
+            Some("spec.jobTargetRef".into()),
+            "spec.jobTargetRef: Required value",
+        ),
+        (Some(_), None) => f.error(
+            "crd.required",
+            Some("spec.jobTargetRef.template".into()),
+            "spec.jobTargetRef.template.spec.containers: Required value",
+        ),
         _ => {}
     }
     check_minimum(&mut f, "spec.pollingInterval", s.polling_interval, 1);
-    check_minimum(&mut f, "spec.successfulJobsHistoryLimit", s.successful_jobs_history_limit, 0);
-    check_minimum(&mut f, "spec.failedJobsHistoryLimit", s.failed_jobs_history_limit, 0);
+    check_minimum(
+        &mut f,
+        "spec.successfulJobsHistoryLimit",
+        s.successful_jobs_history_limit,
+        0,
+    );
+    check_minimum(
+        &mut f,
+        "spec.failedJobsHistoryLimit",
+        s.failed_jobs_history_limit,
+        0,
+    );
     check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
     check_minimum(&mut f, "spec.maxReplicaCount", s.max_replica_count, 1);
-    check_enum(&mut f, "spec.rolloutStrategy", s.rollout_strategy.as_deref(), &["gradual", "immediate"]);
+    check_enum(
+        &mut f,
+        "spec.rolloutStrategy",
+        s.rollout_strategy.as_deref(),
+        &["gradual", "immediate"],
+    );
     if let Some(r) = &s.rollout {
-        check_enum(&mut f, "spec.rollout.strategy", r.strategy.as_deref(), &["gradual", "immediate"]);
-        check_enum(&mut f, "spec.rollout.propagationPolicy", r.propagation_policy.as_deref(), &["foreground", "background"]);
+        check_enum(
+            &mut f,
+            "spec.rollout.strategy",
+            r.strategy.as_deref(),
+            &["gradual", "immediate"],
+        );
+        check_enum(
+            &mut f,
+            "spec.rollout.propagationPolicy",
+            r.propagation_policy.as_deref(),
+            &["foreground", "background"],
+        );
     }
     let ss = s.scaling_strategy.clone().unwrap_or_default();
-    check_enum(&mut f, "spec.scalingStrategy.strategy", ss.strategy.as_deref(), &["default", "custom", "accurate", "eager"]);
-    check_enum(&mut f, "spec.scalingStrategy.multipleScalersCalculation", ss.multiple_scalers_calculation.as_deref(), &["min", "avg", "sum", "max"]);
+    check_enum(
+        &mut f,
+        "spec.scalingStrategy.strategy",
+        ss.strategy.as_deref(),
+        &["default", "custom", "accurate", "eager"],
+    );
+    check_enum(
+        &mut f,
+        "spec.scalingStrategy.multipleScalersCalculation",
+        ss.multiple_scalers_calculation.as_deref(),
+        &["min", "avg", "sum", "max"],
+    );
     // Env for *FromEnv: the job template's container.
     let env = match template_containers {
         Some(cs) => {
-            let w = cluster::Workload { containers: cs.iter().map(cluster::container_from).collect(), ..Default::default() };
+            let w = cluster::Workload {
+                containers: cs.iter().map(cluster::container_from).collect(),
+                ..Default::default()
+            };
             env_of_workload(Some(&w), s.env_source_container_name.as_deref())
         }
         None => EnvKnowledge::Unknown,
     };
-    let checked = triggers::check(&mut f, s.triggers.as_ref(), Owner::ScaledJob, &ns, cluster, &env, false);
+    let checked = triggers::check(
+        &mut f,
+        s.triggers.as_ref(),
+        Owner::ScaledJob,
+        &ns,
+        cluster,
+        &env,
+        false,
+    );
     // Warnings
-    let strategy = JobStrategy::select(ss.strategy.as_deref(), ss.custom_scaling_queue_length_deduction, ss.custom_scaling_running_job_percentage.as_ref().map(|p| p.as_str()));
+    let strategy = JobStrategy::select(
+        ss.strategy.as_deref(),
+        ss.custom_scaling_queue_length_deduction,
+        ss.custom_scaling_running_job_percentage
+            .as_ref()
+            .map(|p| p.as_str()),
+    );
     if ss.strategy.as_deref() == Some("custom") && strategy == JobStrategy::Default {
         f.warn(
             "warn.scaledjob-custom-strategy",
@@ -822,8 +1143,13 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             strategy
         )],
     };
-    let model = (!f.has_errors() && checked.complete)
-        .then(|| KedaObject::ScaledJob(ScaledJobModel::from_manifest(&m, checked.models, ann.paused)));
+    let model = (!f.has_errors() && checked.complete).then(|| {
+        KedaObject::ScaledJob(ScaledJobModel::from_manifest(
+            &m,
+            checked.models,
+            ann.paused,
+        ))
+    });
     let report = ObjectReport {
         kind: "ScaledJob".into(),
         name: m.metadata.name.clone(),
@@ -837,7 +1163,9 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
 
 /// The first line holding Helm template syntax, if any.
 fn helm_template_line(text: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains("{{") && l.contains("}}")).map(|i| i + 1)
+    text.lines()
+        .position(|l| l.contains("{{") && l.contains("}}"))
+        .map(|i| i + 1)
 }
 
 /// Validate every KEDA object of a file. Workloads, HPAs, LimitRanges and
@@ -854,7 +1182,11 @@ pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport 
         );
         fnd.file = Some(file.clone());
         fnd.line = Some(line);
-        return SourceReport { file, file_findings: vec![fnd], objects: Vec::new() };
+        return SourceReport {
+            file,
+            file_findings: vec![fnd],
+            objects: Vec::new(),
+        };
     }
     let docs = split_documents(source);
     let mut cluster = extra.clone();
@@ -863,7 +1195,12 @@ pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport 
         let v = match d.value() {
             Ok(v) => v,
             Err(e) => {
-                let mut fnd = super::report::Finding::new(Severity::Error, "input.yaml", e.location.field.clone(), e.message.clone());
+                let mut fnd = super::report::Finding::new(
+                    Severity::Error,
+                    "input.yaml",
+                    e.location.field.clone(),
+                    e.message.clone(),
+                );
                 fnd.file = Some(file.clone());
                 fnd.line = e.location.line;
                 fnd.column = e.location.column;
@@ -871,18 +1208,33 @@ pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport 
                 continue;
             }
         };
-        let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_string();
-        let api = v.get("apiVersion").and_then(|k| k.as_str()).unwrap_or("").to_string();
+        let kind = v
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
+        let api = v
+            .get("apiVersion")
+            .and_then(|k| k.as_str())
+            .unwrap_or("")
+            .to_string();
         match kind.as_str() {
             "ScaledObject" | "ScaledJob" => keda_docs.push((d, kind, api)),
-            "TriggerAuthentication" => cluster.trigger_auths.push(cluster::trigger_auth_from(&v, false)),
-            "ClusterTriggerAuthentication" => cluster.trigger_auths.push(cluster::trigger_auth_from(&v, true)),
+            "TriggerAuthentication" => cluster
+                .trigger_auths
+                .push(cluster::trigger_auth_from(&v, false)),
+            "ClusterTriggerAuthentication" => cluster
+                .trigger_auths
+                .push(cluster::trigger_auth_from(&v, true)),
             "HorizontalPodAutoscaler" => {
                 if let Some(h) = cluster::hpa_from(&v) {
                     cluster.hpas.get_or_insert_with(Vec::new).push(h);
                 }
             }
-            "LimitRange" => cluster.limit_ranges.get_or_insert_with(Vec::new).push(cluster::limit_range_from(&v)),
+            "LimitRange" => cluster
+                .limit_ranges
+                .get_or_insert_with(Vec::new)
+                .push(cluster::limit_range_from(&v)),
             _ => {
                 if let Some(w) = cluster::workload_from(&v) {
                     cluster.workloads.push(w);
@@ -893,13 +1245,19 @@ pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport 
     let mut identities: Vec<SoIdentity> = Vec::new();
     let mut objects = Vec::new();
     for (d, kind, api) in keda_docs {
-        let mut obj = if kind == "ScaledObject" { validate_so_inner(d, &cluster, &identities) } else { validate_scaled_job(d, &cluster) };
+        let mut obj = if kind == "ScaledObject" {
+            validate_so_inner(d, &cluster, &identities)
+        } else {
+            validate_scaled_job(d, &cluster)
+        };
         if api != KEDA_API_VERSION {
             let mut fnd = super::report::Finding::new(
                 Severity::Error,
                 "k8s.api-version",
                 Some("apiVersion".into()),
-                format!("no matches for kind \"{kind}\" in version \"{api}\" (expected {KEDA_API_VERSION})"),
+                format!(
+                    "no matches for kind \"{kind}\" in version \"{api}\" (expected {KEDA_API_VERSION})"
+                ),
             );
             fnd.file = Some(file.clone());
             if let Some((l, c)) = d.locate("apiVersion") {
@@ -920,7 +1278,11 @@ pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport 
         }
         objects.push(obj);
     }
-    SourceReport { file, file_findings, objects }
+    SourceReport {
+        file,
+        file_findings,
+        objects,
+    }
 }
 
 /// Group findings by severity (for printing).

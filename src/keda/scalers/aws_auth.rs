@@ -7,20 +7,33 @@
 use crate::keda::params::{AuthKnowledge, EnvKnowledge, Params};
 
 pub(crate) fn check_aws_auth(p: &mut Params) {
-    p.mark_used(&["identityOwner", "awsAccessKeyID", "awsSecretAccessKey", "awsRoleArn", "awsSessionToken"]);
+    p.mark_used(&[
+        "identityOwner",
+        "awsAccessKeyID",
+        "awsSecretAccessKey",
+        "awsRoleArn",
+        "awsSessionToken",
+    ]);
     let has_param = |p: &Params, name: &str| match p.auth {
         AuthKnowledge::Known { params, .. } => params.contains(name),
         _ => false,
     };
     match p.auth.pod_identity() {
         None => {
-            p.unchecked(None, "AWS credentials come from the TriggerAuthentication, which was not given");
+            p.unchecked(
+                None,
+                "AWS credentials come from the TriggerAuthentication, which was not given",
+            );
             return;
         }
         Some(Some("aws")) | Some(Some("aws-eks")) => return,
         _ => {}
     }
-    let owner = p.metadata.get("identityOwner").map(|s| s.as_str()).unwrap_or("");
+    let owner = p
+        .metadata
+        .get("identityOwner")
+        .map(|s| s.as_str())
+        .unwrap_or("");
     match owner {
         "operator" => {}
         "" | "pod" => {
@@ -33,8 +46,14 @@ pub(crate) fn check_aws_auth(p: &mut Params) {
                 }
                 return;
             }
-            let meta_key = p.metadata.get("awsAccessKeyID").is_some_and(|v| !v.is_empty());
-            let env_key = p.metadata.get("awsAccessKeyIDFromEnv").is_some_and(|v| !v.is_empty());
+            let meta_key = p
+                .metadata
+                .get("awsAccessKeyID")
+                .is_some_and(|v| !v.is_empty());
+            let env_key = p
+                .metadata
+                .get("awsAccessKeyIDFromEnv")
+                .is_some_and(|v| !v.is_empty());
             if !meta_key && !env_key {
                 p.error(
                     None,
@@ -42,7 +61,10 @@ pub(crate) fn check_aws_auth(p: &mut Params) {
                 );
                 return;
             }
-            let secret_env = p.metadata.get("awsSecretAccessKeyFromEnv").is_some_and(|v| !v.is_empty());
+            let secret_env = p
+                .metadata
+                .get("awsSecretAccessKeyFromEnv")
+                .is_some_and(|v| !v.is_empty());
             if !secret_env {
                 p.error(None, "awsSecretAccessKey not found (set awsSecretAccessKeyFromEnv or use a TriggerAuthentication)");
             } else if matches!(p.env, EnvKnowledge::Unknown) {

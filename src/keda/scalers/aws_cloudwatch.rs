@@ -10,7 +10,9 @@ use super::aws_auth::check_aws_auth;
 use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, target_milli_from_float,
+};
 use crate::keda::params::{META_AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,12 +46,17 @@ impl CloudWatch {
                 Some(v) => *v,
                 None if self.ignore_null_values => self.min_metric_value,
                 None => {
-                    return Err(FetchError::new("empty metric data received, ignoreNullValues is false, returning error"));
+                    return Err(FetchError::new(
+                        "empty metric data received, ignoreNullValues is false, returning error",
+                    ));
                 }
             },
             other => return Err(mismatch("aws-cloudwatch", other)),
         };
-        Ok(Reading { value, active: value > self.activation })
+        Ok(Reading {
+            value,
+            active: value > self.activation,
+        })
     }
 }
 
@@ -91,7 +98,9 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let dim_values = p.list(Spec::meta(&["dimensionValue"]).optional().separator(";"));
     let expression = p.string(Spec::meta(&["expression"]).optional());
     let target = p.float(Spec::meta(&["targetMetricValue"]));
-    let activation = p.float(Spec::meta(&["activationTargetMetricValue"]).optional()).unwrap_or(0.0);
+    let activation = p
+        .float(Spec::meta(&["activationTargetMetricValue"]).optional())
+        .unwrap_or(0.0);
     let min_value = p.float(Spec::meta(&["minMetricValue"]));
     let ignore_null = p.boolean(Spec::meta(&["ignoreNullValues"]).default("true"));
     let collection = p.int(Spec::meta(&["metricCollectionTime"]).default("300"), 64);
@@ -113,20 +122,34 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         } else if dim_values.is_none() {
             p.error(Some("dimensionValue"), "dimension value not given");
         } else if dim_names.as_ref().map(Vec::len) != dim_values.as_ref().map(Vec::len) {
-            p.error(Some("dimensionValue"), "dimensionName and dimensionValue are not matching in size");
+            p.error(
+                Some("dimensionValue"),
+                "dimensionName and dimensionValue are not matching in size",
+            );
         } else if let Some(u) = unit.value() {
             if !STANDARD_UNITS.contains(&u) {
-                p.error(Some("metricUnit"), format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"));
+                p.error(
+                    Some("metricUnit"),
+                    format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"),
+                );
             }
         }
     }
     if let Some(per) = period {
         if per < 1 {
-            p.error(Some("metricStatPeriod"), format!("metricStatPeriod can not be smaller than 1, however, {per} is provided"));
+            p.error(
+                Some("metricStatPeriod"),
+                format!("metricStatPeriod can not be smaller than 1, however, {per} is provided"),
+            );
         } else if per <= 60 && ![1, 5, 10, 30, 60].contains(&per) {
             p.error(Some("metricStatPeriod"), format!("metricStatPeriod < 60 has to be one of [1, 5, 10, 30], however, {per} is provided"));
         } else if per > 60 && per % 60 != 0 {
-            p.error(Some("metricStatPeriod"), format!("metricStatPeriod >= 60 has to be a multiple of 60, however, {per} is provided"));
+            p.error(
+                Some("metricStatPeriod"),
+                format!(
+                    "metricStatPeriod >= 60 has to be a multiple of 60, however, {per} is provided"
+                ),
+            );
         } else if let Some(c) = collection {
             if c < 0 || c % per != 0 {
                 p.error(
@@ -140,13 +163,34 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     if !p.errors.is_empty() {
         return None;
     }
-    let (target_type, target, min_value, ignore_null, collection, period, offset) =
-        (target_type?, target?, min_value?, ignore_null?, collection?, period?, offset?);
+    let (target_type, target, min_value, ignore_null, collection, period, offset) = (
+        target_type?,
+        target?,
+        min_value?,
+        ignore_null?,
+        collection?,
+        period?,
+        offset?,
+    );
     Some(Parts {
-        metric: external(indexed_name(ctx.trigger_index, "aws-cloudwatch"), target_type, target_milli_from_float(target)),
+        metric: external(
+            indexed_name(ctx.trigger_index, "aws-cloudwatch"),
+            target_type,
+            target_milli_from_float(target),
+        ),
         activation: Some(activation),
-        signal: Signal::Named { suggested: expression.value().or(metric_name.value()).unwrap_or("cloudwatch").to_string() },
-        delay: DelayClass::CloudMetrics { granularity_s: period as f64, lag_s: offset as f64, window_s: collection as f64 },
+        signal: Signal::Named {
+            suggested: expression
+                .value()
+                .or(metric_name.value())
+                .unwrap_or("cloudwatch")
+                .to_string(),
+        },
+        delay: DelayClass::CloudMetrics {
+            granularity_s: period as f64,
+            lag_s: offset as f64,
+            window_s: collection as f64,
+        },
         kind: ScalerKind::CloudWatch(CloudWatch {
             min_metric_value: min_value,
             activation,

@@ -9,7 +9,9 @@ use super::aws_auth::check_aws_auth;
 use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int,
+};
 use crate::keda::params::{META_AUTH, META_ENV, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,24 +26,40 @@ impl Sqs {
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
         let Observation::Sqs(a) = obs else {
             if let Observation::Value { value } = obs {
-                return Ok(Reading { value: *value, active: *value > self.activation as f64 });
+                return Ok(Reading {
+                    value: *value,
+                    active: *value > self.activation as f64,
+                });
             }
             return Err(mismatch("aws-sqs-queue", obs));
         };
         let mut total: i64 = 0;
         let wanted = [
             ("ApproximateNumberOfMessages", a.visible, true),
-            ("ApproximateNumberOfMessagesNotVisible", a.not_visible, self.scale_on_in_flight),
-            ("ApproximateNumberOfMessagesDelayed", a.delayed, self.scale_on_delayed),
+            (
+                "ApproximateNumberOfMessagesNotVisible",
+                a.not_visible,
+                self.scale_on_in_flight,
+            ),
+            (
+                "ApproximateNumberOfMessagesDelayed",
+                a.delayed,
+                self.scale_on_delayed,
+            ),
         ];
         for (name, v, requested) in wanted {
             if !requested {
                 continue;
             }
-            let v = v.ok_or_else(|| FetchError::new(format!("metric {name} not found in SQS queue attributes")))?;
+            let v = v.ok_or_else(|| {
+                FetchError::new(format!("metric {name} not found in SQS queue attributes"))
+            })?;
             total = total.saturating_add(v);
         }
-        Ok(Reading { value: total as f64, active: total > self.activation })
+        Ok(Reading {
+            value: total as f64,
+            active: total > self.activation,
+        })
     }
 }
 
@@ -75,17 +93,34 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         return None;
     }
     let queue_name = queue_name.unwrap_or_else(|| "<from-env>".to_string());
-    let (target_type, queue_length, activation, in_flight, delayed) =
-        (target_type?, queue_length?, activation?, in_flight?, delayed?);
+    let (target_type, queue_length, activation, in_flight, delayed) = (
+        target_type?,
+        queue_length?,
+        activation?,
+        in_flight?,
+        delayed?,
+    );
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("aws-sqs-{queue_name}"))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("aws-sqs-{queue_name}")),
+            ),
             target_type,
             target_milli_from_int(queue_length),
         ),
         activation: Some(activation as f64),
-        signal: Signal::QueueBacklog { visible: true, in_flight, delayed },
+        signal: Signal::QueueBacklog {
+            visible: true,
+            in_flight,
+            delayed,
+        },
         delay: DelayClass::NearRealTimeApi,
-        kind: ScalerKind::Sqs(Sqs { queue_name, activation, scale_on_in_flight: in_flight, scale_on_delayed: delayed }),
+        kind: ScalerKind::Sqs(Sqs {
+            queue_name,
+            activation,
+            scale_on_in_flight: in_flight,
+            scale_on_delayed: delayed,
+        }),
     })
 }

@@ -37,47 +37,75 @@ impl ServiceBus {
                         _ => r += c,
                     }
                 }
-                if self.operation == "avg" && !counts.is_empty() { r / counts.len() as i64 } else { r }
+                if self.operation == "avg" && !counts.is_empty() {
+                    r / counts.len() as i64
+                } else {
+                    r
+                }
             }
             Observation::Counts { counts } => counts.first().copied().unwrap_or(0),
             other => return Err(mismatch("azure-servicebus", other)),
         };
-        Ok(Reading { value: count as f64, active: count > self.activation })
+        Ok(Reading {
+            value: count as f64,
+            active: count > self.activation,
+        })
     }
 }
 
 pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let length = p.int(Spec::meta(&["messageCount"]).default("5"), 64);
-    let activation = p.int(Spec::meta(&["activationMessageCount"]).optional(), 64).unwrap_or(0);
+    let activation = p
+        .int(Spec::meta(&["activationMessageCount"]).optional(), 64)
+        .unwrap_or(0);
     let queue = p.string(Spec::meta(&["queueName"]).optional());
     let topic = p.string(Spec::meta(&["topicName"]).optional());
     let subscription = p.string(Spec::meta(&["subscriptionName"]).optional());
     let connection = p.string(Spec::new(&["connection"], AUTH_ENV).optional());
     let namespace = p.string(Spec::meta(&["namespace"]).optional());
-    let use_regex = p.boolean(Spec::meta(&["useRegex"]).optional()).unwrap_or(false);
-    let operation = p.string(Spec::meta(&["operation"]).one_of(&["sum", "max", "avg"]).default("sum"));
+    let use_regex = p
+        .boolean(Spec::meta(&["useRegex"]).optional())
+        .unwrap_or(false);
+    let operation = p.string(
+        Spec::meta(&["operation"])
+            .one_of(&["sum", "max", "avg"])
+            .default("sum"),
+    );
     p.mark_used(&["cloud", "endpointSuffix"]);
     let mut entity = None;
     if let Some(q) = queue.value() {
         entity = Some(format!("queue:{q}"));
         if subscription.is_present() {
-            p.error(Some("subscriptionName"), "subscription name provided with queue name");
+            p.error(
+                Some("subscriptionName"),
+                "subscription name provided with queue name",
+            );
         }
         if use_regex && regex::Regex::new(q).is_err() {
-            p.error(Some("queueName"), "queueName is not a valid regular expression");
+            p.error(
+                Some("queueName"),
+                "queueName is not a valid regular expression",
+            );
         }
     }
     if let Some(t) = topic.value() {
         if entity.is_some() {
-            p.error(Some("topicName"), "both topic and queue name metadata provided");
+            p.error(
+                Some("topicName"),
+                "both topic and queue name metadata provided",
+            );
         }
         entity = Some(format!("topic:{t}"));
         match subscription.value() {
-            None => p.error(Some("topicName"), "no subscription name provided with topic name"),
-            Some(s) if use_regex && regex::Regex::new(s).is_err() => {
-                p.error(Some("subscriptionName"), "subscriptionName is not a valid regular expression")
-            }
+            None => p.error(
+                Some("topicName"),
+                "no subscription name provided with topic name",
+            ),
+            Some(s) if use_regex && regex::Regex::new(s).is_err() => p.error(
+                Some("subscriptionName"),
+                "subscriptionName is not a valid regular expression",
+            ),
             _ => {}
         }
     }
@@ -93,12 +121,18 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
         }
         Some(Some("azure-workload")) => {
             if !namespace.is_present() {
-                p.error(Some("namespace"), "namespace are required when using pod identity");
+                p.error(
+                    Some("namespace"),
+                    "namespace are required when using pod identity",
+                );
             }
         }
         Some(Some(other)) => {
             let other = other.to_string();
-            p.error(None, format!("azure service bus doesn't support pod identity {other}"));
+            p.error(
+                None,
+                format!("azure service bus doesn't support pod identity {other}"),
+            );
         }
     }
     if !p.errors.is_empty() {
@@ -106,16 +140,27 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
     }
     let entity = entity?;
     let (kind, name) = entity.split_once(':').unwrap_or(("queue", ""));
-    let name = if use_regex { format!("{kind}-regex") } else { name.to_string() };
+    let name = if use_regex {
+        format!("{kind}-regex")
+    } else {
+        name.to_string()
+    };
     let (target_type, length) = (target_type?, length?);
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("azure-servicebus-{name}"))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("azure-servicebus-{name}")),
+            ),
             target_type,
             target_milli_from_int(length),
         ),
         activation: Some(activation as f64),
-        signal: Signal::QueueBacklog { visible: true, in_flight: false, delayed: false },
+        signal: Signal::QueueBacklog {
+            visible: true,
+            in_flight: false,
+            delayed: false,
+        },
         delay: DelayClass::Direct,
         kind: ScalerKind::ServiceBus(ServiceBus {
             use_regex,
@@ -135,7 +180,10 @@ impl AzureQueue {
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
         let n = match obs {
             Observation::Value { value } => *value as i64,
-            Observation::AzureQueue { approximate, peeked_visible } => {
+            Observation::AzureQueue {
+                approximate,
+                peeked_visible,
+            } => {
                 if self.visible_only && *peeked_visible < 32 {
                     *peeked_visible
                 } else {
@@ -144,7 +192,10 @@ impl AzureQueue {
             }
             other => return Err(mismatch("azure-queue", other)),
         };
-        Ok(Reading { value: n as f64, active: n > self.activation })
+        Ok(Reading {
+            value: n as f64,
+            active: n > self.activation,
+        })
     }
 }
 
@@ -156,7 +207,11 @@ pub(super) fn build_queue(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let connection = p.string(Spec::new(&["connection"], AUTH_META_ENV).optional());
     let account = p.string(Spec::meta(&["accountName"]).optional());
     p.string(Spec::meta(&["endpointSuffix"]).optional());
-    let strategy = p.string(Spec::meta(&["queueLengthStrategy"]).one_of(&["all", "visibleonly"]).default("all"));
+    let strategy = p.string(
+        Spec::meta(&["queueLengthStrategy"])
+            .one_of(&["all", "visibleonly"])
+            .default("all"),
+    );
     p.mark_used(&["cloud"]);
     match p.auth.pod_identity() {
         None => {}
@@ -172,7 +227,10 @@ pub(super) fn build_queue(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         }
         Some(Some(other)) => {
             let other = other.to_string();
-            p.error(None, format!("pod identity {other} not supported for azure storage queues"));
+            p.error(
+                None,
+                format!("pod identity {other} not supported for azure storage queues"),
+            );
         }
     }
     if !p.errors.is_empty() {
@@ -183,13 +241,23 @@ pub(super) fn build_queue(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let (target_type, length, activation) = (target_type?, length?, activation?);
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("azure-queue-{queue}"))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("azure-queue-{queue}")),
+            ),
             target_type,
             target_milli_from_int(length),
         ),
         activation: Some(activation as f64),
-        signal: Signal::QueueBacklog { visible: true, in_flight: !visible_only, delayed: false },
+        signal: Signal::QueueBacklog {
+            visible: true,
+            in_flight: !visible_only,
+            delayed: false,
+        },
         delay: DelayClass::Direct,
-        kind: ScalerKind::AzureQueue(AzureQueue { visible_only, activation }),
+        kind: ScalerKind::AzureQueue(AzureQueue {
+            visible_only,
+            activation,
+        }),
     })
 }

@@ -24,7 +24,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             .deprecated("The 'type' setting is DEPRECATED and is removed in v2.18 - Use 'metricType' instead."),
     );
     let value = p.string(Spec::meta(&["value"]));
-    let container = p.string(Spec::meta(&["containerName"]).optional()).value().map(str::to_string);
+    let container = p
+        .string(Spec::meta(&["containerName"]).optional())
+        .value()
+        .map(str::to_string);
     if !p.errors.is_empty() {
         return None;
     }
@@ -34,7 +37,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         "AverageValue" => match crate::units::parse_quantity(&value) {
             Ok(q) => (TargetType::AverageValue, Some(q.milli), None),
             Err(e) => {
-                p.error(Some("value"), format!("invalid quantity for AverageValue: {e}"));
+                p.error(
+                    Some("value"),
+                    format!("invalid quantity for AverageValue: {e}"),
+                );
                 return None;
             }
         },
@@ -53,7 +59,11 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             return None;
         }
     };
-    let source = if container.is_some() { MetricSource::ContainerResource } else { MetricSource::Resource };
+    let source = if container.is_some() {
+        MetricSource::ContainerResource
+    } else {
+        MetricSource::Resource
+    };
     let spec = MetricSpec {
         name: resource.clone(),
         source,
@@ -63,12 +73,18 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         resource: Some(resource.clone()),
         container: container.clone(),
     };
-    let signal = Signal::Resource { resource: resource.clone(), container: container.clone() };
+    let signal = Signal::Resource {
+        resource: resource.clone(),
+        container: container.clone(),
+    };
     Some(Parts {
         metric: spec,
         activation: None,
         signal,
         delay: DelayClass::MetricsServer,
-        kind: ScalerKind::CpuMemory(CpuMemory { resource, container }),
+        kind: ScalerKind::CpuMemory(CpuMemory {
+            resource,
+            container,
+        }),
     })
 }

@@ -13,7 +13,9 @@
 use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float,
+};
 use crate::keda::params::{AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +29,11 @@ pub struct Datadog {
 
 impl Datadog {
     fn value(&self, obs: &Observation) -> Result<f64, FetchError> {
-        let fill = |why: &str| self.filler.ok_or_else(|| FetchError::new(format!("error getting metrics from Datadog: {why}")));
+        let fill = |why: &str| {
+            self.filler.ok_or_else(|| {
+                FetchError::new(format!("error getting metrics from Datadog: {why}"))
+            })
+        };
         match obs {
             Observation::Value { value } => Ok(*value),
             Observation::NoData => fill("no Datadog metrics returned for the given time window"),
@@ -36,7 +42,9 @@ impl Datadog {
                     return fill("");
                 }
                 if *status != 200 {
-                    return Err(FetchError::new(format!("error when retrieving Datadog metrics (HTTP {status})")));
+                    return Err(FetchError::new(format!(
+                        "error when retrieving Datadog metrics (HTTP {status})"
+                    )));
                 }
                 if series.is_empty() {
                     return fill("no Datadog metrics returned for the given time window");
@@ -56,7 +64,9 @@ impl Datadog {
                         }
                     }
                     if index < self.last_available_point_offset as i64 {
-                        return Err(FetchError::new("index is smaller than the lastAvailablePointOffset"));
+                        return Err(FetchError::new(
+                            "index is smaller than the lastAvailablePointOffset",
+                        ));
                     }
                     index -= self.last_available_point_offset as i64;
                     match points.get(index as usize).copied().flatten() {
@@ -75,28 +85,47 @@ impl Datadog {
 
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
         let v = self.value(obs)?;
-        Ok(Reading { value: v, active: v > self.activation })
+        Ok(Reading {
+            value: v,
+            active: v > self.activation,
+        })
     }
 }
 
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
-    for k in ["datadogNamespace", "datadogMetricsService", "authMode", "token", "apiKey", "appKey"] {
+    for k in [
+        "datadogNamespace",
+        "datadogMetricsService",
+        "authMode",
+        "token",
+        "apiKey",
+        "appKey",
+    ] {
         let names = [k];
         p.string(Spec::new(&names, AUTH).optional());
     }
-    p.int(Spec::new(&["datadogMetricsServicePort"], AUTH).default("8443"), 64);
+    p.int(
+        Spec::new(&["datadogMetricsServicePort"], AUTH).default("8443"),
+        64,
+    );
     p.string(Spec::new(&["datadogSite"], AUTH).default("datadoghq.com"));
     let metric_name = p.string(Spec::meta(&["datadogMetricName"]).optional());
     let metric_ns = p.string(Spec::meta(&["datadogMetricNamespace"]).optional());
     let activation_target = p.float(Spec::meta(&["activationTargetValue"]).default("0"));
     let query = p.string(Spec::meta(&["query"]).optional());
-    let aggregator = p.string(Spec::meta(&["queryAggregator"]).optional().one_of(&["average", "max"]));
+    let aggregator = p.string(
+        Spec::meta(&["queryAggregator"])
+            .optional()
+            .one_of(&["average", "max"]),
+    );
     let activation_query = p.float(Spec::meta(&["activationQueryValue"]).default("0"));
     let age = p.int(Spec::meta(&["age"]).default("90"), 64);
     let offset = p.int(Spec::meta(&["timeWindowOffset"]).default("0"), 64);
     let lap = p.int(Spec::meta(&["lastAvailablePointOffset"]).default("0"), 64);
-    let cluster_agent = p.boolean(Spec::meta(&["useClusterAgentProxy"]).default("false")).unwrap_or(false);
+    let cluster_agent = p
+        .boolean(Spec::meta(&["useClusterAgentProxy"]).default("false"))
+        .unwrap_or(false);
     p.string(Spec::meta(&["hpaMetricName"]).optional());
     let filler = p.float(Spec::meta(&["metricUnavailableValue"]).optional());
     let target = p.float(Spec::meta(&["targetValue", "queryValue"]).default("-1"));
@@ -106,14 +135,23 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         p.error(Some("age"), "age should not be smaller than 0 seconds");
     }
     if offset.is_some_and(|a| a < 0) {
-        p.error(Some("timeWindowOffset"), "timeWindowOffset should not be smaller than 0 seconds");
+        p.error(
+            Some("timeWindowOffset"),
+            "timeWindowOffset should not be smaller than 0 seconds",
+        );
     }
     if lap.is_some_and(|a| a < 0) {
-        p.error(Some("lastAvailablePointOffset"), "lastAvailablePointOffset should not be smaller than 0");
+        p.error(
+            Some("lastAvailablePointOffset"),
+            "lastAvailablePointOffset should not be smaller than 0",
+        );
     }
     if let Some(q) = query.value() {
         if !(q.contains('{') && q[q.find('{').unwrap_or(0)..].contains('}')) {
-            p.error(Some("query"), "error in query: malformed Datadog query: missing query scope");
+            p.error(
+                Some("query"),
+                "error in query: malformed Datadog query: missing query scope",
+            );
         }
     }
     let mut target = target.unwrap_or(-1.0);
@@ -124,9 +162,16 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             p.error(None, "no targetValue or queryValue given");
         }
     }
-    if let Some(t) = p.metadata.get("type").map(|s| s.trim().to_ascii_lowercase()) {
+    if let Some(t) = p
+        .metadata
+        .get("type")
+        .map(|s| s.trim().to_ascii_lowercase())
+    {
         if ctx.metric_type.is_some() {
-            p.error(Some("type"), "only one of trigger.metadata.type or trigger.metricType should be defined");
+            p.error(
+                Some("type"),
+                "only one of trigger.metadata.type or trigger.metricType should be defined",
+            );
         } else if t != "average" && t != "global" {
             p.error(Some("type"), "type has to be global or average");
         }
@@ -141,7 +186,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             p.error(Some("datadogMetricName"), "datadog metric name is required");
         }
         if !metric_ns.is_present() {
-            p.error(Some("datadogMetricNamespace"), "datadog metric namespace is required");
+            p.error(
+                Some("datadogMetricNamespace"),
+                "datadog metric namespace is required",
+            );
         }
         name = format!(
             "datadogmetric@{}:{}",
@@ -154,7 +202,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         }
         match query.value() {
             None => {
-                p.error(Some("query"), "error parsing Datadog metadata: missing Query");
+                p.error(
+                    Some("query"),
+                    "error parsing Datadog metadata: missing Query",
+                );
                 name = String::new();
             }
             Some(q) => {
@@ -166,12 +217,22 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     if !p.errors.is_empty() {
         return None;
     }
-    let activation = if cluster_agent { activation_target? } else { activation_query? };
+    let activation = if cluster_agent {
+        activation_target?
+    } else {
+        activation_query?
+    };
     Some(Parts {
         metric: external(name, target_type?, target_milli_from_float(target)),
         activation: Some(activation),
-        signal: Signal::Named { suggested: super::prometheus::suggest_signal(query.value().unwrap_or("")) },
-        delay: DelayClass::CloudMetrics { granularity_s: 15.0, lag_s: offset.unwrap_or(0) as f64, window_s: age.unwrap_or(90) as f64 },
+        signal: Signal::Named {
+            suggested: super::prometheus::suggest_signal(query.value().unwrap_or("")),
+        },
+        delay: DelayClass::CloudMetrics {
+            granularity_s: 15.0,
+            lag_s: offset.unwrap_or(0) as f64,
+            window_s: age.unwrap_or(90) as f64,
+        },
         kind: ScalerKind::Datadog(Datadog {
             cluster_agent,
             activation,

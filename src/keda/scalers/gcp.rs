@@ -19,7 +19,9 @@
 use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float,
+};
 use crate::keda::params::{AuthKnowledge, META_ENV, Params, Spec};
 
 fn check_gcp_auth(p: &mut Params) {
@@ -40,13 +42,19 @@ fn check_gcp_auth(p: &mut Params) {
     }
 }
 
-fn value_or_null(obs: &Observation, value_if_null: Option<f64>, what: &str) -> Result<f64, FetchError> {
+fn value_or_null(
+    obs: &Observation,
+    value_if_null: Option<f64>,
+    what: &str,
+) -> Result<f64, FetchError> {
     match obs {
         Observation::Value { value } => Ok(*value),
         Observation::Series { values } if !values.is_empty() => Ok(values[0]),
         // A series without points: the value stays at its initial -1.
         Observation::Series { .. } => Ok(-1.0),
-        Observation::NoData => value_if_null.ok_or_else(|| FetchError::new(format!("could not find stackdriver metric with {what}"))),
+        Observation::NoData => value_if_null.ok_or_else(|| {
+            FetchError::new(format!("could not find stackdriver metric with {what}"))
+        }),
         other => Err(mismatch("gcp", other)),
     }
 }
@@ -60,7 +68,10 @@ pub struct PubSub {
 impl PubSub {
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
         let v = value_or_null(obs, self.value_if_null, "query")?;
-        Ok(Reading { value: v, active: v > self.activation })
+        Ok(Reading {
+            value: v,
+            active: v > self.activation,
+        })
     }
 }
 
@@ -93,19 +104,34 @@ pub(super) fn build_pubsub(p: &mut Params, ctx: &BuildContext) -> Option<Parts> 
     let sub = p.string(Spec::new(&["subscriptionName"], META_ENV).optional());
     let topic = p.string(Spec::new(&["topicName"], META_ENV).optional());
     if sub.is_present() == topic.is_present() {
-        p.error(None, "exactly one of subscription or topic name must be given");
+        p.error(
+            None,
+            "exactly one of subscription or topic name must be given",
+        );
     }
     check_gcp_auth(p);
     if !p.errors.is_empty() {
         return None;
     }
-    let resource = sub.value().or(topic.value()).unwrap_or("<from-env>").to_string();
+    let resource = sub
+        .value()
+        .or(topic.value())
+        .unwrap_or("<from-env>")
+        .to_string();
     let mode = mode.value().unwrap_or("SubscriptionSize").to_string();
-    let metric_mode = if mode == "SubscriptionSize" { "NumUndeliveredMessages".to_string() } else { mode.clone() };
+    let metric_mode = if mode == "SubscriptionSize" {
+        "NumUndeliveredMessages".to_string()
+    } else {
+        mode.clone()
+    };
     let snake = snake_case(&metric_mode);
     let (target_type, value, activation) = (target_type?, value?, activation?);
     let signal = if snake == "num_undelivered_messages" {
-        Signal::QueueBacklog { visible: true, in_flight: true, delayed: false }
+        Signal::QueueBacklog {
+            visible: true,
+            in_flight: true,
+            delayed: false,
+        }
     } else {
         Signal::Named { suggested: snake }
     };
@@ -117,8 +143,15 @@ pub(super) fn build_pubsub(p: &mut Params, ctx: &BuildContext) -> Option<Parts> 
         ),
         activation: Some(activation),
         signal,
-        delay: DelayClass::CloudMetrics { granularity_s: 60.0, lag_s: 120.0, window_s: 60.0 },
-        kind: ScalerKind::PubSub(PubSub { activation, value_if_null }),
+        delay: DelayClass::CloudMetrics {
+            granularity_s: 60.0,
+            lag_s: 120.0,
+            window_s: 60.0,
+        },
+        kind: ScalerKind::PubSub(PubSub {
+            activation,
+            value_if_null,
+        }),
     })
 }
 
@@ -131,17 +164,51 @@ pub struct Stackdriver {
 impl Stackdriver {
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
         let v = value_or_null(obs, self.value_if_null, "filter")?;
-        Ok(Reading { value: v, active: v > self.activation })
+        Ok(Reading {
+            value: v,
+            active: v > self.activation,
+        })
     }
 }
 
 const ALIGNERS: &[&str] = &[
-    "", "none", "delta", "rate", "interpolate", "next_older", "min", "max", "mean", "count", "sum", "stddev", "count_true",
-    "count_false", "fraction_true", "percentile_99", "percentile_95", "percentile_50", "percentile_05", "percent_change",
+    "",
+    "none",
+    "delta",
+    "rate",
+    "interpolate",
+    "next_older",
+    "min",
+    "max",
+    "mean",
+    "count",
+    "sum",
+    "stddev",
+    "count_true",
+    "count_false",
+    "fraction_true",
+    "percentile_99",
+    "percentile_95",
+    "percentile_50",
+    "percentile_05",
+    "percent_change",
 ];
 const REDUCERS: &[&str] = &[
-    "", "none", "mean", "min", "max", "sum", "stddev", "count", "count_true", "count_false", "fraction_true", "percentile_99",
-    "percentile_95", "percentile_50", "percentile_05",
+    "",
+    "none",
+    "mean",
+    "min",
+    "max",
+    "sum",
+    "stddev",
+    "count",
+    "count_true",
+    "count_false",
+    "fraction_true",
+    "percentile_99",
+    "percentile_95",
+    "percentile_50",
+    "percentile_05",
 ];
 
 pub(super) fn build_stackdriver(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
@@ -152,11 +219,16 @@ pub(super) fn build_stackdriver(p: &mut Params, ctx: &BuildContext) -> Option<Pa
     let activation = p.float(Spec::meta(&["activationTargetValue"]).default("0"));
     let value_if_null = p.float(Spec::meta(&["valueIfNull"]).optional());
     let duration_min = p.int(Spec::meta(&["filterDuration"]).optional(), 64);
-    let period = p.int(Spec::meta(&["alignmentPeriodSeconds"]).optional(), 64).unwrap_or(0);
+    let period = p
+        .int(Spec::meta(&["alignmentPeriodSeconds"]).optional(), 64)
+        .unwrap_or(0);
     let aligner = p.string(Spec::meta(&["alignmentAligner"]).optional());
     let reducer = p.string(Spec::meta(&["alignmentReducer"]).optional());
     if period != 0 && period < 60 {
-        p.error(Some("alignmentPeriodSeconds"), "alignmentPeriodSeconds must be at least 60");
+        p.error(
+            Some("alignmentPeriodSeconds"),
+            "alignmentPeriodSeconds must be at least 60",
+        );
     }
     check_gcp_auth(p);
     if period != 0 {
@@ -180,13 +252,25 @@ pub(super) fn build_stackdriver(p: &mut Params, ctx: &BuildContext) -> Option<Pa
     let (target_type, target, activation) = (target_type?, target?, activation?);
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("gcp-stackdriver-{project}"))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("gcp-stackdriver-{project}")),
+            ),
             target_type,
             target_milli_from_float(target),
         ),
         activation: Some(activation),
-        signal: Signal::Named { suggested: super::prometheus::suggest_signal(filter.value().unwrap_or("")) },
-        delay: DelayClass::CloudMetrics { granularity_s: 60.0, lag_s: 120.0, window_s: window },
-        kind: ScalerKind::Stackdriver(Stackdriver { activation, value_if_null }),
+        signal: Signal::Named {
+            suggested: super::prometheus::suggest_signal(filter.value().unwrap_or("")),
+        },
+        delay: DelayClass::CloudMetrics {
+            granularity_s: 60.0,
+            lag_s: 120.0,
+            window_s: window,
+        },
+        kind: ScalerKind::Stackdriver(Stackdriver {
+            activation,
+            value_if_null,
+        }),
     })
 }

@@ -12,9 +12,13 @@
 //! partition count. Target `lagThreshold`; active ⇔ lag (with persistent) > activation.
 
 use super::observation::{KafkaPartition, Observation};
-use super::{BuildContext, Parts, ScalerKind, ScalerMemory, external, external_target_type, mismatch};
+use super::{
+    BuildContext, Parts, ScalerKind, ScalerMemory, external, external_target_type, mismatch,
+};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int,
+};
 use crate::keda::params::{AUTH, AuthKnowledge, META_AUTH, META_ENV, Params, Spec};
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +67,10 @@ pub fn find_factors(n: i64) -> Vec<i64> {
 
 /// `getNextFactorThatBalancesConsumersToTopicPartitions`.
 pub fn next_factor(total_lag: i64, partitions: i64, lag_threshold: i64) -> i64 {
-    find_factors(partitions).into_iter().find(|f| f * lag_threshold >= total_lag).unwrap_or(partitions)
+    find_factors(partitions)
+        .into_iter()
+        .find(|f| f * lag_threshold >= total_lag)
+        .unwrap_or(partitions)
 }
 
 /// Inputs of the lag aggregation once per-partition lags are known.
@@ -85,7 +92,10 @@ pub struct KafkaLagResult {
 /// The partition cap / even-distribution step of `getTotalLag`.
 pub fn kafka_total_lag(input: &KafkaLagInput, s: &KafkaSettings) -> KafkaLagResult {
     let mut total = input.total_lag;
-    if !s.allow_idle_consumers || s.limit_to_partitions_with_lag || s.ensure_even_distribution_of_partitions {
+    if !s.allow_idle_consumers
+        || s.limit_to_partitions_with_lag
+        || s.ensure_even_distribution_of_partitions
+    {
         let mut upper = input.partitions;
         if s.ensure_even_distribution_of_partitions {
             total = next_factor(total, input.partitions, s.lag_threshold) * s.lag_threshold;
@@ -97,12 +107,19 @@ pub fn kafka_total_lag(input: &KafkaLagInput, s: &KafkaSettings) -> KafkaLagResu
             total = upper * s.lag_threshold;
         }
     }
-    KafkaLagResult { metric: total, active: input.total_lag_with_persistent > s.activation_lag_threshold }
+    KafkaLagResult {
+        metric: total,
+        active: input.total_lag_with_persistent > s.activation_lag_threshold,
+    }
 }
 
 impl Kafka {
     /// Lag of one partition: (lag for the metric, lag for activation).
-    fn partition_lag(&self, p: &KafkaPartition, memory: &mut ScalerMemory) -> Result<(i64, i64), FetchError> {
+    fn partition_lag(
+        &self,
+        p: &KafkaPartition,
+        memory: &mut ScalerMemory,
+    ) -> Result<(i64, i64), FetchError> {
         let s = &self.settings;
         let committed = match (p.committed, self.apache) {
             (Some(c), _) => c,
@@ -117,7 +134,11 @@ impl Kafka {
         };
         if committed == -1 {
             if !s.offset_reset_earliest {
-                let v = if s.scale_to_zero_on_invalid_offset { 0 } else { 1 };
+                let v = if s.scale_to_zero_on_invalid_offset {
+                    0
+                } else {
+                    1
+                };
                 return Ok((v, v));
             }
             if s.scale_to_zero_on_invalid_offset {
@@ -142,14 +163,21 @@ impl Kafka {
             Observation::Kafka { partitions } => partitions,
             Observation::Value { value } => {
                 // A bare lag value: one partition per topic is unknown, so no cap applies.
-                return Ok(Reading { value: *value, active: *value > self.settings.activation_lag_threshold as f64 });
+                return Ok(Reading {
+                    value: *value,
+                    active: *value > self.settings.activation_lag_threshold as f64,
+                });
             }
             other => return Err(mismatch("kafka", other)),
         };
         let selected: Vec<&KafkaPartition> = partitions
             .iter()
             .filter(|p| self.topics.is_empty() || self.topics.contains(&p.topic))
-            .filter(|p| self.partition_limitation.as_ref().is_none_or(|l| l.contains(&p.partition)))
+            .filter(|p| {
+                self.partition_limitation
+                    .as_ref()
+                    .is_none_or(|l| l.contains(&p.partition))
+            })
             .collect();
         if selected.is_empty() {
             return Err(FetchError::new(format!(
@@ -157,7 +185,10 @@ impl Kafka {
                 self.topics.join(",")
             )));
         }
-        let mut input = KafkaLagInput { partitions: selected.len() as i64, ..Default::default() };
+        let mut input = KafkaLagInput {
+            partitions: selected.len() as i64,
+            ..Default::default()
+        };
         for p in selected {
             let (lag, with_persistent) = self.partition_lag(p, memory)?;
             input.total_lag += lag;
@@ -167,7 +198,10 @@ impl Kafka {
             }
         }
         let r = kafka_total_lag(&input, &self.settings);
-        Ok(Reading { value: r.metric as f64, active: r.active })
+        Ok(Reading {
+            value: r.metric as f64,
+            active: r.active,
+        })
     }
 }
 
@@ -192,7 +226,9 @@ fn parse_partition_limitation(s: &str) -> Result<Vec<i32>, String> {
 
 fn kafka_version_ok(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
-    let numeric = parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     numeric && (parts.len() == 3 || (parts.len() == 4 && parts[0] == "0"))
 }
 
@@ -204,10 +240,18 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
     let limitation = p.string(Spec::meta(&["partitionLimitation"]).optional());
     let lag_threshold = p.int(Spec::meta(&["lagThreshold"]).default("10"), 64);
     let activation = p.int(Spec::meta(&["activationLagThreshold"]).default("0"), 64);
-    let policy = p.string(Spec::meta(&["offsetResetPolicy"]).default("latest").one_of(&["latest", "earliest"]));
+    let policy = p.string(
+        Spec::meta(&["offsetResetPolicy"])
+            .default("latest")
+            .one_of(&["latest", "earliest"]),
+    );
     let flag = |p: &mut Params, name: &'static str| -> bool {
         let names = [name];
-        let spec = if apache { Spec::meta(&names).optional() } else { Spec::meta(&names).default("false") };
+        let spec = if apache {
+            Spec::meta(&names).optional()
+        } else {
+            Spec::meta(&names).default("false")
+        };
         p.boolean(spec).unwrap_or(false)
     };
     let allow_idle = flag(p, "allowIdleConsumers");
@@ -217,30 +261,50 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
     let even = flag(p, "ensureEvenDistributionOfPartitions");
     let sasl;
     if apache {
-        sasl = p.string(
-            Spec::new(&["sasl"], META_AUTH)
-                .default("none")
-                .one_of(&["none", "plaintext", "scram_sha256", "scram_sha512", "gssapi", "aws_msk_iam"]),
-        );
+        sasl = p.string(Spec::new(&["sasl"], META_AUTH).default("none").one_of(&[
+            "none",
+            "plaintext",
+            "scram_sha256",
+            "scram_sha512",
+            "gssapi",
+            "aws_msk_iam",
+        ]));
     } else {
         let full_metadata = p.boolean(Spec::meta(&["fullMetadata"]).default("true"));
         if let Some(v) = p.string(Spec::meta(&["version"]).optional()).value() {
             if !kafka_version_ok(v) {
                 let v = v.to_string();
-                p.error(Some("version"), format!("error parsing kafka version: invalid version `{v}`"));
+                p.error(
+                    Some("version"),
+                    format!("error parsing kafka version: invalid version `{v}`"),
+                );
             }
         }
-        sasl = p.string(
-            Spec::new(&["sasl"], META_AUTH)
+        sasl = p.string(Spec::new(&["sasl"], META_AUTH).optional().one_of(&[
+            "none",
+            "plaintext",
+            "scram_sha256",
+            "scram_sha512",
+            "oauthbearer",
+            "gssapi",
+        ]));
+        p.string(
+            Spec::new(&["saslTokenProvider"], META_AUTH)
                 .optional()
-                .one_of(&["none", "plaintext", "scram_sha256", "scram_sha512", "oauthbearer", "gssapi"]),
+                .one_of(&["bearer", "aws_msk_iam"]),
         );
-        p.string(Spec::new(&["saslTokenProvider"], META_AUTH).optional().one_of(&["bearer", "aws_msk_iam"]));
         if full_metadata == Some(false) && topic.value().is_none() {
-            p.error(Some("fullMetadata"), "topic must be specified when fullMetadata is false");
+            p.error(
+                Some("fullMetadata"),
+                "topic must be specified when fullMetadata is false",
+            );
         }
     }
-    p.string(Spec::new(&["tls"], META_AUTH).default("disable").one_of(&["enable", "disable"]));
+    p.string(
+        Spec::new(&["tls"], META_AUTH)
+            .default("disable")
+            .one_of(&["enable", "disable"]),
+    );
     p.boolean(Spec::meta(&["unsafeSsl"]).default("false"));
     p.string(Spec::meta(&["awsRegion"]).optional());
     for k in ["ca", "cert", "key", "keyPassword", "username", "password"] {
@@ -248,28 +312,47 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
         p.string(Spec::new(&names, AUTH).optional());
     }
     if let Some(mode) = sasl.value() {
-        if matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512") && matches!(p.auth, AuthKnowledge::None) {
-            let msg = if apache { "username and password must be set when using SASL/PLAINTEXT" } else { "no username given" };
+        if matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512")
+            && matches!(p.auth, AuthKnowledge::None)
+        {
+            let msg = if apache {
+                "username and password must be set when using SASL/PLAINTEXT"
+            } else {
+                "no username given"
+            };
             p.error(Some("sasl"), msg);
         }
     }
     if let Some(t) = lag_threshold {
         if t <= 0 {
-            let msg = if apache { "lagThreshold must be a positive number".to_string() } else { "\"lagThreshold\" must be positive number".to_string() };
+            let msg = if apache {
+                "lagThreshold must be a positive number".to_string()
+            } else {
+                "\"lagThreshold\" must be positive number".to_string()
+            };
             p.error(Some("lagThreshold"), msg);
         }
     }
     if let Some(a) = activation {
         if a < 0 {
-            p.error(Some("activationLagThreshold"), "activationLagThreshold must be a non-negative number");
+            p.error(
+                Some("activationLagThreshold"),
+                "activationLagThreshold must be a non-negative number",
+            );
         }
     }
     let has_topic = topic.is_present();
     if allow_idle && limit_with_lag {
-        p.error(Some("limitToPartitionsWithLag"), "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously");
+        p.error(
+            Some("limitToPartitionsWithLag"),
+            "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously",
+        );
     }
     if !has_topic && limit_with_lag {
-        p.error(Some("limitToPartitionsWithLag"), "topic must be specified when using limitToPartitionsWithLag");
+        p.error(
+            Some("limitToPartitionsWithLag"),
+            "topic must be specified when using limitToPartitionsWithLag",
+        );
     }
     if !apache {
         if limit_with_lag && even {
@@ -279,7 +362,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
             );
         }
         if !has_topic && even {
-            p.error(Some("ensureEvenDistributionOfPartitions"), "topic must be specified when using ensureEvenDistributionOfPartitions");
+            p.error(
+                Some("ensureEvenDistributionOfPartitions"),
+                "topic must be specified when using ensureEvenDistributionOfPartitions",
+            );
         }
     }
     let mut partition_limitation = None;
@@ -320,10 +406,19 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
         ensure_even_distribution_of_partitions: even,
     };
     Some(Parts {
-        metric: external(indexed_name(ctx.trigger_index, &normalize(&name)), target_type, target_milli_from_int(lag_threshold)),
+        metric: external(
+            indexed_name(ctx.trigger_index, &normalize(&name)),
+            target_type,
+            target_milli_from_int(lag_threshold),
+        ),
         activation: Some(activation as f64),
         signal: Signal::ConsumerLag,
         delay: DelayClass::Direct,
-        kind: ScalerKind::Kafka(Kafka { apache, topics, partition_limitation, settings }),
+        kind: ScalerKind::Kafka(Kafka {
+            apache,
+            topics,
+            partition_limitation,
+            settings,
+        }),
     })
 }

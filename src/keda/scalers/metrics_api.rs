@@ -12,7 +12,9 @@ use super::observation::{HttpResponse, Observation};
 use super::value_extract::value_from_body;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float,
+};
 use crate::keda::params::{Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,11 +48,23 @@ impl MetricsApi {
                 if responses.is_empty() {
                     return Err("no endpoints URLs were given for the service name".into());
                 }
-                let values: Vec<Result<f64, String>> =
-                    responses.iter().map(|r| r.as_ref().ok_or_else(|| "request failed".to_string()).and_then(|r| self.one(r))).collect();
-                let ok: Vec<f64> = values.iter().filter_map(|v| v.as_ref().ok().copied()).collect();
+                let values: Vec<Result<f64, String>> = responses
+                    .iter()
+                    .map(|r| {
+                        r.as_ref()
+                            .ok_or_else(|| "request failed".to_string())
+                            .and_then(|r| self.one(r))
+                    })
+                    .collect();
+                let ok: Vec<f64> = values
+                    .iter()
+                    .filter_map(|v| v.as_ref().ok().copied())
+                    .collect();
                 if ok.is_empty() {
-                    return Err(format!("could not get any metric successfully from the {} provided endpoints", responses.len()));
+                    return Err(format!(
+                        "could not get any metric successfully from the {} provided endpoints",
+                        responses.len()
+                    ));
                 }
                 Ok(match self.aggregation.as_str() {
                     "min" => ok.iter().copied().fold(f64::INFINITY, f64::min),
@@ -64,21 +78,37 @@ impl MetricsApi {
     }
 
     pub(super) fn evaluate(&self, obs: &Observation) -> FetchResult {
-        let v = self.value(obs).map_err(|e| FetchError::new(format!("error requesting metrics endpoint: {e}")))?;
-        Ok(Reading { value: v, active: v > self.activation })
+        let v = self
+            .value(obs)
+            .map_err(|e| FetchError::new(format!("error requesting metrics endpoint: {e}")))?;
+        Ok(Reading {
+            value: v,
+            active: v > self.activation,
+        })
     }
 }
 
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
-    let target = p.float(Spec::meta(&["targetValue"]).optional()).unwrap_or(0.0);
+    let target = p
+        .float(Spec::meta(&["targetValue"]).optional())
+        .unwrap_or(0.0);
     let activation = p.float(Spec::meta(&["activationTargetValue"]).default("0"));
     p.string(Spec::meta(&["url"]));
-    let format = p.string(Spec::meta(&["format"]).default("json").one_of(&["prometheus", "json", "xml", "yaml"]));
+    let format = p.string(Spec::meta(&["format"]).default("json").one_of(&[
+        "prometheus",
+        "json",
+        "xml",
+        "yaml",
+    ]));
     let location = p.string(Spec::meta(&["valueLocation"]));
     p.boolean(Spec::meta(&["unsafeSsl"]).default("false"));
     let aggregate = p.boolean(Spec::meta(&["aggregateFromKubeServiceEndpoints"]).default("false"));
-    let aggregation = p.string(Spec::meta(&["aggregationType"]).default("average").one_of(&["average", "sum", "max", "min"]));
+    let aggregation = p.string(
+        Spec::meta(&["aggregationType"])
+            .default("average")
+            .one_of(&["average", "sum", "max", "min"]),
+    );
     p.duration(Spec::meta(&["timeout"]).optional());
     p.mark_used(&["authMode", "method", "keyParamName"]);
     if target == 0.0 && !ctx.as_metric_source {
@@ -91,12 +121,17 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let (target_type, activation, aggregate) = (target_type?, activation?, aggregate?);
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("metric-api-{location}"))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("metric-api-{location}")),
+            ),
             target_type,
             target_milli_from_float(target),
         ),
         activation: Some(activation),
-        signal: Signal::Named { suggested: super::prometheus::suggest_signal(&location) },
+        signal: Signal::Named {
+            suggested: super::prometheus::suggest_signal(&location),
+        },
         delay: DelayClass::Direct,
         kind: ScalerKind::MetricsApi(MetricsApi {
             value_location: location,

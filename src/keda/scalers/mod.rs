@@ -25,11 +25,13 @@ mod redis;
 mod unmodelled;
 pub mod value_extract;
 
-pub use kafka::{find_factors, next_factor, KafkaLagInput, KafkaLagResult, kafka_total_lag};
-pub use observation::{HttpResponse, KafkaPartition, Observation, RabbitQueue, RedisKey, SqsAttributes};
-pub use rabbitmq::compose_queues;
 pub use self::cron::cron_window;
 pub use aws_cloudwatch::query_window;
+pub use kafka::{KafkaLagInput, KafkaLagResult, find_factors, kafka_total_lag, next_factor};
+pub use observation::{
+    HttpResponse, KafkaPartition, Observation, RabbitQueue, RedisKey, SqsAttributes,
+};
+pub use rabbitmq::compose_queues;
 
 use super::catalog::{self, CatalogStatus, DelayClass, Signal};
 use super::metric::{FetchError, FetchResult, MetricSource, Reading, TargetType};
@@ -111,7 +113,10 @@ impl Scaler {
             return Err(FetchError::new(reason.clone()));
         }
         match &self.kind {
-            ScalerKind::CpuMemory(_) => Ok(Reading { value: 0.0, active: true }),
+            ScalerKind::CpuMemory(_) => Ok(Reading {
+                value: 0.0,
+                active: true,
+            }),
             ScalerKind::Cron(s) => s.evaluate(now),
             ScalerKind::Sqs(s) => s.evaluate(obs),
             ScalerKind::CloudWatch(s) => s.evaluate(obs),
@@ -127,7 +132,10 @@ impl Scaler {
             ScalerKind::Datadog(s) => s.evaluate(obs),
             ScalerKind::NewRelic(s) => s.evaluate(obs),
             ScalerKind::Unmodelled => match obs {
-                Observation::Value { value } => Ok(Reading { value: *value, active: *value > 0.0 }),
+                Observation::Value { value } => Ok(Reading {
+                    value: *value,
+                    active: *value > 0.0,
+                }),
                 other => Err(mismatch("a bound signal", other)),
             },
         }
@@ -136,7 +144,10 @@ impl Scaler {
 
 /// The error for an observation that does not fit the scaler (a wiring mistake in the caller).
 pub(crate) fn mismatch(scaler: &str, obs: &Observation) -> FetchError {
-    FetchError::new(format!("observation of kind `{}` does not fit the {scaler} scaler", obs.kind()))
+    FetchError::new(format!(
+        "observation of kind `{}` does not fit the {scaler} scaler",
+        obs.kind()
+    ))
 }
 
 /// Everything a scaler constructor gets besides the metadata (upstream `ScalerConfig`).
@@ -190,7 +201,10 @@ pub(crate) fn external_target_type(p: &mut Params, ctx: &BuildContext) -> Option
         "AverageValue" => Some(TargetType::AverageValue),
         "Value" => Some(TargetType::Value),
         other => {
-            p.error(None, format!("metricType {other:?} is not an HPA target type (AverageValue or Value)"));
+            p.error(
+                None,
+                format!("metricType {other:?} is not an HPA target type (AverageValue or Value)"),
+            );
             None
         }
     }
@@ -233,12 +247,23 @@ pub fn build(ctx: &BuildContext, metadata: &BTreeMap<String, String>) -> Built {
         _ => unmodelled::build(&mut p, ctx),
     };
     let mut warnings = Vec::new();
-    if let ScalerKind::MetricsApi(m) = parts.as_ref().map(|x| &x.kind).unwrap_or(&ScalerKind::Unmodelled) {
+    if let ScalerKind::MetricsApi(m) = parts
+        .as_ref()
+        .map(|x| &x.kind)
+        .unwrap_or(&ScalerKind::Unmodelled)
+    {
         if let Some(w) = m.warning() {
-            warnings.push(ParamIssue { key: Some("format".into()), message: w });
+            warnings.push(ParamIssue {
+                key: Some("format".into()),
+                message: w,
+            });
         }
     }
-    let ignored_keys = if status == CatalogStatus::Modelled { p.ignored_keys() } else { Vec::new() };
+    let ignored_keys = if status == CatalogStatus::Modelled {
+        p.ignored_keys()
+    } else {
+        Vec::new()
+    };
     let scaler = if p.errors.is_empty() {
         parts.map(|x| Scaler {
             trigger_type: ctx.trigger_type.to_string(),
@@ -251,7 +276,14 @@ pub fn build(ctx: &BuildContext, metadata: &BTreeMap<String, String>) -> Built {
     } else {
         None
     };
-    Built { scaler, status: Some(status), errors: p.errors, unchecked: p.unchecked, warnings, ignored_keys }
+    Built {
+        scaler,
+        status: Some(status),
+        errors: p.errors,
+        unchecked: p.unchecked,
+        warnings,
+        ignored_keys,
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@
 use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, target_milli_from_float,
+};
 use crate::keda::params::{AUTH_META, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,17 +32,24 @@ impl NewRelic {
                 0.0
             }
             Observation::NewRelic { rows } => match rows.first() {
-                None if self.no_data_error => return Err(FetchError::new("query returned no results")),
+                None if self.no_data_error => {
+                    return Err(FetchError::new("query returned no results"));
+                }
                 None => 0.0,
                 Some(row) => match row.iter().find_map(|v| v.as_f64()) {
                     Some(v) => v,
-                    None if self.no_data_error => return Err(FetchError::new("query returned no numeric results")),
+                    None if self.no_data_error => {
+                        return Err(FetchError::new("query returned no numeric results"));
+                    }
                     None => 0.0,
                 },
             },
             other => return Err(mismatch("new-relic", other)),
         };
-        Ok(Reading { value: v, active: v > self.activation })
+        Ok(Reading {
+            value: v,
+            active: v > self.activation,
+        })
     }
 }
 
@@ -56,13 +65,30 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     if !p.errors.is_empty() {
         return None;
     }
-    let threshold = if ctx.as_metric_source { 0.0 } else { threshold? };
+    let threshold = if ctx.as_metric_source {
+        0.0
+    } else {
+        threshold?
+    };
     let (target_type, no_data_error, activation) = (target_type?, no_data_error?, activation?);
     Some(Parts {
-        metric: external(indexed_name(ctx.trigger_index, "new-relic"), target_type, target_milli_from_float(threshold)),
+        metric: external(
+            indexed_name(ctx.trigger_index, "new-relic"),
+            target_type,
+            target_milli_from_float(threshold),
+        ),
         activation: Some(activation),
-        signal: Signal::Named { suggested: super::prometheus::suggest_signal(nrql.value().unwrap_or("")) },
-        delay: DelayClass::CloudMetrics { granularity_s: 60.0, lag_s: 60.0, window_s: 60.0 },
-        kind: ScalerKind::NewRelic(NewRelic { no_data_error, activation }),
+        signal: Signal::Named {
+            suggested: super::prometheus::suggest_signal(nrql.value().unwrap_or("")),
+        },
+        delay: DelayClass::CloudMetrics {
+            granularity_s: 60.0,
+            lag_s: 60.0,
+            window_s: 60.0,
+        },
+        kind: ScalerKind::NewRelic(NewRelic {
+            no_data_error,
+            activation,
+        }),
     })
 }

@@ -62,31 +62,55 @@ pub struct HttpResponse {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Observation {
     /// The backend answered with this single number (query result, queue length, …).
-    Value { value: f64 },
+    Value {
+        value: f64,
+    },
     /// The backend answered with no data at all (empty result).
     NoData,
     /// The request failed (unreachable backend, timeout, auth error).
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
     /// A series of values, newest first (CloudWatch datapoints, several Prometheus series, …).
-    Series { values: Vec<f64> },
+    Series {
+        values: Vec<f64>,
+    },
     Sqs(SqsAttributes),
-    Kafka { partitions: Vec<KafkaPartition> },
-    Rabbit { queues: Vec<RabbitQueue> },
-    Redis { key: RedisKey },
+    Kafka {
+        partitions: Vec<KafkaPartition>,
+    },
+    Rabbit {
+        queues: Vec<RabbitQueue>,
+    },
+    Redis {
+        key: RedisKey,
+    },
     /// One HTTP response (Prometheus query API, metrics-api endpoint).
     Http(HttpResponse),
     /// One response per endpoint (metrics-api `aggregateFromKubeServiceEndpoints`); a `None`
     /// entry is a failed request.
-    HttpEndpoints { responses: Vec<Option<HttpResponse>> },
+    HttpEndpoints {
+        responses: Vec<Option<HttpResponse>>,
+    },
     /// Message counts of several entities (Service Bus with `useRegex`).
-    Counts { counts: Vec<i64> },
+    Counts {
+        counts: Vec<i64>,
+    },
     /// Azure Storage queue: the approximate total and the number of messages a 32-message
     /// peek returns (visible ones).
-    AzureQueue { approximate: i64, peeked_visible: i64 },
+    AzureQueue {
+        approximate: i64,
+        peeked_visible: i64,
+    },
     /// Datadog `QueryMetrics`: HTTP status and per-series point lists (`None` = null point).
-    Datadog { status: u16, series: Vec<Vec<Option<f64>>> },
+    Datadog {
+        status: u16,
+        series: Vec<Vec<Option<f64>>>,
+    },
     /// New Relic NRQL: the first result row's values in the order NRDB returned them.
-    NewRelic { rows: Vec<Vec<serde_json::Value>> },
+    NewRelic {
+        rows: Vec<Vec<serde_json::Value>>,
+    },
 }
 
 impl Observation {

@@ -11,7 +11,9 @@ use super::observation::{Observation, RabbitQueue};
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
 use crate::keda::go::{query_escape, url_scheme};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float,
+};
 use crate::keda::params::{AUTH, AUTH_ENV, Got, META_AUTH, META_AUTH_ENV, Params, Spec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +62,14 @@ pub fn compose_queues(queues: &[RabbitQueue], operation: &str) -> Result<RabbitQ
             messages: queues.iter().map(|q| q.messages).fold(0, i64::max),
             messages_ready: queues.iter().map(|q| q.messages_ready).fold(0, i64::max),
             publish_rate: queues.iter().map(|q| q.publish_rate).fold(0.0, f64::max),
-            deliver_get_rate: queues.iter().map(|q| q.deliver_get_rate).fold(0.0, f64::max),
+            deliver_get_rate: queues
+                .iter()
+                .map(|q| q.deliver_get_rate)
+                .fold(0.0, f64::max),
         }),
-        other => Err(FetchError::new(format!("operation mode {other} must be one of sum, avg, max"))),
+        other => Err(FetchError::new(format!(
+            "operation mode {other} must be one of sum, avg, max"
+        ))),
     }
 }
 
@@ -74,7 +81,9 @@ impl RabbitMq {
                 if self.use_regex {
                     compose_queues(queues, &self.operation)?
                 } else {
-                    queues.first().cloned().ok_or_else(|| FetchError::new("error inspecting RabbitMQ: queue not found"))?
+                    queues.first().cloned().ok_or_else(|| {
+                        FetchError::new("error inspecting RabbitMQ: queue not found")
+                    })?
                 }
             }
             Observation::Value { value } => {
@@ -83,7 +92,11 @@ impl RabbitMq {
             other => return Err(mismatch("rabbitmq", other)),
         };
         if self.http {
-            let messages = if self.exclude_unacknowledged { queue.messages_ready } else { queue.messages };
+            let messages = if self.exclude_unacknowledged {
+                queue.messages_ready
+            } else {
+                queue.messages
+            };
             Ok((messages, queue.publish_rate, queue.deliver_get_rate))
         } else {
             Ok((queue.messages_ready, 0.0, 0.0))
@@ -127,20 +140,34 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let queue_name = p.string(Spec::meta(&["queueName"]));
     let mode = p.string(Spec::meta(&["mode"]).optional().default("Unknown"));
-    let queue_length = p.float(Spec::meta(&["queueLength"]).optional()).unwrap_or(0.0);
+    let queue_length = p
+        .float(Spec::meta(&["queueLength"]).optional())
+        .unwrap_or(0.0);
     let value = p.float(Spec::meta(&["value"]).optional()).unwrap_or(0.0);
-    let activation = p.float(Spec::meta(&["activationValue"]).optional()).unwrap_or(0.0);
+    let activation = p
+        .float(Spec::meta(&["activationValue"]).optional())
+        .unwrap_or(0.0);
     let host = p.string(Spec::new(&["host"], META_AUTH_ENV));
     let protocol = p.string(Spec::new(&["protocol"], META_AUTH).default("auto"));
     p.string(Spec::new(&["vhostName"], META_AUTH).optional());
-    let use_regex = p.boolean(Spec::meta(&["useRegex"]).optional()).unwrap_or(false);
-    let exclude_unacked = p.boolean(Spec::meta(&["excludeUnacknowledged"]).optional()).unwrap_or(false);
+    let use_regex = p
+        .boolean(Spec::meta(&["useRegex"]).optional())
+        .unwrap_or(false);
+    let exclude_unacked = p
+        .boolean(Spec::meta(&["excludeUnacknowledged"]).optional())
+        .unwrap_or(false);
     let page_size = p.int(Spec::meta(&["pageSize"]).default("100"), 64);
     let operation = p.string(Spec::meta(&["operation"]).default("sum"));
     let timeout = p.duration(Spec::meta(&["timeout"]).optional());
     let user = p.string(Spec::new(&["username"], AUTH_ENV).optional());
     let pass = p.string(Spec::new(&["password"], AUTH_ENV).optional());
-    for k in ["ca", "cert", "key", "keyPassword", "workloadIdentityResource"] {
+    for k in [
+        "ca",
+        "cert",
+        "key",
+        "keyPassword",
+        "workloadIdentityResource",
+    ] {
         let names = [k];
         p.string(Spec::new(&names, AUTH).optional());
     }
@@ -160,11 +187,17 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
                 Ok(Some(s)) if s == "amqp" || s == "amqps" => Some(false),
                 Ok(Some(s)) if s == "http" || s == "https" => Some(true),
                 Ok(s) => {
-                    p.error(Some("host"), format!("unknown host URL scheme: `{}`", s.unwrap_or_default()));
+                    p.error(
+                        Some("host"),
+                        format!("unknown host URL scheme: `{}`", s.unwrap_or_default()),
+                    );
                     None
                 }
                 Err(e) => {
-                    p.error(Some("host"), format!("can't parse host to find protocol: {e}"));
+                    p.error(
+                        Some("host"),
+                        format!("can't parse host to find protocol: {e}"),
+                    );
                     None
                 }
             },
@@ -174,23 +207,35 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             }
         },
         Some(other) => {
-            p.error(Some("protocol"), format!("the protocol has to be either `amqp`, `http`, or `auto` but is `{other}`"));
+            p.error(
+                Some("protocol"),
+                format!("the protocol has to be either `amqp`, `http`, or `auto` but is `{other}`"),
+            );
             None
         }
     };
     let http = protocol.unwrap_or(false);
     if use_regex && !http && protocol.is_some() {
-        p.error(Some("useRegex"), "configure useRegex=true only with HTTP protocol");
+        p.error(
+            Some("useRegex"),
+            "configure useRegex=true only with HTTP protocol",
+        );
     }
     if exclude_unacked && !http && protocol.is_some() {
-        p.error(Some("excludeUnacknowledged"), "configure excludeUnacknowledged=true only with HTTP protocol");
+        p.error(
+            Some("excludeUnacknowledged"),
+            "configure excludeUnacknowledged=true only with HTTP protocol",
+        );
     }
     // validateTrigger
     let mode_str = mode.value().unwrap_or("Unknown").to_string();
     let (mode, value) = if queue_length == 0.0 && mode_str == "Unknown" && value == 0.0 {
         (Some(Mode::QueueLength), 20.0)
     } else if queue_length != 0.0 && (mode_str != "Unknown" || value != 0.0) {
-        p.error(Some("queueLength"), "queueLength is deprecated; use mode and value");
+        p.error(
+            Some("queueLength"),
+            "queueLength is deprecated; use mode and value",
+        );
         (None, 0.0)
     } else if queue_length != 0.0 {
         (Some(Mode::QueueLength), queue_length)
@@ -217,11 +262,19 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         };
         if let Some(m) = m {
             if m != Mode::QueueLength && !http && protocol.is_some() {
-                p.error(Some("mode"), format!("protocol amqp not supported; must be HTTP to use trigger mode {mode_str}"));
+                p.error(
+                    Some("mode"),
+                    format!(
+                        "protocol amqp not supported; must be HTTP to use trigger mode {mode_str}"
+                    ),
+                );
             }
         }
         if !http && protocol.is_some() && timeout.is_some_and(|t| t != 0.0) {
-            p.error(Some("timeout"), "AMQP protocol doesn't support custom timeouts");
+            p.error(
+                Some("timeout"),
+                "AMQP protocol doesn't support custom timeouts",
+            );
         }
         (m, value)
     };
@@ -231,15 +284,30 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let queue = queue_name.value().unwrap_or("").to_string();
     let (target_type, mode) = (target_type?, mode?);
     let signal = match mode {
-        Mode::QueueLength => Signal::QueueBacklog { visible: true, in_flight: http && !exclude_unacked, delayed: false },
-        Mode::MessageRate => Signal::Named { suggested: "publish_rate".into() },
-        Mode::DeliverGetRate => Signal::Named { suggested: "deliver_rate".into() },
-        Mode::PublishedToDeliveredRatio => Signal::Named { suggested: "publish_to_deliver_ratio".into() },
-        Mode::ExpectedQueueConsumptionTime => Signal::Named { suggested: "expected_queue_consumption_time".into() },
+        Mode::QueueLength => Signal::QueueBacklog {
+            visible: true,
+            in_flight: http && !exclude_unacked,
+            delayed: false,
+        },
+        Mode::MessageRate => Signal::Named {
+            suggested: "publish_rate".into(),
+        },
+        Mode::DeliverGetRate => Signal::Named {
+            suggested: "deliver_rate".into(),
+        },
+        Mode::PublishedToDeliveredRatio => Signal::Named {
+            suggested: "publish_to_deliver_ratio".into(),
+        },
+        Mode::ExpectedQueueConsumptionTime => Signal::Named {
+            suggested: "expected_queue_consumption_time".into(),
+        },
     };
     Some(Parts {
         metric: external(
-            indexed_name(ctx.trigger_index, &normalize(&format!("rabbitmq-{}", query_escape(&queue)))),
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("rabbitmq-{}", query_escape(&queue))),
+            ),
             target_type,
             target_milli_from_float(value),
         ),

@@ -7,7 +7,9 @@
 use super::observation::{Observation, RedisKey};
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
-use crate::keda::metric::{FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int};
+use crate::keda::metric::{
+    FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int,
+};
 use crate::keda::params::{AUTH, Got, META_AUTH_ENV, META_ENV_AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,27 +23,43 @@ impl Redis {
         let len = match obs {
             Observation::Redis { key } => match key {
                 RedisKey::Missing => 0,
-                RedisKey::List(n) | RedisKey::Set(n) | RedisKey::SortedSet(n) | RedisKey::Hash(n) => *n,
-                RedisKey::Other(t) => return Err(FetchError::new(format!("ERR unsupported key type: {t}"))),
+                RedisKey::List(n)
+                | RedisKey::Set(n)
+                | RedisKey::SortedSet(n)
+                | RedisKey::Hash(n) => *n,
+                RedisKey::Other(t) => {
+                    return Err(FetchError::new(format!("ERR unsupported key type: {t}")));
+                }
             },
             Observation::Value { value } => *value as i64,
             other => return Err(mismatch("redis", other)),
         };
-        Ok(Reading { value: len as f64, active: len > self.activation })
+        Ok(Reading {
+            value: len as f64,
+            active: len > self.activation,
+        })
     }
 }
 
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let list_length = p.int(Spec::meta(&["listLength"]).default("5"), 64);
-    let activation = p.int(Spec::meta(&["activationListLength"]).optional(), 64).unwrap_or(0);
+    let activation = p
+        .int(Spec::meta(&["activationListLength"]).optional(), 64)
+        .unwrap_or(0);
     let list_name = p.string(Spec::meta(&["listName"]));
     p.int(Spec::meta(&["databaseIndex"]).optional(), 64);
     let meta_tls = p.string(Spec::meta(&["enableTLS"]).optional());
     let auth_tls = p.string(Spec::new(&["tls"], AUTH).optional());
     let address_got = p.get(Spec::new(&["address", "addresses"], META_AUTH_ENV).optional());
     let addr_hidden = address_got == Got::Hidden;
-    for k in ["username", "password", "sentinelUsername", "sentinelPassword", "sentinelMaster"] {
+    for k in [
+        "username",
+        "password",
+        "sentinelUsername",
+        "sentinelPassword",
+        "sentinelMaster",
+    ] {
         let names = [k];
         p.string(Spec::new(&names, META_ENV_AUTH).optional());
     }
@@ -55,7 +73,11 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     if hosts != 0 && ports != 0 && hosts != ports {
         p.error(Some("host"), "not enough hosts or ports given. number of hosts should be equal to the number of ports");
     } else {
-        let first_address = address_got.value().and_then(|v| v.split(',').next()).map(str::trim).unwrap_or("");
+        let first_address = address_got
+            .value()
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .unwrap_or("");
         let has_address = !first_address.is_empty() || (hosts != 0 && ports != 0);
         if !has_address && !hidden && !addr_hidden {
             p.error(
@@ -65,11 +87,17 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         }
     }
     if meta_tls.value().is_some() && auth_tls.is_present() {
-        p.error(Some("enableTLS"), "unable to set `tls` in both ScaledObject and TriggerAuthentication together");
+        p.error(
+            Some("enableTLS"),
+            "unable to set `tls` in both ScaledObject and TriggerAuthentication together",
+        );
     } else if let Some(t) = meta_tls.value() {
         if crate::keda::go::parse_bool(t).is_none() {
             let t = t.to_string();
-            p.error(Some("enableTLS"), format!("EnableTLS parsing error: {t:?} is not a boolean"));
+            p.error(
+                Some("enableTLS"),
+                format!("EnableTLS parsing error: {t:?} is not a boolean"),
+            );
         }
     }
     if !p.errors.is_empty() {
@@ -84,8 +112,15 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             target_milli_from_int(list_length),
         ),
         activation: Some(activation as f64),
-        signal: Signal::QueueBacklog { visible: true, in_flight: false, delayed: false },
+        signal: Signal::QueueBacklog {
+            visible: true,
+            in_flight: false,
+            delayed: false,
+        },
         delay: DelayClass::Direct,
-        kind: ScalerKind::Redis(Redis { list_name, activation }),
+        kind: ScalerKind::Redis(Redis {
+            list_name,
+            activation,
+        }),
     })
 }

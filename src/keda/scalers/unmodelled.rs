@@ -21,7 +21,9 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             container: None,
         },
         activation: None,
-        signal: Signal::Named { suggested: ctx.trigger_type.to_string() },
+        signal: Signal::Named {
+            suggested: ctx.trigger_type.to_string(),
+        },
         delay: DelayClass::Direct,
         kind: ScalerKind::Unmodelled,
     })

@@ -11,12 +11,18 @@ use serde_json::Value;
 
 /// `valueLocationWrongErrorMsg`.
 fn wrong_type(location: &str, got: &str) -> String {
-    format!("valueLocation must point to value of type number or a string representing a Quantity got: '{got}' ({location})")
+    format!(
+        "valueLocation must point to value of type number or a string representing a Quantity got: '{got}' ({location})"
+    )
 }
 
 /// A Kubernetes quantity as a float (`ParseQuantity(...).AsApproximateFloat64()`).
 pub fn quantity_f64(s: &str) -> Result<f64, String> {
-    let bad = || format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {s:?}");
+    let bad = || {
+        format!(
+            "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {s:?}"
+        )
+    };
     let b = s.as_bytes();
     let mut i = 0;
     if matches!(b.first(), Some(b'+' | b'-')) {
@@ -63,9 +69,11 @@ pub fn quantity_f64(s: &str) -> Result<f64, String> {
 fn number_or_quantity(v: &Value, location: &str) -> Result<f64, String> {
     match v {
         Value::Number(n) => n.as_f64().ok_or_else(|| wrong_type(location, "Number")),
-        Value::String(s) => {
-            quantity_f64(s).map_err(|_| format!("valueLocation {location:?} points to a string that is not parseable as a Quantity"))
-        }
+        Value::String(s) => quantity_f64(s).map_err(|_| {
+            format!(
+                "valueLocation {location:?} points to a string that is not parseable as a Quantity"
+            )
+        }),
         Value::Null => Err(wrong_type(location, "Null")),
         Value::Bool(_) => Err(wrong_type(location, "True/False")),
         _ => Err(wrong_type(location, "JSON")),
@@ -117,7 +125,9 @@ fn gjson_components(path: &str) -> Vec<(String, bool)> {
 /// GJSON `Get` on a parsed document (the subset described in the module doc).
 pub fn gjson_get<'v>(doc: &'v Value, path: &str) -> Result<Option<GjsonValue<'v>>, String> {
     if path.starts_with('@') || path.contains("#(") || path.contains('|') {
-        return Err(format!("GJSON syntax in {path:?} (queries, modifiers, pipes) is not supported by scalesim"));
+        return Err(format!(
+            "GJSON syntax in {path:?} (queries, modifiers, pipes) is not supported by scalesim"
+        ));
     }
     let mut cur = doc;
     let comps = gjson_components(path);
@@ -139,7 +149,11 @@ pub fn gjson_get<'v>(doc: &'v Value, path: &str) -> Result<Option<GjsonValue<'v>
                 }
             }
             Value::Object(m) => {
-                let found = if *wild { m.iter().find(|(k, _)| glob_match(key, k)).map(|(_, v)| v) } else { m.get(key) };
+                let found = if *wild {
+                    m.iter().find(|(k, _)| glob_match(key, k)).map(|(_, v)| v)
+                } else {
+                    m.get(key)
+                };
                 match found {
                     Some(v) => cur = v,
                     None => return Ok(None),
@@ -162,7 +176,8 @@ pub enum GjsonValue<'v> {
 
 /// `getValueFromJSONResponse`.
 pub fn from_json(body: &str, location: &str) -> Result<f64, String> {
-    let doc: Value = serde_json::from_str(body).map_err(|e| format!("invalid JSON response: {e}"))?;
+    let doc: Value =
+        serde_json::from_str(body).map_err(|e| format!("invalid JSON response: {e}"))?;
     match gjson_get(&doc, location)? {
         None => Err(wrong_type(location, "Null")),
         Some(GjsonValue::Count(n)) => Ok(n as f64),
@@ -174,7 +189,8 @@ pub fn from_json(body: &str, location: &str) -> Result<f64, String> {
 /// `getValueFromYAMLResponse` with KEDA's `GetValueByPath`: dotted keys, numeric indexes into
 /// lists; the first scalar met ends the walk (even before the path is used up).
 pub fn from_yaml(body: &str, location: &str) -> Result<f64, String> {
-    let doc: Value = serde_saphyr::from_str(body).map_err(|e| format!("invalid YAML response: {e}"))?;
+    let doc: Value =
+        serde_saphyr::from_str(body).map_err(|e| format!("invalid YAML response: {e}"))?;
     let Value::Object(_) = doc else {
         return Err("YAML response is not a mapping".into());
     };
@@ -217,15 +233,29 @@ fn parse_selector(sel: &str) -> Result<(String, Vec<Matcher>), String> {
     };
     let mut matchers = Vec::new();
     if !rest.is_empty() {
-        let inner = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}')).ok_or("unclosed label matcher list")?;
+        let inner = rest
+            .strip_prefix('{')
+            .and_then(|r| r.strip_suffix('}'))
+            .ok_or("unclosed label matcher list")?;
         let mut s = inner.trim();
         while !s.is_empty() {
-            let op_at = s.find(['=', '!']).ok_or_else(|| format!("bad label matcher in {sel:?}"))?;
+            let op_at = s
+                .find(['=', '!'])
+                .ok_or_else(|| format!("bad label matcher in {sel:?}"))?;
             let lname = s[..op_at].trim().to_string();
             let mut r = &s[op_at..];
-            r = r.strip_prefix("=~").or_else(|| r.strip_prefix("!~")).or_else(|| r.strip_prefix("!=")).or_else(|| r.strip_prefix('=')).ok_or("bad operator")?;
+            r = r
+                .strip_prefix("=~")
+                .or_else(|| r.strip_prefix("!~"))
+                .or_else(|| r.strip_prefix("!="))
+                .or_else(|| r.strip_prefix('='))
+                .ok_or("bad operator")?;
             let r = r.trim_start();
-            let quote = r.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')).ok_or("label value must be quoted")?;
+            let quote = r
+                .chars()
+                .next()
+                .filter(|c| matches!(c, '"' | '\'' | '`'))
+                .ok_or("label value must be quoted")?;
             let (value, after) = read_quoted(&r[1..], quote)?;
             matchers.push(Matcher { name: lname, value });
             s = after.trim_start();
@@ -233,7 +263,11 @@ fn parse_selector(sel: &str) -> Result<(String, Vec<Matcher>), String> {
         }
     }
     let name = match name.as_str() {
-        "" => matchers.iter().find(|m| m.name == "__name__").map(|m| m.value.clone()).unwrap_or_default(),
+        "" => matchers
+            .iter()
+            .find(|m| m.name == "__name__")
+            .map(|m| m.value.clone())
+            .unwrap_or_default(),
         n => n.to_string(),
     };
     if name.is_empty() {
@@ -271,7 +305,9 @@ struct Sample {
 
 /// Parse the text exposition format into families (name → (type, samples)). Histogram and
 /// summary sub-series are filed under their family and never carry a plain value.
-fn parse_text_format(body: &str) -> Result<std::collections::BTreeMap<String, (String, Vec<Sample>)>, String> {
+fn parse_text_format(
+    body: &str,
+) -> Result<std::collections::BTreeMap<String, (String, Vec<Sample>)>, String> {
     use std::collections::BTreeMap;
     let mut fams: BTreeMap<String, (String, Vec<Sample>)> = BTreeMap::new();
     for (n, line) in body.replace("\r\n", "\n").lines().enumerate() {
@@ -283,17 +319,27 @@ fn parse_text_format(body: &str) -> Result<std::collections::BTreeMap<String, (S
             let parts: Vec<&str> = c.split_whitespace().collect();
             if parts.first() == Some(&"TYPE") {
                 let (Some(name), Some(t)) = (parts.get(1), parts.get(2)) else {
-                    return Err(format!("text format parsing error in line {}: bad TYPE line", n + 1));
+                    return Err(format!(
+                        "text format parsing error in line {}: bad TYPE line",
+                        n + 1
+                    ));
                 };
-                let e = fams.entry(name.to_string()).or_insert_with(|| (String::new(), Vec::new()));
+                let e = fams
+                    .entry(name.to_string())
+                    .or_insert_with(|| (String::new(), Vec::new()));
                 if !e.0.is_empty() || !e.1.is_empty() {
-                    return Err(format!("text format parsing error in line {}: second TYPE line for metric name {name:?}, or TYPE reported after samples", n + 1));
+                    return Err(format!(
+                        "text format parsing error in line {}: second TYPE line for metric name {name:?}, or TYPE reported after samples",
+                        n + 1
+                    ));
                 }
                 e.0 = t.to_string();
             }
             continue;
         }
-        let name_end = line.find(|c: char| c == '{' || c.is_whitespace()).unwrap_or(line.len());
+        let name_end = line
+            .find(|c: char| c == '{' || c.is_whitespace())
+            .unwrap_or(line.len());
         let name = &line[..name_end];
         let mut rest = &line[name_end..];
         let mut labels = Vec::new();
@@ -304,28 +350,49 @@ fn parse_text_format(body: &str) -> Result<std::collections::BTreeMap<String, (S
                     rest = after;
                     break;
                 }
-                let eq = r.find('=').ok_or_else(|| format!("text format parsing error in line {}: bad label", n + 1))?;
+                let eq = r.find('=').ok_or_else(|| {
+                    format!("text format parsing error in line {}: bad label", n + 1)
+                })?;
                 let lname = r[..eq].trim().to_string();
                 let after_eq = r[eq + 1..].trim_start();
-                let after_q = after_eq.strip_prefix('"').ok_or_else(|| format!("text format parsing error in line {}: label value not quoted", n + 1))?;
+                let after_q = after_eq.strip_prefix('"').ok_or_else(|| {
+                    format!(
+                        "text format parsing error in line {}: label value not quoted",
+                        n + 1
+                    )
+                })?;
                 let (v, after) = read_quoted(after_q, '"')?;
                 labels.push((lname, v));
                 r = after.trim_start();
                 r = r.strip_prefix(',').unwrap_or(r).trim_start();
             }
         }
-        let value_text = rest.split_whitespace().next().ok_or_else(|| format!("text format parsing error in line {}: missing value", n + 1))?;
-        let value = crate::keda::go::parse_float(value_text).map_err(|e| format!("text format parsing error in line {}: {e}", n + 1))?;
+        let value_text = rest
+            .split_whitespace()
+            .next()
+            .ok_or_else(|| format!("text format parsing error in line {}: missing value", n + 1))?;
+        let value = crate::keda::go::parse_float(value_text)
+            .map_err(|e| format!("text format parsing error in line {}: {e}", n + 1))?;
         // File histogram/summary sub-series under their family.
         let family = ["_bucket", "_sum", "_count"]
             .iter()
             .find_map(|suf| {
                 let base = name.strip_suffix(suf)?;
-                fams.get(base).filter(|(t, _)| t == "histogram" || t == "summary").map(|_| base.to_string())
+                fams.get(base)
+                    .filter(|(t, _)| t == "histogram" || t == "summary")
+                    .map(|_| base.to_string())
             })
-            .or_else(|| if fams.get(name).is_some_and(|(t, _)| t == "summary") { Some(name.to_string()) } else { None })
+            .or_else(|| {
+                if fams.get(name).is_some_and(|(t, _)| t == "summary") {
+                    Some(name.to_string())
+                } else {
+                    None
+                }
+            })
             .unwrap_or_else(|| name.to_string());
-        let e = fams.entry(family).or_insert_with(|| ("untyped".to_string(), Vec::new()));
+        let e = fams
+            .entry(family)
+            .or_insert_with(|| ("untyped".to_string(), Vec::new()));
         if e.0.is_empty() {
             e.0 = "untyped".into();
         }
@@ -338,8 +405,11 @@ fn parse_text_format(body: &str) -> Result<std::collections::BTreeMap<String, (S
 /// matcher's name and value (the matcher's operator is not looked at upstream).
 pub fn from_prometheus_text(body: &str, location: &str) -> Result<f64, String> {
     let (name, matchers) = parse_selector(location)?;
-    let fams = parse_text_format(body).map_err(|e| format!("prometheus format parsing error: {e}"))?;
-    let (kind, samples) = fams.get(&name).ok_or_else(|| format!("metric '{name}' not found"))?;
+    let fams =
+        parse_text_format(body).map_err(|e| format!("prometheus format parsing error: {e}"))?;
+    let (kind, samples) = fams
+        .get(&name)
+        .ok_or_else(|| format!("metric '{name}' not found"))?;
     if matches!(kind.as_str(), "counter" | "gauge" | "untyped") {
         for s in samples {
             let ok = matchers
@@ -379,7 +449,10 @@ mod tests {
         assert_eq!(from_json(BODY, "components.0.str"), Ok(64.0));
         assert_eq!(from_json(BODY, "components.0.k"), Ok(1000.0));
         assert!(from_json(BODY, "components.0.wrong").is_err());
-        assert!(from_json(BODY, "components.0.id").is_err(), "82328e93e is not a quantity");
+        assert!(
+            from_json(BODY, "components.0.id").is_err(),
+            "82328e93e is not a quantity"
+        );
         assert_eq!(from_json(BODY, "components.#"), Ok(1.0));
         assert_eq!(from_json(BODY, "comp*.0.tasks"), Ok(32.0));
         assert!(from_json(BODY, "missing").is_err());
@@ -388,7 +461,8 @@ mod tests {
 
     #[test]
     fn yaml_paths() {
-        let y = "{components: [{id: 82328e93e, tasks: 32, str: '64', k: 1k, wrong: NaN}], count: 2.43}";
+        let y =
+            "{components: [{id: 82328e93e, tasks: 32, str: '64', k: 1k, wrong: NaN}], count: 2.43}";
         assert_eq!(from_yaml(y, "count"), Ok(2.43));
         assert_eq!(from_yaml(y, "components.0.str"), Ok(64.0));
         assert_eq!(from_yaml(y, "components.0.tasks"), Ok(32.0));
@@ -400,8 +474,17 @@ mod tests {
     #[test]
     fn prometheus_text() {
         let body = "# HELP backend_queue_size x\n# TYPE backend_queue_size counter\nbackend_queue_size{queueName=\"zero\"} 0\nbackend_queue_size{queueName=\"one\"} 1\nbackend_queue_size{queueName=\"two\", instance=\"random\"} 2\nbackend_queue_size{queueName=\"two\", instance=\"zero\"} 20\n# TYPE other gauge\nother 7";
-        assert_eq!(from_prometheus_text(body, "backend_queue_size{queueName=\"two\", instance=\"zero\"}"), Ok(20.0));
-        assert_eq!(from_prometheus_text(body, "backend_queue_size{queueName=\"two\"}"), Ok(2.0));
+        assert_eq!(
+            from_prometheus_text(
+                body,
+                "backend_queue_size{queueName=\"two\", instance=\"zero\"}"
+            ),
+            Ok(20.0)
+        );
+        assert_eq!(
+            from_prometheus_text(body, "backend_queue_size{queueName=\"two\"}"),
+            Ok(2.0)
+        );
         assert_eq!(from_prometheus_text(body, "backend_queue_size"), Ok(0.0));
         assert_eq!(from_prometheus_text(body, "other"), Ok(7.0));
         assert!(from_prometheus_text(body, "backend_queue_size{queueName=\"three\"}").is_err());
