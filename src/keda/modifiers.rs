@@ -54,13 +54,12 @@ pub fn apply(
         };
         let Some(name) = &trigger.name else { continue };
         let mut value = Some(milli_to_f64(v.milli));
-        if let Some(fb) = nil_past_threshold {
-            if health
+        if let Some(fb) = nil_past_threshold
+            && health
                 .get(&v.name)
                 .is_some_and(|h| h.failures > fb.failure_threshold)
-            {
-                value = None;
-            }
+        {
+            value = None;
         }
         vars.insert(name.clone(), value);
     }

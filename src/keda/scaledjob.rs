@@ -565,10 +565,7 @@ mod tests {
             is_active: a,
         };
         // max: an active trigger with an empty queue never activates.
-        assert_eq!(
-            combine(&[m(0.0, 0.0, true)], Calculation::Max, 0, 100).0,
-            false
-        );
+        assert!(!combine(&[m(0.0, 0.0, true)], Calculation::Max, 0, 100).0);
         // min: 0 is overwritten by the next active trigger.
         assert_eq!(
             combine(

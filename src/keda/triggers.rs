@@ -103,17 +103,17 @@ pub fn check(
             out.complete = false;
             continue;
         };
-        if let Some(r) = &t.authentication_ref {
-            if let Some(k) = &r.kind {
-                if k != "TriggerAuthentication" && k != "ClusterTriggerAuthentication" {
-                    f.error(
+        if let Some(r) = &t.authentication_ref
+            && let Some(k) = &r.kind
+            && k != "TriggerAuthentication"
+            && k != "ClusterTriggerAuthentication"
+        {
+            f.error(
                         "crd.enum",
                         Some(format!("{base}.authenticationRef.kind")),
                         format!("Unsupported value: {k:?}: supported values: \"TriggerAuthentication\", \"ClusterTriggerAuthentication\""),
                     );
-                    out.complete = false;
-                }
-            }
+            out.complete = false;
         }
         if t.use_cached_metrics && matches!(ty, "cpu" | "memory" | "cron") {
             f.error(
@@ -123,15 +123,15 @@ pub fn check(
             );
             out.complete = false;
         }
-        if let Some(n) = t.name.as_deref().filter(|n| !n.is_empty()) {
-            if !names.insert(n.to_string()) {
-                f.error(
+        if let Some(n) = t.name.as_deref().filter(|n| !n.is_empty())
+            && !names.insert(n.to_string())
+        {
+            f.error(
                     "webhook.triggers.names-unique",
                     Some(format!("{base}.name")),
                     format!("triggerName {n:?} is defined multiple times in the ScaledObject/ScaledJob, but it must be unique"),
                 );
-                out.complete = false;
-            }
+            out.complete = false;
         }
         let Some(metadata_raw) = &t.metadata else {
             f.error(

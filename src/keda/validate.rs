@@ -25,6 +25,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A runnable KEDA object.
+#[allow(clippy::large_enum_variant)] // a handful per run; boxing buys nothing
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind")]
 pub enum KedaObject {
@@ -60,7 +61,15 @@ impl SourceReport {
 const KEDA_API_VERSION: &str = "keda.sh/v1alpha1";
 
 /// Built-in API groups: served versions and the kinds that have a `/scale` subresource.
-const BUILTIN_GROUPS: &[(&str, &[&str], &[&str], &[&str])] = &[
+/// (group, served versions, kinds with /scale, other kinds).
+type GroupTable = &'static [(
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+)];
+
+const BUILTIN_GROUPS: GroupTable = &[
     // group, versions, scalable kinds, other kinds
     (
         "",
@@ -204,14 +213,14 @@ fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>) {
 }
 
 fn check_minimum(f: &mut Findings, field: &str, v: Option<i32>, min: i32) {
-    if let Some(v) = v {
-        if v < min {
-            f.error(
-                "crd.minimum",
-                Some(field.into()),
-                format!("{field}: Invalid value: {v}: should be greater than or equal to {min}"),
-            );
-        }
+    if let Some(v) = v
+        && v < min
+    {
+        f.error(
+            "crd.minimum",
+            Some(field.into()),
+            format!("{field}: Invalid value: {v}: should be greater than or equal to {min}"),
+        );
     }
 }
 
@@ -332,18 +341,16 @@ fn validate_so_inner(
                 "currentReplicasIfLower",
                 "scalingModifiers",
             ],
+        ) && let (Some(t), Some(r), Some(beh)) = (
+            fb.failure_threshold,
+            fb.replicas,
+            FallbackBehavior::parse(b),
         ) {
-            if let (Some(t), Some(r), Some(beh)) = (
-                fb.failure_threshold,
-                fb.replicas,
-                FallbackBehavior::parse(b),
-            ) {
-                fallback = Some(FallbackConfig {
-                    failure_threshold: t,
-                    replicas: r,
-                    behavior: beh,
-                });
-            }
+            fallback = Some(FallbackConfig {
+                failure_threshold: t,
+                replicas: r,
+                behavior: beh,
+            });
         }
     }
     // CEL: minReplicaCount <= maxReplicaCount (default 100)
@@ -373,16 +380,14 @@ fn validate_so_inner(
             format!("MinReplicaCount={effective_min} must be less than MaxReplicaCount={hpa_max}"),
         );
     }
-    if let Some(idle) = s.idle_replica_count {
-        if idle >= effective_min {
-            f.error(
-                "webhook.idle-replica-count",
-                Some("spec.idleReplicaCount".into()),
-                format!(
-                    "IdleReplicaCount={idle} must be less than MinReplicaCount={effective_min}"
-                ),
-            );
-        }
+    if let Some(idle) = s.idle_replica_count
+        && idle >= effective_min
+    {
+        f.error(
+            "webhook.idle-replica-count",
+            Some("spec.idleReplicaCount".into()),
+            format!("IdleReplicaCount={idle} must be less than MinReplicaCount={effective_min}"),
+        );
     }
     // verifyName
     if so_name.len() > 63 {
@@ -720,14 +725,13 @@ fn validate_so_inner(
             .activation_target
             .as_ref()
             .filter(|a| !a.0.trim().is_empty())
+            && crate::keda::go::parse_float(a.0.trim()).is_err()
         {
-            if crate::keda::go::parse_float(a.0.trim()).is_err() {
-                f.warn(
+            f.warn(
                     "warn.activation-target-invalid",
                     Some("spec.advanced.scalingModifiers.activationTarget".into()),
                     format!("activationTarget {:?} is not a number: KEDA accepts it but every poll fails before deciding (the HPA keeps working)", a.0),
                 );
-            }
         }
         if checked
             .models
@@ -746,32 +750,29 @@ fn validate_so_inner(
         if t.trigger_type == "cron" && t.scaler.metric.target_type == TargetType::Value {
             f.warn("warn.cron-value", Some(format!("{base}.metricType")), "cron with metricType Value: the HPA computes desiredReplicas × ready pods, not desiredReplicas");
         }
-        if t.trigger_type == "cron" {
-            if let Some(tz) = s
+        if t.trigger_type == "cron"
+            && let Some(tz) = s
                 .triggers
                 .as_ref()
                 .and_then(|v| v.get(t.index))
                 .and_then(|tr| tr.metadata.as_ref())
                 .and_then(|m| m.get("timezone"))
-            {
-                if super::cron::load_zone(tz.as_str().trim()).is_err() {
-                    f.warn(
+            && super::cron::load_zone(tz.as_str().trim()).is_err()
+        {
+            f.warn(
                         "warn.cron-timezone",
                         Some(format!("{base}.metadata.timezone")),
                         format!("unknown timezone {:?}: KEDA builds the scaler but every fetch fails (\"unable to load timezone\")", tz.as_str()),
                     );
-                }
-            }
         }
         if let (Some(act), Some(target)) =
             (t.scaler.activation_threshold, t.scaler.metric.target_milli)
+            && !uses_modifiers
+            && t.trigger_type != "cron"
+            && target > 0
+            && act > milli_to_f64(target)
         {
-            if !uses_modifiers
-                && t.trigger_type != "cron"
-                && target > 0
-                && act > milli_to_f64(target)
-            {
-                f.warn(
+            f.warn(
                     "warn.activation-above-target",
                     Some(base.clone()),
                     format!(
@@ -780,7 +781,6 @@ fn validate_so_inner(
                         (act / milli_to_f64(target)).ceil()
                     ),
                 );
-            }
         }
     }
     // Not modelled
@@ -1111,10 +1111,10 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             "customScalingRunningJobPercentage is missing or not a number: KEDA silently uses the default strategy",
         );
     }
-    if let (Some(mn), Some(mx)) = (s.min_replica_count, s.max_replica_count) {
-        if mn > mx {
-            f.warn("warn.scaledjob-min-above-max", Some("spec.minReplicaCount".into()), "minReplicaCount above maxReplicaCount: KEDA clamps min to max and uses max as the budget");
-        }
+    if let (Some(mn), Some(mx)) = (s.min_replica_count, s.max_replica_count)
+        && mn > mx
+    {
+        f.warn("warn.scaledjob-min-above-max", Some("spec.minReplicaCount".into()), "minReplicaCount above maxReplicaCount: KEDA clamps min to max and uses max as the budget");
     }
     if s.min_replica_count.is_some_and(|m| m > 0) && s.max_replica_count.is_none() {
         f.warn("warn.scaledjob-budget", Some("spec.maxReplicaCount".into()), "minReplicaCount set without maxReplicaCount: the scaling budget is 100 (not 100 − min)");

@@ -126,13 +126,13 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
                 Some("dimensionValue"),
                 "dimensionName and dimensionValue are not matching in size",
             );
-        } else if let Some(u) = unit.value() {
-            if !STANDARD_UNITS.contains(&u) {
-                p.error(
-                    Some("metricUnit"),
-                    format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"),
-                );
-            }
+        } else if let Some(u) = unit.value()
+            && !STANDARD_UNITS.contains(&u)
+        {
+            p.error(
+                Some("metricUnit"),
+                format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"),
+            );
         }
     }
     if let Some(per) = period {
@@ -150,13 +150,13 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
                     "metricStatPeriod >= 60 has to be a multiple of 60, however, {per} is provided"
                 ),
             );
-        } else if let Some(c) = collection {
-            if c < 0 || c % per != 0 {
-                p.error(
+        } else if let Some(c) = collection
+            && (c < 0 || c % per != 0)
+        {
+            p.error(
                     Some("metricCollectionTime"),
                     format!("metricCollectionTime must be greater than 0 and a multiple of metricStatPeriod({per}), {c} is given"),
                 );
-            }
         }
     }
     check_aws_auth(p);

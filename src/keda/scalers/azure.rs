@@ -53,6 +53,7 @@ impl ServiceBus {
     }
 }
 
+#[allow(clippy::collapsible_match)] // the Go code's structure, kept for comparison
 pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let length = p.int(Spec::meta(&["messageCount"]).default("5"), 64);
@@ -199,6 +200,7 @@ impl AzureQueue {
     }
 }
 
+#[allow(clippy::collapsible_match)]
 pub(super) fn build_queue(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let activation = p.int(Spec::meta(&["activationQueueLength"]).default("0"), 64);

@@ -146,13 +146,13 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             "lastAvailablePointOffset should not be smaller than 0",
         );
     }
-    if let Some(q) = query.value() {
-        if !(q.contains('{') && q[q.find('{').unwrap_or(0)..].contains('}')) {
-            p.error(
-                Some("query"),
-                "error in query: malformed Datadog query: missing query scope",
-            );
-        }
+    if let Some(q) = query.value()
+        && !(q.contains('{') && q[q.find('{').unwrap_or(0)..].contains('}'))
+    {
+        p.error(
+            Some("query"),
+            "error in query: malformed Datadog query: missing query scope",
+        );
     }
     let mut target = target.unwrap_or(-1.0);
     if target == -1.0 {

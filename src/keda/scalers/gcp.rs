@@ -31,10 +31,10 @@ fn check_gcp_auth(p: &mut Params) {
         Some(Some("gcp")) => return,
         _ => {}
     }
-    if let AuthKnowledge::Known { params, .. } = p.auth {
-        if params.contains("GoogleApplicationCredentials") {
-            return;
-        }
+    if let AuthKnowledge::Known { params, .. } = p.auth
+        && params.contains("GoogleApplicationCredentials")
+    {
+        return;
     }
     let has = |k: &str| p.metadata.get(k).is_some_and(|v| !v.is_empty());
     if !(has("credentialsFromEnv") || has("credentialsFromEnvFile")) {

@@ -271,14 +271,14 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
         ]));
     } else {
         let full_metadata = p.boolean(Spec::meta(&["fullMetadata"]).default("true"));
-        if let Some(v) = p.string(Spec::meta(&["version"]).optional()).value() {
-            if !kafka_version_ok(v) {
-                let v = v.to_string();
-                p.error(
-                    Some("version"),
-                    format!("error parsing kafka version: invalid version `{v}`"),
-                );
-            }
+        if let Some(v) = p.string(Spec::meta(&["version"]).optional()).value()
+            && !kafka_version_ok(v)
+        {
+            let v = v.to_string();
+            p.error(
+                Some("version"),
+                format!("error parsing kafka version: invalid version `{v}`"),
+            );
         }
         sasl = p.string(Spec::new(&["sasl"], META_AUTH).optional().one_of(&[
             "none",
@@ -311,35 +311,34 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
         let names = [k];
         p.string(Spec::new(&names, AUTH).optional());
     }
-    if let Some(mode) = sasl.value() {
-        if matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512")
-            && matches!(p.auth, AuthKnowledge::None)
-        {
-            let msg = if apache {
-                "username and password must be set when using SASL/PLAINTEXT"
-            } else {
-                "no username given"
-            };
-            p.error(Some("sasl"), msg);
-        }
+    if let Some(mode) = sasl.value()
+        && matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512")
+        && matches!(p.auth, AuthKnowledge::None)
+    {
+        let msg = if apache {
+            "username and password must be set when using SASL/PLAINTEXT"
+        } else {
+            "no username given"
+        };
+        p.error(Some("sasl"), msg);
     }
-    if let Some(t) = lag_threshold {
-        if t <= 0 {
-            let msg = if apache {
-                "lagThreshold must be a positive number".to_string()
-            } else {
-                "\"lagThreshold\" must be positive number".to_string()
-            };
-            p.error(Some("lagThreshold"), msg);
-        }
+    if let Some(t) = lag_threshold
+        && t <= 0
+    {
+        let msg = if apache {
+            "lagThreshold must be a positive number".to_string()
+        } else {
+            "\"lagThreshold\" must be positive number".to_string()
+        };
+        p.error(Some("lagThreshold"), msg);
     }
-    if let Some(a) = activation {
-        if a < 0 {
-            p.error(
-                Some("activationLagThreshold"),
-                "activationLagThreshold must be a non-negative number",
-            );
-        }
+    if let Some(a) = activation
+        && a < 0
+    {
+        p.error(
+            Some("activationLagThreshold"),
+            "activationLagThreshold must be a non-negative number",
+        );
     }
     let has_topic = topic.is_present();
     if allow_idle && limit_with_lag {

@@ -251,13 +251,12 @@ pub fn build(ctx: &BuildContext, metadata: &BTreeMap<String, String>) -> Built {
         .as_ref()
         .map(|x| &x.kind)
         .unwrap_or(&ScalerKind::Unmodelled)
+        && let Some(w) = m.warning()
     {
-        if let Some(w) = m.warning() {
-            warnings.push(ParamIssue {
-                key: Some("format".into()),
-                message: w,
-            });
-        }
+        warnings.push(ParamIssue {
+            key: Some("format".into()),
+            message: w,
+        });
     }
     let ignored_keys = if status == CatalogStatus::Modelled {
         p.ignored_keys()

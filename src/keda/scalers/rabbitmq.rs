@@ -260,15 +260,15 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
                 None
             }
         };
-        if let Some(m) = m {
-            if m != Mode::QueueLength && !http && protocol.is_some() {
-                p.error(
-                    Some("mode"),
-                    format!(
-                        "protocol amqp not supported; must be HTTP to use trigger mode {mode_str}"
-                    ),
-                );
-            }
+        if let Some(m) = m
+            && m != Mode::QueueLength
+            && !http
+            && protocol.is_some()
+        {
+            p.error(
+                Some("mode"),
+                format!("protocol amqp not supported; must be HTTP to use trigger mode {mode_str}"),
+            );
         }
         if !http && protocol.is_some() && timeout.is_some_and(|t| t != 0.0) {
             p.error(

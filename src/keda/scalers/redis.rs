@@ -91,14 +91,14 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             Some("enableTLS"),
             "unable to set `tls` in both ScaledObject and TriggerAuthentication together",
         );
-    } else if let Some(t) = meta_tls.value() {
-        if crate::keda::go::parse_bool(t).is_none() {
-            let t = t.to_string();
-            p.error(
-                Some("enableTLS"),
-                format!("EnableTLS parsing error: {t:?} is not a boolean"),
-            );
-        }
+    } else if let Some(t) = meta_tls.value()
+        && crate::keda::go::parse_bool(t).is_none()
+    {
+        let t = t.to_string();
+        p.error(
+            Some("enableTLS"),
+            format!("EnableTLS parsing error: {t:?} is not a boolean"),
+        );
     }
     if !p.errors.is_empty() {
         return None;
