@@ -307,7 +307,10 @@ fn get_range(expr: &str, b: &Bounds) -> Result<u64, String> {
     let mut i = start;
     while i <= end {
         bits |= 1 << i;
-        i += step;
+        match i.checked_add(step) {
+            Some(n) => i = n,
+            None => break,
+        }
     }
     Ok(bits | extra)
 }
@@ -344,10 +347,18 @@ struct Fields {
 }
 
 fn fields(t: i64, tz: Tz) -> Fields {
-    let dt = tz
-        .timestamp_opt(t, 0)
-        .single()
-        .unwrap_or_else(|| tz.timestamp_opt(0, 0).unwrap());
+    let Some(dt) = tz.timestamp_opt(t, 0).single() else {
+        // Outside chrono's range: a year far past any search limit ends the search.
+        return Fields {
+            year: i32::MAX,
+            month: 1,
+            day: 1,
+            hour: 0,
+            minute: 0,
+            second: 0,
+            weekday: 0,
+        };
+    };
     Fields {
         year: dt.year(),
         month: dt.month(),
@@ -443,6 +454,10 @@ mod tests {
             "six fields are rejected"
         );
         assert!(Schedule::parse("*/0 * * * *").is_err());
+        assert!(
+            Schedule::parse("0/4294967295 * * * *").is_ok(),
+            "a huge step must not overflow"
+        );
         assert!(
             Schedule::parse("TZ=Europe/Paris 0 6 * * *")
                 .unwrap()

@@ -69,7 +69,7 @@ pub fn find_factors(n: i64) -> Vec<i64> {
 pub fn next_factor(total_lag: i64, partitions: i64, lag_threshold: i64) -> i64 {
     find_factors(partitions)
         .into_iter()
-        .find(|f| f * lag_threshold >= total_lag)
+        .find(|f| f.saturating_mul(lag_threshold) >= total_lag)
         .unwrap_or(partitions)
 }
 
@@ -98,13 +98,14 @@ pub fn kafka_total_lag(input: &KafkaLagInput, s: &KafkaSettings) -> KafkaLagResu
     {
         let mut upper = input.partitions;
         if s.ensure_even_distribution_of_partitions {
-            total = next_factor(total, input.partitions, s.lag_threshold) * s.lag_threshold;
+            total = next_factor(total, input.partitions, s.lag_threshold)
+                .saturating_mul(s.lag_threshold);
         }
         if s.limit_to_partitions_with_lag {
             upper = input.partitions_with_lag;
         }
         if s.lag_threshold > 0 && total / s.lag_threshold > upper {
-            total = upper * s.lag_threshold;
+            total = upper.saturating_mul(s.lag_threshold);
         }
     }
     KafkaLagResult {
@@ -149,13 +150,16 @@ impl Kafka {
         if s.exclude_persistent_lag {
             let key = (p.topic.clone(), p.partition);
             match memory.kafka_previous_offsets.get(&key) {
-                Some(prev) if *prev == committed => return Ok((0, p.latest - committed)),
+                Some(prev) if *prev == committed => {
+                    return Ok((0, p.latest.saturating_sub(committed)));
+                }
                 _ => {
                     memory.kafka_previous_offsets.insert(key, committed);
                 }
             }
         }
-        Ok((p.latest - committed, p.latest - committed))
+        let lag = p.latest.saturating_sub(committed);
+        Ok((lag, lag))
     }
 
     pub(super) fn evaluate(&self, obs: &Observation, memory: &mut ScalerMemory) -> FetchResult {
@@ -191,8 +195,10 @@ impl Kafka {
         };
         for p in selected {
             let (lag, with_persistent) = self.partition_lag(p, memory)?;
-            input.total_lag += lag;
-            input.total_lag_with_persistent += with_persistent;
+            input.total_lag = input.total_lag.saturating_add(lag);
+            input.total_lag_with_persistent = input
+                .total_lag_with_persistent
+                .saturating_add(with_persistent);
             if lag > 0 {
                 input.partitions_with_lag += 1;
             }
