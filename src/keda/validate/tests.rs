@@ -504,3 +504,37 @@ fn trigger_auth_in_the_same_file_is_used() {
         "unknown TA: unchecked, not an error"
     );
 }
+
+mod no_panics {
+    use crate::keda::testutil::*;
+    use proptest::prelude::*;
+
+    fn template(field: &str, value: &str) -> String {
+        let v = value.replace('\\', "\\\\").replace('"', "\\\"");
+        let spec = format!(
+            "  pollingInterval: 5\n  advanced:\n    scalingModifiers: {{formula: \"{f}\", target: '2'}}\n  triggers:\n  - type: cron\n    name: a\n    metadata: {{timezone: \"{tz}\", start: \"{st}\", end: \"0 7 * * *\", desiredReplicas: '3'}}\n  - type: kafka\n    name: b\n    metadata: {{bootstrapServers: k, consumerGroup: g, topic: t, lagThreshold: \"{lag}\", partitionLimitation: \"{pl}\"}}\n  - type: metrics-api\n    name: c\n    metadata: {{url: u, valueLocation: \"{vl}\", targetValue: \"{tv}\"}}\n",
+            f = if field == "formula" { v.as_str() } else { "a + b + c" },
+            tz = if field == "tz" { v.as_str() } else { "UTC" },
+            st = if field == "start" { v.as_str() } else { "0 6 * * *" },
+            lag = if field == "lag" { v.as_str() } else { "10" },
+            pl = if field == "pl" { v.as_str() } else { "1-3" },
+            vl = if field == "vl" { v.as_str() } else { "x" },
+            tv = if field == "tv" { v.as_str() } else { "1" },
+        );
+        so_text(&spec, "")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, .. ProptestConfig::default() })]
+
+        #[test]
+        fn any_field_value_is_handled(field in prop::sample::select(vec!["formula", "tz", "start", "lag", "pl", "vl", "tv"]), value in "[ -~]{0,40}") {
+            let _ = report(&template(field, &value));
+        }
+
+        #[test]
+        fn any_text_is_handled(text in "[ -~\n]{0,300}") {
+            let _ = report(&format!("apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\n{text}"));
+        }
+    }
+}
