@@ -817,7 +817,20 @@ fn keda_conformance_vectors() {
             env!("CARGO_MANIFEST_DIR")
         )
     });
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    run_file(&path);
+}
+
+/// scalesim's own vectors for rules next to the public sample (same schema, all derived).
+#[test]
+fn keda_extra_vectors() {
+    run_file(&format!(
+        "{}/tests/conformance/keda_vectors_extra.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ));
+}
+
+fn run_file(path: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let doc: Value =
         serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid YAML: {e}"));
     let vectors = doc
