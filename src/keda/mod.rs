@@ -18,6 +18,61 @@
 //!   polling loop), [`executor`] (scale decision), [`metrics_server`] (HPA metric requests),
 //!   [`fallback`], [`modifiers`] (composite metric), [`generated_hpa`], [`scaledjob`].
 
+//! # Using it from the simulation
+//!
+//! ```
+//! use scalesim::keda::{validate_source, KedaObject, ScaledObjectState, TargetView, Observation};
+//! use scalesim::keda::cluster::ClusterObjects;
+//! use scalesim::keda::{operator, metrics_server};
+//! use scalesim::yaml::Source;
+//!
+//! let yaml = r#"
+//! apiVersion: keda.sh/v1alpha1
+//! kind: ScaledObject
+//! metadata: {name: worker}
+//! spec:
+//!   scaleTargetRef: {name: worker}
+//!   fallback: {failureThreshold: 2, replicas: 4}
+//!   triggers:
+//!   - type: aws-sqs-queue
+//!     metadata: {queueURL: orders, awsRegion: eu-west-1, identityOwner: operator, queueLength: 10}
+//! "#;
+//! // 1. Parse and validate (errors → exit code 2 via `report.to_error()`).
+//! let report = validate_source(&Source::from_string("so.yaml", yaml), &ClusterObjects::default());
+//! assert!(report.to_error().is_none());
+//! let Some(KedaObject::ScaledObject(so)) = report.models().next().cloned() else { unreachable!() };
+//! let plan = report.objects[0].report.plan.as_ref().unwrap();
+//! assert_eq!(plan.triggers[0].metric.as_ref().unwrap().name, "s0-aws-sqs-orders");
+//! assert_eq!(so.hpa.min_replicas, 1); // the HPA KEDA generates (legacy behavior: none given)
+//!
+//! // 2. One poll of KEDA's loop at t = 0 s: the scaler reads the simulated queue.
+//! let mut state = ScaledObjectState::new(0.0, so.triggers.len());
+//! let backlog = Observation::Sqs(scalesim::keda::scalers::SqsAttributes {
+//!     visible: Some(25), not_visible: Some(5), delayed: Some(0),
+//! });
+//! let scaler = so.triggers[0].scaler.clone();
+//! let target = TargetView { spec_replicas: 0, ready_pods: 0 };
+//! let poll = operator::poll(&so, &mut state, 0.0, &target, &mut |i| {
+//!     scaler.evaluate(&backlog, 0.0, &mut Default::default())
+//! });
+//! assert!(poll.is_active); // 30 messages > activation 0 → scale 0 → 1
+//! assert_eq!(poll.decision.action, scalesim::keda::executor::ScaleAction::SetReplicas { from: 0, to: 1 });
+//!
+//! // 3. The HPA asks for the metric at t = 15 s while the queue API fails: the 3rd consecutive
+//! //    failure (> failureThreshold 2) is replaced by fallback: 10 × 4 replicas.
+//! let target = TargetView { spec_replicas: 1, ready_pods: 1 };
+//! let name = so.hpa.metrics[0].name.clone();
+//! let down = Observation::Unavailable { reason: "throttled".into() };
+//! for t in [15.0, 30.0] {
+//!     assert!(metrics_server::external_metric_request(&so, &mut state, t, &name, &target,
+//!         &mut |_| scaler.evaluate(&down, t, &mut Default::default())).is_err());
+//! }
+//! let answer = metrics_server::external_metric_request(&so, &mut state, 45.0, &name, &target,
+//!     &mut |_| scaler.evaluate(&down, 45.0, &mut Default::default())).unwrap();
+//! assert!(answer.fallback_active);
+//! assert_eq!(answer.total_milli(), 40_000);
+//! ```
+
 pub mod catalog;
 pub mod cluster;
 pub mod cron;

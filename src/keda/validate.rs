@@ -56,6 +56,24 @@ impl SourceReport {
             .any(|f| f.severity == Severity::Error)
             || self.objects.iter().any(|o| o.report.has_errors())
     }
+
+    /// Every error of the file as one [`crate::Error`] (exit code 2), or None when KEDA would
+    /// accept everything.
+    pub fn to_error(&self) -> Option<crate::Error> {
+        let errors: Vec<crate::InputError> = self
+            .file_findings
+            .iter()
+            .chain(self.objects.iter().flat_map(|o| o.report.findings.iter()))
+            .filter(|f| f.severity == Severity::Error)
+            .map(super::report::Finding::to_input_error)
+            .collect();
+        (!errors.is_empty()).then_some(crate::Error::Inputs(errors))
+    }
+
+    /// The runnable objects (those without errors).
+    pub fn models(&self) -> impl Iterator<Item = &KedaObject> {
+        self.objects.iter().filter_map(|o| o.model.as_ref())
+    }
 }
 
 const KEDA_API_VERSION: &str = "keda.sh/v1alpha1";

@@ -513,9 +513,17 @@ mod no_panics {
         let v = value.replace('\\', "\\\\").replace('"', "\\\"");
         let spec = format!(
             "  pollingInterval: 5\n  advanced:\n    scalingModifiers: {{formula: \"{f}\", target: '2'}}\n  triggers:\n  - type: cron\n    name: a\n    metadata: {{timezone: \"{tz}\", start: \"{st}\", end: \"0 7 * * *\", desiredReplicas: '3'}}\n  - type: kafka\n    name: b\n    metadata: {{bootstrapServers: k, consumerGroup: g, topic: t, lagThreshold: \"{lag}\", partitionLimitation: \"{pl}\"}}\n  - type: metrics-api\n    name: c\n    metadata: {{url: u, valueLocation: \"{vl}\", targetValue: \"{tv}\"}}\n",
-            f = if field == "formula" { v.as_str() } else { "a + b + c" },
+            f = if field == "formula" {
+                v.as_str()
+            } else {
+                "a + b + c"
+            },
             tz = if field == "tz" { v.as_str() } else { "UTC" },
-            st = if field == "start" { v.as_str() } else { "0 6 * * *" },
+            st = if field == "start" {
+                v.as_str()
+            } else {
+                "0 6 * * *"
+            },
             lag = if field == "lag" { v.as_str() } else { "10" },
             pl = if field == "pl" { v.as_str() } else { "1-3" },
             vl = if field == "vl" { v.as_str() } else { "x" },
