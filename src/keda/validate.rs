@@ -242,6 +242,45 @@ fn check_minimum(f: &mut Findings, field: &str, v: Option<i32>, min: i32) {
     }
 }
 
+/// Trigger metadata values written as unquoted numbers or booleans. The CRD declares them
+/// strings, so the API server rejects them (`must be of type string`); scalesim reads them as
+/// the text written and warns.
+fn unquoted_metadata(
+    f: &mut Findings,
+    doc: &Document,
+    triggers: Option<&Vec<super::manifest::Trigger>>,
+) {
+    let lines: Vec<&str> = doc.source.text.lines().collect();
+    for (i, t) in triggers.into_iter().flatten().enumerate() {
+        for (k, v) in t.metadata.iter().flatten() {
+            let field = format!("spec.triggers[{i}].metadata.{k}");
+            let Some((line, col)) = doc.locate(&field) else {
+                continue;
+            };
+            let Some(text) = lines.get(line.saturating_sub(1)) else {
+                continue;
+            };
+            let first = text.chars().nth(col.saturating_sub(1));
+            if matches!(first, Some('"') | Some('\'')) {
+                continue;
+            }
+            let raw = v.as_str().trim();
+            let looks_typed = crate::keda::go::json_float(raw).is_ok()
+                || matches!(
+                    raw.to_ascii_lowercase().as_str(),
+                    "true" | "false" | "yes" | "no" | "on" | "off"
+                );
+            if looks_typed && !raw.is_empty() {
+                f.warn(
+                    "k8s.metadata-not-string",
+                    Some(field),
+                    format!("unquoted `{raw}`: trigger metadata values are strings, and the API server rejects a number or boolean here (\"must be of type string\"); scalesim reads it as \"{raw}\" — quote it"),
+                );
+            }
+        }
+    }
+}
+
 fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) -> bool {
     match v {
         Some(x) if !allowed.contains(&x) => {
@@ -604,6 +643,7 @@ fn validate_so_inner(
     }
     // Triggers
     let env = env_of_workload(workload, target.env_source_container_name.as_deref());
+    unquoted_metadata(&mut f, doc, s.triggers.as_ref());
     let checked = triggers::check(
         &mut f,
         s.triggers.as_ref(),
@@ -1105,6 +1145,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         }
         None => EnvKnowledge::Unknown,
     };
+    unquoted_metadata(&mut f, doc, s.triggers.as_ref());
     let checked = triggers::check(
         &mut f,
         s.triggers.as_ref(),

@@ -28,9 +28,18 @@ pub struct MetricsApi {
 
 impl MetricsApi {
     pub(super) fn warning(&self) -> Option<String> {
-        (self.format == "xml").then(|| {
-            "format `xml` always fails in KEDA (Go's encoding/xml cannot decode into a map): every fetch of this trigger errors".to_string()
-        })
+        if self.format == "xml" {
+            return Some(
+                "format `xml` always fails in KEDA (Go's encoding/xml cannot decode into a map): every fetch of this trigger errors".into(),
+            );
+        }
+        let l = &self.value_location;
+        if self.format == "json" && (l.starts_with('@') || l.contains("#(") || l.contains('|')) {
+            return Some(format!(
+                "valueLocation {l:?} uses GJSON queries/modifiers, which scalesim does not evaluate: fetches of this trigger fail in the simulation"
+            ));
+        }
+        None
     }
 
     fn one(&self, r: &HttpResponse) -> Result<f64, String> {

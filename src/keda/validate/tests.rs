@@ -400,6 +400,31 @@ fn warnings_for_accepted_but_wrong() {
 }
 
 #[test]
+fn unquoted_metadata_numbers_are_accepted_with_a_warning() {
+    let t = so_text(
+        "  triggers:\n  - type: redis\n    metadata:\n      address: 'r:1'\n      listName: l\n      listLength: 5\n      enableTLS: false\n      activationListLength: \"2\"\n",
+        "",
+    );
+    let r = object(&t);
+    let w: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "k8s.metadata-not-string")
+        .map(|f| f.field.clone().unwrap())
+        .collect();
+    assert_eq!(
+        w,
+        [
+            "spec.triggers[0].metadata.enableTLS",
+            "spec.triggers[0].metadata.listLength"
+        ]
+    );
+    assert!(rules(&r, Error).is_empty());
+    let m = model(&t);
+    assert_eq!(m.triggers[0].scaler.metric.target_milli, Some(5000));
+}
+
+#[test]
 fn plan_describes_the_simulation() {
     let text = so_text(
         &format!(
