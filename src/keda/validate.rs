@@ -222,10 +222,10 @@ fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>) {
         if path.starts_with("metadata.") || path.starts_with("status") {
             continue;
         }
-        f.warn(
-            "crd.unknown-field",
+        f.not_modelled(
+            "not-modelled.unknown-field",
             Some(path.clone()),
-            format!("unknown field `{path}`: the API server drops it (strict kubectl validation rejects it); scalesim ignores it"),
+            format!("unknown field `{path}` is not modelled: KEDA has no such field (the API server drops it; strict kubectl validation rejects it)"),
         );
     }
 }

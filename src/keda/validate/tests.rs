@@ -396,7 +396,7 @@ fn warnings_for_accepted_but_wrong() {
         &format!("  scaleDownDelay: 30\n  triggers:\n{}", prom("", "5", "")),
         "",
     ));
-    assert!(rules(&unknown_field, Warning).contains(&"crd.unknown-field".to_string()));
+    assert!(rules(&unknown_field, NotModelled).contains(&"not-modelled.unknown-field".to_string()));
 }
 
 #[test]
