@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod error;
 pub mod hpa;
+pub mod keda;
 pub mod manifest;
 pub mod metrics;
 pub mod record;

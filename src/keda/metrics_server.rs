@@ -1,0 +1,180 @@
+//! The HPA asking KEDA's metrics adapter for one External metric (upstream
+//! pkg/scaling/scale_handler.go `GetScaledObjectMetrics`). The simulation calls
+//! [`external_metric_request`] at each HPA sync for each External metric of the generated HPA.
+//!
+//! * The requested metric's trigger is queried live — or, with `useCachedMetrics`, the record of
+//!   the last poll is read (its error counts as a failure again; a live query on a cache miss).
+//! * Every fetch goes through fallback (so failures are counted on HPA requests too).
+//! * With scalingModifiers the request is for `composite-metric`: every trigger is fetched and
+//!   the formula combines them.
+//! * Any remaining error fails the request (the HPA sees FailedGetExternalMetric) unless a
+//!   fallback is engaged.
+
+use super::fallback;
+use super::metric::{COMPOSITE_METRIC_NAME, FetchResult, quantize};
+use super::model::ScaledObjectModel;
+use super::modifiers;
+use super::state::{MetricValue, ScaledObjectState, TargetView};
+use serde::Serialize;
+
+/// One trigger's part of a request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerFetch {
+    pub index: usize,
+    pub metric_name: String,
+    /// Served from the metrics cache of the last poll.
+    pub cached: bool,
+    pub metric_milli: Option<i64>,
+    pub fallback: bool,
+    pub error: Option<String>,
+    pub failures: Option<i32>,
+}
+
+/// The adapter's answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricResponse {
+    pub time: f64,
+    pub metric_name: String,
+    /// The values returned (the HPA sums them; KEDA returns one).
+    pub values: Vec<MetricValue>,
+    pub fallback_active: bool,
+    pub triggers: Vec<TriggerFetch>,
+}
+
+impl MetricResponse {
+    /// The total the HPA uses, in milli-units.
+    pub fn total_milli(&self) -> i64 {
+        self.values.iter().map(|v| v.milli).sum()
+    }
+}
+
+/// A failed request (the HPA marks the metric invalid for this sync).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricRequestError {
+    pub time: f64,
+    pub metric_name: String,
+    pub message: String,
+    pub triggers: Vec<TriggerFetch>,
+}
+
+/// Answer an HPA request for `metric_name` at `now`.
+pub fn external_metric_request(
+    model: &ScaledObjectModel,
+    state: &mut ScaledObjectState,
+    now: f64,
+    metric_name: &str,
+    target: &TargetView,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> Result<MetricResponse, MetricRequestError> {
+    // getTrueMetricArray: with a scalingModifiers target, every external metric.
+    let wanted: Vec<String> = match &model.modifiers {
+        Some(m) if !m.target.is_empty() => model
+            .triggers
+            .iter()
+            .filter(|t| !t.is_cpu_memory())
+            .map(|t| t.scaler.metric.name.clone())
+            .collect(),
+        _ => vec![metric_name.to_string()],
+    };
+    let mut traces = Vec::new();
+    let mut matching = Vec::new();
+    let mut fallback_metrics = Vec::new();
+    let mut fallback_active = false;
+    let mut scaler_error = false;
+    for t in model.triggers.iter().filter(|t| !t.is_cpu_memory()) {
+        let name = t.scaler.metric.name.clone();
+        if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        let cached = if t.use_cached_metrics {
+            state.metrics_cache.get(&name).cloned()
+        } else {
+            None
+        };
+        let from_cache = cached.is_some();
+        let fetched: Result<Vec<MetricValue>, String> = match cached {
+            Some(rec) => match rec.error {
+                Some(e) => Err(e),
+                None => Ok(rec.metrics.unwrap_or_default()),
+            },
+            None => fetch(t.index)
+                .map(|r| {
+                    vec![MetricValue {
+                        name: name.clone(),
+                        milli: quantize(r.value),
+                    }]
+                })
+                .map_err(|e| e.message),
+        };
+        let out = fallback::process(
+            model,
+            &mut state.health,
+            &name,
+            &t.scaler.metric,
+            fetched,
+            target,
+        );
+        if out.fallback_active {
+            fallback_active = true;
+            fallback_metrics.extend(out.metrics.iter().cloned());
+        }
+        if out.error.is_some() {
+            scaler_error = true;
+        }
+        matching.extend(out.metrics.iter().cloned());
+        traces.push(TriggerFetch {
+            index: t.index,
+            metric_name: name,
+            cached: from_cache,
+            metric_milli: out.metrics.first().map(|m| m.milli),
+            fallback: out.fallback_active,
+            error: out.error,
+            failures: out.failures,
+        });
+    }
+    state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
+    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError {
+        time: now,
+        metric_name: metric_name.to_string(),
+        message,
+        triggers: traces,
+    };
+    if scaler_error {
+        state.invalidate_scalers();
+        if !fallback_active {
+            return Err(fail(
+                format!("metric:{metric_name} encountered error"),
+                traces,
+            ));
+        }
+    }
+    if matching.is_empty() {
+        return Err(fail(
+            format!("no matching metrics found for {metric_name}"),
+            traces,
+        ));
+    }
+    let values = match modifiers::apply(
+        model,
+        &state.health,
+        matching,
+        fallback_active,
+        &fallback_metrics,
+    ) {
+        Ok(v) => v,
+        // Upstream logs the formula error and returns no items: the HPA gets no value.
+        Err(e) => {
+            return Err(fail(
+                format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"),
+                traces,
+            ));
+        }
+    };
+    Ok(MetricResponse {
+        time: now,
+        metric_name: metric_name.to_string(),
+        values,
+        fallback_active,
+        triggers: traces,
+    })
+}

@@ -1,0 +1,162 @@
+//! A ScaledObject as KEDA runs it: defaults applied (pollingInterval 30 s, cooldownPeriod
+//! 300 s, initialCooldownPeriod 0, fallback behavior `static`, scalingModifiers metricType
+//! `AverageValue`), annotations interpreted, and every trigger's scaler built. Built by
+//! [`super::validate`] from a manifest that KEDA would accept; consumed by the control-loop
+//! functions ([`super::operator`], [`super::metrics_server`], [`super::executor`]).
+
+use super::formula::Formula;
+use super::generated_hpa::GeneratedHpa;
+use super::manifest::Annotations;
+use super::metric::TargetType;
+use super::scalers::Scaler;
+use serde::Serialize;
+
+/// `spec.fallback.behavior`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FallbackBehavior {
+    Static,
+    CurrentReplicas,
+    CurrentReplicasIfHigher,
+    CurrentReplicasIfLower,
+    ScalingModifiers,
+}
+
+impl FallbackBehavior {
+    /// The CRD enum; an empty/absent value is the default `static`.
+    pub fn parse(s: &str) -> Option<FallbackBehavior> {
+        match s {
+            "" | "static" => Some(FallbackBehavior::Static),
+            "currentReplicas" => Some(FallbackBehavior::CurrentReplicas),
+            "currentReplicasIfHigher" => Some(FallbackBehavior::CurrentReplicasIfHigher),
+            "currentReplicasIfLower" => Some(FallbackBehavior::CurrentReplicasIfLower),
+            "scalingModifiers" => Some(FallbackBehavior::ScalingModifiers),
+            _ => None,
+        }
+    }
+}
+
+/// `spec.fallback`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FallbackConfig {
+    pub failure_threshold: i32,
+    pub replicas: i32,
+    pub behavior: FallbackBehavior,
+}
+
+/// `spec.advanced.scalingModifiers`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Modifiers {
+    #[serde(skip)]
+    pub formula: Option<Formula>,
+    pub formula_source: String,
+    /// As written (fallback needs it to parse as an integer).
+    pub target: String,
+    pub activation_target: String,
+    pub metric_type: TargetType,
+}
+
+/// The scale target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetRef {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+/// One trigger with its built scaler.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerModel {
+    pub index: usize,
+    pub name: Option<String>,
+    pub trigger_type: String,
+    pub use_cached_metrics: bool,
+    pub scaler: Scaler,
+}
+
+impl TriggerModel {
+    pub fn is_cpu_memory(&self) -> bool {
+        self.trigger_type == "cpu" || self.trigger_type == "memory"
+    }
+    /// The name KEDA uses for the trigger in logs and formula pairing.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}#{}", self.trigger_type, self.index))
+    }
+}
+
+/// A runnable ScaledObject.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaledObjectModel {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub target: TargetRef,
+    pub polling_interval_s: f64,
+    pub cooldown_period_s: f64,
+    pub initial_cooldown_period_s: f64,
+    pub min_replica_count: Option<i32>,
+    pub max_replica_count: Option<i32>,
+    pub idle_replica_count: Option<i32>,
+    pub fallback: Option<FallbackConfig>,
+    pub modifiers: Option<Modifiers>,
+    pub annotations: Annotations,
+    pub triggers: Vec<TriggerModel>,
+    pub hpa: GeneratedHpa,
+}
+
+impl ScaledObjectModel {
+    pub fn uses_modifiers(&self) -> bool {
+        self.modifiers.is_some()
+    }
+
+    /// `minReplicaCount` or 0.
+    pub fn min_replicas(&self) -> i32 {
+        self.min_replica_count.unwrap_or(0)
+    }
+
+    /// `GetHPAMinReplicas`: `minReplicaCount` when > 0, else 1.
+    pub fn hpa_min_replicas(&self) -> i32 {
+        hpa_min_replicas(self.min_replica_count)
+    }
+
+    /// `GetHPAMaxReplicas`: `maxReplicaCount` or 100.
+    pub fn hpa_max_replicas(&self) -> i32 {
+        hpa_max_replicas(self.max_replica_count)
+    }
+
+    /// `HasValidFallback` (given a fallback): thresholds ≥ 0 and, with scalingModifiers, an
+    /// integer target > 0. An invalid fallback is silently ignored by KEDA.
+    pub fn fallback_valid(&self) -> bool {
+        let Some(f) = &self.fallback else {
+            return false;
+        };
+        let modifiers_ok = match &self.modifiers {
+            Some(m) => crate::keda::go::parse_int(&m.target, 64).is_ok_and(|v| v > 0),
+            None => true,
+        };
+        f.failure_threshold >= 0 && f.replicas >= 0 && modifiers_ok
+    }
+
+    /// Every trigger is cpu/memory (the object is then always active).
+    pub fn only_cpu_memory(&self) -> bool {
+        self.triggers.iter().all(TriggerModel::is_cpu_memory)
+    }
+
+    /// The trigger that produces an external metric name.
+    pub fn trigger_for_metric(&self, metric_name: &str) -> Option<&TriggerModel> {
+        self.triggers
+            .iter()
+            .find(|t| !t.is_cpu_memory() && t.scaler.metric.name.eq_ignore_ascii_case(metric_name))
+    }
+}
+
+pub fn hpa_min_replicas(min: Option<i32>) -> i32 {
+    match min {
+        Some(m) if m > 0 => m,
+        _ => 1,
+    }
+}
+
+pub fn hpa_max_replicas(max: Option<i32>) -> i32 {
+    max.unwrap_or(100)
+}

@@ -1,0 +1,741 @@
+//! ScaledJob: no HPA; each poll KEDA computes how many Jobs to create (upstream
+//! pkg/scaling/scaledjob/metrics.go, pkg/scaling/executor/scale_jobs.go,
+//! apis/keda/v1alpha1/scaledjob_types.go).
+//!
+//! Per trigger: `queueLength` = its metric value, `target` = its AverageValue target (a `Value`
+//! target counts as 0 ⇒ `maxValue` 0), `maxValue = min(queueLength / target, MaxRC)`.
+//! Triggers combine by `multipleScalersCalculation` over active ones (`max`: the largest
+//! queue > 0 wins, so an active trigger with an empty queue never activates the job; `min`: the
+//! smallest, a 0 being overwritten; `avg`; `sum`); `minReplicaCount > 0` forces active.
+//! `MaxRC = max − min` (max if min > max; 100 when max is unset), `MinRC = min` (≤ max).
+//! Decision: below MinRC running jobs, create the difference; otherwise the strategy
+//! (`default`, `custom`, `accurate`, `eager`) gives the effective maximum, and
+//! `min(ceil(queue), effective)` Jobs are created while active.
+
+use super::manifest::ScaledJobManifest;
+use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};
+use super::model::TriggerModel;
+use serde::{Deserialize, Serialize};
+
+/// `scalingStrategy.strategy` as KEDA selects it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobStrategy {
+    Default,
+    /// `custom` with a parseable `customScalingRunningJobPercentage`.
+    Custom {
+        deduction: i64,
+        percentage: f64,
+    },
+    Accurate,
+    Eager,
+}
+
+impl JobStrategy {
+    /// `NewScalingStrategy`: `custom` falls back to `default` when the percentage does not
+    /// parse as a float (including when it is absent).
+    pub fn select(
+        strategy: Option<&str>,
+        deduction: Option<i32>,
+        percentage: Option<&str>,
+    ) -> JobStrategy {
+        match strategy.unwrap_or("") {
+            "custom" => match percentage
+                .map(str::trim)
+                .and_then(|p| crate::keda::go::parse_float(p).ok())
+            {
+                Some(p) => JobStrategy::Custom {
+                    deduction: deduction.unwrap_or(0) as i64,
+                    percentage: p,
+                },
+                None => JobStrategy::Default,
+            },
+            "accurate" => JobStrategy::Accurate,
+            "eager" => JobStrategy::Eager,
+            _ => JobStrategy::Default,
+        }
+    }
+
+    /// `GetEffectiveMaxScale(maxScale, running, pending, maxReplicaCount, scaleTo)` →
+    /// `(effectiveMaxScale, scaleTo)`. `running` is already net of MinRC.
+    pub fn effective_max_scale(
+        self,
+        max_scale: i64,
+        running: i64,
+        pending: i64,
+        max_rc: i64,
+        scale_to: i64,
+    ) -> (i64, i64) {
+        match self {
+            JobStrategy::Default => (max_scale - running, scale_to),
+            JobStrategy::Custom {
+                deduction,
+                percentage,
+            } => {
+                let r = max_scale - deduction - (running as f64 * percentage) as i64;
+                (r.min(max_rc), scale_to)
+            }
+            JobStrategy::Accurate => {
+                if max_scale + running - pending > max_rc {
+                    (max_rc - running, scale_to)
+                } else {
+                    (max_scale - pending, scale_to)
+                }
+            }
+            JobStrategy::Eager => ((max_rc - running - pending).min(max_scale), max_rc),
+        }
+    }
+}
+
+/// `multipleScalersCalculation`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Calculation {
+    Max,
+    Min,
+    Avg,
+    Sum,
+}
+
+impl Calculation {
+    pub fn parse(s: Option<&str>) -> Calculation {
+        match s.unwrap_or("") {
+            "min" => Calculation::Min,
+            "avg" => Calculation::Avg,
+            "sum" => Calculation::Sum,
+            _ => Calculation::Max,
+        }
+    }
+}
+
+/// One trigger's contribution (`ScalerMetrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ScalerMetrics {
+    pub queue_length: f64,
+    pub max_value: f64,
+    pub is_active: bool,
+}
+
+/// `CalculateQueueLengthAndMaxValue` for a trigger with one metric: (queueLength, maxValue).
+pub fn queue_length_and_max_value(
+    metric_value: f64,
+    target_average_value: f64,
+    max_rc: i64,
+) -> (f64, f64) {
+    let max_value = if target_average_value != 0.0 {
+        (metric_value / target_average_value).min(max_rc as f64)
+    } else {
+        0.0
+    };
+    (metric_value, max_value)
+}
+
+/// `IsScaledJobActive` → (active, ceil(queueLength), ceil(maxValue), maxValue).
+pub fn combine(
+    metrics: &[ScalerMetrics],
+    calc: Calculation,
+    min_rc: i64,
+    max_rc: i64,
+) -> (bool, i64, i64, f64) {
+    let mut queue = 0.0;
+    let mut max_value = 0.0;
+    let mut active = false;
+    match calc {
+        Calculation::Min => {
+            for m in metrics {
+                if (queue == 0.0 || m.queue_length < queue) && m.is_active {
+                    queue = m.queue_length;
+                    max_value = m.max_value;
+                    active = m.is_active;
+                }
+            }
+        }
+        Calculation::Avg => {
+            let (mut qs, mut ms, mut n) = (0.0, 0.0, 0);
+            for m in metrics.iter().filter(|m| m.is_active) {
+                qs += m.queue_length;
+                ms += m.max_value;
+                active = true;
+                n += 1;
+            }
+            if n != 0 {
+                queue = qs / n as f64;
+                max_value = ms / n as f64;
+            }
+        }
+        Calculation::Sum => {
+            for m in metrics.iter().filter(|m| m.is_active) {
+                queue += m.queue_length;
+                max_value += m.max_value;
+                active = true;
+            }
+        }
+        Calculation::Max => {
+            for m in metrics {
+                if m.queue_length > queue && m.is_active {
+                    queue = m.queue_length;
+                    max_value = m.max_value;
+                    active = m.is_active;
+                }
+            }
+        }
+    }
+    if min_rc > 0 {
+        active = true;
+    }
+    let max_value = max_value.min(max_rc as f64);
+    (
+        active,
+        queue.ceil() as i64,
+        max_value.ceil() as i64,
+        max_value,
+    )
+}
+
+/// `MaxReplicaCount()`: the scaling budget.
+pub fn max_rc(min: Option<i32>, max: Option<i32>) -> i64 {
+    match max {
+        Some(mx) => match min {
+            Some(mn) if mn > mx => mx as i64,
+            _ => mx as i64 - min_rc(min, max),
+        },
+        None => 100,
+    }
+}
+
+/// `MinReplicaCount()`.
+pub fn min_rc(min: Option<i32>, max: Option<i32>) -> i64 {
+    match (min, max) {
+        (Some(mn), Some(mx)) if mn > mx => mx as i64,
+        (Some(mn), _) => mn as i64,
+        (None, _) => 0,
+    }
+}
+
+/// `getScalingDecision` → (effectiveMaxScale, scaleTo), before clamping at 0.
+pub fn scaling_decision(
+    strategy: JobStrategy,
+    min_rc: i64,
+    max_rc: i64,
+    running: i64,
+    scale_to: i64,
+    max_scale: i64,
+    pending: i64,
+) -> (i64, i64) {
+    if running < min_rc {
+        let n = min_rc - running;
+        return (n, n);
+    }
+    strategy.effective_max_scale(max_scale, running - min_rc, pending, max_rc, scale_to)
+}
+
+/// A runnable ScaledJob.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScaledJobModel {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub polling_interval_s: f64,
+    pub successful_jobs_history_limit: i32,
+    pub failed_jobs_history_limit: i32,
+    pub min_replica_count: Option<i32>,
+    pub max_replica_count: Option<i32>,
+    pub strategy: JobStrategy,
+    pub calculation: Calculation,
+    pub pending_pod_conditions: Vec<String>,
+    pub paused: bool,
+    pub triggers: Vec<TriggerModel>,
+}
+
+impl ScaledJobModel {
+    pub fn max_rc(&self) -> i64 {
+        max_rc(self.min_replica_count, self.max_replica_count)
+    }
+    pub fn min_rc(&self) -> i64 {
+        min_rc(self.min_replica_count, self.max_replica_count)
+    }
+
+    /// The non-trigger part of a ScaledJob model from its manifest (defaults applied).
+    pub fn from_manifest(
+        m: &ScaledJobManifest,
+        triggers: Vec<TriggerModel>,
+        paused: bool,
+    ) -> ScaledJobModel {
+        let s = &m.spec;
+        let ss = s.scaling_strategy.clone().unwrap_or_default();
+        ScaledJobModel {
+            name: m.metadata.name.clone().unwrap_or_default(),
+            namespace: m.metadata.namespace.clone(),
+            polling_interval_s: s.polling_interval.unwrap_or(30) as f64,
+            successful_jobs_history_limit: s.successful_jobs_history_limit.unwrap_or(100),
+            failed_jobs_history_limit: s.failed_jobs_history_limit.unwrap_or(100),
+            min_replica_count: s.min_replica_count,
+            max_replica_count: s.max_replica_count,
+            strategy: JobStrategy::select(
+                ss.strategy.as_deref(),
+                ss.custom_scaling_queue_length_deduction,
+                ss.custom_scaling_running_job_percentage
+                    .as_ref()
+                    .map(|p| p.as_str()),
+            ),
+            calculation: Calculation::parse(ss.multiple_scalers_calculation.as_deref()),
+            pending_pod_conditions: ss.pending_pod_conditions.clone(),
+            paused,
+            triggers,
+        }
+    }
+}
+
+/// A pod of a Job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobPod {
+    /// `Pending`, `Running`, `Succeeded`, `Failed`.
+    pub phase: String,
+    /// Pod conditions that are True (e.g. `PodScheduled`, `Ready`).
+    #[serde(default)]
+    pub true_conditions: Vec<String>,
+}
+
+/// A Job of the ScaledJob as KEDA lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobView {
+    pub id: String,
+    /// `Some(true)` Complete, `Some(false)` Failed, None still running.
+    pub finished: Option<bool>,
+    pub completion_time: Option<f64>,
+    #[serde(default)]
+    pub pods: Vec<JobPod>,
+}
+
+/// Running (unfinished) and pending job counts (`getRunningJobCount`, `getPendingJobCount`).
+pub fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, i64) {
+    let mut running = 0;
+    let mut pending = 0;
+    for j in jobs.iter().filter(|j| j.finished.is_none()) {
+        running += 1;
+        let started = if pending_pod_conditions.is_empty() {
+            j.pods
+                .iter()
+                .any(|p| p.phase == "Running" || p.phase == "Succeeded")
+        } else {
+            j.pods.iter().any(|p| {
+                pending_pod_conditions
+                    .iter()
+                    .all(|c| p.true_conditions.contains(c))
+            })
+        };
+        if !started {
+            pending += 1;
+        }
+    }
+    (running, pending)
+}
+
+/// Finished jobs beyond the history limits, oldest completion first (`cleanUp`).
+pub fn jobs_to_delete(jobs: &[JobView], successful_limit: i32, failed_limit: i32) -> Vec<String> {
+    let mut out = Vec::new();
+    for (ok, limit) in [(true, successful_limit), (false, failed_limit)] {
+        let mut done: Vec<&JobView> = jobs.iter().filter(|j| j.finished == Some(ok)).collect();
+        done.sort_by(|a, b| {
+            a.completion_time
+                .unwrap_or(0.0)
+                .total_cmp(&b.completion_time.unwrap_or(0.0))
+        });
+        let excess = done.len().saturating_sub(limit.max(0) as usize);
+        out.extend(done.iter().take(excess).map(|j| j.id.clone()));
+    }
+    out
+}
+
+/// KEDA's memory of one ScaledJob.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ScaledJobState {
+    pub last_active_time: Option<f64>,
+}
+
+/// One trigger's part of a ScaledJob poll.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobTriggerPoll {
+    pub index: usize,
+    pub metric_name: String,
+    pub queue_length: Option<f64>,
+    pub max_value: Option<f64>,
+    pub active: bool,
+    pub error: Option<String>,
+}
+
+/// Everything one ScaledJob poll observed and decided.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobPollDecision {
+    pub time: f64,
+    pub triggers: Vec<JobTriggerPoll>,
+    pub is_active: bool,
+    pub is_error: bool,
+    pub queue_length: i64,
+    pub max_scale: i64,
+    pub running: i64,
+    pub pending: i64,
+    pub effective_max_scale: i64,
+    pub scale_to: i64,
+    pub jobs_to_create: i64,
+    pub jobs_to_delete: Vec<String>,
+    pub reason: String,
+}
+
+/// Run one ScaledJob poll at `now`.
+pub fn poll(
+    model: &ScaledJobModel,
+    state: &mut ScaledJobState,
+    now: f64,
+    jobs: &[JobView],
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> JobPollDecision {
+    let (running, pending) = count_jobs(jobs, &model.pending_pod_conditions);
+    let delete = jobs_to_delete(
+        jobs,
+        model.successful_jobs_history_limit,
+        model.failed_jobs_history_limit,
+    );
+    if model.paused {
+        return JobPollDecision {
+            time: now,
+            triggers: Vec::new(),
+            is_active: false,
+            is_error: false,
+            queue_length: 0,
+            max_scale: 0,
+            running,
+            pending,
+            effective_max_scale: 0,
+            scale_to: 0,
+            jobs_to_create: 0,
+            jobs_to_delete: Vec::new(),
+            reason: "paused by annotation".into(),
+        };
+    }
+    let max_rc = model.max_rc();
+    let mut metrics = Vec::new();
+    let mut traces = Vec::new();
+    let mut is_error = false;
+    for t in model.triggers.iter().filter(|t| !t.is_cpu_memory()) {
+        let name = t.scaler.metric.name.clone();
+        match fetch(t.index) {
+            Err(e) => {
+                is_error = true;
+                traces.push(JobTriggerPoll {
+                    index: t.index,
+                    metric_name: name,
+                    queue_length: None,
+                    max_value: None,
+                    active: false,
+                    error: Some(e.message),
+                });
+            }
+            Ok(r) => {
+                let value = milli_to_f64(quantize(r.value));
+                let target = match t.scaler.metric.target_type {
+                    TargetType::AverageValue => t
+                        .scaler
+                        .metric
+                        .target_milli
+                        .map(milli_to_f64)
+                        .unwrap_or(0.0),
+                    _ => 0.0,
+                };
+                let (q, mv) = queue_length_and_max_value(value, target, max_rc);
+                metrics.push(ScalerMetrics {
+                    queue_length: q,
+                    max_value: mv,
+                    is_active: r.active,
+                });
+                traces.push(JobTriggerPoll {
+                    index: t.index,
+                    metric_name: name,
+                    queue_length: Some(q),
+                    max_value: Some(mv),
+                    active: r.active,
+                    error: None,
+                });
+            }
+        }
+    }
+    let (is_active, queue_ceil, max_scale, _) =
+        combine(&metrics, model.calculation, model.min_rc(), max_rc);
+    let (effective, scale_to) = scaling_decision(
+        model.strategy,
+        model.min_rc(),
+        max_rc,
+        running,
+        queue_ceil,
+        max_scale,
+        pending,
+    );
+    let effective = effective.max(0);
+    let create = if is_active && effective > 0 {
+        scale_to.min(effective)
+    } else {
+        0
+    };
+    if is_active {
+        state.last_active_time = Some(now);
+    }
+    let reason = if !is_active {
+        "inactive: no jobs created".to_string()
+    } else if effective <= 0 {
+        format!(
+            "active, but all requested jobs already exist ({running} running, {pending} pending)"
+        )
+    } else {
+        format!(
+            "active: create min(scaleTo {scale_to}, effectiveMaxScale {effective}) = {create} jobs"
+        )
+    };
+    JobPollDecision {
+        time: now,
+        triggers: traces,
+        is_active,
+        is_error,
+        queue_length: queue_ceil,
+        max_scale,
+        running,
+        pending,
+        effective_max_scale: effective,
+        scale_to,
+        jobs_to_create: create,
+        jobs_to_delete: delete,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets() {
+        assert_eq!(max_rc(Some(2), Some(10)), 8);
+        assert_eq!(max_rc(Some(12), Some(10)), 10);
+        assert_eq!(
+            max_rc(Some(5), None),
+            100,
+            "100 when max is unset, even with min"
+        );
+        assert_eq!(min_rc(Some(12), Some(10)), 10);
+        assert_eq!(min_rc(None, Some(10)), 0);
+    }
+
+    #[test]
+    fn every_strategy() {
+        assert_eq!(
+            JobStrategy::Default.effective_max_scale(5, 2, 0, 10, 1),
+            (3, 1)
+        );
+        let custom = JobStrategy::select(Some("custom"), Some(1), Some("0.5"));
+        assert_eq!(custom.effective_max_scale(10, 4, 0, 10, 1), (7, 1));
+        assert_eq!(
+            JobStrategy::select(Some("custom"), Some(1), None),
+            JobStrategy::Default
+        );
+        assert_eq!(
+            JobStrategy::select(Some("custom"), Some(1), Some("x")),
+            JobStrategy::Default
+        );
+        assert_eq!(
+            JobStrategy::Accurate.effective_max_scale(5, 2, 0, 5, 1),
+            (3, 1)
+        );
+        assert_eq!(
+            JobStrategy::Accurate.effective_max_scale(3, 4, 2, 10, 1),
+            (1, 1)
+        );
+        assert_eq!(
+            JobStrategy::Eager.effective_max_scale(4, 3, 0, 10, 1),
+            (4, 10)
+        );
+        assert_eq!(
+            JobStrategy::Eager.effective_max_scale(15, 0, 2, 10, 1),
+            (8, 10)
+        );
+    }
+
+    #[test]
+    fn combine_quirks() {
+        let m = |q: f64, mv: f64, a: bool| ScalerMetrics {
+            queue_length: q,
+            max_value: mv,
+            is_active: a,
+        };
+        // max: an active trigger with an empty queue never activates.
+        assert!(!combine(&[m(0.0, 0.0, true)], Calculation::Max, 0, 100).0);
+        // min: 0 is overwritten by the next active trigger.
+        assert_eq!(
+            combine(
+                &[m(0.0, 0.0, true), m(5.0, 5.0, true)],
+                Calculation::Min,
+                0,
+                100
+            )
+            .1,
+            5
+        );
+        // avg: ceil of averages over active triggers.
+        assert_eq!(
+            combine(
+                &[m(3.0, 3.0, true), m(4.0, 1.5, true), m(9.0, 9.0, false)],
+                Calculation::Avg,
+                0,
+                100
+            ),
+            (true, 4, 3, 2.25)
+        );
+        // maxValue capped at MaxRC.
+        assert_eq!(
+            combine(&[m(50.0, 50.0, true)], Calculation::Sum, 0, 10).2,
+            10
+        );
+    }
+
+    #[test]
+    fn pending_and_history() {
+        let pod = |phase: &str, conds: &[&str]| JobPod {
+            phase: phase.into(),
+            true_conditions: conds.iter().map(|s| s.to_string()).collect(),
+        };
+        let jobs = vec![
+            JobView {
+                id: "a".into(),
+                finished: None,
+                completion_time: None,
+                pods: vec![pod("Pending", &[])],
+            },
+            JobView {
+                id: "b".into(),
+                finished: None,
+                completion_time: None,
+                pods: vec![pod("Running", &["Ready"])],
+            },
+            JobView {
+                id: "c".into(),
+                finished: Some(true),
+                completion_time: Some(5.0),
+                pods: vec![],
+            },
+            JobView {
+                id: "d".into(),
+                finished: Some(true),
+                completion_time: Some(1.0),
+                pods: vec![],
+            },
+            JobView {
+                id: "e".into(),
+                finished: Some(false),
+                completion_time: Some(2.0),
+                pods: vec![],
+            },
+        ];
+        assert_eq!(count_jobs(&jobs, &[]), (2, 1));
+        assert_eq!(count_jobs(&jobs, &["PodScheduled".to_string()]), (2, 2));
+        assert_eq!(
+            jobs_to_delete(&jobs, 1, 0),
+            vec!["d".to_string(), "e".to_string()]
+        );
+    }
+
+    fn sj_model(spec: &str) -> ScaledJobModel {
+        let text = format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: w, image: w}}]\n{spec}  triggers:\n  - type: redis\n    metadata: {{address: 'r:6379', listName: jobs, listLength: '2'}}\n"
+        );
+        let r = crate::keda::testutil::report(&text);
+        match r.objects.into_iter().next().and_then(|o| o.model) {
+            Some(crate::keda::validate::KedaObject::ScaledJob(m)) => m,
+            other => panic!("not a runnable ScaledJob: {other:?}"),
+        }
+    }
+
+    fn running(n: usize, pending: usize) -> Vec<JobView> {
+        (0..n)
+            .map(|i| JobView {
+                id: format!("j{i}"),
+                finished: None,
+                completion_time: None,
+                pods: vec![JobPod {
+                    phase: if i < pending {
+                        "Pending".into()
+                    } else {
+                        "Running".into()
+                    },
+                    true_conditions: vec![],
+                }],
+            })
+            .collect()
+    }
+
+    fn run(m: &ScaledJobModel, queue: f64, jobs: &[JobView]) -> JobPollDecision {
+        let scaler = m.triggers[0].scaler.clone();
+        poll(m, &mut ScaledJobState::default(), 0.0, jobs, &mut |_| {
+            scaler.evaluate(
+                &crate::keda::scalers::Observation::Value { value: queue },
+                0.0,
+                &mut Default::default(),
+            )
+        })
+    }
+
+    #[test]
+    fn poll_strategies_end_to_end() {
+        // queue 20 / target 2 = 10 jobs wanted, budget 8, 3 running of which 2 pending.
+        let jobs = running(3, 2);
+        let d = run(&sj_model("  maxReplicaCount: 8\n"), 20.0, &jobs);
+        assert_eq!(
+            (d.max_scale, d.effective_max_scale, d.jobs_to_create),
+            (8, 5, 5),
+            "default: maxScale − running"
+        );
+        let d = run(
+            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: accurate}\n"),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(
+            (d.effective_max_scale, d.jobs_to_create),
+            (5, 5),
+            "accurate: 8+3−2 > 8 → 8−3"
+        );
+        let d = run(
+            &sj_model("  maxReplicaCount: 8\n  scalingStrategy: {strategy: eager}\n"),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(
+            (d.effective_max_scale, d.scale_to, d.jobs_to_create),
+            (3, 8, 3),
+            "eager: min(8−3−2, 8)"
+        );
+        let d = run(
+            &sj_model(
+                "  maxReplicaCount: 8\n  scalingStrategy: {strategy: custom, customScalingQueueLengthDeduction: 1, customScalingRunningJobPercentage: '0.5'}\n",
+            ),
+            20.0,
+            &jobs,
+        );
+        assert_eq!(
+            d.effective_max_scale,
+            8 - 1 - 1,
+            "custom: maxScale − deduction − int(running × 0.5)"
+        );
+        // Below MinRC: create the difference regardless of the queue and the strategy.
+        let d = run(
+            &sj_model("  minReplicaCount: 2\n  maxReplicaCount: 8\n"),
+            0.0,
+            &[],
+        );
+        assert!(d.is_active);
+        assert_eq!(d.jobs_to_create, 2);
+        // Inactive: nothing, even with budget.
+        let d = run(&sj_model(""), 0.0, &[]);
+        assert_eq!((d.is_active, d.jobs_to_create), (false, 0));
+        // Paused: nothing at all.
+        let mut paused = sj_model("");
+        paused.paused = true;
+        assert_eq!(run(&paused, 50.0, &[]).jobs_to_create, 0);
+    }
+}
