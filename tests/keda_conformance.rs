@@ -23,9 +23,8 @@ use std::collections::BTreeMap;
 // ---------------------------------------------------------------------------------------------
 // The HPA side (External metric replica calculation).
 
-/// The HPA's replica count for one External metric, before min/max clamping and behavior.
-///
-/// WIRE: replace with scalesim::hpa external-metric calculation at merge.
+/// The HPA's replica count for one External metric, before min/max clamping and behavior:
+/// scalesim's HPA core (`GetExternalMetricReplicas` / `GetExternalPerPodMetricReplicas`).
 fn hpa_external_desired_replicas(
     target_type: &str,
     metric: f64,
@@ -35,24 +34,26 @@ fn hpa_external_desired_replicas(
     ready_pods: i64,
     tolerance: f64,
 ) -> i64 {
-    if target_type == "AverageValue" {
-        // GetExternalPerPodMetricReplicas: usage ratio against status replicas.
-        let ratio = metric / (target * status_replicas as f64);
-        if (1.0 - ratio).abs() <= tolerance {
-            return status_replicas;
-        }
-        (metric / target).ceil() as i64
-    } else {
-        // GetExternalMetricReplicas (Value): ratio against the target, times ready pods.
-        let ratio = metric / target;
-        if (1.0 - ratio).abs() <= tolerance {
-            return spec_replicas;
-        }
-        if spec_replicas == 0 {
-            return ratio.ceil() as i64;
-        }
-        (ratio * ready_pods as f64).ceil() as i64
-    }
+    use scalesim::hpa::controller::evaluate_metric;
+    use scalesim::hpa::replica_calc::{CalcContext, Tolerances};
+    use scalesim::hpa::{MetricReading, MetricSpec, MetricTarget, PodObservation, Requests};
+    use scalesim::units::Quantity;
+    let q = Quantity::from_milli((target * 1000.0).round() as i64);
+    let t = if target_type == "AverageValue" { MetricTarget::average_value(q) } else { MetricTarget::value(q) };
+    let spec = MetricSpec::external("keda-metric", t);
+    let reading = MetricReading::ExternalValues(vec![(metric * 1000.0).round() as i64]);
+    let pods: Vec<PodObservation> =
+        (0..ready_pods).map(|i| PodObservation::running(&format!("p{i}"), 0.0, Requests::default())).collect();
+    let ctx = CalcContext {
+        now: 3600.0,
+        tolerances: Tolerances::both(tolerance),
+        cpu_initialization_period: 300.0,
+        initial_readiness_delay: 30.0,
+        pod_level_resources: true,
+        pods: &pods,
+    };
+    let eval = evaluate_metric(&spec, Some(&reading), spec_replicas as i32, status_replicas as i32, &ctx);
+    eval.decision.proposal.map_or(-1, |p| p as i64)
 }
 
 // ---------------------------------------------------------------------------------------------
