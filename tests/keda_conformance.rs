@@ -39,11 +39,16 @@ fn hpa_external_desired_replicas(
     use scalesim::hpa::{MetricReading, MetricSpec, MetricTarget, PodObservation, Requests};
     use scalesim::units::Quantity;
     let q = Quantity::from_milli((target * 1000.0).round() as i64);
-    let t = if target_type == "AverageValue" { MetricTarget::average_value(q) } else { MetricTarget::value(q) };
+    let t = if target_type == "AverageValue" {
+        MetricTarget::average_value(q)
+    } else {
+        MetricTarget::value(q)
+    };
     let spec = MetricSpec::external("keda-metric", t);
     let reading = MetricReading::ExternalValues(vec![(metric * 1000.0).round() as i64]);
-    let pods: Vec<PodObservation> =
-        (0..ready_pods).map(|i| PodObservation::running(&format!("p{i}"), 0.0, Requests::default())).collect();
+    let pods: Vec<PodObservation> = (0..ready_pods)
+        .map(|i| PodObservation::running(&format!("p{i}"), 0.0, Requests::default()))
+        .collect();
     let ctx = CalcContext {
         now: 3600.0,
         tolerances: Tolerances::both(tolerance),
@@ -52,7 +57,13 @@ fn hpa_external_desired_replicas(
         pod_level_resources: true,
         pods: &pods,
     };
-    let eval = evaluate_metric(&spec, Some(&reading), spec_replicas as i32, status_replicas as i32, &ctx);
+    let eval = evaluate_metric(
+        &spec,
+        Some(&reading),
+        spec_replicas as i32,
+        status_replicas as i32,
+        &ctx,
+    );
     eval.decision.proposal.map_or(-1, |p| p as i64)
 }
 

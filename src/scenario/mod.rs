@@ -62,6 +62,9 @@ pub struct ScenarioFile {
     /// Metric name → the simulated signal it reads and the backend that serves it.
     #[serde(default)]
     pub metrics: BTreeMap<String, BindingSpec>,
+    /// Outages of metric backends (to tune KEDA fallback offline).
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -103,6 +106,10 @@ pub struct WorkloadSpec {
     /// Memory held per in-flight request (memory model). Default 0.
     #[serde(default)]
     pub memory_per_request: Option<Quantity>,
+    /// Partitions of the topic a queue workload consumes (Kafka): at most this many pods
+    /// consume at once; consumer lag is spread over them. Default: unpartitioned.
+    #[serde(default)]
+    pub partitions: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -175,9 +182,43 @@ pub struct WarmupSpec {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AutoscalerSpec {
-    /// Autoscaler manifests (HPA YAML), relative to the scenario file; multi-document allowed.
+    /// Autoscaler manifests (HPA, ScaledObject, ScaledJob YAML), relative to the scenario
+    /// file; multi-document allowed.
     #[serde(default)]
     pub manifests: Vec<PathBuf>,
+    /// Simulate a hand-made HPA beside a ScaledObject on the same workload (both write the
+    /// replica count), as clusters whose KEDA predates its admission check do. Default false:
+    /// the pair is rejected as KEDA's webhook rejects it.
+    #[serde(default)]
+    pub allow_conflicts: bool,
+}
+
+/// A window during which an autoscaler's metric backend fails (`faults:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// The trigger (its name, its metric name such as `s0-prometheus`, its type, or its index)
+    /// or the HPA metric name whose backend fails.
+    pub target: String,
+    /// Start of the outage (from t = 0).
+    pub from: Seconds,
+    /// End of the outage; or give `duration`.
+    #[serde(default)]
+    pub to: Option<Seconds>,
+    #[serde(default)]
+    pub duration: Option<Seconds>,
+    /// The error the backend returns. Default "backend unavailable (injected fault)".
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A resolved fault window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub target: String,
+    pub from: f64,
+    pub to: f64,
+    pub error: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -242,6 +283,8 @@ pub struct Workload {
     pub balancer: Balancer,
     /// Bytes held per in-flight request.
     pub memory_per_request: f64,
+    /// Topic partitions (queue workload): consumers are capped at this many pods.
+    pub partitions: Option<u32>,
 }
 
 impl Workload {
@@ -317,6 +360,10 @@ pub struct Scenario {
     pub controller_manager: ControllerSettings,
     /// The autoscalers and other objects the manifests contained.
     pub autoscalers: Autoscalers,
+    /// Backend outages.
+    pub faults: Vec<Fault>,
+    /// Both a hand-made HPA and a ScaledObject may drive the workload.
+    pub allow_conflicts: bool,
     /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
     pub metric_bindings: BTreeMap<String, BindingSpec>,
     /// Things the user should know (defaults stretched, settings ignored).
@@ -331,6 +378,8 @@ pub struct Overrides {
     pub manifests: Vec<PathBuf>,
     /// Changes to the scenario or its manifests (sweeps), applied before they are read.
     pub patches: Vec<patch::Patch>,
+    /// `--allow-conflicts`.
+    pub allow_conflicts: bool,
 }
 
 impl Scenario {
@@ -554,6 +603,14 @@ fn resolve(
         timeout: w.timeout.map(|t| t.0),
         balancer: w.balancer.unwrap_or(Balancer::Random),
         memory_per_request,
+        partitions: match w.partitions {
+            Some(0) => {
+                return Err(doc
+                    .error_at_path("workload.partitions", "a topic has at least 1 partition")
+                    .into());
+            }
+            p => p,
+        },
     };
     if w.balancer.is_some() && w.kind == WorkloadKind::Queue {
         warnings.push("workload.balancer has no effect on a queue workload (pods pull from one shared backlog)".into());
@@ -588,22 +645,77 @@ fn resolve(
         .cloned()
         .collect();
     let mut used = vec![false; manifest_patches.len()];
+    let allow_conflicts =
+        overrides.allow_conflicts || raw.autoscaler.as_ref().is_some_and(|a| a.allow_conflicts);
     let autoscalers = autoscalers::load(
         &autoscaler_manifests,
         &controller_manager.feature_gates,
         &manifest_patches,
         &mut used,
+        allow_conflicts,
     )?;
-    warnings.extend(autoscalers.notes.iter().cloned());
-    if autoscalers.hpas.len() > 1 {
-        let names: Vec<&str> = autoscalers.hpas.iter().map(|h| h.name.as_str()).collect();
+    let n_autoscalers = autoscalers.hpas.len() + autoscalers.scaled_objects.len();
+    if n_autoscalers > 1 && !allow_conflicts {
+        let mut names: Vec<String> = autoscalers
+            .hpas
+            .iter()
+            .map(|h| format!("HPA {:?}", h.name))
+            .collect();
+        names.extend(
+            autoscalers
+                .scaled_objects
+                .iter()
+                .map(|s| format!("ScaledObject {:?}", s.name)),
+        );
         return Err(doc
             .error_at_path(
                 "autoscaler.manifests",
-                format!("{} HorizontalPodAutoscalers ({}) for one workload: a scenario simulates one workload with one HPA", names.len(), names.join(", ")),
+                format!(
+                    "{} autoscalers for one workload ({}): a real cluster rejects or fights over this; set `autoscaler.allow_conflicts: true` (or --allow-conflicts) to simulate them fighting",
+                    n_autoscalers,
+                    names.join(", ")
+                ),
             )
             .into());
     }
+    if (!autoscalers.scaled_jobs.is_empty()) && raw.workload.kind != WorkloadKind::Queue {
+        return Err(doc
+            .error_at_path(
+                "workload.kind",
+                "a ScaledJob's jobs take messages from a queue: use `kind: queue`",
+            )
+            .into());
+    }
+    let mut faults = Vec::new();
+    for (i, f) in raw.faults.iter().enumerate() {
+        let to = match (f.to, f.duration) {
+            (Some(t), None) => t.0,
+            (None, Some(d)) => f.from.0 + d.0,
+            _ => {
+                return Err(doc
+                    .error_at_path(&format!("faults[{i}]"), "give either `to` or `duration`")
+                    .into());
+            }
+        };
+        if to <= f.from.0 {
+            return Err(doc
+                .error_at_path(
+                    &format!("faults[{i}].to"),
+                    "the outage must end after it starts",
+                )
+                .into());
+        }
+        faults.push(Fault {
+            target: f.target.clone(),
+            from: f.from.0,
+            to,
+            error: f
+                .error
+                .clone()
+                .unwrap_or_else(|| "backend unavailable (injected fault)".into()),
+        });
+    }
+    warnings.extend(autoscalers.notes.iter().cloned());
     let columns: Vec<String> = trace.columns.iter().map(|c| c.name.clone()).collect();
     for (name, b) in &raw.metrics {
         b.resolve(name, &columns, BackendKind::Direct)
@@ -786,6 +898,8 @@ fn resolve(
         fidelity,
         controller_manager,
         autoscalers,
+        faults,
+        allow_conflicts,
         metric_bindings: raw.metrics.clone(),
         warnings,
     })
