@@ -2,9 +2,34 @@
 
 use clap::Args;
 use scalesim::report;
+use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{self, RunOptions};
 use std::path::PathBuf;
+
+/// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fidelity {
+    Request,
+    Fluid,
+    Auto,
+}
+
+impl Fidelity {
+    /// The scenario patch that sets `fidelity` (the loader decides which models exist).
+    pub fn patch(self) -> Patch {
+        let name = match self {
+            Fidelity::Request => "request",
+            Fidelity::Fluid => "fluid",
+            Fidelity::Auto => "auto",
+        };
+        Patch {
+            target: PatchTarget::Scenario,
+            path: "fidelity".into(),
+            value: name.into(),
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -22,6 +47,10 @@ pub struct RunArgs {
     /// Log every autoscaler sync in events.jsonl, not only the ones that change something.
     #[arg(long)]
     pub log_every_sync: bool,
+    /// Traffic model: `request` simulates every request; `fluid` and `auto` are reserved for the
+    /// flow-level model (sets the scenario's `fidelity`).
+    #[arg(long, value_enum)]
+    pub fidelity: Option<Fidelity>,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -31,7 +60,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let overrides = Overrides {
         seed: args.seed,
         manifests: args.manifests.clone(),
-        ..Default::default()
+        patches: args.fidelity.map(Fidelity::patch).into_iter().collect(),
     };
     let scenario = Scenario::load(&args.scenario, &overrides)?;
     let opts = RunOptions {
