@@ -51,7 +51,13 @@ impl MetricDef {
             None => "–".into(),
             Some(v) => match self.unit {
                 Unit::Seconds => format_seconds(v),
-                Unit::Ratio => format!("{:.3}%", 100.0 * v),
+                Unit::Ratio => {
+                    let mut p = format!("{:.3}", 100.0 * v);
+                    while p.ends_with('0') {
+                        p.pop();
+                    }
+                    format!("{}%", p.trim_end_matches('.'))
+                }
                 Unit::Count | Unit::PodHours => {
                     if v.fract() == 0.0 {
                         format!("{v}")

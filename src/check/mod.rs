@@ -209,44 +209,63 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
         .collect()
 }
 
-/// The check report for people: per scenario one line per check, then a total.
-pub fn render_text(outcomes: &[Outcome]) -> String {
+/// The check report for people: per scenario one line per SLO, then the baseline — every
+/// compared metric when `verbose`, else the regressions and one line for the rest — then a
+/// total.
+pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
     let mut out = String::new();
     let (mut checks, mut failed, mut errors) = (0, 0, 0);
     for o in outcomes {
-        match &o.result {
+        let c = match &o.result {
             Err(e) => {
                 errors += 1;
                 out += &format!("{}\n  ERROR {e}\n", o.file.display());
+                continue;
             }
-            Ok(c) => {
-                checks += c.checks();
-                failed += c.failed();
-                out += &format!("{} ({})\n", c.name, o.file.display());
-                let mut lines: Vec<(bool, String, String)> = Vec::new();
-                for r in c.slo.iter().flatten() {
-                    lines.push((r.pass, format!("slo {}", r.describe()), r.measured_text()));
+            Ok(c) => c,
+        };
+        checks += c.checks();
+        failed += c.failed();
+        out += &format!("{} ({})\n", c.name, o.file.display());
+        let mut lines: Vec<(&str, String, String)> = Vec::new();
+        let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
+        for r in c.slo.iter().flatten() {
+            lines.push((
+                verdict(r.pass),
+                format!("slo {}", r.describe()),
+                r.measured_text(),
+            ));
+        }
+        match &c.baseline {
+            BaselineStatus::NotCompared => {}
+            BaselineStatus::Missing(p) => lines.push((
+                "SKIP",
+                "baseline".into(),
+                format!("none at {} (--update-baseline writes it)", p.display()),
+            )),
+            BaselineStatus::Compared(cs) => {
+                let quiet_passes = cs.iter().filter(|c| !c.regressed).count();
+                for cmp in cs.iter().filter(|c| verbose || c.regressed) {
+                    lines.push((verdict(!cmp.regressed), cmp.describe(), cmp.detail()));
                 }
-                match &c.baseline {
-                    BaselineStatus::NotCompared => {}
-                    BaselineStatus::Missing(p) => {
-                        out += &format!("  SKIP  baseline: none at {}\n", p.display())
-                    }
-                    BaselineStatus::Compared(cs) => {
-                        for cmp in cs {
-                            lines.push((!cmp.regressed, cmp.describe(), cmp.detail()));
-                        }
-                    }
-                }
-                if lines.is_empty() && !matches!(c.baseline, BaselineStatus::Missing(_)) {
-                    out += "  (nothing to check: no `slo:` block and no baseline)\n";
-                }
-                let width = lines.iter().map(|l| l.1.len()).max().unwrap_or(0);
-                for (pass, what, detail) in lines {
-                    let verdict = if pass { "PASS" } else { "FAIL" };
-                    out += &format!("  {verdict}  {what:width$}  {detail}\n");
+                if !verbose && quiet_passes > 0 {
+                    lines.push((
+                        "PASS",
+                        "baseline".into(),
+                        format!(
+                            "{quiet_passes} metric{} within tolerance (--verbose lists them)",
+                            if quiet_passes == 1 { "" } else { "s" }
+                        ),
+                    ));
                 }
             }
+        }
+        if lines.is_empty() {
+            out += "  (nothing to check: no `slo:` block and no baseline)\n";
+        }
+        let width = lines.iter().map(|l| l.1.len()).max().unwrap_or(0);
+        for (verdict, what, detail) in lines {
+            out += &format!("  {verdict}  {what:width$}  {detail}\n");
         }
     }
     out += &format!(

@@ -135,7 +135,8 @@ mod tests {
             ]
         );
         assert_eq!(r[0].describe(), "latency_p99 <= 500ms");
-        assert_eq!(r[1].measured_text(), "measured 1.000%");
+        assert_eq!(r[1].measured_text(), "measured 1%");
+        assert_eq!(r[1].describe(), "max_dropped_ratio <= 0.1%");
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct CheckArgs {
     /// Threads (default: every core).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// List every baseline metric, not only the regressions.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Print only errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -166,7 +169,7 @@ pub fn run(a: CheckArgs) -> i32 {
         code = code.max(super::report_error(&e));
     }
     if !a.quiet {
-        print!("{}", check::render_text(&outcomes));
+        print!("{}", check::render_text(&outcomes, a.verbose));
     }
     code
 }
