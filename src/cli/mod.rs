@@ -25,9 +25,11 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write timeseries.csv, summary.json and events.jsonl.
     Run(run::RunArgs),
-    /// Simulate a scenario at every point of a parameter grid, in parallel; sweep.csv, a
-    /// cost/SLO Pareto chart and the cheapest points that meet the SLO. `sweep merge` joins
-    /// sharded sweeps.
+    /// Simulate a scenario at every point of a parameter grid, in parallel (`sweep merge` joins
+    /// shards).
+    ///
+    /// Writes sweep.csv, a cost/SLO Pareto chart, and prints the cheapest points that meet the
+    /// SLO.
     Sweep(sweep::SweepArgs),
     /// Run scenarios and check their SLOs and baselines; JUnit XML for CI (exit 1 on failure).
     Check(check::CheckArgs),

@@ -20,6 +20,11 @@ other path is a field of the scenario file. VALUES: a comma-separated list and/o
 `a..b:step` (inclusive end): integers, decimals, or durations (`30s..2m:30s` gives 30s, 60s,
 90s, 120s). A value takes the JSON type of the value it replaces (a string stays a string).
 
+METRICS (sweep.csv columns, --objective; `_s` may be left out): arrived, served_ratio,
+dropped_ratio, timed_out_ratio, latency_mean_s, latency_p50_s, latency_p95_s, latency_p99_s,
+latency_max_s, wait_mean_s, wait_p99_s, replicas_min, replicas_mean, replicas_max, pod_hours,
+backlog_max, backlog_mean, backlog_age_max_s, overload_s, scale_events.
+
 Examples:
   scalesim sweep s.yaml --vary 'hpa.spec.metrics[0].resource.target.averageUtilization=40..80:10'
   scalesim sweep s.yaml --vary 'pods.startup.max=30s,60s,120s' --vary 'hpa.spec.maxReplicas=20,40'
@@ -182,18 +187,6 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
     let runs = sweep.simulations(points.len());
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(runs)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    bar.set_prefix(sweep.name.clone());
     if !a.quiet {
         eprintln!(
             "sweeping {}: {} point{}{} × {} seed{} = {runs} run{} on {jobs} thread{}",
@@ -209,6 +202,18 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
             if jobs == 1 { "" } else { "s" },
         );
     }
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(runs)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(sweep.name.clone());
     let results = sweep_run::run_points(&sweep, &points, jobs, &|| bar.inc(1));
     bar.finish_and_clear();
     let results = results?;
@@ -259,4 +264,28 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
         println!("outputs in {}", a.out.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_metric() {
+        let listed: String = super::SWEEP_HELP
+            .split("METRICS")
+            .nth(1)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .split("\n\n")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            listed.trim_end_matches('.'),
+            scalesim::check::metrics::names()
+        );
+    }
 }

@@ -199,9 +199,7 @@ fn parse_range(item: &str, a: &str, rest: &str) -> Result<Vec<VaryValue>, String
     let is_duration = !plain(a) || !plain(b) || step.is_some_and(|s| !plain(s));
     let num = |s: &str| -> Result<f64, String> {
         if is_duration {
-            crate::units::parse_duration(s)
-                .map(|d| d.0)
-                .map_err(|e| bad(e))
+            crate::units::parse_duration(s).map(|d| d.0).map_err(bad)
         } else {
             s.parse::<f64>()
                 .map_err(|_| bad(format!("{s:?} is not a number")))
@@ -218,7 +216,10 @@ fn parse_range(item: &str, a: &str, rest: &str) -> Result<Vec<VaryValue>, String
         None if integer => 1.0,
         None => return Err(bad("give a step: a..b:step".into())),
     };
-    if !(step > 0.0) {
+    if ![lo, hi, step].iter().all(|v| v.is_finite()) {
+        return Err(bad("the ends and the step must be finite numbers".into()));
+    }
+    if step <= 0.0 {
         return Err(bad("the step must be above zero".into()));
     }
     if hi < lo {
@@ -440,6 +441,7 @@ mod tests {
         assert!(parse_values("1..5:0").is_err());
         assert!(parse_values("0.5..1").is_err());
         assert!(parse_values("1..1000000000").is_err());
+        assert!(parse_values("nan..5:1").is_err());
     }
 
     #[test]
