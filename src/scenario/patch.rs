@@ -71,10 +71,12 @@ fn segments(path: &str) -> Result<Vec<Seg>, String> {
 
 /// Give a new value the JSON type of the value it replaces, so a patch keeps the document's
 /// shape: a string stays a string (KEDA trigger metadata such as `queueLength: "5"` is all
-/// strings, so `5` becomes `"5"`), a number stays a number (`"30s"` or `"2m"` replacing a
-/// number of seconds such as `cooldownPeriod: 300` becomes `30` or `120`; `"40"` becomes
-/// `40`), and `"true"`/`"false"` replacing a boolean become booleans. Anything else, and any
-/// value with nothing to replace, is kept as given (the reader of the document then judges it).
+/// strings, so `5` becomes `"5"`), a number stays a number (`"40"` becomes `40`; a duration
+/// replacing a number of seconds such as `cooldownPeriod: 300` becomes seconds, `"30s"` → `30`,
+/// `"1m30s"` → `90` — but a string that is also a Kubernetes quantity, such as `250m` or `2m`,
+/// stays a string, since `m` is milli there), and `"true"`/`"false"` replacing a boolean become
+/// booleans. Anything else, and any value with nothing to replace, is kept as given (the reader
+/// of the document then judges it).
 pub fn coerce_like(existing: Option<&Value>, value: Value) -> Value {
     match (existing, value) {
         (Some(Value::String(_)), Value::Number(n)) => Value::String(n.to_string()),
@@ -85,6 +87,10 @@ pub fn coerce_like(existing: Option<&Value>, value: Value) -> Value {
                 Value::from(i)
             } else if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
                 Value::Number(n)
+            } else if crate::units::parse_quantity(t).is_ok() {
+                // `250m`, `1Gi`: a quantity the reader parses itself; `2m` could also be two
+                // minutes, so it is never guessed into seconds.
+                Value::String(s)
             } else if let Ok(d) = crate::units::parse_duration(t) {
                 seconds_value(d.0)
             } else {
@@ -226,7 +232,7 @@ mod tests {
     fn replacing_keeps_the_json_type() {
         let mut v = json!({"meta": {"queueLength": "5", "n": 300, "on": true}, "l": ["a", 2]});
         apply(&mut v, "meta.queueLength", json!(10)).unwrap();
-        apply(&mut v, "meta.n", json!("2m")).unwrap();
+        apply(&mut v, "meta.n", json!("2min")).unwrap();
         apply(&mut v, "meta.on", json!("false")).unwrap();
         apply(&mut v, "l[0]", json!(7)).unwrap();
         apply(&mut v, "l[1]", json!("1.5s")).unwrap();
@@ -237,6 +243,10 @@ mod tests {
         );
         assert_eq!(coerce_like(Some(&json!(1)), json!("40")), json!(40));
         assert_eq!(coerce_like(Some(&json!(1)), json!("x")), json!("x"));
+        // Quantities are never read as durations: `250m` is 0.25, not 250 minutes.
+        assert_eq!(coerce_like(Some(&json!(1)), json!("250m")), json!("250m"));
+        assert_eq!(coerce_like(Some(&json!(300)), json!("1m30s")), json!(90));
+        assert_eq!(coerce_like(Some(&json!(300)), json!("1h")), json!(3600));
         assert_eq!(coerce_like(None, json!("30s")), json!("30s"));
     }
 
