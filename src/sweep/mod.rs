@@ -3,7 +3,7 @@
 //! a cost/SLO Pareto chart and a ranking of the cheapest points that meet the SLO.
 //!
 //! - [`grid`]: `--vary PATH=VALUES` and the points (full grid or seeded sample);
-//! - [`file`]: the same in a sweep file (`scalesim sweep --file sweep.yaml`);
+//! - [`file`](mod@file): the same in a sweep file (`scalesim sweep --file sweep.yaml`);
 //! - [`run`]: parallel execution;
 //! - [`output`]: `sweep.csv`, `sweep.json` and the best-points table;
 //! - [`shard`]: `--shard I/N` slices and merging them back;
