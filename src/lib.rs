@@ -5,6 +5,7 @@
 //! (`hpa`, `keda`), which read only what the metrics pipeline shows them; `report` reads finished
 //! results. Nothing in the library prints or exits.
 
+pub mod check;
 pub mod engine;
 pub mod error;
 pub mod hpa;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod trace;
 pub mod units;
 pub mod world;

@@ -54,6 +54,9 @@ pub struct Series {
     pub in_flight: Vec<u64>,
     pub latency_p50: Vec<f64>,
     pub latency_p99: Vec<f64>,
+    /// Age of the oldest waiting request (not yet in service) at the end of the step, seconds;
+    /// 0 when nothing waits.
+    pub backlog_age: Vec<f64>,
     /// Autoscaler metric(s) as the controller saw them at its last sync in the step, by name.
     pub extra: Vec<(String, Vec<f64>)>,
 }
@@ -82,6 +85,7 @@ impl Series {
             in_flight: vec![0; rows],
             latency_p50: z(f64::NAN),
             latency_p99: z(f64::NAN),
+            backlog_age: z(0.0),
             extra: Vec::new(),
         }
     }

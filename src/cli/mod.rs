@@ -3,7 +3,9 @@
 //! This is the only place that prints to the terminal or decides exit codes; everything it does
 //! is a call into the library. Each subcommand lives in its own file.
 
+mod check;
 mod run;
+mod sweep;
 mod trace;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +25,14 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario and write timeseries.csv, summary.json and events.jsonl.
     Run(run::RunArgs),
+    /// Simulate a scenario at every point of a parameter grid, in parallel (`sweep merge` joins
+    /// shards).
+    ///
+    /// Writes sweep.csv, a cost/SLO Pareto chart, and prints the cheapest points that meet the
+    /// SLO.
+    Sweep(sweep::SweepArgs),
+    /// Run scenarios and check their SLOs and baselines; JUnit XML for CI (exit 1 on failure).
+    Check(check::CheckArgs),
     /// Look at a trace file (`show`) or generate one (`gen`).
     Trace(trace::TraceArgs),
 }
@@ -31,6 +41,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Check(args) => return check::run(args),
         Command::Trace(args) => return trace::run(args),
     };
     match outcome {

@@ -2,9 +2,34 @@
 
 use clap::Args;
 use scalesim::report;
+use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{self, RunOptions};
 use std::path::PathBuf;
+
+/// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fidelity {
+    Request,
+    Fluid,
+    Auto,
+}
+
+impl Fidelity {
+    /// The scenario patch that sets `fidelity` (the loader decides which models exist).
+    pub fn patch(self) -> Patch {
+        let name = match self {
+            Fidelity::Request => "request",
+            Fidelity::Fluid => "fluid",
+            Fidelity::Auto => "auto",
+        };
+        Patch {
+            target: PatchTarget::Scenario,
+            path: "fidelity".into(),
+            value: name.into(),
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -22,6 +47,14 @@ pub struct RunArgs {
     /// Log every autoscaler sync in events.jsonl, not only the ones that change something.
     #[arg(long)]
     pub log_every_sync: bool,
+    /// Traffic model (sets the scenario's `fidelity`): `request` simulates every request,
+    /// `fluid` whole counts per interval (fast), `auto` picks fluid above 2 million requests.
+    #[arg(long, value_enum)]
+    pub fidelity: Option<Fidelity>,
+    /// Simulate a hand-made HPA beside a ScaledObject on the same workload, both writing the
+    /// replica count (as on clusters whose KEDA predates its admission check).
+    #[arg(long)]
+    pub allow_conflicts: bool,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -31,7 +64,8 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let overrides = Overrides {
         seed: args.seed,
         manifests: args.manifests.clone(),
-        ..Default::default()
+        patches: args.fidelity.map(Fidelity::patch).into_iter().collect(),
+        allow_conflicts: args.allow_conflicts,
     };
     let scenario = Scenario::load(&args.scenario, &overrides)?;
     let opts = RunOptions {

@@ -58,7 +58,8 @@ pub fn fmt_num(v: f64) -> String {
 /// The columns of `timeseries.csv`, in order. Counts cover `[time_s, time_s + step)`; gauges
 /// (replicas, pods, backlog, in_flight) are read at the end of that interval. `cpu_utilization`
 /// is the true CPU use over the interval in percent of the pods' requests (what the HPA would
-/// see with no lag); `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
+/// see with no lag); `backlog_age` is the age of the oldest waiting request at the end of the
+/// interval (0 when nothing waits); `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
     "time_s",
     "arrival_rate",
@@ -77,6 +78,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "latency_p99_s",
     "arrivals",
     "cpu_cores",
+    "backlog_age",
 ];
 
 pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
@@ -89,7 +91,7 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
     let mut line = String::with_capacity(256);
     for r in 0..s.rows {
         line.clear();
-        let cells: [String; 17] = [
+        let cells: [String; 18] = [
             fmt_num(s.time(r)),
             fmt_num(s.arrival_rate[r]),
             s.desired_replicas[r].to_string(),
@@ -107,6 +109,7 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
             fmt_num(s.latency_p99[r]),
             s.arrivals[r].to_string(),
             fmt_num(s.cpu_cores[r]),
+            fmt_num(s.backlog_age[r]),
         ];
         line.push_str(&cells.join(","));
         for (_, col) in &s.extra {

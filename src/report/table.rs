@@ -68,6 +68,14 @@ pub fn summary_table(s: &Summary) -> String {
         "backlog max / mean",
         format!("{} / {:.1}", s.backlog.max, s.backlog.mean),
     );
+    row(
+        "oldest waiting max / overload",
+        format!(
+            "{} / {}",
+            format_seconds(s.backlog.max_age_s),
+            format_seconds(s.overload_s)
+        ),
+    );
     row("scale events", s.scale_events.to_string());
     if let Some(h) = &s.hpa {
         row(

@@ -65,6 +65,74 @@ pub struct ScenarioFile {
     /// Outages of metric backends (to tune KEDA fallback offline).
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Service-level objectives that `scalesim check` verifies and sweeps mark per point.
+    #[serde(default)]
+    pub slo: Option<SloSpec>,
+}
+
+/// Service-level objectives of a scenario (`slo:`). Every bound is inclusive ("at most"); a
+/// latency bound with nothing served fails unless nothing arrived.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSpec {
+    /// Whole-run p99 latency (arrival to completion of served requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99: Option<Seconds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p95: Option<Seconds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_mean: Option<Seconds>,
+    /// Dropped / arrived, a fraction (0.001 = 0.1 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_dropped_ratio: Option<f64>,
+    /// Timed out / arrived, a fraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_timed_out_ratio: Option<f64>,
+    /// Most requests waiting at the end of any step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_backlog: Option<u64>,
+    /// Oldest waiting request, read at the end of every step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_backlog_age: Option<Seconds>,
+    /// Cost: the integral of existing pods over the run, in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pod_hours: Option<f64>,
+    /// Seconds of overload (summary `overload_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_overload_seconds: Option<Seconds>,
+    /// Changes of spec.replicas (flapping).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_scale_events: Option<u32>,
+}
+
+impl SloSpec {
+    /// Reject bounds that cannot be met or make no sense: `(field, message)`.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        for (field, v) in [
+            ("max_dropped_ratio", self.max_dropped_ratio),
+            ("max_timed_out_ratio", self.max_timed_out_ratio),
+        ] {
+            if let Some(v) = v
+                && !(0.0..=1.0).contains(&v)
+            {
+                return Err((
+                    field,
+                    format!("{v} is not a ratio between 0 and 1 (0.001 = 0.1 %)"),
+                ));
+            }
+        }
+        if let Some(v) = self.max_pod_hours
+            && !(v.is_finite() && v >= 0.0)
+        {
+            return Err(("max_pod_hours", format!("{v} must be zero or more")));
+        }
+        Ok(())
+    }
+
+    /// True when no objective is set.
+    pub fn is_empty(&self) -> bool {
+        *self == SloSpec::default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -366,6 +434,8 @@ pub struct Scenario {
     pub allow_conflicts: bool,
     /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
     pub metric_bindings: BTreeMap<String, BindingSpec>,
+    /// Service-level objectives (`slo:`), if any.
+    pub slo: Option<SloSpec>,
     /// Things the user should know (defaults stretched, settings ignored).
     pub warnings: Vec<String>,
 }
@@ -479,6 +549,10 @@ fn resolve(
         None => 1.0,
     };
     let seed = overrides.seed.or(raw.seed).unwrap_or(1);
+    if let Some(slo) = &raw.slo {
+        slo.validate()
+            .map_err(|(field, m)| doc.error_at_path(&format!("slo.{field}"), m))?;
+    }
 
     // Start time (generators such as `diurnal` need it), then the trace.
     let explicit_start = match &raw.start_time {
@@ -901,6 +975,7 @@ fn resolve(
         faults,
         allow_conflicts,
         metric_bindings: raw.metrics.clone(),
+        slo: raw.slo.clone(),
         warnings,
     })
 }

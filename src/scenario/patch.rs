@@ -69,8 +69,56 @@ fn segments(path: &str) -> Result<Vec<Seg>, String> {
     Ok(out)
 }
 
+/// Give a new value the JSON type of the value it replaces, so a patch keeps the document's
+/// shape: a string stays a string (KEDA trigger metadata such as `queueLength: "5"` is all
+/// strings, so `5` becomes `"5"`), a number stays a number (`"40"` becomes `40`; a duration
+/// replacing a number of seconds such as `cooldownPeriod: 300` becomes seconds, `"30s"` → `30`,
+/// `"1m30s"` → `90` — but a string that is also a Kubernetes quantity, such as `250m` or `2m`,
+/// stays a string, since `m` is milli there), and `"true"`/`"false"` replacing a boolean become
+/// booleans. Anything else, and any value with nothing to replace, is kept as given (the reader
+/// of the document then judges it).
+pub fn coerce_like(existing: Option<&Value>, value: Value) -> Value {
+    match (existing, value) {
+        (Some(Value::String(_)), Value::Number(n)) => Value::String(n.to_string()),
+        (Some(Value::String(_)), Value::Bool(b)) => Value::String(b.to_string()),
+        (Some(Value::Number(_)), Value::String(s)) => {
+            let t = s.trim();
+            if let Ok(i) = t.parse::<i64>() {
+                Value::from(i)
+            } else if let Some(n) = t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+                Value::Number(n)
+            } else if crate::units::parse_quantity(t).is_ok() {
+                // `250m`, `1Gi`: a quantity the reader parses itself; `2m` could also be two
+                // minutes, so it is never guessed into seconds.
+                Value::String(s)
+            } else if let Ok(d) = crate::units::parse_duration(t) {
+                seconds_value(d.0)
+            } else {
+                Value::String(s)
+            }
+        }
+        (Some(Value::Bool(_)), Value::String(s)) => match s.trim() {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(s),
+        },
+        (_, v) => v,
+    }
+}
+
+/// Seconds as a JSON number: an integer when whole (Kubernetes fields such as
+/// `cooldownPeriod` or `stabilizationWindowSeconds` are integers).
+fn seconds_value(v: f64) -> Value {
+    if v.fract() == 0.0 && v.abs() < 9.0e15 {
+        Value::from(v as i64)
+    } else {
+        serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+    }
+}
+
 /// Set `path` in `doc` to `value`, creating missing maps on the way. A list index must exist
-/// (or be exactly one past the end, which appends).
+/// (or be exactly one past the end, which appends). The value takes the type of the one it
+/// replaces ([`coerce_like`]).
 pub fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let segs = segments(path)?;
     let Some((last, init)) = segs.split_last() else {
@@ -110,16 +158,18 @@ pub fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
             if cur.is_null() {
                 *cur = Value::Object(Default::default());
             }
-            cur.as_object_mut()
-                .ok_or_else(|| format!("cannot set `{k}` in {path:?}: its parent is not a map"))?
-                .insert(k.clone(), value);
+            let map = cur
+                .as_object_mut()
+                .ok_or_else(|| format!("cannot set `{k}` in {path:?}: its parent is not a map"))?;
+            let value = coerce_like(map.get(k), value);
+            map.insert(k.clone(), value);
         }
         Seg::Index(n) => {
             let list = cur
                 .as_array_mut()
                 .ok_or_else(|| format!("`[{n}]` in {path:?}: not a list"))?;
             match n.cmp(&list.len()) {
-                std::cmp::Ordering::Less => list[*n] = value,
+                std::cmp::Ordering::Less => list[*n] = coerce_like(Some(&list[*n]), value),
                 std::cmp::Ordering::Equal => list.push(value),
                 std::cmp::Ordering::Greater => {
                     return Err(format!(
@@ -176,6 +226,28 @@ mod tests {
         );
         assert!(apply(&mut v, "spec.metrics[3].x", json!(1)).is_err());
         assert!(apply(&mut v, "spec..x", json!(1)).is_err());
+    }
+
+    #[test]
+    fn replacing_keeps_the_json_type() {
+        let mut v = json!({"meta": {"queueLength": "5", "n": 300, "on": true}, "l": ["a", 2]});
+        apply(&mut v, "meta.queueLength", json!(10)).unwrap();
+        apply(&mut v, "meta.n", json!("2min")).unwrap();
+        apply(&mut v, "meta.on", json!("false")).unwrap();
+        apply(&mut v, "l[0]", json!(7)).unwrap();
+        apply(&mut v, "l[1]", json!("1.5s")).unwrap();
+        apply(&mut v, "meta.fresh", json!(3)).unwrap();
+        assert_eq!(
+            v,
+            json!({"meta": {"queueLength": "10", "n": 120, "on": false, "fresh": 3}, "l": ["7", 1.5]})
+        );
+        assert_eq!(coerce_like(Some(&json!(1)), json!("40")), json!(40));
+        assert_eq!(coerce_like(Some(&json!(1)), json!("x")), json!("x"));
+        // Quantities are never read as durations: `250m` is 0.25, not 250 minutes.
+        assert_eq!(coerce_like(Some(&json!(1)), json!("250m")), json!("250m"));
+        assert_eq!(coerce_like(Some(&json!(300)), json!("1m30s")), json!(90));
+        assert_eq!(coerce_like(Some(&json!(300)), json!("1h")), json!(3600));
+        assert_eq!(coerce_like(None, json!("30s")), json!("30s"));
     }
 
     #[test]

@@ -447,6 +447,7 @@ impl World {
         }
         let backlog = self.backlog_len();
         let in_service = self.in_service();
+        let backlog_age = self.oldest_waiting_age(now);
         let s = &mut self.series;
         s.cpu_cores[row] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
@@ -457,6 +458,7 @@ impl World {
         s.starting_pods[row] = self.counts.pending + self.counts.starting;
         s.terminating_pods[row] = self.counts.terminating;
         s.backlog[row] = backlog;
+        s.backlog_age[row] = backlog_age;
         s.in_flight[row] = backlog + in_service;
         s.arrival_rate[row] = self.trace.rate_at(s.time(row));
         self.step_latencies.close(&mut self.series);

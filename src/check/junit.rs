@@ -1,0 +1,169 @@
+//! JUnit XML for CI systems (GitHub Actions reporters, GitLab `artifacts:reports:junit`,
+//! Jenkins): one `testsuite` per scenario, one `testcase` per check. Times are always 0 —
+//! outputs carry no wall-clock time, so the same inputs give the same file.
+
+use std::fmt::Write as _;
+
+/// How one check ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Passed,
+    /// The check ran and failed (`<failure>`): an SLO missed or a regression.
+    Failed {
+        message: String,
+        detail: String,
+    },
+    /// The check could not run (`<error>`): bad input.
+    Error {
+        message: String,
+    },
+    /// Not checked (`<skipped>`), e.g. no baseline stored yet.
+    Skipped {
+        message: String,
+    },
+}
+
+/// One `testcase`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Case {
+    pub name: String,
+    pub classname: String,
+    pub outcome: Outcome,
+}
+
+/// One `testsuite` (a scenario).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suite {
+    pub name: String,
+    pub cases: Vec<Case>,
+}
+
+impl Suite {
+    fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
+        self.cases.iter().filter(|c| f(&c.outcome)).count()
+    }
+    pub fn failures(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Failed { .. }))
+    }
+    pub fn errors(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Error { .. }))
+    }
+    pub fn skipped(&self) -> usize {
+        self.count(|o| matches!(o, Outcome::Skipped { .. }))
+    }
+}
+
+/// Escape text for an XML attribute or element, dropping characters XML 1.0 cannot hold.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => out.push(' '),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Render the report: `<testsuites name="…">` holding every suite.
+pub fn render(name: &str, suites: &[Suite]) -> String {
+    let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
+    let failures: usize = suites.iter().map(Suite::failures).sum();
+    let errors: usize = suites.iter().map(Suite::errors).sum();
+    let skipped: usize = suites.iter().map(Suite::skipped).sum();
+    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        x,
+        "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">",
+        escape(name)
+    );
+    for s in suites {
+        let _ = writeln!(
+            x,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
+            escape(&s.name),
+            s.cases.len(),
+            s.failures(),
+            s.errors(),
+            s.skipped()
+        );
+        for c in &s.cases {
+            let open = format!(
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
+                escape(&c.name),
+                escape(&c.classname)
+            );
+            match &c.outcome {
+                Outcome::Passed => {
+                    let _ = writeln!(x, "{open}/>");
+                }
+                Outcome::Failed { message, detail } => {
+                    let _ = writeln!(
+                        x,
+                        "{open}>\n      <failure message=\"{}\" type=\"failure\">{}</failure>\n    </testcase>",
+                        escape(message),
+                        escape(detail)
+                    );
+                }
+                Outcome::Error { message } => {
+                    let _ = writeln!(
+                        x,
+                        "{open}>\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
+                        escape(message),
+                        escape(message)
+                    );
+                }
+                Outcome::Skipped { message } => {
+                    let _ = writeln!(
+                        x,
+                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
+                        escape(message)
+                    );
+                }
+            }
+        }
+        x.push_str("  </testsuite>\n");
+    }
+    x.push_str("</testsuites>\n");
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_escapes() {
+        let suite = Suite {
+            name: "a<b".into(),
+            cases: vec![
+                Case {
+                    name: "slo latency_p99 <= 500ms".into(),
+                    classname: "scalesim.a".into(),
+                    outcome: Outcome::Passed,
+                },
+                Case {
+                    name: "x".into(),
+                    classname: "scalesim.a".into(),
+                    outcome: Outcome::Failed {
+                        message: "too \"slow\"".into(),
+                        detail: "a & b\u{1}".into(),
+                    },
+                },
+            ],
+        };
+        let x = render("scalesim check", &[suite]);
+        assert!(x.contains("tests=\"2\" failures=\"1\" errors=\"0\""));
+        assert!(x.contains("name=\"a&lt;b\""));
+        assert!(x.contains("name=\"slo latency_p99 &lt;= 500ms\""));
+        assert!(x.contains("message=\"too &quot;slow&quot;\""));
+        assert!(x.contains(">a &amp; b</failure>"));
+    }
+}

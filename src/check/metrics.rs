@@ -1,0 +1,328 @@
+//! Named scalar metrics of a run, read from its summary: the vocabulary shared by SLOs,
+//! baselines and the columns of `sweep.csv`.
+//!
+//! Metrics are read from the summary as JSON (the form `summary.json` stores), so a baseline
+//! written by an earlier version compares with a run of this one: a metric an old file lacks is
+//! simply absent.
+
+use crate::sim::Summary;
+use crate::units::format_seconds;
+use serde_json::Value;
+
+/// What a metric counts, for display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A count of requests, events or pods.
+    Count,
+    /// A fraction of the arrived requests (0.01 = 1 %).
+    Ratio,
+    Seconds,
+    /// Pod-hours (cost).
+    PodHours,
+}
+
+/// One named metric.
+#[derive(Debug)]
+pub struct MetricDef {
+    /// Column name in `sweep.csv` and key in `--tolerance`, `--objective`.
+    pub name: &'static str,
+    pub unit: Unit,
+    /// Compared against a baseline by `scalesim check` (for every compared metric, higher is
+    /// worse).
+    pub regression: bool,
+    extract: fn(&Value) -> Option<f64>,
+}
+
+impl PartialEq for MetricDef {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl MetricDef {
+    /// The value in a summary (as JSON), if it has one.
+    pub fn read(&self, summary: &Value) -> Option<f64> {
+        (self.extract)(summary).filter(|v| v.is_finite())
+    }
+
+    /// A value for people: `320ms`, `0.120%`, `3.5`.
+    pub fn display(&self, v: Option<f64>) -> String {
+        match v {
+            None => "–".into(),
+            Some(v) => match self.unit {
+                Unit::Seconds => format_seconds(v),
+                Unit::Ratio => {
+                    let mut p = format!("{:.3}", 100.0 * v);
+                    while p.ends_with('0') {
+                        p.pop();
+                    }
+                    format!("{}%", p.trim_end_matches('.'))
+                }
+                Unit::Count | Unit::PodHours => {
+                    if v.fract() == 0.0 {
+                        format!("{v}")
+                    } else {
+                        format!("{v:.3}")
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn num(v: &Value, path: &str) -> Option<f64> {
+    let mut cur = v;
+    for k in path.split('.') {
+        cur = cur.get(k)?;
+    }
+    cur.as_f64()
+}
+
+fn ratio(v: &Value, what: &str) -> Option<f64> {
+    let arrived = num(v, "requests.arrived")?;
+    let part = num(v, &format!("requests.{what}"))?;
+    Some(if arrived > 0.0 { part / arrived } else { 0.0 })
+}
+
+/// Every metric, in `sweep.csv` column order.
+pub const METRICS: &[MetricDef] = &[
+    MetricDef {
+        name: "arrived",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "requests.arrived"),
+    },
+    MetricDef {
+        name: "served_ratio",
+        unit: Unit::Ratio,
+        regression: false,
+        extract: |v| ratio(v, "served"),
+    },
+    MetricDef {
+        name: "dropped_ratio",
+        unit: Unit::Ratio,
+        regression: true,
+        extract: |v| ratio(v, "dropped"),
+    },
+    MetricDef {
+        name: "timed_out_ratio",
+        unit: Unit::Ratio,
+        regression: true,
+        extract: |v| ratio(v, "timed_out"),
+    },
+    MetricDef {
+        name: "latency_mean_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "latency_s.mean"),
+    },
+    MetricDef {
+        name: "latency_p50_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "latency_s.p50"),
+    },
+    MetricDef {
+        name: "latency_p95_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "latency_s.p95"),
+    },
+    MetricDef {
+        name: "latency_p99_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "latency_s.p99"),
+    },
+    MetricDef {
+        name: "latency_max_s",
+        unit: Unit::Seconds,
+        regression: false,
+        extract: |v| num(v, "latency_s.max"),
+    },
+    MetricDef {
+        name: "wait_mean_s",
+        unit: Unit::Seconds,
+        regression: false,
+        extract: |v| num(v, "wait_s.mean"),
+    },
+    MetricDef {
+        name: "wait_p99_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "wait_s.p99"),
+    },
+    MetricDef {
+        name: "replicas_min",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "replicas.min"),
+    },
+    MetricDef {
+        name: "replicas_mean",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "replicas.mean"),
+    },
+    MetricDef {
+        name: "replicas_max",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "replicas.max"),
+    },
+    MetricDef {
+        name: "pod_hours",
+        unit: Unit::PodHours,
+        regression: true,
+        extract: |v| num(v, "replicas.pod_hours"),
+    },
+    MetricDef {
+        name: "backlog_max",
+        unit: Unit::Count,
+        regression: true,
+        extract: |v| num(v, "backlog.max"),
+    },
+    MetricDef {
+        name: "backlog_mean",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "backlog.mean"),
+    },
+    MetricDef {
+        name: "backlog_age_max_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "backlog.max_age_s"),
+    },
+    MetricDef {
+        name: "overload_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "overload_s"),
+    },
+    MetricDef {
+        name: "scale_events",
+        unit: Unit::Count,
+        regression: true,
+        extract: |v| num(v, "scale_events"),
+    },
+];
+
+/// The metric called `name`; seconds metrics also answer without their `_s` suffix
+/// (`latency_p99` = `latency_p99_s`).
+pub fn find(name: &str) -> Option<&'static MetricDef> {
+    METRICS
+        .iter()
+        .find(|m| m.name == name || m.name.strip_suffix("_s") == Some(name))
+}
+
+/// The names of every metric, for error messages.
+pub fn names() -> String {
+    METRICS
+        .iter()
+        .map(|m| m.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Position of a metric in [`METRICS`].
+fn position(def: &MetricDef) -> usize {
+    METRICS
+        .iter()
+        .position(|m| m == def)
+        .expect("a MetricDef comes from METRICS")
+}
+
+/// The value of every metric for one run (or an aggregate of runs), in [`METRICS`] order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics(pub Vec<Option<f64>>);
+
+impl Metrics {
+    /// Read every metric from a summary in its JSON form.
+    pub fn from_json(summary: &Value) -> Metrics {
+        Metrics(METRICS.iter().map(|m| m.read(summary)).collect())
+    }
+
+    pub fn from_summary(summary: &Summary) -> Metrics {
+        Self::from_json(&serde_json::to_value(summary).unwrap_or(Value::Null))
+    }
+
+    pub fn get(&self, def: &MetricDef) -> Option<f64> {
+        self.0.get(position(def)).copied().flatten()
+    }
+
+    /// The value of the metric called `name` (see [`find`]).
+    pub fn by_name(&self, name: &str) -> Option<f64> {
+        find(name).and_then(|d| self.get(d))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static MetricDef, Option<f64>)> + '_ {
+        METRICS.iter().zip(self.0.iter().copied())
+    }
+
+    /// Mean over runs, metric by metric, over the runs that have the metric.
+    pub fn mean(runs: &[Metrics]) -> Metrics {
+        Metrics(
+            (0..METRICS.len())
+                .map(|i| {
+                    let vals: Vec<f64> = runs.iter().filter_map(|r| r.0[i]).collect();
+                    (!vals.is_empty()).then(|| vals.iter().sum::<f64>() / vals.len() as f64)
+                })
+                .collect(),
+        )
+    }
+
+    /// Sample standard deviation over runs (n − 1), metric by metric; none below two values.
+    pub fn std(runs: &[Metrics]) -> Metrics {
+        Metrics(
+            (0..METRICS.len())
+                .map(|i| {
+                    let vals: Vec<f64> = runs.iter().filter_map(|r| r.0[i]).collect();
+                    if vals.len() < 2 {
+                        return None;
+                    }
+                    let n = vals.len() as f64;
+                    let mean = vals.iter().sum::<f64>() / n;
+                    let var = vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+                    Some(var.sqrt())
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_summary_json_and_tolerates_missing_fields() {
+        let v = json!({
+            "requests": {"arrived": 200, "served": 190, "dropped": 10, "timed_out": 0},
+            "latency_s": {"p99": 0.5, "mean": null},
+            "replicas": {"pod_hours": 2.5},
+            "scale_events": 3
+        });
+        let m = Metrics::from_json(&v);
+        assert_eq!(m.by_name("dropped_ratio"), Some(0.05));
+        assert_eq!(m.by_name("latency_p99"), Some(0.5));
+        assert_eq!(m.by_name("latency_p99_s"), Some(0.5));
+        assert_eq!(m.by_name("latency_mean_s"), None);
+        assert_eq!(m.by_name("backlog_age_max_s"), None);
+        assert_eq!(m.by_name("scale_events"), Some(3.0));
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn mean_and_std_over_runs() {
+        let a = Metrics::from_json(&json!({"scale_events": 2, "overload_s": 1.0}));
+        let b = Metrics::from_json(&json!({"scale_events": 4}));
+        let mean = Metrics::mean(&[a.clone(), b.clone()]);
+        assert_eq!(mean.by_name("scale_events"), Some(3.0));
+        assert_eq!(mean.by_name("overload_s"), Some(1.0));
+        let std = Metrics::std(&[a, b]);
+        assert!((std.by_name("scale_events").unwrap() - 2f64.sqrt()).abs() < 1e-12);
+        assert_eq!(std.by_name("overload_s"), None);
+    }
+}

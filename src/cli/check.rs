@@ -1,0 +1,176 @@
+//! `scalesim check SCENARIO…`: run scenarios and verify their SLOs and (optionally) that nothing
+//! regressed against stored baselines; text on stdout, JUnit XML for CI.
+
+use super::run::Fidelity;
+use clap::Args;
+use rayon::prelude::*;
+use scalesim::check::baseline::Tolerances;
+use scalesim::check::{self, CheckOptions, Outcome};
+use scalesim::scenario::Overrides;
+use scalesim::{Error, InputError, report};
+use std::path::PathBuf;
+
+const CHECK_HELP: &str = "\
+SLOs come from each scenario's `slo:` block: latency_p99, latency_p95, latency_mean,
+max_dropped_ratio, max_timed_out_ratio, max_backlog, max_backlog_age, max_pod_hours,
+max_overload_seconds, max_scale_events (all upper bounds, inclusive).
+
+Baselines: DIR/<scenario name>/summary.json (what `scalesim run` writes). Compared metrics, all
+'higher is worse': latency mean/p50/p95/p99, wait p99, dropped and timed-out ratios, pod-hours,
+backlog max, oldest waiting request, overload seconds, scale events. A metric regresses when it
+exceeds the baseline by more than its tolerance: `--tolerance 5%` (the default) for all,
+`--tolerance latency_p99=10%` or an absolute `--tolerance scale_events=2` / `latency_p99=50ms`
+for one.
+
+Exit codes: 0 every check passed, 1 a check failed, 2 bad input (the other scenarios still run
+and the JUnit report records the error).";
+
+/// Run scenarios and check their SLOs and baselines (exit 1 when any check fails).
+#[derive(Debug, Args)]
+#[command(after_long_help = CHECK_HELP)]
+pub struct CheckArgs {
+    /// Scenario files (YAML).
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder of baselines: DIR/<scenario name>/summary.json.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Allowed regression: `5%` for every metric, or `METRIC=10%` / `METRIC=50ms` for one.
+    /// Repeatable.
+    #[arg(long, value_name = "[METRIC=]TOL")]
+    pub tolerance: Vec<String>,
+    /// Write these runs' summaries as the new baselines instead of comparing.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
+    /// Write a JUnit XML report (one testcase per scenario and check).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write each run's outputs into DIR/<scenario name>/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Seed for every scenario (overrides each scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Extra autoscaler manifest(s) for every scenario.
+    #[arg(long = "manifest", value_name = "FILE")]
+    pub manifests: Vec<PathBuf>,
+    /// Traffic model of every scenario (sets `fidelity`).
+    #[arg(long, value_enum)]
+    pub fidelity: Option<Fidelity>,
+    /// Threads (default: every core).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// List every baseline metric, not only the regressions.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn input(m: impl Into<String>) -> Error {
+    InputError::new(Default::default(), m).into()
+}
+
+fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
+    let mut tolerances = Tolerances::default();
+    for t in &a.tolerance {
+        tolerances
+            .add(t)
+            .map_err(|m| input(format!("--tolerance {t}: {m}")))?;
+    }
+    if a.scenarios.len() > 1 && a.manifests.iter().any(|m| m.as_os_str() == "-") {
+        return Err(input(
+            "--manifest - reads standard input once; with several scenarios write the manifests to a file",
+        ));
+    }
+    if a.jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    Ok(CheckOptions {
+        overrides: Overrides {
+            seed: a.seed,
+            manifests: a.manifests.clone(),
+            patches: a.fidelity.map(Fidelity::patch).into_iter().collect(),
+            allow_conflicts: false,
+        },
+        baseline: a.baseline.clone(),
+        tolerances,
+        update_baseline: a.update_baseline,
+    })
+}
+
+/// Run the check; returns the exit code.
+pub fn run(a: CheckArgs) -> i32 {
+    let opts = match options(&a) {
+        Ok(o) => o,
+        Err(e) => return super::report_error(&e),
+    };
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let outcomes: Vec<Outcome> = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(pool) => pool.install(|| {
+            a.scenarios
+                .par_iter()
+                .map(|f| Outcome {
+                    file: f.clone(),
+                    result: check::check_scenario(f, &opts),
+                })
+                .collect()
+        }),
+        Err(e) => {
+            return super::report_error(&Error::io(
+                "cannot start threads",
+                std::io::Error::other(e),
+            ));
+        }
+    };
+    if let Some((name, f1, f2)) = check::duplicate_names(&outcomes) {
+        return super::report_error(&input(format!(
+            "{} and {} are both named {name:?}: they would share an output and a baseline folder (give one a different `name:`)",
+            f1.display(),
+            f2.display()
+        )));
+    }
+    let mut code = check::exit_code(&outcomes);
+    for o in &outcomes {
+        match &o.result {
+            Err(e) => eprintln!("error: {e}"),
+            Ok(c) if !a.quiet => {
+                for w in &c.run.warnings {
+                    eprintln!("warning: {}: {w}", c.name);
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    let write = || -> Result<(), Error> {
+        for c in outcomes.iter().filter_map(|o| o.result.as_ref().ok()) {
+            if let Some(dir) = &a.out {
+                report::write_run(&dir.join(&c.name), &c.run)?;
+            }
+            if a.update_baseline
+                && let Some(dir) = &a.baseline
+            {
+                let p = check::baseline::write(dir, &c.run.summary)?;
+                if !a.quiet {
+                    println!("baseline written: {}", p.display());
+                }
+            }
+        }
+        if let Some(path) = &a.junit {
+            let xml = check::junit::render("scalesim check", &check::junit_suites(&outcomes));
+            std::fs::write(path, xml)
+                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        }
+        Ok(())
+    };
+    if let Err(e) = write() {
+        code = code.max(super::report_error(&e));
+    }
+    if !a.quiet {
+        print!("{}", check::render_text(&outcomes, a.verbose));
+    }
+    code
+}

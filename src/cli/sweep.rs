@@ -1,0 +1,291 @@
+//! `scalesim sweep`: simulate a scenario at every point of a parameter grid, in parallel, and
+//! `scalesim sweep merge`: join the outputs of sharded sweeps.
+
+use super::run::Fidelity;
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use scalesim::scenario::SloSpec;
+use scalesim::sweep::grid::{self, Vary};
+use scalesim::sweep::output::{self, SweepMeta, SweepTable};
+use scalesim::sweep::shard::{self, Shard};
+use scalesim::sweep::{SweepConfig, file, pareto, run as sweep_run};
+use scalesim::{Error, InputError, sweep::Sweep};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+const SWEEP_HELP: &str = "\
+PATHS: `hpa.`, `scaledobject.`, `scaledjob.`, `deployment.` address the only object of that kind
+in the scenario's manifests; `Kind[name].` (e.g. `ScaledObject[orders].`) one of several; any
+other path is a field of the scenario file. VALUES: a comma-separated list and/or ranges
+`a..b:step` (inclusive end): integers, decimals, or durations (`30s..2m:30s` gives 30s, 60s,
+90s, 120s). A value takes the JSON type of the value it replaces (a string stays a string).
+
+METRICS (sweep.csv columns, --objective; `_s` may be left out): arrived, served_ratio,
+dropped_ratio, timed_out_ratio, latency_mean_s, latency_p50_s, latency_p95_s, latency_p99_s,
+latency_max_s, wait_mean_s, wait_p99_s, replicas_min, replicas_mean, replicas_max, pod_hours,
+backlog_max, backlog_mean, backlog_age_max_s, overload_s, scale_events.
+
+Examples:
+  scalesim sweep s.yaml --vary 'hpa.spec.metrics[0].resource.target.averageUtilization=40..80:10'
+  scalesim sweep s.yaml --vary 'pods.startup.max=30s,60s,120s' --vary 'hpa.spec.maxReplicas=20,40'
+  scalesim sweep s.yaml --vary 'scaledobject.spec.cooldownPeriod=60..600:60' --shard 2/4 --out part2
+  scalesim sweep merge part1 part2 part3 part4 --out whole";
+
+/// Sweep parameters of a scenario (or merge shard outputs: `scalesim sweep merge`).
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    pub command: Option<SweepCommand>,
+    #[command(flatten)]
+    pub run: SweepRunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SweepCommand {
+    /// Join the outputs of `--shard I/N` sweeps into the unsharded sweep's sweep.csv, Pareto
+    /// chart and best-points table.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = SWEEP_HELP)]
+pub struct SweepRunArgs {
+    /// Scenario file (YAML). Optional with --file.
+    #[arg(required_unless_present = "file")]
+    pub scenario: Option<PathBuf>,
+    /// Sweep file (YAML): scenario, vary, sample, replications, seed, objective, slo, fidelity.
+    /// Command-line options win; --vary adds to its list.
+    #[arg(long, value_name = "SWEEP.yaml")]
+    pub file: Option<PathBuf>,
+    /// A parameter to vary and its values, e.g. 'hpa.spec.maxReplicas=10,20,40' or
+    /// 'pods.startup.max=30s..2m:30s'. Repeat for a cross product.
+    #[arg(long, value_name = "PATH=VALUES")]
+    pub vary: Vec<String>,
+    /// Run N points drawn at random (seeded) instead of the full grid.
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// Seeds per point (seed, seed+1, …); sweep.csv then gives the mean and `<metric>_std`.
+    #[arg(long, value_name = "K")]
+    pub replications: Option<u32>,
+    /// Seed of every point (common random numbers; default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Extra autoscaler manifest(s), as for `run`.
+    #[arg(long = "manifest", value_name = "FILE")]
+    pub manifests: Vec<PathBuf>,
+    /// Traffic model of every point (sets the scenario's `fidelity`).
+    #[arg(long, value_enum)]
+    pub fidelity: Option<Fidelity>,
+    /// Metric plotted against cost and used to rank (default latency_p99).
+    #[arg(long, value_name = "METRIC")]
+    pub objective: Option<String>,
+    /// An SLO bound points must meet, e.g. latency_p99=500ms or max_dropped_ratio=0.001.
+    /// Replaces the scenario's `slo:` block. Repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub slo: Vec<String>,
+    /// Rows of the best-points table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Output folder. Default: out/<scenario name>-sweep/
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Threads (default: every core).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Run only slice I of N (points whose index is I-1 modulo N); join with `sweep merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Output folders of the shards (each with sweep.json and sweep.csv).
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Where the merged sweep.csv, sweep.json and Pareto chart go.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Rows of the best-points table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Print nothing on success.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn input(m: impl Into<String>) -> Error {
+    InputError::new(Default::default(), m).into()
+}
+
+pub fn run(args: SweepArgs) -> Result<(), Error> {
+    match args.command {
+        Some(SweepCommand::Merge(m)) => merge(m),
+        None => sweep(args.run),
+    }
+}
+
+/// `--slo name=value` arguments as an SLO block.
+fn parse_slo(args: &[String], base: Option<SloSpec>) -> Result<Option<SloSpec>, Error> {
+    if args.is_empty() {
+        return Ok(base);
+    }
+    let mut map = serde_json::Map::new();
+    for a in args {
+        let (k, v) = a.split_once('=').ok_or_else(|| {
+            input(format!(
+                "--slo {a}: expected NAME=VALUE, e.g. latency_p99=500ms"
+            ))
+        })?;
+        map.insert(k.trim().to_string(), grid::infer(v).value);
+    }
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map(Some)
+        .map_err(|e| input(format!("--slo: {e}")))
+}
+
+fn config(a: &SweepRunArgs) -> Result<SweepConfig, Error> {
+    let mut cfg = match &a.file {
+        Some(f) => file::load(f)?,
+        None => SweepConfig::default(),
+    };
+    if let Some(s) = &a.scenario {
+        cfg.scenario = s.clone();
+    }
+    for v in &a.vary {
+        cfg.varies
+            .push(Vary::parse(v).map_err(|m| input(format!("--vary {m}")))?);
+    }
+    cfg.sample = a.sample.or(cfg.sample);
+    cfg.replications = a.replications.or(cfg.replications);
+    cfg.seed = a.seed.or(cfg.seed);
+    cfg.manifests.extend(a.manifests.iter().cloned());
+    if let Some(f) = a.fidelity {
+        cfg.patches.retain(|p| p.path != "fidelity");
+        cfg.patches.push(f.patch());
+    }
+    if a.objective.is_some() {
+        cfg.objective = a.objective.clone();
+    }
+    cfg.slo = parse_slo(&a.slo, cfg.slo.take())?;
+    Ok(cfg)
+}
+
+fn sweep(a: SweepRunArgs) -> Result<(), Error> {
+    if a.jobs == Some(0) {
+        return Err(input("--jobs must be at least 1"));
+    }
+    let sweep = Sweep::plan(config(&a)?)?;
+    let points = match a.shard {
+        Some(s) => s.select(&sweep.points),
+        None => sweep.points.clone(),
+    };
+    let jobs = a
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let runs = sweep.simulations(points.len());
+    if !a.quiet {
+        eprintln!(
+            "sweeping {}: {} point{}{} × {} seed{} = {runs} run{} on {jobs} thread{}",
+            sweep.name,
+            points.len(),
+            if points.len() == 1 { "" } else { "s" },
+            a.shard
+                .map(|s| format!(" (shard {s} of {})", sweep.points.len()))
+                .unwrap_or_default(),
+            sweep.replications,
+            if sweep.replications == 1 { "" } else { "s" },
+            if runs == 1 { "" } else { "s" },
+            if jobs == 1 { "" } else { "s" },
+        );
+    }
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(runs)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(sweep.name.clone());
+    let results = sweep_run::run_points(&sweep, &points, jobs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let results = results?;
+    let meta = SweepMeta::new(&sweep, a.shard);
+    let table = SweepTable {
+        header: meta.header(),
+        rows: output::rows(&meta, &sweep, &results),
+    };
+    let dir = a.out.clone().unwrap_or_else(|| {
+        let d = PathBuf::from("out").join(format!("{}-sweep", sweep.name));
+        match a.shard {
+            Some(s) => d.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => d,
+        }
+    });
+    write(&dir, &meta, &table)?;
+    if !a.quiet {
+        match a.shard {
+            Some(s) => println!(
+                "shard {s}: {} of {} points; join the shards with `scalesim sweep merge`",
+                table.rows.len(),
+                meta.points
+            ),
+            None => print!("{}", output::best_table(&meta, &table, a.top)),
+        }
+        println!("outputs in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Write sweep.csv and sweep.json, and the Pareto chart unless this is one shard.
+fn write(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
+    output::write_csv(&dir.join("sweep.csv"), table)?;
+    output::write_meta(&dir.join("sweep.json"), meta)?;
+    if meta.shard.is_none() {
+        pareto::write_charts(dir, meta, table)?;
+    }
+    Ok(())
+}
+
+fn merge(a: MergeArgs) -> Result<(), Error> {
+    let (meta, table) = shard::merge(&a.dirs)?;
+    write(&a.out, &meta, &table)?;
+    if !a.quiet {
+        print!("{}", output::best_table(&meta, &table, a.top));
+        println!("outputs in {}", a.out.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn help_lists_every_metric() {
+        let listed: String = super::SWEEP_HELP
+            .split("METRICS")
+            .nth(1)
+            .unwrap()
+            .split_once(':')
+            .unwrap()
+            .1
+            .split("\n\n")
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            listed.trim_end_matches('.'),
+            scalesim::check::metrics::names()
+        );
+    }
+}

@@ -1,0 +1,135 @@
+//! Sweep files (`scalesim sweep --file sweep.yaml`): a sweep written down, to review and rerun.
+//! Paths are relative to the sweep file. Options given on the command line win; `--vary`
+//! arguments add to the file's list.
+//!
+//! ```yaml
+//! scenario: checkout-spike.yaml
+//! vary:
+//!   - hpa.spec.metrics[0].resource.target.averageUtilization=40..80:10   # as on the command line
+//!   - path: pods.startup.max                                             # or as a map
+//!     values: [30s, 60s, 120s]                                           # a list or a "1..5" string
+//! sample: 20            # random points instead of the full grid
+//! replications: 3       # seeds per point
+//! seed: 7
+//! objective: latency_p99
+//! slo: {latency_p99: 500ms, max_dropped_ratio: 0.001}
+//! fidelity: request
+//! manifests: [extra.yaml]
+//! ```
+
+use super::SweepConfig;
+use super::grid::{self, Vary, VaryValue};
+use crate::error::{Error, InputError};
+use crate::scenario::SloSpec;
+use crate::scenario::patch::{Patch, PatchTarget};
+use crate::yaml::{self, Document, Source};
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    #[serde(default)]
+    pub scenario: Option<PathBuf>,
+    #[serde(default)]
+    pub vary: Vec<VaryEntry>,
+    #[serde(default)]
+    pub sample: Option<usize>,
+    #[serde(default)]
+    pub replications: Option<u32>,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub objective: Option<String>,
+    #[serde(default)]
+    pub slo: Option<SloSpec>,
+    #[serde(default)]
+    pub fidelity: Option<String>,
+    #[serde(default)]
+    pub manifests: Vec<PathBuf>,
+}
+
+/// One entry of `vary:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum VaryEntry {
+    /// `PATH=VALUES`, as on the command line.
+    Text(String),
+    Map(VaryMap),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VaryMap {
+    pub path: String,
+    pub values: Values,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Values {
+    /// `"40..80:10"` or `"1,2,3"`.
+    Text(String),
+    /// Any YAML values, including maps (`{dist: constant, value: 30s}`).
+    List(Vec<Value>),
+}
+
+fn value_of(v: &Value) -> VaryValue {
+    match v {
+        Value::String(s) => grid::infer(s),
+        other => VaryValue {
+            label: other.to_string(),
+            value: other.clone(),
+        },
+    }
+}
+
+/// Read a sweep file into a configuration (paths resolved against the file's folder).
+pub fn load(path: &Path) -> Result<SweepConfig, Error> {
+    let source = Source::read(path)?;
+    let raw: SweepFile = yaml::parse(&source)?;
+    let doc = Document {
+        source: &source,
+        index: 0,
+        line_offset: 0,
+        text: &source.text,
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    let mut varies = Vec::new();
+    for (i, v) in raw.vary.iter().enumerate() {
+        let at = format!("vary[{i}]");
+        let parsed = match v {
+            VaryEntry::Text(t) => Vary::parse(t),
+            VaryEntry::Map(m) => match &m.values {
+                Values::Text(t) => grid::parse_values(t).and_then(|vals| Vary::new(&m.path, vals)),
+                Values::List(l) => Vary::new(&m.path, l.iter().map(value_of).collect()),
+            },
+        };
+        varies.push(parsed.map_err(|m| doc.error_at_path(&at, m))?);
+    }
+    let scenario = raw.scenario.as_ref().map(|s| base.join(s)).ok_or_else(|| {
+        InputError::in_file(path, "missing `scenario` (the scenario file to sweep)")
+    })?;
+    let patches = raw
+        .fidelity
+        .iter()
+        .map(|f| Patch {
+            target: PatchTarget::Scenario,
+            path: "fidelity".into(),
+            value: Value::String(f.clone()),
+        })
+        .collect();
+    Ok(SweepConfig {
+        scenario,
+        varies,
+        sample: raw.sample,
+        replications: raw.replications,
+        seed: raw.seed,
+        manifests: raw.manifests.iter().map(|m| base.join(m)).collect(),
+        patches,
+        objective: raw.objective,
+        slo: raw.slo,
+        allow_conflicts: false,
+    })
+}
