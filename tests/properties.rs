@@ -37,6 +37,7 @@ fn config(
         startup_burst: (0.5, 10.0),
         warmup: (0.5, 15.0),
         fluid_step: if fluid { Some(1.0) } else { None },
+        partitions: None,
     }
 }
 

@@ -77,7 +77,31 @@ pub fn summary_table(s: &Summary) -> String {
         ),
     );
     row("scale events", s.scale_events.to_string());
-    if let Some(h) = &s.hpa {
+    if s.direction_changes_per_hour > 0.0 {
+        row(
+            "direction changes / hour",
+            format!("{:.1}", s.direction_changes_per_hour),
+        );
+    }
+    for k in &s.keda {
+        let mut what = format!("{} polls", k.polls);
+        if k.kind == "ScaledJob" {
+            what += &format!(", {} jobs created", k.jobs_created);
+        } else {
+            what += &format!(
+                ", {} activations, {} scale-ins to zero/idle",
+                k.activations, k.deactivations
+            );
+        }
+        if k.fallback_seconds > 0.0 {
+            what += &format!(", fallback for {}", format_seconds(k.fallback_seconds));
+        }
+        if k.error_seconds > 0.0 {
+            what += &format!(", trigger errors for {}", format_seconds(k.error_seconds));
+        }
+        row(&format!("{} {}", k.kind, k.name), what);
+    }
+    for h in &s.hpa {
         row(
             &format!("HPA {}", h.name),
             format!(

@@ -71,7 +71,11 @@ pub fn load(
         .map(|p| manifest::read_source(p))
         .collect::<Result<_, _>>()?;
     // Objects KEDA's rules consult, from every file (each file adds its own again when validated).
-    let mut cluster_all = ClusterObjects::default();
+    // Every object of the scenario is known: an absent HPA is known to be absent.
+    let mut cluster_all = ClusterObjects {
+        hpas: Some(Vec::new()),
+        ..Default::default()
+    };
     for source in &sources {
         for (h, doc) in manifest::documents(source)? {
             let Ok(v) = doc.value() else { continue };

@@ -26,6 +26,8 @@ enum Feed {
         per_pod: bool,
         scale: f64,
     },
+    /// An External metric served by KEDA's metrics adapter (the HPA a ScaledObject generates).
+    Keda(String),
     /// No binding: the metrics API has nothing for it.
     Missing(String),
 }
@@ -70,6 +72,7 @@ impl HpaDriver {
         loaded: &LoadedHpa,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
+        keda_fed: bool,
     ) -> Result<HpaDriver, String> {
         let columns: Vec<String> = scenario
             .trace
@@ -83,6 +86,7 @@ impl HpaDriver {
                 MetricSpec::Resource { .. } | MetricSpec::ContainerResource { .. } => {
                     Feed::Resource
                 }
+                MetricSpec::External { metric, .. } if keda_fed => Feed::Keda(metric.name.clone()),
                 MetricSpec::Pods { metric, .. }
                 | MetricSpec::Object { metric, .. }
                 | MetricSpec::External { metric, .. } => {
@@ -228,6 +232,7 @@ impl HpaDriver {
         world: &World,
         ms: &MetricsServer,
         samplers: &[Sampler],
+        external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Vec<MetricReading> {
         let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
         self.feeds
@@ -237,7 +242,7 @@ impl HpaDriver {
                     world
                         .pods
                         .iter()
-                        .filter(|p| p.state != PodState::Gone)
+                        .filter(|p| p.state != PodState::Gone && !p.job)
                         .filter_map(|p| {
                             let u = ms.sample(p.id)?;
                             let containers = self
@@ -299,6 +304,7 @@ impl HpaDriver {
                     },
                     Err(e) => MetricReading::Error(e),
                 },
+                Feed::Keda(name) => external(name),
                 Feed::Missing(name) => MetricReading::Error(format!(
                     "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
                 )),
@@ -323,6 +329,29 @@ impl HpaDriver {
         ms: &MetricsServer,
         samplers: &[Sampler],
         log_every_sync: bool,
+        external: &mut dyn FnMut(&str) -> MetricReading,
+    ) -> (Decision, bool) {
+        let out = self.decide(now, world, ms, samplers, log_every_sync, external);
+        self.apply(now, world, &out.0);
+        out
+    }
+
+    /// Write a decision's replica count into the workload (the scale subresource).
+    pub fn apply(&mut self, now: f64, world: &mut World, d: &Decision) {
+        if d.rescale {
+            world.set_replicas(now, d.desired_replicas);
+        }
+    }
+
+    /// Observe and decide at `now` without touching the world.
+    pub fn decide(
+        &mut self,
+        now: f64,
+        world: &World,
+        ms: &MetricsServer,
+        samplers: &[Sampler],
+        log_every_sync: bool,
+        external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> (Decision, bool) {
         let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
         let obs = Observation {
@@ -335,10 +364,10 @@ impl HpaDriver {
             pods: world
                 .pods
                 .iter()
-                .filter(|p| p.state != PodState::Gone)
+                .filter(|p| p.state != PodState::Gone && !p.job)
                 .map(|p| self.observe_pod(p))
                 .collect(),
-            metrics: self.readings(now, world, ms, samplers),
+            metrics: self.readings(now, world, ms, samplers, external),
         };
         let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
         let period = self.sync_period();
@@ -350,10 +379,9 @@ impl HpaDriver {
             } else {
                 self.stats.scale_downs += 1;
             }
-            world.set_replicas(now, d.desired_replicas);
         }
         if let Some(l) = d.limited_by() {
-            *self.stats.limited_seconds.entry(l).or_default() += period;
+            *self.stats.limited_seconds.entry(limit_key(&l)).or_default() += period;
         }
         if let Some(s) = &d.stabilization
             && s.to != s.from
@@ -431,6 +459,15 @@ impl HpaDriver {
             } => Some((samplers[*sampler].signal.clone(), *per_pod, *scale)),
             _ => None,
         }
+    }
+}
+
+/// A limit described without the numbers that change every sync, so the summary adds up the
+/// time per rule: `legacy scale-up cap max(2×6, 4) = 12` → `legacy scale-up cap max(2×current, 4)`.
+fn limit_key(l: &str) -> String {
+    match l.find("legacy scale-up cap") {
+        Some(i) => format!("{}legacy scale-up cap max(2×current, 4)", &l[..i]),
+        None => l.to_string(),
     }
 }
 

@@ -4,16 +4,18 @@
 //! controller acting at t sees everything that happened up to and including t.
 
 pub mod hpa_driver;
+pub mod keda_driver;
 pub mod summary;
 
 use crate::engine::Agenda;
 use crate::error::{InputError, Location};
-use crate::hpa::Decision;
+use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
 use crate::scenario::Scenario;
 use crate::world::{PodEvent, World, WorldConfig};
 use hpa_driver::HpaDriver;
+use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
 use std::sync::Arc;
 pub use summary::Summary;
@@ -33,8 +35,14 @@ enum Control {
     Scrape,
     /// A metrics backend scrape.
     SamplerScrape { sampler: usize },
-    /// An HPA sync.
-    HpaSync,
+    /// A sync of hand-made HPA `i`.
+    HpaSync(usize),
+    /// KEDA's loop for ScaledObject `i`.
+    KedaPoll(usize),
+    /// A sync of the HPA ScaledObject `i` generated.
+    KedaHpaSync(usize),
+    /// KEDA's loop for ScaledJob `i`.
+    JobPoll(usize),
 }
 
 /// An autoscaler's decision, for `events.jsonl`.
@@ -46,12 +54,25 @@ pub struct AutoscalerEvent {
     pub decision: Box<Decision>,
 }
 
+/// A KEDA loop run (ScaledObject poll or ScaledJob poll), for `events.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct KedaEvent {
+    pub t: f64,
+    pub autoscaler: String,
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Box<crate::keda::operator::PollDecision>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_poll: Option<Box<crate::keda::scaledjob::JobPollDecision>>,
+}
+
 /// One line of `events.jsonl`.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LogEvent {
     Pod(PodEvent),
     Autoscaler(AutoscalerEvent),
+    Keda(KedaEvent),
 }
 
 impl LogEvent {
@@ -59,6 +80,7 @@ impl LogEvent {
         match self {
             LogEvent::Pod(p) => p.t,
             LogEvent::Autoscaler(a) => a.t,
+            LogEvent::Keda(k) => k.t,
         }
     }
 }
@@ -107,27 +129,38 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     metrics_server.prime(0.0, &world, cpu0);
 
     // Autoscalers and the metric backends they read.
-    let mut samplers: Vec<Sampler> = Vec::new();
-    let mut hpa: Option<HpaDriver> = match scenario.autoscalers.hpas.first() {
-        Some(loaded) => {
-            let d = HpaDriver::new(loaded, scenario, &mut samplers).map_err(|m| {
-                InputError::new(
-                    Location::file(&scenario.file).with_field("metrics"),
-                    format!("HPA {:?}: {m}", loaded.name),
-                )
-            })?;
-            for name in d.unbound_metrics() {
-                warnings.push(format!(
-                    "HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA sees it fail",
-                    d.name
-                ));
-            }
-            Some(d)
-        }
-        None => None,
+    let config_error = |m: String| -> crate::Error {
+        InputError::new(Location::file(&scenario.file).with_field("metrics"), m).into()
     };
+    let mut samplers: Vec<Sampler> = Vec::new();
+    let mut hpas: Vec<HpaDriver> = Vec::new();
+    for loaded in &scenario.autoscalers.hpas {
+        let d = HpaDriver::new(loaded, scenario, &mut samplers, false)
+            .map_err(|m| config_error(format!("HPA {:?}: {m}", loaded.name)))?;
+        for name in d.unbound_metrics() {
+            warnings.push(format!("HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA sees it fail", d.name));
+        }
+        hpas.push(d);
+    }
+    let mut scaled_objects: Vec<ScaledObjectDriver> = Vec::new();
+    for so in &scenario.autoscalers.scaled_objects {
+        scaled_objects.push(
+            ScaledObjectDriver::new(so, scenario, &mut samplers, &mut warnings)
+                .map_err(config_error)?,
+        );
+    }
+    let mut scaled_jobs: Vec<ScaledJobDriver> = scenario
+        .autoscalers
+        .scaled_jobs
+        .iter()
+        .map(|sj| ScaledJobDriver::new(sj, scenario, &mut samplers, &mut warnings))
+        .collect();
+    // The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
     let mut probes: Vec<TruthProbe> = Vec::new();
-    if let Some(d) = &hpa {
+    if let Some(d) = hpas
+        .first()
+        .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()))
+    {
         for (i, label) in d.metric_labels().into_iter().enumerate() {
             if let Some((signal, per_pod, scale)) = d.bound_signal(i, &samplers) {
                 let timing = BackendTiming {
@@ -149,15 +182,26 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
 
     let mut agenda: Agenda<Control> = Agenda::new();
     agenda.schedule(metrics_server.resolution.min(end), Control::Scrape);
-    for (i, s) in samplers.iter().enumerate() {
+    for i in 0..samplers.len() {
         agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
-        let _ = s;
     }
-    if hpa.is_some() {
-        // A new HPA is reconciled at once, then every sync period.
-        agenda.schedule(0.0, Control::HpaSync);
+    // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
+    // loop goes before the HPA it generates.
+    for i in 0..scaled_objects.len() {
+        agenda.schedule(0.0, Control::KedaPoll(i));
+        if scaled_objects[i].hpa.is_some() {
+            agenda.schedule(0.0, Control::KedaHpaSync(i));
+        }
+    }
+    for i in 0..scaled_jobs.len() {
+        agenda.schedule(0.0, Control::JobPoll(i));
+    }
+    for i in 0..hpas.len() {
+        agenda.schedule(0.0, Control::HpaSync(i));
     }
     agenda.schedule(scenario.step.min(end), Control::Sample { row: 0 });
+    let no_external =
+        &mut |_: &str| MetricReading::Error("no external metrics adapter for this metric".into());
 
     loop {
         let tw = world.next_time();
@@ -174,12 +218,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         match ev {
             Control::Sample { row } => {
                 world.sample(now, row, scenario.pods.cpu_request);
-                let desired = hpa
-                    .as_ref()
-                    .and_then(|d| d.last.as_ref())
-                    .map_or(world.spec_replicas, |d| d.status_desired_replicas);
+                let shown = hpas
+                    .first()
+                    .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()));
+                let desired = if let Some(j) = scaled_jobs.first() {
+                    j.running(&world)
+                } else {
+                    shown
+                        .and_then(|d| d.last.as_ref())
+                        .filter(|_| world.spec_replicas > 0)
+                        .map_or(world.spec_replicas, |d| d.status_desired_replicas)
+                };
                 world.series.desired_replicas[row] = desired;
-                if let Some(d) = &hpa {
+                if let Some(d) = shown {
                     record_metric_columns(d, &mut world, row, now, &samplers, &probes);
                 }
                 if row + 1 < world.series.rows {
@@ -198,33 +249,104 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 s.scrape(now, &mut world, &trace);
                 agenda.schedule(now + s.timing.interval, Control::SamplerScrape { sampler });
             }
-            Control::HpaSync => {
-                if let Some(d) = hpa.as_mut() {
-                    let (decision, log) = d.sync(
+            Control::HpaSync(i) => {
+                let d = &mut hpas[i];
+                let (decision, log) = d.sync(
+                    now,
+                    &mut world,
+                    &metrics_server,
+                    &samplers,
+                    opts.log_every_sync,
+                    no_external,
+                );
+                if log {
+                    events.push(LogEvent::Autoscaler(AutoscalerEvent {
+                        t: now,
+                        autoscaler: d.name.clone(),
+                        kind: "HorizontalPodAutoscaler",
+                        decision: Box::new(decision),
+                    }));
+                }
+                agenda.schedule(now + d.sync_period(), Control::HpaSync(i));
+            }
+            Control::KedaPoll(i) => {
+                let so = &mut scaled_objects[i];
+                let poll = so.poll(now, &mut world, &samplers);
+                let changed = !matches!(
+                    poll.decision.action,
+                    crate::keda::executor::ScaleAction::None
+                );
+                if changed || opts.log_every_sync || so.state_changed(&poll) {
+                    events.push(LogEvent::Keda(KedaEvent {
+                        t: now,
+                        autoscaler: so.name.clone(),
+                        kind: "ScaledObject",
+                        poll: Some(Box::new(poll)),
+                        job_poll: None,
+                    }));
+                }
+                agenda.schedule(now + so.polling_interval(), Control::KedaPoll(i));
+            }
+            Control::KedaHpaSync(i) => {
+                let so = &mut scaled_objects[i];
+                let Some(mut hpa) = so.hpa.take() else {
+                    continue;
+                };
+                let (decision, log) = {
+                    let w: &World = &world;
+                    let mut external = |metric: &str| so.external_metric(now, metric, w, &samplers);
+                    hpa.decide(
                         now,
-                        &mut world,
+                        w,
                         &metrics_server,
                         &samplers,
                         opts.log_every_sync,
-                    );
-                    if log {
-                        events.push(LogEvent::Autoscaler(AutoscalerEvent {
-                            t: now,
-                            autoscaler: d.name.clone(),
-                            kind: "HorizontalPodAutoscaler",
-                            decision: Box::new(decision),
-                        }));
-                    }
-                    agenda.schedule(now + d.sync_period(), Control::HpaSync);
+                        &mut external,
+                    )
+                };
+                hpa.apply(now, &mut world, &decision);
+                if log {
+                    events.push(LogEvent::Autoscaler(AutoscalerEvent {
+                        t: now,
+                        autoscaler: hpa.name.clone(),
+                        kind: "HorizontalPodAutoscaler (generated by KEDA)",
+                        decision: Box::new(decision),
+                    }));
                 }
+                agenda.schedule(now + hpa.sync_period(), Control::KedaHpaSync(i));
+                so.hpa = Some(hpa);
+            }
+            Control::JobPoll(i) => {
+                let sj = &mut scaled_jobs[i];
+                let d = sj.poll(now, &mut world, &samplers);
+                if d.jobs_to_create > 0 || opts.log_every_sync {
+                    events.push(LogEvent::Keda(KedaEvent {
+                        t: now,
+                        autoscaler: sj.name.clone(),
+                        kind: "ScaledJob",
+                        poll: None,
+                        job_poll: Some(Box::new(d)),
+                    }));
+                }
+                agenda.schedule(now + sj.polling_interval(), Control::JobPoll(i));
             }
         }
     }
     world.finish(end);
     events.extend(world.pod_events.drain(..).map(LogEvent::Pod));
 
-    let hpa_stats = hpa.as_ref().map(|d| d.stats.clone());
-    let summary = Summary::build(scenario, &world, hpa_stats, &warnings);
+    let mut hpa_stats: Vec<_> = hpas.iter().map(|d| d.stats.clone()).collect();
+    hpa_stats.extend(
+        scaled_objects
+            .iter()
+            .filter_map(|s| s.hpa.as_ref().map(|h| h.stats.clone())),
+    );
+    let keda_stats = scaled_objects
+        .iter()
+        .map(|s| s.stats.clone())
+        .chain(scaled_jobs.iter().map(|s| s.stats.clone()))
+        .collect();
+    let summary = Summary::build(scenario, &world, hpa_stats, keda_stats, &warnings);
     Ok(RunResult {
         series: world.series,
         totals: world.totals,

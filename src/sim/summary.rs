@@ -7,6 +7,7 @@ use crate::world::World;
 use serde::Serialize;
 
 use super::hpa_driver::HpaStats;
+use super::keda_driver::KedaStats;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LatencySummary {
@@ -60,9 +61,15 @@ pub struct Summary {
     pub overload_s: f64,
     /// Number of times spec.replicas changed.
     pub scale_events: u32,
-    /// What the HPA did and what held it back.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hpa: Option<HpaStats>,
+    /// Changes of direction of spec.replicas (up then down, or down then up) per hour: two
+    /// autoscalers fighting over one workload flap it many times an hour.
+    pub direction_changes_per_hour: f64,
+    /// What each HPA did and what held it back (hand-made ones, then those KEDA generated).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hpa: Vec<HpaStats>,
+    /// What each KEDA object did (activations, cooldowns, fallback, jobs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub keda: Vec<KedaStats>,
     pub warnings: Vec<String>,
 }
 
@@ -91,7 +98,8 @@ impl Summary {
     pub fn build(
         scenario: &Scenario,
         world: &World,
-        hpa: Option<HpaStats>,
+        hpa: Vec<HpaStats>,
+        keda: Vec<KedaStats>,
         warnings: &[String],
     ) -> Summary {
         let s = &world.series;
@@ -143,7 +151,13 @@ impl Summary {
             },
             overload_s: overload_seconds(s, scenario.duration),
             scale_events,
+            direction_changes_per_hour: if scenario.duration > 0.0 {
+                world.direction_changes as f64 * 3600.0 / scenario.duration
+            } else {
+                0.0
+            },
             hpa,
+            keda,
             warnings: warnings.to_vec(),
         }
     }

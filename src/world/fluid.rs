@@ -212,8 +212,13 @@ impl World {
                 0.0
             };
             let budget = (expected + noise + p.fluid_carry).max(0.0);
-            let capacity = budget.floor() as u64;
+            let mut capacity = budget.floor() as u64;
             p.fluid_carry = budget - capacity as f64;
+            let is_job = p.job;
+            if is_job {
+                // A job takes one message, once (`routed` marks that it has).
+                capacity = u64::from(p.routed == 0);
+            }
             p.fluid_offered = 0;
             let kept_up = p.cohorts.len() <= 1;
             let wq = if !kept_up || offered == 0 {
@@ -232,7 +237,8 @@ impl World {
             };
             let mut served = 0u64;
             let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
-            if pulls_shared && !self.pods[id as usize].accepting {
+            let p = &self.pods[id as usize];
+            if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
                 self.pods[id as usize].fluid_in_service = 0;
                 continue;
             }
@@ -309,7 +315,15 @@ impl World {
             p.cpu_seconds += served as f64 * cpr;
             p.fluid_in_service =
                 ((served as f64 / dt * mean).round() as u64).min(self.cfg.concurrency as u64);
-            if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
+            if is_job {
+                if served > 0 {
+                    p.routed = 1;
+                    self.agenda
+                        .schedule(t + sojourn, Event::JobDone { pod: id });
+                } else if p.routed == 0 {
+                    self.finish_job(t, id); // nothing to take
+                }
+            } else if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
                 self.exit(t + dt, id, PodEventKind::Exited, None);
             }
         }

@@ -13,6 +13,11 @@ impl World {
         let replicas = replicas.max(0);
         if replicas != self.spec_replicas {
             self.replica_changes += 1;
+            let direction: i8 = if replicas > self.spec_replicas { 1 } else { -1 };
+            if self.last_direction != 0 && direction != self.last_direction {
+                self.direction_changes += 1;
+            }
+            self.last_direction = direction;
         }
         self.spec_replicas = replicas;
         self.account_pods(now);
@@ -70,8 +75,12 @@ impl World {
             self.pods[pod as usize].warm = speed;
             self.agenda.schedule(now + secs, Event::Warm { pod });
         }
-        self.agenda
-            .schedule(now + self.cfg.time_to_ready, Event::Ready { pod });
+        let ready_in = if self.pods[pod as usize].job {
+            0.0
+        } else {
+            self.cfg.time_to_ready
+        };
+        self.agenda.schedule(now + ready_in, Event::Ready { pod });
     }
 
     pub(super) fn make_ready(&mut self, pod: u32, now: f64, log: bool) {
@@ -95,8 +104,15 @@ impl World {
                 self.endpoints.push(pod);
             }
             WorkloadKind::Queue => {
-                for _ in 0..self.cfg.concurrency {
+                if p.job {
+                    // A job takes exactly one message.
                     self.idle_slots.push_back(pod);
+                } else if self
+                    .cfg
+                    .partitions
+                    .is_none_or(|n| self.consumers() < n as usize)
+                {
+                    self.become_consumer(pod);
                 }
             }
         }
@@ -105,7 +121,77 @@ impl World {
         }
         if self.cfg.kind == WorkloadKind::Queue {
             self.dispatch_backlog(now);
+            let p = &self.pods[pod as usize];
+            if p.job && p.in_service.is_empty() && p.cohorts.is_empty() && self.fluid.is_none() {
+                // Nothing to do: the job's container exits at once.
+                self.finish_job(now, pod);
+            }
         }
+    }
+
+    /// Pods consuming the queue now.
+    fn consumers(&self) -> usize {
+        self.pods.iter().filter(|p| p.consumer).count()
+    }
+
+    /// Give the pod a partition: its workers start pulling.
+    fn become_consumer(&mut self, pod: u32) {
+        self.pods[pod as usize].consumer = true;
+        for _ in 0..self.cfg.concurrency {
+            self.idle_slots.push_back(pod);
+        }
+    }
+
+    /// A consumer left: hand its partition to the longest-ready idle pod (a rebalance).
+    fn release_partition(&mut self, now: f64, pod: u32) {
+        if !std::mem::replace(&mut self.pods[pod as usize].consumer, false) {
+            return;
+        }
+        if self.cfg.partitions.is_none() {
+            return;
+        }
+        let next = self
+            .pods
+            .iter()
+            .filter(|p| !p.job && !p.consumer && p.accepting && p.state == PodState::Ready)
+            .min_by(|a, b| {
+                a.ready_at
+                    .unwrap_or(0.0)
+                    .total_cmp(&b.ready_at.unwrap_or(0.0))
+                    .then(a.id.cmp(&b.id))
+            })
+            .map(|p| p.id);
+        if let Some(n) = next {
+            self.become_consumer(n);
+            self.dispatch_backlog(now);
+        }
+    }
+
+    /// Create a ScaledJob's job: a pod that starts, takes one message, processes it and exits.
+    pub fn spawn_job(&mut self, now: f64) -> u32 {
+        self.create_pod(now);
+        let id = self.pods.len() as u32 - 1;
+        self.pods[id as usize].job = true;
+        id
+    }
+
+    /// A job's container exits (its message done, or none to take).
+    pub(super) fn finish_job(&mut self, now: f64, pod: u32) {
+        let p = &self.pods[pod as usize];
+        if !p.job || p.state == PodState::Gone {
+            return;
+        }
+        self.account_pods(now);
+        match self.pods[pod as usize].state {
+            PodState::Pending => self.counts.pending -= 1,
+            PodState::Starting => self.counts.starting -= 1,
+            PodState::Ready => self.counts.ready -= 1,
+            PodState::Terminating => self.counts.terminating -= 1,
+            PodState::Gone => return,
+        }
+        self.pods[pod as usize].state = PodState::Terminating;
+        self.counts.terminating += 1;
+        self.exit(now, pod, PodEventKind::Exited, None);
     }
 
     pub(super) fn terminate(&mut self, now: f64, pod: u32) {
@@ -158,6 +244,7 @@ impl World {
         }
         p.accepting = false;
         self.log(now, pod, PodEventKind::Sigterm, None);
+        self.release_partition(now, pod);
         if self.pods[pod as usize].in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
@@ -224,10 +311,14 @@ impl World {
         p.state = PodState::Gone;
         p.gone_at = Some(now);
         p.accepting = false;
+        let was_consumer = p.consumer;
         p.completion_gen = p.completion_gen.wrapping_add(1);
         p.completion_at = f64::INFINITY;
         self.counts.terminating -= 1;
         self.log(now, pod, how, requests);
+        if was_consumer {
+            self.release_partition(now, pod);
+        }
     }
 }
 

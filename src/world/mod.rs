@@ -45,6 +45,8 @@ pub struct WorldConfig {
     pub warmup: (f64, f64),
     /// Flow-level traffic with this interval (None: every request simulated).
     pub fluid_step: Option<f64>,
+    /// Topic partitions: at most this many pods consume a queue workload at once.
+    pub partitions: Option<u32>,
 }
 
 impl WorldConfig {
@@ -67,6 +69,7 @@ impl WorldConfig {
             startup_burst: s.pods.startup_cpu,
             warmup: s.pods.warmup,
             fluid_step: s.fluid_step(),
+            partitions: s.workload.partitions,
         }
     }
 }
@@ -127,6 +130,10 @@ enum Event {
     },
     /// One flow-level interval.
     FluidTick,
+    /// A flow-level job finished its message.
+    JobDone {
+        pod: u32,
+    },
 }
 
 /// Pod counts by phase.
@@ -178,6 +185,9 @@ pub struct World {
     pub pod_events: Vec<PodEvent>,
     /// Times spec.replicas was changed.
     pub replica_changes: u32,
+    /// Times a change of spec.replicas went the other way from the previous change.
+    pub direction_changes: u32,
+    last_direction: i8,
     /// CPU-seconds used by pods that have since exited.
     pub retired_cpu_seconds: f64,
     /// Integral of existing pods over time (pod-seconds) up to `pod_seconds_at`.
@@ -224,6 +234,8 @@ impl World {
             latency_buckets: PromHistogram::default(),
             pod_events: Vec::new(),
             replica_changes: 0,
+            direction_changes: 0,
+            last_direction: 0,
             retired_cpu_seconds: 0.0,
             pod_seconds: 0.0,
             pod_seconds_at: 0.0,
@@ -294,6 +306,7 @@ impl World {
             Event::BurstEnd { pod } => self.change_speed(t, pod, |p| p.burst = 0.0),
             Event::Warm { pod } => self.change_speed(t, pod, |p| p.warm = 1.0),
             Event::FluidTick => self.fluid_tick(t),
+            Event::JobDone { pod } => self.finish_job(t, pod),
         }
     }
 
@@ -360,6 +373,11 @@ impl World {
     }
 
     // ---- observation -------------------------------------------------------------------
+
+    /// The offered load (trace rate) at `t`, requests per second.
+    pub fn arrival_rate_at(&self, t: f64) -> f64 {
+        self.trace.rate_at(t)
+    }
 
     /// Requests waiting for a worker (shared backlog plus every pod's queue).
     pub fn backlog_len(&self) -> u64 {

@@ -107,6 +107,11 @@ pub struct Pod {
     pub fluid_offered: u64,
     /// Flow level: estimated requests in service (Little's law).
     pub fluid_in_service: u64,
+    /// Queue workload: this pod holds a partition and consumes (Kafka caps consumers at the
+    /// topic's partition count; the rest idle).
+    pub consumer: bool,
+    /// A ScaledJob's job: takes one message, processes it, exits.
+    pub job: bool,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -144,6 +149,8 @@ impl Pod {
             fluid_carry: 0.0,
             fluid_offered: 0,
             fluid_in_service: 0,
+            consumer: false,
+            job: false,
             routed: 0,
             served: 0,
         }
@@ -199,8 +206,8 @@ impl Pod {
         self.speed * self.in_service.len() as f64 * cores_per_request + self.burst
     }
 
-    /// Is the pod counted by the ReplicaSet (not terminating or gone)?
+    /// Is the pod counted by the ReplicaSet (not a job, not terminating or gone)?
     pub fn is_active(&self) -> bool {
-        self.state < PodState::Terminating
+        !self.job && self.state < PodState::Terminating
     }
 }

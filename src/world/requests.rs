@@ -158,7 +158,8 @@ impl World {
                 }
             }
             WorkloadKind::Queue => {
-                if self.pods[pod as usize].accepting {
+                let p = &self.pods[pod as usize];
+                if p.accepting && p.consumer && !p.job {
                     if let Some(next) = self.pop_backlog(now) {
                         self.start_service(now, pod, next);
                     } else {
@@ -171,7 +172,9 @@ impl World {
         p.update_speed(cpr, self.cfg.cpu_capacity);
         self.reschedule(pod);
         let p = &self.pods[pod as usize];
-        if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
+        if p.job {
+            self.finish_job(now, pod);
+        } else if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
     }
@@ -194,7 +197,12 @@ impl World {
                 return;
             };
             let p = &self.pods[pod as usize];
-            if !p.accepting || p.in_service.len() >= self.cfg.concurrency as usize {
+            let busy = if p.job {
+                !p.in_service.is_empty() || p.served > 0
+            } else {
+                p.in_service.len() >= self.cfg.concurrency as usize
+            };
+            if !p.accepting || busy || !(p.consumer || p.job) {
                 continue; // stale slot
             }
             match self.pop_backlog(now) {

@@ -1,0 +1,583 @@
+//! Drives KEDA in the simulation: a ScaledObject's polling loop (activation 0↔1, cooldown,
+//! idle/min, fallback) and the HPA it generates (whose External metrics KEDA's metrics adapter
+//! answers), and a ScaledJob's job loop. The KEDA logic itself is the pure core in
+//! [`crate::keda`]; this module only builds what each scaler's backend would show from the
+//! simulated world — queue attributes, consumer-group offsets, a Prometheus or CloudWatch value
+//! through its scrape delay, the clock — and applies the decisions.
+
+use super::hpa_driver::HpaDriver;
+use crate::hpa::{LoadedHpa, MetricReading, load_hpa};
+use crate::keda::catalog::{DelayClass, Signal as KedaSignal};
+use crate::keda::executor::ScaleAction;
+use crate::keda::metric::{FetchResult, MetricSource, TargetType};
+use crate::keda::scaledjob::{self, JobPod, JobPollDecision, JobView, ScaledJobState};
+use crate::keda::scalers::{
+    KafkaPartition, Observation, RabbitQueue, RedisKey, ScalerKind, ScalerMemory, SqsAttributes,
+};
+use crate::keda::{
+    ScaledJobModel, ScaledObjectModel, ScaledObjectState, TargetView, metrics_server, operator,
+};
+use crate::metrics::{BackendKind, BackendTiming, Sampler, Signal};
+use crate::scenario::{Fault, Scenario};
+use crate::world::{PodState, World};
+use crate::yaml::{Source, split_documents};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// Where one trigger's backend state comes from.
+#[derive(Debug, Clone)]
+enum Backend {
+    /// The queue itself, read directly (SQS attributes, RabbitMQ, Redis, Azure queues…).
+    Queue {
+        visible: bool,
+        in_flight: bool,
+        delayed: bool,
+    },
+    /// Consumer-group offsets over the workload's partitions.
+    Lag,
+    /// A bound signal through its metrics backend.
+    Sampled { sampler: usize, scale: f64 },
+    /// Nothing to read (cron reads the clock; cpu/memory are HPA Resource metrics).
+    None,
+    /// Not bound to anything: every fetch fails.
+    Unbound(String),
+}
+
+/// What a KEDA object did over the run, for the summary.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct KedaStats {
+    pub name: String,
+    pub kind: &'static str,
+    pub polls: u64,
+    /// Scale-ups from zero/idle by KEDA itself.
+    pub activations: u64,
+    /// Scale-downs to zero/idle after the cooldown.
+    pub deactivations: u64,
+    /// Seconds (counted by poll interval) with at least one trigger in fallback.
+    pub fallback_seconds: f64,
+    /// Seconds with a trigger error not absorbed by fallback.
+    pub error_seconds: f64,
+    /// ScaledJob: jobs created.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub jobs_created: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// The triggers of a KEDA object bound to the simulated world.
+struct Triggers {
+    backends: Vec<Backend>,
+    memories: Vec<ScalerMemory>,
+    faults: Vec<Vec<Fault>>,
+    /// Unix seconds of t = 0 (cron reads the wall clock).
+    epoch0: f64,
+    partitions: u32,
+    /// (time, completions) at the previous RabbitMQ read, for its deliver rate.
+    last_served: (f64, u64),
+}
+
+impl Triggers {
+    fn new(
+        triggers: &[crate::keda::model::TriggerModel],
+        scenario: &Scenario,
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+        owner: &str,
+    ) -> Triggers {
+        let columns: Vec<String> = scenario
+            .trace
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let mut backends = Vec::new();
+        let mut faults = Vec::new();
+        for t in triggers {
+            let names = [
+                t.name.clone().unwrap_or_default(),
+                t.scaler.metric.name.clone(),
+                t.trigger_type.clone(),
+                t.index.to_string(),
+            ];
+            let binding = names
+                .iter()
+                .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
+            let backend = match (&t.scaler.signal, binding) {
+                (_, Some((name, b))) => {
+                    match b.resolve(&name, &columns, default_backend(&t.scaler.delay)) {
+                        Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
+                        Err(e) => Backend::Unbound(e),
+                    }
+                }
+                (
+                    KedaSignal::QueueBacklog {
+                        visible,
+                        in_flight,
+                        delayed,
+                    },
+                    None,
+                ) => Backend::Queue {
+                    visible: *visible,
+                    in_flight: *in_flight,
+                    delayed: *delayed,
+                },
+                (KedaSignal::ConsumerLag, None) => Backend::Lag,
+                (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
+                (KedaSignal::Named { suggested }, None) => match Signal::parse(suggested, &columns)
+                {
+                    Ok(signal) => {
+                        warnings.push(format!(
+                            "{owner}: trigger {} ({}) is not bound under `metrics:`; it reads `{signal}` (scalesim's guess from its query)",
+                            t.display_name(),
+                            t.trigger_type
+                        ));
+                        let timing = timing_of(&t.scaler.delay);
+                        sampled(samplers, signal, timing, 1.0)
+                    }
+                    Err(_) => {
+                        let msg = format!(
+                            "trigger {} ({}) reads an external system scalesim cannot guess: bind it under `metrics:` (by trigger name `{}` or metric name `{}`)",
+                            t.display_name(),
+                            t.trigger_type,
+                            t.name.clone().unwrap_or_default(),
+                            t.scaler.metric.name
+                        );
+                        warnings.push(format!("{owner}: {msg}"));
+                        Backend::Unbound(msg)
+                    }
+                },
+            };
+            backends.push(backend);
+            faults.push(
+                scenario
+                    .faults
+                    .iter()
+                    .filter(|f| names.contains(&f.target))
+                    .cloned()
+                    .collect(),
+            );
+        }
+        Triggers {
+            backends,
+            memories: vec![ScalerMemory::default(); triggers.len()],
+            faults,
+            epoch0: scenario.start_time.timestamp() as f64,
+            partitions: scenario.workload.partitions.unwrap_or(1),
+            last_served: (0.0, 0),
+        }
+    }
+
+    /// Evaluate trigger `i`'s scaler against the world at `now`.
+    fn fetch(
+        &mut self,
+        i: usize,
+        trigger: &crate::keda::model::TriggerModel,
+        now: f64,
+        world: &World,
+        samplers: &[Sampler],
+    ) -> FetchResult {
+        let obs = match self.faults[i].iter().find(|f| f.from <= now && now < f.to) {
+            Some(f) => Observation::Unavailable {
+                reason: f.error.clone(),
+            },
+            None => self.observe(i, trigger, now, world, samplers),
+        };
+        trigger
+            .scaler
+            .evaluate(&obs, self.epoch0 + now, &mut self.memories[i])
+    }
+
+    fn observe(
+        &mut self,
+        i: usize,
+        trigger: &crate::keda::model::TriggerModel,
+        now: f64,
+        world: &World,
+        samplers: &[Sampler],
+    ) -> Observation {
+        match &self.backends[i] {
+            Backend::Queue {
+                visible,
+                in_flight,
+                delayed,
+            } => {
+                let waiting = world.backlog_len() as i64;
+                let busy = world.in_service() as i64;
+                match &trigger.scaler.kind {
+                    ScalerKind::Sqs(_) => Observation::Sqs(SqsAttributes {
+                        visible: Some(waiting),
+                        not_visible: Some(busy),
+                        delayed: Some(0),
+                    }),
+                    ScalerKind::RabbitMq(_) => {
+                        let served = world.totals.served;
+                        let (t0, s0) = self.last_served;
+                        let deliver = if now > t0 {
+                            (served - s0) as f64 / (now - t0)
+                        } else {
+                            0.0
+                        };
+                        self.last_served = (now, served);
+                        Observation::Rabbit {
+                            queues: vec![RabbitQueue {
+                                messages: waiting + busy,
+                                messages_ready: waiting,
+                                publish_rate: world_rate(world, now),
+                                deliver_get_rate: deliver,
+                            }],
+                        }
+                    }
+                    ScalerKind::Redis(_) => Observation::Redis {
+                        key: RedisKey::List(waiting),
+                    },
+                    ScalerKind::AzureQueue(_) => Observation::AzureQueue {
+                        approximate: waiting + busy,
+                        peeked_visible: waiting.min(32),
+                    },
+                    _ => {
+                        let v =
+                            if *visible { waiting } else { 0 } + if *in_flight { busy } else { 0 };
+                        let _ = delayed;
+                        Observation::Value { value: v as f64 }
+                    }
+                }
+            }
+            Backend::Lag => {
+                let lag = world.backlog_len() + world.in_service();
+                let arrived = world.totals.arrived;
+                let n = self.partitions.max(1) as u64;
+                let topic = match &trigger.scaler.kind {
+                    ScalerKind::Kafka(k) => k.topics.first().cloned().unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let partitions = (0..n)
+                    .map(|p| {
+                        let share = |total: u64| total / n + u64::from(p < total % n);
+                        let latest = share(arrived) as i64;
+                        KafkaPartition {
+                            topic: topic.clone(),
+                            partition: p as i32,
+                            latest,
+                            committed: Some(latest - share(lag) as i64),
+                        }
+                    })
+                    .collect();
+                Observation::Kafka { partitions }
+            }
+            Backend::Sampled { sampler, scale } => match samplers[*sampler].total(now) {
+                Ok(v) => Observation::Value { value: v * scale },
+                Err(_) => Observation::NoData,
+            },
+            Backend::None => Observation::Value { value: 0.0 },
+            Backend::Unbound(msg) => Observation::Unavailable {
+                reason: msg.clone(),
+            },
+        }
+    }
+}
+
+fn world_rate(world: &World, now: f64) -> f64 {
+    world.arrival_rate_at(now)
+}
+
+fn sampled(
+    samplers: &mut Vec<Sampler>,
+    signal: Signal,
+    timing: BackendTiming,
+    scale: f64,
+) -> Backend {
+    samplers.push(Sampler::new(signal, timing, false));
+    Backend::Sampled {
+        sampler: samplers.len() - 1,
+        scale,
+    }
+}
+
+fn default_backend(delay: &DelayClass) -> BackendKind {
+    match delay {
+        DelayClass::PrometheusScrape => BackendKind::Prometheus,
+        DelayClass::CloudMetrics { .. } => BackendKind::Cloudwatch,
+        _ => BackendKind::Direct,
+    }
+}
+
+/// The backend timing a scaler's delay class implies.
+fn timing_of(delay: &DelayClass) -> BackendTiming {
+    match delay {
+        DelayClass::CloudMetrics {
+            granularity_s,
+            lag_s,
+            window_s,
+        } => BackendTiming {
+            kind: BackendKind::Cloudwatch,
+            interval: *granularity_s,
+            window: *window_s,
+            delay: *lag_s,
+        },
+        other => {
+            let kind = default_backend(other);
+            let (interval, window, delay) = kind.defaults();
+            BackendTiming {
+                kind,
+                interval,
+                window,
+                delay,
+            }
+        }
+    }
+}
+
+/// A ScaledObject and the HPA it generates.
+pub struct ScaledObjectDriver {
+    pub name: String,
+    pub model: ScaledObjectModel,
+    state: ScaledObjectState,
+    triggers: Triggers,
+    /// The generated HPA (absent while the object is paused: KEDA deletes it).
+    pub hpa: Option<HpaDriver>,
+    pub stats: KedaStats,
+    /// (active, error, fallback) at the previous poll, to log only changes.
+    last_flags: Option<(bool, bool, bool)>,
+}
+
+impl ScaledObjectDriver {
+    /// Did the object's activity, error or fallback state change at this poll?
+    pub fn state_changed(&mut self, poll: &operator::PollDecision) -> bool {
+        let flags = (poll.is_active, poll.is_error, poll.fallback_active);
+        self.last_flags.replace(flags) != Some(flags)
+    }
+
+    pub fn new(
+        model: &ScaledObjectModel,
+        scenario: &Scenario,
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> Result<ScaledObjectDriver, String> {
+        let owner = format!("ScaledObject {:?}", model.name);
+        let triggers = Triggers::new(&model.triggers, scenario, samplers, warnings, &owner);
+        let hpa = if model.annotations.is_paused() {
+            None
+        } else {
+            let loaded = generated_hpa(model)
+                .map_err(|e| format!("{owner}: the HPA KEDA generates does not load: {e}"))?;
+            Some(HpaDriver::new(&loaded, scenario, samplers, true)?)
+        };
+        Ok(ScaledObjectDriver {
+            name: model.name.clone(),
+            model: model.clone(),
+            state: ScaledObjectState::new(0.0, model.triggers.len()),
+            triggers,
+            hpa,
+            stats: KedaStats {
+                name: model.name.clone(),
+                kind: "ScaledObject",
+                ..Default::default()
+            },
+            last_flags: None,
+        })
+    }
+
+    pub fn polling_interval(&self) -> f64 {
+        self.model.polling_interval_s
+    }
+
+    fn target(world: &World) -> TargetView {
+        TargetView {
+            spec_replicas: world.spec_replicas,
+            ready_pods: world.counts.ready as i32,
+        }
+    }
+
+    /// One run of KEDA's loop at `now`; applies its decision to the workload.
+    pub fn poll(
+        &mut self,
+        now: f64,
+        world: &mut World,
+        samplers: &[Sampler],
+    ) -> operator::PollDecision {
+        let target = Self::target(world);
+        let model = &self.model;
+        let triggers = &mut self.triggers;
+        let w: &World = world;
+        let decision = operator::poll(model, &mut self.state, now, &target, &mut |i| {
+            triggers.fetch(i, &model.triggers[i], now, w, samplers)
+        });
+        self.stats.polls += 1;
+        let period = self.model.polling_interval_s;
+        if decision.fallback_active {
+            self.stats.fallback_seconds += period;
+        }
+        if decision.is_error {
+            self.stats.error_seconds += period;
+        }
+        if let ScaleAction::SetReplicas { from, to } = decision.decision.action {
+            if from < to {
+                self.stats.activations += 1;
+            } else {
+                self.stats.deactivations += 1;
+            }
+            world.set_replicas(now, to);
+        }
+        decision
+    }
+
+    /// KEDA's metrics adapter answering the HPA for `metric` at `now`.
+    pub fn external_metric(
+        &mut self,
+        now: f64,
+        metric: &str,
+        world: &World,
+        samplers: &[Sampler],
+    ) -> MetricReading {
+        let target = Self::target(world);
+        let model = &self.model;
+        let triggers = &mut self.triggers;
+        let answer = metrics_server::external_metric_request(
+            model,
+            &mut self.state,
+            now,
+            metric,
+            &target,
+            &mut |i| triggers.fetch(i, &model.triggers[i], now, world, samplers),
+        );
+        match answer {
+            Ok(r) => MetricReading::ExternalValues(r.values.iter().map(|v| v.milli).collect()),
+            Err(e) => MetricReading::Error(e.message),
+        }
+    }
+}
+
+/// The generated HPA as an autoscaling/v2 manifest, loaded through the HPA core's own reader.
+fn generated_hpa(model: &ScaledObjectModel) -> Result<LoadedHpa, String> {
+    let h = &model.hpa;
+    let metrics: Vec<serde_json::Value> = h
+        .metrics
+        .iter()
+        .map(|m| {
+            let target = match m.target_type {
+                TargetType::Utilization => json!({"type": "Utilization", "averageUtilization": m.average_utilization.unwrap_or(0)}),
+                TargetType::AverageValue => json!({"type": "AverageValue", "averageValue": format!("{}m", m.target_milli.unwrap_or(0))}),
+                TargetType::Value => json!({"type": "Value", "value": format!("{}m", m.target_milli.unwrap_or(0))}),
+            };
+            match m.source {
+                MetricSource::External => json!({"type": "External", "external": {
+                    "metric": {"name": m.name, "selector": {"matchLabels": {"scaledobject.keda.sh/name": model.name}}},
+                    "target": target}}),
+                MetricSource::Resource => json!({"type": "Resource", "resource": {"name": m.resource.clone().unwrap_or_default(), "target": target}}),
+                MetricSource::ContainerResource => json!({"type": "ContainerResource", "containerResource": {
+                    "name": m.resource.clone().unwrap_or_default(), "container": m.container.clone().unwrap_or_default(), "target": target}}),
+            }
+        })
+        .collect();
+    let mut spec = json!({
+        "scaleTargetRef": {"apiVersion": model.target.api_version, "kind": model.target.kind, "name": model.target.name},
+        "minReplicas": h.min_replicas,
+        "maxReplicas": h.max_replicas,
+        "metrics": metrics,
+    });
+    if let Some(b) = &h.behavior {
+        spec["behavior"] = b.clone();
+    }
+    let doc = json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": h.name}, "spec": spec});
+    let source = Source::from_string(format!("{} (generated by KEDA)", h.name), doc.to_string());
+    let docs = split_documents(&source);
+    let gates = crate::hpa::FeatureGates::default();
+    load_hpa(&docs[0], &gates).map_err(|e| e.to_string())
+}
+
+/// A ScaledJob: every poll it counts its jobs and creates more.
+pub struct ScaledJobDriver {
+    pub name: String,
+    model: ScaledJobModel,
+    state: ScaledJobState,
+    triggers: Triggers,
+    /// Pod ids of the jobs this ScaledJob created.
+    jobs: Vec<u32>,
+    pub stats: KedaStats,
+}
+
+impl ScaledJobDriver {
+    pub fn new(
+        model: &ScaledJobModel,
+        scenario: &Scenario,
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> ScaledJobDriver {
+        let owner = format!("ScaledJob {:?}", model.name);
+        ScaledJobDriver {
+            name: model.name.clone(),
+            model: model.clone(),
+            state: ScaledJobState::default(),
+            triggers: Triggers::new(&model.triggers, scenario, samplers, warnings, &owner),
+            jobs: Vec::new(),
+            stats: KedaStats {
+                name: model.name.clone(),
+                kind: "ScaledJob",
+                ..Default::default()
+            },
+        }
+    }
+
+    pub fn polling_interval(&self) -> f64 {
+        self.model.polling_interval_s
+    }
+
+    /// One poll at `now`: list jobs, ask the triggers, create jobs.
+    pub fn poll(&mut self, now: f64, world: &mut World, samplers: &[Sampler]) -> JobPollDecision {
+        let views: Vec<JobView> = self
+            .jobs
+            .iter()
+            .map(|&id| {
+                let p = &world.pods[id as usize];
+                let phase = match p.state {
+                    PodState::Pending => "Pending",
+                    PodState::Starting | PodState::Ready | PodState::Terminating => "Running",
+                    PodState::Gone => "Succeeded",
+                };
+                JobView {
+                    id: format!("{}-{id}", self.name),
+                    finished: p.gone_at.map(|_| true),
+                    completion_time: p.gone_at,
+                    pods: vec![JobPod {
+                        phase: phase.into(),
+                        true_conditions: Vec::new(),
+                    }],
+                }
+            })
+            .collect();
+        let model = &self.model;
+        let triggers = &mut self.triggers;
+        let w: &World = world;
+        let d = scaledjob::poll(model, &mut self.state, now, &views, &mut |i| {
+            triggers.fetch(i, &model.triggers[i], now, w, samplers)
+        });
+        self.stats.polls += 1;
+        if d.is_error {
+            self.stats.error_seconds += model.polling_interval_s;
+        }
+        for _ in 0..d.jobs_to_create.max(0) {
+            self.jobs.push(world.spawn_job(now));
+            self.stats.jobs_created += 1;
+        }
+        // History limits: deleted finished jobs are forgotten.
+        let deleted: BTreeMap<&str, ()> =
+            d.jobs_to_delete.iter().map(|s| (s.as_str(), ())).collect();
+        if !deleted.is_empty() {
+            let name = self.name.clone();
+            self.jobs
+                .retain(|id| !deleted.contains_key(format!("{name}-{id}").as_str()));
+        }
+        d
+    }
+
+    /// Jobs not yet finished.
+    pub fn running(&self, world: &World) -> i32 {
+        self.jobs
+            .iter()
+            .filter(|&&id| world.pods[id as usize].state != PodState::Gone)
+            .count() as i32
+    }
+}
