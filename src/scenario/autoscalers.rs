@@ -46,6 +46,9 @@ const IGNORED_KINDS: &[&str] = &[
     "LimitRange",
 ];
 
+/// KEDA's admission rule against a second autoscaler on the workload.
+const EXISTING_HPA_RULE: &str = "webhook.existing-hpa";
+
 /// Read every manifest path (`-` = standard input, at most once).
 /// `patches` (sweep overrides) apply to the documents they select; `used` marks which did.
 /// With `allow_conflicts`, a hand-made HPA beside a ScaledObject is kept (as on clusters whose
@@ -71,24 +74,40 @@ pub fn load(
         .map(|p| manifest::read_source(p))
         .collect::<Result<_, _>>()?;
     // Objects KEDA's rules consult, from every file (each file adds its own again when validated).
-    // Every object of the scenario is known: an absent HPA is known to be absent.
-    let mut cluster_all = ClusterObjects {
-        hpas: Some(Vec::new()),
-        ..Default::default()
-    };
+    // Objects KEDA's rules consult from the *other* files (each file's own are added when it
+    // is validated). Every object of the scenario is known: an absent HPA is known to be absent.
+    let mut per_file: Vec<ClusterObjects> = Vec::new();
     for source in &sources {
+        let mut c = ClusterObjects::default();
         for (h, doc) in manifest::documents(source)? {
             let Ok(v) = doc.value() else { continue };
             if h.kind == "HorizontalPodAutoscaler" {
                 if !allow_conflicts && let Some(hpa) = cluster::hpa_from(&v) {
-                    cluster_all.hpas.get_or_insert_with(Vec::new).push(hpa);
+                    c.hpas.get_or_insert_with(Vec::new).push(hpa);
                 }
             } else if let Some(w) = cluster::workload_from(&v) {
-                cluster_all.workloads.push(w);
+                c.workloads.push(w);
             }
         }
+        per_file.push(c);
     }
-    for source in &sources {
+    let others = |i: usize| -> ClusterObjects {
+        let mut c = ClusterObjects {
+            hpas: Some(Vec::new()),
+            ..Default::default()
+        };
+        for (j, f) in per_file.iter().enumerate().filter(|(j, _)| *j != i) {
+            let _ = j;
+            c.workloads.extend(f.workloads.iter().cloned());
+            if let Some(h) = &f.hpas {
+                c.hpas
+                    .get_or_insert_with(Vec::new)
+                    .extend(h.iter().cloned());
+            }
+        }
+        c
+    };
+    for (file_index, source) in sources.iter().enumerate() {
         let path = &source.path;
         let docs = manifest::documents(source)?;
         if docs.is_empty() {
@@ -178,7 +197,7 @@ pub fn load(
             }
             Source::from_string(path.clone(), text)
         };
-        let report = validate_source(&keda_source, &cluster_all);
+        let report = validate_source(&keda_source, &others(file_index));
         for o in &report.objects {
             let name = o.report.name.clone().unwrap_or_default();
             for f in &o.report.findings {
@@ -194,7 +213,18 @@ pub fn load(
                 }
             }
         }
-        if let Some(Error::Inputs(es)) = report.to_error() {
+        if let Some(Error::Inputs(mut es)) = report.to_error() {
+            for (e, f) in es.iter_mut().zip(
+                report
+                    .objects
+                    .iter()
+                    .flat_map(|o| o.report.findings.iter())
+                    .filter(|f| f.severity == Severity::Error),
+            ) {
+                if f.rule == EXISTING_HPA_RULE {
+                    e.message += " — clusters with an older KEDA run both and they fight; set `autoscaler.allow_conflicts: true` (or --allow-conflicts) to simulate that";
+                }
+            }
             errors.extend(es);
             continue;
         }

@@ -387,6 +387,8 @@ impl HpaDriver {
             && s.to != s.from
         {
             let key = s.window.clone().unwrap_or_else(|| s.reason.clone());
+            // Drop the per-sync detail "(highest recent recommendation N)".
+            let key = key.split(" (").next().unwrap_or(&key).to_string();
             *self.stats.stabilized_seconds.entry(key).or_default() += period;
         }
         if let Some(c) = d

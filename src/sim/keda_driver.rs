@@ -25,6 +25,9 @@ use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
 
+/// How long before its first check (at t = 0) a ScaledObject is created.
+const CREATION_LEAD: f64 = 1e-3;
+
 /// Where one trigger's backend state comes from.
 #[derive(Debug, Clone)]
 enum Backend {
@@ -368,7 +371,9 @@ impl ScaledObjectDriver {
         Ok(ScaledObjectDriver {
             name: model.name.clone(),
             model: model.clone(),
-            state: ScaledObjectState::new(0.0, model.triggers.len()),
+            // Created at t = 0; its first check runs a moment later (the controller reconciles
+            // after creation), so `creation + initialCooldownPeriod < now` holds at that check.
+            state: ScaledObjectState::new(-CREATION_LEAD, model.triggers.len()),
             triggers,
             hpa,
             stats: KedaStats {

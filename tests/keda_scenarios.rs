@@ -1,0 +1,320 @@
+//! KEDA's subtle rules (keda.md §7) shown at scenario level: simulated queue and pods, KEDA's
+//! loop and the HPA it generates, together.
+
+use scalesim::keda::executor::{ScaleAction, ScaleReason};
+use scalesim::keda::operator::PollDecision;
+use scalesim::scenario::{Overrides, Scenario};
+use scalesim::sim::{LogEvent, RunOptions, RunResult, run};
+use scalesim::yaml::Source;
+
+/// A queue worker scenario with one ScaledObject (YAML body of its `spec` after scaleTargetRef).
+fn queue_scenario(
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    so_spec: &str,
+    extra: &str,
+) -> RunResult {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: String = so_spec.lines().map(|l| format!("  {l}\n")).collect();
+    std::fs::write(
+        dir.path().join("so.yaml"),
+        format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: worker}}\nspec:\n  scaleTargetRef: {{name: worker}}\n{spec}"
+        ),
+    )
+    .unwrap();
+    let scenario = format!(
+        "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {{dist: exponential, mean: 1s}}, concurrency: 2}}\n\
+         pods: {{replicas: {replicas}, cpu_request: 500m, startup: 10s, readiness: {{initial_delay: 0s, period: 5s}}}}\nautoscaler: {{manifests: [so.yaml]}}\n{extra}"
+    );
+    std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
+    std::fs::write(
+        dir.path().join("burst.csv"),
+        "time,rps\n0,0\n60,20\n120,0\n",
+    )
+    .unwrap();
+    let src = Source::read(&dir.path().join("s.yaml")).unwrap();
+    let s = Scenario::from_source(&src, &Overrides::default())
+        .unwrap_or_else(|e| panic!("{e}\n{scenario}"));
+    run(
+        &s,
+        &RunOptions {
+            log_every_sync: true,
+        },
+    )
+    .unwrap()
+}
+
+fn polls(r: &RunResult) -> Vec<(f64, PollDecision)> {
+    r.events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Keda(k) => k.poll.as_ref().map(|p| (k.t, (**p).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn scalings(r: &RunResult) -> Vec<(f64, i32, i32)> {
+    polls(r)
+        .into_iter()
+        .filter_map(|(t, p)| match p.decision.action {
+            ScaleAction::SetReplicas { from, to } => Some((t, from, to)),
+            ScaleAction::None => None,
+        })
+        .collect()
+}
+
+const SQS: &str = "triggers:\n- type: aws-sqs-queue\n  metadata: {queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '10'}";
+
+#[test]
+fn an_idle_new_scaledobject_scales_to_zero_at_its_first_check() {
+    // Rule 5: no lastActiveTime yet and initialCooldownPeriod 0 ⇒ 0 replicas on the first poll.
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0}}",
+        "2m",
+        3,
+        &format!("minReplicaCount: 0\n{SQS}"),
+        "",
+    );
+    assert_eq!(scalings(&r).first(), Some(&(0.0, 3, 0)));
+}
+
+#[test]
+fn activation_is_strict_and_independent_of_the_scaling_target() {
+    // Rules 1-2: target 10 but activation 50: a backlog of ~40 is inactive, so the worker stays
+    // at zero although the HPA would want 4 pods; past 50 it activates to exactly 1 pod.
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0.1}}",
+        "15m",
+        0,
+        "minReplicaCount: 0\ntriggers:\n- type: aws-sqs-queue\n  metadata: {queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '10', activationQueueLength: '50'}",
+        "",
+    );
+    let first_up = scalings(&r)
+        .into_iter()
+        .find(|(_, from, to)| to > from)
+        .expect("it activates eventually");
+    let (t, from, to) = first_up;
+    assert_eq!(
+        (from, to),
+        (0, 1),
+        "scale-up from zero goes to max(minReplicaCount, 1)"
+    );
+    // 0.1 msg/s: more than 50 messages takes ~500 s; KEDA only acts when the backlog exceeds 50.
+    let p = polls(&r).into_iter().find(|(pt, _)| *pt == t).unwrap().1;
+    let value = p.triggers[0].raw_value.unwrap();
+    assert!(value > 50.0, "activated at a backlog of {value}");
+    for (pt, p) in polls(&r).into_iter().filter(|(pt, _)| *pt < t) {
+        assert!(
+            !p.is_active,
+            "active at {pt} with backlog {:?}",
+            p.triggers[0].raw_value
+        );
+    }
+}
+
+#[test]
+fn the_hpa_takes_over_from_one_pod_within_a_sync() {
+    // Rule 4: KEDA goes 0 → 1; the generated HPA (legacy path, max(2×1, 4) = 4) follows.
+    let r = queue_scenario(
+        "{generate: {kind: step, from: 0, to: 30, at: 1m}}",
+        "6m",
+        0,
+        &format!("minReplicaCount: 0\n{SQS}"),
+        "",
+    );
+    let up = scalings(&r).into_iter().find(|(_, f, t)| t > f).unwrap();
+    assert_eq!((up.1, up.2), (0, 1));
+    let hpa_up = r.events.iter().find_map(|e| match e {
+        LogEvent::Autoscaler(a) if a.decision.rescale && a.t >= up.0 => Some((
+            a.t,
+            a.decision.current_replicas,
+            a.decision.desired_replicas,
+        )),
+        _ => None,
+    });
+    let (t, from, to) = hpa_up.expect("the HPA scales up");
+    assert!(
+        t - up.0 <= 15.0 + 1e-9,
+        "HPA acted {} s after activation",
+        t - up.0
+    );
+    assert_eq!(from, 1);
+    assert!(to > 1 && to <= 4, "legacy cap max(2×1, 4): went to {to}");
+}
+
+#[test]
+fn cooldown_counts_from_the_last_active_poll_and_rounds_up_to_a_poll() {
+    // Rule 5: cooldown 100 s, polls every 30 s. The scale-in to zero is the first poll strictly
+    // more than 100 s after the last active one: 4 polls later (120 s).
+    let r = queue_scenario(
+        "{file: burst.csv}",
+        "12m",
+        0,
+        &format!("minReplicaCount: 0\ncooldownPeriod: 100\npollingInterval: 30\n{SQS}"),
+        "",
+    );
+    let ps = polls(&r);
+    let down = scalings(&r)
+        .into_iter()
+        .find(|(_, f, t)| *t == 0 && *f > 0)
+        .expect("back to zero");
+    let last_active = ps
+        .iter()
+        .filter(|(t, p)| p.is_active && *t < down.0)
+        .map(|(t, _)| *t)
+        .fold(f64::MIN, f64::max);
+    assert_eq!(down.0 - last_active, 120.0);
+    // Rule 3: it is a direct jump to 0, not stepped down through the HPA's policies.
+    assert!(down.1 >= 1);
+}
+
+#[test]
+fn cpu_triggers_do_not_keep_a_mixed_object_active() {
+    // Rule 6: the queue is empty, CPU is high (a busy start-up burst), yet KEDA scales to zero.
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0}}",
+        "3m",
+        2,
+        &format!(
+            "minReplicaCount: 0\n{SQS}\n- type: cpu\n  metricType: Utilization\n  metadata: {{value: '10'}}"
+        ),
+        "",
+    );
+    assert_eq!(scalings(&r).first().map(|s| (s.1, s.2)), Some((2, 0)));
+}
+
+#[test]
+fn an_erroring_trigger_stops_last_active_time_from_advancing() {
+    // Rule 7: one trigger active (cron window all day), one failing (injected fault): the
+    // object stays active but lastActiveTime is not refreshed while the error lasts.
+    let so = "minReplicaCount: 0\ntriggers:\n- type: cron\n  name: office\n  metadata: {timezone: Etc/UTC, start: '0 0 * * *', end: '59 23 * * *', desiredReplicas: '2'}\n- type: aws-sqs-queue\n  name: jobs\n  metadata: {queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '10'}";
+    let faults = "faults:\n- {target: jobs, from: 2m, duration: 2m}\n";
+    let r = queue_scenario("{generate: {kind: constant, rate: 1}}", "6m", 1, so, faults);
+    let during: Vec<PollDecision> = polls(&r)
+        .into_iter()
+        .filter(|(t, _)| (120.0..240.0).contains(t))
+        .map(|x| x.1)
+        .collect();
+    assert!(!during.is_empty());
+    for p in &during {
+        assert!(p.is_active && p.is_error);
+        assert_eq!(p.decision.reason, ScaleReason::PartialTriggerError);
+        assert!(!p.decision.last_active_time_updated);
+    }
+    let after = polls(&r).into_iter().find(|(t, _)| *t >= 240.0).unwrap().1;
+    assert!(
+        after.decision.last_active_time_updated,
+        "refreshed once the trigger answers again"
+    );
+}
+
+#[test]
+fn fallback_replicas_zero_lets_errors_fall_through_to_scale_to_zero() {
+    // Rule 7: with `fallback.replicas: 0`, an inactive object whose trigger errors scales to 0.
+    // (A high threshold: once fallback engages the trigger counts as active.)
+    let so = format!("minReplicaCount: 0\nfallback: {{failureThreshold: 20, replicas: 0}}\n{SQS}");
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0}}",
+        "3m",
+        2,
+        &so,
+        "faults:\n- {target: aws-sqs-queue, from: 0s, duration: 10m}\n",
+    );
+    assert_eq!(scalings(&r).first().map(|s| (s.1, s.2)), Some((2, 0)));
+    // With a non-zero fallback it would wait instead.
+    let so = format!("minReplicaCount: 0\nfallback: {{failureThreshold: 20, replicas: 4}}\n{SQS}");
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0}}",
+        "3m",
+        2,
+        &so,
+        "faults:\n- {target: aws-sqs-queue, from: 0s, duration: 10m}\n",
+    );
+    assert!(scalings(&r).iter().all(|s| s.2 != 0), "{:?}", scalings(&r));
+}
+
+#[test]
+fn fallback_engages_after_the_threshold_and_holds_its_replicas() {
+    // Rule 8, on the shipped scenario: Prometheus is down 60–65 min; failures from both loops
+    // count, and the HPA is driven to fallback.replicas (12) until Prometheus answers again.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/prometheus-outage.yaml");
+    let s = Scenario::load(&path, &Overrides::default()).unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let at = |t: f64| r.series.spec_replicas[r.series.row(t)];
+    assert!(at(3500.0) < 12, "before the outage: {}", at(3500.0));
+    assert_eq!(at(3700.0), 12, "during the outage the fallback count holds");
+    assert!(r.summary.keda[0].fallback_seconds > 0.0);
+    // The threshold is strict: the first failures are errors, not fallback.
+    let hpa_failed = r.summary.hpa[0]
+        .inactive_seconds
+        .get("FailedGetExternalMetric")
+        .copied()
+        .unwrap_or(0.0);
+    assert!(
+        hpa_failed > 0.0,
+        "the HPA sees errors before fallback engages"
+    );
+}
+
+#[test]
+fn kafka_replicas_are_capped_near_the_partition_count() {
+    // Rule 15: lag is capped at partitions × lagThreshold unless allowIdleConsumers, so the HPA
+    // asks for at most partitions + 1 pods although maxReplicaCount is 20.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/kafka-consumer.yaml");
+    let s = Scenario::load(&path, &Overrides::default()).unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert!(
+        r.summary.replicas.max <= 7,
+        "max replicas {}",
+        r.summary.replicas.max
+    );
+    assert!(
+        r.summary.replicas.max >= 6,
+        "it does scale out to the partitions: {}",
+        r.summary.replicas.max
+    );
+    assert!(
+        r.summary.backlog.max > 1000,
+        "lag grows because consumers, not pods, are the limit"
+    );
+}
+
+#[test]
+fn a_hand_made_hpa_beside_a_scaledobject_is_rejected_or_fights() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 20\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}\n---\n\
+         apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: web}\nspec:\n  scaleTargetRef: {name: web}\n  minReplicaCount: 1\n  triggers:\n  - type: cron\n    metadata: {timezone: Etc/UTC, start: '0 0 * * *', end: '59 23 * * *', desiredReplicas: '10'}\n",
+    )
+    .unwrap();
+    let scenario = |allow: bool| {
+        format!(
+            "name: fight\nduration: 30m\ntrace: {{generate: {{kind: constant, rate: 20}}}}\nworkload: {{kind: http, service_time: {{dist: exponential, mean: 50ms}}, cpu_per_request: 10m, concurrency: 4}}\n\
+             pods: {{replicas: 4, cpu_request: 500m, startup: 5s}}\nautoscaler: {{manifests: [m.yaml], allow_conflicts: {allow}}}\n"
+        )
+    };
+    std::fs::write(dir.path().join("no.yaml"), scenario(false)).unwrap();
+    let e = Scenario::load(&dir.path().join("no.yaml"), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("HorizontalPodAutoscaler") || e.contains("allow_conflicts"),
+        "{e}"
+    );
+    std::fs::write(dir.path().join("yes.yaml"), scenario(true)).unwrap();
+    let s = Scenario::load(&dir.path().join("yes.yaml"), &Overrides::default()).unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    // The CPU HPA wants ~2 pods, KEDA's wants 10: they take turns writing the replica count.
+    assert!(
+        r.summary.direction_changes_per_hour > 20.0,
+        "{} direction changes per hour",
+        r.summary.direction_changes_per_hour
+    );
+    assert_eq!(r.summary.hpa.len(), 2);
+}
