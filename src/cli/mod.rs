@@ -5,6 +5,7 @@
 
 mod run;
 mod trace;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -25,6 +26,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Look at a trace file (`show`) or generate one (`gen`).
     Trace(trace::TraceArgs),
+    /// Validate manifests (ScaledObject, ScaledJob, HPA, …) and show what will be simulated.
+    Validate(validate::ValidateArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -32,6 +35,7 @@ pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Trace(args) => return trace::run(args),
+        Command::Validate(args) => return validate::run(args),
     };
     match outcome {
         Ok(()) => 0,
