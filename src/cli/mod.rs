@@ -7,6 +7,7 @@ mod check;
 mod run;
 mod sweep;
 mod trace;
+mod validate;
 
 use clap::{Parser, Subcommand};
 
@@ -35,6 +36,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Look at a trace file (`show`) or generate one (`gen`).
     Trace(trace::TraceArgs),
+    /// Validate manifests (ScaledObject, ScaledJob, HPA, …) and show what will be simulated.
+    Validate(validate::ValidateArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Sweep(args) => sweep::run(args),
         Command::Check(args) => return check::run(args),
         Command::Trace(args) => return trace::run(args),
+        Command::Validate(args) => return validate::run(args),
     };
     match outcome {
         Ok(()) => 0,

@@ -72,6 +72,53 @@ pub struct ClusterObjects {
     pub trigger_auths: Vec<TriggerAuth>,
 }
 
+/// How [`ClusterObjects::add_object`] used a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectUse {
+    /// A workload with a pod template (containers' requests and env).
+    Workload,
+    /// An existing HorizontalPodAutoscaler.
+    Hpa,
+    /// A LimitRange (container defaults).
+    LimitRange,
+    /// A TriggerAuthentication or ClusterTriggerAuthentication.
+    TriggerAuth,
+}
+
+impl ClusterObjects {
+    /// Add one parsed document if it is an object the KEDA rules consult (a workload with a
+    /// pod template, an HPA, a LimitRange, a (Cluster)TriggerAuthentication); ScaledObjects,
+    /// ScaledJobs and everything else are left out (None).
+    pub fn add_object(&mut self, v: &Value) -> Option<ObjectUse> {
+        match v.get("kind").and_then(Value::as_str).unwrap_or("") {
+            "ScaledObject" | "ScaledJob" => None,
+            "TriggerAuthentication" => {
+                self.trigger_auths.push(trigger_auth_from(v, false));
+                Some(ObjectUse::TriggerAuth)
+            }
+            "ClusterTriggerAuthentication" => {
+                self.trigger_auths.push(trigger_auth_from(v, true));
+                Some(ObjectUse::TriggerAuth)
+            }
+            "HorizontalPodAutoscaler" => {
+                let h = hpa_from(v)?;
+                self.hpas.get_or_insert_with(Vec::new).push(h);
+                Some(ObjectUse::Hpa)
+            }
+            "LimitRange" => {
+                self.limit_ranges
+                    .get_or_insert_with(Vec::new)
+                    .push(limit_range_from(v));
+                Some(ObjectUse::LimitRange)
+            }
+            _ => {
+                self.workloads.push(workload_from(v)?);
+                Some(ObjectUse::Workload)
+            }
+        }
+    }
+}
+
 fn s(v: &Value, path: &[&str]) -> Option<String> {
     let mut cur = v;
     for p in path {

@@ -135,6 +135,62 @@ pub fn generate(inp: &HpaInputs) -> GeneratedHpa {
     }
 }
 
+/// The generated HPA's `behavior` read as the API server reads an HPA's: typed, validated, with
+/// the unset fields left for [`crate::hpa::spec::Behavior::effective`] to default.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BehaviorCheck {
+    /// None when the API server would reject it.
+    pub behavior: Option<crate::hpa::spec::Behavior>,
+    /// `(path below behavior, message)` of every rejection, e.g.
+    /// `("scaleUp.stabilizationWindowSeconds", "Invalid value: 3601: must be …")`.
+    pub errors: Vec<(String, String)>,
+    /// Paths below behavior the HPA API has no field for (the API server drops them).
+    pub unknown_fields: Vec<String>,
+}
+
+/// Check a `behavior` object as the API server would when KEDA creates its HPA (the same rules
+/// as for a hand-written HPA, [`crate::hpa::load_hpa`], with the default feature gates).
+pub fn check_behavior(behavior: &serde_json::Value) -> BehaviorCheck {
+    let text = format!(
+        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: generated}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: target}}\n  maxReplicas: 1\n  behavior: {}\n",
+        serde_json::to_string(behavior).unwrap_or_else(|_| "{}".into())
+    );
+    let source = crate::yaml::Source::from_string("generated-hpa.yaml", text);
+    let doc = crate::yaml::Document {
+        source: &source,
+        index: 0,
+        line_offset: 0,
+        text: &source.text,
+    };
+    let relative = |field: Option<&str>| {
+        let f = field.unwrap_or("");
+        f.strip_prefix("spec.behavior")
+            .map(|r| r.trim_start_matches('.').to_string())
+            .unwrap_or_default()
+    };
+    let mut out = BehaviorCheck::default();
+    match crate::hpa::load_hpa(&doc, &crate::hpa::FeatureGates::default()) {
+        Ok(h) => {
+            out.behavior = h.spec.behavior;
+            out.unknown_fields = h
+                .unknown_fields
+                .iter()
+                .filter(|f| f.starts_with("spec.behavior"))
+                .map(|f| relative(Some(f)))
+                .collect();
+        }
+        Err(crate::Error::Input(e)) => out
+            .errors
+            .push((relative(e.location.field.as_deref()), e.message.clone())),
+        Err(crate::Error::Inputs(es)) => out.errors.extend(
+            es.iter()
+                .map(|e| (relative(e.location.field.as_deref()), e.message.clone())),
+        ),
+        Err(e) => out.errors.push((String::new(), e.to_string())),
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +264,31 @@ mod tests {
             ("custom", 3, 7)
         );
         assert!(!hpa.legacy_behavior());
+    }
+
+    #[test]
+    fn behavior_checked_as_the_api_server_does() {
+        let ok = check_behavior(
+            &serde_json::json!({"scaleDown": {"stabilizationWindowSeconds": 60, "policies": [{"type": "Pods", "value": 1, "periodSeconds": 30}]}}),
+        );
+        assert!(ok.errors.is_empty(), "{:?}", ok.errors);
+        let b = ok.behavior.unwrap();
+        let (up, down) = b.effective(300);
+        assert_eq!(up.policies.len(), 2, "scale-up defaults filled");
+        assert_eq!(down.stabilization_window_seconds, 60);
+        let bad = check_behavior(
+            &serde_json::json!({"scaleUp": {"stabilizationWindowSeconds": 3601}, "scaleDown": {"selectPolicy": "Fastest"}}),
+        );
+        let paths: Vec<&str> = bad.errors.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "scaleUp.stabilizationWindowSeconds",
+                "scaleDown.selectPolicy"
+            ]
+        );
+        assert!(bad.behavior.is_none());
+        let unknown = check_behavior(&serde_json::json!({"scaleUp": {"stabilisation": 5}}));
+        assert_eq!(unknown.unknown_fields, ["scaleUp.stabilisation"]);
     }
 }

@@ -5,6 +5,7 @@
 
 use super::catalog::{CatalogStatus, DelayClass, Signal};
 use super::generated_hpa::GeneratedHpa;
+use super::model::{FallbackConfig, Modifiers};
 use super::scalers::MetricSpec;
 use crate::error::{InputError, Location};
 use serde::Serialize;
@@ -108,6 +109,10 @@ pub struct SimulationPlan {
     pub cooldown_period_s: Option<f64>,
     pub initial_cooldown_period_s: Option<f64>,
     pub pause: Option<PausePlan>,
+    /// `spec.fallback` with defaults (ScaledObject only; None when absent or invalid).
+    pub fallback: Option<FallbackConfig>,
+    /// `spec.advanced.scalingModifiers` (ScaledObject only; None when not used).
+    pub scaling_modifiers: Option<Modifiers>,
     pub notes: Vec<String>,
 }
 

@@ -882,6 +882,31 @@ fn validate_so_inner(
         .horizontal_pod_autoscaler_config
         .as_ref()
         .and_then(|h| h.behavior.clone());
+    if let Some(b) = &behavior {
+        let base = "spec.advanced.horizontalPodAutoscalerConfig.behavior";
+        let at = |p: &str| {
+            if p.is_empty() {
+                base.to_string()
+            } else {
+                format!("{base}.{p}")
+            }
+        };
+        let checked = generated_hpa::check_behavior(b);
+        for (p, msg) in &checked.errors {
+            f.error(
+                "controller.hpa-behavior",
+                Some(at(p)),
+                format!("KEDA accepts the ScaledObject but cannot create its HPA: the API server rejects `behavior{}{p}`: {msg}", if p.is_empty() { "" } else { "." }),
+            );
+        }
+        for p in &checked.unknown_fields {
+            f.not_modelled(
+                "not-modelled.unknown-field",
+                Some(at(p)),
+                format!("unknown field `behavior.{p}`: an HPA behavior has no such field (the API server drops it)"),
+            );
+        }
+    }
     let metric_refs: Vec<(usize, &super::scalers::MetricSpec)> = checked
         .models
         .iter()
@@ -918,6 +943,8 @@ fn validate_so_inner(
         cooldown_period_s: Some(cooldown as f64),
         initial_cooldown_period_s: Some(s.initial_cooldown_period.unwrap_or(0) as f64),
         pause: Some(pause),
+        fallback: fallback.clone(),
+        scaling_modifiers: modifiers.clone(),
         notes,
     };
     let model = (!f.has_errors() && checked.complete).then(|| {
@@ -1196,6 +1223,8 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         cooldown_period_s: None,
         initial_cooldown_period_s: None,
         pause: Some(pause_plan(&ann)),
+        fallback: None,
+        scaling_modifiers: None,
         notes: vec![format!(
             "jobs per poll: min(ceil(queue), effective max) with budget MaxRC = {} and strategy {:?}",
             super::scaledjob::max_rc(s.min_replica_count, s.max_replica_count),
@@ -1230,118 +1259,118 @@ fn helm_template_line(text: &str) -> Option<usize> {
 /// Validate every KEDA object of a file. Workloads, HPAs, LimitRanges and
 /// (Cluster)TriggerAuthentications found in the file are added to `extra`.
 pub fn validate_source(source: &Source, extra: &ClusterObjects) -> SourceReport {
-    let file = source.path.display().to_string();
-    let mut file_findings = Vec::new();
-    if let Some(line) = helm_template_line(&source.text) {
-        let mut fnd = super::report::Finding::new(
-            Severity::Error,
-            "input.helm-template",
-            None,
-            "this is an unrendered Helm template (`{{ … }}`), not a manifest: render it first (`helm template …`) and validate the output",
-        );
-        fnd.file = Some(file.clone());
-        fnd.line = Some(line);
-        return SourceReport {
-            file,
-            file_findings: vec![fnd],
-            objects: Vec::new(),
-        };
-    }
-    let docs = split_documents(source);
+    validate_sources(std::slice::from_ref(source), extra)
+        .pop()
+        .expect("one report per source")
+}
+
+fn helm_finding(file: &str, line: usize) -> super::report::Finding {
+    let mut fnd = super::report::Finding::new(
+        Severity::Error,
+        "input.helm-template",
+        None,
+        "this is an unrendered Helm template (`{{ … }}`), not a manifest: render it first (`helm template …`) and validate the output",
+    );
+    fnd.file = Some(file.to_string());
+    fnd.line = Some(line);
+    fnd
+}
+
+/// Validate the KEDA objects of several files read together (e.g. a chart's rendered output
+/// split over files): the workloads, HPAs, LimitRanges and (Cluster)TriggerAuthentications of
+/// every file are added to `extra`, and the one-ScaledObject-per-workload/per-HPA rules apply
+/// across files. One report per source, in order.
+pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<SourceReport> {
     let mut cluster = extra.clone();
-    let mut keda_docs = Vec::new();
-    for d in &docs {
-        let v = match d.value() {
-            Ok(v) => v,
-            Err(e) => {
-                let mut fnd = super::report::Finding::new(
-                    Severity::Error,
-                    "input.yaml",
-                    e.location.field.clone(),
-                    e.message.clone(),
-                );
-                fnd.file = Some(file.clone());
-                fnd.line = e.location.line;
-                fnd.column = e.location.column;
-                file_findings.push(fnd);
-                continue;
-            }
-        };
-        let kind = v
-            .get("kind")
-            .and_then(|k| k.as_str())
-            .unwrap_or("")
-            .to_string();
-        let api = v
-            .get("apiVersion")
-            .and_then(|k| k.as_str())
-            .unwrap_or("")
-            .to_string();
-        match kind.as_str() {
-            "ScaledObject" | "ScaledJob" => keda_docs.push((d, kind, api)),
-            "TriggerAuthentication" => cluster
-                .trigger_auths
-                .push(cluster::trigger_auth_from(&v, false)),
-            "ClusterTriggerAuthentication" => cluster
-                .trigger_auths
-                .push(cluster::trigger_auth_from(&v, true)),
-            "HorizontalPodAutoscaler" => {
-                if let Some(h) = cluster::hpa_from(&v) {
-                    cluster.hpas.get_or_insert_with(Vec::new).push(h);
+    // Per source: its file findings and its KEDA documents (document, kind, apiVersion).
+    type KedaDocs<'a> = Vec<(Document<'a>, String, String)>;
+    let mut per_source: Vec<(Vec<super::report::Finding>, KedaDocs)> = Vec::new();
+    for source in sources {
+        let file = source.path.display().to_string();
+        if let Some(line) = helm_template_line(&source.text) {
+            per_source.push((vec![helm_finding(&file, line)], Vec::new()));
+            continue;
+        }
+        let mut file_findings = Vec::new();
+        let mut keda_docs = Vec::new();
+        for d in split_documents(source) {
+            let v = match d.value() {
+                Ok(v) => v,
+                Err(e) => {
+                    let mut fnd = super::report::Finding::new(
+                        Severity::Error,
+                        "input.yaml",
+                        e.location.field.clone(),
+                        e.message.clone(),
+                    );
+                    fnd.file = Some(file.clone());
+                    fnd.line = e.location.line;
+                    fnd.column = e.location.column;
+                    file_findings.push(fnd);
+                    continue;
                 }
-            }
-            "LimitRange" => cluster
-                .limit_ranges
-                .get_or_insert_with(Vec::new)
-                .push(cluster::limit_range_from(&v)),
-            _ => {
-                if let Some(w) = cluster::workload_from(&v) {
-                    cluster.workloads.push(w);
-                }
+            };
+            let text = |key: &str| {
+                v.get(key)
+                    .and_then(|k| k.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let (kind, api) = (text("kind"), text("apiVersion"));
+            if kind == "ScaledObject" || kind == "ScaledJob" {
+                keda_docs.push((d, kind, api));
+            } else {
+                cluster.add_object(&v);
             }
         }
+        per_source.push((file_findings, keda_docs));
     }
     let mut identities: Vec<SoIdentity> = Vec::new();
-    let mut objects = Vec::new();
-    for (d, kind, api) in keda_docs {
-        let mut obj = if kind == "ScaledObject" {
-            validate_so_inner(d, &cluster, &identities)
-        } else {
-            validate_scaled_job(d, &cluster)
-        };
-        if api != KEDA_API_VERSION {
-            let mut fnd = super::report::Finding::new(
-                Severity::Error,
-                "k8s.api-version",
-                Some("apiVersion".into()),
-                format!(
-                    "no matches for kind \"{kind}\" in version \"{api}\" (expected {KEDA_API_VERSION})"
-                ),
-            );
-            fnd.file = Some(file.clone());
-            if let Some((l, c)) = d.locate("apiVersion") {
-                fnd.line = Some(l);
-                fnd.column = Some(c);
+    let mut reports = Vec::new();
+    for (source, (file_findings, keda_docs)) in sources.iter().zip(per_source) {
+        let file = source.path.display().to_string();
+        let mut objects = Vec::new();
+        for (d, kind, api) in keda_docs {
+            let mut obj = if kind == "ScaledObject" {
+                validate_so_inner(&d, &cluster, &identities)
+            } else {
+                validate_scaled_job(&d, &cluster)
+            };
+            if api != KEDA_API_VERSION {
+                let mut fnd = super::report::Finding::new(
+                    Severity::Error,
+                    "k8s.api-version",
+                    Some("apiVersion".into()),
+                    format!(
+                        "no matches for kind \"{kind}\" in version \"{api}\" (expected {KEDA_API_VERSION})"
+                    ),
+                );
+                fnd.file = Some(file.clone());
+                if let Some((l, c)) = d.locate("apiVersion") {
+                    fnd.line = Some(l);
+                    fnd.column = Some(c);
+                }
+                obj.report.findings.insert(0, fnd);
+                obj.model = None;
             }
-            obj.report.findings.insert(0, fnd);
-            obj.model = None;
+            if let Some(KedaObject::ScaledObject(m)) = &obj.model {
+                identities.push(SoIdentity {
+                    name: m.name.clone(),
+                    namespace: m.namespace.clone(),
+                    gvk: gvk_string(&m.target.api_version, &m.target.kind),
+                    target: m.target.name.clone(),
+                    hpa: m.hpa.name.clone(),
+                });
+            }
+            objects.push(obj);
         }
-        if let Some(KedaObject::ScaledObject(m)) = &obj.model {
-            identities.push(SoIdentity {
-                name: m.name.clone(),
-                namespace: m.namespace.clone(),
-                gvk: gvk_string(&m.target.api_version, &m.target.kind),
-                target: m.target.name.clone(),
-                hpa: m.hpa.name.clone(),
-            });
-        }
-        objects.push(obj);
+        reports.push(SourceReport {
+            file,
+            file_findings,
+            objects,
+        });
     }
-    SourceReport {
-        file,
-        file_findings,
-        objects,
-    }
+    reports
 }
 
 /// Group findings by severity (for printing).

@@ -3,6 +3,7 @@
 //! the same inputs compare byte for byte wherever they were written.
 
 pub mod table;
+pub mod validate;
 
 use crate::error::Error;
 use crate::record::Series;

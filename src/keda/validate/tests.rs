@@ -571,3 +571,72 @@ mod no_panics {
         }
     }
 }
+
+#[test]
+fn rules_apply_across_files_read_together() {
+    use crate::keda::validate::validate_sources;
+    use crate::yaml::Source;
+    let so = |name: &str| {
+        format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: {name}}}\nspec:\n  scaleTargetRef: {{name: app}}\n  triggers:\n{}",
+            prom("", "5", "")
+        )
+    };
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: app}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: app}\n  maxReplicas: 5\n";
+    let sources = [
+        Source::from_string("a.yaml", so("first")),
+        Source::from_string("b.yaml", hpa),
+    ];
+    let reports = validate_sources(&sources, &ClusterObjects::default());
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].file, "a.yaml");
+    let a = &reports[0].objects[0].report;
+    assert!(
+        rules(a, Error).contains(&"webhook.existing-hpa".to_string()),
+        "{a:#?}"
+    );
+    assert!(reports[1].objects.is_empty());
+
+    // One ScaledObject per workload, also when they come from different files.
+    let sources = [
+        Source::from_string("a.yaml", so("first")),
+        Source::from_string("b.yaml", so("second")),
+    ];
+    let reports = validate_sources(&sources, &ClusterObjects::default());
+    assert!(rules(&reports[0].objects[0].report, Error).is_empty());
+    assert!(
+        rules(&reports[1].objects[0].report, Error)
+            .contains(&"webhook.duplicate-scale-target".to_string())
+    );
+    // The file given alone sees no HPA: the rule is unchecked, not failed.
+    let alone = validate_sources(&sources[..1], &ClusterObjects::default());
+    assert!(
+        rules(&alone[0].objects[0].report, Unchecked)
+            .contains(&"unchecked.existing-hpa".to_string())
+    );
+}
+
+#[test]
+fn generated_hpa_behavior_is_checked_as_the_api_server_does() {
+    let text = so_text(
+        &format!(
+            "  advanced:\n    horizontalPodAutoscalerConfig:\n      behavior:\n        scaleDown: {{stabilizationWindowSeconds: 3601, stabilisation: 1}}\n  triggers:\n{}",
+            prom("", "5", "")
+        ),
+        "",
+    );
+    let r = object(&text);
+    let e: Vec<&crate::keda::report::Finding> = r.with(Error).collect();
+    assert_eq!(e.len(), 1, "{e:#?}");
+    assert_eq!(e[0].rule, "controller.hpa-behavior");
+    assert_eq!(
+        e[0].field.as_deref(),
+        Some(
+            "spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilizationWindowSeconds"
+        )
+    );
+    assert!(e[0].line.is_some());
+    let ok = object(&text.replace("3601", "600"));
+    assert!(rules(&ok, Error).is_empty());
+    assert!(rules(&ok, NotModelled).contains(&"not-modelled.unknown-field".to_string()));
+}
