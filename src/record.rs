@@ -15,9 +15,16 @@ pub enum DropReason {
     RefusedTerminating,
     /// Still queued or in service when the pod was killed at the end of its grace period.
     KilledOnShutdown,
+    /// Answered 503 at once: the pod already held `workload.max_queue` waiting requests.
+    Rejected,
+    /// In flight (or refused) when a failed liveness probe restarted the pod's container.
+    Restarted,
 }
 
-/// Whole-run request counts. Conserved: arrived = served + dropped + timed_out + in_flight_end.
+/// Whole-run request counts. Conserved over *unique* requests: arrived = served + dropped +
+/// timed_out + in_flight_end, where a client's retry is not a new arrival and each request is
+/// counted once, by the outcome of its last attempt (a request waiting for its retry at the end
+/// is in flight). `retries` and `rejected` count attempts.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct RequestTotals {
     pub arrived: u64,
@@ -28,8 +35,16 @@ pub struct RequestTotals {
     pub dropped_no_endpoints: u64,
     pub dropped_refused_terminating: u64,
     pub dropped_killed_on_shutdown: u64,
+    /// Requests whose last attempt was answered 503 by a full pod queue (`workload.max_queue`).
+    pub dropped_rejected: u64,
+    /// Requests lost to (or refused by) a container restarted by its liveness probe.
+    pub dropped_restarted: u64,
     /// Queue messages whose worker was killed and that went back to the backlog (counted once).
     pub redelivered: u64,
+    /// Retry attempts clients sent (`workload.retries`); attempts = arrived + retries.
+    pub retries: u64,
+    /// Attempts answered 503 by a full pod queue, whether or not the client retried them.
+    pub rejected: u64,
 }
 
 /// Per-step series, one slot per `step` seconds of simulated time.
@@ -57,6 +72,20 @@ pub struct Series {
     /// Age of the oldest waiting request (not yet in service) at the end of the step, seconds;
     /// 0 when nothing waits.
     pub backlog_age: Vec<f64>,
+    /// Pods created but not placed on any node (no node has room), at the end of the step.
+    pub unschedulable_pods: Vec<u32>,
+    /// Nodes that exist (provisioning, ready or draining: billed) / that are Ready, at the end
+    /// of the step (0 without `cluster.nodes`).
+    pub nodes: Vec<u32>,
+    pub nodes_ready: Vec<u32>,
+    /// Retry attempts sent by clients in the step.
+    pub retries: Vec<u32>,
+    /// Attempts answered 503 (pod queue full) in the step.
+    pub rejected: Vec<u32>,
+    /// Container restarts (failed liveness probes) in the step.
+    pub restarts: Vec<u32>,
+    /// Seconds pods spent stalled by their CFS quota in the step, summed over pods.
+    pub throttled_s: Vec<f64>,
     /// Autoscaler metric(s) as the controller saw them at its last sync in the step, by name.
     pub extra: Vec<(String, Vec<f64>)>,
 }
@@ -86,6 +115,13 @@ impl Series {
             latency_p50: z(f64::NAN),
             latency_p99: z(f64::NAN),
             backlog_age: z(0.0),
+            unschedulable_pods: vec![0; rows],
+            nodes: vec![0; rows],
+            nodes_ready: vec![0; rows],
+            retries: vec![0; rows],
+            rejected: vec![0; rows],
+            restarts: vec![0; rows],
+            throttled_s: z(0.0),
             extra: Vec::new(),
         }
     }
@@ -99,6 +135,29 @@ impl Series {
 
     pub fn time(&self, row: usize) -> f64 {
         row as f64 * self.step
+    }
+
+    /// Add the part of `[from, to)` that falls in each row to `col` (seconds per row).
+    pub fn add_span(col: &mut [f64], step: f64, from: f64, to: f64) {
+        if !(to > from) || col.is_empty() {
+            return;
+        }
+        let rows = col.len();
+        let mut t = from.max(0.0);
+        while t < to {
+            let r = ((t / step) as usize).min(rows - 1);
+            let row_end = if r == rows - 1 {
+                f64::INFINITY
+            } else {
+                (r + 1) as f64 * step
+            };
+            let seg_end = to.min(row_end);
+            col[r] += seg_end - t;
+            if seg_end <= t {
+                break;
+            }
+            t = seg_end;
+        }
     }
 
     /// The named extra column, created on first use.

@@ -42,6 +42,7 @@ pub struct ProbeFacts {
     pub period: Option<f64>,
     pub success_threshold: Option<u32>,
     pub failure_threshold: Option<u32>,
+    pub timeout: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +130,8 @@ struct Probe {
     success_threshold: Option<u32>,
     #[serde(default)]
     failure_threshold: Option<u32>,
+    #[serde(default)]
+    timeout_seconds: Option<f64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -213,6 +216,7 @@ pub fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> {
             period: p.period_seconds,
             success_threshold: p.success_threshold,
             failure_threshold: p.failure_threshold,
+            timeout: p.timeout_seconds,
         })
     };
     facts.readiness = probe(main.readiness_probe);

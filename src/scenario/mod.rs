@@ -4,6 +4,8 @@
 
 pub mod autoscalers;
 pub mod dist;
+pub mod nodes;
+pub mod overload;
 pub mod patch;
 
 use crate::error::{Error, InputError, Location};
@@ -103,6 +105,15 @@ pub struct SloSpec {
     /// Changes of spec.replicas (flapping).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_scale_events: Option<u32>,
+    /// Node-hours (with `cluster.nodes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_node_hours: Option<f64>,
+    /// Node-hours × price per hour (with `cluster.nodes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_cost: Option<f64>,
+    /// Attempts answered 503 / arrived requests, a fraction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rejected_ratio: Option<f64>,
 }
 
 impl SloSpec {
@@ -121,10 +132,24 @@ impl SloSpec {
                 ));
             }
         }
-        if let Some(v) = self.max_pod_hours
+        for (field, v) in [
+            ("max_pod_hours", self.max_pod_hours),
+            ("max_node_hours", self.max_node_hours),
+            ("max_cost", self.max_cost),
+        ] {
+            if let Some(v) = v
+                && !(v.is_finite() && v >= 0.0)
+            {
+                return Err((field, format!("{v} must be zero or more")));
+            }
+        }
+        if let Some(v) = self.max_rejected_ratio
             && !(v.is_finite() && v >= 0.0)
         {
-            return Err(("max_pod_hours", format!("{v} must be zero or more")));
+            return Err((
+                "max_rejected_ratio",
+                format!("{v} must be zero or more (0.01 = 1 %)"),
+            ));
         }
         Ok(())
     }
@@ -178,6 +203,13 @@ pub struct WorkloadSpec {
     /// consume at once; consumer lag is spread over them. Default: unpartitioned.
     #[serde(default)]
     pub partitions: Option<u32>,
+    /// http: requests a pod lets wait (beyond those in service) before it answers new ones 503
+    /// at once. Default: no cap.
+    #[serde(default)]
+    pub max_queue: Option<u32>,
+    /// Clients retry failed attempts with exponential backoff and jitter. Default: no retries.
+    #[serde(default)]
+    pub retries: Option<overload::RetriesSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -228,6 +260,16 @@ pub struct PodsSpec {
     /// A new pod serves slower for a while after start: `{duration, speed}` (speed 0.5 = half).
     #[serde(default)]
     pub warmup: Option<WarmupSpec>,
+    /// A liveness probe that restarts a pod too saturated to answer it. Default: none.
+    #[serde(default)]
+    pub liveness: Option<overload::LivenessSpec>,
+    /// Enforce the CPU limit as a CFS quota per period (bursts, then stalls). Default false:
+    /// the limit caps the pod's speed smoothly.
+    #[serde(default)]
+    pub cpu_cfs: Option<bool>,
+    /// The CFS period. Default 100 ms.
+    #[serde(default)]
+    pub cfs_period: Option<Seconds>,
     /// A Deployment/StatefulSet whose requests, limits, probes, grace and replicas fill the gaps.
     #[serde(default)]
     pub manifest: Option<PathBuf>,
@@ -297,6 +339,15 @@ pub struct ClusterSpec {
     /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).
     #[serde(default)]
     pub controller_manager: ControllerSettings,
+    /// Nodes of one pool. Default: an infinite cluster (every pod placed at once).
+    #[serde(default)]
+    pub nodes: Option<nodes::NodePoolSpec>,
+    /// Several node pools (instead of `nodes`).
+    #[serde(default)]
+    pub node_pools: Option<Vec<nodes::NodePoolSpec>>,
+    /// Who adds and removes nodes. Default: nobody (fixed nodes).
+    #[serde(default)]
+    pub node_autoscaler: Option<nodes::NodeAutoscalerSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -436,6 +487,10 @@ pub struct Scenario {
     pub metric_bindings: BTreeMap<String, BindingSpec>,
     /// Service-level objectives (`slo:`), if any.
     pub slo: Option<SloSpec>,
+    /// Retries, queue caps, liveness restarts, CFS quota (all off by default).
+    pub overload: overload::Overload,
+    /// Nodes and their autoscaler (`None`: an infinite cluster).
+    pub nodes: Option<nodes::Cluster>,
     /// Things the user should know (defaults stretched, settings ignored).
     pub warnings: Vec<String>,
 }
@@ -950,6 +1005,8 @@ fn resolve(
         warmup,
         template,
     };
+    let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
+    let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
 
     Ok(Scenario {
         name,
@@ -976,8 +1033,204 @@ fn resolve(
         allow_conflicts,
         metric_bindings: raw.metrics.clone(),
         slo: raw.slo.clone(),
+        overload,
+        nodes,
         warnings,
     })
+}
+
+/// `workload.max_queue`, `workload.retries`, `pods.liveness`, `pods.cpu_cfs`/`cfs_period`.
+fn resolve_overload(
+    raw: &ScenarioFile,
+    pods: &Pods,
+    doc: &Document<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<overload::Overload, InputError> {
+    let w = &raw.workload;
+    let queue = w.kind == WorkloadKind::Queue;
+    if queue && w.max_queue.is_some() {
+        return Err(doc.error_at_path(
+            "workload.max_queue",
+            "a pod queue cap applies to http workloads (a queue workload's backlog is shared)",
+        ));
+    }
+    if queue && w.retries.is_some() {
+        return Err(doc.error_at_path(
+            "workload.retries",
+            "client retries apply to http workloads (a queue redelivers its messages itself)",
+        ));
+    }
+    let retries = match &w.retries {
+        Some(r) => Some(overload::Retries::resolve(r).map_err(|(field, m)| {
+            doc.error_at_path(&format!("workload.retries.{field}"), m)
+        })?),
+        None => None,
+    };
+    if let Some(r) = &retries
+        && r.on_timeout
+        && w.timeout.is_none()
+    {
+        warnings.push(
+            "workload.retries retries on timeout, but workload.timeout is not set: no attempt ever times out".into(),
+        );
+    }
+    let manifest_liveness = pods.template.as_ref().and_then(|t| t.liveness);
+    let liveness = match &raw.pods.liveness {
+        Some(l) => {
+            let m = manifest_liveness.unwrap_or_default();
+            let lv = overload::Liveness {
+                initial_delay: l.initial_delay.map(|s| s.0).or(m.initial_delay).unwrap_or(0.0),
+                period: l.period.map(|s| s.0).or(m.period).unwrap_or(10.0),
+                timeout: l.timeout.map(|s| s.0).or(m.timeout).unwrap_or(1.0),
+                failure_threshold: l.failure_threshold.or(m.failure_threshold).unwrap_or(3),
+            };
+            if !(lv.period > 0.0) {
+                return Err(doc.error_at_path("pods.liveness.period", "the probe period must be above zero"));
+            }
+            if !(lv.timeout > 0.0) {
+                return Err(doc.error_at_path("pods.liveness.timeout", "the probe timeout must be above zero"));
+            }
+            if lv.failure_threshold == 0 {
+                return Err(doc.error_at_path("pods.liveness.failure_threshold", "must be at least 1"));
+            }
+            Some(lv)
+        }
+        None => {
+            if manifest_liveness.is_some() {
+                warnings.push("the manifest's livenessProbe is not simulated: set `pods.liveness: {}` to have saturated pods fail it and restart".into());
+            }
+            None
+        }
+    };
+    let cfs_on = raw.pods.cpu_cfs.unwrap_or(false);
+    let period = match raw.pods.cfs_period {
+        Some(p) if !(p.0 >= 0.001 && p.0 <= 1.0) => {
+            return Err(doc.error_at_path(
+                "pods.cfs_period",
+                "the CFS period must be between 1ms and 1s (the kernel's bounds)",
+            ));
+        }
+        Some(p) => p.0,
+        None => overload::DEFAULT_CFS_PERIOD,
+    };
+    if raw.pods.cfs_period.is_some() && !cfs_on {
+        warnings.push("pods.cfs_period has no effect without `pods.cpu_cfs: true`".into());
+    }
+    let cfs_period = if cfs_on {
+        if pods.cpu_limit.is_none() {
+            warnings.push("pods.cpu_cfs: the pods have no CPU limit, so no CFS quota applies".into());
+            None
+        } else {
+            Some(period)
+        }
+    } else {
+        None
+    };
+    Ok(overload::Overload {
+        max_queue: w.max_queue,
+        retries,
+        liveness,
+        cfs_period,
+    })
+}
+
+/// `cluster.nodes` / `cluster.node_pools` and `cluster.node_autoscaler`.
+fn resolve_nodes(
+    raw: &ScenarioFile,
+    pods: &Pods,
+    doc: &Document<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<nodes::Cluster>, InputError> {
+    let c = &raw.cluster;
+    let specs: Vec<(String, Option<usize>, &nodes::NodePoolSpec)> = match (&c.nodes, &c.node_pools) {
+        (Some(_), Some(_)) => {
+            return Err(doc.error_at_path(
+                "cluster.node_pools",
+                "give either `cluster.nodes` (one pool) or `cluster.node_pools`, not both",
+            ));
+        }
+        (Some(n), None) => vec![("cluster.nodes".into(), None, n)],
+        (None, Some(list)) if list.is_empty() => {
+            return Err(doc.error_at_path("cluster.node_pools", "give at least one node pool"));
+        }
+        (None, Some(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("cluster.node_pools[{i}]"), Some(i), n))
+            .collect(),
+        (None, None) => {
+            if c.node_autoscaler.is_some() {
+                return Err(doc.error_at_path(
+                    "cluster.node_autoscaler",
+                    "a node autoscaler needs nodes: add `cluster.nodes`",
+                ));
+            }
+            return Ok(None);
+        }
+    };
+    let autoscaler = nodes::resolve_autoscaler(c.node_autoscaler.as_ref())
+        .map_err(|(field, m)| doc.error_at_path(&format!("cluster.node_autoscaler.{field}"), m))?;
+    let pod_cpu = pods.cpu_request.or(pods.cpu_limit).unwrap_or(0.0);
+    let pod_memory = pods
+        .memory_request
+        .or(pods
+            .template
+            .as_ref()
+            .and_then(|t| t.memory_limit.map(|q| q.as_f64())))
+        .unwrap_or(0.0);
+    if pod_cpu == 0.0 && pod_memory == 0.0 {
+        warnings.push("cluster.nodes: the pods request no CPU or memory, so only max_pods limits how many fit on a node".into());
+    }
+    let mut pools = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for (path, index, spec) in &specs {
+        let pool = nodes::resolve_pool(spec, *index, &autoscaler)
+            .map_err(|(field, m)| doc.error_at_path(&format!("{path}.{field}"), m))?;
+        if !names.insert(pool.name.clone()) {
+            return Err(doc.error_at_path(&format!("{path}.name"), format!("two pools are named {:?}", pool.name)));
+        }
+        if pool.pods_per_node(pod_cpu, pod_memory) == 0 {
+            warnings.push(format!(
+                "{path}: a pod (requests {} cores, {} bytes) fits on no node of pool {:?}: it stays Pending there",
+                pod_cpu, pod_memory, pool.name
+            ));
+        }
+        pools.push(pool);
+    }
+    // Initial nodes: as given; otherwise the first pool holds the initial pods.
+    for (i, (path, _, spec)) in specs.iter().enumerate() {
+        let p = &mut pools[i];
+        p.initial = match spec.initial {
+            Some(n) => n,
+            None if i == 0 => {
+                let per = p.pods_per_node(pod_cpu, pod_memory).max(1);
+                (pods.replicas.max(0) as u32).div_ceil(per).max(p.min)
+            }
+            None => p.min,
+        };
+        if p.initial < p.min || p.initial > p.max {
+            return Err(doc.error_at_path(
+                &format!("{path}.initial"),
+                format!("{} initial nodes is outside min {} .. max {}", p.initial, p.min, if p.max == u32::MAX { "∞".to_string() } else { p.max.to_string() }),
+            ));
+        }
+    }
+    let room: u64 = pools
+        .iter()
+        .map(|p| p.initial as u64 * p.pods_per_node(pod_cpu, pod_memory).min(1_000_000) as u64)
+        .sum();
+    if (pods.replicas.max(0) as u64) > room {
+        warnings.push(format!(
+            "cluster.nodes: the initial nodes hold {room} of the {} initial pods; the rest start Pending",
+            pods.replicas
+        ));
+    }
+    Ok(Some(nodes::Cluster {
+        pools,
+        autoscaler,
+        pod_cpu,
+        pod_memory,
+    }))
 }
 
 fn nonneg(doc: &Document<'_>, field: &str, q: Option<Quantity>) -> Result<Option<f64>, InputError> {

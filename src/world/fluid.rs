@@ -12,6 +12,15 @@
 //! are Poisson, the random balancer splits them multinomially across pods, and a busy pod's
 //! completions per interval vary with the service time's variance (a renewal count) — all from
 //! the run's seeded streams.
+//!
+//! The overload mechanisms have flow-level counterparts: a pod with a queue cap admits at most
+//! `max_queue + concurrency` waiting requests and answers the rest of its share 503; failed
+//! cohorts (timed out, rejected, reset) whose clients retry come back as cohorts of the next
+//! attempt after the mean backoff (jitter averages out; placed at interval resolution), carrying
+//! the time since their first attempt for latency; liveness probes read a pod's backlog over its
+//! service rate; a CFS quota bounds throughput like a limit and counts as throttled the share of
+//! each saturated interval a pod would spend stalled, 1 − limit / demand (its tail latency is
+//! not modelled at this level); capacity follows the pod's node share.
 
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
@@ -28,6 +37,11 @@ pub struct Cohort {
     pub start: f64,
     pub end: f64,
     pub count: u64,
+    /// Client retries before this attempt (0: first attempt).
+    pub attempt: u32,
+    /// Mean time from the requests' first attempt to this attempt's arrival (0 for first
+    /// attempts): added to their latency.
+    pub lag: f64,
 }
 
 impl Cohort {
@@ -59,14 +73,27 @@ impl Cohort {
             start: self.start,
             end: cut,
             count: n,
+            attempt: self.attempt,
+            lag: self.lag,
         };
         self.start = cut;
         self.count -= n;
         head
     }
 
-    fn mid(&self) -> f64 {
+    pub(crate) fn mid(&self) -> f64 {
         (self.start + self.end) / 2.0
+    }
+
+    /// First attempts over `[start, start + dt)`.
+    pub fn fresh(start: f64, dt: f64, count: u64) -> Cohort {
+        Cohort {
+            start,
+            end: start + dt,
+            count,
+            attempt: 0,
+            lag: 0.0,
+        }
     }
 }
 
@@ -84,6 +111,8 @@ pub struct FluidState {
     scv: f64,
     /// Mean queueing wait of a warm pod by requests offered per interval (memoised Erlang C).
     wait_by_offered: Vec<f64>,
+    /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
+    pub retries: Vec<(f64, Cohort)>,
 }
 
 impl FluidState {
@@ -96,6 +125,7 @@ impl FluidState {
             mean_service,
             scv,
             wait_by_offered: Vec::new(),
+            retries: Vec::new(),
         }
     }
 }
@@ -147,15 +177,92 @@ pub fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
 impl World {
     /// How many requests a pod can run at full speed: its concurrency, or fewer (fractional)
     /// when its CPU limit binds first.
-    fn fluid_servers(&self, pod: u32) -> f64 {
+    pub(super) fn fluid_servers(&self, pod: u32) -> f64 {
         let p = &self.pods[pod as usize];
         let slots = self.cfg.concurrency as f64;
-        if self.cfg.cores_per_request > 0.0 && self.cfg.cpu_capacity.is_finite() {
-            let cores = (self.cfg.cpu_capacity - p.burst).max(self.cfg.cpu_capacity * 0.05);
+        // Its limit (a CFS quota bounds throughput like one), or its node share.
+        let capacity = p.cap.min(self.cfg.cpu_capacity);
+        if self.cfg.cores_per_request > 0.0 && capacity.is_finite() {
+            let cores = (capacity - p.burst).max(capacity * 0.05);
             slots.min(cores / self.cfg.cores_per_request)
         } else {
             slots
         }
+    }
+
+    /// Requests waiting for a retry that has not been sent yet.
+    pub(super) fn fluid_retrying(&self) -> u64 {
+        self.fluid
+            .as_ref()
+            .map_or(0, |f| f.retries.iter().map(|(_, c)| c.count).sum())
+    }
+
+    /// `g` failed for `reason` at `at` (flow level): its clients retry it after the mean backoff
+    /// if they retry that failure and have retries left; otherwise it is lost for that reason
+    /// (`None`: timed out, recorded at `at`).
+    fn fluid_fail(&mut self, fl: Option<&mut FluidState>, at: f64, g: Cohort, reason: Option<DropReason>) {
+        if g.count == 0 {
+            return;
+        }
+        let retried = self.cfg.overload.retries.filter(|r| {
+            g.attempt < r.max
+                && match reason {
+                    None => r.on_timeout,
+                    Some(DropReason::Rejected) => r.on_rejected,
+                    Some(_) => r.on_reset,
+                }
+        });
+        match (retried, fl) {
+            (Some(r), Some(fl)) => {
+                let due = at + r.delay(g.attempt + 1);
+                let next = Cohort {
+                    start: due,
+                    end: due,
+                    count: g.count,
+                    attempt: g.attempt + 1,
+                    lag: g.lag + (due - g.mid()).max(0.0),
+                };
+                fl.retries.push((due, next));
+            }
+            (Some(r), None) => {
+                // Called outside a tick: park it in the world's fluid state.
+                let due = at + r.delay(g.attempt + 1);
+                let next = Cohort {
+                    start: due,
+                    end: due,
+                    count: g.count,
+                    attempt: g.attempt + 1,
+                    lag: g.lag + (due - g.mid()).max(0.0),
+                };
+                debug_assert!(self.fluid.is_some(), "flow-level failure outside the model");
+                if let Some(fl) = self.fluid.as_mut() {
+                    fl.retries.push((due, next));
+                }
+            }
+            (None, _) => match reason {
+                None => self.time_out_n(at, g.count),
+                Some(why) => self.drop_requests(at, why, g.count),
+            },
+        }
+    }
+
+    /// A pod's container dies (kill at shutdown, liveness restart) at flow level: its waiting
+    /// cohorts are lost — timed out if their clients had already left, else failed for
+    /// `reason` (and retried by clients that retry resets). Returns how many failed for
+    /// `reason` (not those that had timed out).
+    pub(super) fn fluid_lose(&mut self, now: f64, pod: u32, reason: DropReason) -> u64 {
+        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+        let mut lost = 0;
+        for mut c in self.fluid_take_all(pod) {
+            let gone = c.before(now - timeout);
+            if gone > 0 {
+                let g = c.split_oldest(gone);
+                self.fluid_fail(None, g.mid() + timeout, g, None);
+            }
+            lost += c.count;
+            self.fluid_fail(None, now, c, Some(reason));
+        }
+        lost
     }
 
     /// One flow-level interval starting at `t`.
@@ -181,12 +288,31 @@ impl World {
             let row = self.series.row(t);
             self.series.arrivals[row] += arrivals as u32;
             match self.cfg.kind {
-                WorkloadKind::Http => self.fluid_route(t, arrivals, &mut fl),
-                WorkloadKind::Queue => fl.backlog.push_back(Cohort {
-                    start: t,
-                    end: t + dt,
-                    count: arrivals,
-                }),
+                WorkloadKind::Http => {
+                    self.fluid_route(t, Cohort::fresh(t, dt, arrivals), &mut fl)
+                }
+                WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
+            }
+        }
+        // Retries due in this interval (late ones go now: interval resolution).
+        if !fl.retries.is_empty() {
+            let mut due = Vec::new();
+            fl.retries.retain(|&(d, c)| {
+                if d < t + dt {
+                    due.push(c);
+                    false
+                } else {
+                    true
+                }
+            });
+            for mut c in due {
+                self.totals.retries += c.count;
+                let row = self.series.row(t);
+                self.series.retries[row] += c.count as u32;
+                c.lag += (t - c.start).max(0.0);
+                c.start = t;
+                c.end = t + dt;
+                self.fluid_route(t, c, &mut fl);
             }
         }
         // Service.
@@ -199,6 +325,7 @@ impl World {
             .map(|p| p.id)
             .collect();
         let mean = fl.mean_service;
+        let limit = self.cfg.cpu_capacity;
         for id in ids {
             let servers = self.fluid_servers(id);
             let offered = self.pods[id as usize].fluid_offered;
@@ -289,7 +416,7 @@ impl World {
                         queue.pop_front();
                     }
                     if let Some(g) = gone {
-                        self.time_out_n(g.mid() + timeout, g.count);
+                        self.fluid_fail(Some(&mut fl), g.mid() + timeout, g, None);
                     }
                     if taken.count == 0 {
                         continue;
@@ -300,13 +427,32 @@ impl World {
                     let late = taken.before(at + sojourn - timeout);
                     if late > 0 {
                         let l = taken.split_oldest(late);
-                        self.time_out_n(l.mid() + timeout, l.count);
+                        self.fluid_fail(Some(&mut fl), l.mid() + timeout, l, None);
                     }
                     if taken.count > 0 {
                         let wait = (at - taken.mid()).max(0.0);
                         let extra = (sojourn - mean / warm).max(0.0);
-                        self.serve_n(t, id, wait + sojourn, wait + extra, taken.count);
+                        self.serve_n(
+                            t,
+                            id,
+                            taken.lag + wait + sojourn,
+                            wait + extra,
+                            taken.count,
+                        );
                     }
+                }
+            }
+            // A CFS quota: a saturated pod bursts at its full demand, then stalls.
+            if self.cfg.overload.cfs_period.is_some() && waiting >= capacity && capacity > 0 {
+                let p = &self.pods[id as usize];
+                let demand =
+                    self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
+                if demand > limit {
+                    let stalled = dt * (1.0 - limit / demand);
+                    self.pods[id as usize].throttled_seconds += stalled;
+                    self.throttled_seconds += stalled;
+                    let row = self.series.row(t);
+                    self.series.throttled_s[row] += stalled;
                 }
             }
             let cpr = self.cfg.cores_per_request * mean;
@@ -338,18 +484,20 @@ impl World {
                 if front.count == 0 {
                     fl.backlog.pop_front();
                 }
-                self.time_out_n(g.mid() + timeout, g.count);
+                self.fluid_fail(Some(&mut fl), g.mid() + timeout, g, None);
             }
         }
         self.fluid = Some(fl);
         self.agenda.schedule(t + dt, Event::FluidTick);
     }
 
-    /// Split `n` arrivals across the endpoints (evenly; the remainder round-robin).
-    fn fluid_route(&mut self, t: f64, n: u64, fl: &mut FluidState) {
+    /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
+    /// remainder round-robin).
+    fn fluid_route(&mut self, t: f64, c: Cohort, fl: &mut FluidState) {
+        let n = c.count;
         let k = self.endpoints.len() as u64;
         if k == 0 {
-            self.drop_requests(t, DropReason::NoEndpoints, n);
+            self.fluid_fail(Some(&mut *fl), t, c, Some(DropReason::NoEndpoints));
             return;
         }
         let shares: Vec<u64> = match self.cfg.balancer {
@@ -371,16 +519,45 @@ impl World {
             let id = self.endpoints[i as usize];
             let p = &mut self.pods[id as usize];
             p.routed += share;
+            let part = Cohort { count: share, ..c };
             if !p.accepting {
-                self.drop_requests(t, DropReason::RefusedTerminating, share);
+                let why = if p.restarting {
+                    DropReason::Restarted
+                } else {
+                    DropReason::RefusedTerminating
+                };
+                self.fluid_fail(Some(&mut *fl), t, part, Some(why));
                 continue;
             }
-            p.fluid_offered += share;
-            p.cohorts.push_back(Cohort {
-                start: t,
-                end: t + fl.dt,
-                count: share,
-            });
+            let mut admitted = share;
+            if let Some(m) = self.cfg.overload.max_queue {
+                let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
+                let room = (m as u64 + self.cfg.concurrency as u64).saturating_sub(waiting);
+                admitted = share.min(room);
+            }
+            let p = &mut self.pods[id as usize];
+            p.fluid_offered += admitted;
+            if admitted > 0 {
+                p.cohorts.push_back(Cohort {
+                    count: admitted,
+                    ..c
+                });
+            }
+            if admitted < share {
+                let rejected = share - admitted;
+                self.totals.rejected += rejected;
+                let row = self.series.row(t);
+                self.series.rejected[row] += rejected as u32;
+                self.fluid_fail(
+                    Some(&mut *fl),
+                    t,
+                    Cohort {
+                        count: rejected,
+                        ..c
+                    },
+                    Some(DropReason::Rejected),
+                );
+            }
         }
         fl.round_robin = (fl.round_robin + extra as usize) % k as usize;
     }

@@ -1,6 +1,7 @@
 //! Pod lifecycle: the ReplicaSet controller creating and deleting pods, start-up, readiness,
 //! and graceful termination (endpoint removal, SIGTERM after preStop, drain, kill at the end
-//! of the grace period).
+//! of the grace period). With nodes, a new pod first waits for the scheduler to bind it to a
+//! node; its start-up clock (image pull, boot) starts only then.
 
 use super::{Event, Pod, PodEventKind, PodState, Request, World};
 use crate::record::DropReason;
@@ -46,9 +47,25 @@ impl World {
         self.pods.push(Pod::new(id, now));
         self.counts.pending += 1;
         self.log(now, id, PodEventKind::Created, None);
+        if self.cfg.cluster.is_some() {
+            self.pods[id as usize].unscheduled = true;
+            self.counts.unscheduled += 1;
+            self.unscheduled.push_back(id);
+            self.schedule_pending(now);
+            if self.pods[id as usize].node.is_none() {
+                self.log(now, id, PodEventKind::Unschedulable, None);
+                self.on_unschedulable(now);
+            }
+            return;
+        }
+        self.start_startup_clock(now, id);
+    }
+
+    /// The kubelet has the pod: image pull and container start take `startup`.
+    pub(super) fn start_startup_clock(&mut self, now: f64, pod: u32) {
+        self.pods[pod as usize].start_time = now;
         let startup = self.cfg.startup.sample(&mut self.rng_startup).max(0.0);
-        self.agenda
-            .schedule(now + startup, Event::Running { pod: id });
+        self.agenda.schedule(now + startup, Event::Running { pod });
     }
 
     pub(super) fn on_running(&mut self, now: f64, pod: u32) {
@@ -65,22 +82,43 @@ impl World {
         self.counts.pending -= 1;
         self.counts.starting += 1;
         self.log(now, pod, PodEventKind::Running, None);
+        self.boot(now, pod);
+        if let Some(n) = self.pods[pod as usize].node {
+            self.reshare(now, n);
+        }
+    }
+
+    /// A container (first or restarted) has started: CPU burst, warm-up, quota, probes, and
+    /// readiness after the probe's delay.
+    pub(super) fn boot(&mut self, now: f64, pod: u32) {
+        let inc = self.pods[pod as usize].incarnation;
+        if self.pods[pod as usize].node.is_none() {
+            self.pods[pod as usize].cap = self.base_cap();
+        }
+        self.start_cfs(pod, now);
         let (cores, secs) = self.cfg.startup_burst;
         if cores > 0.0 && secs > 0.0 {
             self.pods[pod as usize].burst = cores;
-            self.agenda.schedule(now + secs, Event::BurstEnd { pod });
+            self.agenda.schedule(now + secs, Event::BurstEnd { pod, inc });
         }
         let (speed, secs) = self.cfg.warmup;
         if speed < 1.0 && secs > 0.0 {
             self.pods[pod as usize].warm = speed;
-            self.agenda.schedule(now + secs, Event::Warm { pod });
+            self.agenda.schedule(now + secs, Event::Warm { pod, inc });
+        }
+        if self.pods[pod as usize].cfs.is_some() {
+            self.pods[pod as usize].update_speed(self.cfg.cores_per_request);
+            self.reschedule(pod);
         }
         let ready_in = if self.pods[pod as usize].job {
             0.0
         } else {
             self.cfg.time_to_ready
         };
-        self.agenda.schedule(now + ready_in, Event::Ready { pod });
+        self.agenda.schedule(now + ready_in, Event::Ready { pod, inc });
+        if self.cfg.overload.liveness.is_some() && !self.pods[pod as usize].job {
+            self.schedule_probe(pod, now);
+        }
     }
 
     pub(super) fn make_ready(&mut self, pod: u32, now: f64, log: bool) {
@@ -143,7 +181,7 @@ impl World {
     }
 
     /// A consumer left: hand its partition to the longest-ready idle pod (a rebalance).
-    fn release_partition(&mut self, now: f64, pod: u32) {
+    pub(super) fn release_partition(&mut self, now: f64, pod: u32) {
         if !std::mem::replace(&mut self.pods[pod as usize].consumer, false) {
             return;
         }
@@ -204,9 +242,15 @@ impl World {
             _ => return,
         }
         let was_pending = p.state == PodState::Pending;
+        let unbound = p.unscheduled;
+        p.unscheduled = false;
         p.state = PodState::Terminating;
         p.deleted_at = Some(now);
         self.counts.terminating += 1;
+        if unbound {
+            self.counts.unscheduled -= 1;
+            self.unscheduled.retain(|&q| q != pod);
+        }
         self.log(now, pod, PodEventKind::Terminating, None);
         if was_pending {
             // No container yet: nothing to drain.
@@ -262,8 +306,13 @@ impl World {
         lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
         let mut dropped: u64 = 0;
         let mut requeued = 0;
+        let mut lost_tracked: u64 = 0;
         for r in lost {
-            if now > r.deadline {
+            if r.id != 0 {
+                // A client that retries sees its connection reset.
+                lost_tracked += 1;
+                self.fail(now, r, DropReason::KilledOnShutdown);
+            } else if now > r.deadline {
                 self.time_out(r.deadline);
             } else if self.cfg.kind == WorkloadKind::Queue {
                 requeued += 1;
@@ -276,23 +325,15 @@ impl World {
         if requeued > 1 {
             self.backlog.make_contiguous()[..requeued].reverse();
         }
-        // Flow level: the pod's waiting cohorts are lost (http); queue pods hold none.
-        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
-        for mut c in self.fluid_take_all(pod) {
-            let gone = c.before(now - timeout);
-            if gone > 0 {
-                let g = c.split_oldest(gone);
-                self.time_out_n((g.start + g.end) / 2.0 + timeout, g.count);
-            }
-            dropped += c.count;
-        }
         self.totals.redelivered += requeued as u64;
         self.drop_requests(now, DropReason::KilledOnShutdown, dropped);
+        // Flow level: the pod's waiting cohorts are lost (http); queue pods hold none.
+        dropped += self.fluid_lose(now, pod, DropReason::KilledOnShutdown);
         self.exit(
             now,
             pod,
             PodEventKind::Killed,
-            Some(dropped + requeued as u64),
+            Some(dropped + requeued as u64 + lost_tracked),
         );
         if requeued > 0 {
             self.dispatch_backlog(now);
@@ -314,10 +355,17 @@ impl World {
         let was_consumer = p.consumer;
         p.completion_gen = p.completion_gen.wrapping_add(1);
         p.completion_at = f64::INFINITY;
+        if let Some(c) = &mut p.cfs {
+            c.epoch = c.epoch.wrapping_add(1);
+        }
         self.counts.terminating -= 1;
+        self.close_stall(now, pod);
         self.log(now, pod, how, requests);
         if was_consumer {
             self.release_partition(now, pod);
+        }
+        if self.pods[pod as usize].node.is_some() {
+            self.unbind(now, pod);
         }
     }
 }
@@ -328,9 +376,11 @@ impl World {
 fn deletion_rank(a: &Pod, b: &Pod) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     let phase = |p: &Pod| match p.state {
-        PodState::Pending => 0,
-        PodState::Starting => 1,
-        _ => 2,
+        // Only with nodes can a pending pod be unbound.
+        PodState::Pending if p.unscheduled => 0,
+        PodState::Pending => 1,
+        PodState::Starting => 2,
+        _ => 3,
     };
     phase(a)
         .cmp(&phase(b))

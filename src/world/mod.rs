@@ -3,9 +3,17 @@
 //! pods' CPU, and finish, time out, or are dropped. Pods start, become Ready, and terminate
 //! gracefully. The world is driven by the simulation (`sim`): it knows nothing of autoscalers;
 //! it only learns the desired replica count through [`World::set_replicas`].
+//!
+//! Optional parts (all off unless the scenario turns them on): nodes that pods must fit on and
+//! the node autoscaler that adds and removes them (`nodes`, `node_autoscaler`); client retries,
+//! a per-pod queue cap answered 503, liveness restarts and CFS quota throttling (`health` and
+//! the request path).
 
 pub mod fluid;
+mod health;
 mod lifecycle;
+pub mod node_autoscaler;
+pub mod nodes;
 pub mod pod;
 mod requests;
 
@@ -14,11 +22,14 @@ use crate::record::{
     Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
 };
 use crate::rng::Stream;
+use crate::scenario::nodes::Cluster;
+use crate::scenario::overload::Overload;
 use crate::scenario::{Balancer, Dist, Scenario, WorkloadKind};
 use crate::trace::{ArrivalClock, Trace};
+pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState};
 pub use pod::{InService, Pod, PodState, Request};
 use serde::Serialize;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Everything the data plane needs to know, with defaults applied.
@@ -47,6 +58,10 @@ pub struct WorldConfig {
     pub fluid_step: Option<f64>,
     /// Topic partitions: at most this many pods consume a queue workload at once.
     pub partitions: Option<u32>,
+    /// Retries, the per-pod queue cap, liveness probes, the CFS quota (all off by default).
+    pub overload: Overload,
+    /// Nodes and their autoscaler; `None`: an infinite cluster.
+    pub cluster: Option<Cluster>,
 }
 
 impl WorldConfig {
@@ -70,6 +85,8 @@ impl WorldConfig {
             warmup: s.pods.warmup,
             fluid_step: s.fluid_step(),
             partitions: s.workload.partitions,
+            overload: s.overload,
+            cluster: s.nodes.clone(),
         }
     }
 }
@@ -83,6 +100,9 @@ pub struct PodEvent {
     /// Requests lost (killed) or returned to the backlog at this transition.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requests: Option<u64>,
+    /// The node, for `scheduled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,6 +119,18 @@ pub enum PodEventKind {
     Exited,
     /// Killed at the end of the grace period with work still in flight.
     Killed,
+    /// Bound to a node by the scheduler (with `cluster.nodes`).
+    Scheduled,
+    /// Fits on no node: stays Pending until one has room.
+    Unschedulable,
+    /// Evicted from a node being removed; the ReplicaSet replaces it.
+    Evicted,
+    /// A liveness probe failed (the pod answered too late).
+    LivenessFailed,
+    /// The container was killed after `failure_threshold` failed liveness probes.
+    Restarted,
+    /// The restarted container is running again.
+    ContainerStarted,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,8 +142,10 @@ enum Event {
     Running {
         pod: u32,
     },
+    /// `inc`: the container incarnation the event belongs to (a restart makes it stale).
     Ready {
         pod: u32,
+        inc: u32,
     },
     EndpointRemoved {
         pod: u32,
@@ -124,9 +158,11 @@ enum Event {
     },
     BurstEnd {
         pod: u32,
+        inc: u32,
     },
     Warm {
         pod: u32,
+        inc: u32,
     },
     /// One flow-level interval.
     FluidTick,
@@ -134,12 +170,48 @@ enum Event {
     JobDone {
         pod: u32,
     },
+    /// A client's per-attempt timeout (retries on).
+    Deadline {
+        id: u64,
+        attempt: u32,
+    },
+    /// A client sends its retry.
+    Retry {
+        id: u64,
+    },
+    /// A liveness probe of the pod's container `inc`.
+    Probe {
+        pod: u32,
+        inc: u32,
+    },
+    /// A restarted container starts running.
+    ContainerStart {
+        pod: u32,
+        inc: u32,
+    },
+    /// The pod's CFS quota runs out, or its period ends.
+    Cfs {
+        pod: u32,
+        epoch: u32,
+    },
+    /// A provisioned node becomes Ready.
+    NodeReady {
+        node: u32,
+    },
+    /// Cluster Autoscaler's loop.
+    NodeScan,
+    /// Karpenter: check whether the batch of pending pods is closed.
+    KarpenterBatch,
+    /// Karpenter's disruption controller looks for consolidation.
+    Consolidate,
 }
 
 /// Pod counts by phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PodCounts {
     pub pending: u32,
+    /// Of the pending pods, those not bound to a node (no node has room).
+    pub unscheduled: u32,
     pub starting: u32,
     pub ready: u32,
     pub terminating: u32,
@@ -196,6 +268,28 @@ pub struct World {
     pub end: f64,
     /// Flow-level traffic state (`fidelity: fluid`).
     pub(crate) fluid: Option<fluid::FluidState>,
+    /// Retries on: every unique request a client still waits for, by id, holding its current
+    /// attempt. An attempt the client no longer waits for (its deadline passed, a later
+    /// attempt exists) is an orphan: the server may still work on it, but it counts nothing.
+    clients: HashMap<u64, Request>,
+    next_id: u64,
+    rng_retry: Stream,
+    rng_restart: Stream,
+    rng_nodes: Stream,
+    /// Nodes (with `cluster.nodes`), in creation order.
+    pub nodes: Vec<Node>,
+    /// Pods waiting for a node, oldest first.
+    unscheduled: VecDeque<u32>,
+    pub node_events: Vec<NodeEvent>,
+    /// Node autoscaler state.
+    pub(crate) node_scaler: node_autoscaler::State,
+    /// Integral of existing nodes per pool, and of unscheduled pods, over time (seconds).
+    pub node_seconds: Vec<f64>,
+    pub pending_pod_seconds: f64,
+    /// Container restarts by liveness probes.
+    pub restarts: u64,
+    /// Seconds pods were stalled by their CFS quota (summed over pods).
+    pub throttled_seconds: f64,
 }
 
 impl World {
@@ -241,17 +335,61 @@ impl World {
             pod_seconds_at: 0.0,
             end: duration,
             fluid: None,
+            clients: HashMap::new(),
+            next_id: 1,
+            rng_retry: Stream::new(seed, "retry"),
+            rng_restart: Stream::new(seed, "restart"),
+            rng_nodes: Stream::new(seed, "nodes"),
+            nodes: Vec::new(),
+            unscheduled: VecDeque::new(),
+            node_events: Vec::new(),
+            node_scaler: node_autoscaler::State::default(),
+            node_seconds: Vec::new(),
+            pending_pod_seconds: 0.0,
+            restarts: 0,
+            throttled_seconds: 0.0,
         };
+        w.init_nodes();
         for _ in 0..w.spec_replicas {
             let id = w.pods.len() as u32;
+            let node = if w.cfg.cluster.is_some() {
+                match w.find_node() {
+                    Some(n) => Some(n),
+                    None => {
+                        // No room on the initial nodes: this one starts Pending.
+                        w.create_pod(0.0);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             let mut p = Pod::new(id, 0.0);
             // Long-running: started well before the run, Ready since then.
             p.start_time = -1.0e6;
             p.ready_transition = -1.0e6;
             p.running_at = Some(-1.0e6);
+            p.cap = w.base_cap();
             w.pods.push(p);
             w.counts.pending += 1;
+            if let Some(n) = node {
+                w.bind(0.0, id, n, false);
+            }
+            w.start_cfs(id, 0.0);
             w.make_ready(id, 0.0, false);
+        }
+        if let Some(a) = w.cfg.cluster.as_ref().map(|c| c.autoscaler) {
+            for n in 0..w.nodes.len() as u32 {
+                w.reshare(0.0, n);
+            }
+            w.start_node_autoscaler(a);
+        }
+        if w.cfg.overload.liveness.is_some() {
+            for id in 0..w.pods.len() as u32 {
+                if w.pods[id as usize].running_at.is_some() {
+                    w.schedule_probe(id, 0.0);
+                }
+            }
         }
         match w.cfg.fluid_step {
             Some(dt) => {
@@ -295,18 +433,36 @@ impl World {
                 }
             }
             Event::Running { pod } => self.on_running(t, pod),
-            Event::Ready { pod } => {
-                if self.pods[pod as usize].state == PodState::Starting {
+            Event::Ready { pod, inc } => {
+                let p = &self.pods[pod as usize];
+                if p.state == PodState::Starting && p.incarnation == inc && !p.restarting {
                     self.make_ready(pod, t, true);
                 }
             }
             Event::EndpointRemoved { pod } => self.remove_endpoint(t, pod),
             Event::Sigterm { pod } => self.sigterm(t, pod),
             Event::Kill { pod } => self.kill(t, pod),
-            Event::BurstEnd { pod } => self.change_speed(t, pod, |p| p.burst = 0.0),
-            Event::Warm { pod } => self.change_speed(t, pod, |p| p.warm = 1.0),
+            Event::BurstEnd { pod, inc } => {
+                if self.pods[pod as usize].incarnation == inc {
+                    self.change_speed(t, pod, |p| p.burst = 0.0)
+                }
+            }
+            Event::Warm { pod, inc } => {
+                if self.pods[pod as usize].incarnation == inc {
+                    self.change_speed(t, pod, |p| p.warm = 1.0)
+                }
+            }
             Event::FluidTick => self.fluid_tick(t),
             Event::JobDone { pod } => self.finish_job(t, pod),
+            Event::Deadline { id, attempt } => self.on_deadline(t, id, attempt),
+            Event::Retry { id } => self.on_retry(t, id),
+            Event::Probe { pod, inc } => self.on_probe(t, pod, inc),
+            Event::ContainerStart { pod, inc } => self.on_container_start(t, pod, inc),
+            Event::Cfs { pod, epoch } => self.on_cfs(t, pod, epoch),
+            Event::NodeReady { node } => self.on_node_ready(t, node),
+            Event::NodeScan => self.on_node_scan(t),
+            Event::KarpenterBatch => self.on_karpenter_batch(t),
+            Event::Consolidate => self.on_consolidate(t),
         }
     }
 
@@ -319,7 +475,7 @@ impl World {
         }
         p.advance(now, cpr);
         change(p);
-        p.update_speed(cpr, self.cfg.cpu_capacity);
+        p.update_speed(cpr);
         self.reschedule(pod);
     }
 
@@ -348,6 +504,8 @@ impl World {
             DropReason::NoEndpoints => self.totals.dropped_no_endpoints += n,
             DropReason::RefusedTerminating => self.totals.dropped_refused_terminating += n,
             DropReason::KilledOnShutdown => self.totals.dropped_killed_on_shutdown += n,
+            DropReason::Rejected => self.totals.dropped_rejected += n,
+            DropReason::Restarted => self.totals.dropped_restarted += n,
         }
         let row = self.series.row(now);
         self.series.dropped[row] += n as u32;
@@ -361,6 +519,7 @@ impl World {
             pod,
             event,
             requests,
+            node: None,
         });
     }
 
@@ -368,6 +527,14 @@ impl World {
         let dt = now - self.pod_seconds_at;
         if dt > 0.0 {
             self.pod_seconds += dt * self.counts.total() as f64;
+            if self.cfg.cluster.is_some() {
+                self.pending_pod_seconds += dt * self.counts.unscheduled as f64;
+                for n in &self.nodes {
+                    if n.state != NodeState::Gone {
+                        self.node_seconds[n.pool] += dt;
+                    }
+                }
+            }
             self.pod_seconds_at = now;
         }
     }
@@ -479,6 +646,17 @@ impl World {
         s.backlog_age[row] = backlog_age;
         s.in_flight[row] = backlog + in_service;
         s.arrival_rate[row] = self.trace.rate_at(s.time(row));
+        s.unschedulable_pods[row] = self.counts.unscheduled;
+        s.nodes[row] = self
+            .nodes
+            .iter()
+            .filter(|n| n.state != NodeState::Gone)
+            .count() as u32;
+        s.nodes_ready[row] = self
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
+            .count() as u32;
         self.step_latencies.close(&mut self.series);
     }
 
@@ -487,6 +665,13 @@ impl World {
     pub fn finish(&mut self, end: f64) {
         self.account_pods(end);
         self.step_latencies.close(&mut self.series);
+        self.close_stalls(end);
+        if self.cfg.overload.retries.is_some() && self.fluid.is_none() {
+            // Every request a client still waits for (an attempt in flight, or a retry not yet
+            // sent) is in flight; orphaned attempts count nothing.
+            self.totals.in_flight_end = self.clients.len() as u64 + self.fluid_retrying();
+            return;
+        }
         let mut deadlines: Vec<f64> = Vec::new();
         let mut in_flight = 0u64;
         for r in self.backlog.iter() {
@@ -516,14 +701,20 @@ impl World {
             cohorts.extend(p.cohorts.iter().copied());
         }
         let mut late: Vec<(f64, u64)> = Vec::new();
+        let retries = self.cfg.overload.retries;
         for mut c in cohorts {
             let gone = c.before(end - timeout);
             if gone > 0 {
                 let g = c.split_oldest(gone);
-                late.push(((g.start + g.end) / 2.0 + timeout, g.count));
+                match retries {
+                    // The client would retry after the end: still in flight.
+                    Some(r) if r.on_timeout && g.attempt < r.max => in_flight += g.count,
+                    _ => late.push(((g.start + g.end) / 2.0 + timeout, g.count)),
+                }
             }
             in_flight += c.count;
         }
+        in_flight += self.fluid_retrying();
         for d in deadlines {
             self.time_out(d);
         }

@@ -5,6 +5,12 @@
 //! pod's demand exceeds its capacity (the CPU limit) all of them slow down by the same factor.
 //! A per-pod virtual clock advancing at that speed makes this exact: a request finishes when the
 //! virtual clock reaches the virtual instant its work would be done.
+//!
+//! A pod's capacity (`cap`) is its CPU limit, bounded by its share of its node when the cluster
+//! has nodes. With a CFS quota (`pods.cpu_cfs`), the limit is enforced per period instead: the
+//! pod runs at full demand (bounded only by its node share) until it has used `limit × period`
+//! CPU-seconds in the current period, then stalls — speed 0, the virtual clock stops — until the
+//! period ends. The virtual clock stays exact: speed is piecewise constant between events.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -25,14 +31,67 @@ pub enum PodState {
     Gone,
 }
 
-/// A request as the data plane carries it.
+/// A request as the data plane carries it: one attempt of a client's request.
 #[derive(Debug, Clone, Copy)]
 pub struct Request {
+    /// This attempt's arrival.
     pub arrival: f64,
     /// Service time at full speed, seconds.
     pub work: f64,
-    /// When the client gives up (+∞ without a timeout).
+    /// When the client gives up on this attempt (+∞ without a timeout).
     pub deadline: f64,
+    /// The first attempt's arrival: latency is measured from it (= `arrival` without retries).
+    pub origin: f64,
+    /// Client retries so far (0: first attempt).
+    pub attempt: u32,
+    /// Key of the client waiting for it when clients retry (0: untracked, no retries).
+    pub id: u64,
+}
+
+impl Request {
+    pub fn new(arrival: f64, work: f64, deadline: f64) -> Request {
+        Request {
+            arrival,
+            work,
+            deadline,
+            origin: arrival,
+            attempt: 0,
+            id: 0,
+        }
+    }
+}
+
+/// CFS quota state of a pod whose limit is enforced per period.
+#[derive(Debug, Clone, Copy)]
+pub struct Cfs {
+    /// CPU-seconds allowed per period (limit × period).
+    pub quota: f64,
+    pub period: f64,
+    /// Quota left in the current period (up to `vclock_at`).
+    pub left: f64,
+    /// End of the current period.
+    pub period_end: f64,
+    /// Quota used up: no CPU until `period_end`.
+    pub stalled: bool,
+    pub stall_from: f64,
+    /// Generation and time of the pending CFS event.
+    pub epoch: u32,
+    pub event_at: f64,
+}
+
+impl Cfs {
+    pub fn new(limit: f64, period: f64, now: f64) -> Cfs {
+        Cfs {
+            quota: limit * period,
+            period,
+            left: limit * period,
+            period_end: now + period,
+            stalled: false,
+            stall_from: now,
+            epoch: 0,
+            event_at: f64::INFINITY,
+        }
+    }
 }
 
 /// A request in service: finishes when the pod's virtual clock reaches `finish_v`.
@@ -116,6 +175,27 @@ pub struct Pod {
     pub routed: u64,
     /// Requests this pod completed for a waiting client.
     pub served: u64,
+    /// Cores the pod may use continuously: its CPU limit (without a CFS quota), bounded by its
+    /// share of its node; +∞ when neither applies.
+    pub cap: f64,
+    /// The node the pod is bound to (with `cluster.nodes`).
+    pub node: Option<u32>,
+    /// Waiting for the scheduler to find it a node.
+    pub unscheduled: bool,
+    /// Container starts: events of an earlier container carry an older value.
+    pub incarnation: u32,
+    /// Container restarts by the liveness probe.
+    pub restarts: u32,
+    /// Restarts within the CrashLoopBackOff window (the back-off exponent).
+    pub crash_loop: u32,
+    /// Consecutive failed liveness probes.
+    pub liveness_failures: u32,
+    /// Container down after a liveness restart, waiting out its back-off and boot.
+    pub restarting: bool,
+    /// CFS quota state (with `pods.cpu_cfs` and a limit).
+    pub cfs: Option<Cfs>,
+    /// Seconds stalled by the CFS quota, ended stalls only.
+    pub throttled_seconds: f64,
 }
 
 impl Pod {
@@ -153,6 +233,16 @@ impl Pod {
             job: false,
             routed: 0,
             served: 0,
+            cap: f64::INFINITY,
+            node: None,
+            unscheduled: false,
+            incarnation: 0,
+            restarts: 0,
+            crash_loop: 0,
+            liveness_failures: 0,
+            restarting: false,
+            cfs: None,
+            throttled_seconds: 0.0,
         }
     }
 
@@ -170,20 +260,50 @@ impl Pod {
         let dt = now - self.vclock_at;
         if dt > 0.0 {
             let k = self.in_service.len();
+            let mut work_rate = 0.0;
             if k > 0 {
                 self.vclock += self.speed * dt;
-                self.cpu_seconds += self.speed * k as f64 * cores_per_request * dt;
+                work_rate = self.speed * k as f64 * cores_per_request;
+                self.cpu_seconds += work_rate * dt;
             }
-            self.cpu_seconds += self.burst * dt;
+            match &mut self.cfs {
+                None => self.cpu_seconds += self.burst * dt,
+                Some(c) if c.stalled => {}
+                Some(c) => {
+                    self.cpu_seconds += self.burst * dt;
+                    let rate = work_rate + self.burst;
+                    c.left -= rate * dt;
+                    if now >= c.period_end {
+                        // Periods that began since: the rate was constant, and at most the
+                        // quota per period (else an exhaustion event would have come first).
+                        let nb = c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
+                        c.left = c.quota - rate * (now - nb);
+                        c.period_end = nb + c.period;
+                    }
+                }
+            }
             self.vclock_at = now;
         }
     }
 
+    /// Cores the pod burns at its current speed (0 while stalled by its CFS quota).
+    #[inline]
+    pub fn cpu_rate(&self, cores_per_request: f64) -> f64 {
+        if self.cfs.is_some_and(|c| c.stalled) {
+            return 0.0;
+        }
+        self.speed * self.in_service.len() as f64 * cores_per_request + self.burst
+    }
+
     /// Recompute the processing speed after the number of requests in service changed.
     #[inline]
-    pub fn update_speed(&mut self, cores_per_request: f64, capacity: f64) {
+    pub fn update_speed(&mut self, cores_per_request: f64) {
+        if self.cfs.is_some_and(|c| c.stalled) {
+            self.speed = 0.0;
+            return;
+        }
         // A cold pod works at `warm` speed; a start-up burst takes its cores off the limit first.
-        let capacity = (capacity - self.burst).max(capacity * 0.05);
+        let capacity = (self.cap - self.burst).max(self.cap * 0.05);
         let full = self.in_service.len() as f64 * cores_per_request;
         self.speed = if full * self.warm > capacity {
             capacity / full
@@ -196,6 +316,7 @@ impl Pod {
     #[inline]
     pub fn next_completion(&self) -> f64 {
         match self.in_service.peek() {
+            Some(_) if !(self.speed > 0.0) => f64::INFINITY,
             Some(top) => self.vclock_at + (top.finish_v - self.vclock).max(0.0) / self.speed,
             None => f64::INFINITY,
         }
@@ -203,7 +324,7 @@ impl Pod {
 
     /// Cores in use right now.
     pub fn cpu_cores_now(&self, cores_per_request: f64) -> f64 {
-        self.speed * self.in_service.len() as f64 * cores_per_request + self.burst
+        self.cpu_rate(cores_per_request)
     }
 
     /// Is the pod counted by the ReplicaSet (not a job, not terminating or gone)?

@@ -1,8 +1,17 @@
 //! Request-level traffic: every request is an arrival event, is balanced to a pod (http) or
 //! waits in the shared backlog (queue), is served under processor-sharing CPU and completes,
 //! times out or is dropped.
+//!
+//! A pod with a queue cap (`workload.max_queue`) answers 503 at once, at no CPU cost, when that
+//! many requests already wait. With client retries (`workload.retries`) every unique request
+//! is tracked by id until its client stops waiting: a failed attempt (timeout, 503, reset) comes
+//! back after an exponential backoff with jitter as a new attempt — not a new arrival — routed
+//! afresh. Timeouts are then detected at the deadline (an event), so the retry leaves on time,
+//! while the abandoned attempt stays queued or in service on its pod (the server does not know
+//! the client left: wasted work, the amplification of a retry storm) and counts nothing.
 
 use super::{Event, InService, Request, World};
+use crate::scenario::overload::Retries;
 use crate::record::DropReason;
 use crate::scenario::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
@@ -29,34 +38,169 @@ impl World {
         self.series.arrivals[row] += 1;
         let work = self.cfg.service.sample(&mut self.rng_service);
         let deadline = self.cfg.timeout.map_or(f64::INFINITY, |t| now + t);
-        let req = Request {
-            arrival: now,
-            work,
-            deadline,
-        };
+        let mut req = Request::new(now, work, deadline);
         match self.cfg.kind {
             WorkloadKind::Http => {
-                let Some(pod) = self.pick_endpoint() else {
-                    self.drop_request(now, DropReason::NoEndpoints);
-                    return;
-                };
-                let p = &mut self.pods[pod as usize];
-                p.routed += 1;
-                if !p.accepting {
-                    self.drop_request(now, DropReason::RefusedTerminating);
-                    return;
+                if self.cfg.overload.retries.is_some() {
+                    req.id = self.next_id;
+                    self.next_id += 1;
+                    self.clients.insert(req.id, req);
+                    if deadline.is_finite() {
+                        self.agenda.schedule(
+                            deadline,
+                            Event::Deadline {
+                                id: req.id,
+                                attempt: 0,
+                            },
+                        );
+                    }
                 }
-                if p.in_service.len() < self.cfg.concurrency as usize {
-                    self.start_service(now, pod, req);
-                    self.reschedule(pod);
-                } else {
-                    p.queue.push_back(req);
-                }
+                self.send(now, req);
             }
             WorkloadKind::Queue => {
                 self.backlog.push_back(req);
                 self.dispatch_backlog(now);
             }
+        }
+    }
+
+    /// Send an http attempt to a Ready endpoint: serve it, queue it, or refuse it.
+    fn send(&mut self, now: f64, req: Request) {
+        let Some(pod) = self.pick_endpoint() else {
+            self.fail(now, req, DropReason::NoEndpoints);
+            return;
+        };
+        let p = &mut self.pods[pod as usize];
+        p.routed += 1;
+        if !p.accepting {
+            let why = if p.restarting {
+                DropReason::Restarted
+            } else {
+                DropReason::RefusedTerminating
+            };
+            self.fail(now, req, why);
+            return;
+        }
+        if p.in_service.len() < self.cfg.concurrency as usize {
+            self.start_service(now, pod, req);
+            self.reschedule(pod);
+        } else if self
+            .cfg
+            .overload
+            .max_queue
+            .is_some_and(|m| p.queue.len() >= m as usize)
+        {
+            // 503 at once: the pod spends nothing on it.
+            self.totals.rejected += 1;
+            let row = self.series.row(now);
+            self.series.rejected[row] += 1;
+            self.fail(now, req, DropReason::Rejected);
+        } else {
+            p.queue.push_back(req);
+        }
+    }
+
+    /// Is this the attempt its client is waiting for? (Always, for untracked requests.)
+    #[inline]
+    pub(super) fn is_current(&self, req: &Request) -> bool {
+        req.id == 0
+            || self
+                .clients
+                .get(&req.id)
+                .is_some_and(|c| c.attempt == req.attempt)
+    }
+
+    /// An attempt failed for `reason` at `now`: retried if the client retries it, else the
+    /// request is dropped for that reason. An orphaned attempt counts nothing.
+    pub(super) fn fail(&mut self, now: f64, req: Request, reason: DropReason) {
+        if req.id == 0 {
+            self.drop_request(now, reason);
+            return;
+        }
+        if !self.is_current(&req) {
+            return;
+        }
+        let Some(r) = self.cfg.overload.retries else {
+            return;
+        };
+        let retried = match reason {
+            DropReason::Rejected => r.on_rejected,
+            _ => r.on_reset,
+        };
+        if retried && req.attempt < r.max {
+            self.schedule_retry(now, req, &r);
+        } else {
+            self.clients.remove(&req.id);
+            self.drop_request(now, reason);
+        }
+    }
+
+    /// The attempt's client gave up before it finished (checked lazily when the attempt is
+    /// next touched): an untracked request times out now; a tracked one was already handled by
+    /// its deadline event.
+    #[inline]
+    pub(super) fn lapse(&mut self, req: &Request) {
+        if req.id == 0 {
+            self.time_out(req.deadline);
+        }
+    }
+
+    fn schedule_retry(&mut self, now: f64, req: Request, r: &Retries) {
+        let n = req.attempt + 1;
+        let jitter = if r.jitter > 0.0 {
+            1.0 - r.jitter + 2.0 * r.jitter * self.rng_retry.uniform()
+        } else {
+            1.0
+        };
+        let due = now + r.delay(n) * jitter;
+        let next = Request {
+            arrival: due,
+            work: req.work,
+            deadline: self.cfg.timeout.map_or(f64::INFINITY, |t| due + t),
+            origin: req.origin,
+            attempt: n,
+            id: req.id,
+        };
+        self.clients.insert(req.id, next);
+        self.agenda.schedule(due, Event::Retry { id: req.id });
+    }
+
+    /// A client sends its retry.
+    pub(super) fn on_retry(&mut self, now: f64, id: u64) {
+        let Some(&req) = self.clients.get(&id) else {
+            return;
+        };
+        self.totals.retries += 1;
+        let row = self.series.row(now);
+        self.series.retries[row] += 1;
+        if req.deadline.is_finite() {
+            self.agenda.schedule(
+                req.deadline,
+                Event::Deadline {
+                    id,
+                    attempt: req.attempt,
+                },
+            );
+        }
+        self.send(now, req);
+    }
+
+    /// A tracked attempt's timeout: if the client still waits for it, it retries or gives up.
+    pub(super) fn on_deadline(&mut self, now: f64, id: u64, attempt: u32) {
+        let Some(&cur) = self.clients.get(&id) else {
+            return;
+        };
+        if cur.attempt != attempt {
+            return;
+        }
+        let Some(r) = self.cfg.overload.retries else {
+            return;
+        };
+        if r.on_timeout && attempt < r.max {
+            self.schedule_retry(now, cur, &r);
+        } else {
+            self.clients.remove(&id);
+            self.time_out(now);
         }
     }
 
@@ -99,12 +243,15 @@ impl World {
             finish_v: p.vclock + req.work,
             req,
         });
-        p.update_speed(cpr, self.cfg.cpu_capacity);
+        p.update_speed(cpr);
     }
 
-    /// (Re)schedule the pod's next completion if it moved.
+    /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
     #[inline]
     pub(super) fn reschedule(&mut self, pod: u32) {
+        if self.pods[pod as usize].cfs.is_some() {
+            self.retime_cfs(pod);
+        }
         let p = &mut self.pods[pod as usize];
         let next = p.next_completion();
         let moved =
@@ -134,13 +281,18 @@ impl World {
         };
         let req = done.req;
         if now > req.deadline {
-            self.time_out(req.deadline);
+            self.lapse(&req);
+        } else if !self.is_current(&req) {
+            // An orphan (its client moved on): the work was wasted, nothing to count.
         } else {
+            if req.id != 0 {
+                self.clients.remove(&req.id);
+            }
             self.totals.served += 1;
             self.pods[pod as usize].served += 1;
             let row = self.series.row(now);
             self.series.served[row] += 1;
-            let latency = now - req.arrival;
+            let latency = now - req.origin;
             self.latency.record(latency);
             self.latency_buckets.record(latency);
             self.step_latencies.push(row, latency, &mut self.series);
@@ -150,7 +302,7 @@ impl World {
             WorkloadKind::Http => {
                 while let Some(next) = self.pods[pod as usize].queue.pop_front() {
                     if now >= next.deadline {
-                        self.time_out(next.deadline);
+                        self.lapse(&next);
                         continue;
                     }
                     self.start_service(now, pod, next);
@@ -169,7 +321,7 @@ impl World {
             }
         }
         let p = &mut self.pods[pod as usize];
-        p.update_speed(cpr, self.cfg.cpu_capacity);
+        p.update_speed(cpr);
         self.reschedule(pod);
         let p = &self.pods[pod as usize];
         if p.job {

@@ -1,0 +1,346 @@
+//! Pod health under overload: liveness probes that restart a saturated pod, and the CFS quota
+//! that stalls a pod at its CPU limit.
+//!
+//! **Liveness** (`pods.liveness`): every `period` after `initial_delay` from its container's
+//! start, the kubelet probes a running container. The probe is handled like one more request on
+//! the pod: its response time is the pod's current queueing delay — for an http pod whose
+//! workers are all busy, the time to serve the requests queued ahead of it,
+//! (queued + 1) / concurrency × mean service time / current speed — plus its own work
+//! (1 ms of CPU) at the pod's current speed, plus what is left of a CFS stall. Longer than
+//! `timeout` is a failure; `failure_threshold` consecutive failures kill the container: what it
+//! held is lost (http: dropped as `restarted`, or retried by clients that retry resets; queue:
+//! redelivered), it leaves the endpoints (after `endpoint_delay`) and is not Ready. The kubelet
+//! restarts it as CrashLoopBackOff does — the first restart at once, then after 10 s, 20 s,
+//! 40 s … up to 5 min counted from the container's death, forgotten once a container has run
+//! 10 minutes — and the new container boots (a fresh `startup` draw), is cold again (start-up
+//! CPU burst, warm-up), and becomes Ready after its readiness delay.
+//!
+//! **CFS quota** (`pods.cpu_cfs`): see [`super::pod`]. A CFS event fires when a pod's quota
+//! runs out (it stalls) and when its period ends (the quota is refilled); between them the
+//! virtual clock runs at a constant speed, so completions stay exact. Stalled time is summed as
+//! `throttled_s`.
+
+use super::pod::Cfs;
+use super::{Event, PodEventKind, PodState, Request, World};
+use crate::record::{DropReason, Series};
+use crate::scenario::WorkloadKind;
+use crate::scenario::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
+
+impl World {
+    // ---- CFS quota ---------------------------------------------------------------------
+
+    /// A new container starts a fresh CFS period with a full quota.
+    pub(super) fn start_cfs(&mut self, pod: u32, now: f64) {
+        let Some(period) = self.cfg.overload.cfs_period else {
+            return;
+        };
+        let limit = self.cfg.cpu_capacity;
+        if !limit.is_finite() {
+            return;
+        }
+        let p = &mut self.pods[pod as usize];
+        let epoch = p.cfs.map_or(0, |c| c.epoch.wrapping_add(1));
+        let mut c = Cfs::new(limit, period, now);
+        c.epoch = epoch;
+        p.cfs = Some(c);
+    }
+
+    /// (Re)schedule the pod's next CFS event: quota exhaustion, or the period end that refills a
+    /// stalled quota (or precedes an exhaustion in the next period).
+    pub(super) fn retime_cfs(&mut self, pod: u32) {
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods[pod as usize];
+        if p.state == PodState::Gone {
+            return;
+        }
+        let rate = p.cpu_rate(cpr);
+        let at = p.vclock_at;
+        let Some(c) = &mut p.cfs else {
+            return;
+        };
+        let next = if c.stalled {
+            c.period_end
+        } else if rate > 0.0 {
+            let exhaust = at + c.left.max(0.0) / rate;
+            if exhaust < c.period_end {
+                exhaust
+            } else if rate * c.period > c.quota * (1.0 + 1e-12) {
+                c.period_end
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            f64::INFINITY
+        };
+        let moved = (next - c.event_at).abs() > 1e-12 * (1.0 + next.abs().min(c.event_at.abs()));
+        if next.is_finite() && (moved || !c.event_at.is_finite()) {
+            c.epoch = c.epoch.wrapping_add(1);
+            c.event_at = next;
+            let epoch = c.epoch;
+            self.agenda.schedule(next, Event::Cfs { pod, epoch });
+        } else if !next.is_finite() {
+            c.event_at = f64::INFINITY;
+        }
+    }
+
+    pub(super) fn on_cfs(&mut self, now: f64, pod: u32, epoch: u32) {
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods[pod as usize];
+        if p.state == PodState::Gone || !p.cfs.is_some_and(|c| c.epoch == epoch) {
+            return;
+        }
+        p.advance(now, cpr);
+        let c = p.cfs.as_mut().expect("checked above");
+        c.event_at = f64::INFINITY;
+        let mut ended: Option<(f64, f64)> = None;
+        if c.stalled {
+            if now + 1e-12 >= c.period_end {
+                ended = Some((c.stall_from, now));
+                c.stalled = false;
+                c.left = c.quota;
+                c.period_end += c.period;
+                if c.period_end <= now {
+                    c.period_end = now + c.period;
+                }
+            }
+        } else if c.left <= c.quota * 1e-9 {
+            c.left = 0.0;
+            c.stalled = true;
+            c.stall_from = now;
+        }
+        if let Some((from, to)) = ended {
+            self.add_throttled(pod, from, to);
+        }
+        self.pods[pod as usize].update_speed(cpr);
+        self.reschedule(pod);
+    }
+
+    fn add_throttled(&mut self, pod: u32, from: f64, to: f64) {
+        if !(to > from) {
+            return;
+        }
+        self.pods[pod as usize].throttled_seconds += to - from;
+        self.throttled_seconds += to - from;
+        let step = self.series.step;
+        Series::add_span(&mut self.series.throttled_s, step, from, to);
+    }
+
+    /// End the pod's stall at `now` (its container stops, or the run ends).
+    pub(super) fn close_stall(&mut self, now: f64, pod: u32) {
+        let p = &mut self.pods[pod as usize];
+        let Some(c) = &mut p.cfs else {
+            return;
+        };
+        if c.stalled {
+            c.stalled = false;
+            let from = c.stall_from;
+            self.add_throttled(pod, from, now);
+        }
+    }
+
+    pub(super) fn close_stalls(&mut self, end: f64) {
+        for id in 0..self.pods.len() as u32 {
+            if self.pods[id as usize].state != PodState::Gone {
+                self.close_stall(end, id);
+            }
+        }
+    }
+
+    // ---- liveness ----------------------------------------------------------------------
+
+    /// Probe the container that started at `started` every period after the initial delay.
+    pub(super) fn schedule_probe(&mut self, pod: u32, started: f64) {
+        let Some(lv) = self.cfg.overload.liveness else {
+            return;
+        };
+        let inc = self.pods[pod as usize].incarnation;
+        let first = started.max(0.0) + lv.initial_delay + lv.period;
+        self.agenda.schedule(first, Event::Probe { pod, inc });
+    }
+
+    /// How long the pod takes to answer a probe sent at `now`.
+    pub fn probe_response(&mut self, now: f64, pod: u32) -> f64 {
+        let cpr = self.cfg.cores_per_request;
+        let conc = self.cfg.concurrency as f64;
+        let mean = self.cfg.service.mean();
+        let fluid_rate = self
+            .fluid
+            .as_ref()
+            .map(|_| self.fluid_servers(pod) / mean);
+        let p = &mut self.pods[pod as usize];
+        p.advance(now, cpr);
+        let stall = p
+            .cfs
+            .filter(|c| c.stalled)
+            .map_or(0.0, |c| (c.period_end - now).max(0.0));
+        // The speed the pod's requests (and the probe) progress at, quota aside.
+        let k = p.in_service.len() as f64;
+        let cap = (p.cap - p.burst).max(p.cap * 0.05);
+        let speed = if k > 0.0 {
+            if k * cpr * p.warm > cap { cap / (k * cpr) } else { p.warm }
+        } else if cpr * p.warm > cap {
+            cap / cpr
+        } else {
+            p.warm
+        };
+        if !(speed > 0.0) {
+            return f64::INFINITY;
+        }
+        let wait = match (fluid_rate, self.cfg.kind) {
+            (Some(rate), WorkloadKind::Http) => {
+                let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
+                if waiting > 0 && rate > 0.0 {
+                    waiting as f64 / (rate * p.warm)
+                } else {
+                    0.0
+                }
+            }
+            (None, WorkloadKind::Http) if k >= conc => {
+                (p.queue.len() as f64 + 1.0) / conc * mean / speed
+            }
+            _ => 0.0,
+        };
+        stall + wait + PROBE_WORK / speed
+    }
+
+    pub(super) fn on_probe(&mut self, now: f64, pod: u32, inc: u32) {
+        let Some(lv) = self.cfg.overload.liveness else {
+            return;
+        };
+        let p = &self.pods[pod as usize];
+        if p.incarnation != inc
+            || p.restarting
+            || !matches!(p.state, PodState::Starting | PodState::Ready)
+        {
+            return;
+        }
+        self.agenda
+            .schedule(now + lv.period, Event::Probe { pod, inc });
+        let rt = self.probe_response(now, pod);
+        let p = &mut self.pods[pod as usize];
+        if rt > lv.timeout {
+            p.liveness_failures += 1;
+            let failures = p.liveness_failures;
+            self.log(now, pod, PodEventKind::LivenessFailed, None);
+            if failures >= lv.failure_threshold {
+                self.restart(now, pod);
+            }
+        } else {
+            p.liveness_failures = 0;
+        }
+    }
+
+    /// The kubelet kills the container after failed liveness probes and restarts it.
+    pub(super) fn restart(&mut self, now: f64, pod: u32) {
+        self.account_pods(now);
+        let cpr = self.cfg.cores_per_request;
+        self.pods[pod as usize].advance(now, cpr);
+        self.close_stall(now, pod);
+        self.restarts += 1;
+        let row = self.series.row(now);
+        self.series.restarts[row] += 1;
+        // What the container held is lost.
+        let p = &mut self.pods[pod as usize];
+        let mut lost: Vec<Request> = p.queue.drain(..).collect();
+        lost.extend(p.in_service.drain().map(|s| s.req));
+        lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
+        let n_lost = lost.len() as u64;
+        let mut dropped = 0u64;
+        let mut requeued = 0usize;
+        for r in lost {
+            if r.id != 0 {
+                self.fail(now, r, DropReason::Restarted);
+            } else if now > r.deadline {
+                self.time_out(r.deadline);
+            } else if self.cfg.kind == WorkloadKind::Queue {
+                requeued += 1;
+                self.backlog.push_front(r);
+            } else {
+                dropped += 1;
+            }
+        }
+        if requeued > 1 {
+            self.backlog.make_contiguous()[..requeued].reverse();
+        }
+        self.totals.redelivered += requeued as u64;
+        self.drop_requests(now, DropReason::Restarted, dropped);
+        let fluid_lost = self.fluid_lose(now, pod, DropReason::Restarted);
+        // Not Ready until the new container passes its readiness probe.
+        let was_ready = self.pods[pod as usize].state == PodState::Ready;
+        let p = &mut self.pods[pod as usize];
+        if was_ready {
+            p.state = PodState::Starting;
+            p.ready_at = None;
+            p.ready_transition = now;
+        }
+        p.accepting = false;
+        p.restarting = true;
+        p.restarts += 1;
+        p.incarnation = p.incarnation.wrapping_add(1);
+        p.liveness_failures = 0;
+        p.burst = 0.0;
+        p.warm = 1.0;
+        p.completion_gen = p.completion_gen.wrapping_add(1);
+        p.completion_at = f64::INFINITY;
+        if let Some(c) = &mut p.cfs {
+            c.epoch = c.epoch.wrapping_add(1);
+        }
+        p.cfs = None;
+        p.update_speed(cpr);
+        // CrashLoopBackOff, as the kubelet computes it from the container's death.
+        let since_last = now - p.running_at.unwrap_or(f64::NEG_INFINITY);
+        if p.crash_loop > 0 && since_last > RESTART_BACKOFF_RESET {
+            p.crash_loop = 0;
+        }
+        let backoff = if p.crash_loop == 0 {
+            0.0
+        } else {
+            (RESTART_BACKOFF.0 * 2f64.powi(p.crash_loop as i32 - 1)).min(RESTART_BACKOFF.1)
+        };
+        p.crash_loop += 1;
+        let in_endpoints = p.in_endpoints;
+        let was_consumer = p.consumer;
+        if was_ready {
+            self.counts.ready -= 1;
+            self.counts.starting += 1;
+        }
+        if in_endpoints {
+            self.agenda.schedule(
+                now + self.cfg.endpoint_delay,
+                Event::EndpointRemoved { pod },
+            );
+        }
+        if was_consumer {
+            self.release_partition(now, pod);
+        }
+        self.log(
+            now,
+            pod,
+            PodEventKind::Restarted,
+            Some(n_lost + fluid_lost),
+        );
+        let boot = self.cfg.startup.sample(&mut self.rng_restart).max(0.0);
+        let inc = self.pods[pod as usize].incarnation;
+        self.agenda.schedule(
+            now + backoff + boot,
+            Event::ContainerStart { pod, inc },
+        );
+        if requeued > 0 {
+            self.dispatch_backlog(now);
+        }
+    }
+
+    /// The restarted container runs again.
+    pub(super) fn on_container_start(&mut self, now: f64, pod: u32, inc: u32) {
+        let p = &mut self.pods[pod as usize];
+        if p.incarnation != inc || !p.restarting || p.state != PodState::Starting {
+            return;
+        }
+        p.restarting = false;
+        p.running_at = Some(now);
+        p.scrape_at = now;
+        p.cpu_at_scrape = p.cpu_seconds;
+        self.log(now, pod, PodEventKind::ContainerStarted, None);
+        self.boot(now, pod);
+    }
+}

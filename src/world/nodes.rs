@@ -1,0 +1,376 @@
+//! Nodes (with `cluster.nodes`): what pods must fit on, the scheduler that binds them, and how a
+//! node's CPU is shared by the pods on it.
+//!
+//! - **Scheduling** is by requests, first fit: a pod goes to the first Ready node (in creation
+//!   order) whose allocatable CPU and memory, minus its DaemonSets' requests and the requests of
+//!   the pods already bound to it, still hold the pod's requests, and that has fewer than
+//!   `max_pods` pods. A pod that fits nowhere stays Pending (unschedulable) — oldest first, it
+//!   is bound the moment a node has room (a node turns Ready, a pod on a node is gone). Its
+//!   start-up clock (image pull, boot) starts only once it is bound.
+//! - **CPU without a limit**: a pod may use its node's spare CPU. The node's CPU after
+//!   DaemonSets is split among the workload's pods whose containers run on it, in proportion to
+//!   their requests — equal shares, as they are replicas of one template; a limit still caps a
+//!   pod (without a CFS quota). A share changes only when a pod starts or leaves the node, so an
+//!   idle neighbour's share is not lent out: conservative, and exact when the pods are busy.
+//! - A node being removed is cordoned (no new pods) and its pods are evicted: each terminates
+//!   gracefully and the ReplicaSet creates a replacement that the scheduler places elsewhere.
+//!   The node is gone (and stops costing) once its last pod has exited.
+
+use super::{Event, PodEventKind, PodState, World};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeState {
+    /// Requested from the cloud; not yet Ready (billed).
+    Provisioning,
+    Ready,
+    /// Cordoned and drained for removal.
+    Draining,
+    Gone,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub id: u32,
+    /// Index of its pool in the scenario's pools.
+    pub pool: usize,
+    pub state: NodeState,
+    pub created_at: f64,
+    pub ready_at: Option<f64>,
+    pub gone_at: Option<f64>,
+    /// Pods bound to it and not gone.
+    pub pods: Vec<u32>,
+    /// Requests of those pods (cores, bytes).
+    pub cpu_requested: f64,
+    pub memory_requested: f64,
+    /// Since when the node autoscaler has found it removable.
+    pub unneeded_since: Option<f64>,
+    /// Last time a pod was bound to it or left it.
+    pub last_change: f64,
+}
+
+/// A node transition, for `events.jsonl`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeEvent {
+    pub t: f64,
+    pub node: u32,
+    pub pool: String,
+    pub event: NodeEventKind,
+    /// Pods on the node at the transition (evicted ones, for `draining`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pods: Option<u32>,
+    /// Why (the autoscaler's reason), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeEventKind {
+    /// Requested by the node autoscaler (or present at t = 0 as `ready`).
+    Provisioning,
+    Ready,
+    /// Cordoned; its pods are evicted.
+    Draining,
+    Removed,
+}
+
+impl World {
+    /// The initial nodes, Ready at t = 0.
+    pub(super) fn init_nodes(&mut self) {
+        let Some(c) = &self.cfg.cluster else {
+            return;
+        };
+        let initial: Vec<(usize, u32)> = c
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.initial))
+            .collect();
+        self.node_seconds = vec![0.0; c.pools.len()];
+        for (pool, n) in initial {
+            for _ in 0..n {
+                let id = self.nodes.len() as u32;
+                self.nodes.push(Node {
+                    id,
+                    pool,
+                    state: NodeState::Ready,
+                    created_at: 0.0,
+                    ready_at: Some(0.0),
+                    gone_at: None,
+                    pods: Vec::new(),
+                    cpu_requested: 0.0,
+                    memory_requested: 0.0,
+                    unneeded_since: None,
+                    last_change: 0.0,
+                });
+            }
+        }
+    }
+
+    /// Cores a pod may use continuously before its node share: its limit, or +∞ when the limit
+    /// is enforced as a CFS quota (or there is none).
+    pub(super) fn base_cap(&self) -> f64 {
+        if self.cfg.overload.cfs_period.is_some() {
+            f64::INFINITY
+        } else {
+            self.cfg.cpu_capacity
+        }
+    }
+
+    /// How many more pods of the workload fit on the node.
+    pub fn free_slots(&self, node: u32) -> u32 {
+        let Some(c) = &self.cfg.cluster else {
+            return 0;
+        };
+        let n = &self.nodes[node as usize];
+        let pool = &c.pools[n.pool];
+        let by = |free: f64, req: f64| {
+            if req <= 0.0 {
+                u32::MAX
+            } else {
+                ((free + 1e-9) / req).floor().max(0.0).min(u32::MAX as f64) as u32
+            }
+        };
+        let pods = pool.max_pods.saturating_sub(n.pods.len() as u32);
+        pods.min(by(
+            pool.cpu - pool.daemonset_cpu - n.cpu_requested,
+            c.pod_cpu,
+        ))
+        .min(by(
+            pool.memory - pool.daemonset_memory - n.memory_requested,
+            c.pod_memory,
+        ))
+    }
+
+    /// The first Ready node with room for one more pod.
+    pub(super) fn find_node(&self) -> Option<u32> {
+        self.nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Ready)
+            .map(|n| n.id)
+            .find(|&id| self.free_slots(id) > 0)
+    }
+
+    /// Bind `pod` to `node`.
+    pub(super) fn bind(&mut self, now: f64, pod: u32, node: u32, log: bool) {
+        let (cpu, mem) = self
+            .cfg
+            .cluster
+            .as_ref()
+            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory));
+        let n = &mut self.nodes[node as usize];
+        n.pods.push(pod);
+        n.cpu_requested += cpu;
+        n.memory_requested += mem;
+        n.last_change = now;
+        n.unneeded_since = None;
+        let p = &mut self.pods[pod as usize];
+        p.node = Some(node);
+        if std::mem::replace(&mut p.unscheduled, false) {
+            self.counts.unscheduled -= 1;
+        }
+        if log {
+            self.pod_events.push(super::PodEvent {
+                t: now,
+                pod,
+                event: PodEventKind::Scheduled,
+                requests: None,
+                node: Some(node),
+            });
+        }
+    }
+
+    /// The scheduler: bind waiting pods, oldest first, while a node has room.
+    pub(super) fn schedule_pending(&mut self, now: f64) {
+        self.account_pods(now);
+        while let Some(&pod) = self.unscheduled.front() {
+            let p = &self.pods[pod as usize];
+            if !(p.unscheduled && p.state == PodState::Pending) {
+                self.unscheduled.pop_front();
+                continue;
+            }
+            // Replicas of one template: if the oldest fits nowhere, none does.
+            let Some(node) = self.find_node() else {
+                return;
+            };
+            self.unscheduled.pop_front();
+            self.bind(now, pod, node, true);
+            self.start_startup_clock(now, pod);
+        }
+    }
+
+    /// A pod left its node (gone): free its requests, re-share the node's CPU, place waiting
+    /// pods, and finish removing a drained node.
+    pub(super) fn unbind(&mut self, now: f64, pod: u32) {
+        let Some(node) = self.pods[pod as usize].node else {
+            return;
+        };
+        let (cpu, mem) = self
+            .cfg
+            .cluster
+            .as_ref()
+            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory));
+        let n = &mut self.nodes[node as usize];
+        n.pods.retain(|&q| q != pod);
+        n.cpu_requested = (n.cpu_requested - cpu).max(0.0);
+        n.memory_requested = (n.memory_requested - mem).max(0.0);
+        if n.pods.is_empty() {
+            n.cpu_requested = 0.0;
+            n.memory_requested = 0.0;
+        }
+        n.last_change = now;
+        let drained = n.state == NodeState::Draining && n.pods.is_empty();
+        self.reshare(now, node);
+        if drained {
+            self.remove_node(now, node, None);
+        }
+        self.schedule_pending(now);
+    }
+
+    /// Split the node's CPU among the pods running on it (equal shares of what DaemonSets
+    /// leave), each capped by its limit.
+    pub(super) fn reshare(&mut self, now: f64, node: u32) {
+        let Some(c) = &self.cfg.cluster else {
+            return;
+        };
+        let n = &self.nodes[node as usize];
+        let pool = &c.pools[n.pool];
+        let running: Vec<u32> = n
+            .pods
+            .iter()
+            .copied()
+            .filter(|&p| {
+                matches!(
+                    self.pods[p as usize].state,
+                    PodState::Starting | PodState::Ready | PodState::Terminating
+                )
+            })
+            .collect();
+        if running.is_empty() {
+            return;
+        }
+        let share = (pool.cpu - pool.daemonset_cpu) / running.len() as f64;
+        let cap = self.base_cap().min(share);
+        for p in running {
+            if self.pods[p as usize].cap != cap {
+                self.change_speed(now, p, |pod| pod.cap = cap);
+            }
+        }
+    }
+
+    pub(super) fn log_node(
+        &mut self,
+        now: f64,
+        node: u32,
+        event: NodeEventKind,
+        pods: Option<u32>,
+        reason: Option<String>,
+    ) {
+        let pool = self
+            .cfg
+            .cluster
+            .as_ref()
+            .map(|c| c.pools[self.nodes[node as usize].pool].name.clone())
+            .unwrap_or_default();
+        self.node_events.push(NodeEvent {
+            t: now,
+            node,
+            pool,
+            event,
+            pods,
+            reason,
+        });
+    }
+
+    /// Ask the cloud for a node of `pool`; it is Ready after the pool's provisioning time.
+    pub(super) fn add_node(&mut self, now: f64, pool: usize, reason: String) {
+        self.account_pods(now);
+        let Some(c) = &self.cfg.cluster else {
+            return;
+        };
+        let delay = c.pools[pool]
+            .provisioning
+            .sample(&mut self.rng_nodes)
+            .max(0.0);
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            id,
+            pool,
+            state: NodeState::Provisioning,
+            created_at: now,
+            ready_at: None,
+            gone_at: None,
+            pods: Vec::new(),
+            cpu_requested: 0.0,
+            memory_requested: 0.0,
+            unneeded_since: None,
+            last_change: now,
+        });
+        self.node_scaler.nodes_added += 1;
+        self.log_node(now, id, NodeEventKind::Provisioning, None, Some(reason));
+        self.agenda
+            .schedule(now + delay, Event::NodeReady { node: id });
+    }
+
+    pub(super) fn on_node_ready(&mut self, now: f64, node: u32) {
+        if self.nodes[node as usize].state != NodeState::Provisioning {
+            return;
+        }
+        self.account_pods(now);
+        let n = &mut self.nodes[node as usize];
+        n.state = NodeState::Ready;
+        n.ready_at = Some(now);
+        n.last_change = now;
+        self.log_node(now, node, NodeEventKind::Ready, None, None);
+        self.schedule_pending(now);
+    }
+
+    /// Cordon the node and evict its pods; it is removed once they have all exited.
+    pub(super) fn drain_node(&mut self, now: f64, node: u32, reason: String) {
+        if self.nodes[node as usize].state != NodeState::Ready {
+            return;
+        }
+        self.account_pods(now);
+        self.nodes[node as usize].state = NodeState::Draining;
+        let pods = self.nodes[node as usize].pods.clone();
+        self.log_node(
+            now,
+            node,
+            NodeEventKind::Draining,
+            Some(pods.len() as u32),
+            Some(reason),
+        );
+        self.node_scaler.nodes_removed += 1;
+        if pods.is_empty() {
+            self.remove_node(now, node, None);
+            return;
+        }
+        for pod in pods {
+            self.evict(now, pod);
+        }
+    }
+
+    /// Evict a pod (node removal): it terminates gracefully and the ReplicaSet replaces it.
+    fn evict(&mut self, now: f64, pod: u32) {
+        let p = &self.pods[pod as usize];
+        if !p.is_active() {
+            return; // already terminating (or a job, which the autoscalers never evict)
+        }
+        self.log(now, pod, PodEventKind::Evicted, None);
+        self.terminate(now, pod);
+        self.create_pod(now);
+    }
+
+    pub(super) fn remove_node(&mut self, now: f64, node: u32, reason: Option<String>) {
+        self.account_pods(now);
+        let n = &mut self.nodes[node as usize];
+        if n.state == NodeState::Gone {
+            return;
+        }
+        n.state = NodeState::Gone;
+        n.gone_at = Some(now);
+        self.log_node(now, node, NodeEventKind::Removed, None, reason);
+    }
+}
