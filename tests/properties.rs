@@ -1,10 +1,15 @@
 //! Properties that must hold for any scenario: requests are conserved, pod counts stay
-//! consistent and within bounds, and simulated time never goes backwards.
+//! consistent and within bounds, and simulated time never goes backwards — also with nodes and
+//! node autoscalers, queue caps, client retries, liveness restarts and CFS quotas switched on.
 
 use proptest::prelude::*;
+use scalesim::scenario::nodes::{
+    Cluster, ClusterAutoscaler, ConsolidationPolicy, Karpenter, NodeAutoscaler, NodePool,
+};
+use scalesim::scenario::overload::{Liveness, Overload, Retries};
 use scalesim::scenario::{Balancer, Dist, WorkloadKind};
 use scalesim::trace::Trace;
-use scalesim::world::{PodState, World, WorldConfig};
+use scalesim::world::{NodeState, PodState, World, WorldConfig};
 use std::sync::Arc;
 
 fn config(
@@ -38,7 +43,99 @@ fn config(
         warmup: (0.5, 15.0),
         fluid_step: if fluid { Some(1.0) } else { None },
         partitions: None,
+        overload: Overload::default(),
+        cluster: None,
     }
+}
+
+/// The optional mechanisms a case turns on.
+#[derive(Debug, Clone)]
+struct Extras {
+    max_queue: Option<u32>,
+    retries: Option<(u32, f64, bool, bool, bool)>,
+    liveness: Option<(f64, f64, u32)>,
+    cfs: bool,
+    /// (node cpu, max pods, initial nodes, max nodes, autoscaler 0 none / 1 CA / 2 Karpenter)
+    nodes: Option<(f64, u32, u32, u32, u8)>,
+}
+
+fn arb_extras() -> impl Strategy<Value = Extras> {
+    (
+        proptest::option::of(0u32..6),
+        proptest::option::of((0u32..4, 0.0f64..2.0, any::<bool>(), any::<bool>(), any::<bool>())),
+        proptest::option::of((1.0f64..15.0, 0.05f64..2.0, 1u32..4)),
+        any::<bool>(),
+        proptest::option::of((0.6f64..4.0, 1u32..6, 0u32..4, 1u32..6, 0u8..3)),
+    )
+        .prop_map(|(max_queue, retries, liveness, cfs, nodes)| Extras {
+            max_queue,
+            retries,
+            liveness,
+            cfs,
+            nodes,
+        })
+}
+
+fn apply(cfg: &mut WorldConfig, x: &Extras) {
+    let http = cfg.kind == WorkloadKind::Http;
+    cfg.overload = Overload {
+        max_queue: x.max_queue.filter(|_| http),
+        retries: x.retries.filter(|_| http).map(|(max, backoff, t, r, reset)| Retries {
+            max,
+            backoff,
+            multiplier: 2.0,
+            max_backoff: 5.0,
+            jitter: 0.5,
+            on_timeout: t,
+            on_rejected: r,
+            on_reset: reset,
+        }),
+        liveness: x.liveness.map(|(period, timeout, failure_threshold)| Liveness {
+            initial_delay: 0.0,
+            period,
+            timeout,
+            failure_threshold,
+        }),
+        cfs_period: if x.cfs { Some(0.1) } else { None },
+    };
+    cfg.cluster = x.nodes.map(|(cpu, max_pods, initial, max, kind)| Cluster {
+        pools: vec![NodePool {
+            name: "p".into(),
+            node_type: "t".into(),
+            cpu,
+            memory: 8e9,
+            max_pods,
+            daemonset_cpu: 0.1,
+            daemonset_memory: 1e8,
+            price_per_hour: 0.1,
+            initial,
+            min: 0,
+            max: max.max(initial),
+            provisioning: Dist::Uniform { min: 5.0, max: 40.0 },
+        }],
+        autoscaler: match kind {
+            0 => NodeAutoscaler::None,
+            1 => NodeAutoscaler::ClusterAutoscaler(ClusterAutoscaler {
+                scan_interval: 10.0,
+                utilization_threshold: 0.5,
+                unneeded_time: 30.0,
+                delay_after_add: 20.0,
+                scale_down_enabled: true,
+                max_empty_bulk_delete: 10,
+            }),
+            _ => NodeAutoscaler::Karpenter(Karpenter {
+                batch_idle: 1.0,
+                batch_max: 10.0,
+                consolidation: ConsolidationPolicy::WhenEmptyOrUnderutilized,
+                consolidate_after: 0.0,
+                budget: 0.1,
+                poll: 10.0,
+                validation: 15.0,
+            }),
+        },
+        pod_cpu: 0.25,
+        pod_memory: 1e8,
+    });
 }
 
 fn arb_service() -> impl Strategy<Value = Dist> {
@@ -65,13 +162,19 @@ proptest! {
         initial in 0i32..6,
         changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),
         seed in any::<u64>(),
+        extras in proptest::option::of(arb_extras()),
     ) {
         let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
         let n = rates.len();
         let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
         let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
         let duration = 300.0;
-        let mut world = World::new(config(kind, conc, timeout, limit, balancer, service, fluid), trace, seed, duration, 5.0, initial);
+        let mut cfg = config(kind, conc, timeout, limit, balancer, service, fluid);
+        if let Some(x) = &extras {
+            apply(&mut cfg, x);
+        }
+        let nodes = cfg.cluster.clone();
+        let mut world = World::new(cfg, trace, seed, duration, 5.0, initial);
         let mut changes = changes;
         changes.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut next_change = 0;
@@ -99,17 +202,63 @@ proptest! {
             for p in &world.pods {
                 prop_assert!(p.in_service.len() <= conc as usize);
             }
+            if let Some(c) = &nodes {
+                // Every live pod is bound to a live node or waiting for one; no node holds
+                // more than it has room for.
+                let unscheduled = world.pods.iter().filter(|p| p.unscheduled).count() as u32;
+                prop_assert_eq!(unscheduled, world.counts.unscheduled);
+                for p in world.pods.iter().filter(|p| p.state != PodState::Gone) {
+                    match p.node {
+                        Some(n) => {
+                            let node = &world.nodes[n as usize];
+                            prop_assert!(node.state != NodeState::Gone && node.pods.contains(&p.id));
+                            prop_assert!(node.state != NodeState::Provisioning);
+                        }
+                        None => prop_assert!(p.unscheduled && p.state == PodState::Pending),
+                    }
+                }
+                for node in &world.nodes {
+                    let pool = &c.pools[node.pool];
+                    prop_assert!(node.pods.len() as u32 <= pool.max_pods);
+                    prop_assert!(pool.daemonset_cpu + node.cpu_requested <= pool.cpu + 1e-6);
+                    if node.state == NodeState::Gone {
+                        prop_assert!(node.pods.is_empty());
+                    }
+                }
+                let live = world.nodes.iter().filter(|n| n.state != NodeState::Gone).count() as u32;
+                prop_assert!(live <= c.pools[0].max.max(c.pools[0].initial));
+            }
         }
         world.finish(duration);
         let t = &world.totals;
         prop_assert_eq!(t.arrived, t.served + t.dropped + t.timed_out + t.in_flight_end);
-        prop_assert_eq!(t.dropped, t.dropped_no_endpoints + t.dropped_refused_terminating + t.dropped_killed_on_shutdown);
+        prop_assert_eq!(
+            t.dropped,
+            t.dropped_no_endpoints + t.dropped_refused_terminating + t.dropped_killed_on_shutdown
+                + t.dropped_rejected + t.dropped_restarted
+        );
+        prop_assert!(t.rejected >= t.dropped_rejected);
+        if extras.as_ref().is_none_or(|x| x.retries.is_none()) || queue {
+            prop_assert_eq!(t.retries, 0);
+        }
         let s = &world.series;
         let per_step = |v: &[u32]| v.iter().map(|&x| x as u64).sum::<u64>();
         prop_assert_eq!(per_step(&s.arrivals), t.arrived);
         prop_assert_eq!(per_step(&s.served), t.served);
         prop_assert_eq!(per_step(&s.dropped), t.dropped);
         prop_assert_eq!(per_step(&s.timed_out), t.timed_out);
+        prop_assert_eq!(per_step(&s.retries), t.retries);
+        prop_assert_eq!(per_step(&s.rejected), t.rejected);
+        prop_assert_eq!(per_step(&s.restarts), world.restarts);
+        let throttled: f64 = s.throttled_s.iter().sum();
+        prop_assert!((throttled - world.throttled_seconds).abs() < 1e-6 * (1.0 + throttled));
         prop_assert_eq!(world.latency.count(), t.served);
+        // Time-weighted integrals are bounded by what existed.
+        if let Some(c) = &nodes {
+            let max_nodes = world.nodes.len() as f64;
+            prop_assert!(world.node_seconds.iter().sum::<f64>() <= max_nodes * duration + 1e-6);
+            prop_assert!(world.pending_pod_seconds <= world.pod_seconds + 1e-6);
+            prop_assert!(world.node_seconds[0] >= c.pools[0].initial.min(1) as f64 * 0.0);
+        }
     }
 }

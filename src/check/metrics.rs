@@ -19,6 +19,8 @@ pub enum Unit {
     Seconds,
     /// Pod-hours (cost).
     PodHours,
+    /// Node-hours, or money (node-hours × price).
+    NodeHours,
 }
 
 /// One named metric.
@@ -58,7 +60,7 @@ impl MetricDef {
                     }
                     format!("{}%", p.trim_end_matches('.'))
                 }
-                Unit::Count | Unit::PodHours => {
+                Unit::Count | Unit::PodHours | Unit::NodeHours => {
                     if v.fract() == 0.0 {
                         format!("{v}")
                     } else {
@@ -205,6 +207,48 @@ pub const METRICS: &[MetricDef] = &[
         unit: Unit::Count,
         regression: true,
         extract: |v| num(v, "scale_events"),
+    },
+    MetricDef {
+        name: "rejected_ratio",
+        unit: Unit::Ratio,
+        regression: true,
+        extract: |v| ratio(v, "rejected"),
+    },
+    MetricDef {
+        name: "retries",
+        unit: Unit::Count,
+        regression: true,
+        extract: |v| num(v, "requests.retries"),
+    },
+    MetricDef {
+        name: "restarts",
+        unit: Unit::Count,
+        regression: true,
+        extract: |v| num(v, "restarts"),
+    },
+    MetricDef {
+        name: "throttled_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "throttled_s"),
+    },
+    MetricDef {
+        name: "pending_pod_s",
+        unit: Unit::Seconds,
+        regression: true,
+        extract: |v| num(v, "pending_pod_s"),
+    },
+    MetricDef {
+        name: "node_hours",
+        unit: Unit::NodeHours,
+        regression: true,
+        extract: |v| num(v, "nodes.node_hours"),
+    },
+    MetricDef {
+        name: "cost",
+        unit: Unit::NodeHours,
+        regression: true,
+        extract: |v| num(v, "nodes.cost"),
     },
 ];
 

@@ -37,7 +37,7 @@ impl SloResult {
 pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
     let m = |name| metrics::find(name).expect("SLO metrics exist");
     let secs = |s: Option<crate::units::Seconds>| s.map(|s| s.0);
-    let all: [(&'static str, &'static str, Option<f64>); 10] = [
+    let all: [(&'static str, &'static str, Option<f64>); 13] = [
         ("latency_p99", "latency_p99_s", secs(slo.latency_p99)),
         ("latency_p95", "latency_p95_s", secs(slo.latency_p95)),
         ("latency_mean", "latency_mean_s", secs(slo.latency_mean)),
@@ -67,6 +67,13 @@ pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
             "max_scale_events",
             "scale_events",
             slo.max_scale_events.map(|v| v as f64),
+        ),
+        ("max_node_hours", "node_hours", slo.max_node_hours),
+        ("max_cost", "cost", slo.max_cost),
+        (
+            "max_rejected_ratio",
+            "rejected_ratio",
+            slo.max_rejected_ratio,
         ),
     ];
     all.into_iter()

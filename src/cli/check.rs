@@ -13,11 +13,14 @@ use std::path::PathBuf;
 const CHECK_HELP: &str = "\
 SLOs come from each scenario's `slo:` block: latency_p99, latency_p95, latency_mean,
 max_dropped_ratio, max_timed_out_ratio, max_backlog, max_backlog_age, max_pod_hours,
-max_overload_seconds, max_scale_events (all upper bounds, inclusive).
+max_overload_seconds, max_scale_events, max_node_hours, max_cost, max_rejected_ratio (all
+upper bounds, inclusive).
 
 Baselines: DIR/<scenario name>/summary.json (what `scalesim run` writes). Compared metrics, all
 'higher is worse': latency mean/p50/p95/p99, wait p99, dropped and timed-out ratios, pod-hours,
-backlog max, oldest waiting request, overload seconds, scale events. A metric regresses when it
+backlog max, oldest waiting request, overload seconds, scale events, and the overload and node
+metrics (503 ratio, retries, restarts, throttled and pending-pod seconds, node-hours, cost). A
+metric regresses when it
 exceeds the baseline by more than its tolerance: `--tolerance 5%` (the default) for all,
 `--tolerance latency_p99=10%` or an absolute `--tolerance scale_events=2` / `latency_p99=50ms`
 for one.

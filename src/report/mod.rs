@@ -60,7 +60,10 @@ pub fn fmt_num(v: f64) -> String {
 /// (replicas, pods, backlog, in_flight) are read at the end of that interval. `cpu_utilization`
 /// is the true CPU use over the interval in percent of the pods' requests (what the HPA would
 /// see with no lag); `backlog_age` is the age of the oldest waiting request at the end of the
-/// interval (0 when nothing waits); `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
+/// interval (0 when nothing waits); then the nodes and overload columns (`unschedulable_pods`,
+/// `nodes`, `nodes_ready` gauges; `retries`, `rejected` (503 answers), `restarts` counts;
+/// `throttled_s`, seconds pods were stalled by their CFS quota in the interval);
+/// `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
     "time_s",
     "arrival_rate",
@@ -80,6 +83,13 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "arrivals",
     "cpu_cores",
     "backlog_age",
+    "unschedulable_pods",
+    "nodes",
+    "nodes_ready",
+    "retries",
+    "rejected",
+    "restarts",
+    "throttled_s",
 ];
 
 pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
@@ -92,7 +102,7 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
     let mut line = String::with_capacity(256);
     for r in 0..s.rows {
         line.clear();
-        let cells: [String; 18] = [
+        let cells: [String; 25] = [
             fmt_num(s.time(r)),
             fmt_num(s.arrival_rate[r]),
             s.desired_replicas[r].to_string(),
@@ -111,6 +121,13 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
             s.arrivals[r].to_string(),
             fmt_num(s.cpu_cores[r]),
             fmt_num(s.backlog_age[r]),
+            s.unschedulable_pods[r].to_string(),
+            s.nodes[r].to_string(),
+            s.nodes_ready[r].to_string(),
+            s.retries[r].to_string(),
+            s.rejected[r].to_string(),
+            s.restarts[r].to_string(),
+            fmt_num(s.throttled_s[r]),
         ];
         line.push_str(&cells.join(","));
         for (_, col) in &s.extra {

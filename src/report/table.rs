@@ -31,6 +31,8 @@ pub fn summary_table(s: &Summary) -> String {
         (r.dropped_no_endpoints, "no ready pod"),
         (r.dropped_refused_terminating, "refused by terminating pod"),
         (r.dropped_killed_on_shutdown, "killed at shutdown"),
+        (r.dropped_rejected, "503 (pod queue full)"),
+        (r.dropped_restarted, "lost to a liveness restart"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)
@@ -45,6 +47,22 @@ pub fn summary_table(s: &Summary) -> String {
         format!("{}{}", r.timed_out, pct(r.timed_out, r.arrived)),
     );
     row("in flight at end", r.in_flight_end.to_string());
+    if r.retries > 0 || r.rejected > 0 {
+        row(
+            "retries / 503 answers",
+            format!(
+                "{} ({:.2} attempts per request) / {}{}",
+                r.retries,
+                if r.arrived > 0 {
+                    (r.arrived + r.retries) as f64 / r.arrived as f64
+                } else {
+                    1.0
+                },
+                r.rejected,
+                pct(r.rejected, r.arrived + r.retries)
+            ),
+        );
+    }
     let l = &s.latency_s;
     row(
         "latency mean / p50 / p99",
@@ -64,6 +82,26 @@ pub fn summary_table(s: &Summary) -> String {
         format!("{} / {:.1} / {}", p.min, p.mean, p.max),
     );
     row("pod-hours", format!("{:.2}", p.pod_hours));
+    if let Some(n) = &s.nodes {
+        row(
+            &format!("nodes min / mean / max ({})", n.autoscaler),
+            format!("{} / {:.1} / {} (+{} −{})", n.min, n.mean, n.max, n.added, n.removed),
+        );
+        row(
+            "node-hours / cost",
+            format!("{:.2} / {:.2}", n.node_hours, n.cost),
+        );
+        row(
+            "pods pending without a node",
+            format!("{:.0} pod-seconds", s.pending_pod_s),
+        );
+    }
+    if s.restarts > 0 {
+        row("liveness restarts", s.restarts.to_string());
+    }
+    if s.throttled_s > 0.0 {
+        row("CPU throttled (CFS)", format_seconds(s.throttled_s));
+    }
     row(
         "backlog max / mean",
         format!("{} / {:.1}", s.backlog.max, s.backlog.mean),

@@ -13,7 +13,7 @@ use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
 use crate::scenario::Scenario;
-use crate::world::{PodEvent, World, WorldConfig};
+use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
 use hpa_driver::HpaDriver;
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
@@ -73,12 +73,15 @@ pub enum LogEvent {
     Pod(PodEvent),
     Autoscaler(AutoscalerEvent),
     Keda(KedaEvent),
+    /// A node provisioned, Ready, drained or removed (with `cluster.nodes`).
+    Node(NodeEvent),
 }
 
 impl LogEvent {
     pub fn time(&self) -> f64 {
         match self {
             LogEvent::Pod(p) => p.t,
+            LogEvent::Node(n) => n.t,
             LogEvent::Autoscaler(a) => a.t,
             LogEvent::Keda(k) => k.t,
         }
@@ -214,7 +217,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             continue;
         }
         let Some((now, ev)) = agenda.pop() else { break };
-        events.extend(world.pod_events.drain(..).map(LogEvent::Pod));
+        drain_world_events(&mut world, &mut events);
         match ev {
             Control::Sample { row } => {
                 world.sample(now, row, scenario.pods.cpu_request);
@@ -333,7 +336,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         }
     }
     world.finish(end);
-    events.extend(world.pod_events.drain(..).map(LogEvent::Pod));
+    drain_world_events(&mut world, &mut events);
 
     let mut hpa_stats: Vec<_> = hpas.iter().map(|d| d.stats.clone()).collect();
     hpa_stats.extend(
@@ -356,6 +359,17 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         summary,
         warnings,
     })
+}
+
+/// Move the world's pod and node transitions into the event log, in time order.
+fn drain_world_events(world: &mut World, events: &mut Vec<LogEvent>) {
+    let start = events.len();
+    events.extend(world.pod_events.drain(..).map(LogEvent::Pod));
+    if !world.node_events.is_empty() {
+        events.extend(world.node_events.drain(..).map(LogEvent::Node));
+        // Stable: pod transitions keep their order.
+        events[start..].sort_by(|a, b| a.time().total_cmp(&b.time()));
+    }
 }
 
 /// Write the HPA's metrics as it saw them, their targets, and their true values into the series.

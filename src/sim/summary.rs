@@ -45,6 +45,36 @@ pub struct BacklogSummary {
     pub max_age_s: f64,
 }
 
+/// Nodes and what they cost (with `cluster.nodes`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NodeSummary {
+    /// `none`, `cluster-autoscaler` or `karpenter`.
+    pub autoscaler: String,
+    /// Nodes that exist (provisioning, Ready or draining), over the time-series samples.
+    pub min: u32,
+    pub max: u32,
+    pub mean: f64,
+    /// Integral of existing nodes over time: what the cloud bills.
+    pub node_seconds: f64,
+    pub node_hours: f64,
+    /// Node-hours × each pool's price per hour.
+    pub cost: f64,
+    /// Nodes the autoscaler requested and removed.
+    pub added: u32,
+    pub removed: u32,
+    pub pools: Vec<PoolSummary>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PoolSummary {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub node_type: String,
+    pub price_per_hour: f64,
+    pub node_hours: f64,
+    pub cost: f64,
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
@@ -64,6 +94,15 @@ pub struct Summary {
     /// Changes of direction of spec.replicas (up then down, or down then up) per hour: two
     /// autoscalers fighting over one workload flap it many times an hour.
     pub direction_changes_per_hour: f64,
+    /// Pod-seconds spent Pending with no node to run on (0 without `cluster.nodes`).
+    pub pending_pod_s: f64,
+    /// Container restarts after failed liveness probes.
+    pub restarts: u64,
+    /// Seconds pods were stalled by their CFS quota, summed over pods.
+    pub throttled_s: f64,
+    /// Nodes, node-hours and cost (with `cluster.nodes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<NodeSummary>,
     /// What each HPA did and what held it back (hand-made ones, then those KEDA generated).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hpa: Vec<HpaStats>,
@@ -119,6 +158,36 @@ impl Summary {
             .unwrap_or(0)
             .max(scenario.pods.replicas);
         let scale_events = world.replica_changes;
+        let nodes = scenario.nodes.as_ref().map(|c| {
+            let pools: Vec<PoolSummary> = c
+                .pools
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let secs = world.node_seconds.get(i).copied().unwrap_or(0.0);
+                    PoolSummary {
+                        name: p.name.clone(),
+                        node_type: p.node_type.clone(),
+                        price_per_hour: p.price_per_hour,
+                        node_hours: secs / 3600.0,
+                        cost: secs / 3600.0 * p.price_per_hour,
+                    }
+                })
+                .collect();
+            let node_seconds: f64 = world.node_seconds.iter().sum();
+            NodeSummary {
+                autoscaler: c.autoscaler.name().to_string(),
+                min: s.nodes.iter().copied().min().unwrap_or(0),
+                max: s.nodes.iter().copied().max().unwrap_or(0),
+                mean: s.nodes.iter().map(|&v| v as f64).sum::<f64>() / n,
+                node_seconds,
+                node_hours: node_seconds / 3600.0,
+                cost: pools.iter().map(|p| p.cost).sum(),
+                added: world.node_scaler.nodes_added,
+                removed: world.node_scaler.nodes_removed,
+                pools,
+            }
+        });
         Summary {
             scenario: scenario.name.clone(),
             seed: scenario.seed,
@@ -156,6 +225,10 @@ impl Summary {
             } else {
                 0.0
             },
+            pending_pod_s: world.pending_pod_seconds,
+            restarts: world.restarts,
+            throttled_s: world.throttled_seconds,
+            nodes,
             hpa,
             keda,
             warnings: warnings.to_vec(),

@@ -531,8 +531,13 @@ impl World {
             }
             let mut admitted = share;
             if let Some(m) = self.cfg.overload.max_queue {
+                // The pod holds at most `max_queue + concurrency` at any instant, and frees
+                // room as it serves during the interval.
                 let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
-                let room = (m as u64 + self.cfg.concurrency as u64).saturating_sub(waiting);
+                let warm = p.warm;
+                let served = (self.fluid_servers(id) / fl.mean_service * warm * fl.dt).floor();
+                let room = (m as u64 + self.cfg.concurrency as u64 + served as u64)
+                    .saturating_sub(waiting);
                 admitted = share.min(room);
             }
             let p = &mut self.pods[id as usize];

@@ -92,6 +92,7 @@ impl World {
     /// readiness after the probe's delay.
     pub(super) fn boot(&mut self, now: f64, pod: u32) {
         let inc = self.pods[pod as usize].incarnation;
+        self.pods[pod as usize].advance(now, self.cfg.cores_per_request);
         if self.pods[pod as usize].node.is_none() {
             self.pods[pod as usize].cap = self.base_cap();
         }

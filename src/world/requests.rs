@@ -267,6 +267,10 @@ impl World {
                 },
             );
         } else if !next.is_finite() {
+            if !p.in_service.is_empty() {
+                // Stalled (CFS quota): the pending completion must not fire.
+                p.completion_gen = p.completion_gen.wrapping_add(1);
+            }
             p.completion_at = f64::INFINITY;
         }
     }
