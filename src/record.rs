@@ -150,8 +150,9 @@ impl StepLatencies {
     pub fn close(&mut self, series: &mut Series) {
         if !self.weighted.is_empty() {
             self.weighted.extend(self.values.drain(..).map(|v| (v, 1)));
-            series.latency_p50[self.row] = weighted_quantile(&mut self.weighted, 0.50);
-            series.latency_p99[self.row] = weighted_quantile(&mut self.weighted, 0.99);
+            self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            series.latency_p50[self.row] = weighted_quantile(&self.weighted, 0.50);
+            series.latency_p99[self.row] = weighted_quantile(&self.weighted, 0.99);
             self.weighted.clear();
         } else if !self.values.is_empty() {
             series.latency_p50[self.row] = quantile(&mut self.values, 0.50);
@@ -161,9 +162,8 @@ impl StepLatencies {
     }
 }
 
-/// Nearest-rank quantile of weighted values.
-fn weighted_quantile(v: &mut [(f32, u64)], q: f64) -> f64 {
-    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+/// Nearest-rank quantile of weighted values sorted by value.
+fn weighted_quantile(v: &[(f32, u64)], q: f64) -> f64 {
     let total: u64 = v.iter().map(|x| x.1).sum();
     let rank = ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
     let mut cum = 0;
