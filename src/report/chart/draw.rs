@@ -1,0 +1,499 @@
+//! Drawing a figure with plotters: the title, then each [`Panel`] stacked on the shared time
+//! axis, with its legend in a column to the right of the plot (never over the data).
+//!
+//! plotters draws the frames, grids, tick labels and captions; the data are drawn here in pixel
+//! space from the per-pixel-column reduction of [`super::downsample`], so a figure costs
+//! O(pixels) whatever the number of rows, and polylines are simplified (repeated and collinear
+//! pixels dropped) to keep SVGs small.
+
+use super::ChartOptions;
+use super::downsample::{Columns, Shape, bars, downsample, polylines};
+use super::panels::{Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds};
+use super::timeaxis::TimeLabels;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
+use plotters::prelude::*;
+
+/// Width of the legend column right of each plot.
+pub const LEGEND_WIDTH: u32 = 280;
+/// Room for the y tick labels and title.
+const Y_LABEL_AREA: u32 = 86;
+/// Room for the right axis, when a panel has one.
+const RIGHT_LABEL_AREA: u32 = 80;
+/// Height of the figure's title block.
+pub const TITLE_HEIGHT: u32 = 66;
+/// Extra height under the last panel for the time axis title.
+pub const AXIS_TITLE_HEIGHT: u32 = 28;
+/// The font family every text uses; registered with the embedded DejaVu Sans faces.
+pub const FONT: &str = "sans-serif";
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Pixel columns the plots get for a figure `width` wide (same for every panel).
+pub fn plot_width(width: u32) -> u32 {
+    width
+        .saturating_sub(LEGEND_WIDTH + Y_LABEL_AREA + RIGHT_LABEL_AREA + 8)
+        .max(100)
+}
+
+fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// Draw the whole figure onto `root`, the time axis spanning `[x0, x1]` seconds.
+pub fn draw_figure<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    panels: &[Panel<'_>],
+    opts: &ChartOptions,
+    x0: f64,
+    x1: f64,
+) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
+    let (title, mut rest) = root.split_vertically(TITLE_HEIGHT);
+    title.draw(&Text::new(
+        opts.title.clone(),
+        (16, 12),
+        (FONT, 26).into_font().style(FontStyle::Bold).color(&BLACK),
+    ))?;
+    title.draw(&Text::new(
+        opts.subtitle.clone(),
+        (16, 42),
+        (FONT, 15).into_font().color(&RGBColor(90, 90, 90)),
+    ))?;
+    for (i, p) in panels.iter().enumerate() {
+        let last = i + 1 == panels.len();
+        let h = p.height + if last { AXIS_TITLE_HEIGHT } else { 0 };
+        let (area, below) = rest.split_vertically(h);
+        draw_panel(&area, p, opts, x0, x1, last)?;
+        rest = below;
+    }
+    Ok(())
+}
+
+/// Total height of a figure with these panels.
+pub fn figure_height(panels: &[Panel<'_>]) -> u32 {
+    TITLE_HEIGHT + panels.iter().map(|p| p.height).sum::<u32>() + AXIS_TITLE_HEIGHT + 8
+}
+
+struct XAxis<'o> {
+    x0: f64,
+    x1: f64,
+    labels: &'o TimeLabels,
+    ticks: Vec<f64>,
+    spacing: f64,
+    last: bool,
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    p: &Panel<'_>,
+    opts: &ChartOptions,
+    x0: f64,
+    x1: f64,
+    last: bool,
+) -> DrawResult<DB> {
+    let (w, _) = area.dim_in_pixel();
+    let (chart_area, legend_area) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    let max_ticks = (plot_width(w) / 90).max(2) as usize;
+    let x = XAxis {
+        x0,
+        x1,
+        labels: &opts.time,
+        ticks: opts.time.ticks(x0, x1, max_ticks),
+        spacing: TimeLabels::spacing(x1 - x0, max_ticks),
+        last,
+    };
+    let mut b = ChartBuilder::on(&chart_area);
+    b.caption(&p.title, (FONT, 17).into_font().style(FontStyle::Bold))
+        .margin_top(8)
+        .margin_left(8)
+        // Every panel keeps room for a right axis, so the plots share one time axis exactly.
+        .margin_right(if p.right.is_some() {
+            0
+        } else {
+            RIGHT_LABEL_AREA
+        })
+        .margin_bottom(4)
+        .x_label_area_size(if last { 26 + AXIS_TITLE_HEIGHT } else { 26 })
+        .y_label_area_size(Y_LABEL_AREA);
+    if p.right.is_some() {
+        b.right_y_label_area_size(RIGHT_LABEL_AREA);
+    }
+    let xspec = XSpec {
+        lo: x0,
+        hi: x1,
+        ticks: x.ticks.clone(),
+    };
+    let (lo, hi) = p.y.range;
+    if p.y.log {
+        let chart = b.build_cartesian_2d(xspec, (lo..hi).log_scale())?;
+        finish(chart, p, &x)?;
+    } else {
+        let chart = b.build_cartesian_2d(xspec, lo..hi)?;
+        finish(chart, p, &x)?;
+    }
+    draw_legend(&legend_area, &p.legend)
+}
+
+/// The time axis as plotters sees it: linear, with our own tick positions.
+#[derive(Debug, Clone)]
+pub struct XSpec {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for XSpec {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let f = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + ((limit.1 - limit.0) as f64 * f + 1e-3).floor() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+fn finish<DB, Y>(
+    chart: ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+    p: &Panel<'_>,
+    x: &XAxis<'_>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    match &p.right {
+        Some(r) => {
+            let mut dual = chart.set_secondary_coord(x.x0..x.x1, r.range.0..r.range.1);
+            mesh(&mut dual, p, x)?;
+            let fmt = number_format(r);
+            dual.configure_secondary_axes()
+                .y_desc(r.desc.clone())
+                .y_labels(6)
+                .y_label_formatter(&fmt)
+                .label_style((FONT, 13))
+                .axis_desc_style((FONT, 14))
+                .draw()?;
+            draw_layers(&dual, p, x)
+        }
+        None => {
+            let mut chart = chart;
+            mesh(&mut chart, p, x)?;
+            draw_layers(&chart, p, x)
+        }
+    }
+}
+
+fn number_format(axis: &YAxis) -> impl Fn(&f64) -> String + use<> {
+    let format = axis.format;
+    move |v: &f64| match format {
+        NumFormat::Plain => fmt_num(*v),
+        NumFormat::Seconds => fmt_seconds(*v),
+    }
+}
+
+fn mesh<DB, Y>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+    p: &Panel<'_>,
+    x: &XAxis<'_>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let span = x.x1 - x.x0;
+    let xfmt = |t: &f64| x.labels.format(*t, span, x.spacing);
+    let yfmt = number_format(&p.y);
+    let mut m = chart.configure_mesh();
+    m.x_label_formatter(&xfmt)
+        .y_label_formatter(&yfmt)
+        .y_desc(p.y.desc.clone())
+        .y_labels(6)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .bold_line_style(RGBColor(222, 222, 222))
+        .light_line_style(RGBColor(244, 244, 244));
+    if x.last {
+        m.x_desc(x.labels.title(span));
+    }
+    m.draw()
+}
+
+fn style(colour: Rgb, width: u32) -> ShapeStyle {
+    ShapeStyle {
+        color: rgb(colour).to_rgba(),
+        filled: false,
+        stroke_width: width,
+    }
+}
+
+fn draw_layers<DB, Y>(
+    chart: &ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+    p: &Panel<'_>,
+    x: &XAxis<'_>,
+) -> DrawResult<DB>
+where
+    DB: DrawingBackend,
+    Y: Ranged<ValueType = f64>,
+{
+    let area = chart.plotting_area().strip_coord_spec();
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let (w, h) = (xr.end - xr.start, yr.end - yr.start);
+    if w < 2 || h < 2 {
+        return Ok(());
+    }
+    let cols = Columns::new(x.x0, x.x1, w as usize);
+    let (lo, hi) = p.y.range;
+    let left = |v: f64| chart.backend_coord(&(x.x0, v.clamp(lo, hi))).1 - yr.start;
+    let (rlo, rhi) = p.right.as_ref().map_or((0.0, 1.0), |r| r.range);
+    let right = |v: f64| {
+        let f = ((v - rlo) / (rhi - rlo)).clamp(0.0, 1.0);
+        ((1.0 - f) * (h - 1) as f64).round() as i32
+    };
+    let px = |t: f64| {
+        let f = ((t - x.x0) / (x.x1 - x.x0)).clamp(0.0, 1.0);
+        ((f * w as f64).round() as i32).min(w - 1)
+    };
+    for layer in &p.layers {
+        match layer {
+            Layer::Shade {
+                intervals,
+                colour,
+                alpha,
+            } => {
+                let fill = rgb(*colour).mix(*alpha).filled();
+                for &(a, b) in intervals {
+                    let (a, b) = (px(a), px(b).max(px(a) + 1));
+                    area.draw(&Rectangle::new([(a, 0), (b, h - 1)], fill))?;
+                }
+            }
+            Layer::HLine { y, colour, dashed } => {
+                let y = left(*y);
+                draw_path(&area, vec![(0, y), (w - 1, y)], style(*colour, 2), *dashed)?;
+            }
+            Layer::Bars { data, colour } => {
+                let buckets = downsample(data.time, &data.values, &cols);
+                let base = left(lo.max(0.0));
+                let mut rects: Vec<(i32, i32, i32)> = Vec::new();
+                for (a, b, v) in bars(&buckets, &cols, data.step) {
+                    let (a, b, top) = (px(a), px(b).max(px(a) + 1), left(v));
+                    match rects.last_mut() {
+                        Some(r) if r.2 == top && r.1 >= a => r.1 = r.1.max(b),
+                        _ => rects.push((a, b, top)),
+                    }
+                }
+                let fill = rgb(*colour).filled();
+                for (a, b, top) in rects {
+                    area.draw(&Rectangle::new([(a, top.min(base - 1)), (b, base)], fill))?;
+                }
+            }
+            Layer::Series {
+                data,
+                shape,
+                width,
+                dashed,
+                colour,
+                axis,
+            } => {
+                let buckets = downsample(data.time, &data.values, &cols);
+                for line in polylines(&buckets, *shape, data.step) {
+                    let pts: Vec<(i32, i32)> = line
+                        .iter()
+                        .map(|&(t, v)| {
+                            let y = match axis {
+                                super::panels::Axis::Left => left(v),
+                                super::panels::Axis::Right => right(v),
+                            };
+                            (px(t), y)
+                        })
+                        .collect();
+                    let mut pts = simplify(pts);
+                    if pts.len() == 1 && *shape == Shape::Line {
+                        let (a, b) = pts[0];
+                        pts.push((a + 1, b));
+                    }
+                    draw_path(&area, pts, style(*colour, *width), *dashed)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drop repeated pixels and the middle of straight horizontal or vertical runs.
+pub fn simplify(pts: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+    fn between(a: i32, b: i32, c: i32) -> bool {
+        (a <= b && b <= c) || (a >= b && b >= c)
+    }
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(pts.len());
+    for p in pts {
+        if out.last() == Some(&p) {
+            continue;
+        }
+        if let [.., a, b] = out[..] {
+            let vertical = a.0 == b.0 && b.0 == p.0 && between(a.1, b.1, p.1);
+            let horizontal = a.1 == b.1 && b.1 == p.1 && between(a.0, b.0, p.0);
+            if vertical || horizontal {
+                *out.last_mut().expect("two points") = p;
+                continue;
+            }
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// Split a pixel polyline into dashes of `on` pixels every `on + off`.
+fn dashes(pts: &[(i32, i32)], on: f64, off: f64) -> Vec<Vec<(i32, i32)>> {
+    let mut out: Vec<Vec<(i32, i32)>> = Vec::new();
+    let mut cur: Vec<(i32, i32)> = Vec::new();
+    let period = on + off;
+    let mut pos = 0.0f64; // distance along the path, modulo the period
+    for seg in pts.windows(2) {
+        let (a, b) = (seg[0], seg[1]);
+        let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+        let len = (dx * dx + dy * dy).sqrt();
+        if len == 0.0 {
+            continue;
+        }
+        let at = |d: f64| {
+            (
+                (a.0 as f64 + dx * d / len).round() as i32,
+                (a.1 as f64 + dy * d / len).round() as i32,
+            )
+        };
+        let mut d = 0.0;
+        while d < len {
+            let phase = pos % period;
+            if phase < on {
+                let run = (on - phase).min(len - d);
+                if cur.is_empty() {
+                    cur.push(at(d));
+                }
+                cur.push(at(d + run));
+                d += run;
+                pos += run;
+            } else {
+                let run = (period - phase).min(len - d);
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                d += run;
+                pos += run;
+            }
+        }
+    }
+    if cur.len() > 1 {
+        out.push(cur);
+    }
+    out
+}
+
+fn draw_path<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    pts: Vec<(i32, i32)>,
+    style: ShapeStyle,
+    dashed: bool,
+) -> DrawResult<DB> {
+    if pts.len() < 2 {
+        return Ok(());
+    }
+    if dashed {
+        for d in dashes(&pts, 8.0, 5.0) {
+            area.draw(&PathElement::new(d, style))?;
+        }
+        Ok(())
+    } else {
+        area.draw(&PathElement::new(pts, style))
+    }
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+) -> DrawResult<DB> {
+    let (w, h) = area.dim_in_pixel();
+    let font = (FONT, 13).into_font().color(&BLACK);
+    let note = (FONT, 12).into_font().color(&RGBColor(90, 90, 90));
+    let mut y = 40i32;
+    for (i, e) in entries.iter().enumerate() {
+        if y > h as i32 - 12 {
+            break;
+        }
+        let more = i + 1 < entries.len() && y + 20 > h as i32 - 12;
+        let c = rgb(e.colour);
+        let text_x = match e.mark {
+            Mark::Line { width, dashed } => {
+                draw_path(area, vec![(8, y), (38, y)], style(e.colour, width), dashed)?;
+                46
+            }
+            Mark::Area { alpha } => {
+                area.draw(&Rectangle::new(
+                    [(8, y - 6), (38, y + 6)],
+                    c.mix(alpha).filled(),
+                ))?;
+                46
+            }
+            Mark::Text => 8,
+        };
+        let style = if e.mark == Mark::Text { &note } else { &font };
+        let room = w as i32 - text_x - 6;
+        let mut label = if more {
+            format!("{} …", e.label)
+        } else {
+            e.label.clone()
+        };
+        while label.chars().count() > 2
+            && area
+                .estimate_text_size(&label, style)
+                .map_or(false, |(tw, _)| tw as i32 > room)
+        {
+            let n = label.chars().count();
+            label = label.chars().take(n - 2).collect::<String>() + "…";
+        }
+        area.draw(&Text::new(label, (text_x, y - 8), style.clone()))?;
+        y += 20;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simplify_keeps_extremes_and_corners() {
+        let pts = vec![
+            (0, 5),
+            (1, 5),
+            (2, 5),
+            (2, 5),
+            (2, 0),
+            (2, 9),
+            (2, 5),
+            (3, 5),
+        ];
+        assert_eq!(
+            simplify(pts),
+            vec![(0, 5), (2, 5), (2, 0), (2, 9), (2, 5), (3, 5)]
+        );
+        let steps = vec![(0, 1), (0, 3), (0, 8), (4, 8)];
+        assert_eq!(simplify(steps), vec![(0, 1), (0, 8), (4, 8)]);
+    }
+
+    #[test]
+    fn dashes_alternate() {
+        let d = dashes(&[(0, 0), (30, 0)], 8.0, 5.0);
+        assert_eq!(d[0], vec![(0, 0), (8, 0)]);
+        assert_eq!(d[1], vec![(13, 0), (21, 0)]);
+        assert_eq!(d[2], vec![(26, 0), (30, 0)]);
+    }
+}
