@@ -58,7 +58,7 @@ fn missing(path: &Path, e: std::io::Error) -> InputError {
     }
 }
 
-fn read_summary(path: &Path) -> Result<Value, InputError> {
+fn read_summary(path: &Path) -> Result<Value, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| missing(path, e))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
         InputError::new(
@@ -67,23 +67,26 @@ fn read_summary(path: &Path) -> Result<Value, InputError> {
         )
     })?;
     if !v.is_object() {
-        return Err(InputError::in_file(
-            path,
-            "expected a JSON object (a run's summary)",
-        ));
+        return Err(InputError::in_file(path, "expected a JSON object (a run's summary)").into());
     }
     Ok(v)
 }
 
 /// Read a `timeseries.csv`: a `time_s` column and numeric columns (empty cells are "no value").
-pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunData, InputError> {
+pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunData, Error> {
     let file = std::fs::File::open(path).map_err(|e| missing(path, e))?;
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(std::io::BufReader::new(file));
     let headers = rd
         .headers()
-        .map_err(|e| InputError::at_line(path, 1, format!("cannot read the header: {e}")))?
+        .map_err(|e| {
+            Error::from(InputError::at_line(
+                path,
+                1,
+                format!("cannot read the header: {e}"),
+            ))
+        })?
         .clone();
     let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
     let Some(time_idx) = names.iter().position(|n| n == "time_s") else {
@@ -91,7 +94,8 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
             path,
             1,
             "no `time_s` column: not a scalesim timeseries.csv",
-        ));
+        )
+        .into());
     };
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut record = csv::StringRecord::new();
@@ -101,7 +105,7 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                return Err(InputError::at_line(path, line.max(1), format!("{e}")));
+                return Err(InputError::at_line(path, line.max(1), format!("{e}")).into());
             }
         }
         let line = record.position().map_or(0, |p| p.line() as usize);
@@ -114,7 +118,8 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
                     record.len(),
                     names.len()
                 ),
-            ));
+            )
+            .into());
         }
         for (i, cell) in record.iter().enumerate() {
             let cell = cell.trim();
@@ -140,12 +145,13 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
                     .with_line(line, None)
                     .with_field("time_s"),
                 "time_s must be a number that never decreases",
-            ));
+            )
+            .into());
         }
     }
     let time = std::mem::take(&mut columns[time_idx]);
     if time.is_empty() {
-        return Err(InputError::in_file(path, "no rows"));
+        return Err(InputError::in_file(path, "no rows").into());
     }
     let step = if time.len() > 1 && time[1] > time[0] {
         time[1] - time[0]

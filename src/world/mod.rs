@@ -72,9 +72,7 @@ impl WorldConfig {
             partitions: s.workload.partitions,
         }
     }
-}
 
-impl WorldConfig {
     /// Requests/s one Ready pod serves at most, nominally: `concurrency / mean service time`,
     /// or `cpu_limit / cpu_per_request` when the CPU limit binds first (the smaller of the two).
     /// Warm-up and start-up bursts are left out: this is the steady-state ceiling.

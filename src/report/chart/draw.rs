@@ -454,7 +454,7 @@ fn draw_legend<DB: DrawingBackend>(
         while label.chars().count() > 2
             && area
                 .estimate_text_size(&label, style)
-                .map_or(false, |(tw, _)| tw as i32 > room)
+                .is_ok_and(|(tw, _)| tw as i32 > room)
         {
             let n = label.chars().count();
             label = label.chars().take(n - 2).collect::<String>() + "…";

@@ -104,6 +104,19 @@ impl<'a> Figure<'a> {
         (self.opts.width, draw::figure_height(&self.panels))
     }
 
+    /// Each panel's title and vertical extent `(title, top, bottom)` in pixels, top to bottom.
+    pub fn panel_bounds(&self) -> Vec<(String, u32, u32)> {
+        let mut top = draw::TITLE_HEIGHT;
+        self.panels
+            .iter()
+            .map(|p| {
+                let b = (p.title.clone(), top, top + p.height);
+                top += p.height;
+                b
+            })
+            .collect()
+    }
+
     /// The figure as an SVG document.
     pub fn svg(&self) -> Result<String, Error> {
         register_fonts();

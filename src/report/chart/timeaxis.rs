@@ -122,9 +122,10 @@ mod tests {
     #[test]
     fn elapsed_ticks_are_round() {
         let l = TimeLabels::Elapsed;
-        let t = l.ticks(0.0, 3600.0, 12);
+        let t = l.ticks(0.0, 3600.0, 8);
         assert_eq!(t.first(), Some(&0.0));
         assert_eq!(t[1], 600.0);
+        assert_eq!(t.len(), 7);
         assert_eq!(l.format(600.0, 3600.0, 600.0), "0:10");
         assert_eq!(l.format(5400.0, 7200.0, 900.0), "1:30");
         assert_eq!(l.format(90.0, 300.0, 30.0), "1:30");
