@@ -260,3 +260,37 @@ fn an_slo_line_is_drawn_when_one_is_set() {
     let svg = chart::Figure::run(&data, &opts).svg().unwrap();
     assert!(svg.contains("SLO p99 500ms"));
 }
+
+fn from_yaml(yaml: &str) -> (Scenario, RunResult) {
+    let s = Scenario::from_source(
+        &scalesim::yaml::Source::from_string("edge.yaml", yaml),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    (s, r)
+}
+
+#[test]
+fn odd_runs_still_chart_without_an_autoscaler_with_one_row_or_nothing_served() {
+    for yaml in [
+        // A queue workload, no autoscaler, no CPU limit.
+        "name: q\nduration: 10m\ntrace: {generate: {kind: constant, rate: 20}}\n\
+         workload: {kind: queue, service_time: {dist: constant, value: 200ms}, concurrency: 2}\n\
+         pods: {replicas: 3}\n",
+        // One row only.
+        "name: one\nduration: 1s\ntrace: {generate: {kind: constant, rate: 5}}\n\
+         workload: {kind: http, service_time: 10ms}\npods: {replicas: 1}\n",
+        // No pods: nothing is ever served, every latency cell is empty.
+        "name: none\nduration: 2m\nstep: 10s\ntrace: {generate: {kind: constant, rate: 5}}\n\
+         workload: {kind: http, service_time: 10ms}\npods: {replicas: 0}\n",
+    ] {
+        let (s, r) = from_yaml(yaml);
+        let dir = tempfile::tempdir().unwrap();
+        report::write_charts(dir.path(), &r, &s).unwrap();
+        let (w, _, _) = decode_png(&std::fs::read(dir.path().join("chart.png")).unwrap());
+        assert!(w >= 1200);
+        parse_xml(&std::fs::read_to_string(dir.path().join("chart.svg")).unwrap());
+        assert_self_contained(&std::fs::read_to_string(dir.path().join("report.html")).unwrap());
+    }
+}

@@ -11,7 +11,7 @@ use super::downsample::{Columns, Shape, bars, downsample, polylines};
 use super::panels::{Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds};
 use super::timeaxis::TimeLabels;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, ValueFormatter};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 
 /// Width of the legend column right of each plot.
@@ -119,41 +119,74 @@ fn draw_panel<DB: DrawingBackend>(
     if p.right.is_some() {
         b.right_y_label_area_size(RIGHT_LABEL_AREA);
     }
-    let xspec = XSpec {
-        lo: x0,
-        hi: x1,
-        ticks: x.ticks.clone(),
-    };
-    let (lo, hi) = p.y.range;
-    if p.y.log {
-        let chart = b.build_cartesian_2d(xspec, (lo..hi).log_scale())?;
-        finish(chart, p, &x)?;
-    } else {
-        let chart = b.build_cartesian_2d(xspec, lo..hi)?;
-        finish(chart, p, &x)?;
-    }
+    let chart =
+        b.build_cartesian_2d(AxisSpec::linear(x0, x1, x.ticks.clone()), AxisSpec::y(&p.y))?;
+    finish(chart, p, &x)?;
     draw_legend(&legend_area, &p.legend)
 }
 
-/// The time axis as plotters sees it: linear, with our own tick positions.
+/// An axis as plotters sees it: linear or logarithmic, with tick positions chosen here
+/// (round clock or elapsed times on x, 1–2–5 steps on y) rather than by plotters.
 #[derive(Debug, Clone)]
-pub struct XSpec {
+pub struct AxisSpec {
     lo: f64,
     hi: f64,
+    log: bool,
     ticks: Vec<f64>,
 }
 
-impl Ranged for XSpec {
+impl AxisSpec {
+    fn linear(lo: f64, hi: f64, ticks: Vec<f64>) -> AxisSpec {
+        AxisSpec {
+            lo,
+            hi: if hi > lo { hi } else { lo + 1.0 },
+            log: false,
+            ticks,
+        }
+    }
+
+    fn y(axis: &YAxis) -> AxisSpec {
+        let (lo, hi) = axis.range;
+        if axis.log {
+            let lo = lo.max(1e-12);
+            let hi = hi.max(lo * 10.0);
+            AxisSpec {
+                lo,
+                hi,
+                log: true,
+                ticks: log_ticks(lo, hi),
+            }
+        } else {
+            AxisSpec::linear(lo, hi, linear_ticks(lo, hi, 6))
+        }
+    }
+
+    /// Position of `v` along the axis, 0 at `lo` and 1 at `hi`.
+    fn fraction(&self, v: f64) -> f64 {
+        if self.log {
+            (v.max(self.lo).ln() - self.lo.ln()) / (self.hi.ln() - self.lo.ln())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        }
+    }
+}
+
+impl Ranged for AxisSpec {
     type FormatOption = DefaultFormatting;
     type ValueType = f64;
 
     fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        let f = (value - self.lo) / (self.hi - self.lo);
+        let f = self.fraction(*value);
         limit.0 + ((limit.1 - limit.0) as f64 * f + 1e-3).floor() as i32
     }
 
-    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
-        self.ticks.clone()
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        // Grid lines and labels at the ticks only (no light lines in between).
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
     }
 
     fn range(&self) -> std::ops::Range<f64> {
@@ -161,18 +194,53 @@ impl Ranged for XSpec {
     }
 }
 
-fn finish<DB, Y>(
-    chart: ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+/// Round ticks (1, 2 or 5 × 10ⁿ apart), at most `max` of them, in `[lo, hi]`.
+pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span > 0.0) || !span.is_finite() {
+        return vec![lo];
+    }
+    let raw = span / max.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| span / s <= max as f64)
+        .unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// Ticks at 1, 2 and 5 × 10ⁿ in `[lo, hi]` (only powers of ten when that gives too many).
+pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let pick = |ms: &[f64]| -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut p = 10f64.powf(lo.log10().floor());
+        while p <= hi * 1.000_001 {
+            for m in ms {
+                let v = m * p;
+                if v >= lo * 0.999_999 && v <= hi * 1.000_001 {
+                    out.push(v);
+                }
+            }
+            p *= 10.0;
+        }
+        out
+    };
+    let fine = pick(&[1.0, 2.0, 5.0]);
+    if fine.len() <= 9 { fine } else { pick(&[1.0]) }
+}
+
+fn finish<DB: DrawingBackend>(
+    chart: ChartContext<'_, DB, Cartesian2d<AxisSpec, AxisSpec>>,
     p: &Panel<'_>,
     x: &XAxis<'_>,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+) -> DrawResult<DB> {
     match &p.right {
         Some(r) => {
-            let mut dual = chart.set_secondary_coord(x.x0..x.x1, r.range.0..r.range.1);
+            let xs = AxisSpec::linear(x.x0, x.x1, Vec::new());
+            let mut dual = chart.set_secondary_coord(xs, AxisSpec::y(r));
             mesh(&mut dual, p, x)?;
             let fmt = number_format(r);
             dual.configure_secondary_axes()
@@ -200,15 +268,11 @@ fn number_format(axis: &YAxis) -> impl Fn(&f64) -> String + use<> {
     }
 }
 
-fn mesh<DB, Y>(
-    chart: &mut ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+fn mesh<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<AxisSpec, AxisSpec>>,
     p: &Panel<'_>,
     x: &XAxis<'_>,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend,
-    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
-{
+) -> DrawResult<DB> {
     let span = x.x1 - x.x0;
     let xfmt = |t: &f64| x.labels.format(*t, span, x.spacing);
     let yfmt = number_format(&p.y);
@@ -235,15 +299,11 @@ fn style(colour: Rgb, width: u32) -> ShapeStyle {
     }
 }
 
-fn draw_layers<DB, Y>(
-    chart: &ChartContext<'_, DB, Cartesian2d<XSpec, Y>>,
+fn draw_layers<DB: DrawingBackend>(
+    chart: &ChartContext<'_, DB, Cartesian2d<AxisSpec, AxisSpec>>,
     p: &Panel<'_>,
     x: &XAxis<'_>,
-) -> DrawResult<DB>
-where
-    DB: DrawingBackend,
-    Y: Ranged<ValueType = f64>,
-{
+) -> DrawResult<DB> {
     let area = chart.plotting_area().strip_coord_spec();
     let (xr, yr) = chart.plotting_area().get_pixel_range();
     let (w, h) = (xr.end - xr.start, yr.end - yr.start);
@@ -253,9 +313,11 @@ where
     let cols = Columns::new(x.x0, x.x1, w as usize);
     let (lo, hi) = p.y.range;
     let left = |v: f64| chart.backend_coord(&(x.x0, v.clamp(lo, hi))).1 - yr.start;
-    let (rlo, rhi) = p.right.as_ref().map_or((0.0, 1.0), |r| r.range);
+    let right_axis = p.right.as_ref().map(AxisSpec::y);
     let right = |v: f64| {
-        let f = ((v - rlo) / (rhi - rlo)).clamp(0.0, 1.0);
+        let f = right_axis
+            .as_ref()
+            .map_or(0.0, |a| a.fraction(v).clamp(0.0, 1.0));
         ((1.0 - f) * (h - 1) as f64).round() as i32
     };
     let px = |t: f64| {
@@ -487,6 +549,19 @@ mod tests {
         );
         let steps = vec![(0, 1), (0, 3), (0, 8), (4, 8)];
         assert_eq!(simplify(steps), vec![(0, 1), (0, 8), (4, 8)]);
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(
+            linear_ticks(0.0, 1620.0, 6),
+            vec![0.0, 500.0, 1000.0, 1500.0]
+        );
+        assert_eq!(linear_ticks(0.0, 4.32, 6), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+        let t = log_ticks(0.02, 15.0);
+        assert_eq!(t.len(), 9);
+        assert!((t[0] - 0.02).abs() < 1e-12 && (t[8] - 10.0).abs() < 1e-9);
+        assert_eq!(log_ticks(1e-3, 1e3).len(), 7);
     }
 
     #[test]
