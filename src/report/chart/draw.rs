@@ -40,13 +40,24 @@ fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c.0, c.1, c.2)
 }
 
+/// How lines wider than a pixel are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    /// As the backend strokes them (SVG: `stroke-width`, which viewers render exactly).
+    Native,
+    /// As 1-pixel lines repeated over a square brush. plotters' bitmap backend fills wide lines
+    /// as polygons with the even-odd rule, so a path that doubles back on itself — every pixel
+    /// column's min/max extent does — would cancel out and leave gaps.
+    Brush,
+}
+
 /// Draw the whole figure onto `root`, the time axis spanning `[x0, x1]` seconds.
 pub fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     panels: &[Panel<'_>],
     opts: &ChartOptions,
-    x0: f64,
-    x1: f64,
+    (x0, x1): (f64, f64),
+    stroke: Stroke,
 ) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (title, mut rest) = root.split_vertically(TITLE_HEIGHT);
@@ -64,7 +75,7 @@ pub fn draw_figure<DB: DrawingBackend>(
         let last = i + 1 == panels.len();
         let h = p.height + if last { AXIS_TITLE_HEIGHT } else { 0 };
         let (area, below) = rest.split_vertically(h);
-        draw_panel(&area, p, opts, x0, x1, last)?;
+        draw_panel(&area, p, opts, (x0, x1), last, stroke)?;
         rest = below;
     }
     Ok(())
@@ -82,15 +93,16 @@ struct XAxis<'o> {
     ticks: Vec<f64>,
     spacing: f64,
     last: bool,
+    stroke: Stroke,
 }
 
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     p: &Panel<'_>,
     opts: &ChartOptions,
-    x0: f64,
-    x1: f64,
+    (x0, x1): (f64, f64),
     last: bool,
+    stroke: Stroke,
 ) -> DrawResult<DB> {
     let (w, _) = area.dim_in_pixel();
     let (chart_area, legend_area) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
@@ -102,6 +114,7 @@ fn draw_panel<DB: DrawingBackend>(
         ticks: opts.time.ticks(x0, x1, max_ticks),
         spacing: TimeLabels::spacing(x1 - x0, max_ticks),
         last,
+        stroke,
     };
     let mut b = ChartBuilder::on(&chart_area);
     b.caption(&p.title, (FONT, 17).into_font().style(FontStyle::Bold))
@@ -122,7 +135,7 @@ fn draw_panel<DB: DrawingBackend>(
     let chart =
         b.build_cartesian_2d(AxisSpec::linear(x0, x1, x.ticks.clone()), AxisSpec::y(&p.y))?;
     finish(chart, p, &x)?;
-    draw_legend(&legend_area, &p.legend)
+    draw_legend(&legend_area, &p.legend, stroke)
 }
 
 /// An axis as plotters sees it: linear or logarithmic, with tick positions chosen here
@@ -197,7 +210,7 @@ impl Ranged for AxisSpec {
 /// Round ticks (1, 2 or 5 × 10ⁿ apart), at most `max` of them, in `[lo, hi]`.
 pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     let span = hi - lo;
-    if !(span > 0.0) || !span.is_finite() {
+    if span.is_nan() || span <= 0.0 || span.is_infinite() {
         return vec![lo];
     }
     let raw = span / max.max(1) as f64;
@@ -339,7 +352,13 @@ fn draw_layers<DB: DrawingBackend>(
             }
             Layer::HLine { y, colour, dashed } => {
                 let y = left(*y);
-                draw_path(&area, vec![(0, y), (w - 1, y)], style(*colour, 2), *dashed)?;
+                draw_path(
+                    &area,
+                    vec![(0, y), (w - 1, y)],
+                    style(*colour, 2),
+                    *dashed,
+                    x.stroke,
+                )?;
             }
             Layer::Bars { data, colour } => {
                 let buckets = downsample(data.time, &data.values, &cols);
@@ -382,7 +401,7 @@ fn draw_layers<DB: DrawingBackend>(
                         let (a, b) = pts[0];
                         pts.push((a + 1, b));
                     }
-                    draw_path(&area, pts, style(*colour, *width), *dashed)?;
+                    draw_path(&area, pts, style(*colour, *width), *dashed, x.stroke)?;
                 }
             }
         }
@@ -464,23 +483,41 @@ fn draw_path<DB: DrawingBackend>(
     pts: Vec<(i32, i32)>,
     style: ShapeStyle,
     dashed: bool,
+    stroke: Stroke,
 ) -> DrawResult<DB> {
     if pts.len() < 2 {
         return Ok(());
     }
-    if dashed {
-        for d in dashes(&pts, 8.0, 5.0) {
-            area.draw(&PathElement::new(d, style))?;
-        }
-        Ok(())
+    let pieces = if dashed {
+        dashes(&pts, 8.0, 5.0)
     } else {
-        area.draw(&PathElement::new(pts, style))
+        vec![pts]
+    };
+    let w = style.stroke_width as i32;
+    for piece in pieces {
+        if stroke == Stroke::Native || w <= 1 {
+            area.draw(&PathElement::new(piece, style))?;
+            continue;
+        }
+        let thin = ShapeStyle {
+            stroke_width: 1,
+            ..style
+        };
+        let (lo, hi) = (-(w - 1) / 2, w / 2);
+        for dx in lo..=hi {
+            for dy in lo..=hi {
+                let moved: Vec<(i32, i32)> = piece.iter().map(|&(x, y)| (x + dx, y + dy)).collect();
+                area.draw(&PathElement::new(moved, thin))?;
+            }
+        }
     }
+    Ok(())
 }
 
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[LegendEntry],
+    stroke: Stroke,
 ) -> DrawResult<DB> {
     let (w, h) = area.dim_in_pixel();
     let font = (FONT, 13).into_font().color(&BLACK);
@@ -494,7 +531,13 @@ fn draw_legend<DB: DrawingBackend>(
         let c = rgb(e.colour);
         let text_x = match e.mark {
             Mark::Line { width, dashed } => {
-                draw_path(area, vec![(8, y), (38, y)], style(e.colour, width), dashed)?;
+                draw_path(
+                    area,
+                    vec![(8, y), (38, y)],
+                    style(e.colour, width),
+                    dashed,
+                    stroke,
+                )?;
                 46
             }
             Mark::Area { alpha } => {

@@ -123,7 +123,8 @@ impl<'a> Figure<'a> {
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, self.size()).into_drawing_area();
-            draw::draw_figure(&root, &self.panels, self.opts, self.x0, self.x1)
+            let x = (self.x0, self.x1);
+            draw::draw_figure(&root, &self.panels, self.opts, x, draw::Stroke::Native)
                 .and_then(|_| root.present())
                 .map_err(|e| chart_error("SVG", e))?;
         }
@@ -137,7 +138,8 @@ impl<'a> Figure<'a> {
         let mut pixels = vec![0u8; w as usize * h as usize * 3];
         {
             let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
-            draw::draw_figure(&root, &self.panels, self.opts, self.x0, self.x1)
+            let x = (self.x0, self.x1);
+            draw::draw_figure(&root, &self.panels, self.opts, x, draw::Stroke::Brush)
                 .and_then(|_| root.present())
                 .map_err(|e| chart_error("PNG", e))?;
         }

@@ -331,7 +331,7 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         ("terminating_pods", "terminating pods", PURPLE, 1, false),
         ("starting_pods", "starting pods (not Ready)", CYAN, 1, false),
         ("ready_pods", "Ready pods", GREEN, 2, false),
-        ("spec_replicas", "spec.replicas", BLACK, 2, false),
+        ("spec_replicas", "spec.replicas", BLACK, 3, false),
         ("desired_replicas", "desired (autoscaler)", ORANGE, 2, true),
     ] {
         if let Some(c) = col(run, name) {
