@@ -294,3 +294,42 @@ fn odd_runs_still_chart_without_an_autoscaler_with_one_row_or_nothing_served() {
         assert_self_contained(&std::fs::read_to_string(dir.path().join("report.html")).unwrap());
     }
 }
+
+#[test]
+fn a_one_step_spike_in_a_day_of_rows_reaches_the_top_of_its_panel() {
+    let n = 86_400;
+    let time: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let mut backlog = vec![0.0; n];
+    backlog[51_234] = 1_000.0;
+    let data = chart::RunData::from_columns("spike", time, 1.0, vec![("backlog".into(), backlog)]);
+    let opts = chart::ChartOptions::default();
+    let figure = chart::Figure::run(&data, &opts);
+    let (w, _, px) = decode_png(&figure.png().unwrap());
+    let (_, top, bottom) = figure
+        .panel_bounds()
+        .into_iter()
+        .find(|b| b.0 == "Queue backlog")
+        .unwrap();
+    // The backlog line's purple, in the upper half of the panel: only the spike gets there.
+    let purple = |x: u32, y: u32| {
+        let i = ((y * w + x) * 3) as usize;
+        (px[i], px[i + 1], px[i + 2]) == (148, 103, 189)
+    };
+    let mid = (top + bottom) / 2;
+    let plot_right = w - chart::draw::LEGEND_WIDTH;
+    let hits: Vec<(u32, u32)> = (top..mid)
+        .flat_map(|y| (0..plot_right).map(move |x| (x, y)))
+        .filter(|&(x, y)| purple(x, y))
+        .collect();
+    assert!(
+        hits.len() >= 10,
+        "the spike is not drawn: {} pixels",
+        hits.len()
+    );
+    let xs: HashSet<u32> = hits.iter().map(|h| h.0).collect();
+    assert!(xs.len() <= 3, "the spike spans {} pixel columns", xs.len());
+    // And it is a continuous vertical stroke: every row between its top and the middle is hit.
+    let x = *xs.iter().next().unwrap();
+    let top_hit = hits.iter().filter(|h| h.0 == x).map(|h| h.1).min().unwrap();
+    assert!((top_hit..mid).all(|y| xs.iter().any(|&x| purple(x, y))));
+}
