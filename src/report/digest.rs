@@ -62,6 +62,14 @@ fn plain_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>) {
 /// reason the run met).
 pub fn summary_rows(s: &Value) -> Vec<Row> {
     let mut rows = Vec::new();
+    if let Some(model) = get(s, "fidelity.model").and_then(Value::as_str) {
+        rows.push(Row {
+            label: "traffic model".into(),
+            text: model.to_string(),
+            value: None,
+            seconds: false,
+        });
+    }
     let arrived = num(s, "requests.arrived");
     count_row(&mut rows, "requests arrived", arrived, None);
     count_row(&mut rows, "served", num(s, "requests.served"), arrived);
@@ -102,6 +110,16 @@ pub fn summary_rows(s: &Value) -> Vec<Row> {
     });
     plain_row(&mut rows, "backlog max", num(s, "backlog.max"));
     plain_row(&mut rows, "backlog mean", num(s, "backlog.mean"));
+    if get(s, "backlog.max_age_s").is_some() {
+        secs_row(
+            &mut rows,
+            "oldest waiting (max)",
+            num(s, "backlog.max_age_s"),
+        );
+    }
+    if get(s, "overload_s").is_some() {
+        secs_row(&mut rows, "overloaded for", num(s, "overload_s"));
+    }
     plain_row(&mut rows, "scale events", num(s, "scale_events"));
     if get(s, "hpa").is_some_and(Value::is_object) {
         plain_row(&mut rows, "HPA syncs", num(s, "hpa.syncs"));

@@ -213,6 +213,16 @@ pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
     row("run", "duration", format_seconds(s.duration));
     row("run", "step", format_seconds(s.step));
     row("run", "start time (t = 0)", s.start_time.to_rfc3339());
+    row(
+        "run",
+        "traffic model",
+        match s.fidelity {
+            crate::scenario::Fidelity::Request => "request (every request simulated)".into(),
+            crate::scenario::Fidelity::Fluid { step } => {
+                format!("fluid (whole counts every {})", format_seconds(step))
+            }
+        },
+    );
     let t = &s.trace;
     row(
         "trace",
