@@ -333,3 +333,23 @@ fn a_one_step_spike_in_a_day_of_rows_reaches_the_top_of_its_panel() {
     let top_hit = hits.iter().filter(|h| h.0 == x).map(|h| h.1).min().unwrap();
     assert!((top_hit..mid).all(|y| xs.iter().any(|&x| purple(x, y))));
 }
+
+#[test]
+fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
+    let s = Scenario::load(
+        Path::new("scenarios/sqs-worker.yaml"),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    report::write_charts(dir.path(), &r, &s).unwrap();
+    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
+    parse_xml(&svg);
+    assert!(svg.contains("Autoscaler metric: s0_aws_sqs_orders"));
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_self_contained(&html);
+    // KEDA's polls have no columns of their own: who, why, and the event folded underneath.
+    assert!(html.contains("<td>keda ScaledObject order-worker</td>"));
+    assert!(html.contains("active: scale 0 → 1 (activation)<details>"));
+}

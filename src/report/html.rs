@@ -328,6 +328,47 @@ pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
             },
         );
     }
+    for so in &s.autoscalers.scaled_objects {
+        let g = format!("ScaledObject {}", so.name);
+        row(
+            &g,
+            "target",
+            format!("{} {}", so.target.kind, so.target.name),
+        );
+        row(
+            &g,
+            "min / max replicas",
+            format!("{} / {}", so.min_replicas(), so.hpa_max_replicas()),
+        );
+        row(
+            &g,
+            "polling interval / cooldown",
+            format!(
+                "{} / {}",
+                format_seconds(so.polling_interval_s),
+                format_seconds(so.cooldown_period_s)
+            ),
+        );
+        for t in &so.triggers {
+            row(&g, &format!("trigger {}", t.index), t.display_name());
+        }
+    }
+    for sj in &s.autoscalers.scaled_jobs {
+        let g = format!("ScaledJob {}", sj.name);
+        row(
+            &g,
+            "min / max jobs",
+            format!("{} / {}", sj.min_rc(), sj.max_rc()),
+        );
+        row(
+            &g,
+            "polling interval",
+            format_seconds(sj.polling_interval_s),
+        );
+        for t in &sj.triggers {
+            row(&g, &format!("trigger {}", t.index), t.display_name());
+        }
+    }
     let c = &s.controller_manager;
     row(
         "controller",
@@ -416,24 +457,10 @@ fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
                 }
                 decision_row(a.t, &a.autoscaler, d, &changed_conditions, time)
             }
+            // Event kinds this page has no columns for (KEDA's polls, …): who, what and why
+            // when the JSON says so, and the whole event folded underneath.
             #[allow(unreachable_patterns)]
-            other => {
-                let json = serde_json::to_string(other).unwrap_or_default();
-                let kind = serde_json::to_value(other)
-                    .ok()
-                    .and_then(|v| v.get("type").and_then(|t| t.as_str().map(String::from)))
-                    .unwrap_or_default();
-                vec![
-                    escape(&when(other.time(), time)),
-                    escape(&kind),
-                    format!("<code>{}</code>", escape(&json)),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ]
-            }
+            other => generic_row(other, time),
         };
         total += 1;
         if rows.len() < MAX_DECISION_ROWS {
@@ -474,6 +501,42 @@ fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
             Some("note"),
         );
     }
+}
+
+fn generic_row(event: &LogEvent, time: &TimeLabels) -> Vec<String> {
+    let v = serde_json::to_value(event).unwrap_or_default();
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let who = [text("type"), text("kind"), text("autoscaler")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // A `reason` at the top level or one level down.
+    let reason = v
+        .get("reason")
+        .and_then(|r| r.as_str())
+        .or_else(|| {
+            v.as_object()?
+                .values()
+                .find_map(|c| c.get("reason").and_then(|r| r.as_str()))
+        })
+        .unwrap_or("");
+    let json = serde_json::to_string(&v).unwrap_or_default();
+    let blank = String::new;
+    vec![
+        escape(&when(event.time(), time)),
+        escape(&who),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        format!(
+            "{}<details><summary class=\"small\">event</summary><code>{}</code></details>",
+            escape(reason),
+            escape(&json)
+        ),
+    ]
 }
 
 fn decision_row(

@@ -90,6 +90,14 @@ pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
             h.spec.max_replicas
         ));
     }
+    for so in &scenario.autoscalers.scaled_objects {
+        subtitle.push_str(&format!(
+            " · ScaledObject {} ({}–{} replicas)",
+            so.name,
+            so.min_replicas(),
+            so.hpa_max_replicas()
+        ));
+    }
     if let TimeLabels::Clock(start) = &time {
         subtitle.push_str(&format!(
             " · t = 0 at {}",
