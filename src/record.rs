@@ -51,6 +51,8 @@ pub struct Series {
     pub cpu_cores: Vec<f64>,
     pub cpu_utilization: Vec<f64>,
     pub backlog: Vec<u64>,
+    /// Ready pods × one pod's nominal throughput (requests/s), at the end of the step.
+    pub ready_capacity: Vec<f64>,
     pub in_flight: Vec<u64>,
     pub latency_p50: Vec<f64>,
     pub latency_p99: Vec<f64>,
@@ -82,6 +84,7 @@ impl Series {
             cpu_cores: z(0.0),
             cpu_utilization: z(f64::NAN),
             backlog: vec![0; rows],
+            ready_capacity: z(0.0),
             in_flight: vec![0; rows],
             latency_p50: z(f64::NAN),
             latency_p99: z(f64::NAN),
