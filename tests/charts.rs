@@ -353,3 +353,52 @@ fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
     assert!(html.contains("<td>keda ScaledObject order-worker</td>"));
     assert!(html.contains("active: scale 0 → 1 (activation)<details>"));
 }
+
+#[test]
+fn trace_show_plots_a_trace_and_its_extra_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "time,rps,queue_length\n0,10,0\n60,50,5\n120,20,40\n").unwrap();
+    let png = dir.path().join("t.png");
+    let out = assert_cmd::Command::cargo_bin("scalesim")
+        .unwrap()
+        .args([
+            "trace",
+            "show",
+            &csv.to_string_lossy(),
+            "--plot",
+            &png.to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, h, pixels) = decode_png(&std::fs::read(&png).unwrap());
+    assert!(w >= 1200 && h > 400, "{w}×{h}: two panels expected");
+    let inked = pixels
+        .chunks(3)
+        .filter(|p| p[0] < 200 || p[1] < 200 || p[2] < 200)
+        .count();
+    assert!(inked > 1000, "the chart is blank");
+    let svg = dir.path().join("t.svg");
+    let out = assert_cmd::Command::cargo_bin("scalesim")
+        .unwrap()
+        .args([
+            "trace",
+            "show",
+            &csv.to_string_lossy(),
+            "--plot",
+            &svg.to_string_lossy(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&svg)
+            .unwrap()
+            .contains("queue_length")
+    );
+}

@@ -63,6 +63,34 @@ pub fn write_charts_with(
     write_bytes(&dir.join("report.html"), page.as_bytes())
 }
 
+/// Draw a load trace (its rate and extra columns) to `path`: SVG when the name ends in `.svg`,
+/// PNG otherwise.
+pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Result<(), Error> {
+    let data = RunData::from_trace(label, trace);
+    let opts = ChartOptions {
+        title: format!("{label} — scalesim trace"),
+        subtitle: format!(
+            "{} rows · span {}",
+            trace.len(),
+            crate::units::format_seconds(trace.span())
+        ),
+        time: match trace.start_time {
+            Some(t) => TimeLabels::Clock(t),
+            None => TimeLabels::Elapsed,
+        },
+        ..ChartOptions::default()
+    };
+    let figure = Figure::trace(&data, trace.span(), &opts);
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        write_bytes(path, figure.svg()?.as_bytes())
+    } else {
+        write_bytes(path, &figure.png()?)
+    }
+}
+
 /// Chart options for a run: title, subtitle, time labels, client timeout and metric units.
 ///
 /// The time axis shows clock time when t = 0 has a real wall-clock meaning — the trace carried
@@ -110,6 +138,11 @@ pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
         time,
         timeout: scenario.workload.timeout,
         metric_units: metric_units(&result.events),
+        slo_latency_p99: scenario
+            .slo
+            .as_ref()
+            .and_then(|s| s.latency_p99)
+            .map(|s| s.0),
         ..ChartOptions::default()
     }
 }

@@ -65,6 +65,29 @@ impl RunData {
         }
     }
 
+    /// The names of every column, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns.iter().map(|(n, _)| n.clone()).collect()
+    }
+
+    /// A trace as chart data: `arrival_rate`, then its extra columns.
+    pub fn from_trace(label: impl Into<String>, trace: &crate::trace::Trace) -> RunData {
+        let mut columns = vec![("arrival_rate".to_string(), trace.rates.clone())];
+        columns.extend(
+            trace
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.values.clone())),
+        );
+        let step = trace.resolution();
+        RunData {
+            label: label.into(),
+            time: trace.times.clone(),
+            step,
+            columns,
+        }
+    }
+
     /// A column by its `timeseries.csv` name.
     pub fn column(&self, name: &str) -> Option<&[f64]> {
         self.columns

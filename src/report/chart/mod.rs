@@ -88,6 +88,16 @@ impl<'a> Figure<'a> {
         }
     }
 
+    /// A load trace on its own: its rate and extra columns.
+    pub fn trace(run: &'a RunData, end: f64, opts: &'a ChartOptions) -> Figure<'a> {
+        Figure {
+            panels: panels::trace_panels(run),
+            x0: 0.0,
+            x1: end.max(1.0),
+            opts,
+        }
+    }
+
     /// Several runs overlaid, one colour each; the time axis spans the longest.
     pub fn compare(runs: &'a [RunData], opts: &'a ChartOptions) -> Figure<'a> {
         let x1 = runs.iter().map(RunData::end).fold(1.0, f64::max);

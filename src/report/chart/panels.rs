@@ -283,6 +283,35 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
 
 /// The panels of one run: load vs capacity, replicas, backlog, latency, errors, and each
 /// autoscaler metric.
+/// A trace on its own (`scalesim trace show --plot`): its arrival rate, then one panel per extra
+/// column (queue length, lag, …).
+pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
+    let mut panels = Vec::new();
+    let colours = [PURPLE, ORANGE, BROWN, CYAN, GREEN];
+    for (i, name) in run.column_names().into_iter().enumerate() {
+        let Some(c) = col(run, &name) else { continue };
+        let (title, desc, colour) = if name == "arrival_rate" {
+            ("Arrival rate".to_string(), "requests/s".to_string(), BLUE)
+        } else {
+            (
+                format!("Column {name}"),
+                name.clone(),
+                colours[i % colours.len()],
+            )
+        };
+        let layers = vec![line(c, Shape::Step, 2, colour)];
+        panels.push(Panel {
+            title,
+            height: 280,
+            y: y(desc, linear_range(&layers, Axis::Left, 1.0)),
+            right: None,
+            layers,
+            legend: vec![LegendEntry::line(name, colour, 2)],
+        });
+    }
+    panels
+}
+
 pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
     let mut panels = Vec::new();
 
