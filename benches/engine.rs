@@ -36,3 +36,21 @@ fn mmc_queue(bencher: divan::Bencher) {
                 .arrived
         });
 }
+
+/// An http service on 50 pods under a CPU HPA (benches/fixtures/http50.yaml): about 9.5 million
+/// requests per iteration, balancer, processor-sharing CPU, metrics-server and HPA syncs included.
+#[divan::bench(sample_count = 5)]
+fn http_50_pods_hpa(bencher: divan::Bencher) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures/http50.yaml");
+    let s = Scenario::load(&path, &Overrides::default()).expect("bench scenario loads");
+    let requests = run(&s, &RunOptions::default()).unwrap().totals.arrived;
+    bencher
+        .counter(divan::counter::ItemsCount::new(requests))
+        .bench(|| {
+            run(divan::black_box(&s), &RunOptions::default())
+                .unwrap()
+                .totals
+                .arrived
+        });
+}

@@ -66,6 +66,8 @@ pub struct Series {
     pub cpu_cores: Vec<f64>,
     pub cpu_utilization: Vec<f64>,
     pub backlog: Vec<u64>,
+    /// Ready pods × one pod's nominal throughput (requests/s), at the end of the step.
+    pub ready_capacity: Vec<f64>,
     pub in_flight: Vec<u64>,
     pub latency_p50: Vec<f64>,
     pub latency_p99: Vec<f64>,
@@ -111,6 +113,7 @@ impl Series {
             cpu_cores: z(0.0),
             cpu_utilization: z(f64::NAN),
             backlog: vec![0; rows],
+            ready_capacity: z(0.0),
             in_flight: vec![0; rows],
             latency_p50: z(f64::NAN),
             latency_p99: z(f64::NAN),
@@ -209,8 +212,9 @@ impl StepLatencies {
     pub fn close(&mut self, series: &mut Series) {
         if !self.weighted.is_empty() {
             self.weighted.extend(self.values.drain(..).map(|v| (v, 1)));
-            series.latency_p50[self.row] = weighted_quantile(&mut self.weighted, 0.50);
-            series.latency_p99[self.row] = weighted_quantile(&mut self.weighted, 0.99);
+            self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            series.latency_p50[self.row] = weighted_quantile(&self.weighted, 0.50);
+            series.latency_p99[self.row] = weighted_quantile(&self.weighted, 0.99);
             self.weighted.clear();
         } else if !self.values.is_empty() {
             series.latency_p50[self.row] = quantile(&mut self.values, 0.50);
@@ -220,9 +224,8 @@ impl StepLatencies {
     }
 }
 
-/// Nearest-rank quantile of weighted values.
-fn weighted_quantile(v: &mut [(f32, u64)], q: f64) -> f64 {
-    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+/// Nearest-rank quantile of weighted values sorted by value.
+fn weighted_quantile(v: &[(f32, u64)], q: f64) -> f64 {
     let total: u64 = v.iter().map(|x| x.1).sum();
     let rank = ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
     let mut cum = 0;

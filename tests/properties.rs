@@ -62,7 +62,13 @@ struct Extras {
 fn arb_extras() -> impl Strategy<Value = Extras> {
     (
         proptest::option::of(0u32..6),
-        proptest::option::of((0u32..4, 0.0f64..2.0, any::<bool>(), any::<bool>(), any::<bool>())),
+        proptest::option::of((
+            0u32..4,
+            0.0f64..2.0,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )),
         proptest::option::of((1.0f64..15.0, 0.05f64..2.0, 1u32..4)),
         any::<bool>(),
         proptest::option::of((0.6f64..4.0, 1u32..6, 0u32..4, 1u32..6, 0u8..3)),
@@ -80,22 +86,27 @@ fn apply(cfg: &mut WorldConfig, x: &Extras) {
     let http = cfg.kind == WorkloadKind::Http;
     cfg.overload = Overload {
         max_queue: x.max_queue.filter(|_| http),
-        retries: x.retries.filter(|_| http).map(|(max, backoff, t, r, reset)| Retries {
-            max,
-            backoff,
-            multiplier: 2.0,
-            max_backoff: 5.0,
-            jitter: 0.5,
-            on_timeout: t,
-            on_rejected: r,
-            on_reset: reset,
-        }),
-        liveness: x.liveness.map(|(period, timeout, failure_threshold)| Liveness {
-            initial_delay: 0.0,
-            period,
-            timeout,
-            failure_threshold,
-        }),
+        retries: x
+            .retries
+            .filter(|_| http)
+            .map(|(max, backoff, t, r, reset)| Retries {
+                max,
+                backoff,
+                multiplier: 2.0,
+                max_backoff: 5.0,
+                jitter: 0.5,
+                on_timeout: t,
+                on_rejected: r,
+                on_reset: reset,
+            }),
+        liveness: x
+            .liveness
+            .map(|(period, timeout, failure_threshold)| Liveness {
+                initial_delay: 0.0,
+                period,
+                timeout,
+                failure_threshold,
+            }),
         cfs_period: if x.cfs { Some(0.1) } else { None },
     };
     cfg.cluster = x.nodes.map(|(cpu, max_pods, initial, max, kind)| Cluster {
@@ -111,7 +122,10 @@ fn apply(cfg: &mut WorldConfig, x: &Extras) {
             initial,
             min: 0,
             max: max.max(initial),
-            provisioning: Dist::Uniform { min: 5.0, max: 40.0 },
+            provisioning: Dist::Uniform {
+                min: 5.0,
+                max: 40.0,
+            },
         }],
         autoscaler: match kind {
             0 => NodeAutoscaler::None,

@@ -4,6 +4,7 @@
 //! is a call into the library. Each subcommand lives in its own file.
 
 mod check;
+mod compare;
 mod run;
 mod sweep;
 mod trace;
@@ -24,7 +25,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate a scenario and write timeseries.csv, summary.json and events.jsonl.
+    /// Simulate a scenario and write timeseries.csv, summary.json, events.jsonl, chart.png,
+    /// chart.svg and report.html.
     Run(run::RunArgs),
     /// Simulate a scenario at every point of a parameter grid, in parallel (`sweep merge` joins
     /// shards).
@@ -38,6 +40,8 @@ pub enum Command {
     Trace(trace::TraceArgs),
     /// Validate manifests (ScaledObject, ScaledJob, HPA, …) and show what will be simulated.
     Validate(validate::ValidateArgs),
+    /// Overlay finished runs on the same charts and put their summaries side by side.
+    Compare(compare::CompareArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -48,6 +52,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(args) => return check::run(args),
         Command::Trace(args) => return trace::run(args),
         Command::Validate(args) => return validate::run(args),
+        Command::Compare(args) => compare::run(args),
     };
     match outcome {
         Ok(()) => 0,

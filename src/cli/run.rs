@@ -1,4 +1,5 @@
-//! `scalesim run SCENARIO`: simulate one scenario and write its outputs.
+//! `scalesim run SCENARIO`: simulate one scenario and write its outputs (CSV, JSON, and unless
+//! `--no-charts`, the charts and the HTML report).
 
 use clap::Args;
 use scalesim::report;
@@ -55,6 +56,9 @@ pub struct RunArgs {
     /// replica count (as on clusters whose KEDA predates its admission check).
     #[arg(long)]
     pub allow_conflicts: bool,
+    /// Skip chart.png, chart.svg and report.html (faster; the CSV and JSON are still written).
+    #[arg(long)]
+    pub no_charts: bool,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -77,6 +81,9 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     report::write_run(&dir, &result)?;
+    if !args.no_charts {
+        report::write_charts(&dir, &result, &scenario)?;
+    }
     for w in &result.warnings {
         eprintln!("warning: {w}");
     }

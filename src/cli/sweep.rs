@@ -9,7 +9,7 @@ use scalesim::sweep::grid::{self, Vary};
 use scalesim::sweep::output::{self, SweepMeta, SweepTable};
 use scalesim::sweep::shard::{self, Shard};
 use scalesim::sweep::{SweepConfig, file, pareto, run as sweep_run};
-use scalesim::{Error, InputError, sweep::Sweep};
+use scalesim::{Error, InputError, report, sweep::Sweep};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -88,6 +88,10 @@ pub struct SweepRunArgs {
     /// Rows of the best-points table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Re-run this many of the best points with full outputs, charts and report
+    /// (`best-<rank>-point-<index>/`); 0 for none. Other points get no charts.
+    #[arg(long, default_value_t = 1)]
+    pub charts: usize,
     /// Output folder. Default: out/<scenario name>-sweep/
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -231,6 +235,21 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         }
     });
     write(&dir, &meta, &table)?;
+    // The points the sweep recommends get a full run folder with charts and report.
+    if a.shard.is_none() && a.charts > 0 {
+        let best: Vec<usize> = output::best_points(&meta, &table)
+            .map(|(_, rows)| rows.iter().map(|r| r.point).take(a.charts).collect())
+            .unwrap_or_default();
+        for (rank, p) in best.into_iter().enumerate() {
+            let Some(point) = sweep.points.iter().find(|q| q.index == p) else {
+                continue;
+            };
+            let (scenario, result) = sweep_run::run_full(&sweep, point, 0)?;
+            let run_dir = dir.join(format!("best-{}-point-{p}", rank + 1));
+            report::write_run(&run_dir, &result)?;
+            report::write_charts(&run_dir, &result, &scenario)?;
+        }
+    }
     if !a.quiet {
         match a.shard {
             Some(s) => println!(

@@ -61,6 +61,9 @@ pub struct ShowArgs {
     /// With --lenient: gaps hold the previous rate (hold) or carry no load (zero).
     #[arg(long, default_value = "hold")]
     pub gap_fill: GapFill,
+    /// Also draw the trace to this file (PNG, or SVG when it ends in .svg).
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
 }
 
 /// `scalesim trace gen KIND [--field value …]`.
@@ -195,6 +198,14 @@ fn show(a: ShowArgs) -> Result<(), Error> {
     let stats = tr::stats::stats(&loaded.trace);
     println!("{}", a.file.display());
     println!("{stats}");
+    if let Some(plot) = &a.plot {
+        let label = a
+            .file
+            .file_stem()
+            .map_or_else(|| "trace".into(), |s| s.to_string_lossy().into_owned());
+        scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
+        println!("chart in {}", plot.display());
+    }
     Ok(())
 }
 

@@ -1,13 +1,23 @@
-//! Writing a finished run to disk: `timeseries.csv`, `summary.json`, `events.jsonl`, and the
-//! human summary table. Outputs hold no wall-clock times and no absolute paths, so two runs of
-//! the same inputs compare byte for byte wherever they were written.
+//! Writing a finished run to disk: `timeseries.csv`, `summary.json`, `events.jsonl`, the human
+//! summary table, and — with [`write_charts`] — `chart.png`, `chart.svg` and `report.html`.
+//! Outputs hold no wall-clock times and no absolute paths, so two runs of the same inputs
+//! compare byte for byte wherever they were written.
+//!
+//! Module map: [`chart`] (the figure), [`html`] (the report page), [`digest`] (summary rows),
+//! [`compare`] (several finished runs side by side), [`table`] (the terminal summary).
 
+pub mod chart;
+pub mod compare;
+pub mod digest;
+pub mod html;
 pub mod table;
 pub mod validate;
 
 use crate::error::Error;
 use crate::record::Series;
+use crate::scenario::{DEFAULT_START_TIME, Scenario};
 use crate::sim::{LogEvent, RunResult, Summary};
+use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
 
@@ -25,6 +35,150 @@ pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
         write_events(w, &result.events)
     })?;
     Ok(())
+}
+
+/// Write `chart.png`, `chart.svg` and `report.html` of a run into `dir` (created if needed),
+/// with the options [`chart_options`] derives from the scenario. `run --no-charts` skips this;
+/// sweeps call it for the runs worth looking at.
+pub fn write_charts(dir: &Path, result: &RunResult, scenario: &Scenario) -> Result<(), Error> {
+    write_charts_with(dir, result, scenario, &chart_options(result, scenario))
+}
+
+/// [`write_charts`] with explicit options (e.g. an SLO line, another width).
+pub fn write_charts_with(
+    dir: &Path,
+    result: &RunResult,
+    scenario: &Scenario,
+    opts: &ChartOptions,
+) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
+    let data = RunData::from_series(&scenario.name, &result.series);
+    let figure = Figure::run(&data, opts);
+    let svg = figure.svg()?;
+    let png = figure.png()?;
+    write_bytes(&dir.join("chart.png"), &png)?;
+    write_bytes(&dir.join("chart.svg"), svg.as_bytes())?;
+    let page = html::run_report(scenario, result, &svg, &opts.time);
+    write_bytes(&dir.join("report.html"), page.as_bytes())
+}
+
+/// Draw a load trace (its rate and extra columns) to `path`: SVG when the name ends in `.svg`,
+/// PNG otherwise.
+pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Result<(), Error> {
+    let data = RunData::from_trace(label, trace);
+    let opts = ChartOptions {
+        title: format!("{label} — scalesim trace"),
+        subtitle: format!(
+            "{} rows · span {}",
+            trace.len(),
+            crate::units::format_seconds(trace.span())
+        ),
+        time: match trace.start_time {
+            Some(t) => TimeLabels::Clock(t),
+            None => TimeLabels::Elapsed,
+        },
+        ..ChartOptions::default()
+    };
+    let figure = Figure::trace(&data, trace.span(), &opts);
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
+    {
+        write_bytes(path, figure.svg()?.as_bytes())
+    } else {
+        write_bytes(path, &figure.png()?)
+    }
+}
+
+/// Chart options for a run: title, subtitle, time labels, client timeout and metric units.
+///
+/// The time axis shows clock time when t = 0 has a real wall-clock meaning — the trace carried
+/// absolute timestamps, or the scenario set a `start_time` — and elapsed `h:mm` otherwise (the
+/// default start time is a placeholder).
+pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
+    let default_start =
+        chrono::DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid");
+    let time = if scenario.trace.start_time.is_some() || scenario.start_time != default_start {
+        TimeLabels::Clock(scenario.start_time)
+    } else {
+        TimeLabels::Elapsed
+    };
+    let mut subtitle = format!(
+        "seed {} · {} simulated in {} steps",
+        scenario.seed,
+        crate::units::format_seconds(scenario.duration),
+        crate::units::format_seconds(scenario.step)
+    );
+    if let Some(h) = scenario.autoscalers.hpas.first() {
+        subtitle.push_str(&format!(
+            " · HPA {} ({}–{} replicas)",
+            h.name,
+            h.spec.min_replicas.unwrap_or(1),
+            h.spec.max_replicas
+        ));
+    }
+    for so in &scenario.autoscalers.scaled_objects {
+        subtitle.push_str(&format!(
+            " · ScaledObject {} ({}–{} replicas)",
+            so.name,
+            so.min_replicas(),
+            so.hpa_max_replicas()
+        ));
+    }
+    if let TimeLabels::Clock(start) = &time {
+        subtitle.push_str(&format!(
+            " · t = 0 at {}",
+            start.format("%Y-%m-%d %H:%M:%S %:z")
+        ));
+    }
+    ChartOptions {
+        title: format!("{} — scalesim", scenario.name),
+        subtitle,
+        time,
+        timeout: scenario.workload.timeout,
+        metric_units: metric_units(&result.events),
+        slo_latency_p99: scenario
+            .slo
+            .as_ref()
+            .and_then(|s| s.latency_p99)
+            .map(|s| s.0),
+        ..ChartOptions::default()
+    }
+}
+
+/// Units of the autoscaler metrics, from the first decision that read them.
+fn metric_units(events: &[LogEvent]) -> Vec<(String, String)> {
+    let column = |name: &str| -> String {
+        name.chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect()
+    };
+    for e in events {
+        if let LogEvent::Autoscaler(a) = e
+            && !a.decision.metrics.is_empty()
+        {
+            return a
+                .decision
+                .metrics
+                .iter()
+                .map(|m| {
+                    let unit = if m.label.contains("percentage of request") {
+                        format!("% of {} request", m.name)
+                    } else {
+                        format!("{} metric", m.metric_type)
+                    };
+                    (column(&m.name), unit)
+                })
+                .collect();
+        }
+    }
+    Vec::new()
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes)
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
 }
 
 fn write_file(
@@ -60,9 +214,11 @@ pub fn fmt_num(v: f64) -> String {
 /// (replicas, pods, backlog, in_flight) are read at the end of that interval. `cpu_utilization`
 /// is the true CPU use over the interval in percent of the pods' requests (what the HPA would
 /// see with no lag); `backlog_age` is the age of the oldest waiting request at the end of the
-/// interval (0 when nothing waits); then the nodes and overload columns (`unschedulable_pods`,
-/// `nodes`, `nodes_ready` gauges; `retries`, `rejected` (503 answers), `restarts` counts;
-/// `throttled_s`, seconds pods were stalled by their CFS quota in the interval);
+/// interval (0 when nothing waits); `capacity_rps` is Ready pods × one pod's nominal throughput
+/// (see [`WorldConfig::pod_throughput`](crate::world::WorldConfig::pod_throughput)); then the
+/// nodes and overload columns (`unschedulable_pods`, `nodes`, `nodes_ready` gauges; `retries`,
+/// `rejected` (503 answers), `restarts` counts; `throttled_s`, seconds pods were stalled by
+/// their CFS quota in the interval);
 /// `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
 pub const TIMESERIES_COLUMNS: &[&str] = &[
     "time_s",
@@ -83,6 +239,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "arrivals",
     "cpu_cores",
     "backlog_age",
+    "capacity_rps",
     "unschedulable_pods",
     "nodes",
     "nodes_ready",
@@ -102,7 +259,7 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
     let mut line = String::with_capacity(256);
     for r in 0..s.rows {
         line.clear();
-        let cells: [String; 25] = [
+        let cells: [String; 26] = [
             fmt_num(s.time(r)),
             fmt_num(s.arrival_rate[r]),
             s.desired_replicas[r].to_string(),
@@ -121,6 +278,7 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
             s.arrivals[r].to_string(),
             fmt_num(s.cpu_cores[r]),
             fmt_num(s.backlog_age[r]),
+            fmt_num(s.ready_capacity[r]),
             s.unschedulable_pods[r].to_string(),
             s.nodes[r].to_string(),
             s.nodes_ready[r].to_string(),

@@ -85,7 +85,10 @@ pub fn summary_table(s: &Summary) -> String {
     if let Some(n) = &s.nodes {
         row(
             &format!("nodes min / mean / max ({})", n.autoscaler),
-            format!("{} / {:.1} / {} (+{} −{})", n.min, n.mean, n.max, n.added, n.removed),
+            format!(
+                "{} / {:.1} / {} (+{} −{})",
+                n.min, n.mean, n.max, n.added, n.removed
+            ),
         );
         row(
             "node-hours / cost",

@@ -1061,9 +1061,10 @@ fn resolve_overload(
         ));
     }
     let retries = match &w.retries {
-        Some(r) => Some(overload::Retries::resolve(r).map_err(|(field, m)| {
-            doc.error_at_path(&format!("workload.retries.{field}"), m)
-        })?),
+        Some(r) => Some(
+            overload::Retries::resolve(r)
+                .map_err(|(field, m)| doc.error_at_path(&format!("workload.retries.{field}"), m))?,
+        ),
         None => None,
     };
     if let Some(r) = &retries
@@ -1079,19 +1080,31 @@ fn resolve_overload(
         Some(l) => {
             let m = manifest_liveness.unwrap_or_default();
             let lv = overload::Liveness {
-                initial_delay: l.initial_delay.map(|s| s.0).or(m.initial_delay).unwrap_or(0.0),
+                initial_delay: l
+                    .initial_delay
+                    .map(|s| s.0)
+                    .or(m.initial_delay)
+                    .unwrap_or(0.0),
                 period: l.period.map(|s| s.0).or(m.period).unwrap_or(10.0),
                 timeout: l.timeout.map(|s| s.0).or(m.timeout).unwrap_or(1.0),
                 failure_threshold: l.failure_threshold.or(m.failure_threshold).unwrap_or(3),
             };
             if !(lv.period > 0.0) {
-                return Err(doc.error_at_path("pods.liveness.period", "the probe period must be above zero"));
+                return Err(doc.error_at_path(
+                    "pods.liveness.period",
+                    "the probe period must be above zero",
+                ));
             }
             if !(lv.timeout > 0.0) {
-                return Err(doc.error_at_path("pods.liveness.timeout", "the probe timeout must be above zero"));
+                return Err(doc.error_at_path(
+                    "pods.liveness.timeout",
+                    "the probe timeout must be above zero",
+                ));
             }
             if lv.failure_threshold == 0 {
-                return Err(doc.error_at_path("pods.liveness.failure_threshold", "must be at least 1"));
+                return Err(
+                    doc.error_at_path("pods.liveness.failure_threshold", "must be at least 1")
+                );
             }
             Some(lv)
         }
@@ -1118,7 +1131,8 @@ fn resolve_overload(
     }
     let cfs_period = if cfs_on {
         if pods.cpu_limit.is_none() {
-            warnings.push("pods.cpu_cfs: the pods have no CPU limit, so no CFS quota applies".into());
+            warnings
+                .push("pods.cpu_cfs: the pods have no CPU limit, so no CFS quota applies".into());
             None
         } else {
             Some(period)
@@ -1142,7 +1156,8 @@ fn resolve_nodes(
     warnings: &mut Vec<String>,
 ) -> Result<Option<nodes::Cluster>, InputError> {
     let c = &raw.cluster;
-    let specs: Vec<(String, Option<usize>, &nodes::NodePoolSpec)> = match (&c.nodes, &c.node_pools) {
+    let specs: Vec<(String, Option<usize>, &nodes::NodePoolSpec)> = match (&c.nodes, &c.node_pools)
+    {
         (Some(_), Some(_)) => {
             return Err(doc.error_at_path(
                 "cluster.node_pools",
@@ -1187,7 +1202,10 @@ fn resolve_nodes(
         let pool = nodes::resolve_pool(spec, *index, &autoscaler)
             .map_err(|(field, m)| doc.error_at_path(&format!("{path}.{field}"), m))?;
         if !names.insert(pool.name.clone()) {
-            return Err(doc.error_at_path(&format!("{path}.name"), format!("two pools are named {:?}", pool.name)));
+            return Err(doc.error_at_path(
+                &format!("{path}.name"),
+                format!("two pools are named {:?}", pool.name),
+            ));
         }
         if pool.pods_per_node(pod_cpu, pod_memory) == 0 {
             warnings.push(format!(
@@ -1211,7 +1229,16 @@ fn resolve_nodes(
         if p.initial < p.min || p.initial > p.max {
             return Err(doc.error_at_path(
                 &format!("{path}.initial"),
-                format!("{} initial nodes is outside min {} .. max {}", p.initial, p.min, if p.max == u32::MAX { "∞".to_string() } else { p.max.to_string() }),
+                format!(
+                    "{} initial nodes is outside min {} .. max {}",
+                    p.initial,
+                    p.min,
+                    if p.max == u32::MAX {
+                        "∞".to_string()
+                    } else {
+                        p.max.to_string()
+                    }
+                ),
             ));
         }
     }

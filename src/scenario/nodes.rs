@@ -213,7 +213,10 @@ pub fn resolve_autoscaler(
             "scale_down_utilization_threshold",
             s.scale_down_utilization_threshold.is_some(),
         ),
-        ("scale_down_unneeded_time", s.scale_down_unneeded_time.is_some()),
+        (
+            "scale_down_unneeded_time",
+            s.scale_down_unneeded_time.is_some(),
+        ),
         (
             "scale_down_delay_after_add",
             s.scale_down_delay_after_add.is_some(),
@@ -233,14 +236,15 @@ pub fn resolve_autoscaler(
             .find(|(_, set)| *set)
             .map(|(f, _)| (*f, format!("is not a {kind} setting")))
     };
-    let pos = |f: &'static str, v: Option<Seconds>, d: f64| -> Result<f64, (&'static str, String)> {
-        let v = v.map_or(d, |s| s.0);
-        if v > 0.0 {
-            Ok(v)
-        } else {
-            Err((f, "must be above zero".into()))
-        }
-    };
+    let pos =
+        |f: &'static str, v: Option<Seconds>, d: f64| -> Result<f64, (&'static str, String)> {
+            let v = v.map_or(d, |s| s.0);
+            if v > 0.0 {
+                Ok(v)
+            } else {
+                Err((f, "must be above zero".into()))
+            }
+        };
     match s.kind {
         NodeAutoscalerKind::None => {
             if let Some(e) = foreign(&ca_fields, "`kind: none`") {
@@ -317,7 +321,10 @@ pub fn resolve_pool(
         return Err(("cpu", "a node needs allocatable CPU above zero".into()));
     }
     if !(memory > 0.0) {
-        return Err(("memory", "a node needs allocatable memory above zero".into()));
+        return Err((
+            "memory",
+            "a node needs allocatable memory above zero".into(),
+        ));
     }
     let ds = s.daemonset.clone().unwrap_or_default();
     let ds_cpu = ds.cpu.map_or(0.0, |q| q.as_f64());
@@ -348,7 +355,10 @@ pub fn resolve_pool(
         return Err(("max", format!("max {max} is below min {min}")));
     }
     if max != u32::MAX && max > 10_000 {
-        return Err(("max", format!("{max} nodes is beyond what scalesim simulates (10,000)")));
+        return Err((
+            "max",
+            format!("{max} nodes is beyond what scalesim simulates (10,000)"),
+        ));
     }
     let provisioning = s.provisioning.unwrap_or(match autoscaler {
         NodeAutoscaler::Karpenter(_) => Dist::Uniform {

@@ -61,14 +61,18 @@ impl<'de> Deserialize<'de> for RetryOn {
                     "timeout" => Ok(RetryOn::Timeout),
                     "503" | "5xx" | "rejected" => Ok(RetryOn::Rejected),
                     "reset" | "connect-failure" => Ok(RetryOn::Reset),
-                    other => Err(E::custom(format!("unknown retry condition {other:?}: expected {EXPECTED}"))),
+                    other => Err(E::custom(format!(
+                        "unknown retry condition {other:?}: expected {EXPECTED}"
+                    ))),
                 }
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<RetryOn, E> {
                 if v == 503 {
                     Ok(RetryOn::Rejected)
                 } else {
-                    Err(E::custom(format!("status {v} is never produced: only 503 (queue full) is (expected {EXPECTED})")))
+                    Err(E::custom(format!(
+                        "status {v} is never produced: only 503 (queue full) is (expected {EXPECTED})"
+                    )))
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<RetryOn, E> {
@@ -110,7 +114,10 @@ impl Retries {
         }
         let jitter = s.jitter.unwrap_or(0.5);
         if !(0.0..=1.0).contains(&jitter) {
-            return Err(("jitter", format!("{jitter} is not a fraction between 0 and 1")));
+            return Err((
+                "jitter",
+                format!("{jitter} is not a fraction between 0 and 1"),
+            ));
         }
         let max_backoff = s.max_backoff.map_or(f64::INFINITY, |b| b.0);
         if !(max_backoff > 0.0) {
@@ -118,12 +125,14 @@ impl Retries {
         }
         let max = s.max.unwrap_or(3);
         if max > 100 {
-            return Err(("max", format!("{max} retries per request is beyond what scalesim simulates (100)")));
+            return Err((
+                "max",
+                format!("{max} retries per request is beyond what scalesim simulates (100)"),
+            ));
         }
-        let on = s
-            .on
-            .clone()
-            .unwrap_or_else(|| vec![RetryOn::Timeout, RetryOn::Rejected]);
+        let on =
+            s.on.clone()
+                .unwrap_or_else(|| vec![RetryOn::Timeout, RetryOn::Rejected]);
         Ok(Retries {
             max,
             backoff,

@@ -58,6 +58,8 @@ pub struct HpaDriver {
     /// Requests of the pod's containers (name, requests, sidecar).
     containers: Vec<ContainerSpec>,
     pod_prefix: String,
+    /// `<prefix>-<id>` for every pod id seen.
+    names: Vec<String>,
     pub stats: HpaStats,
     last_logged: Option<(i32, Vec<(String, ConditionStatus, String)>)>,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
@@ -155,6 +157,7 @@ impl HpaDriver {
             memory: HpaMemory::default(),
             feeds,
             containers,
+            names: Vec::new(),
             pod_prefix: if target.is_empty() {
                 scenario.name.clone()
             } else {
@@ -188,7 +191,18 @@ impl HpaDriver {
     }
 
     fn pod_name(&self, id: u32) -> String {
-        format!("{}-{id}", self.pod_prefix)
+        match self.names.get(id as usize) {
+            Some(n) => n.clone(),
+            None => format!("{}-{id}", self.pod_prefix),
+        }
+    }
+
+    /// Name every pod the world has created so far (names are built once, then cloned).
+    fn name_pods(&mut self, pods: usize) {
+        while self.names.len() < pods {
+            let id = self.names.len();
+            self.names.push(format!("{}-{id}", self.pod_prefix));
+        }
     }
 
     fn observe_pod(&self, p: &Pod) -> PodObservation {
@@ -353,6 +367,7 @@ impl HpaDriver {
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> (Decision, bool) {
+        self.name_pods(world.pods.len());
         let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
         let obs = Observation {
             now,

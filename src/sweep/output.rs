@@ -248,17 +248,17 @@ fn short_names(paths: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The best points as a table for the terminal: those meeting every SLO ranked by cost (then
-/// by the objective); without SLOs, or when no point meets them, the Pareto front by cost.
-/// At most `top` rows.
-pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
-    let objective = metrics::find(&meta.objective);
-    let cost_col = table.column(&meta.cost);
-    let obj_col = table.column(&meta.objective);
+/// The points a sweep recommends, best first: those meeting the SLO cheapest first, or the
+/// Pareto front of cost against the objective when none does (or no SLO is set); with the
+/// table's title line. `None` when the table lacks its cost or objective column.
+pub fn best_points<'t>(
+    meta: &SweepMeta,
+    table: &'t SweepTable,
+) -> Option<(String, Vec<&'t SweepRow>)> {
+    let cost_col = table.column(&meta.cost)?;
+    let obj_col = table.column(&meta.objective)?;
+    metrics::find(&meta.objective)?;
     let pass_col = table.column("slo_pass");
-    let (Some(cost_col), Some(obj_col), Some(objective)) = (cost_col, obj_col, objective) else {
-        return "no cost or objective column in sweep.csv\n".into();
-    };
     let slo_text = meta.slo.as_ref().map(|s| {
         slo::bounds(s)
             .iter()
@@ -311,6 +311,23 @@ pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
             .then(ka.1.total_cmp(&kb.1))
             .then(ka.2.cmp(&kb.2))
     });
+    Some((title, chosen))
+}
+
+/// The best points as a table for the terminal: those meeting every SLO ranked by cost (then
+/// by the objective); without SLOs, or when no point meets them, the Pareto front by cost.
+/// At most `top` rows.
+pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
+    let Some((title, chosen)) = best_points(meta, table) else {
+        return "no cost or objective column in sweep.csv\n".into();
+    };
+    let (Some(cost_col), Some(obj_col), Some(objective)) = (
+        table.column(&meta.cost),
+        table.column(&meta.objective),
+        metrics::find(&meta.objective),
+    ) else {
+        return "no cost or objective column in sweep.csv\n".into();
+    };
     let shown = chosen.len().min(top);
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);

@@ -10,22 +10,10 @@ use crate::check::{metrics, slo};
 use crate::error::Error;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 use std::path::Path;
-use std::sync::Once;
 
-/// Register the embedded fonts plotters draws text with (once per process).
-pub fn register_fonts() {
-    static FONTS: Once = Once::new();
-    FONTS.call_once(|| {
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
-    });
-}
+/// The charts' embedded fonts (one registration for every chart scalesim draws).
+pub use crate::report::chart::register_fonts;
 
 /// Which of `points` (cost, objective), both minimised, are on the Pareto front: no other point
 /// is at least as good on both and better on one. Ties on both count as on the front.

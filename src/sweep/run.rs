@@ -22,6 +22,17 @@ pub struct PointResult {
 
 /// Simulate one replication of one point.
 pub fn run_one(sweep: &Sweep, point: &Point, replication: u32) -> Result<Metrics, Error> {
+    let (_, result) = run_full(sweep, point, replication)?;
+    Ok(Metrics::from_summary(&result.summary))
+}
+
+/// Simulate one replication of one point, keeping everything the run produced (to write a
+/// chosen point's outputs and charts).
+pub fn run_full(
+    sweep: &Sweep,
+    point: &Point,
+    replication: u32,
+) -> Result<(Scenario, sim::RunResult), Error> {
     let mut patches = sweep.base.patches.clone();
     patches.extend(sweep.grid.patches(point));
     let overrides = Overrides {
@@ -32,7 +43,7 @@ pub fn run_one(sweep: &Sweep, point: &Point, replication: u32) -> Result<Metrics
     };
     let scenario = Scenario::load(&sweep.scenario, &overrides)?;
     let result = sim::run(&scenario, &RunOptions::default())?;
-    Ok(Metrics::from_summary(&result.summary))
+    Ok((scenario, result))
 }
 
 /// Run `points` (every replication of each) on `jobs` threads, calling `on_done` after each

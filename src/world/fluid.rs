@@ -200,7 +200,13 @@ impl World {
     /// `g` failed for `reason` at `at` (flow level): its clients retry it after the mean backoff
     /// if they retry that failure and have retries left; otherwise it is lost for that reason
     /// (`None`: timed out, recorded at `at`).
-    fn fluid_fail(&mut self, fl: Option<&mut FluidState>, at: f64, g: Cohort, reason: Option<DropReason>) {
+    fn fluid_fail(
+        &mut self,
+        fl: Option<&mut FluidState>,
+        at: f64,
+        g: Cohort,
+        reason: Option<DropReason>,
+    ) {
         if g.count == 0 {
             return;
         }
@@ -288,9 +294,7 @@ impl World {
             let row = self.series.row(t);
             self.series.arrivals[row] += arrivals as u32;
             match self.cfg.kind {
-                WorkloadKind::Http => {
-                    self.fluid_route(t, Cohort::fresh(t, dt, arrivals), &mut fl)
-                }
+                WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), &mut fl),
                 WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
             }
         }
@@ -432,13 +436,7 @@ impl World {
                     if taken.count > 0 {
                         let wait = (at - taken.mid()).max(0.0);
                         let extra = (sojourn - mean / warm).max(0.0);
-                        self.serve_n(
-                            t,
-                            id,
-                            taken.lag + wait + sojourn,
-                            wait + extra,
-                            taken.count,
-                        );
+                        self.serve_n(t, id, taken.lag + wait + sojourn, wait + extra, taken.count);
                     }
                 }
             }

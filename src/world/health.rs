@@ -163,10 +163,7 @@ impl World {
         let cpr = self.cfg.cores_per_request;
         let conc = self.cfg.concurrency as f64;
         let mean = self.cfg.service.mean();
-        let fluid_rate = self
-            .fluid
-            .as_ref()
-            .map(|_| self.fluid_servers(pod) / mean);
+        let fluid_rate = self.fluid.as_ref().map(|_| self.fluid_servers(pod) / mean);
         let p = &mut self.pods[pod as usize];
         p.advance(now, cpr);
         let stall = p
@@ -177,7 +174,11 @@ impl World {
         let k = p.in_service.len() as f64;
         let cap = (p.cap - p.burst).max(p.cap * 0.05);
         let speed = if k > 0.0 {
-            if k * cpr * p.warm > cap { cap / (k * cpr) } else { p.warm }
+            if k * cpr * p.warm > cap {
+                cap / (k * cpr)
+            } else {
+                p.warm
+            }
         } else if cpr * p.warm > cap {
             cap / cpr
         } else {
@@ -313,18 +314,11 @@ impl World {
         if was_consumer {
             self.release_partition(now, pod);
         }
-        self.log(
-            now,
-            pod,
-            PodEventKind::Restarted,
-            Some(n_lost + fluid_lost),
-        );
+        self.log(now, pod, PodEventKind::Restarted, Some(n_lost + fluid_lost));
         let boot = self.cfg.startup.sample(&mut self.rng_restart).max(0.0);
         let inc = self.pods[pod as usize].incarnation;
-        self.agenda.schedule(
-            now + backoff + boot,
-            Event::ContainerStart { pod, inc },
-        );
+        self.agenda
+            .schedule(now + backoff + boot, Event::ContainerStart { pod, inc });
         if requeued > 0 {
             self.dispatch_backlog(now);
         }

@@ -100,7 +100,8 @@ impl World {
         let (cores, secs) = self.cfg.startup_burst;
         if cores > 0.0 && secs > 0.0 {
             self.pods[pod as usize].burst = cores;
-            self.agenda.schedule(now + secs, Event::BurstEnd { pod, inc });
+            self.agenda
+                .schedule(now + secs, Event::BurstEnd { pod, inc });
         }
         let (speed, secs) = self.cfg.warmup;
         if speed < 1.0 && secs > 0.0 {
@@ -116,7 +117,8 @@ impl World {
         } else {
             self.cfg.time_to_ready
         };
-        self.agenda.schedule(now + ready_in, Event::Ready { pod, inc });
+        self.agenda
+            .schedule(now + ready_in, Event::Ready { pod, inc });
         if self.cfg.overload.liveness.is_some() && !self.pods[pod as usize].job {
             self.schedule_probe(pod, now);
         }

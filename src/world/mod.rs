@@ -89,6 +89,25 @@ impl WorldConfig {
             cluster: s.nodes.clone(),
         }
     }
+
+    /// Requests/s one Ready pod serves at most, nominally: `concurrency / mean service time`,
+    /// or `cpu_limit / cpu_per_request` when the CPU limit binds first (the smaller of the two).
+    /// Warm-up and start-up bursts are left out: this is the steady-state ceiling.
+    pub fn pod_throughput(&self) -> f64 {
+        let mean = self.service.mean();
+        let by_concurrency = if mean > 0.0 {
+            self.concurrency as f64 / mean
+        } else {
+            f64::INFINITY
+        };
+        let cpu_per_request = self.cores_per_request * mean;
+        let by_cpu = if cpu_per_request > 0.0 {
+            self.cpu_capacity / cpu_per_request
+        } else {
+            f64::INFINITY
+        };
+        by_concurrency.min(by_cpu)
+    }
 }
 
 /// A pod transition, for `events.jsonl`.
@@ -633,6 +652,7 @@ impl World {
         let backlog = self.backlog_len();
         let in_service = self.in_service();
         let backlog_age = self.oldest_waiting_age(now);
+        let capacity = self.counts.ready as f64 * self.cfg.pod_throughput();
         let s = &mut self.series;
         s.cpu_cores[row] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
@@ -644,6 +664,11 @@ impl World {
         s.terminating_pods[row] = self.counts.terminating;
         s.backlog[row] = backlog;
         s.backlog_age[row] = backlog_age;
+        s.ready_capacity[row] = if capacity.is_finite() {
+            capacity
+        } else {
+            f64::NAN
+        };
         s.in_flight[row] = backlog + in_service;
         s.arrival_rate[row] = self.trace.rate_at(s.time(row));
         s.unschedulable_pods[row] = self.counts.unscheduled;

@@ -74,10 +74,12 @@ impl World {
             Some((_, last)) => *last = now,
             None => {
                 self.node_scaler.batch = Some((now, now));
-                self.agenda.schedule(now + k.batch_max, Event::KarpenterBatch);
+                self.agenda
+                    .schedule(now + k.batch_max, Event::KarpenterBatch);
             }
         }
-        self.agenda.schedule(now + k.batch_idle, Event::KarpenterBatch);
+        self.agenda
+            .schedule(now + k.batch_idle, Event::KarpenterBatch);
     }
 
     pub(super) fn on_karpenter_batch(&mut self, now: f64) {
@@ -146,11 +148,7 @@ impl World {
             let room = (c.pools[i].max as u64).saturating_sub(existing);
             let n = need.div_ceil(ppn).min(room);
             for _ in 0..n {
-                self.add_node(
-                    now,
-                    i,
-                    format!("{need} pending pods, {ppn} fit per node"),
-                );
+                self.add_node(now, i, format!("{need} pending pods, {ppn} fit per node"));
             }
             added += n as u32;
             need = need.saturating_sub(n * ppn);
@@ -216,7 +214,9 @@ impl World {
     fn pool_nodes(&self, pool: usize) -> u32 {
         self.nodes
             .iter()
-            .filter(|n| n.pool == pool && matches!(n.state, NodeState::Ready | NodeState::Provisioning))
+            .filter(|n| {
+                n.pool == pool && matches!(n.state, NodeState::Ready | NodeState::Provisioning)
+            })
             .count() as u32
     }
 
@@ -225,7 +225,8 @@ impl World {
         let NodeAutoscaler::ClusterAutoscaler(ca) = self.autoscaler() else {
             return;
         };
-        self.agenda.schedule(now + ca.scan_interval, Event::NodeScan);
+        self.agenda
+            .schedule(now + ca.scan_interval, Event::NodeScan);
         let Some(c) = self.cfg.cluster.clone() else {
             return;
         };

@@ -276,7 +276,8 @@ impl Pod {
                     if now >= c.period_end {
                         // Periods that began since: the rate was constant, and at most the
                         // quota per period (else an exhaustion event would have come first).
-                        let nb = c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
+                        let nb =
+                            c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
                         c.left = c.quota - rate * (now - nb);
                         c.period_end = nb + c.period;
                     }

@@ -11,8 +11,8 @@
 //! the client left: wasted work, the amplification of a retry storm) and counts nothing.
 
 use super::{Event, InService, Request, World};
-use crate::scenario::overload::Retries;
 use crate::record::DropReason;
+use crate::scenario::overload::Retries;
 use crate::scenario::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
 

@@ -1,0 +1,783 @@
+//! What each panel of a figure shows: its series, axes, units and legend, for one run
+//! ([`run_panels`]) or several overlaid ([`compare_panels`]). Pure data: nothing here draws
+//! (that is [`super::draw`]), so the choice of what a person sees reads in one place.
+
+use super::ChartOptions;
+use super::data::RunData;
+use super::downsample::{Shape, finite_max, intervals, positive_min};
+use std::borrow::Cow;
+
+/// An RGB colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+pub const BLUE: Rgb = Rgb(31, 119, 180);
+pub const GREEN: Rgb = Rgb(44, 160, 44);
+pub const ORANGE: Rgb = Rgb(255, 127, 14);
+pub const RED: Rgb = Rgb(214, 39, 40);
+pub const PURPLE: Rgb = Rgb(148, 103, 189);
+pub const BROWN: Rgb = Rgb(140, 86, 75);
+pub const CYAN: Rgb = Rgb(23, 190, 207);
+pub const GREY: Rgb = Rgb(127, 127, 127);
+pub const BLACK: Rgb = Rgb(34, 34, 34);
+pub const LIGHT_BLUE: Rgb = Rgb(107, 174, 214);
+pub const DARK_BLUE: Rgb = Rgb(8, 81, 156);
+
+/// One colour per run when runs are compared (Tableau 10).
+pub const RUN_COLOURS: [Rgb; 10] = [
+    BLUE,
+    ORANGE,
+    GREEN,
+    RED,
+    PURPLE,
+    BROWN,
+    Rgb(227, 119, 194),
+    GREY,
+    Rgb(188, 189, 34),
+    CYAN,
+];
+
+/// A column to draw: row `r` covers `[time[r], time[r] + step)`.
+#[derive(Debug, Clone)]
+pub struct SeriesRef<'a> {
+    pub time: &'a [f64],
+    pub values: Cow<'a, [f64]>,
+    pub step: f64,
+}
+
+/// Which y axis a layer is drawn against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    Left,
+    Right,
+}
+
+/// One thing drawn in a panel, back to front in the order given.
+#[derive(Debug, Clone)]
+pub enum Layer<'a> {
+    /// A line (or steps) through every pixel column's extent.
+    Series {
+        data: SeriesRef<'a>,
+        shape: Shape,
+        width: u32,
+        dashed: bool,
+        colour: Rgb,
+        axis: Axis,
+    },
+    /// Bars from zero, one per pixel column (its largest value).
+    Bars { data: SeriesRef<'a>, colour: Rgb },
+    /// Full-height shading over time intervals.
+    Shade {
+        intervals: Vec<(f64, f64)>,
+        colour: Rgb,
+        alpha: f64,
+    },
+    /// A horizontal reference line (SLO, timeout).
+    HLine { y: f64, colour: Rgb, dashed: bool },
+}
+
+/// How a legend entry is marked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mark {
+    Line {
+        width: u32,
+        dashed: bool,
+    },
+    Area {
+        alpha: f64,
+    },
+    /// Plain text (a note under the entries).
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    pub label: String,
+    pub colour: Rgb,
+    pub mark: Mark,
+}
+
+impl LegendEntry {
+    fn line(label: impl Into<String>, colour: Rgb, width: u32) -> Self {
+        LegendEntry {
+            label: label.into(),
+            colour,
+            mark: Mark::Line {
+                width,
+                dashed: false,
+            },
+        }
+    }
+    fn dashed(label: impl Into<String>, colour: Rgb) -> Self {
+        LegendEntry {
+            label: label.into(),
+            colour,
+            mark: Mark::Line {
+                width: 2,
+                dashed: true,
+            },
+        }
+    }
+    fn area(label: impl Into<String>, colour: Rgb, alpha: f64) -> Self {
+        LegendEntry {
+            label: label.into(),
+            colour,
+            mark: Mark::Area { alpha },
+        }
+    }
+    fn note(label: impl Into<String>) -> Self {
+        LegendEntry {
+            label: label.into(),
+            colour: GREY,
+            mark: Mark::Text,
+        }
+    }
+}
+
+/// How axis numbers read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumFormat {
+    /// `1.5k`, `12`, `0.25`.
+    Plain,
+    /// `50 ms`, `2 s`, `1.5 min`.
+    Seconds,
+}
+
+/// A y axis: range, scale, title and number format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YAxis {
+    pub desc: String,
+    pub range: (f64, f64),
+    pub log: bool,
+    pub format: NumFormat,
+}
+
+/// One panel of the figure.
+#[derive(Debug, Clone)]
+pub struct Panel<'a> {
+    pub title: String,
+    pub height: u32,
+    pub y: YAxis,
+    pub right: Option<YAxis>,
+    pub layers: Vec<Layer<'a>>,
+    pub legend: Vec<LegendEntry>,
+}
+
+fn series<'a>(run: &'a RunData, values: Cow<'a, [f64]>) -> SeriesRef<'a> {
+    SeriesRef {
+        time: &run.time,
+        values,
+        step: run.step,
+    }
+}
+
+/// Whether column `name` exists and is ever above zero (optional mechanisms draw only then).
+fn nonzero(run: &RunData, name: &str) -> bool {
+    let optional = ["nodes_ready", "unschedulable_pods", "rejected", "retries"];
+    !optional.contains(&name) || run.column(name).is_some_and(|c| c.iter().any(|&v| v > 0.0))
+}
+
+fn col<'a>(run: &'a RunData, name: &str) -> Option<SeriesRef<'a>> {
+    run.column(name).map(|c| series(run, Cow::Borrowed(c)))
+}
+
+fn line<'a>(data: SeriesRef<'a>, shape: Shape, width: u32, colour: Rgb) -> Layer<'a> {
+    Layer::Series {
+        data,
+        shape,
+        width,
+        dashed: false,
+        colour,
+        axis: Axis::Left,
+    }
+}
+
+/// `[0, max × 1.08]` over the layers drawn against `axis`, at least `[0, floor]`.
+fn linear_range(layers: &[Layer<'_>], axis: Axis, floor: f64) -> (f64, f64) {
+    let mut max = floor;
+    for l in layers {
+        let m = match l {
+            Layer::Series { data, axis: a, .. } if *a == axis => finite_max(&data.values),
+            Layer::Bars { data, .. } if axis == Axis::Left => finite_max(&data.values),
+            Layer::HLine { y, .. } if axis == Axis::Left => Some(*y),
+            _ => None,
+        };
+        if let Some(m) = m {
+            max = max.max(m);
+        }
+    }
+    (0.0, max * 1.08)
+}
+
+fn y(desc: impl Into<String>, range: (f64, f64)) -> YAxis {
+    YAxis {
+        desc: desc.into(),
+        range,
+        log: false,
+        format: NumFormat::Plain,
+    }
+}
+
+/// A log axis spanning the latencies and reference lines, from 1 ms at least.
+fn latency_axis(values: &[&[f64]], refs: &[f64]) -> YAxis {
+    let lo = values
+        .iter()
+        .filter_map(|v| positive_min(v))
+        .chain(refs.iter().copied())
+        .fold(f64::INFINITY, f64::min);
+    let hi = values
+        .iter()
+        .filter_map(|v| finite_max(v))
+        .chain(refs.iter().copied())
+        .fold(0.0, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
+        ((lo / 1.5).max(1e-3), (hi * 1.5).max(lo * 10.0))
+    } else {
+        (1e-3, 1.0)
+    };
+    YAxis {
+        desc: "seconds (log scale)".into(),
+        range: (lo, hi.max(lo * 10.0)),
+        log: true,
+        format: NumFormat::Seconds,
+    }
+}
+
+/// Requests/s one Ready pod serves, as recorded (capacity ÷ ready pods at the first row with both).
+fn pod_throughput(run: &RunData) -> Option<f64> {
+    let cap = run.column("capacity_rps")?;
+    let ready = run.column("ready_pods")?;
+    cap.iter()
+        .zip(ready)
+        .find(|(c, r)| c.is_finite() && **r > 0.0)
+        .map(|(c, r)| c / r)
+}
+
+fn metric_desc(opts: &ChartOptions, name: &str) -> String {
+    match opts.metric_units.iter().find(|(n, _)| n == name) {
+        Some((_, unit)) => format!("{name} ({unit})"),
+        None => name.to_string(),
+    }
+}
+
+fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Vec<Layer<'a>> {
+    let mut layers = Vec::new();
+    if let Some(slo) = opts.slo_latency_p99 {
+        layers.push(Layer::HLine {
+            y: slo,
+            colour: RED,
+            dashed: true,
+        });
+        legend.push(LegendEntry::dashed(
+            format!("SLO p99 {}", crate::units::format_seconds(slo)),
+            RED,
+        ));
+    }
+    if let Some(t) = opts.timeout {
+        layers.push(Layer::HLine {
+            y: t,
+            colour: GREY,
+            dashed: true,
+        });
+        legend.push(LegendEntry::dashed(
+            format!("client timeout {}", crate::units::format_seconds(t)),
+            GREY,
+        ));
+    }
+    layers
+}
+
+/// The panels of one run: load vs capacity, replicas, backlog, latency, errors, and each
+/// autoscaler metric.
+/// A trace on its own (`scalesim trace show --plot`): its arrival rate, then one panel per extra
+/// column (queue length, lag, …).
+pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
+    let mut panels = Vec::new();
+    let colours = [PURPLE, ORANGE, BROWN, CYAN, GREEN];
+    for (i, name) in run.column_names().into_iter().enumerate() {
+        let Some(c) = col(run, &name) else { continue };
+        let (title, desc, colour) = if name == "arrival_rate" {
+            ("Arrival rate".to_string(), "requests/s".to_string(), BLUE)
+        } else {
+            (
+                format!("Column {name}"),
+                name.clone(),
+                colours[i % colours.len()],
+            )
+        };
+        let layers = vec![line(c, Shape::Step, 2, colour)];
+        panels.push(Panel {
+            title,
+            height: 280,
+            y: y(desc, linear_range(&layers, Axis::Left, 1.0)),
+            right: None,
+            layers,
+            legend: vec![LegendEntry::line(name, colour, 2)],
+        });
+    }
+    panels
+}
+
+pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
+    let mut panels = Vec::new();
+
+    // 1. Load against ready capacity, overload shaded.
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    if let (Some(rate), Some(cap)) = (run.column("arrival_rate"), run.column("capacity_rps")) {
+        let over = intervals(&run.time, run.step, |r| rate[r] > cap[r], pixel);
+        if !over.is_empty() {
+            layers.push(Layer::Shade {
+                intervals: over,
+                colour: RED,
+                alpha: 0.13,
+            });
+        }
+    }
+    if let Some(c) = col(run, "capacity_rps") {
+        layers.push(line(c, Shape::Step, 2, GREEN));
+        let per_pod = pod_throughput(run)
+            .map(|p| format!(" × {} req/s", fmt_num(p)))
+            .unwrap_or_default();
+        legend.push(LegendEntry::line(
+            format!("ready capacity (Ready pods{per_pod})"),
+            GREEN,
+            2,
+        ));
+    }
+    if let Some(c) = col(run, "arrival_rate") {
+        layers.push(line(c, Shape::Step, 2, BLUE));
+        legend.push(LegendEntry::line("arrival rate (trace)", BLUE, 2));
+    }
+    legend.push(LegendEntry::area("overload: load > capacity", RED, 0.13));
+    panels.push(Panel {
+        title: "Load and ready capacity".into(),
+        height: 280,
+        y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
+        right: None,
+        layers,
+        legend,
+    });
+
+    // 2. Replicas, as steps.
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    for (name, label, colour, width, dashed) in [
+        ("nodes_ready", "Ready nodes", GREY, 1, true),
+        (
+            "unschedulable_pods",
+            "Pending: fits on no node",
+            RED,
+            2,
+            false,
+        ),
+        ("terminating_pods", "terminating pods", PURPLE, 1, false),
+        ("starting_pods", "starting pods (not Ready)", CYAN, 1, false),
+        ("ready_pods", "Ready pods", GREEN, 2, false),
+        ("spec_replicas", "spec.replicas", BLACK, 3, false),
+        ("desired_replicas", "desired (autoscaler)", ORANGE, 2, true),
+    ] {
+        if let Some(c) = col(run, name).filter(|_| nonzero(run, name)) {
+            layers.push(Layer::Series {
+                data: c,
+                shape: Shape::Step,
+                width,
+                dashed,
+                colour,
+                axis: Axis::Left,
+            });
+            legend.push(if dashed {
+                LegendEntry::dashed(label, colour)
+            } else {
+                LegendEntry::line(label, colour, width)
+            });
+        }
+    }
+    legend.reverse();
+    panels.push(Panel {
+        title: "Replicas".into(),
+        height: 280,
+        y: y("pods", linear_range(&layers, Axis::Left, 4.0)),
+        right: None,
+        layers,
+        legend,
+    });
+
+    // 3. Backlog, and the age of its oldest request on the right axis.
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    if let Some(c) = col(run, "backlog") {
+        layers.push(line(c, Shape::Step, 2, PURPLE));
+        legend.push(LegendEntry::line("requests waiting", PURPLE, 2));
+    }
+    let mut right = None;
+    if let Some(c) = col(run, "backlog_age") {
+        layers.push(Layer::Series {
+            data: c,
+            shape: Shape::Line,
+            width: 1,
+            dashed: false,
+            colour: BROWN,
+            axis: Axis::Right,
+        });
+        legend.push(LegendEntry::line(
+            "oldest waiting (age, right axis)",
+            BROWN,
+            1,
+        ));
+        right = Some(YAxis {
+            desc: "age of oldest waiting".into(),
+            range: linear_range(&layers, Axis::Right, 1.0),
+            log: false,
+            format: NumFormat::Seconds,
+        });
+    }
+    panels.push(Panel {
+        title: "Queue backlog".into(),
+        height: 240,
+        y: y("requests waiting", linear_range(&layers, Axis::Left, 1.0)),
+        right,
+        layers,
+        legend,
+    });
+
+    // 4. Latency per step against the SLO.
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    let mut vals: Vec<&[f64]> = Vec::new();
+    for (name, label, colour) in [
+        ("latency_p50_s", "p50 latency", LIGHT_BLUE),
+        ("latency_p99_s", "p99 latency", DARK_BLUE),
+    ] {
+        if let Some(c) = run.column(name) {
+            vals.push(c);
+            layers.push(line(series(run, Cow::Borrowed(c)), Shape::Line, 1, colour));
+            legend.push(LegendEntry::line(label, colour, 2));
+        }
+    }
+    layers.extend(reference_lines(opts, &mut legend));
+    let refs: Vec<f64> = opts
+        .slo_latency_p99
+        .into_iter()
+        .chain(opts.timeout)
+        .collect();
+    legend.push(LegendEntry::note("per step, served requests"));
+    panels.push(Panel {
+        title: "Latency (arrival to completion)".into(),
+        height: 280,
+        y: latency_axis(&vals, &refs),
+        right: None,
+        layers,
+        legend,
+    });
+
+    // 5. Dropped and timed-out requests, as bars (timed out stacked on dropped).
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    if let (Some(d), Some(t)) = (run.column("dropped"), run.column("timed_out")) {
+        let total: Vec<f64> = d.iter().zip(t).map(|(a, b)| (a + b) / run.step).collect();
+        layers.push(Layer::Bars {
+            data: series(run, Cow::Owned(total)),
+            colour: ORANGE,
+        });
+        legend.push(LegendEntry::area(
+            "timed out (on top of dropped)",
+            ORANGE,
+            1.0,
+        ));
+    }
+    if let Some(d) = run.per_second("dropped") {
+        layers.push(Layer::Bars {
+            data: series(run, Cow::Owned(d)),
+            colour: RED,
+        });
+        legend.push(LegendEntry::area("dropped", RED, 1.0));
+    }
+    // With a queue cap or client retries: every 503 answer and every retry, as lines over the bars.
+    let mut title = "Dropped and timed-out requests";
+    for (name, label, colour) in [
+        ("rejected", "503 answers (every attempt)", PURPLE),
+        ("retries", "client retries", BLACK),
+    ] {
+        if let Some(c) = run.per_second(name).filter(|_| nonzero(run, name)) {
+            layers.push(line(series(run, Cow::Owned(c)), Shape::Step, 1, colour));
+            legend.push(LegendEntry::line(label, colour, 2));
+            title = "Dropped, timed-out, rejected and retried requests";
+        }
+    }
+    panels.push(Panel {
+        title: title.into(),
+        height: 170,
+        y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
+        right: None,
+        layers,
+        legend,
+    });
+
+    // 6. Each autoscaler metric: as the autoscaler saw it, its target, and the true value.
+    for name in run.metric_names() {
+        let mut layers = Vec::new();
+        let mut legend = Vec::new();
+        if let Some(c) = col(run, &format!("metric_{name}_true")) {
+            layers.push(line(c, Shape::Line, 1, GREY));
+            legend.push(LegendEntry::line("true value (no lag)", GREY, 1));
+        }
+        if let Some(c) = col(run, &format!("metric_{name}_seen")) {
+            layers.push(line(c, Shape::Step, 2, BLUE));
+            legend.push(LegendEntry::line("as the autoscaler saw it", BLUE, 2));
+        }
+        if let Some(c) = col(run, &format!("metric_{name}_target")) {
+            layers.push(Layer::Series {
+                data: c,
+                shape: Shape::Step,
+                width: 2,
+                dashed: true,
+                colour: RED,
+                axis: Axis::Left,
+            });
+            legend.push(LegendEntry::dashed("target", RED));
+        }
+        panels.push(Panel {
+            title: format!("Autoscaler metric: {name}"),
+            height: 240,
+            y: y(
+                metric_desc(opts, &name),
+                linear_range(&layers, Axis::Left, 1.0),
+            ),
+            right: None,
+            layers,
+            legend,
+        });
+    }
+    panels
+}
+
+/// The same panels with several runs overlaid, one colour per run.
+pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel<'a>> {
+    let colour = |i: usize| RUN_COLOURS[i % RUN_COLOURS.len()];
+    let run_legend = |legend: &mut Vec<LegendEntry>| {
+        for (i, r) in runs.iter().enumerate() {
+            legend.push(LegendEntry::line(r.label.clone(), colour(i), 3));
+        }
+    };
+    let overlay = |specs: &[(&str, Shape, u32)], floor: f64| {
+        let mut layers = Vec::new();
+        for &(name, shape, width) in specs {
+            for (i, r) in runs.iter().enumerate() {
+                if let Some(c) = col(r, name) {
+                    layers.push(line(c, shape, width, colour(i)));
+                }
+            }
+        }
+        let range = linear_range(&layers, Axis::Left, floor);
+        (layers, range)
+    };
+    let mut panels = Vec::new();
+
+    let (layers, range) = overlay(
+        &[
+            ("arrival_rate", Shape::Step, 1),
+            ("capacity_rps", Shape::Step, 2),
+        ],
+        1.0,
+    );
+    let mut legend = Vec::new();
+    run_legend(&mut legend);
+    legend.push(LegendEntry::note("thick: ready capacity"));
+    legend.push(LegendEntry::note("thin: arrival rate"));
+    panels.push(Panel {
+        title: "Load and ready capacity".into(),
+        height: 280,
+        y: y("requests/s", range),
+        right: None,
+        layers,
+        legend,
+    });
+
+    let (layers, range) = overlay(
+        &[
+            ("ready_pods", Shape::Step, 1),
+            ("spec_replicas", Shape::Step, 2),
+        ],
+        4.0,
+    );
+    let mut legend = Vec::new();
+    run_legend(&mut legend);
+    legend.push(LegendEntry::note("thick: spec.replicas"));
+    legend.push(LegendEntry::note("thin: Ready pods"));
+    panels.push(Panel {
+        title: "Replicas".into(),
+        height: 280,
+        y: y("pods", range),
+        right: None,
+        layers,
+        legend,
+    });
+
+    let (layers, range) = overlay(&[("backlog", Shape::Step, 2)], 1.0);
+    let mut legend = Vec::new();
+    run_legend(&mut legend);
+    panels.push(Panel {
+        title: "Queue backlog".into(),
+        height: 240,
+        y: y("requests waiting", range),
+        right: None,
+        layers,
+        legend,
+    });
+
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    run_legend(&mut legend);
+    let mut vals: Vec<&[f64]> = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        if let Some(c) = r.column("latency_p99_s") {
+            vals.push(c);
+            layers.push(line(series(r, Cow::Borrowed(c)), Shape::Line, 2, colour(i)));
+        }
+    }
+    layers.extend(reference_lines(opts, &mut legend));
+    legend.push(LegendEntry::note("p99 per step"));
+    let refs: Vec<f64> = opts
+        .slo_latency_p99
+        .into_iter()
+        .chain(opts.timeout)
+        .collect();
+    panels.push(Panel {
+        title: "p99 latency".into(),
+        height: 280,
+        y: latency_axis(&vals, &refs),
+        right: None,
+        layers,
+        legend,
+    });
+
+    let mut layers = Vec::new();
+    for (i, r) in runs.iter().enumerate() {
+        if let (Some(d), Some(t)) = (r.column("dropped"), r.column("timed_out")) {
+            let lost: Vec<f64> = d.iter().zip(t).map(|(a, b)| (a + b) / r.step).collect();
+            layers.push(line(series(r, Cow::Owned(lost)), Shape::Step, 2, colour(i)));
+        }
+    }
+    let mut legend = Vec::new();
+    run_legend(&mut legend);
+    legend.push(LegendEntry::note("dropped + timed out"));
+    panels.push(Panel {
+        title: "Dropped and timed-out requests".into(),
+        height: 200,
+        y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
+        right: None,
+        layers,
+        legend,
+    });
+
+    let mut names: Vec<String> = Vec::new();
+    for r in runs {
+        for n in r.metric_names() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    for name in names {
+        let mut layers = Vec::new();
+        for (i, r) in runs.iter().enumerate() {
+            if let Some(c) = col(r, &format!("metric_{name}_true")) {
+                layers.push(line(c, Shape::Line, 1, colour(i)));
+            }
+        }
+        for (i, r) in runs.iter().enumerate() {
+            if let Some(c) = col(r, &format!("metric_{name}_seen")) {
+                layers.push(line(c, Shape::Step, 2, colour(i)));
+            }
+            if let Some(c) = col(r, &format!("metric_{name}_target")) {
+                layers.push(Layer::Series {
+                    data: c,
+                    shape: Shape::Step,
+                    width: 1,
+                    dashed: true,
+                    colour: colour(i),
+                    axis: Axis::Left,
+                });
+            }
+        }
+        let mut legend = Vec::new();
+        run_legend(&mut legend);
+        legend.push(LegendEntry::note("thick: as the autoscaler saw it"));
+        legend.push(LegendEntry::note("thin: true value"));
+        legend.push(LegendEntry::note("dashed: target"));
+        panels.push(Panel {
+            title: format!("Autoscaler metric: {name}"),
+            height: 240,
+            y: y(
+                metric_desc(opts, &name),
+                linear_range(&layers, Axis::Left, 1.0),
+            ),
+            right: None,
+            layers,
+            legend,
+        });
+    }
+    panels
+}
+
+/// A number for a label: at most 3 significant decimals, `k`/`M` above ten thousand.
+pub fn fmt_num(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", trim(v / 1e6, 1))
+    } else if a >= 1e4 {
+        format!("{}k", trim(v / 1e3, 1))
+    } else if a >= 100.0 {
+        format!("{}", v.round())
+    } else if a >= 1.0 {
+        trim(v, 1)
+    } else {
+        trim(v, 3)
+    }
+}
+
+fn trim(v: f64, decimals: usize) -> String {
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// Seconds for an axis: `ms` under one second, `s` under ten minutes, then `min`, `h`.
+pub fn fmt_seconds(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a < 1.0 {
+        format!("{} ms", trim(v * 1e3, 1))
+    } else if a < 600.0 {
+        format!("{} s", trim(v, 1))
+    } else if a < 3.0 * 3600.0 {
+        format!("{} min", trim(v / 60.0, 1))
+    } else {
+        format!("{} h", trim(v / 3600.0, 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(350.0), "350");
+        assert_eq!(fmt_num(12_500.0), "12.5k");
+        assert_eq!(fmt_seconds(0.05), "50 ms");
+        assert_eq!(fmt_seconds(10.0), "10 s");
+        assert_eq!(fmt_seconds(900.0), "15 min");
+    }
+}

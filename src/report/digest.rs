@@ -1,0 +1,244 @@
+//! The key numbers of a run, read from its `summary.json` (as a JSON value, so `compare` can read
+//! run folders written by other versions), as labelled rows for the HTML report, `compare.html`
+//! and the table `compare` prints.
+
+use crate::report::chart::panels::fmt_num;
+use crate::units::format_seconds;
+use serde_json::Value;
+
+/// One row: a label, the value as shown, and the number behind it (for differences).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub text: String,
+    pub value: Option<f64>,
+    /// The value is a duration in seconds (differences read as durations too).
+    pub seconds: bool,
+}
+
+fn get<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+fn num(v: &Value, path: &str) -> Option<f64> {
+    get(v, path)?.as_f64()
+}
+
+fn pct(part: Option<f64>, whole: Option<f64>) -> String {
+    match (part, whole) {
+        (Some(p), Some(w)) if w > 0.0 => format!(" ({:.2}%)", 100.0 * p / w),
+        _ => String::new(),
+    }
+}
+
+fn count_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>, of: Option<f64>) {
+    rows.push(Row {
+        label: label.into(),
+        text: value.map_or("–".into(), |v| format!("{}{}", v, pct(Some(v), of))),
+        value,
+        seconds: false,
+    });
+}
+
+fn secs_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>) {
+    rows.push(Row {
+        label: label.into(),
+        text: value.map_or("–".into(), format_seconds),
+        value,
+        seconds: true,
+    });
+}
+
+fn plain_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>) {
+    rows.push(Row {
+        label: label.into(),
+        text: value.map_or("–".into(), fmt_num),
+        value,
+        seconds: false,
+    });
+}
+
+/// The rows of a summary, in a fixed order (then one row per HPA limit, window and inactive
+/// reason the run met).
+pub fn summary_rows(s: &Value) -> Vec<Row> {
+    let mut rows = Vec::new();
+    if let Some(model) = get(s, "fidelity.model").and_then(Value::as_str) {
+        rows.push(Row {
+            label: "traffic model".into(),
+            text: model.to_string(),
+            value: None,
+            seconds: false,
+        });
+    }
+    let arrived = num(s, "requests.arrived");
+    count_row(&mut rows, "requests arrived", arrived, None);
+    count_row(&mut rows, "served", num(s, "requests.served"), arrived);
+    count_row(&mut rows, "dropped", num(s, "requests.dropped"), arrived);
+    count_row(
+        &mut rows,
+        "timed out",
+        num(s, "requests.timed_out"),
+        arrived,
+    );
+    count_row(
+        &mut rows,
+        "in flight at end",
+        num(s, "requests.in_flight_end"),
+        None,
+    );
+    for (key, label) in [
+        ("mean", "latency mean"),
+        ("p50", "latency p50"),
+        ("p95", "latency p95"),
+        ("p99", "latency p99"),
+        ("max", "latency max"),
+    ] {
+        secs_row(&mut rows, label, num(s, &format!("latency_s.{key}")));
+    }
+    secs_row(&mut rows, "wait mean", num(s, "wait_s.mean"));
+    secs_row(&mut rows, "wait p99", num(s, "wait_s.p99"));
+    plain_row(&mut rows, "replicas min", num(s, "replicas.min"));
+    plain_row(&mut rows, "replicas mean", num(s, "replicas.mean"));
+    plain_row(&mut rows, "replicas max", num(s, "replicas.max"));
+    plain_row(&mut rows, "Ready pods mean", num(s, "replicas.ready_mean"));
+    let ph = num(s, "replicas.pod_hours");
+    rows.push(Row {
+        label: "pod-hours".into(),
+        text: ph.map_or("–".into(), |v| format!("{v:.2}")),
+        value: ph,
+        seconds: false,
+    });
+    plain_row(&mut rows, "backlog max", num(s, "backlog.max"));
+    plain_row(&mut rows, "backlog mean", num(s, "backlog.mean"));
+    if get(s, "backlog.max_age_s").is_some() {
+        secs_row(
+            &mut rows,
+            "oldest waiting (max)",
+            num(s, "backlog.max_age_s"),
+        );
+    }
+    if get(s, "overload_s").is_some() {
+        secs_row(&mut rows, "overloaded for", num(s, "overload_s"));
+    }
+    plain_row(&mut rows, "scale events", num(s, "scale_events"));
+    if get(s, "hpa").is_some_and(Value::is_object) {
+        plain_row(&mut rows, "HPA syncs", num(s, "hpa.syncs"));
+        plain_row(&mut rows, "HPA scale-ups", num(s, "hpa.scale_ups"));
+        plain_row(&mut rows, "HPA scale-downs", num(s, "hpa.scale_downs"));
+        for (key, what) in [
+            ("limited_seconds", "limited by"),
+            ("stabilized_seconds", "held by"),
+            ("inactive_seconds", "ScalingActive=False"),
+        ] {
+            if let Some(Value::Object(m)) = get(s, &format!("hpa.{key}")) {
+                for (k, v) in m {
+                    secs_row(&mut rows, &format!("{what}: {k}"), v.as_f64());
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Rows of several summaries side by side: every label any of them has, in first-seen order,
+/// with `–` where a run lacks it.
+pub fn side_by_side(summaries: &[Value]) -> Vec<(String, Vec<Row>)> {
+    let per_run: Vec<Vec<Row>> = summaries.iter().map(summary_rows).collect();
+    let mut labels: Vec<String> = Vec::new();
+    for rows in &per_run {
+        for r in rows {
+            if !labels.contains(&r.label) {
+                labels.push(r.label.clone());
+            }
+        }
+    }
+    labels
+        .into_iter()
+        .map(|label| {
+            let cells = per_run
+                .iter()
+                .map(|rows| {
+                    rows.iter()
+                        .find(|r| r.label == label)
+                        .cloned()
+                        .unwrap_or_else(|| Row {
+                            label: label.clone(),
+                            text: "–".into(),
+                            value: None,
+                            seconds: false,
+                        })
+                })
+                .collect();
+            (label, cells)
+        })
+        .collect()
+}
+
+/// `b − a` with its relative change, for a before/after pair: `+3 (+12.5%)`, `-13ms (-6.3%)`.
+pub fn difference(a: &Row, b: &Row) -> String {
+    match (a.value, b.value) {
+        (Some(x), Some(y)) if x == y => "0".into(),
+        (Some(x), Some(y)) => {
+            let d = y - x;
+            let sign = if d > 0.0 { "+" } else { "" };
+            let rel = if x != 0.0 {
+                format!(" ({sign}{:.1}%)", 100.0 * d / x.abs())
+            } else {
+                String::new()
+            };
+            let d = if a.seconds || b.seconds {
+                format_seconds(d)
+            } else {
+                fmt_num(d)
+            };
+            format!("{sign}{d}{rel}")
+        }
+        _ => "–".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_read_a_summary_and_tolerate_missing_fields() {
+        let s: Value = serde_json::json!({
+            "requests": {"arrived": 1000, "served": 990, "dropped": 10, "timed_out": 0, "in_flight_end": 0},
+            "latency_s": {"p99": 0.25},
+            "hpa": {"syncs": 10, "limited_seconds": {"ScaleUpLimit: policy Pods 4 per 15s": 45.0}}
+        });
+        let rows = summary_rows(&s);
+        let dropped = rows.iter().find(|r| r.label == "dropped").unwrap();
+        assert_eq!(dropped.text, "10 (1.00%)");
+        let p99 = rows.iter().find(|r| r.label == "latency p99").unwrap();
+        assert_eq!(p99.text, "250ms");
+        assert_eq!(
+            rows.iter().find(|r| r.label == "latency p50").unwrap().text,
+            "–"
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r.label.starts_with("limited by: ScaleUpLimit"))
+        );
+        let row = |value: Option<f64>, seconds: bool| Row {
+            label: String::new(),
+            text: String::new(),
+            value,
+            seconds,
+        };
+        assert_eq!(
+            difference(&row(Some(4.0), false), &row(Some(5.0), false)),
+            "+1 (+25.0%)"
+        );
+        assert_eq!(
+            difference(&row(Some(0.2), true), &row(Some(0.15), true)),
+            "-50ms (-25.0%)"
+        );
+        assert_eq!(difference(&row(Some(4.0), false), &row(None, false)), "–");
+        assert_eq!(
+            difference(&row(Some(4.0), false), &row(Some(4.0), false)),
+            "0"
+        );
+    }
+}

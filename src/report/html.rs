@@ -1,0 +1,619 @@
+//! `report.html`: one self-contained page per run — the scenario and its key settings, the
+//! summary table, the charts (inline SVG), the autoscaler decisions that changed something, and
+//! the warnings. Nothing outside the file is referenced (no scripts, stylesheets, fonts, images
+//! or links), every text is escaped, and the page is also well-formed XML. The pieces here
+//! ([`Page`], [`escape`], [`inline_svg`]) also build `compare.html`.
+
+use super::chart::TimeLabels;
+use super::chart::panels::fmt_num;
+use super::chart::timeaxis::format_elapsed;
+use super::digest;
+use crate::hpa::Decision;
+use crate::scenario::Scenario;
+use crate::sim::{LogEvent, RunResult};
+use crate::units::format_seconds;
+use crate::world::WorldConfig;
+
+/// At most this many decisions are listed; the rest are counted in a note.
+pub const MAX_DECISION_ROWS: usize = 500;
+
+/// Escape text for HTML (and XML) content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML text (nor in XML 1.0).
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "\
+body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:24px auto;max-width:1440px;\
+padding:0 16px;color:#222;line-height:1.4}\
+h1{font-size:26px;margin-bottom:4px}h2{font-size:20px;margin-top:32px;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;font-size:14px;margin:8px 0}\
+th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}\
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.note{color:#666;font-size:13px}.small{font-size:12px;color:#555}\
+table.log td{font-size:13px}code{font-size:12px;word-break:break-all}\
+svg{max-width:100%;height:auto;display:block}\
+";
+
+/// A page under construction. Every method takes already-escaped HTML except where it says text.
+pub struct Page {
+    out: String,
+}
+
+impl Page {
+    /// A page with its head and inline style; `title` is text.
+    pub fn new(title: &str) -> Page {
+        let mut out = String::with_capacity(64 * 1024);
+        out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+        out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+        out.push_str(&format!("<title>{}</title>\n", escape(title)));
+        out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
+        Page { out }
+    }
+
+    /// Raw HTML.
+    pub fn raw(&mut self, html: &str) {
+        self.out.push_str(html);
+        self.out.push('\n');
+    }
+
+    /// A heading (`level` 1–3) from text.
+    pub fn heading(&mut self, level: u8, text: &str) {
+        self.raw(&format!("<h{level}>{}</h{level}>", escape(text)));
+    }
+
+    /// A paragraph from text, with an optional class.
+    pub fn para(&mut self, text: &str, class: Option<&str>) {
+        match class {
+            Some(c) => self.raw(&format!("<p class=\"{c}\">{}</p>", escape(text))),
+            None => self.raw(&format!("<p>{}</p>", escape(text))),
+        }
+    }
+
+    /// A table: header texts, and rows of cells already in HTML (use [`escape`]). Cells whose
+    /// index is in `numeric` are right-aligned.
+    pub fn table(
+        &mut self,
+        class: &str,
+        headers: &[String],
+        rows: &[Vec<String>],
+        numeric: &[usize],
+    ) {
+        let mut t = format!("<table class=\"{class}\">\n<thead><tr>");
+        for h in headers {
+            t.push_str(&format!("<th>{}</th>", escape(h)));
+        }
+        t.push_str("</tr></thead>\n<tbody>\n");
+        for r in rows {
+            t.push_str("<tr>");
+            for (i, c) in r.iter().enumerate() {
+                if numeric.contains(&i) {
+                    t.push_str(&format!("<td class=\"num\">{c}</td>"));
+                } else {
+                    t.push_str(&format!("<td>{c}</td>"));
+                }
+            }
+            t.push_str("</tr>\n");
+        }
+        t.push_str("</tbody>\n</table>");
+        self.raw(&t);
+    }
+
+    /// A bullet list from texts.
+    pub fn list(&mut self, items: &[String]) {
+        let mut l = String::from("<ul>\n");
+        for i in items {
+            l.push_str(&format!("<li>{}</li>\n", escape(i)));
+        }
+        l.push_str("</ul>");
+        self.raw(&l);
+    }
+
+    pub fn finish(mut self) -> String {
+        self.out.push_str(&format!(
+            "<p class=\"note\">Written by scalesim {}.</p>\n</body>\n</html>\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        self.out
+    }
+}
+
+/// An SVG document made fit to sit inside HTML: no XML declaration, no namespace URL, scalable,
+/// labelled for screen readers (`label` is text).
+pub fn inline_svg(svg: &str, label: &str) -> String {
+    let body = match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    };
+    body.replacen(
+        " xmlns=\"http://www.w3.org/2000/svg\"",
+        &format!(" role=\"img\" aria-label=\"{}\"", escape(label)),
+        1,
+    )
+}
+
+/// The page of one run; `chart_svg` is the run's figure.
+pub fn run_report(
+    scenario: &Scenario,
+    result: &RunResult,
+    chart_svg: &str,
+    time: &TimeLabels,
+) -> String {
+    let mut page = Page::new(&format!("scalesim: {}", scenario.name));
+    page.heading(1, &format!("scalesim run: {}", scenario.name));
+    if let Some(d) = &scenario.description {
+        page.para(d, None);
+    }
+    page.heading(2, "Scenario");
+    let settings: Vec<Vec<String>> = scenario_settings(scenario)
+        .into_iter()
+        .map(|(g, k, v)| vec![escape(&g), escape(&k), escape(&v)])
+        .collect();
+    page.table(
+        "settings",
+        &["part".into(), "setting".into(), "value".into()],
+        &settings,
+        &[],
+    );
+
+    page.heading(2, "Summary");
+    let summary = serde_json::to_value(&result.summary).unwrap_or_default();
+    let rows: Vec<Vec<String>> = digest::summary_rows(&summary)
+        .into_iter()
+        .map(|r| vec![escape(&r.label), escape(&r.text)])
+        .collect();
+    page.table("summary", &["".into(), "value".into()], &rows, &[1]);
+
+    page.heading(2, "Charts");
+    page.para(
+        "The same figure is beside this file as chart.png and chart.svg. Each pixel column shows the \
+         full range (minimum to maximum) of the steps it covers, so no spike is hidden.",
+        Some("note"),
+    );
+    page.raw(&inline_svg(
+        chart_svg,
+        &format!("charts of the run {}", scenario.name),
+    ));
+
+    page.heading(2, "Autoscaler decisions");
+    decision_log(&mut page, &result.events, time);
+
+    page.heading(2, "Warnings");
+    if result.warnings.is_empty() {
+        page.para("None.", None);
+    } else {
+        page.list(&result.warnings);
+    }
+    page.finish()
+}
+
+/// `(part, setting, value)` rows describing what was simulated.
+pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
+    let mut rows: Vec<(String, String, String)> = Vec::new();
+    let mut row = |g: &str, k: &str, v: String| rows.push((g.into(), k.into(), v));
+    let file = s
+        .file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    row("run", "scenario file", file);
+    row("run", "seed", s.seed.to_string());
+    row("run", "duration", format_seconds(s.duration));
+    row("run", "step", format_seconds(s.step));
+    row("run", "start time (t = 0)", s.start_time.to_rfc3339());
+    row(
+        "run",
+        "traffic model",
+        match s.fidelity {
+            crate::scenario::Fidelity::Request => "request (every request simulated)".into(),
+            crate::scenario::Fidelity::Fluid { step } => {
+                format!("fluid (whole counts every {})", format_seconds(step))
+            }
+        },
+    );
+    let t = &s.trace;
+    row(
+        "trace",
+        "rows, span",
+        format!("{}, {}", t.times.len(), format_seconds(t.span())),
+    );
+    row(
+        "trace",
+        "mean / peak rate",
+        format!(
+            "{} / {} requests/s",
+            fmt_num(t.mean_rate()),
+            fmt_num(t.peak_rate())
+        ),
+    );
+    let w = &s.workload;
+    row("workload", "kind", format!("{:?}", w.kind).to_lowercase());
+    row("workload", "service time", w.service_time.describe());
+    row(
+        "workload",
+        "CPU per request",
+        format!("{} CPU-seconds", fmt_num(w.cpu_per_request)),
+    );
+    row("workload", "concurrency per pod", w.concurrency.to_string());
+    row(
+        "workload",
+        "client timeout",
+        w.timeout.map_or("none".into(), format_seconds),
+    );
+    if w.kind == crate::scenario::WorkloadKind::Http {
+        row("workload", "balancer", format!("{:?}", w.balancer));
+    }
+    let p = &s.pods;
+    row("pods", "initial replicas", p.replicas.to_string());
+    let cores = |v: Option<f64>| v.map_or("none".into(), |c| format!("{}m", (c * 1000.0).round()));
+    row(
+        "pods",
+        "CPU request / limit",
+        format!("{} / {}", cores(p.cpu_request), cores(p.cpu_limit)),
+    );
+    row("pods", "startup", p.startup.describe());
+    row(
+        "pods",
+        "running → Ready",
+        format_seconds(p.readiness.time_to_ready()),
+    );
+    row(
+        "pods",
+        "termination grace / preStop",
+        format!(
+            "{} / {}",
+            format_seconds(p.termination_grace),
+            format_seconds(p.pre_stop)
+        ),
+    );
+    let tp = WorldConfig::from_scenario(s).pod_throughput();
+    if tp.is_finite() {
+        row(
+            "pods",
+            "nominal throughput per Ready pod",
+            format!("{} requests/s", fmt_num(tp)),
+        );
+    }
+    for h in &s.autoscalers.hpas {
+        let g = format!("HPA {}", h.name);
+        row(
+            &g,
+            "target",
+            format!("{} {}", h.scale_target_ref.kind, h.scale_target_ref.name),
+        );
+        row(
+            &g,
+            "min / max replicas",
+            format!(
+                "{} / {}",
+                h.spec.min_replicas.unwrap_or(1),
+                h.spec.max_replicas
+            ),
+        );
+        for m in h.spec.effective_metrics() {
+            let target = m.target().map_or(String::new(), |t| {
+                let v = t
+                    .average_utilization
+                    .map(|u| format!("{u}%"))
+                    .or(t.average_value.map(|q| q.to_string()))
+                    .or(t.value.map(|q| q.to_string()))
+                    .unwrap_or_default();
+                format!("{} {v}", t.target_type)
+            });
+            row(
+                &g,
+                &format!("metric {} {}", m.type_name(), m.name()),
+                target,
+            );
+        }
+        row(
+            &g,
+            "behavior",
+            if h.spec.behavior.is_some() {
+                "spec.behavior set (stabilization windows and policies)".into()
+            } else {
+                "none (legacy: scale-up at most max(2 × current, 4) per sync)".into()
+            },
+        );
+    }
+    for so in &s.autoscalers.scaled_objects {
+        let g = format!("ScaledObject {}", so.name);
+        row(
+            &g,
+            "target",
+            format!("{} {}", so.target.kind, so.target.name),
+        );
+        row(
+            &g,
+            "min / max replicas",
+            format!("{} / {}", so.min_replicas(), so.hpa_max_replicas()),
+        );
+        row(
+            &g,
+            "polling interval / cooldown",
+            format!(
+                "{} / {}",
+                format_seconds(so.polling_interval_s),
+                format_seconds(so.cooldown_period_s)
+            ),
+        );
+        for t in &so.triggers {
+            row(&g, &format!("trigger {}", t.index), t.display_name());
+        }
+    }
+    for sj in &s.autoscalers.scaled_jobs {
+        let g = format!("ScaledJob {}", sj.name);
+        row(
+            &g,
+            "min / max jobs",
+            format!("{} / {}", sj.min_rc(), sj.max_rc()),
+        );
+        row(
+            &g,
+            "polling interval",
+            format_seconds(sj.polling_interval_s),
+        );
+        for t in &sj.triggers {
+            row(&g, &format!("trigger {}", t.index), t.display_name());
+        }
+    }
+    let c = &s.controller_manager;
+    row(
+        "controller",
+        "sync period / tolerance",
+        format!("{} / {}", format_seconds(c.sync_period.0), c.tolerance),
+    );
+    row(
+        "controller",
+        "downscale stabilization",
+        format_seconds(c.downscale_stabilization.0),
+    );
+    row(
+        "controller",
+        "CPU initialization period / initial readiness delay",
+        format!(
+            "{} / {}",
+            format_seconds(c.cpu_initialization_period.0),
+            format_seconds(c.initial_readiness_delay.0)
+        ),
+    );
+    row(
+        "metrics",
+        "metrics-server resolution",
+        format_seconds(s.metrics_server_resolution),
+    );
+    rows
+}
+
+fn when(t: f64, time: &TimeLabels) -> String {
+    let elapsed = format_elapsed(t, 3600.0, 1.0);
+    match time {
+        TimeLabels::Elapsed => elapsed,
+        TimeLabels::Clock(start) => {
+            let at = *start + chrono::Duration::milliseconds((t * 1000.0).round() as i64);
+            format!("{elapsed} ({})", at.format("%H:%M:%S"))
+        }
+    }
+}
+
+type ConditionKey = Vec<(String, String, String)>;
+
+fn condition_key(d: &Decision) -> ConditionKey {
+    d.conditions
+        .iter()
+        .map(|c| {
+            (
+                c.condition_type.to_string(),
+                format!("{:?}", c.status),
+                c.reason.clone(),
+            )
+        })
+        .collect()
+}
+
+/// The autoscaler decisions that changed the replicas or a condition, then any event kind this
+/// page does not know (shown as its JSON).
+fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut skipped = 0usize;
+    let mut total = 0usize;
+    let mut previous: Vec<(String, ConditionKey)> = Vec::new();
+    for e in events {
+        let row = match e {
+            LogEvent::Pod(_) => continue,
+            LogEvent::Autoscaler(a) => {
+                let d = &a.decision;
+                let key = condition_key(d);
+                let before = previous.iter_mut().find(|(n, _)| *n == a.autoscaler);
+                let changed_conditions: Vec<String> = match &before {
+                    Some((_, k)) => key
+                        .iter()
+                        .filter(|c| !k.contains(c))
+                        .map(|(t, s, r)| format!("{t}={s} ({r})"))
+                        .collect(),
+                    None => key
+                        .iter()
+                        .map(|(t, s, r)| format!("{t}={s} ({r})"))
+                        .collect(),
+                };
+                match before {
+                    Some(b) => b.1 = key,
+                    None => previous.push((a.autoscaler.clone(), key)),
+                }
+                if !(d.rescale || d.failed_rescale_to.is_some() || !changed_conditions.is_empty()) {
+                    continue;
+                }
+                decision_row(a.t, &a.autoscaler, d, &changed_conditions, time)
+            }
+            // Event kinds this page has no columns for (KEDA's polls, …): who, what and why
+            // when the JSON says so, and the whole event folded underneath.
+            #[allow(unreachable_patterns)]
+            other => generic_row(other, time),
+        };
+        total += 1;
+        if rows.len() < MAX_DECISION_ROWS {
+            rows.push(row);
+        } else {
+            skipped += 1;
+        }
+    }
+    if total == 0 {
+        page.para("No autoscaler decision changed anything.", None);
+        return;
+    }
+    page.para(
+        "Only decisions that changed the replicas or a condition; every logged decision, with its \
+         full inputs, is in events.jsonl.",
+        Some("note"),
+    );
+    page.table(
+        "log",
+        &[
+            "time".into(),
+            "autoscaler".into(),
+            "metrics (current / target → proposal)".into(),
+            "replicas".into(),
+            "raw".into(),
+            "stabilized".into(),
+            "limited by".into(),
+            "reason".into(),
+        ],
+        &rows,
+        &[4],
+    );
+    if skipped > 0 {
+        page.para(
+            &format!(
+                "{skipped} more decisions are not shown (the first {MAX_DECISION_ROWS} are); see events.jsonl."
+            ),
+            Some("note"),
+        );
+    }
+}
+
+fn generic_row(event: &LogEvent, time: &TimeLabels) -> Vec<String> {
+    let v = serde_json::to_value(event).unwrap_or_default();
+    let text = |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+    let who = [text("type"), text("kind"), text("autoscaler")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    // A `reason` at the top level or one level down.
+    let reason = v
+        .get("reason")
+        .and_then(|r| r.as_str())
+        .or_else(|| {
+            v.as_object()?
+                .values()
+                .find_map(|c| c.get("reason").and_then(|r| r.as_str()))
+        })
+        .unwrap_or("");
+    let json = serde_json::to_string(&v).unwrap_or_default();
+    let blank = String::new;
+    vec![
+        escape(&when(event.time(), time)),
+        escape(&who),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        blank(),
+        format!(
+            "{}<details><summary class=\"small\">event</summary><code>{}</code></details>",
+            escape(reason),
+            escape(&json)
+        ),
+    ]
+}
+
+fn decision_row(
+    t: f64,
+    autoscaler: &str,
+    d: &Decision,
+    changed: &[String],
+    time: &TimeLabels,
+) -> Vec<String> {
+    let metrics: Vec<String> = d
+        .metrics
+        .iter()
+        .map(|m| {
+            let tail = match (&m.error, m.proposal) {
+                (Some(e), _) => format!(" — {e}"),
+                (None, Some(p)) => format!(" → {p}"),
+                (None, None) => String::new(),
+            };
+            escape(&format!(
+                "{} {}: {} / {}{tail}",
+                m.metric_type, m.name, m.current, m.target
+            ))
+        })
+        .collect();
+    let replicas = match d.failed_rescale_to {
+        Some(to) => format!("{} → {to} (write failed)", d.current_replicas),
+        None if d.desired_replicas != d.current_replicas => {
+            format!("{} → {}", d.current_replicas, d.desired_replicas)
+        }
+        None => d.current_replicas.to_string(),
+    };
+    let stabilized = match &d.stabilization {
+        Some(s) => match &s.window {
+            Some(w) if s.to != s.from => format!("{} (held by {w})", s.to),
+            _ => s.to.to_string(),
+        },
+        None => "–".into(),
+    };
+    let mut reason = escape(&d.reason);
+    if !changed.is_empty() {
+        reason.push_str(&format!(
+            "<br/><span class=\"small\">{}</span>",
+            escape(&changed.join("; "))
+        ));
+    }
+    vec![
+        escape(&when(t, time)),
+        escape(autoscaler),
+        metrics.join("<br/>"),
+        escape(&replicas),
+        d.proposal.map_or("–".into(), |p| p.to_string()),
+        escape(&stabilized),
+        escape(&d.limited_by().unwrap_or_else(|| "–".into())),
+        reason,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            escape("<a href=\"x\">Tom & Jerry's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape("a\u{1}b"), "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn inline_svg_drops_the_namespace_url() {
+        let s = inline_svg(
+            "<svg width=\"1\" height=\"1\" viewBox=\"0 0 1 1\" xmlns=\"http://www.w3.org/2000/svg\">\n</svg>",
+            "a <chart>",
+        );
+        assert!(!s.contains("http"));
+        assert!(s.contains("aria-label=\"a &lt;chart&gt;\""));
+    }
+}

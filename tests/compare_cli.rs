@@ -1,0 +1,183 @@
+//! `scalesim compare` end to end, and `run --no-charts`: two runs of the shipped scenario with
+//! different seeds, compared; bad run folders exit 2 naming the file.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn scalesim() -> Command {
+    Command::cargo_bin("scalesim").unwrap()
+}
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-spike.yaml")
+}
+
+fn run_into(dir: &Path, seed: &str, extra: &[&str]) {
+    scalesim()
+        .arg("run")
+        .arg(shipped())
+        .args(["--seed", seed, "--quiet", "--out"])
+        .arg(dir)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+/// Two runs (seed 1 in `before/`, seed 2 in `after/`), without charts to keep it quick.
+fn two_runs() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(&tmp.path().join("before"), "1", &["--no-charts"]);
+    run_into(&tmp.path().join("after"), "2", &["--no-charts"]);
+    tmp
+}
+
+#[test]
+fn run_writes_charts_unless_told_not_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(&tmp.path().join("with"), "1", &[]);
+    run_into(&tmp.path().join("without"), "1", &["--no-charts"]);
+    for f in ["chart.png", "chart.svg", "report.html"] {
+        assert!(tmp.path().join("with").join(f).is_file(), "{f} missing");
+        assert!(!tmp.path().join("without").join(f).exists(), "{f} written");
+    }
+    // The CSV and JSON are the same either way.
+    for f in ["timeseries.csv", "summary.json", "events.jsonl"] {
+        let a = std::fs::read(tmp.path().join("with").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("without").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+}
+
+#[test]
+fn compare_overlays_two_runs_and_tables_their_summaries() {
+    let tmp = two_runs();
+    let out = tmp.path().join("cmp");
+    let assert = scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after", "--out", "cmp"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for needle in [
+        "before",
+        "after",
+        "after − before",
+        "latency p99",
+        "pod-hours",
+        "timed out",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{stdout}"
+        );
+    }
+    let png = std::fs::read(out.join("compare.png")).unwrap();
+    let reader = png::Decoder::new(png.as_slice()).read_info().unwrap();
+    assert!(reader.info().width >= 1200);
+    let svg = std::fs::read_to_string(out.join("compare.svg")).unwrap();
+    assert!(svg.contains("compare: before vs after"));
+    let html = std::fs::read_to_string(out.join("compare.html")).unwrap();
+    assert!(html.contains("<h2>Summaries</h2>") && html.contains("<svg "));
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("src="));
+
+    // Same inputs, same bytes.
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after", "--out", "cmp2", "--quiet"])
+        .assert()
+        .success()
+        .stdout("");
+    for f in ["compare.png", "compare.svg", "compare.html"] {
+        let a = std::fs::read(out.join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("cmp2").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+}
+
+#[test]
+fn compare_reads_runs_of_different_steps_and_lengths() {
+    let tmp = two_runs();
+    // Keep every 10th row of `after`, and only its first half: a coarser, shorter run.
+    let csv = std::fs::read_to_string(tmp.path().join("after/timeseries.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let mut thin = vec![lines[0].to_string()];
+    thin.extend(
+        lines[1..lines.len() / 2]
+            .iter()
+            .step_by(10)
+            .map(|l| l.to_string()),
+    );
+    std::fs::write(
+        tmp.path().join("after/timeseries.csv"),
+        thin.join("\n") + "\n",
+    )
+    .unwrap();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after", "--out", "cmp", "--quiet"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_missing_run_folder_exits_2_naming_it() {
+    let tmp = two_runs();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "nowhere", "--out", "cmp"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("nowhere: no such run folder"));
+    assert!(!tmp.path().join("cmp").exists());
+}
+
+#[test]
+fn a_folder_that_is_not_a_run_exits_2_naming_the_file() {
+    let tmp = two_runs();
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "empty"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("summary.json: missing"));
+}
+
+#[test]
+fn a_malformed_timeseries_exits_2_naming_file_line_and_column() {
+    let tmp = two_runs();
+    let path = tmp.path().join("after/timeseries.csv");
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = csv.lines().map(String::from).collect();
+    lines[3] = lines[3].replacen(",100,", ",1o0,", 1);
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "timeseries.csv:4: field `arrival_rate`: \"1o0\" is not a number",
+        ));
+
+    std::fs::write(&path, "time_s,arrival_rate\n0,1\n1,2,3\n").unwrap();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("timeseries.csv:3"));
+
+    std::fs::write(tmp.path().join("after/summary.json"), "{\"seed\": 1,").unwrap();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "after"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("summary.json:1:"));
+}
+
+#[test]
+fn compare_needs_two_runs() {
+    scalesim().args(["compare", "one"]).assert().code(2);
+}
