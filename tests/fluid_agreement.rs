@@ -1,6 +1,16 @@
 //! The flow-level traffic model agrees with request level on the shipped scenarios: replica
-//! count within ±1 for at least 95 % of the time, mean backlog and mean latency within 10 %
-//! (averaged over three seeds, as single runs of a spike are noisy).
+//! count within ±1 for at least 95 % of the time, mean backlog and mean latency within 10 %,
+//! and the latency tail (p95) within 20 % — flow level spreads recorded latencies as the
+//! service times spread, so its quantiles are not those of means. Averaged over three seeds,
+//! as single runs of a spike are noisy.
+//!
+//! Two allowances, both measured rather than assumed: where request level does not agree with
+//! *itself* under another seed (a scale-to-zero sawtooth, a consumer group that flaps), the
+//! replica criterion is what request level achieves against itself, less 5 points; and a mean
+//! backlog under one request is compared in absolute terms (within 0.5 of a request).
+//! Scenarios with node CPU contention, 503 caps and retries are not in this list: there flow
+//! level is further off (README, "Traffic models"), and `fidelity: auto` keeps them at request
+//! level.
 
 use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
@@ -22,27 +32,44 @@ fn simulate(file: &str, fidelity: &str, seed: u64) -> RunResult {
     run(&scenario, &RunOptions::default()).unwrap()
 }
 
-fn agree(file: &str) {
+/// Fraction of samples where the two runs' spec.replicas are within ±1.
+fn replicas_close(a: &RunResult, b: &RunResult) -> f64 {
+    let (a, b) = (&a.series.spec_replicas, &b.series.spec_replicas);
+    a.iter()
+        .zip(b)
+        .filter(|(x, y)| (**x - **y).abs() <= 1)
+        .count() as f64
+        / a.len() as f64
+}
+
+fn agree(name: &str) {
+    let file = format!("scenarios/{name}.yaml");
     let (mut b_req, mut b_fl, mut l_req, mut l_fl) = (0.0, 0.0, 0.0, 0.0);
-    for seed in 1..=3 {
-        let req = simulate(file, "request", seed);
-        let fl = simulate(file, "fluid", seed);
-        let (a, b) = (&req.series.spec_replicas, &fl.series.spec_replicas);
-        let close = a
-            .iter()
-            .zip(b)
-            .filter(|(x, y)| (**x - **y).abs() <= 1)
-            .count() as f64
-            / a.len() as f64;
+    let (mut q_req, mut q_fl) = (0.0, 0.0);
+    // How closely request level agrees with itself: the worst pair among four seeds.
+    let reqs: Vec<RunResult> = (1..=4).map(|s| simulate(&file, "request", s)).collect();
+    let mut itself = 1.0f64;
+    for i in 0..reqs.len() {
+        for j in i + 1..reqs.len() {
+            itself = itself.min(replicas_close(&reqs[i], &reqs[j]));
+        }
+    }
+    let needed = 0.95f64.min(itself - 0.05);
+    for (seed, req) in (1..=3).zip(&reqs) {
+        let fl = simulate(&file, "fluid", seed);
+        let close = replicas_close(req, &fl);
         assert!(
-            close >= 0.95,
-            "{file} seed {seed}: replicas within ±1 only {:.1}% of the time",
-            100.0 * close
+            close >= needed,
+            "{name} seed {seed}: replicas within ±1 only {:.1}% of the time (needed {:.1}%)",
+            100.0 * close,
+            100.0 * needed
         );
         b_req += req.summary.backlog.mean;
         b_fl += fl.summary.backlog.mean;
         l_req += req.latency.mean();
         l_fl += fl.latency.mean();
+        q_req += req.latency.quantile(0.95);
+        q_fl += fl.latency.quantile(0.95);
         let t = &fl.totals;
         assert_eq!(
             t.arrived,
@@ -51,21 +78,46 @@ fn agree(file: &str) {
         );
     }
     let rel = |a: f64, b: f64| (a - b).abs() / a.abs().max(1e-12);
+    let (b_req, b_fl) = (b_req / 3.0, b_fl / 3.0);
     assert!(
-        rel(b_req, b_fl) < 0.10,
-        "{file}: mean backlog {} (request) vs {} (fluid)",
-        b_req / 3.0,
-        b_fl / 3.0
+        rel(b_req, b_fl) < 0.10 || (b_req < 1.0 && (b_req - b_fl).abs() < 0.5),
+        "{name}: mean backlog {b_req} (request) vs {b_fl} (fluid)"
     );
     assert!(
         rel(l_req, l_fl) < 0.10,
-        "{file}: mean latency {} (request) vs {} (fluid)",
+        "{name}: mean latency {} (request) vs {} (fluid)",
         l_req / 3.0,
         l_fl / 3.0
+    );
+    assert!(
+        rel(q_req, q_fl) < 0.20,
+        "{name}: latency p95 {} (request) vs {} (fluid)",
+        q_req / 3.0,
+        q_fl / 3.0
     );
 }
 
 #[test]
 fn checkout_spike() {
-    agree("scenarios/checkout-spike.yaml");
+    agree("checkout-spike");
+}
+
+#[test]
+fn sqs_worker() {
+    agree("sqs-worker");
+}
+
+#[test]
+fn kafka_consumer() {
+    agree("kafka-consumer");
+}
+
+#[test]
+fn cron_lunch() {
+    agree("cron-lunch");
+}
+
+#[test]
+fn prometheus_outage() {
+    agree("prometheus-outage");
 }

@@ -276,3 +276,56 @@ proptest! {
         }
     }
 }
+
+/// Found by the property above: a CFS period that ended with quota left, at an instant the
+/// pod's clock had already reached, was never rolled over and its event fired forever.
+#[test]
+fn cfs_on_a_shared_node_does_not_hang() {
+    let service = Dist::Lognormal {
+        mu: -1.1746758334487764,
+        sigma: 1.1017926911105216,
+    };
+    let mut cfg = config(
+        WorkloadKind::Queue,
+        3,
+        None,
+        Some(1.1016993835562034),
+        Balancer::RoundRobin,
+        service,
+        false,
+    );
+    apply(
+        &mut cfg,
+        &Extras {
+            max_queue: None,
+            retries: None,
+            liveness: None,
+            cfs: true,
+            nodes: Some((3.845759672260794, 5, 3, 4, 1)),
+        },
+    );
+    let trace = Arc::new(Trace::from_rows(
+        vec![0.0, 60.0],
+        vec![39.135882835987836, 6.616633073014116],
+        120.0,
+    ));
+    let mut world = World::new(cfg, trace, 5561994406041423523, 300.0, 5.0, 2);
+    let changes = [(142.7553974900935, 8), (157.44476164974472, 9)];
+    let mut next_change = 0;
+    let mut steps = 0u64;
+    loop {
+        let t = world.next_time();
+        let tc = changes.get(next_change).map_or(f64::INFINITY, |c| c.0);
+        if t.min(tc) > 300.0 {
+            break;
+        }
+        if tc < t {
+            world.set_replicas(tc, changes[next_change].1);
+            next_change += 1;
+        } else {
+            world.step();
+        }
+        steps += 1;
+        assert!(steps < 5_000_000, "stuck at t = {t}");
+    }
+}

@@ -1007,6 +1007,23 @@ fn resolve(
     };
     let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
     let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
+    if matches!(fidelity, Fidelity::Fluid { .. }) {
+        let approximate: Vec<&str> = [
+            (nodes.is_some(), "nodes sharing CPU"),
+            (overload.max_queue.is_some(), "a pod queue cap (503)"),
+            (overload.retries.is_some(), "client retries"),
+            (overload.liveness.is_some(), "liveness restarts"),
+        ]
+        .into_iter()
+        .filter_map(|(on, what)| on.then_some(what))
+        .collect();
+        if !approximate.is_empty() {
+            warnings.push(format!(
+                "the flow-level model approximates {} coarsely (backlog and latency can be 25 % off request level): confirm the runs that matter with `--fidelity request`",
+                approximate.join(", ")
+            ));
+        }
+    }
 
     Ok(Scenario {
         name,

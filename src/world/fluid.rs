@@ -113,10 +113,19 @@ pub struct FluidState {
     wait_by_offered: Vec<f64>,
     /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
     pub retries: Vec<(f64, Cohort)>,
+    /// Pods not yet Gone, by id (a pod leaves once Gone; new pods join by id order).
+    live: Vec<u32>,
+    /// Pods created so far that `live` has taken in.
+    seen: usize,
+    /// Scratch for a tick: the pods that serve, and each endpoint's share of a cohort.
+    serving: Vec<u32>,
+    shares: Vec<u64>,
+    /// Draws the service time each served batch records (see [`World::serve_n`]).
+    latency_rng: Stream,
 }
 
 impl FluidState {
-    pub fn new(dt: f64, mean_service: f64, scv: f64) -> FluidState {
+    pub fn new(dt: f64, mean_service: f64, scv: f64, latency_rng: Stream) -> FluidState {
         FluidState {
             dt,
             next_arrival: 0,
@@ -126,6 +135,11 @@ impl FluidState {
             scv,
             wait_by_offered: Vec::new(),
             retries: Vec::new(),
+            live: Vec::new(),
+            seen: 0,
+            serving: Vec::new(),
+            shares: Vec::new(),
+            latency_rng,
         }
     }
 }
@@ -319,18 +333,20 @@ impl World {
                 self.fluid_route(t, c, &mut fl);
             }
         }
-        // Service.
-        let ids: Vec<u32> = self
-            .pods
-            .iter()
-            .filter(|p| {
-                matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
-            })
-            .map(|p| p.id)
-            .collect();
+        // Service, by the pods that are running and Ready or Terminating.
+        fl.live.extend(fl.seen as u32..self.pods.len() as u32);
+        fl.seen = self.pods.len();
+        fl.live
+            .retain(|&id| self.pods[id as usize].state != PodState::Gone);
+        let mut ids = std::mem::take(&mut fl.serving);
+        ids.clear();
+        ids.extend(fl.live.iter().copied().filter(|&id| {
+            let p = &self.pods[id as usize];
+            matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
+        }));
         let mean = fl.mean_service;
         let limit = self.cfg.cpu_capacity;
-        for id in ids {
+        for &id in &ids {
             let servers = self.fluid_servers(id);
             let offered = self.pods[id as usize].fluid_offered;
             let p = &mut self.pods[id as usize];
@@ -343,7 +359,7 @@ impl World {
                 0.0
             };
             let budget = (expected + noise + p.fluid_carry).max(0.0);
-            let mut capacity = budget.floor() as u64;
+            let mut capacity = budget as u64; // floor: budget ≥ 0
             p.fluid_carry = budget - capacity as f64;
             let is_job = p.job;
             if is_job {
@@ -436,7 +452,16 @@ impl World {
                     if taken.count > 0 {
                         let wait = (at - taken.mid()).max(0.0);
                         let extra = (sojourn - mean / warm).max(0.0);
-                        self.serve_n(t, id, taken.lag + wait + sojourn, wait + extra, taken.count);
+                        let latency = taken.lag + wait + sojourn;
+                        let service = mean / warm;
+                        self.serve_n(
+                            t,
+                            id,
+                            (latency, service),
+                            wait + extra,
+                            taken.count,
+                            &mut fl,
+                        );
                     }
                 }
             }
@@ -468,7 +493,12 @@ impl World {
                     self.finish_job(t, id); // nothing to take
                 }
             } else if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
-                self.exit(t + dt, id, PodEventKind::Exited, None);
+                self.exit(
+                    (t + dt).min(self.end.max(t)),
+                    id,
+                    PodEventKind::Exited,
+                    None,
+                );
             }
         }
         // Queue workload: messages that waited past their deadline while no pod pulled.
@@ -485,6 +515,7 @@ impl World {
                 self.fluid_fail(Some(&mut fl), g.mid() + timeout, g, None);
             }
         }
+        fl.serving = ids;
         self.fluid = Some(fl);
         self.agenda.schedule(t + dt, Event::FluidTick);
     }
@@ -498,16 +529,22 @@ impl World {
             self.fluid_fail(Some(&mut *fl), t, c, Some(DropReason::NoEndpoints));
             return;
         }
-        let shares: Vec<u64> = match self.cfg.balancer {
-            Balancer::Random => multinomial_even(&mut self.rng_balancer, n, k as usize),
+        let mut shares = std::mem::take(&mut fl.shares);
+        match self.cfg.balancer {
+            Balancer::Random => {
+                multinomial_even_into(&mut self.rng_balancer, n, k as usize, &mut shares)
+            }
             // Round-robin and least-request spread evenly; the remainder rotates.
             _ => {
                 let (base, extra) = (n / k, n % k);
-                (0..k)
-                    .map(|i| base + u64::from((i + k - (fl.round_robin as u64 % k)) % k < extra))
-                    .collect()
+                shares.clear();
+                shares.extend(
+                    (0..k).map(|i| {
+                        base + u64::from((i + k - (fl.round_robin as u64 % k)) % k < extra)
+                    }),
+                );
             }
-        };
+        }
         let extra = n % k;
         for i in 0..k {
             let share = shares[i as usize];
@@ -563,10 +600,28 @@ impl World {
             }
         }
         fl.round_robin = (fl.round_robin + extra as usize) % k as usize;
+        fl.shares = shares;
     }
 
-    /// Record `n` requests served by `pod` with the given latency and wait.
-    fn serve_n(&mut self, t: f64, pod: u32, latency: f64, wait: f64, n: u64) {
+    /// Record `n` requests served by `pod` with the given wait and mean latency, of which
+    /// `service` is their mean service time. The batch records one latency in which the mean
+    /// service time is replaced by a draw from the service-time distribution (scaled alike), so
+    /// the recorded latencies spread as the service times do: per-step and run quantiles (p99)
+    /// are not those of means. Means are unchanged in expectation; a draw past the client's
+    /// timeout records the timeout.
+    fn serve_n(
+        &mut self,
+        t: f64,
+        pod: u32,
+        (latency, service): (f64, f64),
+        wait: f64,
+        n: u64,
+        fl: &mut FluidState,
+    ) {
+        let drawn = self.cfg.service.sample(&mut fl.latency_rng) / fl.mean_service * service;
+        let latency = (latency - service + drawn)
+            .max(0.0)
+            .min(self.cfg.timeout.unwrap_or(f64::INFINITY));
         self.totals.served += n;
         self.pods[pod as usize].served += n;
         let row = self.series.row(t);
@@ -608,30 +663,37 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 /// Split `n` items uniformly at random over `k` bins (a multinomial draw): one uniform per item
 /// while that is cheap, sequential normal-approximated binomials otherwise.
 pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
-    let mut out = vec![0u64; k];
+    let mut out = Vec::with_capacity(k);
+    multinomial_even_into(rng, n, k, &mut out);
+    out
+}
+
+/// [`multinomial_even`] into a reused buffer (the flow-level model draws one per interval).
+pub fn multinomial_even_into(rng: &mut Stream, n: u64, k: usize, out: &mut Vec<u64>) {
+    out.clear();
+    out.resize(k, 0);
     if k == 1 {
         out[0] = n;
-        return out;
+        return;
     }
     if n <= 4 * k as u64 {
         for _ in 0..n {
             out[rng.below(k)] += 1;
         }
-        return out;
+        return;
     }
     let mut left = n;
     for (i, slot) in out.iter_mut().enumerate().take(k - 1) {
         let p = 1.0 / (k - i) as f64;
         let mean = left as f64 * p;
         let sd = (mean * (1.0 - p)).sqrt();
-        let draw = (mean + sd * rng.normal() + 0.5)
-            .floor()
-            .clamp(0.0, left as f64) as u64;
+        let x = mean + sd * rng.normal() + 0.5;
+        // floor, clamped to [0, left]: the cast truncates, which is floor for x > 0.
+        let draw = if x > 0.0 { (x as u64).min(left) } else { 0 };
         *slot = draw;
         left -= draw;
     }
     out[k - 1] = left;
-    out
 }
 
 #[cfg(test)]

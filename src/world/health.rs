@@ -103,6 +103,13 @@ impl World {
                     c.period_end = now + c.period;
                 }
             }
+        } else if now + 1e-12 >= c.period_end {
+            // A period boundary with quota left (the pod ran under its quota): refill. The
+            // virtual clock may already stand at `now` (no time passed since), so `advance`
+            // did not roll the period; without this the event would fire again at once.
+            let nb = c.period_end + ((now - c.period_end) / c.period).floor().max(0.0) * c.period;
+            c.left = c.quota;
+            c.period_end = nb + c.period;
         } else if c.left <= c.quota * 1e-9 {
             c.left = 0.0;
             c.stalled = true;

@@ -416,6 +416,7 @@ impl World {
                     dt,
                     w.cfg.service.mean(),
                     w.cfg.service.scv(),
+                    Stream::new(seed, "fluid-latency"),
                 ));
                 w.agenda.schedule(0.0, Event::FluidTick);
             }
