@@ -55,7 +55,7 @@ fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -
     for (i, (phase, ready, deleting, start, flip, req, usage)) in pods.iter().enumerate() {
         let name = format!("p{i}");
         obs_pods.push(PodObservation {
-            name: name.clone(),
+            name: name.as_str().into(),
             phase: *phase,
             ready: ready.map(|s| ReadyCondition {
                 status: s,
@@ -76,7 +76,7 @@ fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -
         if let Some(u) = usage {
             samples.push(PodResourceSample::cpu(&name, now, 60.0, *u));
             values.push(PodValueSample {
-                pod: name.clone(),
+                pod: name.as_str().into(),
                 value_milli: *u,
                 timestamp: now,
                 window: 60.0,

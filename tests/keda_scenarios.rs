@@ -41,6 +41,7 @@ fn queue_scenario(
         &s,
         &RunOptions {
             log_every_sync: true,
+            ..RunOptions::default()
         },
     )
     .unwrap()

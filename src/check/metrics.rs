@@ -212,7 +212,16 @@ pub const METRICS: &[MetricDef] = &[
         name: "rejected_ratio",
         unit: Unit::Ratio,
         regression: true,
-        extract: |v| ratio(v, "rejected"),
+        // Per attempt: a request retried three times can be answered 503 four times.
+        extract: |v| {
+            let attempts = num(v, "requests.arrived")? + num(v, "requests.retries")?;
+            let rejected = num(v, "requests.rejected")?;
+            Some(if attempts > 0.0 {
+                rejected / attempts
+            } else {
+                0.0
+            })
+        },
     },
     MetricDef {
         name: "retries",

@@ -74,6 +74,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let scenario = Scenario::load(&args.scenario, &overrides)?;
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
+        ..RunOptions::default()
     };
     let result = sim::run(&scenario, &opts)?;
     let dir = args

@@ -7,6 +7,10 @@
 //! times are seconds on the simulation clock.
 
 use serde::Serialize;
+use std::sync::Arc;
+
+/// A pod or container name: shared, so the observation built every sync clones it cheaply.
+pub type Name = Arc<str>;
 
 /// Everything one reconcile reads.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -129,7 +133,7 @@ impl Requests {
 /// (sidecar) init container. Ordinary init containers never count and need not be listed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ContainerSpec {
-    pub name: String,
+    pub name: Name,
     pub requests: Requests,
     /// An init container with `restartPolicy: Always`.
     pub sidecar: bool,
@@ -138,7 +142,7 @@ pub struct ContainerSpec {
 /// One pod returned by the selector.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodObservation {
-    pub name: String,
+    pub name: Name,
     pub phase: PodPhase,
     /// The `PodReady` condition; `None` when the pod has none yet.
     pub ready: Option<ReadyCondition>,
@@ -200,7 +204,7 @@ pub enum MetricReading {
 /// One pod's entry from metrics-server.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodResourceSample {
-    pub pod: String,
+    pub pod: Name,
     /// Sample timestamp (end of its window), seconds.
     pub timestamp: f64,
     /// The window the usage was averaged over (metrics-server resolution), seconds.
@@ -211,7 +215,7 @@ pub struct PodResourceSample {
 /// One container's usage in a metrics-server sample, milli-units; `None` = not reported.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ContainerUsage {
-    pub name: String,
+    pub name: Name,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu_milli: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -247,7 +251,7 @@ impl PodResourceSample {
 /// One pod's value of a custom per-pod metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PodValueSample {
-    pub pod: String,
+    pub pod: Name,
     pub value_milli: i64,
     pub timestamp: f64,
     pub window: f64,

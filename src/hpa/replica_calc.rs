@@ -7,7 +7,7 @@
 //! overflow. Errors are returned as the messages upstream puts in its events and conditions.
 
 use super::observation::{
-    ConditionStatus, PodObservation, PodPhase, PodResourceSample, PodValueSample,
+    ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodValueSample,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,9 +59,9 @@ pub struct CurrentValue {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct PodGroups {
     pub ready: usize,
-    pub unready: BTreeSet<String>,
-    pub missing: BTreeSet<String>,
-    pub ignored: BTreeSet<String>,
+    pub unready: BTreeSet<Name>,
+    pub missing: BTreeSet<Name>,
+    pub ignored: BTreeSet<Name>,
 }
 
 /// One metric's proposal.
@@ -94,7 +94,7 @@ pub struct PodMetric {
 }
 
 /// Samples keyed by pod name (`PodMetricsInfo`).
-pub type PodMetrics = BTreeMap<String, PodMetric>;
+pub type PodMetrics = BTreeMap<Name, PodMetric>;
 
 /// `ceil` into int32, saturating (Go's out-of-range float conversion is undefined; we clamp).
 pub fn ceil_i32(x: f64) -> i32 {
@@ -121,7 +121,7 @@ pub fn resource_samples(
     for s in samples {
         match container {
             Some(name) => {
-                let Some(c) = s.containers.iter().find(|c| c.name == name) else {
+                let Some(c) = s.containers.iter().find(|c| &*c.name == name) else {
                     return Err(format!(
                         "unable to get metrics for resource {resource}: failed to get container metrics: container {name} not present in metrics for pod {}",
                         s.pod
@@ -238,7 +238,7 @@ pub fn calculate_requests(
     container: Option<&str>,
     resource: &str,
     pod_level_resources: bool,
-) -> Result<BTreeMap<String, i64>, String> {
+) -> Result<BTreeMap<Name, i64>, String> {
     let mut out = BTreeMap::new();
     for pod in pods {
         let pod_level = pod_level_resources
@@ -276,7 +276,7 @@ fn requests_from_containers(
         .chain(pod.containers.iter().filter(|c| c.sidecar));
     let mut request: i64 = 0;
     for c in ordered {
-        if container.is_none() || container == Some(c.name.as_str()) {
+        if container.is_none() || container == Some(&*c.name) {
             let r = c.requests.get(resource).ok_or_else(|| {
                 format!(
                     "missing request for {resource} in container {} of Pod {}",
@@ -285,7 +285,7 @@ fn requests_from_containers(
             })?;
             request = request.saturating_add(r);
         }
-        if container == Some(c.name.as_str()) {
+        if container == Some(&*c.name) {
             return Ok(request);
         }
     }
@@ -299,7 +299,7 @@ fn requests_from_containers(
 /// a request (samples of unknown pods are skipped).
 pub fn resource_utilization_ratio(
     metrics: &PodMetrics,
-    requests: &BTreeMap<String, i64>,
+    requests: &BTreeMap<Name, i64>,
     target_utilization: i32,
 ) -> Result<(f64, i32, i64), String> {
     let (mut usage, mut request, mut n): (i128, i128, i128) = (0, 0, 0);

@@ -8,7 +8,7 @@ use crate::hpa::{
     MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
     PodValueSample, ReadyCondition, Requests, ScaleObservation, reconcile,
 };
-use crate::hpa::{HpaSpec, LoadedHpa};
+use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
 use crate::scenario::Scenario;
 use crate::world::{Pod, PodState, World};
@@ -59,9 +59,8 @@ pub struct HpaDriver {
     containers: Vec<ContainerSpec>,
     pod_prefix: String,
     /// `<prefix>-<id>` for every pod id seen.
-    names: Vec<String>,
+    names: Vec<Name>,
     pub stats: HpaStats,
-    last_logged: Option<(i32, Vec<(String, ConditionStatus, String)>)>,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
     pub last: Option<Decision>,
 }
@@ -126,7 +125,7 @@ impl HpaDriver {
                 .containers
                 .iter()
                 .map(|c| ContainerSpec {
-                    name: c.name.clone(),
+                    name: c.name.as_str().into(),
                     requests: Requests {
                         cpu_milli: c.cpu_request.map(|q| q.milli),
                         memory_milli: c.memory_request.map(|q| q.milli),
@@ -167,7 +166,6 @@ impl HpaDriver {
                 name: loaded.name.clone(),
                 ..Default::default()
             },
-            last_logged: None,
             last: None,
         })
     }
@@ -190,10 +188,10 @@ impl HpaDriver {
         self.settings.sync_period.0
     }
 
-    fn pod_name(&self, id: u32) -> String {
+    fn pod_name(&self, id: u32) -> Name {
         match self.names.get(id as usize) {
             Some(n) => n.clone(),
-            None => format!("{}-{id}", self.pod_prefix),
+            None => format!("{}-{id}", self.pod_prefix).into(),
         }
     }
 
@@ -201,7 +199,7 @@ impl HpaDriver {
     fn name_pods(&mut self, pods: usize) {
         while self.names.len() < pods {
             let id = self.names.len();
-            self.names.push(format!("{}-{id}", self.pod_prefix));
+            self.names.push(format!("{}-{id}", self.pod_prefix).into());
         }
     }
 
@@ -344,20 +342,24 @@ impl HpaDriver {
         samplers: &[Sampler],
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
-    ) -> (Decision, bool) {
-        let out = self.decide(now, world, ms, samplers, log_every_sync, external);
-        self.apply(now, world, &out.0);
-        out
+    ) -> Option<Decision> {
+        let logged = self.decide(now, world, ms, samplers, log_every_sync, external);
+        self.apply(now, world);
+        logged
     }
 
-    /// Write a decision's replica count into the workload (the scale subresource).
-    pub fn apply(&mut self, now: f64, world: &mut World, d: &Decision) {
-        if d.rescale {
+    /// Write the last decision's replica count into the workload (the scale subresource).
+    pub fn apply(&mut self, now: f64, world: &mut World) {
+        if let Some(d) = &self.last
+            && d.rescale
+        {
             world.set_replicas(now, d.desired_replicas);
         }
     }
 
-    /// Observe and decide at `now` without touching the world.
+    /// Observe and decide at `now` without touching the world; the decision is kept as the
+    /// last one, and returned when it is worth logging (a rescale, a change of desired replicas
+    /// or of a condition, or every sync with `log_every_sync`).
     pub fn decide(
         &mut self,
         now: f64,
@@ -366,7 +368,7 @@ impl HpaDriver {
         samplers: &[Sampler],
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
-    ) -> (Decision, bool) {
+    ) -> Option<Decision> {
         self.name_pods(world.pods.len());
         let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
         let obs = Observation {
@@ -418,17 +420,19 @@ impl HpaDriver {
                 .entry(c.reason.clone())
                 .or_default() += period;
         }
-        let fingerprint = (
-            d.desired_replicas,
-            d.conditions
-                .iter()
-                .map(|c| (c.condition_type.to_string(), c.status, c.reason.clone()))
-                .collect::<Vec<_>>(),
-        );
-        let changed = d.rescale || self.last_logged.as_ref() != Some(&fingerprint);
-        self.last_logged = Some(fingerprint);
-        self.last = Some(d.clone());
-        (d, changed || log_every_sync)
+        let changed = d.rescale
+            || self.last.as_ref().is_none_or(|prev| {
+                prev.desired_replicas != d.desired_replicas
+                    || prev.conditions.len() != d.conditions.len()
+                    || prev.conditions.iter().zip(&d.conditions).any(|(a, b)| {
+                        a.condition_type != b.condition_type
+                            || a.status != b.status
+                            || a.reason != b.reason
+                    })
+            });
+        let logged = (changed || log_every_sync).then(|| d.clone());
+        self.last = Some(d);
+        logged
     }
 
     /// Numeric value of metric `i` as the HPA last saw it, in the target's unit (percent for

@@ -25,6 +25,9 @@ pub use summary::Summary;
 pub struct RunOptions {
     /// Log every autoscaler sync in the events, not only those that change something.
     pub log_every_sync: bool,
+    /// Only the summary is wanted (sweep points): skip the per-step latency quantiles of the
+    /// time series. The summary is the same either way.
+    pub summary_only: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -120,6 +123,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         scenario.step,
         scenario.pods.replicas,
     );
+    world.per_step_latencies = !opts.summary_only;
     let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
     let end = scenario.duration;
     let mut warnings = scenario.warnings.clone();
@@ -254,7 +258,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             }
             Control::HpaSync(i) => {
                 let d = &mut hpas[i];
-                let (decision, log) = d.sync(
+                let logged = d.sync(
                     now,
                     &mut world,
                     &metrics_server,
@@ -262,7 +266,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                     opts.log_every_sync,
                     no_external,
                 );
-                if log {
+                if let Some(decision) = logged {
                     events.push(LogEvent::Autoscaler(AutoscalerEvent {
                         t: now,
                         autoscaler: d.name.clone(),
@@ -295,7 +299,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 let Some(mut hpa) = so.hpa.take() else {
                     continue;
                 };
-                let (decision, log) = {
+                let logged = {
                     let w: &World = &world;
                     let mut external = |metric: &str| so.external_metric(now, metric, w, &samplers);
                     hpa.decide(
@@ -307,8 +311,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                         &mut external,
                     )
                 };
-                hpa.apply(now, &mut world, &decision);
-                if log {
+                hpa.apply(now, &mut world);
+                if let Some(decision) = logged {
                     events.push(LogEvent::Autoscaler(AutoscalerEvent {
                         t: now,
                         autoscaler: hpa.name.clone(),

@@ -22,7 +22,7 @@ pub struct PointResult {
 
 /// Simulate one replication of one point.
 pub fn run_one(sweep: &Sweep, point: &Point, replication: u32) -> Result<Metrics, Error> {
-    let (_, result) = run_full(sweep, point, replication)?;
+    let (_, result) = simulate(sweep, point, replication, true)?;
     Ok(Metrics::from_summary(&result.summary))
 }
 
@@ -33,6 +33,15 @@ pub fn run_full(
     point: &Point,
     replication: u32,
 ) -> Result<(Scenario, sim::RunResult), Error> {
+    simulate(sweep, point, replication, false)
+}
+
+fn simulate(
+    sweep: &Sweep,
+    point: &Point,
+    replication: u32,
+    summary_only: bool,
+) -> Result<(Scenario, sim::RunResult), Error> {
     let mut patches = sweep.base.patches.clone();
     patches.extend(sweep.grid.patches(point));
     let overrides = Overrides {
@@ -42,7 +51,11 @@ pub fn run_full(
         allow_conflicts: sweep.base.allow_conflicts,
     };
     let scenario = Scenario::load(&sweep.scenario, &overrides)?;
-    let result = sim::run(&scenario, &RunOptions::default())?;
+    let opts = RunOptions {
+        summary_only,
+        ..RunOptions::default()
+    };
+    let result = sim::run(&scenario, &opts)?;
     Ok((scenario, result))
 }
 

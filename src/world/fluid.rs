@@ -144,6 +144,35 @@ impl FluidState {
     }
 }
 
+/// Mean extra time in a pod at its CPU limit: its cores, `servers` requests' worth (fractional),
+/// are processor-shared among the requests in service, so with k requests in the pod the
+/// service rate is μ·min(k, servers). The exact birth–death chain for Poisson arrivals and
+/// exponential service (a PS queue's mean is insensitive to the service distribution): the
+/// mean number in the pod by Little's law gives the mean sojourn, less the mean service time.
+/// Overloaded pods (ρ ≥ 1) fall back to [`pod_wait`].
+pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
+    let mu = 1.0 / mean;
+    let rho = lambda / (mu * servers);
+    if !(lambda > 0.0) {
+        return 0.0;
+    }
+    if !(rho < 1.0) || servers < 1.0 {
+        return pod_wait(servers, lambda, mean, 1.0);
+    }
+    // States 0..=k0 by their rates; beyond k0 every state serves at μ·servers (ratio ρ).
+    let k0 = servers.ceil() as u32;
+    let (mut p, mut total, mut n) = (1.0f64, 1.0f64, 0.0f64);
+    for k in 1..=k0 {
+        p *= lambda / (mu * (k as f64).min(servers));
+        total += p;
+        n += k as f64 * p;
+    }
+    let tail = rho / (1.0 - rho);
+    total += p * tail;
+    n += p * (k0 as f64 * tail + rho / ((1.0 - rho) * (1.0 - rho)));
+    (n / total / lambda - mean).max(0.0)
+}
+
 /// Mean queueing delay of a pod that can run `servers` requests at full speed (fractional when its
 /// CPU limit binds: limit / cores per request), each taking `mean` seconds: M/G/c with the
 /// Allen–Cunneen correction, interpolated between the neighbouring whole numbers of servers (for
@@ -368,19 +397,31 @@ impl World {
             }
             p.fluid_offered = 0;
             let kept_up = p.cohorts.len() <= 1;
+            // At its CPU limit (fewer servers than request slots) the pod processor-shares its
+            // cores among the requests in service: see `ps_wait`.
+            let limited = servers < self.cfg.concurrency as f64;
+            let wait_of = |offered: u64, mean: f64| {
+                if limited {
+                    ps_wait(servers, offered as f64 / dt, mean)
+                } else {
+                    pod_wait(servers, offered as f64 / dt, mean, fl.scv)
+                }
+            };
+            // Memoised where every such pod has the same servers (no node shares).
+            let same_servers = self.cfg.cluster.is_none();
             let wq = if !kept_up || offered == 0 {
                 0.0
-            } else if warm == 1.0 && p.burst == 0.0 {
+            } else if warm == 1.0 && p.burst == 0.0 && same_servers {
                 let i = offered as usize;
                 if fl.wait_by_offered.len() <= i {
                     fl.wait_by_offered.resize(i + 1, f64::NAN);
                 }
                 if fl.wait_by_offered[i].is_nan() {
-                    fl.wait_by_offered[i] = pod_wait(servers, offered as f64 / dt, mean, fl.scv);
+                    fl.wait_by_offered[i] = wait_of(offered, mean);
                 }
                 fl.wait_by_offered[i]
             } else {
-                pod_wait(servers, offered as f64 / dt, mean / warm, fl.scv)
+                wait_of(offered, mean / warm)
             };
             let mut served = 0u64;
             let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
@@ -629,8 +670,10 @@ impl World {
         self.latency.record_n(latency, n);
         self.wait.record_n(wait, n);
         self.latency_buckets.record_n(latency, n);
-        self.step_latencies
-            .push_n(row, latency, n, &mut self.series);
+        if self.per_step_latencies {
+            self.step_latencies
+                .push_n(row, latency, n, &mut self.series);
+        }
     }
 
     /// Work a pod holds at its kill (flow level): all its cohorts.
@@ -718,6 +761,25 @@ mod tests {
             let split = multinomial_even(&mut rng, n, 7);
             assert_eq!(split.iter().sum::<u64>(), n);
         }
+    }
+
+    #[test]
+    fn ps_wait_is_erlang_c_for_whole_servers_and_between_for_fractions() {
+        for (c, lambda) in [(1u32, 5.0), (2, 30.0), (3, 50.0), (8, 120.0)] {
+            let exact = mgc_wait(c, lambda, 20.0, 1.0);
+            let ps = ps_wait(c as f64, lambda, 0.05);
+            assert!(
+                (exact - ps).abs() < 1e-9 * (1.0 + exact),
+                "c={c}: {exact} vs {ps}"
+            );
+        }
+        // 2.5 servers' worth of cores wait less than 2 and more than 3.
+        let (w2, w25, w3) = (
+            ps_wait(2.0, 35.0, 0.05),
+            ps_wait(2.5, 35.0, 0.05),
+            ps_wait(3.0, 35.0, 0.05),
+        );
+        assert!(w2 > w25 && w25 > w3, "{w2} {w25} {w3}");
     }
 
     #[test]

@@ -269,6 +269,8 @@ pub struct World {
     pub totals: RequestTotals,
     pub series: Series,
     step_latencies: StepLatencies,
+    /// Per-step latency quantiles (the time series' p50/p99 columns); off for summary-only runs.
+    pub per_step_latencies: bool,
     pub latency: Distribution,
     pub wait: Distribution,
     /// Cumulative latency histogram with Prometheus' default buckets (what an exporter exposes).
@@ -342,6 +344,7 @@ impl World {
             totals: RequestTotals::default(),
             series: Series::new(duration, step),
             step_latencies: StepLatencies::default(),
+            per_step_latencies: true,
             latency: Distribution::new(),
             wait: Distribution::new(),
             latency_buckets: PromHistogram::default(),

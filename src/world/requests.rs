@@ -299,7 +299,9 @@ impl World {
             let latency = now - req.origin;
             self.latency.record(latency);
             self.latency_buckets.record(latency);
-            self.step_latencies.push(row, latency, &mut self.series);
+            if self.per_step_latencies {
+                self.step_latencies.push(row, latency, &mut self.series);
+            }
         }
         // Refill the freed slot.
         match self.cfg.kind {

@@ -249,7 +249,7 @@ fn pod(p: &Value) -> R<PodObservation> {
         cs.iter()
             .map(|c| {
                 Ok(ContainerSpec {
-                    name: s(c, "name")?.to_string(),
+                    name: s(c, "name")?.into(),
                     requests: both(opt_i(c, "request_m")?),
                     sidecar: false,
                 })
@@ -263,7 +263,7 @@ fn pod(p: &Value) -> R<PodObservation> {
         }]
     };
     Ok(PodObservation {
-        name: s(p, "name")?.to_string(),
+        name: s(p, "name")?.into(),
         phase,
         ready: Some(ready),
         deleting: b_or(p, "deleting", false),
