@@ -262,7 +262,7 @@ impl World {
                 }
         });
         match (retried, fl) {
-            (Some(r), Some(fl)) => {
+            (Some(r), fl) => {
                 let due = at + r.delay(g.attempt + 1);
                 let next = Cohort {
                     start: due,
@@ -271,21 +271,15 @@ impl World {
                     attempt: g.attempt + 1,
                     lag: g.lag + (due - g.mid()).max(0.0),
                 };
-                fl.retries.push((due, next));
-            }
-            (Some(r), None) => {
-                // Called outside a tick: park it in the world's fluid state.
-                let due = at + r.delay(g.attempt + 1);
-                let next = Cohort {
-                    start: due,
-                    end: due,
-                    count: g.count,
-                    attempt: g.attempt + 1,
-                    lag: g.lag + (due - g.mid()).max(0.0),
-                };
-                debug_assert!(self.fluid.is_some(), "flow-level failure outside the model");
-                if let Some(fl) = self.fluid.as_mut() {
-                    fl.retries.push((due, next));
+                match fl {
+                    Some(fl) => fl.retries.push((due, next)),
+                    // Called outside a tick: park it in the world's fluid state.
+                    None => {
+                        debug_assert!(self.fluid.is_some(), "flow-level failure outside the model");
+                        if let Some(fl) = self.fluid.as_mut() {
+                            fl.retries.push((due, next));
+                        }
+                    }
                 }
             }
             (None, _) => match reason {
