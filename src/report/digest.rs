@@ -121,6 +121,36 @@ pub fn summary_rows(s: &Value) -> Vec<Row> {
         secs_row(&mut rows, "overloaded for", num(s, "overload_s"));
     }
     plain_row(&mut rows, "scale events", num(s, "scale_events"));
+    // Nodes and overload: rows only for what either mechanism recorded.
+    if get(s, "nodes").is_some_and(Value::is_object) {
+        plain_row(&mut rows, "nodes max", num(s, "nodes.max"));
+        plain_row(&mut rows, "nodes mean", num(s, "nodes.mean"));
+        let two = |label: &str, v: Option<f64>| Row {
+            label: label.into(),
+            text: v.map_or("–".into(), |v| format!("{v:.2}")),
+            value: v,
+            seconds: false,
+        };
+        rows.push(two("node-hours", num(s, "nodes.node_hours")));
+        rows.push(two("cost", num(s, "nodes.cost")));
+        secs_row(
+            &mut rows,
+            "pods Pending with no node",
+            num(s, "pending_pod_s"),
+        );
+    }
+    for (key, label) in [
+        ("requests.retries", "client retries"),
+        ("requests.rejected", "503 answers"),
+        ("restarts", "liveness restarts"),
+    ] {
+        if num(s, key).is_some_and(|v| v > 0.0) {
+            plain_row(&mut rows, label, num(s, key));
+        }
+    }
+    if num(s, "throttled_s").is_some_and(|v| v > 0.0) {
+        secs_row(&mut rows, "CPU throttled (CFS)", num(s, "throttled_s"));
+    }
     if get(s, "hpa").is_some_and(Value::is_object) {
         plain_row(&mut rows, "HPA syncs", num(s, "hpa.syncs"));
         plain_row(&mut rows, "HPA scale-ups", num(s, "hpa.scale_ups"));
@@ -200,6 +230,40 @@ pub fn difference(a: &Row, b: &Row) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_and_overload_rows_appear_only_when_recorded() {
+        let with: Value = serde_json::json!({
+            "requests": {"arrived": 10, "retries": 4, "rejected": 3},
+            "nodes": {"max": 5, "mean": 2.5, "node_hours": 2.5, "cost": 0.48},
+            "pending_pod_s": 90.0, "restarts": 0, "throttled_s": 0.0
+        });
+        let labels: Vec<String> = summary_rows(&with).into_iter().map(|r| r.label).collect();
+        for l in [
+            "node-hours",
+            "cost",
+            "pods Pending with no node",
+            "client retries",
+            "503 answers",
+        ] {
+            assert!(labels.iter().any(|x| x == l), "{l} missing from {labels:?}");
+        }
+        assert!(
+            !labels
+                .iter()
+                .any(|x| x == "liveness restarts" || x == "CPU throttled (CFS)")
+        );
+        let without: Value = serde_json::json!({"requests": {"arrived": 10}});
+        let labels: Vec<String> = summary_rows(&without)
+            .into_iter()
+            .map(|r| r.label)
+            .collect();
+        assert!(
+            !labels
+                .iter()
+                .any(|x| x == "node-hours" || x == "503 answers")
+        );
+    }
 
     #[test]
     fn rows_read_a_summary_and_tolerate_missing_fields() {

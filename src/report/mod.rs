@@ -215,7 +215,8 @@ pub fn fmt_num(v: f64) -> String {
 /// is the true CPU use over the interval in percent of the pods' requests (what the HPA would
 /// see with no lag); `backlog_age` is the age of the oldest waiting request at the end of the
 /// interval (0 when nothing waits); `capacity_rps` is Ready pods × one pod's nominal throughput
-/// (see [`WorldConfig::pod_throughput`](crate::world::WorldConfig::pod_throughput)); then the
+/// (see [`WorldConfig::pod_throughput`](crate::world::WorldConfig::pod_throughput); with nodes,
+/// each Ready pod at its share of its node's CPU); then the
 /// nodes and overload columns (`unschedulable_pods`, `nodes`, `nodes_ready` gauges; `retries`,
 /// `rejected` (503 answers), `restarts` counts; `throttled_s`, seconds pods were stalled by
 /// their CFS quota in the interval);

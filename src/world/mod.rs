@@ -108,6 +108,18 @@ impl WorldConfig {
         };
         by_concurrency.min(by_cpu)
     }
+
+    /// [`Self::pod_throughput`] for a pod that may use at most `cores` (its share of its
+    /// node's CPU, when nodes are simulated).
+    pub fn pod_throughput_with(&self, cores: f64) -> f64 {
+        let cpu_per_request = self.cores_per_request * self.service.mean();
+        let by_cpu = if cpu_per_request > 0.0 {
+            cores / cpu_per_request
+        } else {
+            f64::INFINITY
+        };
+        self.pod_throughput().min(by_cpu)
+    }
 }
 
 /// A pod transition, for `events.jsonl`.
@@ -656,7 +668,16 @@ impl World {
         let backlog = self.backlog_len();
         let in_service = self.in_service();
         let backlog_age = self.oldest_waiting_age(now);
-        let capacity = self.counts.ready as f64 * self.cfg.pod_throughput();
+        let capacity = if self.cfg.cluster.is_some() {
+            // Pods on a busy node get only their share of its CPU.
+            self.pods
+                .iter()
+                .filter(|p| p.state == PodState::Ready)
+                .map(|p| self.cfg.pod_throughput_with(p.cap))
+                .sum()
+        } else {
+            self.counts.ready as f64 * self.cfg.pod_throughput()
+        };
         let s = &mut self.series;
         s.cpu_cores[row] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
