@@ -270,3 +270,56 @@ fn cold_pods_serve_slower_until_warm() {
     );
     assert!((a - b).abs() < 0.2 * b, "{a} vs {b} when warm");
 }
+
+/// A Deployment whose container declares a liveness probe, and a scenario saturating it.
+fn with_manifest_probe(pods_extra: &str) -> RunResult {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deploy.yaml"),
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: app
+        image: web:1
+        resources: {requests: {cpu: 500m}}
+        livenessProbe:
+          httpGet: {path: /healthz, port: 8080}
+          periodSeconds: 5
+          timeoutSeconds: 1
+          failureThreshold: 3
+",
+    )
+    .unwrap();
+    let scenario = format!(
+        "name: probe
+duration: 10m
+trace: {{generate: {{kind: constant, rate: 500}}}}
+workload: {{kind: http, service_time: {{dist: exponential, mean: 50ms}}, cpu_per_request: 10m, concurrency: 8}}
+pods:
+  manifest: deploy.yaml
+  startup: 10s
+{pods_extra}"
+    );
+    let path = dir.path().join("s.yaml");
+    std::fs::write(&path, scenario).unwrap();
+    let s = Scenario::load(&path, &Overrides::default()).unwrap_or_else(|e| panic!("{e}"));
+    run(&s, &RunOptions::default()).unwrap()
+}
+
+#[test]
+fn a_manifest_liveness_probe_runs_as_the_kubelet_runs_it_unless_turned_off() {
+    let probed = with_manifest_probe("");
+    assert!(
+        probed.summary.restarts > 0,
+        "the manifest's probe restarts saturated pods"
+    );
+    let off = with_manifest_probe("  liveness: {enabled: false}\n");
+    assert_eq!(off.summary.restarts, 0);
+}

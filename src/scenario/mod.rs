@@ -1095,7 +1095,14 @@ fn resolve_overload(
         );
     }
     let manifest_liveness = pods.template.as_ref().and_then(|t| t.liveness);
-    let liveness = match &raw.pods.liveness {
+    // As the kubelet does: a manifest's livenessProbe runs unless the scenario turns it off.
+    let spec = match (&raw.pods.liveness, manifest_liveness) {
+        (Some(l), _) if l.enabled == Some(false) => None,
+        (Some(l), _) => Some(l.clone()),
+        (None, Some(_)) => Some(overload::LivenessSpec::default()),
+        (None, None) => None,
+    };
+    let liveness = match &spec {
         Some(l) => {
             let m = manifest_liveness.unwrap_or_default();
             let lv = overload::Liveness {
@@ -1127,13 +1134,9 @@ fn resolve_overload(
             }
             Some(lv)
         }
-        None => {
-            if manifest_liveness.is_some() {
-                warnings.push("the manifest's livenessProbe is not simulated: set `pods.liveness: {}` to have saturated pods fail it and restart".into());
-            }
-            None
-        }
+        None => None,
     };
+    // Off by default, unlike the kubelet (`cpuCFSQuota: true`): see README, "Nodes and overload".
     let cfs_on = raw.pods.cpu_cfs.unwrap_or(false);
     let period = match raw.pods.cfs_period {
         Some(p) if !(p.0 >= 0.001 && p.0 <= 1.0) => {

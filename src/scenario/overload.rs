@@ -150,6 +150,9 @@ impl Retries {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LivenessSpec {
+    /// `false` turns off the probe a manifest declares. Default true.
+    #[serde(default)]
+    pub enabled: Option<bool>,
     #[serde(default)]
     pub initial_delay: Option<Seconds>,
     #[serde(default)]
