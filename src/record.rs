@@ -180,6 +180,8 @@ impl Series {
 /// Latencies of the step being filled, for exact per-step quantiles.
 #[derive(Debug, Default)]
 pub struct StepLatencies {
+    /// Off for summary-only runs: pushes are ignored and the series' p50/p99 stay empty.
+    pub off: bool,
     row: usize,
     values: Vec<f32>,
     /// Flow level: (latency, how many requests had it).
@@ -190,6 +192,9 @@ impl StepLatencies {
     /// Add a latency completed in `row`; closes earlier rows into `series` first.
     #[inline]
     pub fn push(&mut self, row: usize, latency: f64, series: &mut Series) {
+        if self.off {
+            return;
+        }
         if row != self.row {
             self.close(series);
             self.row = row;
@@ -199,6 +204,9 @@ impl StepLatencies {
 
     /// Add `n` requests with the same latency (flow level).
     pub fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
+        if self.off {
+            return;
+        }
         if row != self.row {
             self.close(series);
             self.row = row;

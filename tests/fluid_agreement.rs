@@ -147,3 +147,33 @@ fn diurnal_day() {
         "mean backlog {b_req} vs {b_fl}"
     );
 }
+
+/// Sweep points run summary-only (no per-step latency quantiles): the summary they rank by
+/// must be exactly that of a full run, at both traffic models.
+#[test]
+fn summary_only_runs_give_the_full_runs_summary() {
+    for fidelity in ["request", "fluid"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-spike.yaml");
+        let overrides = Overrides {
+            patches: vec![Patch {
+                target: PatchTarget::Scenario,
+                path: "fidelity".into(),
+                value: fidelity.into(),
+            }],
+            ..Default::default()
+        };
+        let scenario = Scenario::load(&path, &overrides).unwrap();
+        let full = run(&scenario, &RunOptions::default()).unwrap();
+        let lean = run(
+            &scenario,
+            &RunOptions {
+                summary_only: true,
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(full.summary, lean.summary, "{fidelity}");
+        assert!(lean.series.latency_p99.iter().all(|v| v.is_nan()));
+        assert!(full.series.latency_p99.iter().any(|v| !v.is_nan()));
+    }
+}

@@ -198,7 +198,12 @@ pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
-    let mut s = format!("{v:.6}");
+    trim_decimals(v, 6)
+}
+
+/// `v` with at most `decimals` decimals, trailing zeros (and a bare point) removed, never `-0`.
+pub fn trim_decimals(v: f64, decimals: usize) -> String {
+    let mut s = format!("{v:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') {
             s.pop();

@@ -123,7 +123,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         scenario.step,
         scenario.pods.replicas,
     );
-    world.per_step_latencies = !opts.summary_only;
+    if opts.summary_only {
+        world.skip_step_latencies();
+    }
     let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
     let end = scenario.duration;
     let mut warnings = scenario.warnings.clone();

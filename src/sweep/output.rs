@@ -114,19 +114,8 @@ impl SweepTable {
 
 /// A metric value for `sweep.csv`: up to 9 decimals, no trailing zeros, empty when undefined.
 pub fn fmt_metric(v: Option<f64>) -> String {
-    let Some(v) = v.filter(|v| v.is_finite()) else {
-        return String::new();
-    };
-    let mut s = format!("{v:.9}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" { "0".into() } else { s }
+    v.filter(|v| v.is_finite())
+        .map_or_else(String::new, |v| crate::report::trim_decimals(v, 9))
 }
 
 /// The rows of finished points.

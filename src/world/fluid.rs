@@ -664,10 +664,8 @@ impl World {
         self.latency.record_n(latency, n);
         self.wait.record_n(wait, n);
         self.latency_buckets.record_n(latency, n);
-        if self.per_step_latencies {
-            self.step_latencies
-                .push_n(row, latency, n, &mut self.series);
-        }
+        self.step_latencies
+            .push_n(row, latency, n, &mut self.series);
     }
 
     /// Work a pod holds at its kill (flow level): all its cohorts.

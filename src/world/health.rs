@@ -21,7 +21,7 @@
 //! `throttled_s`.
 
 use super::pod::Cfs;
-use super::{Event, PodEventKind, PodState, Request, World};
+use super::{Event, PodEventKind, PodState, World};
 use crate::record::{DropReason, Series};
 use crate::scenario::WorkloadKind;
 use crate::scenario::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
@@ -103,13 +103,6 @@ impl World {
                     c.period_end = now + c.period;
                 }
             }
-        } else if now + 1e-12 >= c.period_end {
-            // A period boundary with quota left (the pod ran under its quota): refill. The
-            // virtual clock may already stand at `now` (no time passed since), so `advance`
-            // did not roll the period; without this the event would fire again at once.
-            let nb = c.period_end + ((now - c.period_end) / c.period).floor().max(0.0) * c.period;
-            c.left = c.quota;
-            c.period_end = nb + c.period;
         } else if c.left <= c.quota * 1e-9 {
             c.left = 0.0;
             c.stalled = true;
@@ -248,31 +241,7 @@ impl World {
         let row = self.series.row(now);
         self.series.restarts[row] += 1;
         // What the container held is lost.
-        let p = &mut self.pods[pod as usize];
-        let mut lost: Vec<Request> = p.queue.drain(..).collect();
-        lost.extend(p.in_service.drain().map(|s| s.req));
-        lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
-        let n_lost = lost.len() as u64;
-        let mut dropped = 0u64;
-        let mut requeued = 0usize;
-        for r in lost {
-            if r.id != 0 {
-                self.fail(now, r, DropReason::Restarted);
-            } else if now > r.deadline {
-                self.time_out(r.deadline);
-            } else if self.cfg.kind == WorkloadKind::Queue {
-                requeued += 1;
-                self.backlog.push_front(r);
-            } else {
-                dropped += 1;
-            }
-        }
-        if requeued > 1 {
-            self.backlog.make_contiguous()[..requeued].reverse();
-        }
-        self.totals.redelivered += requeued as u64;
-        self.drop_requests(now, DropReason::Restarted, dropped);
-        let fluid_lost = self.fluid_lose(now, pod, DropReason::Restarted);
+        let work = self.lose_held_work(now, pod, DropReason::Restarted);
         // Not Ready until the new container passes its readiness probe.
         let was_ready = self.pods[pod as usize].state == PodState::Ready;
         let p = &mut self.pods[pod as usize];
@@ -321,12 +290,12 @@ impl World {
         if was_consumer {
             self.release_partition(now, pod);
         }
-        self.log(now, pod, PodEventKind::Restarted, Some(n_lost + fluid_lost));
+        self.log(now, pod, PodEventKind::Restarted, Some(work.held));
         let boot = self.cfg.startup.sample(&mut self.rng_restart).max(0.0);
         let inc = self.pods[pod as usize].incarnation;
         self.agenda
             .schedule(now + backoff + boot, Event::ContainerStart { pod, inc });
-        if requeued > 0 {
+        if work.requeued > 0 {
             self.dispatch_backlog(now);
         }
     }

@@ -297,24 +297,21 @@ impl World {
         }
     }
 
-    pub(super) fn kill(&mut self, now: f64, pod: u32) {
-        if self.pods[pod as usize].state != PodState::Terminating {
-            return;
-        }
-        let cpr = self.cfg.cores_per_request;
+    /// The container of `pod` dies at `now` (killed at shutdown, restarted by its liveness
+    /// probe): every request it held is lost for `why`. A client that retries sees its
+    /// connection reset; one already past its deadline has timed out; queue messages go back to
+    /// the front of the backlog, oldest first; the rest are dropped. Flow-level cohorts go too.
+    pub(super) fn lose_held_work(&mut self, now: f64, pod: u32, why: DropReason) -> HeldWork {
         let p = &mut self.pods[pod as usize];
-        p.advance(now, cpr);
-        let mut lost: Vec<Request> = p.queue.drain(..).collect();
-        lost.extend(p.in_service.drain().map(|s| s.req));
-        lost.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
-        let mut dropped: u64 = 0;
-        let mut requeued = 0;
-        let mut lost_tracked: u64 = 0;
-        for r in lost {
+        let mut held: Vec<Request> = p.queue.drain(..).collect();
+        held.extend(p.in_service.drain().map(|s| s.req));
+        held.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
+        let n_held = held.len() as u64;
+        let (mut dropped, mut requeued, mut reset) = (0u64, 0usize, 0u64);
+        for r in held {
             if r.id != 0 {
-                // A client that retries sees its connection reset.
-                lost_tracked += 1;
-                self.fail(now, r, DropReason::KilledOnShutdown);
+                reset += 1;
+                self.fail(now, r, why);
             } else if now > r.deadline {
                 self.time_out(r.deadline);
             } else if self.cfg.kind == WorkloadKind::Queue {
@@ -329,16 +326,26 @@ impl World {
             self.backlog.make_contiguous()[..requeued].reverse();
         }
         self.totals.redelivered += requeued as u64;
-        self.drop_requests(now, DropReason::KilledOnShutdown, dropped);
+        self.drop_requests(now, why, dropped);
         // Flow level: the pod's waiting cohorts are lost (http); queue pods hold none.
-        dropped += self.fluid_lose(now, pod, DropReason::KilledOnShutdown);
-        self.exit(
-            now,
-            pod,
-            PodEventKind::Killed,
-            Some(dropped + requeued as u64 + lost_tracked),
-        );
-        if requeued > 0 {
+        let fluid = self.fluid_lose(now, pod, why);
+        HeldWork {
+            held: n_held + fluid,
+            lost: dropped + requeued as u64 + reset + fluid,
+            requeued,
+        }
+    }
+
+    pub(super) fn kill(&mut self, now: f64, pod: u32) {
+        if self.pods[pod as usize].state != PodState::Terminating {
+            return;
+        }
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods[pod as usize];
+        p.advance(now, cpr);
+        let work = self.lose_held_work(now, pod, DropReason::KilledOnShutdown);
+        self.exit(now, pod, PodEventKind::Killed, Some(work.lost));
+        if work.requeued > 0 {
             self.dispatch_backlog(now);
         }
     }
@@ -394,4 +401,14 @@ fn deletion_rank(a: &Pod, b: &Pod) -> std::cmp::Ordering {
         })
         .then_with(|| b.created_at.total_cmp(&a.created_at))
         .then_with(|| b.id.cmp(&a.id))
+}
+
+/// What a dying container held (see [`World::lose_held_work`]).
+pub(super) struct HeldWork {
+    /// Requests it held, at request and flow level.
+    pub held: u64,
+    /// Of those, the ones lost, redelivered or reset (not those that had already timed out).
+    pub lost: u64,
+    /// Queue messages put back at the front of the backlog.
+    pub requeued: usize,
 }

@@ -281,8 +281,6 @@ pub struct World {
     pub totals: RequestTotals,
     pub series: Series,
     step_latencies: StepLatencies,
-    /// Per-step latency quantiles (the time series' p50/p99 columns); off for summary-only runs.
-    pub per_step_latencies: bool,
     pub latency: Distribution,
     pub wait: Distribution,
     /// Cumulative latency histogram with Prometheus' default buckets (what an exporter exposes).
@@ -356,7 +354,6 @@ impl World {
             totals: RequestTotals::default(),
             series: Series::new(duration, step),
             step_latencies: StepLatencies::default(),
-            per_step_latencies: true,
             latency: Distribution::new(),
             wait: Distribution::new(),
             latency_buckets: PromHistogram::default(),
@@ -642,6 +639,12 @@ impl World {
     pub fn memory_bytes(&self, pod: u32) -> f64 {
         let p = &self.pods[pod as usize];
         self.cfg.memory_baseline + self.cfg.memory_per_request * p.in_flight() as f64
+    }
+
+    /// Skip the per-step latency quantiles (the series' p50/p99 columns) for a run whose
+    /// summary is all that is wanted.
+    pub fn skip_step_latencies(&mut self) {
+        self.step_latencies.off = true;
     }
 
     /// Record gauges for the step ending at `now` (row `row`).

@@ -153,13 +153,17 @@ impl World {
             .find(|&id| self.free_slots(id) > 0)
     }
 
-    /// Bind `pod` to `node`.
-    pub(super) fn bind(&mut self, now: f64, pod: u32, node: u32, log: bool) {
-        let (cpu, mem) = self
-            .cfg
+    /// What one pod of the workload requests (cores, bytes), for scheduling.
+    fn pod_requests(&self) -> (f64, f64) {
+        self.cfg
             .cluster
             .as_ref()
-            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory));
+            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory))
+    }
+
+    /// Bind `pod` to `node`.
+    pub(super) fn bind(&mut self, now: f64, pod: u32, node: u32, log: bool) {
+        let (cpu, mem) = self.pod_requests();
         let n = &mut self.nodes[node as usize];
         n.pods.push(pod);
         n.cpu_requested += cpu;
@@ -207,11 +211,7 @@ impl World {
         let Some(node) = self.pods[pod as usize].node else {
             return;
         };
-        let (cpu, mem) = self
-            .cfg
-            .cluster
-            .as_ref()
-            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory));
+        let (cpu, mem) = self.pod_requests();
         let n = &mut self.nodes[node as usize];
         n.pods.retain(|&q| q != pod);
         n.cpu_requested = (n.cpu_requested - cpu).max(0.0);

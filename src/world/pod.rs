@@ -257,32 +257,32 @@ impl Pod {
     /// Bring the virtual clock and CPU accounting up to `now`.
     #[inline]
     pub fn advance(&mut self, now: f64, cores_per_request: f64) {
-        let dt = now - self.vclock_at;
-        if dt > 0.0 {
-            let k = self.in_service.len();
-            let mut work_rate = 0.0;
-            if k > 0 {
-                self.vclock += self.speed * dt;
-                work_rate = self.speed * k as f64 * cores_per_request;
-                self.cpu_seconds += work_rate * dt;
-            }
-            match &mut self.cfs {
-                None => self.cpu_seconds += self.burst * dt,
-                Some(c) if c.stalled => {}
-                Some(c) => {
-                    self.cpu_seconds += self.burst * dt;
-                    let rate = work_rate + self.burst;
-                    c.left -= rate * dt;
-                    if now >= c.period_end {
-                        // Periods that began since: the rate was constant, and at most the
-                        // quota per period (else an exhaustion event would have come first).
-                        let nb =
-                            c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
-                        c.left = c.quota - rate * (now - nb);
-                        c.period_end = nb + c.period;
-                    }
+        let dt = (now - self.vclock_at).max(0.0);
+        let k = self.in_service.len();
+        let mut work_rate = 0.0;
+        if dt > 0.0 && k > 0 {
+            self.vclock += self.speed * dt;
+            work_rate = self.speed * k as f64 * cores_per_request;
+            self.cpu_seconds += work_rate * dt;
+        }
+        match &mut self.cfs {
+            None => self.cpu_seconds += self.burst * dt,
+            Some(c) if c.stalled => {}
+            Some(c) => {
+                self.cpu_seconds += self.burst * dt;
+                let rate = work_rate + self.burst;
+                c.left -= rate * dt;
+                // Also when no time passed: a period that ends exactly now rolls over.
+                if now >= c.period_end {
+                    // Periods that began since: the rate was constant, and at most the
+                    // quota per period (else an exhaustion event would have come first).
+                    let nb = c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
+                    c.left = c.quota - rate * (now - nb);
+                    c.period_end = nb + c.period;
                 }
             }
+        }
+        if dt > 0.0 {
             self.vclock_at = now;
         }
     }

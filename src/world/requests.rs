@@ -299,9 +299,7 @@ impl World {
             let latency = now - req.origin;
             self.latency.record(latency);
             self.latency_buckets.record(latency);
-            if self.per_step_latencies {
-                self.step_latencies.push(row, latency, &mut self.series);
-            }
+            self.step_latencies.push(row, latency, &mut self.series);
         }
         // Refill the freed slot.
         match self.cfg.kind {

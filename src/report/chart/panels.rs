@@ -5,6 +5,7 @@
 use super::ChartOptions;
 use super::data::RunData;
 use super::downsample::{Shape, finite_max, intervals, positive_min};
+use crate::report::trim_decimals as trim;
 use std::borrow::Cow;
 
 /// An RGB colour.
@@ -735,19 +736,6 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         trim(v, 3)
     }
-}
-
-fn trim(v: f64, decimals: usize) -> String {
-    let mut s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" { "0".into() } else { s }
 }
 
 /// Seconds for an axis: `ms` under one second, `s` under ten minutes, then `min`, `h`.
