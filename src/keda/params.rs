@@ -382,12 +382,17 @@ impl<'a> Params<'a> {
         self.get(spec)
     }
 
-    /// An integer parameter (`json.Unmarshal` into an int of `bits`).
-    pub fn int(&mut self, spec: Spec, bits: u32) -> Option<i64> {
+    /// A parameter parsed by `parse`; a parse error is reported as KEDA's typed config does
+    /// (`unable to set param …`) and yields `None`, as does an absent or hidden value.
+    fn parsed<T>(
+        &mut self,
+        spec: Spec,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
         let key = self.key_for(&spec);
         match self.get(spec) {
-            Got::Value(v) => match super::go::json_int(&v, bits) {
-                Ok(n) => Some(n),
+            Got::Value(v) => match parse(&v) {
+                Ok(x) => Some(x),
                 Err(e) => {
                     self.error(
                         key.as_deref(),
@@ -398,62 +403,28 @@ impl<'a> Params<'a> {
             },
             _ => None,
         }
+    }
+
+    /// An integer parameter (`json.Unmarshal` into an int of `bits`).
+    pub fn int(&mut self, spec: Spec, bits: u32) -> Option<i64> {
+        self.parsed(spec, |v| super::go::json_int(v, bits))
     }
 
     /// A float parameter (`json.Unmarshal` into a float64).
     pub fn float(&mut self, spec: Spec) -> Option<f64> {
-        let key = self.key_for(&spec);
-        match self.get(spec) {
-            Got::Value(v) => match super::go::json_float(&v) {
-                Ok(n) => Some(n),
-                Err(e) => {
-                    self.error(
-                        key.as_deref(),
-                        format!("unable to set param {:?} value {v:?}: {e}", spec.name()),
-                    );
-                    None
-                }
-            },
-            _ => None,
-        }
+        self.parsed(spec, super::go::json_float)
     }
 
     /// A boolean parameter (`strconv.ParseBool`).
     pub fn boolean(&mut self, spec: Spec) -> Option<bool> {
-        let key = self.key_for(&spec);
-        match self.get(spec) {
-            Got::Value(v) => {
-                match super::go::parse_bool(&v) {
-                    Some(b) => Some(b),
-                    None => {
-                        self.error(
-                        key.as_deref(),
-                        format!("unable to set param {:?} value {v:?}: unable to parse boolean value", spec.name()),
-                    );
-                        None
-                    }
-                }
-            }
-            _ => None,
-        }
+        self.parsed(spec, |v| {
+            super::go::parse_bool(v).ok_or_else(|| "unable to parse boolean value".to_string())
+        })
     }
 
     /// A duration parameter (Go duration string or milliseconds), in seconds.
     pub fn duration(&mut self, spec: Spec) -> Option<f64> {
-        let key = self.key_for(&spec);
-        match self.get(spec) {
-            Got::Value(v) => match super::go::typed_config_duration(&v) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    self.error(
-                        key.as_deref(),
-                        format!("unable to set param {:?} value {v:?}: {e}", spec.name()),
-                    );
-                    None
-                }
-            },
-            _ => None,
-        }
+        self.parsed(spec, super::go::typed_config_duration)
     }
 
     /// A list parameter split on the spec's separator (default `,`), elements trimmed.

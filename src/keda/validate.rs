@@ -230,6 +230,15 @@ fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>) {
     }
 }
 
+/// A field the CRD schema marks required is missing (the API server's `Required value`).
+fn required(f: &mut Findings, field: &str) {
+    f.error(
+        "crd.required",
+        Some(field.into()),
+        format!("{field}: Required value"),
+    );
+}
+
 fn check_minimum(f: &mut Findings, field: &str, v: Option<i32>, min: i32) {
     if let Some(v) = v
         && v < min
@@ -331,11 +340,7 @@ fn validate_so_inner(
     // --- CRD schema ---
     let target = s.scale_target_ref.clone().unwrap_or_default();
     if s.scale_target_ref.is_none() {
-        f.error(
-            "crd.required",
-            Some("spec.scaleTargetRef".into()),
-            "spec.scaleTargetRef: Required value",
-        );
+        required(&mut f, "spec.scaleTargetRef");
     } else if target.name.as_deref().unwrap_or("").is_empty() {
         f.error(
             "crd.required",
@@ -366,18 +371,10 @@ fn validate_so_inner(
     let mut fallback = None;
     if let Some(fb) = &s.fallback {
         if fb.failure_threshold.is_none() {
-            f.error(
-                "crd.required",
-                Some("spec.fallback.failureThreshold".into()),
-                "spec.fallback.failureThreshold: Required value",
-            );
+            required(&mut f, "spec.fallback.failureThreshold");
         }
         if fb.replicas.is_none() {
-            f.error(
-                "crd.required",
-                Some("spec.fallback.replicas".into()),
-                "spec.fallback.replicas: Required value",
-            );
+            required(&mut f, "spec.fallback.replicas");
         }
         check_minimum(
             &mut f,
@@ -1101,11 +1098,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         .and_then(|sp| sp.get("containers"))
         .and_then(|c| c.as_array());
     match (&s.job_target_ref, template_containers) {
-        (None, _) => f.error(
-            "crd.required",
-            Some("spec.jobTargetRef".into()),
-            "spec.jobTargetRef: Required value",
-        ),
+        (None, _) => required(&mut f, "spec.jobTargetRef"),
         (Some(_), None) => f.error(
             "crd.required",
             Some("spec.jobTargetRef.template".into()),

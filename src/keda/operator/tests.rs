@@ -4,7 +4,7 @@
 
 use crate::keda::executor::{ScaleAction, ScaleReason};
 use crate::keda::metric::{FetchError, FetchResult, Reading};
-use crate::keda::metrics_server::external_metric_request;
+use crate::keda::metrics_server::{MetricRequestError, MetricResponse, external_metric_request};
 use crate::keda::model::ScaledObjectModel;
 use crate::keda::operator::poll;
 use crate::keda::state::{ScaledObjectState, TargetView};
@@ -29,6 +29,16 @@ fn so(spec: &str, ann: &str, triggers: &str) -> ScaledObjectModel {
 
 fn state(m: &ScaledObjectModel) -> ScaledObjectState {
     ScaledObjectState::new(0.0, m.triggers.len())
+}
+
+/// The HPA's request for the scalingModifiers composite metric, with two ready replicas.
+fn composite_request(
+    m: &ScaledObjectModel,
+    st: &mut ScaledObjectState,
+    now: f64,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> Result<MetricResponse, MetricRequestError> {
+    external_metric_request(m, st, now, "composite-metric", &view(2, 2), fetch)
 }
 
 fn to(action: ScaleAction) -> Option<i32> {
@@ -336,26 +346,13 @@ fn scaling_modifiers_composite() {
     });
     assert!(!d.is_active && d.is_error);
     // HPA request for the composite metric: every trigger is fetched.
-    let r = external_metric_request(
-        &m,
-        &mut st,
-        4.0,
-        "composite-metric",
-        &view(2, 2),
-        &mut |i| ok(i as f64 + 1.0, true),
-    )
-    .unwrap();
+    let r = composite_request(&m, &mut st, 4.0, &mut |i| ok(i as f64 + 1.0, true)).unwrap();
     assert_eq!(r.values[0].name, "composite-metric");
     assert_eq!(r.total_milli(), 3000);
     assert!(
-        external_metric_request(
-            &m,
-            &mut st,
-            5.0,
-            "composite-metric",
-            &view(2, 2),
-            &mut |i| if i == 0 { fail() } else { ok(1.0, true) }
-        )
+        composite_request(&m, &mut st, 5.0, &mut |i| {
+            if i == 0 { fail() } else { ok(1.0, true) }
+        })
         .is_err()
     );
 }
@@ -370,14 +367,9 @@ fn scaling_modifiers_fallback() {
         &triggers,
     );
     let mut st = state(&m);
-    let r = external_metric_request(
-        &m,
-        &mut st,
-        1.0,
-        "composite-metric",
-        &view(2, 2),
-        &mut |i| if i == 0 { fail() } else { ok(100.0, true) },
-    )
+    let r = composite_request(&m, &mut st, 1.0, &mut |i| {
+        if i == 0 { fail() } else { ok(100.0, true) }
+    })
     .unwrap();
     assert_eq!(r.total_milli(), 12_000);
     // behavior scalingModifiers: failing triggers are nil, `??` picks the next.
@@ -387,25 +379,12 @@ fn scaling_modifiers_fallback() {
         &triggers,
     );
     let mut st = state(&m);
-    let r = external_metric_request(
-        &m,
-        &mut st,
-        1.0,
-        "composite-metric",
-        &view(2, 2),
-        &mut |i| if i == 0 { fail() } else { ok(7.0, true) },
-    )
+    let r = composite_request(&m, &mut st, 1.0, &mut |i| {
+        if i == 0 { fail() } else { ok(7.0, true) }
+    })
     .unwrap();
     assert_eq!(r.total_milli(), 7000);
-    let r = external_metric_request(
-        &m,
-        &mut st,
-        2.0,
-        "composite-metric",
-        &view(2, 2),
-        &mut |_| fail(),
-    )
-    .unwrap();
+    let r = composite_request(&m, &mut st, 2.0, &mut |_| fail()).unwrap();
     assert_eq!(
         r.total_milli(),
         12_000,
@@ -419,14 +398,9 @@ fn scaling_modifiers_fallback() {
     );
     let mut st = state(&m);
     assert!(
-        external_metric_request(
-            &m,
-            &mut st,
-            1.0,
-            "composite-metric",
-            &view(2, 2),
-            &mut |i| if i == 0 { fail() } else { ok(1.0, true) }
-        )
+        composite_request(&m, &mut st, 1.0, &mut |i| {
+            if i == 0 { fail() } else { ok(1.0, true) }
+        })
         .is_err()
     );
     assert!(
