@@ -25,11 +25,20 @@
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
+use crate::scenario::dist::{Dist, QuantileTable};
 use crate::scenario::{Balancer, WorkloadKind};
 use std::collections::VecDeque;
 
 /// Sub-batches per interval when a backlogged pod serves clients that may time out.
 const SUB_BATCHES: u64 = 16;
+
+/// `x ≥ 0` rounded to the nearest whole number, halves up: `f64::round` without the libm call
+/// it compiles to on baseline x86-64 (the flow-level model rounds several times per pod and
+/// interval).
+#[inline]
+fn round_up_half(x: f64) -> u64 {
+    (x + 0.5) as u64
+}
 
 /// Requests that arrived over `[start, end)`, spread evenly, waiting to be served oldest first.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,7 +66,7 @@ impl Cohort {
         } else if t >= self.end {
             self.count
         } else {
-            ((t - self.start) / (self.end - self.start) * self.count as f64).round() as u64
+            round_up_half((t - self.start) / (self.end - self.start) * self.count as f64)
         }
     }
 
@@ -120,12 +129,18 @@ pub struct FluidState {
     /// Scratch for a tick: the pods that serve, and each endpoint's share of a cohort.
     serving: Vec<u32>,
     shares: Vec<u64>,
-    /// Draws the service time each served batch records (see [`World::serve_n`]).
+    normals: Vec<f64>,
+    /// Draws the service time each served batch records (see [`World::serve_n`]), from the
+    /// service-time distribution tabulated once.
     latency_rng: Stream,
+    service_table: QuantileTable,
+    /// The last expected service count and its standard deviation (a pod's renewal noise).
+    noise_sd: (f64, f64),
 }
 
 impl FluidState {
-    pub fn new(dt: f64, mean_service: f64, scv: f64, latency_rng: Stream) -> FluidState {
+    pub fn new(dt: f64, service: Dist, latency_rng: Stream) -> FluidState {
+        let (mean_service, scv) = (service.mean(), service.scv());
         FluidState {
             dt,
             next_arrival: 0,
@@ -139,7 +154,10 @@ impl FluidState {
             seen: 0,
             serving: Vec::new(),
             shares: Vec::new(),
+            normals: Vec::new(),
             latency_rng,
+            service_table: QuantileTable::new(service),
+            noise_sd: (f64::NAN, 0.0),
         }
     }
 }
@@ -377,7 +395,10 @@ impl World {
             let rate = servers / mean * warm;
             let expected = rate * dt;
             let noise = if fl.scv > 0.0 {
-                (expected * fl.scv).sqrt() * self.rng_service.normal()
+                if fl.noise_sd.0 != expected {
+                    fl.noise_sd = (expected, (expected * fl.scv).sqrt());
+                }
+                fl.noise_sd.1 * self.rng_service.normal()
             } else {
                 0.0
             };
@@ -391,32 +412,14 @@ impl World {
             }
             p.fluid_offered = 0;
             let kept_up = p.cohorts.len() <= 1;
-            // At its CPU limit (fewer servers than request slots) the pod processor-shares its
-            // cores among the requests in service: see `ps_wait`.
-            let limited = servers < self.cfg.concurrency as f64;
-            let wait_of = |offered: u64, mean: f64| {
-                if limited {
-                    ps_wait(servers, offered as f64 / dt, mean)
-                } else {
-                    pod_wait(servers, offered as f64 / dt, mean, fl.scv)
-                }
-            };
-            // Memoised where every such pod has the same servers (no node shares).
-            let same_servers = self.cfg.cluster.is_none();
-            let wq = if !kept_up || offered == 0 {
-                0.0
-            } else if warm == 1.0 && p.burst == 0.0 && same_servers {
-                let i = offered as usize;
-                if fl.wait_by_offered.len() <= i {
-                    fl.wait_by_offered.resize(i + 1, f64::NAN);
-                }
-                if fl.wait_by_offered[i].is_nan() {
-                    fl.wait_by_offered[i] = wait_of(offered, mean);
-                }
-                fl.wait_by_offered[i]
+            let wq = if kept_up {
+                self.fluid_wait(&mut fl, id, servers, offered)
             } else {
-                wait_of(offered, mean / warm)
+                0.0
             };
+            if !is_job && self.fluid_serve_kept_up(t, id, capacity, wq, &mut fl) {
+                continue;
+            }
             let mut served = 0u64;
             let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
             let p = &self.pods[id as usize];
@@ -518,7 +521,7 @@ impl World {
             p.advance(t + dt, self.cfg.cores_per_request);
             p.cpu_seconds += served as f64 * cpr;
             p.fluid_in_service =
-                ((served as f64 / dt * mean).round() as u64).min(self.cfg.concurrency as u64);
+                round_up_half(served as f64 / dt * mean).min(self.cfg.concurrency as u64);
             if is_job {
                 if served > 0 {
                     p.routed = 1;
@@ -555,6 +558,80 @@ impl World {
         self.agenda.schedule(t + dt, Event::FluidTick);
     }
 
+    /// Mean queueing wait of a kept-up pod offered `offered` requests this interval, that can
+    /// run `servers` requests at once at speed `warm`; memoised by `offered` where every such
+    /// pod has the same servers (warm, no start-up burst, no node shares).
+    fn fluid_wait(&self, fl: &mut FluidState, id: u32, servers: f64, offered: u64) -> f64 {
+        if offered == 0 {
+            return 0.0;
+        }
+        let p = &self.pods[id as usize];
+        let (dt, mean, warm) = (fl.dt, fl.mean_service, p.warm);
+        // At its CPU limit (fewer servers than request slots) the pod processor-shares its
+        // cores among the requests in service: see `ps_wait`.
+        let limited = servers < self.cfg.concurrency as f64;
+        let wait_of = |mean: f64| {
+            if limited {
+                ps_wait(servers, offered as f64 / dt, mean)
+            } else {
+                pod_wait(servers, offered as f64 / dt, mean, fl.scv)
+            }
+        };
+        if warm == 1.0 && p.burst == 0.0 && self.cfg.cluster.is_none() {
+            let i = offered as usize;
+            if fl.wait_by_offered.len() <= i {
+                fl.wait_by_offered.resize(i + 1, f64::NAN);
+            }
+            if fl.wait_by_offered[i].is_nan() {
+                fl.wait_by_offered[i] = wait_of(mean);
+            }
+            fl.wait_by_offered[i]
+        } else {
+            wait_of(mean / warm)
+        }
+    }
+
+    /// The common case, served without the general path's sub-batches and cohort splits: an
+    /// http pod whose only waiting work arrived this interval, fewer than it can serve in it
+    /// (`capacity`), with no client timing out. It serves all of it at mid-interval, exactly as
+    /// the general path would. Returns false (nothing done) otherwise.
+    fn fluid_serve_kept_up(
+        &mut self,
+        t: f64,
+        id: u32,
+        capacity: u64,
+        wq: f64,
+        fl: &mut FluidState,
+    ) -> bool {
+        let p = &self.pods[id as usize];
+        if self.cfg.kind != WorkloadKind::Http || p.cohorts.len() > 1 {
+            return false;
+        }
+        let waiting = p.cohorts.front().map_or(0, |c| c.count);
+        if waiting > 0 && (waiting >= capacity || p.cohorts[0].start != t) {
+            return false; // busy all interval, or left over from an earlier one
+        }
+        let (dt, mean) = (fl.dt, fl.mean_service);
+        let service = mean / p.warm;
+        let sojourn = service + wq;
+        if sojourn + dt / 2.0 > self.cfg.timeout.unwrap_or(f64::INFINITY) {
+            return false; // some would be served after their client left
+        }
+        if let Some(c) = self.pods[id as usize].cohorts.pop_front() {
+            self.serve_n(t, id, (c.lag + sojourn, service), wq, c.count, fl);
+        }
+        let cores_per_request = self.cfg.cores_per_request;
+        let p = &mut self.pods[id as usize];
+        p.advance(t + dt, cores_per_request);
+        p.cpu_seconds += waiting as f64 * cores_per_request * mean;
+        p.fluid_in_service =
+            round_up_half(waiting as f64 / dt * mean).min(self.cfg.concurrency as u64);
+        if p.state == PodState::Terminating && !p.accepting {
+            self.exit((t + dt).min(self.end.max(t)), id, PodEventKind::Exited, None);
+        }
+        true
+    }
+
     /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
     /// remainder round-robin).
     fn fluid_route(&mut self, t: f64, c: Cohort, fl: &mut FluidState) {
@@ -567,7 +644,13 @@ impl World {
         let mut shares = std::mem::take(&mut fl.shares);
         match self.cfg.balancer {
             Balancer::Random => {
-                multinomial_even_into(&mut self.rng_balancer, n, k as usize, &mut shares)
+                multinomial_even_into(
+                    &mut self.rng_balancer,
+                    n,
+                    k as usize,
+                    &mut fl.normals,
+                    &mut shares,
+                )
             }
             // Round-robin and least-request spread evenly; the remainder rotates.
             _ => {
@@ -653,7 +736,7 @@ impl World {
         n: u64,
         fl: &mut FluidState,
     ) {
-        let drawn = self.cfg.service.sample(&mut fl.latency_rng) / fl.mean_service * service;
+        let drawn = fl.service_table.draw(&mut fl.latency_rng) / fl.mean_service * service;
         let latency = (latency - service + drawn)
             .max(0.0)
             .min(self.cfg.timeout.unwrap_or(f64::INFINITY));
@@ -696,15 +779,25 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 }
 
 /// Split `n` items uniformly at random over `k` bins (a multinomial draw): one uniform per item
-/// while that is cheap, sequential normal-approximated binomials otherwise.
+/// while that is cheap (n ≤ 4k), a normal approximation otherwise.
 pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
     let mut out = Vec::with_capacity(k);
-    multinomial_even_into(rng, n, k, &mut out);
+    multinomial_even_into(rng, n, k, &mut Vec::new(), &mut out);
     out
 }
 
-/// [`multinomial_even`] into a reused buffer (the flow-level model draws one per interval).
-pub fn multinomial_even_into(rng: &mut Stream, n: u64, k: usize, out: &mut Vec<u64>) {
+/// [`multinomial_even`] into reused buffers (the flow-level model draws one per interval;
+/// `scratch` holds the normals). Above 4k items, bin i gets n/k + √(n/k)·(zᵢ − z̄) with zᵢ
+/// independent standard normals — exactly the multinomial's means and covariances
+/// n/k·(δᵢⱼ − 1/k), summing to n — rounded by cumulative sums so the counts sum to n exactly
+/// (a rare negative share rounds to 0 and leaves its deficit to the next bin).
+pub fn multinomial_even_into(
+    rng: &mut Stream,
+    n: u64,
+    k: usize,
+    scratch: &mut Vec<f64>,
+    out: &mut Vec<u64>,
+) {
     out.clear();
     out.resize(k, 0);
     if k == 1 {
@@ -717,18 +810,20 @@ pub fn multinomial_even_into(rng: &mut Stream, n: u64, k: usize, out: &mut Vec<u
         }
         return;
     }
-    let mut left = n;
-    for (i, slot) in out.iter_mut().enumerate().take(k - 1) {
-        let p = 1.0 / (k - i) as f64;
-        let mean = left as f64 * p;
-        let sd = (mean * (1.0 - p)).sqrt();
-        let x = mean + sd * rng.normal() + 0.5;
-        // floor, clamped to [0, left]: the cast truncates, which is floor for x > 0.
-        let draw = if x > 0.0 { (x as u64).min(left) } else { 0 };
-        *slot = draw;
-        left -= draw;
+    scratch.clear();
+    scratch.extend((0..k).map(|_| rng.normal()));
+    let z_mean = scratch.iter().sum::<f64>() / k as f64;
+    let share = n as f64 / k as f64;
+    let sd = share.sqrt();
+    let (mut cumulative, mut given) = (0.0f64, 0u64);
+    for (slot, z) in out.iter_mut().zip(scratch.iter()).take(k - 1) {
+        cumulative += share + sd * (z - z_mean);
+        // Round half up; never below what is already given nor above n.
+        let upto = ((cumulative + 0.5).max(0.0) as u64).clamp(given, n);
+        *slot = upto - given;
+        given = upto;
     }
-    out[k - 1] = left;
+    out[k - 1] = n - given;
 }
 
 #[cfg(test)]

@@ -298,7 +298,7 @@ pub struct World {
     pod_seconds_at: f64,
     pub end: f64,
     /// Flow-level traffic state (`fidelity: fluid`).
-    pub(crate) fluid: Option<fluid::FluidState>,
+    pub(crate) fluid: Option<Box<fluid::FluidState>>,
     /// Retries on: every unique request a client still waits for, by id, holding its current
     /// attempt. An attempt the client no longer waits for (its deadline passed, a later
     /// attempt exists) is an orphan: the server may still work on it, but it counts nothing.
@@ -424,12 +424,11 @@ impl World {
         }
         match w.cfg.fluid_step {
             Some(dt) => {
-                w.fluid = Some(fluid::FluidState::new(
+                w.fluid = Some(Box::new(fluid::FluidState::new(
                     dt,
-                    w.cfg.service.mean(),
-                    w.cfg.service.scv(),
+                    w.cfg.service,
                     Stream::new(seed, "fluid-latency"),
-                ));
+                )));
                 w.agenda.schedule(0.0, Event::FluidTick);
             }
             None => w.next_arrival = w.draw_next_arrival(),
