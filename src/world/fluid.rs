@@ -37,7 +37,8 @@ const SUB_BATCHES: u64 = 16;
 /// interval).
 #[inline]
 fn round_up_half(x: f64) -> u64 {
-    (x + 0.5) as u64
+    // Counts far below 2⁶³: the signed conversion is a single instruction.
+    (x + 0.5) as i64 as u64
 }
 
 /// Requests that arrived over `[start, end)`, spread evenly, waiting to be served oldest first.
@@ -134,8 +135,22 @@ pub struct FluidState {
     /// service-time distribution tabulated once.
     latency_rng: Stream,
     service_table: QuantileTable,
-    /// The last expected service count and its standard deviation (a pod's renewal noise).
-    noise_sd: (f64, f64),
+    /// A pod's service rate, memoised for the last (CPU cap, start-up burst, warm-up factor):
+    /// most pods share them.
+    service_rate: ServiceRate,
+}
+
+/// How fast a pod serves, given what bounds it.
+#[derive(Debug, Clone, Copy)]
+struct ServiceRate {
+    /// (cap, burst, warm) it was computed for.
+    key: (f64, f64, f64),
+    /// Requests it runs at full speed ([`World::fluid_servers`]).
+    servers: f64,
+    /// Completions per second when busy.
+    rate: f64,
+    /// Standard deviation of its completions per interval when busy (a renewal count).
+    noise_sd: f64,
 }
 
 impl FluidState {
@@ -157,7 +172,12 @@ impl FluidState {
             normals: Vec::new(),
             latency_rng,
             service_table: QuantileTable::new(service),
-            noise_sd: (f64::NAN, 0.0),
+            service_rate: ServiceRate {
+                key: (f64::NAN, f64::NAN, f64::NAN),
+                servers: 0.0,
+                rate: 0.0,
+                noise_sd: 0.0,
+            },
         }
     }
 }
@@ -381,30 +401,53 @@ impl World {
             .retain(|&id| self.pods[id as usize].state != PodState::Gone);
         let mut ids = std::mem::take(&mut fl.serving);
         ids.clear();
-        ids.extend(fl.live.iter().copied().filter(|&id| {
-            let p = &self.pods[id as usize];
-            matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
-        }));
+        let cores_per_request = self.cfg.cores_per_request;
+        for &id in &fl.live {
+            let p = &mut self.pods[id as usize];
+            if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
+            {
+                ids.push(id);
+            } else if p.fluid_cpu != 0.0 {
+                // Stopped serving: its last interval's work is done.
+                p.advance(t, cores_per_request);
+                p.fluid_cpu = 0.0;
+            }
+        }
         let mean = fl.mean_service;
         let limit = self.cfg.cpu_capacity;
         for &id in &ids {
-            let servers = self.fluid_servers(id);
+            let p = &self.pods[id as usize];
+            let key = (p.cap, p.burst, p.warm);
+            if fl.service_rate.key != key {
+                let servers = self.fluid_servers(id);
+                let rate = servers / mean * p.warm;
+                fl.service_rate = ServiceRate {
+                    key,
+                    servers,
+                    rate,
+                    noise_sd: (rate * dt * fl.scv).sqrt(),
+                };
+            }
+            let ServiceRate {
+                servers,
+                rate,
+                noise_sd,
+                ..
+            } = fl.service_rate;
             let offered = self.pods[id as usize].fluid_offered;
             let p = &mut self.pods[id as usize];
             let warm = p.warm;
-            let rate = servers / mean * warm;
             let expected = rate * dt;
-            let noise = if fl.scv > 0.0 {
-                if fl.noise_sd.0 != expected {
-                    fl.noise_sd = (expected, (expected * fl.scv).sqrt());
-                }
-                fl.noise_sd.1 * self.rng_service.normal()
+            let noise = if noise_sd > 0.0 {
+                noise_sd * self.rng_service.normal()
             } else {
                 0.0
             };
             let budget = (expected + noise + p.fluid_carry).max(0.0);
-            let mut capacity = budget as u64; // floor: budget ≥ 0
-            p.fluid_carry = budget - capacity as f64;
+            // Counts here are far below 2⁶³: the signed conversions are single instructions.
+            let whole = budget as i64; // floor: budget ≥ 0
+            p.fluid_carry = budget - whole as f64;
+            let mut capacity = whole as u64;
             let is_job = p.job;
             if is_job {
                 // A job takes one message, once (`routed` marks that it has).
@@ -424,7 +467,10 @@ impl World {
             let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
             let p = &self.pods[id as usize];
             if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
-                self.pods[id as usize].fluid_in_service = 0;
+                let p = &mut self.pods[id as usize];
+                p.fluid_in_service = 0;
+                p.advance(t, cores_per_request);
+                p.fluid_cpu = 0.0;
                 continue;
             }
             // A pod with more waiting than it can serve this interval has every slot busy: each
@@ -516,10 +562,9 @@ impl World {
                     self.series.throttled_s[row] += stalled;
                 }
             }
-            let cpr = self.cfg.cores_per_request * mean;
             let p = &mut self.pods[id as usize];
-            p.advance(t + dt, self.cfg.cores_per_request);
-            p.cpu_seconds += served as f64 * cpr;
+            p.advance(t, cores_per_request);
+            p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
             p.fluid_in_service =
                 round_up_half(served as f64 / dt * mean).min(self.cfg.concurrency as u64);
             if is_job {
@@ -622,8 +667,8 @@ impl World {
         }
         let cores_per_request = self.cfg.cores_per_request;
         let p = &mut self.pods[id as usize];
-        p.advance(t + dt, cores_per_request);
-        p.cpu_seconds += waiting as f64 * cores_per_request * mean;
+        p.advance(t, cores_per_request);
+        p.fluid_cpu = waiting as f64 * cores_per_request * mean / dt;
         p.fluid_in_service =
             round_up_half(waiting as f64 / dt * mean).min(self.cfg.concurrency as u64);
         if p.state == PodState::Terminating && !p.accepting {

@@ -358,6 +358,7 @@ impl World {
             return;
         }
         p.advance(now, self.cfg.cores_per_request);
+        p.fluid_cpu = 0.0;
         self.retired_cpu_seconds += p.cpu_seconds;
         p.state = PodState::Gone;
         p.gone_at = Some(now);

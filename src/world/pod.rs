@@ -166,6 +166,9 @@ pub struct Pod {
     pub fluid_offered: u64,
     /// Flow level: estimated requests in service (Little's law).
     pub fluid_in_service: u64,
+    /// Flow level: cores the pod's served work burns over the current interval, accrued as
+    /// time passes (so a CPU reading mid-interval counts the part of it that has elapsed).
+    pub fluid_cpu: f64,
     /// Queue workload: this pod holds a partition and consumes (Kafka caps consumers at the
     /// topic's partition count; the rest idle).
     pub consumer: bool,
@@ -229,6 +232,7 @@ impl Pod {
             fluid_carry: 0.0,
             fluid_offered: 0,
             fluid_in_service: 0,
+            fluid_cpu: 0.0,
             consumer: false,
             job: false,
             routed: 0,
@@ -265,6 +269,7 @@ impl Pod {
             work_rate = self.speed * k as f64 * cores_per_request;
             self.cpu_seconds += work_rate * dt;
         }
+        self.cpu_seconds += self.fluid_cpu * dt;
         match &mut self.cfs {
             None => self.cpu_seconds += self.burst * dt,
             Some(c) if c.stalled => {}
