@@ -70,7 +70,8 @@ fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -
                     memory_milli: *req,
                 },
                 sidecar: false,
-            }],
+            }]
+            .into(),
             pod_requests: None,
         });
         if let Some(u) = usage {

@@ -150,7 +150,8 @@ pub struct PodObservation {
     pub deleting: bool,
     /// `status.startTime`; `None` before the kubelet accepted the pod.
     pub start_time: Option<f64>,
-    pub containers: Vec<ContainerSpec>,
+    /// Shared: the simulation's pods all have the same containers, cloned every sync.
+    pub containers: Arc<[ContainerSpec]>,
     /// Pod-level `spec.resources.requests` (PodLevelResources), when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_requests: Option<Requests>,
@@ -172,7 +173,8 @@ impl PodObservation {
                 name: "app".into(),
                 requests,
                 sidecar: false,
-            }],
+            }]
+            .into(),
             pod_requests: None,
         }
     }

@@ -855,11 +855,15 @@ mod tests {
     #[test]
     fn sidecar_requests_count_and_missing_request_errors() {
         let mut p = pod("a", 500);
-        p.containers.push(ContainerSpec {
-            name: "proxy".into(),
-            requests: Requests::cpu(100),
-            sidecar: true,
-        });
+        p.containers = [
+            p.containers[0].clone(),
+            ContainerSpec {
+                name: "proxy".into(),
+                requests: Requests::cpu(100),
+                sidecar: true,
+            },
+        ]
+        .into();
         assert_eq!(
             calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
             600
@@ -871,11 +875,13 @@ mod tests {
         let e =
             calculate_requests(std::slice::from_ref(&p), Some("nope"), "cpu", true).unwrap_err();
         assert!(e.contains("container nope not found"), "{e}");
-        p.containers.push(ContainerSpec {
+        let mut more = p.containers.to_vec();
+        more.push(ContainerSpec {
             name: "nolimit".into(),
             requests: Requests::default(),
             sidecar: false,
         });
+        p.containers = more.into();
         let e = calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap_err();
         assert!(
             e.contains("missing request for cpu in container nolimit"),

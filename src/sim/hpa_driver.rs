@@ -56,7 +56,7 @@ pub struct HpaDriver {
     memory: HpaMemory,
     feeds: Vec<Feed>,
     /// Requests of the pod's containers (name, requests, sidecar).
-    containers: Vec<ContainerSpec>,
+    containers: std::sync::Arc<[ContainerSpec]>,
     pod_prefix: String,
     /// `<prefix>-<id>` for every pod id seen.
     names: Vec<Name>,
@@ -120,7 +120,7 @@ impl HpaDriver {
             };
             feeds.push(feed);
         }
-        let containers = match &scenario.pods.template {
+        let containers: Vec<ContainerSpec> = match &scenario.pods.template {
             Some(t) if !t.containers.is_empty() => t
                 .containers
                 .iter()
@@ -155,7 +155,7 @@ impl HpaDriver {
             settings: scenario.controller_manager.clone(),
             memory: HpaMemory::default(),
             feeds,
-            containers,
+            containers: containers.into(),
             names: Vec::new(),
             pod_prefix: if target.is_empty() {
                 scenario.name.clone()

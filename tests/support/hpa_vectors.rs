@@ -268,7 +268,7 @@ fn pod(p: &Value) -> R<PodObservation> {
         ready: Some(ready),
         deleting: b_or(p, "deleting", false),
         start_time: Some(NOW - start_age),
-        containers,
+        containers: containers.into(),
         pod_requests: None,
     })
 }
