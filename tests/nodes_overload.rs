@@ -212,8 +212,14 @@ fn a_cfs_quota_throttles_a_pod_whose_average_is_below_its_limit() {
         s.run().result
     };
     let unlimited = run("");
-    let smooth = run("cpu_limit: 500m");
-    let cfs = run("cpu_limit: 500m\ncpu_cfs: true");
+    let smooth = run("cpu_limit: 500m\ncpu_cfs: false");
+    // The quota is on by default wherever there is a limit, as the kubelet's is.
+    let cfs = run("cpu_limit: 500m");
+    assert_eq!(
+        cfs.summary,
+        run("cpu_limit: 500m\ncpu_cfs: true").summary,
+        "on by default"
+    );
     let long_period = run("cpu_limit: 500m\ncpu_cfs: true\ncfs_period: 1s");
 
     assert_eq!(unlimited.summary.throttled_s, 0.0);

@@ -1135,8 +1135,8 @@ fn resolve_overload(
         }
         None => None,
     };
-    // Off by default, unlike the kubelet (`cpuCFSQuota: true`): see README, "Nodes and overload".
-    let cfs_on = raw.pods.cpu_cfs.unwrap_or(false);
+    // On by default, as the kubelet's `cpuCFSQuota: true`: a CPU limit is a quota per period.
+    let cfs_on = raw.pods.cpu_cfs.unwrap_or(true);
     let period = match raw.pods.cfs_period {
         Some(p) if !(p.0 >= 0.001 && p.0 <= 1.0) => {
             return Err(doc.error_at_path(
@@ -1148,12 +1148,15 @@ fn resolve_overload(
         None => overload::DEFAULT_CFS_PERIOD,
     };
     if raw.pods.cfs_period.is_some() && !cfs_on {
-        warnings.push("pods.cfs_period has no effect without `pods.cpu_cfs: true`".into());
+        warnings.push("pods.cfs_period has no effect with `pods.cpu_cfs: false`".into());
     }
     let cfs_period = if cfs_on {
         if pods.cpu_limit.is_none() {
-            warnings
-                .push("pods.cpu_cfs: the pods have no CPU limit, so no CFS quota applies".into());
+            if raw.pods.cpu_cfs == Some(true) {
+                warnings.push(
+                    "pods.cpu_cfs: the pods have no CPU limit, so no CFS quota applies".into(),
+                );
+            }
             None
         } else {
             Some(period)

@@ -1,7 +1,8 @@
 //! Scenario keys for overload as it really behaves: client retries (`workload.retries`), a
 //! per-pod queue cap answered with 503 (`workload.max_queue`), liveness probes that restart a
 //! saturated pod (`pods.liveness`) and CPU limits enforced as a CFS quota per period
-//! (`pods.cpu_cfs`, `pods.cfs_period`). Every one is off unless the scenario turns it on.
+//! (`pods.cpu_cfs`, `pods.cfs_period`). Every one is off unless the scenario turns it on, but for
+//! the CFS quota, which is on wherever pods have a CPU limit, as the kubelet's default is.
 
 use crate::units::Seconds;
 use serde::de::{self, Deserializer, Visitor};

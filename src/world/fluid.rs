@@ -119,8 +119,9 @@ pub struct FluidState {
     /// Mean and squared coefficient of variation of the service time.
     mean_service: f64,
     scv: f64,
-    /// Mean queueing wait of a warm pod by requests offered per interval (memoised Erlang C).
-    wait_by_offered: Vec<f64>,
+    /// Mean queueing wait of a warm pod, and the share of the interval it spends stalled by
+    /// its CFS quota, by requests offered per interval (memoised).
+    wait_by_offered: Vec<(f64, f64)>,
     /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
     pub retries: Vec<(f64, Cohort)>,
     /// Pods not yet Gone, by id (a pod leaves once Gone; new pods join by id order).
@@ -209,6 +210,40 @@ pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
     total += p * tail;
     n += p * (k0 as f64 * tail + rho / ((1.0 - rho) * (1.0 - rho)));
     (n / total / lambda - mean).max(0.0)
+}
+
+/// Stalls under a CFS quota. A pod whose quota is `servers` requests' worth of cores runs its
+/// `K` requests in service at full speed until it has used the quota of a `period`, then
+/// stalls to the period's end: over a period it progresses as if processor-shared at
+/// `servers / K̄`, where K̄ is the period's average number in service. K̄ is taken as normal with
+/// mean `a` = λ × mean service and the variance of the time-average of an M/M/∞ count over the
+/// period (so short bursts inside a period cost nothing, unlike processor sharing at the limit).
+/// Returns (extra time per unit of service, averaged over requests: E[K̄ (K̄/servers − 1)⁺] / a;
+/// the share of time the pod is stalled: E[(1 − servers/K̄)⁺]).
+pub fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64) {
+    let a = lambda * mean;
+    if !(a > 0.0) || !(servers > 0.0) {
+        return (0.0, 0.0);
+    }
+    let r = period / mean;
+    let shrink = ((2.0 / r) * (1.0 - (1.0 - (-r).exp()) / r)).min(1.0);
+    let sd = (a * shrink).sqrt();
+    // Midpoint rule over ±6 sd.
+    const STEPS: usize = 96;
+    let (lo, hi) = ((a - 6.0 * sd).max(servers), a + 6.0 * sd);
+    if hi <= lo {
+        return (0.0, 0.0);
+    }
+    let h = (hi - lo) / STEPS as f64;
+    let (mut extra, mut stalled) = (0.0, 0.0);
+    for i in 0..STEPS {
+        let k = lo + (i as f64 + 0.5) * h;
+        let z = (k - a) / sd;
+        let density = (-0.5 * z * z).exp() / (sd * (2.0 * std::f64::consts::PI).sqrt());
+        extra += density * h * k * (k / servers - 1.0);
+        stalled += density * h * (1.0 - servers / k);
+    }
+    (extra / a, stalled)
 }
 
 /// Mean queueing delay of a pod that can run `servers` requests at full speed (fractional when its
@@ -455,12 +490,12 @@ impl World {
             }
             p.fluid_offered = 0;
             let kept_up = p.cohorts.len() <= 1;
-            let wq = if kept_up {
+            let (wq, stalled) = if kept_up {
                 self.fluid_wait(&mut fl, id, servers, offered)
             } else {
-                0.0
+                (0.0, 0.0)
             };
-            if !is_job && self.fluid_serve_kept_up(t, id, capacity, wq, &mut fl) {
+            if !is_job && self.fluid_serve_kept_up(t, id, capacity, (wq, stalled), &mut fl) {
                 continue;
             }
             let mut served = 0u64;
@@ -555,11 +590,7 @@ impl World {
                 let demand =
                     self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
                 if demand > limit {
-                    let stalled = dt * (1.0 - limit / demand);
-                    self.pods[id as usize].throttled_seconds += stalled;
-                    self.throttled_seconds += stalled;
-                    let row = self.series.row(t);
-                    self.series.throttled_s[row] += stalled;
+                    self.fluid_throttle(t, id, dt * (1.0 - limit / demand));
                 }
             }
             let p = &mut self.pods[id as usize];
@@ -606,28 +637,41 @@ impl World {
     /// Mean queueing wait of a kept-up pod offered `offered` requests this interval, that can
     /// run `servers` requests at once at speed `warm`; memoised by `offered` where every such
     /// pod has the same servers (warm, no start-up burst, no node shares).
-    fn fluid_wait(&self, fl: &mut FluidState, id: u32, servers: f64, offered: u64) -> f64 {
+    fn fluid_wait(
+        &self,
+        fl: &mut FluidState,
+        id: u32,
+        servers: f64,
+        offered: u64,
+    ) -> (f64, f64) {
         if offered == 0 {
-            return 0.0;
+            return (0.0, 0.0);
         }
         let p = &self.pods[id as usize];
         let (dt, mean, warm) = (fl.dt, fl.mean_service, p.warm);
-        // At its CPU limit (fewer servers than request slots) the pod processor-shares its
-        // cores among the requests in service: see `ps_wait`.
-        let limited = servers < self.cfg.concurrency as f64;
+        let slots = self.cfg.concurrency as f64;
+        let lambda = offered as f64 / dt;
+        let cfs_period = self.cfg.overload.cfs_period;
         let wait_of = |mean: f64| {
-            if limited {
-                ps_wait(servers, offered as f64 / dt, mean)
+            if servers >= slots {
+                (pod_wait(servers, lambda, mean, fl.scv), 0.0)
+            } else if let Some(period) = cfs_period {
+                // Under a CFS quota requests run at full speed (queueing only for the request
+                // slots) and lose time to the quota's stalls.
+                let (extra, stalled) = cfs_stall(servers, lambda, mean, period);
+                (pod_wait(slots, lambda, mean, fl.scv) + extra * mean, stalled)
             } else {
-                pod_wait(servers, offered as f64 / dt, mean, fl.scv)
+                // At its CPU limit (fewer servers than request slots) the pod processor-shares
+                // its cores among the requests in service: see `ps_wait`.
+                (ps_wait(servers, lambda, mean), 0.0)
             }
         };
         if warm == 1.0 && p.burst == 0.0 && self.cfg.cluster.is_none() {
             let i = offered as usize;
             if fl.wait_by_offered.len() <= i {
-                fl.wait_by_offered.resize(i + 1, f64::NAN);
+                fl.wait_by_offered.resize(i + 1, (f64::NAN, 0.0));
             }
-            if fl.wait_by_offered[i].is_nan() {
+            if fl.wait_by_offered[i].0.is_nan() {
                 fl.wait_by_offered[i] = wait_of(mean);
             }
             fl.wait_by_offered[i]
@@ -645,7 +689,7 @@ impl World {
         t: f64,
         id: u32,
         capacity: u64,
-        wq: f64,
+        (wq, stalled): (f64, f64),
         fl: &mut FluidState,
     ) -> bool {
         let p = &self.pods[id as usize];
@@ -671,10 +715,22 @@ impl World {
         p.fluid_cpu = waiting as f64 * cores_per_request * mean / dt;
         p.fluid_in_service =
             round_up_half(waiting as f64 / dt * mean).min(self.cfg.concurrency as u64);
+        if stalled > 0.0 {
+            self.fluid_throttle(t, id, dt * stalled);
+        }
+        let p = &self.pods[id as usize];
         if p.state == PodState::Terminating && !p.accepting {
             self.exit((t + dt).min(self.end.max(t)), id, PodEventKind::Exited, None);
         }
         true
+    }
+
+    /// Count `seconds` of the interval starting at `t` that `pod` spent stalled by its CFS quota.
+    fn fluid_throttle(&mut self, t: f64, pod: u32, seconds: f64) {
+        self.pods[pod as usize].throttled_seconds += seconds;
+        self.throttled_seconds += seconds;
+        let row = self.series.row(t);
+        self.series.throttled_s[row] += seconds;
     }
 
     /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
