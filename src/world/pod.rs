@@ -146,9 +146,8 @@ pub struct Pod {
     pub speed: f64,
     /// CPU-seconds used since creation (up to `vclock_at`).
     pub cpu_seconds: f64,
-    /// Generation of the scheduled completion event (stale events carry an older one).
-    pub completion_gen: u32,
-    /// Time the current completion event is scheduled for (+∞ if none).
+    /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
+    /// world's completion timers).
     pub completion_at: f64,
     /// CPU-seconds at the previous time-series sample / metrics scrape.
     pub cpu_at_sample: f64,
@@ -218,7 +217,6 @@ impl Pod {
             vclock_at: now,
             speed: 1.0,
             cpu_seconds: 0.0,
-            completion_gen: 0,
             completion_at: f64::INFINITY,
             cpu_at_sample: 0.0,
             cpu_at_scrape: 0.0,

@@ -257,19 +257,13 @@ impl World {
         let moved =
             (next - p.completion_at).abs() > 1e-9 * (1.0 + next.abs().min(p.completion_at.abs()));
         if next.is_finite() && (moved || !p.completion_at.is_finite()) {
-            p.completion_gen = p.completion_gen.wrapping_add(1);
             p.completion_at = next;
-            self.agenda.schedule(
-                next,
-                Event::Completion {
-                    pod,
-                    generation: p.completion_gen,
-                },
-            );
+            let key = self.agenda.stamp(next);
+            self.completions.set(pod, key);
         } else if !next.is_finite() {
             if !p.in_service.is_empty() {
                 // Stalled (CFS quota): the pending completion must not fire.
-                p.completion_gen = p.completion_gen.wrapping_add(1);
+                self.completions.cancel(pod);
             }
             p.completion_at = f64::INFINITY;
         }
