@@ -131,8 +131,15 @@ impl Series {
     /// Row holding instant `t` (clamped into the run).
     #[inline]
     pub fn row(&self, t: f64) -> usize {
-        let i = (t * self.inv_step) as usize;
-        if i >= self.rows { self.rows - 1 } else { i }
+        // Through i64 (one conversion instruction; NaN and negatives give 0 as before).
+        let i = (t * self.inv_step) as i64;
+        if i <= 0 {
+            0
+        } else if i as u64 >= self.rows as u64 {
+            self.rows - 1
+        } else {
+            i as usize
+        }
     }
 
     pub fn time(&self, row: usize) -> f64 {
@@ -182,7 +189,9 @@ pub struct StepLatencies {
     /// Off for summary-only runs: pushes are ignored and the series' p50/p99 stay empty.
     pub off: bool,
     row: usize,
-    values: Vec<f32>,
+    /// The row's latencies as f32, each stored as its [`order_key`] so selection compares
+    /// plain integers.
+    values: Vec<u32>,
     /// Flow level: (latency, how many requests had it).
     weighted: Vec<(f32, u64)>,
 }
@@ -198,7 +207,7 @@ impl StepLatencies {
             self.close(series);
             self.row = row;
         }
-        self.values.push(latency as f32);
+        self.values.push(order_key(latency as f32));
     }
 
     /// Add `n` requests with the same latency (flow level).
@@ -218,7 +227,8 @@ impl StepLatencies {
     /// Write the quantiles of the current row into the series and start afresh.
     pub fn close(&mut self, series: &mut Series) {
         if !self.weighted.is_empty() {
-            self.weighted.extend(self.values.drain(..).map(|v| (v, 1)));
+            self.weighted
+                .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
             self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             series.latency_p50[self.row] = weighted_quantile(&self.weighted, 0.50);
             series.latency_p99[self.row] = weighted_quantile(&self.weighted, 0.99);
@@ -251,6 +261,27 @@ fn rank(q: f64, n: usize) -> usize {
     ((q * n as f64).ceil() as usize).clamp(1, n) - 1
 }
 
+/// An f32 as a u32 whose integer order is `f32::total_cmp`'s order.
+#[inline]
+fn order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
+}
+
+/// The f32 whose [`order_key`] is `k`.
+#[inline]
+fn from_order_key(k: u32) -> f32 {
+    f32::from_bits(if k & 0x8000_0000 != 0 {
+        k & 0x7fff_ffff
+    } else {
+        !k
+    })
+}
+
 /// Exact sample quantile (nearest rank) of a small buffer, reordering it.
 #[cfg(test)]
 fn quantile(v: &mut [f32], q: f64) -> f64 {
@@ -258,19 +289,23 @@ fn quantile(v: &mut [f32], q: f64) -> f64 {
     *x as f64
 }
 
-/// Exact p50 and p99 (nearest rank) of a non-empty buffer, reordering it. The p99 is selected
-/// among the values above the median only, which the first selection has already set apart.
-fn median_and_p99(v: &mut [f32]) -> (f64, f64) {
+/// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, reordering it.
+/// The p99 is selected among the values above the median only, which the first selection has
+/// already set apart.
+fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
     let n = v.len();
     let (r50, r99) = (rank(0.50, n), rank(0.99, n));
-    let (_, median, above) = v.select_nth_unstable_by(r50, |a, b| a.total_cmp(b));
+    let (_, median, above) = v.select_nth_unstable(r50);
     let median = *median;
     let p99 = if r99 > r50 {
-        *above.select_nth_unstable_by(r99 - r50 - 1, |a, b| a.total_cmp(b)).1
+        *above.select_nth_unstable(r99 - r50 - 1).1
     } else {
         median
     };
-    (median as f64, p99 as f64)
+    (
+        from_order_key(median) as f64,
+        from_order_key(p99) as f64,
+    )
 }
 
 /// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
@@ -305,7 +340,8 @@ impl Distribution {
     #[inline]
     fn micros(seconds: f64) -> u64 {
         let v = (seconds * UNIT).max(0.0);
-        v.min(u64::MAX as f64 / 4.0) as u64
+        // In [0, 2^62]: the signed conversion (one instruction) gives the same integer.
+        v.min(u64::MAX as f64 / 4.0) as i64 as u64
     }
 
     #[inline]
@@ -492,10 +528,9 @@ impl PromHistogram {
 
     #[inline]
     pub fn record(&mut self, seconds: f64) {
-        let i = PROM_BUCKETS
-            .iter()
-            .position(|&b| seconds <= b)
-            .unwrap_or(PROM_BUCKETS.len());
+        // The first bucket with `seconds <= le`: the buckets are sorted, so that is the number
+        // of bounds it is not within (NaN: none, the +Inf slot) — counted without branches.
+        let i = PROM_BUCKETS.iter().filter(|&&b| !(seconds <= b)).count();
         self.counts[i] += 1;
     }
 
@@ -609,12 +644,28 @@ mod tests {
         let mut rng = crate::rng::Stream::new(5, "q");
         for n in (1..300).chain([1000, 4321]) {
             let v: Vec<f32> = (0..n).map(|_| (rng.below(50) as f32) * 0.5).collect();
-            let (mut a, mut b, mut c) = (v.clone(), v.clone(), v);
+            let mut a: Vec<u32> = v.iter().map(|&x| order_key(x)).collect();
+            let (mut b, mut c) = (v.clone(), v);
             assert_eq!(
                 median_and_p99(&mut a),
                 (quantile(&mut b, 0.50), quantile(&mut c, 0.99)),
                 "n {n}"
             );
+        }
+    }
+
+    /// Order keys sort exactly as `total_cmp` does and convert back bit for bit.
+    #[test]
+    fn order_keys_follow_total_cmp() {
+        let xs = [
+            f32::NEG_INFINITY, -3.5, -1e-30, -0.0, 0.0, 1e-40, 0.25, 7.0, f32::MAX,
+            f32::INFINITY, f32::NAN, -f32::NAN,
+        ];
+        for &a in &xs {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for &b in &xs {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} {b}");
+            }
         }
     }
 

@@ -440,17 +440,26 @@ impl World {
     /// Instant of the next data-plane event (arrival, completion or pod event).
     #[inline]
     pub fn next_time(&self) -> f64 {
-        let due = self.agenda.next_key().min(self.completions.next_key());
-        self.next_arrival.min(key_time(due))
+        // Plain comparisons: no time is NaN.
+        let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
+        let due = if completion < event { completion } else { event };
+        if self.next_arrival < due {
+            self.next_arrival
+        } else {
+            due
+        }
     }
 
     /// Process the next data-plane event. Arrivals go after pod events at the same instant;
     /// completions and other pod events go in the order they were scheduled.
     #[inline]
     pub fn step(&mut self) {
-        let (event, completion) = (self.agenda.next_key(), self.completions.next_key());
-        if key_time(event.min(completion)) <= self.next_arrival {
-            if completion < event {
+        let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
+        if event <= self.next_arrival || completion <= self.next_arrival {
+            let first = completion < event
+                || (completion == event
+                    && self.completions.next_key() < self.agenda.next_key());
+            if first {
                 self.fire_completion();
             } else if let Some((t, e)) = self.agenda.pop() {
                 self.handle(t, e);

@@ -256,6 +256,9 @@ impl Pod {
     #[inline]
     pub fn advance(&mut self, now: f64, cores_per_request: f64) {
         let dt = (now - self.vclock_at).max(0.0);
+        if dt == 0.0 && self.cfs.is_none() {
+            return; // already up to date (with a quota, a period may still end now)
+        }
         let k = self.in_service.len();
         let mut work_rate = 0.0;
         if dt > 0.0 && k > 0 {

@@ -235,19 +235,26 @@ impl World {
     /// Start serving `req` on `pod` (a free slot is guaranteed by the caller).
     #[inline]
     pub(super) fn start_service(&mut self, now: f64, pod: u32, req: Request) {
+        self.begin_service(now, pod, req);
+        self.pods[pod as usize].update_speed(self.cfg.cores_per_request);
+    }
+
+    /// [`Self::start_service`] without the speed update, for a caller that updates the pod's
+    /// speed itself afterwards.
+    #[inline(always)]
+    fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
         self.wait.record(now - req.arrival);
-        let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods[pod as usize];
-        p.advance(now, cpr);
+        p.advance(now, self.cfg.cores_per_request);
         p.in_service.push(InService {
             finish_v: p.vclock + req.work,
             req,
         });
-        p.update_speed(cpr);
     }
 
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
-    #[inline]
+    /// Inlined: it runs after every start and completion of a request.
+    #[inline(always)]
     pub(super) fn reschedule(&mut self, pod: u32) {
         if self.pods[pod as usize].cfs.is_some() {
             self.retime_cfs(pod);
@@ -295,7 +302,7 @@ impl World {
             self.latency_buckets.record(latency);
             self.step_latencies.push(row, latency, &mut self.series);
         }
-        // Refill the freed slot.
+        // Refill the freed slot (the pod's speed is updated once, below).
         match self.cfg.kind {
             WorkloadKind::Http => {
                 while let Some(next) = self.pods[pod as usize].queue.pop_front() {
@@ -303,7 +310,7 @@ impl World {
                         self.lapse(&next);
                         continue;
                     }
-                    self.start_service(now, pod, next);
+                    self.begin_service(now, pod, next);
                     break;
                 }
             }
@@ -311,7 +318,7 @@ impl World {
                 let p = &self.pods[pod as usize];
                 if p.accepting && p.consumer && !p.job {
                     if let Some(next) = self.pop_backlog(now) {
-                        self.start_service(now, pod, next);
+                        self.begin_service(now, pod, next);
                     } else {
                         self.idle_slots.push_back(pod);
                     }
