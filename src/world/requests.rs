@@ -17,6 +17,8 @@ use crate::scenario::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
 
 impl World {
+    /// The next arrival instant (+∞ when the trace is over). Inlined into the event loop.
+    #[inline(always)]
     pub(super) fn draw_next_arrival(&mut self) -> f64 {
         if let Some(list) = &self.trace.arrivals {
             let t = list
@@ -32,6 +34,8 @@ impl World {
             .unwrap_or(f64::INFINITY)
     }
 
+    /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
+    #[inline(always)]
     pub(super) fn arrive(&mut self, now: f64) {
         let row = self.series.row(now);
         self.totals.arrived += 1;
@@ -276,6 +280,9 @@ impl World {
         }
     }
 
+    /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
+    /// the event loop's completion branch.
+    #[inline(always)]
     pub(super) fn complete(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods[pod as usize];
