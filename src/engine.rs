@@ -5,17 +5,28 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// `key` packs the time's bit pattern (monotone for non-negative floats) above the sequence
-/// number, so one integer comparison orders entries by (time, seq).
+/// An ordering key: the time's bit pattern (monotone for non-negative floats) above the
+/// sequence number, so one integer comparison orders by (time, seq).
+pub type Key = u128;
+
+/// A key after every real one (time +∞, last sequence number): "nothing due".
+pub const NEVER: Key = ((0x7ff0_0000_0000_0000u64 as u128) << 64) | u64::MAX as u128;
+
+/// The time a key stands for.
+#[inline]
+pub fn key_time(key: Key) -> f64 {
+    f64::from_bits((key >> 64) as u64)
+}
+
 struct Entry<E> {
-    key: u128,
+    key: Key,
     event: E,
 }
 
 impl<E> Entry<E> {
     #[inline]
     fn time(&self) -> f64 {
-        f64::from_bits((self.key >> 64) as u64)
+        key_time(self.key)
     }
 }
 
@@ -61,10 +72,7 @@ impl<E> Agenda<E> {
     /// Schedule `event` at `time` (not NaN; times below zero are treated as zero).
     #[inline]
     pub fn schedule(&mut self, time: f64, event: E) {
-        debug_assert!(!time.is_nan());
-        let t = if time > 0.0 { time } else { 0.0 };
-        self.seq += 1;
-        let key = ((t.to_bits() as u128) << 64) | self.seq as u128;
+        let key = self.stamp(time);
         self.heap.push(Entry { key, event });
     }
 
@@ -72,6 +80,22 @@ impl<E> Agenda<E> {
     #[inline]
     pub fn next_time(&self) -> f64 {
         self.heap.peek().map_or(f64::INFINITY, |e| e.time())
+    }
+
+    /// The ordering key of something due at `time`, scheduled now: it sorts among this agenda's
+    /// events exactly as an event scheduled here would (for [`Timers`] kept beside it).
+    #[inline]
+    pub fn stamp(&mut self, time: f64) -> Key {
+        debug_assert!(!time.is_nan());
+        let t = if time > 0.0 { time } else { 0.0 };
+        self.seq += 1;
+        ((t.to_bits() as u128) << 64) | self.seq as u128
+    }
+
+    /// Key of the next event, or [`NEVER`] when there is none.
+    #[inline]
+    pub fn next_key(&self) -> Key {
+        self.heap.peek().map_or(NEVER, |e| e.key)
     }
 
     /// Remove and return the next event.
@@ -89,6 +113,183 @@ impl<E> Agenda<E> {
     }
 }
 
+/// At most one pending deadline per slot (a small integer id, e.g. a pod's next completion),
+/// ordered by [`Key`]s stamped by an [`Agenda`] so they interleave with its events exactly as
+/// events would. A slot's deadline is moved or cancelled in place, so a deadline that changes
+/// leaves no stale entry behind.
+///
+/// Owns a winner tree over the slots: a complete binary tree whose leaves are the slots'
+/// deadlines (time +∞ when unset) and whose every inner node holds the earliest deadline below
+/// it. Setting a deadline replays the matches on its leaf's path to the root: log₂(slots)
+/// comparisons against the path's siblings, no swaps. Nodes carry the time only (16 bytes);
+/// the sequence half of a key is looked up per slot when two times tie.
+#[derive(Debug)]
+pub struct Timers {
+    /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
+    /// `s`. Node 0 is unused; `cap` (a power of two) is half the length.
+    nodes: Vec<Node>,
+    /// Each slot's sequence number: the low half of its key.
+    seq: Vec<u64>,
+}
+
+/// A deadline in the tree: the high half of its key (the time's bits) and its slot.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    time: u64,
+    slot: u32,
+}
+
+const NEVER_TIME: u64 = (NEVER >> 64) as u64;
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Timers {
+    pub fn new() -> Timers {
+        Timers::with_capacity(1)
+    }
+
+    fn with_capacity(slots: usize) -> Timers {
+        let cap = slots.next_power_of_two();
+        let mut nodes = vec![
+            Node {
+                time: NEVER_TIME,
+                slot: 0
+            };
+            2 * cap
+        ];
+        for s in 0..cap {
+            nodes[cap + s].slot = s as u32;
+        }
+        Timers {
+            nodes,
+            seq: vec![u64::MAX; cap],
+        }
+    }
+
+    #[inline]
+    fn cap(&self) -> usize {
+        self.seq.len()
+    }
+
+    #[inline]
+    fn key(&self, node: Node) -> Key {
+        ((node.time as u128) << 64) | self.seq[node.slot as usize] as u128
+    }
+
+    /// Does deadline `a` come before `b`? Times first; the sequence only on a tie.
+    #[inline]
+    fn before(&self, a: Node, b: Node) -> bool {
+        a.time < b.time
+            || (a.time == b.time && self.seq[a.slot as usize] < self.seq[b.slot as usize])
+    }
+
+    /// Key of the earliest deadline, or [`NEVER`].
+    #[inline]
+    pub fn next_key(&self) -> Key {
+        self.key(self.nodes[1])
+    }
+
+    /// Time of the earliest deadline, or +∞.
+    #[inline]
+    pub fn next_time(&self) -> f64 {
+        f64::from_bits(self.nodes[1].time)
+    }
+
+    /// The earliest deadline as (key, slot), without removing it.
+    #[inline]
+    pub fn peek(&self) -> Option<(Key, u32)> {
+        let top = self.nodes[1];
+        let key = self.key(top);
+        (key != NEVER).then_some((key, top.slot))
+    }
+
+    /// Number of deadlines set.
+    pub fn len(&self) -> usize {
+        (0..self.cap() as u32)
+            .filter(|&s| self.get(s).is_some())
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.next_key() == NEVER
+    }
+
+    /// `slot`'s deadline, if one is set.
+    #[inline]
+    pub fn get(&self, slot: u32) -> Option<Key> {
+        let leaf = *self.nodes.get(self.cap() + slot as usize)?;
+        let key = self.key(leaf);
+        (key != NEVER).then_some(key)
+    }
+
+    /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
+    #[inline]
+    pub fn set(&mut self, slot: u32, key: Key) {
+        debug_assert!(key < NEVER);
+        if slot as usize >= self.cap() {
+            self.grow(slot as usize + 1);
+        }
+        self.put(slot, key);
+    }
+
+    /// Drop `slot`'s deadline, if any.
+    #[inline]
+    pub fn cancel(&mut self, slot: u32) {
+        if self.get(slot).is_some() {
+            self.put(slot, NEVER);
+        }
+    }
+
+    /// Remove and return the earliest deadline: (time, slot).
+    #[inline]
+    pub fn pop(&mut self) -> Option<(f64, u32)> {
+        let (key, slot) = self.peek()?;
+        self.put(slot, NEVER);
+        Some((key_time(key), slot))
+    }
+
+    /// Store `slot`'s key (slot < cap) and replay the matches up its path.
+    #[inline]
+    fn put(&mut self, slot: u32, key: Key) {
+        self.seq[slot as usize] = key as u64;
+        let mut n = self.cap() + slot as usize;
+        let mut best = Node {
+            time: (key >> 64) as u64,
+            slot,
+        };
+        self.nodes[n] = best;
+        while n > 1 {
+            // SAFETY: `nodes.len()` is 2·cap (even), and n < 2·cap: it starts at the leaf
+            // indexed just above and only halves; so n ^ 1 < 2·cap and n / 2 < n. This loop is
+            // the engine's hottest (every start and end of a request); the bounds checks were
+            // a third of its instructions.
+            debug_assert!(n < self.nodes.len() && self.nodes.len() % 2 == 0);
+            let sibling = unsafe { *self.nodes.get_unchecked(n ^ 1) };
+            if self.before(sibling, best) {
+                best = sibling;
+            }
+            n /= 2;
+            unsafe { *self.nodes.get_unchecked_mut(n) = best };
+        }
+    }
+
+    /// Room for at least `slots` slots, keeping every deadline.
+    #[cold]
+    fn grow(&mut self, slots: usize) {
+        let mut bigger = Timers::with_capacity(slots.max(2 * self.cap()));
+        for s in 0..self.cap() as u32 {
+            if let Some(key) = self.get(s) {
+                bigger.put(s, key);
+            }
+        }
+        *self = bigger;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +304,53 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| a.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, vec!["a", "b", "c", "d"]);
         assert_eq!(a.next_time(), f64::INFINITY);
+    }
+
+    /// Timers set, moved and cancelled in any order pop as a plain sorted list of the keys
+    /// last set would, and interleave with agenda events by stamp.
+    #[test]
+    fn timers_pop_in_key_order_after_moves_and_cancels() {
+        let mut rng = crate::rng::Stream::new(11, "timers");
+        let mut agenda: Agenda<()> = Agenda::new();
+        for _ in 0..200 {
+            let mut timers = Timers::new();
+            let mut model: Vec<Option<Key>> = vec![None; 1 + rng.below(40)];
+            for _ in 0..rng.below(200) {
+                let slot = rng.below(model.len());
+                if rng.below(4) == 0 {
+                    timers.cancel(slot as u32);
+                    model[slot] = None;
+                } else {
+                    let key = agenda.stamp(rng.below(20) as f64);
+                    timers.set(slot as u32, key);
+                    model[slot] = Some(key);
+                }
+                assert_eq!(timers.get(slot as u32), model[slot]);
+            }
+            let mut want: Vec<(Key, u32)> = model
+                .iter()
+                .enumerate()
+                .filter_map(|(s, k)| k.map(|k| (k, s as u32)))
+                .collect();
+            want.sort();
+            assert_eq!(timers.len(), want.len());
+            assert_eq!(timers.next_key(), want.first().map_or(NEVER, |w| w.0));
+            let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();
+            let want: Vec<(f64, u32)> = want.iter().map(|&(k, s)| (key_time(k), s)).collect();
+            assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn stamps_interleave_with_events() {
+        let mut a = Agenda::new();
+        a.schedule(1.0, "event");
+        let k = a.stamp(1.0);
+        assert!(a.next_key() < k);
+        assert_eq!(key_time(k), 1.0);
+        assert!(k < NEVER);
+        assert_eq!(key_time(NEVER), f64::INFINITY);
+        a.pop();
+        assert_eq!(a.next_key(), NEVER);
     }
 }

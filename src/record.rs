@@ -2,7 +2,6 @@
 //! by step, so late-discovered outcomes such as a timeout land in the step they happened), the
 //! whole-run request totals, and latency/wait distributions.
 
-use hdrhistogram::Histogram;
 use serde::Serialize;
 
 /// Why a request was dropped.
@@ -132,8 +131,15 @@ impl Series {
     /// Row holding instant `t` (clamped into the run).
     #[inline]
     pub fn row(&self, t: f64) -> usize {
-        let i = (t * self.inv_step) as usize;
-        if i >= self.rows { self.rows - 1 } else { i }
+        // Through i64 (one conversion instruction; NaN and negatives give 0 as before).
+        let i = (t * self.inv_step) as i64;
+        if i <= 0 {
+            0
+        } else if i as u64 >= self.rows as u64 {
+            self.rows - 1
+        } else {
+            i as usize
+        }
     }
 
     pub fn time(&self, row: usize) -> f64 {
@@ -183,7 +189,9 @@ pub struct StepLatencies {
     /// Off for summary-only runs: pushes are ignored and the series' p50/p99 stay empty.
     pub off: bool,
     row: usize,
-    values: Vec<f32>,
+    /// The row's latencies as f32, each stored as its [`order_key`] so selection compares
+    /// plain integers.
+    values: Vec<u32>,
     /// Flow level: (latency, how many requests had it).
     weighted: Vec<(f32, u64)>,
 }
@@ -199,7 +207,7 @@ impl StepLatencies {
             self.close(series);
             self.row = row;
         }
-        self.values.push(latency as f32);
+        self.values.push(order_key(latency as f32));
     }
 
     /// Add `n` requests with the same latency (flow level).
@@ -219,14 +227,16 @@ impl StepLatencies {
     /// Write the quantiles of the current row into the series and start afresh.
     pub fn close(&mut self, series: &mut Series) {
         if !self.weighted.is_empty() {
-            self.weighted.extend(self.values.drain(..).map(|v| (v, 1)));
+            self.weighted
+                .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
             self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             series.latency_p50[self.row] = weighted_quantile(&self.weighted, 0.50);
             series.latency_p99[self.row] = weighted_quantile(&self.weighted, 0.99);
             self.weighted.clear();
         } else if !self.values.is_empty() {
-            series.latency_p50[self.row] = quantile(&mut self.values, 0.50);
-            series.latency_p99[self.row] = quantile(&mut self.values, 0.99);
+            let (p50, p99) = median_and_p99(&mut self.values);
+            series.latency_p50[self.row] = p50;
+            series.latency_p99[self.row] = p99;
             self.values.clear();
         }
     }
@@ -246,18 +256,62 @@ fn weighted_quantile(v: &[(f32, u64)], q: f64) -> f64 {
     v.last().map_or(f64::NAN, |x| x.0 as f64)
 }
 
+/// Nearest-rank index (0-based) of quantile `q` among `n` values (n > 0).
+fn rank(q: f64, n: usize) -> usize {
+    ((q * n as f64).ceil() as usize).clamp(1, n) - 1
+}
+
+/// An f32 as a u32 whose integer order is `f32::total_cmp`'s order.
+#[inline]
+fn order_key(x: f32) -> u32 {
+    let b = x.to_bits();
+    if b & 0x8000_0000 != 0 {
+        !b
+    } else {
+        b | 0x8000_0000
+    }
+}
+
+/// The f32 whose [`order_key`] is `k`.
+#[inline]
+fn from_order_key(k: u32) -> f32 {
+    f32::from_bits(if k & 0x8000_0000 != 0 {
+        k & 0x7fff_ffff
+    } else {
+        !k
+    })
+}
+
 /// Exact sample quantile (nearest rank) of a small buffer, reordering it.
+#[cfg(test)]
 fn quantile(v: &mut [f32], q: f64) -> f64 {
-    let n = v.len();
-    let rank = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-    let (_, x, _) = v.select_nth_unstable_by(rank, |a, b| a.total_cmp(b));
+    let (_, x, _) = v.select_nth_unstable_by(rank(q, v.len()), |a, b| a.total_cmp(b));
     *x as f64
+}
+
+/// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, reordering it.
+/// The p99 is selected among the values above the median only, which the first selection has
+/// already set apart.
+fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
+    let n = v.len();
+    let (r50, r99) = (rank(0.50, n), rank(0.99, n));
+    let (_, median, above) = v.select_nth_unstable(r50);
+    let median = *median;
+    let p99 = if r99 > r50 {
+        *above.select_nth_unstable(r99 - r50 - 1).1
+    } else {
+        median
+    };
+    (
+        from_order_key(median) as f64,
+        from_order_key(p99) as f64,
+    )
 }
 
 /// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
 #[derive(Debug, Clone)]
 pub struct Distribution {
-    hist: Histogram<u64>,
+    hist: LogHistogram,
     sum: f64,
     count: u64,
     max: f64,
@@ -274,21 +328,25 @@ impl Default for Distribution {
 
 impl Distribution {
     pub fn new() -> Self {
-        let mut hist = Histogram::<u64>::new(2).expect("2 significant digits is a valid precision");
-        hist.auto(true);
         Distribution {
-            hist,
+            hist: LogHistogram::default(),
             sum: 0.0,
             count: 0,
             max: 0.0,
         }
     }
 
+    /// Microseconds, saturating absurd values rather than failing (NaN and negatives give 0).
+    #[inline]
+    fn micros(seconds: f64) -> u64 {
+        let v = (seconds * UNIT).max(0.0);
+        // In [0, 2^62]: the signed conversion (one instruction) gives the same integer.
+        v.min(u64::MAX as f64 / 4.0) as i64 as u64
+    }
+
     #[inline]
     pub fn record(&mut self, seconds: f64) {
-        let v = (seconds * UNIT).max(0.0);
-        // Saturate absurd values rather than fail.
-        let _ = self.hist.record(v.min(u64::MAX as f64 / 4.0) as u64);
+        self.hist.record_n(Self::micros(seconds), 1);
         self.sum += seconds;
         self.count += 1;
         if seconds > self.max {
@@ -301,8 +359,7 @@ impl Distribution {
         if n == 0 {
             return;
         }
-        let v = (seconds * UNIT).max(0.0);
-        let _ = self.hist.record_n(v.min(u64::MAX as f64 / 4.0) as u64, n);
+        self.hist.record_n(Self::micros(seconds), n);
         self.sum += seconds * n as f64;
         self.count += n;
         if seconds > self.max {
@@ -335,10 +392,116 @@ impl Distribution {
     }
 
     pub fn merge(&mut self, other: &Distribution) {
-        let _ = self.hist.add(&other.hist);
+        self.hist.add(&other.hist);
         self.sum += other.sum;
         self.count += other.count;
         self.max = self.max.max(other.max);
+    }
+}
+
+/// Bits of a bucket's top half: 2 significant decimal digits need 200 distinct steps per
+/// doubling, so each bucket has 2^8 = 256 sub-buckets, of which the upper 128 are new.
+const HALF_BITS: u32 = 7;
+const HALF: u64 = 1 << HALF_BITS;
+/// Values below 2^8 are exact (bucket 0).
+const SUB_MASK: u64 = (1 << (HALF_BITS + 1)) - 1;
+/// `64 - HALF_BITS - 1`: bucket of a value from its leading zeros.
+const LZ_BASE: u32 = 64 - HALF_BITS - 1;
+
+/// A log-linear histogram of non-negative integers: the layout, rounding and quantile rule of
+/// HdrHistogram (`hdrhistogram::Histogram::<u64>::new(2)` with auto-resize: lowest discernible
+/// value 1, 2 significant digits), so quantiles are the same to the bit, with a recording path
+/// that is a leading-zero count, two shifts and an add. Owns only the bucket counts.
+#[derive(Debug, Clone, Default)]
+struct LogHistogram {
+    /// Counts by index (see [`Self::index`]); grows on demand, trailing zeros mean nothing.
+    counts: Vec<u64>,
+    total: u64,
+}
+
+impl LogHistogram {
+    /// HdrHistogram's bucket (power of two above the exact range) of `value`.
+    #[inline]
+    fn bucket(value: u64) -> u32 {
+        LZ_BASE - (value | SUB_MASK).leading_zeros()
+    }
+
+    /// The count slot of `value`.
+    #[inline]
+    fn index(value: u64) -> usize {
+        let bucket = Self::bucket(value);
+        let sub = value >> bucket; // in [128, 256), or [0, 256) in bucket 0
+        (((bucket as u64 + 1) << HALF_BITS) + sub - HALF) as usize
+    }
+
+    /// The lowest value counted in slot `index`.
+    fn value_at(index: usize) -> u64 {
+        let index = index as u64;
+        let bucket = (index >> HALF_BITS) as i64 - 1;
+        let sub = (index & (HALF - 1)) + HALF;
+        if bucket < 0 {
+            sub - HALF
+        } else {
+            sub << bucket
+        }
+    }
+
+    /// The highest value equivalent to `value` (counted in the same slot).
+    fn highest_equivalent(value: u64) -> u64 {
+        if value == u64::MAX {
+            return u64::MAX;
+        }
+        let bucket = Self::bucket(value);
+        let lowest = (value >> bucket) << bucket;
+        lowest.saturating_add(1u64 << bucket) - 1
+    }
+
+    #[inline]
+    fn record_n(&mut self, value: u64, n: u64) {
+        let i = Self::index(value);
+        match self.counts.get_mut(i) {
+            Some(c) => *c = c.saturating_add(n),
+            None => self.grow_and_record(i, n),
+        }
+        self.total = self.total.saturating_add(n);
+    }
+
+    #[cold]
+    fn grow_and_record(&mut self, i: usize, n: u64) {
+        // Whole buckets at a time, as HdrHistogram resizes.
+        let len = ((i >> HALF_BITS) + 1) << HALF_BITS;
+        self.counts.resize(len, 0);
+        self.counts[i] = n;
+    }
+
+    fn add(&mut self, other: &LogHistogram) {
+        if other.counts.len() > self.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a = a.saturating_add(*b);
+        }
+        self.total = self.total.saturating_add(other.total);
+    }
+
+    /// HdrHistogram's `value_at_quantile`: the highest value equivalent to the slot where the
+    /// running count first reaches `ceil(q × total)` (the lowest, for q = 0); 0 when empty.
+    fn value_at_quantile(&self, q: f64) -> u64 {
+        let q = if q > 1.0 { 1.0 } else { q };
+        let rank = ((q * self.total as f64).ceil() as u64).max(1);
+        let mut running = 0u64;
+        for (i, &c) in self.counts.iter().enumerate() {
+            running += c;
+            if running >= rank {
+                let v = Self::value_at(i);
+                return if q == 0.0 {
+                    v
+                } else {
+                    Self::highest_equivalent(v)
+                };
+            }
+        }
+        0
     }
 }
 
@@ -365,10 +528,9 @@ impl PromHistogram {
 
     #[inline]
     pub fn record(&mut self, seconds: f64) {
-        let i = PROM_BUCKETS
-            .iter()
-            .position(|&b| seconds <= b)
-            .unwrap_or(PROM_BUCKETS.len());
+        // The first bucket with `seconds <= le`: the buckets are sorted, so that is the number
+        // of bounds it is not within (NaN: none, the +Inf slot) — counted without branches.
+        let i = PROM_BUCKETS.iter().filter(|&&b| !(seconds <= b)).count();
         self.counts[i] += 1;
     }
 
@@ -420,6 +582,46 @@ mod tests {
         assert_eq!(d.max(), 100.0);
     }
 
+    /// The log histogram answers every quantile exactly as HdrHistogram (2 digits, auto-resize)
+    /// does, over values from 0 to 2^62, recorded singly, in batches and merged.
+    #[test]
+    fn log_histogram_matches_hdrhistogram() {
+        use hdrhistogram::Histogram;
+        let mut rng = crate::rng::Stream::new(3, "hdr");
+        for case in 0..40 {
+            let mut ours = LogHistogram::default();
+            let mut other = LogHistogram::default();
+            let mut hdr = Histogram::<u64>::new(2).unwrap();
+            hdr.auto(true);
+            let n = 1 + rng.below(2000);
+            let bits = 1 + case % 62;
+            for k in 0..n {
+                let v = rng.next_u64() >> (64 - bits);
+                let c = 1 + (k % 3) as u64;
+                if k % 2 == 0 {
+                    ours.record_n(v, c);
+                } else {
+                    other.record_n(v, c);
+                }
+                hdr.record_n(v, c).unwrap();
+            }
+            ours.add(&other);
+            for q in [0.0, 1e-6, 0.01, 0.25, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0, 1.5] {
+                assert_eq!(
+                    ours.value_at_quantile(q),
+                    hdr.value_at_quantile(q),
+                    "case {case}, q {q}"
+                );
+            }
+        }
+        assert_eq!(LogHistogram::default().value_at_quantile(0.5), 0);
+        for v in (0..5000).chain([u64::MAX / 4, u64::MAX >> 1, 1 << 40]) {
+            let i = LogHistogram::index(v);
+            assert!(LogHistogram::value_at(i) <= v);
+            assert!(LogHistogram::highest_equivalent(v) >= v);
+        }
+    }
+
     #[test]
     fn prometheus_histogram_quantile_interpolates() {
         let mut h = PromHistogram::default();
@@ -434,6 +636,37 @@ mod tests {
         let p95 = h.quantile_since(&PromHistogram::default(), 0.95).unwrap();
         assert!((p95 - (0.1 + 0.15 * 0.9)).abs() < 1e-12, "{p95}");
         assert_eq!(h.quantile_since(&h, 0.5), None);
+    }
+
+    /// The paired selection gives the same p50 and p99 as two independent selections.
+    #[test]
+    fn median_and_p99_match_single_quantiles() {
+        let mut rng = crate::rng::Stream::new(5, "q");
+        for n in (1..300).chain([1000, 4321]) {
+            let v: Vec<f32> = (0..n).map(|_| (rng.below(50) as f32) * 0.5).collect();
+            let mut a: Vec<u32> = v.iter().map(|&x| order_key(x)).collect();
+            let (mut b, mut c) = (v.clone(), v);
+            assert_eq!(
+                median_and_p99(&mut a),
+                (quantile(&mut b, 0.50), quantile(&mut c, 0.99)),
+                "n {n}"
+            );
+        }
+    }
+
+    /// Order keys sort exactly as `total_cmp` does and convert back bit for bit.
+    #[test]
+    fn order_keys_follow_total_cmp() {
+        let xs = [
+            f32::NEG_INFINITY, -3.5, -1e-30, -0.0, 0.0, 1e-40, 0.25, 7.0, f32::MAX,
+            f32::INFINITY, f32::NAN, -f32::NAN,
+        ];
+        for &a in &xs {
+            assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());
+            for &b in &xs {
+                assert_eq!(order_key(a).cmp(&order_key(b)), a.total_cmp(&b), "{a} {b}");
+            }
+        }
     }
 
     #[test]

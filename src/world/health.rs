@@ -257,8 +257,9 @@ impl World {
         p.liveness_failures = 0;
         p.burst = 0.0;
         p.warm = 1.0;
-        p.completion_gen = p.completion_gen.wrapping_add(1);
         p.completion_at = f64::INFINITY;
+        self.completions.cancel(pod);
+        let p = &mut self.pods[pod as usize];
         if let Some(c) = &mut p.cfs {
             c.epoch = c.epoch.wrapping_add(1);
         }

@@ -364,11 +364,11 @@ impl World {
         p.gone_at = Some(now);
         p.accepting = false;
         let was_consumer = p.consumer;
-        p.completion_gen = p.completion_gen.wrapping_add(1);
         p.completion_at = f64::INFINITY;
         if let Some(c) = &mut p.cfs {
             c.epoch = c.epoch.wrapping_add(1);
         }
+        self.completions.cancel(pod);
         self.counts.terminating -= 1;
         self.close_stall(now, pod);
         self.log(now, pod, how, requests);

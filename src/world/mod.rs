@@ -17,7 +17,7 @@ pub mod nodes;
 pub mod pod;
 mod requests;
 
-use crate::engine::Agenda;
+use crate::engine::{Agenda, Timers, key_time};
 use crate::record::{
     Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
 };
@@ -164,12 +164,9 @@ pub enum PodEventKind {
     ContainerStarted,
 }
 
+/// Pod and cluster events (a pod's next request completion is a [`Timers`] deadline instead).
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    Completion {
-        pod: u32,
-        generation: u32,
-    },
     Running {
         pod: u32,
     },
@@ -266,6 +263,8 @@ pub struct World {
     /// Shared backlog (queue workload).
     backlog: VecDeque<Request>,
     agenda: Agenda<Event>,
+    /// Each pod's next request completion (slot = pod id), stamped by `agenda`.
+    completions: Timers,
     trace: Arc<Trace>,
     arrival_clock: ArrivalClock,
     arrival_index: usize,
@@ -340,6 +339,7 @@ impl World {
             idle_slots: VecDeque::new(),
             backlog: VecDeque::new(),
             agenda: Agenda::new(),
+            completions: Timers::new(),
             trace,
             arrival_clock: ArrivalClock::new(),
             arrival_index: 0,
@@ -436,17 +436,31 @@ impl World {
         w
     }
 
-    /// Instant of the next data-plane event (arrival or pod event).
+    /// Instant of the next data-plane event (arrival, completion or pod event).
     #[inline]
     pub fn next_time(&self) -> f64 {
-        self.next_arrival.min(self.agenda.next_time())
+        // Plain comparisons: no time is NaN.
+        let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
+        let due = if completion < event { completion } else { event };
+        if self.next_arrival < due {
+            self.next_arrival
+        } else {
+            due
+        }
     }
 
-    /// Process the next data-plane event. Arrivals go after pod events at the same instant.
+    /// Process the next data-plane event. Arrivals go after pod events at the same instant;
+    /// completions and other pod events go in the order they were scheduled.
     #[inline]
     pub fn step(&mut self) {
-        if self.agenda.next_time() <= self.next_arrival {
-            if let Some((t, e)) = self.agenda.pop() {
+        let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
+        if event <= self.next_arrival || completion <= self.next_arrival {
+            let first = completion < event
+                || (completion == event
+                    && self.completions.next_key() < self.agenda.next_key());
+            if first {
+                self.fire_completion();
+            } else if let Some((t, e)) = self.agenda.pop() {
                 self.handle(t, e);
             }
         } else {
@@ -456,13 +470,21 @@ impl World {
         }
     }
 
+    /// The earliest pod completion is due: complete it. Completing re-arms the pod's deadline
+    /// in place when it has more work; the deadline that fired is dropped otherwise.
+    #[inline]
+    fn fire_completion(&mut self) {
+        let Some((key, pod)) = self.completions.peek() else {
+            return;
+        };
+        self.complete(key_time(key), pod);
+        if self.completions.get(pod) == Some(key) {
+            self.completions.cancel(pod);
+        }
+    }
+
     fn handle(&mut self, t: f64, e: Event) {
         match e {
-            Event::Completion { pod, generation } => {
-                if self.pods[pod as usize].completion_gen == generation {
-                    self.complete(t, pod);
-                }
-            }
             Event::Running { pod } => self.on_running(t, pod),
             Event::Ready { pod, inc } => {
                 let p = &self.pods[pod as usize];

@@ -146,9 +146,8 @@ pub struct Pod {
     pub speed: f64,
     /// CPU-seconds used since creation (up to `vclock_at`).
     pub cpu_seconds: f64,
-    /// Generation of the scheduled completion event (stale events carry an older one).
-    pub completion_gen: u32,
-    /// Time the current completion event is scheduled for (+∞ if none).
+    /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
+    /// world's completion timers).
     pub completion_at: f64,
     /// CPU-seconds at the previous time-series sample / metrics scrape.
     pub cpu_at_sample: f64,
@@ -221,7 +220,6 @@ impl Pod {
             vclock_at: now,
             speed: 1.0,
             cpu_seconds: 0.0,
-            completion_gen: 0,
             completion_at: f64::INFINITY,
             cpu_at_sample: 0.0,
             cpu_at_scrape: 0.0,
@@ -262,6 +260,9 @@ impl Pod {
     #[inline]
     pub fn advance(&mut self, now: f64, cores_per_request: f64) {
         let dt = (now - self.vclock_at).max(0.0);
+        if dt == 0.0 && self.cfs.is_none() {
+            return; // already up to date (with a quota, a period may still end now)
+        }
         let k = self.in_service.len();
         let mut work_rate = 0.0;
         if dt > 0.0 && k > 0 {

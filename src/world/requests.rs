@@ -17,6 +17,8 @@ use crate::scenario::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
 
 impl World {
+    /// The next arrival instant (+∞ when the trace is over). Inlined into the event loop.
+    #[inline(always)]
     pub(super) fn draw_next_arrival(&mut self) -> f64 {
         if let Some(list) = &self.trace.arrivals {
             let t = list
@@ -32,6 +34,8 @@ impl World {
             .unwrap_or(f64::INFINITY)
     }
 
+    /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
+    #[inline(always)]
     pub(super) fn arrive(&mut self, now: f64) {
         let row = self.series.row(now);
         self.totals.arrived += 1;
@@ -235,19 +239,26 @@ impl World {
     /// Start serving `req` on `pod` (a free slot is guaranteed by the caller).
     #[inline]
     pub(super) fn start_service(&mut self, now: f64, pod: u32, req: Request) {
+        self.begin_service(now, pod, req);
+        self.pods[pod as usize].update_speed(self.cfg.cores_per_request);
+    }
+
+    /// [`Self::start_service`] without the speed update, for a caller that updates the pod's
+    /// speed itself afterwards.
+    #[inline(always)]
+    fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
         self.wait.record(now - req.arrival);
-        let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods[pod as usize];
-        p.advance(now, cpr);
+        p.advance(now, self.cfg.cores_per_request);
         p.in_service.push(InService {
             finish_v: p.vclock + req.work,
             req,
         });
-        p.update_speed(cpr);
     }
 
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
-    #[inline]
+    /// Inlined: it runs after every start and completion of a request.
+    #[inline(always)]
     pub(super) fn reschedule(&mut self, pod: u32) {
         if self.pods[pod as usize].cfs.is_some() {
             self.retime_cfs(pod);
@@ -257,24 +268,21 @@ impl World {
         let moved =
             (next - p.completion_at).abs() > 1e-9 * (1.0 + next.abs().min(p.completion_at.abs()));
         if next.is_finite() && (moved || !p.completion_at.is_finite()) {
-            p.completion_gen = p.completion_gen.wrapping_add(1);
             p.completion_at = next;
-            self.agenda.schedule(
-                next,
-                Event::Completion {
-                    pod,
-                    generation: p.completion_gen,
-                },
-            );
+            let key = self.agenda.stamp(next);
+            self.completions.set(pod, key);
         } else if !next.is_finite() {
             if !p.in_service.is_empty() {
                 // Stalled (CFS quota): the pending completion must not fire.
-                p.completion_gen = p.completion_gen.wrapping_add(1);
+                self.completions.cancel(pod);
             }
             p.completion_at = f64::INFINITY;
         }
     }
 
+    /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
+    /// the event loop's completion branch.
+    #[inline(always)]
     pub(super) fn complete(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods[pod as usize];
@@ -301,7 +309,7 @@ impl World {
             self.latency_buckets.record(latency);
             self.step_latencies.push(row, latency, &mut self.series);
         }
-        // Refill the freed slot.
+        // Refill the freed slot (the pod's speed is updated once, below).
         match self.cfg.kind {
             WorkloadKind::Http => {
                 while let Some(next) = self.pods[pod as usize].queue.pop_front() {
@@ -309,7 +317,7 @@ impl World {
                         self.lapse(&next);
                         continue;
                     }
-                    self.start_service(now, pod, next);
+                    self.begin_service(now, pod, next);
                     break;
                 }
             }
@@ -317,7 +325,7 @@ impl World {
                 let p = &self.pods[pod as usize];
                 if p.accepting && p.consumer && !p.job {
                     if let Some(next) = self.pop_backlog(now) {
-                        self.start_service(now, pod, next);
+                        self.begin_service(now, pod, next);
                     } else {
                         self.idle_slots.push_back(pod);
                     }
