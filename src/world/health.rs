@@ -29,11 +29,15 @@ use crate::scenario::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RES
 impl World {
     // ---- CFS quota ---------------------------------------------------------------------
 
-    /// A new container starts a fresh CFS period with a full quota.
+    /// A new container starts a fresh CFS period with a full quota. (Flow level keeps no
+    /// per-period state: it models the quota's stalls from rates, see `fluid::cfs_stall`.)
     pub(super) fn start_cfs(&mut self, pod: u32, now: f64) {
         let Some(period) = self.cfg.overload.cfs_period else {
             return;
         };
+        if self.cfg.fluid_step.is_some() {
+            return;
+        }
         let limit = self.cfg.cpu_capacity;
         if !limit.is_finite() {
             return;
