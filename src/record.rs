@@ -302,10 +302,7 @@ fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
     } else {
         median
     };
-    (
-        from_order_key(median) as f64,
-        from_order_key(p99) as f64,
-    )
+    (from_order_key(median) as f64, from_order_key(p99) as f64)
 }
 
 /// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
@@ -658,8 +655,18 @@ mod tests {
     #[test]
     fn order_keys_follow_total_cmp() {
         let xs = [
-            f32::NEG_INFINITY, -3.5, -1e-30, -0.0, 0.0, 1e-40, 0.25, 7.0, f32::MAX,
-            f32::INFINITY, f32::NAN, -f32::NAN,
+            f32::NEG_INFINITY,
+            -3.5,
+            -1e-30,
+            -0.0,
+            0.0,
+            1e-40,
+            0.25,
+            7.0,
+            f32::MAX,
+            f32::INFINITY,
+            f32::NAN,
+            -f32::NAN,
         ];
         for &a in &xs {
             assert_eq!(from_order_key(order_key(a)).to_bits(), a.to_bits());

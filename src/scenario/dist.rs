@@ -438,7 +438,10 @@ mod tests {
         let dists = [
             Dist::lognormal_from_p99(0.05, 0.25).unwrap(),
             Dist::Exponential { mean: 0.08 },
-            Dist::Uniform { min: 0.01, max: 0.03 },
+            Dist::Uniform {
+                min: 0.01,
+                max: 0.03,
+            },
             Dist::constant(0.2),
         ];
         for d in dists {
@@ -447,11 +450,17 @@ mod tests {
             let n = 400_000;
             let mut xs: Vec<f64> = (0..n).map(|_| table.draw(&mut rng)).collect();
             let mean = xs.iter().sum::<f64>() / n as f64;
-            assert!((mean - d.mean()).abs() < 0.01 * d.mean(), "{d:?}: mean {mean}");
+            assert!(
+                (mean - d.mean()).abs() < 0.01 * d.mean(),
+                "{d:?}: mean {mean}"
+            );
             xs.sort_by(f64::total_cmp);
             let p99 = xs[(0.99 * n as f64) as usize];
             let want = d.quantile(0.99);
-            assert!((p99 - want).abs() <= 0.02 * want, "{d:?}: p99 {p99} vs {want}");
+            assert!(
+                (p99 - want).abs() <= 0.02 * want,
+                "{d:?}: p99 {p99} vs {want}"
+            );
             assert!(xs[0] >= 0.0);
         }
     }

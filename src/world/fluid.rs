@@ -637,13 +637,7 @@ impl World {
     /// Mean queueing wait of a kept-up pod offered `offered` requests this interval, that can
     /// run `servers` requests at once at speed `warm`; memoised by `offered` where every such
     /// pod has the same servers (warm, no start-up burst, no node shares).
-    fn fluid_wait(
-        &self,
-        fl: &mut FluidState,
-        id: u32,
-        servers: f64,
-        offered: u64,
-    ) -> (f64, f64) {
+    fn fluid_wait(&self, fl: &mut FluidState, id: u32, servers: f64, offered: u64) -> (f64, f64) {
         if offered == 0 {
             return (0.0, 0.0);
         }
@@ -659,7 +653,10 @@ impl World {
                 // Under a CFS quota requests run at full speed (queueing only for the request
                 // slots) and lose time to the quota's stalls.
                 let (extra, stalled) = cfs_stall(servers, lambda, mean, period);
-                (pod_wait(slots, lambda, mean, fl.scv) + extra * mean, stalled)
+                (
+                    pod_wait(slots, lambda, mean, fl.scv) + extra * mean,
+                    stalled,
+                )
             } else {
                 // At its CPU limit (fewer servers than request slots) the pod processor-shares
                 // its cores among the requests in service: see `ps_wait`.
@@ -720,7 +717,12 @@ impl World {
         }
         let p = &self.pods[id as usize];
         if p.state == PodState::Terminating && !p.accepting {
-            self.exit((t + dt).min(self.end.max(t)), id, PodEventKind::Exited, None);
+            self.exit(
+                (t + dt).min(self.end.max(t)),
+                id,
+                PodEventKind::Exited,
+                None,
+            );
         }
         true
     }
@@ -744,15 +746,13 @@ impl World {
         }
         let mut shares = std::mem::take(&mut fl.shares);
         match self.cfg.balancer {
-            Balancer::Random => {
-                multinomial_even_into(
-                    &mut self.rng_balancer,
-                    n,
-                    k as usize,
-                    &mut fl.normals,
-                    &mut shares,
-                )
-            }
+            Balancer::Random => multinomial_even_into(
+                &mut self.rng_balancer,
+                n,
+                k as usize,
+                &mut fl.normals,
+                &mut shares,
+            ),
             // Round-robin and least-request spread evenly; the remainder rotates.
             _ => {
                 let (base, extra) = (n / k, n % k);

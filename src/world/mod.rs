@@ -441,7 +441,11 @@ impl World {
     pub fn next_time(&self) -> f64 {
         // Plain comparisons: no time is NaN.
         let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
-        let due = if completion < event { completion } else { event };
+        let due = if completion < event {
+            completion
+        } else {
+            event
+        };
         if self.next_arrival < due {
             self.next_arrival
         } else {
@@ -456,8 +460,7 @@ impl World {
         let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
         if event <= self.next_arrival || completion <= self.next_arrival {
             let first = completion < event
-                || (completion == event
-                    && self.completions.next_key() < self.agenda.next_key());
+                || (completion == event && self.completions.next_key() < self.agenda.next_key());
             if first {
                 self.fire_completion();
             } else if let Some((t, e)) = self.agenda.pop() {
