@@ -239,7 +239,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                         .map_or(world.spec_replicas, |d| d.status_desired_replicas)
                 };
                 world.series.desired_replicas[row] = desired;
-                if let Some(d) = shown {
+                // The metric columns feed timeseries.csv and the charts only.
+                if let Some(d) = shown.filter(|_| !opts.summary_only) {
                     record_metric_columns(d, &mut world, row, now, &samplers, &probes);
                 }
                 if row + 1 < world.series.rows {
