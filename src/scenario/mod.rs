@@ -601,8 +601,9 @@ fn resolve(
             return Err(doc.error_at_path("fluid_step", "must be above zero").into());
         }
         Some(s) => s.0,
-        // 2 s: half the cost of 1 s, and as close to request level (tests/fluid_agreement.rs).
-        None => 2.0,
+        // 3 s: a third of the cost of 1 s and as close to request level on every shipped
+        // scenario (tests/fluid_agreement.rs); the HPA and KEDA act on 15 s and longer.
+        None => 3.0,
     };
     let seed = overrides.seed.or(raw.seed).unwrap_or(1);
     if let Some(slo) = &raw.slo {
