@@ -952,6 +952,53 @@ mod tests {
     }
 
     #[test]
+    fn multinomial_bins_have_binomial_means_and_variances() {
+        let mut rng = Stream::new(11, "split");
+        let (n, k, draws) = (600u64, 12usize, 4_000);
+        let p = 1.0 / k as f64;
+        let mut sum = vec![0.0; k];
+        let mut sq = vec![0.0; k];
+        for _ in 0..draws {
+            let split = multinomial_even(&mut rng, n, k);
+            assert_eq!(split.iter().sum::<u64>(), n);
+            for (i, &x) in split.iter().enumerate() {
+                sum[i] += x as f64;
+                sq[i] += (x * x) as f64;
+            }
+        }
+        let (mean, var) = (n as f64 * p, n as f64 * p * (1.0 - p));
+        for i in 0..k {
+            let m = sum[i] / draws as f64;
+            let v = sq[i] / draws as f64 - m * m;
+            assert!(
+                (m - mean).abs() < 0.1 * var.sqrt(),
+                "bin {i}: mean {m} vs {mean}"
+            );
+            assert!(
+                (v - var).abs() < 0.1 * var,
+                "bin {i}: variance {v} vs {var}"
+            );
+        }
+    }
+
+    #[test]
+    fn cfs_stalls_grow_with_load_and_shrink_with_the_period() {
+        // 2.5 requests' worth of quota, 50 ms requests, 100 ms periods.
+        let at = |lambda: f64, period: f64| cfs_stall(2.5, lambda, 0.05, period);
+        let idle = at(5.0, 0.1);
+        assert!(
+            idle.0 < 1e-6 && idle.1 < 1e-6,
+            "far below the quota: {idle:?}"
+        );
+        let (low, mid, high) = (at(20.0, 0.1), at(35.0, 0.1), at(45.0, 0.1));
+        assert!(low.0 < mid.0 && mid.0 < high.0, "{low:?} {mid:?} {high:?}");
+        assert!(low.1 < mid.1 && mid.1 < high.1);
+        assert!(high.1 < 1.0);
+        // Over a 1 s period, bursts average out under the quota.
+        assert!(at(35.0, 1.0).0 < 0.5 * mid.0);
+    }
+
+    #[test]
     fn ps_wait_is_erlang_c_for_whole_servers_and_between_for_fractions() {
         for (c, lambda) in [(1u32, 5.0), (2, 30.0), (3, 50.0), (8, 120.0)] {
             let exact = mgc_wait(c, lambda, 20.0, 1.0);
