@@ -343,15 +343,11 @@ impl Distribution {
 
     #[inline]
     pub fn record(&mut self, seconds: f64) {
-        self.hist.record_n(Self::micros(seconds), 1);
-        self.sum += seconds;
-        self.count += 1;
-        if seconds > self.max {
-            self.max = seconds;
-        }
+        self.record_n(seconds, 1);
     }
 
     /// Record `n` observations of the same value (flow level).
+    #[inline]
     pub fn record_n(&mut self, seconds: f64, n: u64) {
         if n == 0 {
             return;
@@ -515,20 +511,17 @@ pub struct PromHistogram {
 }
 
 impl PromHistogram {
+    #[inline]
     pub fn record_n(&mut self, seconds: f64, n: u64) {
-        let i = PROM_BUCKETS
-            .iter()
-            .position(|&b| seconds <= b)
-            .unwrap_or(PROM_BUCKETS.len());
+        // The first bucket with `seconds <= le`: the buckets are sorted, so that is the number
+        // of bounds it is not within (NaN: none, the +Inf slot) — counted without branches.
+        let i = PROM_BUCKETS.iter().filter(|&&b| !(seconds <= b)).count();
         self.counts[i] += n;
     }
 
     #[inline]
     pub fn record(&mut self, seconds: f64) {
-        // The first bucket with `seconds <= le`: the buckets are sorted, so that is the number
-        // of bounds it is not within (NaN: none, the +Inf slot) — counted without branches.
-        let i = PROM_BUCKETS.iter().filter(|&&b| !(seconds <= b)).count();
-        self.counts[i] += 1;
+        self.record_n(seconds, 1);
     }
 
     /// `histogram_quantile(q, rate(..[w]))` over the increase `self − earlier`: linear

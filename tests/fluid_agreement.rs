@@ -17,10 +17,11 @@ use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, RunResult, run};
 use std::path::Path;
 
-fn simulate(file: &str, fidelity: &str, seed: u64) -> RunResult {
+/// A shipped scenario at the given traffic model (and seed, else the scenario's own).
+fn load(file: &str, fidelity: &str, seed: Option<u64>) -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let overrides = Overrides {
-        seed: Some(seed),
+        seed,
         patches: vec![Patch {
             target: PatchTarget::Scenario,
             path: "fidelity".into(),
@@ -28,8 +29,11 @@ fn simulate(file: &str, fidelity: &str, seed: u64) -> RunResult {
         }],
         ..Default::default()
     };
-    let scenario = Scenario::load(&path, &overrides).unwrap();
-    run(&scenario, &RunOptions::default()).unwrap()
+    Scenario::load(&path, &overrides).unwrap()
+}
+
+fn simulate(file: &str, fidelity: &str, seed: u64) -> RunResult {
+    run(&load(file, fidelity, Some(seed)), &RunOptions::default()).unwrap()
 }
 
 /// Fraction of samples where the two runs' spec.replicas are within ±1.
@@ -152,16 +156,7 @@ fn diurnal_day() {
 #[test]
 fn summary_only_runs_give_the_full_runs_summary() {
     for fidelity in ["request", "fluid"] {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-spike.yaml");
-        let overrides = Overrides {
-            patches: vec![Patch {
-                target: PatchTarget::Scenario,
-                path: "fidelity".into(),
-                value: fidelity.into(),
-            }],
-            ..Default::default()
-        };
-        let scenario = Scenario::load(&path, &overrides).unwrap();
+        let scenario = load("scenarios/checkout-spike.yaml", fidelity, None);
         let full = run(&scenario, &RunOptions::default()).unwrap();
         let lean = run(
             &scenario,

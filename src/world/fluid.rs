@@ -502,10 +502,7 @@ impl World {
             let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
             let p = &self.pods[id as usize];
             if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
-                let p = &mut self.pods[id as usize];
-                p.fluid_in_service = 0;
-                p.advance(t, cores_per_request);
-                p.fluid_cpu = 0.0;
+                self.fluid_close_interval(t, id, 0, &fl);
                 continue;
             }
             // A pod with more waiting than it can serve this interval has every slot busy: each
@@ -584,20 +581,25 @@ impl World {
                     }
                 }
             }
-            // A CFS quota: a saturated pod bursts at its full demand, then stalls.
-            if self.cfg.overload.cfs_period.is_some() && waiting >= capacity && capacity > 0 {
+            // A CFS quota: a saturated pod bursts at its full demand, then stalls; one that
+            // keeps up stalls the share `fluid_wait` estimated.
+            let stalled = if self.cfg.overload.cfs_period.is_some() && waiting >= capacity {
                 let p = &self.pods[id as usize];
                 let demand =
                     self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
-                if demand > limit {
-                    self.fluid_throttle(t, id, dt * (1.0 - limit / demand));
+                if capacity > 0 && demand > limit {
+                    1.0 - limit / demand
+                } else {
+                    0.0
                 }
+            } else {
+                stalled
+            };
+            if stalled > 0.0 {
+                self.fluid_throttle(t, id, dt * stalled);
             }
+            self.fluid_close_interval(t, id, served, &fl);
             let p = &mut self.pods[id as usize];
-            p.advance(t, cores_per_request);
-            p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
-            p.fluid_in_service =
-                round_up_half(served as f64 / dt * mean).min(self.cfg.concurrency as u64);
             if is_job {
                 if served > 0 {
                     p.routed = 1;
@@ -606,13 +608,8 @@ impl World {
                 } else if p.routed == 0 {
                     self.finish_job(t, id); // nothing to take
                 }
-            } else if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
-                self.exit(
-                    (t + dt).min(self.end.max(t)),
-                    id,
-                    PodEventKind::Exited,
-                    None,
-                );
+            } else {
+                self.fluid_exit_if_drained(t, id, dt);
             }
         }
         // Queue workload: messages that waited past their deadline while no pod pulled.
@@ -706,25 +703,40 @@ impl World {
         if let Some(c) = self.pods[id as usize].cohorts.pop_front() {
             self.serve_n(t, id, (c.lag + sojourn, service), wq, c.count, fl);
         }
-        let cores_per_request = self.cfg.cores_per_request;
-        let p = &mut self.pods[id as usize];
-        p.advance(t, cores_per_request);
-        p.fluid_cpu = waiting as f64 * cores_per_request * mean / dt;
-        p.fluid_in_service =
-            round_up_half(waiting as f64 / dt * mean).min(self.cfg.concurrency as u64);
+        self.fluid_close_interval(t, id, waiting, fl);
         if stalled > 0.0 {
             self.fluid_throttle(t, id, dt * stalled);
         }
-        let p = &self.pods[id as usize];
-        if p.state == PodState::Terminating && !p.accepting {
+        self.fluid_exit_if_drained(t, id, dt);
+        true
+    }
+
+    /// `pod` serves `served` requests over the interval `[t, t + dt)`: its CPU accrues at that
+    /// rate from now (see [`super::Pod::fluid_cpu`]), and that many are in service on average
+    /// (Little's law).
+    #[inline(always)]
+    fn fluid_close_interval(&mut self, t: f64, pod: u32, served: u64, fl: &FluidState) {
+        let (cores_per_request, concurrency) = (self.cfg.cores_per_request, self.cfg.concurrency);
+        let (dt, mean) = (fl.dt, fl.mean_service);
+        let p = &mut self.pods[pod as usize];
+        p.advance(t, cores_per_request);
+        p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
+        p.fluid_in_service = round_up_half(served as f64 / dt * mean).min(concurrency as u64);
+    }
+
+    /// A terminating pod that has stopped taking work and holds none exits at the interval's
+    /// end (within the run).
+    #[inline]
+    fn fluid_exit_if_drained(&mut self, t: f64, pod: u32, dt: f64) {
+        let p = &self.pods[pod as usize];
+        if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
             self.exit(
                 (t + dt).min(self.end.max(t)),
-                id,
+                pod,
                 PodEventKind::Exited,
                 None,
             );
         }
-        true
     }
 
     /// Count `seconds` of the interval starting at `t` that `pod` spent stalled by its CFS quota.
