@@ -16,6 +16,7 @@ pub mod node_autoscaler;
 pub mod nodes;
 pub mod pod;
 mod requests;
+mod service_heap;
 
 use crate::engine::{Agenda, Timers, key_time};
 use crate::record::{

@@ -12,8 +12,9 @@
 //! CPU-seconds in the current period, then stalls — speed 0, the virtual clock stops — until the
 //! period ends. The virtual clock stays exact: speed is piecewise constant between events.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
+
+use super::service_heap::InServiceHeap;
 
 /// Lifecycle phase as the simulation tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -101,23 +102,6 @@ pub struct InService {
     pub req: Request,
 }
 
-impl PartialEq for InService {
-    fn eq(&self, o: &Self) -> bool {
-        self.finish_v == o.finish_v
-    }
-}
-impl Eq for InService {}
-impl PartialOrd for InService {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for InService {
-    /// Reversed: the max-heap yields the earliest finish first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.finish_v.total_cmp(&self.finish_v)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Pod {
@@ -138,7 +122,7 @@ pub struct Pod {
     pub accepting: bool,
     /// Waiting requests (http: the pod's accept queue).
     pub queue: VecDeque<Request>,
-    pub in_service: BinaryHeap<InService>,
+    pub in_service: InServiceHeap,
     /// Virtual clock and the real instant it was last brought up to date.
     pub vclock: f64,
     pub vclock_at: f64,
@@ -215,7 +199,7 @@ impl Pod {
             in_endpoints: false,
             accepting: false,
             queue: VecDeque::new(),
-            in_service: BinaryHeap::new(),
+            in_service: InServiceHeap::new(),
             vclock: now,
             vclock_at: now,
             speed: 1.0,
