@@ -219,7 +219,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             break;
         }
         if tw <= tc {
-            world.step();
+            // Data-plane events up to the next control event (or the end), in one tight loop.
+            world.run_until(tc.min(end));
             continue;
         }
         let Some((now, ev)) = agenda.pop() else { break };

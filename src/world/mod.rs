@@ -474,6 +474,14 @@ impl World {
         }
     }
 
+    /// Process data-plane events while the next is due at or before `limit`.
+    #[inline]
+    pub fn run_until(&mut self, limit: f64) {
+        while self.next_time() <= limit {
+            self.step();
+        }
+    }
+
     /// The earliest pod completion is due: complete it. Completing re-arms the pod's deadline
     /// in place when it has more work; the deadline that fired is dropped otherwise.
     #[inline]

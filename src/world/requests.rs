@@ -63,7 +63,10 @@ impl World {
             }
             WorkloadKind::Queue => {
                 self.backlog.push_back(req);
-                self.dispatch_backlog(now);
+                // Most arrivals under load find no free worker: skip the call then.
+                if !self.idle_slots.is_empty() {
+                    self.dispatch_backlog(now);
+                }
             }
         }
     }
