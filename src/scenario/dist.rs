@@ -160,7 +160,7 @@ impl Dist {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut Stream) -> f64 {
         match *self {
             Dist::Constant { value } => value,
