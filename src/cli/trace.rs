@@ -14,7 +14,6 @@ use scalesim::trace::timefmt::TimeFormat;
 use scalesim::trace::{self as tr, Format, ReadOptions};
 use scalesim::units::parse_duration;
 use scalesim::{Error, InputError, Location};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Look at a trace file, or generate one.
@@ -196,15 +195,14 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         eprintln!("warning: {w}");
     }
     let stats = tr::stats::stats(&loaded.trace);
-    println!("{}", a.file.display());
-    println!("{stats}");
+    super::out::print(format_args!("{}\n{stats}\n", a.file.display()))?;
     if let Some(plot) = &a.plot {
         let label = a
             .file
             .file_stem()
             .map_or_else(|| "trace".into(), |s| s.to_string_lossy().into_owned());
         scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
-        println!("chart in {}", plot.display());
+        super::out::println(format_args!("chart in {}", plot.display()))?;
     }
     Ok(())
 }
@@ -227,8 +225,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
         (Some(kind), None) => {
             let pairs = pairs(&a.fields)?;
             if pairs.iter().any(|(k, _)| k == "help" || k == "h") {
-                print!("{}", kind_help(kind));
-                return Ok(());
+                return super::out::print(kind_help(kind));
             }
             let mut map = serde_json::Map::new();
             map.insert("kind".into(), serde_json::Value::String(kind.clone()));
@@ -298,15 +295,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
             csv::write(&trace, &mut f, &opts)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            match csv::write(&trace, &mut lock, &opts).and_then(|_| lock.flush()) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.map_err(|e| Error::io("writing standard output", e)),
-            }
-        }
+        None => super::out::with_stdout(|w| csv::write(&trace, w, &opts)),
     }
 }
 
