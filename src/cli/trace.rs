@@ -11,7 +11,7 @@ use scalesim::trace::generate::{self, FieldError, GenContext, GeneratorSpec};
 use scalesim::trace::prometheus::{Combine, Selector};
 use scalesim::trace::rows::{GapFill, Repair};
 use scalesim::trace::timefmt::TimeFormat;
-use scalesim::trace::{self as tr, Format, ReadOptions};
+use scalesim::trace::{self as tr, Format, RateUnit, ReadOptions};
 use scalesim::units::parse_duration;
 use scalesim::{Error, InputError, Location};
 use std::path::PathBuf;
@@ -26,7 +26,8 @@ pub struct TraceArgs {
 #[derive(Debug, Subcommand)]
 pub enum TraceCommand {
     /// Print what a trace holds: span, resolution, rows, min/mean/p99/peak rate, peak/mean,
-    /// p99/mean, the largest one-minute rise, idle time, extra columns.
+    /// p99/mean, the largest rise from one minute's mean rate to the next, idle time, extra
+    /// columns.
     Show(ShowArgs),
     /// Generate a synthetic trace and write it as CSV (`time,rps`) to standard output.
     #[command(after_long_help = GEN_HELP)]
@@ -42,9 +43,14 @@ pub struct ShowArgs {
     /// File format [auto, csv, prometheus, requests].
     #[arg(long, default_value = "auto")]
     pub format: Format,
-    /// How times are written [auto, seconds, millis, epoch_seconds, epoch_millis, rfc3339].
+    /// How times are written [auto, seconds, millis, epoch_seconds, epoch_millis, epoch_micros,
+    /// epoch_nanos, rfc3339].
     #[arg(long, default_value = "auto")]
     pub time_format: TimeFormat,
+    /// What the rate values count [per_second, per_minute, per_hour, count] (count: requests in
+    /// each row's bucket); default per_second.
+    #[arg(long)]
+    pub rate_unit: Option<RateUnit>,
     /// Prometheus: the series to use, by label matchers, e.g. '{job="api",code!="500"}'.
     #[arg(long)]
     pub series: Option<Selector>,
@@ -189,6 +195,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             lenient: a.lenient,
             gap_fill: a.gap_fill,
         },
+        rate_unit: a.rate_unit,
     };
     let loaded = tr::read::read(&a.file, &opts)?;
     for w in &loaded.warnings {
