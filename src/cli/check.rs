@@ -158,7 +158,7 @@ pub fn run(a: CheckArgs) -> i32 {
             {
                 let p = check::baseline::write(dir, &c.run.summary)?;
                 if !a.quiet {
-                    println!("baseline written: {}", p.display());
+                    super::out::println(format_args!("baseline written: {}", p.display()))?;
                 }
             }
         }
@@ -172,8 +172,10 @@ pub fn run(a: CheckArgs) -> i32 {
     if let Err(e) = write() {
         code = code.max(super::report_error(&e));
     }
-    if !a.quiet {
-        print!("{}", check::render_text(&outcomes, a.verbose));
+    if !a.quiet
+        && let Err(e) = super::out::print(check::render_text(&outcomes, a.verbose))
+    {
+        code = code.max(super::report_error(&e));
     }
     code
 }

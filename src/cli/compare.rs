@@ -26,8 +26,11 @@ pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
         .unwrap_or_else(|| PathBuf::from("out").join("compare"));
     compare::write_compare(&out, &runs)?;
     if !args.quiet {
-        println!("{}", compare::summary_table(&runs));
-        println!("outputs in {}", out.display());
+        super::out::print(format_args!(
+            "{}\noutputs in {}\n",
+            compare::summary_table(&runs),
+            out.display()
+        ))?;
     }
     Ok(())
 }

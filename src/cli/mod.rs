@@ -5,6 +5,7 @@
 
 mod check;
 mod compare;
+mod out;
 mod run;
 mod sweep;
 mod trace;

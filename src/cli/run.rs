@@ -89,8 +89,11 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         eprintln!("warning: {w}");
     }
     if !args.quiet {
-        println!("{}", report::table::summary_table(&result.summary));
-        println!("outputs in {}", dir.display());
+        super::out::print(format_args!(
+            "{}\noutputs in {}\n",
+            report::table::summary_table(&result.summary),
+            dir.display()
+        ))?;
     }
     Ok(())
 }

@@ -251,15 +251,15 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         }
     }
     if !a.quiet {
-        match a.shard {
-            Some(s) => println!(
-                "shard {s}: {} of {} points; join the shards with `scalesim sweep merge`",
+        let head = match a.shard {
+            Some(s) => format!(
+                "shard {s}: {} of {} points; join the shards with `scalesim sweep merge`\n",
                 table.rows.len(),
                 meta.points
             ),
-            None => print!("{}", output::best_table(&meta, &table, a.top)),
-        }
-        println!("outputs in {}", dir.display());
+            None => output::best_table(&meta, &table, a.top),
+        };
+        super::out::print(format_args!("{head}outputs in {}\n", dir.display()))?;
     }
     Ok(())
 }
@@ -280,8 +280,11 @@ fn merge(a: MergeArgs) -> Result<(), Error> {
     let (meta, table) = shard::merge(&a.dirs)?;
     write(&a.out, &meta, &table)?;
     if !a.quiet {
-        print!("{}", output::best_table(&meta, &table, a.top));
-        println!("outputs in {}", a.out.display());
+        super::out::print(format_args!(
+            "{}outputs in {}\n",
+            output::best_table(&meta, &table, a.top),
+            a.out.display()
+        ))?;
     }
     Ok(())
 }

@@ -11,10 +11,9 @@ use scalesim::trace::generate::{self, FieldError, GenContext, GeneratorSpec};
 use scalesim::trace::prometheus::{Combine, Selector};
 use scalesim::trace::rows::{GapFill, Repair};
 use scalesim::trace::timefmt::TimeFormat;
-use scalesim::trace::{self as tr, Format, ReadOptions};
+use scalesim::trace::{self as tr, Format, RateUnit, ReadOptions};
 use scalesim::units::parse_duration;
 use scalesim::{Error, InputError, Location};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Look at a trace file, or generate one.
@@ -27,7 +26,8 @@ pub struct TraceArgs {
 #[derive(Debug, Subcommand)]
 pub enum TraceCommand {
     /// Print what a trace holds: span, resolution, rows, min/mean/p99/peak rate, peak/mean,
-    /// p99/mean, the largest one-minute rise, idle time, extra columns.
+    /// p99/mean, the largest rise from one minute's mean rate to the next, idle time, extra
+    /// columns.
     Show(ShowArgs),
     /// Generate a synthetic trace and write it as CSV (`time,rps`) to standard output.
     #[command(after_long_help = GEN_HELP)]
@@ -43,9 +43,14 @@ pub struct ShowArgs {
     /// File format [auto, csv, prometheus, requests].
     #[arg(long, default_value = "auto")]
     pub format: Format,
-    /// How times are written [auto, seconds, millis, epoch_seconds, epoch_millis, rfc3339].
+    /// How times are written [auto, seconds, millis, epoch_seconds, epoch_millis, epoch_micros,
+    /// epoch_nanos, rfc3339].
     #[arg(long, default_value = "auto")]
     pub time_format: TimeFormat,
+    /// What the rate values count [per_second, per_minute, per_hour, count] (count: requests in
+    /// each row's bucket); default per_second.
+    #[arg(long)]
+    pub rate_unit: Option<RateUnit>,
     /// Prometheus: the series to use, by label matchers, e.g. '{job="api",code!="500"}'.
     #[arg(long)]
     pub series: Option<Selector>,
@@ -190,21 +195,21 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             lenient: a.lenient,
             gap_fill: a.gap_fill,
         },
+        rate_unit: a.rate_unit,
     };
     let loaded = tr::read::read(&a.file, &opts)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
     let stats = tr::stats::stats(&loaded.trace);
-    println!("{}", a.file.display());
-    println!("{stats}");
+    super::out::print(format_args!("{}\n{stats}\n", a.file.display()))?;
     if let Some(plot) = &a.plot {
         let label = a
             .file
             .file_stem()
             .map_or_else(|| "trace".into(), |s| s.to_string_lossy().into_owned());
         scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
-        println!("chart in {}", plot.display());
+        super::out::println(format_args!("chart in {}", plot.display()))?;
     }
     Ok(())
 }
@@ -227,8 +232,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
         (Some(kind), None) => {
             let pairs = pairs(&a.fields)?;
             if pairs.iter().any(|(k, _)| k == "help" || k == "h") {
-                print!("{}", kind_help(kind));
-                return Ok(());
+                return super::out::print(kind_help(kind));
             }
             let mut map = serde_json::Map::new();
             map.insert("kind".into(), serde_json::Value::String(kind.clone()));
@@ -298,15 +302,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
             csv::write(&trace, &mut f, &opts)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))
         }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            match csv::write(&trace, &mut lock, &opts).and_then(|_| lock.flush()) {
-                // A closed pipe (`| head`) is not an error worth reporting.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.map_err(|e| Error::io("writing standard output", e)),
-            }
-        }
+        None => super::out::with_stdout(|w| csv::write(&trace, w, &opts)),
     }
 }
 

@@ -37,14 +37,20 @@ pub fn run(args: ValidateArgs) -> i32 {
     let report = validate_inputs(&inputs);
     if args.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => {
+                if let Err(e) = super::out::println(s) {
+                    return super::report_error(&e);
+                }
+            }
             Err(e) => {
                 eprintln!("error: cannot serialize the report: {e}");
                 return 1;
             }
         }
     } else {
-        print!("{}", render_text(&report, args.quiet));
+        if let Err(e) = super::out::print(render_text(&report, args.quiet)) {
+            return super::report_error(&e);
+        }
     }
     if report.has_errors() {
         let n = report.summary.errors;

@@ -644,12 +644,22 @@ fn resolve(
             .into());
     }
     if duration > span + 1e-9 {
-        warnings.push(format!(
-            "duration {} is longer than the trace's span {}: the last rate ({}/s) holds until the end",
-            format_seconds(duration),
-            format_seconds(span),
-            trace.rates.last().copied().unwrap_or(0.0)
-        ));
+        warnings.push(match &trace.arrivals {
+            // Exact arrivals are replayed as logged: none after the last one.
+            Some(a) => format!(
+                "duration {} is longer than the request log's span {}: arrivals stop when the log ends (its {} requests are replayed as logged, none after {})",
+                format_seconds(duration),
+                format_seconds(span),
+                a.len(),
+                format_seconds(span)
+            ),
+            None => format!(
+                "duration {} is longer than the trace's span {}: the last rate ({}/s) holds until the end",
+                format_seconds(duration),
+                format_seconds(span),
+                trace.rates.last().copied().unwrap_or(0.0)
+            ),
+        });
     }
     let expected = trace
         .arrivals
@@ -663,6 +673,19 @@ fn resolve(
         }
         FidelityChoice::Auto => Fidelity::Request,
     };
+    if let (Some(given), Some(own), Some(_)) = (explicit_start, trace.start_time, &raw.trace.file)
+        && given != own
+    {
+        // Keep the behaviour (t = 0 of the trace plays at start_time), but say so.
+        let moved = (given - own).num_milliseconds() as f64 / 1000.0;
+        warnings.push(format!(
+            "start_time {} is not the trace's own first timestamp {}: the trace plays from its first row at start_time (its times move {} {}); to start later in the trace instead, give `trace.window: {{start: …}}` (an instant or an offset), or move it with `trace.shift`",
+            given.to_rfc3339(),
+            own.to_rfc3339(),
+            crate::trace::stats::dur(moved.abs()),
+            if moved > 0.0 { "later" } else { "earlier" }
+        ));
+    }
     let start_time = explicit_start.or(trace.start_time).unwrap_or_else(|| {
         DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
     });

@@ -8,6 +8,14 @@
 //! tab / `;` when the header has no comma; lines starting with `#` are comments. A column whose
 //! first value is text (a label, a URL) is ignored with a warning.
 //!
+//! Errors and warnings name the physical line of the file (LF, CRLF or bare-CR line ends, blank
+//! and `#` comment lines counted), found from each record's byte offset by counting line ends
+//! once through the file.
+//!
+//! The rate column is read as requests per second unless `rate_unit` says otherwise (see
+//! [`super::rate_unit`]); a column named `requests` or `count` without an explicit `rate_unit`
+//! gets a warning, since such exports are often per-bucket counts.
+//!
 //! The reader works on `csv::ByteRecord`s and parses numbers in place: a million rows take well
 //! under a second (`cargo bench --bench trace_read`).
 //!
@@ -49,7 +57,11 @@ pub const RATE_COLUMNS: &[&str] = &[
     "value",
     "qps",
     "requests",
+    "count",
 ];
+/// Rate-column names that often hold per-bucket counts: read as req/s with a warning unless
+/// `rate_unit` is given.
+pub const COUNT_LIKE_COLUMNS: &[&str] = &["requests", "count"];
 
 /// Position of the time and rate columns in a header, if present.
 pub fn find_columns<'a>(
@@ -73,6 +85,7 @@ pub fn read(path: &Path) -> Result<Trace, InputError> {
 /// Parse CSV bytes (named `path` in errors).
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = super::read::check_text(path, bytes)?;
+    let bytes: &[u8] = &bytes;
     let (header_idx, header_line) = bytes
         .split(|&b| b == b'\n')
         .enumerate()
@@ -152,15 +165,22 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     let mut warnings: Vec<Warning> = Vec::new();
     let mut record = ::csv::ByteRecord::new();
     let mut first_row = true;
+    let mut lines = LineCounter::new(bytes);
     loop {
         let more = rdr.read_byte_record(&mut record).map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            InputError::at_line(path, line.max(1), format!("malformed CSV row: {e}"))
+            let line = e
+                .position()
+                .map(|p| lines.line_of_record(p.byte() as usize))
+                .unwrap_or(1);
+            InputError::at_line(path, line, format!("malformed CSV row: {e}"))
         })?;
         if !more {
             break;
         }
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = record
+            .position()
+            .map(|p| lines.line_of_record(p.byte() as usize))
+            .unwrap_or(0);
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
@@ -209,7 +229,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                             path,
                             line,
                             format!(
-                                "column `{name}`: {cell} is not a usable value (`lenient: true` holds the previous value)"
+                                "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)"
                             ),
                         ));
                     }
@@ -258,9 +278,77 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         rate_name: &rate_name,
         origin: parser.origin(),
     };
-    let (trace, more) = rows::finish(&src, raw, opts.repair)?;
+    if let Some(w) = parser.warning() {
+        warnings.push(Warning::new(Location::file(path), w));
+    }
+    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
     warnings.extend(more);
+    match opts.rate_unit {
+        Some(unit) => unit.apply(&mut trace),
+        None if COUNT_LIKE_COLUMNS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&rate_name)) =>
+        {
+            warnings.push(Warning::new(
+                Location::file(path).with_line(header_line_no, None),
+                format!(
+                    "column `{rate_name}` was read as requests per second; if each row is a count of the requests in its bucket (e.g. requests per minute, one row a minute), set `rate_unit: count` (`--rate-unit count`), or per_minute / per_hour for rates per minute or hour; `rate_unit: per_second` keeps this reading and silences this warning"
+                ),
+            ));
+        }
+        None => {}
+    }
     Ok(Loaded { trace, warnings })
+}
+
+/// Physical line numbers of CSV records, from their byte offsets.
+///
+/// The csv crate's own line count is one short after CRLF line ends and skips nothing it
+/// discarded, so the line is found here: a record's offset is where the reader stood after the
+/// previous record, i.e. possibly before the line end that closed it, blank lines and `#`
+/// comment lines (exactly what csv-core skips before a record starts). Those are stepped over,
+/// then the LFs before the record's first byte are counted, incrementally (records come in file
+/// order), so the whole file is scanned once.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Everything before this offset has been counted...
+    offset: usize,
+    /// ...and holds this many LFs.
+    newlines: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            offset: 0,
+            newlines: 0,
+        }
+    }
+
+    /// The 1-based line on which the record that the reader started at `byte` begins.
+    fn line_of_record(&mut self, byte: usize) -> usize {
+        let b = self.bytes;
+        let mut i = byte.min(b.len());
+        loop {
+            match b.get(i) {
+                Some(b'\r' | b'\n') => i += 1,
+                Some(b'#') => match b[i..].iter().position(|&c| c == b'\n') {
+                    Some(k) => i += k + 1,
+                    None => i = b.len(),
+                },
+                _ => break,
+            }
+        }
+        if i < self.offset {
+            // Not expected (records come in order), but never count backwards.
+            self.offset = 0;
+            self.newlines = 0;
+        }
+        self.newlines += b[self.offset..i].iter().filter(|&&c| c == b'\n').count();
+        self.offset = i;
+        self.newlines + 1
+    }
 }
 
 /// How [`write`] renders times.
@@ -367,6 +455,7 @@ pub fn to_string(trace: &Trace, opts: &WriteOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::rate_unit::RateUnit;
     use crate::trace::rows::{GapFill, Repair};
     use crate::trace::timefmt::TimeFormat;
 
@@ -489,6 +578,78 @@ mod tests {
         );
         let e = p("time,rps,lag\n0,1,3\n1,1,x\n").unwrap_err();
         assert!(e.to_string().starts_with("t.csv:3: column `lag`"), "{e}");
+    }
+
+    /// Lines are physical lines: CRLF ends, blank and `#` comment lines mid-file, a comment
+    /// before the header, and a bare-CR file all count.
+    #[test]
+    fn errors_name_the_physical_line() {
+        let line = |s: &str| p(s).unwrap_err().location.line;
+        assert_eq!(line("time,rps\n0,1\n\n1,x\n"), Some(4));
+        assert_eq!(line("time,rps\r\n0,1\r\n1,x\r\n"), Some(3));
+        assert_eq!(line("time,rps\r\n0,1\r\n\r\n# note\r\n1,x"), Some(5));
+        assert_eq!(line("# a\n# b\ntime,rps\n# c\n0,1\n  \n2,-1\n"), Some(7));
+        assert_eq!(line("time,rps\r0,1\r\r1,NaN\r"), Some(4));
+        assert_eq!(line("time,rps\r\n5,1\r\n\r\n3,1\r\n"), Some(4));
+        assert_eq!(line("time,rps\r\n5,1\r\n# dup\r\n5,1\r\n"), Some(4));
+        // Thousands of CRLF rows: no drift.
+        let mut s = String::from("time,rps\r\n");
+        for i in 0..4996 {
+            s += &format!("{i},1\r\n");
+            if i == 2000 {
+                s += "# halfway\r\n\r\n";
+            }
+        }
+        s += "9999,x\r\n";
+        assert_eq!(line(&s), Some(5000));
+        let l = lenient("time,rps\r\n0,1\r\n\r\n2,1\r\n# c\r\n1,1\r\n");
+        assert!(
+            l.warnings[0]
+                .to_string()
+                .starts_with("t.csv:6: 1 row out of time order"),
+            "{}",
+            l.warnings[0]
+        );
+    }
+
+    #[test]
+    fn rate_units_and_count_like_columns() {
+        let l = parse(
+            Path::new("t.csv"),
+            b"time,requests\n0,600\n60,1200\n",
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(l.trace.rates, vec![600.0, 1200.0]);
+        assert_eq!(l.warnings.len(), 1);
+        let w = l.warnings[0].to_string();
+        assert!(
+            w.starts_with("t.csv:1: column `requests` was read as requests per second")
+                && w.contains("rate_unit: count")
+                && w.contains("--rate-unit count"),
+            "{w}"
+        );
+        let with = |unit| ReadOptions {
+            rate_unit: Some(unit),
+            ..Default::default()
+        };
+        let l = parse(
+            Path::new("t.csv"),
+            b"time,count\n0,600\n60,1200\n",
+            &with(RateUnit::Count),
+        )
+        .unwrap();
+        assert!(l.warnings.is_empty());
+        assert_eq!(l.trace.rates, vec![10.0, 20.0]);
+        assert_eq!(l.trace.integral(0.0, l.trace.end), 1800.0);
+        let l = parse(
+            Path::new("t.csv"),
+            b"time,rps\n0,600\n60,1200\n",
+            &with(RateUnit::PerMinute),
+        )
+        .unwrap();
+        assert_eq!(l.trace.rates, vec![10.0, 20.0]);
+        assert!(lenient("time,rps\n0,1\n1,2\n").warnings.is_empty());
     }
 
     #[test]

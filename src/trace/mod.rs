@@ -13,6 +13,7 @@
 //! - [`prometheus`]: Prometheus HTTP API `query_range` JSON.
 //! - [`request_log`]: one timestamp per line: exact arrivals plus a binned rate.
 //! - [`timefmt`]: time cells (seconds, milliseconds, Unix epoch, RFC 3339), auto-detected.
+//! - [`rate_unit`]: what the rate values count (per second, per minute, per hour, per bucket).
 //! - [`rows`]: validation and lenient repair shared by the importers (gaps, order, NaN, …).
 //! - [`generate`]: synthetic load shapes (constant … Markov bursts, noise, sum/product/concat).
 //! - [`transform`]: `scale`, `shift`, `time_scale`, `clip`, `resample`, `window`, `repeat`.
@@ -24,6 +25,7 @@
 pub mod csv;
 pub mod generate;
 pub mod prometheus;
+pub mod rate_unit;
 pub mod read;
 pub mod request_log;
 pub mod rows;
@@ -32,6 +34,7 @@ pub mod stats;
 pub mod timefmt;
 pub mod transform;
 
+pub use rate_unit::RateUnit;
 pub use read::{Format, ReadOptions};
 pub use spec::{LoadContext, TraceSpec};
 pub use stats::Stats;

@@ -16,7 +16,13 @@
 //! - **Times**: Unix seconds (millisecond precision); the first sample sets the trace's
 //!   `start_time` (UTC). Each sample holds until the next one; the trace ends one query step
 //!   (the most common interval) after the last sample. Gaps (a series that vanished for a while)
-//!   follow [`super::rows`]. Prometheus `warnings` in the response are passed on as warnings.
+//!   follow [`super::rows`]. Shorter holes — up to [`rows::GAP_FACTOR`] steps, where Prometheus
+//!   left out a step or two because the series had no sample in its lookback window — are
+//!   filled by the sample before them holding, with a warning that counts the missing steps and
+//!   names the first. Prometheus `warnings` in the response are passed on as warnings.
+//! - **Units**: values are read as requests per second (what `rate()` gives); `rate_unit`
+//!   converts others, e.g. `count` for `increase(...[1m])` at a 1m step (see
+//!   [`super::rate_unit`]).
 
 use super::read::{ReadOptions, check_text};
 use super::rows::{self, Pos, RawRows};
@@ -265,7 +271,7 @@ pub fn parse_value(s: &str) -> Option<f64> {
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
     let text =
-        std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
+        std::str::from_utf8(&bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
     let json_err = |e: serde_json::Error, what: &str| {
         InputError::new(
             Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))),
@@ -305,6 +311,12 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 ));
             }
         };
+        if rt == "streams" {
+            return Err(InputError::in_file(
+                path,
+                "resultType is \"streams\": this is a Loki log query response (log lines), not metrics; a trace needs a metric query over a range, e.g. Loki's `sum(rate({app=\"api\"}[1m]))` or Prometheus' `/api/v1/query_range`, whose resultType is \"matrix\"",
+            ));
+        }
         if rt != "matrix" {
             return Err(InputError::in_file(
                 path,
@@ -424,14 +436,62 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         pos: samples.iter().map(|s| s.2).collect(),
         columns: Vec::new(),
     };
+    let origin = origin.fixed_offset();
+    let missing = missing_steps(path, &raw, origin);
     let src = rows::Source {
         path,
         rate_name: &rate_name,
-        origin: Some(origin.fixed_offset()),
+        origin: Some(origin),
     };
-    let (trace, more) = rows::finish(&src, raw, opts.repair)?;
+    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
+    warnings.extend(missing);
     warnings.extend(more);
+    if let Some(unit) = opts.rate_unit {
+        unit.apply(&mut trace);
+    }
     Ok(Loaded { trace, warnings })
+}
+
+/// A warning counting the steps missing from the query's step grid in holes too short to be
+/// gaps (see [`rows`]), which are filled by the sample before each hole holding; `None` when
+/// no step is missing. Larger holes are gaps: an error, or a repair with its own warning.
+fn missing_steps(
+    path: &Path,
+    raw: &RawRows,
+    origin: chrono::DateTime<chrono::FixedOffset>,
+) -> Option<Warning> {
+    let times = &raw.times;
+    let step = rows::most_common_step(times)?;
+    let regular = rows::is_regular(times, step);
+    let mut missing = 0u64;
+    let mut first: Option<(f64, Pos)> = None;
+    for i in 1..times.len() {
+        let d = times[i] - times[i - 1];
+        let steps = (d / step).round();
+        if steps.is_nan() || steps < 2.0 || (regular && d > rows::GAP_FACTOR * step * (1.0 + 1e-9))
+        {
+            continue;
+        }
+        missing += steps as u64 - 1;
+        first.get_or_insert((times[i - 1] + step, raw.pos[i]));
+    }
+    let (at, pos) = first?;
+    let instant = origin
+        .checked_add_signed(chrono::TimeDelta::milliseconds((at * 1000.0).round() as i64))
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        .unwrap_or_else(|| format!("{at} s"));
+    let (n, each) = if missing == 1 {
+        ("1 step is".to_string(), "it holds")
+    } else {
+        (format!("{missing} steps are"), "each holds")
+    };
+    Some(Warning::new(
+        pos.location(path),
+        format!(
+            "{n} missing from the {} query step grid (the first at {instant}, just before this sample; Prometheus leaves a step out when the series had no sample to look back to): {each} the value of the sample before it",
+            crate::units::format_seconds(step)
+        ),
+    ))
 }
 
 fn labels(m: &BTreeMap<String, String>) -> String {
@@ -524,6 +584,55 @@ mod tests {
         assert_eq!(l.warnings.len(), 1);
     }
 
+    /// Steps missing from the query's grid are filled (the sample before holds) with one
+    /// warning counting them and naming the first; a grid without holes gets none.
+    #[test]
+    fn missing_steps_warn() {
+        let series = |ts: &[i64]| {
+            let values: Vec<String> = ts
+                .iter()
+                .map(|t| format!("[{},\"{}\"]", 1_700_000_000 + t, t))
+                .collect();
+            format!(
+                "{{\"status\":\"success\",\"data\":{{\"resultType\":\"matrix\",\"result\":[\n{{\"metric\":{{}},\"values\":[\n{}\n]}}]}}}}",
+                values.join(",\n")
+            )
+        };
+        let full: Vec<i64> = (0..12).map(|k| k * 15).collect();
+        let l = p(&series(&full), &ReadOptions::default()).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        // Steps 3, 7 and 8 missing (a hole of one step, then of two).
+        let holed: Vec<i64> = full
+            .iter()
+            .copied()
+            .filter(|t| ![45, 105, 120].contains(t))
+            .collect();
+        let l = p(&series(&holed), &ReadOptions::default()).unwrap();
+        assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
+        let w = &l.warnings[0];
+        // The sample after the first hole (t = 60) is the 4th, on line 6.
+        assert_eq!(w.location.line, Some(6), "{w}");
+        assert!(
+            w.message.starts_with("3 steps are missing from the 15s query step grid (the first at 2023-11-14T22:14:05Z")
+                && w.message.contains("each holds the value of the sample before it"),
+            "{w}"
+        );
+        assert_eq!(l.trace.rate_at(45.0), 30.0);
+        assert_eq!(l.trace.rate_at(125.0), 90.0);
+    }
+
+    #[test]
+    fn rate_unit_converts_values() {
+        let opts = ReadOptions {
+            series: Some("{code=\"200\"}".parse().unwrap()),
+            rate_unit: Some(crate::trace::RateUnit::Count),
+            ..Default::default()
+        };
+        // increase() over each 15 s step: counts per step.
+        let t = p(TWO, &opts).unwrap().trace;
+        assert_eq!(t.rates, vec![0.1, 2.0 / 15.0, 2.5 / 15.0]);
+    }
+
     #[test]
     fn selectors_parse() {
         let s: Selector = "http_requests_total{job=\"api\", code!=\"5,00\"}"
@@ -551,6 +660,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("range query"), "{e}");
+        let e = p(
+            r#"{"status":"success","data":{"resultType":"streams","result":[]}}"#,
+            &ReadOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("Loki log query") && !e.message.contains("instant"),
+            "{e}"
+        );
         let e = p("{\"status\":\n\"success\",", &ReadOptions::default()).unwrap_err();
         assert_eq!(e.location.line, Some(2));
     }

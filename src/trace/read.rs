@@ -9,11 +9,13 @@
 //!   errors then say what header was expected).
 
 use super::prometheus::{Combine, Selector};
+use super::rate_unit::RateUnit;
 use super::rows::Repair;
 use super::timefmt::{self, TimeFormat};
 use super::{Loaded, csv, prometheus, request_log};
-use crate::error::InputError;
+use crate::error::{InputError, Location};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -73,6 +75,9 @@ pub struct ReadOptions {
     pub bin: Option<f64>,
     /// Strict validation or lenient repair (see [`super::rows`]).
     pub repair: Repair,
+    /// CSV and Prometheus: what the rate values count (see [`super::rate_unit`]); `None` when
+    /// not given (read as per second, with a warning for a CSV column named like a count).
+    pub rate_unit: Option<RateUnit>,
 }
 
 /// Read a trace file (`-` reads standard input).
@@ -89,6 +94,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     };
     match format {
         Format::Prometheus => prometheus::parse(path, bytes, opts),
+        Format::Requests if opts.rate_unit.is_some() => Err(InputError::new(
+            Location::file(path).with_field("rate_unit"),
+            "this is a request log (one timestamp per request): its rate is counted from the arrivals, so `rate_unit` (`--rate-unit`) does not apply; remove it",
+        )),
         Format::Requests => request_log::parse(path, bytes, opts),
         Format::Csv | Format::Auto => csv::parse(path, bytes, opts),
     }
@@ -115,8 +124,10 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
     })
 }
 
-/// Reject binary and non-UTF-8 input; strip a UTF-8 byte-order mark.
-pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8], InputError> {
+/// Reject binary and non-UTF-8 input; strip a UTF-8 byte-order mark. A file whose lines end in
+/// a bare CR (classic Mac OS) comes back with LF line ends, so every importer sees its lines and
+/// counts them right.
+pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, InputError> {
     if bytes.contains(&0) {
         return Err(InputError::in_file(
             path,
@@ -132,7 +143,16 @@ pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a [u8], InputErr
             ),
         ));
     }
-    Ok(bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes))
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    if bytes.contains(&b'\r') && !bytes.contains(&b'\n') {
+        return Ok(Cow::Owned(
+            bytes
+                .iter()
+                .map(|&b| if b == b'\r' { b'\n' } else { b })
+                .collect(),
+        ));
+    }
+    Ok(Cow::Borrowed(bytes))
 }
 
 /// Guess the format of a file (see the module docs).
@@ -152,8 +172,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Format {
     if trimmed.starts_with('{') || (trimmed.starts_with('[') && looks_like_json_array(trimmed)) {
         return Format::Prometheus;
     }
+    // Split at CR too: a file with bare-CR line ends (classic Mac OS) has lines as well.
     let Some(line) = text
-        .lines()
+        .split(['\n', '\r'])
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))
     else {

@@ -31,7 +31,7 @@ pub const FINE_BIN_MAX_SPAN: f64 = 6.0 * 3600.0;
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
     let text =
-        std::str::from_utf8(bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
+        std::str::from_utf8(&bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
     if let Some(b) = opts.bin
         && !(b.is_finite() && b > 0.0)
     {
@@ -112,6 +112,9 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             "empty request log: no timestamps",
         ));
     }
+    if let Some(w) = parser.warning() {
+        warnings.push(Warning::new(Location::file(path), w));
+    }
     if parser.naive_seen {
         warnings.push(Warning::new(
             Location::file(path),
@@ -129,7 +132,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 return Err(InputError::at_line(
                     path,
                     lines[i] as usize,
-                    "timestamp earlier than the line before: a request log must be in time order (`lenient: true` sorts it)",
+                    "timestamp earlier than the line before: a request log must be in time order (`lenient: true`, or `--lenient`, sorts it)",
                 ));
             }
         }
@@ -291,6 +294,18 @@ mod tests {
         assert_eq!(t.arrivals.as_deref(), Some(&[0.0, 8.0][..]));
     }
 
+    /// Bare-CR line ends (classic Mac OS) are lines too: every arrival is kept, and errors
+    /// name the line.
+    #[test]
+    fn bare_cr_line_ends() {
+        let t = p("0.5\r1\r2.5\r").unwrap().trace;
+        assert_eq!(t.arrivals.as_deref(), Some(&[0.5, 1.0, 2.5][..]));
+        let e =
+            crate::trace::read::parse(Path::new("r.txt"), b"0\r1\rsoon\r", &ReadOptions::default())
+                .unwrap_err();
+        assert_eq!(e.location.line, Some(3), "{e}");
+    }
+
     #[test]
     fn errors_and_lenient() {
         let e = p("5\n3\n").unwrap_err();
@@ -307,6 +322,17 @@ mod tests {
             },
             ..Default::default()
         };
+        let e = crate::trace::read::parse(
+            Path::new("r.log"),
+            b"1\n2\n",
+            &ReadOptions {
+                rate_unit: Some(crate::trace::RateUnit::Count),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.location.field.as_deref(), Some("rate_unit"));
+        assert!(e.message.contains("request log"), "{e}");
         let l = parse(Path::new("r.log"), b"5\n3\n-1\n", &opts).unwrap();
         assert_eq!(l.trace.arrivals.as_deref(), Some(&[3.0, 5.0][..]));
         assert_eq!(l.warnings.len(), 2);

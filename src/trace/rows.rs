@@ -156,7 +156,9 @@ pub fn finish(
                 return Err(err(
                     path,
                     p,
-                    format!("{what} (`lenient: true` sorts rows and keeps the last of duplicates)"),
+                    format!(
+                        "{what} (`lenient: true`, or `--lenient`, sorts rows and keeps the last of duplicates)"
+                    ),
                 ));
             }
             if dup {
@@ -191,7 +193,7 @@ pub fn finish(
                     path,
                     p,
                     format!(
-                        "`{}` {what}: a rate must be a finite number (`lenient: true` takes the previous row's rate instead)",
+                        "`{}` {what}: a rate must be a finite number (`lenient: true`, or `--lenient`, takes the previous row's rate instead)",
                         src.rate_name
                     ),
                 ));
@@ -204,7 +206,7 @@ pub fn finish(
                     path,
                     p,
                     format!(
-                        "`{}` is {r}, negative: a rate must be zero or more (`lenient: true` clamps it to 0)",
+                        "`{}` is {r}, negative: a rate must be zero or more (`lenient: true`, or `--lenient`, clamps it to 0)",
                         src.rate_name
                     ),
                 ));
@@ -268,8 +270,12 @@ pub fn finish(
     });
     w.emit("dup", |n| {
         format!(
-            "{} repeat the time of an earlier row: kept the last row of each time",
-            rows(n)
+            "{} the time of an earlier row: kept the last row of each time",
+            if n == 1 {
+                "1 row repeats".to_string()
+            } else {
+                format!("{n} rows repeat")
+            }
         )
     });
     w.emit("negtime", |n| {
@@ -299,7 +305,7 @@ pub fn finish(
                         path,
                         pos[i],
                         format!(
-                            "gap: no row for {} before this one (the rows are {} apart elsewhere; more than {GAP_FACTOR}× that is a hole in the data). Fill it, or set `lenient: true` to hold the previous rate across it (`gap_fill: zero` for no load)",
+                            "gap: no row for {} before this one (the rows are {} apart elsewhere; more than {GAP_FACTOR}× that is a hole in the data). Fill it, or set `lenient: true` (`--lenient`) to hold the previous rate across it (with `gap_fill: zero`, `--gap-fill zero`, for no load)",
                             format_seconds(d),
                             format_seconds(res)
                         ),
@@ -596,6 +602,30 @@ mod tests {
         .unwrap();
         assert_eq!(t.times[8..], [480.0, 540.0, 1200.0]);
         assert_eq!(t.integral(0.0, 1260.0), 2.0 * (540.0 + 60.0));
+    }
+
+    /// Warnings count in plain English, and strict errors name both the scenario key and the
+    /// command-line flag that repair them.
+    #[test]
+    fn messages_agree_in_number_and_name_both_switches() {
+        let one = finish(&src(), raw(&[(0.0, 1.0), (1.0, 1.0), (1.0, 2.0)]), LENIENT).unwrap();
+        assert_eq!(
+            one.1[0].message,
+            "1 row repeats the time of an earlier row: kept the last row of each time"
+        );
+        let rows = [(0.0, 1.0), (1.0, 1.0), (1.0, 2.0), (2.0, 1.0), (2.0, 1.0)];
+        let two = finish(&src(), raw(&rows), LENIENT).unwrap();
+        assert!(
+            two.1[0].message.starts_with("2 rows repeat the time"),
+            "{}",
+            two.1[0]
+        );
+        let e = finish(&src(), raw(&[(0.0, 1.0), (1.0, -1.0)]), STRICT).unwrap_err();
+        assert!(
+            e.message
+                .contains("`lenient: true`, or `--lenient`, clamps"),
+            "{e}"
+        );
     }
 
     #[test]

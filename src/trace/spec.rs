@@ -5,7 +5,8 @@
 //! trace:
 //!   file: traces/nasa_http_jul1995_1min.csv   # or `generate: {kind: …}` (exactly one of the two)
 //!   format: auto            # auto | csv | prometheus | requests
-//!   time_format: auto       # auto | seconds | millis | epoch_seconds | epoch_millis | rfc3339
+//!   time_format: auto       # auto | seconds | millis | epoch_seconds | epoch_millis | epoch_micros | epoch_nanos | rfc3339
+//!   rate_unit: per_second   # csv, prometheus: per_second | per_minute | per_hour | count (per row's bucket)
 //!   series: '{job="api"}'   # prometheus: which series (or a map {job: api})
 //!   combine: one            # prometheus: one | sum
 //!   bin: 1s                 # requests: bin width of the displayed rate
@@ -24,6 +25,7 @@
 
 use super::generate::{FieldError, GenContext, GeneratorSpec};
 use super::prometheus::{Combine, Selector};
+use super::rate_unit::RateUnit;
 use super::read::{Format, ReadOptions};
 use super::rows::{GapFill, Repair};
 use super::timefmt::TimeFormat;
@@ -52,6 +54,9 @@ pub struct TraceSpec {
     pub format: Format,
     #[serde(default)]
     pub time_format: TimeFormat,
+    /// What the rate values count (see [`super::rate_unit`]); per second when not given.
+    #[serde(default)]
+    pub rate_unit: Option<RateUnit>,
     #[serde(default)]
     pub series: Option<Selector>,
     #[serde(default)]
@@ -338,6 +343,7 @@ impl TraceSpec {
                 lenient: self.lenient,
                 gap_fill: self.gap_fill,
             },
+            rate_unit: self.rate_unit,
         }
     }
 
@@ -351,9 +357,23 @@ impl TraceSpec {
         let mut warnings = Vec::new();
         let trace = match (&self.file, &self.generate) {
             (Some(file), None) => {
-                let l = super::read::read(&ctx.base_dir.join(file), &self.read_options())?;
+                let path = ctx.base_dir.join(file);
+                let l = super::read::read(&path, &self.read_options()).map_err(|e| {
+                    // An option that does not fit the file: point at the option.
+                    match e.location.field.as_deref() {
+                        Some("rate_unit") => ctx
+                            .field_error("rate_unit", format!("{}: {}", path.display(), e.message)),
+                        _ => e,
+                    }
+                })?;
                 warnings.extend(l.warnings);
                 l.trace
+            }
+            (None, Some(_)) if self.rate_unit.is_some() => {
+                return Err(ctx.field_error(
+                    "rate_unit",
+                    "`rate_unit` says how a trace file's rate column is written; a generator's rates are already requests per second",
+                ));
             }
             (None, Some(spec)) => {
                 let gen_err = |e: FieldError| ctx.field_error(&e.path_under("generate"), e.message);

@@ -3,11 +3,15 @@
 //! All figures are time-weighted over the span (a row that lasts twice as long counts twice):
 //! min/mean/p99/peak rate, peak/mean and p99/mean (burstiness), the share of time at zero load,
 //! the expected number of requests, and the **largest one-minute rise**: the greatest increase
-//! `rate(t + 60 s) − rate(t)` over any t, i.e. how hard the load can climb within a minute (a
-//! trace coarser than a minute shows its largest step between rows).
+//! of the mean rate from one minute to the next, `mean[t+60 s, t+120 s) − mean[t, t+60 s)` over
+//! any t (sliding, not aligned to whole minutes), i.e. how hard the load climbs within a minute.
+//! Means, not instantaneous rates: per-second noise around a steady rate is not a rise (a
+//! noisy constant trace shows a rise near 0), while a step of +h shows +h wherever it falls. A
+//! trace coarser than a minute shows its largest step between rows; one shorter than two
+//! minutes has none.
 //!
-//! Plotting comes with the charts work (plotters): `trace show` prints a one-line text sparkline
-//! meanwhile.
+//! `trace show` prints these and a one-line text sparkline; `--plot` draws the trace
+//! ([`crate::report::plot_trace`]).
 
 use super::Trace;
 use crate::units::format_seconds;
@@ -33,7 +37,8 @@ pub struct Stats {
     pub peak_at: f64,
     pub peak_over_mean: f64,
     pub p99_over_mean: f64,
-    /// Largest rise of the rate over any 60 s window, and where that window starts.
+    /// Largest rise of the mean rate from one [`RISE_WINDOW`] to the next (see the module
+    /// docs), and the instant between the two windows.
     pub max_rise: f64,
     pub max_rise_at: f64,
     /// Share of the span with a zero rate.
@@ -127,41 +132,60 @@ fn quantile(v: &mut [(f64, f64)], q: f64) -> f64 {
     v[v.len() - 1].0
 }
 
-/// Largest `rate(t + w) − rate(t)` over `t` with both ends inside the span, and its `t`.
-/// Row i is in force at t and row j at t + w exactly when `[tᵢ, tᵢ₊₁) + w` meets `[tⱼ, tⱼ₊₁)`;
-/// a sliding-window maximum over j makes this linear.
+/// Largest `mean[t + w, t + 2w) − mean[t, t + w)` of the rate over `t ∈ [0, end − 2w]`, and the
+/// instant `t + w` between the two windows where it is reached first; `(0, 0)` when the span
+/// is shorter than `2w` or the mean never rises.
+///
+/// With `A` the integral of the rate, the rise is `(A(t+2w) − 2A(t+w) + A(t)) / w`: piecewise
+/// linear in `t`, with corners only where `t`, `t + w` or `t + 2w` meets a row boundary. So the
+/// maximum is at one of those candidates, visited in order while three cursors walk the rows:
+/// linear time.
 pub fn max_rise(t: &Trace, w: f64) -> (f64, f64) {
-    let n = t.times.len();
+    let n = t.times.len().min(t.rates.len());
+    let last = t.end - 2.0 * w;
     let mut best = (0.0, 0.0);
-    if n < 2 {
+    if n == 0 || !w.is_finite() || w <= 0.0 || !last.is_finite() || last < 0.0 {
         return best;
     }
-    let mut deque: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    let mut next_j = 0usize;
+    // prefix[i]: the integral from times[0] to times[i].
+    let mut prefix = Vec::with_capacity(n);
+    let mut acc = 0.0;
     for i in 0..n {
-        let lo = t.times[i] + w;
-        if lo >= t.end {
+        prefix.push(acc);
+        acc += t.rates[i] * (t.row_end(i) - t.times[i]);
+    }
+    let integral = |cursor: &mut usize, x: f64| {
+        while *cursor + 1 < n && t.times[*cursor + 1] <= x {
+            *cursor += 1;
+        }
+        prefix[*cursor] + t.rates[*cursor] * (x - t.times[*cursor])
+    };
+    let mut cursors = [0usize; 3];
+    // Next row boundary of each stream `times[j] − k·w` (k = 0, 1, 2) not yet visited.
+    let mut next = [0usize; 3];
+    let mut x = 0.0f64;
+    loop {
+        let a0 = integral(&mut cursors[0], x);
+        let a1 = integral(&mut cursors[1], x + w);
+        let a2 = integral(&mut cursors[2], x + 2.0 * w);
+        let rise = (a2 - 2.0 * a1 + a0) / w;
+        if rise > best.0 * (1.0 + 1e-12) + 1e-12 {
+            best = (rise, x + w);
+        }
+        if x >= last {
             break;
         }
-        let hi = (t.row_end(i) + w).min(t.end);
-        // Rows j with t_j < hi enter; rows ending at or before lo leave.
-        while next_j < n && t.times[next_j] < hi {
-            while deque.back().is_some_and(|&b| t.rates[b] <= t.rates[next_j]) {
-                deque.pop_back();
+        let mut candidate = last;
+        for (k, j) in next.iter_mut().enumerate() {
+            let off = k as f64 * w;
+            while *j < n && t.times[*j] - off <= x {
+                *j += 1;
             }
-            deque.push_back(next_j);
-            next_j += 1;
-        }
-        while deque.front().is_some_and(|&f| t.row_end(f) <= lo) {
-            deque.pop_front();
-        }
-        if let Some(&j) = deque.front() {
-            let rise = t.rates[j] - t.rates[i];
-            if rise > best.0 {
-                // The earliest t in row i whose t + w lands in row j.
-                best = (rise, (t.times[j] - w).max(t.times[i]));
+            if *j < n {
+                candidate = candidate.min(t.times[*j] - off);
             }
         }
+        x = candidate;
     }
     best
 }
@@ -272,15 +296,20 @@ impl fmt::Display for Stats {
             num(self.p99_over_mean)
         )?;
         writeln!(f, "peak at     {}", at(self.peak_at))?;
-        if self.max_rise > 0.0 {
+        if self.span < 2.0 * RISE_WINDOW {
+            writeln!(f, "1-min rise  n/a (the trace is shorter than two minutes)")?;
+        } else if self.max_rise > 0.0 {
             writeln!(
                 f,
-                "1-min rise  +{} req/s, largest at {}",
+                "1-min rise  +{} req/s: the largest rise of the mean rate from one minute to the next (sliding), into {}",
                 num(self.max_rise),
                 at(self.max_rise_at)
             )?;
         } else {
-            writeln!(f, "1-min rise  none (the rate never rises)")?;
+            writeln!(
+                f,
+                "1-min rise  none (no minute's mean rate is above the minute's before it)"
+            )?;
         }
         writeln!(
             f,
@@ -315,8 +344,9 @@ mod tests {
         assert_eq!(s.mean, 9.0 / 4.0);
         assert_eq!(s.peak, 5.0);
         assert_eq!(s.peak_at, 120.0);
+        // Minute means 1, 5 at the boundary at 120 s.
         assert_eq!(s.max_rise, 4.0);
-        assert_eq!(s.max_rise_at, 60.0);
+        assert_eq!(s.max_rise_at, 120.0);
         assert_eq!(s.p99, 5.0);
         let text = s.to_string();
         assert!(text.contains("peak/mean 2.22"), "{text}");
@@ -324,12 +354,31 @@ mod tests {
 
     #[test]
     fn rise_within_a_minute_at_fine_resolution() {
-        // 1 s rows: a ramp of +1 req/s per second for 120 s: the largest 60 s rise is 60.
+        // 1 s rows: a ramp of +1 req/s per second for 120 s: the minute means are 29.5 and 89.5.
         let t = Trace::uniform(1.0, (0..120).map(|k| k as f64).collect());
-        assert_eq!(max_rise(&t, 60.0).0, 60.0);
+        assert_eq!(max_rise(&t, 60.0), (60.0, 60.0));
         // A drop never counts as a rise.
         let t = Trace::uniform(1.0, (0..120).map(|k| 200.0 - k as f64).collect());
         assert_eq!(max_rise(&t, 60.0).0, 0.0);
+        // Shorter than two minutes: no pair of minutes.
+        let t = Trace::uniform(1.0, vec![1.0; 100]);
+        assert_eq!(max_rise(&t, 60.0), (0.0, 0.0));
+    }
+
+    /// Brute force: the rise at every 0.5 s offset is never above the reported maximum, and
+    /// the reported one is reached, on uneven rows not aligned to the minute.
+    #[test]
+    fn rise_matches_brute_force() {
+        let times = vec![0.0, 7.0, 50.0, 95.0, 130.0, 131.5, 200.0, 260.0, 333.0];
+        let rates = vec![3.0, 9.0, 1.0, 40.0, 2.0, 17.0, 5.0, 80.0, 0.0];
+        let t = Trace::from_rows(times, rates, 400.0);
+        let (best, at) = max_rise(&t, 60.0);
+        let rise = |x: f64| (t.integral(x + 60.0, x + 120.0) - t.integral(x, x + 60.0)) / 60.0;
+        let brute = (0..=560)
+            .map(|k| rise(k as f64 * 0.5))
+            .fold(f64::MIN, f64::max);
+        assert!(best >= brute - 1e-9, "{best} < {brute}");
+        assert!((rise(at - 60.0) - best).abs() < 1e-9);
     }
 
     #[test]

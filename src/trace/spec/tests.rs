@@ -178,3 +178,37 @@ fn scalar_forms() {
     assert!("0".parse::<TimeScale>().is_err());
     assert_eq!("-10m".parse::<SignedSeconds>().unwrap().0, -600.0);
 }
+
+/// `rate_unit` converts a file's rate column; it is an error, at its own line, with a
+/// generator or a request log.
+#[test]
+fn rate_unit_in_the_trace_block() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "c.csv", "time,requests\n0,600\n60,1200\n");
+    let l = load_in(dir.path(), "trace: {file: c.csv, rate_unit: count}\n", None).unwrap();
+    assert_eq!(l.trace.rates, vec![10.0, 20.0]);
+    assert!(l.warnings.is_empty());
+    let l = load_in(dir.path(), "trace: {file: c.csv}\n", None).unwrap();
+    assert_eq!(l.trace.rates, vec![600.0, 1200.0]);
+    assert!(l.warnings[0].message.contains("rate_unit: count"));
+    let e = load_in(
+        dir.path(),
+        "trace: {file: c.csv, rate_unit: per_day}\n",
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.location.line, Some(1), "{e}");
+    write(dir.path(), "r.log", "0.5\n1.5\n");
+    let e = load_in(
+        dir.path(),
+        "trace:\n  file: r.log\n  rate_unit: per_second\n",
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.location.line, Some(3), "{e}");
+    assert!(e.message.contains("request log"), "{e}");
+    let e = load("trace:\n  generate: {kind: constant, rate: 1}\n  rate_unit: per_minute\n")
+        .unwrap_err();
+    assert_eq!(e.location.line, Some(3), "{e}");
+    assert!(e.message.contains("generator"), "{e}");
+}
