@@ -15,15 +15,39 @@ fn queue_scenario(
     so_spec: &str,
     extra: &str,
 ) -> RunResult {
-    let dir = tempfile::tempdir().unwrap();
+    try_queue_scenario(trace, duration, replicas, so_spec, extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`queue_scenario`], returning the load error (with the scenario) instead of panicking.
+fn try_queue_scenario(
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    so_spec: &str,
+    extra: &str,
+) -> Result<RunResult, String> {
     let spec: String = so_spec.lines().map(|l| format!("  {l}\n")).collect();
-    std::fs::write(
-        dir.path().join("so.yaml"),
-        format!(
+    keda_scenario(
+        &format!(
             "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: worker}}\nspec:\n  scaleTargetRef: {{name: worker}}\n{spec}"
         ),
+        trace,
+        duration,
+        replicas,
+        extra,
     )
-    .unwrap();
+}
+
+/// A queue worker scenario with the KEDA manifest `manifest` (one or more documents).
+fn keda_scenario(
+    manifest: &str,
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    extra: &str,
+) -> Result<RunResult, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("so.yaml"), manifest).unwrap();
     let scenario = format!(
         "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {{dist: exponential, mean: 1s}}, concurrency: 2}}\n\
          pods: {{replicas: {replicas}, cpu_request: 500m, startup: 10s, readiness: {{initial_delay: 0s, period: 5s}}}}\nautoscaler: {{manifests: [so.yaml]}}\n{extra}"
@@ -36,15 +60,15 @@ fn queue_scenario(
     .unwrap();
     let src = Source::read(&dir.path().join("s.yaml")).unwrap();
     let s = Scenario::from_source(&src, &Overrides::default())
-        .unwrap_or_else(|e| panic!("{e}\n{scenario}"));
-    run(
+        .map_err(|e| format!("{e}\n{scenario}"))?;
+    Ok(run(
         &s,
         &RunOptions {
             log_every_sync: true,
             ..RunOptions::default()
         },
     )
-    .unwrap()
+    .unwrap())
 }
 
 fn polls(r: &RunResult) -> Vec<(f64, PollDecision)> {
@@ -318,4 +342,95 @@ fn a_hand_made_hpa_beside_a_scaledobject_is_rejected_or_fights() {
         r.summary.direction_changes_per_hour
     );
     assert_eq!(r.summary.hpa.len(), 2);
+}
+
+// --- Triggers scalesim does not model, bound to a signal by name ---
+
+const RAMP: &str = "{generate: {kind: step, from: 0, to: 20, at: 1m}}";
+
+/// KEDA went 0 → 1 and the HPA it generates took the worker well past one pod.
+fn assert_scales_from_zero(r: &RunResult) {
+    let first = scalings(r).into_iter().find(|(_, f, t)| t > f);
+    assert_eq!(first.map(|s| (s.1, s.2)), Some((0, 1)), "{:?}", scalings(r));
+    assert!(
+        r.summary.replicas.max >= 4,
+        "the generated HPA scales out: max {}",
+        r.summary.replicas.max
+    );
+}
+
+#[test]
+fn a_postgresql_trigger_bound_to_the_backlog_runs_and_scales() {
+    // postgresql is a core scaler scalesim does not model: its target comes from
+    // `targetQueryValue` (as upstream reads it), its value from the bound signal.
+    let so = "minReplicaCount: 0\nmaxReplicaCount: 30\ntriggers:\n- type: postgresql\n  name: pg\n  metadata: {query: 'SELECT count(*) FROM jobs', targetQueryValue: '5', host: db, dbName: q}";
+    let r = queue_scenario(RAMP, "10m", 0, so, "metrics:\n  pg: {signal: backlog}\n");
+    assert_scales_from_zero(&r);
+    let hpa_target = r.events.iter().find_map(|e| match e {
+        LogEvent::Autoscaler(a) => a.decision.metrics.first().map(|m| m.target.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        hpa_target.as_deref(),
+        Some("5"),
+        "the HPA's target is targetQueryValue"
+    );
+}
+
+#[test]
+fn a_vendor_trigger_takes_its_target_from_the_binding() {
+    // kedify-otel is not a core scaler; its metadata here has no target, so the binding gives
+    // one (and an activation threshold: nothing happens until the backlog passes 30).
+    let so = "minReplicaCount: 0\nmaxReplicaCount: 30\ntriggers:\n- type: kedify-otel\n  name: otel\n  metadata: {scalerAddress: 'kedify-otel-scaler.keda.svc:4318', metricQuery: 'sum(queue_depth)'}";
+    let r = queue_scenario(
+        RAMP,
+        "10m",
+        0,
+        so,
+        "metrics:\n  otel: {signal: backlog, target: 5, activation_target: 30}\n",
+    );
+    assert_scales_from_zero(&r);
+    let (t, _) = polls(&r)
+        .into_iter()
+        .find(|(_, p)| p.is_active)
+        .expect("it activates");
+    let p = polls(&r).into_iter().find(|(pt, _)| *pt == t).unwrap().1;
+    assert!(
+        p.triggers[0].raw_value.unwrap() > 30.0,
+        "activation_target applies: active at {:?}",
+        p.triggers[0].raw_value
+    );
+}
+
+#[test]
+fn an_unmodelled_trigger_without_any_target_is_a_clear_error() {
+    let so = "minReplicaCount: 0\ntriggers:\n- type: kedify-otel\n  name: otel\n  metadata: {metricQuery: 'sum(x)'}";
+    let e = try_queue_scenario(RAMP, "5m", 0, so, "metrics:\n  otel: {signal: backlog}\n")
+        .expect_err("no target: the HPA cannot be generated");
+    assert!(e.contains("otel") && e.contains("kedify-otel"), "{e}");
+    assert!(e.contains("target:") && e.contains("metrics.otel"), "{e}");
+    // Unbound altogether: the message says how to bind it.
+    let e = try_queue_scenario(RAMP, "5m", 0, so, "").expect_err("no target");
+    assert!(e.contains("signal: backlog, target: 10"), "{e}");
+}
+
+#[test]
+fn a_fault_whose_target_matches_no_trigger_is_an_error() {
+    // A typo in `faults[].target` used to be ignored: the outage silently never happened.
+    let e = try_queue_scenario(
+        RAMP,
+        "5m",
+        1,
+        &format!("minReplicaCount: 0\n{SQS}"),
+        "faults:\n- {target: aws-sqs, from: 1m, duration: 1m}\n",
+    )
+    .expect_err("an unknown fault target is rejected");
+    assert!(
+        e.contains("faults[0].target") && e.contains("`aws-sqs`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`aws-sqs-queue`") && e.contains("`s0-aws-sqs-jobs`") && e.contains("`0`"),
+        "the valid targets are listed: {e}"
+    );
 }

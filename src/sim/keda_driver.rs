@@ -99,12 +99,7 @@ impl Triggers {
         let mut backends = Vec::new();
         let mut faults = Vec::new();
         for t in triggers {
-            let names = [
-                t.name.clone().unwrap_or_default(),
-                t.scaler.metric.name.clone(),
-                t.trigger_type.clone(),
-                t.index.to_string(),
-            ];
+            let names = t.binding_keys();
             let binding = names
                 .iter()
                 .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
