@@ -434,3 +434,60 @@ fn a_fault_whose_target_matches_no_trigger_is_an_error() {
         "the valid targets are listed: {e}"
     );
 }
+
+// --- What each queue scaler counts, and when ---
+
+/// Time of the first poll at which trigger 0 read a non-zero value.
+fn first_seen(r: &RunResult) -> Option<f64> {
+    polls(r)
+        .into_iter()
+        .find(|(_, p)| p.triggers[0].raw_value.is_some_and(|v| v > 0.0))
+        .map(|(t, _)| t)
+}
+
+#[test]
+fn gcp_pubsub_sees_a_burst_only_after_cloud_monitorings_lag() {
+    // gcp-pubsub reads num_undelivered_messages from Cloud Monitoring, published ~120 s late
+    // (one-minute points): a burst from t = 120 s is invisible to it before t = 240 s, while
+    // SQS (a direct API call) sees it at the next poll.
+    let burst = "{generate: {kind: step, from: 0, to: 20, at: 2m}}";
+    let pubsub = "minReplicaCount: 1\ntriggers:\n- type: gcp-pubsub\n  metadata: {subscriptionName: jobs, value: '5', credentialsFromEnv: GOOGLE_APPLICATION_CREDENTIALS_JSON}";
+    let r = queue_scenario(burst, "8m", 1, pubsub, "");
+    let seen = first_seen(&r).expect("pubsub sees the burst eventually");
+    assert!(
+        (240.0..=330.0).contains(&seen),
+        "gcp-pubsub first saw the burst at {seen} s"
+    );
+    let r = queue_scenario(burst, "8m", 1, &format!("minReplicaCount: 1\n{SQS}"), "");
+    assert_eq!(first_seen(&r), Some(150.0), "SQS sees it at the next poll");
+}
+
+#[test]
+fn azure_servicebus_counts_messages_being_processed() {
+    // ActiveMessageCount includes peek-locked messages: with spare workers (no backlog) the
+    // messages in service are still counted, so the trigger stays active under load.
+    let so = "minReplicaCount: 4\nmaxReplicaCount: 4\ntriggers:\n- type: azure-servicebus\n  metadata: {queueName: orders, messageCount: '5', connectionFromEnv: SB}";
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 2}}",
+        "10m",
+        4,
+        so,
+        "",
+    );
+    let ps = polls(&r);
+    let values: Vec<f64> = ps
+        .iter()
+        .filter(|(t, _)| *t >= 60.0)
+        .filter_map(|(_, p)| p.triggers[0].raw_value)
+        .collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    assert!(
+        mean > 1.0,
+        "~2 messages in service on average are counted: mean {mean}"
+    );
+    assert!(
+        r.summary.backlog.max < 10,
+        "the pods keep up: backlog {}",
+        r.summary.backlog.max
+    );
+}

@@ -37,6 +37,9 @@ enum Backend {
         in_flight: bool,
         delayed: bool,
     },
+    /// The queue read through a cloud metrics service that publishes it late (gcp-pubsub's
+    /// Cloud Monitoring metric): a sampler with the scaler's declared lag.
+    LaggedQueue { sampler: usize },
     /// Consumer-group offsets over the workload's partitions.
     Lag,
     /// A bound signal through its metrics backend.
@@ -117,10 +120,15 @@ impl Triggers {
                         delayed,
                     },
                     None,
-                ) => Backend::Queue {
-                    visible: *visible,
-                    in_flight: *in_flight,
-                    delayed: *delayed,
+                ) => match &t.scaler.delay {
+                    DelayClass::CloudMetrics { .. } => {
+                        lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
+                    }
+                    _ => Backend::Queue {
+                        visible: *visible,
+                        in_flight: *in_flight,
+                        delayed: *delayed,
+                    },
                 },
                 (KedaSignal::ConsumerLag, None) => Backend::Lag,
                 (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
@@ -243,6 +251,15 @@ impl Triggers {
                     }
                 }
             }
+            Backend::LaggedQueue { sampler } => {
+                // Before the run has `delay` of history the service shows the queue as it was
+                // at t = 0 (the world's state before the run).
+                let s = &samplers[*sampler];
+                match s.total(now.max(s.timing.delay)) {
+                    Ok(v) => Observation::Value { value: v },
+                    Err(_) => Observation::NoData,
+                }
+            }
             Backend::Lag => {
                 let lag = world.backlog_len() + world.in_service();
                 let arrived = world.totals.arrived;
@@ -291,6 +308,24 @@ fn sampled(
     Backend::Sampled {
         sampler: samplers.len() - 1,
         scale,
+    }
+}
+
+/// A queue count read through a sampler with `timing` (visible and/or in-flight messages).
+fn lagged_queue(
+    samplers: &mut Vec<Sampler>,
+    visible: bool,
+    in_flight: bool,
+    timing: BackendTiming,
+) -> Backend {
+    let signal = match (visible, in_flight) {
+        (true, true) => Signal::InFlight,
+        (false, true) => Signal::InService,
+        _ => Signal::Backlog,
+    };
+    samplers.push(Sampler::new(signal, timing, false));
+    Backend::LaggedQueue {
+        sampler: samplers.len() - 1,
     }
 }
 
