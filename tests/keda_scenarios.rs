@@ -3,6 +3,7 @@
 
 use scalesim::keda::executor::{ScaleAction, ScaleReason};
 use scalesim::keda::operator::PollDecision;
+use scalesim::keda::scaledjob::JobPollDecision;
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{LogEvent, RunOptions, RunResult, run};
 use scalesim::yaml::Source;
@@ -46,10 +47,29 @@ fn keda_scenario(
     replicas: u32,
     extra: &str,
 ) -> Result<RunResult, String> {
+    keda_scenario_with(
+        manifest,
+        "{dist: exponential, mean: 1s}",
+        trace,
+        duration,
+        replicas,
+        extra,
+    )
+}
+
+/// As [`keda_scenario`], with the messages' processing time `service`.
+fn keda_scenario_with(
+    manifest: &str,
+    service: &str,
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    extra: &str,
+) -> Result<RunResult, String> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("so.yaml"), manifest).unwrap();
     let scenario = format!(
-        "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {{dist: exponential, mean: 1s}}, concurrency: 2}}\n\
+        "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {service}, concurrency: 2}}\n\
          pods: {{replicas: {replicas}, cpu_request: 500m, startup: 10s, readiness: {{initial_delay: 0s, period: 5s}}}}\nautoscaler: {{manifests: [so.yaml]}}\n{extra}"
     );
     std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
@@ -490,4 +510,58 @@ fn azure_servicebus_counts_messages_being_processed() {
         "the pods keep up: backlog {}",
         r.summary.backlog.max
     );
+}
+
+// --- ScaledJob ---
+
+/// A ScaledJob reading an SQS queue (one job per message), with `strategy` YAML.
+fn scaled_job(strategy: &str, service: &str, trace: &str, duration: &str) -> RunResult {
+    let manifest = format!(
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: batch}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: w, image: worker}}]\n  pollingInterval: 30\n  maxReplicaCount: 20\n  scalingStrategy: {strategy}\n  triggers:\n  - type: aws-sqs-queue\n    metadata: {{queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '1'}}\n"
+    );
+    keda_scenario_with(&manifest, service, trace, duration, 0, "").unwrap()
+}
+
+fn job_polls(r: &RunResult) -> Vec<(f64, JobPollDecision)> {
+    r.events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Keda(k) => k.job_poll.as_ref().map(|p| (k.t, (**p).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn scaledjob_pending_pod_conditions_read_the_pods_state() {
+    // Jobs take 2 minutes; each is Ready ~10 s after creation, well before the next poll. With
+    // `pendingPodConditions: [Ready]` (upstream scale_jobs.go: a job stops being pending when a
+    // pod has every listed condition True) running Ready jobs are not pending — the same count
+    // as without the setting (a pod Running) — and `accurate` keeps creating jobs for new messages.
+    let trace = "{generate: {kind: constant, rate: 0.2}}";
+    for strategy in [
+        "{strategy: accurate, pendingPodConditions: [Ready]}",
+        "{strategy: accurate, pendingPodConditions: [PodScheduled, Initialized, ContainersReady, Ready]}",
+        "{strategy: accurate}",
+    ] {
+        let r = scaled_job(strategy, "2m", trace, "12m");
+        let polls = job_polls(&r);
+        assert!(polls.len() >= 20, "{strategy}");
+        let max_pending = polls.iter().map(|(_, p)| p.pending).max().unwrap();
+        let max_running = polls.iter().map(|(_, p)| p.running).max().unwrap();
+        assert_eq!(max_pending, 0, "{strategy}: Ready jobs counted as pending");
+        assert!(max_running >= 10, "{strategy}: {max_running} jobs running at most");
+        let created: u64 = r.summary.keda[0].jobs_created;
+        assert!(created >= 100, "{strategy}: {created} jobs for ~144 messages");
+    }
+    // A condition no pod reaches keeps every unfinished job pending, and `accurate` then
+    // holds back: fewer jobs run at once.
+    let r = scaled_job(
+        "{strategy: accurate, pendingPodConditions: [NeverTrue]}",
+        "2m",
+        trace,
+        "12m",
+    );
+    let polls = job_polls(&r);
+    assert!(polls.iter().any(|(_, p)| p.pending > 0 && p.pending == p.running));
 }

@@ -523,6 +523,25 @@ fn generated_hpa(model: &ScaledObjectModel) -> Result<LoadedHpa, String> {
     load_hpa(&docs[0], &gates).map_err(|e| e.to_string())
 }
 
+/// The pod conditions that are True for a simulated pod, as the kubelet would report them
+/// (what `scalingStrategy.pendingPodConditions` is checked against, upstream
+/// pkg/scaling/executor/scale_jobs.go `areAllPendingPodConditionsFulfilled`): PodScheduled
+/// once bound to a node, Initialized once its (absent) init containers are done and the
+/// container starts, ContainersReady and Ready while the readiness probe passes. A job whose
+/// container exited keeps PodScheduled and Initialized.
+fn true_conditions(p: &crate::world::Pod) -> Vec<String> {
+    let scheduled = ["PodScheduled"];
+    let started = ["PodScheduled", "Initialized"];
+    let ready = ["PodScheduled", "Initialized", "ContainersReady", "Ready"];
+    let list: &[&str] = match p.state {
+        PodState::Pending if p.unscheduled => &[],
+        PodState::Pending => &scheduled,
+        PodState::Ready if !p.restarting => &ready,
+        PodState::Ready | PodState::Starting | PodState::Terminating | PodState::Gone => &started,
+    };
+    list.iter().map(|c| c.to_string()).collect()
+}
+
 /// A ScaledJob: every poll it counts its jobs and creates more.
 pub struct ScaledJobDriver {
     pub name: String,
@@ -578,7 +597,7 @@ impl ScaledJobDriver {
                     completion_time: p.gone_at,
                     pods: vec![JobPod {
                         phase: phase.into(),
-                        true_conditions: Vec::new(),
+                        true_conditions: true_conditions(p),
                     }],
                 }
             })
