@@ -1,4 +1,5 @@
-//! Real-world KEDA manifests (`../shared/conformance/keda-corpus`, not copied into this repo):
+//! Real-world KEDA manifests (`../shared/conformance/keda-corpus`, or under
+//! `SCALESIM_SHARED_DIR`; not copied into this repo):
 //! every file must validate as its `INDEX.md` says.
 //!
 //! * A file INDEX.md marks INVALID must produce an error, and the error INDEX.md names (the
@@ -9,10 +10,13 @@
 //!   they must be rejected cleanly (no panic) with a located `input.helm-template` error that
 //!   tells the user to render them first.
 
+#[path = "support/shared.rs"]
+mod shared;
+
 use scalesim::keda::cluster::ClusterObjects;
 use scalesim::keda::{Severity, validate_source};
 use scalesim::yaml::Source;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What INDEX.md says is wrong with each INVALID file: (file, rule, text the message contains).
 const INVALID: &[(&str, &str, &str)] = &[
@@ -58,7 +62,7 @@ const ERRATA: &[(&str, &str, &str, &str)] = &[(
 )];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/keda-corpus")
+    shared::shared_dir().join("conformance/keda-corpus")
 }
 
 fn invalid_files_in_index(index: &str) -> Vec<String> {
@@ -73,7 +77,7 @@ fn invalid_files_in_index(index: &str) -> Vec<String> {
 fn corpus_validates_as_index_says() {
     let dir = corpus_dir();
     let Ok(index) = std::fs::read_to_string(dir.join("INDEX.md")) else {
-        eprintln!("keda_corpus: SKIPPED — ../shared/conformance/keda-corpus not found");
+        shared::missing("keda_corpus", &dir.join("INDEX.md"));
         return;
     };
     let marked = invalid_files_in_index(&index);

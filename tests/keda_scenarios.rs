@@ -3,6 +3,7 @@
 
 use scalesim::keda::executor::{ScaleAction, ScaleReason};
 use scalesim::keda::operator::PollDecision;
+use scalesim::keda::scaledjob::JobPollDecision;
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{LogEvent, RunOptions, RunResult, run};
 use scalesim::yaml::Source;
@@ -15,17 +16,60 @@ fn queue_scenario(
     so_spec: &str,
     extra: &str,
 ) -> RunResult {
-    let dir = tempfile::tempdir().unwrap();
+    try_queue_scenario(trace, duration, replicas, so_spec, extra).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`queue_scenario`], returning the load error (with the scenario) instead of panicking.
+fn try_queue_scenario(
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    so_spec: &str,
+    extra: &str,
+) -> Result<RunResult, String> {
     let spec: String = so_spec.lines().map(|l| format!("  {l}\n")).collect();
-    std::fs::write(
-        dir.path().join("so.yaml"),
-        format!(
+    keda_scenario(
+        &format!(
             "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: worker}}\nspec:\n  scaleTargetRef: {{name: worker}}\n{spec}"
         ),
+        trace,
+        duration,
+        replicas,
+        extra,
     )
-    .unwrap();
+}
+
+/// A queue worker scenario with the KEDA manifest `manifest` (one or more documents).
+fn keda_scenario(
+    manifest: &str,
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    extra: &str,
+) -> Result<RunResult, String> {
+    keda_scenario_with(
+        manifest,
+        "{dist: exponential, mean: 1s}",
+        trace,
+        duration,
+        replicas,
+        extra,
+    )
+}
+
+/// As [`keda_scenario`], with the messages' processing time `service`.
+fn keda_scenario_with(
+    manifest: &str,
+    service: &str,
+    trace: &str,
+    duration: &str,
+    replicas: u32,
+    extra: &str,
+) -> Result<RunResult, String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("so.yaml"), manifest).unwrap();
     let scenario = format!(
-        "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {{dist: exponential, mean: 1s}}, concurrency: 2}}\n\
+        "name: k\nduration: {duration}\nstep: 5s\ntrace: {trace}\nworkload: {{kind: queue, service_time: {service}, concurrency: 2}}\n\
          pods: {{replicas: {replicas}, cpu_request: 500m, startup: 10s, readiness: {{initial_delay: 0s, period: 5s}}}}\nautoscaler: {{manifests: [so.yaml]}}\n{extra}"
     );
     std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
@@ -36,15 +80,15 @@ fn queue_scenario(
     .unwrap();
     let src = Source::read(&dir.path().join("s.yaml")).unwrap();
     let s = Scenario::from_source(&src, &Overrides::default())
-        .unwrap_or_else(|e| panic!("{e}\n{scenario}"));
-    run(
+        .map_err(|e| format!("{e}\n{scenario}"))?;
+    Ok(run(
         &s,
         &RunOptions {
             log_every_sync: true,
             ..RunOptions::default()
         },
     )
-    .unwrap()
+    .unwrap())
 }
 
 fn polls(r: &RunResult) -> Vec<(f64, PollDecision)> {
@@ -318,4 +362,206 @@ fn a_hand_made_hpa_beside_a_scaledobject_is_rejected_or_fights() {
         r.summary.direction_changes_per_hour
     );
     assert_eq!(r.summary.hpa.len(), 2);
+}
+
+// --- Triggers scalesim does not model, bound to a signal by name ---
+
+const RAMP: &str = "{generate: {kind: step, from: 0, to: 20, at: 1m}}";
+
+/// KEDA went 0 → 1 and the HPA it generates took the worker well past one pod.
+fn assert_scales_from_zero(r: &RunResult) {
+    let first = scalings(r).into_iter().find(|(_, f, t)| t > f);
+    assert_eq!(first.map(|s| (s.1, s.2)), Some((0, 1)), "{:?}", scalings(r));
+    assert!(
+        r.summary.replicas.max >= 4,
+        "the generated HPA scales out: max {}",
+        r.summary.replicas.max
+    );
+}
+
+#[test]
+fn a_postgresql_trigger_bound_to_the_backlog_runs_and_scales() {
+    // postgresql is a core scaler scalesim does not model: its target comes from
+    // `targetQueryValue` (as upstream reads it), its value from the bound signal.
+    let so = "minReplicaCount: 0\nmaxReplicaCount: 30\ntriggers:\n- type: postgresql\n  name: pg\n  metadata: {query: 'SELECT count(*) FROM jobs', targetQueryValue: '5', host: db, dbName: q}";
+    let r = queue_scenario(RAMP, "10m", 0, so, "metrics:\n  pg: {signal: backlog}\n");
+    assert_scales_from_zero(&r);
+    let hpa_target = r.events.iter().find_map(|e| match e {
+        LogEvent::Autoscaler(a) => a.decision.metrics.first().map(|m| m.target.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        hpa_target.as_deref(),
+        Some("5"),
+        "the HPA's target is targetQueryValue"
+    );
+}
+
+#[test]
+fn a_vendor_trigger_takes_its_target_from_the_binding() {
+    // kedify-otel is not a core scaler; its metadata here has no target, so the binding gives
+    // one (and an activation threshold: nothing happens until the backlog passes 30).
+    let so = "minReplicaCount: 0\nmaxReplicaCount: 30\ntriggers:\n- type: kedify-otel\n  name: otel\n  metadata: {scalerAddress: 'kedify-otel-scaler.keda.svc:4318', metricQuery: 'sum(queue_depth)'}";
+    let r = queue_scenario(
+        RAMP,
+        "10m",
+        0,
+        so,
+        "metrics:\n  otel: {signal: backlog, target: 5, activation_target: 30}\n",
+    );
+    assert_scales_from_zero(&r);
+    let (t, _) = polls(&r)
+        .into_iter()
+        .find(|(_, p)| p.is_active)
+        .expect("it activates");
+    let p = polls(&r).into_iter().find(|(pt, _)| *pt == t).unwrap().1;
+    assert!(
+        p.triggers[0].raw_value.unwrap() > 30.0,
+        "activation_target applies: active at {:?}",
+        p.triggers[0].raw_value
+    );
+}
+
+#[test]
+fn an_unmodelled_trigger_without_any_target_is_a_clear_error() {
+    let so = "minReplicaCount: 0\ntriggers:\n- type: kedify-otel\n  name: otel\n  metadata: {metricQuery: 'sum(x)'}";
+    let e = try_queue_scenario(RAMP, "5m", 0, so, "metrics:\n  otel: {signal: backlog}\n")
+        .expect_err("no target: the HPA cannot be generated");
+    assert!(e.contains("otel") && e.contains("kedify-otel"), "{e}");
+    assert!(e.contains("target:") && e.contains("metrics.otel"), "{e}");
+    // Unbound altogether: the message says how to bind it.
+    let e = try_queue_scenario(RAMP, "5m", 0, so, "").expect_err("no target");
+    assert!(e.contains("signal: backlog, target: 10"), "{e}");
+}
+
+#[test]
+fn a_fault_whose_target_matches_no_trigger_is_an_error() {
+    // A typo in `faults[].target` used to be ignored: the outage silently never happened.
+    let e = try_queue_scenario(
+        RAMP,
+        "5m",
+        1,
+        &format!("minReplicaCount: 0\n{SQS}"),
+        "faults:\n- {target: aws-sqs, from: 1m, duration: 1m}\n",
+    )
+    .expect_err("an unknown fault target is rejected");
+    assert!(
+        e.contains("faults[0].target") && e.contains("`aws-sqs`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`aws-sqs-queue`") && e.contains("`s0-aws-sqs-jobs`") && e.contains("`0`"),
+        "the valid targets are listed: {e}"
+    );
+}
+
+// --- What each queue scaler counts, and when ---
+
+/// Time of the first poll at which trigger 0 read a non-zero value.
+fn first_seen(r: &RunResult) -> Option<f64> {
+    polls(r)
+        .into_iter()
+        .find(|(_, p)| p.triggers[0].raw_value.is_some_and(|v| v > 0.0))
+        .map(|(t, _)| t)
+}
+
+#[test]
+fn gcp_pubsub_sees_a_burst_only_after_cloud_monitorings_lag() {
+    // gcp-pubsub reads num_undelivered_messages from Cloud Monitoring, published ~120 s late
+    // (one-minute points): a burst from t = 120 s is invisible to it before t = 240 s, while
+    // SQS (a direct API call) sees it at the next poll.
+    let burst = "{generate: {kind: step, from: 0, to: 20, at: 2m}}";
+    let pubsub = "minReplicaCount: 1\ntriggers:\n- type: gcp-pubsub\n  metadata: {subscriptionName: jobs, value: '5', credentialsFromEnv: GOOGLE_APPLICATION_CREDENTIALS_JSON}";
+    let r = queue_scenario(burst, "8m", 1, pubsub, "");
+    let seen = first_seen(&r).expect("pubsub sees the burst eventually");
+    assert!(
+        (240.0..=330.0).contains(&seen),
+        "gcp-pubsub first saw the burst at {seen} s"
+    );
+    let r = queue_scenario(burst, "8m", 1, &format!("minReplicaCount: 1\n{SQS}"), "");
+    assert_eq!(first_seen(&r), Some(150.0), "SQS sees it at the next poll");
+}
+
+#[test]
+fn azure_servicebus_counts_messages_being_processed() {
+    // ActiveMessageCount includes peek-locked messages: with spare workers (no backlog) the
+    // messages in service are still counted, so the trigger stays active under load.
+    let so = "minReplicaCount: 4\nmaxReplicaCount: 4\ntriggers:\n- type: azure-servicebus\n  metadata: {queueName: orders, messageCount: '5', connectionFromEnv: SB}";
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 2}}",
+        "10m",
+        4,
+        so,
+        "",
+    );
+    let ps = polls(&r);
+    let values: Vec<f64> = ps
+        .iter()
+        .filter(|(t, _)| *t >= 60.0)
+        .filter_map(|(_, p)| p.triggers[0].raw_value)
+        .collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    assert!(
+        mean > 1.0,
+        "~2 messages in service on average are counted: mean {mean}"
+    );
+    assert!(
+        r.summary.backlog.max < 10,
+        "the pods keep up: backlog {}",
+        r.summary.backlog.max
+    );
+}
+
+// --- ScaledJob ---
+
+/// A ScaledJob reading an SQS queue (one job per message), with `strategy` YAML.
+fn scaled_job(strategy: &str, service: &str, trace: &str, duration: &str) -> RunResult {
+    let manifest = format!(
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: batch}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: w, image: worker}}]\n  pollingInterval: 30\n  maxReplicaCount: 20\n  scalingStrategy: {strategy}\n  triggers:\n  - type: aws-sqs-queue\n    metadata: {{queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '1'}}\n"
+    );
+    keda_scenario_with(&manifest, service, trace, duration, 0, "").unwrap()
+}
+
+fn job_polls(r: &RunResult) -> Vec<(f64, JobPollDecision)> {
+    r.events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Keda(k) => k.job_poll.as_ref().map(|p| (k.t, (**p).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn scaledjob_pending_pod_conditions_read_the_pods_state() {
+    // Jobs take 2 minutes; each is Ready ~10 s after creation, well before the next poll. With
+    // `pendingPodConditions: [Ready]` (upstream scale_jobs.go: a job stops being pending when a
+    // pod has every listed condition True) running Ready jobs are not pending — the same count
+    // as without the setting (a pod Running) — and `accurate` keeps creating jobs for new messages.
+    let trace = "{generate: {kind: constant, rate: 0.2}}";
+    for strategy in [
+        "{strategy: accurate, pendingPodConditions: [Ready]}",
+        "{strategy: accurate, pendingPodConditions: [PodScheduled, Initialized, ContainersReady, Ready]}",
+        "{strategy: accurate}",
+    ] {
+        let r = scaled_job(strategy, "2m", trace, "12m");
+        let polls = job_polls(&r);
+        assert!(polls.len() >= 20, "{strategy}");
+        let max_pending = polls.iter().map(|(_, p)| p.pending).max().unwrap();
+        let max_running = polls.iter().map(|(_, p)| p.running).max().unwrap();
+        assert_eq!(max_pending, 0, "{strategy}: Ready jobs counted as pending");
+        assert!(max_running >= 10, "{strategy}: {max_running} jobs running at most");
+        let created: u64 = r.summary.keda[0].jobs_created;
+        assert!(created >= 100, "{strategy}: {created} jobs for ~144 messages");
+    }
+    // A condition no pod reaches keeps every unfinished job pending, and `accurate` then
+    // holds back: fewer jobs run at once.
+    let r = scaled_job(
+        "{strategy: accurate, pendingPodConditions: [NeverTrue]}",
+        "2m",
+        trace,
+        "12m",
+    );
+    let polls = job_polls(&r);
+    assert!(polls.iter().any(|(_, p)| p.pending > 0 && p.pending == p.running));
 }

@@ -1,6 +1,10 @@
 //! `scalesim validate`: exit codes (0 accepted, 2 rejected/unbuildable/unreadable), standard
 //! input, cross-file rules, the text report, `--json`, `--quiet`, and the real-world KEDA
-//! corpus (`../shared/conformance/keda-corpus`, read in place, never copied).
+//! corpus (`../shared/conformance/keda-corpus` or under `SCALESIM_SHARED_DIR`, read in place,
+//! never copied).
+
+#[path = "support/shared.rs"]
+mod shared;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -377,14 +381,14 @@ metadata: {name: worker}
 const ERRATA: &[&str] = &["kedify--examples--samples__stable-diffusion__manifests__scaledjob.yaml"];
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/keda-corpus")
+    shared::shared_dir().join("conformance/keda-corpus")
 }
 
 #[test]
 fn corpus_validates_through_the_cli_as_index_says() {
     let dir = corpus_dir();
     let Ok(index) = std::fs::read_to_string(dir.join("INDEX.md")) else {
-        eprintln!("validate_cli: corpus SKIPPED — ../shared/conformance/keda-corpus not found");
+        shared::missing("validate_cli corpus", &dir.join("INDEX.md"));
         return;
     };
     let invalid: Vec<&str> = index

@@ -70,6 +70,8 @@ pub struct TriggerModel {
     pub name: Option<String>,
     pub trigger_type: String,
     pub use_cached_metrics: bool,
+    /// The trigger sets `metricType` itself (a scenario binding may not override it).
+    pub metric_type_written: bool,
     pub scaler: Scaler,
 }
 
@@ -77,6 +79,22 @@ impl TriggerModel {
     pub fn is_cpu_memory(&self) -> bool {
         self.trigger_type == "cpu" || self.trigger_type == "memory"
     }
+    /// The names a scenario may use for the trigger under `metrics:` and in `faults:`, in the
+    /// order they are looked up: its `name`, its metric name (`s0-prometheus`), its type, its
+    /// index.
+    pub fn binding_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .name
+            .iter()
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .collect();
+        keys.push(self.scaler.metric.name.clone());
+        keys.push(self.trigger_type.clone());
+        keys.push(self.index.to_string());
+        keys
+    }
+
     /// The name KEDA uses for the trigger in logs and formula pairing.
     pub fn display_name(&self) -> String {
         self.name

@@ -163,6 +163,8 @@ pub struct Params<'a> {
     pub auth: &'a AuthKnowledge,
     pub errors: Vec<ParamIssue>,
     pub unchecked: Vec<ParamIssue>,
+    /// Accepted, but probably not what was meant (or not enough to simulate).
+    pub warnings: Vec<ParamIssue>,
     used: BTreeSet<String>,
 }
 
@@ -180,12 +182,20 @@ impl<'a> Params<'a> {
             auth,
             errors: Vec::new(),
             unchecked: Vec::new(),
+            warnings: Vec::new(),
             used: BTreeSet::new(),
         }
     }
 
     pub fn error(&mut self, key: Option<&str>, message: impl Into<String>) {
         self.errors.push(ParamIssue {
+            key: key.map(str::to_string),
+            message: message.into(),
+        });
+    }
+
+    pub fn warn(&mut self, key: Option<&str>, message: impl Into<String>) {
+        self.warnings.push(ParamIssue {
             key: key.map(str::to_string),
             message: message.into(),
         });

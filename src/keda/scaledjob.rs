@@ -317,10 +317,14 @@ pub fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, 
                 .iter()
                 .any(|p| p.phase == "Running" || p.phase == "Succeeded")
         } else {
+            // Upstream counts the distinct listed conditions a pod has True and compares with
+            // the list's length (so a duplicated entry can never be fulfilled).
             j.pods.iter().any(|p| {
-                pending_pod_conditions
+                let fulfilled: std::collections::BTreeSet<&String> = pending_pod_conditions
                     .iter()
-                    .all(|c| p.true_conditions.contains(c))
+                    .filter(|c| p.true_conditions.contains(c))
+                    .collect();
+                fulfilled.len() == pending_pod_conditions.len()
             })
         };
         if !started {

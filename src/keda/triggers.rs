@@ -255,6 +255,7 @@ pub fn check(
                 name: t.name.clone().filter(|n| !n.is_empty()),
                 trigger_type: ty.to_string(),
                 use_cached_metrics: t.use_cached_metrics,
+                metric_type_written: t.metric_type.as_deref().is_some_and(|m| !m.is_empty()),
                 scaler,
             }),
             None => out.complete = false,

@@ -7,11 +7,24 @@
 //!   http_requests_per_second: {signal: request_rate, backend: prometheus}
 //!   queue_messages: {signal: backlog}            # backend default: direct
 //!   p95_latency_ms: {signal: latency_p95, backend: {kind: prometheus, window: 2m}, scale: 1000}
+//!   pg: {signal: backlog, target: 10, activation_target: 2, metric_type: AverageValue}
 //! ```
+//!
+//! `target`, `activation_target` and `metric_type` are for KEDA triggers scalesim does not
+//! model (a core scaler outside the modelled set, or a vendor/external one) whose metadata
+//! does not say what KEDA would put in the HPA; see `scenario::keda_bindings`.
 
 use super::backend::{BackendKind, BackendSpec, BackendTiming};
 use super::signal::Signal;
+use crate::units::Quantity;
 use serde::Deserialize;
+
+/// The HPA target type a binding gives a KEDA trigger (`metric_type:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum BindingMetricType {
+    AverageValue,
+    Value,
+}
 
 /// One entry of `metrics:` as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +39,24 @@ pub struct BindingSpec {
     /// Multiplies the value (unit conversion, e.g. 1000 for seconds → milliseconds).
     #[serde(default)]
     pub scale: Option<f64>,
+    /// KEDA trigger not modelled by scalesim: its HPA target when its metadata has none.
+    #[serde(default)]
+    pub target: Option<Quantity>,
+    /// KEDA trigger not modelled by scalesim: active when the value is above this (default 0),
+    /// when its metadata has no activation threshold.
+    #[serde(default)]
+    pub activation_target: Option<Quantity>,
+    /// KEDA trigger not modelled by scalesim: `AverageValue` (default) or `Value`, when the
+    /// trigger sets no `metricType`.
+    #[serde(default)]
+    pub metric_type: Option<BindingMetricType>,
+}
+
+impl BindingSpec {
+    /// Does the binding carry KEDA target settings?
+    pub fn has_keda_target_settings(&self) -> bool {
+        self.target.is_some() || self.activation_target.is_some() || self.metric_type.is_some()
+    }
 }
 
 /// A resolved binding.

@@ -4,6 +4,7 @@
 
 pub mod autoscalers;
 pub mod dist;
+mod keda_bindings;
 pub mod nodes;
 pub mod overload;
 pub mod patch;
@@ -307,8 +308,8 @@ pub struct AutoscalerSpec {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
-    /// The trigger (its name, its metric name such as `s0-prometheus`, its type, or its index)
-    /// or the HPA metric name whose backend fails.
+    /// The KEDA trigger whose backend fails: its name, its metric name such as
+    /// `s0-prometheus`, its type, or its index. Anything else is an error.
     pub target: String,
     /// Start of the outage (from t = 0).
     pub from: Seconds,
@@ -801,7 +802,7 @@ fn resolve(
     let mut used = vec![false; manifest_patches.len()];
     let allow_conflicts =
         overrides.allow_conflicts || raw.autoscaler.as_ref().is_some_and(|a| a.allow_conflicts);
-    let autoscalers = autoscalers::load(
+    let mut autoscalers = autoscalers::load(
         &autoscaler_manifests,
         &controller_manager.feature_gates,
         &manifest_patches,
@@ -869,12 +870,18 @@ fn resolve(
                 .unwrap_or_else(|| "backend unavailable (injected fault)".into()),
         });
     }
+    keda_bindings::check_fault_targets(&faults, &autoscalers, doc)?;
     warnings.extend(autoscalers.notes.iter().cloned());
     let columns: Vec<String> = trace.columns.iter().map(|c| c.name.clone()).collect();
     for (name, b) in &raw.metrics {
         b.resolve(name, &columns, BackendKind::Direct)
             .map_err(|m| doc.error_at_path(&format!("metrics.{name}"), m))?;
     }
+    warnings.extend(keda_bindings::apply_binding_targets(
+        &mut autoscalers,
+        &raw.metrics,
+        doc,
+    )?);
 
     // Pods, with gaps filled from the workload manifest (or one that came with the autoscalers).
     let p = &raw.pods;

@@ -37,6 +37,9 @@ enum Backend {
         in_flight: bool,
         delayed: bool,
     },
+    /// The queue read through a cloud metrics service that publishes it late (gcp-pubsub's
+    /// Cloud Monitoring metric): a sampler with the scaler's declared lag.
+    LaggedQueue { sampler: usize },
     /// Consumer-group offsets over the workload's partitions.
     Lag,
     /// A bound signal through its metrics backend.
@@ -99,12 +102,7 @@ impl Triggers {
         let mut backends = Vec::new();
         let mut faults = Vec::new();
         for t in triggers {
-            let names = [
-                t.name.clone().unwrap_or_default(),
-                t.scaler.metric.name.clone(),
-                t.trigger_type.clone(),
-                t.index.to_string(),
-            ];
+            let names = t.binding_keys();
             let binding = names
                 .iter()
                 .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
@@ -122,10 +120,15 @@ impl Triggers {
                         delayed,
                     },
                     None,
-                ) => Backend::Queue {
-                    visible: *visible,
-                    in_flight: *in_flight,
-                    delayed: *delayed,
+                ) => match &t.scaler.delay {
+                    DelayClass::CloudMetrics { .. } => {
+                        lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
+                    }
+                    _ => Backend::Queue {
+                        visible: *visible,
+                        in_flight: *in_flight,
+                        delayed: *delayed,
+                    },
                 },
                 (KedaSignal::ConsumerLag, None) => Backend::Lag,
                 (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
@@ -248,6 +251,15 @@ impl Triggers {
                     }
                 }
             }
+            Backend::LaggedQueue { sampler } => {
+                // Before the run has `delay` of history the service shows the queue as it was
+                // at t = 0 (the world's state before the run).
+                let s = &samplers[*sampler];
+                match s.total(now.max(s.timing.delay)) {
+                    Ok(v) => Observation::Value { value: v },
+                    Err(_) => Observation::NoData,
+                }
+            }
             Backend::Lag => {
                 let lag = world.backlog_len() + world.in_service();
                 let arrived = world.totals.arrived;
@@ -296,6 +308,24 @@ fn sampled(
     Backend::Sampled {
         sampler: samplers.len() - 1,
         scale,
+    }
+}
+
+/// A queue count read through a sampler with `timing` (visible and/or in-flight messages).
+fn lagged_queue(
+    samplers: &mut Vec<Sampler>,
+    visible: bool,
+    in_flight: bool,
+    timing: BackendTiming,
+) -> Backend {
+    let signal = match (visible, in_flight) {
+        (true, true) => Signal::InFlight,
+        (false, true) => Signal::InService,
+        _ => Signal::Backlog,
+    };
+    samplers.push(Sampler::new(signal, timing, false));
+    Backend::LaggedQueue {
+        sampler: samplers.len() - 1,
     }
 }
 
@@ -493,6 +523,25 @@ fn generated_hpa(model: &ScaledObjectModel) -> Result<LoadedHpa, String> {
     load_hpa(&docs[0], &gates).map_err(|e| e.to_string())
 }
 
+/// The pod conditions that are True for a simulated pod, as the kubelet would report them
+/// (what `scalingStrategy.pendingPodConditions` is checked against, upstream
+/// pkg/scaling/executor/scale_jobs.go `areAllPendingPodConditionsFulfilled`): PodScheduled
+/// once bound to a node, Initialized once its (absent) init containers are done and the
+/// container starts, ContainersReady and Ready while the readiness probe passes. A job whose
+/// container exited keeps PodScheduled and Initialized.
+fn true_conditions(p: &crate::world::Pod) -> Vec<String> {
+    let scheduled = ["PodScheduled"];
+    let started = ["PodScheduled", "Initialized"];
+    let ready = ["PodScheduled", "Initialized", "ContainersReady", "Ready"];
+    let list: &[&str] = match p.state {
+        PodState::Pending if p.unscheduled => &[],
+        PodState::Pending => &scheduled,
+        PodState::Ready if !p.restarting => &ready,
+        PodState::Ready | PodState::Starting | PodState::Terminating | PodState::Gone => &started,
+    };
+    list.iter().map(|c| c.to_string()).collect()
+}
+
 /// A ScaledJob: every poll it counts its jobs and creates more.
 pub struct ScaledJobDriver {
     pub name: String,
@@ -548,7 +597,7 @@ impl ScaledJobDriver {
                     completion_time: p.gone_at,
                     pods: vec![JobPod {
                         phase: phase.into(),
-                        true_conditions: Vec::new(),
+                        true_conditions: true_conditions(p),
                     }],
                 }
             })

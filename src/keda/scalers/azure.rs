@@ -1,8 +1,9 @@
 //! Azure queue scalers.
 //!
-//! `azure-servicebus` (upstream pkg/scalers/azure_servicebus_scaler.go): the active message
-//! count of a queue, or of a topic subscription (scheduled and dead-lettered messages are not
-//! counted); with `useRegex` the matching entities are combined by `operation` (sum, max, avg
+//! `azure-servicebus` (upstream pkg/scalers/azure_servicebus_scaler.go, `getQueueLength`):
+//! the `ActiveMessageCount` of a queue, or of a topic subscription — messages available for
+//! delivery *and* those peek-locked by a receiver (in flight), which stay active until
+//! completed; scheduled and dead-lettered messages are not counted; with `useRegex` the matching entities are combined by `operation` (sum, max, avg
 //! with integer division). Target `messageCount` (default 5); active ⇔ count >
 //! `activationMessageCount`. Metric `s<i>-azure-servicebus-<queue|topic>` (or `queue-regex` /
 //! `topic-regex`).
@@ -157,9 +158,10 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
             target_milli_from_int(length),
         ),
         activation: Some(activation as f64),
+        // ActiveMessageCount includes peek-locked (in-flight) messages.
         signal: Signal::QueueBacklog {
             visible: true,
-            in_flight: false,
+            in_flight: true,
             delayed: false,
         },
         delay: DelayClass::Direct,

@@ -95,7 +95,8 @@ pub enum ScalerKind {
     Stackdriver(gcp::Stackdriver),
     Datadog(datadog::Datadog),
     NewRelic(new_relic::NewRelic),
-    /// Not reproduced: evaluates a bound named signal (`Observation::Value`) with activation > 0.
+    /// Not reproduced: evaluates a bound named signal (`Observation::Value`); active when the
+    /// value is above the activation threshold read from the metadata or the binding (default 0).
     #[default]
     Unmodelled,
 }
@@ -134,7 +135,7 @@ impl Scaler {
             ScalerKind::Unmodelled => match obs {
                 Observation::Value { value } => Ok(Reading {
                     value: *value,
-                    active: *value > 0.0,
+                    active: *value > self.activation_threshold.unwrap_or(0.0),
                 }),
                 other => Err(mismatch("a bound signal", other)),
             },
@@ -246,7 +247,7 @@ pub fn build(ctx: &BuildContext, metadata: &BTreeMap<String, String>) -> Built {
         "new-relic" => new_relic::build(&mut p, ctx),
         _ => unmodelled::build(&mut p, ctx),
     };
-    let mut warnings = Vec::new();
+    let mut warnings = std::mem::take(&mut p.warnings);
     if let ScalerKind::MetricsApi(m) = parts
         .as_ref()
         .map(|x| &x.kind)

@@ -1444,3 +1444,81 @@ fn unmodelled_triggers_bind_a_value() {
     assert!(eval(&s, Observation::NoData).is_err());
     assert_eq!(b.status, Some(CatalogStatus::Unknown));
 }
+
+#[test]
+fn unmodelled_core_scalers_read_their_upstream_target_keys() {
+    // postgresql (pkg/scalers/postgresql_scaler.go): targetQueryValue / activationTargetQueryValue.
+    let b = build_with(
+        "postgresql",
+        0,
+        &[
+            ("query", "SELECT 1"),
+            ("targetQueryValue", "2.5"),
+            ("activationTargetQueryValue", "4"),
+        ],
+        None,
+        AuthKnowledge::None,
+    );
+    assert_eq!(b.status, Some(CatalogStatus::CoreNotModelled));
+    let s = b.scaler.unwrap();
+    assert_eq!(s.metric.target_milli, Some(2500));
+    assert_eq!(s.activation_threshold, Some(4.0));
+    // Activation is `value > activation`, strictly.
+    assert!(!eval(&s, value(4.0)).unwrap().active);
+    assert!(eval(&s, value(4.5)).unwrap().active);
+    // activemq: targetQueueSize defaults to 10 upstream.
+    let s = build_with("activemq", 1, &[], None, AuthKnowledge::None)
+        .scaler
+        .unwrap();
+    assert_eq!(s.metric.target_milli, Some(10_000));
+    // A value KEDA's typed config cannot parse is KEDA's build error.
+    assert!(err("mysql", &[("queryValue", "ten")]).contains("queryValue"));
+    // No target and no upstream default: a warning saying how to simulate it anyway.
+    let b = build_with(
+        "postgresql",
+        0,
+        &[("query", "q")],
+        None,
+        AuthKnowledge::None,
+    );
+    assert_eq!(b.scaler.unwrap().metric.target_milli, None);
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.message.contains("targetQueryValue"))
+    );
+}
+
+#[test]
+fn vendor_scalers_read_the_common_target_keys() {
+    let b = build_with(
+        "kedify-otel",
+        0,
+        &[
+            ("metricQuery", "sum(x)"),
+            ("targetValue", "25"),
+            ("activationTargetValue", "3"),
+        ],
+        None,
+        AuthKnowledge::None,
+    );
+    let s = b.scaler.unwrap();
+    assert_eq!(s.metric.target_milli, Some(25_000));
+    assert_eq!(s.activation_threshold, Some(3.0));
+    assert!(b.errors.is_empty());
+    // Not a number: scalesim cannot know how the add-on parses it; warned and ignored.
+    let b = build_with(
+        "acme-scaler",
+        0,
+        &[("threshold", "lots")],
+        None,
+        AuthKnowledge::None,
+    );
+    assert!(b.errors.is_empty());
+    assert_eq!(b.scaler.unwrap().metric.target_milli, None);
+    assert!(
+        b.warnings
+            .iter()
+            .any(|w| w.key.as_deref() == Some("threshold"))
+    );
+}
