@@ -436,24 +436,25 @@ impl HpaDriver {
     }
 
     /// Numeric value of metric `i` as the HPA last saw it, in the target's unit (percent for
-    /// Utilization, otherwise the value), and the target.
-    pub fn seen_and_target(&self, i: usize) -> Option<(f64, f64)> {
-        let d = self.last.as_ref()?;
-        let m = d.metrics.get(i)?;
-        let metrics = self.spec.effective_metrics();
-        let target = metrics.get(i)?.target()?;
-        let cv = m.current_value?;
-        let seen = cv
-            .average_utilization
+    /// Utilization, otherwise the value). None before the first sync, or when the last sync
+    /// computed no value for it (metric unavailable, or scaling disabled at zero replicas).
+    pub fn seen(&self, i: usize) -> Option<f64> {
+        let cv = self.last.as_ref()?.metrics.get(i)?.current_value?;
+        cv.average_utilization
             .map(|u| u as f64)
             .or(cv.average_value_milli.map(|v| v as f64 / 1000.0))
-            .or(cv.value_milli.map(|v| v as f64 / 1000.0))?;
-        let t = target
+            .or(cv.value_milli.map(|v| v as f64 / 1000.0))
+    }
+
+    /// The target of metric `i` as the spec sets it (percent for Utilization).
+    pub fn target(&self, i: usize) -> Option<f64> {
+        let metrics = self.spec.effective_metrics();
+        let target = metrics.get(i)?.target()?;
+        target
             .average_utilization
             .map(|u| u as f64)
             .or(target.average_value.map(|q| q.as_f64()))
-            .or(target.value.map(|q| q.as_f64()))?;
-        Some((seen, t))
+            .or(target.value.map(|q| q.as_f64()))
     }
 
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
@@ -470,17 +471,50 @@ impl HpaDriver {
             .collect()
     }
 
-    /// The signal behind metric `i` when it is bound to one (for its "true value" column).
-    pub fn bound_signal(&self, i: usize, samplers: &[Sampler]) -> Option<(Signal, bool, f64)> {
+    /// The signal behind metric `i` when it is bound to one (for its "true value" column), and
+    /// its scale.
+    pub fn bound_signal(&self, i: usize, samplers: &[Sampler]) -> Option<(Signal, f64)> {
         match self.feeds.get(i)? {
-            Feed::Sampler {
-                sampler,
-                per_pod,
-                scale,
-            } => Some((samplers[*sampler].signal.clone(), *per_pod, *scale)),
+            Feed::Sampler { sampler, scale, .. } => {
+                Some((samplers[*sampler].signal.clone(), *scale))
+            }
             _ => None,
         }
     }
+
+    /// The External metric KEDA's adapter serves for metric `i`, when it is one.
+    pub fn keda_metric(&self, i: usize) -> Option<&str> {
+        match self.feeds.get(i)? {
+            Feed::Keda(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// How the HPA turns metric `i`'s total into the value it compares with the target.
+    pub fn metric_norm(&self, i: usize) -> MetricNorm {
+        let metrics = self.spec.effective_metrics();
+        match metrics.get(i) {
+            Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
+            Some(MetricSpec::External { target, .. } | MetricSpec::Object { target, .. })
+                if target.average_value.is_some() =>
+            {
+                MetricNorm::PerReplica
+            }
+            _ => MetricNorm::Total,
+        }
+    }
+}
+
+/// How a metric's total becomes the value the HPA compares with its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricNorm {
+    /// Compared as it is (a `Value` target).
+    Total,
+    /// Divided by the workload's replicas (`scale.status.replicas`): External and Object
+    /// metrics with an `AverageValue` target.
+    PerReplica,
+    /// Averaged over the pods that report it (Ready pods): Pods metrics.
+    PerReadyPod,
 }
 
 /// A limit described without the numbers that change every sync, so the summary adds up the

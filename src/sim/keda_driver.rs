@@ -83,6 +83,10 @@ struct Triggers {
     partitions: u32,
     /// (time, completions) at the previous RabbitMQ read, for its deliver rate.
     last_served: (f64, u64),
+    /// Per trigger: its last fetch measured something — not a backend with no samples yet,
+    /// nor the simulated queue read at t = 0, before the world has run (the scaler then
+    /// reports 0, a start-up artefact rather than a reading).
+    measured: Vec<bool>,
 }
 
 impl Triggers {
@@ -169,6 +173,7 @@ impl Triggers {
         Triggers {
             backends,
             memories: vec![ScalerMemory::default(); triggers.len()],
+            measured: vec![true; triggers.len()],
             faults,
             epoch0: scenario.start_time.timestamp() as f64,
             partitions: scenario.workload.partitions.unwrap_or(1),
@@ -191,6 +196,12 @@ impl Triggers {
             },
             None => self.observe(i, trigger, now, world, samplers),
         };
+        self.measured[i] = match &self.backends[i] {
+            // At t = 0 the simulated queue has not received anything yet.
+            Backend::Queue { .. } | Backend::Lag => now > 0.0,
+            Backend::Sampled { .. } => !matches!(obs, Observation::NoData),
+            Backend::None | Backend::Unbound(_) => true,
+        };
         trigger
             .scaler
             .evaluate(&obs, self.epoch0 + now, &mut self.memories[i])
@@ -205,51 +216,12 @@ impl Triggers {
         samplers: &[Sampler],
     ) -> Observation {
         match &self.backends[i] {
-            Backend::Queue {
-                visible,
-                in_flight,
-                delayed,
-            } => {
-                let waiting = world.backlog_len() as i64;
-                let busy = world.in_service() as i64;
-                match &trigger.scaler.kind {
-                    ScalerKind::Sqs(_) => Observation::Sqs(SqsAttributes {
-                        visible: Some(waiting),
-                        not_visible: Some(busy),
-                        delayed: Some(0),
-                    }),
-                    ScalerKind::RabbitMq(_) => {
-                        let served = world.totals.served;
-                        let (t0, s0) = self.last_served;
-                        let deliver = if now > t0 {
-                            (served - s0) as f64 / (now - t0)
-                        } else {
-                            0.0
-                        };
-                        self.last_served = (now, served);
-                        Observation::Rabbit {
-                            queues: vec![RabbitQueue {
-                                messages: waiting + busy,
-                                messages_ready: waiting,
-                                publish_rate: world_rate(world, now),
-                                deliver_get_rate: deliver,
-                            }],
-                        }
-                    }
-                    ScalerKind::Redis(_) => Observation::Redis {
-                        key: RedisKey::List(waiting),
-                    },
-                    ScalerKind::AzureQueue(_) => Observation::AzureQueue {
-                        approximate: waiting + busy,
-                        peeked_visible: waiting.min(32),
-                    },
-                    _ => {
-                        let v =
-                            if *visible { waiting } else { 0 } + if *in_flight { busy } else { 0 };
-                        let _ = delayed;
-                        Observation::Value { value: v as f64 }
-                    }
+            Backend::Queue { .. } => {
+                let obs = self.queue_observation(i, trigger, now, world);
+                if matches!(trigger.scaler.kind, ScalerKind::RabbitMq(_)) {
+                    self.last_served = (now, world.totals.served);
                 }
+                obs
             }
             Backend::LaggedQueue { sampler } => {
                 // Before the run has `delay` of history the service shows the queue as it was
@@ -291,6 +263,117 @@ impl Triggers {
                 reason: msg.clone(),
             },
         }
+    }
+
+    /// The queue's attributes as trigger `i`'s scaler reads them at `now` (read only: the
+    /// RabbitMQ deliver rate is measured since the previous poll, which the caller records).
+    fn queue_observation(
+        &self,
+        i: usize,
+        trigger: &crate::keda::model::TriggerModel,
+        now: f64,
+        world: &World,
+    ) -> Observation {
+        let Backend::Queue {
+            visible,
+            in_flight,
+            delayed,
+        } = &self.backends[i]
+        else {
+            return Observation::NoData;
+        };
+        let _ = delayed; // no delayed messages in the simulated queue
+        let waiting = world.backlog_len() as i64;
+        let busy = world.in_service() as i64;
+        match &trigger.scaler.kind {
+            ScalerKind::Sqs(_) => Observation::Sqs(SqsAttributes {
+                visible: Some(waiting),
+                not_visible: Some(busy),
+                delayed: Some(0),
+            }),
+            ScalerKind::RabbitMq(_) => {
+                let (t0, s0) = self.last_served;
+                let deliver = if now > t0 {
+                    (world.totals.served - s0) as f64 / (now - t0)
+                } else {
+                    0.0
+                };
+                Observation::Rabbit {
+                    queues: vec![RabbitQueue {
+                        messages: waiting + busy,
+                        messages_ready: waiting,
+                        publish_rate: world_rate(world, now),
+                        deliver_get_rate: deliver,
+                    }],
+                }
+            }
+            ScalerKind::Redis(_) => Observation::Redis {
+                key: RedisKey::List(waiting),
+            },
+            ScalerKind::AzureQueue(_) => Observation::AzureQueue {
+                approximate: waiting + busy,
+                peeked_visible: waiting.min(32),
+            },
+            _ => {
+                let v = if *visible { waiting } else { 0 } + if *in_flight { busy } else { 0 };
+                Observation::Value { value: v as f64 }
+            }
+        }
+    }
+
+    /// What trigger `i`'s scaler would report at `now` reading the world itself: no backend
+    /// scrape delay or window, no metrics cache, no injected fault, and no cap (Kafka's lag is
+    /// the whole lag, not `partitions × lagThreshold`). `truth` is a direct sampler of the
+    /// trigger's bound signal, when it has one. None when there is nothing to read.
+    fn true_value(
+        &self,
+        i: usize,
+        trigger: &crate::keda::model::TriggerModel,
+        now: f64,
+        world: &World,
+        samplers: &[Sampler],
+        truth: Option<usize>,
+    ) -> Option<f64> {
+        let obs = match &self.backends[i] {
+            Backend::Queue { .. } => self.queue_observation(i, trigger, now, world),
+            // A bare lag value: the scaler applies no partition cap to it.
+            Backend::Lag => Observation::Value {
+                value: (world.backlog_len() + world.in_service()) as f64,
+            },
+            Backend::Sampled { scale, .. } => Observation::Value {
+                value: samplers[truth?].total(now).ok()? * scale,
+            },
+            Backend::None => Observation::Value { value: 0.0 },
+            Backend::Unbound(_) => return None,
+        };
+        // A fresh memory: Kafka's `excludePersistentLag` needs two fetches to exclude anything.
+        let mut memory = ScalerMemory::default();
+        let r = trigger
+            .scaler
+            .evaluate(&obs, self.epoch0 + now, &mut memory)
+            .ok()?;
+        r.value.is_finite().then_some(r.value)
+    }
+
+    /// A direct sampler of each sampled trigger's signal (read every `interval`), for
+    /// [`Self::true_value`]; None for the other triggers.
+    fn truth_samplers(&self, samplers: &mut Vec<Sampler>, interval: f64) -> Vec<Option<usize>> {
+        self.backends
+            .iter()
+            .map(|b| match b {
+                Backend::Sampled { sampler, .. } => {
+                    let timing = BackendTiming {
+                        kind: BackendKind::Direct,
+                        interval,
+                        window: 30.0,
+                        delay: 0.0,
+                    };
+                    samplers.push(Sampler::new(samplers[*sampler].signal.clone(), timing, false));
+                    Some(samplers.len() - 1)
+                }
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -374,6 +457,11 @@ pub struct ScaledObjectDriver {
     pub stats: KedaStats,
     /// (active, error, fallback) at the previous poll, to log only changes.
     last_flags: Option<(bool, bool, bool)>,
+    /// Per trigger, the direct sampler behind its true value (see [`Self::add_truth_probes`]).
+    truth: Vec<Option<usize>>,
+    /// Per External metric: the adapter's last answer rested on measurements (see
+    /// [`Self::measured`]).
+    measured: BTreeMap<String, bool>,
 }
 
 impl ScaledObjectDriver {
@@ -412,7 +500,41 @@ impl ScaledObjectDriver {
                 ..Default::default()
             },
             last_flags: None,
+            truth: Vec::new(),
+            measured: BTreeMap::new(),
         })
+    }
+
+    /// Give every trigger read through a metrics backend a direct sampler of the same signal
+    /// (scraped every `interval`), so [`Self::true_value`] can read it without the backend's
+    /// delay. Only the time series and charts use it.
+    pub fn add_truth_probes(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
+        self.truth = self.triggers.truth_samplers(samplers, interval);
+    }
+
+    /// The true value of the External metric `metric` at `now`: what its trigger's scaler would
+    /// report reading the world directly (no scrape delay, cache, fault or cap), as a total
+    /// (before the HPA divides an AverageValue metric by the replicas). None for a metric no
+    /// single trigger produces (the scalingModifiers composite) or that reads nothing.
+    pub fn true_value(
+        &self,
+        metric: &str,
+        now: f64,
+        world: &World,
+        samplers: &[Sampler],
+    ) -> Option<f64> {
+        let t = self.model.trigger_for_metric(metric)?;
+        let truth = self.truth.get(t.index).copied().flatten();
+        self.triggers
+            .true_value(t.index, t, now, world, samplers, truth)
+    }
+
+    /// Whether the last value served for `metric` rested on a measurement. Before a metrics
+    /// backend has two samples (a Prometheus `rate()` has none at t = 0) or while the
+    /// simulated queue has not yet run, the scaler reports 0; the charts leave such values
+    /// out rather than draw a 0 nobody measured.
+    pub fn measured(&self, metric: &str) -> bool {
+        self.measured.get(metric).copied().unwrap_or(true)
     }
 
     pub fn polling_interval(&self) -> f64 {
@@ -470,14 +592,20 @@ impl ScaledObjectDriver {
         let target = Self::target(world);
         let model = &self.model;
         let triggers = &mut self.triggers;
+        let mut measured = true;
         let answer = metrics_server::external_metric_request(
             model,
             &mut self.state,
             now,
             metric,
             &target,
-            &mut |i| triggers.fetch(i, &model.triggers[i], now, world, samplers),
+            &mut |i| {
+                let r = triggers.fetch(i, &model.triggers[i], now, world, samplers);
+                measured &= triggers.measured[i];
+                r
+            },
         );
+        self.measured.insert(metric.to_string(), measured);
         match answer {
             Ok(r) => MetricReading::ExternalValues(r.values.iter().map(|v| v.milli).collect()),
             Err(e) => MetricReading::Error(e.message),

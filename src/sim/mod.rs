@@ -14,7 +14,7 @@ use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
 use crate::scenario::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
-use hpa_driver::HpaDriver;
+use hpa_driver::{HpaDriver, MetricNorm};
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
 use std::sync::Arc;
@@ -103,12 +103,21 @@ pub struct RunResult {
     pub warnings: Vec<String>,
 }
 
-/// The "true value" of an autoscaler metric, read exactly each step for the charts.
+/// The "true value" of an autoscaler metric, read exactly each step for the charts: what the
+/// metric would be with no backend delay, cache or cap, normalised as the HPA normalises it.
 struct TruthProbe {
+    /// Index of the metric in the HPA's spec.
+    metric: usize,
     column: String,
-    sampler: usize,
-    per_pod: bool,
-    scale: f64,
+    source: TruthSource,
+    norm: MetricNorm,
+}
+
+enum TruthSource {
+    /// A bound signal read by a direct sampler, times the binding's scale.
+    Sampler { sampler: usize, scale: f64 },
+    /// An External metric of the ScaledObject shown, read through its trigger's scaler.
+    Keda { metric: String },
 }
 
 /// Simulate a scenario.
@@ -166,26 +175,43 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         .collect();
     // The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
     let mut probes: Vec<TruthProbe> = Vec::new();
+    let truth_interval = scenario.step.min(1.0);
+    if hpas.is_empty()
+        && !opts.summary_only
+        && let Some(so) = scaled_objects.first_mut()
+    {
+        so.add_truth_probes(&mut samplers, truth_interval);
+    }
     if let Some(d) = hpas
         .first()
         .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()))
     {
         for (i, label) in d.metric_labels().into_iter().enumerate() {
-            if let Some((signal, per_pod, scale)) = d.bound_signal(i, &samplers) {
+            let source = if let Some((signal, scale)) = d.bound_signal(i, &samplers) {
                 let timing = BackendTiming {
                     kind: BackendKind::Direct,
-                    interval: scenario.step.min(1.0),
+                    interval: truth_interval,
                     window: 30.0,
                     delay: 0.0,
                 };
                 samplers.push(Sampler::new(signal, timing, false));
-                probes.push(TruthProbe {
-                    column: format!("metric_{label}_true"),
+                TruthSource::Sampler {
                     sampler: samplers.len() - 1,
-                    per_pod,
                     scale,
-                });
-            }
+                }
+            } else if let Some(metric) = d.keda_metric(i) {
+                TruthSource::Keda {
+                    metric: metric.to_string(),
+                }
+            } else {
+                continue;
+            };
+            probes.push(TruthProbe {
+                metric: i,
+                column: format!("metric_{label}_true"),
+                source,
+                norm: d.metric_norm(i),
+            });
         }
     }
 
@@ -242,7 +268,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 world.series.desired_replicas[row] = desired;
                 // The metric columns feed timeseries.csv and the charts only.
                 if let Some(d) = shown.filter(|_| !opts.summary_only) {
-                    record_metric_columns(d, &mut world, row, now, &samplers, &probes);
+                    let keda = scaled_objects.first().filter(|_| hpas.is_empty());
+                    record_metric_columns(d, keda, &mut world, row, now, &samplers, &probes);
                 }
                 if row + 1 < world.series.rows {
                     agenda.schedule(
@@ -380,30 +407,53 @@ fn drain_world_events(world: &mut World, events: &mut Vec<LogEvent>) {
     }
 }
 
-/// Write the HPA's metrics as it saw them, their targets, and their true values into the series.
+/// Write the HPA's metrics as it saw them, their targets, and their true values into the series
+/// (columns `metric_<label>_seen`, `_target`, `_true`, in that order). `keda` is the
+/// ScaledObject that generated the HPA, if it did.
 fn record_metric_columns(
     d: &HpaDriver,
+    keda: Option<&ScaledObjectDriver>,
     world: &mut World,
     row: usize,
     now: f64,
     samplers: &[Sampler],
     probes: &[TruthProbe],
 ) {
+    let c = world.counts;
+    let ready = c.ready.max(1) as f64;
+    // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
+    let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
     for (i, label) in d.metric_labels().into_iter().enumerate() {
-        if let Some((seen, target)) = d.seen_and_target(i) {
-            world.series.extra_column(&format!("metric_{label}_seen"))[row] = seen;
-            world.series.extra_column(&format!("metric_{label}_target"))[row] = target;
-        }
+        // A value KEDA served before anything was measured is left out (see `measured`).
+        let measured = match (keda, d.keda_metric(i)) {
+            (Some(so), Some(metric)) => so.measured(metric),
+            _ => true,
+        };
+        let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
+        world.series.extra_column(&format!("metric_{label}_seen"))[row] = seen;
+        // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
+        let target = d.target(i).unwrap_or(f64::NAN);
+        world.series.extra_column(&format!("metric_{label}_target"))[row] = target;
         if label == "cpu" {
             let true_util = world.series.cpu_utilization[row];
             world.series.extra_column("metric_cpu_true")[row] = true_util;
         }
-    }
-    let running = world.counts.ready.max(1) as f64;
-    for p in probes {
-        if let Ok(v) = samplers[p.sampler].total(now) {
-            let v = v * p.scale / if p.per_pod { running } else { 1.0 };
-            world.series.extra_column(&p.column)[row] = v;
-        }
+        let Some(p) = probes.iter().find(|p| p.metric == i) else {
+            continue;
+        };
+        let total = match &p.source {
+            TruthSource::Sampler { sampler, scale } => {
+                samplers[*sampler].total(now).ok().map(|v| v * scale)
+            }
+            TruthSource::Keda { metric } => {
+                keda.and_then(|so| so.true_value(metric, now, world, samplers))
+            }
+        };
+        let v = total.map_or(f64::NAN, |v| match p.norm {
+            MetricNorm::Total => v,
+            MetricNorm::PerReplica => v / replicas,
+            MetricNorm::PerReadyPod => v / ready,
+        });
+        world.series.extra_column(&p.column)[row] = v;
     }
 }

@@ -521,7 +521,7 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         let mut legend = Vec::new();
         if let Some(c) = col(run, &format!("metric_{name}_true")) {
             layers.push(line(c, Shape::Line, 1, GREY));
-            legend.push(LegendEntry::line("true value (no lag)", GREY, 1));
+            legend.push(LegendEntry::line("true value (no delay or cap)", GREY, 1));
         }
         if let Some(c) = col(run, &format!("metric_{name}_seen")) {
             layers.push(line(c, Shape::Step, 2, BLUE));
