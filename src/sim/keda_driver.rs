@@ -198,7 +198,7 @@ impl Triggers {
         };
         self.measured[i] = match &self.backends[i] {
             // At t = 0 the simulated queue has not received anything yet.
-            Backend::Queue { .. } | Backend::Lag => now > 0.0,
+            Backend::Queue { .. } | Backend::LaggedQueue { .. } | Backend::Lag => now > 0.0,
             Backend::Sampled { .. } => !matches!(obs, Observation::NoData),
             Backend::None | Backend::Unbound(_) => true,
         };
@@ -336,6 +336,18 @@ impl Triggers {
     ) -> Option<f64> {
         let obs = match &self.backends[i] {
             Backend::Queue { .. } => self.queue_observation(i, trigger, now, world),
+            // The queue as it is now, not as the cloud metric publishes it later.
+            Backend::LaggedQueue { sampler } => {
+                let (waiting, busy) = (world.backlog_len(), world.in_service());
+                let value = match samplers[*sampler].signal {
+                    Signal::InFlight => waiting + busy,
+                    Signal::InService => busy,
+                    _ => waiting,
+                };
+                Observation::Value {
+                    value: value as f64,
+                }
+            }
             // A bare lag value: the scaler applies no partition cap to it.
             Backend::Lag => Observation::Value {
                 value: (world.backlog_len() + world.in_service()) as f64,
