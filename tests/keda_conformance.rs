@@ -72,17 +72,40 @@ fn hpa_external_desired_replicas(
 // Helpers.
 
 fn f(v: &Value, k: &str) -> Option<f64> {
-    v.get(k).and_then(Value::as_f64)
+    v.get(k).and_then(as_num)
 }
 fn i(v: &Value, k: &str) -> Option<i64> {
     v.get(k)
-        .and_then(|x| x.as_i64().or_else(|| x.as_f64().map(|f| f as i64)))
+        .and_then(|x| x.as_i64().or_else(|| as_num(x).map(|f| f as i64)))
 }
 fn s<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
     v.get(k).and_then(Value::as_str)
 }
 fn b(v: &Value, k: &str) -> Option<bool> {
-    v.get(k).and_then(Value::as_bool)
+    v.get(k).and_then(|x| {
+        x.as_bool()
+            .or_else(|| x.as_str().and_then(|s| s.parse().ok()))
+    })
+}
+/// A value given either as a string or as a number, as text (`target: 2` or `target: '2'`).
+fn text(v: &Value, k: &str) -> Option<String> {
+    match v.get(k)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+/// The first key present (a vector may use either spelling, e.g. a field at the top level or
+/// inside `metadata`/`observed`).
+fn first<'a>(vs: &[&'a Value], keys: &[&str]) -> Option<&'a Value> {
+    vs.iter()
+        .flat_map(|v| keys.iter().filter_map(move |k| v.get(*k)))
+        .find(|x| !x.is_null())
+}
+/// A number given as a number or a numeric string.
+fn as_num(v: &Value) -> Option<f64> {
+    v.as_f64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// Compare expected keys against what we got; every expected key must be produced.
@@ -96,7 +119,7 @@ fn compare(expected: &Value, got: &Value) -> Result<(), String> {
             .get(k)
             .cloned()
             .unwrap_or(Value::String("<not produced>".into()));
-        let same = match (want.as_f64(), have.as_f64()) {
+        let same = match (as_num(want), as_num(&have)) {
             (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
             _ => *want == have,
         };
@@ -221,7 +244,9 @@ fn prom_trigger(name: Option<&str>, threshold: f64, metric_type: &str) -> Value 
 // Categories.
 
 fn hpa_formula(inp: &Value) -> Value {
-    let status = i(inp, "status_replicas").unwrap_or(1);
+    let status = i(inp, "status_replicas")
+        .or(i(inp, "spec_replicas"))
+        .unwrap_or(1);
     let spec = i(inp, "spec_replicas").unwrap_or(status);
     let ready = i(inp, "ready_pods").unwrap_or(spec);
     json!({"desired_replicas": hpa_external_desired_replicas(
@@ -255,12 +280,22 @@ fn executor_decision(inp: &Value) -> Result<Value, String> {
     if let Some(m) = i(inp, "idle_replica_count") {
         spec["idleReplicaCount"] = json!(m);
     }
-    if let Some(fb) = inp.get("fallback") {
-        spec["fallback"] =
-            json!({"failureThreshold": 3, "replicas": i(fb, "replicas").unwrap_or(0)});
+    // maxReplicaCount (default 100) only matters here to keep a large minimum valid.
+    match i(inp, "max_replica_count") {
+        Some(m) => spec["maxReplicaCount"] = json!(m),
+        None => {
+            if let Some(min) = i(inp, "min_replica_count").filter(|m| *m > 100) {
+                spec["maxReplicaCount"] = json!(min);
+            }
+        }
     }
-    let ann = inp.get("annotations").cloned().unwrap_or(json!({}));
-    let model = so_model(&spec, &ann)?;
+    if let Some(fb) = inp.get("fallback").filter(|v| !v.is_null()) {
+        spec["fallback"] = json!({
+            "failureThreshold": i(fb, "failure_threshold").or(i(fb, "failureThreshold")).unwrap_or(3),
+            "replicas": i(fb, "replicas").unwrap_or(0),
+        });
+    }
+    let model = so_model(&spec, &annotations(inp))?;
     let cur = i(inp, "current_replicas").unwrap_or(0) as i32;
     let d = executor::request_scale(
         &model,
@@ -278,18 +313,46 @@ fn executor_decision(inp: &Value) -> Result<Value, String> {
     Ok(json!({"replicas_after": after, "last_active_time_updated": d.last_active_time_updated}))
 }
 
+/// Annotations as KEDA reads them: string values (a vector may write `paused-replicas: 3`).
+fn annotations(inp: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(m) = inp.get("annotations").and_then(Value::as_object) {
+        for (k, v) in m {
+            let v = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            out.insert(k.clone(), json!(v));
+        }
+    }
+    Value::Object(out)
+}
+
 fn cooldown(inp: &Value) -> Result<Value, String> {
     let p = f(inp, "polling_interval").unwrap_or(30.0);
-    let spec = json!({
+    let mut spec = json!({
         "scaleTargetRef": {"name": "app"},
         "pollingInterval": p as i64,
         "cooldownPeriod": i(inp, "cooldown_period").unwrap_or(300),
         "minReplicaCount": 0,
         "triggers": [prom_trigger(None, 10.0, "AverageValue")],
     });
+    if let Some(ic) = i(inp, "initial_cooldown_period") {
+        spec["initialCooldownPeriod"] = json!(ic);
+    }
+    if let Some(idle) = i(inp, "idle_replica_count") {
+        spec["idleReplicaCount"] = json!(idle);
+    }
     let model = so_model(&spec, &json!({}))?;
-    let mut state = ScaledObjectState::new(0.0, model.triggers.len());
-    state.last_active_time = Some(f(inp, "last_active_tick").unwrap_or(0.0));
+    // Created at `creation_tick` (default 0); `last_active_tick: null` means never active, so
+    // initialCooldownPeriod from creation applies.
+    let mut state =
+        ScaledObjectState::new(f(inp, "creation_tick").unwrap_or(0.0), model.triggers.len());
+    state.last_active_time = match inp.get("last_active_tick") {
+        Some(Value::Null) => None,
+        Some(v) => Some(as_num(v).ok_or("last_active_tick is not a number")?),
+        None => Some(0.0),
+    };
     let mut t = f(inp, "ticks_inactive_from").unwrap_or(p);
     for _ in 0..100_000 {
         let cooled = executor::cooldown_elapsed(&model, &state, t);
@@ -302,7 +365,8 @@ fn cooldown(inp: &Value) -> Result<Value, String> {
                 cooldown_elapsed: cooled,
             },
         );
-        if matches!(d.action, ScaleAction::SetReplicas { to: 0, .. }) {
+        if matches!(d.action, ScaleAction::SetReplicas { to, .. } if to == model.idle_replica_count.unwrap_or(0))
+        {
             return Ok(json!({"scale_to_zero_at_tick": t}));
         }
         t += p;
@@ -393,7 +457,7 @@ fn scaling_modifiers(inp: &Value) -> Result<Value, String> {
     let threshold = 0;
     let spec = json!({
         "scaleTargetRef": {"name": "app"},
-        "advanced": {"scalingModifiers": {"formula": s(inp, "formula").unwrap_or(""), "target": s(inp, "target").unwrap_or("1")}},
+        "advanced": {"scalingModifiers": {"formula": s(inp, "formula").unwrap_or(""), "target": text(inp, "target").unwrap_or_else(|| "1".into())}},
         "fallback": {"failureThreshold": threshold, "replicas": i(inp, "fallback_replicas").unwrap_or(0), "behavior": "scalingModifiers"},
         "triggers": triggers,
     });
@@ -427,19 +491,89 @@ fn scaling_modifiers(inp: &Value) -> Result<Value, String> {
     Ok(json!({"composite_value": milli_to_f64(out[0].milli)}))
 }
 
+/// The generic backend states the schema allows for any scaler (`observed:`): a failed request
+/// (`unavailable`/`error`: reason, or `reachable: false`), an HTTP response (`body`, optional
+/// `http_status`), a series (`values`), a single `value` (null or absent: no data).
+fn generic_observation(o: &Value) -> Option<Observation> {
+    if let Some(reason) = first(&[o], &["unavailable", "error", "fetch_error"])
+        && reason.as_bool() != Some(false)
+    {
+        return Some(Observation::Unavailable {
+            reason: reason
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| "backend unavailable".into()),
+        });
+    }
+    if b(o, "reachable") == Some(false) {
+        return Some(Observation::Unavailable {
+            reason: "backend unreachable".into(),
+        });
+    }
+    if let Some(body) = o.get("body") {
+        let body = match body {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        return Some(Observation::Http(scalers::HttpResponse {
+            status: i(o, "http_status").or(i(o, "status")).unwrap_or(200) as u16,
+            body,
+        }));
+    }
+    if let Some(status) = i(o, "http_status") {
+        return Some(Observation::Http(scalers::HttpResponse {
+            status: status as u16,
+            body: String::new(),
+        }));
+    }
+    if let Some(vs) = o.get("values").and_then(Value::as_array) {
+        return Some(Observation::Series {
+            values: vs.iter().filter_map(as_num).collect(),
+        });
+    }
+    match o.get("value") {
+        Some(Value::Null) => Some(Observation::NoData),
+        Some(v) => as_num(v).map(|value| Observation::Value { value }),
+        None => None,
+    }
+}
+
+/// The `observed:` mapping of a scaler vector (`{}` when absent).
+fn observed(inp: &Value) -> Value {
+    inp.get("observed")
+        .filter(|o| o.is_object())
+        .cloned()
+        .unwrap_or(json!({}))
+}
+
+/// The simulated clock a scaler vector gives (`now`/`now_utc`, top level or under `observed`),
+/// in Unix seconds; 0 when absent.
+fn vector_now(inp: &Value) -> Result<f64, String> {
+    let o = observed(inp);
+    match first(&[inp, &o], &["now_utc", "now"]) {
+        Some(Value::String(t)) => parse_time(t),
+        Some(v) => as_num(v).ok_or_else(|| format!("bad time {v}")),
+        None => Ok(0.0),
+    }
+}
+
 fn eval_scaler(ty: &str, inp: &Value, obs: Observation) -> Result<Value, String> {
     let md = with_defaults(ty, inp.get("metadata").unwrap_or(&json!({})));
     let idx = i(inp, "trigger_index").unwrap_or(0) as usize;
-    let scaler = match build_scaler(ty, idx, &md, s(inp, "metric_type")) {
+    let metric_type = text(inp, "metric_type").or(text(inp, "metricType"));
+    let scaler = match build_scaler(ty, idx, &md, metric_type.as_deref()) {
         Ok(sc) => sc,
-        Err(e) => return Ok(json!({"error": true, "build_error": e})),
+        Err(e) => return Ok(json!({"error": true, "active": false, "build_error": e})),
     };
+    let now = vector_now(inp)?;
     let mut mem = ScalerMemory::default();
     let mut got = json!({
         "metric_name": scaler.metric.name,
         "target": scaler.metric.target_milli.map(milli_to_f64),
+        "target_type": scaler.metric.target_type.as_str(),
+        "activation_threshold": scaler.activation_threshold,
     });
-    match scaler.evaluate(&obs, 0.0, &mut mem) {
+    match scaler.evaluate(&obs, now, &mut mem) {
         Ok(r) => {
             got["metric_value"] = json!(r.value);
             got["active"] = json!(r.active);
@@ -458,6 +592,7 @@ fn eval_scaler(ty: &str, inp: &Value, obs: Observation) -> Result<Value, String>
         }
         Err(e) => {
             got["error"] = json!(true);
+            got["active"] = json!(false);
             got["error_message"] = json!(e.message);
         }
     }
@@ -465,27 +600,38 @@ fn eval_scaler(ty: &str, inp: &Value, obs: Observation) -> Result<Value, String>
 }
 
 fn scaler_sqs(inp: &Value) -> Result<Value, String> {
-    let o = inp.get("observed").cloned().unwrap_or(json!({}));
-    let obs = Observation::Sqs(SqsAttributes {
-        visible: i(&o, "ApproximateNumberOfMessages"),
-        not_visible: i(&o, "ApproximateNumberOfMessagesNotVisible"),
-        delayed: i(&o, "ApproximateNumberOfMessagesDelayed"),
-    });
+    let o = observed(inp);
+    let attr = |keys: &[&str]| {
+        first(&[&o], keys).and_then(|v| v.as_i64().or_else(|| as_num(v).map(|x| x as i64)))
+    };
+    let sqs_keys = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+        "visible",
+        "not_visible",
+        "in_flight",
+        "delayed",
+    ];
+    let obs = if sqs_keys.iter().any(|k| o.get(*k).is_some()) || generic_observation(&o).is_none() {
+        Observation::Sqs(SqsAttributes {
+            visible: attr(&["ApproximateNumberOfMessages", "visible"]),
+            not_visible: attr(&[
+                "ApproximateNumberOfMessagesNotVisible",
+                "not_visible",
+                "in_flight",
+            ]),
+            delayed: attr(&["ApproximateNumberOfMessagesDelayed", "delayed"]),
+        })
+    } else {
+        generic_observation(&o).unwrap_or(Observation::NoData)
+    };
     eval_scaler("aws-sqs-queue", inp, obs)
 }
 
 fn scaler_prometheus(inp: &Value) -> Result<Value, String> {
-    let o = inp.get("observed").cloned().unwrap_or(json!({}));
-    let obs = if let Some(body) = s(&o, "body") {
-        Observation::Http(scalers::HttpResponse {
-            status: i(&o, "http_status").unwrap_or(200) as u16,
-            body: body.to_string(),
-        })
-    } else {
-        Observation::Value {
-            value: f(&o, "value").unwrap_or(0.0),
-        }
-    };
+    let o = observed(inp);
+    let obs = generic_observation(&o).unwrap_or(Observation::NoData);
     eval_scaler("prometheus", inp, obs)
 }
 
@@ -495,20 +641,36 @@ fn parse_time(t: &str) -> Result<f64, String> {
 }
 
 fn scaler_cron_window(inp: &Value) -> Result<Value, String> {
-    let start = Schedule::parse(s(inp, "start").unwrap_or("")).map_err(|e| e.to_string())?;
-    let end = Schedule::parse(s(inp, "end").unwrap_or("")).map_err(|e| e.to_string())?;
-    let now = parse_time(s(inp, "now_utc").unwrap_or(""))?;
-    let w = scalers::cron_window(&start, &end, s(inp, "timezone").unwrap_or(""), now)?;
-    let desired = i(inp, "desired_replicas").unwrap_or(1);
+    // The schema's top-level fields, or the generic `metadata:` (timezone, start, end,
+    // desiredReplicas) with the time under `observed:`.
+    let md = inp.get("metadata").cloned().unwrap_or(json!({}));
+    let field = |keys: &[&str]| -> String {
+        first(&[inp, &md], keys)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default()
+    };
+    let start = Schedule::parse(&field(&["start"])).map_err(|e| e.to_string())?;
+    let end = Schedule::parse(&field(&["end"])).map_err(|e| e.to_string())?;
+    let now = vector_now(inp)?;
+    let w = scalers::cron_window(&start, &end, &field(&["timezone"]), now)?;
+    let desired = first(&[inp, &md], &["desired_replicas", "desiredReplicas"])
+        .and_then(as_num)
+        .unwrap_or(1.0) as i64;
     Ok(json!({
         "active": w.active,
         "metric_value": if w.active { desired } else { 0 },
+        "target": 1,
         "next_start_local": w.next_start_local,
         "next_end_local": w.next_end_local,
     }))
 }
 
 fn scaler_cron_name(inp: &Value) -> Result<Value, String> {
+    // The clock is the cron scaler's only input (`now_utc`, if the vector gives one).
     eval_scaler("cron", inp, Observation::NoData)
 }
 
@@ -539,69 +701,96 @@ fn scaler_kafka(inp: &Value) -> Result<Value, String> {
                 .collect();
             Ok(json!({"factors": f}))
         }
-        Some("total_lag") => {
-            let th = i(inp, "lag_threshold").unwrap_or(10);
-            let flag = |k: &str| b(inp, k).unwrap_or(false).to_string();
-            let mut md = json!({
-                "lagThreshold": th.to_string(),
-                "allowIdleConsumers": flag("allowIdleConsumers"),
-                "limitToPartitionsWithLag": flag("limitToPartitionsWithLag"),
-                "ensureEvenDistributionOfPartitions": flag("ensureEvenDistributionOfPartitions"),
-                "scaleToZeroOnInvalidOffset": flag("scaleToZeroOnInvalidOffset"),
-                "excludePersistentLag": flag("excludePersistentLag"),
-            });
-            if let Some(p) = s(inp, "offsetResetPolicy") {
-                md["offsetResetPolicy"] = json!(p);
+        Some("total_lag") | None => {
+            // Settings at the top level (the sample's shape) or under `metadata:` (the generic
+            // scaler shape); offsets or the total lag at the top level or under `observed:`.
+            let md_in = inp.get("metadata").cloned().unwrap_or(json!({}));
+            let o = observed(inp);
+            let th = first(&[inp, &md_in], &["lag_threshold", "lagThreshold"])
+                .and_then(as_num)
+                .map_or(10, |v| v as i64);
+            let mut md = md_in.clone();
+            md["lagThreshold"] = json!(th.to_string());
+            for k in [
+                "allowIdleConsumers",
+                "limitToPartitionsWithLag",
+                "ensureEvenDistributionOfPartitions",
+                "scaleToZeroOnInvalidOffset",
+                "excludePersistentLag",
+                "offsetResetPolicy",
+                "activationLagThreshold",
+                "partitionLimitation",
+            ] {
+                if let Some(v) = text(inp, k) {
+                    md[k] = json!(v);
+                }
             }
             let full = with_defaults("kafka", &md);
-            let scaler = build_scaler("kafka", 0, &full, None)?;
-            let reading =
-                if let Some(committed) = inp.get("committed_offsets").and_then(Value::as_array) {
-                    let latest = inp
-                        .get("latest_offsets")
-                        .and_then(Value::as_array)
-                        .ok_or("latest_offsets missing")?;
-                    let partitions = committed
-                        .iter()
-                        .zip(latest)
-                        .enumerate()
-                        .map(|(p, (c, l))| KafkaPartition {
-                            topic: "t".into(),
-                            partition: p as i32,
-                            latest: l.as_i64().unwrap_or(0),
-                            committed: c.as_i64(),
-                        })
-                        .collect();
-                    scaler
-                        .evaluate(
-                            &Observation::Kafka { partitions },
-                            0.0,
-                            &mut ScalerMemory::default(),
-                        )
-                        .map_err(|e| e.message)?
-                } else {
-                    let scalesim::keda::scalers::ScalerKind::Kafka(k) = &scaler.kind else {
-                        return Err("not kafka".into());
-                    };
-                    let parts = i(inp, "partitions").unwrap_or(1);
-                    let total = i(inp, "total_lag").unwrap_or(0);
-                    let r = scalers::kafka_total_lag(
-                        &KafkaLagInput {
-                            total_lag: total,
-                            total_lag_with_persistent: total,
-                            partitions: parts,
-                            partitions_with_lag: i(inp, "partitions_with_lag").unwrap_or(parts),
-                        },
-                        &k.settings,
-                    );
-                    scalesim::keda::Reading {
-                        value: r.metric as f64,
-                        active: r.active,
+            let scaler = match build_scaler(
+                "kafka",
+                i(inp, "trigger_index").unwrap_or(0) as usize,
+                &full,
+                None,
+            ) {
+                Ok(sc) => sc,
+                Err(e) => return Ok(json!({"error": true, "active": false, "build_error": e})),
+            };
+            let committed = first(&[inp, &o], &["committed_offsets"]).and_then(Value::as_array);
+            let reading = if let Some(committed) = committed {
+                let latest = first(&[inp, &o], &["latest_offsets"])
+                    .and_then(Value::as_array)
+                    .ok_or("latest_offsets missing")?;
+                let partitions = committed
+                    .iter()
+                    .zip(latest)
+                    .enumerate()
+                    .map(|(p, (c, l))| KafkaPartition {
+                        topic: "t".into(),
+                        partition: p as i32,
+                        latest: l.as_i64().unwrap_or(0),
+                        committed: c.as_i64(),
+                    })
+                    .collect();
+                match scaler.evaluate(
+                    &Observation::Kafka { partitions },
+                    0.0,
+                    &mut ScalerMemory::default(),
+                ) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return Ok(
+                            json!({"error": true, "active": false, "error_message": e.message}),
+                        );
                     }
+                }
+            } else {
+                let scalesim::keda::scalers::ScalerKind::Kafka(k) = &scaler.kind else {
+                    return Err("not kafka".into());
                 };
+                let num = |k: &str| first(&[inp, &o], &[k]).and_then(as_num).map(|v| v as i64);
+                let parts = num("partitions").unwrap_or(1);
+                let total = num("total_lag").unwrap_or(0);
+                let r = scalers::kafka_total_lag(
+                    &KafkaLagInput {
+                        total_lag: total,
+                        total_lag_with_persistent: num("total_lag_with_persistent")
+                            .unwrap_or(total),
+                        partitions: parts,
+                        partitions_with_lag: num("partitions_with_lag").unwrap_or(parts),
+                    },
+                    &k.settings,
+                );
+                scalesim::keda::Reading {
+                    value: r.metric as f64,
+                    active: r.active,
+                }
+            };
             Ok(json!({
                 "metric_value": reading.value,
                 "active": reading.active,
+                "error": false,
+                "metric_name": scaler.metric.name,
+                "target": scaler.metric.target_milli.map(milli_to_f64),
                 "hpa_desired": hpa_external_desired_replicas("AverageValue", reading.value, th as f64, 1, 1, 1, 0.1),
             }))
         }
@@ -634,23 +823,74 @@ fn scaler_rabbitmq(inp: &Value) -> Result<Value, String> {
             json!({"messages": c.messages, "messages_ready": c.messages_ready, "publish_rate": c.publish_rate, "deliver_get_rate": c.deliver_get_rate}),
         );
     }
-    let o = inp.get("observed").cloned().unwrap_or(json!({}));
-    eval_scaler(
-        "rabbitmq",
-        inp,
+    let o = observed(inp);
+    let obs = if let Some(qs) = o.get("queues").and_then(Value::as_array) {
+        Observation::Rabbit {
+            queues: qs.iter().map(rabbit_queue).collect(),
+        }
+    } else if [
+        "messages",
+        "messages_ready",
+        "publish_rate",
+        "deliver_get_rate",
+    ]
+    .iter()
+    .any(|k| o.get(*k).is_some())
+    {
         Observation::Rabbit {
             queues: vec![rabbit_queue(&o)],
-        },
-    )
+        }
+    } else {
+        generic_observation(&o).unwrap_or(Observation::Rabbit {
+            queues: vec![rabbit_queue(&o)],
+        })
+    };
+    eval_scaler("rabbitmq", inp, obs)
 }
 
 fn scaler_metrics_api(inp: &Value) -> Result<Value, String> {
-    let md = json!({"format": s(inp, "format").unwrap_or("json"), "valueLocation": s(inp, "valueLocation").unwrap_or("")});
-    let wrapped = json!({"metadata": md});
-    let obs = Observation::Http(scalers::HttpResponse {
-        status: 200,
-        body: s(inp, "body").unwrap_or("").to_string(),
-    });
+    // The generic shape (`metadata:` and `observed: {body, http_status}`), with the sample's
+    // top-level `format`/`valueLocation`/`body`/`http_status` accepted too.
+    let mut md = inp.get("metadata").cloned().unwrap_or(json!({}));
+    for k in [
+        "format",
+        "valueLocation",
+        "targetValue",
+        "activationTargetValue",
+    ] {
+        if md.get(k).is_none()
+            && let Some(v) = text(inp, k)
+        {
+            md[k] = json!(v);
+        }
+    }
+    let mut o = observed(inp);
+    for k in ["body", "http_status", "status", "responses"] {
+        if o.get(k).is_none()
+            && let Some(v) = inp.get(k)
+        {
+            o[k] = v.clone();
+        }
+    }
+    let mut wrapped = inp.clone();
+    wrapped["metadata"] = md;
+    // aggregateFromKubeServiceEndpoints: one response per endpoint (null = failed request).
+    let obs = if let Some(rs) = o.get("responses").and_then(Value::as_array) {
+        Observation::HttpEndpoints {
+            responses: rs
+                .iter()
+                .map(|r| match generic_observation(r) {
+                    Some(Observation::Http(h)) => Some(h),
+                    _ => None,
+                })
+                .collect(),
+        }
+    } else {
+        generic_observation(&o).unwrap_or(Observation::Http(scalers::HttpResponse {
+            status: 200,
+            body: String::new(),
+        }))
+    };
     eval_scaler("metrics-api", &wrapped, obs)
 }
 
@@ -663,36 +903,38 @@ fn fmt_utc(t: f64) -> String {
 fn scaler_cloudwatch(inp: &Value) -> Result<Value, String> {
     if let Some(now) = s(inp, "now") {
         let now = parse_time(now)?;
+        let md = inp.get("metadata").cloned().unwrap_or(json!({}));
+        let setting = |k: &str, default: i64| {
+            first(&[inp, &md], &[k])
+                .and_then(as_num)
+                .map_or(default, |v| v as i64)
+        };
         let (st, en) = scalers::query_window(
             now,
-            i(inp, "metricStatPeriod").unwrap_or(300),
-            i(inp, "metricEndTimeOffset").unwrap_or(0),
-            i(inp, "metricCollectionTime").unwrap_or(300),
+            setting("metricStatPeriod", 300),
+            setting("metricEndTimeOffset", 0),
+            setting("metricCollectionTime", 300),
         );
         return Ok(json!({"start": fmt_utc(st), "end": fmt_utc(en)}));
     }
-    let o = inp.get("observed").cloned().unwrap_or(json!({}));
-    let obs = match o.get("values").and_then(Value::as_array) {
-        Some(v) => Observation::Series {
-            values: v.iter().filter_map(Value::as_f64).collect(),
-        },
-        None => Observation::NoData,
-    };
+    // `values` (newest first; `[]` a result without datapoints), a single `value`, or nothing
+    // (no result at all).
+    let o = observed(inp);
+    let obs = generic_observation(&o).unwrap_or(Observation::NoData);
     eval_scaler("aws-cloudwatch", inp, obs)
 }
 
-fn scaledjob_strategy(inp: &Value) -> Value {
-    let strategy = JobStrategy::select(
+/// The strategy of a ScaledJob vector, with the custom strategy's parameters when given.
+fn job_strategy(inp: &Value) -> JobStrategy {
+    JobStrategy::select(
         s(inp, "strategy"),
         i(inp, "custom_deduction").map(|v| v as i32),
-        inp.get("custom_percentage")
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .as_deref(),
-    );
+        text(inp, "custom_percentage").as_deref(),
+    )
+}
+
+fn scaledjob_strategy(inp: &Value) -> Value {
+    let strategy = job_strategy(inp);
     let (eff, to) = strategy.effective_max_scale(
         i(inp, "max_scale").unwrap_or(0),
         i(inp, "running_job_count").unwrap_or(0),
@@ -706,7 +948,7 @@ fn scaledjob_strategy(inp: &Value) -> Value {
 fn scaledjob_decision(inp: &Value) -> Value {
     let min = i(inp, "min_replica_count").map(|v| v as i32);
     let max = i(inp, "max_replica_count").map(|v| v as i32);
-    let strategy = JobStrategy::select(s(inp, "strategy"), None, None);
+    let strategy = job_strategy(inp);
     let (eff, to) = scaledjob::scaling_decision(
         strategy,
         scaledjob::min_rc(min, max),
@@ -729,9 +971,18 @@ fn scaledjob_metrics(inp: &Value) -> Result<Value, String> {
         .ok_or("scalers missing")?
         .iter()
         .map(|sc| {
+            // A `Value`-typed target counts as 0 (spec §5.1).
+            let value_typed = first(&[sc], &["metric_type", "target_type", "metricType"])
+                .and_then(Value::as_str)
+                == Some("Value");
+            let target = if value_typed {
+                0.0
+            } else {
+                f(sc, "target_average_value").unwrap_or(0.0)
+            };
             let (q, mv) = scaledjob::queue_length_and_max_value(
                 f(sc, "queue_length").unwrap_or(0.0),
-                f(sc, "target_average_value").unwrap_or(0.0),
+                target,
                 max_rc,
             );
             ScalerMetrics {
@@ -748,35 +999,62 @@ fn scaledjob_metrics(inp: &Value) -> Result<Value, String> {
 }
 
 fn scaledjob_end_to_end(inp: &Value) -> Result<Value, String> {
-    let doc = json!({
+    let mut strategy = json!({"strategy": s(inp, "strategy").unwrap_or("default")});
+    if let Some(d) = i(inp, "custom_deduction") {
+        strategy["customScalingQueueLengthDeduction"] = json!(d);
+    }
+    if let Some(p) = text(inp, "custom_percentage") {
+        strategy["customScalingRunningJobPercentage"] = json!(p);
+    }
+    if let Some(c) = inp.get("pending_pod_conditions") {
+        strategy["pendingPodConditions"] = c.clone();
+    }
+    if let Some(c) = s(inp, "multiple_scalers_calculation") {
+        strategy["multipleScalersCalculation"] = json!(c);
+    }
+    let mut doc = json!({
         "apiVersion": "keda.sh/v1alpha1",
         "kind": "ScaledJob",
         "metadata": {"name": "sj"},
         "spec": {
             "jobTargetRef": {"template": {"spec": {"containers": [{"name": "worker", "image": "worker"}]}}},
             "maxReplicaCount": i(inp, "max_replica_count").unwrap_or(100),
-            "scalingStrategy": {"strategy": s(inp, "strategy").unwrap_or("default")},
+            "scalingStrategy": strategy,
             "triggers": [{
                 "type": "metrics-api",
                 "metadata": {"url": "http://api/q", "valueLocation": "n", "targetValue": f(inp, "target_average_value").unwrap_or(1.0).to_string()},
             }],
         },
     });
+    if let Some(m) = i(inp, "min_replica_count") {
+        doc["spec"]["minReplicaCount"] = json!(m);
+    }
     let src = yaml_source(&serde_json::to_string(&doc).map_err(|e| e.to_string())?);
     let rep = validate_source(&src, &ClusterObjects::default());
     let obj = rep.objects.into_iter().next().ok_or("no object")?;
     let Some(KedaObject::ScaledJob(model)) = obj.model else {
         return Err(format!("ScaledJob rejected: {:?}", obj.report.findings));
     };
+    // `running_job_count` unfinished jobs, the first `pending_job_count` of them not started.
     let running = i(inp, "running_job_count").unwrap_or(0);
+    let pending = i(inp, "pending_job_count").unwrap_or(0);
     let jobs: Vec<scaledjob::JobView> = (0..running)
         .map(|n| scaledjob::JobView {
             id: format!("j{n}"),
             finished: None,
             completion_time: None,
-            pods: vec![scaledjob::JobPod {
-                phase: "Running".into(),
-                true_conditions: vec![],
+            pods: vec![if n < pending {
+                scaledjob::JobPod {
+                    phase: "Pending".into(),
+                    true_conditions: vec!["PodScheduled".into()],
+                }
+            } else {
+                scaledjob::JobPod {
+                    phase: "Running".into(),
+                    true_conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"]
+                        .map(String::from)
+                        .to_vec(),
+                }
             }],
         })
         .collect();
@@ -790,7 +1068,12 @@ fn scaledjob_end_to_end(inp: &Value) -> Result<Value, String> {
             &mut ScalerMemory::default(),
         )
     });
-    Ok(json!({"jobs_created": d.jobs_to_create}))
+    Ok(json!({
+        "jobs_created": d.jobs_to_create,
+        "is_active": d.is_active,
+        "effective_max_scale": d.effective_max_scale,
+        "scale_to": d.scale_to,
+    }))
 }
 
 fn run_vector(v: &Value) -> Result<(), String> {
@@ -838,6 +1121,15 @@ fn keda_conformance_vectors() {
             env!("CARGO_MANIFEST_DIR")
         )
     });
+    let shapes = format!(
+        "{}/tests/conformance/keda_vectors_schema.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (shape_passed, shape_failed) = run_file(&shapes);
+    say(&format!(
+        "schema shapes ({shapes}): {shape_passed} of {} passed ({shape_failed} failing)",
+        shape_passed + shape_failed
+    ));
     let (extra_passed, extra_failed) = run_file(&extras);
     // Worded so it never reads as the `N passed, M failed` total.
     say(&format!(
@@ -847,7 +1139,14 @@ fn keda_conformance_vectors() {
     let (passed, failed) = run_file(&path);
     say(&format!("{passed} passed, {failed} failed"));
     assert_eq!(failed, 0, "{failed} KEDA conformance vector(s) failed");
-    assert_eq!(extra_failed, 0, "{extra_failed} extra KEDA vector(s) failed");
+    assert_eq!(
+        extra_failed, 0,
+        "{extra_failed} extra KEDA vector(s) failed"
+    );
+    assert_eq!(
+        shape_failed, 0,
+        "{shape_failed} schema-shape vector(s) failed"
+    );
 }
 
 /// One line on the real standard error (libtest captures `eprintln!` of passing tests).

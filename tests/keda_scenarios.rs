@@ -487,13 +487,7 @@ fn azure_servicebus_counts_messages_being_processed() {
     // ActiveMessageCount includes peek-locked messages: with spare workers (no backlog) the
     // messages in service are still counted, so the trigger stays active under load.
     let so = "minReplicaCount: 4\nmaxReplicaCount: 4\ntriggers:\n- type: azure-servicebus\n  metadata: {queueName: orders, messageCount: '5', connectionFromEnv: SB}";
-    let r = queue_scenario(
-        "{generate: {kind: constant, rate: 2}}",
-        "10m",
-        4,
-        so,
-        "",
-    );
+    let r = queue_scenario("{generate: {kind: constant, rate: 2}}", "10m", 4, so, "");
     let ps = polls(&r);
     let values: Vec<f64> = ps
         .iter()
@@ -550,9 +544,15 @@ fn scaledjob_pending_pod_conditions_read_the_pods_state() {
         let max_pending = polls.iter().map(|(_, p)| p.pending).max().unwrap();
         let max_running = polls.iter().map(|(_, p)| p.running).max().unwrap();
         assert_eq!(max_pending, 0, "{strategy}: Ready jobs counted as pending");
-        assert!(max_running >= 10, "{strategy}: {max_running} jobs running at most");
+        assert!(
+            max_running >= 10,
+            "{strategy}: {max_running} jobs running at most"
+        );
         let created: u64 = r.summary.keda[0].jobs_created;
-        assert!(created >= 100, "{strategy}: {created} jobs for ~144 messages");
+        assert!(
+            created >= 100,
+            "{strategy}: {created} jobs for ~144 messages"
+        );
     }
     // A condition no pod reaches keeps every unfinished job pending, and `accurate` then
     // holds back: fewer jobs run at once.
@@ -563,5 +563,9 @@ fn scaledjob_pending_pod_conditions_read_the_pods_state() {
         "12m",
     );
     let polls = job_polls(&r);
-    assert!(polls.iter().any(|(_, p)| p.pending > 0 && p.pending == p.running));
+    assert!(
+        polls
+            .iter()
+            .any(|(_, p)| p.pending > 0 && p.pending == p.running)
+    );
 }
