@@ -402,3 +402,54 @@ fn trace_show_plots_a_trace_and_its_extra_columns() {
             .contains("queue_length")
     );
 }
+
+/// The pixel columns of the plots (left of the legend and the right axis) in which `hit` holds
+/// for some pixel between `top` and `bottom`.
+fn columns_where(
+    (w, px): (u32, &[u8]),
+    (top, bottom): (u32, u32),
+    hit: impl Fn((u8, u8, u8)) -> bool,
+) -> Vec<u32> {
+    (0..w - chart::draw::LEGEND_WIDTH)
+        .filter(|&x| {
+            (top..bottom).any(|y| {
+                let i = ((y * w + x) * 3) as usize;
+                hit((px[i], px[i + 1], px[i + 2]))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_flow_level_day_at_one_second_steps_has_no_blank_latency_columns() {
+    // diurnal-day at 1 s steps: the flow-level model computes latency every 3 s, so two rows
+    // in three have no latency; the line must still run through every pixel column.
+    let overrides = Overrides {
+        patches: vec![scalesim::scenario::patch::Patch {
+            target: scalesim::scenario::patch::PatchTarget::Scenario,
+            path: "step".into(),
+            value: "1s".into(),
+        }],
+        ..Overrides::default()
+    };
+    let s = Scenario::load(Path::new("scenarios/diurnal-day.yaml"), &overrides).unwrap();
+    assert_eq!(s.fluid_step(), Some(3.0));
+    let r = run(&s, &RunOptions::default()).unwrap();
+    assert!(r.series.latency_p99[..3].iter().any(|v| v.is_nan()));
+    let dir = tempfile::tempdir().unwrap();
+    report::write_charts(dir.path(), &r, &s).unwrap();
+    let (w, _, px) = decode_png(&std::fs::read(dir.path().join("chart.png")).unwrap());
+    let opts = report::chart_options(&r, &s);
+    let data = chart::RunData::from_series(&s.name, &r.series).with_spacing(s.fluid_step());
+    let (_, top, bottom) = chart::Figure::run(&data, &opts)
+        .panel_bounds()
+        .into_iter()
+        .find(|b| b.0.starts_with("Latency"))
+        .unwrap();
+    // The p99 line's dark blue.
+    let p99 = columns_where((w, &px), (top, bottom), |c| c == (8, 81, 156));
+    let (first, last) = (p99[0], *p99.last().unwrap());
+    assert!(last - first > 900, "p99 drawn over {first}..{last} only");
+    let blank: Vec<u32> = (first..=last).filter(|x| !p99.contains(x)).collect();
+    assert!(blank.is_empty(), "blank p99 columns: {blank:?}");
+}

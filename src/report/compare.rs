@@ -168,7 +168,11 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
         .filter(|(i, _)| *i != time_idx)
         .map(|(_, c)| c)
         .collect();
-    Ok(RunData::from_columns(label, time, step, cols))
+    // A flow-level run has latency only once per interval: its lines bridge those holes.
+    let spacing = summary
+        .pointer("/fidelity/step")
+        .and_then(Value::as_f64);
+    Ok(RunData::from_columns(label, time, step, cols).with_spacing(spacing))
 }
 
 /// Unique labels: each folder's name, with parent folders prepended where names repeat.

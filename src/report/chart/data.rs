@@ -13,6 +13,10 @@ pub struct RunData {
     pub time: Vec<f64>,
     /// Seconds each row covers.
     pub step: f64,
+    /// Seconds between the values of a column that has them only every few rows (the
+    /// flow-level model computes latency once per interval); at least `step`. A hole in a line
+    /// no longer than this is bridged, not drawn as a gap.
+    pub spacing: f64,
     columns: Vec<(String, Vec<f64>)>,
 }
 
@@ -58,8 +62,18 @@ impl RunData {
             label: label.into(),
             time: (0..s.rows).map(|r| s.time(r)).collect(),
             step: s.step,
+            spacing: s.step,
             columns,
         }
+    }
+
+    /// The same data, whose sparse columns have a value every `spacing` seconds (the
+    /// flow-level interval); ignored when not above the step.
+    pub fn with_spacing(mut self, spacing: Option<f64>) -> RunData {
+        if let Some(s) = spacing.filter(|s| s.is_finite() && *s > self.step) {
+            self.spacing = s;
+        }
+        self
     }
 
     /// Columns read from elsewhere (a `timeseries.csv`); every column as long as `time`.
@@ -74,6 +88,7 @@ impl RunData {
             label: label.into(),
             time,
             step,
+            spacing: step,
             columns,
         }
     }
@@ -97,6 +112,7 @@ impl RunData {
             label: label.into(),
             time: trace.times.clone(),
             step,
+            spacing: step,
             columns,
         }
     }

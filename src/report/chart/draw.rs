@@ -7,7 +7,7 @@
 //! pixels dropped) to keep SVGs small.
 
 use super::ChartOptions;
-use super::downsample::{Columns, Shape, bars, downsample, polylines};
+use super::downsample::{Columns, Shape, bars, downsample, pixel, polylines};
 use super::panels::{Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds};
 use super::timeaxis::TimeLabels;
 use plotters::coord::Shift;
@@ -333,10 +333,7 @@ fn draw_layers<DB: DrawingBackend>(
             .map_or(0.0, |a| a.fraction(v).clamp(0.0, 1.0));
         ((1.0 - f) * (h - 1) as f64).round() as i32
     };
-    let px = |t: f64| {
-        let f = ((t - x.x0) / (x.x1 - x.x0)).clamp(0.0, 1.0);
-        ((f * w as f64).round() as i32).min(w - 1)
-    };
+    let px = |t: f64| pixel(t, x.x0, x.x1, w);
     for layer in &p.layers {
         match layer {
             Layer::Shade {
@@ -361,7 +358,7 @@ fn draw_layers<DB: DrawingBackend>(
                 )?;
             }
             Layer::Bars { data, colour } => {
-                let buckets = downsample(data.time, &data.values, &cols);
+                let buckets = downsample(data.time, &data.values, &cols, data.spacing);
                 let base = left(lo.max(0.0));
                 let mut rects: Vec<(i32, i32, i32)> = Vec::new();
                 for (a, b, v) in bars(&buckets, &cols, data.step) {
@@ -384,8 +381,8 @@ fn draw_layers<DB: DrawingBackend>(
                 colour,
                 axis,
             } => {
-                let buckets = downsample(data.time, &data.values, &cols);
-                for line in polylines(&buckets, *shape, data.step) {
+                let buckets = downsample(data.time, &data.values, &cols, data.spacing);
+                for line in polylines(&buckets, &cols, *shape, data.step) {
                     let pts: Vec<(i32, i32)> = line
                         .iter()
                         .map(|&(t, v)| {

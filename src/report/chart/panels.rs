@@ -38,12 +38,14 @@ pub const RUN_COLOURS: [Rgb; 10] = [
     CYAN,
 ];
 
-/// A column to draw: row `r` covers `[time[r], time[r] + step)`.
+/// A column to draw: row `r` covers `[time[r], time[r] + step)`; values are expected every
+/// `spacing` seconds (see [`RunData::spacing`]).
 #[derive(Debug, Clone)]
 pub struct SeriesRef<'a> {
     pub time: &'a [f64],
     pub values: Cow<'a, [f64]>,
     pub step: f64,
+    pub spacing: f64,
 }
 
 /// Which y axis a layer is drawn against.
@@ -169,6 +171,7 @@ fn series<'a>(run: &'a RunData, values: Cow<'a, [f64]>) -> SeriesRef<'a> {
         time: &run.time,
         values,
         step: run.step,
+        spacing: run.spacing,
     }
 }
 
