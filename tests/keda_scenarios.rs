@@ -569,3 +569,119 @@ fn scaledjob_pending_pod_conditions_read_the_pods_state() {
             .any(|(_, p)| p.pending > 0 && p.pending == p.running)
     );
 }
+
+// --- keda_events: pause, unpause, delete ---
+
+/// spec.replicas in the time-series row holding `t` (a row is sampled at the end of its
+/// 5 s step).
+fn replicas_at(r: &RunResult, t: f64) -> i32 {
+    r.series.spec_replicas[r.series.row(t)]
+}
+
+/// Every distinct spec.replicas value from `from` to `to` (both inclusive).
+fn replicas_between(r: &RunResult, from: f64, to: f64) -> Vec<i32> {
+    let mut v: Vec<i32> = (r.series.row(from)..=r.series.row(to))
+        .map(|row| r.series.spec_replicas[row])
+        .collect();
+    v.dedup();
+    v
+}
+
+#[test]
+fn deleting_a_scaledobject_restores_the_original_replicas_only_when_asked() {
+    // restoreToOriginalReplicaCount (upstream scaledobject_finalizer.go): on deletion the
+    // target goes back to the replicas it had when KEDA first saw it (2); without it the
+    // replicas stay as they are. Either way nothing scales it afterwards.
+    let so = |restore: bool| {
+        format!(
+            "minReplicaCount: 1\nmaxReplicaCount: 30\nadvanced: {{restoreToOriginalReplicaCount: {restore}}}\n{SQS}"
+        )
+    };
+    let events = "keda_events:\n- {at: 6m, delete: worker}\n";
+    let r = queue_scenario(RAMP, "10m", 2, &so(true), events);
+    assert!(
+        replicas_at(&r, 345.0) > 2,
+        "scaled out before: {}",
+        replicas_at(&r, 345.0)
+    );
+    assert_eq!(
+        replicas_between(&r, 365.0, 600.0),
+        vec![2],
+        "restored to the original 2"
+    );
+    let after_delete = |r: &RunResult| {
+        r.events.iter().any(|e| match e {
+            LogEvent::Autoscaler(a) => a.t > 360.0,
+            LogEvent::Keda(k) => k.t > 360.0,
+            _ => false,
+        })
+    };
+    assert!(
+        !after_delete(&r),
+        "no KEDA poll or HPA sync after the deletion"
+    );
+
+    let r = queue_scenario(RAMP, "10m", 2, &so(false), events);
+    let at_delete = replicas_at(&r, 345.0);
+    assert!(at_delete > 2);
+    assert_eq!(
+        replicas_between(&r, 365.0, 600.0),
+        vec![at_delete],
+        "left as they were"
+    );
+    assert!(!after_delete(&r));
+}
+
+#[test]
+fn pausing_holds_the_paused_replicas_and_unpausing_resumes_scaling() {
+    // Rule 20: paused-replicas stops KEDA's loop and deletes the HPA; the target holds that
+    // count whatever the load. Unpausing creates the HPA again and scaling resumes.
+    let so = format!("minReplicaCount: 1\nmaxReplicaCount: 30\n{SQS}");
+    let events =
+        "keda_events:\n- {at: 3m, pause: worker, replicas: 3}\n- {at: 7m, unpause: worker}\n";
+    let r = queue_scenario(RAMP, "12m", 1, &so, events);
+    assert!(replicas_at(&r, 165.0) > 3, "scaled out before the pause");
+    assert_eq!(
+        replicas_between(&r, 180.0, 410.0),
+        vec![3],
+        "held at 3 while paused"
+    );
+    let hpa_syncs_while_paused = r
+        .events
+        .iter()
+        .any(|e| matches!(e, LogEvent::Autoscaler(a) if a.t > 180.0 && a.t < 420.0));
+    assert!(!hpa_syncs_while_paused, "the HPA is deleted while paused");
+    assert!(
+        replicas_at(&r, 600.0) > 3,
+        "scaling resumed after unpausing: {}",
+        replicas_at(&r, 600.0)
+    );
+    // The HPA's statistics cover the whole run (one record for the re-created HPA).
+    assert_eq!(r.summary.hpa.len(), 1);
+}
+
+#[test]
+fn keda_events_must_name_a_scaledobject() {
+    let so = format!("minReplicaCount: 1\n{SQS}");
+    let e = try_queue_scenario(
+        RAMP,
+        "5m",
+        1,
+        &so,
+        "keda_events:\n- {at: 1m, delete: wroker}\n",
+    )
+    .expect_err("an unknown object is rejected");
+    assert!(
+        e.contains("keda_events[0].delete") && e.contains("`worker`"),
+        "{e}"
+    );
+    let e = try_queue_scenario(
+        RAMP,
+        "5m",
+        1,
+        &so,
+        "keda_events:\n- {at: 1m, unpause: worker, replicas: 2}\n",
+    )
+    .expect_err("replicas only with pause");
+    assert!(e.contains("keda_events[0].replicas"), "{e}");
+}

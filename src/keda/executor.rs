@@ -59,6 +59,9 @@ pub enum ScaleReason {
     RaisedToMin,
     /// Inactive, nothing to do.
     NoChange,
+    /// The ScaledObject was deleted: loop stopped, HPA gone; with
+    /// `restoreToOriginalReplicaCount` the target is set back to its original count.
+    Deleted,
 }
 
 /// The executor's decision.

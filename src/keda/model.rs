@@ -118,6 +118,9 @@ pub struct ScaledObjectModel {
     pub fallback: Option<FallbackConfig>,
     pub modifiers: Option<Modifiers>,
     pub annotations: Annotations,
+    /// `advanced.restoreToOriginalReplicaCount`: on deletion, set the target back to the
+    /// replica count it had when KEDA first saw it.
+    pub restore_to_original_replica_count: bool,
     pub triggers: Vec<TriggerModel>,
     pub hpa: GeneratedHpa,
 }

@@ -838,14 +838,8 @@ fn validate_so_inner(
                 );
         }
     }
-    // Not modelled
-    if adv.restore_to_original_replica_count {
-        f.not_modelled(
-            "not-modelled.restore",
-            Some("spec.advanced.restoreToOriginalReplicaCount".into()),
-            "restoring replicas on ScaledObject deletion is not simulated",
-        );
-    }
+    // Not modelled (restoreToOriginalReplicaCount is: it applies when a scenario deletes the
+    // object with `keda_events`).
     if ann.hpa_excluded_labels.is_some() {
         f.not_modelled(
             "not-modelled.annotation",
@@ -962,6 +956,7 @@ fn validate_so_inner(
             fallback,
             modifiers,
             annotations: ann.clone(),
+            restore_to_original_replica_count: adv.restore_to_original_replica_count,
             triggers: checked.models,
             hpa: generated,
         })

@@ -5,6 +5,7 @@
 pub mod autoscalers;
 pub mod dist;
 mod keda_bindings;
+pub mod keda_events;
 pub mod nodes;
 pub mod overload;
 pub mod patch;
@@ -68,6 +69,9 @@ pub struct ScenarioFile {
     /// Outages of metric backends (to tune KEDA fallback offline).
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// ScaledObjects paused, unpaused or deleted during the run.
+    #[serde(default)]
+    pub keda_events: Vec<keda_events::KedaEventSpec>,
     /// Service-level objectives that `scalesim check` verifies and sweeps mark per point.
     #[serde(default)]
     pub slo: Option<SloSpec>,
@@ -482,6 +486,8 @@ pub struct Scenario {
     pub autoscalers: Autoscalers,
     /// Backend outages.
     pub faults: Vec<Fault>,
+    /// ScaledObjects paused, unpaused or deleted during the run, in time order.
+    pub keda_events: Vec<keda_events::KedaObjectEvent>,
     /// Both a hand-made HPA and a ScaledObject may drive the workload.
     pub allow_conflicts: bool,
     /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
@@ -871,6 +877,7 @@ fn resolve(
         });
     }
     keda_bindings::check_fault_targets(&faults, &autoscalers, doc)?;
+    let keda_events = keda_events::resolve(&raw.keda_events, &autoscalers, doc)?;
     warnings.extend(autoscalers.notes.iter().cloned());
     let columns: Vec<String> = trace.columns.iter().map(|c| c.name.clone()).collect();
     for (name, b) in &raw.metrics {
@@ -1079,6 +1086,7 @@ fn resolve(
         controller_manager,
         autoscalers,
         faults,
+        keda_events,
         allow_conflicts,
         metric_bindings: raw.metrics.clone(),
         slo: raw.slo.clone(),

@@ -5,7 +5,7 @@
 //! simulated world — queue attributes, consumer-group offsets, a Prometheus or CloudWatch value
 //! through its scrape delay, the clock — and applies the decisions.
 
-use super::hpa_driver::HpaDriver;
+use super::hpa_driver::{HpaDriver, HpaStats};
 use crate::hpa::{LoadedHpa, MetricReading, load_hpa};
 use crate::keda::catalog::{DelayClass, Signal as KedaSignal};
 use crate::keda::executor::ScaleAction;
@@ -24,6 +24,9 @@ use crate::yaml::{Source, split_documents};
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;
+
+#[path = "keda_events.rs"]
+mod events;
 
 /// How long before its first check (at t = 0) a ScaledObject is created.
 const CREATION_LEAD: f64 = 1e-3;
@@ -474,6 +477,13 @@ pub struct ScaledObjectDriver {
     /// Per External metric: the adapter's last answer rested on measurements (see
     /// [`Self::measured`]).
     measured: BTreeMap<String, bool>,
+    /// Deleted by `keda_events` (see `events`).
+    deleted: bool,
+    /// The statistics of the generated HPA while it is deleted (paused or object deleted).
+    parked_hpa_stats: Option<HpaStats>,
+    /// The target's replicas when KEDA first saw it (`status.originalReplicaCount`).
+    original_replicas: i32,
+    hpa_sync_period: f64,
 }
 
 impl ScaledObjectDriver {
@@ -514,6 +524,10 @@ impl ScaledObjectDriver {
             last_flags: None,
             truth: Vec::new(),
             measured: BTreeMap::new(),
+            deleted: false,
+            parked_hpa_stats: None,
+            original_replicas: scenario.pods.replicas,
+            hpa_sync_period: scenario.controller_manager.sync_period.0,
         })
     }
 

@@ -46,6 +46,8 @@ enum Control {
     KedaHpaSync(usize),
     /// KEDA's loop for ScaledJob `i`.
     JobPoll(usize),
+    /// `keda_events[k]` of the scenario (pause, unpause, delete a ScaledObject).
+    KedaObjectEvent(usize),
 }
 
 /// An autoscaler's decision, for `events.jsonl`.
@@ -220,13 +222,16 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     for i in 0..samplers.len() {
         agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
     }
+    // Scenario events on KEDA objects go first among controls at the same instant.
+    for (k, e) in scenario.keda_events.iter().enumerate() {
+        agenda.schedule(e.at, Control::KedaObjectEvent(k));
+    }
     // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
-    // loop goes before the HPA it generates.
+    // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
+    // deleted by a pause, so it resumes when unpaused).
     for i in 0..scaled_objects.len() {
         agenda.schedule(0.0, Control::KedaPoll(i));
-        if scaled_objects[i].hpa.is_some() {
-            agenda.schedule(0.0, Control::KedaHpaSync(i));
-        }
+        agenda.schedule(0.0, Control::KedaHpaSync(i));
     }
     for i in 0..scaled_jobs.len() {
         agenda.schedule(0.0, Control::JobPoll(i));
@@ -309,6 +314,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             }
             Control::KedaPoll(i) => {
                 let so = &mut scaled_objects[i];
+                if so.is_deleted() {
+                    continue;
+                }
                 let poll = so.poll(now, &mut world, &samplers);
                 let changed = !matches!(
                     poll.decision.action,
@@ -328,6 +336,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             Control::KedaHpaSync(i) => {
                 let so = &mut scaled_objects[i];
                 let Some(mut hpa) = so.hpa.take() else {
+                    if !so.is_deleted() {
+                        agenda.schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i));
+                    }
                     continue;
                 };
                 let logged = {
@@ -354,6 +365,29 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 agenda.schedule(now + hpa.sync_period(), Control::KedaHpaSync(i));
                 so.hpa = Some(hpa);
             }
+            Control::KedaObjectEvent(k) => {
+                let e = &scenario.keda_events[k];
+                let Some(so) = scaled_objects.iter_mut().find(|s| s.name == e.object) else {
+                    continue;
+                };
+                let records = so
+                    .apply_event(now, e.action, &mut world, &samplers, scenario)
+                    .map_err(|m| {
+                        crate::Error::from(InputError::new(
+                            Location::file(&scenario.file).with_field(format!("keda_events[{k}]")),
+                            format!("ScaledObject {:?}: {m}", so.name),
+                        ))
+                    })?;
+                for r in records {
+                    events.push(LogEvent::Keda(KedaEvent {
+                        t: now,
+                        autoscaler: so.name.clone(),
+                        kind: "ScaledObject",
+                        poll: Some(Box::new(r)),
+                        job_poll: None,
+                    }));
+                }
+            }
             Control::JobPoll(i) => {
                 let sj = &mut scaled_jobs[i];
                 let d = sj.poll(now, &mut world, &samplers);
@@ -374,11 +408,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     drain_world_events(&mut world, &mut events);
 
     let mut hpa_stats: Vec<_> = hpas.iter().map(|d| d.stats.clone()).collect();
-    hpa_stats.extend(
-        scaled_objects
-            .iter()
-            .filter_map(|s| s.hpa.as_ref().map(|h| h.stats.clone())),
-    );
+    hpa_stats.extend(scaled_objects.iter().filter_map(|s| s.hpa_stats()));
     let keda_stats = scaled_objects
         .iter()
         .map(|s| s.stats.clone())

@@ -1,0 +1,152 @@
+//! `keda_events:` applied to a running ScaledObject (the scenario side is
+//! `scenario::keda_events`): pause and unpause through the pause annotations, and deletion with
+//! `restoreToOriginalReplicaCount` (upstream controllers/keda/scaledobject_finalizer.go:
+//! stop the loop; if the flag is set, set the target's replicas to
+//! `status.originalReplicaCount`; the HPA is garbage-collected with its owner).
+
+use super::{ScaledObjectDriver, generated_hpa};
+use crate::keda::executor::{ExecutorDecision, ScaleAction, ScaleReason};
+use crate::keda::operator::PollDecision;
+use crate::metrics::Sampler;
+use crate::scenario::Scenario;
+use crate::scenario::keda_events::KedaAction;
+use crate::sim::hpa_driver::{HpaDriver, HpaStats};
+use crate::world::World;
+
+impl ScaledObjectDriver {
+    /// Deleted by a `keda_events` entry: its loop and its HPA are gone for good.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    /// The generated HPA's sync period (also while the HPA is absent).
+    pub fn hpa_sync_period(&self) -> f64 {
+        self.hpa_sync_period
+    }
+
+    /// The generated HPA's statistics over the run, also after it was deleted (a re-created
+    /// HPA keeps counting into the same record).
+    pub fn hpa_stats(&self) -> Option<HpaStats> {
+        self.hpa
+            .as_ref()
+            .map(|h| h.stats.clone())
+            .or_else(|| self.parked_hpa_stats.clone())
+    }
+
+    /// Remove the generated HPA, keeping its statistics.
+    fn delete_hpa(&mut self) {
+        if let Some(h) = self.hpa.take() {
+            self.parked_hpa_stats = Some(h.stats);
+        }
+    }
+
+    /// Apply one event at `now`. Returns what to log: a KEDA record of the change (and, after
+    /// an unpause, of the check the restarted loop runs at once).
+    pub fn apply_event(
+        &mut self,
+        now: f64,
+        action: KedaAction,
+        world: &mut World,
+        samplers: &[Sampler],
+        scenario: &Scenario,
+    ) -> Result<Vec<PollDecision>, String> {
+        if self.deleted {
+            return Ok(Vec::new());
+        }
+        let cur = world.spec_replicas;
+        let record = |action: ScaleAction, reason: ScaleReason, text: String| PollDecision {
+            time: now,
+            triggers: Vec::new(),
+            composite: None,
+            is_active: false,
+            is_error: false,
+            fallback_active: false,
+            current_replicas: cur,
+            decision: ExecutorDecision {
+                action,
+                reason,
+                last_active_time_updated: false,
+            },
+            reason: text,
+        };
+        match action {
+            KedaAction::Pause { replicas } => {
+                let ann = &mut self.model.annotations;
+                match replicas {
+                    Some(n) => ann.paused_replicas = Some(n.to_string()),
+                    None => ann.paused = true,
+                }
+                self.delete_hpa();
+                let set = match replicas {
+                    Some(n) if n != cur => {
+                        world.set_replicas(now, n);
+                        ScaleAction::SetReplicas { from: cur, to: n }
+                    }
+                    _ => ScaleAction::None,
+                };
+                Ok(vec![record(
+                    set,
+                    ScaleReason::Paused,
+                    match replicas {
+                        Some(n) => format!("paused (keda_events: paused-replicas {n}): KEDA's loop stopped, HPA deleted, replicas set to {n}"),
+                        None => "paused (keda_events: paused): KEDA's loop stopped, HPA deleted, replicas kept".into(),
+                    },
+                )])
+            }
+            KedaAction::Unpause => {
+                let ann = &mut self.model.annotations;
+                let was_paused = ann.is_paused();
+                ann.paused = false;
+                ann.paused_replicas = None;
+                if !was_paused {
+                    return Ok(Vec::new());
+                }
+                let loaded = generated_hpa(&self.model)
+                    .map_err(|e| format!("the HPA KEDA generates does not load: {e}"))?;
+                let mut scratch = Vec::new();
+                let mut hpa = HpaDriver::new(&loaded, scenario, &mut scratch, true)?;
+                debug_assert!(scratch.is_empty(), "a KEDA-fed HPA reads no sampler");
+                if let Some(stats) = self.parked_hpa_stats.take() {
+                    hpa.stats = stats;
+                }
+                self.hpa = Some(hpa);
+                let mut out = vec![record(
+                    ScaleAction::None,
+                    ScaleReason::NoChange,
+                    "unpaused (keda_events): HPA created again, KEDA's loop restarted".into(),
+                )];
+                // The restarted loop checks at once.
+                out.push(self.poll(now, world, samplers));
+                Ok(out)
+            }
+            KedaAction::Delete => {
+                self.deleted = true;
+                self.delete_hpa();
+                let (set, text) = if self.model.restore_to_original_replica_count {
+                    let to = self.original_replicas;
+                    if to != cur {
+                        world.set_replicas(now, to);
+                    }
+                    (
+                        if to != cur {
+                            ScaleAction::SetReplicas { from: cur, to }
+                        } else {
+                            ScaleAction::None
+                        },
+                        format!(
+                            "deleted (keda_events): loop stopped, HPA removed, replicas restored to the original {to} (restoreToOriginalReplicaCount)"
+                        ),
+                    )
+                } else {
+                    (
+                        ScaleAction::None,
+                        format!(
+                            "deleted (keda_events): loop stopped, HPA removed, replicas left at {cur}"
+                        ),
+                    )
+                };
+                Ok(vec![record(set, ScaleReason::Deleted, text)])
+            }
+        }
+    }
+}
