@@ -258,7 +258,7 @@ fn an_slo_line_is_drawn_when_one_is_set() {
     opts.slo_latency_p99 = Some(0.5);
     let data = chart::RunData::from_series("x", &r.series);
     let svg = chart::Figure::run(&data, &opts).svg().unwrap();
-    assert!(svg.contains("SLO p99 500ms"));
+    assert!(svg.contains("SLO p99 500 ms"));
 }
 
 fn from_yaml(yaml: &str) -> (Scenario, RunResult) {
@@ -452,4 +452,36 @@ fn a_flow_level_day_at_one_second_steps_has_no_blank_latency_columns() {
     assert!(last - first > 900, "p99 drawn over {first}..{last} only");
     let blank: Vec<u32> = (first..=last).filter(|x| !p99.contains(x)).collect();
     assert!(blank.is_empty(), "blank p99 columns: {blank:?}");
+}
+
+#[test]
+fn a_metric_axis_reads_its_unit_and_a_long_one_is_shortened_to_the_panel() {
+    let n = 600;
+    let time: Vec<f64> = (0..n).map(|i| i as f64).collect();
+    let name = "s0_cron_Asia_Tokyo_3011xxx_3013xxx";
+    let columns = vec![
+        (format!("metric_{name}_seen"), vec![1.0; n]),
+        (format!("metric_{name}_target"), vec![1.0; n]),
+        ("metric_cpu_seen".to_string(), vec![50.0; n]),
+    ];
+    let data = chart::RunData::from_columns("x", time, 1.0, columns);
+    let long = "desired replicas per replica, ".repeat(6);
+    let opts = chart::ChartOptions {
+        metric_units: vec![
+            (name.to_string(), long.clone()),
+            ("cpu".to_string(), "% of CPU request".to_string()),
+        ],
+        ..chart::ChartOptions::default()
+    };
+    let svg = chart::Figure::run(&data, &opts).svg().unwrap();
+    let (_, _, texts) = parse_xml(&svg);
+    // The metric's name is the panel's title, not its axis title.
+    assert!(texts.contains(&format!("Autoscaler metric: {name}")));
+    assert!(texts.contains("% of CPU request"));
+    assert!(!texts.contains(&format!("{name} (")));
+    // 180 characters would overflow the 240-pixel panel: cut with an ellipsis.
+    assert!(!texts.contains(long.trim_end()));
+    let at = svg.find("desired replicas").expect("the axis title");
+    let cut = svg[at..].split('<').next().unwrap().trim_end();
+    assert!(cut.ends_with('…') && cut.len() > 20, "{cut:?}");
 }

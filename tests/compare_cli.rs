@@ -181,3 +181,61 @@ fn a_malformed_timeseries_exits_2_naming_file_line_and_column() {
 fn compare_needs_two_runs() {
     scalesim().args(["compare", "one"]).assert().code(2);
 }
+
+fn run_scenario_into(scenario: &str, dir: &Path, seed: &str) {
+    scalesim()
+        .arg("run")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario))
+        .args(["--seed", seed, "--quiet", "--no-charts", "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
+fn compare_svg(dir: &Path) -> String {
+    scalesim()
+        .current_dir(dir)
+        .args(["compare", "before", "after", "--out", "cmp", "--quiet"])
+        .assert()
+        .success();
+    std::fs::read_to_string(dir.join("cmp/compare.svg")).unwrap()
+}
+
+#[test]
+fn compare_draws_what_the_runs_agree_on_clock_units_and_reference_lines() {
+    // sqs-worker starts at 06:00 +01:00 and scales on an SQS queue; run twice, the compared
+    // charts read clock time and label the metric axis as `run` does.
+    let tmp = tempfile::tempdir().unwrap();
+    run_scenario_into("scenarios/sqs-worker.yaml", &tmp.path().join("before"), "1");
+    run_scenario_into("scenarios/sqs-worker.yaml", &tmp.path().join("after"), "2");
+    let svg = compare_svg(tmp.path());
+    assert!(svg.contains("clock time (UTC+01:00)"), "no clock axis");
+    assert!(svg.contains("messages per replica"));
+    assert!(!svg.contains("time since start"));
+
+    // Runs that disagree on the start draw elapsed time; an SLO both record is drawn.
+    let edit = |run: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let path = tmp.path().join(run).join("summary.json");
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    };
+    edit("after", &|v| {
+        v["chart"]["start_time"] = "2026-03-03T06:00:00+01:00".into();
+    });
+    for run in ["before", "after"] {
+        edit(run, &|v| v["chart"]["slo_latency_p99_s"] = 30.0.into());
+    }
+    let svg = compare_svg(tmp.path());
+    assert!(svg.contains("time since start (h:mm)") && !svg.contains("clock time"));
+    assert!(svg.contains("SLO p99 30 s"));
+}
+
+#[test]
+fn compare_shows_the_client_timeout_of_runs_that_share_it() {
+    let tmp = two_runs();
+    let svg = compare_svg(tmp.path());
+    assert!(svg.contains("client timeout 10 s"));
+    assert!(svg.contains("% of CPU request"));
+}

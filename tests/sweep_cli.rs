@@ -300,3 +300,22 @@ fn bad_sweep_options_exit_2() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_best_points_charts_draw_the_sweeps_slo() {
+    // web.yaml's own `slo:` says latency_p99 1s; `--slo` replaces it for the sweep, and the
+    // best point's chart shows the sweep's bound, which is the one its rank rests on.
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("o");
+    ok(&out, &["--vary", UTIL, "--slo", "latency_p99=2s", "-q"]);
+    let best = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("best-1-"))
+        .expect("a best-1 folder");
+    let svg = String::from_utf8(read(&best.join("chart.svg"))).unwrap();
+    assert!(svg.contains("SLO p99 2 s"), "no SLO p99 2 s line");
+    assert!(!svg.contains("SLO p99 1 s"));
+    let summary = String::from_utf8(read(&best.join("summary.json"))).unwrap();
+    assert!(summary.contains("\"slo_latency_p99_s\": 2.0"), "{summary}");
+}

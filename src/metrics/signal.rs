@@ -93,6 +93,22 @@ impl Signal {
         })
     }
 
+    /// The unit a value of this signal is in, for chart axes (`requests/s`, `seconds`; a trace
+    /// column's own name).
+    pub fn unit(&self) -> String {
+        match self {
+            Signal::RequestRate | Signal::ServedRate => "requests/s".into(),
+            Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99 | Signal::BacklogAge => {
+                "seconds".into()
+            }
+            Signal::InFlight | Signal::InService | Signal::Backlog => "requests".into(),
+            Signal::Cpu => "CPU cores".into(),
+            Signal::Memory => "bytes".into(),
+            Signal::ReadyPods => "pods".into(),
+            Signal::Column(c) => c.clone(),
+        }
+    }
+
     /// Signals measured as counters and reported as a rate over a window.
     pub fn is_rate(&self) -> bool {
         matches!(self, Signal::RequestRate | Signal::ServedRate | Signal::Cpu)

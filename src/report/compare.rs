@@ -3,7 +3,8 @@
 //! the runs on the same panels (one colour per run) and puts their summaries in one table:
 //! `compare.png`, `compare.svg`, `compare.html`, and a plain table for the terminal.
 
-use super::chart::{ChartOptions, Figure, RunData, TimeLabels};
+use super::chart::{ChartOptions, Figure, RunData};
+use crate::sim::ChartInfo;
 use super::digest;
 use super::html::{Page, escape, inline_svg};
 use crate::error::{Error, InputError, Location};
@@ -249,8 +250,55 @@ fn chart_options(runs: &[RunFolder]) -> ChartOptions {
     ChartOptions {
         title: format!("compare: {}", names.join(" vs ")),
         subtitle,
-        time: TimeLabels::Elapsed,
         ..ChartOptions::default()
+    }
+    .with_info(&shared_chart_info(runs))
+}
+
+/// What every run's `summary.json` agrees on among the chart settings it records (`chart`):
+/// the clock start (else elapsed time), the timeout and SLO lines, and each metric's unit
+/// (among the runs that have the metric). A run folder written before the summary recorded
+/// them agrees on nothing.
+pub fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
+    let infos: Vec<Option<ChartInfo>> = runs
+        .iter()
+        .map(|r| {
+            r.summary
+                .get("chart")
+                .and_then(|c| serde_json::from_value(c.clone()).ok())
+        })
+        .collect();
+    let Some(infos) = infos.into_iter().collect::<Option<Vec<ChartInfo>>>() else {
+        return ChartInfo::default();
+    };
+    let Some((first, rest)) = infos.split_first() else {
+        return ChartInfo::default();
+    };
+    let agreed = |f: &dyn Fn(&ChartInfo) -> Option<String>| {
+        let v = f(first);
+        rest.iter().all(|i| f(i) == v).then_some(v).flatten()
+    };
+    let agreed_f64 = |f: &dyn Fn(&ChartInfo) -> Option<f64>| {
+        let v = f(first);
+        rest.iter().all(|i| f(i) == v).then_some(v).flatten()
+    };
+    let mut metric_units = std::collections::BTreeMap::new();
+    for info in &infos {
+        for (metric, unit) in &info.metric_units {
+            let same = infos
+                .iter()
+                .filter_map(|i| i.metric_units.get(metric))
+                .all(|u| u == unit);
+            if same {
+                metric_units.insert(metric.clone(), unit.clone());
+            }
+        }
+    }
+    ChartInfo {
+        start_time: agreed(&|i| i.start_time.clone()),
+        timeout_s: agreed_f64(&|i| i.timeout_s),
+        slo_latency_p99_s: agreed_f64(&|i| i.slo_latency_p99_s),
+        metric_units,
     }
 }
 

@@ -15,8 +15,8 @@ pub mod validate;
 
 use crate::error::Error;
 use crate::record::Series;
-use crate::scenario::{DEFAULT_START_TIME, Scenario};
-use crate::sim::{LogEvent, RunResult, Summary};
+use crate::scenario::Scenario;
+use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -92,24 +92,19 @@ pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Resu
     }
 }
 
-/// Chart options for a run: title, subtitle, time labels, client timeout and metric units.
+/// Chart options for a run: title, subtitle, time labels, client timeout, SLO and metric units.
 ///
 /// The time axis shows clock time when t = 0 has a real wall-clock meaning — the trace carried
 /// absolute timestamps, or the scenario set a `start_time` — and elapsed `h:mm` otherwise (the
-/// default start time is a placeholder).
+/// default start time is a placeholder). The scenario decides (it may have been changed since
+/// the run, e.g. a sweep's SLO); the units are the run's.
 pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
-    let default_start =
-        chrono::DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid");
-    let time = if scenario.trace.start_time.is_some() || scenario.start_time != default_start {
-        TimeLabels::Clock(scenario.start_time)
-    } else {
-        TimeLabels::Elapsed
-    };
+    let info = ChartInfo::new(scenario, result.summary.chart.metric_units.clone());
     let mut subtitle = format!(
         "seed {} · {} simulated in {} steps",
         scenario.seed,
-        crate::units::format_seconds(scenario.duration),
-        crate::units::format_seconds(scenario.step)
+        chart::panels::fmt_duration(scenario.duration),
+        chart::panels::fmt_duration(scenario.step)
     );
     if let Some(h) = scenario.autoscalers.hpas.first() {
         subtitle.push_str(&format!(
@@ -127,7 +122,7 @@ pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
             so.hpa_max_replicas()
         ));
     }
-    if let TimeLabels::Clock(start) = &time {
+    if let Some(start) = scenario.clock_start() {
         subtitle.push_str(&format!(
             " · t = 0 at {}",
             start.format("%Y-%m-%d %H:%M:%S %:z")
@@ -136,45 +131,9 @@ pub fn chart_options(result: &RunResult, scenario: &Scenario) -> ChartOptions {
     ChartOptions {
         title: format!("{} — scalesim", scenario.name),
         subtitle,
-        time,
-        timeout: scenario.workload.timeout,
-        metric_units: metric_units(&result.events),
-        slo_latency_p99: scenario
-            .slo
-            .as_ref()
-            .and_then(|s| s.latency_p99)
-            .map(|s| s.0),
         ..ChartOptions::default()
     }
-}
-
-/// Units of the autoscaler metrics, from the first decision that read them.
-fn metric_units(events: &[LogEvent]) -> Vec<(String, String)> {
-    let column = |name: &str| -> String {
-        name.chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect()
-    };
-    for e in events {
-        if let LogEvent::Autoscaler(a) = e
-            && !a.decision.metrics.is_empty()
-        {
-            return a
-                .decision
-                .metrics
-                .iter()
-                .map(|m| {
-                    let unit = if m.label.contains("percentage of request") {
-                        format!("% of {} request", m.name)
-                    } else {
-                        format!("{} metric", m.metric_type)
-                    };
-                    (column(&m.name), unit)
-                })
-                .collect();
-        }
-    }
-    Vec::new()
+    .with_info(&info)
 }
 
 fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), Error> {

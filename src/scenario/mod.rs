@@ -523,6 +523,16 @@ impl Scenario {
         }
     }
 
+    /// The wall-clock instant of t = 0 when it means something — the trace carried absolute
+    /// timestamps or the scenario set `start_time` — and None for the default placeholder
+    /// (charts then show elapsed time).
+    pub fn clock_start(&self) -> Option<DateTime<FixedOffset>> {
+        let placeholder =
+            DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid");
+        (self.trace.start_time.is_some() || self.start_time != placeholder)
+            .then_some(self.start_time)
+    }
+
     /// Load a scenario file.
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
         let source = Source::read(path)?;

@@ -490,6 +490,47 @@ impl HpaDriver {
         }
     }
 
+    /// The unit of metric `i` as the HPA compares it with its target, for chart axes:
+    /// `% of CPU request`, `CPU cores per pod`, a bound signal's unit (`requests/s per
+    /// replica`), or for a metric KEDA serves its trigger's (`lag per replica`, `messages per
+    /// replica`, `desired replicas per replica`).
+    pub fn metric_unit(
+        &self,
+        i: usize,
+        samplers: &[Sampler],
+        keda: Option<&super::keda_driver::ScaledObjectDriver>,
+    ) -> String {
+        let metrics = self.spec.effective_metrics();
+        let Some(m) = metrics.get(i) else {
+            return "value".into();
+        };
+        if let MetricSpec::Resource { name, target }
+        | MetricSpec::ContainerResource { name, target, .. } = m
+        {
+            let (what, unit) = match name.as_str() {
+                "cpu" => ("CPU", "CPU cores"),
+                "memory" => ("memory", "bytes"),
+                other => (other, other),
+            };
+            return match target.average_utilization {
+                Some(_) => format!("% of {what} request"),
+                None => format!("{unit} per pod"),
+            };
+        }
+        let base = match self.feeds.get(i) {
+            Some(Feed::Sampler { sampler, scale, .. }) => {
+                super::keda_driver::scaled_unit(&samplers[*sampler].signal, *scale)
+            }
+            Some(Feed::Keda(name)) => keda.map_or("value".into(), |k| k.metric_unit(name, samplers)),
+            _ => "value".into(),
+        };
+        match self.metric_norm(i) {
+            MetricNorm::Total => base,
+            MetricNorm::PerReplica => format!("{base} per replica"),
+            MetricNorm::PerReadyPod => format!("{base} per pod"),
+        }
+    }
+
     /// How the HPA turns metric `i`'s total into the value it compares with the target.
     pub fn metric_norm(&self, i: usize) -> MetricNorm {
         let metrics = self.spec.effective_metrics();

@@ -435,6 +435,16 @@ fn default_backend(delay: &DelayClass) -> BackendKind {
     }
 }
 
+/// A signal's unit, times the binding's scale when it has one (`requests/s × 0.001`).
+pub fn scaled_unit(signal: &Signal, scale: f64) -> String {
+    let unit = signal.unit();
+    if scale == 1.0 {
+        unit
+    } else {
+        format!("{unit} × {}", crate::report::trim_decimals(scale, 6))
+    }
+}
+
 /// The backend timing a scaler's delay class implies.
 fn timing_of(delay: &DelayClass) -> BackendTiming {
     match delay {
@@ -553,6 +563,24 @@ impl ScaledObjectDriver {
         let truth = self.truth.get(t.index).copied().flatten();
         self.triggers
             .true_value(t.index, t, now, world, samplers, truth)
+    }
+
+    /// The unit of the External metric `metric` as its trigger's scaler reports it, before the
+    /// HPA divides by replicas: the bound signal's unit when the trigger reads one (a
+    /// Prometheus query bound under `metrics:`), else the scaler's own ([`Scaler::unit`]:
+    /// `lag`, `messages`, `desired replicas`…).
+    ///
+    /// [`Scaler::unit`]: crate::keda::scalers::Scaler::unit
+    pub fn metric_unit(&self, metric: &str, samplers: &[Sampler]) -> String {
+        let Some(t) = self.model.trigger_for_metric(metric) else {
+            return "value".into();
+        };
+        match self.triggers.backends.get(t.index) {
+            Some(Backend::Sampled { sampler, scale }) => {
+                scaled_unit(&samplers[*sampler].signal, *scale)
+            }
+            _ => t.scaler.unit().to_string(),
+        }
     }
 
     /// Whether the last value served for `metric` rested on a measurement. Before a metrics

@@ -17,8 +17,9 @@ use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
 use hpa_driver::{HpaDriver, MetricNorm};
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-pub use summary::Summary;
+pub use summary::{ChartInfo, Summary};
 
 /// Options of one run that are not part of the scenario.
 #[derive(Debug, Clone, Default)]
@@ -217,6 +218,20 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         }
     }
 
+    // The unit of each metric shown, for the charts.
+    let metric_units: BTreeMap<String, String> = hpas
+        .first()
+        .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()))
+        .map(|d| {
+            let keda = scaled_objects.first().filter(|_| hpas.is_empty());
+            d.metric_labels()
+                .into_iter()
+                .enumerate()
+                .map(|(i, label)| (label, d.metric_unit(i, &samplers, keda)))
+                .collect()
+        })
+        .unwrap_or_default();
+
     let mut agenda: Agenda<Control> = Agenda::new();
     agenda.schedule(metrics_server.resolution.min(end), Control::Scrape);
     for i in 0..samplers.len() {
@@ -414,7 +429,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         .map(|s| s.stats.clone())
         .chain(scaled_jobs.iter().map(|s| s.stats.clone()))
         .collect();
-    let summary = Summary::build(scenario, &world, hpa_stats, keda_stats, &warnings);
+    let chart = ChartInfo::new(scenario, metric_units);
+    let summary = Summary::build(scenario, &world, hpa_stats, keda_stats, &warnings, chart);
     Ok(RunResult {
         series: world.series,
         totals: world.totals,

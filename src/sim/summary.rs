@@ -4,7 +4,8 @@
 use crate::record::{RequestTotals, Series};
 use crate::scenario::Scenario;
 use crate::world::World;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use super::hpa_driver::HpaStats;
 use super::keda_driver::KedaStats;
@@ -110,6 +111,43 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keda: Vec<KedaStats>,
     pub warnings: Vec<String>,
+    /// What the charts need besides the time series (so `compare` draws runs as `run` does).
+    pub chart: ChartInfo,
+}
+
+/// What a run's charts need besides its time series: the time axis, the latency panel's
+/// reference lines, and each autoscaler metric's unit.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct ChartInfo {
+    /// t = 0 as a wall-clock instant (RFC 3339) when it has a meaning (see
+    /// [`Scenario::clock_start`]): the time axis reads clock time. Absent: elapsed time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<String>,
+    /// The client timeout, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<f64>,
+    /// The p99 latency objective (`slo.latency_p99`), seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo_latency_p99_s: Option<f64>,
+    /// The unit of each autoscaler metric, by its column label (`cpu` → `% of CPU request`).
+    pub metric_units: BTreeMap<String, String>,
+}
+
+impl ChartInfo {
+    /// The chart information of `scenario`, with these metric units.
+    pub fn new(scenario: &Scenario, metric_units: BTreeMap<String, String>) -> ChartInfo {
+        ChartInfo {
+            start_time: scenario.clock_start().map(|t| t.to_rfc3339()),
+            timeout_s: scenario.workload.timeout,
+            slo_latency_p99_s: scenario
+                .slo
+                .as_ref()
+                .and_then(|s| s.latency_p99)
+                .map(|s| s.0),
+            metric_units,
+        }
+    }
 }
 
 /// Seconds of overload: the total length of the time-series steps in which a request was dropped
@@ -140,6 +178,7 @@ impl Summary {
         hpa: Vec<HpaStats>,
         keda: Vec<KedaStats>,
         warnings: &[String],
+        chart: ChartInfo,
     ) -> Summary {
         let s = &world.series;
         let n = s.rows.max(1) as f64;
@@ -232,6 +271,7 @@ impl Summary {
             hpa,
             keda,
             warnings: warnings.to_vec(),
+            chart,
         }
     }
 }

@@ -50,7 +50,12 @@ fn simulate(
         patches,
         allow_conflicts: sweep.base.allow_conflicts,
     };
-    let scenario = Scenario::load(&sweep.scenario, &overrides)?;
+    let mut scenario = Scenario::load(&sweep.scenario, &overrides)?;
+    // The sweep's SLO (`--slo`, the sweep file's `slo:`) is the one its runs are judged and
+    // charted against.
+    if sweep.slo.is_some() {
+        scenario.slo = sweep.slo.clone();
+    }
     let opts = RunOptions {
         summary_only,
         ..RunOptions::default()

@@ -107,6 +107,22 @@ impl Scaler {
         matches!(self.kind, ScalerKind::CpuMemory(_))
     }
 
+    /// What the scaler's metric counts, for chart axes: `lag` (Kafka), `messages` (queues),
+    /// `desired replicas` (cron), `value` when it depends on a query.
+    pub fn unit(&self) -> &'static str {
+        match &self.kind {
+            ScalerKind::Kafka(_) => "lag",
+            ScalerKind::Cron(_) => "desired replicas",
+            ScalerKind::RabbitMq(r) => r.unit(),
+            ScalerKind::Sqs(_)
+            | ScalerKind::Redis(_)
+            | ScalerKind::AzureQueue(_)
+            | ScalerKind::ServiceBus(_)
+            | ScalerKind::PubSub(_) => "messages",
+            _ => "value",
+        }
+    }
+
     /// One fetch: the scaler's answer for this backend state. `now` is the simulated clock in
     /// Unix seconds (cron reads it; CloudWatch/Datadog windows depend on it).
     pub fn evaluate(&self, obs: &Observation, now: f64, memory: &mut ScalerMemory) -> FetchResult {

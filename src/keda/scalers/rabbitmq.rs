@@ -37,6 +37,18 @@ pub struct RabbitMq {
     pub operation: String,
 }
 
+impl RabbitMq {
+    /// What the metric counts in this mode.
+    pub fn unit(&self) -> &'static str {
+        match self.mode {
+            Mode::QueueLength => "messages",
+            Mode::MessageRate | Mode::DeliverGetRate => "messages/s",
+            Mode::PublishedToDeliveredRatio => "ratio",
+            Mode::ExpectedQueueConsumptionTime => "seconds",
+        }
+    }
+}
+
 /// `getComposedQueue`: combine the queues a regex matched.
 pub fn compose_queues(queues: &[RabbitQueue], operation: &str) -> Result<RabbitQueue, FetchError> {
     if queues.is_empty() {

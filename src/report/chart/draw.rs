@@ -132,10 +132,53 @@ fn draw_panel<DB: DrawingBackend>(
     if p.right.is_some() {
         b.right_y_label_area_size(RIGHT_LABEL_AREA);
     }
+    // Axis titles run along the plot's height: shorten what would overflow it.
+    let (_, h) = area.dim_in_pixel();
+    let room = h as i32 - 40 - if last { 26 + AXIS_TITLE_HEIGHT } else { 26 } as i32;
+    let desc_font = (FONT, 14).into_font().into_text_style(area);
+    let descs = AxisTitles {
+        left: fit(area, &p.y.desc, &desc_font, room),
+        right: p
+            .right
+            .as_ref()
+            .map(|r| fit(area, &r.desc, &desc_font, room))
+            .unwrap_or_default(),
+    };
     let chart =
         b.build_cartesian_2d(AxisSpec::linear(x0, x1, x.ticks.clone()), AxisSpec::y(&p.y))?;
-    finish(chart, p, &x)?;
+    finish(chart, p, &x, &descs)?;
     draw_legend(&legend_area, &p.legend, stroke)
+}
+
+/// A panel's y-axis titles, shortened to fit.
+struct AxisTitles {
+    left: String,
+    right: String,
+}
+
+/// `text`, shortened with an ellipsis if it is wider than `room` pixels in `font`.
+fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle<'_>,
+    room: i32,
+) -> String {
+    let wide = |t: &str| {
+        area.estimate_text_size(t, font)
+            .is_ok_and(|(w, _)| w as i32 > room)
+    };
+    if !wide(text) {
+        return text.to_string();
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while chars.len() > 1 {
+        chars.pop();
+        let t: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if !wide(&t) {
+            return t;
+        }
+    }
+    "…".into()
 }
 
 /// An axis as plotters sees it: linear or logarithmic, with tick positions chosen here
@@ -249,15 +292,16 @@ fn finish<DB: DrawingBackend>(
     chart: ChartContext<'_, DB, Cartesian2d<AxisSpec, AxisSpec>>,
     p: &Panel<'_>,
     x: &XAxis<'_>,
+    titles: &AxisTitles,
 ) -> DrawResult<DB> {
     match &p.right {
         Some(r) => {
             let xs = AxisSpec::linear(x.x0, x.x1, Vec::new());
             let mut dual = chart.set_secondary_coord(xs, AxisSpec::y(r));
-            mesh(&mut dual, p, x)?;
+            mesh(&mut dual, p, x, &titles.left)?;
             let fmt = number_format(r);
             dual.configure_secondary_axes()
-                .y_desc(r.desc.clone())
+                .y_desc(titles.right.clone())
                 .y_labels(6)
                 .y_label_formatter(&fmt)
                 .label_style((FONT, 13))
@@ -267,7 +311,7 @@ fn finish<DB: DrawingBackend>(
         }
         None => {
             let mut chart = chart;
-            mesh(&mut chart, p, x)?;
+            mesh(&mut chart, p, x, &titles.left)?;
             draw_layers(&chart, p, x)
         }
     }
@@ -285,6 +329,7 @@ fn mesh<DB: DrawingBackend>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<AxisSpec, AxisSpec>>,
     p: &Panel<'_>,
     x: &XAxis<'_>,
+    y_title: &str,
 ) -> DrawResult<DB> {
     let span = x.x1 - x.x0;
     let xfmt = |t: &f64| x.labels.format(*t, span, x.spacing);
@@ -292,7 +337,7 @@ fn mesh<DB: DrawingBackend>(
     let mut m = chart.configure_mesh();
     m.x_label_formatter(&xfmt)
         .y_label_formatter(&yfmt)
-        .y_desc(p.y.desc.clone())
+        .y_desc(y_title.to_string())
         .y_labels(6)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))

@@ -38,7 +38,7 @@ pub struct ChartOptions {
     pub slo_latency_p99: Option<f64>,
     /// The client timeout, seconds, drawn as a reference on the latency panel.
     pub timeout: Option<f64>,
-    /// Unit of each autoscaler metric by its column name (`cpu` → `% of CPU request`).
+    /// Unit of each autoscaler metric by its column label (`cpu` → `% of CPU request`).
     pub metric_units: Vec<(String, String)>,
 }
 
@@ -53,6 +53,29 @@ impl Default for ChartOptions {
             timeout: None,
             metric_units: Vec::new(),
         }
+    }
+}
+
+impl ChartOptions {
+    /// These options with the time axis, reference lines and metric units of a run's
+    /// [`ChartInfo`] (as `summary.json` records them).
+    pub fn with_info(mut self, info: &crate::sim::ChartInfo) -> ChartOptions {
+        self.time = match info
+            .start_time
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            Some(t) => TimeLabels::Clock(t),
+            None => TimeLabels::Elapsed,
+        };
+        self.timeout = info.timeout_s;
+        self.slo_latency_p99 = info.slo_latency_p99_s;
+        self.metric_units = info
+            .metric_units
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self
     }
 }
 

@@ -257,10 +257,11 @@ fn pod_throughput(run: &RunData) -> Option<f64> {
         .map(|(c, r)| c / r)
 }
 
+/// A metric panel's y-axis title: the metric's unit (its name is the panel's title).
 fn metric_desc(opts: &ChartOptions, name: &str) -> String {
     match opts.metric_units.iter().find(|(n, _)| n == name) {
-        Some((_, unit)) => format!("{name} ({unit})"),
-        None => name.to_string(),
+        Some((_, unit)) => unit.clone(),
+        None => "value".to_string(),
     }
 }
 
@@ -273,7 +274,7 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
             dashed: true,
         });
         legend.push(LegendEntry::dashed(
-            format!("SLO p99 {}", crate::units::format_seconds(slo)),
+            format!("SLO p99 {}", fmt_duration(slo)),
             RED,
         ));
     }
@@ -284,7 +285,7 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
             dashed: true,
         });
         legend.push(LegendEntry::dashed(
-            format!("client timeout {}", crate::units::format_seconds(t)),
+            format!("client timeout {}", fmt_duration(t)),
             GREY,
         ));
     }
@@ -757,9 +758,51 @@ pub fn fmt_seconds(v: f64) -> String {
     }
 }
 
+/// A duration for people: `500 ms`, `2.16 s`, `10 s`, `4 min 30 s`, `2 h`, `1 h 30 min`.
+pub fn fmt_duration(s: f64) -> String {
+    if !s.is_finite() {
+        return format!("{s}");
+    }
+    let a = s.abs();
+    let sign = if s < 0.0 { "-" } else { "" };
+    if a == 0.0 {
+        return "0 s".into();
+    }
+    if a < 1.0 {
+        return format!("{sign}{} ms", trim(a * 1e3, 3));
+    }
+    if (a - a.round()).abs() > 1e-6 || a < 60.0 {
+        return format!("{sign}{} s", trim(a, 3));
+    }
+    let secs = a.round() as u64;
+    let (h, m, sec) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if sec > 0 {
+        parts.push(format!("{sec} s"));
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(fmt_duration(2.16), "2.16 s");
+        assert_eq!(fmt_duration(8.64), "8.64 s");
+        assert_eq!(fmt_duration(1.0), "1 s");
+        assert_eq!(fmt_duration(0.5), "500 ms");
+        assert_eq!(fmt_duration(86_400.0), "24 h");
+        assert_eq!(fmt_duration(270.0), "4 min 30 s");
+        assert_eq!(fmt_duration(5_400.0), "1 h 30 min");
+    }
 
     #[test]
     fn numbers_read_well() {
