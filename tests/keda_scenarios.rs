@@ -685,3 +685,21 @@ fn keda_events_must_name_a_scaledobject() {
     .expect_err("replicas only with pause");
     assert!(e.contains("keda_events[0].replicas"), "{e}");
 }
+
+#[test]
+fn a_scale_in_before_any_activity_names_the_initial_cooldown() {
+    // Rule 5: never active, so the scale to zero waits for initialCooldownPeriod from creation
+    // (60 s ⇒ the poll at 60 s), and the event says so rather than "after cooldown 300 s".
+    let so = format!("minReplicaCount: 0\ninitialCooldownPeriod: 60\n{SQS}");
+    let r = queue_scenario("{generate: {kind: constant, rate: 0}}", "3m", 2, &so, "");
+    let (t, p) = polls(&r)
+        .into_iter()
+        .find(|(_, p)| matches!(p.decision.action, ScaleAction::SetReplicas { to: 0, .. }))
+        .expect("scaled to zero");
+    assert_eq!(t, 60.0);
+    assert!(
+        p.reason.contains("initialCooldownPeriod 60 s") && !p.reason.contains("after cooldown"),
+        "{}",
+        p.reason
+    );
+}
