@@ -170,7 +170,7 @@ impl Document<'_> {
     ) -> Result<T, InputError> {
         let mut path = String::new();
         let r = serde_saphyr::with_deserializer_from_str(self.text, |de| {
-            let mut report = |p: serde_ignored::Path<'_>| unknown(p.to_string());
+            let mut report = |p: serde_ignored::Path<'_>| unknown(field_path(&p));
             let tracked =
                 serde_path_to_error::deserialize(serde_ignored::Deserializer::new(de, &mut report));
             tracked.map_err(|e| {
@@ -198,6 +198,27 @@ impl Document<'_> {
             Some((line, col)) => self.source.error_at(line, Some(col), Some(path), message),
             None => InputError::new(Location::file(&self.source.path).with_field(path), message),
         }
+    }
+}
+
+/// An ignored field's path as scalesim writes paths everywhere (`spec.triggers[0].foo`), not
+/// serde_ignored's own form (`spec.triggers.?.0.foo`, with `?` for every `Option`).
+fn field_path(p: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match p {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", field_path(parent)),
+        Path::Map { parent, key } => {
+            let base = field_path(parent);
+            if base.is_empty() {
+                key.clone()
+            } else {
+                format!("{base}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => field_path(parent),
     }
 }
 

@@ -685,3 +685,144 @@ fn keda_events_must_name_a_scaledobject() {
     .expect_err("replicas only with pause");
     assert!(e.contains("keda_events[0].replicas"), "{e}");
 }
+
+#[test]
+fn a_scale_in_before_any_activity_names_the_initial_cooldown() {
+    // Rule 5: never active, so the scale to zero waits for initialCooldownPeriod from creation
+    // (60 s ⇒ the poll at 60 s), and the event says so rather than "after cooldown 300 s".
+    let so = format!("minReplicaCount: 0\ninitialCooldownPeriod: 60\n{SQS}");
+    let r = queue_scenario("{generate: {kind: constant, rate: 0}}", "3m", 2, &so, "");
+    let (t, p) = polls(&r)
+        .into_iter()
+        .find(|(_, p)| matches!(p.decision.action, ScaleAction::SetReplicas { to: 0, .. }))
+        .expect("scaled to zero");
+    assert_eq!(t, 60.0);
+    assert!(
+        p.reason.contains("initialCooldownPeriod 60 s") && !p.reason.contains("after cooldown"),
+        "{}",
+        p.reason
+    );
+}
+
+// --- More of spec §7 at scenario level ---
+
+#[test]
+fn in_flight_messages_keep_sqs_and_rabbitmq_http_triggers_active() {
+    // Rules 14 and 16: a worker that keeps up has no visible backlog, only messages in
+    // service. SQS counts those by default (scaleOnInFlight: true) and RabbitMQ over HTTP
+    // counts unacked ones, so the object stays active; with scaleOnInFlight: false (or AMQP,
+    // ready messages only) it looks idle and is scaled to zero after the cooldown although
+    // work keeps flowing.
+    let steady = "{generate: {kind: constant, rate: 2}}";
+    let run_with = |trigger: &str| {
+        let so = format!("minReplicaCount: 0\ncooldownPeriod: 120\ntriggers:\n{trigger}");
+        queue_scenario(steady, "10m", 4, &so, "")
+    };
+    // (The first check at t = 0 sees an empty queue and scales to zero: rule 5. After that.)
+    let to_zero = |r: &RunResult| scalings(r).iter().any(|s| s.0 > 0.0 && s.2 == 0);
+    let sqs = |in_flight: &str| {
+        format!("- type: aws-sqs-queue\n  metadata: {{queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '5', scaleOnInFlight: '{in_flight}'}}")
+    };
+    let rabbit = |host: &str| {
+        format!("- type: rabbitmq\n  metadata: {{queueName: jobs, host: '{host}', mode: QueueLength, value: '5'}}")
+    };
+    assert!(!to_zero(&run_with(&sqs("true"))), "SQS counts in-flight messages");
+    assert!(to_zero(&run_with(&sqs("false"))), "visible messages only: looks idle");
+    assert!(
+        !to_zero(&run_with(&rabbit("http://guest:guest@rabbitmq:15672/"))),
+        "RabbitMQ over HTTP counts unacked messages"
+    );
+    assert!(
+        to_zero(&run_with(&rabbit("amqp://guest:guest@rabbitmq:5672/"))),
+        "RabbitMQ over AMQP sees ready messages only"
+    );
+}
+
+#[test]
+fn prometheus_no_data_is_zero_unless_ignore_null_values_is_false() {
+    // Rule 17: at t = 0 Prometheus has one scrape, so a rate() query returns nothing. With
+    // the default ignoreNullValues: true that is the value 0 (no error); with false it is an
+    // error, which the first poll reports.
+    let so = |ignore: &str| {
+        format!("minReplicaCount: 1\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5', ignoreNullValues: '{ignore}'}}")
+    };
+    let bind = "metrics:\n  rps: {signal: request_rate, backend: prometheus}\n";
+    let steady = "{generate: {kind: constant, rate: 2}}";
+    let first = |r: &RunResult| polls(r).into_iter().next().unwrap().1;
+    let p = first(&queue_scenario(steady, "2m", 1, &so("true"), bind));
+    assert!(!p.is_error && p.triggers[0].raw_value == Some(0.0), "{p:?}");
+    let p = first(&queue_scenario(steady, "2m", 1, &so("false"), bind));
+    assert!(p.is_error, "{p:?}");
+}
+
+#[test]
+fn fallback_with_scaling_modifiers_needs_an_integer_target() {
+    // Rule 9: with scalingModifiers, fallback is valid only when the modifiers' target parses
+    // as an integer. Prometheus fails from 2 min on: with target "2" fallback drives the
+    // worker to fallback.replicas (6); with "2.5" fallback is silently off and the HPA just
+    // keeps its last count.
+    let so = |target: &str| {
+        format!("minReplicaCount: 1\nmaxReplicaCount: 20\nfallback: {{failureThreshold: 2, replicas: 6}}\nadvanced:\n  scalingModifiers: {{formula: 'rps', target: '{target}'}}\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5'}}")
+    };
+    let extra = "metrics:\n  rps: {signal: request_rate, backend: prometheus}\nfaults:\n- {target: rps, from: 2m, duration: 20m}\n";
+    let steady = "{generate: {kind: constant, rate: 2}}";
+    let r = queue_scenario(steady, "10m", 1, &so("2"), extra);
+    assert!(r.summary.keda[0].fallback_seconds > 0.0);
+    assert_eq!(replicas_at(&r, 590.0), 6, "fallback replicas reached");
+    let r = queue_scenario(steady, "10m", 1, &so("2.5"), extra);
+    assert_eq!(r.summary.keda[0].fallback_seconds, 0.0, "fallback off");
+    assert_ne!(replicas_at(&r, 590.0), 6);
+}
+
+#[test]
+fn cron_windows_follow_daylight_saving_time() {
+    // Rule 13: a 09:00–17:00 America/New_York weekday window opens at 14:00 UTC on Friday
+    // 8 March 2024 (EST) and at 13:00 UTC on Monday 11 March (EDT, after the 10 March switch).
+    let so = "minReplicaCount: 0\ncooldownPeriod: 60\ntriggers:\n- type: cron\n  metadata: {timezone: America/New_York, start: '0 9 * * 1-5', end: '0 17 * * 1-5', desiredReplicas: '3'}";
+    let r = queue_scenario(
+        "{generate: {kind: constant, rate: 0}}",
+        "4d",
+        0,
+        so,
+        "start_time: 2024-03-08T00:00:00Z\n",
+    );
+    let ups: Vec<f64> = scalings(&r)
+        .into_iter()
+        .filter(|(_, f, t)| *f == 0 && *t > 0)
+        .map(|(t, _, _)| t)
+        .collect();
+    assert_eq!(
+        ups,
+        vec![14.0 * 3600.0, (3.0 * 24.0 + 13.0) * 3600.0],
+        "Friday 09:00 EST, Monday 09:00 EDT (no window on the weekend)"
+    );
+    // The HPA then holds desiredReplicas inside the window.
+    assert_eq!(replicas_at(&r, 16.0 * 3600.0), 3);
+}
+
+#[test]
+fn without_a_behavior_the_generated_hpa_takes_the_legacy_path() {
+    // Rule 21: no horizontalPodAutoscalerConfig.behavior ⇒ behavior nil ⇒ the legacy
+    // scale-up cap max(2 × current, 4): from 1 pod to at most 4 in one sync. Any behavior
+    // object (here only a scale-down window) brings the API defaults for scale-up instead:
+    // max(+4 pods, +100 %) per 15 s, so 1 → 5.
+    let trigger = "triggers:\n- type: aws-sqs-queue\n  metadata: {queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '1'}";
+    let first_hpa_step = |spec: &str| {
+        let r = queue_scenario(RAMP, "5m", 1, spec, "");
+        r.events
+            .iter()
+            .find_map(|e| match e {
+                LogEvent::Autoscaler(a) if a.decision.rescale => {
+                    Some((a.decision.current_replicas, a.decision.desired_replicas))
+                }
+                _ => None,
+            })
+            .expect("the HPA scales up")
+    };
+    let legacy = first_hpa_step(&format!("minReplicaCount: 1\nmaxReplicaCount: 50\n{trigger}"));
+    assert_eq!(legacy, (1, 4), "legacy cap max(2×1, 4)");
+    let with_behavior = first_hpa_step(&format!(
+        "minReplicaCount: 1\nmaxReplicaCount: 50\nadvanced:\n  horizontalPodAutoscalerConfig:\n    behavior: {{scaleDown: {{stabilizationWindowSeconds: 60}}}}\n{trigger}"
+    ));
+    assert_eq!(with_behavior, (1, 5), "default scale-up policies: +4 pods");
+}

@@ -452,3 +452,41 @@ fn corpus_validates_through_the_cli_as_index_says() {
         invalid.len()
     );
 }
+
+#[test]
+fn unknown_fields_are_named_by_their_path_including_metadata_typos() {
+    let so = "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: worker, namepsace: shop}\nspec:\n  scaleTargetRef: {name: worker, kindd: Deployment}\n  triggers:\n  - type: aws-sqs-queue\n    metadta: {}\n    metadata: {queueURL: orders, awsRegion: eu-west-1, identityOwner: operator}\n";
+    let d = Dir::new(&[("so.yaml", so)]);
+    let (code, out, _) = d.run(&["so.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    for field in [
+        "`spec.triggers[0].metadta`",
+        "`spec.scaleTargetRef.kindd`",
+        "`metadata.namepsace`",
+    ] {
+        assert!(out.contains(field), "{field} missing:\n{out}");
+    }
+    assert!(
+        !out.contains(".?."),
+        "serde's `?` path segments leak:\n{out}"
+    );
+}
+
+#[test]
+fn a_scaling_modifiers_activation_target_above_its_target_is_a_warning() {
+    let spec = "  advanced:\n    scalingModifiers: {formula: 'q * 2', target: '5', activationTarget: '12'}\n";
+    let triggers = "  - type: aws-sqs-queue\n    name: q\n    metadata: {queueURL: orders, awsRegion: eu-west-1, identityOwner: operator}\n";
+    let d = Dir::new(&[("so.yaml", &scaled_object(spec, triggers))]);
+    let (code, out, _) = d.run(&["so.yaml"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("spec.advanced.scalingModifiers.activationTarget")
+            && out.contains("activationTarget 12 is above the target 5"),
+        "{out}"
+    );
+    // At or below the target: no such warning.
+    let spec = spec.replace("'12'", "'5'");
+    let d = Dir::new(&[("so.yaml", &scaled_object(&spec, triggers))]);
+    let (_, out, _) = d.run(&["so.yaml"]);
+    assert!(!out.contains("is above the target"), "{out}");
+}

@@ -239,7 +239,10 @@ pub fn poll(
     if decision.last_active_time_updated {
         state.last_active_time = Some(now);
     }
-    let reason = describe(&decision, is_active, is_error, model) + &reason_extra;
+    // Never active yet: the scale-in waited for initialCooldownPeriod (from creation), not
+    // for cooldownPeriod (from the last active poll).
+    let never_active = state.last_active_time.is_none();
+    let reason = describe(&decision, is_active, is_error, model, never_active) + &reason_extra;
     PollDecision {
         time: now,
         triggers,
@@ -253,7 +256,13 @@ pub fn poll(
     }
 }
 
-fn describe(d: &ExecutorDecision, active: bool, error: bool, model: &ScaledObjectModel) -> String {
+fn describe(
+    d: &ExecutorDecision,
+    active: bool,
+    error: bool,
+    model: &ScaledObjectModel,
+    never_active: bool,
+) -> String {
     let state = match (active, error) {
         (true, false) => "active",
         (true, true) => "active with trigger errors",
@@ -265,10 +274,17 @@ fn describe(d: &ExecutorDecision, active: bool, error: bool, model: &ScaledObjec
             format!("scale {from} → {to} (activation)")
         }
         (ScaleReason::DeactivatedToZeroOrIdle, ScaleAction::SetReplicas { from, to }) => {
-            format!(
-                "scale {from} → {to} after cooldown {} s",
-                model.cooldown_period_s
-            )
+            if never_active {
+                format!(
+                    "scale {from} → {to} after initialCooldownPeriod {} s (from creation; never active yet)",
+                    model.initial_cooldown_period_s
+                )
+            } else {
+                format!(
+                    "scale {from} → {to} after cooldown {} s",
+                    model.cooldown_period_s
+                )
+            }
         }
         (ScaleReason::RaisedToMin, ScaleAction::SetReplicas { from, to }) => {
             format!("scale {from} → {to} (below minReplicaCount)")

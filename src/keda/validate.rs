@@ -11,7 +11,7 @@ use super::cluster::{self, ClusterObjects, same_namespace};
 use super::findings::Findings;
 use super::formula::Formula;
 use super::generated_hpa::{self, HpaInputs, hpa_name};
-use super::manifest::{Annotations, ScaledJobManifest, ScaledObjectManifest};
+use super::manifest::{Annotations, ObjectMeta, ScaledJobManifest, ScaledObjectManifest};
 use super::metric::{MetricSource, TargetType, milli_to_f64};
 use super::model::{
     FallbackBehavior, FallbackConfig, Modifiers, ScaledObjectModel, TargetRef, hpa_min_replicas,
@@ -217,15 +217,46 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>) {
-    for path in unknown {
-        if path.starts_with("metadata.") || path.starts_with("status") {
+/// `metadata` fields of a Kubernetes object (`ObjectMeta`); anything else is dropped.
+const OBJECT_META_FIELDS: &[&str] = &[
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "generateName",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+    "selfLink",
+];
+
+/// Unknown fields (paths such as `spec.triggers[0].foo`), including keys under `metadata`
+/// that `ObjectMeta` does not have (a typo such as `namepsace` silently loses the field).
+fn report_unknown_fields(f: &mut Findings, unknown: Vec<String>, metadata: &ObjectMeta) {
+    let extra_meta = metadata
+        .other
+        .keys()
+        .filter(|k| !OBJECT_META_FIELDS.contains(&k.as_str()))
+        .map(|k| format!("metadata.{k}"));
+    for path in unknown.into_iter().chain(extra_meta) {
+        if path == "status" || path.starts_with("status.") || path.starts_with("status[") {
             continue;
         }
+        let owner = if path.starts_with("metadata.") {
+            "Kubernetes object metadata"
+        } else {
+            "KEDA"
+        };
         f.not_modelled(
             "not-modelled.unknown-field",
             Some(path.clone()),
-            format!("unknown field `{path}` is not modelled: KEDA has no such field (the API server drops it; strict kubectl validation rejects it)"),
+            format!("unknown field `{path}` is not modelled: {owner} has no such field (the API server drops it; strict kubectl validation rejects it)"),
         );
     }
 }
@@ -330,7 +361,7 @@ fn validate_so_inner(
         Err(e) => return parse_failure(doc, "ScaledObject", e),
     };
     let mut f = Findings::default();
-    report_unknown_fields(&mut f, unknown);
+    report_unknown_fields(&mut f, unknown, &m.metadata);
     name_checks(&mut f, &m.metadata.name);
     let so_name = m.metadata.name.clone().unwrap_or_default();
     let ns = m.metadata.namespace.clone();
@@ -788,6 +819,26 @@ fn validate_so_inner(
                     format!("activationTarget {:?} is not a number: KEDA accepts it but every poll fails before deciding (the HPA keeps working)", a.0),
                 );
         }
+        // The composite metric's activation works like any trigger's: above its target the
+        // object stays at zero while the HPA would already want several pods.
+        let num = |v: Option<&super::manifest::LooseString>| {
+            v.and_then(|x| crate::keda::go::parse_float(x.0.trim()).ok())
+                .filter(|x| x.is_finite())
+        };
+        if let (Some(act), Some(target)) =
+            (num(sm.activation_target.as_ref()), num(sm.target.as_ref()))
+            && target > 0.0
+            && act > target
+        {
+            f.warn(
+                "warn.activation-above-target",
+                Some("spec.advanced.scalingModifiers.activationTarget".into()),
+                format!(
+                    "scalingModifiers.activationTarget {act} is above the target {target}: the workload stays at zero until the composite metric exceeds {act}, then jumps to about {} replicas",
+                    (act / target).ceil()
+                ),
+            );
+        }
         if checked
             .models
             .iter()
@@ -1081,6 +1132,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             .into_iter()
             .filter(|p| !p.starts_with("spec.jobTargetRef"))
             .collect(),
+        &m.metadata,
     );
     name_checks(&mut f, &m.metadata.name);
     let s = &m.spec;
