@@ -70,9 +70,11 @@ fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -
                     memory_milli: *req,
                 },
                 sidecar: false,
+                init: false,
             }]
             .into(),
             pod_requests: None,
+            overhead: None,
         });
         if let Some(u) = usage {
             samples.push(PodResourceSample::cpu(&name, now, 60.0, *u));
@@ -86,6 +88,7 @@ fn build(now: f64, current: i32, status: i32, pods: &[PodCase], ext: Vec<i64>) -
     }
     Observation {
         now,
+        namespace: String::new(),
         scale: ScaleObservation {
             spec_replicas: current,
             status_replicas: status,
@@ -146,7 +149,7 @@ proptest! {
         let d = reconcile(&s, &settings, &mut mem, &obs);
         if d.rescale {
             prop_assert!(d.desired_replicas >= min && d.desired_replicas <= max,
-                "wrote {} outside [{min}, {max}] from {current}: {}", d.desired_replicas, d.explain());
+                "wrote {} outside [{min}, {max}] from {current}: {}", d.desired_replicas, d.reason);
         } else {
             prop_assert_eq!(d.desired_replicas, current);
         }

@@ -3,24 +3,67 @@
 
 mod common;
 use common::Sim;
+use scalesim::hpa::Decision;
+use scalesim::sim::{LogEvent, RunOptions};
 
 const CPU_50: &str = "metrics:\n- type: Resource\n  resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}";
+
+/// Every HPA decision of the run (with `log_every_sync`), in time order.
+fn decisions(out: &common::Outcome) -> Vec<(f64, Decision)> {
+    out.result
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Autoscaler(a) => Some((a.t, (*a.decision).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn every_sync() -> RunOptions {
+    RunOptions {
+        log_every_sync: true,
+        ..Default::default()
+    }
+}
 
 #[test]
 fn a_fresh_hpa_does_not_scale_down_for_five_minutes() {
     // 10 pods at ~8 % CPU: the metrics say 2 pods, but the first reconcile records 10.
     let out = Sim::new(40.0, "10m", 10)
         .hpa(&format!("minReplicas: 1\nmaxReplicas: 20\n{CPU_50}"))
-        .run();
+        .run_with(&every_sync());
+    let all = decisions(&out);
+    let first_sync = all[0].0;
+    // Every decision of the first window wants fewer pods and is held by the window.
+    let inside: Vec<&(f64, Decision)> = all.iter().filter(|(t, _)| *t - first_sync <= 300.0).collect();
+    assert!(inside.len() >= 20, "{} syncs in the first 5 minutes", inside.len());
+    for (t, d) in &inside {
+        assert!(!d.rescale, "rescaled at {t} s: {}", d.reason);
+        assert!(
+            d.proposal.is_some_and(|p| p < d.current_replicas),
+            "at {t} s the proposal {:?} is not below current {}",
+            d.proposal,
+            d.current_replicas
+        );
+        assert_eq!(
+            d.condition_reason("AbleToScale"),
+            Some("ScaleDownStabilized"),
+            "at {t} s"
+        );
+    }
+    // upstream stabilizeRecommendation drops only entries whose timestamp is Before(now −
+    // window): the first recommendation, exactly 300 s old at the sync 300 s later, still
+    // holds. The scale-down comes one sync after.
+    assert!(
+        inside.iter().any(|(t, _)| *t - first_sync == 300.0),
+        "a sync falls exactly 300 s after the first"
+    );
     let r = out.rescales();
     assert!(!r.is_empty(), "it does scale down eventually");
-    assert!(
-        r[0].t >= 300.0,
-        "first scale-down at {} s, inside the 5-minute window",
-        r[0].t
-    );
+    assert_eq!(r[0].t - first_sync, 315.0, "first scale-down one sync after the window");
     assert!(r[0].to < 10);
-    assert_eq!(out.replicas_at(290.0), 10);
+    assert_eq!(out.replicas_at(first_sync + 300.0), 10);
 }
 
 #[test]
@@ -106,34 +149,89 @@ fn two_metrics_take_the_max() {
 
 #[test]
 fn the_cpu_initialization_period_ignores_a_start_up_burst() {
-    // 3 pods at ~40 % CPU; minReplicas 5 adds two pods that burn 2 cores for 20 s while not
-    // yet Ready (readiness passes at 20 s). Upstream treats those samples as unready.
-    let base = || {
-        Sim::new(60.0, "4m", 3)
+    // 3 pods at ~40 % CPU; minReplicas 5 adds two pods that burn 2 cores for 20 s from their
+    // container start (t ≈ 10 s). Upstream treats those samples as unready.
+    let base = |ready_after: &str| {
+        let mut s = Sim::new(60.0, "4m", 3)
             .pods("startup_cpu: {cores: 2, duration: 20s}")
-            .hpa(&format!("minReplicas: 5\nmaxReplicas: 30\n{CPU_50}"))
+            .hpa(&format!("minReplicas: 5\nmaxReplicas: 30\n{CPU_50}"));
+        s.lines[5] = s.lines[5].replace("initial_delay: 5s", &format!("initial_delay: {ready_after}"));
+        s
     };
-    let mut protected = base();
-    protected.lines[5] = protected.lines[5].replace("initial_delay: 5s", "initial_delay: 20s");
-    let out = protected.run();
-    let r = out.rescales();
-    assert_eq!(
-        r.len(),
-        1,
-        "only the move to minReplicas: {:?}",
-        r.iter().map(|x| (x.t, x.from, x.to)).collect::<Vec<_>>()
+    let only_min = |out: &common::Outcome| {
+        let r = out.rescales();
+        assert_eq!(
+            r.len(),
+            1,
+            "only the move to minReplicas: {:?}",
+            r.iter().map(|x| (x.t, x.from, x.to)).collect::<Vec<_>>()
+        );
+        assert_eq!((r[0].from, r[0].to), (3, 5));
+    };
+
+    // Not Ready until after the burst (Ready at ~30 s): Ready=False makes the samples unready.
+    only_min(&base("20s").run());
+
+    // Ready at ~20 s, 10 s before the burst ends: the pod is Ready, but the 15 s sample ending
+    // at 30 s began before the readiness flip (timestamp < lastTransitionTime + window), so
+    // inside the CPU initialization period it is still unready — groupPods' sample-window rule.
+    let out = base("10s").run_with(&every_sync());
+    only_min(&out);
+    let new_pods = ["web-3", "web-4"];
+    let held_back_while_ready = decisions(&out).iter().any(|(t, d)| {
+        let ready = out.result.series.ready_pods[out.result.series.row(*t)];
+        let groups = d.metrics.first().and_then(|m| m.detail.as_ref()).and_then(|p| p.groups.as_ref());
+        ready == 5
+            && groups.is_some_and(|g| new_pods.iter().all(|p| g.unready.contains(*p)))
+    });
+    assert!(
+        held_back_while_ready,
+        "some sync should see the new pods Ready yet unready by the sample window"
     );
-    assert_eq!((r[0].from, r[0].to), (3, 5));
 
     // Without the protection (no init period, no readiness delay), the same burst scales up.
-    let mut exposed = base()
+    let exposed = base("20s")
         .controller_manager("cpu_initialization_period: 0s")
         .controller_manager("initial_readiness_delay: 0s");
-    exposed.lines[5] = exposed.lines[5].replace("initial_delay: 5s", "initial_delay: 20s");
     let out = exposed.run();
     assert!(
         out.rescales().iter().any(|x| x.to > 5),
         "the burst should look like load without the protection"
+    );
+}
+
+#[test]
+fn a_pod_restarted_by_its_liveness_probe_still_counts_as_once_ready() {
+    // One pod; minReplicas 3 adds two more at the first sync, Ready at ~15 s and past the
+    // (shortened) CPU initialization period at 30 s. From 2 min the load saturates all three
+    // and liveness probes kill containers: such a pod is Ready=False since its kill, long after
+    // startTime + initialReadinessDelay. Upstream groupPods counts it as ready (it was Ready
+    // before) and uses its CPU; only pods that never became Ready are unready.
+    let out = Sim::new(30.0, "6m", 1)
+        .trace("{generate: {kind: step, from: 30, to: 700, at: 2m}}")
+        .pods("liveness: {period: 5s, timeout: 1s, failure_threshold: 3}")
+        .hpa(&format!("minReplicas: 3\nmaxReplicas: 3\n{CPU_50}"))
+        .controller_manager("cpu_initialization_period: 30s")
+        .run_with(&every_sync());
+    assert!(out.result.summary.restarts >= 2, "{} restarts", out.result.summary.restarts);
+    let series = &out.result.series;
+    let mut saw_restarting = 0;
+    for (t, d) in decisions(&out).iter().filter(|(t, _)| *t >= 60.0) {
+        let Some(groups) = d.metrics.first().and_then(|m| m.detail.as_ref()).and_then(|p| p.groups.as_ref()) else {
+            continue;
+        };
+        assert!(
+            groups.unready.is_empty(),
+            "at {t} s pods {:?} were grouped unready, but every pod had been Ready",
+            groups.unready
+        );
+        if series.ready_pods[series.row(*t)] < 3 {
+            saw_restarting += 1;
+        }
+    }
+    assert!(
+        saw_restarting > 0,
+        "some sync should happen while a restarted pod is not Ready"
     );
 }
 

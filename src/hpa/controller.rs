@@ -191,7 +191,7 @@ pub fn reconcile(
             reason: "SuccessfulRescale".into(),
             message: message.clone(),
         });
-        d.reason = message;
+        d.reason = message + &stabilization_note(&d, current, desired);
         if let Some(behavior) = &spec.behavior {
             let (up, down) = behavior.effective(settings.downscale_window_seconds());
             normalize::store_scale_event(
@@ -246,6 +246,26 @@ fn finish_status(memory: &mut HpaMemory, current: i32, desired: i32, rescale: bo
     }
 }
 
+/// Upstream words the rescale reason from the raw proposal only (`rescaleReason` in
+/// reconcileAutoscaler): a legacy scale-up that the rolling-maximum window alone caused — the
+/// metrics proposed no more than the current count — reads `New size: 9; reason: ` (or even "All
+/// metrics below target"). The event keeps upstream's text; the one-line summary adds scalesim's
+/// own explanation.
+fn stabilization_note(d: &Decision, current: i32, desired: i32) -> String {
+    let (Some(p), Some(st)) = (d.proposal, &d.stabilization) else {
+        return String::new();
+    };
+    if desired > current && p <= current && st.to > p {
+        let window = st.window.as_deref().unwrap_or("the stabilization window");
+        format!(
+            " [scalesim: raised by the stabilization window — metrics proposed {p}, {window} holds a recommendation of {}]",
+            st.to
+        )
+    } else {
+        String::new()
+    }
+}
+
 fn warn(d: &mut Decision, reason: &str, message: String) {
     d.events.push(HpaEvent {
         event_type: "Warning".into(),
@@ -288,7 +308,12 @@ fn no_change_reason(d: &Decision, current: i32) -> String {
 
 /// Tolerances for this HPA: the cluster flag, replaced per direction by `behavior` (gate on).
 pub fn tolerances_for(spec: &HpaSpec, settings: &ControllerSettings) -> Tolerances {
-    let mut t = Tolerances::both(settings.tolerance);
+    // `tolerancesForHpa` (horizontal.go): the cluster tolerance, replaced per direction by the
+    // HPA's `behavior.scale{Up,Down}.tolerance` (AsApproximateFloat64) under the gate.
+    let mut t = Tolerances {
+        down: settings.tolerance,
+        up: settings.tolerance_up.unwrap_or(settings.tolerance),
+    };
     if settings.feature_gates.hpa_configurable_tolerance
         && let Some(b) = &spec.behavior
     {
@@ -360,6 +385,11 @@ fn compute_replicas_for_metrics(
         pod_level_resources: settings.feature_gates.pod_level_resources,
         pods: &obs.pods,
     };
+    let namespace = if obs.namespace.is_empty() {
+        "default"
+    } else {
+        obs.namespace.as_str()
+    };
     let metrics = spec.effective_metrics();
     let spec_replicas = obs.scale.spec_replicas;
     let status_replicas = obs.scale.status_replicas;
@@ -370,7 +400,7 @@ fn compute_replicas_for_metrics(
     let mut first_failure: Option<(String, String, String)> = None; // (reason, inner, outer)
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let ev = evaluate_metric(m, reading, spec_replicas, status_replicas, &ctx);
+        let ev = evaluate_metric_in(namespace, m, reading, spec_replicas, status_replicas, &ctx);
         match (ev.decision.proposal, ev.failure_wrapped) {
             (Some(proposal), _) => {
                 if replicas == 0 || proposal > replicas {
@@ -468,7 +498,19 @@ pub fn evaluate_metric(
     status_replicas: i32,
     ctx: &CalcContext<'_>,
 ) -> MetricEvaluation {
-    let (mut md, result) = compute_one(m, reading, spec_replicas, status_replicas, ctx);
+    evaluate_metric_in("default", m, reading, spec_replicas, status_replicas, ctx)
+}
+
+/// [`evaluate_metric`] for an HPA in `namespace` (named in the Object/External error texts).
+pub fn evaluate_metric_in(
+    namespace: &str,
+    m: &MetricSpec,
+    reading: Option<&MetricReading>,
+    spec_replicas: i32,
+    status_replicas: i32,
+    ctx: &CalcContext<'_>,
+) -> MetricEvaluation {
+    let (mut md, result) = compute_one(namespace, m, reading, spec_replicas, status_replicas, ctx);
     match result {
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
@@ -494,6 +536,7 @@ pub fn evaluate_metric(
 }
 
 fn compute_one(
+    namespace: &str,
     m: &MetricSpec,
     reading: Option<&MetricReading>,
     spec_replicas: i32,
@@ -609,9 +652,13 @@ fn compute_one(
                         .map_err(|e| fail("FailedGetPodsMetric", e, outer))
                     }
                 }
+                // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
                 (Some(_), Some(MetricReading::Error(e))) => Err(fail(
                     "FailedGetPodsMetric",
-                    format!("unable to get metric {}: {e}", metric.name),
+                    format!(
+                        "unable to get metric {}: unable to fetch metrics from custom metrics API: {e}",
+                        metric.name
+                    ),
                     outer,
                 )),
                 (Some(_), _) => Err(fail("FailedGetPodsMetric", mismatch("Pods"), outer)),
@@ -625,9 +672,14 @@ fn compute_one(
             let outer = |inner: &str| format!("failed to get object metric value: {inner}");
             let value = match reading {
                 Some(MetricReading::ObjectValue { value_milli }) => Ok(*value_milli),
+                // GetObjectMetricReplicas / GetObjectPerPodMetricReplicas
+                // (replica_calculator.go) word it exactly so, arguments in this order:
+                // `unable to get metric %s: %v on %s %s/%s`, (metric, kind, namespace, name, err),
+                // wrapping the custom metrics client's `unable to fetch metrics from custom
+                // metrics API: %v`.
                 Some(MetricReading::Error(e)) => Err(format!(
-                    "unable to get metric {} on {} {}: {e}",
-                    metric.name, described_object.kind, described_object.name
+                    "unable to get metric {}: {} on {} {}/unable to fetch metrics from custom metrics API: {e}",
+                    metric.name, described_object.kind, namespace, described_object.name
                 )),
                 _ => Err(mismatch("Object")),
             };
@@ -678,14 +730,22 @@ fn compute_one(
             let name = &metric.name;
             let outer =
                 |inner: &str| format!("failed to get {name} external metric value: {inner}");
+            // GetExternalMetricReplicas / GetExternalPerPodMetricReplicas: `unable to get
+            // external metric %s/%s/%+v: %s` (namespace, metric, selector, the external metrics
+            // client's error).
+            let prefix = format!(
+                "unable to get external metric {}/{name}/{}",
+                namespace,
+                go_selector(metric.selector.as_ref())
+            );
             let values = match reading {
                 Some(MetricReading::ExternalValues(v)) if v.is_empty() => Err(format!(
-                    "unable to get external metric {name}: no metrics returned from external metrics API"
+                    "{prefix}: no metrics returned from external metrics API"
                 )),
                 Some(MetricReading::ExternalValues(v)) => Ok(v.as_slice()),
-                Some(MetricReading::Error(e)) => {
-                    Err(format!("unable to get external metric {name}: {e}"))
-                }
+                Some(MetricReading::Error(e)) => Err(format!(
+                    "{prefix}: unable to fetch metrics from external metrics API: {e}"
+                )),
                 _ => Err(mismatch("External")),
             };
             let metric_name = format!(
@@ -732,7 +792,9 @@ fn compute_one(
 /// Go's `%+v` of a `*LabelSelector` as it appears in upstream metric names.
 fn go_selector(s: Option<&LabelSelector>) -> String {
     match s {
-        None => "<nil>".into(),
+        // The generated `(*LabelSelector).String()` answers "nil" for a nil pointer, which is
+        // what `%+v` prints (`external metric queue(nil)` in `kubectl describe hpa`).
+        None => "nil".into(),
         Some(s) => {
             let labels: String = s
                 .match_labels
@@ -1045,6 +1107,7 @@ mod tests {
             .collect();
         Observation {
             now,
+            namespace: String::new(),
             scale: ScaleObservation::replicas(spec_replicas),
             pods,
             metrics: vec![MetricReading::PodResources(samples)],
@@ -1054,6 +1117,7 @@ mod tests {
     fn external_obs(now: f64, replicas: i32, value: i64) -> Observation {
         Observation {
             now,
+            namespace: String::new(),
             scale: ScaleObservation::replicas(replicas),
             pods: (0..replicas)
                 .map(|i| {
@@ -1065,7 +1129,7 @@ mod tests {
     }
 
     #[test]
-    fn decision_explains_itself_like_describe_hpa() {
+    fn decision_says_why_in_describe_hpa_words() {
         let mut spec = cpu_hpa(1, 20, 50);
         spec.behavior = Some(Behavior::default());
         let mut mem = HpaMemory::default();
@@ -1100,9 +1164,6 @@ mod tests {
             Some("DesiredWithinRange")
         );
         assert_eq!(d.events[0].reason, "SuccessfulRescale");
-        let text = d.explain();
-        assert!(text.contains("Proposal P: 6"), "{text}");
-        assert!(text.contains("AbleToScale"), "{text}");
         let json = serde_json::to_string(&d).unwrap();
         assert!(json.contains("\"desired_replicas\":6"), "{json}");
 
@@ -1365,7 +1426,106 @@ mod tests {
         assert_eq!(d.proposal, Some(12));
         assert_eq!(
             d.proposal_metric.as_deref(),
-            Some("external metric queue(<nil>)")
+            Some("external metric queue(nil)")
+        );
+    }
+
+    #[test]
+    fn a_legacy_scale_up_raised_only_by_the_window_says_so() {
+        let spec = cpu_hpa(1, 20, 50);
+        let mut mem = HpaMemory::default();
+        let settings = ControllerSettings::default();
+        // util 150 % of a 50 % target: P = 9, the legacy cap max(2×3, 4) = 6 binds.
+        let d = reconcile(&spec, &settings, &mut mem, &cpu_obs(1000.0, 3, &[1500; 3]));
+        assert_eq!((d.proposal, d.desired_replicas), (Some(9), 6));
+        // At 6 pods the metrics are on target (P = 6), but the rolling maximum still holds 9.
+        let d = reconcile(&spec, &settings, &mut mem, &cpu_obs(1015.0, 6, &[500; 6]));
+        assert_eq!(
+            (d.proposal, d.stabilized(), d.desired_replicas),
+            (Some(6), Some(9), 9)
+        );
+        // The event keeps upstream's words (an empty reason); the summary explains.
+        assert_eq!(d.events[0].message, "New size: 9; reason: ");
+        assert!(
+            d.reason
+                .starts_with("New size: 9; reason:  [scalesim: raised by the stabilization window"),
+            "{}",
+            d.reason
+        );
+        assert!(d.reason.contains("metrics proposed 6"), "{}", d.reason);
+        assert!(d.reason.contains("recommendation of 9"), "{}", d.reason);
+    }
+
+    #[test]
+    fn object_and_external_failures_read_as_upstream_words_them() {
+        use crate::hpa::spec::LabelSelector;
+        let mut spec = HpaSpec {
+            min_replicas: Some(1),
+            max_replicas: 10,
+            metrics: vec![
+                MetricSpec::object(
+                    "Service",
+                    "web",
+                    "hits",
+                    MetricTarget::value(Quantity::from_milli(10_000)),
+                ),
+                MetricSpec::external(
+                    "queue_ready",
+                    MetricTarget::average_value(Quantity::from_milli(5_000)),
+                ),
+                MetricSpec::external("lag", MetricTarget::value(Quantity::from_milli(5_000))),
+            ],
+            behavior: None,
+        };
+        if let MetricSpec::External { metric, .. } = &mut spec.metrics[1] {
+            let mut sel = LabelSelector::default();
+            sel.match_labels.insert("queue".into(), "jobs".into());
+            metric.selector = Some(sel);
+        }
+        let mut obs = external_obs(1000.0, 3, 0);
+        obs.namespace = "prod".into();
+        obs.metrics = vec![
+            MetricReading::Error("boom".into()),
+            MetricReading::Error("boom".into()),
+            MetricReading::ExternalValues(vec![]),
+        ];
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut HpaMemory::default(),
+            &obs,
+        );
+        let errors: Vec<&str> = d
+            .metrics
+            .iter()
+            .map(|m| m.error.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            errors[0],
+            "unable to get metric hits: Service on prod web/unable to fetch metrics from custom metrics API: boom"
+        );
+        assert_eq!(
+            errors[1],
+            "unable to get external metric prod/queue_ready/&LabelSelector{MatchLabels:map[string]string{queue: jobs,},MatchExpressions:[]LabelSelectorRequirement{},}: unable to fetch metrics from external metrics API: boom"
+        );
+        assert_eq!(
+            errors[2],
+            "unable to get external metric prod/lag/nil: no metrics returned from external metrics API"
+        );
+        // Without a namespace the controller's messages say `default`.
+        obs.namespace.clear();
+        let d = reconcile(
+            &spec,
+            &ControllerSettings::default(),
+            &mut HpaMemory::default(),
+            &obs,
+        );
+        assert!(
+            d.metrics[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("on default web/")
         );
     }
 }

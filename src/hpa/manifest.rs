@@ -12,10 +12,13 @@ use super::spec::{
     Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
     PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
 };
+use super::tolerance::Tolerance;
+use super::v1_annotations;
 use crate::error::{Error, InputError};
 use crate::units::Quantity;
 use crate::yaml::Document;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// The largest `stabilizationWindowSeconds` the API server accepts.
 pub const MAX_STABILIZATION_WINDOW_SECONDS: i32 = 3600;
@@ -64,6 +67,8 @@ struct RawHpa {
 struct RawMetadata {
     name: Option<String>,
     namespace: Option<String>,
+    /// Read for the autoscaling/v1 round-trip annotations.
+    annotations: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,7 +168,7 @@ struct RawRules {
     stabilization_window_seconds: Option<i32>,
     select_policy: Option<String>,
     policies: Option<Vec<RawPolicy>>,
-    tolerance: Option<Quantity>,
+    tolerance: Option<Tolerance>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -282,12 +287,86 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
 
     // metrics
     let mut metrics = Vec::new();
+    let mut behavior_source = spec.behavior;
+    let mut behavior_from_annotation = false;
     if v1 {
         if spec.metrics.is_some() {
             errs.add(
                 "spec.metrics",
                 "autoscaling/v1 has no `metrics`; use apiVersion autoscaling/v2",
             );
+        }
+        if behavior_source.is_some() {
+            errs.add(
+                "spec.behavior",
+                "autoscaling/v1 has no `behavior`; use apiVersion autoscaling/v2",
+            );
+        }
+        // Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler: metrics and
+        // behavior from the round-trip annotations, then the targetCPUUtilizationPercentage one.
+        let empty = BTreeMap::new();
+        let annotations = raw.metadata.annotations.as_ref().unwrap_or(&empty);
+        match v1_annotations::decode(annotations) {
+            Ok(rt) => {
+                for (i, m) in rt.metrics.into_iter().enumerate() {
+                    let path = format!(
+                        "metadata.annotations[{}][{i}]",
+                        v1_annotations::METRIC_SPECS
+                    );
+                    let before = errs.list.len();
+                    match serde_json::from_value::<RawMetric>(m) {
+                        Ok(raw) => {
+                            if let Some(ms) = convert_metric(&mut errs, &path, &raw) {
+                                metrics.push(ms);
+                            }
+                        }
+                        Err(e) => errs.add(&path, format!("not a metric spec: {e}")),
+                    }
+                    locate_at_annotation(
+                        doc,
+                        &mut errs.list[before..],
+                        v1_annotations::METRIC_SPECS,
+                    );
+                }
+                if let Some(b) = rt.behavior {
+                    match serde_json::from_value::<RawBehavior>(b) {
+                        Ok(b) if behavior_source.is_none() => {
+                            behavior_source = Some(b);
+                            behavior_from_annotation = true;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            let before = errs.list.len();
+                            errs.add(
+                                &format!(
+                                    "metadata.annotations[{}]",
+                                    v1_annotations::BEHAVIOR_SPECS
+                                ),
+                                format!("not a behavior spec: {e}"),
+                            );
+                            locate_at_annotation(
+                                doc,
+                                &mut errs.list[before..],
+                                v1_annotations::BEHAVIOR_SPECS,
+                            );
+                        }
+                    }
+                }
+                if rt.empty_behavior {
+                    notes.push(format!(
+                        "annotation {} is empty: no spec.behavior (the API server ignores an empty one)",
+                        v1_annotations::BEHAVIOR_SPECS
+                    ));
+                }
+            }
+            Err(e) => {
+                let before = errs.list.len();
+                errs.add(
+                    &format!("metadata.annotations[{}]", e.annotation),
+                    format!("annotation {} {}", e.annotation, e.message),
+                );
+                locate_at_annotation(doc, &mut errs.list[before..], e.annotation);
+            }
         }
         if let Some(t) = spec.target_cpu_utilization_percentage {
             if t < 1 {
@@ -298,12 +377,6 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
                 );
             }
             metrics.push(MetricSpec::resource("cpu", MetricTarget::utilization(t)));
-        }
-        if spec.behavior.is_some() {
-            errs.add(
-                "spec.behavior",
-                "autoscaling/v1 has no `behavior`; use apiVersion autoscaling/v2",
-            );
         }
     } else {
         if spec.target_cpu_utilization_percentage.is_some() {
@@ -368,16 +441,31 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
     }
 
     // behavior
-    let behavior = spec.behavior.as_ref().map(|b| Behavior {
+    let (bp, before) = if behavior_from_annotation {
+        (
+            format!("metadata.annotations[{}]", v1_annotations::BEHAVIOR_SPECS),
+            errs.list.len(),
+        )
+    } else {
+        ("spec.behavior".to_string(), errs.list.len())
+    };
+    let behavior = behavior_source.as_ref().map(|b| Behavior {
         scale_up: b
             .scale_up
             .as_ref()
-            .map(|r| convert_rules(&mut errs, "spec.behavior.scaleUp", r)),
+            .map(|r| convert_rules(&mut errs, &format!("{bp}.scaleUp"), r)),
         scale_down: b
             .scale_down
             .as_ref()
-            .map(|r| convert_rules(&mut errs, "spec.behavior.scaleDown", r)),
+            .map(|r| convert_rules(&mut errs, &format!("{bp}.scaleDown"), r)),
     });
+    if behavior_from_annotation {
+        locate_at_annotation(
+            doc,
+            &mut errs.list[before..],
+            v1_annotations::BEHAVIOR_SPECS,
+        );
+    }
     let behavior = behavior.map(|mut b| {
         if !gates.hpa_configurable_tolerance {
             for (dir, rules) in [("scaleUp", &mut b.scale_up), ("scaleDown", &mut b.scale_down)] {
@@ -410,6 +498,30 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         unknown_fields,
         notes,
     })
+}
+
+/// Errors about a round-trip annotation carry the line of its key (their dotted path cannot be
+/// looked up: annotation names contain dots, so the lookup stops at `annotations:`).
+fn locate_at_annotation(doc: &Document<'_>, errors: &mut [InputError], annotation: &str) {
+    let Some((line, col)) = doc.locate("metadata.annotations") else {
+        return;
+    };
+    let at = doc
+        .text
+        .lines()
+        .enumerate()
+        .skip(line.saturating_sub(doc.line_offset + 1))
+        .find(|(_, l)| l.contains(annotation))
+        .map(|(i, l)| (i + 1 + doc.line_offset, l.find(annotation).unwrap_or(0) + 1));
+    let (line, col) = at.unwrap_or((line, col));
+    for e in errors {
+        *e = doc.source.error_at(
+            line,
+            Some(col),
+            e.location.field.as_deref(),
+            e.message.clone(),
+        );
+    }
 }
 
 fn unknown_push(notes: &mut Vec<String>, s: &str) {
@@ -782,15 +894,16 @@ fn convert_rules(errs: &mut Errors<'_, '_>, path: &str, r: &RawRules) -> Scaling
             })
             .collect::<Vec<_>>()
     });
-    let tolerance = r.tolerance.map(|q| {
-        if q.milli < 0 {
+    // `Tolerance.AsApproximateFloat64()` (horizontal.go): every digit the quantity keeps.
+    let tolerance = r.tolerance.as_ref().map(|t| {
+        if t.value < 0.0 {
             errs.invalid(
                 &format!("{path}.tolerance"),
-                q,
+                &t.text,
                 "must be greater than or equal to 0",
             );
         }
-        q.milli as f64 / 1000.0
+        t.value
     });
     ScalingRules {
         stabilization_window_seconds: r.stabilization_window_seconds,
@@ -928,6 +1041,118 @@ status:
         assert_eq!(h.spec.min(), 1);
         let h = load("apiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\nmetadata: {name: a}\nspec:\n  scaleTargetRef: {kind: Deployment, name: a}\n  maxReplicas: 5\n").unwrap();
         assert_eq!(h.spec.metrics, vec![MetricSpec::default_cpu()]);
+    }
+
+    /// What `kubectl get hpa.v1.autoscaling -o yaml` prints for an HPA created in v2 with a
+    /// cpu target, a Pods metric and a behavior.
+    const V1_ROUND_TRIP: &str = r#"apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  annotations:
+    autoscaling.alpha.kubernetes.io/behavior: '{"ScaleUp":{"StabilizationWindowSeconds":0,"SelectPolicy":"Max","Policies":[{"Type":"Pods","Value":2,"PeriodSeconds":60}]},"ScaleDown":{"StabilizationWindowSeconds":120,"SelectPolicy":"Max","Policies":[{"Type":"Percent","Value":10,"PeriodSeconds":60}],"Tolerance":"1500u"}}'
+    autoscaling.alpha.kubernetes.io/conditions: '[{"type":"AbleToScale","status":"True","lastTransitionTime":"2026-01-01T00:00:00Z","reason":"ReadyForNewScale"}]'
+    autoscaling.alpha.kubernetes.io/current-metrics: '[{"type":"Pods","pods":{"metricName":"rps","currentAverageValue":"8"}}]'
+    autoscaling.alpha.kubernetes.io/metrics: '[{"type":"Pods","pods":{"metricName":"rps","targetAverageValue":"10"}}]'
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 10
+  targetCPUUtilizationPercentage: 60
+status:
+  currentReplicas: 2
+  desiredReplicas: 2
+"#;
+
+    #[test]
+    fn v1_round_trip_annotations_restore_metrics_and_behavior() {
+        let h = load(V1_ROUND_TRIP).unwrap();
+        // Annotation metrics first, then the targetCPUUtilizationPercentage one, as upstream.
+        assert_eq!(h.spec.metrics.len(), 2, "{:?}", h.spec.metrics);
+        match &h.spec.metrics[0] {
+            MetricSpec::Pods { metric, target } => {
+                assert_eq!(metric.name, "rps");
+                assert_eq!(target.target_type, TargetType::AverageValue);
+                assert_eq!(target.average_value, Some(Quantity::from_milli(10_000)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            h.spec.metrics[1],
+            MetricSpec::resource("cpu", MetricTarget::utilization(60))
+        );
+        let b = h.spec.behavior.expect("behavior restored");
+        let up = b.scale_up.unwrap();
+        assert_eq!(up.stabilization_window_seconds, Some(0));
+        assert_eq!(
+            up.policies,
+            Some(vec![ScalingPolicy {
+                policy_type: PolicyType::Pods,
+                value: 2,
+                period_seconds: 60
+            }])
+        );
+        let down = b.scale_down.unwrap();
+        assert_eq!(down.stabilization_window_seconds, Some(120));
+        assert_eq!(down.tolerance, Some(0.0015));
+        assert!(h.unknown_fields.is_empty(), "{:?}", h.unknown_fields);
+    }
+
+    #[test]
+    fn malformed_v1_round_trip_annotations_are_errors_naming_them() {
+        let broken = V1_ROUND_TRIP.replace(
+            r#"'[{"type":"Pods","pods":{"metricName":"rps","targetAverageValue":"10"}}]'"#,
+            r#"'[{"type":"Pods","pods":'"#,
+        );
+        let e = load(&broken).unwrap_err().to_string();
+        assert!(e.contains("autoscaling.alpha.kubernetes.io/metrics"), "{e}");
+        assert!(e.contains("not valid JSON"), "{e}");
+        assert!(e.contains(":9:"), "located at the annotation's line: {e}");
+        // Decoded but invalid: validated like spec.metrics, the path names the annotation.
+        let invalid = V1_ROUND_TRIP.replace(
+            r#""targetAverageValue":"10""#,
+            r#""targetAverageValue":"-1""#,
+        );
+        let e = load(&invalid).unwrap_err().to_string();
+        assert!(
+            e.contains("metadata.annotations[autoscaling.alpha.kubernetes.io/metrics][0].pods.target.averageValue"),
+            "{e}"
+        );
+        let bad_behavior = V1_ROUND_TRIP.replace(
+            r#""Policies":[{"Type":"Pods""#,
+            r#""Policies":[{"Type":"Nodes""#,
+        );
+        let e = load(&bad_behavior).unwrap_err().to_string();
+        assert!(
+            e.contains("autoscaling.alpha.kubernetes.io/behavior"),
+            "{e}"
+        );
+        assert!(e.contains("Nodes"), "{e}");
+        let bad_status =
+            V1_ROUND_TRIP.replace(r#"'[{"type":"AbleToScale""#, r#"'{"type":"AbleToScale""#);
+        let e = load(&bad_status).unwrap_err().to_string();
+        assert!(
+            e.contains("autoscaling.alpha.kubernetes.io/conditions"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sub_milli_tolerance_keeps_full_precision() {
+        for (text, want) in [
+            ("\"0.0005\"", 0.0005),
+            ("1500u", 0.0015),
+            ("0.0005", 0.0005),
+        ] {
+            let spec =
+                format!("  maxReplicas: 3\n  behavior:\n    scaleUp:\n      tolerance: {text}\n");
+            let h = load(&with_spec(&spec)).unwrap();
+            assert_eq!(
+                h.spec.behavior.unwrap().scale_up.unwrap().tolerance,
+                Some(want),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -16,8 +16,9 @@
 //! - [`replica_calc`]: one metric → one proposal;
 //! - [`normalize`]: stabilization, rate limits, min/max, event slot reuse;
 //! - [`controller`]: one reconcile, several metrics, scale to/from zero, conditions;
-//! - [`decision`], [`explain`]: what was decided and why, in `kubectl describe hpa` words;
-//! - [`manifest`]: HorizontalPodAutoscaler YAML ingest with the API server's validation.
+//! - [`decision`]: what was decided and why, in `kubectl describe hpa` words;
+//! - [`manifest`]: HorizontalPodAutoscaler YAML ingest with the API server's validation;
+//!   [`v1_annotations`]: the autoscaling/v1 round-trip annotations; [`tolerance`]: exact tolerances.
 //!
 //! ```
 //! use scalesim::hpa::*;
@@ -37,6 +38,7 @@
 //! let samples = (0..3).map(|i| PodResourceSample::cpu(&format!("web-{i}"), 600.0, 15.0, 450)).collect();
 //! let obs = Observation {
 //!     now: 600.0,
+//!     namespace: "default".into(),
 //!     scale: ScaleObservation::replicas(3),
 //!     pods,
 //!     metrics: vec![MetricReading::PodResources(samples)], // one reading per spec metric
@@ -52,7 +54,6 @@
 
 pub mod controller;
 pub mod decision;
-pub mod explain;
 pub mod manifest;
 pub mod memory;
 pub mod normalize;
@@ -61,6 +62,8 @@ pub mod replica_calc;
 pub mod settings;
 pub mod spec;
 pub mod status;
+pub mod tolerance;
+pub mod v1_annotations;
 
 pub use controller::reconcile;
 pub use decision::{

@@ -17,6 +17,9 @@ pub type Name = Arc<str>;
 pub struct Observation {
     /// The evaluation instant (seconds); every window is relative to it.
     pub now: f64,
+    /// The HPA's namespace, for the controller's messages (`default` when empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
     pub scale: ScaleObservation,
     /// Pods matching the target's selector, in the HPA's namespace (every ReplicaSet of a rollout).
     pub pods: Vec<PodObservation>,
@@ -129,14 +132,22 @@ impl Requests {
     }
 }
 
-/// A container of the pod spec whose requests count: a regular container, or a restartable
-/// (sidecar) init container. Ordinary init containers never count and need not be listed.
+/// A container of the pod spec: a regular container, a restartable (sidecar) init container,
+/// or an ordinary init container. Init containers (sidecar or not) are listed in their
+/// `initContainers` order, after or among the regular ones.
+///
+/// The per-container request sum counts regular containers and sidecars only; ordinary init
+/// containers matter only to the pod-level aggregate (`resourcehelpers.PodRequests`, used with
+/// pod-level resources), where the peak of the init phase can exceed the running pod's sum.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ContainerSpec {
     pub name: Name,
     pub requests: Requests,
     /// An init container with `restartPolicy: Always`.
     pub sidecar: bool,
+    /// An ordinary (run-to-completion) init container.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub init: bool,
 }
 
 /// One pod returned by the selector.
@@ -155,6 +166,9 @@ pub struct PodObservation {
     /// Pod-level `spec.resources.requests` (PodLevelResources), when set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_requests: Option<Requests>,
+    /// `spec.overhead` (set by the RuntimeClass); added to the pod-level aggregate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overhead: Option<Requests>,
 }
 
 impl PodObservation {
@@ -173,9 +187,11 @@ impl PodObservation {
                 name: "app".into(),
                 requests,
                 sidecar: false,
+                init: false,
             }]
             .into(),
             pod_requests: None,
+            overhead: None,
         }
     }
 

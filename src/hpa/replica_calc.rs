@@ -231,8 +231,10 @@ pub fn group_pods(
     g
 }
 
-/// Per-pod requests for `resource` (hpa.md §3.3): regular containers plus sidecars, one named
-/// container, or pod-level requests; a counted container without a request is an error.
+/// Per-pod requests for `resource` (hpa.md §3.3, `calculateRequests`): regular containers plus
+/// sidecars, one named container, or — with the PodLevelResources gate, pod-level requests set
+/// and no container named — the pod-level total; a counted container without a request is an
+/// error.
 pub fn calculate_requests(
     pods: &[PodObservation],
     container: Option<&str>,
@@ -241,20 +243,20 @@ pub fn calculate_requests(
 ) -> Result<BTreeMap<Name, i64>, String> {
     let mut out = BTreeMap::new();
     for pod in pods {
+        // `resourcehelpers.IsPodLevelRequestsSet`: a supported resource (cpu, memory) is set.
         let pod_level = pod_level_resources
             && container.is_none()
             && pod
                 .pod_requests
                 .is_some_and(|r| r.cpu_milli.is_some() || r.memory_milli.is_some());
         let request = if pod_level {
-            pod.pod_requests
-                .and_then(|r| r.get(resource))
-                .ok_or_else(|| {
-                    format!(
-                        "missing pod-level request for {resource} in Pod {}",
-                        pod.name
-                    )
-                })?
+            // `calculatePodLevelRequests`.
+            pod_level_request(pod, resource).ok_or_else(|| {
+                format!(
+                    "missing pod-level request for {resource} in Pod {}",
+                    pod.name
+                )
+            })?
         } else {
             requests_from_containers(pod, container, resource)?
         };
@@ -263,16 +265,57 @@ pub fn calculate_requests(
     Ok(out)
 }
 
+/// `resourcehelpers.PodRequests(pod, PodResourcesOptions{})` for one resource: the containers'
+/// aggregate (`AggregateContainerRequests`: regular containers and sidecars summed, at least the
+/// peak of any init container plus the sidecars started before it), then every resource set at
+/// pod level replacing its aggregate, then `spec.overhead` added. `None` when nothing requests
+/// the resource.
+pub fn pod_level_request(pod: &PodObservation, resource: &str) -> Option<i64> {
+    let add = |a: Option<i64>, b: Option<i64>| match (a, b) {
+        (Some(x), Some(y)) => Some(x.saturating_add(y)),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    let max = |a: Option<i64>, b: Option<i64>| match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    };
+    let mut total: Option<i64> = None;
+    for c in pod.containers.iter().filter(|c| !c.sidecar && !c.init) {
+        total = add(total, c.requests.get(resource));
+    }
+    let mut sidecars: Option<i64> = None;
+    let mut init_peak: Option<i64> = None;
+    for c in pod.containers.iter().filter(|c| c.sidecar || c.init) {
+        let r = c.requests.get(resource);
+        let while_running = if c.sidecar {
+            total = add(total, r);
+            sidecars = add(sidecars, r);
+            sidecars
+        } else {
+            add(r, sidecars)
+        };
+        init_peak = max(init_peak, while_running);
+    }
+    total = max(total, init_peak);
+    if let Some(v) = pod.pod_requests.and_then(|r| r.get(resource)) {
+        total = Some(v);
+    }
+    add(total, pod.overhead.and_then(|o| o.get(resource)))
+}
+
 fn requests_from_containers(
     pod: &PodObservation,
     container: Option<&str>,
     resource: &str,
 ) -> Result<i64, String> {
-    // Regular containers first, then restartable init containers, as upstream appends them.
+    // Regular containers first, then restartable init containers, as upstream appends them;
+    // ordinary init containers are not among them.
     let ordered = pod
         .containers
         .iter()
-        .filter(|c| !c.sidecar)
+        .filter(|c| !c.sidecar && !c.init)
         .chain(pod.containers.iter().filter(|c| c.sidecar));
     let mut request: i64 = 0;
     for c in ordered {
@@ -861,6 +904,7 @@ mod tests {
                 name: "proxy".into(),
                 requests: Requests::cpu(100),
                 sidecar: true,
+                init: false,
             },
         ]
         .into();
@@ -880,6 +924,7 @@ mod tests {
             name: "nolimit".into(),
             requests: Requests::default(),
             sidecar: false,
+            init: false,
         });
         p.containers = more.into();
         let e = calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap_err();
@@ -928,5 +973,79 @@ mod tests {
         let p = external_average_value_replicas(0, 1000, &[5000], Tolerances::both(0.1));
         assert_eq!(p.replicas, 5);
         assert_eq!(p.current.average_value_milli, Some(i64::MAX));
+    }
+
+    #[test]
+    fn pod_level_requests_aggregate_containers_override_set_resources_and_add_overhead() {
+        let c = |name: &str, cpu: Option<i64>, mem: Option<i64>, sidecar: bool, init: bool| {
+            ContainerSpec {
+                name: name.into(),
+                requests: Requests {
+                    cpu_milli: cpu,
+                    memory_milli: mem,
+                },
+                sidecar,
+                init,
+            }
+        };
+        let mut p = pod("a", 500);
+        p.containers = [
+            c("app", Some(500), Some(1000), false, false),
+            c("proxy", Some(100), Some(200), true, false),
+            // runs after the sidecar started: 2000 + 100 cpu at its peak
+            c("migrate", Some(2000), None, false, true),
+        ]
+        .into();
+        // Only cpu set at pod level: a memory metric uses the containers' aggregate (the old
+        // code failed with "missing pod-level request").
+        p.pod_requests = Some(Requests::cpu(800));
+        p.overhead = Some(Requests {
+            cpu_milli: Some(250),
+            memory_milli: Some(64),
+        });
+        let pods = std::slice::from_ref(&p);
+        assert_eq!(
+            calculate_requests(pods, None, "cpu", true).unwrap()["a"],
+            800 + 250
+        );
+        assert_eq!(
+            calculate_requests(pods, None, "memory", true).unwrap()["a"],
+            1000 + 200 + 64
+        );
+        // Without the pod-level cpu the init container's peak (migrate + proxy) sets the
+        // aggregate, but only pod-level requests switch to it: here memory is set at pod level.
+        p.pod_requests = Some(Requests {
+            cpu_milli: None,
+            memory_milli: Some(4000),
+        });
+        let pods = std::slice::from_ref(&p);
+        assert_eq!(pod_level_request(&p, "cpu"), Some(2100 + 250));
+        assert_eq!(
+            calculate_requests(pods, None, "cpu", true).unwrap()["a"],
+            2350
+        );
+        assert_eq!(
+            calculate_requests(pods, None, "memory", true).unwrap()["a"],
+            4064
+        );
+        // The per-container path never counts an ordinary init container.
+        assert_eq!(
+            calculate_requests(pods, None, "cpu", false).unwrap()["a"],
+            600
+        );
+        assert!(calculate_requests(pods, Some("migrate"), "cpu", true).is_err());
+        // Nothing requests the resource anywhere: upstream's error.
+        p.overhead = None;
+        p.pod_requests = Some(Requests::cpu(800));
+        p.containers = [c("app", Some(500), None, false, false)].into();
+        let e = calculate_requests(std::slice::from_ref(&p), None, "memory", true).unwrap_err();
+        assert!(
+            e.contains("missing pod-level request for memory in Pod a"),
+            "{e}"
+        );
+        assert_eq!(
+            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            800
+        );
     }
 }

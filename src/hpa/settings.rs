@@ -13,6 +13,13 @@ pub struct ControllerSettings {
     pub sync_period: Seconds,
     /// `--horizontal-pod-autoscaler-tolerance` (0.1), both directions.
     pub tolerance: f64,
+    /// The scale-up side of the cluster-wide tolerance when it differs from `tolerance` (which
+    /// is then the scale-down side). No flag sets this — a real cluster's tolerance is
+    /// symmetric — so it is not a scenario setting; it lets a harness reproduce upstream unit
+    /// tests that build `Tolerances{scaleDown, scaleUp}` for the controller directly.
+    /// Per-HPA `behavior` tolerances still replace either side.
+    #[serde(skip)]
+    pub tolerance_up: Option<f64>,
     /// `--horizontal-pod-autoscaler-cpu-initialization-period` (5 m).
     pub cpu_initialization_period: Seconds,
     /// `--horizontal-pod-autoscaler-initial-readiness-delay` (30 s).
@@ -58,6 +65,7 @@ impl Default for ControllerSettings {
         ControllerSettings {
             sync_period: Seconds(15.0),
             tolerance: 0.1,
+            tolerance_up: None,
             cpu_initialization_period: Seconds(300.0),
             initial_readiness_delay: Seconds(30.0),
             downscale_stabilization: Seconds(300.0),

@@ -51,6 +51,8 @@ pub struct HpaStats {
 
 pub struct HpaDriver {
     pub name: String,
+    /// `metadata.namespace` (`default` when the manifest has none), for the controller's messages.
+    namespace: String,
     spec: HpaSpec,
     settings: ControllerSettings,
     memory: HpaMemory,
@@ -131,6 +133,7 @@ impl HpaDriver {
                         memory_milli: c.memory_request.map(|q| q.milli),
                     },
                     sidecar: c.sidecar,
+                    init: false,
                 })
                 .collect(),
             _ => vec![ContainerSpec {
@@ -146,11 +149,17 @@ impl HpaDriver {
                         .map(|m| (m * 1000.0).round() as i64),
                 },
                 sidecar: false,
+                init: false,
             }],
         };
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
+            namespace: loaded
+                .namespace
+                .clone()
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "default".into()),
             spec: loaded.spec.clone(),
             settings: scenario.controller_manager.clone(),
             memory: HpaMemory::default(),
@@ -203,22 +212,27 @@ impl HpaDriver {
         }
     }
 
+    /// The pod as the API server reports it: phase, the `PodReady` condition with its true
+    /// `lastTransitionTime`, deletion and `status.startTime`.
+    ///
+    /// `Pod::ready_transition` is when the Ready condition last flipped: the pod's creation for
+    /// a pod that has never been Ready, the readiness probe's success, or the container's death
+    /// after a liveness kill (health.rs moves a Ready pod back to Starting and stamps the flip).
+    /// Upstream `groupPods` (replica_calculator.go) tells a pod that was Ready and went unready
+    /// (transition after `startTime + initialReadinessDelay`, counted as ready once the CPU
+    /// initialization period is over) from one that never became Ready, so the time must be the
+    /// real one, not the pod's creation.
     fn observe_pod(&self, p: &Pod) -> PodObservation {
+        let not_ready = (ConditionStatus::False, p.ready_transition);
         let (phase, ready) = match p.state {
-            PodState::Pending => (
-                PodPhase::Pending,
-                Some((ConditionStatus::False, p.created_at)),
-            ),
-            PodState::Starting => (
-                PodPhase::Running,
-                Some((ConditionStatus::False, p.created_at)),
-            ),
+            PodState::Pending => (PodPhase::Pending, Some(not_ready)),
+            PodState::Starting => (PodPhase::Running, Some(not_ready)),
             PodState::Ready | PodState::Terminating => (
                 PodPhase::Running,
                 Some(if p.ready_at.is_some() {
                     (ConditionStatus::True, p.ready_transition)
                 } else {
-                    (ConditionStatus::False, p.created_at)
+                    not_ready
                 }),
             ),
             PodState::Gone => (PodPhase::Succeeded, None),
@@ -233,7 +247,9 @@ impl HpaDriver {
             deleting: p.state == PodState::Terminating,
             start_time: Some(p.start_time),
             containers: self.containers.clone(),
+            // The scenario's pod template carries no pod-level resources or overhead yet.
             pod_requests: None,
+            overhead: None,
         }
     }
 
@@ -373,6 +389,7 @@ impl HpaDriver {
         let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
         let obs = Observation {
             now,
+            namespace: self.namespace.clone(),
             scale: ScaleObservation {
                 spec_replicas: world.spec_replicas,
                 status_replicas: active,
@@ -398,7 +415,11 @@ impl HpaDriver {
             }
         }
         if let Some(l) = d.limited_by() {
-            *self.stats.limited_seconds.entry(limit_key(&l)).or_default() += period;
+            *self
+                .stats
+                .limited_seconds
+                .entry(limit_key(&l, &self.settings))
+                .or_default() += period;
         }
         if let Some(s) = &d.stabilization
             && s.to != s.from
@@ -559,10 +580,16 @@ pub enum MetricNorm {
 }
 
 /// A limit described without the numbers that change every sync, so the summary adds up the
-/// time per rule: `legacy scale-up cap max(2×6, 4) = 12` → `legacy scale-up cap max(2×current, 4)`.
-fn limit_key(l: &str) -> String {
+/// time per rule: `legacy scale-up cap max(2×6, 4) = 12` → `legacy scale-up cap max(2×current, 4)`,
+/// with the scenario's `legacy_scale_up_limit_factor` and `legacy_scale_up_limit_minimum`.
+fn limit_key(l: &str, settings: &ControllerSettings) -> String {
     match l.find("legacy scale-up cap") {
-        Some(i) => format!("{}legacy scale-up cap max(2×current, 4)", &l[..i]),
+        Some(i) => format!(
+            "{}legacy scale-up cap max({}×current, {})",
+            &l[..i],
+            settings.legacy_scale_up_limit_factor,
+            settings.legacy_scale_up_limit_minimum
+        ),
         None => l.to_string(),
     }
 }
@@ -572,5 +599,34 @@ fn to_milli(v: f64) -> i64 {
         (v * 1000.0).round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legacy_cap_key_uses_the_scenario_settings() {
+        let settings = ControllerSettings {
+            legacy_scale_up_limit_factor: 3.0,
+            legacy_scale_up_limit_minimum: 5.0,
+            ..Default::default()
+        };
+        assert_eq!(
+            limit_key("ScaleUpLimit: legacy scale-up cap max(3×6, 5) = 18", &settings),
+            "ScaleUpLimit: legacy scale-up cap max(3×current, 5)"
+        );
+        assert_eq!(
+            limit_key(
+                "ScaleUpLimit: legacy scale-up cap max(2×6, 4) = 12",
+                &ControllerSettings::default()
+            ),
+            "ScaleUpLimit: legacy scale-up cap max(2×current, 4)"
+        );
+        assert_eq!(
+            limit_key("TooManyReplicas: maxReplicas 10", &settings),
+            "TooManyReplicas: maxReplicas 10"
+        );
     }
 }

@@ -86,6 +86,11 @@ impl Sim {
     }
 
     pub fn run(self) -> Outcome {
+        self.run_with(&RunOptions::default())
+    }
+
+    /// Run with these options (e.g. `log_every_sync` to see every HPA decision).
+    pub fn run_with(self, options: &RunOptions) -> Outcome {
         std::fs::write(
             self.dir.path().join("hpa.yaml"),
             self.manifests.join("---\n"),
@@ -97,7 +102,7 @@ impl Sim {
         let scenario = Scenario::from_source(&src, &Overrides::default())
             .unwrap_or_else(|e| panic!("{e}\n{}", self.yaml()));
         Outcome {
-            result: run(&scenario, &RunOptions::default()).unwrap(),
+            result: run(&scenario, options).unwrap(),
         }
     }
 }

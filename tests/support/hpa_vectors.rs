@@ -58,9 +58,101 @@ pub fn run_file(path: &std::path::Path) -> R<Report> {
 }
 
 fn run_vector(defaults: &Value, v: &Value, kind: &str) -> R<()> {
+    only(
+        v,
+        &[
+            "id", "kind", "upstream", "note", "why", "config", "input", "expected",
+        ],
+        "the vector",
+    )?;
     let cfg = merge_config(defaults, v.get("config"));
+    only(
+        &cfg,
+        &[
+            "tolerance_up",
+            "tolerance_down",
+            "cpu_initialization_period_s",
+            "initial_readiness_delay_s",
+            "downscale_stabilization_s",
+            "legacy_scale_up_limit_factor",
+            "legacy_scale_up_limit_minimum",
+            "feature_gates",
+        ],
+        "config",
+    )?;
     let input = v.get("input").ok_or("no `input`")?;
     let expected = v.get("expected").ok_or("no `expected`")?;
+    // Input and expected keys each kind takes (schema, "kinds:"); `error` is scalesim's own
+    // extension for replica_calc (the metric must fail).
+    let (inputs, outputs): (&[&str], &[&str]) = match kind {
+        "replica_calc" => (
+            &[
+                "current_replicas",
+                "status_replicas",
+                "metric",
+                "pods",
+                "extra_pod_metrics",
+            ],
+            &["replicas", "utilization", "usage_m", "error"],
+        ),
+        "controller" => (
+            &["hpa", "scale", "pods", "history"],
+            &["desired_replicas", "rescale", "conditions"],
+        ),
+        "behavior_rate" => (
+            &[
+                "current_replicas",
+                "desired_replicas",
+                "min_replicas",
+                "max_replicas",
+                "scale_up",
+                "scale_down",
+                "scale_up_events",
+                "scale_down_events",
+            ],
+            &["replicas", "reason"],
+        ),
+        "stabilize_behavior" => (
+            &[
+                "current_replicas",
+                "desired_replicas",
+                "scale_up_window_s",
+                "scale_down_window_s",
+                "recommendations",
+            ],
+            &["replicas"],
+        ),
+        "stabilize_legacy" => (
+            &["desired_replicas", "window_s", "recommendations"],
+            &["replicas"],
+        ),
+        "legacy_rules" => (
+            &[
+                "current_replicas",
+                "desired_replicas",
+                "min_replicas",
+                "max_replicas",
+            ],
+            &["replicas", "reason"],
+        ),
+        "policy_limit" => (
+            &[
+                "direction",
+                "current_replicas",
+                "rules",
+                "scale_up_events",
+                "scale_down_events",
+            ],
+            &["limit"],
+        ),
+        "event_store" => (
+            &["events", "new_change", "policies", "period_s"],
+            &["sum_in_period_before", "events_after"],
+        ),
+        other => return Err(format!("unknown vector kind {other:?}")),
+    };
+    only(input, inputs, "input")?;
+    only(expected, outputs, "expected")?;
     match kind {
         "replica_calc" => replica_calc(&cfg, input, expected),
         "controller" => controller(&cfg, input, expected),
@@ -143,6 +235,29 @@ fn check<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, got: T, errs: 
         errs.push(format!("{what}: expected {expected:?}, got {got:?}"));
     }
 }
+/// The schema's keys for one object: any other key fails the vector (a key the harness would
+/// ignore could make a vector pass without testing what it says).
+fn only(v: &Value, allowed: &[&str], what: &str) -> R<()> {
+    match v {
+        Value::Object(o) => {
+            let unknown: Vec<&str> = o
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !allowed.contains(k))
+                .collect();
+            if unknown.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "unknown key(s) {unknown:?} in {what} (the schema allows {allowed:?})"
+                ))
+            }
+        }
+        Value::Null => Ok(()),
+        _ => Err(format!("{what} is not a map")),
+    }
+}
+
 fn done(errs: Vec<String>) -> R<()> {
     if errs.is_empty() {
         Ok(())
@@ -157,8 +272,19 @@ fn settings(cfg: &Value) -> R<(ControllerSettings, Tolerances)> {
     let up = f_or(cfg, "tolerance_up", 0.1)?;
     let down = f_or(cfg, "tolerance_down", 0.1)?;
     let gates = cfg.get("feature_gates").cloned().unwrap_or(Value::Null);
+    only(
+        &gates,
+        &[
+            "HPAScaleToZero",
+            "HPAConfigurableTolerance",
+            "PodLevelResources",
+        ],
+        "feature_gates",
+    )?;
     let s = ControllerSettings {
+        // The band may be asymmetric: the controller gets it as its cluster tolerance.
         tolerance: down,
+        tolerance_up: (up != down).then_some(up),
         cpu_initialization_period: Seconds(f_or(cfg, "cpu_initialization_period_s", 300.0)?),
         initial_readiness_delay: Seconds(f_or(cfg, "initial_readiness_delay_s", 30.0)?),
         downscale_stabilization: Seconds(f_or(cfg, "downscale_stabilization_s", 300.0)?),
@@ -167,7 +293,7 @@ fn settings(cfg: &Value) -> R<(ControllerSettings, Tolerances)> {
         feature_gates: FeatureGates {
             hpa_scale_to_zero: b_or(&gates, "HPAScaleToZero", false),
             hpa_configurable_tolerance: b_or(&gates, "HPAConfigurableTolerance", true),
-            ..Default::default()
+            pod_level_resources: b_or(&gates, "PodLevelResources", true),
         },
         ..Default::default()
     };
@@ -177,6 +303,11 @@ fn settings(cfg: &Value) -> R<(ControllerSettings, Tolerances)> {
 // ---------- metrics, pods, readings ----------
 
 fn target(t: &Value) -> R<MetricTarget> {
+    only(
+        t,
+        &["type", "average_utilization", "average_value_m", "value_m"],
+        "a metric target",
+    )?;
     match s(t, "type")? {
         "Utilization" => Ok(MetricTarget::utilization(i32_(t, "average_utilization")?)),
         "AverageValue" => Ok(MetricTarget::average_value(Quantity::from_milli(i(
@@ -189,6 +320,21 @@ fn target(t: &Value) -> R<MetricTarget> {
 }
 
 fn metric_spec(m: &Value) -> R<MetricSpec> {
+    only(
+        m,
+        &[
+            "type",
+            "resource",
+            "container",
+            "target",
+            "pod_values_m",
+            "value_m",
+            "values_m",
+            "fails",
+            "name",
+        ],
+        "a metric",
+    )?;
     let t = m.get("target").map(target).transpose()?;
     let need = || t.clone().ok_or_else(|| "metric without target".to_string());
     Ok(match s(m, "type")? {
@@ -223,6 +369,23 @@ fn metric_spec(m: &Value) -> R<MetricSpec> {
 }
 
 fn pod(p: &Value) -> R<PodObservation> {
+    only(
+        p,
+        &[
+            "name",
+            "phase",
+            "ready",
+            "deleting",
+            "start_age_s",
+            "ready_transition_age_s",
+            "request_m",
+            "usage_m",
+            "metric_age_s",
+            "metric_window_s",
+            "containers",
+        ],
+        "a pod",
+    )?;
     let start_age = f_or(p, "start_age_s", 3600.0)?;
     let transition_age = f_or(p, "ready_transition_age_s", start_age)?;
     let phase = match p.get("phase").and_then(Value::as_str).unwrap_or("Running") {
@@ -248,10 +411,12 @@ fn pod(p: &Value) -> R<PodObservation> {
     let containers = if let Some(cs) = p.get("containers").and_then(Value::as_array) {
         cs.iter()
             .map(|c| {
+                only(c, &["name", "request_m", "usage_m"], "a container")?;
                 Ok(ContainerSpec {
                     name: s(c, "name")?.into(),
                     requests: both(opt_i(c, "request_m")?),
                     sidecar: false,
+                    init: false,
                 })
             })
             .collect::<R<Vec<_>>>()?
@@ -260,6 +425,7 @@ fn pod(p: &Value) -> R<PodObservation> {
             name: "c0".into(),
             requests: both(opt_i(p, "request_m")?),
             sidecar: false,
+            init: false,
         }]
     };
     Ok(PodObservation {
@@ -270,6 +436,7 @@ fn pod(p: &Value) -> R<PodObservation> {
         start_time: Some(NOW - start_age),
         containers: containers.into(),
         pod_requests: None,
+        overhead: None,
     })
 }
 
@@ -304,20 +471,59 @@ fn resource_samples(pods: &[Value], extra: &[Value]) -> R<Vec<PodResourceSample>
             });
         }
     }
+    // Samples for pods the selector did not return carry the containers the vector's pods have
+    // (upstream fixtures give every pod the same containers), the pod total split evenly.
+    let names = container_names(pods)?;
     for e in extra {
+        only(e, &["name", "usage_m"], "an extra_pod_metrics entry")?;
         let u = i(e, "usage_m")?;
+        let n = names.len() as i64;
+        let containers = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let share = u / n + if (k as i64) < u % n { 1 } else { 0 };
+                ContainerUsage {
+                    name: name.as_str().into(),
+                    cpu_milli: Some(share),
+                    memory_milli: Some(share),
+                }
+            })
+            .collect();
         out.push(PodResourceSample {
             pod: s(e, "name")?.into(),
             timestamp: NOW,
             window: 60.0,
-            containers: vec![ContainerUsage {
-                name: "c0".into(),
-                cpu_milli: Some(u),
-                memory_milli: Some(u),
-            }],
+            containers,
         });
     }
     Ok(out)
+}
+
+/// Container names the vector's pods use, in first-seen order (`c0` for pods given as totals).
+fn container_names(pods: &[Value]) -> R<Vec<String>> {
+    let mut names: Vec<String> = Vec::new();
+    for p in pods {
+        match p.get("containers").and_then(Value::as_array) {
+            Some(cs) => {
+                for c in cs {
+                    let n = s(c, "name")?.to_string();
+                    if !names.contains(&n) {
+                        names.push(n);
+                    }
+                }
+            }
+            None => {
+                if !names.iter().any(|n| n == "c0") {
+                    names.push("c0".into());
+                }
+            }
+        }
+    }
+    if names.is_empty() {
+        names.push("c0".into());
+    }
+    Ok(names)
 }
 
 fn reading(m: &Value, pods: &[Value], extra: &[Value]) -> R<MetricReading> {
@@ -334,13 +540,29 @@ fn reading(m: &Value, pods: &[Value], extra: &[Value]) -> R<MetricReading> {
             let values = arr(m, "pod_values_m");
             let mut samples = Vec::new();
             for (k, v) in values.iter().enumerate() {
-                let Some(value) = v.as_i64() else { continue };
+                let value = match v {
+                    Value::Null => continue,
+                    v => v
+                        .as_i64()
+                        .ok_or("pod_values_m holds a non-integer".to_string())?,
+                };
                 let p = pods.get(k).ok_or("pod_values_m longer than pods")?;
                 samples.push(PodValueSample {
                     pod: s(p, "name")?.into(),
                     value_milli: value,
                     timestamp: NOW - f_or(p, "metric_age_s", 0.0)?,
                     window: f_or(p, "metric_window_s", 60.0)?,
+                });
+            }
+            // Samples for pods the selector did not return: GetMetricUsageRatio averages over
+            // every sample, theirs included.
+            for e in extra {
+                only(e, &["name", "usage_m"], "an extra_pod_metrics entry")?;
+                samples.push(PodValueSample {
+                    pod: s(e, "name")?.into(),
+                    value_milli: i(e, "usage_m")?,
+                    timestamp: NOW,
+                    window: 60.0,
                 });
             }
             MetricReading::PodValues(samples)
@@ -362,6 +584,23 @@ fn rules(r: &Value) -> R<Option<ScalingRules>> {
     if r.is_null() {
         return Ok(None);
     }
+    only(
+        r,
+        &[
+            "stabilization_window_s",
+            "select_policy",
+            "policies",
+            "tolerance",
+        ],
+        "rules",
+    )?;
+    let tolerance = match r.get("tolerance") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_f64(),
+        // A quantity string, read as the controller reads it.
+        Some(Value::String(q)) => Some(scalesim::hpa::tolerance::parse_tolerance(q)?),
+        Some(_) => return Err("tolerance is neither a number nor a quantity".into()),
+    };
     let select_policy = match r.get("select_policy").and_then(Value::as_str) {
         None => None,
         Some("Max") => Some(SelectPolicy::Max),
@@ -378,11 +617,12 @@ fn rules(r: &Value) -> R<Option<ScalingRules>> {
         stabilization_window_seconds: opt_i(r, "stabilization_window_s")?.map(|w| w as i32),
         select_policy,
         policies,
-        tolerance: r.get("tolerance").and_then(Value::as_f64),
+        tolerance,
     }))
 }
 
 fn policy(p: &Value) -> R<ScalingPolicy> {
+    only(p, &["type", "value", "period_s"], "a policy")?;
     let value = i32_(p, "value")?;
     let period = i32_(p, "period_s")?;
     match s(p, "type")? {
@@ -395,6 +635,7 @@ fn policy(p: &Value) -> R<ScalingPolicy> {
 fn recommendations(list: &[Value]) -> R<Vec<Recommendation>> {
     list.iter()
         .map(|r| {
+            only(r, &["replicas", "age_s"], "a recommendation")?;
             Ok(Recommendation {
                 replicas: i32_(r, "replicas")?,
                 time: NOW - f(r, "age_s")?,
@@ -406,6 +647,7 @@ fn recommendations(list: &[Value]) -> R<Vec<Recommendation>> {
 fn events(list: &[Value]) -> R<Vec<ScaleEvent>> {
     list.iter()
         .map(|e| {
+            only(e, &["change", "age_s", "outdated"], "a scale event")?;
             Ok(ScaleEvent {
                 change: i32_(e, "change")?,
                 time: NOW - f(e, "age_s")?,
@@ -419,6 +661,7 @@ fn behavior(b: Option<&Value>) -> R<Option<Behavior>> {
     match b {
         None | Some(Value::Null) => Ok(None),
         Some(b) => Ok(Some(Behavior {
+            // (keys checked by the caller)
             scale_up: rules(b.get("scale_up").unwrap_or(&Value::Null))?,
             scale_down: rules(b.get("scale_down").unwrap_or(&Value::Null))?,
         })),
@@ -443,7 +686,7 @@ fn replica_calc(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         tolerances,
         cpu_initialization_period: settings.cpu_initialization_period.0,
         initial_readiness_delay: settings.initial_readiness_delay.0,
-        pod_level_resources: true,
+        pod_level_resources: settings.feature_gates.pod_level_resources,
         pods: &pods,
     };
     let ev = evaluate_metric(&spec, Some(&read), current, status, &ctx);
@@ -492,14 +735,22 @@ fn replica_calc(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
 }
 
 fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
-    let (settings, tolerances) = settings(cfg)?;
-    if tolerances.up != tolerances.down {
-        return Err(
-            "a controller vector needs one cluster tolerance (tolerance_up == tolerance_down)"
-                .into(),
-        );
-    }
+    let (settings, _) = settings(cfg)?;
     let hpa = input.get("hpa").ok_or("no hpa")?;
+    only(
+        hpa,
+        &[
+            "min_replicas",
+            "max_replicas",
+            "metrics",
+            "behavior",
+            "conditions",
+        ],
+        "hpa",
+    )?;
+    if let Some(b) = hpa.get("behavior") {
+        only(b, &["scale_up", "scale_down"], "behavior")?;
+    }
     let metrics_v = arr(hpa, "metrics");
     let spec = HpaSpec {
         min_replicas: opt_i(hpa, "min_replicas")?.map(|v| v as i32),
@@ -508,6 +759,7 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         behavior: behavior(hpa.get("behavior"))?,
     };
     let scale_v = input.get("scale").ok_or("no scale")?;
+    only(scale_v, &["spec_replicas", "status_replicas"], "scale")?;
     let spec_replicas = i32_(scale_v, "spec_replicas")?;
     let scale = ScaleObservation {
         spec_replicas,
@@ -528,6 +780,7 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     }
     let mut memory = HpaMemory::default();
     for c in arr(hpa, "conditions") {
+        only(c, &["type", "status", "reason"], "a condition")?;
         let t = ConditionType::parse(s(c, "type")?).ok_or("unknown condition type")?;
         let st = match c.get("status").and_then(Value::as_str).unwrap_or("True") {
             "True" => ConditionStatus::True,
@@ -544,6 +797,11 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
             .set_condition(t, st, &reason, String::new(), NOW - 1000.0);
     }
     let history = input.get("history").cloned().unwrap_or(Value::Null);
+    only(
+        &history,
+        &["recommendations", "scale_up_events", "scale_down_events"],
+        "history",
+    )?;
     memory.recommendations = match history.get("recommendations") {
         None | Some(Value::Null) => None,
         Some(Value::Array(list)) => Some(recommendations(list)?),
@@ -553,6 +811,7 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
     memory.scale_down_events = events(arr(&history, "scale_down_events"))?;
     let obs = Observation {
         now: NOW,
+        namespace: "default".into(),
         scale,
         pods,
         metrics: readings,
@@ -719,7 +978,10 @@ fn event_store(input: &Value, expected: &Value) -> R<()> {
     }
     let want: Vec<(i32, bool)> = arr(expected, "events_after")
         .iter()
-        .map(|e| Ok((i32_(e, "change")?, b_or(e, "outdated", false))))
+        .map(|e| {
+            only(e, &["change", "outdated"], "an events_after entry")?;
+            Ok((i32_(e, "change")?, b_or(e, "outdated", false)))
+        })
         .collect::<R<_>>()?;
     let got: Vec<(i32, bool)> = list.iter().map(|e| (e.change, e.outdated)).collect();
     check("events_after (change, outdated)", want, got, &mut errs);
