@@ -36,8 +36,15 @@ fn a_fresh_hpa_does_not_scale_down_for_five_minutes() {
     let all = decisions(&out);
     let first_sync = all[0].0;
     // Every decision of the first window wants fewer pods and is held by the window.
-    let inside: Vec<&(f64, Decision)> = all.iter().filter(|(t, _)| *t - first_sync <= 300.0).collect();
-    assert!(inside.len() >= 20, "{} syncs in the first 5 minutes", inside.len());
+    let inside: Vec<&(f64, Decision)> = all
+        .iter()
+        .filter(|(t, _)| *t - first_sync <= 300.0)
+        .collect();
+    assert!(
+        inside.len() >= 20,
+        "{} syncs in the first 5 minutes",
+        inside.len()
+    );
     for (t, d) in &inside {
         assert!(!d.rescale, "rescaled at {t} s: {}", d.reason);
         assert!(
@@ -61,7 +68,11 @@ fn a_fresh_hpa_does_not_scale_down_for_five_minutes() {
     );
     let r = out.rescales();
     assert!(!r.is_empty(), "it does scale down eventually");
-    assert_eq!(r[0].t - first_sync, 315.0, "first scale-down one sync after the window");
+    assert_eq!(
+        r[0].t - first_sync,
+        315.0,
+        "first scale-down one sync after the window"
+    );
     assert!(r[0].to < 10);
     assert_eq!(out.replicas_at(first_sync + 300.0), 10);
 }
@@ -120,6 +131,78 @@ fn one_pod_per_minute_scale_down_is_a_staircase() {
     );
 }
 
+/// A Deployment whose containers request nothing and whose pod requests 500m at pod level.
+const POD_LEVEL_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      resources:
+        requests: {cpu: 500m}
+      containers:
+      - {name: app, image: app}
+      - {name: proxy, image: envoy}
+";
+
+#[test]
+fn pod_level_requests_are_what_utilization_divides_by() {
+    // 45 req/s × 10m = 0.45 cores over 2 pods requesting 500m each at pod level: ~45 %
+    // against 50 % stays, 90 req/s (~90 %) scales up. No container has a request, so without
+    // PodLevelResources upstream cannot compute utilization at all.
+    let run = |gate: bool| {
+        let mut sim = Sim::new(90.0, "3m", 2)
+            .deployment(POD_LEVEL_DEPLOYMENT)
+            .hpa(&format!("minReplicas: 1\nmaxReplicas: 10\n{CPU_50}"));
+        if !gate {
+            sim = sim.controller_manager("feature_gates: {PodLevelResources: false}");
+        }
+        sim.run_with(&every_sync())
+    };
+    let on = run(true);
+    let r = on.rescales();
+    assert!(!r.is_empty(), "scales up on pod-level requests");
+    let m = &r[0].decision.metrics[0];
+    assert!(r[0].to > 2, "{:?}", r[0].decision.reason);
+    let u = m
+        .current_value
+        .as_ref()
+        .and_then(|v| v.average_utilization)
+        .expect("a utilization is reported");
+    assert!(
+        (70..=110).contains(&u),
+        "utilization {u} % of the pod-level 500m"
+    );
+
+    let off = run(false);
+    assert!(off.rescales().is_empty(), "no request to divide by");
+    let (_, d) = &decisions(&off)[0];
+    let err = d.metrics[0].error.as_deref().unwrap_or_default();
+    assert!(
+        err.contains("missing request for cpu"),
+        "upstream's error: {err}"
+    );
+}
+
+#[test]
+fn a_scenario_cpu_request_overrides_the_manifest_for_the_hpa_too() {
+    // The same 0.45 cores per pod, but `pods.cpu_request: 1` in the scenario: ~45 %, no scale-up.
+    let out = Sim::new(90.0, "2m", 2)
+        .deployment(POD_LEVEL_DEPLOYMENT)
+        .pods("cpu_request: 1")
+        .hpa(&format!("minReplicas: 1\nmaxReplicas: 10\n{CPU_50}"))
+        .run_with(&every_sync());
+    let all = decisions(&out);
+    let (_, d) = all.last().unwrap();
+    let u = d.metrics[0]
+        .current_value
+        .as_ref()
+        .and_then(|v| v.average_utilization)
+        .unwrap_or_else(|| panic!("no utilization: {:?}", d.metrics[0].error));
+    assert!((35..=55).contains(&u), "utilization {u} % of the scenario's 1 core");
+    assert!(out.rescales().is_empty());
+}
+
 #[test]
 fn two_metrics_take_the_max() {
     // CPU is below target (~30 %) but requests per pod (15/s) are above theirs (10/s): the
@@ -155,7 +238,10 @@ fn the_cpu_initialization_period_ignores_a_start_up_burst() {
         let mut s = Sim::new(60.0, "4m", 3)
             .pods("startup_cpu: {cores: 2, duration: 20s}")
             .hpa(&format!("minReplicas: 5\nmaxReplicas: 30\n{CPU_50}"));
-        s.lines[5] = s.lines[5].replace("initial_delay: 5s", &format!("initial_delay: {ready_after}"));
+        s.lines[5] = s.lines[5].replace(
+            "initial_delay: 5s",
+            &format!("initial_delay: {ready_after}"),
+        );
         s
     };
     let only_min = |out: &common::Outcome| {
@@ -180,9 +266,12 @@ fn the_cpu_initialization_period_ignores_a_start_up_burst() {
     let new_pods = ["web-3", "web-4"];
     let held_back_while_ready = decisions(&out).iter().any(|(t, d)| {
         let ready = out.result.series.ready_pods[out.result.series.row(*t)];
-        let groups = d.metrics.first().and_then(|m| m.detail.as_ref()).and_then(|p| p.groups.as_ref());
-        ready == 5
-            && groups.is_some_and(|g| new_pods.iter().all(|p| g.unready.contains(*p)))
+        let groups = d
+            .metrics
+            .first()
+            .and_then(|m| m.detail.as_ref())
+            .and_then(|p| p.groups.as_ref());
+        ready == 5 && groups.is_some_and(|g| new_pods.iter().all(|p| g.unready.contains(*p)))
     });
     assert!(
         held_back_while_ready,
@@ -213,11 +302,20 @@ fn a_pod_restarted_by_its_liveness_probe_still_counts_as_once_ready() {
         .hpa(&format!("minReplicas: 3\nmaxReplicas: 3\n{CPU_50}"))
         .controller_manager("cpu_initialization_period: 30s")
         .run_with(&every_sync());
-    assert!(out.result.summary.restarts >= 2, "{} restarts", out.result.summary.restarts);
+    assert!(
+        out.result.summary.restarts >= 2,
+        "{} restarts",
+        out.result.summary.restarts
+    );
     let series = &out.result.series;
     let mut saw_restarting = 0;
     for (t, d) in decisions(&out).iter().filter(|(t, _)| *t >= 60.0) {
-        let Some(groups) = d.metrics.first().and_then(|m| m.detail.as_ref()).and_then(|p| p.groups.as_ref()) else {
+        let Some(groups) = d
+            .metrics
+            .first()
+            .and_then(|m| m.detail.as_ref())
+            .and_then(|p| p.groups.as_ref())
+        else {
             continue;
         };
         assert!(

@@ -721,13 +721,23 @@ fn in_flight_messages_keep_sqs_and_rabbitmq_http_triggers_active() {
     // (The first check at t = 0 sees an empty queue and scales to zero: rule 5. After that.)
     let to_zero = |r: &RunResult| scalings(r).iter().any(|s| s.0 > 0.0 && s.2 == 0);
     let sqs = |in_flight: &str| {
-        format!("- type: aws-sqs-queue\n  metadata: {{queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '5', scaleOnInFlight: '{in_flight}'}}")
+        format!(
+            "- type: aws-sqs-queue\n  metadata: {{queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '5', scaleOnInFlight: '{in_flight}'}}"
+        )
     };
     let rabbit = |host: &str| {
-        format!("- type: rabbitmq\n  metadata: {{queueName: jobs, host: '{host}', mode: QueueLength, value: '5'}}")
+        format!(
+            "- type: rabbitmq\n  metadata: {{queueName: jobs, host: '{host}', mode: QueueLength, value: '5'}}"
+        )
     };
-    assert!(!to_zero(&run_with(&sqs("true"))), "SQS counts in-flight messages");
-    assert!(to_zero(&run_with(&sqs("false"))), "visible messages only: looks idle");
+    assert!(
+        !to_zero(&run_with(&sqs("true"))),
+        "SQS counts in-flight messages"
+    );
+    assert!(
+        to_zero(&run_with(&sqs("false"))),
+        "visible messages only: looks idle"
+    );
     assert!(
         !to_zero(&run_with(&rabbit("http://guest:guest@rabbitmq:15672/"))),
         "RabbitMQ over HTTP counts unacked messages"
@@ -744,7 +754,9 @@ fn prometheus_no_data_is_zero_unless_ignore_null_values_is_false() {
     // the default ignoreNullValues: true that is the value 0 (no error); with false it is an
     // error, which the first poll reports.
     let so = |ignore: &str| {
-        format!("minReplicaCount: 1\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5', ignoreNullValues: '{ignore}'}}")
+        format!(
+            "minReplicaCount: 1\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5', ignoreNullValues: '{ignore}'}}"
+        )
     };
     let bind = "metrics:\n  rps: {signal: request_rate, backend: prometheus}\n";
     let steady = "{generate: {kind: constant, rate: 2}}";
@@ -762,7 +774,9 @@ fn fallback_with_scaling_modifiers_needs_an_integer_target() {
     // worker to fallback.replicas (6); with "2.5" fallback is silently off and the HPA just
     // keeps its last count.
     let so = |target: &str| {
-        format!("minReplicaCount: 1\nmaxReplicaCount: 20\nfallback: {{failureThreshold: 2, replicas: 6}}\nadvanced:\n  scalingModifiers: {{formula: 'rps', target: '{target}'}}\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5'}}")
+        format!(
+            "minReplicaCount: 1\nmaxReplicaCount: 20\nfallback: {{failureThreshold: 2, replicas: 6}}\nadvanced:\n  scalingModifiers: {{formula: 'rps', target: '{target}'}}\ntriggers:\n- type: prometheus\n  name: rps\n  metadata: {{serverAddress: 'http://prometheus:9090', query: 'sum(rate(jobs_total[1m]))', threshold: '5'}}"
+        )
     };
     let extra = "metrics:\n  rps: {signal: request_rate, backend: prometheus}\nfaults:\n- {target: rps, from: 2m, duration: 20m}\n";
     let steady = "{generate: {kind: constant, rate: 2}}";
@@ -819,7 +833,9 @@ fn without_a_behavior_the_generated_hpa_takes_the_legacy_path() {
             })
             .expect("the HPA scales up")
     };
-    let legacy = first_hpa_step(&format!("minReplicaCount: 1\nmaxReplicaCount: 50\n{trigger}"));
+    let legacy = first_hpa_step(&format!(
+        "minReplicaCount: 1\nmaxReplicaCount: 50\n{trigger}"
+    ));
     assert_eq!(legacy, (1, 4), "legacy cap max(2×1, 4)");
     let with_behavior = first_hpa_step(&format!(
         "minReplicaCount: 1\nmaxReplicaCount: 50\nadvanced:\n  horizontalPodAutoscalerConfig:\n    behavior: {{scaleDown: {{stabilizationWindowSeconds: 60}}}}\n{trigger}"

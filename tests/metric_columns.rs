@@ -31,10 +31,20 @@ fn kafka_true_lag_is_uncapped_and_per_replica() {
     let truth = column(&s, "metric_s0_kafka_clicks_true");
     let target = column(&s, "metric_s0_kafka_clicks_target");
     // The HPA never sees more than the cap: 6 partitions × 500 once `lag / 500` passes 6.
-    let seen_max = seen.iter().copied().filter(|v| v.is_finite()).fold(0.0, f64::max);
+    let seen_max = seen
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
     assert!(seen_max < 3500.0, "seen max {seen_max}");
     // The true lag per replica: the whole backlog plus what is in service, over the replicas.
-    let r = s.backlog.iter().enumerate().max_by_key(|(_, b)| **b).unwrap().0;
+    let r = s
+        .backlog
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, b)| **b)
+        .unwrap()
+        .0;
     let replicas = (s.ready_pods[r] + s.starting_pods[r]) as f64;
     assert!(s.backlog[r] > 700_000, "backlog {}", s.backlog[r]);
     // (plus at most 4 messages in service on each of at most 7 consumers)

@@ -311,7 +311,12 @@ fn the_best_points_charts_draw_the_sweeps_slo() {
     let best = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("best-1-"))
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("best-1-")
+        })
         .expect("a best-1 folder");
     let svg = String::from_utf8(read(&best.join("chart.svg"))).unwrap();
     assert!(svg.contains("SLO p99 2 s"), "no SLO p99 2 s line");

@@ -24,8 +24,18 @@ pub struct PodTemplateFacts {
     pub liveness: Option<ProbeFacts>,
     pub termination_grace: Option<f64>,
     pub pre_stop_sleep: Option<f64>,
+    /// Pod-level `spec.resources.requests` (a request defaults to the pod-level limit), when the
+    /// template sets any: the HPA's Resource metrics divide by it (PodLevelResources gate).
+    pub pod_requests: Option<PodLevelRequests>,
     /// Things in the manifest that change behaviour but are not modelled.
     pub notes: Vec<String>,
+}
+
+/// Pod-level requests of a template (`spec.template.spec.resources`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PodLevelRequests {
+    pub cpu: Option<Quantity>,
+    pub memory: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -84,6 +94,10 @@ struct PodSpec {
     init_containers: Vec<Container>,
     #[serde(default)]
     termination_grace_period_seconds: Option<f64>,
+    /// Pod-level `resources` (PodLevelResources): the pod's cgroup and, when set, what the HPA
+    /// divides by for a Resource metric.
+    #[serde(default)]
+    resources: Option<Resources>,
 }
 
 #[derive(Deserialize, Default)]
@@ -202,7 +216,22 @@ pub fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> {
             sidecar: *sidecar,
         })
         .collect();
-    if counted.len() > 1
+    // Pod-level resources replace the containers' aggregate for the pod as a whole (its cgroup,
+    // scheduling), with a pod-level request defaulting to the pod-level limit as the API server
+    // defaults it.
+    if let Some(r) = &spec.resources {
+        let cpu = r.requests.cpu.or(r.limits.cpu);
+        let memory = r.requests.memory.or(r.limits.memory);
+        if cpu.is_some() || memory.is_some() {
+            facts.pod_requests = Some(PodLevelRequests { cpu, memory });
+        }
+        facts.cpu_request = cpu.or(facts.cpu_request);
+        facts.memory_request = memory.or(facts.memory_request);
+        facts.cpu_limit = r.limits.cpu.or(facts.cpu_limit);
+        facts.memory_limit = r.limits.memory.or(facts.memory_limit);
+    }
+    if facts.pod_requests.is_none()
+        && counted.len() > 1
         && counted
             .iter()
             .any(|(c, _)| c.resources.requests.cpu.is_none() && c.resources.limits.cpu.is_none())

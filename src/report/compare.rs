@@ -4,10 +4,10 @@
 //! `compare.png`, `compare.svg`, `compare.html`, and a plain table for the terminal.
 
 use super::chart::{ChartOptions, Figure, RunData};
-use crate::sim::ChartInfo;
 use super::digest;
 use super::html::{Page, escape, inline_svg};
 use crate::error::{Error, InputError, Location};
+use crate::sim::ChartInfo;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -170,9 +170,7 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
         .map(|(_, c)| c)
         .collect();
     // A flow-level run has latency only once per interval: its lines bridge those holes.
-    let spacing = summary
-        .pointer("/fidelity/step")
-        .and_then(Value::as_f64);
+    let spacing = summary.pointer("/fidelity/step").and_then(Value::as_f64);
     Ok(RunData::from_columns(label, time, step, cols).with_spacing(spacing))
 }
 

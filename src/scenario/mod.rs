@@ -12,7 +12,10 @@ pub mod patch;
 
 use crate::error::{Error, InputError, Location};
 use crate::hpa::ControllerSettings;
-use crate::manifest::{self, deployment::PodTemplateFacts};
+use crate::manifest::{
+    self,
+    deployment::{ContainerFacts, PodTemplateFacts},
+};
 use crate::metrics::{BackendKind, BindingSpec};
 use crate::trace::Trace;
 use crate::trace::spec::{LoadContext, TraceSpec};
@@ -1052,7 +1055,7 @@ fn resolve(
         pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
         startup_cpu,
         warmup,
-        template,
+        template: with_request_overrides(template, &p, cpu_request, memory_request, &mut warnings),
     };
     let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
     let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
@@ -1219,6 +1222,44 @@ fn resolve_overload(
         liveness,
         cfs_period,
     })
+}
+
+/// A `pods.cpu_request` / `pods.memory_request` written in the scenario overrides the workload
+/// manifest's requests everywhere, the HPA included: its containers' requests (and pod-level
+/// ones) are replaced by one container carrying the override, and a warning says so.
+fn with_request_overrides(
+    template: Option<PodTemplateFacts>,
+    p: &PodsSpec,
+    cpu_request: Option<f64>,
+    memory_request: Option<f64>,
+    warnings: &mut Vec<String>,
+) -> Option<PodTemplateFacts> {
+    let mut t = template?;
+    if p.cpu_request.is_none() && p.memory_request.is_none() {
+        return Some(t);
+    }
+    let changes = |q: Option<Quantity>, v: Option<f64>| v.is_some() && q.map(|q| q.as_f64()) != v;
+    if !changes(t.cpu_request, cpu_request) && !changes(t.memory_request, memory_request) {
+        return Some(t);
+    }
+    let name = t
+        .containers
+        .iter()
+        .find(|c| !c.sidecar)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    warnings.push(format!(
+        "pods.cpu_request/memory_request override the requests of {} {:?}: the HPA sees one container {name:?} requesting them",
+        t.kind, t.name
+    ));
+    t.containers = vec![ContainerFacts {
+        name,
+        cpu_request: cpu_request.map(Quantity::from_f64),
+        memory_request: memory_request.map(Quantity::from_f64),
+        sidecar: false,
+    }];
+    t.pod_requests = None;
+    Some(t)
 }
 
 /// `cluster.nodes` / `cluster.node_pools` and `cluster.node_autoscaler`.

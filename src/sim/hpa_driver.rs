@@ -59,6 +59,8 @@ pub struct HpaDriver {
     feeds: Vec<Feed>,
     /// Requests of the pod's containers (name, requests, sidecar).
     containers: std::sync::Arc<[ContainerSpec]>,
+    /// Pod-level requests of the template (PodLevelResources), when it sets any.
+    pod_requests: Option<Requests>,
     pod_prefix: String,
     /// `<prefix>-<id>` for every pod id seen.
     names: Vec<Name>,
@@ -152,6 +154,15 @@ impl HpaDriver {
                 init: false,
             }],
         };
+        let pod_requests = scenario
+            .pods
+            .template
+            .as_ref()
+            .and_then(|t| t.pod_requests)
+            .map(|r| Requests {
+                cpu_milli: r.cpu.map(|q| q.milli),
+                memory_milli: r.memory.map(|q| q.milli),
+            });
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
@@ -165,6 +176,7 @@ impl HpaDriver {
             memory: HpaMemory::default(),
             feeds,
             containers: containers.into(),
+            pod_requests,
             names: Vec::new(),
             pod_prefix: if target.is_empty() {
                 scenario.name.clone()
@@ -247,8 +259,8 @@ impl HpaDriver {
             deleting: p.state == PodState::Terminating,
             start_time: Some(p.start_time),
             containers: self.containers.clone(),
-            // The scenario's pod template carries no pod-level resources or overhead yet.
-            pod_requests: None,
+            pod_requests: self.pod_requests,
+            // `spec.overhead` is set by a RuntimeClass at admission, which scalesim does not model.
             overhead: None,
         }
     }
@@ -542,7 +554,9 @@ impl HpaDriver {
             Some(Feed::Sampler { sampler, scale, .. }) => {
                 super::keda_driver::scaled_unit(&samplers[*sampler].signal, *scale)
             }
-            Some(Feed::Keda(name)) => keda.map_or("value".into(), |k| k.metric_unit(name, samplers)),
+            Some(Feed::Keda(name)) => {
+                keda.map_or("value".into(), |k| k.metric_unit(name, samplers))
+            }
             _ => "value".into(),
         };
         match self.metric_norm(i) {
@@ -614,7 +628,10 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            limit_key("ScaleUpLimit: legacy scale-up cap max(3×6, 5) = 18", &settings),
+            limit_key(
+                "ScaleUpLimit: legacy scale-up cap max(3×6, 5) = 18",
+                &settings
+            ),
             "ScaleUpLimit: legacy scale-up cap max(3×current, 5)"
         );
         assert_eq!(

@@ -383,7 +383,11 @@ impl Triggers {
                         window: 30.0,
                         delay: 0.0,
                     };
-                    samplers.push(Sampler::new(samplers[*sampler].signal.clone(), timing, false));
+                    samplers.push(Sampler::new(
+                        samplers[*sampler].signal.clone(),
+                        timing,
+                        false,
+                    ));
                     Some(samplers.len() - 1)
                 }
                 _ => None,

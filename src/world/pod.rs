@@ -102,7 +102,6 @@ pub struct InService {
     pub req: Request,
 }
 
-
 #[derive(Debug, Clone)]
 pub struct Pod {
     pub id: u32,

@@ -10,6 +10,7 @@ pub struct Sim {
     dir: tempfile::TempDir,
     pub lines: Vec<String>,
     manifests: Vec<String>,
+    deployment: Option<String>,
     metrics: Vec<String>,
     cluster: Vec<String>,
 }
@@ -28,6 +29,7 @@ impl Sim {
                 format!("pods:\n  replicas: {replicas}\n  cpu_request: 500m\n  startup: 10s\n  readiness: {{initial_delay: 5s, period: 5s}}"),
             ],
             manifests: Vec::new(),
+            deployment: None,
             metrics: Vec::new(),
             cluster: Vec::new(),
         }
@@ -54,6 +56,14 @@ impl Sim {
         self.manifests.push(format!(
             "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n{body}"
         ));
+        self
+    }
+
+    /// Read the pods from this Deployment manifest (`pods.manifest`) instead of the builder's
+    /// `cpu_request: 500m`.
+    pub fn deployment(mut self, manifest: &str) -> Sim {
+        self.lines[5] = self.lines[5].replace("cpu_request: 500m", "manifest: deploy.yaml");
+        self.deployment = Some(manifest.to_string());
         self
     }
 
@@ -96,6 +106,9 @@ impl Sim {
             self.manifests.join("---\n"),
         )
         .unwrap();
+        if let Some(d) = &self.deployment {
+            std::fs::write(self.dir.path().join("deploy.yaml"), d).unwrap();
+        }
         let path = self.dir.path().join("s.yaml");
         std::fs::write(&path, self.yaml()).unwrap();
         let src = Source::read(&path).unwrap();

@@ -93,8 +93,8 @@ pub fn downsample(
                 b.count += 1;
             }
             slot @ None => {
-                let gap_before = previous
-                    .is_some_and(|(tp, ip)| i > ip + 1 && t - tp > spacing * (1.0 + 1e-9));
+                let gap_before =
+                    previous.is_some_and(|(tp, ip)| i > ip + 1 && t - tp > spacing * (1.0 + 1e-9));
                 *slot = Some(Bucket {
                     first: v,
                     last: v,
@@ -302,7 +302,13 @@ mod tests {
         let n = 86_400;
         let time = seconds(n);
         let v: Vec<f64> = (0..n)
-            .map(|r| if r % 3 == 2 { 0.05 + (r % 7) as f64 * 0.01 } else { f64::NAN })
+            .map(|r| {
+                if r % 3 == 2 {
+                    0.05 + (r % 7) as f64 * 0.01
+                } else {
+                    f64::NAN
+                }
+            })
             .collect();
         let width = 1_034;
         let cols = Columns::new(0.0, n as f64, width);
