@@ -53,6 +53,14 @@ pub const SIGNAL_NAMES: &[&str] = &[
 ];
 
 impl Signal {
+    /// Whether the signal is read from the latency histogram.
+    pub fn reads_latency(&self) -> bool {
+        matches!(
+            self,
+            Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99
+        )
+    }
+
     /// Parse a signal name; a bare name that is a trace column reads that column.
     pub fn parse(name: &str, trace_columns: &[String]) -> Result<Signal, String> {
         Ok(match name {

@@ -218,6 +218,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         }
     }
 
+    world.record_latency_buckets = samplers.iter().any(|s| s.signal.reads_latency());
+
     // The unit of each metric shown, for the charts.
     let metric_units: BTreeMap<String, String> = hpas
         .first()

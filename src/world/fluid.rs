@@ -859,7 +859,9 @@ impl World {
         self.series.served[row] += n as u32;
         self.latency.record_n(latency, n);
         self.wait.record_n(wait, n);
-        self.latency_buckets.record_n(latency, n);
+        if self.record_latency_buckets {
+            self.latency_buckets.record_n(latency, n);
+        }
         self.step_latencies
             .push_n(row, latency, n, &mut self.series);
     }

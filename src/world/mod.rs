@@ -285,6 +285,9 @@ pub struct World {
     pub wait: Distribution,
     /// Cumulative latency histogram with Prometheus' default buckets (what an exporter exposes).
     pub latency_buckets: PromHistogram,
+    /// Whether a metric backend reads `latency_buckets`; when none does, recording them is
+    /// skipped (it costs ~5 % of a request's simulation).
+    pub record_latency_buckets: bool,
     pub pod_events: Vec<PodEvent>,
     /// Times spec.replicas was changed.
     pub replica_changes: u32,
@@ -358,6 +361,7 @@ impl World {
             latency: Distribution::new(),
             wait: Distribution::new(),
             latency_buckets: PromHistogram::default(),
+            record_latency_buckets: true,
             pod_events: Vec::new(),
             replica_changes: 0,
             direction_changes: 0,
@@ -477,8 +481,29 @@ impl World {
     /// Process data-plane events while the next is due at or before `limit`.
     #[inline]
     pub fn run_until(&mut self, limit: f64) {
-        while self.next_time() <= limit {
-            self.step();
+        // `step`'s choice inlined, so each event reads the three clocks once.
+        loop {
+            let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
+            let arrival = self.next_arrival;
+            if event <= arrival || completion <= arrival {
+                let first = completion < event
+                    || (completion == event
+                        && self.completions.next_key() < self.agenda.next_key());
+                if (if first { completion } else { event }) > limit {
+                    return;
+                }
+                if first {
+                    self.fire_completion();
+                } else if let Some((t, e)) = self.agenda.pop() {
+                    self.handle(t, e);
+                }
+            } else {
+                if arrival > limit {
+                    return;
+                }
+                self.arrive(arrival);
+                self.next_arrival = self.draw_next_arrival();
+            }
         }
     }
 

@@ -309,7 +309,9 @@ impl World {
             self.series.served[row] += 1;
             let latency = now - req.origin;
             self.latency.record(latency);
-            self.latency_buckets.record(latency);
+            if self.record_latency_buckets {
+                self.latency_buckets.record(latency);
+            }
             self.step_latencies.push(row, latency, &mut self.series);
         }
         // Refill the freed slot (the pod's speed is updated once, below).
