@@ -121,22 +121,31 @@ impl<E> Agenda<E> {
 /// Owns a winner tree over the slots: a complete binary tree whose leaves are the slots'
 /// deadlines (time +∞ when unset) and whose every inner node holds the earliest deadline below
 /// it. Setting a deadline replays the matches on its leaf's path to the root: log₂(slots)
-/// comparisons against the path's siblings, no swaps. Nodes carry the time only (16 bytes);
-/// the sequence half of a key is looked up per slot when two times tie.
+/// comparisons against the path's siblings, no swaps. Nodes carry the whole key, so a match is
+/// one branch-free 128-bit comparison and a conditional move (which deadline wins is a coin
+/// toss the branch predictor would miss about half the time).
 #[derive(Debug)]
 pub struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
     /// `s`. Node 0 is unused; `cap` (a power of two) is half the length.
     nodes: Vec<Node>,
-    /// Each slot's sequence number: the low half of its key.
-    seq: Vec<u64>,
+    /// Number of slots (a power of two).
+    cap: usize,
 }
 
-/// A deadline in the tree: the high half of its key (the time's bits) and its slot.
+/// A deadline in the tree: its key's halves (the time's bits, the sequence) and its slot.
 #[derive(Debug, Clone, Copy)]
 struct Node {
     time: u64,
+    seq: u64,
     slot: u32,
+}
+
+impl Node {
+    #[inline(always)]
+    fn key(self) -> Key {
+        ((self.time as u128) << 64) | self.seq as u128
+    }
 }
 
 const NEVER_TIME: u64 = (NEVER >> 64) as u64;
@@ -157,6 +166,7 @@ impl Timers {
         let mut nodes = vec![
             Node {
                 time: NEVER_TIME,
+                seq: NEVER as u64,
                 slot: 0
             };
             2 * cap
@@ -164,33 +174,18 @@ impl Timers {
         for s in 0..cap {
             nodes[cap + s].slot = s as u32;
         }
-        Timers {
-            nodes,
-            seq: vec![u64::MAX; cap],
-        }
+        Timers { nodes, cap }
     }
 
     #[inline]
     fn cap(&self) -> usize {
-        self.seq.len()
-    }
-
-    #[inline]
-    fn key(&self, node: Node) -> Key {
-        ((node.time as u128) << 64) | self.seq[node.slot as usize] as u128
-    }
-
-    /// Does deadline `a` come before `b`? Times first; the sequence only on a tie.
-    #[inline]
-    fn before(&self, a: Node, b: Node) -> bool {
-        a.time < b.time
-            || (a.time == b.time && self.seq[a.slot as usize] < self.seq[b.slot as usize])
+        self.cap
     }
 
     /// Key of the earliest deadline, or [`NEVER`].
     #[inline]
     pub fn next_key(&self) -> Key {
-        self.key(self.nodes[1])
+        self.nodes[1].key()
     }
 
     /// Time of the earliest deadline, or +∞.
@@ -203,7 +198,7 @@ impl Timers {
     #[inline]
     pub fn peek(&self) -> Option<(Key, u32)> {
         let top = self.nodes[1];
-        let key = self.key(top);
+        let key = top.key();
         (key != NEVER).then_some((key, top.slot))
     }
 
@@ -222,7 +217,7 @@ impl Timers {
     #[inline]
     pub fn get(&self, slot: u32) -> Option<Key> {
         let leaf = *self.nodes.get(self.cap() + slot as usize)?;
-        let key = self.key(leaf);
+        let key = leaf.key();
         (key != NEVER).then_some(key)
     }
 
@@ -255,10 +250,10 @@ impl Timers {
     /// Store `slot`'s key (slot < cap) and replay the matches up its path.
     #[inline]
     fn put(&mut self, slot: u32, key: Key) {
-        self.seq[slot as usize] = key as u64;
         let mut n = self.cap() + slot as usize;
         let mut best = Node {
             time: (key >> 64) as u64,
+            seq: key as u64,
             slot,
         };
         self.nodes[n] = best;
@@ -269,9 +264,7 @@ impl Timers {
             // a third of its instructions.
             debug_assert!(n < self.nodes.len() && self.nodes.len() % 2 == 0);
             let sibling = unsafe { *self.nodes.get_unchecked(n ^ 1) };
-            if self.before(sibling, best) {
-                best = sibling;
-            }
+            best = std::hint::select_unpredictable(sibling.key() < best.key(), sibling, best);
             n /= 2;
             unsafe { *self.nodes.get_unchecked_mut(n) = best };
         }
