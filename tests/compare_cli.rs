@@ -49,6 +49,22 @@ fn run_writes_charts_unless_told_not_to() {
 }
 
 #[test]
+fn a_run_without_charts_removes_an_earlier_runs_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out");
+    run_into(&dir, "1", &[]);
+    for f in ["chart.png", "chart.svg", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing after the first run");
+    }
+    // The second run's CSV would not match the first run's pictures: they must go.
+    run_into(&dir, "2", &["--no-charts"]);
+    for f in ["chart.png", "chart.svg", "report.html"] {
+        assert!(!dir.join(f).exists(), "stale {f} left beside the new run");
+    }
+    assert!(dir.join("timeseries.csv").is_file());
+}
+
+#[test]
 fn compare_overlays_two_runs_and_tables_their_summaries() {
     let tmp = two_runs();
     let out = tmp.path().join("cmp");

@@ -81,9 +81,20 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    let stale = if args.no_charts {
+        report::remove_stale_charts(&dir)?
+    } else {
+        Vec::new()
+    };
     report::write_run(&dir, &result)?;
     if !args.no_charts {
         report::write_charts(&dir, &result, &scenario)?;
+    } else if !stale.is_empty() && !args.quiet {
+        eprintln!(
+            "note: removed {} of an earlier run in {} (--no-charts draws none)",
+            stale.join(", "),
+            dir.display()
+        );
     }
     for w in &result.warnings {
         eprintln!("warning: {w}");

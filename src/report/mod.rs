@@ -22,9 +22,13 @@ use std::io::Write;
 use std::path::Path;
 
 /// Write every output file of a run into `dir` (created if needed).
+///
+/// Charts and a report an earlier run left there are removed first: they would show another
+/// run beside this one's CSV (the caller draws this run's with [`write_charts`]).
 pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
+    remove_stale_charts(dir)?;
     write_file(&dir.join("timeseries.csv"), |w| {
         write_timeseries(w, &result.series)
     })?;
@@ -62,6 +66,29 @@ pub fn write_charts_with(
     write_bytes(&dir.join("chart.svg"), svg.as_bytes())?;
     let page = html::run_report(scenario, result, &svg, &opts.time);
     write_bytes(&dir.join("report.html"), page.as_bytes())
+}
+
+/// The files [`write_charts`] writes into a run's folder.
+pub const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
+
+/// Remove the charts and report an earlier run left in `dir`: a run without charts must not
+/// leave pictures of another run beside its CSV. Returns the names removed.
+pub fn remove_stale_charts(dir: &Path) -> Result<Vec<&'static str>, Error> {
+    let mut removed = Vec::new();
+    for name in CHART_FILES {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::io(
+                    format!("cannot remove the earlier run's {}", path.display()),
+                    e,
+                ));
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Draw a load trace (its rate and extra columns) to `path`: SVG when the name ends in `.svg`,
