@@ -139,6 +139,22 @@ fn trigger_type_outside_core_keda_is_a_warning_exit_0() {
 }
 
 #[test]
+fn a_trigger_without_a_target_says_how_run_gets_one() {
+    let so = scaled_object(
+        "",
+        "  - type: kedify-otel\n    name: otel\n    metadata: {metricQuery: \"sum(x)\"}\n",
+    );
+    let d = Dir::new(&[("so.yaml", &so)]);
+    let (code, out, err) = d.run(&["so.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("none in the metadata: `run` takes it from the binding, e.g. `metrics: {otel: {signal: backlog, target: 10}}`"),
+        "{out}"
+    );
+    assert!(!out.contains("value not read"), "{out}");
+}
+
+#[test]
 fn standard_input_is_read_once() {
     let text = format!("{DEPLOYMENT}---\n{}", scaled_object("", SQS));
     let dir = tempfile::tempdir().unwrap();

@@ -671,15 +671,21 @@ fn number(x: f64) -> String {
     }
 }
 
+/// The target as the generated HPA has it; with none in the trigger's metadata, what `run`
+/// needs instead: a `target:` in the binding named `binding` (the trigger's or metric's name).
 fn keda_target(
     target_type: TargetType,
     target_milli: Option<i64>,
     utilization: Option<i32>,
+    binding: &str,
 ) -> String {
     match (target_type, target_milli, utilization) {
         (TargetType::Utilization, _, Some(u)) => format!("Utilization {u} %"),
         (t, Some(m), _) => format!("{} {}", t.as_str(), milli(m)),
-        (t, None, _) => format!("{} (value not read: scaler not modelled)", t.as_str()),
+        (t, None, _) => format!(
+            "{} — none in the metadata: `run` takes it from the binding, e.g. `metrics: {{{binding}: {{signal: backlog, target: 10}}}}`",
+            t.as_str()
+        ),
     }
 }
 
@@ -773,7 +779,12 @@ fn trigger_lines(out: &mut String, t: &TriggerPlan) {
                 "        metric {} ({}), target {}; {activation}",
                 m.name,
                 m.source.as_str(),
-                keda_target(m.target_type, m.target_milli, m.average_utilization)
+                keda_target(
+                    m.target_type,
+                    m.target_milli,
+                    m.average_utilization,
+                    t.name.as_deref().unwrap_or(&m.name)
+                )
             );
         }
         None => {
@@ -847,7 +858,7 @@ fn generated_hpa_lines(out: &mut String, h: &GeneratedHpa, eff: Option<&Effectiv
             "    metric {} {}{container}: {}",
             m.source.as_str(),
             m.name,
-            keda_target(m.target_type, m.target_milli, m.average_utilization)
+            keda_target(m.target_type, m.target_milli, m.average_utilization, &m.name)
         );
     }
     behavior_lines(out, "    ", h.behavior.is_none(), eff);
