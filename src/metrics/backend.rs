@@ -61,32 +61,52 @@ pub struct BackendTiming {
     pub delay: f64,
 }
 
+impl BackendTiming {
+    /// The kind's default timing.
+    pub fn of(kind: BackendKind) -> BackendTiming {
+        let (interval, window, delay) = kind.defaults();
+        BackendTiming {
+            kind,
+            interval,
+            window,
+            delay,
+        }
+    }
+}
+
 impl BackendSpec {
     pub fn timing(&self) -> BackendTiming {
+        self.timing_over(BackendTiming::of(self.kind()))
+    }
+
+    fn kind(&self) -> BackendKind {
         match *self {
-            BackendSpec::Kind(kind) => {
-                let (interval, window, delay) = kind.defaults();
-                BackendTiming {
-                    kind,
-                    interval,
-                    window,
-                    delay,
-                }
-            }
+            BackendSpec::Kind(kind) | BackendSpec::Full { kind, .. } => kind,
+        }
+    }
+
+    /// The timing with `base` as the defaults when it is of the same kind (a scaler's own
+    /// backend, e.g. gcp-pubsub's Cloud Monitoring with its 120 s lag), else the kind's
+    /// defaults; the fields written override either.
+    pub fn timing_over(&self, base: BackendTiming) -> BackendTiming {
+        let base = if base.kind == self.kind() {
+            base
+        } else {
+            BackendTiming::of(self.kind())
+        };
+        match *self {
+            BackendSpec::Kind(_) => base,
             BackendSpec::Full {
-                kind,
                 scrape_interval,
                 window,
                 delay,
-            } => {
-                let (i, w, d) = kind.defaults();
-                BackendTiming {
-                    kind,
-                    interval: scrape_interval.map_or(i, |s| s.0),
-                    window: window.map_or(w, |s| s.0),
-                    delay: delay.map_or(d, |s| s.0),
-                }
-            }
+                ..
+            } => BackendTiming {
+                interval: scrape_interval.map_or(base.interval, |s| s.0),
+                window: window.map_or(base.window, |s| s.0),
+                delay: delay.map_or(base.delay, |s| s.0),
+                ..base
+            },
         }
     }
 }

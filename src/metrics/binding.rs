@@ -76,12 +76,22 @@ impl BindingSpec {
         trace_columns: &[String],
         default_backend: BackendKind,
     ) -> Result<Binding, String> {
+        self.resolve_over(name, trace_columns, BackendTiming::of(default_backend))
+    }
+
+    /// [`Self::resolve`] with a whole default timing: a KEDA scaler's own backend delay, which
+    /// also underlies a `backend:` of the same kind.
+    pub fn resolve_over(
+        &self,
+        name: &str,
+        trace_columns: &[String],
+        default: BackendTiming,
+    ) -> Result<Binding, String> {
         let signal = Signal::parse(&self.signal, trace_columns)?;
-        let timing = self
-            .backend
-            .clone()
-            .unwrap_or(BackendSpec::Kind(default_backend))
-            .timing();
+        let timing = match &self.backend {
+            Some(spec) => spec.timing_over(default),
+            None => default,
+        };
         if !(timing.interval > 0.0) {
             return Err("backend scrape_interval must be above zero".into());
         }

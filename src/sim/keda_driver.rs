@@ -115,7 +115,7 @@ impl Triggers {
                 .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
             let backend = match (&t.scaler.signal, binding) {
                 (_, Some((name, b))) => {
-                    match b.resolve(&name, &columns, default_backend(&t.scaler.delay)) {
+                    match b.resolve_over(&name, &columns, timing_of(&t.scaler.delay)) {
                         Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
                         Err(e) => Backend::Unbound(e),
                     }
