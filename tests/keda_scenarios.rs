@@ -685,6 +685,33 @@ fn pausing_holds_the_paused_replicas_and_unpausing_resumes_scaling() {
 }
 
 #[test]
+fn unpausing_restarts_the_loop_and_the_hpa_from_that_instant() {
+    // Spec §2.1: un-pausing starts a new scale loop, which checks at once and then every
+    // pollingInterval from there; the HPA KEDA creates again is first synced one resync period
+    // (15 s) after its creation, as the HPA controller's queue delays every add. Old loop
+    // phase: checks at 0, 30, …, 210 s; unpaused at 200 s → checks at 200, 230, 260 s.
+    let so = format!("pollingInterval: 30\nminReplicaCount: 1\nmaxReplicaCount: 30\n{SQS}");
+    let events = "keda_events:\n- {at: 95s, pause: worker}\n- {at: 200s, unpause: worker}\n";
+    let r = queue_scenario(RAMP, "5m", 1, &so, events);
+    let checks: Vec<f64> = polls(&r)
+        .iter()
+        .filter(|(t, p)| *t >= 200.0 && !p.triggers.is_empty())
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(checks, vec![200.0, 230.0, 260.0, 290.0], "the restarted loop's checks");
+    let hpa_syncs: Vec<f64> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Autoscaler(a) if a.t >= 200.0 => Some(a.t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hpa_syncs.first(), Some(&215.0), "first sync of the new HPA: {hpa_syncs:?}");
+    assert!(hpa_syncs.windows(2).all(|w| w[1] - w[0] == 15.0), "{hpa_syncs:?}");
+}
+
+#[test]
 fn keda_events_must_name_a_scaledobject() {
     let so = format!("minReplicaCount: 1\n{SQS}");
     let e = try_queue_scenario(

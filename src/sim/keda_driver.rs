@@ -493,6 +493,9 @@ pub struct ScaledObjectDriver {
     measured: BTreeMap<String, bool>,
     /// Deleted by `keda_events` (see `events`).
     deleted: bool,
+    /// Incremented when KEDA's loop and the generated HPA start afresh (an unpause): the
+    /// simulation's pending ticks of the earlier loop are then stale and dropped.
+    pub(crate) loop_epoch: u32,
     /// The statistics of the generated HPA while it is deleted (paused or object deleted).
     parked_hpa_stats: Option<HpaStats>,
     /// The target's replicas when KEDA first saw it (`status.originalReplicaCount`).
@@ -539,6 +542,7 @@ impl ScaledObjectDriver {
             truth: Vec::new(),
             measured: BTreeMap::new(),
             deleted: false,
+            loop_epoch: 0,
             parked_hpa_stats: None,
             original_replicas: scenario.pods.replicas,
             hpa_sync_period: scenario.controller_manager.sync_period.0,

@@ -110,6 +110,8 @@ impl ScaledObjectDriver {
                     hpa.stats = stats;
                 }
                 self.hpa = Some(hpa);
+                // A new loop and a new HPA: the caller arms their ticks from `now`.
+                self.loop_epoch += 1;
                 let mut out = vec![record(
                     ScaleAction::None,
                     ScaleReason::NoChange,

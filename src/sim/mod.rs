@@ -41,10 +41,11 @@ enum Control {
     SamplerScrape { sampler: usize },
     /// A sync of hand-made HPA `i`.
     HpaSync(usize),
-    /// KEDA's loop for ScaledObject `i`.
-    KedaPoll(usize),
-    /// A sync of the HPA ScaledObject `i` generated.
-    KedaHpaSync(usize),
+    /// KEDA's loop for ScaledObject `i`, of its loop epoch (ticks of an earlier epoch are
+    /// dropped: an unpause restarts the loop and re-creates the HPA).
+    KedaPoll(usize, u32),
+    /// A sync of the HPA ScaledObject `i` generated, of its loop epoch.
+    KedaHpaSync(usize, u32),
     /// KEDA's loop for ScaledJob `i`.
     JobPoll(usize),
     /// `keda_events[k]` of the scenario (pause, unpause, delete a ScaledObject).
@@ -247,8 +248,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
     // deleted by a pause, so it resumes when unpaused).
     for i in 0..scaled_objects.len() {
-        agenda.schedule(0.0, Control::KedaPoll(i));
-        agenda.schedule(0.0, Control::KedaHpaSync(i));
+        agenda.schedule(0.0, Control::KedaPoll(i, 0));
+        agenda.schedule(0.0, Control::KedaHpaSync(i, 0));
     }
     for i in 0..scaled_jobs.len() {
         agenda.schedule(0.0, Control::JobPoll(i));
@@ -329,9 +330,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 }
                 agenda.schedule(now + d.sync_period(), Control::HpaSync(i));
             }
-            Control::KedaPoll(i) => {
+            Control::KedaPoll(i, epoch) => {
                 let so = &mut scaled_objects[i];
-                if so.is_deleted() {
+                if so.is_deleted() || epoch != so.loop_epoch {
                     continue;
                 }
                 let poll = so.poll(now, &mut world, &samplers);
@@ -348,13 +349,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                         job_poll: None,
                     }));
                 }
-                agenda.schedule(now + so.polling_interval(), Control::KedaPoll(i));
+                agenda.schedule(now + so.polling_interval(), Control::KedaPoll(i, epoch));
             }
-            Control::KedaHpaSync(i) => {
+            Control::KedaHpaSync(i, epoch) => {
                 let so = &mut scaled_objects[i];
+                if epoch != so.loop_epoch {
+                    continue;
+                }
                 let Some(mut hpa) = so.hpa.take() else {
                     if !so.is_deleted() {
-                        agenda.schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i));
+                        agenda.schedule(
+                            now + so.hpa_sync_period(),
+                            Control::KedaHpaSync(i, epoch),
+                        );
                     }
                     continue;
                 };
@@ -379,14 +386,16 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                         decision: Box::new(decision),
                     }));
                 }
-                agenda.schedule(now + hpa.sync_period(), Control::KedaHpaSync(i));
+                agenda.schedule(now + hpa.sync_period(), Control::KedaHpaSync(i, epoch));
                 so.hpa = Some(hpa);
             }
             Control::KedaObjectEvent(k) => {
                 let e = &scenario.keda_events[k];
-                let Some(so) = scaled_objects.iter_mut().find(|s| s.name == e.object) else {
+                let Some(i) = scaled_objects.iter().position(|s| s.name == e.object) else {
                     continue;
                 };
+                let so = &mut scaled_objects[i];
+                let epoch = so.loop_epoch;
                 let records = so
                     .apply_event(now, e.action, &mut world, &samplers, scenario)
                     .map_err(|m| {
@@ -395,6 +404,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                             format!("ScaledObject {:?}: {m}", so.name),
                         ))
                     })?;
+                if so.loop_epoch != epoch {
+                    // Restarted (an unpause): the loop ran its first check just now; the new
+                    // HPA is synced one resync period after it was created, as the HPA
+                    // controller's queue delays every add.
+                    agenda.schedule(
+                        now + so.polling_interval(),
+                        Control::KedaPoll(i, so.loop_epoch),
+                    );
+                    agenda.schedule(
+                        now + so.hpa_sync_period(),
+                        Control::KedaHpaSync(i, so.loop_epoch),
+                    );
+                }
                 for r in records {
                     events.push(LogEvent::Keda(KedaEvent {
                         t: now,
