@@ -199,7 +199,10 @@ fn a_scenario_cpu_request_overrides_the_manifest_for_the_hpa_too() {
         .as_ref()
         .and_then(|v| v.average_utilization)
         .unwrap_or_else(|| panic!("no utilization: {:?}", d.metrics[0].error));
-    assert!((35..=55).contains(&u), "utilization {u} % of the scenario's 1 core");
+    assert!(
+        (35..=55).contains(&u),
+        "utilization {u} % of the scenario's 1 core"
+    );
     assert!(out.rescales().is_empty());
 }
 

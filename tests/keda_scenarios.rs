@@ -78,6 +78,12 @@ fn keda_scenario_with(
         "time,rps\n0,0\n60,20\n120,0\n",
     )
     .unwrap();
+    // A metric column below one milli-unit, then negative (rule 12).
+    std::fs::write(
+        dir.path().join("level.csv"),
+        "time,rps,level\n0,1,0.0004\n120,1,-5\n",
+    )
+    .unwrap();
     let src = Source::read(&dir.path().join("s.yaml")).unwrap();
     let s = Scenario::from_source(&src, &Overrides::default())
         .map_err(|e| format!("{e}\n{scenario}"))?;
@@ -488,7 +494,13 @@ fn a_bound_gcp_pubsub_trigger_keeps_cloud_monitorings_lag() {
     // through: still Cloud Monitoring, ~120 s late, unless the binding sets its own timing.
     let burst = "{generate: {kind: step, from: 0, to: 20, at: 2m}}";
     let pubsub = "minReplicaCount: 1\ntriggers:\n- type: gcp-pubsub\n  metadata: {subscriptionName: jobs, value: '5', credentialsFromEnv: GOOGLE_APPLICATION_CREDENTIALS_JSON}";
-    let r = queue_scenario(burst, "8m", 1, pubsub, "metrics:\n  gcp-pubsub: {signal: backlog}\n");
+    let r = queue_scenario(
+        burst,
+        "8m",
+        1,
+        pubsub,
+        "metrics:\n  gcp-pubsub: {signal: backlog}\n",
+    );
     let seen = first_seen(&r).expect("pubsub sees the burst eventually");
     assert!(
         (270.0..=330.0).contains(&seen),
@@ -698,7 +710,11 @@ fn unpausing_restarts_the_loop_and_the_hpa_from_that_instant() {
         .filter(|(t, p)| *t >= 200.0 && !p.triggers.is_empty())
         .map(|(t, _)| *t)
         .collect();
-    assert_eq!(checks, vec![200.0, 230.0, 260.0, 290.0], "the restarted loop's checks");
+    assert_eq!(
+        checks,
+        vec![200.0, 230.0, 260.0, 290.0],
+        "the restarted loop's checks"
+    );
     let hpa_syncs: Vec<f64> = r
         .events
         .iter()
@@ -707,8 +723,62 @@ fn unpausing_restarts_the_loop_and_the_hpa_from_that_instant() {
             _ => None,
         })
         .collect();
-    assert_eq!(hpa_syncs.first(), Some(&215.0), "first sync of the new HPA: {hpa_syncs:?}");
-    assert!(hpa_syncs.windows(2).all(|w| w[1] - w[0] == 15.0), "{hpa_syncs:?}");
+    assert_eq!(
+        hpa_syncs.first(),
+        Some(&215.0),
+        "first sync of the new HPA: {hpa_syncs:?}"
+    );
+    assert!(
+        hpa_syncs.windows(2).all(|w| w[1] - w[0] == 15.0),
+        "{hpa_syncs:?}"
+    );
+}
+
+#[test]
+fn metric_values_are_milli_quantised_but_activation_reads_the_raw_value() {
+    // Rule 12: the metric handed to the HPA is milli-quantised and a negative becomes 0 (v2.20),
+    // while activation compares the raw value. A level of 0.0004 is metric 0 yet active
+    // (0.0004 > 0); a level of −5 is metric 0 yet inactive against an activation threshold of
+    // −3 (the quantised 0 would be active).
+    let so = |activation: &str| {
+        format!(
+            "minReplicaCount: 0\npollingInterval: 30\ntriggers:\n- type: prometheus\n  metadata: {{serverAddress: 'http://prom:9090', query: 'level', threshold: '1', activationThreshold: '{activation}'}}"
+        )
+    };
+    let bind = "metrics:\n  s0-prometheus: {signal: level, backend: direct}\n";
+    let check = |activation: &str, from: f64, to: f64, active: bool| {
+        let r = queue_scenario("{file: level.csv}", "4m", 0, &so(activation), bind);
+        let seen: Vec<(f64, Option<f64>, Option<i64>, bool)> = polls(&r)
+            .iter()
+            .filter(|(t, p)| *t >= from && *t < to && !p.triggers.is_empty())
+            .map(|(t, p)| {
+                (
+                    *t,
+                    p.triggers[0].raw_value,
+                    p.triggers[0].metric_milli,
+                    p.triggers[0].active,
+                )
+            })
+            .collect();
+        assert!(seen.len() >= 2, "polls in [{from}, {to}): {seen:?}");
+        for (t, raw, milli, a) in &seen {
+            assert!(
+                raw.is_some_and(|v| v != 0.0),
+                "at {t} s the raw value is read: {raw:?}"
+            );
+            assert_eq!(
+                *milli,
+                Some(0),
+                "at {t} s the metric is quantised to 0 (raw {raw:?})"
+            );
+            assert_eq!(
+                *a, active,
+                "at {t} s active must follow the raw value {raw:?}"
+            );
+        }
+    };
+    check("0", 30.0, 120.0, true);
+    check("-3", 150.0, 240.0, false);
 }
 
 #[test]

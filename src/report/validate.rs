@@ -858,7 +858,12 @@ fn generated_hpa_lines(out: &mut String, h: &GeneratedHpa, eff: Option<&Effectiv
             "    metric {} {}{container}: {}",
             m.source.as_str(),
             m.name,
-            keda_target(m.target_type, m.target_milli, m.average_utilization, &m.name)
+            keda_target(
+                m.target_type,
+                m.target_milli,
+                m.average_utilization,
+                &m.name
+            )
         );
     }
     behavior_lines(out, "    ", h.behavior.is_none(), eff);

@@ -358,10 +358,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                 }
                 let Some(mut hpa) = so.hpa.take() else {
                     if !so.is_deleted() {
-                        agenda.schedule(
-                            now + so.hpa_sync_period(),
-                            Control::KedaHpaSync(i, epoch),
-                        );
+                        agenda.schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i, epoch));
                     }
                     continue;
                 };
