@@ -255,3 +255,36 @@ fn compare_shows_the_client_timeout_of_runs_that_share_it() {
     assert!(svg.contains("client timeout 10 s"));
     assert!(svg.contains("% of CPU request"));
 }
+
+#[test]
+fn a_run_compared_with_itself_stays_visible_under_the_second() {
+    // The same folder twice: identical lines. The second run is dashed, so the first shows in
+    // its gaps; before, the second covered the first completely.
+    let tmp = two_runs();
+    scalesim()
+        .current_dir(tmp.path())
+        .args(["compare", "before", "before", "--out", "cmp", "--quiet"])
+        .assert()
+        .success();
+    let (blue, orange) = ("#1F77B4", "#FF7F0E");
+    let svg = std::fs::read_to_string(tmp.path().join("cmp/compare.svg")).unwrap();
+    let paths = |colour: &str| svg.matches(&format!("stroke=\"{colour}\"")).count();
+    // One solid path per series of the first run; the second's broken into dashes.
+    assert!(paths(blue) >= 6, "{} blue paths", paths(blue));
+    assert!(paths(orange) > 10 * paths(blue), "{} orange paths", paths(orange));
+
+    let png = std::fs::read(tmp.path().join("cmp/compare.png")).unwrap();
+    let mut reader = png::Decoder::new(png.as_slice()).read_info().unwrap();
+    let mut px = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut px).unwrap();
+    let w = info.width as usize;
+    // The load panel (below the 66-pixel title, 280 high), left of the legend.
+    let count = |c: (u8, u8, u8)| {
+        (70..340)
+            .flat_map(|y| (100..w - 380).map(move |x| (y * w + x) * 3))
+            .filter(|&i| (px[i], px[i + 1], px[i + 2]) == c)
+            .count()
+    };
+    let (b, o) = (count((31, 119, 180)), count((255, 127, 14)));
+    assert!(b > 300 && o > 300, "blue {b} and orange {o} pixels");
+}

@@ -8,7 +8,9 @@
 
 use super::ChartOptions;
 use super::downsample::{Columns, Shape, bars, downsample, pixel, polylines};
-use super::panels::{Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds};
+use super::panels::{
+    Dash, Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds,
+};
 use super::timeaxis::TimeLabels;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -392,13 +394,13 @@ fn draw_layers<DB: DrawingBackend>(
                     area.draw(&Rectangle::new([(a, 0), (b, h - 1)], fill))?;
                 }
             }
-            Layer::HLine { y, colour, dashed } => {
+            Layer::HLine { y, colour, dash } => {
                 let y = left(*y);
                 draw_path(
                     &area,
                     vec![(0, y), (w - 1, y)],
                     style(*colour, 2),
-                    *dashed,
+                    *dash,
                     x.stroke,
                 )?;
             }
@@ -422,7 +424,7 @@ fn draw_layers<DB: DrawingBackend>(
                 data,
                 shape,
                 width,
-                dashed,
+                dash,
                 colour,
                 axis,
             } => {
@@ -443,7 +445,7 @@ fn draw_layers<DB: DrawingBackend>(
                         let (a, b) = pts[0];
                         pts.push((a + 1, b));
                     }
-                    draw_path(&area, pts, style(*colour, *width), *dashed, x.stroke)?;
+                    draw_path(&area, pts, style(*colour, *width), *dash, x.stroke)?;
                 }
             }
         }
@@ -474,12 +476,27 @@ pub fn simplify(pts: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     out
 }
 
-/// Split a pixel polyline into dashes of `on` pixels every `on + off`.
-fn dashes(pts: &[(i32, i32)], on: f64, off: f64) -> Vec<Vec<(i32, i32)>> {
+/// Split a pixel polyline into the drawn pieces of a dash `pattern` (drawn and skipped lengths
+/// in pixels, alternating), the pattern running on along the whole path.
+fn dashes(pts: &[(i32, i32)], pattern: &[f64]) -> Vec<Vec<(i32, i32)>> {
     let mut out: Vec<Vec<(i32, i32)>> = Vec::new();
     let mut cur: Vec<(i32, i32)> = Vec::new();
-    let period = on + off;
-    let mut pos = 0.0f64; // distance along the path, modulo the period
+    let period: f64 = pattern.iter().sum();
+    if pattern.len() < 2 || period <= 0.0 {
+        return vec![pts.to_vec()];
+    }
+    // Where `phase` (distance modulo the period) falls: (index in the pattern, length left).
+    let locate = |phase: f64| {
+        let mut start = 0.0;
+        for (k, len) in pattern.iter().enumerate() {
+            if phase < start + len {
+                return (k, start + len - phase);
+            }
+            start += len;
+        }
+        (0, pattern[0])
+    };
+    let mut pos = 0.0f64; // distance along the path
     for seg in pts.windows(2) {
         let (a, b) = (seg[0], seg[1]);
         let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
@@ -495,23 +512,18 @@ fn dashes(pts: &[(i32, i32)], on: f64, off: f64) -> Vec<Vec<(i32, i32)>> {
         };
         let mut d = 0.0;
         while d < len {
-            let phase = pos % period;
-            if phase < on {
-                let run = (on - phase).min(len - d);
+            let (k, left) = locate(pos % period);
+            let run = left.min(len - d);
+            if k % 2 == 0 {
                 if cur.is_empty() {
                     cur.push(at(d));
                 }
                 cur.push(at(d + run));
-                d += run;
-                pos += run;
-            } else {
-                let run = (period - phase).min(len - d);
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-                d += run;
-                pos += run;
+            } else if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
             }
+            d += run;
+            pos += run;
         }
     }
     if cur.len() > 1 {
@@ -524,16 +536,16 @@ fn draw_path<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     pts: Vec<(i32, i32)>,
     style: ShapeStyle,
-    dashed: bool,
+    dash: Dash,
     stroke: Stroke,
 ) -> DrawResult<DB> {
     if pts.len() < 2 {
         return Ok(());
     }
-    let pieces = if dashed {
-        dashes(&pts, 8.0, 5.0)
-    } else {
+    let pieces = if dash == Dash::Solid {
         vec![pts]
+    } else {
+        dashes(&pts, dash.pattern())
     };
     let w = style.stroke_width as i32;
     for piece in pieces {
@@ -572,12 +584,12 @@ fn draw_legend<DB: DrawingBackend>(
         let more = i + 1 < entries.len() && y + 20 > h as i32 - 12;
         let c = rgb(e.colour);
         let text_x = match e.mark {
-            Mark::Line { width, dashed } => {
+            Mark::Line { width, dash } => {
                 draw_path(
                     area,
                     vec![(8, y), (38, y)],
                     style(e.colour, width),
-                    dashed,
+                    dash,
                     stroke,
                 )?;
                 46
@@ -651,9 +663,15 @@ mod tests {
 
     #[test]
     fn dashes_alternate() {
-        let d = dashes(&[(0, 0), (30, 0)], 8.0, 5.0);
+        let d = dashes(&[(0, 0), (30, 0)], Dash::Dashed.pattern());
         assert_eq!(d[0], vec![(0, 0), (8, 0)]);
         assert_eq!(d[1], vec![(13, 0), (21, 0)]);
         assert_eq!(d[2], vec![(26, 0), (30, 0)]);
+        // Dash-dot: 12 on, 4 off, 3 on, 4 off, across a corner.
+        let d = dashes(&[(0, 0), (20, 0), (20, 20)], Dash::DashDot.pattern());
+        assert_eq!(d[0], vec![(0, 0), (12, 0)]);
+        assert_eq!(d[1], vec![(16, 0), (19, 0)]);
+        assert_eq!(d[2], vec![(20, 3), (20, 15)]);
+        assert_eq!(dashes(&[(0, 0), (5, 0)], &[]), vec![vec![(0, 0), (5, 0)]]);
     }
 }

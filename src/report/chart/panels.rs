@@ -55,6 +55,34 @@ pub enum Axis {
     Right,
 }
 
+/// How a line is stroked: solid, or a repeating pattern of drawn and skipped pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dash {
+    Solid,
+    /// 8 on, 5 off (targets, SLO and timeout lines, desired replicas).
+    Dashed,
+    /// 2 on, 3 off.
+    Dotted,
+    /// 12 on, 4 off, 3 on, 4 off.
+    DashDot,
+}
+
+impl Dash {
+    /// The pattern's drawn and skipped lengths in pixels, alternating (empty when solid).
+    pub fn pattern(self) -> &'static [f64] {
+        match self {
+            Dash::Solid => &[],
+            Dash::Dashed => &[8.0, 5.0],
+            Dash::Dotted => &[2.0, 3.0],
+            Dash::DashDot => &[12.0, 4.0, 3.0, 4.0],
+        }
+    }
+}
+
+/// One dash pattern per run when runs are compared, so a run drawn over another (or over an
+/// identical one) leaves the first visible in its gaps.
+pub const RUN_DASHES: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot];
+
 /// One thing drawn in a panel, back to front in the order given.
 #[derive(Debug, Clone)]
 pub enum Layer<'a> {
@@ -63,7 +91,7 @@ pub enum Layer<'a> {
         data: SeriesRef<'a>,
         shape: Shape,
         width: u32,
-        dashed: bool,
+        dash: Dash,
         colour: Rgb,
         axis: Axis,
     },
@@ -76,7 +104,7 @@ pub enum Layer<'a> {
         alpha: f64,
     },
     /// A horizontal reference line (SLO, timeout).
-    HLine { y: f64, colour: Rgb, dashed: bool },
+    HLine { y: f64, colour: Rgb, dash: Dash },
 }
 
 /// How a legend entry is marked.
@@ -84,7 +112,7 @@ pub enum Layer<'a> {
 pub enum Mark {
     Line {
         width: u32,
-        dashed: bool,
+        dash: Dash,
     },
     Area {
         alpha: f64,
@@ -107,7 +135,7 @@ impl LegendEntry {
             colour,
             mark: Mark::Line {
                 width,
-                dashed: false,
+                dash: Dash::Solid,
             },
         }
     }
@@ -117,7 +145,7 @@ impl LegendEntry {
             colour,
             mark: Mark::Line {
                 width: 2,
-                dashed: true,
+                dash: Dash::Dashed,
             },
         }
     }
@@ -190,7 +218,7 @@ fn line<'a>(data: SeriesRef<'a>, shape: Shape, width: u32, colour: Rgb) -> Layer
         data,
         shape,
         width,
-        dashed: false,
+        dash: Dash::Solid,
         colour,
         axis: Axis::Left,
     }
@@ -271,7 +299,7 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
         layers.push(Layer::HLine {
             y: slo,
             colour: RED,
-            dashed: true,
+            dash: Dash::Dashed,
         });
         legend.push(LegendEntry::dashed(
             format!("SLO p99 {}", fmt_duration(slo)),
@@ -282,7 +310,7 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
         layers.push(Layer::HLine {
             y: t,
             colour: GREY,
-            dashed: true,
+            dash: Dash::Dashed,
         });
         legend.push(LegendEntry::dashed(
             format!("client timeout {}", fmt_duration(t)),
@@ -387,7 +415,7 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
                 data: c,
                 shape: Shape::Step,
                 width,
-                dashed,
+                dash: if dashed { Dash::Dashed } else { Dash::Solid },
                 colour,
                 axis: Axis::Left,
             });
@@ -421,7 +449,7 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             data: c,
             shape: Shape::Line,
             width: 1,
-            dashed: false,
+            dash: Dash::Solid,
             colour: BROWN,
             axis: Axis::Right,
         });
@@ -536,7 +564,7 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
                 data: c,
                 shape: Shape::Step,
                 width: 2,
-                dashed: true,
+                dash: Dash::Dashed,
                 colour: RED,
                 axis: Axis::Left,
             });
@@ -557,12 +585,36 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
     panels
 }
 
-/// The same panels with several runs overlaid, one colour per run.
+/// `c` mixed with white (`amount` 0: `c`, 1: white).
+pub fn pale(c: Rgb, amount: f64) -> Rgb {
+    let mix = |v: u8| (v as f64 + (255.0 - v as f64) * amount).round() as u8;
+    Rgb(mix(c.0), mix(c.1), mix(c.2))
+}
+
+/// The same panels with several runs overlaid: one colour and one dash pattern per run
+/// ([`RUN_COLOURS`], [`RUN_DASHES`]), so a run drawn over an identical one still shows the
+/// first in its gaps. Within a run, line widths tell the series apart (noted in the legend).
 pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel<'a>> {
     let colour = |i: usize| RUN_COLOURS[i % RUN_COLOURS.len()];
+    let dash = |i: usize| RUN_DASHES[i % RUN_DASHES.len()];
+    let run_line = |data: SeriesRef<'a>, shape: Shape, width: u32, i: usize| Layer::Series {
+        data,
+        shape,
+        width,
+        dash: dash(i),
+        colour: colour(i),
+        axis: Axis::Left,
+    };
     let run_legend = |legend: &mut Vec<LegendEntry>| {
         for (i, r) in runs.iter().enumerate() {
-            legend.push(LegendEntry::line(r.label.clone(), colour(i), 3));
+            legend.push(LegendEntry {
+                label: r.label.clone(),
+                colour: colour(i),
+                mark: Mark::Line {
+                    width: 2,
+                    dash: dash(i),
+                },
+            });
         }
     };
     let overlay = |specs: &[(&str, Shape, u32)], floor: f64| {
@@ -570,7 +622,7 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
         for &(name, shape, width) in specs {
             for (i, r) in runs.iter().enumerate() {
                 if let Some(c) = col(r, name) {
-                    layers.push(line(c, shape, width, colour(i)));
+                    layers.push(run_line(c, shape, width, i));
                 }
             }
         }
@@ -582,7 +634,7 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
     let (layers, range) = overlay(
         &[
             ("arrival_rate", Shape::Step, 1),
-            ("capacity_rps", Shape::Step, 2),
+            ("capacity_rps", Shape::Step, 3),
         ],
         1.0,
     );
@@ -602,7 +654,7 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
     let (layers, range) = overlay(
         &[
             ("ready_pods", Shape::Step, 1),
-            ("spec_replicas", Shape::Step, 2),
+            ("spec_replicas", Shape::Step, 3),
         ],
         4.0,
     );
@@ -638,7 +690,7 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
     for (i, r) in runs.iter().enumerate() {
         if let Some(c) = r.column("latency_p99_s") {
             vals.push(c);
-            layers.push(line(series(r, Cow::Borrowed(c)), Shape::Line, 2, colour(i)));
+            layers.push(run_line(series(r, Cow::Borrowed(c)), Shape::Line, 2, i));
         }
     }
     layers.extend(reference_lines(opts, &mut legend));
@@ -661,7 +713,7 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
     for (i, r) in runs.iter().enumerate() {
         if let (Some(d), Some(t)) = (r.column("dropped"), r.column("timed_out")) {
             let lost: Vec<f64> = d.iter().zip(t).map(|(a, b)| (a + b) / r.step).collect();
-            layers.push(line(series(r, Cow::Owned(lost)), Shape::Step, 2, colour(i)));
+            layers.push(run_line(series(r, Cow::Owned(lost)), Shape::Step, 2, i));
         }
     }
     let mut legend = Vec::new();
@@ -686,31 +738,34 @@ pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel
     }
     for name in names {
         let mut layers = Vec::new();
+        // Targets first (behind), pale; then true values (thin), then what the HPA saw (thick).
         for (i, r) in runs.iter().enumerate() {
-            if let Some(c) = col(r, &format!("metric_{name}_true")) {
-                layers.push(line(c, Shape::Line, 1, colour(i)));
-            }
-        }
-        for (i, r) in runs.iter().enumerate() {
-            if let Some(c) = col(r, &format!("metric_{name}_seen")) {
-                layers.push(line(c, Shape::Step, 2, colour(i)));
-            }
             if let Some(c) = col(r, &format!("metric_{name}_target")) {
                 layers.push(Layer::Series {
                     data: c,
                     shape: Shape::Step,
-                    width: 1,
-                    dashed: true,
-                    colour: colour(i),
+                    width: 3,
+                    dash: dash(i),
+                    colour: pale(colour(i), 0.55),
                     axis: Axis::Left,
                 });
+            }
+        }
+        for (i, r) in runs.iter().enumerate() {
+            if let Some(c) = col(r, &format!("metric_{name}_true")) {
+                layers.push(run_line(c, Shape::Line, 1, i));
+            }
+        }
+        for (i, r) in runs.iter().enumerate() {
+            if let Some(c) = col(r, &format!("metric_{name}_seen")) {
+                layers.push(run_line(c, Shape::Step, 3, i));
             }
         }
         let mut legend = Vec::new();
         run_legend(&mut legend);
         legend.push(LegendEntry::note("thick: as the autoscaler saw it"));
         legend.push(LegendEntry::note("thin: true value"));
-        legend.push(LegendEntry::note("dashed: target"));
+        legend.push(LegendEntry::note("pale: target"));
         panels.push(Panel {
             title: format!("Autoscaler metric: {name}"),
             height: 240,
