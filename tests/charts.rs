@@ -355,6 +355,28 @@ fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
 }
 
 #[test]
+fn the_metric_panel_shades_failed_reads_and_keda_fallback() {
+    let s = Scenario::load(
+        Path::new("scenarios/prometheus-outage.yaml"),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    report::write_charts(dir.path(), &r, &s).unwrap();
+    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
+    parse_xml(&svg);
+    assert!(svg.contains("KEDA fallback active"), "fallback legend");
+    assert!(svg.contains("metric read failed"), "failed-read legend");
+    // checkout-spike's CPU reads never fail after start-up and it has no KEDA: no such legend.
+    let (s, r) = shipped();
+    let dir = tempfile::tempdir().unwrap();
+    report::write_charts(dir.path(), &r, &s).unwrap();
+    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
+    assert!(!svg.contains("KEDA fallback active"));
+}
+
+#[test]
 fn trace_show_plots_a_trace_and_its_extra_columns() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("t.csv");

@@ -271,7 +271,11 @@ fn a_run_compared_with_itself_stays_visible_under_the_second() {
     let paths = |colour: &str| svg.matches(&format!("stroke=\"{colour}\"")).count();
     // One solid path per series of the first run; the second's broken into dashes.
     assert!(paths(blue) >= 6, "{} blue paths", paths(blue));
-    assert!(paths(orange) > 10 * paths(blue), "{} orange paths", paths(orange));
+    assert!(
+        paths(orange) > 10 * paths(blue),
+        "{} orange paths",
+        paths(orange)
+    );
 
     let png = std::fs::read(tmp.path().join("cmp/compare.png")).unwrap();
     let mut reader = png::Decoder::new(png.as_slice()).read_info().unwrap();

@@ -87,6 +87,36 @@ fn prometheus_true_rate_runs_through_the_outage_and_startup() {
 }
 
 #[test]
+fn failed_reads_and_keda_fallback_are_marked_for_the_chart() {
+    // The outage runs from 1 h for 5 min. KEDA counts failures, then its fallback stands in
+    // (keda_fallback = 1); before the fallback engages the HPA's read fails. Outside the
+    // outage both are 0.
+    let s = series("scenarios/prometheus-outage.yaml");
+    let fallback = column(&s, "keda_fallback");
+    let failed = column(&s, "metric_s0_prometheus_failed");
+    let on = |c: &[f64], rows: std::ops::Range<usize>| rows.filter(|&r| c[r] == 1.0).count();
+    assert_eq!(on(fallback, 0..3599), 0, "no fallback before the outage");
+    assert!(
+        on(fallback, 3600..3960) > 120,
+        "fallback during the outage: {}",
+        on(fallback, 3600..3960)
+    );
+    assert_eq!(on(fallback, 4200..s.rows), 0, "none well after it");
+    // (Row r holds the sample at the end of second r + 1: the outage starts in row 3599.)
+    assert_eq!(on(failed, 0..3599), 0);
+    assert!(
+        on(failed, 3599..3960) > 0,
+        "the HPA's read fails before the fallback engages"
+    );
+    assert!(
+        fallback
+            .iter()
+            .chain(failed)
+            .all(|v| *v == 0.0 || *v == 1.0)
+    );
+}
+
+#[test]
 fn sqs_target_stays_while_scaled_to_zero_and_cron_has_a_true_value() {
     let s = series("scenarios/sqs-worker.yaml");
     let target = column(&s, "metric_s0_aws_sqs_orders_target");

@@ -479,6 +479,14 @@ impl HpaDriver {
             .or(cv.value_milli.map(|v| v as f64 / 1000.0))
     }
 
+    /// Did the last sync fail to read metric `i`? (`false` before the first sync.)
+    pub fn failed(&self, i: usize) -> bool {
+        self.last
+            .as_ref()
+            .and_then(|d| d.metrics.get(i))
+            .is_some_and(|m| m.error.is_some())
+    }
+
     /// The target of metric `i` as the spec sets it (percent for Utilization).
     pub fn target(&self, i: usize) -> Option<f64> {
         let metrics = self.spec.effective_metrics();

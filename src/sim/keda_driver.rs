@@ -486,6 +486,8 @@ pub struct ScaledObjectDriver {
     pub stats: KedaStats,
     /// (active, error, fallback) at the previous poll, to log only changes.
     last_flags: Option<(bool, bool, bool)>,
+    /// Fallback was active at the latest poll (for the time series).
+    fallback_now: bool,
     /// Per trigger, the direct sampler behind its true value (see [`Self::add_truth_probes`]).
     truth: Vec<Option<usize>>,
     /// Per External metric: the adapter's last answer rested on measurements (see
@@ -539,6 +541,7 @@ impl ScaledObjectDriver {
                 ..Default::default()
             },
             last_flags: None,
+            fallback_now: false,
             truth: Vec::new(),
             measured: BTreeMap::new(),
             deleted: false,
@@ -595,6 +598,11 @@ impl ScaledObjectDriver {
     /// backend has two samples (a Prometheus `rate()` has none at t = 0) or while the
     /// simulated queue has not yet run, the scaler reports 0; the charts leave such values
     /// out rather than draw a 0 nobody measured.
+    /// Was fallback active at the latest poll?
+    pub fn fallback_active(&self) -> bool {
+        self.fallback_now
+    }
+
     pub fn measured(&self, metric: &str) -> bool {
         self.measured.get(metric).copied().unwrap_or(true)
     }
@@ -625,6 +633,7 @@ impl ScaledObjectDriver {
             triggers.fetch(i, &model.triggers[i], now, w, samplers)
         });
         self.stats.polls += 1;
+        self.fallback_now = decision.fallback_active;
         let period = self.model.polling_interval_s;
         if decision.fallback_active {
             self.stats.fallback_seconds += period;

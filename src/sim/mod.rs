@@ -490,6 +490,10 @@ fn record_metric_columns(
     let ready = c.ready.max(1) as f64;
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
+    if let Some(so) = keda {
+        world.series.extra_column("keda_fallback")[row] =
+            if so.fallback_active() { 1.0 } else { 0.0 };
+    }
     for (i, label) in d.metric_labels().into_iter().enumerate() {
         // A value KEDA served before anything was measured is left out (see `measured`).
         let measured = match (keda, d.keda_metric(i)) {
@@ -498,6 +502,9 @@ fn record_metric_columns(
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
         world.series.extra_column(&format!("metric_{label}_seen"))[row] = seen;
+        // 1 while the autoscaler's last read of the metric failed (the chart shades it).
+        world.series.extra_column(&format!("metric_{label}_failed"))[row] =
+            if d.failed(i) { 1.0 } else { 0.0 };
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
         world.series.extra_column(&format!("metric_{label}_target"))[row] = target;

@@ -547,10 +547,28 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         legend,
     });
 
-    // 6. Each autoscaler metric: as the autoscaler saw it, its target, and the true value.
+    // 6. Each autoscaler metric: as the autoscaler saw it, its target, and the true value;
+    // shaded where reading it failed and where KEDA's fallback stood in for it.
     for name in run.metric_names() {
         let mut layers = Vec::new();
         let mut legend = Vec::new();
+        for (column, colour, label) in [
+            (format!("metric_{name}_failed"), GREY, "metric read failed"),
+            ("keda_fallback".to_string(), ORANGE, "KEDA fallback active"),
+        ] {
+            let Some(flag) = run.column(&column) else {
+                continue;
+            };
+            let on = intervals(&run.time, run.step, |r| flag[r] > 0.5, pixel);
+            if !on.is_empty() {
+                layers.push(Layer::Shade {
+                    intervals: on,
+                    colour,
+                    alpha: 0.18,
+                });
+                legend.push(LegendEntry::area(label, colour, 0.18));
+            }
+        }
         if let Some(c) = col(run, &format!("metric_{name}_true")) {
             layers.push(line(c, Shape::Line, 1, GREY));
             legend.push(LegendEntry::line("true value (no delay or cap)", GREY, 1));
