@@ -324,6 +324,7 @@ fn number_format(axis: &YAxis) -> impl Fn(&f64) -> String + use<> {
     move |v: &f64| match format {
         NumFormat::Plain => fmt_num(*v),
         NumFormat::Seconds => fmt_seconds(*v),
+        NumFormat::SecondsIn(unit) => fmt_num(*v / unit.seconds()),
     }
 }
 

@@ -170,8 +170,52 @@ impl LegendEntry {
 pub enum NumFormat {
     /// `1.5k`, `12`, `0.25`.
     Plain,
-    /// `50 ms`, `2 s`, `1.5 min`.
+    /// `50 ms`, `2 s`, `1.5 min`: each tick in its own unit (for log axes, which span decades).
     Seconds,
+    /// Seconds shown in one unit for the whole axis (named in its title): `0`, `30`, `60`.
+    SecondsIn(TimeUnit),
+}
+
+/// The one unit of a linear time axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeUnit {
+    Ms,
+    S,
+    Min,
+    H,
+}
+
+impl TimeUnit {
+    /// The unit that reads best up to `hi` seconds (the same thresholds as [`fmt_seconds`]).
+    pub fn for_max(hi: f64) -> TimeUnit {
+        if hi < 1.0 {
+            TimeUnit::Ms
+        } else if hi < 600.0 {
+            TimeUnit::S
+        } else if hi < 3.0 * 3600.0 {
+            TimeUnit::Min
+        } else {
+            TimeUnit::H
+        }
+    }
+
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::Ms => 1e-3,
+            TimeUnit::S => 1.0,
+            TimeUnit::Min => 60.0,
+            TimeUnit::H => 3600.0,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            TimeUnit::Ms => "ms",
+            TimeUnit::S => "s",
+            TimeUnit::Min => "min",
+            TimeUnit::H => "h",
+        }
+    }
 }
 
 /// A y axis: range, scale, title and number format.
@@ -372,11 +416,9 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         let per_pod = pod_throughput(run)
             .map(|p| format!(" × {} req/s", fmt_num(p)))
             .unwrap_or_default();
-        legend.push(LegendEntry::line(
-            format!("ready capacity (Ready pods{per_pod})"),
-            GREEN,
-            2,
-        ));
+        // The long part on a note line of its own: the legend column is narrow.
+        legend.push(LegendEntry::line("ready capacity", GREEN, 2));
+        legend.push(LegendEntry::note(format!("= Ready pods{per_pod}")));
     }
     if let Some(c) = col(run, "arrival_rate") {
         layers.push(line(c, Shape::Step, 2, BLUE));
@@ -427,10 +469,16 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         }
     }
     legend.reverse();
+    // With nodes the panel counts both, and says so.
+    let (title, unit) = if nonzero(run, "nodes_ready") {
+        ("Replicas and nodes", "pods, nodes")
+    } else {
+        ("Replicas", "pods")
+    };
     panels.push(Panel {
-        title: "Replicas".into(),
+        title: title.into(),
         height: 280,
-        y: y("pods", linear_range(&layers, Axis::Left, 4.0)),
+        y: y(unit, linear_range(&layers, Axis::Left, 4.0)),
         right: None,
         layers,
         legend,
@@ -458,11 +506,13 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             BROWN,
             1,
         ));
+        let range = linear_range(&layers, Axis::Right, 1.0);
+        let unit = TimeUnit::for_max(range.1);
         right = Some(YAxis {
-            desc: "age of oldest waiting".into(),
-            range: linear_range(&layers, Axis::Right, 1.0),
+            desc: format!("age of oldest waiting ({})", unit.symbol()),
+            range,
             log: false,
-            format: NumFormat::Seconds,
+            format: NumFormat::SecondsIn(unit),
         });
     }
     panels.push(Panel {
