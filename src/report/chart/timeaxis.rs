@@ -73,7 +73,10 @@ impl TimeLabels {
             TimeLabels::Elapsed => format_elapsed(t, span, spacing),
             TimeLabels::Clock(start) => {
                 let at = *start + Duration::milliseconds((t * 1000.0).round() as i64);
-                let pattern = if span > 86400.0 {
+                // A run that crosses midnight names the new day at its midnight tick.
+                let new_day =
+                    at.date_naive() != start.date_naive() && at.time() == chrono::NaiveTime::MIN;
+                let pattern = if span > 86400.0 || new_day {
                     "%a %H:%M"
                 } else if spacing < 60.0 {
                     "%H:%M:%S"
@@ -129,6 +132,20 @@ mod tests {
         assert_eq!(l.format(600.0, 3600.0, 600.0), "0:10");
         assert_eq!(l.format(5400.0, 7200.0, 900.0), "1:30");
         assert_eq!(l.format(90.0, 300.0, 30.0), "1:30");
+    }
+
+    #[test]
+    fn a_run_across_midnight_names_the_new_day_at_its_midnight_tick() {
+        let start = DateTime::parse_from_rfc3339("2024-03-04T18:00:00+01:00").unwrap();
+        let l = TimeLabels::Clock(start);
+        let span = 12.0 * 3600.0;
+        assert_eq!(l.format(3.0 * 3600.0, span, 10800.0), "21:00");
+        assert_eq!(l.format(6.0 * 3600.0, span, 10800.0), "Tue 00:00");
+        assert_eq!(l.format(9.0 * 3600.0, span, 10800.0), "03:00");
+        // Midnight at the start is the start's own day: a plain time.
+        let l = TimeLabels::Clock(DateTime::parse_from_rfc3339("2024-03-04T00:00:00Z").unwrap());
+        assert_eq!(l.format(0.0, 86400.0, 10800.0), "00:00");
+        assert_eq!(l.format(86400.0, 86400.0, 10800.0), "Tue 00:00");
     }
 
     #[test]
