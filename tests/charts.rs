@@ -334,20 +334,22 @@ fn a_one_step_spike_in_a_day_of_rows_reaches_the_top_of_its_panel() {
     assert!((top_hit..mid).all(|y| xs.iter().any(|&x| purple(x, y))));
 }
 
-#[test]
-fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
-    let s = Scenario::load(
-        Path::new("scenarios/sqs-worker.yaml"),
-        &Overrides::default(),
-    )
-    .unwrap();
+/// Run a shipped scenario and draw its charts: (well-formed chart.svg, report.html).
+fn charts_of(scenario: &str) -> (String, String) {
+    let s = Scenario::load(Path::new(scenario), &Overrides::default()).unwrap();
     let r = run(&s, &RunOptions::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     report::write_charts(dir.path(), &r, &s).unwrap();
     let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
     parse_xml(&svg);
-    assert!(svg.contains("Autoscaler metric: s0_aws_sqs_orders"));
     let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    (svg, html)
+}
+
+#[test]
+fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
+    let (svg, html) = charts_of("scenarios/sqs-worker.yaml");
+    assert!(svg.contains("Autoscaler metric: s0_aws_sqs_orders"));
     assert_self_contained(&html);
     // KEDA's polls have no columns of their own: who, why, and the event folded underneath.
     assert!(html.contains("<td>keda ScaledObject order-worker</td>"));
@@ -356,23 +358,11 @@ fn keda_runs_chart_their_generated_hpa_and_list_keda_polls() {
 
 #[test]
 fn the_metric_panel_shades_failed_reads_and_keda_fallback() {
-    let s = Scenario::load(
-        Path::new("scenarios/prometheus-outage.yaml"),
-        &Overrides::default(),
-    )
-    .unwrap();
-    let r = run(&s, &RunOptions::default()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    report::write_charts(dir.path(), &r, &s).unwrap();
-    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
-    parse_xml(&svg);
+    let (svg, _) = charts_of("scenarios/prometheus-outage.yaml");
     assert!(svg.contains("KEDA fallback active"), "fallback legend");
     assert!(svg.contains("metric read failed"), "failed-read legend");
-    // checkout-spike's CPU reads never fail after start-up and it has no KEDA: no such legend.
-    let (s, r) = shipped();
-    let dir = tempfile::tempdir().unwrap();
-    report::write_charts(dir.path(), &r, &s).unwrap();
-    let svg = std::fs::read_to_string(dir.path().join("chart.svg")).unwrap();
+    // checkout-spike has no KEDA: no fallback legend.
+    let (svg, _) = charts_of(SHIPPED);
     assert!(!svg.contains("KEDA fallback active"));
 }
 

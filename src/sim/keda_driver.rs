@@ -462,16 +462,7 @@ fn timing_of(delay: &DelayClass) -> BackendTiming {
             window: *window_s,
             delay: *lag_s,
         },
-        other => {
-            let kind = default_backend(other);
-            let (interval, window, delay) = kind.defaults();
-            BackendTiming {
-                kind,
-                interval,
-                window,
-                delay,
-            }
-        }
+        other => BackendTiming::of(default_backend(other)),
     }
 }
 
