@@ -782,6 +782,30 @@ fn metric_values_are_milli_quantised_but_activation_reads_the_raw_value() {
 }
 
 #[test]
+fn without_every_sync_a_poll_is_logged_only_when_it_scales_or_its_state_changes() {
+    // Every logged poll that scaled nothing must differ in (active, error, fallback) from the
+    // poll logged before it (unlogged polls in between had the same state as that one).
+    let s = Scenario::load(
+        std::path::Path::new("scenarios/sqs-worker.yaml"),
+        &Overrides::default(),
+    )
+    .unwrap();
+    let r = run(&s, &RunOptions::default()).unwrap();
+    let logged: Vec<(f64, PollDecision)> = polls(&r)
+        .into_iter()
+        .filter(|(_, p)| !p.triggers.is_empty())
+        .collect();
+    assert!(logged.len() >= 4, "{} polls logged", logged.len());
+    let flags = |p: &PollDecision| (p.is_active, p.is_error, p.fallback_active);
+    for w in logged.windows(2) {
+        let ((_, a), (t, b)) = (&w[0], &w[1]);
+        if matches!(b.decision.action, ScaleAction::None) {
+            assert_ne!(flags(a), flags(b), "poll at {t} s logged with nothing new");
+        }
+    }
+}
+
+#[test]
 fn keda_events_must_name_a_scaledobject() {
     let so = format!("minReplicaCount: 1\n{SQS}");
     let e = try_queue_scenario(

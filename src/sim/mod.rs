@@ -340,7 +340,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                     poll.decision.action,
                     crate::keda::executor::ScaleAction::None
                 );
-                if changed || opts.log_every_sync || so.state_changed(&poll) {
+                // Every poll updates the remembered state (a short-circuit here left it stale
+                // after a scaling poll, and the next poll logged a change that was none).
+                let state_changed = so.state_changed(&poll);
+                if changed || opts.log_every_sync || state_changed {
                     events.push(LogEvent::Keda(KedaEvent {
                         t: now,
                         autoscaler: so.name.clone(),
