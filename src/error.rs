@@ -122,7 +122,7 @@ pub enum Error {
     #[error("{0}")]
     CheckFailed(String),
     /// Writing outputs failed.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", os_reason(source))]
     Io {
         context: String,
         source: std::io::Error,
@@ -130,12 +130,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// Process exit code: 2 bad input, 1 failed check, 1 for I/O trouble writing outputs.
+    /// Process exit code: 1 a failed check; 2 bad input, and outputs that cannot be written
+    /// (a full disk, a read-only folder): 1 means only "a check failed".
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Input(_) | Error::Inputs(_) => 2,
+            Error::Input(_) | Error::Inputs(_) | Error::Io { .. } => 2,
             Error::CheckFailed(_) => 1,
-            Error::Io { .. } => 1,
         }
     }
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
@@ -153,3 +153,12 @@ impl From<InputError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The system's reason for an I/O failure in plain words, without Rust's `(os error N)`.
+pub fn os_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}

@@ -12,6 +12,7 @@ pub mod hpa;
 pub mod keda;
 pub mod manifest;
 pub mod metrics;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod rng;

@@ -198,20 +198,21 @@ pub fn read(dir: &Path, scenario: &str) -> Result<Option<Metrics>, Error> {
 }
 
 /// Store a run's summary as the new baseline of its scenario.
-pub fn write(dir: &Path, summary: &crate::sim::Summary) -> Result<PathBuf, Error> {
+pub fn write(
+    dir: &Path,
+    summary: &crate::sim::Summary,
+    overwrite: crate::output::Overwrite,
+) -> Result<PathBuf, Error> {
     let p = path(dir, &summary.scenario);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| {
-            Error::io(
-                format!("cannot create baseline folder {}", parent.display()),
-                e,
-            )
-        })?;
-    }
-    let mut buf = Vec::new();
-    crate::report::write_summary(&mut buf, summary)
-        .map_err(|e| Error::io("cannot render summary", e))?;
-    std::fs::write(&p, buf).map_err(|e| Error::io(format!("cannot write {}", p.display()), e))?;
+    let folder = p.parent().unwrap_or(dir);
+    // A stored baseline that reads as one is what `--update-baseline` asks to replace.
+    let overwrite = match read(dir, &summary.scenario) {
+        Ok(Some(_)) => crate::output::Overwrite::Any,
+        _ => overwrite,
+    };
+    let out = crate::output::OutputDir::open(folder, &["summary.json"], overwrite)?;
+    out.write_with("summary.json", |w| crate::report::write_summary(w, summary))?;
+    out.commit()?;
     Ok(p)
 }
 

@@ -72,6 +72,12 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// Whether `bytes` are a JUnit report [`render`] wrote (so `check --junit` may replace it).
+pub fn is_own(bytes: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+    head.contains("<testsuites name=\"scalesim")
+}
+
 /// Render the report: `<testsuites name="…">` holding every suite.
 pub fn render(name: &str, suites: &[Suite]) -> String {
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();

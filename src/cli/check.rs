@@ -6,6 +6,7 @@ use clap::Args;
 use rayon::prelude::*;
 use scalesim::check::baseline::Tolerances;
 use scalesim::check::{self, CheckOptions, Outcome};
+use scalesim::output::{self, OutputDir, Overwrite};
 use scalesim::scenario::Overrides;
 use scalesim::{Error, InputError, report};
 use std::path::PathBuf;
@@ -66,6 +67,9 @@ pub struct CheckArgs {
     /// List every baseline metric, not only the regressions.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Replace output, baseline or JUnit files that scalesim cannot prove it wrote.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print only errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -103,9 +107,51 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
     })
 }
 
+/// Refuse, before any scenario runs, output places that cannot be used.
+fn check_outputs(a: &CheckArgs) -> Result<(), Error> {
+    let overwrite = Overwrite::from_flag(a.overwrite);
+    if let Some(dir) = &a.out {
+        OutputDir::open(dir, &[], overwrite)?;
+    }
+    if a.update_baseline
+        && let Some(dir) = &a.baseline
+    {
+        OutputDir::open(dir, &[], overwrite)?;
+    }
+    if let Some(path) = &a.junit {
+        output::check_single(path, overwrite, check::junit::is_own)?;
+    }
+    Ok(())
+}
+
+/// Write each run's outputs under `--out`, the new baselines, and the JUnit report.
+fn write_outputs(a: &CheckArgs, outcomes: &[Outcome]) -> Result<(), Error> {
+    let overwrite = Overwrite::from_flag(a.overwrite);
+    for c in outcomes.iter().filter_map(|o| o.result.as_ref().ok()) {
+        if let Some(dir) = &a.out {
+            let out = OutputDir::open(&dir.join(&c.name), &report::RUN_FILES, overwrite)?;
+            out.fill(|staging| report::write_run(staging, &c.run))?;
+            out.commit()?;
+        }
+        if a.update_baseline
+            && let Some(dir) = &a.baseline
+        {
+            let p = check::baseline::write(dir, &c.run.summary, overwrite)?;
+            if !a.quiet {
+                super::out::println(format_args!("baseline written: {}", p.display()))?;
+            }
+        }
+    }
+    if let Some(path) = &a.junit {
+        let xml = check::junit::render("scalesim check", &check::junit_suites(outcomes));
+        output::write_single(path, xml.as_bytes(), overwrite, check::junit::is_own)?;
+    }
+    Ok(())
+}
+
 /// Run the check; returns the exit code.
 pub fn run(a: CheckArgs) -> i32 {
-    let opts = match options(&a) {
+    let opts = match options(&a).and_then(|o| check_outputs(&a).map(|()| o)) {
         Ok(o) => o,
         Err(e) => return super::report_error(&e),
     };
@@ -148,28 +194,7 @@ pub fn run(a: CheckArgs) -> i32 {
             Ok(_) => {}
         }
     }
-    let write = || -> Result<(), Error> {
-        for c in outcomes.iter().filter_map(|o| o.result.as_ref().ok()) {
-            if let Some(dir) = &a.out {
-                report::write_run(&dir.join(&c.name), &c.run)?;
-            }
-            if a.update_baseline
-                && let Some(dir) = &a.baseline
-            {
-                let p = check::baseline::write(dir, &c.run.summary)?;
-                if !a.quiet {
-                    super::out::println(format_args!("baseline written: {}", p.display()))?;
-                }
-            }
-        }
-        if let Some(path) = &a.junit {
-            let xml = check::junit::render("scalesim check", &check::junit_suites(&outcomes));
-            std::fs::write(path, xml)
-                .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
-        }
-        Ok(())
-    };
-    if let Err(e) = write() {
+    if let Err(e) = write_outputs(&a, &outcomes) {
         code = code.max(super::report_error(&e));
     }
     if !a.quiet

@@ -2,6 +2,7 @@
 //! summaries side by side (compare.png, compare.svg, compare.html, and a table on stdout).
 
 use clap::Args;
+use scalesim::output::{OutputDir, Overwrite};
 use scalesim::report::compare;
 use std::path::PathBuf;
 
@@ -13,18 +14,24 @@ pub struct CompareArgs {
     /// Output folder for compare.png, compare.svg and compare.html. Default: out/compare/
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace files in the output folder that scalesim cannot prove it wrote.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
-    let runs = compare::read_runs(&args.runs)?;
-    let out = args
+    let dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join("compare"));
-    compare::write_compare(&out, &runs)?;
+    let out = OutputDir::open(&dir, &compare::FILES, Overwrite::from_flag(args.overwrite))?;
+    let runs = compare::read_runs(&args.runs)?;
+    out.fill(|staging| compare::write_compare(staging, &runs))?;
+    out.commit()?;
+    let out = dir;
     if !args.quiet {
         super::out::print(format_args!(
             "{}\noutputs in {}\n",

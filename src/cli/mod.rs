@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod out;
 mod run;
+mod signals;
 mod sweep;
 mod trace;
 mod validate;
@@ -15,14 +16,18 @@ use clap::{Parser, Subcommand};
 
 /// scalesim: replay load against simulated pods under a Kubernetes HPA or KEDA configuration,
 /// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
-///
-/// Exit codes: 0 success, 1 a check failed, 2 bad input or usage.
 #[derive(Debug, Parser)]
-#[command(name = "scalesim", version, about, long_about = None)]
+#[command(name = "scalesim", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The exit codes, shown under every `--help`.
+const EXIT_CODES: &str = "\
+Exit codes: 0 success; 1 a check failed (`check` only); 2 bad input or usage, or an output that
+cannot be written (a file in the way, a read-only folder, a full disk); 130 interrupted (SIGINT),
+143 terminated (SIGTERM) — either way no partial output is left and earlier results are kept.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -47,6 +52,7 @@ pub enum Command {
 
 /// Run the parsed command. Returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    signals::install();
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),

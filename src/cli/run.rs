@@ -2,6 +2,7 @@
 //! `--no-charts`, the charts and the HTML report).
 
 use clap::Args;
+use scalesim::output::{OutputDir, Overwrite};
 use scalesim::report;
 use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
@@ -59,6 +60,10 @@ pub struct RunArgs {
     /// Skip chart.png, chart.svg and report.html (faster; the CSV and JSON are still written).
     #[arg(long)]
     pub no_charts: bool,
+    /// Replace files in the output folder that scalesim cannot prove it wrote (by default such
+    /// a file is left alone and the run refused, exit 2).
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -76,23 +81,28 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         log_every_sync: args.log_every_sync,
         ..RunOptions::default()
     };
-    let result = sim::run(&scenario, &opts)?;
     let dir = args
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
-    let stale = if args.no_charts {
-        report::remove_stale_charts(&dir)?
-    } else {
-        Vec::new()
-    };
-    report::write_run(&dir, &result)?;
-    if !args.no_charts {
-        report::write_charts(&dir, &result, &scenario)?;
-    } else if !stale.is_empty() && !args.quiet {
+    let out = OutputDir::open(
+        &dir,
+        &planned_files(args.no_charts),
+        Overwrite::from_flag(args.overwrite),
+    )?;
+    let result = sim::run(&scenario, &opts)?;
+    out.fill(|staging| {
+        report::write_run(staging, &result)?;
+        if !args.no_charts {
+            report::write_charts(staging, &result, &scenario)?;
+        }
+        Ok(())
+    })?;
+    let removed = out.commit()?;
+    if !removed.is_empty() && !args.quiet {
         eprintln!(
-            "note: removed {} of an earlier run in {} (--no-charts draws none)",
-            stale.join(", "),
+            "note: removed {} of an earlier run in {} (this run did not write them)",
+            removed.join(", "),
             dir.display()
         );
     }
@@ -107,4 +117,13 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         ))?;
     }
     Ok(())
+}
+
+/// The files a run writes into its folder.
+fn planned_files(no_charts: bool) -> Vec<&'static str> {
+    let mut names = report::RUN_FILES.to_vec();
+    if !no_charts {
+        names.extend(report::CHART_FILES);
+    }
+    names
 }

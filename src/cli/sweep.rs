@@ -4,6 +4,7 @@
 use super::run::Fidelity;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use scalesim::output::{OutputDir, Overwrite};
 use scalesim::scenario::SloSpec;
 use scalesim::sweep::grid::{self, Vary};
 use scalesim::sweep::output::{self, SweepMeta, SweepTable};
@@ -101,6 +102,9 @@ pub struct SweepRunArgs {
     /// Run only slice I of N (points whose index is I-1 modulo N); join with `sweep merge`.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+    /// Replace files in the output folder that scalesim cannot prove it wrote.
+    #[arg(long)]
+    pub overwrite: bool,
     /// No progress bar and no table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -117,6 +121,9 @@ pub struct MergeArgs {
     /// Rows of the best-points table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
+    /// Replace files in the output folder that scalesim cannot prove it wrote.
+    #[arg(long)]
+    pub overwrite: bool,
     /// Print nothing on success.
     #[arg(long, short)]
     pub quiet: bool,
@@ -184,6 +191,18 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         return Err(input("--jobs must be at least 1"));
     }
     let sweep = Sweep::plan(config(&a)?)?;
+    let dir = a.out.clone().unwrap_or_else(|| {
+        let d = PathBuf::from("out").join(format!("{}-sweep", sweep.name));
+        match a.shard {
+            Some(s) => d.join(format!("shard-{}-of-{}", s.index, s.count)),
+            None => d,
+        }
+    });
+    let out = OutputDir::open(
+        &dir,
+        &sweep_files(a.shard.is_none()),
+        Overwrite::from_flag(a.overwrite),
+    )?;
     let points = match a.shard {
         Some(s) => s.select(&sweep.points),
         None => sweep.points.clone(),
@@ -227,29 +246,18 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         header: meta.header(),
         rows: output::rows(&meta, &sweep, &results),
     };
-    let dir = a.out.clone().unwrap_or_else(|| {
-        let d = PathBuf::from("out").join(format!("{}-sweep", sweep.name));
-        match a.shard {
-            Some(s) => d.join(format!("shard-{}-of-{}", s.index, s.count)),
-            None => d,
-        }
-    });
-    write(&dir, &meta, &table)?;
-    // The points the sweep recommends get a full run folder with charts and report.
-    if a.shard.is_none() && a.charts > 0 {
-        let best: Vec<usize> = output::best_points(&meta, &table)
-            .map(|(_, rows)| rows.iter().map(|r| r.point).take(a.charts).collect())
-            .unwrap_or_default();
-        for (rank, p) in best.into_iter().enumerate() {
-            let Some(point) = sweep.points.iter().find(|q| q.index == p) else {
-                continue;
-            };
-            let (scenario, result) = sweep_run::run_full(&sweep, point, 0)?;
-            let run_dir = dir.join(format!("best-{}-point-{p}", rank + 1));
-            report::write_run(&run_dir, &result)?;
-            report::write_charts(&run_dir, &result, &scenario)?;
-        }
-    }
+    out.fill(|staging| {
+        write(staging, &meta, &table)?;
+        write_best_points(
+            staging,
+            &sweep,
+            &meta,
+            &table,
+            if a.shard.is_none() { a.charts } else { 0 },
+        )
+    })?;
+    let dir = out.path().to_path_buf();
+    note_removed(&dir, &out.commit()?, a.quiet);
     if !a.quiet {
         let head = match a.shard {
             Some(s) => format!(
@@ -262,6 +270,53 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         super::out::print(format_args!("{head}outputs in {}\n", dir.display()))?;
     }
     Ok(())
+}
+
+/// The files a sweep (or a merge, `whole`) writes at the top of its folder.
+fn sweep_files(whole: bool) -> Vec<&'static str> {
+    let mut names = vec!["sweep.csv", "sweep.json"];
+    if whole {
+        names.extend(["pareto.png", "pareto.svg"]);
+    }
+    names
+}
+
+/// The points the sweep recommends get a full run folder with charts and report
+/// (`best-<rank>-point-<index>/`).
+fn write_best_points(
+    dir: &Path,
+    sweep: &Sweep,
+    meta: &SweepMeta,
+    table: &SweepTable,
+    charts: usize,
+) -> Result<(), Error> {
+    if charts == 0 {
+        return Ok(());
+    }
+    let best: Vec<usize> = output::best_points(meta, table)
+        .map(|(_, rows)| rows.iter().map(|r| r.point).take(charts).collect())
+        .unwrap_or_default();
+    for (rank, p) in best.into_iter().enumerate() {
+        let Some(point) = sweep.points.iter().find(|q| q.index == p) else {
+            continue;
+        };
+        let (scenario, result) = sweep_run::run_full(sweep, point, 0)?;
+        let run_dir = dir.join(format!("best-{}-point-{p}", rank + 1));
+        report::write_run(&run_dir, &result)?;
+        report::write_charts(&run_dir, &result, &scenario)?;
+    }
+    Ok(())
+}
+
+/// Say which files of an earlier sweep in the folder were removed (they were scalesim's).
+fn note_removed(dir: &Path, removed: &[String], quiet: bool) {
+    if !removed.is_empty() && !quiet {
+        eprintln!(
+            "note: removed {} of an earlier run in {} (this run did not write them)",
+            removed.join(", "),
+            dir.display()
+        );
+    }
 }
 
 /// Write sweep.csv and sweep.json, and the Pareto chart unless this is one shard.
@@ -277,8 +332,14 @@ fn write(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<(), Error> 
 }
 
 fn merge(a: MergeArgs) -> Result<(), Error> {
+    let out = OutputDir::open(
+        &a.out,
+        &sweep_files(true),
+        Overwrite::from_flag(a.overwrite),
+    )?;
     let (meta, table) = shard::merge(&a.dirs)?;
-    write(&a.out, &meta, &table)?;
+    out.fill(|staging| write(staging, &meta, &table))?;
+    note_removed(&a.out, &out.commit()?, a.quiet);
     if !a.quiet {
         super::out::print(format_args!(
             "{}outputs in {}\n",

@@ -6,6 +6,8 @@
 //! `noise` over another generator) are given whole with `--spec 'YAML'`.
 
 use clap::{Args, Subcommand};
+use scalesim::output::{self, Overwrite};
+use scalesim::report::chart::is_own_picture;
 use scalesim::trace::csv::{self, TimeOut, WriteOptions};
 use scalesim::trace::generate::{self, FieldError, GenContext, GeneratorSpec};
 use scalesim::trace::prometheus::{Combine, Selector};
@@ -69,6 +71,9 @@ pub struct ShowArgs {
     /// Also draw the trace to this file (PNG, or SVG when it ends in .svg).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// Replace a --plot file that is not a picture scalesim drew.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `scalesim trace gen KIND [--field value …]`.
@@ -96,9 +101,12 @@ pub struct GenArgs {
     /// Round rates to this many decimals (default: full precision, which reads back exactly).
     #[arg(long)]
     pub decimals: Option<usize>,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (an existing file only with --overwrite).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Replace the --output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
     /// The kind's fields as `--field value` (durations as 30s, 5m, 1h30m; lists as 1,2,3).
     #[arg(
         trailing_var_arg = true,
@@ -197,6 +205,10 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         },
         rate_unit: a.rate_unit,
     };
+    let overwrite = Overwrite::from_flag(a.overwrite);
+    if let Some(plot) = &a.plot {
+        output::check_single(plot, overwrite, is_own_picture)?;
+    }
     let loaded = tr::read::read(&a.file, &opts)?;
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
@@ -208,7 +220,8 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             .file
             .file_stem()
             .map_or_else(|| "trace".into(), |s| s.to_string_lossy().into_owned());
-        scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
+        let bytes = scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
+        output::write_single(plot, &bytes, overwrite, is_own_picture)?;
         super::out::println(format_args!("chart in {}", plot.display()))?;
     }
     Ok(())
@@ -221,6 +234,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
     let mut time_format = a.time_format;
     let mut decimals = a.decimals;
     let mut output = a.output.clone();
+    let mut overwrite = Overwrite::from_flag(a.overwrite);
     let spec: GeneratorSpec = match (&a.kind, &a.spec) {
         (_, Some(text)) => {
             if let Some(f) = a.fields.first() {
@@ -246,6 +260,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
                     "time_format" => time_format = Some(v.parse().map_err(|m: String| flag_error(&flag, m))?),
                     "decimals" => decimals = Some(v.parse().map_err(|_| flag_error(&flag, format!("{v:?} is not a number of decimals")))?),
                     "output" | "o" => output = Some(PathBuf::from(v)),
+                    "overwrite" => overwrite = Overwrite::Any,
                     "of" => return Err(flag_error(&flag, "generators of generators are given whole with --spec 'YAML'".into())),
                     _ => {
                         if map.insert(key.clone(), json_value(&key, &value)).is_some() {
@@ -282,6 +297,9 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
         start_time: start,
         duration,
     };
+    if let Some(path) = &output {
+        scalesim::output::check_single(path, overwrite, |_| false)?;
+    }
     let trace = generator.generate(&ctx).map_err(|e| {
         if e.field == "duration" && generator.natural_duration().is_none() {
             usage("a generated trace needs a length: add --duration (e.g. --duration 1h)".into())
@@ -297,10 +315,10 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
     let opts = WriteOptions { time, decimals };
     match output {
         Some(path) => {
-            let mut f = std::fs::File::create(&path)
-                .map_err(|e| Error::io(format!("cannot create {}", path.display()), e))?;
-            csv::write(&trace, &mut f, &opts)
-                .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+            let mut bytes = Vec::new();
+            csv::write(&trace, &mut bytes, &opts)
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            scalesim::output::write_single(&path, &bytes, overwrite, |_| false)
         }
         None => super::out::with_stdout(|w| csv::write(&trace, w, &opts)),
     }
@@ -320,7 +338,7 @@ fn pairs(args: &[String]) -> Result<Vec<(String, String)>, Error> {
                 "unexpected {a:?}: fields are given as --field value (e.g. --peak 400)"
             )));
         };
-        if key == "help" || key == "h" {
+        if matches!(key, "help" | "h" | "overwrite") {
             out.push((key.to_string(), String::new()));
             i += 1;
             continue;

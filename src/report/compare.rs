@@ -336,6 +336,9 @@ pub fn summary_table(runs: &[RunFolder]) -> String {
     t.to_string()
 }
 
+/// The files [`write_compare`] writes.
+pub const FILES: [&str; 3] = ["compare.png", "compare.svg", "compare.html"];
+
 /// Write `compare.png`, `compare.svg` and `compare.html` into `out` (created if needed).
 pub fn write_compare(out: &Path, runs: &[RunFolder]) -> Result<(), Error> {
     std::fs::create_dir_all(out)

@@ -21,14 +21,17 @@ use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
 
-/// Write every output file of a run into `dir` (created if needed).
-///
-/// Charts and a report an earlier run left there are removed first: they would show another
-/// run beside this one's CSV (the caller draws this run's with [`write_charts`]).
+/// The files [`write_run`] writes into a run's folder.
+pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.json", "events.jsonl"];
+/// The files [`write_charts`] writes into a run's folder.
+pub const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
+
+/// Write [`RUN_FILES`] of a run into `dir` (created if needed). Commands write into an
+/// [`OutputDir`](crate::output::OutputDir)'s staging folder and commit it, so a run's folder
+/// changes only when all of its files are complete (see [`crate::output`]).
 pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
-    remove_stale_charts(dir)?;
     write_file(&dir.join("timeseries.csv"), |w| {
         write_timeseries(w, &result.series)
     })?;
@@ -41,9 +44,9 @@ pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     Ok(())
 }
 
-/// Write `chart.png`, `chart.svg` and `report.html` of a run into `dir` (created if needed),
-/// with the options [`chart_options`] derives from the scenario. `run --no-charts` skips this;
-/// sweeps call it for the runs worth looking at.
+/// Write [`CHART_FILES`] of a run into `dir` (created if needed), with the options
+/// [`chart_options`] derives from the scenario. `run --no-charts` skips this; sweeps call it
+/// for the runs worth looking at.
 pub fn write_charts(dir: &Path, result: &RunResult, scenario: &Scenario) -> Result<(), Error> {
     write_charts_with(dir, result, scenario, &chart_options(result, scenario))
 }
@@ -68,32 +71,9 @@ pub fn write_charts_with(
     write_bytes(&dir.join("report.html"), page.as_bytes())
 }
 
-/// The files [`write_charts`] writes into a run's folder.
-pub const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
-
-/// Remove the charts and report an earlier run left in `dir`: a run without charts must not
-/// leave pictures of another run beside its CSV. Returns the names removed.
-pub fn remove_stale_charts(dir: &Path) -> Result<Vec<&'static str>, Error> {
-    let mut removed = Vec::new();
-    for name in CHART_FILES {
-        let path = dir.join(name);
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed.push(name),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::io(
-                    format!("cannot remove the earlier run's {}", path.display()),
-                    e,
-                ));
-            }
-        }
-    }
-    Ok(removed)
-}
-
-/// Draw a load trace (its rate and extra columns) to `path`: SVG when the name ends in `.svg`,
-/// PNG otherwise.
-pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Result<(), Error> {
+/// Draw a load trace (its rate and extra columns) for `path`: SVG bytes when the name ends in
+/// `.svg`, PNG otherwise (the caller writes them, see [`crate::output::write_single`]).
+pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Result<Vec<u8>, Error> {
     let data = RunData::from_trace(label, trace);
     let opts = ChartOptions {
         title: format!("{label} — scalesim trace"),
@@ -113,9 +93,9 @@ pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Resu
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("svg"))
     {
-        write_bytes(path, figure.svg()?.as_bytes())
+        Ok(figure.svg()?.into_bytes())
     } else {
-        write_bytes(path, &figure.png()?)
+        figure.png()
     }
 }
 

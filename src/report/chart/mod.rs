@@ -161,6 +161,9 @@ impl<'a> Figure<'a> {
                 .and_then(|_| root.present())
                 .map_err(|e| chart_error("SVG", e))?;
         }
+        if let Some(end) = out.find('>') {
+            out.insert_str(end + 1, SVG_MARK);
+        }
         Ok(out)
     }
 
@@ -181,11 +184,30 @@ impl<'a> Figure<'a> {
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
         enc.set_compression(png::Compression::Default);
-        enc.write_header()
+        enc.add_text_chunk("Software".into(), SOFTWARE.into())
+            .and_then(|_| enc.write_header())
             .and_then(|mut wr| wr.write_image_data(&pixels))
             .map_err(|e| Error::io("cannot encode the chart as PNG", std::io::Error::other(e)))?;
         Ok(out)
     }
+}
+
+/// The PNG `Software` text every chart carries: how `trace show --plot` recognises a picture it
+/// drew before replacing it (see [`crate::output::write_single`]).
+pub const SOFTWARE: &str = "scalesim";
+
+/// The comment after the `<svg>` tag of every SVG chart, for the same purpose.
+const SVG_MARK: &str = "\n<!-- drawn by scalesim -->";
+
+/// Whether `bytes` are a PNG or SVG scalesim drew.
+pub fn is_own_picture(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let needle: &[u8] = if bytes.starts_with(b"\x89PNG") {
+        b"tEXtSoftware\0scalesim"
+    } else {
+        SVG_MARK.as_bytes()
+    };
+    head.windows(needle.len()).any(|w| w == needle)
 }
 
 fn chart_error(what: &str, e: impl std::fmt::Display) -> Error {
