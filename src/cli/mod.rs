@@ -5,6 +5,7 @@
 
 mod check;
 mod compare;
+mod init;
 mod out;
 mod run;
 mod signals;
@@ -34,6 +35,9 @@ pub enum Command {
     /// Simulate a scenario and write timeseries.csv, summary.json, events.jsonl, chart.png,
     /// chart.svg and report.html.
     Run(run::RunArgs),
+    /// Write the scenario a one-command run (`run --manifest … --trace …`) uses, every value
+    /// commented with where it came from.
+    Init(init::InitArgs),
     /// Simulate a scenario at every point of a parameter grid, in parallel (`sweep merge` joins
     /// shards).
     ///
@@ -56,6 +60,7 @@ pub fn run(cli: Cli) -> i32 {
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Init(args) => init::run(args),
         Command::Check(args) => return check::run(args),
         Command::Trace(args) => return trace::run(args),
         Command::Validate(args) => return validate::run(args),

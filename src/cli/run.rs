@@ -1,13 +1,16 @@
-//! `scalesim run SCENARIO`: simulate one scenario and write its outputs (CSV, JSON, and unless
-//! `--no-charts`, the charts and the HTML report).
+//! `scalesim run SCENARIO` (or `run --manifest FILE --trace FILE`, the one-command form):
+//! simulate one scenario and write its outputs (CSV, JSON, and unless `--no-charts`, the charts
+//! and the HTML report).
 
 use clap::Args;
 use scalesim::output::{OutputDir, Overwrite};
 use scalesim::report;
+use scalesim::scenario::compose::{self, ComposeInput, WorkloadKind};
 use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{self, RunOptions};
-use std::path::PathBuf;
+use scalesim::yaml::Source;
+use std::path::{Path, PathBuf};
 
 /// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,11 +36,66 @@ impl Fidelity {
     }
 }
 
+/// `--workload` of a one-command run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadArg {
+    Http,
+    Queue,
+}
+
+/// What a one-command run (no scenario file) and `init` take besides the manifests.
+#[derive(Debug, Args, Default)]
+pub struct ServiceArgs {
+    /// The load trace (CSV, Prometheus `query_range` JSON or a request log): with --manifest,
+    /// simulates your autoscaler without a scenario file.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+    /// Time one request (or message) takes to serve, e.g. 80ms (default: assumed 100ms, said
+    /// as a warning).
+    #[arg(long, value_name = "DURATION", requires = "trace")]
+    pub service_time: Option<String>,
+    /// Requests (or messages) in service at once per pod (default: assumed 1).
+    #[arg(long, value_name = "N", requires = "trace")]
+    pub concurrency: Option<u32>,
+    /// http (requests balanced to pods) or queue (a shared backlog); default: from the
+    /// autoscaler's triggers.
+    #[arg(long, value_enum, requires = "trace")]
+    pub workload: Option<WorkloadArg>,
+    /// Simulated time, e.g. 6h (default: the trace's span).
+    #[arg(long, value_name = "DURATION", requires = "trace")]
+    pub duration: Option<String>,
+    /// A pod model fitted by `scalesim calibrate` (its calibration.yaml) instead of assumptions.
+    #[arg(long, value_name = "FILE", requires = "trace")]
+    pub calibration: Option<PathBuf>,
+}
+
+impl ServiceArgs {
+    /// The composer's input, with these manifests.
+    pub fn input(&self, manifests: &[PathBuf]) -> ComposeInput {
+        ComposeInput {
+            manifests: manifests.to_vec(),
+            trace: self.trace.clone().unwrap_or_default(),
+            service_time: self.service_time.clone(),
+            concurrency: self.concurrency,
+            workload: self.workload.map(|w| match w {
+                WorkloadArg::Http => WorkloadKind::Http,
+                WorkloadArg::Queue => WorkloadKind::Queue,
+            }),
+            duration: self.duration.clone(),
+            calibration: self.calibration.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (YAML).
-    pub scenario: PathBuf,
-    /// Output folder. Default: out/<scenario name>/
+    /// Scenario file (YAML). Leave it out to run your manifests against a trace in one command:
+    /// `scalesim run --manifest so.yaml --manifest deploy.yaml --trace rate.csv`.
+    #[arg(required_unless_present = "trace", conflicts_with = "trace")]
+    pub scenario: Option<PathBuf>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Output folder. Default: out/<scenario name>/ (one-command: out/<autoscaler name>/)
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Seed for every random stream (overrides the scenario's `seed`).
@@ -76,7 +134,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         patches: args.fidelity.map(Fidelity::patch).into_iter().collect(),
         allow_conflicts: args.allow_conflicts,
     };
-    let scenario = Scenario::load(&args.scenario, &overrides)?;
+    let scenario = load(&args, overrides)?;
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
         ..RunOptions::default()
@@ -117,6 +175,22 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         ))?;
     }
     Ok(())
+}
+
+/// The scenario file, or the one-command scenario composed from the manifests and the trace
+/// (its assumptions said on stderr).
+fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::Error> {
+    if let Some(path) = &args.scenario {
+        return Scenario::load(path, &overrides);
+    }
+    let composed = compose::compose(&args.service.input(&args.manifests), Path::new(""))?;
+    for a in &composed.assumptions {
+        eprintln!("warning: {a}");
+    }
+    // File manifests are in the composed scenario; standard input is still read as --manifest -.
+    overrides.manifests.retain(|m| m.as_os_str() == "-");
+    let source = Source::from_string(compose::label(&composed.name), composed.yaml);
+    Scenario::from_source(&source, &overrides)
 }
 
 /// The files a run writes into its folder.

@@ -11,10 +11,12 @@ use crate::error::InputError;
 use crate::yaml::{Document, Source, split_documents};
 use std::path::Path;
 
-/// Where to read manifests from: a file path or `-` for standard input.
+/// Where to read manifests from: a file path or `-` for standard input. Standard input is read
+/// once and kept, so a one-command run can look at the manifests and then load them.
 pub fn read_source(path: &Path) -> Result<Source, InputError> {
+    static STDIN: std::sync::OnceLock<Result<Source, InputError>> = std::sync::OnceLock::new();
     if path.as_os_str() == "-" {
-        Source::stdin()
+        STDIN.get_or_init(Source::stdin).clone()
     } else {
         Source::read(path)
     }

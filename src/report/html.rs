@@ -203,12 +203,8 @@ pub fn run_report(
 pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
     let mut rows: Vec<(String, String, String)> = Vec::new();
     let mut row = |g: &str, k: &str, v: String| rows.push((g.into(), k.into(), v));
-    let file = s
-        .file
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    row("run", "scenario file", file);
+    // No "scenario file" row: outputs are the same however the scenario file is named (and a
+    // one-command run has none).
     row("run", "seed", s.seed.to_string());
     row("run", "duration", format_seconds(s.duration));
     row("run", "step", format_seconds(s.step));

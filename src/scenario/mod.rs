@@ -3,6 +3,7 @@
 //! anything unusable with the file, line and field.
 
 pub mod autoscalers;
+pub mod compose;
 pub mod dist;
 mod keda_bindings;
 pub mod keda_events;
@@ -545,6 +546,9 @@ impl Scenario {
     pub fn from_source(source: &Source, overrides: &Overrides) -> Result<Scenario, Error> {
         if source.text.trim().is_empty() {
             return Err(InputError::in_file(&source.path, "empty scenario file").into());
+        }
+        if let Some(e) = compose::manifest_as_scenario(source) {
+            return Err(e.into());
         }
         let own: Vec<&patch::Patch> = overrides
             .patches

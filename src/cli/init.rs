@@ -1,0 +1,66 @@
+//! `scalesim init --manifest FILE… --trace FILE [-o scenario.yaml]`: write the scenario that the
+//! one-command `run` simulates, every value commented with where it came from, so the user owns
+//! a file that runs to the same bytes.
+
+use super::run::ServiceArgs;
+use clap::Args;
+use scalesim::output::{self, Overwrite};
+use scalesim::scenario::compose;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Autoscaler manifest(s) (ScaledObject, ScaledJob, HPA) and the Deployment they scale.
+    #[arg(long = "manifest", value_name = "FILE", required = true)]
+    pub manifests: Vec<PathBuf>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Write the scenario here (paths in it are relative to its folder); default: standard
+    /// output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace the --output file even if scalesim did not write it.
+    #[arg(long)]
+    pub overwrite: bool,
+}
+
+pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
+    if a.service.trace.is_none() {
+        return Err(scalesim::InputError::new(
+            Default::default(),
+            "give the load with --trace FILE (CSV, Prometheus query_range JSON or a request log)",
+        )
+        .into());
+    }
+    if a.manifests.iter().any(|m| m.as_os_str() == "-") {
+        return Err(scalesim::InputError::new(
+            Default::default(),
+            "init refers to manifests by path: save standard input to a file and pass that",
+        )
+        .into());
+    }
+    let overwrite = Overwrite::from_flag(a.overwrite);
+    let base = match &a.output {
+        Some(p) => {
+            output::check_single(p, overwrite, compose::is_own)?;
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        }
+        None => PathBuf::new(),
+    };
+    let composed = compose::compose(&a.service.input(&a.manifests), &base)?;
+    for note in &composed.assumptions {
+        eprintln!("warning: {note}");
+    }
+    match &a.output {
+        Some(p) => {
+            output::write_single(p, composed.yaml.as_bytes(), overwrite, compose::is_own)?;
+            eprintln!(
+                "wrote {}: run it with `scalesim run {}`",
+                p.display(),
+                p.display()
+            );
+            Ok(())
+        }
+        None => super::out::print(format_args!("{}", composed.yaml)),
+    }
+}

@@ -1,0 +1,205 @@
+//! "Your service in one command": `run --manifest … --trace …` without a scenario file, `init`
+//! writing the scenario that run used, and a manifest given where a scenario belongs.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn scalesim(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A folder holding a shipped manifest and a shipped trace, as a user's repository would.
+fn user_folder(manifest: &str, trace: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("scenarios/manifests").join(manifest),
+        t.path().join(manifest),
+    )
+    .unwrap();
+    std::fs::copy(root().join("traces").join(trace), t.path().join(trace)).unwrap();
+    t
+}
+
+const OUTPUTS: [&str; 6] = [
+    "timeseries.csv",
+    "summary.json",
+    "events.jsonl",
+    "chart.png",
+    "chart.svg",
+    "report.html",
+];
+
+#[test]
+fn a_scaled_object_and_a_trace_run_in_one_command() {
+    let t = user_folder("sqs-worker.yaml", "batch_queue_fill_2h.csv");
+    let o = scalesim(
+        t.path(),
+        &[
+            "run",
+            "--manifest",
+            "sqs-worker.yaml",
+            "--trace",
+            "batch_queue_fill_2h.csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dir = t.path().join("out/order-worker");
+    for f in OUTPUTS {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    let e = stderr(&o);
+    // Every assumed value is said once, with how to measure it.
+    assert_eq!(e.matches("assumed service time").count(), 1, "{e}");
+    assert!(e.contains("--service-time"), "{e}");
+    assert!(e.contains("assumed pod start-up"), "{e}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "order-worker");
+    assert!(summary["requests"]["served"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn given_values_are_not_assumed() {
+    let t = user_folder("sqs-worker.yaml", "batch_queue_fill_2h.csv");
+    let o = scalesim(
+        t.path(),
+        &[
+            "run",
+            "--manifest",
+            "sqs-worker.yaml",
+            "--trace",
+            "batch_queue_fill_2h.csv",
+            "--service-time",
+            "1.5s",
+            "--concurrency",
+            "4",
+            "--duration",
+            "30m",
+            "--no-charts",
+            "--out",
+            "o",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        !e.contains("assumed service time") && !e.contains("assumed messages in service"),
+        "{e}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("o/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["duration_s"], 1800.0);
+}
+
+#[test]
+fn an_hpa_with_its_deployment_reads_requests_from_the_deployment() {
+    let t = user_folder("checkout.yaml", "checkout_spike_1h.csv");
+    let o = scalesim(
+        t.path(),
+        &[
+            "init",
+            "--manifest",
+            "checkout.yaml",
+            "--trace",
+            "checkout_spike_1h.csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml = String::from_utf8_lossy(&o.stdout);
+    assert!(yaml.contains("kind: http"), "{yaml}");
+    assert!(
+        !yaml.contains("cpu_request"),
+        "the Deployment requests 500m: {yaml}"
+    );
+    assert!(!yaml.contains("replicas:"), "the Deployment has 6: {yaml}");
+}
+
+#[test]
+fn the_scenario_init_writes_runs_to_the_same_bytes() {
+    let t = user_folder("sqs-worker.yaml", "batch_queue_fill_2h.csv");
+    let common = [
+        "--manifest",
+        "sqs-worker.yaml",
+        "--trace",
+        "batch_queue_fill_2h.csv",
+    ];
+    let mut run = vec!["run"];
+    run.extend(common);
+    run.extend(["--out", "one", "-q"]);
+    assert_eq!(scalesim(t.path(), &run).status.code(), Some(0));
+    let mut init = vec!["init"];
+    init.extend(common);
+    init.extend(["-o", "scenario.yaml"]);
+    let o = scalesim(t.path(), &init);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(t.path().join("scenario.yaml")).unwrap();
+    assert!(
+        text.contains("# ASSUMED"),
+        "assumptions are marked in the file: {text}"
+    );
+    let o = scalesim(t.path(), &["run", "scenario.yaml", "--out", "file", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in OUTPUTS {
+        let a = std::fs::read(t.path().join("one").join(f)).unwrap();
+        let b = std::fs::read(t.path().join("file").join(f)).unwrap();
+        assert!(
+            a == b,
+            "{f} differs between the one-command run and its init file"
+        );
+    }
+    // init replaces a scenario it wrote, never a user's file.
+    assert_eq!(scalesim(t.path(), &init).status.code(), Some(0));
+    std::fs::write(t.path().join("mine.yaml"), "name: mine\n").unwrap();
+    let mut mine = init.clone();
+    *mine.last_mut().unwrap() = "mine.yaml";
+    let o = scalesim(t.path(), &mine);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("mine.yaml")).unwrap(),
+        "name: mine\n"
+    );
+}
+
+#[test]
+fn a_manifest_given_as_the_scenario_says_how_to_run_it() {
+    let t = user_folder("sqs-worker.yaml", "batch_queue_fill_2h.csv");
+    let o = scalesim(t.path(), &["run", "sqs-worker.yaml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("this is a ScaledObject"), "{e}");
+    assert!(
+        e.contains("scalesim run --manifest sqs-worker.yaml --trace"),
+        "{e}"
+    );
+    assert!(!e.contains("unknown field"), "{e}");
+}
+
+#[test]
+fn manifests_without_an_autoscaler_are_refused() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    std::fs::write(t.path().join("t.csv"), "time,rps\n0,1\n60,1\n").unwrap();
+    let o = scalesim(
+        t.path(),
+        &["run", "--manifest", "cm.yaml", "--trace", "t.csv"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no ScaledObject, ScaledJob or HorizontalPodAutoscaler"));
+}
