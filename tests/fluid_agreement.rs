@@ -9,7 +9,7 @@
 //! replica criterion is what request level achieves against itself, less 5 points; and a mean
 //! backlog under one request is compared in absolute terms (within 0.5 of a request).
 //! Scenarios with node CPU contention, 503 caps and retries are not in this list: there flow
-//! level is further off (README, "Traffic models"), and `fidelity: auto` keeps them at request
+//! level is further off (docs/model.md, "Traffic models"), and `fidelity: auto` keeps them at request
 //! level.
 
 use scalesim::scenario::patch::{Patch, PatchTarget};

@@ -4,7 +4,7 @@
 //! The simulation calls [`reconcile`] once per sync period per HPA with what the real controller
 //! would read at that instant ([`Observation`]) and the HPA's [`HpaMemory`]; it applies
 //! [`Decision::desired_replicas`] to the scale target when [`Decision::rescale`] is true. Nothing
-//! here reads a clock or the simulated world. Semantics follow `shared/spec/hpa.md` (the
+//! here reads a clock or the simulated world. Semantics are described in `docs/model.md` ("HPA fidelity"; the
 //! v1.36/v1.37 line: configurable asymmetric tolerance with an inclusive band, deleted/Failed/
 //! Succeeded pods ignored, missing pods at `max(100 %, target)` on scale-down, `ScaledToZero`).
 //!

@@ -3,7 +3,7 @@
 //! constructors apply it, the scalers as pure functions of backend state, and KEDA's control
 //! loops as state machines driven by a simulated clock.
 //!
-//! Upstream baseline: kedacore/keda main @ 8b4f083 (after v2.20.2); see `shared/spec/keda.md`.
+//! Upstream baseline: kedacore/keda main @ 8b4f083 (after v2.20.2); the semantics are described in `docs/model.md` ("KEDA").
 //!
 //! Module map (one concept each):
 //! * ingest — [`manifest`] (typed objects as written), [`cluster`] (workloads, HPAs,
