@@ -409,9 +409,8 @@ fn a_full_disk_is_exit_2_naming_the_file_and_leaves_no_truncated_file() {
     );
     assert!(!e.contains("os error"), "{e}");
     assert!(
-        snapshot(&out).is_empty(),
-        "no partial file: {:?}",
-        snapshot(&out).len()
+        !out.exists(),
+        "no partial file, and the folder it made is gone"
     );
     // A single-file output: no 4,096-byte stub either.
     let png = t.path().join("full/plot.png");
@@ -426,8 +425,8 @@ fn a_full_disk_is_exit_2_naming_the_file_and_leaves_no_truncated_file() {
     assert!(!png.exists());
     assert_eq!(
         std::fs::read_dir(t.path().join("full")).unwrap().count(),
-        1,
-        "only out/"
+        0,
+        "nothing left"
     );
 }
 
@@ -443,6 +442,72 @@ fn a_read_only_folder_is_refused_before_simulating() {
     let e = stderr(&o);
     assert!(
         e.contains("cannot write into the output folder") && e.contains("Read-only"),
+        "{e}"
+    );
+}
+
+#[test]
+fn long_work_prints_plain_progress_lines_when_stderr_is_not_a_terminal() {
+    let t = tempfile::tempdir().unwrap();
+    // The slow scenario cut to 10 minutes, its lines shown from the start.
+    let text = std::fs::read_to_string(slow_scenario(t.path())).unwrap();
+    let slow = t.path().join("slow10.yaml");
+    std::fs::write(&slow, text.replace("duration: 6h", "duration: 10m")).unwrap();
+    let out = t.path().join("out");
+    let args = [
+        "run",
+        slow.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-charts",
+    ];
+    let o = Command::cargo_bin("scalesim")
+        .unwrap()
+        .env("SCALESIM_PROGRESS_AFTER", "0")
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    let lines: Vec<&str> = e.lines().filter(|l| l.starts_with("run slow: ")).collect();
+    assert!(
+        lines.len() >= 2,
+        "a line at the start and one at the end: {e}"
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.contains("600/600 simulated s") && last.contains("done in"),
+        "{e}"
+    );
+    let o = Command::cargo_bin("scalesim")
+        .unwrap()
+        .env("SCALESIM_PROGRESS_AFTER", "0")
+        .args(args)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        !stderr(&o).contains("run slow: "),
+        "--quiet silences progress: {}",
+        stderr(&o)
+    );
+    // A sweep: a line at the start and one at the end.
+    let quick = quick_scenario(t.path());
+    let sw = t.path().join("sw");
+    let o = scalesim(&[
+        "sweep",
+        quick.to_str().unwrap(),
+        "--vary",
+        "pods.replicas=1,2",
+        "--out",
+        sw.to_str().unwrap(),
+        "--charts",
+        "0",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("sweep quick: 0/2 runs") && e.contains("sweep quick: 2/2 runs"),
         "{e}"
     );
 }

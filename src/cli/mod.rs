@@ -7,6 +7,7 @@ mod check;
 mod compare;
 mod init;
 mod out;
+mod progress;
 mod run;
 mod signals;
 mod sweep;

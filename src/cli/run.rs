@@ -2,13 +2,14 @@
 //! simulate one scenario and write its outputs (CSV, JSON, and unless `--no-charts`, the charts
 //! and the HTML report).
 
+use super::progress::Progress;
 use clap::Args;
 use scalesim::output::{OutputDir, Overwrite};
 use scalesim::report;
 use scalesim::scenario::compose::{self, ComposeInput, WorkloadKind};
 use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
-use scalesim::sim::{self, RunOptions};
+use scalesim::sim::{self, ProgressHook, RunOptions};
 use scalesim::yaml::Source;
 use std::path::{Path, PathBuf};
 
@@ -148,7 +149,23 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         &planned_files(args.no_charts),
         Overwrite::from_flag(args.overwrite),
     )?;
-    let result = sim::run(&scenario, &opts)?;
+    let progress = Progress::start_after(
+        &format!("run {}", scenario.name),
+        scenario.duration.ceil() as u64,
+        "simulated s",
+        args.quiet,
+        super::progress::quiet_for_short_work(),
+    );
+    let opts = RunOptions {
+        progress: Some(run_progress(&progress)),
+        ..opts
+    };
+    let result = sim::run(&scenario, &opts);
+    if result.is_ok() {
+        progress.handle().set(scenario.duration.ceil() as u64);
+    }
+    progress.finish();
+    let result = result?;
     out.fill(|staging| {
         report::write_run(staging, &result)?;
         if !args.no_charts {
@@ -191,6 +208,20 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
     overrides.manifests.retain(|m| m.as_os_str() == "-");
     let source = Source::from_string(compose::label(&composed.name), composed.yaml);
     Scenario::from_source(&source, &overrides)
+}
+
+/// A hook that moves `progress` to the simulated second reached (at most every 50 ms of work,
+/// so a run of many short steps is not slowed by it).
+fn run_progress(progress: &Progress) -> ProgressHook {
+    let shared = progress.handle();
+    let last = std::sync::Mutex::new(std::time::Instant::now());
+    ProgressHook(std::sync::Arc::new(move |t: f64| {
+        let mut l = last.lock().unwrap_or_else(|e| e.into_inner());
+        if l.elapsed() >= std::time::Duration::from_millis(50) {
+            *l = std::time::Instant::now();
+            shared.set(t as u64);
+        }
+    }))
 }
 
 /// The files a run writes into its folder.

@@ -1,9 +1,9 @@
 //! `scalesim sweep`: simulate a scenario at every point of a parameter grid, in parallel, and
 //! `scalesim sweep merge`: join the outputs of sharded sweeps.
 
+use super::progress::Progress;
 use super::run::Fidelity;
 use clap::{Args, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use scalesim::output::{OutputDir, Overwrite};
 use scalesim::scenario::SloSpec;
 use scalesim::sweep::grid::{self, Vary};
@@ -11,7 +11,6 @@ use scalesim::sweep::output::{self, SweepMeta, SweepTable};
 use scalesim::sweep::shard::{self, Shard};
 use scalesim::sweep::{SweepConfig, file, pareto, run as sweep_run};
 use scalesim::{Error, InputError, report, sweep::Sweep};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 const SWEEP_HELP: &str = "\
@@ -226,20 +225,9 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
             if jobs == 1 { "" } else { "s" },
         );
     }
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(runs)
-    };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix} [{elapsed_precise}] {wide_bar} {pos}/{len} runs, ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    bar.set_prefix(sweep.name.clone());
-    let results = sweep_run::run_points(&sweep, &points, jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let progress = Progress::start(&format!("sweep {}", sweep.name), runs, "runs", a.quiet);
+    let results = sweep_run::run_points(&sweep, &points, jobs, &|| progress.inc(1));
+    progress.finish();
     let results = results?;
     let meta = SweepMeta::new(&sweep, a.shard);
     let table = SweepTable {

@@ -29,6 +29,18 @@ pub struct RunOptions {
     /// Only the summary is wanted (sweep points): skip the per-step latency quantiles of the
     /// time series. The summary is the same either way.
     pub summary_only: bool,
+    /// Told the simulated seconds reached, once per time-series step (for a progress display).
+    pub progress: Option<ProgressHook>,
+}
+
+/// A callback told how far a run has got, in simulated seconds.
+#[derive(Clone)]
+pub struct ProgressHook(pub Arc<dyn Fn(f64) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -289,6 +301,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
                         .map_or(world.spec_replicas, |d| d.status_desired_replicas)
                 };
                 world.series.desired_replicas[row] = desired;
+                if let Some(hook) = &opts.progress {
+                    (hook.0)(now);
+                }
                 // The metric columns feed timeseries.csv and the charts only.
                 if let Some(d) = shown.filter(|_| !opts.summary_only) {
                     let keda = scaled_objects.first().filter(|_| hpas.is_empty());
