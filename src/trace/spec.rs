@@ -358,7 +358,11 @@ impl TraceSpec {
         let trace = match (&self.file, &self.generate) {
             (Some(file), None) => {
                 let path = ctx.base_dir.join(file);
-                let l = super::read::read(&path, &self.read_options()).map_err(|e| {
+                // A missing or unreadable file: point at `trace.file` too.
+                let bytes = super::read::read_bytes(&path).map_err(|e| {
+                    ctx.field_error("file", format!("{}: {}", path.display(), e.message))
+                })?;
+                let l = super::read::parse(&path, &bytes, &self.read_options()).map_err(|e| {
                     // An option that does not fit the file: point at the option.
                     match e.location.field.as_deref() {
                         Some("rate_unit") => ctx
