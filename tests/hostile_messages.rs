@@ -500,3 +500,14 @@ fn outputs_are_the_same_however_the_scenario_path_is_written() {
         }
     }
 }
+
+#[test]
+fn a_huge_duration_is_blamed_on_duration_not_on_the_generator_step() {
+    let scenario = SCENARIO
+        .replace("duration: 2m", "duration: 100000000h")
+        .replace("trace: {file: trace.csv}", "trace:\n  generate: {kind: constant, rate: 10}");
+    let (code, err) = run_text(&scenario, MANIFEST, TRACE);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("s.yaml:2:11: field `duration`"), "{err}");
+    assert!(!err.contains("generate.step`:"), "{err}");
+}

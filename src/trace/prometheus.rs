@@ -337,7 +337,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         let pos = position(text, result.get());
         InputError::new(
             Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)),
-            format!("malformed result: {}", crate::yaml::messages::json_words(&e)),
+            format!(
+                "malformed result: {}",
+                crate::yaml::messages::json_words(&e)
+            ),
         )
     })?;
     if series.is_empty() {

@@ -388,7 +388,13 @@ impl TraceSpec {
                     duration: ctx.duration,
                 };
                 generator.generate(&gctx).map_err(|e| {
-                    if e.field == "duration" && generator.natural_duration().is_none() {
+                    let scenario_span =
+                        e.field == "duration" && generator.natural_duration().is_none();
+                    if let (true, Some(_), Some(doc)) = (scenario_span, ctx.duration, ctx.document)
+                    {
+                        // The scenario's own `duration` set the span.
+                        doc.error_at_path("duration", e.message)
+                    } else if scenario_span {
                         ctx.field_error("generate", e.message)
                     } else {
                         gen_err(e)

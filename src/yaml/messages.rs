@@ -53,14 +53,14 @@ pub(crate) fn translate(e: &E, text: &str, line_offset: usize) -> String {
         E::SerdeUnknownVariant {
             variant, expected, ..
         } => format!(
-            "unknown value {}: expected one of {}",
+            "unknown value `{}`, expected one of {}",
             shorten(variant),
             expected.join(", ")
         ),
         E::SerdeUnknownField {
             field, expected, ..
         } => format!(
-            "unknown field {}: expected one of {}",
+            "unknown field `{}`, expected one of {}",
             shorten(field),
             expected.join(", ")
         ),
