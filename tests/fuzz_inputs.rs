@@ -5,7 +5,7 @@
 //! format, sweep files, baselines and `--vary` expressions. Nothing may panic, and every error
 //! names a file.
 //!
-//! Bounded: `SCALESIM_FUZZ_CASES` cases per entry point (default 64; e.g.
+//! Bounded: `SCALESIM_FUZZ_CASES` cases per entry point (default 500, about 10 s; e.g.
 //! `SCALESIM_FUZZ_CASES=5000 cargo test --release --test fuzz_inputs` for a long campaign).
 //! Every crash found is kept: proptest writes it to `tests/fuzz_inputs.proptest-regressions`
 //! (replayed first on every run) and the ones fixed have their own `#[test]` below. No simulation
@@ -29,7 +29,7 @@ fn cases() -> u32 {
     std::env::var("SCALESIM_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(64)
+        .unwrap_or(500)
 }
 
 fn config() -> Config {
@@ -485,4 +485,20 @@ fn a_dangling_alias_in_a_scenario_is_an_error_naming_the_file() {
     let p = repo().join("scenarios/fuzz-alias.yaml");
     let e = load_scenario(&p, b"name: x\nworkload: *nope\n".to_vec()).unwrap_err();
     assert!(e.to_string().contains("fuzz-alias.yaml"), "{e}");
+}
+
+#[test]
+fn the_mutations_change_what_they_say() {
+    let seed = b"a: 1\nb: 2\n".to_vec();
+    assert_eq!(apply(seed.clone(), &Mutation::DropLine(1)), b"a: 1\n");
+    assert_eq!(
+        apply(seed.clone(), &Mutation::SwapLines(0, 1)),
+        b"b: 2\na: 1\n"
+    );
+    assert_eq!(
+        apply(seed.clone(), &Mutation::ReplaceValue(0, 0, 1)),
+        b"a: -1\nb: 2\n"
+    );
+    assert_eq!(replace_value(b"0,20,x\n", 1, b"y"), b"0,y,x\n");
+    assert_eq!(apply(seed, &Mutation::Truncate(3)), b"a: ");
 }
