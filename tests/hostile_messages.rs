@@ -264,6 +264,10 @@ fn sweep_file_errors_name_the_sweep_file_and_line() {
             "sw.yaml:4:5: field `vary[1]`: workload.concurrency is varied twice",
         ),
         (
+            "scenario: s.yaml\nvary: [workload.concurrency=2]\nreplications: 0\n",
+            "sw.yaml:3:15: field `replications`: must be at least 1",
+        ),
+        (
             "scenario: nope.yaml\nvary: [workload.concurrency=2]\n",
             "sw.yaml:1:11: field `scenario`: nope.yaml: file not found",
         ),
@@ -296,6 +300,9 @@ const LIBRARY_WORDS: &[&str] = &[
     "saphyr",
     "budget breached",
     "weak recursion",
+    "mapping start",
+    "consumed event",
+    "scalar",
 ];
 
 fn assert_own_words(err: &str) {
@@ -357,6 +364,8 @@ fn malformed_yaml_gets_scalesim_words_and_a_location() {
         SCENARIO.replace("trace: {file: trace.csv}", "trace: {file: [a]}"),
         SCENARIO.replace("autoscaler:", "autoscaler: 1\nq:"),
         "- a\n- b\n".into(),
+        "---\n---\n".into(),
+        "[]\n".into(),
         "just text\n".into(),
         "a: &x [*x]\n".into(),
         "a: b: c\n".into(),
@@ -505,7 +514,10 @@ fn outputs_are_the_same_however_the_scenario_path_is_written() {
 fn a_huge_duration_is_blamed_on_duration_not_on_the_generator_step() {
     let scenario = SCENARIO
         .replace("duration: 2m", "duration: 100000000h")
-        .replace("trace: {file: trace.csv}", "trace:\n  generate: {kind: constant, rate: 10}");
+        .replace(
+            "trace: {file: trace.csv}",
+            "trace:\n  generate: {kind: constant, rate: 10}",
+        );
     let (code, err) = run_text(&scenario, MANIFEST, TRACE);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("s.yaml:2:11: field `duration`"), "{err}");

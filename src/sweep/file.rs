@@ -123,6 +123,14 @@ pub fn load(path: &Path) -> Result<SweepConfig, Error> {
         }
         varies.push(parsed);
     }
+    if raw.replications == Some(0) {
+        return Err(doc
+            .error_at_path("replications", "must be at least 1")
+            .into());
+    }
+    if raw.sample == Some(0) {
+        return Err(doc.error_at_path("sample", "must be at least 1").into());
+    }
     if let Some(name) = &raw.objective
         && crate::check::metrics::find(name).is_none()
     {

@@ -16,6 +16,7 @@ pub(crate) fn translate(e: &E, text: &str, line_offset: usize) -> String {
              starts another: remove it, or keep only one document"
             .into(),
         E::Eof { .. } => "the YAML ends where a value was expected".into(),
+        E::Unexpected { expected, .. } => format!("expected {}", node_words(expected)),
         E::UnknownAnchor { .. } => {
             "an alias (`*name`) refers to an anchor (`&name`) not defined before it".into()
         }
@@ -74,10 +75,39 @@ pub(crate) fn translate(e: &E, text: &str, line_offset: usize) -> String {
         | E::BytesNotSupportedMissingBinaryTag { .. }
         | E::InvalidBinaryBase64 { .. } => "expected plain text, found a tagged value".into(),
         E::InvalidBooleanStrict { .. } => "expected true or false".into(),
+        E::ExternallyTaggedEnumExpectedScalarOrMapping { .. }
+        | E::ExpectedStringKeyForExternallyTaggedEnum { .. }
+        | E::TaggedEnumMismatch { .. } => "expected one of the accepted values (a word)".into(),
+        E::UnexpectedValueForUnitEnumVariant { .. }
+        | E::UnexpectedValueForUnit { .. }
+        | E::ExpectedEmptyMappingForUnitStruct { .. }
+        | E::ExpectedMappingEndAfterEnumVariantValue { .. } => {
+            "this value takes no settings here".into()
+        }
+        E::UnexpectedSequenceEnd { .. }
+        | E::UnexpectedMappingEnd { .. }
+        | E::UnexpectedContainerEndWhileSkippingNode { .. }
+        | E::UnexpectedContainerEndWhileReadingKeyNode { .. }
+        | E::ContainerEndMismatch { .. } => {
+            "the list or mapping ends where a value was expected".into()
+        }
+        E::InternalSeedReusedForMapKey { .. }
+        | E::InternalDepthUnderflow { .. }
+        | E::InternalRecursionStackEmpty { .. }
+        | E::ValueRequestedBeforeKey { .. }
+        | E::RecursiveReferencesRequireWeakTypes { .. } => {
+            "this YAML's structure cannot be read here (a recursive alias, or a key without a value)"
+                .into()
+        }
+        E::FoldedBlockScalarMustIndentContent { .. } => {
+            "a folded block (`>`) must indent its lines".into()
+        }
         E::InvalidScalar { ty, .. } => format!("expected {}", expected_words(ty)),
         E::NonFiniteFloat { value, .. } => format!("{} is not a finite number", shorten(value)),
         E::InvalidUtf8Input => "not valid UTF-8 text".into(),
-        E::ExternalMessage { msg, .. } => format!("not valid YAML: {}", scrub(msg)),
+        E::ExternalMessage { msg, .. } => {
+            format!("not valid YAML: {}", scrub(msg).replace("scalar", "value"))
+        }
         E::Message { msg, .. } => scrub(msg),
         other => scrub(&super::bare_message(other)),
     }
@@ -154,6 +184,17 @@ pub(crate) fn first_duplicate(text: &str) -> Option<(String, usize, usize)> {
         }
     }
     None
+}
+
+/// The YAML reader's name for the node it wanted (`mapping start`), in words a user knows.
+fn node_words(expected: &str) -> &'static str {
+    match expected {
+        "mapping start" | "empty mapping start" => "a mapping (`key: value` lines)",
+        "sequence start" => "a list",
+        "mapping end" | "empty mapping end" => "the end of the mapping",
+        "string scalar" | "scalar" => "a single value",
+        _ => "a value",
+    }
 }
 
 /// serde's name for what a field takes, in words a user knows.
