@@ -281,7 +281,31 @@ fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, TestCaseError> {
     })
 }
 
-/// Every input error names a file.
+/// Words of the YAML and JSON libraries or of Rust that must never reach a user.
+const LIBRARY_WORDS: &[&str] = &[
+    "DuplicateKeyPolicy",
+    "Options",
+    "from_str",
+    "Option<",
+    "untagged enum",
+    "expected struct",
+    "expected u8",
+    "expected u16",
+    "expected u32",
+    "expected u64",
+    "expected usize",
+    "expected i32",
+    "expected i64",
+    "expected f64",
+    "expected ident",
+    "EOF while",
+    "saphyr",
+    "budget breached",
+    "mapping start",
+    "externally tagged",
+];
+
+/// Every input error names a file, in scalesim's words.
 fn names_a_file(e: &Error) -> Result<(), TestCaseError> {
     let ok = match e {
         Error::Input(i) => i.location.file.is_some(),
@@ -289,6 +313,14 @@ fn names_a_file(e: &Error) -> Result<(), TestCaseError> {
         _ => false,
     };
     prop_assert!(ok, "an error without a file: {e}");
+    own_words(&e.to_string())
+}
+
+fn own_words(msg: &str) -> Result<(), TestCaseError> {
+    let first = msg.lines().next().unwrap_or("");
+    for w in LIBRARY_WORDS {
+        prop_assert!(!first.contains(w), "library wording {w:?} in: {first}");
+    }
     Ok(())
 }
 
@@ -371,6 +403,7 @@ fn check_trace(path: &Path, bytes: &[u8], format: usize) -> Result<(), TestCaseE
     })?;
     if let Err(e) = r {
         prop_assert!(e.location.file.as_deref() == Some(name), "{e}");
+        own_words(&e.to_string())?;
     }
     Ok(())
 }
@@ -435,6 +468,7 @@ fn check_sweep(path: &Path, bytes: Vec<u8>) -> Result<(), TestCaseError> {
     if let Err(e) = r {
         let msg = e.to_string();
         prop_assert!(msg.contains(".yaml"), "no file named: {msg}");
+        own_words(&msg)?;
     }
     Ok(())
 }
@@ -501,4 +535,22 @@ fn the_mutations_change_what_they_say() {
     );
     assert_eq!(replace_value(b"0,20,x\n", 1, b"y"), b"0,y,x\n");
     assert_eq!(apply(seed, &Mutation::Truncate(3)), b"a: ");
+}
+
+#[test]
+fn json_and_yaml_reader_jargon_is_translated() {
+    let opts = ReadOptions {
+        format: Format::Prometheus,
+        ..ReadOptions::default()
+    };
+    let e = scalesim::trace::read::parse(Path::new("p.json"), b"{\"status\": tru}", &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("p.json:1:"), "{e}");
+    assert!(!e.contains("ident"), "{e}");
+    let p = repo().join("scenarios/fuzz-eof.yaml");
+    let e = load_scenario(&p, b"name: x\nworkload:\n  - [a,\n".to_vec())
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains("EOF") && !e.contains("scalar"), "{e}");
 }

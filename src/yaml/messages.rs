@@ -106,7 +106,11 @@ pub(crate) fn translate(e: &E, text: &str, line_offset: usize) -> String {
         E::NonFiniteFloat { value, .. } => format!("{} is not a finite number", shorten(value)),
         E::InvalidUtf8Input => "not valid UTF-8 text".into(),
         E::ExternalMessage { msg, .. } => {
-            format!("not valid YAML: {}", scrub(msg).replace("scalar", "value"))
+            let m = scrub(msg)
+                .replace("unexpected EOF while parsing", "the file ends inside")
+                .replace("EOF while parsing", "the file ends inside")
+                .replace("scalar", "value");
+            format!("not valid YAML: {m}")
         }
         E::Message { msg, .. } => scrub(msg),
         other => scrub(&super::bare_message(other)),
@@ -261,6 +265,8 @@ pub(crate) fn json_words(e: &serde_json::Error) -> String {
         _ => full.as_str(),
     };
     scrub(bare)
+        .replace("expected ident", "expected true, false or null")
+        .replace("EOF while parsing", "the file ends inside")
 }
 
 /// Remove library advice and Rust type names from a free-form message.
