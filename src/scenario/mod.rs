@@ -1155,7 +1155,7 @@ fn resolve(
         pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
         startup_cpu,
         warmup,
-        template: with_request_overrides(template, &p, cpu_request, memory_request, &mut warnings),
+        template: with_request_overrides(template, p, cpu_request, memory_request, &mut warnings),
     };
     let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
     let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;

@@ -125,7 +125,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             header_line_no,
             format!(
                 "the first line {first:?}… looks like data, not a header: add a header line such as `time,rps`",
-                first = crate::error::shorten(&first)
+                first = crate::error::shorten(first)
             ),
         ));
     }
@@ -222,7 +222,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                     line,
                     format!(
                         "column `{rate_name}`: {rcell:?} is not a number",
-                        rcell = crate::error::shorten(&rcell),
+                        rcell = crate::error::shorten(rcell),
                         rate_name = crate::error::shorten(&rate_name)
                     ),
                 )
@@ -245,8 +245,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                             line,
                             format!(
                                 "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)",
-                                cell = crate::error::shorten(&cell),
-                                name = crate::error::shorten(&name)
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
                             ),
                         ));
                     }
@@ -256,8 +256,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                             Location::file(path).with_line(line, None),
                             format!(
                                 "column `{name}` holds text ({cell:?}), not numbers: ignored",
-                                cell = crate::error::shorten(&cell),
-                                name = crate::error::shorten(&name)
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
                             ),
                         ));
                         f64::NAN
@@ -269,8 +269,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                             line,
                             format!(
                                 "column `{name}`: {cell:?} is not a number",
-                                cell = crate::error::shorten(&cell),
-                                name = crate::error::shorten(&name)
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
                             ),
                         ));
                     }

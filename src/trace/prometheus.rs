@@ -77,7 +77,7 @@ impl FromStr for Selector {
                 });
             }
             s = s[brace + 1..].trim_end().strip_suffix('}').ok_or_else(|| {
-                format!("{s:?}: missing closing `}}`", s = crate::error::shorten(&s))
+                format!("{s:?}: missing closing `}}`", s = crate::error::shorten(s))
             })?;
         } else if !s.contains('=') && !s.is_empty() {
             matchers.push(Matcher {
@@ -95,7 +95,7 @@ impl FromStr for Selector {
             if part.contains("=~") || part.contains("!~") {
                 return Err(format!(
                     "{part:?}: regular-expression matchers are not supported; use = or !=",
-                    part = crate::error::shorten(&part)
+                    part = crate::error::shorten(part)
                 ));
             }
             let (label, negate, value) = if let Some((l, v)) = part.split_once("!=") {
@@ -105,14 +105,14 @@ impl FromStr for Selector {
             } else {
                 return Err(format!(
                     "{part:?} is not a label matcher (expected label=\"value\" or label!=\"value\")",
-                    part = crate::error::shorten(&part)
+                    part = crate::error::shorten(part)
                 ));
             };
             let label = label.trim();
             if label.is_empty() {
                 return Err(format!(
                     "{part:?}: missing label name",
-                    part = crate::error::shorten(&part)
+                    part = crate::error::shorten(part)
                 ));
             }
             let value = value.trim();

@@ -107,7 +107,7 @@ impl FromStr for TimeFormat {
                     return Err(format!(
                         "unknown time format {other:?} (expected one of {})",
                         TimeFormat::NAMES,
-                        other = crate::error::shorten(&other)
+                        other = crate::error::shorten(other)
                     ));
                 }
             },
@@ -227,7 +227,7 @@ impl TimeParser {
                 if !v.is_finite() {
                     return Err(format!(
                         "time {cell:?} is not a finite number",
-                        cell = crate::error::shorten(&cell)
+                        cell = crate::error::shorten(cell)
                     ));
                 }
                 Ok(v * scale)
@@ -237,7 +237,7 @@ impl TimeParser {
                 if !v.is_finite() {
                     return Err(format!(
                         "time {cell:?} is not a finite number",
-                        cell = crate::error::shorten(&cell)
+                        cell = crate::error::shorten(cell)
                     ));
                 }
                 if self.origin.is_none() {
@@ -264,7 +264,7 @@ impl TimeParser {
                 let ns = (dt - o).num_nanoseconds().ok_or_else(|| {
                     format!(
                         "time {cell:?} is too far from the first row",
-                        cell = crate::error::shorten(&cell)
+                        cell = crate::error::shorten(cell)
                     )
                 })?;
                 Ok(ns as f64 / 1e9)
@@ -284,13 +284,13 @@ impl TimeParser {
             };
             return format!(
                 "time {cell:?} is not {what}, as `time_format: {name}` (`--time-format {name}`) says",
-                cell = crate::error::shorten(&cell)
+                cell = crate::error::shorten(cell)
             );
         }
         format!(
             "time {cell:?} is not written like the rows before it (they are {})",
             self.describe(),
-            cell = crate::error::shorten(&cell)
+            cell = crate::error::shorten(cell)
         )
     }
 
@@ -358,14 +358,14 @@ fn implausible_epoch(cell: &str, v: f64, scale: f64) -> String {
         year(scale).floor(),
         PLAUSIBLE_YEARS.start(),
         PLAUSIBLE_YEARS.end(),
-        cell = crate::error::shorten(&cell)
+        cell = crate::error::shorten(cell)
     )
 }
 
 fn parse_text(cell: &str) -> Result<(DateTime<FixedOffset>, bool), String> {
     parse_instant(cell).ok_or_else(|| {
         format!(
-            "{cell:?} is not a time (expected seconds from the start, a Unix epoch time in s, ms, µs or ns, or an RFC 3339 timestamp such as 2026-03-02T08:00:00Z)", cell = crate::error::shorten(&cell))
+            "{cell:?} is not a time (expected seconds from the start, a Unix epoch time in s, ms, µs or ns, or an RFC 3339 timestamp such as 2026-03-02T08:00:00Z)", cell = crate::error::shorten(cell))
     })
 }
 
