@@ -66,6 +66,18 @@ impl fmt::Display for Location {
     }
 }
 
+/// How many characters of a user's value an error message repeats.
+pub(crate) const ECHO_CHARS: usize = 40;
+
+/// A user's value as an error message repeats it: at most [`ECHO_CHARS`] characters, then `…`
+/// (a 100,000-character CSV cell is not printed whole). See `docs/inputs.md`.
+pub(crate) fn shorten(value: &str) -> String {
+    match value.char_indices().nth(ECHO_CHARS) {
+        None => value.to_string(),
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+    }
+}
+
 /// A user's input cannot be used. Rendered as `file:line:col: field `x`: message`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputError {
@@ -160,5 +172,15 @@ pub fn os_reason(e: &std::io::Error) -> String {
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shorten_keeps_short_values_and_cuts_long_ones_at_a_character() {
+        assert_eq!(super::shorten("abc"), "abc");
+        let long = "é".repeat(100);
+        assert_eq!(super::shorten(&long), format!("{}…", "é".repeat(40)));
     }
 }

@@ -4,6 +4,8 @@
 //! Multi-document streams (`---`) are split here so each document can be deserialized into its
 //! own type (a Deployment beside a ScaledObject) while errors keep file-wide line numbers.
 
+pub(crate) mod messages;
+
 use crate::error::{InputError, Location};
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
@@ -43,6 +45,11 @@ impl Source {
         if bytes.contains(&0) {
             return Err(InputError::in_file(path, "this is a binary file, not text"));
         }
+        // A UTF-8 byte-order mark (Windows editors write one) is not part of the text.
+        let bytes = match bytes.strip_prefix(b"\xef\xbb\xbf") {
+            Some(rest) => rest.to_vec(),
+            None => bytes,
+        };
         let text = String::from_utf8(bytes).map_err(|e| {
             InputError::in_file(
                 path,
@@ -178,7 +185,7 @@ impl Document<'_> {
                 e.into_inner()
             })
         });
-        r.map_err(|e| saphyr_error(self.source, self.line_offset, &path, &e))
+        r.map_err(|e| saphyr_error(self.source, self.text, self.line_offset, &path, &e))
     }
 
     /// The document as an untyped JSON value (for `kind` dispatch and path lookups).
@@ -239,16 +246,17 @@ fn parse_text<T: DeserializeOwned>(
             e.into_inner()
         })
     });
-    r.map_err(|e| saphyr_error(source, line_offset, &path, &e))
+    r.map_err(|e| saphyr_error(source, text, line_offset, &path, &e))
 }
 
 fn saphyr_error(
     source: &Source,
+    text: &str,
     line_offset: usize,
     path: &str,
     e: &serde_saphyr::Error,
 ) -> InputError {
-    let message = bare_message(e);
+    let message = messages::translate(e, text, line_offset);
     let field = if path.is_empty() || path == "." {
         None
     } else {
@@ -272,7 +280,7 @@ fn saphyr_error(
 }
 
 /// The error text without serde-saphyr's own `error: line X column Y:` prefix and snippet.
-fn bare_message(e: &serde_saphyr::Error) -> String {
+pub(crate) fn bare_message(e: &serde_saphyr::Error) -> String {
     let full = e.without_snippet().to_string();
     let first = full.lines().next().unwrap_or("").trim();
     let first = first.strip_prefix("error:").unwrap_or(first).trim();
@@ -325,6 +333,7 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
                 | Event::Alias(..)
         );
         if starts_node {
+            let item_of_list = matches!(stack.last(), Some(Frame::Seq { .. }));
             match stack.last_mut() {
                 Some(Frame::Map {
                     expecting_key,
@@ -368,7 +377,7 @@ fn locate_in(text: &str, path: &str) -> Option<(usize, usize)> {
             }
             if cur_path == want {
                 // For a mapping value, point at the value; for a missing value prefer the key.
-                return Some(if matches!(event, Event::Scalar(..)) {
+                return Some(if matches!(event, Event::Scalar(..)) || item_of_list {
                     pos
                 } else {
                     key_pos.unwrap_or(pos)

@@ -160,6 +160,23 @@ fn the_scenario_init_writes_runs_to_the_same_bytes() {
             "{f} differs between the one-command run and its init file"
         );
     }
+    // Written into another folder, its paths are relative to it and it runs to the same bytes.
+    std::fs::create_dir(t.path().join("sub")).unwrap();
+    let mut elsewhere = init.clone();
+    *elsewhere.last_mut().unwrap() = "sub/scenario.yaml";
+    assert_eq!(scalesim(t.path(), &elsewhere).status.code(), Some(0));
+    let text = std::fs::read_to_string(t.path().join("sub/scenario.yaml")).unwrap();
+    assert!(text.contains("../sqs-worker.yaml"), "{text}");
+    let o = scalesim(
+        t.path(),
+        &["run", "sub/scenario.yaml", "--out", "sub-out", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in OUTPUTS {
+        let a = std::fs::read(t.path().join("one").join(f)).unwrap();
+        let b = std::fs::read(t.path().join("sub-out").join(f)).unwrap();
+        assert!(a == b, "{f} differs for an init file in another folder");
+    }
     // init replaces a scenario it wrote, never a user's file.
     assert_eq!(scalesim(t.path(), &init).status.code(), Some(0));
     std::fs::write(t.path().join("mine.yaml"), "name: mine\n").unwrap();

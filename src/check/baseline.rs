@@ -184,7 +184,10 @@ pub fn read(dir: &Path, scenario: &str) -> Result<Option<Metrics>, Error> {
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         InputError::new(
             Location::file(&p).with_line(e.line(), Some(e.column())),
-            format!("not a summary.json: {e}"),
+            format!(
+                "not a summary.json: {}",
+                crate::yaml::messages::json_words(&e)
+            ),
         )
     })?;
     if !v.is_object() || v.get("requests").is_none() {

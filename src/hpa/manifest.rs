@@ -320,7 +320,13 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
                                 metrics.push(ms);
                             }
                         }
-                        Err(e) => errs.add(&path, format!("not a metric spec: {e}")),
+                        Err(e) => errs.add(
+                            &path,
+                            format!(
+                                "not a metric spec: {}",
+                                crate::yaml::messages::json_words(&e)
+                            ),
+                        ),
                     }
                     locate_at_annotation(
                         doc,
@@ -342,7 +348,10 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
                                     "metadata.annotations[{}]",
                                     v1_annotations::BEHAVIOR_SPECS
                                 ),
-                                format!("not a behavior spec: {e}"),
+                                format!(
+                                    "not a behavior spec: {}",
+                                    crate::yaml::messages::json_words(&e)
+                                ),
                             );
                             locate_at_annotation(
                                 doc,

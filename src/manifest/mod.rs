@@ -48,8 +48,15 @@ pub fn header(doc: &Document<'_>) -> Result<Header, InputError> {
     }
     // Only the head is read here; the rest of the document is parsed by the kind's own module.
     let v = doc.value()?;
-    let head: Head = serde_json::from_value(v)
-        .map_err(|e| doc.error_at_path("", format!("not a Kubernetes object: {e}")))?;
+    let head: Head = serde_json::from_value(v).map_err(|e| {
+        doc.error_at_path(
+            "",
+            format!(
+                "not a Kubernetes object: {}",
+                crate::yaml::messages::json_words(&e)
+            ),
+        )
+    })?;
     Ok(Header {
         api_version: head.api_version.unwrap_or_default(),
         kind: head.kind.unwrap_or_default(),

@@ -64,7 +64,7 @@ fn read_summary(path: &Path) -> Result<Value, Error> {
     let v: Value = serde_json::from_str(&text).map_err(|e| {
         InputError::new(
             Location::file(path).with_line(e.line(), Some(e.column())),
-            format!("not valid JSON: {e}"),
+            format!("not valid JSON: {}", crate::yaml::messages::json_words(&e)),
         )
     })?;
     if !v.is_object() {

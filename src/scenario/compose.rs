@@ -562,10 +562,16 @@ fn usage(message: &str) -> Error {
 /// to use instead; `None` when the text does not look like a Kubernetes object.
 pub fn manifest_as_scenario(source: &Source) -> Option<InputError> {
     let docs = manifest::documents(source).ok()?;
+    let is_object = |h: &manifest::Header| !h.kind.is_empty() && !h.api_version.is_empty();
+    // A scenario file's first document is a scenario; a manifest file's is an object.
+    let first = docs.iter().find(|(_, d)| !d.text.trim().is_empty())?;
+    if !is_object(&first.0) {
+        return None;
+    }
     let objects: Vec<&manifest::Header> = docs
         .iter()
         .map(|(h, _)| h)
-        .filter(|h| !h.kind.is_empty() && !h.api_version.is_empty())
+        .filter(|h| is_object(h))
         .collect();
     let autoscaler = objects.iter().find(|h| {
         matches!(

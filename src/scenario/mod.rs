@@ -577,6 +577,7 @@ impl Scenario {
             );
             &patched
         };
+        check_one_document(source)?;
         let raw: ScenarioFile = yaml::parse(source)?;
         let doc = Document {
             source,
@@ -585,6 +586,96 @@ impl Scenario {
             text: &source.text,
         };
         resolve(raw, source, &doc, overrides)
+    }
+}
+
+/// How the files a scenario reads are named in its outputs: by file name, so outputs are the same however the scenario
+/// path was typed (relative, absolute, through a symlink, from another folder). See
+/// `docs/inputs.md`.
+struct OutputPaths {
+    /// (path as read, name in outputs), longest first.
+    pairs: Vec<(String, String)>,
+}
+
+impl OutputPaths {
+    fn rewrite(&self, warnings: Vec<String>) -> Vec<String> {
+        warnings
+            .into_iter()
+            .map(|mut w| {
+                for (read, shown) in &self.pairs {
+                    if w.contains(read.as_str()) {
+                        w = w.replace(read.as_str(), shown);
+                    }
+                }
+                w
+            })
+            .collect()
+    }
+}
+
+/// A path as outputs show it: by its file name, so a scenario moved to another folder (or
+/// written by `init` elsewhere) gives the same outputs.
+fn output_name(written: &Path) -> PathBuf {
+    written
+        .file_name()
+        .map_or_else(|| written.to_path_buf(), PathBuf::from)
+}
+
+fn output_paths(raw: &ScenarioFile, file: &Path, base_dir: &Path, o: &Overrides) -> OutputPaths {
+    let mut written: Vec<&Path> = Vec::new();
+    written.extend(raw.trace.file.as_deref());
+    written.extend(raw.pods.manifest.as_deref());
+    if let Some(a) = &raw.autoscaler {
+        written.extend(a.manifests.iter().map(PathBuf::as_path));
+    }
+    let mut pairs: Vec<(String, String)> = written
+        .into_iter()
+        .map(|w| (base_dir.join(w), output_name(w)))
+        .chain(o.manifests.iter().map(|m| (m.clone(), output_name(m))))
+        .chain([(
+            file.to_path_buf(),
+            output_name(Path::new(file.file_name().unwrap_or_default())),
+        )])
+        .map(|(r, s)| (r.display().to_string(), s.display().to_string()))
+        .filter(|(r, s)| r != s && !r.is_empty())
+        .collect();
+    pairs.sort_by_key(|(r, _)| std::cmp::Reverse(r.len()));
+    OutputPaths { pairs }
+}
+
+/// A file the scenario (or a sweep file) names at `field` must exist: a missing or unreadable one
+/// is an error at that field's line, naming the path it was looked for at.
+pub(crate) fn check_referenced(
+    doc: &Document<'_>,
+    field: &str,
+    path: &Path,
+) -> Result<(), InputError> {
+    if path.as_os_str() == "-" {
+        return Ok(());
+    }
+    let why = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => "is a folder, not a file".to_string(),
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "file not found".to_string(),
+        Err(e) => format!("cannot read it: {e}"),
+    };
+    Err(doc.error_at_path(field, format!("{}: {why}", path.display())))
+}
+
+/// A scenario is one YAML document: say so (naming where the second starts) rather than the
+/// reader's generic words.
+fn check_one_document(source: &Source) -> Result<(), InputError> {
+    let docs = yaml::split_documents(source);
+    match docs.get(1) {
+        None => Ok(()),
+        Some(second) => Err(source.error_at(
+            second.line_offset.max(1),
+            None,
+            None,
+            "a scenario is one YAML document, but a `---` line starts another here: put \
+             Kubernetes objects in a manifest file named by `autoscaler.manifests` or \
+             `pods.manifest`, and keep one scenario per file",
+        )),
     }
 }
 
@@ -815,6 +906,9 @@ fn resolve(
                 .collect()
         })
         .unwrap_or_default();
+    for (i, m) in autoscaler_manifests.iter().enumerate() {
+        check_referenced(doc, &format!("autoscaler.manifests[{i}]"), m)?;
+    }
     autoscaler_manifests.extend(overrides.manifests.iter().cloned());
     let manifest_patches: Vec<patch::Patch> = overrides
         .patches
@@ -911,7 +1005,11 @@ fn resolve(
     let p = &raw.pods;
     let template = match &p.manifest {
         Some(m) => Some(read_workload_manifest(
-            &base_dir.join(m),
+            &{
+                let path = base_dir.join(m);
+                check_referenced(doc, "pods.manifest", &path)?;
+                path
+            },
             &manifest_patches,
             &mut used,
         )?),
@@ -1059,7 +1157,7 @@ fn resolve(
         pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
         startup_cpu,
         warmup,
-        template: with_request_overrides(template, &p, cpu_request, memory_request, &mut warnings),
+        template: with_request_overrides(template, p, cpu_request, memory_request, &mut warnings),
     };
     let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
     let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
@@ -1080,6 +1178,7 @@ fn resolve(
             ));
         }
     }
+    let warnings = output_paths(&raw, &file, &base_dir, overrides).rewrite(warnings);
 
     Ok(Scenario {
         name,

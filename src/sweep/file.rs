@@ -106,11 +106,56 @@ pub fn load(path: &Path) -> Result<SweepConfig, Error> {
                 Values::List(l) => Vary::new(&m.path, l.iter().map(value_of).collect()),
             },
         };
-        varies.push(parsed.map_err(|m| doc.error_at_path(&at, m))?);
+        let parsed = parsed.map_err(|m| doc.error_at_path(&at, m))?;
+        if let Some(j) = varies
+            .iter()
+            .position(|w: &Vary| w.target == parsed.target && w.field == parsed.field)
+        {
+            return Err(doc
+                .error_at_path(
+                    &at,
+                    format!(
+                        "{} is varied twice (also vary[{j}]): give it once",
+                        parsed.path
+                    ),
+                )
+                .into());
+        }
+        varies.push(parsed);
+    }
+    if raw.replications == Some(0) {
+        return Err(doc
+            .error_at_path("replications", "must be at least 1")
+            .into());
+    }
+    if raw.sample == Some(0) {
+        return Err(doc.error_at_path("sample", "must be at least 1").into());
+    }
+    if let Some(name) = &raw.objective
+        && crate::check::metrics::find(name).is_none()
+    {
+        return Err(doc
+            .error_at_path(
+                "objective",
+                format!(
+                    "unknown objective {:?} (one of: {})",
+                    crate::error::shorten(name),
+                    crate::check::metrics::names()
+                ),
+            )
+            .into());
+    }
+    if let Some(slo) = &raw.slo {
+        slo.validate()
+            .map_err(|(field, m)| doc.error_at_path(&format!("slo.{field}"), m))?;
     }
     let scenario = raw.scenario.as_ref().map(|s| base.join(s)).ok_or_else(|| {
         InputError::in_file(path, "missing `scenario` (the scenario file to sweep)")
     })?;
+    crate::scenario::check_referenced(&doc, "scenario", &scenario)?;
+    for (i, m) in raw.manifests.iter().enumerate() {
+        crate::scenario::check_referenced(&doc, &format!("manifests[{i}]"), &base.join(m))?;
+    }
     let patches = raw
         .fidelity
         .iter()

@@ -215,7 +215,10 @@ pub fn read_meta(path: &Path) -> Result<SweepMeta, Error> {
     serde_json::from_str(&text).map_err(|e| {
         InputError::new(
             crate::Location::file(path).with_line(e.line(), Some(e.column())),
-            format!("not a sweep.json: {e}"),
+            format!(
+                "not a sweep.json: {}",
+                crate::yaml::messages::json_words(&e)
+            ),
         )
         .into()
     })

@@ -124,7 +124,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             path,
             header_line_no,
             format!(
-                "the first line {first:?}… looks like data, not a header: add a header line such as `time,rps`"
+                "the first line {first:?}… looks like data, not a header: add a header line such as `time,rps`",
+                first = crate::error::shorten(first)
             ),
         ));
     }
@@ -136,7 +137,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             header_line_no,
             format!(
                 "no time column in header {joined:?}: expected one of {}",
-                TIME_COLUMNS.join(", ")
+                TIME_COLUMNS.join(", "),
+                joined = crate::error::shorten(&joined)
             ),
         )
     })?;
@@ -146,8 +148,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             header_line_no,
             format!(
                 "no rate column in header {joined:?}: expected one of {} (a file of timestamps alone is a request log: `format: requests`)",
-                RATE_COLUMNS.join(", ")
-            ),
+                RATE_COLUMNS.join(", "), joined = crate::error::shorten(&joined)),
         )
     })?;
     let time_name = headers.get(time_col).unwrap_or("time").to_string();
@@ -195,12 +196,22 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             return Err(InputError::at_line(
                 path,
                 line,
-                format!("column `{time_name}` is empty: every row needs a time"),
+                format!(
+                    "column `{time_name}` is empty: every row needs a time",
+                    time_name = crate::error::shorten(&time_name)
+                ),
             ));
         }
-        let t = parser
-            .parse(tcell)
-            .map_err(|m| InputError::at_line(path, line, format!("column `{time_name}`: {m}")))?;
+        let t = parser.parse(tcell).map_err(|m| {
+            InputError::at_line(
+                path,
+                line,
+                format!(
+                    "column `{time_name}`: {m}",
+                    time_name = crate::error::shorten(&time_name)
+                ),
+            )
+        })?;
         let rcell = field(rate_col);
         let rate = if rcell.is_empty() {
             f64::NAN
@@ -209,7 +220,11 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 InputError::at_line(
                     path,
                     line,
-                    format!("column `{rate_name}`: {rcell:?} is not a number"),
+                    format!(
+                        "column `{rate_name}`: {rcell:?} is not a number",
+                        rcell = crate::error::shorten(rcell),
+                        rate_name = crate::error::shorten(&rate_name)
+                    ),
                 )
             })?
         };
@@ -229,7 +244,9 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                             path,
                             line,
                             format!(
-                                "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)"
+                                "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)",
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
                             ),
                         ));
                     }
@@ -237,7 +254,11 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                         *numeric = false;
                         warnings.push(Warning::new(
                             Location::file(path).with_line(line, None),
-                            format!("column `{name}` holds text ({cell:?}), not numbers: ignored"),
+                            format!(
+                                "column `{name}` holds text ({cell:?}), not numbers: ignored",
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
+                            ),
                         ));
                         f64::NAN
                     }
@@ -246,7 +267,11 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                         return Err(InputError::at_line(
                             path,
                             line,
-                            format!("column `{name}`: {cell:?} is not a number"),
+                            format!(
+                                "column `{name}`: {cell:?} is not a number",
+                                cell = crate::error::shorten(cell),
+                                name = crate::error::shorten(name)
+                            ),
                         ));
                     }
                 }
@@ -292,8 +317,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             warnings.push(Warning::new(
                 Location::file(path).with_line(header_line_no, None),
                 format!(
-                    "column `{rate_name}` was read as requests per second; if each row is a count of the requests in its bucket (e.g. requests per minute, one row a minute), set `rate_unit: count` (`--rate-unit count`), or per_minute / per_hour for rates per minute or hour; `rate_unit: per_second` keeps this reading and silences this warning"
-                ),
+                    "column `{rate_name}` was read as requests per second; if each row is a count of the requests in its bucket (e.g. requests per minute, one row a minute), set `rate_unit: count` (`--rate-unit count`), or per_minute / per_hour for rates per minute or hour; `rate_unit: per_second` keeps this reading and silences this warning", rate_name = crate::error::shorten(&rate_name)),
             ));
         }
         None => {}

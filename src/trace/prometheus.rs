@@ -76,10 +76,9 @@ impl FromStr for Selector {
                     value: name.into(),
                 });
             }
-            s = s[brace + 1..]
-                .trim_end()
-                .strip_suffix('}')
-                .ok_or_else(|| format!("{s:?}: missing closing `}}`"))?;
+            s = s[brace + 1..].trim_end().strip_suffix('}').ok_or_else(|| {
+                format!("{s:?}: missing closing `}}`", s = crate::error::shorten(s))
+            })?;
         } else if !s.contains('=') && !s.is_empty() {
             matchers.push(Matcher {
                 label: "__name__".into(),
@@ -95,7 +94,8 @@ impl FromStr for Selector {
             }
             if part.contains("=~") || part.contains("!~") {
                 return Err(format!(
-                    "{part:?}: regular-expression matchers are not supported; use = or !="
+                    "{part:?}: regular-expression matchers are not supported; use = or !=",
+                    part = crate::error::shorten(part)
                 ));
             }
             let (label, negate, value) = if let Some((l, v)) = part.split_once("!=") {
@@ -104,12 +104,16 @@ impl FromStr for Selector {
                 (l, false, v)
             } else {
                 return Err(format!(
-                    "{part:?} is not a label matcher (expected label=\"value\" or label!=\"value\")"
+                    "{part:?} is not a label matcher (expected label=\"value\" or label!=\"value\")",
+                    part = crate::error::shorten(part)
                 ));
             };
             let label = label.trim();
             if label.is_empty() {
-                return Err(format!("{part:?}: missing label name"));
+                return Err(format!(
+                    "{part:?}: missing label name",
+                    part = crate::error::shorten(part)
+                ));
             }
             let value = value.trim();
             let value = value
@@ -275,7 +279,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     let json_err = |e: serde_json::Error, what: &str| {
         InputError::new(
             Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))),
-            format!("{what}: {e}"),
+            format!("{what}: {}", crate::yaml::messages::json_words(&e)),
         )
     };
     let mut warnings = Vec::new();
@@ -321,7 +325,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             return Err(InputError::in_file(
                 path,
                 format!(
-                    "resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query"
+                    "resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query",
+                    rt = crate::error::shorten(&rt)
                 ),
             ));
         }
@@ -332,7 +337,10 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         let pos = position(text, result.get());
         InputError::new(
             Location::file(path).with_line(pos.line as usize, Some(pos.column as usize)),
-            format!("malformed result: {e}"),
+            format!(
+                "malformed result: {}",
+                crate::yaml::messages::json_words(&e)
+            ),
         )
     })?;
     if series.is_empty() {
@@ -393,8 +401,12 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             })?;
             let v = match v {
                 Num::F(f) => f,
-                Num::S(s) => parse_value(&s)
-                    .ok_or_else(|| at(format!("sample value {s:?} is not a number")))?,
+                Num::S(s) => parse_value(&s).ok_or_else(|| {
+                    at(format!(
+                        "sample value {s:?} is not a number",
+                        s = crate::error::shorten(&s)
+                    ))
+                })?,
             };
             if !t.is_finite() || t.abs() > 1e13 {
                 return Err(at(format!("sample time {t} is not a Unix time in seconds")));

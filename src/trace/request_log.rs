@@ -87,8 +87,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                         line_no,
                         format!(
                             "{first:?} is neither a timestamp nor a header naming a time column (one of {}): a request log has one timestamp per line",
-                            TIME_COLUMNS.join(", ")
-                        ),
+                            TIME_COLUMNS.join(", "), first = crate::error::shorten(first)),
                     )
                 })?;
                 millis_hint = timefmt::name_says_millis(fields[col]);

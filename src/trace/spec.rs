@@ -358,7 +358,11 @@ impl TraceSpec {
         let trace = match (&self.file, &self.generate) {
             (Some(file), None) => {
                 let path = ctx.base_dir.join(file);
-                let l = super::read::read(&path, &self.read_options()).map_err(|e| {
+                // A missing or unreadable file: point at `trace.file` too.
+                let bytes = super::read::read_bytes(&path).map_err(|e| {
+                    ctx.field_error("file", format!("{}: {}", path.display(), e.message))
+                })?;
+                let l = super::read::parse(&path, &bytes, &self.read_options()).map_err(|e| {
                     // An option that does not fit the file: point at the option.
                     match e.location.field.as_deref() {
                         Some("rate_unit") => ctx
@@ -384,7 +388,13 @@ impl TraceSpec {
                     duration: ctx.duration,
                 };
                 generator.generate(&gctx).map_err(|e| {
-                    if e.field == "duration" && generator.natural_duration().is_none() {
+                    let scenario_span =
+                        e.field == "duration" && generator.natural_duration().is_none();
+                    if let (true, Some(_), Some(doc)) = (scenario_span, ctx.duration, ctx.document)
+                    {
+                        // The scenario's own `duration` set the span.
+                        doc.error_at_path("duration", e.message)
+                    } else if scenario_span {
                         ctx.field_error("generate", e.message)
                     } else {
                         gen_err(e)

@@ -106,7 +106,8 @@ impl FromStr for TimeFormat {
                 other => {
                     return Err(format!(
                         "unknown time format {other:?} (expected one of {})",
-                        TimeFormat::NAMES
+                        TimeFormat::NAMES,
+                        other = crate::error::shorten(other)
                     ));
                 }
             },
@@ -224,14 +225,20 @@ impl TimeParser {
             Kind::Relative { scale } => {
                 let v = number(cell).ok_or_else(|| self.mismatch(cell))?;
                 if !v.is_finite() {
-                    return Err(format!("time {cell:?} is not a finite number"));
+                    return Err(format!(
+                        "time {cell:?} is not a finite number",
+                        cell = crate::error::shorten(cell)
+                    ));
                 }
                 Ok(v * scale)
             }
             Kind::Epoch { scale } => {
                 let v = number(cell).ok_or_else(|| self.mismatch(cell))?;
                 if !v.is_finite() {
-                    return Err(format!("time {cell:?} is not a finite number"));
+                    return Err(format!(
+                        "time {cell:?} is not a finite number",
+                        cell = crate::error::shorten(cell)
+                    ));
                 }
                 if self.origin.is_none() {
                     self.epoch_origin = v;
@@ -254,9 +261,12 @@ impl TimeParser {
                 let (dt, naive) = parse_text(cell)?;
                 self.naive_seen |= naive;
                 let o = *self.origin.get_or_insert(dt);
-                let ns = (dt - o)
-                    .num_nanoseconds()
-                    .ok_or_else(|| format!("time {cell:?} is too far from the first row"))?;
+                let ns = (dt - o).num_nanoseconds().ok_or_else(|| {
+                    format!(
+                        "time {cell:?} is too far from the first row",
+                        cell = crate::error::shorten(cell)
+                    )
+                })?;
                 Ok(ns as f64 / 1e9)
             }
         }
@@ -273,12 +283,14 @@ impl TimeParser {
                 _ => "a number (a Unix epoch time)",
             };
             return format!(
-                "time {cell:?} is not {what}, as `time_format: {name}` (`--time-format {name}`) says"
+                "time {cell:?} is not {what}, as `time_format: {name}` (`--time-format {name}`) says",
+                cell = crate::error::shorten(cell)
             );
         }
         format!(
             "time {cell:?} is not written like the rows before it (they are {})",
-            self.describe()
+            self.describe(),
+            cell = crate::error::shorten(cell)
         )
     }
 
@@ -345,15 +357,15 @@ fn implausible_epoch(cell: &str, v: f64, scale: f64) -> String {
         "time {cell:?} read as Unix epoch {unit} is the year {:.0}, not a plausible time (expected {}–{}){hint}",
         year(scale).floor(),
         PLAUSIBLE_YEARS.start(),
-        PLAUSIBLE_YEARS.end()
+        PLAUSIBLE_YEARS.end(),
+        cell = crate::error::shorten(cell)
     )
 }
 
 fn parse_text(cell: &str) -> Result<(DateTime<FixedOffset>, bool), String> {
     parse_instant(cell).ok_or_else(|| {
         format!(
-            "{cell:?} is not a time (expected seconds from the start, a Unix epoch time in s, ms, µs or ns, or an RFC 3339 timestamp such as 2026-03-02T08:00:00Z)"
-        )
+            "{cell:?} is not a time (expected seconds from the start, a Unix epoch time in s, ms, µs or ns, or an RFC 3339 timestamp such as 2026-03-02T08:00:00Z)", cell = crate::error::shorten(cell))
     })
 }
 

@@ -683,13 +683,24 @@ impl Generator {
             ));
         }
         let step = self.step.unwrap_or_else(|| default_step(span));
+        // With the default step it is the span that is too long: blame `duration`.
+        let at_fault = if self.step.is_some() {
+            "step"
+        } else {
+            "duration"
+        };
         let n = rows_for(span, step).ok_or_else(|| {
             FieldError::new(
-                "step",
+                at_fault,
                 format!(
-                    "{} at a {} step is more than {MAX_ROWS} rows: use a coarser `step`",
+                    "{} at a {} step is more than {MAX_ROWS} rows: {}",
                     crate::units::format_seconds(span),
-                    crate::units::format_seconds(step)
+                    crate::units::format_seconds(step),
+                    if self.step.is_some() {
+                        "use a coarser `step`"
+                    } else {
+                        "shorten `duration` (or set a coarser `trace.generate.step`)"
+                    }
                 ),
             )
         })?;
