@@ -129,7 +129,11 @@ pub fn to_yaml(c: &Calibration) -> String {
         "",
         "Its `workload:` and `pods:` keys replace the scenario's own (paste them in, or give the file to `scalesim run --calibration` / `scalesim init --calibration`). A value the data could not identify is left as a comment saying why.",
     );
-    let inputs: Vec<String> = c.inputs.iter().map(|(r, f)| format!("{r} {f}")).collect();
+    let inputs: Vec<String> = c
+        .inputs
+        .iter()
+        .map(|(r, f)| format!("--{} {f}", r.replace('_', "-")))
+        .collect();
     comment(&mut out, "", &format!("Inputs: {}.", inputs.join(", ")));
     comment(
         &mut out,
@@ -155,7 +159,7 @@ fn workload_block(c: &Calibration) -> String {
                 .interval
                 .map(|[a, b]| {
                     format!(
-                        " Per-sample means {}–{} (10–90 %).",
+                        " Per-sample means {}–{} (10th–90th percentile).",
                         duration(a),
                         duration(b)
                     )
