@@ -89,7 +89,11 @@ impl Series {
 }
 
 /// Read one series file with the trace readers; `lenient` repairs what strict reading rejects.
+/// A CSV of a time column and one value column of any name (`time,cpu_cores`) is read as
+/// `time,value`.
 pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputError> {
+    let bytes = trace::read::read_bytes(path)?;
+    let bytes = name_value_column(path, bytes);
     let opts = ReadOptions {
         repair: rows::Repair {
             lenient,
@@ -97,12 +101,49 @@ pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputE
         },
         ..Default::default()
     };
-    let loaded = trace::read::read(path, &opts)?;
+    let loaded = trace::read::parse(path, &bytes, &opts)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "-".to_string());
     Ok((Series::from_trace(&name, &loaded.trace), loaded.warnings))
+}
+
+/// A CSV header of a time column and one other column the trace readers do not know as a
+/// value (`time,cpu_cores`): that column renamed `value`, the rest of the file untouched.
+fn name_value_column(path: &Path, bytes: Vec<u8>) -> Vec<u8> {
+    if trace::read::detect(path, &bytes) == trace::Format::Prometheus {
+        return bytes;
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    let Some(line) = text
+        .split_inclusive('\n')
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+    else {
+        return bytes;
+    };
+    let cells: Vec<&str> = line.trim_end().split(',').collect();
+    let unquote = |c: &str| c.trim().trim_matches('"').to_string();
+    let (time, rate) = trace::csv::find_columns(cells.iter().copied().map(str::trim));
+    let (time, rate) = match (time, rate) {
+        (Some(t), None) if cells.len() == 2 => (t, 1 - t),
+        _ => {
+            // Quoted names (`"Time","api"`, as Grafana exports them) are compared unquoted.
+            let names: Vec<String> = cells.iter().map(|c| unquote(c)).collect();
+            match trace::csv::find_columns(names.iter().map(String::as_str)) {
+                (Some(t), None) if cells.len() == 2 => (t, 1 - t),
+                _ => return bytes,
+            }
+        }
+    };
+    let mut header = vec![String::new(); 2];
+    header[time] = unquote(cells[time]);
+    header[rate] = "value".to_string();
+    let start = line.as_ptr() as usize - text.as_ptr() as usize;
+    let end = start + line.trim_end_matches(['\n', '\r']).len();
+    format!("{}{}{}", &text[..start], header.join(","), &text[end..]).into_bytes()
 }
 
 /// Series on a common set of timestamps (those of the request rate).
@@ -212,6 +253,24 @@ mod tests {
         assert_eq!(a.dropped, 1);
         assert!((a.cpu[0] - (1.0 + 8.0 / 15.0)).abs() < 1e-12);
         assert!(a.p50.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn a_csv_value_column_of_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cpu.csv");
+        std::fs::write(
+            &p,
+            "# cores\n\"Time\",\"api cpu\"\n1700000000,0.5\n1700000015,0.75\n",
+        )
+        .unwrap();
+        let (s, _) = read(&p, false).unwrap();
+        assert_eq!(s.values, vec![0.5, 0.75]);
+        assert!(s.absolute);
+        assert_eq!(s.times[1], 1_700_000_015.0);
+        std::fs::write(&p, "time,cpu\n0,0.5\n15,x\n").unwrap();
+        let e = read(&p, false).unwrap_err().to_string();
+        assert!(e.contains("cpu.csv:3"), "{e}");
     }
 
     #[test]
