@@ -226,8 +226,9 @@ fn prometheus_json(times: &[f64], values: &[f64], name: &str) -> String {
     )
 }
 
-fn csv(times: &[f64], values: &[f64]) -> String {
-    let mut s = String::from("time,value\n");
+/// CSV with the series' own name as the value column (`time,cpu`), as exports name it.
+fn csv(times: &[f64], values: &[f64], name: &str) -> String {
+    let mut s = format!("time,{name}\n");
     for (t, v) in times.iter().zip(values) {
         s.push_str(&format!("{t},{v}\n"));
     }
@@ -251,7 +252,7 @@ fn write_series(dir: &Path, r: &Recorded, ext: &str) -> Vec<(&'static str, PathB
             let text = if ext == "json" {
                 prometheus_json(&r.times, v, role)
             } else {
-                csv(&r.times, v)
+                csv(&r.times, v, role)
             };
             std::fs::write(&p, text).unwrap();
             (*role, p)
