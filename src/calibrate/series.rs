@@ -93,7 +93,10 @@ impl Series {
 /// `time,value`.
 pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputError> {
     let bytes = trace::read::read_bytes(path)?;
-    let bytes = name_value_column(path, bytes);
+    let (bytes, renamed) = match name_value_column(path, &bytes) {
+        Some((b, name)) => (b, Some(name)),
+        None => (bytes, None),
+    };
     let opts = ReadOptions {
         repair: rows::Repair {
             lenient,
@@ -101,7 +104,12 @@ pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputE
         },
         ..Default::default()
     };
-    let loaded = trace::read::parse(path, &bytes, &opts)?;
+    let loaded = trace::read::parse(path, &bytes, &opts).map_err(|mut e| {
+        if let Some(name) = &renamed {
+            e.message = e.message.replace("`value`", &format!("`{name}`"));
+        }
+        e
+    })?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -110,20 +118,16 @@ pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputE
 }
 
 /// A CSV header of a time column and one other column the trace readers do not know as a
-/// value (`time,cpu_cores`): that column renamed `value`, the rest of the file untouched.
-fn name_value_column(path: &Path, bytes: Vec<u8>) -> Vec<u8> {
-    if trace::read::detect(path, &bytes) == trace::Format::Prometheus {
-        return bytes;
+/// value (`time,cpu_cores`): the file with that column renamed `value` (the rest untouched),
+/// and the column's own name; `None` for any other file.
+fn name_value_column(path: &Path, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
+    if trace::read::detect(path, bytes) == trace::Format::Prometheus {
+        return None;
     }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return bytes;
-    };
-    let Some(line) = text
+    let text = std::str::from_utf8(bytes).ok()?;
+    let line = text
         .split_inclusive('\n')
-        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-    else {
-        return bytes;
-    };
+        .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))?;
     let cells: Vec<&str> = line.trim_end().split(',').collect();
     let unquote = |c: &str| c.trim().trim_matches('"').to_string();
     let (time, rate) = trace::csv::find_columns(cells.iter().copied().map(str::trim));
@@ -134,7 +138,7 @@ fn name_value_column(path: &Path, bytes: Vec<u8>) -> Vec<u8> {
             let names: Vec<String> = cells.iter().map(|c| unquote(c)).collect();
             match trace::csv::find_columns(names.iter().map(String::as_str)) {
                 (Some(t), None) if cells.len() == 2 => (t, 1 - t),
-                _ => return bytes,
+                _ => return None,
             }
         }
     };
@@ -143,7 +147,8 @@ fn name_value_column(path: &Path, bytes: Vec<u8>) -> Vec<u8> {
     header[rate] = "value".to_string();
     let start = line.as_ptr() as usize - text.as_ptr() as usize;
     let end = start + line.trim_end_matches(['\n', '\r']).len();
-    format!("{}{}{}", &text[..start], header.join(","), &text[end..]).into_bytes()
+    let out = format!("{}{}{}", &text[..start], header.join(","), &text[end..]);
+    Some((out.into_bytes(), unquote(cells[rate])))
 }
 
 /// Series on a common set of timestamps (those of the request rate).
@@ -270,7 +275,7 @@ mod tests {
         assert_eq!(s.times[1], 1_700_000_015.0);
         std::fs::write(&p, "time,cpu\n0,0.5\n15,x\n").unwrap();
         let e = read(&p, false).unwrap_err().to_string();
-        assert!(e.contains("cpu.csv:3"), "{e}");
+        assert!(e.contains("cpu.csv:3") && e.contains("column `cpu`"), "{e}");
     }
 
     #[test]
