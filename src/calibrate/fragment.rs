@@ -151,6 +151,13 @@ pub fn to_yaml(c: &Calibration) -> String {
 
 fn workload_block(c: &Calibration) -> String {
     let mut body = String::new();
+    service_time_lines(&mut body, c);
+    cpu_lines(&mut body, c);
+    concurrency_lines(&mut body, c);
+    block("workload", &body)
+}
+
+fn service_time_lines(body: &mut String, c: &Calibration) {
     let s = &c.service;
     match service_time_value(c) {
         Some(v) => {
@@ -166,7 +173,7 @@ fn workload_block(c: &Calibration) -> String {
                 })
                 .unwrap_or_default();
             comment(
-                &mut body,
+                body,
                 "  ",
                 &format!(
                     "Service time: lognormal through the median p50 and p99 latency of {} low-load samples (under 1 % of requests waiting at concurrency {}).{spread}",
@@ -176,7 +183,7 @@ fn workload_block(c: &Calibration) -> String {
             body.push_str(&format!("  service_time: {v}\n"));
         }
         None => comment(
-            &mut body,
+            body,
             "  ",
             &format!(
                 "service_time: not identified: {}.",
@@ -184,6 +191,9 @@ fn workload_block(c: &Calibration) -> String {
             ),
         ),
     }
+}
+
+fn cpu_lines(body: &mut String, c: &Calibration) {
     let f = &c.cpu;
     let fit_words = match (f.quality.r2, f.quality.interval) {
         (Some(r2), Some([lo, hi])) => format!(
@@ -199,7 +209,7 @@ fn workload_block(c: &Calibration) -> String {
         Some(a) => {
             let b = f.idle_per_pod.unwrap_or(0.0);
             comment(
-                &mut body,
+                body,
                 "  ",
                 &format!(
                     "CPU = {} CPU-s × requests/s + {} cores × Ready pods: {fit_words}{} Idle CPU per pod ({} cores) has no scenario key: it is shown here for reference.",
@@ -216,7 +226,7 @@ fn workload_block(c: &Calibration) -> String {
             ));
         }
         None => comment(
-            &mut body,
+            body,
             "  ",
             &format!(
                 "cpu_per_request: not identified: {}.",
@@ -224,15 +234,18 @@ fn workload_block(c: &Calibration) -> String {
             ),
         ),
     }
+}
+
+fn concurrency_lines(body: &mut String, c: &Calibration) {
     match c.options.concurrency_source {
         super::ConcurrencySource::Default => comment(
-            &mut body,
+            body,
             "  ",
             "concurrency: 1 was assumed for the fits (no --concurrency and no manifest said); set it here if you know it.",
         ),
         ref src => {
             comment(
-                &mut body,
+                body,
                 "  ",
                 &format!(
                     "Concurrency (requests in service per pod), from {}.",
@@ -242,7 +255,6 @@ fn workload_block(c: &Calibration) -> String {
             body.push_str(&format!("  concurrency: {}\n", c.options.concurrency));
         }
     }
-    block("workload", &body)
 }
 
 fn pods_block(c: &Calibration) -> String {

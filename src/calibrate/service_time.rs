@@ -96,16 +96,33 @@ pub fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
         );
         return out;
     }
+    match low_load(&usable, s, p50, p99, concurrency) {
+        Ok(kept) => finish(out, &kept, &usable, s, p50, p99, concurrency),
+        Err(q) => {
+            out.quality = q;
+            out
+        }
+    }
+}
+
+/// The low-load samples among `usable`, found by iterating the service-time estimate (see the
+/// module docs), or the quality of a null fit.
+fn low_load(
+    usable: &[usize],
+    s: Samples<'_>,
+    p50: &[f64],
+    p99: &[f64],
+    concurrency: u32,
+) -> Result<Vec<usize>, Quality> {
     let per_pod = |i: usize| s.rate[i] / s.ready[i];
-    let mut first = usable.clone();
+    let mut first = usable.to_vec();
     first.sort_by(|&a, &b| per_pod(a).total_cmp(&per_pod(b)).then(a.cmp(&b)));
     first.truncate((usable.len() / 10).max(MIN_SAMPLES.min(usable.len())));
     let Some(mut mean) = estimate(&first, p50, p99).map(|e| e.0) else {
-        out.quality = Quality::null(
+        return Err(Quality::null(
             first.len(),
             "the latency quantiles give no lognormal".into(),
-        );
-        return out;
+        ));
     };
     let mut kept: Vec<usize> = Vec::new();
     for _ in 0..MAX_ROUNDS {
@@ -120,7 +137,7 @@ pub fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
                 .iter()
                 .map(|&i| wait(i))
                 .fold(f64::INFINITY, f64::min);
-            out.quality = Quality::null(
+            return Err(Quality::null(
                 next.len(),
                 format!(
                     "no low-load period to learn from: with a {:.1} ms service time and concurrency {concurrency}, even the least-loaded sample has {:.1} % of requests waiting; the fit needs at least {MIN_SAMPLES} samples where under {:.0} % wait (record a quiet period, e.g. a night at minReplicas)",
@@ -128,8 +145,7 @@ pub fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
                     least * 100.0,
                     MAX_WAIT * 100.0
                 ),
-            );
-            return out;
+            ));
         }
         let Some((m, _)) = estimate(&next, p50, p99) else {
             break;
@@ -141,7 +157,7 @@ pub fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
             break;
         }
     }
-    finish(out, &kept, &usable, s, p50, p99, concurrency)
+    Ok(kept)
 }
 
 /// (mean, p99) of the lognormal through the medians of p50 and p99 over `idx`.
