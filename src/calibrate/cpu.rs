@@ -89,7 +89,7 @@ pub fn fit(rate: &[f64], ready: &[f64], cpu: &[f64]) -> CpuFit {
     let mut quality = Quality::fitted(n, note);
     quality.r2 = r2;
     quality.interval = Some([a - half, a + half]);
-    if !(a > 0.0) || half > MAX_RELATIVE_HALF_INTERVAL * a {
+    if a.is_nan() || a <= 0.0 || half > MAX_RELATIVE_HALF_INTERVAL * a {
         return CpuFit {
             per_request: None,
             idle_per_pod: Some(b),

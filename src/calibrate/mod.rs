@@ -13,6 +13,9 @@
 //! Everything here is a pure function of its inputs: the same series give byte-identical
 //! outputs.
 
+// `InputError` is the crate's located input error, returned by value as everywhere else.
+#![allow(clippy::result_large_err)]
+
 pub mod chart;
 pub mod cpu;
 pub mod fragment;

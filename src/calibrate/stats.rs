@@ -76,7 +76,7 @@ pub fn mean(values: &[f64]) -> Option<f64> {
 /// `load` erlangs (arrival rate × mean service time). 1 at or above saturation.
 pub fn erlang_c(servers: u32, load: f64) -> f64 {
     let c = servers.max(1) as f64;
-    if !(load > 0.0) {
+    if load.is_nan() || load <= 0.0 {
         return 0.0;
     }
     if load >= c {
