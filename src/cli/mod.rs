@@ -3,6 +3,7 @@
 //! This is the only place that prints to the terminal or decides exit codes; everything it does
 //! is a call into the library. Each subcommand lives in its own file.
 
+mod calibrate;
 mod check;
 mod compare;
 mod init;
@@ -53,6 +54,9 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Overlay finished runs on the same charts and put their summaries side by side.
     Compare(compare::CompareArgs),
+    /// Fit the pod model (CPU per request, service time, start-up) to series the cluster
+    /// records; writes calibration.yaml, calibration.json and calibration.png.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -66,6 +70,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Trace(args) => return trace::run(args),
         Command::Validate(args) => return validate::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
     };
     match outcome {
         Ok(()) => 0,

@@ -1,0 +1,89 @@
+//! Writing the calibration's files: each to a temporary file in the output folder, then renamed
+//! into place, so a reader never sees half a file; an existing `calibration.*` that scalesim did
+//! not write is not replaced unless asked (`--overwrite`).
+//!
+//! [`write_file`] is the one function that touches the disk, so a general safe-output module can
+//! take its place.
+
+use super::fragment::{JSON_MARK, YAML_MARK};
+use crate::error::{Error, InputError, Location};
+use std::path::Path;
+
+/// Text every `calibration.png` carries (a PNG `tEXt` chunk).
+pub const PNG_MARK: &str = "scalesim calibrate";
+
+/// Does `bytes`, found at `name`, look like a file `scalesim calibrate` wrote?
+pub fn looks_like_ours(name: &str, bytes: &[u8]) -> bool {
+    let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    match name.rsplit('.').next() {
+        Some("yaml") => bytes.starts_with(YAML_MARK.as_bytes()),
+        Some("json") => has(&format!("\"written_by\": \"{JSON_MARK}\"")),
+        Some("png") => bytes.starts_with(b"\x89PNG") && has(PNG_MARK),
+        _ => false,
+    }
+}
+
+/// Refuse when a file about to be written exists and was not written by scalesim.
+pub fn check_overwrite(dir: &Path, names: &[&str], overwrite: bool) -> Result<(), InputError> {
+    if overwrite {
+        return Ok(());
+    }
+    for name in names {
+        let path = dir.join(name);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        if !looks_like_ours(name, &bytes) {
+            return Err(InputError::new(
+                Location::file(&path),
+                "exists and was not written by `scalesim calibrate`: not replaced (pass --overwrite to replace it, or choose another --out folder)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Write `bytes` to `dir/name` through a temporary file in `dir` and a rename.
+pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let path = dir.join(name);
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Error::io(format!("writing {}", path.display()), e)
+        })
+}
+
+/// Check, create `dir`, and write every file.
+pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)], overwrite: bool) -> Result<(), Error> {
+    let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+    check_overwrite(dir, &names, overwrite)?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    for (name, bytes) in files {
+        write_file(dir, name, bytes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_a_foreign_file_unless_told() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("calibration.yaml"), "mine: true\n").unwrap();
+        let files = [("calibration.yaml", format!("{YAML_MARK}\n").into_bytes())];
+        let e = write_all(dir.path(), &files, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--overwrite"), "{e}");
+        write_all(dir.path(), &files, true).unwrap();
+        // Now it is ours: replaced without asking.
+        write_all(dir.path(), &files, false).unwrap();
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
+    }
+}
