@@ -3,6 +3,7 @@
 //! anything unusable with the file, line and field.
 
 pub mod autoscalers;
+mod bounds;
 pub mod dist;
 mod keda_bindings;
 pub mod keda_events;
@@ -641,6 +642,7 @@ fn resolve(
         })?),
         None => None,
     };
+    bounds::check_duration(doc, raw.duration.map(|d| d.0))?;
     let ctx = LoadContext::new(&base_dir, &file)
         .with_duration(raw.duration.map(|d| d.0))
         .with_seed(seed)
@@ -727,6 +729,15 @@ fn resolve(
             )
             .into());
     }
+
+    bounds::check_run(
+        doc,
+        &raw.trace,
+        &trace,
+        (duration, raw.duration.is_some()),
+        step,
+        fidelity,
+    )?;
 
     // Workload.
     let w = &raw.workload;
@@ -968,11 +979,14 @@ fn resolve(
             )
             .into());
     }
-    if replicas > 100_000 {
+    if replicas > crate::limits::MAX_REPLICAS {
         return Err(doc
             .error_at_path(
                 "pods.replicas",
-                format!("{replicas} replicas is beyond what scalesim simulates (100,000)"),
+                format!(
+                    "{replicas} replicas is beyond what scalesim simulates ({}; see docs/limits.md)",
+                    crate::limits::MAX_REPLICAS
+                ),
             )
             .into());
     }
@@ -1077,7 +1091,7 @@ fn resolve(
         }
     }
 
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description.clone(),
         file,
@@ -1106,7 +1120,9 @@ fn resolve(
         overload,
         nodes,
         warnings,
-    })
+    };
+    bounds::check_scenario(doc, &scenario)?;
+    Ok(scenario)
 }
 
 /// `workload.max_queue`, `workload.retries`, `pods.liveness`, `pods.cpu_cfs`/`cfs_period`.
