@@ -46,6 +46,10 @@ pub const MAX_REPLICAS: i64 = 100_000;
 /// Most nodes a pool may start with or keep (`initial`, `min`).
 pub const MAX_NODES: i64 = 100_000;
 
+/// Most retries a client may make per request (`workload.retries.max`): with no backoff each is
+/// simulated at once.
+pub const MAX_RETRIES: u32 = 100;
+
 /// Entries of the flow-level wait table (a memo of the queueing wait by requests offered per
 /// interval): offers beyond it are computed each time, so its memory does not grow with the rate.
 pub const FLUID_WAIT_TABLE_ENTRIES: usize = 1 << 16;
