@@ -43,8 +43,8 @@ pub const MAX_CONCURRENCY: u32 = 100_000;
 /// Most pods a run may ask for (`pods.replicas`, an autoscaler's `maxReplicas`).
 pub const MAX_REPLICAS: i64 = 100_000;
 
-/// Most nodes a pool may start with or keep (`initial`, `min`).
-pub const MAX_NODES: i64 = 100_000;
+/// Most nodes a pool may have (`initial`, `min`, `max`).
+pub const MAX_NODES: i64 = 10_000;
 
 /// Most retries a client may make per request (`workload.retries.max`): with no backoff each is
 /// simulated at once.

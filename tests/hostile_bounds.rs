@@ -212,7 +212,7 @@ fn huge_counts_are_refused_naming_their_field() {
     );
     refused(
         &[("s.yaml", &s)],
-        &["field `cluster.nodes.initial`", "100000"],
+        &["field `cluster.nodes.initial`", "10000"],
     );
     let s = scenario("10", "").replace("replicas: 2", "replicas: 100001");
     refused(&[("s.yaml", &s)], &["field `pods.replicas`", "100000"]);
