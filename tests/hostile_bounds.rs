@@ -282,6 +282,31 @@ fn jobs_are_capped_with_a_warning() {
 }
 
 #[test]
+fn sweep_runs_are_bounded_replications_included() {
+    // Four billion replications of one point allocated a task for each before running any.
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario("10", "").replace("duration: 10m", "duration: 1m");
+    std::fs::write(dir.path().join("s.yaml"), s).unwrap();
+    let (code, err) = run_in(
+        dir.path(),
+        &[
+            "sweep",
+            "s.yaml",
+            "--vary",
+            "workload.concurrency=4",
+            "--replications",
+            "4000000000",
+            "--out",
+            "sw",
+            "-q",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("replications") && err.contains("1000000 runs"), "{err}");
+}
+
+#[test]
 fn validate_is_linear_in_a_huge_trigger_type() {
     let dir = tempfile::tempdir().unwrap();
     let so = format!(
