@@ -153,7 +153,8 @@ mod tests {
     #[test]
     fn long_values_are_quoted_shortened() {
         assert_eq!(quoted_short("cpu"), "cpu");
-        let q = quoted_short(&"é".repeat(1000));
+        let long = "é".repeat(1000);
+        let q = quoted_short(&long);
         assert!(q.starts_with(&"é".repeat(MAX_QUOTED_CHARS)) && q.ends_with("(1000 characters)"));
     }
 }
