@@ -303,7 +303,10 @@ fn sweep_runs_are_bounded_replications_included() {
         Duration::from_secs(60),
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("replications") && err.contains("1000000 runs"), "{err}");
+    assert!(
+        err.contains("replications") && err.contains("1000000 runs"),
+        "{err}"
+    );
 }
 
 #[test]

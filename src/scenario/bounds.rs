@@ -52,7 +52,7 @@ pub(super) fn check_run(
     }
     let peak = peak_rate(trace, duration);
     if let Some((at, rate)) = peak
-        && rate > MAX_RATE
+        && !(rate <= MAX_RATE)
     {
         return Err(doc.error_at_path(
             rate_field(spec),
@@ -111,8 +111,9 @@ fn peak_rate(trace: &Trace, duration: f64) -> Option<(f64, f64)> {
         .zip(&trace.rates)
         .take_while(|(t, _)| **t < duration || **t == 0.0)
         .map(|(t, r)| (*t, *r))
+        // A NaN (never from a validated trace) wins, so it is refused like a huge rate.
         .fold(None, |best: Option<(f64, f64)>, (t, r)| match best {
-            Some((_, b)) if !(r > b) => best,
+            Some((_, b)) if b.is_nan() || r <= b => best,
             _ => Some((t, r)),
         })
 }
