@@ -348,3 +348,12 @@ spec:
         &text[..text.len().min(2000)]
     );
 }
+
+#[test]
+fn a_timeseries_over_five_million_rows_is_still_refused_naming_step() {
+    let s = scenario("10", "").replace("duration: 10m", "duration: 100d\nstep: 1s");
+    refused(
+        &[("s.yaml", &s)],
+        &["s.yaml:4:", "field `step`", "5 million rows"],
+    );
+}
