@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod hpa;
 pub mod keda;
+pub mod limits;
 pub mod manifest;
 pub mod metrics;
 pub mod output;

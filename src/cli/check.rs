@@ -61,7 +61,7 @@ pub struct CheckArgs {
     /// Traffic model of every scenario (sets `fidelity`).
     #[arg(long, value_enum)]
     pub fidelity: Option<Fidelity>,
-    /// Threads (default: every core).
+    /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     /// List every baseline metric, not only the regressions.
@@ -155,9 +155,10 @@ pub fn run(a: CheckArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return super::report_error(&e),
     };
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let (jobs, cut) = scalesim::limits::capped_jobs(a.jobs);
+    if let Some(w) = cut {
+        eprintln!("warning: {w}");
+    }
     let outcomes: Vec<Outcome> = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(|| {
             a.scenarios

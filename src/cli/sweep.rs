@@ -95,7 +95,7 @@ pub struct SweepRunArgs {
     /// Output folder. Default: out/<scenario name>-sweep/
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Threads (default: every core).
+    /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     /// Run only slice I of N (points whose index is I-1 modulo N); join with `sweep merge`.
@@ -206,9 +206,10 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
         Some(s) => s.select(&sweep.points),
         None => sweep.points.clone(),
     };
-    let jobs = a
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let (jobs, cut) = scalesim::limits::capped_jobs(a.jobs);
+    if let Some(w) = cut {
+        eprintln!("warning: {w}");
+    }
     let runs = sweep.simulations(points.len());
     if !a.quiet {
         eprintln!(

@@ -135,10 +135,14 @@ pub fn status_of(trigger_type: &str) -> CatalogStatus {
     }
 }
 
-/// The closest core scaler name to a misspelt type (edit distance ≤ 2), for error hints.
+/// The closest core scaler name to a misspelt type (edit distance ≤ 2), for error hints. Names
+/// whose lengths differ by more than 2 are more than 2 edits apart and are not compared, so a
+/// hint costs time linear in the type's length however long it is.
 pub fn suggest(trigger_type: &str) -> Option<&'static str> {
+    let len = trigger_type.chars().count();
     CORE_SCALERS
         .iter()
+        .filter(|c| c.chars().count().abs_diff(len) <= 2)
         .map(|c| (edit_distance(c, trigger_type), *c))
         .filter(|(d, _)| *d <= 2)
         .min()

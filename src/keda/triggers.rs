@@ -156,7 +156,8 @@ pub fn check(
                     "warn.trigger-not-core",
                     Some(format!("{base}.type")),
                     format!(
-                        "`{ty}` is not a core KEDA scaler (upstream KEDA fails with \"no scaler found for type: {ty}\" unless an add-on provides it); scalesim can bind it to a named signal.{hint}"
+                        "`{ty}` is not a core KEDA scaler (upstream KEDA fails with \"no scaler found for type: {ty}\" unless an add-on provides it); scalesim can bind it to a named signal.{hint}",
+                        ty = crate::limits::quoted_short(ty)
                     ),
                 );
             }

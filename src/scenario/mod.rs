@@ -1,8 +1,9 @@
-//! Scenario files: what to simulate. Reads the YAML, applies every default (documented in the
-//! README and in the comments below), resolves the trace and manifests it names, and rejects
+//! Scenario files: what to simulate. Reads the YAML, applies every default (documented in
+//! `docs/scenario.md` and in the comments below), resolves the trace and manifests it names, and rejects
 //! anything unusable with the file, line and field.
 
 pub mod autoscalers;
+mod bounds;
 pub mod compose;
 pub mod dist;
 mod keda_bindings;
@@ -736,6 +737,7 @@ fn resolve(
         })?),
         None => None,
     };
+    bounds::check_duration(doc, raw.duration.map(|d| d.0))?;
     let ctx = LoadContext::new(&base_dir, &file)
         .with_duration(raw.duration.map(|d| d.0))
         .with_seed(seed)
@@ -822,6 +824,15 @@ fn resolve(
             )
             .into());
     }
+
+    bounds::check_run(
+        doc,
+        &raw.trace,
+        &trace,
+        (duration, raw.duration.is_some()),
+        step,
+        fidelity,
+    )?;
 
     // Workload.
     let w = &raw.workload;
@@ -1070,11 +1081,14 @@ fn resolve(
             )
             .into());
     }
-    if replicas > 100_000 {
+    if replicas > crate::limits::MAX_REPLICAS {
         return Err(doc
             .error_at_path(
                 "pods.replicas",
-                format!("{replicas} replicas is beyond what scalesim simulates (100,000)"),
+                format!(
+                    "{replicas} replicas is beyond what scalesim simulates ({}; see docs/limits.md)",
+                    crate::limits::MAX_REPLICAS
+                ),
             )
             .into());
     }
@@ -1180,7 +1194,7 @@ fn resolve(
     }
     let warnings = output_paths(&raw, &file, &base_dir, overrides).rewrite(warnings);
 
-    Ok(Scenario {
+    let scenario = Scenario {
         name,
         description: raw.description.clone(),
         file,
@@ -1209,7 +1223,9 @@ fn resolve(
         overload,
         nodes,
         warnings,
-    })
+    };
+    bounds::check_scenario(doc, &scenario)?;
+    Ok(scenario)
 }
 
 /// `workload.max_queue`, `workload.retries`, `pods.liveness`, `pods.cpu_cfs`/`cfs_period`.

@@ -354,10 +354,13 @@ pub fn resolve_pool(
     if max < min {
         return Err(("max", format!("max {max} is below min {min}")));
     }
-    if max != u32::MAX && max > 10_000 {
+    if max != u32::MAX && i64::from(max) > crate::limits::MAX_NODES {
         return Err((
             "max",
-            format!("{max} nodes is beyond what scalesim simulates (10,000)"),
+            format!(
+                "{max} nodes is beyond what scalesim simulates ({}; see docs/limits.md)",
+                crate::limits::MAX_NODES
+            ),
         ));
     }
     let provisioning = s.provisioning.unwrap_or(match autoscaler {

@@ -125,10 +125,13 @@ impl Retries {
             return Err(("max_backoff", "must be above zero".into()));
         }
         let max = s.max.unwrap_or(3);
-        if max > 100 {
+        if max > crate::limits::MAX_RETRIES {
             return Err((
                 "max",
-                format!("{max} retries per request is beyond what scalesim simulates (100)"),
+                format!(
+                    "{max} retries per request is beyond what scalesim simulates ({}; see docs/limits.md)",
+                    crate::limits::MAX_RETRIES
+                ),
             ));
         }
         let on =

@@ -125,6 +125,15 @@ impl Sweep {
             None => grid.full(),
         }
         .map_err(input)?;
+        // Every run is a task held in memory: the runs, not only the points, are bounded.
+        if points.len() as u128 * u128::from(replications) > grid::MAX_POINTS {
+            return Err(input(format!(
+                "replications: {} point{} × {replications} replications is more than {} runs (see docs/limits.md): use fewer replications",
+                points.len(),
+                if points.len() == 1 { "" } else { "s" },
+                grid::MAX_POINTS
+            )));
+        }
         let sweep = Sweep {
             scenario: cfg.scenario.clone(),
             name: base.name.clone(),

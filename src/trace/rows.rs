@@ -2,6 +2,7 @@
 //!
 //! Strict (the default), the first problem in file order is an error naming its line:
 //! - a missing, NaN or infinite rate, or a negative one;
+//! - a rate above [`crate::limits::MAX_TRACE_VALUE`] (an error even when lenient);
 //! - a time equal to the previous row's (duplicate) or earlier (unsorted);
 //! - a negative time in a file of relative times;
 //! - a **gap**: in a *regular* trace (at least [`MIN_REGULAR_INTERVALS`] (8) intervals, more
@@ -200,6 +201,16 @@ pub fn finish(
             }
             missing = true;
             w.note("missing", p);
+        } else if r > crate::limits::MAX_TRACE_VALUE {
+            return Err(err(
+                path,
+                p,
+                format!(
+                    "`{}` is {r:e}, more than scalesim can count ({:e}; see docs/limits.md)",
+                    src.rate_name,
+                    crate::limits::MAX_TRACE_VALUE
+                ),
+            ));
         } else if r < 0.0 {
             if !repair.lenient {
                 return Err(err(

@@ -120,7 +120,8 @@ pub struct FluidState {
     mean_service: f64,
     scv: f64,
     /// Mean queueing wait of a warm pod, and the share of the interval it spends stalled by
-    /// its CFS quota, by requests offered per interval (memoised).
+    /// its CFS quota, by requests offered per interval (memoised below
+    /// [`crate::limits::FLUID_WAIT_TABLE_ENTRIES`]).
     wait_by_offered: Vec<(f64, f64)>,
     /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
     pub retries: Vec<(f64, Cohort)>,
@@ -660,7 +661,13 @@ impl World {
                 (ps_wait(servers, lambda, mean), 0.0)
             }
         };
-        if warm == 1.0 && p.burst == 0.0 && self.cfg.cluster.is_none() {
+        // The memo covers the offers up to a fixed size, so its memory does not grow with the
+        // rate; larger offers are computed each time (the same values).
+        if warm == 1.0
+            && p.burst == 0.0
+            && self.cfg.cluster.is_none()
+            && offered < crate::limits::FLUID_WAIT_TABLE_ENTRIES as u64
+        {
             let i = offered as usize;
             if fl.wait_by_offered.len() <= i {
                 fl.wait_by_offered.resize(i + 1, (f64::NAN, 0.0));
