@@ -1,12 +1,12 @@
-//! Writing the calibration's files: each to a temporary file in the output folder, then renamed
-//! into place, so a reader never sees half a file; an existing `calibration.*` that scalesim did
+//! Writing the calibration's files: staged in the output folder and moved into place complete,
+//! so a reader never sees half a file; an existing `calibration.*` that scalesim did
 //! not write is not replaced unless asked (`--overwrite`).
 //!
-//! [`write_file`] is the one function that touches the disk, so a general safe-output module can
-//! take its place.
+//! The writing itself is `crate::output`'s, as for every other command.
 
 use super::fragment::{JSON_MARK, YAML_MARK};
 use crate::error::{Error, InputError, Location};
+use crate::output::{OutputDir, Overwrite};
 use std::path::Path;
 
 /// Text every `calibration.png` carries (a PNG `tEXt` chunk).
@@ -43,27 +43,17 @@ pub fn check_overwrite(dir: &Path, names: &[&str], overwrite: bool) -> Result<()
     Ok(())
 }
 
-/// Write `bytes` to `dir/name` through a temporary file in `dir` and a rename.
-pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let path = dir.join(name);
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Error::io(format!("writing {}", path.display()), e)
-        })
-}
-
-/// Check, create `dir`, and write every file.
+/// Check, then write every file through [`crate::output::OutputDir`] (staged, moved into place
+/// complete, recorded in the folder's ledger). Files that look like an earlier calibration's
+/// count as scalesim's even without a ledger (they carry their own marks).
 pub fn write_all(dir: &Path, files: &[(&str, Vec<u8>)], overwrite: bool) -> Result<(), Error> {
     let names: Vec<&str> = files.iter().map(|f| f.0).collect();
     check_overwrite(dir, &names, overwrite)?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let out = OutputDir::open(dir, &names, Overwrite::Any)?;
     for (name, bytes) in files {
-        write_file(dir, name, bytes)?;
+        out.write_bytes(name, bytes)?;
     }
+    out.commit()?;
     Ok(())
 }
 
