@@ -59,7 +59,11 @@ pub struct RunArgs {
     /// Skip chart.png, chart.svg and report.html (faster; the CSV and JSON are still written).
     #[arg(long)]
     pub no_charts: bool,
-    /// Print nothing on success.
+    /// Simulate an autoscaler metric that nothing feeds (no modelled signal, no `metrics:`
+    /// binding) as failing, as upstream would, instead of stopping with an error.
+    #[arg(long)]
+    pub allow_missing_metrics: bool,
+    /// Print nothing on standard output (warnings and errors still go to standard error).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -74,6 +78,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let scenario = Scenario::load(&args.scenario, &overrides)?;
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
+        allow_missing_metrics: args.allow_missing_metrics,
         ..RunOptions::default()
     };
     let result = sim::run(&scenario, &opts)?;
@@ -101,7 +106,8 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     }
     if !args.quiet {
         super::out::print(format_args!(
-            "{}\noutputs in {}\n",
+            "{}\n{}\noutputs in {}\n",
+            report::table::verdict_line(&result.summary),
             report::table::summary_table(&result.summary),
             dir.display()
         ))?;
