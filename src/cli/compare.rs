@@ -27,7 +27,8 @@ pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
     compare::write_compare(&out, &runs)?;
     if !args.quiet {
         super::out::print(format_args!(
-            "{}\noutputs in {}\n",
+            "{}\n{}\noutputs in {}\n",
+            compare::verdict_lines(&runs).join("\n"),
             compare::summary_table(&runs),
             out.display()
         ))?;

@@ -20,7 +20,7 @@ pub fn words(v: &Verdict, start_time: Option<&str>) -> String {
         out += &format!(" — {}", v.failed.join(", "));
     }
     out += &format!(" — {}", numbers(v));
-    if !v.kept_up {
+    if !v.kept_up && v.overloaded_s > 0.0 {
         out += &format!("; {}", limited_by(v, &clock));
     }
     for n in &v.never_read {
@@ -58,7 +58,7 @@ fn numbers(v: &Verdict) -> String {
         parts.push(format!("{} timed out", v.timed_out));
     }
     parts.push(if v.replicas_min == v.replicas_max {
-        format!("{} replicas", v.replicas_min)
+        format!("{} replica{}", v.replicas_min, if v.replicas_min == 1 { "" } else { "s" })
     } else {
         format!("{}–{} replicas", v.replicas_min, v.replicas_max)
     });
@@ -70,7 +70,7 @@ fn numbers(v: &Verdict) -> String {
 fn limited_by(v: &Verdict, clock: &Clock) -> String {
     let free = "nothing held the autoscaler back (it scaled as far as its metric asked)";
     if !v.autoscaled {
-        return "no autoscaler: the replicas never changed with the load".into();
+        return "no autoscaler: the replica count is fixed".into();
     }
     let during: Vec<&Limit> = v
         .limited_by
