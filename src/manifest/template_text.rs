@@ -135,9 +135,15 @@ mod tests {
     #[test]
     fn quoted_text_is_not_yaml_syntax() {
         assert_eq!(outside_quotes("name: \"{{ .Values.n }}\""), "name: ");
-        assert_eq!(outside_quotes("name: {{ .Values.n }}"), "name: {{ .Values.n }}");
-        assert_eq!(outside_quotes("q: 'a''b' # {{ x }}"), "q: ");
-        assert_eq!(outside_quotes("{{- if .Values.on }}"), "{{- if .Values.on }}");
+        assert_eq!(
+            outside_quotes("name: {{ .Values.n }}"),
+            "name: {{ .Values.n }}"
+        );
+        assert_eq!(outside_quotes("q: 'a''b' # {{ x }}"), "q:  ");
+        assert_eq!(
+            outside_quotes("{{- if .Values.on }}"),
+            "{{- if .Values.on }}"
+        );
     }
 
     #[test]

@@ -333,7 +333,10 @@ pub fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
                 .summary
                 .get("verdict")
                 .and_then(|v| serde_json::from_value(v.clone()).ok());
-            let start = r.summary.pointer("/chart/start_time").and_then(Value::as_str);
+            let start = r
+                .summary
+                .pointer("/chart/start_time")
+                .and_then(Value::as_str);
             match verdict {
                 Some(v) => format!("{}: {}", r.label, super::verdict::line(&v, start)),
                 None => format!(

@@ -58,7 +58,11 @@ fn numbers(v: &Verdict) -> String {
         parts.push(format!("{} timed out", v.timed_out));
     }
     parts.push(if v.replicas_min == v.replicas_max {
-        format!("{} replica{}", v.replicas_min, if v.replicas_min == 1 { "" } else { "s" })
+        format!(
+            "{} replica{}",
+            v.replicas_min,
+            if v.replicas_min == 1 { "" } else { "s" }
+        )
     } else {
         format!("{}–{} replicas", v.replicas_min, v.replicas_max)
     });

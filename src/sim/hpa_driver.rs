@@ -3,6 +3,7 @@
 //! and what the metrics APIs answer through the simulated pipeline — calls the pure decision core
 //! ([`crate::hpa::reconcile`]) and applies the decision to the workload.
 
+use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
     ConditionStatus, ContainerSpec, ContainerUsage, ControllerSettings, Decision, HpaMemory,
     MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
@@ -12,7 +13,6 @@ use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
 use crate::scenario::Scenario;
 use crate::world::{Pod, PodState, World};
-use super::verdict::{LimitKind, LimitTimeline};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -61,8 +61,7 @@ pub(crate) fn trigger_label(t: &TriggerModel) -> String {
 fn yaml_key(k: &str) -> String {
     let plain = !k.is_empty()
         && k.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && k
-            .chars()
+        && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if plain {
         k.to_string()

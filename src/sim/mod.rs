@@ -466,13 +466,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     let chart = ChartInfo::new(scenario, metric_units);
     let never_read = missing.iter().map(|m| m.never_read()).collect();
     let summary = Summary::build(
-        scenario,
-        &world,
-        hpa_stats,
-        keda_stats,
-        &warnings,
-        chart,
-        never_read,
+        scenario, &world, hpa_stats, keda_stats, &warnings, chart, never_read,
     );
     Ok(RunResult {
         series: world.series,

@@ -165,7 +165,7 @@ pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
         .enumerate()
         .filter(|(_, o)| **o)
         .map(|(r, _)| (duration - s.time(r)).clamp(0.0, s.step))
-        .sum()
+        .fold(0.0, |a, b| a + b) // not `sum`, whose empty total is -0.0
 }
 
 /// Which time-series steps are overloaded (see [`overload_seconds`]); a step that starts at or
@@ -316,5 +316,12 @@ mod tests {
         s.backlog_age[5] = 1.5;
         s.timed_out[9] = 2;
         assert_eq!(overload_seconds(&s, 9.5), 2.5);
+    }
+
+    #[test]
+    fn no_overload_is_a_positive_zero() {
+        // summary.json writes `0.0`, not `-0.0`.
+        let s = Series::new(10.0, 1.0);
+        assert!(overload_seconds(&s, 10.0).is_sign_positive());
     }
 }

@@ -201,7 +201,7 @@ impl Verdict {
             replicas_max: summary.replicas.max,
             pod_hours: summary.replicas.pod_hours,
             autoscaled: !summary.hpa.is_empty() || !summary.keda.is_empty(),
-            limited_by: limits(series, &overloaded, hpa_limits),
+            limited_by: limits(series, &overloaded, hpa_limits, scenario.duration),
             slo,
             never_read,
         }
@@ -291,10 +291,15 @@ fn worst_moments(s: &Series) -> WorstMoments {
 
 /// Every limit, the HPAs' and (while overloaded) pod start-up and node provisioning, the one
 /// that held longest while overloaded first, then the longest held.
-fn limits(s: &Series, overloaded: &[bool], hpa_limits: &HpaLimits<'_>) -> Vec<Limit> {
+fn limits(
+    s: &Series,
+    overloaded: &[bool],
+    hpa_limits: &HpaLimits<'_>,
+    duration: f64,
+) -> Vec<Limit> {
     let mut world = LimitTimeline::default();
     for (r, _) in overloaded.iter().enumerate().filter(|(_, o)| **o) {
-        let (from, to) = (s.time(r), s.time(r) + s.step);
+        let (from, to) = (s.time(r), (s.time(r) + s.step).min(duration));
         if s.unschedulable_pods[r] > 0 {
             world.record(
                 LimitKind::NodeProvisioning,
@@ -313,7 +318,16 @@ fn limits(s: &Series, overloaded: &[bool], hpa_limits: &HpaLimits<'_>) -> Vec<Li
         .chain(std::iter::once(("pods".to_string(), &world)));
     for (autoscaler, timeline) in timelines {
         for ((kind, detail), spans) in &timeline.spans {
-            let (overlap, first) = overlap(s, overloaded, spans);
+            // A sync at the very end holds until the next one, after the run.
+            let spans: Vec<(f64, f64)> = spans
+                .iter()
+                .map(|&(a, b)| (a, b.min(duration)))
+                .filter(|(a, b)| b > a)
+                .collect();
+            if spans.is_empty() {
+                continue;
+            }
+            let (overlap, first) = overlap(s, overloaded, &spans);
             let name = match kind {
                 LimitKind::NodeProvisioning => "nodes".to_string(),
                 _ => autoscaler.clone(),
