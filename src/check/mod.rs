@@ -167,10 +167,11 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
                                     r.measured_text()
                                 ),
                                 detail: format!(
-                                    "{}: {} ({})",
+                                    "{}: {} ({}); {}",
                                     o.file.display(),
                                     r.describe(),
-                                    r.measured_text()
+                                    r.measured_text(),
+                                    crate::report::table::verdict_line(&c.run.summary)
                                 ),
                             }
                         };
@@ -193,7 +194,12 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
                                             cmp.metric.name,
                                             cmp.detail()
                                         ),
-                                        detail: format!("{}: {}", o.file.display(), cmp.detail()),
+                                        detail: format!(
+                                            "{}: {}; {}",
+                                            o.file.display(),
+                                            cmp.detail(),
+                                            crate::report::table::verdict_line(&c.run.summary)
+                                        ),
                                     }
                                 } else {
                                     O::Passed
@@ -209,7 +215,8 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
         .collect()
 }
 
-/// The check report for people: per scenario one line per SLO, then the baseline — every
+/// The check report for people: per scenario its verdict line (`verdict: kept up — …`,
+/// words only: it is not a check), one line per SLO, then the baseline — every
 /// compared metric when `verbose`, else the regressions and one line for the rest — then a
 /// total.
 pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
@@ -227,6 +234,7 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
         checks += c.checks();
         failed += c.failed();
         out += &format!("{} ({})\n", c.name, o.file.display());
+        out += &format!("  {}\n", crate::report::table::verdict_line(&c.run.summary));
         let mut lines: Vec<(&str, String, String)> = Vec::new();
         let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
         for r in c.slo.iter().flatten() {

@@ -34,7 +34,8 @@ pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
     let out = dir;
     if !args.quiet {
         super::out::print(format_args!(
-            "{}\noutputs in {}\n",
+            "{}\n{}\noutputs in {}\n",
+            compare::verdict_lines(&runs).join("\n"),
             compare::summary_table(&runs),
             out.display()
         ))?;

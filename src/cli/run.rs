@@ -123,7 +123,11 @@ pub struct RunArgs {
     /// a file is left alone and the run refused, exit 2).
     #[arg(long)]
     pub overwrite: bool,
-    /// Print nothing on success.
+    /// Simulate an autoscaler metric that nothing feeds (no modelled signal, no `metrics:`
+    /// binding) as failing, as upstream would, instead of stopping with an error.
+    #[arg(long)]
+    pub allow_missing_metrics: bool,
+    /// Print nothing on standard output (warnings and errors still go to standard error).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -138,6 +142,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let scenario = load(&args, overrides)?;
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
+        allow_missing_metrics: args.allow_missing_metrics,
         ..RunOptions::default()
     };
     let dir = args
@@ -186,7 +191,8 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     }
     if !args.quiet {
         super::out::print(format_args!(
-            "{}\noutputs in {}\n",
+            "{}\n{}\noutputs in {}\n",
+            report::table::verdict_line(&result.summary),
             report::table::summary_table(&result.summary),
             dir.display()
         ))?;

@@ -1289,9 +1289,11 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     ValidatedObject { report, model }
 }
 
-/// The first line holding Helm template syntax, if any.
+/// The first line holding Helm template syntax, if any (template text inside a quoted value
+/// reads as YAML: `validate` warns about it per field instead).
 fn helm_template_line(text: &str) -> Option<usize> {
     text.lines()
+        .map(crate::manifest::template_text::outside_quotes)
         .position(|l| l.contains("{{") && l.contains("}}"))
         .map(|i| i + 1)
 }

@@ -6,6 +6,7 @@
 //! scalesim does not model are listed, never silently dropped.
 
 pub mod deployment;
+pub mod template_text;
 
 use crate::error::InputError;
 use crate::yaml::{Document, Source, split_documents};

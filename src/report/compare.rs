@@ -324,6 +324,30 @@ pub fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
     (headers, rows)
 }
 
+/// One verdict line per run, `label: verdict: …` (a run folder written before summaries had a
+/// verdict says so).
+pub fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
+    runs.iter()
+        .map(|r| {
+            let verdict: Option<crate::sim::verdict::Verdict> = r
+                .summary
+                .get("verdict")
+                .and_then(|v| serde_json::from_value(v.clone()).ok());
+            let start = r
+                .summary
+                .pointer("/chart/start_time")
+                .and_then(Value::as_str);
+            match verdict {
+                Some(v) => format!("{}: {}", r.label, super::verdict::line(&v, start)),
+                None => format!(
+                    "{}: verdict: – (its summary.json was written before runs had a verdict)",
+                    r.label
+                ),
+            }
+        })
+        .collect()
+}
+
 /// The plain table `compare` prints.
 pub fn summary_table(runs: &[RunFolder]) -> String {
     let (headers, rows) = table_rows(runs);
@@ -360,6 +384,9 @@ pub fn write_compare(out: &Path, runs: &[RunFolder]) -> Result<(), Error> {
 fn compare_html(runs: &[RunFolder], svg: &str, opts: &ChartOptions) -> String {
     let mut page = Page::new(&opts.title);
     page.heading(1, &opts.title);
+    for line in verdict_lines(runs) {
+        page.para(&line, Some("verdict"));
+    }
     page.heading(2, "Runs");
     let rows: Vec<Vec<String>> = runs
         .iter()

@@ -43,6 +43,7 @@ table{border-collapse:collapse;font-size:14px;margin:8px 0}\
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}\
 .note{color:#666;font-size:13px}.small{font-size:12px;color:#555}\
+.verdict{font-size:16px;font-weight:bold;padding:8px 12px;border-left:4px solid #888;background:#f6f6f6}\
 table.log td{font-size:13px}code{font-size:12px;word-break:break-all}\
 svg{max-width:100%;height:auto;display:block}\
 ";
@@ -153,6 +154,7 @@ pub fn run_report(
 ) -> String {
     let mut page = Page::new(&format!("scalesim: {}", scenario.name));
     page.heading(1, &format!("scalesim run: {}", scenario.name));
+    verdict_section(&mut page, &result.summary);
     if let Some(d) = &scenario.description {
         page.para(d, None);
     }
@@ -197,6 +199,47 @@ pub fn run_report(
         page.list(&result.warnings);
     }
     page.finish()
+}
+
+/// The verdict line, then what limited the autoscaler and each `slo:` bound.
+fn verdict_section(page: &mut Page, summary: &crate::sim::Summary) {
+    page.para(&super::table::verdict_line(summary), Some("verdict"));
+    let Some(v) = &summary.verdict else { return };
+    let clock = super::verdict::Clock::new(summary.chart.start_time.as_deref());
+    if !v.limited_by.is_empty() {
+        let rows: Vec<Vec<String>> = v
+            .limited_by
+            .iter()
+            .map(|l| {
+                vec![
+                    escape(&super::verdict::limit_words(l)),
+                    escape(&l.autoscaler),
+                    escape(&clock.span(l.from_s, l.to_s)),
+                    escape(&super::verdict::duration(l.seconds)),
+                    escape(&super::verdict::duration(l.overloaded_s)),
+                ]
+            })
+            .collect();
+        page.table(
+            "limits",
+            &[
+                "limited by".into(),
+                "of".into(),
+                "first–last".into(),
+                "for".into(),
+                "while behind".into(),
+            ],
+            &rows,
+            &[3, 4],
+        );
+    }
+    if let Some(slo) = &v.slo {
+        let items: Vec<String> = slo
+            .iter()
+            .map(|b| format!("{} {}", if b.met { "met:" } else { "FAILED:" }, b.text))
+            .collect();
+        page.list(&items);
+    }
 }
 
 /// `(part, setting, value)` rows describing what was simulated.

@@ -4,7 +4,8 @@
 //! compare byte for byte wherever they were written.
 //!
 //! Module map: [`chart`] (the figure), [`html`] (the report page), [`digest`] (summary rows),
-//! [`compare`] (several finished runs side by side), [`table`] (the terminal summary).
+//! [`compare`] (several finished runs side by side), [`table`] (the terminal summary),
+//! [`verdict`] (the verdict in words).
 
 pub mod chart;
 pub mod compare;
@@ -12,6 +13,7 @@ pub mod digest;
 pub mod html;
 pub mod table;
 pub mod validate;
+pub mod verdict;
 
 use crate::error::Error;
 use crate::record::Series;

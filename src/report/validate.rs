@@ -296,6 +296,32 @@ pub fn validate_inputs(inputs: &[Result<Source, InputError>]) -> ValidationRepor
     report
 }
 
+/// A warning for each field of the document that holds unrendered template text, on the line
+/// where the text first appears.
+fn template_text_findings(d: &Document, v: &Value, file: &str) -> Vec<Finding> {
+    crate::manifest::template_text::fields_with_template_text(v)
+        .into_iter()
+        .map(|t| {
+            let mut f = Finding::new(
+                Severity::Warning,
+                "input.template-text",
+                Some(t.field.clone()),
+                format!(
+                    "`{}` looks like unrendered template text (Helm, envsubst): the API server would take it literally; render the manifest first (`helm template …`, `envsubst`)",
+                    t.text
+                ),
+            );
+            f.file = Some(file.to_string());
+            f.line = d
+                .text
+                .lines()
+                .position(|l| l.contains(&t.text))
+                .map(|i| d.line_offset + i + 1);
+            f
+        })
+        .collect()
+}
+
 fn first_content_line(d: &Document) -> usize {
     let skip = d
         .text
@@ -362,6 +388,7 @@ fn file_report(
                 continue;
             }
         };
+        let template_text = template_text_findings(&d, &v, &file);
         doc.api_version = str_at(&v, &["apiVersion"]).unwrap_or_default();
         doc.kind = str_at(&v, &["kind"]).unwrap_or_default();
         doc.name = str_at(&v, &["metadata", "name"]);
@@ -407,6 +434,7 @@ fn file_report(
             }
             kind => other_document(&mut doc, kind, &v, autoscalers),
         }
+        doc.findings.extend(template_text);
         documents.push(doc);
     }
     let mut findings = findings;

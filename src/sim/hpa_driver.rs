@@ -3,6 +3,7 @@
 //! and what the metrics APIs answer through the simulated pipeline — calls the pure decision core
 //! ([`crate::hpa::reconcile`]) and applies the decision to the workload.
 
+use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
     ConditionStatus, ContainerSpec, ContainerUsage, ControllerSettings, Decision, HpaMemory,
     MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
@@ -28,8 +29,12 @@ enum Feed {
     },
     /// An External metric served by KEDA's metrics adapter (the HPA a ScaledObject generates).
     Keda(String),
-    /// No binding: the metrics API has nothing for it.
-    Missing(String),
+    /// No binding: the metrics API has nothing for it. `kind` is the metric type when a
+    /// `metrics:` binding could feed it (Pods, Object, External), None for an unknown type.
+    Missing {
+        name: String,
+        kind: Option<&'static str>,
+    },
 }
 
 /// Time the HPA spent with a condition in a given state, for the run summary.
@@ -47,6 +52,9 @@ pub struct HpaStats {
     pub stabilized_seconds: BTreeMap<String, f64>,
     /// Seconds with `ScalingActive=False`, by reason (metrics failing, scaling disabled).
     pub inactive_seconds: BTreeMap<String, f64>,
+    /// When each limit on adding capacity held (for the verdict; not in `summary.json`'s `hpa`).
+    #[serde(skip)]
+    pub limits: LimitTimeline,
 }
 
 pub struct HpaDriver {
@@ -117,10 +125,20 @@ impl HpaDriver {
                                 scale: binding.scale,
                             }
                         }
-                        None => Feed::Missing(metric.name.clone()),
+                        None => Feed::Missing {
+                            name: metric.name.clone(),
+                            kind: Some(match m {
+                                MetricSpec::Pods { .. } => "Pods",
+                                MetricSpec::Object { .. } => "Object",
+                                _ => "External",
+                            }),
+                        },
                     }
                 }
-                MetricSpec::Unknown { .. } => Feed::Missing(m.type_name().to_string()),
+                MetricSpec::Unknown { .. } => Feed::Missing {
+                    name: m.type_name().to_string(),
+                    kind: None,
+                },
             };
             feeds.push(feed);
         }
@@ -191,16 +209,17 @@ impl HpaDriver {
         })
     }
 
-    /// Names of metrics that have no binding (reported as a warning: the HPA sees them fail).
-    pub fn unbound_metrics(&self) -> Vec<String> {
+    /// Metrics a `metrics:` binding could feed but none does, as (name, type): the HPA sees
+    /// them fail.
+    pub fn unbound_metrics(&self) -> Vec<(String, &'static str)> {
         self.feeds
             .iter()
-            .filter_map(|f| {
-                if let Feed::Missing(n) = f {
-                    Some(n.clone())
-                } else {
-                    None
-                }
+            .filter_map(|f| match f {
+                Feed::Missing {
+                    name,
+                    kind: Some(kind),
+                } => Some((name.clone(), *kind)),
+                _ => None,
             })
             .collect()
     }
@@ -345,7 +364,7 @@ impl HpaDriver {
                     Err(e) => MetricReading::Error(e),
                 },
                 Feed::Keda(name) => external(name),
-                Feed::Missing(name) => MetricReading::Error(format!(
+                Feed::Missing { name, .. } => MetricReading::Error(format!(
                     "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
                 )),
             })
@@ -453,6 +472,7 @@ impl HpaDriver {
                 .entry(c.reason.clone())
                 .or_default() += period;
         }
+        record_limits(&mut self.stats.limits, &d, &self.settings, now, period);
         let changed = d.rescale
             || self.last.as_ref().is_none_or(|prev| {
                 prev.desired_replicas != d.desired_replicas
@@ -604,6 +624,41 @@ pub enum MetricNorm {
 /// A limit described without the numbers that change every sync, so the summary adds up the
 /// time per rule: `legacy scale-up cap max(2×6, 4) = 12` → `legacy scale-up cap max(2×current, 4)`,
 /// with the scenario's `legacy_scale_up_limit_factor` and `legacy_scale_up_limit_minimum`.
+/// Note what held this decision back from adding capacity over `[now, now + period)`: the
+/// maximum, a scale-up policy, the scale-up stabilization window, a metric that failed.
+fn record_limits(
+    limits: &mut LimitTimeline,
+    d: &Decision,
+    settings: &ControllerSettings,
+    now: f64,
+    period: f64,
+) {
+    let to = now + period;
+    if let Some(l) = d.limit.as_ref().filter(|l| l.to != l.from) {
+        let kind = match l.reason.as_str() {
+            "TooManyReplicas" => Some(LimitKind::MaxReplicas),
+            "ScaleUpLimit" => Some(LimitKind::ScaleUpPolicy),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let detail = l.bound_by.clone().unwrap_or_else(|| l.reason.clone());
+            limits.record(kind, limit_key(&detail, settings), now, to);
+        }
+    }
+    if let Some(s) = d
+        .stabilization
+        .as_ref()
+        .filter(|s| s.to != s.from && s.reason == "ScaleUpStabilized")
+    {
+        let detail = s.window.clone().unwrap_or_else(|| s.reason.clone());
+        let detail = detail.split(" (").next().unwrap_or(&detail).to_string();
+        limits.record(LimitKind::Stabilization, detail, now, to);
+    }
+    for m in d.metrics.iter().filter(|m| m.error.is_some()) {
+        limits.record(LimitKind::MetricUnavailable, m.name.clone(), now, to);
+    }
+}
+
 fn limit_key(l: &str, settings: &ControllerSettings) -> String {
     match l.find("legacy scale-up cap") {
         Some(i) => format!(

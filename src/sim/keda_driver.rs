@@ -49,8 +49,9 @@ enum Backend {
     Sampled { sampler: usize, scale: f64 },
     /// Nothing to read (cron reads the clock; cpu/memory are HPA Resource metrics).
     None,
-    /// Not bound to anything: every fetch fails.
-    Unbound(String),
+    /// Not bound to anything: every fetch fails. `missing`: the trigger has no modelled signal
+    /// and no binding (rather than a binding that failed to resolve).
+    Unbound { message: String, missing: bool },
 }
 
 /// What a KEDA object did over the run, for the summary.
@@ -117,7 +118,10 @@ impl Triggers {
                 (_, Some((name, b))) => {
                     match b.resolve_over(&name, &columns, timing_of(&t.scaler.delay)) {
                         Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
-                        Err(e) => Backend::Unbound(e),
+                        Err(e) => Backend::Unbound {
+                            message: e,
+                            missing: false,
+                        },
                     }
                 }
                 (
@@ -152,14 +156,15 @@ impl Triggers {
                     }
                     Err(_) => {
                         let msg = format!(
-                            "trigger {} ({}) reads an external system scalesim cannot guess: bind it under `metrics:` (by trigger name `{}` or metric name `{}`)",
-                            t.display_name(),
-                            t.trigger_type,
-                            t.name.clone().unwrap_or_default(),
+                            "{}: the autoscaler never reads it: it reads an external system scalesim cannot guess and has no binding under `metrics:` (key `{}`)",
+                            super::missing::trigger_label(t),
                             t.scaler.metric.name
                         );
                         warnings.push(format!("{owner}: {msg}"));
-                        Backend::Unbound(msg)
+                        Backend::Unbound {
+                            message: msg,
+                            missing: true,
+                        }
                     }
                 },
             };
@@ -184,6 +189,13 @@ impl Triggers {
         }
     }
 
+    /// Indexes (in the object's trigger list) of triggers with nothing to read.
+    fn missing(&self) -> Vec<usize> {
+        (0..self.backends.len())
+            .filter(|&i| matches!(self.backends[i], Backend::Unbound { missing: true, .. }))
+            .collect()
+    }
+
     /// Evaluate trigger `i`'s scaler against the world at `now`.
     fn fetch(
         &mut self,
@@ -203,7 +215,7 @@ impl Triggers {
             // At t = 0 the simulated queue has not received anything yet.
             Backend::Queue { .. } | Backend::LaggedQueue { .. } | Backend::Lag => now > 0.0,
             Backend::Sampled { .. } => !matches!(obs, Observation::NoData),
-            Backend::None | Backend::Unbound(_) => true,
+            Backend::None | Backend::Unbound { .. } => true,
         };
         trigger
             .scaler
@@ -262,8 +274,8 @@ impl Triggers {
                 Err(_) => Observation::NoData,
             },
             Backend::None => Observation::Value { value: 0.0 },
-            Backend::Unbound(msg) => Observation::Unavailable {
-                reason: msg.clone(),
+            Backend::Unbound { message, .. } => Observation::Unavailable {
+                reason: message.clone(),
             },
         }
     }
@@ -359,7 +371,7 @@ impl Triggers {
                 value: samplers[truth?].total(now).ok()? * scale,
             },
             Backend::None => Observation::Value { value: 0.0 },
-            Backend::Unbound(_) => return None,
+            Backend::Unbound { .. } => return None,
         };
         // A fresh memory: Kafka's `excludePersistentLag` needs two fetches to exclude anything.
         let mut memory = ScalerMemory::default();
@@ -823,5 +835,29 @@ impl ScaledJobDriver {
             .iter()
             .filter(|&&id| world.pods[id as usize].state != PodState::Gone)
             .count() as i32
+    }
+}
+
+impl ScaledObjectDriver {
+    /// Triggers with no modelled signal and no `metrics:` binding.
+    pub(crate) fn missing_metrics(&self) -> Vec<super::missing::MissingMetric> {
+        let owner = format!("ScaledObject {:?}", self.name);
+        self.triggers
+            .missing()
+            .into_iter()
+            .map(|i| super::missing::MissingMetric::trigger(&owner, &self.model.triggers[i]))
+            .collect()
+    }
+}
+
+impl ScaledJobDriver {
+    /// Triggers with no modelled signal and no `metrics:` binding.
+    pub(crate) fn missing_metrics(&self) -> Vec<super::missing::MissingMetric> {
+        let owner = format!("ScaledJob {:?}", self.name);
+        self.triggers
+            .missing()
+            .into_iter()
+            .map(|i| super::missing::MissingMetric::trigger(&owner, &self.model.triggers[i]))
+            .collect()
     }
 }

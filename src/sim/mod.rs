@@ -5,7 +5,9 @@
 
 pub mod hpa_driver;
 pub mod keda_driver;
+mod missing;
 pub mod summary;
+pub mod verdict;
 
 use crate::engine::Agenda;
 use crate::error::{InputError, Location};
@@ -27,10 +29,14 @@ pub struct RunOptions {
     /// Log every autoscaler sync in the events, not only those that change something.
     pub log_every_sync: bool,
     /// Only the summary is wanted (sweep points): skip the per-step latency quantiles of the
-    /// time series. The summary is the same either way.
+    /// time series. The summary is the same either way, but for the verdict's worst per-step
+    /// p99 (absent).
     pub summary_only: bool,
     /// Told the simulated seconds reached, once per time-series step (for a progress display).
     pub progress: Option<ProgressHook>,
+    /// Simulate autoscaler metrics that nothing feeds (no modelled signal, no `metrics:`
+    /// binding) as failing, as upstream would, instead of stopping with an error.
+    pub allow_missing_metrics: bool,
 }
 
 /// A callback told how far a run has got, in simulated seconds.
@@ -171,8 +177,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     for loaded in &scenario.autoscalers.hpas {
         let d = HpaDriver::new(loaded, scenario, &mut samplers, false)
             .map_err(|m| config_error(format!("HPA {:?}: {m}", loaded.name)))?;
-        for name in d.unbound_metrics() {
-            warnings.push(format!("HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA sees it fail", d.name));
+        for (name, _) in d.unbound_metrics() {
+            warnings.push(format!("HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA never reads it", d.name));
         }
         hpas.push(d);
     }
@@ -189,6 +195,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         .iter()
         .map(|sj| ScaledJobDriver::new(sj, scenario, &mut samplers, &mut warnings))
         .collect();
+    let missing = missing_metrics(&hpas, &scaled_objects, &scaled_jobs);
+    if !missing.is_empty() && !opts.allow_missing_metrics {
+        return Err(missing::error(scenario, &missing));
+    }
     // The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
     let mut probes: Vec<TruthProbe> = Vec::new();
     let truth_interval = scenario.step.min(1.0);
@@ -469,7 +479,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         .chain(scaled_jobs.iter().map(|s| s.stats.clone()))
         .collect();
     let chart = ChartInfo::new(scenario, metric_units);
-    let summary = Summary::build(scenario, &world, hpa_stats, keda_stats, &warnings, chart);
+    let never_read = missing.iter().map(|m| m.never_read()).collect();
+    let summary = Summary::build(
+        scenario, &world, hpa_stats, keda_stats, &warnings, chart, never_read,
+    );
     Ok(RunResult {
         series: world.series,
         totals: world.totals,
@@ -479,6 +492,25 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         summary,
         warnings,
     })
+}
+
+/// Every metric the autoscalers ask for that nothing feeds.
+fn missing_metrics(
+    hpas: &[HpaDriver],
+    scaled_objects: &[ScaledObjectDriver],
+    scaled_jobs: &[ScaledJobDriver],
+) -> Vec<missing::MissingMetric> {
+    let mut out: Vec<missing::MissingMetric> = hpas
+        .iter()
+        .flat_map(|d| {
+            d.unbound_metrics()
+                .into_iter()
+                .map(|(name, kind)| missing::MissingMetric::hpa(&d.name, &name, kind))
+        })
+        .collect();
+    out.extend(scaled_objects.iter().flat_map(|s| s.missing_metrics()));
+    out.extend(scaled_jobs.iter().flat_map(|s| s.missing_metrics()));
+    out
 }
 
 /// Move the world's pod and node transitions into the event log, in time order.

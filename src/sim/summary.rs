@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::hpa_driver::HpaStats;
 use super::keda_driver::KedaStats;
+use super::verdict::{NeverRead, Verdict};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LatencySummary {
@@ -78,6 +79,9 @@ pub struct PoolSummary {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
+    /// Did it keep up, and what held the autoscaler back (see `docs/verdict.md`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
     pub scenario: String,
     pub seed: u64,
     pub duration_s: f64,
@@ -156,15 +160,24 @@ impl ChartInfo {
 /// The age condition keeps the ordinary coming and going of a queue under moderate load out of
 /// the count; what remains is demand outrunning the pods that serve it.
 pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
-    let mut total = 0.0;
-    for r in 0..s.rows {
-        let previous = if r == 0 { 0 } else { s.backlog[r - 1] };
-        let growing = s.backlog[r] > previous && s.backlog_age[r] >= s.step;
-        if s.dropped[r] > 0 || s.timed_out[r] > 0 || growing {
-            total += (duration - s.time(r)).clamp(0.0, s.step);
-        }
-    }
-    total
+    overloaded_rows(s, duration)
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| **o)
+        .map(|(r, _)| (duration - s.time(r)).clamp(0.0, s.step))
+        .fold(0.0, |a, b| a + b) // not `sum`, whose empty total is -0.0
+}
+
+/// Which time-series steps are overloaded (see [`overload_seconds`]); a step that starts at or
+/// after the end of the run is not.
+pub fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
+    (0..s.rows)
+        .map(|r| {
+            let previous = if r == 0 { 0 } else { s.backlog[r - 1] };
+            let growing = s.backlog[r] > previous && s.backlog_age[r] >= s.step;
+            (s.dropped[r] > 0 || s.timed_out[r] > 0 || growing) && s.time(r) < duration
+        })
+        .collect()
 }
 
 fn opt(v: f64) -> Option<f64> {
@@ -179,6 +192,7 @@ impl Summary {
         keda: Vec<KedaStats>,
         warnings: &[String],
         chart: ChartInfo,
+        never_read: Vec<NeverRead>,
     ) -> Summary {
         let s = &world.series;
         let n = s.rows.max(1) as f64;
@@ -227,7 +241,8 @@ impl Summary {
                 pools,
             }
         });
-        Summary {
+        let mut summary = Summary {
+            verdict: None,
             scenario: scenario.name.clone(),
             seed: scenario.seed,
             duration_s: scenario.duration,
@@ -272,7 +287,15 @@ impl Summary {
             keda,
             warnings: warnings.to_vec(),
             chart,
-        }
+        };
+        let limits = summary
+            .hpa
+            .iter()
+            .map(|h| (h.name.as_str(), &h.limits))
+            .collect();
+        let verdict = Verdict::of(scenario, s, &summary, &limits, never_read);
+        summary.verdict = Some(verdict);
+        summary
     }
 }
 
@@ -293,5 +316,12 @@ mod tests {
         s.backlog_age[5] = 1.5;
         s.timed_out[9] = 2;
         assert_eq!(overload_seconds(&s, 9.5), 2.5);
+    }
+
+    #[test]
+    fn no_overload_is_a_positive_zero() {
+        // summary.json writes `0.0`, not `-0.0`.
+        let s = Series::new(10.0, 1.0);
+        assert!(overload_seconds(&s, 10.0).is_sign_positive());
     }
 }
