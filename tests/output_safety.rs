@@ -295,12 +295,13 @@ fn junit_and_compare_follow_the_same_rules() {
     assert_eq!(std::fs::read(cmp.join("compare.html")).unwrap(), b"notes");
 }
 
-/// A run long enough to be stopped mid-way: request level, a few simulated hours.
+/// A run long enough to be stopped mid-way: request level, 14.4 M requests (under the
+/// request-level limit).
 fn slow_scenario(dir: &Path) -> PathBuf {
     let p = dir.join("slow.yaml");
     std::fs::write(
         &p,
-        "name: slow\nduration: 6h\nstep: 1s\nfidelity: request\n\
+        "name: slow\nduration: 2h\nstep: 1s\nfidelity: request\n\
          trace: {generate: {kind: constant, rate: 2000}}\n\
          workload: {kind: http, service_time: {dist: exponential, mean: 20ms}, cpu_per_request: 10m, concurrency: 8}\n\
          pods: {replicas: 8, cpu_request: 500m, startup: 10s}\n",
@@ -452,7 +453,7 @@ fn long_work_prints_plain_progress_lines_when_stderr_is_not_a_terminal() {
     // The slow scenario cut to 10 minutes, its lines shown from the start.
     let text = std::fs::read_to_string(slow_scenario(t.path())).unwrap();
     let slow = t.path().join("slow10.yaml");
-    std::fs::write(&slow, text.replace("duration: 6h", "duration: 10m")).unwrap();
+    std::fs::write(&slow, text.replace("duration: 2h", "duration: 10m")).unwrap();
     let out = t.path().join("out");
     let args = [
         "run",

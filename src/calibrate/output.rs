@@ -73,7 +73,14 @@ mod tests {
         write_all(dir.path(), &files, true).unwrap();
         // Now it is ours: replaced without asking.
         write_all(dir.path(), &files, false).unwrap();
-        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(left.len(), 1, "no temporary file left behind");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left.len(), 2, "no temporary file left behind: {left:?}");
+        assert!(
+            left.contains(&crate::output::LEDGER.to_string()),
+            "{left:?}"
+        );
     }
 }
