@@ -593,3 +593,60 @@ fn the_fragment_loads_into_a_shipped_scenario() {
     let startup = j["startup"]["mean_s"].as_f64().unwrap();
     assert!((s.pods.startup.mean() - startup).abs() < 0.01 * startup);
 }
+
+/// The calibration feeds the one-command run and `init`: the fitted values replace the
+/// assumptions (none of them is said as assumed any more), and `init` comments where they came
+/// from.
+#[test]
+fn the_calibration_replaces_the_one_command_runs_assumptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = write_series(dir.path(), day7(), "json");
+    let out = calibrate(dir.path(), &files, &["--concurrency", "2", "--out", "cal"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("scenarios/manifests/checkout.yaml"),
+        dir.path().join("checkout.yaml"),
+    )
+    .unwrap();
+    let common = [
+        "--manifest",
+        "checkout.yaml",
+        "--trace",
+        "rate.json",
+        "--calibration",
+        "cal/calibration.yaml",
+    ];
+    let run = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("run")
+        .args(common)
+        .args(["--duration", "2h", "--no-charts", "--out", "r", "-q"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", stderr(&run));
+    let e = stderr(&run);
+    for fitted in [
+        "service time",
+        "in service at once",
+        "CPU per request",
+        "pod start-up",
+    ] {
+        assert!(
+            !e.contains(&format!("assumed {fitted}")),
+            "{fitted} assumed: {e}"
+        );
+    }
+    let init = Command::cargo_bin("scalesim")
+        .unwrap()
+        .current_dir(dir.path())
+        .arg("init")
+        .args(common)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", stderr(&init));
+    let yaml = String::from_utf8_lossy(&init.stdout);
+    assert!(yaml.contains("from calibration calibration.yaml"), "{yaml}");
+    assert!(yaml.contains("cpu_per_request:"), "{yaml}");
+}
