@@ -5,6 +5,7 @@
 //! (`hpa`, `keda`), which read only what the metrics pipeline shows them; `report` reads finished
 //! results. Nothing in the library prints or exits.
 
+pub mod backtest;
 pub mod calibrate;
 pub mod check;
 pub mod engine;

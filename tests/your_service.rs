@@ -220,3 +220,116 @@ fn manifests_without_an_autoscaler_are_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no ScaledObject, ScaledJob or HorizontalPodAutoscaler"));
 }
+
+/// `spec_replicas` of a finished run as a recorded series (`time,replicas`, the time at the end
+/// of each step, where the run reads its gauges), each value passed through `f`.
+fn replica_history(run_dir: &Path, f: impl Fn(f64) -> f64) -> String {
+    let mut r = csv::Reader::from_path(run_dir.join("timeseries.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let (t, rep) = (col("time_s"), col("spec_replicas"));
+    let rows: Vec<(f64, f64)> = r
+        .records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[t].parse().unwrap(), x[rep].parse().unwrap())
+        })
+        .collect();
+    let step = rows[1].0 - rows[0].0;
+    let mut text = String::from("time,replicas\n");
+    for (t, v) in rows {
+        text.push_str(&format!("{},{}\n", t + step, f(v)));
+    }
+    text
+}
+
+fn backtest_of(dir: &Path) -> serde_json::Value {
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    s["backtest"].clone()
+}
+
+#[test]
+fn a_backtest_against_its_own_history_agrees_and_against_another_does_not() {
+    let t = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/checkout-spike.yaml");
+    let s = scenario.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", s, "--no-charts", "-q"];
+        all.extend_from_slice(args);
+        let o = scalesim(t.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run(&["--out", "recorded", "--seed", "7"]);
+    let own = replica_history(&t.path().join("recorded"), |v| v);
+    std::fs::write(t.path().join("own.csv"), own).unwrap();
+    let other = replica_history(&t.path().join("recorded"), |v| 2.0 * v + 3.0);
+    std::fs::write(t.path().join("other.csv"), other).unwrap();
+    // Another seed against its own configuration's history.
+    run(&["--out", "a", "--observed-replicas", "own.csv"]);
+    let b = backtest_of(&t.path().join("a"));
+    let ratio = b["replicas"]["within_1_ratio"].as_f64().unwrap();
+    assert!(ratio >= 0.9, "{b}");
+    assert_eq!(b["replicas"]["observed"], "own.csv");
+    // A clearly different configuration's history.
+    run(&["--out", "b", "--observed-replicas", "other.csv"]);
+    let b = backtest_of(&t.path().join("b"));
+    assert!(
+        b["replicas"]["within_1_ratio"].as_f64().unwrap() < 0.5,
+        "{b}"
+    );
+    assert!(b["replicas"]["mae"].as_f64().unwrap() > 5.0, "{b}");
+    // Without observed series there is no backtest.
+    assert!(backtest_of(&t.path().join("recorded")).is_null());
+}
+
+#[test]
+fn check_fails_when_the_model_drifts_from_the_recorded_replicas() {
+    let t = tempfile::tempdir().unwrap();
+    let o = scalesim(
+        t.path(),
+        &[
+            "run",
+            root()
+                .join("scenarios/checkout-spike.yaml")
+                .to_str()
+                .unwrap(),
+            "--out",
+            "rec",
+            "--no-charts",
+            "-q",
+            "--seed",
+            "3",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    std::fs::write(
+        t.path().join("own.csv"),
+        replica_history(&t.path().join("rec"), |v| v),
+    )
+    .unwrap();
+    std::fs::write(
+        t.path().join("drift.csv"),
+        replica_history(&t.path().join("rec"), |v| v + 4.0),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root().join("scenarios/checkout-spike.yaml")).unwrap();
+    let manifests = root().join("scenarios/manifests");
+    let traces = root().join("traces");
+    let text = text
+        .replace("manifests/", &format!("{}/", manifests.display()))
+        .replace("../traces/", &format!("{}/", traces.display()));
+    for (file, code) in [("own.csv", 0), ("drift.csv", 1)] {
+        let scenario = format!(
+            "{text}\nobserved: {{replicas: {file}}}\nslo: {{min_backtest_replicas_within_1_ratio: 0.9}}\n"
+        );
+        std::fs::write(t.path().join("s.yaml"), scenario).unwrap();
+        let o = scalesim(t.path(), &["check", "s.yaml"]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(code), "{file}: {out}{}", stderr(&o));
+        assert!(
+            out.contains("min_backtest_replicas_within_1_ratio >= "),
+            "{out}"
+        );
+    }
+}

@@ -259,6 +259,24 @@ pub const METRICS: &[MetricDef] = &[
         regression: true,
         extract: |v| num(v, "nodes.cost"),
     },
+    MetricDef {
+        name: "backtest_replicas_within_1_ratio",
+        unit: Unit::Ratio,
+        regression: false,
+        extract: |v| num(v, "backtest.replicas.within_1_ratio"),
+    },
+    MetricDef {
+        name: "backtest_replicas_mae",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "backtest.replicas.mae"),
+    },
+    MetricDef {
+        name: "backtest_latency_p99_mape",
+        unit: Unit::Count,
+        regression: false,
+        extract: |v| num(v, "backtest.latency_p99.mape"),
+    },
 ];
 
 /// The metric called `name`; seconds metrics also answer without their `_s` suffix

@@ -89,7 +89,8 @@ pub struct Outcome {
 /// Load, run and check one scenario.
 pub fn check_scenario(path: &Path, opts: &CheckOptions) -> Result<ScenarioCheck, Error> {
     let scenario = Scenario::load(path, &opts.overrides)?;
-    let run = sim::run(&scenario, &RunOptions::default())?;
+    let mut run = sim::run(&scenario, &RunOptions::default())?;
+    crate::backtest::attach(&scenario, &mut run)?;
     let values = Metrics::from_summary(&run.summary);
     let slo = scenario.slo.as_ref().map(|s| slo::evaluate(s, &values));
     let baseline = match (&opts.baseline, opts.update_baseline) {

@@ -11,22 +11,34 @@ pub struct SloResult {
     pub name: &'static str,
     /// The metric it bounds.
     pub metric: &'static MetricDef,
-    /// Upper bound (inclusive).
+    /// The bound (inclusive): an upper one, or a lower one for `min_…` keys.
     pub limit: f64,
     pub measured: Option<f64>,
     pub pass: bool,
 }
 
 impl SloResult {
-    /// `latency_p99 <= 500ms`.
+    /// `latency_p99 <= 500ms`, `min_backtest_replicas_within_1_ratio >= 0.9`.
     pub fn describe(&self) -> String {
-        format!("{} <= {}", self.name, self.metric.display(Some(self.limit)))
+        let op = if is_lower_bound(self.name) {
+            ">="
+        } else {
+            "<="
+        };
+        format!(
+            "{} {op} {}",
+            self.name,
+            self.metric.display(Some(self.limit))
+        )
     }
 
     /// `measured 320ms` or why there is no measurement.
     pub fn measured_text(&self) -> String {
         match self.measured {
             Some(v) => format!("measured {}", self.metric.display(Some(v))),
+            None if self.metric.name.starts_with("backtest_") => {
+                "no value: the scenario has no `observed:` series".into()
+            }
             None if self.pass => "no value: nothing arrived".into(),
             None => "no value: no request was served".into(),
         }
@@ -37,7 +49,7 @@ impl SloResult {
 pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
     let m = |name| metrics::find(name).expect("SLO metrics exist");
     let secs = |s: Option<crate::units::Seconds>| s.map(|s| s.0);
-    let all: [(&'static str, &'static str, Option<f64>); 13] = [
+    let all: [(&'static str, &'static str, Option<f64>); 16] = [
         ("latency_p99", "latency_p99_s", secs(slo.latency_p99)),
         ("latency_p95", "latency_p95_s", secs(slo.latency_p95)),
         ("latency_mean", "latency_mean_s", secs(slo.latency_mean)),
@@ -75,10 +87,30 @@ pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
             "rejected_ratio",
             slo.max_rejected_ratio,
         ),
+        (
+            "min_backtest_replicas_within_1_ratio",
+            "backtest_replicas_within_1_ratio",
+            slo.min_backtest_replicas_within_1_ratio,
+        ),
+        (
+            "max_backtest_replicas_mae",
+            "backtest_replicas_mae",
+            slo.max_backtest_replicas_mae,
+        ),
+        (
+            "max_backtest_latency_p99_mape",
+            "backtest_latency_p99_mape",
+            slo.max_backtest_latency_p99_mape,
+        ),
     ];
     all.into_iter()
         .filter_map(|(name, metric, bound)| bound.map(|b| (name, m(metric), b)))
         .collect()
+}
+
+/// `min_…` objectives are lower bounds; every other one an upper bound.
+fn is_lower_bound(slo_key: &str) -> bool {
+    slo_key.starts_with("min_")
 }
 
 /// Check every objective. A missing measurement (a latency with nothing served) fails, unless
@@ -90,8 +122,9 @@ pub fn evaluate(slo: &SloSpec, values: &Metrics) -> Vec<SloResult> {
         .map(|(name, metric, limit)| {
             let measured = values.get(metric);
             let pass = match measured {
+                Some(v) if is_lower_bound(name) => v >= limit,
                 Some(v) => v <= limit,
-                None => nothing_arrived,
+                None => nothing_arrived && !metric.name.starts_with("backtest_"),
             };
             SloResult {
                 name,

@@ -14,8 +14,10 @@ use std::path::PathBuf;
 const CHECK_HELP: &str = "\
 SLOs come from each scenario's `slo:` block: latency_p99, latency_p95, latency_mean,
 max_dropped_ratio, max_timed_out_ratio, max_backlog, max_backlog_age, max_pod_hours,
-max_overload_seconds, max_scale_events, max_node_hours, max_cost, max_rejected_ratio (all
-upper bounds, inclusive).
+max_overload_seconds, max_scale_events, max_node_hours, max_cost, max_rejected_ratio,
+max_backtest_replicas_mae, max_backtest_latency_p99_mape (upper bounds, inclusive) and
+min_backtest_replicas_within_1_ratio (a lower bound: the backtest against the scenario's
+`observed:` series, so CI fails when the model drifts from production).
 
 Baselines: DIR/<scenario name>/summary.json (what `scalesim run` writes). Compared metrics, all
 'higher is worse': latency mean/p50/p95/p99, wait p99, dropped and timed-out ratios, pod-hours,

@@ -4,6 +4,7 @@
 
 use super::progress::Progress;
 use clap::Args;
+use scalesim::backtest::{self, ObservedSeries};
 use scalesim::output::{OutputDir, Overwrite};
 use scalesim::report;
 use scalesim::scenario::compose::{self, ComposeInput, WorkloadKind};
@@ -123,6 +124,13 @@ pub struct RunArgs {
     /// a file is left alone and the run refused, exit 2).
     #[arg(long)]
     pub overwrite: bool,
+    /// Backtest: the replica count the cluster recorded over the trace's period (Prometheus
+    /// JSON or CSV); summary.json then says how closely the run followed it.
+    #[arg(long, value_name = "FILE")]
+    pub observed_replicas: Option<PathBuf>,
+    /// Backtest: the p99 latency (seconds) the cluster recorded over the trace's period.
+    #[arg(long, value_name = "FILE")]
+    pub observed_latency_p99: Option<PathBuf>,
     /// Simulate an autoscaler metric that nothing feeds (no modelled signal, no `metrics:`
     /// binding) as failing, as upstream would, instead of stopping with an error.
     #[arg(long)]
@@ -154,6 +162,14 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         &planned_files(args.no_charts),
         Overwrite::from_flag(args.overwrite),
     )?;
+    let observed = ObservedSeries::read(
+        args.observed_replicas
+            .as_deref()
+            .or(scenario.observed.replicas.as_deref()),
+        args.observed_latency_p99
+            .as_deref()
+            .or(scenario.observed.latency_p99.as_deref()),
+    )?;
     let progress = Progress::start_after(
         &format!("run {}", scenario.name),
         scenario.duration.ceil() as u64,
@@ -170,7 +186,11 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         progress.handle().set(scenario.duration.ceil() as u64);
     }
     progress.finish();
-    let result = result?;
+    let mut result = result?;
+    if !observed.is_empty() {
+        let clock = scenario.start_time.timestamp_millis() as f64 / 1000.0;
+        result.summary.backtest = Some(backtest::compare(&observed, &result.series, clock)?);
+    }
     out.fill(|staging| {
         report::write_run(staging, &result)?;
         if !args.no_charts {

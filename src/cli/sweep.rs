@@ -24,7 +24,8 @@ METRICS (sweep.csv columns, --objective; `_s` may be left out): arrived, served_
 dropped_ratio, timed_out_ratio, latency_mean_s, latency_p50_s, latency_p95_s, latency_p99_s,
 latency_max_s, wait_mean_s, wait_p99_s, replicas_min, replicas_mean, replicas_max, pod_hours,
 backlog_max, backlog_mean, backlog_age_max_s, overload_s, scale_events, rejected_ratio,
-retries, restarts, throttled_s, pending_pod_s, node_hours, cost.
+retries, restarts, throttled_s, pending_pod_s, node_hours, cost,
+backtest_replicas_within_1_ratio, backtest_replicas_mae, backtest_latency_p99_mape.
 
 Examples:
   scalesim sweep s.yaml --vary 'hpa.spec.metrics[0].resource.target.averageUtilization=40..80:10'

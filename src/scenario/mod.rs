@@ -80,6 +80,22 @@ pub struct ScenarioFile {
     /// Service-level objectives that `scalesim check` verifies and sweeps mark per point.
     #[serde(default)]
     pub slo: Option<SloSpec>,
+    /// Recorded series of the trace's period to backtest against (`docs/backtest.md`).
+    #[serde(default)]
+    pub observed: Option<ObservedSpec>,
+}
+
+/// `observed:` — what the cluster recorded over the trace's period (paths relative to the
+/// scenario file).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedSpec {
+    /// The replica count over time (e.g. `kube_deployment_status_replicas`).
+    #[serde(default)]
+    pub replicas: Option<PathBuf>,
+    /// p99 latency in seconds over time.
+    #[serde(default)]
+    pub latency_p99: Option<PathBuf>,
 }
 
 /// Service-level objectives of a scenario (`slo:`). Every bound is inclusive ("at most"); a
@@ -124,6 +140,16 @@ pub struct SloSpec {
     /// Attempts answered 503 / arrived requests, a fraction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rejected_ratio: Option<f64>,
+    /// Backtest (`observed:`): at least this fraction of steps with the simulated replicas
+    /// within ±1 of the recorded ones. The one lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_backtest_replicas_within_1_ratio: Option<f64>,
+    /// Backtest: mean absolute replica difference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_backtest_replicas_mae: Option<f64>,
+    /// Backtest: mean absolute percentage error of the per-step p99 latency, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_backtest_latency_p99_mape: Option<f64>,
 }
 
 impl SloSpec {
@@ -132,6 +158,10 @@ impl SloSpec {
         for (field, v) in [
             ("max_dropped_ratio", self.max_dropped_ratio),
             ("max_timed_out_ratio", self.max_timed_out_ratio),
+            (
+                "min_backtest_replicas_within_1_ratio",
+                self.min_backtest_replicas_within_1_ratio,
+            ),
         ] {
             if let Some(v) = v
                 && !(0.0..=1.0).contains(&v)
@@ -146,6 +176,11 @@ impl SloSpec {
             ("max_pod_hours", self.max_pod_hours),
             ("max_node_hours", self.max_node_hours),
             ("max_cost", self.max_cost),
+            ("max_backtest_replicas_mae", self.max_backtest_replicas_mae),
+            (
+                "max_backtest_latency_p99_mape",
+                self.max_backtest_latency_p99_mape,
+            ),
         ] {
             if let Some(v) = v
                 && !(v.is_finite() && v >= 0.0)
@@ -493,6 +528,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// ScaledObjects paused, unpaused or deleted during the run, in time order.
     pub keda_events: Vec<keda_events::KedaObjectEvent>,
+    /// `observed:` files, resolved against the scenario's folder.
+    pub observed: ObservedSpec,
     /// Both a hand-made HPA and a ScaledObject may drive the workload.
     pub allow_conflicts: bool,
     /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
@@ -588,6 +625,15 @@ impl Scenario {
         };
         resolve(raw, source, &doc, overrides)
     }
+}
+
+/// `observed:` with its paths relative to the current folder.
+fn resolve_observed(o: Option<&ObservedSpec>, base_dir: &Path) -> ObservedSpec {
+    let join = |p: &Option<PathBuf>| p.as_ref().map(|p| base_dir.join(p));
+    o.map_or_else(ObservedSpec::default, |o| ObservedSpec {
+        replicas: join(&o.replicas),
+        latency_p99: join(&o.latency_p99),
+    })
 }
 
 /// How the files a scenario reads are named in its outputs: by file name, so outputs are the same however the scenario
@@ -1194,6 +1240,7 @@ fn resolve(
     }
     let warnings = output_paths(&raw, &file, &base_dir, overrides).rewrite(warnings);
 
+    let observed = resolve_observed(raw.observed.as_ref(), &base_dir);
     let scenario = Scenario {
         name,
         description: raw.description.clone(),
@@ -1217,6 +1264,7 @@ fn resolve(
         autoscalers,
         faults,
         keda_events,
+        observed,
         allow_conflicts,
         metric_bindings: raw.metrics.clone(),
         slo: raw.slo.clone(),

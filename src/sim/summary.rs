@@ -115,6 +115,9 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keda: Vec<KedaStats>,
     pub warnings: Vec<String>,
+    /// How closely the run followed the recorded series (`observed:`), when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backtest: Option<crate::backtest::Backtest>,
     /// What the charts need besides the time series (so `compare` draws runs as `run` does).
     pub chart: ChartInfo,
 }
@@ -286,6 +289,7 @@ impl Summary {
             hpa,
             keda,
             warnings: warnings.to_vec(),
+            backtest: None,
             chart,
         };
         let limits = summary

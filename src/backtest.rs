@@ -1,0 +1,220 @@
+//! Backtest: how closely a run follows what the cluster recorded over the same period.
+//!
+//! The observed series (replicas, optionally p99 latency) are read like calibration series
+//! (Prometheus `query_range` JSON, or CSV with a time column and one value column of any name).
+//! Each time-series row of the run is compared with the observed value at the end of its step
+//! (where the run's gauges are read): absolute observed times are matched against the run's
+//! clock (`start_time`, or the trace's first timestamp), relative ones against seconds since
+//! the start. See `docs/backtest.md`.
+
+use crate::calibrate::series::{self, Series as Observed};
+use crate::error::{Error, InputError};
+use crate::record::Series;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The recorded series to compare a run with.
+#[derive(Debug, Clone, Default)]
+pub struct ObservedSeries {
+    pub replicas: Option<Observed>,
+    pub latency_p99: Option<Observed>,
+}
+
+impl ObservedSeries {
+    /// Read the files (either may be absent).
+    pub fn read(replicas: Option<&Path>, latency_p99: Option<&Path>) -> Result<Self, Error> {
+        let read = |p: &Path| -> Result<Observed, Error> { Ok(series::read(p, false)?.0) };
+        Ok(ObservedSeries {
+            replicas: replicas.map(read).transpose()?,
+            latency_p99: latency_p99.map(read).transpose()?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.replicas.is_none() && self.latency_p99.is_none()
+    }
+}
+
+/// `summary.json`'s `backtest`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Backtest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<ReplicaAgreement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99: Option<LatencyAgreement>,
+}
+
+/// Simulated `spec_replicas` against observed replicas.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReplicaAgreement {
+    /// The observed series' file name.
+    pub observed: String,
+    /// Steps compared.
+    pub samples: usize,
+    /// Fraction of steps where the simulated count is within ±1 of the observed one.
+    pub within_1_ratio: f64,
+    /// Mean absolute difference, replicas.
+    pub mae: f64,
+    pub max_abs_error: f64,
+}
+
+/// Simulated per-step p99 latency against the observed p99.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LatencyAgreement {
+    pub observed: String,
+    pub samples: usize,
+    /// Mean absolute percentage error, in percent.
+    pub mape: f64,
+}
+
+/// Backtest a finished run against its scenario's `observed:` series, if it has any: fills
+/// `summary.backtest`.
+pub fn attach(
+    scenario: &crate::scenario::Scenario,
+    run: &mut crate::sim::RunResult,
+) -> Result<(), Error> {
+    let o = &scenario.observed;
+    let observed = ObservedSeries::read(o.replicas.as_deref(), o.latency_p99.as_deref())?;
+    if !observed.is_empty() {
+        let clock = scenario.start_time.timestamp_millis() as f64 / 1000.0;
+        run.summary.backtest = Some(compare(&observed, &run.series, clock)?);
+    }
+    Ok(())
+}
+
+/// Compare a run's series with the observed ones. `clock_start` is the run's t = 0 as Unix
+/// seconds (for absolute observed times). An observed series that does not overlap the run is
+/// an error naming its file.
+pub fn compare(
+    observed: &ObservedSeries,
+    run: &Series,
+    clock_start: f64,
+) -> Result<Backtest, Error> {
+    let replicas = match &observed.replicas {
+        Some(o) => {
+            let sim: Vec<f64> = run.spec_replicas.iter().map(|&v| f64::from(v)).collect();
+            let pairs = paired(o, &sim, run.step, clock_start)?;
+            Some(replica_agreement(&o.name, &pairs))
+        }
+        None => None,
+    };
+    let latency_p99 = match &observed.latency_p99 {
+        Some(o) => {
+            let pairs = paired(o, &run.latency_p99, run.step, clock_start)?;
+            Some(latency_agreement(&o.name, &pairs))
+        }
+        None => None,
+    };
+    Ok(Backtest {
+        replicas,
+        latency_p99,
+    })
+}
+
+/// (simulated, observed) at the end of every step both have a value for.
+fn paired(
+    o: &Observed,
+    sim: &[f64],
+    step: f64,
+    clock_start: f64,
+) -> Result<Vec<(f64, f64)>, Error> {
+    let offset = if o.absolute { clock_start } else { 0.0 };
+    let pairs: Vec<(f64, f64)> = sim
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &s)| {
+            let t = offset + (i + 1) as f64 * step;
+            let v = o.value_at(t)?;
+            (s.is_finite() && v.is_finite()).then_some((s, v))
+        })
+        .collect();
+    if pairs.is_empty() {
+        let how = if o.absolute {
+            "its timestamps do not fall within the run (check the scenario's start_time or the trace's timestamps)"
+        } else {
+            "its times (seconds from 0) do not fall within the run"
+        };
+        return Err(
+            InputError::in_file(PathBuf::from(&o.name), format!("observed series: {how}")).into(),
+        );
+    }
+    Ok(pairs)
+}
+
+fn replica_agreement(name: &str, pairs: &[(f64, f64)]) -> ReplicaAgreement {
+    let n = pairs.len() as f64;
+    let errors: Vec<f64> = pairs.iter().map(|(s, o)| (s - o).abs()).collect();
+    ReplicaAgreement {
+        observed: name.to_string(),
+        samples: pairs.len(),
+        within_1_ratio: round6(errors.iter().filter(|e| **e <= 1.0 + 1e-9).count() as f64 / n),
+        mae: round6(errors.iter().sum::<f64>() / n),
+        max_abs_error: round6(errors.iter().copied().fold(0.0, f64::max)),
+    }
+}
+
+fn latency_agreement(name: &str, pairs: &[(f64, f64)]) -> LatencyAgreement {
+    let pct: Vec<f64> = pairs
+        .iter()
+        .filter(|(_, o)| *o > 0.0)
+        .map(|(s, o)| (s - o).abs() / o * 100.0)
+        .collect();
+    LatencyAgreement {
+        observed: name.to_string(),
+        samples: pct.len(),
+        mape: if pct.is_empty() {
+            0.0
+        } else {
+            round6(pct.iter().sum::<f64>() / pct.len() as f64)
+        },
+    }
+}
+
+/// Six decimals: the summary's figures are read by people and compared byte for byte.
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run_of(replicas: &[i32]) -> Series {
+        let mut s = Series::new(replicas.len() as f64 * 10.0, 10.0);
+        s.spec_replicas = replicas.to_vec();
+        s.latency_p99 = vec![f64::NAN; replicas.len()];
+        s
+    }
+
+    #[test]
+    fn agreement_counts_steps_within_one_replica() {
+        let run = run_of(&[2, 3, 5, 8]);
+        let obs = Observed::new(
+            "r.csv",
+            vec![10.0, 20.0, 30.0, 40.0],
+            vec![2.0, 4.0, 7.0, 8.0],
+            false,
+        );
+        let o = ObservedSeries {
+            replicas: Some(obs),
+            latency_p99: None,
+        };
+        let b = compare(&o, &run, 0.0).unwrap().replicas.unwrap();
+        assert_eq!(b.samples, 4);
+        assert_eq!(b.within_1_ratio, 0.75);
+        assert_eq!(b.max_abs_error, 2.0);
+        assert_eq!(b.mae, 0.75);
+    }
+
+    #[test]
+    fn a_series_outside_the_run_is_an_error_naming_it() {
+        let run = run_of(&[1, 1]);
+        let obs = Observed::new("r.csv", vec![1e9, 1e9 + 10.0], vec![1.0, 1.0], true);
+        let o = ObservedSeries {
+            replicas: Some(obs),
+            latency_p99: None,
+        };
+        let e = compare(&o, &run, 0.0).unwrap_err().to_string();
+        assert!(e.starts_with("r.csv: observed series"), "{e}");
+    }
+}
