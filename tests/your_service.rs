@@ -333,3 +333,59 @@ fn check_fails_when_the_model_drifts_from_the_recorded_replicas() {
         );
     }
 }
+
+#[test]
+fn a_prometheus_trigger_is_bound_to_the_request_rate_and_said_as_assumed() {
+    let t = tempfile::tempdir().unwrap();
+    std::fs::write(
+        t.path().join("so.yaml"),
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {name: api}\nspec:\n  \
+         scaleTargetRef: {name: api}\n  maxReplicaCount: 20\n  triggers:\n  - type: prometheus\n    \
+         metadata: {serverAddress: 'http://prometheus:9090', query: 'sum(chat_active_sessions)', threshold: '50'}\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("traces/checkout_spike_1h.csv"),
+        t.path().join("t.csv"),
+    )
+    .unwrap();
+    let common = ["--manifest", "so.yaml", "--trace", "t.csv"];
+    let mut run = vec!["run"];
+    run.extend(common);
+    run.extend(["--out", "one", "--no-charts"]);
+    let o = scalesim(t.path(), &run);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("assumed metric s0-prometheus measures the request rate"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("verdict: "));
+    // The scenario init writes binds it the same way and runs to the same bytes.
+    let mut init = vec!["init"];
+    init.extend(common);
+    init.extend(["-o", "s.yaml"]);
+    assert_eq!(scalesim(t.path(), &init).status.code(), Some(0));
+    let text = std::fs::read_to_string(t.path().join("s.yaml")).unwrap();
+    assert!(
+        text.contains("s0-prometheus: {signal: request_rate}"),
+        "{text}"
+    );
+    let o = scalesim(
+        t.path(),
+        &["run", "s.yaml", "--out", "file", "--no-charts", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["timeseries.csv", "summary.json", "events.jsonl"] {
+        let a = std::fs::read(t.path().join("one").join(f)).unwrap();
+        let b = std::fs::read(t.path().join("file").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    // --allow-missing-metrics keeps upstream's behaviour: the metric fails, nothing is bound.
+    let mut allow = vec!["run"];
+    allow.extend(common);
+    allow.extend(["--out", "allow", "--no-charts", "--allow-missing-metrics"]);
+    let o = scalesim(t.path(), &allow);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("assumed metric"), "{}", stderr(&o));
+}

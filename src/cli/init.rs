@@ -47,7 +47,14 @@ pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
         }
         None => PathBuf::new(),
     };
-    let composed = compose::compose(&a.service.input(&a.manifests), &base)?;
+    let mut composed = compose::compose(&a.service.input(&a.manifests), &base)?;
+    // The probe loads the scenario from the current folder, so paths must be relative to it.
+    let mut probe = compose::compose(&a.service.input(&a.manifests), Path::new(""))?;
+    super::run::bind_unfed_metrics(&mut probe, &Default::default())?;
+    if let Some(i) = probe.yaml.find("\nmetrics:\n") {
+        composed.yaml.push_str(&probe.yaml[i + 1..]);
+        composed.assumptions = probe.assumptions;
+    }
     for note in &composed.assumptions {
         eprintln!("warning: {note}");
     }

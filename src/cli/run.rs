@@ -226,14 +226,48 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
     if let Some(path) = &args.scenario {
         return Scenario::load(path, &overrides);
     }
-    let composed = compose::compose(&args.service.input(&args.manifests), Path::new(""))?;
+    // File manifests are in the composed scenario; standard input is still read as --manifest -.
+    overrides.manifests.retain(|m| m.as_os_str() == "-");
+    let mut composed = compose::compose(&args.service.input(&args.manifests), Path::new(""))?;
+    if !args.allow_missing_metrics {
+        bind_unfed_metrics(&mut composed, &overrides)?;
+    }
     for a in &composed.assumptions {
         eprintln!("warning: {a}");
     }
-    // File manifests are in the composed scenario; standard input is still read as --manifest -.
-    overrides.manifests.retain(|m| m.as_os_str() == "-");
     let source = Source::from_string(compose::label(&composed.name), composed.yaml);
     Scenario::from_source(&source, &overrides)
+}
+
+/// A one-command run (and `init`) binds each metric nothing feeds — a prometheus query, a
+/// metrics-api endpoint — to the signal it most likely measures (the request rate, or the
+/// backlog of a queue workload), and says so as an assumption, where a scenario file stops
+/// with the snippet to paste. Found by loading the composed scenario and setting up a one-minute
+/// run, which stops at that check before simulating anything.
+pub fn bind_unfed_metrics(
+    composed: &mut compose::Composed,
+    overrides: &Overrides,
+) -> Result<(), scalesim::Error> {
+    let mut probe = overrides.clone();
+    probe.patches.push(Patch {
+        target: PatchTarget::Scenario,
+        path: "duration".into(),
+        value: "1m".into(),
+    });
+    let source = Source::from_string(compose::label(&composed.name), composed.yaml.clone());
+    let scenario = Scenario::from_source(&source, &probe)?;
+    match sim::run(&scenario, &RunOptions::default()) {
+        Err(scalesim::Error::Input(e))
+            if e.location.field.as_deref() == Some("metrics")
+                && e.snippet
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("metrics:")) =>
+        {
+            compose::add_bindings(composed, e.snippet.as_deref().unwrap_or_default());
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A hook that moves `progress` to the simulated second reached (at most every 50 ms of work,

@@ -548,6 +548,29 @@ fn yaml_str(s: &str) -> String {
     }
 }
 
+/// Add a `metrics:` block (as the run's missing-metric error suggests it: `metrics:` then one
+/// `  key: {signal: …}` line each) to a composed scenario, each binding marked as assumed.
+pub fn add_bindings(composed: &mut Composed, snippet: &str) {
+    let mut w = Writer {
+        text: std::mem::take(&mut composed.yaml),
+        assumptions: std::mem::take(&mut composed.assumptions),
+    };
+    w.plain("metrics:");
+    for line in snippet.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let (key, signal) = line
+            .trim()
+            .split_once(": {signal: ")
+            .map_or((line.trim(), "?"), |(k, v)| (k, v.trim_end_matches('}')));
+        w.assumed(
+            line,
+            &format!("metric {key} measures the {}", signal.replace('_', " ")),
+            "bind it to what its query measures in `metrics:` (docs/scenario.md, Metric bindings)",
+        );
+    }
+    composed.yaml = w.text;
+    composed.assumptions = w.assumptions;
+}
+
 /// How a composed scenario is named in messages (it has no file; its paths are relative to
 /// the current folder, so the label holds no `/`).
 pub fn label(name: &str) -> String {
