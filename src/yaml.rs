@@ -229,6 +229,25 @@ fn field_path(p: &serde_ignored::Path<'_>) -> String {
     }
 }
 
+/// A string as a YAML scalar (value or key) that reads back as the same string: plain when
+/// that is safe, double-quoted otherwise (spaces, `:`, `*`, a leading `-`, or text YAML would
+/// read as a number, boolean or null).
+pub fn scalar(s: &str) -> String {
+    let safe_chars = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
+    let misread = s.parse::<f64>().is_ok()
+        || matches!(
+            s.to_ascii_lowercase().as_str(),
+            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+        );
+    if !s.is_empty() && safe_chars && !s.starts_with('-') && !misread {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    }
+}
+
 /// Deserialize a whole single-document file into `T`.
 pub fn parse<T: DeserializeOwned>(source: &Source) -> Result<T, InputError> {
     parse_text(source, &source.text, 0)

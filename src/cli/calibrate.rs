@@ -5,6 +5,7 @@
 use clap::Args;
 use scalesim::Error;
 use scalesim::calibrate::{self, ConcurrencySource, Inputs, Options, fragment, series};
+use scalesim::output::{OutputDir, Overwrite};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -95,6 +96,11 @@ fn options(args: &CalibrateArgs) -> Result<Options, Error> {
 }
 
 pub fn run(args: CalibrateArgs) -> Result<(), Error> {
+    let out = OutputDir::open(
+        &args.out,
+        &calibrate::output::FILES,
+        Overwrite::from_flag(args.overwrite),
+    )?;
     let inputs = Inputs {
         rate: read(&args.rate, args.lenient)?,
         cpu: read(&args.cpu, args.lenient)?,
@@ -105,12 +111,10 @@ pub fn run(args: CalibrateArgs) -> Result<(), Error> {
     };
     let opts = options(&args)?;
     let cal = calibrate::calibrate(&inputs, &opts)?;
-    let files = [
-        ("calibration.yaml", fragment::to_yaml(&cal).into_bytes()),
-        ("calibration.json", fragment::to_json(&cal).into_bytes()),
-        ("calibration.png", calibrate::chart::png(&cal)?),
-    ];
-    calibrate::output::write_all(&args.out, &files, args.overwrite)?;
+    out.write_bytes("calibration.yaml", fragment::to_yaml(&cal).as_bytes())?;
+    out.write_bytes("calibration.json", fragment::to_json(&cal).as_bytes())?;
+    out.write_bytes("calibration.png", &calibrate::chart::png(&cal)?)?;
+    out.commit()?;
     if !args.quiet {
         super::out::print(format_args!(
             "{}outputs in {}\n",

@@ -48,12 +48,10 @@ pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
         None => PathBuf::new(),
     };
     let mut composed = compose::compose(&a.service.input(&a.manifests), &base)?;
-    // The probe loads the scenario from the current folder, so paths must be relative to it.
-    let mut probe = compose::compose(&a.service.input(&a.manifests), Path::new(""))?;
-    super::run::bind_unfed_metrics(&mut probe, &Default::default())?;
-    if let Some(i) = probe.yaml.find("\nmetrics:\n") {
-        composed.yaml.push_str(&probe.yaml[i + 1..]);
-        composed.assumptions = probe.assumptions;
+    // The probe loads the scenario from the current folder, so its paths are relative to it.
+    let probe = compose::compose(&a.service.input(&a.manifests), Path::new(""))?;
+    if let Some(snippet) = super::run::unfed_metrics(&probe, &Default::default())? {
+        compose::add_bindings(&mut composed, &snippet);
     }
     for note in &composed.assumptions {
         eprintln!("warning: {note}");

@@ -229,8 +229,10 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
     // File manifests are in the composed scenario; standard input is still read as --manifest -.
     overrides.manifests.retain(|m| m.as_os_str() == "-");
     let mut composed = compose::compose(&args.service.input(&args.manifests), Path::new(""))?;
-    if !args.allow_missing_metrics {
-        bind_unfed_metrics(&mut composed, &overrides)?;
+    if !args.allow_missing_metrics
+        && let Some(snippet) = unfed_metrics(&composed, &overrides)?
+    {
+        compose::add_bindings(&mut composed, &snippet);
     }
     for a in &composed.assumptions {
         eprintln!("warning: {a}");
@@ -239,15 +241,17 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
     Scenario::from_source(&source, &overrides)
 }
 
+/// The `metrics:` snippet binding each metric of `composed` that nothing feeds, if any.
+///
 /// A one-command run (and `init`) binds each metric nothing feeds — a prometheus query, a
 /// metrics-api endpoint — to the signal it most likely measures (the request rate, or the
 /// backlog of a queue workload), and says so as an assumption, where a scenario file stops
 /// with the snippet to paste. Found by loading the composed scenario and setting up a one-minute
 /// run, which stops at that check before simulating anything.
-pub fn bind_unfed_metrics(
-    composed: &mut compose::Composed,
+pub fn unfed_metrics(
+    composed: &compose::Composed,
     overrides: &Overrides,
-) -> Result<(), scalesim::Error> {
+) -> Result<Option<String>, scalesim::Error> {
     let mut probe = overrides.clone();
     probe.patches.push(Patch {
         target: PatchTarget::Scenario,
@@ -263,10 +267,9 @@ pub fn bind_unfed_metrics(
                     .as_deref()
                     .is_some_and(|s| s.starts_with("metrics:")) =>
         {
-            compose::add_bindings(composed, e.snippet.as_deref().unwrap_or_default());
-            Ok(())
+            Ok(e.snippet)
         }
-        _ => Ok(()),
+        _ => Ok(None),
     }
 }
 

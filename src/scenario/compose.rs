@@ -147,15 +147,21 @@ pub fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
     let mut w = Writer::default();
     w.header(&kind, &name, input);
     w.line(
-        &format!("name: {}", yaml_str(&name)),
+        &format!("name: {}", crate::yaml::scalar(&name)),
         &format!("the {kind}'s name"),
     );
     if let Some(d) = &input.duration {
-        w.line(&format!("duration: {}", yaml_str(d)), "--duration");
+        w.line(
+            &format!("duration: {}", crate::yaml::scalar(d)),
+            "--duration",
+        );
     }
     w.plain("trace:");
     w.line(
-        &format!("  file: {}", yaml_str(&relative(&input.trace, base))),
+        &format!(
+            "  file: {}",
+            crate::yaml::scalar(&relative(&input.trace, base))
+        ),
         "--trace",
     );
     write_workload(&mut w, input, &found, calibration.as_ref());
@@ -164,7 +170,7 @@ pub fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
     w.plain("  manifests:");
     for m in input.manifests.iter().filter(|m| m.as_os_str() != "-") {
         w.line(
-            &format!("  - {}", yaml_str(&relative(m, base))),
+            &format!("  - {}", crate::yaml::scalar(&relative(m, base))),
             "--manifest",
         );
     }
@@ -214,7 +220,7 @@ fn write_workload(w: &mut Writer, input: &ComposeInput, found: &Found, cal: Opti
         "request"
     };
     match (&input.service_time, cal.and_then(|c| c.workload_line("service_time"))) {
-        (Some(s), _) => w.line(&format!("  service_time: {}", yaml_str(s)), "--service-time"),
+        (Some(s), _) => w.line(&format!("  service_time: {}", crate::yaml::scalar(s)), "--service-time"),
         (None, Some(l)) => w.line(&format!("  service_time: {l}"), &cal_note(cal)),
         (None, None) => w.assumed(
             "  service_time: {dist: exponential, mean: 100ms}",
@@ -442,7 +448,7 @@ impl Calibration {
 /// A JSON value as one line of YAML flow syntax.
 fn flow_yaml(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::String(s) => yaml_str(s),
+        serde_json::Value::String(s) => crate::yaml::scalar(s),
         serde_json::Value::Object(m) => {
             let inner: Vec<String> = m
                 .iter()
@@ -529,23 +535,6 @@ fn file_name(p: &Path) -> String {
         || p.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-/// A string as a YAML scalar: plain when safe, double-quoted otherwise.
-fn yaml_str(s: &str) -> String {
-    let safe_chars = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));
-    let misread = s.parse::<f64>().is_ok()
-        || matches!(
-            s.to_ascii_lowercase().as_str(),
-            "true" | "false" | "null" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
-        );
-    if !s.is_empty() && safe_chars && !s.starts_with('-') && !misread {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
-    }
 }
 
 /// Add a `metrics:` block (as the run's missing-metric error suggests it: `metrics:` then one
@@ -678,9 +667,9 @@ mod tests {
 
     #[test]
     fn scalars_are_quoted_when_yaml_would_misread_them() {
-        assert_eq!(yaml_str("worker"), "worker");
-        assert_eq!(yaml_str("yes"), "\"yes\"");
-        assert_eq!(yaml_str("80ms"), "80ms");
-        assert_eq!(yaml_str("a b"), "\"a b\"");
+        assert_eq!(crate::yaml::scalar("worker"), "worker");
+        assert_eq!(crate::yaml::scalar("yes"), "\"yes\"");
+        assert_eq!(crate::yaml::scalar("80ms"), "80ms");
+        assert_eq!(crate::yaml::scalar("a b"), "\"a b\"");
     }
 }

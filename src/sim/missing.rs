@@ -57,19 +57,6 @@ pub(crate) fn trigger_label(t: &TriggerModel) -> String {
     }
 }
 
-/// A `metrics:` key as YAML: plain when it is safe, else double-quoted.
-fn yaml_key(k: &str) -> String {
-    let plain = !k.is_empty()
-        && k.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-    if plain {
-        k.to_string()
-    } else {
-        serde_json::to_string(k).unwrap_or_else(|_| format!("{k:?}"))
-    }
-}
-
 /// The signal to suggest: what a queue's autoscaler usually measures, else the request rate.
 fn suggested_signal(kind: WorkloadKind) -> &'static str {
     match kind {
@@ -88,7 +75,7 @@ pub(crate) fn snippet(missing: &[MissingMetric], kind: WorkloadKind) -> String {
             continue;
         }
         seen.push(&m.key);
-        out += &format!("  {}: {{signal: {signal}}}\n", yaml_key(&m.key));
+        out += &format!("  {}: {{signal: {signal}}}\n", crate::yaml::scalar(&m.key));
     }
     out
 }
@@ -130,6 +117,7 @@ mod tests {
 
     #[test]
     fn keys_that_yaml_would_misread_are_quoted() {
+        let yaml_key = crate::yaml::scalar;
         assert_eq!(yaml_key("s0-nats-jetstream"), "s0-nats-jetstream");
         assert_eq!(yaml_key("rps"), "rps");
         assert_eq!(yaml_key("a: b"), "\"a: b\"");
