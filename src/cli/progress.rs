@@ -87,6 +87,10 @@ impl Progress {
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let (d, s, label) = (done.clone(), stop.clone(), label.to_string());
+        if quiet_for.is_zero() {
+            // The first line is printed here, before any work, so it always reads 0 done.
+            eprintln!("{label}: 0/{total} {unit}, ETA unknown");
+        }
         let thread =
             std::thread::spawn(move || plain_lines(&label, total, unit, quiet_for, &d, &s));
         Progress {
@@ -121,8 +125,9 @@ impl Progress {
     }
 }
 
-/// The plain-line loop: a line after `quiet_for`, one every [`EVERY`], and one when stopped
-/// (none at all for work that ended within `quiet_for`).
+/// The plain-line loop: a line after `quiet_for` (the caller prints the first one itself when
+/// it is zero), one every [`EVERY`], and one when stopped (none at all for work that ended
+/// within a non-zero `quiet_for`).
 fn plain_lines(
     label: &str,
     total: u64,
@@ -151,7 +156,9 @@ fn plain_lines(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    line(false);
+    if !quiet_for.is_zero() {
+        line(false);
+    }
     let mut last = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(100));
