@@ -75,9 +75,20 @@ pub fn attach(
 ) -> Result<(), Error> {
     let o = &scenario.observed;
     let observed = ObservedSeries::read(o.replicas.as_deref(), o.latency_p99.as_deref())?;
+    attach_series(scenario, run, &observed)
+}
+
+/// Compare the run with already-read observed series (nothing when there are none): the
+/// summary gains `backtest`, and its verdict is judged again with the backtest bounds measured.
+pub fn attach_series(
+    scenario: &crate::scenario::Scenario,
+    run: &mut crate::sim::RunResult,
+    observed: &ObservedSeries,
+) -> Result<(), Error> {
     if !observed.is_empty() {
         let clock = scenario.start_time.timestamp_millis() as f64 / 1000.0;
-        run.summary.backtest = Some(compare(&observed, &run.series, clock)?);
+        run.summary.backtest = Some(compare(observed, &run.series, clock)?);
+        crate::sim::verdict::reassess(&mut run.summary, scenario, &run.series);
     }
     Ok(())
 }

@@ -40,7 +40,8 @@ fn passing_scenario_exits_0_and_failing_exits_1() {
     let (code, out, err) = check(t.path(), &[path(&pass)]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("PASS  slo latency_p99 <= 1s"), "{out}");
-    assert!(out.contains("6 checks: 6 passed, 0 failed"), "{out}");
+    assert!(out.contains("PASS  verdict"), "{out}");
+    assert!(out.contains("7 checks: 7 passed, 0 failed"), "{out}");
 
     let (code, out, err) = check(t.path(), &[path(&pass), path(&fail)]);
     assert_eq!(code, 1, "{out}{err}");
@@ -310,4 +311,59 @@ fn junit_report_has_the_required_elements() {
         .find(|s| s.attrs["name"] == "missing")
         .unwrap();
     assert_eq!(missing.children[0].children[0].name, "error");
+}
+
+/// A run that falls behind fails `check` by its verdict even when every `slo:` bound it names
+/// holds; `--ignore-verdict` leaves the SLOs and baselines (issue 15: only `check` turns the
+/// verdict into exit 1).
+#[test]
+fn a_run_that_fell_behind_fails_check_unless_the_verdict_is_ignored() {
+    let t = tempfile::tempdir().unwrap();
+    let behind = t.path().join("behind.yaml");
+    std::fs::write(
+        &behind,
+        "name: behind\nduration: 2m\ntrace:\n  generate: {kind: constant, rate: 200}\n\
+         workload:\n  kind: http\n  service_time: {dist: exponential, mean: 50ms}\n  concurrency: 4\n  \
+         max_queue: 10\npods:\n  replicas: 2\nslo:\n  max_pod_hours: 1\n",
+    )
+    .unwrap();
+    let (code, out, err) = check(t.path(), &[path(&behind)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("PASS  slo max_pod_hours"), "{out}");
+    assert!(out.contains("FAIL  verdict"), "{out}");
+    assert!(out.contains("fell behind: "), "{out}");
+    assert!(out.contains("dropped"), "{out}");
+    assert!(out.contains("2 checks: 1 passed, 1 failed"), "{out}");
+
+    let junit = t.path().join("junit.xml");
+    let (code, _, err) = check(t.path(), &[path(&behind), "--junit", path(&junit)]);
+    assert_eq!(code, 1, "{err}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"<testcase name="verdict""#), "{xml}");
+    assert!(xml.contains("fell behind: "), "{xml}");
+
+    let (code, out, err) = check(t.path(), &[path(&behind), "--ignore-verdict"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!out.contains("  verdict "), "{out}");
+    assert!(
+        out.contains("verdict: fell behind"),
+        "the words stay: {out}"
+    );
+    assert!(out.contains("1 check: 1 passed, 0 failed"), "{out}");
+}
+
+/// An SLO that fails is one failed check, not two: the verdict check counts only what the
+/// `slo:` lines do not already report.
+#[test]
+fn a_failed_slo_is_not_counted_again_by_the_verdict() {
+    let t = tempfile::tempdir().unwrap();
+    let (code, out, err) = check(t.path(), &[path(&fixture("fail.yaml"))]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("verdict: missed its objectives"), "{out}");
+    assert!(out.contains("PASS  verdict"), "{out}");
+    assert!(
+        out.contains("kept up apart from the slo bounds below"),
+        "{out}"
+    );
+    assert_eq!(out.matches("FAIL").count(), 1, "{out}");
 }

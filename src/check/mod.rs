@@ -30,6 +30,19 @@ pub struct CheckOptions {
     pub tolerances: Tolerances,
     /// Skip the comparison: the caller rewrites the baselines from these runs.
     pub update_baseline: bool,
+    /// Count the run's verdict as a check (a run that fell behind fails); `check
+    /// --ignore-verdict` turns this off, leaving the SLOs and baselines.
+    pub verdict: VerdictCheck,
+}
+
+/// Whether a run that fell behind fails the check (see `docs/verdict.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VerdictCheck {
+    /// A run that did not keep up is a failed check.
+    #[default]
+    Checked,
+    /// The verdict is printed as words only.
+    Ignored,
 }
 
 /// How the baseline part of a check went.
@@ -50,6 +63,7 @@ pub struct ScenarioCheck {
     /// `None` when the scenario has no `slo:` block.
     pub slo: Option<Vec<SloResult>>,
     pub baseline: BaselineStatus,
+    pub verdict: VerdictCheck,
     pub run: RunResult,
 }
 
@@ -66,7 +80,7 @@ impl ScenarioCheck {
             BaselineStatus::Compared(c) => c.iter().filter(|c| c.regressed).count(),
             _ => 0,
         };
-        slo + base
+        slo + base + usize::from(self.kept_up() == Some(false))
     }
 
     /// Number of checks made.
@@ -75,7 +89,31 @@ impl ScenarioCheck {
             BaselineStatus::Compared(c) => c.len(),
             _ => 0,
         };
-        self.slo.as_ref().map_or(0, Vec::len) + base
+        self.slo.as_ref().map_or(0, Vec::len) + base + usize::from(self.kept_up().is_some())
+    }
+
+    /// Whether the run kept up beyond its own `slo:` bounds (which are checks of their own),
+    /// when the verdict is checked; `None` when it is not, or the summary has no verdict.
+    pub fn kept_up(&self) -> Option<bool> {
+        match self.verdict {
+            VerdictCheck::Checked => {
+                (self.run.summary.verdict.as_ref()).map(|v| v.failed_beyond_slo().is_empty())
+            }
+            VerdictCheck::Ignored => None,
+        }
+    }
+
+    /// The verdict check in words: `kept up`, or what the run missed (`1.02% timed out, …`).
+    fn verdict_detail(&self) -> String {
+        let Some(v) = &self.run.summary.verdict else {
+            return String::new();
+        };
+        let beyond = v.failed_beyond_slo();
+        match (beyond.is_empty(), v.kept_up) {
+            (false, _) => format!("fell behind: {}", beyond.join(", ")),
+            (true, true) => "kept up".into(),
+            (true, false) => "kept up apart from the slo bounds below".into(),
+        }
     }
 }
 
@@ -105,6 +143,7 @@ pub fn check_scenario(path: &Path, opts: &CheckOptions) -> Result<ScenarioCheck,
         name: scenario.name.clone(),
         slo,
         baseline,
+        verdict: opts.verdict,
         run,
     })
 }
@@ -157,6 +196,21 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
                 )),
                 Ok(c) => {
                     cases.push(case("run".into(), O::Passed));
+                    if let Some(kept_up) = c.kept_up() {
+                        let outcome = if kept_up {
+                            O::Passed
+                        } else {
+                            O::Failed {
+                                message: c.verdict_detail(),
+                                detail: format!(
+                                    "{}: {}",
+                                    o.file.display(),
+                                    crate::report::table::verdict_line(&c.run.summary)
+                                ),
+                            }
+                        };
+                        cases.push(case("verdict".into(), outcome));
+                    }
                     for r in c.slo.iter().flatten() {
                         let outcome = if r.pass {
                             O::Passed
@@ -216,8 +270,8 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
         .collect()
 }
 
-/// The check report for people: per scenario its verdict line (`verdict: kept up — …`,
-/// words only: it is not a check), one line per SLO, then the baseline — every
+/// The check report for people: per scenario its verdict line (`verdict: kept up — …`),
+/// the verdict as a check (unless ignored), one line per SLO, then the baseline — every
 /// compared metric when `verbose`, else the regressions and one line for the rest — then a
 /// total.
 pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
@@ -238,6 +292,9 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
         out += &format!("  {}\n", crate::report::table::verdict_line(&c.run.summary));
         let mut lines: Vec<(&str, String, String)> = Vec::new();
         let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
+        if let Some(kept_up) = c.kept_up() {
+            lines.push((verdict(kept_up), "verdict".into(), c.verdict_detail()));
+        }
         for r in c.slo.iter().flatten() {
             lines.push((
                 verdict(r.pass),

@@ -5,7 +5,7 @@ use super::run::Fidelity;
 use clap::Args;
 use rayon::prelude::*;
 use scalesim::check::baseline::Tolerances;
-use scalesim::check::{self, CheckOptions, Outcome};
+use scalesim::check::{self, CheckOptions, Outcome, VerdictCheck};
 use scalesim::output::{self, OutputDir, Overwrite};
 use scalesim::scenario::Overrides;
 use scalesim::{Error, InputError, report};
@@ -27,6 +27,10 @@ metric regresses when it
 exceeds the baseline by more than its tolerance: `--tolerance 5%` (the default) for all,
 `--tolerance latency_p99=10%` or an absolute `--tolerance scale_events=2` / `latency_p99=50ms`
 for one.
+
+The verdict is a check: a run that did not keep up (dropped or timed out more than 0.1% of its
+requests, overloaded more than 1% of the run, missed an `slo:` bound or ended with a backlog; see
+docs/verdict.md) fails it. `--ignore-verdict` checks only the SLOs and baselines.
 
 Exit codes: 0 every check passed, 1 a check failed, 2 bad input (the other scenarios still run
 and the JUnit report records the error).";
@@ -66,6 +70,10 @@ pub struct CheckArgs {
     /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Check only the SLOs and baselines: a run that fell behind (see its verdict) does not
+    /// fail the check by itself.
+    #[arg(long)]
+    pub ignore_verdict: bool,
     /// List every baseline metric, not only the regressions.
     #[arg(long, short)]
     pub verbose: bool,
@@ -106,6 +114,11 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
         baseline: a.baseline.clone(),
         tolerances,
         update_baseline: a.update_baseline,
+        verdict: if a.ignore_verdict {
+            VerdictCheck::Ignored
+        } else {
+            VerdictCheck::Checked
+        },
     })
 }
 

@@ -187,10 +187,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     }
     progress.finish();
     let mut result = result?;
-    if !observed.is_empty() {
-        let clock = scenario.start_time.timestamp_millis() as f64 / 1000.0;
-        result.summary.backtest = Some(backtest::compare(&observed, &result.series, clock)?);
-    }
+    backtest::attach_series(&scenario, &mut result, &observed)?;
     out.fill(|staging| {
         report::write_run(staging, &result)?;
         if !args.no_charts {

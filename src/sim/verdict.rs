@@ -161,6 +161,19 @@ pub struct Verdict {
 pub(crate) type HpaLimits<'a> = Vec<(&'a str, &'a LimitTimeline)>;
 
 impl Verdict {
+    /// The criteria missed other than the scenario's own `slo:` bounds (which `check` reports
+    /// line by line): the built-in guards and the drained backlog.
+    pub fn failed_beyond_slo(&self) -> Vec<&str> {
+        let slo_failures: Vec<String> = (self.slo.iter().flatten())
+            .filter(|b| !b.met)
+            .map(|b| format!("slo {}", b.text))
+            .collect();
+        (self.failed.iter())
+            .filter(|f| !slo_failures.contains(f))
+            .map(String::as_str)
+            .collect()
+    }
+
     /// The verdict of a finished run whose summary (all but the verdict) is built.
     pub(crate) fn of(
         scenario: &Scenario,
@@ -170,18 +183,7 @@ impl Verdict {
         never_read: Vec<NeverRead>,
     ) -> Verdict {
         let overloaded = overloaded_rows(series, scenario.duration);
-        let slo = scenario.slo.as_ref().map(|spec| {
-            slo::evaluate(spec, &Metrics::from_summary(summary))
-                .into_iter()
-                .map(|r| SloBound {
-                    text: format!("{}: {}", r.describe(), r.measured_text()),
-                    name: r.name.to_string(),
-                    bound: r.limit,
-                    measured: r.measured,
-                    met: r.pass,
-                })
-                .collect::<Vec<_>>()
-        });
+        let slo = slo_bounds(scenario, summary);
         let failed = failed_criteria(scenario, series, summary, slo.as_deref());
         let first = overloaded.iter().position(|&o| o);
         let last = overloaded.iter().rposition(|&o| o);
@@ -259,6 +261,34 @@ fn failed_criteria(
         ));
     }
     failed
+}
+
+/// Each of the scenario's `slo:` bounds, met or failed, against the summary as it stands.
+fn slo_bounds(scenario: &Scenario, summary: &Summary) -> Option<Vec<SloBound>> {
+    let spec = scenario.slo.as_ref()?;
+    let bounds = slo::evaluate(spec, &Metrics::from_summary(summary))
+        .into_iter()
+        .map(|r| SloBound {
+            text: format!("{}: {}", r.describe(), r.measured_text()),
+            name: r.name.to_string(),
+            bound: r.limit,
+            measured: r.measured,
+            met: r.pass,
+        })
+        .collect();
+    Some(bounds)
+}
+
+/// Judge the criteria again once the summary has gained what the run alone could not know
+/// (the backtest against observed series): the `slo:` bounds, what failed, and `kept_up`.
+pub(crate) fn reassess(summary: &mut Summary, scenario: &Scenario, series: &Series) {
+    let slo = slo_bounds(scenario, summary);
+    let failed = failed_criteria(scenario, series, summary, slo.as_deref());
+    if let Some(v) = summary.verdict.as_mut() {
+        v.kept_up = failed.is_empty();
+        v.failed = failed;
+        v.slo = slo;
+    }
 }
 
 fn worst_moments(s: &Series) -> WorstMoments {
