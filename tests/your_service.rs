@@ -392,3 +392,84 @@ fn a_prometheus_trigger_is_bound_to_the_request_rate_and_said_as_assumed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(!stderr(&o).contains("assumed metric"), "{}", stderr(&o));
 }
+
+/// Autoscalers of several workloads in one file (a monitoring stack's five ScaledObjects): the
+/// one-command run simulates the first one's workload and says so; `--target` picks another;
+/// `init` writes `autoscaler.target` and its file runs to the same bytes; a target nothing
+/// scales is exit 2 naming those there are. (Before: exit 2, "5 autoscalers for one workload".)
+#[test]
+fn autoscalers_of_several_workloads_simulate_one_chosen_by_target() {
+    let t = tempfile::tempdir().unwrap();
+    let so = |name: &str, target: &str, threshold: u32| {
+        format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata: {{name: {name}}}\nspec:\n  \
+             scaleTargetRef: {{name: {target}}}\n  minReplicaCount: 1\n  maxReplicaCount: 10\n  triggers:\n  - type: cpu\n    \
+             metricType: Utilization\n    metadata: {{value: '{threshold}'}}\n"
+        )
+    };
+    let text = [so("web-keda", "web", 60), so("api-keda", "api", 50)].join("---\n");
+    std::fs::write(t.path().join("stack.yaml"), text).unwrap();
+    std::fs::copy(
+        root().join("traces/checkout_spike_1h.csv"),
+        t.path().join("rate.csv"),
+    )
+    .unwrap();
+    let base = [
+        "--manifest",
+        "stack.yaml",
+        "--trace",
+        "rate.csv",
+        "--duration",
+        "10m",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend(base);
+        args.extend(extra);
+        scalesim(t.path(), &args)
+    };
+    let o = run(&["--out", "first", "--no-charts"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(r#"the workload simulated is "web""#), "{err}");
+    assert!(err.contains("--target NAME"), "{err}");
+    let summary = std::fs::read_to_string(t.path().join("first/summary.json")).unwrap();
+    assert!(summary.contains(r#""web-keda""#), "{summary}");
+    assert!(!summary.contains(r#""api-keda""#), "{summary}");
+
+    let o = run(&["--target", "api", "--out", "api", "--no-charts", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(t.path().join("api/summary.json")).unwrap();
+    assert!(summary.contains(r#""api-keda""#), "{summary}");
+    assert!(
+        stderr(&o).contains(r#"ScaledObject "web-keda" scales "web""#),
+        "the other is named as not simulated: {}",
+        stderr(&o)
+    );
+
+    let mut init = vec!["init"];
+    init.extend(base);
+    init.extend(["--target", "api", "-o", "s.yaml"]);
+    assert_eq!(scalesim(t.path(), &init).status.code(), Some(0));
+    let written = std::fs::read_to_string(t.path().join("s.yaml")).unwrap();
+    assert!(written.contains("  target: api"), "{written}");
+    let o = scalesim(
+        t.path(),
+        &["run", "s.yaml", "--out", "file", "--no-charts", "-q"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["summary.json", "timeseries.csv", "events.jsonl"] {
+        let a = std::fs::read(t.path().join("api").join(f)).unwrap();
+        let b = std::fs::read(t.path().join("file").join(f)).unwrap();
+        assert!(a == b, "{f} differs between --target api and its init file");
+    }
+
+    let o = run(&["--target", "nope", "--out", "nope"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(r#"they scale "web", "api""#),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!t.path().join("nope").exists());
+}

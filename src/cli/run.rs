@@ -69,6 +69,10 @@ pub struct ServiceArgs {
     /// A pod model fitted by `scalesim calibrate` (its calibration.yaml) instead of assumptions.
     #[arg(long, value_name = "FILE", requires = "trace")]
     pub calibration: Option<PathBuf>,
+    /// The workload to simulate when the manifests autoscale several, by the name their
+    /// autoscaler's scaleTargetRef gives it (a ScaledJob: its own name); default the first.
+    #[arg(long, value_name = "NAME", requires = "trace")]
+    pub target: Option<String>,
 }
 
 impl ServiceArgs {
@@ -85,6 +89,7 @@ impl ServiceArgs {
             }),
             duration: self.duration.clone(),
             calibration: self.calibration.clone(),
+            target: self.target.clone(),
         }
     }
 }

@@ -247,3 +247,55 @@ fn byte_range(source: &Source, doc: &Document<'_>) -> std::ops::Range<usize> {
     let start = doc.text.as_ptr() as usize - source.text.as_ptr() as usize;
     start..start + doc.text.len()
 }
+
+/// Keep only the autoscalers of the workload named `target` (`autoscaler.target`): an HPA or
+/// ScaledObject whose `scaleTargetRef.name` is it, a ScaledJob named it. The others are listed
+/// in the notes as not simulated, as the objects of another workload on a real cluster would
+/// not touch this one. An error (the names there are) when none is left.
+pub(crate) fn keep_target(a: &mut Autoscalers, target: &str) -> Result<(), String> {
+    let mut targets: Vec<String> = Vec::new();
+    let mut skipped = |kind: &str, name: &str, of: &str| {
+        targets.push(of.to_string());
+        format!("{kind} {name:?} scales {of:?}, not `autoscaler.target` {target:?}: not simulated")
+    };
+    let mut notes = Vec::new();
+    a.hpas.retain(|h| {
+        let keep = h.scale_target_ref.name == target;
+        if !keep {
+            notes.push(skipped(
+                "HorizontalPodAutoscaler",
+                &h.name,
+                &h.scale_target_ref.name,
+            ));
+        }
+        keep
+    });
+    a.scaled_objects.retain(|s| {
+        let keep = s.target.name == target;
+        if !keep {
+            notes.push(skipped("ScaledObject", &s.name, &s.target.name));
+        }
+        keep
+    });
+    a.scaled_jobs.retain(|j| {
+        let keep = j.name == target;
+        if !keep {
+            notes.push(skipped("ScaledJob", &j.name, &j.name));
+        }
+        keep
+    });
+    if a.hpas.is_empty() && a.scaled_objects.is_empty() && a.scaled_jobs.is_empty() {
+        targets.sort();
+        targets.dedup();
+        return Err(format!(
+            "no autoscaler scales {target:?}; the manifests' autoscalers scale {}",
+            targets
+                .iter()
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    a.notes.extend(notes);
+    Ok(())
+}

@@ -34,6 +34,9 @@ pub struct ComposeInput {
     /// A calibration fragment (`calibrate`'s `calibration.yaml`): its `workload:` and `pods:`
     /// values replace the assumptions.
     pub calibration: Option<PathBuf>,
+    /// `--target`: the workload to simulate when the manifests autoscale several (by the name
+    /// their autoscalers' `scaleTargetRef` gives it, or a ScaledJob's name); else the first.
+    pub target: Option<String>,
 }
 
 /// The two workload kinds a one-command run can pick.
@@ -97,11 +100,25 @@ const QUEUE_TRIGGERS: &[&str] = &[
     "stan",
 ];
 
+/// One autoscaler in the manifests: kind, name, the workload it scales, and its document.
+#[derive(Debug)]
+struct AutoscalerDoc {
+    kind: String,
+    name: String,
+    scales: String,
+    value: serde_json::Value,
+}
+
 /// What the manifests tell about the service.
 #[derive(Debug, Default)]
 struct Found {
-    /// Kind and name of the first autoscaler (ScaledObject, ScaledJob, HPA).
+    /// Kind and name of the autoscaler simulated (ScaledObject, ScaledJob, HPA).
     autoscaler: Option<(String, String)>,
+    /// The workloads the manifests' autoscalers scale, in order, when there are several: the
+    /// scenario then names the simulated one (`autoscaler.target`).
+    workloads_scaled: Vec<String>,
+    /// The workload the simulated autoscaler scales (a ScaledJob: its own name).
+    scales: Option<String>,
     target: Option<String>,
     trigger_types: Vec<String>,
     min_replicas: Option<u64>,
@@ -127,7 +144,7 @@ pub fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
             "give the autoscaler with --manifest FILE (a ScaledObject, ScaledJob or HPA)",
         ));
     }
-    let found = inspect(&input.manifests)?;
+    let found = inspect(&input.manifests, input.target.as_deref())?;
     let Some((kind, name)) = found.autoscaler.clone() else {
         let files: Vec<String> = input
             .manifests
@@ -177,11 +194,33 @@ pub fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
     if input.manifests.iter().all(|m| m.as_os_str() == "-") {
         w.plain("  []  # standard input (--manifest -) is added on the command line");
     }
+    write_target(&mut w, input, &found);
     Ok(Composed {
         name,
         yaml: w.text,
         assumptions: w.assumptions,
     })
+}
+
+/// With autoscalers of several workloads, name the one simulated (`autoscaler.target`).
+fn write_target(w: &mut Writer, input: &ComposeInput, found: &Found) {
+    let (Some(target), [_, _, ..]) = (&found.scales, found.workloads_scaled.as_slice()) else {
+        return;
+    };
+    let others: Vec<&str> = (found.workloads_scaled.iter())
+        .filter(|s| *s != target)
+        .map(String::as_str)
+        .collect();
+    let line = format!("  target: {}", crate::yaml::scalar(target));
+    let why = format!("the others ({}) are not simulated", others.join(", "));
+    match &input.target {
+        Some(_) => w.line(&line, &format!("--target; {why}")),
+        None => w.assumed(
+            &line,
+            &format!("the workload simulated is {target:?}, the first autoscaler's ({why})"),
+            "--target NAME simulates another",
+        ),
+    }
 }
 
 fn write_workload(w: &mut Writer, input: &ComposeInput, found: &Found, cal: Option<&Calibration>) {
@@ -306,8 +345,9 @@ fn cal_note(cal: Option<&Calibration>) -> String {
 }
 
 /// Read every manifest and gather what the scenario needs.
-fn inspect(paths: &[PathBuf]) -> Result<Found, Error> {
+fn inspect(paths: &[PathBuf], target: Option<&str>) -> Result<Found, Error> {
     let mut found = Found::default();
+    let mut autoscalers: Vec<AutoscalerDoc> = Vec::new();
     let mut workloads: Vec<(String, String, serde_json::Value)> = Vec::new();
     for p in paths {
         let source = manifest::read_source(p)?;
@@ -315,13 +355,21 @@ fn inspect(paths: &[PathBuf]) -> Result<Found, Error> {
             let Ok(v) = doc.value() else { continue };
             match h.kind.as_str() {
                 "ScaledObject" | "ScaledJob" | "HorizontalPodAutoscaler" => {
-                    if found.autoscaler.is_none() {
-                        found.autoscaler = Some((h.kind.clone(), h.name.clone()));
-                        read_autoscaler(&h.kind, &v, &mut found);
-                    }
+                    autoscalers.push(autoscaler_doc(h.kind, h.name, v))
                 }
                 "Deployment" | "StatefulSet" | "Job" => workloads.push((h.kind, h.name, v)),
                 _ => {}
+            }
+        }
+    }
+    let chosen = choose_autoscaler(&autoscalers, target)?;
+    if let Some(a) = chosen {
+        found.autoscaler = Some((a.kind.clone(), a.name.clone()));
+        found.scales = Some(a.scales.clone());
+        read_autoscaler(&a.kind, &a.value, &mut found);
+        for s in autoscalers.iter().map(|a| &a.scales) {
+            if !found.workloads_scaled.contains(s) {
+                found.workloads_scaled.push(s.clone());
             }
         }
     }
@@ -337,6 +385,47 @@ fn inspect(paths: &[PathBuf]) -> Result<Found, Error> {
         has_memory_request: has_request(v, "memory"),
     });
     Ok(found)
+}
+
+fn autoscaler_doc(kind: String, name: String, value: serde_json::Value) -> AutoscalerDoc {
+    let scales = match kind.as_str() {
+        "ScaledJob" => name.clone(),
+        _ => (value.pointer("/spec/scaleTargetRef/name"))
+            .and_then(|n| n.as_str())
+            .unwrap_or_default()
+            .to_string(),
+    };
+    AutoscalerDoc {
+        kind,
+        name,
+        scales,
+        value,
+    }
+}
+
+/// The autoscaler of the workload named `target` (`--target`), else the first one.
+fn choose_autoscaler<'a>(
+    all: &'a [AutoscalerDoc],
+    target: Option<&str>,
+) -> Result<Option<&'a AutoscalerDoc>, Error> {
+    let Some(t) = target else {
+        return Ok(all.first());
+    };
+    match all.iter().find(|a| a.scales == t) {
+        Some(a) => Ok(Some(a)),
+        None => {
+            let mut names: Vec<String> = all.iter().map(|a| format!("{:?}", a.scales)).collect();
+            names.dedup();
+            Err(usage(&format!(
+                "--target {t}: no autoscaler in these manifests scales it; they scale {}",
+                if names.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    names.join(", ")
+                }
+            )))
+        }
+    }
 }
 
 fn read_autoscaler(kind: &str, v: &serde_json::Value, found: &mut Found) {

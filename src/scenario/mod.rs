@@ -346,6 +346,11 @@ pub struct AutoscalerSpec {
     /// the pair is rejected as KEDA's webhook rejects it.
     #[serde(default)]
     pub allow_conflicts: bool,
+    /// The workload simulated, by name, when the manifests hold autoscalers of several: only
+    /// those whose `scaleTargetRef.name` is it (a ScaledJob by its own name) act; the others are
+    /// listed as not simulated. Default: every autoscaler acts on the one simulated workload.
+    #[serde(default)]
+    pub target: Option<String>,
 }
 
 /// A window during which an autoscaler's metric backend fails (`faults:`).
@@ -983,6 +988,10 @@ fn resolve(
         &mut used,
         allow_conflicts,
     )?;
+    if let Some(target) = raw.autoscaler.as_ref().and_then(|a| a.target.as_deref()) {
+        autoscalers::keep_target(&mut autoscalers, target)
+            .map_err(|m| doc.error_at_path("autoscaler.target", m))?;
+    }
     let n_autoscalers = autoscalers.hpas.len() + autoscalers.scaled_objects.len();
     if n_autoscalers > 1 && !allow_conflicts {
         let mut names: Vec<String> = autoscalers
