@@ -42,3 +42,31 @@ pub enum Fidelity {
 
 /// `fidelity: auto` picks the flow-level model when a run would simulate more requests than this.
 pub const AUTO_FLUID_ABOVE_REQUESTS: f64 = 2_000_000.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_picks_fluid_only_above_the_threshold() {
+        let at = AUTO_FLUID_ABOVE_REQUESTS;
+        assert_eq!(FidelityMode::Auto.resolve(at, 3.0), Fidelity::Request);
+        assert_eq!(
+            FidelityMode::Auto.resolve(at + 1.0, 3.0),
+            Fidelity::Fluid { step: 3.0 }
+        );
+        assert_eq!(
+            FidelityMode::Request.resolve(at * 10.0, 3.0),
+            Fidelity::Request
+        );
+        assert_eq!(
+            FidelityMode::Fluid.resolve(0.0, 2.0),
+            Fidelity::Fluid { step: 2.0 }
+        );
+    }
+
+    #[test]
+    fn the_default_is_request_level() {
+        assert_eq!(FidelityMode::default(), FidelityMode::Request);
+    }
+}
