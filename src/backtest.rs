@@ -10,8 +10,11 @@
 use crate::calibrate::series::{self, Series as Observed};
 use crate::error::{Error, InputError};
 use crate::record::Series;
-use serde::{Deserialize, Serialize};
+
 use std::path::{Path, PathBuf};
+
+// The result types are part of the run summary (`crate::sim::summary`), below this module.
+pub use crate::sim::summary::{Backtest, LatencyAgreement, ReplicaAgreement};
 
 /// The recorded series to compare a run with.
 #[derive(Debug, Clone, Default)]
@@ -33,38 +36,6 @@ impl ObservedSeries {
     pub fn is_empty(&self) -> bool {
         self.replicas.is_none() && self.latency_p99.is_none()
     }
-}
-
-/// `summary.json`'s `backtest`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Backtest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<ReplicaAgreement>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p99: Option<LatencyAgreement>,
-}
-
-/// Simulated `spec_replicas` against observed replicas.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ReplicaAgreement {
-    /// The observed series' file name.
-    pub observed: String,
-    /// Steps compared.
-    pub samples: usize,
-    /// Fraction of steps where the simulated count is within ±1 of the observed one.
-    pub within_1_ratio: f64,
-    /// Mean absolute difference, replicas.
-    pub mae: f64,
-    pub max_abs_error: f64,
-}
-
-/// Simulated per-step p99 latency against the observed p99.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct LatencyAgreement {
-    pub observed: String,
-    pub samples: usize,
-    /// Mean absolute percentage error, in percent.
-    pub mape: f64,
 }
 
 /// Backtest a finished run against its scenario's `observed:` series, if it has any: fills

@@ -1,9 +1,13 @@
 //! scalesim: simulate Kubernetes autoscaling (HPA, KEDA) against load traces, offline.
 //!
 //! The library is the product; the `scalesim` binary is a thin command-line front end.
-//! Dependencies flow one way: `sim` (engine + world + metrics pipeline) drives the controllers
-//! (`hpa`, `keda`), which read only what the metrics pipeline shows them; `report` reads finished
-//! results. Nothing in the library prints or exits.
+//! Dependencies flow one way, up the layers of `docs/architecture.md` (kept by the test in
+//! `src/layers.rs`): foundations (`units`, `rng`, `error`, `yaml`, …), input formats (`trace`,
+//! `manifest`) and the pure controllers (`hpa`, `keda`); `settings`, the resolved run
+//! configuration that `scenario` parses YAML into; `engine`, `record`, `world`, `metrics`; `sim`,
+//! which drives the controllers against the world through the metrics pipeline; and what is made
+//! of runs (`report`, `calibrate`, `backtest`, `check`, `sweep`). Nothing in the library prints or
+//! exits.
 
 pub mod backtest;
 pub mod calibrate;
@@ -20,11 +24,15 @@ pub mod record;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod settings;
 pub mod sim;
 pub mod sweep;
 pub mod trace;
 pub mod units;
 pub mod world;
 pub mod yaml;
+
+#[cfg(test)]
+mod layers;
 
 pub use error::{Error, InputError, Location, Result};

@@ -6,8 +6,8 @@
 use super::Calibration;
 use super::stats::Quality;
 use crate::error::{Error, InputError, Location};
-use crate::scenario::dist::Dist;
 use crate::scenario::patch::{Patch, PatchTarget};
+use crate::settings::dist::Dist;
 use crate::units::Quantity;
 use crate::yaml::{Source, split_documents};
 use serde::{Deserialize, Serialize};

@@ -17,7 +17,7 @@
 //! The interval is the 10–90 % spread of the per-sample mean estimates among the kept samples.
 
 use super::stats::{self, Quality};
-use crate::scenario::dist::normal_quantile;
+use crate::settings::dist::normal_quantile;
 
 /// Samples where more than this fraction of requests wait for a slot are not "low load".
 pub const MAX_WAIT: f64 = 0.01;

@@ -1,7 +1,7 @@
 //! Small statistics the fits share: fit quality, quantiles, r², Erlang C, and the lognormal
 //! from two quantiles.
 
-use crate::scenario::dist::normal_quantile;
+use crate::settings::dist::normal_quantile;
 
 /// How good a fit is, as `calibration.json` reports it under `fit.<name>`.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -8,11 +8,13 @@
 //! - [`binding`]: the scenario's `metrics:` block tying metric names to signals and backends.
 
 pub mod backend;
-pub mod binding;
 pub mod metrics_server;
-pub mod signal;
 
-pub use backend::{BackendKind, BackendSpec, BackendTiming, PodValue, Sampler};
-pub use binding::{Binding, BindingSpec};
+pub use backend::{PodValue, Sampler};
+// The metric settings (kinds, timings, bindings, signals) live in `crate::settings`; re-exported
+// here for the layers above that name them by these paths.
+pub use crate::settings::backend::{BackendKind, BackendSpec, BackendTiming};
+pub use crate::settings::binding::{Binding, BindingSpec};
+pub use crate::settings::signal::Signal;
+pub use crate::settings::{binding, signal};
 pub use metrics_server::{MetricsServer, PodUsage};
-pub use signal::Signal;

@@ -5,25 +5,15 @@
 
 use super::patch::{Patch, patch_document};
 use crate::error::{Error, InputError, Location};
-use crate::hpa::{FeatureGates, LoadedHpa, load_hpa};
+use crate::hpa::{FeatureGates, load_hpa};
 use crate::keda::cluster::{self, ClusterObjects};
 use crate::keda::report::Severity;
-use crate::keda::{KedaObject, ScaledJobModel, ScaledObjectModel, validate_source};
-use crate::manifest::{self, deployment::PodTemplateFacts};
+use crate::keda::{KedaObject, validate_source};
+use crate::manifest;
 use crate::yaml::{Document, Source};
 use std::path::PathBuf;
 
-/// What the autoscaler manifests contained.
-#[derive(Debug, Clone, Default)]
-pub struct Autoscalers {
-    pub hpas: Vec<LoadedHpa>,
-    pub scaled_objects: Vec<ScaledObjectModel>,
-    pub scaled_jobs: Vec<ScaledJobModel>,
-    /// Workloads found beside the autoscalers (used for pod facts when `pods.manifest` is absent).
-    pub workloads: Vec<PodTemplateFacts>,
-    /// One line per document or field that is not modelled, and KEDA's warnings.
-    pub notes: Vec<String>,
-}
+pub use crate::settings::autoscalers::Autoscalers;
 
 /// Kinds that commonly travel with autoscalers and do not affect scaling.
 const IGNORED_KINDS: &[&str] = &[
@@ -62,6 +52,44 @@ pub fn load(
 ) -> Result<Autoscalers, Error> {
     let mut out = Autoscalers::default();
     let mut errors: Vec<InputError> = Vec::new();
+    let sources = read_sources(paths)?;
+    let per_file = cluster_objects_per_file(&sources, allow_conflicts)?;
+    for (file_index, source) in sources.iter().enumerate() {
+        let docs = manifest::documents(source)?;
+        if docs.is_empty() {
+            out.notes.push(format!(
+                "{}: no Kubernetes objects in this file",
+                source.path.display()
+            ));
+        }
+        let mut loader = FileLoader {
+            source,
+            gates,
+            allow_conflicts,
+            out: &mut out,
+            errors: &mut errors,
+            replacements: Vec::new(),
+        };
+        for (h, original) in &docs {
+            loader.load_document(h, original, patches, used)?;
+        }
+        if !docs
+            .iter()
+            .any(|(h, _)| matches!(h.kind.as_str(), "ScaledObject" | "ScaledJob"))
+        {
+            continue;
+        }
+        loader.load_keda_objects(&others_than(&per_file, file_index));
+    }
+    match errors.len() {
+        0 => Ok(out),
+        1 => Err(errors.remove(0).into()),
+        _ => Err(Error::Inputs(errors)),
+    }
+}
+
+/// Every manifest file, read once (standard input at most once).
+fn read_sources(paths: &[PathBuf]) -> Result<Vec<Source>, Error> {
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(InputError::new(
             Location::file("-"),
@@ -69,15 +97,20 @@ pub fn load(
         )
         .into());
     }
-    let sources: Vec<Source> = paths
+    Ok(paths
         .iter()
         .map(|p| manifest::read_source(p))
-        .collect::<Result<_, _>>()?;
-    // Objects KEDA's rules consult, from every file (each file adds its own again when validated).
-    // Objects KEDA's rules consult from the *other* files (each file's own are added when it
-    // is validated). Every object of the scenario is known: an absent HPA is known to be absent.
+        .collect::<Result<_, _>>()?)
+}
+
+/// The objects KEDA's rules consult, file by file: HPAs (unless conflicts are allowed) and
+/// workloads.
+fn cluster_objects_per_file(
+    sources: &[Source],
+    allow_conflicts: bool,
+) -> Result<Vec<ClusterObjects>, Error> {
     let mut per_file: Vec<ClusterObjects> = Vec::new();
-    for source in &sources {
+    for source in sources {
         let mut c = ClusterObjects::default();
         for (h, doc) in manifest::documents(source)? {
             let Ok(v) = doc.value() else { continue };
@@ -91,113 +124,147 @@ pub fn load(
         }
         per_file.push(c);
     }
-    let others = |i: usize| -> ClusterObjects {
-        let mut c = ClusterObjects {
-            hpas: Some(Vec::new()),
-            ..Default::default()
-        };
-        for (j, f) in per_file.iter().enumerate().filter(|(j, _)| *j != i) {
-            let _ = j;
-            c.workloads.extend(f.workloads.iter().cloned());
-            if let Some(h) = &f.hpas {
-                c.hpas
-                    .get_or_insert_with(Vec::new)
-                    .extend(h.iter().cloned());
-            }
-        }
-        c
+    Ok(per_file)
+}
+
+/// Objects KEDA's rules consult from the *other* files (each file's own are added when it is
+/// validated). Every object of the scenario is known: an absent HPA is known to be absent.
+fn others_than(per_file: &[ClusterObjects], i: usize) -> ClusterObjects {
+    let mut c = ClusterObjects {
+        hpas: Some(Vec::new()),
+        ..Default::default()
     };
-    for (file_index, source) in sources.iter().enumerate() {
-        let path = &source.path;
-        let docs = manifest::documents(source)?;
-        if docs.is_empty() {
-            out.notes.push(format!(
-                "{}: no Kubernetes objects in this file",
-                path.display()
-            ));
+    for (_, f) in per_file.iter().enumerate().filter(|(j, _)| *j != i) {
+        c.workloads.extend(f.workloads.iter().cloned());
+        if let Some(h) = &f.hpas {
+            c.hpas
+                .get_or_insert_with(Vec::new)
+                .extend(h.iter().cloned());
         }
-        // Documents KEDA should see differently (patched, or hidden HPAs): (byte range, text).
-        let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        for (h, original) in &docs {
-            let patched = match patch_document(original, &h.kind, &h.name, patches, used) {
-                Ok(p) => p,
-                Err(e) => {
-                    errors.push(e);
-                    continue;
-                }
-            };
-            let patched_doc = patched.as_ref().map(|s| Document {
-                source: s,
-                index: 0,
-                line_offset: 0,
-                text: &s.text,
-            });
-            let doc = patched_doc.as_ref().unwrap_or(original);
-            let what = format!(
-                "{}: {} {:?}",
-                path.display(),
-                if h.kind.is_empty() { "object" } else { &h.kind },
-                h.name
-            );
-            let keda_kind = matches!(h.kind.as_str(), "ScaledObject" | "ScaledJob");
-            if let Some(p) = &patched
-                && keda_kind
-            {
-                replacements.push((byte_range(source, original), p.text.clone()));
+    }
+    c
+}
+
+/// Loading one manifest file: its HPAs and workloads document by document, then its KEDA
+/// objects validated together as KEDA sees the file.
+struct FileLoader<'a> {
+    source: &'a Source,
+    gates: &'a FeatureGates,
+    allow_conflicts: bool,
+    out: &'a mut Autoscalers,
+    errors: &'a mut Vec<InputError>,
+    /// Documents KEDA should see differently (patched, or hidden HPAs): (byte range, text).
+    replacements: Vec<(std::ops::Range<usize>, String)>,
+}
+
+impl FileLoader<'_> {
+    /// One document: patched (sweeps), then loaded by its kind or noted as not modelled.
+    fn load_document(
+        &mut self,
+        h: &manifest::Header,
+        original: &Document<'_>,
+        patches: &[Patch],
+        used: &mut [bool],
+    ) -> Result<(), Error> {
+        let patched = match patch_document(original, &h.kind, &h.name, patches, used) {
+            Ok(p) => p,
+            Err(e) => {
+                self.errors.push(e);
+                return Ok(());
             }
-            match h.kind.as_str() {
-                "HorizontalPodAutoscaler" => {
-                    if allow_conflicts {
-                        // Keep it out of KEDA's view so its webhook rule does not reject the pair.
-                        let blank: String = original.text.lines().map(|_| "\n").collect();
-                        replacements.push((byte_range(source, original), blank));
-                    }
-                    match load_hpa(doc, gates) {
-                        Ok(hpa) => {
-                            for w in hpa.warnings() {
-                                out.notes.push(format!("{what}: {w}"));
-                            }
-                            out.hpas.push(hpa);
-                        }
-                        Err(Error::Input(e)) => errors.push(*e),
-                        Err(Error::Inputs(es)) => errors.extend(es),
-                        Err(e) => return Err(e),
-                    }
-                }
-                "Deployment" | "StatefulSet" | "ReplicaSet" | "Rollout" => {
-                    match manifest::deployment::parse(doc) {
-                        Ok(facts) => out.workloads.push(facts),
-                        Err(e) => errors.push(e),
-                    }
-                }
-                "ScaledObject" | "ScaledJob" => {}
-                "" => errors.push(doc.error_at_path("kind", "a manifest document without `kind`")),
-                k if IGNORED_KINDS.contains(&k) => {
-                    out.notes.push(format!("{what}: not modelled (ignored)"))
-                }
-                _ => out
-                    .notes
-                    .push(format!("{what}: kind not modelled by scalesim (ignored)")),
-            }
-        }
-        if !docs
-            .iter()
-            .any(|(h, _)| matches!(h.kind.as_str(), "ScaledObject" | "ScaledJob"))
-        {
-            continue;
-        }
-        let keda_source = if replacements.is_empty() {
-            source.clone()
-        } else {
-            let mut text = source.text.clone();
-            replacements.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-            for (range, with) in replacements {
-                // Keep documents apart: a replacement that is JSON gets its own `---`.
-                text.replace_range(range, &format!("{with}\n"));
-            }
-            Source::from_string(path.clone(), text)
         };
-        let report = validate_source(&keda_source, &others(file_index));
+        let patched_doc = patched.as_ref().map(|s| Document {
+            source: s,
+            index: 0,
+            line_offset: 0,
+            text: &s.text,
+        });
+        let doc = patched_doc.as_ref().unwrap_or(original);
+        let what = format!(
+            "{}: {} {:?}",
+            self.source.path.display(),
+            if h.kind.is_empty() { "object" } else { &h.kind },
+            h.name
+        );
+        let keda_kind = matches!(h.kind.as_str(), "ScaledObject" | "ScaledJob");
+        if let Some(p) = &patched
+            && keda_kind
+        {
+            let range = byte_range(self.source, original);
+            self.replacements.push((range, p.text.clone()));
+        }
+        match h.kind.as_str() {
+            "HorizontalPodAutoscaler" => return self.load_hpa(original, doc, &what),
+            "Deployment" | "StatefulSet" | "ReplicaSet" | "Rollout" => {
+                match manifest::deployment::parse(doc) {
+                    Ok(facts) => self.out.workloads.push(facts),
+                    Err(e) => self.errors.push(e),
+                }
+            }
+            "ScaledObject" | "ScaledJob" => {}
+            "" => self
+                .errors
+                .push(doc.error_at_path("kind", "a manifest document without `kind`")),
+            k if IGNORED_KINDS.contains(&k) => self
+                .out
+                .notes
+                .push(format!("{what}: not modelled (ignored)")),
+            _ => self
+                .out
+                .notes
+                .push(format!("{what}: kind not modelled by scalesim (ignored)")),
+        }
+        Ok(())
+    }
+
+    /// A hand-made HPA, with its warnings as notes.
+    fn load_hpa(
+        &mut self,
+        original: &Document<'_>,
+        doc: &Document<'_>,
+        what: &str,
+    ) -> Result<(), Error> {
+        if self.allow_conflicts {
+            // Keep it out of KEDA's view so its webhook rule does not reject the pair.
+            let blank: String = original.text.lines().map(|_| "\n").collect();
+            let range = byte_range(self.source, original);
+            self.replacements.push((range, blank));
+        }
+        match load_hpa(doc, self.gates) {
+            Ok(hpa) => {
+                for w in hpa.warnings() {
+                    self.out.notes.push(format!("{what}: {w}"));
+                }
+                self.out.hpas.push(hpa);
+            }
+            Err(Error::Input(e)) => self.errors.push(*e),
+            Err(Error::Inputs(es)) => self.errors.extend(es),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// The file as KEDA sees it: with the replacements made.
+    fn keda_source(&mut self) -> Source {
+        if self.replacements.is_empty() {
+            return self.source.clone();
+        }
+        let mut text = self.source.text.clone();
+        self.replacements
+            .sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+        for (range, with) in self.replacements.drain(..) {
+            // Keep documents apart: a replacement that is JSON gets its own `---`.
+            text.replace_range(range, &format!("{with}\n"));
+        }
+        Source::from_string(self.source.path.clone(), text)
+    }
+
+    /// The file's ScaledObjects and ScaledJobs, validated by KEDA's rules against `others`:
+    /// findings below an error become notes; errors fail the load.
+    fn load_keda_objects(&mut self, others: &ClusterObjects) {
+        let path = self.source.path.clone();
+        let keda_source = self.keda_source();
+        let report = validate_source(&keda_source, others);
         for o in &report.objects {
             let name = o.report.name.clone().unwrap_or_default();
             for f in &o.report.findings {
@@ -209,7 +276,7 @@ pub fn load(
                 );
                 match f.severity {
                     Severity::Error => {}
-                    _ => out.notes.push(line),
+                    _ => self.out.notes.push(line),
                 }
             }
         }
@@ -225,20 +292,15 @@ pub fn load(
                     e.message += " — clusters with an older KEDA run both and they fight; set `autoscaler.allow_conflicts: true` (or --allow-conflicts) to simulate that";
                 }
             }
-            errors.extend(es);
-            continue;
+            self.errors.extend(es);
+            return;
         }
         for m in report.models() {
             match m {
-                KedaObject::ScaledObject(so) => out.scaled_objects.push(so.clone()),
-                KedaObject::ScaledJob(sj) => out.scaled_jobs.push(sj.clone()),
+                KedaObject::ScaledObject(so) => self.out.scaled_objects.push(so.clone()),
+                KedaObject::ScaledJob(sj) => self.out.scaled_jobs.push(sj.clone()),
             }
         }
-    }
-    match errors.len() {
-        0 => Ok(out),
-        1 => Err(errors.remove(0).into()),
-        _ => Err(Error::Inputs(errors)),
     }
 }
 

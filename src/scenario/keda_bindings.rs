@@ -26,8 +26,8 @@ use crate::error::InputError;
 use crate::keda::metric::TargetType;
 use crate::keda::model::TriggerModel;
 use crate::keda::scalers::ScalerKind;
-use crate::metrics::BindingSpec;
-use crate::metrics::binding::BindingMetricType;
+use crate::settings::binding::BindingMetricType;
+use crate::settings::binding::BindingSpec;
 use crate::yaml::Document;
 use std::collections::BTreeMap;
 

@@ -25,6 +25,8 @@ use crate::units::Seconds;
 use crate::yaml::Document;
 use serde::Deserialize;
 
+pub use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
+
 /// One entry of `keda_events:` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -43,23 +45,6 @@ pub struct KedaEventSpec {
     /// With `pause`: the `paused-replicas` count (absent: `paused: "true"`, replicas kept).
     #[serde(default)]
     pub replicas: Option<u32>,
-}
-
-/// What happens to the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KedaAction {
-    Pause { replicas: Option<i32> },
-    Unpause,
-    Delete,
-}
-
-/// A resolved event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KedaObjectEvent {
-    pub at: f64,
-    /// The ScaledObject's name.
-    pub object: String,
-    pub action: KedaAction,
 }
 
 /// Check the events against the scenario's ScaledObjects; sorted by time (stable).

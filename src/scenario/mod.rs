@@ -1,16 +1,24 @@
 //! Scenario files: what to simulate. Reads the YAML, applies every default (documented in
 //! `docs/scenario.md` and in the comments below), resolves the trace and manifests it names, and rejects
-//! anything unusable with the file, line and field.
+//! anything unusable with the file, line and field. The result is a [`Scenario`] of
+//! [`crate::settings`], the typed run configuration the layers above read (`docs/architecture.md`).
 
 pub mod autoscalers;
 mod bounds;
 pub mod compose;
-pub mod dist;
 mod keda_bindings;
 pub mod keda_events;
 pub mod nodes;
-pub mod overload;
 pub mod patch;
+
+// Bridges for the layers above `world` that still name these by their old scenario paths; the
+// types live in `crate::settings` (`docs/architecture.md`).
+pub use crate::settings::fidelity::{AUTO_FLUID_ABOVE_REQUESTS, Fidelity};
+pub use crate::settings::scenario::{DEFAULT_START_TIME, Scenario};
+pub use crate::settings::slo::SloSpec;
+pub use crate::settings::workload::{Balancer, Pods, Readiness, Workload, WorkloadKind};
+pub use crate::settings::{dist, overload};
+pub use crate::settings::{faults::Fault, observed::ObservedSpec};
 
 use crate::error::{Error, InputError, Location};
 use crate::hpa::ControllerSettings;
@@ -18,21 +26,19 @@ use crate::manifest::{
     self,
     deployment::{ContainerFacts, PodTemplateFacts},
 };
-use crate::metrics::{BackendKind, BindingSpec};
+pub use crate::settings::autoscalers::Autoscalers;
+use crate::settings::backend::BackendKind;
+use crate::settings::binding::BindingSpec;
+pub use crate::settings::dist::Dist;
+use crate::settings::fidelity::FidelityMode;
 use crate::trace::Trace;
 use crate::trace::spec::{LoadContext, TraceSpec};
 use crate::units::{Quantity, Seconds, format_seconds};
 use crate::yaml::{self, Document, Source};
-pub use autoscalers::Autoscalers;
 use chrono::{DateTime, FixedOffset};
-pub use dist::Dist;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Default wall-clock instant of t = 0 when neither the scenario nor the trace gives one
-/// (a Monday, so weekday-aware loads start the week).
-pub const DEFAULT_START_TIME: &str = "2025-01-06T00:00:00Z";
 
 /// The scenario file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -57,7 +63,7 @@ pub struct ScenarioFile {
     pub step: Option<Seconds>,
     /// Traffic model: `request` (default), `fluid` or `auto`.
     #[serde(default)]
-    pub fidelity: Option<String>,
+    pub fidelity: Option<FidelityMode>,
     /// Interval of the flow-level model. Default 1 s.
     #[serde(default)]
     pub fluid_step: Option<Seconds>,
@@ -85,145 +91,7 @@ pub struct ScenarioFile {
     pub observed: Option<ObservedSpec>,
 }
 
-/// `observed:` — what the cluster recorded over the trace's period (paths relative to the
-/// scenario file).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ObservedSpec {
-    /// The replica count over time (e.g. `kube_deployment_status_replicas`).
-    #[serde(default)]
-    pub replicas: Option<PathBuf>,
-    /// p99 latency in seconds over time.
-    #[serde(default)]
-    pub latency_p99: Option<PathBuf>,
-}
-
-/// Service-level objectives of a scenario (`slo:`). Every bound is inclusive ("at most"); a
-/// latency bound with nothing served fails unless nothing arrived.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SloSpec {
-    /// Whole-run p99 latency (arrival to completion of served requests).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p99: Option<Seconds>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p95: Option<Seconds>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_mean: Option<Seconds>,
-    /// Dropped / arrived, a fraction (0.001 = 0.1 %).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_dropped_ratio: Option<f64>,
-    /// Timed out / arrived, a fraction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_timed_out_ratio: Option<f64>,
-    /// Most requests waiting at the end of any step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backlog: Option<u64>,
-    /// Oldest waiting request, read at the end of every step.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backlog_age: Option<Seconds>,
-    /// Cost: the integral of existing pods over the run, in hours.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_pod_hours: Option<f64>,
-    /// Seconds of overload (summary `overload_s`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_overload_seconds: Option<Seconds>,
-    /// Changes of spec.replicas (flapping).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_scale_events: Option<u32>,
-    /// Node-hours (with `cluster.nodes`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_node_hours: Option<f64>,
-    /// Node-hours × price per hour (with `cluster.nodes`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_cost: Option<f64>,
-    /// Attempts answered 503 / arrived requests, a fraction.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_rejected_ratio: Option<f64>,
-    /// Backtest (`observed:`): at least this fraction of steps with the simulated replicas
-    /// within ±1 of the recorded ones. The one lower bound.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_backtest_replicas_within_1_ratio: Option<f64>,
-    /// Backtest: mean absolute replica difference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backtest_replicas_mae: Option<f64>,
-    /// Backtest: mean absolute percentage error of the per-step p99 latency, in percent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backtest_latency_p99_mape: Option<f64>,
-}
-
-impl SloSpec {
-    /// Reject bounds that cannot be met or make no sense: `(field, message)`.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
-        for (field, v) in [
-            ("max_dropped_ratio", self.max_dropped_ratio),
-            ("max_timed_out_ratio", self.max_timed_out_ratio),
-            (
-                "min_backtest_replicas_within_1_ratio",
-                self.min_backtest_replicas_within_1_ratio,
-            ),
-        ] {
-            if let Some(v) = v
-                && !(0.0..=1.0).contains(&v)
-            {
-                return Err((
-                    field,
-                    format!("{v} is not a ratio between 0 and 1 (0.001 = 0.1 %)"),
-                ));
-            }
-        }
-        for (field, v) in [
-            ("max_pod_hours", self.max_pod_hours),
-            ("max_node_hours", self.max_node_hours),
-            ("max_cost", self.max_cost),
-            ("max_backtest_replicas_mae", self.max_backtest_replicas_mae),
-            (
-                "max_backtest_latency_p99_mape",
-                self.max_backtest_latency_p99_mape,
-            ),
-        ] {
-            if let Some(v) = v
-                && !(v.is_finite() && v >= 0.0)
-            {
-                return Err((field, format!("{v} must be zero or more")));
-            }
-        }
-        if let Some(v) = self.max_rejected_ratio
-            && !(v.is_finite() && v >= 0.0)
-        {
-            return Err((
-                "max_rejected_ratio",
-                format!("{v} must be zero or more (0.01 = 1 %)"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// True when no objective is set.
-    pub fn is_empty(&self) -> bool {
-        *self == SloSpec::default()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkloadKind {
-    /// Requests load-balanced to ready pods, each with its own wait queue.
-    Http,
-    /// One shared FIFO backlog pulled by every pod's workers.
-    Queue,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Balancer {
-    /// kube-proxy iptables mode: each request to a uniformly random endpoint.
-    Random,
-    RoundRobin,
-    /// Envoy-style power of two choices: the less busy of two random endpoints.
-    LeastRequest,
-}
-
+/// `workload:` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
@@ -372,15 +240,6 @@ pub struct FaultSpec {
     pub error: Option<String>,
 }
 
-/// A resolved fault window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
-    pub target: String,
-    pub from: f64,
-    pub to: f64,
-    pub error: String,
-}
-
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
@@ -420,135 +279,6 @@ fn default_resolution() -> Seconds {
     Seconds(15.0)
 }
 
-/// How much traffic detail to simulate.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "model")]
-pub enum Fidelity {
-    /// Every request is an event (exact queueing; the default).
-    Request,
-    /// Flow level: arrivals and service as whole counts per interval `step`.
-    Fluid { step: f64 },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum FidelityChoice {
-    Request,
-    Fluid,
-    Auto,
-}
-
-/// `fidelity: auto` picks the flow-level model when a run would simulate more requests than this.
-pub const AUTO_FLUID_ABOVE_REQUESTS: f64 = 2_000_000.0;
-
-/// The serving model after defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Workload {
-    pub kind: WorkloadKind,
-    pub service_time: Dist,
-    /// CPU-seconds one request needs at full speed.
-    pub cpu_per_request: f64,
-    pub concurrency: u32,
-    pub timeout: Option<f64>,
-    pub balancer: Balancer,
-    /// Bytes held per in-flight request.
-    pub memory_per_request: f64,
-    /// Topic partitions (queue workload): consumers are capped at this many pods.
-    pub partitions: Option<u32>,
-}
-
-impl Workload {
-    /// Cores one request in service uses at full speed.
-    pub fn cores_per_request(&self) -> f64 {
-        let mean = self.service_time.mean();
-        if mean > 0.0 {
-            self.cpu_per_request / mean
-        } else {
-            0.0
-        }
-    }
-}
-
-/// Readiness probe timing after defaults (Kubernetes defaults: 0 s, 10 s, 1, 3).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Readiness {
-    pub initial_delay: f64,
-    pub period: f64,
-    pub success_threshold: u32,
-    pub failure_threshold: u32,
-}
-
-impl Readiness {
-    /// Seconds from container start to Ready when every probe succeeds.
-    pub fn time_to_ready(&self) -> f64 {
-        self.initial_delay + self.period * (self.success_threshold.saturating_sub(1)) as f64
-    }
-}
-
-/// The pods after defaults.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pods {
-    pub replicas: i32,
-    /// Cores.
-    pub cpu_request: Option<f64>,
-    pub cpu_limit: Option<f64>,
-    /// Bytes.
-    pub memory_request: Option<f64>,
-    pub memory_baseline: f64,
-    pub startup: Dist,
-    pub readiness: Readiness,
-    pub termination_grace: f64,
-    pub endpoint_delay: f64,
-    pub pre_stop: f64,
-    /// (cores, seconds) of start-up CPU burst; (0, 0) when off.
-    pub startup_cpu: (f64, f64),
-    /// (speed factor, seconds) of warm-up; (1, 0) when off.
-    pub warmup: (f64, f64),
-    /// Facts from the workload manifest, when one was given.
-    pub template: Option<PodTemplateFacts>,
-}
-
-/// A loaded scenario with every default applied.
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    pub name: String,
-    pub description: Option<String>,
-    pub file: PathBuf,
-    pub base_dir: PathBuf,
-    pub duration: f64,
-    pub start_time: DateTime<FixedOffset>,
-    pub seed: u64,
-    pub step: f64,
-    pub trace: Trace,
-    pub workload: Workload,
-    pub pods: Pods,
-    /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
-    pub autoscaler_manifests: Vec<PathBuf>,
-    pub metrics_server_resolution: f64,
-    /// The traffic model in use (after resolving `auto`).
-    pub fidelity: Fidelity,
-    pub controller_manager: ControllerSettings,
-    /// The autoscalers and other objects the manifests contained.
-    pub autoscalers: Autoscalers,
-    /// Backend outages.
-    pub faults: Vec<Fault>,
-    /// ScaledObjects paused, unpaused or deleted during the run, in time order.
-    pub keda_events: Vec<keda_events::KedaObjectEvent>,
-    /// `observed:` files, resolved against the scenario's folder.
-    pub observed: ObservedSpec,
-    /// Both a hand-made HPA and a ScaledObject may drive the workload.
-    pub allow_conflicts: bool,
-    /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
-    pub metric_bindings: BTreeMap<String, BindingSpec>,
-    /// Service-level objectives (`slo:`), if any.
-    pub slo: Option<SloSpec>,
-    /// Retries, queue caps, liveness restarts, CFS quota (all off by default).
-    pub overload: overload::Overload,
-    /// Nodes and their autoscaler (`None`: an infinite cluster).
-    pub nodes: Option<nodes::Cluster>,
-    /// Things the user should know (defaults stretched, settings ignored).
-    pub warnings: Vec<String>,
-}
-
 /// Overrides from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -562,24 +292,6 @@ pub struct Overrides {
 }
 
 impl Scenario {
-    /// The flow-level interval, when the fluid model is in use.
-    pub fn fluid_step(&self) -> Option<f64> {
-        match self.fidelity {
-            Fidelity::Fluid { step } => Some(step),
-            Fidelity::Request => None,
-        }
-    }
-
-    /// The wall-clock instant of t = 0 when it means something — the trace carried absolute
-    /// timestamps or the scenario set `start_time` — and None for the default placeholder
-    /// (charts then show elapsed time).
-    pub fn clock_start(&self) -> Option<DateTime<FixedOffset>> {
-        let placeholder =
-            DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid");
-        (self.trace.start_time.is_some() || self.start_time != placeholder)
-            .then_some(self.start_time)
-    }
-
     /// Load a scenario file.
     pub fn load(path: &Path, overrides: &Overrides) -> Result<Scenario, Error> {
         let source = Source::read(path)?;
@@ -731,6 +443,9 @@ fn check_one_document(source: &Source) -> Result<(), InputError> {
     }
 }
 
+/// Resolve a parsed scenario file into settings, phase by phase: the run's name and model, its
+/// timeline (trace, duration, step), the workload, the autoscalers, the pods, then the overload
+/// and node settings that depend on the pods.
 fn resolve(
     raw: ScenarioFile,
     source: &Source,
@@ -740,6 +455,89 @@ fn resolve(
     let file = source.path.clone();
     let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut warnings = Vec::new();
+    let name = resolve_name(&raw, &file, doc)?;
+    let fidelity_mode = raw.fidelity.unwrap_or_default();
+    let fluid_step = resolve_fluid_step(&raw, doc)?;
+    let seed = overrides.seed.or(raw.seed).unwrap_or(1);
+    if let Some(slo) = &raw.slo {
+        slo.validate()
+            .map_err(|(field, m)| doc.error_at_path(&format!("slo.{field}"), m))?;
+    }
+    let timeline = resolve_timeline(&raw, doc, (&base_dir, &file), seed, &mut warnings)?;
+    let fidelity = fidelity_mode.resolve(timeline.expected_requests, fluid_step);
+    let Timeline {
+        trace,
+        duration,
+        start_time,
+        ..
+    } = timeline;
+    let step = resolve_step(&raw, doc, duration)?;
+    bounds::check_run(
+        doc,
+        &raw.trace,
+        &trace,
+        (duration, raw.duration.is_some()),
+        step,
+        fidelity,
+    )?;
+    let workload = resolve_workload(&raw, doc, &mut warnings)?;
+    let mut a = resolve_autoscalers(&raw, doc, &base_dir, overrides)?;
+    let faults = resolve_faults(&raw, doc)?;
+    keda_bindings::check_fault_targets(&faults, &a.autoscalers, doc)?;
+    let keda_events = keda_events::resolve(&raw.keda_events, &a.autoscalers, doc)?;
+    warnings.extend(a.autoscalers.notes.iter().cloned());
+    check_metric_bindings(&raw, doc, &trace)?;
+    warnings.extend(keda_bindings::apply_binding_targets(
+        &mut a.autoscalers,
+        &raw.metrics,
+        doc,
+    )?);
+    let pods = resolve_pods(&raw, doc, &base_dir, &file, &mut a, &mut warnings)?;
+    let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
+    let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
+    if matches!(fidelity, Fidelity::Fluid { .. }) {
+        warnings.extend(fluid_approximation_warning(nodes.is_some(), &overload));
+    }
+    let warnings = output_paths(&raw, &file, &base_dir, overrides).rewrite(warnings);
+
+    let observed = resolve_observed(raw.observed.as_ref(), &base_dir);
+    let scenario = Scenario {
+        name,
+        description: raw.description.clone(),
+        file,
+        base_dir,
+        duration,
+        start_time,
+        seed,
+        step,
+        trace,
+        workload,
+        pods,
+        autoscaler_manifests: a.manifests,
+        metrics_server_resolution: positive(
+            doc,
+            "cluster.metrics_server.resolution",
+            raw.cluster.metrics_server.resolution.0,
+        )?,
+        fidelity,
+        controller_manager: a.controller_manager,
+        autoscalers: a.autoscalers,
+        faults,
+        keda_events,
+        observed,
+        allow_conflicts: a.allow_conflicts,
+        metric_bindings: raw.metrics.clone(),
+        slo: raw.slo.clone(),
+        overload,
+        nodes,
+        warnings,
+    };
+    bounds::check_scenario(doc, &scenario)?;
+    Ok(scenario)
+}
+
+/// The run's name (default: the file's stem): it names the output folder.
+fn resolve_name(raw: &ScenarioFile, file: &Path, doc: &Document<'_>) -> Result<String, Error> {
     let name = raw.name.clone().unwrap_or_else(|| {
         file.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -750,20 +548,12 @@ fn resolve(
             .error_at_path("name", format!("{name:?} cannot name an output folder"))
             .into());
     }
-    let fidelity_choice = match raw.fidelity.as_deref() {
-        None | Some("request") => FidelityChoice::Request,
-        Some("fluid") => FidelityChoice::Fluid,
-        Some("auto") => FidelityChoice::Auto,
-        Some(f) => {
-            return Err(doc
-                .error_at_path(
-                    "fidelity",
-                    format!("unknown fidelity {f:?}: expected request, fluid or auto"),
-                )
-                .into());
-        }
-    };
-    let fluid_step = match raw.fluid_step {
+    Ok(name)
+}
+
+/// `fluid_step`: the flow-level model's interval.
+fn resolve_fluid_step(raw: &ScenarioFile, doc: &Document<'_>) -> Result<f64, Error> {
+    Ok(match raw.fluid_step {
         Some(s) if s.0 <= 0.0 => {
             return Err(doc.error_at_path("fluid_step", "must be above zero").into());
         }
@@ -771,14 +561,26 @@ fn resolve(
         // 3 s: a third of the cost of 1 s and as close to request level on every shipped
         // scenario (tests/fluid_agreement.rs); the HPA and KEDA act on 15 s and longer.
         None => 3.0,
-    };
-    let seed = overrides.seed.or(raw.seed).unwrap_or(1);
-    if let Some(slo) = &raw.slo {
-        slo.validate()
-            .map_err(|(field, m)| doc.error_at_path(&format!("slo.{field}"), m))?;
-    }
+    })
+}
 
-    // Start time (generators such as `diurnal` need it), then the trace.
+/// The run's clock and load: its trace, duration and start instant.
+struct Timeline {
+    trace: Trace,
+    duration: f64,
+    start_time: DateTime<FixedOffset>,
+    /// Requests the run will simulate (for `fidelity: auto`).
+    expected_requests: f64,
+}
+
+/// Start time (generators such as `diurnal` need it), then the trace, then the duration.
+fn resolve_timeline(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    (base_dir, file): (&Path, &Path),
+    seed: u64,
+    warnings: &mut Vec<String>,
+) -> Result<Timeline, Error> {
     let explicit_start = match &raw.start_time {
         Some(s) => Some(DateTime::parse_from_rfc3339(s).map_err(|e| {
             doc.error_at_path(
@@ -789,13 +591,49 @@ fn resolve(
         None => None,
     };
     bounds::check_duration(doc, raw.duration.map(|d| d.0))?;
-    let ctx = LoadContext::new(&base_dir, &file)
+    let ctx = LoadContext::new(base_dir, file)
         .with_duration(raw.duration.map(|d| d.0))
         .with_seed(seed)
         .with_start_time(explicit_start)
         .with_document(doc, "trace");
     let (trace, trace_warnings) = raw.trace.load(&ctx)?.into_parts();
     warnings.extend(trace_warnings.iter().map(|w| w.to_string()));
+    let duration = resolve_duration(raw, doc, &trace, warnings)?;
+    let expected_requests = trace
+        .arrivals
+        .as_ref()
+        .map_or_else(|| trace.integral(0.0, duration), |a| a.len() as f64);
+    if let (Some(given), Some(own), Some(_)) = (explicit_start, trace.start_time, &raw.trace.file)
+        && given != own
+    {
+        // Keep the behaviour (t = 0 of the trace plays at start_time), but say so.
+        let moved = (given - own).num_milliseconds() as f64 / 1000.0;
+        warnings.push(format!(
+            "start_time {} is not the trace's own first timestamp {}: the trace plays from its first row at start_time (its times move {} {}); to start later in the trace instead, give `trace.window: {{start: …}}` (an instant or an offset), or move it with `trace.shift`",
+            given.to_rfc3339(),
+            own.to_rfc3339(),
+            crate::trace::stats::dur(moved.abs()),
+            if moved > 0.0 { "later" } else { "earlier" }
+        ));
+    }
+    let start_time = explicit_start.or(trace.start_time).unwrap_or_else(|| {
+        DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
+    });
+    Ok(Timeline {
+        trace,
+        duration,
+        start_time,
+        expected_requests,
+    })
+}
+
+/// `duration` (default: the trace's span), with a warning when it outlasts the trace.
+fn resolve_duration(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    trace: &Trace,
+    warnings: &mut Vec<String>,
+) -> Result<f64, Error> {
     let span = trace.span();
     let duration = match raw.duration {
         Some(d) if d.0 <= 0.0 => {
@@ -829,34 +667,11 @@ fn resolve(
             ),
         });
     }
-    let expected = trace
-        .arrivals
-        .as_ref()
-        .map_or_else(|| trace.integral(0.0, duration), |a| a.len() as f64);
-    let fidelity = match fidelity_choice {
-        FidelityChoice::Request => Fidelity::Request,
-        FidelityChoice::Fluid => Fidelity::Fluid { step: fluid_step },
-        FidelityChoice::Auto if expected > AUTO_FLUID_ABOVE_REQUESTS => {
-            Fidelity::Fluid { step: fluid_step }
-        }
-        FidelityChoice::Auto => Fidelity::Request,
-    };
-    if let (Some(given), Some(own), Some(_)) = (explicit_start, trace.start_time, &raw.trace.file)
-        && given != own
-    {
-        // Keep the behaviour (t = 0 of the trace plays at start_time), but say so.
-        let moved = (given - own).num_milliseconds() as f64 / 1000.0;
-        warnings.push(format!(
-            "start_time {} is not the trace's own first timestamp {}: the trace plays from its first row at start_time (its times move {} {}); to start later in the trace instead, give `trace.window: {{start: …}}` (an instant or an offset), or move it with `trace.shift`",
-            given.to_rfc3339(),
-            own.to_rfc3339(),
-            crate::trace::stats::dur(moved.abs()),
-            if moved > 0.0 { "later" } else { "earlier" }
-        ));
-    }
-    let start_time = explicit_start.or(trace.start_time).unwrap_or_else(|| {
-        DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid")
-    });
+    Ok(duration)
+}
+
+/// `step`, the sampling interval of timeseries.csv.
+fn resolve_step(raw: &ScenarioFile, doc: &Document<'_>, duration: f64) -> Result<f64, Error> {
     let step = match raw.step {
         Some(s) if s.0 <= 0.0 => {
             return Err(doc.error_at_path("step", "step must be above zero").into());
@@ -875,17 +690,15 @@ fn resolve(
             )
             .into());
     }
+    Ok(step)
+}
 
-    bounds::check_run(
-        doc,
-        &raw.trace,
-        &trace,
-        (duration, raw.duration.is_some()),
-        step,
-        fidelity,
-    )?;
-
-    // Workload.
+/// `workload:` after defaults.
+fn resolve_workload(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Workload, Error> {
     let w = &raw.workload;
     let concurrency = w.concurrency.unwrap_or(1);
     if concurrency == 0 {
@@ -946,13 +759,32 @@ fn resolve(
     if w.balancer.is_some() && w.kind == WorkloadKind::Queue {
         warnings.push("workload.balancer has no effect on a queue workload (pods pull from one shared backlog)".into());
     }
+    Ok(workload)
+}
 
-    // Controller-manager settings and the autoscaler manifests.
+/// The controller-manager settings and what the autoscaler manifests hold, with the manifest
+/// patches (sweeps) and which of them a manifest has used so far.
+struct ResolvedAutoscalers {
+    controller_manager: ControllerSettings,
+    manifests: Vec<PathBuf>,
+    autoscalers: Autoscalers,
+    allow_conflicts: bool,
+    patches: Vec<patch::Patch>,
+    used: Vec<bool>,
+}
+
+/// Controller-manager settings and the autoscaler manifests.
+fn resolve_autoscalers(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    base_dir: &Path,
+    overrides: &Overrides,
+) -> Result<ResolvedAutoscalers, Error> {
     let controller_manager = raw.cluster.controller_manager.clone();
     controller_manager.validate().map_err(|(field, msg)| {
         doc.error_at_path(&format!("cluster.controller_manager.{field}"), msg)
     })?;
-    let mut autoscaler_manifests: Vec<PathBuf> = raw
+    let mut manifests: Vec<PathBuf> = raw
         .autoscaler
         .as_ref()
         .map(|a| {
@@ -968,23 +800,23 @@ fn resolve(
                 .collect()
         })
         .unwrap_or_default();
-    for (i, m) in autoscaler_manifests.iter().enumerate() {
+    for (i, m) in manifests.iter().enumerate() {
         check_referenced(doc, &format!("autoscaler.manifests[{i}]"), m)?;
     }
-    autoscaler_manifests.extend(overrides.manifests.iter().cloned());
-    let manifest_patches: Vec<patch::Patch> = overrides
+    manifests.extend(overrides.manifests.iter().cloned());
+    let patches: Vec<patch::Patch> = overrides
         .patches
         .iter()
         .filter(|p| p.target != patch::PatchTarget::Scenario)
         .cloned()
         .collect();
-    let mut used = vec![false; manifest_patches.len()];
+    let mut used = vec![false; patches.len()];
     let allow_conflicts =
         overrides.allow_conflicts || raw.autoscaler.as_ref().is_some_and(|a| a.allow_conflicts);
     let mut autoscalers = autoscalers::load(
-        &autoscaler_manifests,
+        &manifests,
         &controller_manager.feature_gates,
-        &manifest_patches,
+        &patches,
         &mut used,
         allow_conflicts,
     )?;
@@ -992,30 +824,7 @@ fn resolve(
         autoscalers::keep_target(&mut autoscalers, target)
             .map_err(|m| doc.error_at_path("autoscaler.target", m))?;
     }
-    let n_autoscalers = autoscalers.hpas.len() + autoscalers.scaled_objects.len();
-    if n_autoscalers > 1 && !allow_conflicts {
-        let mut names: Vec<String> = autoscalers
-            .hpas
-            .iter()
-            .map(|h| format!("HPA {:?}", h.name))
-            .collect();
-        names.extend(
-            autoscalers
-                .scaled_objects
-                .iter()
-                .map(|s| format!("ScaledObject {:?}", s.name)),
-        );
-        return Err(doc
-            .error_at_path(
-                "autoscaler.manifests",
-                format!(
-                    "{} autoscalers for one workload ({}): a real cluster rejects or fights over this; set `autoscaler.allow_conflicts: true` (or --allow-conflicts) to simulate them fighting",
-                    n_autoscalers,
-                    names.join(", ")
-                ),
-            )
-            .into());
-    }
+    check_one_autoscaler(&autoscalers, allow_conflicts, doc)?;
     if (!autoscalers.scaled_jobs.is_empty()) && raw.workload.kind != WorkloadKind::Queue {
         return Err(doc
             .error_at_path(
@@ -1024,6 +833,51 @@ fn resolve(
             )
             .into());
     }
+    Ok(ResolvedAutoscalers {
+        controller_manager,
+        manifests,
+        autoscalers,
+        allow_conflicts,
+        patches,
+        used,
+    })
+}
+
+/// Several autoscalers on one workload only with `allow_conflicts`.
+fn check_one_autoscaler(
+    autoscalers: &Autoscalers,
+    allow_conflicts: bool,
+    doc: &Document<'_>,
+) -> Result<(), Error> {
+    let n_autoscalers = autoscalers.hpas.len() + autoscalers.scaled_objects.len();
+    if n_autoscalers <= 1 || allow_conflicts {
+        return Ok(());
+    }
+    let mut names: Vec<String> = autoscalers
+        .hpas
+        .iter()
+        .map(|h| format!("HPA {:?}", h.name))
+        .collect();
+    names.extend(
+        autoscalers
+            .scaled_objects
+            .iter()
+            .map(|s| format!("ScaledObject {:?}", s.name)),
+    );
+    Err(doc
+        .error_at_path(
+            "autoscaler.manifests",
+            format!(
+                "{} autoscalers for one workload ({}): a real cluster rejects or fights over this; set `autoscaler.allow_conflicts: true` (or --allow-conflicts) to simulate them fighting",
+                n_autoscalers,
+                names.join(", ")
+            ),
+        )
+        .into())
+}
+
+/// `faults:` as windows.
+fn resolve_faults(raw: &ScenarioFile, doc: &Document<'_>) -> Result<Vec<Fault>, Error> {
     let mut faults = Vec::new();
     for (i, f) in raw.faults.iter().enumerate() {
         let to = match (f.to, f.duration) {
@@ -1053,69 +907,140 @@ fn resolve(
                 .unwrap_or_else(|| "backend unavailable (injected fault)".into()),
         });
     }
-    keda_bindings::check_fault_targets(&faults, &autoscalers, doc)?;
-    let keda_events = keda_events::resolve(&raw.keda_events, &autoscalers, doc)?;
-    warnings.extend(autoscalers.notes.iter().cloned());
+    Ok(faults)
+}
+
+/// Every `metrics:` binding must resolve against the trace's columns.
+fn check_metric_bindings(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    trace: &Trace,
+) -> Result<(), Error> {
     let columns: Vec<String> = trace.columns.iter().map(|c| c.name.clone()).collect();
     for (name, b) in &raw.metrics {
         b.resolve(name, &columns, BackendKind::Direct)
             .map_err(|m| doc.error_at_path(&format!("metrics.{name}"), m))?;
     }
-    warnings.extend(keda_bindings::apply_binding_targets(
-        &mut autoscalers,
-        &raw.metrics,
-        doc,
-    )?);
+    Ok(())
+}
 
-    // Pods, with gaps filled from the workload manifest (or one that came with the autoscalers).
+/// Pods, with gaps filled from the workload manifest (or one that came with the autoscalers).
+fn resolve_pods(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+    base_dir: &Path,
+    file: &Path,
+    a: &mut ResolvedAutoscalers,
+    warnings: &mut Vec<String>,
+) -> Result<Pods, Error> {
     let p = &raw.pods;
-    let template = match &p.manifest {
+    let template = pod_template(p, doc, base_dir, a)?;
+    if let Some(t) = &template {
+        for n in &t.notes {
+            warnings.push(format!("{}: {n}", t.name));
+        }
+    }
+    check_patches_used(&a.patches, &a.used, file)?;
+    let t = template.clone().unwrap_or_default();
+    let replicas = resolve_replicas(p, &t, doc)?;
+    let cpu_request = nonneg(doc, "pods.cpu_request", p.cpu_request.or(t.cpu_request))?;
+    let cpu_limit = nonneg(doc, "pods.cpu_limit", p.cpu_limit.or(t.cpu_limit))?;
+    if cpu_limit == Some(0.0) {
+        return Err(doc
+            .error_at_path(
+                "pods.cpu_limit",
+                "a CPU limit of 0 would never run anything",
+            )
+            .into());
+    }
+    let memory_request = nonneg(
+        doc,
+        "pods.memory_request",
+        p.memory_request.or(t.memory_request),
+    )?;
+    let memory_baseline = nonneg(doc, "pods.memory_baseline", p.memory_baseline)?.unwrap_or(0.0);
+    let readiness = resolve_readiness(p, &t, doc)?;
+    let (startup_cpu, warmup) = resolve_start_effects(p, doc)?;
+    Ok(Pods {
+        replicas,
+        cpu_request,
+        cpu_limit,
+        memory_request,
+        memory_baseline,
+        startup: p.startup.unwrap_or(Dist::constant(30.0)),
+        readiness,
+        termination_grace: p
+            .termination_grace
+            .map(|s| s.0)
+            .or(t.termination_grace)
+            .unwrap_or(30.0),
+        endpoint_delay: p.endpoint_delay.map(|s| s.0).unwrap_or(1.0),
+        pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
+        startup_cpu,
+        warmup,
+        template: with_request_overrides(template, p, cpu_request, memory_request, warnings),
+    })
+}
+
+/// The workload manifest's pod facts: `pods.manifest`, else a workload that came with the
+/// autoscalers (the HPA's target when there is one).
+fn pod_template(
+    p: &PodsSpec,
+    doc: &Document<'_>,
+    base_dir: &Path,
+    a: &mut ResolvedAutoscalers,
+) -> Result<Option<PodTemplateFacts>, Error> {
+    Ok(match &p.manifest {
         Some(m) => Some(read_workload_manifest(
             &{
                 let path = base_dir.join(m);
                 check_referenced(doc, "pods.manifest", &path)?;
                 path
             },
-            &manifest_patches,
-            &mut used,
+            &a.patches,
+            &mut a.used,
         )?),
         None => {
-            let target = autoscalers
+            let target = a
+                .autoscalers
                 .hpas
                 .first()
                 .map(|h| h.scale_target_ref.name.clone());
-            autoscalers
+            a.autoscalers
                 .workloads
                 .iter()
                 .find(|w| target.as_deref().is_none_or(|t| t == w.name))
                 .cloned()
         }
+    })
+}
+
+/// Every manifest override (sweeps) must have found its manifest.
+fn check_patches_used(patches: &[patch::Patch], used: &[bool], file: &Path) -> Result<(), Error> {
+    let Some(i) = used.iter().position(|u| !u) else {
+        return Ok(());
     };
-    if let Some(t) = &template {
-        for n in &t.notes {
-            warnings.push(format!("{}: {n}", t.name));
-        }
-    }
-    if let Some(i) = used.iter().position(|u| !u) {
-        let p = &manifest_patches[i];
-        let what = match &p.target {
-            patch::PatchTarget::Manifest {
-                kind,
-                name: Some(n),
-            } => format!("{kind} {n:?}"),
-            patch::PatchTarget::Manifest { kind, name: None } => kind.clone(),
-            patch::PatchTarget::Scenario => "scenario".into(),
-        };
-        return Err(InputError::new(
-            Location::file(&file),
-            format!(
-                "override of `{}`: no {what} among the scenario's manifests",
-                p.path
-            ),
-        )
-        .into());
-    }
-    let t = template.clone().unwrap_or_default();
+    let p = &patches[i];
+    let what = match &p.target {
+        patch::PatchTarget::Manifest {
+            kind,
+            name: Some(n),
+        } => format!("{kind} {n:?}"),
+        patch::PatchTarget::Manifest { kind, name: None } => kind.clone(),
+        patch::PatchTarget::Scenario => "scenario".into(),
+    };
+    Err(InputError::new(
+        Location::file(file),
+        format!(
+            "override of `{}`: no {what} among the scenario's manifests",
+            p.path
+        ),
+    )
+    .into())
+}
+
+/// `pods.replicas` (or the manifest's): the initial pods, Ready at t = 0.
+fn resolve_replicas(p: &PodsSpec, t: &PodTemplateFacts, doc: &Document<'_>) -> Result<i32, Error> {
     let replicas = match (p.replicas, t.replicas) {
         (Some(r), _) => r,
         (None, Some(r)) => r as i64,
@@ -1147,24 +1072,17 @@ fn resolve(
             )
             .into());
     }
-    let cpu_request = nonneg(doc, "pods.cpu_request", p.cpu_request.or(t.cpu_request))?;
-    let cpu_limit = nonneg(doc, "pods.cpu_limit", p.cpu_limit.or(t.cpu_limit))?;
-    if cpu_limit == Some(0.0) {
-        return Err(doc
-            .error_at_path(
-                "pods.cpu_limit",
-                "a CPU limit of 0 would never run anything",
-            )
-            .into());
-    }
-    let memory_request = nonneg(
-        doc,
-        "pods.memory_request",
-        p.memory_request.or(t.memory_request),
-    )?;
-    let memory_baseline = nonneg(doc, "pods.memory_baseline", p.memory_baseline)?.unwrap_or(0.0);
+    Ok(replicas as i32)
+}
+
+/// The readiness probe's timing: the scenario's, else the manifest's, else Kubernetes' defaults.
+fn resolve_readiness(
+    p: &PodsSpec,
+    t: &PodTemplateFacts,
+    doc: &Document<'_>,
+) -> Result<Readiness, Error> {
     let rs = p.readiness.clone().unwrap_or_default();
-    let tr = t.readiness.unwrap_or_default();
+    let tr = t.readiness.clone().unwrap_or_default();
     let readiness = Readiness {
         initial_delay: rs
             .initial_delay
@@ -1188,6 +1106,14 @@ fn resolve(
             .error_at_path("pods.readiness", "probe thresholds must be at least 1")
             .into());
     }
+    Ok(readiness)
+}
+
+/// `pods.startup_cpu` as (cores, seconds) and `pods.warmup` as (speed, seconds).
+fn resolve_start_effects(
+    p: &PodsSpec,
+    doc: &Document<'_>,
+) -> Result<((f64, f64), (f64, f64)), Error> {
     let startup_cpu = match &p.startup_cpu {
         Some(b) if b.cores.milli < 0 => {
             return Err(doc
@@ -1209,80 +1135,26 @@ fn resolve(
         Some(w) => (w.speed, w.duration.0),
         None => (1.0, 0.0),
     };
-    let pods = Pods {
-        replicas: replicas as i32,
-        cpu_request,
-        cpu_limit,
-        memory_request,
-        memory_baseline,
-        startup: p.startup.unwrap_or(Dist::constant(30.0)),
-        readiness,
-        termination_grace: p
-            .termination_grace
-            .map(|s| s.0)
-            .or(t.termination_grace)
-            .unwrap_or(30.0),
-        endpoint_delay: p.endpoint_delay.map(|s| s.0).unwrap_or(1.0),
-        pre_stop: p.pre_stop.map(|s| s.0).or(t.pre_stop_sleep).unwrap_or(0.0),
-        startup_cpu,
-        warmup,
-        template: with_request_overrides(template, p, cpu_request, memory_request, &mut warnings),
-    };
-    let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
-    let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
-    if matches!(fidelity, Fidelity::Fluid { .. }) {
-        let approximate: Vec<&str> = [
-            (nodes.is_some(), "nodes sharing CPU"),
-            (overload.max_queue.is_some(), "a pod queue cap (503)"),
-            (overload.retries.is_some(), "client retries"),
-            (overload.liveness.is_some(), "liveness restarts"),
-        ]
-        .into_iter()
-        .filter_map(|(on, what)| on.then_some(what))
-        .collect();
-        if !approximate.is_empty() {
-            warnings.push(format!(
-                "the flow-level model approximates {} coarsely (backlog and latency can be 25 % off request level): confirm the runs that matter with `--fidelity request`",
-                approximate.join(", ")
-            ));
-        }
-    }
-    let warnings = output_paths(&raw, &file, &base_dir, overrides).rewrite(warnings);
+    Ok((startup_cpu, warmup))
+}
 
-    let observed = resolve_observed(raw.observed.as_ref(), &base_dir);
-    let scenario = Scenario {
-        name,
-        description: raw.description.clone(),
-        file,
-        base_dir,
-        duration,
-        start_time,
-        seed,
-        step,
-        trace,
-        workload,
-        pods,
-        autoscaler_manifests,
-        metrics_server_resolution: positive(
-            doc,
-            "cluster.metrics_server.resolution",
-            raw.cluster.metrics_server.resolution.0,
-        )?,
-        fidelity,
-        controller_manager,
-        autoscalers,
-        faults,
-        keda_events,
-        observed,
-        allow_conflicts,
-        metric_bindings: raw.metrics.clone(),
-        slo: raw.slo.clone(),
-        overload,
-        nodes,
-        warnings,
-    };
-    bounds::check_scenario(doc, &scenario)?;
-    Ok(scenario)
+/// The flow-level model's coarse spots this run uses, as one warning (none when it uses none).
+fn fluid_approximation_warning(nodes: bool, overload: &overload::Overload) -> Option<String> {
+    let approximate: Vec<&str> = [
+        (nodes, "nodes sharing CPU"),
+        (overload.max_queue.is_some(), "a pod queue cap (503)"),
+        (overload.retries.is_some(), "client retries"),
+        (overload.liveness.is_some(), "liveness restarts"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect();
+    (!approximate.is_empty()).then(|| {
+        format!(
+            "the flow-level model approximates {} coarsely (backlog and latency can be 25 % off request level): confirm the runs that matter with `--fidelity request`",
+            approximate.join(", ")
+        )
+    })
 }
 
 /// `workload.max_queue`, `workload.retries`, `pods.liveness`, `pods.cpu_cfs`/`cfs_period`.
@@ -1321,6 +1193,22 @@ fn resolve_overload(
             "workload.retries retries on timeout, but workload.timeout is not set: no attempt ever times out".into(),
         );
     }
+    let liveness = resolve_liveness(raw, pods, doc)?;
+    let cfs_period = resolve_cfs_period(raw, pods, doc, warnings)?;
+    Ok(overload::Overload {
+        max_queue: w.max_queue,
+        retries,
+        liveness,
+        cfs_period,
+    })
+}
+
+/// `pods.liveness` (or the manifest's livenessProbe) after defaults.
+fn resolve_liveness(
+    raw: &ScenarioFile,
+    pods: &Pods,
+    doc: &Document<'_>,
+) -> Result<Option<overload::Liveness>, InputError> {
     let manifest_liveness = pods.template.as_ref().and_then(|t| t.liveness);
     // As the kubelet does: a manifest's livenessProbe runs unless the scenario turns it off.
     let spec = match (&raw.pods.liveness, manifest_liveness) {
@@ -1329,7 +1217,7 @@ fn resolve_overload(
         (None, Some(_)) => Some(overload::LivenessSpec::default()),
         (None, None) => None,
     };
-    let liveness = match &spec {
+    Ok(match &spec {
         Some(l) => {
             let m = manifest_liveness.unwrap_or_default();
             let lv = overload::Liveness {
@@ -1362,7 +1250,17 @@ fn resolve_overload(
             Some(lv)
         }
         None => None,
-    };
+    })
+}
+
+/// The CFS quota period in force: `pods.cfs_period` when `pods.cpu_cfs` is on and the pods
+/// have a CPU limit.
+fn resolve_cfs_period(
+    raw: &ScenarioFile,
+    pods: &Pods,
+    doc: &Document<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<Option<f64>, InputError> {
     // On by default, as the kubelet's `cpuCFSQuota: true`: a CPU limit is a quota per period.
     let cfs_on = raw.pods.cpu_cfs.unwrap_or(true);
     let period = match raw.pods.cfs_period {
@@ -1378,7 +1276,7 @@ fn resolve_overload(
     if raw.pods.cfs_period.is_some() && !cfs_on {
         warnings.push("pods.cfs_period has no effect with `pods.cpu_cfs: false`".into());
     }
-    let cfs_period = if cfs_on {
+    Ok(if cfs_on {
         if pods.cpu_limit.is_none() {
             if raw.pods.cpu_cfs == Some(true) {
                 warnings.push(
@@ -1391,12 +1289,6 @@ fn resolve_overload(
         }
     } else {
         None
-    };
-    Ok(overload::Overload {
-        max_queue: w.max_queue,
-        retries,
-        liveness,
-        cfs_period,
     })
 }
 
@@ -1446,32 +1338,8 @@ fn resolve_nodes(
     warnings: &mut Vec<String>,
 ) -> Result<Option<nodes::Cluster>, InputError> {
     let c = &raw.cluster;
-    let specs: Vec<(String, Option<usize>, &nodes::NodePoolSpec)> = match (&c.nodes, &c.node_pools)
-    {
-        (Some(_), Some(_)) => {
-            return Err(doc.error_at_path(
-                "cluster.node_pools",
-                "give either `cluster.nodes` (one pool) or `cluster.node_pools`, not both",
-            ));
-        }
-        (Some(n), None) => vec![("cluster.nodes".into(), None, n)],
-        (None, Some(list)) if list.is_empty() => {
-            return Err(doc.error_at_path("cluster.node_pools", "give at least one node pool"));
-        }
-        (None, Some(list)) => list
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (format!("cluster.node_pools[{i}]"), Some(i), n))
-            .collect(),
-        (None, None) => {
-            if c.node_autoscaler.is_some() {
-                return Err(doc.error_at_path(
-                    "cluster.node_autoscaler",
-                    "a node autoscaler needs nodes: add `cluster.nodes`",
-                ));
-            }
-            return Ok(None);
-        }
+    let Some(specs) = node_pool_specs(c, doc)? else {
+        return Ok(None);
     };
     let autoscaler = nodes::resolve_autoscaler(c.node_autoscaler.as_ref())
         .map_err(|(field, m)| doc.error_at_path(&format!("cluster.node_autoscaler.{field}"), m))?;
@@ -1505,14 +1373,83 @@ fn resolve_nodes(
         }
         pools.push(pool);
     }
-    // Initial nodes: as given; otherwise the first pool holds the initial pods.
+    set_initial_nodes(
+        &specs,
+        &mut pools,
+        pods.replicas,
+        (pod_cpu, pod_memory),
+        doc,
+    )?;
+    let room: u64 = pools
+        .iter()
+        .map(|p| p.initial as u64 * p.pods_per_node(pod_cpu, pod_memory).min(1_000_000) as u64)
+        .sum();
+    if (pods.replicas.max(0) as u64) > room {
+        warnings.push(format!(
+            "cluster.nodes: the initial nodes hold {room} of the {} initial pods; the rest start Pending",
+            pods.replicas
+        ));
+    }
+    Ok(Some(nodes::Cluster {
+        pools,
+        autoscaler,
+        pod_cpu,
+        pod_memory,
+    }))
+}
+
+/// A node pool as written, with its field path and index (None for `cluster.nodes`).
+type PoolSpecAt<'a> = (String, Option<usize>, &'a nodes::NodePoolSpec);
+
+/// The node pools written (`cluster.nodes` or `cluster.node_pools`); None for an infinite
+/// cluster.
+fn node_pool_specs<'a>(
+    c: &'a ClusterSpec,
+    doc: &Document<'_>,
+) -> Result<Option<Vec<PoolSpecAt<'a>>>, InputError> {
+    Ok(Some(match (&c.nodes, &c.node_pools) {
+        (Some(_), Some(_)) => {
+            return Err(doc.error_at_path(
+                "cluster.node_pools",
+                "give either `cluster.nodes` (one pool) or `cluster.node_pools`, not both",
+            ));
+        }
+        (Some(n), None) => vec![("cluster.nodes".into(), None, n)],
+        (None, Some(list)) if list.is_empty() => {
+            return Err(doc.error_at_path("cluster.node_pools", "give at least one node pool"));
+        }
+        (None, Some(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (format!("cluster.node_pools[{i}]"), Some(i), n))
+            .collect(),
+        (None, None) => {
+            if c.node_autoscaler.is_some() {
+                return Err(doc.error_at_path(
+                    "cluster.node_autoscaler",
+                    "a node autoscaler needs nodes: add `cluster.nodes`",
+                ));
+            }
+            return Ok(None);
+        }
+    }))
+}
+
+/// Initial nodes: as given; otherwise the first pool holds the initial pods.
+fn set_initial_nodes(
+    specs: &[PoolSpecAt<'_>],
+    pools: &mut [nodes::NodePool],
+    replicas: i32,
+    (pod_cpu, pod_memory): (f64, f64),
+    doc: &Document<'_>,
+) -> Result<(), InputError> {
     for (i, (path, _, spec)) in specs.iter().enumerate() {
         let p = &mut pools[i];
         p.initial = match spec.initial {
             Some(n) => n,
             None if i == 0 => {
                 let per = p.pods_per_node(pod_cpu, pod_memory).max(1);
-                (pods.replicas.max(0) as u32).div_ceil(per).max(p.min)
+                (replicas.max(0) as u32).div_ceil(per).max(p.min)
             }
             None => p.min,
         };
@@ -1532,22 +1469,7 @@ fn resolve_nodes(
             ));
         }
     }
-    let room: u64 = pools
-        .iter()
-        .map(|p| p.initial as u64 * p.pods_per_node(pod_cpu, pod_memory).min(1_000_000) as u64)
-        .sum();
-    if (pods.replicas.max(0) as u64) > room {
-        warnings.push(format!(
-            "cluster.nodes: the initial nodes hold {room} of the {} initial pods; the rest start Pending",
-            pods.replicas
-        ));
-    }
-    Ok(Some(nodes::Cluster {
-        pools,
-        autoscaler,
-        pod_cpu,
-        pod_memory,
-    }))
+    Ok(())
 }
 
 fn nonneg(doc: &Document<'_>, field: &str, q: Option<Quantity>) -> Result<Option<f64>, InputError> {

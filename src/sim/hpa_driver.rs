@@ -11,7 +11,7 @@ use crate::hpa::{
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
-use crate::scenario::Scenario;
+use crate::settings::Scenario;
 use crate::world::{Pod, PodState, World};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -95,83 +95,9 @@ impl HpaDriver {
             .collect();
         let mut feeds = Vec::new();
         for m in loaded.spec.effective_metrics() {
-            let feed = match &m {
-                MetricSpec::Resource { .. } | MetricSpec::ContainerResource { .. } => {
-                    Feed::Resource
-                }
-                MetricSpec::External { metric, .. } if keda_fed => Feed::Keda(metric.name.clone()),
-                MetricSpec::Pods { metric, .. }
-                | MetricSpec::Object { metric, .. }
-                | MetricSpec::External { metric, .. } => {
-                    let per_pod = matches!(m, MetricSpec::Pods { .. });
-                    match scenario.metric_bindings.get(&metric.name) {
-                        Some(b) => {
-                            let binding =
-                                b.resolve(&metric.name, &columns, BackendKind::Prometheus)?;
-                            if per_pod && !binding.signal.has_per_pod_value() {
-                                return Err(format!(
-                                    "Pods metric `{}` is bound to `{}`, which has no per-pod value",
-                                    metric.name, binding.signal
-                                ));
-                            }
-                            samplers.push(Sampler::new(
-                                binding.signal.clone(),
-                                binding.timing,
-                                per_pod,
-                            ));
-                            Feed::Sampler {
-                                sampler: samplers.len() - 1,
-                                per_pod,
-                                scale: binding.scale,
-                            }
-                        }
-                        None => Feed::Missing {
-                            name: metric.name.clone(),
-                            kind: Some(match m {
-                                MetricSpec::Pods { .. } => "Pods",
-                                MetricSpec::Object { .. } => "Object",
-                                _ => "External",
-                            }),
-                        },
-                    }
-                }
-                MetricSpec::Unknown { .. } => Feed::Missing {
-                    name: m.type_name().to_string(),
-                    kind: None,
-                },
-            };
-            feeds.push(feed);
+            feeds.push(feed_for(&m, scenario, &columns, samplers, keda_fed)?);
         }
-        let containers: Vec<ContainerSpec> = match &scenario.pods.template {
-            Some(t) if !t.containers.is_empty() => t
-                .containers
-                .iter()
-                .map(|c| ContainerSpec {
-                    name: c.name.as_str().into(),
-                    requests: Requests {
-                        cpu_milli: c.cpu_request.map(|q| q.milli),
-                        memory_milli: c.memory_request.map(|q| q.milli),
-                    },
-                    sidecar: c.sidecar,
-                    init: false,
-                })
-                .collect(),
-            _ => vec![ContainerSpec {
-                name: "app".into(),
-                requests: Requests {
-                    cpu_milli: scenario
-                        .pods
-                        .cpu_request
-                        .map(|c| (c * 1000.0).round() as i64),
-                    memory_milli: scenario
-                        .pods
-                        .memory_request
-                        .map(|m| (m * 1000.0).round() as i64),
-                },
-                sidecar: false,
-                init: false,
-            }],
-        };
+        let containers = pod_containers(scenario);
         let pod_requests = scenario
             .pods
             .template
@@ -676,6 +602,94 @@ fn to_milli(v: f64) -> i64 {
         (v * 1000.0).round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
     } else {
         0
+    }
+}
+
+/// Where one metric of an HPA comes from: metrics-server, KEDA, a bound signal's sampler
+/// (created here; Prometheus by default, served through an adapter), or nothing.
+fn feed_for(
+    m: &MetricSpec,
+    scenario: &Scenario,
+    columns: &[String],
+    samplers: &mut Vec<Sampler>,
+    keda_fed: bool,
+) -> Result<Feed, String> {
+    Ok(match m {
+        MetricSpec::Resource { .. } | MetricSpec::ContainerResource { .. } => Feed::Resource,
+        MetricSpec::External { metric, .. } if keda_fed => Feed::Keda(metric.name.clone()),
+        MetricSpec::Pods { metric, .. }
+        | MetricSpec::Object { metric, .. }
+        | MetricSpec::External { metric, .. } => {
+            let per_pod = matches!(m, MetricSpec::Pods { .. });
+            match scenario.metric_bindings.get(&metric.name) {
+                Some(b) => {
+                    let binding = b.resolve(&metric.name, columns, BackendKind::Prometheus)?;
+                    if per_pod && !binding.signal.has_per_pod_value() {
+                        return Err(format!(
+                            "Pods metric `{}` is bound to `{}`, which has no per-pod value",
+                            metric.name, binding.signal
+                        ));
+                    }
+                    samplers.push(Sampler::new(
+                        binding.signal.clone(),
+                        binding.timing,
+                        per_pod,
+                    ));
+                    Feed::Sampler {
+                        sampler: samplers.len() - 1,
+                        per_pod,
+                        scale: binding.scale,
+                    }
+                }
+                None => Feed::Missing {
+                    name: metric.name.clone(),
+                    kind: Some(match m {
+                        MetricSpec::Pods { .. } => "Pods",
+                        MetricSpec::Object { .. } => "Object",
+                        _ => "External",
+                    }),
+                },
+            }
+        }
+        MetricSpec::Unknown { .. } => Feed::Missing {
+            name: m.type_name().to_string(),
+            kind: None,
+        },
+    })
+}
+
+/// The pod's containers and their requests, as the HPA's resource metrics read them: the
+/// manifest's, else one `app` container with the scenario's requests.
+fn pod_containers(scenario: &Scenario) -> Vec<ContainerSpec> {
+    match &scenario.pods.template {
+        Some(t) if !t.containers.is_empty() => t
+            .containers
+            .iter()
+            .map(|c| ContainerSpec {
+                name: c.name.as_str().into(),
+                requests: Requests {
+                    cpu_milli: c.cpu_request.map(|q| q.milli),
+                    memory_milli: c.memory_request.map(|q| q.milli),
+                },
+                sidecar: c.sidecar,
+                init: false,
+            })
+            .collect(),
+        _ => vec![ContainerSpec {
+            name: "app".into(),
+            requests: Requests {
+                cpu_milli: scenario
+                    .pods
+                    .cpu_request
+                    .map(|c| (c * 1000.0).round() as i64),
+                memory_milli: scenario
+                    .pods
+                    .memory_request
+                    .map(|m| (m * 1000.0).round() as i64),
+            },
+            sidecar: false,
+            init: false,
+        }],
     }
 }
 

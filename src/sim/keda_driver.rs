@@ -18,7 +18,8 @@ use crate::keda::{
     ScaledJobModel, ScaledObjectModel, ScaledObjectState, TargetView, metrics_server, operator,
 };
 use crate::metrics::{BackendKind, BackendTiming, Sampler, Signal};
-use crate::scenario::{Fault, Scenario};
+use crate::settings::Scenario;
+use crate::settings::faults::Fault;
 use crate::world::{PodState, World};
 use crate::yaml::{Source, split_documents};
 use serde::Serialize;

@@ -8,7 +8,8 @@
 use super::verdict::NeverRead;
 use crate::error::{InputError, Location};
 use crate::keda::model::TriggerModel;
-use crate::scenario::{Scenario, WorkloadKind};
+use crate::settings::Scenario;
+use crate::settings::workload::WorkloadKind;
 
 /// One metric an autoscaler asks for that nothing answers.
 #[derive(Debug, Clone, PartialEq)]

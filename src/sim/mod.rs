@@ -14,7 +14,7 @@ use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
-use crate::scenario::Scenario;
+use crate::settings::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
 use hpa_driver::{HpaDriver, MetricNorm};
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
@@ -142,87 +142,149 @@ enum TruthSource {
     Keda { metric: String },
 }
 
-/// Simulate a scenario.
+/// Simulate a scenario: set up the world and the controllers, run the event loop to the end,
+/// then summarise.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
-    let trace = Arc::new(scenario.trace.clone());
-    let cfg = WorldConfig::from_scenario(scenario);
-    let mut world = World::new(
-        cfg,
-        trace.clone(),
-        scenario.seed,
-        scenario.duration,
-        scenario.step,
-        scenario.pods.replicas,
-    );
-    if opts.summary_only {
-        world.skip_step_latencies();
-    }
-    let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
-    let end = scenario.duration;
-    let mut warnings = scenario.warnings.clone();
-    let mut events: Vec<LogEvent> = Vec::new();
+    let mut run = Run::set_up(scenario, opts);
+    let missing = run.add_autoscalers()?;
+    run.add_truth_probes();
+    run.world.record_latency_buckets = run.samplers.iter().any(|s| s.signal.reads_latency());
+    let metric_units = run.metric_units();
+    run.schedule_controls();
+    run.event_loop()?;
+    Ok(run.finish(metric_units, &missing))
+}
 
-    // Steady-state guess for the pods that were already running at t = 0.
-    let n0 = scenario.pods.replicas.max(1) as f64;
-    let cpu0 =
-        (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0).min(world.cfg.cpu_capacity);
-    metrics_server.prime(0.0, &world, cpu0);
+/// The state of one run: the world, the metrics pipeline, the controllers and the agenda of
+/// control-plane events.
+struct Run<'a> {
+    scenario: &'a Scenario,
+    opts: &'a RunOptions,
+    trace: Arc<crate::trace::Trace>,
+    world: World,
+    metrics_server: MetricsServer,
+    samplers: Vec<Sampler>,
+    hpas: Vec<HpaDriver>,
+    scaled_objects: Vec<ScaledObjectDriver>,
+    scaled_jobs: Vec<ScaledJobDriver>,
+    probes: Vec<TruthProbe>,
+    agenda: Agenda<Control>,
+    events: Vec<LogEvent>,
+    warnings: Vec<String>,
+    end: f64,
+}
 
-    // Autoscalers and the metric backends they read.
-    let config_error = |m: String| -> crate::Error {
-        InputError::new(Location::file(&scenario.file).with_field("metrics"), m).into()
-    };
-    let mut samplers: Vec<Sampler> = Vec::new();
-    let mut hpas: Vec<HpaDriver> = Vec::new();
-    for loaded in &scenario.autoscalers.hpas {
-        let d = HpaDriver::new(loaded, scenario, &mut samplers, false)
-            .map_err(|m| config_error(format!("HPA {:?}: {m}", loaded.name)))?;
-        for (name, _) in d.unbound_metrics() {
-            warnings.push(format!("HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA never reads it", d.name));
-        }
-        hpas.push(d);
-    }
-    let mut scaled_objects: Vec<ScaledObjectDriver> = Vec::new();
-    for so in &scenario.autoscalers.scaled_objects {
-        scaled_objects.push(
-            ScaledObjectDriver::new(so, scenario, &mut samplers, &mut warnings)
-                .map_err(config_error)?,
+impl<'a> Run<'a> {
+    /// The world at t = 0, and metrics-server primed with a steady-state guess for the pods
+    /// that were already running.
+    fn set_up(scenario: &'a Scenario, opts: &'a RunOptions) -> Self {
+        let trace = Arc::new(scenario.trace.clone());
+        let cfg = WorldConfig::from_scenario(scenario);
+        let mut world = World::new(
+            cfg,
+            trace.clone(),
+            scenario.seed,
+            scenario.duration,
+            scenario.step,
+            scenario.pods.replicas,
         );
+        if opts.summary_only {
+            world.skip_step_latencies();
+        }
+        let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
+        let n0 = scenario.pods.replicas.max(1) as f64;
+        let cpu0 = (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0)
+            .min(world.cfg.cpu_capacity);
+        metrics_server.prime(0.0, &world, cpu0);
+        Run {
+            scenario,
+            opts,
+            trace,
+            world,
+            metrics_server,
+            samplers: Vec::new(),
+            hpas: Vec::new(),
+            scaled_objects: Vec::new(),
+            scaled_jobs: Vec::new(),
+            probes: Vec::new(),
+            agenda: Agenda::new(),
+            events: Vec::new(),
+            warnings: scenario.warnings.clone(),
+            end: scenario.duration,
+        }
     }
-    let mut scaled_jobs: Vec<ScaledJobDriver> = scenario
-        .autoscalers
-        .scaled_jobs
-        .iter()
-        .map(|sj| ScaledJobDriver::new(sj, scenario, &mut samplers, &mut warnings))
-        .collect();
-    let missing = missing_metrics(&hpas, &scaled_objects, &scaled_jobs);
-    if !missing.is_empty() && !opts.allow_missing_metrics {
-        return Err(missing::error(scenario, &missing));
+
+    /// Autoscalers and the metric backends they read; an error when one reads a metric nothing
+    /// feeds (unless allowed), else those metrics.
+    fn add_autoscalers(&mut self) -> crate::Result<Vec<missing::MissingMetric>> {
+        let scenario = self.scenario;
+        let config_error = |m: String| -> crate::Error {
+            InputError::new(Location::file(&scenario.file).with_field("metrics"), m).into()
+        };
+        for loaded in &scenario.autoscalers.hpas {
+            let d = HpaDriver::new(loaded, scenario, &mut self.samplers, false)
+                .map_err(|m| config_error(format!("HPA {:?}: {m}", loaded.name)))?;
+            for (name, _) in d.unbound_metrics() {
+                self.warnings.push(format!("HPA {:?}: metric `{name}` is not bound to a signal (add it under `metrics:`); the HPA never reads it", d.name));
+            }
+            self.hpas.push(d);
+        }
+        for so in &scenario.autoscalers.scaled_objects {
+            self.scaled_objects.push(
+                ScaledObjectDriver::new(so, scenario, &mut self.samplers, &mut self.warnings)
+                    .map_err(config_error)?,
+            );
+        }
+        for sj in &scenario.autoscalers.scaled_jobs {
+            let d = ScaledJobDriver::new(sj, scenario, &mut self.samplers, &mut self.warnings);
+            self.scaled_jobs.push(d);
+        }
+        let missing = missing_metrics(&self.hpas, &self.scaled_objects, &self.scaled_jobs);
+        if !missing.is_empty() && !self.opts.allow_missing_metrics {
+            return Err(missing::error(scenario, &missing));
+        }
+        Ok(missing)
     }
-    // The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
-    let mut probes: Vec<TruthProbe> = Vec::new();
-    let truth_interval = scenario.step.min(1.0);
-    if hpas.is_empty()
-        && !opts.summary_only
-        && let Some(so) = scaled_objects.first_mut()
-    {
-        so.add_truth_probes(&mut samplers, truth_interval);
+
+    /// The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
+    fn shown_hpa(&self) -> Option<&HpaDriver> {
+        self.hpas
+            .first()
+            .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()))
     }
-    if let Some(d) = hpas
-        .first()
-        .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()))
-    {
+
+    /// The ScaledObject whose scalers explain the shown metrics, when no hand-made HPA does.
+    fn shown_keda(&self) -> Option<&ScaledObjectDriver> {
+        self.scaled_objects.first().filter(|_| self.hpas.is_empty())
+    }
+
+    /// Exact readings of the shown HPA's metrics, each step, for the charts.
+    fn add_truth_probes(&mut self) {
+        let truth_interval = self.scenario.step.min(1.0);
+        if self.hpas.is_empty()
+            && !self.opts.summary_only
+            && let Some(so) = self.scaled_objects.first_mut()
+        {
+            so.add_truth_probes(&mut self.samplers, truth_interval);
+        }
+        let Some(d) = self
+            .hpas
+            .first()
+            .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()))
+        else {
+            return;
+        };
         for (i, label) in d.metric_labels().into_iter().enumerate() {
-            let source = if let Some((signal, scale)) = d.bound_signal(i, &samplers) {
+            let source = if let Some((signal, scale)) = d.bound_signal(i, &self.samplers) {
                 let timing = BackendTiming {
                     kind: BackendKind::Direct,
                     interval: truth_interval,
                     window: 30.0,
                     delay: 0.0,
                 };
-                samplers.push(Sampler::new(signal, timing, false));
+                self.samplers.push(Sampler::new(signal, timing, false));
                 TruthSource::Sampler {
-                    sampler: samplers.len() - 1,
+                    sampler: self.samplers.len() - 1,
                     scale,
                 }
             } else if let Some(metric) = d.keda_metric(i) {
@@ -232,7 +294,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
             } else {
                 continue;
             };
-            probes.push(TruthProbe {
+            self.probes.push(TruthProbe {
                 metric: i,
                 column: format!("metric_{label}_true"),
                 source,
@@ -241,257 +303,320 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
         }
     }
 
-    world.record_latency_buckets = samplers.iter().any(|s| s.signal.reads_latency());
+    /// The unit of each metric shown, for the charts.
+    fn metric_units(&self) -> BTreeMap<String, String> {
+        self.shown_hpa()
+            .map(|d| {
+                let keda = self.shown_keda();
+                d.metric_labels()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, label)| (label, d.metric_unit(i, &self.samplers, keda)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 
-    // The unit of each metric shown, for the charts.
-    let metric_units: BTreeMap<String, String> = hpas
-        .first()
-        .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()))
-        .map(|d| {
-            let keda = scaled_objects.first().filter(|_| hpas.is_empty());
-            d.metric_labels()
-                .into_iter()
-                .enumerate()
-                .map(|(i, label)| (label, d.metric_unit(i, &samplers, keda)))
-                .collect()
-        })
-        .unwrap_or_default();
-
-    let mut agenda: Agenda<Control> = Agenda::new();
-    agenda.schedule(metrics_server.resolution.min(end), Control::Scrape);
-    for i in 0..samplers.len() {
-        agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
-    }
-    // Scenario events on KEDA objects go first among controls at the same instant.
-    for (k, e) in scenario.keda_events.iter().enumerate() {
-        agenda.schedule(e.at, Control::KedaObjectEvent(k));
-    }
-    // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
-    // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
-    // deleted by a pause, so it resumes when unpaused).
-    for i in 0..scaled_objects.len() {
-        agenda.schedule(0.0, Control::KedaPoll(i, 0));
-        agenda.schedule(0.0, Control::KedaHpaSync(i, 0));
-    }
-    for i in 0..scaled_jobs.len() {
-        agenda.schedule(0.0, Control::JobPoll(i));
-    }
-    for i in 0..hpas.len() {
-        agenda.schedule(0.0, Control::HpaSync(i));
-    }
-    agenda.schedule(scenario.step.min(end), Control::Sample { row: 0 });
-    let no_external =
-        &mut |_: &str| MetricReading::Error("no external metrics adapter for this metric".into());
-
-    loop {
-        let tw = world.next_time();
-        let tc = agenda.next_time();
-        if tw.min(tc) > end {
-            break;
+    /// The first control-plane events: scrapes, scenario events on KEDA objects, every
+    /// controller's first act, the first time-series row.
+    fn schedule_controls(&mut self) {
+        let (agenda, end) = (&mut self.agenda, self.end);
+        agenda.schedule(self.metrics_server.resolution.min(end), Control::Scrape);
+        for i in 0..self.samplers.len() {
+            agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
         }
-        if tw <= tc {
-            // Data-plane events up to the next control event (or the end), in one tight loop.
-            world.run_until(tc.min(end));
-            continue;
+        // Scenario events on KEDA objects go first among controls at the same instant.
+        for (k, e) in self.scenario.keda_events.iter().enumerate() {
+            agenda.schedule(e.at, Control::KedaObjectEvent(k));
         }
-        let Some((now, ev)) = agenda.pop() else { break };
-        drain_world_events(&mut world, &mut events);
-        match ev {
-            Control::Sample { row } => {
-                world.sample(now, row, scenario.pods.cpu_request);
-                let shown = hpas
-                    .first()
-                    .or(scaled_objects.first().and_then(|s| s.hpa.as_ref()));
-                let desired = if let Some(j) = scaled_jobs.first() {
-                    j.running(&world)
-                } else {
-                    shown
-                        .and_then(|d| d.last.as_ref())
-                        .filter(|_| world.spec_replicas > 0)
-                        .map_or(world.spec_replicas, |d| d.status_desired_replicas)
-                };
-                world.series.desired_replicas[row] = desired;
-                if let Some(hook) = &opts.progress {
-                    (hook.0)(now);
-                }
-                // The metric columns feed timeseries.csv and the charts only.
-                if let Some(d) = shown.filter(|_| !opts.summary_only) {
-                    let keda = scaled_objects.first().filter(|_| hpas.is_empty());
-                    record_metric_columns(d, keda, &mut world, row, now, &samplers, &probes);
-                }
-                if row + 1 < world.series.rows {
-                    agenda.schedule(
-                        ((row + 2) as f64 * scenario.step).min(end),
-                        Control::Sample { row: row + 1 },
-                    );
-                }
+        // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
+        // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
+        // deleted by a pause, so it resumes when unpaused).
+        for i in 0..self.scaled_objects.len() {
+            agenda.schedule(0.0, Control::KedaPoll(i, 0));
+            agenda.schedule(0.0, Control::KedaHpaSync(i, 0));
+        }
+        for i in 0..self.scaled_jobs.len() {
+            agenda.schedule(0.0, Control::JobPoll(i));
+        }
+        for i in 0..self.hpas.len() {
+            agenda.schedule(0.0, Control::HpaSync(i));
+        }
+        agenda.schedule(self.scenario.step.min(end), Control::Sample { row: 0 });
+    }
+
+    /// The earliest of the world's next event and the next control event, until the end; at
+    /// equal instants the world goes first.
+    fn event_loop(&mut self) -> crate::Result<()> {
+        loop {
+            let tw = self.world.next_time();
+            let tc = self.agenda.next_time();
+            if tw.min(tc) > self.end {
+                break;
             }
+            if tw <= tc {
+                // Data-plane events up to the next control event (or the end), in one tight loop.
+                self.world.run_until(tc.min(self.end));
+                continue;
+            }
+            let Some((now, ev)) = self.agenda.pop() else {
+                break;
+            };
+            drain_world_events(&mut self.world, &mut self.events);
+            self.on_control(now, ev)?;
+        }
+        Ok(())
+    }
+
+    fn on_control(&mut self, now: f64, ev: Control) -> crate::Result<()> {
+        match ev {
+            Control::Sample { row } => self.on_sample(now, row),
             Control::Scrape => {
-                metrics_server.scrape(now, &mut world);
-                agenda.schedule(now + metrics_server.resolution, Control::Scrape);
+                self.metrics_server.scrape(now, &mut self.world);
+                let next = now + self.metrics_server.resolution;
+                self.agenda.schedule(next, Control::Scrape);
             }
             Control::SamplerScrape { sampler } => {
-                let s = &mut samplers[sampler];
-                s.scrape(now, &mut world, &trace);
-                agenda.schedule(now + s.timing.interval, Control::SamplerScrape { sampler });
+                let s = &mut self.samplers[sampler];
+                s.scrape(now, &mut self.world, &self.trace);
+                let next = now + s.timing.interval;
+                self.agenda
+                    .schedule(next, Control::SamplerScrape { sampler });
             }
-            Control::HpaSync(i) => {
-                let d = &mut hpas[i];
-                let logged = d.sync(
-                    now,
-                    &mut world,
-                    &metrics_server,
-                    &samplers,
-                    opts.log_every_sync,
-                    no_external,
-                );
-                if let Some(decision) = logged {
-                    events.push(LogEvent::Autoscaler(AutoscalerEvent {
-                        t: now,
-                        autoscaler: d.name.clone(),
-                        kind: "HorizontalPodAutoscaler",
-                        decision: Box::new(decision),
-                    }));
-                }
-                agenda.schedule(now + d.sync_period(), Control::HpaSync(i));
-            }
-            Control::KedaPoll(i, epoch) => {
-                let so = &mut scaled_objects[i];
-                if so.is_deleted() || epoch != so.loop_epoch {
-                    continue;
-                }
-                let poll = so.poll(now, &mut world, &samplers);
-                let changed = !matches!(
-                    poll.decision.action,
-                    crate::keda::executor::ScaleAction::None
-                );
-                // Every poll updates the remembered state (a short-circuit here left it stale
-                // after a scaling poll, and the next poll logged a change that was none).
-                let state_changed = so.state_changed(&poll);
-                if changed || opts.log_every_sync || state_changed {
-                    events.push(LogEvent::Keda(KedaEvent {
-                        t: now,
-                        autoscaler: so.name.clone(),
-                        kind: "ScaledObject",
-                        poll: Some(Box::new(poll)),
-                        job_poll: None,
-                    }));
-                }
-                agenda.schedule(now + so.polling_interval(), Control::KedaPoll(i, epoch));
-            }
-            Control::KedaHpaSync(i, epoch) => {
-                let so = &mut scaled_objects[i];
-                if epoch != so.loop_epoch {
-                    continue;
-                }
-                let Some(mut hpa) = so.hpa.take() else {
-                    if !so.is_deleted() {
-                        agenda.schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i, epoch));
-                    }
-                    continue;
-                };
-                let logged = {
-                    let w: &World = &world;
-                    let mut external = |metric: &str| so.external_metric(now, metric, w, &samplers);
-                    hpa.decide(
-                        now,
-                        w,
-                        &metrics_server,
-                        &samplers,
-                        opts.log_every_sync,
-                        &mut external,
-                    )
-                };
-                hpa.apply(now, &mut world);
-                if let Some(decision) = logged {
-                    events.push(LogEvent::Autoscaler(AutoscalerEvent {
-                        t: now,
-                        autoscaler: hpa.name.clone(),
-                        kind: "HorizontalPodAutoscaler (generated by KEDA)",
-                        decision: Box::new(decision),
-                    }));
-                }
-                agenda.schedule(now + hpa.sync_period(), Control::KedaHpaSync(i, epoch));
-                so.hpa = Some(hpa);
-            }
-            Control::KedaObjectEvent(k) => {
-                let e = &scenario.keda_events[k];
-                let Some(i) = scaled_objects.iter().position(|s| s.name == e.object) else {
-                    continue;
-                };
-                let so = &mut scaled_objects[i];
-                let epoch = so.loop_epoch;
-                let records = so
-                    .apply_event(now, e.action, &mut world, &samplers, scenario)
-                    .map_err(|m| {
-                        crate::Error::from(InputError::new(
-                            Location::file(&scenario.file).with_field(format!("keda_events[{k}]")),
-                            format!("ScaledObject {:?}: {m}", so.name),
-                        ))
-                    })?;
-                if so.loop_epoch != epoch {
-                    // Restarted (an unpause): the loop ran its first check just now; the new
-                    // HPA is synced one resync period after it was created, as the HPA
-                    // controller's queue delays every add.
-                    agenda.schedule(
-                        now + so.polling_interval(),
-                        Control::KedaPoll(i, so.loop_epoch),
-                    );
-                    agenda.schedule(
-                        now + so.hpa_sync_period(),
-                        Control::KedaHpaSync(i, so.loop_epoch),
-                    );
-                }
-                for r in records {
-                    events.push(LogEvent::Keda(KedaEvent {
-                        t: now,
-                        autoscaler: so.name.clone(),
-                        kind: "ScaledObject",
-                        poll: Some(Box::new(r)),
-                        job_poll: None,
-                    }));
-                }
-            }
-            Control::JobPoll(i) => {
-                let sj = &mut scaled_jobs[i];
-                let d = sj.poll(now, &mut world, &samplers);
-                if d.jobs_to_create > 0 || opts.log_every_sync {
-                    events.push(LogEvent::Keda(KedaEvent {
-                        t: now,
-                        autoscaler: sj.name.clone(),
-                        kind: "ScaledJob",
-                        poll: None,
-                        job_poll: Some(Box::new(d)),
-                    }));
-                }
-                agenda.schedule(now + sj.polling_interval(), Control::JobPoll(i));
+            Control::HpaSync(i) => self.on_hpa_sync(now, i),
+            Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
+            Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
+            Control::KedaObjectEvent(k) => self.on_keda_object_event(now, k)?,
+            Control::JobPoll(i) => self.on_job_poll(now, i),
+        }
+        Ok(())
+    }
+
+    /// Close time-series row `row`: the world's gauges, the desired replicas, the metric columns.
+    fn on_sample(&mut self, now: f64, row: usize) {
+        self.world.sample(now, row, self.scenario.pods.cpu_request);
+        let desired = if let Some(j) = self.scaled_jobs.first() {
+            j.running(&self.world)
+        } else {
+            self.shown_hpa()
+                .and_then(|d| d.last.as_ref())
+                .filter(|_| self.world.spec_replicas > 0)
+                .map_or(self.world.spec_replicas, |d| d.status_desired_replicas)
+        };
+        self.world.series.desired_replicas[row] = desired;
+        if let Some(hook) = &self.opts.progress {
+            (hook.0)(now);
+        }
+        // The metric columns feed timeseries.csv and the charts only.
+        if !self.opts.summary_only {
+            let shown = self
+                .hpas
+                .first()
+                .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()));
+            if let Some(d) = shown {
+                let keda = self.scaled_objects.first().filter(|_| self.hpas.is_empty());
+                let (world, samplers, probes) = (&mut self.world, &self.samplers, &self.probes);
+                record_metric_columns(d, keda, world, row, now, samplers, probes);
             }
         }
+        if row + 1 < self.world.series.rows {
+            self.agenda.schedule(
+                ((row + 2) as f64 * self.scenario.step).min(self.end),
+                Control::Sample { row: row + 1 },
+            );
+        }
     }
-    world.finish(end);
-    drain_world_events(&mut world, &mut events);
 
-    let mut hpa_stats: Vec<_> = hpas.iter().map(|d| d.stats.clone()).collect();
-    hpa_stats.extend(scaled_objects.iter().filter_map(|s| s.hpa_stats()));
-    let keda_stats = scaled_objects
-        .iter()
-        .map(|s| s.stats.clone())
-        .chain(scaled_jobs.iter().map(|s| s.stats.clone()))
-        .collect();
-    let chart = ChartInfo::new(scenario, metric_units);
-    let never_read = missing.iter().map(|m| m.never_read()).collect();
-    let summary = Summary::build(
-        scenario, &world, hpa_stats, keda_stats, &warnings, chart, never_read,
-    );
-    Ok(RunResult {
-        series: world.series,
-        totals: world.totals,
-        latency: world.latency,
-        wait: world.wait,
-        events,
-        summary,
-        warnings,
-    })
+    /// A sync of hand-made HPA `i`.
+    fn on_hpa_sync(&mut self, now: f64, i: usize) {
+        let no_external = &mut |_: &str| {
+            MetricReading::Error("no external metrics adapter for this metric".into())
+        };
+        let d = &mut self.hpas[i];
+        let logged = d.sync(
+            now,
+            &mut self.world,
+            &self.metrics_server,
+            &self.samplers,
+            self.opts.log_every_sync,
+            no_external,
+        );
+        if let Some(decision) = logged {
+            self.events.push(LogEvent::Autoscaler(AutoscalerEvent {
+                t: now,
+                autoscaler: d.name.clone(),
+                kind: "HorizontalPodAutoscaler",
+                decision: Box::new(decision),
+            }));
+        }
+        self.agenda
+            .schedule(now + d.sync_period(), Control::HpaSync(i));
+    }
+
+    /// KEDA's loop for ScaledObject `i`.
+    fn on_keda_poll(&mut self, now: f64, i: usize, epoch: u32) {
+        let so = &mut self.scaled_objects[i];
+        if so.is_deleted() || epoch != so.loop_epoch {
+            return;
+        }
+        let poll = so.poll(now, &mut self.world, &self.samplers);
+        let changed = !matches!(
+            poll.decision.action,
+            crate::keda::executor::ScaleAction::None
+        );
+        // Every poll updates the remembered state (a short-circuit here left it stale
+        // after a scaling poll, and the next poll logged a change that was none).
+        let state_changed = so.state_changed(&poll);
+        if changed || self.opts.log_every_sync || state_changed {
+            self.events.push(LogEvent::Keda(KedaEvent {
+                t: now,
+                autoscaler: so.name.clone(),
+                kind: "ScaledObject",
+                poll: Some(Box::new(poll)),
+                job_poll: None,
+            }));
+        }
+        self.agenda
+            .schedule(now + so.polling_interval(), Control::KedaPoll(i, epoch));
+    }
+
+    /// A sync of the HPA ScaledObject `i` generated.
+    fn on_keda_hpa_sync(&mut self, now: f64, i: usize, epoch: u32) {
+        let so = &mut self.scaled_objects[i];
+        if epoch != so.loop_epoch {
+            return;
+        }
+        let Some(mut hpa) = so.hpa.take() else {
+            if !so.is_deleted() {
+                self.agenda
+                    .schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i, epoch));
+            }
+            return;
+        };
+        let logged = {
+            let w: &World = &self.world;
+            let samplers = &self.samplers;
+            let mut external = |metric: &str| so.external_metric(now, metric, w, samplers);
+            hpa.decide(
+                now,
+                w,
+                &self.metrics_server,
+                samplers,
+                self.opts.log_every_sync,
+                &mut external,
+            )
+        };
+        hpa.apply(now, &mut self.world);
+        if let Some(decision) = logged {
+            self.events.push(LogEvent::Autoscaler(AutoscalerEvent {
+                t: now,
+                autoscaler: hpa.name.clone(),
+                kind: "HorizontalPodAutoscaler (generated by KEDA)",
+                decision: Box::new(decision),
+            }));
+        }
+        self.agenda
+            .schedule(now + hpa.sync_period(), Control::KedaHpaSync(i, epoch));
+        so.hpa = Some(hpa);
+    }
+
+    /// `keda_events[k]`: pause, unpause or delete a ScaledObject.
+    fn on_keda_object_event(&mut self, now: f64, k: usize) -> crate::Result<()> {
+        let scenario = self.scenario;
+        let e = &scenario.keda_events[k];
+        let Some(i) = self.scaled_objects.iter().position(|s| s.name == e.object) else {
+            return Ok(());
+        };
+        let so = &mut self.scaled_objects[i];
+        let epoch = so.loop_epoch;
+        let records = so
+            .apply_event(now, e.action, &mut self.world, &self.samplers, scenario)
+            .map_err(|m| {
+                crate::Error::from(InputError::new(
+                    Location::file(&scenario.file).with_field(format!("keda_events[{k}]")),
+                    format!("ScaledObject {:?}: {m}", so.name),
+                ))
+            })?;
+        if so.loop_epoch != epoch {
+            // Restarted (an unpause): the loop ran its first check just now; the new
+            // HPA is synced one resync period after it was created, as the HPA
+            // controller's queue delays every add.
+            self.agenda.schedule(
+                now + so.polling_interval(),
+                Control::KedaPoll(i, so.loop_epoch),
+            );
+            self.agenda.schedule(
+                now + so.hpa_sync_period(),
+                Control::KedaHpaSync(i, so.loop_epoch),
+            );
+        }
+        for r in records {
+            self.events.push(LogEvent::Keda(KedaEvent {
+                t: now,
+                autoscaler: so.name.clone(),
+                kind: "ScaledObject",
+                poll: Some(Box::new(r)),
+                job_poll: None,
+            }));
+        }
+        Ok(())
+    }
+
+    /// KEDA's loop for ScaledJob `i`.
+    fn on_job_poll(&mut self, now: f64, i: usize) {
+        let sj = &mut self.scaled_jobs[i];
+        let d = sj.poll(now, &mut self.world, &self.samplers);
+        if d.jobs_to_create > 0 || self.opts.log_every_sync {
+            self.events.push(LogEvent::Keda(KedaEvent {
+                t: now,
+                autoscaler: sj.name.clone(),
+                kind: "ScaledJob",
+                poll: None,
+                job_poll: Some(Box::new(d)),
+            }));
+        }
+        self.agenda
+            .schedule(now + sj.polling_interval(), Control::JobPoll(i));
+    }
+
+    /// The world's last events, the controllers' statistics and the summary.
+    fn finish(
+        mut self,
+        metric_units: BTreeMap<String, String>,
+        missing: &[missing::MissingMetric],
+    ) -> RunResult {
+        let scenario = self.scenario;
+        self.world.finish(self.end);
+        drain_world_events(&mut self.world, &mut self.events);
+        let mut hpa_stats: Vec<_> = self.hpas.iter().map(|d| d.stats.clone()).collect();
+        hpa_stats.extend(self.scaled_objects.iter().filter_map(|s| s.hpa_stats()));
+        let keda_stats = self
+            .scaled_objects
+            .iter()
+            .map(|s| s.stats.clone())
+            .chain(self.scaled_jobs.iter().map(|s| s.stats.clone()))
+            .collect();
+        let chart = ChartInfo::new(scenario, metric_units);
+        let never_read = missing.iter().map(|m| m.never_read()).collect();
+        let summary = Summary::build(
+            scenario,
+            &self.world,
+            hpa_stats,
+            keda_stats,
+            &self.warnings,
+            chart,
+            never_read,
+        );
+        RunResult {
+            series: self.world.series,
+            totals: self.world.totals,
+            latency: self.world.latency,
+            wait: self.world.wait,
+            events: self.events,
+            summary,
+            warnings: self.warnings,
+        }
+    }
 }
 
 /// Every metric the autoscalers ask for that nothing feeds.

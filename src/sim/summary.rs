@@ -1,8 +1,10 @@
 //! The run summary (`summary.json` and the table on stdout): request outcomes, latency, pods,
 //! backlog and scaling activity, computed once the run is over.
 
+use crate::record::Distribution;
 use crate::record::{RequestTotals, Series};
-use crate::scenario::Scenario;
+use crate::settings::Scenario;
+use crate::settings::nodes::Cluster;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,7 +88,7 @@ pub struct Summary {
     pub seed: u64,
     pub duration_s: f64,
     /// The traffic model the run used.
-    pub fidelity: crate::scenario::Fidelity,
+    pub fidelity: crate::settings::fidelity::Fidelity,
     pub requests: RequestTotals,
     pub latency_s: LatencySummary,
     pub wait_s: WaitSummary,
@@ -117,7 +119,7 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// How closely the run followed the recorded series (`observed:`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backtest: Option<crate::backtest::Backtest>,
+    pub backtest: Option<Backtest>,
     /// What the charts need besides the time series (so `compare` draws runs as `run` does).
     pub chart: ChartInfo,
 }
@@ -199,51 +201,9 @@ impl Summary {
     ) -> Summary {
         let s = &world.series;
         let n = s.rows.max(1) as f64;
-        let spec_min = s
-            .spec_replicas
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or(0)
-            .min(scenario.pods.replicas);
-        let spec_max = s
-            .spec_replicas
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(0)
-            .max(scenario.pods.replicas);
+        let (spec_min, spec_max) = spec_range(s, scenario.pods.replicas);
         let scale_events = world.replica_changes;
-        let nodes = scenario.nodes.as_ref().map(|c| {
-            let pools: Vec<PoolSummary> = c
-                .pools
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    let secs = world.node_seconds.get(i).copied().unwrap_or(0.0);
-                    PoolSummary {
-                        name: p.name.clone(),
-                        node_type: p.node_type.clone(),
-                        price_per_hour: p.price_per_hour,
-                        node_hours: secs / 3600.0,
-                        cost: secs / 3600.0 * p.price_per_hour,
-                    }
-                })
-                .collect();
-            let node_seconds: f64 = world.node_seconds.iter().sum();
-            NodeSummary {
-                autoscaler: c.autoscaler.name().to_string(),
-                min: s.nodes.iter().copied().min().unwrap_or(0),
-                max: s.nodes.iter().copied().max().unwrap_or(0),
-                mean: s.nodes.iter().map(|&v| v as f64).sum::<f64>() / n,
-                node_seconds,
-                node_hours: node_seconds / 3600.0,
-                cost: pools.iter().map(|p| p.cost).sum(),
-                added: world.node_scaler.nodes_added,
-                removed: world.node_scaler.nodes_removed,
-                pools,
-            }
-        });
+        let nodes = scenario.nodes.as_ref().map(|c| NodeSummary::of(c, world));
         let mut summary = Summary {
             verdict: None,
             scenario: scenario.name.clone(),
@@ -251,13 +211,7 @@ impl Summary {
             duration_s: scenario.duration,
             fidelity: scenario.fidelity,
             requests: world.totals.clone(),
-            latency_s: LatencySummary {
-                mean: opt(world.latency.mean()),
-                p50: opt(world.latency.quantile(0.50)),
-                p95: opt(world.latency.quantile(0.95)),
-                p99: opt(world.latency.quantile(0.99)),
-                max: opt(world.latency.max()),
-            },
+            latency_s: LatencySummary::of(&world.latency),
             wait_s: WaitSummary {
                 mean: opt(world.wait.mean()),
                 p99: opt(world.wait.quantile(0.99)),
@@ -301,6 +255,105 @@ impl Summary {
         summary.verdict = Some(verdict);
         summary
     }
+}
+
+/// The least and most spec.replicas over the run, counting the initial `replicas`.
+fn spec_range(s: &Series, initial: i32) -> (i32, i32) {
+    let min = s
+        .spec_replicas
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or(0)
+        .min(initial);
+    let max = s
+        .spec_replicas
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(initial);
+    (min, max)
+}
+
+impl LatencySummary {
+    fn of(latency: &Distribution) -> LatencySummary {
+        LatencySummary {
+            mean: opt(latency.mean()),
+            p50: opt(latency.quantile(0.50)),
+            p95: opt(latency.quantile(0.95)),
+            p99: opt(latency.quantile(0.99)),
+            max: opt(latency.max()),
+        }
+    }
+}
+
+impl NodeSummary {
+    /// Nodes over the run, per pool and in all, with their cost.
+    fn of(c: &Cluster, world: &World) -> NodeSummary {
+        let s = &world.series;
+        let n = s.rows.max(1) as f64;
+        let pools: Vec<PoolSummary> = c
+            .pools
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let secs = world.node_seconds.get(i).copied().unwrap_or(0.0);
+                PoolSummary {
+                    name: p.name.clone(),
+                    node_type: p.node_type.clone(),
+                    price_per_hour: p.price_per_hour,
+                    node_hours: secs / 3600.0,
+                    cost: secs / 3600.0 * p.price_per_hour,
+                }
+            })
+            .collect();
+        let node_seconds: f64 = world.node_seconds.iter().sum();
+        NodeSummary {
+            autoscaler: c.autoscaler.name().to_string(),
+            min: s.nodes.iter().copied().min().unwrap_or(0),
+            max: s.nodes.iter().copied().max().unwrap_or(0),
+            mean: s.nodes.iter().map(|&v| v as f64).sum::<f64>() / n,
+            node_seconds,
+            node_hours: node_seconds / 3600.0,
+            cost: pools.iter().map(|p| p.cost).sum(),
+            added: world.node_scaler.nodes_added,
+            removed: world.node_scaler.nodes_removed,
+            pools,
+        }
+    }
+}
+
+/// `summary.json`'s `backtest`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Backtest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<ReplicaAgreement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99: Option<LatencyAgreement>,
+}
+
+/// Simulated `spec_replicas` against observed replicas.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReplicaAgreement {
+    /// The observed series' file name.
+    pub observed: String,
+    /// Steps compared.
+    pub samples: usize,
+    /// Fraction of steps where the simulated count is within ±1 of the observed one.
+    pub within_1_ratio: f64,
+    /// Mean absolute difference, replicas.
+    pub mae: f64,
+    pub max_abs_error: f64,
+}
+
+/// Simulated per-step p99 latency against the observed p99.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct LatencyAgreement {
+    pub observed: String,
+    pub samples: usize,
+    /// Mean absolute percentage error, in percent.
+    pub mape: f64,
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::summary::{Summary, overloaded_rows};
 use crate::check::metrics::Metrics;
 use crate::check::slo;
 use crate::record::Series;
-use crate::scenario::Scenario;
+use crate::settings::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -25,8 +25,8 @@
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
-use crate::scenario::dist::{Dist, QuantileTable};
-use crate::scenario::{Balancer, WorkloadKind};
+use crate::settings::dist::{Dist, QuantileTable};
+use crate::settings::workload::{Balancer, WorkloadKind};
 use std::collections::VecDeque;
 
 /// Sub-batches per interval when a backlogged pod serves clients that may time out.
@@ -389,7 +389,21 @@ impl World {
         };
         let dt = fl.dt;
         let mid = t + dt / 2.0;
-        // Arrivals of [t, t + dt).
+        self.fluid_arrivals(t, &mut fl);
+        self.fluid_due_retries(t, &mut fl);
+        let ids = self.fluid_serving_pods(t, &mut fl);
+        for &id in &ids {
+            self.fluid_serve_pod(t, id, &mut fl);
+        }
+        self.fluid_expire_backlog(mid, &mut fl);
+        fl.serving = ids;
+        self.fluid = Some(fl);
+        self.agenda.schedule(t + dt, Event::FluidTick);
+    }
+
+    /// Arrivals of [t, t + dt): routed to pods (http) or queued in the shared backlog.
+    fn fluid_arrivals(&mut self, t: f64, fl: &mut FluidState) {
+        let dt = fl.dt;
         let arrivals = match &self.trace.arrivals {
             Some(list) => {
                 let start = fl.next_arrival;
@@ -405,32 +419,41 @@ impl World {
             let row = self.series.row(t);
             self.series.arrivals[row] += arrivals as u32;
             match self.cfg.kind {
-                WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), &mut fl),
+                WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), fl),
                 WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
             }
         }
-        // Retries due in this interval (late ones go now: interval resolution).
-        if !fl.retries.is_empty() {
-            let mut due = Vec::new();
-            fl.retries.retain(|&(d, c)| {
-                if d < t + dt {
-                    due.push(c);
-                    false
-                } else {
-                    true
-                }
-            });
-            for mut c in due {
-                self.totals.retries += c.count;
-                let row = self.series.row(t);
-                self.series.retries[row] += c.count as u32;
-                c.lag += (t - c.start).max(0.0);
-                c.start = t;
-                c.end = t + dt;
-                self.fluid_route(t, c, &mut fl);
-            }
+    }
+
+    /// Retries due in this interval (late ones go now: interval resolution).
+    fn fluid_due_retries(&mut self, t: f64, fl: &mut FluidState) {
+        if fl.retries.is_empty() {
+            return;
         }
-        // Service, by the pods that are running and Ready or Terminating.
+        let dt = fl.dt;
+        let mut due = Vec::new();
+        fl.retries.retain(|&(d, c)| {
+            if d < t + dt {
+                due.push(c);
+                false
+            } else {
+                true
+            }
+        });
+        for mut c in due {
+            self.totals.retries += c.count;
+            let row = self.series.row(t);
+            self.series.retries[row] += c.count as u32;
+            c.lag += (t - c.start).max(0.0);
+            c.start = t;
+            c.end = t + dt;
+            self.fluid_route(t, c, fl);
+        }
+    }
+
+    /// The pods that serve this interval: running and Ready or Terminating. A pod that stopped
+    /// serving has its last interval's work done.
+    fn fluid_serving_pods(&mut self, t: f64, fl: &mut FluidState) -> Vec<u32> {
         fl.live.extend(fl.seen as u32..self.pods.len() as u32);
         fl.seen = self.pods.len();
         fl.live
@@ -444,192 +467,233 @@ impl World {
             {
                 ids.push(id);
             } else if p.fluid_cpu != 0.0 {
-                // Stopped serving: its last interval's work is done.
                 p.advance(t, cores_per_request);
                 p.fluid_cpu = 0.0;
             }
         }
-        let mean = fl.mean_service;
-        let limit = self.cfg.cpu_capacity;
-        for &id in &ids {
-            let p = &self.pods[id as usize];
-            let key = (p.cap, p.burst, p.warm);
-            if fl.service_rate.key != key {
-                let servers = self.fluid_servers(id);
-                let rate = servers / mean * p.warm;
-                fl.service_rate = ServiceRate {
-                    key,
-                    servers,
-                    rate,
-                    noise_sd: (rate * dt * fl.scv).sqrt(),
-                };
-            }
-            let ServiceRate {
+        ids
+    }
+
+    /// Pod `id`'s service rate: (servers, requests per second, noise of an interval's count);
+    /// memoised by what shapes it (CPU cap, start-up burst, warm-up).
+    fn fluid_service_rate(&self, id: u32, fl: &mut FluidState) -> (f64, f64, f64) {
+        let p = &self.pods[id as usize];
+        let key = (p.cap, p.burst, p.warm);
+        if fl.service_rate.key != key {
+            let servers = self.fluid_servers(id);
+            let rate = servers / fl.mean_service * p.warm;
+            fl.service_rate = ServiceRate {
+                key,
                 servers,
                 rate,
-                noise_sd,
-                ..
-            } = fl.service_rate;
-            let offered = self.pods[id as usize].fluid_offered;
-            let p = &mut self.pods[id as usize];
-            let warm = p.warm;
-            let expected = rate * dt;
-            let noise = if noise_sd > 0.0 {
-                noise_sd * self.rng_service.normal()
+                noise_sd: (rate * fl.dt * fl.scv).sqrt(),
+            };
+        }
+        let ServiceRate {
+            servers,
+            rate,
+            noise_sd,
+            ..
+        } = fl.service_rate;
+        (servers, rate, noise_sd)
+    }
+
+    /// Requests pod `id` can complete this interval: its expected count with noise, the
+    /// fraction carried to the next interval (a job takes one message, once).
+    fn fluid_capacity(&mut self, id: u32, rate: f64, noise_sd: f64, dt: f64) -> u64 {
+        let p = &mut self.pods[id as usize];
+        let expected = rate * dt;
+        let noise = if noise_sd > 0.0 {
+            noise_sd * self.rng_service.normal()
+        } else {
+            0.0
+        };
+        let budget = (expected + noise + p.fluid_carry).max(0.0);
+        // Counts here are far below 2⁶³: the signed conversions are single instructions.
+        let whole = budget as i64; // floor: budget ≥ 0
+        p.fluid_carry = budget - whole as f64;
+        if p.job {
+            // A job takes one message, once (`routed` marks that it has).
+            u64::from(p.routed == 0)
+        } else {
+            whole as u64
+        }
+    }
+
+    /// One serving pod's interval: a pod that keeps up is served in closed form, one with a
+    /// queue serves its oldest requests first (clients that gave up leave), then CPU throttling
+    /// and the end of the interval.
+    fn fluid_serve_pod(&mut self, t: f64, id: u32, fl: &mut FluidState) {
+        let (servers, rate, noise_sd) = self.fluid_service_rate(id, fl);
+        let offered = self.pods[id as usize].fluid_offered;
+        let warm = self.pods[id as usize].warm;
+        let capacity = self.fluid_capacity(id, rate, noise_sd, fl.dt);
+        let p = &mut self.pods[id as usize];
+        let is_job = p.job;
+        p.fluid_offered = 0;
+        let kept_up = p.cohorts.len() <= 1;
+        let (wq, stalled) = if kept_up {
+            self.fluid_wait(fl, id, servers, offered)
+        } else {
+            (0.0, 0.0)
+        };
+        if !is_job && self.fluid_serve_kept_up(t, id, capacity, (wq, stalled), fl) {
+            return;
+        }
+        let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
+        let p = &self.pods[id as usize];
+        if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
+            self.fluid_close_interval(t, id, 0, fl);
+            return;
+        }
+        // A pod with more waiting than it can serve this interval has every slot busy: each
+        // request then spends concurrency / throughput in service (Little), e.g. stretched
+        // by processor sharing at the CPU limit.
+        let waiting: u64 = if pulls_shared {
+            fl.backlog.iter().map(|c| c.count).sum()
+        } else {
+            self.pods[id as usize].cohorts.iter().map(|c| c.count).sum()
+        };
+        let mean = fl.mean_service;
+        let sojourn = if waiting >= capacity && rate > 0.0 {
+            (mean / warm).max(self.cfg.concurrency as f64 / rate)
+        } else {
+            mean / warm + wq
+        };
+        let served = self.fluid_serve_queue(t, id, (capacity, waiting), (sojourn, warm), fl);
+        let saturated = waiting >= capacity;
+        self.fluid_stall(t, id, (capacity, saturated, warm), stalled, fl.dt);
+        self.fluid_close_interval(t, id, served, fl);
+        let p = &mut self.pods[id as usize];
+        if is_job {
+            if served > 0 {
+                p.routed = 1;
+                self.agenda
+                    .schedule(t + sojourn, Event::JobDone { pod: id });
+            } else if p.routed == 0 {
+                self.finish_job(t, id); // nothing to take
+            }
+        } else {
+            self.fluid_exit_if_drained(t, id, fl.dt);
+        }
+    }
+
+    /// Serve up to `capacity` of the oldest waiting requests (the pod's own queue, or the
+    /// shared backlog); the number served.
+    fn fluid_serve_queue(
+        &mut self,
+        t: f64,
+        id: u32,
+        (capacity, waiting): (u64, u64),
+        (sojourn, warm): (f64, f64),
+        fl: &mut FluidState,
+    ) -> u64 {
+        let dt = fl.dt;
+        let mean = fl.mean_service;
+        let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
+        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+        // With client timeouts and a queue, serve in sub-batches across the interval so the
+        // head of the queue ages while it is served (a request starting at age ~timeout is
+        // wasted work, as at request level); otherwise one batch at mid-interval.
+        let batches: u64 = if timeout.is_finite() && waiting >= capacity {
+            SUB_BATCHES.min(capacity.max(1))
+        } else {
+            1
+        };
+        let mut served = 0u64;
+        let total = capacity;
+        for b in 0..batches {
+            let mut cap = total / batches + u64::from(b < total % batches);
+            let at = t + (b as f64 + 0.5) * dt / batches as f64;
+            while cap > 0 {
+                let queue = if pulls_shared {
+                    &mut fl.backlog
+                } else {
+                    &mut self.pods[id as usize].cohorts
+                };
+                let Some(front) = queue.front_mut() else {
+                    break;
+                };
+                // Clients that gave up while waiting leave without using the pod.
+                let gone = front.before(at - timeout);
+                let gone = if gone > 0 {
+                    Some(front.split_oldest(gone))
+                } else {
+                    None
+                };
+                let mut taken = front.split_oldest(cap);
+                if front.count == 0 {
+                    queue.pop_front();
+                }
+                if let Some(g) = gone {
+                    self.fluid_fail(Some(&mut *fl), g.mid() + timeout, g, None);
+                }
+                if taken.count == 0 {
+                    continue;
+                }
+                cap -= taken.count;
+                served += taken.count;
+                // Of those served now, the ones whose client leaves before they finish are wasted.
+                let late = taken.before(at + sojourn - timeout);
+                if late > 0 {
+                    let l = taken.split_oldest(late);
+                    self.fluid_fail(Some(&mut *fl), l.mid() + timeout, l, None);
+                }
+                if taken.count > 0 {
+                    let wait = (at - taken.mid()).max(0.0);
+                    let extra = (sojourn - mean / warm).max(0.0);
+                    let latency = taken.lag + wait + sojourn;
+                    let service = mean / warm;
+                    self.serve_n(t, id, (latency, service), wait + extra, taken.count, fl);
+                }
+            }
+        }
+        served
+    }
+
+    /// A CFS quota: a saturated pod bursts at its full demand, then stalls; one that keeps up
+    /// stalls the share `fluid_wait` estimated (`stalled`).
+    fn fluid_stall(
+        &mut self,
+        t: f64,
+        id: u32,
+        (capacity, saturated, warm): (u64, bool, f64),
+        stalled: f64,
+        dt: f64,
+    ) {
+        let limit = self.cfg.cpu_capacity;
+        let stalled = if self.cfg.overload.cfs_period.is_some() && saturated {
+            let p = &self.pods[id as usize];
+            let demand = self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
+            if capacity > 0 && demand > limit {
+                1.0 - limit / demand
             } else {
                 0.0
-            };
-            let budget = (expected + noise + p.fluid_carry).max(0.0);
-            // Counts here are far below 2⁶³: the signed conversions are single instructions.
-            let whole = budget as i64; // floor: budget ≥ 0
-            p.fluid_carry = budget - whole as f64;
-            let mut capacity = whole as u64;
-            let is_job = p.job;
-            if is_job {
-                // A job takes one message, once (`routed` marks that it has).
-                capacity = u64::from(p.routed == 0);
             }
-            p.fluid_offered = 0;
-            let kept_up = p.cohorts.len() <= 1;
-            let (wq, stalled) = if kept_up {
-                self.fluid_wait(&mut fl, id, servers, offered)
-            } else {
-                (0.0, 0.0)
-            };
-            if !is_job && self.fluid_serve_kept_up(t, id, capacity, (wq, stalled), &mut fl) {
-                continue;
-            }
-            let mut served = 0u64;
-            let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
-            let p = &self.pods[id as usize];
-            if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
-                self.fluid_close_interval(t, id, 0, &fl);
-                continue;
-            }
-            // A pod with more waiting than it can serve this interval has every slot busy: each
-            // request then spends concurrency / throughput in service (Little), e.g. stretched
-            // by processor sharing at the CPU limit.
-            let waiting: u64 = if pulls_shared {
-                fl.backlog.iter().map(|c| c.count).sum()
-            } else {
-                self.pods[id as usize].cohorts.iter().map(|c| c.count).sum()
-            };
-            let sojourn = if waiting >= capacity && rate > 0.0 {
-                (mean / warm).max(self.cfg.concurrency as f64 / rate)
-            } else {
-                mean / warm + wq
-            };
-            let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
-            // With client timeouts and a queue, serve in sub-batches across the interval so the
-            // head of the queue ages while it is served (a request starting at age ~timeout is
-            // wasted work, as at request level); otherwise one batch at mid-interval.
-            let batches: u64 = if timeout.is_finite() && waiting >= capacity {
-                SUB_BATCHES.min(capacity.max(1))
-            } else {
-                1
-            };
-            let total = capacity;
-            for b in 0..batches {
-                let mut cap = total / batches + u64::from(b < total % batches);
-                let at = t + (b as f64 + 0.5) * dt / batches as f64;
-                while cap > 0 {
-                    let queue = if pulls_shared {
-                        &mut fl.backlog
-                    } else {
-                        &mut self.pods[id as usize].cohorts
-                    };
-                    let Some(front) = queue.front_mut() else {
-                        break;
-                    };
-                    // Clients that gave up while waiting leave without using the pod.
-                    let gone = front.before(at - timeout);
-                    let gone = if gone > 0 {
-                        Some(front.split_oldest(gone))
-                    } else {
-                        None
-                    };
-                    let mut taken = front.split_oldest(cap);
-                    if front.count == 0 {
-                        queue.pop_front();
-                    }
-                    if let Some(g) = gone {
-                        self.fluid_fail(Some(&mut fl), g.mid() + timeout, g, None);
-                    }
-                    if taken.count == 0 {
-                        continue;
-                    }
-                    cap -= taken.count;
-                    served += taken.count;
-                    // Of those served now, the ones whose client leaves before they finish are wasted.
-                    let late = taken.before(at + sojourn - timeout);
-                    if late > 0 {
-                        let l = taken.split_oldest(late);
-                        self.fluid_fail(Some(&mut fl), l.mid() + timeout, l, None);
-                    }
-                    if taken.count > 0 {
-                        let wait = (at - taken.mid()).max(0.0);
-                        let extra = (sojourn - mean / warm).max(0.0);
-                        let latency = taken.lag + wait + sojourn;
-                        let service = mean / warm;
-                        self.serve_n(
-                            t,
-                            id,
-                            (latency, service),
-                            wait + extra,
-                            taken.count,
-                            &mut fl,
-                        );
-                    }
-                }
-            }
-            // A CFS quota: a saturated pod bursts at its full demand, then stalls; one that
-            // keeps up stalls the share `fluid_wait` estimated.
-            let stalled = if self.cfg.overload.cfs_period.is_some() && waiting >= capacity {
-                let p = &self.pods[id as usize];
-                let demand =
-                    self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
-                if capacity > 0 && demand > limit {
-                    1.0 - limit / demand
-                } else {
-                    0.0
-                }
-            } else {
-                stalled
-            };
-            if stalled > 0.0 {
-                self.fluid_throttle(t, id, dt * stalled);
-            }
-            self.fluid_close_interval(t, id, served, &fl);
-            let p = &mut self.pods[id as usize];
-            if is_job {
-                if served > 0 {
-                    p.routed = 1;
-                    self.agenda
-                        .schedule(t + sojourn, Event::JobDone { pod: id });
-                } else if p.routed == 0 {
-                    self.finish_job(t, id); // nothing to take
-                }
-            } else {
-                self.fluid_exit_if_drained(t, id, dt);
-            }
+        } else {
+            stalled
+        };
+        if stalled > 0.0 {
+            self.fluid_throttle(t, id, dt * stalled);
         }
-        // Queue workload: messages that waited past their deadline while no pod pulled.
-        if let Some(timeout) = self.cfg.timeout {
-            while let Some(front) = fl.backlog.front_mut() {
-                let gone = front.before(mid - timeout);
-                if gone == 0 {
-                    break;
-                }
-                let g = front.split_oldest(gone);
-                if front.count == 0 {
-                    fl.backlog.pop_front();
-                }
-                self.fluid_fail(Some(&mut fl), g.mid() + timeout, g, None);
+    }
+
+    /// Queue workload: messages that waited past their deadline while no pod pulled.
+    fn fluid_expire_backlog(&mut self, mid: f64, fl: &mut FluidState) {
+        let Some(timeout) = self.cfg.timeout else {
+            return;
+        };
+        while let Some(front) = fl.backlog.front_mut() {
+            let gone = front.before(mid - timeout);
+            if gone == 0 {
+                break;
             }
+            let g = front.split_oldest(gone);
+            if front.count == 0 {
+                fl.backlog.pop_front();
+            }
+            self.fluid_fail(Some(&mut *fl), g.mid() + timeout, g, None);
         }
-        fl.serving = ids;
-        self.fluid = Some(fl);
-        self.agenda.schedule(t + dt, Event::FluidTick);
     }
 
     /// Mean queueing wait of a kept-up pod offered `offered` requests this interval, that can

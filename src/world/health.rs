@@ -23,8 +23,8 @@
 use super::pod::Cfs;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::{DropReason, Series};
-use crate::scenario::WorkloadKind;
-use crate::scenario::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
+use crate::settings::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
+use crate::settings::workload::WorkloadKind;
 
 impl World {
     // ---- CFS quota ---------------------------------------------------------------------

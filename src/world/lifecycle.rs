@@ -5,7 +5,7 @@
 
 use super::{Event, Pod, PodEventKind, PodState, Request, World};
 use crate::record::DropReason;
-use crate::scenario::WorkloadKind;
+use crate::settings::workload::WorkloadKind;
 
 impl World {
     /// The ReplicaSet controller: make the number of non-terminating pods equal `replicas`,

@@ -23,9 +23,11 @@ use crate::record::{
     Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
 };
 use crate::rng::Stream;
-use crate::scenario::nodes::Cluster;
-use crate::scenario::overload::Overload;
-use crate::scenario::{Balancer, Dist, Scenario, WorkloadKind};
+use crate::settings::Scenario;
+use crate::settings::dist::Dist;
+use crate::settings::nodes::Cluster;
+use crate::settings::overload::Overload;
+use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::{ArrivalClock, Trace};
 pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState};
 pub use pod::{InService, Pod, PodState, Request};
@@ -386,34 +388,7 @@ impl World {
             throttled_seconds: 0.0,
         };
         w.init_nodes();
-        for _ in 0..w.spec_replicas {
-            let id = w.pods.len() as u32;
-            let node = if w.cfg.cluster.is_some() {
-                match w.find_node() {
-                    Some(n) => Some(n),
-                    None => {
-                        // No room on the initial nodes: this one starts Pending.
-                        w.create_pod(0.0);
-                        continue;
-                    }
-                }
-            } else {
-                None
-            };
-            let mut p = Pod::new(id, 0.0);
-            // Long-running: started well before the run, Ready since then.
-            p.start_time = -1.0e6;
-            p.ready_transition = -1.0e6;
-            p.running_at = Some(-1.0e6);
-            p.cap = w.base_cap();
-            w.pods.push(p);
-            w.counts.pending += 1;
-            if let Some(n) = node {
-                w.bind(0.0, id, n, false);
-            }
-            w.start_cfs(id, 0.0);
-            w.make_ready(id, 0.0, false);
-        }
+        w.start_initial_pods();
         if let Some(a) = w.cfg.cluster.as_ref().map(|c| c.autoscaler) {
             for n in 0..w.nodes.len() as u32 {
                 w.reshare(0.0, n);
@@ -427,18 +402,56 @@ impl World {
                 }
             }
         }
-        match w.cfg.fluid_step {
+        w.start_traffic(seed);
+        w
+    }
+
+    /// The Deployment's pods at t = 0: long-running and Ready, each on a node when there are
+    /// nodes (Pending when the initial nodes have no room).
+    fn start_initial_pods(&mut self) {
+        for _ in 0..self.spec_replicas {
+            let id = self.pods.len() as u32;
+            let node = if self.cfg.cluster.is_some() {
+                match self.find_node() {
+                    Some(n) => Some(n),
+                    None => {
+                        // No room on the initial nodes: this one starts Pending.
+                        self.create_pod(0.0);
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            let mut p = Pod::new(id, 0.0);
+            // Long-running: started well before the run, Ready since then.
+            p.start_time = -1.0e6;
+            p.ready_transition = -1.0e6;
+            p.running_at = Some(-1.0e6);
+            p.cap = self.base_cap();
+            self.pods.push(p);
+            self.counts.pending += 1;
+            if let Some(n) = node {
+                self.bind(0.0, id, n, false);
+            }
+            self.start_cfs(id, 0.0);
+            self.make_ready(id, 0.0, false);
+        }
+    }
+
+    /// The first arrival, or the flow-level model's first interval.
+    fn start_traffic(&mut self, seed: u64) {
+        match self.cfg.fluid_step {
             Some(dt) => {
-                w.fluid = Some(Box::new(fluid::FluidState::new(
+                self.fluid = Some(Box::new(fluid::FluidState::new(
                     dt,
-                    w.cfg.service,
+                    self.cfg.service,
                     Stream::new(seed, "fluid-latency"),
                 )));
-                w.agenda.schedule(0.0, Event::FluidTick);
+                self.agenda.schedule(0.0, Event::FluidTick);
             }
-            None => w.next_arrival = w.draw_next_arrival(),
+            None => self.next_arrival = self.draw_next_arrival(),
         }
-        w
     }
 
     /// Instant of the next data-plane event (arrival, completion or pod event).

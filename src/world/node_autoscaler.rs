@@ -32,7 +32,7 @@
 
 use super::nodes::NodeState;
 use super::{Event, PodState, World};
-use crate::scenario::nodes::{ConsolidationPolicy, NodeAutoscaler};
+use crate::settings::nodes::{ConsolidationPolicy, NodeAutoscaler};
 
 /// What the node autoscaler remembers between loops.
 #[derive(Debug, Clone, Default)]

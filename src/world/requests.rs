@@ -12,8 +12,8 @@
 
 use super::{Event, InService, Request, World};
 use crate::record::DropReason;
-use crate::scenario::overload::Retries;
-use crate::scenario::{Balancer, WorkloadKind};
+use crate::settings::overload::Retries;
+use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
 
 impl World {

@@ -1,0 +1,20 @@
+//! ScaledObjects paused, unpaused or deleted during the run (`keda_events:`), after
+//! resolution: when, which object, what happens. Parsing and checking them is
+//! `crate::scenario::keda_events`; carrying them out is `crate::sim::keda_events`.
+
+/// What happens to the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KedaAction {
+    Pause { replicas: Option<i32> },
+    Unpause,
+    Delete,
+}
+
+/// A resolved event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KedaObjectEvent {
+    pub at: f64,
+    /// The ScaledObject's name.
+    pub object: String,
+    pub action: KedaAction,
+}

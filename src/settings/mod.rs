@@ -1,0 +1,33 @@
+//! The settings layer: the resolved, typed run configuration. `crate::scenario` parses a
+//! scenario file (and its manifests) into these types with every default applied; `world`,
+//! `metrics` and `sim` read them and never the YAML. It sits below every simulation layer and
+//! depends only on the foundations and the input formats (units, rng, trace, manifest, hpa,
+//! keda): see `docs/architecture.md` for the layer order and the test that keeps it.
+//!
+//! - [`scenario`]: [`Scenario`], the whole run configuration;
+//! - [`workload`]: workload kind, load balancer, serving model and pods;
+//! - [`dist`]: random durations (service time, start-up, provisioning);
+//! - [`nodes`]: node pools and node autoscalers;
+//! - [`overload`]: retries, queue caps, liveness restarts, CFS quota;
+//! - [`fidelity`]: the traffic model (request level or fluid);
+//! - [`signal`], [`backend`], [`binding`]: what an autoscaler metric reads, through which backend;
+//! - [`autoscalers`]: the HPAs, ScaledObjects and ScaledJobs loaded from the manifests;
+//! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
+//! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
+
+pub mod autoscalers;
+pub mod backend;
+pub mod binding;
+pub mod dist;
+pub mod faults;
+pub mod fidelity;
+pub mod keda_events;
+pub mod nodes;
+pub mod observed;
+pub mod overload;
+pub mod scenario;
+pub mod signal;
+pub mod slo;
+pub mod workload;
+
+pub use scenario::Scenario;

@@ -1,0 +1,17 @@
+//! `observed:` — the recorded series a run is backtested against (`docs/backtest.md`).
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// `observed:` — what the cluster recorded over the trace's period (paths relative to the
+/// scenario file).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedSpec {
+    /// The replica count over time (e.g. `kube_deployment_status_replicas`).
+    #[serde(default)]
+    pub replicas: Option<PathBuf>,
+    /// p99 latency in seconds over time.
+    #[serde(default)]
+    pub latency_p99: Option<PathBuf>,
+}
