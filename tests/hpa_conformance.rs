@@ -2,7 +2,8 @@
 //! named by `SCALESIM_HPA_VECTORS`), prints each failing id with expected vs got, and closes with
 //! `N passed, M failed`; exits non-zero when anything failed.
 
-mod support;
+#[path = "all/helpers/hpa_vectors.rs"]
+mod hpa_vectors;
 
 use std::path::PathBuf;
 
@@ -14,7 +15,7 @@ fn main() {
         }
     };
     println!("hpa conformance vectors: {}", path.display());
-    let report = match support::hpa_vectors::run_file(&path) {
+    let report = match hpa_vectors::run_file(&path) {
         Ok(r) => r,
         Err(e) => {
             println!("cannot run the vectors: {e}");

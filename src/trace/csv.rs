@@ -86,12 +86,86 @@ pub fn read(path: &Path) -> Result<Trace, InputError> {
 pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = super::read::check_text(path, bytes)?;
     let bytes: &[u8] = &bytes;
+    let (header_line_no, delimiter) = sniff_header(bytes);
+    let mut rdr = ::csv::ReaderBuilder::new()
+        .has_headers(true)
+        .delimiter(delimiter)
+        .trim(::csv::Trim::All)
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(bytes);
+    let mut header = read_header(path, &mut rdr, header_line_no)?;
+    let mut parser = TimeParser::new(
+        opts.time_format,
+        timefmt::name_says_millis(&header.time_name),
+    );
+    let mut warnings: Vec<Warning> = Vec::new();
+    let mut raw = read_rows(
+        path,
+        bytes,
+        &mut rdr,
+        &mut header,
+        &mut parser,
+        opts,
+        &mut warnings,
+    )?;
+    if raw.times.is_empty() {
+        return Err(InputError::in_file(
+            path,
+            "empty trace: the header is there but no data rows follow",
+        ));
+    }
+    raw.columns = header
+        .extra
+        .into_iter()
+        .filter(|c| c.numeric)
+        .map(|c| Column {
+            name: c.name,
+            values: c.values,
+        })
+        .collect();
+    if parser.naive_seen {
+        warnings.push(Warning::new(
+            Location::file(path),
+            "timestamps without a UTC offset were read as UTC",
+        ));
+    }
+    let rate_name = header.rate_name;
+    let src = rows::Source {
+        path,
+        rate_name: &rate_name,
+        origin: parser.origin(),
+    };
+    if let Some(w) = parser.warning() {
+        warnings.push(Warning::new(Location::file(path), w));
+    }
+    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
+    warnings.extend(more);
+    match opts.rate_unit {
+        Some(unit) => unit.apply(&mut trace),
+        None if COUNT_LIKE_COLUMNS
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&rate_name)) =>
+        {
+            warnings.push(Warning::new(
+                Location::file(path).with_line(header_line_no, None),
+                format!(
+                    "column `{rate_name}` was read as requests per second; if each row is a count of the requests in its bucket (e.g. requests per minute, one row a minute), set `rate_unit: count` (`--rate-unit count`), or per_minute / per_hour for rates per minute or hour; `rate_unit: per_second` keeps this reading and silences this warning", rate_name = crate::error::shorten(&rate_name)),
+            ));
+        }
+        None => {}
+    }
+    Ok(Loaded { trace, warnings })
+}
+
+/// The header's line number (the first line neither blank nor a `#` comment) and the
+/// delimiter it uses: `,`, else tab, else `;`.
+fn sniff_header(bytes: &[u8]) -> (usize, u8) {
     let (header_idx, header_line) = bytes
         .split(|&b| b == b'\n')
         .enumerate()
         .find(|(_, l)| !l.iter().all(|b| b.is_ascii_whitespace()) && l[0] != b'#')
         .unwrap_or((0, b""));
-    let header_line_no = header_idx + 1;
     let delimiter = if header_line.contains(&b',') {
         b','
     } else if header_line.contains(&b'\t') {
@@ -101,13 +175,33 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     } else {
         b','
     };
-    let mut rdr = ::csv::ReaderBuilder::new()
-        .has_headers(true)
-        .delimiter(delimiter)
-        .trim(::csv::Trim::All)
-        .comment(Some(b'#'))
-        .flexible(true)
-        .from_reader(bytes);
+    (header_idx + 1, delimiter)
+}
+
+/// What the header says: where the time and rate columns are, and the further columns.
+struct Header {
+    time_col: usize,
+    rate_col: usize,
+    time_name: String,
+    rate_name: String,
+    extra: Vec<ExtraColumn>,
+}
+
+/// A further column, with the values read so far (NaN for a blank cell).
+struct ExtraColumn {
+    index: usize,
+    name: String,
+    /// False once its first value was text: the column is ignored.
+    numeric: bool,
+    values: Vec<f64>,
+}
+
+/// Read and check the header: present, not data, naming a time and a rate column.
+fn read_header(
+    path: &Path,
+    rdr: &mut ::csv::Reader<&[u8]>,
+    header_line_no: usize,
+) -> Result<Header, InputError> {
     let headers = rdr
         .headers()
         .map_err(|e| InputError::at_line(path, 1, format!("cannot read the CSV header: {e}")))?
@@ -151,19 +245,37 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 RATE_COLUMNS.join(", "), joined = crate::error::shorten(&joined)),
         )
     })?;
-    let time_name = headers.get(time_col).unwrap_or("time").to_string();
-    let rate_name = headers.get(rate_col).unwrap_or("rps").to_string();
-    let mut extra: Vec<(usize, String, bool)> = headers
+    let extra = headers
         .iter()
         .enumerate()
         .filter(|(i, h)| *i != time_col && *i != rate_col && !h.is_empty())
-        .map(|(i, h)| (i, h.to_string(), true))
+        .map(|(index, h)| ExtraColumn {
+            index,
+            name: h.to_string(),
+            numeric: true,
+            values: Vec::new(),
+        })
         .collect();
+    Ok(Header {
+        time_col,
+        rate_col,
+        time_name: headers.get(time_col).unwrap_or("time").to_string(),
+        rate_name: headers.get(rate_col).unwrap_or("rps").to_string(),
+        extra,
+    })
+}
 
-    let mut parser = TimeParser::new(opts.time_format, timefmt::name_says_millis(&time_name));
+/// Read every data row: its time and rate into the raw rows, further cells into `header.extra`.
+fn read_rows(
+    path: &Path,
+    bytes: &[u8],
+    rdr: &mut ::csv::Reader<&[u8]>,
+    header: &mut Header,
+    parser: &mut TimeParser,
+    opts: &ReadOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<RawRows, InputError> {
     let mut raw = RawRows::default();
-    let mut extra_values: Vec<Vec<f64>> = vec![Vec::new(); extra.len()];
-    let mut warnings: Vec<Warning> = Vec::new();
     let mut record = ::csv::ByteRecord::new();
     let mut first_row = true;
     let mut lines = LineCounter::new(bytes);
@@ -191,138 +303,122 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 .and_then(|f| std::str::from_utf8(f).ok())
                 .unwrap_or("")
         };
-        let tcell = field(time_col);
-        if tcell.is_empty() {
-            return Err(InputError::at_line(
-                path,
-                line,
-                format!(
-                    "column `{time_name}` is empty: every row needs a time",
-                    time_name = crate::error::shorten(&time_name)
-                ),
-            ));
+        let (t, rate) = time_and_rate(path, line, header, parser, field)?;
+        raw.times.push(t);
+        raw.rates.push(rate);
+        raw.pos.push(Pos::line(line));
+        for col in &mut header.extra {
+            let v = extra_cell(path, line, col, field(col.index), first_row, opts, warnings)?;
+            col.values.push(v);
         }
-        let t = parser.parse(tcell).map_err(|m| {
+        first_row = false;
+    }
+    Ok(raw)
+}
+
+/// A row's time (required) and rate (NaN when blank).
+fn time_and_rate<'r>(
+    path: &Path,
+    line: usize,
+    header: &Header,
+    parser: &mut TimeParser,
+    field: impl Fn(usize) -> &'r str,
+) -> Result<(f64, f64), InputError> {
+    let time_name = &header.time_name;
+    let tcell = field(header.time_col);
+    if tcell.is_empty() {
+        return Err(InputError::at_line(
+            path,
+            line,
+            format!(
+                "column `{time_name}` is empty: every row needs a time",
+                time_name = crate::error::shorten(time_name)
+            ),
+        ));
+    }
+    let t = parser.parse(tcell).map_err(|m| {
+        InputError::at_line(
+            path,
+            line,
+            format!(
+                "column `{time_name}`: {m}",
+                time_name = crate::error::shorten(time_name)
+            ),
+        )
+    })?;
+    let rcell = field(header.rate_col);
+    let rate = if rcell.is_empty() {
+        f64::NAN
+    } else {
+        rcell.parse::<f64>().map_err(|_| {
             InputError::at_line(
                 path,
                 line,
                 format!(
-                    "column `{time_name}`: {m}",
-                    time_name = crate::error::shorten(&time_name)
+                    "column `{rate_name}`: {rcell:?} is not a number",
+                    rcell = crate::error::shorten(rcell),
+                    rate_name = crate::error::shorten(&header.rate_name)
                 ),
             )
-        })?;
-        let rcell = field(rate_col);
-        let rate = if rcell.is_empty() {
-            f64::NAN
-        } else {
-            rcell.parse::<f64>().map_err(|_| {
-                InputError::at_line(
-                    path,
-                    line,
-                    format!(
-                        "column `{rate_name}`: {rcell:?} is not a number",
-                        rcell = crate::error::shorten(rcell),
-                        rate_name = crate::error::shorten(&rate_name)
-                    ),
-                )
-            })?
-        };
-        raw.times.push(t);
-        raw.rates.push(rate);
-        raw.pos.push(Pos::line(line));
-        for (k, (i, name, numeric)) in extra.iter_mut().enumerate() {
-            let cell = field(*i);
-            let v = if cell.is_empty() {
-                f64::NAN
-            } else {
-                match cell.parse::<f64>() {
-                    Ok(v) if v.is_finite() => v,
-                    Ok(_) if opts.repair.lenient => f64::NAN,
-                    Ok(_) => {
-                        return Err(InputError::at_line(
-                            path,
-                            line,
-                            format!(
-                                "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)",
-                                cell = crate::error::shorten(cell),
-                                name = crate::error::shorten(name)
-                            ),
-                        ));
-                    }
-                    Err(_) if first_row => {
-                        *numeric = false;
-                        warnings.push(Warning::new(
-                            Location::file(path).with_line(line, None),
-                            format!(
-                                "column `{name}` holds text ({cell:?}), not numbers: ignored",
-                                cell = crate::error::shorten(cell),
-                                name = crate::error::shorten(name)
-                            ),
-                        ));
-                        f64::NAN
-                    }
-                    Err(_) if !*numeric => f64::NAN,
-                    Err(_) => {
-                        return Err(InputError::at_line(
-                            path,
-                            line,
-                            format!(
-                                "column `{name}`: {cell:?} is not a number",
-                                cell = crate::error::shorten(cell),
-                                name = crate::error::shorten(name)
-                            ),
-                        ));
-                    }
-                }
-            };
-            extra_values[k].push(v);
-        }
-        first_row = false;
-    }
-    if raw.times.is_empty() {
-        return Err(InputError::in_file(
-            path,
-            "empty trace: the header is there but no data rows follow",
-        ));
-    }
-    raw.columns = extra
-        .into_iter()
-        .zip(extra_values)
-        .filter(|((_, _, numeric), _)| *numeric)
-        .map(|((_, name, _), values)| Column { name, values })
-        .collect();
-    if parser.naive_seen {
-        warnings.push(Warning::new(
-            Location::file(path),
-            "timestamps without a UTC offset were read as UTC",
-        ));
-    }
-    let src = rows::Source {
-        path,
-        rate_name: &rate_name,
-        origin: parser.origin(),
+        })?
     };
-    if let Some(w) = parser.warning() {
-        warnings.push(Warning::new(Location::file(path), w));
+    Ok((t, rate))
+}
+
+/// One cell of a further column: NaN when blank (or unusable, lenient); a column whose first
+/// value is text is ignored with a warning; text later in a numeric column is an error.
+fn extra_cell(
+    path: &Path,
+    line: usize,
+    col: &mut ExtraColumn,
+    cell: &str,
+    first_row: bool,
+    opts: &ReadOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<f64, InputError> {
+    if cell.is_empty() {
+        return Ok(f64::NAN);
     }
-    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
-    warnings.extend(more);
-    match opts.rate_unit {
-        Some(unit) => unit.apply(&mut trace),
-        None if COUNT_LIKE_COLUMNS
-            .iter()
-            .any(|c| c.eq_ignore_ascii_case(&rate_name)) =>
-        {
-            warnings.push(Warning::new(
-                Location::file(path).with_line(header_line_no, None),
+    let name = &col.name;
+    Ok(match cell.parse::<f64>() {
+        Ok(v) if v.is_finite() => v,
+        Ok(_) if opts.repair.lenient => f64::NAN,
+        Ok(_) => {
+            return Err(InputError::at_line(
+                path,
+                line,
                 format!(
-                    "column `{rate_name}` was read as requests per second; if each row is a count of the requests in its bucket (e.g. requests per minute, one row a minute), set `rate_unit: count` (`--rate-unit count`), or per_minute / per_hour for rates per minute or hour; `rate_unit: per_second` keeps this reading and silences this warning", rate_name = crate::error::shorten(&rate_name)),
+                    "column `{name}`: {cell} is not a usable value (`lenient: true`, or `--lenient`, holds the previous value)",
+                    cell = crate::error::shorten(cell),
+                    name = crate::error::shorten(name)
+                ),
             ));
         }
-        None => {}
-    }
-    Ok(Loaded { trace, warnings })
+        Err(_) if first_row => {
+            warnings.push(Warning::new(
+                Location::file(path).with_line(line, None),
+                format!(
+                    "column `{name}` holds text ({cell:?}), not numbers: ignored",
+                    cell = crate::error::shorten(cell),
+                    name = crate::error::shorten(name)
+                ),
+            ));
+            col.numeric = false;
+            f64::NAN
+        }
+        Err(_) if !col.numeric => f64::NAN,
+        Err(_) => {
+            return Err(InputError::at_line(
+                path,
+                line,
+                format!(
+                    "column `{name}`: {cell:?} is not a number",
+                    cell = crate::error::shorten(cell),
+                    name = crate::error::shorten(name)
+                ),
+            ));
+        }
+    })
 }
 
 /// Physical line numbers of CSV records, from their byte offsets.

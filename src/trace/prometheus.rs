@@ -276,62 +276,8 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
     let bytes = check_text(path, bytes)?;
     let text =
         std::str::from_utf8(&bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
-    let json_err = |e: serde_json::Error, what: &str| {
-        InputError::new(
-            Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))),
-            format!("{what}: {}", crate::yaml::messages::json_words(&e)),
-        )
-    };
     let mut warnings = Vec::new();
-    let trimmed = text.trim_start();
-    let result: &RawValue = if trimmed.starts_with('[') {
-        serde_json::from_str(text).map_err(|e| json_err(e, "not Prometheus JSON"))?
-    } else {
-        let env: Envelope = serde_json::from_str(text)
-            .map_err(|e| json_err(e, "not Prometheus query_range JSON"))?;
-        if env.status.as_deref() == Some("error") || env.error.is_some() {
-            return Err(InputError::in_file(
-                path,
-                format!(
-                    "this is a Prometheus error response ({}): {}",
-                    env.error_type.as_deref().unwrap_or("error"),
-                    env.error.as_deref().unwrap_or("no message")
-                ),
-            ));
-        }
-        for w in &env.warnings {
-            warnings.push(Warning::new(
-                Location::file(path),
-                format!("Prometheus warned: {w}"),
-            ));
-        }
-        let (rt, result) = match (env.data, env.result_type, env.result) {
-            (Some(d), _, _) => (d.result_type, d.result),
-            (None, Some(rt), Some(r)) => (rt, r),
-            _ => {
-                return Err(InputError::in_file(
-                    path,
-                    "not Prometheus query_range JSON: expected {\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[…]}}",
-                ));
-            }
-        };
-        if rt == "streams" {
-            return Err(InputError::in_file(
-                path,
-                "resultType is \"streams\": this is a Loki log query response (log lines), not metrics; a trace needs a metric query over a range, e.g. Loki's `sum(rate({app=\"api\"}[1m]))` or Prometheus' `/api/v1/query_range`, whose resultType is \"matrix\"",
-            ));
-        }
-        if rt != "matrix" {
-            return Err(InputError::in_file(
-                path,
-                format!(
-                    "resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query",
-                    rt = crate::error::shorten(&rt)
-                ),
-            ));
-        }
-        result
-    };
+    let result = matrix_result(path, text, &mut warnings)?;
     let series: Vec<Series> = serde_json::from_str(result.get()).map_err(|e| {
         // Errors inside `result` are relative to it: report them at its start.
         let pos = position(text, result.get());
@@ -343,6 +289,113 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ),
         )
     })?;
+    let chosen = choose_series(path, &series, opts)?;
+    let rate_name = if chosen.len() == 1 {
+        labels(&chosen[0].metric)
+    } else {
+        format!("sum of {} series", chosen.len())
+    };
+    let mut samples = read_samples(path, text, &chosen)?;
+    if chosen.len() > 1 {
+        samples = sum_by_time(samples);
+    }
+    let t0 = samples.iter().map(|s| s.0).min().unwrap_or(0);
+    let origin = Utc
+        .timestamp_millis_opt(t0)
+        .single()
+        .ok_or_else(|| InputError::in_file(path, "sample times out of range"))?;
+    let raw = RawRows {
+        times: samples.iter().map(|s| (s.0 - t0) as f64 / 1000.0).collect(),
+        rates: samples.iter().map(|s| s.1).collect(),
+        pos: samples.iter().map(|s| s.2).collect(),
+        columns: Vec::new(),
+    };
+    let origin = origin.fixed_offset();
+    let missing = missing_steps(path, &raw, origin);
+    let src = rows::Source {
+        path,
+        rate_name: &rate_name,
+        origin: Some(origin),
+    };
+    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
+    warnings.extend(missing);
+    warnings.extend(more);
+    if let Some(unit) = opts.rate_unit {
+        unit.apply(&mut trace);
+    }
+    Ok(Loaded { trace, warnings })
+}
+
+/// The `result` of a matrix response: a bare series list, or the envelope (full, or its `data`
+/// alone) after refusing error responses, Loki log streams and instant queries. The
+/// envelope's own warnings are passed on.
+fn matrix_result<'t>(
+    path: &Path,
+    text: &'t str,
+    warnings: &mut Vec<Warning>,
+) -> Result<&'t RawValue, InputError> {
+    let json_err = |e: serde_json::Error, what: &str| {
+        InputError::new(
+            Location::file(path).with_line(e.line().max(1), Some(e.column().max(1))),
+            format!("{what}: {}", crate::yaml::messages::json_words(&e)),
+        )
+    };
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text).map_err(|e| json_err(e, "not Prometheus JSON"));
+    }
+    let env: Envelope =
+        serde_json::from_str(text).map_err(|e| json_err(e, "not Prometheus query_range JSON"))?;
+    if env.status.as_deref() == Some("error") || env.error.is_some() {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "this is a Prometheus error response ({}): {}",
+                env.error_type.as_deref().unwrap_or("error"),
+                env.error.as_deref().unwrap_or("no message")
+            ),
+        ));
+    }
+    for w in &env.warnings {
+        warnings.push(Warning::new(
+            Location::file(path),
+            format!("Prometheus warned: {w}"),
+        ));
+    }
+    let (rt, result) = match (env.data, env.result_type, env.result) {
+        (Some(d), _, _) => (d.result_type, d.result),
+        (None, Some(rt), Some(r)) => (rt, r),
+        _ => {
+            return Err(InputError::in_file(
+                path,
+                "not Prometheus query_range JSON: expected {\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[…]}}",
+            ));
+        }
+    };
+    if rt == "streams" {
+        return Err(InputError::in_file(
+            path,
+            "resultType is \"streams\": this is a Loki log query response (log lines), not metrics; a trace needs a metric query over a range, e.g. Loki's `sum(rate({app=\"api\"}[1m]))` or Prometheus' `/api/v1/query_range`, whose resultType is \"matrix\"",
+        ));
+    }
+    if rt != "matrix" {
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "resultType is {rt:?}: a trace needs a range query (`/api/v1/query_range`, resultType \"matrix\"), not an instant query",
+                rt = crate::error::shorten(&rt)
+            ),
+        ));
+    }
+    Ok(result)
+}
+
+/// The series to replay: those matching `opts.series` (all without one), at least one, and
+/// only one unless `combine: sum`.
+fn choose_series<'s, 'a>(
+    path: &Path,
+    series: &'s [Series<'a>],
+    opts: &ReadOptions,
+) -> Result<Vec<&'s Series<'a>>, InputError> {
     if series.is_empty() {
         return Err(InputError::in_file(
             path,
@@ -376,15 +429,17 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ),
         ));
     }
-    let rate_name = if chosen.len() == 1 {
-        labels(&chosen[0].metric)
-    } else {
-        format!("sum of {} series", chosen.len())
-    };
+    Ok(chosen)
+}
 
-    // (time in ms, value, position), from every chosen series.
+/// (time in ms, value, position) of every sample of the chosen series, in file order.
+fn read_samples(
+    path: &Path,
+    text: &str,
+    chosen: &[&Series],
+) -> Result<Vec<(i64, f64, Pos)>, InputError> {
     let mut samples: Vec<(i64, f64, Pos)> = Vec::new();
-    for s in &chosen {
+    for s in chosen {
         for raw in &s.values {
             let pos = position(text, raw.get());
             let at = |msg: String| {
@@ -420,48 +475,27 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             "the chosen series have no samples",
         ));
     }
-    if chosen.len() > 1 {
-        samples.sort_by_key(|s| s.0);
-        let mut merged: Vec<(i64, f64, Pos)> = Vec::with_capacity(samples.len());
-        for s in samples {
-            match merged.last_mut() {
-                Some(last) if last.0 == s.0 => {
-                    // Point errors at the sample that made the sum unusable.
-                    if !s.1.is_finite() && last.1.is_finite() {
-                        last.2 = s.2;
-                    }
-                    last.1 += s.1;
+    Ok(samples)
+}
+
+/// Several series added up at each timestamp (sorted by time); a sum made unusable by a
+/// sample points at that sample.
+fn sum_by_time(mut samples: Vec<(i64, f64, Pos)>) -> Vec<(i64, f64, Pos)> {
+    samples.sort_by_key(|s| s.0);
+    let mut merged: Vec<(i64, f64, Pos)> = Vec::with_capacity(samples.len());
+    for s in samples {
+        match merged.last_mut() {
+            Some(last) if last.0 == s.0 => {
+                // Point errors at the sample that made the sum unusable.
+                if !s.1.is_finite() && last.1.is_finite() {
+                    last.2 = s.2;
                 }
-                _ => merged.push(s),
+                last.1 += s.1;
             }
+            _ => merged.push(s),
         }
-        samples = merged;
     }
-    let t0 = samples.iter().map(|s| s.0).min().unwrap_or(0);
-    let origin = Utc
-        .timestamp_millis_opt(t0)
-        .single()
-        .ok_or_else(|| InputError::in_file(path, "sample times out of range"))?;
-    let raw = RawRows {
-        times: samples.iter().map(|s| (s.0 - t0) as f64 / 1000.0).collect(),
-        rates: samples.iter().map(|s| s.1).collect(),
-        pos: samples.iter().map(|s| s.2).collect(),
-        columns: Vec::new(),
-    };
-    let origin = origin.fixed_offset();
-    let missing = missing_steps(path, &raw, origin);
-    let src = rows::Source {
-        path,
-        rate_name: &rate_name,
-        origin: Some(origin),
-    };
-    let (mut trace, more) = rows::finish(&src, raw, opts.repair)?;
-    warnings.extend(missing);
-    warnings.extend(more);
-    if let Some(unit) = opts.rate_unit {
-        unit.apply(&mut trace);
-    }
-    Ok(Loaded { trace, warnings })
+    merged
 }
 
 /// A warning counting the steps missing from the query's step grid in holes too short to be

@@ -41,70 +41,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
         ));
     }
     let mut warnings = Vec::new();
-    let mut parser: Option<TimeParser> = None;
-    let mut col = 0usize;
-    let mut delim: Option<char> = None;
-    let mut access_log = false;
-    let mut times: Vec<f64> = Vec::new();
-    let mut lines: Vec<u32> = Vec::new();
-    for (idx, line) in text.lines().enumerate() {
-        let line_no = idx + 1;
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
-        }
-        if parser.is_none() {
-            // First meaningful line: decide the layout, maybe skip a header.
-            access_log = l.contains('[') && l.contains(']') && !l.starts_with('[');
-            delim = if access_log {
-                None
-            } else if l.contains(',') {
-                Some(',')
-            } else if l.contains('\t') {
-                Some('\t')
-            } else {
-                None
-            };
-            let first = cell(l, delim, 0, access_log);
-            let is_time = timefmt::parse_instant(first).is_some() || first.parse::<f64>().is_ok();
-            let mut millis_hint = false;
-            if !is_time {
-                let fields: Vec<&str> = split(l, delim).collect();
-                let (t, r) = super::csv::find_columns(fields.iter().copied());
-                if let Some(r) = r {
-                    return Err(InputError::at_line(
-                        path,
-                        line_no,
-                        format!(
-                            "this file has a rate column `{}`: it is a rate trace (`format: csv`), not a request log",
-                            fields[r]
-                        ),
-                    ));
-                }
-                col = t.ok_or_else(|| {
-                    InputError::at_line(
-                        path,
-                        line_no,
-                        format!(
-                            "{first:?} is neither a timestamp nor a header naming a time column (one of {}): a request log has one timestamp per line",
-                            TIME_COLUMNS.join(", "), first = crate::error::shorten(first)),
-                    )
-                })?;
-                millis_hint = timefmt::name_says_millis(fields[col]);
-                parser = Some(TimeParser::new(opts.time_format, millis_hint));
-                continue;
-            }
-            parser = Some(TimeParser::new(opts.time_format, millis_hint));
-        }
-        let Some(p) = parser.as_mut() else { continue };
-        let c = cell(l, delim, col, access_log);
-        let t = p
-            .parse(c)
-            .map_err(|m| InputError::at_line(path, line_no, m))?;
-        times.push(t);
-        lines.push(line_no.min(u32::MAX as usize) as u32);
-    }
-    let parser = parser.unwrap_or_else(|| TimeParser::new(opts.time_format, false));
+    let (mut times, lines, parser) = read_times(path, text, opts)?;
     if times.is_empty() {
         return Err(InputError::in_file(
             path,
@@ -120,8 +57,146 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             "timestamps without a UTC offset were read as UTC",
         ));
     }
+    order_and_sign(
+        path,
+        &mut times,
+        &lines,
+        parser.is_absolute(),
+        opts,
+        &mut warnings,
+    )?;
+    let bin = choose_bin(path, &times, opts)?;
+    let start_time = match parser.origin() {
+        Some(origin) => Some(rebase_to_bin(path, &mut times, bin, origin)?),
+        None => None,
+    };
+    Ok(Loaded {
+        trace: bin_arrivals(times, bin, start_time),
+        warnings,
+    })
+}
 
-    // Order and sign.
+/// How the lines of a log are laid out, decided on its first meaningful line.
+struct Layout {
+    /// The time column.
+    col: usize,
+    delim: Option<char>,
+    access_log: bool,
+}
+
+/// Every timestamp (in the parser's frame, file order) with its line number, and the parser
+/// that read them (its origin, format warning, whether times are absolute).
+fn read_times(
+    path: &Path,
+    text: &str,
+    opts: &ReadOptions,
+) -> Result<(Vec<f64>, Vec<u32>, TimeParser), InputError> {
+    let mut parser: Option<TimeParser> = None;
+    let mut layout = Layout {
+        col: 0,
+        delim: None,
+        access_log: false,
+    };
+    let mut times: Vec<f64> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
+    for (idx, line) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if parser.is_none() {
+            // First meaningful line: decide the layout, maybe skip a header.
+            let (found, millis_hint) = detect_layout(path, l, line_no)?;
+            let header = millis_hint.is_some();
+            layout = found;
+            parser = Some(TimeParser::new(
+                opts.time_format,
+                millis_hint.unwrap_or(false),
+            ));
+            if header {
+                continue;
+            }
+        }
+        let Some(p) = parser.as_mut() else { continue };
+        let c = cell(l, layout.delim, layout.col, layout.access_log);
+        let t = p
+            .parse(c)
+            .map_err(|m| InputError::at_line(path, line_no, m))?;
+        times.push(t);
+        lines.push(line_no.min(u32::MAX as usize) as u32);
+    }
+    let parser = parser.unwrap_or_else(|| TimeParser::new(opts.time_format, false));
+    Ok((times, lines, parser))
+}
+
+/// The layout from the first meaningful line `l`, and, when `l` is a header, whether its time
+/// column's name says milliseconds (`None`: `l` is already data).
+fn detect_layout(
+    path: &Path,
+    l: &str,
+    line_no: usize,
+) -> Result<(Layout, Option<bool>), InputError> {
+    let access_log = l.contains('[') && l.contains(']') && !l.starts_with('[');
+    let delim = if access_log {
+        None
+    } else if l.contains(',') {
+        Some(',')
+    } else if l.contains('\t') {
+        Some('\t')
+    } else {
+        None
+    };
+    let first = cell(l, delim, 0, access_log);
+    let is_time = timefmt::parse_instant(first).is_some() || first.parse::<f64>().is_ok();
+    if is_time {
+        let layout = Layout {
+            col: 0,
+            delim,
+            access_log,
+        };
+        return Ok((layout, None));
+    }
+    let fields: Vec<&str> = split(l, delim).collect();
+    let (t, r) = super::csv::find_columns(fields.iter().copied());
+    if let Some(r) = r {
+        return Err(InputError::at_line(
+            path,
+            line_no,
+            format!(
+                "this file has a rate column `{}`: it is a rate trace (`format: csv`), not a request log",
+                fields[r]
+            ),
+        ));
+    }
+    let col = t.ok_or_else(|| {
+        InputError::at_line(
+            path,
+            line_no,
+            format!(
+                "{first:?} is neither a timestamp nor a header naming a time column (one of {}): a request log has one timestamp per line",
+                TIME_COLUMNS.join(", "), first = crate::error::shorten(first)),
+        )
+    })?;
+    let millis_hint = timefmt::name_says_millis(fields[col]);
+    let layout = Layout {
+        col,
+        delim,
+        access_log,
+    };
+    Ok((layout, Some(millis_hint)))
+}
+
+/// Order and sign: lines out of time order and negative relative times are errors naming the
+/// first such line, or (lenient) sorted and dropped with a warning.
+fn order_and_sign(
+    path: &Path,
+    times: &mut Vec<f64>,
+    lines: &[u32],
+    absolute: bool,
+    opts: &ReadOptions,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), InputError> {
     let mut unsorted = None;
     let mut negative = None;
     for i in 0..times.len() {
@@ -135,7 +210,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
                 ));
             }
         }
-        if !parser.is_absolute() && times[i] < 0.0 && negative.is_none() {
+        if !absolute && times[i] < 0.0 && negative.is_none() {
             negative = Some(i);
             if !opts.repair.lenient {
                 return Err(InputError::at_line(
@@ -170,7 +245,12 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ));
         }
     }
+    Ok(())
+}
 
+/// The bin: `bin:` when given, else 1 s up to [`FINE_BIN_MAX_SPAN`] and 60 s beyond; too many
+/// bins is an error.
+fn choose_bin(path: &Path, times: &[f64], opts: &ReadOptions) -> Result<f64, InputError> {
     let first = times[0];
     let last = times[times.len() - 1];
     let bin = opts.bin.unwrap_or(if last - first <= FINE_BIN_MAX_SPAN {
@@ -190,28 +270,32 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
             ),
         ));
     }
-    let mut start_time = None;
-    if let Some(origin) = parser.origin() {
-        // t = 0 at the first arrival rounded down to a whole bin of Unix time.
-        let epoch_first =
-            origin.timestamp() as f64 + origin.timestamp_subsec_nanos() as f64 / 1e9 + first;
-        let base = (epoch_first / bin).floor() * bin;
-        let shift = epoch_first - base;
-        for t in &mut times {
-            *t = *t - first + shift;
-        }
-        let whole = base.floor();
-        let nanos = ((base - whole) * 1e9).round().min(999_999_999.0) as u32;
-        let st = Utc
-            .timestamp_opt(whole as i64, nanos)
-            .single()
-            .ok_or_else(|| InputError::in_file(path, "times out of range"))?;
-        start_time = Some(st.with_timezone(origin.offset()));
+    Ok(bin)
+}
+
+/// Absolute times: t = 0 at the first arrival rounded down to a whole bin of Unix time, which
+/// is returned as the start time.
+fn rebase_to_bin(
+    path: &Path,
+    times: &mut [f64],
+    bin: f64,
+    origin: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<chrono::DateTime<chrono::FixedOffset>, InputError> {
+    let first = times[0];
+    let epoch_first =
+        origin.timestamp() as f64 + origin.timestamp_subsec_nanos() as f64 / 1e9 + first;
+    let base = (epoch_first / bin).floor() * bin;
+    let shift = epoch_first - base;
+    for t in times.iter_mut() {
+        *t = *t - first + shift;
     }
-    Ok(Loaded {
-        trace: bin_arrivals(times, bin, start_time),
-        warnings,
-    })
+    let whole = base.floor();
+    let nanos = ((base - whole) * 1e9).round().min(999_999_999.0) as u32;
+    let st = Utc
+        .timestamp_opt(whole as i64, nanos)
+        .single()
+        .ok_or_else(|| InputError::in_file(path, "times out of range"))?;
+    Ok(st.with_timezone(origin.offset()))
 }
 
 /// A trace of exact arrivals (sorted, ≥ 0) with their rate binned at `bin` seconds.

@@ -120,59 +120,65 @@ pub fn finish(
     repair: Repair,
 ) -> Result<(Trace, Vec<Warning>), InputError> {
     let path = src.path;
-    let absolute = src.origin.is_some();
     let mut w = Warnings::new(path);
-    let RawRows {
-        mut times,
-        mut rates,
-        mut pos,
-        mut columns,
-    } = raw;
-    if times.is_empty() {
+    let mut raw = raw;
+    if raw.times.is_empty() {
         return Err(InputError::in_file(path, "empty trace: no data rows"));
     }
+    let found = check_rows(src, &raw, repair, &mut w)?;
+    if repair.lenient {
+        repair_rows(src, &mut raw, found, &mut w)?;
+    }
+    emit_row_warnings(&mut w);
+    let step = fill_gaps(src.path, &mut raw, repair, &mut w)?;
+    let res = step.unwrap_or(1.0);
+    let start_time = rebase(src, &mut raw)?;
+    let RawRows {
+        times,
+        rates,
+        mut columns,
+        ..
+    } = raw;
+    let end = times[times.len() - 1] + res;
+    hold_blank_cells(&mut columns);
+    let trace = Trace {
+        times,
+        rates,
+        end,
+        start_time,
+        columns,
+        arrivals: None,
+    };
+    Ok((trace, w.into_vec()))
+}
 
-    // Pass 1, file order: report (strict) or note (lenient) every row-level problem.
-    let mut unsorted = false;
-    let mut duplicates = false;
-    let mut negative_times = false;
-    let mut missing = false;
-    for i in 0..times.len() {
-        let (t, r, p) = (times[i], rates[i], pos[i]);
-        if i > 0 && t <= times[i - 1] {
-            let dup = t == times[i - 1];
-            if !repair.lenient {
-                let what = if dup {
-                    format!(
-                        "duplicate time {}: the row before has the same time",
-                        fmt_t(t)
-                    )
-                } else {
-                    format!(
-                        "time {} is earlier than the row before ({}): rows must be sorted by time",
-                        fmt_t(t),
-                        fmt_t(times[i - 1])
-                    )
-                };
-                return Err(err(
-                    path,
-                    p,
-                    format!(
-                        "{what} (`lenient: true`, or `--lenient`, sorts rows and keeps the last of duplicates)"
-                    ),
-                ));
-            }
-            if dup {
-                duplicates = true; // counted when the duplicates are merged below
-            } else {
-                unsorted = true;
-                w.note("unsorted", p);
-            }
+/// The row-level problems a lenient pass 1 noted (a strict one stops at the first).
+#[derive(Debug, Clone, Copy, Default)]
+struct Found {
+    unsorted: bool,
+    duplicates: bool,
+    negative_times: bool,
+    missing: bool,
+}
+
+/// Pass 1, file order: report (strict) or note (lenient) every row-level problem.
+fn check_rows(
+    src: &Source<'_>,
+    raw: &RawRows,
+    repair: Repair,
+    w: &mut Warnings,
+) -> Result<Found, InputError> {
+    let absolute = src.origin.is_some();
+    let mut found = Found::default();
+    for i in 0..raw.times.len() {
+        let (t, r, p) = (raw.times[i], raw.rates[i], raw.pos[i]);
+        if i > 0 && t <= raw.times[i - 1] {
+            check_order(src.path, (raw.times[i - 1], t), p, repair, w, &mut found)?;
         }
         if !absolute && t < 0.0 {
             if !repair.lenient {
                 return Err(err(
-                    path,
+                    src.path,
                     p,
                     format!(
                         "time {} is negative: relative times count seconds from the start",
@@ -180,102 +186,176 @@ pub fn finish(
                     ),
                 ));
             }
-            negative_times = true;
+            found.negative_times = true;
             w.note("negtime", p);
         }
-        if !r.is_finite() {
-            if !repair.lenient {
-                let what = if r.is_nan() {
-                    "has no value (blank or NaN)".to_string()
-                } else {
-                    format!("is {r}")
-                };
-                return Err(err(
-                    path,
-                    p,
-                    format!(
-                        "`{}` {what}: a rate must be a finite number (`lenient: true`, or `--lenient`, takes the previous row's rate instead)",
-                        src.rate_name
-                    ),
-                ));
-            }
-            missing = true;
-            w.note("missing", p);
-        } else if r > crate::limits::MAX_TRACE_VALUE {
+        check_rate(src, r, p, repair, w, &mut found)?;
+    }
+    Ok(found)
+}
+
+/// A row whose time is not after the row before's (`prev`, `t`): a duplicate or out of order.
+fn check_order(
+    path: &Path,
+    (prev, t): (f64, f64),
+    p: Pos,
+    repair: Repair,
+    w: &mut Warnings,
+    found: &mut Found,
+) -> Result<(), InputError> {
+    let dup = t == prev;
+    if !repair.lenient {
+        let what = if dup {
+            format!(
+                "duplicate time {}: the row before has the same time",
+                fmt_t(t)
+            )
+        } else {
+            format!(
+                "time {} is earlier than the row before ({}): rows must be sorted by time",
+                fmt_t(t),
+                fmt_t(prev)
+            )
+        };
+        return Err(err(
+            path,
+            p,
+            format!(
+                "{what} (`lenient: true`, or `--lenient`, sorts rows and keeps the last of duplicates)"
+            ),
+        ));
+    }
+    if dup {
+        found.duplicates = true; // counted when the duplicates are merged below
+    } else {
+        found.unsorted = true;
+        w.note("unsorted", p);
+    }
+    Ok(())
+}
+
+/// A row's rate: missing or infinite, above the limit (always an error), or negative.
+fn check_rate(
+    src: &Source<'_>,
+    r: f64,
+    p: Pos,
+    repair: Repair,
+    w: &mut Warnings,
+    found: &mut Found,
+) -> Result<(), InputError> {
+    let path = src.path;
+    if !r.is_finite() {
+        if !repair.lenient {
+            let what = if r.is_nan() {
+                "has no value (blank or NaN)".to_string()
+            } else {
+                format!("is {r}")
+            };
             return Err(err(
                 path,
                 p,
                 format!(
-                    "`{}` is {r:e}, more than scalesim can count ({:e}; see docs/limits.md)",
-                    src.rate_name,
-                    crate::limits::MAX_TRACE_VALUE
+                    "`{}` {what}: a rate must be a finite number (`lenient: true`, or `--lenient`, takes the previous row's rate instead)",
+                    src.rate_name
                 ),
             ));
-        } else if r < 0.0 {
-            if !repair.lenient {
-                return Err(err(
-                    path,
-                    p,
-                    format!(
-                        "`{}` is {r}, negative: a rate must be zero or more (`lenient: true`, or `--lenient`, clamps it to 0)",
-                        src.rate_name
-                    ),
-                ));
-            }
-            w.note("negative", p);
         }
+        found.missing = true;
+        w.note("missing", p);
+    } else if r > crate::limits::MAX_TRACE_VALUE {
+        return Err(err(
+            path,
+            p,
+            format!(
+                "`{}` is {r:e}, more than scalesim can count ({:e}; see docs/limits.md)",
+                src.rate_name,
+                crate::limits::MAX_TRACE_VALUE
+            ),
+        ));
+    } else if r < 0.0 {
+        if !repair.lenient {
+            return Err(err(
+                path,
+                p,
+                format!(
+                    "`{}` is {r}, negative: a rate must be zero or more (`lenient: true`, or `--lenient`, clamps it to 0)",
+                    src.rate_name
+                ),
+            ));
+        }
+        w.note("negative", p);
     }
+    Ok(())
+}
 
-    // Lenient repairs, in the documented order.
-    if repair.lenient {
-        if unsorted || duplicates || negative_times {
-            let mut order: Vec<usize> = (0..times.len()).collect();
-            if unsorted {
-                order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
-            }
-            let mut keep: Vec<usize> = Vec::with_capacity(order.len());
-            for &i in &order {
-                if !absolute && times[i] < 0.0 {
-                    continue;
-                }
-                if let Some(last) = keep.last_mut()
-                    && times[*last] == times[i]
-                {
-                    w.note("dup", pos[i]);
-                    *last = i;
-                } else {
-                    keep.push(i);
-                }
-            }
-            times = keep.iter().map(|&i| times[i]).collect();
-            rates = keep.iter().map(|&i| rates[i]).collect();
-            pos = keep.iter().map(|&i| pos[i]).collect();
-            for c in &mut columns {
-                c.values = keep.iter().map(|&i| c.values[i]).collect();
-            }
-            if times.is_empty() {
-                return Err(InputError::in_file(
-                    path,
-                    "no rows left after dropping negative times",
-                ));
-            }
+/// Lenient repairs, in the documented order: sort, keep the last of duplicates, drop negative
+/// relative times, take the previous rate for missing ones, clamp negative rates to 0.
+fn repair_rows(
+    src: &Source<'_>,
+    raw: &mut RawRows,
+    found: Found,
+    w: &mut Warnings,
+) -> Result<(), InputError> {
+    if found.unsorted || found.duplicates || found.negative_times {
+        let keep = rows_to_keep(src, raw, found.unsorted, w);
+        raw.times = keep.iter().map(|&i| raw.times[i]).collect();
+        raw.rates = keep.iter().map(|&i| raw.rates[i]).collect();
+        raw.pos = keep.iter().map(|&i| raw.pos[i]).collect();
+        for c in &mut raw.columns {
+            c.values = keep.iter().map(|&i| c.values[i]).collect();
         }
-        if missing {
-            let mut last = 0.0;
-            for r in &mut rates {
-                if r.is_finite() {
-                    last = *r;
-                } else {
-                    *r = last;
-                }
-            }
+        if raw.times.is_empty() {
+            return Err(InputError::in_file(
+                src.path,
+                "no rows left after dropping negative times",
+            ));
         }
-        for r in &mut rates {
-            if *r < 0.0 {
-                *r = 0.0;
+    }
+    if found.missing {
+        let mut last = 0.0;
+        for r in &mut raw.rates {
+            if r.is_finite() {
+                last = *r;
+            } else {
+                *r = last;
             }
         }
     }
+    for r in &mut raw.rates {
+        if *r < 0.0 {
+            *r = 0.0;
+        }
+    }
+    Ok(())
+}
+
+/// The indices of the rows a lenient import keeps, in time order: the last row of each time,
+/// none at a negative relative time.
+fn rows_to_keep(src: &Source<'_>, raw: &RawRows, sort: bool, w: &mut Warnings) -> Vec<usize> {
+    let (times, absolute) = (&raw.times, src.origin.is_some());
+    let mut order: Vec<usize> = (0..times.len()).collect();
+    if sort {
+        order.sort_by(|&a, &b| times[a].total_cmp(&times[b]));
+    }
+    let mut keep: Vec<usize> = Vec::with_capacity(order.len());
+    for &i in &order {
+        if !absolute && times[i] < 0.0 {
+            continue;
+        }
+        if let Some(last) = keep.last_mut()
+            && times[*last] == times[i]
+        {
+            w.note("dup", raw.pos[i]);
+            *last = i;
+        } else {
+            keep.push(i);
+        }
+    }
+    keep
+}
+
+/// One aggregated warning per kind of row-level repair, in the documented order.
+fn emit_row_warnings(w: &mut Warnings) {
     w.emit("unsorted", |n| {
         format!("{} out of time order: sorted by time", rows(n))
     });
@@ -301,89 +381,119 @@ pub fn finish(
     w.emit("negative", |n| {
         format!("{} with a negative rate: clamped to 0", rows(n))
     });
+}
 
-    // Resolution and gaps (before any synthetic leading row).
-    let step = most_common_step(&times);
-    let regular = step.is_some_and(|s| is_regular(&times, s));
-    if let (Some(res), true) = (step, regular) {
-        let limit = GAP_FACTOR * res;
-        let mut inserts: Vec<usize> = Vec::new();
-        for i in 1..times.len() {
-            let d = times[i] - times[i - 1];
-            if d > limit * (1.0 + 1e-9) {
-                if !repair.lenient {
-                    return Err(err(
-                        path,
-                        pos[i],
-                        format!(
-                            "gap: no row for {} before this one (the rows are {} apart elsewhere; more than {GAP_FACTOR}× that is a hole in the data). Fill it, or set `lenient: true` (`--lenient`) to hold the previous rate across it (with `gap_fill: zero`, `--gap-fill zero`, for no load)",
-                            format_seconds(d),
-                            format_seconds(res)
-                        ),
-                    ));
-                }
-                w.note("gap", pos[i]);
-                inserts.push(i);
-            }
-        }
-        match repair.gap_fill {
-            GapFill::Hold => w.emit("gap", |n| {
+/// Resolution and gaps (before any synthetic leading row): a gap in a regular trace is an
+/// error (strict) or a warning, filled with no load under `gap_fill: zero`. Returns the
+/// resolution (the most common step), if any.
+fn fill_gaps(
+    path: &Path,
+    raw: &mut RawRows,
+    repair: Repair,
+    w: &mut Warnings,
+) -> Result<Option<f64>, InputError> {
+    let step = most_common_step(&raw.times);
+    let regular = step.is_some_and(|s| is_regular(&raw.times, s));
+    let (Some(res), true) = (step, regular) else {
+        return Ok(step);
+    };
+    let inserts = find_gaps(path, raw, res, repair, w)?;
+    match repair.gap_fill {
+        GapFill::Hold => w.emit("gap", |n| {
+            format!(
+                "{} in the data: the rate before each holds across it",
+                gaps(n)
+            )
+        }),
+        GapFill::Zero => {
+            w.emit("gap", |n| {
                 format!(
-                    "{} in the data: the rate before each holds across it",
+                    "{} in the data: no load from one step after the row before each",
                     gaps(n)
                 )
-            }),
-            GapFill::Zero => {
-                w.emit("gap", |n| {
-                    format!(
-                        "{} in the data: no load from one step after the row before each",
-                        gaps(n)
-                    )
-                });
-                // Insert back to front so indices stay valid.
-                for &i in inserts.iter().rev() {
-                    let t = times[i - 1] + res;
-                    times.insert(i, t);
-                    rates.insert(i, 0.0);
-                    pos.insert(i, pos[i]);
-                    for c in &mut columns {
-                        let v = c.values[i - 1];
-                        c.values.insert(i, v);
-                    }
+            });
+            // Insert back to front so indices stay valid.
+            for &i in inserts.iter().rev() {
+                let t = raw.times[i - 1] + res;
+                raw.times.insert(i, t);
+                raw.rates.insert(i, 0.0);
+                raw.pos.insert(i, raw.pos[i]);
+                for c in &mut raw.columns {
+                    let v = c.values[i - 1];
+                    c.values.insert(i, v);
                 }
             }
         }
     }
-    let res = step.unwrap_or(1.0);
+    Ok(step)
+}
 
-    // Rebase: absolute times start at the first row; relative ones have no load before it.
-    let mut start_time = None;
-    if let Some(origin) = src.origin {
-        let t0 = times[0];
-        if t0 != 0.0 {
-            for t in &mut times {
-                *t -= t0;
+/// The rows that follow a gap (more than [`GAP_FACTOR`] × the resolution `res` after the row
+/// before): the first is an error when strict, each a noted warning when lenient.
+fn find_gaps(
+    path: &Path,
+    raw: &RawRows,
+    res: f64,
+    repair: Repair,
+    w: &mut Warnings,
+) -> Result<Vec<usize>, InputError> {
+    let limit = GAP_FACTOR * res;
+    let mut inserts: Vec<usize> = Vec::new();
+    for i in 1..raw.times.len() {
+        let d = raw.times[i] - raw.times[i - 1];
+        if d > limit * (1.0 + 1e-9) {
+            if !repair.lenient {
+                return Err(err(
+                    path,
+                    raw.pos[i],
+                    format!(
+                        "gap: no row for {} before this one (the rows are {} apart elsewhere; more than {GAP_FACTOR}× that is a hole in the data). Fill it, or set `lenient: true` (`--lenient`) to hold the previous rate across it (with `gap_fill: zero`, `--gap-fill zero`, for no load)",
+                        format_seconds(d),
+                        format_seconds(res)
+                    ),
+                ));
             }
-        }
-        let shift = chrono::TimeDelta::nanoseconds((t0 * 1e9).round() as i64);
-        start_time = Some(
-            origin
-                .checked_add_signed(shift)
-                .ok_or_else(|| InputError::in_file(path, "time out of range"))?,
-        );
-    } else if times[0] > 0.0 {
-        times.insert(0, 0.0);
-        rates.insert(0, 0.0);
-        for c in &mut columns {
-            c.values.insert(0, f64::NAN);
+            w.note("gap", raw.pos[i]);
+            inserts.push(i);
         }
     }
-    let end = times[times.len() - 1] + res;
+    Ok(inserts)
+}
 
-    // Extra columns: blank cells hold the previous value (0 before the first); all-blank
-    // columns are dropped.
+/// Rebase: absolute times start at the first row (returned as the start time); relative ones
+/// have no load before it.
+fn rebase(
+    src: &Source<'_>,
+    raw: &mut RawRows,
+) -> Result<Option<DateTime<FixedOffset>>, InputError> {
+    let Some(origin) = src.origin else {
+        if raw.times[0] > 0.0 {
+            raw.times.insert(0, 0.0);
+            raw.rates.insert(0, 0.0);
+            for c in &mut raw.columns {
+                c.values.insert(0, f64::NAN);
+            }
+        }
+        return Ok(None);
+    };
+    let t0 = raw.times[0];
+    if t0 != 0.0 {
+        for t in &mut raw.times {
+            *t -= t0;
+        }
+    }
+    let shift = chrono::TimeDelta::nanoseconds((t0 * 1e9).round() as i64);
+    let start = origin
+        .checked_add_signed(shift)
+        .ok_or_else(|| InputError::in_file(src.path, "time out of range"))?;
+    Ok(Some(start))
+}
+
+/// Extra columns: blank cells hold the previous value (0 before the first); all-blank columns
+/// are dropped.
+fn hold_blank_cells(columns: &mut Vec<Column>) {
     columns.retain(|c| c.values.iter().any(|v| !v.is_nan()));
-    for c in &mut columns {
+    for c in columns {
         let mut last = 0.0;
         for v in &mut c.values {
             if v.is_nan() {
@@ -393,15 +503,6 @@ pub fn finish(
             }
         }
     }
-    let trace = Trace {
-        times,
-        rates,
-        end,
-        start_time,
-        columns,
-        arrivals: None,
-    };
-    Ok((trace, w.into_vec()))
 }
 
 /// The most common interval between consecutive times (rounded to the microsecond for

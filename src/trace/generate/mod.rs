@@ -354,24 +354,50 @@ impl GeneratorSpec {
     }
 
     fn build_at(&self, path: &str, parent: Parent) -> Result<Generator, FieldError> {
-        let at = |f: &str| {
-            if path.is_empty() {
-                f.to_string()
-            } else {
-                format!("{path}.{f}")
+        let at = At(path);
+        let kind = self.check_fields(at, parent)?;
+        let step = match self.step {
+            Some(Seconds(s)) if s <= 0.0 => {
+                return Err(at.err("step", "the step must be more than 0"));
             }
+            s => s.map(|s| s.0),
         };
-        let err = |f: &str, m: String| Err(FieldError::new(at(f), m));
+        let duration = match self.duration {
+            Some(Seconds(d)) if d <= 0.0 => {
+                return Err(at.err("duration", "the duration must be more than 0"));
+            }
+            d => d.map(|d| d.0),
+        };
+        let kind = match kind {
+            "constant" | "step" | "ramp" | "spike" | "sawtooth" => {
+                Kind::Shape(self.build_shape(at, kind)?)
+            }
+            "diurnal" => Kind::Diurnal(self.build_diurnal(at)?),
+            "mmpp" => self.build_mmpp(at)?,
+            "noise" => self.build_noise(at)?,
+            "sum" | "product" | "concat" => self.build_combination(at, kind)?,
+            _ => return Err(at.err("kind", format!("unknown generator kind {kind:?}"))),
+        };
+        Ok(Generator {
+            kind,
+            step,
+            duration,
+        })
+    }
+
+    /// The canonical kind, once every set field applies to it, every required one is set, and
+    /// `duration` is where it may be.
+    fn check_fields(&self, at: At<'_>, parent: Parent) -> Result<&'static str, FieldError> {
         let Some(kind) = canonical_kind(&self.kind) else {
             let names: Vec<&str> = KINDS.iter().map(|k| k.0).collect();
-            return err(
+            return Err(at.err(
                 "kind",
                 format!(
                     "unknown generator kind {:?} (expected one of {})",
                     self.kind,
                     names.join(", ")
                 ),
-            );
+            ));
         };
         let (required, optional) = kind_fields(kind).unwrap_or((&[], &[]));
         for f in self.present() {
@@ -380,18 +406,18 @@ impl GeneratorSpec {
             }
             let mut fields: Vec<&str> = required.iter().chain(optional.iter()).copied().collect();
             fields.extend(["step", "duration"]);
-            return err(
+            return Err(at.err(
                 f,
                 format!(
                     "`{f}` does not apply to kind `{kind}` (its fields: {})",
                     fields.join(", ")
                 ),
-            );
+            ));
         }
         for f in required {
             if !self.present().contains(f) {
                 return Err(FieldError::new(
-                    path,
+                    at.0,
                     format!(
                         "kind `{kind}` needs `{f}` (fields: {})",
                         field_list(required, optional)
@@ -400,243 +426,264 @@ impl GeneratorSpec {
             }
         }
         if self.duration.is_some() && parent == Parent::Pointwise {
-            return err("duration", "`duration` applies at the top level and to the parts of a `concat`, not inside `sum`, `product` or `noise`".into());
+            return Err(at.err("duration", "`duration` applies at the top level and to the parts of a `concat`, not inside `sum`, `product` or `noise`"));
         }
-        let step = match self.step {
-            Some(Seconds(s)) if s <= 0.0 => {
-                return err("step", "the step must be more than 0".into());
-            }
-            s => s.map(|s| s.0),
-        };
-        let duration = match self.duration {
-            Some(Seconds(d)) if d <= 0.0 => {
-                return err("duration", "the duration must be more than 0".into());
-            }
-            d => d.map(|d| d.0),
-        };
-        let rate = |f: &str, v: Option<f64>| -> Result<f64, FieldError> {
-            let v = v.unwrap_or(0.0);
-            if v.is_finite() && v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(FieldError::new(
-                    at(f),
-                    format!("{v} is not a rate (expected a number ≥ 0)"),
-                ))
-            }
-        };
+        Ok(kind)
+    }
+
+    /// A plain shape: `constant`, `step`, `ramp`, `spike` or `sawtooth`.
+    fn build_shape(&self, at: At<'_>, kind: &str) -> Result<Shape, FieldError> {
         let secs = |v: Option<Seconds>| v.map(|s| s.0).unwrap_or(0.0);
-        let kind = match kind {
-            "constant" => Kind::Shape(Shape::Constant {
-                rate: rate("rate", self.rate)?,
-            }),
-            "step" => Kind::Shape(Shape::Step {
-                from: rate("from", self.from)?,
-                to: rate("to", self.to)?,
+        Ok(match kind {
+            "constant" => Shape::Constant {
+                rate: at.rate("rate", self.rate)?,
+            },
+            "step" => Shape::Step {
+                from: at.rate("from", self.from)?,
+                to: at.rate("to", self.to)?,
                 at: secs(self.at),
-            }),
-            "ramp" => Kind::Shape(Shape::Ramp {
-                from: rate("from", self.from)?,
-                to: rate("to", self.to)?,
+            },
+            "ramp" => Shape::Ramp {
+                from: at.rate("from", self.from)?,
+                to: at.rate("to", self.to)?,
                 at: secs(self.at),
                 // NaN = "the rest of the span", resolved at render time.
                 over: self.over.map(|s| s.0).unwrap_or(f64::NAN),
-            }),
-            "spike" => Kind::Shape(Shape::Spike {
-                base: rate("base", self.base)?,
-                peak: rate("peak", self.peak)?,
+            },
+            "spike" => Shape::Spike {
+                base: at.rate("base", self.base)?,
+                peak: at.rate("peak", self.peak)?,
                 at: secs(self.at),
                 rise: secs(self.rise),
                 hold: secs(self.hold),
                 decay: secs(self.decay),
                 curve: self.decay_curve.unwrap_or_default(),
-            }),
-            "sawtooth" => {
+            },
+            _ => {
                 let period = secs(self.period);
                 if period <= 0.0 {
-                    return err("period", "the period must be more than 0".into());
+                    return Err(at.err("period", "the period must be more than 0"));
                 }
-                Kind::Shape(Shape::Sawtooth {
-                    from: rate("from", self.from)?,
-                    to: rate("to", self.to)?,
+                Shape::Sawtooth {
+                    from: at.rate("from", self.from)?,
+                    to: at.rate("to", self.to)?,
                     period,
                     at: secs(self.at),
-                })
-            }
-            "diurnal" => {
-                let shape = match (&self.profile, self.min, self.max) {
-                    (Some(p), None, None) => {
-                        if self.peak_at.is_some() {
-                            return err("peak_at", "`peak_at` goes with `min`/`max`; a `profile` already says when the peak is".into());
-                        }
-                        if p.len() != 24 {
-                            return err(
-                                "profile",
-                                format!(
-                                    "a profile has 24 hourly rates (00:30 … 23:30), found {}",
-                                    p.len()
-                                ),
-                            );
-                        }
-                        for (i, &v) in p.iter().enumerate() {
-                            rate(&format!("profile[{i}]"), Some(v))?;
-                        }
-                        DayShape::Profile(p.clone())
-                    }
-                    (None, Some(_), Some(_)) => {
-                        let (min, max) = (rate("min", self.min)?, rate("max", self.max)?);
-                        if min > max {
-                            return err("min", format!("min {min} is above max {max}"));
-                        }
-                        DayShape::Sine {
-                            min,
-                            max,
-                            peak_at: self.peak_at.map(|t| t.0).unwrap_or(14.0 * 3600.0),
-                        }
-                    }
-                    (Some(_), _, _) => {
-                        return err(
-                            "profile",
-                            "give either `profile` or `min` and `max`, not both".into(),
-                        );
-                    }
-                    _ => {
-                        return Err(FieldError::new(
-                            path,
-                            "kind `diurnal` needs `min` and `max` (a daily sinusoid) or `profile` (24 hourly rates)",
-                        ));
-                    }
-                };
-                let weekend_factor =
-                    rate("weekend_factor", Some(self.weekend_factor.unwrap_or(1.0)))?;
-                let timezone = match &self.timezone {
-                    None => None,
-                    Some(name) => Some(
-                        name.parse::<chrono_tz::Tz>()
-                            .map_err(|_| FieldError::new(at("timezone"), format!("{name:?} is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)")))?,
-                    ),
-                };
-                Kind::Diurnal(Diurnal {
-                    shape,
-                    weekend_factor,
-                    timezone,
-                })
-            }
-            "mmpp" => {
-                let rates = self.rates.as_deref().unwrap_or(&[]);
-                let sojourn = self.sojourn.as_deref().unwrap_or(&[]);
-                if rates.len() != 2 {
-                    return err(
-                        "rates",
-                        format!(
-                            "a 2-state MMPP has two rates [low, high], found {}",
-                            rates.len()
-                        ),
-                    );
-                }
-                if sojourn.len() != 2 {
-                    return err(
-                        "sojourn",
-                        format!(
-                            "give the mean time in each state [for rates[0], for rates[1]], found {} values",
-                            sojourn.len()
-                        ),
-                    );
-                }
-                for (i, s) in sojourn.iter().enumerate() {
-                    if s.0 <= 0.0 {
-                        return err(
-                            &format!("sojourn[{i}]"),
-                            "a mean sojourn must be more than 0".into(),
-                        );
-                    }
-                }
-                Kind::Mmpp {
-                    rates: [
-                        rate("rates[0]", Some(rates[0]))?,
-                        rate("rates[1]", Some(rates[1]))?,
-                    ],
-                    sojourn: [sojourn[0].0, sojourn[1].0],
                 }
             }
-            "noise" => {
-                let cv = self.cv.unwrap_or(0.0);
-                if !(cv.is_finite() && cv >= 0.0) {
-                    return err(
-                        "cv",
-                        format!(
-                            "{cv} is not a coefficient of variation (expected a number ≥ 0, e.g. 0.2)"
-                        ),
-                    );
-                }
-                let of = match &self.of {
-                    None => None,
-                    Some(Of::One(g)) => Some(Box::new(g.build_at(&at("of"), Parent::Pointwise)?)),
-                    Some(Of::Many(_)) => {
-                        return err(
-                            "of",
-                            "noise applies to one generator: `of: {kind: …}`, not a list".into(),
-                        );
-                    }
-                };
-                let every = match self.every {
-                    Some(Seconds(e)) if e <= 0.0 => {
-                        return err("every", "`every` must be more than 0".into());
-                    }
-                    e => e.map(|e| e.0),
-                };
-                Kind::Noise {
-                    cv,
-                    distribution: self.distribution.unwrap_or_default(),
-                    every,
-                    of,
-                }
-            }
-            "sum" | "product" | "concat" => {
-                let list: Vec<&GeneratorSpec> = match &self.of {
-                    Some(Of::Many(v)) => v.iter().collect(),
-                    Some(Of::One(g)) => vec![g.as_ref()],
-                    None => vec![],
-                };
-                if list.is_empty() {
-                    return err(
-                        "of",
-                        format!("`{kind}` needs at least one generator in `of`"),
-                    );
-                }
-                let child_parent = if kind == "concat" {
-                    Parent::Concat
-                } else {
-                    Parent::Pointwise
-                };
-                let kids = list
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| g.build_at(&at(&format!("of[{i}]")), child_parent))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if kind == "concat" {
-                    for (i, k) in kids.iter().enumerate() {
-                        if i + 1 < kids.len() && k.natural_duration().is_none() {
-                            return err(
-                                &format!("of[{i}]"),
-                                "every part of a `concat` but the last needs a `duration`".into(),
-                            );
-                        }
-                    }
-                }
-                match kind {
-                    "sum" => Kind::Sum(kids),
-                    "product" => Kind::Product(kids),
-                    _ => Kind::Concat(kids),
-                }
-            }
-            _ => return err("kind", format!("unknown generator kind {kind:?}")),
-        };
-        Ok(Generator {
-            kind,
-            step,
-            duration,
         })
+    }
+
+    /// A `diurnal` generator: its day shape, weekend factor and time zone.
+    fn build_diurnal(&self, at: At<'_>) -> Result<Diurnal, FieldError> {
+        let shape = self.day_shape(at)?;
+        let weekend_factor = at.rate("weekend_factor", Some(self.weekend_factor.unwrap_or(1.0)))?;
+        let timezone = match &self.timezone {
+            None => None,
+            Some(name) => Some(
+                name.parse::<chrono_tz::Tz>()
+                    .map_err(|_| FieldError::new(at.field("timezone"), format!("{name:?} is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)")))?,
+            ),
+        };
+        Ok(Diurnal {
+            shape,
+            weekend_factor,
+            timezone,
+        })
+    }
+
+    /// A diurnal day: 24 hourly rates (`profile`), or a sinusoid between `min` and `max`.
+    fn day_shape(&self, at: At<'_>) -> Result<DayShape, FieldError> {
+        Ok(match (&self.profile, self.min, self.max) {
+            (Some(p), None, None) => {
+                if self.peak_at.is_some() {
+                    return Err(at.err("peak_at", "`peak_at` goes with `min`/`max`; a `profile` already says when the peak is"));
+                }
+                if p.len() != 24 {
+                    return Err(at.err(
+                        "profile",
+                        format!(
+                            "a profile has 24 hourly rates (00:30 … 23:30), found {}",
+                            p.len()
+                        ),
+                    ));
+                }
+                for (i, &v) in p.iter().enumerate() {
+                    at.rate(&format!("profile[{i}]"), Some(v))?;
+                }
+                DayShape::Profile(p.clone())
+            }
+            (None, Some(_), Some(_)) => {
+                let (min, max) = (at.rate("min", self.min)?, at.rate("max", self.max)?);
+                if min > max {
+                    return Err(at.err("min", format!("min {min} is above max {max}")));
+                }
+                DayShape::Sine {
+                    min,
+                    max,
+                    peak_at: self.peak_at.map(|t| t.0).unwrap_or(14.0 * 3600.0),
+                }
+            }
+            (Some(_), _, _) => {
+                return Err(at.err(
+                    "profile",
+                    "give either `profile` or `min` and `max`, not both",
+                ));
+            }
+            _ => {
+                return Err(FieldError::new(
+                    at.0,
+                    "kind `diurnal` needs `min` and `max` (a daily sinusoid) or `profile` (24 hourly rates)",
+                ));
+            }
+        })
+    }
+
+    /// A 2-state `mmpp`: two rates and the mean sojourn in each.
+    fn build_mmpp(&self, at: At<'_>) -> Result<Kind, FieldError> {
+        let rates = self.rates.as_deref().unwrap_or(&[]);
+        let sojourn = self.sojourn.as_deref().unwrap_or(&[]);
+        if rates.len() != 2 {
+            return Err(at.err(
+                "rates",
+                format!(
+                    "a 2-state MMPP has two rates [low, high], found {}",
+                    rates.len()
+                ),
+            ));
+        }
+        if sojourn.len() != 2 {
+            return Err(at.err(
+                "sojourn",
+                format!(
+                    "give the mean time in each state [for rates[0], for rates[1]], found {} values",
+                    sojourn.len()
+                ),
+            ));
+        }
+        for (i, s) in sojourn.iter().enumerate() {
+            if s.0 <= 0.0 {
+                return Err(at.err(
+                    &format!("sojourn[{i}]"),
+                    "a mean sojourn must be more than 0",
+                ));
+            }
+        }
+        Ok(Kind::Mmpp {
+            rates: [
+                at.rate("rates[0]", Some(rates[0]))?,
+                at.rate("rates[1]", Some(rates[1]))?,
+            ],
+            sojourn: [sojourn[0].0, sojourn[1].0],
+        })
+    }
+
+    /// `noise` with its coefficient of variation, distribution, `every`, and the generator it
+    /// applies to (`of`, one at most).
+    fn build_noise(&self, at: At<'_>) -> Result<Kind, FieldError> {
+        let cv = self.cv.unwrap_or(0.0);
+        if !(cv.is_finite() && cv >= 0.0) {
+            return Err(at.err(
+                "cv",
+                format!("{cv} is not a coefficient of variation (expected a number ≥ 0, e.g. 0.2)"),
+            ));
+        }
+        let of = match &self.of {
+            None => None,
+            Some(Of::One(g)) => Some(Box::new(g.build_at(&at.field("of"), Parent::Pointwise)?)),
+            Some(Of::Many(_)) => {
+                return Err(at.err(
+                    "of",
+                    "noise applies to one generator: `of: {kind: …}`, not a list",
+                ));
+            }
+        };
+        let every = match self.every {
+            Some(Seconds(e)) if e <= 0.0 => {
+                return Err(at.err("every", "`every` must be more than 0"));
+            }
+            e => e.map(|e| e.0),
+        };
+        Ok(Kind::Noise {
+            cv,
+            distribution: self.distribution.unwrap_or_default(),
+            every,
+            of,
+        })
+    }
+
+    /// `sum`, `product` or `concat` of the generators in `of` (every part of a `concat` but
+    /// the last has a duration).
+    fn build_combination(&self, at: At<'_>, kind: &str) -> Result<Kind, FieldError> {
+        let list: Vec<&GeneratorSpec> = match &self.of {
+            Some(Of::Many(v)) => v.iter().collect(),
+            Some(Of::One(g)) => vec![g.as_ref()],
+            None => vec![],
+        };
+        if list.is_empty() {
+            return Err(at.err(
+                "of",
+                format!("`{kind}` needs at least one generator in `of`"),
+            ));
+        }
+        let child_parent = if kind == "concat" {
+            Parent::Concat
+        } else {
+            Parent::Pointwise
+        };
+        let kids = list
+            .iter()
+            .enumerate()
+            .map(|(i, g)| g.build_at(&at.field(&format!("of[{i}]")), child_parent))
+            .collect::<Result<Vec<_>, _>>()?;
+        if kind == "concat" {
+            for (i, k) in kids.iter().enumerate() {
+                if i + 1 < kids.len() && k.natural_duration().is_none() {
+                    return Err(at.err(
+                        &format!("of[{i}]"),
+                        "every part of a `concat` but the last needs a `duration`",
+                    ));
+                }
+            }
+        }
+        Ok(match kind {
+            "sum" => Kind::Sum(kids),
+            "product" => Kind::Product(kids),
+            _ => Kind::Concat(kids),
+        })
+    }
+}
+
+/// The path of the generator being built (`""` at the top, `of[1]` inside), for field paths
+/// in errors.
+#[derive(Debug, Clone, Copy)]
+struct At<'a>(&'a str);
+
+impl At<'_> {
+    /// The path of field `f` of this generator.
+    fn field(self, f: &str) -> String {
+        if self.0.is_empty() {
+            f.to_string()
+        } else {
+            format!("{}.{f}", self.0)
+        }
+    }
+
+    fn err(self, f: &str, message: impl Into<String>) -> FieldError {
+        FieldError::new(self.field(f), message)
+    }
+
+    /// Field `f` as a rate: unset is 0; negative or not finite is an error.
+    fn rate(self, f: &str, v: Option<f64>) -> Result<f64, FieldError> {
+        let v = v.unwrap_or(0.0);
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(FieldError::new(
+                self.field(f),
+                format!("{v} is not a rate (expected a number ≥ 0)"),
+            ))
+        }
     }
 }
 
@@ -739,71 +786,10 @@ impl Generator {
     }
 
     fn render_kind(&self, grid: &Grid, env: &Env, path: &str) -> Result<Vec<f64>, FieldError> {
-        let label = |p: &str| {
-            if p.is_empty() {
-                "trace.generate".to_string()
-            } else {
-                format!("trace.generate.{p}")
-            }
-        };
         Ok(match &self.kind {
-            Kind::Shape(shape) => {
-                if let Shape::Sawtooth { period, .. } = shape
-                    && *period < grid.step
-                {
-                    return Err(FieldError::new(
-                        join(path, "period"),
-                        format!(
-                            "the period ({}) is shorter than the step ({}): use a finer `step`",
-                            crate::units::format_seconds(*period),
-                            crate::units::format_seconds(grid.step)
-                        ),
-                    ));
-                }
-                let mut s = shape.clone();
-                if let Shape::Ramp { at, over, .. } = &mut s
-                    && over.is_nan()
-                {
-                    *over = (grid.span() - *at).max(0.0);
-                }
-                render_shape(&s, grid)
-            }
-            Kind::Diurnal(d) => {
-                let clock = Clock::new(env.start_time, d.timezone);
-                let mut breaks = Vec::new();
-                (0..grid.n)
-                    .map(|k| {
-                        let (a, b) = (k as f64 * grid.step, (k + 1) as f64 * grid.step);
-                        let (la, lb) = (clock.local(grid.origin + a), clock.local(grid.origin + b));
-                        breaks.clear();
-                        Diurnal::local_breaks(la, lb, &mut breaks);
-                        for x in &mut breaks {
-                            *x = a + (*x - la);
-                        }
-                        mean_over(
-                            &|t| d.at_local(clock.local(grid.origin + t)),
-                            a,
-                            b,
-                            &mut breaks,
-                        )
-                    })
-                    .collect()
-            }
-            Kind::Mmpp { rates, sojourn } => {
-                if grid.span() / sojourn[0].min(sojourn[1]) > MAX_ROWS as f64 {
-                    return Err(FieldError::new(
-                        join(path, "sojourn"),
-                        format!(
-                            "sojourns this short switch state more than {MAX_ROWS} times over the span"
-                        ),
-                    ));
-                }
-                let mut rng = stream_rng(env.seed, &label(path));
-                regrid(
-                    random::mmpp_pieces(&mut rng, grid.span(), *rates, *sojourn),
-                    grid,
-                )
-            }
+            Kind::Shape(shape) => render_plain_shape(shape, grid, path)?,
+            Kind::Diurnal(d) => render_diurnal(d, grid, env),
+            Kind::Mmpp { rates, sojourn } => render_mmpp(*rates, *sojourn, grid, env, path)?,
             Kind::Noise {
                 cv,
                 distribution,
@@ -814,74 +800,177 @@ impl Generator {
                     Some(g) => g.render(grid, env, &join(path, "of"))?,
                     None => vec![1.0; grid.n],
                 };
-                let nstep = every.unwrap_or(grid.step);
-                let nn = rows_for(grid.span(), nstep).ok_or_else(|| {
-                    FieldError::new(join(path, "every"), "too many rows at this step")
-                })?;
-                let ngrid = Grid {
-                    origin: grid.origin,
-                    step: nstep,
-                    n: nn,
-                };
-                let mut rng = stream_rng(env.seed, &label(path));
-                let f = random::noise_factors(&mut rng, nn, *cv, *distribution);
-                let f = if nstep == grid.step {
-                    f
-                } else {
-                    regrid(pieces(&f, &ngrid, 0.0, grid.span()), grid)
-                };
+                let f = noise_factors(*cv, *distribution, *every, grid, env, path)?;
                 base.iter().zip(f).map(|(b, f)| b * f).collect()
             }
-            Kind::Sum(kids) | Kind::Product(kids) => {
-                let is_sum = matches!(self.kind, Kind::Sum(_));
-                let mut acc = vec![if is_sum { 0.0 } else { 1.0 }; grid.n];
-                for (i, k) in kids.iter().enumerate() {
-                    let v = k.render(grid, env, &join(path, &format!("of[{i}]")))?;
-                    for (a, x) in acc.iter_mut().zip(v) {
-                        if is_sum {
-                            *a += x;
-                        } else {
-                            *a *= x;
-                        }
-                    }
-                }
-                acc
-            }
-            Kind::Concat(kids) => {
-                let mut all = Vec::new();
-                let mut offset = 0.0;
-                for (i, k) in kids.iter().enumerate() {
-                    let p = join(path, &format!("of[{i}]"));
-                    let dur = match k.natural_duration() {
-                        Some(d) => d,
-                        None => grid.span() - offset,
-                    };
-                    if dur <= 0.0 {
-                        return Err(FieldError::new(
-                            p,
-                            "no time left for this part: the parts before it fill the whole span",
-                        ));
-                    }
-                    let step = k.step.unwrap_or(grid.step);
-                    let n = rows_for(dur, step).ok_or_else(|| {
-                        FieldError::new(join(&p, "step"), "too many rows at this step")
-                    })?;
-                    let own = Grid {
-                        origin: grid.origin + offset,
-                        step,
-                        n,
-                    };
-                    let v = k.render_kind(&own, env, &p)?;
-                    all.extend(pieces(&v, &own, offset, dur));
-                    offset += dur;
-                    if offset >= grid.span() {
-                        break;
-                    }
-                }
-                regrid(all, grid)
-            }
+            Kind::Sum(kids) => render_pointwise(kids, true, grid, env, path)?,
+            Kind::Product(kids) => render_pointwise(kids, false, grid, env, path)?,
+            Kind::Concat(kids) => render_concat(kids, grid, env, path)?,
         })
     }
+}
+
+/// The random stream's label for the generator at `path`.
+fn stream_label(path: &str) -> String {
+    if path.is_empty() {
+        "trace.generate".to_string()
+    } else {
+        format!("trace.generate.{path}")
+    }
+}
+
+/// A plain shape on `grid` (a ramp without `over` runs to the end of the span).
+fn render_plain_shape(shape: &Shape, grid: &Grid, path: &str) -> Result<Vec<f64>, FieldError> {
+    if let Shape::Sawtooth { period, .. } = shape
+        && *period < grid.step
+    {
+        return Err(FieldError::new(
+            join(path, "period"),
+            format!(
+                "the period ({}) is shorter than the step ({}): use a finer `step`",
+                crate::units::format_seconds(*period),
+                crate::units::format_seconds(grid.step)
+            ),
+        ));
+    }
+    let mut s = shape.clone();
+    if let Shape::Ramp { at, over, .. } = &mut s
+        && over.is_nan()
+    {
+        *over = (grid.span() - *at).max(0.0);
+    }
+    Ok(render_shape(&s, grid))
+}
+
+/// A diurnal day on `grid`: each row the mean over its step of the local-time rate.
+fn render_diurnal(d: &Diurnal, grid: &Grid, env: &Env) -> Vec<f64> {
+    let clock = Clock::new(env.start_time, d.timezone);
+    let mut breaks = Vec::new();
+    (0..grid.n)
+        .map(|k| {
+            let (a, b) = (k as f64 * grid.step, (k + 1) as f64 * grid.step);
+            let (la, lb) = (clock.local(grid.origin + a), clock.local(grid.origin + b));
+            breaks.clear();
+            Diurnal::local_breaks(la, lb, &mut breaks);
+            for x in &mut breaks {
+                *x = a + (*x - la);
+            }
+            mean_over(
+                &|t| d.at_local(clock.local(grid.origin + t)),
+                a,
+                b,
+                &mut breaks,
+            )
+        })
+        .collect()
+}
+
+/// A 2-state MMPP on `grid`, from this node's own random stream.
+fn render_mmpp(
+    rates: [f64; 2],
+    sojourn: [f64; 2],
+    grid: &Grid,
+    env: &Env,
+    path: &str,
+) -> Result<Vec<f64>, FieldError> {
+    if grid.span() / sojourn[0].min(sojourn[1]) > MAX_ROWS as f64 {
+        return Err(FieldError::new(
+            join(path, "sojourn"),
+            format!("sojourns this short switch state more than {MAX_ROWS} times over the span"),
+        ));
+    }
+    let mut rng = stream_rng(env.seed, &stream_label(path));
+    Ok(regrid(
+        random::mmpp_pieces(&mut rng, grid.span(), rates, sojourn),
+        grid,
+    ))
+}
+
+/// Mean-1 noise factors on `grid`, a new one every `every` (default: each row).
+fn noise_factors(
+    cv: f64,
+    distribution: NoiseDist,
+    every: Option<f64>,
+    grid: &Grid,
+    env: &Env,
+    path: &str,
+) -> Result<Vec<f64>, FieldError> {
+    let nstep = every.unwrap_or(grid.step);
+    let nn = rows_for(grid.span(), nstep)
+        .ok_or_else(|| FieldError::new(join(path, "every"), "too many rows at this step"))?;
+    let ngrid = Grid {
+        origin: grid.origin,
+        step: nstep,
+        n: nn,
+    };
+    let mut rng = stream_rng(env.seed, &stream_label(path));
+    let f = random::noise_factors(&mut rng, nn, cv, distribution);
+    Ok(if nstep == grid.step {
+        f
+    } else {
+        regrid(pieces(&f, &ngrid, 0.0, grid.span()), grid)
+    })
+}
+
+/// The pointwise sum (`is_sum`) or product of the children on `grid`.
+fn render_pointwise(
+    kids: &[Generator],
+    is_sum: bool,
+    grid: &Grid,
+    env: &Env,
+    path: &str,
+) -> Result<Vec<f64>, FieldError> {
+    let mut acc = vec![if is_sum { 0.0 } else { 1.0 }; grid.n];
+    for (i, k) in kids.iter().enumerate() {
+        let v = k.render(grid, env, &join(path, &format!("of[{i}]")))?;
+        for (a, x) in acc.iter_mut().zip(v) {
+            if is_sum {
+                *a += x;
+            } else {
+                *a *= x;
+            }
+        }
+    }
+    Ok(acc)
+}
+
+/// The children one after another, each on its own step, until the span is full.
+fn render_concat(
+    kids: &[Generator],
+    grid: &Grid,
+    env: &Env,
+    path: &str,
+) -> Result<Vec<f64>, FieldError> {
+    let mut all = Vec::new();
+    let mut offset = 0.0;
+    for (i, k) in kids.iter().enumerate() {
+        let p = join(path, &format!("of[{i}]"));
+        let dur = match k.natural_duration() {
+            Some(d) => d,
+            None => grid.span() - offset,
+        };
+        if dur <= 0.0 {
+            return Err(FieldError::new(
+                p,
+                "no time left for this part: the parts before it fill the whole span",
+            ));
+        }
+        let step = k.step.unwrap_or(grid.step);
+        let n = rows_for(dur, step)
+            .ok_or_else(|| FieldError::new(join(&p, "step"), "too many rows at this step"))?;
+        let own = Grid {
+            origin: grid.origin + offset,
+            step,
+            n,
+        };
+        let v = k.render_kind(&own, env, &p)?;
+        all.extend(pieces(&v, &own, offset, dur));
+        offset += dur;
+        if offset >= grid.span() {
+            break;
+        }
+    }
+    Ok(regrid(all, grid))
 }
 
 struct Env {

@@ -39,3 +39,8 @@ pub fn missing(test: &str, wanted: &Path) {
         wanted.display()
     );
 }
+
+/// The real-world KEDA corpus in the shared folder (it may not exist).
+pub fn keda_corpus_dir() -> PathBuf {
+    shared_dir().join("conformance/keda-corpus")
+}

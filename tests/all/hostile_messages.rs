@@ -3,7 +3,7 @@
 //! scalesim's own words; echoed values are shortened; outputs are the same bytes however the
 //! scenario path is written.
 
-use assert_cmd::Command;
+use crate::helpers::{self, files_of};
 use std::path::{Path, PathBuf};
 
 const SCENARIO: &str = "name: t
@@ -118,16 +118,8 @@ fn bom_crlf(text: &str) -> Vec<u8> {
 }
 
 fn scalesim(dir: &Path, args: &[&str]) -> (i32, String) {
-    let o = Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    let (code, _, stderr) = helpers::run_in(dir, args);
+    (code, stderr)
 }
 
 fn write_case(dir: &Path, scenario: &[u8], manifest: &[u8], trace: &[u8]) {
@@ -416,26 +408,6 @@ fn a_huge_csv_cell_is_quoted_shortened() {
     }
     let (_, err) = run_text(SCENARIO, MANIFEST, &format!("time,rps\n0,20\n60,{cell}\n"));
     assert!(err.contains(&format!("\"{}…\"", "x".repeat(40))), "{err}");
-}
-
-fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.strip_prefix(dir).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                ));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// A scenario whose manifests bring warnings (a workload warning and an ignored document), run

@@ -2,26 +2,10 @@
 //! user files beside outputs, unusable output folders, runs killed mid-way (SIGKILL, SIGINT,
 //! SIGTERM), and every command that writes.
 
+use crate::helpers::{files_of, output_at_root as scalesim, stderr};
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scalesim(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// A short scenario (10 simulated minutes at flow level) that runs in well under a second.
 fn quick_scenario(dir: &Path) -> PathBuf {
@@ -39,21 +23,10 @@ fn quick_scenario(dir: &Path) -> PathBuf {
 
 /// Every file below `dir` (relative path → bytes), hidden staging folders included.
 fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    files_of(dir)
+        .into_iter()
+        .map(|(p, b)| (p.to_string_lossy().into_owned(), b))
+        .collect()
 }
 
 fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {

@@ -3,9 +3,7 @@
 //! corpus (`../shared/conformance/keda-corpus` or under `SCALESIM_SHARED_DIR`, read in place,
 //! never copied).
 
-#[path = "support/shared.rs"]
-mod shared;
-
+use crate::helpers::shared::{self, keda_corpus_dir as corpus_dir};
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -392,13 +390,9 @@ metadata: {name: worker}
 // ---------------------------------------------------------------------------------------------
 // The real-world corpus
 
-/// Files INDEX.md lists as valid that current KEDA rejects (evidence in tests/keda_corpus.rs,
+/// Files INDEX.md lists as valid that current KEDA rejects (evidence in tests/all/keda_corpus.rs,
 /// `ERRATA`).
 const ERRATA: &[&str] = &["kedify--examples--samples__stable-diffusion__manifests__scaledjob.yaml"];
-
-fn corpus_dir() -> PathBuf {
-    shared::shared_dir().join("conformance/keda-corpus")
-}
 
 #[test]
 fn corpus_validates_through_the_cli_as_index_says() {

@@ -5,12 +5,9 @@
 //! Each command runs with its standard output on a pipe whose reading end is already closed,
 //! so the first write fails with EPIPE every time (no race with a reader).
 
-use std::path::{Path, PathBuf};
+use crate::helpers::root;
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Run `scalesim ARGS…` in `dir` with standard output on a closed pipe.
 fn into_closed_pipe(dir: &Path, args: &[&str]) -> Output {

@@ -10,9 +10,7 @@
 //!   they must be rejected cleanly (no panic) with a located `input.helm-template` error that
 //!   tells the user to render them first.
 
-#[path = "support/shared.rs"]
-mod shared;
-
+use crate::helpers::shared::{self, keda_corpus_dir as corpus_dir};
 use scalesim::keda::cluster::ClusterObjects;
 use scalesim::keda::{Severity, validate_source};
 use scalesim::yaml::Source;
@@ -60,10 +58,6 @@ const ERRATA: &[(&str, &str, &str, &str)] = &[(
     "kedacore/keda apis/keda/v1alpha1/scaledjob_types.go: `Rollout.Strategy` has `+kubebuilder:validation:Enum=gradual;immediate` \
      (CRD-level markers added in v2.20.0, #7533); `strategy: default` is rejected by the API server",
 )];
-
-fn corpus_dir() -> PathBuf {
-    shared::shared_dir().join("conformance/keda-corpus")
-}
 
 fn invalid_files_in_index(index: &str) -> Vec<String> {
     index

@@ -1,12 +1,8 @@
 //! `scalesim compare` end to end, and `run --no-charts`: two runs of the shipped scenario with
 //! different seeds, compared; bad run folders exit 2 naming the file.
 
-use assert_cmd::Command;
+use crate::helpers::scalesim;
 use std::path::{Path, PathBuf};
-
-fn scalesim() -> Command {
-    Command::cargo_bin("scalesim").unwrap()
-}
 
 fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/checkout-spike.yaml")

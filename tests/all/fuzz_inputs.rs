@@ -6,13 +6,13 @@
 //! names a file.
 //!
 //! Bounded: `SCALESIM_FUZZ_CASES` cases per entry point (default 500, about 10 s; e.g.
-//! `SCALESIM_FUZZ_CASES=5000 cargo test --release --test fuzz_inputs` for a long campaign).
-//! Every crash found is kept: proptest writes it to `tests/fuzz_inputs.proptest-regressions`
+//! `SCALESIM_FUZZ_CASES=5000 cargo test --release --test all fuzz_inputs::` for a long campaign).
+//! Every crash found is kept: proptest writes it to `tests/all/fuzz_inputs.proptest-regressions`
 //! (replayed first on every run) and the ones fixed have their own `#[test]` below. No simulation
 //! runs: only reading and validating.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, FileFailurePersistence};
+use proptest::test_runner::Config;
 use scalesim::Error;
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::trace::read::{Format, ReadOptions};
@@ -35,9 +35,7 @@ fn cases() -> u32 {
 fn config() -> Config {
     Config {
         cases: cases(),
-        failure_persistence: Some(Box::new(FileFailurePersistence::SourceParallel(
-            "proptest-regressions",
-        ))),
+        failure_persistence: crate::helpers::regressions(),
         max_shrink_iters: 200,
         ..Config::default()
     }

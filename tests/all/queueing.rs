@@ -2,6 +2,7 @@
 //! queueing theory — M/M/c (Erlang C) for exponential service, M/D/c and M/G/c means for
 //! constant and lognormal service, and independent M/M/1 queues behind a random balancer.
 
+use crate::helpers::erlang_c;
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, RunResult, run};
 use scalesim::yaml::Source;
@@ -27,22 +28,6 @@ fn fixed_pool(
          workload: {{kind: {kind}, service_time: {service}, concurrency: {conc}}}\npods: {{replicas: {pods}}}\n",
         step = duration / 100.0
     )
-}
-
-/// Erlang C: probability an arrival waits in M/M/c with offered load a = λ/μ.
-fn erlang_c(c: u32, a: f64) -> f64 {
-    let rho = a / c as f64;
-    let mut term = 1.0; // a^k / k!
-    let mut sum = 0.0;
-    for k in 0..c {
-        if k > 0 {
-            term *= a / k as f64;
-        }
-        sum += term;
-    }
-    let last = term * a / c as f64; // a^c / c!
-    let top = last / (1.0 - rho);
-    top / (sum + top)
 }
 
 /// P(response > t) for M/M/c (wait + exponential service).

@@ -1,8 +1,7 @@
 //! HPA behaviour users ask about, shown at scenario level (simulated pods, metrics pipeline,
 //! controller), not only on isolated vectors.
 
-mod common;
-use common::Sim;
+use crate::helpers::sim::{self as common, Sim};
 use scalesim::hpa::Decision;
 use scalesim::sim::{LogEvent, RunOptions};
 

@@ -1,13 +1,13 @@
 //! scalesim's own HPA vectors (`tests/conformance/hpa_vectors_extra.yaml`) for the rules the public
 //! sample does not show, run through the same harness as the conformance vectors.
 
-mod support;
+use crate::helpers::hpa_vectors;
 
 #[test]
 fn extra_hpa_vectors_all_pass() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/conformance/hpa_vectors_extra.yaml");
-    let report = support::hpa_vectors::run_file(&path).expect("vectors file loads");
+    let report = hpa_vectors::run_file(&path).expect("vectors file loads");
     for line in &report.failures {
         println!("{line}");
     }
@@ -35,7 +35,7 @@ fn keys_outside_the_schema_fail_the_vector() {
     let run = |text: String| {
         let path = dir.path().join("v.yaml");
         std::fs::write(&path, text).unwrap();
-        support::hpa_vectors::run_file(&path).unwrap()
+        hpa_vectors::run_file(&path).unwrap()
     };
     let ok = run(vector("", ""));
     assert_eq!((ok.passed, ok.failed), (1, 0), "{:?}", ok.failures);

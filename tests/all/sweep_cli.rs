@@ -1,13 +1,12 @@
 //! `scalesim sweep`: grid size, determinism across thread counts and shards, sampling,
 //! replications, sweep files, and bad paths (issue #7).
 
+use crate::helpers;
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/sweep")
-        .join(name)
+    helpers::fixture("sweep", name)
 }
 
 const UTIL: &str = "hpa.spec.metrics[0].resource.target.averageUtilization=50,70";

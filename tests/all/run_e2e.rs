@@ -1,21 +1,8 @@
 //! The binary end to end: the shipped scenario tells its story, outputs are deterministic,
 //! and every shipped trace loads and simulates.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(root())
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::helpers::{output_at_root as run, root};
+use std::path::Path;
 
 fn read_csv(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut rdr = csv::Reader::from_path(path).unwrap();

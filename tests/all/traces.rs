@@ -5,23 +5,15 @@
 //! whatever the line ends; rate units; epoch units; the one-minute rise), as do the trace
 //! warnings of `scalesim run`.
 
-use assert_cmd::Command;
+use crate::helpers::{self, root, scalesim};
 use predicates::prelude::*;
 use scalesim::trace::prometheus::Combine;
 use scalesim::trace::rows::{GapFill, Repair};
 use scalesim::trace::{Format, ReadOptions, read, stats};
 use std::path::{Path, PathBuf};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixture(name: &str) -> PathBuf {
-    root().join("tests/fixtures/prometheus").join(name)
-}
-
-fn scalesim() -> Command {
-    Command::cargo_bin("scalesim").unwrap()
+    helpers::fixture("prometheus", name)
 }
 
 const LENIENT: Repair = Repair {

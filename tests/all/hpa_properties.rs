@@ -125,7 +125,7 @@ fn spec(min: i32, max: i32, behavior: bool, target: i64) -> HpaSpec {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: crate::helpers::regressions(), ..ProptestConfig::default() })]
 
     #[test]
     fn never_panics_and_stays_in_bounds(

@@ -1,25 +1,8 @@
 //! "Your service in one command": `run --manifest … --trace …` without a scenario file, `init`
 //! writing the scenario that run used, and a manifest given where a scenario belongs.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn scalesim(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use crate::helpers::{output_in as scalesim, root, stderr};
+use std::path::Path;
 
 /// A folder holding a shipped manifest and a shipped trace, as a user's repository would.
 fn user_folder(manifest: &str, trace: &str) -> tempfile::TempDir {

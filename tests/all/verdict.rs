@@ -2,28 +2,9 @@
 //! writes it into summary.json; a metric nothing feeds stops the run with the snippet to paste
 //! unless `--allow-missing-metrics`; `validate` warns about unrendered template text.
 
-use assert_cmd::Command;
+use crate::helpers::{root, run_in as scalesim};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Run the binary in `dir`: (exit code, stdout, stderr).
-fn scalesim(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::cargo_bin("scalesim")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
 
 fn verdict(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("summary.json")).unwrap();

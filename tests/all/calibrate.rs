@@ -5,6 +5,7 @@
 //! per pod (lognormal service time, exponential waiting with the Erlang C probability), with
 //! noise — exported as Prometheus `query_range` JSON and as CSV.
 
+use crate::helpers::{erlang_c, stderr};
 use assert_cmd::Command;
 use serde_json::Value;
 use std::f64::consts::PI;
@@ -58,19 +59,6 @@ fn phi(x: f64) -> f64 {
     } else {
         0.5 * (1.0 - y)
     }
-}
-
-fn erlang_c(c: u32, a: f64) -> f64 {
-    if a >= c as f64 {
-        return 1.0;
-    }
-    let (mut term, mut sum) = (1.0, 1.0);
-    for k in 1..c {
-        term *= a / k as f64;
-        sum += term;
-    }
-    let last = term * a / c as f64 * c as f64 / (c as f64 - a);
-    last / (sum + last)
 }
 
 /// The `q`-quantile of latency = lognormal service + waiting (0 w.p. 1−pw, else Exp(θ)).
@@ -356,10 +344,6 @@ fn slice(r: &Recorded, a: usize, b: usize) -> Recorded {
         p50: cut(&r.p50),
         p99: cut(&r.p99),
     }
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `scalesim check`: SLO pass/fail exit codes, bad input, baselines with tolerances and
 //! `--update-baseline`, and the JUnit XML report (issue #7).
 
+use crate::helpers;
 use assert_cmd::Command;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -8,9 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/check")
-        .join(name)
+    helpers::fixture("check", name)
 }
 
 /// Run `scalesim check ARGS…` in `dir`; returns (exit code, stdout, stderr).

@@ -161,7 +161,7 @@ fn arb_service() -> impl Strategy<Value = Dist> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: crate::helpers::regressions(), ..ProptestConfig::default() })]
 
     #[test]
     fn conservation_bounds_and_monotone_time(

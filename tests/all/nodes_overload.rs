@@ -3,8 +3,7 @@
 //! Cluster Autoscaler against Karpenter, the 503 gateway whose CPU stays low, retry storms,
 //! liveness restarts, CFS throttling and cold pods.
 
-mod common;
-use common::Sim;
+use crate::helpers::sim::Sim;
 use scalesim::scenario::patch::{Patch, PatchTarget};
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, RunResult, run};

@@ -1,0 +1,34 @@
+//! Every integration test but the two conformance runners, as modules of one test binary (one
+//! link of the library instead of one per file; see docs/testing.md). Run one group with
+//! `cargo test --test all run_e2e::`, one test with its full path.
+
+mod helpers;
+
+mod calibrate;
+mod charts;
+mod check_cli;
+mod cli_errors;
+mod compare_cli;
+mod fluid_agreement;
+mod fuzz_inputs;
+mod hostile_bounds;
+mod hostile_messages;
+mod hpa_extra_vectors;
+mod hpa_properties;
+mod hpa_scenarios;
+mod keda_corpus;
+mod keda_scenarios;
+mod layout;
+mod metric_columns;
+mod nodes_overload;
+mod output_safety;
+mod properties;
+mod queueing;
+mod run_e2e;
+mod shipped_summaries;
+mod stdout_pipe;
+mod sweep_cli;
+mod traces;
+mod validate_cli;
+mod verdict;
+mod your_service;

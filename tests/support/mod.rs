@@ -1,2 +1,0 @@
-//! Helpers shared by integration tests.
-pub mod hpa_vectors;
