@@ -42,6 +42,17 @@ pub struct Backtest {
     pub replicas: Option<ReplicaAgreement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_p99: Option<LatencyAgreement>,
+    /// The observed values at each time-series row, for the charts (not in `summary.json`).
+    #[serde(skip)]
+    pub steps: ObservedSteps,
+}
+
+/// The observed series at the end of each time-series row (where the run reads its gauges),
+/// NaN where there is no recorded value: what the charts draw over the simulated columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedSteps {
+    pub replicas: Option<Vec<f64>>,
+    pub latency_p99: Option<Vec<f64>>,
 }
 
 /// Simulated `spec_replicas` against observed replicas.
@@ -90,10 +101,12 @@ pub fn compare(
     run: &Series,
     clock_start: f64,
 ) -> Result<Backtest, Error> {
+    let mut steps = ObservedSteps::default();
     let replicas = match &observed.replicas {
         Some(o) => {
             let sim: Vec<f64> = run.spec_replicas.iter().map(|&v| f64::from(v)).collect();
             let pairs = paired(o, &sim, run.step, clock_start)?;
+            steps.replicas = Some(at_steps(o, sim.len(), run.step, clock_start));
             Some(replica_agreement(&o.name, &pairs))
         }
         None => None,
@@ -101,6 +114,7 @@ pub fn compare(
     let latency_p99 = match &observed.latency_p99 {
         Some(o) => {
             let pairs = paired(o, &run.latency_p99, run.step, clock_start)?;
+            steps.latency_p99 = Some(at_steps(o, run.latency_p99.len(), run.step, clock_start));
             Some(latency_agreement(&o.name, &pairs))
         }
         None => None,
@@ -108,7 +122,21 @@ pub fn compare(
     Ok(Backtest {
         replicas,
         latency_p99,
+        steps,
     })
+}
+
+/// Seconds on the observed series' clock at the end of row `i`.
+fn row_end(o: &Observed, i: usize, step: f64, clock_start: f64) -> f64 {
+    let offset = if o.absolute { clock_start } else { 0.0 };
+    offset + (i + 1) as f64 * step
+}
+
+/// The observed value at the end of each of `rows` rows, NaN where there is none.
+fn at_steps(o: &Observed, rows: usize, step: f64, clock_start: f64) -> Vec<f64> {
+    (0..rows)
+        .map(|i| o.value_at(row_end(o, i, step, clock_start)).unwrap_or(f64::NAN))
+        .collect()
 }
 
 /// (simulated, observed) at the end of every step both have a value for.
@@ -118,13 +146,11 @@ fn paired(
     step: f64,
     clock_start: f64,
 ) -> Result<Vec<(f64, f64)>, Error> {
-    let offset = if o.absolute { clock_start } else { 0.0 };
     let pairs: Vec<(f64, f64)> = sim
         .iter()
         .enumerate()
         .filter_map(|(i, &s)| {
-            let t = offset + (i + 1) as f64 * step;
-            let v = o.value_at(t)?;
+            let v = o.value_at(row_end(o, i, step, clock_start))?;
             (s.is_finite() && v.is_finite()).then_some((s, v))
         })
         .collect();

@@ -62,8 +62,10 @@ pub fn write_charts_with(
 ) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
-    let data =
-        RunData::from_series(&scenario.name, &result.series).with_spacing(scenario.fluid_step());
+    let observed = result.summary.backtest.as_ref().map(|b| &b.steps);
+    let data = RunData::from_series(&scenario.name, &result.series)
+        .with_spacing(scenario.fluid_step())
+        .with_observed(observed);
     let figure = Figure::run(&data, opts);
     let svg = figure.svg()?;
     let png = figure.png()?;

@@ -3,7 +3,7 @@
 //! (that is [`super::draw`]), so the choice of what a person sees reads in one place.
 
 use super::ChartOptions;
-use super::data::RunData;
+use super::data::{OBSERVED_LATENCY_P99, OBSERVED_REPLICAS, RunData};
 use super::downsample::{Shape, finite_max, intervals, positive_min};
 use crate::report::trim_decimals as trim;
 use std::borrow::Cow;
@@ -23,6 +23,8 @@ pub const GREY: Rgb = Rgb(127, 127, 127);
 pub const BLACK: Rgb = Rgb(34, 34, 34);
 pub const LIGHT_BLUE: Rgb = Rgb(107, 174, 214);
 pub const DARK_BLUE: Rgb = Rgb(8, 81, 156);
+/// Recorded series a backtest compares the run with (`observed:`), drawn over the simulated ones.
+pub const PINK: Rgb = Rgb(227, 119, 194);
 
 /// One colour per run when runs are compared (Tableau 10).
 pub const RUN_COLOURS: [Rgb; 10] = [
@@ -32,7 +34,7 @@ pub const RUN_COLOURS: [Rgb; 10] = [
     RED,
     PURPLE,
     BROWN,
-    Rgb(227, 119, 194),
+    PINK,
     GREY,
     Rgb(188, 189, 34),
     CYAN,
@@ -468,6 +470,10 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             });
         }
     }
+    if let Some(c) = col(run, OBSERVED_REPLICAS) {
+        layers.push(line(c, Shape::Step, 2, PINK));
+        legend.push(LegendEntry::line("observed replicas", PINK, 2));
+    }
     legend.reverse();
     // With nodes the panel counts both, and says so.
     let (title, unit) = if nonzero(run, "nodes_ready") {
@@ -537,6 +543,11 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             layers.push(line(series(run, Cow::Borrowed(c)), Shape::Line, 1, colour));
             legend.push(LegendEntry::line(label, colour, 2));
         }
+    }
+    if let Some(c) = run.column(OBSERVED_LATENCY_P99) {
+        vals.push(c);
+        layers.push(line(series(run, Cow::Borrowed(c)), Shape::Line, 2, PINK));
+        legend.push(LegendEntry::line("observed p99", PINK, 2));
     }
     layers.extend(reference_lines(opts, &mut legend));
     let refs: Vec<f64> = opts
