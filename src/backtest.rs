@@ -135,7 +135,10 @@ fn row_end(o: &Observed, i: usize, step: f64, clock_start: f64) -> f64 {
 /// The observed value at the end of each of `rows` rows, NaN where there is none.
 fn at_steps(o: &Observed, rows: usize, step: f64, clock_start: f64) -> Vec<f64> {
     (0..rows)
-        .map(|i| o.value_at(row_end(o, i, step, clock_start)).unwrap_or(f64::NAN))
+        .map(|i| {
+            o.value_at(row_end(o, i, step, clock_start))
+                .unwrap_or(f64::NAN)
+        })
         .collect()
 }
 

@@ -22,6 +22,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod text;
 pub mod trace;
 pub mod units;
 pub mod world;
