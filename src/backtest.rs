@@ -14,7 +14,7 @@ use crate::record::Series;
 use std::path::{Path, PathBuf};
 
 // The result types are part of the run summary (`crate::sim::summary`), below this module.
-pub use crate::sim::summary::{Backtest, LatencyAgreement, ReplicaAgreement};
+pub use crate::sim::summary::{Backtest, LatencyAgreement, ObservedSteps, ReplicaAgreement};
 
 /// The recorded series to compare a run with.
 #[derive(Debug, Clone, Default)]
@@ -72,10 +72,12 @@ pub fn compare(
     run: &Series,
     clock_start: f64,
 ) -> Result<Backtest, Error> {
+    let mut steps = ObservedSteps::default();
     let replicas = match &observed.replicas {
         Some(o) => {
             let sim: Vec<f64> = run.spec_replicas.iter().map(|&v| f64::from(v)).collect();
             let pairs = paired(o, &sim, run.step, clock_start)?;
+            steps.replicas = Some(at_steps(o, sim.len(), run.step, clock_start));
             Some(replica_agreement(&o.name, &pairs))
         }
         None => None,
@@ -83,6 +85,7 @@ pub fn compare(
     let latency_p99 = match &observed.latency_p99 {
         Some(o) => {
             let pairs = paired(o, &run.latency_p99, run.step, clock_start)?;
+            steps.latency_p99 = Some(at_steps(o, run.latency_p99.len(), run.step, clock_start));
             Some(latency_agreement(&o.name, &pairs))
         }
         None => None,
@@ -90,7 +93,24 @@ pub fn compare(
     Ok(Backtest {
         replicas,
         latency_p99,
+        steps,
     })
+}
+
+/// Seconds on the observed series' clock at the end of row `i`.
+fn row_end(o: &Observed, i: usize, step: f64, clock_start: f64) -> f64 {
+    let offset = if o.absolute { clock_start } else { 0.0 };
+    offset + (i + 1) as f64 * step
+}
+
+/// The observed value at the end of each of `rows` rows, NaN where there is none.
+fn at_steps(o: &Observed, rows: usize, step: f64, clock_start: f64) -> Vec<f64> {
+    (0..rows)
+        .map(|i| {
+            o.value_at(row_end(o, i, step, clock_start))
+                .unwrap_or(f64::NAN)
+        })
+        .collect()
 }
 
 /// (simulated, observed) at the end of every step both have a value for.
@@ -100,13 +120,11 @@ fn paired(
     step: f64,
     clock_start: f64,
 ) -> Result<Vec<(f64, f64)>, Error> {
-    let offset = if o.absolute { clock_start } else { 0.0 };
     let pairs: Vec<(f64, f64)> = sim
         .iter()
         .enumerate()
         .filter_map(|(i, &s)| {
-            let t = offset + (i + 1) as f64 * step;
-            let v = o.value_at(t)?;
+            let v = o.value_at(row_end(o, i, step, clock_start))?;
             (s.is_finite() && v.is_finite()).then_some((s, v))
         })
         .collect();

@@ -27,6 +27,7 @@ pub mod scenario;
 pub mod settings;
 pub mod sim;
 pub mod sweep;
+pub mod text;
 pub mod trace;
 pub mod units;
 pub mod world;

@@ -2,6 +2,7 @@
 //! Jenkins): one `testsuite` per scenario, one `testcase` per check. Times are always 0 —
 //! outputs carry no wall-clock time, so the same inputs give the same file.
 
+use crate::text::{Markup::XmlAttribute, escape};
 use std::fmt::Write as _;
 
 /// How one check ended.
@@ -53,25 +54,6 @@ impl Suite {
     }
 }
 
-/// Escape text for an XML attribute or element, dropping characters XML 1.0 cannot hold.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Whether `bytes` are a JUnit report [`render`] wrote (so `check --junit` may replace it).
 pub fn is_own(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
@@ -88,13 +70,13 @@ pub fn render(name: &str, suites: &[Suite]) -> String {
     let _ = writeln!(
         x,
         "<testsuites name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">",
-        escape(name)
+        escape(name, XmlAttribute)
     );
     for s in suites {
         let _ = writeln!(
             x,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
-            escape(&s.name),
+            escape(&s.name, XmlAttribute),
             s.cases.len(),
             s.failures(),
             s.errors(),
@@ -103,8 +85,8 @@ pub fn render(name: &str, suites: &[Suite]) -> String {
         for c in &s.cases {
             let open = format!(
                 "    <testcase name=\"{}\" classname=\"{}\" time=\"0\"",
-                escape(&c.name),
-                escape(&c.classname)
+                escape(&c.name, XmlAttribute),
+                escape(&c.classname, XmlAttribute)
             );
             match &c.outcome {
                 Outcome::Passed => {
@@ -114,23 +96,23 @@ pub fn render(name: &str, suites: &[Suite]) -> String {
                     let _ = writeln!(
                         x,
                         "{open}>\n      <failure message=\"{}\" type=\"failure\">{}</failure>\n    </testcase>",
-                        escape(message),
-                        escape(detail)
+                        escape(message, XmlAttribute),
+                        escape(detail, XmlAttribute)
                     );
                 }
                 Outcome::Error { message } => {
                     let _ = writeln!(
                         x,
                         "{open}>\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
-                        escape(message),
-                        escape(message)
+                        escape(message, XmlAttribute),
+                        escape(message, XmlAttribute)
                     );
                 }
                 Outcome::Skipped { message } => {
                     let _ = writeln!(
                         x,
                         "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        escape(message)
+                        escape(message, XmlAttribute)
                     );
                 }
             }

@@ -1,13 +1,114 @@
 //! Named scalar metrics of a run, read from its summary: the vocabulary shared by SLOs,
 //! baselines and the columns of `sweep.csv`.
 //!
-//! Metrics are read from the summary as JSON (the form `summary.json` stores), so a baseline
-//! written by an earlier version compares with a run of this one: a metric an old file lacks is
-//! simply absent.
+//! Metrics are read from the summary as JSON (the form `summary.json` stores) into one typed
+//! struct, [`SummaryFigures`], so a baseline written by an earlier version compares with a run
+//! of this one (a metric an old file lacks is simply absent), and a field renamed in the
+//! summary fails this module's tests instead of reading as "–".
 
+use crate::backtest::Backtest;
 use crate::sim::Summary;
 use crate::units::format_seconds;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+/// The figures of `summary.json` the metrics read, by the summary's own field names. Every
+/// field is optional: a summary of an earlier version may lack any of them.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct SummaryFigures {
+    pub requests: RequestFigures,
+    pub latency_s: LatencyFigures,
+    pub wait_s: WaitFigures,
+    pub replicas: ReplicaFigures,
+    pub backlog: BacklogFigures,
+    pub overload_s: Option<f64>,
+    pub scale_events: Option<f64>,
+    pub restarts: Option<f64>,
+    pub throttled_s: Option<f64>,
+    pub pending_pod_s: Option<f64>,
+    pub nodes: Option<NodeFigures>,
+    pub backtest: Option<Backtest>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct RequestFigures {
+    pub arrived: Option<f64>,
+    pub served: Option<f64>,
+    pub dropped: Option<f64>,
+    pub timed_out: Option<f64>,
+    pub retries: Option<f64>,
+    pub rejected: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct LatencyFigures {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct WaitFigures {
+    pub mean: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct ReplicaFigures {
+    pub min: Option<f64>,
+    pub mean: Option<f64>,
+    pub max: Option<f64>,
+    pub pod_hours: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct BacklogFigures {
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+    pub max_age_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct NodeFigures {
+    pub node_hours: Option<f64>,
+    pub cost: Option<f64>,
+}
+
+impl SummaryFigures {
+    /// The figures of a summary in its JSON form. A part of the wrong shape reads as absent,
+    /// as a missing one does.
+    pub fn from_json(summary: &Value) -> SummaryFigures {
+        fn part<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> T {
+            v.get(key)
+                .and_then(|p| T::deserialize(p).ok())
+                .unwrap_or_default()
+        }
+        let n = |key: &str| summary.get(key).and_then(Value::as_f64);
+        SummaryFigures {
+            requests: part(summary, "requests"),
+            latency_s: part(summary, "latency_s"),
+            wait_s: part(summary, "wait_s"),
+            replicas: part(summary, "replicas"),
+            backlog: part(summary, "backlog"),
+            overload_s: n("overload_s"),
+            scale_events: n("scale_events"),
+            restarts: n("restarts"),
+            throttled_s: n("throttled_s"),
+            pending_pod_s: n("pending_pod_s"),
+            nodes: part(summary, "nodes"),
+            backtest: part(summary, "backtest"),
+        }
+    }
+}
 
 /// What a metric counts, for display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +133,7 @@ pub struct MetricDef {
     /// Compared against a baseline by `scalesim check` (for every compared metric, higher is
     /// worse).
     pub regression: bool,
-    extract: fn(&Value) -> Option<f64>,
+    extract: fn(&SummaryFigures) -> Option<f64>,
 }
 
 impl PartialEq for MetricDef {
@@ -44,7 +145,12 @@ impl PartialEq for MetricDef {
 impl MetricDef {
     /// The value in a summary (as JSON), if it has one.
     pub fn read(&self, summary: &Value) -> Option<f64> {
-        (self.extract)(summary).filter(|v| v.is_finite())
+        self.read_figures(&SummaryFigures::from_json(summary))
+    }
+
+    /// The value in a summary's figures, if it has one.
+    pub fn read_figures(&self, figures: &SummaryFigures) -> Option<f64> {
+        (self.extract)(figures).filter(|v| v.is_finite())
     }
 
     /// A value for people: `320ms`, `0.120%`, `3.5`.
@@ -72,17 +178,10 @@ impl MetricDef {
     }
 }
 
-fn num(v: &Value, path: &str) -> Option<f64> {
-    let mut cur = v;
-    for k in path.split('.') {
-        cur = cur.get(k)?;
-    }
-    cur.as_f64()
-}
-
-fn ratio(v: &Value, what: &str) -> Option<f64> {
-    let arrived = num(v, "requests.arrived")?;
-    let part = num(v, &format!("requests.{what}"))?;
+/// `part` of the arrived requests (0 when none arrived).
+fn ratio(v: &SummaryFigures, part: Option<f64>) -> Option<f64> {
+    let arrived = v.requests.arrived?;
+    let part = part?;
     Some(if arrived > 0.0 { part / arrived } else { 0.0 })
 }
 
@@ -92,121 +191,121 @@ pub const METRICS: &[MetricDef] = &[
         name: "arrived",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "requests.arrived"),
+        extract: |v| v.requests.arrived,
     },
     MetricDef {
         name: "served_ratio",
         unit: Unit::Ratio,
         regression: false,
-        extract: |v| ratio(v, "served"),
+        extract: |v| ratio(v, v.requests.served),
     },
     MetricDef {
         name: "dropped_ratio",
         unit: Unit::Ratio,
         regression: true,
-        extract: |v| ratio(v, "dropped"),
+        extract: |v| ratio(v, v.requests.dropped),
     },
     MetricDef {
         name: "timed_out_ratio",
         unit: Unit::Ratio,
         regression: true,
-        extract: |v| ratio(v, "timed_out"),
+        extract: |v| ratio(v, v.requests.timed_out),
     },
     MetricDef {
         name: "latency_mean_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "latency_s.mean"),
+        extract: |v| v.latency_s.mean,
     },
     MetricDef {
         name: "latency_p50_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "latency_s.p50"),
+        extract: |v| v.latency_s.p50,
     },
     MetricDef {
         name: "latency_p95_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "latency_s.p95"),
+        extract: |v| v.latency_s.p95,
     },
     MetricDef {
         name: "latency_p99_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "latency_s.p99"),
+        extract: |v| v.latency_s.p99,
     },
     MetricDef {
         name: "latency_max_s",
         unit: Unit::Seconds,
         regression: false,
-        extract: |v| num(v, "latency_s.max"),
+        extract: |v| v.latency_s.max,
     },
     MetricDef {
         name: "wait_mean_s",
         unit: Unit::Seconds,
         regression: false,
-        extract: |v| num(v, "wait_s.mean"),
+        extract: |v| v.wait_s.mean,
     },
     MetricDef {
         name: "wait_p99_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "wait_s.p99"),
+        extract: |v| v.wait_s.p99,
     },
     MetricDef {
         name: "replicas_min",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "replicas.min"),
+        extract: |v| v.replicas.min,
     },
     MetricDef {
         name: "replicas_mean",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "replicas.mean"),
+        extract: |v| v.replicas.mean,
     },
     MetricDef {
         name: "replicas_max",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "replicas.max"),
+        extract: |v| v.replicas.max,
     },
     MetricDef {
         name: "pod_hours",
         unit: Unit::PodHours,
         regression: true,
-        extract: |v| num(v, "replicas.pod_hours"),
+        extract: |v| v.replicas.pod_hours,
     },
     MetricDef {
         name: "backlog_max",
         unit: Unit::Count,
         regression: true,
-        extract: |v| num(v, "backlog.max"),
+        extract: |v| v.backlog.max,
     },
     MetricDef {
         name: "backlog_mean",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "backlog.mean"),
+        extract: |v| v.backlog.mean,
     },
     MetricDef {
         name: "backlog_age_max_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "backlog.max_age_s"),
+        extract: |v| v.backlog.max_age_s,
     },
     MetricDef {
         name: "overload_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "overload_s"),
+        extract: |v| v.overload_s,
     },
     MetricDef {
         name: "scale_events",
         unit: Unit::Count,
         regression: true,
-        extract: |v| num(v, "scale_events"),
+        extract: |v| v.scale_events,
     },
     MetricDef {
         name: "rejected_ratio",
@@ -214,8 +313,8 @@ pub const METRICS: &[MetricDef] = &[
         regression: true,
         // Per attempt: a request retried three times can be answered 503 four times.
         extract: |v| {
-            let attempts = num(v, "requests.arrived")? + num(v, "requests.retries")?;
-            let rejected = num(v, "requests.rejected")?;
+            let attempts = v.requests.arrived? + v.requests.retries?;
+            let rejected = v.requests.rejected?;
             Some(if attempts > 0.0 {
                 rejected / attempts
             } else {
@@ -227,55 +326,55 @@ pub const METRICS: &[MetricDef] = &[
         name: "retries",
         unit: Unit::Count,
         regression: true,
-        extract: |v| num(v, "requests.retries"),
+        extract: |v| v.requests.retries,
     },
     MetricDef {
         name: "restarts",
         unit: Unit::Count,
         regression: true,
-        extract: |v| num(v, "restarts"),
+        extract: |v| v.restarts,
     },
     MetricDef {
         name: "throttled_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "throttled_s"),
+        extract: |v| v.throttled_s,
     },
     MetricDef {
         name: "pending_pod_s",
         unit: Unit::Seconds,
         regression: true,
-        extract: |v| num(v, "pending_pod_s"),
+        extract: |v| v.pending_pod_s,
     },
     MetricDef {
         name: "node_hours",
         unit: Unit::NodeHours,
         regression: true,
-        extract: |v| num(v, "nodes.node_hours"),
+        extract: |v| v.nodes.as_ref()?.node_hours,
     },
     MetricDef {
         name: "cost",
         unit: Unit::NodeHours,
         regression: true,
-        extract: |v| num(v, "nodes.cost"),
+        extract: |v| v.nodes.as_ref()?.cost,
     },
     MetricDef {
         name: "backtest_replicas_within_1_ratio",
         unit: Unit::Ratio,
         regression: false,
-        extract: |v| num(v, "backtest.replicas.within_1_ratio"),
+        extract: |v| Some(v.backtest.as_ref()?.replicas.as_ref()?.within_1_ratio),
     },
     MetricDef {
         name: "backtest_replicas_mae",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "backtest.replicas.mae"),
+        extract: |v| Some(v.backtest.as_ref()?.replicas.as_ref()?.mae),
     },
     MetricDef {
         name: "backtest_latency_p99_mape",
         unit: Unit::Count,
         regression: false,
-        extract: |v| num(v, "backtest.latency_p99.mape"),
+        extract: |v| Some(v.backtest.as_ref()?.latency_p99.as_ref()?.mape),
     },
 ];
 
@@ -311,7 +410,8 @@ pub struct Metrics(pub Vec<Option<f64>>);
 impl Metrics {
     /// Read every metric from a summary in its JSON form.
     pub fn from_json(summary: &Value) -> Metrics {
-        Metrics(METRICS.iter().map(|m| m.read(summary)).collect())
+        let figures = SummaryFigures::from_json(summary);
+        Metrics(METRICS.iter().map(|m| m.read_figures(&figures)).collect())
     }
 
     pub fn from_summary(summary: &Summary) -> Metrics {
@@ -383,6 +483,70 @@ mod tests {
         assert_eq!(m.by_name("backlog_age_max_s"), None);
         assert_eq!(m.by_name("scale_events"), Some(3.0));
         assert!(find("nope").is_none());
+    }
+
+    /// Every leaf path of `v` (objects only), dotted.
+    fn leaves(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let p = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    leaves(x, &p, out);
+                }
+            }
+            _ => out.push(prefix.to_string()),
+        }
+    }
+
+    /// A real run's summary (with nodes, and a backtest) has every field the metrics read: a
+    /// field renamed in `Summary` fails here instead of reading as "–" in `check`.
+    #[test]
+    fn every_figure_the_metrics_read_is_in_a_real_summary() {
+        use crate::scenario::patch::{Patch, PatchTarget};
+        use crate::scenario::{Overrides, Scenario};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/node-bound-spike.yaml");
+        let mut o = Overrides::default();
+        o.patches.push(Patch {
+            target: PatchTarget::Scenario,
+            path: "duration".into(),
+            value: "5m".into(),
+        });
+        let scenario = Scenario::load(&path, &o).unwrap();
+        let mut run = crate::sim::run(&scenario, &Default::default()).unwrap();
+        run.summary.backtest = Some(Backtest {
+            replicas: Some(Default::default()),
+            latency_p99: Some(Default::default()),
+            ..Default::default()
+        });
+        let summary = serde_json::to_value(&run.summary).unwrap();
+        let figures = serde_json::to_value(SummaryFigures::from_json(&summary)).unwrap();
+        let mut paths = Vec::new();
+        leaves(&figures, "", &mut paths);
+        assert!(paths.len() > 25, "{paths:?}");
+        for p in &paths {
+            let pointer = format!("/{}", p.replace('.', "/"));
+            assert!(
+                summary.pointer(&pointer).is_some(),
+                "summary.json has no {p}: a metric reads a field the summary no longer writes"
+            );
+            assert!(
+                !figures.pointer(&pointer).unwrap().is_null(),
+                "{p} read as absent"
+            );
+        }
+        let m = Metrics::from_json(&summary);
+        for (def, v) in m.iter() {
+            assert!(
+                v.is_some(),
+                "metric {} has no value in a real summary",
+                def.name
+            );
+        }
     }
 
     #[test]

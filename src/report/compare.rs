@@ -5,9 +5,10 @@
 
 use super::chart::{ChartOptions, Figure, RunData};
 use super::digest;
-use super::html::{Page, escape, inline_svg};
+use super::html::{Page, inline_svg};
 use crate::error::{Error, InputError, Location};
 use crate::sim::ChartInfo;
+use crate::text::{Markup::Html, escape};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -393,10 +394,13 @@ fn compare_html(runs: &[RunFolder], svg: &str, opts: &ChartOptions) -> String {
         .map(|r| {
             let s = &r.summary;
             vec![
-                escape(&r.label),
-                escape(s.get("scenario").and_then(Value::as_str).unwrap_or("")),
+                escape(&r.label, Html),
+                escape(
+                    s.get("scenario").and_then(Value::as_str).unwrap_or(""),
+                    Html,
+                ),
                 s.get("seed")
-                    .map_or(String::new(), |v| escape(&v.to_string())),
+                    .map_or(String::new(), |v| escape(&v.to_string(), Html)),
                 s.get("duration_s")
                     .and_then(Value::as_f64)
                     .map_or(String::new(), crate::units::format_seconds),
@@ -421,7 +425,7 @@ fn compare_html(runs: &[RunFolder], svg: &str, opts: &ChartOptions) -> String {
     let numeric: Vec<usize> = (1..headers.len()).collect();
     let rows: Vec<Vec<String>> = rows
         .into_iter()
-        .map(|r| r.iter().map(|c| escape(c)).collect())
+        .map(|r| r.iter().map(|c| escape(c, Html)).collect())
         .collect();
     page.table("summary", &headers, &rows, &numeric);
     page.heading(2, "Charts");

@@ -2,7 +2,7 @@
 //! run folders written by other versions), as labelled rows for the HTML report, `compare.html`
 //! and the table `compare` prints.
 
-use crate::report::chart::panels::fmt_num;
+use crate::text::label_number as fmt_num;
 use crate::units::format_seconds;
 use serde_json::Value;
 
@@ -70,104 +70,132 @@ pub fn summary_rows(s: &Value) -> Vec<Row> {
             seconds: false,
         });
     }
+    request_rows(&mut rows, s);
+    for (path, label) in LATENCY_ROWS {
+        secs_row(&mut rows, label, num(s, path));
+    }
+    for (path, label) in REPLICA_ROWS {
+        plain_row(&mut rows, label, num(s, path));
+    }
+    let ph = num(s, "replicas.pod_hours");
+    rows.push(two_decimals("pod-hours", ph));
+    backlog_rows(&mut rows, s);
+    node_rows(&mut rows, s);
+    mechanism_rows(&mut rows, s);
+    hpa_rows(&mut rows, s);
+    rows
+}
+
+/// Latency and wait rows: summary path, label.
+const LATENCY_ROWS: [(&str, &str); 7] = [
+    ("latency_s.mean", "latency mean"),
+    ("latency_s.p50", "latency p50"),
+    ("latency_s.p95", "latency p95"),
+    ("latency_s.p99", "latency p99"),
+    ("latency_s.max", "latency max"),
+    ("wait_s.mean", "wait mean"),
+    ("wait_s.p99", "wait p99"),
+];
+
+/// Replica rows: summary path, label.
+const REPLICA_ROWS: [(&str, &str); 4] = [
+    ("replicas.min", "replicas min"),
+    ("replicas.mean", "replicas mean"),
+    ("replicas.max", "replicas max"),
+    ("replicas.ready_mean", "Ready pods mean"),
+];
+
+/// Rows of counts the overload mechanisms recorded, shown only when above zero.
+const MECHANISM_ROWS: [(&str, &str); 3] = [
+    ("requests.retries", "client retries"),
+    ("requests.rejected", "503 answers"),
+    ("restarts", "liveness restarts"),
+];
+
+/// The HPA's per-reason seconds: summary key, label prefix.
+const HPA_REASONS: [(&str, &str); 3] = [
+    ("limited_seconds", "limited by"),
+    ("stabilized_seconds", "held by"),
+    ("inactive_seconds", "ScalingActive=False"),
+];
+
+/// A row with two decimals (pod-hours, node-hours, cost).
+fn two_decimals(label: &str, v: Option<f64>) -> Row {
+    Row {
+        label: label.into(),
+        text: v.map_or("–".into(), |v| format!("{v:.2}")),
+        value: v,
+        seconds: false,
+    }
+}
+
+/// Arrived, served, dropped, timed out (with their share of arrivals), in flight at the end.
+fn request_rows(rows: &mut Vec<Row>, s: &Value) {
     let arrived = num(s, "requests.arrived");
-    count_row(&mut rows, "requests arrived", arrived, None);
-    count_row(&mut rows, "served", num(s, "requests.served"), arrived);
-    count_row(&mut rows, "dropped", num(s, "requests.dropped"), arrived);
+    count_row(rows, "requests arrived", arrived, None);
+    count_row(rows, "served", num(s, "requests.served"), arrived);
+    count_row(rows, "dropped", num(s, "requests.dropped"), arrived);
+    count_row(rows, "timed out", num(s, "requests.timed_out"), arrived);
     count_row(
-        &mut rows,
-        "timed out",
-        num(s, "requests.timed_out"),
-        arrived,
-    );
-    count_row(
-        &mut rows,
+        rows,
         "in flight at end",
         num(s, "requests.in_flight_end"),
         None,
     );
-    for (key, label) in [
-        ("mean", "latency mean"),
-        ("p50", "latency p50"),
-        ("p95", "latency p95"),
-        ("p99", "latency p99"),
-        ("max", "latency max"),
-    ] {
-        secs_row(&mut rows, label, num(s, &format!("latency_s.{key}")));
-    }
-    secs_row(&mut rows, "wait mean", num(s, "wait_s.mean"));
-    secs_row(&mut rows, "wait p99", num(s, "wait_s.p99"));
-    plain_row(&mut rows, "replicas min", num(s, "replicas.min"));
-    plain_row(&mut rows, "replicas mean", num(s, "replicas.mean"));
-    plain_row(&mut rows, "replicas max", num(s, "replicas.max"));
-    plain_row(&mut rows, "Ready pods mean", num(s, "replicas.ready_mean"));
-    let ph = num(s, "replicas.pod_hours");
-    rows.push(Row {
-        label: "pod-hours".into(),
-        text: ph.map_or("–".into(), |v| format!("{v:.2}")),
-        value: ph,
-        seconds: false,
-    });
-    plain_row(&mut rows, "backlog max", num(s, "backlog.max"));
-    plain_row(&mut rows, "backlog mean", num(s, "backlog.mean"));
+}
+
+/// Backlog, the oldest waiting request, overload and scale events.
+fn backlog_rows(rows: &mut Vec<Row>, s: &Value) {
+    plain_row(rows, "backlog max", num(s, "backlog.max"));
+    plain_row(rows, "backlog mean", num(s, "backlog.mean"));
     if get(s, "backlog.max_age_s").is_some() {
-        secs_row(
-            &mut rows,
-            "oldest waiting (max)",
-            num(s, "backlog.max_age_s"),
-        );
+        secs_row(rows, "oldest waiting (max)", num(s, "backlog.max_age_s"));
     }
     if get(s, "overload_s").is_some() {
-        secs_row(&mut rows, "overloaded for", num(s, "overload_s"));
+        secs_row(rows, "overloaded for", num(s, "overload_s"));
     }
-    plain_row(&mut rows, "scale events", num(s, "scale_events"));
-    // Nodes and overload: rows only for what either mechanism recorded.
-    if get(s, "nodes").is_some_and(Value::is_object) {
-        plain_row(&mut rows, "nodes max", num(s, "nodes.max"));
-        plain_row(&mut rows, "nodes mean", num(s, "nodes.mean"));
-        let two = |label: &str, v: Option<f64>| Row {
-            label: label.into(),
-            text: v.map_or("–".into(), |v| format!("{v:.2}")),
-            value: v,
-            seconds: false,
-        };
-        rows.push(two("node-hours", num(s, "nodes.node_hours")));
-        rows.push(two("cost", num(s, "nodes.cost")));
-        secs_row(
-            &mut rows,
-            "pods Pending with no node",
-            num(s, "pending_pod_s"),
-        );
+    plain_row(rows, "scale events", num(s, "scale_events"));
+}
+
+/// Nodes: rows only when the run modelled them.
+fn node_rows(rows: &mut Vec<Row>, s: &Value) {
+    if !get(s, "nodes").is_some_and(Value::is_object) {
+        return;
     }
-    for (key, label) in [
-        ("requests.retries", "client retries"),
-        ("requests.rejected", "503 answers"),
-        ("restarts", "liveness restarts"),
-    ] {
+    plain_row(rows, "nodes max", num(s, "nodes.max"));
+    plain_row(rows, "nodes mean", num(s, "nodes.mean"));
+    rows.push(two_decimals("node-hours", num(s, "nodes.node_hours")));
+    rows.push(two_decimals("cost", num(s, "nodes.cost")));
+    secs_row(rows, "pods Pending with no node", num(s, "pending_pod_s"));
+}
+
+/// Retries, 503 answers, restarts and CPU throttling: rows only for what the run recorded.
+fn mechanism_rows(rows: &mut Vec<Row>, s: &Value) {
+    for (key, label) in MECHANISM_ROWS {
         if num(s, key).is_some_and(|v| v > 0.0) {
-            plain_row(&mut rows, label, num(s, key));
+            plain_row(rows, label, num(s, key));
         }
     }
     if num(s, "throttled_s").is_some_and(|v| v > 0.0) {
-        secs_row(&mut rows, "CPU throttled (CFS)", num(s, "throttled_s"));
+        secs_row(rows, "CPU throttled (CFS)", num(s, "throttled_s"));
     }
-    if get(s, "hpa").is_some_and(Value::is_object) {
-        plain_row(&mut rows, "HPA syncs", num(s, "hpa.syncs"));
-        plain_row(&mut rows, "HPA scale-ups", num(s, "hpa.scale_ups"));
-        plain_row(&mut rows, "HPA scale-downs", num(s, "hpa.scale_downs"));
-        for (key, what) in [
-            ("limited_seconds", "limited by"),
-            ("stabilized_seconds", "held by"),
-            ("inactive_seconds", "ScalingActive=False"),
-        ] {
-            if let Some(Value::Object(m)) = get(s, &format!("hpa.{key}")) {
-                for (k, v) in m {
-                    secs_row(&mut rows, &format!("{what}: {k}"), v.as_f64());
-                }
+}
+
+/// The HPA's syncs and scale events, then one row per limit, window and inactive reason.
+fn hpa_rows(rows: &mut Vec<Row>, s: &Value) {
+    if !get(s, "hpa").is_some_and(Value::is_object) {
+        return;
+    }
+    plain_row(rows, "HPA syncs", num(s, "hpa.syncs"));
+    plain_row(rows, "HPA scale-ups", num(s, "hpa.scale_ups"));
+    plain_row(rows, "HPA scale-downs", num(s, "hpa.scale_downs"));
+    for (key, what) in HPA_REASONS {
+        if let Some(Value::Object(m)) = get(s, &format!("hpa.{key}")) {
+            for (k, v) in m {
+                secs_row(rows, &format!("{what}: {k}"), v.as_f64());
             }
         }
     }
-    rows
 }
 
 /// Rows of several summaries side by side: every label any of them has, in first-seen order,

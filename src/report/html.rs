@@ -2,38 +2,20 @@
 //! summary table, the charts (inline SVG), the autoscaler decisions that changed something, and
 //! the warnings. Nothing outside the file is referenced (no scripts, stylesheets, fonts, images
 //! or links), every text is escaped, and the page is also well-formed XML. The pieces here
-//! ([`Page`], [`escape`], [`inline_svg`]) also build `compare.html`.
+//! ([`Page`], [`inline_svg`], with [`crate::text::escape`]) also build `compare.html`.
 
 use super::chart::TimeLabels;
-use super::chart::panels::fmt_num;
 use super::chart::timeaxis::format_elapsed;
 use super::digest;
 use crate::hpa::Decision;
 use crate::scenario::Scenario;
 use crate::sim::{LogEvent, RunResult};
+use crate::text::{Markup::Html, escape, label_number as fmt_num};
 use crate::units::format_seconds;
 use crate::world::WorldConfig;
 
 /// At most this many decisions are listed; the rest are counted in a note.
 pub const MAX_DECISION_ROWS: usize = 500;
-
-/// Escape text for HTML (and XML) content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in HTML text (nor in XML 1.0).
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = "\
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:24px auto;max-width:1440px;\
@@ -59,7 +41,7 @@ impl Page {
         let mut out = String::with_capacity(64 * 1024);
         out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
         out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-        out.push_str(&format!("<title>{}</title>\n", escape(title)));
+        out.push_str(&format!("<title>{}</title>\n", escape(title, Html)));
         out.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n"));
         Page { out }
     }
@@ -72,18 +54,18 @@ impl Page {
 
     /// A heading (`level` 1–3) from text.
     pub fn heading(&mut self, level: u8, text: &str) {
-        self.raw(&format!("<h{level}>{}</h{level}>", escape(text)));
+        self.raw(&format!("<h{level}>{}</h{level}>", escape(text, Html)));
     }
 
     /// A paragraph from text, with an optional class.
     pub fn para(&mut self, text: &str, class: Option<&str>) {
         match class {
-            Some(c) => self.raw(&format!("<p class=\"{c}\">{}</p>", escape(text))),
-            None => self.raw(&format!("<p>{}</p>", escape(text))),
+            Some(c) => self.raw(&format!("<p class=\"{c}\">{}</p>", escape(text, Html))),
+            None => self.raw(&format!("<p>{}</p>", escape(text, Html))),
         }
     }
 
-    /// A table: header texts, and rows of cells already in HTML (use [`escape`]). Cells whose
+    /// A table: header texts, and rows of cells already in HTML (use [`crate::text::escape`]). Cells whose
     /// index is in `numeric` are right-aligned.
     pub fn table(
         &mut self,
@@ -94,7 +76,7 @@ impl Page {
     ) {
         let mut t = format!("<table class=\"{class}\">\n<thead><tr>");
         for h in headers {
-            t.push_str(&format!("<th>{}</th>", escape(h)));
+            t.push_str(&format!("<th>{}</th>", escape(h, Html)));
         }
         t.push_str("</tr></thead>\n<tbody>\n");
         for r in rows {
@@ -116,7 +98,7 @@ impl Page {
     pub fn list(&mut self, items: &[String]) {
         let mut l = String::from("<ul>\n");
         for i in items {
-            l.push_str(&format!("<li>{}</li>\n", escape(i)));
+            l.push_str(&format!("<li>{}</li>\n", escape(i, Html)));
         }
         l.push_str("</ul>");
         self.raw(&l);
@@ -140,7 +122,7 @@ pub fn inline_svg(svg: &str, label: &str) -> String {
     };
     body.replacen(
         " xmlns=\"http://www.w3.org/2000/svg\"",
-        &format!(" role=\"img\" aria-label=\"{}\"", escape(label)),
+        &format!(" role=\"img\" aria-label=\"{}\"", escape(label, Html)),
         1,
     )
 }
@@ -161,7 +143,7 @@ pub fn run_report(
     page.heading(2, "Scenario");
     let settings: Vec<Vec<String>> = scenario_settings(scenario)
         .into_iter()
-        .map(|(g, k, v)| vec![escape(&g), escape(&k), escape(&v)])
+        .map(|(g, k, v)| vec![escape(&g, Html), escape(&k, Html), escape(&v, Html)])
         .collect();
     page.table(
         "settings",
@@ -174,7 +156,7 @@ pub fn run_report(
     let summary = serde_json::to_value(&result.summary).unwrap_or_default();
     let rows: Vec<Vec<String>> = digest::summary_rows(&summary)
         .into_iter()
-        .map(|r| vec![escape(&r.label), escape(&r.text)])
+        .map(|r| vec![escape(&r.label, Html), escape(&r.text, Html)])
         .collect();
     page.table("summary", &["".into(), "value".into()], &rows, &[1]);
 
@@ -212,11 +194,11 @@ fn verdict_section(page: &mut Page, summary: &crate::sim::Summary) {
             .iter()
             .map(|l| {
                 vec![
-                    escape(&super::verdict::limit_words(l)),
-                    escape(&l.autoscaler),
-                    escape(&clock.span(l.from_s, l.to_s)),
-                    escape(&super::verdict::duration(l.seconds)),
-                    escape(&super::verdict::duration(l.overloaded_s)),
+                    escape(&super::verdict::limit_words(l), Html),
+                    escape(&l.autoscaler, Html),
+                    escape(&clock.span(l.from_s, l.to_s), Html),
+                    escape(&super::verdict::duration(l.seconds), Html),
+                    escape(&super::verdict::duration(l.overloaded_s), Html),
                 ]
             })
             .collect();
@@ -244,31 +226,56 @@ fn verdict_section(page: &mut Page, summary: &crate::sim::Summary) {
 
 /// `(part, setting, value)` rows describing what was simulated.
 pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
-    let mut rows: Vec<(String, String, String)> = Vec::new();
-    let mut row = |g: &str, k: &str, v: String| rows.push((g.into(), k.into(), v));
+    let mut rows = Settings(Vec::new());
     // No "scenario file" row: outputs are the same however the scenario file is named (and a
     // one-command run has none).
-    row("run", "seed", s.seed.to_string());
-    row("run", "duration", format_seconds(s.duration));
-    row("run", "step", format_seconds(s.step));
-    row("run", "start time (t = 0)", s.start_time.to_rfc3339());
-    row(
-        "run",
-        "traffic model",
-        match s.fidelity {
-            crate::scenario::Fidelity::Request => "request (every request simulated)".into(),
-            crate::scenario::Fidelity::Fluid { step } => {
-                format!("fluid (whole counts every {})", format_seconds(step))
-            }
-        },
-    );
-    let t = &s.trace;
-    row(
+    run_settings(&mut rows, s);
+    trace_settings(&mut rows, &s.trace);
+    workload_settings(&mut rows, &s.workload);
+    pod_settings(&mut rows, s);
+    for h in &s.autoscalers.hpas {
+        hpa_settings(&mut rows, h);
+    }
+    for so in &s.autoscalers.scaled_objects {
+        scaled_object_settings(&mut rows, so);
+    }
+    for sj in &s.autoscalers.scaled_jobs {
+        scaled_job_settings(&mut rows, sj);
+    }
+    controller_settings(&mut rows, s);
+    rows.0
+}
+
+/// The rows of [`scenario_settings`], being written.
+struct Settings(Vec<(String, String, String)>);
+
+impl Settings {
+    fn row(&mut self, part: &str, setting: &str, value: String) {
+        self.0.push((part.into(), setting.into(), value));
+    }
+}
+
+fn run_settings(rows: &mut Settings, s: &Scenario) {
+    rows.row("run", "seed", s.seed.to_string());
+    rows.row("run", "duration", format_seconds(s.duration));
+    rows.row("run", "step", format_seconds(s.step));
+    rows.row("run", "start time (t = 0)", s.start_time.to_rfc3339());
+    let model = match s.fidelity {
+        crate::scenario::Fidelity::Request => "request (every request simulated)".into(),
+        crate::scenario::Fidelity::Fluid { step } => {
+            format!("fluid (whole counts every {})", format_seconds(step))
+        }
+    };
+    rows.row("run", "traffic model", model);
+}
+
+fn trace_settings(rows: &mut Settings, t: &crate::trace::Trace) {
+    rows.row(
         "trace",
         "rows, span",
         format!("{}, {}", t.times.len(), format_seconds(t.span())),
     );
-    row(
+    rows.row(
         "trace",
         "mean / peak rate",
         format!(
@@ -277,38 +284,43 @@ pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
             fmt_num(t.peak_rate())
         ),
     );
-    let w = &s.workload;
-    row("workload", "kind", format!("{:?}", w.kind).to_lowercase());
-    row("workload", "service time", w.service_time.describe());
-    row(
+}
+
+fn workload_settings(rows: &mut Settings, w: &crate::scenario::Workload) {
+    rows.row("workload", "kind", format!("{:?}", w.kind).to_lowercase());
+    rows.row("workload", "service time", w.service_time.describe());
+    rows.row(
         "workload",
         "CPU per request",
         format!("{} CPU-seconds", fmt_num(w.cpu_per_request)),
     );
-    row("workload", "concurrency per pod", w.concurrency.to_string());
-    row(
+    rows.row("workload", "concurrency per pod", w.concurrency.to_string());
+    rows.row(
         "workload",
         "client timeout",
         w.timeout.map_or("none".into(), format_seconds),
     );
     if w.kind == crate::scenario::WorkloadKind::Http {
-        row("workload", "balancer", format!("{:?}", w.balancer));
+        rows.row("workload", "balancer", format!("{:?}", w.balancer));
     }
+}
+
+fn pod_settings(rows: &mut Settings, s: &Scenario) {
     let p = &s.pods;
-    row("pods", "initial replicas", p.replicas.to_string());
+    rows.row("pods", "initial replicas", p.replicas.to_string());
     let cores = |v: Option<f64>| v.map_or("none".into(), |c| format!("{}m", (c * 1000.0).round()));
-    row(
+    rows.row(
         "pods",
         "CPU request / limit",
         format!("{} / {}", cores(p.cpu_request), cores(p.cpu_limit)),
     );
-    row("pods", "startup", p.startup.describe());
-    row(
+    rows.row("pods", "startup", p.startup.describe());
+    rows.row(
         "pods",
         "running → Ready",
         format_seconds(p.readiness.time_to_ready()),
     );
-    row(
+    rows.row(
         "pods",
         "termination grace / preStop",
         format!(
@@ -319,107 +331,113 @@ pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
     );
     let tp = WorldConfig::from_scenario(s).pod_throughput();
     if tp.is_finite() {
-        row(
+        rows.row(
             "pods",
             "nominal throughput per Ready pod",
             format!("{} requests/s", fmt_num(tp)),
         );
     }
-    for h in &s.autoscalers.hpas {
-        let g = format!("HPA {}", h.name);
-        row(
+}
+
+fn hpa_settings(rows: &mut Settings, h: &crate::hpa::LoadedHpa) {
+    let g = format!("HPA {}", h.name);
+    rows.row(
+        &g,
+        "target",
+        format!("{} {}", h.scale_target_ref.kind, h.scale_target_ref.name),
+    );
+    rows.row(
+        &g,
+        "min / max replicas",
+        format!(
+            "{} / {}",
+            h.spec.min_replicas.unwrap_or(1),
+            h.spec.max_replicas
+        ),
+    );
+    for m in h.spec.effective_metrics() {
+        let target = m.target().map_or(String::new(), |t| {
+            let v = t
+                .average_utilization
+                .map(|u| format!("{u}%"))
+                .or(t.average_value.map(|q| q.to_string()))
+                .or(t.value.map(|q| q.to_string()))
+                .unwrap_or_default();
+            format!("{} {v}", t.target_type)
+        });
+        rows.row(
             &g,
-            "target",
-            format!("{} {}", h.scale_target_ref.kind, h.scale_target_ref.name),
-        );
-        row(
-            &g,
-            "min / max replicas",
-            format!(
-                "{} / {}",
-                h.spec.min_replicas.unwrap_or(1),
-                h.spec.max_replicas
-            ),
-        );
-        for m in h.spec.effective_metrics() {
-            let target = m.target().map_or(String::new(), |t| {
-                let v = t
-                    .average_utilization
-                    .map(|u| format!("{u}%"))
-                    .or(t.average_value.map(|q| q.to_string()))
-                    .or(t.value.map(|q| q.to_string()))
-                    .unwrap_or_default();
-                format!("{} {v}", t.target_type)
-            });
-            row(
-                &g,
-                &format!("metric {} {}", m.type_name(), m.name()),
-                target,
-            );
-        }
-        row(
-            &g,
-            "behavior",
-            if h.spec.behavior.is_some() {
-                "spec.behavior set (stabilization windows and policies)".into()
-            } else {
-                "none (legacy: scale-up at most max(2 × current, 4) per sync)".into()
-            },
+            &format!("metric {} {}", m.type_name(), m.name()),
+            target,
         );
     }
-    for so in &s.autoscalers.scaled_objects {
-        let g = format!("ScaledObject {}", so.name);
-        row(
-            &g,
-            "target",
-            format!("{} {}", so.target.kind, so.target.name),
-        );
-        row(
-            &g,
-            "min / max replicas",
-            format!("{} / {}", so.min_replicas(), so.hpa_max_replicas()),
-        );
-        row(
-            &g,
-            "polling interval / cooldown",
-            format!(
-                "{} / {}",
-                format_seconds(so.polling_interval_s),
-                format_seconds(so.cooldown_period_s)
-            ),
-        );
-        for t in &so.triggers {
-            row(&g, &format!("trigger {}", t.index), t.display_name());
-        }
+    rows.row(
+        &g,
+        "behavior",
+        if h.spec.behavior.is_some() {
+            "spec.behavior set (stabilization windows and policies)".into()
+        } else {
+            "none (legacy: scale-up at most max(2 × current, 4) per sync)".into()
+        },
+    );
+}
+
+fn scaled_object_settings(rows: &mut Settings, so: &crate::keda::ScaledObjectModel) {
+    let g = format!("ScaledObject {}", so.name);
+    rows.row(
+        &g,
+        "target",
+        format!("{} {}", so.target.kind, so.target.name),
+    );
+    rows.row(
+        &g,
+        "min / max replicas",
+        format!("{} / {}", so.min_replicas(), so.hpa_max_replicas()),
+    );
+    rows.row(
+        &g,
+        "polling interval / cooldown",
+        format!(
+            "{} / {}",
+            format_seconds(so.polling_interval_s),
+            format_seconds(so.cooldown_period_s)
+        ),
+    );
+    for t in &so.triggers {
+        rows.row(&g, &format!("trigger {}", t.index), t.display_name());
     }
-    for sj in &s.autoscalers.scaled_jobs {
-        let g = format!("ScaledJob {}", sj.name);
-        row(
-            &g,
-            "min / max jobs",
-            format!("{} / {}", sj.min_rc(), sj.max_rc()),
-        );
-        row(
-            &g,
-            "polling interval",
-            format_seconds(sj.polling_interval_s),
-        );
-        for t in &sj.triggers {
-            row(&g, &format!("trigger {}", t.index), t.display_name());
-        }
+}
+
+fn scaled_job_settings(rows: &mut Settings, sj: &crate::keda::ScaledJobModel) {
+    let g = format!("ScaledJob {}", sj.name);
+    rows.row(
+        &g,
+        "min / max jobs",
+        format!("{} / {}", sj.min_rc(), sj.max_rc()),
+    );
+    rows.row(
+        &g,
+        "polling interval",
+        format_seconds(sj.polling_interval_s),
+    );
+    for t in &sj.triggers {
+        rows.row(&g, &format!("trigger {}", t.index), t.display_name());
     }
+}
+
+fn controller_settings(rows: &mut Settings, s: &Scenario) {
     let c = &s.controller_manager;
-    row(
+    rows.row(
         "controller",
         "sync period / tolerance",
         format!("{} / {}", format_seconds(c.sync_period.0), c.tolerance),
     );
-    row(
+    rows.row(
         "controller",
         "downscale stabilization",
         format_seconds(c.downscale_stabilization.0),
     );
-    row(
+    rows.row(
         "controller",
         "CPU initialization period / initial readiness delay",
         format!(
@@ -428,12 +446,11 @@ pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
             format_seconds(c.initial_readiness_delay.0)
         ),
     );
-    row(
+    rows.row(
         "metrics",
         "metrics-server resolution",
         format_seconds(s.metrics_server_resolution),
     );
-    rows
 }
 
 fn when(t: f64, time: &TimeLabels) -> String {
@@ -563,8 +580,8 @@ fn generic_row(event: &LogEvent, time: &TimeLabels) -> Vec<String> {
     let json = serde_json::to_string(&v).unwrap_or_default();
     let blank = String::new;
     vec![
-        escape(&when(event.time(), time)),
-        escape(&who),
+        escape(&when(event.time(), time), Html),
+        escape(&who, Html),
         blank(),
         blank(),
         blank(),
@@ -572,8 +589,8 @@ fn generic_row(event: &LogEvent, time: &TimeLabels) -> Vec<String> {
         blank(),
         format!(
             "{}<details><summary class=\"small\">event</summary><code>{}</code></details>",
-            escape(reason),
-            escape(&json)
+            escape(reason, Html),
+            escape(&json, Html)
         ),
     ]
 }
@@ -594,10 +611,13 @@ fn decision_row(
                 (None, Some(p)) => format!(" → {p}"),
                 (None, None) => String::new(),
             };
-            escape(&format!(
-                "{} {}: {} / {}{tail}",
-                m.metric_type, m.name, m.current, m.target
-            ))
+            escape(
+                &format!(
+                    "{} {}: {} / {}{tail}",
+                    m.metric_type, m.name, m.current, m.target
+                ),
+                Html,
+            )
         })
         .collect();
     let replicas = match d.failed_rescale_to {
@@ -614,21 +634,21 @@ fn decision_row(
         },
         None => "–".into(),
     };
-    let mut reason = escape(&d.reason);
+    let mut reason = escape(&d.reason, Html);
     if !changed.is_empty() {
         reason.push_str(&format!(
             "<br/><span class=\"small\">{}</span>",
-            escape(&changed.join("; "))
+            escape(&changed.join("; "), Html)
         ));
     }
     vec![
-        escape(&when(t, time)),
-        escape(autoscaler),
+        escape(&when(t, time), Html),
+        escape(autoscaler, Html),
         metrics.join("<br/>"),
-        escape(&replicas),
+        escape(&replicas, Html),
         d.proposal.map_or("–".into(), |p| p.to_string()),
-        escape(&stabilized),
-        escape(&d.limited_by().unwrap_or_else(|| "–".into())),
+        escape(&stabilized, Html),
+        escape(&d.limited_by().unwrap_or_else(|| "–".into()), Html),
         reason,
     ]
 }
@@ -640,10 +660,10 @@ mod tests {
     #[test]
     fn escaping_covers_markup_and_quotes() {
         assert_eq!(
-            escape("<a href=\"x\">Tom & Jerry's</a>"),
+            escape("<a href=\"x\">Tom & Jerry's</a>", Html),
             "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;"
         );
-        assert_eq!(escape("a\u{1}b"), "a\u{FFFD}b");
+        assert_eq!(escape("a\u{1}b", Html), "a\u{FFFD}b");
     }
 
     #[test]

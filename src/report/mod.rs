@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
+use crate::text::data_number as fmt_num;
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -62,8 +63,10 @@ pub fn write_charts_with(
 ) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
-    let data =
-        RunData::from_series(&scenario.name, &result.series).with_spacing(scenario.fluid_step());
+    let observed = result.summary.backtest.as_ref().map(|b| &b.steps);
+    let data = RunData::from_series(&scenario.name, &result.series)
+        .with_spacing(scenario.fluid_step())
+        .with_observed(observed);
     let figure = Figure::run(&data, opts);
     let svg = figure.svg()?;
     let png = figure.png()?;
@@ -160,28 +163,6 @@ fn write_file(
     f(&mut w)
         .and_then(|_| w.flush())
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
-}
-
-/// A float for CSV: empty when undefined, otherwise at most 6 decimals without trailing zeros.
-pub fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        return String::new();
-    }
-    trim_decimals(v, 6)
-}
-
-/// `v` with at most `decimals` decimals, trailing zeros (and a bare point) removed, never `-0`.
-pub fn trim_decimals(v: f64, decimals: usize) -> String {
-    let mut s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" { "0".into() } else { s }
 }
 
 /// The columns of `timeseries.csv`, in order. Counts cover `[time_s, time_s + step)`; gauges

@@ -26,11 +26,29 @@ pub fn verdict_line(s: &Summary) -> String {
 
 /// Render the summary as a two-column table.
 pub fn summary_table(s: &Summary) -> String {
-    let mut rows: Vec<(String, String)> = Vec::new();
-    let mut row = |k: &str, v: String| rows.push((k.to_string(), v));
-    let r = &s.requests;
-    row("requests arrived", r.arrived.to_string());
-    row(
+    let mut rows = Rows(Vec::new());
+    request_rows(&mut rows, &s.requests);
+    latency_rows(&mut rows, s);
+    capacity_rows(&mut rows, s);
+    backlog_rows(&mut rows, s);
+    keda_rows(&mut rows, s);
+    hpa_rows(&mut rows, s);
+    render(s, rows.0)
+}
+
+/// The rows of [`summary_table`], being written.
+struct Rows(Vec<(String, String)>);
+
+impl Rows {
+    fn row(&mut self, k: &str, v: String) {
+        self.0.push((k.to_string(), v));
+    }
+}
+
+/// Requests: arrived, served, dropped (and why), timed out, retried.
+fn request_rows(rows: &mut Rows, r: &crate::record::RequestTotals) {
+    rows.row("requests arrived", r.arrived.to_string());
+    rows.row(
         "served",
         format!("{}{}", r.served, pct(r.served, r.arrived)),
     );
@@ -49,14 +67,14 @@ pub fn summary_table(s: &Summary) -> String {
     if !reasons.is_empty() {
         dropped += &format!(": {}", reasons.join(", "));
     }
-    row("dropped", dropped);
-    row(
+    rows.row("dropped", dropped);
+    rows.row(
         "timed out",
         format!("{}{}", r.timed_out, pct(r.timed_out, r.arrived)),
     );
-    row("in flight at end", r.in_flight_end.to_string());
+    rows.row("in flight at end", r.in_flight_end.to_string());
     if r.retries > 0 || r.rejected > 0 {
-        row(
+        rows.row(
             "retries / 503 answers",
             format!(
                 "{} ({:.2} attempts per request) / {}{}",
@@ -71,53 +89,64 @@ pub fn summary_table(s: &Summary) -> String {
             ),
         );
     }
+}
+
+fn latency_rows(rows: &mut Rows, s: &Summary) {
     let l = &s.latency_s;
-    row(
+    rows.row(
         "latency mean / p50 / p99",
         format!("{} / {} / {}", secs(l.mean), secs(l.p50), secs(l.p99)),
     );
-    row(
+    rows.row(
         "latency p95 / max",
         format!("{} / {}", secs(l.p95), secs(l.max)),
     );
-    row(
+    rows.row(
         "wait mean / p99",
         format!("{} / {}", secs(s.wait_s.mean), secs(s.wait_s.p99)),
     );
+}
+
+/// Replicas, nodes, restarts and CPU throttling.
+fn capacity_rows(rows: &mut Rows, s: &Summary) {
     let p = &s.replicas;
-    row(
+    rows.row(
         "replicas min / mean / max",
         format!("{} / {:.1} / {}", p.min, p.mean, p.max),
     );
-    row("pod-hours", format!("{:.2}", p.pod_hours));
+    rows.row("pod-hours", format!("{:.2}", p.pod_hours));
     if let Some(n) = &s.nodes {
-        row(
+        rows.row(
             &format!("nodes min / mean / max ({})", n.autoscaler),
             format!(
                 "{} / {:.1} / {} (+{} −{})",
                 n.min, n.mean, n.max, n.added, n.removed
             ),
         );
-        row(
+        rows.row(
             "node-hours / cost",
             format!("{:.2} / {:.2}", n.node_hours, n.cost),
         );
-        row(
+        rows.row(
             "pods pending without a node",
             format!("{:.0} pod-seconds", s.pending_pod_s),
         );
     }
     if s.restarts > 0 {
-        row("liveness restarts", s.restarts.to_string());
+        rows.row("liveness restarts", s.restarts.to_string());
     }
     if s.throttled_s > 0.0 {
-        row("CPU throttled (CFS)", format_seconds(s.throttled_s));
+        rows.row("CPU throttled (CFS)", format_seconds(s.throttled_s));
     }
-    row(
+}
+
+/// Backlog, overload, scale events and flapping.
+fn backlog_rows(rows: &mut Rows, s: &Summary) {
+    rows.row(
         "backlog max / mean",
         format!("{} / {:.1}", s.backlog.max, s.backlog.mean),
     );
-    row(
+    rows.row(
         "oldest waiting max / overload",
         format!(
             "{} / {}",
@@ -125,13 +154,16 @@ pub fn summary_table(s: &Summary) -> String {
             format_seconds(s.overload_s)
         ),
     );
-    row("scale events", s.scale_events.to_string());
+    rows.row("scale events", s.scale_events.to_string());
     if s.direction_changes_per_hour > 0.0 {
-        row(
+        rows.row(
             "direction changes / hour",
             format!("{:.1}", s.direction_changes_per_hour),
         );
     }
+}
+
+fn keda_rows(rows: &mut Rows, s: &Summary) {
     for k in &s.keda {
         let mut what = format!("{} polls", k.polls);
         if k.kind == "ScaledJob" {
@@ -148,10 +180,13 @@ pub fn summary_table(s: &Summary) -> String {
         if k.error_seconds > 0.0 {
             what += &format!(", trigger errors for {}", format_seconds(k.error_seconds));
         }
-        row(&format!("{} {}", k.kind, k.name), what);
+        rows.row(&format!("{} {}", k.kind, k.name), what);
     }
+}
+
+fn hpa_rows(rows: &mut Rows, s: &Summary) {
     for h in &s.hpa {
-        row(
+        rows.row(
             &format!("HPA {}", h.name),
             format!(
                 "{} syncs, {} rescales ({} up, {} down)",
@@ -159,24 +194,28 @@ pub fn summary_table(s: &Summary) -> String {
             ),
         );
         for (what, secs) in &h.limited_seconds {
-            row(
+            rows.row(
                 "  limited by",
                 format!("{what} for {}", format_seconds(*secs)),
             );
         }
         for (what, secs) in &h.stabilized_seconds {
-            row(
+            rows.row(
                 "  held by stabilization",
                 format!("{what} for {}", format_seconds(*secs)),
             );
         }
         for (what, secs) in &h.inactive_seconds {
-            row(
+            rows.row(
                 "  ScalingActive=False",
                 format!("{what} for {}", format_seconds(*secs)),
             );
         }
     }
+}
+
+/// The rows as a two-column table headed by the scenario, seed and duration.
+fn render(s: &Summary, rows: Vec<(String, String)>) -> String {
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(vec![

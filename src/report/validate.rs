@@ -341,7 +341,7 @@ fn file_report(
 ) -> FileReport {
     let file = source.path.display().to_string();
     // The KEDA report's own YAML findings are re-made per document below.
-    let findings: Vec<Finding> = keda
+    let mut findings: Vec<Finding> = keda
         .file_findings
         .iter()
         .filter(|f| f.rule != "input.yaml")
@@ -355,89 +355,10 @@ fn file_report(
         };
     }
     let mut keda_objects = keda.objects.into_iter().map(|o| o.report).peekable();
-    let mut documents = Vec::new();
-    for d in split_documents(source) {
-        let line = first_content_line(&d);
-        let mut doc = DocumentReport {
-            index: d.index,
-            line,
-            api_version: String::new(),
-            kind: String::new(),
-            name: None,
-            namespace: None,
-            role: Role::Invalid,
-            note: None,
-            findings: Vec::new(),
-            plan: None,
-            generated_hpa_behavior: None,
-            scale_target: None,
-            hpa: None,
-            hints: Vec::new(),
-        };
-        let v = match d.value() {
-            Ok(v) => v,
-            Err(e) => {
-                doc.note = Some("not readable as YAML".into());
-                doc.findings.push(finding_from_input_error(
-                    &e,
-                    "input.yaml",
-                    &file,
-                    Some(line),
-                ));
-                documents.push(doc);
-                continue;
-            }
-        };
-        let template_text = template_text_findings(&d, &v, &file);
-        doc.api_version = str_at(&v, &["apiVersion"]).unwrap_or_default();
-        doc.kind = str_at(&v, &["kind"]).unwrap_or_default();
-        doc.name = str_at(&v, &["metadata", "name"]);
-        doc.namespace = str_at(&v, &["metadata", "namespace"]);
-        let kind = doc.kind.clone();
-        match kind.as_str() {
-            "ScaledObject" | "ScaledJob" => {
-                // KEDA reports every ScaledObject/ScaledJob, in document order.
-                let Some(report) = keda_objects.next_if(|o| o.document == d.index) else {
-                    doc.role = Role::Ignored;
-                    doc.note = Some("not validated (internal mismatch; please report)".into());
-                    documents.push(doc);
-                    continue;
-                };
-                keda_document(&mut doc, report);
-                if kind == "ScaledObject"
-                    && let Some(r) = v.get("spec").and_then(|s| s.get("scaleTargetRef"))
-                {
-                    let get = |k: &str, default: &str| {
-                        str_at(r, &[k])
-                            .filter(|x| !x.is_empty())
-                            .unwrap_or_else(|| default.to_string())
-                    };
-                    doc.scale_target = Some(ScaleTarget {
-                        api_version: get("apiVersion", "apps/v1"),
-                        kind: get("kind", "Deployment"),
-                        name: get("name", ""),
-                    });
-                }
-            }
-            "HorizontalPodAutoscaler" => hpa_document(&mut doc, &d, &file, autoscalers),
-            "" => {
-                let mut f = Finding::new(
-                    Severity::Error,
-                    "input.no-kind",
-                    Some("kind".into()),
-                    "not a Kubernetes object: the document has no `kind` (the API server rejects it)",
-                );
-                f.file = Some(file.clone());
-                f.line = Some(line);
-                doc.note = Some("not a Kubernetes object".into());
-                doc.findings.push(f);
-            }
-            kind => other_document(&mut doc, kind, &v, autoscalers),
-        }
-        doc.findings.extend(template_text);
-        documents.push(doc);
-    }
-    let mut findings = findings;
+    let documents: Vec<DocumentReport> = split_documents(source)
+        .iter()
+        .map(|d| document_report(d, &file, &mut keda_objects, autoscalers))
+        .collect();
     if documents.is_empty() {
         let mut f = Finding::new(
             Severity::Warning,
@@ -453,6 +374,97 @@ fn file_report(
         findings,
         documents,
     }
+}
+
+/// A document's report before anything is known about it.
+fn blank_document(index: usize, line: usize) -> DocumentReport {
+    DocumentReport {
+        index,
+        line,
+        api_version: String::new(),
+        kind: String::new(),
+        name: None,
+        namespace: None,
+        role: Role::Invalid,
+        note: None,
+        findings: Vec::new(),
+        plan: None,
+        generated_hpa_behavior: None,
+        scale_target: None,
+        hpa: None,
+        hints: Vec::new(),
+    }
+}
+
+/// One document of a file: read as YAML, then reported by its kind (KEDA objects take the
+/// next of `keda_objects`, which KEDA reports in document order).
+fn document_report(
+    d: &Document<'_>,
+    file: &str,
+    keda_objects: &mut std::iter::Peekable<impl Iterator<Item = ObjectReport>>,
+    autoscalers: &[(String, TargetName)],
+) -> DocumentReport {
+    let line = first_content_line(d);
+    let mut doc = blank_document(d.index, line);
+    let v = match d.value() {
+        Ok(v) => v,
+        Err(e) => {
+            doc.note = Some("not readable as YAML".into());
+            doc.findings
+                .push(finding_from_input_error(&e, "input.yaml", file, Some(line)));
+            return doc;
+        }
+    };
+    let template_text = template_text_findings(d, &v, file);
+    doc.api_version = str_at(&v, &["apiVersion"]).unwrap_or_default();
+    doc.kind = str_at(&v, &["kind"]).unwrap_or_default();
+    doc.name = str_at(&v, &["metadata", "name"]);
+    doc.namespace = str_at(&v, &["metadata", "namespace"]);
+    let kind = doc.kind.clone();
+    match kind.as_str() {
+        "ScaledObject" | "ScaledJob" => {
+            let Some(report) = keda_objects.next_if(|o| o.document == d.index) else {
+                doc.role = Role::Ignored;
+                doc.note = Some("not validated (internal mismatch; please report)".into());
+                return doc;
+            };
+            keda_document(&mut doc, report);
+            if kind == "ScaledObject" {
+                doc.scale_target = scale_target_of(&v);
+            }
+        }
+        "HorizontalPodAutoscaler" => hpa_document(&mut doc, d, file, autoscalers),
+        "" => {
+            let mut f = Finding::new(
+                Severity::Error,
+                "input.no-kind",
+                Some("kind".into()),
+                "not a Kubernetes object: the document has no `kind` (the API server rejects it)",
+            );
+            f.file = Some(file.to_string());
+            f.line = Some(line);
+            doc.note = Some("not a Kubernetes object".into());
+            doc.findings.push(f);
+        }
+        kind => other_document(&mut doc, kind, &v, autoscalers),
+    }
+    doc.findings.extend(template_text);
+    doc
+}
+
+/// A ScaledObject's `spec.scaleTargetRef`, with Kubernetes' defaults.
+fn scale_target_of(v: &Value) -> Option<ScaleTarget> {
+    let r = v.get("spec").and_then(|s| s.get("scaleTargetRef"))?;
+    let get = |k: &str, default: &str| {
+        str_at(r, &[k])
+            .filter(|x| !x.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    Some(ScaleTarget {
+        api_version: get("apiVersion", "apps/v1"),
+        kind: get("kind", "Deployment"),
+        name: get("name", ""),
+    })
 }
 
 fn keda_document(doc: &mut DocumentReport, report: ObjectReport) {

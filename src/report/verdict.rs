@@ -133,7 +133,7 @@ pub fn latency(s: f64) -> String {
     if s < 1.0 {
         format!("{}ms", (s * 1000.0).round() as i64)
     } else {
-        format!("{}s", crate::report::trim_decimals(s, 2))
+        format!("{}s", crate::text::decimals(s, 2))
     }
 }
 

@@ -458,7 +458,7 @@ pub fn scaled_unit(signal: &Signal, scale: f64) -> String {
     if scale == 1.0 {
         unit
     } else {
-        format!("{unit} × {}", crate::report::trim_decimals(scale, 6))
+        format!("{unit} × {}", crate::text::decimals(scale, 6))
     }
 }
 

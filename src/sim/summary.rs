@@ -331,6 +331,17 @@ pub struct Backtest {
     pub replicas: Option<ReplicaAgreement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_p99: Option<LatencyAgreement>,
+    /// The observed values at each time-series row, for the charts (not in `summary.json`).
+    #[serde(skip)]
+    pub steps: ObservedSteps,
+}
+
+/// The observed series at the end of each time-series row (where the run reads its gauges),
+/// NaN where there is no recorded value: what the charts draw over the simulated columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObservedSteps {
+    pub replicas: Option<Vec<f64>>,
+    pub latency_p99: Option<Vec<f64>>,
 }
 
 /// Simulated `spec_replicas` against observed replicas.

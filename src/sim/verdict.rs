@@ -219,7 +219,7 @@ fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 fn percent(v: f64) -> String {
-    crate::report::trim_decimals(100.0 * v, 2) + "%"
+    crate::text::decimals(100.0 * v, 2) + "%"
 }
 
 /// The criteria the run failed (see `docs/verdict.md`): each built-in criterion unless the

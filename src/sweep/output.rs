@@ -115,7 +115,7 @@ impl SweepTable {
 /// A metric value for `sweep.csv`: up to 9 decimals, no trailing zeros, empty when undefined.
 pub fn fmt_metric(v: Option<f64>) -> String {
     v.filter(|v| v.is_finite())
-        .map_or_else(String::new, |v| crate::report::trim_decimals(v, 9))
+        .map_or_else(String::new, |v| crate::text::decimals(v, 9))
 }
 
 /// The rows of finished points.

@@ -455,4 +455,55 @@ fn autoscalers_of_several_workloads_simulate_one_chosen_by_target() {
         stderr(&o)
     );
     assert!(!t.path().join("nope").exists());
+
+/// Pixels of exactly `rgb` in a chart PNG.
+fn pixels_of(png_path: &Path, rgb: [u8; 3]) -> usize {
+    let bytes = std::fs::read(png_path).unwrap();
+    let decoder = png::Decoder::new(bytes.as_slice());
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf[..info.buffer_size()]
+        .chunks(3)
+        .filter(|p| *p == rgb)
+        .count()
+}
+
+#[test]
+fn the_charts_draw_the_observed_series_over_the_simulated_ones() {
+    let t = tempfile::tempdir().unwrap();
+    let scenario = root().join("scenarios/checkout-spike.yaml");
+    let s = scenario.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", s, "-q"];
+        all.extend_from_slice(args);
+        let o = scalesim(t.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    };
+    run(&["--out", "recorded", "--seed", "7"]);
+    let own = replica_history(&t.path().join("recorded"), |v| v + 2.0);
+    std::fs::write(t.path().join("own.csv"), own).unwrap();
+    std::fs::write(t.path().join("p99.csv"), "time,p99\n0,0.8\n30,0.8\n60,0.9\n").unwrap();
+    run(&[
+        "--out",
+        "b",
+        "--observed-replicas",
+        "own.csv",
+        "--observed-latency-p99",
+        "p99.csv",
+    ]);
+    // The observed series' colour (pink) is drawn only when there is an observed series.
+    const PINK: [u8; 3] = [227, 119, 194];
+    let with = pixels_of(&t.path().join("b/chart.png"), PINK);
+    let without = pixels_of(&t.path().join("recorded/chart.png"), PINK);
+    assert_eq!(without, 0);
+    assert!(with > 500, "only {with} pixels of the observed series");
+    for file in ["chart.svg", "report.html"] {
+        let text = std::fs::read_to_string(t.path().join("b").join(file)).unwrap();
+        assert!(text.contains("observed replicas"), "{file}");
+        assert!(text.contains("observed p99"), "{file}");
+        let plain = std::fs::read_to_string(t.path().join("recorded").join(file)).unwrap();
+        assert!(!plain.contains("observed replicas"), "{file}");
+    }
 }

@@ -4,6 +4,11 @@
 
 use crate::record::Series;
 
+/// The column of recorded replicas a backtest compares `spec_replicas` with.
+pub const OBSERVED_REPLICAS: &str = "observed_replicas";
+/// The column of recorded p99 latency (seconds) a backtest compares `latency_p99_s` with.
+pub const OBSERVED_LATENCY_P99: &str = "observed_latency_p99_s";
+
 /// One run's per-step data. Row `r` covers `[time[r], time[r] + step)`; missing values are NaN.
 #[derive(Debug, Clone)]
 pub struct RunData {
@@ -72,6 +77,21 @@ impl RunData {
     pub fn with_spacing(mut self, spacing: Option<f64>) -> RunData {
         if let Some(s) = spacing.filter(|s| s.is_finite() && *s > self.step) {
             self.spacing = s;
+        }
+        self
+    }
+
+    /// The same data with the recorded series of a backtest (`observed_replicas`,
+    /// `observed_latency_p99_s`), when the run has any; unchanged otherwise.
+    pub fn with_observed(mut self, steps: Option<&crate::sim::summary::ObservedSteps>) -> RunData {
+        let Some(steps) = steps else { return self };
+        for (name, values) in [
+            (OBSERVED_REPLICAS, &steps.replicas),
+            (OBSERVED_LATENCY_P99, &steps.latency_p99),
+        ] {
+            if let Some(v) = values.as_ref().filter(|v| v.len() == self.time.len()) {
+                self.columns.push((name.to_string(), v.clone()));
+            }
         }
         self
     }

@@ -8,10 +8,9 @@
 
 use super::ChartOptions;
 use super::downsample::{Columns, Shape, bars, downsample, pixel, polylines};
-use super::panels::{
-    Dash, Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_num, fmt_seconds,
-};
+use super::panels::{Dash, Layer, LegendEntry, Mark, NumFormat, Panel, Rgb, YAxis, fmt_seconds};
 use super::timeaxis::TimeLabels;
+use crate::text::label_number as fmt_num;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;

@@ -3,9 +3,10 @@
 //! (that is [`super::draw`]), so the choice of what a person sees reads in one place.
 
 use super::ChartOptions;
-use super::data::RunData;
+use super::data::{OBSERVED_LATENCY_P99, OBSERVED_REPLICAS, RunData};
 use super::downsample::{Shape, finite_max, intervals, positive_min};
-use crate::report::trim_decimals as trim;
+use crate::text::decimals as trim;
+use crate::text::label_number as fmt_num;
 use std::borrow::Cow;
 
 /// An RGB colour.
@@ -23,6 +24,8 @@ pub const GREY: Rgb = Rgb(127, 127, 127);
 pub const BLACK: Rgb = Rgb(34, 34, 34);
 pub const LIGHT_BLUE: Rgb = Rgb(107, 174, 214);
 pub const DARK_BLUE: Rgb = Rgb(8, 81, 156);
+/// Recorded series a backtest compares the run with (`observed:`), drawn over the simulated ones.
+pub const PINK: Rgb = Rgb(227, 119, 194);
 
 /// One colour per run when runs are compared (Tableau 10).
 pub const RUN_COLOURS: [Rgb; 10] = [
@@ -32,7 +35,7 @@ pub const RUN_COLOURS: [Rgb; 10] = [
     RED,
     PURPLE,
     BROWN,
-    Rgb(227, 119, 194),
+    PINK,
     GREY,
     Rgb(188, 189, 34),
     CYAN,
@@ -364,8 +367,6 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
     layers
 }
 
-/// The panels of one run: load vs capacity, replicas, backlog, latency, errors, and each
-/// autoscaler metric.
 /// A trace on its own (`scalesim trace show --plot`): its arrival rate, then one panel per extra
 /// column (queue length, lag, …).
 pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
@@ -395,10 +396,24 @@ pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
     panels
 }
 
+/// The panels of one run: load vs capacity, replicas, backlog, latency, errors, and each
+/// autoscaler metric.
 pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
-    let mut panels = Vec::new();
+    let mut panels = vec![
+        load_panel(run, pixel),
+        replicas_panel(run),
+        backlog_panel(run),
+        latency_panel(run, opts),
+        losses_panel(run),
+    ];
+    for name in run.metric_names() {
+        panels.push(metric_panel(run, opts, &name, pixel));
+    }
+    panels
+}
 
-    // 1. Load against ready capacity, overload shaded.
+/// Load against ready capacity, overload shaded.
+fn load_panel<'a>(run: &'a RunData, pixel: f64) -> Panel<'a> {
     let mut layers = Vec::new();
     let mut legend = Vec::new();
     if let (Some(rate), Some(cap)) = (run.column("arrival_rate"), run.column("capacity_rps")) {
@@ -425,48 +440,102 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         legend.push(LegendEntry::line("arrival rate (trace)", BLUE, 2));
     }
     legend.push(LegendEntry::area("overload: load > capacity", RED, 0.13));
-    panels.push(Panel {
+    Panel {
         title: "Load and ready capacity".into(),
         height: 280,
         y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
         right: None,
         layers,
         legend,
-    });
+    }
+}
 
-    // 2. Replicas, as steps.
+/// A step series of the replicas panel: its column, legend label, colour, width and dash.
+struct ReplicaLine {
+    column: &'static str,
+    label: &'static str,
+    colour: Rgb,
+    width: u32,
+    dash: Dash,
+}
+
+/// The replicas panel's series, back to front (the legend lists them front to back).
+const REPLICA_LINES: [ReplicaLine; 7] = [
+    ReplicaLine {
+        column: "nodes_ready",
+        label: "Ready nodes",
+        colour: GREY,
+        width: 1,
+        dash: Dash::Dashed,
+    },
+    ReplicaLine {
+        column: "unschedulable_pods",
+        label: "Pending: fits on no node",
+        colour: RED,
+        width: 2,
+        dash: Dash::Solid,
+    },
+    ReplicaLine {
+        column: "terminating_pods",
+        label: "terminating pods",
+        colour: PURPLE,
+        width: 1,
+        dash: Dash::Solid,
+    },
+    ReplicaLine {
+        column: "starting_pods",
+        label: "starting pods (not Ready)",
+        colour: CYAN,
+        width: 1,
+        dash: Dash::Solid,
+    },
+    ReplicaLine {
+        column: "ready_pods",
+        label: "Ready pods",
+        colour: GREEN,
+        width: 2,
+        dash: Dash::Solid,
+    },
+    ReplicaLine {
+        column: "spec_replicas",
+        label: "spec.replicas",
+        colour: BLACK,
+        width: 3,
+        dash: Dash::Solid,
+    },
+    ReplicaLine {
+        column: "desired_replicas",
+        label: "desired (autoscaler)",
+        colour: ORANGE,
+        width: 2,
+        dash: Dash::Dashed,
+    },
+];
+
+/// Replicas as steps (and nodes, when the run has them), with the observed replicas of a
+/// backtest drawn over them.
+fn replicas_panel<'a>(run: &'a RunData) -> Panel<'a> {
     let mut layers = Vec::new();
     let mut legend = Vec::new();
-    for (name, label, colour, width, dashed) in [
-        ("nodes_ready", "Ready nodes", GREY, 1, true),
-        (
-            "unschedulable_pods",
-            "Pending: fits on no node",
-            RED,
-            2,
-            false,
-        ),
-        ("terminating_pods", "terminating pods", PURPLE, 1, false),
-        ("starting_pods", "starting pods (not Ready)", CYAN, 1, false),
-        ("ready_pods", "Ready pods", GREEN, 2, false),
-        ("spec_replicas", "spec.replicas", BLACK, 3, false),
-        ("desired_replicas", "desired (autoscaler)", ORANGE, 2, true),
-    ] {
-        if let Some(c) = col(run, name).filter(|_| nonzero(run, name)) {
+    for l in &REPLICA_LINES {
+        if let Some(c) = col(run, l.column).filter(|_| nonzero(run, l.column)) {
             layers.push(Layer::Series {
                 data: c,
                 shape: Shape::Step,
-                width,
-                dash: if dashed { Dash::Dashed } else { Dash::Solid },
-                colour,
+                width: l.width,
+                dash: l.dash,
+                colour: l.colour,
                 axis: Axis::Left,
             });
-            legend.push(if dashed {
-                LegendEntry::dashed(label, colour)
-            } else {
-                LegendEntry::line(label, colour, width)
+            legend.push(match l.dash {
+                Dash::Dashed => LegendEntry::dashed(l.label, l.colour),
+                _ => LegendEntry::line(l.label, l.colour, l.width),
             });
         }
+    }
+    if let Some(c) = col(run, OBSERVED_REPLICAS) {
+        layers.push(line(c, Shape::Step, 2, PINK));
+        legend.push(LegendEntry::line("observed replicas", PINK, 2));
     }
     legend.reverse();
     // With nodes the panel counts both, and says so.
@@ -475,16 +544,18 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
     } else {
         ("Replicas", "pods")
     };
-    panels.push(Panel {
+    Panel {
         title: title.into(),
         height: 280,
         y: y(unit, linear_range(&layers, Axis::Left, 4.0)),
         right: None,
         layers,
         legend,
-    });
+    }
+}
 
-    // 3. Backlog, and the age of its oldest request on the right axis.
+/// Backlog, and the age of its oldest request on the right axis.
+fn backlog_panel<'a>(run: &'a RunData) -> Panel<'a> {
     let mut layers = Vec::new();
     let mut legend = Vec::new();
     if let Some(c) = col(run, "backlog") {
@@ -515,46 +586,60 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             format: NumFormat::SecondsIn(unit),
         });
     }
-    panels.push(Panel {
+    Panel {
         title: "Queue backlog".into(),
         height: 240,
         y: y("requests waiting", linear_range(&layers, Axis::Left, 1.0)),
         right,
         layers,
         legend,
-    });
+    }
+}
 
-    // 4. Latency per step against the SLO.
+/// The SLO and client timeout, seconds: what a latency axis must also span.
+fn latency_refs(opts: &ChartOptions) -> Vec<f64> {
+    opts.slo_latency_p99
+        .into_iter()
+        .chain(opts.timeout)
+        .collect()
+}
+
+/// Latency per step against the SLO, with the observed p99 of a backtest drawn over it.
+fn latency_panel<'a>(run: &'a RunData, opts: &ChartOptions) -> Panel<'a> {
     let mut layers = Vec::new();
     let mut legend = Vec::new();
     let mut vals: Vec<&[f64]> = Vec::new();
-    for (name, label, colour) in [
-        ("latency_p50_s", "p50 latency", LIGHT_BLUE),
-        ("latency_p99_s", "p99 latency", DARK_BLUE),
+    for (name, label, colour, width) in [
+        ("latency_p50_s", "p50 latency", LIGHT_BLUE, 1),
+        ("latency_p99_s", "p99 latency", DARK_BLUE, 1),
+        (OBSERVED_LATENCY_P99, "observed p99", PINK, 2),
     ] {
         if let Some(c) = run.column(name) {
             vals.push(c);
-            layers.push(line(series(run, Cow::Borrowed(c)), Shape::Line, 1, colour));
+            layers.push(line(
+                series(run, Cow::Borrowed(c)),
+                Shape::Line,
+                width,
+                colour,
+            ));
             legend.push(LegendEntry::line(label, colour, 2));
         }
     }
     layers.extend(reference_lines(opts, &mut legend));
-    let refs: Vec<f64> = opts
-        .slo_latency_p99
-        .into_iter()
-        .chain(opts.timeout)
-        .collect();
     legend.push(LegendEntry::note("per step, served requests"));
-    panels.push(Panel {
+    Panel {
         title: "Latency (arrival to completion)".into(),
         height: 280,
-        y: latency_axis(&vals, &refs),
+        y: latency_axis(&vals, &latency_refs(opts)),
         right: None,
         layers,
         legend,
-    });
+    }
+}
 
-    // 5. Dropped and timed-out requests, as bars (timed out stacked on dropped).
+/// Dropped and timed-out requests, as bars (timed out stacked on dropped); with a queue cap or
+/// client retries, every 503 answer and every retry as lines over the bars.
+fn losses_panel<'a>(run: &'a RunData) -> Panel<'a> {
     let mut layers = Vec::new();
     let mut legend = Vec::new();
     if let (Some(d), Some(t)) = (run.column("dropped"), run.column("timed_out")) {
@@ -576,7 +661,6 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
         });
         legend.push(LegendEntry::area("dropped", RED, 1.0));
     }
-    // With a queue cap or client retries: every 503 answer and every retry, as lines over the bars.
     let mut title = "Dropped and timed-out requests";
     for (name, label, colour) in [
         ("rejected", "503 answers (every attempt)", PURPLE),
@@ -588,69 +672,68 @@ pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<
             title = "Dropped, timed-out, rejected and retried requests";
         }
     }
-    panels.push(Panel {
+    Panel {
         title: title.into(),
         height: 170,
         y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
         right: None,
         layers,
         legend,
-    });
-
-    // 6. Each autoscaler metric: as the autoscaler saw it, its target, and the true value;
-    // shaded where reading it failed and where KEDA's fallback stood in for it.
-    for name in run.metric_names() {
-        let mut layers = Vec::new();
-        let mut legend = Vec::new();
-        for (column, colour, label) in [
-            (format!("metric_{name}_failed"), GREY, "metric read failed"),
-            ("keda_fallback".to_string(), ORANGE, "KEDA fallback active"),
-        ] {
-            let Some(flag) = run.column(&column) else {
-                continue;
-            };
-            let on = intervals(&run.time, run.step, |r| flag[r] > 0.5, pixel);
-            if !on.is_empty() {
-                layers.push(Layer::Shade {
-                    intervals: on,
-                    colour,
-                    alpha: 0.18,
-                });
-                legend.push(LegendEntry::area(label, colour, 0.18));
-            }
-        }
-        if let Some(c) = col(run, &format!("metric_{name}_true")) {
-            layers.push(line(c, Shape::Line, 1, GREY));
-            legend.push(LegendEntry::line("true value (no delay or cap)", GREY, 1));
-        }
-        if let Some(c) = col(run, &format!("metric_{name}_seen")) {
-            layers.push(line(c, Shape::Step, 2, BLUE));
-            legend.push(LegendEntry::line("as the autoscaler saw it", BLUE, 2));
-        }
-        if let Some(c) = col(run, &format!("metric_{name}_target")) {
-            layers.push(Layer::Series {
-                data: c,
-                shape: Shape::Step,
-                width: 2,
-                dash: Dash::Dashed,
-                colour: RED,
-                axis: Axis::Left,
-            });
-            legend.push(LegendEntry::dashed("target", RED));
-        }
-        panels.push(Panel {
-            title: format!("Autoscaler metric: {name}"),
-            height: 240,
-            y: y(
-                metric_desc(opts, &name),
-                linear_range(&layers, Axis::Left, 1.0),
-            ),
-            right: None,
-            layers,
-            legend,
-        });
     }
-    panels
+}
+
+/// One autoscaler metric: as the autoscaler saw it, its target, and the true value; shaded
+/// where reading it failed and where KEDA's fallback stood in for it.
+fn metric_panel<'a>(run: &'a RunData, opts: &ChartOptions, name: &str, pixel: f64) -> Panel<'a> {
+    let mut layers = Vec::new();
+    let mut legend = Vec::new();
+    for (column, colour, label) in [
+        (format!("metric_{name}_failed"), GREY, "metric read failed"),
+        ("keda_fallback".to_string(), ORANGE, "KEDA fallback active"),
+    ] {
+        let Some(flag) = run.column(&column) else {
+            continue;
+        };
+        let on = intervals(&run.time, run.step, |r| flag[r] > 0.5, pixel);
+        if !on.is_empty() {
+            layers.push(Layer::Shade {
+                intervals: on,
+                colour,
+                alpha: 0.18,
+            });
+            legend.push(LegendEntry::area(label, colour, 0.18));
+        }
+    }
+    if let Some(c) = col(run, &format!("metric_{name}_true")) {
+        layers.push(line(c, Shape::Line, 1, GREY));
+        legend.push(LegendEntry::line("true value (no delay or cap)", GREY, 1));
+    }
+    if let Some(c) = col(run, &format!("metric_{name}_seen")) {
+        layers.push(line(c, Shape::Step, 2, BLUE));
+        legend.push(LegendEntry::line("as the autoscaler saw it", BLUE, 2));
+    }
+    if let Some(c) = col(run, &format!("metric_{name}_target")) {
+        layers.push(Layer::Series {
+            data: c,
+            shape: Shape::Step,
+            width: 2,
+            dash: Dash::Dashed,
+            colour: RED,
+            axis: Axis::Left,
+        });
+        legend.push(LegendEntry::dashed("target", RED));
+    }
+    Panel {
+        title: format!("Autoscaler metric: {name}"),
+        height: 240,
+        y: y(
+            metric_desc(opts, name),
+            linear_range(&layers, Axis::Left, 1.0),
+        ),
+        right: None,
+        layers,
+        legend,
+    }
 }
 
 /// `c` mixed with white (`amount` 0: `c`, 1: white).
@@ -663,205 +746,211 @@ pub fn pale(c: Rgb, amount: f64) -> Rgb {
 /// ([`RUN_COLOURS`], [`RUN_DASHES`]), so a run drawn over an identical one still shows the
 /// first in its gaps. Within a run, line widths tell the series apart (noted in the legend).
 pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel<'a>> {
-    let colour = |i: usize| RUN_COLOURS[i % RUN_COLOURS.len()];
-    let dash = |i: usize| RUN_DASHES[i % RUN_DASHES.len()];
-    let run_line = |data: SeriesRef<'a>, shape: Shape, width: u32, i: usize| Layer::Series {
-        data,
-        shape,
-        width,
-        dash: dash(i),
-        colour: colour(i),
-        axis: Axis::Left,
-    };
-    let run_legend = |legend: &mut Vec<LegendEntry>| {
-        for (i, r) in runs.iter().enumerate() {
-            legend.push(LegendEntry {
+    let o = Overlay { runs };
+    let mut panels = vec![
+        o.linear_panel(
+            "Load and ready capacity",
+            280,
+            "requests/s",
+            &[
+                ("arrival_rate", Shape::Step, 1),
+                ("capacity_rps", Shape::Step, 3),
+            ],
+            1.0,
+            &["thick: ready capacity", "thin: arrival rate"],
+        ),
+        o.linear_panel(
+            "Replicas",
+            280,
+            "pods",
+            &[
+                ("ready_pods", Shape::Step, 1),
+                ("spec_replicas", Shape::Step, 3),
+            ],
+            4.0,
+            &["thick: spec.replicas", "thin: Ready pods"],
+        ),
+        o.linear_panel(
+            "Queue backlog",
+            240,
+            "requests waiting",
+            &[("backlog", Shape::Step, 2)],
+            1.0,
+            &[],
+        ),
+        o.latency_panel(opts),
+        o.losses_panel(),
+    ];
+    for name in o.metric_names() {
+        panels.push(o.metric_panel(opts, &name));
+    }
+    panels
+}
+
+/// Several runs drawn over each other: run `i` in its colour and dash pattern.
+struct Overlay<'a> {
+    runs: &'a [RunData],
+}
+
+impl<'a> Overlay<'a> {
+    fn colour(i: usize) -> Rgb {
+        RUN_COLOURS[i % RUN_COLOURS.len()]
+    }
+
+    fn dash(i: usize) -> Dash {
+        RUN_DASHES[i % RUN_DASHES.len()]
+    }
+
+    /// Run `i`'s line.
+    fn line(data: SeriesRef<'a>, shape: Shape, width: u32, i: usize) -> Layer<'a> {
+        Layer::Series {
+            data,
+            shape,
+            width,
+            dash: Self::dash(i),
+            colour: Self::colour(i),
+            axis: Axis::Left,
+        }
+    }
+
+    /// One legend entry per run, then the notes.
+    fn legend(&self, notes: &[&str]) -> Vec<LegendEntry> {
+        let mut legend: Vec<LegendEntry> = (self.runs.iter().enumerate())
+            .map(|(i, r)| LegendEntry {
                 label: r.label.clone(),
-                colour: colour(i),
+                colour: Self::colour(i),
                 mark: Mark::Line {
                     width: 2,
-                    dash: dash(i),
+                    dash: Self::dash(i),
                 },
-            });
-        }
-    };
-    let overlay = |specs: &[(&str, Shape, u32)], floor: f64| {
+            })
+            .collect();
+        legend.extend(notes.iter().map(|n| LegendEntry::note(*n)));
+        legend
+    }
+
+    /// A panel of columns `(name, shape, width)` of every run on a linear axis from zero.
+    fn linear_panel(
+        &self,
+        title: &str,
+        height: u32,
+        unit: &str,
+        specs: &[(&str, Shape, u32)],
+        floor: f64,
+        notes: &[&str],
+    ) -> Panel<'a> {
         let mut layers = Vec::new();
         for &(name, shape, width) in specs {
-            for (i, r) in runs.iter().enumerate() {
+            for (i, r) in self.runs.iter().enumerate() {
                 if let Some(c) = col(r, name) {
-                    layers.push(run_line(c, shape, width, i));
+                    layers.push(Self::line(c, shape, width, i));
                 }
             }
         }
-        let range = linear_range(&layers, Axis::Left, floor);
-        (layers, range)
-    };
-    let mut panels = Vec::new();
-
-    let (layers, range) = overlay(
-        &[
-            ("arrival_rate", Shape::Step, 1),
-            ("capacity_rps", Shape::Step, 3),
-        ],
-        1.0,
-    );
-    let mut legend = Vec::new();
-    run_legend(&mut legend);
-    legend.push(LegendEntry::note("thick: ready capacity"));
-    legend.push(LegendEntry::note("thin: arrival rate"));
-    panels.push(Panel {
-        title: "Load and ready capacity".into(),
-        height: 280,
-        y: y("requests/s", range),
-        right: None,
-        layers,
-        legend,
-    });
-
-    let (layers, range) = overlay(
-        &[
-            ("ready_pods", Shape::Step, 1),
-            ("spec_replicas", Shape::Step, 3),
-        ],
-        4.0,
-    );
-    let mut legend = Vec::new();
-    run_legend(&mut legend);
-    legend.push(LegendEntry::note("thick: spec.replicas"));
-    legend.push(LegendEntry::note("thin: Ready pods"));
-    panels.push(Panel {
-        title: "Replicas".into(),
-        height: 280,
-        y: y("pods", range),
-        right: None,
-        layers,
-        legend,
-    });
-
-    let (layers, range) = overlay(&[("backlog", Shape::Step, 2)], 1.0);
-    let mut legend = Vec::new();
-    run_legend(&mut legend);
-    panels.push(Panel {
-        title: "Queue backlog".into(),
-        height: 240,
-        y: y("requests waiting", range),
-        right: None,
-        layers,
-        legend,
-    });
-
-    let mut layers = Vec::new();
-    let mut legend = Vec::new();
-    run_legend(&mut legend);
-    let mut vals: Vec<&[f64]> = Vec::new();
-    for (i, r) in runs.iter().enumerate() {
-        if let Some(c) = r.column("latency_p99_s") {
-            vals.push(c);
-            layers.push(run_line(series(r, Cow::Borrowed(c)), Shape::Line, 2, i));
+        Panel {
+            title: title.into(),
+            height,
+            y: y(unit, linear_range(&layers, Axis::Left, floor)),
+            right: None,
+            layers,
+            legend: self.legend(notes),
         }
     }
-    layers.extend(reference_lines(opts, &mut legend));
-    legend.push(LegendEntry::note("p99 per step"));
-    let refs: Vec<f64> = opts
-        .slo_latency_p99
-        .into_iter()
-        .chain(opts.timeout)
-        .collect();
-    panels.push(Panel {
-        title: "p99 latency".into(),
-        height: 280,
-        y: latency_axis(&vals, &refs),
-        right: None,
-        layers,
-        legend,
-    });
 
-    let mut layers = Vec::new();
-    for (i, r) in runs.iter().enumerate() {
-        if let (Some(d), Some(t)) = (r.column("dropped"), r.column("timed_out")) {
-            let lost: Vec<f64> = d.iter().zip(t).map(|(a, b)| (a + b) / r.step).collect();
-            layers.push(run_line(series(r, Cow::Owned(lost)), Shape::Step, 2, i));
-        }
-    }
-    let mut legend = Vec::new();
-    run_legend(&mut legend);
-    legend.push(LegendEntry::note("dropped + timed out"));
-    panels.push(Panel {
-        title: "Dropped and timed-out requests".into(),
-        height: 200,
-        y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
-        right: None,
-        layers,
-        legend,
-    });
-
-    let mut names: Vec<String> = Vec::new();
-    for r in runs {
-        for n in r.metric_names() {
-            if !names.contains(&n) {
-                names.push(n);
+    /// Each run's p99 latency per step, against the SLO and client timeout.
+    fn latency_panel(&self, opts: &ChartOptions) -> Panel<'a> {
+        let mut layers = Vec::new();
+        let mut legend = self.legend(&[]);
+        let mut vals: Vec<&[f64]> = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
+            if let Some(c) = r.column("latency_p99_s") {
+                vals.push(c);
+                layers.push(Self::line(series(r, Cow::Borrowed(c)), Shape::Line, 2, i));
             }
         }
+        layers.extend(reference_lines(opts, &mut legend));
+        legend.push(LegendEntry::note("p99 per step"));
+        Panel {
+            title: "p99 latency".into(),
+            height: 280,
+            y: latency_axis(&vals, &latency_refs(opts)),
+            right: None,
+            layers,
+            legend,
+        }
     }
-    for name in names {
+
+    /// Each run's dropped plus timed-out requests per second.
+    fn losses_panel(&self) -> Panel<'a> {
         let mut layers = Vec::new();
-        // Targets first (behind), pale; then true values (thin), then what the HPA saw (thick).
-        for (i, r) in runs.iter().enumerate() {
+        for (i, r) in self.runs.iter().enumerate() {
+            if let (Some(d), Some(t)) = (r.column("dropped"), r.column("timed_out")) {
+                let lost: Vec<f64> = d.iter().zip(t).map(|(a, b)| (a + b) / r.step).collect();
+                layers.push(Self::line(series(r, Cow::Owned(lost)), Shape::Step, 2, i));
+            }
+        }
+        Panel {
+            title: "Dropped and timed-out requests".into(),
+            height: 200,
+            y: y("requests/s", linear_range(&layers, Axis::Left, 1.0)),
+            right: None,
+            layers,
+            legend: self.legend(&["dropped + timed out"]),
+        }
+    }
+
+    /// Every autoscaler metric any run recorded, in order of first appearance.
+    fn metric_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for r in self.runs {
+            for n in r.metric_names() {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        names
+    }
+
+    /// One autoscaler metric of every run: targets first (behind), pale; then true values
+    /// (thin), then what the HPA saw (thick).
+    fn metric_panel(&self, opts: &ChartOptions, name: &str) -> Panel<'a> {
+        let mut layers = Vec::new();
+        for (i, r) in self.runs.iter().enumerate() {
             if let Some(c) = col(r, &format!("metric_{name}_target")) {
                 layers.push(Layer::Series {
                     data: c,
                     shape: Shape::Step,
                     width: 3,
-                    dash: dash(i),
-                    colour: pale(colour(i), 0.55),
+                    dash: Self::dash(i),
+                    colour: pale(Self::colour(i), 0.55),
                     axis: Axis::Left,
                 });
             }
         }
-        for (i, r) in runs.iter().enumerate() {
-            if let Some(c) = col(r, &format!("metric_{name}_true")) {
-                layers.push(run_line(c, Shape::Line, 1, i));
+        for (suffix, shape, width) in [("true", Shape::Line, 1), ("seen", Shape::Step, 3)] {
+            for (i, r) in self.runs.iter().enumerate() {
+                if let Some(c) = col(r, &format!("metric_{name}_{suffix}")) {
+                    layers.push(Self::line(c, shape, width, i));
+                }
             }
         }
-        for (i, r) in runs.iter().enumerate() {
-            if let Some(c) = col(r, &format!("metric_{name}_seen")) {
-                layers.push(run_line(c, Shape::Step, 3, i));
-            }
-        }
-        let mut legend = Vec::new();
-        run_legend(&mut legend);
-        legend.push(LegendEntry::note("thick: as the autoscaler saw it"));
-        legend.push(LegendEntry::note("thin: true value"));
-        legend.push(LegendEntry::note("pale: target"));
-        panels.push(Panel {
+        let notes = [
+            "thick: as the autoscaler saw it",
+            "thin: true value",
+            "pale: target",
+        ];
+        Panel {
             title: format!("Autoscaler metric: {name}"),
             height: 240,
             y: y(
-                metric_desc(opts, &name),
+                metric_desc(opts, name),
                 linear_range(&layers, Axis::Left, 1.0),
             ),
             right: None,
             layers,
-            legend,
-        });
-    }
-    panels
-}
-
-/// A number for a label: at most 3 significant decimals, `k`/`M` above ten thousand.
-pub fn fmt_num(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e6 {
-        format!("{}M", trim(v / 1e6, 1))
-    } else if a >= 1e4 {
-        format!("{}k", trim(v / 1e3, 1))
-    } else if a >= 100.0 {
-        format!("{}", v.round())
-    } else if a >= 1.0 {
-        trim(v, 1)
-    } else {
-        trim(v, 3)
+            legend: self.legend(&notes),
+        }
     }
 }
 

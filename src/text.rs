@@ -1,0 +1,111 @@
+//! Text every output shares, below every module that writes one: numbers with trimmed
+//! decimals (CSV cells, chart labels, summaries) and markup escaping (HTML reports, SVG, JUnit
+//! XML). One place each, so two outputs never write the same number or text differently by
+//! accident.
+
+/// `v` with at most `decimals` decimals, trailing zeros (and a bare point) removed, never `-0`.
+pub fn decimals(v: f64, decimals: usize) -> String {
+    let mut s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" { "0".into() } else { s }
+}
+
+/// A number for a data file (`timeseries.csv`): empty when undefined, otherwise at most 6
+/// decimals without trailing zeros.
+pub fn data_number(v: f64) -> String {
+    if !v.is_finite() {
+        return String::new();
+    }
+    decimals(v, 6)
+}
+
+/// A number for people (chart labels, report tables): at most 3 significant decimals, `k`/`M`
+/// above ten thousand.
+pub fn label_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{}M", decimals(v / 1e6, 1))
+    } else if a >= 1e4 {
+        format!("{}k", decimals(v / 1e3, 1))
+    } else if a >= 100.0 {
+        format!("{}", v.round())
+    } else if a >= 1.0 {
+        decimals(v, 1)
+    } else {
+        decimals(v, 3)
+    }
+}
+
+/// Where escaped text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// HTML (and XML) content and attribute values of the reports: `'` as `&#39;`, newlines and
+    /// tabs kept, other control characters shown as U+FFFD.
+    Html,
+    /// XML attributes and text (JUnit): `'` as `&apos;`, a newline as `&#10;` (attribute
+    /// normalisation would turn it into a space), tab and CR as a space, other characters
+    /// XML 1.0 cannot hold dropped.
+    XmlAttribute,
+}
+
+/// Escape `s` for `markup`.
+pub fn escape(s: &str, markup: Markup) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match (c, markup) {
+            ('&', _) => out.push_str("&amp;"),
+            ('<', _) => out.push_str("&lt;"),
+            ('>', _) => out.push_str("&gt;"),
+            ('"', _) => out.push_str("&quot;"),
+            ('\'', Markup::Html) => out.push_str("&#39;"),
+            ('\'', Markup::XmlAttribute) => out.push_str("&apos;"),
+            ('\n' | '\t', Markup::Html) => out.push(c),
+            ('\n', Markup::XmlAttribute) => out.push_str("&#10;"),
+            ('\t' | '\r', Markup::XmlAttribute) => out.push(' '),
+            // Control characters are not allowed in HTML text (nor in XML 1.0).
+            (c, Markup::Html) if (c as u32) < 0x20 => out.push('\u{FFFD}'),
+            (c, Markup::XmlAttribute)
+                if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            (c, _) => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(decimals(-0.0001, 2), "0");
+        assert_eq!(decimals(2.50, 3), "2.5");
+        assert_eq!(data_number(f64::NAN), "");
+        assert_eq!(data_number(1.0 / 3.0), "0.333333");
+        assert_eq!(label_number(0.0), "0");
+        assert_eq!(label_number(2.5), "2.5");
+        assert_eq!(label_number(350.0), "350");
+        assert_eq!(label_number(12_500.0), "12.5k");
+        assert_eq!(label_number(0.12345), "0.123");
+    }
+
+    #[test]
+    fn each_markup_escapes_as_it_must() {
+        let s = "a<b>&\"c'\n\t\r\u{1}";
+        assert_eq!(
+            escape(s, Markup::Html),
+            "a&lt;b&gt;&amp;&quot;c&#39;\n\t\u{FFFD}\u{FFFD}"
+        );
+        assert_eq!(
+            escape(s, Markup::XmlAttribute),
+            "a&lt;b&gt;&amp;&quot;c&apos;&#10;  "
+        );
+    }
+}
