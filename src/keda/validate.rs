@@ -6,6 +6,8 @@
 //!
 //! Entry point: [`validate_source`] (every document of a file; TriggerAuthentications,
 //! workloads, HPAs and LimitRanges in the same file are used by the rules that need them).
+//!
+//! The rules, in the project's words: docs/keda.md#validation.
 
 use super::cluster::{self, ClusterObjects, same_namespace};
 use super::findings::Findings;
