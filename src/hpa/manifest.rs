@@ -7,6 +7,7 @@
 //! not modelled. What the API server's `ValidateHorizontalPodAutoscaler` would reject is rejected
 //! here too, each error located at its field and naming the rule.
 
+use crate::manifest::kind::ObjectKind;
 use super::settings::FeatureGates;
 use super::spec::{
     Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
@@ -313,7 +314,7 @@ fn check_kind_and_version(
     api_version: Option<String>,
 ) -> Result<(String, bool), Error> {
     let kind = kind.unwrap_or_default();
-    if kind != "HorizontalPodAutoscaler" {
+    if !ObjectKind::HorizontalPodAutoscaler.is(&kind) {
         return Err(doc
             .error_at_path(
                 "kind",

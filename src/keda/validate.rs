@@ -22,6 +22,7 @@ use super::params::EnvKnowledge;
 use super::report::{ObjectReport, PausePlan, Severity, SimulationPlan};
 use super::scaledjob::{JobStrategy, ScaledJobModel};
 use super::triggers::{self, Owner};
+use crate::manifest::kind::ObjectKind;
 use crate::yaml::{Document, Source, split_documents};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -170,7 +171,7 @@ pub fn validate_scaled_object(doc: &Document, cluster: &ClusterObjects) -> Valid
     validate_so_inner(doc, cluster, &[])
 }
 
-fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> ValidatedObject {
+fn parse_failure(doc: &Document, kind: ObjectKind, e: crate::error::InputError) -> ValidatedObject {
     let f = super::report::Finding {
         severity: Severity::Error,
         rule: "crd.schema".into(),
@@ -185,7 +186,7 @@ fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> Val
     };
     ValidatedObject {
         report: ObjectReport {
-            kind: kind.into(),
+            kind: kind.to_string(),
             name: None,
             namespace: None,
             document: doc.index,
@@ -438,7 +439,7 @@ fn validate_so_inner(
     let mut unknown = Vec::new();
     let m: ScaledObjectManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
-        Err(e) => return parse_failure(doc, "ScaledObject", e),
+        Err(e) => return parse_failure(doc, ObjectKind::ScaledObject, e),
     };
     let mut f = Findings::default();
     report_unknown_fields(&mut f, unknown, &m.metadata);
@@ -502,7 +503,7 @@ fn validate_so_inner(
     let model = (!f.has_errors() && checked.complete)
         .then(|| so_model(&cx, &tg, checked, generated, fallback, modifiers));
     let report = ObjectReport {
-        kind: "ScaledObject".into(),
+        kind: ObjectKind::ScaledObject.to_string(),
         name: m.metadata.name.clone(),
         namespace: cx.ns.clone(),
         document: doc.index,
@@ -660,7 +661,7 @@ fn so_scale_target<'c>(f: &mut Findings, cx: &SoCtx, cluster: &'c ClusterObjects
         .kind
         .clone()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "Deployment".into());
+        .unwrap_or_else(|| ObjectKind::Deployment.to_string());
     let target_name = target.name.clone().unwrap_or_default();
     match check_scale_target(&api_version, &kind) {
         Err(e) => f.error("webhook.scale-target", Some(if target.api_version.is_some() { "spec.scaleTargetRef.apiVersion".into() } else { "spec.scaleTargetRef.kind".into() }), e),
@@ -728,7 +729,7 @@ fn so_existing_hpa_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: 
         Some(hpas) => {
             for h in hpas.iter().filter(|h| same_namespace(&h.namespace, &ns) && !h.ownership_validation_disabled) {
                 let h_api = if h.target_api_version.is_empty() { "apps/v1" } else { &h.target_api_version };
-                let h_kind = if h.target_kind.is_empty() { "Deployment" } else { &h.target_kind };
+                let h_kind = if h.target_kind.is_empty() { ObjectKind::Deployment.as_str() } else { &h.target_kind };
                 if gvk_string(h_api, h_kind) != *gvk || h.target_name != *target_name {
                     continue;
                 }
@@ -763,7 +764,11 @@ fn so_cpu_memory_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &C
 
     let has_res = trigger_types.iter().any(|t| is_res(t));
     let only_res = !trigger_types.is_empty() && trigger_types.iter().all(|t| is_res(t));
-    let apps_target = api_version == "apps/v1" && (kind == "Deployment" || kind == "StatefulSet");
+    let apps_target = api_version == "apps/v1"
+        && matches!(
+            ObjectKind::parse(kind),
+            Some(ObjectKind::Deployment | ObjectKind::StatefulSet)
+        );
     if has_res && apps_target {
         if only_res && s.min_replica_count.unwrap_or(0) == 0 {
             f.error(
@@ -1331,7 +1336,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     let mut unknown = Vec::new();
     let m: ScaledJobManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
-        Err(e) => return parse_failure(doc, "ScaledJob", e),
+        Err(e) => return parse_failure(doc, ObjectKind::ScaledJob, e),
     };
     let mut f = Findings::default();
     report_unknown_fields(
@@ -1487,7 +1492,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         ))
     });
     let report = ObjectReport {
-        kind: "ScaledJob".into(),
+        kind: ObjectKind::ScaledJob.to_string(),
         name: m.metadata.name.clone(),
         namespace: ns,
         document: doc.index,
@@ -1567,7 +1572,10 @@ pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<Sourc
                     .to_string()
             };
             let (kind, api) = (text("kind"), text("apiVersion"));
-            if kind == "ScaledObject" || kind == "ScaledJob" {
+            if matches!(
+                ObjectKind::parse(&kind),
+                Some(ObjectKind::ScaledObject | ObjectKind::ScaledJob)
+            ) {
                 keda_docs.push((d, kind, api));
             } else {
                 cluster.add_object(&v);
@@ -1581,7 +1589,7 @@ pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<Sourc
         let file = source.path.display().to_string();
         let mut objects = Vec::new();
         for (d, kind, api) in keda_docs {
-            let mut obj = if kind == "ScaledObject" {
+            let mut obj = if ObjectKind::ScaledObject.is(&kind) {
                 validate_so_inner(&d, &cluster, &identities)
             } else {
                 validate_scaled_job(&d, &cluster)
