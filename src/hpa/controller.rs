@@ -1,5 +1,6 @@
-//! One reconcile of one HPA (hpa.md §2), several metrics (§4), scale to/from zero (§6) and the
-//! conditions it sets (§7): the pure decision core `reconcile`.
+//! One reconcile of one HPA (docs/hpa.md#reconcile), several metrics
+//! (docs/hpa.md#several-metrics), scale to/from zero (docs/hpa.md#zero) and the conditions it
+//! sets (docs/hpa.md#conditions): the pure decision core `reconcile`.
 //!
 //! It reads only the [`Observation`] and the HPA's [`HpaMemory`], never the simulated world, and
 //! returns a [`Decision`]; the simulation applies `desired_replicas` when `rescale` is true.
@@ -148,7 +149,7 @@ pub fn reconcile(
                 )
             }
         };
-        // Scale-from-zero floor (hpa.md §6).
+        // Scale-from-zero floor (docs/hpa.md#zero).
         if current == 0 && min != 0 && scaled_to_zero && desired < min {
             desired = min;
             d.scale_from_zero_floor = Some(min);
@@ -327,7 +328,7 @@ pub fn tolerances_for(spec: &HpaSpec, settings: &ControllerSettings) -> Toleranc
     t
 }
 
-/// §4: every metric in order; `Some((P, metric name))`, or `None` when this cycle cannot scale.
+/// docs/hpa.md#several-metrics: every metric in order; `Some((P, metric name))`, or `None` when this cycle cannot scale.
 fn compute_replicas_for_metrics(
     spec: &HpaSpec,
     settings: &ControllerSettings,
@@ -489,7 +490,7 @@ pub struct MetricEvaluation {
     pub failure_wrapped: Option<String>,
 }
 
-/// Evaluate one metric of the spec against its reading (hpa.md §3): the per-metric half of a
+/// Evaluate one metric of the spec against its reading (docs/hpa.md#one-metric): the per-metric half of a
 /// reconcile, public so it can be checked on its own.
 pub fn evaluate_metric(
     m: &MetricSpec,

@@ -6,7 +6,7 @@ use super::replica_calc::{CurrentValue, Proposal};
 use super::status::Condition;
 use serde::Serialize;
 
-/// Which branch of the reconcile ran (hpa.md §2 step 4).
+/// Which branch of the reconcile ran (docs/hpa.md#reconcile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum DecisionPath {
     /// The scale subresource could not be read.

@@ -7,6 +7,7 @@
 //! not modelled. What the API server's `ValidateHorizontalPodAutoscaler` would reject is rejected
 //! here too, each error located at its field and naming the rule.
 
+use crate::manifest::kind::ObjectKind;
 use super::settings::FeatureGates;
 use super::spec::{
     Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
@@ -230,9 +231,90 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         .map(|p| bracket_path(p))
         .filter(|p| !(p == "status" || p.starts_with("status.") || p.starts_with("metadata.")))
         .collect();
+    let (api_version, v1) = check_kind_and_version(doc, raw.kind, raw.api_version)?;
 
-    let kind = raw.kind.unwrap_or_default();
-    if kind != "HorizontalPodAutoscaler" {
+    let mut errs = Errors {
+        doc,
+        list: Vec::new(),
+    };
+    let mut notes = Vec::new();
+    let name = raw.metadata.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        errs.required("metadata.name", "name or generateName is required");
+    }
+    let Some(mut spec) = raw.spec else {
+        errs.required("spec", "a HorizontalPodAutoscaler needs a spec");
+        return Err(into_error(errs.list));
+    };
+
+    // scaleTargetRef
+    let r = spec.scale_target_ref.take().unwrap_or_default();
+    let scale_target_ref = ObjectReference {
+        kind: r.kind.clone().unwrap_or_default(),
+        name: r.name.clone().unwrap_or_default(),
+        api_version: r.api_version.clone().unwrap_or_default(),
+    };
+    validate_reference(&mut errs, "spec.scaleTargetRef", &scale_target_ref);
+
+    // metrics
+    let mut behavior_source = spec.behavior.take();
+    let mut behavior_from_annotation = false;
+    let mut metrics = if v1 {
+        let empty = BTreeMap::new();
+        let annotations = raw.metadata.annotations.as_ref().unwrap_or(&empty);
+        v1_metrics(
+            &mut errs,
+            &mut notes,
+            &spec,
+            annotations,
+            (&mut behavior_source, &mut behavior_from_annotation),
+        )
+    } else {
+        v2_metrics(&mut errs, &mut notes, &spec)
+    };
+
+    if metrics.is_empty() {
+        metrics.push(MetricSpec::default_cpu());
+    }
+
+    let max = check_replicas(&mut errs, gates, &spec, &metrics);
+    let behavior = convert_behavior(
+        &mut errs,
+        &mut notes,
+        gates,
+        behavior_source.as_ref(),
+        behavior_from_annotation,
+    );
+
+
+    if !errs.list.is_empty() {
+        return Err(into_error(errs.list));
+    }
+    Ok(LoadedHpa {
+        name,
+        namespace: raw.metadata.namespace,
+        api_version,
+        scale_target_ref,
+        spec: HpaSpec {
+            min_replicas: spec.min_replicas,
+            max_replicas: max,
+            metrics,
+            behavior,
+        },
+        unknown_fields,
+        notes,
+    })
+}
+
+/// The document must be a HorizontalPodAutoscaler of a supported apiVersion; returns the
+/// apiVersion and whether it is autoscaling/v1.
+fn check_kind_and_version(
+    doc: &Document<'_>,
+    kind: Option<String>,
+    api_version: Option<String>,
+) -> Result<(String, bool), Error> {
+    let kind = kind.unwrap_or_default();
+    if !ObjectKind::HorizontalPodAutoscaler.is(&kind) {
         return Err(doc
             .error_at_path(
                 "kind",
@@ -240,7 +322,7 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
             )
             .into());
     }
-    let api_version = raw.api_version.unwrap_or_default();
+    let api_version = api_version.unwrap_or_default();
     let v1 = match api_version.as_str() {
         "autoscaling/v2" | "autoscaling/v2beta2" => false,
         "autoscaling/v1" => true,
@@ -261,150 +343,158 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
                 .into());
         }
     };
+    Ok((api_version, v1))
+}
 
-    let mut errs = Errors {
-        doc,
-        list: Vec::new(),
-    };
-    let mut notes = Vec::new();
-    let name = raw.metadata.name.clone().unwrap_or_default();
-    if name.is_empty() {
-        errs.required("metadata.name", "name or generateName is required");
-    }
-    let Some(spec) = raw.spec else {
-        errs.required("spec", "a HorizontalPodAutoscaler needs a spec");
-        return Err(into_error(errs.list));
-    };
-
-    // scaleTargetRef
-    let r = spec.scale_target_ref.unwrap_or_default();
-    let scale_target_ref = ObjectReference {
-        kind: r.kind.clone().unwrap_or_default(),
-        name: r.name.clone().unwrap_or_default(),
-        api_version: r.api_version.clone().unwrap_or_default(),
-    };
-    validate_reference(&mut errs, "spec.scaleTargetRef", &scale_target_ref);
-
-    // metrics
+/// autoscaling/v1 metrics: the round-trip annotations, then targetCPUUtilizationPercentage.
+fn v1_metrics(
+    errs: &mut Errors<'_, '_>,
+    notes: &mut Vec<String>,
+    spec: &RawSpec,
+    annotations: &BTreeMap<String, serde_json::Value>,
+    behavior: (&mut Option<RawBehavior>, &mut bool),
+) -> Vec<MetricSpec> {
     let mut metrics = Vec::new();
-    let mut behavior_source = spec.behavior;
-    let mut behavior_from_annotation = false;
-    if v1 {
-        if spec.metrics.is_some() {
-            errs.add(
-                "spec.metrics",
-                "autoscaling/v1 has no `metrics`; use apiVersion autoscaling/v2",
+    let behavior_source = &*behavior.0;
+    if spec.metrics.is_some() {
+        errs.add(
+            "spec.metrics",
+            "autoscaling/v1 has no `metrics`; use apiVersion autoscaling/v2",
+        );
+    }
+    if behavior_source.is_some() {
+        errs.add(
+            "spec.behavior",
+            "autoscaling/v1 has no `behavior`; use apiVersion autoscaling/v2",
+        );
+    }
+    // Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler: metrics and
+    // behavior from the round-trip annotations, then the targetCPUUtilizationPercentage one.
+    v1_round_trip(errs, notes, annotations, &mut metrics, behavior);
+    if let Some(t) = spec.target_cpu_utilization_percentage {
+        if t < 1 {
+            errs.invalid(
+                "spec.targetCPUUtilizationPercentage",
+                t,
+                "must be greater than 0",
             );
         }
-        if behavior_source.is_some() {
-            errs.add(
-                "spec.behavior",
-                "autoscaling/v1 has no `behavior`; use apiVersion autoscaling/v2",
-            );
-        }
-        // Convert_v1_HorizontalPodAutoscaler_To_autoscaling_HorizontalPodAutoscaler: metrics and
-        // behavior from the round-trip annotations, then the targetCPUUtilizationPercentage one.
-        let empty = BTreeMap::new();
-        let annotations = raw.metadata.annotations.as_ref().unwrap_or(&empty);
-        match v1_annotations::decode(annotations) {
-            Ok(rt) => {
-                for (i, m) in rt.metrics.into_iter().enumerate() {
-                    let path = format!(
-                        "metadata.annotations[{}][{i}]",
-                        v1_annotations::METRIC_SPECS
-                    );
-                    let before = errs.list.len();
-                    match serde_json::from_value::<RawMetric>(m) {
-                        Ok(raw) => {
-                            if let Some(ms) = convert_metric(&mut errs, &path, &raw) {
-                                metrics.push(ms);
-                            }
+        metrics.push(MetricSpec::resource("cpu", MetricTarget::utilization(t)));
+    }
+    metrics
+}
+
+/// The metrics and behavior kept in autoscaling/v1's round-trip annotations.
+fn v1_round_trip(
+    errs: &mut Errors<'_, '_>,
+    notes: &mut Vec<String>,
+    annotations: &BTreeMap<String, serde_json::Value>,
+    metrics: &mut Vec<MetricSpec>,
+    behavior: (&mut Option<RawBehavior>, &mut bool),
+) {
+    let (behavior_source, behavior_from_annotation) = behavior;
+    let doc = errs.doc;
+    match v1_annotations::decode(annotations) {
+        Ok(rt) => {
+            for (i, m) in rt.metrics.into_iter().enumerate() {
+                let path = format!(
+                    "metadata.annotations[{}][{i}]",
+                    v1_annotations::METRIC_SPECS
+                );
+                let before = errs.list.len();
+                match serde_json::from_value::<RawMetric>(m) {
+                    Ok(raw) => {
+                        if let Some(ms) = convert_metric(errs, &path, &raw) {
+                            metrics.push(ms);
                         }
-                        Err(e) => errs.add(
-                            &path,
+                    }
+                    Err(e) => errs.add(
+                        &path,
+                        format!(
+                            "not a metric spec: {}",
+                            crate::yaml::messages::json_words(&e)
+                        ),
+                    ),
+                }
+                locate_at_annotation(
+                    doc,
+                    &mut errs.list[before..],
+                    v1_annotations::METRIC_SPECS,
+                );
+            }
+            if let Some(b) = rt.behavior {
+                match serde_json::from_value::<RawBehavior>(b) {
+                    Ok(b) if behavior_source.is_none() => {
+                        *behavior_source = Some(b);
+                        *behavior_from_annotation = true;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        let before = errs.list.len();
+                        errs.add(
+                            &format!(
+                                "metadata.annotations[{}]",
+                                v1_annotations::BEHAVIOR_SPECS
+                            ),
                             format!(
-                                "not a metric spec: {}",
+                                "not a behavior spec: {}",
                                 crate::yaml::messages::json_words(&e)
                             ),
-                        ),
-                    }
-                    locate_at_annotation(
-                        doc,
-                        &mut errs.list[before..],
-                        v1_annotations::METRIC_SPECS,
-                    );
-                }
-                if let Some(b) = rt.behavior {
-                    match serde_json::from_value::<RawBehavior>(b) {
-                        Ok(b) if behavior_source.is_none() => {
-                            behavior_source = Some(b);
-                            behavior_from_annotation = true;
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            let before = errs.list.len();
-                            errs.add(
-                                &format!(
-                                    "metadata.annotations[{}]",
-                                    v1_annotations::BEHAVIOR_SPECS
-                                ),
-                                format!(
-                                    "not a behavior spec: {}",
-                                    crate::yaml::messages::json_words(&e)
-                                ),
-                            );
-                            locate_at_annotation(
-                                doc,
-                                &mut errs.list[before..],
-                                v1_annotations::BEHAVIOR_SPECS,
-                            );
-                        }
+                        );
+                        locate_at_annotation(
+                            doc,
+                            &mut errs.list[before..],
+                            v1_annotations::BEHAVIOR_SPECS,
+                        );
                     }
                 }
-                if rt.empty_behavior {
-                    notes.push(format!(
-                        "annotation {} is empty: no spec.behavior (the API server ignores an empty one)",
-                        v1_annotations::BEHAVIOR_SPECS
-                    ));
-                }
             }
-            Err(e) => {
-                let before = errs.list.len();
-                errs.add(
-                    &format!("metadata.annotations[{}]", e.annotation),
-                    format!("annotation {} {}", e.annotation, e.message),
-                );
-                locate_at_annotation(doc, &mut errs.list[before..], e.annotation);
+            if rt.empty_behavior {
+                notes.push(format!(
+                    "annotation {} is empty: no spec.behavior (the API server ignores an empty one)",
+                    v1_annotations::BEHAVIOR_SPECS
+                ));
             }
         }
-        if let Some(t) = spec.target_cpu_utilization_percentage {
-            if t < 1 {
-                errs.invalid(
-                    "spec.targetCPUUtilizationPercentage",
-                    t,
-                    "must be greater than 0",
-                );
-            }
-            metrics.push(MetricSpec::resource("cpu", MetricTarget::utilization(t)));
-        }
-    } else {
-        if spec.target_cpu_utilization_percentage.is_some() {
-            unknown_push(
-                &mut notes,
-                "spec.targetCPUUtilizationPercentage is an autoscaling/v1 field; ignored in autoscaling/v2",
+        Err(e) => {
+            let before = errs.list.len();
+            errs.add(
+                &format!("metadata.annotations[{}]", e.annotation),
+                format!("annotation {} {}", e.annotation, e.message),
             );
-        }
-        for (i, m) in spec.metrics.iter().flatten().enumerate() {
-            if let Some(ms) = convert_metric(&mut errs, &format!("spec.metrics[{i}]"), m) {
-                metrics.push(ms);
-            }
+            locate_at_annotation(doc, &mut errs.list[before..], e.annotation);
         }
     }
-    if metrics.is_empty() {
-        metrics.push(MetricSpec::default_cpu());
-    }
+}
 
-    // replicas
+/// autoscaling/v2 (and v2beta2) metrics.
+fn v2_metrics(
+    errs: &mut Errors<'_, '_>,
+    notes: &mut Vec<String>,
+    spec: &RawSpec,
+) -> Vec<MetricSpec> {
+    let mut metrics = Vec::new();
+    if spec.target_cpu_utilization_percentage.is_some() {
+        unknown_push(
+            notes,
+            "spec.targetCPUUtilizationPercentage is an autoscaling/v1 field; ignored in autoscaling/v2",
+        );
+    }
+    for (i, m) in spec.metrics.iter().flatten().enumerate() {
+        if let Some(ms) = convert_metric(errs, &format!("spec.metrics[{i}]"), m) {
+            metrics.push(ms);
+        }
+    }
+    metrics
+}
+
+/// minReplicas/maxReplicas bounds (and scale-to-zero's metric rule); returns maxReplicas.
+fn check_replicas(
+    errs: &mut Errors<'_, '_>,
+    gates: &FeatureGates,
+    spec: &RawSpec,
+    metrics: &[MetricSpec],
+) -> i32 {
     let lower_bound = if gates.hpa_scale_to_zero { 0 } else { 1 };
     if let Some(min) = spec.min_replicas
         && min < lower_bound
@@ -448,8 +538,18 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
             "Forbidden: must specify at least one Object or External metric to support scaling to zero replicas",
         );
     }
+    max
+}
 
-    // behavior
+/// spec.behavior (or the v1 behavior annotation) converted, tolerance dropped when gated off.
+fn convert_behavior(
+    errs: &mut Errors<'_, '_>,
+    notes: &mut Vec<String>,
+    gates: &FeatureGates,
+    behavior_source: Option<&RawBehavior>,
+    behavior_from_annotation: bool,
+) -> Option<Behavior> {
+    let doc = errs.doc;
     let (bp, before) = if behavior_from_annotation {
         (
             format!("metadata.annotations[{}]", v1_annotations::BEHAVIOR_SPECS),
@@ -462,11 +562,11 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         scale_up: b
             .scale_up
             .as_ref()
-            .map(|r| convert_rules(&mut errs, &format!("{bp}.scaleUp"), r)),
+            .map(|r| convert_rules(errs, &format!("{bp}.scaleUp"), r)),
         scale_down: b
             .scale_down
             .as_ref()
-            .map(|r| convert_rules(&mut errs, &format!("{bp}.scaleDown"), r)),
+            .map(|r| convert_rules(errs, &format!("{bp}.scaleDown"), r)),
     });
     if behavior_from_annotation {
         locate_at_annotation(
@@ -489,24 +589,7 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         }
         b
     });
-
-    if !errs.list.is_empty() {
-        return Err(into_error(errs.list));
-    }
-    Ok(LoadedHpa {
-        name,
-        namespace: raw.metadata.namespace,
-        api_version,
-        scale_target_ref,
-        spec: HpaSpec {
-            min_replicas: spec.min_replicas,
-            max_replicas: max,
-            metrics,
-            behavior,
-        },
-        unknown_fields,
-        notes,
-    })
+    behavior
 }
 
 /// Errors about a round-trip annotation carry the line of its key (their dotted path cannot be

@@ -1,5 +1,5 @@
 //! What one HPA carries from one reconcile to the next: the controller's in-memory
-//! recommendation and scale-event histories (lost on a controller restart, hpa.md §1), and the
+//! recommendation and scale-event histories (lost on a controller restart, docs/hpa.md#sync-loop), and the
 //! HPA object's status (kept in the API server).
 
 use super::status::HpaStatus;
@@ -26,7 +26,7 @@ pub struct ScaleEvent {
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct HpaMemory {
     /// Recommendation history; `None` until the first reconcile after a controller start (which
-    /// then records the current replica count, hpa.md §2 step 2).
+    /// then records the current replica count, docs/hpa.md#reconcile).
     pub recommendations: Option<Vec<Recommendation>>,
     pub scale_up_events: Vec<ScaleEvent>,
     pub scale_down_events: Vec<ScaleEvent>,

@@ -51,6 +51,8 @@
 //! assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
 //! # let _ = Quantity::from_milli(1);
 //! ```
+//!
+//! The rules, in the project's words: docs/hpa.md.
 
 pub mod controller;
 pub mod decision;

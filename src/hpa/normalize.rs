@@ -1,4 +1,4 @@
-//! From the raw proposal `P` to the replica count to write (hpa.md §5): the legacy path
+//! From the raw proposal `P` to the replica count to write (docs/hpa.md#normalization): the legacy path
 //! (rolling-maximum stabilization and the `max(2×current, 4)` cap) and the behavior path
 //! (two-sided stabilization windows, Pods/Percent policies over the scale-event history,
 //! min/max bounds), plus the bookkeeping of both histories with upstream's exact slot reuse.
@@ -57,7 +57,7 @@ pub struct Stabilized {
     pub message: &'static str,
 }
 
-/// Behavior-path stabilization (`stabilizeRecommendationWithBehaviors`, hpa.md §5.2.1):
+/// Behavior-path stabilization (`stabilizeRecommendationWithBehaviors`, docs/hpa.md#stabilization):
 /// `S = min(max(current, upBound), downBound)`, then record `P`.
 pub fn stabilize_with_behavior(
     recs: &mut Vec<Recommendation>,
@@ -150,7 +150,7 @@ pub fn legacy_scale_up_cap(current: i32, factor: f64, minimum: f64) -> i32 {
     (factor * current as f64).max(minimum) as i32
 }
 
-/// Legacy clamp (`convertDesiredReplicasWithRules`, hpa.md §5.1 step 2).
+/// Legacy clamp (`convertDesiredReplicasWithRules`, docs/hpa.md#legacy).
 pub fn convert_with_rules(
     current: i32,
     desired: i32,
@@ -310,8 +310,8 @@ fn policy_limit(
     }
 }
 
-/// Behavior-path rate limits and min/max (`convertDesiredReplicasWithBehaviorRate`, hpa.md
-/// §5.2.2): only the bound on the side of the move applies.
+/// Behavior-path rate limits and min/max (`convertDesiredReplicasWithBehaviorRate`,
+/// docs/hpa.md#policies): only the bound on the side of the move applies.
 #[allow(clippy::too_many_arguments)]
 pub fn convert_with_behavior_rate(
     current: i32,
@@ -404,7 +404,7 @@ pub fn store_event(events: &mut Vec<ScaleEvent>, change: i32, longest_period: i3
 }
 
 /// Record a successful rescale `prev → new` in the list of its direction, using that direction's
-/// longest policy period for flagging (hpa.md §5.2.4).
+/// longest policy period for flagging (docs/hpa.md#policies).
 pub fn store_scale_event(
     up_rules: &EffectiveRules,
     down_rules: &EffectiveRules,

@@ -1,4 +1,4 @@
-//! One metric → one replica proposal (hpa.md §3): tolerance band, pod grouping, utilization and
+//! One metric → one replica proposal (docs/hpa.md#one-metric): tolerance band, pod grouping, utilization and
 //! plain-average ratios, missing/unready adjustment, Object and External metrics.
 //!
 //! Mirrors `replica_calculator.go` and `metrics/utilization.go` operation for operation: integer
@@ -12,7 +12,7 @@ use super::observation::{
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The usage-ratio band within which the current replica count is kept (hpa.md §3.1).
+/// The usage-ratio band within which the current replica count is kept (docs/hpa.md#tolerance).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Tolerances {
     pub down: f64,
@@ -55,7 +55,7 @@ pub struct CurrentValue {
     pub value_milli: Option<i64>,
 }
 
-/// How the selector's pods were grouped for a per-pod metric (hpa.md §3.2).
+/// How the selector's pods were grouped for a per-pod metric (docs/hpa.md#pod-grouping).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct PodGroups {
     pub ready: usize,
@@ -183,7 +183,7 @@ pub fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
         .collect()
 }
 
-/// Sort the selector's pods into ready / unready / missing / ignored (hpa.md §3.2, `groupPods`).
+/// Sort the selector's pods into ready / unready / missing / ignored (docs/hpa.md#pod-grouping, `groupPods`).
 /// `resource` is the metric's resource name (`cpu` enables the readiness rules) or empty.
 pub fn group_pods(
     pods: &[PodObservation],
@@ -231,7 +231,7 @@ pub fn group_pods(
     g
 }
 
-/// Per-pod requests for `resource` (hpa.md §3.3, `calculateRequests`): regular containers plus
+/// Per-pod requests for `resource` (docs/hpa.md#utilization, `calculateRequests`): regular containers plus
 /// sidecars, one named container, or — with the PodLevelResources gate, pod-level requests set
 /// and no container named — the pod-level total; a counted container without a request is an
 /// error.
@@ -375,7 +375,7 @@ pub fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64)
     (usage as f64 / target_usage as f64, usage)
 }
 
-/// Resource / ContainerResource with a Utilization target (hpa.md §3.3, `GetResourceReplicas`).
+/// Resource / ContainerResource with a Utilization target (docs/hpa.md#utilization, `GetResourceReplicas`).
 pub fn resource_utilization_replicas(
     current: i32,
     target_utilization: i32,
@@ -494,7 +494,7 @@ fn finish_adjusted(
     Ok(p)
 }
 
-/// Plain per-pod values (hpa.md §3.4, `calcPlainMetricReplicas`): Resource AverageValue (pass the
+/// Plain per-pod values (docs/hpa.md#plain-values, `calcPlainMetricReplicas`): Resource AverageValue (pass the
 /// resource name, so `cpu` readiness rules apply) and Pods metrics (pass `""`).
 pub fn plain_metric_replicas(
     mut metrics: PodMetrics,
@@ -604,7 +604,7 @@ fn usage_ratio_replica_count(
     Ok(())
 }
 
-/// Object metric, Value target (hpa.md §3.5).
+/// Object metric, Value target (docs/hpa.md#object-external).
 pub fn object_value_replicas(
     current: i32,
     target_milli: i64,
@@ -624,7 +624,7 @@ pub fn object_value_replicas(
     Ok(p)
 }
 
-/// Object metric, AverageValue target: uses `scale.status.replicas` (hpa.md §3.5).
+/// Object metric, AverageValue target: uses `scale.status.replicas` (docs/hpa.md#object-external).
 pub fn object_average_value_replicas(
     status_replicas: i32,
     target_milli: i64,

@@ -1,5 +1,5 @@
 //! Controller-wide settings: the kube-controller-manager flags that shape the HPA algorithm,
-//! read from a scenario's `cluster.controller_manager:` block (hpa.md §1).
+//! read from a scenario's `cluster.controller_manager:` block (docs/hpa.md#settings).
 
 use crate::units::Seconds;
 use serde::{Deserialize, Serialize};

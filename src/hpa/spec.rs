@@ -1,5 +1,5 @@
 //! The normalized `HorizontalPodAutoscaler` spec the controller reads (autoscaling/v2 shape),
-//! and the API server's defaults for `spec.behavior` (hpa.md §5.2 "Defaults").
+//! and the API server's defaults for `spec.behavior` (docs/hpa.md#policies).
 //!
 //! Targets keep the upstream shape (a `type` plus optional `value` / `averageValue` /
 //! `averageUtilization`) because the controller chooses its code path from the *populated fields*,
@@ -19,7 +19,7 @@ pub struct HpaSpec {
     pub max_replicas: i32,
     /// `spec.metrics` in order. Empty means the API-server default: Resource cpu, 80 % utilization.
     pub metrics: Vec<MetricSpec>,
-    /// `spec.behavior`. `Some` switches the controller to the behavior path (hpa.md §5.2), even
+    /// `spec.behavior`. `Some` switches the controller to the behavior path (docs/hpa.md#normalization), even
     /// when both directions are left to their defaults.
     pub behavior: Option<Behavior>,
 }

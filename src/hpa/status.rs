@@ -1,5 +1,5 @@
 //! The HPA object's `status` as the controller writes it: replica counts, last scale time and the
-//! conditions `kubectl describe hpa` shows (hpa.md §7). Unlike the recommendation and scale-event
+//! conditions `kubectl describe hpa` shows (docs/hpa.md#conditions). Unlike the recommendation and scale-event
 //! history, this lives in the API object and survives a controller restart.
 
 use super::observation::ConditionStatus;

@@ -3,6 +3,7 @@
 //! LimitRanges, and TriggerAuthentications. Rules whose objects are absent are reported as
 //! unchecked, never guessed.
 
+use crate::manifest::kind::ObjectKind;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -90,22 +91,23 @@ impl ClusterObjects {
     /// pod template, an HPA, a LimitRange, a (Cluster)TriggerAuthentication); ScaledObjects,
     /// ScaledJobs and everything else are left out (None).
     pub fn add_object(&mut self, v: &Value) -> Option<ObjectUse> {
-        match v.get("kind").and_then(Value::as_str).unwrap_or("") {
-            "ScaledObject" | "ScaledJob" => None,
-            "TriggerAuthentication" => {
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        match ObjectKind::parse(kind) {
+            Some(ObjectKind::ScaledObject | ObjectKind::ScaledJob) => None,
+            Some(ObjectKind::TriggerAuthentication) => {
                 self.trigger_auths.push(trigger_auth_from(v, false));
                 Some(ObjectUse::TriggerAuth)
             }
-            "ClusterTriggerAuthentication" => {
+            Some(ObjectKind::ClusterTriggerAuthentication) => {
                 self.trigger_auths.push(trigger_auth_from(v, true));
                 Some(ObjectUse::TriggerAuth)
             }
-            "HorizontalPodAutoscaler" => {
+            Some(ObjectKind::HorizontalPodAutoscaler) => {
                 let h = hpa_from(v)?;
                 self.hpas.get_or_insert_with(Vec::new).push(h);
                 Some(ObjectUse::Hpa)
             }
-            "LimitRange" => {
+            Some(ObjectKind::LimitRange) => {
                 self.limit_ranges
                     .get_or_insert_with(Vec::new)
                     .push(limit_range_from(v));

@@ -10,6 +10,8 @@
 //! rules; croner is kept as a test-only cross-check on ordinary (non-DST) cases.
 //!
 //! Times are Unix seconds (the simulated clock); nothing here reads the wall clock.
+//!
+//! The rules, in the project's words: docs/keda.md#cron.
 
 use chrono::{Datelike, NaiveDate, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;

@@ -18,6 +18,8 @@
 //!
 //! Cooldown: `lastActiveTime + cooldownPeriod < now`, or, before any activity,
 //! `creationTimestamp + initialCooldownPeriod < now` (both strict).
+//!
+//! The rules, in the project's words: docs/keda.md#cooldown.
 
 use super::model::ScaledObjectModel;
 use super::state::ScaledObjectState;

@@ -12,6 +12,8 @@
 //!   target with the metric renamed `composite-metric`);
 //! * `behavior: scalingModifiers` instead returns a `-1` placeholder that the formula reads as
 //!   `nil` (and does not count as fallback-active).
+//!
+//! The rules, in the project's words: docs/keda.md#fallback.
 
 use super::metric::{COMPOSITE_METRIC_NAME, TargetType};
 use super::model::{FallbackBehavior, ScaledObjectModel};

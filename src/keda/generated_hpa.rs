@@ -11,6 +11,8 @@
 //!   quirk — only `Resource` metrics kept (ContainerResource ones are dropped);
 //! * `behavior` copied verbatim; nil stays nil (the HPA's legacy scaling path) unless a
 //!   `paused-scale-in`/`paused-scale-out` annotation forces `selectPolicy: Disabled`.
+//!
+//! The rules, in the project's words: docs/keda.md#scaler-to-hpa.
 
 use super::metric::{COMPOSITE_METRIC_NAME, MetricSource, TargetType, milli_truncated};
 use super::scalers::MetricSpec;

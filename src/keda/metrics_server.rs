@@ -9,6 +9,8 @@
 //!   the formula combines them.
 //! * Any remaining error fails the request (the HPA sees FailedGetExternalMetric) unless a
 //!   fallback is engaged.
+//!
+//! The rules, in the project's words: docs/keda.md#metrics-server.
 
 use super::fallback;
 use super::metric::{COMPOSITE_METRIC_NAME, FetchResult, quantize};

@@ -17,6 +17,8 @@
 //! * control loops — [`model`] (runnable ScaledObject), [`state`], [`operator`] (KEDA's
 //!   polling loop), [`executor`] (scale decision), [`metrics_server`] (HPA metric requests),
 //!   [`fallback`], [`modifiers`] (composite metric), [`generated_hpa`], [`scaledjob`].
+//!
+//! The rules, in the project's words: docs/keda.md#validation.
 
 //! # Using it from the simulation
 //!

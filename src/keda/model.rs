@@ -3,6 +3,8 @@
 //! `AverageValue`), annotations interpreted, and every trigger's scaler built. Built by
 //! [`super::validate`] from a manifest that KEDA would accept; consumed by the control-loop
 //! functions ([`super::operator`], [`super::metrics_server`], [`super::executor`]).
+//!
+//! The rules, in the project's words: docs/keda.md#defaults.
 
 use super::formula::Formula;
 use super::generated_hpa::GeneratedHpa;

@@ -8,6 +8,8 @@
 //!   (truncated, negatives kept).
 //! * Some trigger in fallback (other behaviors): the formula is skipped and the first fallback
 //!   value is the composite value.
+//!
+//! The rules, in the project's words: docs/keda.md#scaling-modifiers.
 
 use super::metric::{COMPOSITE_METRIC_NAME, milli_to_f64, milli_truncated};
 use super::model::{FallbackBehavior, ScaledObjectModel};

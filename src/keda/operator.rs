@@ -8,6 +8,8 @@
 //! triggers (with scalingModifiers: `composite > activationTarget`, and never while a trigger
 //! errors); `isError` = any remaining error (which also makes KEDA rebuild its scalers); all
 //! triggers cpu/memory ⇒ always active (unless error). Then the executor decides.
+//!
+//! The rules, in the project's words: docs/keda.md#polling.
 
 use super::executor::{self, ExecutorDecision, ExecutorInputs, ScaleAction, ScaleReason};
 use super::fallback;

@@ -11,6 +11,8 @@
 //! Decision: below MinRC running jobs, create the difference; otherwise the strategy
 //! (`default`, `custom`, `accurate`, `eager`) gives the effective maximum, and
 //! `min(ceil(queue), effective)` Jobs are created while active.
+//!
+//! The rules, in the project's words: docs/keda.md#scaledjob.
 
 use super::manifest::ScaledJobManifest;
 use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};

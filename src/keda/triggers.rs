@@ -3,6 +3,7 @@
 //! cpu/memory/cron), the catalogue (core modelled / core not modelled / unknown), and each
 //! modelled scaler's own build, with its errors pointed at the metadata key.
 
+use crate::manifest::kind::ObjectKind;
 use super::catalog::{self, CatalogStatus};
 use super::cluster::{ClusterObjects, same_namespace};
 use super::findings::Findings;
@@ -32,7 +33,7 @@ fn auth_for(t: &Trigger, namespace: &Option<String>, cluster: &ClusterObjects) -
     let Some(r) = &t.authentication_ref else {
         return AuthKnowledge::None;
     };
-    let want_cluster = r.kind.as_deref() == Some("ClusterTriggerAuthentication");
+    let want_cluster = r.kind.as_deref() == Some(ObjectKind::ClusterTriggerAuthentication.as_str());
     let found = cluster.trigger_auths.iter().find(|a| {
         a.name == r.name
             && a.cluster == want_cluster
@@ -105,8 +106,10 @@ pub fn check(
         };
         if let Some(r) = &t.authentication_ref
             && let Some(k) = &r.kind
-            && k != "TriggerAuthentication"
-            && k != "ClusterTriggerAuthentication"
+            && !matches!(
+                ObjectKind::parse(k),
+                Some(ObjectKind::TriggerAuthentication | ObjectKind::ClusterTriggerAuthentication)
+            )
         {
             f.error(
                         "crd.enum",

@@ -6,6 +6,8 @@
 //!
 //! Entry point: [`validate_source`] (every document of a file; TriggerAuthentications,
 //! workloads, HPAs and LimitRanges in the same file are used by the rules that need them).
+//!
+//! The rules, in the project's words: docs/keda.md#validation.
 
 use super::cluster::{self, ClusterObjects, same_namespace};
 use super::findings::Findings;
@@ -20,6 +22,7 @@ use super::params::EnvKnowledge;
 use super::report::{ObjectReport, PausePlan, Severity, SimulationPlan};
 use super::scaledjob::{JobStrategy, ScaledJobModel};
 use super::triggers::{self, Owner};
+use crate::manifest::kind::ObjectKind;
 use crate::yaml::{Document, Source, split_documents};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -168,7 +171,7 @@ pub fn validate_scaled_object(doc: &Document, cluster: &ClusterObjects) -> Valid
     validate_so_inner(doc, cluster, &[])
 }
 
-fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> ValidatedObject {
+fn parse_failure(doc: &Document, kind: ObjectKind, e: crate::error::InputError) -> ValidatedObject {
     let f = super::report::Finding {
         severity: Severity::Error,
         rule: "crd.schema".into(),
@@ -183,7 +186,7 @@ fn parse_failure(doc: &Document, kind: &str, e: crate::error::InputError) -> Val
     };
     ValidatedObject {
         report: ObjectReport {
-            kind: kind.into(),
+            kind: kind.to_string(),
             name: None,
             namespace: None,
             document: doc.index,
@@ -350,6 +353,84 @@ fn name_checks(f: &mut Findings, name: &Option<String>) {
     }
 }
 
+/// What the phases of a ScaledObject's validation share: the spec and the values derived
+/// from it before any rule runs.
+struct SoCtx<'a> {
+    s: &'a super::manifest::ScaledObjectSpec,
+    so_name: String,
+    ns: Option<String>,
+    ann: Annotations,
+    target: super::manifest::ScaleTargetRef,
+    adv: super::manifest::Advanced,
+    sm: super::manifest::ScalingModifiers,
+    uses_modifiers: bool,
+    custom_hpa_name: Option<String>,
+    hpa: String,
+    hpa_max: i32,
+    trigger_types: Vec<String>,
+    min: i32,
+    polling: i32,
+    cooldown: i32,
+    metric_type: TargetType,
+}
+
+impl<'a> SoCtx<'a> {
+    fn new(m: &'a ScaledObjectManifest) -> Self {
+        let s = &m.spec;
+        let so_name = m.metadata.name.clone().unwrap_or_default();
+        let adv = s.advanced.clone().unwrap_or_default();
+        let sm = adv.scaling_modifiers.clone().unwrap_or_default();
+        let custom_hpa_name = adv
+            .horizontal_pod_autoscaler_config
+            .as_ref()
+            .and_then(|h| h.name.clone());
+        let hpa = hpa_name(&so_name, custom_hpa_name.as_deref());
+        let trigger_types: Vec<String> = s
+            .triggers
+            .iter()
+            .flatten()
+            .map(|t| t.trigger_type.clone().unwrap_or_default())
+            .collect();
+        let metric_type = sm
+            .metric_type
+            .as_deref()
+            .and_then(TargetType::parse)
+            .unwrap_or(TargetType::AverageValue);
+        SoCtx {
+            s,
+            ns: m.metadata.namespace.clone(),
+            ann: Annotations::from_map(m.metadata.annotation_pairs()),
+            target: s.scale_target_ref.clone().unwrap_or_default(),
+            uses_modifiers: sm.is_set(),
+            hpa_max: s.max_replica_count.unwrap_or(100),
+            min: s.min_replica_count.unwrap_or(0),
+            polling: s.polling_interval.unwrap_or(30),
+            cooldown: s.cooldown_period.unwrap_or(300),
+            so_name,
+            adv,
+            sm,
+            custom_hpa_name,
+            hpa,
+            trigger_types,
+            metric_type,
+        }
+    }
+}
+
+/// A cpu or memory trigger (a `Resource` metric, not an external one).
+fn is_res(t: &str) -> bool {
+    t == "cpu" || t == "memory"
+}
+
+/// The scale target a ScaledObject names, with defaults applied, and the workload it found.
+struct SoTarget<'c> {
+    api_version: String,
+    kind: String,
+    target_name: String,
+    gvk: String,
+    workload: Option<&'c cluster::Workload>,
+}
+
 fn validate_so_inner(
     doc: &Document,
     cluster: &ClusterObjects,
@@ -358,20 +439,86 @@ fn validate_so_inner(
     let mut unknown = Vec::new();
     let m: ScaledObjectManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
-        Err(e) => return parse_failure(doc, "ScaledObject", e),
+        Err(e) => return parse_failure(doc, ObjectKind::ScaledObject, e),
     };
     let mut f = Findings::default();
     report_unknown_fields(&mut f, unknown, &m.metadata);
     name_checks(&mut f, &m.metadata.name);
-    let so_name = m.metadata.name.clone().unwrap_or_default();
-    let ns = m.metadata.namespace.clone();
-    let s = &m.spec;
-    let ann = Annotations::from_map(m.metadata.annotation_pairs());
-
+    let cx = SoCtx::new(&m);
+    let s = cx.s;
     // --- CRD schema ---
-    let target = s.scale_target_ref.clone().unwrap_or_default();
+    let fallback = so_schema_checks(&mut f, &cx);
+    // --- Webhook ---
+    so_bounds_and_name_checks(&mut f, &cx);
+    let tg = so_scale_target(&mut f, &cx, cluster);
+    so_uniqueness_checks(&mut f, &cx, &tg, others);
+    so_existing_hpa_checks(&mut f, &cx, &tg, cluster);
+    so_cpu_memory_checks(&mut f, &cx, &tg, cluster);
+    let formula = so_modifier_checks(&mut f, &cx, fallback.as_ref());
+    // Triggers
+    let env = env_of_workload(tg.workload, cx.target.env_source_container_name.as_deref());
+    unquoted_metadata(&mut f, doc, s.triggers.as_ref());
+    let checked = triggers::check(
+        &mut f,
+        s.triggers.as_ref(),
+        Owner::ScaledObject,
+        &cx.ns,
+        cluster,
+        &env,
+        cx.uses_modifiers,
+    );
+    so_controller_checks(&mut f, &cx, &checked);
+    // --- Warnings (accepted, probably wrong) ---
+    so_setting_warnings(&mut f, &cx);
+    if let Some(fb) = &fallback {
+        so_fallback_warnings(&mut f, &cx, fb);
+    }
+    if cx.uses_modifiers {
+        so_modifier_warnings(&mut f, &cx, formula.as_ref(), &checked);
+    }
+    so_trigger_warnings(&mut f, &cx, &checked);
+
+    // Not modelled (restoreToOriginalReplicaCount is: it applies when a scenario deletes the
+    // object with `keda_events`).
+    if cx.ann.hpa_excluded_labels.is_some() {
+        f.not_modelled(
+            "not-modelled.annotation",
+            Some("metadata.annotations".into()),
+            "scaledobject.keda.sh/hpa-excluded-labels only affects HPA labels",
+        );
+    }
+
+    // --- Model ---
+    let modifiers = so_modifiers(&cx, formula.as_ref());
+    let behavior = cx
+        .adv
+        .horizontal_pod_autoscaler_config
+        .as_ref()
+        .and_then(|h| h.behavior.clone());
+    if let Some(b) = &behavior {
+        so_behavior_checks(&mut f, b);
+    }
+    let generated = so_generated_hpa(&cx, &checked, behavior.as_ref());
+    let plan = so_plan(&cx, &checked, &generated, &fallback, &modifiers);
+    let model = (!f.has_errors() && checked.complete)
+        .then(|| so_model(&cx, &tg, checked, generated, fallback, modifiers));
+    let report = ObjectReport {
+        kind: ObjectKind::ScaledObject.to_string(),
+        name: m.metadata.name.clone(),
+        namespace: cx.ns.clone(),
+        document: doc.index,
+        findings: f.locate(doc),
+        plan: Some(plan),
+    };
+    ValidatedObject { report, model }
+}
+
+/// The CRD schema: required fields, minimums, enums, the fallback block and the CEL rule.
+fn so_schema_checks(f: &mut Findings, cx: &SoCtx) -> Option<FallbackConfig> {
+    let SoCtx { s, target, sm, .. } = cx;
+
     if s.scale_target_ref.is_none() {
-        required(&mut f, "spec.scaleTargetRef");
+        required(f, "spec.scaleTargetRef");
     } else if target.name.as_deref().unwrap_or("").is_empty() {
         f.error(
             "crd.required",
@@ -379,22 +526,19 @@ fn validate_so_inner(
             "spec.scaleTargetRef.name: Required value (min length 1)",
         );
     }
-    check_minimum(&mut f, "spec.pollingInterval", s.polling_interval, 1);
+    check_minimum(f, "spec.pollingInterval", s.polling_interval, 1);
     check_minimum(
-        &mut f,
+        f,
         "spec.initialCooldownPeriod",
         s.initial_cooldown_period,
         0,
     );
-    check_minimum(&mut f, "spec.cooldownPeriod", s.cooldown_period, 0);
-    check_minimum(&mut f, "spec.idleReplicaCount", s.idle_replica_count, 0);
-    check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
-    check_minimum(&mut f, "spec.maxReplicaCount", s.max_replica_count, 1);
-    let adv = s.advanced.clone().unwrap_or_default();
-    let sm = adv.scaling_modifiers.clone().unwrap_or_default();
-    let uses_modifiers = sm.is_set();
+    check_minimum(f, "spec.cooldownPeriod", s.cooldown_period, 0);
+    check_minimum(f, "spec.idleReplicaCount", s.idle_replica_count, 0);
+    check_minimum(f, "spec.minReplicaCount", s.min_replica_count, 0);
+    check_minimum(f, "spec.maxReplicaCount", s.max_replica_count, 1);
     check_enum(
-        &mut f,
+        f,
         "spec.advanced.scalingModifiers.metricType",
         sm.metric_type.as_deref().filter(|s| !s.is_empty()),
         &["AverageValue", "Value"],
@@ -402,21 +546,21 @@ fn validate_so_inner(
     let mut fallback = None;
     if let Some(fb) = &s.fallback {
         if fb.failure_threshold.is_none() {
-            required(&mut f, "spec.fallback.failureThreshold");
+            required(f, "spec.fallback.failureThreshold");
         }
         if fb.replicas.is_none() {
-            required(&mut f, "spec.fallback.replicas");
+            required(f, "spec.fallback.replicas");
         }
         check_minimum(
-            &mut f,
+            f,
             "spec.fallback.failureThreshold",
             fb.failure_threshold,
             0,
         );
-        check_minimum(&mut f, "spec.fallback.replicas", fb.replicas, 0);
+        check_minimum(f, "spec.fallback.replicas", fb.replicas, 0);
         let b = fb.behavior.as_deref().unwrap_or("static");
         if check_enum(
-            &mut f,
+            f,
             "spec.fallback.behavior",
             Some(b),
             &[
@@ -449,15 +593,20 @@ fn validate_so_inner(
             );
         }
     }
+    fallback
+}
 
-    // --- Webhook ---
+/// verifyReplicaCount, verifyName and verifyFallback of the admission webhook.
+fn so_bounds_and_name_checks(f: &mut Findings, cx: &SoCtx) {
+    let SoCtx { s, so_name, hpa, hpa_max, trigger_types, uses_modifiers, .. } = cx;
+    let (hpa_max, uses_modifiers) = (*hpa_max, *uses_modifiers);
+
     // verifyReplicaCount (quirk: the HPA min when minReplicaCount is set, 0 when unset)
     let effective_min = if s.min_replica_count.is_some() {
         hpa_min_replicas(s.min_replica_count)
     } else {
         0
     };
-    let hpa_max = s.max_replica_count.unwrap_or(100);
     if effective_min > hpa_max {
         f.error(
             "webhook.replica-bounds",
@@ -482,11 +631,6 @@ fn validate_so_inner(
             format!("scaledobject name {so_name:?} is {} characters long; must be no more than 63 characters because it is used as the \"scaledobject.keda.sh/name\" label value", so_name.len()),
         );
     }
-    let custom_hpa_name = adv
-        .horizontal_pod_autoscaler_config
-        .as_ref()
-        .and_then(|h| h.name.clone());
-    let hpa = hpa_name(&so_name, custom_hpa_name.as_deref());
     if hpa.len() > 63 && so_name.len() <= 63 {
         f.error(
             "webhook.hpa-name-length",
@@ -495,13 +639,6 @@ fn validate_so_inner(
         );
     }
     // verifyFallback: without modifiers, needs a non-cpu/memory trigger.
-    let trigger_types: Vec<String> = s
-        .triggers
-        .iter()
-        .flatten()
-        .map(|t| t.trigger_type.clone().unwrap_or_default())
-        .collect();
-    let is_res = |t: &str| t == "cpu" || t == "memory";
     if s.fallback.is_some() && !uses_modifiers && !trigger_types.iter().any(|t| !is_res(t)) {
         f.error(
             "webhook.fallback",
@@ -509,7 +646,12 @@ fn validate_so_inner(
             "at least one trigger (that is not cpu or memory) has to have the `AverageValue` type for the fallback to be enabled",
         );
     }
-    // Scale target GVK.
+}
+
+/// The scale target's group/version/kind (defaults applied) and whether KEDA can scale it.
+fn so_scale_target<'c>(f: &mut Findings, cx: &SoCtx, cluster: &'c ClusterObjects) -> SoTarget<'c> {
+    let SoCtx { target, ns, .. } = cx;
+
     let api_version = target
         .api_version
         .clone()
@@ -519,7 +661,7 @@ fn validate_so_inner(
         .kind
         .clone()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "Deployment".into());
+        .unwrap_or_else(|| ObjectKind::Deployment.to_string());
     let target_name = target.name.clone().unwrap_or_default();
     match check_scale_target(&api_version, &kind) {
         Err(e) => f.error("webhook.scale-target", Some(if target.api_version.is_some() { "spec.scaleTargetRef.apiVersion".into() } else { "spec.scaleTargetRef.kind".into() }), e),
@@ -535,19 +677,32 @@ fn validate_so_inner(
         .workloads
         .iter()
         .find(|w| w.name == target_name && w.kind == kind && same_namespace(&w.namespace, &ns));
-    // verifyScaledObjects: one ScaledObject per workload and per HPA name.
+    SoTarget {
+        api_version,
+        kind,
+        target_name,
+        gvk,
+        workload,
+    }
+}
+
+/// verifyScaledObjects: one ScaledObject per workload and per HPA name.
+fn so_uniqueness_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, others: &[SoIdentity]) {
+    let SoCtx { so_name, ns, hpa, .. } = cx;
+    let SoTarget { target_name, gvk, .. } = tg;
+
     for o in others {
-        if o.name == so_name || !same_namespace(&o.namespace, &ns) {
+        if o.name == *so_name || !same_namespace(&o.namespace, &ns) {
             continue;
         }
-        if o.target == target_name && o.gvk == gvk {
+        if o.target == *target_name && o.gvk == *gvk {
             f.error(
                 "webhook.duplicate-scale-target",
                 Some("spec.scaleTargetRef.name".into()),
                 format!("the workload '{target_name}' of type '{gvk}' is already managed by the ScaledObject '{}'", o.name),
             );
         }
-        if o.hpa == hpa {
+        if o.hpa == *hpa {
             f.error(
                 "webhook.duplicate-hpa-name",
                 None,
@@ -558,7 +713,13 @@ fn validate_so_inner(
             );
         }
     }
-    // verifyHpas
+}
+
+/// verifyHpas: no other HPA may already scale the target (unless ownership is transferred).
+fn so_existing_hpa_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &ClusterObjects) {
+    let SoCtx { so_name, ns, ann, custom_hpa_name, .. } = cx;
+    let SoTarget { target_name, gvk, .. } = tg;
+
     match &cluster.hpas {
         None => f.unchecked(
             "unchecked.existing-hpa",
@@ -568,8 +729,8 @@ fn validate_so_inner(
         Some(hpas) => {
             for h in hpas.iter().filter(|h| same_namespace(&h.namespace, &ns) && !h.ownership_validation_disabled) {
                 let h_api = if h.target_api_version.is_empty() { "apps/v1" } else { &h.target_api_version };
-                let h_kind = if h.target_kind.is_empty() { "Deployment" } else { &h.target_kind };
-                if gvk_string(h_api, h_kind) != gvk || h.target_name != target_name {
+                let h_kind = if h.target_kind.is_empty() { ObjectKind::Deployment.as_str() } else { &h.target_kind };
+                if gvk_string(h_api, h_kind) != *gvk || h.target_name != *target_name {
                     continue;
                 }
                 if h.owner_scaled_object.as_deref() == Some(so_name.as_str()) {
@@ -593,10 +754,21 @@ fn validate_so_inner(
             }
         }
     }
-    // verifyCPUMemoryScalers
+}
+
+/// verifyCPUMemoryScalers: cpu/memory triggers need requests and cannot scale to zero.
+fn so_cpu_memory_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &ClusterObjects) {
+    let SoCtx { s, ns, trigger_types, .. } = cx;
+    let SoTarget { api_version, kind, workload, .. } = tg;
+    let workload = *workload;
+
     let has_res = trigger_types.iter().any(|t| is_res(t));
     let only_res = !trigger_types.is_empty() && trigger_types.iter().all(|t| is_res(t));
-    let apps_target = api_version == "apps/v1" && (kind == "Deployment" || kind == "StatefulSet");
+    let apps_target = api_version == "apps/v1"
+        && matches!(
+            ObjectKind::parse(kind),
+            Some(ObjectKind::Deployment | ObjectKind::StatefulSet)
+        );
     if has_res && apps_target {
         if only_res && s.min_replica_count.unwrap_or(0) == 0 {
             f.error(
@@ -606,7 +778,7 @@ fn validate_so_inner(
             );
         }
         check_resource_requests(
-            &mut f,
+            f,
             s.triggers.as_deref().unwrap_or(&[]),
             workload,
             cluster,
@@ -619,7 +791,17 @@ fn validate_so_inner(
             "only cpu/memory triggers with minReplicaCount 0: the object is always active, so it never scales to zero (the webhook only rejects this for Deployments/StatefulSets)",
         );
     }
-    // scalingModifiers
+}
+
+/// The scalingModifiers block: formula, target and the fallback behaviour that needs them.
+fn so_modifier_checks(
+    f: &mut Findings,
+    cx: &SoCtx,
+    fallback: Option<&FallbackConfig>,
+) -> Option<Formula> {
+    let SoCtx { s, sm, uses_modifiers, .. } = cx;
+    let uses_modifiers = *uses_modifiers;
+
     let named: BTreeSet<String> = s
         .triggers
         .iter()
@@ -659,7 +841,6 @@ fn validate_so_inner(
         }
     }
     if fallback
-        .as_ref()
         .is_some_and(|fb| fb.behavior == FallbackBehavior::ScalingModifiers)
         && (!uses_modifiers || sm.formula.as_ref().is_none_or(|x| x.0.is_empty()))
     {
@@ -669,19 +850,13 @@ fn validate_so_inner(
             "scalingModifiers fallback behavior requires scalingModifiers.formula to be defined",
         );
     }
-    // Triggers
-    let env = env_of_workload(workload, target.env_source_container_name.as_deref());
-    unquoted_metadata(&mut f, doc, s.triggers.as_ref());
-    let checked = triggers::check(
-        &mut f,
-        s.triggers.as_ref(),
-        Owner::ScaledObject,
-        &ns,
-        cluster,
-        &env,
-        uses_modifiers,
-    );
-    // Controller: paused-replicas must be an int; external metric names must be unique.
+    formula
+}
+
+/// The controller's checks: paused-replicas must be an int; external metric names unique.
+fn so_controller_checks(f: &mut Findings, cx: &SoCtx, checked: &triggers::CheckedTriggers) {
+    let SoCtx { so_name, ann, .. } = cx;
+
     if let Some(Err(e)) = ann.paused_replica_count() {
         f.error(
             "controller.paused-replicas",
@@ -704,11 +879,13 @@ fn validate_so_inner(
             );
         }
     }
+}
 
-    // --- Warnings (accepted, probably wrong) ---
-    let min = s.min_replica_count.unwrap_or(0);
-    let polling = s.polling_interval.unwrap_or(30);
-    let cooldown = s.cooldown_period.unwrap_or(300);
+/// Warnings about polling, cooldown and idle settings that KEDA accepts but ignores.
+fn so_setting_warnings(f: &mut Findings, cx: &SoCtx) {
+    let SoCtx { s, min, polling, cooldown, .. } = cx;
+    let (min, polling, cooldown) = (*min, *polling, *cooldown);
+
     let uses_cached = s.triggers.iter().flatten().any(|t| t.use_cached_metrics);
     if s.polling_interval.is_some() && min > 0 && s.idle_replica_count.is_none() && !uses_cached {
         f.warn(
@@ -744,113 +921,135 @@ fn validate_so_inner(
             f.warn("warn.idle-replica-count", Some("spec.idleReplicaCount".into()), "idleReplicaCount 0 with minReplicaCount 0 has no effect (it is the same as scale-to-zero)");
         }
     }
-    if let Some(fb) = &fallback {
-        if fb.replicas > hpa_max {
-            f.warn(
-                "warn.fallback-above-max",
-                Some("spec.fallback.replicas".into()),
-                format!(
-                    "fallback.replicas {} is above maxReplicaCount {hpa_max}: the HPA clamps it",
-                    fb.replicas
-                ),
-            );
-        }
-        if uses_modifiers
-            && crate::keda::go::parse_int(
-                sm.target.as_ref().map(|x| x.as_str()).unwrap_or("").trim(),
-                64,
-            )
-            .is_err()
-        {
-            f.warn(
-                "warn.fallback-disabled",
-                Some("spec.advanced.scalingModifiers.target".into()),
-                "with scalingModifiers, fallback needs an integer `target`: this fallback is silently disabled",
-            );
-        }
-        if fb.replicas == 0 && min == 0 {
-            f.warn(
-                "warn.fallback-zero",
-                Some("spec.fallback.replicas".into()),
-                "fallback.replicas 0 with minReplicaCount 0: erroring triggers count as inactive, so KEDA scales to zero after the cooldown instead of waiting for fallback",
-            );
-        }
-        if uses_cached {
-            f.warn(
-                "warn.fallback-cached-metrics",
-                Some("spec.fallback".into()),
-                "fallback with useCachedMetrics: the HPA reads a cached fallback value as a success and resets the failure count, so fallback alternates with metric errors",
-            );
-        }
+}
+
+/// Warnings about a fallback that cannot do what it says.
+fn so_fallback_warnings(f: &mut Findings, cx: &SoCtx, fb: &FallbackConfig) {
+    let SoCtx { s, sm, hpa_max, uses_modifiers, min, .. } = cx;
+    let (hpa_max, uses_modifiers, min) = (*hpa_max, *uses_modifiers, *min);
+    let uses_cached = s.triggers.iter().flatten().any(|t| t.use_cached_metrics);
+
+    if fb.replicas > hpa_max {
+        f.warn(
+            "warn.fallback-above-max",
+            Some("spec.fallback.replicas".into()),
+            format!(
+                "fallback.replicas {} is above maxReplicaCount {hpa_max}: the HPA clamps it",
+                fb.replicas
+            ),
+        );
     }
-    if uses_modifiers {
-        if let Some(fm) = &formula {
-            let ids = fm.identifiers();
-            for t in s
-                .triggers
-                .iter()
-                .flatten()
-                .filter(|t| !is_res(t.trigger_type.as_deref().unwrap_or("")))
-            {
-                match t.name.as_deref().filter(|n| !n.is_empty()) {
-                    Some(n) if !ids.contains(n) => f.warn(
-                        "warn.formula-ignores-trigger",
-                        Some("spec.advanced.scalingModifiers.formula".into()),
-                        format!("the formula does not use trigger `{n}`: its metric is fetched but does not affect scaling (it still affects errors)"),
-                    ),
-                    None => f.warn(
-                        "warn.formula-unnamed-trigger",
-                        Some("spec.triggers".into()),
-                        format!("a {} trigger has no `name`, so the formula cannot refer to it", t.trigger_type.as_deref().unwrap_or("")),
-                    ),
-                    _ => {}
-                }
+    if uses_modifiers
+        && crate::keda::go::parse_int(
+            sm.target.as_ref().map(|x| x.as_str()).unwrap_or("").trim(),
+            64,
+        )
+        .is_err()
+    {
+        f.warn(
+            "warn.fallback-disabled",
+            Some("spec.advanced.scalingModifiers.target".into()),
+            "with scalingModifiers, fallback needs an integer `target`: this fallback is silently disabled",
+        );
+    }
+    if fb.replicas == 0 && min == 0 {
+        f.warn(
+            "warn.fallback-zero",
+            Some("spec.fallback.replicas".into()),
+            "fallback.replicas 0 with minReplicaCount 0: erroring triggers count as inactive, so KEDA scales to zero after the cooldown instead of waiting for fallback",
+        );
+    }
+    if uses_cached {
+        f.warn(
+            "warn.fallback-cached-metrics",
+            Some("spec.fallback".into()),
+            "fallback with useCachedMetrics: the HPA reads a cached fallback value as a success and resets the failure count, so fallback alternates with metric errors",
+        );
+    }
+}
+
+/// Warnings about a scalingModifiers formula: unused or unnamed triggers, activation.
+fn so_modifier_warnings(
+    f: &mut Findings,
+    cx: &SoCtx,
+    formula: Option<&Formula>,
+    checked: &triggers::CheckedTriggers,
+) {
+    let SoCtx { s, sm, .. } = cx;
+
+    if let Some(fm) = formula {
+        let ids = fm.identifiers();
+        for t in s
+            .triggers
+            .iter()
+            .flatten()
+            .filter(|t| !is_res(t.trigger_type.as_deref().unwrap_or("")))
+        {
+            match t.name.as_deref().filter(|n| !n.is_empty()) {
+                Some(n) if !ids.contains(n) => f.warn(
+                    "warn.formula-ignores-trigger",
+                    Some("spec.advanced.scalingModifiers.formula".into()),
+                    format!("the formula does not use trigger `{n}`: its metric is fetched but does not affect scaling (it still affects errors)"),
+                ),
+                None => f.warn(
+                    "warn.formula-unnamed-trigger",
+                    Some("spec.triggers".into()),
+                    format!("a {} trigger has no `name`, so the formula cannot refer to it", t.trigger_type.as_deref().unwrap_or("")),
+                ),
+                _ => {}
             }
         }
-        if let Some(a) = sm
-            .activation_target
-            .as_ref()
-            .filter(|a| !a.0.trim().is_empty())
-            && crate::keda::go::parse_float(a.0.trim()).is_err()
-        {
-            f.warn(
-                    "warn.activation-target-invalid",
-                    Some("spec.advanced.scalingModifiers.activationTarget".into()),
-                    format!("activationTarget {:?} is not a number: KEDA accepts it but every poll fails before deciding (the HPA keeps working)", a.0),
-                );
-        }
-        // The composite metric's activation works like any trigger's: above its target the
-        // object stays at zero while the HPA would already want several pods.
-        let num = |v: Option<&super::manifest::LooseString>| {
-            v.and_then(|x| crate::keda::go::parse_float(x.0.trim()).ok())
-                .filter(|x| x.is_finite())
-        };
-        if let (Some(act), Some(target)) =
-            (num(sm.activation_target.as_ref()), num(sm.target.as_ref()))
-            && target > 0.0
-            && act > target
-        {
-            f.warn(
-                "warn.activation-above-target",
-                Some("spec.advanced.scalingModifiers.activationTarget".into()),
-                format!(
-                    "scalingModifiers.activationTarget {act} is above the target {target}: the workload stays at zero until the composite metric exceeds {act}, then jumps to about {} replicas",
-                    (act / target).ceil()
-                ),
-            );
-        }
-        if checked
-            .models
-            .iter()
-            .any(|t| t.scaler.metric.source == MetricSource::ContainerResource)
-        {
-            f.warn(
-                "warn.container-resource-dropped",
-                Some("spec.advanced.scalingModifiers".into()),
-                "with scalingModifiers KEDA keeps only `Resource` metrics in the HPA: cpu/memory triggers with `containerName` are dropped",
-            );
-        }
     }
+    if let Some(a) = sm
+        .activation_target
+        .as_ref()
+        .filter(|a| !a.0.trim().is_empty())
+        && crate::keda::go::parse_float(a.0.trim()).is_err()
+    {
+        f.warn(
+                "warn.activation-target-invalid",
+                Some("spec.advanced.scalingModifiers.activationTarget".into()),
+                format!("activationTarget {:?} is not a number: KEDA accepts it but every poll fails before deciding (the HPA keeps working)", a.0),
+            );
+    }
+    // The composite metric's activation works like any trigger's: above its target the
+    // object stays at zero while the HPA would already want several pods.
+    let num = |v: Option<&super::manifest::LooseString>| {
+        v.and_then(|x| crate::keda::go::parse_float(x.0.trim()).ok())
+            .filter(|x| x.is_finite())
+    };
+    if let (Some(act), Some(target)) =
+        (num(sm.activation_target.as_ref()), num(sm.target.as_ref()))
+        && target > 0.0
+        && act > target
+    {
+        f.warn(
+            "warn.activation-above-target",
+            Some("spec.advanced.scalingModifiers.activationTarget".into()),
+            format!(
+                "scalingModifiers.activationTarget {act} is above the target {target}: the workload stays at zero until the composite metric exceeds {act}, then jumps to about {} replicas",
+                (act / target).ceil()
+            ),
+        );
+    }
+    if checked
+        .models
+        .iter()
+        .any(|t| t.scaler.metric.source == MetricSource::ContainerResource)
+    {
+        f.warn(
+            "warn.container-resource-dropped",
+            Some("spec.advanced.scalingModifiers".into()),
+            "with scalingModifiers KEDA keeps only `Resource` metrics in the HPA: cpu/memory triggers with `containerName` are dropped",
+        );
+    }
+}
+
+/// Per-trigger warnings: cron with Value, unknown time zones, activation above target.
+fn so_trigger_warnings(f: &mut Findings, cx: &SoCtx, checked: &triggers::CheckedTriggers) {
+    let SoCtx { s, uses_modifiers, .. } = cx;
+    let uses_modifiers = *uses_modifiers;
+
     for t in &checked.models {
         let base = format!("spec.triggers[{}]", t.index);
         if t.trigger_type == "cron" && t.scaler.metric.target_type == TargetType::Value {
@@ -889,24 +1088,15 @@ fn validate_so_inner(
                 );
         }
     }
-    // Not modelled (restoreToOriginalReplicaCount is: it applies when a scenario deletes the
-    // object with `keda_events`).
-    if ann.hpa_excluded_labels.is_some() {
-        f.not_modelled(
-            "not-modelled.annotation",
-            Some("metadata.annotations".into()),
-            "scaledobject.keda.sh/hpa-excluded-labels only affects HPA labels",
-        );
-    }
+}
 
-    // --- Model ---
-    let metric_type = sm
-        .metric_type
-        .as_deref()
-        .and_then(TargetType::parse)
-        .unwrap_or(TargetType::AverageValue);
-    let modifiers = uses_modifiers.then(|| Modifiers {
-        formula: formula.clone(),
+/// The scalingModifiers the model runs, when the object has them.
+fn so_modifiers(cx: &SoCtx, formula: Option<&Formula>) -> Option<Modifiers> {
+    let SoCtx { sm, uses_modifiers, metric_type, .. } = cx;
+    let metric_type = *metric_type;
+
+    uses_modifiers.then(|| Modifiers {
+        formula: formula.cloned(),
         formula_source: sm.formula.as_ref().map(|x| x.0.clone()).unwrap_or_default(),
         target: sm
             .target
@@ -919,53 +1109,74 @@ fn validate_so_inner(
             .map(|x| x.0.clone())
             .unwrap_or_default(),
         metric_type,
-    });
-    let behavior = adv
-        .horizontal_pod_autoscaler_config
-        .as_ref()
-        .and_then(|h| h.behavior.clone());
-    if let Some(b) = &behavior {
-        let base = "spec.advanced.horizontalPodAutoscalerConfig.behavior";
-        let at = |p: &str| {
-            if p.is_empty() {
-                base.to_string()
-            } else {
-                format!("{base}.{p}")
-            }
-        };
-        let checked = generated_hpa::check_behavior(b);
-        for (p, msg) in &checked.errors {
-            f.error(
-                "controller.hpa-behavior",
-                Some(at(p)),
-                format!("KEDA accepts the ScaledObject but cannot create its HPA: the API server rejects `behavior{}{p}`: {msg}", if p.is_empty() { "" } else { "." }),
-            );
+    })
+}
+
+/// The API server's checks of the HPA behavior KEDA copies into the generated HPA.
+fn so_behavior_checks(f: &mut Findings, b: &serde_json::Value) {
+
+    let base = "spec.advanced.horizontalPodAutoscalerConfig.behavior";
+    let at = |p: &str| {
+        if p.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}.{p}")
         }
-        for p in &checked.unknown_fields {
-            f.not_modelled(
-                "not-modelled.unknown-field",
-                Some(at(p)),
-                format!("unknown field `behavior.{p}`: an HPA behavior has no such field (the API server drops it)"),
-            );
-        }
+    };
+    let checked = generated_hpa::check_behavior(b);
+    for (p, msg) in &checked.errors {
+        f.error(
+            "controller.hpa-behavior",
+            Some(at(p)),
+            format!("KEDA accepts the ScaledObject but cannot create its HPA: the API server rejects `behavior{}{p}`: {msg}", if p.is_empty() { "" } else { "." }),
+        );
     }
+    for p in &checked.unknown_fields {
+        f.not_modelled(
+            "not-modelled.unknown-field",
+            Some(at(p)),
+            format!("unknown field `behavior.{p}`: an HPA behavior has no such field (the API server drops it)"),
+        );
+    }
+}
+
+/// The HPA KEDA generates for the ScaledObject.
+fn so_generated_hpa(
+    cx: &SoCtx,
+    checked: &triggers::CheckedTriggers,
+    behavior: Option<&serde_json::Value>,
+) -> generated_hpa::GeneratedHpa {
+    let SoCtx { s, so_name, ann, sm, custom_hpa_name, uses_modifiers, metric_type, .. } = cx;
+
     let metric_refs: Vec<(usize, &super::scalers::MetricSpec)> = checked
         .models
         .iter()
         .map(|t| (t.index, &t.scaler.metric))
         .collect();
     let sm_target = sm.target.as_ref().map(|x| x.0.clone()).unwrap_or_default();
-    let generated = generated_hpa::generate(&HpaInputs {
+    generated_hpa::generate(&HpaInputs {
         so_name: &so_name,
         hpa_name: custom_hpa_name.as_deref(),
         min_replica_count: s.min_replica_count,
         max_replica_count: s.max_replica_count,
         metrics: metric_refs,
-        behavior: behavior.as_ref(),
+        behavior,
         paused_scale_in: ann.paused_scale_in,
         paused_scale_out: ann.paused_scale_out,
-        modifiers: uses_modifiers.then_some((sm_target.as_str(), metric_type)),
-    });
+        modifiers: uses_modifiers.then_some((sm_target.as_str(), *metric_type)),
+    })
+}
+
+/// What `scalesim keda check` prints about how the object will be simulated.
+fn so_plan(
+    cx: &SoCtx,
+    checked: &triggers::CheckedTriggers,
+    generated: &generated_hpa::GeneratedHpa,
+    fallback: &Option<FallbackConfig>,
+    modifiers: &Option<Modifiers>,
+) -> SimulationPlan {
+    let SoCtx { s, ann, hpa_max, polling, cooldown, .. } = cx;
+
     let pause = pause_plan(&ann);
     let mut notes = Vec::new();
     if generated.legacy_behavior() {
@@ -977,52 +1188,54 @@ fn validate_so_inner(
         hpa_min_replicas(s.min_replica_count),
         hpa_max
     ));
-    let plan = SimulationPlan {
+    SimulationPlan {
         triggers: checked.plans.clone(),
         legacy_hpa_path: generated.legacy_behavior(),
         hpa: Some(generated.clone()),
-        polling_interval_s: polling as f64,
-        cooldown_period_s: Some(cooldown as f64),
+        polling_interval_s: *polling as f64,
+        cooldown_period_s: Some(*cooldown as f64),
         initial_cooldown_period_s: Some(s.initial_cooldown_period.unwrap_or(0) as f64),
         pause: Some(pause),
         fallback: fallback.clone(),
         scaling_modifiers: modifiers.clone(),
         notes,
-    };
-    let model = (!f.has_errors() && checked.complete).then(|| {
-        KedaObject::ScaledObject(ScaledObjectModel {
-            name: so_name.clone(),
-            namespace: ns.clone(),
-            target: TargetRef {
-                api_version: api_version.clone(),
-                kind: kind.clone(),
-                name: target_name.clone(),
-            },
-            polling_interval_s: polling as f64,
-            cooldown_period_s: cooldown as f64,
-            initial_cooldown_period_s: s.initial_cooldown_period.unwrap_or(0) as f64,
-            min_replica_count: s.min_replica_count,
-            max_replica_count: s.max_replica_count,
-            idle_replica_count: s.idle_replica_count,
-            fallback,
-            modifiers,
-            annotations: ann.clone(),
-            restore_to_original_replica_count: adv.restore_to_original_replica_count,
-            triggers: checked.models,
-            hpa: generated,
-        })
-    });
-    let report = ObjectReport {
-        kind: "ScaledObject".into(),
-        name: m.metadata.name.clone(),
-        namespace: ns,
-        document: doc.index,
-        findings: f.locate(doc),
-        plan: Some(plan),
-    };
-    ValidatedObject { report, model }
+    }
 }
 
+/// The runnable model of a ScaledObject KEDA accepts.
+fn so_model(
+    cx: &SoCtx,
+    tg: &SoTarget,
+    checked: triggers::CheckedTriggers,
+    generated: generated_hpa::GeneratedHpa,
+    fallback: Option<FallbackConfig>,
+    modifiers: Option<Modifiers>,
+) -> KedaObject {
+    let SoCtx { s, so_name, ns, ann, adv, polling, cooldown, .. } = cx;
+    let SoTarget { api_version, kind, target_name, .. } = tg;
+
+    KedaObject::ScaledObject(ScaledObjectModel {
+        name: so_name.clone(),
+        namespace: ns.clone(),
+        target: TargetRef {
+            api_version: api_version.clone(),
+            kind: kind.clone(),
+            name: target_name.clone(),
+        },
+        polling_interval_s: *polling as f64,
+        cooldown_period_s: *cooldown as f64,
+        initial_cooldown_period_s: s.initial_cooldown_period.unwrap_or(0) as f64,
+        min_replica_count: s.min_replica_count,
+        max_replica_count: s.max_replica_count,
+        idle_replica_count: s.idle_replica_count,
+        fallback,
+        modifiers,
+        annotations: ann.clone(),
+        restore_to_original_replica_count: adv.restore_to_original_replica_count,
+        triggers: checked.models,
+        hpa: generated,
+    })
+}
 fn pause_plan(ann: &Annotations) -> PausePlan {
     let paused_replicas = ann.paused_replica_count().and_then(Result::ok);
     let description = if ann.paused_replicas.is_some() {
@@ -1123,7 +1336,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     let mut unknown = Vec::new();
     let m: ScaledJobManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
-        Err(e) => return parse_failure(doc, "ScaledJob", e),
+        Err(e) => return parse_failure(doc, ObjectKind::ScaledJob, e),
     };
     let mut f = Findings::default();
     report_unknown_fields(
@@ -1279,7 +1492,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         ))
     });
     let report = ObjectReport {
-        kind: "ScaledJob".into(),
+        kind: ObjectKind::ScaledJob.to_string(),
         name: m.metadata.name.clone(),
         namespace: ns,
         document: doc.index,
@@ -1359,7 +1572,10 @@ pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<Sourc
                     .to_string()
             };
             let (kind, api) = (text("kind"), text("apiVersion"));
-            if kind == "ScaledObject" || kind == "ScaledJob" {
+            if matches!(
+                ObjectKind::parse(&kind),
+                Some(ObjectKind::ScaledObject | ObjectKind::ScaledJob)
+            ) {
                 keda_docs.push((d, kind, api));
             } else {
                 cluster.add_object(&v);
@@ -1373,7 +1589,7 @@ pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<Sourc
         let file = source.path.display().to_string();
         let mut objects = Vec::new();
         for (d, kind, api) in keda_docs {
-            let mut obj = if kind == "ScaledObject" {
+            let mut obj = if ObjectKind::ScaledObject.is(&kind) {
                 validate_so_inner(&d, &cluster, &identities)
             } else {
                 validate_scaled_job(&d, &cluster)

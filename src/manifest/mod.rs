@@ -6,6 +6,7 @@
 //! scalesim does not model are listed, never silently dropped.
 
 pub mod deployment;
+pub mod kind;
 pub mod template_text;
 
 use crate::error::InputError;
@@ -63,6 +64,13 @@ pub fn header(doc: &Document<'_>) -> Result<Header, InputError> {
         kind: head.kind.unwrap_or_default(),
         name: head.metadata.and_then(|m| m.name).unwrap_or_default(),
     })
+}
+
+impl Header {
+    /// The document's kind, when it is one scalesim knows by name.
+    pub fn object_kind(&self) -> Option<kind::ObjectKind> {
+        kind::ObjectKind::parse(&self.kind)
+    }
 }
 
 /// All documents of a source with their headers.

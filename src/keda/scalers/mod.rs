@@ -6,6 +6,8 @@
 //! the scaler's answer `(value, active)` or an error, as `GetMetricsAndActivity` would.
 //!
 //! One file per scaler family; the upstream source each follows is named in its doc.
+//!
+//! The rules, in the project's words: docs/keda.md#new-scaler.
 
 mod aws_auth;
 mod aws_cloudwatch;
