@@ -38,8 +38,8 @@ pub struct ScenarioOptions {
     /// Seed for every random stream (overrides the scenario's `seed`, and a sweep file's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Extra autoscaler manifest(s), added to every scenario's; `-` reads standard input
-    /// (e.g. from `helm template`) where one scenario is loaded once (`run`, `check` of one).
+    /// Extra autoscaler manifest(s) for every scenario; `-` reads standard input (e.g. from
+    /// `helm template`) for `run` and for a `check` of one scenario.
     #[arg(long = "manifest", value_name = "FILE")]
     pub manifests: Vec<PathBuf>,
     /// Traffic model (sets the scenario's `fidelity`): `request` simulates every request,
