@@ -14,6 +14,7 @@ pub mod calibrate;
 pub mod check;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod hpa;
 pub mod keda;
 pub mod limits;

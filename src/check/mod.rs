@@ -5,12 +5,14 @@
 //! - [`metrics`]: the named metrics of a run (shared with sweeps);
 //! - [`slo`]: each objective PASS/FAIL with its measured value;
 //! - [`baseline`]: comparison with `DIR/<scenario>/summary.json` under tolerances;
-//! - [`junit`]: the JUnit XML report.
+//! - [`junit`]: the JUnit XML report;
+//! - [`summary_md`]: the Markdown summary for a CI page (`check --summary`).
 
 pub mod baseline;
 pub mod junit;
 pub mod metrics;
 pub mod slo;
+pub mod summary_md;
 
 use crate::error::Error;
 use crate::scenario::{Overrides, Scenario};
@@ -290,42 +292,7 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
         failed += c.failed();
         out += &format!("{} ({})\n", c.name, o.file.display());
         out += &format!("  {}\n", crate::report::table::verdict_line(&c.run.summary));
-        let mut lines: Vec<(&str, String, String)> = Vec::new();
-        let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
-        if let Some(kept_up) = c.kept_up() {
-            lines.push((verdict(kept_up), "verdict".into(), c.verdict_detail()));
-        }
-        for r in c.slo.iter().flatten() {
-            lines.push((
-                verdict(r.pass),
-                format!("slo {}", r.describe()),
-                r.measured_text(),
-            ));
-        }
-        match &c.baseline {
-            BaselineStatus::NotCompared => {}
-            BaselineStatus::Missing(p) => lines.push((
-                "SKIP",
-                "baseline".into(),
-                format!("none at {} (--update-baseline writes it)", p.display()),
-            )),
-            BaselineStatus::Compared(cs) => {
-                let quiet_passes = cs.iter().filter(|c| !c.regressed).count();
-                for cmp in cs.iter().filter(|c| verbose || c.regressed) {
-                    lines.push((verdict(!cmp.regressed), cmp.describe(), cmp.detail()));
-                }
-                if !verbose && quiet_passes > 0 {
-                    lines.push((
-                        "PASS",
-                        "baseline".into(),
-                        format!(
-                            "{quiet_passes} metric{} within tolerance (--verbose lists them)",
-                            if quiet_passes == 1 { "" } else { "s" }
-                        ),
-                    ));
-                }
-            }
-        }
+        let lines = check_lines(c, verbose);
         if lines.is_empty() {
             out += "  (nothing to check: no `slo:` block and no baseline)\n";
         }
@@ -334,10 +301,58 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
             out += &format!("  {verdict}  {what:width$}  {detail}\n");
         }
     }
-    out += &format!(
+    out += &total_line(outcomes.len(), checks, failed, errors);
+    out
+}
+
+/// One scenario's checks as `(PASS|FAIL|SKIP, what, detail)`: each SLO, then the baseline —
+/// every compared metric when `verbose`, else the regressions and one line for the rest.
+pub fn check_lines(c: &ScenarioCheck, verbose: bool) -> Vec<(&'static str, String, String)> {
+    let mut lines: Vec<(&'static str, String, String)> = Vec::new();
+    let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
+    if let Some(kept_up) = c.kept_up() {
+        lines.push((verdict(kept_up), "verdict".into(), c.verdict_detail()));
+    }
+    for r in c.slo.iter().flatten() {
+        lines.push((
+            verdict(r.pass),
+            format!("slo {}", r.describe()),
+            r.measured_text(),
+        ));
+    }
+    match &c.baseline {
+        BaselineStatus::NotCompared => {}
+        BaselineStatus::Missing(p) => lines.push((
+            "SKIP",
+            "baseline".into(),
+            format!("none at {} (--update-baseline writes it)", p.display()),
+        )),
+        BaselineStatus::Compared(cs) => {
+            let quiet_passes = cs.iter().filter(|c| !c.regressed).count();
+            for cmp in cs.iter().filter(|c| verbose || c.regressed) {
+                lines.push((verdict(!cmp.regressed), cmp.describe(), cmp.detail()));
+            }
+            if !verbose && quiet_passes > 0 {
+                lines.push((
+                    "PASS",
+                    "baseline".into(),
+                    format!(
+                        "{quiet_passes} metric{} within tolerance (--verbose lists them)",
+                        if quiet_passes == 1 { "" } else { "s" }
+                    ),
+                ));
+            }
+        }
+    }
+    lines
+}
+
+/// The last line of a check report: `2 scenarios, 5 checks: 4 passed, 1 failed`.
+pub fn total_line(scenarios: usize, checks: usize, failed: usize, errors: usize) -> String {
+    format!(
         "{} scenario{}, {checks} check{}: {} passed, {failed} failed{}\n",
-        outcomes.len(),
-        if outcomes.len() == 1 { "" } else { "s" },
+        scenarios,
+        if scenarios == 1 { "" } else { "s" },
         if checks == 1 { "" } else { "s" },
         checks - failed,
         if errors > 0 {
@@ -348,8 +363,7 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
         } else {
             String::new()
         }
-    );
-    out
+    )
 }
 
 /// Exit code of a check: 2 when any scenario was unusable, 1 when any check failed, else 0.

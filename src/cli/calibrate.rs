@@ -2,10 +2,11 @@
 //! start-up) to series the cluster already records, and write `calibration.yaml`,
 //! `calibration.json` and `calibration.png` (see `docs/calibrate.md`).
 
+use super::shared::{OverwriteOption, QuietOption};
 use clap::Args;
 use scalesim::Error;
 use scalesim::calibrate::{self, ConcurrencySource, Inputs, Options, fragment, series};
-use scalesim::output::{OutputDir, Overwrite};
+use scalesim::output::OutputDir;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -40,12 +41,10 @@ pub struct CalibrateArgs {
     /// Repair what strict reading rejects (a NaN latency holds the previous value, …).
     #[arg(long)]
     pub lenient: bool,
-    /// Replace calibration files in the output folder that scalesim did not write.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Print nothing on success.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 fn read(path: &Path, lenient: bool) -> Result<series::Series, Error> {
@@ -96,11 +95,7 @@ fn options(args: &CalibrateArgs) -> Result<Options, Error> {
 }
 
 pub fn run(args: CalibrateArgs) -> Result<(), Error> {
-    let out = OutputDir::open(
-        &args.out,
-        &calibrate::output::FILES,
-        Overwrite::from_flag(args.overwrite),
-    )?;
+    let out = OutputDir::open(&args.out, &calibrate::output::FILES, args.overwrite.mode())?;
     let inputs = Inputs {
         rate: read(&args.rate, args.lenient)?,
         cpu: read(&args.cpu, args.lenient)?,
@@ -115,7 +110,7 @@ pub fn run(args: CalibrateArgs) -> Result<(), Error> {
     out.write_bytes("calibration.json", fragment::to_json(&cal).as_bytes())?;
     out.write_bytes("calibration.png", &calibrate::chart::png(&cal)?)?;
     out.commit()?;
-    if !args.quiet {
+    if !args.quiet.quiet {
         super::out::print(format_args!(
             "{}outputs in {}\n",
             summary(&cal),

@@ -1,13 +1,12 @@
 //! `scalesim check SCENARIO…`: run scenarios and verify their SLOs and (optionally) that nothing
 //! regressed against stored baselines; text on stdout, JUnit XML for CI.
 
-use super::run::Fidelity;
+use super::shared::{JobsOption, OverwriteOption, ScenarioOptions};
 use clap::Args;
 use rayon::prelude::*;
 use scalesim::check::baseline::Tolerances;
 use scalesim::check::{self, CheckOptions, Outcome, VerdictCheck};
-use scalesim::output::{self, OutputDir, Overwrite};
-use scalesim::scenario::Overrides;
+use scalesim::output::{self, OutputDir};
 use scalesim::{Error, InputError, report};
 use std::path::PathBuf;
 
@@ -55,21 +54,17 @@ pub struct CheckArgs {
     /// Write a JUnit XML report (one testcase per scenario and check).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write a Markdown verdict table, e.g. to $GITHUB_STEP_SUMMARY or for a merge-request
+    /// comment (an empty file, as CI runners create, is replaced).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// Also write each run's outputs into DIR/<scenario name>/.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Seed for every scenario (overrides each scenario's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Extra autoscaler manifest(s) for every scenario.
-    #[arg(long = "manifest", value_name = "FILE")]
-    pub manifests: Vec<PathBuf>,
-    /// Traffic model of every scenario (sets `fidelity`).
-    #[arg(long, value_enum)]
-    pub fidelity: Option<Fidelity>,
-    /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub scenario_options: ScenarioOptions,
+    #[command(flatten)]
+    pub jobs: JobsOption,
     /// Check only the SLOs and baselines: a run that fell behind (see its verdict) does not
     /// fail the check by itself.
     #[arg(long)]
@@ -77,9 +72,8 @@ pub struct CheckArgs {
     /// List every baseline metric, not only the regressions.
     #[arg(long, short)]
     pub verbose: bool,
-    /// Replace output, baseline or JUnit files that scalesim cannot prove it wrote.
-    #[arg(long)]
-    pub overwrite: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
     /// Print only errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -96,21 +90,19 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
             .add(t)
             .map_err(|m| input(format!("--tolerance {t}: {m}")))?;
     }
-    if a.scenarios.len() > 1 && a.manifests.iter().any(|m| m.as_os_str() == "-") {
+    if a.scenarios.len() > 1
+        && a.scenario_options
+            .manifests
+            .iter()
+            .any(|m| m.as_os_str() == "-")
+    {
         return Err(input(
             "--manifest - reads standard input once; with several scenarios write the manifests to a file",
         ));
     }
-    if a.jobs == Some(0) {
-        return Err(input("--jobs must be at least 1"));
-    }
+    a.jobs.check()?;
     Ok(CheckOptions {
-        overrides: Overrides {
-            seed: a.seed,
-            manifests: a.manifests.clone(),
-            patches: a.fidelity.map(Fidelity::patch).into_iter().collect(),
-            allow_conflicts: false,
-        },
+        overrides: a.scenario_options.overrides(),
         baseline: a.baseline.clone(),
         tolerances,
         update_baseline: a.update_baseline,
@@ -124,7 +116,7 @@ fn options(a: &CheckArgs) -> Result<CheckOptions, Error> {
 
 /// Refuse, before any scenario runs, output places that cannot be used.
 fn check_outputs(a: &CheckArgs) -> Result<(), Error> {
-    let overwrite = Overwrite::from_flag(a.overwrite);
+    let overwrite = a.overwrite.mode();
     if let Some(dir) = &a.out {
         OutputDir::open(dir, &[], overwrite)?;
     }
@@ -136,12 +128,15 @@ fn check_outputs(a: &CheckArgs) -> Result<(), Error> {
     if let Some(path) = &a.junit {
         output::check_single(path, overwrite, check::junit::is_own)?;
     }
+    if let Some(path) = &a.summary {
+        output::check_single(path, overwrite, check::summary_md::is_own)?;
+    }
     Ok(())
 }
 
 /// Write each run's outputs under `--out`, the new baselines, and the JUnit report.
 fn write_outputs(a: &CheckArgs, outcomes: &[Outcome]) -> Result<(), Error> {
-    let overwrite = Overwrite::from_flag(a.overwrite);
+    let overwrite = a.overwrite.mode();
     for c in outcomes.iter().filter_map(|o| o.result.as_ref().ok()) {
         if let Some(dir) = &a.out {
             let out = OutputDir::open(&dir.join(&c.name), &report::RUN_FILES, overwrite)?;
@@ -161,6 +156,10 @@ fn write_outputs(a: &CheckArgs, outcomes: &[Outcome]) -> Result<(), Error> {
         let xml = check::junit::render("scalesim check", &check::junit_suites(outcomes));
         output::write_single(path, xml.as_bytes(), overwrite, check::junit::is_own)?;
     }
+    if let Some(path) = &a.summary {
+        let md = check::summary_md::render(outcomes, a.verbose);
+        output::write_single(path, md.as_bytes(), overwrite, check::summary_md::is_own)?;
+    }
     Ok(())
 }
 
@@ -170,10 +169,7 @@ pub fn run(a: CheckArgs) -> i32 {
         Ok(o) => o,
         Err(e) => return super::report_error(&e),
     };
-    let (jobs, cut) = scalesim::limits::capped_jobs(a.jobs);
-    if let Some(w) = cut {
-        eprintln!("warning: {w}");
-    }
+    let jobs = a.jobs.threads();
     let outcomes: Vec<Outcome> = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
         Ok(pool) => pool.install(|| {
             a.scenarios

@@ -1,8 +1,9 @@
 //! `scalesim compare RUN_DIR RUN_DIR... [--out DIR]`: overlay finished runs and put their
 //! summaries side by side (compare.png, compare.svg, compare.html, and a table on stdout).
 
+use super::shared::{OverwriteOption, QuietOption};
 use clap::Args;
-use scalesim::output::{OutputDir, Overwrite};
+use scalesim::output::OutputDir;
 use scalesim::report::compare;
 use std::path::PathBuf;
 
@@ -14,12 +15,10 @@ pub struct CompareArgs {
     /// Output folder for compare.png, compare.svg and compare.html. Default: out/compare/
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace files in the output folder that scalesim cannot prove it wrote.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Print nothing on success.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
@@ -27,12 +26,12 @@ pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("out").join("compare"));
-    let out = OutputDir::open(&dir, &compare::FILES, Overwrite::from_flag(args.overwrite))?;
+    let out = OutputDir::open(&dir, &compare::FILES, args.overwrite.mode())?;
     let runs = compare::read_runs(&args.runs)?;
     out.fill(|staging| compare::write_compare(staging, &runs))?;
     out.commit()?;
     let out = dir;
-    if !args.quiet {
+    if !args.quiet.quiet {
         super::out::print(format_args!(
             "{}\n{}\noutputs in {}\n",
             compare::verdict_lines(&runs).join("\n"),

@@ -3,8 +3,9 @@
 //! a file that runs to the same bytes.
 
 use super::run::ServiceArgs;
+use super::shared::OverwriteOption;
 use clap::Args;
-use scalesim::output::{self, Overwrite};
+use scalesim::output;
 use scalesim::scenario::compose;
 use std::path::{Path, PathBuf};
 
@@ -19,9 +20,8 @@ pub struct InitArgs {
     /// output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Replace the --output file even if scalesim did not write it.
-    #[arg(long)]
-    pub overwrite: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
 }
 
 pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
@@ -39,7 +39,7 @@ pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
         )
         .into());
     }
-    let overwrite = Overwrite::from_flag(a.overwrite);
+    let overwrite = a.overwrite.mode();
     let base = match &a.output {
         Some(p) => {
             output::check_single(p, overwrite, compose::is_own)?;

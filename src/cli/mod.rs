@@ -10,6 +10,8 @@ mod init;
 mod out;
 mod progress;
 mod run;
+mod shared;
+mod shell;
 mod signals;
 mod sweep;
 mod trace;
@@ -57,6 +59,10 @@ pub enum Command {
     /// Fit the pod model (CPU per request, service time, start-up) to series the cluster
     /// records; writes calibration.yaml, calibration.json and calibration.png.
     Calibrate(calibrate::CalibrateArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell (or elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `scalesim man > ~/.local/share/man/man1/scalesim.1`.
+    Man(shell::ManArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -71,6 +77,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Validate(args) => return validate::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Calibrate(args) => calibrate::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
     };
     match outcome {
         Ok(()) => 0,

@@ -3,9 +3,10 @@
 //! and the HTML report).
 
 use super::progress::Progress;
+use super::shared::{OverwriteOption, QuietOption, ScenarioOptions};
 use clap::Args;
 use scalesim::backtest::{self, ObservedSeries};
-use scalesim::output::{OutputDir, Overwrite};
+use scalesim::output::OutputDir;
 use scalesim::report;
 use scalesim::scenario::compose::{self, ComposeInput, WorkloadKind};
 use scalesim::scenario::patch::{Patch, PatchTarget};
@@ -14,35 +15,34 @@ use scalesim::sim::{self, ProgressHook, RunOptions};
 use scalesim::yaml::Source;
 use std::path::{Path, PathBuf};
 
-/// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Fidelity {
-    Request,
-    Fluid,
-    Auto,
-}
-
-impl Fidelity {
-    /// The scenario patch that sets `fidelity` (the loader decides which models exist).
-    pub fn patch(self) -> Patch {
-        let name = match self {
-            Fidelity::Request => "request",
-            Fidelity::Fluid => "fluid",
-            Fidelity::Auto => "auto",
-        };
-        Patch {
-            target: PatchTarget::Scenario,
-            path: "fidelity".into(),
-            value: name.into(),
-        }
-    }
-}
-
 /// `--workload` of a one-command run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum WorkloadArg {
     Http,
     Queue,
+}
+
+/// `--export`: other formats a run can also be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// openmetrics.txt: the run under kube-state-metrics' and KEDA's metric names.
+    Openmetrics,
+}
+
+impl ExportFormat {
+    /// The file the format is written to, in the run's folder.
+    fn file(self) -> &'static str {
+        match self {
+            ExportFormat::Openmetrics => scalesim::export::openmetrics::FILE,
+        }
+    }
+
+    /// The file's bytes.
+    fn render(self, result: &scalesim::sim::RunResult) -> String {
+        match self {
+            ExportFormat::Openmetrics => scalesim::export::openmetrics::render(result),
+        }
+    }
 }
 
 /// What a one-command run (no scenario file) and `init` take besides the manifests.
@@ -105,30 +105,24 @@ pub struct RunArgs {
     /// Output folder. Default: out/<scenario name>/ (one-command: out/<autoscaler name>/)
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Seed for every random stream (overrides the scenario's `seed`).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Extra autoscaler manifest(s); `-` reads standard input (e.g. from `helm template`).
-    #[arg(long = "manifest", value_name = "FILE")]
-    pub manifests: Vec<PathBuf>,
+    #[command(flatten)]
+    pub scenario_options: ScenarioOptions,
     /// Log every autoscaler sync in events.jsonl, not only the ones that change something.
     #[arg(long)]
     pub log_every_sync: bool,
-    /// Traffic model (sets the scenario's `fidelity`): `request` simulates every request,
-    /// `fluid` whole counts per interval (fast), `auto` picks fluid above 2 million requests.
-    #[arg(long, value_enum)]
-    pub fidelity: Option<Fidelity>,
     /// Simulate a hand-made HPA beside a ScaledObject on the same workload, both writing the
     /// replica count (as on clusters whose KEDA predates its admission check).
     #[arg(long)]
     pub allow_conflicts: bool,
+    /// Also write the run as FORMAT: `openmetrics` writes openmetrics.txt, timestamped series
+    /// under kube-state-metrics' and KEDA's names for Prometheus backfill (docs/outputs.md).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub export: Vec<ExportFormat>,
     /// Skip chart.png, chart.svg and report.html (faster; the CSV and JSON are still written).
     #[arg(long)]
     pub no_charts: bool,
-    /// Replace files in the output folder that scalesim cannot prove it wrote (by default such
-    /// a file is left alone and the run refused, exit 2).
-    #[arg(long)]
-    pub overwrite: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
     /// Backtest: the replica count the cluster recorded over the trace's period (Prometheus
     /// JSON or CSV); summary.json then says how closely the run followed it.
     #[arg(long, value_name = "FILE")]
@@ -140,17 +134,14 @@ pub struct RunArgs {
     /// binding) as failing, as upstream would, instead of stopping with an error.
     #[arg(long)]
     pub allow_missing_metrics: bool,
-    /// Print nothing on standard output (warnings and errors still go to standard error).
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     let overrides = Overrides {
-        seed: args.seed,
-        manifests: args.manifests.clone(),
-        patches: args.fidelity.map(Fidelity::patch).into_iter().collect(),
         allow_conflicts: args.allow_conflicts,
+        ..args.scenario_options.overrides()
     };
     let scenario = load(&args, overrides)?;
     let opts = RunOptions {
@@ -164,8 +155,8 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         .unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     let out = OutputDir::open(
         &dir,
-        &planned_files(args.no_charts),
-        Overwrite::from_flag(args.overwrite),
+        &planned_files(args.no_charts, &args.export),
+        args.overwrite.mode(),
     )?;
     let observed = ObservedSeries::read(
         args.observed_replicas
@@ -179,7 +170,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         &format!("run {}", scenario.name),
         scenario.duration.ceil() as u64,
         "simulated s",
-        args.quiet,
+        args.quiet.quiet,
         super::progress::quiet_for_short_work(),
     );
     let opts = RunOptions {
@@ -198,10 +189,10 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
         if !args.no_charts {
             report::write_charts(staging, &result, &scenario)?;
         }
-        Ok(())
+        write_exports(staging, &args.export, &result)
     })?;
     let removed = out.commit()?;
-    if !removed.is_empty() && !args.quiet {
+    if !removed.is_empty() && !args.quiet.quiet {
         eprintln!(
             "note: removed {} of an earlier run in {} (this run did not write them)",
             removed.join(", "),
@@ -211,7 +202,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
     for w in &result.warnings {
         eprintln!("warning: {w}");
     }
-    if !args.quiet {
+    if !args.quiet.quiet {
         super::out::print(format_args!(
             "{}\n{}\noutputs in {}\n",
             report::table::verdict_line(&result.summary),
@@ -230,7 +221,10 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
     }
     // File manifests are in the composed scenario; standard input is still read as --manifest -.
     overrides.manifests.retain(|m| m.as_os_str() == "-");
-    let mut composed = compose::compose(&args.service.input(&args.manifests), Path::new(""))?;
+    let mut composed = compose::compose(
+        &args.service.input(&args.scenario_options.manifests),
+        Path::new(""),
+    )?;
     if !args.allow_missing_metrics
         && let Some(snippet) = unfed_metrics(&composed, &overrides)?
     {
@@ -289,11 +283,30 @@ fn run_progress(progress: &Progress) -> ProgressHook {
     }))
 }
 
+/// Write each `--export` format's file into `dir`.
+fn write_exports(
+    dir: &Path,
+    formats: &[ExportFormat],
+    result: &scalesim::sim::RunResult,
+) -> Result<(), scalesim::Error> {
+    for f in formats {
+        let path = dir.join(f.file());
+        std::fs::write(&path, f.render(result))
+            .map_err(|e| scalesim::Error::io(format!("cannot write {}", path.display()), e))?;
+    }
+    Ok(())
+}
+
 /// The files a run writes into its folder.
-fn planned_files(no_charts: bool) -> Vec<&'static str> {
+fn planned_files(no_charts: bool, exports: &[ExportFormat]) -> Vec<&'static str> {
     let mut names = report::RUN_FILES.to_vec();
     if !no_charts {
         names.extend(report::CHART_FILES);
+    }
+    for f in exports {
+        if !names.contains(&f.file()) {
+            names.push(f.file());
+        }
     }
     names
 }

@@ -2,9 +2,9 @@
 //! `scalesim sweep merge`: join the outputs of sharded sweeps.
 
 use super::progress::Progress;
-use super::run::Fidelity;
+use super::shared::{JobsOption, OverwriteOption, QuietOption, ScenarioOptions};
 use clap::{Args, Subcommand};
-use scalesim::output::{OutputDir, Overwrite};
+use scalesim::output::OutputDir;
 use scalesim::scenario::SloSpec;
 use scalesim::sweep::grid::{self, Vary};
 use scalesim::sweep::output::{self, SweepMeta, SweepTable};
@@ -70,15 +70,8 @@ pub struct SweepRunArgs {
     /// Seeds per point (seed, seed+1, …); sweep.csv then gives the mean and `<metric>_std`.
     #[arg(long, value_name = "K")]
     pub replications: Option<u32>,
-    /// Seed of every point (common random numbers; default: the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Extra autoscaler manifest(s), as for `run`.
-    #[arg(long = "manifest", value_name = "FILE")]
-    pub manifests: Vec<PathBuf>,
-    /// Traffic model of every point (sets the scenario's `fidelity`).
-    #[arg(long, value_enum)]
-    pub fidelity: Option<Fidelity>,
+    #[command(flatten)]
+    pub scenario_options: ScenarioOptions,
     /// Metric plotted against cost and used to rank (default latency_p99).
     #[arg(long, value_name = "METRIC")]
     pub objective: Option<String>,
@@ -96,18 +89,17 @@ pub struct SweepRunArgs {
     /// Output folder. Default: out/<scenario name>-sweep/
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
-    #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub jobs: JobsOption,
     /// Run only slice I of N (points whose index is I-1 modulo N); join with `sweep merge`.
+    /// `auto/N` takes I from JOB_COMPLETION_INDEX (0 to N-1, set by a Kubernetes Indexed Job)
+    /// plus one.
     #[arg(long, value_name = "I/N")]
-    pub shard: Option<Shard>,
-    /// Replace files in the output folder that scalesim cannot prove it wrote.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// No progress bar and no table.
-    #[arg(long, short)]
-    pub quiet: bool,
+    pub shard: Option<ShardArg>,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
+    #[command(flatten)]
+    pub quiet: QuietOption,
 }
 
 #[derive(Debug, Args)]
@@ -121,12 +113,64 @@ pub struct MergeArgs {
     /// Rows of the best-points table.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
-    /// Replace files in the output folder that scalesim cannot prove it wrote.
-    #[arg(long)]
-    pub overwrite: bool,
-    /// Print nothing on success.
-    #[arg(long, short)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
+    #[command(flatten)]
+    pub quiet: QuietOption,
+}
+
+/// `--shard I/N`, or `auto/N`: the index from the environment (see [`ShardArg::resolve`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    Given(Shard),
+    FromJobIndex { count: usize },
+}
+
+/// The variable a Kubernetes Indexed Job sets in each pod: its index, 0-based.
+const JOB_INDEX_VAR: &str = "JOB_COMPLETION_INDEX";
+
+impl std::str::FromStr for ShardArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<ShardArg, String> {
+        match s.strip_prefix("auto") {
+            Some(rest) => rest
+                .strip_prefix('/')
+                .and_then(|n| n.trim().parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .map(|count| ShardArg::FromJobIndex { count })
+                .ok_or_else(|| {
+                    format!("{s:?} is not auto/N with N the number of shards, such as auto/4")
+                }),
+            None => s.parse().map(ShardArg::Given),
+        }
+    }
+}
+
+impl ShardArg {
+    /// The shard to run: `auto/N` reads `JOB_COMPLETION_INDEX` (0 … N−1) as shard index + 1.
+    fn resolve(self) -> Result<Shard, Error> {
+        let count = match self {
+            ShardArg::Given(s) => return Ok(s),
+            ShardArg::FromJobIndex { count } => count,
+        };
+        let value = std::env::var(JOB_INDEX_VAR).map_err(|_| {
+            input(format!(
+                "--shard auto/{count}: {JOB_INDEX_VAR} is not set (a Kubernetes Indexed Job sets it in each pod); give the shard as I/{count} instead"
+            ))
+        })?;
+        match value.trim().parse::<usize>() {
+            Ok(i) if i < count => Ok(Shard {
+                index: i + 1,
+                count,
+            }),
+            _ => Err(input(format!(
+                "--shard auto/{count}: {JOB_INDEX_VAR} is {}, not a whole number from 0 to {} (are the Job's completions {count}?)",
+                format!("{:?}", value.chars().take(40).collect::<String>()),
+                count - 1
+            ))),
+        }
+    }
 }
 
 fn input(m: impl Into<String>) -> Error {
@@ -173,9 +217,10 @@ fn config(a: &SweepRunArgs) -> Result<SweepConfig, Error> {
     }
     cfg.sample = a.sample.or(cfg.sample);
     cfg.replications = a.replications.or(cfg.replications);
-    cfg.seed = a.seed.or(cfg.seed);
-    cfg.manifests.extend(a.manifests.iter().cloned());
-    if let Some(f) = a.fidelity {
+    let o = &a.scenario_options;
+    cfg.seed = o.seed.or(cfg.seed);
+    cfg.manifests.extend(o.manifests.iter().cloned());
+    if let Some(f) = o.fidelity {
         cfg.patches.retain(|p| p.path != "fidelity");
         cfg.patches.push(f.patch());
     }
@@ -187,38 +232,30 @@ fn config(a: &SweepRunArgs) -> Result<SweepConfig, Error> {
 }
 
 fn sweep(a: SweepRunArgs) -> Result<(), Error> {
-    if a.jobs == Some(0) {
-        return Err(input("--jobs must be at least 1"));
-    }
+    a.jobs.check()?;
+    let shard = a.shard.map(ShardArg::resolve).transpose()?;
     let sweep = Sweep::plan(config(&a)?)?;
     let dir = a.out.clone().unwrap_or_else(|| {
         let d = PathBuf::from("out").join(format!("{}-sweep", sweep.name));
-        match a.shard {
+        match shard {
             Some(s) => d.join(format!("shard-{}-of-{}", s.index, s.count)),
             None => d,
         }
     });
-    let out = OutputDir::open(
-        &dir,
-        &sweep_files(a.shard.is_none()),
-        Overwrite::from_flag(a.overwrite),
-    )?;
-    let points = match a.shard {
+    let out = OutputDir::open(&dir, &sweep_files(shard.is_none()), a.overwrite.mode())?;
+    let points = match shard {
         Some(s) => s.select(&sweep.points),
         None => sweep.points.clone(),
     };
-    let (jobs, cut) = scalesim::limits::capped_jobs(a.jobs);
-    if let Some(w) = cut {
-        eprintln!("warning: {w}");
-    }
+    let jobs = a.jobs.threads();
     let runs = sweep.simulations(points.len());
-    if !a.quiet {
+    if !a.quiet.quiet {
         eprintln!(
             "sweeping {}: {} point{}{} × {} seed{} = {runs} run{} on {jobs} thread{}",
             sweep.name,
             points.len(),
             if points.len() == 1 { "" } else { "s" },
-            a.shard
+            shard
                 .map(|s| format!(" (shard {s} of {})", sweep.points.len()))
                 .unwrap_or_default(),
             sweep.replications,
@@ -227,11 +264,16 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
             if jobs == 1 { "" } else { "s" },
         );
     }
-    let progress = Progress::start(&format!("sweep {}", sweep.name), runs, "runs", a.quiet);
+    let progress = Progress::start(
+        &format!("sweep {}", sweep.name),
+        runs,
+        "runs",
+        a.quiet.quiet,
+    );
     let results = sweep_run::run_points(&sweep, &points, jobs, &|| progress.inc(1));
     progress.finish();
     let results = results?;
-    let meta = SweepMeta::new(&sweep, a.shard);
+    let meta = SweepMeta::new(&sweep, shard);
     let table = SweepTable {
         header: meta.header(),
         rows: output::rows(&meta, &sweep, &results),
@@ -243,13 +285,13 @@ fn sweep(a: SweepRunArgs) -> Result<(), Error> {
             &sweep,
             &meta,
             &table,
-            if a.shard.is_none() { a.charts } else { 0 },
+            if shard.is_none() { a.charts } else { 0 },
         )
     })?;
     let dir = out.path().to_path_buf();
-    note_removed(&dir, &out.commit()?, a.quiet);
-    if !a.quiet {
-        let head = match a.shard {
+    note_removed(&dir, &out.commit()?, a.quiet.quiet);
+    if !a.quiet.quiet {
+        let head = match shard {
             Some(s) => format!(
                 "shard {s}: {} of {} points; join the shards with `scalesim sweep merge`\n",
                 table.rows.len(),
@@ -322,15 +364,11 @@ fn write(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<(), Error> 
 }
 
 fn merge(a: MergeArgs) -> Result<(), Error> {
-    let out = OutputDir::open(
-        &a.out,
-        &sweep_files(true),
-        Overwrite::from_flag(a.overwrite),
-    )?;
+    let out = OutputDir::open(&a.out, &sweep_files(true), a.overwrite.mode())?;
     let (meta, table) = shard::merge(&a.dirs)?;
     out.fill(|staging| write(staging, &meta, &table))?;
-    note_removed(&a.out, &out.commit()?, a.quiet);
-    if !a.quiet {
+    note_removed(&a.out, &out.commit()?, a.quiet.quiet);
+    if !a.quiet.quiet {
         super::out::print(format_args!(
             "{}outputs in {}\n",
             output::best_table(&meta, &table, a.top),

@@ -5,6 +5,7 @@
 //! in a scenario give the same trace for the same seed. Composites (`sum`, `product`, `concat`,
 //! `noise` over another generator) are given whole with `--spec 'YAML'`.
 
+use super::shared::OverwriteOption;
 use clap::{Args, Subcommand};
 use scalesim::output::{self, Overwrite};
 use scalesim::report::chart::is_own_picture;
@@ -71,9 +72,8 @@ pub struct ShowArgs {
     /// Also draw the trace to this file (PNG, or SVG when it ends in .svg).
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
-    /// Replace a --plot file that is not a picture scalesim drew.
-    #[arg(long)]
-    pub overwrite: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
 }
 
 /// `scalesim trace gen KIND [--field value …]`.
@@ -104,9 +104,8 @@ pub struct GenArgs {
     /// Write to this file instead of standard output (an existing file only with --overwrite).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Replace the --output file if it exists.
-    #[arg(long)]
-    pub overwrite: bool,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
     /// The kind's fields as `--field value` (durations as 30s, 5m, 1h30m; lists as 1,2,3).
     #[arg(
         trailing_var_arg = true,
@@ -205,7 +204,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
         },
         rate_unit: a.rate_unit,
     };
-    let overwrite = Overwrite::from_flag(a.overwrite);
+    let overwrite = a.overwrite.mode();
     if let Some(plot) = &a.plot {
         output::check_single(plot, overwrite, is_own_picture)?;
     }
@@ -234,7 +233,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
     let mut time_format = a.time_format;
     let mut decimals = a.decimals;
     let mut output = a.output.clone();
-    let mut overwrite = Overwrite::from_flag(a.overwrite);
+    let mut overwrite = a.overwrite.mode();
     let spec: GeneratorSpec = match (&a.kind, &a.spec) {
         (_, Some(text)) => {
             if let Some(f) = a.fields.first() {

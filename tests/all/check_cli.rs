@@ -366,3 +366,57 @@ fn a_failed_slo_is_not_counted_again_by_the_verdict() {
     );
     assert_eq!(out.matches("FAIL").count(), 1, "{out}");
 }
+
+/// `check --summary FILE`: a Markdown table per scenario (its verdict line) and per check, in
+/// the text report's words; an empty file (as CI runners create for `$GITHUB_STEP_SUMMARY`) and
+/// an earlier summary are replaced, a file of the user's is not.
+#[test]
+fn summary_is_a_markdown_verdict_table_written_safely() {
+    let t = tempfile::tempdir().unwrap();
+    let summary = t.path().join("summary.md");
+    std::fs::write(&summary, "").unwrap();
+    let (pass, fail) = (fixture("pass.yaml"), fixture("fail.yaml"));
+    let args = [path(&pass), path(&fail), "--summary", path(&summary)];
+    let (code, text, _) = check(t.path(), &args);
+    assert_eq!(code, 1);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.starts_with("<!-- scalesim check summary -->\n## scalesim check: ❌ failed\n"));
+    assert!(
+        md.contains("| Scenario | Result | Verdict |\n|---|---|---|\n"),
+        "{md}"
+    );
+    assert!(md.contains("| fail | ❌ FAIL | verdict: "), "{md}");
+    // Each scenario's verdict line is the text report's, word for word.
+    let verdicts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("verdict: "))
+        .collect();
+    assert_eq!(verdicts.len(), 2, "{text}");
+    for v in verdicts {
+        let cell = v
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        assert!(
+            md.contains(&format!(" | {} |\n", cell.replace('|', "\\|"))),
+            "{v}\n{md}"
+        );
+    }
+    assert!(
+        md.contains("| fail | slo latency_p99 &lt;= 100ms | ❌ FAIL | measured "),
+        "{md}"
+    );
+    assert!(md.contains("| pass | ") && md.contains("✅ PASS"), "{md}");
+    let total = text.lines().last().unwrap();
+    assert!(md.ends_with(&format!("{total}\n")), "{md}");
+    // The same inputs give the same bytes, and the earlier summary is replaced.
+    assert_eq!(check(t.path(), &args).0, 1);
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), md);
+    // A file scalesim did not write is kept, and the check refused before running (exit 2).
+    std::fs::write(&summary, "# my notes\n").unwrap();
+    let (code, _, err) = check(t.path(), &args);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds a file scalesim did not write"), "{err}");
+    assert_eq!(std::fs::read_to_string(&summary).unwrap(), "# my notes\n");
+}

@@ -159,3 +159,102 @@ fn bad_trace_lines() {
     expect_error(GOOD, b"time,rps\n", &["trace.csv", "empty"]);
     expect_error(GOOD, b"\x00\x01\x02\xff\xfe", &["trace.csv", "binary"]);
 }
+
+/// Standard output of `scalesim ARGS…`, which must succeed.
+fn stdout_of(args: &[&str]) -> String {
+    let o = Command::cargo_bin("scalesim")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// `scalesim completions SHELL` completes every subcommand and option (the script comes from
+/// the parser's own definitions); bash's parses as bash. An unknown shell is a usage error.
+#[test]
+fn completions_cover_subcommands_and_options() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = stdout_of(&["completions", shell]);
+        // Options as each shell spells them (fish: `-l summary`).
+        for word in [
+            "scalesim",
+            "sweep",
+            "merge",
+            "check",
+            "summary",
+            "fidelity",
+            "openmetrics",
+        ] {
+            assert!(script.contains(word), "{shell}: no {word:?}");
+        }
+    }
+    let bash = stdout_of(&["completions", "bash"]);
+    assert!(bash.contains("--summary") && bash.contains("--shard"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.bash"), &bash).unwrap();
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(dir.path().join("c.bash"))
+        .output()
+        .unwrap();
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
+    let o = Command::cargo_bin("scalesim")
+        .unwrap()
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// `scalesim man` is one roff page: the command, then each subcommand (nested ones too) with
+/// its options; groff formats it when it is installed.
+#[test]
+fn man_page_lists_every_subcommand_with_its_options() {
+    let page = stdout_of(&["man"]);
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH scalesim 1"),
+        "{}",
+        &page[..200]
+    );
+    for section in [
+        "SCALESIM RUN",
+        "SCALESIM SWEEP",
+        "SCALESIM SWEEP MERGE",
+        "SCALESIM CHECK",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"{section}\"")),
+            "no section {section}"
+        );
+    }
+    assert!(page.contains("\\-\\-shard") && page.contains("\\-\\-summary"));
+    assert_eq!(stdout_of(&["man"]), page, "the same bytes every time");
+    let Ok(mut groff) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-P-cbou"]) // plain text: no overstrike bold or underline
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return; // no groff on this machine: the roff checks above stand
+    };
+    use std::io::Write;
+    groff
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(page.as_bytes())
+        .unwrap();
+    let text = groff.wait_with_output().unwrap();
+    assert!(text.status.success());
+    assert!(String::from_utf8_lossy(&text.stdout).contains("SCALESIM SWEEP MERGE"));
+}

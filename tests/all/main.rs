@@ -16,6 +16,7 @@ mod hostile_messages;
 mod hpa_extra_vectors;
 mod hpa_properties;
 mod hpa_scenarios;
+mod install;
 mod keda_corpus;
 mod keda_scenarios;
 mod layout;

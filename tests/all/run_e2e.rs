@@ -150,3 +150,127 @@ fn every_shipped_trace_loads_and_simulates() {
     }
     assert!(n >= 8, "{n} traces");
 }
+
+/// `run --export openmetrics`: openmetrics.txt parses as OpenMetrics (a strict parser of the
+/// spec's grammar), holds the names dashboards query, each series labelled with the run,
+/// stamped from the scenario's `start_time` (no wall clock), and is the same bytes every time.
+#[test]
+fn openmetrics_export_parses_and_names_the_run() {
+    let t = tempfile::tempdir().unwrap();
+    let scenario = "scenarios/sqs-worker.yaml";
+    let args = [
+        "--fidelity",
+        "fluid",
+        "--no-charts",
+        "--export",
+        "openmetrics",
+        "-q",
+    ];
+    let out = |d: &str| t.path().join(d).to_str().unwrap().to_string();
+    for d in ["a", "b"] {
+        let dir = out(d);
+        let o = run(&[&["run", scenario, "--out", &dir][..], &args[..]].concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let text = std::fs::read_to_string(t.path().join("a/openmetrics.txt")).unwrap();
+    assert_eq!(
+        text,
+        std::fs::read_to_string(t.path().join("b/openmetrics.txt")).unwrap()
+    );
+    assert!(text.ends_with("\n# EOF\n"));
+    let parsed = parse_each_instant(&text);
+    let start = 1_772_427_600.0; // start_time: 2026-03-02T06:00:00+01:00
+    for name in [
+        "kube_deployment_spec_replicas",
+        "kube_deployment_status_replicas_ready",
+        "kube_horizontalpodautoscaler_status_desired_replicas",
+        "keda_scaler_metrics_value",
+        "keda_scaler_active",
+        "http_requests",
+        "http_request_duration_seconds",
+    ] {
+        let samples: Vec<_> = parsed
+            .iter()
+            .filter_map(|p| p.families.get(name))
+            .flat_map(|f| f.iter_samples())
+            .collect();
+        assert!(!samples.is_empty(), "no {name}");
+        for s in &samples {
+            let labels = s.get_labelset().unwrap();
+            assert_eq!(
+                labels.get_label_value("scalesim_run"),
+                Some("sqs-worker"),
+                "{name}"
+            );
+            let ts = s.timestamp.unwrap();
+            assert!(ts >= start && ts < start + 6.0 * 3600.0, "{name}: {ts}");
+        }
+    }
+    // The replicas are timeseries.csv's, row for row.
+    let rows = read_csv(&t.path().join("a/timeseries.csv"));
+    let spec: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("kube_deployment_spec_replicas{"))
+        .map(|l| l.split(' ').nth(1).unwrap().to_string())
+        .collect();
+    let csv: Vec<String> = rows.iter().map(|r| r["spec_replicas"].clone()).collect();
+    assert_eq!(spec, csv);
+    let gauge = |v: &openmetrics_parser::OpenMetricsValue| match v {
+        openmetrics_parser::OpenMetricsValue::Gauge(n) => n.as_f64(),
+        other => panic!("keda_scaler_active is not a gauge: {other:?}"),
+    };
+    let values: Vec<f64> = parsed
+        .iter()
+        .flat_map(|p| p.families["keda_scaler_active"].iter_samples())
+        .map(|s| gauge(&s.value))
+        .collect();
+    assert!(values.iter().all(|&v| v == 0.0 || v == 1.0) && values.contains(&1.0));
+}
+
+type Exposition = openmetrics_parser::MetricsExposition<
+    openmetrics_parser::OpenMetricsType,
+    openmetrics_parser::OpenMetricsValue,
+>;
+
+/// Parse an OpenMetrics file that holds many points per series (as backfill files do) with a
+/// strict parser that takes one point per series: check each series' points come in rising
+/// time order, then parse the file cut into one exposition per instant (every family's
+/// metadata, its samples at that instant, `# EOF`). Every sample line is parsed.
+fn parse_each_instant(text: &str) -> Vec<Exposition> {
+    let mut families: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    for line in text.lines().filter(|l| *l != "# EOF") {
+        match line.starts_with("# TYPE ") {
+            true => families.push((vec![line], vec![])),
+            false if line.starts_with('#') => families.last_mut().unwrap().0.push(line),
+            false => families.last_mut().unwrap().1.push(line),
+        }
+    }
+    let mut last: std::collections::HashMap<&str, f64> = Default::default();
+    let mut instants = std::collections::BTreeSet::new();
+    for line in families.iter().flat_map(|f| &f.1) {
+        let (series, ts) = line.rsplit_once(' ').unwrap();
+        let (series, _) = series.rsplit_once(' ').unwrap();
+        let ts: f64 = ts.parse().unwrap();
+        assert!(
+            last.insert(series, ts).is_none_or(|t| t < ts),
+            "{line}: time went back"
+        );
+        instants.insert(ts.to_bits());
+    }
+    instants
+        .into_iter()
+        .map(|bits| {
+            let stamp = format!(" {:.3}", f64::from_bits(bits));
+            let mut one = String::new();
+            for (meta, samples) in &families {
+                meta.iter().for_each(|m| one += &format!("{m}\n"));
+                for s in samples.iter().filter(|s| s.ends_with(&stamp)) {
+                    one += &format!("{s}\n");
+                }
+            }
+            one += "# EOF\n";
+            openmetrics_parser::openmetrics::parse_openmetrics(&one)
+                .unwrap_or_else(|e| panic!("not OpenMetrics at{stamp}: {e:?}\n{one}"))
+        })
+        .collect()
+}

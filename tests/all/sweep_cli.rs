@@ -323,3 +323,128 @@ fn the_best_points_charts_draw_the_sweeps_slo() {
     let summary = String::from_utf8(read(&best.join("summary.json"))).unwrap();
     assert!(summary.contains("\"slo_latency_p99_s\": 2.0"), "{summary}");
 }
+
+/// The example Indexed Job (`examples/kubernetes/`): its folder, and the container's args and
+/// `completions` read from `sweep-job.yaml`.
+fn indexed_job() -> (PathBuf, Vec<String>, usize) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes");
+    let text = std::fs::read_to_string(dir.join("sweep-job.yaml")).unwrap();
+    let job: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let spec = &job["spec"];
+    assert_eq!(spec["completionMode"], "Indexed");
+    let args = spec["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    (dir, args, spec["completions"].as_u64().unwrap() as usize)
+}
+
+/// `scalesim ARGS…` as one pod of the Indexed Job runs it: in the shared volume, with
+/// `JOB_COMPLETION_INDEX` set (or not), the ConfigMap's `/scenario` being the example's folder.
+fn pod(shared: &Path, args: &[String], index: Option<&str>) -> std::process::Child {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kubernetes/scenario");
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("scalesim"));
+    c.current_dir(shared)
+        .args(
+            args.iter()
+                .map(|a| a.replace("/scenario", scenario.to_str().unwrap())),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    match index {
+        Some(i) => c.env("JOB_COMPLETION_INDEX", i),
+        None => c.env_remove("JOB_COMPLETION_INDEX"),
+    };
+    c.spawn().unwrap()
+}
+
+/// The example Indexed Job's contract, run locally: its N pods at once (`JOB_COMPLETION_INDEX`
+/// 0…N−1, `--shard auto/N`) into one shared folder, then the merge Job's command, give the
+/// same bytes as one process sweeping everything.
+#[test]
+fn indexed_job_shards_merge_byte_identical_to_one_process() {
+    let (dir, args, completions) = indexed_job();
+    let shard = args.iter().position(|a| a == "--shard").unwrap();
+    assert_eq!(
+        args[shard + 1],
+        format!("auto/{completions}"),
+        "completions = N"
+    );
+    let t = tempfile::tempdir().unwrap();
+    let shared = t.path().join("results");
+    std::fs::create_dir(&shared).unwrap();
+    let pods: Vec<_> = (0..completions)
+        .map(|i| pod(&shared, &args, Some(&i.to_string())))
+        .collect();
+    let mut one = args.clone();
+    one.drain(shard..shard + 2);
+    one.extend(["--out".into(), "../whole".into(), "-q".into()]);
+    let whole = pod(&shared, &one, None).wait_with_output().unwrap();
+    for p in pods {
+        let o = p.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(
+        whole.status.success(),
+        "{}",
+        String::from_utf8_lossy(&whole.stderr)
+    );
+    let merge_job = std::fs::read_to_string(dir.join("merge-job.yaml")).unwrap();
+    let command = merge_job
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("- exec scalesim "))
+        .expect("merge-job.yaml runs `exec scalesim …`");
+    let o = std::process::Command::new("/bin/sh")
+        .current_dir(&shared)
+        .arg("-c")
+        .arg(format!("exec \"$SCALESIM\" {command}"))
+        .env("SCALESIM", assert_cmd::cargo::cargo_bin("scalesim"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shards = std::fs::read_dir(shared.join("out/web-sweep"))
+        .unwrap()
+        .count();
+    assert_eq!(shards, completions);
+    let whole = t.path().join("whole");
+    for f in ["sweep.csv", "sweep.json", "pareto.svg", "pareto.png"] {
+        let merged = read(&shared.join("sweep").join(f));
+        assert!(read(&whole.join(f)) == merged, "{f} differs");
+    }
+}
+
+/// `--shard auto/N` outside an Indexed Job, or with an index the Job's completions do not
+/// allow, is a usage error that says which.
+#[test]
+fn shard_auto_needs_a_job_completion_index_in_range() {
+    let t = tempfile::tempdir().unwrap();
+    for (index, needle) in [
+        (None, "JOB_COMPLETION_INDEX is not set"),
+        (
+            Some("3"),
+            "JOB_COMPLETION_INDEX is \"3\", not a whole number from 0 to 2",
+        ),
+        (Some("x"), "JOB_COMPLETION_INDEX is \"x\""),
+    ] {
+        let args: Vec<String> = [
+            "sweep",
+            "--file",
+            "/scenario/sweep.yaml",
+            "--shard",
+            "auto/3",
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        let o = pod(t.path(), &args, index).wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{index:?}: {err}");
+    }
+    let (code, _, err) = sweep(&t.path().join("o"), &["--vary", UTIL, "--shard", "auto/0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("such as auto/4"), "{err}");
+    assert!(!t.path().join("out").exists(), "nothing written");
+}
