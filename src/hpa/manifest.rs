@@ -7,7 +7,6 @@
 //! not modelled. What the API server's `ValidateHorizontalPodAutoscaler` would reject is rejected
 //! here too, each error located at its field and naming the rule.
 
-use crate::manifest::kind::ObjectKind;
 use super::settings::FeatureGates;
 use super::spec::{
     Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
@@ -16,6 +15,7 @@ use super::spec::{
 use super::tolerance::Tolerance;
 use super::v1_annotations;
 use crate::error::{Error, InputError};
+use crate::manifest::kind::ObjectKind;
 use crate::units::Quantity;
 use crate::yaml::Document;
 use serde::Deserialize;
@@ -286,7 +286,6 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         behavior_from_annotation,
     );
 
-
     if !errs.list.is_empty() {
         return Err(into_error(errs.list));
     }
@@ -416,11 +415,7 @@ fn v1_round_trip(
                         ),
                     ),
                 }
-                locate_at_annotation(
-                    doc,
-                    &mut errs.list[before..],
-                    v1_annotations::METRIC_SPECS,
-                );
+                locate_at_annotation(doc, &mut errs.list[before..], v1_annotations::METRIC_SPECS);
             }
             if let Some(b) = rt.behavior {
                 match serde_json::from_value::<RawBehavior>(b) {
@@ -432,10 +427,7 @@ fn v1_round_trip(
                     Err(e) => {
                         let before = errs.list.len();
                         errs.add(
-                            &format!(
-                                "metadata.annotations[{}]",
-                                v1_annotations::BEHAVIOR_SPECS
-                            ),
+                            &format!("metadata.annotations[{}]", v1_annotations::BEHAVIOR_SPECS),
                             format!(
                                 "not a behavior spec: {}",
                                 crate::yaml::messages::json_words(&e)

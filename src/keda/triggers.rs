@@ -3,7 +3,6 @@
 //! cpu/memory/cron), the catalogue (core modelled / core not modelled / unknown), and each
 //! modelled scaler's own build, with its errors pointed at the metadata key.
 
-use crate::manifest::kind::ObjectKind;
 use super::catalog::{self, CatalogStatus};
 use super::cluster::{ClusterObjects, same_namespace};
 use super::findings::Findings;
@@ -12,6 +11,7 @@ use super::model::TriggerModel;
 use super::params::{AuthKnowledge, EnvKnowledge};
 use super::report::TriggerPlan;
 use super::scalers::{self, BuildContext};
+use crate::manifest::kind::ObjectKind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which object the triggers belong to.

@@ -342,6 +342,28 @@ fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) 
     }
 }
 
+/// The ScaledJob's rollout fields are free strings in KEDA's CRD (no enum): KEDA acts on one
+/// value (`gradual`, `foreground`) and treats any other as the default (`default`,
+/// `background`). An unusual value is accepted, with a warning (docs/keda.md#scaledjob).
+fn rollout_value_checks(f: &mut Findings, field: &str, v: Option<&str>, special: &str) {
+    let default = if special == "gradual" {
+        "default"
+    } else {
+        "background"
+    };
+    if let Some(x) = v
+        && x != special
+        && x != default
+        && !x.is_empty()
+    {
+        f.warn(
+            "keda.rollout-value",
+            Some(field.into()),
+            format!("{field}: {x:?} is treated as {default:?} (KEDA acts only on {special:?})"),
+        );
+    }
+}
+
 fn name_checks(f: &mut Findings, name: &Option<String>) {
     match name.as_deref() {
         None | Some("") => f.error(
@@ -551,12 +573,7 @@ fn so_schema_checks(f: &mut Findings, cx: &SoCtx) -> Option<FallbackConfig> {
         if fb.replicas.is_none() {
             required(f, "spec.fallback.replicas");
         }
-        check_minimum(
-            f,
-            "spec.fallback.failureThreshold",
-            fb.failure_threshold,
-            0,
-        );
+        check_minimum(f, "spec.fallback.failureThreshold", fb.failure_threshold, 0);
         check_minimum(f, "spec.fallback.replicas", fb.replicas, 0);
         let b = fb.behavior.as_deref().unwrap_or("static");
         if check_enum(
@@ -598,7 +615,15 @@ fn so_schema_checks(f: &mut Findings, cx: &SoCtx) -> Option<FallbackConfig> {
 
 /// verifyReplicaCount, verifyName and verifyFallback of the admission webhook.
 fn so_bounds_and_name_checks(f: &mut Findings, cx: &SoCtx) {
-    let SoCtx { s, so_name, hpa, hpa_max, trigger_types, uses_modifiers, .. } = cx;
+    let SoCtx {
+        s,
+        so_name,
+        hpa,
+        hpa_max,
+        trigger_types,
+        uses_modifiers,
+        ..
+    } = cx;
     let (hpa_max, uses_modifiers) = (*hpa_max, *uses_modifiers);
 
     // verifyReplicaCount (quirk: the HPA min when minReplicaCount is set, 0 when unset)
@@ -688,8 +713,12 @@ fn so_scale_target<'c>(f: &mut Findings, cx: &SoCtx, cluster: &'c ClusterObjects
 
 /// verifyScaledObjects: one ScaledObject per workload and per HPA name.
 fn so_uniqueness_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, others: &[SoIdentity]) {
-    let SoCtx { so_name, ns, hpa, .. } = cx;
-    let SoTarget { target_name, gvk, .. } = tg;
+    let SoCtx {
+        so_name, ns, hpa, ..
+    } = cx;
+    let SoTarget {
+        target_name, gvk, ..
+    } = tg;
 
     for o in others {
         if o.name == *so_name || !same_namespace(&o.namespace, &ns) {
@@ -717,8 +746,16 @@ fn so_uniqueness_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, others: &[S
 
 /// verifyHpas: no other HPA may already scale the target (unless ownership is transferred).
 fn so_existing_hpa_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &ClusterObjects) {
-    let SoCtx { so_name, ns, ann, custom_hpa_name, .. } = cx;
-    let SoTarget { target_name, gvk, .. } = tg;
+    let SoCtx {
+        so_name,
+        ns,
+        ann,
+        custom_hpa_name,
+        ..
+    } = cx;
+    let SoTarget {
+        target_name, gvk, ..
+    } = tg;
 
     match &cluster.hpas {
         None => f.unchecked(
@@ -758,8 +795,18 @@ fn so_existing_hpa_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: 
 
 /// verifyCPUMemoryScalers: cpu/memory triggers need requests and cannot scale to zero.
 fn so_cpu_memory_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &ClusterObjects) {
-    let SoCtx { s, ns, trigger_types, .. } = cx;
-    let SoTarget { api_version, kind, workload, .. } = tg;
+    let SoCtx {
+        s,
+        ns,
+        trigger_types,
+        ..
+    } = cx;
+    let SoTarget {
+        api_version,
+        kind,
+        workload,
+        ..
+    } = tg;
     let workload = *workload;
 
     let has_res = trigger_types.iter().any(|t| is_res(t));
@@ -799,7 +846,12 @@ fn so_modifier_checks(
     cx: &SoCtx,
     fallback: Option<&FallbackConfig>,
 ) -> Option<Formula> {
-    let SoCtx { s, sm, uses_modifiers, .. } = cx;
+    let SoCtx {
+        s,
+        sm,
+        uses_modifiers,
+        ..
+    } = cx;
     let uses_modifiers = *uses_modifiers;
 
     let named: BTreeSet<String> = s
@@ -840,8 +892,7 @@ fn so_modifier_checks(
             }
         }
     }
-    if fallback
-        .is_some_and(|fb| fb.behavior == FallbackBehavior::ScalingModifiers)
+    if fallback.is_some_and(|fb| fb.behavior == FallbackBehavior::ScalingModifiers)
         && (!uses_modifiers || sm.formula.as_ref().is_none_or(|x| x.0.is_empty()))
     {
         f.error(
@@ -883,7 +934,13 @@ fn so_controller_checks(f: &mut Findings, cx: &SoCtx, checked: &triggers::Checke
 
 /// Warnings about polling, cooldown and idle settings that KEDA accepts but ignores.
 fn so_setting_warnings(f: &mut Findings, cx: &SoCtx) {
-    let SoCtx { s, min, polling, cooldown, .. } = cx;
+    let SoCtx {
+        s,
+        min,
+        polling,
+        cooldown,
+        ..
+    } = cx;
     let (min, polling, cooldown) = (*min, *polling, *cooldown);
 
     let uses_cached = s.triggers.iter().flatten().any(|t| t.use_cached_metrics);
@@ -925,7 +982,14 @@ fn so_setting_warnings(f: &mut Findings, cx: &SoCtx) {
 
 /// Warnings about a fallback that cannot do what it says.
 fn so_fallback_warnings(f: &mut Findings, cx: &SoCtx, fb: &FallbackConfig) {
-    let SoCtx { s, sm, hpa_max, uses_modifiers, min, .. } = cx;
+    let SoCtx {
+        s,
+        sm,
+        hpa_max,
+        uses_modifiers,
+        min,
+        ..
+    } = cx;
     let (hpa_max, uses_modifiers, min) = (*hpa_max, *uses_modifiers, *min);
     let uses_cached = s.triggers.iter().flatten().any(|t| t.use_cached_metrics);
 
@@ -1018,8 +1082,7 @@ fn so_modifier_warnings(
         v.and_then(|x| crate::keda::go::parse_float(x.0.trim()).ok())
             .filter(|x| x.is_finite())
     };
-    if let (Some(act), Some(target)) =
-        (num(sm.activation_target.as_ref()), num(sm.target.as_ref()))
+    if let (Some(act), Some(target)) = (num(sm.activation_target.as_ref()), num(sm.target.as_ref()))
         && target > 0.0
         && act > target
     {
@@ -1047,7 +1110,9 @@ fn so_modifier_warnings(
 
 /// Per-trigger warnings: cron with Value, unknown time zones, activation above target.
 fn so_trigger_warnings(f: &mut Findings, cx: &SoCtx, checked: &triggers::CheckedTriggers) {
-    let SoCtx { s, uses_modifiers, .. } = cx;
+    let SoCtx {
+        s, uses_modifiers, ..
+    } = cx;
     let uses_modifiers = *uses_modifiers;
 
     for t in &checked.models {
@@ -1092,7 +1157,12 @@ fn so_trigger_warnings(f: &mut Findings, cx: &SoCtx, checked: &triggers::Checked
 
 /// The scalingModifiers the model runs, when the object has them.
 fn so_modifiers(cx: &SoCtx, formula: Option<&Formula>) -> Option<Modifiers> {
-    let SoCtx { sm, uses_modifiers, metric_type, .. } = cx;
+    let SoCtx {
+        sm,
+        uses_modifiers,
+        metric_type,
+        ..
+    } = cx;
     let metric_type = *metric_type;
 
     uses_modifiers.then(|| Modifiers {
@@ -1114,7 +1184,6 @@ fn so_modifiers(cx: &SoCtx, formula: Option<&Formula>) -> Option<Modifiers> {
 
 /// The API server's checks of the HPA behavior KEDA copies into the generated HPA.
 fn so_behavior_checks(f: &mut Findings, b: &serde_json::Value) {
-
     let base = "spec.advanced.horizontalPodAutoscalerConfig.behavior";
     let at = |p: &str| {
         if p.is_empty() {
@@ -1146,7 +1215,16 @@ fn so_generated_hpa(
     checked: &triggers::CheckedTriggers,
     behavior: Option<&serde_json::Value>,
 ) -> generated_hpa::GeneratedHpa {
-    let SoCtx { s, so_name, ann, sm, custom_hpa_name, uses_modifiers, metric_type, .. } = cx;
+    let SoCtx {
+        s,
+        so_name,
+        ann,
+        sm,
+        custom_hpa_name,
+        uses_modifiers,
+        metric_type,
+        ..
+    } = cx;
 
     let metric_refs: Vec<(usize, &super::scalers::MetricSpec)> = checked
         .models
@@ -1175,7 +1253,14 @@ fn so_plan(
     fallback: &Option<FallbackConfig>,
     modifiers: &Option<Modifiers>,
 ) -> SimulationPlan {
-    let SoCtx { s, ann, hpa_max, polling, cooldown, .. } = cx;
+    let SoCtx {
+        s,
+        ann,
+        hpa_max,
+        polling,
+        cooldown,
+        ..
+    } = cx;
 
     let pause = pause_plan(&ann);
     let mut notes = Vec::new();
@@ -1211,8 +1296,22 @@ fn so_model(
     fallback: Option<FallbackConfig>,
     modifiers: Option<Modifiers>,
 ) -> KedaObject {
-    let SoCtx { s, so_name, ns, ann, adv, polling, cooldown, .. } = cx;
-    let SoTarget { api_version, kind, target_name, .. } = tg;
+    let SoCtx {
+        s,
+        so_name,
+        ns,
+        ann,
+        adv,
+        polling,
+        cooldown,
+        ..
+    } = cx;
+    let SoTarget {
+        api_version,
+        kind,
+        target_name,
+        ..
+    } = tg;
 
     KedaObject::ScaledObject(ScaledObjectModel {
         name: so_name.clone(),
@@ -1381,24 +1480,24 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     );
     check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
     check_minimum(&mut f, "spec.maxReplicaCount", s.max_replica_count, 1);
-    check_enum(
+    rollout_value_checks(
         &mut f,
         "spec.rolloutStrategy",
         s.rollout_strategy.as_deref(),
-        &["gradual", "immediate"],
+        "gradual",
     );
     if let Some(r) = &s.rollout {
-        check_enum(
+        rollout_value_checks(
             &mut f,
             "spec.rollout.strategy",
             r.strategy.as_deref(),
-            &["gradual", "immediate"],
+            "gradual",
         );
-        check_enum(
+        rollout_value_checks(
             &mut f,
             "spec.rollout.propagationPolicy",
             r.propagation_policy.as_deref(),
-            &["foreground", "background"],
+            "foreground",
         );
     }
     let ss = s.scaling_strategy.clone().unwrap_or_default();

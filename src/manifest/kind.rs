@@ -23,7 +23,10 @@ pub enum ObjectKind {
 
 /// Every kind with its spelling (the one table `as_str` and `parse` read).
 const KINDS: &[(ObjectKind, &str)] = &[
-    (ObjectKind::HorizontalPodAutoscaler, "HorizontalPodAutoscaler"),
+    (
+        ObjectKind::HorizontalPodAutoscaler,
+        "HorizontalPodAutoscaler",
+    ),
     (ObjectKind::ScaledObject, "ScaledObject"),
     (ObjectKind::ScaledJob, "ScaledJob"),
     (ObjectKind::TriggerAuthentication, "TriggerAuthentication"),

@@ -455,6 +455,7 @@ fn autoscalers_of_several_workloads_simulate_one_chosen_by_target() {
         stderr(&o)
     );
     assert!(!t.path().join("nope").exists());
+}
 
 /// Pixels of exactly `rgb` in a chart PNG.
 fn pixels_of(png_path: &Path, rgb: [u8; 3]) -> usize {
@@ -484,7 +485,11 @@ fn the_charts_draw_the_observed_series_over_the_simulated_ones() {
     run(&["--out", "recorded", "--seed", "7"]);
     let own = replica_history(&t.path().join("recorded"), |v| v + 2.0);
     std::fs::write(t.path().join("own.csv"), own).unwrap();
-    std::fs::write(t.path().join("p99.csv"), "time,p99\n0,0.8\n30,0.8\n60,0.9\n").unwrap();
+    std::fs::write(
+        t.path().join("p99.csv"),
+        "time,p99\n0,0.8\n30,0.8\n60,0.9\n",
+    )
+    .unwrap();
     run(&[
         "--out",
         "b",
