@@ -559,7 +559,7 @@ fn resolve_fluid_step(raw: &ScenarioFile, doc: &Document<'_>) -> Result<f64, Err
         }
         Some(s) => s.0,
         // 3 s: a third of the cost of 1 s and as close to request level on every shipped
-        // scenario (tests/fluid_agreement.rs); the HPA and KEDA act on 15 s and longer.
+        // scenario (tests/all/fluid_agreement.rs); the HPA and KEDA act on 15 s and longer.
         None => 3.0,
     })
 }
