@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     // `sim` so that nothing in the simulation can read the YAML side.
     &["scenario"],
     // What is made of runs.
-    &["report"],
+    &["report", "export"],
     &["calibrate"],
     &["backtest"],
     &["check"],
