@@ -342,28 +342,6 @@ fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) 
     }
 }
 
-/// The ScaledJob's rollout fields are free strings in KEDA's CRD (no enum): KEDA acts on one
-/// value (`gradual`, `foreground`) and treats any other as the default (`default`,
-/// `background`). An unusual value is accepted, with a warning (docs/keda.md#scaledjob).
-fn rollout_value_checks(f: &mut Findings, field: &str, v: Option<&str>, special: &str) {
-    let default = if special == "gradual" {
-        "default"
-    } else {
-        "background"
-    };
-    if let Some(x) = v
-        && x != special
-        && x != default
-        && !x.is_empty()
-    {
-        f.warn(
-            "keda.rollout-value",
-            Some(field.into()),
-            format!("{field}: {x:?} is treated as {default:?} (KEDA acts only on {special:?})"),
-        );
-    }
-}
-
 fn name_checks(f: &mut Findings, name: &Option<String>) {
     match name.as_deref() {
         None | Some("") => f.error(
@@ -1480,24 +1458,24 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     );
     check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
     check_minimum(&mut f, "spec.maxReplicaCount", s.max_replica_count, 1);
-    rollout_value_checks(
+    check_enum(
         &mut f,
         "spec.rolloutStrategy",
         s.rollout_strategy.as_deref(),
-        "gradual",
+        &["gradual", "immediate"],
     );
     if let Some(r) = &s.rollout {
-        rollout_value_checks(
+        check_enum(
             &mut f,
             "spec.rollout.strategy",
             r.strategy.as_deref(),
-            "gradual",
+            &["gradual", "immediate"],
         );
-        rollout_value_checks(
+        check_enum(
             &mut f,
             "spec.rollout.propagationPolicy",
             r.propagation_policy.as_deref(),
-            "foreground",
+            &["foreground", "background"],
         );
     }
     let ss = s.scaling_strategy.clone().unwrap_or_default();
