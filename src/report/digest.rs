@@ -182,17 +182,34 @@ fn mechanism_rows(rows: &mut Vec<Row>, s: &Value) {
 }
 
 /// The HPA's syncs and scale events, then one row per limit, window and inactive reason.
+/// `summary.json` holds one entry per HPA (an array); summaries of older versions held one
+/// object. With several HPAs each row names its HPA.
 fn hpa_rows(rows: &mut Vec<Row>, s: &Value) {
-    if !get(s, "hpa").is_some_and(Value::is_object) {
-        return;
+    match get(s, "hpa") {
+        Some(h @ Value::Object(_)) => one_hpa_rows(rows, h, None),
+        Some(Value::Array(hpas)) => {
+            for h in hpas {
+                let name = (hpas.len() > 1).then(|| h["name"].as_str().unwrap_or("?"));
+                one_hpa_rows(rows, h, name);
+            }
+        }
+        _ => {}
     }
-    plain_row(rows, "HPA syncs", num(s, "hpa.syncs"));
-    plain_row(rows, "HPA scale-ups", num(s, "hpa.scale_ups"));
-    plain_row(rows, "HPA scale-downs", num(s, "hpa.scale_downs"));
+}
+
+fn one_hpa_rows(rows: &mut Vec<Row>, h: &Value, name: Option<&str>) {
+    let hpa = name.map_or("HPA".to_string(), |n| format!("HPA {n}"));
+    plain_row(rows, &format!("{hpa} syncs"), num(h, "syncs"));
+    plain_row(rows, &format!("{hpa} scale-ups"), num(h, "scale_ups"));
+    plain_row(rows, &format!("{hpa} scale-downs"), num(h, "scale_downs"));
     for (key, what) in HPA_REASONS {
-        if let Some(Value::Object(m)) = get(s, &format!("hpa.{key}")) {
+        if let Some(Value::Object(m)) = h.get(key) {
             for (k, v) in m {
-                secs_row(rows, &format!("{what}: {k}"), v.as_f64());
+                let label = match name {
+                    Some(n) => format!("{what} ({n}): {k}"),
+                    None => format!("{what}: {k}"),
+                };
+                secs_row(rows, &label, v.as_f64());
             }
         }
     }
@@ -291,6 +308,31 @@ mod tests {
                 .iter()
                 .any(|x| x == "node-hours" || x == "503 answers")
         );
+    }
+
+    /// Regression: `summary.json` holds the HPAs as an array, and the rows only read an object,
+    /// so neither `report.html` nor `compare` showed an HPA's syncs, scale events or limits.
+    #[test]
+    fn hpa_rows_read_the_per_hpa_array() {
+        let one: Value = serde_json::json!({"hpa": [{"name": "web", "syncs": 241, "scale_ups": 4,
+            "scale_downs": 9, "stabilized_seconds": {"downscale stabilization window 5m": 465.0}}]});
+        let rows = summary_rows(&one);
+        let text = |rows: &[Row], label: &str| {
+            rows.iter()
+                .find(|r| r.label == label)
+                .map(|r| r.text.clone())
+        };
+        assert_eq!(text(&rows, "HPA syncs").as_deref(), Some("241"));
+        assert_eq!(text(&rows, "HPA scale-ups").as_deref(), Some("4"));
+        assert_eq!(
+            text(&rows, "held by: downscale stabilization window 5m").as_deref(),
+            Some("7m45s")
+        );
+        let two: Value =
+            serde_json::json!({"hpa": [{"name": "a", "syncs": 1}, {"name": "b", "syncs": 2}]});
+        let rows = summary_rows(&two);
+        assert_eq!(text(&rows, "HPA a syncs").as_deref(), Some("1"));
+        assert_eq!(text(&rows, "HPA b syncs").as_deref(), Some("2"));
     }
 
     #[test]
