@@ -82,7 +82,7 @@ impl ScenarioCheck {
             BaselineStatus::Compared(c) => c.iter().filter(|c| c.regressed).count(),
             _ => 0,
         };
-        slo + base + usize::from(self.kept_up() == Some(false))
+        slo + base + usize::from(self.verdict_passed() == Some(false))
     }
 
     /// Number of checks made.
@@ -91,12 +91,12 @@ impl ScenarioCheck {
             BaselineStatus::Compared(c) => c.len(),
             _ => 0,
         };
-        self.slo.as_ref().map_or(0, Vec::len) + base + usize::from(self.kept_up().is_some())
+        self.slo.as_ref().map_or(0, Vec::len) + base + usize::from(self.verdict_passed().is_some())
     }
 
     /// Whether the run kept up beyond its own `slo:` bounds (which are checks of their own),
     /// when the verdict is checked; `None` when it is not, or the summary has no verdict.
-    pub fn kept_up(&self) -> Option<bool> {
+    pub fn verdict_passed(&self) -> Option<bool> {
         match self.verdict {
             VerdictCheck::Checked => {
                 (self.run.summary.verdict.as_ref()).map(|v| v.failed_beyond_slo().is_empty())
@@ -198,7 +198,7 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
                 )),
                 Ok(c) => {
                     cases.push(case("run".into(), O::Passed));
-                    if let Some(kept_up) = c.kept_up() {
+                    if let Some(kept_up) = c.verdict_passed() {
                         let outcome = if kept_up {
                             O::Passed
                         } else {
@@ -310,7 +310,7 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
 pub fn check_lines(c: &ScenarioCheck, verbose: bool) -> Vec<(&'static str, String, String)> {
     let mut lines: Vec<(&'static str, String, String)> = Vec::new();
     let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
-    if let Some(kept_up) = c.kept_up() {
+    if let Some(kept_up) = c.verdict_passed() {
         lines.push((verdict(kept_up), "verdict".into(), c.verdict_detail()));
     }
     for r in c.slo.iter().flatten() {

@@ -362,16 +362,11 @@ fn inspect(paths: &[PathBuf], target: Option<&str>) -> Result<Found, Error> {
             }
         }
     }
-    let chosen = choose_autoscaler(&autoscalers, target)?;
-    if let Some(a) = chosen {
+    found.workloads_scaled = workloads_scaled(&autoscalers);
+    if let Some(a) = choose_autoscaler(&autoscalers, target, &found.workloads_scaled)? {
         found.autoscaler = Some((a.kind.clone(), a.name.clone()));
         found.scales = Some(a.scales.clone());
         read_autoscaler(&a.kind, &a.value, &mut found);
-        for s in autoscalers.iter().map(|a| &a.scales) {
-            if !found.workloads_scaled.contains(s) {
-                found.workloads_scaled.push(s.clone());
-            }
-        }
     }
     let target = found.target.clone();
     let doc = workloads
@@ -403,26 +398,37 @@ fn autoscaler_doc(kind: String, name: String, value: serde_json::Value) -> Autos
     }
 }
 
-/// The autoscaler of the workload named `target` (`--target`), else the first one.
+/// The workloads the autoscalers scale, each once, in the order they first appear.
+fn workloads_scaled(all: &[AutoscalerDoc]) -> Vec<String> {
+    let mut scaled: Vec<String> = Vec::new();
+    for a in all {
+        if !scaled.contains(&a.scales) {
+            scaled.push(a.scales.clone());
+        }
+    }
+    scaled
+}
+
+/// The autoscaler of the workload named `target` (`--target`), else the first one. `scaled`
+/// (the workloads there are) names the choices when `target` is none of them.
 fn choose_autoscaler<'a>(
     all: &'a [AutoscalerDoc],
     target: Option<&str>,
+    scaled: &[String],
 ) -> Result<Option<&'a AutoscalerDoc>, Error> {
     let Some(t) = target else {
         return Ok(all.first());
     };
     match all.iter().find(|a| a.scales == t) {
         Some(a) => Ok(Some(a)),
+        None if scaled.is_empty() => Err(usage(&format!(
+            "--target {t}: no autoscaler in these manifests scales it; they scale nothing"
+        ))),
         None => {
-            let mut names: Vec<String> = all.iter().map(|a| format!("{:?}", a.scales)).collect();
-            names.dedup();
+            let names: Vec<String> = scaled.iter().map(|n| format!("{n:?}")).collect();
             Err(usage(&format!(
                 "--target {t}: no autoscaler in these manifests scales it; they scale {}",
-                if names.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    names.join(", ")
-                }
+                names.join(", ")
             )))
         }
     }
@@ -752,6 +758,22 @@ mod tests {
         assert_eq!(relative(Path::new("a/b.yaml"), Path::new("")), "a/b.yaml");
         assert_eq!(relative(Path::new("a/b.yaml"), Path::new("a")), "b.yaml");
         assert_eq!(relative(Path::new("t.csv"), Path::new("out")), "../t.csv");
+    }
+
+    /// Regression: the names a bad `--target` is offered were deduplicated only when adjacent.
+    #[test]
+    fn each_workload_scaled_is_named_once_in_order() {
+        let doc = |kind: &str, name: &str, target: &str| {
+            let v = serde_json::json!({"spec": {"scaleTargetRef": {"name": target}}});
+            autoscaler_doc(kind.into(), name.into(), v)
+        };
+        let all = [
+            doc("ScaledObject", "a", "web"),
+            doc("HorizontalPodAutoscaler", "b", "api"),
+            doc("ScaledObject", "c", "web"),
+            doc("ScaledJob", "jobs", "ignored"),
+        ];
+        assert_eq!(workloads_scaled(&all), ["web", "api", "jobs"]);
     }
 
     #[test]

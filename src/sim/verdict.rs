@@ -117,6 +117,13 @@ pub struct SloBound {
     pub text: String,
 }
 
+impl SloBound {
+    /// How a missed bound reads among the verdict's failed criteria.
+    fn failure(&self) -> String {
+        format!("slo {}", self.text)
+    }
+}
+
 /// A metric an autoscaler asked for and never read (`--allow-missing-metrics`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NeverRead {
@@ -166,7 +173,7 @@ impl Verdict {
     pub fn failed_beyond_slo(&self) -> Vec<&str> {
         let slo_failures: Vec<String> = (self.slo.iter().flatten())
             .filter(|b| !b.met)
-            .map(|b| format!("slo {}", b.text))
+            .map(SloBound::failure)
             .collect();
         (self.failed.iter())
             .filter(|f| !slo_failures.contains(f))
@@ -250,7 +257,7 @@ fn failed_criteria(
         failed.push(format!("overloaded {} of the run", percent(share)));
     }
     for b in slo.into_iter().flatten().filter(|b| !b.met) {
-        failed.push(format!("slo {}", b.text));
+        failed.push(b.failure());
     }
     if let Some(end) = series.rows.checked_sub(1)
         && series.backlog_age[end] >= series.step.max(1.0)
