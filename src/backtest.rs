@@ -14,18 +14,18 @@ use crate::record::Series;
 use std::path::{Path, PathBuf};
 
 // The result types are part of the run summary (`crate::sim::summary`), below this module.
-pub use crate::sim::summary::{Backtest, LatencyAgreement, ObservedSteps, ReplicaAgreement};
+pub(crate) use crate::sim::summary::{Backtest, LatencyAgreement, ObservedSteps, ReplicaAgreement};
 
 /// The recorded series to compare a run with.
 #[derive(Debug, Clone, Default)]
-pub struct ObservedSeries {
+pub(crate) struct ObservedSeries {
     pub replicas: Option<Observed>,
     pub latency_p99: Option<Observed>,
 }
 
 impl ObservedSeries {
     /// Read the files (either may be absent).
-    pub fn read(replicas: Option<&Path>, latency_p99: Option<&Path>) -> Result<Self, Error> {
+    pub(crate) fn read(replicas: Option<&Path>, latency_p99: Option<&Path>) -> Result<Self, Error> {
         let read = |p: &Path| -> Result<Observed, Error> { Ok(series::read(p, false)?.0) };
         Ok(ObservedSeries {
             replicas: replicas.map(read).transpose()?,
@@ -33,14 +33,14 @@ impl ObservedSeries {
         })
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.replicas.is_none() && self.latency_p99.is_none()
     }
 }
 
 /// Backtest a finished run against its scenario's `observed:` series, if it has any: fills
 /// `summary.backtest`.
-pub fn attach(
+pub(crate) fn attach(
     scenario: &crate::scenario::Scenario,
     run: &mut crate::sim::RunResult,
 ) -> Result<(), Error> {
@@ -51,7 +51,7 @@ pub fn attach(
 
 /// Compare the run with already-read observed series (nothing when there are none): the
 /// summary gains `backtest`, and its verdict is judged again with the backtest bounds measured.
-pub fn attach_series(
+pub(crate) fn attach_series(
     scenario: &crate::scenario::Scenario,
     run: &mut crate::sim::RunResult,
     observed: &ObservedSeries,
@@ -67,7 +67,7 @@ pub fn attach_series(
 /// Compare a run's series with the observed ones. `clock_start` is the run's t = 0 as Unix
 /// seconds (for absolute observed times). An observed series that does not overlap the run is
 /// an error naming its file.
-pub fn compare(
+pub(crate) fn compare(
     observed: &ObservedSeries,
     run: &Series,
     clock_start: f64,

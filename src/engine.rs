@@ -7,14 +7,14 @@ use std::collections::BinaryHeap;
 
 /// An ordering key: the time's bit pattern (monotone for non-negative floats) above the
 /// sequence number, so one integer comparison orders by (time, seq).
-pub type Key = u128;
+pub(crate) type Key = u128;
 
 /// A key after every real one (time +∞, last sequence number): "nothing due".
-pub const NEVER: Key = ((0x7ff0_0000_0000_0000u64 as u128) << 64) | u64::MAX as u128;
+pub(crate) const NEVER: Key = ((0x7ff0_0000_0000_0000u64 as u128) << 64) | u64::MAX as u128;
 
 /// The time a key stands for.
 #[inline]
-pub fn key_time(key: Key) -> f64 {
+pub(crate) fn key_time(key: Key) -> f64 {
     f64::from_bits((key >> 64) as u64)
 }
 
@@ -50,7 +50,7 @@ impl<E> Ord for Entry<E> {
 }
 
 /// A time-ordered queue of future events with deterministic tie-breaking (FIFO at equal times).
-pub struct Agenda<E> {
+pub(crate) struct Agenda<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
 }
@@ -62,7 +62,7 @@ impl<E> Default for Agenda<E> {
 }
 
 impl<E> Agenda<E> {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Agenda {
             heap: BinaryHeap::new(),
             seq: 0,
@@ -71,21 +71,21 @@ impl<E> Agenda<E> {
 
     /// Schedule `event` at `time` (not NaN; times below zero are treated as zero).
     #[inline]
-    pub fn schedule(&mut self, time: f64, event: E) {
+    pub(crate) fn schedule(&mut self, time: f64, event: E) {
         let key = self.stamp(time);
         self.heap.push(Entry { key, event });
     }
 
     /// Time of the next event, or +∞ when there is none.
     #[inline]
-    pub fn next_time(&self) -> f64 {
+    pub(crate) fn next_time(&self) -> f64 {
         self.heap.peek().map_or(f64::INFINITY, |e| e.time())
     }
 
     /// The ordering key of something due at `time`, scheduled now: it sorts among this agenda's
     /// events exactly as an event scheduled here would (for [`Timers`] kept beside it).
     #[inline]
-    pub fn stamp(&mut self, time: f64) -> Key {
+    pub(crate) fn stamp(&mut self, time: f64) -> Key {
         debug_assert!(!time.is_nan());
         let t = if time > 0.0 { time } else { 0.0 };
         self.seq += 1;
@@ -94,22 +94,14 @@ impl<E> Agenda<E> {
 
     /// Key of the next event, or [`NEVER`] when there is none.
     #[inline]
-    pub fn next_key(&self) -> Key {
+    pub(crate) fn next_key(&self) -> Key {
         self.heap.peek().map_or(NEVER, |e| e.key)
     }
 
     /// Remove and return the next event.
     #[inline]
-    pub fn pop(&mut self) -> Option<(f64, E)> {
+    pub(crate) fn pop(&mut self) -> Option<(f64, E)> {
         self.heap.pop().map(|e| (e.time(), e.event))
-    }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
     }
 }
 
@@ -125,7 +117,7 @@ impl<E> Agenda<E> {
 /// one branch-free 128-bit comparison and a conditional move (which deadline wins is a coin
 /// toss the branch predictor would miss about half the time).
 #[derive(Debug)]
-pub struct Timers {
+pub(crate) struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
     /// `s`. Node 0 is unused; `cap` (a power of two) is half the length.
     nodes: Vec<Node>,
@@ -157,7 +149,7 @@ impl Default for Timers {
 }
 
 impl Timers {
-    pub fn new() -> Timers {
+    pub(crate) fn new() -> Timers {
         Timers::with_capacity(1)
     }
 
@@ -184,38 +176,35 @@ impl Timers {
 
     /// Key of the earliest deadline, or [`NEVER`].
     #[inline]
-    pub fn next_key(&self) -> Key {
+    pub(crate) fn next_key(&self) -> Key {
         self.nodes[1].key()
     }
 
     /// Time of the earliest deadline, or +∞.
     #[inline]
-    pub fn next_time(&self) -> f64 {
+    pub(crate) fn next_time(&self) -> f64 {
         f64::from_bits(self.nodes[1].time)
     }
 
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
-    pub fn peek(&self) -> Option<(Key, u32)> {
+    pub(crate) fn peek(&self) -> Option<(Key, u32)> {
         let top = self.nodes[1];
         let key = top.key();
         (key != NEVER).then_some((key, top.slot))
     }
 
     /// Number of deadlines set.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         (0..self.cap() as u32)
             .filter(|&s| self.get(s).is_some())
             .count()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.next_key() == NEVER
-    }
-
     /// `slot`'s deadline, if one is set.
     #[inline]
-    pub fn get(&self, slot: u32) -> Option<Key> {
+    pub(crate) fn get(&self, slot: u32) -> Option<Key> {
         let leaf = *self.nodes.get(self.cap() + slot as usize)?;
         let key = leaf.key();
         (key != NEVER).then_some(key)
@@ -223,7 +212,7 @@ impl Timers {
 
     /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
     #[inline]
-    pub fn set(&mut self, slot: u32, key: Key) {
+    pub(crate) fn set(&mut self, slot: u32, key: Key) {
         debug_assert!(key < NEVER);
         if slot as usize >= self.cap() {
             self.grow(slot as usize + 1);
@@ -233,7 +222,7 @@ impl Timers {
 
     /// Drop `slot`'s deadline, if any.
     #[inline]
-    pub fn cancel(&mut self, slot: u32) {
+    pub(crate) fn cancel(&mut self, slot: u32) {
         if self.get(slot).is_some() {
             self.put(slot, NEVER);
         }
@@ -241,7 +230,8 @@ impl Timers {
 
     /// Remove and return the earliest deadline: (time, slot).
     #[inline]
-    pub fn pop(&mut self) -> Option<(f64, u32)> {
+    #[cfg(test)]
+    fn pop(&mut self) -> Option<(f64, u32)> {
         let (key, slot) = self.peek()?;
         self.put(slot, NEVER);
         Some((key_time(key), slot))
@@ -249,6 +239,7 @@ impl Timers {
 
     /// Store `slot`'s key (slot < cap) and replay the matches up its path.
     #[inline]
+    #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY note below
     fn put(&mut self, slot: u32, key: Key) {
         let mut n = self.cap() + slot as usize;
         let mut best = Node {

@@ -34,6 +34,8 @@ const LAYERS: &[&[&str]] = &[
     &["backtest"],
     &["check"],
     &["sweep"],
+    // The command line, on top of everything.
+    &["cli"],
 ];
 
 /// Known edges against the order, each owned by a change in flight elsewhere; the lead removes
@@ -238,7 +240,7 @@ fn module_edges() -> BTreeMap<(String, String), Vec<String>> {
             .trim_end_matches(".rs")
             .to_string();
         // The crate roots, and the binary's own modules (`crate::` there is the binary).
-        if ["lib", "main", "layers", "cli"].contains(&top.as_str()) {
+        if ["lib", "main", "layers"].contains(&top.as_str()) {
             continue;
         }
         let text = std::fs::read_to_string(&file).expect("source is readable");
@@ -264,8 +266,13 @@ fn every_module_has_a_layer() {
     let lib = std::fs::read_to_string(src).expect("lib.rs");
     let missing: Vec<&str> = lib
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("pub mod "))
+        .filter_map(|l| {
+            let l = l.trim();
+            l.strip_prefix("pub mod ")
+                .or_else(|| l.strip_prefix("mod "))
+        })
         .map(|m| m.trim_end_matches(';'))
+        .filter(|m| *m != "layers")
         .filter(|m| layer_of(m).is_none())
         .collect();
     assert!(

@@ -5,30 +5,43 @@
 //! `src/layers.rs`): foundations (`units`, `rng`, `error`, `yaml`, …), input formats (`trace`,
 //! `manifest`) and the pure controllers (`hpa`, `keda`); `settings`, the resolved run
 //! configuration that `scenario` parses YAML into; `engine`, `record`, `world`, `metrics`; `sim`,
-//! which drives the controllers against the world through the metrics pipeline; and what is made
-//! of runs (`report`, `calibrate`, `backtest`, `check`, `sweep`). Nothing in the library prints or
-//! exits.
+//! which drives the controllers against the world through the metrics pipeline; what is made of
+//! runs (`report`, `calibrate`, `backtest`, `check`, `sweep`); and on top `cli`, the command line,
+//! the only module that prints or decides an exit code (`main.rs` just calls [`cli::main`]).
+//!
+//! ## The public API
+//! Modules are private, and items `pub(crate)`, unless they are one of these, deliberately public
+//! so that other programs (and this crate's integration tests and benchmarks) can use them:
+//! - [`cli::main`], the whole command line;
+//! - the controllers as pure functions: [`hpa`] (the HorizontalPodAutoscaler's replica
+//!   calculation and behavior rules) and [`keda`] (ScaledObject/ScaledJob validation, scalers,
+//!   the operator's decisions) — the conformance runners drive them directly;
+//! - loading and running: [`scenario`], [`sim`], [`sweep`], [`check`], [`calibrate`], [`trace`],
+//!   [`yaml`], [`units`], and what is made of a run ([`report`], [`record`]); [`world`] for the
+//!   property tests of the simulated cluster;
+//! - the error types [`Error`], [`InputError`], [`Location`], [`Result`].
 
-pub mod backtest;
+mod backtest;
 pub mod calibrate;
 pub mod check;
-pub mod engine;
+pub mod cli;
+mod engine;
 pub mod error;
-pub mod export;
+mod export;
 pub mod hpa;
 pub mod keda;
-pub mod limits;
-pub mod manifest;
-pub mod metrics;
-pub mod output;
+mod limits;
+mod manifest;
+mod metrics;
+mod output;
 pub mod record;
 pub mod report;
-pub mod rng;
+mod rng;
 pub mod scenario;
-pub mod settings;
+mod settings;
 pub mod sim;
 pub mod sweep;
-pub mod text;
+mod text;
 pub mod trace;
 pub mod units;
 pub mod world;

@@ -5,60 +5,60 @@
 
 /// Longest simulated duration (366 days): every periodic loop (syncs, polls, scrapes, probes)
 /// runs `duration / period` times, so the duration bounds a run's work.
-pub const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
+pub(crate) const MAX_DURATION_S: f64 = 366.0 * 86_400.0;
 
 /// Highest rate a trace may reach after its transforms (`scale`), requests per second. Per-step
 /// counts are kept as 32-bit integers; beyond this, a real service is many workloads.
-pub const MAX_RATE: f64 = 1e7;
+pub(crate) const MAX_RATE: f64 = 1e7;
 
 /// Largest value a trace file's rate cell may hold (in its own unit, e.g. a count per bucket):
 /// bigger numbers cannot be counted exactly and are refused where they are read, naming the line.
-pub const MAX_TRACE_VALUE: f64 = 1e15;
+pub(crate) const MAX_TRACE_VALUE: f64 = 1e15;
 
 /// Most requests (and retries) one step of `timeseries.csv` may count: 2³¹, half the range of
 /// its 32-bit counters, leaving room for Poisson noise and retries.
-pub const MAX_REQUESTS_PER_ROW: f64 = 2_147_483_648.0;
+pub(crate) const MAX_REQUESTS_PER_ROW: f64 = 2_147_483_648.0;
 
 /// Most requests a request-level run may expect (the trace's integral over the duration): each
 /// waiting request costs ~50 bytes, so 20 million stay under 1 GiB even when none is served.
 /// `fidelity: auto` picks the flow-level model long before (above 2 million).
-pub const MAX_REQUEST_LEVEL_REQUESTS: f64 = 20_000_000.0;
+pub(crate) const MAX_REQUEST_LEVEL_REQUESTS: f64 = 20_000_000.0;
 
 /// Most times any periodic loop may run over a run (`duration / period`): flow-level intervals,
 /// autoscaler syncs and polls, scrapes, probes. At ~20 µs an interval this is minutes of work.
-pub const MAX_PERIODIC_ITERATIONS: f64 = 20_000_000.0;
+pub(crate) const MAX_PERIODIC_ITERATIONS: f64 = 20_000_000.0;
 
 /// Shortest flow-level interval (`fluid_step`, 1 ms): below it a run is all bookkeeping.
-pub const MIN_PERIOD_S: f64 = 0.001;
+pub(crate) const MIN_PERIOD_S: f64 = 0.001;
 
 /// Shortest period of a control loop (1 s): autoscaler syncs, metric resolutions and scrapes,
 /// probes, node autoscaler scans. Kubernetes itself counts these in whole seconds, and each
 /// iteration costs far more than a flow-level interval.
-pub const MIN_CONTROL_PERIOD_S: f64 = 1.0;
+pub(crate) const MIN_CONTROL_PERIOD_S: f64 = 1.0;
 
 /// Most requests one pod may run at once (`workload.concurrency`): the flow-level queueing
 /// formulas loop over a pod's request slots.
-pub const MAX_CONCURRENCY: u32 = 100_000;
+pub(crate) const MAX_CONCURRENCY: u32 = 100_000;
 
 /// Most pods a run may ask for (`pods.replicas`, an autoscaler's `maxReplicas`).
-pub const MAX_REPLICAS: i64 = 100_000;
+pub(crate) const MAX_REPLICAS: i64 = 100_000;
 
 /// Most nodes a pool may have (`initial`, `min`, `max`).
-pub const MAX_NODES: i64 = 10_000;
+pub(crate) const MAX_NODES: i64 = 10_000;
 
 /// Most retries a client may make per request (`workload.retries.max`): with no backoff each is
 /// simulated at once.
-pub const MAX_RETRIES: u32 = 100;
+pub(crate) const MAX_RETRIES: u32 = 100;
 
 /// Entries of the flow-level wait table (a memo of the queueing wait by requests offered per
 /// interval): offers beyond it are computed each time, so its memory does not grow with the rate.
-pub const FLUID_WAIT_TABLE_ENTRIES: usize = 1 << 16;
+pub(crate) const FLUID_WAIT_TABLE_ENTRIES: usize = 1 << 16;
 
 /// Most worker threads `--jobs` may start, per core of the machine.
-pub const JOBS_PER_CORE: usize = 4;
+pub(crate) const JOBS_PER_CORE: usize = 4;
 
 /// Characters of a value compared for a "did you mean" suggestion or quoted in a message.
-pub const MAX_QUOTED_CHARS: usize = 64;
+pub(crate) const MAX_QUOTED_CHARS: usize = 64;
 
 /// `duration / period` as a loop's iteration count, refused above [`MAX_PERIODIC_ITERATIONS`]
 /// and for periods under `floor` ([`MIN_PERIOD_S`] or [`MIN_CONTROL_PERIOD_S`]): the message to
@@ -86,7 +86,7 @@ pub(crate) fn check_period(period: f64, floor: f64, duration: f64) -> Result<(),
 }
 
 /// Most worker threads for `--jobs` on this machine.
-pub fn max_jobs() -> usize {
+pub(crate) fn max_jobs() -> usize {
     cores() * JOBS_PER_CORE
 }
 
@@ -96,7 +96,7 @@ fn cores() -> usize {
 
 /// The threads to start for `--jobs` (`None`: one per core), capped at [`max_jobs`], with the
 /// warning to print when the request was cut.
-pub fn capped_jobs(requested: Option<usize>) -> (usize, Option<String>) {
+pub(crate) fn capped_jobs(requested: Option<usize>) -> (usize, Option<String>) {
     let max = max_jobs();
     match requested {
         None => (cores(), None),

@@ -1,11 +1,6 @@
-//! The `scalesim` binary: parse arguments, run, exit with the documented code
-//! (0 ok, 1 a check failed, 2 bad input or usage).
-
-mod cli;
-
-use clap::Parser;
+//! The `scalesim` binary: everything is in the library's `cli` module, which parses the arguments,
+//! runs and returns the documented exit code (0 ok, 1 a check failed, 2 bad input or usage).
 
 fn main() {
-    let cli = cli::Cli::parse();
-    std::process::exit(cli::run(cli));
+    std::process::exit(scalesim::cli::main());
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// The ledger's file name, in every folder scalesim writes results into.
-pub const LEDGER: &str = ".scalesim-outputs.json";
+pub(crate) const LEDGER: &str = ".scalesim-outputs.json";
 /// Staging folders are named with this prefix and hold a marker file of this name.
 const STAGING_PREFIX: &str = ".scalesim-staging-";
 const STAGING_MARKER: &str = ".scalesim-staging";
@@ -56,7 +56,7 @@ static STAGING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Remove every staging folder of this process (for an interrupt handler). Waits for a commit in
 /// progress to finish first. Returns how many were removed.
-pub fn abandon_all() -> usize {
+pub(crate) fn abandon_all() -> usize {
     let mut live = STAGING.lock().unwrap_or_else(|e| e.into_inner());
     let n = live.len();
     for dir in live.drain(..) {
@@ -131,7 +131,7 @@ fn hex_digest(bytes: &[u8]) -> String {
 /// An output folder being written: files go to its staging folder until [`OutputDir::commit`].
 /// Dropped without a commit, it removes the staging folder and leaves the folder untouched.
 #[derive(Debug)]
-pub struct OutputDir {
+pub(crate) struct OutputDir {
     dir: PathBuf,
     staging: PathBuf,
     overwrite: Overwrite,
@@ -145,7 +145,11 @@ impl OutputDir {
     /// Open `dir` for writing (creating it), refusing early what cannot work: `dir` a file, a
     /// folder scalesim cannot write into, or one of `planned` (names relative to `dir`) held by
     /// a file scalesim cannot prove it wrote.
-    pub fn open(dir: &Path, planned: &[&str], overwrite: Overwrite) -> Result<OutputDir, Error> {
+    pub(crate) fn open(
+        dir: &Path,
+        planned: &[&str],
+        overwrite: Overwrite,
+    ) -> Result<OutputDir, Error> {
         let created = missing_folders(dir);
         create_folder(dir)?;
         remove_dead_staging(dir);
@@ -171,18 +175,19 @@ impl OutputDir {
     }
 
     /// The final folder.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.dir
     }
 
-    /// The staging folder: write files here (any writer that takes a folder), then commit.
-    pub fn staging(&self) -> &Path {
+    /// The staging folder (tests look inside it before the commit).
+    #[cfg(test)]
+    fn staging(&self) -> &Path {
         &self.staging
     }
 
     /// Run a writer that fills a folder (`report::write_run` and the like) on the staging
     /// folder; its errors name the final paths, not the staging folder.
-    pub fn fill(&self, f: impl FnOnce(&Path) -> Result<(), Error>) -> Result<(), Error> {
+    pub(crate) fn fill(&self, f: impl FnOnce(&Path) -> Result<(), Error>) -> Result<(), Error> {
         f(&self.staging).map_err(|e| match e {
             Error::Io { context, source } => Error::Io {
                 context: context.replace(
@@ -196,7 +201,7 @@ impl OutputDir {
     }
 
     /// Write `name` (relative to the folder) through `f` into the staging folder.
-    pub fn write_with(
+    pub(crate) fn write_with(
         &self,
         name: &str,
         f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -215,12 +220,12 @@ impl OutputDir {
     }
 
     /// Write `bytes` as `name` into the staging folder.
-    pub fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
+    pub(crate) fn write_bytes(&self, name: &str, bytes: &[u8]) -> Result<(), Error> {
         self.write_with(name, |w| w.write_all(bytes))
     }
 
     /// The error for a failed write of `name`, naming the final path and the system's reason.
-    pub fn write_error(&self, name: &str, e: std::io::Error) -> Error {
+    pub(crate) fn write_error(&self, name: &str, e: std::io::Error) -> Error {
         Error::io(format!("cannot write {}", self.dir.join(name).display()), e)
     }
 
@@ -247,7 +252,7 @@ impl OutputDir {
     /// Move every staged file into place, record them in the ledger, and remove the files of an
     /// earlier run that this one did not write again (only those the ledger vouches for).
     /// Returns the names removed.
-    pub fn commit(mut self) -> Result<Vec<String>, Error> {
+    pub(crate) fn commit(mut self) -> Result<Vec<String>, Error> {
         let staged = staged_files(&self.staging)
             .map_err(|e| Error::io(format!("cannot read {}", self.staging.display()), e))?;
         for name in &staged {
@@ -335,7 +340,7 @@ impl Drop for OutputDir {
 /// Write one file that is not part of a result folder (a JUnit report, a generated trace, a
 /// plot): to a hidden temporary file beside it, then renamed over it. An existing file is
 /// replaced only with `--overwrite` or when `is_own` recognises its bytes as scalesim's.
-pub fn write_single(
+pub(crate) fn write_single(
     path: &Path,
     bytes: &[u8],
     overwrite: Overwrite,
@@ -367,7 +372,7 @@ pub fn write_single(
 
 /// Refuse, before any work, a single-file output that cannot be written: a folder in its place,
 /// a missing parent folder, or a file scalesim cannot recognise as its own (unless `--overwrite`).
-pub fn check_single(
+pub(crate) fn check_single(
     path: &Path,
     overwrite: Overwrite,
     is_own: impl Fn(&[u8]) -> bool,

@@ -4,7 +4,7 @@
 //! accident.
 
 /// `v` with at most `decimals` decimals, trailing zeros (and a bare point) removed, never `-0`.
-pub fn decimals(v: f64, decimals: usize) -> String {
+pub(crate) fn decimals(v: f64, decimals: usize) -> String {
     let mut s = format!("{v:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') {
@@ -19,7 +19,7 @@ pub fn decimals(v: f64, decimals: usize) -> String {
 
 /// A number for a data file (`timeseries.csv`): empty when undefined, otherwise at most 6
 /// decimals without trailing zeros.
-pub fn data_number(v: f64) -> String {
+pub(crate) fn data_number(v: f64) -> String {
     if !v.is_finite() {
         return String::new();
     }
@@ -28,7 +28,7 @@ pub fn data_number(v: f64) -> String {
 
 /// A number for people (chart labels, report tables): at most 3 significant decimals, `k`/`M`
 /// above ten thousand.
-pub fn label_number(v: f64) -> String {
+pub(crate) fn label_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1e6 {
         format!("{}M", decimals(v / 1e6, 1))
@@ -45,7 +45,7 @@ pub fn label_number(v: f64) -> String {
 
 /// Where escaped text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Markup {
+pub(crate) enum Markup {
     /// HTML (and XML) content and attribute values of the reports: `'` as `&#39;`, newlines and
     /// tabs kept, other control characters shown as U+FFFD.
     Html,
@@ -56,7 +56,7 @@ pub enum Markup {
 }
 
 /// Escape `s` for `markup`.
-pub fn escape(s: &str, markup: Markup) -> String {
+pub(crate) fn escape(s: &str, markup: Markup) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match (c, markup) {

@@ -3,10 +3,10 @@
 //! `calibration.json` and `calibration.png` (see `docs/calibrate.md`).
 
 use super::shared::{OverwriteOption, QuietOption};
+use crate::Error;
+use crate::calibrate::{self, ConcurrencySource, Inputs, Options, fragment, series};
+use crate::output::OutputDir;
 use clap::Args;
-use scalesim::Error;
-use scalesim::calibrate::{self, ConcurrencySource, Inputs, Options, fragment, series};
-use scalesim::output::OutputDir;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -94,7 +94,7 @@ fn options(args: &CalibrateArgs) -> Result<Options, Error> {
     Ok(o)
 }
 
-pub fn run(args: CalibrateArgs) -> Result<(), Error> {
+pub(super) fn run(args: CalibrateArgs) -> Result<(), Error> {
     let out = OutputDir::open(&args.out, &calibrate::output::FILES, args.overwrite.mode())?;
     let inputs = Inputs {
         rate: read(&args.rate, args.lenient)?,

@@ -2,12 +2,12 @@
 //! regressed against stored baselines; text on stdout, JUnit XML for CI.
 
 use super::shared::{JobsOption, OverwriteOption, ScenarioOptions};
+use crate::check::baseline::Tolerances;
+use crate::check::{self, CheckOptions, Outcome, VerdictCheck};
+use crate::output::{self, OutputDir};
+use crate::{Error, InputError, report};
 use clap::Args;
 use rayon::prelude::*;
-use scalesim::check::baseline::Tolerances;
-use scalesim::check::{self, CheckOptions, Outcome, VerdictCheck};
-use scalesim::output::{self, OutputDir};
-use scalesim::{Error, InputError, report};
 use std::path::PathBuf;
 
 const CHECK_HELP: &str = "\
@@ -164,7 +164,7 @@ fn write_outputs(a: &CheckArgs, outcomes: &[Outcome]) -> Result<(), Error> {
 }
 
 /// Run the check; returns the exit code.
-pub fn run(a: CheckArgs) -> i32 {
+pub(super) fn run(a: CheckArgs) -> i32 {
     let opts = match options(&a).and_then(|o| check_outputs(&a).map(|()| o)) {
         Ok(o) => o,
         Err(e) => return super::report_error(&e),

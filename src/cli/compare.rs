@@ -2,9 +2,9 @@
 //! summaries side by side (compare.png, compare.svg, compare.html, and a table on stdout).
 
 use super::shared::{OverwriteOption, QuietOption};
+use crate::output::OutputDir;
+use crate::report::compare;
 use clap::Args;
-use scalesim::output::OutputDir;
-use scalesim::report::compare;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -21,7 +21,7 @@ pub struct CompareArgs {
     pub quiet: QuietOption,
 }
 
-pub fn run(args: CompareArgs) -> Result<(), scalesim::Error> {
+pub(super) fn run(args: CompareArgs) -> Result<(), crate::Error> {
     let dir = args
         .out
         .clone()

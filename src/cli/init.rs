@@ -4,9 +4,9 @@
 
 use super::run::ServiceArgs;
 use super::shared::OverwriteOption;
+use crate::output;
+use crate::scenario::compose;
 use clap::Args;
-use scalesim::output;
-use scalesim::scenario::compose;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
@@ -24,16 +24,16 @@ pub struct InitArgs {
     pub overwrite: OverwriteOption,
 }
 
-pub fn run(a: InitArgs) -> Result<(), scalesim::Error> {
+pub(super) fn run(a: InitArgs) -> Result<(), crate::Error> {
     if a.service.trace.is_none() {
-        return Err(scalesim::InputError::new(
+        return Err(crate::InputError::new(
             Default::default(),
             "give the load with --trace FILE (CSV, Prometheus query_range JSON or a request log)",
         )
         .into());
     }
     if a.manifests.iter().any(|m| m.as_os_str() == "-") {
-        return Err(scalesim::InputError::new(
+        return Err(crate::InputError::new(
             Default::default(),
             "init refers to manifests by path: save standard input to a file and pass that",
         )

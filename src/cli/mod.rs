@@ -19,6 +19,11 @@ mod validate;
 
 use clap::{Parser, Subcommand};
 
+/// Parse the process's arguments, run the command, and return the exit code.
+pub fn main() -> i32 {
+    run(Cli::parse())
+}
+
 /// scalesim: replay load against simulated pods under a Kubernetes HPA or KEDA configuration,
 /// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
 #[derive(Debug, Parser)]
@@ -66,7 +71,7 @@ pub enum Command {
 }
 
 /// Run the parsed command. Returns the process exit code.
-pub fn run(cli: Cli) -> i32 {
+pub(crate) fn run(cli: Cli) -> i32 {
     signals::install();
     let outcome = match cli.command {
         Command::Run(args) => run::run(args),
@@ -87,7 +92,7 @@ pub fn run(cli: Cli) -> i32 {
 }
 
 /// Print an error the way every subcommand does, and return its exit code.
-pub fn report_error(e: &scalesim::Error) -> i32 {
+pub fn report_error(e: &crate::Error) -> i32 {
     eprintln!("error: {e}");
     e.exit_code()
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// How long a run works before its plain progress lines begin: 2 s, or
 /// `SCALESIM_PROGRESS_AFTER` seconds (0 shows them for every run, e.g. to see them in a log).
-pub fn quiet_for_short_work() -> Duration {
+pub(super) fn quiet_for_short_work() -> Duration {
     std::env::var("SCALESIM_PROGRESS_AFTER")
         .ok()
         .and_then(|v| v.parse::<f64>().ok())
@@ -24,21 +24,21 @@ pub fn quiet_for_short_work() -> Duration {
 const EVERY: Duration = Duration::from_secs(5);
 
 /// Progress over `total` units of work.
-pub struct Progress {
+pub(super) struct Progress {
     bar: ProgressBar,
     plain: Option<Plain>,
 }
 
 /// A cloneable, thread-safe view of a [`Progress`] that can only move it.
 #[derive(Clone)]
-pub struct Handle {
+pub(super) struct Handle {
     bar: ProgressBar,
     done: Option<Arc<AtomicU64>>,
 }
 
 impl Handle {
     /// Set the units done so far.
-    pub fn set(&self, done: u64) {
+    pub(super) fn set(&self, done: u64) {
         self.bar.set_position(done);
         if let Some(d) = &self.done {
             d.store(done, Ordering::Relaxed);
@@ -54,13 +54,13 @@ struct Plain {
 
 impl Progress {
     /// Start showing progress of `label` over `total` `unit`s (nothing when `quiet`).
-    pub fn start(label: &str, total: u64, unit: &'static str, quiet: bool) -> Progress {
+    pub(super) fn start(label: &str, total: u64, unit: &'static str, quiet: bool) -> Progress {
         Self::start_after(label, total, unit, quiet, Duration::ZERO)
     }
 
     /// [`Progress::start`] for work that is often short: the plain lines begin only once it has
     /// run for `quiet_for` (the bar shows at once; indicatif hides it for quick work anyway).
-    pub fn start_after(
+    pub(super) fn start_after(
         label: &str,
         total: u64,
         unit: &'static str,
@@ -100,7 +100,7 @@ impl Progress {
     }
 
     /// `n` more units done.
-    pub fn inc(&self, n: u64) {
+    pub(super) fn inc(&self, n: u64) {
         self.bar.inc(n);
         if let Some(p) = &self.plain {
             p.done.fetch_add(n, Ordering::Relaxed);
@@ -108,7 +108,7 @@ impl Progress {
     }
 
     /// A handle that can move this progress from anywhere (a simulation's callback).
-    pub fn handle(&self) -> Handle {
+    pub(super) fn handle(&self) -> Handle {
         Handle {
             bar: self.bar.clone(),
             done: self.plain.as_ref().map(|p| p.done.clone()),
@@ -116,7 +116,7 @@ impl Progress {
     }
 
     /// Stop: the bar is cleared; the plain form prints its last line.
-    pub fn finish(self) {
+    pub(super) fn finish(self) {
         self.bar.finish_and_clear();
         if let Some(p) = self.plain {
             p.stop.store(true, Ordering::Relaxed);

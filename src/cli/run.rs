@@ -4,15 +4,15 @@
 
 use super::progress::Progress;
 use super::shared::{OverwriteOption, QuietOption, ScenarioOptions};
+use crate::backtest::{self, ObservedSeries};
+use crate::output::OutputDir;
+use crate::report;
+use crate::scenario::compose::{self, ComposeInput, WorkloadKind};
+use crate::scenario::patch::{Patch, PatchTarget};
+use crate::scenario::{Overrides, Scenario};
+use crate::sim::{self, ProgressHook, RunOptions};
+use crate::yaml::Source;
 use clap::Args;
-use scalesim::backtest::{self, ObservedSeries};
-use scalesim::output::OutputDir;
-use scalesim::report;
-use scalesim::scenario::compose::{self, ComposeInput, WorkloadKind};
-use scalesim::scenario::patch::{Patch, PatchTarget};
-use scalesim::scenario::{Overrides, Scenario};
-use scalesim::sim::{self, ProgressHook, RunOptions};
-use scalesim::yaml::Source;
 use std::path::{Path, PathBuf};
 
 /// `--workload` of a one-command run.
@@ -33,14 +33,14 @@ impl ExportFormat {
     /// The file the format is written to, in the run's folder.
     fn file(self) -> &'static str {
         match self {
-            ExportFormat::Openmetrics => scalesim::export::openmetrics::FILE,
+            ExportFormat::Openmetrics => crate::export::openmetrics::FILE,
         }
     }
 
     /// The file's bytes.
-    fn render(self, result: &scalesim::sim::RunResult) -> String {
+    fn render(self, result: &crate::sim::RunResult) -> String {
         match self {
-            ExportFormat::Openmetrics => scalesim::export::openmetrics::render(result),
+            ExportFormat::Openmetrics => crate::export::openmetrics::render(result),
         }
     }
 }
@@ -138,7 +138,7 @@ pub struct RunArgs {
     pub quiet: QuietOption,
 }
 
-pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
+pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
     let overrides = Overrides {
         allow_conflicts: args.allow_conflicts,
         ..args.scenario_options.overrides()
@@ -215,7 +215,7 @@ pub fn run(args: RunArgs) -> Result<(), scalesim::Error> {
 
 /// The scenario file, or the one-command scenario composed from the manifests and the trace
 /// (its assumptions said on stderr).
-fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::Error> {
+fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, crate::Error> {
     if let Some(path) = &args.scenario {
         return Scenario::load(path, &overrides);
     }
@@ -244,10 +244,10 @@ fn load(args: &RunArgs, mut overrides: Overrides) -> Result<Scenario, scalesim::
 /// backlog of a queue workload), and says so as an assumption, where a scenario file stops
 /// with the snippet to paste. Found by loading the composed scenario and setting up a one-minute
 /// run, which stops at that check before simulating anything.
-pub fn unfed_metrics(
+pub(super) fn unfed_metrics(
     composed: &compose::Composed,
     overrides: &Overrides,
-) -> Result<Option<String>, scalesim::Error> {
+) -> Result<Option<String>, crate::Error> {
     let mut probe = overrides.clone();
     probe.patches.push(Patch {
         target: PatchTarget::Scenario,
@@ -257,7 +257,7 @@ pub fn unfed_metrics(
     let source = Source::from_string(compose::label(&composed.name), composed.yaml.clone());
     let scenario = Scenario::from_source(&source, &probe)?;
     match sim::run(&scenario, &RunOptions::default()) {
-        Err(scalesim::Error::Input(e))
+        Err(crate::Error::Input(e))
             if e.location.field.as_deref() == Some("metrics")
                 && e.snippet
                     .as_deref()
@@ -287,12 +287,12 @@ fn run_progress(progress: &Progress) -> ProgressHook {
 fn write_exports(
     dir: &Path,
     formats: &[ExportFormat],
-    result: &scalesim::sim::RunResult,
-) -> Result<(), scalesim::Error> {
+    result: &crate::sim::RunResult,
+) -> Result<(), crate::Error> {
     for f in formats {
         let path = dir.join(f.file());
         std::fs::write(&path, f.render(result))
-            .map_err(|e| scalesim::Error::io(format!("cannot write {}", path.display()), e))?;
+            .map_err(|e| crate::Error::io(format!("cannot write {}", path.display()), e))?;
     }
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! Options several subcommands share, declared once (clap `Args` groups flattened into each
 //! subcommand) so their names, help text and behaviour cannot drift apart.
 
+use crate::output::Overwrite;
+use crate::scenario::Overrides;
+use crate::scenario::patch::{Patch, PatchTarget};
+use crate::{Error, InputError};
 use clap::Args;
-use scalesim::output::Overwrite;
-use scalesim::scenario::Overrides;
-use scalesim::scenario::patch::{Patch, PatchTarget};
-use scalesim::{Error, InputError};
 use std::path::PathBuf;
 
 /// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
@@ -80,7 +80,7 @@ impl JobsOption {
     /// The thread count to use: more than the machine's cap is cut to it, said as a warning on
     /// standard error.
     pub fn threads(&self) -> usize {
-        let (jobs, cut) = scalesim::limits::capped_jobs(self.jobs);
+        let (jobs, cut) = crate::limits::capped_jobs(self.jobs);
         if let Some(w) = cut {
             eprintln!("warning: {w}");
         }

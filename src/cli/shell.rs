@@ -18,7 +18,7 @@ pub struct CompletionsArgs {
 pub struct ManArgs {}
 
 /// Print the completion script for `a.shell` on standard output.
-pub fn completions(a: CompletionsArgs) -> Result<(), scalesim::Error> {
+pub(super) fn completions(a: CompletionsArgs) -> Result<(), crate::Error> {
     let mut cmd = super::Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(a.shell, &mut cmd, "scalesim", &mut script);
@@ -27,11 +27,11 @@ pub fn completions(a: CompletionsArgs) -> Result<(), scalesim::Error> {
 
 /// Print the manual page (roff, section 1) on standard output: the command, its subcommands
 /// and the options of each.
-pub fn man(_: ManArgs) -> Result<(), scalesim::Error> {
+pub(super) fn man(_: ManArgs) -> Result<(), crate::Error> {
     let cmd = super::Cli::command();
     let mut page = Vec::new();
     let rendered = render_page(&cmd, &mut page);
-    rendered.map_err(|e| scalesim::Error::io("rendering the manual page", e))?;
+    rendered.map_err(|e| crate::Error::io("rendering the manual page", e))?;
     super::out::with_stdout(|w| w.write_all(&page))
 }
 

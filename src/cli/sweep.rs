@@ -3,14 +3,14 @@
 
 use super::progress::Progress;
 use super::shared::{JobsOption, OverwriteOption, QuietOption, ScenarioOptions};
+use crate::output::OutputDir;
+use crate::scenario::SloSpec;
+use crate::sweep::grid::{self, Vary};
+use crate::sweep::output::{self, SweepMeta, SweepTable};
+use crate::sweep::shard::{self, Shard};
+use crate::sweep::{SweepConfig, file, pareto, run as sweep_run};
+use crate::{Error, InputError, report, sweep::Sweep};
 use clap::{Args, Subcommand};
-use scalesim::output::OutputDir;
-use scalesim::scenario::SloSpec;
-use scalesim::sweep::grid::{self, Vary};
-use scalesim::sweep::output::{self, SweepMeta, SweepTable};
-use scalesim::sweep::shard::{self, Shard};
-use scalesim::sweep::{SweepConfig, file, pareto, run as sweep_run};
-use scalesim::{Error, InputError, report, sweep::Sweep};
 use std::path::{Path, PathBuf};
 
 const SWEEP_HELP: &str = "\
@@ -177,7 +177,7 @@ fn input(m: impl Into<String>) -> Error {
     InputError::new(Default::default(), m).into()
 }
 
-pub fn run(args: SweepArgs) -> Result<(), Error> {
+pub(super) fn run(args: SweepArgs) -> Result<(), Error> {
     match args.command {
         Some(SweepCommand::Merge(m)) => merge(m),
         None => sweep(args.run),
@@ -395,9 +395,6 @@ mod tests {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        assert_eq!(
-            listed.trim_end_matches('.'),
-            scalesim::check::metrics::names()
-        );
+        assert_eq!(listed.trim_end_matches('.'), crate::check::metrics::names());
     }
 }

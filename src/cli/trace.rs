@@ -6,17 +6,17 @@
 //! `noise` over another generator) are given whole with `--spec 'YAML'`.
 
 use super::shared::OverwriteOption;
+use crate::output::{self, Overwrite};
+use crate::report::chart::is_own_picture;
+use crate::trace::csv::{self, TimeOut, WriteOptions};
+use crate::trace::generate::{self, FieldError, GenContext, GeneratorSpec};
+use crate::trace::prometheus::{Combine, Selector};
+use crate::trace::rows::{GapFill, Repair};
+use crate::trace::timefmt::TimeFormat;
+use crate::trace::{self as tr, Format, RateUnit, ReadOptions};
+use crate::units::parse_duration;
+use crate::{Error, InputError, Location};
 use clap::{Args, Subcommand};
-use scalesim::output::{self, Overwrite};
-use scalesim::report::chart::is_own_picture;
-use scalesim::trace::csv::{self, TimeOut, WriteOptions};
-use scalesim::trace::generate::{self, FieldError, GenContext, GeneratorSpec};
-use scalesim::trace::prometheus::{Combine, Selector};
-use scalesim::trace::rows::{GapFill, Repair};
-use scalesim::trace::timefmt::TimeFormat;
-use scalesim::trace::{self as tr, Format, RateUnit, ReadOptions};
-use scalesim::units::parse_duration;
-use scalesim::{Error, InputError, Location};
 use std::path::PathBuf;
 
 /// Look at a trace file, or generate one.
@@ -180,7 +180,7 @@ const FIELD_DOCS: &[(&str, &str)] = &[
 ];
 
 /// Run `scalesim trace …`; returns the exit code.
-pub fn run(args: TraceArgs) -> i32 {
+pub(super) fn run(args: TraceArgs) -> i32 {
     let r = match args.command {
         TraceCommand::Show(a) => show(a),
         TraceCommand::Gen(a) => gen_trace(a),
@@ -219,7 +219,7 @@ fn show(a: ShowArgs) -> Result<(), Error> {
             .file
             .file_stem()
             .map_or_else(|| "trace".into(), |s| s.to_string_lossy().into_owned());
-        let bytes = scalesim::report::plot_trace(plot, &loaded.trace, &label)?;
+        let bytes = crate::report::plot_trace(plot, &loaded.trace, &label)?;
         output::write_single(plot, &bytes, overwrite, is_own_picture)?;
         super::out::println(format_args!("chart in {}", plot.display()))?;
     }
@@ -239,8 +239,8 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
             if let Some(f) = a.fields.first() {
                 return Err(usage(format!("unexpected {f:?}: with --spec, the generator's fields go in the YAML")));
             }
-            let src = scalesim::yaml::Source::from_string("--spec", text.as_str());
-            scalesim::yaml::parse(&src)?
+            let src = crate::yaml::Source::from_string("--spec", text.as_str());
+            crate::yaml::parse(&src)?
         }
         (Some(kind), None) => {
             let pairs = pairs(&a.fields)?;
@@ -297,7 +297,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
         duration,
     };
     if let Some(path) = &output {
-        scalesim::output::check_single(path, overwrite, |_| false)?;
+        crate::output::check_single(path, overwrite, |_| false)?;
     }
     let trace = generator.generate(&ctx).map_err(|e| {
         if e.field == "duration" && generator.natural_duration().is_none() {
@@ -317,7 +317,7 @@ fn gen_trace(a: GenArgs) -> Result<(), Error> {
             let mut bytes = Vec::new();
             csv::write(&trace, &mut bytes, &opts)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-            scalesim::output::write_single(&path, &bytes, overwrite, |_| false)
+            crate::output::write_single(&path, &bytes, overwrite, |_| false)
         }
         None => super::out::with_stdout(|w| csv::write(&trace, w, &opts)),
     }

@@ -1,10 +1,10 @@
 //! `scalesim validate FILE...|-`: parse and validate manifests, and print per object what will
 //! be simulated and what is not modelled.
 
+use crate::error::{InputError, Location};
+use crate::manifest::read_source;
+use crate::report::validate::{render_text, validate_inputs};
 use clap::Args;
-use scalesim::error::{InputError, Location};
-use scalesim::manifest::read_source;
-use scalesim::report::validate::{render_text, validate_inputs};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -23,7 +23,7 @@ pub struct ValidateArgs {
 
 /// Exit code: 0 everything would be accepted, 2 an error (rejected object, scaler that cannot
 /// be built, unreadable file, YAML syntax error) or a usage problem.
-pub fn run(args: ValidateArgs) -> i32 {
+pub(super) fn run(args: ValidateArgs) -> i32 {
     if args.files.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return super::report_error(
             &InputError::new(

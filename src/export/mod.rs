@@ -5,4 +5,4 @@
 //! - [`openmetrics`]: the run as an OpenMetrics text file under the metric names production
 //!   dashboards query, for `promtool tsdb create-blocks-from openmetrics` (`docs/outputs.md`).
 
-pub mod openmetrics;
+pub(crate) mod openmetrics;

@@ -13,7 +13,7 @@ use crate::sim::{LogEvent, RunResult};
 use std::fmt::Write as _;
 
 /// The file `--export openmetrics` writes into the run's folder.
-pub const FILE: &str = "openmetrics.txt";
+pub(crate) const FILE: &str = "openmetrics.txt";
 
 /// The namespace label of every series: scenarios are not namespaced.
 const NAMESPACE: &str = "default";
@@ -27,7 +27,7 @@ struct Family<'a> {
 }
 
 /// Render the OpenMetrics text of `result` (ends with `# EOF`).
-pub fn render(result: &RunResult) -> String {
+pub(crate) fn render(result: &RunResult) -> String {
     let s = &result.series;
     let summary = &result.summary;
     let origin = summary

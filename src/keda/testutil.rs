@@ -6,22 +6,22 @@ use super::report::{ObjectReport, Severity};
 use super::validate::{KedaObject, SourceReport, validate_source};
 use crate::yaml::Source;
 
-pub fn report_with(text: &str, cluster: &ClusterObjects) -> SourceReport {
+pub(super) fn report_with(text: &str, cluster: &ClusterObjects) -> SourceReport {
     validate_source(&Source::from_string("test.yaml", text), cluster)
 }
 
-pub fn report(text: &str) -> SourceReport {
+pub(super) fn report(text: &str) -> SourceReport {
     report_with(text, &ClusterObjects::default())
 }
 
 /// A ScaledObject manifest around a `spec:` body (indented by the caller at 2 spaces).
-pub fn so_text(spec: &str, annotations: &str) -> String {
+pub(super) fn so_text(spec: &str, annotations: &str) -> String {
     format!(
         "apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: so\n  annotations: {{{annotations}}}\nspec:\n  scaleTargetRef:\n    name: app\n{spec}"
     )
 }
 
-pub fn object(text: &str) -> ObjectReport {
+pub(super) fn object(text: &str) -> ObjectReport {
     report(text)
         .objects
         .into_iter()
@@ -30,7 +30,7 @@ pub fn object(text: &str) -> ObjectReport {
         .report
 }
 
-pub fn model(text: &str) -> ScaledObjectModel {
+pub(super) fn model(text: &str) -> ScaledObjectModel {
     let r = report(text);
     let o = r.objects.into_iter().next().expect("one object");
     match o.model {
@@ -39,7 +39,7 @@ pub fn model(text: &str) -> ScaledObjectModel {
     }
 }
 
-pub fn rules(r: &ObjectReport, sev: Severity) -> Vec<String> {
+pub(super) fn rules(r: &ObjectReport, sev: Severity) -> Vec<String> {
     r.findings
         .iter()
         .filter(|f| f.severity == sev)
@@ -48,7 +48,7 @@ pub fn rules(r: &ObjectReport, sev: Severity) -> Vec<String> {
 }
 
 /// A Prometheus trigger at 2-space list indentation.
-pub fn prom(name: &str, threshold: &str, extra: &str) -> String {
+pub(super) fn prom(name: &str, threshold: &str, extra: &str) -> String {
     let n = if name.is_empty() {
         String::new()
     } else {

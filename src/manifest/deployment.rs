@@ -156,7 +156,7 @@ struct Lifecycle {
 }
 
 /// Read a Deployment/StatefulSet (or any object with `spec.template.spec.containers`).
-pub fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> {
+pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> {
     let w: Workload = doc.parse()?;
     let spec = &w.spec.template.spec;
     if spec.containers.is_empty() {

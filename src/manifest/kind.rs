@@ -6,7 +6,7 @@ use std::fmt;
 
 /// A Kubernetes object kind scalesim knows by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ObjectKind {
+pub(crate) enum ObjectKind {
     HorizontalPodAutoscaler,
     ScaledObject,
     ScaledJob,
@@ -45,7 +45,7 @@ const KINDS: &[(ObjectKind, &str)] = &[
 
 impl ObjectKind {
     /// The kind as Kubernetes spells it.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         KINDS
             .iter()
             .find(|(k, _)| *k == self)
@@ -54,12 +54,12 @@ impl ObjectKind {
     }
 
     /// The kind a document's `kind` string names (exact spelling), if scalesim knows it.
-    pub fn parse(s: &str) -> Option<ObjectKind> {
+    pub(crate) fn parse(s: &str) -> Option<ObjectKind> {
         KINDS.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
     }
 
     /// Whether `s` spells this kind.
-    pub fn is(self, s: &str) -> bool {
+    pub(crate) fn is(self, s: &str) -> bool {
         self.as_str() == s
     }
 }

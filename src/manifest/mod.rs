@@ -5,9 +5,9 @@
 //! ones scalesim models to their own parsers (`deployment`, and the autoscaler modules). Documents
 //! scalesim does not model are listed, never silently dropped.
 
-pub mod deployment;
-pub mod kind;
-pub mod template_text;
+pub(crate) mod deployment;
+pub(crate) mod kind;
+pub(crate) mod template_text;
 
 use crate::error::InputError;
 use crate::yaml::{Document, Source, split_documents};
@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Where to read manifests from: a file path or `-` for standard input. Standard input is read
 /// once and kept, so a one-command run can look at the manifests and then load them.
-pub fn read_source(path: &Path) -> Result<Source, InputError> {
+pub(crate) fn read_source(path: &Path) -> Result<Source, InputError> {
     static STDIN: std::sync::OnceLock<Result<Source, InputError>> = std::sync::OnceLock::new();
     if path.as_os_str() == "-" {
         STDIN.get_or_init(Source::stdin).clone()
@@ -26,14 +26,14 @@ pub fn read_source(path: &Path) -> Result<Source, InputError> {
 
 /// The identity of one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     pub api_version: String,
     pub kind: String,
     pub name: String,
 }
 
 /// Read `apiVersion`, `kind` and `metadata.name` of a document (missing values are empty).
-pub fn header(doc: &Document<'_>) -> Result<Header, InputError> {
+pub(crate) fn header(doc: &Document<'_>) -> Result<Header, InputError> {
     #[derive(serde::Deserialize, Default)]
     struct Meta {
         #[serde(default)]
@@ -66,15 +66,8 @@ pub fn header(doc: &Document<'_>) -> Result<Header, InputError> {
     })
 }
 
-impl Header {
-    /// The document's kind, when it is one scalesim knows by name.
-    pub fn object_kind(&self) -> Option<kind::ObjectKind> {
-        kind::ObjectKind::parse(&self.kind)
-    }
-}
-
 /// All documents of a source with their headers.
-pub fn documents(source: &Source) -> Result<Vec<(Header, Document<'_>)>, InputError> {
+pub(crate) fn documents(source: &Source) -> Result<Vec<(Header, Document<'_>)>, InputError> {
     split_documents(source)
         .into_iter()
         .map(|d| Ok((header(&d)?, d)))

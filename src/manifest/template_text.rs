@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// One field holding template text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TemplateText {
+pub(crate) struct TemplateText {
     /// Dotted field path, e.g. `spec.triggers[0].metadata.query`.
     pub field: String,
     /// The template expression as written, e.g. `{{ .Values.max }}`.
@@ -17,7 +17,7 @@ pub struct TemplateText {
 }
 
 /// The first template expression in `s`, if any.
-pub fn find_in(s: &str) -> Option<&str> {
+pub(crate) fn find_in(s: &str) -> Option<&str> {
     let curly = s.find("{{").and_then(|a| {
         let end = s[a..].find("}}")?;
         Some((a, a + end + 2))
@@ -43,7 +43,7 @@ pub fn find_in(s: &str) -> Option<&str> {
 
 /// `line` with its quoted scalars (`'…'`, `"…"`) removed: what is left is YAML syntax, where
 /// `{{` means an unrendered template rather than text inside a value.
-pub fn outside_quotes(line: &str) -> String {
+pub(crate) fn outside_quotes(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut quote: Option<char> = None;
     let mut escaped = false;
@@ -62,7 +62,7 @@ pub fn outside_quotes(line: &str) -> String {
 }
 
 /// Every field (and key) of `v` that holds template text.
-pub fn fields_with_template_text(v: &Value) -> Vec<TemplateText> {
+pub(crate) fn fields_with_template_text(v: &Value) -> Vec<TemplateText> {
     let mut out = Vec::new();
     walk(v, String::new(), &mut out);
     out

@@ -7,14 +7,12 @@
 //! - [`backend`]: how they are sampled and delayed (direct, Prometheus, CloudWatch);
 //! - [`binding`]: the scenario's `metrics:` block tying metric names to signals and backends.
 
-pub mod backend;
-pub mod metrics_server;
+pub(crate) mod backend;
+pub(crate) mod metrics_server;
 
-pub use backend::{PodValue, Sampler};
+pub(crate) use backend::Sampler;
 // The metric settings (kinds, timings, bindings, signals) live in `crate::settings`; re-exported
 // here for the layers above that name them by these paths.
-pub use crate::settings::backend::{BackendKind, BackendSpec, BackendTiming};
-pub use crate::settings::binding::{Binding, BindingSpec};
-pub use crate::settings::signal::Signal;
-pub use crate::settings::{binding, signal};
-pub use metrics_server::{MetricsServer, PodUsage};
+pub(crate) use crate::settings::backend::{BackendKind, BackendTiming};
+pub(crate) use crate::settings::signal::Signal;
+pub(crate) use metrics_server::MetricsServer;

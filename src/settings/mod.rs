@@ -15,19 +15,19 @@
 //! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
 //! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
 
-pub mod autoscalers;
-pub mod backend;
-pub mod binding;
+pub(crate) mod autoscalers;
+pub(crate) mod backend;
+pub(crate) mod binding;
 pub mod dist;
-pub mod faults;
-pub mod fidelity;
-pub mod keda_events;
-pub mod nodes;
-pub mod observed;
+pub(crate) mod faults;
+pub(crate) mod fidelity;
+pub(crate) mod keda_events;
+pub(crate) mod nodes;
+pub(crate) mod observed;
 pub mod overload;
-pub mod scenario;
-pub mod signal;
-pub mod slo;
-pub mod workload;
+pub(crate) mod scenario;
+pub(crate) mod signal;
+pub(crate) mod slo;
+pub(crate) mod workload;
 
-pub use scenario::Scenario;
+pub(crate) use scenario::Scenario;

@@ -36,7 +36,7 @@ pub enum Signal {
 }
 
 /// Every built-in signal name, for messages.
-pub const SIGNAL_NAMES: &[&str] = &[
+pub(crate) const SIGNAL_NAMES: &[&str] = &[
     "request_rate",
     "served_rate",
     "latency_p50",

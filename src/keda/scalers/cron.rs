@@ -91,7 +91,12 @@ fn encode(s: &str) -> String {
 }
 
 /// The metric name KEDA gives a cron trigger.
-pub fn cron_metric_name(trigger_index: usize, timezone: &str, start: &str, end: &str) -> String {
+pub(super) fn cron_metric_name(
+    trigger_index: usize,
+    timezone: &str,
+    start: &str,
+    end: &str,
+) -> String {
     indexed_name(
         trigger_index,
         &normalize(&format!(

@@ -20,7 +20,7 @@ use crate::keda::params::{Params, Spec};
 
 /// Where a core scaler that scalesim does not model reads its target and activation.
 #[derive(Debug, Clone, Copy)]
-pub struct CoreFields {
+pub(super) struct CoreFields {
     pub trigger_type: &'static str,
     /// Metadata keys of the target, in the order the scaler prefers them (empty: the scaler's
     /// target is a constant, `default`).
@@ -52,7 +52,7 @@ const fn f(
 /// configs upstream (`keda:"name=…, default=…"` tags in `pkg/scalers/<name>_scaler.go`).
 /// Defaults of 0 are listed as no default: a zero target cannot drive an HPA.
 #[rustfmt::skip]
-pub const CORE_FIELDS: &[CoreFields] = &[
+pub(super) const CORE_FIELDS: &[CoreFields] = &[
     f("activemq", &["targetQueueSize"], Some(10.0), "activationTargetQueueSize", 0.0),
     f("arangodb", &["queryValue"], None, "activationQueryValue", 0.0),
     f("artemis-queue", &["queueLength"], Some(10.0), "activationQueueLength", 10.0),
@@ -114,7 +114,7 @@ pub const CORE_FIELDS: &[CoreFields] = &[
 /// Target keys tried, in order, for trigger types not in [`CORE_FIELDS`] (external and vendor
 /// scalers, `external`, `external-push`); the activation key of each is `activation` + the key
 /// with its first letter upper-cased (`targetValue` → `activationTargetValue`).
-pub const GENERIC_TARGET_KEYS: &[&str] = &[
+pub(super) const GENERIC_TARGET_KEYS: &[&str] = &[
     "targetValue",
     "threshold",
     "targetQueryValue",
@@ -131,7 +131,7 @@ pub const GENERIC_TARGET_KEYS: &[&str] = &[
 ];
 
 /// The core fields of a trigger type, if it is one scalesim knows the keys of.
-pub fn core_fields(trigger_type: &str) -> Option<&'static CoreFields> {
+pub(super) fn core_fields(trigger_type: &str) -> Option<&'static CoreFields> {
     CORE_FIELDS.iter().find(|c| c.trigger_type == trigger_type)
 }
 

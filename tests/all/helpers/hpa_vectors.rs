@@ -12,7 +12,7 @@ use serde_json::Value;
 /// The evaluation instant used for every vector; ages are subtracted from it.
 const NOW: f64 = 100_000.0;
 
-pub struct Report {
+pub(crate) struct Report {
     pub passed: usize,
     pub failed: usize,
     /// One line per failing vector: `FAIL <id> (<kind>): expected … got …`.
@@ -22,7 +22,7 @@ pub struct Report {
 type R<T> = Result<T, String>;
 
 /// Load a vectors file and run all its vectors.
-pub fn run_file(path: &std::path::Path) -> R<Report> {
+pub(crate) fn run_file(path: &std::path::Path) -> R<Report> {
     let src = scalesim::yaml::Source::read(path).map_err(|e| e.to_string())?;
     let doc: Value = scalesim::yaml::parse(&src).map_err(|e| e.to_string())?;
     let defaults = doc.get("defaults").cloned().unwrap_or(Value::Null);

@@ -5,56 +5,56 @@
 //! (the HPA vector harness, shared with the `hpa_conformance` binary).
 #![allow(dead_code)]
 
-pub mod hpa_vectors;
-pub mod shared;
-pub mod sim;
+pub(crate) mod hpa_vectors;
+pub(crate) mod shared;
+pub(crate) mod sim;
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 /// The repository root (tests run with it as their working directory too).
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A file under `tests/fixtures/<group>/`.
-pub fn fixture(group: &str, name: &str) -> PathBuf {
+pub(crate) fn fixture(group: &str, name: &str) -> PathBuf {
     root().join("tests/fixtures").join(group).join(name)
 }
 
 /// The `scalesim` binary this test build made, as an `assert_cmd` command.
-pub fn scalesim() -> Command {
+pub(crate) fn scalesim() -> Command {
     Command::cargo_bin("scalesim").unwrap()
 }
 
 /// Run `scalesim args…` in `dir` and return what it did.
-pub fn output_in(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn output_in(dir: &Path, args: &[&str]) -> Output {
     scalesim().current_dir(dir).args(args).output().unwrap()
 }
 
 /// Run `scalesim args…` from the repository root (shipped paths such as
 /// `scenarios/checkout-spike.yaml` then work as written).
-pub fn output_at_root(args: &[&str]) -> Output {
+pub(crate) fn output_at_root(args: &[&str]) -> Output {
     output_in(&root(), args)
 }
 
 /// Run `scalesim args…` in `dir`: (exit code, or -1 when killed; stdout; stderr).
-pub fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let o = output_in(dir, args);
     (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
 }
 
-pub fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-pub fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Every file under `dir` (recursively) with its bytes, sorted by path relative to `dir`.
-pub fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -76,7 +76,7 @@ pub fn files_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with `c` servers and
 /// offered load `a` = λ/μ (1 when `a` ≥ `c`: the queue grows without bound).
-pub fn erlang_c(c: u32, a: f64) -> f64 {
+pub(crate) fn erlang_c(c: u32, a: f64) -> f64 {
     if a >= c as f64 {
         return 1.0;
     }
@@ -97,7 +97,7 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 /// Where proptest keeps the failing cases it found: `<file>.proptest-regressions` beside the
 /// test module's source file (proptest's default would use a `proptest-regressions/` folder
 /// beside `tests/all/`, since that folder holds a `main.rs`).
-pub fn regressions() -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
+pub(crate) fn regressions() -> Option<Box<dyn proptest::test_runner::FailurePersistence>> {
     Some(Box::new(
         proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
     ))

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The shared folder (it may not exist).
-pub fn shared_dir() -> PathBuf {
+pub(crate) fn shared_dir() -> PathBuf {
     match std::env::var_os("SCALESIM_SHARED_DIR") {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
@@ -19,13 +19,13 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// Is a missing shared folder a failure (`SCALESIM_REQUIRE_SHARED=1`)?
-pub fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var("SCALESIM_REQUIRE_SHARED").is_ok_and(|v| v == "1")
 }
 
 /// `test` could not find `wanted`: fail when the folder is required, else say plainly (on the
 /// real standard error) that the test was skipped.
-pub fn missing(test: &str, wanted: &Path) {
+pub(crate) fn missing(test: &str, wanted: &Path) {
     if required() {
         panic!(
             "{test}: {} not found, and SCALESIM_REQUIRE_SHARED=1 requires it (point SCALESIM_SHARED_DIR at the shared folder)",
@@ -41,6 +41,6 @@ pub fn missing(test: &str, wanted: &Path) {
 }
 
 /// The real-world KEDA corpus in the shared folder (it may not exist).
-pub fn keda_corpus_dir() -> PathBuf {
+pub(crate) fn keda_corpus_dir() -> PathBuf {
     shared_dir().join("conformance/keda-corpus")
 }

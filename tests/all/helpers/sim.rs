@@ -6,7 +6,7 @@ use scalesim::sim::{LogEvent, RunOptions, RunResult, run};
 use scalesim::yaml::Source;
 
 /// A scenario under construction: YAML fragments plus manifests written into a temp folder.
-pub struct Sim {
+pub(crate) struct Sim {
     dir: tempfile::TempDir,
     pub lines: Vec<String>,
     manifests: Vec<String>,
@@ -17,7 +17,7 @@ pub struct Sim {
 
 impl Sim {
     /// `rate` requests/s for `duration`, an http workload, `replicas` pods requesting 500m CPU.
-    pub fn new(rate: f64, duration: &str, replicas: u32) -> Sim {
+    pub(crate) fn new(rate: f64, duration: &str, replicas: u32) -> Sim {
         Sim {
             dir: tempfile::tempdir().unwrap(),
             lines: vec![
@@ -36,13 +36,13 @@ impl Sim {
     }
 
     /// Replace the `trace:` line.
-    pub fn trace(mut self, yaml: &str) -> Sim {
+    pub(crate) fn trace(mut self, yaml: &str) -> Sim {
         self.lines[3] = format!("trace: {yaml}");
         self
     }
 
     /// Append lines to the `pods:` block (each indented by two spaces).
-    pub fn pods(mut self, yaml: &str) -> Sim {
+    pub(crate) fn pods(mut self, yaml: &str) -> Sim {
         for l in yaml.lines() {
             self.lines[5].push_str(&format!("\n  {l}"));
         }
@@ -51,7 +51,7 @@ impl Sim {
 
     /// An autoscaling/v2 HPA on the workload with this `spec` body (indented YAML under `spec:`,
     /// without scaleTargetRef).
-    pub fn hpa(mut self, spec: &str) -> Sim {
+    pub(crate) fn hpa(mut self, spec: &str) -> Sim {
         let body: String = spec.lines().map(|l| format!("  {l}\n")).collect();
         self.manifests.push(format!(
             "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: web}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: web}}\n{body}"
@@ -61,24 +61,24 @@ impl Sim {
 
     /// Read the pods from this Deployment manifest (`pods.manifest`) instead of the builder's
     /// `cpu_request: 500m`.
-    pub fn deployment(mut self, manifest: &str) -> Sim {
+    pub(crate) fn deployment(mut self, manifest: &str) -> Sim {
         self.lines[5] = self.lines[5].replace("cpu_request: 500m", "manifest: deploy.yaml");
         self.deployment = Some(manifest.to_string());
         self
     }
 
-    pub fn metric(mut self, name: &str, binding: &str) -> Sim {
+    pub(crate) fn metric(mut self, name: &str, binding: &str) -> Sim {
         self.metrics.push(format!("  {name}: {binding}"));
         self
     }
 
     /// A `cluster.controller_manager` setting, e.g. `cpu_initialization_period: 1s`.
-    pub fn controller_manager(mut self, setting: &str) -> Sim {
+    pub(crate) fn controller_manager(mut self, setting: &str) -> Sim {
         self.cluster.push(format!("    {setting}"));
         self
     }
 
-    pub fn yaml(&self) -> String {
+    pub(crate) fn yaml(&self) -> String {
         let mut y = self.lines.join("\n") + "\n";
         if !self.manifests.is_empty() {
             y += "autoscaler:\n  manifests: [hpa.yaml]\n";
@@ -95,12 +95,12 @@ impl Sim {
         y
     }
 
-    pub fn run(self) -> Outcome {
+    pub(crate) fn run(self) -> Outcome {
         self.run_with(&RunOptions::default())
     }
 
     /// Run with these options (e.g. `log_every_sync` to see every HPA decision).
-    pub fn run_with(self, options: &RunOptions) -> Outcome {
+    pub(crate) fn run_with(self, options: &RunOptions) -> Outcome {
         std::fs::write(
             self.dir.path().join("hpa.yaml"),
             self.manifests.join("---\n"),
@@ -120,12 +120,12 @@ impl Sim {
     }
 }
 
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub result: RunResult,
 }
 
 /// One HPA rescale: (time, from, to, decision).
-pub struct Rescale {
+pub(crate) struct Rescale {
     pub t: f64,
     pub from: i32,
     pub to: i32,
@@ -133,7 +133,7 @@ pub struct Rescale {
 }
 
 impl Outcome {
-    pub fn rescales(&self) -> Vec<Rescale> {
+    pub(crate) fn rescales(&self) -> Vec<Rescale> {
         self.result
             .events
             .iter()
@@ -150,7 +150,7 @@ impl Outcome {
     }
 
     /// spec.replicas at the time-series row containing `t`.
-    pub fn replicas_at(&self, t: f64) -> i32 {
+    pub(crate) fn replicas_at(&self, t: f64) -> i32 {
         let s = &self.result.series;
         s.spec_replicas[s.row(t)]
     }
