@@ -40,10 +40,7 @@ const LAYERS: &[&[&str]] = &[
 
 /// Known edges against the order, each owned by a change in flight elsewhere; the lead removes
 /// them as those changes merge. Do not add to this list: move the code instead.
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-    // `sim/verdict.rs` judges `slo:` with `check::slo` over `check::metrics::Metrics`.
-    ("sim", "check"),
-];
+const KNOWN_UPWARD: &[(&str, &str)] = &[];
 
 /// Names the crate root re-exports, by the module that defines them.
 const ROOT_REEXPORTS: &[(&str, &str)] = &[

@@ -8,8 +8,8 @@
 //! `current > baseline + allowance`, the allowance being `relative × |baseline|` for a relative
 //! tolerance (`5%`) or the value itself for an absolute one (`50ms`, `2`).
 
-use super::metrics::{self, MetricDef, Metrics};
 use crate::error::{Error, InputError, Location};
+use crate::sim::figures::{self, MetricDef, Metrics};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -89,11 +89,11 @@ impl Tolerances {
         match arg.split_once('=') {
             None => self.default = Tolerance::parse(arg)?,
             Some((name, value)) => {
-                let m = metrics::find(name.trim()).ok_or_else(|| {
+                let m = figures::find(name.trim()).ok_or_else(|| {
                     format!(
                         "unknown metric {:?} in --tolerance (one of: {})",
                         name.trim(),
-                        metrics::names()
+                        figures::names()
                     )
                 })?;
                 self.per_metric.insert(m.name, Tolerance::parse(value)?);
@@ -144,7 +144,7 @@ impl Comparison {
 /// Compare every regression metric the baseline has. A metric the baseline lacks is skipped; one
 /// the baseline has and the run lacks (a latency when nothing was served) regresses.
 pub fn compare(baseline: &Metrics, current: &Metrics, tol: &Tolerances) -> Vec<Comparison> {
-    metrics::METRICS
+    figures::METRICS
         .iter()
         .filter(|m| m.regression)
         .filter_map(|m| {
@@ -235,8 +235,8 @@ mod tests {
         t.add("10%").unwrap();
         t.add("latency_p99=20%").unwrap();
         assert!(t.add("latency_p77=1%").is_err());
-        let p99 = metrics::find("latency_p99_s").unwrap();
-        let pods = metrics::find("pod_hours").unwrap();
+        let p99 = figures::find("latency_p99_s").unwrap();
+        let pods = figures::find("pod_hours").unwrap();
         assert_eq!(t.for_metric(p99), Tolerance::Relative(0.2));
         assert_eq!(t.for_metric(pods), Tolerance::Relative(0.1));
     }

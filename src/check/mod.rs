@@ -2,24 +2,22 @@
 //! optionally, no regression against stored baselines — with results for people (text) and CI
 //! systems (JUnit XML).
 //!
-//! - [`metrics`]: the named metrics of a run (shared with sweeps);
-//! - [`slo`]: each objective PASS/FAIL with its measured value;
+//! - the named metrics of a run and the `slo:` judgement live with the summary they read
+//!   (`crate::sim::figures`, `crate::sim::slo`): the run's verdict needs them too;
 //! - [`baseline`]: comparison with `DIR/<scenario>/summary.json` under tolerances;
 //! - [`junit`]: the JUnit XML report;
 //! - [`summary_md`]: the Markdown summary for a CI page (`check --summary`).
 
 pub mod baseline;
 pub mod junit;
-pub mod metrics;
-pub mod slo;
 pub mod summary_md;
 
 use crate::error::Error;
 use crate::scenario::{Overrides, Scenario};
+use crate::sim::figures::Metrics;
+use crate::sim::slo::{self, SloResult};
 use crate::sim::{self, RunOptions, RunResult};
 use baseline::{Comparison, Tolerances};
-use metrics::Metrics;
-use slo::SloResult;
 use std::path::{Path, PathBuf};
 
 /// What `check` compares against, beyond the scenario's own SLOs.

@@ -395,6 +395,6 @@ mod tests {
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        assert_eq!(listed.trim_end_matches('.'), crate::check::metrics::names());
+        assert_eq!(listed.trim_end_matches('.'), crate::sim::figures::names());
     }
 }

@@ -3,9 +3,11 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
+pub mod figures;
 pub mod hpa_driver;
 pub mod keda_driver;
 mod missing;
+pub mod slo;
 pub mod summary;
 pub mod verdict;
 

@@ -3,9 +3,9 @@
 //! `report` renders it (the first line of `scalesim run`, the top of `report.html`, `compare`)
 //! and `check` reuses its words. The rule is documented in `docs/verdict.md`.
 
+use super::figures::Metrics;
+use super::slo;
 use super::summary::{Summary, overloaded_rows};
-use crate::check::metrics::Metrics;
-use crate::check::slo;
 use crate::record::Series;
 use crate::settings::Scenario;
 use serde::{Deserialize, Serialize};

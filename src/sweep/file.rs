@@ -132,7 +132,7 @@ pub fn load(path: &Path) -> Result<SweepConfig, Error> {
         return Err(doc.error_at_path("sample", "must be at least 1").into());
     }
     if let Some(name) = &raw.objective
-        && crate::check::metrics::find(name).is_none()
+        && crate::sim::figures::find(name).is_none()
     {
         return Err(doc
             .error_at_path(
@@ -140,7 +140,7 @@ pub fn load(path: &Path) -> Result<SweepConfig, Error> {
                 format!(
                     "unknown objective {:?} (one of: {})",
                     crate::error::shorten(name),
-                    crate::check::metrics::names()
+                    crate::sim::figures::names()
                 ),
             )
             .into());

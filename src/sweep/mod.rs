@@ -19,10 +19,10 @@ pub mod pareto;
 pub mod run;
 pub mod shard;
 
-use crate::check::metrics::{self, MetricDef};
 use crate::error::{Error, InputError};
 use crate::scenario::patch::{Patch, PatchTarget};
 use crate::scenario::{Overrides, Scenario, SloSpec};
+use crate::sim::figures::{self, MetricDef};
 use grid::{Grid, Point, Vary};
 use std::path::PathBuf;
 
@@ -99,10 +99,10 @@ impl Sweep {
             return Err(input("--sample must be at least 1".into()));
         }
         let objective_name = cfg.objective.as_deref().unwrap_or(DEFAULT_OBJECTIVE);
-        let objective = metrics::find(objective_name).ok_or_else(|| {
+        let objective = figures::find(objective_name).ok_or_else(|| {
             input(format!(
                 "unknown objective {objective_name:?} (one of: {})",
-                metrics::names()
+                figures::names()
             ))
         })?;
         if let Some(slo) = &cfg.slo {

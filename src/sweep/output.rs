@@ -2,7 +2,7 @@
 //! can be merged and checked), and the table of the best points.
 //!
 //! `sweep.csv` columns: `point`, one column per `--vary` (named by its path, holding the value
-//! as written), then every metric of [`crate::check::metrics::METRICS`] (ratios of the arrived
+//! as written), then every metric of [`crate::sim::figures::METRICS`] (ratios of the arrived
 //! requests, durations in seconds, counts, pod-hours) — with `--replications K > 1` the mean
 //! over the K seeds followed by `<metric>_std` (sample standard deviation) — then, when SLOs
 //! are set, `slo_pass` (`true`/`false`, judged on the means) and `slo_failed` (the failed
@@ -11,10 +11,10 @@
 use super::Sweep;
 use super::run::PointResult;
 use super::shard::Shard;
-use crate::check::metrics::{self, METRICS, Metrics};
-use crate::check::slo;
 use crate::error::{Error, InputError};
 use crate::scenario::SloSpec;
+use crate::sim::figures::{self, METRICS, Metrics};
+use crate::sim::slo;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -249,7 +249,7 @@ pub fn best_points<'t>(
 ) -> Option<(String, Vec<&'t SweepRow>)> {
     let cost_col = table.column(&meta.cost)?;
     let obj_col = table.column(&meta.objective)?;
-    metrics::find(&meta.objective)?;
+    figures::find(&meta.objective)?;
     let pass_col = table.column("slo_pass");
     let slo_text = meta.slo.as_ref().map(|s| {
         slo::bounds(s)
@@ -316,7 +316,7 @@ pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
     let (Some(cost_col), Some(obj_col), Some(objective)) = (
         table.column(&meta.cost),
         table.column(&meta.objective),
-        metrics::find(&meta.objective),
+        figures::find(&meta.objective),
     ) else {
         return "no cost or objective column in sweep.csv\n".into();
     };
@@ -330,7 +330,7 @@ pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
     let timed_out = table.column("timed_out_ratio");
     header.extend(["dropped".into(), "timed out".into()]);
     t.set_header(header);
-    let ratio = metrics::find("dropped_ratio").expect("metric exists");
+    let ratio = figures::find("dropped_ratio").expect("metric exists");
     for r in chosen.iter().take(shown) {
         let mut cells = vec![r.point.to_string()];
         cells.extend((0..meta.vary.len()).map(|i| table.cell(r, 1 + i).to_string()));

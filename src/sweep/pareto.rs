@@ -6,8 +6,8 @@
 //! Fonts come from the embedded DejaVu Sans (no system fonts needed).
 
 use super::output::{SweepMeta, SweepRow, SweepTable};
-use crate::check::{metrics, slo};
 use crate::error::Error;
+use crate::sim::{figures, slo};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -100,7 +100,7 @@ pub fn write_charts(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<
             }
         })
         .collect();
-    let objective = metrics::find(&meta.objective);
+    let objective = figures::find(&meta.objective);
     let limit = match (&meta.slo, objective) {
         (Some(s), Some(m)) => slo::limit_for(s, m).map(|l| {
             (
@@ -111,7 +111,7 @@ pub fn write_charts(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<
         _ => None,
     };
     let y_desc = match objective.map(|m| m.unit) {
-        Some(metrics::Unit::Seconds) => format!("{} (seconds)", meta.objective),
+        Some(figures::Unit::Seconds) => format!("{} (seconds)", meta.objective),
         _ => meta.objective.clone(),
     };
     let caption = format!(

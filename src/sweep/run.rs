@@ -7,9 +7,9 @@
 
 use super::Sweep;
 use super::grid::Point;
-use crate::check::metrics::Metrics;
 use crate::error::{Error, InputError};
 use crate::scenario::{Overrides, Scenario};
+use crate::sim::figures::Metrics;
 use crate::sim::{self, RunOptions};
 use rayon::prelude::*;
 

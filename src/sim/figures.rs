@@ -6,7 +6,7 @@
 //! of this one (a metric an old file lacks is simply absent), and a field renamed in the
 //! summary fails this module's tests instead of reading as "–".
 
-use crate::backtest::Backtest;
+use super::summary::Backtest;
 use crate::sim::Summary;
 use crate::units::format_seconds;
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,8 @@
 //! Service-level objectives: each bound of a scenario's `slo:` block checked against a run's
 //! metrics, PASS or FAIL with the measured value.
 
-use super::metrics::{self, MetricDef, Metrics};
-use crate::scenario::SloSpec;
+use super::figures::{self, MetricDef, Metrics};
+use crate::settings::slo::SloSpec;
 
 /// One objective checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ impl SloResult {
 
 /// The objectives a spec sets, as `(slo key, metric, bound)`, in a fixed order.
 pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
-    let m = |name| metrics::find(name).expect("SLO metrics exist");
+    let m = |name| figures::find(name).expect("SLO metrics exist");
     let secs = |s: Option<crate::units::Seconds>| s.map(|s| s.0);
     let all: [(&'static str, &'static str, Option<f64>); 16] = [
         ("latency_p99", "latency_p99_s", secs(slo.latency_p99)),
