@@ -6,6 +6,7 @@
 use super::chart::{ChartOptions, Figure, RunData};
 use super::digest;
 use super::html::{Page, inline_svg};
+use super::stored::StoredSummary;
 use crate::error::{Error, InputError, Location};
 use crate::sim::ChartInfo;
 use crate::text::{Markup::Html, escape};
@@ -21,7 +22,7 @@ pub struct RunFolder {
     /// The folder as given.
     pub dir: PathBuf,
     pub data: RunData,
-    pub summary: Value,
+    pub(crate) summary: StoredSummary,
 }
 
 /// Read several run folders, labelling each by its folder name (with parent folders added
@@ -39,7 +40,7 @@ pub fn read_run(dir: &Path, label: String) -> Result<RunFolder, Error> {
     if !dir.is_dir() {
         return Err(InputError::in_file(dir, "no such run folder").into());
     }
-    let summary = read_summary(&dir.join("summary.json"))?;
+    let summary = StoredSummary::from_json(&read_summary(&dir.join("summary.json"))?);
     let data = read_timeseries(&dir.join("timeseries.csv"), &label, &summary)?;
     Ok(RunFolder {
         label,
@@ -75,7 +76,11 @@ fn read_summary(path: &Path) -> Result<Value, Error> {
 }
 
 /// Read a `timeseries.csv`: a `time_s` column and numeric columns (empty cells are "no value").
-pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunData, Error> {
+pub(crate) fn read_timeseries(
+    path: &Path,
+    label: &str,
+    summary: &StoredSummary,
+) -> Result<RunData, Error> {
     let file = std::fs::File::open(path).map_err(|e| missing(path, e))?;
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -158,10 +163,7 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
     let step = if time.len() > 1 && time[1] > time[0] {
         time[1] - time[0]
     } else {
-        summary
-            .get("duration_s")
-            .and_then(Value::as_f64)
-            .map_or(1.0, |d| d / time.len() as f64)
+        summary.duration_s.map_or(1.0, |d| d / time.len() as f64)
     };
     let cols = names
         .into_iter()
@@ -171,7 +173,7 @@ pub fn read_timeseries(path: &Path, label: &str, summary: &Value) -> Result<RunD
         .map(|(_, c)| c)
         .collect();
     // A flow-level run has latency only once per interval: its lines bridge those holes.
-    let spacing = summary.pointer("/fidelity/step").and_then(Value::as_f64);
+    let spacing = summary.fidelity.step;
     Ok(RunData::from_columns(label, time, step, cols).with_spacing(spacing))
 }
 
@@ -233,12 +235,8 @@ fn chart_options(runs: &[RunFolder]) -> ChartOptions {
     let subtitle = runs
         .iter()
         .map(|r| {
-            let seed = r.summary.get("seed").and_then(Value::as_u64);
-            let scen = r
-                .summary
-                .get("scenario")
-                .and_then(Value::as_str)
-                .unwrap_or("?");
+            let seed = r.summary.seed;
+            let scen = r.summary.scenario.as_deref().unwrap_or("?");
             match seed {
                 Some(s) => format!("{}: {scen}, seed {s}", r.label),
                 None => format!("{}: {scen}", r.label),
@@ -259,14 +257,7 @@ fn chart_options(runs: &[RunFolder]) -> ChartOptions {
 /// (among the runs that have the metric). A run folder written before the summary recorded
 /// them agrees on nothing.
 pub fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
-    let infos: Vec<Option<ChartInfo>> = runs
-        .iter()
-        .map(|r| {
-            r.summary
-                .get("chart")
-                .and_then(|c| serde_json::from_value(c.clone()).ok())
-        })
-        .collect();
+    let infos: Vec<Option<ChartInfo>> = runs.iter().map(|r| r.summary.chart.clone()).collect();
     let Some(infos) = infos.into_iter().collect::<Option<Vec<ChartInfo>>>() else {
         return ChartInfo::default();
     };
@@ -304,7 +295,7 @@ pub fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
 /// The summaries side by side as rows of text: label, one cell per run, and `b − a` when
 /// exactly two runs are compared.
 pub fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
-    let summaries: Vec<Value> = runs.iter().map(|r| r.summary.clone()).collect();
+    let summaries: Vec<&StoredSummary> = runs.iter().map(|r| &r.summary).collect();
     let mut headers = vec![String::new()];
     headers.extend(runs.iter().map(|r| r.label.clone()));
     let pair = runs.len() == 2;
@@ -330,16 +321,13 @@ pub fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
 pub fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
     runs.iter()
         .map(|r| {
-            let verdict: Option<crate::sim::verdict::Verdict> = r
-                .summary
-                .get("verdict")
-                .and_then(|v| serde_json::from_value(v.clone()).ok());
             let start = r
                 .summary
-                .pointer("/chart/start_time")
-                .and_then(Value::as_str);
-            match verdict {
-                Some(v) => format!("{}: {}", r.label, super::verdict::line(&v, start)),
+                .chart
+                .as_ref()
+                .and_then(|c| c.start_time.as_deref());
+            match &r.summary.verdict {
+                Some(v) => format!("{}: {}", r.label, super::verdict::line(v, start)),
                 None => format!(
                     "{}: verdict: – (its summary.json was written before runs had a verdict)",
                     r.label
@@ -395,14 +383,9 @@ fn compare_html(runs: &[RunFolder], svg: &str, opts: &ChartOptions) -> String {
             let s = &r.summary;
             vec![
                 escape(&r.label, Html),
-                escape(
-                    s.get("scenario").and_then(Value::as_str).unwrap_or(""),
-                    Html,
-                ),
-                s.get("seed")
-                    .map_or(String::new(), |v| escape(&v.to_string(), Html)),
-                s.get("duration_s")
-                    .and_then(Value::as_f64)
+                escape(s.scenario.as_deref().unwrap_or(""), Html),
+                s.seed.map_or(String::new(), |v| v.to_string()),
+                s.duration_s
                     .map_or(String::new(), crate::units::format_seconds),
                 format!("{}", r.data.rows()),
             ]
@@ -437,10 +420,8 @@ fn compare_html(runs: &[RunFolder], svg: &str, opts: &ChartOptions) -> String {
     page.heading(2, "Warnings");
     let mut warnings = Vec::new();
     for r in runs {
-        if let Some(Value::Array(ws)) = r.summary.get("warnings") {
-            for w in ws {
-                warnings.push(format!("{}: {}", r.label, w.as_str().unwrap_or_default()));
-            }
+        for w in &r.summary.warnings {
+            warnings.push(format!("{}: {w}", r.label));
         }
     }
     if warnings.is_empty() {

@@ -1,7 +1,9 @@
-//! The key numbers of a run, read from its `summary.json` (as a JSON value, so `compare` can read
-//! run folders written by other versions), as labelled rows for the HTML report, `compare.html`
-//! and the table `compare` prints.
+//! The key numbers of a run, read from its `summary.json` (typed, part by part, by
+//! [`super::stored`], so `compare` can read run folders written by other versions), as labelled
+//! rows for the HTML report, `compare.html` and the table `compare` prints.
 
+use super::stored::{HpaPart, StoredSummary};
+use crate::sim::figures::SummaryFigures;
 use crate::text::label_number as fmt_num;
 use crate::units::format_seconds;
 use serde_json::Value;
@@ -14,14 +16,6 @@ pub struct Row {
     pub value: Option<f64>,
     /// The value is a duration in seconds (differences read as durations too).
     pub seconds: bool,
-}
-
-fn get<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
-    path.split('.').try_fold(v, |v, k| v.get(k))
-}
-
-fn num(v: &Value, path: &str) -> Option<f64> {
-    get(v, path)?.as_f64()
 }
 
 fn pct(part: Option<f64>, whole: Option<f64>) -> String {
@@ -58,66 +52,61 @@ fn plain_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>) {
     });
 }
 
+/// The rows of a summary in its JSON form (see [`rows`]).
+pub fn summary_rows(s: &Value) -> Vec<Row> {
+    rows(&StoredSummary::from_json(s))
+}
+
 /// The rows of a summary, in a fixed order (then one row per HPA limit, window and inactive
 /// reason the run met).
-pub fn summary_rows(s: &Value) -> Vec<Row> {
+pub(crate) fn rows(s: &StoredSummary) -> Vec<Row> {
     let mut rows = Vec::new();
-    if let Some(model) = get(s, "fidelity.model").and_then(Value::as_str) {
+    if let Some(model) = &s.fidelity.model {
         rows.push(Row {
             label: "traffic model".into(),
-            text: model.to_string(),
+            text: model.clone(),
             value: None,
             seconds: false,
         });
     }
-    request_rows(&mut rows, s);
-    for (path, label) in LATENCY_ROWS {
-        secs_row(&mut rows, label, num(s, path));
+    let f = &s.figures;
+    request_rows(&mut rows, f);
+    let (l, w) = (&f.latency_s, &f.wait_s);
+    let latency = [
+        (l.mean, "latency mean"),
+        (l.p50, "latency p50"),
+        (l.p95, "latency p95"),
+        (l.p99, "latency p99"),
+        (l.max, "latency max"),
+        (w.mean, "wait mean"),
+        (w.p99, "wait p99"),
+    ];
+    for (value, label) in latency {
+        secs_row(&mut rows, label, value);
     }
-    for (path, label) in REPLICA_ROWS {
-        plain_row(&mut rows, label, num(s, path));
+    let r = &f.replicas;
+    let replicas = [
+        (r.min, "replicas min"),
+        (r.mean, "replicas mean"),
+        (r.max, "replicas max"),
+        (r.ready_mean, "Ready pods mean"),
+    ];
+    for (value, label) in replicas {
+        plain_row(&mut rows, label, value);
     }
-    let ph = num(s, "replicas.pod_hours");
-    rows.push(two_decimals("pod-hours", ph));
-    backlog_rows(&mut rows, s);
-    node_rows(&mut rows, s);
-    mechanism_rows(&mut rows, s);
-    hpa_rows(&mut rows, s);
+    rows.push(two_decimals("pod-hours", r.pod_hours));
+    backlog_rows(&mut rows, f);
+    node_rows(&mut rows, f);
+    mechanism_rows(&mut rows, f);
+    for h in &s.hpa {
+        let name = (s.hpa.len() > 1).then(|| h.name.as_deref().unwrap_or("?"));
+        one_hpa_rows(&mut rows, h, name);
+    }
     rows
 }
 
-/// Latency and wait rows: summary path, label.
-const LATENCY_ROWS: [(&str, &str); 7] = [
-    ("latency_s.mean", "latency mean"),
-    ("latency_s.p50", "latency p50"),
-    ("latency_s.p95", "latency p95"),
-    ("latency_s.p99", "latency p99"),
-    ("latency_s.max", "latency max"),
-    ("wait_s.mean", "wait mean"),
-    ("wait_s.p99", "wait p99"),
-];
-
-/// Replica rows: summary path, label.
-const REPLICA_ROWS: [(&str, &str); 4] = [
-    ("replicas.min", "replicas min"),
-    ("replicas.mean", "replicas mean"),
-    ("replicas.max", "replicas max"),
-    ("replicas.ready_mean", "Ready pods mean"),
-];
-
-/// Rows of counts the overload mechanisms recorded, shown only when above zero.
-const MECHANISM_ROWS: [(&str, &str); 3] = [
-    ("requests.retries", "client retries"),
-    ("requests.rejected", "503 answers"),
-    ("restarts", "liveness restarts"),
-];
-
-/// The HPA's per-reason seconds: summary key, label prefix.
-const HPA_REASONS: [(&str, &str); 3] = [
-    ("limited_seconds", "limited by"),
-    ("stabilized_seconds", "held by"),
-    ("inactive_seconds", "ScalingActive=False"),
-];
+/// The HPA's per-reason seconds: label prefix.
+const HPA_REASONS: [&str; 3] = ["limited by", "held by", "ScalingActive=False"];
 
 /// A row with two decimals (pod-hours, node-hours, cost).
 fn two_decimals(label: &str, v: Option<f64>) -> Row {
@@ -130,95 +119,84 @@ fn two_decimals(label: &str, v: Option<f64>) -> Row {
 }
 
 /// Arrived, served, dropped, timed out (with their share of arrivals), in flight at the end.
-fn request_rows(rows: &mut Vec<Row>, s: &Value) {
-    let arrived = num(s, "requests.arrived");
-    count_row(rows, "requests arrived", arrived, None);
-    count_row(rows, "served", num(s, "requests.served"), arrived);
-    count_row(rows, "dropped", num(s, "requests.dropped"), arrived);
-    count_row(rows, "timed out", num(s, "requests.timed_out"), arrived);
-    count_row(
-        rows,
-        "in flight at end",
-        num(s, "requests.in_flight_end"),
-        None,
-    );
+fn request_rows(rows: &mut Vec<Row>, f: &SummaryFigures) {
+    let r = &f.requests;
+    count_row(rows, "requests arrived", r.arrived, None);
+    count_row(rows, "served", r.served, r.arrived);
+    count_row(rows, "dropped", r.dropped, r.arrived);
+    count_row(rows, "timed out", r.timed_out, r.arrived);
+    count_row(rows, "in flight at end", r.in_flight_end, None);
 }
 
 /// Backlog, the oldest waiting request, overload and scale events.
-fn backlog_rows(rows: &mut Vec<Row>, s: &Value) {
-    plain_row(rows, "backlog max", num(s, "backlog.max"));
-    plain_row(rows, "backlog mean", num(s, "backlog.mean"));
-    if get(s, "backlog.max_age_s").is_some() {
-        secs_row(rows, "oldest waiting (max)", num(s, "backlog.max_age_s"));
+fn backlog_rows(rows: &mut Vec<Row>, f: &SummaryFigures) {
+    plain_row(rows, "backlog max", f.backlog.max);
+    plain_row(rows, "backlog mean", f.backlog.mean);
+    if f.backlog.max_age_s.is_some() {
+        secs_row(rows, "oldest waiting (max)", f.backlog.max_age_s);
     }
-    if get(s, "overload_s").is_some() {
-        secs_row(rows, "overloaded for", num(s, "overload_s"));
+    if f.overload_s.is_some() {
+        secs_row(rows, "overloaded for", f.overload_s);
     }
-    plain_row(rows, "scale events", num(s, "scale_events"));
+    plain_row(rows, "scale events", f.scale_events);
 }
 
 /// Nodes: rows only when the run modelled them.
-fn node_rows(rows: &mut Vec<Row>, s: &Value) {
-    if !get(s, "nodes").is_some_and(Value::is_object) {
+fn node_rows(rows: &mut Vec<Row>, f: &SummaryFigures) {
+    let Some(n) = &f.nodes else {
         return;
-    }
-    plain_row(rows, "nodes max", num(s, "nodes.max"));
-    plain_row(rows, "nodes mean", num(s, "nodes.mean"));
-    rows.push(two_decimals("node-hours", num(s, "nodes.node_hours")));
-    rows.push(two_decimals("cost", num(s, "nodes.cost")));
-    secs_row(rows, "pods Pending with no node", num(s, "pending_pod_s"));
+    };
+    plain_row(rows, "nodes max", n.max);
+    plain_row(rows, "nodes mean", n.mean);
+    rows.push(two_decimals("node-hours", n.node_hours));
+    rows.push(two_decimals("cost", n.cost));
+    secs_row(rows, "pods Pending with no node", f.pending_pod_s);
 }
 
 /// Retries, 503 answers, restarts and CPU throttling: rows only for what the run recorded.
-fn mechanism_rows(rows: &mut Vec<Row>, s: &Value) {
-    for (key, label) in MECHANISM_ROWS {
-        if num(s, key).is_some_and(|v| v > 0.0) {
-            plain_row(rows, label, num(s, key));
+fn mechanism_rows(rows: &mut Vec<Row>, f: &SummaryFigures) {
+    let counts = [
+        (f.requests.retries, "client retries"),
+        (f.requests.rejected, "503 answers"),
+        (f.restarts, "liveness restarts"),
+    ];
+    for (value, label) in counts {
+        if value.is_some_and(|v| v > 0.0) {
+            plain_row(rows, label, value);
         }
     }
-    if num(s, "throttled_s").is_some_and(|v| v > 0.0) {
-        secs_row(rows, "CPU throttled (CFS)", num(s, "throttled_s"));
+    if f.throttled_s.is_some_and(|v| v > 0.0) {
+        secs_row(rows, "CPU throttled (CFS)", f.throttled_s);
     }
 }
 
-/// The HPA's syncs and scale events, then one row per limit, window and inactive reason.
-/// `summary.json` holds one entry per HPA (an array); summaries of older versions held one
-/// object. With several HPAs each row names its HPA.
-fn hpa_rows(rows: &mut Vec<Row>, s: &Value) {
-    match get(s, "hpa") {
-        Some(h @ Value::Object(_)) => one_hpa_rows(rows, h, None),
-        Some(Value::Array(hpas)) => {
-            for h in hpas {
-                let name = (hpas.len() > 1).then(|| h["name"].as_str().unwrap_or("?"));
-                one_hpa_rows(rows, h, name);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn one_hpa_rows(rows: &mut Vec<Row>, h: &Value, name: Option<&str>) {
+/// One HPA's syncs and scale events, then one row per limit, window and inactive reason. With
+/// several HPAs (`name` given) each row names its HPA.
+fn one_hpa_rows(rows: &mut Vec<Row>, h: &HpaPart, name: Option<&str>) {
     let hpa = name.map_or("HPA".to_string(), |n| format!("HPA {n}"));
-    plain_row(rows, &format!("{hpa} syncs"), num(h, "syncs"));
-    plain_row(rows, &format!("{hpa} scale-ups"), num(h, "scale_ups"));
-    plain_row(rows, &format!("{hpa} scale-downs"), num(h, "scale_downs"));
-    for (key, what) in HPA_REASONS {
-        if let Some(Value::Object(m)) = h.get(key) {
-            for (k, v) in m {
-                let label = match name {
-                    Some(n) => format!("{what} ({n}): {k}"),
-                    None => format!("{what}: {k}"),
-                };
-                secs_row(rows, &label, v.as_f64());
-            }
+    plain_row(rows, &format!("{hpa} syncs"), h.syncs);
+    plain_row(rows, &format!("{hpa} scale-ups"), h.scale_ups);
+    plain_row(rows, &format!("{hpa} scale-downs"), h.scale_downs);
+    let reasons = [
+        &h.limited_seconds,
+        &h.stabilized_seconds,
+        &h.inactive_seconds,
+    ];
+    for (seconds, what) in reasons.into_iter().zip(HPA_REASONS) {
+        for (k, v) in seconds {
+            let label = match name {
+                Some(n) => format!("{what} ({n}): {k}"),
+                None => format!("{what}: {k}"),
+            };
+            secs_row(rows, &label, Some(*v));
         }
     }
 }
 
 /// Rows of several summaries side by side: every label any of them has, in first-seen order,
 /// with `–` where a run lacks it.
-pub fn side_by_side(summaries: &[Value]) -> Vec<(String, Vec<Row>)> {
-    let per_run: Vec<Vec<Row>> = summaries.iter().map(summary_rows).collect();
+pub(crate) fn side_by_side(summaries: &[&StoredSummary]) -> Vec<(String, Vec<Row>)> {
+    let per_run: Vec<Vec<Row>> = summaries.iter().map(|s| rows(s)).collect();
     let mut labels: Vec<String> = Vec::new();
     for rows in &per_run {
         for r in rows {

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod compare;
 pub mod digest;
 pub mod html;
+mod stored;
 pub mod table;
 pub mod validate;
 pub mod verdict;

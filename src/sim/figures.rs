@@ -35,6 +35,7 @@ pub struct SummaryFigures {
 #[serde(default)]
 pub struct RequestFigures {
     pub arrived: Option<f64>,
+    pub in_flight_end: Option<f64>,
     pub served: Option<f64>,
     pub dropped: Option<f64>,
     pub timed_out: Option<f64>,
@@ -65,6 +66,7 @@ pub struct ReplicaFigures {
     pub min: Option<f64>,
     pub mean: Option<f64>,
     pub max: Option<f64>,
+    pub ready_mean: Option<f64>,
     pub pod_hours: Option<f64>,
 }
 
@@ -79,6 +81,8 @@ pub struct BacklogFigures {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct NodeFigures {
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
     pub node_hours: Option<f64>,
     pub cost: Option<f64>,
 }
@@ -87,11 +91,6 @@ impl SummaryFigures {
     /// The figures of a summary in its JSON form. A part of the wrong shape reads as absent,
     /// as a missing one does.
     pub fn from_json(summary: &Value) -> SummaryFigures {
-        fn part<T: serde::de::DeserializeOwned + Default>(v: &Value, key: &str) -> T {
-            v.get(key)
-                .and_then(|p| T::deserialize(p).ok())
-                .unwrap_or_default()
-        }
         let n = |key: &str| summary.get(key).and_then(Value::as_f64);
         SummaryFigures {
             requests: part(summary, "requests"),
@@ -108,6 +107,15 @@ impl SummaryFigures {
             backtest: part(summary, "backtest"),
         }
     }
+}
+
+/// The part `key` of a summary in its JSON form, typed; absent when missing or of another shape
+/// (a summary written by another version still reads, that part as absent).
+pub(crate) fn part<T: serde::de::DeserializeOwned + Default>(summary: &Value, key: &str) -> T {
+    summary
+        .get(key)
+        .and_then(|p| T::deserialize(p).ok())
+        .unwrap_or_default()
 }
 
 /// What a metric counts, for display.
