@@ -4,7 +4,7 @@
 //! points/s). Each iteration runs a 20-point grid.
 
 use scalesim::sweep::grid::Vary;
-use scalesim::sweep::{Sweep, SweepConfig, run as sweep_run};
+use scalesim::sweep::{Sweep, SweepConfig, run_points};
 
 fn main() {
     divan::main();
@@ -34,7 +34,7 @@ fn diurnal_day_20_points_2_threads(bencher: divan::Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(20usize))
         .bench(|| {
-            sweep_run::run_points(divan::black_box(&sweep), &sweep.points, 2, &|| {})
+            run_points(divan::black_box(&sweep), &sweep.points, 2, &|| {})
                 .unwrap()
                 .len()
         });

@@ -42,7 +42,7 @@ fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
 }
 
 /// `calibration.png` as bytes.
-pub fn png(c: &Calibration) -> Result<Vec<u8>, Error> {
+pub(crate) fn png(c: &Calibration) -> Result<Vec<u8>, Error> {
     crate::report::chart::register_fonts();
     let (w, h) = (WIDTH, PANEL * 3);
     let mut pixels = vec![0u8; w as usize * h as usize * 3];

@@ -17,7 +17,7 @@ const MAX_COLLINEARITY: f64 = 0.9999;
 /// `a`'s 95 % half-interval above this fraction of `a` means the data does not identify it.
 const MAX_RELATIVE_HALF_INTERVAL: f64 = 0.5;
 /// At least this many samples.
-pub const MIN_SAMPLES: usize = 5;
+pub(crate) const MIN_SAMPLES: usize = 5;
 
 /// The CPU fit: both values, or null with a reason.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +30,7 @@ pub struct CpuFit {
 }
 
 /// Fit `cpu = a·rate + b·ready` (see the module docs).
-pub fn fit(rate: &[f64], ready: &[f64], cpu: &[f64]) -> CpuFit {
+pub(crate) fn fit(rate: &[f64], ready: &[f64], cpu: &[f64]) -> CpuFit {
     let pts: Vec<(f64, f64, f64)> = rate
         .iter()
         .zip(ready)

@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The first line of every `calibration.yaml`, and how an existing one is recognised.
-pub const YAML_MARK: &str = "# scalesim calibration";
+pub(crate) const YAML_MARK: &str = "# scalesim calibration";
 /// `written_by` in every `calibration.json`.
-pub const JSON_MARK: &str = "scalesim calibrate";
+pub(crate) const JSON_MARK: &str = "scalesim calibrate";
 /// z-score of the 99th percentile (the loader's lognormal takes the smaller σ root below it).
 const Z99: f64 = 2.326_347_874_040_841;
 
 /// `x` to `n` significant digits, without trailing zeros.
-pub fn sig(x: f64, n: i32) -> String {
+pub(crate) fn sig(x: f64, n: i32) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
@@ -35,7 +35,7 @@ pub fn sig(x: f64, n: i32) -> String {
 }
 
 /// A duration as the scenario reads it, to 3 significant digits: `40.1ms`, `29.5s`.
-pub fn duration(s: f64) -> String {
+pub(crate) fn duration(s: f64) -> String {
     if s < 1.0 {
         format!("{}ms", sig(s * 1e3, 3))
     } else {
@@ -53,7 +53,7 @@ fn interval(i: Option<[f64; 2]>) -> Option<[f64; 2]> {
 }
 
 /// The `service_time:` value, when the fit gave one.
-pub fn service_time_value(c: &Calibration) -> Option<String> {
+pub(crate) fn service_time_value(c: &Calibration) -> Option<String> {
     let (mean, p99) = (c.service.mean?, c.service.p99?);
     // σ from the mean and p99: p99/mean = exp(Zσ − σ²/2).
     let l = (p99 / mean).ln();
@@ -78,7 +78,7 @@ pub fn service_time_value(c: &Calibration) -> Option<String> {
 
 /// Start-up as the scenario's pods see it: the measured created → Ready lag less the readiness
 /// delay the scenario adds itself.
-pub fn startup_value(c: &Calibration) -> Option<String> {
+pub(crate) fn startup_value(c: &Calibration) -> Option<String> {
     let delay = c.options.readiness.as_ref().map_or(0.0, |r| r.0);
     let mean = c.startup.mean? - delay;
     if mean <= 0.0 {
@@ -122,7 +122,7 @@ fn quality_words(q: &Quality) -> String {
 }
 
 /// `calibration.yaml` (see the module docs).
-pub fn to_yaml(c: &Calibration) -> String {
+pub(crate) fn to_yaml(c: &Calibration) -> String {
     let mut out = format!("{YAML_MARK}: a scenario fragment written by `scalesim calibrate`.\n");
     comment(
         &mut out,
@@ -384,7 +384,7 @@ impl QualityJson {
 }
 
 /// `calibration.json` (see the module docs), pretty-printed, ending in a newline.
-pub fn to_json(c: &Calibration) -> String {
+pub(crate) fn to_json(c: &Calibration) -> String {
     let mut startup = QualityJson::of(&c.startup.quality);
     startup.events = Some(c.startup.events);
     startup.readiness_delay_s = c.options.readiness.as_ref().map(|r| r.0);

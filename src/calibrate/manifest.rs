@@ -16,11 +16,11 @@ use serde_json::Value;
 use std::path::Path;
 
 /// Environment variables read as the number of requests a pod serves at once.
-pub const CONCURRENCY_ENV: &[&str] = &["WEB_CONCURRENCY", "CONCURRENCY"];
+pub(crate) const CONCURRENCY_ENV: &[&str] = &["WEB_CONCURRENCY", "CONCURRENCY"];
 
 /// Facts from the first workload found in the manifests.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct WorkloadFacts {
+pub(crate) struct WorkloadFacts {
     /// File name of the manifest (not its path).
     pub file: String,
     /// `Kind/name` of the workload.
@@ -34,7 +34,7 @@ pub struct WorkloadFacts {
 const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
 
 /// Read the manifests; the first workload (or Knative Service) found gives the facts.
-pub fn read(paths: &[impl AsRef<Path>]) -> Result<Option<WorkloadFacts>, InputError> {
+pub(crate) fn read(paths: &[impl AsRef<Path>]) -> Result<Option<WorkloadFacts>, InputError> {
     for path in paths {
         let path = path.as_ref();
         let source = manifest::read_source(path)?;

@@ -16,15 +16,15 @@
 // `InputError` is the crate's located input error, returned by value as everywhere else.
 #![allow(clippy::result_large_err)]
 
-pub mod chart;
-pub mod cpu;
-pub mod fragment;
-pub mod manifest;
-pub mod output;
-pub mod series;
-pub mod service_time;
-pub mod startup;
-pub mod stats;
+pub(crate) mod chart;
+pub(crate) mod cpu;
+pub(crate) mod fragment;
+pub(crate) mod manifest;
+pub(crate) mod output;
+pub(crate) mod series;
+pub(crate) mod service_time;
+pub(crate) mod startup;
+pub(crate) mod stats;
 
 pub use fragment::{CalibrationFragment, load_fragment};
 pub use series::{Aligned, Series};

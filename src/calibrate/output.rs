@@ -3,7 +3,7 @@
 //! only what the folder's ledger vouches for).
 
 /// The files a calibration writes into its folder.
-pub const FILES: [&str; 3] = ["calibration.yaml", "calibration.json", "calibration.png"];
+pub(crate) const FILES: [&str; 3] = ["calibration.yaml", "calibration.json", "calibration.png"];
 
 /// The PNG `Software` text of `calibration.png`.
-pub const PNG_MARK: &str = "scalesim calibrate";
+pub(crate) const PNG_MARK: &str = "scalesim calibrate";

@@ -91,7 +91,7 @@ impl Series {
 /// Read one series file with the trace readers; `lenient` repairs what strict reading rejects.
 /// A CSV of a time column and one value column of any name (`time,cpu_cores`) is read as
 /// `time,value`.
-pub fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputError> {
+pub(crate) fn read(path: &Path, lenient: bool) -> Result<(Series, Vec<Warning>), InputError> {
     let bytes = trace::read::read_bytes(path)?;
     let (bytes, renamed) = match name_value_column(path, &bytes) {
         Some((b, name)) => (b, Some(name)),
@@ -179,7 +179,7 @@ impl Aligned {
 }
 
 /// Check that every series counts time the same way (all absolute or all relative).
-pub fn check_clocks(all: &[&Series]) -> Result<(), InputError> {
+pub(crate) fn check_clocks(all: &[&Series]) -> Result<(), InputError> {
     let Some(first) = all.first() else {
         return Ok(());
     };
@@ -201,7 +201,7 @@ pub fn check_clocks(all: &[&Series]) -> Result<(), InputError> {
 }
 
 /// Align the series on the request rate's timestamps (see the module docs).
-pub fn align(
+pub(crate) fn align(
     rate: &Series,
     cpu: &Series,
     ready: &Series,

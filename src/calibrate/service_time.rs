@@ -20,9 +20,9 @@ use super::stats::{self, Quality};
 use crate::settings::dist::normal_quantile;
 
 /// Samples where more than this fraction of requests wait for a slot are not "low load".
-pub const MAX_WAIT: f64 = 0.01;
+pub(crate) const MAX_WAIT: f64 = 0.01;
 /// At least this many low-load samples.
-pub const MIN_SAMPLES: usize = 5;
+pub(crate) const MIN_SAMPLES: usize = 5;
 const MAX_ROUNDS: usize = 50;
 
 /// The service-time fit.
@@ -41,7 +41,7 @@ pub struct ServiceFit {
 
 /// Inputs per aligned sample.
 #[derive(Debug, Clone, Copy)]
-pub struct Samples<'a> {
+pub(crate) struct Samples<'a> {
     pub rate: &'a [f64],
     pub ready: &'a [f64],
     pub p50: Option<&'a [f64]>,
@@ -49,7 +49,7 @@ pub struct Samples<'a> {
 }
 
 /// Fit (see the module docs). `concurrency`: requests in service per pod.
-pub fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
+pub(crate) fn fit(s: Samples<'_>, concurrency: u32) -> ServiceFit {
     let n = s.rate.len();
     let mut out = ServiceFit {
         mean: None,

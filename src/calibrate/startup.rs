@@ -87,7 +87,7 @@ fn lag_for_level(
 }
 
 /// Fit (see the module docs).
-pub fn fit(desired: &Series, ready: &Series) -> StartupFit {
+pub(crate) fn fit(desired: &Series, ready: &Series) -> StartupFit {
     let mut lags: Vec<(f64, f64)> = Vec::new();
     let (mut rises, mut events, mut lost) = (0usize, 0usize, 0usize);
     for i in 1..desired.len() {

@@ -36,7 +36,7 @@ impl Quality {
 }
 
 /// `1 − SSE/SST` with SST about the mean of `observed`; `None` when the observations are flat.
-pub fn r_squared(observed: &[f64], predicted: &[f64]) -> Option<f64> {
+pub(crate) fn r_squared(observed: &[f64], predicted: &[f64]) -> Option<f64> {
     let n = observed.len() as f64;
     if n == 0.0 {
         return None;
@@ -53,7 +53,7 @@ pub fn r_squared(observed: &[f64], predicted: &[f64]) -> Option<f64> {
 
 /// The `p`-quantile of `values` (linear between order statistics, as numpy's default);
 /// `None` when empty. NaNs are left out.
-pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
+pub(crate) fn quantile(values: &[f64], p: f64) -> Option<f64> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
     if v.is_empty() {
         return None;
@@ -64,17 +64,17 @@ pub fn quantile(values: &[f64], p: f64) -> Option<f64> {
     Some(v[lo] + (h - lo as f64) * (v[hi] - v[lo]))
 }
 
-pub fn median(values: &[f64]) -> Option<f64> {
+pub(crate) fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
 }
 
-pub fn mean(values: &[f64]) -> Option<f64> {
+pub(crate) fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
 /// Erlang C: the probability that an arrival waits at a station of `servers` servers offered
 /// `load` erlangs (arrival rate × mean service time). 1 at or above saturation.
-pub fn erlang_c(servers: u32, load: f64) -> f64 {
+pub(crate) fn erlang_c(servers: u32, load: f64) -> f64 {
     let c = servers.max(1) as f64;
     if load.is_nan() || load <= 0.0 {
         return 0.0;
@@ -91,7 +91,7 @@ pub fn erlang_c(servers: u32, load: f64) -> f64 {
 }
 
 /// A lognormal's (μ, σ) from its median and `p`-quantile (`q > median`).
-pub fn lognormal_from_quantiles(median: f64, q: f64, p: f64) -> Option<(f64, f64)> {
+pub(crate) fn lognormal_from_quantiles(median: f64, q: f64, p: f64) -> Option<(f64, f64)> {
     if !(median > 0.0 && q > median) {
         return None;
     }
@@ -100,7 +100,7 @@ pub fn lognormal_from_quantiles(median: f64, q: f64, p: f64) -> Option<(f64, f64
 }
 
 /// Mean of a lognormal (μ, σ).
-pub fn lognormal_mean(mu: f64, sigma: f64) -> f64 {
+pub(crate) fn lognormal_mean(mu: f64, sigma: f64) -> f64 {
     (mu + sigma * sigma / 2.0).exp()
 }
 

@@ -55,13 +55,13 @@ impl Suite {
 }
 
 /// Whether `bytes` are a JUnit report [`render`] wrote (so `check --junit` may replace it).
-pub fn is_own(bytes: &[u8]) -> bool {
+pub(crate) fn is_own(bytes: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
     head.contains("<testsuites name=\"scalesim")
 }
 
 /// Render the report: `<testsuites name="…">` holding every suite.
-pub fn render(name: &str, suites: &[Suite]) -> String {
+pub(crate) fn render(name: &str, suites: &[Suite]) -> String {
     let tests: usize = suites.iter().map(|s| s.cases.len()).sum();
     let failures: usize = suites.iter().map(Suite::failures).sum();
     let errors: usize = suites.iter().map(Suite::errors).sum();

@@ -9,8 +9,8 @@
 //! - [`summary_md`]: the Markdown summary for a CI page (`check --summary`).
 
 pub mod baseline;
-pub mod junit;
-pub mod summary_md;
+pub(crate) mod junit;
+pub(crate) mod summary_md;
 
 use crate::error::Error;
 use crate::scenario::{Overrides, Scenario};

@@ -11,7 +11,7 @@ const MARK: &str = "<!-- scalesim check summary -->";
 
 /// Whether `bytes` are a summary [`render`] wrote, or an empty file (what a CI runner creates
 /// for `$GITHUB_STEP_SUMMARY`): either may be replaced without `--overwrite`.
-pub fn is_own(bytes: &[u8]) -> bool {
+pub(crate) fn is_own(bytes: &[u8]) -> bool {
     bytes.is_empty() || bytes.starts_with(MARK.as_bytes())
 }
 
@@ -37,7 +37,7 @@ fn badge(word: &str) -> String {
 }
 
 /// Render the summary of `outcomes` (`verbose` lists every baseline metric).
-pub fn render(outcomes: &[Outcome], verbose: bool) -> String {
+pub(crate) fn render(outcomes: &[Outcome], verbose: bool) -> String {
     let mut head = String::from("| Scenario | Result | Verdict |\n|---|---|---|\n");
     let mut rows = String::from("| Scenario | Check | Result | Detail |\n|---|---|---|---|\n");
     let (mut checks, mut failed, mut errors) = (0, 0, 0);

@@ -14,10 +14,12 @@
 
 pub mod file;
 pub mod grid;
-pub mod output;
-pub mod pareto;
-pub mod run;
-pub mod shard;
+pub(crate) mod output;
+pub(crate) mod pareto;
+pub(crate) mod run;
+pub(crate) mod shard;
+
+pub use run::run_points;
 
 use crate::error::{Error, InputError};
 use crate::scenario::patch::{Patch, PatchTarget};

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The cost axis of the Pareto chart and the ranking.
-pub const COST: &str = "pod_hours";
+pub(crate) const COST: &str = "pod_hours";
 
 /// `sweep.json`: what a sweep (or one shard of it) covered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SweepMeta {
+pub(crate) struct SweepMeta {
     /// Base scenario name.
     pub scenario: String,
     /// The varied paths, in column order.
@@ -46,7 +46,7 @@ pub struct SweepMeta {
 }
 
 impl SweepMeta {
-    pub fn new(sweep: &Sweep, shard: Option<Shard>) -> SweepMeta {
+    pub(crate) fn new(sweep: &Sweep, shard: Option<Shard>) -> SweepMeta {
         SweepMeta {
             scenario: sweep.name.clone(),
             vary: sweep.grid.varies.iter().map(|v| v.path.clone()).collect(),
@@ -63,7 +63,7 @@ impl SweepMeta {
     }
 
     /// The column names of `sweep.csv`.
-    pub fn header(&self) -> Vec<String> {
+    pub(crate) fn header(&self) -> Vec<String> {
         let mut h = vec!["point".to_string()];
         h.extend(self.vary.iter().cloned());
         for m in METRICS {
@@ -82,44 +82,44 @@ impl SweepMeta {
 
 /// One row of `sweep.csv`, as text (merging shards copies rows verbatim).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepRow {
+pub(crate) struct SweepRow {
     pub point: usize,
     pub cells: Vec<String>,
 }
 
 /// `sweep.csv` in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SweepTable {
+pub(crate) struct SweepTable {
     pub header: Vec<String>,
     pub rows: Vec<SweepRow>,
 }
 
 impl SweepTable {
-    pub fn column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 
     /// The number in a cell, if any.
-    pub fn num(&self, row: &SweepRow, col: usize) -> Option<f64> {
+    pub(crate) fn num(&self, row: &SweepRow, col: usize) -> Option<f64> {
         row.cells
             .get(col)
             .and_then(|c| c.parse::<f64>().ok())
             .filter(|v| v.is_finite())
     }
 
-    pub fn cell<'a>(&self, row: &'a SweepRow, col: usize) -> &'a str {
+    pub(crate) fn cell<'a>(&self, row: &'a SweepRow, col: usize) -> &'a str {
         row.cells.get(col).map_or("", String::as_str)
     }
 }
 
 /// A metric value for `sweep.csv`: up to 9 decimals, no trailing zeros, empty when undefined.
-pub fn fmt_metric(v: Option<f64>) -> String {
+pub(crate) fn fmt_metric(v: Option<f64>) -> String {
     v.filter(|v| v.is_finite())
         .map_or_else(String::new, |v| crate::text::decimals(v, 9))
 }
 
 /// The rows of finished points.
-pub fn rows(meta: &SweepMeta, sweep: &Sweep, results: &[PointResult]) -> Vec<SweepRow> {
+pub(crate) fn rows(meta: &SweepMeta, sweep: &Sweep, results: &[PointResult]) -> Vec<SweepRow> {
     results
         .iter()
         .map(|r| {
@@ -149,7 +149,7 @@ pub fn rows(meta: &SweepMeta, sweep: &Sweep, results: &[PointResult]) -> Vec<Swe
 }
 
 /// Write `sweep.csv`.
-pub fn write_csv(path: &Path, table: &SweepTable) -> Result<(), Error> {
+pub(crate) fn write_csv(path: &Path, table: &SweepTable) -> Result<(), Error> {
     let err = |e: csv::Error| Error::io(format!("cannot write {}", path.display()), e.into());
     let mut w = csv::Writer::from_path(path).map_err(err)?;
     w.write_record(&table.header).map_err(err)?;
@@ -161,7 +161,7 @@ pub fn write_csv(path: &Path, table: &SweepTable) -> Result<(), Error> {
 }
 
 /// Read a `sweep.csv` written by [`write_csv`].
-pub fn read_csv(path: &Path) -> Result<SweepTable, Error> {
+pub(crate) fn read_csv(path: &Path) -> Result<SweepTable, Error> {
     let bad = |m: String| -> Error { InputError::in_file(path, m).into() };
     let mut r = csv::Reader::from_path(path).map_err(|e| bad(format!("cannot read: {e}")))?;
     let header: Vec<String> = r
@@ -192,7 +192,7 @@ pub fn read_csv(path: &Path) -> Result<SweepTable, Error> {
 }
 
 /// Write `sweep.json`.
-pub fn write_meta(path: &Path, meta: &SweepMeta) -> Result<(), Error> {
+pub(crate) fn write_meta(path: &Path, meta: &SweepMeta) -> Result<(), Error> {
     let mut text = serde_json::to_string_pretty(meta)
         .map_err(|e| Error::io("cannot render sweep.json", std::io::Error::other(e)))?;
     text.push('\n');
@@ -200,7 +200,7 @@ pub fn write_meta(path: &Path, meta: &SweepMeta) -> Result<(), Error> {
 }
 
 /// Read a `sweep.json`.
-pub fn read_meta(path: &Path) -> Result<SweepMeta, Error> {
+pub(crate) fn read_meta(path: &Path) -> Result<SweepMeta, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         InputError::in_file(
             path,
@@ -243,7 +243,7 @@ fn short_names(paths: &[String]) -> Vec<String> {
 /// The points a sweep recommends, best first: those meeting the SLO cheapest first, or the
 /// Pareto front of cost against the objective when none does (or no SLO is set); with the
 /// table's title line. `None` when the table lacks its cost or objective column.
-pub fn best_points<'t>(
+pub(crate) fn best_points<'t>(
     meta: &SweepMeta,
     table: &'t SweepTable,
 ) -> Option<(String, Vec<&'t SweepRow>)> {
@@ -309,7 +309,7 @@ pub fn best_points<'t>(
 /// The best points as a table for the terminal: those meeting every SLO ranked by cost (then
 /// by the objective); without SLOs, or when no point meets them, the Pareto front by cost.
 /// At most `top` rows.
-pub fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
+pub(crate) fn best_table(meta: &SweepMeta, table: &SweepTable, top: usize) -> String {
     let Some((title, chosen)) = best_points(meta, table) else {
         return "no cost or objective column in sweep.csv\n".into();
     };

@@ -13,11 +13,11 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// The charts' embedded fonts (one registration for every chart scalesim draws).
-pub use crate::report::chart::register_fonts;
+pub(crate) use crate::report::chart::register_fonts;
 
 /// Which of `points` (cost, objective), both minimised, are on the Pareto front: no other point
 /// is at least as good on both and better on one. Ties on both count as on the front.
-pub fn front(points: &[(f64, f64)]) -> Vec<bool> {
+pub(crate) fn front(points: &[(f64, f64)]) -> Vec<bool> {
     let mut order: Vec<usize> = (0..points.len()).collect();
     order.sort_by(|&a, &b| {
         points[a]
@@ -41,7 +41,7 @@ pub fn front(points: &[(f64, f64)]) -> Vec<bool> {
 
 /// The rows of `table` on the front of (cost column, objective column); rows missing either
 /// value are left out.
-pub fn front_rows(table: &SweepTable, cost: usize, objective: usize) -> Vec<&SweepRow> {
+pub(crate) fn front_rows(table: &SweepTable, cost: usize, objective: usize) -> Vec<&SweepRow> {
     let rows: Vec<(&SweepRow, (f64, f64))> = table
         .rows
         .iter()
@@ -68,7 +68,7 @@ struct Dot {
 const LABEL_ALL_UP_TO: usize = 40;
 
 /// Write `pareto.png` and `pareto.svg` into `dir`.
-pub fn write_charts(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<(), Error> {
+pub(crate) fn write_charts(dir: &Path, meta: &SweepMeta, table: &SweepTable) -> Result<(), Error> {
     register_fonts();
     let (Some(cost), Some(obj)) = (table.column(&meta.cost), table.column(&meta.objective)) else {
         return Ok(());

@@ -21,14 +21,14 @@ pub struct PointResult {
 }
 
 /// Simulate one replication of one point.
-pub fn run_one(sweep: &Sweep, point: &Point, replication: u32) -> Result<Metrics, Error> {
+pub(crate) fn run_one(sweep: &Sweep, point: &Point, replication: u32) -> Result<Metrics, Error> {
     let (_, result) = simulate(sweep, point, replication, true)?;
     Ok(Metrics::from_summary(&result.summary))
 }
 
 /// Simulate one replication of one point, keeping everything the run produced (to write a
 /// chosen point's outputs and charts).
-pub fn run_full(
+pub(crate) fn run_full(
     sweep: &Sweep,
     point: &Point,
     replication: u32,

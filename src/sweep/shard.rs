@@ -63,7 +63,7 @@ fn bad(path: &Path, m: impl Into<String>) -> Error {
 /// Read shard outputs (`sweep.json` + `sweep.csv` in each folder) and join them: every shard of
 /// the same sweep exactly once, every point exactly once. Returns the metadata of the whole
 /// sweep and its rows in point order.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, SweepTable), Error> {
+pub(crate) fn merge(dirs: &[PathBuf]) -> Result<(SweepMeta, SweepTable), Error> {
     if dirs.is_empty() {
         return Err(InputError::new(Default::default(), "no shard folders to merge").into());
     }

@@ -32,7 +32,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 /// Accepted names for the time column (compared case-insensitively).
-pub const TIME_COLUMNS: &[&str] = &[
+pub(crate) const TIME_COLUMNS: &[&str] = &[
     "time",
     "timestamp_seconds",
     "timestamp",
@@ -49,7 +49,7 @@ pub const TIME_COLUMNS: &[&str] = &[
     "arrival",
 ];
 /// Accepted names for the rate column.
-pub const RATE_COLUMNS: &[&str] = &[
+pub(crate) const RATE_COLUMNS: &[&str] = &[
     "rps",
     "requests_per_second",
     "rate",
@@ -61,10 +61,10 @@ pub const RATE_COLUMNS: &[&str] = &[
 ];
 /// Rate-column names that often hold per-bucket counts: read as req/s with a warning unless
 /// `rate_unit` is given.
-pub const COUNT_LIKE_COLUMNS: &[&str] = &["requests", "count"];
+pub(crate) const COUNT_LIKE_COLUMNS: &[&str] = &["requests", "count"];
 
 /// Position of the time and rate columns in a header, if present.
-pub fn find_columns<'a>(
+pub(crate) fn find_columns<'a>(
     headers: impl Iterator<Item = &'a str> + Clone,
 ) -> (Option<usize>, Option<usize>) {
     let find = |names: &[&str]| {
@@ -76,14 +76,8 @@ pub fn find_columns<'a>(
     (find(TIME_COLUMNS), find(RATE_COLUMNS))
 }
 
-/// Read a CSV trace file with default options.
-pub fn read(path: &Path) -> Result<Trace, InputError> {
-    let bytes = super::read::read_bytes(path)?;
-    Ok(parse(path, &bytes, &ReadOptions::default())?.trace)
-}
-
 /// Parse CSV bytes (named `path` in errors).
-pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
+pub(crate) fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = super::read::check_text(path, bytes)?;
     let bytes: &[u8] = &bytes;
     let (header_line_no, delimiter) = sniff_header(bytes);
@@ -499,7 +493,7 @@ impl std::str::FromStr for TimeOut {
 
 /// Options for [`write`].
 #[derive(Debug, Clone, Copy, Default)]
-pub struct WriteOptions {
+pub(crate) struct WriteOptions {
     pub time: TimeOut,
     /// Round rates (and column values) to this many decimals; `None` writes the shortest text
     /// that reads back as the same `f64`.
@@ -508,7 +502,7 @@ pub struct WriteOptions {
 
 /// Write a trace as CSV: `time,rps` plus its extra columns. Exact arrivals are not written
 /// (the binned rate is).
-pub fn write(trace: &Trace, out: &mut dyn Write, opts: &WriteOptions) -> io::Result<()> {
+pub(crate) fn write(trace: &Trace, out: &mut dyn Write, opts: &WriteOptions) -> io::Result<()> {
     let mut out = io::BufWriter::new(out);
     write!(out, "time,rps")?;
     for c in &trace.columns {
@@ -565,7 +559,8 @@ fn fmt_value(buf: &mut String, v: f64, decimals: Option<usize>) {
 }
 
 /// Render a trace as CSV text (see [`write`]).
-pub fn to_string(trace: &Trace, opts: &WriteOptions) -> String {
+#[cfg(test)]
+pub(crate) fn to_string(trace: &Trace, opts: &WriteOptions) -> String {
     let mut v = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = write(trace, &mut v, opts);

@@ -22,20 +22,22 @@
 //!
 //! Nothing here prints: problems a lenient import repaired come back as [`Warning`]s.
 
-pub mod csv;
-pub mod generate;
-pub mod prometheus;
-pub mod rate_unit;
+pub(crate) mod csv;
+pub(crate) mod generate;
+pub(crate) mod prometheus;
+pub(crate) mod rate_unit;
 pub mod read;
-pub mod request_log;
-pub mod rows;
-pub mod spec;
+pub(crate) mod request_log;
+pub(crate) mod rows;
+pub(crate) mod spec;
 pub mod stats;
-pub mod timefmt;
-pub mod transform;
+pub(crate) mod timefmt;
+pub(crate) mod transform;
 
+pub use prometheus::Combine;
 pub use rate_unit::RateUnit;
 pub use read::{Format, ReadOptions};
+pub use rows::{GapFill, Repair};
 pub use spec::{LoadContext, TraceSpec};
 pub use stats::Stats;
 

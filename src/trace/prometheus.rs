@@ -262,7 +262,7 @@ enum Num {
 }
 
 /// Parse a Prometheus value string: decimal, `NaN`, `+Inf`, `-Inf`.
-pub fn parse_value(s: &str) -> Option<f64> {
+pub(crate) fn parse_value(s: &str) -> Option<f64> {
     match s.trim() {
         "NaN" => Some(f64::NAN),
         "+Inf" | "Inf" => Some(f64::INFINITY),
@@ -272,7 +272,7 @@ pub fn parse_value(s: &str) -> Option<f64> {
 }
 
 /// Parse `query_range` JSON into a trace (see the module docs).
-pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
+pub(crate) fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
     let text =
         std::str::from_utf8(&bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;

@@ -25,10 +25,10 @@ use chrono::{TimeZone, Utc};
 use std::path::Path;
 
 /// Default bin for logs spanning up to this long: 1 s; longer: 60 s.
-pub const FINE_BIN_MAX_SPAN: f64 = 6.0 * 3600.0;
+pub(crate) const FINE_BIN_MAX_SPAN: f64 = 6.0 * 3600.0;
 
 /// Parse a request log (see the module docs).
-pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
+pub(crate) fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, InputError> {
     let bytes = check_text(path, bytes)?;
     let text =
         std::str::from_utf8(&bytes).map_err(|_| InputError::in_file(path, "not valid UTF-8"))?;
@@ -299,7 +299,7 @@ fn rebase_to_bin(
 }
 
 /// A trace of exact arrivals (sorted, ≥ 0) with their rate binned at `bin` seconds.
-pub fn bin_arrivals(
+pub(crate) fn bin_arrivals(
     arrivals: Vec<f64>,
     bin: f64,
     start_time: Option<chrono::DateTime<chrono::FixedOffset>>,

@@ -37,9 +37,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 /// Rows more than this many resolutions apart are a gap (in a regular trace).
-pub const GAP_FACTOR: f64 = 3.0;
+pub(crate) const GAP_FACTOR: f64 = 3.0;
 /// A trace needs at least this many intervals between rows to be called regular.
-pub const MIN_REGULAR_INTERVALS: usize = 8;
+pub(crate) const MIN_REGULAR_INTERVALS: usize = 8;
 
 /// How a lenient import fills a gap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -65,19 +65,19 @@ impl FromStr for GapFill {
 
 /// Where a row came from: 1-based line, and column when known (0 = unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Pos {
+pub(crate) struct Pos {
     pub line: u32,
     pub column: u32,
 }
 
 impl Pos {
-    pub fn line(line: usize) -> Pos {
+    pub(crate) fn line(line: usize) -> Pos {
         Pos {
             line: line.min(u32::MAX as usize) as u32,
             column: 0,
         }
     }
-    pub fn location(self, path: &Path) -> Location {
+    pub(crate) fn location(self, path: &Path) -> Location {
         Location::file(path).with_line(
             self.line as usize,
             (self.column > 0).then_some(self.column as usize),
@@ -88,7 +88,7 @@ impl Pos {
 /// Rows as read, before validation: times in the file's frame (seconds from the start, or from
 /// the first absolute time), rates possibly NaN (missing), negative or infinite.
 #[derive(Debug, Clone, Default)]
-pub struct RawRows {
+pub(crate) struct RawRows {
     pub times: Vec<f64>,
     pub rates: Vec<f64>,
     pub pos: Vec<Pos>,
@@ -105,7 +105,7 @@ pub struct Repair {
 
 /// What [`finish`] needs to know about the file.
 #[derive(Debug, Clone)]
-pub struct Source<'a> {
+pub(crate) struct Source<'a> {
     pub path: &'a Path,
     /// Name of the rate column (or series), for messages.
     pub rate_name: &'a str,
@@ -114,7 +114,7 @@ pub struct Source<'a> {
 }
 
 /// Validate (or leniently repair) raw rows into a trace. See the module docs for the rules.
-pub fn finish(
+pub(crate) fn finish(
     src: &Source<'_>,
     raw: RawRows,
     repair: Repair,
@@ -507,7 +507,7 @@ fn hold_blank_cells(columns: &mut Vec<Column>) {
 
 /// The most common interval between consecutive times (rounded to the microsecond for
 /// counting; ties go to the shorter), or `None` for fewer than two rows.
-pub fn most_common_step(times: &[f64]) -> Option<f64> {
+pub(crate) fn most_common_step(times: &[f64]) -> Option<f64> {
     if times.len() < 2 {
         return None;
     }
@@ -537,7 +537,7 @@ pub fn most_common_step(times: &[f64]) -> Option<f64> {
 }
 
 /// Whether `step` separates at least half of the consecutive rows.
-pub fn is_regular(times: &[f64], step: f64) -> bool {
+pub(crate) fn is_regular(times: &[f64], step: f64) -> bool {
     let n = times.len().saturating_sub(1);
     if n < MIN_REGULAR_INTERVALS {
         return false;

@@ -72,9 +72,9 @@ impl TimeFormat {
 }
 
 /// Years an epoch time may fall in; outside, the unit is surely wrong.
-pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+pub(crate) const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
 /// Relative times starting this late (about 31.7 years) look like epoch seconds.
-pub const EPOCH_LIKE_SECONDS: f64 = 1e9;
+pub(crate) const EPOCH_LIKE_SECONDS: f64 = 1e9;
 
 /// The epoch formats and the seconds one unit of each is worth.
 const EPOCH_UNITS: [(TimeFormat, f64); 4] = [
@@ -116,7 +116,7 @@ impl FromStr for TimeFormat {
 }
 
 /// Whether a time column's name says its unit is milliseconds.
-pub fn name_says_millis(name: &str) -> bool {
+pub(crate) fn name_says_millis(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.ends_with("_ms") || n.ends_with("millis") || n.ends_with("milliseconds") || n == "ms"
 }
@@ -130,7 +130,7 @@ enum Kind {
 
 /// Parses the time cells of one file, deciding the format on the first cell.
 #[derive(Debug, Clone)]
-pub struct TimeParser {
+pub(crate) struct TimeParser {
     forced: TimeFormat,
     millis_hint: bool,
     kind: Option<Kind>,
@@ -147,7 +147,7 @@ pub struct TimeParser {
 
 impl TimeParser {
     /// `millis_hint`: the column's name says milliseconds (see [`name_says_millis`]).
-    pub fn new(forced: TimeFormat, millis_hint: bool) -> Self {
+    pub(crate) fn new(forced: TimeFormat, millis_hint: bool) -> Self {
         TimeParser {
             forced,
             millis_hint,
@@ -161,17 +161,17 @@ impl TimeParser {
     }
 
     /// True once the file's times are known to be absolute (epoch or RFC 3339).
-    pub fn is_absolute(&self) -> bool {
+    pub(crate) fn is_absolute(&self) -> bool {
         matches!(self.kind, Some(Kind::Epoch { .. } | Kind::Text))
     }
 
     /// The wall-clock instant the returned times count from, for absolute times.
-    pub fn origin(&self) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn origin(&self) -> Option<DateTime<FixedOffset>> {
         self.origin
     }
 
     /// What the file's times turned out to be, for messages.
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self.kind {
             None => "undecided",
             Some(Kind::Relative { scale: 1.0 }) => "seconds from the start",
@@ -183,7 +183,7 @@ impl TimeParser {
 
     /// A note about the times as a whole, once parsed: relative times that start so late
     /// ([`EPOCH_LIKE_SECONDS`]) they must be epoch times read as seconds from the start.
-    pub fn warning(&self) -> Option<String> {
+    pub(crate) fn warning(&self) -> Option<String> {
         let first = self.first_relative?;
         if first < EPOCH_LIKE_SECONDS {
             return None;
@@ -203,7 +203,7 @@ impl TimeParser {
 
     /// Parse one cell into seconds: from the start for relative times, from the first absolute
     /// time seen for absolute ones. The error is a message without location.
-    pub fn parse(&mut self, cell: &str) -> Result<f64, String> {
+    pub(crate) fn parse(&mut self, cell: &str) -> Result<f64, String> {
         let t = self.parse_cell(cell)?;
         if self.parsed == 0 && matches!(self.kind, Some(Kind::Relative { .. })) {
             self.first_relative = Some(t);
@@ -381,7 +381,7 @@ fn number(cell: &str) -> Option<f64> {
 
 /// An absolute instant: RFC 3339 (`T` or space separator), a naive date-time read as UTC
 /// (second value `true`), or an access-log stamp `01/Jul/1995:00:00:01 -0400`.
-pub fn parse_instant(cell: &str) -> Option<(DateTime<FixedOffset>, bool)> {
+pub(crate) fn parse_instant(cell: &str) -> Option<(DateTime<FixedOffset>, bool)> {
     let c = cell.trim().trim_start_matches('[').trim_end_matches(']');
     if let Ok(dt) = DateTime::parse_from_rfc3339(c) {
         return Some((dt, false));

@@ -23,7 +23,7 @@ use super::{Column, Trace};
 use crate::units::format_seconds;
 
 /// A transform problem or note: the transform's field name (`scale`, `window.end`) and text.
-pub type Note = (&'static str, String);
+pub(crate) type Note = (&'static str, String);
 
 /// The transforms of a `trace:` block, resolved to numbers (times in seconds).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,7 +73,12 @@ impl Transforms {
 }
 
 /// Keep `[start, end)` (end clamped to the trace's end, with a note).
-pub fn window(t: &Trace, start: f64, end: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
+pub(crate) fn window(
+    t: &Trace,
+    start: f64,
+    end: f64,
+    notes: &mut Vec<Note>,
+) -> Result<Trace, Note> {
     if !(start.is_finite() && start >= 0.0) {
         return Err((
             "window.start",
@@ -156,7 +161,7 @@ fn shifted_start(t: &Trace, by: f64) -> Option<chrono::DateTime<chrono::FixedOff
 }
 
 /// The trace `n` times end to end.
-pub fn repeat(t: &Trace, n: u32) -> Result<Trace, Note> {
+pub(crate) fn repeat(t: &Trace, n: u32) -> Result<Trace, Note> {
     if n == 0 {
         return Err(("repeat", "repeat must be at least 1".into()));
     }
@@ -200,7 +205,12 @@ pub fn repeat(t: &Trace, n: u32) -> Result<Trace, Note> {
 }
 
 /// Multiply every time by `f`, keeping the rates.
-pub fn time_scale(mut t: Trace, f: f64, seed: u64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
+pub(crate) fn time_scale(
+    mut t: Trace,
+    f: f64,
+    seed: u64,
+    notes: &mut Vec<Note>,
+) -> Result<Trace, Note> {
     if !(f.is_finite() && f > 0.0) {
         return Err((
             "time_scale",
@@ -223,7 +233,7 @@ pub fn time_scale(mut t: Trace, f: f64, seed: u64, notes: &mut Vec<Note>) -> Res
 }
 
 /// Move the trace later by `d` seconds (or earlier for a negative `d`).
-pub fn shift(t: Trace, d: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
+pub(crate) fn shift(t: Trace, d: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     if !d.is_finite() {
         return Err(("shift", format!("{d} is not a duration")));
     }
@@ -263,7 +273,7 @@ pub fn shift(t: Trace, d: f64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
 }
 
 /// Rows every `step`, each the mean over its bucket (the last bucket may be shorter).
-pub fn resample(t: &Trace, step: f64) -> Result<Trace, Note> {
+pub(crate) fn resample(t: &Trace, step: f64) -> Result<Trace, Note> {
     if !(step.is_finite() && step > 0.0) {
         return Err(("resample", "the step must be more than 0".into()));
     }
@@ -319,7 +329,7 @@ fn bucket_means(t: &Trace, values: &[f64], step: f64, n: usize) -> Vec<f64> {
 }
 
 /// Multiply every rate by `k`.
-pub fn scale(mut t: Trace, k: f64, seed: u64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
+pub(crate) fn scale(mut t: Trace, k: f64, seed: u64, notes: &mut Vec<Note>) -> Result<Trace, Note> {
     if !(k.is_finite() && k >= 0.0) {
         return Err((
             "scale",
@@ -341,7 +351,7 @@ pub fn scale(mut t: Trace, k: f64, seed: u64, notes: &mut Vec<Note>) -> Result<T
 }
 
 /// Bound every rate to `[min, max]`.
-pub fn clip(
+pub(crate) fn clip(
     mut t: Trace,
     min: Option<f64>,
     max: Option<f64>,

@@ -7,9 +7,7 @@
 
 use crate::helpers::{self, root, scalesim};
 use predicates::prelude::*;
-use scalesim::trace::prometheus::Combine;
-use scalesim::trace::rows::{GapFill, Repair};
-use scalesim::trace::{Format, ReadOptions, read, stats};
+use scalesim::trace::{Combine, Format, GapFill, ReadOptions, Repair, read, stats};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {

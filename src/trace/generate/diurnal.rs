@@ -32,7 +32,7 @@ pub struct Diurnal {
 
 /// Maps trace time to local wall-clock time (seconds since a local Monday 00:00).
 #[derive(Debug, Clone)]
-pub struct Clock {
+pub(crate) struct Clock {
     start: Option<DateTime<FixedOffset>>,
     tz: Option<Tz>,
     /// Local seconds since Monday 1970-01-05 00:00 of t = 0 (fixed-offset case).
@@ -40,7 +40,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    pub fn new(start: Option<DateTime<FixedOffset>>, tz: Option<Tz>) -> Clock {
+    pub(crate) fn new(start: Option<DateTime<FixedOffset>>, tz: Option<Tz>) -> Clock {
         let base = match start {
             Some(s) => local_secs(&s.naive_local(), s.timestamp_subsec_nanos()),
             None => 0.0,
@@ -49,7 +49,7 @@ impl Clock {
     }
 
     /// Local seconds since some Monday 00:00 at trace time `t`.
-    pub fn local(&self, t: f64) -> f64 {
+    pub(crate) fn local(&self, t: f64) -> f64 {
         match (self.start, self.tz) {
             (Some(s), Some(tz)) => {
                 let whole = t.floor();

@@ -26,9 +26,9 @@
 //! `concat`). Unknown fields are rejected with their location; fields of another kind are
 //! rejected naming the kind's own fields.
 
-pub mod diurnal;
-pub mod random;
-pub mod shapes;
+pub(crate) mod diurnal;
+pub(crate) mod random;
+pub(crate) mod shapes;
 
 use self::diurnal::{Clock, DayShape, Diurnal};
 use self::random::{NoiseDist, stream_rng};
@@ -41,7 +41,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// Most rows a generator may produce (about 160 MB of trace): a coarser `step` is needed beyond.
-pub const MAX_ROWS: usize = 10_000_000;
+pub(crate) const MAX_ROWS: usize = 10_000_000;
 
 /// A problem with a generator spec: the dotted field path relative to the `generate:` block
 /// (empty for the block itself) and the message.
@@ -115,7 +115,7 @@ impl<'de> Deserialize<'de> for TimeOfDay {
 }
 
 /// Parse `"HH:MM[:SS]"` or a duration below 24 h into seconds after midnight.
-pub fn parse_time_of_day(v: &str) -> Result<f64, String> {
+pub(crate) fn parse_time_of_day(v: &str) -> Result<f64, String> {
     let parts: Vec<&str> = v.trim().split(':').collect();
     if parts.len() >= 2 && parts.len() <= 3 {
         let nums: Option<Vec<f64>> = parts.iter().map(|p| p.parse::<f64>().ok()).collect();
@@ -208,7 +208,7 @@ pub struct GeneratorSpec {
 }
 
 /// A kind: name, aliases, required fields, optional fields.
-pub type KindInfo = (
+pub(crate) type KindInfo = (
     &'static str,
     &'static [&'static str],
     &'static [&'static str],
@@ -216,7 +216,7 @@ pub type KindInfo = (
 );
 
 /// The kinds, with their aliases and fields (required, optional), for checks and help.
-pub const KINDS: &[KindInfo] = &[
+pub(crate) const KINDS: &[KindInfo] = &[
     ("constant", &[], &["rate"], &[]),
     ("step", &[], &["from", "to", "at"], &[]),
     ("ramp", &[], &["from", "to"], &["at", "over"]),
@@ -248,7 +248,7 @@ pub const KINDS: &[KindInfo] = &[
 ];
 
 /// Resolve a kind name or alias to its canonical name.
-pub fn canonical_kind(kind: &str) -> Option<&'static str> {
+pub(crate) fn canonical_kind(kind: &str) -> Option<&'static str> {
     let k = kind.trim().to_ascii_lowercase();
     KINDS
         .iter()
@@ -257,7 +257,9 @@ pub fn canonical_kind(kind: &str) -> Option<&'static str> {
 }
 
 /// The fields of a kind, for help and messages: `(required, optional)`.
-pub fn kind_fields(kind: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+pub(crate) fn kind_fields(
+    kind: &str,
+) -> Option<(&'static [&'static str], &'static [&'static str])> {
     let k = canonical_kind(kind)?;
     KINDS
         .iter()
@@ -702,7 +704,7 @@ enum Parent {
 }
 
 /// The default resolution for a span: 1 s up to a day, 60 s beyond.
-pub fn default_step(span: f64) -> f64 {
+pub(crate) fn default_step(span: f64) -> f64 {
     if span <= 86_400.0 { 1.0 } else { 60.0 }
 }
 

@@ -9,7 +9,7 @@ use rand_pcg::Pcg64;
 
 /// The generator for stream `label` of `seed`. Stable across releases of scalesim: changing it
 /// changes every generated trace.
-pub fn stream_rng(seed: u64, label: &str) -> Pcg64 {
+pub(crate) fn stream_rng(seed: u64, label: &str) -> Pcg64 {
     let h = fnv1a(label);
     let a = splitmix64(seed ^ splitmix64(h));
     let b = splitmix64(a ^ 0x6a09_e667_f3bc_c909);
@@ -44,7 +44,7 @@ pub enum NoiseDist {
 }
 
 /// `n` independent mean-1 multipliers with coefficient of variation `cv`.
-pub fn noise_factors(rng: &mut Pcg64, n: usize, cv: f64, dist: NoiseDist) -> Vec<f64> {
+pub(crate) fn noise_factors(rng: &mut Pcg64, n: usize, cv: f64, dist: NoiseDist) -> Vec<f64> {
     if cv == 0.0 {
         return vec![1.0; n];
     }
@@ -65,7 +65,7 @@ pub fn noise_factors(rng: &mut Pcg64, n: usize, cv: f64, dist: NoiseDist) -> Vec
 
 /// A two-state Markov-modulated rate over `[0, span)`: pieces `(start, end, rate)`, starting in
 /// state 0, each sojourn exponential with the state's mean.
-pub fn mmpp_pieces(
+pub(crate) fn mmpp_pieces(
     rng: &mut Pcg64,
     span: f64,
     rates: [f64; 2],
@@ -86,7 +86,7 @@ pub fn mmpp_pieces(
 }
 
 /// Keep each element with probability `p` (thinning exact arrivals).
-pub fn thin(rng: &mut Pcg64, xs: &[f64], p: f64) -> Vec<f64> {
+pub(crate) fn thin(rng: &mut Pcg64, xs: &[f64], p: f64) -> Vec<f64> {
     xs.iter()
         .copied()
         .filter(|_| rng.random::<f64>() < p)

@@ -172,7 +172,7 @@ impl Shape {
 
 /// Mean of `f` over `[a, b)`, splitting at `breaks` (sorted or not) and integrating each piece
 /// with 3-point Gauss–Legendre quadrature.
-pub fn mean_over(f: &dyn Fn(f64) -> f64, a: f64, b: f64, breaks: &mut [f64]) -> f64 {
+pub(crate) fn mean_over(f: &dyn Fn(f64) -> f64, a: f64, b: f64, breaks: &mut [f64]) -> f64 {
     if b <= a {
         return f(a);
     }
@@ -189,7 +189,7 @@ pub fn mean_over(f: &dyn Fn(f64) -> f64, a: f64, b: f64, breaks: &mut [f64]) -> 
 }
 
 /// Integral of `f` over `[a, b]` by 3-point Gauss–Legendre (exact for degree ≤ 5).
-pub fn gauss3(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
+pub(crate) fn gauss3(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
     const X: f64 = 0.774_596_669_241_483_4; // sqrt(3/5)
     let (m, h) = ((a + b) / 2.0, (b - a) / 2.0);
     h * (5.0 / 9.0 * f(m - h * X) + 8.0 / 9.0 * f(m) + 5.0 / 9.0 * f(m + h * X))
@@ -198,20 +198,20 @@ pub fn gauss3(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// A uniform grid of buckets `[origin + k·step, origin + (k+1)·step)` in trace time, `k < n`.
 /// Local time `k·step` is the generator's own clock; `origin` places it in the whole trace.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Grid {
+pub(crate) struct Grid {
     pub origin: f64,
     pub step: f64,
     pub n: usize,
 }
 
 impl Grid {
-    pub fn span(&self) -> f64 {
+    pub(crate) fn span(&self) -> f64 {
         self.n as f64 * self.step
     }
 }
 
 /// Bucket means of a deterministic shape on a grid (local times).
-pub fn render_shape(shape: &Shape, grid: &Grid) -> Vec<f64> {
+pub(crate) fn render_shape(shape: &Shape, grid: &Grid) -> Vec<f64> {
     let mut breaks = Vec::new();
     (0..grid.n)
         .map(|k| {
@@ -226,7 +226,7 @@ pub fn render_shape(shape: &Shape, grid: &Grid) -> Vec<f64> {
 /// Time-weighted means over a target grid (local times `[k·step, (k+1)·step)`) of
 /// piecewise-constant pieces `(start, end, value)` given in the same local frame, sorted by
 /// start and not overlapping. Time not covered by any piece counts as 0.
-pub fn regrid(pieces: impl IntoIterator<Item = (f64, f64, f64)>, grid: &Grid) -> Vec<f64> {
+pub(crate) fn regrid(pieces: impl IntoIterator<Item = (f64, f64, f64)>, grid: &Grid) -> Vec<f64> {
     let mut acc = vec![0.0; grid.n];
     let span = grid.span();
     for (a, b, v) in pieces {
@@ -251,7 +251,7 @@ pub fn regrid(pieces: impl IntoIterator<Item = (f64, f64, f64)>, grid: &Grid) ->
 }
 
 /// Pieces of values rendered on `grid`, clipped at local time `limit`.
-pub fn pieces(values: &[f64], grid: &Grid, offset: f64, limit: f64) -> Vec<(f64, f64, f64)> {
+pub(crate) fn pieces(values: &[f64], grid: &Grid, offset: f64, limit: f64) -> Vec<(f64, f64, f64)> {
     values
         .iter()
         .enumerate()
