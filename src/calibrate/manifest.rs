@@ -10,6 +10,7 @@
 //! use it) is subtracted from the measured created → Ready lag to give `pods.startup`.
 
 use crate::error::InputError;
+use crate::manifest::kind::ObjectKind;
 use crate::manifest::{self, deployment};
 use crate::yaml::Document;
 use serde_json::Value;
@@ -31,8 +32,6 @@ pub(crate) struct WorkloadFacts {
     pub readiness_delay: f64,
 }
 
-const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
-
 /// Read the manifests; the first workload (or Knative Service) found gives the facts.
 pub(crate) fn read(paths: &[impl AsRef<Path>]) -> Result<Option<WorkloadFacts>, InputError> {
     for path in paths {
@@ -45,7 +44,8 @@ pub(crate) fn read(paths: &[impl AsRef<Path>]) -> Result<Option<WorkloadFacts>, 
             .unwrap_or_else(|| "-".into());
         for (h, d) in &docs {
             let knative = h.kind == "Service" && h.api_version.starts_with("serving.knative.dev");
-            if !(knative || WORKLOAD_KINDS.contains(&h.kind.as_str())) {
+            let workload = ObjectKind::parse(&h.kind).is_some_and(ObjectKind::is_workload);
+            if !(knative || workload) {
                 continue;
             }
             let mut facts = WorkloadFacts {

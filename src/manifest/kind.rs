@@ -19,6 +19,8 @@ pub(crate) enum ObjectKind {
     Job,
     CronJob,
     LimitRange,
+    /// `kind: List` (what `kubectl get -o yaml` prints for several objects).
+    List,
 }
 
 /// Every kind with its spelling (the one table `as_str` and `parse` read).
@@ -41,6 +43,7 @@ const KINDS: &[(ObjectKind, &str)] = &[
     (ObjectKind::Job, "Job"),
     (ObjectKind::CronJob, "CronJob"),
     (ObjectKind::LimitRange, "LimitRange"),
+    (ObjectKind::List, "List"),
 ];
 
 impl ObjectKind {
@@ -56,6 +59,15 @@ impl ObjectKind {
     /// The kind a document's `kind` string names (exact spelling), if scalesim knows it.
     pub(crate) fn parse(s: &str) -> Option<ObjectKind> {
         KINDS.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
+    }
+
+    /// A workload with a pod template that autoscalers scale (Deployment, StatefulSet,
+    /// ReplicaSet, Argo Rollout).
+    pub(crate) fn is_workload(self) -> bool {
+        matches!(
+            self,
+            Self::Deployment | Self::StatefulSet | Self::ReplicaSet | Self::Rollout
+        )
     }
 
     /// Whether `s` spells this kind.

@@ -1,5 +1,6 @@
 //! The summary a person reads on the terminal after `scalesim run`.
 
+use crate::manifest::kind::ObjectKind;
 use crate::sim::Summary;
 use crate::units::format_seconds;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -166,7 +167,7 @@ fn backlog_rows(rows: &mut Rows, s: &Summary) {
 fn keda_rows(rows: &mut Rows, s: &Summary) {
     for k in &s.keda {
         let mut what = format!("{} polls", k.polls);
-        if k.kind == "ScaledJob" {
+        if ObjectKind::ScaledJob.is(&k.kind) {
             what += &format!(", {} jobs created", k.jobs_created);
         } else {
             what += &format!(

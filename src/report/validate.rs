@@ -24,6 +24,7 @@ use crate::keda::metric::{MetricSource, TargetType};
 use crate::keda::model::FallbackBehavior;
 use crate::keda::report::{Finding, ObjectReport, Severity, SimulationPlan, TriggerPlan};
 use crate::keda::validate::validate_sources;
+use crate::manifest::kind::ObjectKind;
 use crate::yaml::{Document, Source, split_documents};
 use serde::Serialize;
 use serde_json::Value;
@@ -38,7 +39,6 @@ pub const LEGACY_PATH: &str =
     "none → legacy HPA path: scale-up ≤ max(2×current, 4) per sync, 300 s downscale stabilization";
 
 /// Kinds that carry a pod template and can be a scale target.
-const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
 
 /// The whole validation: one entry per input, in the order given.
 #[derive(Debug, Clone, Serialize)]
@@ -242,10 +242,12 @@ pub fn validate_inputs(inputs: &[Result<Source, InputError>]) -> ValidationRepor
     for s in &sources {
         for d in split_documents(s) {
             let Ok(v) = d.value() else { continue };
-            let kind = str_at(&v, &["kind"]).unwrap_or_default();
-            if !matches!(kind.as_str(), "ScaledObject" | "HorizontalPodAutoscaler") {
+            let kind = str_at(&v, &["kind"]).and_then(|k| ObjectKind::parse(&k));
+            let Some(kind @ (ObjectKind::ScaledObject | ObjectKind::HorizontalPodAutoscaler)) =
+                kind
+            else {
                 continue;
-            }
+            };
             if let Some(t) = targets_of(&v) {
                 let name = str_at(&v, &["metadata", "name"]).unwrap_or_default();
                 autoscalers.push((format!("{kind} {name:?}"), t));
@@ -421,20 +423,20 @@ fn document_report(
     doc.name = str_at(&v, &["metadata", "name"]);
     doc.namespace = str_at(&v, &["metadata", "namespace"]);
     let kind = doc.kind.clone();
-    match kind.as_str() {
-        "ScaledObject" | "ScaledJob" => {
+    match ObjectKind::parse(&kind) {
+        Some(k @ (ObjectKind::ScaledObject | ObjectKind::ScaledJob)) => {
             let Some(report) = keda_objects.next_if(|o| o.document == d.index) else {
                 doc.role = Role::Ignored;
                 doc.note = Some("not validated (internal mismatch; please report)".into());
                 return doc;
             };
             keda_document(&mut doc, report);
-            if kind == "ScaledObject" {
+            if k == ObjectKind::ScaledObject {
                 doc.scale_target = scale_target_of(&v);
             }
         }
-        "HorizontalPodAutoscaler" => hpa_document(&mut doc, d, file, autoscalers),
-        "" => {
+        Some(ObjectKind::HorizontalPodAutoscaler) => hpa_document(&mut doc, d, file, autoscalers),
+        _ if kind.is_empty() => {
             let mut f = Finding::new(
                 Severity::Error,
                 "input.no-kind",
@@ -446,7 +448,7 @@ fn document_report(
             doc.note = Some("not a Kubernetes object".into());
             doc.findings.push(f);
         }
-        kind => other_document(&mut doc, kind, &v, autoscalers),
+        _ => other_document(&mut doc, &kind, &v, autoscalers),
     }
     doc.findings.extend(template_text);
     doc
@@ -468,7 +470,7 @@ fn scale_target_of(v: &Value) -> Option<ScaleTarget> {
 }
 
 fn keda_document(doc: &mut DocumentReport, report: ObjectReport) {
-    doc.role = if report.kind == "ScaledJob" {
+    doc.role = if ObjectKind::ScaledJob.is(&report.kind) {
         Role::ScaledJob
     } else {
         Role::ScaledObject
@@ -611,9 +613,13 @@ fn other_document(
         .and_then(|t| t.get("spec"))
         .and_then(|s| s.get("containers"))
         .is_some();
-    let (role, note) = match kind {
-        "TriggerAuthentication" | "ClusterTriggerAuthentication" => {
-            let ta = crate::keda::cluster::trigger_auth_from(v, kind.starts_with("Cluster"));
+    let parsed = ObjectKind::parse(kind);
+    let (role, note) = match parsed {
+        Some(
+            k @ (ObjectKind::TriggerAuthentication | ObjectKind::ClusterTriggerAuthentication),
+        ) => {
+            let cluster = k == ObjectKind::ClusterTriggerAuthentication;
+            let ta = crate::keda::cluster::trigger_auth_from(v, cluster);
             let params: Vec<&str> = ta.params.iter().map(String::as_str).collect();
             let provides = if params.is_empty() {
                 match &ta.pod_identity {
@@ -628,7 +634,7 @@ fn other_document(
                 format!("used by KEDA's rules: supplies {provides} to the triggers that reference it (credentials are not simulated)"),
             )
         }
-        "LimitRange" => {
+        Some(ObjectKind::LimitRange) => {
             let lr = crate::keda::cluster::limit_range_from(v);
             let res: Vec<&str> = lr.resources.iter().map(String::as_str).collect();
             (
@@ -639,11 +645,14 @@ fn other_document(
                 ),
             )
         }
-        k if has_pod_template && (WORKLOAD_KINDS.contains(&k) || k == "Job" || k == "CronJob") => {
+        Some(k)
+            if has_pod_template
+                && (k.is_workload() || matches!(k, ObjectKind::Job | ObjectKind::CronJob)) =>
+        {
             let name = doc.name.clone().unwrap_or_default();
             let by: Vec<&str> = autoscalers
                 .iter()
-                .filter(|(_, t)| t.kind == k && t.name == name && same_ns(&t.namespace, &doc.namespace))
+                .filter(|(_, t)| k.is(&t.kind) && t.name == name && same_ns(&t.namespace, &doc.namespace))
                 .map(|(who, _)| who.as_str())
                 .collect();
             if by.is_empty() {
@@ -661,7 +670,7 @@ fn other_document(
                 )
             }
         }
-        "List" => (
+        Some(ObjectKind::List) => (
             Role::Ignored,
             "ignored: the items of a List are not read — give them as separate documents (e.g. `kubectl get … -o yaml` per object)".into(),
         ),

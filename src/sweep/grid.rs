@@ -12,6 +12,7 @@
 //! booleans, anything else a string; the value then takes the type of the one it replaces
 //! ([`crate::scenario::patch::coerce_like`]).
 
+use crate::manifest::kind::ObjectKind;
 use crate::scenario::patch::{Patch, PatchTarget};
 use serde_json::Value;
 
@@ -21,13 +22,16 @@ pub const MAX_POINTS: u128 = 1_000_000;
 pub const MAX_VALUES: usize = 100_000;
 
 /// Short names of the manifest kinds a sweep path may start with.
-const KIND_ALIASES: &[(&str, &str)] = &[
-    ("hpa", "HorizontalPodAutoscaler"),
-    ("horizontalpodautoscaler", "HorizontalPodAutoscaler"),
-    ("scaledobject", "ScaledObject"),
-    ("scaledjob", "ScaledJob"),
-    ("deployment", "Deployment"),
-    ("statefulset", "StatefulSet"),
+const KIND_ALIASES: &[(&str, ObjectKind)] = &[
+    ("hpa", ObjectKind::HorizontalPodAutoscaler),
+    (
+        "horizontalpodautoscaler",
+        ObjectKind::HorizontalPodAutoscaler,
+    ),
+    ("scaledobject", ObjectKind::ScaledObject),
+    ("scaledjob", ObjectKind::ScaledJob),
+    ("deployment", ObjectKind::Deployment),
+    ("statefulset", ObjectKind::StatefulSet),
 ];
 
 /// One value of a varied parameter.
@@ -143,7 +147,7 @@ fn alias(s: &str) -> Option<&'static str> {
     KIND_ALIASES
         .iter()
         .find(|(a, _)| a.eq_ignore_ascii_case(s))
-        .map(|(_, k)| *k)
+        .map(|(_, k)| k.as_str())
 }
 
 /// A value written on the command line, typed: number, boolean or string.
