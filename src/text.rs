@@ -3,27 +3,51 @@
 //! XML). One place each, so two outputs never write the same number or text differently by
 //! accident.
 
+use std::fmt::Write as _;
+
 /// `v` with at most `decimals` decimals, trailing zeros (and a bare point) removed, never `-0`.
 pub(crate) fn decimals(v: f64, decimals: usize) -> String {
-    let mut s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
+    let mut s = String::new();
+    push_decimals(&mut s, v, decimals);
+    s
+}
+
+/// Append `v` as [`decimals`] writes it.
+pub(crate) fn push_decimals(out: &mut String, v: f64, decimals: usize) {
+    let start = out.len();
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{v:.decimals$}");
+    if out[start..].contains('.') {
+        let kept = out.trim_end_matches('0').trim_end_matches('.').len();
+        out.truncate(kept);
     }
-    if s == "-0" { "0".into() } else { s }
+    if &out[start..] == "-0" {
+        out.truncate(start);
+        out.push('0');
+    }
 }
 
 /// A number for a data file (`timeseries.csv`): empty when undefined, otherwise at most 6
-/// decimals without trailing zeros.
+/// decimals without trailing zeros (the writers append it with [`push_data_number`]).
+#[cfg(test)]
 pub(crate) fn data_number(v: f64) -> String {
+    let mut s = String::new();
+    push_data_number(&mut s, v);
+    s
+}
+
+/// Append `v` as [`data_number`] writes it, without allocating: whole numbers (counts, times on
+/// a whole-second grid) are written as integers directly, the rest through [`push_decimals`].
+pub(crate) fn push_data_number(out: &mut String, v: f64) {
     if !v.is_finite() {
-        return String::new();
+        return;
     }
-    decimals(v, 6)
+    if v == v.trunc() && v.abs() < 1e15 {
+        // Exact in an i64, and what `{:.6}` then trimming writes (`-0.0` as `0`).
+        let _ = write!(out, "{}", v as i64);
+    } else {
+        push_decimals(out, v, 6);
+    }
 }
 
 /// A number for people (chart labels, report tables): at most 3 significant decimals, `k`/`M`
@@ -88,6 +112,13 @@ mod tests {
         assert_eq!(decimals(-0.0001, 2), "0");
         assert_eq!(decimals(2.50, 3), "2.5");
         assert_eq!(data_number(f64::NAN), "");
+        for v in [
+            0.0, -0.0, 3.0, -3.0, 1e14, -1e14, 1e15, 1e20, 0.5, -1e-7, 1e-7, 2.0000004,
+        ] {
+            let mut pushed = String::from("x");
+            push_data_number(&mut pushed, v);
+            assert_eq!(pushed[1..], decimals(v, 6), "{v}");
+        }
         assert_eq!(data_number(1.0 / 3.0), "0.333333");
         assert_eq!(label_number(0.0), "0");
         assert_eq!(label_number(2.5), "2.5");

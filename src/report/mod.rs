@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
-use crate::text::data_number as fmt_num;
+use crate::text::push_data_number;
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -213,43 +213,50 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
         header.push_str(name);
     }
     writeln!(w, "{header}")?;
+    // One reused line buffer, each cell written straight into it (no String per cell).
     let mut line = String::with_capacity(256);
     for r in 0..s.rows {
         line.clear();
-        let cells: [String; 26] = [
-            fmt_num(s.time(r)),
-            fmt_num(s.arrival_rate[r]),
-            s.desired_replicas[r].to_string(),
-            s.spec_replicas[r].to_string(),
-            s.ready_pods[r].to_string(),
-            s.starting_pods[r].to_string(),
-            s.terminating_pods[r].to_string(),
-            fmt_num(s.cpu_utilization[r]),
-            s.backlog[r].to_string(),
-            s.in_flight[r].to_string(),
-            s.served[r].to_string(),
-            s.dropped[r].to_string(),
-            s.timed_out[r].to_string(),
-            fmt_num(s.latency_p50[r]),
-            fmt_num(s.latency_p99[r]),
-            s.arrivals[r].to_string(),
-            fmt_num(s.cpu_cores[r]),
-            fmt_num(s.backlog_age[r]),
-            fmt_num(s.ready_capacity[r]),
-            s.unschedulable_pods[r].to_string(),
-            s.nodes[r].to_string(),
-            s.nodes_ready[r].to_string(),
-            s.retries[r].to_string(),
-            s.rejected[r].to_string(),
-            s.restarts[r].to_string(),
-            fmt_num(s.throttled_s[r]),
-        ];
-        line.push_str(&cells.join(","));
-        for (_, col) in &s.extra {
+        let num = |line: &mut String, v: f64| {
             line.push(',');
-            line.push_str(&fmt_num(col[r]));
+            push_data_number(line, v);
+        };
+        fn int(line: &mut String, v: impl std::fmt::Display) {
+            use std::fmt::Write as _;
+            // Writing to a String cannot fail.
+            let _ = write!(line, ",{v}");
         }
-        writeln!(w, "{line}")?;
+        push_data_number(&mut line, s.time(r));
+        num(&mut line, s.arrival_rate[r]);
+        int(&mut line, s.desired_replicas[r]);
+        int(&mut line, s.spec_replicas[r]);
+        int(&mut line, s.ready_pods[r]);
+        int(&mut line, s.starting_pods[r]);
+        int(&mut line, s.terminating_pods[r]);
+        num(&mut line, s.cpu_utilization[r]);
+        int(&mut line, s.backlog[r]);
+        int(&mut line, s.in_flight[r]);
+        int(&mut line, s.served[r]);
+        int(&mut line, s.dropped[r]);
+        int(&mut line, s.timed_out[r]);
+        num(&mut line, s.latency_p50[r]);
+        num(&mut line, s.latency_p99[r]);
+        int(&mut line, s.arrivals[r]);
+        num(&mut line, s.cpu_cores[r]);
+        num(&mut line, s.backlog_age[r]);
+        num(&mut line, s.ready_capacity[r]);
+        int(&mut line, s.unschedulable_pods[r]);
+        int(&mut line, s.nodes[r]);
+        int(&mut line, s.nodes_ready[r]);
+        int(&mut line, s.retries[r]);
+        int(&mut line, s.rejected[r]);
+        int(&mut line, s.restarts[r]);
+        num(&mut line, s.throttled_s[r]);
+        for (_, col) in &s.extra {
+            num(&mut line, col[r]);
+        }
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
     }
     Ok(())
 }
