@@ -1,7 +1,9 @@
 //! `report.html`: one self-contained page per run — the scenario and its key settings, the
 //! summary table, the charts (inline SVG), the autoscaler decisions that changed something, and
-//! the warnings. Nothing outside the file is referenced (no scripts, stylesheets, fonts, images
-//! or links), every text is escaped, and the page is also well-formed XML. The pieces here
+//! the warnings. Nothing outside the file is referenced (no external scripts, stylesheets, fonts,
+//! images or links), every text is escaped, and the page is also well-formed XML. The one inline
+//! script (`super::explore`) redraws the charts with a cursor readout and zoom, and filters the
+//! decision log; without it the page reads the same, with the static figure. The pieces here
 //! ([`Page`], [`inline_svg`], with [`crate::text::escape`]) also build `compare.html`.
 
 use super::chart::TimeLabels;
@@ -10,7 +12,7 @@ use super::digest;
 use crate::hpa::Decision;
 use crate::scenario::Scenario;
 use crate::sim::{LogEvent, RunResult};
-use crate::text::{Markup::Html, escape, label_number as fmt_num};
+use crate::text::{Markup::Html, data_number, escape, label_number as fmt_num};
 use crate::units::format_seconds;
 use crate::world::WorldConfig;
 
@@ -28,6 +30,13 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .verdict{font-size:16px;font-weight:bold;padding:8px 12px;border-left:4px solid #888;background:#f6f6f6}\
 table.log td{font-size:13px}code{font-size:12px;word-break:break-all}\
 svg{max-width:100%;height:auto;display:block}\
+.xbar{position:sticky;top:0;z-index:2;background:#fff;padding:6px 0;border-bottom:1px solid #ddd}\
+.xbar button{margin-left:12px}.xbar .cursor-time{margin-left:16px;font-weight:bold}\
+.xbar .note{margin:4px 0 0}.xpanel{margin:10px 0}.xtitle{font-weight:bold;font-size:14px}\
+.readout{font-size:13px}.readout .item{margin-right:14px;white-space:nowrap}\
+.readout .swatch{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}\
+.readout .value{font-variant-numeric:tabular-nums}.readout .ref{color:#666}\
+svg.xchart{max-width:none;cursor:crosshair;user-select:none}svg.xchart .tick{font-size:11px;fill:#555}\
 ";
 
 /// A page under construction. Every method takes already-escaped HTML except where it says text.
@@ -74,13 +83,29 @@ impl Page {
         rows: &[Vec<String>],
         numeric: &[usize],
     ) {
+        self.table_with_row_attrs(class, headers, rows, numeric, &[]);
+    }
+
+    /// [`Page::table`] whose row `i` carries the attributes `row_attrs[i]` (already escaped,
+    /// e.g. `data-t="12"`); rows past the end of `row_attrs` carry none.
+    pub(crate) fn table_with_row_attrs(
+        &mut self,
+        class: &str,
+        headers: &[String],
+        rows: &[Vec<String>],
+        numeric: &[usize],
+        row_attrs: &[String],
+    ) {
         let mut t = format!("<table class=\"{class}\">\n<thead><tr>");
         for h in headers {
             t.push_str(&format!("<th>{}</th>", escape(h, Html)));
         }
         t.push_str("</tr></thead>\n<tbody>\n");
-        for r in rows {
-            t.push_str("<tr>");
+        for (i, r) in rows.iter().enumerate() {
+            match row_attrs.get(i) {
+                Some(a) => t.push_str(&format!("<tr {a}>")),
+                None => t.push_str("<tr>"),
+            }
             for (i, c) in r.iter().enumerate() {
                 if numeric.contains(&i) {
                     t.push_str(&format!("<td class=\"num\">{c}</td>"));
@@ -132,6 +157,7 @@ pub fn run_report(
     scenario: &Scenario,
     result: &RunResult,
     chart_svg: &str,
+    explore_json: &str,
     time: &TimeLabels,
 ) -> String {
     let mut page = Page::new(&format!("scalesim: {}", scenario.name));
@@ -166,10 +192,12 @@ pub fn run_report(
          full range (minimum to maximum) of the steps it covers, so no spike is hidden.",
         Some("note"),
     );
+    page.raw("<div id=\"explore\" hidden=\"hidden\"></div>\n<div id=\"static-figure\">");
     page.raw(&inline_svg(
         chart_svg,
         &format!("charts of the run {}", scenario.name),
     ));
+    page.raw("</div>");
 
     page.heading(2, "Autoscaler decisions");
     decision_log(&mut page, &result.events, time);
@@ -180,7 +208,21 @@ pub fn run_report(
     } else {
         page.list(&result.warnings);
     }
+    explore_scripts(&mut page, explore_json);
     page.finish()
+}
+
+/// The figure's data and the script that explores it. The script sits in a CDATA section
+/// behind line comments, so the page stays well-formed XML and the browser reads plain script.
+fn explore_scripts(page: &mut Page, explore_json: &str) {
+    page.raw(&format!(
+        "<script type=\"application/json\" id=\"{}\">{explore_json}</script>",
+        super::explore::DATA_ID
+    ));
+    page.raw(&format!(
+        "<script>//<![CDATA[\n{}//]]></script>",
+        super::explore::SCRIPT
+    ));
 }
 
 /// The verdict line, then what limited the autoscaler and each `slo:` bound.
@@ -483,6 +525,7 @@ fn condition_key(d: &Decision) -> ConditionKey {
 /// page does not know (shown as its JSON).
 fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut times: Vec<String> = Vec::new();
     let mut skipped = 0usize;
     let mut total = 0usize;
     let mut previous: Vec<(String, ConditionKey)> = Vec::new();
@@ -520,6 +563,7 @@ fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
         };
         total += 1;
         if rows.len() < MAX_DECISION_ROWS {
+            times.push(format!("data-t=\"{}\"", data_number(e.time())));
             rows.push(row);
         } else {
             skipped += 1;
@@ -534,7 +578,11 @@ fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
          full inputs, is in events.jsonl.",
         Some("note"),
     );
-    page.table(
+    page.raw(&format!(
+        "<p class=\"note\" id=\"log-filter\">{} decisions listed.</p>",
+        rows.len()
+    ));
+    page.table_with_row_attrs(
         "log",
         &[
             "time".into(),
@@ -548,6 +596,7 @@ fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
         ],
         &rows,
         &[4],
+        &times,
     );
     if skipped > 0 {
         page.para(

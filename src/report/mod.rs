@@ -3,13 +3,15 @@
 //! Outputs hold no wall-clock times and no absolute paths, so two runs of the same inputs
 //! compare byte for byte wherever they were written.
 //!
-//! Module map: [`chart`] (the figure), [`html`] (the report page), [`digest`] (summary rows),
+//! Module map: [`chart`] (the figure), [`html`] (the report page), `explore` (its cursor, zoom
+//! and filtered decision log), [`digest`] (summary rows),
 //! [`compare`] (several finished runs side by side), [`table`] (the terminal summary),
 //! [`verdict`] (the verdict in words).
 
 pub mod chart;
 pub mod compare;
 pub mod digest;
+mod explore;
 pub mod html;
 mod stored;
 pub mod table;
@@ -73,7 +75,8 @@ pub fn write_charts_with(
     let png = figure.png()?;
     write_bytes(&dir.join("chart.png"), &png)?;
     write_bytes(&dir.join("chart.svg"), svg.as_bytes())?;
-    let page = html::run_report(scenario, result, &svg, &opts.time);
+    let data = explore::figure_json(&figure, &opts.time);
+    let page = html::run_report(scenario, result, &svg, &data, &opts.time);
     write_bytes(&dir.join("report.html"), page.as_bytes())
 }
 

@@ -25,6 +25,7 @@ mod nodes_overload;
 mod output_safety;
 mod properties;
 mod queueing;
+mod report_browser;
 mod run_e2e;
 mod shipped_summaries;
 mod stdout_pipe;

@@ -132,6 +132,16 @@ impl<'a> Figure<'a> {
         }
     }
 
+    /// The panels, top to bottom.
+    pub(crate) fn panels(&self) -> &[Panel<'a>] {
+        &self.panels
+    }
+
+    /// The time range drawn, seconds.
+    pub(crate) fn x_range(&self) -> (f64, f64) {
+        (self.x0, self.x1)
+    }
+
     /// (width, height) in pixels.
     pub fn size(&self) -> (u32, u32) {
         (self.opts.width, draw::figure_height(&self.panels))
