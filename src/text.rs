@@ -28,8 +28,7 @@ pub(crate) fn push_decimals(out: &mut String, v: f64, decimals: usize) {
 }
 
 /// A number for a data file (`timeseries.csv`): empty when undefined, otherwise at most 6
-/// decimals without trailing zeros (the writers append it with [`push_data_number`]).
-#[cfg(test)]
+/// decimals without trailing zeros (the CSV writer appends it with [`push_data_number`]).
 pub(crate) fn data_number(v: f64) -> String {
     let mut s = String::new();
     push_data_number(&mut s, v);
