@@ -78,17 +78,17 @@ impl Sampler {
     /// Record the world at `now`.
     pub fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
         let mut pods = Vec::new();
-        let mut cpu_seconds = world.retired_cpu_seconds;
+        let mut cpu_seconds = world.pods().retired_cpu_seconds();
         let mut memory = 0.0;
         let mut in_service = 0u64;
         let mut ready = 0u64;
-        for id in 0..world.pods.len() as u32 {
-            if world.pods[id as usize].state == PodState::Gone {
+        for id in 0..world.pods().len() as u32 {
+            if world.pods().get(id).state == PodState::Gone {
                 continue;
             }
             let cpu = world.cpu_seconds(id, now);
             let mem = world.memory_bytes(id);
-            let p = &world.pods[id as usize];
+            let p = world.pods().get(id);
             cpu_seconds += cpu;
             memory += mem;
             in_service += p.in_service.len() as u64;
@@ -113,8 +113,8 @@ impl Sampler {
         };
         self.samples.push_back(Snapshot {
             t: now,
-            arrived: world.totals.arrived,
-            served: world.totals.served,
+            arrived: world.recorder().totals().arrived,
+            served: world.recorder().totals().served,
             in_flight: backlog + in_service,
             in_service,
             backlog,
@@ -122,7 +122,7 @@ impl Sampler {
             cpu_seconds,
             memory,
             ready,
-            latency: world.latency_buckets,
+            latency: world.recorder().latency_buckets(),
             column,
             pods,
         });

@@ -225,7 +225,7 @@ impl HpaDriver {
             .map(|feed| match feed {
                 Feed::Resource => MetricReading::PodResources(
                     world
-                        .pods
+                        .pods()
                         .iter()
                         .filter(|p| p.state != PodState::Gone && !p.job)
                         .filter_map(|p| {
@@ -342,18 +342,18 @@ impl HpaDriver {
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Option<Decision> {
-        self.name_pods(world.pods.len());
-        let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
+        self.name_pods(world.pods().len());
+        let active = world.pods().active();
         let obs = Observation {
             now,
             namespace: self.namespace.clone(),
             scale: ScaleObservation {
-                spec_replicas: world.spec_replicas,
+                spec_replicas: world.pods().spec_replicas(),
                 status_replicas: active,
                 ..Default::default()
             },
             pods: world
-                .pods
+                .pods()
                 .iter()
                 .filter(|p| p.state != PodState::Gone && !p.job)
                 .map(|p| self.observe_pod(p))

@@ -235,7 +235,7 @@ impl Triggers {
             Backend::Queue { .. } => {
                 let obs = self.queue_observation(i, trigger, now, world);
                 if matches!(trigger.scaler.kind, ScalerKind::RabbitMq(_)) {
-                    self.last_served = (now, world.totals.served);
+                    self.last_served = (now, world.recorder().totals().served);
                 }
                 obs
             }
@@ -250,7 +250,7 @@ impl Triggers {
             }
             Backend::Lag => {
                 let lag = world.backlog_len() + world.in_service();
-                let arrived = world.totals.arrived;
+                let arrived = world.recorder().totals().arrived;
                 let n = self.partitions.max(1) as u64;
                 let topic = match &trigger.scaler.kind {
                     ScalerKind::Kafka(k) => k.topics.first().cloned().unwrap_or_default(),
@@ -310,7 +310,7 @@ impl Triggers {
             ScalerKind::RabbitMq(_) => {
                 let (t0, s0) = self.last_served;
                 let deliver = if now > t0 {
-                    (world.totals.served - s0) as f64 / (now - t0)
+                    (world.recorder().totals().served - s0) as f64 / (now - t0)
                 } else {
                     0.0
                 };
@@ -617,8 +617,8 @@ impl ScaledObjectDriver {
 
     fn target(world: &World) -> TargetView {
         TargetView {
-            spec_replicas: world.spec_replicas,
-            ready_pods: world.counts.ready as i32,
+            spec_replicas: world.pods().spec_replicas(),
+            ready_pods: world.pods().counts().ready as i32,
         }
     }
 
@@ -788,7 +788,7 @@ impl ScaledJobDriver {
             .jobs
             .iter()
             .map(|&id| {
-                let p = &world.pods[id as usize];
+                let p = world.pods().get(id);
                 let phase = match p.state {
                     PodState::Pending => "Pending",
                     PodState::Starting | PodState::Ready | PodState::Terminating => "Running",
@@ -834,7 +834,7 @@ impl ScaledJobDriver {
     pub fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|&&id| world.pods[id as usize].state != PodState::Gone)
+            .filter(|&&id| world.pods().get(id).state != PodState::Gone)
             .count() as i32
     }
 }

@@ -63,7 +63,7 @@ impl ScaledObjectDriver {
     /// The pause annotations set: the loop stops, the HPA is deleted, and with
     /// `paused-replicas` the target is set to that count.
     fn pause(&mut self, now: f64, replicas: Option<i32>, world: &mut World) -> PollDecision {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         let ann = &mut self.model.annotations;
         match replicas {
             Some(n) => ann.paused_replicas = Some(n.to_string()),
@@ -96,7 +96,7 @@ impl ScaledObjectDriver {
         samplers: &[Sampler],
         scenario: &Scenario,
     ) -> Result<Vec<PollDecision>, String> {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         let ann = &mut self.model.annotations;
         let was_paused = ann.is_paused();
         ann.paused = false;
@@ -130,7 +130,7 @@ impl ScaledObjectDriver {
     /// Deleted: the loop stops for good, the HPA goes with its owner, and with
     /// `restoreToOriginalReplicaCount` the target gets back its original replicas.
     fn delete(&mut self, now: f64, world: &mut World) -> PollDecision {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         self.deleted = true;
         self.delete_hpa();
         let (set, text) = if self.model.restore_to_original_replica_count {
