@@ -219,63 +219,15 @@ impl HpaDriver {
         samplers: &[Sampler],
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Vec<MetricReading> {
-        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
         self.feeds
             .iter()
             .map(|feed| match feed {
-                Feed::Resource => MetricReading::PodResources(
-                    world
-                        .pods()
-                        .iter()
-                        .filter(|p| p.state != PodState::Gone && !p.job)
-                        .filter_map(|p| {
-                            let u = ms.sample(p.id)?;
-                            let containers = self
-                                .containers
-                                .iter()
-                                .enumerate()
-                                .map(|(i, c)| ContainerUsage {
-                                    name: c.name.clone(),
-                                    // All work runs in the main container; sidecars idle.
-                                    cpu_milli: Some(if i == main {
-                                        (u.cpu_cores * 1000.0).round() as i64
-                                    } else {
-                                        0
-                                    }),
-                                    memory_milli: Some(if i == main {
-                                        (u.memory_bytes * 1000.0).round() as i64
-                                    } else {
-                                        0
-                                    }),
-                                })
-                                .collect();
-                            Some(PodResourceSample {
-                                pod: self.pod_name(p.id),
-                                timestamp: u.timestamp,
-                                window: u.window,
-                                containers,
-                            })
-                        })
-                        .collect(),
-                ),
+                Feed::Resource => self.resource_reading(world, ms),
                 Feed::Sampler {
                     sampler,
                     per_pod: true,
                     scale,
-                } => match samplers[*sampler].per_pod(now) {
-                    Ok(values) => MetricReading::PodValues(
-                        values
-                            .into_iter()
-                            .map(|v| PodValueSample {
-                                pod: self.pod_name(v.pod),
-                                value_milli: to_milli(v.value * scale),
-                                timestamp: v.timestamp,
-                                window: v.window,
-                            })
-                            .collect(),
-                    ),
-                    Err(e) => MetricReading::Error(e),
-                },
+                } => self.per_pod_reading(&samplers[*sampler], now, *scale),
                 Feed::Sampler {
                     sampler,
                     per_pod: false,
@@ -295,6 +247,64 @@ impl HpaDriver {
                 )),
             })
             .collect()
+    }
+
+    /// The resource metrics API: metrics-server's latest sample of every pod, split into the
+    /// pod's containers (all work runs in the main container; sidecars idle).
+    fn resource_reading(&self, world: &World, ms: &MetricsServer) -> MetricReading {
+        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
+        MetricReading::PodResources(
+            world
+                .pods()
+                .iter()
+                .filter(|p| p.state != PodState::Gone && !p.job)
+                .filter_map(|p| {
+                    let u = ms.sample(p.id)?;
+                    let containers = self
+                        .containers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| ContainerUsage {
+                            name: c.name.clone(),
+                            cpu_milli: Some(if i == main {
+                                (u.cpu_cores * 1000.0).round() as i64
+                            } else {
+                                0
+                            }),
+                            memory_milli: Some(if i == main {
+                                (u.memory_bytes * 1000.0).round() as i64
+                            } else {
+                                0
+                            }),
+                        })
+                        .collect();
+                    Some(PodResourceSample {
+                        pod: self.pod_name(p.id),
+                        timestamp: u.timestamp,
+                        window: u.window,
+                        containers,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// A Pods metric: the sampler's value for every pod, scaled.
+    fn per_pod_reading(&self, sampler: &Sampler, now: f64, scale: f64) -> MetricReading {
+        match sampler.per_pod(now) {
+            Ok(values) => MetricReading::PodValues(
+                values
+                    .into_iter()
+                    .map(|v| PodValueSample {
+                        pod: self.pod_name(v.pod),
+                        value_milli: to_milli(v.value * scale),
+                        timestamp: v.timestamp,
+                        window: v.window,
+                    })
+                    .collect(),
+            ),
+            Err(e) => MetricReading::Error(e),
+        }
     }
 
     fn is_object(&self, feed: &Feed) -> bool {

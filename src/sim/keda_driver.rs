@@ -94,7 +94,101 @@ struct Triggers {
     measured: Vec<bool>,
 }
 
+/// What binding a trigger to its backend reads: the scenario's `metrics:` bindings, the
+/// trace's columns, and the object's name for warnings.
+struct BindContext<'a> {
+    scenario: &'a Scenario,
+    columns: &'a [String],
+    owner: &'a str,
+}
+
+impl BindContext<'_> {
+    /// The backend trigger `t` reads: its binding under `metrics:` (by any of `names`), else
+    /// the simulated queue or consumer lag its scaler reads, else scalesim's guess from its
+    /// query (with a warning), else nothing (a missing metric, with a warning).
+    fn backend(
+        &self,
+        t: &crate::keda::model::TriggerModel,
+        names: &[String],
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> Backend {
+        let binding = names
+            .iter()
+            .find_map(|n| self.scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
+        match (&t.scaler.signal, binding) {
+            (_, Some((name, b))) => {
+                match b.resolve_over(&name, self.columns, timing_of(&t.scaler.delay)) {
+                    Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
+                    Err(e) => Backend::Unbound {
+                        message: e,
+                        missing: false,
+                    },
+                }
+            }
+            (
+                KedaSignal::QueueBacklog {
+                    visible,
+                    in_flight,
+                    delayed,
+                },
+                None,
+            ) => match &t.scaler.delay {
+                DelayClass::CloudMetrics { .. } => {
+                    lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
+                }
+                _ => Backend::Queue {
+                    visible: *visible,
+                    in_flight: *in_flight,
+                    delayed: *delayed,
+                },
+            },
+            (KedaSignal::ConsumerLag, None) => Backend::Lag,
+            (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
+            (KedaSignal::Named { suggested }, None) => {
+                self.guessed(t, suggested, samplers, warnings)
+            }
+        }
+    }
+
+    /// An unbound trigger whose query names something scalesim can read reads that (with a
+    /// warning); otherwise the autoscaler never reads it.
+    fn guessed(
+        &self,
+        t: &crate::keda::model::TriggerModel,
+        suggested: &str,
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> Backend {
+        let owner = self.owner;
+        match Signal::parse(suggested, self.columns) {
+            Ok(signal) => {
+                warnings.push(format!(
+                    "{owner}: trigger {} ({}) is not bound under `metrics:`; it reads `{signal}` (scalesim's guess from its query)",
+                    t.display_name(),
+                    t.trigger_type
+                ));
+                let timing = timing_of(&t.scaler.delay);
+                sampled(samplers, signal, timing, 1.0)
+            }
+            Err(_) => {
+                let msg = format!(
+                    "{}: the autoscaler never reads it: it reads an external system scalesim cannot guess and has no binding under `metrics:` (key `{}`)",
+                    super::missing::trigger_label(t),
+                    t.scaler.metric.name
+                );
+                warnings.push(format!("{owner}: {msg}"));
+                Backend::Unbound {
+                    message: msg,
+                    missing: true,
+                }
+            }
+        }
+    }
+}
+
 impl Triggers {
+    /// Each trigger bound to the backend it reads, with the faults aimed at it.
     fn new(
         triggers: &[crate::keda::model::TriggerModel],
         scenario: &Scenario,
@@ -112,64 +206,12 @@ impl Triggers {
         let mut faults = Vec::new();
         for t in triggers {
             let names = t.binding_keys();
-            let binding = names
-                .iter()
-                .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
-            let backend = match (&t.scaler.signal, binding) {
-                (_, Some((name, b))) => {
-                    match b.resolve_over(&name, &columns, timing_of(&t.scaler.delay)) {
-                        Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
-                        Err(e) => Backend::Unbound {
-                            message: e,
-                            missing: false,
-                        },
-                    }
-                }
-                (
-                    KedaSignal::QueueBacklog {
-                        visible,
-                        in_flight,
-                        delayed,
-                    },
-                    None,
-                ) => match &t.scaler.delay {
-                    DelayClass::CloudMetrics { .. } => {
-                        lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
-                    }
-                    _ => Backend::Queue {
-                        visible: *visible,
-                        in_flight: *in_flight,
-                        delayed: *delayed,
-                    },
-                },
-                (KedaSignal::ConsumerLag, None) => Backend::Lag,
-                (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
-                (KedaSignal::Named { suggested }, None) => match Signal::parse(suggested, &columns)
-                {
-                    Ok(signal) => {
-                        warnings.push(format!(
-                            "{owner}: trigger {} ({}) is not bound under `metrics:`; it reads `{signal}` (scalesim's guess from its query)",
-                            t.display_name(),
-                            t.trigger_type
-                        ));
-                        let timing = timing_of(&t.scaler.delay);
-                        sampled(samplers, signal, timing, 1.0)
-                    }
-                    Err(_) => {
-                        let msg = format!(
-                            "{}: the autoscaler never reads it: it reads an external system scalesim cannot guess and has no binding under `metrics:` (key `{}`)",
-                            super::missing::trigger_label(t),
-                            t.scaler.metric.name
-                        );
-                        warnings.push(format!("{owner}: {msg}"));
-                        Backend::Unbound {
-                            message: msg,
-                            missing: true,
-                        }
-                    }
-                },
+            let bind = BindContext {
+                scenario,
+                columns: &columns,
+                owner,
             };
-            backends.push(backend);
+            backends.push(bind.backend(t, &names, samplers, warnings));
             faults.push(
                 scenario
                     .faults

@@ -3,11 +3,11 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
-pub mod hpa_driver;
-pub mod keda_driver;
+mod hpa_driver;
+mod keda_driver;
 mod missing;
-pub mod summary;
-pub mod verdict;
+pub(crate) mod summary;
+pub(crate) mod verdict;
 
 use crate::engine::Agenda;
 use crate::error::{InputError, Location};

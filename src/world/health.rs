@@ -163,7 +163,7 @@ impl World {
     }
 
     /// How long the pod takes to answer a probe sent at `now`.
-    pub fn probe_response(&mut self, now: f64, pod: u32) -> f64 {
+    pub(crate) fn probe_response(&mut self, now: f64, pod: u32) -> f64 {
         let cpr = self.cfg.cores_per_request;
         let conc = self.cfg.concurrency as f64;
         let mean = self.cfg.service.mean();

@@ -217,7 +217,7 @@ impl World {
     }
 
     /// Create a ScaledJob's job: a pod that starts, takes one message, processes it and exits.
-    pub fn spawn_job(&mut self, now: f64) -> u32 {
+    pub(crate) fn spawn_job(&mut self, now: f64) -> u32 {
         self.create_pod(now);
         let id = self.pods.by_id.len() as u32 - 1;
         self.pods.by_id[id as usize].job = true;

@@ -34,7 +34,8 @@ use clients::Clients;
 pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState, Nodes};
 pub use pod::{InService, Pod, PodState, Request};
 pub use pod_set::PodSet;
-pub use recorder::{Recorder, Records};
+pub use recorder::Recorder;
+use recorder::Records;
 use requests::Requests;
 use serde::Serialize;
 use std::sync::Arc;
@@ -72,7 +73,7 @@ pub struct WorldConfig {
 }
 
 impl WorldConfig {
-    pub fn from_scenario(s: &Scenario) -> WorldConfig {
+    pub(crate) fn from_scenario(s: &Scenario) -> WorldConfig {
         WorldConfig {
             kind: s.workload.kind,
             service: s.workload.service_time,
@@ -243,7 +244,7 @@ enum Event {
 
 /// What a metrics-server scrape reads of a pod ([`World::scrape_pod`]).
 #[derive(Debug, Clone, Copy)]
-pub struct PodScrape {
+pub(crate) struct PodScrape {
     /// CPU-seconds the pod has used by now.
     pub cpu_seconds: f64,
     /// CPU-seconds at the previous scrape.
@@ -417,7 +418,7 @@ impl World {
 
     /// Process data-plane events while the next is due at or before `limit`.
     #[inline]
-    pub fn run_until(&mut self, limit: f64) {
+    pub(crate) fn run_until(&mut self, limit: f64) {
         // `step`'s choice inlined, so each event reads the three clocks once.
         loop {
             let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
@@ -555,12 +556,12 @@ impl World {
     // ---- observation -------------------------------------------------------------------
 
     /// The offered load (trace rate) at `t`, requests per second.
-    pub fn arrival_rate_at(&self, t: f64) -> f64 {
+    pub(crate) fn arrival_rate_at(&self, t: f64) -> f64 {
         self.requests.trace.rate_at(t)
     }
 
     /// Requests waiting for a worker (shared backlog plus every pod's queue).
-    pub fn backlog_len(&self) -> u64 {
+    pub(crate) fn backlog_len(&self) -> u64 {
         let shared = self
             .fluid
             .as_ref()
@@ -578,7 +579,7 @@ impl World {
     }
 
     /// Requests in service across pods.
-    pub fn in_service(&self) -> u64 {
+    pub(crate) fn in_service(&self) -> u64 {
         self.pods
             .by_id
             .iter()
@@ -588,7 +589,7 @@ impl World {
     }
 
     /// Age of the oldest waiting request at `now` (0 if none).
-    pub fn oldest_waiting_age(&self, now: f64) -> f64 {
+    pub(crate) fn oldest_waiting_age(&self, now: f64) -> f64 {
         let oldest = match self.cfg.kind {
             WorkloadKind::Queue => self
                 .requests
@@ -617,7 +618,7 @@ impl World {
     }
 
     /// CPU-seconds the pod had used by `now`.
-    pub fn cpu_seconds(&mut self, pod: u32, now: f64) -> f64 {
+    pub(crate) fn cpu_seconds(&mut self, pod: u32, now: f64) -> f64 {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
@@ -625,13 +626,13 @@ impl World {
     }
 
     /// Bytes of memory the pod uses at this instant (baseline + per in-flight request).
-    pub fn memory_bytes(&self, pod: u32) -> f64 {
+    pub(crate) fn memory_bytes(&self, pod: u32) -> f64 {
         let p = &self.pods.by_id[pod as usize];
         self.cfg.memory_baseline + self.cfg.memory_per_request * p.in_flight() as f64
     }
 
     /// The configuration the world was built with.
-    pub fn config(&self) -> &WorldConfig {
+    pub(crate) fn config(&self) -> &WorldConfig {
         &self.cfg
     }
 
@@ -651,23 +652,23 @@ impl World {
     }
 
     /// The run's measurements, to switch parts of them off or fill the simulation's own columns.
-    pub fn recorder_mut(&mut self) -> &mut Recorder {
+    pub(crate) fn recorder_mut(&mut self) -> &mut Recorder {
         &mut self.recorder
     }
 
     /// Take the pod and node transitions logged so far, for `events.jsonl`.
-    pub fn take_events(&mut self) -> (Vec<PodEvent>, Vec<NodeEvent>) {
+    pub(crate) fn take_events(&mut self) -> (Vec<PodEvent>, Vec<NodeEvent>) {
         (self.pods.take_events(), self.nodes.take_events())
     }
 
     /// End the world, handing over its measurements.
-    pub fn into_records(self) -> Records {
+    pub(crate) fn into_records(self) -> Records {
         self.recorder.into_records()
     }
 
     /// A metrics-server scrape of the pod at `now`: its CPU-seconds now and at the previous
     /// scrape. The pod is marked scraped at `now` when `now` is later than its last scrape.
-    pub fn scrape_pod(&mut self, pod: u32, now: f64) -> PodScrape {
+    pub(crate) fn scrape_pod(&mut self, pod: u32, now: f64) -> PodScrape {
         let cpu_seconds = self.cpu_seconds(pod, now);
         let p = &mut self.pods.by_id[pod as usize];
         let scrape = PodScrape {
@@ -684,7 +685,7 @@ impl World {
     }
 
     /// Record gauges for the step ending at `now` (row `row`).
-    pub fn sample(&mut self, now: f64, row: usize, cpu_request: Option<f64>) {
+    pub(crate) fn sample(&mut self, now: f64, row: usize, cpu_request: Option<f64>) {
         self.account_pods(now);
         let cpr = self.cfg.cores_per_request;
         let step = self.recorder.series.step;

@@ -78,7 +78,7 @@ impl Nodes {
     }
 
     /// Nodes that run pods (Ready or draining).
-    pub fn ready(&self) -> u32 {
+    pub(crate) fn ready(&self) -> u32 {
         self.by_id
             .iter()
             .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
@@ -86,7 +86,7 @@ impl Nodes {
     }
 
     /// Node-seconds of pool `pool` (0 for a pool that never had a node).
-    pub fn pool_seconds(&self, pool: usize) -> f64 {
+    pub(crate) fn pool_seconds(&self, pool: usize) -> f64 {
         self.node_seconds.get(pool).copied().unwrap_or(0.0)
     }
 
@@ -101,17 +101,17 @@ impl Nodes {
     }
 
     /// Nodes the node autoscaler added.
-    pub fn added(&self) -> u32 {
+    pub(crate) fn added(&self) -> u32 {
         self.scaler.nodes_added
     }
 
     /// Nodes the node autoscaler removed.
-    pub fn removed(&self) -> u32 {
+    pub(crate) fn removed(&self) -> u32 {
         self.scaler.nodes_removed
     }
 
     /// Take the node transitions logged so far.
-    pub fn take_events(&mut self) -> Vec<NodeEvent> {
+    pub(crate) fn take_events(&mut self) -> Vec<NodeEvent> {
         std::mem::take(&mut self.events)
     }
 }
@@ -217,7 +217,7 @@ impl World {
     }
 
     /// How many more pods of the workload fit on the node.
-    pub fn free_slots(&self, node: u32) -> u32 {
+    pub(crate) fn free_slots(&self, node: u32) -> u32 {
         let Some(c) = &self.cfg.cluster else {
             return 0;
         };

@@ -65,7 +65,7 @@ impl PodSet {
     }
 
     /// Pods ever created (the next pod's id).
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.by_id.len()
     }
 
@@ -85,17 +85,17 @@ impl PodSet {
     }
 
     /// Times spec.replicas was changed.
-    pub fn replica_changes(&self) -> u32 {
+    pub(crate) fn replica_changes(&self) -> u32 {
         self.replica_changes
     }
 
     /// Times a change of spec.replicas went the other way from the previous change.
-    pub fn direction_changes(&self) -> u32 {
+    pub(crate) fn direction_changes(&self) -> u32 {
         self.direction_changes
     }
 
     /// CPU-seconds used by pods that have since exited.
-    pub fn retired_cpu_seconds(&self) -> f64 {
+    pub(crate) fn retired_cpu_seconds(&self) -> f64 {
         self.retired_cpu_seconds
     }
 
@@ -115,7 +115,7 @@ impl PodSet {
     }
 
     /// Take the pod transitions logged so far.
-    pub fn take_events(&mut self) -> Vec<PodEvent> {
+    pub(crate) fn take_events(&mut self) -> Vec<PodEvent> {
         std::mem::take(&mut self.events)
     }
 }

@@ -23,7 +23,7 @@ pub struct Recorder {
 }
 
 /// What the recorder hands over at the end of a run.
-pub struct Records {
+pub(crate) struct Records {
     pub series: Series,
     pub totals: RequestTotals,
     pub latency: Distribution,
@@ -54,7 +54,7 @@ impl Recorder {
     }
 
     /// The series, for columns the simulation fills itself (desired replicas, metric columns).
-    pub fn series_mut(&mut self) -> &mut Series {
+    pub(crate) fn series_mut(&mut self) -> &mut Series {
         &mut self.series
     }
 
@@ -64,23 +64,23 @@ impl Recorder {
     }
 
     /// Waits (queueing before service) of served requests.
-    pub fn wait(&self) -> &Distribution {
+    pub(crate) fn wait(&self) -> &Distribution {
         &self.wait
     }
 
     /// The cumulative latency histogram (Prometheus' default buckets).
-    pub fn latency_buckets(&self) -> PromHistogram {
+    pub(crate) fn latency_buckets(&self) -> PromHistogram {
         self.latency_buckets
     }
 
     /// Record the latency histogram only when something reads it.
-    pub fn record_latency_buckets(&mut self, on: bool) {
+    pub(crate) fn record_latency_buckets(&mut self, on: bool) {
         self.record_latency_buckets = on;
     }
 
     /// Skip the per-step latency quantiles (the series' p50/p99 columns) for a run whose
     /// summary is all that is wanted.
-    pub fn skip_step_latencies(&mut self) {
+    pub(crate) fn skip_step_latencies(&mut self) {
         self.step_latencies.off = true;
     }
 
@@ -147,7 +147,7 @@ impl Recorder {
     }
 
     /// Hand the measurements over at the end of the run.
-    pub fn into_records(self) -> Records {
+    pub(crate) fn into_records(self) -> Records {
         Records {
             series: self.series,
             totals: self.totals,
