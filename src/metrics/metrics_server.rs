@@ -7,7 +7,7 @@ use crate::world::{PodState, World};
 
 /// One pod's latest resource sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodUsage {
+pub(crate) struct PodUsage {
     /// Average cores over the window.
     pub cpu_cores: f64,
     /// Bytes in use at the scrape.
@@ -19,14 +19,14 @@ pub struct PodUsage {
 }
 
 #[derive(Debug, Clone)]
-pub struct MetricsServer {
+pub(crate) struct MetricsServer {
     pub resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
 }
 
 impl MetricsServer {
-    pub fn new(resolution: f64) -> Self {
+    pub(crate) fn new(resolution: f64) -> Self {
         MetricsServer {
             resolution,
             samples: Vec::new(),
@@ -34,7 +34,7 @@ impl MetricsServer {
     }
 
     /// Scrape every running pod at `now`.
-    pub fn scrape(&mut self, now: f64, world: &mut World) {
+    pub(crate) fn scrape(&mut self, now: f64, world: &mut World) {
         let pods = world.pods().len();
         if self.samples.len() < pods {
             self.samples.resize(pods, None);
@@ -65,7 +65,7 @@ impl MetricsServer {
     }
 
     /// The latest sample of a pod, if it has one.
-    pub fn sample(&self, pod: u32) -> Option<PodUsage> {
+    pub(crate) fn sample(&self, pod: u32) -> Option<PodUsage> {
         self.samples.get(pod as usize).copied().flatten()
     }
 }
@@ -74,7 +74,7 @@ impl MetricsServer {
     /// Give pods that were running before the run a sample as if the run's initial load had
     /// been flowing for a while (`cores` per pod), so controllers at t = 0 see a steady state
     /// rather than a gap.
-    pub fn prime(&mut self, now: f64, world: &World, cores: f64) {
+    pub(crate) fn prime(&mut self, now: f64, world: &World, cores: f64) {
         self.samples.resize(world.pods().len(), None);
         for p in world
             .pods()

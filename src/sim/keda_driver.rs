@@ -495,7 +495,7 @@ fn default_backend(delay: &DelayClass) -> BackendKind {
 }
 
 /// A signal's unit, times the binding's scale when it has one (`requests/s × 0.001`).
-pub fn scaled_unit(signal: &Signal, scale: f64) -> String {
+pub(super) fn scaled_unit(signal: &Signal, scale: f64) -> String {
     let unit = signal.unit();
     if scale == 1.0 {
         unit
@@ -522,7 +522,7 @@ fn timing_of(delay: &DelayClass) -> BackendTiming {
 }
 
 /// A ScaledObject and the HPA it generates.
-pub struct ScaledObjectDriver {
+pub(super) struct ScaledObjectDriver {
     pub name: String,
     pub model: ScaledObjectModel,
     state: ScaledObjectState,
@@ -553,12 +553,12 @@ pub struct ScaledObjectDriver {
 
 impl ScaledObjectDriver {
     /// Did the object's activity, error or fallback state change at this poll?
-    pub fn state_changed(&mut self, poll: &operator::PollDecision) -> bool {
+    pub(super) fn state_changed(&mut self, poll: &operator::PollDecision) -> bool {
         let flags = (poll.is_active, poll.is_error, poll.fallback_active);
         self.last_flags.replace(flags) != Some(flags)
     }
 
-    pub fn new(
+    pub(super) fn new(
         model: &ScaledObjectModel,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
@@ -601,7 +601,7 @@ impl ScaledObjectDriver {
     /// Give every trigger read through a metrics backend a direct sampler of the same signal
     /// (scraped every `interval`), so [`Self::true_value`] can read it without the backend's
     /// delay. Only the time series and charts use it.
-    pub fn add_truth_probes(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
+    pub(super) fn add_truth_probes(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
         self.truth = self.triggers.truth_samplers(samplers, interval);
     }
 
@@ -609,7 +609,7 @@ impl ScaledObjectDriver {
     /// report reading the world directly (no scrape delay, cache, fault or cap), as a total
     /// (before the HPA divides an AverageValue metric by the replicas). None for a metric no
     /// single trigger produces (the scalingModifiers composite) or that reads nothing.
-    pub fn true_value(
+    pub(super) fn true_value(
         &self,
         metric: &str,
         now: f64,
@@ -628,7 +628,7 @@ impl ScaledObjectDriver {
     /// `lag`, `messages`, `desired replicas`…).
     ///
     /// [`Scaler::unit`]: crate::keda::scalers::Scaler::unit
-    pub fn metric_unit(&self, metric: &str, samplers: &[Sampler]) -> String {
+    pub(super) fn metric_unit(&self, metric: &str, samplers: &[Sampler]) -> String {
         let Some(t) = self.model.trigger_for_metric(metric) else {
             return "value".into();
         };
@@ -645,15 +645,15 @@ impl ScaledObjectDriver {
     /// simulated queue has not yet run, the scaler reports 0; the charts leave such values
     /// out rather than draw a 0 nobody measured.
     /// Was fallback active at the latest poll?
-    pub fn fallback_active(&self) -> bool {
+    pub(super) fn fallback_active(&self) -> bool {
         self.fallback_now
     }
 
-    pub fn measured(&self, metric: &str) -> bool {
+    pub(super) fn measured(&self, metric: &str) -> bool {
         self.measured.get(metric).copied().unwrap_or(true)
     }
 
-    pub fn polling_interval(&self) -> f64 {
+    pub(super) fn polling_interval(&self) -> f64 {
         self.model.polling_interval_s
     }
 
@@ -665,7 +665,7 @@ impl ScaledObjectDriver {
     }
 
     /// One run of KEDA's loop at `now`; applies its decision to the workload.
-    pub fn poll(
+    pub(super) fn poll(
         &mut self,
         now: f64,
         world: &mut World,
@@ -699,7 +699,7 @@ impl ScaledObjectDriver {
     }
 
     /// KEDA's metrics adapter answering the HPA for `metric` at `now`.
-    pub fn external_metric(
+    pub(super) fn external_metric(
         &mut self,
         now: f64,
         metric: &str,
@@ -788,7 +788,7 @@ fn true_conditions(p: &crate::world::Pod) -> Vec<String> {
 }
 
 /// A ScaledJob: every poll it counts its jobs and creates more.
-pub struct ScaledJobDriver {
+pub(super) struct ScaledJobDriver {
     pub name: String,
     model: ScaledJobModel,
     state: ScaledJobState,
@@ -799,7 +799,7 @@ pub struct ScaledJobDriver {
 }
 
 impl ScaledJobDriver {
-    pub fn new(
+    pub(super) fn new(
         model: &ScaledJobModel,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
@@ -820,12 +820,12 @@ impl ScaledJobDriver {
         }
     }
 
-    pub fn polling_interval(&self) -> f64 {
+    pub(super) fn polling_interval(&self) -> f64 {
         self.model.polling_interval_s
     }
 
     /// One poll at `now`: list jobs, ask the triggers, create jobs.
-    pub fn poll(&mut self, now: f64, world: &mut World, samplers: &[Sampler]) -> JobPollDecision {
+    pub(super) fn poll(&mut self, now: f64, world: &mut World, samplers: &[Sampler]) -> JobPollDecision {
         let views: Vec<JobView> = self
             .jobs
             .iter()
@@ -873,7 +873,7 @@ impl ScaledJobDriver {
     }
 
     /// Jobs not yet finished.
-    pub fn running(&self, world: &World) -> i32 {
+    pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
             .filter(|&&id| world.pods().get(id).state != PodState::Gone)

@@ -164,7 +164,7 @@ impl ChartInfo {
 /// the previous step's end) while its oldest request had already waited at least one step.
 /// The age condition keeps the ordinary coming and going of a queue under moderate load out of
 /// the count; what remains is demand outrunning the pods that serve it.
-pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
+pub(crate) fn overload_seconds(s: &Series, duration: f64) -> f64 {
     overloaded_rows(s, duration)
         .iter()
         .enumerate()
@@ -175,7 +175,7 @@ pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
 
 /// Which time-series steps are overloaded (see [`overload_seconds`]); a step that starts at or
 /// after the end of the run is not.
-pub fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
+pub(crate) fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
     (0..s.rows)
         .map(|r| {
             let previous = if r == 0 { 0 } else { s.backlog[r - 1] };

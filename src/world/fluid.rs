@@ -109,7 +109,7 @@ impl Cohort {
 
 /// Flow-level state of the world.
 #[derive(Debug, Clone)]
-pub struct FluidState {
+pub(super) struct FluidState {
     pub dt: f64,
     /// Exact-arrival traces: index of the next unread arrival.
     next_arrival: usize,
@@ -156,7 +156,7 @@ struct ServiceRate {
 }
 
 impl FluidState {
-    pub fn new(dt: f64, service: Dist, latency_rng: Stream) -> FluidState {
+    pub(super) fn new(dt: f64, service: Dist, latency_rng: Stream) -> FluidState {
         let (mean_service, scv) = (service.mean(), service.scv());
         FluidState {
             dt,
@@ -190,7 +190,7 @@ impl FluidState {
 /// exponential service (a PS queue's mean is insensitive to the service distribution): the
 /// mean number in the pod by Little's law gives the mean sojourn, less the mean service time.
 /// Overloaded pods (ρ ≥ 1) fall back to [`pod_wait`].
-pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
+pub(super) fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
     let mu = 1.0 / mean;
     let rho = lambda / (mu * servers);
     if !(lambda > 0.0) {
@@ -221,7 +221,7 @@ pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
 /// period (so short bursts inside a period cost nothing, unlike processor sharing at the limit).
 /// Returns (extra time per unit of service, averaged over requests: E[K̄ (K̄/servers − 1)⁺] / a;
 /// the share of time the pod is stalled: E[(1 − servers/K̄)⁺]).
-pub fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64) {
+pub(super) fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64) {
     let a = lambda * mean;
     if !(a > 0.0) || !(servers > 0.0) {
         return (0.0, 0.0);
@@ -251,7 +251,7 @@ pub fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64
 /// CPU limit binds: limit / cores per request), each taking `mean` seconds: M/G/c with the
 /// Allen–Cunneen correction, interpolated between the neighbouring whole numbers of servers (for
 /// processor sharing the M/M/c mean response is the same as FCFS).
-pub fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
+pub(super) fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
     if servers < 1.0 {
         // One slowed server.
         return mgc_wait(1, lambda, servers / mean, scv);
@@ -272,7 +272,7 @@ pub fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
 }
 
 /// Mean wait in queue of an M/G/c queue at utilisation below 1: Erlang C × (1 + cs²)/2 / (cμ − λ).
-pub fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
+pub(super) fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
     if lambda <= 0.0 || mu <= 0.0 {
         return 0.0;
     }
@@ -951,7 +951,7 @@ impl World {
 
 /// A Poisson count with mean `mean` (exact inversion for small means, normal approximation
 /// with continuity correction above 30).
-pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
+pub(super) fn poisson(rng: &mut Stream, mean: f64) -> u64 {
     if !(mean > 0.0) {
         return 0;
     }
@@ -971,7 +971,7 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 /// Split `n` items uniformly at random over `k` bins (a multinomial draw): one uniform per item
 /// while that is cheap (n ≤ 4k), a normal approximation otherwise.
 #[cfg(test)]
-pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
+pub(super) fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
     let mut out = Vec::with_capacity(k);
     multinomial_even_into(rng, n, k, &mut Vec::new(), &mut out);
     out
@@ -982,7 +982,7 @@ pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
 /// independent standard normals — exactly the multinomial's means and covariances
 /// n/k·(δᵢⱼ − 1/k), summing to n — rounded by cumulative sums so the counts sum to n exactly
 /// (a rare negative share rounds to 0 and leaves its deficit to the next bin).
-pub fn multinomial_even_into(
+pub(super) fn multinomial_even_into(
     rng: &mut Stream,
     n: u64,
     k: usize,

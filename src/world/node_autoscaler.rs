@@ -36,7 +36,7 @@ use crate::settings::nodes::{Cluster, ClusterAutoscaler, ConsolidationPolicy, No
 
 /// What the node autoscaler remembers between loops.
 #[derive(Debug, Clone, Default)]
-pub struct State {
+pub(super) struct State {
     /// Time of the last scale-up (−∞ before any).
     pub last_scale_up: Option<f64>,
     /// Karpenter: (opened, last pod added) of the open batch.
