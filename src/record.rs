@@ -7,7 +7,7 @@ use serde::Serialize;
 /// Why a request was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum DropReason {
+pub(crate) enum DropReason {
     /// No Ready endpoint to send it to (http).
     NoEndpoints,
     /// Sent to a pod that had already received SIGTERM and closed its listener.
@@ -185,9 +185,9 @@ impl Series {
 
 /// Latencies of the step being filled, for exact per-step quantiles.
 #[derive(Debug, Default)]
-pub struct StepLatencies {
+pub(crate) struct StepLatencies {
     /// Off for summary-only runs: pushes are ignored and the series' p50/p99 stay empty.
-    pub off: bool,
+    pub(crate) off: bool,
     row: usize,
     /// The row's latencies as f32, each stored as its [`order_key`] so selection compares
     /// plain integers.
@@ -199,7 +199,7 @@ pub struct StepLatencies {
 impl StepLatencies {
     /// Add a latency completed in `row`; closes earlier rows into `series` first.
     #[inline]
-    pub fn push(&mut self, row: usize, latency: f64, series: &mut Series) {
+    pub(crate) fn push(&mut self, row: usize, latency: f64, series: &mut Series) {
         if self.off {
             return;
         }
@@ -211,7 +211,7 @@ impl StepLatencies {
     }
 
     /// Add `n` requests with the same latency (flow level).
-    pub fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
+    pub(crate) fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
         if self.off {
             return;
         }
@@ -225,7 +225,7 @@ impl StepLatencies {
     }
 
     /// Write the quantiles of the current row into the series and start afresh.
-    pub fn close(&mut self, series: &mut Series) {
+    pub(crate) fn close(&mut self, series: &mut Series) {
         if !self.weighted.is_empty() {
             self.weighted
                 .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
@@ -499,20 +499,20 @@ impl LogHistogram {
 }
 
 /// Upper bounds of Prometheus client_golang's default histogram buckets (`DefBuckets`), seconds.
-pub const PROM_BUCKETS: [f64; 11] = [
+pub(crate) const PROM_BUCKETS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
 /// A cumulative latency histogram as an instrumented service exports it
 /// (`http_request_duration_seconds_bucket`): counts per `le` bound, the last slot is `+Inf`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PromHistogram {
-    pub counts: [u64; PROM_BUCKETS.len() + 1],
+pub(crate) struct PromHistogram {
+    pub(crate) counts: [u64; PROM_BUCKETS.len() + 1],
 }
 
 impl PromHistogram {
     #[inline]
-    pub fn record_n(&mut self, seconds: f64, n: u64) {
+    pub(crate) fn record_n(&mut self, seconds: f64, n: u64) {
         // The first bucket with `seconds <= le` (NaN: none, the +Inf slot): the bounds are
         // sorted, so a binary search finds it.
         let i = PROM_BUCKETS.partition_point(|&b| !(seconds <= b));
@@ -520,14 +520,14 @@ impl PromHistogram {
     }
 
     #[inline]
-    pub fn record(&mut self, seconds: f64) {
+    pub(crate) fn record(&mut self, seconds: f64) {
         self.record_n(seconds, 1);
     }
 
     /// `histogram_quantile(q, rate(..[w]))` over the increase `self − earlier`: linear
     /// interpolation inside the bucket holding the rank, as Prometheus does (the +Inf bucket
     /// answers with the highest finite bound). `None` when nothing was observed.
-    pub fn quantile_since(&self, earlier: &PromHistogram, q: f64) -> Option<f64> {
+    pub(crate) fn quantile_since(&self, earlier: &PromHistogram, q: f64) -> Option<f64> {
         let inc: Vec<u64> = self
             .counts
             .iter()

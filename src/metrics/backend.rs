@@ -49,7 +49,7 @@ struct Snapshot {
 
 /// A value per pod, as a per-pod metrics API returns it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodValue {
+pub(crate) struct PodValue {
     pub pod: u32,
     pub value: f64,
     pub timestamp: f64,
@@ -58,7 +58,7 @@ pub struct PodValue {
 
 /// A backend instance serving one signal.
 #[derive(Debug, Clone)]
-pub struct Sampler {
+pub(crate) struct Sampler {
     pub signal: Signal,
     pub timing: BackendTiming,
     per_pod: bool,
@@ -66,7 +66,7 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    pub fn new(signal: Signal, timing: BackendTiming, per_pod: bool) -> Sampler {
+    pub(crate) fn new(signal: Signal, timing: BackendTiming, per_pod: bool) -> Sampler {
         Sampler {
             signal,
             timing,
@@ -76,19 +76,19 @@ impl Sampler {
     }
 
     /// Record the world at `now`.
-    pub fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
+    pub(crate) fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
         let mut pods = Vec::new();
-        let mut cpu_seconds = world.retired_cpu_seconds;
+        let mut cpu_seconds = world.pods().retired_cpu_seconds();
         let mut memory = 0.0;
         let mut in_service = 0u64;
         let mut ready = 0u64;
-        for id in 0..world.pods.len() as u32 {
-            if world.pods[id as usize].state == PodState::Gone {
+        for id in 0..world.pods().len() as u32 {
+            if world.pods().get(id).state == PodState::Gone {
                 continue;
             }
             let cpu = world.cpu_seconds(id, now);
             let mem = world.memory_bytes(id);
-            let p = &world.pods[id as usize];
+            let p = world.pods().get(id);
             cpu_seconds += cpu;
             memory += mem;
             in_service += p.in_service.len() as u64;
@@ -113,8 +113,8 @@ impl Sampler {
         };
         self.samples.push_back(Snapshot {
             t: now,
-            arrived: world.totals.arrived,
-            served: world.totals.served,
+            arrived: world.recorder().totals().arrived,
+            served: world.recorder().totals().served,
             in_flight: backlog + in_service,
             in_service,
             backlog,
@@ -122,7 +122,7 @@ impl Sampler {
             cpu_seconds,
             memory,
             ready,
-            latency: world.latency_buckets,
+            latency: world.recorder().latency_buckets(),
             column,
             pods,
         });
@@ -155,7 +155,7 @@ impl Sampler {
     }
 
     /// The signal's total value as the backend answers at `now`.
-    pub fn total(&self, now: f64) -> Result<f64, String> {
+    pub(crate) fn total(&self, now: f64) -> Result<f64, String> {
         let (l, o) = self.pair(now)?;
         let rate = |f: &dyn Fn(&Snapshot) -> f64| -> Result<f64, String> {
             let o = o.ok_or_else(|| self.no_data())?;
@@ -186,7 +186,7 @@ impl Sampler {
     }
 
     /// The signal per pod as the backend answers at `now` (pods present in the samples used).
-    pub fn per_pod(&self, now: f64) -> Result<Vec<PodValue>, String> {
+    pub(crate) fn per_pod(&self, now: f64) -> Result<Vec<PodValue>, String> {
         if !self.signal.has_per_pod_value() {
             return Err(format!("`{}` has no per-pod value", self.signal));
         }

@@ -7,7 +7,7 @@ use crate::world::{PodState, World};
 
 /// One pod's latest resource sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodUsage {
+pub(crate) struct PodUsage {
     /// Average cores over the window.
     pub cpu_cores: f64,
     /// Bytes in use at the scrape.
@@ -19,14 +19,14 @@ pub struct PodUsage {
 }
 
 #[derive(Debug, Clone)]
-pub struct MetricsServer {
+pub(crate) struct MetricsServer {
     pub resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
 }
 
 impl MetricsServer {
-    pub fn new(resolution: f64) -> Self {
+    pub(crate) fn new(resolution: f64) -> Self {
         MetricsServer {
             resolution,
             samples: Vec::new(),
@@ -34,40 +34,38 @@ impl MetricsServer {
     }
 
     /// Scrape every running pod at `now`.
-    pub fn scrape(&mut self, now: f64, world: &mut World) {
-        if self.samples.len() < world.pods.len() {
-            self.samples.resize(world.pods.len(), None);
+    pub(crate) fn scrape(&mut self, now: f64, world: &mut World) {
+        let pods = world.pods().len();
+        if self.samples.len() < pods {
+            self.samples.resize(pods, None);
         }
-        for id in 0..world.pods.len() {
-            let state = world.pods[id].state;
+        for id in 0..pods {
+            let state = world.pods().get(id as u32).state;
             if matches!(state, PodState::Pending | PodState::Gone) {
                 self.samples[id] = None;
                 continue;
             }
-            let cpu = world.cpu_seconds(id as u32, now);
+            let scrape = world.scrape_pod(id as u32, now);
             let memory = world.memory_bytes(id as u32);
-            let p = &mut world.pods[id];
-            let window = now - p.scrape_at;
+            let window = now - scrape.last_at;
             if window > 0.0 {
                 // A pod's first sample comes one full window after its container started.
-                let first = p.running_at.is_some_and(|r| p.scrape_at <= r);
+                let first = scrape.running_at.is_some_and(|r| scrape.last_at <= r);
                 let full = !first || window >= self.resolution - 1e-9;
                 if full {
                     self.samples[id] = Some(PodUsage {
-                        cpu_cores: (cpu - p.cpu_at_scrape) / window,
+                        cpu_cores: (scrape.cpu_seconds - scrape.cpu_at_last) / window,
                         memory_bytes: memory,
                         timestamp: now,
                         window,
                     });
                 }
-                p.cpu_at_scrape = cpu;
-                p.scrape_at = now;
             }
         }
     }
 
     /// The latest sample of a pod, if it has one.
-    pub fn sample(&self, pod: u32) -> Option<PodUsage> {
+    pub(crate) fn sample(&self, pod: u32) -> Option<PodUsage> {
         self.samples.get(pod as usize).copied().flatten()
     }
 }
@@ -76,10 +74,10 @@ impl MetricsServer {
     /// Give pods that were running before the run a sample as if the run's initial load had
     /// been flowing for a while (`cores` per pod), so controllers at t = 0 see a steady state
     /// rather than a gap.
-    pub fn prime(&mut self, now: f64, world: &World, cores: f64) {
-        self.samples.resize(world.pods.len(), None);
+    pub(crate) fn prime(&mut self, now: f64, world: &World, cores: f64) {
+        self.samples.resize(world.pods().len(), None);
         for p in world
-            .pods
+            .pods()
             .iter()
             .filter(|p| p.running_at.is_some_and(|r| r < now))
         {

@@ -194,7 +194,7 @@ fn ratio(v: &SummaryFigures, part: Option<f64>) -> Option<f64> {
 }
 
 /// Every metric, in `sweep.csv` column order.
-pub const METRICS: &[MetricDef] = &[
+pub(crate) const METRICS: &[MetricDef] = &[
     MetricDef {
         name: "arrived",
         unit: Unit::Count,
@@ -388,14 +388,14 @@ pub const METRICS: &[MetricDef] = &[
 
 /// The metric called `name`; seconds metrics also answer without their `_s` suffix
 /// (`latency_p99` = `latency_p99_s`).
-pub fn find(name: &str) -> Option<&'static MetricDef> {
+pub(crate) fn find(name: &str) -> Option<&'static MetricDef> {
     METRICS
         .iter()
         .find(|m| m.name == name || m.name.strip_suffix("_s") == Some(name))
 }
 
 /// The names of every metric, for error messages.
-pub fn names() -> String {
+pub(crate) fn names() -> String {
     METRICS
         .iter()
         .map(|m| m.name)

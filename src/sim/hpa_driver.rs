@@ -57,7 +57,7 @@ pub struct HpaStats {
     pub limits: LimitTimeline,
 }
 
-pub struct HpaDriver {
+pub(super) struct HpaDriver {
     pub name: String,
     /// `metadata.namespace` (`default` when the manifest has none), for the controller's messages.
     namespace: String,
@@ -81,7 +81,7 @@ impl HpaDriver {
     /// Build the driver, creating samplers for bound Pods/Object/External metrics (their
     /// default backend is Prometheus, served through an adapter). Fails with a message naming
     /// a metric that has no binding.
-    pub fn new(
+    pub(super) fn new(
         loaded: &LoadedHpa,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
@@ -137,7 +137,7 @@ impl HpaDriver {
 
     /// Metrics a `metrics:` binding could feed but none does, as (name, type): the HPA sees
     /// them fail.
-    pub fn unbound_metrics(&self) -> Vec<(String, &'static str)> {
+    pub(super) fn unbound_metrics(&self) -> Vec<(String, &'static str)> {
         self.feeds
             .iter()
             .filter_map(|f| match f {
@@ -150,7 +150,7 @@ impl HpaDriver {
             .collect()
     }
 
-    pub fn sync_period(&self) -> f64 {
+    pub(super) fn sync_period(&self) -> f64 {
         self.settings.sync_period.0
     }
 
@@ -219,63 +219,15 @@ impl HpaDriver {
         samplers: &[Sampler],
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Vec<MetricReading> {
-        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
         self.feeds
             .iter()
             .map(|feed| match feed {
-                Feed::Resource => MetricReading::PodResources(
-                    world
-                        .pods
-                        .iter()
-                        .filter(|p| p.state != PodState::Gone && !p.job)
-                        .filter_map(|p| {
-                            let u = ms.sample(p.id)?;
-                            let containers = self
-                                .containers
-                                .iter()
-                                .enumerate()
-                                .map(|(i, c)| ContainerUsage {
-                                    name: c.name.clone(),
-                                    // All work runs in the main container; sidecars idle.
-                                    cpu_milli: Some(if i == main {
-                                        (u.cpu_cores * 1000.0).round() as i64
-                                    } else {
-                                        0
-                                    }),
-                                    memory_milli: Some(if i == main {
-                                        (u.memory_bytes * 1000.0).round() as i64
-                                    } else {
-                                        0
-                                    }),
-                                })
-                                .collect();
-                            Some(PodResourceSample {
-                                pod: self.pod_name(p.id),
-                                timestamp: u.timestamp,
-                                window: u.window,
-                                containers,
-                            })
-                        })
-                        .collect(),
-                ),
+                Feed::Resource => self.resource_reading(world, ms),
                 Feed::Sampler {
                     sampler,
                     per_pod: true,
                     scale,
-                } => match samplers[*sampler].per_pod(now) {
-                    Ok(values) => MetricReading::PodValues(
-                        values
-                            .into_iter()
-                            .map(|v| PodValueSample {
-                                pod: self.pod_name(v.pod),
-                                value_milli: to_milli(v.value * scale),
-                                timestamp: v.timestamp,
-                                window: v.window,
-                            })
-                            .collect(),
-                    ),
-                    Err(e) => MetricReading::Error(e),
-                },
+                } => self.per_pod_reading(&samplers[*sampler], now, *scale),
                 Feed::Sampler {
                     sampler,
                     per_pod: false,
@@ -297,6 +249,64 @@ impl HpaDriver {
             .collect()
     }
 
+    /// The resource metrics API: metrics-server's latest sample of every pod, split into the
+    /// pod's containers (all work runs in the main container; sidecars idle).
+    fn resource_reading(&self, world: &World, ms: &MetricsServer) -> MetricReading {
+        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
+        MetricReading::PodResources(
+            world
+                .pods()
+                .iter()
+                .filter(|p| p.state != PodState::Gone && !p.job)
+                .filter_map(|p| {
+                    let u = ms.sample(p.id)?;
+                    let containers = self
+                        .containers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| ContainerUsage {
+                            name: c.name.clone(),
+                            cpu_milli: Some(if i == main {
+                                (u.cpu_cores * 1000.0).round() as i64
+                            } else {
+                                0
+                            }),
+                            memory_milli: Some(if i == main {
+                                (u.memory_bytes * 1000.0).round() as i64
+                            } else {
+                                0
+                            }),
+                        })
+                        .collect();
+                    Some(PodResourceSample {
+                        pod: self.pod_name(p.id),
+                        timestamp: u.timestamp,
+                        window: u.window,
+                        containers,
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// A Pods metric: the sampler's value for every pod, scaled.
+    fn per_pod_reading(&self, sampler: &Sampler, now: f64, scale: f64) -> MetricReading {
+        match sampler.per_pod(now) {
+            Ok(values) => MetricReading::PodValues(
+                values
+                    .into_iter()
+                    .map(|v| PodValueSample {
+                        pod: self.pod_name(v.pod),
+                        value_milli: to_milli(v.value * scale),
+                        timestamp: v.timestamp,
+                        window: v.window,
+                    })
+                    .collect(),
+            ),
+            Err(e) => MetricReading::Error(e),
+        }
+    }
+
     fn is_object(&self, feed: &Feed) -> bool {
         let metrics = self.spec.effective_metrics();
         self.feeds
@@ -307,7 +317,7 @@ impl HpaDriver {
 
     /// One sync at `now`: observe, decide, apply. Returns the decision and whether it should be
     /// logged (it changed the replicas or a condition, or `log_every_sync`).
-    pub fn sync(
+    pub(super) fn sync(
         &mut self,
         now: f64,
         world: &mut World,
@@ -322,7 +332,7 @@ impl HpaDriver {
     }
 
     /// Write the last decision's replica count into the workload (the scale subresource).
-    pub fn apply(&mut self, now: f64, world: &mut World) {
+    pub(super) fn apply(&mut self, now: f64, world: &mut World) {
         if let Some(d) = &self.last
             && d.rescale
         {
@@ -333,7 +343,7 @@ impl HpaDriver {
     /// Observe and decide at `now` without touching the world; the decision is kept as the
     /// last one, and returned when it is worth logging (a rescale, a change of desired replicas
     /// or of a condition, or every sync with `log_every_sync`).
-    pub fn decide(
+    pub(super) fn decide(
         &mut self,
         now: f64,
         world: &World,
@@ -342,18 +352,18 @@ impl HpaDriver {
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Option<Decision> {
-        self.name_pods(world.pods.len());
-        let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
+        self.name_pods(world.pods().len());
+        let active = world.pods().active();
         let obs = Observation {
             now,
             namespace: self.namespace.clone(),
             scale: ScaleObservation {
-                spec_replicas: world.spec_replicas,
+                spec_replicas: world.pods().spec_replicas(),
                 status_replicas: active,
                 ..Default::default()
             },
             pods: world
-                .pods
+                .pods()
                 .iter()
                 .filter(|p| p.state != PodState::Gone && !p.job)
                 .map(|p| self.observe_pod(p))
@@ -417,7 +427,7 @@ impl HpaDriver {
     /// Numeric value of metric `i` as the HPA last saw it, in the target's unit (percent for
     /// Utilization, otherwise the value). None before the first sync, or when the last sync
     /// computed no value for it (metric unavailable, or scaling disabled at zero replicas).
-    pub fn seen(&self, i: usize) -> Option<f64> {
+    pub(super) fn seen(&self, i: usize) -> Option<f64> {
         let cv = self.last.as_ref()?.metrics.get(i)?.current_value?;
         cv.average_utilization
             .map(|u| u as f64)
@@ -426,7 +436,7 @@ impl HpaDriver {
     }
 
     /// Did the last sync fail to read metric `i`? (`false` before the first sync.)
-    pub fn failed(&self, i: usize) -> bool {
+    pub(super) fn failed(&self, i: usize) -> bool {
         self.last
             .as_ref()
             .and_then(|d| d.metrics.get(i))
@@ -434,7 +444,7 @@ impl HpaDriver {
     }
 
     /// The target of metric `i` as the spec sets it (percent for Utilization).
-    pub fn target(&self, i: usize) -> Option<f64> {
+    pub(super) fn target(&self, i: usize) -> Option<f64> {
         let metrics = self.spec.effective_metrics();
         let target = metrics.get(i)?.target()?;
         target
@@ -445,7 +455,7 @@ impl HpaDriver {
     }
 
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
-    pub fn metric_labels(&self) -> Vec<String> {
+    pub(super) fn metric_labels(&self) -> Vec<String> {
         self.spec
             .effective_metrics()
             .iter()
@@ -460,7 +470,7 @@ impl HpaDriver {
 
     /// The signal behind metric `i` when it is bound to one (for its "true value" column), and
     /// its scale.
-    pub fn bound_signal(&self, i: usize, samplers: &[Sampler]) -> Option<(Signal, f64)> {
+    pub(super) fn bound_signal(&self, i: usize, samplers: &[Sampler]) -> Option<(Signal, f64)> {
         match self.feeds.get(i)? {
             Feed::Sampler { sampler, scale, .. } => {
                 Some((samplers[*sampler].signal.clone(), *scale))
@@ -470,7 +480,7 @@ impl HpaDriver {
     }
 
     /// The External metric KEDA's adapter serves for metric `i`, when it is one.
-    pub fn keda_metric(&self, i: usize) -> Option<&str> {
+    pub(super) fn keda_metric(&self, i: usize) -> Option<&str> {
         match self.feeds.get(i)? {
             Feed::Keda(name) => Some(name),
             _ => None,
@@ -481,7 +491,7 @@ impl HpaDriver {
     /// `% of CPU request`, `CPU cores per pod`, a bound signal's unit (`requests/s per
     /// replica`), or for a metric KEDA serves its trigger's (`lag per replica`, `messages per
     /// replica`, `desired replicas per replica`).
-    pub fn metric_unit(
+    pub(super) fn metric_unit(
         &self,
         i: usize,
         samplers: &[Sampler],
@@ -521,7 +531,7 @@ impl HpaDriver {
     }
 
     /// How the HPA turns metric `i`'s total into the value it compares with the target.
-    pub fn metric_norm(&self, i: usize) -> MetricNorm {
+    pub(super) fn metric_norm(&self, i: usize) -> MetricNorm {
         let metrics = self.spec.effective_metrics();
         match metrics.get(i) {
             Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
@@ -537,7 +547,7 @@ impl HpaDriver {
 
 /// How a metric's total becomes the value the HPA compares with its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricNorm {
+pub(super) enum MetricNorm {
     /// Compared as it is (a `Value` target).
     Total,
     /// Divided by the workload's replicas (`scale.status.replicas`): External and Object

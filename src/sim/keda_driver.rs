@@ -94,7 +94,101 @@ struct Triggers {
     measured: Vec<bool>,
 }
 
+/// What binding a trigger to its backend reads: the scenario's `metrics:` bindings, the
+/// trace's columns, and the object's name for warnings.
+struct BindContext<'a> {
+    scenario: &'a Scenario,
+    columns: &'a [String],
+    owner: &'a str,
+}
+
+impl BindContext<'_> {
+    /// The backend trigger `t` reads: its binding under `metrics:` (by any of `names`), else
+    /// the simulated queue or consumer lag its scaler reads, else scalesim's guess from its
+    /// query (with a warning), else nothing (a missing metric, with a warning).
+    fn backend(
+        &self,
+        t: &crate::keda::model::TriggerModel,
+        names: &[String],
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> Backend {
+        let binding = names
+            .iter()
+            .find_map(|n| self.scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
+        match (&t.scaler.signal, binding) {
+            (_, Some((name, b))) => {
+                match b.resolve_over(&name, self.columns, timing_of(&t.scaler.delay)) {
+                    Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
+                    Err(e) => Backend::Unbound {
+                        message: e,
+                        missing: false,
+                    },
+                }
+            }
+            (
+                KedaSignal::QueueBacklog {
+                    visible,
+                    in_flight,
+                    delayed,
+                },
+                None,
+            ) => match &t.scaler.delay {
+                DelayClass::CloudMetrics { .. } => {
+                    lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
+                }
+                _ => Backend::Queue {
+                    visible: *visible,
+                    in_flight: *in_flight,
+                    delayed: *delayed,
+                },
+            },
+            (KedaSignal::ConsumerLag, None) => Backend::Lag,
+            (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
+            (KedaSignal::Named { suggested }, None) => {
+                self.guessed(t, suggested, samplers, warnings)
+            }
+        }
+    }
+
+    /// An unbound trigger whose query names something scalesim can read reads that (with a
+    /// warning); otherwise the autoscaler never reads it.
+    fn guessed(
+        &self,
+        t: &crate::keda::model::TriggerModel,
+        suggested: &str,
+        samplers: &mut Vec<Sampler>,
+        warnings: &mut Vec<String>,
+    ) -> Backend {
+        let owner = self.owner;
+        match Signal::parse(suggested, self.columns) {
+            Ok(signal) => {
+                warnings.push(format!(
+                    "{owner}: trigger {} ({}) is not bound under `metrics:`; it reads `{signal}` (scalesim's guess from its query)",
+                    t.display_name(),
+                    t.trigger_type
+                ));
+                let timing = timing_of(&t.scaler.delay);
+                sampled(samplers, signal, timing, 1.0)
+            }
+            Err(_) => {
+                let msg = format!(
+                    "{}: the autoscaler never reads it: it reads an external system scalesim cannot guess and has no binding under `metrics:` (key `{}`)",
+                    super::missing::trigger_label(t),
+                    t.scaler.metric.name
+                );
+                warnings.push(format!("{owner}: {msg}"));
+                Backend::Unbound {
+                    message: msg,
+                    missing: true,
+                }
+            }
+        }
+    }
+}
+
 impl Triggers {
+    /// Each trigger bound to the backend it reads, with the faults aimed at it.
     fn new(
         triggers: &[crate::keda::model::TriggerModel],
         scenario: &Scenario,
@@ -112,64 +206,12 @@ impl Triggers {
         let mut faults = Vec::new();
         for t in triggers {
             let names = t.binding_keys();
-            let binding = names
-                .iter()
-                .find_map(|n| scenario.metric_bindings.get(n).map(|b| (n.clone(), b)));
-            let backend = match (&t.scaler.signal, binding) {
-                (_, Some((name, b))) => {
-                    match b.resolve_over(&name, &columns, timing_of(&t.scaler.delay)) {
-                        Ok(bound) => sampled(samplers, bound.signal, bound.timing, bound.scale),
-                        Err(e) => Backend::Unbound {
-                            message: e,
-                            missing: false,
-                        },
-                    }
-                }
-                (
-                    KedaSignal::QueueBacklog {
-                        visible,
-                        in_flight,
-                        delayed,
-                    },
-                    None,
-                ) => match &t.scaler.delay {
-                    DelayClass::CloudMetrics { .. } => {
-                        lagged_queue(samplers, *visible, *in_flight, timing_of(&t.scaler.delay))
-                    }
-                    _ => Backend::Queue {
-                        visible: *visible,
-                        in_flight: *in_flight,
-                        delayed: *delayed,
-                    },
-                },
-                (KedaSignal::ConsumerLag, None) => Backend::Lag,
-                (KedaSignal::Clock, None) | (KedaSignal::Resource { .. }, None) => Backend::None,
-                (KedaSignal::Named { suggested }, None) => match Signal::parse(suggested, &columns)
-                {
-                    Ok(signal) => {
-                        warnings.push(format!(
-                            "{owner}: trigger {} ({}) is not bound under `metrics:`; it reads `{signal}` (scalesim's guess from its query)",
-                            t.display_name(),
-                            t.trigger_type
-                        ));
-                        let timing = timing_of(&t.scaler.delay);
-                        sampled(samplers, signal, timing, 1.0)
-                    }
-                    Err(_) => {
-                        let msg = format!(
-                            "{}: the autoscaler never reads it: it reads an external system scalesim cannot guess and has no binding under `metrics:` (key `{}`)",
-                            super::missing::trigger_label(t),
-                            t.scaler.metric.name
-                        );
-                        warnings.push(format!("{owner}: {msg}"));
-                        Backend::Unbound {
-                            message: msg,
-                            missing: true,
-                        }
-                    }
-                },
+            let bind = BindContext {
+                scenario,
+                columns: &columns,
+                owner,
             };
-            backends.push(backend);
+            backends.push(bind.backend(t, &names, samplers, warnings));
             faults.push(
                 scenario
                     .faults
@@ -235,7 +277,7 @@ impl Triggers {
             Backend::Queue { .. } => {
                 let obs = self.queue_observation(i, trigger, now, world);
                 if matches!(trigger.scaler.kind, ScalerKind::RabbitMq(_)) {
-                    self.last_served = (now, world.totals.served);
+                    self.last_served = (now, world.recorder().totals().served);
                 }
                 obs
             }
@@ -250,7 +292,7 @@ impl Triggers {
             }
             Backend::Lag => {
                 let lag = world.backlog_len() + world.in_service();
-                let arrived = world.totals.arrived;
+                let arrived = world.recorder().totals().arrived;
                 let n = self.partitions.max(1) as u64;
                 let topic = match &trigger.scaler.kind {
                     ScalerKind::Kafka(k) => k.topics.first().cloned().unwrap_or_default(),
@@ -310,7 +352,7 @@ impl Triggers {
             ScalerKind::RabbitMq(_) => {
                 let (t0, s0) = self.last_served;
                 let deliver = if now > t0 {
-                    (world.totals.served - s0) as f64 / (now - t0)
+                    (world.recorder().totals().served - s0) as f64 / (now - t0)
                 } else {
                     0.0
                 };
@@ -453,7 +495,7 @@ fn default_backend(delay: &DelayClass) -> BackendKind {
 }
 
 /// A signal's unit, times the binding's scale when it has one (`requests/s × 0.001`).
-pub fn scaled_unit(signal: &Signal, scale: f64) -> String {
+pub(super) fn scaled_unit(signal: &Signal, scale: f64) -> String {
     let unit = signal.unit();
     if scale == 1.0 {
         unit
@@ -480,7 +522,7 @@ fn timing_of(delay: &DelayClass) -> BackendTiming {
 }
 
 /// A ScaledObject and the HPA it generates.
-pub struct ScaledObjectDriver {
+pub(super) struct ScaledObjectDriver {
     pub name: String,
     pub model: ScaledObjectModel,
     state: ScaledObjectState,
@@ -511,12 +553,12 @@ pub struct ScaledObjectDriver {
 
 impl ScaledObjectDriver {
     /// Did the object's activity, error or fallback state change at this poll?
-    pub fn state_changed(&mut self, poll: &operator::PollDecision) -> bool {
+    pub(super) fn state_changed(&mut self, poll: &operator::PollDecision) -> bool {
         let flags = (poll.is_active, poll.is_error, poll.fallback_active);
         self.last_flags.replace(flags) != Some(flags)
     }
 
-    pub fn new(
+    pub(super) fn new(
         model: &ScaledObjectModel,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
@@ -559,7 +601,7 @@ impl ScaledObjectDriver {
     /// Give every trigger read through a metrics backend a direct sampler of the same signal
     /// (scraped every `interval`), so [`Self::true_value`] can read it without the backend's
     /// delay. Only the time series and charts use it.
-    pub fn add_truth_probes(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
+    pub(super) fn add_truth_probes(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
         self.truth = self.triggers.truth_samplers(samplers, interval);
     }
 
@@ -567,7 +609,7 @@ impl ScaledObjectDriver {
     /// report reading the world directly (no scrape delay, cache, fault or cap), as a total
     /// (before the HPA divides an AverageValue metric by the replicas). None for a metric no
     /// single trigger produces (the scalingModifiers composite) or that reads nothing.
-    pub fn true_value(
+    pub(super) fn true_value(
         &self,
         metric: &str,
         now: f64,
@@ -586,7 +628,7 @@ impl ScaledObjectDriver {
     /// `lag`, `messages`, `desired replicas`…).
     ///
     /// [`Scaler::unit`]: crate::keda::scalers::Scaler::unit
-    pub fn metric_unit(&self, metric: &str, samplers: &[Sampler]) -> String {
+    pub(super) fn metric_unit(&self, metric: &str, samplers: &[Sampler]) -> String {
         let Some(t) = self.model.trigger_for_metric(metric) else {
             return "value".into();
         };
@@ -603,27 +645,27 @@ impl ScaledObjectDriver {
     /// simulated queue has not yet run, the scaler reports 0; the charts leave such values
     /// out rather than draw a 0 nobody measured.
     /// Was fallback active at the latest poll?
-    pub fn fallback_active(&self) -> bool {
+    pub(super) fn fallback_active(&self) -> bool {
         self.fallback_now
     }
 
-    pub fn measured(&self, metric: &str) -> bool {
+    pub(super) fn measured(&self, metric: &str) -> bool {
         self.measured.get(metric).copied().unwrap_or(true)
     }
 
-    pub fn polling_interval(&self) -> f64 {
+    pub(super) fn polling_interval(&self) -> f64 {
         self.model.polling_interval_s
     }
 
     fn target(world: &World) -> TargetView {
         TargetView {
-            spec_replicas: world.spec_replicas,
-            ready_pods: world.counts.ready as i32,
+            spec_replicas: world.pods().spec_replicas(),
+            ready_pods: world.pods().counts().ready as i32,
         }
     }
 
     /// One run of KEDA's loop at `now`; applies its decision to the workload.
-    pub fn poll(
+    pub(super) fn poll(
         &mut self,
         now: f64,
         world: &mut World,
@@ -657,7 +699,7 @@ impl ScaledObjectDriver {
     }
 
     /// KEDA's metrics adapter answering the HPA for `metric` at `now`.
-    pub fn external_metric(
+    pub(super) fn external_metric(
         &mut self,
         now: f64,
         metric: &str,
@@ -746,7 +788,7 @@ fn true_conditions(p: &crate::world::Pod) -> Vec<String> {
 }
 
 /// A ScaledJob: every poll it counts its jobs and creates more.
-pub struct ScaledJobDriver {
+pub(super) struct ScaledJobDriver {
     pub name: String,
     model: ScaledJobModel,
     state: ScaledJobState,
@@ -757,7 +799,7 @@ pub struct ScaledJobDriver {
 }
 
 impl ScaledJobDriver {
-    pub fn new(
+    pub(super) fn new(
         model: &ScaledJobModel,
         scenario: &Scenario,
         samplers: &mut Vec<Sampler>,
@@ -778,17 +820,22 @@ impl ScaledJobDriver {
         }
     }
 
-    pub fn polling_interval(&self) -> f64 {
+    pub(super) fn polling_interval(&self) -> f64 {
         self.model.polling_interval_s
     }
 
     /// One poll at `now`: list jobs, ask the triggers, create jobs.
-    pub fn poll(&mut self, now: f64, world: &mut World, samplers: &[Sampler]) -> JobPollDecision {
+    pub(super) fn poll(
+        &mut self,
+        now: f64,
+        world: &mut World,
+        samplers: &[Sampler],
+    ) -> JobPollDecision {
         let views: Vec<JobView> = self
             .jobs
             .iter()
             .map(|&id| {
-                let p = &world.pods[id as usize];
+                let p = world.pods().get(id);
                 let phase = match p.state {
                     PodState::Pending => "Pending",
                     PodState::Starting | PodState::Ready | PodState::Terminating => "Running",
@@ -831,10 +878,10 @@ impl ScaledJobDriver {
     }
 
     /// Jobs not yet finished.
-    pub fn running(&self, world: &World) -> i32 {
+    pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|&&id| world.pods[id as usize].state != PodState::Gone)
+            .filter(|&&id| world.pods().get(id).state != PodState::Gone)
             .count() as i32
     }
 }

@@ -15,18 +15,18 @@ use crate::world::World;
 
 impl ScaledObjectDriver {
     /// Deleted by a `keda_events` entry: its loop and its HPA are gone for good.
-    pub fn is_deleted(&self) -> bool {
+    pub(crate) fn is_deleted(&self) -> bool {
         self.deleted
     }
 
     /// The generated HPA's sync period (also while the HPA is absent).
-    pub fn hpa_sync_period(&self) -> f64 {
+    pub(crate) fn hpa_sync_period(&self) -> f64 {
         self.hpa_sync_period
     }
 
     /// The generated HPA's statistics over the run, also after it was deleted (a re-created
     /// HPA keeps counting into the same record).
-    pub fn hpa_stats(&self) -> Option<HpaStats> {
+    pub(crate) fn hpa_stats(&self) -> Option<HpaStats> {
         self.hpa
             .as_ref()
             .map(|h| h.stats.clone())
@@ -42,7 +42,7 @@ impl ScaledObjectDriver {
 
     /// Apply one event at `now`. Returns what to log: a KEDA record of the change (and, after
     /// an unpause, of the check the restarted loop runs at once).
-    pub fn apply_event(
+    pub(crate) fn apply_event(
         &mut self,
         now: f64,
         action: KedaAction,
@@ -63,7 +63,7 @@ impl ScaledObjectDriver {
     /// The pause annotations set: the loop stops, the HPA is deleted, and with
     /// `paused-replicas` the target is set to that count.
     fn pause(&mut self, now: f64, replicas: Option<i32>, world: &mut World) -> PollDecision {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         let ann = &mut self.model.annotations;
         match replicas {
             Some(n) => ann.paused_replicas = Some(n.to_string()),
@@ -96,7 +96,7 @@ impl ScaledObjectDriver {
         samplers: &[Sampler],
         scenario: &Scenario,
     ) -> Result<Vec<PollDecision>, String> {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         let ann = &mut self.model.annotations;
         let was_paused = ann.is_paused();
         ann.paused = false;
@@ -130,7 +130,7 @@ impl ScaledObjectDriver {
     /// Deleted: the loop stops for good, the HPA goes with its owner, and with
     /// `restoreToOriginalReplicaCount` the target gets back its original replicas.
     fn delete(&mut self, now: f64, world: &mut World) -> PollDecision {
-        let cur = world.spec_replicas;
+        let cur = world.pods().spec_replicas();
         self.deleted = true;
         self.delete_hpa();
         let (set, text) = if self.model.restore_to_original_replica_count {

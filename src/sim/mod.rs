@@ -3,13 +3,13 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
-pub mod figures;
-pub mod hpa_driver;
-pub mod keda_driver;
+pub(crate) mod figures;
+mod hpa_driver;
+mod keda_driver;
 mod missing;
-pub mod slo;
-pub mod summary;
-pub mod verdict;
+pub(crate) mod slo;
+pub(crate) mod summary;
+pub(crate) mod verdict;
 
 use crate::engine::Agenda;
 use crate::error::{InputError, Location};
@@ -150,7 +150,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts);
     let missing = run.add_autoscalers()?;
     run.add_truth_probes();
-    run.world.record_latency_buckets = run.samplers.iter().any(|s| s.signal.reads_latency());
+    let reads_latency = run.samplers.iter().any(|s| s.signal.reads_latency());
+    run.world
+        .recorder_mut()
+        .record_latency_buckets(reads_latency);
     let metric_units = run.metric_units();
     run.schedule_controls();
     run.event_loop()?;
@@ -191,12 +194,12 @@ impl<'a> Run<'a> {
             scenario.pods.replicas,
         );
         if opts.summary_only {
-            world.skip_step_latencies();
+            world.recorder_mut().skip_step_latencies();
         }
         let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
         let n0 = scenario.pods.replicas.max(1) as f64;
         let cpu0 = (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0)
-            .min(world.cfg.cpu_capacity);
+            .min(world.config().cpu_capacity);
         metrics_server.prime(0.0, &world, cpu0);
         Run {
             scenario,
@@ -402,10 +405,12 @@ impl<'a> Run<'a> {
         } else {
             self.shown_hpa()
                 .and_then(|d| d.last.as_ref())
-                .filter(|_| self.world.spec_replicas > 0)
-                .map_or(self.world.spec_replicas, |d| d.status_desired_replicas)
+                .filter(|_| self.world.pods().spec_replicas() > 0)
+                .map_or(self.world.pods().spec_replicas(), |d| {
+                    d.status_desired_replicas
+                })
         };
-        self.world.series.desired_replicas[row] = desired;
+        self.world.recorder_mut().series_mut().desired_replicas[row] = desired;
         if let Some(hook) = &self.opts.progress {
             (hook.0)(now);
         }
@@ -421,7 +426,7 @@ impl<'a> Run<'a> {
                 record_metric_columns(d, keda, world, row, now, samplers, probes);
             }
         }
-        if row + 1 < self.world.series.rows {
+        if row + 1 < self.world.recorder().series().rows {
             self.agenda.schedule(
                 ((row + 2) as f64 * self.scenario.step).min(self.end),
                 Control::Sample { row: row + 1 },
@@ -609,11 +614,12 @@ impl<'a> Run<'a> {
             chart,
             never_read,
         );
+        let records = self.world.into_records();
         RunResult {
-            series: self.world.series,
-            totals: self.world.totals,
-            latency: self.world.latency,
-            wait: self.world.wait,
+            series: records.series,
+            totals: records.totals,
+            latency: records.latency,
+            wait: records.wait,
             events: self.events,
             summary,
             warnings: self.warnings,
@@ -643,9 +649,10 @@ fn missing_metrics(
 /// Move the world's pod and node transitions into the event log, in time order.
 fn drain_world_events(world: &mut World, events: &mut Vec<LogEvent>) {
     let start = events.len();
-    events.extend(world.pod_events.drain(..).map(LogEvent::Pod));
-    if !world.node_events.is_empty() {
-        events.extend(world.node_events.drain(..).map(LogEvent::Node));
+    let (pod_events, node_events) = world.take_events();
+    events.extend(pod_events.into_iter().map(LogEvent::Pod));
+    if !node_events.is_empty() {
+        events.extend(node_events.into_iter().map(LogEvent::Node));
         // Stable: pod transitions keep their order.
         events[start..].sort_by(|a, b| a.time().total_cmp(&b.time()));
     }
@@ -663,13 +670,15 @@ fn record_metric_columns(
     samplers: &[Sampler],
     probes: &[TruthProbe],
 ) {
-    let c = world.counts;
+    let c = world.pods().counts();
     let ready = c.ready.max(1) as f64;
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
     if let Some(so) = keda {
-        world.series.extra_column("keda_fallback")[row] =
-            if so.fallback_active() { 1.0 } else { 0.0 };
+        world
+            .recorder_mut()
+            .series_mut()
+            .extra_column("keda_fallback")[row] = if so.fallback_active() { 1.0 } else { 0.0 };
     }
     for (i, label) in d.metric_labels().into_iter().enumerate() {
         // A value KEDA served before anything was measured is left out (see `measured`).
@@ -678,16 +687,28 @@ fn record_metric_columns(
             _ => true,
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
-        world.series.extra_column(&format!("metric_{label}_seen"))[row] = seen;
+        world
+            .recorder_mut()
+            .series_mut()
+            .extra_column(&format!("metric_{label}_seen"))[row] = seen;
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
-        world.series.extra_column(&format!("metric_{label}_failed"))[row] =
+        world
+            .recorder_mut()
+            .series_mut()
+            .extra_column(&format!("metric_{label}_failed"))[row] =
             if d.failed(i) { 1.0 } else { 0.0 };
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        world.series.extra_column(&format!("metric_{label}_target"))[row] = target;
+        world
+            .recorder_mut()
+            .series_mut()
+            .extra_column(&format!("metric_{label}_target"))[row] = target;
         if label == "cpu" {
-            let true_util = world.series.cpu_utilization[row];
-            world.series.extra_column("metric_cpu_true")[row] = true_util;
+            let true_util = world.recorder().series().cpu_utilization[row];
+            world
+                .recorder_mut()
+                .series_mut()
+                .extra_column("metric_cpu_true")[row] = true_util;
         }
         let Some(p) = probes.iter().find(|p| p.metric == i) else {
             continue;
@@ -705,6 +726,6 @@ fn record_metric_columns(
             MetricNorm::PerReplica => v / replicas,
             MetricNorm::PerReadyPod => v / ready,
         });
-        world.series.extra_column(&p.column)[row] = v;
+        world.recorder_mut().series_mut().extra_column(&p.column)[row] = v;
     }
 }

@@ -46,7 +46,7 @@ impl SloResult {
 }
 
 /// The objectives a spec sets, as `(slo key, metric, bound)`, in a fixed order.
-pub fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
+pub(crate) fn bounds(slo: &SloSpec) -> Vec<(&'static str, &'static MetricDef, f64)> {
     let m = |name| figures::find(name).expect("SLO metrics exist");
     let secs = |s: Option<crate::units::Seconds>| s.map(|s| s.0);
     let all: [(&'static str, &'static str, Option<f64>); 16] = [
@@ -115,7 +115,7 @@ fn is_lower_bound(slo_key: &str) -> bool {
 
 /// Check every objective. A missing measurement (a latency with nothing served) fails, unless
 /// nothing arrived at all.
-pub fn evaluate(slo: &SloSpec, values: &Metrics) -> Vec<SloResult> {
+pub(crate) fn evaluate(slo: &SloSpec, values: &Metrics) -> Vec<SloResult> {
     let nothing_arrived = values.by_name("arrived").is_none_or(|a| a == 0.0);
     bounds(slo)
         .into_iter()
@@ -138,7 +138,7 @@ pub fn evaluate(slo: &SloSpec, values: &Metrics) -> Vec<SloResult> {
 }
 
 /// The `slo:` key of the objective that bounds `metric`, if the spec bounds it.
-pub fn limit_for(slo: &SloSpec, metric: &MetricDef) -> Option<f64> {
+pub(crate) fn limit_for(slo: &SloSpec, metric: &MetricDef) -> Option<f64> {
     bounds(slo)
         .into_iter()
         .find(|(_, m, _)| *m == metric)

@@ -164,7 +164,7 @@ impl ChartInfo {
 /// the previous step's end) while its oldest request had already waited at least one step.
 /// The age condition keeps the ordinary coming and going of a queue under moderate load out of
 /// the count; what remains is demand outrunning the pods that serve it.
-pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
+pub(crate) fn overload_seconds(s: &Series, duration: f64) -> f64 {
     overloaded_rows(s, duration)
         .iter()
         .enumerate()
@@ -175,7 +175,7 @@ pub fn overload_seconds(s: &Series, duration: f64) -> f64 {
 
 /// Which time-series steps are overloaded (see [`overload_seconds`]); a step that starts at or
 /// after the end of the run is not.
-pub fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
+pub(crate) fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
     (0..s.rows)
         .map(|r| {
             let previous = if r == 0 { 0 } else { s.backlog[r - 1] };
@@ -199,10 +199,10 @@ impl Summary {
         chart: ChartInfo,
         never_read: Vec<NeverRead>,
     ) -> Summary {
-        let s = &world.series;
+        let s = world.recorder().series();
         let n = s.rows.max(1) as f64;
         let (spec_min, spec_max) = spec_range(s, scenario.pods.replicas);
-        let scale_events = world.replica_changes;
+        let scale_events = world.pods().replica_changes();
         let nodes = scenario.nodes.as_ref().map(|c| NodeSummary::of(c, world));
         let mut summary = Summary {
             verdict: None,
@@ -210,19 +210,19 @@ impl Summary {
             seed: scenario.seed,
             duration_s: scenario.duration,
             fidelity: scenario.fidelity,
-            requests: world.totals.clone(),
-            latency_s: LatencySummary::of(&world.latency),
+            requests: world.recorder().totals().clone(),
+            latency_s: LatencySummary::of(world.recorder().latency()),
             wait_s: WaitSummary {
-                mean: opt(world.wait.mean()),
-                p99: opt(world.wait.quantile(0.99)),
+                mean: opt(world.recorder().wait().mean()),
+                p99: opt(world.recorder().wait().quantile(0.99)),
             },
             replicas: ReplicaSummary {
                 min: spec_min,
                 max: spec_max,
                 mean: s.spec_replicas.iter().map(|&r| r as f64).sum::<f64>() / n,
                 ready_mean: s.ready_pods.iter().map(|&r| r as f64).sum::<f64>() / n,
-                pod_seconds: world.pod_seconds,
-                pod_hours: world.pod_seconds / 3600.0,
+                pod_seconds: world.pods().pod_seconds(),
+                pod_hours: world.pods().pod_seconds() / 3600.0,
             },
             backlog: BacklogSummary {
                 max: s.backlog.iter().copied().max().unwrap_or(0),
@@ -232,13 +232,13 @@ impl Summary {
             overload_s: overload_seconds(s, scenario.duration),
             scale_events,
             direction_changes_per_hour: if scenario.duration > 0.0 {
-                world.direction_changes as f64 * 3600.0 / scenario.duration
+                world.pods().direction_changes() as f64 * 3600.0 / scenario.duration
             } else {
                 0.0
             },
-            pending_pod_s: world.pending_pod_seconds,
-            restarts: world.restarts,
-            throttled_s: world.throttled_seconds,
+            pending_pod_s: world.nodes().pending_pod_seconds(),
+            restarts: world.pods().restarts(),
+            throttled_s: world.pods().throttled_seconds(),
             nodes,
             hpa,
             keda,
@@ -291,14 +291,14 @@ impl LatencySummary {
 impl NodeSummary {
     /// Nodes over the run, per pool and in all, with their cost.
     fn of(c: &Cluster, world: &World) -> NodeSummary {
-        let s = &world.series;
+        let s = world.recorder().series();
         let n = s.rows.max(1) as f64;
         let pools: Vec<PoolSummary> = c
             .pools
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let secs = world.node_seconds.get(i).copied().unwrap_or(0.0);
+                let secs = world.nodes().pool_seconds(i);
                 PoolSummary {
                     name: p.name.clone(),
                     node_type: p.node_type.clone(),
@@ -308,7 +308,7 @@ impl NodeSummary {
                 }
             })
             .collect();
-        let node_seconds: f64 = world.node_seconds.iter().sum();
+        let node_seconds = world.nodes().node_seconds();
         NodeSummary {
             autoscaler: c.autoscaler.name().to_string(),
             min: s.nodes.iter().copied().min().unwrap_or(0),
@@ -317,8 +317,8 @@ impl NodeSummary {
             node_seconds,
             node_hours: node_seconds / 3600.0,
             cost: pools.iter().map(|p| p.cost).sum(),
-            added: world.node_scaler.nodes_added,
-            removed: world.node_scaler.nodes_removed,
+            added: world.nodes().added(),
+            removed: world.nodes().removed(),
             pools,
         }
     }

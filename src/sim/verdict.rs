@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 
 /// The largest share of the arrived requests that may be dropped, and separately the largest
 /// share that may time out, for a run to count as keeping up (without its own `slo:` bound).
-pub const MAX_LOST_RATIO: f64 = 0.001;
+pub(crate) const MAX_LOST_RATIO: f64 = 0.001;
 /// The largest share of the run that may be overloaded (see `Summary::overload_s`) for a run to
 /// count as keeping up (without its own `max_overload_seconds`).
-pub const MAX_OVERLOADED_SHARE: f64 = 0.01;
+pub(crate) const MAX_OVERLOADED_SHARE: f64 = 0.01;
 
 /// What held an autoscaler back from adding capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

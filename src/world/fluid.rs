@@ -109,7 +109,7 @@ impl Cohort {
 
 /// Flow-level state of the world.
 #[derive(Debug, Clone)]
-pub struct FluidState {
+pub(super) struct FluidState {
     pub dt: f64,
     /// Exact-arrival traces: index of the next unread arrival.
     next_arrival: usize,
@@ -156,7 +156,7 @@ struct ServiceRate {
 }
 
 impl FluidState {
-    pub fn new(dt: f64, service: Dist, latency_rng: Stream) -> FluidState {
+    pub(super) fn new(dt: f64, service: Dist, latency_rng: Stream) -> FluidState {
         let (mean_service, scv) = (service.mean(), service.scv());
         FluidState {
             dt,
@@ -190,7 +190,7 @@ impl FluidState {
 /// exponential service (a PS queue's mean is insensitive to the service distribution): the
 /// mean number in the pod by Little's law gives the mean sojourn, less the mean service time.
 /// Overloaded pods (ρ ≥ 1) fall back to [`pod_wait`].
-pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
+pub(super) fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
     let mu = 1.0 / mean;
     let rho = lambda / (mu * servers);
     if !(lambda > 0.0) {
@@ -221,7 +221,7 @@ pub fn ps_wait(servers: f64, lambda: f64, mean: f64) -> f64 {
 /// period (so short bursts inside a period cost nothing, unlike processor sharing at the limit).
 /// Returns (extra time per unit of service, averaged over requests: E[K̄ (K̄/servers − 1)⁺] / a;
 /// the share of time the pod is stalled: E[(1 − servers/K̄)⁺]).
-pub fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64) {
+pub(super) fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64) {
     let a = lambda * mean;
     if !(a > 0.0) || !(servers > 0.0) {
         return (0.0, 0.0);
@@ -251,7 +251,7 @@ pub fn cfs_stall(servers: f64, lambda: f64, mean: f64, period: f64) -> (f64, f64
 /// CPU limit binds: limit / cores per request), each taking `mean` seconds: M/G/c with the
 /// Allen–Cunneen correction, interpolated between the neighbouring whole numbers of servers (for
 /// processor sharing the M/M/c mean response is the same as FCFS).
-pub fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
+pub(super) fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
     if servers < 1.0 {
         // One slowed server.
         return mgc_wait(1, lambda, servers / mean, scv);
@@ -272,7 +272,7 @@ pub fn pod_wait(servers: f64, lambda: f64, mean: f64, scv: f64) -> f64 {
 }
 
 /// Mean wait in queue of an M/G/c queue at utilisation below 1: Erlang C × (1 + cs²)/2 / (cμ − λ).
-pub fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
+pub(super) fn mgc_wait(c: u32, lambda: f64, mu: f64, scv: f64) -> f64 {
     if lambda <= 0.0 || mu <= 0.0 {
         return 0.0;
     }
@@ -295,7 +295,7 @@ impl World {
     /// How many requests a pod can run at full speed: its concurrency, or fewer (fractional)
     /// when its CPU limit binds first.
     pub(super) fn fluid_servers(&self, pod: u32) -> f64 {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         let slots = self.cfg.concurrency as f64;
         // Its limit (a CFS quota bounds throughput like one), or its node share.
         let capacity = p.cap.min(self.cfg.cpu_capacity);
@@ -404,7 +404,7 @@ impl World {
     /// Arrivals of [t, t + dt): routed to pods (http) or queued in the shared backlog.
     fn fluid_arrivals(&mut self, t: f64, fl: &mut FluidState) {
         let dt = fl.dt;
-        let arrivals = match &self.trace.arrivals {
+        let arrivals = match &self.requests.trace.arrivals {
             Some(list) => {
                 let start = fl.next_arrival;
                 while fl.next_arrival < list.len() && list[fl.next_arrival] < t + dt {
@@ -412,12 +412,15 @@ impl World {
                 }
                 (fl.next_arrival - start) as u64
             }
-            None => poisson(&mut self.rng_arrivals, self.trace.integral(t, t + dt)),
+            None => poisson(
+                &mut self.requests.rng_arrivals,
+                self.requests.trace.integral(t, t + dt),
+            ),
         };
         if arrivals > 0 {
-            self.totals.arrived += arrivals;
-            let row = self.series.row(t);
-            self.series.arrivals[row] += arrivals as u32;
+            self.recorder.totals.arrived += arrivals;
+            let row = self.recorder.series.row(t);
+            self.recorder.series.arrivals[row] += arrivals as u32;
             match self.cfg.kind {
                 WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), fl),
                 WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
@@ -441,9 +444,9 @@ impl World {
             }
         });
         for mut c in due {
-            self.totals.retries += c.count;
-            let row = self.series.row(t);
-            self.series.retries[row] += c.count as u32;
+            self.recorder.totals.retries += c.count;
+            let row = self.recorder.series.row(t);
+            self.recorder.series.retries[row] += c.count as u32;
             c.lag += (t - c.start).max(0.0);
             c.start = t;
             c.end = t + dt;
@@ -454,15 +457,15 @@ impl World {
     /// The pods that serve this interval: running and Ready or Terminating. A pod that stopped
     /// serving has its last interval's work done.
     fn fluid_serving_pods(&mut self, t: f64, fl: &mut FluidState) -> Vec<u32> {
-        fl.live.extend(fl.seen as u32..self.pods.len() as u32);
-        fl.seen = self.pods.len();
+        fl.live.extend(fl.seen as u32..self.pods.by_id.len() as u32);
+        fl.seen = self.pods.by_id.len();
         fl.live
-            .retain(|&id| self.pods[id as usize].state != PodState::Gone);
+            .retain(|&id| self.pods.by_id[id as usize].state != PodState::Gone);
         let mut ids = std::mem::take(&mut fl.serving);
         ids.clear();
         let cores_per_request = self.cfg.cores_per_request;
         for &id in &fl.live {
-            let p = &mut self.pods[id as usize];
+            let p = &mut self.pods.by_id[id as usize];
             if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
             {
                 ids.push(id);
@@ -477,7 +480,7 @@ impl World {
     /// Pod `id`'s service rate: (servers, requests per second, noise of an interval's count);
     /// memoised by what shapes it (CPU cap, start-up burst, warm-up).
     fn fluid_service_rate(&self, id: u32, fl: &mut FluidState) -> (f64, f64, f64) {
-        let p = &self.pods[id as usize];
+        let p = &self.pods.by_id[id as usize];
         let key = (p.cap, p.burst, p.warm);
         if fl.service_rate.key != key {
             let servers = self.fluid_servers(id);
@@ -501,10 +504,10 @@ impl World {
     /// Requests pod `id` can complete this interval: its expected count with noise, the
     /// fraction carried to the next interval (a job takes one message, once).
     fn fluid_capacity(&mut self, id: u32, rate: f64, noise_sd: f64, dt: f64) -> u64 {
-        let p = &mut self.pods[id as usize];
+        let p = &mut self.pods.by_id[id as usize];
         let expected = rate * dt;
         let noise = if noise_sd > 0.0 {
-            noise_sd * self.rng_service.normal()
+            noise_sd * self.requests.rng_service.normal()
         } else {
             0.0
         };
@@ -525,10 +528,10 @@ impl World {
     /// and the end of the interval.
     fn fluid_serve_pod(&mut self, t: f64, id: u32, fl: &mut FluidState) {
         let (servers, rate, noise_sd) = self.fluid_service_rate(id, fl);
-        let offered = self.pods[id as usize].fluid_offered;
-        let warm = self.pods[id as usize].warm;
+        let offered = self.pods.by_id[id as usize].fluid_offered;
+        let warm = self.pods.by_id[id as usize].warm;
         let capacity = self.fluid_capacity(id, rate, noise_sd, fl.dt);
-        let p = &mut self.pods[id as usize];
+        let p = &mut self.pods.by_id[id as usize];
         let is_job = p.job;
         p.fluid_offered = 0;
         let kept_up = p.cohorts.len() <= 1;
@@ -541,7 +544,7 @@ impl World {
             return;
         }
         let pulls_shared = self.cfg.kind == WorkloadKind::Queue;
-        let p = &self.pods[id as usize];
+        let p = &self.pods.by_id[id as usize];
         if pulls_shared && (!p.accepting || !(p.consumer || p.job) || capacity == 0) {
             self.fluid_close_interval(t, id, 0, fl);
             return;
@@ -552,7 +555,11 @@ impl World {
         let waiting: u64 = if pulls_shared {
             fl.backlog.iter().map(|c| c.count).sum()
         } else {
-            self.pods[id as usize].cohorts.iter().map(|c| c.count).sum()
+            self.pods.by_id[id as usize]
+                .cohorts
+                .iter()
+                .map(|c| c.count)
+                .sum()
         };
         let mean = fl.mean_service;
         let sojourn = if waiting >= capacity && rate > 0.0 {
@@ -564,7 +571,7 @@ impl World {
         let saturated = waiting >= capacity;
         self.fluid_stall(t, id, (capacity, saturated, warm), stalled, fl.dt);
         self.fluid_close_interval(t, id, served, fl);
-        let p = &mut self.pods[id as usize];
+        let p = &mut self.pods.by_id[id as usize];
         if is_job {
             if served > 0 {
                 p.routed = 1;
@@ -609,7 +616,7 @@ impl World {
                 let queue = if pulls_shared {
                     &mut fl.backlog
                 } else {
-                    &mut self.pods[id as usize].cohorts
+                    &mut self.pods.by_id[id as usize].cohorts
                 };
                 let Some(front) = queue.front_mut() else {
                     break;
@@ -663,7 +670,7 @@ impl World {
     ) {
         let limit = self.cfg.cpu_capacity;
         let stalled = if self.cfg.overload.cfs_period.is_some() && saturated {
-            let p = &self.pods[id as usize];
+            let p = &self.pods.by_id[id as usize];
             let demand = self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;
             if capacity > 0 && demand > limit {
                 1.0 - limit / demand
@@ -703,7 +710,7 @@ impl World {
         if offered == 0 {
             return (0.0, 0.0);
         }
-        let p = &self.pods[id as usize];
+        let p = &self.pods.by_id[id as usize];
         let (dt, mean, warm) = (fl.dt, fl.mean_service, p.warm);
         let slots = self.cfg.concurrency as f64;
         let lambda = offered as f64 / dt;
@@ -757,7 +764,7 @@ impl World {
         (wq, stalled): (f64, f64),
         fl: &mut FluidState,
     ) -> bool {
-        let p = &self.pods[id as usize];
+        let p = &self.pods.by_id[id as usize];
         if self.cfg.kind != WorkloadKind::Http || p.cohorts.len() > 1 {
             return false;
         }
@@ -771,7 +778,7 @@ impl World {
         if sojourn + dt / 2.0 > self.cfg.timeout.unwrap_or(f64::INFINITY) {
             return false; // some would be served after their client left
         }
-        if let Some(c) = self.pods[id as usize].cohorts.pop_front() {
+        if let Some(c) = self.pods.by_id[id as usize].cohorts.pop_front() {
             self.serve_n(t, id, (c.lag + sojourn, service), wq, c.count, fl);
         }
         self.fluid_close_interval(t, id, waiting, fl);
@@ -789,7 +796,7 @@ impl World {
     fn fluid_close_interval(&mut self, t: f64, pod: u32, served: u64, fl: &FluidState) {
         let (cores_per_request, concurrency) = (self.cfg.cores_per_request, self.cfg.concurrency);
         let (dt, mean) = (fl.dt, fl.mean_service);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(t, cores_per_request);
         p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
         p.fluid_in_service = round_up_half(served as f64 / dt * mean).min(concurrency as u64);
@@ -799,7 +806,7 @@ impl World {
     /// end (within the run).
     #[inline]
     fn fluid_exit_if_drained(&mut self, t: f64, pod: u32, dt: f64) {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         if p.state == PodState::Terminating && !p.accepting && p.cohorts.is_empty() {
             self.exit(
                 (t + dt).min(self.end.max(t)),
@@ -812,31 +819,46 @@ impl World {
 
     /// Count `seconds` of the interval starting at `t` that `pod` spent stalled by its CFS quota.
     fn fluid_throttle(&mut self, t: f64, pod: u32, seconds: f64) {
-        self.pods[pod as usize].throttled_seconds += seconds;
-        self.throttled_seconds += seconds;
-        let row = self.series.row(t);
-        self.series.throttled_s[row] += seconds;
+        self.pods.by_id[pod as usize].throttled_seconds += seconds;
+        self.pods.throttled_seconds += seconds;
+        let row = self.recorder.series.row(t);
+        self.recorder.series.throttled_s[row] += seconds;
     }
 
     /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
     /// remainder round-robin).
     fn fluid_route(&mut self, t: f64, c: Cohort, fl: &mut FluidState) {
         let n = c.count;
-        let k = self.endpoints.len() as u64;
+        let k = self.requests.endpoints.len() as u64;
         if k == 0 {
             self.fluid_fail(Some(&mut *fl), t, c, Some(DropReason::NoEndpoints));
             return;
         }
         let mut shares = std::mem::take(&mut fl.shares);
+        self.fluid_split(n, k, fl, &mut shares);
+        for i in 0..k {
+            let share = shares[i as usize];
+            if share == 0 {
+                continue;
+            }
+            let id = self.requests.endpoints[i as usize];
+            self.fluid_admit(t, id, Cohort { count: share, ..c }, fl);
+        }
+        fl.round_robin = (fl.round_robin + (n % k) as usize) % k as usize;
+        fl.shares = shares;
+    }
+
+    /// Split `n` requests over the `k` endpoints as the balancer would: at random
+    /// (multinomial), or evenly with the remainder rotating (round-robin, least-request).
+    fn fluid_split(&mut self, n: u64, k: u64, fl: &mut FluidState, shares: &mut Vec<u64>) {
         match self.cfg.balancer {
             Balancer::Random => multinomial_even_into(
-                &mut self.rng_balancer,
+                &mut self.requests.rng_balancer,
                 n,
                 k as usize,
                 &mut fl.normals,
-                &mut shares,
+                shares,
             ),
-            // Round-robin and least-request spread evenly; the remainder rotates.
             _ => {
                 let (base, extra) = (n / k, n % k);
                 shares.clear();
@@ -847,62 +869,53 @@ impl World {
                 );
             }
         }
-        let extra = n % k;
-        for i in 0..k {
-            let share = shares[i as usize];
-            if share == 0 {
-                continue;
-            }
-            let id = self.endpoints[i as usize];
-            let p = &mut self.pods[id as usize];
-            p.routed += share;
-            let part = Cohort { count: share, ..c };
-            if !p.accepting {
-                let why = if p.restarting {
-                    DropReason::Restarted
-                } else {
-                    DropReason::RefusedTerminating
-                };
-                self.fluid_fail(Some(&mut *fl), t, part, Some(why));
-                continue;
-            }
-            let mut admitted = share;
-            if let Some(m) = self.cfg.overload.max_queue {
-                // The pod holds at most `max_queue + concurrency` at any instant, and frees
-                // room as it serves during the interval.
-                let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
-                let warm = p.warm;
-                let served = (self.fluid_servers(id) / fl.mean_service * warm * fl.dt).floor();
-                let room = (m as u64 + self.cfg.concurrency as u64 + served as u64)
-                    .saturating_sub(waiting);
-                admitted = share.min(room);
-            }
-            let p = &mut self.pods[id as usize];
-            p.fluid_offered += admitted;
-            if admitted > 0 {
-                p.cohorts.push_back(Cohort {
-                    count: admitted,
-                    ..c
-                });
-            }
-            if admitted < share {
-                let rejected = share - admitted;
-                self.totals.rejected += rejected;
-                let row = self.series.row(t);
-                self.series.rejected[row] += rejected as u32;
-                self.fluid_fail(
-                    Some(&mut *fl),
-                    t,
-                    Cohort {
-                        count: rejected,
-                        ..c
-                    },
-                    Some(DropReason::Rejected),
-                );
-            }
+    }
+
+    /// Pod `id` receives its share `part` of an interval's arrivals: refused while it does not
+    /// accept, else queued up to its queue cap, the rest rejected (503).
+    fn fluid_admit(&mut self, t: f64, id: u32, part: Cohort, fl: &mut FluidState) {
+        let share = part.count;
+        let p = &mut self.pods.by_id[id as usize];
+        p.routed += share;
+        if !p.accepting {
+            let why = if p.restarting {
+                DropReason::Restarted
+            } else {
+                DropReason::RefusedTerminating
+            };
+            self.fluid_fail(Some(&mut *fl), t, part, Some(why));
+            return;
         }
-        fl.round_robin = (fl.round_robin + extra as usize) % k as usize;
-        fl.shares = shares;
+        let mut admitted = share;
+        if let Some(m) = self.cfg.overload.max_queue {
+            // The pod holds at most `max_queue + concurrency` at any instant, and frees
+            // room as it serves during the interval.
+            let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
+            let warm = p.warm;
+            let served = (self.fluid_servers(id) / fl.mean_service * warm * fl.dt).floor();
+            let room =
+                (m as u64 + self.cfg.concurrency as u64 + served as u64).saturating_sub(waiting);
+            admitted = share.min(room);
+        }
+        let p = &mut self.pods.by_id[id as usize];
+        p.fluid_offered += admitted;
+        if admitted > 0 {
+            p.cohorts.push_back(Cohort {
+                count: admitted,
+                ..part
+            });
+        }
+        if admitted < share {
+            let rejected = share - admitted;
+            self.recorder.totals.rejected += rejected;
+            let row = self.recorder.series.row(t);
+            self.recorder.series.rejected[row] += rejected as u32;
+            let lost = Cohort {
+                count: rejected,
+                ..part
+            };
+            self.fluid_fail(Some(&mut *fl), t, lost, Some(DropReason::Rejected));
+        }
     }
 
     /// Record `n` requests served by `pod` with the given wait and mean latency, of which
@@ -924,22 +937,13 @@ impl World {
         let latency = (latency - service + drawn)
             .max(0.0)
             .min(self.cfg.timeout.unwrap_or(f64::INFINITY));
-        self.totals.served += n;
-        self.pods[pod as usize].served += n;
-        let row = self.series.row(t);
-        self.series.served[row] += n as u32;
-        self.latency.record_n(latency, n);
-        self.wait.record_n(wait, n);
-        if self.record_latency_buckets {
-            self.latency_buckets.record_n(latency, n);
-        }
-        self.step_latencies
-            .push_n(row, latency, n, &mut self.series);
+        self.pods.by_id[pod as usize].served += n;
+        self.recorder.served_n(t, latency, wait, n);
     }
 
     /// Work a pod holds at its kill (flow level): all its cohorts.
     pub(super) fn fluid_take_all(&mut self, pod: u32) -> Vec<Cohort> {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.fluid_in_service = 0;
         p.cohorts.drain(..).collect()
     }
@@ -947,7 +951,7 @@ impl World {
 
 /// A Poisson count with mean `mean` (exact inversion for small means, normal approximation
 /// with continuity correction above 30).
-pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
+pub(super) fn poisson(rng: &mut Stream, mean: f64) -> u64 {
     if !(mean > 0.0) {
         return 0;
     }
@@ -966,7 +970,8 @@ pub fn poisson(rng: &mut Stream, mean: f64) -> u64 {
 
 /// Split `n` items uniformly at random over `k` bins (a multinomial draw): one uniform per item
 /// while that is cheap (n ≤ 4k), a normal approximation otherwise.
-pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
+#[cfg(test)]
+pub(super) fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
     let mut out = Vec::with_capacity(k);
     multinomial_even_into(rng, n, k, &mut Vec::new(), &mut out);
     out
@@ -977,7 +982,7 @@ pub fn multinomial_even(rng: &mut Stream, n: u64, k: usize) -> Vec<u64> {
 /// independent standard normals — exactly the multinomial's means and covariances
 /// n/k·(δᵢⱼ − 1/k), summing to n — rounded by cumulative sums so the counts sum to n exactly
 /// (a rare negative share rounds to 0 and leaves its deficit to the next bin).
-pub fn multinomial_even_into(
+pub(super) fn multinomial_even_into(
     rng: &mut Stream,
     n: u64,
     k: usize,

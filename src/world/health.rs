@@ -42,7 +42,7 @@ impl World {
         if !limit.is_finite() {
             return;
         }
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         let epoch = p.cfs.map_or(0, |c| c.epoch.wrapping_add(1));
         let mut c = Cfs::new(limit, period, now);
         c.epoch = epoch;
@@ -53,7 +53,7 @@ impl World {
     /// stalled quota (or precedes an exhaustion in the next period).
     pub(super) fn retime_cfs(&mut self, pod: u32) {
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.state == PodState::Gone {
             return;
         }
@@ -89,7 +89,7 @@ impl World {
 
     pub(super) fn on_cfs(&mut self, now: f64, pod: u32, epoch: u32) {
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.state == PodState::Gone || !p.cfs.is_some_and(|c| c.epoch == epoch) {
             return;
         }
@@ -115,7 +115,7 @@ impl World {
         if let Some((from, to)) = ended {
             self.add_throttled(pod, from, to);
         }
-        self.pods[pod as usize].update_speed(cpr);
+        self.pods.by_id[pod as usize].update_speed(cpr);
         self.reschedule(pod);
     }
 
@@ -123,15 +123,15 @@ impl World {
         if !(to > from) {
             return;
         }
-        self.pods[pod as usize].throttled_seconds += to - from;
-        self.throttled_seconds += to - from;
-        let step = self.series.step;
-        Series::add_span(&mut self.series.throttled_s, step, from, to);
+        self.pods.by_id[pod as usize].throttled_seconds += to - from;
+        self.pods.throttled_seconds += to - from;
+        let step = self.recorder.series.step;
+        Series::add_span(&mut self.recorder.series.throttled_s, step, from, to);
     }
 
     /// End the pod's stall at `now` (its container stops, or the run ends).
     pub(super) fn close_stall(&mut self, now: f64, pod: u32) {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         let Some(c) = &mut p.cfs else {
             return;
         };
@@ -143,8 +143,8 @@ impl World {
     }
 
     pub(super) fn close_stalls(&mut self, end: f64) {
-        for id in 0..self.pods.len() as u32 {
-            if self.pods[id as usize].state != PodState::Gone {
+        for id in 0..self.pods.by_id.len() as u32 {
+            if self.pods.by_id[id as usize].state != PodState::Gone {
                 self.close_stall(end, id);
             }
         }
@@ -157,18 +157,18 @@ impl World {
         let Some(lv) = self.cfg.overload.liveness else {
             return;
         };
-        let inc = self.pods[pod as usize].incarnation;
+        let inc = self.pods.by_id[pod as usize].incarnation;
         let first = started.max(0.0) + lv.initial_delay + lv.period;
         self.agenda.schedule(first, Event::Probe { pod, inc });
     }
 
     /// How long the pod takes to answer a probe sent at `now`.
-    pub fn probe_response(&mut self, now: f64, pod: u32) -> f64 {
+    pub(crate) fn probe_response(&mut self, now: f64, pod: u32) -> f64 {
         let cpr = self.cfg.cores_per_request;
         let conc = self.cfg.concurrency as f64;
         let mean = self.cfg.service.mean();
         let fluid_rate = self.fluid.as_ref().map(|_| self.fluid_servers(pod) / mean);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         let stall = p
             .cfs
@@ -212,7 +212,7 @@ impl World {
         let Some(lv) = self.cfg.overload.liveness else {
             return;
         };
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         if p.incarnation != inc
             || p.restarting
             || !matches!(p.state, PodState::Starting | PodState::Ready)
@@ -222,7 +222,7 @@ impl World {
         self.agenda
             .schedule(now + lv.period, Event::Probe { pod, inc });
         let rt = self.probe_response(now, pod);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if rt > lv.timeout {
             p.liveness_failures += 1;
             let failures = p.liveness_failures;
@@ -239,16 +239,16 @@ impl World {
     pub(super) fn restart(&mut self, now: f64, pod: u32) {
         self.account_pods(now);
         let cpr = self.cfg.cores_per_request;
-        self.pods[pod as usize].advance(now, cpr);
+        self.pods.by_id[pod as usize].advance(now, cpr);
         self.close_stall(now, pod);
-        self.restarts += 1;
-        let row = self.series.row(now);
-        self.series.restarts[row] += 1;
+        self.pods.restarts += 1;
+        let row = self.recorder.series.row(now);
+        self.recorder.series.restarts[row] += 1;
         // What the container held is lost.
         let work = self.lose_held_work(now, pod, DropReason::Restarted);
         // Not Ready until the new container passes its readiness probe.
-        let was_ready = self.pods[pod as usize].state == PodState::Ready;
-        let p = &mut self.pods[pod as usize];
+        let was_ready = self.pods.by_id[pod as usize].state == PodState::Ready;
+        let p = &mut self.pods.by_id[pod as usize];
         if was_ready {
             p.state = PodState::Starting;
             p.ready_at = None;
@@ -263,7 +263,7 @@ impl World {
         p.warm = 1.0;
         p.completion_at = f64::INFINITY;
         self.completions.cancel(pod);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if let Some(c) = &mut p.cfs {
             c.epoch = c.epoch.wrapping_add(1);
         }
@@ -283,8 +283,8 @@ impl World {
         let in_endpoints = p.in_endpoints;
         let was_consumer = p.consumer;
         if was_ready {
-            self.counts.ready -= 1;
-            self.counts.starting += 1;
+            self.pods.counts.ready -= 1;
+            self.pods.counts.starting += 1;
         }
         if in_endpoints {
             self.agenda.schedule(
@@ -296,8 +296,8 @@ impl World {
             self.release_partition(now, pod);
         }
         self.log(now, pod, PodEventKind::Restarted, Some(work.held));
-        let boot = self.cfg.startup.sample(&mut self.rng_restart).max(0.0);
-        let inc = self.pods[pod as usize].incarnation;
+        let boot = self.cfg.startup.sample(&mut self.pods.rng_restart).max(0.0);
+        let inc = self.pods.by_id[pod as usize].incarnation;
         self.agenda
             .schedule(now + backoff + boot, Event::ContainerStart { pod, inc });
         if work.requeued > 0 {
@@ -307,7 +307,7 @@ impl World {
 
     /// The restarted container runs again.
     pub(super) fn on_container_start(&mut self, now: f64, pod: u32, inc: u32) {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.incarnation != inc || !p.restarting || p.state != PodState::Starting {
             return;
         }

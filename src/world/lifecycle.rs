@@ -12,18 +12,23 @@ impl World {
     /// creating new pods or deleting the ones upstream ranks first for deletion.
     pub fn set_replicas(&mut self, now: f64, replicas: i32) {
         let replicas = replicas.max(0);
-        if replicas != self.spec_replicas {
-            self.replica_changes += 1;
-            let direction: i8 = if replicas > self.spec_replicas { 1 } else { -1 };
-            if self.last_direction != 0 && direction != self.last_direction {
-                self.direction_changes += 1;
+        if replicas != self.pods.spec_replicas {
+            self.pods.replica_changes += 1;
+            let direction: i8 = if replicas > self.pods.spec_replicas {
+                1
+            } else {
+                -1
+            };
+            if self.pods.last_direction != 0 && direction != self.pods.last_direction {
+                self.pods.direction_changes += 1;
             }
-            self.last_direction = direction;
+            self.pods.last_direction = direction;
         }
-        self.spec_replicas = replicas;
+        self.pods.spec_replicas = replicas;
         self.account_pods(now);
         let active: Vec<u32> = self
             .pods
+            .by_id
             .iter()
             .filter(|p| p.is_active())
             .map(|p| p.id)
@@ -35,7 +40,9 @@ impl World {
             }
         } else if replicas < have {
             let mut ranked = active;
-            ranked.sort_by(|&a, &b| deletion_rank(&self.pods[a as usize], &self.pods[b as usize]));
+            ranked.sort_by(|&a, &b| {
+                deletion_rank(&self.pods.by_id[a as usize], &self.pods.by_id[b as usize])
+            });
             for id in ranked.into_iter().take((have - replicas) as usize) {
                 self.terminate(now, id);
             }
@@ -43,16 +50,16 @@ impl World {
     }
 
     pub(super) fn create_pod(&mut self, now: f64) {
-        let id = self.pods.len() as u32;
-        self.pods.push(Pod::new(id, now));
-        self.counts.pending += 1;
+        let id = self.pods.by_id.len() as u32;
+        self.pods.by_id.push(Pod::new(id, now));
+        self.pods.counts.pending += 1;
         self.log(now, id, PodEventKind::Created, None);
         if self.cfg.cluster.is_some() {
-            self.pods[id as usize].unscheduled = true;
-            self.counts.unscheduled += 1;
-            self.unscheduled.push_back(id);
+            self.pods.by_id[id as usize].unscheduled = true;
+            self.pods.counts.unscheduled += 1;
+            self.nodes.unscheduled.push_back(id);
             self.schedule_pending(now);
-            if self.pods[id as usize].node.is_none() {
+            if self.pods.by_id[id as usize].node.is_none() {
                 self.log(now, id, PodEventKind::Unschedulable, None);
                 self.on_unschedulable(now);
             }
@@ -63,27 +70,27 @@ impl World {
 
     /// The kubelet has the pod: image pull and container start take `startup`.
     pub(super) fn start_startup_clock(&mut self, now: f64, pod: u32) {
-        self.pods[pod as usize].start_time = now;
-        let startup = self.cfg.startup.sample(&mut self.rng_startup).max(0.0);
+        self.pods.by_id[pod as usize].start_time = now;
+        let startup = self.cfg.startup.sample(&mut self.pods.rng_startup).max(0.0);
         self.agenda.schedule(now + startup, Event::Running { pod });
     }
 
     pub(super) fn on_running(&mut self, now: f64, pod: u32) {
-        if self.pods[pod as usize].state != PodState::Pending {
+        if self.pods.by_id[pod as usize].state != PodState::Pending {
             return;
         }
         self.account_pods(now);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.state = PodState::Starting;
         p.running_at = Some(now);
         p.vclock = now;
         p.vclock_at = now;
         p.scrape_at = now;
-        self.counts.pending -= 1;
-        self.counts.starting += 1;
+        self.pods.counts.pending -= 1;
+        self.pods.counts.starting += 1;
         self.log(now, pod, PodEventKind::Running, None);
         self.boot(now, pod);
-        if let Some(n) = self.pods[pod as usize].node {
+        if let Some(n) = self.pods.by_id[pod as usize].node {
             self.reshare(now, n);
         }
     }
@@ -91,45 +98,45 @@ impl World {
     /// A container (first or restarted) has started: CPU burst, warm-up, quota, probes, and
     /// readiness after the probe's delay.
     pub(super) fn boot(&mut self, now: f64, pod: u32) {
-        let inc = self.pods[pod as usize].incarnation;
-        self.pods[pod as usize].advance(now, self.cfg.cores_per_request);
-        if self.pods[pod as usize].node.is_none() {
-            self.pods[pod as usize].cap = self.base_cap();
+        let inc = self.pods.by_id[pod as usize].incarnation;
+        self.pods.by_id[pod as usize].advance(now, self.cfg.cores_per_request);
+        if self.pods.by_id[pod as usize].node.is_none() {
+            self.pods.by_id[pod as usize].cap = self.base_cap();
         }
         self.start_cfs(pod, now);
         let (cores, secs) = self.cfg.startup_burst;
         if cores > 0.0 && secs > 0.0 {
-            self.pods[pod as usize].burst = cores;
+            self.pods.by_id[pod as usize].burst = cores;
             self.agenda
                 .schedule(now + secs, Event::BurstEnd { pod, inc });
         }
         let (speed, secs) = self.cfg.warmup;
         if speed < 1.0 && secs > 0.0 {
-            self.pods[pod as usize].warm = speed;
+            self.pods.by_id[pod as usize].warm = speed;
             self.agenda.schedule(now + secs, Event::Warm { pod, inc });
         }
-        if self.pods[pod as usize].cfs.is_some() {
-            self.pods[pod as usize].update_speed(self.cfg.cores_per_request);
+        if self.pods.by_id[pod as usize].cfs.is_some() {
+            self.pods.by_id[pod as usize].update_speed(self.cfg.cores_per_request);
             self.reschedule(pod);
         }
-        let ready_in = if self.pods[pod as usize].job {
+        let ready_in = if self.pods.by_id[pod as usize].job {
             0.0
         } else {
             self.cfg.time_to_ready
         };
         self.agenda
             .schedule(now + ready_in, Event::Ready { pod, inc });
-        if self.cfg.overload.liveness.is_some() && !self.pods[pod as usize].job {
+        if self.cfg.overload.liveness.is_some() && !self.pods.by_id[pod as usize].job {
             self.schedule_probe(pod, now);
         }
     }
 
     pub(super) fn make_ready(&mut self, pod: u32, now: f64, log: bool) {
         self.account_pods(now);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         match p.state {
-            PodState::Pending => self.counts.pending -= 1,
-            PodState::Starting => self.counts.starting -= 1,
+            PodState::Pending => self.pods.counts.pending -= 1,
+            PodState::Starting => self.pods.counts.starting -= 1,
             _ => return,
         }
         p.state = PodState::Ready;
@@ -138,16 +145,16 @@ impl World {
             p.ready_transition = now;
         }
         p.accepting = true;
-        self.counts.ready += 1;
+        self.pods.counts.ready += 1;
         match self.cfg.kind {
             WorkloadKind::Http => {
                 p.in_endpoints = true;
-                self.endpoints.push(pod);
+                self.requests.endpoints.push(pod);
             }
             WorkloadKind::Queue => {
                 if p.job {
                     // A job takes exactly one message.
-                    self.idle_slots.push_back(pod);
+                    self.requests.idle_slots.push_back(pod);
                 } else if self
                     .cfg
                     .partitions
@@ -162,7 +169,7 @@ impl World {
         }
         if self.cfg.kind == WorkloadKind::Queue {
             self.dispatch_backlog(now);
-            let p = &self.pods[pod as usize];
+            let p = &self.pods.by_id[pod as usize];
             if p.job && p.in_service.is_empty() && p.cohorts.is_empty() && self.fluid.is_none() {
                 // Nothing to do: the job's container exits at once.
                 self.finish_job(now, pod);
@@ -172,20 +179,20 @@ impl World {
 
     /// Pods consuming the queue now.
     fn consumers(&self) -> usize {
-        self.pods.iter().filter(|p| p.consumer).count()
+        self.pods.by_id.iter().filter(|p| p.consumer).count()
     }
 
     /// Give the pod a partition: its workers start pulling.
     fn become_consumer(&mut self, pod: u32) {
-        self.pods[pod as usize].consumer = true;
+        self.pods.by_id[pod as usize].consumer = true;
         for _ in 0..self.cfg.concurrency {
-            self.idle_slots.push_back(pod);
+            self.requests.idle_slots.push_back(pod);
         }
     }
 
     /// A consumer left: hand its partition to the longest-ready idle pod (a rebalance).
     pub(super) fn release_partition(&mut self, now: f64, pod: u32) {
-        if !std::mem::replace(&mut self.pods[pod as usize].consumer, false) {
+        if !std::mem::replace(&mut self.pods.by_id[pod as usize].consumer, false) {
             return;
         }
         if self.cfg.partitions.is_none() {
@@ -193,6 +200,7 @@ impl World {
         }
         let next = self
             .pods
+            .by_id
             .iter()
             .filter(|p| !p.job && !p.consumer && p.accepting && p.state == PodState::Ready)
             .min_by(|a, b| {
@@ -209,39 +217,39 @@ impl World {
     }
 
     /// Create a ScaledJob's job: a pod that starts, takes one message, processes it and exits.
-    pub fn spawn_job(&mut self, now: f64) -> u32 {
+    pub(crate) fn spawn_job(&mut self, now: f64) -> u32 {
         self.create_pod(now);
-        let id = self.pods.len() as u32 - 1;
-        self.pods[id as usize].job = true;
+        let id = self.pods.by_id.len() as u32 - 1;
+        self.pods.by_id[id as usize].job = true;
         id
     }
 
     /// A job's container exits (its message done, or none to take).
     pub(super) fn finish_job(&mut self, now: f64, pod: u32) {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         if !p.job || p.state == PodState::Gone {
             return;
         }
         self.account_pods(now);
-        match self.pods[pod as usize].state {
-            PodState::Pending => self.counts.pending -= 1,
-            PodState::Starting => self.counts.starting -= 1,
-            PodState::Ready => self.counts.ready -= 1,
-            PodState::Terminating => self.counts.terminating -= 1,
+        match self.pods.by_id[pod as usize].state {
+            PodState::Pending => self.pods.counts.pending -= 1,
+            PodState::Starting => self.pods.counts.starting -= 1,
+            PodState::Ready => self.pods.counts.ready -= 1,
+            PodState::Terminating => self.pods.counts.terminating -= 1,
             PodState::Gone => return,
         }
-        self.pods[pod as usize].state = PodState::Terminating;
-        self.counts.terminating += 1;
+        self.pods.by_id[pod as usize].state = PodState::Terminating;
+        self.pods.counts.terminating += 1;
         self.exit(now, pod, PodEventKind::Exited, None);
     }
 
     pub(super) fn terminate(&mut self, now: f64, pod: u32) {
         self.account_pods(now);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         match p.state {
-            PodState::Pending => self.counts.pending -= 1,
-            PodState::Starting => self.counts.starting -= 1,
-            PodState::Ready => self.counts.ready -= 1,
+            PodState::Pending => self.pods.counts.pending -= 1,
+            PodState::Starting => self.pods.counts.starting -= 1,
+            PodState::Ready => self.pods.counts.ready -= 1,
             _ => return,
         }
         let was_pending = p.state == PodState::Pending;
@@ -249,10 +257,10 @@ impl World {
         p.unscheduled = false;
         p.state = PodState::Terminating;
         p.deleted_at = Some(now);
-        self.counts.terminating += 1;
+        self.pods.counts.terminating += 1;
         if unbound {
-            self.counts.unscheduled -= 1;
-            self.unscheduled.retain(|&q| q != pod);
+            self.pods.counts.unscheduled -= 1;
+            self.nodes.unscheduled.retain(|&q| q != pod);
         }
         self.log(now, pod, PodEventKind::Terminating, None);
         if was_pending {
@@ -260,7 +268,7 @@ impl World {
             self.exit(now, pod, PodEventKind::Exited, None);
             return;
         }
-        if self.pods[pod as usize].in_endpoints {
+        if self.pods.by_id[pod as usize].in_endpoints {
             self.agenda.schedule(
                 now + self.cfg.endpoint_delay,
                 Event::EndpointRemoved { pod },
@@ -273,26 +281,26 @@ impl World {
     }
 
     pub(super) fn remove_endpoint(&mut self, now: f64, pod: u32) {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if !p.in_endpoints {
             return;
         }
         p.in_endpoints = false;
-        if let Some(i) = self.endpoints.iter().position(|&e| e == pod) {
-            self.endpoints.remove(i);
+        if let Some(i) = self.requests.endpoints.iter().position(|&e| e == pod) {
+            self.requests.endpoints.remove(i);
         }
         self.log(now, pod, PodEventKind::RemovedFromEndpoints, None);
     }
 
     pub(super) fn sigterm(&mut self, now: f64, pod: u32) {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.state != PodState::Terminating || !p.accepting && p.gone_at.is_some() {
             return;
         }
         p.accepting = false;
         self.log(now, pod, PodEventKind::Sigterm, None);
         self.release_partition(now, pod);
-        if self.pods[pod as usize].in_flight() == 0 {
+        if self.pods.by_id[pod as usize].in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
     }
@@ -302,7 +310,7 @@ impl World {
     /// connection reset; one already past its deadline has timed out; queue messages go back to
     /// the front of the backlog, oldest first; the rest are dropped. Flow-level cohorts go too.
     pub(super) fn lose_held_work(&mut self, now: f64, pod: u32, why: DropReason) -> HeldWork {
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         let mut held: Vec<Request> = p.queue.drain(..).collect();
         held.extend(p.in_service.drain().map(|s| s.req));
         held.sort_by(|a, b| a.arrival.total_cmp(&b.arrival));
@@ -316,16 +324,16 @@ impl World {
                 self.time_out(r.deadline);
             } else if self.cfg.kind == WorkloadKind::Queue {
                 requeued += 1;
-                self.backlog.push_front(r);
+                self.requests.backlog.push_front(r);
             } else {
                 dropped += 1;
             }
         }
         // push_front reversed the order; restore oldest-first.
         if requeued > 1 {
-            self.backlog.make_contiguous()[..requeued].reverse();
+            self.requests.backlog.make_contiguous()[..requeued].reverse();
         }
-        self.totals.redelivered += requeued as u64;
+        self.recorder.totals.redelivered += requeued as u64;
         self.drop_requests(now, why, dropped);
         // Flow level: the pod's waiting cohorts are lost (http); queue pods hold none.
         let fluid = self.fluid_lose(now, pod, why);
@@ -337,11 +345,11 @@ impl World {
     }
 
     pub(super) fn kill(&mut self, now: f64, pod: u32) {
-        if self.pods[pod as usize].state != PodState::Terminating {
+        if self.pods.by_id[pod as usize].state != PodState::Terminating {
             return;
         }
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         let work = self.lose_held_work(now, pod, DropReason::KilledOnShutdown);
         self.exit(now, pod, PodEventKind::Killed, Some(work.lost));
@@ -353,13 +361,13 @@ impl World {
     pub(super) fn exit(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
         self.remove_endpoint(now, pod);
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.state != PodState::Terminating {
             return;
         }
         p.advance(now, self.cfg.cores_per_request);
         p.fluid_cpu = 0.0;
-        self.retired_cpu_seconds += p.cpu_seconds;
+        self.pods.retired_cpu_seconds += p.cpu_seconds;
         p.state = PodState::Gone;
         p.gone_at = Some(now);
         p.accepting = false;
@@ -369,13 +377,13 @@ impl World {
             c.epoch = c.epoch.wrapping_add(1);
         }
         self.completions.cancel(pod);
-        self.counts.terminating -= 1;
+        self.pods.counts.terminating -= 1;
         self.close_stall(now, pod);
         self.log(now, pod, how, requests);
         if was_consumer {
             self.release_partition(now, pod);
         }
-        if self.pods[pod as usize].node.is_some() {
+        if self.pods.by_id[pod as usize].node.is_some() {
             self.unbind(now, pod);
         }
     }

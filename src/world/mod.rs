@@ -9,30 +9,35 @@
 //! a per-pod queue cap answered 503, liveness restarts and CFS quota throttling (`health` and
 //! the request path).
 
-pub mod fluid;
+mod clients;
+mod fluid;
 mod health;
 mod lifecycle;
-pub mod node_autoscaler;
-pub mod nodes;
-pub mod pod;
+mod node_autoscaler;
+mod nodes;
+mod pod;
+mod pod_set;
+mod recorder;
 mod requests;
 mod service_heap;
 
 use crate::engine::{Agenda, Timers, key_time};
-use crate::record::{
-    Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
-};
+use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::Scenario;
 use crate::settings::dist::Dist;
 use crate::settings::nodes::Cluster;
 use crate::settings::overload::Overload;
 use crate::settings::workload::{Balancer, WorkloadKind};
-use crate::trace::{ArrivalClock, Trace};
-pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState};
+use crate::trace::Trace;
+use clients::Clients;
+pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState, Nodes};
 pub use pod::{InService, Pod, PodState, Request};
+pub use pod_set::PodSet;
+pub use recorder::Recorder;
+use recorder::Records;
+use requests::Requests;
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Everything the data plane needs to know, with defaults applied.
@@ -68,7 +73,7 @@ pub struct WorldConfig {
 }
 
 impl WorldConfig {
-    pub fn from_scenario(s: &Scenario) -> WorldConfig {
+    pub(crate) fn from_scenario(s: &Scenario) -> WorldConfig {
         WorldConfig {
             kind: s.workload.kind,
             service: s.workload.service_time,
@@ -237,6 +242,19 @@ enum Event {
     Consolidate,
 }
 
+/// What a metrics-server scrape reads of a pod ([`World::scrape_pod`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PodScrape {
+    /// CPU-seconds the pod has used by now.
+    pub cpu_seconds: f64,
+    /// CPU-seconds at the previous scrape.
+    pub cpu_at_last: f64,
+    /// When the previous scrape was (or the container (re)started, whichever is later).
+    pub last_at: f64,
+    /// When the pod's container started running.
+    pub running_at: Option<f64>,
+}
+
 /// Pod counts by phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PodCounts {
@@ -255,77 +273,21 @@ impl PodCounts {
     }
 }
 
-/// The data plane.
+/// The data plane, as owned parts: the pods, the requests, the clients, the nodes and the
+/// recorder (each its own module), driven by one event agenda.
 pub struct World {
-    pub cfg: WorldConfig,
-    pub pods: Vec<Pod>,
-    /// Pods in the Service endpoints (http), in the order they joined.
-    endpoints: Vec<u32>,
-    /// Free worker slots (queue workload), one entry per free worker, oldest first.
-    idle_slots: VecDeque<u32>,
-    /// Shared backlog (queue workload).
-    backlog: VecDeque<Request>,
+    cfg: WorldConfig,
+    pods: PodSet,
+    requests: Requests,
+    clients: Clients,
+    nodes: Nodes,
+    recorder: Recorder,
     agenda: Agenda<Event>,
     /// Each pod's next request completion (slot = pod id), stamped by `agenda`.
     completions: Timers,
-    trace: Arc<Trace>,
-    arrival_clock: ArrivalClock,
-    arrival_index: usize,
-    next_arrival: f64,
-    rng_arrivals: Stream,
-    rng_service: Stream,
-    rng_startup: Stream,
-    rng_balancer: Stream,
-    round_robin: usize,
-    /// The ReplicaSet's spec.replicas.
-    pub spec_replicas: i32,
-    pub counts: PodCounts,
-    pub totals: RequestTotals,
-    pub series: Series,
-    step_latencies: StepLatencies,
-    pub latency: Distribution,
-    pub wait: Distribution,
-    /// Cumulative latency histogram with Prometheus' default buckets (what an exporter exposes).
-    pub latency_buckets: PromHistogram,
-    /// Whether a metric backend reads `latency_buckets`; when none does, recording them is
-    /// skipped (it costs ~5 % of a request's simulation).
-    pub record_latency_buckets: bool,
-    pub pod_events: Vec<PodEvent>,
-    /// Times spec.replicas was changed.
-    pub replica_changes: u32,
-    /// Times a change of spec.replicas went the other way from the previous change.
-    pub direction_changes: u32,
-    last_direction: i8,
-    /// CPU-seconds used by pods that have since exited.
-    pub retired_cpu_seconds: f64,
-    /// Integral of existing pods over time (pod-seconds) up to `pod_seconds_at`.
-    pub pod_seconds: f64,
-    pod_seconds_at: f64,
-    pub end: f64,
     /// Flow-level traffic state (`fidelity: fluid`).
-    pub(crate) fluid: Option<Box<fluid::FluidState>>,
-    /// Retries on: every unique request a client still waits for, by id, holding its current
-    /// attempt. An attempt the client no longer waits for (its deadline passed, a later
-    /// attempt exists) is an orphan: the server may still work on it, but it counts nothing.
-    clients: HashMap<u64, Request>,
-    next_id: u64,
-    rng_retry: Stream,
-    rng_restart: Stream,
-    rng_nodes: Stream,
-    /// Nodes (with `cluster.nodes`), in creation order.
-    pub nodes: Vec<Node>,
-    /// Pods waiting for a node, oldest first.
-    unscheduled: VecDeque<u32>,
-    pub node_events: Vec<NodeEvent>,
-    /// Node autoscaler state.
-    pub(crate) node_scaler: node_autoscaler::State,
-    /// Integral of existing nodes per pool, and of unscheduled pods, over time (seconds).
-    pub node_seconds: Vec<f64>,
-    pub pending_pod_seconds: f64,
-    /// Container restarts by liveness probes.
-    pub restarts: u64,
-    /// Seconds pods were stalled by their CFS quota (summed over pods).
-    pub throttled_seconds: f64,
+    fluid: Option<Box<fluid::FluidState>>,
+    end: f64,
 }
 
 impl World {
@@ -340,64 +302,27 @@ impl World {
     ) -> World {
         let mut w = World {
             cfg,
-            pods: Vec::new(),
-            endpoints: Vec::new(),
-            idle_slots: VecDeque::new(),
-            backlog: VecDeque::new(),
+            pods: PodSet::new(seed, replicas),
+            requests: Requests::new(trace, seed),
+            clients: Clients::new(seed),
+            nodes: Nodes::new(seed),
+            recorder: Recorder::new(duration, step),
             agenda: Agenda::new(),
             completions: Timers::new(),
-            trace,
-            arrival_clock: ArrivalClock::new(),
-            arrival_index: 0,
-            next_arrival: f64::INFINITY,
-            rng_arrivals: Stream::new(seed, "arrivals"),
-            rng_service: Stream::new(seed, "service"),
-            rng_startup: Stream::new(seed, "startup"),
-            rng_balancer: Stream::new(seed, "balancer"),
-            round_robin: 0,
-            spec_replicas: replicas.max(0),
-            counts: PodCounts::default(),
-            totals: RequestTotals::default(),
-            series: Series::new(duration, step),
-            step_latencies: StepLatencies::default(),
-            latency: Distribution::new(),
-            wait: Distribution::new(),
-            latency_buckets: PromHistogram::default(),
-            record_latency_buckets: true,
-            pod_events: Vec::new(),
-            replica_changes: 0,
-            direction_changes: 0,
-            last_direction: 0,
-            retired_cpu_seconds: 0.0,
-            pod_seconds: 0.0,
-            pod_seconds_at: 0.0,
-            end: duration,
             fluid: None,
-            clients: HashMap::new(),
-            next_id: 1,
-            rng_retry: Stream::new(seed, "retry"),
-            rng_restart: Stream::new(seed, "restart"),
-            rng_nodes: Stream::new(seed, "nodes"),
-            nodes: Vec::new(),
-            unscheduled: VecDeque::new(),
-            node_events: Vec::new(),
-            node_scaler: node_autoscaler::State::default(),
-            node_seconds: Vec::new(),
-            pending_pod_seconds: 0.0,
-            restarts: 0,
-            throttled_seconds: 0.0,
+            end: duration,
         };
         w.init_nodes();
         w.start_initial_pods();
         if let Some(a) = w.cfg.cluster.as_ref().map(|c| c.autoscaler) {
-            for n in 0..w.nodes.len() as u32 {
+            for n in 0..w.nodes.by_id.len() as u32 {
                 w.reshare(0.0, n);
             }
             w.start_node_autoscaler(a);
         }
         if w.cfg.overload.liveness.is_some() {
-            for id in 0..w.pods.len() as u32 {
-                if w.pods[id as usize].running_at.is_some() {
+            for id in 0..w.pods.by_id.len() as u32 {
+                if w.pods.by_id[id as usize].running_at.is_some() {
                     w.schedule_probe(id, 0.0);
                 }
             }
@@ -409,8 +334,8 @@ impl World {
     /// The Deployment's pods at t = 0: long-running and Ready, each on a node when there are
     /// nodes (Pending when the initial nodes have no room).
     fn start_initial_pods(&mut self) {
-        for _ in 0..self.spec_replicas {
-            let id = self.pods.len() as u32;
+        for _ in 0..self.pods.spec_replicas {
+            let id = self.pods.by_id.len() as u32;
             let node = if self.cfg.cluster.is_some() {
                 match self.find_node() {
                     Some(n) => Some(n),
@@ -429,8 +354,8 @@ impl World {
             p.ready_transition = -1.0e6;
             p.running_at = Some(-1.0e6);
             p.cap = self.base_cap();
-            self.pods.push(p);
-            self.counts.pending += 1;
+            self.pods.by_id.push(p);
+            self.pods.counts.pending += 1;
             if let Some(n) = node {
                 self.bind(0.0, id, n, false);
             }
@@ -450,7 +375,7 @@ impl World {
                 )));
                 self.agenda.schedule(0.0, Event::FluidTick);
             }
-            None => self.next_arrival = self.draw_next_arrival(),
+            None => self.requests.next_arrival = self.draw_next_arrival(),
         }
     }
 
@@ -464,8 +389,8 @@ impl World {
         } else {
             event
         };
-        if self.next_arrival < due {
-            self.next_arrival
+        if self.requests.next_arrival < due {
+            self.requests.next_arrival
         } else {
             due
         }
@@ -476,7 +401,7 @@ impl World {
     #[inline]
     pub fn step(&mut self) {
         let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
-        if event <= self.next_arrival || completion <= self.next_arrival {
+        if event <= self.requests.next_arrival || completion <= self.requests.next_arrival {
             let first = completion < event
                 || (completion == event && self.completions.next_key() < self.agenda.next_key());
             if first {
@@ -485,19 +410,19 @@ impl World {
                 self.handle(t, e);
             }
         } else {
-            let t = self.next_arrival;
+            let t = self.requests.next_arrival;
             self.arrive(t);
-            self.next_arrival = self.draw_next_arrival();
+            self.requests.next_arrival = self.draw_next_arrival();
         }
     }
 
     /// Process data-plane events while the next is due at or before `limit`.
     #[inline]
-    pub fn run_until(&mut self, limit: f64) {
+    pub(crate) fn run_until(&mut self, limit: f64) {
         // `step`'s choice inlined, so each event reads the three clocks once.
         loop {
             let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
-            let arrival = self.next_arrival;
+            let arrival = self.requests.next_arrival;
             if event <= arrival || completion <= arrival {
                 let first = completion < event
                     || (completion == event
@@ -515,7 +440,7 @@ impl World {
                     return;
                 }
                 self.arrive(arrival);
-                self.next_arrival = self.draw_next_arrival();
+                self.requests.next_arrival = self.draw_next_arrival();
             }
         }
     }
@@ -537,7 +462,7 @@ impl World {
         match e {
             Event::Running { pod } => self.on_running(t, pod),
             Event::Ready { pod, inc } => {
-                let p = &self.pods[pod as usize];
+                let p = &self.pods.by_id[pod as usize];
                 if p.state == PodState::Starting && p.incarnation == inc && !p.restarting {
                     self.make_ready(pod, t, true);
                 }
@@ -546,12 +471,12 @@ impl World {
             Event::Sigterm { pod } => self.sigterm(t, pod),
             Event::Kill { pod } => self.kill(t, pod),
             Event::BurstEnd { pod, inc } => {
-                if self.pods[pod as usize].incarnation == inc {
+                if self.pods.by_id[pod as usize].incarnation == inc {
                     self.change_speed(t, pod, |p| p.burst = 0.0)
                 }
             }
             Event::Warm { pod, inc } => {
-                if self.pods[pod as usize].incarnation == inc {
+                if self.pods.by_id[pod as usize].incarnation == inc {
                     self.change_speed(t, pod, |p| p.warm = 1.0)
                 }
             }
@@ -572,7 +497,7 @@ impl World {
     /// Apply a change to a pod's speed factors and re-time its completions.
     fn change_speed(&mut self, now: f64, pod: u32, change: impl FnOnce(&mut Pod)) {
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         if p.state == PodState::Gone {
             return;
         }
@@ -585,39 +510,25 @@ impl World {
     // ---- requests ----------------------------------------------------------------------
 
     fn time_out(&mut self, deadline: f64) {
-        self.time_out_n(deadline, 1);
+        self.recorder.time_out_n(deadline, 1);
     }
 
     fn time_out_n(&mut self, deadline: f64, n: u64) {
-        self.totals.timed_out += n;
-        let row = self.series.row(deadline);
-        self.series.timed_out[row] += n as u32;
+        self.recorder.time_out_n(deadline, n);
     }
 
     fn drop_request(&mut self, now: f64, reason: DropReason) {
-        self.drop_requests(now, reason, 1);
+        self.recorder.drop_requests(now, reason, 1);
     }
 
     fn drop_requests(&mut self, now: f64, reason: DropReason, n: u64) {
-        if n == 0 {
-            return;
-        }
-        self.totals.dropped += n;
-        match reason {
-            DropReason::NoEndpoints => self.totals.dropped_no_endpoints += n,
-            DropReason::RefusedTerminating => self.totals.dropped_refused_terminating += n,
-            DropReason::KilledOnShutdown => self.totals.dropped_killed_on_shutdown += n,
-            DropReason::Rejected => self.totals.dropped_rejected += n,
-            DropReason::Restarted => self.totals.dropped_restarted += n,
-        }
-        let row = self.series.row(now);
-        self.series.dropped[row] += n as u32;
+        self.recorder.drop_requests(now, reason, n);
     }
 
     // ---- pods --------------------------------------------------------------------------
 
     fn log(&mut self, t: f64, pod: u32, event: PodEventKind, requests: Option<u64>) {
-        self.pod_events.push(PodEvent {
+        self.pods.events.push(PodEvent {
             t,
             pod,
             event,
@@ -627,38 +538,39 @@ impl World {
     }
 
     fn account_pods(&mut self, now: f64) {
-        let dt = now - self.pod_seconds_at;
+        let dt = now - self.pods.pod_seconds_at;
         if dt > 0.0 {
-            self.pod_seconds += dt * self.counts.total() as f64;
+            self.pods.pod_seconds += dt * self.pods.counts.total() as f64;
             if self.cfg.cluster.is_some() {
-                self.pending_pod_seconds += dt * self.counts.unscheduled as f64;
-                for n in &self.nodes {
+                self.nodes.pending_pod_seconds += dt * self.pods.counts.unscheduled as f64;
+                for n in &self.nodes.by_id {
                     if n.state != NodeState::Gone {
-                        self.node_seconds[n.pool] += dt;
+                        self.nodes.node_seconds[n.pool] += dt;
                     }
                 }
             }
-            self.pod_seconds_at = now;
+            self.pods.pod_seconds_at = now;
         }
     }
 
     // ---- observation -------------------------------------------------------------------
 
     /// The offered load (trace rate) at `t`, requests per second.
-    pub fn arrival_rate_at(&self, t: f64) -> f64 {
-        self.trace.rate_at(t)
+    pub(crate) fn arrival_rate_at(&self, t: f64) -> f64 {
+        self.requests.trace.rate_at(t)
     }
 
     /// Requests waiting for a worker (shared backlog plus every pod's queue).
-    pub fn backlog_len(&self) -> u64 {
+    pub(crate) fn backlog_len(&self) -> u64 {
         let shared = self
             .fluid
             .as_ref()
             .map_or(0, |f| f.backlog.iter().map(|c| c.count).sum::<u64>());
         match self.cfg.kind {
-            WorkloadKind::Queue => self.backlog.len() as u64 + shared,
+            WorkloadKind::Queue => self.requests.backlog.len() as u64 + shared,
             WorkloadKind::Http => self
                 .pods
+                .by_id
                 .iter()
                 .filter(|p| p.state != PodState::Gone)
                 .map(|p| p.queue.len() as u64 + p.cohorts.iter().map(|c| c.count).sum::<u64>())
@@ -667,8 +579,9 @@ impl World {
     }
 
     /// Requests in service across pods.
-    pub fn in_service(&self) -> u64 {
+    pub(crate) fn in_service(&self) -> u64 {
         self.pods
+            .by_id
             .iter()
             .filter(|p| p.state != PodState::Gone)
             .map(|p| p.in_service.len() as u64 + p.fluid_in_service)
@@ -676,15 +589,21 @@ impl World {
     }
 
     /// Age of the oldest waiting request at `now` (0 if none).
-    pub fn oldest_waiting_age(&self, now: f64) -> f64 {
+    pub(crate) fn oldest_waiting_age(&self, now: f64) -> f64 {
         let oldest = match self.cfg.kind {
-            WorkloadKind::Queue => self.backlog.front().map(|r| r.arrival).or_else(|| {
-                self.fluid
-                    .as_ref()
-                    .and_then(|f| f.backlog.front().map(|c| c.oldest()))
-            }),
+            WorkloadKind::Queue => self
+                .requests
+                .backlog
+                .front()
+                .map(|r| r.arrival)
+                .or_else(|| {
+                    self.fluid
+                        .as_ref()
+                        .and_then(|f| f.backlog.front().map(|c| c.oldest()))
+                }),
             WorkloadKind::Http => self
                 .pods
+                .by_id
                 .iter()
                 .filter(|p| p.state != PodState::Gone)
                 .filter_map(|p| {
@@ -699,33 +618,80 @@ impl World {
     }
 
     /// CPU-seconds the pod had used by `now`.
-    pub fn cpu_seconds(&mut self, pod: u32, now: f64) -> f64 {
+    pub(crate) fn cpu_seconds(&mut self, pod: u32, now: f64) -> f64 {
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         p.cpu_seconds
     }
 
     /// Bytes of memory the pod uses at this instant (baseline + per in-flight request).
-    pub fn memory_bytes(&self, pod: u32) -> f64 {
-        let p = &self.pods[pod as usize];
+    pub(crate) fn memory_bytes(&self, pod: u32) -> f64 {
+        let p = &self.pods.by_id[pod as usize];
         self.cfg.memory_baseline + self.cfg.memory_per_request * p.in_flight() as f64
     }
 
-    /// Skip the per-step latency quantiles (the series' p50/p99 columns) for a run whose
-    /// summary is all that is wanted.
-    pub fn skip_step_latencies(&mut self) {
-        self.step_latencies.off = true;
+    /// The configuration the world was built with.
+    pub(crate) fn config(&self) -> &WorldConfig {
+        &self.cfg
+    }
+
+    /// The pods, their counts and the ReplicaSet's desired count.
+    pub fn pods(&self) -> &PodSet {
+        &self.pods
+    }
+
+    /// The cluster's nodes (none without `cluster.nodes`).
+    pub fn nodes(&self) -> &Nodes {
+        &self.nodes
+    }
+
+    /// The run's measurements so far.
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// The run's measurements, to switch parts of them off or fill the simulation's own columns.
+    pub(crate) fn recorder_mut(&mut self) -> &mut Recorder {
+        &mut self.recorder
+    }
+
+    /// Take the pod and node transitions logged so far, for `events.jsonl`.
+    pub(crate) fn take_events(&mut self) -> (Vec<PodEvent>, Vec<NodeEvent>) {
+        (self.pods.take_events(), self.nodes.take_events())
+    }
+
+    /// End the world, handing over its measurements.
+    pub(crate) fn into_records(self) -> Records {
+        self.recorder.into_records()
+    }
+
+    /// A metrics-server scrape of the pod at `now`: its CPU-seconds now and at the previous
+    /// scrape. The pod is marked scraped at `now` when `now` is later than its last scrape.
+    pub(crate) fn scrape_pod(&mut self, pod: u32, now: f64) -> PodScrape {
+        let cpu_seconds = self.cpu_seconds(pod, now);
+        let p = &mut self.pods.by_id[pod as usize];
+        let scrape = PodScrape {
+            cpu_seconds,
+            cpu_at_last: p.cpu_at_scrape,
+            last_at: p.scrape_at,
+            running_at: p.running_at,
+        };
+        if now - p.scrape_at > 0.0 {
+            p.cpu_at_scrape = cpu_seconds;
+            p.scrape_at = now;
+        }
+        scrape
     }
 
     /// Record gauges for the step ending at `now` (row `row`).
-    pub fn sample(&mut self, now: f64, row: usize, cpu_request: Option<f64>) {
+    pub(crate) fn sample(&mut self, now: f64, row: usize, cpu_request: Option<f64>) {
         self.account_pods(now);
         let cpr = self.cfg.cores_per_request;
-        let step = self.series.step;
+        let step = self.recorder.series.step;
         let mut cpu_used = 0.0;
         let mut requested = 0.0;
-        for p in self.pods.iter_mut() {
+        for p in self.pods.by_id.iter_mut() {
             if p.state == PodState::Gone && p.gone_at.is_some_and(|g| g < now - step) {
                 continue;
             }
@@ -745,22 +711,23 @@ impl World {
         let capacity = if self.cfg.cluster.is_some() {
             // Pods on a busy node get only their share of its CPU.
             self.pods
+                .by_id
                 .iter()
                 .filter(|p| p.state == PodState::Ready)
                 .map(|p| self.cfg.pod_throughput_with(p.cap))
                 .sum()
         } else {
-            self.counts.ready as f64 * self.cfg.pod_throughput()
+            self.pods.counts.ready as f64 * self.cfg.pod_throughput()
         };
-        let s = &mut self.series;
+        let s = &mut self.recorder.series;
         s.cpu_cores[row] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
             s.cpu_utilization[row] = 100.0 * cpu_used / step / requested;
         }
-        s.spec_replicas[row] = self.spec_replicas;
-        s.ready_pods[row] = self.counts.ready;
-        s.starting_pods[row] = self.counts.pending + self.counts.starting;
-        s.terminating_pods[row] = self.counts.terminating;
+        s.spec_replicas[row] = self.pods.spec_replicas;
+        s.ready_pods[row] = self.pods.counts.ready;
+        s.starting_pods[row] = self.pods.counts.pending + self.pods.counts.starting;
+        s.terminating_pods[row] = self.pods.counts.terminating;
         s.backlog[row] = backlog;
         s.backlog_age[row] = backlog_age;
         s.ready_capacity[row] = if capacity.is_finite() {
@@ -769,43 +736,36 @@ impl World {
             f64::NAN
         };
         s.in_flight[row] = backlog + in_service;
-        s.arrival_rate[row] = self.trace.rate_at(s.time(row));
-        s.unschedulable_pods[row] = self.counts.unscheduled;
-        s.nodes[row] = self
-            .nodes
-            .iter()
-            .filter(|n| n.state != NodeState::Gone)
-            .count() as u32;
-        s.nodes_ready[row] = self
-            .nodes
-            .iter()
-            .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
-            .count() as u32;
-        self.step_latencies.close(&mut self.series);
+        s.arrival_rate[row] = self.requests.trace.rate_at(s.time(row));
+        s.unschedulable_pods[row] = self.pods.counts.unscheduled;
+        s.nodes[row] = self.nodes.live();
+        s.nodes_ready[row] = self.nodes.ready();
+        self.recorder.close_step_latencies();
     }
 
     /// Close the run at `end`: whatever is still queued or in service is `in_flight_end`,
     /// except requests whose client had already given up (timed out).
     pub fn finish(&mut self, end: f64) {
         self.account_pods(end);
-        self.step_latencies.close(&mut self.series);
+        self.recorder.close_step_latencies();
         self.close_stalls(end);
         if self.cfg.overload.retries.is_some() && self.fluid.is_none() {
             // Every request a client still waits for (an attempt in flight, or a retry not yet
             // sent) is in flight; orphaned attempts count nothing.
-            self.totals.in_flight_end = self.clients.len() as u64 + self.fluid_retrying();
+            self.recorder.totals.in_flight_end =
+                self.clients.waiting_count() + self.fluid_retrying();
             return;
         }
         let mut deadlines: Vec<f64> = Vec::new();
         let mut in_flight = 0u64;
-        for r in self.backlog.iter() {
+        for r in self.requests.backlog.iter() {
             if end > r.deadline {
                 deadlines.push(r.deadline)
             } else {
                 in_flight += 1
             }
         }
-        for p in self.pods.iter().filter(|p| p.state != PodState::Gone) {
+        for p in self.pods.by_id.iter().filter(|p| p.state != PodState::Gone) {
             for r in p.queue.iter().chain(p.in_service.iter().map(|s| &s.req)) {
                 if end > r.deadline {
                     deadlines.push(r.deadline)
@@ -821,7 +781,7 @@ impl World {
             .as_ref()
             .map(|f| f.backlog.iter().copied().collect())
             .unwrap_or_default();
-        for p in self.pods.iter().filter(|p| p.state != PodState::Gone) {
+        for p in self.pods.by_id.iter().filter(|p| p.state != PodState::Gone) {
             cohorts.extend(p.cohorts.iter().copied());
         }
         let mut late: Vec<(f64, u64)> = Vec::new();
@@ -845,6 +805,6 @@ impl World {
         for (d, n) in late {
             self.time_out_n(d, n);
         }
-        self.totals.in_flight_end = in_flight;
+        self.recorder.totals.in_flight_end = in_flight;
     }
 }

@@ -32,11 +32,11 @@
 
 use super::nodes::NodeState;
 use super::{Event, PodState, World};
-use crate::settings::nodes::{ConsolidationPolicy, NodeAutoscaler};
+use crate::settings::nodes::{Cluster, ClusterAutoscaler, ConsolidationPolicy, NodeAutoscaler};
 
 /// What the node autoscaler remembers between loops.
 #[derive(Debug, Clone, Default)]
-pub struct State {
+pub(super) struct State {
     /// Time of the last scale-up (−∞ before any).
     pub last_scale_up: Option<f64>,
     /// Karpenter: (opened, last pod added) of the open batch.
@@ -70,10 +70,10 @@ impl World {
         let NodeAutoscaler::Karpenter(k) = self.autoscaler() else {
             return;
         };
-        match &mut self.node_scaler.batch {
+        match &mut self.nodes.scaler.batch {
             Some((_, last)) => *last = now,
             None => {
-                self.node_scaler.batch = Some((now, now));
+                self.nodes.scaler.batch = Some((now, now));
                 self.agenda
                     .schedule(now + k.batch_max, Event::KarpenterBatch);
             }
@@ -86,12 +86,12 @@ impl World {
         let NodeAutoscaler::Karpenter(k) = self.autoscaler() else {
             return;
         };
-        let Some((start, last)) = self.node_scaler.batch else {
+        let Some((start, last)) = self.nodes.scaler.batch else {
             return;
         };
         let eps = 1e-9;
         if now + eps >= last + k.batch_idle || now + eps >= start + k.batch_max {
-            self.node_scaler.batch = None;
+            self.nodes.scaler.batch = None;
             self.provision(now, true);
         }
     }
@@ -101,9 +101,10 @@ impl World {
         let Some(c) = &self.cfg.cluster else {
             return 0;
         };
-        let pending = self.counts.unscheduled as u64;
+        let pending = self.pods.counts.unscheduled as u64;
         let upcoming: u64 = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Provisioning)
             .map(|n| {
@@ -142,6 +143,7 @@ impl World {
             }
             let existing = self
                 .nodes
+                .by_id
                 .iter()
                 .filter(|n| n.pool == i && n.state != NodeState::Gone)
                 .count() as u64;
@@ -157,7 +159,7 @@ impl World {
             }
         }
         if added > 0 {
-            self.node_scaler.last_scale_up = Some(now);
+            self.nodes.scaler.last_scale_up = Some(now);
         }
         added
     }
@@ -168,6 +170,7 @@ impl World {
     fn removable(&self, candidates: &[u32]) -> Vec<(u32, bool)> {
         let mut free: Vec<(u32, u32)> = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| (n.id, self.free_slots(n.id)))
@@ -175,14 +178,14 @@ impl World {
         let mut leaving: Vec<u32> = Vec::new();
         let mut out = Vec::new();
         for &id in candidates {
-            let n = &self.nodes[id as usize];
+            let n = &self.nodes.by_id[id as usize];
             let pods: Vec<u32> = n
                 .pods
                 .iter()
                 .copied()
-                .filter(|&p| self.pods[p as usize].state != PodState::Terminating)
+                .filter(|&p| self.pods.by_id[p as usize].state != PodState::Terminating)
                 .collect();
-            if pods.iter().any(|&p| self.pods[p as usize].job) {
+            if pods.iter().any(|&p| self.pods.by_id[p as usize].job) {
                 out.push((id, false));
                 continue;
             }
@@ -213,6 +216,7 @@ impl World {
     /// Nodes of a pool that exist and are not being removed.
     fn pool_nodes(&self, pool: usize) -> u32 {
         self.nodes
+            .by_id
             .iter()
             .filter(|n| {
                 n.pool == pool && matches!(n.state, NodeState::Ready | NodeState::Provisioning)
@@ -220,7 +224,8 @@ impl World {
             .count() as u32
     }
 
-    /// Cluster Autoscaler's loop.
+    /// Cluster Autoscaler's loop: scale up for unschedulable pods, then (scale-down on) mark
+    /// the unneeded nodes and remove those unneeded long enough.
     pub(super) fn on_node_scan(&mut self, now: f64) {
         let NodeAutoscaler::ClusterAutoscaler(ca) = self.autoscaler() else {
             return;
@@ -234,67 +239,82 @@ impl World {
         if !ca.scale_down_enabled {
             return;
         }
-        // Unneeded nodes.
         let ready: Vec<u32> = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| n.id)
             .collect();
+        self.mark_unneeded(now, &c, &ca, &ready);
+        let cooldown = self
+            .nodes
+            .scaler
+            .last_scale_up
+            .is_some_and(|t| now < t + ca.delay_after_add);
+        if scaled_up || cooldown || self.pods.counts.unscheduled > 0 {
+            return;
+        }
+        self.remove_unneeded(now, &c, &ca, &ready);
+    }
+
+    /// Cluster Autoscaler: a Ready node is unneeded (since now, unless it already was) while
+    /// its utilization is below the threshold and its pods fit elsewhere.
+    fn mark_unneeded(&mut self, now: f64, c: &Cluster, ca: &ClusterAutoscaler, ready: &[u32]) {
         let mut low = Vec::new();
-        for &id in &ready {
-            let n = &self.nodes[id as usize];
+        for &id in ready {
+            let n = &self.nodes.by_id[id as usize];
             let p = &c.pools[n.pool];
             let util = ((p.daemonset_cpu + n.cpu_requested) / p.cpu)
                 .max((p.daemonset_memory + n.memory_requested) / p.memory);
             if util < ca.utilization_threshold {
                 low.push(id);
             } else {
-                self.nodes[id as usize].unneeded_since = None;
+                self.nodes.by_id[id as usize].unneeded_since = None;
             }
         }
         for (id, ok) in self.removable(&low) {
-            let n = &mut self.nodes[id as usize];
+            let n = &mut self.nodes.by_id[id as usize];
             if ok {
                 n.unneeded_since.get_or_insert(now);
             } else {
                 n.unneeded_since = None;
             }
         }
-        let cooldown = self
-            .node_scaler
-            .last_scale_up
-            .is_some_and(|t| now < t + ca.delay_after_add);
-        if scaled_up || cooldown || self.counts.unscheduled > 0 {
-            return;
-        }
+    }
+
+    /// Cluster Autoscaler: remove the nodes unneeded for `unneeded_time` — empty ones in bulk
+    /// (up to `max_empty_bulk_delete`), at most one with pods at a time (none while another
+    /// still drains) — never below a pool's minimum.
+    fn remove_unneeded(&mut self, now: f64, c: &Cluster, ca: &ClusterAutoscaler, ready: &[u32]) {
         let ripe: Vec<u32> = ready
             .iter()
             .copied()
             .filter(|&id| {
-                self.nodes[id as usize]
+                self.nodes.by_id[id as usize]
                     .unneeded_since
                     .is_some_and(|s| now - s >= ca.unneeded_time - 1e-9)
             })
             .collect();
         let draining = self
             .nodes
+            .by_id
             .iter()
             .any(|n| n.state == NodeState::Draining && !n.pods.is_empty());
         let mut empty_deleted = 0;
         let mut drained = draining;
         for id in ripe {
-            let pool = self.nodes[id as usize].pool;
+            let pool = self.nodes.by_id[id as usize].pool;
             if self.pool_nodes(pool) <= c.pools[pool].min {
                 continue;
             }
-            let empty = self.nodes[id as usize].pods.is_empty();
+            let empty = self.nodes.by_id[id as usize].pods.is_empty();
             if empty && empty_deleted < ca.max_empty_bulk_delete {
                 empty_deleted += 1;
                 self.drain_node(now, id, "empty and unneeded".into());
             } else if !empty && !drained {
                 drained = true;
-                let since = self.nodes[id as usize].unneeded_since.unwrap_or(now);
+                let since = self.nodes.by_id[id as usize].unneeded_since.unwrap_or(now);
                 self.drain_node(
                     now,
                     id,
@@ -317,24 +337,27 @@ impl World {
         let Some(c) = self.cfg.cluster.clone() else {
             return;
         };
-        let settled = self.counts.unscheduled == 0
+        let settled = self.pods.counts.unscheduled == 0
             && !self
                 .nodes
+                .by_id
                 .iter()
                 .any(|n| n.state == NodeState::Provisioning);
         let live = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
             .count() as f64;
         let budget = ((k.budget * live).ceil() as usize).max(1);
         let disrupting = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Draining)
             .count();
         if !settled || disrupting >= budget {
-            for n in self.nodes.iter_mut() {
+            for n in self.nodes.by_id.iter_mut() {
                 n.unneeded_since = None;
             }
             return;
@@ -342,19 +365,20 @@ impl World {
         // Candidates: quiet nodes, fewest pods first.
         let mut quiet: Vec<u32> = self
             .nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Ready && now - n.last_change >= k.consolidate_after)
             .map(|n| n.id)
             .collect();
-        quiet.sort_by_key(|&id| (self.nodes[id as usize].pods.len(), id));
+        quiet.sort_by_key(|&id| (self.nodes.by_id[id as usize].pods.len(), id));
         let candidates: Vec<(u32, bool)> = match k.consolidation {
             ConsolidationPolicy::WhenEmpty => quiet
                 .iter()
-                .map(|&id| (id, self.nodes[id as usize].pods.is_empty()))
+                .map(|&id| (id, self.nodes.by_id[id as usize].pods.is_empty()))
                 .collect(),
             ConsolidationPolicy::WhenEmptyOrUnderutilized => self.removable(&quiet),
         };
-        for n in self.nodes.iter_mut() {
+        for n in self.nodes.by_id.iter_mut() {
             if !candidates.iter().any(|&(id, ok)| ok && id == n.id) {
                 n.unneeded_since = None;
             }
@@ -365,15 +389,17 @@ impl World {
             if !ok {
                 continue;
             }
-            let since = *self.nodes[id as usize].unneeded_since.get_or_insert(now);
+            let since = *self.nodes.by_id[id as usize]
+                .unneeded_since
+                .get_or_insert(now);
             if now - since < k.validation - 1e-9 || room == 0 {
                 continue;
             }
-            let pool = self.nodes[id as usize].pool;
+            let pool = self.nodes.by_id[id as usize].pool;
             if self.pool_nodes(pool) <= c.pools[pool].min {
                 continue;
             }
-            let empty = self.nodes[id as usize].pods.is_empty();
+            let empty = self.nodes.by_id[id as usize].pods.is_empty();
             if !empty && drained_busy {
                 continue;
             }

@@ -1,5 +1,7 @@
 //! Nodes (with `cluster.nodes`): what pods must fit on, the scheduler that binds them, and how a
-//! node's CPU is shared by the pods on it.
+//! node's CPU is shared by the pods on it. The [`Nodes`] part owns the nodes, the pods waiting
+//! for one, the node log for `events.jsonl`, the node autoscaler's memory and what the nodes
+//! cost (node-seconds per pool, unscheduled pod-seconds).
 //!
 //! - **Scheduling** is by requests, first fit: a pod goes to the first Ready node (in creation
 //!   order) whose allocatable CPU and memory, minus its DaemonSets' requests and the requests of
@@ -16,8 +18,103 @@
 //!   gracefully and the ReplicaSet creates a replacement that the scheduler places elsewhere.
 //!   The node is gone (and stops costing) once its last pod has exited.
 
+use super::node_autoscaler;
 use super::{Event, PodEventKind, PodState, World};
+use crate::rng::Stream;
 use serde::Serialize;
+use std::collections::VecDeque;
+
+/// The cluster's nodes and their bookkeeping.
+pub struct Nodes {
+    /// Nodes, in creation order (= id).
+    pub(super) by_id: Vec<Node>,
+    /// Pods waiting for a node, oldest first.
+    pub(super) unscheduled: VecDeque<u32>,
+    pub(super) events: Vec<NodeEvent>,
+    /// Node autoscaler state.
+    pub(super) scaler: node_autoscaler::State,
+    /// Integral of existing nodes per pool over time (seconds).
+    pub(super) node_seconds: Vec<f64>,
+    /// Integral of unscheduled pods over time (seconds).
+    pub(super) pending_pod_seconds: f64,
+    /// Provisioning times.
+    pub(super) rng: Stream,
+}
+
+impl Nodes {
+    pub(super) fn new(seed: u64) -> Nodes {
+        Nodes {
+            by_id: Vec::new(),
+            unscheduled: VecDeque::new(),
+            events: Vec::new(),
+            scaler: node_autoscaler::State::default(),
+            node_seconds: Vec::new(),
+            pending_pod_seconds: 0.0,
+            rng: Stream::new(seed, "nodes"),
+        }
+    }
+
+    /// Every node ever created, in id order (gone ones included).
+    pub fn iter(&self) -> std::slice::Iter<'_, Node> {
+        self.by_id.iter()
+    }
+
+    /// The node with this id.
+    pub fn get(&self, id: u32) -> &Node {
+        &self.by_id[id as usize]
+    }
+
+    /// Nodes ever created.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Nodes not gone (provisioning, Ready or draining: billed).
+    pub fn live(&self) -> u32 {
+        self.by_id
+            .iter()
+            .filter(|n| n.state != NodeState::Gone)
+            .count() as u32
+    }
+
+    /// Nodes that run pods (Ready or draining).
+    pub(crate) fn ready(&self) -> u32 {
+        self.by_id
+            .iter()
+            .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
+            .count() as u32
+    }
+
+    /// Node-seconds of pool `pool` (0 for a pool that never had a node).
+    pub(crate) fn pool_seconds(&self, pool: usize) -> f64 {
+        self.node_seconds.get(pool).copied().unwrap_or(0.0)
+    }
+
+    /// Node-seconds over all pools.
+    pub fn node_seconds(&self) -> f64 {
+        self.node_seconds.iter().sum()
+    }
+
+    /// Seconds pods spent unscheduled (summed over pods).
+    pub fn pending_pod_seconds(&self) -> f64 {
+        self.pending_pod_seconds
+    }
+
+    /// Nodes the node autoscaler added.
+    pub(crate) fn added(&self) -> u32 {
+        self.scaler.nodes_added
+    }
+
+    /// Nodes the node autoscaler removed.
+    pub(crate) fn removed(&self) -> u32 {
+        self.scaler.nodes_removed
+    }
+
+    /// Take the node transitions logged so far.
+    pub(crate) fn take_events(&mut self) -> Vec<NodeEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,11 +185,11 @@ impl World {
             .enumerate()
             .map(|(i, p)| (i, p.initial))
             .collect();
-        self.node_seconds = vec![0.0; c.pools.len()];
+        self.nodes.node_seconds = vec![0.0; c.pools.len()];
         for (pool, n) in initial {
             for _ in 0..n {
-                let id = self.nodes.len() as u32;
-                self.nodes.push(Node {
+                let id = self.nodes.by_id.len() as u32;
+                self.nodes.by_id.push(Node {
                     id,
                     pool,
                     state: NodeState::Ready,
@@ -120,11 +217,11 @@ impl World {
     }
 
     /// How many more pods of the workload fit on the node.
-    pub fn free_slots(&self, node: u32) -> u32 {
+    pub(crate) fn free_slots(&self, node: u32) -> u32 {
         let Some(c) = &self.cfg.cluster else {
             return 0;
         };
-        let n = &self.nodes[node as usize];
+        let n = &self.nodes.by_id[node as usize];
         let pool = &c.pools[n.pool];
         let by = |free: f64, req: f64| {
             if req <= 0.0 {
@@ -147,6 +244,7 @@ impl World {
     /// The first Ready node with room for one more pod.
     pub(super) fn find_node(&self) -> Option<u32> {
         self.nodes
+            .by_id
             .iter()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| n.id)
@@ -164,19 +262,19 @@ impl World {
     /// Bind `pod` to `node`.
     pub(super) fn bind(&mut self, now: f64, pod: u32, node: u32, log: bool) {
         let (cpu, mem) = self.pod_requests();
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes.by_id[node as usize];
         n.pods.push(pod);
         n.cpu_requested += cpu;
         n.memory_requested += mem;
         n.last_change = now;
         n.unneeded_since = None;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.node = Some(node);
         if std::mem::replace(&mut p.unscheduled, false) {
-            self.counts.unscheduled -= 1;
+            self.pods.counts.unscheduled -= 1;
         }
         if log {
-            self.pod_events.push(super::PodEvent {
+            self.pods.events.push(super::PodEvent {
                 t: now,
                 pod,
                 event: PodEventKind::Scheduled,
@@ -189,17 +287,17 @@ impl World {
     /// The scheduler: bind waiting pods, oldest first, while a node has room.
     pub(super) fn schedule_pending(&mut self, now: f64) {
         self.account_pods(now);
-        while let Some(&pod) = self.unscheduled.front() {
-            let p = &self.pods[pod as usize];
+        while let Some(&pod) = self.nodes.unscheduled.front() {
+            let p = &self.pods.by_id[pod as usize];
             if !(p.unscheduled && p.state == PodState::Pending) {
-                self.unscheduled.pop_front();
+                self.nodes.unscheduled.pop_front();
                 continue;
             }
             // Replicas of one template: if the oldest fits nowhere, none does.
             let Some(node) = self.find_node() else {
                 return;
             };
-            self.unscheduled.pop_front();
+            self.nodes.unscheduled.pop_front();
             self.bind(now, pod, node, true);
             self.start_startup_clock(now, pod);
         }
@@ -208,11 +306,11 @@ impl World {
     /// A pod left its node (gone): free its requests, re-share the node's CPU, place waiting
     /// pods, and finish removing a drained node.
     pub(super) fn unbind(&mut self, now: f64, pod: u32) {
-        let Some(node) = self.pods[pod as usize].node else {
+        let Some(node) = self.pods.by_id[pod as usize].node else {
             return;
         };
         let (cpu, mem) = self.pod_requests();
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes.by_id[node as usize];
         n.pods.retain(|&q| q != pod);
         n.cpu_requested = (n.cpu_requested - cpu).max(0.0);
         n.memory_requested = (n.memory_requested - mem).max(0.0);
@@ -235,7 +333,7 @@ impl World {
         let Some(c) = &self.cfg.cluster else {
             return;
         };
-        let n = &self.nodes[node as usize];
+        let n = &self.nodes.by_id[node as usize];
         let pool = &c.pools[n.pool];
         let running: Vec<u32> = n
             .pods
@@ -243,7 +341,7 @@ impl World {
             .copied()
             .filter(|&p| {
                 matches!(
-                    self.pods[p as usize].state,
+                    self.pods.by_id[p as usize].state,
                     PodState::Starting | PodState::Ready | PodState::Terminating
                 )
             })
@@ -254,7 +352,7 @@ impl World {
         let share = (pool.cpu - pool.daemonset_cpu) / running.len() as f64;
         let cap = self.base_cap().min(share);
         for p in running {
-            if self.pods[p as usize].cap != cap {
+            if self.pods.by_id[p as usize].cap != cap {
                 self.change_speed(now, p, |pod| pod.cap = cap);
             }
         }
@@ -272,9 +370,9 @@ impl World {
             .cfg
             .cluster
             .as_ref()
-            .map(|c| c.pools[self.nodes[node as usize].pool].name.clone())
+            .map(|c| c.pools[self.nodes.by_id[node as usize].pool].name.clone())
             .unwrap_or_default();
-        self.node_events.push(NodeEvent {
+        self.nodes.events.push(NodeEvent {
             t: now,
             node,
             pool,
@@ -292,10 +390,10 @@ impl World {
         };
         let delay = c.pools[pool]
             .provisioning
-            .sample(&mut self.rng_nodes)
+            .sample(&mut self.nodes.rng)
             .max(0.0);
-        let id = self.nodes.len() as u32;
-        self.nodes.push(Node {
+        let id = self.nodes.by_id.len() as u32;
+        self.nodes.by_id.push(Node {
             id,
             pool,
             state: NodeState::Provisioning,
@@ -308,18 +406,18 @@ impl World {
             unneeded_since: None,
             last_change: now,
         });
-        self.node_scaler.nodes_added += 1;
+        self.nodes.scaler.nodes_added += 1;
         self.log_node(now, id, NodeEventKind::Provisioning, None, Some(reason));
         self.agenda
             .schedule(now + delay, Event::NodeReady { node: id });
     }
 
     pub(super) fn on_node_ready(&mut self, now: f64, node: u32) {
-        if self.nodes[node as usize].state != NodeState::Provisioning {
+        if self.nodes.by_id[node as usize].state != NodeState::Provisioning {
             return;
         }
         self.account_pods(now);
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes.by_id[node as usize];
         n.state = NodeState::Ready;
         n.ready_at = Some(now);
         n.last_change = now;
@@ -329,12 +427,12 @@ impl World {
 
     /// Cordon the node and evict its pods; it is removed once they have all exited.
     pub(super) fn drain_node(&mut self, now: f64, node: u32, reason: String) {
-        if self.nodes[node as usize].state != NodeState::Ready {
+        if self.nodes.by_id[node as usize].state != NodeState::Ready {
             return;
         }
         self.account_pods(now);
-        self.nodes[node as usize].state = NodeState::Draining;
-        let pods = self.nodes[node as usize].pods.clone();
+        self.nodes.by_id[node as usize].state = NodeState::Draining;
+        let pods = self.nodes.by_id[node as usize].pods.clone();
         self.log_node(
             now,
             node,
@@ -342,7 +440,7 @@ impl World {
             Some(pods.len() as u32),
             Some(reason),
         );
-        self.node_scaler.nodes_removed += 1;
+        self.nodes.scaler.nodes_removed += 1;
         if pods.is_empty() {
             self.remove_node(now, node, None);
             return;
@@ -354,7 +452,7 @@ impl World {
 
     /// Evict a pod (node removal): it terminates gracefully and the ReplicaSet replaces it.
     fn evict(&mut self, now: f64, pod: u32) {
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         if !p.is_active() {
             return; // already terminating (or a job, which the autoscalers never evict)
         }
@@ -365,7 +463,7 @@ impl World {
 
     pub(super) fn remove_node(&mut self, now: f64, node: u32, reason: Option<String>) {
         self.account_pods(now);
-        let n = &mut self.nodes[node as usize];
+        let n = &mut self.nodes.by_id[node as usize];
         if n.state == NodeState::Gone {
             return;
         }

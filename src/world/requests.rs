@@ -9,8 +9,53 @@
 //! afresh. Timeouts are then detected at the deadline (an event), so the retry leaves on time,
 //! while the abandoned attempt stays queued or in service on its pod (the server does not know
 //! the client left: wasted work, the amplification of a retry storm) and counts nothing.
+//!
+//! The [`Requests`] part owns where requests come from and wait before service: the trace and
+//! its arrival clock, the Service endpoints and the balancer (http), and the free worker slots
+//! and shared backlog (queue).
 
 use super::{Event, InService, Request, World};
+use crate::rng::Stream;
+use crate::trace::{ArrivalClock, Trace};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// Arrivals, routing and the shared backlog.
+pub(super) struct Requests {
+    pub(super) trace: Arc<Trace>,
+    pub(super) arrival_clock: ArrivalClock,
+    /// Next index into the trace's recorded arrivals (when it has them).
+    pub(super) arrival_index: usize,
+    pub(super) next_arrival: f64,
+    pub(super) rng_arrivals: Stream,
+    pub(super) rng_service: Stream,
+    /// Pods in the Service endpoints (http), in the order they joined.
+    pub(super) endpoints: Vec<u32>,
+    pub(super) rng_balancer: Stream,
+    pub(super) round_robin: usize,
+    /// Free worker slots (queue workload), one entry per free worker, oldest first.
+    pub(super) idle_slots: VecDeque<u32>,
+    /// Shared backlog (queue workload).
+    pub(super) backlog: VecDeque<Request>,
+}
+
+impl Requests {
+    pub(super) fn new(trace: Arc<Trace>, seed: u64) -> Requests {
+        Requests {
+            trace,
+            arrival_clock: ArrivalClock::new(),
+            arrival_index: 0,
+            next_arrival: f64::INFINITY,
+            rng_arrivals: Stream::new(seed, "arrivals"),
+            rng_service: Stream::new(seed, "service"),
+            endpoints: Vec::new(),
+            rng_balancer: Stream::new(seed, "balancer"),
+            round_robin: 0,
+            idle_slots: VecDeque::new(),
+            backlog: VecDeque::new(),
+        }
+    }
+}
 use crate::record::DropReason;
 use crate::settings::overload::Retries;
 use crate::settings::workload::{Balancer, WorkloadKind};
@@ -20,35 +65,35 @@ impl World {
     /// The next arrival instant (+∞ when the trace is over). Inlined into the event loop.
     #[inline(always)]
     pub(super) fn draw_next_arrival(&mut self) -> f64 {
-        if let Some(list) = &self.trace.arrivals {
+        if let Some(list) = &self.requests.trace.arrivals {
             let t = list
-                .get(self.arrival_index)
+                .get(self.requests.arrival_index)
                 .copied()
                 .unwrap_or(f64::INFINITY);
-            self.arrival_index += 1;
+            self.requests.arrival_index += 1;
             return t;
         }
-        let gap = self.rng_arrivals.exp1();
-        self.arrival_clock
-            .advance(&self.trace, gap)
+        let gap = self.requests.rng_arrivals.exp1();
+        self.requests
+            .arrival_clock
+            .advance(&self.requests.trace, gap)
             .unwrap_or(f64::INFINITY)
     }
 
     /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
     #[inline(always)]
     pub(super) fn arrive(&mut self, now: f64) {
-        let row = self.series.row(now);
-        self.totals.arrived += 1;
-        self.series.arrivals[row] += 1;
-        let work = self.cfg.service.sample(&mut self.rng_service);
+        let row = self.recorder.series.row(now);
+        self.recorder.totals.arrived += 1;
+        self.recorder.series.arrivals[row] += 1;
+        let work = self.cfg.service.sample(&mut self.requests.rng_service);
         let deadline = self.cfg.timeout.map_or(f64::INFINITY, |t| now + t);
         let mut req = Request::new(now, work, deadline);
         match self.cfg.kind {
             WorkloadKind::Http => {
                 if self.cfg.overload.retries.is_some() {
-                    req.id = self.next_id;
-                    self.next_id += 1;
-                    self.clients.insert(req.id, req);
+                    req.id = self.clients.issue_id();
+                    self.clients.wait_for(req);
                     if deadline.is_finite() {
                         self.agenda.schedule(
                             deadline,
@@ -62,9 +107,9 @@ impl World {
                 self.send(now, req);
             }
             WorkloadKind::Queue => {
-                self.backlog.push_back(req);
+                self.requests.backlog.push_back(req);
                 // Most arrivals under load find no free worker: skip the call then.
-                if !self.idle_slots.is_empty() {
+                if !self.requests.idle_slots.is_empty() {
                     self.dispatch_backlog(now);
                 }
             }
@@ -77,7 +122,7 @@ impl World {
             self.fail(now, req, DropReason::NoEndpoints);
             return;
         };
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.routed += 1;
         if !p.accepting {
             let why = if p.restarting {
@@ -98,9 +143,9 @@ impl World {
             .is_some_and(|m| p.queue.len() >= m as usize)
         {
             // 503 at once: the pod spends nothing on it.
-            self.totals.rejected += 1;
-            let row = self.series.row(now);
-            self.series.rejected[row] += 1;
+            self.recorder.totals.rejected += 1;
+            let row = self.recorder.series.row(now);
+            self.recorder.series.rejected[row] += 1;
             self.fail(now, req, DropReason::Rejected);
         } else {
             p.queue.push_back(req);
@@ -110,11 +155,7 @@ impl World {
     /// Is this the attempt its client is waiting for? (Always, for untracked requests.)
     #[inline]
     pub(super) fn is_current(&self, req: &Request) -> bool {
-        req.id == 0
-            || self
-                .clients
-                .get(&req.id)
-                .is_some_and(|c| c.attempt == req.attempt)
+        req.id == 0 || self.clients.waits_for(req)
     }
 
     /// An attempt failed for `reason` at `now`: retried if the client retries it, else the
@@ -137,7 +178,7 @@ impl World {
         if retried && req.attempt < r.max {
             self.schedule_retry(now, req, &r);
         } else {
-            self.clients.remove(&req.id);
+            self.clients.stop_waiting(req.id);
             self.drop_request(now, reason);
         }
     }
@@ -155,7 +196,7 @@ impl World {
     fn schedule_retry(&mut self, now: f64, req: Request, r: &Retries) {
         let n = req.attempt + 1;
         let jitter = if r.jitter > 0.0 {
-            1.0 - r.jitter + 2.0 * r.jitter * self.rng_retry.uniform()
+            1.0 - r.jitter + 2.0 * r.jitter * self.clients.jitter_draw()
         } else {
             1.0
         };
@@ -168,18 +209,18 @@ impl World {
             attempt: n,
             id: req.id,
         };
-        self.clients.insert(req.id, next);
+        self.clients.wait_for(next);
         self.agenda.schedule(due, Event::Retry { id: req.id });
     }
 
     /// A client sends its retry.
     pub(super) fn on_retry(&mut self, now: f64, id: u64) {
-        let Some(&req) = self.clients.get(&id) else {
+        let Some(req) = self.clients.current(id) else {
             return;
         };
-        self.totals.retries += 1;
-        let row = self.series.row(now);
-        self.series.retries[row] += 1;
+        self.recorder.totals.retries += 1;
+        let row = self.recorder.series.row(now);
+        self.recorder.series.retries[row] += 1;
         if req.deadline.is_finite() {
             self.agenda.schedule(
                 req.deadline,
@@ -194,7 +235,7 @@ impl World {
 
     /// A tracked attempt's timeout: if the client still waits for it, it retries or gives up.
     pub(super) fn on_deadline(&mut self, now: f64, id: u64, attempt: u32) {
-        let Some(&cur) = self.clients.get(&id) else {
+        let Some(cur) = self.clients.current(id) else {
             return;
         };
         if cur.attempt != attempt {
@@ -206,28 +247,28 @@ impl World {
         if r.on_timeout && attempt < r.max {
             self.schedule_retry(now, cur, &r);
         } else {
-            self.clients.remove(&id);
+            self.clients.stop_waiting(id);
             self.time_out(now);
         }
     }
 
     pub(super) fn pick_endpoint(&mut self) -> Option<u32> {
-        let n = self.endpoints.len();
+        let n = self.requests.endpoints.len();
         if n == 0 {
             return None;
         }
         let i = match self.cfg.balancer {
-            Balancer::Random => self.rng_balancer.below(n),
+            Balancer::Random => self.requests.rng_balancer.below(n),
             Balancer::RoundRobin => {
-                self.round_robin = (self.round_robin + 1) % n;
-                self.round_robin
+                self.requests.round_robin = (self.requests.round_robin + 1) % n;
+                self.requests.round_robin
             }
             Balancer::LeastRequest => {
-                let a = self.rng_balancer.below(n);
-                let b = self.rng_balancer.below(n);
+                let a = self.requests.rng_balancer.below(n);
+                let b = self.requests.rng_balancer.below(n);
                 let (pa, pb) = (
-                    &self.pods[self.endpoints[a] as usize],
-                    &self.pods[self.endpoints[b] as usize],
+                    &self.pods.by_id[self.requests.endpoints[a] as usize],
+                    &self.pods.by_id[self.requests.endpoints[b] as usize],
                 );
                 if pb.in_flight() < pa.in_flight() {
                     b
@@ -236,22 +277,22 @@ impl World {
                 }
             }
         };
-        Some(self.endpoints[i])
+        Some(self.requests.endpoints[i])
     }
 
     /// Start serving `req` on `pod` (a free slot is guaranteed by the caller).
     #[inline]
     pub(super) fn start_service(&mut self, now: f64, pod: u32, req: Request) {
         self.begin_service(now, pod, req);
-        self.pods[pod as usize].update_speed(self.cfg.cores_per_request);
+        self.pods.by_id[pod as usize].update_speed(self.cfg.cores_per_request);
     }
 
     /// [`Self::start_service`] without the speed update, for a caller that updates the pod's
     /// speed itself afterwards.
     #[inline(always)]
     fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
-        self.wait.record(now - req.arrival);
-        let p = &mut self.pods[pod as usize];
+        self.recorder.waited(now - req.arrival);
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, self.cfg.cores_per_request);
         p.in_service.push(InService {
             finish_v: p.vclock + req.work,
@@ -263,10 +304,10 @@ impl World {
     /// Inlined: it runs after every start and completion of a request.
     #[inline(always)]
     pub(super) fn reschedule(&mut self, pod: u32) {
-        if self.pods[pod as usize].cfs.is_some() {
+        if self.pods.by_id[pod as usize].cfs.is_some() {
             self.retime_cfs(pod);
         }
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         let next = p.next_completion();
         let moved =
             (next - p.completion_at).abs() > 1e-9 * (1.0 + next.abs().min(p.completion_at.abs()));
@@ -288,7 +329,7 @@ impl World {
     #[inline(always)]
     pub(super) fn complete(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         p.completion_at = f64::INFINITY;
         let Some(done) = p.in_service.pop() else {
@@ -301,23 +342,15 @@ impl World {
             // An orphan (its client moved on): the work was wasted, nothing to count.
         } else {
             if req.id != 0 {
-                self.clients.remove(&req.id);
+                self.clients.stop_waiting(req.id);
             }
-            self.totals.served += 1;
-            self.pods[pod as usize].served += 1;
-            let row = self.series.row(now);
-            self.series.served[row] += 1;
-            let latency = now - req.origin;
-            self.latency.record(latency);
-            if self.record_latency_buckets {
-                self.latency_buckets.record(latency);
-            }
-            self.step_latencies.push(row, latency, &mut self.series);
+            self.pods.by_id[pod as usize].served += 1;
+            self.recorder.served(now, now - req.origin);
         }
         // Refill the freed slot (the pod's speed is updated once, below).
         match self.cfg.kind {
             WorkloadKind::Http => {
-                while let Some(next) = self.pods[pod as usize].queue.pop_front() {
+                while let Some(next) = self.pods.by_id[pod as usize].queue.pop_front() {
                     if now >= next.deadline {
                         self.lapse(&next);
                         continue;
@@ -327,20 +360,20 @@ impl World {
                 }
             }
             WorkloadKind::Queue => {
-                let p = &self.pods[pod as usize];
+                let p = &self.pods.by_id[pod as usize];
                 if p.accepting && p.consumer && !p.job {
                     if let Some(next) = self.pop_backlog(now) {
                         self.begin_service(now, pod, next);
                     } else {
-                        self.idle_slots.push_back(pod);
+                        self.requests.idle_slots.push_back(pod);
                     }
                 }
             }
         }
-        let p = &mut self.pods[pod as usize];
+        let p = &mut self.pods.by_id[pod as usize];
         p.update_speed(cpr);
         self.reschedule(pod);
-        let p = &self.pods[pod as usize];
+        let p = &self.pods.by_id[pod as usize];
         if p.job {
             self.finish_job(now, pod);
         } else if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
@@ -349,7 +382,7 @@ impl World {
     }
 
     pub(super) fn pop_backlog(&mut self, now: f64) -> Option<Request> {
-        while let Some(r) = self.backlog.pop_front() {
+        while let Some(r) = self.requests.backlog.pop_front() {
             if now >= r.deadline {
                 self.time_out(r.deadline);
                 continue;
@@ -361,11 +394,11 @@ impl World {
 
     /// Hand backlog messages to free workers.
     pub(super) fn dispatch_backlog(&mut self, now: f64) {
-        while !self.backlog.is_empty() {
-            let Some(pod) = self.idle_slots.pop_front() else {
+        while !self.requests.backlog.is_empty() {
+            let Some(pod) = self.requests.idle_slots.pop_front() else {
                 return;
             };
-            let p = &self.pods[pod as usize];
+            let p = &self.pods.by_id[pod as usize];
             let busy = if p.job {
                 !p.in_service.is_empty() || p.served > 0
             } else {
@@ -380,7 +413,7 @@ impl World {
                     self.reschedule(pod);
                 }
                 None => {
-                    self.idle_slots.push_front(pod);
+                    self.requests.idle_slots.push_front(pod);
                     return;
                 }
             }

@@ -207,31 +207,31 @@ proptest! {
             prop_assert!(t >= last_t, "time went backwards: {t} < {last_t}");
             last_t = t;
             world.step();
-            let active = world.pods.iter().filter(|p| p.is_active()).count() as i32;
-            prop_assert_eq!(active, world.spec_replicas);
-            let c = world.counts;
-            let not_gone = world.pods.iter().filter(|p| p.state != PodState::Gone).count() as u32;
+            let pods = world.pods();
+            prop_assert_eq!(pods.active(), pods.spec_replicas());
+            let c = pods.counts();
+            let not_gone = pods.iter().filter(|p| p.state != PodState::Gone).count() as u32;
             prop_assert_eq!(c.total(), not_gone);
-            prop_assert!(world.spec_replicas >= 0 && world.spec_replicas <= max_replicas.max(initial));
-            for p in &world.pods {
+            prop_assert!(pods.spec_replicas() >= 0 && pods.spec_replicas() <= max_replicas.max(initial));
+            for p in pods.iter() {
                 prop_assert!(p.in_service.len() <= conc as usize);
             }
             if let Some(c) = &nodes {
                 // Every live pod is bound to a live node or waiting for one; no node holds
                 // more than it has room for.
-                let unscheduled = world.pods.iter().filter(|p| p.unscheduled).count() as u32;
-                prop_assert_eq!(unscheduled, world.counts.unscheduled);
-                for p in world.pods.iter().filter(|p| p.state != PodState::Gone) {
+                let unscheduled = pods.iter().filter(|p| p.unscheduled).count() as u32;
+                prop_assert_eq!(unscheduled, pods.counts().unscheduled);
+                for p in pods.iter().filter(|p| p.state != PodState::Gone) {
                     match p.node {
                         Some(n) => {
-                            let node = &world.nodes[n as usize];
+                            let node = world.nodes().get(n);
                             prop_assert!(node.state != NodeState::Gone && node.pods.contains(&p.id));
                             prop_assert!(node.state != NodeState::Provisioning);
                         }
                         None => prop_assert!(p.unscheduled && p.state == PodState::Pending),
                     }
                 }
-                for node in &world.nodes {
+                for node in world.nodes().iter() {
                     let pool = &c.pools[node.pool];
                     prop_assert!(node.pods.len() as u32 <= pool.max_pods);
                     prop_assert!(pool.daemonset_cpu + node.cpu_requested <= pool.cpu + 1e-6);
@@ -239,12 +239,12 @@ proptest! {
                         prop_assert!(node.pods.is_empty());
                     }
                 }
-                let live = world.nodes.iter().filter(|n| n.state != NodeState::Gone).count() as u32;
+                let live = world.nodes().live();
                 prop_assert!(live <= c.pools[0].max.max(c.pools[0].initial));
             }
         }
         world.finish(duration);
-        let t = &world.totals;
+        let t = world.recorder().totals();
         prop_assert_eq!(t.arrived, t.served + t.dropped + t.timed_out + t.in_flight_end);
         prop_assert_eq!(
             t.dropped,
@@ -255,7 +255,7 @@ proptest! {
         if extras.as_ref().is_none_or(|x| x.retries.is_none()) || queue {
             prop_assert_eq!(t.retries, 0);
         }
-        let s = &world.series;
+        let s = world.recorder().series();
         let per_step = |v: &[u32]| v.iter().map(|&x| x as u64).sum::<u64>();
         prop_assert_eq!(per_step(&s.arrivals), t.arrived);
         prop_assert_eq!(per_step(&s.served), t.served);
@@ -263,18 +263,18 @@ proptest! {
         prop_assert_eq!(per_step(&s.timed_out), t.timed_out);
         prop_assert_eq!(per_step(&s.retries), t.retries);
         prop_assert_eq!(per_step(&s.rejected), t.rejected);
-        prop_assert_eq!(per_step(&s.restarts), world.restarts);
+        prop_assert_eq!(per_step(&s.restarts), world.pods().restarts());
         let throttled: f64 = s.throttled_s.iter().sum();
-        prop_assert!((throttled - world.throttled_seconds).abs() < 1e-6 * (1.0 + throttled));
-        prop_assert_eq!(world.latency.count(), t.served);
+        prop_assert!((throttled - world.pods().throttled_seconds()).abs() < 1e-6 * (1.0 + throttled));
+        prop_assert_eq!(world.recorder().latency().count(), t.served);
         // Time-weighted integrals are bounded by what existed.
         if let Some(c) = &nodes {
-            let max_nodes = world.nodes.len() as f64;
-            prop_assert!(world.node_seconds.iter().sum::<f64>() <= max_nodes * duration + 1e-6);
-            prop_assert!(world.pending_pod_seconds <= world.pod_seconds + 1e-6);
+            let max_nodes = world.nodes().len() as f64;
+            prop_assert!(world.nodes().node_seconds() <= max_nodes * duration + 1e-6);
+            prop_assert!(world.nodes().pending_pod_seconds() <= world.pods().pod_seconds() + 1e-6);
             if matches!(c.autoscaler, NodeAutoscaler::None) {
                 // Fixed nodes: each is billed for the whole run.
-                let billed: f64 = world.node_seconds.iter().sum();
+                let billed = world.nodes().node_seconds();
                 let expected = c.pools[0].initial as f64 * duration;
                 prop_assert!((billed - expected).abs() < 1e-6 * (1.0 + expected), "{billed} vs {expected}");
             }

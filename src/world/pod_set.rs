@@ -1,0 +1,121 @@
+//! The pod set: every pod the ReplicaSet ever created (indexed by pod id, gone ones kept),
+//! the Deployment's desired count (`spec.replicas`) and its history, counts by phase, and
+//! what the pods cost and suffered (pod-seconds, CPU of exited pods, restarts, CFS stalls),
+//! with the pod-transition log for `events.jsonl`. How pods move through their lifecycle is
+//! `lifecycle` (and `health` for probes and the CFS quota); this part holds their state.
+
+use super::pod::Pod;
+use super::{PodCounts, PodEvent};
+use crate::rng::Stream;
+
+/// The pods and their bookkeeping.
+pub struct PodSet {
+    /// Every pod, by id.
+    pub(super) by_id: Vec<Pod>,
+    /// The ReplicaSet's spec.replicas.
+    pub(super) spec_replicas: i32,
+    pub(super) counts: PodCounts,
+    /// Times spec.replicas was changed.
+    pub(super) replica_changes: u32,
+    /// Times a change of spec.replicas went the other way from the previous change.
+    pub(super) direction_changes: u32,
+    pub(super) last_direction: i8,
+    pub(super) events: Vec<PodEvent>,
+    /// CPU-seconds used by pods that have since exited.
+    pub(super) retired_cpu_seconds: f64,
+    /// Integral of existing pods over time (pod-seconds) up to `pod_seconds_at`.
+    pub(super) pod_seconds: f64,
+    pub(super) pod_seconds_at: f64,
+    /// Container restarts by liveness probes.
+    pub(super) restarts: u64,
+    /// Seconds pods were stalled by their CFS quota (summed over pods).
+    pub(super) throttled_seconds: f64,
+    pub(super) rng_startup: Stream,
+    pub(super) rng_restart: Stream,
+}
+
+impl PodSet {
+    pub(super) fn new(seed: u64, replicas: i32) -> PodSet {
+        PodSet {
+            by_id: Vec::new(),
+            spec_replicas: replicas.max(0),
+            counts: PodCounts::default(),
+            replica_changes: 0,
+            direction_changes: 0,
+            last_direction: 0,
+            events: Vec::new(),
+            retired_cpu_seconds: 0.0,
+            pod_seconds: 0.0,
+            pod_seconds_at: 0.0,
+            restarts: 0,
+            throttled_seconds: 0.0,
+            rng_startup: Stream::new(seed, "startup"),
+            rng_restart: Stream::new(seed, "restart"),
+        }
+    }
+
+    /// Every pod ever created, in id order (gone ones included).
+    pub fn iter(&self) -> std::slice::Iter<'_, Pod> {
+        self.by_id.iter()
+    }
+
+    /// The pod with this id.
+    pub fn get(&self, id: u32) -> &Pod {
+        &self.by_id[id as usize]
+    }
+
+    /// Pods ever created (the next pod's id).
+    pub(crate) fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Pods the ReplicaSet counts toward spec.replicas (not deleted, not gone).
+    pub fn active(&self) -> i32 {
+        self.by_id.iter().filter(|p| p.is_active()).count() as i32
+    }
+
+    /// The ReplicaSet's spec.replicas.
+    pub fn spec_replicas(&self) -> i32 {
+        self.spec_replicas
+    }
+
+    /// Pod counts by phase.
+    pub fn counts(&self) -> PodCounts {
+        self.counts
+    }
+
+    /// Times spec.replicas was changed.
+    pub(crate) fn replica_changes(&self) -> u32 {
+        self.replica_changes
+    }
+
+    /// Times a change of spec.replicas went the other way from the previous change.
+    pub(crate) fn direction_changes(&self) -> u32 {
+        self.direction_changes
+    }
+
+    /// CPU-seconds used by pods that have since exited.
+    pub(crate) fn retired_cpu_seconds(&self) -> f64 {
+        self.retired_cpu_seconds
+    }
+
+    /// Pod-seconds of existing pods, as last accounted (at a sample or the run's end).
+    pub fn pod_seconds(&self) -> f64 {
+        self.pod_seconds
+    }
+
+    /// Container restarts by liveness probes.
+    pub fn restarts(&self) -> u64 {
+        self.restarts
+    }
+
+    /// Seconds pods were stalled by their CFS quota (summed over pods).
+    pub fn throttled_seconds(&self) -> f64 {
+        self.throttled_seconds
+    }
+
+    /// Take the pod transitions logged so far.
+    pub(crate) fn take_events(&mut self) -> Vec<PodEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
