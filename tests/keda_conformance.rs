@@ -35,8 +35,7 @@ fn hpa_external_desired_replicas(
     ready_pods: i64,
     tolerance: f64,
 ) -> i64 {
-    use scalesim::hpa::controller::evaluate_metric;
-    use scalesim::hpa::replica_calc::{CalcContext, Tolerances};
+    use scalesim::hpa::{CalcContext, Tolerances, evaluate_metric};
     use scalesim::hpa::{MetricReading, MetricSpec, MetricTarget, PodObservation, Requests};
     use scalesim::units::Quantity;
     let q = Quantity::from_milli((target * 1000.0).round() as i64);

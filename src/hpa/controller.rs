@@ -6,11 +6,13 @@
 //! returns a [`Decision`]; the simulation applies `desired_replicas` when `rescale` is true.
 
 use super::decision::{
-    Decision, DecisionPath, HpaEvent, LimitStep, MetricDecision, StabilizationStep,
+    Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep, MetricDecision,
+    RescaleReason, StabilizationStep, Unchanged, WindowNote, selector_condition_message,
 };
 use super::memory::{HpaMemory, Recommendation};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, CurrentValue, Proposal, Tolerances};
 use super::settings::ControllerSettings;
 use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
@@ -24,18 +26,27 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
-    let now = obs.now;
-    let min = spec.min();
-    let max = spec.max_replicas;
-    let gates = settings.feature_gates;
+    let mut d = new_decision(spec, memory, obs);
+    if read_scale(memory, obs, &mut d) {
+        record_first_sight(memory, obs);
+        if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, &mut d) {
+            apply_desired(spec, settings, memory, obs, &mut d, desired, why);
+        }
+    }
+    d.conditions = memory.status.conditions.clone();
+    d
+}
+
+/// The decision before anything is decided: no rescale, status as remembered.
+fn new_decision(spec: &HpaSpec, memory: &HpaMemory, obs: &Observation) -> Decision {
     let current = obs.scale.spec_replicas;
-    let mut d = Decision {
-        now,
+    Decision {
+        now: obs.now,
         path: DecisionPath::Legacy,
         current_replicas: current,
         status_replicas: obs.scale.status_replicas,
-        min_replicas: min,
-        max_replicas: max,
+        min_replicas: spec.min(),
+        max_replicas: spec.max_replicas,
         desired_replicas: current,
         rescale: false,
         failed_rescale_to: None,
@@ -48,195 +59,275 @@ pub fn reconcile(
         scale_from_zero_floor: None,
         conditions: Vec::new(),
         events: Vec::new(),
-        reason: String::new(),
-    };
-    let status = &mut memory.status;
+        reason: DecisionReason::NoChange {
+            current,
+            why: Unchanged::Plain,
+        },
+    }
+}
 
-    // 1. The scale subresource.
+/// Step 1, the scale subresource: `false` (and the decision complete) when it could not be read.
+fn read_scale(memory: &mut HpaMemory, obs: &Observation, d: &mut Decision) -> bool {
     if let Some(err) = &obs.scale.get_error {
-        warn(&mut d, "FailedGetScale", err.clone());
-        status.set_condition(
+        warn(d, Reason::FailedGetScale, err.clone());
+        memory.status.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::False,
-            "FailedGetScale",
+            Reason::FailedGetScale,
             format!("the HPA controller was unable to get the target's current scale: {err}"),
-            now,
+            obs.now,
         );
         d.path = DecisionPath::FailedGetScale;
-        d.reason = format!("unable to get the target's current scale: {err}");
-        d.conditions = status.conditions.clone();
-        return d;
+        d.reason = DecisionReason::FailedGetScale(err.clone());
+        return false;
     }
-    status.set_condition(
+    memory.status.set_condition(
         ConditionType::AbleToScale,
         ConditionStatus::True,
-        "SucceededGetScale",
+        Reason::SucceededGetScale,
         "the HPA controller was able to get the target's current scale".into(),
-        now,
+        obs.now,
     );
+    true
+}
 
-    // 2. First sight since the controller started: record the current count.
+/// Step 2, first sight since the controller started: record the current count.
+fn record_first_sight(memory: &mut HpaMemory, obs: &Observation) {
     if memory.recommendations.is_none() {
         memory.recommendations = Some(vec![Recommendation {
-            replicas: current,
-            time: now,
+            replicas: obs.scale.spec_replicas,
+            time: obs.now,
         }]);
     }
+}
 
-    let scaled_to_zero = gates.hpa_scale_to_zero && memory.status.scaled_to_zero();
-    let obj_ext = spec.has_object_or_external_metric();
-    let compute_from_zero = current == 0 && scaled_to_zero && (min != 0 || obj_ext);
-
-    let mut desired: i32;
-    let mut rescale_reason = String::new();
-
-    // 4. Exactly one branch.
+/// Step 4, exactly one branch: the count to move to and why, or `None` (decision complete) when
+/// scaling is disabled or the metrics failed.
+fn choose_desired(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    d: &mut Decision,
+) -> Option<(i32, RescaleReason)> {
+    let current = obs.scale.spec_replicas;
+    let (min, max) = (spec.min(), spec.max_replicas);
+    let scaled_to_zero = settings.feature_gates.hpa_scale_to_zero && memory.status.scaled_to_zero();
+    let compute_from_zero =
+        current == 0 && scaled_to_zero && (min != 0 || spec.has_object_or_external_metric());
     if current == 0 && !compute_from_zero {
-        memory.status.set_condition(
-            ConditionType::ScalingActive,
-            ConditionStatus::False,
-            "ScalingDisabled",
-            "scaling is disabled since the replica count of the target is zero".into(),
-            now,
-        );
-        d.path = DecisionPath::ScalingDisabled;
-        d.reason = "scaling is disabled since the replica count of the target is zero".into();
-        finish_status(memory, current, 0, false, now);
-        d.status_desired_replicas = 0;
-        d.conditions = memory.status.conditions.clone();
-        return d;
+        scaling_disabled(memory, d);
+        None
     } else if current > max {
-        rescale_reason = "Current number of replicas above Spec.MaxReplicas".into();
-        desired = max;
         d.path = DecisionPath::AboveMaxReplicas;
+        Some((max, RescaleReason::AboveMaxReplicas))
     } else if current < min && current != 0 {
-        rescale_reason = "Current number of replicas below Spec.MinReplicas".into();
-        desired = min;
         d.path = DecisionPath::BelowMinReplicas;
+        Some((min, RescaleReason::BelowMinReplicas))
     } else {
-        let outcome = compute_replicas_for_metrics(spec, settings, memory, obs, &mut d);
-        let Some((proposal, metric_name)) = outcome else {
-            // No scaling this cycle: status desired keeps its value, histories untouched.
-            d.path = DecisionPath::MetricsFailed;
-            memory.status.current_replicas = current;
-            d.status_desired_replicas = memory.status.desired_replicas;
-            d.conditions = memory.status.conditions.clone();
-            return d;
-        };
-        d.proposal = Some(proposal);
-        d.proposal_metric = Some(metric_name.clone());
-        desired = 0;
-        let mut rescale_metric = String::new();
-        if proposal > desired {
-            desired = proposal;
-            rescale_metric = metric_name;
-        }
-        if desired > current {
-            rescale_reason = format!("{rescale_metric} above target");
-        }
-        if desired < current {
-            rescale_reason = "All metrics below target".into();
-        }
-        desired = match &spec.behavior {
-            None => {
-                d.path = DecisionPath::Legacy;
-                normalize_legacy(settings, memory, current, desired, min, max, &mut d)
-            }
-            Some(behavior) => {
-                d.path = DecisionPath::Behavior;
-                normalize_with_behavior(
-                    behavior, settings, memory, current, desired, min, max, &mut d,
-                )
-            }
-        };
-        // Scale-from-zero floor (docs/hpa.md#zero).
-        if current == 0 && min != 0 && scaled_to_zero && desired < min {
-            desired = min;
-            d.scale_from_zero_floor = Some(min);
-        }
+        desired_from_metrics(spec, settings, memory, obs, d, scaled_to_zero)
     }
+}
 
+/// The target is at zero and may not scale from there.
+fn scaling_disabled(memory: &mut HpaMemory, d: &mut Decision) {
+    memory.status.set_condition(
+        ConditionType::ScalingActive,
+        ConditionStatus::False,
+        Reason::ScalingDisabled,
+        "scaling is disabled since the replica count of the target is zero".into(),
+        d.now,
+    );
+    d.path = DecisionPath::ScalingDisabled;
+    d.reason = DecisionReason::ScalingDisabled;
+    finish_status(memory, d.current_replicas, 0, false, d.now);
+    d.status_desired_replicas = 0;
+}
+
+/// The metrics path: proposal `P`, normalization, the scale-from-zero floor.
+fn desired_from_metrics(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    d: &mut Decision,
+    scaled_to_zero: bool,
+) -> Option<(i32, RescaleReason)> {
+    let current = obs.scale.spec_replicas;
+    let (min, max) = (spec.min(), spec.max_replicas);
+    let Some((proposal, metric_name)) =
+        compute_replicas_for_metrics(spec, settings, memory, obs, d)
+    else {
+        // No scaling this cycle: status desired keeps its value, histories untouched.
+        d.path = DecisionPath::MetricsFailed;
+        memory.status.current_replicas = current;
+        d.status_desired_replicas = memory.status.desired_replicas;
+        return None;
+    };
+    d.proposal = Some(proposal);
+    d.proposal_metric = Some(metric_name.clone());
+    let (desired, why) = rescale_reason(proposal, metric_name, current);
+    let mut desired = match &spec.behavior {
+        None => {
+            d.path = DecisionPath::Legacy;
+            normalize_legacy(settings, memory, current, desired, min, max, d)
+        }
+        Some(behavior) => {
+            d.path = DecisionPath::Behavior;
+            normalize_with_behavior(behavior, settings, memory, current, desired, min, max, d)
+        }
+    };
+    // Scale-from-zero floor (docs/hpa.md#zero).
+    if current == 0 && min != 0 && scaled_to_zero && desired < min {
+        desired = min;
+        d.scale_from_zero_floor = Some(min);
+    }
+    Some((desired, why))
+}
+
+/// Upstream's `rescaleReason`, worded from the raw proposal only.
+fn rescale_reason(proposal: i32, metric_name: String, current: i32) -> (i32, RescaleReason) {
+    let (desired, metric) = if proposal > 0 {
+        (proposal, metric_name)
+    } else {
+        (0, String::new())
+    };
+    let why = if desired > current {
+        RescaleReason::MetricAboveTarget(metric)
+    } else if desired < current {
+        RescaleReason::AllMetricsBelowTarget
+    } else {
+        RescaleReason::Unstated
+    };
+    (desired, why)
+}
+
+/// Write `desired` when it differs from the current count, and record the outcome.
+fn apply_desired(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    d: &mut Decision,
+    desired: i32,
+    why: RescaleReason,
+) {
+    let current = obs.scale.spec_replicas;
     let rescale = desired != current;
-    if rescale {
-        if let Some(err) = &obs.scale.update_error {
-            warn(
-                &mut d,
-                "FailedRescale",
-                format!("New size: {desired}; reason: {rescale_reason}; error: {err}"),
-            );
-            memory.status.set_condition(
-                ConditionType::AbleToScale,
-                ConditionStatus::False,
-                "FailedUpdateScale",
-                format!("the HPA controller was unable to update the target scale: {err}"),
-                now,
-            );
-            memory.status.current_replicas = current;
-            d.failed_rescale_to = Some(desired);
-            d.status_desired_replicas = memory.status.desired_replicas;
-            d.reason =
-                format!("Failed to rescale to {desired}; reason: {rescale_reason}; error: {err}");
-            d.conditions = memory.status.conditions.clone();
-            return d;
-        }
-        memory.status.set_condition(
-            ConditionType::AbleToScale,
-            ConditionStatus::True,
-            "SucceededRescale",
-            format!("the HPA controller was able to update the target scale to {desired}"),
-            now,
-        );
-        let message = format!("New size: {desired}; reason: {rescale_reason}");
-        d.events.push(HpaEvent {
-            event_type: "Normal".into(),
-            reason: "SuccessfulRescale".into(),
-            message: message.clone(),
-        });
-        d.reason = message + &stabilization_note(&d, current, desired);
-        if let Some(behavior) = &spec.behavior {
-            let (up, down) = behavior.effective(settings.downscale_window_seconds());
-            normalize::store_scale_event(
-                &up,
-                &down,
-                &mut memory.scale_up_events,
-                &mut memory.scale_down_events,
-                current,
-                desired,
-                now,
-            );
-        }
-        if gates.hpa_scale_to_zero {
-            if current > 0 && desired == 0 && min == 0 && obj_ext {
-                memory.status.set_condition(
-                    ConditionType::ScaledToZero,
-                    ConditionStatus::True,
-                    "ScaledToZero",
-                    "the HPA controller scaled the workload to zero".into(),
-                    now,
-                );
-            } else {
-                memory.status.set_condition(
-                    ConditionType::ScaledToZero,
-                    ConditionStatus::False,
-                    "NotScaledToZero",
-                    "the HPA controller did not scale the workload to zero".into(),
-                    now,
-                );
-            }
-        } else {
-            memory.status.remove_condition(ConditionType::ScaledToZero);
-        }
+    if !rescale {
+        d.reason = no_change_reason(d, current);
+    } else if let Some(err) = &obs.scale.update_error {
+        failed_rescale(memory, d, desired, why, err);
+        return;
     } else {
-        desired = current;
-        d.reason = no_change_reason(&d, current);
+        rescaled(spec, settings, memory, d, desired, why);
     }
-
-    finish_status(memory, current, desired, rescale, now);
+    finish_status(memory, current, desired, rescale, obs.now);
     d.desired_replicas = desired;
     d.rescale = rescale;
     d.status_desired_replicas = desired;
-    d.conditions = memory.status.conditions.clone();
-    d
+}
+
+/// The write failed: the target keeps its count.
+fn failed_rescale(
+    memory: &mut HpaMemory,
+    d: &mut Decision,
+    desired: i32,
+    why: RescaleReason,
+    err: &str,
+) {
+    warn(
+        d,
+        Reason::FailedRescale,
+        format!("New size: {desired}; reason: {why}; error: {err}"),
+    );
+    memory.status.set_condition(
+        ConditionType::AbleToScale,
+        ConditionStatus::False,
+        Reason::FailedUpdateScale,
+        format!("the HPA controller was unable to update the target scale: {err}"),
+        d.now,
+    );
+    memory.status.current_replicas = d.current_replicas;
+    d.failed_rescale_to = Some(desired);
+    d.status_desired_replicas = memory.status.desired_replicas;
+    d.reason = DecisionReason::FailedRescale {
+        desired,
+        why,
+        error: err.to_string(),
+    };
+}
+
+/// The write succeeded: the event, the scale-event history and `ScaledToZero`.
+fn rescaled(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    d: &mut Decision,
+    desired: i32,
+    why: RescaleReason,
+) {
+    let (now, current) = (d.now, d.current_replicas);
+    memory.status.set_condition(
+        ConditionType::AbleToScale,
+        ConditionStatus::True,
+        Reason::SucceededRescale,
+        format!("the HPA controller was able to update the target scale to {desired}"),
+        now,
+    );
+    d.events.push(HpaEvent {
+        event_type: EventType::Normal,
+        reason: Reason::SuccessfulRescale,
+        message: format!("New size: {desired}; reason: {why}"),
+    });
+    d.reason = DecisionReason::Rescaled {
+        desired,
+        window_note: window_note(d, current, desired),
+        why,
+    };
+    if let Some(behavior) = &spec.behavior {
+        let (up, down) = behavior.effective(settings.downscale_window_seconds());
+        normalize::store_scale_event(
+            &up,
+            &down,
+            &mut memory.scale_up_events,
+            &mut memory.scale_down_events,
+            current,
+            desired,
+            now,
+        );
+    }
+    let to_zero = current > 0 && desired == 0 && spec.min() == 0;
+    let to_zero = to_zero && spec.has_object_or_external_metric();
+    set_scaled_to_zero(settings, memory, to_zero, now);
+}
+
+/// `ScaledToZero` after a rescale (gate on), removed with the gate off.
+fn set_scaled_to_zero(
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    to_zero: bool,
+    now: f64,
+) {
+    if !settings.feature_gates.hpa_scale_to_zero {
+        memory.status.remove_condition(ConditionType::ScaledToZero);
+    } else if to_zero {
+        memory.status.set_condition(
+            ConditionType::ScaledToZero,
+            ConditionStatus::True,
+            Reason::ScaledToZero,
+            "the HPA controller scaled the workload to zero".into(),
+            now,
+        );
+    } else {
+        memory.status.set_condition(
+            ConditionType::ScaledToZero,
+            ConditionStatus::False,
+            Reason::NotScaledToZero,
+            "the HPA controller did not scale the workload to zero".into(),
+            now,
+        );
+    }
 }
 
 fn finish_status(memory: &mut HpaMemory, current: i32, desired: i32, rescale: bool, now: f64) {
@@ -252,63 +343,58 @@ fn finish_status(memory: &mut HpaMemory, current: i32, desired: i32, rescale: bo
 /// metrics proposed no more than the current count — reads `New size: 9; reason: ` (or even "All
 /// metrics below target"). The event keeps upstream's text; the one-line summary adds scalesim's
 /// own explanation.
-fn stabilization_note(d: &Decision, current: i32, desired: i32) -> String {
+fn window_note(d: &Decision, current: i32, desired: i32) -> Option<WindowNote> {
     let (Some(p), Some(st)) = (d.proposal, &d.stabilization) else {
-        return String::new();
+        return None;
     };
-    if desired > current && p <= current && st.to > p {
-        let window = st.window.as_deref().unwrap_or("the stabilization window");
-        format!(
-            " [scalesim: raised by the stabilization window — metrics proposed {p}, {window} holds a recommendation of {}]",
-            st.to
-        )
-    } else {
-        String::new()
-    }
+    (desired > current && p <= current && st.to > p).then(|| WindowNote {
+        proposal: p,
+        window: st
+            .window
+            .clone()
+            .unwrap_or_else(|| "the stabilization window".into()),
+        held: st.to,
+    })
 }
 
-fn warn(d: &mut Decision, reason: &str, message: String) {
+fn warn(d: &mut Decision, reason: Reason, message: String) {
     d.events.push(HpaEvent {
-        event_type: "Warning".into(),
-        reason: reason.into(),
+        event_type: EventType::Warning,
+        reason,
         message,
     });
 }
 
-fn no_change_reason(d: &Decision, current: i32) -> String {
-    let mut why = String::new();
-    if let Some(s) = &d.stabilization
+fn no_change_reason(d: &Decision, current: i32) -> DecisionReason {
+    let why = if let Some(s) = &d.stabilization
         && s.from != s.to
     {
-        why = format!(
-            "recommendation {} held at {} by the {}",
-            s.from,
-            s.to,
-            s.window
+        Unchanged::Held {
+            from: s.from,
+            to: s.to,
+            window: s
+                .window
                 .clone()
-                .unwrap_or_else(|| "stabilization window".into())
-        );
+                .unwrap_or_else(|| "stabilization window".into()),
+        }
     } else if let Some(l) = &d.limit
         && l.from != l.to
     {
-        why = format!(
-            "recommendation {} limited to {} by {}",
-            l.from,
-            l.to,
-            d.limited_by().unwrap_or_default()
-        );
+        Unchanged::Limited {
+            from: l.from,
+            to: l.to,
+            by: d.limited_by().unwrap_or_default(),
+        }
     } else if d.proposal == Some(current) {
-        why = "the metrics recommend the current size".into();
-    }
-    if why.is_empty() {
-        format!("No change: {current} replicas")
+        Unchanged::MetricsAgree
     } else {
-        format!("No change: {current} replicas; {why}")
-    }
+        Unchanged::Plain
+    };
+    DecisionReason::NoChange { current, why }
 }
 
 /// Tolerances for this HPA: the cluster flag, replaced per direction by `behavior` (gate on).
-pub fn tolerances_for(spec: &HpaSpec, settings: &ControllerSettings) -> Tolerances {
+pub(crate) fn tolerances_for(spec: &HpaSpec, settings: &ControllerSettings) -> Tolerances {
     // `tolerancesForHpa` (horizontal.go): the cluster tolerance, replaced per direction by the
     // HPA's `behavior.scale{Up,Down}.tolerance` (AsApproximateFloat64) under the gate.
     let mut t = Tolerances {
@@ -336,133 +422,157 @@ fn compute_replicas_for_metrics(
     obs: &Observation,
     d: &mut Decision,
 ) -> Option<(i32, String)> {
-    let now = obs.now;
-    let status = &mut memory.status;
     if let Some(problem) = &obs.scale.selector_problem {
-        let (event_reason, reason, message) = match problem {
-            SelectorProblem::Missing => (
-                "SelectorRequired",
-                "InvalidSelector",
-                "the HPA target's scale is missing a selector".to_string(),
-            ),
-            SelectorProblem::Invalid(e) => (
-                "InvalidSelector",
-                "InvalidSelector",
-                format!(
-                    "couldn't convert selector into a corresponding internal selector object: {e}"
-                ),
-            ),
-            SelectorProblem::Ambiguous(others) => (
-                "AmbiguousSelector",
-                "AmbiguousSelector",
-                format!(
-                    "pods by selector are controlled by multiple HPAs: [{}]",
-                    others.join(" ")
-                ),
-            ),
-        };
-        let event_message = if matches!(problem, SelectorProblem::Missing) {
-            "selector is required".into()
-        } else {
-            message.clone()
-        };
-        warn(d, event_reason, event_message.clone());
-        status.set_condition(
-            ConditionType::ScalingActive,
-            ConditionStatus::False,
-            reason,
-            message,
-            now,
-        );
-        d.reason = event_message;
+        selector_failed(memory, problem, d);
         return None;
     }
-
     let ctx = CalcContext {
-        now,
+        now: obs.now,
         tolerances: tolerances_for(spec, settings),
         cpu_initialization_period: settings.cpu_initialization_period.0,
         initial_readiness_delay: settings.initial_readiness_delay.0,
         pod_level_resources: settings.feature_gates.pod_level_resources,
         pods: &obs.pods,
     };
+    let metrics = spec.effective_metrics();
+    let tally = evaluate_all(&metrics, obs, &ctx, d);
+    let spec_replicas = obs.scale.spec_replicas;
+    if let Some(first) = tally.first_failure
+        && (tally.invalid >= metrics.len() || tally.replicas < spec_replicas)
+    {
+        metrics_invalid(memory, d, first, tally.invalid, metrics.len());
+        return None;
+    }
+    memory.status.set_condition(
+        ConditionType::ScalingActive,
+        ConditionStatus::True,
+        Reason::ValidMetricFound,
+        format!(
+            "the HPA was able to successfully calculate a replica count from {}",
+            tally.metric
+        ),
+        obs.now,
+    );
+    Some((tally.replicas, tally.metric))
+}
+
+/// The scale's selector cannot be used: a warning and `ScalingActive=False`.
+fn selector_failed(memory: &mut HpaMemory, problem: &SelectorProblem, d: &mut Decision) {
+    let (event_reason, reason) = match problem {
+        SelectorProblem::Missing => (Reason::SelectorRequired, Reason::InvalidSelector),
+        SelectorProblem::Invalid(_) => (Reason::InvalidSelector, Reason::InvalidSelector),
+        SelectorProblem::Ambiguous(_) => (Reason::AmbiguousSelector, Reason::AmbiguousSelector),
+    };
+    warn(d, event_reason, DecisionReason::selector_message(problem));
+    memory.status.set_condition(
+        ConditionType::ScalingActive,
+        ConditionStatus::False,
+        reason,
+        selector_condition_message(problem),
+        d.now,
+    );
+    d.reason = DecisionReason::Selector(problem.clone());
+}
+
+/// What evaluating every metric found: the largest proposal, its metric, the failures.
+struct Tally {
+    replicas: i32,
+    metric: String,
+    invalid: usize,
+    first_failure: Option<FirstFailure>,
+}
+
+/// The first failed metric: its condition reason, event message and wrapped message.
+struct FirstFailure {
+    reason: Reason,
+    inner: String,
+    outer: String,
+}
+
+/// Every metric against its reading, in order, each recorded in `d.metrics`.
+fn evaluate_all(
+    metrics: &[MetricSpec],
+    obs: &Observation,
+    ctx: &CalcContext<'_>,
+    d: &mut Decision,
+) -> Tally {
     let namespace = if obs.namespace.is_empty() {
         "default"
     } else {
         obs.namespace.as_str()
     };
-    let metrics = spec.effective_metrics();
-    let spec_replicas = obs.scale.spec_replicas;
-    let status_replicas = obs.scale.status_replicas;
-
-    let mut replicas: i32 = 0;
-    let mut metric = String::new();
-    let mut invalid = 0usize;
-    let mut first_failure: Option<(String, String, String)> = None; // (reason, inner, outer)
+    let (spec_replicas, status_replicas) = (obs.scale.spec_replicas, obs.scale.status_replicas);
+    let mut t = Tally {
+        replicas: 0,
+        metric: String::new(),
+        invalid: 0,
+        first_failure: None,
+    };
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let ev = evaluate_metric_in(namespace, m, reading, spec_replicas, status_replicas, &ctx);
-        match (ev.decision.proposal, ev.failure_wrapped) {
-            (Some(proposal), _) => {
-                if replicas == 0 || proposal > replicas {
-                    replicas = proposal;
-                    metric = ev.metric_name;
-                }
+        let ev = evaluate_metric_in(namespace, m, reading, spec_replicas, status_replicas, ctx);
+        if let Some(reason) = ev.decision.failure_reason {
+            let inner = ev.decision.error.clone().unwrap_or_default();
+            warn(d, reason, inner.clone());
+            if t.first_failure.is_none() {
+                let outer = ev.failure_wrapped.unwrap_or_default();
+                t.first_failure = Some(FirstFailure {
+                    reason,
+                    inner,
+                    outer,
+                });
             }
-            (None, outer) => {
-                let reason = ev.decision.failure_reason.clone().unwrap_or_default();
-                let inner = ev.decision.error.clone().unwrap_or_default();
-                warn(d, &reason, inner.clone());
-                if first_failure.is_none() {
-                    first_failure = Some((reason, inner, outer.unwrap_or_default()));
-                }
-                invalid += 1;
-            }
+            t.invalid += 1;
+        } else if let Some(proposal) = ev.decision.proposal
+            && (t.replicas == 0 || proposal > t.replicas)
+        {
+            t.replicas = proposal;
+            t.metric = ev.metric_name;
         }
-        let md = ev.decision;
-        d.metrics.push(md);
+        d.metrics.push(ev.decision);
     }
+    t
+}
 
-    if let Some((reason, inner, outer)) = first_failure
-        && (invalid >= metrics.len() || replicas < spec_replicas)
-    {
-        let message = format!(
-            "invalid metrics ({invalid} invalid out of {}), first error is: {outer}",
-            metrics.len()
-        );
-        warn(d, "FailedComputeMetricsReplicas", message.clone());
-        status.set_condition(
-            ConditionType::ScalingActive,
-            ConditionStatus::False,
-            &reason,
-            format!("the HPA was unable to compute the replica count: {inner}"),
-            now,
-        );
-        d.reason = message;
-        return None;
-    }
-    status.set_condition(
+/// Too many metrics failed to scale: a warning and `ScalingActive=False`.
+fn metrics_invalid(
+    memory: &mut HpaMemory,
+    d: &mut Decision,
+    first: FirstFailure,
+    invalid: usize,
+    total: usize,
+) {
+    let reason = DecisionReason::InvalidMetrics {
+        invalid,
+        total,
+        first_error: first.outer,
+    };
+    warn(d, Reason::FailedComputeMetricsReplicas, reason.to_string());
+    memory.status.set_condition(
         ConditionType::ScalingActive,
-        ConditionStatus::True,
-        "ValidMetricFound",
-        format!("the HPA was able to successfully calculate a replica count from {metric}"),
-        now,
+        ConditionStatus::False,
+        first.reason,
+        format!(
+            "the HPA was unable to compute the replica count: {}",
+            first.inner
+        ),
+        d.now,
     );
-    Some((replicas, metric))
+    d.reason = reason;
 }
 
 /// A failed metric: condition reason, the message of its event, and the wrapped message that
 /// `FailedComputeMetricsReplicas` repeats.
 struct Failure {
-    reason: String,
+    reason: Reason,
     inner: String,
     outer: String,
 }
 
-fn fail(reason: &str, inner: String, outer: impl FnOnce(&str) -> String) -> Failure {
+fn fail(reason: Reason, inner: String, outer: impl FnOnce(&str) -> String) -> Failure {
     let o = outer(&inner);
     Failure {
-        reason: reason.into(),
+        reason,
         inner,
         outer: o,
     }
@@ -475,6 +585,17 @@ fn reading_kind(r: &MetricReading) -> &'static str {
         MetricReading::ObjectValue { .. } => "object",
         MetricReading::ExternalValues(_) => "external",
         MetricReading::Error(_) => "error",
+    }
+}
+
+/// The reading is missing or of another kind than the metric needs.
+fn mismatch(reading: Option<&MetricReading>, what: &str) -> String {
+    match reading {
+        None => format!("no reading for {what} metric from the metrics pipeline"),
+        Some(r) => format!(
+            "the metrics pipeline returned a {} reading for a {what} metric",
+            reading_kind(r)
+        ),
     }
 }
 
@@ -503,7 +624,7 @@ pub fn evaluate_metric(
 }
 
 /// [`evaluate_metric`] for an HPA in `namespace` (named in the Object/External error texts).
-pub fn evaluate_metric_in(
+pub(crate) fn evaluate_metric_in(
     namespace: &str,
     m: &MetricSpec,
     reading: Option<&MetricReading>,
@@ -511,12 +632,16 @@ pub fn evaluate_metric_in(
     status_replicas: i32,
     ctx: &CalcContext<'_>,
 ) -> MetricEvaluation {
-    let (mut md, result) = compute_one(namespace, m, reading, spec_replicas, status_replicas, ctx);
-    match result {
+    let mut md = metric_header(m);
+    let scale = Replicas {
+        spec: spec_replicas,
+        status: status_replicas,
+    };
+    match compute_one(namespace, m, reading, scale, ctx) {
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
             md.current_value = Some(proposal.current);
-            md.current = format_current(m, &proposal.current);
+            md.current = format_current(&proposal.current);
             md.detail = Some(proposal);
             MetricEvaluation {
                 decision: md,
@@ -536,15 +661,9 @@ pub fn evaluate_metric_in(
     }
 }
 
-fn compute_one(
-    namespace: &str,
-    m: &MetricSpec,
-    reading: Option<&MetricReading>,
-    spec_replicas: i32,
-    status_replicas: i32,
-    ctx: &CalcContext<'_>,
-) -> (MetricDecision, OneResult) {
-    let md = MetricDecision {
+/// The metric's record before it is evaluated: type, name, label, target; current unknown.
+fn metric_header(m: &MetricSpec) -> MetricDecision {
+    MetricDecision {
         metric_type: m.type_name().to_string(),
         name: m.name().to_string(),
         label: metric_label(m),
@@ -555,239 +674,274 @@ fn compute_one(
         detail: None,
         error: None,
         failure_reason: None,
-    };
-    let mismatch = |what: &str| match reading {
-        None => format!("no reading for {what} metric from the metrics pipeline"),
-        Some(r) => format!(
-            "the metrics pipeline returned a {} reading for a {what} metric",
-            reading_kind(r)
-        ),
-    };
-    let result = match m {
-        MetricSpec::Resource { name, target }
-        | MetricSpec::ContainerResource { name, target, .. } => {
-            let container = match m {
-                MetricSpec::ContainerResource { container, .. } => Some(container.as_str()),
-                _ => None,
-            };
-            let (reason, outer_what) = match container {
-                Some(c) => ("FailedGetContainerResourceMetric", format!("{c} container")),
-                None => ("FailedGetResourceMetric", format!("{name} resource")),
-            };
-            let outer = |inner: &str| format!("failed to get {outer_what} metric value: {inner}");
-            let samples = match reading {
-                Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
-                Some(MetricReading::Error(e)) => Err(format!(
-                    "unable to get metrics for resource {name}: unable to fetch metrics from resource metrics API: {e}"
-                )),
-                _ => Err(mismatch(m.type_name())),
-            };
-            if let Some(avg) = target.average_value {
-                samples
-                    .and_then(|s| {
-                        let metrics = rc::resource_samples(s, name, container)?;
-                        rc::plain_metric_replicas(metrics, spec_replicas, avg.milli, name, ctx)
-                    })
-                    .map(|p| (p, format!("{name} resource")))
-                    .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
-            } else if let Some(util) = target.average_utilization {
-                let metric_name = if container.is_some() {
-                    format!("{name} container resource utilization (percentage of request)")
-                } else {
-                    format!("{name} resource utilization (percentage of request)")
-                };
-                samples
-                    .and_then(|s| {
-                        rc::resource_utilization_replicas(
-                            spec_replicas,
-                            util,
-                            name,
-                            container,
-                            s,
-                            ctx,
-                        )
-                    })
-                    .map(|p| (p, metric_name))
-                    .map_err(|e| {
-                        fail(
-                            reason,
-                            format!("failed to get {name} utilization: {e}"),
-                            outer,
-                        )
-                    })
-            } else {
-                Err(fail(
-                    reason,
-                    "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
-                    outer,
-                ))
-            }
+    }
+}
+
+/// `scale.spec.replicas` and `scale.status.replicas`.
+#[derive(Clone, Copy)]
+struct Replicas {
+    spec: i32,
+    status: i32,
+}
+
+/// One metric's proposal, by source type.
+fn compute_one(
+    namespace: &str,
+    m: &MetricSpec,
+    reading: Option<&MetricReading>,
+    scale: Replicas,
+    ctx: &CalcContext<'_>,
+) -> OneResult {
+    match m {
+        MetricSpec::Resource { name, target } => {
+            resource_one(m, name, None, target, reading, scale.spec, ctx)
         }
+        MetricSpec::ContainerResource {
+            name,
+            target,
+            container,
+        } => resource_one(
+            m,
+            name,
+            Some(container.as_str()),
+            target,
+            reading,
+            scale.spec,
+            ctx,
+        ),
         MetricSpec::Pods { metric, target } => {
-            let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
-            match (target.average_value, reading) {
-                (None, _) => Err(fail(
-                    "FailedGetPodsMetric",
-                    "invalid pods metric source: no averageValue target was set".into(),
-                    outer,
-                )),
-                (Some(avg), Some(MetricReading::PodValues(samples))) => {
-                    if samples.is_empty() {
-                        Err(fail(
-                            "FailedGetPodsMetric",
-                            format!(
-                                "unable to get metric {}: no metrics returned from custom metrics API",
-                                metric.name
-                            ),
-                            outer,
-                        ))
-                    } else {
-                        rc::plain_metric_replicas(
-                            rc::pod_value_samples(samples),
-                            spec_replicas,
-                            avg.milli,
-                            "",
-                            ctx,
-                        )
-                        .map(|p| (p, format!("pods metric {}", metric.name)))
-                        .map_err(|e| fail("FailedGetPodsMetric", e, outer))
-                    }
-                }
-                // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
-                (Some(_), Some(MetricReading::Error(e))) => Err(fail(
-                    "FailedGetPodsMetric",
-                    format!(
-                        "unable to get metric {}: unable to fetch metrics from custom metrics API: {e}",
-                        metric.name
-                    ),
-                    outer,
-                )),
-                (Some(_), _) => Err(fail("FailedGetPodsMetric", mismatch("Pods"), outer)),
-            }
+            pods_one(&metric.name, target, reading, scale.spec, ctx)
         }
         MetricSpec::Object {
             described_object,
             metric,
             target,
         } => {
-            let outer = |inner: &str| format!("failed to get object metric value: {inner}");
-            let value = match reading {
-                Some(MetricReading::ObjectValue { value_milli }) => Ok(*value_milli),
-                // GetObjectMetricReplicas / GetObjectPerPodMetricReplicas
-                // (replica_calculator.go) word it exactly so, arguments in this order:
-                // `unable to get metric %s: %v on %s %s/%s`, (metric, kind, namespace, name, err),
-                // wrapping the custom metrics client's `unable to fetch metrics from custom
-                // metrics API: %v`.
-                Some(MetricReading::Error(e)) => Err(format!(
-                    "unable to get metric {}: {} on {} {}/unable to fetch metrics from custom metrics API: {e}",
-                    metric.name, described_object.kind, namespace, described_object.name
-                )),
-                _ => Err(mismatch("Object")),
-            };
-            if target.target_type == TargetType::Value
-                && let Some(t) = target.value
-            {
-                value
-                    .and_then(|v| rc::object_value_replicas(spec_replicas, t.milli, v, ctx))
-                    .map(|p| {
-                        (
-                            p,
-                            format!("{} metric {}", described_object.kind, metric.name),
-                        )
-                    })
-                    .map_err(|e| fail("FailedGetObjectMetric", e, outer))
-            } else if target.target_type == TargetType::AverageValue
-                && let Some(t) = target.average_value
-            {
-                value
-                    .map(|v| {
-                        rc::object_average_value_replicas(
-                            status_replicas,
-                            t.milli,
-                            v,
-                            ctx.tolerances,
-                        )
-                    })
-                    .map(|p| {
-                        (
-                            p,
-                            format!(
-                                "external metric {}({})",
-                                metric.name,
-                                go_selector(metric.selector.as_ref())
-                            ),
-                        )
-                    })
-                    .map_err(|e| fail("FailedGetObjectMetric", e, outer))
-            } else {
-                Err(fail(
-                    "FailedGetObjectMetric",
-                    "invalid object metric source: neither a value target nor an average value target was set".into(),
-                    outer,
-                ))
-            }
+            let value = object_value(namespace, described_object, &metric.name, reading);
+            object_one(described_object, metric, target, value, scale, ctx)
         }
         MetricSpec::External { metric, target } => {
-            let name = &metric.name;
-            let outer =
-                |inner: &str| format!("failed to get {name} external metric value: {inner}");
-            // GetExternalMetricReplicas / GetExternalPerPodMetricReplicas: `unable to get
-            // external metric %s/%s/%+v: %s` (namespace, metric, selector, the external metrics
-            // client's error).
-            let prefix = format!(
-                "unable to get external metric {}/{name}/{}",
-                namespace,
-                go_selector(metric.selector.as_ref())
-            );
-            let values = match reading {
-                Some(MetricReading::ExternalValues(v)) if v.is_empty() => Err(format!(
-                    "{prefix}: no metrics returned from external metrics API"
-                )),
-                Some(MetricReading::ExternalValues(v)) => Ok(v.as_slice()),
-                Some(MetricReading::Error(e)) => Err(format!(
-                    "{prefix}: unable to fetch metrics from external metrics API: {e}"
-                )),
-                _ => Err(mismatch("External")),
-            };
-            let metric_name = format!(
-                "external metric {name}({})",
-                go_selector(metric.selector.as_ref())
-            );
-            if let Some(t) = target.average_value {
-                values
-                    .map(|v| {
-                        rc::external_average_value_replicas(
-                            status_replicas,
-                            t.milli,
-                            v,
-                            ctx.tolerances,
-                        )
-                    })
-                    .map(|p| (p, metric_name))
-                    .map_err(|e| fail("FailedGetExternalMetric", e, outer))
-            } else if let Some(t) = target.value {
-                values
-                    .and_then(|v| rc::external_value_replicas(spec_replicas, t.milli, v, ctx))
-                    .map(|p| (p, metric_name))
-                    .map_err(|e| fail("FailedGetExternalMetric", e, outer))
-            } else {
-                Err(fail(
-                    "FailedGetExternalMetric",
-                    "invalid external metric source: neither a value target nor an average value target was set".into(),
-                    outer,
-                ))
-            }
+            external_one(namespace, metric, target, reading, scale, ctx)
         }
         MetricSpec::Unknown { type_name } => {
             let e = format!("unknown metric source type \"{type_name}\"");
             Err(Failure {
-                reason: "InvalidMetricSourceType".into(),
+                reason: Reason::InvalidMetricSourceType,
                 inner: e.clone(),
                 outer: e,
             })
         }
+    }
+}
+
+/// A Resource or ContainerResource metric: average value or utilization of a request.
+fn resource_one(
+    m: &MetricSpec,
+    name: &str,
+    container: Option<&str>,
+    target: &MetricTarget,
+    reading: Option<&MetricReading>,
+    spec_replicas: i32,
+    ctx: &CalcContext<'_>,
+) -> OneResult {
+    let (reason, outer_what) = match container {
+        Some(c) => (
+            Reason::FailedGetContainerResourceMetric,
+            format!("{c} container"),
+        ),
+        None => (Reason::FailedGetResourceMetric, format!("{name} resource")),
     };
-    (md, result)
+    let outer = |inner: &str| format!("failed to get {outer_what} metric value: {inner}");
+    let samples = match reading {
+        Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
+        Some(MetricReading::Error(e)) => Err(format!(
+            "unable to get metrics for resource {name}: unable to fetch metrics from resource metrics API: {e}"
+        )),
+        _ => Err(mismatch(reading, m.type_name())),
+    };
+    if let Some(avg) = target.average_value {
+        samples
+            .and_then(|s| {
+                let metrics = rc::resource_samples(s, name, container)?;
+                rc::plain_metric_replicas(metrics, spec_replicas, avg.milli, name, ctx)
+            })
+            .map(|p| (p, format!("{name} resource")))
+            .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
+    } else if let Some(util) = target.average_utilization {
+        let metric_name = if container.is_some() {
+            format!("{name} container resource utilization (percentage of request)")
+        } else {
+            format!("{name} resource utilization (percentage of request)")
+        };
+        samples
+            .and_then(|s| {
+                rc::resource_utilization_replicas(spec_replicas, util, name, container, s, ctx)
+            })
+            .map(|p| (p, metric_name))
+            .map_err(|e| {
+                fail(
+                    reason,
+                    format!("failed to get {name} utilization: {e}"),
+                    outer,
+                )
+            })
+    } else {
+        Err(fail(
+            reason,
+            "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
+            outer,
+        ))
+    }
+}
+
+/// A Pods metric: the average of per-pod values against `averageValue`.
+fn pods_one(
+    metric: &str,
+    target: &MetricTarget,
+    reading: Option<&MetricReading>,
+    spec_replicas: i32,
+    ctx: &CalcContext<'_>,
+) -> OneResult {
+    let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
+    let reason = Reason::FailedGetPodsMetric;
+    match (target.average_value, reading) {
+        (None, _) => Err(fail(
+            reason,
+            "invalid pods metric source: no averageValue target was set".into(),
+            outer,
+        )),
+        (Some(_), Some(MetricReading::PodValues(samples))) if samples.is_empty() => Err(fail(
+            reason,
+            format!("unable to get metric {metric}: no metrics returned from custom metrics API"),
+            outer,
+        )),
+        (Some(avg), Some(MetricReading::PodValues(samples))) => rc::plain_metric_replicas(
+            rc::pod_value_samples(samples),
+            spec_replicas,
+            avg.milli,
+            "",
+            ctx,
+        )
+        .map(|p| (p, format!("pods metric {metric}")))
+        .map_err(|e| fail(reason, e, outer)),
+        // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
+        (Some(_), Some(MetricReading::Error(e))) => Err(fail(
+            reason,
+            format!(
+                "unable to get metric {metric}: unable to fetch metrics from custom metrics API: {e}"
+            ),
+            outer,
+        )),
+        (Some(_), _) => Err(fail(reason, mismatch(reading, "Pods"), outer)),
+    }
+}
+
+/// The value an Object metric reads, or the error upstream words for it.
+fn object_value(
+    namespace: &str,
+    object: &super::spec::ObjectReference,
+    metric: &str,
+    reading: Option<&MetricReading>,
+) -> Result<i64, String> {
+    match reading {
+        Some(MetricReading::ObjectValue { value_milli }) => Ok(*value_milli),
+        // GetObjectMetricReplicas / GetObjectPerPodMetricReplicas
+        // (replica_calculator.go) word it exactly so, arguments in this order:
+        // `unable to get metric %s: %v on %s %s/%s`, (metric, kind, namespace, name, err),
+        // wrapping the custom metrics client's `unable to fetch metrics from custom
+        // metrics API: %v`.
+        Some(MetricReading::Error(e)) => Err(format!(
+            "unable to get metric {metric}: {} on {namespace} {}/unable to fetch metrics from custom metrics API: {e}",
+            object.kind, object.name
+        )),
+        _ => Err(mismatch(reading, "Object")),
+    }
+}
+
+/// An Object metric: a value target, or an average value over the pods.
+fn object_one(
+    object: &super::spec::ObjectReference,
+    metric: &super::spec::MetricIdentifier,
+    target: &MetricTarget,
+    value: Result<i64, String>,
+    scale: Replicas,
+    ctx: &CalcContext<'_>,
+) -> OneResult {
+    let outer = |inner: &str| format!("failed to get object metric value: {inner}");
+    let reason = Reason::FailedGetObjectMetric;
+    if target.target_type == TargetType::Value
+        && let Some(t) = target.value
+    {
+        value
+            .and_then(|v| rc::object_value_replicas(scale.spec, t.milli, v, ctx))
+            .map(|p| (p, format!("{} metric {}", object.kind, metric.name)))
+            .map_err(|e| fail(reason, e, outer))
+    } else if target.target_type == TargetType::AverageValue
+        && let Some(t) = target.average_value
+    {
+        let metric_name = format!(
+            "external metric {}({})",
+            metric.name,
+            go_selector(metric.selector.as_ref())
+        );
+        value
+            .map(|v| rc::object_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
+            .map(|p| (p, metric_name))
+            .map_err(|e| fail(reason, e, outer))
+    } else {
+        Err(fail(
+            reason,
+            "invalid object metric source: neither a value target nor an average value target was set".into(),
+            outer,
+        ))
+    }
+}
+
+/// An External metric: a value target, or an average value over the pods.
+fn external_one(
+    namespace: &str,
+    metric: &super::spec::MetricIdentifier,
+    target: &MetricTarget,
+    reading: Option<&MetricReading>,
+    scale: Replicas,
+    ctx: &CalcContext<'_>,
+) -> OneResult {
+    let name = &metric.name;
+    let selector = go_selector(metric.selector.as_ref());
+    let outer = |inner: &str| format!("failed to get {name} external metric value: {inner}");
+    let reason = Reason::FailedGetExternalMetric;
+    // GetExternalMetricReplicas / GetExternalPerPodMetricReplicas: `unable to get
+    // external metric %s/%s/%+v: %s` (namespace, metric, selector, the external metrics
+    // client's error).
+    let prefix = format!("unable to get external metric {namespace}/{name}/{selector}");
+    let values = match reading {
+        Some(MetricReading::ExternalValues(v)) if v.is_empty() => Err(format!(
+            "{prefix}: no metrics returned from external metrics API"
+        )),
+        Some(MetricReading::ExternalValues(v)) => Ok(v.as_slice()),
+        Some(MetricReading::Error(e)) => Err(format!(
+            "{prefix}: unable to fetch metrics from external metrics API: {e}"
+        )),
+        _ => Err(mismatch(reading, "External")),
+    };
+    let metric_name = format!("external metric {name}({selector})");
+    if let Some(t) = target.average_value {
+        values
+            .map(|v| rc::external_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
+            .map(|p| (p, metric_name))
+            .map_err(|e| fail(reason, e, outer))
+    } else if let Some(t) = target.value {
+        values
+            .and_then(|v| rc::external_value_replicas(scale.spec, t.milli, v, ctx))
+            .map(|p| (p, metric_name))
+            .map_err(|e| fail(reason, e, outer))
+    } else {
+        Err(fail(
+            reason,
+            "invalid external metric source: neither a value target nor an average value target was set".into(),
+            outer,
+        ))
+    }
 }
 
 /// Go's `%+v` of a `*LabelSelector` as it appears in upstream metric names.
@@ -822,7 +976,7 @@ fn go_selector(s: Option<&LabelSelector>) -> String {
 }
 
 /// The `kubectl describe hpa` label of a metric.
-pub fn metric_label(m: &MetricSpec) -> String {
+pub(crate) fn metric_label(m: &MetricSpec) -> String {
     let utilization =
         |t: &MetricTarget| t.average_value.is_none() && t.average_utilization.is_some();
     match m {
@@ -894,17 +1048,14 @@ fn format_target(t: &MetricTarget) -> String {
     }
 }
 
-fn format_current(m: &MetricSpec, c: &CurrentValue) -> String {
+fn format_current(c: &CurrentValue) -> String {
     let q = |v: i64| Quantity::from_milli(v).to_string();
     match (c.average_utilization, c.average_value_milli, c.value_milli) {
         (Some(u), Some(v), _) => format!("{u}% ({})", q(v)),
         (Some(u), None, _) => format!("{u}%"),
         (None, Some(v), _) => q(v),
         (None, None, Some(v)) => q(v),
-        _ => {
-            let _ = m;
-            "<unknown>".into()
-        }
+        _ => "<unknown>".into(),
     }
 }
 
@@ -926,25 +1077,25 @@ fn normalize_legacy(
         memory.status.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
-            "ScaleDownStabilized",
+            Reason::ScaleDownStabilized,
             "recent recommendations were higher than current one, applying the highest recent recommendation".into(),
             now,
         );
-        "ScaleDownStabilized"
+        Reason::ScaleDownStabilized
     } else {
         memory.status.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
-            "ReadyForNewScale",
+            Reason::ReadyForNewScale,
             "recommended size matches current size".into(),
             now,
         );
-        "ReadyForNewScale"
+        Reason::ReadyForNewScale
     };
     d.stabilization = Some(StabilizationStep {
         from: proposal,
         to: s,
-        reason: reason.into(),
+        reason,
         window: (s != proposal).then(|| {
             format!(
                 "downscale stabilization window {}",
@@ -961,14 +1112,14 @@ fn normalize_legacy(
         settings.legacy_scale_up_limit_minimum,
     );
     let bound_by = match l.reason {
-        "ScaleUpLimit" => Some(format!(
+        Reason::ScaleUpLimit => Some(format!(
             "legacy scale-up cap max({}×{current}, {}) = {}",
             settings.legacy_scale_up_limit_factor,
             settings.legacy_scale_up_limit_minimum,
             l.legacy_cap.unwrap_or_default()
         )),
-        "TooManyReplicas" => Some(format!("maxReplicas {max}")),
-        "TooFewReplicas" => Some(format!("minReplicas {min}")),
+        Reason::TooManyReplicas => Some(format!("maxReplicas {max}")),
+        Reason::TooFewReplicas => Some(format!("minReplicas {min}")),
         _ => None,
     };
     apply_limited(memory, s, l, bound_by, d)
@@ -996,7 +1147,7 @@ fn apply_limited(
     d.limit = Some(LimitStep {
         from: s,
         to: l.replicas,
-        reason: l.reason.into(),
+        reason: l.reason,
         message: l.message.into(),
         bound_by,
         rate: l.rate,
@@ -1030,7 +1181,10 @@ fn normalize_with_behavior(
     let (reason, message) = if s != proposal {
         (st.reason, st.message)
     } else {
-        ("ReadyForNewScale", "recommended size matches current size")
+        (
+            Reason::ReadyForNewScale,
+            "recommended size matches current size",
+        )
     };
     memory.status.set_condition(
         ConditionType::AbleToScale,
@@ -1055,7 +1209,7 @@ fn normalize_with_behavior(
     d.stabilization = Some(StabilizationStep {
         from: proposal,
         to: s,
-        reason: reason.into(),
+        reason,
         window,
     });
     let l = normalize::convert_with_behavior_rate(
@@ -1070,9 +1224,9 @@ fn normalize_with_behavior(
         now,
     );
     let bound_by = match l.reason {
-        "ScaleUpLimit" | "ScaleDownLimit" => l.rate.as_ref().map(|r| r.describe()),
-        "TooManyReplicas" => Some(format!("maxReplicas {max}")),
-        "TooFewReplicas" => Some(format!("minReplicas {min}")),
+        Reason::ScaleUpLimit | Reason::ScaleDownLimit => l.rate.as_ref().map(|r| r.describe()),
+        Reason::TooManyReplicas => Some(format!("maxReplicas {max}")),
+        Reason::TooFewReplicas => Some(format!("minReplicas {min}")),
         _ => None,
     };
     apply_limited(memory, s, l, bound_by, d)
@@ -1146,7 +1300,7 @@ mod tests {
             (Some(6), Some(6), 6, true)
         );
         assert_eq!(
-            d.reason,
+            d.reason.to_string(),
             "New size: 6; reason: cpu resource utilization (percentage of request) above target"
         );
         assert_eq!(d.metrics[0].current, "100% (1)");
@@ -1164,7 +1318,7 @@ mod tests {
             d.condition_reason("ScalingLimited"),
             Some("DesiredWithinRange")
         );
-        assert_eq!(d.events[0].reason, "SuccessfulRescale");
+        assert_eq!(d.events[0].reason, Reason::SuccessfulRescale);
         let json = serde_json::to_string(&d).unwrap();
         assert!(json.contains("\"desired_replicas\":6"), "{json}");
 
@@ -1197,14 +1351,17 @@ mod tests {
             d.condition_reason("AbleToScale"),
             Some("ScaleDownStabilized")
         );
-        assert!(d.reason.contains("held at 5"), "{}", d.reason);
+        assert!(d.reason.to_string().contains("held at 5"), "{}", d.reason);
         // t=300: the 5 recorded at t=0 is exactly 300 s old → still inside the legacy window
         let d = reconcile(&spec, &s, &mut mem, &cpu_obs(300.0, 5, &[200; 5]));
         assert!(!d.rescale);
         // t=315: gone → scale down to 2, and no scale events are stored without behavior
         let d = reconcile(&spec, &s, &mut mem, &cpu_obs(315.0, 5, &[200; 5]));
         assert_eq!((d.desired_replicas, d.rescale), (2, true));
-        assert_eq!(d.reason, "New size: 2; reason: All metrics below target");
+        assert_eq!(
+            d.reason.to_string(),
+            "New size: 2; reason: All metrics below target"
+        );
         assert!(mem.scale_down_events.is_empty());
         assert_eq!(mem.status.last_scale_time, Some(315.0));
     }
@@ -1238,7 +1395,7 @@ mod tests {
         assert_eq!(d.condition_reason("AbleToScale"), Some("FailedUpdateScale"));
         assert!(mem.scale_up_events.is_empty());
         assert_eq!(mem.status.desired_replicas, 3);
-        assert_eq!(d.events[0].reason, "FailedRescale");
+        assert_eq!(d.events[0].reason, Reason::FailedRescale);
     }
 
     #[test]
@@ -1266,7 +1423,7 @@ mod tests {
             d.condition_reason("ScalingActive"),
             Some("FailedGetResourceMetric")
         );
-        assert!(d.reason.starts_with("invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value"), "{}", d.reason);
+        assert!(d.reason.to_string().starts_with("invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value"), "{}", d.reason);
     }
 
     #[test]
@@ -1344,7 +1501,7 @@ mod tests {
         mem.status.set_condition(
             ConditionType::ScaledToZero,
             ConditionStatus::True,
-            "ScaledToZero",
+            Reason::ScaledToZero,
             String::new(),
             0.0,
         );
@@ -1376,7 +1533,7 @@ mod tests {
             (DecisionPath::AboveMaxReplicas, 5)
         );
         assert_eq!(
-            d.reason,
+            d.reason.to_string(),
             "New size: 5; reason: Current number of replicas above Spec.MaxReplicas"
         );
         assert_eq!(mem.scale_down_events.len(), 1);
@@ -1449,12 +1606,21 @@ mod tests {
         assert_eq!(d.events[0].message, "New size: 9; reason: ");
         assert!(
             d.reason
+                .to_string()
                 .starts_with("New size: 9; reason:  [scalesim: raised by the stabilization window"),
             "{}",
             d.reason
         );
-        assert!(d.reason.contains("metrics proposed 6"), "{}", d.reason);
-        assert!(d.reason.contains("recommendation of 9"), "{}", d.reason);
+        assert!(
+            d.reason.to_string().contains("metrics proposed 6"),
+            "{}",
+            d.reason
+        );
+        assert!(
+            d.reason.to_string().contains("recommendation of 9"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! controller's events. Serialized into `events.jsonl`.
 
 use super::normalize::RateLimit;
+use super::observation::SelectorProblem;
+use super::reason::Reason;
 use super::replica_calc::{CurrentValue, Proposal};
 use super::status::Condition;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+use std::fmt;
 
 /// Which branch of the reconcile ran (docs/hpa.md#reconcile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,7 +54,7 @@ pub struct MetricDecision {
     pub error: Option<String>,
     /// The condition reason of a failure, e.g. `FailedGetResourceMetric`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<Reason>,
 }
 
 /// The stabilization step: `P` → `S`.
@@ -62,7 +65,7 @@ pub struct StabilizationStep {
     /// `S`.
     pub to: i32,
     /// The AbleToScale reason this step set (`ReadyForNewScale`, `ScaleUpStabilized`, `ScaleDownStabilized`).
-    pub reason: String,
+    pub reason: Reason,
     /// Which window held the recommendation, when `S ≠ P`, e.g. `scaleDown window 300s`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
@@ -74,7 +77,7 @@ pub struct LimitStep {
     pub from: i32,
     pub to: i32,
     /// The ScalingLimited reason (`DesiredWithinRange`, `ScaleUpLimit`, `TooManyReplicas`, …).
-    pub reason: String,
+    pub reason: Reason,
     pub message: String,
     /// What bound it, e.g. `policy Pods 4 per 15s`, `maxReplicas 10`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,12 +86,18 @@ pub struct LimitStep {
     pub rate: Option<RateLimit>,
 }
 
+/// The type of an event: `Normal` or `Warning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EventType {
+    Normal,
+    Warning,
+}
+
 /// An event the controller would record on the HPA.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HpaEvent {
-    /// `Normal` or `Warning`.
-    pub event_type: String,
-    pub reason: String,
+    pub event_type: EventType,
+    pub reason: Reason,
     pub message: String,
 }
 
@@ -130,7 +139,7 @@ pub struct Decision {
     pub events: Vec<HpaEvent>,
     /// One line, like the controller's event: `New size: 7; reason: cpu resource utilization
     /// (percentage of request) above target`.
-    pub reason: String,
+    pub reason: DecisionReason,
 }
 
 impl Decision {
@@ -147,7 +156,7 @@ impl Decision {
         }
         Some(match &l.bound_by {
             Some(b) => format!("{}: {b}", l.reason),
-            None => l.reason.clone(),
+            None => l.reason.to_string(),
         })
     }
 
@@ -156,6 +165,177 @@ impl Decision {
         self.conditions
             .iter()
             .find(|c| c.condition_type.to_string() == condition_type)
-            .map(|c| c.reason.as_str())
+            .map(|c| c.reason.text())
+    }
+}
+
+/// Why the target is rescaled (upstream's `rescaleReason`), spelled when written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RescaleReason {
+    /// No reason: the proposal alone does not move the count (the window or a floor did).
+    Unstated,
+    AboveMaxReplicas,
+    BelowMinReplicas,
+    /// `<metric name> above target`.
+    MetricAboveTarget(String),
+    AllMetricsBelowTarget,
+}
+
+impl fmt::Display for RescaleReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RescaleReason::Unstated => Ok(()),
+            RescaleReason::AboveMaxReplicas => {
+                f.write_str("Current number of replicas above Spec.MaxReplicas")
+            }
+            RescaleReason::BelowMinReplicas => {
+                f.write_str("Current number of replicas below Spec.MinReplicas")
+            }
+            RescaleReason::MetricAboveTarget(metric) => write!(f, "{metric} above target"),
+            RescaleReason::AllMetricsBelowTarget => f.write_str("All metrics below target"),
+        }
+    }
+}
+
+/// Why the count stayed where it was, when something held it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unchanged {
+    /// Nothing to add.
+    Plain,
+    /// The stabilization window held the recommendation `from` at `to`.
+    Held { from: i32, to: i32, window: String },
+    /// A limit bound the recommendation `from` at `to`.
+    Limited { from: i32, to: i32, by: String },
+    /// The metrics propose the current count.
+    MetricsAgree,
+}
+
+/// The one-line summary of a reconcile ([`Decision::reason`]), spelled when written.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecisionReason {
+    /// The scale subresource could not be read.
+    FailedGetScale(String),
+    ScalingDisabled,
+    /// The scale's selector is missing, invalid or shared.
+    Selector(SelectorProblem),
+    /// Metrics failed: `invalid metrics (N invalid out of M), first error is: …`.
+    InvalidMetrics {
+        invalid: usize,
+        total: usize,
+        first_error: String,
+    },
+    /// The write of `desired` failed.
+    FailedRescale {
+        desired: i32,
+        why: RescaleReason,
+        error: String,
+    },
+    /// `desired` was written; `window_note` when the stabilization window alone raised it.
+    Rescaled {
+        desired: i32,
+        why: RescaleReason,
+        window_note: Option<WindowNote>,
+    },
+    NoChange {
+        current: i32,
+        why: Unchanged,
+    },
+}
+
+/// scalesim's note on a legacy scale-up the stabilization window alone caused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowNote {
+    pub proposal: i32,
+    pub window: String,
+    pub held: i32,
+}
+
+impl DecisionReason {
+    /// The warning event's text for a selector problem (also the decision's summary).
+    pub(crate) fn selector_message(problem: &SelectorProblem) -> String {
+        match problem {
+            SelectorProblem::Missing => "selector is required".into(),
+            _ => selector_condition_message(problem),
+        }
+    }
+}
+
+/// The `ScalingActive` condition message for a selector problem.
+pub(crate) fn selector_condition_message(problem: &SelectorProblem) -> String {
+    match problem {
+        SelectorProblem::Missing => "the HPA target's scale is missing a selector".into(),
+        SelectorProblem::Invalid(e) => {
+            format!("couldn't convert selector into a corresponding internal selector object: {e}")
+        }
+        SelectorProblem::Ambiguous(others) => format!(
+            "pods by selector are controlled by multiple HPAs: [{}]",
+            others.join(" ")
+        ),
+    }
+}
+
+impl fmt::Display for DecisionReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecisionReason::FailedGetScale(err) => {
+                write!(f, "unable to get the target's current scale: {err}")
+            }
+            DecisionReason::ScalingDisabled => {
+                f.write_str("scaling is disabled since the replica count of the target is zero")
+            }
+            DecisionReason::Selector(p) => f.write_str(&DecisionReason::selector_message(p)),
+            DecisionReason::InvalidMetrics {
+                invalid,
+                total,
+                first_error,
+            } => write!(
+                f,
+                "invalid metrics ({invalid} invalid out of {total}), first error is: {first_error}"
+            ),
+            DecisionReason::FailedRescale {
+                desired,
+                why,
+                error,
+            } => write!(
+                f,
+                "Failed to rescale to {desired}; reason: {why}; error: {error}"
+            ),
+            DecisionReason::Rescaled {
+                desired,
+                why,
+                window_note,
+            } => {
+                write!(f, "New size: {desired}; reason: {why}")?;
+                match window_note {
+                    Some(n) => write!(
+                        f,
+                        " [scalesim: raised by the stabilization window — metrics proposed {}, {} holds a recommendation of {}]",
+                        n.proposal, n.window, n.held
+                    ),
+                    None => Ok(()),
+                }
+            }
+            DecisionReason::NoChange { current, why } => {
+                write!(f, "No change: {current} replicas")?;
+                match why {
+                    Unchanged::Plain => Ok(()),
+                    Unchanged::Held { from, to, window } => {
+                        write!(f, "; recommendation {from} held at {to} by the {window}")
+                    }
+                    Unchanged::Limited { from, to, by } => {
+                        write!(f, "; recommendation {from} limited to {to} by {by}")
+                    }
+                    Unchanged::MetricsAgree => {
+                        f.write_str("; the metrics recommend the current size")
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for DecisionReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }

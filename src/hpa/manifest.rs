@@ -22,9 +22,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// The largest `stabilizationWindowSeconds` the API server accepts.
-pub const MAX_STABILIZATION_WINDOW_SECONDS: i32 = 3600;
+pub(crate) const MAX_STABILIZATION_WINDOW_SECONDS: i32 = 3600;
 /// The largest policy `periodSeconds` the API server accepts.
-pub const MAX_PERIOD_SECONDS: i32 = 1800;
+pub(crate) const MAX_PERIOD_SECONDS: i32 = 1800;
 
 /// A loaded, validated HPA manifest.
 #[derive(Debug, Clone, PartialEq)]
@@ -247,14 +247,8 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         return Err(into_error(errs.list));
     };
 
-    // scaleTargetRef
     let r = spec.scale_target_ref.take().unwrap_or_default();
-    let scale_target_ref = ObjectReference {
-        kind: r.kind.clone().unwrap_or_default(),
-        name: r.name.clone().unwrap_or_default(),
-        api_version: r.api_version.clone().unwrap_or_default(),
-    };
-    validate_reference(&mut errs, "spec.scaleTargetRef", &scale_target_ref);
+    let scale_target_ref = convert_scale_target_ref(&mut errs, &r);
 
     // metrics
     let mut behavior_source = spec.behavior.take();
@@ -303,6 +297,17 @@ pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, E
         unknown_fields,
         notes,
     })
+}
+
+/// `spec.scaleTargetRef`, validated.
+fn convert_scale_target_ref(errs: &mut Errors<'_, '_>, r: &RawRef) -> ObjectReference {
+    let scale_target_ref = ObjectReference {
+        kind: r.kind.clone().unwrap_or_default(),
+        name: r.name.clone().unwrap_or_default(),
+        api_version: r.api_version.clone().unwrap_or_default(),
+    };
+    validate_reference(errs, "spec.scaleTargetRef", &scale_target_ref);
+    scale_target_ref
 }
 
 /// The document must be a HorizontalPodAutoscaler of a supported apiVersion; returns the
@@ -718,164 +723,212 @@ fn is_dns1123_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
+/// A metric source type and the field that holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Object,
+    External,
+    Pods,
+    Resource,
+    ContainerResource,
+}
+
+/// Every source, in the order the API server reports a populated foreign field.
+const SOURCES: [Source; 5] = [
+    Source::Object,
+    Source::External,
+    Source::Pods,
+    Source::Resource,
+    Source::ContainerResource,
+];
+
+impl Source {
+    /// The `type:` value.
+    fn type_name(self) -> &'static str {
+        match self {
+            Source::Object => "Object",
+            Source::External => "External",
+            Source::Pods => "Pods",
+            Source::Resource => "Resource",
+            Source::ContainerResource => "ContainerResource",
+        }
+    }
+
+    /// The field that carries the source.
+    fn field(self) -> &'static str {
+        match self {
+            Source::Object => "object",
+            Source::External => "external",
+            Source::Pods => "pods",
+            Source::Resource => "resource",
+            Source::ContainerResource => "containerResource",
+        }
+    }
+
+    fn present_in(self, m: &RawMetric) -> bool {
+        match self {
+            Source::Object => m.object.is_some(),
+            Source::External => m.external.is_some(),
+            Source::Pods => m.pods.is_some(),
+            Source::Resource => m.resource.is_some(),
+            Source::ContainerResource => m.container_resource.is_some(),
+        }
+    }
+}
+
 /// `validateMetricSpec` plus conversion.
 fn convert_metric(errs: &mut Errors<'_, '_>, path: &str, m: &RawMetric) -> Option<MetricSpec> {
-    let present: Vec<(&str, bool)> = vec![
-        ("object", m.object.is_some()),
-        ("external", m.external.is_some()),
-        ("pods", m.pods.is_some()),
-        ("resource", m.resource.is_some()),
-        ("containerResource", m.container_resource.is_some()),
-    ];
+    let source = metric_source(errs, path, m)?;
+    let base = format!("{path}.{}", source.field());
+    match source {
+        Source::Resource => resource_metric(errs, &base, m.resource.as_ref()?),
+        Source::ContainerResource => {
+            container_resource_metric(errs, &base, m.container_resource.as_ref()?)
+        }
+        Source::Pods => pods_metric(errs, &base, m.pods.as_ref()?),
+        Source::Object => object_metric(errs, &base, m.object.as_ref()?),
+        Source::External => external_metric(errs, &base, m.external.as_ref()?),
+    }
+}
+
+/// The source `type:` names, when it is known and is the only one populated.
+fn metric_source(errs: &mut Errors<'_, '_>, path: &str, m: &RawMetric) -> Option<Source> {
     let metric_type = m.metric_type.clone().unwrap_or_default();
-    let expected = match metric_type.as_str() {
-        "" => {
-            errs.required(&format!("{path}.type"), "must specify a metric source type");
-            None
-        }
-        "Object" => Some("object"),
-        "Pods" => Some("pods"),
-        "Resource" => Some("resource"),
-        "External" => Some("external"),
-        "ContainerResource" => Some("containerResource"),
-        other => {
+    let expected = SOURCES.into_iter().find(|s| s.type_name() == metric_type);
+    if metric_type.is_empty() {
+        errs.required(&format!("{path}.type"), "must specify a metric source type");
+    } else if expected.is_none() {
+        errs.add(
+            &format!("{path}.type"),
+            format!("Unsupported value: {metric_type:?}: supported values: \"ContainerResource\", \"External\", \"Object\", \"Pods\", \"Resource\""),
+        );
+    }
+    let present: Vec<Source> = SOURCES.into_iter().filter(|s| s.present_in(m)).collect();
+    if present.len() > 1 {
+        for s in present.iter().filter(|s| Some(**s) != expected) {
             errs.add(
-                &format!("{path}.type"),
-                format!("Unsupported value: {other:?}: supported values: \"ContainerResource\", \"External\", \"Object\", \"Pods\", \"Resource\""),
+                &format!("{path}.{}", s.field()),
+                "Forbidden: must populate the given metric source only",
             );
-            None
-        }
-    };
-    let count = present.iter().filter(|(_, p)| *p).count();
-    if count > 1 {
-        for (field, p) in &present {
-            if *p && Some(*field) != expected {
-                errs.add(
-                    &format!("{path}.{field}"),
-                    "Forbidden: must populate the given metric source only",
-                );
-            }
         }
     }
     let expected = expected?;
-    if !present.iter().any(|(f, p)| *p && *f == expected) {
+    if !present.contains(&expected) {
         errs.required(
-            &format!("{path}.{expected}"),
+            &format!("{path}.{}", expected.field()),
             "must populate information for the given metric source",
         );
         return None;
     }
-    let sp = |f: &str| format!("{path}.{f}");
-    match expected {
-        "resource" => {
-            let r = m.resource.as_ref()?;
-            let name = r.name.clone().unwrap_or_default();
-            if name.is_empty() {
-                errs.required(
-                    &format!("{}.name", sp("resource")),
-                    "must specify a resource name",
-                );
-            }
-            let tp = format!("{}.target", sp("resource"));
-            let target = validate_target(errs, &tp, &r.target);
-            one_of_utilization_or_value(errs, &tp, &r.target);
-            Some(MetricSpec::Resource {
-                name,
-                target: target?,
-            })
-        }
-        "containerResource" => {
-            let r = m.container_resource.as_ref()?;
-            let base = sp("containerResource");
-            let name = r.name.clone().unwrap_or_default();
-            if name.is_empty() {
-                errs.required(&format!("{base}.name"), "must specify a resource name");
-            }
-            let container = r.container.clone().unwrap_or_default();
-            if container.is_empty() {
-                errs.required(&format!("{base}.container"), "must specify a container");
-            } else if !is_dns1123_label(&container) {
-                errs.invalid(
-                    &format!("{base}.container"),
-                    &container,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
-                );
-            }
-            let tp = format!("{base}.target");
-            let target = validate_target(errs, &tp, &r.target);
-            one_of_utilization_or_value(errs, &tp, &r.target);
-            Some(MetricSpec::ContainerResource {
-                name,
-                container,
-                target: target?,
-            })
-        }
-        "pods" => {
-            let s = m.pods.as_ref()?;
-            let base = sp("pods");
-            let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
-            let tp = format!("{base}.target");
-            let target = validate_target(errs, &tp, &s.target);
-            if s.target.average_value.is_none() {
-                errs.required(
-                    &format!("{tp}.averageValue"),
-                    "must specify a positive target averageValue",
-                );
-            }
-            Some(MetricSpec::Pods {
-                metric,
-                target: target?,
-            })
-        }
-        "object" => {
-            let o = m.object.as_ref()?;
-            let base = sp("object");
-            let described_object = ObjectReference {
-                kind: o.described_object.kind.clone().unwrap_or_default(),
-                name: o.described_object.name.clone().unwrap_or_default(),
-                api_version: o.described_object.api_version.clone().unwrap_or_default(),
-            };
-            validate_reference(errs, &format!("{base}.describedObject"), &described_object);
-            let metric = validate_identifier(errs, &format!("{base}.metric"), &o.metric);
-            let tp = format!("{base}.target");
-            let target = validate_target(errs, &tp, &o.target);
-            if o.target.value.is_none() && o.target.average_value.is_none() {
-                errs.required(
-                    &format!("{tp}.averageValue"),
-                    "must set either a target value or averageValue",
-                );
-            }
-            Some(MetricSpec::Object {
-                described_object,
-                metric,
-                target: target?,
-            })
-        }
-        "external" => {
-            let s = m.external.as_ref()?;
-            let base = sp("external");
-            let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
-            let tp = format!("{base}.target");
-            let target = validate_target(errs, &tp, &s.target);
-            if s.target.value.is_none() && s.target.average_value.is_none() {
-                errs.required(
-                    &format!("{tp}.averageValue"),
-                    "must set either a target value for metric or a per-pod target",
-                );
-            }
-            if s.target.value.is_some() && s.target.average_value.is_some() {
-                errs.add(
-                    &format!("{tp}.value"),
-                    "Forbidden: may not set both a target value for metric and a per-pod target",
-                );
-            }
-            Some(MetricSpec::External {
-                metric,
-                target: target?,
-            })
-        }
-        _ => None,
+    Some(expected)
+}
+
+fn resource_metric(errs: &mut Errors<'_, '_>, base: &str, r: &RawResource) -> Option<MetricSpec> {
+    let name = r.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        errs.required(&format!("{base}.name"), "must specify a resource name");
     }
+    let tp = format!("{base}.target");
+    let target = validate_target(errs, &tp, &r.target);
+    one_of_utilization_or_value(errs, &tp, &r.target);
+    Some(MetricSpec::Resource {
+        name,
+        target: target?,
+    })
+}
+
+fn container_resource_metric(
+    errs: &mut Errors<'_, '_>,
+    base: &str,
+    r: &RawContainerResource,
+) -> Option<MetricSpec> {
+    let name = r.name.clone().unwrap_or_default();
+    if name.is_empty() {
+        errs.required(&format!("{base}.name"), "must specify a resource name");
+    }
+    let container = r.container.clone().unwrap_or_default();
+    if container.is_empty() {
+        errs.required(&format!("{base}.container"), "must specify a container");
+    } else if !is_dns1123_label(&container) {
+        errs.invalid(
+            &format!("{base}.container"),
+            &container,
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+        );
+    }
+    let tp = format!("{base}.target");
+    let target = validate_target(errs, &tp, &r.target);
+    one_of_utilization_or_value(errs, &tp, &r.target);
+    Some(MetricSpec::ContainerResource {
+        name,
+        container,
+        target: target?,
+    })
+}
+
+fn pods_metric(errs: &mut Errors<'_, '_>, base: &str, s: &RawMetricSource) -> Option<MetricSpec> {
+    let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
+    let tp = format!("{base}.target");
+    let target = validate_target(errs, &tp, &s.target);
+    if s.target.average_value.is_none() {
+        errs.required(
+            &format!("{tp}.averageValue"),
+            "must specify a positive target averageValue",
+        );
+    }
+    Some(MetricSpec::Pods {
+        metric,
+        target: target?,
+    })
+}
+
+fn object_metric(errs: &mut Errors<'_, '_>, base: &str, o: &RawObject) -> Option<MetricSpec> {
+    let described_object = ObjectReference {
+        kind: o.described_object.kind.clone().unwrap_or_default(),
+        name: o.described_object.name.clone().unwrap_or_default(),
+        api_version: o.described_object.api_version.clone().unwrap_or_default(),
+    };
+    validate_reference(errs, &format!("{base}.describedObject"), &described_object);
+    let metric = validate_identifier(errs, &format!("{base}.metric"), &o.metric);
+    let tp = format!("{base}.target");
+    let target = validate_target(errs, &tp, &o.target);
+    if o.target.value.is_none() && o.target.average_value.is_none() {
+        errs.required(
+            &format!("{tp}.averageValue"),
+            "must set either a target value or averageValue",
+        );
+    }
+    Some(MetricSpec::Object {
+        described_object,
+        metric,
+        target: target?,
+    })
+}
+
+fn external_metric(
+    errs: &mut Errors<'_, '_>,
+    base: &str,
+    s: &RawMetricSource,
+) -> Option<MetricSpec> {
+    let metric = validate_identifier(errs, &format!("{base}.metric"), &s.metric);
+    let tp = format!("{base}.target");
+    let target = validate_target(errs, &tp, &s.target);
+    if s.target.value.is_none() && s.target.average_value.is_none() {
+        errs.required(
+            &format!("{tp}.averageValue"),
+            "must set either a target value for metric or a per-pod target",
+        );
+    }
+    if s.target.value.is_some() && s.target.average_value.is_some() {
+        errs.add(
+            &format!("{tp}.value"),
+            "Forbidden: may not set both a target value for metric and a per-pod target",
+        );
+    }
+    Some(MetricSpec::External {
+        metric,
+        target: target?,
+    })
 }
 
 fn one_of_utilization_or_value(errs: &mut Errors<'_, '_>, tp: &str, t: &RawTarget) {
@@ -896,36 +949,12 @@ fn one_of_utilization_or_value(errs: &mut Errors<'_, '_>, tp: &str, t: &RawTarge
 /// `validateScalingRules` plus conversion.
 fn convert_rules(errs: &mut Errors<'_, '_>, path: &str, r: &RawRules) -> ScalingRules {
     if let Some(w) = r.stabilization_window_seconds {
-        if w < 0 {
-            errs.invalid(
-                &format!("{path}.stabilizationWindowSeconds"),
-                w,
-                "must be greater than or equal to zero",
-            );
-        }
-        if w > MAX_STABILIZATION_WINDOW_SECONDS {
-            errs.invalid(
-                &format!("{path}.stabilizationWindowSeconds"),
-                w,
-                &format!("must be less than or equal to {MAX_STABILIZATION_WINDOW_SECONDS}"),
-            );
-        }
+        check_window(errs, path, w);
     }
-    let select_policy = match r.select_policy.as_deref() {
-        None => None,
-        Some("Max") => Some(SelectPolicy::Max),
-        Some("Min") => Some(SelectPolicy::Min),
-        Some("Disabled") => Some(SelectPolicy::Disabled),
-        Some(other) => {
-            errs.add(
-                &format!("{path}.selectPolicy"),
-                format!(
-                    "Unsupported value: {other:?}: supported values: \"Disabled\", \"Max\", \"Min\""
-                ),
-            );
-            None
-        }
-    };
+    let select_policy = r
+        .select_policy
+        .as_deref()
+        .and_then(|p| convert_select_policy(errs, path, p));
     let policies = r.policies.as_ref().map(|list| {
         if list.is_empty() {
             errs.required(
@@ -935,47 +964,7 @@ fn convert_rules(errs: &mut Errors<'_, '_>, path: &str, r: &RawRules) -> Scaling
         }
         list.iter()
             .enumerate()
-            .filter_map(|(i, p)| {
-                let pp = format!("{path}.policies[{i}]");
-                let policy_type = match p.policy_type.as_deref() {
-                    Some("Pods") => Some(PolicyType::Pods),
-                    Some("Percent") => Some(PolicyType::Percent),
-                    other => {
-                        errs.add(
-                            &format!("{pp}.type"),
-                            format!(
-                                "Unsupported value: {:?}: supported values: \"Percent\", \"Pods\"",
-                                other.unwrap_or("")
-                            ),
-                        );
-                        None
-                    }
-                };
-                let value = p.value.unwrap_or(0);
-                if value <= 0 {
-                    errs.invalid(&format!("{pp}.value"), value, "must be greater than zero");
-                }
-                let period = p.period_seconds.unwrap_or(0);
-                if period <= 0 {
-                    errs.invalid(
-                        &format!("{pp}.periodSeconds"),
-                        period,
-                        "must be greater than zero",
-                    );
-                }
-                if period > MAX_PERIOD_SECONDS {
-                    errs.invalid(
-                        &format!("{pp}.periodSeconds"),
-                        period,
-                        &format!("must be less than or equal to {MAX_PERIOD_SECONDS}"),
-                    );
-                }
-                policy_type.map(|policy_type| ScalingPolicy {
-                    policy_type,
-                    value,
-                    period_seconds: period,
-                })
-            })
+            .filter_map(|(i, p)| convert_policy(errs, &format!("{path}.policies[{i}]"), p))
             .collect::<Vec<_>>()
     });
     // `Tolerance.AsApproximateFloat64()` (horizontal.go): every digit the quantity keeps.
@@ -995,6 +984,87 @@ fn convert_rules(errs: &mut Errors<'_, '_>, path: &str, r: &RawRules) -> Scaling
         policies,
         tolerance,
     }
+}
+
+/// `stabilizationWindowSeconds` within `[0, MAX_STABILIZATION_WINDOW_SECONDS]`.
+fn check_window(errs: &mut Errors<'_, '_>, path: &str, w: i32) {
+    if w < 0 {
+        errs.invalid(
+            &format!("{path}.stabilizationWindowSeconds"),
+            w,
+            "must be greater than or equal to zero",
+        );
+    }
+    if w > MAX_STABILIZATION_WINDOW_SECONDS {
+        errs.invalid(
+            &format!("{path}.stabilizationWindowSeconds"),
+            w,
+            &format!("must be less than or equal to {MAX_STABILIZATION_WINDOW_SECONDS}"),
+        );
+    }
+}
+
+fn convert_select_policy(
+    errs: &mut Errors<'_, '_>,
+    path: &str,
+    text: &str,
+) -> Option<SelectPolicy> {
+    match text {
+        "Max" => Some(SelectPolicy::Max),
+        "Min" => Some(SelectPolicy::Min),
+        "Disabled" => Some(SelectPolicy::Disabled),
+        other => {
+            errs.add(
+                &format!("{path}.selectPolicy"),
+                format!(
+                    "Unsupported value: {other:?}: supported values: \"Disabled\", \"Max\", \"Min\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// One `policies[i]` entry: its type, a positive value and a period in `(0, MAX_PERIOD_SECONDS]`.
+fn convert_policy(errs: &mut Errors<'_, '_>, pp: &str, p: &RawPolicy) -> Option<ScalingPolicy> {
+    let policy_type = match p.policy_type.as_deref() {
+        Some("Pods") => Some(PolicyType::Pods),
+        Some("Percent") => Some(PolicyType::Percent),
+        other => {
+            errs.add(
+                &format!("{pp}.type"),
+                format!(
+                    "Unsupported value: {:?}: supported values: \"Percent\", \"Pods\"",
+                    other.unwrap_or("")
+                ),
+            );
+            None
+        }
+    };
+    let value = p.value.unwrap_or(0);
+    if value <= 0 {
+        errs.invalid(&format!("{pp}.value"), value, "must be greater than zero");
+    }
+    let period = p.period_seconds.unwrap_or(0);
+    if period <= 0 {
+        errs.invalid(
+            &format!("{pp}.periodSeconds"),
+            period,
+            "must be greater than zero",
+        );
+    }
+    if period > MAX_PERIOD_SECONDS {
+        errs.invalid(
+            &format!("{pp}.periodSeconds"),
+            period,
+            &format!("must be less than or equal to {MAX_PERIOD_SECONDS}"),
+        );
+    }
+    policy_type.map(|policy_type| ScalingPolicy {
+        policy_type,
+        value,
+        period_seconds: period,
+    })
 }
 
 #[cfg(test)]

@@ -9,16 +9,16 @@
 //! Succeeded pods ignored, missing pods at `max(100 %, target)` on scale-down, `ScaledToZero`).
 //!
 //! Module map:
-//! - [`spec`]: the normalized HPA spec and API-server defaults for `behavior`;
-//! - [`settings`]: the kube-controller-manager flags (`cluster.controller_manager:`);
-//! - [`observation`]: what one reconcile reads (scale, pods, metrics API answers);
-//! - [`memory`], [`status`]: recommendation/scale-event history and the HPA status/conditions;
-//! - [`replica_calc`]: one metric → one proposal;
-//! - [`normalize`]: stabilization, rate limits, min/max, event slot reuse;
-//! - [`controller`]: one reconcile, several metrics, scale to/from zero, conditions;
-//! - [`decision`]: what was decided and why, in `kubectl describe hpa` words;
-//! - [`manifest`]: HorizontalPodAutoscaler YAML ingest with the API server's validation;
-//!   [`v1_annotations`]: the autoscaling/v1 round-trip annotations; [`tolerance`]: exact tolerances.
+//! - `spec`: the normalized HPA spec and API-server defaults for `behavior`;
+//! - `settings`: the kube-controller-manager flags (`cluster.controller_manager:`);
+//! - `observation`: what one reconcile reads (scale, pods, metrics API answers);
+//! - `memory`, `status`: recommendation/scale-event history and the HPA status/conditions;
+//! - `replica_calc`: one metric → one proposal;
+//! - `normalize`: stabilization, rate limits, min/max, event slot reuse;
+//! - `controller`: one reconcile, several metrics, scale to/from zero, conditions;
+//! - `decision`, `reason`: what was decided and why, in `kubectl describe hpa` words;
+//! - `manifest`: HorizontalPodAutoscaler YAML ingest with the API server's validation;
+//!   `v1_annotations`: the autoscaling/v1 round-trip annotations; `tolerance`: exact tolerances.
 //!
 //! ```
 //! use scalesim::hpa::*;
@@ -47,29 +47,31 @@
 //! assert!(d.rescale);
 //! assert_eq!(d.desired_replicas, 6); // 90 % of request against 50 % → ceil(1.8 × 3)
 //! assert_eq!(d.metrics[0].current, "90% (450m)");
-//! assert_eq!(d.reason, "New size: 6; reason: cpu resource utilization (percentage of request) above target");
+//! assert_eq!(d.reason.to_string(), "New size: 6; reason: cpu resource utilization (percentage of request) above target");
 //! assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
 //! # let _ = Quantity::from_milli(1);
 //! ```
 //!
 //! The rules, in the project's words: docs/hpa.md.
 
-pub mod controller;
-pub mod decision;
-pub mod manifest;
-pub mod memory;
+mod controller;
+mod decision;
+mod manifest;
+mod memory;
 pub mod normalize;
-pub mod observation;
-pub mod replica_calc;
-pub mod settings;
-pub mod spec;
-pub mod status;
-pub mod tolerance;
-pub mod v1_annotations;
+pub(crate) mod observation;
+mod reason;
+mod replica_calc;
+mod settings;
+pub(crate) mod spec;
+mod status;
+mod tolerance;
+mod v1_annotations;
 
-pub use controller::reconcile;
+pub use controller::{MetricEvaluation, evaluate_metric, reconcile};
 pub use decision::{
-    Decision, DecisionPath, HpaEvent, LimitStep, MetricDecision, StabilizationStep,
+    Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep, MetricDecision,
+    RescaleReason, StabilizationStep, Unchanged, WindowNote,
 };
 pub use manifest::{LoadedHpa, load_hpa};
 pub use memory::{HpaMemory, Recommendation, ScaleEvent};
@@ -78,9 +80,13 @@ pub use observation::{
     PodPhase, PodResourceSample, PodValueSample, ReadyCondition, Requests, ScaleObservation,
     SelectorProblem,
 };
+pub use reason::Reason;
+pub use replica_calc::{CalcContext, CurrentValue, PodGroups, Proposal, Tolerances};
 pub use settings::{ControllerSettings, FeatureGates};
 pub use spec::{
-    Behavior, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget, ObjectReference,
-    PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
+    Behavior, EffectiveRules, HpaSpec, LabelSelector, MetricIdentifier, MetricSpec, MetricTarget,
+    ObjectReference, PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
+    complete_rules, default_scale_down_rules, default_scale_up_rules,
 };
 pub use status::{Condition, ConditionType, HpaStatus};
+pub use tolerance::parse_tolerance;

@@ -7,6 +7,7 @@
 //! newer than `now − W`; the legacy window keeps an entry exactly `W` old.
 
 use super::memory::{Recommendation, ScaleEvent};
+use super::reason::Reason;
 use super::spec::{EffectiveRules, PolicyType, ScalingPolicy, SelectPolicy};
 use serde::Serialize;
 
@@ -53,7 +54,7 @@ pub struct Stabilized {
     /// Highest proposal in the scale-down window (including `P`).
     pub down_bound: i32,
     /// `ScaleUpStabilized` when `P ≥ current`, else `ScaleDownStabilized` (used when `S ≠ P`).
-    pub reason: &'static str,
+    pub reason: Reason,
     pub message: &'static str,
 }
 
@@ -92,12 +93,12 @@ pub fn stabilize_with_behavior(
     record(recs, old, proposal, now);
     let (reason, message) = if proposal >= current {
         (
-            "ScaleUpStabilized",
+            Reason::ScaleUpStabilized,
             "recent recommendations were lower than current one, applying the lowest recent recommendation",
         )
     } else {
         (
-            "ScaleDownStabilized",
+            Reason::ScaleDownStabilized,
             "recent recommendations were higher than current one, applying the highest recent recommendation",
         )
     };
@@ -114,7 +115,7 @@ pub fn stabilize_with_behavior(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Limited {
     pub replicas: i32,
-    pub reason: &'static str,
+    pub reason: Reason,
     pub message: &'static str,
     /// For the behavior path: how the rate limit was computed (the side of the move only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,24 +125,24 @@ pub struct Limited {
     pub legacy_cap: Option<i32>,
 }
 
-const WITHIN: (&str, &str) = (
-    "DesiredWithinRange",
+const WITHIN: (Reason, &str) = (
+    Reason::DesiredWithinRange,
     "the desired count is within the acceptable range",
 );
-const TOO_MANY: (&str, &str) = (
-    "TooManyReplicas",
+const TOO_MANY: (Reason, &str) = (
+    Reason::TooManyReplicas,
     "the desired replica count is more than the maximum replica count",
 );
-const TOO_FEW: (&str, &str) = (
-    "TooFewReplicas",
+const TOO_FEW: (Reason, &str) = (
+    Reason::TooFewReplicas,
     "the desired replica count is less than the minimum replica count",
 );
-const UP_LIMIT: (&str, &str) = (
-    "ScaleUpLimit",
+const UP_LIMIT: (Reason, &str) = (
+    Reason::ScaleUpLimit,
     "the desired replica count is increasing faster than the maximum scale rate",
 );
-const DOWN_LIMIT: (&str, &str) = (
-    "ScaleDownLimit",
+const DOWN_LIMIT: (Reason, &str) = (
+    Reason::ScaleDownLimit,
     "the desired replica count is decreasing faster than the maximum scale rate",
 );
 
@@ -199,11 +200,18 @@ pub struct PolicyProposal {
     pub proposal: i32,
 }
 
+/// Which way a rate limit bounds the move; serialized `up` / `down`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
 /// How a scale-up or scale-down limit was reached.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RateLimit {
-    /// `up` or `down`.
-    pub direction: &'static str,
+    pub direction: Direction,
     pub select_policy: SelectPolicy,
     pub proposals: Vec<PolicyProposal>,
     /// The selected limit before it is bounded by `current` and min/max.
@@ -244,12 +252,18 @@ pub fn scale_up_limit(
     rules: &EffectiveRules,
     now: f64,
 ) -> RateLimit {
-    policy_limit("up", current, up, down, rules, now, |start, p| {
-        match p.policy_type {
+    policy_limit(
+        Direction::Up,
+        current,
+        up,
+        down,
+        rules,
+        now,
+        |start, p| match p.policy_type {
             PolicyType::Pods => start.saturating_add(p.value),
             PolicyType::Percent => (start as f64 * (1.0 + p.value as f64 / 100.0)).ceil() as i32,
-        }
-    })
+        },
+    )
 }
 
 /// `calculateScaleDownLimitWithBehaviors`: Pods `start − value`, Percent
@@ -261,16 +275,22 @@ pub fn scale_down_limit(
     rules: &EffectiveRules,
     now: f64,
 ) -> RateLimit {
-    policy_limit("down", current, up, down, rules, now, |start, p| {
-        match p.policy_type {
+    policy_limit(
+        Direction::Down,
+        current,
+        up,
+        down,
+        rules,
+        now,
+        |start, p| match p.policy_type {
             PolicyType::Pods => start.saturating_sub(p.value),
             PolicyType::Percent => (start as f64 * (1.0 - p.value as f64 / 100.0)) as i32,
-        }
-    })
+        },
+    )
 }
 
 fn policy_limit(
-    direction: &'static str,
+    direction: Direction,
     current: i32,
     up: &[ScaleEvent],
     down: &[ScaleEvent],
@@ -291,7 +311,7 @@ fn policy_limit(
         })
         .collect();
     // Scaling up, Max picks the highest proposal; scaling down, Max (most change) the lowest.
-    let pick_high = (direction == "up") == (rules.select_policy == SelectPolicy::Max);
+    let pick_high = (direction == Direction::Up) == (rules.select_policy == SelectPolicy::Max);
     let limit = match rules.select_policy {
         SelectPolicy::Disabled => current,
         _ if pick_high => proposals.iter().fold(i32::MIN, |a, p| a.max(p.proposal)),
@@ -482,25 +502,25 @@ mod tests {
         let mut r = recs(&[(4, 60.0)]);
         let s = stabilize_with_behavior(&mut r, 1000.0, 0, 300, 10, 2);
         assert_eq!((s.up_bound, s.down_bound, s.replicas), (2, 4, 4));
-        assert_eq!(s.reason, "ScaleDownStabilized");
+        assert_eq!(s.reason, Reason::ScaleDownStabilized);
         // a proposal equal to current is labelled as scale-up
         let s = stabilize_with_behavior(&mut r, 1000.0, 0, 300, 10, 10);
-        assert_eq!(s.reason, "ScaleUpStabilized");
+        assert_eq!(s.reason, Reason::ScaleUpStabilized);
     }
 
     #[test]
     fn legacy_cap_factor_and_minimum() {
         // V94: from 1 replica with factor 2 the cap is 4, with factor 8 it is 8.
         let l = convert_with_rules(1, 100, 1, 100, 2.0, 4.0);
-        assert_eq!((l.replicas, l.reason), (4, "ScaleUpLimit"));
+        assert_eq!((l.replicas, l.reason), (4, Reason::ScaleUpLimit));
         let l = convert_with_rules(1, 100, 1, 100, 8.0, 4.0);
-        assert_eq!((l.replicas, l.reason), (8, "ScaleUpLimit"));
+        assert_eq!((l.replicas, l.reason), (8, Reason::ScaleUpLimit));
         let l = convert_with_rules(3, 100, 1, 100, 2.0, 4.0);
         assert_eq!(l.replicas, 6);
         let l = convert_with_rules(3, 1, 2, 100, 2.0, 4.0);
-        assert_eq!((l.replicas, l.reason), (2, "TooFewReplicas"));
+        assert_eq!((l.replicas, l.reason), (2, Reason::TooFewReplicas));
         let l = convert_with_rules(3, 5, 2, 6, 2.0, 4.0);
-        assert_eq!((l.replicas, l.reason), (5, "DesiredWithinRange"));
+        assert_eq!((l.replicas, l.reason), (5, Reason::DesiredWithinRange));
     }
 
     #[test]
@@ -528,7 +548,7 @@ mod tests {
             &[],
             0.0,
         );
-        assert_eq!((l.replicas, l.reason), (3, "ScaleUpLimit"));
+        assert_eq!((l.replicas, l.reason), (3, Reason::ScaleUpLimit));
         assert_eq!(l.rate.unwrap().describe(), "selectPolicy Disabled");
     }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// A pod or container name: shared, so the observation built every sync clones it cheaply.
-pub type Name = Arc<str>;
+pub(crate) type Name = Arc<str>;
 
 /// Everything one reconcile reads.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]

@@ -87,17 +87,17 @@ pub struct Proposal {
 
 /// One pod's sample: value (milli), timestamp and window.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PodMetric {
+pub(crate) struct PodMetric {
     pub value: i64,
     pub timestamp: f64,
     pub window: f64,
 }
 
 /// Samples keyed by pod name (`PodMetricsInfo`).
-pub type PodMetrics = BTreeMap<Name, PodMetric>;
+pub(crate) type PodMetrics = BTreeMap<Name, PodMetric>;
 
 /// `ceil` into int32, saturating (Go's out-of-range float conversion is undefined; we clamp).
-pub fn ceil_i32(x: f64) -> i32 {
+pub(crate) fn ceil_i32(x: f64) -> i32 {
     x.ceil() as i32
 }
 
@@ -107,7 +107,7 @@ fn clamp_i64(v: i128) -> i64 {
 
 /// metrics-server samples → per-pod values for `resource` (summed over containers, or the named
 /// container), as the resource metrics client builds them.
-pub fn resource_samples(
+pub(crate) fn resource_samples(
     samples: &[PodResourceSample],
     resource: &str,
     container: Option<&str>,
@@ -167,7 +167,7 @@ pub fn resource_samples(
 }
 
 /// Custom-metrics per-pod values → per-pod samples (a later duplicate replaces an earlier one).
-pub fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
+pub(crate) fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
     samples
         .iter()
         .map(|s| {
@@ -185,7 +185,7 @@ pub fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
 
 /// Sort the selector's pods into ready / unready / missing / ignored (docs/hpa.md#pod-grouping, `groupPods`).
 /// `resource` is the metric's resource name (`cpu` enables the readiness rules) or empty.
-pub fn group_pods(
+pub(crate) fn group_pods(
     pods: &[PodObservation],
     metrics: &PodMetrics,
     resource: &str,
@@ -235,7 +235,7 @@ pub fn group_pods(
 /// sidecars, one named container, or — with the PodLevelResources gate, pod-level requests set
 /// and no container named — the pod-level total; a counted container without a request is an
 /// error.
-pub fn calculate_requests(
+pub(crate) fn calculate_requests(
     pods: &[PodObservation],
     container: Option<&str>,
     resource: &str,
@@ -270,7 +270,7 @@ pub fn calculate_requests(
 /// peak of any init container plus the sidecars started before it), then every resource set at
 /// pod level replacing its aggregate, then `spec.overhead` added. `None` when nothing requests
 /// the resource.
-pub fn pod_level_request(pod: &PodObservation, resource: &str) -> Option<i64> {
+pub(crate) fn pod_level_request(pod: &PodObservation, resource: &str) -> Option<i64> {
     let add = |a: Option<i64>, b: Option<i64>| match (a, b) {
         (Some(x), Some(y)) => Some(x.saturating_add(y)),
         (x, None) => x,
@@ -340,7 +340,7 @@ fn requests_from_containers(
 
 /// `GetResourceUtilizationRatio`: `(ratio, utilization %, raw average)` over samples whose pod has
 /// a request (samples of unknown pods are skipped).
-pub fn resource_utilization_ratio(
+pub(crate) fn resource_utilization_ratio(
     metrics: &PodMetrics,
     requests: &BTreeMap<Name, i64>,
     target_utilization: i32,
@@ -368,7 +368,7 @@ pub fn resource_utilization_ratio(
 }
 
 /// `GetMetricUsageRatio`: `(ratio, average)` over every sample (unknown pods included).
-pub fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64) {
+pub(crate) fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64) {
     let total: i128 = metrics.values().map(|m| m.value as i128).sum();
     let n = (metrics.len() as i128).max(1);
     let usage = clamp_i64(total / n);
@@ -376,7 +376,7 @@ pub fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64)
 }
 
 /// Resource / ContainerResource with a Utilization target (docs/hpa.md#utilization, `GetResourceReplicas`).
-pub fn resource_utilization_replicas(
+pub(crate) fn resource_utilization_replicas(
     current: i32,
     target_utilization: i32,
     resource: &str,
@@ -384,7 +384,47 @@ pub fn resource_utilization_replicas(
     samples: &[PodResourceSample],
     ctx: &CalcContext<'_>,
 ) -> Result<Proposal, String> {
-    let mut metrics = resource_samples(samples, resource, container)?;
+    let metrics = resource_samples(samples, resource, container)?;
+    let (mut metrics, groups) = ready_metrics(metrics, resource, ctx)?;
+    let requests = calculate_requests(ctx.pods, container, resource, ctx.pod_level_resources)?;
+    let (ratio, utilization, raw) =
+        resource_utilization_ratio(&metrics, &requests, target_utilization)?;
+    let current_value = CurrentValue {
+        average_utilization: Some(utilization),
+        average_value_milli: Some(raw),
+        value_milli: None,
+    };
+    let p = match unadjusted(current, current_value, ratio, groups, ctx.tolerances) {
+        Ok(p) => return Ok(p),
+        Err(p) => p,
+    };
+    let Some(groups) = &p.groups else {
+        return Ok(p);
+    };
+    if ratio < 1.0 {
+        // Scale-down: missing pods use 100 % of request, or the target when it exceeds 100 %.
+        let fallback = 100.max(target_utilization) as i128;
+        for name in &groups.missing {
+            let request = requests.get(name).copied().unwrap_or(0) as i128;
+            fill(&mut metrics, [name], clamp_i64(request * fallback / 100));
+        }
+    } else if ratio > 1.0 {
+        fill(&mut metrics, &groups.missing, 0);
+    }
+    if !groups.unready.is_empty() && ratio > 1.0 {
+        fill(&mut metrics, &groups.unready, 0);
+    }
+    let (new_ratio, _, _) = resource_utilization_ratio(&metrics, &requests, target_utilization)?;
+    adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
+}
+
+/// Steps 1–2 shared by utilization and plain metrics: the pods grouped, the metrics of ignored
+/// and unready pods dropped; an error when no pod or no usable metric is left.
+fn ready_metrics(
+    mut metrics: PodMetrics,
+    resource: &str,
+    ctx: &CalcContext<'_>,
+) -> Result<(PodMetrics, PodGroups), String> {
     if ctx.pods.is_empty() {
         return Err("no pods returned by selector while calculating replica count".into());
     }
@@ -395,24 +435,27 @@ pub fn resource_utilization_replicas(
     if metrics.is_empty() {
         return Err("did not receive metrics for targeted pods (pods might be unready)".into());
     }
-    let requests = calculate_requests(ctx.pods, container, resource, ctx.pod_level_resources)?;
-    let (ratio, utilization, raw) =
-        resource_utilization_ratio(&metrics, &requests, target_utilization)?;
-    let current_value = CurrentValue {
-        average_utilization: Some(utilization),
-        average_value_milli: Some(raw),
-        value_milli: None,
-    };
+    Ok((metrics, groups))
+}
+
+/// Step 3: with no pod missing and no unready pod on a scale-up, the ratio over the ready pods
+/// decides (`Ok`); otherwise `Err` hands the proposal on to be adjusted.
+fn unadjusted(
+    current: i32,
+    current_value: CurrentValue,
+    ratio: f64,
+    groups: PodGroups,
+    tol: Tolerances,
+) -> Result<Proposal, Proposal> {
     let mut p = Proposal {
         replicas: current,
         current: current_value,
         usage_ratio: ratio,
         ..Default::default()
     };
-
     let scale_up_with_unready = !groups.unready.is_empty() && ratio > 1.0;
     if !scale_up_with_unready && groups.missing.is_empty() {
-        if ctx.tolerances.is_within(ratio) {
+        if tol.is_within(ratio) {
             p.kept_current = true;
         } else {
             p.replicas = ceil_i32(ratio * groups.ready as f64);
@@ -420,55 +463,26 @@ pub fn resource_utilization_replicas(
         p.groups = Some(groups);
         return Ok(p);
     }
-
-    if !groups.missing.is_empty() {
-        if ratio < 1.0 {
-            // Scale-down: missing pods use 100 % of request, or the target when it exceeds 100 %.
-            let fallback = 100.max(target_utilization) as i128;
-            for name in &groups.missing {
-                let request = requests.get(name).copied().unwrap_or(0) as i128;
-                metrics.insert(
-                    name.clone(),
-                    PodMetric {
-                        value: clamp_i64(request * fallback / 100),
-                        timestamp: 0.0,
-                        window: 0.0,
-                    },
-                );
-            }
-        } else if ratio > 1.0 {
-            for name in &groups.missing {
-                metrics.insert(
-                    name.clone(),
-                    PodMetric {
-                        value: 0,
-                        timestamp: 0.0,
-                        window: 0.0,
-                    },
-                );
-            }
-        }
-    }
-    if scale_up_with_unready {
-        for name in &groups.unready {
-            metrics.insert(
-                name.clone(),
-                PodMetric {
-                    value: 0,
-                    timestamp: 0.0,
-                    window: 0.0,
-                },
-            );
-        }
-    }
-    let (new_ratio, _, _) = resource_utilization_ratio(&metrics, &requests, target_utilization)?;
-    p.adjusted_ratio = Some(new_ratio);
     p.groups = Some(groups);
-    finish_adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
+    Err(p)
+}
+
+/// Step 4–5: give each named pod the metric `value`.
+fn fill<'n>(metrics: &mut PodMetrics, names: impl IntoIterator<Item = &'n Name>, value: i64) {
+    for name in names {
+        metrics.insert(
+            name.clone(),
+            PodMetric {
+                value,
+                timestamp: 0.0,
+                window: 0.0,
+            },
+        );
+    }
 }
 
 /// Steps 6–7 shared by utilization and plain metrics.
-fn finish_adjusted(
+fn adjusted(
     mut p: Proposal,
     current: i32,
     ratio: f64,
@@ -476,6 +490,7 @@ fn finish_adjusted(
     n: usize,
     tol: Tolerances,
 ) -> Result<Proposal, String> {
+    p.adjusted_ratio = Some(new_ratio);
     if tol.is_within(new_ratio)
         || (ratio < 1.0 && new_ratio > 1.0)
         || (ratio > 1.0 && new_ratio < 1.0)
@@ -496,82 +511,36 @@ fn finish_adjusted(
 
 /// Plain per-pod values (docs/hpa.md#plain-values, `calcPlainMetricReplicas`): Resource AverageValue (pass the
 /// resource name, so `cpu` readiness rules apply) and Pods metrics (pass `""`).
-pub fn plain_metric_replicas(
-    mut metrics: PodMetrics,
+pub(crate) fn plain_metric_replicas(
+    metrics: PodMetrics,
     current: i32,
     target_usage: i64,
     resource: &str,
     ctx: &CalcContext<'_>,
 ) -> Result<Proposal, String> {
-    if ctx.pods.is_empty() {
-        return Err("no pods returned by selector while calculating replica count".into());
-    }
-    let groups = group_pods(ctx.pods, &metrics, resource, ctx);
-    for name in groups.ignored.iter().chain(groups.unready.iter()) {
-        metrics.remove(name);
-    }
-    if metrics.is_empty() {
-        return Err("did not receive metrics for targeted pods (pods might be unready)".into());
-    }
+    let (mut metrics, groups) = ready_metrics(metrics, resource, ctx)?;
     let (ratio, usage) = metric_usage_ratio(&metrics, target_usage);
     let current_value = CurrentValue {
         average_value_milli: Some(usage),
         ..Default::default()
     };
-    let mut p = Proposal {
-        replicas: current,
-        current: current_value,
-        usage_ratio: ratio,
-        ..Default::default()
+    let p = match unadjusted(current, current_value, ratio, groups, ctx.tolerances) {
+        Ok(p) => return Ok(p),
+        Err(p) => p,
     };
-
-    let scale_up_with_unready = !groups.unready.is_empty() && ratio > 1.0;
-    if !scale_up_with_unready && groups.missing.is_empty() {
-        if ctx.tolerances.is_within(ratio) {
-            p.kept_current = true;
-        } else {
-            p.replicas = ceil_i32(ratio * groups.ready as f64);
-        }
-        p.groups = Some(groups);
+    let Some(groups) = &p.groups else {
         return Ok(p);
+    };
+    if ratio < 1.0 {
+        fill(&mut metrics, &groups.missing, target_usage);
+    } else if ratio > 1.0 {
+        fill(&mut metrics, &groups.missing, 0);
     }
-    if !groups.missing.is_empty() {
-        let fill = if ratio < 1.0 {
-            Some(target_usage)
-        } else if ratio > 1.0 {
-            Some(0)
-        } else {
-            None
-        };
-        if let Some(v) = fill {
-            for name in &groups.missing {
-                metrics.insert(
-                    name.clone(),
-                    PodMetric {
-                        value: v,
-                        timestamp: 0.0,
-                        window: 0.0,
-                    },
-                );
-            }
-        }
-    }
-    if scale_up_with_unready {
-        for name in &groups.unready {
-            metrics.insert(
-                name.clone(),
-                PodMetric {
-                    value: 0,
-                    timestamp: 0.0,
-                    window: 0.0,
-                },
-            );
-        }
+    if !groups.unready.is_empty() && ratio > 1.0 {
+        fill(&mut metrics, &groups.unready, 0);
     }
     let (new_ratio, _) = metric_usage_ratio(&metrics, target_usage);
-    p.adjusted_ratio = Some(new_ratio);
-    p.groups = Some(groups);
-    finish_adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
+    adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
 }
 
 /// Pods that are Running and Ready (Object/External Value targets).
@@ -605,7 +574,7 @@ fn usage_ratio_replica_count(
 }
 
 /// Object metric, Value target (docs/hpa.md#object-external).
-pub fn object_value_replicas(
+pub(crate) fn object_value_replicas(
     current: i32,
     target_milli: i64,
     value_milli: i64,
@@ -625,7 +594,7 @@ pub fn object_value_replicas(
 }
 
 /// Object metric, AverageValue target: uses `scale.status.replicas` (docs/hpa.md#object-external).
-pub fn object_average_value_replicas(
+pub(crate) fn object_average_value_replicas(
     status_replicas: i32,
     target_milli: i64,
     value_milli: i64,
@@ -651,7 +620,7 @@ pub fn object_average_value_replicas(
 }
 
 /// External metric, Value target: the series are summed (saturating at MaxInt64), then as Object.
-pub fn external_value_replicas(
+pub(crate) fn external_value_replicas(
     current: i32,
     target_milli: i64,
     values: &[i64],
@@ -669,7 +638,7 @@ pub fn external_value_replicas(
 }
 
 /// External metric, AverageValue target (`GetExternalPerPodMetricReplicas`).
-pub fn external_average_value_replicas(
+pub(crate) fn external_average_value_replicas(
     status_replicas: i32,
     target_milli: i64,
     values: &[i64],

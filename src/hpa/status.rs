@@ -3,6 +3,7 @@
 //! history, this lives in the API object and survives a controller restart.
 
 use super::observation::ConditionStatus;
+use super::reason::Reason;
 use serde::Serialize;
 use std::fmt;
 
@@ -44,7 +45,7 @@ pub struct Condition {
     #[serde(rename = "type")]
     pub condition_type: ConditionType,
     pub status: ConditionStatus,
-    pub reason: String,
+    pub reason: Reason,
     pub message: String,
     /// When `status` last changed (seconds).
     pub last_transition_time: f64,
@@ -71,7 +72,7 @@ impl HpaStatus {
         &mut self,
         t: ConditionType,
         status: ConditionStatus,
-        reason: &str,
+        reason: Reason,
         message: String,
         now: f64,
     ) {
@@ -81,7 +82,7 @@ impl HpaStatus {
                 self.conditions.push(Condition {
                     condition_type: t,
                     status,
-                    reason: String::new(),
+                    reason,
                     message: String::new(),
                     last_transition_time: now,
                 });
@@ -93,7 +94,7 @@ impl HpaStatus {
             c.last_transition_time = now;
         }
         c.status = status;
-        c.reason = reason.to_string();
+        c.reason = reason;
         c.message = message;
     }
 
@@ -118,30 +119,30 @@ mod tests {
         s.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
-            "SucceededGetScale",
+            Reason::SucceededGetScale,
             "a".into(),
             1.0,
         );
         s.set_condition(
             ConditionType::ScalingActive,
             ConditionStatus::True,
-            "ValidMetricFound",
+            Reason::ValidMetricFound,
             "b".into(),
             1.0,
         );
         s.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
-            "ReadyForNewScale",
+            Reason::ReadyForNewScale,
             "c".into(),
             5.0,
         );
-        assert_eq!(s.conditions[0].reason, "ReadyForNewScale");
+        assert_eq!(s.conditions[0].reason, Reason::ReadyForNewScale);
         assert_eq!(s.conditions[0].last_transition_time, 1.0);
         s.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::False,
-            "FailedUpdateScale",
+            Reason::FailedUpdateScale,
             "d".into(),
             9.0,
         );

@@ -12,7 +12,7 @@ use std::fmt;
 
 /// A tolerance as written, with its float64 value.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tolerance {
+pub(crate) struct Tolerance {
     /// The text of the quantity (for messages).
     pub text: String,
     /// `AsApproximateFloat64()` of the parsed quantity.

@@ -26,24 +26,24 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// `autoscaling.MetricSpecsAnnotation`.
-pub const METRIC_SPECS: &str = "autoscaling.alpha.kubernetes.io/metrics";
+pub(crate) const METRIC_SPECS: &str = "autoscaling.alpha.kubernetes.io/metrics";
 /// `autoscaling.BehaviorSpecsAnnotation`.
-pub const BEHAVIOR_SPECS: &str = "autoscaling.alpha.kubernetes.io/behavior";
+pub(crate) const BEHAVIOR_SPECS: &str = "autoscaling.alpha.kubernetes.io/behavior";
 /// `autoscaling.MetricStatusesAnnotation`.
-pub const METRIC_STATUSES: &str = "autoscaling.alpha.kubernetes.io/current-metrics";
+pub(crate) const METRIC_STATUSES: &str = "autoscaling.alpha.kubernetes.io/current-metrics";
 /// `autoscaling.HorizontalPodAutoscalerConditionsAnnotation`.
-pub const CONDITIONS: &str = "autoscaling.alpha.kubernetes.io/conditions";
+pub(crate) const CONDITIONS: &str = "autoscaling.alpha.kubernetes.io/conditions";
 
 /// A problem with one annotation: its name and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AnnotationError {
+pub(crate) struct AnnotationError {
     pub annotation: &'static str,
     pub message: String,
 }
 
 /// What the annotations restore, in autoscaling/v2 JSON form.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct RoundTrip {
+pub(crate) struct RoundTrip {
     /// `spec.metrics` entries from the metrics annotation (to come before the cpu target).
     pub metrics: Vec<Value>,
     /// `spec.behavior`, when the annotation holds a non-empty one.
@@ -128,115 +128,123 @@ fn kind(v: &Value) -> &'static str {
 fn convert_metric(m: &Value) -> Value {
     let mut out = Map::new();
     put(&mut out, "type", field(m, "type"));
-    // Convert_v1_ResourceMetricSource_To_autoscaling_ResourceMetricSource (and the same for a
-    // container resource): Utilization when targetAverageUtilization is set, else AverageValue.
-    let resource_target = |r: &Value| {
-        let utilization = field(r, "targetAverageUtilization");
-        let mut t = Map::new();
-        t.insert(
-            "type".into(),
-            json!(if utilization.is_some() {
-                "Utilization"
-            } else {
-                "AverageValue"
-            }),
-        );
-        put(&mut t, "averageUtilization", utilization);
-        put(&mut t, "averageValue", field(r, "targetAverageValue"));
-        Value::Object(t)
-    };
     if let Some(r) = field(m, "resource") {
-        let mut s = Map::new();
-        put(&mut s, "name", field(r, "name"));
-        s.insert("target".into(), resource_target(r));
-        out.insert("resource".into(), Value::Object(s));
+        out.insert("resource".into(), resource_source(r, false));
     }
     if let Some(r) = field(m, "containerResource") {
-        let mut s = Map::new();
-        put(&mut s, "name", field(r, "name"));
-        put(&mut s, "container", field(r, "container"));
-        s.insert("target".into(), resource_target(r));
-        out.insert("containerResource".into(), Value::Object(s));
+        out.insert("containerResource".into(), resource_source(r, true));
     }
-    let identifier = |name: Option<&Value>, selector: Option<&Value>| {
-        let mut id = Map::new();
-        put(&mut id, "name", name);
-        put(&mut id, "selector", selector);
-        Value::Object(id)
-    };
-    // Convert_v1_PodsMetricSource_To_autoscaling_PodsMetricSource: always AverageValue; the v1
-    // field is not a pointer, so an absent one is the zero quantity (rejected as not positive).
     if let Some(p) = field(m, "pods") {
-        let average = field(p, "targetAverageValue")
-            .cloned()
-            .unwrap_or(json!("0"));
-        out.insert(
-            "pods".into(),
-            json!({
-                "metric": identifier(field(p, "metricName"), field(p, "selector")),
-                "target": {"type": "AverageValue", "averageValue": average},
-            }),
-        );
+        out.insert("pods".into(), pods_source(p));
     }
-    // Convert_v1_ObjectMetricSource_To_autoscaling_ObjectMetricSource: Value unless averageValue
-    // is set. Upstream also copies the non-pointer `targetValue` (zero when absent) into
-    // `target.value` for an AverageValue target; the controller never reads it there, so a
-    // zero placeholder is left out rather than failing validation as "must be positive".
     if let Some(o) = field(m, "object") {
-        let average = field(o, "averageValue");
-        let mut t = Map::new();
-        t.insert(
-            "type".into(),
-            json!(if average.is_some() {
-                "AverageValue"
-            } else {
-                "Value"
-            }),
-        );
-        let value = field(o, "targetValue").cloned();
-        match (average, value) {
-            (None, v) => {
-                t.insert("value".into(), v.unwrap_or(json!("0")));
-            }
-            (Some(_), Some(v)) if !is_zero_quantity(&v) => {
-                t.insert("value".into(), v);
-            }
-            _ => {}
-        }
-        put(&mut t, "averageValue", average);
-        let mut s = Map::new();
-        put(&mut s, "describedObject", field(o, "target"));
-        s.insert(
-            "metric".into(),
-            identifier(field(o, "metricName"), field(o, "selector")),
-        );
-        s.insert("target".into(), Value::Object(t));
-        out.insert("object".into(), Value::Object(s));
+        out.insert("object".into(), object_source(o));
     }
-    // Convert_v1_ExternalMetricSource_To_autoscaling_ExternalMetricSource: Value when
-    // targetValue is set, else AverageValue.
     if let Some(e) = field(m, "external") {
-        let value = field(e, "targetValue");
-        let mut t = Map::new();
-        t.insert(
-            "type".into(),
-            json!(if value.is_some() {
-                "Value"
-            } else {
-                "AverageValue"
-            }),
-        );
-        put(&mut t, "value", value);
-        put(&mut t, "averageValue", field(e, "targetAverageValue"));
-        out.insert(
-            "external".into(),
-            json!({
-                "metric": identifier(field(e, "metricName"), field(e, "metricSelector")),
-                "target": Value::Object(t),
-            }),
-        );
+        out.insert("external".into(), external_source(e));
     }
     Value::Object(out)
+}
+
+/// Convert_v1_ResourceMetricSource_To_autoscaling_ResourceMetricSource (and the same for a
+/// container resource): Utilization when targetAverageUtilization is set, else AverageValue.
+fn resource_source(r: &Value, container: bool) -> Value {
+    let utilization = field(r, "targetAverageUtilization");
+    let mut t = Map::new();
+    t.insert(
+        "type".into(),
+        json!(if utilization.is_some() {
+            "Utilization"
+        } else {
+            "AverageValue"
+        }),
+    );
+    put(&mut t, "averageUtilization", utilization);
+    put(&mut t, "averageValue", field(r, "targetAverageValue"));
+    let mut s = Map::new();
+    put(&mut s, "name", field(r, "name"));
+    if container {
+        put(&mut s, "container", field(r, "container"));
+    }
+    s.insert("target".into(), Value::Object(t));
+    Value::Object(s)
+}
+
+/// A v2 `MetricIdentifier`.
+fn identifier(name: Option<&Value>, selector: Option<&Value>) -> Value {
+    let mut id = Map::new();
+    put(&mut id, "name", name);
+    put(&mut id, "selector", selector);
+    Value::Object(id)
+}
+
+/// Convert_v1_PodsMetricSource_To_autoscaling_PodsMetricSource: always AverageValue; the v1
+/// field is not a pointer, so an absent one is the zero quantity (rejected as not positive).
+fn pods_source(p: &Value) -> Value {
+    let average = field(p, "targetAverageValue")
+        .cloned()
+        .unwrap_or(json!("0"));
+    json!({
+        "metric": identifier(field(p, "metricName"), field(p, "selector")),
+        "target": {"type": "AverageValue", "averageValue": average},
+    })
+}
+
+/// Convert_v1_ObjectMetricSource_To_autoscaling_ObjectMetricSource: Value unless averageValue
+/// is set. Upstream also copies the non-pointer `targetValue` (zero when absent) into
+/// `target.value` for an AverageValue target; the controller never reads it there, so a
+/// zero placeholder is left out rather than failing validation as "must be positive".
+fn object_source(o: &Value) -> Value {
+    let average = field(o, "averageValue");
+    let mut t = Map::new();
+    t.insert(
+        "type".into(),
+        json!(if average.is_some() {
+            "AverageValue"
+        } else {
+            "Value"
+        }),
+    );
+    let value = field(o, "targetValue").cloned();
+    match (average, value) {
+        (None, v) => {
+            t.insert("value".into(), v.unwrap_or(json!("0")));
+        }
+        (Some(_), Some(v)) if !is_zero_quantity(&v) => {
+            t.insert("value".into(), v);
+        }
+        _ => {}
+    }
+    put(&mut t, "averageValue", average);
+    let mut s = Map::new();
+    put(&mut s, "describedObject", field(o, "target"));
+    s.insert(
+        "metric".into(),
+        identifier(field(o, "metricName"), field(o, "selector")),
+    );
+    s.insert("target".into(), Value::Object(t));
+    Value::Object(s)
+}
+
+/// Convert_v1_ExternalMetricSource_To_autoscaling_ExternalMetricSource: Value when
+/// targetValue is set, else AverageValue.
+fn external_source(e: &Value) -> Value {
+    let value = field(e, "targetValue");
+    let mut t = Map::new();
+    t.insert(
+        "type".into(),
+        json!(if value.is_some() {
+            "Value"
+        } else {
+            "AverageValue"
+        }),
+    );
+    put(&mut t, "value", value);
+    put(&mut t, "averageValue", field(e, "targetAverageValue"));
+    json!({
+        "metric": identifier(field(e, "metricName"), field(e, "metricSelector")),
+        "target": Value::Object(t),
+    })
 }
 
 fn is_zero_quantity(v: &Value) -> bool {
@@ -300,7 +308,7 @@ fn convert_behavior(b: &Value) -> Result<Option<Value>, String> {
 }
 
 /// Decode the round-trip annotations of an autoscaling/v1 HPA (`metadata.annotations`).
-pub fn decode(annotations: &BTreeMap<String, Value>) -> Result<RoundTrip, AnnotationError> {
+pub(crate) fn decode(annotations: &BTreeMap<String, Value>) -> Result<RoundTrip, AnnotationError> {
     let mut rt = RoundTrip::default();
     if let Some(v) = parse_json(annotations, METRIC_SPECS)? {
         rt.metrics = list_of_objects(&v, METRIC_SPECS)?

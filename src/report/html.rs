@@ -515,7 +515,7 @@ fn condition_key(d: &Decision) -> ConditionKey {
             (
                 c.condition_type.to_string(),
                 format!("{:?}", c.status),
-                c.reason.clone(),
+                c.reason.to_string(),
             )
         })
         .collect()
@@ -683,7 +683,7 @@ fn decision_row(
         },
         None => "–".into(),
     };
-    let mut reason = escape(&d.reason, Html);
+    let mut reason = escape(&d.reason.to_string(), Html);
     if !changed.is_empty() {
         reason.push_str(&format!(
             "<br/><span class=\"small\">{}</span>",

@@ -7,7 +7,7 @@ use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
     ConditionStatus, ContainerSpec, ContainerUsage, ControllerSettings, Decision, HpaMemory,
     MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
-    PodValueSample, ReadyCondition, Requests, ScaleObservation, reconcile,
+    PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
@@ -391,7 +391,7 @@ impl HpaDriver {
         if let Some(s) = &d.stabilization
             && s.to != s.from
         {
-            let key = s.window.clone().unwrap_or_else(|| s.reason.clone());
+            let key = s.window.clone().unwrap_or_else(|| s.reason.to_string());
             // Drop the per-sync detail "(highest recent recommendation N)".
             let key = key.split(" (").next().unwrap_or(&key).to_string();
             *self.stats.stabilized_seconds.entry(key).or_default() += period;
@@ -405,7 +405,7 @@ impl HpaDriver {
             *self
                 .stats
                 .inactive_seconds
-                .entry(c.reason.clone())
+                .entry(c.reason.to_string())
                 .or_default() += period;
         }
         record_limits(&mut self.stats.limits, &d, &self.settings, now, period);
@@ -571,22 +571,22 @@ fn record_limits(
 ) {
     let to = now + period;
     if let Some(l) = d.limit.as_ref().filter(|l| l.to != l.from) {
-        let kind = match l.reason.as_str() {
-            "TooManyReplicas" => Some(LimitKind::MaxReplicas),
-            "ScaleUpLimit" => Some(LimitKind::ScaleUpPolicy),
+        let kind = match l.reason {
+            Reason::TooManyReplicas => Some(LimitKind::MaxReplicas),
+            Reason::ScaleUpLimit => Some(LimitKind::ScaleUpPolicy),
             _ => None,
         };
         if let Some(kind) = kind {
-            let detail = l.bound_by.clone().unwrap_or_else(|| l.reason.clone());
+            let detail = l.bound_by.clone().unwrap_or_else(|| l.reason.to_string());
             limits.record(kind, limit_key(&detail, settings), now, to);
         }
     }
     if let Some(s) = d
         .stabilization
         .as_ref()
-        .filter(|s| s.to != s.from && s.reason == "ScaleUpStabilized")
+        .filter(|s| s.to != s.from && s.reason == Reason::ScaleUpStabilized)
     {
-        let detail = s.window.clone().unwrap_or_else(|| s.reason.clone());
+        let detail = s.window.clone().unwrap_or_else(|| s.reason.to_string());
         let detail = detail.split(" (").next().unwrap_or(&detail).to_string();
         limits.record(LimitKind::Stabilization, detail, now, to);
     }

@@ -162,7 +162,7 @@ fn pod_level_requests_are_what_utilization_divides_by() {
     let r = on.rescales();
     assert!(!r.is_empty(), "scales up on pod-level requests");
     let m = &r[0].decision.metrics[0];
-    assert!(r[0].to > 2, "{:?}", r[0].decision.reason);
+    assert!(r[0].to > 2, "{}", r[0].decision.reason);
     let u = m
         .current_value
         .as_ref()
@@ -226,7 +226,7 @@ fn two_metrics_take_the_max() {
         "the Pods metric proposes more: {proposals:?}"
     );
     assert!(
-        d.reason.contains("http_requests_per_second"),
+        d.reason.to_string().contains("http_requests_per_second"),
         "{}",
         d.reason
     );

@@ -2,9 +2,7 @@
 //! against scalesim's decision core. Every vector of every kind runs; an unknown kind or a
 //! malformed vector is a failure, never a skip.
 
-use scalesim::hpa::controller::evaluate_metric;
 use scalesim::hpa::normalize;
-use scalesim::hpa::replica_calc::{CalcContext, Tolerances};
 use scalesim::hpa::*;
 use scalesim::units::{Quantity, Seconds};
 use serde_json::Value;
@@ -235,6 +233,22 @@ fn check<T: PartialEq + std::fmt::Debug>(what: &str, expected: T, got: T, errs: 
         errs.push(format!("{what}: expected {expected:?}, got {got:?}"));
     }
 }
+/// The reason the controller would have written with a condition the vector gives without one
+/// (only the type and status of an input condition steer a reconcile).
+fn unstated_reason(t: ConditionType, st: ConditionStatus) -> Reason {
+    let on = st == ConditionStatus::True;
+    match t {
+        ConditionType::AbleToScale if on => Reason::SucceededGetScale,
+        ConditionType::AbleToScale => Reason::FailedGetScale,
+        ConditionType::ScalingActive if on => Reason::ValidMetricFound,
+        ConditionType::ScalingActive => Reason::ScalingDisabled,
+        ConditionType::ScalingLimited if on => Reason::TooManyReplicas,
+        ConditionType::ScalingLimited => Reason::DesiredWithinRange,
+        ConditionType::ScaledToZero if on => Reason::ScaledToZero,
+        ConditionType::ScaledToZero => Reason::NotScaledToZero,
+    }
+}
+
 /// The schema's keys for one object: any other key fails the vector (a key the harness would
 /// ignore could make a vector pass without testing what it says).
 fn only(v: &Value, allowed: &[&str], what: &str) -> R<()> {
@@ -598,7 +612,7 @@ fn rules(r: &Value) -> R<Option<ScalingRules>> {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_f64(),
         // A quantity string, read as the controller reads it.
-        Some(Value::String(q)) => Some(scalesim::hpa::tolerance::parse_tolerance(q)?),
+        Some(Value::String(q)) => Some(parse_tolerance(q)?),
         Some(_) => return Err("tolerance is neither a number nor a quantity".into()),
     };
     let select_policy = match r.get("select_policy").and_then(Value::as_str) {
@@ -787,14 +801,13 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
             "False" => ConditionStatus::False,
             _ => ConditionStatus::Unknown,
         };
-        let reason = c
-            .get("reason")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let reason = match c.get("reason").and_then(Value::as_str) {
+            Some(r) => Reason::parse(r).ok_or_else(|| format!("unknown condition reason {r:?}"))?,
+            None => unstated_reason(t, st),
+        };
         memory
             .status
-            .set_condition(t, st, &reason, String::new(), NOW - 1000.0);
+            .set_condition(t, st, reason, String::new(), NOW - 1000.0);
     }
     let history = input.get("history").cloned().unwrap_or(Value::Null);
     only(
@@ -870,7 +883,7 @@ fn behavior_rate(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         &mut errs,
     );
     if let Some(r) = expected.get("reason").and_then(Value::as_str) {
-        check("reason", r, l.reason, &mut errs);
+        check("reason", r, l.reason.text(), &mut errs);
     }
     done(errs)
 }
@@ -926,7 +939,7 @@ fn legacy_rules(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         &mut errs,
     );
     if let Some(r) = expected.get("reason").and_then(Value::as_str) {
-        check("reason", r, l.reason, &mut errs);
+        check("reason", r, l.reason.text(), &mut errs);
     }
     done(errs)
 }
@@ -938,16 +951,16 @@ fn policy_limit(input: &Value, expected: &Value) -> R<()> {
     let down = events(arr(input, "scale_down_events"))?;
     let limit = match s(input, "direction")? {
         "up" => {
-            let r = scalesim::hpa::spec::complete_rules(
+            let r = scalesim::hpa::complete_rules(
                 written.as_ref(),
-                scalesim::hpa::spec::default_scale_up_rules(),
+                scalesim::hpa::default_scale_up_rules(),
             );
             normalize::scale_up_limit(current, &up, &down, &r, NOW).limit
         }
         "down" => {
-            let r = scalesim::hpa::spec::complete_rules(
+            let r = scalesim::hpa::complete_rules(
                 written.as_ref(),
-                scalesim::hpa::spec::default_scale_down_rules(300),
+                scalesim::hpa::default_scale_down_rules(300),
             );
             normalize::scale_down_limit(current, &up, &down, &r, NOW).limit
         }
