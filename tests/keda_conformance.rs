@@ -7,16 +7,17 @@
 use scalesim::keda::executor::{self, ExecutorInputs, ScaleAction};
 use scalesim::keda::fallback;
 use scalesim::keda::metric::{self, milli_to_f64};
-use scalesim::keda::model::ScaledObjectModel;
 use scalesim::keda::modifiers;
-use scalesim::keda::params::{AuthKnowledge, EnvKnowledge};
 use scalesim::keda::scaledjob::{self, JobStrategy, ScalerMetrics};
 use scalesim::keda::scalers::{
     self, BuildContext, KafkaLagInput, KafkaPartition, Observation, RabbitQueue, Scaler,
     ScalerMemory, SqsAttributes,
 };
 use scalesim::keda::state::{HealthStatus, MetricValue, ScaledObjectState, TargetView};
-use scalesim::keda::{KedaObject, cluster::ClusterObjects, cron::Schedule, validate_source};
+use scalesim::keda::{
+    AuthKnowledge, EnvKnowledge, KedaObject, Schedule, ScaledObjectModel, cluster::ClusterObjects,
+    validate_source,
+};
 use scalesim::yaml::Source;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

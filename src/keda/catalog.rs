@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Every trigger `type` upstream KEDA can build (pkg/scaling/scalers_builder.go).
-pub const CORE_SCALERS: &[&str] = &[
+pub(crate) const CORE_SCALERS: &[&str] = &[
     "activemq",
     "apache-kafka",
     "arangodb",
@@ -89,7 +89,7 @@ pub const CORE_SCALERS: &[&str] = &[
 ];
 
 /// Trigger types whose metadata, metric and activity scalesim reproduces exactly.
-pub const MODELLED_SCALERS: &[&str] = &[
+pub(crate) const MODELLED_SCALERS: &[&str] = &[
     "apache-kafka",
     "aws-cloudwatch",
     "aws-sqs-queue",
@@ -125,7 +125,7 @@ pub enum CatalogStatus {
     Unknown,
 }
 
-pub fn status_of(trigger_type: &str) -> CatalogStatus {
+pub(crate) fn status_of(trigger_type: &str) -> CatalogStatus {
     if MODELLED_SCALERS.contains(&trigger_type) {
         CatalogStatus::Modelled
     } else if CORE_SCALERS.contains(&trigger_type) {
@@ -138,7 +138,7 @@ pub fn status_of(trigger_type: &str) -> CatalogStatus {
 /// The closest core scaler name to a misspelt type (edit distance ≤ 2), for error hints. Names
 /// whose lengths differ by more than 2 are more than 2 edits apart and are not compared, so a
 /// hint costs time linear in the type's length however long it is.
-pub fn suggest(trigger_type: &str) -> Option<&'static str> {
+pub(crate) fn suggest(trigger_type: &str) -> Option<&'static str> {
     let len = trigger_type.chars().count();
     CORE_SCALERS
         .iter()

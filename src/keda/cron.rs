@@ -85,7 +85,7 @@ const DOW: Bounds = Bounds {
 
 /// Load a zone the way Go's `time.LoadLocation` does for KEDA: `""` and `"UTC"` are UTC;
 /// `"Local"` is the operator's local zone (UTC in a typical KEDA pod, assumed here).
-pub fn load_zone(name: &str) -> Result<Tz, String> {
+pub(crate) fn load_zone(name: &str) -> Result<Tz, String> {
     match name {
         "" | "UTC" | "Local" => Ok(Tz::UTC),
         _ => name
@@ -421,7 +421,7 @@ fn add_date(t: i64, years: i32, months: i64, days: i64, tz: Tz) -> Option<i64> {
 }
 
 /// Render an instant as RFC 3339 in a zone (`2024-01-02T06:00:00+05:30`).
-pub fn format_local(t: i64, tz: Tz) -> String {
+pub(crate) fn format_local(t: i64, tz: Tz) -> String {
     match tz.timestamp_opt(t, 0).single() {
         Some(dt) => dt.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         None => "0001-01-01T00:00:00Z".to_string(),

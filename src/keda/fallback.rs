@@ -45,25 +45,7 @@ pub fn process(
 ) -> FallbackOutcome {
     let configured = model.fallback.is_some() && model.fallback_valid();
     let err = match fetched {
-        Ok(metrics) => {
-            let mut failures = None;
-            if configured {
-                health.insert(
-                    metric_name.to_string(),
-                    HealthStatus {
-                        failures: 0,
-                        failing: false,
-                    },
-                );
-                failures = Some(0);
-            }
-            return FallbackOutcome {
-                metrics,
-                fallback_active: false,
-                error: None,
-                failures,
-            };
-        }
+        Ok(metrics) => return healthy(health, metric_name, metrics, configured),
         Err(e) => e,
     };
     let Some(fb) = model.fallback.as_ref().filter(|_| configured) else {
@@ -98,26 +80,11 @@ pub fn process(
             failures: Some(failures),
         };
     }
-    let current = target.spec_replicas as i64;
-    let fr = fb.replicas as i64;
-    let mut replicas = match fb.behavior {
-        FallbackBehavior::Static | FallbackBehavior::ScalingModifiers => fr as f64,
-        FallbackBehavior::CurrentReplicas => current as f64,
-        FallbackBehavior::CurrentReplicasIfHigher => current.max(fr) as f64,
-        FallbackBehavior::CurrentReplicasIfLower => current.min(fr) as f64,
+    let Some(replicas) = fallback_replicas(model, fb, spec, target) else {
+        return failed(
+            "error performing fallback: readyReplicas is zero, cannot do fallback".to_string(),
+        );
     };
-    let value_type = match &model.modifiers {
-        Some(m) => m.metric_type == TargetType::Value,
-        None => spec.target_type == TargetType::Value,
-    };
-    if value_type {
-        if target.ready_pods <= 0 {
-            return failed(
-                "error performing fallback: readyReplicas is zero, cannot do fallback".to_string(),
-            );
-        }
-        replicas /= target.ready_pods as f64;
-    }
     let (normalisation, name) = match &model.modifiers {
         Some(m) => (
             m.target.trim().parse::<f64>().unwrap_or(0.0),
@@ -137,6 +104,59 @@ pub fn process(
         error: None,
         failures: Some(failures),
     }
+}
+
+/// A successful fetch: the metrics pass unchanged, and with fallback configured the metric's
+/// failure count is reset.
+fn healthy(
+    health: &mut BTreeMap<String, HealthStatus>,
+    metric_name: &str,
+    metrics: Vec<MetricValue>,
+    configured: bool,
+) -> FallbackOutcome {
+    let mut failures = None;
+    if configured {
+        health.insert(
+            metric_name.to_string(),
+            HealthStatus {
+                failures: 0,
+                failing: false,
+            },
+        );
+        failures = Some(0);
+    }
+    FallbackOutcome {
+        metrics,
+        fallback_active: false,
+        error: None,
+        failures,
+    }
+}
+
+/// The replica count fallback stands for (by behavior), per ready pod for a `Value` target;
+/// `None` when a `Value` target has no ready pod.
+fn fallback_replicas(
+    model: &ScaledObjectModel,
+    fb: &super::model::FallbackConfig,
+    spec: &MetricSpec,
+    target: &TargetView,
+) -> Option<f64> {
+    let current = target.spec_replicas as i64;
+    let fr = fb.replicas as i64;
+    let replicas = match fb.behavior {
+        FallbackBehavior::Static | FallbackBehavior::ScalingModifiers => fr as f64,
+        FallbackBehavior::CurrentReplicas => current as f64,
+        FallbackBehavior::CurrentReplicasIfHigher => current.max(fr) as f64,
+        FallbackBehavior::CurrentReplicasIfLower => current.min(fr) as f64,
+    };
+    let value_type = match &model.modifiers {
+        Some(m) => m.metric_type == TargetType::Value,
+        None => spec.target_type == TargetType::Value,
+    };
+    if !value_type {
+        return Some(replicas);
+    }
+    (target.ready_pods > 0).then(|| replicas / target.ready_pods as f64)
 }
 
 /// Condition `Fallback`: some metric is failing past the threshold.

@@ -4,12 +4,12 @@ use super::report::{Finding, Severity};
 use crate::yaml::Document;
 
 #[derive(Debug, Default)]
-pub struct Findings {
+pub(crate) struct Findings {
     pub items: Vec<Finding>,
 }
 
 impl Findings {
-    pub fn push(
+    pub(crate) fn push(
         &mut self,
         severity: Severity,
         rule: &str,
@@ -19,24 +19,24 @@ impl Findings {
         self.items
             .push(Finding::new(severity, rule, field, message));
     }
-    pub fn error(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::Error, rule, field, message);
     }
-    pub fn warn(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::Warning, rule, field, message);
     }
-    pub fn unchecked(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn unchecked(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::Unchecked, rule, field, message);
     }
-    pub fn not_modelled(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn not_modelled(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::NotModelled, rule, field, message);
     }
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.items.iter().any(|f| f.severity == Severity::Error)
     }
 
     /// Fill in file/line/column from the document.
-    pub fn locate(mut self, doc: &Document) -> Vec<Finding> {
+    pub(crate) fn locate(mut self, doc: &Document) -> Vec<Finding> {
         let file = doc.source.path.display().to_string();
         for f in &mut self.items {
             f.file = Some(file.clone());

@@ -27,7 +27,7 @@ impl PartialEq for Formula {
 }
 
 /// `castToFloatIfNecessary`.
-pub fn cast_to_float_if_necessary(formula: &str) -> String {
+pub(crate) fn cast_to_float_if_necessary(formula: &str) -> String {
     if formula.contains("??") {
         if formula.starts_with("let _kedaCompositeResult = ") {
             return formula.to_string();

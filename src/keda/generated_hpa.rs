@@ -56,7 +56,7 @@ impl GeneratedHpa {
 }
 
 /// Inputs of the HPA generation.
-pub struct HpaInputs<'a> {
+pub(crate) struct HpaInputs<'a> {
     pub so_name: &'a str,
     pub hpa_name: Option<&'a str>,
     pub min_replica_count: Option<i32>,
@@ -71,14 +71,14 @@ pub struct HpaInputs<'a> {
 }
 
 /// The generated HPA's default name.
-pub fn hpa_name(so_name: &str, custom: Option<&str>) -> String {
+pub(crate) fn hpa_name(so_name: &str, custom: Option<&str>) -> String {
     match custom {
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!("keda-hpa-{so_name}"),
     }
 }
 
-pub fn generate(inp: &HpaInputs) -> GeneratedHpa {
+pub(crate) fn generate(inp: &HpaInputs) -> GeneratedHpa {
     let mut metrics: Vec<HpaMetric> = inp
         .metrics
         .iter()
@@ -140,7 +140,7 @@ pub fn generate(inp: &HpaInputs) -> GeneratedHpa {
 /// The generated HPA's `behavior` read as the API server reads an HPA's: typed, validated, with
 /// the unset fields left for [`crate::hpa::spec::Behavior::effective`] to default.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct BehaviorCheck {
+pub(crate) struct BehaviorCheck {
     /// None when the API server would reject it.
     pub behavior: Option<crate::hpa::spec::Behavior>,
     /// `(path below behavior, message)` of every rejection, e.g.
@@ -152,7 +152,7 @@ pub struct BehaviorCheck {
 
 /// Check a `behavior` object as the API server would when KEDA creates its HPA (the same rules
 /// as for a hand-written HPA, [`crate::hpa::load_hpa`], with the default feature gates).
-pub fn check_behavior(behavior: &serde_json::Value) -> BehaviorCheck {
+pub(crate) fn check_behavior(behavior: &serde_json::Value) -> BehaviorCheck {
     let text = format!(
         "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: generated}}\nspec:\n  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: target}}\n  maxReplicas: 1\n  behavior: {}\n",
         serde_json::to_string(behavior).unwrap_or_else(|_| "{}".into())

@@ -5,7 +5,7 @@
 //! small part of `net/url` the scalers use.
 
 /// `strconv.ParseBool`: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false, False.
-pub fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
@@ -14,7 +14,7 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// `strconv.ParseInt(s, 10, bits)`: optional sign, ASCII digits, range-checked.
-pub fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
+pub(crate) fn parse_int(s: &str, bits: u32) -> Result<i64, String> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("strconv.ParseInt: parsing {s:?}: invalid syntax"));
@@ -76,7 +76,7 @@ fn is_json_number(s: &str) -> bool {
 
 /// How KEDA's typed config reads an integer field: `json.Unmarshal` into an `int64`/`int32`.
 /// `"5"` works; `"5.0"`, `"+5"`, `"05"`, `"1e3"` and quoted strings are errors.
-pub fn json_int(s: &str, bits: u32) -> Result<i64, String> {
+pub(crate) fn json_int(s: &str, bits: u32) -> Result<i64, String> {
     if !is_json_number(s) {
         return Err(format!("{s:?} is not a JSON number"));
     }
@@ -88,7 +88,7 @@ pub fn json_int(s: &str, bits: u32) -> Result<i64, String> {
 
 /// How KEDA's typed config reads a `float64` field: `json.Unmarshal`. `".5"`, `"+1"`, `"NaN"`,
 /// `"Inf"` are errors; `"1e3"` and `"0.80"` work.
-pub fn json_float(s: &str) -> Result<f64, String> {
+pub(crate) fn json_float(s: &str) -> Result<f64, String> {
     if !is_json_number(s) {
         return Err(format!("{s:?} is not a JSON number"));
     }
@@ -98,7 +98,7 @@ pub fn json_float(s: &str) -> Result<f64, String> {
 /// `strconv.ParseFloat(s, 64)`: decimal numbers with optional sign and exponent, `Inf`,
 /// `Infinity`, `NaN` (any case), underscores not allowed. Hexadecimal floats are rare in metric
 /// payloads and are rejected here.
-pub fn parse_float(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     let lower = body.to_ascii_lowercase();
     let neg = s.starts_with('-');
@@ -123,7 +123,7 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
 }
 
 /// `time.ParseDuration`, in seconds: `300ms`, `1.5h`, `1m30s`, `-2s`, `0`.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<f64, String> {
     let err = || format!("time: invalid duration {s:?}");
     let (neg, mut rest) = match s.strip_prefix('-') {
         Some(r) => (true, r),
@@ -165,7 +165,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
 
 /// KEDA's typed-config duration: a Go duration string, else a whole number of milliseconds;
 /// negative values are errors. Returns seconds.
-pub fn typed_config_duration(s: &str) -> Result<f64, String> {
+pub(crate) fn typed_config_duration(s: &str) -> Result<f64, String> {
     if let Ok(d) = parse_duration(s) {
         if d < 0.0 {
             return Err(format!("duration cannot be negative: {s:?}"));
@@ -182,7 +182,7 @@ pub fn typed_config_duration(s: &str) -> Result<f64, String> {
 }
 
 /// `url.QueryEscape`: unreserved characters kept, space as `+`, everything else `%XX`.
-pub fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
@@ -198,7 +198,7 @@ pub fn query_escape(s: &str) -> String {
 
 /// The scheme of a URL as `net/url` sees it (lowercased), or `None` when the string has none.
 /// An error when the string starts with `:` ("missing protocol scheme").
-pub fn url_scheme(s: &str) -> Result<Option<String>, String> {
+pub(crate) fn url_scheme(s: &str) -> Result<Option<String>, String> {
     for (i, c) in s.char_indices() {
         match c {
             'a'..='z' | 'A'..='Z' => {}
@@ -214,7 +214,7 @@ pub fn url_scheme(s: &str) -> Result<Option<String>, String> {
 /// The (percent-decoded) path of `s` when `url.ParseRequestURI` accepts it, else `None`.
 /// ParseRequestURI accepts absolute URIs (with a scheme) and absolute paths; the query is cut
 /// off; fragments are not recognised (a `#` stays in the path).
-pub fn request_uri_path(s: &str) -> Option<String> {
+pub(crate) fn request_uri_path(s: &str) -> Option<String> {
     let rest = match url_scheme(s) {
         Ok(Some(scheme)) => &s[scheme.len() + 1..],
         Ok(None) if s.starts_with('/') => s,

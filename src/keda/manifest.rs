@@ -99,7 +99,7 @@ pub struct ObjectMeta {
 /// `spec.scaleTargetRef`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScaleTargetRef {
+pub(crate) struct ScaleTargetRef {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -140,7 +140,7 @@ pub struct Trigger {
 /// `spec.fallback`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Fallback {
+pub(crate) struct Fallback {
     #[serde(default)]
     pub failure_threshold: Option<i32>,
     #[serde(default)]
@@ -152,7 +152,7 @@ pub struct Fallback {
 /// `spec.advanced.scalingModifiers`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScalingModifiers {
+pub(crate) struct ScalingModifiers {
     #[serde(default)]
     pub formula: Option<LooseString>,
     #[serde(default)]
@@ -165,7 +165,7 @@ pub struct ScalingModifiers {
 
 impl ScalingModifiers {
     /// `IsUsingModifiers`: the struct is not all-empty.
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         let non_empty = |v: &Option<LooseString>| v.as_ref().is_some_and(|s| !s.0.is_empty());
         non_empty(&self.formula)
             || non_empty(&self.target)
@@ -177,7 +177,7 @@ impl ScalingModifiers {
 /// `spec.advanced.horizontalPodAutoscalerConfig`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HpaConfig {
+pub(crate) struct HpaConfig {
     #[serde(default)]
     pub name: Option<String>,
     /// HPA v2 `behavior`, copied verbatim into the generated HPA.
@@ -188,7 +188,7 @@ pub struct HpaConfig {
 /// `spec.advanced`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Advanced {
+pub(crate) struct Advanced {
     #[serde(default)]
     pub horizontal_pod_autoscaler_config: Option<HpaConfig>,
     #[serde(default)]
@@ -200,7 +200,7 @@ pub struct Advanced {
 /// `spec` of a ScaledObject.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScaledObjectSpec {
+pub(crate) struct ScaledObjectSpec {
     #[serde(default)]
     pub scale_target_ref: Option<ScaleTargetRef>,
     #[serde(default)]
@@ -226,7 +226,7 @@ pub struct ScaledObjectSpec {
 /// A whole ScaledObject document.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScaledObjectManifest {
+pub(crate) struct ScaledObjectManifest {
     #[serde(default)]
     pub api_version: Option<String>,
     #[serde(default)]
@@ -323,13 +323,13 @@ pub struct Annotations {
     pub hpa_excluded_labels: Option<String>,
 }
 
-pub const ANN_PAUSED: &str = "autoscaling.keda.sh/paused";
-pub const ANN_PAUSED_REPLICAS: &str = "autoscaling.keda.sh/paused-replicas";
-pub const ANN_PAUSED_SCALE_IN: &str = "autoscaling.keda.sh/paused-scale-in";
-pub const ANN_PAUSED_SCALE_OUT: &str = "autoscaling.keda.sh/paused-scale-out";
-pub const ANN_FORCE_ACTIVATION: &str = "autoscaling.keda.sh/force-activation";
-pub const ANN_TRANSFER_HPA: &str = "scaledobject.keda.sh/transfer-hpa-ownership";
-pub const ANN_HPA_EXCLUDED_LABELS: &str = "scaledobject.keda.sh/hpa-excluded-labels";
+pub(crate) const ANN_PAUSED: &str = "autoscaling.keda.sh/paused";
+pub(crate) const ANN_PAUSED_REPLICAS: &str = "autoscaling.keda.sh/paused-replicas";
+pub(crate) const ANN_PAUSED_SCALE_IN: &str = "autoscaling.keda.sh/paused-scale-in";
+pub(crate) const ANN_PAUSED_SCALE_OUT: &str = "autoscaling.keda.sh/paused-scale-out";
+pub(crate) const ANN_FORCE_ACTIVATION: &str = "autoscaling.keda.sh/force-activation";
+pub(crate) const ANN_TRANSFER_HPA: &str = "scaledobject.keda.sh/transfer-hpa-ownership";
+pub(crate) const ANN_HPA_EXCLUDED_LABELS: &str = "scaledobject.keda.sh/hpa-excluded-labels";
 
 impl Annotations {
     /// Read the annotations exactly as KEDA's `getBoolAnnotation` does: absent → false,

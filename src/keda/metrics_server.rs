@@ -68,8 +68,67 @@ pub fn external_metric_request(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> Result<MetricResponse, MetricRequestError> {
-    // getTrueMetricArray: with a scalingModifiers target, every external metric.
-    let wanted: Vec<String> = match &model.modifiers {
+    let round = fetch_wanted(model, state, metric_name, target, fetch);
+    state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
+    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError {
+        time: now,
+        metric_name: metric_name.to_string(),
+        message,
+        triggers: traces,
+    };
+    if round.scaler_error {
+        state.invalidate_scalers();
+        if !round.fallback_active {
+            return Err(fail(
+                format!("metric:{metric_name} encountered error"),
+                round.traces,
+            ));
+        }
+    }
+    if round.matching.is_empty() {
+        return Err(fail(
+            format!("no matching metrics found for {metric_name}"),
+            round.traces,
+        ));
+    }
+    let values = match modifiers::apply(
+        model,
+        &state.health,
+        round.matching,
+        round.fallback_active,
+        &round.fallback_metrics,
+    ) {
+        Ok(v) => v,
+        // Upstream logs the formula error and returns no items: the HPA gets no value.
+        Err(e) => {
+            return Err(fail(
+                format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"),
+                round.traces,
+            ));
+        }
+    };
+    Ok(MetricResponse {
+        time: now,
+        metric_name: metric_name.to_string(),
+        values,
+        fallback_active: round.fallback_active,
+        triggers: round.traces,
+    })
+}
+
+/// What the triggers a request reads answered.
+struct FetchRound {
+    traces: Vec<TriggerFetch>,
+    matching: Vec<MetricValue>,
+    fallback_metrics: Vec<MetricValue>,
+    fallback_active: bool,
+    scaler_error: bool,
+}
+
+/// The metric names a request reads (`getTrueMetricArray`): with a scalingModifiers target,
+/// every external metric.
+fn wanted_metrics(model: &ScaledObjectModel, metric_name: &str) -> Vec<String> {
+    match &model.modifiers {
         Some(m) if !m.target.is_empty() => model
             .triggers
             .iter()
@@ -77,12 +136,26 @@ pub fn external_metric_request(
             .map(|t| t.scaler.metric.name.clone())
             .collect(),
         _ => vec![metric_name.to_string()],
+    }
+}
+
+/// Read each wanted trigger — from the `useCachedMetrics` record or a fresh fetch — and pass
+/// it through fallback.
+fn fetch_wanted(
+    model: &ScaledObjectModel,
+    state: &mut ScaledObjectState,
+    metric_name: &str,
+    target: &TargetView,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> FetchRound {
+    let wanted = wanted_metrics(model, metric_name);
+    let mut round = FetchRound {
+        traces: Vec::new(),
+        matching: Vec::new(),
+        fallback_metrics: Vec::new(),
+        fallback_active: false,
+        scaler_error: false,
     };
-    let mut traces = Vec::new();
-    let mut matching = Vec::new();
-    let mut fallback_metrics = Vec::new();
-    let mut fallback_active = false;
-    let mut scaler_error = false;
     for t in model.triggers.iter().filter(|t| !t.is_cpu_memory()) {
         let name = t.scaler.metric.name.clone();
         if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&name)) {
@@ -117,14 +190,14 @@ pub fn external_metric_request(
             target,
         );
         if out.fallback_active {
-            fallback_active = true;
-            fallback_metrics.extend(out.metrics.iter().cloned());
+            round.fallback_active = true;
+            round.fallback_metrics.extend(out.metrics.iter().cloned());
         }
         if out.error.is_some() {
-            scaler_error = true;
+            round.scaler_error = true;
         }
-        matching.extend(out.metrics.iter().cloned());
-        traces.push(TriggerFetch {
+        round.matching.extend(out.metrics.iter().cloned());
+        round.traces.push(TriggerFetch {
             index: t.index,
             metric_name: name,
             cached: from_cache,
@@ -134,49 +207,5 @@ pub fn external_metric_request(
             failures: out.failures,
         });
     }
-    state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
-    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError {
-        time: now,
-        metric_name: metric_name.to_string(),
-        message,
-        triggers: traces,
-    };
-    if scaler_error {
-        state.invalidate_scalers();
-        if !fallback_active {
-            return Err(fail(
-                format!("metric:{metric_name} encountered error"),
-                traces,
-            ));
-        }
-    }
-    if matching.is_empty() {
-        return Err(fail(
-            format!("no matching metrics found for {metric_name}"),
-            traces,
-        ));
-    }
-    let values = match modifiers::apply(
-        model,
-        &state.health,
-        matching,
-        fallback_active,
-        &fallback_metrics,
-    ) {
-        Ok(v) => v,
-        // Upstream logs the formula error and returns no items: the HPA gets no value.
-        Err(e) => {
-            return Err(fail(
-                format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"),
-                traces,
-            ));
-        }
-    };
-    Ok(MetricResponse {
-        time: now,
-        metric_name: metric_name.to_string(),
-        values,
-        fallback_active,
-        triggers: traces,
-    })
+    round
 }

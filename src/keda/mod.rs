@@ -6,17 +6,17 @@
 //! Upstream baseline: kedacore/keda main @ 8b4f083 (after v2.20.2); the semantics are described in `docs/model.md` ("KEDA").
 //!
 //! Module map (one concept each):
-//! * ingest — [`manifest`] (typed objects as written), [`cluster`] (workloads, HPAs,
-//!   LimitRanges, TriggerAuthentications the rules may need), [`go`] (Go parsing rules),
-//!   [`params`] (KEDA's typed scaler config);
-//! * validation — [`validate`] (entry point [`validate::validate_source`]), [`triggers`],
-//!   [`findings`], [`report`] (findings + simulation plan), [`catalog`] (scaler types, signals,
+//! * ingest — `manifest` (typed objects as written), [`cluster`] (workloads, HPAs,
+//!   LimitRanges, TriggerAuthentications the rules may need), `go` (Go parsing rules),
+//!   `params` (KEDA's typed scaler config);
+//! * validation — `validate` (entry point [`validate_source`]), `triggers`,
+//!   `findings`, `report` (findings + simulation plan), `catalog` (scaler types, signals,
 //!   delay classes);
-//! * scalers — [`scalers`] (build + `evaluate(observation)`), [`cron`] (robfig-compatible
-//!   schedules), [`metric`] (quantisation, names, activation), [`formula`] (scalingModifiers);
-//! * control loops — [`model`] (runnable ScaledObject), [`state`], [`operator`] (KEDA's
+//! * scalers — [`scalers`] (build + `evaluate(observation)`), `cron` (robfig-compatible
+//!   schedules), [`metric`] (quantisation, names, activation), `formula` (scalingModifiers);
+//! * control loops — `model` (runnable ScaledObject), [`state`], [`operator`] (KEDA's
 //!   polling loop), [`executor`] (scale decision), [`metrics_server`] (HPA metric requests),
-//!   [`fallback`], [`modifiers`] (composite metric), [`generated_hpa`], [`scaledjob`].
+//!   [`fallback`], [`modifiers`] (composite metric), `generated_hpa`, [`scaledjob`].
 //!
 //! The rules, in the project's words: docs/keda.md#validation.
 
@@ -75,33 +75,35 @@
 //! assert_eq!(answer.total_milli(), 40_000);
 //! ```
 
-pub mod catalog;
+pub(crate) mod catalog;
 pub mod cluster;
-pub mod cron;
+mod cron;
 pub mod executor;
 pub mod fallback;
-pub mod findings;
-pub mod formula;
-pub mod generated_hpa;
-pub mod go;
-pub mod manifest;
+mod findings;
+mod formula;
+pub(crate) mod generated_hpa;
+mod go;
+mod manifest;
 pub mod metric;
 pub mod metrics_server;
-pub mod model;
+pub(crate) mod model;
 pub mod modifiers;
 pub mod operator;
-pub mod params;
-pub mod report;
+mod params;
+pub(crate) mod report;
 pub mod scaledjob;
 pub mod scalers;
 pub mod state;
 #[cfg(test)]
 mod testutil;
-pub mod triggers;
-pub mod validate;
+mod triggers;
+pub(crate) mod validate;
 
+pub use cron::Schedule;
 pub use metric::{FetchError, FetchResult, Reading};
 pub use model::ScaledObjectModel;
+pub use params::{AuthKnowledge, EnvKnowledge};
 pub use report::{Finding, ObjectReport, Severity, SimulationPlan};
 pub use scaledjob::ScaledJobModel;
 pub use scalers::{Observation, Scaler};

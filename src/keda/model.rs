@@ -173,13 +173,13 @@ impl ScaledObjectModel {
     }
 }
 
-pub fn hpa_min_replicas(min: Option<i32>) -> i32 {
+pub(crate) fn hpa_min_replicas(min: Option<i32>) -> i32 {
     match min {
         Some(m) if m > 0 => m,
         _ => 1,
     }
 }
 
-pub fn hpa_max_replicas(max: Option<i32>) -> i32 {
+pub(crate) fn hpa_max_replicas(max: Option<i32>) -> i32 {
     max.unwrap_or(100)
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A place KEDA reads a parameter from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
+pub(crate) enum Order {
     Meta,
     Env,
     Auth,
@@ -65,7 +65,7 @@ impl AuthKnowledge {
 
 /// The outcome of looking up one parameter.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Got {
+pub(crate) enum Got {
     Value(String),
     /// Provided by a source scalesim cannot read (env of an absent workload, a secret).
     Hidden,
@@ -73,13 +73,13 @@ pub enum Got {
 }
 
 impl Got {
-    pub fn value(&self) -> Option<&str> {
+    pub(crate) fn value(&self) -> Option<&str> {
         match self {
             Got::Value(v) => Some(v),
             _ => None,
         }
     }
-    pub fn is_present(&self) -> bool {
+    pub(crate) fn is_present(&self) -> bool {
         !matches!(self, Got::Absent)
     }
 }
@@ -93,7 +93,7 @@ pub struct ParamIssue {
 
 /// How one parameter is declared (mirrors the `keda:"…"` struct tag).
 #[derive(Debug, Clone, Copy)]
-pub struct Spec<'s> {
+pub(crate) struct Spec<'s> {
     pub names: &'s [&'s str],
     pub order: &'s [Order],
     pub optional: bool,
@@ -104,7 +104,7 @@ pub struct Spec<'s> {
 }
 
 impl<'s> Spec<'s> {
-    pub const fn new(names: &'s [&'s str], order: &'s [Order]) -> Self {
+    pub(crate) const fn new(names: &'s [&'s str], order: &'s [Order]) -> Self {
         Spec {
             names,
             order,
@@ -116,26 +116,26 @@ impl<'s> Spec<'s> {
         }
     }
     /// A metadata-only parameter.
-    pub const fn meta(names: &'s [&'s str]) -> Self {
+    pub(crate) const fn meta(names: &'s [&'s str]) -> Self {
         Spec::new(names, &[Meta])
     }
-    pub const fn optional(mut self) -> Self {
+    pub(crate) const fn optional(mut self) -> Self {
         self.optional = true;
         self
     }
-    pub const fn default(mut self, d: &'s str) -> Self {
+    pub(crate) const fn default(mut self, d: &'s str) -> Self {
         self.default = Some(d);
         self
     }
-    pub const fn deprecated(mut self, why: &'s str) -> Self {
+    pub(crate) const fn deprecated(mut self, why: &'s str) -> Self {
         self.deprecated = Some(why);
         self
     }
-    pub const fn one_of(mut self, values: &'s [&'s str]) -> Self {
+    pub(crate) const fn one_of(mut self, values: &'s [&'s str]) -> Self {
         self.enumeration = Some(values);
         self
     }
-    pub const fn separator(mut self, sep: &'s str) -> Self {
+    pub(crate) const fn separator(mut self, sep: &'s str) -> Self {
         self.separator = Some(sep);
         self
     }
@@ -144,19 +144,18 @@ impl<'s> Spec<'s> {
     }
 }
 
-pub const META: &[Order] = &[Meta];
-pub const META_ENV: &[Order] = &[Meta, Env];
-pub const META_AUTH: &[Order] = &[Meta, Auth];
-pub const AUTH: &[Order] = &[Auth];
-pub const AUTH_META: &[Order] = &[Auth, Meta];
-pub const META_AUTH_ENV: &[Order] = &[Meta, Auth, Env];
-pub const META_ENV_AUTH: &[Order] = &[Meta, Env, Auth];
-pub const AUTH_ENV: &[Order] = &[Auth, Env];
-pub const AUTH_META_ENV: &[Order] = &[Auth, Meta, Env];
+pub(crate) const META_ENV: &[Order] = &[Meta, Env];
+pub(crate) const META_AUTH: &[Order] = &[Meta, Auth];
+pub(crate) const AUTH: &[Order] = &[Auth];
+pub(crate) const AUTH_META: &[Order] = &[Auth, Meta];
+pub(crate) const META_AUTH_ENV: &[Order] = &[Meta, Auth, Env];
+pub(crate) const META_ENV_AUTH: &[Order] = &[Meta, Env, Auth];
+pub(crate) const AUTH_ENV: &[Order] = &[Auth, Env];
+pub(crate) const AUTH_META_ENV: &[Order] = &[Auth, Meta, Env];
 
 /// Parameter reader for one trigger. Collects every problem (KEDA joins all errors too).
 #[derive(Debug)]
-pub struct Params<'a> {
+pub(crate) struct Params<'a> {
     pub trigger_type: &'a str,
     pub metadata: &'a BTreeMap<String, String>,
     pub env: &'a EnvKnowledge,
@@ -169,7 +168,7 @@ pub struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    pub fn new(
+    pub(crate) fn new(
         trigger_type: &'a str,
         metadata: &'a BTreeMap<String, String>,
         env: &'a EnvKnowledge,
@@ -187,21 +186,21 @@ impl<'a> Params<'a> {
         }
     }
 
-    pub fn error(&mut self, key: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn error(&mut self, key: Option<&str>, message: impl Into<String>) {
         self.errors.push(ParamIssue {
             key: key.map(str::to_string),
             message: message.into(),
         });
     }
 
-    pub fn warn(&mut self, key: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, key: Option<&str>, message: impl Into<String>) {
         self.warnings.push(ParamIssue {
             key: key.map(str::to_string),
             message: message.into(),
         });
     }
 
-    pub fn unchecked(&mut self, key: Option<&str>, message: impl Into<String>) {
+    pub(crate) fn unchecked(&mut self, key: Option<&str>, message: impl Into<String>) {
         self.unchecked.push(ParamIssue {
             key: key.map(str::to_string),
             message: message.into(),
@@ -210,14 +209,14 @@ impl<'a> Params<'a> {
 
     /// Declare metadata keys the scaler reads outside the typed config (so they are not
     /// reported as ignored).
-    pub fn mark_used(&mut self, keys: &[&str]) {
+    pub(crate) fn mark_used(&mut self, keys: &[&str]) {
         for k in keys {
             self.used.insert((*k).to_string());
         }
     }
 
     /// Metadata keys this scaler never reads (KEDA ignores them silently).
-    pub fn ignored_keys(&self) -> Vec<String> {
+    pub(crate) fn ignored_keys(&self) -> Vec<String> {
         self.metadata
             .keys()
             .filter(|k| {
@@ -230,7 +229,7 @@ impl<'a> Params<'a> {
 
     /// A raw metadata value (trimmed; empty counts as absent), as scalers that read
     /// `TriggerMetadata[...]` directly see it.
-    pub fn raw(&mut self, key: &str) -> Option<String> {
+    pub(crate) fn raw(&mut self, key: &str) -> Option<String> {
         self.used.insert(key.to_string());
         self.metadata
             .get(key)
@@ -306,7 +305,7 @@ impl<'a> Params<'a> {
     }
 
     /// Look a parameter up and apply deprecated/default/required/enum rules.
-    pub fn get(&mut self, spec: Spec) -> Got {
+    pub(crate) fn get(&mut self, spec: Spec) -> Got {
         let found = self.find(&spec);
         let key = self.key_for(&spec);
         if let (Got::Value(_), Some(why)) = (&found, spec.deprecated) {
@@ -388,7 +387,7 @@ impl<'a> Params<'a> {
     }
 
     /// A string parameter.
-    pub fn string(&mut self, spec: Spec) -> Got {
+    pub(crate) fn string(&mut self, spec: Spec) -> Got {
         self.get(spec)
     }
 
@@ -416,39 +415,34 @@ impl<'a> Params<'a> {
     }
 
     /// An integer parameter (`json.Unmarshal` into an int of `bits`).
-    pub fn int(&mut self, spec: Spec, bits: u32) -> Option<i64> {
+    pub(crate) fn int(&mut self, spec: Spec, bits: u32) -> Option<i64> {
         self.parsed(spec, |v| super::go::json_int(v, bits))
     }
 
     /// A float parameter (`json.Unmarshal` into a float64).
-    pub fn float(&mut self, spec: Spec) -> Option<f64> {
+    pub(crate) fn float(&mut self, spec: Spec) -> Option<f64> {
         self.parsed(spec, super::go::json_float)
     }
 
     /// A boolean parameter (`strconv.ParseBool`).
-    pub fn boolean(&mut self, spec: Spec) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, spec: Spec) -> Option<bool> {
         self.parsed(spec, |v| {
             super::go::parse_bool(v).ok_or_else(|| "unable to parse boolean value".to_string())
         })
     }
 
     /// A duration parameter (Go duration string or milliseconds), in seconds.
-    pub fn duration(&mut self, spec: Spec) -> Option<f64> {
+    pub(crate) fn duration(&mut self, spec: Spec) -> Option<f64> {
         self.parsed(spec, super::go::typed_config_duration)
     }
 
     /// A list parameter split on the spec's separator (default `,`), elements trimmed.
-    pub fn list(&mut self, spec: Spec) -> Option<Vec<String>> {
+    pub(crate) fn list(&mut self, spec: Spec) -> Option<Vec<String>> {
         let sep = spec.separator.unwrap_or(",");
         match self.get(spec) {
             Got::Value(v) => Some(v.split(sep).map(|s| s.trim().to_string()).collect()),
             _ => None,
         }
-    }
-
-    /// Is the trigger's metadata key present at all (even empty)?
-    pub fn has_key(&self, key: &str) -> bool {
-        self.metadata.contains_key(key)
     }
 }
 

@@ -18,6 +18,7 @@ use super::manifest::ScaledJobManifest;
 use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};
 use super::model::TriggerModel;
 use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// `scalingStrategy.strategy` as KEDA selects it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -384,7 +385,45 @@ pub struct JobPollDecision {
     pub scale_to: i64,
     pub jobs_to_create: i64,
     pub jobs_to_delete: Vec<String>,
-    pub reason: String,
+    pub reason: JobPollReason,
+}
+
+/// Why a ScaledJob poll created the Jobs it did; its text (in `events.jsonl`) is built when
+/// written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobPollReason {
+    Paused,
+    Inactive,
+    /// Active, but the strategy's effective maximum leaves no Job to create.
+    AllJobsExist { running: i64, pending: i64 },
+    Create { scale_to: i64, effective: i64, create: i64 },
+}
+
+impl fmt::Display for JobPollReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            JobPollReason::Paused => f.write_str("paused by annotation"),
+            JobPollReason::Inactive => f.write_str("inactive: no jobs created"),
+            JobPollReason::AllJobsExist { running, pending } => write!(
+                f,
+                "active, but all requested jobs already exist ({running} running, {pending} pending)"
+            ),
+            JobPollReason::Create {
+                scale_to,
+                effective,
+                create,
+            } => write!(
+                f,
+                "active: create min(scaleTo {scale_to}, effectiveMaxScale {effective}) = {create} jobs"
+            ),
+        }
+    }
+}
+
+impl Serialize for JobPollReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// Run one ScaledJob poll at `now`.
@@ -396,29 +435,90 @@ pub fn poll(
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> JobPollDecision {
     let (running, pending) = count_jobs(jobs, &model.pending_pod_conditions);
+    if model.paused {
+        return paused(now, running, pending);
+    }
     let delete = jobs_to_delete(
         jobs,
         model.successful_jobs_history_limit,
         model.failed_jobs_history_limit,
     );
-    if model.paused {
-        return JobPollDecision {
-            time: now,
-            triggers: Vec::new(),
-            is_active: false,
-            is_error: false,
-            queue_length: 0,
-            max_scale: 0,
-            running,
-            pending,
-            effective_max_scale: 0,
-            scale_to: 0,
-            jobs_to_create: 0,
-            jobs_to_delete: Vec::new(),
-            reason: "paused by annotation".into(),
-        };
-    }
     let max_rc = model.max_rc();
+    let (metrics, traces, is_error) = poll_triggers(model, max_rc, fetch);
+    let (is_active, queue_ceil, max_scale, _) =
+        combine(&metrics, model.calculation, model.min_rc(), max_rc);
+    let (effective, scale_to) = scaling_decision(
+        model.strategy,
+        model.min_rc(),
+        max_rc,
+        running,
+        queue_ceil,
+        max_scale,
+        pending,
+    );
+    let effective = effective.max(0);
+    let create = if is_active && effective > 0 {
+        scale_to.min(effective)
+    } else {
+        0
+    };
+    if is_active {
+        state.last_active_time = Some(now);
+    }
+    let reason = if !is_active {
+        JobPollReason::Inactive
+    } else if effective <= 0 {
+        JobPollReason::AllJobsExist { running, pending }
+    } else {
+        JobPollReason::Create {
+            scale_to,
+            effective,
+            create,
+        }
+    };
+    JobPollDecision {
+        time: now,
+        triggers: traces,
+        is_active,
+        is_error,
+        queue_length: queue_ceil,
+        max_scale,
+        running,
+        pending,
+        effective_max_scale: effective,
+        scale_to,
+        jobs_to_create: create,
+        jobs_to_delete: delete,
+        reason,
+    }
+}
+
+/// A paused ScaledJob: nothing is created or deleted.
+fn paused(now: f64, running: i64, pending: i64) -> JobPollDecision {
+    JobPollDecision {
+        time: now,
+        triggers: Vec::new(),
+        is_active: false,
+        is_error: false,
+        queue_length: 0,
+        max_scale: 0,
+        running,
+        pending,
+        effective_max_scale: 0,
+        scale_to: 0,
+        jobs_to_create: 0,
+        jobs_to_delete: Vec::new(),
+        reason: JobPollReason::Paused,
+    }
+}
+
+/// Fetch each non-cpu/memory trigger: its queue length and maximum (against `max_rc`), the
+/// per-trigger trace, and whether any fetch failed.
+fn poll_triggers(
+    model: &ScaledJobModel,
+    max_rc: i64,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> (Vec<ScalerMetrics>, Vec<JobTriggerPoll>, bool) {
     let mut metrics = Vec::new();
     let mut traces = Vec::new();
     let mut is_error = false;
@@ -464,52 +564,7 @@ pub fn poll(
             }
         }
     }
-    let (is_active, queue_ceil, max_scale, _) =
-        combine(&metrics, model.calculation, model.min_rc(), max_rc);
-    let (effective, scale_to) = scaling_decision(
-        model.strategy,
-        model.min_rc(),
-        max_rc,
-        running,
-        queue_ceil,
-        max_scale,
-        pending,
-    );
-    let effective = effective.max(0);
-    let create = if is_active && effective > 0 {
-        scale_to.min(effective)
-    } else {
-        0
-    };
-    if is_active {
-        state.last_active_time = Some(now);
-    }
-    let reason = if !is_active {
-        "inactive: no jobs created".to_string()
-    } else if effective <= 0 {
-        format!(
-            "active, but all requested jobs already exist ({running} running, {pending} pending)"
-        )
-    } else {
-        format!(
-            "active: create min(scaleTo {scale_to}, effectiveMaxScale {effective}) = {create} jobs"
-        )
-    };
-    JobPollDecision {
-        time: now,
-        triggers: traces,
-        is_active,
-        is_error,
-        queue_length: queue_ceil,
-        max_scale,
-        running,
-        pending,
-        effective_max_scale: effective,
-        scale_to,
-        jobs_to_create: create,
-        jobs_to_delete: delete,
-        reason,
-    }
+    (metrics, traces, is_error)
 }
 
 #[cfg(test)]

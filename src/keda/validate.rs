@@ -25,7 +25,7 @@ use super::triggers::{self, Owner};
 use crate::manifest::kind::ObjectKind;
 use crate::yaml::{Document, Source, split_documents};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A runnable KEDA object.
 #[allow(clippy::large_enum_variant)] // a handful per run; boxing buys nothing
@@ -164,11 +164,6 @@ struct SoIdentity {
 
 fn gvk_string(api_version: &str, kind: &str) -> String {
     format!("{api_version}.{kind}")
-}
-
-/// Validate one ScaledObject document.
-pub fn validate_scaled_object(doc: &Document, cluster: &ClusterObjects) -> ValidatedObject {
-    validate_so_inner(doc, cluster, &[])
 }
 
 fn parse_failure(doc: &Document, kind: ObjectKind, e: crate::error::InputError) -> ValidatedObject {
@@ -341,6 +336,42 @@ fn check_enum(f: &mut Findings, field: &str, v: Option<&str>, allowed: &[&str]) 
         _ => true,
     }
 }
+
+/// `rollout.strategy` and the deprecated `rolloutStrategy` (docs/keda.md#scaledjob): KEDA's
+/// controller reads the deprecated field when it is non-empty, else `rollout.strategy`, and
+/// treats every value but `gradual` as the default rollout (delete the previous version's
+/// Jobs). Any string is accepted; one that is not a documented name gets a warning.
+fn rollout_strategy_checks(f: &mut Findings, s: &super::manifest::ScaledJobSpec) {
+    let deprecated = s.rollout_strategy.as_deref().filter(|v| !v.is_empty());
+    let current = s.rollout.as_ref().and_then(|r| r.strategy.as_deref());
+    for (field, value) in [
+        ("spec.rolloutStrategy", deprecated),
+        ("spec.rollout.strategy", current),
+    ] {
+        if let Some(v) = value
+            && !ROLLOUT_STRATEGIES.contains(&v)
+        {
+            f.warn(
+                "warn.rollout-strategy",
+                Some(field.into()),
+                format!(
+                    "{field} {v:?} is not one of \"default\", \"gradual\", \"immediate\": KEDA accepts it and rolls out as with \"default\" (Jobs of the previous version are deleted on update)"
+                ),
+            );
+        }
+    }
+    if deprecated.is_some() && current.is_some() {
+        f.warn(
+            "warn.rollout-strategy",
+            Some("spec.rollout.strategy".into()),
+            "both rolloutStrategy and rollout.strategy are set: KEDA reads the deprecated rolloutStrategy and ignores rollout.strategy",
+        );
+    }
+}
+
+/// The rollout names KEDA documents or its CRD lists: `default` and `immediate` (one
+/// behaviour) and `gradual` (running Jobs of the previous version are left to finish).
+const ROLLOUT_STRATEGIES: &[&str] = &["default", "gradual", "immediate"];
 
 fn name_checks(f: &mut Findings, name: &Option<String>) {
     match name.as_deref() {
@@ -540,7 +571,7 @@ fn so_schema_checks(f: &mut Findings, cx: &SoCtx) -> Option<FallbackConfig> {
     check_enum(
         f,
         "spec.advanced.scalingModifiers.metricType",
-        sm.metric_type.as_deref().filter(|s| !s.is_empty()),
+        sm.metric_type.as_deref(),
         &["AverageValue", "Value"],
     );
     let mut fallback = None;
@@ -1408,8 +1439,9 @@ fn check_resource_requests(
     }
 }
 
-/// Validate one ScaledJob document.
-pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> ValidatedObject {
+/// Validate one ScaledJob document: the CRD schema, the job template, the triggers, then
+/// warnings for settings KEDA accepts that probably do not do what was meant.
+pub(crate) fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> ValidatedObject {
     let mut unknown = Vec::new();
     let m: ScaledJobManifest = match doc.parse_reporting_unknown(&mut |p| unknown.push(p)) {
         Ok(m) => m,
@@ -1427,70 +1459,9 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
     name_checks(&mut f, &m.metadata.name);
     let s = &m.spec;
     let ns = m.metadata.namespace.clone();
-    let template_containers = s
-        .job_target_ref
-        .as_ref()
-        .and_then(|j| j.get("template"))
-        .and_then(|t| t.get("spec"))
-        .and_then(|sp| sp.get("containers"))
-        .and_then(|c| c.as_array());
-    match (&s.job_target_ref, template_containers) {
-        (None, _) => required(&mut f, "spec.jobTargetRef"),
-        (Some(_), None) => f.error(
-            "crd.required",
-            Some("spec.jobTargetRef.template".into()),
-            "spec.jobTargetRef.template.spec.containers: Required value",
-        ),
-        _ => {}
-    }
-    check_minimum(&mut f, "spec.pollingInterval", s.polling_interval, 1);
-    check_minimum(
-        &mut f,
-        "spec.successfulJobsHistoryLimit",
-        s.successful_jobs_history_limit,
-        0,
-    );
-    check_minimum(
-        &mut f,
-        "spec.failedJobsHistoryLimit",
-        s.failed_jobs_history_limit,
-        0,
-    );
-    check_minimum(&mut f, "spec.minReplicaCount", s.min_replica_count, 0);
-    check_minimum(&mut f, "spec.maxReplicaCount", s.max_replica_count, 1);
-    check_enum(
-        &mut f,
-        "spec.rolloutStrategy",
-        s.rollout_strategy.as_deref(),
-        &["gradual", "immediate"],
-    );
-    if let Some(r) = &s.rollout {
-        check_enum(
-            &mut f,
-            "spec.rollout.strategy",
-            r.strategy.as_deref(),
-            &["gradual", "immediate"],
-        );
-        check_enum(
-            &mut f,
-            "spec.rollout.propagationPolicy",
-            r.propagation_policy.as_deref(),
-            &["foreground", "background"],
-        );
-    }
+    let template_containers = sj_template_containers(&mut f, s);
     let ss = s.scaling_strategy.clone().unwrap_or_default();
-    check_enum(
-        &mut f,
-        "spec.scalingStrategy.strategy",
-        ss.strategy.as_deref(),
-        &["default", "custom", "accurate", "eager"],
-    );
-    check_enum(
-        &mut f,
-        "spec.scalingStrategy.multipleScalersCalculation",
-        ss.multiple_scalers_calculation.as_deref(),
-        &["min", "avg", "sum", "max"],
-    );
+    sj_schema_checks(&mut f, s, &ss);
     // Env for *FromEnv: the job template's container.
     let env = match template_containers {
         Some(cs) => {
@@ -1512,7 +1483,6 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
         &env,
         false,
     );
-    // Warnings
     let strategy = JobStrategy::select(
         ss.strategy.as_deref(),
         ss.custom_scaling_queue_length_deduction,
@@ -1520,6 +1490,101 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             .as_ref()
             .map(|p| p.as_str()),
     );
+    sj_warnings(&mut f, s, &ss, strategy, &checked);
+    let ann = Annotations::from_map(m.metadata.annotation_pairs());
+    let plan = sj_plan(s, &checked, &ann, strategy);
+    let model = (!f.has_errors() && checked.complete).then(|| {
+        KedaObject::ScaledJob(ScaledJobModel::from_manifest(
+            &m,
+            checked.models,
+            ann.paused,
+        ))
+    });
+    let report = ObjectReport {
+        kind: ObjectKind::ScaledJob.to_string(),
+        name: m.metadata.name.clone(),
+        namespace: ns,
+        document: doc.index,
+        findings: f.locate(doc),
+        plan: Some(plan),
+    };
+    ValidatedObject { report, model }
+}
+
+/// `spec.jobTargetRef` and its template's containers are required; the containers, if given.
+fn sj_template_containers<'m>(
+    f: &mut Findings,
+    s: &'m super::manifest::ScaledJobSpec,
+) -> Option<&'m Vec<serde_json::Value>> {
+    let template_containers = s
+        .job_target_ref
+        .as_ref()
+        .and_then(|j| j.get("template"))
+        .and_then(|t| t.get("spec"))
+        .and_then(|sp| sp.get("containers"))
+        .and_then(|c| c.as_array());
+    match (&s.job_target_ref, template_containers) {
+        (None, _) => required(f, "spec.jobTargetRef"),
+        (Some(_), None) => f.error(
+            "crd.required",
+            Some("spec.jobTargetRef.template".into()),
+            "spec.jobTargetRef.template.spec.containers: Required value",
+        ),
+        _ => {}
+    }
+    template_containers
+}
+
+/// The CRD's minimums and enums on a ScaledJob's spec (docs/keda.md#enums).
+fn sj_schema_checks(
+    f: &mut Findings,
+    s: &super::manifest::ScaledJobSpec,
+    ss: &super::manifest::ScalingStrategy,
+) {
+    for (field, v, min) in [
+        ("spec.pollingInterval", s.polling_interval, 1),
+        (
+            "spec.successfulJobsHistoryLimit",
+            s.successful_jobs_history_limit,
+            0,
+        ),
+        ("spec.failedJobsHistoryLimit", s.failed_jobs_history_limit, 0),
+        ("spec.minReplicaCount", s.min_replica_count, 0),
+        ("spec.maxReplicaCount", s.max_replica_count, 1),
+    ] {
+        check_minimum(f, field, v, min);
+    }
+    rollout_strategy_checks(f, s);
+    if let Some(r) = &s.rollout {
+        check_enum(
+            f,
+            "spec.rollout.propagationPolicy",
+            r.propagation_policy.as_deref(),
+            &["foreground", "background"],
+        );
+    }
+    check_enum(
+        f,
+        "spec.scalingStrategy.strategy",
+        ss.strategy.as_deref(),
+        &["default", "custom", "accurate", "eager"],
+    );
+    check_enum(
+        f,
+        "spec.scalingStrategy.multipleScalersCalculation",
+        ss.multiple_scalers_calculation.as_deref(),
+        &["min", "avg", "sum", "max"],
+    );
+}
+
+/// Settings a ScaledJob accepts that probably do not do what was meant.
+fn sj_warnings(
+    f: &mut Findings,
+    s: &super::manifest::ScaledJobSpec,
+    ss: &super::manifest::ScalingStrategy,
+    strategy: JobStrategy,
+    checked: &triggers::CheckedTriggers,
+) {
     if ss.strategy.as_deref() == Some("custom") && strategy == JobStrategy::Default {
         f.warn(
             "warn.scaledjob-custom-strategy",
@@ -1544,15 +1609,23 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             );
         }
     }
-    let ann = Annotations::from_map(m.metadata.annotation_pairs());
-    let plan = SimulationPlan {
+}
+
+/// What the simulation will run for a ScaledJob.
+fn sj_plan(
+    s: &super::manifest::ScaledJobSpec,
+    checked: &triggers::CheckedTriggers,
+    ann: &Annotations,
+    strategy: JobStrategy,
+) -> SimulationPlan {
+    SimulationPlan {
         triggers: checked.plans.clone(),
         hpa: None,
         legacy_hpa_path: false,
         polling_interval_s: s.polling_interval.unwrap_or(30) as f64,
         cooldown_period_s: None,
         initial_cooldown_period_s: None,
-        pause: Some(pause_plan(&ann)),
+        pause: Some(pause_plan(ann)),
         fallback: None,
         scaling_modifiers: None,
         notes: vec![format!(
@@ -1560,23 +1633,7 @@ pub fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> Validate
             super::scaledjob::max_rc(s.min_replica_count, s.max_replica_count),
             strategy
         )],
-    };
-    let model = (!f.has_errors() && checked.complete).then(|| {
-        KedaObject::ScaledJob(ScaledJobModel::from_manifest(
-            &m,
-            checked.models,
-            ann.paused,
-        ))
-    });
-    let report = ObjectReport {
-        kind: ObjectKind::ScaledJob.to_string(),
-        name: m.metadata.name.clone(),
-        namespace: ns,
-        document: doc.index,
-        findings: f.locate(doc),
-        plan: Some(plan),
-    };
-    ValidatedObject { report, model }
+    }
 }
 
 /// The first line holding Helm template syntax, if any (template text inside a quoted value
@@ -1612,7 +1669,7 @@ fn helm_finding(file: &str, line: usize) -> super::report::Finding {
 /// split over files): the workloads, HPAs, LimitRanges and (Cluster)TriggerAuthentications of
 /// every file are added to `extra`, and the one-ScaledObject-per-workload/per-HPA rules apply
 /// across files. One report per source, in order.
-pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<SourceReport> {
+pub(crate) fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<SourceReport> {
     let mut cluster = extra.clone();
     // Per source: its file findings and its KEDA documents (document, kind, apiVersion).
     type KedaDocs<'a> = Vec<(Document<'a>, String, String)>;
@@ -1706,15 +1763,6 @@ pub fn validate_sources(sources: &[Source], extra: &ClusterObjects) -> Vec<Sourc
         });
     }
     reports
-}
-
-/// Group findings by severity (for printing).
-pub fn count_by_severity(report: &ObjectReport) -> BTreeMap<Severity, usize> {
-    let mut m = BTreeMap::new();
-    for f in &report.findings {
-        *m.entry(f.severity).or_insert(0) += 1;
-    }
-    m
 }
 
 #[cfg(test)]

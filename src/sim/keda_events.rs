@@ -179,6 +179,6 @@ fn event_record(
             reason,
             last_active_time_updated: false,
         },
-        reason: text,
+        reason: crate::keda::operator::PollReason::Event(text),
     }
 }

@@ -4,8 +4,7 @@
 //!
 //! * A file INDEX.md marks INVALID must produce an error, and the error INDEX.md names (the
 //!   rule and wording below, keyed by file). Every INVALID entry needs an expectation here.
-//! * Any other plain file must produce no error — except the files in [`ERRATA`], where current
-//!   KEDA rejects what INDEX.md lists as valid (upstream evidence in each entry).
+//! * Any other plain file must produce no error.
 //! * Files under `templated/` are unrendered Helm templates, "not valid YAML documents as-is":
 //!   they must be rejected cleanly (no panic) with a located `input.helm-template` error that
 //!   tells the user to render them first.
@@ -49,15 +48,6 @@ const INVALID: &[(&str, &str, &str)] = &[
         "awsRegion",
     ),
 ];
-
-/// Files INDEX.md lists as valid that current KEDA rejects: (file, rule, text, evidence).
-const ERRATA: &[(&str, &str, &str, &str)] = &[(
-    "kedify--examples--samples__stable-diffusion__manifests__scaledjob.yaml",
-    "crd.enum",
-    "spec.rollout.strategy",
-    "kedacore/keda apis/keda/v1alpha1/scaledjob_types.go: `Rollout.Strategy` has `+kubebuilder:validation:Enum=gradual;immediate` \
-     (CRD-level markers added in v2.20.0, #7533); `strategy: default` is rejected by the API server",
-)];
 
 fn invalid_files_in_index(index: &str) -> Vec<String> {
     index
@@ -119,11 +109,6 @@ fn corpus_validates_as_index_says() {
         let expectation = if templated {
             Some(("input.helm-template", "helm template"))
         } else if let Some((_, rule, text)) = INVALID.iter().find(|(f, ..)| *f == name) {
-            Some((*rule, *text))
-        } else if let Some((_, rule, text, evidence)) = ERRATA.iter().find(|(f, ..)| *f == name) {
-            eprintln!(
-                "keda_corpus: {name}: INDEX.md lists it as valid, but current KEDA rejects it ({evidence})"
-            );
             Some((*rule, *text))
         } else {
             None

@@ -842,10 +842,10 @@ fn a_scale_in_before_any_activity_names_the_initial_cooldown() {
         .find(|(_, p)| matches!(p.decision.action, ScaleAction::SetReplicas { to: 0, .. }))
         .expect("scaled to zero");
     assert_eq!(t, 60.0);
+    let reason = p.reason.to_string();
     assert!(
-        p.reason.contains("initialCooldownPeriod 60 s") && !p.reason.contains("after cooldown"),
-        "{}",
-        p.reason
+        reason.contains("initialCooldownPeriod 60 s") && !reason.contains("after cooldown"),
+        "{reason}"
     );
 }
 

@@ -13,7 +13,7 @@ use crate::keda::catalog::{DelayClass, Signal};
 use crate::keda::metric::{
     FetchError, FetchResult, Reading, indexed_name, target_milli_from_float,
 };
-use crate::keda::params::{META_AUTH, Params, Spec};
+use crate::keda::params::{Got, META_AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudWatch {
@@ -113,51 +113,10 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     p.string(Spec::meta(&["awsEndpoint"]).optional());
     p.string(Spec::meta(&["identityOwner"]).optional());
     if expression.value().is_none() {
-        if namespace.value().is_none() {
-            p.error(Some("namespace"), "namespace not given");
-        } else if metric_name.value().is_none() {
-            p.error(Some("metricName"), "metric name not given");
-        } else if dim_names.is_none() {
-            p.error(Some("dimensionName"), "dimension name not given");
-        } else if dim_values.is_none() {
-            p.error(Some("dimensionValue"), "dimension value not given");
-        } else if dim_names.as_ref().map(Vec::len) != dim_values.as_ref().map(Vec::len) {
-            p.error(
-                Some("dimensionValue"),
-                "dimensionName and dimensionValue are not matching in size",
-            );
-        } else if let Some(u) = unit.value()
-            && !STANDARD_UNITS.contains(&u)
-        {
-            p.error(
-                Some("metricUnit"),
-                format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"),
-            );
-        }
+        metric_query_checks(p, &namespace, &metric_name, &dim_names, &dim_values, &unit);
     }
     if let Some(per) = period {
-        if per < 1 {
-            p.error(
-                Some("metricStatPeriod"),
-                format!("metricStatPeriod can not be smaller than 1, however, {per} is provided"),
-            );
-        } else if per <= 60 && ![1, 5, 10, 30, 60].contains(&per) {
-            p.error(Some("metricStatPeriod"), format!("metricStatPeriod < 60 has to be one of [1, 5, 10, 30], however, {per} is provided"));
-        } else if per > 60 && per % 60 != 0 {
-            p.error(
-                Some("metricStatPeriod"),
-                format!(
-                    "metricStatPeriod >= 60 has to be a multiple of 60, however, {per} is provided"
-                ),
-            );
-        } else if let Some(c) = collection
-            && (c < 0 || c % per != 0)
-        {
-            p.error(
-                    Some("metricCollectionTime"),
-                    format!("metricCollectionTime must be greater than 0 and a multiple of metricStatPeriod({per}), {c} is given"),
-                );
-        }
+        period_checks(p, per, collection);
     }
     check_aws_auth(p);
     if !p.errors.is_empty() {
@@ -200,4 +159,64 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             end_time_offset_s: offset,
         }),
     })
+}
+
+/// Without an `expression`: the namespace, metric name and matching dimensions are required,
+/// and the unit must be a standard one.
+fn metric_query_checks(
+    p: &mut Params,
+    namespace: &Got,
+    metric_name: &Got,
+    dim_names: &Option<Vec<String>>,
+    dim_values: &Option<Vec<String>>,
+    unit: &Got,
+) {
+    if namespace.value().is_none() {
+        p.error(Some("namespace"), "namespace not given");
+    } else if metric_name.value().is_none() {
+        p.error(Some("metricName"), "metric name not given");
+    } else if dim_names.is_none() {
+        p.error(Some("dimensionName"), "dimension name not given");
+    } else if dim_values.is_none() {
+        p.error(Some("dimensionValue"), "dimension value not given");
+    } else if dim_names.as_ref().map(Vec::len) != dim_values.as_ref().map(Vec::len) {
+        p.error(
+            Some("dimensionValue"),
+            "dimensionName and dimensionValue are not matching in size",
+        );
+    } else if let Some(u) = unit.value()
+        && !STANDARD_UNITS.contains(&u)
+    {
+        p.error(
+            Some("metricUnit"),
+            format!("metricUnit '{u}' is not one of {STANDARD_UNITS:?}"),
+        );
+    }
+}
+
+/// `metricStatPeriod` is 1, 5, 10, 30, 60 or a multiple of 60, and `metricCollectionTime` a
+/// non-negative multiple of it.
+fn period_checks(p: &mut Params, per: i64, collection: Option<i64>) {
+    if per < 1 {
+        p.error(
+            Some("metricStatPeriod"),
+            format!("metricStatPeriod can not be smaller than 1, however, {per} is provided"),
+        );
+    } else if per <= 60 && ![1, 5, 10, 30, 60].contains(&per) {
+        p.error(Some("metricStatPeriod"), format!("metricStatPeriod < 60 has to be one of [1, 5, 10, 30], however, {per} is provided"));
+    } else if per > 60 && per % 60 != 0 {
+        p.error(
+            Some("metricStatPeriod"),
+            format!(
+                "metricStatPeriod >= 60 has to be a multiple of 60, however, {per} is provided"
+            ),
+        );
+    } else if let Some(c) = collection
+        && (c < 0 || c % per != 0)
+    {
+        p.error(
+                Some("metricCollectionTime"),
+                format!("metricCollectionTime must be greater than 0 and a multiple of metricStatPeriod({per}), {c} is given"),
+            );
+    }
 }

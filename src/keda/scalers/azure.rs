@@ -17,7 +17,7 @@ use super::observation::Observation;
 use super::{BuildContext, Parts, ScalerKind, external, external_target_type, mismatch};
 use crate::keda::catalog::{DelayClass, Signal};
 use crate::keda::metric::{FetchResult, Reading, indexed_name, normalize, target_milli_from_int};
-use crate::keda::params::{AUTH_ENV, AUTH_META_ENV, Params, Spec};
+use crate::keda::params::{AUTH_ENV, AUTH_META_ENV, Got, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceBus {
@@ -54,7 +54,6 @@ impl ServiceBus {
     }
 }
 
-#[allow(clippy::collapsible_match)] // the Go code's structure, kept for comparison
 pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
     let length = p.int(Spec::meta(&["messageCount"]).default("5"), 64);
@@ -75,6 +74,52 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
             .default("sum"),
     );
     p.mark_used(&["cloud", "endpointSuffix"]);
+    let entity = servicebus_entity(p, &queue, &topic, &subscription, use_regex);
+    servicebus_auth_checks(p, &connection, &namespace);
+    if !p.errors.is_empty() {
+        return None;
+    }
+    let entity = entity?;
+    let (kind, name) = entity.split_once(':').unwrap_or(("queue", ""));
+    let name = if use_regex {
+        format!("{kind}-regex")
+    } else {
+        name.to_string()
+    };
+    let (target_type, length) = (target_type?, length?);
+    Some(Parts {
+        metric: external(
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("azure-servicebus-{name}")),
+            ),
+            target_type,
+            target_milli_from_int(length),
+        ),
+        activation: Some(activation as f64),
+        // ActiveMessageCount includes peek-locked (in-flight) messages.
+        signal: Signal::QueueBacklog {
+            visible: true,
+            in_flight: true,
+            delayed: false,
+        },
+        delay: DelayClass::Direct,
+        kind: ScalerKind::ServiceBus(ServiceBus {
+            use_regex,
+            operation: operation.value().unwrap_or("sum").to_string(),
+            activation,
+        }),
+    })
+}
+
+/// The entity read: `queue:NAME` or `topic:NAME` (with its subscription), exactly one of them.
+fn servicebus_entity(
+    p: &mut Params,
+    queue: &Got,
+    topic: &Got,
+    subscription: &Got,
+    use_regex: bool,
+) -> Option<String> {
     let mut entity = None;
     if let Some(q) = queue.value() {
         entity = Some(format!("queue:{q}"));
@@ -114,6 +159,12 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
     if entity.is_none() {
         p.error(None, "no service bus entity type set");
     }
+    entity
+}
+
+/// A connection string without pod identity, a namespace with workload identity, and no
+/// other identity provider.
+fn servicebus_auth_checks(p: &mut Params, connection: &Got, namespace: &Got) {
     match p.auth.pod_identity() {
         None => {}
         Some(None) => {
@@ -137,40 +188,6 @@ pub(super) fn build_servicebus(p: &mut Params, ctx: &BuildContext) -> Option<Par
             );
         }
     }
-    if !p.errors.is_empty() {
-        return None;
-    }
-    let entity = entity?;
-    let (kind, name) = entity.split_once(':').unwrap_or(("queue", ""));
-    let name = if use_regex {
-        format!("{kind}-regex")
-    } else {
-        name.to_string()
-    };
-    let (target_type, length) = (target_type?, length?);
-    Some(Parts {
-        metric: external(
-            indexed_name(
-                ctx.trigger_index,
-                &normalize(&format!("azure-servicebus-{name}")),
-            ),
-            target_type,
-            target_milli_from_int(length),
-        ),
-        activation: Some(activation as f64),
-        // ActiveMessageCount includes peek-locked (in-flight) messages.
-        signal: Signal::QueueBacklog {
-            visible: true,
-            in_flight: true,
-            delayed: false,
-        },
-        delay: DelayClass::Direct,
-        kind: ScalerKind::ServiceBus(ServiceBus {
-            use_regex,
-            operation: operation.value().unwrap_or("sum").to_string(),
-            activation,
-        }),
-    })
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,7 @@ use crate::keda::catalog::{DelayClass, Signal};
 use crate::keda::metric::{
     FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_float,
 };
-use crate::keda::params::{AUTH, Params, Spec};
+use crate::keda::params::{AUTH, Got, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Datadog {
@@ -92,18 +92,97 @@ impl Datadog {
     }
 }
 
+/// Connection and credential parameters (from the TriggerAuthentication), read but not
+/// checked.
+const AUTH_KEYS: &[&str] = &[
+    "datadogNamespace",
+    "datadogMetricsService",
+    "authMode",
+    "token",
+    "apiKey",
+    "appKey",
+];
+
+/// Time parameters that must not be negative: (key, message).
+const NON_NEGATIVE: &[(&str, &str)] = &[
+    ("age", "age should not be smaller than 0 seconds"),
+    (
+        "timeWindowOffset",
+        "timeWindowOffset should not be smaller than 0 seconds",
+    ),
+    (
+        "lastAvailablePointOffset",
+        "lastAvailablePointOffset should not be smaller than 0",
+    ),
+];
+
+/// The metadata as the Datadog scaler reads it.
+struct Meta {
+    metric_name: Got,
+    metric_ns: Got,
+    activation_target: Option<f64>,
+    query: Got,
+    aggregator: Got,
+    activation_query: Option<f64>,
+    age: Option<i64>,
+    offset: Option<i64>,
+    lap: Option<i64>,
+    cluster_agent: bool,
+    filler: Option<f64>,
+    target: Option<f64>,
+}
+
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
-    for k in [
-        "datadogNamespace",
-        "datadogMetricsService",
-        "authMode",
-        "token",
-        "apiKey",
-        "appKey",
-    ] {
-        let names = [k];
-        p.string(Spec::new(&names, AUTH).optional());
+    let m = read_meta(p);
+    value_checks(p, &m);
+    let mut target = m.target.unwrap_or(-1.0);
+    if target == -1.0 {
+        if ctx.as_metric_source {
+            target = 0.0;
+        } else {
+            p.error(None, "no targetValue or queryValue given");
+        }
+    }
+    type_check(p, ctx);
+    let name = if m.cluster_agent {
+        cluster_agent_name(p, &m)
+    } else {
+        api_name(p, ctx, &m)
+    };
+    if !p.errors.is_empty() {
+        return None;
+    }
+    let activation = if m.cluster_agent {
+        m.activation_target?
+    } else {
+        m.activation_query?
+    };
+    Some(Parts {
+        metric: external(name, target_type?, target_milli_from_float(target)),
+        activation: Some(activation),
+        signal: Signal::Named {
+            suggested: super::prometheus::suggest_signal(m.query.value().unwrap_or("")),
+        },
+        delay: DelayClass::CloudMetrics {
+            granularity_s: 15.0,
+            lag_s: m.offset.unwrap_or(0) as f64,
+            window_s: m.age.unwrap_or(90) as f64,
+        },
+        kind: ScalerKind::Datadog(Datadog {
+            cluster_agent: m.cluster_agent,
+            activation,
+            filler: m.filler,
+            aggregator: m.aggregator.value().map(str::to_string),
+            last_available_point_offset: m.lap.unwrap_or(0).max(0) as usize,
+        }),
+    })
+}
+
+/// Read every parameter, with the checks KEDA's typed config makes on each.
+fn read_meta(p: &mut Params) -> Meta {
+    for k in AUTH_KEYS {
+        p.string(Spec::new(std::slice::from_ref(k), AUTH).optional());
     }
     p.int(
         Spec::new(&["datadogMetricsServicePort"], AUTH).default("8443"),
@@ -131,22 +210,30 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target = p.float(Spec::meta(&["targetValue", "queryValue"]).default("-1"));
     p.duration(Spec::meta(&["timeout"]).optional());
     p.mark_used(&["type"]);
-    if age.is_some_and(|a| a < 0) {
-        p.error(Some("age"), "age should not be smaller than 0 seconds");
+    Meta {
+        metric_name,
+        metric_ns,
+        activation_target,
+        query,
+        aggregator,
+        activation_query,
+        age,
+        offset,
+        lap,
+        cluster_agent,
+        filler,
+        target,
     }
-    if offset.is_some_and(|a| a < 0) {
-        p.error(
-            Some("timeWindowOffset"),
-            "timeWindowOffset should not be smaller than 0 seconds",
-        );
+}
+
+/// Negative time parameters, and a query without a scope.
+fn value_checks(p: &mut Params, m: &Meta) {
+    for (&(key, message), v) in NON_NEGATIVE.iter().zip([m.age, m.offset, m.lap]) {
+        if v.is_some_and(|a| a < 0) {
+            p.error(Some(key), message);
+        }
     }
-    if lap.is_some_and(|a| a < 0) {
-        p.error(
-            Some("lastAvailablePointOffset"),
-            "lastAvailablePointOffset should not be smaller than 0",
-        );
-    }
-    if let Some(q) = query.value()
+    if let Some(q) = m.query.value()
         && !(q.contains('{') && q[q.find('{').unwrap_or(0)..].contains('}'))
     {
         p.error(
@@ -154,14 +241,11 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             "error in query: malformed Datadog query: missing query scope",
         );
     }
-    let mut target = target.unwrap_or(-1.0);
-    if target == -1.0 {
-        if ctx.as_metric_source {
-            target = 0.0;
-        } else {
-            p.error(None, "no targetValue or queryValue given");
-        }
-    }
+}
+
+/// The deprecated `metadata.type`: not with a trigger-level `metricType`, and only
+/// `global` or `average`.
+fn type_check(p: &mut Params, ctx: &BuildContext) {
     if let Some(t) = p
         .metadata
         .get("type")
@@ -176,69 +260,50 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             p.error(Some("type"), "type has to be global or average");
         }
     }
-    let auth_known = !matches!(p.auth, crate::keda::params::AuthKnowledge::None);
-    let name;
-    if cluster_agent {
-        if !auth_known {
-            p.error(None, "datadog metrics service is required");
-        }
-        if !metric_name.is_present() {
-            p.error(Some("datadogMetricName"), "datadog metric name is required");
-        }
-        if !metric_ns.is_present() {
-            p.error(
-                Some("datadogMetricNamespace"),
-                "datadog metric namespace is required",
-            );
-        }
-        name = format!(
-            "datadogmetric@{}:{}",
-            metric_ns.value().unwrap_or(""),
-            metric_name.value().unwrap_or("")
+}
+
+fn auth_known(p: &Params) -> bool {
+    !matches!(p.auth, crate::keda::params::AuthKnowledge::None)
+}
+
+/// Cluster Agent mode: the service and the DatadogMetric's name and namespace are required;
+/// the metric is named after the DatadogMetric.
+fn cluster_agent_name(p: &mut Params, m: &Meta) -> String {
+    if !auth_known(p) {
+        p.error(None, "datadog metrics service is required");
+    }
+    if !m.metric_name.is_present() {
+        p.error(Some("datadogMetricName"), "datadog metric name is required");
+    }
+    if !m.metric_ns.is_present() {
+        p.error(
+            Some("datadogMetricNamespace"),
+            "datadog metric namespace is required",
         );
-    } else {
-        if !auth_known {
-            p.error(None, "error parsing Datadog metadata: missing AppKey");
+    }
+    format!(
+        "datadogmetric@{}:{}",
+        m.metric_ns.value().unwrap_or(""),
+        m.metric_name.value().unwrap_or("")
+    )
+}
+
+/// API mode: the keys and a query are required; the metric is named after the query's head.
+fn api_name(p: &mut Params, ctx: &BuildContext, m: &Meta) -> String {
+    if !auth_known(p) {
+        p.error(None, "error parsing Datadog metadata: missing AppKey");
+    }
+    match m.query.value() {
+        None => {
+            p.error(
+                Some("query"),
+                "error parsing Datadog metadata: missing Query",
+            );
+            String::new()
         }
-        match query.value() {
-            None => {
-                p.error(
-                    Some("query"),
-                    "error parsing Datadog metadata: missing Query",
-                );
-                name = String::new();
-            }
-            Some(q) => {
-                let head = q.split('{').next().unwrap_or("").to_string();
-                name = indexed_name(ctx.trigger_index, &normalize(&format!("datadog-{head}")));
-            }
+        Some(q) => {
+            let head = q.split('{').next().unwrap_or("").to_string();
+            indexed_name(ctx.trigger_index, &normalize(&format!("datadog-{head}")))
         }
     }
-    if !p.errors.is_empty() {
-        return None;
-    }
-    let activation = if cluster_agent {
-        activation_target?
-    } else {
-        activation_query?
-    };
-    Some(Parts {
-        metric: external(name, target_type?, target_milli_from_float(target)),
-        activation: Some(activation),
-        signal: Signal::Named {
-            suggested: super::prometheus::suggest_signal(query.value().unwrap_or("")),
-        },
-        delay: DelayClass::CloudMetrics {
-            granularity_s: 15.0,
-            lag_s: offset.unwrap_or(0) as f64,
-            window_s: age.unwrap_or(90) as f64,
-        },
-        kind: ScalerKind::Datadog(Datadog {
-            cluster_agent,
-            activation,
-            filler,
-            aggregator: aggregator.value().map(str::to_string),
-            last_available_point_offset: lap.unwrap_or(0).max(0) as usize,
-        }),
-    })
 }

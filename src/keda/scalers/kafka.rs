@@ -19,7 +19,7 @@ use crate::keda::catalog::{DelayClass, Signal};
 use crate::keda::metric::{
     FetchError, FetchResult, Reading, indexed_name, normalize, target_milli_from_int,
 };
-use crate::keda::params::{AUTH, AuthKnowledge, META_AUTH, META_ENV, Params, Spec};
+use crate::keda::params::{AUTH, AuthKnowledge, Got, META_AUTH, META_ENV, Params, Spec};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -238,74 +238,45 @@ fn kafka_version_ok(v: &str) -> bool {
     numeric && (parts.len() == 3 || (parts.len() == 4 && parts[0] == "0"))
 }
 
+/// `sasl` values of the Sarama-based `kafka` scaler and of `apache-kafka`.
+const SASL_KAFKA: &[&str] = &[
+    "none",
+    "plaintext",
+    "scram_sha256",
+    "scram_sha512",
+    "oauthbearer",
+    "gssapi",
+];
+const SASL_APACHE: &[&str] = &[
+    "none",
+    "plaintext",
+    "scram_sha256",
+    "scram_sha512",
+    "gssapi",
+    "aws_msk_iam",
+];
+/// TLS and SASL credentials (read from metadata or the TriggerAuthentication, not checked).
+const AUTH_KEYS: &[&str] = &["ca", "cert", "key", "keyPassword", "username", "password"];
+
+/// The metadata both Kafka scalers read.
+struct Meta {
+    group: Got,
+    topic: Got,
+    limitation: Got,
+    lag_threshold: Option<i64>,
+    activation: Option<i64>,
+    policy: Got,
+    allow_idle: bool,
+    exclude_persistent: bool,
+    zero_on_invalid: bool,
+    limit_with_lag: bool,
+    even: bool,
+}
+
 pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
-    p.list(Spec::new(&["bootstrapServers"], META_ENV));
-    let group = p.string(Spec::new(&["consumerGroup"], META_ENV));
-    let topic = p.string(Spec::new(&["topic"], META_ENV).optional());
-    let limitation = p.string(Spec::meta(&["partitionLimitation"]).optional());
-    let lag_threshold = p.int(Spec::meta(&["lagThreshold"]).default("10"), 64);
-    let activation = p.int(Spec::meta(&["activationLagThreshold"]).default("0"), 64);
-    let policy = p.string(
-        Spec::meta(&["offsetResetPolicy"])
-            .default("latest")
-            .one_of(&["latest", "earliest"]),
-    );
-    let flag = |p: &mut Params, name: &'static str| -> bool {
-        let names = [name];
-        let spec = if apache {
-            Spec::meta(&names).optional()
-        } else {
-            Spec::meta(&names).default("false")
-        };
-        p.boolean(spec).unwrap_or(false)
-    };
-    let allow_idle = flag(p, "allowIdleConsumers");
-    let exclude_persistent = flag(p, "excludePersistentLag");
-    let zero_on_invalid = flag(p, "scaleToZeroOnInvalidOffset");
-    let limit_with_lag = flag(p, "limitToPartitionsWithLag");
-    let even = flag(p, "ensureEvenDistributionOfPartitions");
-    let sasl;
-    if apache {
-        sasl = p.string(Spec::new(&["sasl"], META_AUTH).default("none").one_of(&[
-            "none",
-            "plaintext",
-            "scram_sha256",
-            "scram_sha512",
-            "gssapi",
-            "aws_msk_iam",
-        ]));
-    } else {
-        let full_metadata = p.boolean(Spec::meta(&["fullMetadata"]).default("true"));
-        if let Some(v) = p.string(Spec::meta(&["version"]).optional()).value()
-            && !kafka_version_ok(v)
-        {
-            let v = v.to_string();
-            p.error(
-                Some("version"),
-                format!("error parsing kafka version: invalid version `{v}`"),
-            );
-        }
-        sasl = p.string(Spec::new(&["sasl"], META_AUTH).optional().one_of(&[
-            "none",
-            "plaintext",
-            "scram_sha256",
-            "scram_sha512",
-            "oauthbearer",
-            "gssapi",
-        ]));
-        p.string(
-            Spec::new(&["saslTokenProvider"], META_AUTH)
-                .optional()
-                .one_of(&["bearer", "aws_msk_iam"]),
-        );
-        if full_metadata == Some(false) && topic.value().is_none() {
-            p.error(
-                Some("fullMetadata"),
-                "topic must be specified when fullMetadata is false",
-            );
-        }
-    }
+    let m = read_meta(p, apache);
+    let sasl = read_sasl(p, apache, &m.topic);
     p.string(
         Spec::new(&["tls"], META_AUTH)
             .default("disable")
@@ -313,102 +284,38 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
     );
     p.boolean(Spec::meta(&["unsafeSsl"]).default("false"));
     p.string(Spec::meta(&["awsRegion"]).optional());
-    for k in ["ca", "cert", "key", "keyPassword", "username", "password"] {
-        let names = [k];
-        p.string(Spec::new(&names, AUTH).optional());
+    for k in AUTH_KEYS {
+        p.string(Spec::new(std::slice::from_ref(k), AUTH).optional());
     }
-    if let Some(mode) = sasl.value()
-        && matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512")
-        && matches!(p.auth, AuthKnowledge::None)
-    {
-        let msg = if apache {
-            "username and password must be set when using SASL/PLAINTEXT"
-        } else {
-            "no username given"
-        };
-        p.error(Some("sasl"), msg);
-    }
-    if let Some(t) = lag_threshold
-        && t <= 0
-    {
-        let msg = if apache {
-            "lagThreshold must be a positive number".to_string()
-        } else {
-            "\"lagThreshold\" must be positive number".to_string()
-        };
-        p.error(Some("lagThreshold"), msg);
-    }
-    if let Some(a) = activation
-        && a < 0
-    {
-        p.error(
-            Some("activationLagThreshold"),
-            "activationLagThreshold must be a non-negative number",
-        );
-    }
-    let has_topic = topic.is_present();
-    if allow_idle && limit_with_lag {
-        p.error(
-            Some("limitToPartitionsWithLag"),
-            "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously",
-        );
-    }
-    if !has_topic && limit_with_lag {
-        p.error(
-            Some("limitToPartitionsWithLag"),
-            "topic must be specified when using limitToPartitionsWithLag",
-        );
-    }
-    if !apache {
-        if limit_with_lag && even {
-            p.error(
-                Some("ensureEvenDistributionOfPartitions"),
-                "limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously",
-            );
-        }
-        if !has_topic && even {
-            p.error(
-                Some("ensureEvenDistributionOfPartitions"),
-                "topic must be specified when using ensureEvenDistributionOfPartitions",
-            );
-        }
-    }
-    let mut partition_limitation = None;
-    if let Some(l) = limitation.value() {
-        match parse_partition_limitation(l) {
-            Ok(v) => partition_limitation = Some(v),
-            Err(e) => p.error(Some("partitionLimitation"), e),
-        }
-    }
-    if !has_topic {
-        partition_limitation = None;
-    }
+    setting_checks(p, apache, &m, &sasl);
+    let partition_limitation = partition_limitation(p, &m);
     if !p.errors.is_empty() {
         return None;
     }
-    let topics: Vec<String> = match topic.value() {
+    let topics: Vec<String> = match m.topic.value() {
         Some(t) if apache => t.split(',').map(|s| s.trim().to_string()).collect(),
         Some(t) => vec![t.to_string()],
         None => Vec::new(),
     };
-    let group = group.value().unwrap_or("<from-env>").to_string();
+    let group = m.group.value().unwrap_or("<from-env>").to_string();
     let name = if !topics.is_empty() {
         format!("kafka-{}", topics.join(","))
-    } else if topic.is_present() {
+    } else if m.topic.is_present() {
         "kafka-<from-env>".to_string()
     } else {
         format!("kafka-{group}-topics")
     };
-    let (target_type, lag_threshold, activation) = (target_type?, lag_threshold?, activation?);
+    let (target_type, lag_threshold, activation) =
+        (target_type?, m.lag_threshold?, m.activation?);
     let settings = KafkaSettings {
         lag_threshold,
         activation_lag_threshold: activation,
-        offset_reset_earliest: policy.value() == Some("earliest"),
-        allow_idle_consumers: allow_idle,
-        exclude_persistent_lag: exclude_persistent,
-        scale_to_zero_on_invalid_offset: zero_on_invalid,
-        limit_to_partitions_with_lag: limit_with_lag,
-        ensure_even_distribution_of_partitions: even,
+        offset_reset_earliest: m.policy.value() == Some("earliest"),
+        allow_idle_consumers: m.allow_idle,
+        exclude_persistent_lag: m.exclude_persistent,
+        scale_to_zero_on_invalid_offset: m.zero_on_invalid,
+        limit_to_partitions_with_lag: m.limit_with_lag,
+        ensure_even_distribution_of_partitions: m.even,
     };
     Some(Parts {
         metric: external(
@@ -426,4 +333,152 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
             settings,
         }),
     })
+}
+
+/// The servers, group, topic, thresholds and flags (the flags default to `false` in `kafka`
+/// and are optional in `apache-kafka`).
+fn read_meta(p: &mut Params, apache: bool) -> Meta {
+    p.list(Spec::new(&["bootstrapServers"], META_ENV));
+    let group = p.string(Spec::new(&["consumerGroup"], META_ENV));
+    let topic = p.string(Spec::new(&["topic"], META_ENV).optional());
+    let limitation = p.string(Spec::meta(&["partitionLimitation"]).optional());
+    let lag_threshold = p.int(Spec::meta(&["lagThreshold"]).default("10"), 64);
+    let activation = p.int(Spec::meta(&["activationLagThreshold"]).default("0"), 64);
+    let policy = p.string(
+        Spec::meta(&["offsetResetPolicy"])
+            .default("latest")
+            .one_of(&["latest", "earliest"]),
+    );
+    let mut flag = |name: &'static str| -> bool {
+        let names = [name];
+        let spec = if apache {
+            Spec::meta(&names).optional()
+        } else {
+            Spec::meta(&names).default("false")
+        };
+        p.boolean(spec).unwrap_or(false)
+    };
+    Meta {
+        allow_idle: flag("allowIdleConsumers"),
+        exclude_persistent: flag("excludePersistentLag"),
+        zero_on_invalid: flag("scaleToZeroOnInvalidOffset"),
+        limit_with_lag: flag("limitToPartitionsWithLag"),
+        even: flag("ensureEvenDistributionOfPartitions"),
+        group,
+        topic,
+        limitation,
+        lag_threshold,
+        activation,
+        policy,
+    }
+}
+
+/// `sasl` (and, for `kafka`, `fullMetadata`, `version` and `saslTokenProvider`).
+fn read_sasl(p: &mut Params, apache: bool, topic: &Got) -> Got {
+    if apache {
+        return p.string(
+            Spec::new(&["sasl"], META_AUTH)
+                .default("none")
+                .one_of(SASL_APACHE),
+        );
+    }
+    let full_metadata = p.boolean(Spec::meta(&["fullMetadata"]).default("true"));
+    if let Some(v) = p.string(Spec::meta(&["version"]).optional()).value()
+        && !kafka_version_ok(v)
+    {
+        let v = v.to_string();
+        p.error(
+            Some("version"),
+            format!("error parsing kafka version: invalid version `{v}`"),
+        );
+    }
+    let sasl = p.string(Spec::new(&["sasl"], META_AUTH).optional().one_of(SASL_KAFKA));
+    p.string(
+        Spec::new(&["saslTokenProvider"], META_AUTH)
+            .optional()
+            .one_of(&["bearer", "aws_msk_iam"]),
+    );
+    if full_metadata == Some(false) && topic.value().is_none() {
+        p.error(
+            Some("fullMetadata"),
+            "topic must be specified when fullMetadata is false",
+        );
+    }
+    sasl
+}
+
+/// The checks across settings: SASL credentials, thresholds, and the flags that exclude each
+/// other or need a topic.
+fn setting_checks(p: &mut Params, apache: bool, m: &Meta, sasl: &Got) {
+    if let Some(mode) = sasl.value()
+        && matches!(mode, "plaintext" | "scram_sha256" | "scram_sha512")
+        && matches!(p.auth, AuthKnowledge::None)
+    {
+        let msg = if apache {
+            "username and password must be set when using SASL/PLAINTEXT"
+        } else {
+            "no username given"
+        };
+        p.error(Some("sasl"), msg);
+    }
+    if let Some(t) = m.lag_threshold
+        && t <= 0
+    {
+        let msg = if apache {
+            "lagThreshold must be a positive number".to_string()
+        } else {
+            "\"lagThreshold\" must be positive number".to_string()
+        };
+        p.error(Some("lagThreshold"), msg);
+    }
+    if let Some(a) = m.activation
+        && a < 0
+    {
+        p.error(
+            Some("activationLagThreshold"),
+            "activationLagThreshold must be a non-negative number",
+        );
+    }
+    let has_topic = m.topic.is_present();
+    if m.allow_idle && m.limit_with_lag {
+        p.error(
+            Some("limitToPartitionsWithLag"),
+            "allowIdleConsumers and limitToPartitionsWithLag cannot be set simultaneously",
+        );
+    }
+    if !has_topic && m.limit_with_lag {
+        p.error(
+            Some("limitToPartitionsWithLag"),
+            "topic must be specified when using limitToPartitionsWithLag",
+        );
+    }
+    if !apache {
+        if m.limit_with_lag && m.even {
+            p.error(
+                Some("ensureEvenDistributionOfPartitions"),
+                "limitToPartitionsWithLag and ensureEvenDistributionOfPartitions cannot be set simultaneously",
+            );
+        }
+        if !has_topic && m.even {
+            p.error(
+                Some("ensureEvenDistributionOfPartitions"),
+                "topic must be specified when using ensureEvenDistributionOfPartitions",
+            );
+        }
+    }
+}
+
+/// `partitionLimitation`, parsed; it applies only with a topic.
+fn partition_limitation(p: &mut Params, m: &Meta) -> Option<Vec<i32>> {
+    let parsed = match m.limitation.value() {
+        Some(l) => match parse_partition_limitation(l) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                p.error(Some("partitionLimitation"), e);
+                None
+            }
+        },
+        None => None,
+    };
+    parsed.filter(|_| m.topic.is_present())
 }

@@ -148,8 +148,98 @@ impl RabbitMq {
     }
 }
 
+/// Each mode's metadata name, and the signal scalesim suggests binding for the rate modes.
+const MODES: &[(&str, Mode, Option<&str>)] = &[
+    ("QueueLength", Mode::QueueLength, None),
+    ("MessageRate", Mode::MessageRate, Some("publish_rate")),
+    ("DeliverGetRate", Mode::DeliverGetRate, Some("deliver_rate")),
+    (
+        "PublishedToDeliveredRatio",
+        Mode::PublishedToDeliveredRatio,
+        Some("publish_to_deliver_ratio"),
+    ),
+    (
+        "ExpectedQueueConsumptionTime",
+        Mode::ExpectedQueueConsumptionTime,
+        Some("expected_queue_consumption_time"),
+    ),
+];
+
+/// Authentication parameters read (and only checked for presence).
+const AUTH_KEYS: &[&str] = &[
+    "ca",
+    "cert",
+    "key",
+    "keyPassword",
+    "workloadIdentityResource",
+];
+
+/// The metadata as `parseRabbitMQMetadata` reads it.
+struct Meta {
+    queue_name: Got,
+    mode: Got,
+    queue_length: f64,
+    value: f64,
+    activation: f64,
+    host: Got,
+    protocol: Got,
+    use_regex: bool,
+    exclude_unacked: bool,
+    operation: Got,
+    timeout: Option<f64>,
+}
+
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let target_type = external_target_type(p, ctx);
+    let m = read_meta(p);
+    // Protocol: explicit, or from the host URL scheme (Some(true) for HTTP).
+    let protocol = protocol_of(p, &m.protocol, &m.host);
+    let http = protocol.unwrap_or(false);
+    let amqp_known = !http && protocol.is_some();
+    if m.use_regex && amqp_known {
+        p.error(
+            Some("useRegex"),
+            "configure useRegex=true only with HTTP protocol",
+        );
+    }
+    if m.exclude_unacked && amqp_known {
+        p.error(
+            Some("excludeUnacknowledged"),
+            "configure excludeUnacknowledged=true only with HTTP protocol",
+        );
+    }
+    let (mode, value) = validate_trigger(p, &m, amqp_known);
+    if !p.errors.is_empty() {
+        return None;
+    }
+    let queue = m.queue_name.value().unwrap_or("").to_string();
+    let (target_type, mode) = (target_type?, mode?);
+    Some(Parts {
+        metric: external(
+            indexed_name(
+                ctx.trigger_index,
+                &normalize(&format!("rabbitmq-{}", query_escape(&queue))),
+            ),
+            target_type,
+            target_milli_from_float(value),
+        ),
+        activation: Some(m.activation),
+        signal: signal_of(mode, http && !m.exclude_unacked),
+        delay: DelayClass::Direct,
+        kind: ScalerKind::RabbitMq(RabbitMq {
+            mode,
+            value,
+            activation: m.activation,
+            http,
+            use_regex: m.use_regex,
+            exclude_unacknowledged: m.exclude_unacked,
+            operation: m.operation.value().unwrap_or("sum").to_string(),
+        }),
+    })
+}
+
+/// Read every parameter, with the checks KEDA makes on them one by one.
+fn read_meta(p: &mut Params) -> Meta {
     let queue_name = p.string(Spec::meta(&["queueName"]));
     let mode = p.string(Spec::meta(&["mode"]).optional().default("Unknown"));
     let queue_length = p
@@ -173,15 +263,8 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     let timeout = p.duration(Spec::meta(&["timeout"]).optional());
     let user = p.string(Spec::new(&["username"], AUTH_ENV).optional());
     let pass = p.string(Spec::new(&["password"], AUTH_ENV).optional());
-    for k in [
-        "ca",
-        "cert",
-        "key",
-        "keyPassword",
-        "workloadIdentityResource",
-    ] {
-        let names = [k];
-        p.string(Spec::new(&names, AUTH).optional());
+    for k in AUTH_KEYS {
+        p.string(Spec::new(std::slice::from_ref(k), AUTH).optional());
     }
     p.string(Spec::new(&["tls"], AUTH).default("disable"));
     p.boolean(Spec::meta(&["unsafeSsl"]).optional());
@@ -191,10 +274,27 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
     if user.is_present() != pass.is_present() {
         p.error(None, "username and password must be given together");
     }
-    // Protocol: explicit, or from the host URL scheme.
-    let protocol = match protocol.value() {
+    Meta {
+        queue_name,
+        mode,
+        queue_length,
+        value,
+        activation,
+        host,
+        protocol,
+        use_regex,
+        exclude_unacked,
+        operation,
+        timeout,
+    }
+}
+
+/// The protocol: `http`/`amqp` as written, or with `auto` from the host's URL scheme
+/// (`Some(true)` for HTTP; `None` when it cannot be told, with the error reported).
+fn protocol_of(p: &mut Params, protocol: &Got, host: &Got) -> Option<bool> {
+    match protocol.value() {
         Some(pr @ ("amqp" | "http")) => Some(pr == "http"),
-        Some("auto") | None => match &host {
+        Some("auto") | None => match host {
             Got::Value(h) => match url_scheme(h) {
                 Ok(Some(s)) if s == "amqp" || s == "amqps" => Some(false),
                 Ok(Some(s)) if s == "http" || s == "https" => Some(true),
@@ -225,23 +325,15 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
             );
             None
         }
-    };
-    let http = protocol.unwrap_or(false);
-    if use_regex && !http && protocol.is_some() {
-        p.error(
-            Some("useRegex"),
-            "configure useRegex=true only with HTTP protocol",
-        );
     }
-    if exclude_unacked && !http && protocol.is_some() {
-        p.error(
-            Some("excludeUnacknowledged"),
-            "configure excludeUnacknowledged=true only with HTTP protocol",
-        );
-    }
-    // validateTrigger
-    let mode_str = mode.value().unwrap_or("Unknown").to_string();
-    let (mode, value) = if queue_length == 0.0 && mode_str == "Unknown" && value == 0.0 {
+}
+
+/// `validateTrigger`: the mode and its target value (the deprecated `queueLength`, or `mode`
+/// and `value`), and what the AMQP protocol cannot do.
+fn validate_trigger(p: &mut Params, m: &Meta, amqp_known: bool) -> (Option<Mode>, f64) {
+    let mode_str = m.mode.value().unwrap_or("Unknown").to_string();
+    let (queue_length, value) = (m.queue_length, m.value);
+    if queue_length == 0.0 && mode_str == "Unknown" && value == 0.0 {
         (Some(Mode::QueueLength), 20.0)
     } else if queue_length != 0.0 && (mode_str != "Unknown" || value != 0.0) {
         p.error(
@@ -258,82 +350,39 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {
         p.error(Some("value"), "value must be specified");
         (None, 0.0)
     } else {
-        let m = match mode_str.as_str() {
-            "QueueLength" => Some(Mode::QueueLength),
-            "MessageRate" => Some(Mode::MessageRate),
-            "DeliverGetRate" => Some(Mode::DeliverGetRate),
-            "PublishedToDeliveredRatio" => Some(Mode::PublishedToDeliveredRatio),
-            "ExpectedQueueConsumptionTime" => Some(Mode::ExpectedQueueConsumptionTime),
-            _ => {
-                p.error(
-                    Some("mode"),
-                    format!("trigger mode {mode_str} must be one of QueueLength, MessageRate, DeliverGetRate, PublishedToDeliveredRatio or ExpectedQueueConsumptionTime"),
-                );
-                None
-            }
-        };
-        if let Some(m) = m
-            && m != Mode::QueueLength
-            && !http
-            && protocol.is_some()
-        {
-            p.error(
+        let mode = MODES.iter().find(|(n, ..)| *n == mode_str).map(|(_, m, _)| *m);
+        match mode {
+            None => p.error(
+                Some("mode"),
+                format!("trigger mode {mode_str} must be one of QueueLength, MessageRate, DeliverGetRate, PublishedToDeliveredRatio or ExpectedQueueConsumptionTime"),
+            ),
+            Some(md) if md != Mode::QueueLength && amqp_known => p.error(
                 Some("mode"),
                 format!("protocol amqp not supported; must be HTTP to use trigger mode {mode_str}"),
-            );
+            ),
+            Some(_) => {}
         }
-        if !http && protocol.is_some() && timeout.is_some_and(|t| t != 0.0) {
+        if amqp_known && m.timeout.is_some_and(|t| t != 0.0) {
             p.error(
                 Some("timeout"),
                 "AMQP protocol doesn't support custom timeouts",
             );
         }
-        (m, value)
-    };
-    if !p.errors.is_empty() {
-        return None;
+        (mode, value)
     }
-    let queue = queue_name.value().unwrap_or("").to_string();
-    let (target_type, mode) = (target_type?, mode?);
-    let signal = match mode {
-        Mode::QueueLength => Signal::QueueBacklog {
+}
+
+/// The signal a mode reads: the queue backlog (with unacknowledged messages when the HTTP API
+/// counts them), or a named rate.
+fn signal_of(mode: Mode, in_flight: bool) -> Signal {
+    match MODES.iter().find(|(_, m, _)| *m == mode) {
+        Some((_, _, Some(suggested))) => Signal::Named {
+            suggested: (*suggested).into(),
+        },
+        _ => Signal::QueueBacklog {
             visible: true,
-            in_flight: http && !exclude_unacked,
+            in_flight,
             delayed: false,
         },
-        Mode::MessageRate => Signal::Named {
-            suggested: "publish_rate".into(),
-        },
-        Mode::DeliverGetRate => Signal::Named {
-            suggested: "deliver_rate".into(),
-        },
-        Mode::PublishedToDeliveredRatio => Signal::Named {
-            suggested: "publish_to_deliver_ratio".into(),
-        },
-        Mode::ExpectedQueueConsumptionTime => Signal::Named {
-            suggested: "expected_queue_consumption_time".into(),
-        },
-    };
-    Some(Parts {
-        metric: external(
-            indexed_name(
-                ctx.trigger_index,
-                &normalize(&format!("rabbitmq-{}", query_escape(&queue))),
-            ),
-            target_type,
-            target_milli_from_float(value),
-        ),
-        activation: Some(activation),
-        signal,
-        delay: DelayClass::Direct,
-        kind: ScalerKind::RabbitMq(RabbitMq {
-            mode,
-            value,
-            activation,
-            http,
-            use_regex,
-            exclude_unacknowledged: exclude_unacked,
-            operation: operation.value().unwrap_or("sum").to_string(),
-        }),
-    })
+    }
 }

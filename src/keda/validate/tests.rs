@@ -264,6 +264,10 @@ fn scaling_modifier_rules() {
         errors(&sm("a + b", "2", "      metricType: Utilization\n"))
             .contains(&"crd.enum".to_string())
     );
+    assert!(
+        errors(&sm("a + b", "2", "      metricType: \"\"\n")).contains(&"crd.enum".to_string()),
+        "the CRD's enum refuses an empty metricType (omitting the key is the default)"
+    );
     let ignores = object(&sm("a * 2", "2", ""));
     assert!(rules(&ignores, Warning).contains(&"warn.formula-ignores-trigger".to_string()));
     let act = object(&sm("a + b", "2", "      activationTarget: lots\n"));
@@ -471,7 +475,30 @@ fn scaledjob_rules() {
         errors(&sj("")).is_empty(),
         "env resolved from the job template"
     );
-    assert!(errors(&sj("  rollout: {strategy: default}\n")).contains(&"crd.enum".to_string()));
+    // Any rollout strategy is accepted (KEDA rolls out as `default` unless it is `gradual`);
+    // one that is not a documented name is warned about.
+    for ok in [
+        "  rollout: {strategy: default}\n",
+        "  rollout: {strategy: gradual, propagationPolicy: background}\n",
+        "  rollout: {strategy: immediate}\n",
+        "  rolloutStrategy: default\n",
+        "  rolloutStrategy: gradual\n",
+    ] {
+        let o = object(&sj(ok));
+        assert!(rules(&o, Error).is_empty(), "{ok}");
+        assert!(rules(&o, Warning).is_empty(), "{ok}");
+    }
+    for odd in ["  rollout: {strategy: rolling}\n", "  rolloutStrategy: Gradual\n"] {
+        let o = object(&sj(odd));
+        assert!(rules(&o, Error).is_empty(), "{odd}");
+        assert_eq!(rules(&o, Warning), vec!["warn.rollout-strategy".to_string()], "{odd}");
+    }
+    let both = object(&sj("  rolloutStrategy: gradual\n  rollout: {strategy: default}\n"));
+    assert_eq!(rules(&both, Warning), vec!["warn.rollout-strategy".to_string()]);
+    assert!(
+        errors(&sj("  rollout: {propagationPolicy: orphan}\n")).contains(&"crd.enum".to_string()),
+        "propagationPolicy keeps the CRD's enum"
+    );
     assert!(
         errors(&sj("  scalingStrategy: {strategy: greedy}\n")).contains(&"crd.enum".to_string())
     );
