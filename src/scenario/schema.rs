@@ -43,7 +43,8 @@ pub(crate) fn schema_json(kind: SchemaKind) -> String {
 /// Whether `bytes` are a schema [`schema_json`] wrote (so `schema --out` may replace them).
 pub(crate) fn is_own(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    let title = |t: &str| format!("\n  \"title\": \"{t}\"\n");
+    // The top-level key (two spaces in); a comma may follow it.
+    let title = |t: &str| format!("\n  \"title\": \"{t}\"");
     text.starts_with('{')
         && (text.contains(&title("scalesim scenario"))
             || text.contains(&title("scalesim sweep file")))
