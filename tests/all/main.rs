@@ -26,6 +26,7 @@ mod output_safety;
 mod properties;
 mod queueing;
 mod run_e2e;
+mod schema;
 mod shipped_summaries;
 mod stdout_pipe;
 mod sweep_cli;
