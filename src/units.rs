@@ -317,6 +317,48 @@ impl<'de> Deserialize<'de> for Seconds {
     }
 }
 
+/// The units a duration string may carry: humantime's, plus those of the `1.5s` form.
+const DURATION_UNITS: &str = "nanos|nsec|ns|usec|us|µs|millis|msec|ms|seconds|second|secs|sec|s|\
+minutes|minute|mins|min|m|hours|hour|hrs|hr|h|days|day|d|weeks|week|wks|wk|w|months|month|M|\
+years|year|yrs|yr|y";
+
+/// A regular expression (JSON Schema dialect, unanchored) for the strings [`parse_duration`]
+/// accepts: a plain number of seconds, or numbers each followed by a unit (`1h30m`, `1.5s`,
+/// `2 min`). Negative numbers are left to the schema's `minimum` / the parser.
+pub(crate) fn duration_regex() -> String {
+    let num = r"([0-9]+\.?[0-9]*|\.[0-9]+)";
+    format!(r"(\+?{num}([eE][+-]?[0-9]+)?|({num}\s*({DURATION_UNITS})\s*)+)")
+}
+
+/// The JSON Schema of a duration string or number (`Seconds`).
+impl schemars::JsonSchema for Seconds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration: 30s, 1h30m, 80ms, 1.5s, or a number of seconds (zero or more).",
+            "type": ["number", "string"],
+            "minimum": 0,
+            "pattern": format!(r"^\s*{}\s*$", duration_regex()),
+        })
+    }
+}
+
+/// The JSON Schema of a Kubernetes quantity (`Quantity`): what [`parse_quantity`] reads.
+impl schemars::JsonSchema for Quantity {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Quantity".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A Kubernetes quantity: 250m, 1, 0.5, 512Mi, 1G, 1e3.",
+            "type": ["number", "string"],
+            "pattern": r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([numkMGTPE]|µ|[KMGTPE]i|[eE][+-]?[0-9]+)?\s*$",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +399,52 @@ mod tests {
         assert!(parse_duration("-5s").is_err());
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    /// The schema's patterns accept what the parsers accept and reject what they reject.
+    #[test]
+    fn schema_patterns_agree_with_the_parsers() {
+        let full = |r: String| regex::Regex::new(&format!(r"^\s*{r}\s*$")).unwrap();
+        let duration = full(duration_regex());
+        for s in [
+            "30", "0.5", ".5", "1e3", "30s", "1h30m", "1h 30m", "80ms", "1.5s", "2 min", "2min",
+            "5m", "1d", "3 hours", "10µs", " 15s ", "0",
+        ] {
+            assert!(parse_duration(s).is_ok(), "parser rejects {s:?}");
+            assert!(duration.is_match(s), "pattern rejects {s:?}");
+        }
+        for s in [
+            "soon",
+            "",
+            "5 x",
+            "s",
+            "1h-30m",
+            "inf",
+            "NaN",
+            "30 s s s x",
+            "1,5s",
+            "5 sx",
+        ] {
+            assert!(parse_duration(s).is_err(), "parser accepts {s:?}");
+            assert!(!duration.is_match(s), "pattern accepts {s:?}");
+        }
+        let quantity = regex::Regex::new(
+            <Quantity as schemars::JsonSchema>::json_schema(&mut Default::default())
+                .get("pattern")
+                .and_then(|p| p.as_str())
+                .unwrap(),
+        )
+        .unwrap();
+        for s in [
+            "500m", "1", "0.5", "1.5", "100Mi", "1G", "2k", "1e3", "1u", "-1", "2.", ".5",
+        ] {
+            assert!(parse_quantity(s).is_ok(), "parser rejects {s:?}");
+            assert!(quantity.is_match(s), "pattern rejects {s:?}");
+        }
+        for s in ["abc", "5x", "", "1..2", "1 m", "15 cores", "1mi", "."] {
+            assert!(parse_quantity(s).is_err(), "parser accepts {s:?}");
+            assert!(!quantity.is_match(s), "pattern accepts {s:?}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod init;
 mod out;
 mod progress;
 mod run;
+mod schema;
 mod shared;
 mod shell;
 mod signals;
@@ -68,6 +69,9 @@ pub enum Command {
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff), e.g. `scalesim man > ~/.local/share/man/man1/scalesim.1`.
     Man(shell::ManArgs),
+    /// Print the JSON Schema of a scenario or sweep file, for editor completion and validation
+    /// (`docs/editors.md`).
+    Schema(schema::SchemaArgs),
 }
 
 /// Run the parsed command. Returns the process exit code.
@@ -84,6 +88,7 @@ pub(crate) fn run(cli: Cli) -> i32 {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Completions(args) => shell::completions(args),
         Command::Man(args) => shell::man(args),
+        Command::Schema(args) => schema::run(args),
     };
     match outcome {
         Ok(()) => 0,

@@ -28,7 +28,7 @@ use serde::Deserialize;
 pub use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
 
 /// One entry of `keda_events:` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KedaEventSpec {
     /// When (from t = 0).

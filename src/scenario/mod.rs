@@ -10,6 +10,7 @@ mod keda_bindings;
 pub mod keda_events;
 pub mod nodes;
 pub mod patch;
+pub(crate) mod schema;
 
 // Bridges for the layers above `world` that still name these by their old scenario paths; the
 // types live in `crate::settings` (`docs/architecture.md`).
@@ -41,7 +42,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The scenario file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Default: the file's stem.
@@ -92,7 +93,7 @@ pub struct ScenarioFile {
 }
 
 /// `workload:` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub kind: WorkloadKind,
@@ -125,7 +126,7 @@ pub struct WorkloadSpec {
     pub retries: Option<overload::RetriesSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReadinessSpec {
     #[serde(default)]
@@ -138,7 +139,7 @@ pub struct ReadinessSpec {
     pub failure_threshold: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PodsSpec {
     /// Initial spec.replicas, Ready at t = 0. Required unless `manifest` gives it.
@@ -188,21 +189,21 @@ pub struct PodsSpec {
     pub manifest: Option<PathBuf>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartupCpuSpec {
     pub cores: Quantity,
     pub duration: Seconds,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WarmupSpec {
     pub duration: Seconds,
     pub speed: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutoscalerSpec {
     /// Autoscaler manifests (HPA, ScaledObject, ScaledJob YAML), relative to the scenario
@@ -222,7 +223,7 @@ pub struct AutoscalerSpec {
 }
 
 /// A window during which an autoscaler's metric backend fails (`faults:`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// The KEDA trigger whose backend fails: its name, its metric name such as
@@ -240,13 +241,14 @@ pub struct FaultSpec {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
     #[serde(default)]
     pub metrics_server: MetricsServerSpec,
     /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).
     #[serde(default)]
+    #[schemars(schema_with = "schema::controller_manager")]
     pub controller_manager: ControllerSettings,
     /// Nodes of one pool. Default: an infinite cluster (every pod placed at once).
     #[serde(default)]
@@ -259,7 +261,7 @@ pub struct ClusterSpec {
     pub node_autoscaler: Option<nodes::NodeAutoscalerSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsServerSpec {
     /// metrics-server `--metric-resolution`: how often pod CPU/memory usage is sampled. Default 15 s.

@@ -11,7 +11,9 @@
 use crate::units::Seconds;
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     Direct,
@@ -31,7 +33,7 @@ impl BackendKind {
 }
 
 /// `backend:` of a binding: a kind, or a kind with overrides.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum BackendSpec {
     Kind(BackendKind),

@@ -20,14 +20,14 @@ use crate::units::Quantity;
 use serde::Deserialize;
 
 /// The HPA target type a binding gives a KEDA trigger (`metric_type:`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 pub enum BindingMetricType {
     AverageValue,
     Value,
 }
 
 /// One entry of `metrics:` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BindingSpec {
     /// request_rate, served_rate, latency_p50/p95/p99, in_flight, in_service, backlog,

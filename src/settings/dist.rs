@@ -283,6 +283,45 @@ impl<'de> Deserialize<'de> for Dist {
     }
 }
 
+/// The JSON Schema of what [`Dist`]'s deserializer reads: a bare duration (a constant), or a
+/// `{dist: …}` map with exactly the fields `from_input` lets that kind take.
+impl schemars::JsonSchema for Dist {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Distribution".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let d = g.subschema_for::<Seconds>();
+        let kind = |names: &[&str], fields: &[(&str, &schemars::Schema)], required: &[&str]| {
+            let mut props = serde_json::Map::new();
+            props.insert("dist".into(), serde_json::json!({ "enum": names }));
+            for (name, schema) in fields {
+                props.insert(
+                    (*name).into(),
+                    serde_json::to_value(schema).unwrap_or_default(),
+                );
+            }
+            serde_json::json!({
+                "type": "object",
+                "properties": props,
+                "required": required,
+                "additionalProperties": false,
+            })
+        };
+        let cv = schemars::json_schema!({ "type": "number", "minimum": 0 });
+        schemars::json_schema!({
+            "description": "A random duration: a bare duration (constant), or {dist: constant, value}, {dist: exponential, mean}, {dist: uniform, min, max}, {dist: lognormal, mean, p99} or {dist: lognormal, mean, cv}.",
+            "anyOf": [
+                d,
+                kind(&["constant", "deterministic"], &[("value", &d)], &["dist", "value"]),
+                kind(&["exponential"], &[("mean", &d)], &["dist", "mean"]),
+                kind(&["uniform"], &[("min", &d), ("max", &d)], &["dist", "min", "max"]),
+                kind(&["lognormal"], &[("mean", &d), ("p99", &d)], &["dist", "mean", "p99"]),
+                kind(&["lognormal"], &[("mean", &d), ("cv", &cv)], &["dist", "mean", "cv"]),
+            ],
+        })
+    }
+}
+
 fn from_input(input: DistInput) -> Result<Dist, String> {
     let r = match input {
         DistInput::Bare(s) => {

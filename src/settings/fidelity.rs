@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 /// `fidelity:` as written: the model, or `auto` to let the run's size pick it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FidelityMode {
     /// Every request is an event (the default).

@@ -20,7 +20,7 @@ use crate::units::{Quantity, Seconds};
 use serde::{Deserialize, Serialize};
 
 /// One node pool (`cluster.nodes`, or an entry of `cluster.node_pools`) as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodePoolSpec {
     /// Default: the node type, else `default` (`pool-<i>` in a list).
@@ -57,7 +57,7 @@ pub struct NodePoolSpec {
     pub provisioning: Option<Dist>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DaemonsetSpec {
     #[serde(default)]
@@ -66,7 +66,7 @@ pub struct DaemonsetSpec {
     pub memory: Option<Quantity>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NodeAutoscalerKind {
     /// Fixed nodes.
@@ -75,14 +75,14 @@ pub enum NodeAutoscalerKind {
     Karpenter,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 pub enum ConsolidationPolicy {
     WhenEmpty,
     WhenEmptyOrUnderutilized,
 }
 
 /// `cluster.node_autoscaler` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeAutoscalerSpec {
     pub kind: NodeAutoscalerKind,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// `observed:` — what the cluster recorded over the trace's period (paths relative to the
 /// scenario file).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservedSpec {
     /// The replica count over time (e.g. `kube_deployment_status_replicas`).

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// `workload.retries` as written.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetriesSpec {
     /// Retries after the first attempt. Default 3.
@@ -84,6 +84,19 @@ impl<'de> Deserialize<'de> for RetryOn {
     }
 }
 
+/// The JSON Schema of what `RetryOn`'s deserializer reads.
+impl schemars::JsonSchema for RetryOn {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RetryOn".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A failure clients retry: timeout, 503 (queue full; also 5xx, rejected) or reset (connect-failure).",
+            "enum": ["timeout", "503", 503, "5xx", "rejected", "reset", "connect-failure"],
+        })
+    }
+}
+
 /// Client retries after defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retries {
@@ -151,7 +164,7 @@ impl Retries {
 }
 
 /// `pods.liveness` as written (Kubernetes probe fields; success threshold is always 1).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LivenessSpec {
     /// `false` turns off the probe a manifest declares. Default true.

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 /// Service-level objectives of a scenario (`slo:`). Every bound is inclusive ("at most"); a
 /// latency bound with nothing served fails unless nothing arrived.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SloSpec {
     /// Whole-run p99 latency (arrival to completion of served requests).

@@ -6,7 +6,9 @@ use crate::manifest::deployment::PodTemplateFacts;
 use serde::Deserialize;
 
 /// `workload.kind`: how requests reach the pods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum WorkloadKind {
     /// Requests load-balanced to ready pods, each with its own wait queue.
@@ -15,7 +17,9 @@ pub enum WorkloadKind {
     Queue,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Balancer {
     /// kube-proxy iptables mode: each request to a uniformly random endpoint.

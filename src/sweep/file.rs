@@ -27,31 +27,42 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepFile {
+    /// The scenario file to sweep, relative to the sweep file. Required.
     #[serde(default)]
     pub scenario: Option<PathBuf>,
+    /// The parameters to vary: `PATH=VALUES` as on the command line, or `{path, values}`.
     #[serde(default)]
     pub vary: Vec<VaryEntry>,
+    /// Simulate this many random points of the grid instead of all of them.
     #[serde(default)]
     pub sample: Option<usize>,
+    /// Seeds per point. Default 1.
     #[serde(default)]
     pub replications: Option<u32>,
+    /// Seed of every point (default: the scenario's); also seeds `sample`.
     #[serde(default)]
     pub seed: Option<u64>,
+    /// The metric the best points minimise, e.g. `latency_p99`, `pod_hours`.
     #[serde(default)]
+    #[schemars(schema_with = "objective_schema")]
     pub objective: Option<String>,
+    /// Objectives each point is marked against (instead of the scenario's `slo:`).
     #[serde(default)]
     pub slo: Option<SloSpec>,
+    /// The traffic model of every point: `request`, `fluid` or `auto`.
     #[serde(default)]
+    #[schemars(with = "Option<crate::settings::fidelity::FidelityMode>")]
     pub fidelity: Option<String>,
+    /// Extra autoscaler manifests, relative to the sweep file.
     #[serde(default)]
     pub manifests: Vec<PathBuf>,
 }
 
 /// One entry of `vary:`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum VaryEntry {
     /// `PATH=VALUES`, as on the command line.
@@ -59,20 +70,36 @@ pub enum VaryEntry {
     Map(VaryMap),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VaryMap {
+    /// What to vary, e.g. `pods.startup.max` or `hpa.spec.metrics[0].resource.target.averageUtilization`.
     pub path: String,
+    /// The values: a list, or a string such as `40..80:10` or `1,2,3`.
     pub values: Values,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Values {
     /// `"40..80:10"` or `"1,2,3"`.
     Text(String),
     /// Any YAML values, including maps (`{dist: constant, value: 30s}`).
     List(Vec<Value>),
+}
+
+/// The JSON Schema of `objective`: a metric name of `check::metrics` (seconds metrics also
+/// without their `_s` suffix), as `load` checks it.
+fn objective_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names = crate::check::metrics::names();
+    let mut all: Vec<&str> = names.split(", ").collect();
+    all.extend(names.split(", ").filter_map(|n| n.strip_suffix("_s")));
+    all.sort_unstable();
+    all.dedup();
+    schemars::json_schema!({
+        "description": "The metric the best points minimise, e.g. latency_p99 or pod_hours.",
+        "enum": all,
+    })
 }
 
 fn value_of(v: &Value) -> VaryValue {

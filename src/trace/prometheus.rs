@@ -197,8 +197,24 @@ impl<'de> Deserialize<'de> for Selector {
     }
 }
 
+/// The JSON Schema of what `Selector`'s deserializer reads.
+impl schemars::JsonSchema for Selector {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Selector".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Label matchers picking series: '{job=\"api\"}' (= and !=), or a map of label: value.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } },
+            ],
+        })
+    }
+}
+
 /// What to do when several series match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// Exactly one series must match (an error lists them otherwise).

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use std::str::FromStr;
 
 /// The unit of a trace's rate values (`rate_unit:` in a `trace:` block, `--rate-unit`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RateUnit {
     /// Requests per second.

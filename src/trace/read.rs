@@ -20,7 +20,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 /// What a trace file holds (`format:` in a `trace:` block).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Detect from the extension and content.

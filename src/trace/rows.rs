@@ -42,7 +42,7 @@ pub(crate) const GAP_FACTOR: f64 = 3.0;
 pub(crate) const MIN_REGULAR_INTERVALS: usize = 8;
 
 /// How a lenient import fills a gap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GapFill {
     /// The rate before the gap holds across it.

@@ -41,7 +41,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// `trace:` in a scenario file.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceSpec {
     /// Trace file, relative to the scenario file.
@@ -85,7 +85,7 @@ pub struct TraceSpec {
 }
 
 /// `window: {start, end}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
     #[serde(default)]
@@ -95,7 +95,7 @@ pub struct WindowSpec {
 }
 
 /// `clip: {min, max}`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClipSpec {
     #[serde(default)]
@@ -248,6 +248,56 @@ impl<'de> Deserialize<'de> for SignedSeconds {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// An RFC 3339 instant as a regular expression (JSON Schema dialect, unanchored).
+const INSTANT_REGEX: &str = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})";
+
+/// The JSON Schema of what `TimePoint`'s deserializer reads.
+impl schemars::JsonSchema for TimePoint {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimePoint".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dur = crate::units::duration_regex();
+        schemars::json_schema!({
+            "description": "An offset from the trace's start (2h, or seconds) or an RFC 3339 instant (2024-03-04T08:00:00Z).",
+            "type": ["number", "string"],
+            "minimum": 0,
+            "pattern": format!(r"^\s*({dur}|{INSTANT_REGEX})\s*$"),
+        })
+    }
+}
+
+/// The JSON Schema of what `TimeScale`'s deserializer reads.
+impl schemars::JsonSchema for TimeScale {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeScale".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dur = crate::units::duration_regex();
+        schemars::json_schema!({
+            "description": "A factor on times (0.5 plays twice as fast), or `A -> B`: a span A of the source plays in B (`1d -> 1h`).",
+            "type": ["number", "string"],
+            "exclusiveMinimum": 0,
+            "pattern": format!(r"^\s*({dur}\s*->\s*{dur}|\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?)\s*$"),
+        })
+    }
+}
+
+/// The JSON Schema of what `SignedSeconds`' deserializer reads.
+impl schemars::JsonSchema for SignedSeconds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SignedDuration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dur = crate::units::duration_regex();
+        schemars::json_schema!({
+            "description": "A duration that may be negative: 10m, -10m, or a number of seconds.",
+            "type": ["number", "string"],
+            "pattern": format!(r"^\s*[+-]?\s*{dur}\s*$"),
+        })
     }
 }
 

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use std::str::FromStr;
 
 /// How the time column is written (`time_format:` in a `trace:` block).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeFormat {
     /// Decide from the first value (see the module docs).

@@ -27,6 +27,7 @@ mod properties;
 mod queueing;
 mod report_browser;
 mod run_e2e;
+mod schema;
 mod shipped_summaries;
 mod stdout_pipe;
 mod sweep_cli;

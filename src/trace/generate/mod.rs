@@ -138,6 +138,50 @@ pub(crate) fn parse_time_of_day(v: &str) -> Result<f64, String> {
     }
 }
 
+/// The JSON Schema of what `TimeOfDay`'s deserializer reads.
+impl schemars::JsonSchema for TimeOfDay {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeOfDay".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let dur = crate::units::duration_regex();
+        schemars::json_schema!({
+            "description": "A time of day: \"14:00\", \"14:30:15\", a duration (14h), or a number of hours (0 to 24).",
+            "type": ["number", "string"],
+            "minimum": 0,
+            "exclusiveMaximum": 24,
+            "pattern": format!(r"^\s*([0-9.]+:[0-9.]+(:[0-9.]+)?|{dur})\s*$"),
+        })
+    }
+}
+
+/// The JSON Schema of a generator's `kind`: a name or alias of [`KINDS`], in any case.
+pub(crate) fn kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = KINDS
+        .iter()
+        .flat_map(|(name, aliases, ..)| std::iter::once(*name).chain(aliases.iter().copied()))
+        .collect();
+    let any_case: Vec<String> = names
+        .iter()
+        .map(|n| {
+            n.chars()
+                .map(|c| match c {
+                    'a'..='z' => format!("[{c}{}]", c.to_ascii_uppercase()),
+                    '-' => r"\-".to_string(),
+                    c => c.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    schemars::json_schema!({
+        "description": "The generator: constant, step, ramp, spike, diurnal, sawtooth, mmpp, noise, sum, product or concat.",
+        "anyOf": [
+            { "enum": names },
+            { "type": "string", "pattern": format!(r"^\s*({})\s*$", any_case.join("|")) },
+        ],
+    })
+}
+
 /// `of:` — one generator or a list of them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Of {
@@ -169,14 +213,29 @@ impl<'de> Deserialize<'de> for Of {
     }
 }
 
+/// The JSON Schema of what `Of`'s deserializer reads.
+impl schemars::JsonSchema for Of {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GeneratorOrList".into()
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one = g.subschema_for::<GeneratorSpec>();
+        schemars::json_schema!({
+            "description": "One generator ({kind: …}) or a list of them.",
+            "anyOf": [one, { "type": "array", "items": one }],
+        })
+    }
+}
+
 /// The YAML form of a generator, as written (`{kind: spike, base: 50, peak: 400, at: 10m, …}`).
 ///
 /// All fields of all kinds live in one struct so that serde reads them without buffering and
 /// every error keeps its line and column; [`GeneratorSpec::build`] then checks that each field
 /// belongs to the kind and that the kind's required fields are there.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratorSpec {
+    #[schemars(schema_with = "kind_schema")]
     pub kind: String,
     pub step: Option<Seconds>,
     pub duration: Option<Seconds>,

@@ -5,7 +5,7 @@
 //! piecewise-linear shapes; never evaluated on a jump).
 
 /// How a spike falls back to its base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Curve {
     /// A straight line from peak to base over `decay`.

@@ -1,0 +1,45 @@
+//! `scalesim schema scenario|sweep`: the JSON Schema of a scenario or sweep file, for editors
+//! (completion, hover documentation, validation as you type; `docs/editors.md`).
+
+use super::shared::OverwriteOption;
+use crate::output;
+use crate::scenario::schema::{self, SchemaKind};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+/// `scalesim schema FILE_KIND [--out FILE]`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Which file the schema describes.
+    #[arg(value_enum)]
+    pub kind: FileKind,
+    /// Write the schema to this file (atomically) instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub overwrite: OverwriteOption,
+}
+
+/// The files scalesim has a schema for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileKind {
+    /// A scenario file (`scalesim run scenario.yaml`).
+    Scenario,
+    /// A sweep file (`scalesim sweep --file sweep.yaml`).
+    Sweep,
+}
+
+/// Print (or write) the schema of `a.kind`.
+pub(super) fn run(a: SchemaArgs) -> Result<(), crate::Error> {
+    let kind = match a.kind {
+        FileKind::Scenario => SchemaKind::Scenario,
+        FileKind::Sweep => SchemaKind::Sweep,
+    };
+    let text = schema::schema_json(kind);
+    match &a.out {
+        Some(path) => {
+            output::write_single(path, text.as_bytes(), a.overwrite.mode(), schema::is_own)
+        }
+        None => super::out::print(text),
+    }
+}
