@@ -88,10 +88,10 @@ pub enum Values {
     List(Vec<Value>),
 }
 
-/// The JSON Schema of `objective`: a metric name of `check::metrics` (seconds metrics also
+/// The JSON Schema of `objective`: a metric name of `sim::figures` (seconds metrics also
 /// without their `_s` suffix), as `load` checks it.
 fn objective_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-    let names = crate::check::metrics::names();
+    let names = crate::sim::figures::names();
     let mut all: Vec<&str> = names.split(", ").collect();
     all.extend(names.split(", ").filter_map(|n| n.strip_suffix("_s")));
     all.sort_unstable();
