@@ -15,7 +15,7 @@ use scalesim::keda::scalers::{
 };
 use scalesim::keda::state::{HealthStatus, MetricValue, ScaledObjectState, TargetView};
 use scalesim::keda::{
-    AuthKnowledge, EnvKnowledge, KedaObject, Schedule, ScaledObjectModel, cluster::ClusterObjects,
+    AuthKnowledge, EnvKnowledge, KedaObject, ScaledObjectModel, Schedule, cluster::ClusterObjects,
     validate_source,
 };
 use scalesim::yaml::Source;

@@ -3,7 +3,7 @@
 
 use super::shared::OverwriteOption;
 use crate::output;
-use crate::scenario::schema::{self, SchemaKind};
+use crate::scenario::schema;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -31,11 +31,10 @@ pub enum FileKind {
 
 /// Print (or write) the schema of `a.kind`.
 pub(super) fn run(a: SchemaArgs) -> Result<(), crate::Error> {
-    let kind = match a.kind {
-        FileKind::Scenario => SchemaKind::Scenario,
-        FileKind::Sweep => SchemaKind::Sweep,
+    let text = match a.kind {
+        FileKind::Scenario => schema::scenario_schema_json(),
+        FileKind::Sweep => crate::sweep::file::schema_json(),
     };
-    let text = schema::schema_json(kind);
     match &a.out {
         Some(path) => {
             output::write_single(path, text.as_bytes(), a.overwrite.mode(), schema::is_own)

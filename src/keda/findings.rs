@@ -25,10 +25,20 @@ impl Findings {
     pub(crate) fn warn(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
         self.push(Severity::Warning, rule, field, message);
     }
-    pub(crate) fn unchecked(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn unchecked(
+        &mut self,
+        rule: &str,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) {
         self.push(Severity::Unchecked, rule, field, message);
     }
-    pub(crate) fn not_modelled(&mut self, rule: &str, field: Option<String>, message: impl Into<String>) {
+    pub(crate) fn not_modelled(
+        &mut self,
+        rule: &str,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) {
         self.push(Severity::NotModelled, rule, field, message);
     }
     pub(crate) fn has_errors(&self) -> bool {

@@ -80,12 +80,26 @@ pub enum PollReason {
 /// What the executor did, as the poll's reason tells it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
-    Activated { from: i32, to: i32 },
+    Activated {
+        from: i32,
+        to: i32,
+    },
     /// Scaled in after `cooldownPeriod` from the last active poll.
-    CooledDown { from: i32, to: i32, cooldown_s: f64 },
+    CooledDown {
+        from: i32,
+        to: i32,
+        cooldown_s: f64,
+    },
     /// Scaled in after `initialCooldownPeriod` from creation (never active yet).
-    InitialCooledDown { from: i32, to: i32, cooldown_s: f64 },
-    RaisedToMin { from: i32, to: i32 },
+    InitialCooledDown {
+        from: i32,
+        to: i32,
+        cooldown_s: f64,
+    },
+    RaisedToMin {
+        from: i32,
+        to: i32,
+    },
     /// Any other executor reason, named as it is.
     Other(ScaleReason),
 }
@@ -124,10 +138,18 @@ impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Outcome::Activated { from, to } => write!(f, "scale {from} → {to} (activation)"),
-            Outcome::CooledDown { from, to, cooldown_s } => {
+            Outcome::CooledDown {
+                from,
+                to,
+                cooldown_s,
+            } => {
                 write!(f, "scale {from} → {to} after cooldown {cooldown_s} s")
             }
-            Outcome::InitialCooledDown { from, to, cooldown_s } => write!(
+            Outcome::InitialCooledDown {
+                from,
+                to,
+                cooldown_s,
+            } => write!(
                 f,
                 "scale {from} → {to} after initialCooldownPeriod {cooldown_s} s (from creation; never active yet)"
             ),

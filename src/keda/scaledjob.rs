@@ -395,8 +395,15 @@ pub enum JobPollReason {
     Paused,
     Inactive,
     /// Active, but the strategy's effective maximum leaves no Job to create.
-    AllJobsExist { running: i64, pending: i64 },
-    Create { scale_to: i64, effective: i64, create: i64 },
+    AllJobsExist {
+        running: i64,
+        pending: i64,
+    },
+    Create {
+        scale_to: i64,
+        effective: i64,
+        create: i64,
+    },
 }
 
 impl fmt::Display for JobPollReason {

@@ -1548,7 +1548,11 @@ fn sj_schema_checks(
             s.successful_jobs_history_limit,
             0,
         ),
-        ("spec.failedJobsHistoryLimit", s.failed_jobs_history_limit, 0),
+        (
+            "spec.failedJobsHistoryLimit",
+            s.failed_jobs_history_limit,
+            0,
+        ),
         ("spec.minReplicaCount", s.min_replica_count, 0),
         ("spec.maxReplicaCount", s.max_replica_count, 1),
     ] {

@@ -11,26 +11,22 @@ use crate::units::{Seconds, format_seconds};
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Map, Value, json};
 
-/// A file format scalesim reads that has a schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SchemaKind {
-    /// A scenario file (`scalesim run scenario.yaml`).
-    Scenario,
-    /// A sweep file (`scalesim sweep --file sweep.yaml`).
-    Sweep,
+/// The title of a scenario file's schema.
+const SCENARIO_TITLE: &str = "scalesim scenario";
+/// The title of a sweep file's schema (`crate::sweep::file::schema_json` writes it; the sweep
+/// layer sits above this one).
+pub(crate) const SWEEP_TITLE: &str = "scalesim sweep file";
+
+/// The schema of a scenario file (see [`schema_json`]).
+pub(crate) fn scenario_schema_json() -> String {
+    schema_json::<super::ScenarioFile>(SCENARIO_TITLE)
 }
 
-/// The schema of `kind`, as pretty-printed JSON (draft 7, which every YAML language server
-/// reads) with a final newline. Object keys are sorted, so the text is the same on every run.
-pub(crate) fn schema_json(kind: SchemaKind) -> String {
-    let (schema, title) = match kind {
-        SchemaKind::Scenario => (root::<super::ScenarioFile>(), "scalesim scenario"),
-        SchemaKind::Sweep => (
-            root::<crate::sweep::file::SweepFile>(),
-            "scalesim sweep file",
-        ),
-    };
-    let mut value = sorted(schema.to_value());
+/// The schema of the file type `T` titled `title`, as pretty-printed JSON (draft 7, which every
+/// YAML language server reads) with a final newline. Object keys are sorted, so the text is
+/// the same on every run.
+pub(crate) fn schema_json<T: JsonSchema>(title: &str) -> String {
+    let mut value = sorted(root::<T>().to_value());
     if let Value::Object(o) = &mut value {
         o.insert("title".into(), title.into());
     }
@@ -46,8 +42,7 @@ pub(crate) fn is_own(bytes: &[u8]) -> bool {
     // The top-level key (two spaces in); a comma may follow it.
     let title = |t: &str| format!("\n  \"title\": \"{t}\"");
     text.starts_with('{')
-        && (text.contains(&title("scalesim scenario"))
-            || text.contains(&title("scalesim sweep file")))
+        && (text.contains(&title(SCENARIO_TITLE)) || text.contains(&title(SWEEP_TITLE)))
 }
 
 fn root<T: JsonSchema>() -> Schema {
@@ -203,8 +198,8 @@ mod tests {
 
     #[test]
     fn the_output_is_the_same_every_time_and_sorted() {
-        let a = schema_json(SchemaKind::Scenario);
-        assert_eq!(a, schema_json(SchemaKind::Scenario));
+        let a = scenario_schema_json();
+        assert_eq!(a, scenario_schema_json());
         let v: Value = serde_json::from_str(&a).unwrap();
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         let mut want = keys.clone();
@@ -212,7 +207,7 @@ mod tests {
         assert_eq!(keys, want);
         assert_eq!(v["additionalProperties"], false);
         assert!(is_own(a.as_bytes()));
-        assert!(is_own(schema_json(SchemaKind::Sweep).as_bytes()));
+        assert!(is_own(crate::sweep::file::schema_json().as_bytes()));
         assert!(!is_own(b"{\"title\": \"mine\"}"));
     }
 }

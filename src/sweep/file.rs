@@ -88,6 +88,11 @@ pub enum Values {
     List(Vec<Value>),
 }
 
+/// The JSON Schema of a sweep file (`scalesim schema sweep`), generated from [`SweepFile`].
+pub(crate) fn schema_json() -> String {
+    crate::scenario::schema::schema_json::<SweepFile>(crate::scenario::schema::SWEEP_TITLE)
+}
+
 /// The JSON Schema of `objective`: a metric name of `sim::figures` (seconds metrics also
 /// without their `_s` suffix), as `load` checks it.
 fn objective_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

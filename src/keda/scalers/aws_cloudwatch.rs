@@ -203,7 +203,12 @@ fn period_checks(p: &mut Params, per: i64, collection: Option<i64>) {
             format!("metricStatPeriod can not be smaller than 1, however, {per} is provided"),
         );
     } else if per <= 60 && ![1, 5, 10, 30, 60].contains(&per) {
-        p.error(Some("metricStatPeriod"), format!("metricStatPeriod < 60 has to be one of [1, 5, 10, 30], however, {per} is provided"));
+        p.error(
+            Some("metricStatPeriod"),
+            format!(
+                "metricStatPeriod < 60 has to be one of [1, 5, 10, 30], however, {per} is provided"
+            ),
+        );
     } else if per > 60 && per % 60 != 0 {
         p.error(
             Some("metricStatPeriod"),

@@ -305,8 +305,7 @@ pub(super) fn build(p: &mut Params, ctx: &BuildContext, apache: bool) -> Option<
     } else {
         format!("kafka-{group}-topics")
     };
-    let (target_type, lag_threshold, activation) =
-        (target_type?, m.lag_threshold?, m.activation?);
+    let (target_type, lag_threshold, activation) = (target_type?, m.lag_threshold?, m.activation?);
     let settings = KafkaSettings {
         lag_threshold,
         activation_lag_threshold: activation,
@@ -392,7 +391,11 @@ fn read_sasl(p: &mut Params, apache: bool, topic: &Got) -> Got {
             format!("error parsing kafka version: invalid version `{v}`"),
         );
     }
-    let sasl = p.string(Spec::new(&["sasl"], META_AUTH).optional().one_of(SASL_KAFKA));
+    let sasl = p.string(
+        Spec::new(&["sasl"], META_AUTH)
+            .optional()
+            .one_of(SASL_KAFKA),
+    );
     p.string(
         Spec::new(&["saslTokenProvider"], META_AUTH)
             .optional()

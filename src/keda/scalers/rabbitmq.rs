@@ -350,7 +350,10 @@ fn validate_trigger(p: &mut Params, m: &Meta, amqp_known: bool) -> (Option<Mode>
         p.error(Some("value"), "value must be specified");
         (None, 0.0)
     } else {
-        let mode = MODES.iter().find(|(n, ..)| *n == mode_str).map(|(_, m, _)| *m);
+        let mode = MODES
+            .iter()
+            .find(|(n, ..)| *n == mode_str)
+            .map(|(_, m, _)| *m);
         match mode {
             None => p.error(
                 Some("mode"),

@@ -488,13 +488,25 @@ fn scaledjob_rules() {
         assert!(rules(&o, Error).is_empty(), "{ok}");
         assert!(rules(&o, Warning).is_empty(), "{ok}");
     }
-    for odd in ["  rollout: {strategy: rolling}\n", "  rolloutStrategy: Gradual\n"] {
+    for odd in [
+        "  rollout: {strategy: rolling}\n",
+        "  rolloutStrategy: Gradual\n",
+    ] {
         let o = object(&sj(odd));
         assert!(rules(&o, Error).is_empty(), "{odd}");
-        assert_eq!(rules(&o, Warning), vec!["warn.rollout-strategy".to_string()], "{odd}");
+        assert_eq!(
+            rules(&o, Warning),
+            vec!["warn.rollout-strategy".to_string()],
+            "{odd}"
+        );
     }
-    let both = object(&sj("  rolloutStrategy: gradual\n  rollout: {strategy: default}\n"));
-    assert_eq!(rules(&both, Warning), vec!["warn.rollout-strategy".to_string()]);
+    let both = object(&sj(
+        "  rolloutStrategy: gradual\n  rollout: {strategy: default}\n",
+    ));
+    assert_eq!(
+        rules(&both, Warning),
+        vec!["warn.rollout-strategy".to_string()]
+    );
     assert!(
         errors(&sj("  rollout: {propagationPolicy: orphan}\n")).contains(&"crd.enum".to_string()),
         "propagationPolicy keeps the CRD's enum"
