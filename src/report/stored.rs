@@ -89,18 +89,7 @@ mod tests {
     /// here instead of reading as "–" in `report.html` and `compare`.
     #[test]
     fn a_real_summary_reads_in_full() {
-        use crate::scenario::patch::{Patch, PatchTarget};
-        use crate::scenario::{Overrides, Scenario};
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios/node-bound-spike.yaml");
-        let mut o = Overrides::default();
-        o.patches.push(Patch {
-            target: PatchTarget::Scenario,
-            path: "duration".into(),
-            value: "5m".into(),
-        });
-        let scenario = Scenario::load(&path, &o).unwrap();
-        let run = crate::sim::run(&scenario, &Default::default()).unwrap();
+        let run = crate::sim::short_real_run();
         let s = StoredSummary::from_json(&serde_json::to_value(&run.summary).unwrap());
         assert_eq!(s.scenario.as_deref(), Some("node-bound-spike"));
         assert!(s.seed.is_some() && s.duration_s == Some(300.0));

@@ -514,18 +514,7 @@ mod tests {
     /// field renamed in `Summary` fails here instead of reading as "–" in `check`.
     #[test]
     fn every_figure_the_metrics_read_is_in_a_real_summary() {
-        use crate::scenario::patch::{Patch, PatchTarget};
-        use crate::scenario::{Overrides, Scenario};
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios/node-bound-spike.yaml");
-        let mut o = Overrides::default();
-        o.patches.push(Patch {
-            target: PatchTarget::Scenario,
-            path: "duration".into(),
-            value: "5m".into(),
-        });
-        let scenario = Scenario::load(&path, &o).unwrap();
-        let mut run = crate::sim::run(&scenario, &Default::default()).unwrap();
+        let mut run = crate::sim::short_real_run();
         run.summary.backtest = Some(Backtest {
             replicas: Some(Default::default()),
             latency_p99: Some(Default::default()),

@@ -729,3 +729,21 @@ fn record_metric_columns(
         world.recorder_mut().series_mut().extra_column(&p.column)[row] = v;
     }
 }
+
+/// A real run for tests that need every part of a summary: `scenarios/node-bound-spike.yaml`
+/// (nodes, an HPA, a verdict) cut to 5 minutes.
+#[cfg(test)]
+pub(crate) fn short_real_run() -> RunResult {
+    use crate::scenario::patch::{Patch, PatchTarget};
+    use crate::scenario::{Overrides, Scenario};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/node-bound-spike.yaml");
+    let mut o = Overrides::default();
+    o.patches.push(Patch {
+        target: PatchTarget::Scenario,
+        path: "duration".into(),
+        value: "5m".into(),
+    });
+    let scenario = Scenario::load(&path, &o).expect("the shipped scenario loads");
+    run(&scenario, &RunOptions::default()).expect("the shipped scenario runs")
+}
