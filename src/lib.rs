@@ -17,8 +17,8 @@
 //!   calculation and behavior rules) and [`keda`] (ScaledObject/ScaledJob validation, scalers,
 //!   the operator's decisions) — the conformance runners drive them directly;
 //! - loading and running: [`scenario`], [`sim`], [`sweep`], [`check`], [`calibrate`], [`trace`],
-//!   [`yaml`], [`units`], and what is made of a run ([`report`], [`record`]); [`world`] for the
-//!   property tests of the simulated cluster;
+//!   [`yaml`], [`units`], and what is made of a run ([`report`], [`record`]) (the simulated
+//!   cluster, `world`, is private: its property tests are unit tests in `src/world/properties.rs`);
 //! - the error types [`Error`], [`InputError`], [`Location`], [`Result`].
 
 mod backtest;
@@ -44,7 +44,7 @@ pub mod sweep;
 mod text;
 pub mod trace;
 pub mod units;
-pub mod world;
+mod world;
 pub mod yaml;
 
 #[cfg(test)]

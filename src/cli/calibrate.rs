@@ -10,7 +10,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
-pub struct CalibrateArgs {
+pub(crate) struct CalibrateArgs {
     /// Request rate (requests/s): Prometheus query_range JSON, or CSV with a time column.
     #[arg(long, value_name = "FILE")]
     pub rate: PathBuf,

@@ -37,7 +37,7 @@ and the JUnit report records the error).";
 /// Run scenarios and check their SLOs and baselines (exit 1 when any check fails).
 #[derive(Debug, Args)]
 #[command(after_long_help = CHECK_HELP)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Scenario files (YAML).
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,

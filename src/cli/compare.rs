@@ -8,7 +8,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Run folders written by `scalesim run` (each with timeseries.csv and summary.json).
     #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
     pub runs: Vec<PathBuf>,

@@ -10,7 +10,7 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Autoscaler manifest(s) (ScaledObject, ScaledJob, HPA) and the Deployment they scale.
     #[arg(long = "manifest", value_name = "FILE", required = true)]
     pub manifests: Vec<PathBuf>,

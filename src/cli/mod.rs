@@ -29,7 +29,7 @@ pub fn main() -> i32 {
 /// and see replicas, backlog, latency, dropped work and cost, in seconds, offline.
 #[derive(Debug, Parser)]
 #[command(name = "scalesim", version, about, long_about = None, after_help = EXIT_CODES)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
@@ -41,7 +41,7 @@ cannot be written (a file in the way, a read-only folder, a full disk); 130 inte
 143 terminated (SIGTERM) — either way no partial output is left and earlier results are kept.";
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Simulate a scenario and write timeseries.csv, summary.json, events.jsonl, chart.png,
     /// chart.svg and report.html.
     Run(run::RunArgs),

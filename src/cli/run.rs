@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 
 /// `--workload` of a one-command run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum WorkloadArg {
+pub(crate) enum WorkloadArg {
     Http,
     Queue,
 }
 
 /// `--export`: other formats a run can also be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// openmetrics.txt: the run under kube-state-metrics' and KEDA's metric names.
     Openmetrics,
 }
@@ -47,7 +47,7 @@ impl ExportFormat {
 
 /// What a one-command run (no scenario file) and `init` take besides the manifests.
 #[derive(Debug, Args, Default)]
-pub struct ServiceArgs {
+pub(crate) struct ServiceArgs {
     /// The load trace (CSV, Prometheus `query_range` JSON or a request log): with --manifest,
     /// simulates your autoscaler without a scenario file.
     #[arg(long, value_name = "FILE")]
@@ -77,7 +77,7 @@ pub struct ServiceArgs {
 
 impl ServiceArgs {
     /// The composer's input, with these manifests.
-    pub fn input(&self, manifests: &[PathBuf]) -> ComposeInput {
+    pub(crate) fn input(&self, manifests: &[PathBuf]) -> ComposeInput {
         ComposeInput {
             manifests: manifests.to_vec(),
             trace: self.trace.clone().unwrap_or_default(),
@@ -95,7 +95,7 @@ impl ServiceArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// Scenario file (YAML). Leave it out to run your manifests against a trace in one command:
     /// `scalesim run --manifest so.yaml --manifest deploy.yaml --trace rate.csv`.
     #[arg(required_unless_present = "trace", conflicts_with = "trace")]

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// `scalesim schema FILE_KIND [--out FILE]`.
 #[derive(Debug, Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Which file the schema describes.
     #[arg(value_enum)]
     pub kind: FileKind,
@@ -22,7 +22,7 @@ pub struct SchemaArgs {
 
 /// The files scalesim has a schema for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FileKind {
+pub(crate) enum FileKind {
     /// A scenario file (`scalesim run scenario.yaml`).
     Scenario,
     /// A sweep file (`scalesim sweep --file sweep.yaml`).

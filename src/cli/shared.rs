@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// `--fidelity`: the scenario's traffic model, passed through as a patch of its `fidelity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Fidelity {
+pub(crate) enum Fidelity {
     Request,
     Fluid,
     Auto,
@@ -18,7 +18,7 @@ pub enum Fidelity {
 
 impl Fidelity {
     /// The scenario patch that sets `fidelity` (the loader decides which models exist).
-    pub fn patch(self) -> Patch {
+    pub(crate) fn patch(self) -> Patch {
         let name = match self {
             Fidelity::Request => "request",
             Fidelity::Fluid => "fluid",
@@ -34,7 +34,7 @@ impl Fidelity {
 
 /// What `run`, `sweep` and `check` change in every scenario they load.
 #[derive(Debug, Args, Default)]
-pub struct ScenarioOptions {
+pub(crate) struct ScenarioOptions {
     /// Seed for every random stream (overrides the scenario's `seed`, and a sweep file's).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -50,7 +50,7 @@ pub struct ScenarioOptions {
 
 impl ScenarioOptions {
     /// The loader's overrides for these options (no conflicting autoscalers allowed).
-    pub fn overrides(&self) -> Overrides {
+    pub(crate) fn overrides(&self) -> Overrides {
         Overrides {
             seed: self.seed,
             manifests: self.manifests.clone(),
@@ -62,7 +62,7 @@ impl ScenarioOptions {
 
 /// `--jobs`: threads of a command that runs many simulations.
 #[derive(Debug, Args, Default)]
-pub struct JobsOption {
+pub(crate) struct JobsOption {
     /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
@@ -70,7 +70,7 @@ pub struct JobsOption {
 
 impl JobsOption {
     /// Refuse `--jobs 0`.
-    pub fn check(&self) -> Result<(), Error> {
+    pub(crate) fn check(&self) -> Result<(), Error> {
         if self.jobs == Some(0) {
             return Err(InputError::new(Default::default(), "--jobs must be at least 1").into());
         }
@@ -79,7 +79,7 @@ impl JobsOption {
 
     /// The thread count to use: more than the machine's cap is cut to it, said as a warning on
     /// standard error.
-    pub fn threads(&self) -> usize {
+    pub(crate) fn threads(&self) -> usize {
         let (jobs, cut) = crate::limits::capped_jobs(self.jobs);
         if let Some(w) = cut {
             eprintln!("warning: {w}");
@@ -90,7 +90,7 @@ impl JobsOption {
 
 /// `--overwrite`: the ledger rule of every output (see `docs/outputs.md`).
 #[derive(Debug, Args, Default)]
-pub struct OverwriteOption {
+pub(crate) struct OverwriteOption {
     /// Replace output files that scalesim cannot prove it wrote (by default such a file is
     /// left alone and the command refused, exit 2).
     #[arg(long)]
@@ -99,14 +99,14 @@ pub struct OverwriteOption {
 
 impl OverwriteOption {
     /// The output layer's overwrite mode.
-    pub fn mode(&self) -> Overwrite {
+    pub(crate) fn mode(&self) -> Overwrite {
         Overwrite::from_flag(self.overwrite)
     }
 }
 
 /// `--quiet` of the commands that write files and print a table.
 #[derive(Debug, Args, Default)]
-pub struct QuietOption {
+pub(crate) struct QuietOption {
     /// Print nothing on standard output and show no progress (warnings and errors still go to
     /// standard error).
     #[arg(long, short)]

@@ -7,7 +7,7 @@ use std::io::Write;
 
 /// `scalesim completions SHELL`.
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
@@ -15,7 +15,7 @@ pub struct CompletionsArgs {
 
 /// `scalesim man`.
 #[derive(Debug, Args)]
-pub struct ManArgs {}
+pub(crate) struct ManArgs {}
 
 /// Print the completion script for `a.shell` on standard output.
 pub(super) fn completions(a: CompletionsArgs) -> Result<(), crate::Error> {

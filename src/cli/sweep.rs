@@ -36,7 +36,7 @@ Examples:
 /// Sweep parameters of a scenario (or merge shard outputs: `scalesim sweep merge`).
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-pub struct SweepArgs {
+pub(crate) struct SweepArgs {
     #[command(subcommand)]
     pub command: Option<SweepCommand>,
     #[command(flatten)]
@@ -44,7 +44,7 @@ pub struct SweepArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SweepCommand {
+pub(crate) enum SweepCommand {
     /// Join the outputs of `--shard I/N` sweeps into the unsharded sweep's sweep.csv, Pareto
     /// chart and best-points table.
     Merge(MergeArgs),
@@ -52,7 +52,7 @@ pub enum SweepCommand {
 
 #[derive(Debug, Args)]
 #[command(after_long_help = SWEEP_HELP)]
-pub struct SweepRunArgs {
+pub(crate) struct SweepRunArgs {
     /// Scenario file (YAML). Optional with --file.
     #[arg(required_unless_present = "file")]
     pub scenario: Option<PathBuf>,
@@ -103,7 +103,7 @@ pub struct SweepRunArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Output folders of the shards (each with sweep.json and sweep.csv).
     #[arg(required = true, value_name = "SHARD_DIR")]
     pub dirs: Vec<PathBuf>,
@@ -121,7 +121,7 @@ pub struct MergeArgs {
 
 /// `--shard I/N`, or `auto/N`: the index from the environment (see [`ShardArg::resolve`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShardArg {
+pub(crate) enum ShardArg {
     Given(Shard),
     FromJobIndex { count: usize },
 }

@@ -21,13 +21,13 @@ use std::path::PathBuf;
 
 /// Look at a trace file, or generate one.
 #[derive(Debug, Args)]
-pub struct TraceArgs {
+pub(crate) struct TraceArgs {
     #[command(subcommand)]
     pub command: TraceCommand,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum TraceCommand {
+pub(crate) enum TraceCommand {
     /// Print what a trace holds: span, resolution, rows, min/mean/p99/peak rate, peak/mean,
     /// p99/mean, the largest rise from one minute's mean rate to the next, idle time, extra
     /// columns.
@@ -39,7 +39,7 @@ pub enum TraceCommand {
 
 /// `scalesim trace show FILE`.
 #[derive(Debug, Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// Trace file: CSV, Prometheus `query_range` JSON, or a request log (one timestamp per
     /// line). `-` reads standard input.
     pub file: PathBuf,
@@ -78,7 +78,7 @@ pub struct ShowArgs {
 
 /// `scalesim trace gen KIND [--field value …]`.
 #[derive(Debug, Args)]
-pub struct GenArgs {
+pub(crate) struct GenArgs {
     /// Generator kind: constant, step, ramp, spike, diurnal, sawtooth, mmpp, noise (see below).
     pub kind: Option<String>,
     /// The whole generator as YAML instead of KIND and fields, e.g.

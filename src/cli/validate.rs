@@ -8,7 +8,7 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Manifest files (multi-document YAML), read together so cross-object rules apply;
     /// `-` reads standard input (e.g. from `helm template`).
     #[arg(value_name = "FILE", required = true)]

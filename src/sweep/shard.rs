@@ -13,7 +13,7 @@ use std::str::FromStr;
 /// Slice `index` (1-based) of `count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Shard {
+pub(crate) struct Shard {
     pub index: usize,
     pub count: usize,
 }
@@ -42,12 +42,12 @@ impl std::fmt::Display for Shard {
 
 impl Shard {
     /// Does this shard run point `index`?
-    pub fn owns(&self, index: usize) -> bool {
+    pub(crate) fn owns(&self, index: usize) -> bool {
         index % self.count == self.index - 1
     }
 
     /// The points of this shard, in order.
-    pub fn select(&self, points: &[Point]) -> Vec<Point> {
+    pub(crate) fn select(&self, points: &[Point]) -> Vec<Point> {
         points
             .iter()
             .filter(|p| self.owns(p.index))

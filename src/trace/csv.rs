@@ -467,7 +467,7 @@ impl<'a> LineCounter<'a> {
 
 /// How [`write`] renders times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TimeOut {
+pub(crate) enum TimeOut {
     /// Seconds from the start (always possible).
     #[default]
     Seconds,

@@ -20,6 +20,8 @@ mod pod_set;
 mod recorder;
 mod requests;
 mod service_heap;
+#[cfg(test)]
+mod properties;
 
 use crate::engine::{Agenda, Timers, key_time};
 use crate::record::DropReason;
@@ -31,10 +33,10 @@ use crate::settings::overload::Overload;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
-pub use nodes::{Node, NodeEvent, NodeEventKind, NodeState, Nodes};
-pub use pod::{InService, Pod, PodState, Request};
-pub use pod_set::PodSet;
-pub use recorder::Recorder;
+pub(crate) use nodes::{NodeEvent, NodeState, Nodes};
+pub(crate) use pod::{InService, Pod, PodState, Request};
+pub(crate) use pod_set::PodSet;
+pub(crate) use recorder::Recorder;
 use recorder::Records;
 use requests::Requests;
 use serde::Serialize;

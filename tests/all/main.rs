@@ -23,7 +23,6 @@ mod layout;
 mod metric_columns;
 mod nodes_overload;
 mod output_safety;
-mod properties;
 mod queueing;
 mod report_browser;
 mod run_e2e;

@@ -3,13 +3,14 @@
 //! node autoscalers, queue caps, client retries, liveness restarts and CFS quotas switched on.
 
 use proptest::prelude::*;
-use scalesim::scenario::nodes::{
+use crate::settings::nodes::{
     Cluster, ClusterAutoscaler, ConsolidationPolicy, Karpenter, NodeAutoscaler, NodePool,
 };
-use scalesim::scenario::overload::{Liveness, Overload, Retries};
-use scalesim::scenario::{Balancer, Dist, WorkloadKind};
-use scalesim::trace::Trace;
-use scalesim::world::{NodeState, PodState, World, WorldConfig};
+use crate::settings::overload::{Liveness, Overload, Retries};
+use crate::settings::dist::Dist;
+use crate::settings::workload::{Balancer, WorkloadKind};
+use crate::trace::Trace;
+use super::{NodeState, PodState, World, WorldConfig};
 use std::sync::Arc;
 
 fn config(
@@ -161,7 +162,7 @@ fn arb_service() -> impl Strategy<Value = Dist> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: crate::helpers::regressions(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
 
     #[test]
     fn conservation_bounds_and_monotone_time(
