@@ -19,8 +19,8 @@ pub(crate) use crate::sim::summary::{Backtest, LatencyAgreement, ObservedSteps, 
 /// The recorded series to compare a run with.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ObservedSeries {
-    pub replicas: Option<Observed>,
-    pub latency_p99: Option<Observed>,
+    pub(crate) replicas: Option<Observed>,
+    pub(crate) latency_p99: Option<Observed>,
 }
 
 impl ObservedSeries {

@@ -13,24 +13,24 @@ use std::path::{Path, PathBuf};
 pub struct Location {
     pub file: Option<PathBuf>,
     pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub(crate) column: Option<usize>,
     /// Dotted field path such as `workload.service_time.mean` or `spec.metrics[0].type`.
-    pub field: Option<String>,
+    pub(crate) field: Option<String>,
 }
 
 impl Location {
-    pub fn file(file: impl AsRef<Path>) -> Self {
+    pub(crate) fn file(file: impl AsRef<Path>) -> Self {
         Location {
             file: Some(file.as_ref().to_path_buf()),
             ..Default::default()
         }
     }
-    pub fn with_line(mut self, line: usize, column: Option<usize>) -> Self {
+    pub(crate) fn with_line(mut self, line: usize, column: Option<usize>) -> Self {
         self.line = Some(line);
         self.column = column;
         self
     }
-    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+    pub(crate) fn with_field(mut self, field: impl Into<String>) -> Self {
         let f = field.into();
         if !f.is_empty() && f != "." {
             self.field = Some(f);
@@ -84,11 +84,11 @@ pub struct InputError {
     pub location: Location,
     pub message: String,
     /// Optional source excerpt (already formatted) shown under the message.
-    pub snippet: Option<String>,
+    pub(crate) snippet: Option<String>,
 }
 
 impl InputError {
-    pub fn new(location: Location, message: impl Into<String>) -> Self {
+    pub(crate) fn new(location: Location, message: impl Into<String>) -> Self {
         InputError {
             location,
             message: message.into(),
@@ -96,10 +96,10 @@ impl InputError {
         }
     }
     /// An error about a file as a whole (missing, unreadable, empty).
-    pub fn in_file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
+    pub(crate) fn in_file(file: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Self::new(Location::file(file), message)
     }
-    pub fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
+    pub(crate) fn at_line(file: impl AsRef<Path>, line: usize, message: impl Into<String>) -> Self {
         Self::new(Location::file(file).with_line(line, None), message)
     }
 }
@@ -144,13 +144,13 @@ pub enum Error {
 impl Error {
     /// Process exit code: 1 a failed check; 2 bad input, and outputs that cannot be written
     /// (a full disk, a read-only folder): 1 means only "a check failed".
-    pub fn exit_code(&self) -> i32 {
+    pub(crate) fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::Inputs(_) | Error::Io { .. } => 2,
             Error::CheckFailed(_) => 1,
         }
     }
-    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
@@ -167,7 +167,7 @@ impl From<InputError> for Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The system's reason for an I/O failure in plain words, without Rust's `(os error N)`.
-pub fn os_reason(e: &std::io::Error) -> String {
+pub(crate) fn os_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),

@@ -265,7 +265,7 @@ fn every_module_has_a_layer() {
         .lines()
         .filter_map(|l| {
             let l = l.trim();
-            l.strip_prefix("pub mod ")
+            l.strip_prefix("pub(crate) mod ")
                 .or_else(|| l.strip_prefix("mod "))
         })
         .map(|m| m.trim_end_matches(';'))

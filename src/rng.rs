@@ -12,11 +12,11 @@ use rand_pcg::Pcg64Mcg;
 /// A value-stable generator (PCG 128/64 MCG): fast, and its output never changes across crate
 /// releases, so seeded runs stay byte-identical.
 #[derive(Debug, Clone)]
-pub struct Stream(Pcg64Mcg);
+pub(crate) struct Stream(Pcg64Mcg);
 
 impl Stream {
     /// The stream `name` of the run seeded with `seed`.
-    pub fn new(seed: u64, name: &str) -> Stream {
+    pub(crate) fn new(seed: u64, name: &str) -> Stream {
         // FNV-1a of the name, mixed with the seed by SplitMix64: distinct, well-spread states.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for b in name.bytes() {
@@ -31,31 +31,31 @@ impl Stream {
 
     /// Uniform in [0, 1).
     #[inline]
-    pub fn uniform(&mut self) -> f64 {
+    pub(crate) fn uniform(&mut self) -> f64 {
         // 53 random bits → [0, 1)
         (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 
     /// Exp(1).
     #[inline]
-    pub fn exp1(&mut self) -> f64 {
+    pub(crate) fn exp1(&mut self) -> f64 {
         Exp1.sample(&mut self.0)
     }
 
     /// Standard normal.
     #[inline]
-    pub fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         StandardNormal.sample(&mut self.0)
     }
 
     /// Uniform integer in `0..n` (n > 0).
     #[inline]
-    pub fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         // Lemire's multiply-shift; bias is < n / 2^64, negligible for simulation.
         ((self.0.next_u64() as u128 * n as u128) >> 64) as usize
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0.next_u64()
     }
 }

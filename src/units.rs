@@ -15,7 +15,7 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Quantity {
-    pub milli: i64,
+    pub(crate) milli: i64,
 }
 
 impl Quantity {
@@ -23,10 +23,10 @@ impl Quantity {
         Quantity { milli }
     }
     /// The value in whole units (cores, bytes) as a float.
-    pub fn as_f64(self) -> f64 {
+    pub(crate) fn as_f64(self) -> f64 {
         self.milli as f64 / 1000.0
     }
-    pub fn from_f64(v: f64) -> Self {
+    pub(crate) fn from_f64(v: f64) -> Self {
         Quantity {
             milli: (v * 1000.0).ceil() as i64,
         }
@@ -44,7 +44,7 @@ impl fmt::Display for Quantity {
 }
 
 /// Parse a Kubernetes quantity string into milli-units, rounding up like `MilliValue()`.
-pub fn parse_quantity(s: &str) -> Result<Quantity, String> {
+pub(crate) fn parse_quantity(s: &str) -> Result<Quantity, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty quantity".into());
@@ -187,11 +187,7 @@ impl<'de> Deserialize<'de> for Quantity {
 #[serde(transparent)]
 pub struct Seconds(pub f64);
 
-impl Seconds {
-    pub fn get(self) -> f64 {
-        self.0
-    }
-}
+impl Seconds {}
 
 impl fmt::Display for Seconds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -200,7 +196,7 @@ impl fmt::Display for Seconds {
 }
 
 /// Render seconds compactly for people: `80ms`, `15s`, `2m30s`, `1h`, `1.5s`.
-pub fn format_seconds(s: f64) -> String {
+pub(crate) fn format_seconds(s: f64) -> String {
     if !s.is_finite() {
         return format!("{s}");
     }
@@ -239,7 +235,7 @@ pub fn format_seconds(s: f64) -> String {
 
 /// Parse a duration: plain seconds (`30`, `0.5`), humantime (`1h30m`, `80ms`, `2min`), or a
 /// fractional value with a single unit (`1.5s`, `0.25h`).
-pub fn parse_duration(s: &str) -> Result<Seconds, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Seconds, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty duration".into());

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// hold no absolute paths) and its contents.
 #[derive(Debug, Clone)]
 pub struct Source {
-    pub path: PathBuf,
-    pub text: String,
+    pub(crate) path: PathBuf,
+    pub(crate) text: String,
 }
 
 impl Source {
@@ -32,7 +32,7 @@ impl Source {
     }
 
     /// Read from standard input (named `-` in messages).
-    pub fn stdin() -> Result<Source, InputError> {
+    pub(crate) fn stdin() -> Result<Source, InputError> {
         use std::io::Read;
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -73,7 +73,7 @@ impl Source {
     }
 
     /// An error at a 1-based line (and optional column) of this file, with a caret excerpt.
-    pub fn error_at(
+    pub(crate) fn error_at(
         &self,
         line: usize,
         column: Option<usize>,
@@ -90,7 +90,7 @@ impl Source {
     }
 
     /// A three-line excerpt ending at `line` with a caret under `column`.
-    pub fn excerpt(&self, line: usize, column: Option<usize>) -> Option<String> {
+    pub(crate) fn excerpt(&self, line: usize, column: Option<usize>) -> Option<String> {
         let text_line = self.text.lines().nth(line.checked_sub(1)?)?;
         let width = line.to_string().len();
         let mut out = format!("{:width$} |\n{line:width$} | {text_line}\n", "");
@@ -106,17 +106,17 @@ impl Source {
 /// One document of a (possibly multi-document) YAML file.
 #[derive(Debug, Clone)]
 pub struct Document<'a> {
-    pub source: &'a Source,
+    pub(crate) source: &'a Source,
     /// Index of the document in the file (0-based, counting only non-empty documents).
-    pub index: usize,
+    pub(crate) index: usize,
     /// Number of lines in the file before this document's text starts.
-    pub line_offset: usize,
-    pub text: &'a str,
+    pub(crate) line_offset: usize,
+    pub(crate) text: &'a str,
 }
 
 /// Split a YAML stream at `---` / `...` markers. Documents holding only comments or blank lines
 /// are skipped (Helm output is full of them).
-pub fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
+pub(crate) fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
     let text = source.text.as_str();
     let mut docs = Vec::new();
     let mut start_byte = 0usize;
@@ -166,12 +166,12 @@ pub fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
 
 impl Document<'_> {
     /// Deserialize the document into `T`, failing with file-wide line/column and the field path.
-    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, InputError> {
+    pub(crate) fn parse<T: DeserializeOwned>(&self) -> Result<T, InputError> {
         parse_text(self.source, self.text, self.line_offset)
     }
 
     /// Deserialize into `T`, calling `unknown` with the dotted path of every key `T` ignores.
-    pub fn parse_reporting_unknown<T: DeserializeOwned>(
+    pub(crate) fn parse_reporting_unknown<T: DeserializeOwned>(
         &self,
         unknown: &mut dyn FnMut(String),
     ) -> Result<T, InputError> {
@@ -189,18 +189,18 @@ impl Document<'_> {
     }
 
     /// The document as an untyped JSON value (for `kind` dispatch and path lookups).
-    pub fn value(&self) -> Result<serde_json::Value, InputError> {
+    pub(crate) fn value(&self) -> Result<serde_json::Value, InputError> {
         self.parse()
     }
 
     /// Line (file-wide, 1-based) and column of the node at a dotted path such as
     /// `spec.triggers[0].metadata.queueLength`, when it can be found.
-    pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
+    pub(crate) fn locate(&self, path: &str) -> Option<(usize, usize)> {
         locate_in(self.text, path).map(|(l, c)| (l + self.line_offset, c))
     }
 
     /// An error about the field at `path` of this document, located when possible.
-    pub fn error_at_path(&self, path: &str, message: impl Into<String>) -> InputError {
+    pub(crate) fn error_at_path(&self, path: &str, message: impl Into<String>) -> InputError {
         match self.locate(path) {
             Some((line, col)) => self.source.error_at(line, Some(col), Some(path), message),
             None => InputError::new(Location::file(&self.source.path).with_field(path), message),
@@ -232,7 +232,7 @@ fn field_path(p: &serde_ignored::Path<'_>) -> String {
 /// A string as a YAML scalar (value or key) that reads back as the same string: plain when
 /// that is safe, double-quoted otherwise (spaces, `:`, `*`, a leading `-`, or text YAML would
 /// read as a number, boolean or null).
-pub fn scalar(s: &str) -> String {
+pub(crate) fn scalar(s: &str) -> String {
     let safe_chars = s
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c));

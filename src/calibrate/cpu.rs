@@ -21,12 +21,12 @@ pub(crate) const MIN_SAMPLES: usize = 5;
 
 /// The CPU fit: both values, or null with a reason.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CpuFit {
+pub(crate) struct CpuFit {
     /// CPU-seconds per request.
-    pub per_request: Option<f64>,
+    pub(crate) per_request: Option<f64>,
     /// Cores per Ready pod at zero load.
-    pub idle_per_pod: Option<f64>,
-    pub quality: Quality,
+    pub(crate) idle_per_pod: Option<f64>,
+    pub(crate) quality: Quality,
 }
 
 /// Fit `cpu = a·rate + b·ready` (see the module docs).

@@ -426,10 +426,10 @@ pub(crate) fn to_json(c: &Calibration) -> String {
 /// them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalibrationFragment {
-    pub service_time: Option<Dist>,
+    pub(crate) service_time: Option<Dist>,
     /// CPU-seconds per request.
-    pub cpu_per_request: Option<f64>,
-    pub concurrency: Option<u32>,
+    pub(crate) cpu_per_request: Option<f64>,
+    pub(crate) concurrency: Option<u32>,
     pub startup: Option<Dist>,
     /// `(scenario path, value as written)` of every key the fragment sets.
     values: Vec<(String, serde_json::Value)>,

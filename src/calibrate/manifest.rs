@@ -23,13 +23,13 @@ pub(crate) const CONCURRENCY_ENV: &[&str] = &["WEB_CONCURRENCY", "CONCURRENCY"];
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct WorkloadFacts {
     /// File name of the manifest (not its path).
-    pub file: String,
+    pub(crate) file: String,
     /// `Kind/name` of the workload.
-    pub workload: String,
+    pub(crate) workload: String,
     /// (value, where it came from), when the manifest says.
-    pub concurrency: Option<(u32, String)>,
+    pub(crate) concurrency: Option<(u32, String)>,
     /// Seconds from container start to Ready by the readiness probe (0 without one).
-    pub readiness_delay: f64,
+    pub(crate) readiness_delay: f64,
 }
 
 /// Read the manifests; the first workload (or Knative Service) found gives the facts.

@@ -27,24 +27,24 @@ pub(crate) mod startup;
 pub(crate) mod stats;
 
 pub use fragment::{CalibrationFragment, load_fragment};
-pub use series::{Aligned, Series};
+pub(crate) use series::{Aligned, Series};
 
 use crate::error::{InputError, Location};
 
 /// The recorded series, read.
 #[derive(Debug, Clone)]
-pub struct Inputs {
-    pub rate: Series,
-    pub cpu: Series,
-    pub ready: Series,
-    pub desired: Option<Series>,
-    pub p50: Option<Series>,
-    pub p99: Option<Series>,
+pub(crate) struct Inputs {
+    pub(crate) rate: Series,
+    pub(crate) cpu: Series,
+    pub(crate) ready: Series,
+    pub(crate) desired: Option<Series>,
+    pub(crate) p50: Option<Series>,
+    pub(crate) p99: Option<Series>,
 }
 
 /// Where the concurrency (requests in service per pod) came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConcurrencySource {
+pub(crate) enum ConcurrencySource {
     /// `--concurrency`.
     Flag,
     /// A manifest: file name and what in it (`env WEB_CONCURRENCY`, `containerConcurrency`).
@@ -54,7 +54,7 @@ pub enum ConcurrencySource {
 }
 
 impl ConcurrencySource {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ConcurrencySource::Flag => "--concurrency".into(),
             ConcurrencySource::Manifest { file, what } => format!("{what} in {file}"),
@@ -67,11 +67,11 @@ impl ConcurrencySource {
 
 /// Options that are not series.
 #[derive(Debug, Clone)]
-pub struct Options {
-    pub concurrency: u32,
-    pub concurrency_source: ConcurrencySource,
+pub(crate) struct Options {
+    pub(crate) concurrency: u32,
+    pub(crate) concurrency_source: ConcurrencySource,
     /// Readiness delay to subtract from the created → Ready lag, and the manifest it came from.
-    pub readiness: Option<(f64, String)>,
+    pub(crate) readiness: Option<(f64, String)>,
 }
 
 impl Default for Options {
@@ -86,18 +86,18 @@ impl Default for Options {
 
 /// Everything calibration found.
 #[derive(Debug, Clone)]
-pub struct Calibration {
-    pub aligned: Aligned,
-    pub cpu: cpu::CpuFit,
-    pub service: service_time::ServiceFit,
-    pub startup: startup::StartupFit,
-    pub options: Options,
+pub(crate) struct Calibration {
+    pub(crate) aligned: Aligned,
+    pub(crate) cpu: cpu::CpuFit,
+    pub(crate) service: service_time::ServiceFit,
+    pub(crate) startup: startup::StartupFit,
+    pub(crate) options: Options,
     /// File names of the inputs, by role (`rate`, `cpu`, …), in a fixed order.
-    pub inputs: Vec<(&'static str, String)>,
+    pub(crate) inputs: Vec<(&'static str, String)>,
 }
 
 /// Align the series and run every fit.
-pub fn calibrate(inputs: &Inputs, options: &Options) -> Result<Calibration, InputError> {
+pub(crate) fn calibrate(inputs: &Inputs, options: &Options) -> Result<Calibration, InputError> {
     let mut all: Vec<&Series> = vec![&inputs.rate, &inputs.cpu, &inputs.ready];
     all.extend(inputs.desired.iter());
     all.extend(inputs.p50.iter());

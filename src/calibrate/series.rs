@@ -24,18 +24,19 @@ const MAX_BRIDGE_STEPS: f64 = 2.0;
 
 /// One recorded series: sample times (seconds, increasing) and values.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Series {
+pub(crate) struct Series {
     /// The file name it came from (never the path it was given with).
-    pub name: String,
-    pub times: Vec<f64>,
-    pub values: Vec<f64>,
+    pub(crate) name: String,
+    pub(crate) times: Vec<f64>,
+    pub(crate) values: Vec<f64>,
     /// Times are Unix seconds (the file had absolute times), not seconds of the file's own.
-    pub absolute: bool,
+    pub(crate) absolute: bool,
 }
 
 impl Series {
+    #[cfg(test)]
     /// A series from already-known samples (tests and generators).
-    pub fn new(name: &str, times: Vec<f64>, values: Vec<f64>, absolute: bool) -> Series {
+    pub(crate) fn new(name: &str, times: Vec<f64>, values: Vec<f64>, absolute: bool) -> Series {
         Series {
             name: name.to_string(),
             times,
@@ -45,7 +46,7 @@ impl Series {
     }
 
     /// The samples of a trace as the readers returned it: each row's start is a sample.
-    pub fn from_trace(name: &str, t: &Trace) -> Series {
+    pub(crate) fn from_trace(name: &str, t: &Trace) -> Series {
         let origin = t.start_time.map(|s| s.timestamp_millis() as f64 / 1000.0);
         Series {
             name: name.to_string(),
@@ -56,20 +57,16 @@ impl Series {
     }
 
     /// The most common interval between samples (0 for a single sample).
-    pub fn step(&self) -> f64 {
+    pub(crate) fn step(&self) -> f64 {
         rows::most_common_step(&self.times).unwrap_or(0.0)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.times.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-
     /// The value at `t` (see the module docs), or `None` where the series cannot say.
-    pub fn value_at(&self, t: f64) -> Option<f64> {
+    pub(crate) fn value_at(&self, t: f64) -> Option<f64> {
         let n = self.times.len();
         let k = self.times.partition_point(|&x| x < t - SAME_INSTANT);
         if k < n && (self.times[k] - t).abs() <= SAME_INSTANT {
@@ -153,27 +150,27 @@ fn name_value_column(path: &Path, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
 
 /// Series on a common set of timestamps (those of the request rate).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Aligned {
-    pub times: Vec<f64>,
+pub(crate) struct Aligned {
+    pub(crate) times: Vec<f64>,
     /// Requests per second.
-    pub rate: Vec<f64>,
+    pub(crate) rate: Vec<f64>,
     /// CPU cores used by the workload's pods (sum).
-    pub cpu: Vec<f64>,
+    pub(crate) cpu: Vec<f64>,
     /// Ready replicas.
-    pub ready: Vec<f64>,
+    pub(crate) ready: Vec<f64>,
     /// Latency quantiles (seconds); NaN where the series had no value.
-    pub p50: Vec<f64>,
-    pub p99: Vec<f64>,
+    pub(crate) p50: Vec<f64>,
+    pub(crate) p99: Vec<f64>,
     /// Reference timestamps dropped because a required series had no value there.
-    pub dropped: usize,
+    pub(crate) dropped: usize,
 }
 
 impl Aligned {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.times.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.times.is_empty()
     }
 }

@@ -27,25 +27,25 @@ const MAX_ROUNDS: usize = 50;
 
 /// The service-time fit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ServiceFit {
-    pub mean: Option<f64>,
-    pub p99: Option<f64>,
+pub(crate) struct ServiceFit {
+    pub(crate) mean: Option<f64>,
+    pub(crate) p99: Option<f64>,
     /// The median service time (the lognormal's `exp μ`).
-    pub median: Option<f64>,
-    pub quality: Quality,
+    pub(crate) median: Option<f64>,
+    pub(crate) quality: Quality,
     /// Per aligned sample: the estimated utilisation of a pod's slots (NaN where unusable).
-    pub utilisation: Vec<f64>,
+    pub(crate) utilisation: Vec<f64>,
     /// Per aligned sample: kept as low load.
-    pub kept: Vec<bool>,
+    pub(crate) kept: Vec<bool>,
 }
 
 /// Inputs per aligned sample.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Samples<'a> {
-    pub rate: &'a [f64],
-    pub ready: &'a [f64],
-    pub p50: Option<&'a [f64]>,
-    pub p99: Option<&'a [f64]>,
+    pub(crate) rate: &'a [f64],
+    pub(crate) ready: &'a [f64],
+    pub(crate) p50: Option<&'a [f64]>,
+    pub(crate) p99: Option<&'a [f64]>,
 }
 
 /// Fit (see the module docs). `concurrency`: requests in service per pod.

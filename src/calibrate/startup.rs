@@ -18,17 +18,17 @@ use super::stats::{self, Quality};
 
 /// The start-up fit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StartupFit {
-    pub mean: Option<f64>,
-    pub p90: Option<f64>,
+pub(crate) struct StartupFit {
+    pub(crate) mean: Option<f64>,
+    pub(crate) p90: Option<f64>,
     /// Coefficient of variation of the start-up time, sampling noise removed (for the
     /// scenario's lognormal); `None` when there is no fit.
-    pub cv: Option<f64>,
+    pub(crate) cv: Option<f64>,
     /// Scale-up events that gave at least one lag.
-    pub events: usize,
+    pub(crate) events: usize,
     /// (time of the rise, lag) of every lag sample, for the chart.
-    pub lags: Vec<(f64, f64)>,
-    pub quality: Quality,
+    pub(crate) lags: Vec<(f64, f64)>,
+    pub(crate) quality: Quality,
 }
 
 impl StartupFit {
@@ -44,7 +44,7 @@ impl StartupFit {
     }
 
     /// The fit when there is no asked-for series at all.
-    pub fn without_desired() -> StartupFit {
+    pub(crate) fn without_desired() -> StartupFit {
         Self::null(
             0,
             "no --desired-replicas series: start-up is measured from the replica count the autoscaler asked for to the Ready count".into(),

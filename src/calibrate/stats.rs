@@ -5,20 +5,20 @@ use crate::settings::dist::normal_quantile;
 
 /// How good a fit is, as `calibration.json` reports it under `fit.<name>`.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Quality {
+pub(crate) struct Quality {
     /// Samples the value was learned from.
-    pub samples: usize,
+    pub(crate) samples: usize,
     /// Coefficient of determination, for regressions.
-    pub r2: Option<f64>,
+    pub(crate) r2: Option<f64>,
     /// A range for the value: 95 % interval (regressions) or the 10–90 % spread of the
     /// per-sample estimates.
-    pub interval: Option<[f64; 2]>,
+    pub(crate) interval: Option<[f64; 2]>,
     /// Why the value is null, or what was adjusted; `None` for a plain fit.
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 impl Quality {
-    pub fn null(samples: usize, reason: String) -> Quality {
+    pub(crate) fn null(samples: usize, reason: String) -> Quality {
         Quality {
             samples,
             reason: Some(reason),
@@ -26,7 +26,7 @@ impl Quality {
         }
     }
 
-    pub fn fitted(samples: usize, note: Option<String>) -> Quality {
+    pub(crate) fn fitted(samples: usize, note: Option<String>) -> Quality {
         Quality {
             samples,
             reason: note,

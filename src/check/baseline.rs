@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// How much worse than the baseline a metric may get.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Tolerance {
+pub(crate) enum Tolerance {
     /// A fraction of the baseline value (0.05 = 5 %).
     Relative(f64),
     /// An amount in the metric's unit (seconds for durations).
@@ -24,7 +24,7 @@ pub enum Tolerance {
 
 impl Tolerance {
     /// `5%` (relative), `0.2` or `50ms` (absolute).
-    pub fn parse(s: &str) -> Result<Tolerance, String> {
+    pub(crate) fn parse(s: &str) -> Result<Tolerance, String> {
         let t = s.trim();
         let v = if let Some(p) = t.strip_suffix('%') {
             let v: f64 = p
@@ -49,14 +49,14 @@ impl Tolerance {
     }
 
     /// How far above `baseline` a value may go.
-    pub fn allowance(self, baseline: f64) -> f64 {
+    pub(crate) fn allowance(self, baseline: f64) -> f64 {
         match self {
             Tolerance::Relative(r) => r * baseline.abs(),
             Tolerance::Absolute(a) => a,
         }
     }
 
-    pub fn display(self, metric: &MetricDef) -> String {
+    pub(crate) fn display(self, metric: &MetricDef) -> String {
         match self {
             Tolerance::Relative(r) => format!("{}%", r * 100.0),
             Tolerance::Absolute(a) => metric.display(Some(a)),
@@ -66,13 +66,13 @@ impl Tolerance {
 
 /// The tolerance of every metric: one default and per-metric overrides.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Tolerances {
-    pub default: Tolerance,
-    pub per_metric: BTreeMap<&'static str, Tolerance>,
+pub(crate) struct Tolerances {
+    pub(crate) default: Tolerance,
+    pub(crate) per_metric: BTreeMap<&'static str, Tolerance>,
 }
 
 /// The default: 5 % on every metric.
-pub const DEFAULT_TOLERANCE: Tolerance = Tolerance::Relative(0.05);
+pub(crate) const DEFAULT_TOLERANCE: Tolerance = Tolerance::Relative(0.05);
 
 impl Default for Tolerances {
     fn default() -> Self {
@@ -85,7 +85,7 @@ impl Default for Tolerances {
 
 impl Tolerances {
     /// Add one `--tolerance` argument: `5%` sets the default, `latency_p99=10%` one metric.
-    pub fn add(&mut self, arg: &str) -> Result<(), String> {
+    pub(crate) fn add(&mut self, arg: &str) -> Result<(), String> {
         match arg.split_once('=') {
             None => self.default = Tolerance::parse(arg)?,
             Some((name, value)) => {
@@ -102,29 +102,29 @@ impl Tolerances {
         Ok(())
     }
 
-    pub fn for_metric(&self, m: &MetricDef) -> Tolerance {
+    pub(crate) fn for_metric(&self, m: &MetricDef) -> Tolerance {
         self.per_metric.get(m.name).copied().unwrap_or(self.default)
     }
 }
 
 /// One metric compared.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
-    pub metric: &'static MetricDef,
-    pub baseline: Option<f64>,
-    pub current: Option<f64>,
-    pub tolerance: Tolerance,
-    pub regressed: bool,
+pub(crate) struct Comparison {
+    pub(crate) metric: &'static MetricDef,
+    pub(crate) baseline: Option<f64>,
+    pub(crate) current: Option<f64>,
+    pub(crate) tolerance: Tolerance,
+    pub(crate) regressed: bool,
 }
 
 impl Comparison {
     /// `latency_p99_s (higher is worse)`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("baseline {}", self.metric.name)
     }
 
     /// `320ms vs baseline 300ms (+6.7%, tolerance 5%)`.
-    pub fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         let m = self.metric;
         let change = match (self.baseline, self.current) {
             (Some(b), Some(c)) if b != 0.0 => format!("{:+.1}%, ", 100.0 * (c - b) / b.abs()),
@@ -143,7 +143,7 @@ impl Comparison {
 
 /// Compare every regression metric the baseline has. A metric the baseline lacks is skipped; one
 /// the baseline has and the run lacks (a latency when nothing was served) regresses.
-pub fn compare(baseline: &Metrics, current: &Metrics, tol: &Tolerances) -> Vec<Comparison> {
+pub(crate) fn compare(baseline: &Metrics, current: &Metrics, tol: &Tolerances) -> Vec<Comparison> {
     figures::METRICS
         .iter()
         .filter(|m| m.regression)
@@ -167,7 +167,7 @@ pub fn compare(baseline: &Metrics, current: &Metrics, tol: &Tolerances) -> Vec<C
 }
 
 /// Where the baseline of a scenario lives: `DIR/<name>/summary.json`.
-pub fn path(dir: &Path, scenario: &str) -> PathBuf {
+pub(crate) fn path(dir: &Path, scenario: &str) -> PathBuf {
     dir.join(scenario).join("summary.json")
 }
 
@@ -201,7 +201,7 @@ pub fn read(dir: &Path, scenario: &str) -> Result<Option<Metrics>, Error> {
 }
 
 /// Store a run's summary as the new baseline of its scenario.
-pub fn write(
+pub(crate) fn write(
     dir: &Path,
     summary: &crate::sim::Summary,
     overwrite: crate::output::Overwrite,

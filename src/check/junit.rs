@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 /// How one check ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Passed,
     /// The check ran and failed (`<failure>`): an SLO missed or a regression.
     Failed {
@@ -26,30 +26,30 @@ pub enum Outcome {
 
 /// One `testcase`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Case {
-    pub name: String,
-    pub classname: String,
-    pub outcome: Outcome,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) classname: String,
+    pub(crate) outcome: Outcome,
 }
 
 /// One `testsuite` (a scenario).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Suite {
-    pub name: String,
-    pub cases: Vec<Case>,
+pub(crate) struct Suite {
+    pub(crate) name: String,
+    pub(crate) cases: Vec<Case>,
 }
 
 impl Suite {
     fn count(&self, f: impl Fn(&Outcome) -> bool) -> usize {
         self.cases.iter().filter(|c| f(&c.outcome)).count()
     }
-    pub fn failures(&self) -> usize {
+    pub(crate) fn failures(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Failed { .. }))
     }
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Error { .. }))
     }
-    pub fn skipped(&self) -> usize {
+    pub(crate) fn skipped(&self) -> usize {
         self.count(|o| matches!(o, Outcome::Skipped { .. }))
     }
 }

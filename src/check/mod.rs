@@ -22,22 +22,22 @@ use std::path::{Path, PathBuf};
 
 /// What `check` compares against, beyond the scenario's own SLOs.
 #[derive(Debug, Clone, Default)]
-pub struct CheckOptions {
+pub(crate) struct CheckOptions {
     /// Seed, extra manifests and patches (e.g. `fidelity`) for every scenario.
-    pub overrides: Overrides,
+    pub(crate) overrides: Overrides,
     /// Folder of baselines (`<name>/summary.json`), if comparing.
-    pub baseline: Option<PathBuf>,
-    pub tolerances: Tolerances,
+    pub(crate) baseline: Option<PathBuf>,
+    pub(crate) tolerances: Tolerances,
     /// Skip the comparison: the caller rewrites the baselines from these runs.
-    pub update_baseline: bool,
+    pub(crate) update_baseline: bool,
     /// Count the run's verdict as a check (a run that fell behind fails); `check
     /// --ignore-verdict` turns this off, leaving the SLOs and baselines.
-    pub verdict: VerdictCheck,
+    pub(crate) verdict: VerdictCheck,
 }
 
 /// Whether a run that fell behind fails the check (see `docs/verdict.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum VerdictCheck {
+pub(crate) enum VerdictCheck {
     /// A run that did not keep up is a failed check.
     #[default]
     Checked,
@@ -47,7 +47,7 @@ pub enum VerdictCheck {
 
 /// How the baseline part of a check went.
 #[derive(Debug, Clone, PartialEq)]
-pub enum BaselineStatus {
+pub(crate) enum BaselineStatus {
     /// No `--baseline`, or the baselines are being rewritten.
     NotCompared,
     /// `--baseline DIR` has nothing for this scenario yet (not a failure).
@@ -57,24 +57,24 @@ pub enum BaselineStatus {
 
 /// A scenario that ran, with every check.
 #[derive(Debug)]
-pub struct ScenarioCheck {
-    pub file: PathBuf,
-    pub name: String,
+pub(crate) struct ScenarioCheck {
+    pub(crate) file: PathBuf,
+    pub(crate) name: String,
     /// `None` when the scenario has no `slo:` block.
-    pub slo: Option<Vec<SloResult>>,
-    pub baseline: BaselineStatus,
-    pub verdict: VerdictCheck,
-    pub run: RunResult,
+    pub(crate) slo: Option<Vec<SloResult>>,
+    pub(crate) baseline: BaselineStatus,
+    pub(crate) verdict: VerdictCheck,
+    pub(crate) run: RunResult,
 }
 
 impl ScenarioCheck {
     /// Every check passed (a missing baseline is not a failure).
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.failed() == 0
     }
 
     /// Number of failed checks.
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         let slo = self.slo.iter().flatten().filter(|r| !r.pass).count();
         let base = match &self.baseline {
             BaselineStatus::Compared(c) => c.iter().filter(|c| c.regressed).count(),
@@ -84,7 +84,7 @@ impl ScenarioCheck {
     }
 
     /// Number of checks made.
-    pub fn checks(&self) -> usize {
+    pub(crate) fn checks(&self) -> usize {
         let base = match &self.baseline {
             BaselineStatus::Compared(c) => c.len(),
             _ => 0,
@@ -94,7 +94,7 @@ impl ScenarioCheck {
 
     /// Whether the run kept up beyond its own `slo:` bounds (which are checks of their own),
     /// when the verdict is checked; `None` when it is not, or the summary has no verdict.
-    pub fn verdict_passed(&self) -> Option<bool> {
+    pub(crate) fn verdict_passed(&self) -> Option<bool> {
         match self.verdict {
             VerdictCheck::Checked => {
                 (self.run.summary.verdict.as_ref()).map(|v| v.failed_beyond_slo().is_empty())
@@ -119,13 +119,13 @@ impl ScenarioCheck {
 
 /// One scenario file's outcome: checked, or unusable input.
 #[derive(Debug)]
-pub struct Outcome {
-    pub file: PathBuf,
-    pub result: Result<ScenarioCheck, Error>,
+pub(crate) struct Outcome {
+    pub(crate) file: PathBuf,
+    pub(crate) result: Result<ScenarioCheck, Error>,
 }
 
 /// Load, run and check one scenario.
-pub fn check_scenario(path: &Path, opts: &CheckOptions) -> Result<ScenarioCheck, Error> {
+pub(crate) fn check_scenario(path: &Path, opts: &CheckOptions) -> Result<ScenarioCheck, Error> {
     let scenario = Scenario::load(path, &opts.overrides)?;
     let mut run = sim::run(&scenario, &RunOptions::default())?;
     crate::backtest::attach(&scenario, &mut run)?;
@@ -149,7 +149,7 @@ pub fn check_scenario(path: &Path, opts: &CheckOptions) -> Result<ScenarioCheck,
 }
 
 /// Two scenario files with the same `name` would share an output and a baseline folder.
-pub fn duplicate_names(outcomes: &[Outcome]) -> Option<(String, PathBuf, PathBuf)> {
+pub(crate) fn duplicate_names(outcomes: &[Outcome]) -> Option<(String, PathBuf, PathBuf)> {
     let ok: Vec<&ScenarioCheck> = outcomes
         .iter()
         .filter_map(|o| o.result.as_ref().ok())
@@ -171,7 +171,7 @@ fn stem(file: &Path) -> String {
 /// The JUnit suites of a check: per scenario a `run` case (an error when the input was
 /// unusable), one case per SLO and one per baseline metric (or a skipped `baseline` case when
 /// there is none yet).
-pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
+pub(crate) fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
     use junit::{Case, Outcome as O};
     outcomes
         .iter()
@@ -274,7 +274,7 @@ pub fn junit_suites(outcomes: &[Outcome]) -> Vec<junit::Suite> {
 /// the verdict as a check (unless ignored), one line per SLO, then the baseline — every
 /// compared metric when `verbose`, else the regressions and one line for the rest — then a
 /// total.
-pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
+pub(crate) fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
     let mut out = String::new();
     let (mut checks, mut failed, mut errors) = (0, 0, 0);
     for o in outcomes {
@@ -305,7 +305,7 @@ pub fn render_text(outcomes: &[Outcome], verbose: bool) -> String {
 
 /// One scenario's checks as `(PASS|FAIL|SKIP, what, detail)`: each SLO, then the baseline —
 /// every compared metric when `verbose`, else the regressions and one line for the rest.
-pub fn check_lines(c: &ScenarioCheck, verbose: bool) -> Vec<(&'static str, String, String)> {
+pub(crate) fn check_lines(c: &ScenarioCheck, verbose: bool) -> Vec<(&'static str, String, String)> {
     let mut lines: Vec<(&'static str, String, String)> = Vec::new();
     let verdict = |pass: bool| if pass { "PASS" } else { "FAIL" };
     if let Some(kept_up) = c.verdict_passed() {
@@ -346,7 +346,7 @@ pub fn check_lines(c: &ScenarioCheck, verbose: bool) -> Vec<(&'static str, Strin
 }
 
 /// The last line of a check report: `2 scenarios, 5 checks: 4 passed, 1 failed`.
-pub fn total_line(scenarios: usize, checks: usize, failed: usize, errors: usize) -> String {
+pub(crate) fn total_line(scenarios: usize, checks: usize, failed: usize, errors: usize) -> String {
     format!(
         "{} scenario{}, {checks} check{}: {} passed, {failed} failed{}\n",
         scenarios,
@@ -365,7 +365,7 @@ pub fn total_line(scenarios: usize, checks: usize, failed: usize, errors: usize)
 }
 
 /// Exit code of a check: 2 when any scenario was unusable, 1 when any check failed, else 0.
-pub fn exit_code(outcomes: &[Outcome]) -> i32 {
+pub(crate) fn exit_code(outcomes: &[Outcome]) -> i32 {
     if outcomes.iter().any(|o| o.result.is_err()) {
         2
     } else if outcomes

@@ -13,38 +13,38 @@ use std::path::{Path, PathBuf};
 pub(crate) struct CalibrateArgs {
     /// Request rate (requests/s): Prometheus query_range JSON, or CSV with a time column.
     #[arg(long, value_name = "FILE")]
-    pub rate: PathBuf,
+    pub(crate) rate: PathBuf,
     /// CPU cores used by the workload's pods, summed over them.
     #[arg(long, value_name = "FILE")]
-    pub cpu: PathBuf,
+    pub(crate) cpu: PathBuf,
     /// Ready replicas.
     #[arg(long, value_name = "FILE")]
-    pub replicas: PathBuf,
+    pub(crate) replicas: PathBuf,
     /// The replica count the autoscaler asked for (for start-up).
     #[arg(long, value_name = "FILE")]
-    pub desired_replicas: Option<PathBuf>,
+    pub(crate) desired_replicas: Option<PathBuf>,
     /// Median latency, seconds (for the service time).
     #[arg(long, value_name = "FILE")]
-    pub latency_p50: Option<PathBuf>,
+    pub(crate) latency_p50: Option<PathBuf>,
     /// 99th-percentile latency, seconds (for the service time).
     #[arg(long, value_name = "FILE")]
-    pub latency_p99: Option<PathBuf>,
+    pub(crate) latency_p99: Option<PathBuf>,
     /// Requests in service at once per pod (default: from the manifest, else 1).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub concurrency: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
     /// The workload's manifest(s): concurrency and readiness probe delay.
     #[arg(long = "manifest", value_name = "FILE")]
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Repair what strict reading rejects (a NaN latency holds the previous value, …).
     #[arg(long)]
-    pub lenient: bool,
+    pub(crate) lenient: bool,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     #[command(flatten)]
-    pub quiet: QuietOption,
+    pub(crate) quiet: QuietOption,
 }
 
 fn read(path: &Path, lenient: bool) -> Result<series::Series, Error> {

@@ -40,43 +40,43 @@ and the JUnit report records the error).";
 pub(crate) struct CheckArgs {
     /// Scenario files (YAML).
     #[arg(required = true)]
-    pub scenarios: Vec<PathBuf>,
+    pub(crate) scenarios: Vec<PathBuf>,
     /// Folder of baselines: DIR/<scenario name>/summary.json.
     #[arg(long, value_name = "DIR")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Allowed regression: `5%` for every metric, or `METRIC=10%` / `METRIC=50ms` for one.
     /// Repeatable.
     #[arg(long, value_name = "[METRIC=]TOL")]
-    pub tolerance: Vec<String>,
+    pub(crate) tolerance: Vec<String>,
     /// Write these runs' summaries as the new baselines instead of comparing.
     #[arg(long, requires = "baseline")]
-    pub update_baseline: bool,
+    pub(crate) update_baseline: bool,
     /// Write a JUnit XML report (one testcase per scenario and check).
     #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
+    pub(crate) junit: Option<PathBuf>,
     /// Write a Markdown verdict table, e.g. to $GITHUB_STEP_SUMMARY or for a merge-request
     /// comment (an empty file, as CI runners create, is replaced).
     #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
+    pub(crate) summary: Option<PathBuf>,
     /// Also write each run's outputs into DIR/<scenario name>/.
     #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    pub scenario_options: ScenarioOptions,
+    pub(crate) scenario_options: ScenarioOptions,
     #[command(flatten)]
-    pub jobs: JobsOption,
+    pub(crate) jobs: JobsOption,
     /// Check only the SLOs and baselines: a run that fell behind (see its verdict) does not
     /// fail the check by itself.
     #[arg(long)]
-    pub ignore_verdict: bool,
+    pub(crate) ignore_verdict: bool,
     /// List every baseline metric, not only the regressions.
     #[arg(long, short)]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     /// Print only errors.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 fn input(m: impl Into<String>) -> Error {

@@ -11,14 +11,14 @@ use std::path::PathBuf;
 pub(crate) struct CompareArgs {
     /// Run folders written by `scalesim run` (each with timeseries.csv and summary.json).
     #[arg(required = true, num_args = 2.., value_name = "RUN_DIR")]
-    pub runs: Vec<PathBuf>,
+    pub(crate) runs: Vec<PathBuf>,
     /// Output folder for compare.png, compare.svg and compare.html. Default: out/compare/
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     #[command(flatten)]
-    pub quiet: QuietOption,
+    pub(crate) quiet: QuietOption,
 }
 
 pub(super) fn run(args: CompareArgs) -> Result<(), crate::Error> {

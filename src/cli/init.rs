@@ -13,15 +13,15 @@ use std::path::{Path, PathBuf};
 pub(crate) struct InitArgs {
     /// Autoscaler manifest(s) (ScaledObject, ScaledJob, HPA) and the Deployment they scale.
     #[arg(long = "manifest", value_name = "FILE", required = true)]
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
     #[command(flatten)]
-    pub service: ServiceArgs,
+    pub(crate) service: ServiceArgs,
     /// Write the scenario here (paths in it are relative to its folder); default: standard
     /// output.
     #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
 }
 
 pub(super) fn run(a: InitArgs) -> Result<(), crate::Error> {

@@ -31,7 +31,7 @@ pub fn main() -> i32 {
 #[command(name = "scalesim", version, about, long_about = None, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The exit codes, shown under every `--help`.
@@ -97,7 +97,7 @@ pub(crate) fn run(cli: Cli) -> i32 {
 }
 
 /// Print an error the way every subcommand does, and return its exit code.
-pub fn report_error(e: &crate::Error) -> i32 {
+pub(crate) fn report_error(e: &crate::Error) -> i32 {
     eprintln!("error: {e}");
     e.exit_code()
 }

@@ -51,28 +51,28 @@ pub(crate) struct ServiceArgs {
     /// The load trace (CSV, Prometheus `query_range` JSON or a request log): with --manifest,
     /// simulates your autoscaler without a scenario file.
     #[arg(long, value_name = "FILE")]
-    pub trace: Option<PathBuf>,
+    pub(crate) trace: Option<PathBuf>,
     /// Time one request (or message) takes to serve, e.g. 80ms (default: assumed 100ms, said
     /// as a warning).
     #[arg(long, value_name = "DURATION", requires = "trace")]
-    pub service_time: Option<String>,
+    pub(crate) service_time: Option<String>,
     /// Requests (or messages) in service at once per pod (default: assumed 1).
     #[arg(long, value_name = "N", requires = "trace")]
-    pub concurrency: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
     /// http (requests balanced to pods) or queue (a shared backlog); default: from the
     /// autoscaler's triggers.
     #[arg(long, value_enum, requires = "trace")]
-    pub workload: Option<WorkloadArg>,
+    pub(crate) workload: Option<WorkloadArg>,
     /// Simulated time, e.g. 6h (default: the trace's span).
     #[arg(long, value_name = "DURATION", requires = "trace")]
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
     /// A pod model fitted by `scalesim calibrate` (its calibration.yaml) instead of assumptions.
     #[arg(long, value_name = "FILE", requires = "trace")]
-    pub calibration: Option<PathBuf>,
+    pub(crate) calibration: Option<PathBuf>,
     /// The workload to simulate when the manifests autoscale several, by the name their
     /// autoscaler's scaleTargetRef gives it (a ScaledJob: its own name); default the first.
     #[arg(long, value_name = "NAME", requires = "trace")]
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
 }
 
 impl ServiceArgs {
@@ -99,43 +99,43 @@ pub(crate) struct RunArgs {
     /// Scenario file (YAML). Leave it out to run your manifests against a trace in one command:
     /// `scalesim run --manifest so.yaml --manifest deploy.yaml --trace rate.csv`.
     #[arg(required_unless_present = "trace", conflicts_with = "trace")]
-    pub scenario: Option<PathBuf>,
+    pub(crate) scenario: Option<PathBuf>,
     #[command(flatten)]
-    pub service: ServiceArgs,
+    pub(crate) service: ServiceArgs,
     /// Output folder. Default: out/<scenario name>/ (one-command: out/<autoscaler name>/)
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    pub scenario_options: ScenarioOptions,
+    pub(crate) scenario_options: ScenarioOptions,
     /// Log every autoscaler sync in events.jsonl, not only the ones that change something.
     #[arg(long)]
-    pub log_every_sync: bool,
+    pub(crate) log_every_sync: bool,
     /// Simulate a hand-made HPA beside a ScaledObject on the same workload, both writing the
     /// replica count (as on clusters whose KEDA predates its admission check).
     #[arg(long)]
-    pub allow_conflicts: bool,
+    pub(crate) allow_conflicts: bool,
     /// Also write the run as FORMAT: `openmetrics` writes openmetrics.txt, timestamped series
     /// under kube-state-metrics' and KEDA's names for Prometheus backfill (docs/outputs.md).
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub export: Vec<ExportFormat>,
+    pub(crate) export: Vec<ExportFormat>,
     /// Skip chart.png, chart.svg and report.html (faster; the CSV and JSON are still written).
     #[arg(long)]
-    pub no_charts: bool,
+    pub(crate) no_charts: bool,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     /// Backtest: the replica count the cluster recorded over the trace's period (Prometheus
     /// JSON or CSV); summary.json then says how closely the run followed it.
     #[arg(long, value_name = "FILE")]
-    pub observed_replicas: Option<PathBuf>,
+    pub(crate) observed_replicas: Option<PathBuf>,
     /// Backtest: the p99 latency (seconds) the cluster recorded over the trace's period.
     #[arg(long, value_name = "FILE")]
-    pub observed_latency_p99: Option<PathBuf>,
+    pub(crate) observed_latency_p99: Option<PathBuf>,
     /// Simulate an autoscaler metric that nothing feeds (no modelled signal, no `metrics:`
     /// binding) as failing, as upstream would, instead of stopping with an error.
     #[arg(long)]
-    pub allow_missing_metrics: bool,
+    pub(crate) allow_missing_metrics: bool,
     #[command(flatten)]
-    pub quiet: QuietOption,
+    pub(crate) quiet: QuietOption,
 }
 
 pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {

@@ -12,12 +12,12 @@ use std::path::PathBuf;
 pub(crate) struct SchemaArgs {
     /// Which file the schema describes.
     #[arg(value_enum)]
-    pub kind: FileKind,
+    pub(crate) kind: FileKind,
     /// Write the schema to this file (atomically) instead of standard output.
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
 }
 
 /// The files scalesim has a schema for.

@@ -37,15 +37,15 @@ impl Fidelity {
 pub(crate) struct ScenarioOptions {
     /// Seed for every random stream (overrides the scenario's `seed`, and a sweep file's).
     #[arg(long)]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Extra autoscaler manifest(s) for every scenario; `-` reads standard input (e.g. from
     /// `helm template`) for `run` and for a `check` of one scenario.
     #[arg(long = "manifest", value_name = "FILE")]
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
     /// Traffic model (sets the scenario's `fidelity`): `request` simulates every request,
     /// `fluid` whole counts per interval (fast), `auto` picks fluid above 2 million requests.
     #[arg(long, value_enum)]
-    pub fidelity: Option<Fidelity>,
+    pub(crate) fidelity: Option<Fidelity>,
 }
 
 impl ScenarioOptions {
@@ -65,7 +65,7 @@ impl ScenarioOptions {
 pub(crate) struct JobsOption {
     /// Threads (default: one per core; at most 4 per core — more is cut to that, with a warning).
     #[arg(long, short = 'j')]
-    pub jobs: Option<usize>,
+    pub(crate) jobs: Option<usize>,
 }
 
 impl JobsOption {
@@ -94,7 +94,7 @@ pub(crate) struct OverwriteOption {
     /// Replace output files that scalesim cannot prove it wrote (by default such a file is
     /// left alone and the command refused, exit 2).
     #[arg(long)]
-    pub overwrite: bool,
+    pub(crate) overwrite: bool,
 }
 
 impl OverwriteOption {
@@ -110,5 +110,5 @@ pub(crate) struct QuietOption {
     /// Print nothing on standard output and show no progress (warnings and errors still go to
     /// standard error).
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }

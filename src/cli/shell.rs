@@ -10,7 +10,7 @@ use std::io::Write;
 pub(crate) struct CompletionsArgs {
     /// The shell to complete in.
     #[arg(value_enum)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// `scalesim man`.

@@ -38,9 +38,9 @@ Examples:
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub(crate) struct SweepArgs {
     #[command(subcommand)]
-    pub command: Option<SweepCommand>,
+    pub(crate) command: Option<SweepCommand>,
     #[command(flatten)]
-    pub run: SweepRunArgs,
+    pub(crate) run: SweepRunArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,68 +55,68 @@ pub(crate) enum SweepCommand {
 pub(crate) struct SweepRunArgs {
     /// Scenario file (YAML). Optional with --file.
     #[arg(required_unless_present = "file")]
-    pub scenario: Option<PathBuf>,
+    pub(crate) scenario: Option<PathBuf>,
     /// Sweep file (YAML): scenario, vary, sample, replications, seed, objective, slo, fidelity.
     /// Command-line options win; --vary adds to its list.
     #[arg(long, value_name = "SWEEP.yaml")]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// A parameter to vary and its values, e.g. 'hpa.spec.maxReplicas=10,20,40' or
     /// 'pods.startup.max=30s..2m:30s'. Repeat for a cross product.
     #[arg(long, value_name = "PATH=VALUES")]
-    pub vary: Vec<String>,
+    pub(crate) vary: Vec<String>,
     /// Run N points drawn at random (seeded) instead of the full grid.
     #[arg(long, value_name = "N")]
-    pub sample: Option<usize>,
+    pub(crate) sample: Option<usize>,
     /// Seeds per point (seed, seed+1, …); sweep.csv then gives the mean and `<metric>_std`.
     #[arg(long, value_name = "K")]
-    pub replications: Option<u32>,
+    pub(crate) replications: Option<u32>,
     #[command(flatten)]
-    pub scenario_options: ScenarioOptions,
+    pub(crate) scenario_options: ScenarioOptions,
     /// Metric plotted against cost and used to rank (default latency_p99).
     #[arg(long, value_name = "METRIC")]
-    pub objective: Option<String>,
+    pub(crate) objective: Option<String>,
     /// An SLO bound points must meet, e.g. latency_p99=500ms or max_dropped_ratio=0.001.
     /// Replaces the scenario's `slo:` block. Repeatable.
     #[arg(long, value_name = "NAME=VALUE")]
-    pub slo: Vec<String>,
+    pub(crate) slo: Vec<String>,
     /// Rows of the best-points table.
     #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    pub(crate) top: usize,
     /// Re-run this many of the best points with full outputs, charts and report
     /// (`best-<rank>-point-<index>/`); 0 for none. Other points get no charts.
     #[arg(long, default_value_t = 1)]
-    pub charts: usize,
+    pub(crate) charts: usize,
     /// Output folder. Default: out/<scenario name>-sweep/
     #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
-    pub jobs: JobsOption,
+    pub(crate) jobs: JobsOption,
     /// Run only slice I of N (points whose index is I-1 modulo N); join with `sweep merge`.
     /// `auto/N` takes I from JOB_COMPLETION_INDEX (0 to N-1, set by a Kubernetes Indexed Job)
     /// plus one.
     #[arg(long, value_name = "I/N")]
-    pub shard: Option<ShardArg>,
+    pub(crate) shard: Option<ShardArg>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     #[command(flatten)]
-    pub quiet: QuietOption,
+    pub(crate) quiet: QuietOption,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct MergeArgs {
     /// Output folders of the shards (each with sweep.json and sweep.csv).
     #[arg(required = true, value_name = "SHARD_DIR")]
-    pub dirs: Vec<PathBuf>,
+    pub(crate) dirs: Vec<PathBuf>,
     /// Where the merged sweep.csv, sweep.json and Pareto chart go.
     #[arg(long)]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Rows of the best-points table.
     #[arg(long, default_value_t = 10)]
-    pub top: usize,
+    pub(crate) top: usize,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     #[command(flatten)]
-    pub quiet: QuietOption,
+    pub(crate) quiet: QuietOption,
 }
 
 /// `--shard I/N`, or `auto/N`: the index from the environment (see [`ShardArg::resolve`]).

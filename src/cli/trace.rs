@@ -23,7 +23,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub(crate) struct TraceArgs {
     #[command(subcommand)]
-    pub command: TraceCommand,
+    pub(crate) command: TraceCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,77 +42,77 @@ pub(crate) enum TraceCommand {
 pub(crate) struct ShowArgs {
     /// Trace file: CSV, Prometheus `query_range` JSON, or a request log (one timestamp per
     /// line). `-` reads standard input.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// File format [auto, csv, prometheus, requests].
     #[arg(long, default_value = "auto")]
-    pub format: Format,
+    pub(crate) format: Format,
     /// How times are written [auto, seconds, millis, epoch_seconds, epoch_millis, epoch_micros,
     /// epoch_nanos, rfc3339].
     #[arg(long, default_value = "auto")]
-    pub time_format: TimeFormat,
+    pub(crate) time_format: TimeFormat,
     /// What the rate values count [per_second, per_minute, per_hour, count] (count: requests in
     /// each row's bucket); default per_second.
     #[arg(long)]
-    pub rate_unit: Option<RateUnit>,
+    pub(crate) rate_unit: Option<RateUnit>,
     /// Prometheus: the series to use, by label matchers, e.g. '{job="api",code!="500"}'.
     #[arg(long)]
-    pub series: Option<Selector>,
+    pub(crate) series: Option<Selector>,
     /// Prometheus: add up all matching series.
     #[arg(long)]
-    pub sum: bool,
+    pub(crate) sum: bool,
     /// Request logs: bin width of the rate (e.g. 1s, 1m).
     #[arg(long, value_parser = seconds)]
-    pub bin: Option<f64>,
+    pub(crate) bin: Option<f64>,
     /// Repair what can be repaired (sort, drop duplicates, clamp, fill), with warnings.
     #[arg(long)]
-    pub lenient: bool,
+    pub(crate) lenient: bool,
     /// With --lenient: gaps hold the previous rate (hold) or carry no load (zero).
     #[arg(long, default_value = "hold")]
-    pub gap_fill: GapFill,
+    pub(crate) gap_fill: GapFill,
     /// Also draw the trace to this file (PNG, or SVG when it ends in .svg).
     #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
+    pub(crate) plot: Option<PathBuf>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
 }
 
 /// `scalesim trace gen KIND [--field value …]`.
 #[derive(Debug, Args)]
 pub(crate) struct GenArgs {
     /// Generator kind: constant, step, ramp, spike, diurnal, sawtooth, mmpp, noise (see below).
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     /// The whole generator as YAML instead of KIND and fields, e.g.
     /// '{kind: sum, of: [{kind: constant, rate: 10}, {kind: spike, base: 0, peak: 90, at: 5m}]}'.
     #[arg(long, conflicts_with = "kind")]
-    pub spec: Option<String>,
+    pub(crate) spec: Option<String>,
     /// Length of the trace (unless the generator sets `duration`), e.g. 1h, 7d.
     #[arg(long, value_parser = seconds)]
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
     /// Seed of the random generators (mmpp, noise).
     #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Wall-clock instant of t = 0 (RFC 3339); diurnal shapes follow it, and times are then
     /// written as RFC 3339 unless --time-format says otherwise.
     #[arg(long, value_parser = instant)]
-    pub start: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub(crate) start: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// How to write times [seconds, rfc3339, epoch] (default: rfc3339 with --start, else seconds).
     #[arg(long)]
-    pub time_format: Option<TimeOut>,
+    pub(crate) time_format: Option<TimeOut>,
     /// Round rates to this many decimals (default: full precision, which reads back exactly).
     #[arg(long)]
-    pub decimals: Option<usize>,
+    pub(crate) decimals: Option<usize>,
     /// Write to this file instead of standard output (an existing file only with --overwrite).
     #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     #[command(flatten)]
-    pub overwrite: OverwriteOption,
+    pub(crate) overwrite: OverwriteOption,
     /// The kind's fields as `--field value` (durations as 30s, 5m, 1h30m; lists as 1,2,3).
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
         value_name = "--FIELD VALUE"
     )]
-    pub fields: Vec<String>,
+    pub(crate) fields: Vec<String>,
 }
 
 const GEN_HELP: &str = "\

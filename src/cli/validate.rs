@@ -12,13 +12,13 @@ pub(crate) struct ValidateArgs {
     /// Manifest files (multi-document YAML), read together so cross-object rules apply;
     /// `-` reads standard input (e.g. from `helm template`).
     #[arg(value_name = "FILE", required = true)]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Print only errors and warnings.
     #[arg(long, short)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Exit code: 0 everything would be accepted, 2 an error (rejected object, scaler that cannot

@@ -114,7 +114,7 @@ pub(crate) const MODELLED_SCALERS: &[&str] = &[
 /// How scalesim knows a trigger type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CatalogStatus {
+pub(crate) enum CatalogStatus {
     /// A core KEDA scaler whose behaviour scalesim reproduces.
     Modelled,
     /// A core KEDA scaler scalesim does not reproduce numerically; it can be bound to a named
@@ -167,7 +167,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// What a scaler reads from the simulated world.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Signal {
+pub(crate) enum Signal {
     /// A queue's backlog; which parts count (visible/ready, in flight/unacked, delayed).
     QueueBacklog {
         visible: bool,
@@ -191,7 +191,7 @@ pub enum Signal {
 /// How fresh and how coarse the backend's view of the signal is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DelayClass {
+pub(crate) enum DelayClass {
     /// Read directly from the system (queue API, broker offsets, HTTP endpoint): near real time.
     Direct,
     /// An approximate near-real-time API (e.g. SQS attribute counts).

@@ -9,73 +9,73 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// One container of a workload's pod template.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Container {
-    pub name: String,
+pub(crate) struct Container {
+    pub(crate) name: String,
     /// Resource names with a positive request or limit (`cpu`, `memory`).
-    pub resources_set: BTreeSet<String>,
+    pub(crate) resources_set: BTreeSet<String>,
     /// env: literal value, or None for `valueFrom`.
-    pub env: BTreeMap<String, Option<String>>,
+    pub(crate) env: BTreeMap<String, Option<String>>,
     /// The container also takes env from ConfigMaps/Secrets (`envFrom`): unknown names.
-    pub has_env_from: bool,
+    pub(crate) has_env_from: bool,
 }
 
 /// A scale target (Deployment, StatefulSet, any object with a pod template).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Workload {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
-    pub namespace: Option<String>,
-    pub replicas: Option<i32>,
-    pub containers: Vec<Container>,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) replicas: Option<i32>,
+    pub(crate) containers: Vec<Container>,
 }
 
 /// An existing HorizontalPodAutoscaler.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExistingHpa {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub target_api_version: String,
-    pub target_kind: String,
-    pub target_name: String,
+pub(crate) struct ExistingHpa {
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) target_api_version: String,
+    pub(crate) target_kind: String,
+    pub(crate) target_name: String,
     /// `validations.keda.sh/hpa-ownership: "false"`.
-    pub ownership_validation_disabled: bool,
+    pub(crate) ownership_validation_disabled: bool,
     /// Owner ScaledObject name (owner reference of kind ScaledObject).
-    pub owner_scaled_object: Option<String>,
+    pub(crate) owner_scaled_object: Option<String>,
 }
 
 /// A (Cluster)TriggerAuthentication.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TriggerAuth {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub cluster: bool,
+pub(crate) struct TriggerAuth {
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) cluster: bool,
     /// Parameter names it provides.
-    pub params: BTreeSet<String>,
-    pub pod_identity: Option<String>,
+    pub(crate) params: BTreeSet<String>,
+    pub(crate) pod_identity: Option<String>,
 }
 
 /// Container defaults of a LimitRange.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LimitRangeDefaults {
-    pub namespace: Option<String>,
+pub(crate) struct LimitRangeDefaults {
+    pub(crate) namespace: Option<String>,
     /// Resources with a positive default request/limit for containers.
-    pub resources: BTreeSet<String>,
+    pub(crate) resources: BTreeSet<String>,
 }
 
 /// Everything besides the KEDA objects themselves. `hpas`/`limit_ranges` are `None` when the
 /// caller cannot say what exists in the cluster (rules needing them are then unchecked).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClusterObjects {
-    pub workloads: Vec<Workload>,
-    pub hpas: Option<Vec<ExistingHpa>>,
-    pub limit_ranges: Option<Vec<LimitRangeDefaults>>,
-    pub trigger_auths: Vec<TriggerAuth>,
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) hpas: Option<Vec<ExistingHpa>>,
+    pub(crate) limit_ranges: Option<Vec<LimitRangeDefaults>>,
+    pub(crate) trigger_auths: Vec<TriggerAuth>,
 }
 
 /// How [`ClusterObjects::add_object`] used a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ObjectUse {
+pub(crate) enum ObjectUse {
     /// A workload with a pod template (containers' requests and env).
     Workload,
     /// An existing HorizontalPodAutoscaler.
@@ -90,7 +90,7 @@ impl ClusterObjects {
     /// Add one parsed document if it is an object the KEDA rules consult (a workload with a
     /// pod template, an HPA, a LimitRange, a (Cluster)TriggerAuthentication); ScaledObjects,
     /// ScaledJobs and everything else are left out (None).
-    pub fn add_object(&mut self, v: &Value) -> Option<ObjectUse> {
+    pub(crate) fn add_object(&mut self, v: &Value) -> Option<ObjectUse> {
         let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
         match ObjectKind::parse(kind) {
             Some(ObjectKind::ScaledObject | ObjectKind::ScaledJob) => None,
@@ -144,7 +144,7 @@ fn positive_quantity(v: &Value) -> bool {
 }
 
 /// Read one container of a pod template.
-pub fn container_from(c: &Value) -> Container {
+pub(crate) fn container_from(c: &Value) -> Container {
     let mut resources_set = BTreeSet::new();
     for section in ["requests", "limits"] {
         if let Some(Value::Object(m)) = c.get("resources").and_then(|r| r.get(section)) {
@@ -179,7 +179,7 @@ pub fn container_from(c: &Value) -> Container {
 }
 
 /// Read a workload from any object with `spec.template.spec.containers`.
-pub fn workload_from(doc: &Value) -> Option<Workload> {
+pub(crate) fn workload_from(doc: &Value) -> Option<Workload> {
     let containers = doc
         .get("spec")?
         .get("template")?
@@ -200,7 +200,7 @@ pub fn workload_from(doc: &Value) -> Option<Workload> {
     })
 }
 
-pub fn hpa_from(doc: &Value) -> Option<ExistingHpa> {
+pub(crate) fn hpa_from(doc: &Value) -> Option<ExistingHpa> {
     let r = doc.get("spec")?.get("scaleTargetRef")?;
     let owner = doc
         .get("metadata")
@@ -231,7 +231,7 @@ pub fn hpa_from(doc: &Value) -> Option<ExistingHpa> {
     })
 }
 
-pub fn trigger_auth_from(doc: &Value, cluster: bool) -> TriggerAuth {
+pub(crate) fn trigger_auth_from(doc: &Value, cluster: bool) -> TriggerAuth {
     let spec = doc.get("spec").cloned().unwrap_or(Value::Null);
     let mut params = BTreeSet::new();
     let mut collect = |list: Option<&Value>| {
@@ -263,7 +263,7 @@ pub fn trigger_auth_from(doc: &Value, cluster: bool) -> TriggerAuth {
     }
 }
 
-pub fn limit_range_from(doc: &Value) -> LimitRangeDefaults {
+pub(crate) fn limit_range_from(doc: &Value) -> LimitRangeDefaults {
     let mut resources = BTreeSet::new();
     if let Some(Value::Array(limits)) = doc.get("spec").and_then(|sp| sp.get("limits")) {
         for l in limits {
@@ -288,7 +288,7 @@ pub fn limit_range_from(doc: &Value) -> LimitRangeDefaults {
 }
 
 /// Namespaces match when equal, or when either side leaves it unset (the same default).
-pub fn same_namespace(a: &Option<String>, b: &Option<String>) -> bool {
+pub(crate) fn same_namespace(a: &Option<String>, b: &Option<String>) -> bool {
     match (a, b) {
         (Some(x), Some(y)) => x == y,
         _ => true,

@@ -27,7 +27,7 @@ pub struct Schedule {
     month: u64,
     dow: u64,
     /// From a `TZ=`/`CRON_TZ=` prefix; otherwise the caller's zone applies.
-    pub zone: Option<Tz>,
+    pub(crate) zone: Option<Tz>,
 }
 
 struct Bounds {
@@ -149,7 +149,7 @@ impl Schedule {
     /// robfig `SpecSchedule.Next`: the first firing strictly after `now` (Unix seconds, may be
     /// fractional), evaluated in `zone` (or the schedule's own `TZ=` zone). `None` is Go's zero
     /// time: no firing within five years.
-    pub fn next(&self, now: f64, zone: Tz) -> Option<i64> {
+    pub(crate) fn next(&self, now: f64, zone: Tz) -> Option<i64> {
         let loc = self.zone.unwrap_or(zone);
         // Start at the upcoming whole second.
         let mut t = now.floor() as i64 + 1;

@@ -31,7 +31,7 @@ pub struct FallbackOutcome {
     /// The error still returned (None on success or when fallback engaged).
     pub error: Option<String>,
     /// The failure counter after this fetch (when health is tracked).
-    pub failures: Option<i32>,
+    pub(crate) failures: Option<i32>,
 }
 
 /// `GetMetricsWithFallback` for one metric.
@@ -160,7 +160,7 @@ fn fallback_replicas(
 }
 
 /// Condition `Fallback`: some metric is failing past the threshold.
-pub fn exceeded_threshold(
+pub(crate) fn exceeded_threshold(
     model: &ScaledObjectModel,
     health: &BTreeMap<String, HealthStatus>,
 ) -> bool {

@@ -5,7 +5,7 @@ use crate::yaml::Document;
 
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
-    pub items: Vec<Finding>,
+    pub(crate) items: Vec<Finding>,
 }
 
 impl Findings {

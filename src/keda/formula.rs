@@ -14,9 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// A compiled scalingModifiers formula.
 #[derive(Debug, Clone)]
-pub struct Formula {
-    pub source: String,
-    pub wrapped: String,
+pub(crate) struct Formula {
+    pub(crate) source: String,
+    pub(crate) wrapped: String,
     program: Program,
 }
 
@@ -60,7 +60,7 @@ const KEYWORDS: &[&str] = &[
 
 impl Formula {
     /// Wrap and compile (syntax only; variables are checked by [`Formula::validate`]).
-    pub fn compile(formula: &str) -> Result<Formula, String> {
+    pub(crate) fn compile(formula: &str) -> Result<Formula, String> {
         let wrapped = cast_to_float_if_necessary(formula);
         let program = expr::compile(&wrapped).map_err(|e| e.to_string())?;
         Ok(Formula {
@@ -71,7 +71,7 @@ impl Formula {
     }
 
     /// Run with these variables (`None` = nil). `Ok(None)` is a nil result.
-    pub fn eval(&self, vars: &BTreeMap<String, Option<f64>>) -> Result<Option<f64>, String> {
+    pub(crate) fn eval(&self, vars: &BTreeMap<String, Option<f64>>) -> Result<Option<f64>, String> {
         let mut ctx = Context::default();
         for (k, v) in vars {
             ctx.insert(k.clone(), v.map(Value::Float).unwrap_or(Value::Nil));
@@ -89,7 +89,7 @@ impl Formula {
     }
 
     /// The webhook check: run once with every named non-cpu/memory trigger bound to -1.
-    pub fn validate(&self, trigger_names: &BTreeSet<String>) -> Result<(), String> {
+    pub(crate) fn validate(&self, trigger_names: &BTreeSet<String>) -> Result<(), String> {
         let vars = trigger_names
             .iter()
             .map(|n| (n.clone(), Some(-1.0)))
@@ -98,7 +98,7 @@ impl Formula {
     }
 
     /// Identifiers the formula mentions (for "formula ignores trigger X" warnings).
-    pub fn identifiers(&self) -> BTreeSet<String> {
+    pub(crate) fn identifiers(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
         let s = self.source.as_bytes();
         let mut i = 0;

@@ -22,52 +22,52 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HpaMetric {
     pub name: String,
-    pub source: MetricSource,
-    pub target_type: TargetType,
+    pub(crate) source: MetricSource,
+    pub(crate) target_type: TargetType,
     /// AverageValue/Value target in milli-units (None: Utilization, or unknown for an
     /// unmodelled trigger until a signal binding supplies one).
-    pub target_milli: Option<i64>,
+    pub(crate) target_milli: Option<i64>,
     /// Utilization target in percent (cpu/memory).
-    pub average_utilization: Option<i32>,
+    pub(crate) average_utilization: Option<i32>,
     /// Resource name for Resource/ContainerResource metrics.
-    pub resource: Option<String>,
-    pub container: Option<String>,
+    pub(crate) resource: Option<String>,
+    pub(crate) container: Option<String>,
     /// Index of the trigger the metric comes from (None for the composite metric).
-    pub trigger_index: Option<usize>,
+    pub(crate) trigger_index: Option<usize>,
 }
 
 /// The HPA KEDA would generate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GeneratedHpa {
-    pub name: String,
+    pub(crate) name: String,
     pub min_replicas: i32,
     pub max_replicas: i32,
     pub metrics: Vec<HpaMetric>,
     /// HPA v2 `behavior`; None means the HPA's legacy scaling path.
-    pub behavior: Option<serde_json::Value>,
+    pub(crate) behavior: Option<serde_json::Value>,
 }
 
 impl GeneratedHpa {
     /// True when the HPA runs without a behavior object (legacy path: scale-up capped at
     /// `max(2×current, 4)` per sync, 300 s downscale stabilisation).
-    pub fn legacy_behavior(&self) -> bool {
+    pub(crate) fn legacy_behavior(&self) -> bool {
         self.behavior.is_none()
     }
 }
 
 /// Inputs of the HPA generation.
 pub(crate) struct HpaInputs<'a> {
-    pub so_name: &'a str,
-    pub hpa_name: Option<&'a str>,
-    pub min_replica_count: Option<i32>,
-    pub max_replica_count: Option<i32>,
+    pub(crate) so_name: &'a str,
+    pub(crate) hpa_name: Option<&'a str>,
+    pub(crate) min_replica_count: Option<i32>,
+    pub(crate) max_replica_count: Option<i32>,
     /// `(trigger index, metric spec)` for every trigger.
-    pub metrics: Vec<(usize, &'a MetricSpec)>,
-    pub behavior: Option<&'a serde_json::Value>,
-    pub paused_scale_in: bool,
-    pub paused_scale_out: bool,
+    pub(crate) metrics: Vec<(usize, &'a MetricSpec)>,
+    pub(crate) behavior: Option<&'a serde_json::Value>,
+    pub(crate) paused_scale_in: bool,
+    pub(crate) paused_scale_out: bool,
     /// `(target, metric type)` of scalingModifiers when used.
-    pub modifiers: Option<(&'a str, TargetType)>,
+    pub(crate) modifiers: Option<(&'a str, TargetType)>,
 }
 
 /// The generated HPA's default name.
@@ -142,12 +142,12 @@ pub(crate) fn generate(inp: &HpaInputs) -> GeneratedHpa {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct BehaviorCheck {
     /// None when the API server would reject it.
-    pub behavior: Option<crate::hpa::spec::Behavior>,
+    pub(crate) behavior: Option<crate::hpa::spec::Behavior>,
     /// `(path below behavior, message)` of every rejection, e.g.
     /// `("scaleUp.stabilizationWindowSeconds", "Invalid value: 3601: must be …")`.
-    pub errors: Vec<(String, String)>,
+    pub(crate) errors: Vec<(String, String)>,
     /// Paths below behavior the HPA API has no field for (the API server drops them).
-    pub unknown_fields: Vec<String>,
+    pub(crate) unknown_fields: Vec<String>,
 }
 
 /// Check a `behavior` object as the API server would when KEDA creates its HPA (the same rules

@@ -15,10 +15,10 @@ use std::fmt;
 /// where the YAML reader allows (`0.80` stays `0.80`; `null`/`~` becomes the empty string).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct LooseString(pub String);
+pub(crate) struct LooseString(pub String);
 
 impl LooseString {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -83,17 +83,17 @@ impl<'de> Deserialize<'de> for LooseString {
 /// `metadata` of a Kubernetes object (only what scalesim uses; other keys are accepted silently).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
+pub(crate) struct ObjectMeta {
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub namespace: Option<String>,
+    pub(crate) namespace: Option<String>,
     #[serde(default)]
-    pub labels: BTreeMap<String, LooseString>,
+    pub(crate) labels: BTreeMap<String, LooseString>,
     #[serde(default)]
-    pub annotations: BTreeMap<String, LooseString>,
+    pub(crate) annotations: BTreeMap<String, LooseString>,
     #[serde(flatten)]
-    pub other: BTreeMap<String, serde_json::Value>,
+    pub(crate) other: BTreeMap<String, serde_json::Value>,
 }
 
 /// `spec.scaleTargetRef`.
@@ -101,40 +101,40 @@ pub struct ObjectMeta {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ScaleTargetRef {
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(default)]
-    pub env_source_container_name: Option<String>,
+    pub(crate) env_source_container_name: Option<String>,
 }
 
 /// `triggers[].authenticationRef`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AuthenticationRef {
-    pub name: String,
+pub(crate) struct AuthenticationRef {
+    pub(crate) name: String,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
 }
 
 /// One entry of `spec.triggers`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Trigger {
+pub(crate) struct Trigger {
     #[serde(rename = "type", default)]
-    pub trigger_type: Option<String>,
+    pub(crate) trigger_type: Option<String>,
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub use_cached_metrics: bool,
+    pub(crate) use_cached_metrics: bool,
     #[serde(default)]
-    pub metadata: Option<BTreeMap<String, LooseString>>,
+    pub(crate) metadata: Option<BTreeMap<String, LooseString>>,
     #[serde(default)]
-    pub authentication_ref: Option<AuthenticationRef>,
+    pub(crate) authentication_ref: Option<AuthenticationRef>,
     #[serde(default)]
-    pub metric_type: Option<String>,
+    pub(crate) metric_type: Option<String>,
 }
 
 /// `spec.fallback`.
@@ -142,11 +142,11 @@ pub struct Trigger {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Fallback {
     #[serde(default)]
-    pub failure_threshold: Option<i32>,
+    pub(crate) failure_threshold: Option<i32>,
     #[serde(default)]
-    pub replicas: Option<i32>,
+    pub(crate) replicas: Option<i32>,
     #[serde(default)]
-    pub behavior: Option<String>,
+    pub(crate) behavior: Option<String>,
 }
 
 /// `spec.advanced.scalingModifiers`.
@@ -154,13 +154,13 @@ pub(crate) struct Fallback {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ScalingModifiers {
     #[serde(default)]
-    pub formula: Option<LooseString>,
+    pub(crate) formula: Option<LooseString>,
     #[serde(default)]
-    pub target: Option<LooseString>,
+    pub(crate) target: Option<LooseString>,
     #[serde(default)]
-    pub activation_target: Option<LooseString>,
+    pub(crate) activation_target: Option<LooseString>,
     #[serde(default)]
-    pub metric_type: Option<String>,
+    pub(crate) metric_type: Option<String>,
 }
 
 impl ScalingModifiers {
@@ -179,10 +179,10 @@ impl ScalingModifiers {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct HpaConfig {
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// HPA v2 `behavior`, copied verbatim into the generated HPA.
     #[serde(default)]
-    pub behavior: Option<serde_json::Value>,
+    pub(crate) behavior: Option<serde_json::Value>,
 }
 
 /// `spec.advanced`.
@@ -190,11 +190,11 @@ pub(crate) struct HpaConfig {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Advanced {
     #[serde(default)]
-    pub horizontal_pod_autoscaler_config: Option<HpaConfig>,
+    pub(crate) horizontal_pod_autoscaler_config: Option<HpaConfig>,
     #[serde(default)]
-    pub restore_to_original_replica_count: bool,
+    pub(crate) restore_to_original_replica_count: bool,
     #[serde(default)]
-    pub scaling_modifiers: Option<ScalingModifiers>,
+    pub(crate) scaling_modifiers: Option<ScalingModifiers>,
 }
 
 /// `spec` of a ScaledObject.
@@ -202,25 +202,25 @@ pub(crate) struct Advanced {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ScaledObjectSpec {
     #[serde(default)]
-    pub scale_target_ref: Option<ScaleTargetRef>,
+    pub(crate) scale_target_ref: Option<ScaleTargetRef>,
     #[serde(default)]
-    pub polling_interval: Option<i32>,
+    pub(crate) polling_interval: Option<i32>,
     #[serde(default)]
-    pub initial_cooldown_period: Option<i32>,
+    pub(crate) initial_cooldown_period: Option<i32>,
     #[serde(default)]
-    pub cooldown_period: Option<i32>,
+    pub(crate) cooldown_period: Option<i32>,
     #[serde(default)]
-    pub idle_replica_count: Option<i32>,
+    pub(crate) idle_replica_count: Option<i32>,
     #[serde(default)]
-    pub min_replica_count: Option<i32>,
+    pub(crate) min_replica_count: Option<i32>,
     #[serde(default)]
-    pub max_replica_count: Option<i32>,
+    pub(crate) max_replica_count: Option<i32>,
     #[serde(default)]
-    pub advanced: Option<Advanced>,
+    pub(crate) advanced: Option<Advanced>,
     #[serde(default)]
-    pub triggers: Option<Vec<Trigger>>,
+    pub(crate) triggers: Option<Vec<Trigger>>,
     #[serde(default)]
-    pub fallback: Option<Fallback>,
+    pub(crate) fallback: Option<Fallback>,
 }
 
 /// A whole ScaledObject document.
@@ -228,70 +228,70 @@ pub(crate) struct ScaledObjectSpec {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ScaledObjectManifest {
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(default)]
-    pub metadata: ObjectMeta,
-    pub spec: ScaledObjectSpec,
+    pub(crate) metadata: ObjectMeta,
+    pub(crate) spec: ScaledObjectSpec,
     /// Status is written by KEDA, not by users; accepted and ignored.
     #[serde(default)]
-    pub status: Option<serde_json::Value>,
+    pub(crate) status: Option<serde_json::Value>,
 }
 
 /// `spec.scalingStrategy` of a ScaledJob.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScalingStrategy {
+pub(crate) struct ScalingStrategy {
     #[serde(default)]
-    pub strategy: Option<String>,
+    pub(crate) strategy: Option<String>,
     #[serde(default)]
-    pub custom_scaling_queue_length_deduction: Option<i32>,
+    pub(crate) custom_scaling_queue_length_deduction: Option<i32>,
     #[serde(default)]
-    pub custom_scaling_running_job_percentage: Option<LooseString>,
+    pub(crate) custom_scaling_running_job_percentage: Option<LooseString>,
     #[serde(default)]
-    pub pending_pod_conditions: Vec<String>,
+    pub(crate) pending_pod_conditions: Vec<String>,
     #[serde(default)]
-    pub multiple_scalers_calculation: Option<String>,
+    pub(crate) multiple_scalers_calculation: Option<String>,
 }
 
 /// `spec.rollout` of a ScaledJob.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Rollout {
+pub(crate) struct Rollout {
     #[serde(default)]
-    pub strategy: Option<String>,
+    pub(crate) strategy: Option<String>,
     #[serde(default)]
-    pub propagation_policy: Option<String>,
+    pub(crate) propagation_policy: Option<String>,
 }
 
 /// `spec` of a ScaledJob.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScaledJobSpec {
+pub(crate) struct ScaledJobSpec {
     /// A batch/v1 JobSpec; kept untyped (scalesim reads only a few fields from it).
     #[serde(default)]
-    pub job_target_ref: Option<serde_json::Value>,
+    pub(crate) job_target_ref: Option<serde_json::Value>,
     #[serde(default)]
-    pub polling_interval: Option<i32>,
+    pub(crate) polling_interval: Option<i32>,
     #[serde(default)]
-    pub successful_jobs_history_limit: Option<i32>,
+    pub(crate) successful_jobs_history_limit: Option<i32>,
     #[serde(default)]
-    pub failed_jobs_history_limit: Option<i32>,
+    pub(crate) failed_jobs_history_limit: Option<i32>,
     #[serde(default)]
-    pub rollout_strategy: Option<String>,
+    pub(crate) rollout_strategy: Option<String>,
     #[serde(default)]
-    pub rollout: Option<Rollout>,
+    pub(crate) rollout: Option<Rollout>,
     #[serde(default)]
-    pub env_source_container_name: Option<String>,
+    pub(crate) env_source_container_name: Option<String>,
     #[serde(default)]
-    pub min_replica_count: Option<i32>,
+    pub(crate) min_replica_count: Option<i32>,
     #[serde(default)]
-    pub max_replica_count: Option<i32>,
+    pub(crate) max_replica_count: Option<i32>,
     #[serde(default)]
-    pub scaling_strategy: Option<ScalingStrategy>,
+    pub(crate) scaling_strategy: Option<ScalingStrategy>,
     #[serde(default)]
-    pub triggers: Option<Vec<Trigger>>,
+    pub(crate) triggers: Option<Vec<Trigger>>,
 }
 
 /// A whole ScaledJob document.
@@ -299,28 +299,28 @@ pub struct ScaledJobSpec {
 #[serde(rename_all = "camelCase")]
 pub struct ScaledJobManifest {
     #[serde(default)]
-    pub api_version: Option<String>,
+    pub(crate) api_version: Option<String>,
     #[serde(default)]
-    pub kind: Option<String>,
+    pub(crate) kind: Option<String>,
     #[serde(default)]
-    pub metadata: ObjectMeta,
-    pub spec: ScaledJobSpec,
+    pub(crate) metadata: ObjectMeta,
+    pub(crate) spec: ScaledJobSpec,
     #[serde(default)]
-    pub status: Option<serde_json::Value>,
+    pub(crate) status: Option<serde_json::Value>,
 }
 
 /// The ScaledObject annotations KEDA acts on, interpreted as KEDA does.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Annotations {
+pub(crate) struct Annotations {
     /// `autoscaling.keda.sh/paused`: `strconv.ParseBool`, and any non-bool value counts as true.
-    pub paused: bool,
+    pub(crate) paused: bool,
     /// `autoscaling.keda.sh/paused-replicas`: present (its raw value) or absent.
-    pub paused_replicas: Option<String>,
-    pub paused_scale_in: bool,
-    pub paused_scale_out: bool,
-    pub force_activation: bool,
-    pub transfer_hpa_ownership: bool,
-    pub hpa_excluded_labels: Option<String>,
+    pub(crate) paused_replicas: Option<String>,
+    pub(crate) paused_scale_in: bool,
+    pub(crate) paused_scale_out: bool,
+    pub(crate) force_activation: bool,
+    pub(crate) transfer_hpa_ownership: bool,
+    pub(crate) hpa_excluded_labels: Option<String>,
 }
 
 pub(crate) const ANN_PAUSED: &str = "autoscaling.keda.sh/paused";
@@ -334,7 +334,7 @@ pub(crate) const ANN_HPA_EXCLUDED_LABELS: &str = "scaledobject.keda.sh/hpa-exclu
 impl Annotations {
     /// Read the annotations exactly as KEDA's `getBoolAnnotation` does: absent → false,
     /// a `ParseBool` value → that value, anything else → true.
-    pub fn from_map<'a>(map: impl IntoIterator<Item = (&'a str, &'a str)>) -> Annotations {
+    pub(crate) fn from_map<'a>(map: impl IntoIterator<Item = (&'a str, &'a str)>) -> Annotations {
         let map: BTreeMap<&str, &str> = map.into_iter().collect();
         let flag = |k: &str| {
             map.get(k)
@@ -354,12 +354,12 @@ impl Annotations {
     }
 
     /// `NeedToBePausedByAnnotation`: paused-replicas present, or `paused` truthy.
-    pub fn is_paused(&self) -> bool {
+    pub(crate) fn is_paused(&self) -> bool {
         self.paused_replicas.is_some() || self.paused
     }
 
     /// `GetPausedReplicaCount`: the paused-replicas value as an int32, when present.
-    pub fn paused_replica_count(&self) -> Option<Result<i32, String>> {
+    pub(crate) fn paused_replica_count(&self) -> Option<Result<i32, String>> {
         self.paused_replicas
             .as_ref()
             .map(|v| super::go::parse_int(v, 32).map(|n| n as i32))
@@ -367,7 +367,7 @@ impl Annotations {
 }
 
 impl ObjectMeta {
-    pub fn annotation_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn annotation_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
         self.annotations
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -21,7 +21,7 @@ pub struct FetchError {
 }
 
 impl FetchError {
-    pub fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         FetchError {
             message: message.into(),
         }
@@ -46,7 +46,7 @@ pub enum TargetType {
 }
 
 impl TargetType {
-    pub fn parse(s: &str) -> Option<TargetType> {
+    pub(crate) fn parse(s: &str) -> Option<TargetType> {
         match s {
             "AverageValue" => Some(TargetType::AverageValue),
             "Value" => Some(TargetType::Value),
@@ -65,7 +65,7 @@ impl TargetType {
 
 /// Where the HPA reads a metric from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum MetricSource {
+pub(crate) enum MetricSource {
     /// Served by KEDA's metrics adapter (every scaler except cpu/memory).
     External,
     /// Pod resource metric from metrics-server (cpu/memory).
@@ -76,7 +76,7 @@ pub enum MetricSource {
 
 impl MetricSource {
     /// The `MetricSourceType` string the generated HPA sorts its metrics by.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MetricSource::External => "External",
             MetricSource::Resource => "Resource",
@@ -108,18 +108,18 @@ fn milli_from_formatted(value: f64) -> i64 {
 }
 
 /// A target written as a float (`GetMetricTargetMili`): quantised like a metric value.
-pub fn target_milli_from_float(value: f64) -> i64 {
+pub(crate) fn target_milli_from_float(value: f64) -> i64 {
     quantize(value)
 }
 
 /// A target written as an integer (`GetMetricTarget`): `NewQuantity(v)`.
-pub fn target_milli_from_int(value: i64) -> i64 {
+pub(crate) fn target_milli_from_int(value: i64) -> i64 {
     value.saturating_mul(1000)
 }
 
 /// `resource.NewMilliQuantity(int64(v*1000))`: truncation toward zero, negatives kept (used by
 /// fallback values and the scalingModifiers composite metric).
-pub fn milli_truncated(value: f64) -> i64 {
+pub(crate) fn milli_truncated(value: f64) -> i64 {
     let m = value * 1000.0;
     if m.is_nan() {
         return 0;
@@ -138,7 +138,7 @@ pub fn is_active(value: f64, activation_threshold: f64) -> bool {
 }
 
 /// `kedautil.NormalizeString`: `/ . : % ( )` become `-`.
-pub fn normalize(s: &str) -> String {
+pub(crate) fn normalize(s: &str) -> String {
     s.chars()
         .map(|c| {
             if matches!(c, '/' | '.' | ':' | '%' | '(' | ')') {
@@ -151,12 +151,12 @@ pub fn normalize(s: &str) -> String {
 }
 
 /// `GenerateMetricNameWithIndex`: `s<index>-<name>`.
-pub fn indexed_name(trigger_index: usize, name: &str) -> String {
+pub(crate) fn indexed_name(trigger_index: usize, name: &str) -> String {
     format!("s{trigger_index}-{name}")
 }
 
 /// The name of the single External metric that replaces all others under scalingModifiers.
-pub const COMPOSITE_METRIC_NAME: &str = "composite-metric";
+pub(crate) const COMPOSITE_METRIC_NAME: &str = "composite-metric";
 
 #[cfg(test)]
 mod tests {

@@ -21,26 +21,26 @@ use serde::Serialize;
 
 /// One trigger's part of a request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TriggerFetch {
-    pub index: usize,
-    pub metric_name: String,
+pub(crate) struct TriggerFetch {
+    pub(crate) index: usize,
+    pub(crate) metric_name: String,
     /// Served from the metrics cache of the last poll.
-    pub cached: bool,
-    pub metric_milli: Option<i64>,
-    pub fallback: bool,
-    pub error: Option<String>,
-    pub failures: Option<i32>,
+    pub(crate) cached: bool,
+    pub(crate) metric_milli: Option<i64>,
+    pub(crate) fallback: bool,
+    pub(crate) error: Option<String>,
+    pub(crate) failures: Option<i32>,
 }
 
 /// The adapter's answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricResponse {
-    pub time: f64,
-    pub metric_name: String,
+    pub(crate) time: f64,
+    pub(crate) metric_name: String,
     /// The values returned (the HPA sums them; KEDA returns one).
-    pub values: Vec<MetricValue>,
+    pub(crate) values: Vec<MetricValue>,
     pub fallback_active: bool,
-    pub triggers: Vec<TriggerFetch>,
+    pub(crate) triggers: Vec<TriggerFetch>,
 }
 
 impl MetricResponse {
@@ -53,10 +53,10 @@ impl MetricResponse {
 /// A failed request (the HPA marks the metric invalid for this sync).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricRequestError {
-    pub time: f64,
-    pub metric_name: String,
-    pub message: String,
-    pub triggers: Vec<TriggerFetch>,
+    pub(crate) time: f64,
+    pub(crate) metric_name: String,
+    pub(crate) message: String,
+    pub(crate) triggers: Vec<TriggerFetch>,
 }
 
 /// Answer an HPA request for `metric_name` at `now`.

@@ -105,7 +105,7 @@ pub use metric::{FetchError, FetchResult, Reading};
 pub use model::ScaledObjectModel;
 pub use params::{AuthKnowledge, EnvKnowledge};
 pub use report::{Finding, ObjectReport, Severity, SimulationPlan};
-pub use scaledjob::ScaledJobModel;
+pub(crate) use scaledjob::ScaledJobModel;
 pub use scalers::{Observation, Scaler};
 pub use state::{ScaledObjectState, TargetView};
 pub use validate::{KedaObject, SourceReport, ValidatedObject, validate_source};

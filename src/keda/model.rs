@@ -15,7 +15,7 @@ use serde::Serialize;
 
 /// `spec.fallback.behavior`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum FallbackBehavior {
+pub(crate) enum FallbackBehavior {
     Static,
     CurrentReplicas,
     CurrentReplicasIfHigher,
@@ -25,7 +25,7 @@ pub enum FallbackBehavior {
 
 impl FallbackBehavior {
     /// The CRD enum; an empty/absent value is the default `static`.
-    pub fn parse(s: &str) -> Option<FallbackBehavior> {
+    pub(crate) fn parse(s: &str) -> Option<FallbackBehavior> {
         match s {
             "" | "static" => Some(FallbackBehavior::Static),
             "currentReplicas" => Some(FallbackBehavior::CurrentReplicas),
@@ -39,52 +39,52 @@ impl FallbackBehavior {
 
 /// `spec.fallback`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FallbackConfig {
-    pub failure_threshold: i32,
-    pub replicas: i32,
-    pub behavior: FallbackBehavior,
+pub(crate) struct FallbackConfig {
+    pub(crate) failure_threshold: i32,
+    pub(crate) replicas: i32,
+    pub(crate) behavior: FallbackBehavior,
 }
 
 /// `spec.advanced.scalingModifiers`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Modifiers {
+pub(crate) struct Modifiers {
     #[serde(skip)]
-    pub formula: Option<Formula>,
-    pub formula_source: String,
+    pub(crate) formula: Option<Formula>,
+    pub(crate) formula_source: String,
     /// As written (fallback needs it to parse as an integer).
-    pub target: String,
-    pub activation_target: String,
-    pub metric_type: TargetType,
+    pub(crate) target: String,
+    pub(crate) activation_target: String,
+    pub(crate) metric_type: TargetType,
 }
 
 /// The scale target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TargetRef {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
+pub(crate) struct TargetRef {
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
 }
 
 /// One trigger with its built scaler.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerModel {
-    pub index: usize,
+    pub(crate) index: usize,
     pub name: Option<String>,
-    pub trigger_type: String,
-    pub use_cached_metrics: bool,
+    pub(crate) trigger_type: String,
+    pub(crate) use_cached_metrics: bool,
     /// The trigger sets `metricType` itself (a scenario binding may not override it).
-    pub metric_type_written: bool,
+    pub(crate) metric_type_written: bool,
     pub scaler: Scaler,
 }
 
 impl TriggerModel {
-    pub fn is_cpu_memory(&self) -> bool {
+    pub(crate) fn is_cpu_memory(&self) -> bool {
         self.trigger_type == "cpu" || self.trigger_type == "memory"
     }
     /// The names a scenario may use for the trigger under `metrics:` and in `faults:`, in the
     /// order they are looked up: its `name`, its metric name (`s0-prometheus`), its type, its
     /// index.
-    pub fn binding_keys(&self) -> Vec<String> {
+    pub(crate) fn binding_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
             .name
             .iter()
@@ -98,7 +98,7 @@ impl TriggerModel {
     }
 
     /// The name KEDA uses for the trigger in logs and formula pairing.
-    pub fn display_name(&self) -> String {
+    pub(crate) fn display_name(&self) -> String {
         self.name
             .clone()
             .unwrap_or_else(|| format!("{}#{}", self.trigger_type, self.index))
@@ -108,48 +108,39 @@ impl TriggerModel {
 /// A runnable ScaledObject.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScaledObjectModel {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub target: TargetRef,
-    pub polling_interval_s: f64,
-    pub cooldown_period_s: f64,
-    pub initial_cooldown_period_s: f64,
-    pub min_replica_count: Option<i32>,
-    pub max_replica_count: Option<i32>,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) target: TargetRef,
+    pub(crate) polling_interval_s: f64,
+    pub(crate) cooldown_period_s: f64,
+    pub(crate) initial_cooldown_period_s: f64,
+    pub(crate) min_replica_count: Option<i32>,
+    pub(crate) max_replica_count: Option<i32>,
     pub idle_replica_count: Option<i32>,
-    pub fallback: Option<FallbackConfig>,
-    pub modifiers: Option<Modifiers>,
-    pub annotations: Annotations,
+    pub(crate) fallback: Option<FallbackConfig>,
+    pub(crate) modifiers: Option<Modifiers>,
+    pub(crate) annotations: Annotations,
     /// `advanced.restoreToOriginalReplicaCount`: on deletion, set the target back to the
     /// replica count it had when KEDA first saw it.
-    pub restore_to_original_replica_count: bool,
+    pub(crate) restore_to_original_replica_count: bool,
     pub triggers: Vec<TriggerModel>,
     pub hpa: GeneratedHpa,
 }
 
 impl ScaledObjectModel {
-    pub fn uses_modifiers(&self) -> bool {
-        self.modifiers.is_some()
-    }
-
     /// `minReplicaCount` or 0.
-    pub fn min_replicas(&self) -> i32 {
+    pub(crate) fn min_replicas(&self) -> i32 {
         self.min_replica_count.unwrap_or(0)
     }
 
-    /// `GetHPAMinReplicas`: `minReplicaCount` when > 0, else 1.
-    pub fn hpa_min_replicas(&self) -> i32 {
-        hpa_min_replicas(self.min_replica_count)
-    }
-
     /// `GetHPAMaxReplicas`: `maxReplicaCount` or 100.
-    pub fn hpa_max_replicas(&self) -> i32 {
+    pub(crate) fn hpa_max_replicas(&self) -> i32 {
         hpa_max_replicas(self.max_replica_count)
     }
 
     /// `HasValidFallback` (given a fallback): thresholds ≥ 0 and, with scalingModifiers, an
     /// integer target > 0. An invalid fallback is silently ignored by KEDA.
-    pub fn fallback_valid(&self) -> bool {
+    pub(crate) fn fallback_valid(&self) -> bool {
         let Some(f) = &self.fallback else {
             return false;
         };
@@ -161,12 +152,12 @@ impl ScaledObjectModel {
     }
 
     /// Every trigger is cpu/memory (the object is then always active).
-    pub fn only_cpu_memory(&self) -> bool {
+    pub(crate) fn only_cpu_memory(&self) -> bool {
         self.triggers.iter().all(TriggerModel::is_cpu_memory)
     }
 
     /// The trigger that produces an external metric name.
-    pub fn trigger_for_metric(&self, metric_name: &str) -> Option<&TriggerModel> {
+    pub(crate) fn trigger_for_metric(&self, metric_name: &str) -> Option<&TriggerModel> {
         self.triggers
             .iter()
             .find(|t| !t.is_cpu_memory() && t.scaler.metric.name.eq_ignore_ascii_case(metric_name))

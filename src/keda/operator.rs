@@ -23,37 +23,37 @@ use std::fmt;
 /// One trigger's part of a poll.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerPoll {
-    pub index: usize,
-    pub name: String,
-    pub metric_name: String,
+    pub(crate) index: usize,
+    pub(crate) name: String,
+    pub(crate) metric_name: String,
     /// The scaler's raw value (before quantisation), when the fetch succeeded.
     pub raw_value: Option<f64>,
     /// The metric value handed on (after fallback), milli-units.
     pub metric_milli: Option<i64>,
     pub active: bool,
-    pub fallback: bool,
-    pub error: Option<String>,
-    pub failures: Option<i32>,
+    pub(crate) fallback: bool,
+    pub(crate) error: Option<String>,
+    pub(crate) failures: Option<i32>,
 }
 
 /// The composite metric of scalingModifiers in this poll.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CompositePoll {
-    pub milli: Option<i64>,
-    pub activation_target: f64,
-    pub error: Option<String>,
+pub(crate) struct CompositePoll {
+    pub(crate) milli: Option<i64>,
+    pub(crate) activation_target: f64,
+    pub(crate) error: Option<String>,
 }
 
 /// Everything one poll observed and decided (goes to `events.jsonl`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PollDecision {
-    pub time: f64,
+    pub(crate) time: f64,
     pub triggers: Vec<TriggerPoll>,
-    pub composite: Option<CompositePoll>,
+    pub(crate) composite: Option<CompositePoll>,
     pub is_active: bool,
     pub is_error: bool,
     pub fallback_active: bool,
-    pub current_replicas: i32,
+    pub(crate) current_replicas: i32,
     pub decision: ExecutorDecision,
     /// Why: written as text into `events.jsonl`.
     pub reason: PollReason,

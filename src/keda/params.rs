@@ -50,7 +50,7 @@ pub enum AuthKnowledge {
 impl AuthKnowledge {
     /// The pod identity provider: `Some(Some(p))` known, `Some(None)` known to be none,
     /// `None` unknown.
-    pub fn pod_identity(&self) -> Option<Option<&str>> {
+    pub(crate) fn pod_identity(&self) -> Option<Option<&str>> {
         match self {
             AuthKnowledge::None => Some(None),
             AuthKnowledge::Unknown { .. } => None,
@@ -87,20 +87,20 @@ impl Got {
 /// One problem with a parameter. `key` is the metadata key to point at (None: the metadata map).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamIssue {
-    pub key: Option<String>,
-    pub message: String,
+    pub(crate) key: Option<String>,
+    pub(crate) message: String,
 }
 
 /// How one parameter is declared (mirrors the `keda:"…"` struct tag).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Spec<'s> {
-    pub names: &'s [&'s str],
-    pub order: &'s [Order],
-    pub optional: bool,
-    pub default: Option<&'s str>,
-    pub deprecated: Option<&'s str>,
-    pub enumeration: Option<&'s [&'s str]>,
-    pub separator: Option<&'s str>,
+    pub(crate) names: &'s [&'s str],
+    pub(crate) order: &'s [Order],
+    pub(crate) optional: bool,
+    pub(crate) default: Option<&'s str>,
+    pub(crate) deprecated: Option<&'s str>,
+    pub(crate) enumeration: Option<&'s [&'s str]>,
+    pub(crate) separator: Option<&'s str>,
 }
 
 impl<'s> Spec<'s> {
@@ -156,14 +156,14 @@ pub(crate) const AUTH_META_ENV: &[Order] = &[Auth, Meta, Env];
 /// Parameter reader for one trigger. Collects every problem (KEDA joins all errors too).
 #[derive(Debug)]
 pub(crate) struct Params<'a> {
-    pub trigger_type: &'a str,
-    pub metadata: &'a BTreeMap<String, String>,
-    pub env: &'a EnvKnowledge,
-    pub auth: &'a AuthKnowledge,
-    pub errors: Vec<ParamIssue>,
-    pub unchecked: Vec<ParamIssue>,
+    pub(crate) trigger_type: &'a str,
+    pub(crate) metadata: &'a BTreeMap<String, String>,
+    pub(crate) env: &'a EnvKnowledge,
+    pub(crate) auth: &'a AuthKnowledge,
+    pub(crate) errors: Vec<ParamIssue>,
+    pub(crate) unchecked: Vec<ParamIssue>,
     /// Accepted, but probably not what was meant (or not enough to simulate).
-    pub warnings: Vec<ParamIssue>,
+    pub(crate) warnings: Vec<ParamIssue>,
     used: BTreeSet<String>,
 }
 

@@ -32,13 +32,13 @@ pub struct Finding {
     pub message: String,
     /// Dotted field path (`spec.triggers[0].metadata.queueLength`).
     pub field: Option<String>,
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     pub line: Option<usize>,
-    pub column: Option<usize>,
+    pub(crate) column: Option<usize>,
 }
 
 impl Finding {
-    pub fn new(
+    pub(crate) fn new(
         severity: Severity,
         rule: &str,
         field: Option<String>,
@@ -56,7 +56,7 @@ impl Finding {
     }
 
     /// As an input error (file, line, column, field, message with the rule).
-    pub fn to_input_error(&self) -> InputError {
+    pub(crate) fn to_input_error(&self) -> InputError {
         let mut loc = Location::default();
         if let Some(f) = &self.file {
             loc.file = Some(f.into());
@@ -73,27 +73,27 @@ impl Finding {
 /// How one trigger will be simulated.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerPlan {
-    pub index: usize,
-    pub name: Option<String>,
-    pub trigger_type: String,
-    pub status: CatalogStatus,
+    pub(crate) index: usize,
+    pub(crate) name: Option<String>,
+    pub(crate) trigger_type: String,
+    pub(crate) status: CatalogStatus,
     /// The HPA metric (name `s<i>-…`, source, target type and value).
     pub metric: Option<MetricSpec>,
-    pub activation_threshold: Option<f64>,
-    pub signal: Option<Signal>,
-    pub delay: Option<DelayClass>,
-    pub use_cached_metrics: bool,
+    pub(crate) activation_threshold: Option<f64>,
+    pub(crate) signal: Option<Signal>,
+    pub(crate) delay: Option<DelayClass>,
+    pub(crate) use_cached_metrics: bool,
 }
 
 /// The effect of the pause annotations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PausePlan {
-    pub paused: bool,
-    pub paused_replicas: Option<i32>,
-    pub scale_in_paused: bool,
-    pub scale_out_paused: bool,
-    pub force_activation: bool,
-    pub description: String,
+pub(crate) struct PausePlan {
+    pub(crate) paused: bool,
+    pub(crate) paused_replicas: Option<i32>,
+    pub(crate) scale_in_paused: bool,
+    pub(crate) scale_out_paused: bool,
+    pub(crate) force_activation: bool,
+    pub(crate) description: String,
 }
 
 /// What will be simulated for one object.
@@ -101,44 +101,36 @@ pub struct PausePlan {
 pub struct SimulationPlan {
     pub triggers: Vec<TriggerPlan>,
     /// ScaledObject only.
-    pub hpa: Option<GeneratedHpa>,
+    pub(crate) hpa: Option<GeneratedHpa>,
     /// The HPA has no behavior object: the legacy path (scale-up ≤ max(2×, 4) per sync,
     /// 300 s downscale stabilisation).
-    pub legacy_hpa_path: bool,
-    pub polling_interval_s: f64,
-    pub cooldown_period_s: Option<f64>,
-    pub initial_cooldown_period_s: Option<f64>,
-    pub pause: Option<PausePlan>,
+    pub(crate) legacy_hpa_path: bool,
+    pub(crate) polling_interval_s: f64,
+    pub(crate) cooldown_period_s: Option<f64>,
+    pub(crate) initial_cooldown_period_s: Option<f64>,
+    pub(crate) pause: Option<PausePlan>,
     /// `spec.fallback` with defaults (ScaledObject only; None when absent or invalid).
-    pub fallback: Option<FallbackConfig>,
+    pub(crate) fallback: Option<FallbackConfig>,
     /// `spec.advanced.scalingModifiers` (ScaledObject only; None when not used).
-    pub scaling_modifiers: Option<Modifiers>,
-    pub notes: Vec<String>,
+    pub(crate) scaling_modifiers: Option<Modifiers>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// The report of one ScaledObject/ScaledJob document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObjectReport {
-    pub kind: String,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
+    pub(crate) kind: String,
+    pub(crate) name: Option<String>,
+    pub(crate) namespace: Option<String>,
     /// Index of the document in its file.
-    pub document: usize,
+    pub(crate) document: usize,
     pub findings: Vec<Finding>,
     pub plan: Option<SimulationPlan>,
 }
 
 impl ObjectReport {
-    pub fn with(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
+    #[cfg(test)]
+    pub(crate) fn with(&self, severity: Severity) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.severity == severity)
-    }
-    pub fn has_errors(&self) -> bool {
-        self.with(Severity::Error).next().is_some()
-    }
-    /// The errors as input errors (exit code 2 in `validate`).
-    pub fn errors_as_input_errors(&self) -> Vec<InputError> {
-        self.with(Severity::Error)
-            .map(Finding::to_input_error)
-            .collect()
     }
 }

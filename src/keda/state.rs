@@ -24,26 +24,26 @@ pub struct HealthStatus {
 
 /// A record of the metrics cache (written by the polling loop for `useCachedMetrics` triggers).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CachedRecord {
-    pub active: bool,
+pub(crate) struct CachedRecord {
+    pub(crate) active: bool,
     /// The metrics after fallback handling (None when the fetch failed).
-    pub metrics: Option<Vec<MetricValue>>,
-    pub error: Option<String>,
+    pub(crate) metrics: Option<Vec<MetricValue>>,
+    pub(crate) error: Option<String>,
 }
 
 /// KEDA's memory of one ScaledObject.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ScaledObjectState {
     /// `metadata.creationTimestamp` (seconds of the simulated clock).
-    pub created_at: f64,
+    pub(crate) created_at: f64,
     /// `status.lastActiveTime`.
     pub last_active_time: Option<f64>,
-    pub health: BTreeMap<String, HealthStatus>,
-    pub metrics_cache: BTreeMap<String, CachedRecord>,
+    pub(crate) health: BTreeMap<String, HealthStatus>,
+    pub(crate) metrics_cache: BTreeMap<String, CachedRecord>,
     /// Per trigger, indexed like `spec.triggers`.
-    pub scaler_memory: Vec<ScalerMemory>,
+    pub(crate) scaler_memory: Vec<ScalerMemory>,
     /// Condition `Fallback` (some metric failing past the threshold).
-    pub fallback_condition: bool,
+    pub(crate) fallback_condition: bool,
 }
 
 impl ScaledObjectState {
@@ -57,13 +57,14 @@ impl ScaledObjectState {
 
     /// KEDA clears its scaler cache after any scaler error: scalers are rebuilt, losing their
     /// memory (Kafka's previous offsets). Metric cache records are kept.
-    pub fn invalidate_scalers(&mut self) {
+    pub(crate) fn invalidate_scalers(&mut self) {
         for m in &mut self.scaler_memory {
             *m = ScalerMemory::default();
         }
     }
 
-    pub fn memory(&mut self, index: usize) -> &mut ScalerMemory {
+    #[cfg(test)]
+    pub(crate) fn memory(&mut self, index: usize) -> &mut ScalerMemory {
         if self.scaler_memory.len() <= index {
             self.scaler_memory
                 .resize(index + 1, ScalerMemory::default());

@@ -23,10 +23,10 @@ pub(crate) enum Owner {
 
 /// The result of checking all triggers.
 pub(crate) struct CheckedTriggers {
-    pub models: Vec<TriggerModel>,
-    pub plans: Vec<TriggerPlan>,
+    pub(crate) models: Vec<TriggerModel>,
+    pub(crate) plans: Vec<TriggerPlan>,
     /// Every trigger built (no trigger-level errors).
-    pub complete: bool,
+    pub(crate) complete: bool,
 }
 
 fn auth_for(t: &Trigger, namespace: &Option<String>, cluster: &ClusterObjects) -> AuthKnowledge {

@@ -46,20 +46,13 @@ pub struct ValidatedObject {
 /// The validation of a whole file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceReport {
-    pub file: String,
+    pub(crate) file: String,
     /// Problems of the file itself (YAML syntax, unrendered templates).
     pub file_findings: Vec<super::report::Finding>,
     pub objects: Vec<ValidatedObject>,
 }
 
 impl SourceReport {
-    pub fn has_errors(&self) -> bool {
-        self.file_findings
-            .iter()
-            .any(|f| f.severity == Severity::Error)
-            || self.objects.iter().any(|o| o.report.has_errors())
-    }
-
     /// Every error of the file as one [`crate::Error`] (exit code 2), or None when KEDA would
     /// accept everything.
     pub fn to_error(&self) -> Option<crate::Error> {

@@ -10,49 +10,49 @@ use serde::Deserialize;
 
 /// The pod facts scalesim takes from a workload manifest.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PodTemplateFacts {
-    pub name: String,
-    pub kind: String,
-    pub replicas: Option<i32>,
-    pub cpu_request: Option<Quantity>,
-    pub cpu_limit: Option<Quantity>,
-    pub memory_request: Option<Quantity>,
-    pub memory_limit: Option<Quantity>,
+pub(crate) struct PodTemplateFacts {
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) replicas: Option<i32>,
+    pub(crate) cpu_request: Option<Quantity>,
+    pub(crate) cpu_limit: Option<Quantity>,
+    pub(crate) memory_request: Option<Quantity>,
+    pub(crate) memory_limit: Option<Quantity>,
     /// Per container: (name, cpu request) — for ContainerResource metrics.
-    pub containers: Vec<ContainerFacts>,
-    pub readiness: Option<ProbeFacts>,
-    pub liveness: Option<ProbeFacts>,
-    pub termination_grace: Option<f64>,
-    pub pre_stop_sleep: Option<f64>,
+    pub(crate) containers: Vec<ContainerFacts>,
+    pub(crate) readiness: Option<ProbeFacts>,
+    pub(crate) liveness: Option<ProbeFacts>,
+    pub(crate) termination_grace: Option<f64>,
+    pub(crate) pre_stop_sleep: Option<f64>,
     /// Pod-level `spec.resources.requests` (a request defaults to the pod-level limit), when the
     /// template sets any: the HPA's Resource metrics divide by it (PodLevelResources gate).
-    pub pod_requests: Option<PodLevelRequests>,
+    pub(crate) pod_requests: Option<PodLevelRequests>,
     /// Things in the manifest that change behaviour but are not modelled.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// Pod-level requests of a template (`spec.template.spec.resources`).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct PodLevelRequests {
-    pub cpu: Option<Quantity>,
-    pub memory: Option<Quantity>,
+pub(crate) struct PodLevelRequests {
+    pub(crate) cpu: Option<Quantity>,
+    pub(crate) memory: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ContainerFacts {
-    pub name: String,
-    pub cpu_request: Option<Quantity>,
-    pub memory_request: Option<Quantity>,
-    pub sidecar: bool,
+pub(crate) struct ContainerFacts {
+    pub(crate) name: String,
+    pub(crate) cpu_request: Option<Quantity>,
+    pub(crate) memory_request: Option<Quantity>,
+    pub(crate) sidecar: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ProbeFacts {
-    pub initial_delay: Option<f64>,
-    pub period: Option<f64>,
-    pub success_threshold: Option<u32>,
-    pub failure_threshold: Option<u32>,
-    pub timeout: Option<f64>,
+pub(crate) struct ProbeFacts {
+    pub(crate) initial_delay: Option<f64>,
+    pub(crate) period: Option<f64>,
+    pub(crate) success_threshold: Option<u32>,
+    pub(crate) failure_threshold: Option<u32>,
+    pub(crate) timeout: Option<f64>,
 }
 
 #[derive(Deserialize)]

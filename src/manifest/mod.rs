@@ -27,9 +27,9 @@ pub(crate) fn read_source(path: &Path) -> Result<Source, InputError> {
 /// The identity of one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Header {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
 }
 
 /// Read `apiVersion`, `kind` and `metadata.name` of a document (missing values are empty).

@@ -11,9 +11,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TemplateText {
     /// Dotted field path, e.g. `spec.triggers[0].metadata.query`.
-    pub field: String,
+    pub(crate) field: String,
     /// The template expression as written, e.g. `{{ .Values.max }}`.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// The first template expression in `s`, if any.

@@ -16,18 +16,16 @@ use std::path::{Path, PathBuf};
 
 /// A finished run read back from its folder.
 #[derive(Debug, Clone)]
-pub struct RunFolder {
+pub(crate) struct RunFolder {
     /// Its name in legends and tables (the folder name, made unique).
-    pub label: String,
-    /// The folder as given.
-    pub dir: PathBuf,
-    pub data: RunData,
+    pub(crate) label: String,
+    pub(crate) data: RunData,
     pub(crate) summary: StoredSummary,
 }
 
 /// Read several run folders, labelling each by its folder name (with parent folders added
 /// until the labels are unique).
-pub fn read_runs(dirs: &[PathBuf]) -> Result<Vec<RunFolder>, Error> {
+pub(crate) fn read_runs(dirs: &[PathBuf]) -> Result<Vec<RunFolder>, Error> {
     let labels = labels(dirs);
     dirs.iter()
         .zip(labels)
@@ -36,7 +34,7 @@ pub fn read_runs(dirs: &[PathBuf]) -> Result<Vec<RunFolder>, Error> {
 }
 
 /// Read one run folder.
-pub fn read_run(dir: &Path, label: String) -> Result<RunFolder, Error> {
+pub(crate) fn read_run(dir: &Path, label: String) -> Result<RunFolder, Error> {
     if !dir.is_dir() {
         return Err(InputError::in_file(dir, "no such run folder").into());
     }
@@ -44,7 +42,6 @@ pub fn read_run(dir: &Path, label: String) -> Result<RunFolder, Error> {
     let data = read_timeseries(&dir.join("timeseries.csv"), &label, &summary)?;
     Ok(RunFolder {
         label,
-        dir: dir.to_path_buf(),
         data,
         summary,
     })
@@ -178,7 +175,7 @@ pub(crate) fn read_timeseries(
 }
 
 /// Unique labels: each folder's name, with parent folders prepended where names repeat.
-pub fn labels(dirs: &[PathBuf]) -> Vec<String> {
+pub(crate) fn labels(dirs: &[PathBuf]) -> Vec<String> {
     let parts: Vec<Vec<String>> = dirs
         .iter()
         .map(|d| {
@@ -256,7 +253,7 @@ fn chart_options(runs: &[RunFolder]) -> ChartOptions {
 /// the clock start (else elapsed time), the timeout and SLO lines, and each metric's unit
 /// (among the runs that have the metric). A run folder written before the summary recorded
 /// them agrees on nothing.
-pub fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
+pub(crate) fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
     let infos: Vec<Option<ChartInfo>> = runs.iter().map(|r| r.summary.chart.clone()).collect();
     let Some(infos) = infos.into_iter().collect::<Option<Vec<ChartInfo>>>() else {
         return ChartInfo::default();
@@ -294,7 +291,7 @@ pub fn shared_chart_info(runs: &[RunFolder]) -> ChartInfo {
 
 /// The summaries side by side as rows of text: label, one cell per run, and `b − a` when
 /// exactly two runs are compared.
-pub fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
     let summaries: Vec<&StoredSummary> = runs.iter().map(|r| &r.summary).collect();
     let mut headers = vec![String::new()];
     headers.extend(runs.iter().map(|r| r.label.clone()));
@@ -318,7 +315,7 @@ pub fn table_rows(runs: &[RunFolder]) -> (Vec<String>, Vec<Vec<String>>) {
 
 /// One verdict line per run, `label: verdict: …` (a run folder written before summaries had a
 /// verdict says so).
-pub fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
+pub(crate) fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
     runs.iter()
         .map(|r| {
             let start = r
@@ -338,7 +335,7 @@ pub fn verdict_lines(runs: &[RunFolder]) -> Vec<String> {
 }
 
 /// The plain table `compare` prints.
-pub fn summary_table(runs: &[RunFolder]) -> String {
+pub(crate) fn summary_table(runs: &[RunFolder]) -> String {
     let (headers, rows) = table_rows(runs);
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
@@ -350,10 +347,10 @@ pub fn summary_table(runs: &[RunFolder]) -> String {
 }
 
 /// The files [`write_compare`] writes.
-pub const FILES: [&str; 3] = ["compare.png", "compare.svg", "compare.html"];
+pub(crate) const FILES: [&str; 3] = ["compare.png", "compare.svg", "compare.html"];
 
 /// Write `compare.png`, `compare.svg` and `compare.html` into `out` (created if needed).
-pub fn write_compare(out: &Path, runs: &[RunFolder]) -> Result<(), Error> {
+pub(crate) fn write_compare(out: &Path, runs: &[RunFolder]) -> Result<(), Error> {
     std::fs::create_dir_all(out)
         .map_err(|e| Error::io(format!("cannot create output folder {}", out.display()), e))?;
     let opts = chart_options(runs);

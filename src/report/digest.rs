@@ -10,12 +10,12 @@ use serde_json::Value;
 
 /// One row: a label, the value as shown, and the number behind it (for differences).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub label: String,
-    pub text: String,
-    pub value: Option<f64>,
+pub(crate) struct Row {
+    pub(crate) label: String,
+    pub(crate) text: String,
+    pub(crate) value: Option<f64>,
     /// The value is a duration in seconds (differences read as durations too).
-    pub seconds: bool,
+    pub(crate) seconds: bool,
 }
 
 fn pct(part: Option<f64>, whole: Option<f64>) -> String {
@@ -53,7 +53,7 @@ fn plain_row(rows: &mut Vec<Row>, label: &str, value: Option<f64>) {
 }
 
 /// The rows of a summary in its JSON form (see [`rows`]).
-pub fn summary_rows(s: &Value) -> Vec<Row> {
+pub(crate) fn summary_rows(s: &Value) -> Vec<Row> {
     rows(&StoredSummary::from_json(s))
 }
 
@@ -228,7 +228,7 @@ pub(crate) fn side_by_side(summaries: &[&StoredSummary]) -> Vec<(String, Vec<Row
 }
 
 /// `b − a` with its relative change, for a before/after pair: `+3 (+12.5%)`, `-13ms (-6.3%)`.
-pub fn difference(a: &Row, b: &Row) -> String {
+pub(crate) fn difference(a: &Row, b: &Row) -> String {
     match (a.value, b.value) {
         (Some(x), Some(y)) if x == y => "0".into(),
         (Some(x), Some(y)) => {

@@ -17,7 +17,7 @@ use crate::units::format_seconds;
 use crate::world::WorldConfig;
 
 /// At most this many decisions are listed; the rest are counted in a note.
-pub const MAX_DECISION_ROWS: usize = 500;
+pub(crate) const MAX_DECISION_ROWS: usize = 500;
 
 const STYLE: &str = "\
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:24px auto;max-width:1440px;\
@@ -40,13 +40,13 @@ svg.xchart{max-width:none;cursor:crosshair;user-select:none}svg.xchart .tick{fon
 ";
 
 /// A page under construction. Every method takes already-escaped HTML except where it says text.
-pub struct Page {
+pub(crate) struct Page {
     out: String,
 }
 
 impl Page {
     /// A page with its head and inline style; `title` is text.
-    pub fn new(title: &str) -> Page {
+    pub(crate) fn new(title: &str) -> Page {
         let mut out = String::with_capacity(64 * 1024);
         out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
         out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
@@ -56,18 +56,18 @@ impl Page {
     }
 
     /// Raw HTML.
-    pub fn raw(&mut self, html: &str) {
+    pub(crate) fn raw(&mut self, html: &str) {
         self.out.push_str(html);
         self.out.push('\n');
     }
 
     /// A heading (`level` 1–3) from text.
-    pub fn heading(&mut self, level: u8, text: &str) {
+    pub(crate) fn heading(&mut self, level: u8, text: &str) {
         self.raw(&format!("<h{level}>{}</h{level}>", escape(text, Html)));
     }
 
     /// A paragraph from text, with an optional class.
-    pub fn para(&mut self, text: &str, class: Option<&str>) {
+    pub(crate) fn para(&mut self, text: &str, class: Option<&str>) {
         match class {
             Some(c) => self.raw(&format!("<p class=\"{c}\">{}</p>", escape(text, Html))),
             None => self.raw(&format!("<p>{}</p>", escape(text, Html))),
@@ -76,7 +76,7 @@ impl Page {
 
     /// A table: header texts, and rows of cells already in HTML (use [`crate::text::escape`]). Cells whose
     /// index is in `numeric` are right-aligned.
-    pub fn table(
+    pub(crate) fn table(
         &mut self,
         class: &str,
         headers: &[String],
@@ -120,7 +120,7 @@ impl Page {
     }
 
     /// A bullet list from texts.
-    pub fn list(&mut self, items: &[String]) {
+    pub(crate) fn list(&mut self, items: &[String]) {
         let mut l = String::from("<ul>\n");
         for i in items {
             l.push_str(&format!("<li>{}</li>\n", escape(i, Html)));
@@ -129,7 +129,7 @@ impl Page {
         self.raw(&l);
     }
 
-    pub fn finish(mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         self.out.push_str(&format!(
             "<p class=\"note\">Written by scalesim {}.</p>\n</body>\n</html>\n",
             env!("CARGO_PKG_VERSION")
@@ -140,7 +140,7 @@ impl Page {
 
 /// An SVG document made fit to sit inside HTML: no XML declaration, no namespace URL, scalable,
 /// labelled for screen readers (`label` is text).
-pub fn inline_svg(svg: &str, label: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, label: &str) -> String {
     let body = match svg.find("<svg") {
         Some(i) => &svg[i..],
         None => svg,
@@ -153,7 +153,7 @@ pub fn inline_svg(svg: &str, label: &str) -> String {
 }
 
 /// The page of one run; `chart_svg` is the run's figure.
-pub fn run_report(
+pub(crate) fn run_report(
     scenario: &Scenario,
     result: &RunResult,
     chart_svg: &str,
@@ -267,7 +267,7 @@ fn verdict_section(page: &mut Page, summary: &crate::sim::Summary) {
 }
 
 /// `(part, setting, value)` rows describing what was simulated.
-pub fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
+pub(crate) fn scenario_settings(s: &Scenario) -> Vec<(String, String, String)> {
     let mut rows = Settings(Vec::new());
     // No "scenario file" row: outputs are the same however the scenario file is named (and a
     // one-command run has none).

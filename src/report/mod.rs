@@ -9,14 +9,14 @@
 //! [`verdict`] (the verdict in words).
 
 pub mod chart;
-pub mod compare;
-pub mod digest;
+pub(crate) mod compare;
+pub(crate) mod digest;
 mod explore;
-pub mod html;
+pub(crate) mod html;
 mod stored;
-pub mod table;
+pub(crate) mod table;
 pub mod validate;
-pub mod verdict;
+pub(crate) mod verdict;
 
 use crate::error::Error;
 use crate::record::Series;
@@ -28,14 +28,14 @@ use std::io::Write;
 use std::path::Path;
 
 /// The files [`write_run`] writes into a run's folder.
-pub const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.json", "events.jsonl"];
+pub(crate) const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.json", "events.jsonl"];
 /// The files [`write_charts`] writes into a run's folder.
-pub const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
+pub(crate) const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
 
 /// Write [`RUN_FILES`] of a run into `dir` (created if needed). Commands write into an
 /// [`OutputDir`](crate::output::OutputDir)'s staging folder and commit it, so a run's folder
 /// changes only when all of its files are complete (see [`crate::output`]).
-pub fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
+pub(crate) fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
     write_file(&dir.join("timeseries.csv"), |w| {
@@ -58,7 +58,7 @@ pub fn write_charts(dir: &Path, result: &RunResult, scenario: &Scenario) -> Resu
 }
 
 /// [`write_charts`] with explicit options (e.g. an SLO line, another width).
-pub fn write_charts_with(
+pub(crate) fn write_charts_with(
     dir: &Path,
     result: &RunResult,
     scenario: &Scenario,
@@ -82,7 +82,11 @@ pub fn write_charts_with(
 
 /// Draw a load trace (its rate and extra columns) for `path`: SVG bytes when the name ends in
 /// `.svg`, PNG otherwise (the caller writes them, see [`crate::output::write_single`]).
-pub fn plot_trace(path: &Path, trace: &crate::trace::Trace, label: &str) -> Result<Vec<u8>, Error> {
+pub(crate) fn plot_trace(
+    path: &Path,
+    trace: &crate::trace::Trace,
+    label: &str,
+) -> Result<Vec<u8>, Error> {
     let data = RunData::from_trace(label, trace);
     let opts = ChartOptions {
         title: format!("{label} — scalesim trace"),
@@ -180,7 +184,7 @@ fn write_file(
 /// `rejected` (503 answers), `restarts` counts; `throttled_s`, seconds pods were stalled by
 /// their CFS quota in the interval);
 /// `metric_<name>_seen/_target/_true` follow for each autoscaler metric.
-pub const TIMESERIES_COLUMNS: &[&str] = &[
+pub(crate) const TIMESERIES_COLUMNS: &[&str] = &[
     "time_s",
     "arrival_rate",
     "desired_replicas",
@@ -209,7 +213,7 @@ pub const TIMESERIES_COLUMNS: &[&str] = &[
     "throttled_s",
 ];
 
-pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
+pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
     let mut header = TIMESERIES_COLUMNS.join(",");
     for (name, _) in &s.extra {
         header.push(',');
@@ -264,12 +268,12 @@ pub fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn write_summary(w: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
+pub(crate) fn write_summary(w: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, s).map_err(std::io::Error::other)?;
     writeln!(w)
 }
 
-pub fn write_events(w: &mut dyn Write, events: &[LogEvent]) -> std::io::Result<()> {
+pub(crate) fn write_events(w: &mut dyn Write, events: &[LogEvent]) -> std::io::Result<()> {
     for e in events {
         serde_json::to_writer(&mut *w, e).map_err(std::io::Error::other)?;
         writeln!(w)?;

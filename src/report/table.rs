@@ -18,7 +18,7 @@ fn pct(part: u64, whole: u64) -> String {
 }
 
 /// The verdict of the run in one line, `verdict: …` (see [`super::verdict`]).
-pub fn verdict_line(s: &Summary) -> String {
+pub(crate) fn verdict_line(s: &Summary) -> String {
     match &s.verdict {
         Some(v) => super::verdict::line(v, s.chart.start_time.as_deref()),
         None => "verdict: none (the summary has no verdict)".into(),
@@ -26,7 +26,7 @@ pub fn verdict_line(s: &Summary) -> String {
 }
 
 /// Render the summary as a two-column table.
-pub fn summary_table(s: &Summary) -> String {
+pub(crate) fn summary_table(s: &Summary) -> String {
     let mut rows = Rows(Vec::new());
     request_rows(&mut rows, &s.requests);
     latency_rows(&mut rows, s);

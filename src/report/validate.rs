@@ -35,7 +35,7 @@ use std::fmt::Write as _;
 const DOWNSCALE_STABILIZATION_S: i32 = 300;
 
 /// What an HPA without `behavior` does.
-pub const LEGACY_PATH: &str =
+pub(crate) const LEGACY_PATH: &str =
     "none → legacy HPA path: scale-up ≤ max(2×current, 4) per sync, 300 s downscale stabilization";
 
 /// Kinds that carry a pod template and can be a scale target.
@@ -43,35 +43,35 @@ pub const LEGACY_PATH: &str =
 /// The whole validation: one entry per input, in the order given.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidationReport {
-    pub files: Vec<FileReport>,
-    pub summary: Counts,
+    pub(crate) files: Vec<FileReport>,
+    pub(crate) summary: Counts,
 }
 
 /// Totals over every input.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub files: usize,
-    pub documents: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub unchecked: usize,
-    pub not_modelled: usize,
+pub(crate) struct Counts {
+    pub(crate) files: usize,
+    pub(crate) documents: usize,
+    pub(crate) errors: usize,
+    pub(crate) warnings: usize,
+    pub(crate) unchecked: usize,
+    pub(crate) not_modelled: usize,
 }
 
 /// One input file (or `-`).
 #[derive(Debug, Clone, Serialize)]
-pub struct FileReport {
-    pub file: String,
+pub(crate) struct FileReport {
+    pub(crate) file: String,
     /// Problems of the file as a whole (unreadable, unrendered Helm template).
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
     /// Every non-empty document, in file order (comment-only documents are skipped).
-    pub documents: Vec<DocumentReport>,
+    pub(crate) documents: Vec<DocumentReport>,
 }
 
 /// How a document takes part in the simulation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub(crate) enum Role {
     ScaledObject,
     ScaledJob,
     Hpa,
@@ -87,56 +87,56 @@ pub enum Role {
 
 /// One document.
 #[derive(Debug, Clone, Serialize)]
-pub struct DocumentReport {
+pub(crate) struct DocumentReport {
     /// Index among the file's non-empty documents (0-based).
-    pub index: usize,
+    pub(crate) index: usize,
     /// First line of the document's content (1-based, file-wide).
-    pub line: usize,
-    pub api_version: String,
-    pub kind: String,
-    pub name: Option<String>,
-    pub namespace: Option<String>,
-    pub role: Role,
+    pub(crate) line: usize,
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: Option<String>,
+    pub(crate) namespace: Option<String>,
+    pub(crate) role: Role,
     /// One line saying how the document is used (every role but ScaledObject/ScaledJob/Hpa).
-    pub note: Option<String>,
+    pub(crate) note: Option<String>,
     /// Errors, warnings, unchecked rules and not-modelled fields, as KEDA's report has them.
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
     /// ScaledObject/ScaledJob: what will be simulated.
-    pub plan: Option<SimulationPlan>,
+    pub(crate) plan: Option<SimulationPlan>,
     /// ScaledObject with a `behavior`: the generated HPA's behavior with the API defaults filled.
-    pub generated_hpa_behavior: Option<EffectiveBehavior>,
+    pub(crate) generated_hpa_behavior: Option<EffectiveBehavior>,
     /// ScaledObject: `spec.scaleTargetRef` with KEDA's defaults (apps/v1, Deployment).
-    pub scale_target: Option<ScaleTarget>,
+    pub(crate) scale_target: Option<ScaleTarget>,
     /// HorizontalPodAutoscaler.
-    pub hpa: Option<HpaDetail>,
+    pub(crate) hpa: Option<HpaDetail>,
     /// Advice attached to findings, by rule.
-    pub hints: Vec<Hint>,
+    pub(crate) hints: Vec<Hint>,
 }
 
 /// A ScaledObject's scale target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScaleTarget {
-    pub api_version: String,
-    pub kind: String,
-    pub name: String,
+pub(crate) struct ScaleTarget {
+    pub(crate) api_version: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
 }
 
 /// A piece of advice about a finding's rule.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Hint {
-    pub rule: String,
-    pub text: String,
+pub(crate) struct Hint {
+    pub(crate) rule: String,
+    pub(crate) text: String,
 }
 
 /// An HPA `behavior` after API-server defaulting.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EffectiveBehavior {
-    pub scale_up: EffectiveRules,
-    pub scale_down: EffectiveRules,
+pub(crate) struct EffectiveBehavior {
+    pub(crate) scale_up: EffectiveRules,
+    pub(crate) scale_down: EffectiveRules,
 }
 
 impl EffectiveBehavior {
-    pub fn of(b: &Behavior) -> EffectiveBehavior {
+    pub(crate) fn of(b: &Behavior) -> EffectiveBehavior {
         let (scale_up, scale_down) = b.effective(DOWNSCALE_STABILIZATION_S);
         EffectiveBehavior {
             scale_up,
@@ -147,24 +147,24 @@ impl EffectiveBehavior {
 
 /// A HorizontalPodAutoscaler as the controller will run it.
 #[derive(Debug, Clone, Serialize)]
-pub struct HpaDetail {
-    pub target_api_version: String,
-    pub target_kind: String,
-    pub target_name: String,
+pub(crate) struct HpaDetail {
+    pub(crate) target_api_version: String,
+    pub(crate) target_kind: String,
+    pub(crate) target_name: String,
     /// None when the API server would reject the manifest.
-    pub spec: Option<HpaSpec>,
+    pub(crate) spec: Option<HpaSpec>,
     /// No `behavior`: the legacy scaling path.
-    pub legacy_path: bool,
-    pub behavior: Option<EffectiveBehavior>,
+    pub(crate) legacy_path: bool,
+    pub(crate) behavior: Option<EffectiveBehavior>,
 }
 
 impl ValidationReport {
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         self.summary.errors > 0
     }
 
     /// Every finding of every input, in output order.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+    pub(crate) fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|f| {
             f.findings
                 .iter()
@@ -698,7 +698,7 @@ fn severity_label(s: Severity) -> &'static str {
 }
 
 /// `error: file:line:col: field `x`: message [rule]`.
-pub fn finding_line(f: &Finding) -> String {
+pub(crate) fn finding_line(f: &Finding) -> String {
     format!("{}: {}", severity_label(f.severity), f.to_input_error())
 }
 
@@ -1105,7 +1105,7 @@ fn header(file: &str, d: &DocumentReport) -> String {
 
 /// The report as text: per object, in file order then document order. `quiet`: only the
 /// errors and warnings.
-pub fn render_text(r: &ValidationReport, quiet: bool) -> String {
+pub(crate) fn render_text(r: &ValidationReport, quiet: bool) -> String {
     let mut out = String::new();
     for file in &r.files {
         findings_lines(&mut out, &file.findings, &[], quiet);

@@ -8,12 +8,12 @@ use crate::units::format_seconds;
 use chrono::DateTime;
 
 /// `verdict: kept up — …` / `verdict: fell behind for 1m1s (10:02–10:06) — …`.
-pub fn line(v: &Verdict, start_time: Option<&str>) -> String {
+pub(crate) fn line(v: &Verdict, start_time: Option<&str>) -> String {
     format!("verdict: {}", words(v, start_time))
 }
 
 /// The verdict line without its `verdict: ` prefix.
-pub fn words(v: &Verdict, start_time: Option<&str>) -> String {
+pub(crate) fn words(v: &Verdict, start_time: Option<&str>) -> String {
     let clock = Clock::new(start_time);
     let mut out = headline(v, &clock);
     if !v.failed.is_empty() {
@@ -33,7 +33,7 @@ pub fn words(v: &Verdict, start_time: Option<&str>) -> String {
 }
 
 /// `kept up`, `fell behind for 4m10s (10:02–10:06)` or `missed its objectives`.
-pub fn headline(v: &Verdict, clock: &Clock) -> String {
+pub(crate) fn headline(v: &Verdict, clock: &Clock) -> String {
     if v.kept_up {
         return "kept up".into();
     }
@@ -106,7 +106,7 @@ fn limited_by(v: &Verdict, clock: &Clock) -> String {
 }
 
 /// `maxReplicas 20`, `a scale-up policy (policy Pods 4 per 15s)`, `pod start-up`.
-pub fn limit_words(l: &Limit) -> String {
+pub(crate) fn limit_words(l: &Limit) -> String {
     match l.by {
         LimitKind::MaxReplicas => l.detail.clone(),
         LimitKind::PodStartup | LimitKind::NodeProvisioning => l.by.words().into(),
@@ -120,7 +120,7 @@ pub fn limit_words(l: &Limit) -> String {
 }
 
 /// A duration for people, to the second above one second: `4m10s`, `850ms`.
-pub fn duration(s: f64) -> String {
+pub(crate) fn duration(s: f64) -> String {
     if s >= 1.0 {
         format_seconds(s.round())
     } else {
@@ -129,7 +129,7 @@ pub fn duration(s: f64) -> String {
 }
 
 /// A latency: whole milliseconds below a second, else seconds to the hundredth.
-pub fn latency(s: f64) -> String {
+pub(crate) fn latency(s: f64) -> String {
     if s < 1.0 {
         format!("{}ms", (s * 1000.0).round() as i64)
     } else {
@@ -138,24 +138,24 @@ pub fn latency(s: f64) -> String {
 }
 
 /// Moments of the run as clock time (when the run has a start time) or elapsed time.
-pub struct Clock {
+pub(crate) struct Clock {
     start: Option<DateTime<chrono::FixedOffset>>,
 }
 
 impl Clock {
-    pub fn new(start_time: Option<&str>) -> Clock {
+    pub(crate) fn new(start_time: Option<&str>) -> Clock {
         Clock {
             start: start_time.and_then(|s| DateTime::parse_from_rfc3339(s).ok()),
         }
     }
 
     /// `10:02` (clock) or `+0:12:30` (elapsed).
-    pub fn at(&self, t: f64) -> String {
+    pub(crate) fn at(&self, t: f64) -> String {
         self.fmt(t, "%H:%M")
     }
 
     /// `10:02–10:06`; to the second when both ends fall in the same minute.
-    pub fn span(&self, a: f64, b: f64) -> String {
+    pub(crate) fn span(&self, a: f64, b: f64) -> String {
         let (x, y) = (self.at(a), self.at(b));
         if x == y {
             format!("{}–{}", self.fmt(a, "%H:%M:%S"), self.fmt(b, "%H:%M:%S"))

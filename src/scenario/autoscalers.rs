@@ -13,7 +13,7 @@ use crate::manifest;
 use crate::yaml::{Document, Source};
 use std::path::PathBuf;
 
-pub use crate::settings::autoscalers::Autoscalers;
+pub(crate) use crate::settings::autoscalers::Autoscalers;
 
 /// Kinds that commonly travel with autoscalers and do not affect scaling.
 const IGNORED_KINDS: &[&str] = &[
@@ -43,7 +43,7 @@ const EXISTING_HPA_RULE: &str = "webhook.existing-hpa";
 /// `patches` (sweep overrides) apply to the documents they select; `used` marks which did.
 /// With `allow_conflicts`, a hand-made HPA beside a ScaledObject is kept (as on clusters whose
 /// KEDA predates the admission check) instead of being rejected as KEDA's webhook does.
-pub fn load(
+pub(crate) fn load(
     paths: &[PathBuf],
     gates: &FeatureGates,
     patches: &[Patch],

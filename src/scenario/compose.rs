@@ -18,25 +18,25 @@ use std::path::{Path, PathBuf};
 
 /// What the user gave on the command line.
 #[derive(Debug, Clone, Default)]
-pub struct ComposeInput {
+pub(crate) struct ComposeInput {
     /// Manifest files (`-` for standard input), as given.
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
     /// The load trace, as given.
-    pub trace: PathBuf,
+    pub(crate) trace: PathBuf,
     /// `--service-time` (a duration such as `80ms`), else assumed.
-    pub service_time: Option<String>,
+    pub(crate) service_time: Option<String>,
     /// `--concurrency`, else assumed 1.
-    pub concurrency: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
     /// `--workload`, else from the autoscaler's triggers.
-    pub workload: Option<WorkloadKind>,
+    pub(crate) workload: Option<WorkloadKind>,
     /// `--duration`, else the trace's span.
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
     /// A calibration fragment (`calibrate`'s `calibration.yaml`): its `workload:` and `pods:`
     /// values replace the assumptions.
-    pub calibration: Option<PathBuf>,
+    pub(crate) calibration: Option<PathBuf>,
     /// `--target`: the workload to simulate when the manifests autoscale several (by the name
     /// their autoscalers' `scaleTargetRef` gives it, or a ScaledJob's name); else the first.
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
 }
 
 /// The two workload kinds a one-command run can pick.
@@ -56,7 +56,7 @@ impl WorkloadKind {
 }
 
 /// Whether `bytes` are a scenario [`compose`] wrote (so `init -o` may replace it).
-pub fn is_own(bytes: &[u8]) -> bool {
+pub(crate) fn is_own(bytes: &[u8]) -> bool {
     bytes.starts_with(HEADER_START.as_bytes())
 }
 
@@ -64,10 +64,10 @@ const HEADER_START: &str = "# The scenario `scalesim run --manifest";
 
 /// The composed scenario: its name, YAML text, and the values that had to be assumed.
 #[derive(Debug, Clone)]
-pub struct Composed {
-    pub name: String,
-    pub yaml: String,
-    pub assumptions: Vec<String>,
+pub(crate) struct Composed {
+    pub(crate) name: String,
+    pub(crate) yaml: String,
+    pub(crate) assumptions: Vec<String>,
 }
 
 /// KEDA trigger types whose metric is a backlog of messages pulled by workers: with one of
@@ -138,7 +138,7 @@ struct WorkloadDoc {
 
 /// Build the scenario for these inputs. `base` is the folder the scenario's paths are relative
 /// to (the current folder for a run, the written file's folder for `init`).
-pub fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
+pub(crate) fn compose(input: &ComposeInput, base: &Path) -> Result<Composed, Error> {
     if input.manifests.is_empty() {
         return Err(usage(
             "give the autoscaler with --manifest FILE (a ScaledObject, ScaledJob or HPA)",
@@ -634,7 +634,7 @@ fn file_name(p: &Path) -> String {
 
 /// Add a `metrics:` block (as the run's missing-metric error suggests it: `metrics:` then one
 /// `  key: {signal: …}` line each) to a composed scenario, each binding marked as assumed.
-pub fn add_bindings(composed: &mut Composed, snippet: &str) {
+pub(crate) fn add_bindings(composed: &mut Composed, snippet: &str) {
     let mut w = Writer {
         text: std::mem::take(&mut composed.yaml),
         assumptions: std::mem::take(&mut composed.assumptions),
@@ -657,7 +657,7 @@ pub fn add_bindings(composed: &mut Composed, snippet: &str) {
 
 /// How a composed scenario is named in messages (it has no file; its paths are relative to
 /// the current folder, so the label holds no `/`).
-pub fn label(name: &str) -> String {
+pub(crate) fn label(name: &str) -> String {
     format!("({name}: the scenario built from --manifest and --trace)")
 }
 
@@ -667,7 +667,7 @@ fn usage(message: &str) -> Error {
 
 /// The error for a manifest given where a scenario file was expected, with the one-command form
 /// to use instead; `None` when the text does not look like a Kubernetes object.
-pub fn manifest_as_scenario(source: &Source) -> Option<InputError> {
+pub(crate) fn manifest_as_scenario(source: &Source) -> Option<InputError> {
     let docs = manifest::documents(source).ok()?;
     let is_object = |h: &manifest::Header| !h.kind.is_empty() && !h.api_version.is_empty();
     // A scenario file's first document is a scenario; a manifest file's is an object.

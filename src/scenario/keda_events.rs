@@ -25,26 +25,26 @@ use crate::units::Seconds;
 use crate::yaml::Document;
 use serde::Deserialize;
 
-pub use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
+pub(crate) use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
 
 /// One entry of `keda_events:` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KedaEventSpec {
     /// When (from t = 0).
-    pub at: Seconds,
+    pub(crate) at: Seconds,
     /// Pause this ScaledObject.
     #[serde(default)]
-    pub pause: Option<String>,
+    pub(crate) pause: Option<String>,
     /// Remove its pause annotations.
     #[serde(default)]
-    pub unpause: Option<String>,
+    pub(crate) unpause: Option<String>,
     /// Delete it.
     #[serde(default)]
-    pub delete: Option<String>,
+    pub(crate) delete: Option<String>,
     /// With `pause`: the `paused-replicas` count (absent: `paused: "true"`, replicas kept).
     #[serde(default)]
-    pub replicas: Option<u32>,
+    pub(crate) replicas: Option<u32>,
 }
 
 /// Check the events against the scenario's ScaledObjects; sorted by time (stable).

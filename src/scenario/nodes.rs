@@ -2,12 +2,12 @@
 //! [`crate::settings::nodes`], with the upstream defaults documented there.
 
 use crate::settings::dist::Dist;
-pub use crate::settings::nodes::*;
+pub(crate) use crate::settings::nodes::*;
 use crate::units::Seconds;
 
 /// Resolve the node autoscaler: `(field, message)` on a setting that does not belong to it or
 /// a bad value.
-pub fn resolve_autoscaler(
+pub(crate) fn resolve_autoscaler(
     s: Option<&NodeAutoscalerSpec>,
 ) -> Result<NodeAutoscaler, (&'static str, String)> {
     let Some(s) = s else {
@@ -111,7 +111,7 @@ pub fn resolve_autoscaler(
 
 /// Resolve one pool. `default_initial` applies when the spec gives none; `index` names
 /// pools of a list. `(field, message)` on a bad value.
-pub fn resolve_pool(
+pub(crate) fn resolve_pool(
     s: &NodePoolSpec,
     index: Option<usize>,
     autoscaler: &NodeAutoscaler,

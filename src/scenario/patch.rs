@@ -23,7 +23,7 @@ pub struct Patch {
 
 impl PatchTarget {
     /// Does this target select a document of `kind` named `name`?
-    pub fn selects(&self, kind: &str, name: &str) -> bool {
+    pub(crate) fn selects(&self, kind: &str, name: &str) -> bool {
         match self {
             PatchTarget::Scenario => false,
             PatchTarget::Manifest { kind: k, name: n } => {
@@ -77,7 +77,7 @@ fn segments(path: &str) -> Result<Vec<Seg>, String> {
 /// stays a string, since `m` is milli there), and `"true"`/`"false"` replacing a boolean become
 /// booleans. Anything else, and any value with nothing to replace, is kept as given (the reader
 /// of the document then judges it).
-pub fn coerce_like(existing: Option<&Value>, value: Value) -> Value {
+pub(crate) fn coerce_like(existing: Option<&Value>, value: Value) -> Value {
     match (existing, value) {
         (Some(Value::String(_)), Value::Number(n)) => Value::String(n.to_string()),
         (Some(Value::String(_)), Value::Bool(b)) => Value::String(b.to_string()),
@@ -119,7 +119,7 @@ fn seconds_value(v: f64) -> Value {
 /// Set `path` in `doc` to `value`, creating missing maps on the way. A list index must exist
 /// (or be exactly one past the end, which appends). The value takes the type of the one it
 /// replaces ([`coerce_like`]).
-pub fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
+pub(crate) fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let segs = segments(path)?;
     let Some((last, init)) = segs.split_last() else {
         return Err("empty path".into());
@@ -184,7 +184,8 @@ pub fn apply(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
 }
 
 /// Read the value at `path`, if present.
-pub fn get<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
+#[cfg(test)]
+fn get<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = doc;
     for seg in segments(path).ok()? {
         cur = match seg {
@@ -270,7 +271,7 @@ mod tests {
 
 /// Apply the patches that select this document (`kind`, `name`); returns a re-rendered source
 /// when any applied (JSON is YAML, so it parses the same way), and marks them in `used`.
-pub fn patch_document(
+pub(crate) fn patch_document(
     doc: &crate::yaml::Document<'_>,
     kind: &str,
     name: &str,

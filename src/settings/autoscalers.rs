@@ -10,10 +10,10 @@ use crate::manifest::deployment::PodTemplateFacts;
 #[derive(Debug, Clone, Default)]
 pub struct Autoscalers {
     pub hpas: Vec<LoadedHpa>,
-    pub scaled_objects: Vec<ScaledObjectModel>,
-    pub scaled_jobs: Vec<ScaledJobModel>,
+    pub(crate) scaled_objects: Vec<ScaledObjectModel>,
+    pub(crate) scaled_jobs: Vec<ScaledJobModel>,
     /// Workloads found beside the autoscalers (used for pod facts when `pods.manifest` is absent).
-    pub workloads: Vec<PodTemplateFacts>,
+    pub(crate) workloads: Vec<PodTemplateFacts>,
     /// One line per document or field that is not modelled, and KEDA's warnings.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
     Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum BackendKind {
+pub(crate) enum BackendKind {
     Direct,
     Prometheus,
     Cloudwatch,
@@ -23,7 +23,7 @@ pub enum BackendKind {
 
 impl BackendKind {
     /// (interval, window, delay) defaults.
-    pub fn defaults(self) -> (f64, f64, f64) {
+    pub(crate) fn defaults(self) -> (f64, f64, f64) {
         match self {
             BackendKind::Direct => (1.0, 30.0, 0.0),
             BackendKind::Prometheus => (30.0, 60.0, 0.0),
@@ -35,7 +35,7 @@ impl BackendKind {
 /// `backend:` of a binding: a kind, or a kind with overrides.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum BackendSpec {
+pub(crate) enum BackendSpec {
     Kind(BackendKind),
     Full {
         kind: BackendKind,
@@ -50,16 +50,16 @@ pub enum BackendSpec {
 
 /// Resolved backend timing.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct BackendTiming {
-    pub kind: BackendKind,
-    pub interval: f64,
-    pub window: f64,
-    pub delay: f64,
+pub(crate) struct BackendTiming {
+    pub(crate) kind: BackendKind,
+    pub(crate) interval: f64,
+    pub(crate) window: f64,
+    pub(crate) delay: f64,
 }
 
 impl BackendTiming {
     /// The kind's default timing.
-    pub fn of(kind: BackendKind) -> BackendTiming {
+    pub(crate) fn of(kind: BackendKind) -> BackendTiming {
         let (interval, window, delay) = kind.defaults();
         BackendTiming {
             kind,
@@ -71,7 +71,7 @@ impl BackendTiming {
 }
 
 impl BackendSpec {
-    pub fn timing(&self) -> BackendTiming {
+    pub(crate) fn timing(&self) -> BackendTiming {
         self.timing_over(BackendTiming::of(self.kind()))
     }
 
@@ -84,7 +84,7 @@ impl BackendSpec {
     /// The timing with `base` as the defaults when it is of the same kind (a scaler's own
     /// backend, e.g. gcp-pubsub's Cloud Monitoring with its 120 s lag), else the kind's
     /// defaults; the fields written override either.
-    pub fn timing_over(&self, base: BackendTiming) -> BackendTiming {
+    pub(crate) fn timing_over(&self, base: BackendTiming) -> BackendTiming {
         let base = if base.kind == self.kind() {
             base
         } else {

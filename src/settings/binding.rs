@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 /// The HPA target type a binding gives a KEDA trigger (`metric_type:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-pub enum BindingMetricType {
+pub(crate) enum BindingMetricType {
     AverageValue,
     Value,
 }
@@ -32,45 +32,45 @@ pub enum BindingMetricType {
 pub struct BindingSpec {
     /// request_rate, served_rate, latency_p50/p95/p99, in_flight, in_service, backlog,
     /// backlog_age, cpu, memory, ready_pods, or a trace column (`column:<name>` or its bare name).
-    pub signal: String,
+    pub(crate) signal: String,
     /// direct (default), prometheus, cloudwatch, or `{kind, scrape_interval, window, delay}`.
     #[serde(default)]
-    pub backend: Option<BackendSpec>,
+    pub(crate) backend: Option<BackendSpec>,
     /// Multiplies the value (unit conversion, e.g. 1000 for seconds → milliseconds).
     #[serde(default)]
-    pub scale: Option<f64>,
+    pub(crate) scale: Option<f64>,
     /// KEDA trigger not modelled by scalesim: its HPA target when its metadata has none.
     #[serde(default)]
-    pub target: Option<Quantity>,
+    pub(crate) target: Option<Quantity>,
     /// KEDA trigger not modelled by scalesim: active when the value is above this (default 0),
     /// when its metadata has no activation threshold.
     #[serde(default)]
-    pub activation_target: Option<Quantity>,
+    pub(crate) activation_target: Option<Quantity>,
     /// KEDA trigger not modelled by scalesim: `AverageValue` (default) or `Value`, when the
     /// trigger sets no `metricType`.
     #[serde(default)]
-    pub metric_type: Option<BindingMetricType>,
+    pub(crate) metric_type: Option<BindingMetricType>,
 }
 
 impl BindingSpec {
     /// Does the binding carry KEDA target settings?
-    pub fn has_keda_target_settings(&self) -> bool {
+    pub(crate) fn has_keda_target_settings(&self) -> bool {
         self.target.is_some() || self.activation_target.is_some() || self.metric_type.is_some()
     }
 }
 
 /// A resolved binding.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Binding {
-    pub name: String,
-    pub signal: Signal,
-    pub timing: BackendTiming,
-    pub scale: f64,
+pub(crate) struct Binding {
+    pub(crate) name: String,
+    pub(crate) signal: Signal,
+    pub(crate) timing: BackendTiming,
+    pub(crate) scale: f64,
 }
 
 impl BindingSpec {
     /// Resolve against the trace's columns; `default_backend` applies when none is written.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         name: &str,
         trace_columns: &[String],
@@ -81,7 +81,7 @@ impl BindingSpec {
 
     /// [`Self::resolve`] with a whole default timing: a KEDA scaler's own backend delay, which
     /// also underlies a `backend:` of the same kind.
-    pub fn resolve_over(
+    pub(crate) fn resolve_over(
         &self,
         name: &str,
         trace_columns: &[String],

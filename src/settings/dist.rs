@@ -12,7 +12,7 @@ const Z99: f64 = 2.326_347_874_040_841;
 
 /// Quantile function of the standard normal, by Acklam's rational approximation (relative
 /// error below 1.2e-9 over (0, 1)); −∞ at 0.
-pub fn normal_quantile(p: f64) -> f64 {
+pub(crate) fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
         2.209_460_984_245_205e2,
@@ -72,16 +72,16 @@ pub fn normal_quantile(p: f64) -> f64 {
 /// and quantile that matters for latency (within a 1/`BINS` quantile step); not bit-equal to
 /// [`Dist::sample`].
 #[derive(Debug, Clone)]
-pub struct QuantileTable {
+pub(crate) struct QuantileTable {
     dist: Dist,
     /// `quantile(i / BINS)` for `i` in `0..BINS` (the top bin's upper bound is not needed).
     q: Vec<f64>,
 }
 
 impl QuantileTable {
-    pub const BINS: usize = 1024;
+    pub(crate) const BINS: usize = 1024;
 
-    pub fn new(dist: Dist) -> QuantileTable {
+    pub(crate) fn new(dist: Dist) -> QuantileTable {
         let q = (0..Self::BINS)
             .map(|i| dist.quantile(i as f64 / Self::BINS as f64))
             .collect();
@@ -89,7 +89,7 @@ impl QuantileTable {
     }
 
     #[inline]
-    pub fn draw(&self, rng: &mut Stream) -> f64 {
+    pub(crate) fn draw(&self, rng: &mut Stream) -> f64 {
         let u = rng.uniform() * Self::BINS as f64;
         let i = u as usize; // floor: u ≥ 0
         if i + 1 >= Self::BINS {
@@ -122,7 +122,7 @@ pub enum Dist {
 }
 
 impl Dist {
-    pub fn constant(value: f64) -> Dist {
+    pub(crate) fn constant(value: f64) -> Dist {
         Dist::Constant { value }
     }
 
@@ -136,7 +136,7 @@ impl Dist {
     }
 
     /// Squared coefficient of variation (variance / mean²).
-    pub fn scv(&self) -> f64 {
+    pub(crate) fn scv(&self) -> f64 {
         match *self {
             Dist::Constant { .. } => 0.0,
             Dist::Exponential { .. } => 1.0,
@@ -161,7 +161,7 @@ impl Dist {
     }
 
     #[inline(always)]
-    pub fn sample(&self, rng: &mut Stream) -> f64 {
+    pub(crate) fn sample(&self, rng: &mut Stream) -> f64 {
         match *self {
             Dist::Constant { value } => value,
             Dist::Exponential { mean } => mean * rng.exp1(),
@@ -171,7 +171,7 @@ impl Dist {
     }
 
     /// The `p`-quantile (inverse CDF), `0 ≤ p < 1`.
-    pub fn quantile(&self, p: f64) -> f64 {
+    pub(crate) fn quantile(&self, p: f64) -> f64 {
         match *self {
             Dist::Constant { value } => value,
             Dist::Exponential { mean } => -mean * (-p).ln_1p(),
@@ -181,7 +181,7 @@ impl Dist {
     }
 
     /// One-line description for tables and logs.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match *self {
             Dist::Constant { value } => format!("constant {}", format_seconds(value)),
             Dist::Exponential { mean } => format!("exponential, mean {}", format_seconds(mean)),
@@ -197,7 +197,7 @@ impl Dist {
     }
 
     /// Lognormal with the given mean and 99th percentile (the smaller σ root).
-    pub fn lognormal_from_p99(mean: f64, p99: f64) -> Result<Dist, String> {
+    pub(crate) fn lognormal_from_p99(mean: f64, p99: f64) -> Result<Dist, String> {
         if !(mean > 0.0 && p99 > 0.0) {
             return Err("lognormal needs mean > 0 and p99 > 0".into());
         }
@@ -223,7 +223,7 @@ impl Dist {
     }
 
     /// Lognormal with the given mean and coefficient of variation.
-    pub fn lognormal_from_cv(mean: f64, cv: f64) -> Result<Dist, String> {
+    pub(crate) fn lognormal_from_cv(mean: f64, cv: f64) -> Result<Dist, String> {
         if !(mean > 0.0) || !(cv >= 0.0) || !cv.is_finite() {
             return Err("lognormal needs mean > 0 and cv ≥ 0".into());
         }

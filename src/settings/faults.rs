@@ -4,8 +4,8 @@
 /// A resolved fault window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fault {
-    pub target: String,
-    pub from: f64,
-    pub to: f64,
-    pub error: String,
+    pub(crate) target: String,
+    pub(crate) from: f64,
+    pub(crate) to: f64,
+    pub(crate) error: String,
 }

@@ -18,7 +18,7 @@ pub enum FidelityMode {
 
 impl FidelityMode {
     /// The model in use for a run expected to simulate `expected_requests`, at `step`.
-    pub fn resolve(self, expected_requests: f64, step: f64) -> Fidelity {
+    pub(crate) fn resolve(self, expected_requests: f64, step: f64) -> Fidelity {
         match self {
             FidelityMode::Request => Fidelity::Request,
             FidelityMode::Fluid => Fidelity::Fluid { step },

@@ -4,7 +4,7 @@
 
 /// What happens to the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KedaAction {
+pub(crate) enum KedaAction {
     Pause { replicas: Option<i32> },
     Unpause,
     Delete,
@@ -13,8 +13,8 @@ pub enum KedaAction {
 /// A resolved event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KedaObjectEvent {
-    pub at: f64,
+    pub(crate) at: f64,
     /// The ScaledObject's name.
-    pub object: String,
-    pub action: KedaAction,
+    pub(crate) object: String,
+    pub(crate) action: KedaAction,
 }

@@ -25,50 +25,50 @@ use serde::{Deserialize, Serialize};
 pub struct NodePoolSpec {
     /// Default: the node type, else `default` (`pool-<i>` in a list).
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Instance type name, for reports. Default `node`.
     #[serde(default, rename = "type")]
-    pub node_type: Option<String>,
+    pub(crate) node_type: Option<String>,
     /// Allocatable CPU of a node.
-    pub cpu: Quantity,
+    pub(crate) cpu: Quantity,
     /// Allocatable memory of a node.
-    pub memory: Quantity,
+    pub(crate) memory: Quantity,
     /// Pods per node (kubelet `maxPods`). Default 110.
     #[serde(default)]
-    pub max_pods: Option<u32>,
+    pub(crate) max_pods: Option<u32>,
     /// Requests of the DaemonSet pods every node runs. Default none.
     #[serde(default)]
-    pub daemonset: Option<DaemonsetSpec>,
+    pub(crate) daemonset: Option<DaemonsetSpec>,
     /// Price of a node per hour (cost). Default 0.
     #[serde(default)]
-    pub price_per_hour: Option<f64>,
+    pub(crate) price_per_hour: Option<f64>,
     /// Nodes Ready at t = 0. Default: enough for the initial pods (first pool), else `min`.
     #[serde(default)]
-    pub initial: Option<u32>,
+    pub(crate) initial: Option<u32>,
     /// The autoscaler never goes below this. Default 0.
     #[serde(default)]
-    pub min: Option<u32>,
+    pub(crate) min: Option<u32>,
     /// The autoscaler never goes above this. Default: no limit.
     #[serde(default)]
-    pub max: Option<u32>,
+    pub(crate) max: Option<u32>,
     /// Time from the autoscaler's request to a Ready node. Default: uniform 60–120 s
     /// (cluster-autoscaler) or 30–60 s (karpenter).
     #[serde(default)]
-    pub provisioning: Option<Dist>,
+    pub(crate) provisioning: Option<Dist>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DaemonsetSpec {
+pub(crate) struct DaemonsetSpec {
     #[serde(default)]
-    pub cpu: Option<Quantity>,
+    pub(crate) cpu: Option<Quantity>,
     #[serde(default)]
-    pub memory: Option<Quantity>,
+    pub(crate) memory: Option<Quantity>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum NodeAutoscalerKind {
+pub(crate) enum NodeAutoscalerKind {
     /// Fixed nodes.
     None,
     ClusterAutoscaler,
@@ -76,7 +76,7 @@ pub enum NodeAutoscalerKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
-pub enum ConsolidationPolicy {
+pub(crate) enum ConsolidationPolicy {
     WhenEmpty,
     WhenEmptyOrUnderutilized,
 }
@@ -85,53 +85,53 @@ pub enum ConsolidationPolicy {
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeAutoscalerSpec {
-    pub kind: NodeAutoscalerKind,
+    pub(crate) kind: NodeAutoscalerKind,
     // Cluster Autoscaler flags.
     #[serde(default)]
-    pub scan_interval: Option<Seconds>,
+    pub(crate) scan_interval: Option<Seconds>,
     #[serde(default)]
-    pub scale_down_utilization_threshold: Option<f64>,
+    pub(crate) scale_down_utilization_threshold: Option<f64>,
     #[serde(default)]
-    pub scale_down_unneeded_time: Option<Seconds>,
+    pub(crate) scale_down_unneeded_time: Option<Seconds>,
     #[serde(default)]
-    pub scale_down_delay_after_add: Option<Seconds>,
+    pub(crate) scale_down_delay_after_add: Option<Seconds>,
     #[serde(default)]
-    pub scale_down_enabled: Option<bool>,
+    pub(crate) scale_down_enabled: Option<bool>,
     // Karpenter settings and NodePool disruption.
     #[serde(default)]
-    pub batch_idle_duration: Option<Seconds>,
+    pub(crate) batch_idle_duration: Option<Seconds>,
     #[serde(default)]
-    pub batch_max_duration: Option<Seconds>,
+    pub(crate) batch_max_duration: Option<Seconds>,
     #[serde(default)]
-    pub consolidation_policy: Option<ConsolidationPolicy>,
+    pub(crate) consolidation_policy: Option<ConsolidationPolicy>,
     #[serde(default)]
-    pub consolidate_after: Option<Seconds>,
+    pub(crate) consolidate_after: Option<Seconds>,
     /// Most nodes disrupted at once, a fraction of the nodes (0.1 = `nodes: 10%`).
     #[serde(default)]
-    pub disruption_budget: Option<f64>,
+    pub(crate) disruption_budget: Option<f64>,
 }
 
 /// A node pool after defaults.
 #[derive(Debug, Clone, PartialEq)]
-pub struct NodePool {
-    pub name: String,
-    pub node_type: String,
+pub(crate) struct NodePool {
+    pub(crate) name: String,
+    pub(crate) node_type: String,
     /// Allocatable cores and bytes.
-    pub cpu: f64,
-    pub memory: f64,
-    pub max_pods: u32,
-    pub daemonset_cpu: f64,
-    pub daemonset_memory: f64,
-    pub price_per_hour: f64,
-    pub initial: u32,
-    pub min: u32,
-    pub max: u32,
-    pub provisioning: Dist,
+    pub(crate) cpu: f64,
+    pub(crate) memory: f64,
+    pub(crate) max_pods: u32,
+    pub(crate) daemonset_cpu: f64,
+    pub(crate) daemonset_memory: f64,
+    pub(crate) price_per_hour: f64,
+    pub(crate) initial: u32,
+    pub(crate) min: u32,
+    pub(crate) max: u32,
+    pub(crate) provisioning: Dist,
 }
 
 impl NodePool {
     /// How many pods requesting (`cpu`, `memory`) fit on an empty node of this pool.
-    pub fn pods_per_node(&self, cpu: f64, memory: f64) -> u32 {
+    pub(crate) fn pods_per_node(&self, cpu: f64, memory: f64) -> u32 {
         let by = |free: f64, req: f64| {
             if req <= 0.0 {
                 u32::MAX
@@ -147,39 +147,39 @@ impl NodePool {
 
 /// Cluster Autoscaler settings after defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ClusterAutoscaler {
-    pub scan_interval: f64,
-    pub utilization_threshold: f64,
-    pub unneeded_time: f64,
-    pub delay_after_add: f64,
-    pub scale_down_enabled: bool,
+pub(crate) struct ClusterAutoscaler {
+    pub(crate) scan_interval: f64,
+    pub(crate) utilization_threshold: f64,
+    pub(crate) unneeded_time: f64,
+    pub(crate) delay_after_add: f64,
+    pub(crate) scale_down_enabled: bool,
     /// Empty nodes deleted at once (`--max-empty-bulk-delete`).
-    pub max_empty_bulk_delete: u32,
+    pub(crate) max_empty_bulk_delete: u32,
 }
 
 /// Karpenter settings after defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Karpenter {
-    pub batch_idle: f64,
-    pub batch_max: f64,
-    pub consolidation: ConsolidationPolicy,
-    pub consolidate_after: f64,
-    pub budget: f64,
+pub(crate) struct Karpenter {
+    pub(crate) batch_idle: f64,
+    pub(crate) batch_max: f64,
+    pub(crate) consolidation: ConsolidationPolicy,
+    pub(crate) consolidate_after: f64,
+    pub(crate) budget: f64,
     /// How often the disruption controller looks for consolidation (10 s upstream).
-    pub poll: f64,
+    pub(crate) poll: f64,
     /// A candidate must stay consolidatable this long before it is acted on (15 s upstream).
-    pub validation: f64,
+    pub(crate) validation: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum NodeAutoscaler {
+pub(crate) enum NodeAutoscaler {
     None,
     ClusterAutoscaler(ClusterAutoscaler),
     Karpenter(Karpenter),
 }
 
 impl NodeAutoscaler {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             NodeAutoscaler::None => "none",
             NodeAutoscaler::ClusterAutoscaler(_) => "cluster-autoscaler",
@@ -191,10 +191,10 @@ impl NodeAutoscaler {
 /// Nodes of the cluster after defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cluster {
-    pub pools: Vec<NodePool>,
-    pub autoscaler: NodeAutoscaler,
+    pub(crate) pools: Vec<NodePool>,
+    pub(crate) autoscaler: NodeAutoscaler,
     /// What one pod of the workload requests, for scheduling (cores, bytes): its requests, or
     /// its limits where it sets no request (as the API server defaults them).
-    pub pod_cpu: f64,
-    pub pod_memory: f64,
+    pub(crate) pod_cpu: f64,
+    pub(crate) pod_memory: f64,
 }

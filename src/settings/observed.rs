@@ -10,8 +10,8 @@ use std::path::PathBuf;
 pub struct ObservedSpec {
     /// The replica count over time (e.g. `kube_deployment_status_replicas`).
     #[serde(default)]
-    pub replicas: Option<PathBuf>,
+    pub(crate) replicas: Option<PathBuf>,
     /// p99 latency in seconds over time.
     #[serde(default)]
-    pub latency_p99: Option<PathBuf>,
+    pub(crate) latency_p99: Option<PathBuf>,
 }

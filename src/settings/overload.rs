@@ -15,27 +15,27 @@ use std::fmt;
 pub struct RetriesSpec {
     /// Retries after the first attempt. Default 3.
     #[serde(default)]
-    pub max: Option<u32>,
+    pub(crate) max: Option<u32>,
     /// Delay before the first retry. Default 100 ms.
     #[serde(default)]
-    pub backoff: Option<Seconds>,
+    pub(crate) backoff: Option<Seconds>,
     /// Each further retry waits this many times longer. Default 2.
     #[serde(default)]
-    pub multiplier: Option<f64>,
+    pub(crate) multiplier: Option<f64>,
     /// Cap on the delay. Default none.
     #[serde(default)]
-    pub max_backoff: Option<Seconds>,
+    pub(crate) max_backoff: Option<Seconds>,
     /// Each delay is multiplied by a uniform draw in [1 − jitter, 1 + jitter]. Default 0.5.
     #[serde(default)]
-    pub jitter: Option<f64>,
+    pub(crate) jitter: Option<f64>,
     /// Which failures are retried. Default `[timeout, 503]`.
     #[serde(default)]
-    pub on: Option<Vec<RetryOn>>,
+    pub(crate) on: Option<Vec<RetryOn>>,
 }
 
 /// A failure a client may retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum RetryOn {
+pub(crate) enum RetryOn {
     /// The client's per-attempt timeout fired.
     #[serde(rename = "timeout")]
     Timeout,
@@ -99,25 +99,25 @@ impl schemars::JsonSchema for RetryOn {
 
 /// Client retries after defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Retries {
-    pub max: u32,
-    pub backoff: f64,
-    pub multiplier: f64,
-    pub max_backoff: f64,
-    pub jitter: f64,
-    pub on_timeout: bool,
-    pub on_rejected: bool,
-    pub on_reset: bool,
+pub(crate) struct Retries {
+    pub(crate) max: u32,
+    pub(crate) backoff: f64,
+    pub(crate) multiplier: f64,
+    pub(crate) max_backoff: f64,
+    pub(crate) jitter: f64,
+    pub(crate) on_timeout: bool,
+    pub(crate) on_rejected: bool,
+    pub(crate) on_reset: bool,
 }
 
 impl Retries {
     /// Delay before retry number `n` (1 for the first retry), before jitter.
-    pub fn delay(&self, n: u32) -> f64 {
+    pub(crate) fn delay(&self, n: u32) -> f64 {
         (self.backoff * self.multiplier.powi(n.saturating_sub(1) as i32)).min(self.max_backoff)
     }
 
     /// Resolve the spec: `(field, message)` on a bad value.
-    pub fn resolve(s: &RetriesSpec) -> Result<Retries, (&'static str, String)> {
+    pub(crate) fn resolve(s: &RetriesSpec) -> Result<Retries, (&'static str, String)> {
         let backoff = s.backoff.map_or(0.1, |b| b.0);
         if !(backoff >= 0.0) {
             return Err(("backoff", "must be zero or more".into()));
@@ -169,46 +169,46 @@ impl Retries {
 pub struct LivenessSpec {
     /// `false` turns off the probe a manifest declares. Default true.
     #[serde(default)]
-    pub enabled: Option<bool>,
+    pub(crate) enabled: Option<bool>,
     #[serde(default)]
-    pub initial_delay: Option<Seconds>,
+    pub(crate) initial_delay: Option<Seconds>,
     #[serde(default)]
-    pub period: Option<Seconds>,
+    pub(crate) period: Option<Seconds>,
     #[serde(default)]
-    pub timeout: Option<Seconds>,
+    pub(crate) timeout: Option<Seconds>,
     #[serde(default)]
-    pub failure_threshold: Option<u32>,
+    pub(crate) failure_threshold: Option<u32>,
 }
 
 /// A liveness probe after defaults (Kubernetes: initial delay 0, period 10 s, timeout 1 s,
 /// failure threshold 3).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Liveness {
-    pub initial_delay: f64,
-    pub period: f64,
-    pub timeout: f64,
-    pub failure_threshold: u32,
+pub(crate) struct Liveness {
+    pub(crate) initial_delay: f64,
+    pub(crate) period: f64,
+    pub(crate) timeout: f64,
+    pub(crate) failure_threshold: u32,
 }
 
 /// CPU-seconds of work a liveness probe's handler needs at full speed (it runs on the pod's CPU
 /// like any request, so a CPU-starved pod answers it slowly).
-pub const PROBE_WORK: f64 = 0.001;
+pub(crate) const PROBE_WORK: f64 = 0.001;
 
 /// CrashLoopBackOff: the kubelet waits 10 s before the first restart's container start, doubling
 /// up to 5 minutes, and forgets the back-off once a container has run for 10 minutes.
-pub const RESTART_BACKOFF: (f64, f64) = (10.0, 300.0);
-pub const RESTART_BACKOFF_RESET: f64 = 600.0;
+pub(crate) const RESTART_BACKOFF: (f64, f64) = (10.0, 300.0);
+pub(crate) const RESTART_BACKOFF_RESET: f64 = 600.0;
 
 /// The Linux/Kubernetes default CFS period (`--cpu-cfs-quota-period`), seconds.
-pub const DEFAULT_CFS_PERIOD: f64 = 0.1;
+pub(crate) const DEFAULT_CFS_PERIOD: f64 = 0.1;
 
 /// Overload mechanisms after defaults, for the world.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Overload {
     /// Waiting requests a pod holds before it answers new ones 503 (http).
-    pub max_queue: Option<u32>,
-    pub retries: Option<Retries>,
-    pub liveness: Option<Liveness>,
+    pub(crate) max_queue: Option<u32>,
+    pub(crate) retries: Option<Retries>,
+    pub(crate) liveness: Option<Liveness>,
     /// CFS period when CPU limits are enforced as a quota per period.
-    pub cfs_period: Option<f64>,
+    pub(crate) cfs_period: Option<f64>,
 }

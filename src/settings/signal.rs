@@ -7,7 +7,7 @@ use std::fmt;
 /// A quantity the world can be measured by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Signal {
+pub(crate) enum Signal {
     /// Requests arriving per second (per pod: sent to that pod).
     RequestRate,
     /// Requests completed per second.
@@ -54,7 +54,7 @@ pub(crate) const SIGNAL_NAMES: &[&str] = &[
 
 impl Signal {
     /// Whether the signal is read from the latency histogram.
-    pub fn reads_latency(&self) -> bool {
+    pub(crate) fn reads_latency(&self) -> bool {
         matches!(
             self,
             Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99
@@ -62,7 +62,7 @@ impl Signal {
     }
 
     /// Parse a signal name; a bare name that is a trace column reads that column.
-    pub fn parse(name: &str, trace_columns: &[String]) -> Result<Signal, String> {
+    pub(crate) fn parse(name: &str, trace_columns: &[String]) -> Result<Signal, String> {
         Ok(match name {
             "request_rate" | "arrival_rate" => Signal::RequestRate,
             "served_rate" => Signal::ServedRate,
@@ -103,7 +103,7 @@ impl Signal {
 
     /// The unit a value of this signal is in, for chart axes (`requests/s`, `seconds`; a trace
     /// column's own name).
-    pub fn unit(&self) -> String {
+    pub(crate) fn unit(&self) -> String {
         match self {
             Signal::RequestRate | Signal::ServedRate => "requests/s".into(),
             Signal::LatencyP50 | Signal::LatencyP95 | Signal::LatencyP99 | Signal::BacklogAge => {
@@ -117,13 +117,8 @@ impl Signal {
         }
     }
 
-    /// Signals measured as counters and reported as a rate over a window.
-    pub fn is_rate(&self) -> bool {
-        matches!(self, Signal::RequestRate | Signal::ServedRate | Signal::Cpu)
-    }
-
     /// Signals with a per-pod value (usable by HPA `Pods` metrics).
-    pub fn has_per_pod_value(&self) -> bool {
+    pub(crate) fn has_per_pod_value(&self) -> bool {
         matches!(
             self,
             Signal::RequestRate

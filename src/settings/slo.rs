@@ -10,56 +10,56 @@ use serde::Deserialize;
 pub struct SloSpec {
     /// Whole-run p99 latency (arrival to completion of served requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p99: Option<Seconds>,
+    pub(crate) latency_p99: Option<Seconds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p95: Option<Seconds>,
+    pub(crate) latency_p95: Option<Seconds>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_mean: Option<Seconds>,
+    pub(crate) latency_mean: Option<Seconds>,
     /// Dropped / arrived, a fraction (0.001 = 0.1 %).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_dropped_ratio: Option<f64>,
+    pub(crate) max_dropped_ratio: Option<f64>,
     /// Timed out / arrived, a fraction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_timed_out_ratio: Option<f64>,
+    pub(crate) max_timed_out_ratio: Option<f64>,
     /// Most requests waiting at the end of any step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backlog: Option<u64>,
+    pub(crate) max_backlog: Option<u64>,
     /// Oldest waiting request, read at the end of every step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backlog_age: Option<Seconds>,
+    pub(crate) max_backlog_age: Option<Seconds>,
     /// Cost: the integral of existing pods over the run, in hours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_pod_hours: Option<f64>,
+    pub(crate) max_pod_hours: Option<f64>,
     /// Seconds of overload (summary `overload_s`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_overload_seconds: Option<Seconds>,
+    pub(crate) max_overload_seconds: Option<Seconds>,
     /// Changes of spec.replicas (flapping).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_scale_events: Option<u32>,
+    pub(crate) max_scale_events: Option<u32>,
     /// Node-hours (with `cluster.nodes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_node_hours: Option<f64>,
+    pub(crate) max_node_hours: Option<f64>,
     /// Node-hours × price per hour (with `cluster.nodes`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_cost: Option<f64>,
+    pub(crate) max_cost: Option<f64>,
     /// Attempts answered 503 / arrived requests, a fraction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_rejected_ratio: Option<f64>,
+    pub(crate) max_rejected_ratio: Option<f64>,
     /// Backtest (`observed:`): at least this fraction of steps with the simulated replicas
     /// within ±1 of the recorded ones. The one lower bound.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_backtest_replicas_within_1_ratio: Option<f64>,
+    pub(crate) min_backtest_replicas_within_1_ratio: Option<f64>,
     /// Backtest: mean absolute replica difference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backtest_replicas_mae: Option<f64>,
+    pub(crate) max_backtest_replicas_mae: Option<f64>,
     /// Backtest: mean absolute percentage error of the per-step p99 latency, in percent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_backtest_latency_p99_mape: Option<f64>,
+    pub(crate) max_backtest_latency_p99_mape: Option<f64>,
 }
 
 impl SloSpec {
     /// Reject bounds that cannot be met or make no sense: `(field, message)`.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+    pub(crate) fn validate(&self) -> Result<(), (&'static str, String)> {
         for (field, v) in [
             ("max_dropped_ratio", self.max_dropped_ratio),
             ("max_timed_out_ratio", self.max_timed_out_ratio),
@@ -105,7 +105,7 @@ impl SloSpec {
     }
 
     /// True when no objective is set.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == SloSpec::default()
     }
 }

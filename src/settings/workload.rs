@@ -32,22 +32,22 @@ pub enum Balancer {
 /// The serving model after defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Workload {
-    pub kind: WorkloadKind,
+    pub(crate) kind: WorkloadKind,
     pub service_time: Dist,
     /// CPU-seconds one request needs at full speed.
     pub cpu_per_request: f64,
     pub concurrency: u32,
-    pub timeout: Option<f64>,
-    pub balancer: Balancer,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) balancer: Balancer,
     /// Bytes held per in-flight request.
-    pub memory_per_request: f64,
+    pub(crate) memory_per_request: f64,
     /// Topic partitions (queue workload): consumers are capped at this many pods.
-    pub partitions: Option<u32>,
+    pub(crate) partitions: Option<u32>,
 }
 
 impl Workload {
     /// Cores one request in service uses at full speed.
-    pub fn cores_per_request(&self) -> f64 {
+    pub(crate) fn cores_per_request(&self) -> f64 {
         let mean = self.service_time.mean();
         if mean > 0.0 {
             self.cpu_per_request / mean
@@ -60,15 +60,15 @@ impl Workload {
 /// Readiness probe timing after defaults (Kubernetes defaults: 0 s, 10 s, 1, 3).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Readiness {
-    pub initial_delay: f64,
-    pub period: f64,
-    pub success_threshold: u32,
-    pub failure_threshold: u32,
+    pub(crate) initial_delay: f64,
+    pub(crate) period: f64,
+    pub(crate) success_threshold: u32,
+    pub(crate) failure_threshold: u32,
 }
 
 impl Readiness {
     /// Seconds from container start to Ready when every probe succeeds.
-    pub fn time_to_ready(&self) -> f64 {
+    pub(crate) fn time_to_ready(&self) -> f64 {
         self.initial_delay + self.period * (self.success_threshold.saturating_sub(1)) as f64
     }
 }
@@ -76,22 +76,22 @@ impl Readiness {
 /// The pods after defaults.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pods {
-    pub replicas: i32,
+    pub(crate) replicas: i32,
     /// Cores.
-    pub cpu_request: Option<f64>,
-    pub cpu_limit: Option<f64>,
+    pub(crate) cpu_request: Option<f64>,
+    pub(crate) cpu_limit: Option<f64>,
     /// Bytes.
-    pub memory_request: Option<f64>,
-    pub memory_baseline: f64,
+    pub(crate) memory_request: Option<f64>,
+    pub(crate) memory_baseline: f64,
     pub startup: Dist,
-    pub readiness: Readiness,
-    pub termination_grace: f64,
-    pub endpoint_delay: f64,
-    pub pre_stop: f64,
+    pub(crate) readiness: Readiness,
+    pub(crate) termination_grace: f64,
+    pub(crate) endpoint_delay: f64,
+    pub(crate) pre_stop: f64,
     /// (cores, seconds) of start-up CPU burst; (0, 0) when off.
-    pub startup_cpu: (f64, f64),
+    pub(crate) startup_cpu: (f64, f64),
     /// (speed factor, seconds) of warm-up; (1, 0) when off.
-    pub warmup: (f64, f64),
+    pub(crate) warmup: (f64, f64),
     /// Facts from the workload manifest, when one was given.
-    pub template: Option<PodTemplateFacts>,
+    pub(crate) template: Option<PodTemplateFacts>,
 }

@@ -16,81 +16,81 @@ use serde_json::Value;
 /// field is optional: a summary of an earlier version may lack any of them.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct SummaryFigures {
-    pub requests: RequestFigures,
-    pub latency_s: LatencyFigures,
-    pub wait_s: WaitFigures,
-    pub replicas: ReplicaFigures,
-    pub backlog: BacklogFigures,
-    pub overload_s: Option<f64>,
-    pub scale_events: Option<f64>,
-    pub restarts: Option<f64>,
-    pub throttled_s: Option<f64>,
-    pub pending_pod_s: Option<f64>,
-    pub nodes: Option<NodeFigures>,
-    pub backtest: Option<Backtest>,
+pub(crate) struct SummaryFigures {
+    pub(crate) requests: RequestFigures,
+    pub(crate) latency_s: LatencyFigures,
+    pub(crate) wait_s: WaitFigures,
+    pub(crate) replicas: ReplicaFigures,
+    pub(crate) backlog: BacklogFigures,
+    pub(crate) overload_s: Option<f64>,
+    pub(crate) scale_events: Option<f64>,
+    pub(crate) restarts: Option<f64>,
+    pub(crate) throttled_s: Option<f64>,
+    pub(crate) pending_pod_s: Option<f64>,
+    pub(crate) nodes: Option<NodeFigures>,
+    pub(crate) backtest: Option<Backtest>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct RequestFigures {
-    pub arrived: Option<f64>,
-    pub in_flight_end: Option<f64>,
-    pub served: Option<f64>,
-    pub dropped: Option<f64>,
-    pub timed_out: Option<f64>,
-    pub retries: Option<f64>,
-    pub rejected: Option<f64>,
+pub(crate) struct RequestFigures {
+    pub(crate) arrived: Option<f64>,
+    pub(crate) in_flight_end: Option<f64>,
+    pub(crate) served: Option<f64>,
+    pub(crate) dropped: Option<f64>,
+    pub(crate) timed_out: Option<f64>,
+    pub(crate) retries: Option<f64>,
+    pub(crate) rejected: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct LatencyFigures {
-    pub mean: Option<f64>,
-    pub p50: Option<f64>,
-    pub p95: Option<f64>,
-    pub p99: Option<f64>,
-    pub max: Option<f64>,
+pub(crate) struct LatencyFigures {
+    pub(crate) mean: Option<f64>,
+    pub(crate) p50: Option<f64>,
+    pub(crate) p95: Option<f64>,
+    pub(crate) p99: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct WaitFigures {
-    pub mean: Option<f64>,
-    pub p99: Option<f64>,
+pub(crate) struct WaitFigures {
+    pub(crate) mean: Option<f64>,
+    pub(crate) p99: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct ReplicaFigures {
-    pub min: Option<f64>,
-    pub mean: Option<f64>,
-    pub max: Option<f64>,
-    pub ready_mean: Option<f64>,
-    pub pod_hours: Option<f64>,
+pub(crate) struct ReplicaFigures {
+    pub(crate) min: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) max: Option<f64>,
+    pub(crate) ready_mean: Option<f64>,
+    pub(crate) pod_hours: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct BacklogFigures {
-    pub max: Option<f64>,
-    pub mean: Option<f64>,
-    pub max_age_s: Option<f64>,
+pub(crate) struct BacklogFigures {
+    pub(crate) max: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) max_age_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
-pub struct NodeFigures {
-    pub max: Option<f64>,
-    pub mean: Option<f64>,
-    pub node_hours: Option<f64>,
-    pub cost: Option<f64>,
+pub(crate) struct NodeFigures {
+    pub(crate) max: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) node_hours: Option<f64>,
+    pub(crate) cost: Option<f64>,
 }
 
 impl SummaryFigures {
     /// The figures of a summary in its JSON form. A part of the wrong shape reads as absent,
     /// as a missing one does.
-    pub fn from_json(summary: &Value) -> SummaryFigures {
+    pub(crate) fn from_json(summary: &Value) -> SummaryFigures {
         let n = |key: &str| summary.get(key).and_then(Value::as_f64);
         SummaryFigures {
             requests: part(summary, "requests"),
@@ -120,7 +120,7 @@ pub(crate) fn part<T: serde::de::DeserializeOwned + Default>(summary: &Value, ke
 
 /// What a metric counts, for display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unit {
+pub(crate) enum Unit {
     /// A count of requests, events or pods.
     Count,
     /// A fraction of the arrived requests (0.01 = 1 %).
@@ -134,13 +134,13 @@ pub enum Unit {
 
 /// One named metric.
 #[derive(Debug)]
-pub struct MetricDef {
+pub(crate) struct MetricDef {
     /// Column name in `sweep.csv` and key in `--tolerance`, `--objective`.
-    pub name: &'static str,
-    pub unit: Unit,
+    pub(crate) name: &'static str,
+    pub(crate) unit: Unit,
     /// Compared against a baseline by `scalesim check` (for every compared metric, higher is
     /// worse).
-    pub regression: bool,
+    pub(crate) regression: bool,
     extract: fn(&SummaryFigures) -> Option<f64>,
 }
 
@@ -151,18 +151,13 @@ impl PartialEq for MetricDef {
 }
 
 impl MetricDef {
-    /// The value in a summary (as JSON), if it has one.
-    pub fn read(&self, summary: &Value) -> Option<f64> {
-        self.read_figures(&SummaryFigures::from_json(summary))
-    }
-
     /// The value in a summary's figures, if it has one.
-    pub fn read_figures(&self, figures: &SummaryFigures) -> Option<f64> {
+    pub(crate) fn read_figures(&self, figures: &SummaryFigures) -> Option<f64> {
         (self.extract)(figures).filter(|v| v.is_finite())
     }
 
     /// A value for people: `320ms`, `0.120%`, `3.5`.
-    pub fn display(&self, v: Option<f64>) -> String {
+    pub(crate) fn display(&self, v: Option<f64>) -> String {
         match v {
             None => "–".into(),
             Some(v) => match self.unit {
@@ -417,30 +412,31 @@ pub struct Metrics(pub Vec<Option<f64>>);
 
 impl Metrics {
     /// Read every metric from a summary in its JSON form.
-    pub fn from_json(summary: &Value) -> Metrics {
+    pub(crate) fn from_json(summary: &Value) -> Metrics {
         let figures = SummaryFigures::from_json(summary);
         Metrics(METRICS.iter().map(|m| m.read_figures(&figures)).collect())
     }
 
-    pub fn from_summary(summary: &Summary) -> Metrics {
+    pub(crate) fn from_summary(summary: &Summary) -> Metrics {
         Self::from_json(&serde_json::to_value(summary).unwrap_or(Value::Null))
     }
 
-    pub fn get(&self, def: &MetricDef) -> Option<f64> {
+    pub(crate) fn get(&self, def: &MetricDef) -> Option<f64> {
         self.0.get(position(def)).copied().flatten()
     }
 
     /// The value of the metric called `name` (see [`find`]).
-    pub fn by_name(&self, name: &str) -> Option<f64> {
+    pub(crate) fn by_name(&self, name: &str) -> Option<f64> {
         find(name).and_then(|d| self.get(d))
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&'static MetricDef, Option<f64>)> + '_ {
+    /// Mean over runs, metric by metric, over the runs that have the metric.
+    #[cfg(test)]
+    fn iter(&self) -> impl Iterator<Item = (&'static MetricDef, Option<f64>)> + '_ {
         METRICS.iter().zip(self.0.iter().copied())
     }
 
-    /// Mean over runs, metric by metric, over the runs that have the metric.
-    pub fn mean(runs: &[Metrics]) -> Metrics {
+    pub(crate) fn mean(runs: &[Metrics]) -> Metrics {
         Metrics(
             (0..METRICS.len())
                 .map(|i| {
@@ -452,7 +448,7 @@ impl Metrics {
     }
 
     /// Sample standard deviation over runs (n − 1), metric by metric; none below two values.
-    pub fn std(runs: &[Metrics]) -> Metrics {
+    pub(crate) fn std(runs: &[Metrics]) -> Metrics {
         Metrics(
             (0..METRICS.len())
                 .map(|i| {

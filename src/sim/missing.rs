@@ -15,11 +15,11 @@ use crate::settings::workload::WorkloadKind;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MissingMetric {
     /// `HPA "web"`, `ScaledObject "orders"`.
-    pub owner: String,
+    pub(crate) owner: String,
     /// `metric `rps` (External)`, `triggers[0] nats-jetstream`, `trigger "lag" (nats-jetstream)`.
-    pub what: String,
+    pub(crate) what: String,
     /// The metric name the HPA asks for: the `metrics:` key that binds it.
-    pub key: String,
+    pub(crate) key: String,
 }
 
 impl MissingMetric {

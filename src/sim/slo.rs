@@ -6,20 +6,20 @@ use crate::settings::slo::SloSpec;
 
 /// One objective checked.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SloResult {
+pub(crate) struct SloResult {
     /// The `slo:` key, e.g. `latency_p99` or `max_dropped_ratio`.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The metric it bounds.
-    pub metric: &'static MetricDef,
+    pub(crate) metric: &'static MetricDef,
     /// The bound (inclusive): an upper one, or a lower one for `min_…` keys.
-    pub limit: f64,
-    pub measured: Option<f64>,
-    pub pass: bool,
+    pub(crate) limit: f64,
+    pub(crate) measured: Option<f64>,
+    pub(crate) pass: bool,
 }
 
 impl SloResult {
     /// `latency_p99 <= 500ms`, `min_backtest_replicas_within_1_ratio >= 0.9`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let op = if is_lower_bound(self.name) {
             ">="
         } else {
@@ -33,7 +33,7 @@ impl SloResult {
     }
 
     /// `measured 320ms` or why there is no measurement.
-    pub fn measured_text(&self) -> String {
+    pub(crate) fn measured_text(&self) -> String {
         match self.measured {
             Some(v) => format!("measured {}", self.metric.display(Some(v))),
             None if self.metric.name.starts_with("backtest_") => {

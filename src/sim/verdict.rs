@@ -21,7 +21,7 @@ pub(crate) const MAX_OVERLOADED_SHARE: f64 = 0.01;
 /// What held an autoscaler back from adding capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum LimitKind {
+pub(crate) enum LimitKind {
     /// The HPA wanted more replicas than `maxReplicas` (`TooManyReplicas`).
     MaxReplicas,
     /// A scale-up policy or the legacy scale-up cap (`ScaleUpLimit`).
@@ -38,7 +38,7 @@ pub enum LimitKind {
 
 impl LimitKind {
     /// Plain words for the verdict line (the detail follows, e.g. `maxReplicas 20`).
-    pub fn words(self) -> &'static str {
+    pub(crate) fn words(self) -> &'static str {
         match self {
             LimitKind::MaxReplicas => "maxReplicas",
             LimitKind::ScaleUpPolicy => "a scale-up policy",
@@ -69,29 +69,29 @@ impl LimitTimeline {
 
 /// One thing that limited an autoscaler, and when.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Limit {
-    pub by: LimitKind,
+pub(crate) struct Limit {
+    pub(crate) by: LimitKind,
     /// What exactly, e.g. `maxReplicas 20`, `policy Pods 4 per 15s`, `s0-prometheus`.
-    pub detail: String,
+    pub(crate) detail: String,
     /// The HPA it held back (`pods` / `nodes` for start-up and provisioning).
-    pub autoscaler: String,
+    pub(crate) autoscaler: String,
     /// First and last moment it held (seconds of the run).
-    pub from_s: f64,
-    pub to_s: f64,
+    pub(crate) from_s: f64,
+    pub(crate) to_s: f64,
     /// How long it held in all.
-    pub seconds: f64,
+    pub(crate) seconds: f64,
     /// How long it held while the run was overloaded.
-    pub overloaded_s: f64,
+    pub(crate) overloaded_s: f64,
     /// When it first held while the run was overloaded.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_overloaded_s: Option<f64>,
+    pub(crate) first_overloaded_s: Option<f64>,
 }
 
 /// A value at the time (start of the time-series step) it happened.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Worst<T> {
-    pub value: T,
-    pub t_s: f64,
+    pub(crate) value: T,
+    pub(crate) t_s: f64,
 }
 
 /// The worst moments of the run, by time-series step.
@@ -101,20 +101,20 @@ pub struct WorstMoments {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_p99_s: Option<Worst<f64>>,
     /// The most requests waiting at the end of a step.
-    pub backlog: Worst<u64>,
+    pub(crate) backlog: Worst<u64>,
     /// The most requests dropped or timed out in one step.
-    pub lost: Worst<u64>,
+    pub(crate) lost: Worst<u64>,
 }
 
 /// One `slo:` bound, met or failed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SloBound {
-    pub name: String,
-    pub bound: f64,
-    pub measured: Option<f64>,
-    pub met: bool,
+pub(crate) struct SloBound {
+    pub(crate) name: String,
+    pub(crate) bound: f64,
+    pub(crate) measured: Option<f64>,
+    pub(crate) met: bool,
     /// `latency_p99 <= 500ms: measured 320ms`.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 impl SloBound {
@@ -127,41 +127,41 @@ impl SloBound {
 /// A metric an autoscaler asked for and never read (`--allow-missing-metrics`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct NeverRead {
-    pub autoscaler: String,
-    pub metric: String,
+    pub(crate) autoscaler: String,
+    pub(crate) metric: String,
 }
 
 /// The verdict (`summary.json` `verdict`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Verdict {
-    pub kept_up: bool,
+    pub(crate) kept_up: bool,
     /// Why it did not keep up, in plain words (empty when it did).
-    pub failed: Vec<String>,
+    pub(crate) failed: Vec<String>,
     /// Seconds the run fell behind (`overload_s`).
-    pub overloaded_s: f64,
+    pub(crate) overloaded_s: f64,
     /// From the start of the first overloaded step to the end of the last.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub behind_from_s: Option<f64>,
+    pub(crate) behind_from_s: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub behind_to_s: Option<f64>,
+    pub(crate) behind_to_s: Option<f64>,
     /// Whole-run p99 latency of served requests.
-    pub latency_p99_s: Option<f64>,
-    pub dropped: u64,
-    pub timed_out: u64,
-    pub arrived: u64,
+    pub(crate) latency_p99_s: Option<f64>,
+    pub(crate) dropped: u64,
+    pub(crate) timed_out: u64,
+    pub(crate) arrived: u64,
     pub worst: WorstMoments,
-    pub replicas_min: i32,
-    pub replicas_max: i32,
-    pub pod_hours: f64,
+    pub(crate) replicas_min: i32,
+    pub(crate) replicas_max: i32,
+    pub(crate) pod_hours: f64,
     /// The run has an autoscaler (an HPA, a ScaledObject or a ScaledJob).
-    pub autoscaled: bool,
+    pub(crate) autoscaled: bool,
     /// What limited the autoscaler, the longest-held first.
-    pub limited_by: Vec<Limit>,
+    pub(crate) limited_by: Vec<Limit>,
     /// Each `slo:` bound (absent without an `slo:` block).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slo: Option<Vec<SloBound>>,
+    pub(crate) slo: Option<Vec<SloBound>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub never_read: Vec<NeverRead>,
+    pub(crate) never_read: Vec<NeverRead>,
 }
 
 /// The limits each HPA recorded (its name, timeline).
@@ -170,7 +170,7 @@ pub(crate) type HpaLimits<'a> = Vec<(&'a str, &'a LimitTimeline)>;
 impl Verdict {
     /// The criteria missed other than the scenario's own `slo:` bounds (which `check` reports
     /// line by line): the built-in guards and the drained backlog.
-    pub fn failed_beyond_slo(&self) -> Vec<&str> {
+    pub(crate) fn failed_beyond_slo(&self) -> Vec<&str> {
         let slo_failures: Vec<String> = (self.slo.iter().flatten())
             .filter(|b| !b.met)
             .map(SloBound::failure)

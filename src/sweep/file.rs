@@ -29,42 +29,42 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SweepFile {
+pub(crate) struct SweepFile {
     /// The scenario file to sweep, relative to the sweep file. Required.
     #[serde(default)]
-    pub scenario: Option<PathBuf>,
+    pub(crate) scenario: Option<PathBuf>,
     /// The parameters to vary: `PATH=VALUES` as on the command line, or `{path, values}`.
     #[serde(default)]
-    pub vary: Vec<VaryEntry>,
+    pub(crate) vary: Vec<VaryEntry>,
     /// Simulate this many random points of the grid instead of all of them.
     #[serde(default)]
-    pub sample: Option<usize>,
+    pub(crate) sample: Option<usize>,
     /// Seeds per point. Default 1.
     #[serde(default)]
-    pub replications: Option<u32>,
+    pub(crate) replications: Option<u32>,
     /// Seed of every point (default: the scenario's); also seeds `sample`.
     #[serde(default)]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// The metric the best points minimise, e.g. `latency_p99`, `pod_hours`.
     #[serde(default)]
     #[schemars(schema_with = "objective_schema")]
-    pub objective: Option<String>,
+    pub(crate) objective: Option<String>,
     /// Objectives each point is marked against (instead of the scenario's `slo:`).
     #[serde(default)]
-    pub slo: Option<SloSpec>,
+    pub(crate) slo: Option<SloSpec>,
     /// The traffic model of every point: `request`, `fluid` or `auto`.
     #[serde(default)]
     #[schemars(with = "Option<crate::settings::fidelity::FidelityMode>")]
-    pub fidelity: Option<String>,
+    pub(crate) fidelity: Option<String>,
     /// Extra autoscaler manifests, relative to the sweep file.
     #[serde(default)]
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
 }
 
 /// One entry of `vary:`.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum VaryEntry {
+pub(crate) enum VaryEntry {
     /// `PATH=VALUES`, as on the command line.
     Text(String),
     Map(VaryMap),
@@ -72,16 +72,16 @@ pub enum VaryEntry {
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct VaryMap {
+pub(crate) struct VaryMap {
     /// What to vary, e.g. `pods.startup.max` or `hpa.spec.metrics[0].resource.target.averageUtilization`.
-    pub path: String,
+    pub(crate) path: String,
     /// The values: a list, or a string such as `40..80:10` or `1,2,3`.
-    pub values: Values,
+    pub(crate) values: Values,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
-pub enum Values {
+pub(crate) enum Values {
     /// `"40..80:10"` or `"1,2,3"`.
     Text(String),
     /// Any YAML values, including maps (`{dist: constant, value: 30s}`).

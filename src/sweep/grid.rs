@@ -17,9 +17,9 @@ use crate::scenario::patch::{Patch, PatchTarget};
 use serde_json::Value;
 
 /// Upper bound on the points of a full grid (use `--sample` beyond).
-pub const MAX_POINTS: u128 = 1_000_000;
+pub(crate) const MAX_POINTS: u128 = 1_000_000;
 /// Upper bound on the values of one range.
-pub const MAX_VALUES: usize = 100_000;
+pub(crate) const MAX_VALUES: usize = 100_000;
 
 /// Short names of the manifest kinds a sweep path may start with.
 const KIND_ALIASES: &[(&str, ObjectKind)] = &[
@@ -38,19 +38,19 @@ const KIND_ALIASES: &[(&str, ObjectKind)] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct VaryValue {
     /// As shown in `sweep.csv` and tables (`30s`, `40`).
-    pub label: String,
-    pub value: Value,
+    pub(crate) label: String,
+    pub(crate) value: Value,
 }
 
 /// One varied parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vary {
     /// The path as written (`hpa.spec.metrics[0].resource.target.averageUtilization`).
-    pub path: String,
-    pub target: PatchTarget,
+    pub(crate) path: String,
+    pub(crate) target: PatchTarget,
     /// The path inside the target document.
-    pub field: String,
-    pub values: Vec<VaryValue>,
+    pub(crate) field: String,
+    pub(crate) values: Vec<VaryValue>,
 }
 
 impl Vary {
@@ -66,7 +66,7 @@ impl Vary {
     }
 
     /// A varied parameter from a path and its values.
-    pub fn new(path: &str, values: Vec<VaryValue>) -> Result<Vary, String> {
+    pub(crate) fn new(path: &str, values: Vec<VaryValue>) -> Result<Vary, String> {
         let (target, field) = parse_path(path)?;
         if values.is_empty() {
             return Err(format!("{path}: no values"));
@@ -80,7 +80,7 @@ impl Vary {
     }
 
     /// The patch that sets value `i`.
-    pub fn patch(&self, i: usize) -> Patch {
+    pub(crate) fn patch(&self, i: usize) -> Patch {
         Patch {
             target: self.target.clone(),
             path: self.field.clone(),
@@ -90,7 +90,7 @@ impl Vary {
 }
 
 /// Split a sweep path into its target and the path inside it.
-pub fn parse_path(path: &str) -> Result<(PatchTarget, String), String> {
+pub(crate) fn parse_path(path: &str) -> Result<(PatchTarget, String), String> {
     if path.is_empty() {
         return Err("empty path".into());
     }
@@ -151,7 +151,7 @@ fn alias(s: &str) -> Option<&'static str> {
 }
 
 /// A value written on the command line, typed: number, boolean or string.
-pub fn infer(text: &str) -> VaryValue {
+pub(crate) fn infer(text: &str) -> VaryValue {
     let t = text.trim();
     let value = if let Ok(i) = t.parse::<i64>() {
         Value::from(i)
@@ -267,20 +267,20 @@ fn round9(v: f64) -> f64 {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Point {
     /// Position in the sweep (row of `sweep.csv`), from 0.
-    pub index: usize,
+    pub(crate) index: usize,
     /// Value index per varied parameter, in `--vary` order.
-    pub choice: Vec<usize>,
+    pub(crate) choice: Vec<usize>,
 }
 
 /// The varied parameters together.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Grid {
-    pub varies: Vec<Vary>,
+pub(crate) struct Grid {
+    pub(crate) varies: Vec<Vary>,
 }
 
 impl Grid {
     /// Number of points of the full cross product (saturating).
-    pub fn size(&self) -> u128 {
+    pub(crate) fn size(&self) -> u128 {
         self.varies
             .iter()
             .fold(1u128, |n, v| n.saturating_mul(v.values.len() as u128))
@@ -299,7 +299,7 @@ impl Grid {
     }
 
     /// Every point of the cross product.
-    pub fn full(&self) -> Result<Vec<Point>, String> {
+    pub(crate) fn full(&self) -> Result<Vec<Point>, String> {
         let n = self.size();
         if n > MAX_POINTS {
             return Err(format!(
@@ -316,7 +316,7 @@ impl Grid {
 
     /// `n` distinct points drawn at random (seeded) from the cross product, in grid order; the
     /// whole grid when it has no more than `n` points.
-    pub fn sample(&self, n: usize, seed: u64) -> Result<Vec<Point>, String> {
+    pub(crate) fn sample(&self, n: usize, seed: u64) -> Result<Vec<Point>, String> {
         let size = self.size();
         if (n as u128) >= size {
             return self.full();
@@ -344,7 +344,7 @@ impl Grid {
     }
 
     /// The patches of a point.
-    pub fn patches(&self, p: &Point) -> Vec<Patch> {
+    pub(crate) fn patches(&self, p: &Point) -> Vec<Patch> {
         self.varies
             .iter()
             .zip(&p.choice)
@@ -353,7 +353,7 @@ impl Grid {
     }
 
     /// The labels of a point's values, in `--vary` order.
-    pub fn labels(&self, p: &Point) -> Vec<&str> {
+    pub(crate) fn labels(&self, p: &Point) -> Vec<&str> {
         self.varies
             .iter()
             .zip(&p.choice)
@@ -362,7 +362,7 @@ impl Grid {
     }
 
     /// `path=value, …` for messages.
-    pub fn describe(&self, p: &Point) -> String {
+    pub(crate) fn describe(&self, p: &Point) -> String {
         self.varies
             .iter()
             .zip(self.labels(p))

@@ -29,7 +29,7 @@ use grid::{Grid, Point, Vary};
 use std::path::PathBuf;
 
 /// The metric the Pareto chart and the ranking use by default (against cost in pod-hours).
-pub const DEFAULT_OBJECTIVE: &str = "latency_p99_s";
+pub(crate) const DEFAULT_OBJECTIVE: &str = "latency_p99_s";
 
 /// A sweep as asked for, before the base scenario is read.
 #[derive(Debug, Clone, Default)]
@@ -58,18 +58,18 @@ pub struct SweepConfig {
 /// to reach something the scenario reads.
 #[derive(Debug, Clone)]
 pub struct Sweep {
-    pub scenario: PathBuf,
+    pub(crate) scenario: PathBuf,
     /// The base scenario's name.
-    pub name: String,
-    pub base: Overrides,
-    pub seed: u64,
-    pub grid: Grid,
+    pub(crate) name: String,
+    pub(crate) base: Overrides,
+    pub(crate) seed: u64,
+    pub(crate) grid: Grid,
     /// Every point of the sweep (all shards).
     pub points: Vec<Point>,
-    pub sample: Option<usize>,
-    pub replications: u32,
-    pub objective: &'static MetricDef,
-    pub slo: Option<SloSpec>,
+    pub(crate) sample: Option<usize>,
+    pub(crate) replications: u32,
+    pub(crate) objective: &'static MetricDef,
+    pub(crate) slo: Option<SloSpec>,
 }
 
 fn input(msg: String) -> Error {
@@ -217,7 +217,7 @@ impl Sweep {
     }
 
     /// Number of simulations the points need.
-    pub fn simulations(&self, points: usize) -> u64 {
+    pub(crate) fn simulations(&self, points: usize) -> u64 {
         points as u64 * self.replications as u64
     }
 }

@@ -26,23 +26,23 @@ pub(crate) const COST: &str = "pod_hours";
 #[serde(deny_unknown_fields)]
 pub(crate) struct SweepMeta {
     /// Base scenario name.
-    pub scenario: String,
+    pub(crate) scenario: String,
     /// The varied paths, in column order.
-    pub vary: Vec<String>,
+    pub(crate) vary: Vec<String>,
     /// Points of the full grid (saturating).
-    pub grid_points: u64,
+    pub(crate) grid_points: u64,
     /// Points of the sweep (all shards).
-    pub points: usize,
+    pub(crate) points: usize,
     /// `--sample N`, when points were drawn at random.
-    pub sample: Option<usize>,
-    pub replications: u32,
-    pub seed: u64,
-    pub cost: String,
-    pub objective: String,
-    pub slo: Option<SloSpec>,
+    pub(crate) sample: Option<usize>,
+    pub(crate) replications: u32,
+    pub(crate) seed: u64,
+    pub(crate) cost: String,
+    pub(crate) objective: String,
+    pub(crate) slo: Option<SloSpec>,
     /// This slice, for a shard; absent for a whole (or merged) sweep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<Shard>,
+    pub(crate) shard: Option<Shard>,
 }
 
 impl SweepMeta {
@@ -83,15 +83,15 @@ impl SweepMeta {
 /// One row of `sweep.csv`, as text (merging shards copies rows verbatim).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SweepRow {
-    pub point: usize,
-    pub cells: Vec<String>,
+    pub(crate) point: usize,
+    pub(crate) cells: Vec<String>,
 }
 
 /// `sweep.csv` in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SweepTable {
-    pub header: Vec<String>,
-    pub rows: Vec<SweepRow>,
+    pub(crate) header: Vec<String>,
+    pub(crate) rows: Vec<SweepRow>,
 }
 
 impl SweepTable {

@@ -16,8 +16,8 @@ use rayon::prelude::*;
 /// The runs of one point: one [`Metrics`] per replication, in seed order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PointResult {
-    pub point: Point,
-    pub runs: Vec<Metrics>,
+    pub(crate) point: Point,
+    pub(crate) runs: Vec<Metrics>,
 }
 
 /// Simulate one replication of one point.

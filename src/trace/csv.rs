@@ -494,10 +494,10 @@ impl std::str::FromStr for TimeOut {
 /// Options for [`write`].
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct WriteOptions {
-    pub time: TimeOut,
+    pub(crate) time: TimeOut,
     /// Round rates (and column values) to this many decimals; `None` writes the shortest text
     /// that reads back as the same `f64`.
-    pub decimals: Option<usize>,
+    pub(crate) decimals: Option<usize>,
 }
 
 /// Write a trace as CSV: `time,rps` plus its extra columns. Exact arrivals are not written

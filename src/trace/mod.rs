@@ -35,11 +35,9 @@ pub(crate) mod timefmt;
 pub(crate) mod transform;
 
 pub use prometheus::Combine;
-pub use rate_unit::RateUnit;
+pub(crate) use rate_unit::RateUnit;
 pub use read::{Format, ReadOptions};
 pub use rows::{GapFill, Repair};
-pub use spec::{LoadContext, TraceSpec};
-pub use stats::Stats;
 
 use crate::error::Location;
 use chrono::{DateTime, FixedOffset};
@@ -55,7 +53,7 @@ pub struct Warning {
 }
 
 impl Warning {
-    pub fn new(location: Location, message: impl Into<String>) -> Self {
+    pub(crate) fn new(location: Location, message: impl Into<String>) -> Self {
         Warning {
             location,
             message: message.into(),
@@ -83,22 +81,16 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    pub fn new(trace: Trace) -> Self {
-        Loaded {
-            trace,
-            warnings: Vec::new(),
-        }
-    }
-    pub fn into_parts(self) -> (Trace, Vec<Warning>) {
+    pub(crate) fn into_parts(self) -> (Trace, Vec<Warning>) {
         (self.trace, self.warnings)
     }
 }
 
 /// An extra numeric column of a trace (e.g. `queue_length`, `kafka_lag`), aligned with `times`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub name: String,
-    pub values: Vec<f64>,
+pub(crate) struct Column {
+    pub(crate) name: String,
+    pub(crate) values: Vec<f64>,
 }
 
 /// A piecewise-constant arrival-rate trace.
@@ -113,26 +105,14 @@ pub struct Trace {
     /// Wall-clock instant of t = 0 when the source had absolute times.
     pub start_time: Option<DateTime<FixedOffset>>,
     /// Extra numeric columns that scalers or metrics may read by name.
-    pub columns: Vec<Column>,
+    pub(crate) columns: Vec<Column>,
     /// Exact arrival instants (seconds from t = 0, sorted) when the trace is a request log.
     pub arrivals: Option<Vec<f64>>,
 }
 
 impl Trace {
-    /// A constant rate over `[0, span)`.
-    pub fn constant(rate: f64, span: f64) -> Trace {
-        Trace {
-            times: vec![0.0],
-            rates: vec![rate],
-            end: span,
-            start_time: None,
-            columns: Vec::new(),
-            arrivals: None,
-        }
-    }
-
     /// Build from rows; `end` is the span end (must exceed the last time).
-    pub fn from_rows(times: Vec<f64>, rates: Vec<f64>, end: f64) -> Trace {
+    pub(crate) fn from_rows(times: Vec<f64>, rates: Vec<f64>, end: f64) -> Trace {
         debug_assert_eq!(times.len(), rates.len());
         Trace {
             times,
@@ -145,14 +125,14 @@ impl Trace {
     }
 
     /// Rows `k·step` for `k = 0..rates.len()`, ending at `rates.len()·step`.
-    pub fn uniform(step: f64, rates: Vec<f64>) -> Trace {
+    pub(crate) fn uniform(step: f64, rates: Vec<f64>) -> Trace {
         let times = (0..rates.len()).map(|k| k as f64 * step).collect();
         let end = rates.len() as f64 * step;
         Trace::from_rows(times, rates, end)
     }
 
     /// End of row `i` (the next row's start, or `end` for the last row).
-    pub fn row_end(&self, i: usize) -> f64 {
+    pub(crate) fn row_end(&self, i: usize) -> f64 {
         if i + 1 < self.times.len() {
             self.times[i + 1]
         } else {
@@ -162,12 +142,12 @@ impl Trace {
 
     /// The resolution: the most common interval between rows (ties: the shorter), or the span
     /// for a one-row trace.
-    pub fn resolution(&self) -> f64 {
+    pub(crate) fn resolution(&self) -> f64 {
         rows::most_common_step(&self.times).unwrap_or(self.end)
     }
 
     /// Wall-clock instant of trace time `t`, when the trace has a `start_time`.
-    pub fn wall_clock(&self, t: f64) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn wall_clock(&self, t: f64) -> Option<DateTime<FixedOffset>> {
         let s = self.start_time?;
         let d = chrono::TimeDelta::nanoseconds((t * 1e9).round() as i64);
         s.checked_add_signed(d)
@@ -175,33 +155,21 @@ impl Trace {
 
     /// Trace time of a wall-clock instant (may be negative or beyond the end), when the trace
     /// has a `start_time`.
-    pub fn time_of(&self, instant: DateTime<FixedOffset>) -> Option<f64> {
+    pub(crate) fn time_of(&self, instant: DateTime<FixedOffset>) -> Option<f64> {
         let s = self.start_time?;
         Some((instant - s).num_nanoseconds()? as f64 / 1e9)
     }
 
-    /// The values of an extra column, if the trace has it.
-    pub fn column(&self, name: &str) -> Option<&[f64]> {
-        self.columns
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.values.as_slice())
-    }
-
-    pub fn span(&self) -> f64 {
+    pub(crate) fn span(&self) -> f64 {
         self.end
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.times.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.times.is_empty()
-    }
-
     /// Index of the row in force at `t` (the last row holds beyond the end).
-    pub fn row_at(&self, t: f64) -> usize {
+    pub(crate) fn row_at(&self, t: f64) -> usize {
         match self.times.binary_search_by(|x| x.total_cmp(&t)) {
             Ok(i) => i,
             Err(0) => 0,
@@ -218,17 +186,13 @@ impl Trace {
     }
 
     /// Value of an extra column at `t`, if the trace has it.
-    pub fn column_at(&self, name: &str, t: f64) -> Option<f64> {
+    pub(crate) fn column_at(&self, name: &str, t: f64) -> Option<f64> {
         let col = self.columns.iter().find(|c| c.name == name)?;
         Some(col.values[self.row_at(t)])
     }
 
-    pub fn has_column(&self, name: &str) -> bool {
-        self.columns.iter().any(|c| c.name == name)
-    }
-
     /// Expected number of arrivals in `[a, b)`: the integral of the rate.
-    pub fn integral(&self, a: f64, b: f64) -> f64 {
+    pub(crate) fn integral(&self, a: f64, b: f64) -> f64 {
         if b <= a || self.rates.is_empty() {
             return 0.0;
         }
@@ -256,7 +220,7 @@ impl Trace {
     }
 
     /// Multiply every rate (and leave exact arrivals alone: they are thinned by the caller).
-    pub fn scale_rates(&mut self, factor: f64) {
+    pub(crate) fn scale_rates(&mut self, factor: f64) {
         for r in &mut self.rates {
             *r *= factor;
         }
@@ -271,7 +235,7 @@ impl Trace {
         }
     }
 
-    pub fn peak_rate(&self) -> f64 {
+    pub(crate) fn peak_rate(&self) -> f64 {
         self.rates.iter().copied().fold(0.0, f64::max)
     }
 }
@@ -279,20 +243,20 @@ impl Trace {
 /// Walks a trace's cumulative intensity Λ(t) forward to turn unit-rate exponential gaps into
 /// non-homogeneous Poisson arrival instants (time rescaling: exact for piecewise-constant rates).
 #[derive(Debug, Clone)]
-pub struct ArrivalClock {
+pub(crate) struct ArrivalClock {
     row: usize,
     /// Current time.
     t: f64,
 }
 
 impl ArrivalClock {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ArrivalClock { row: 0, t: 0.0 }
     }
 
     /// Advance by `gap` units of cumulative intensity (an Exp(1) draw) and return the arrival
     /// instant, or `None` if the rate stays zero forever after the current time.
-    pub fn advance(&mut self, trace: &Trace, mut gap: f64) -> Option<f64> {
+    pub(crate) fn advance(&mut self, trace: &Trace, mut gap: f64) -> Option<f64> {
         let n = trace.times.len().min(trace.rates.len());
         if n == 0 || self.row >= n {
             return None;

@@ -39,20 +39,20 @@ use std::str::FromStr;
 
 /// One label matcher: `label="value"` or `label!="value"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matcher {
-    pub label: String,
-    pub negate: bool,
-    pub value: String,
+pub(crate) struct Matcher {
+    pub(crate) label: String,
+    pub(crate) negate: bool,
+    pub(crate) value: String,
 }
 
 /// Label matchers picking series (all must hold; an absent label reads as "").
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Selector {
-    pub matchers: Vec<Matcher>,
+    pub(crate) matchers: Vec<Matcher>,
 }
 
 impl Selector {
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub(crate) fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
         self.matchers.iter().all(|m| {
             let v = labels.get(&m.label).map(String::as_str).unwrap_or("");
             (v == m.value) != m.negate

@@ -36,20 +36,10 @@ pub enum RateUnit {
 }
 
 impl RateUnit {
-    pub const NAMES: &'static str = "per_second, per_minute, per_hour, count";
-
-    /// How a value in this unit reads, for messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            RateUnit::PerSecond => "requests per second",
-            RateUnit::PerMinute => "requests per minute",
-            RateUnit::PerHour => "requests per hour",
-            RateUnit::Count => "a count of requests in the row's bucket",
-        }
-    }
+    pub(crate) const NAMES: &'static str = "per_second, per_minute, per_hour, count";
 
     /// Convert the rates of `trace` (validated rows, in this unit) to requests per second.
-    pub fn apply(self, trace: &mut Trace) {
+    pub(crate) fn apply(self, trace: &mut Trace) {
         match self {
             RateUnit::PerSecond => {}
             RateUnit::PerMinute => trace.scale_rates(1.0 / 60.0),

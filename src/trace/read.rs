@@ -37,7 +37,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: &'static str = "auto, csv, prometheus, requests";
+    pub(crate) const NAMES: &'static str = "auto, csv, prometheus, requests";
 }
 
 impl FromStr for Format {
@@ -104,7 +104,7 @@ pub fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded, In
 }
 
 /// The bytes of a file, or of standard input for `-`.
-pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
     if path.as_os_str() == "-" {
         use std::io::Read;
         let mut v = Vec::new();
@@ -127,7 +127,7 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, InputError> {
 /// Reject binary and non-UTF-8 input; strip a UTF-8 byte-order mark. A file whose lines end in
 /// a bare CR (classic Mac OS) comes back with LF line ends, so every importer sees its lines and
 /// counts them right.
-pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, InputError> {
+pub(crate) fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, InputError> {
     if bytes.contains(&0) {
         return Err(InputError::in_file(
             path,
@@ -156,7 +156,7 @@ pub fn check_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>, Inp
 }
 
 /// Guess the format of a file (see the module docs).
-pub fn detect(path: &Path, bytes: &[u8]) -> Format {
+pub(crate) fn detect(path: &Path, bytes: &[u8]) -> Format {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -66,8 +66,8 @@ impl FromStr for GapFill {
 /// Where a row came from: 1-based line, and column when known (0 = unknown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Pos {
-    pub line: u32,
-    pub column: u32,
+    pub(crate) line: u32,
+    pub(crate) column: u32,
 }
 
 impl Pos {
@@ -89,11 +89,11 @@ impl Pos {
 /// the first absolute time), rates possibly NaN (missing), negative or infinite.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RawRows {
-    pub times: Vec<f64>,
-    pub rates: Vec<f64>,
-    pub pos: Vec<Pos>,
+    pub(crate) times: Vec<f64>,
+    pub(crate) rates: Vec<f64>,
+    pub(crate) pos: Vec<Pos>,
     /// Extra columns aligned with the rows; NaN marks a blank cell.
-    pub columns: Vec<Column>,
+    pub(crate) columns: Vec<Column>,
 }
 
 /// Options for [`finish`].
@@ -106,11 +106,11 @@ pub struct Repair {
 /// What [`finish`] needs to know about the file.
 #[derive(Debug, Clone)]
 pub(crate) struct Source<'a> {
-    pub path: &'a Path,
+    pub(crate) path: &'a Path,
     /// Name of the rate column (or series), for messages.
-    pub rate_name: &'a str,
+    pub(crate) rate_name: &'a str,
     /// For absolute times: the instant the raw times count from.
-    pub origin: Option<DateTime<FixedOffset>>,
+    pub(crate) origin: Option<DateTime<FixedOffset>>,
 }
 
 /// Validate (or leniently repair) raw rows into a trace. See the module docs for the rules.

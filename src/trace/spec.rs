@@ -46,67 +46,67 @@ use std::path::{Path, PathBuf};
 pub struct TraceSpec {
     /// Trace file, relative to the scenario file.
     #[serde(default)]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// A generated load instead of a file.
     #[serde(default)]
-    pub generate: Option<GeneratorSpec>,
+    pub(crate) generate: Option<GeneratorSpec>,
     #[serde(default)]
-    pub format: Format,
+    pub(crate) format: Format,
     #[serde(default)]
-    pub time_format: TimeFormat,
+    pub(crate) time_format: TimeFormat,
     /// What the rate values count (see [`super::rate_unit`]); per second when not given.
     #[serde(default)]
-    pub rate_unit: Option<RateUnit>,
+    pub(crate) rate_unit: Option<RateUnit>,
     #[serde(default)]
-    pub series: Option<Selector>,
+    pub(crate) series: Option<Selector>,
     #[serde(default)]
-    pub combine: Combine,
+    pub(crate) combine: Combine,
     #[serde(default)]
-    pub bin: Option<Seconds>,
+    pub(crate) bin: Option<Seconds>,
     #[serde(default)]
-    pub lenient: bool,
+    pub(crate) lenient: bool,
     #[serde(default)]
-    pub gap_fill: GapFill,
+    pub(crate) gap_fill: GapFill,
     #[serde(default)]
-    pub window: Option<WindowSpec>,
+    pub(crate) window: Option<WindowSpec>,
     #[serde(default)]
-    pub repeat: Option<u32>,
+    pub(crate) repeat: Option<u32>,
     #[serde(default)]
-    pub time_scale: Option<TimeScale>,
+    pub(crate) time_scale: Option<TimeScale>,
     #[serde(default)]
-    pub shift: Option<SignedSeconds>,
+    pub(crate) shift: Option<SignedSeconds>,
     #[serde(default)]
-    pub resample: Option<Seconds>,
+    pub(crate) resample: Option<Seconds>,
     /// Multiplies every rate.
     #[serde(default)]
-    pub scale: Option<f64>,
+    pub(crate) scale: Option<f64>,
     #[serde(default)]
-    pub clip: Option<ClipSpec>,
+    pub(crate) clip: Option<ClipSpec>,
 }
 
 /// `window: {start, end}`.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WindowSpec {
+pub(crate) struct WindowSpec {
     #[serde(default)]
-    pub start: Option<TimePoint>,
+    pub(crate) start: Option<TimePoint>,
     #[serde(default)]
-    pub end: Option<TimePoint>,
+    pub(crate) end: Option<TimePoint>,
 }
 
 /// `clip: {min, max}`.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ClipSpec {
+pub(crate) struct ClipSpec {
     #[serde(default)]
-    pub min: Option<f64>,
+    pub(crate) min: Option<f64>,
     #[serde(default)]
-    pub max: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
 /// A point of a trace: an offset from its start (`2h`) or a wall-clock instant (RFC 3339).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum TimePoint {
+pub(crate) enum TimePoint {
     Offset(f64),
     Instant(DateTime<FixedOffset>),
 }
@@ -153,7 +153,7 @@ impl<'de> Deserialize<'de> for TimePoint {
 
 /// `time_scale`: a factor on times, or `A -> B` (a span A of the source plays in B).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TimeScale(pub f64);
+pub(crate) struct TimeScale(pub f64);
 
 impl std::str::FromStr for TimeScale {
     type Err = String;
@@ -208,7 +208,7 @@ impl<'de> Deserialize<'de> for TimeScale {
 
 /// A duration that may be negative (`-10m`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SignedSeconds(pub f64);
+pub(crate) struct SignedSeconds(pub f64);
 
 impl std::str::FromStr for SignedSeconds {
     type Err = String;
@@ -303,27 +303,27 @@ impl schemars::JsonSchema for SignedSeconds {
 
 /// What the scenario knows when a trace is resolved.
 #[derive(Debug, Clone, Copy)]
-pub struct LoadContext<'a> {
+pub(crate) struct LoadContext<'a> {
     /// Directory of the scenario file (relative trace paths resolve against it).
-    pub base_dir: &'a Path,
+    pub(crate) base_dir: &'a Path,
     /// The scenario file (for error messages about the `trace:` block).
-    pub scenario_file: &'a Path,
+    pub(crate) scenario_file: &'a Path,
     /// The scenario's `duration`, when given (generators need a span).
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
     /// The scenario seed; traces draw from their own streams of it.
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// The scenario's `start_time`, when given: the wall clock of t = 0 for generators
     /// (diurnal shapes follow it). A file with absolute times brings its own.
-    pub start_time: Option<DateTime<FixedOffset>>,
+    pub(crate) start_time: Option<DateTime<FixedOffset>>,
     /// The scenario document, to give errors about `trace:` fields a line and column.
-    pub document: Option<&'a Document<'a>>,
+    pub(crate) document: Option<&'a Document<'a>>,
     /// Dotted path of the trace block in the document (`trace`).
-    pub path: &'a str,
+    pub(crate) path: &'a str,
 }
 
 impl<'a> LoadContext<'a> {
     /// A context for a scenario file; duration, seed and start time unset.
-    pub fn new(base_dir: &'a Path, scenario_file: &'a Path) -> Self {
+    pub(crate) fn new(base_dir: &'a Path, scenario_file: &'a Path) -> Self {
         LoadContext {
             base_dir,
             scenario_file,
@@ -334,19 +334,19 @@ impl<'a> LoadContext<'a> {
             path: "trace",
         }
     }
-    pub fn with_duration(mut self, d: Option<f64>) -> Self {
+    pub(crate) fn with_duration(mut self, d: Option<f64>) -> Self {
         self.duration = d;
         self
     }
-    pub fn with_seed(mut self, seed: u64) -> Self {
+    pub(crate) fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
-    pub fn with_start_time(mut self, s: Option<DateTime<FixedOffset>>) -> Self {
+    pub(crate) fn with_start_time(mut self, s: Option<DateTime<FixedOffset>>) -> Self {
         self.start_time = s;
         self
     }
-    pub fn with_document(mut self, doc: &'a Document<'a>, path: &'a str) -> Self {
+    pub(crate) fn with_document(mut self, doc: &'a Document<'a>, path: &'a str) -> Self {
         self.document = Some(doc);
         self.path = path;
         self
@@ -354,7 +354,7 @@ impl<'a> LoadContext<'a> {
 
     /// An error about a field of the trace block (`scale`, `generate.of[1].peak`), located in
     /// the scenario document when there is one.
-    pub fn field_error(&self, field: &str, message: impl Into<String>) -> InputError {
+    pub(crate) fn field_error(&self, field: &str, message: impl Into<String>) -> InputError {
         let path = if field.is_empty() {
             self.path.to_string()
         } else {
@@ -373,16 +373,8 @@ impl<'a> LoadContext<'a> {
 }
 
 impl TraceSpec {
-    /// A spec reading `file` with default options.
-    pub fn from_file(file: impl Into<PathBuf>) -> Self {
-        TraceSpec {
-            file: Some(file.into()),
-            ..Default::default()
-        }
-    }
-
     /// The read options of this block.
-    pub fn read_options(&self) -> ReadOptions {
+    pub(crate) fn read_options(&self) -> ReadOptions {
         ReadOptions {
             format: self.format,
             time_format: self.time_format,
@@ -403,7 +395,7 @@ impl TraceSpec {
     /// `start_time`: a file with absolute times sets `trace.start_time` (the scenario's default
     /// start time); a generated trace carries the context's `start_time`; `window` and `shift`
     /// move it so that it stays the wall clock of t = 0.
-    pub fn load(&self, ctx: &LoadContext<'_>) -> Result<Loaded, InputError> {
+    pub(crate) fn load(&self, ctx: &LoadContext<'_>) -> Result<Loaded, InputError> {
         let mut warnings = Vec::new();
         let trace = match (&self.file, &self.generate) {
             (Some(file), None) => {
@@ -469,7 +461,7 @@ impl TraceSpec {
     }
 
     /// The transforms of this block, with window instants turned into offsets of `trace`.
-    pub fn transforms(
+    pub(crate) fn transforms(
         &self,
         trace: &Trace,
         ctx: &LoadContext<'_>,

@@ -19,37 +19,37 @@ use chrono::{DateTime, FixedOffset, SecondsFormat};
 use std::fmt;
 
 /// The window of [`Stats::max_rise`].
-pub const RISE_WINDOW: f64 = 60.0;
+pub(crate) const RISE_WINDOW: f64 = 60.0;
 
 /// Summary statistics of a trace (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
-    pub span: f64,
+    pub(crate) span: f64,
     /// The most common interval between rows.
     pub resolution: f64,
     pub rows: usize,
-    pub start_time: Option<DateTime<FixedOffset>>,
-    pub min: f64,
+    pub(crate) start_time: Option<DateTime<FixedOffset>>,
+    pub(crate) min: f64,
     pub mean: f64,
-    pub p99: f64,
+    pub(crate) p99: f64,
     pub peak: f64,
     /// Trace time at which the peak is first reached.
-    pub peak_at: f64,
-    pub peak_over_mean: f64,
-    pub p99_over_mean: f64,
+    pub(crate) peak_at: f64,
+    pub(crate) peak_over_mean: f64,
+    pub(crate) p99_over_mean: f64,
     /// Largest rise of the mean rate from one [`RISE_WINDOW`] to the next (see the module
     /// docs), and the instant between the two windows.
-    pub max_rise: f64,
-    pub max_rise_at: f64,
+    pub(crate) max_rise: f64,
+    pub(crate) max_rise_at: f64,
     /// Share of the span with a zero rate.
-    pub idle_fraction: f64,
+    pub(crate) idle_fraction: f64,
     /// Expected requests over the span (the integral of the rate).
     pub requests: f64,
     /// Exact arrivals, for request logs.
-    pub arrivals: Option<usize>,
-    pub columns: Vec<String>,
+    pub(crate) arrivals: Option<usize>,
+    pub(crate) columns: Vec<String>,
     /// Mean rate in 60 equal slices of the span (for a text sparkline).
-    pub profile: Vec<f64>,
+    pub(crate) profile: Vec<f64>,
 }
 
 /// Compute the statistics of a trace.
@@ -191,7 +191,7 @@ pub fn max_rise(t: &Trace, w: f64) -> (f64, f64) {
 }
 
 /// Render a number with about three significant digits, without exponent noise.
-pub fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     let a = x.abs();
     if x == 0.0 {
         "0".into()
@@ -217,7 +217,7 @@ fn trim(s: String) -> String {
 }
 
 /// Duration for people, days included: `27d13h32m`, `57m`, `1s`.
-pub fn dur(s: f64) -> String {
+pub(crate) fn dur(s: f64) -> String {
     if s >= 86_400.0 {
         let days = (s / 86_400.0).floor();
         let rest = s - days * 86_400.0;
@@ -233,7 +233,7 @@ pub fn dur(s: f64) -> String {
 }
 
 /// Unicode sparkline of values (8 levels).
-pub fn sparkline(values: &[f64]) -> String {
+pub(crate) fn sparkline(values: &[f64]) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let max = values.iter().copied().fold(0.0, f64::max);
     values

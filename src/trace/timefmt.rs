@@ -53,11 +53,11 @@ pub enum TimeFormat {
 }
 
 impl TimeFormat {
-    pub const NAMES: &'static str =
+    pub(crate) const NAMES: &'static str =
         "auto, seconds, millis, epoch_seconds, epoch_millis, epoch_micros, epoch_nanos, rfc3339";
 
     /// The canonical name, as written in a scenario.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TimeFormat::Auto => "auto",
             TimeFormat::Seconds => "seconds",
@@ -142,7 +142,7 @@ pub(crate) struct TimeParser {
     /// Cells parsed so far.
     parsed: usize,
     /// A timestamp without a UTC offset was read as UTC.
-    pub naive_seen: bool,
+    pub(crate) naive_seen: bool,
 }
 
 impl TimeParser {

@@ -27,20 +27,20 @@ pub(crate) type Note = (&'static str, String);
 
 /// The transforms of a `trace:` block, resolved to numbers (times in seconds).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Transforms {
-    pub window: Option<(Option<f64>, Option<f64>)>,
-    pub repeat: Option<u32>,
-    pub time_scale: Option<f64>,
-    pub shift: Option<f64>,
-    pub resample: Option<f64>,
-    pub scale: Option<f64>,
-    pub clip: Option<(Option<f64>, Option<f64>)>,
+pub(crate) struct Transforms {
+    pub(crate) window: Option<(Option<f64>, Option<f64>)>,
+    pub(crate) repeat: Option<u32>,
+    pub(crate) time_scale: Option<f64>,
+    pub(crate) shift: Option<f64>,
+    pub(crate) resample: Option<f64>,
+    pub(crate) scale: Option<f64>,
+    pub(crate) clip: Option<(Option<f64>, Option<f64>)>,
 }
 
 impl Transforms {
     /// Apply in the documented order. `seed` drives the thinning of exact arrivals. Warnings
     /// come back as notes; a transform that cannot apply is an error note.
-    pub fn apply(&self, mut t: Trace, seed: u64) -> Result<(Trace, Vec<Note>), Note> {
+    pub(crate) fn apply(&self, mut t: Trace, seed: u64) -> Result<(Trace, Vec<Note>), Note> {
         let mut notes = Vec::new();
         if let Some((start, end)) = self.window {
             t = window(

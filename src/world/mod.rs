@@ -17,11 +17,11 @@ mod node_autoscaler;
 mod nodes;
 mod pod;
 mod pod_set;
+#[cfg(test)]
+mod properties;
 mod recorder;
 mod requests;
 mod service_heap;
-#[cfg(test)]
-mod properties;
 
 use crate::engine::{Agenda, Timers, key_time};
 use crate::record::DropReason;

@@ -2,15 +2,15 @@
 //! consistent and within bounds, and simulated time never goes backwards — also with nodes and
 //! node autoscalers, queue caps, client retries, liveness restarts and CFS quotas switched on.
 
-use proptest::prelude::*;
+use super::{NodeState, PodState, World, WorldConfig};
+use crate::settings::dist::Dist;
 use crate::settings::nodes::{
     Cluster, ClusterAutoscaler, ConsolidationPolicy, Karpenter, NodeAutoscaler, NodePool,
 };
 use crate::settings::overload::{Liveness, Overload, Retries};
-use crate::settings::dist::Dist;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::Trace;
-use super::{NodeState, PodState, World, WorldConfig};
+use proptest::prelude::*;
 use std::sync::Arc;
 
 fn config(

@@ -17,12 +17,12 @@ use crate::keda::params::{Got, META_AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudWatch {
-    pub min_metric_value: f64,
-    pub activation: f64,
-    pub ignore_null_values: bool,
-    pub period_s: i64,
-    pub collection_time_s: i64,
-    pub end_time_offset_s: i64,
+    pub(crate) min_metric_value: f64,
+    pub(crate) activation: f64,
+    pub(crate) ignore_null_values: bool,
+    pub(crate) period_s: i64,
+    pub(crate) collection_time_s: i64,
+    pub(crate) end_time_offset_s: i64,
 }
 
 /// Seconds from Go's zero time (0001-01-01 UTC) to the Unix epoch: `Truncate` counts from there.

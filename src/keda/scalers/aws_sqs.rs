@@ -16,10 +16,10 @@ use crate::keda::params::{META_AUTH, META_ENV, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sqs {
-    pub queue_name: String,
-    pub activation: i64,
-    pub scale_on_in_flight: bool,
-    pub scale_on_delayed: bool,
+    pub(crate) queue_name: String,
+    pub(crate) activation: i64,
+    pub(crate) scale_on_in_flight: bool,
+    pub(crate) scale_on_delayed: bool,
 }
 
 impl Sqs {

@@ -21,9 +21,9 @@ use crate::keda::params::{AUTH_ENV, AUTH_META_ENV, Got, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceBus {
-    pub use_regex: bool,
-    pub operation: String,
-    pub activation: i64,
+    pub(crate) use_regex: bool,
+    pub(crate) operation: String,
+    pub(crate) activation: i64,
 }
 
 impl ServiceBus {
@@ -192,8 +192,8 @@ fn servicebus_auth_checks(p: &mut Params, connection: &Got, namespace: &Got) {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AzureQueue {
-    pub visible_only: bool,
-    pub activation: i64,
+    pub(crate) visible_only: bool,
+    pub(crate) activation: i64,
 }
 
 impl AzureQueue {

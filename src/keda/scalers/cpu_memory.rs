@@ -11,8 +11,8 @@ use crate::keda::params::{Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CpuMemory {
-    pub resource: String,
-    pub container: Option<String>,
+    pub(crate) resource: String,
+    pub(crate) container: Option<String>,
 }
 
 pub(super) fn build(p: &mut Params, ctx: &BuildContext) -> Option<Parts> {

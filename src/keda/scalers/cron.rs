@@ -15,10 +15,10 @@ use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CronScaler {
-    pub start: Schedule,
-    pub end: Schedule,
-    pub timezone: String,
-    pub desired_replicas: i64,
+    pub(crate) start: Schedule,
+    pub(crate) end: Schedule,
+    pub(crate) timezone: String,
+    pub(crate) desired_replicas: i64,
 }
 
 /// The cron window at one instant.
@@ -26,8 +26,8 @@ pub struct CronScaler {
 pub struct CronWindow {
     pub active: bool,
     /// Next start/end firings (Unix seconds; None = no firing within five years).
-    pub next_start: Option<i64>,
-    pub next_end: Option<i64>,
+    pub(crate) next_start: Option<i64>,
+    pub(crate) next_end: Option<i64>,
     /// The same, as RFC 3339 in the trigger's zone.
     pub next_start_local: String,
     pub next_end_local: String,

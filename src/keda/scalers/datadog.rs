@@ -20,11 +20,11 @@ use crate::keda::params::{AUTH, Got, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Datadog {
-    pub cluster_agent: bool,
-    pub activation: f64,
-    pub filler: Option<f64>,
-    pub aggregator: Option<String>,
-    pub last_available_point_offset: usize,
+    pub(crate) cluster_agent: bool,
+    pub(crate) activation: f64,
+    pub(crate) filler: Option<f64>,
+    pub(crate) aggregator: Option<String>,
+    pub(crate) last_available_point_offset: usize,
 }
 
 impl Datadog {

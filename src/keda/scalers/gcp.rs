@@ -61,8 +61,8 @@ fn value_or_null(
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PubSub {
-    pub activation: f64,
-    pub value_if_null: Option<f64>,
+    pub(crate) activation: f64,
+    pub(crate) value_if_null: Option<f64>,
 }
 
 impl PubSub {
@@ -157,8 +157,8 @@ pub(super) fn build_pubsub(p: &mut Params, ctx: &BuildContext) -> Option<Parts> 
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stackdriver {
-    pub activation: f64,
-    pub value_if_null: Option<f64>,
+    pub(crate) activation: f64,
+    pub(crate) value_if_null: Option<f64>,
 }
 
 impl Stackdriver {

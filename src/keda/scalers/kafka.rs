@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kafka {
-    pub apache: bool,
-    pub topics: Vec<String>,
-    pub partition_limitation: Option<Vec<i32>>,
+    pub(crate) apache: bool,
+    pub(crate) topics: Vec<String>,
+    pub(crate) partition_limitation: Option<Vec<i32>>,
     pub settings: KafkaSettings,
 }
 
@@ -34,15 +34,15 @@ pub struct Kafka {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct KafkaSettings {
-    pub lag_threshold: i64,
-    pub activation_lag_threshold: i64,
+    pub(crate) lag_threshold: i64,
+    pub(crate) activation_lag_threshold: i64,
     /// `true` for `earliest`.
-    pub offset_reset_earliest: bool,
-    pub allow_idle_consumers: bool,
-    pub exclude_persistent_lag: bool,
-    pub scale_to_zero_on_invalid_offset: bool,
-    pub limit_to_partitions_with_lag: bool,
-    pub ensure_even_distribution_of_partitions: bool,
+    pub(crate) offset_reset_earliest: bool,
+    pub(crate) allow_idle_consumers: bool,
+    pub(crate) exclude_persistent_lag: bool,
+    pub(crate) scale_to_zero_on_invalid_offset: bool,
+    pub(crate) limit_to_partitions_with_lag: bool,
+    pub(crate) ensure_even_distribution_of_partitions: bool,
 }
 
 /// Divisors of `n`, ascending (`FindFactors`).

@@ -19,11 +19,11 @@ use crate::keda::params::{Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsApi {
-    pub value_location: String,
-    pub format: String,
-    pub activation: f64,
-    pub aggregate: bool,
-    pub aggregation: String,
+    pub(crate) value_location: String,
+    pub(crate) format: String,
+    pub(crate) activation: f64,
+    pub(crate) aggregate: bool,
+    pub(crate) aggregation: String,
 }
 
 impl MetricsApi {

@@ -20,12 +20,12 @@ mod gcp;
 mod kafka;
 mod metrics_api;
 mod new_relic;
-pub mod observation;
+pub(crate) mod observation;
 mod prometheus;
 mod rabbitmq;
 mod redis;
 mod unmodelled;
-pub mod value_extract;
+pub(crate) mod value_extract;
 
 pub use self::cron::cron_window;
 pub use aws_cloudwatch::query_window;
@@ -46,16 +46,16 @@ use std::collections::BTreeMap;
 pub struct MetricSpec {
     /// Full metric name (`s0-aws-sqs-orders`; `cpu`/`memory` for resource metrics).
     pub name: String,
-    pub source: MetricSource,
+    pub(crate) source: MetricSource,
     pub target_type: TargetType,
     /// AverageValue/Value target in milli-units (None for Utilization or an unknown target).
     pub target_milli: Option<i64>,
     /// Utilization target in percent.
-    pub average_utilization: Option<i32>,
+    pub(crate) average_utilization: Option<i32>,
     /// `cpu`/`memory` for resource metrics.
-    pub resource: Option<String>,
+    pub(crate) resource: Option<String>,
     /// Container of a ContainerResource metric.
-    pub container: Option<String>,
+    pub(crate) container: Option<String>,
 }
 
 /// Per-scaler memory that upstream keeps inside the scaler instance (lost whenever KEDA
@@ -63,18 +63,18 @@ pub struct MetricSpec {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScalerMemory {
     /// Kafka `excludePersistentLag`: committed offset seen at the previous fetch, per partition.
-    pub kafka_previous_offsets: BTreeMap<(String, i32), i64>,
+    pub(crate) kafka_previous_offsets: BTreeMap<(String, i32), i64>,
 }
 
 /// A built scaler: what it reports to the HPA and how it evaluates backend state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scaler {
-    pub trigger_type: String,
+    pub(crate) trigger_type: String,
     pub metric: MetricSpec,
     /// Activation threshold (`value > threshold` ⇒ active); None for cpu/memory.
     pub activation_threshold: Option<f64>,
-    pub signal: Signal,
-    pub delay: DelayClass,
+    pub(crate) signal: Signal,
+    pub(crate) delay: DelayClass,
     #[serde(skip)]
     pub kind: ScalerKind,
 }
@@ -104,14 +104,9 @@ pub enum ScalerKind {
 }
 
 impl Scaler {
-    /// True for cpu/memory (resource metrics that KEDA's loop never fetches).
-    pub fn is_resource(&self) -> bool {
-        matches!(self.kind, ScalerKind::CpuMemory(_))
-    }
-
     /// What the scaler's metric counts, for chart axes: `lag` (Kafka), `messages` (queues),
     /// `desired replicas` (cron), `value` when it depends on a query.
-    pub fn unit(&self) -> &'static str {
+    pub(crate) fn unit(&self) -> &'static str {
         match &self.kind {
             ScalerKind::Kafka(_) => "lag",
             ScalerKind::Cron(_) => "desired replicas",
@@ -186,24 +181,26 @@ pub struct BuildContext<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Built {
     pub scaler: Option<Scaler>,
-    pub status: Option<CatalogStatus>,
+    /// The trigger type's standing in the catalog (only the unit tests read it).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) status: Option<CatalogStatus>,
     /// Why KEDA would fail to build the scaler (each names the metadata key when known).
     pub errors: Vec<ParamIssue>,
     /// Parameters that come from sources scalesim cannot see.
-    pub unchecked: Vec<ParamIssue>,
+    pub(crate) unchecked: Vec<ParamIssue>,
     /// Accepted but probably not what was meant.
-    pub warnings: Vec<ParamIssue>,
+    pub(crate) warnings: Vec<ParamIssue>,
     /// Metadata keys this scaler ignores.
-    pub ignored_keys: Vec<String>,
+    pub(crate) ignored_keys: Vec<String>,
 }
 
 /// The pieces each scaler family returns.
 pub(crate) struct Parts {
-    pub metric: MetricSpec,
-    pub activation: Option<f64>,
-    pub signal: Signal,
-    pub delay: DelayClass,
-    pub kind: ScalerKind,
+    pub(crate) metric: MetricSpec,
+    pub(crate) activation: Option<f64>,
+    pub(crate) signal: Signal,
+    pub(crate) delay: DelayClass,
+    pub(crate) kind: ScalerKind,
 }
 
 /// `GetMetricTargetType`: unset ⇒ AverageValue; `Utilization` is rejected for external metrics.

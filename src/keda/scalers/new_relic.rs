@@ -17,8 +17,8 @@ use crate::keda::params::{AUTH_META, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRelic {
-    pub no_data_error: bool,
-    pub activation: f64,
+    pub(crate) no_data_error: bool,
+    pub(crate) activation: f64,
 }
 
 impl NewRelic {

@@ -114,7 +114,7 @@ pub enum Observation {
 }
 
 impl Observation {
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Observation::Value { .. } => "value",
             Observation::NoData => "no_data",

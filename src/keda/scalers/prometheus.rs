@@ -15,9 +15,9 @@ use crate::keda::params::{META_AUTH, Params, Spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prometheus {
-    pub query: String,
-    pub activation: f64,
-    pub ignore_null_values: bool,
+    pub(crate) query: String,
+    pub(crate) activation: f64,
+    pub(crate) ignore_null_values: bool,
 }
 
 impl Prometheus {

@@ -17,7 +17,7 @@ use crate::keda::metric::{
 use crate::keda::params::{AUTH, AUTH_ENV, Got, META_AUTH, META_AUTH_ENV, Params, Spec};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     QueueLength,
     MessageRate,
     DeliverGetRate,
@@ -27,19 +27,19 @@ pub enum Mode {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RabbitMq {
-    pub mode: Mode,
-    pub value: f64,
-    pub activation: f64,
+    pub(crate) mode: Mode,
+    pub(crate) value: f64,
+    pub(crate) activation: f64,
     /// `true` for HTTP (management API), `false` for AMQP.
-    pub http: bool,
-    pub use_regex: bool,
-    pub exclude_unacknowledged: bool,
-    pub operation: String,
+    pub(crate) http: bool,
+    pub(crate) use_regex: bool,
+    pub(crate) exclude_unacknowledged: bool,
+    pub(crate) operation: String,
 }
 
 impl RabbitMq {
     /// What the metric counts in this mode.
-    pub fn unit(&self) -> &'static str {
+    pub(crate) fn unit(&self) -> &'static str {
         match self.mode {
             Mode::QueueLength => "messages",
             Mode::MessageRate | Mode::DeliverGetRate => "messages/s",

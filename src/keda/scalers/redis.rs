@@ -14,8 +14,8 @@ use crate::keda::params::{AUTH, Got, META_AUTH_ENV, META_ENV_AUTH, Params, Spec}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Redis {
-    pub list_name: String,
-    pub activation: i64,
+    pub(crate) list_name: String,
+    pub(crate) activation: i64,
 }
 
 impl Redis {

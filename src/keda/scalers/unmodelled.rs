@@ -21,15 +21,15 @@ use crate::keda::params::{Params, Spec};
 /// Where a core scaler that scalesim does not model reads its target and activation.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct CoreFields {
-    pub trigger_type: &'static str,
+    pub(crate) trigger_type: &'static str,
     /// Metadata keys of the target, in the order the scaler prefers them (empty: the scaler's
     /// target is a constant, `default`).
-    pub target: &'static [&'static str],
+    pub(crate) target: &'static [&'static str],
     /// The upstream default of the target (None: no default).
-    pub default: Option<f64>,
+    pub(crate) default: Option<f64>,
     /// Metadata key of the activation threshold ("" when the scaler has none).
-    pub activation: &'static str,
-    pub activation_default: f64,
+    pub(crate) activation: &'static str,
+    pub(crate) activation_default: f64,
 }
 
 const fn f(

@@ -17,7 +17,7 @@ fn wrong_type(location: &str, got: &str) -> String {
 }
 
 /// A Kubernetes quantity as a float (`ParseQuantity(...).AsApproximateFloat64()`).
-pub fn quantity_f64(s: &str) -> Result<f64, String> {
+pub(crate) fn quantity_f64(s: &str) -> Result<f64, String> {
     let bad = || {
         format!(
             "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$': {s:?}"
@@ -123,7 +123,7 @@ fn gjson_components(path: &str) -> Vec<(String, bool)> {
 }
 
 /// GJSON `Get` on a parsed document (the subset described in the module doc).
-pub fn gjson_get<'v>(doc: &'v Value, path: &str) -> Result<Option<GjsonValue<'v>>, String> {
+pub(crate) fn gjson_get<'v>(doc: &'v Value, path: &str) -> Result<Option<GjsonValue<'v>>, String> {
     if path.starts_with('@') || path.contains("#(") || path.contains('|') {
         return Err(format!(
             "GJSON syntax in {path:?} (queries, modifiers, pipes) is not supported by scalesim"
@@ -167,7 +167,7 @@ pub fn gjson_get<'v>(doc: &'v Value, path: &str) -> Result<Option<GjsonValue<'v>
 
 /// What a GJSON path selected.
 #[derive(Debug, PartialEq)]
-pub enum GjsonValue<'v> {
+pub(crate) enum GjsonValue<'v> {
     Value(&'v Value),
     Count(usize),
     /// A result of JSON type (e.g. `items.#.name`), never a number.
@@ -175,7 +175,7 @@ pub enum GjsonValue<'v> {
 }
 
 /// `getValueFromJSONResponse`.
-pub fn from_json(body: &str, location: &str) -> Result<f64, String> {
+pub(crate) fn from_json(body: &str, location: &str) -> Result<f64, String> {
     let doc: Value =
         serde_json::from_str(body).map_err(|e| format!("invalid JSON response: {e}"))?;
     match gjson_get(&doc, location)? {
@@ -188,7 +188,7 @@ pub fn from_json(body: &str, location: &str) -> Result<f64, String> {
 
 /// `getValueFromYAMLResponse` with KEDA's `GetValueByPath`: dotted keys, numeric indexes into
 /// lists; the first scalar met ends the walk (even before the path is used up).
-pub fn from_yaml(body: &str, location: &str) -> Result<f64, String> {
+pub(crate) fn from_yaml(body: &str, location: &str) -> Result<f64, String> {
     let doc: Value =
         serde_saphyr::from_str(body).map_err(|e| format!("invalid YAML response: {e}"))?;
     let Value::Object(_) = doc else {
@@ -403,7 +403,7 @@ fn parse_text_format(
 
 /// `getValueFromPrometheusResponse`: the first sample of the family whose labels match every
 /// matcher's name and value (the matcher's operator is not looked at upstream).
-pub fn from_prometheus_text(body: &str, location: &str) -> Result<f64, String> {
+pub(crate) fn from_prometheus_text(body: &str, location: &str) -> Result<f64, String> {
     let (name, matchers) = parse_selector(location)?;
     let fams =
         parse_text_format(body).map_err(|e| format!("prometheus format parsing error: {e}"))?;
@@ -425,7 +425,7 @@ pub fn from_prometheus_text(body: &str, location: &str) -> Result<f64, String> {
 }
 
 /// Dispatch on the metrics-api `format`.
-pub fn value_from_body(body: &str, location: &str, format: &str) -> Result<f64, String> {
+pub(crate) fn value_from_body(body: &str, location: &str, format: &str) -> Result<f64, String> {
     match format {
         "json" => from_json(body, location),
         "yaml" => from_yaml(body, location),

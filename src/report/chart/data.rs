@@ -5,23 +5,23 @@
 use crate::record::Series;
 
 /// The column of recorded replicas a backtest compares `spec_replicas` with.
-pub const OBSERVED_REPLICAS: &str = "observed_replicas";
+pub(crate) const OBSERVED_REPLICAS: &str = "observed_replicas";
 /// The column of recorded p99 latency (seconds) a backtest compares `latency_p99_s` with.
-pub const OBSERVED_LATENCY_P99: &str = "observed_latency_p99_s";
+pub(crate) const OBSERVED_LATENCY_P99: &str = "observed_latency_p99_s";
 
 /// One run's per-step data. Row `r` covers `[time[r], time[r] + step)`; missing values are NaN.
 #[derive(Debug, Clone)]
 pub struct RunData {
     /// Legend label (the scenario name, or the run folder for `compare`).
-    pub label: String,
+    pub(crate) label: String,
     /// Start of each row, seconds from t = 0, non-decreasing.
-    pub time: Vec<f64>,
+    pub(crate) time: Vec<f64>,
     /// Seconds each row covers.
-    pub step: f64,
+    pub(crate) step: f64,
     /// Seconds between the values of a column that has them only every few rows (the
     /// flow-level model computes latency once per interval); at least `step`. A hole in a line
     /// no longer than this is bridged, not drawn as a gap.
-    pub spacing: f64,
+    pub(crate) spacing: f64,
     columns: Vec<(String, Vec<f64>)>,
 }
 
@@ -83,7 +83,10 @@ impl RunData {
 
     /// The same data with the recorded series of a backtest (`observed_replicas`,
     /// `observed_latency_p99_s`), when the run has any; unchanged otherwise.
-    pub fn with_observed(mut self, steps: Option<&crate::sim::summary::ObservedSteps>) -> RunData {
+    pub(crate) fn with_observed(
+        mut self,
+        steps: Option<&crate::sim::summary::ObservedSteps>,
+    ) -> RunData {
         let Some(steps) = steps else { return self };
         for (name, values) in [
             (OBSERVED_REPLICAS, &steps.replicas),
@@ -114,12 +117,12 @@ impl RunData {
     }
 
     /// The names of every column, in order.
-    pub fn column_names(&self) -> Vec<String> {
+    pub(crate) fn column_names(&self) -> Vec<String> {
         self.columns.iter().map(|(n, _)| n.clone()).collect()
     }
 
     /// A trace as chart data: `arrival_rate`, then its extra columns.
-    pub fn from_trace(label: impl Into<String>, trace: &crate::trace::Trace) -> RunData {
+    pub(crate) fn from_trace(label: impl Into<String>, trace: &crate::trace::Trace) -> RunData {
         let mut columns = vec![("arrival_rate".to_string(), trace.rates.clone())];
         columns.extend(
             trace
@@ -138,7 +141,7 @@ impl RunData {
     }
 
     /// A column by its `timeseries.csv` name.
-    pub fn column(&self, name: &str) -> Option<&[f64]> {
+    pub(crate) fn column(&self, name: &str) -> Option<&[f64]> {
         self.columns
             .iter()
             .find(|(n, _)| n == name)
@@ -146,14 +149,14 @@ impl RunData {
     }
 
     /// A count column (per step) as a rate per second.
-    pub fn per_second(&self, name: &str) -> Option<Vec<f64>> {
+    pub(crate) fn per_second(&self, name: &str) -> Option<Vec<f64>> {
         let step = self.step;
         self.column(name)
             .map(|c| c.iter().map(|v| v / step).collect())
     }
 
     /// The autoscaler metrics recorded (`metric_<name>_seen` columns), in column order.
-    pub fn metric_names(&self) -> Vec<String> {
+    pub(crate) fn metric_names(&self) -> Vec<String> {
         self.columns
             .iter()
             .filter_map(|(n, _)| n.strip_prefix("metric_")?.strip_suffix("_seen"))
@@ -162,11 +165,11 @@ impl RunData {
     }
 
     /// End of the last row.
-    pub fn end(&self) -> f64 {
+    pub(crate) fn end(&self) -> f64 {
         self.time.last().map_or(0.0, |t| t + self.step)
     }
 
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.time.len()
     }
 }

@@ -22,16 +22,16 @@ const Y_LABEL_AREA: u32 = 86;
 /// Room for the right axis, when a panel has one.
 const RIGHT_LABEL_AREA: u32 = 80;
 /// Height of the figure's title block.
-pub const TITLE_HEIGHT: u32 = 66;
+pub(crate) const TITLE_HEIGHT: u32 = 66;
 /// Extra height under the last panel for the time axis title.
-pub const AXIS_TITLE_HEIGHT: u32 = 28;
+pub(crate) const AXIS_TITLE_HEIGHT: u32 = 28;
 /// The font family every text uses; registered with the embedded DejaVu Sans faces.
-pub const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// Pixel columns the plots get for a figure `width` wide (same for every panel).
-pub fn plot_width(width: u32) -> u32 {
+pub(crate) fn plot_width(width: u32) -> u32 {
     width
         .saturating_sub(LEGEND_WIDTH + Y_LABEL_AREA + RIGHT_LABEL_AREA + 8)
         .max(100)
@@ -43,7 +43,7 @@ fn rgb(c: Rgb) -> RGBColor {
 
 /// How lines wider than a pixel are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stroke {
+pub(crate) enum Stroke {
     /// As the backend strokes them (SVG: `stroke-width`, which viewers render exactly).
     Native,
     /// As 1-pixel lines repeated over a square brush. plotters' bitmap backend fills wide lines
@@ -53,7 +53,7 @@ pub enum Stroke {
 }
 
 /// Draw the whole figure onto `root`, the time axis spanning `[x0, x1]` seconds.
-pub fn draw_figure<DB: DrawingBackend>(
+pub(crate) fn draw_figure<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     panels: &[Panel<'_>],
     opts: &ChartOptions,
@@ -83,7 +83,7 @@ pub fn draw_figure<DB: DrawingBackend>(
 }
 
 /// Total height of a figure with these panels.
-pub fn figure_height(panels: &[Panel<'_>]) -> u32 {
+pub(crate) fn figure_height(panels: &[Panel<'_>]) -> u32 {
     TITLE_HEIGHT + panels.iter().map(|p| p.height).sum::<u32>() + AXIS_TITLE_HEIGHT + 8
 }
 
@@ -185,7 +185,7 @@ fn fit<DB: DrawingBackend>(
 /// An axis as plotters sees it: linear or logarithmic, with tick positions chosen here
 /// (round clock or elapsed times on x, 1–2–5 steps on y) rather than by plotters.
 #[derive(Debug, Clone)]
-pub struct AxisSpec {
+pub(crate) struct AxisSpec {
     lo: f64,
     hi: f64,
     log: bool,
@@ -252,7 +252,7 @@ impl Ranged for AxisSpec {
 }
 
 /// Round ticks (1, 2 or 5 × 10ⁿ apart), at most `max` of them, in `[lo, hi]`.
-pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+pub(crate) fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     let span = hi - lo;
     if span.is_nan() || span <= 0.0 || span.is_infinite() {
         return vec![lo];
@@ -270,7 +270,7 @@ pub fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 }
 
 /// Ticks at 1, 2 and 5 × 10ⁿ in `[lo, hi]` (only powers of ten when that gives too many).
-pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+pub(crate) fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     let pick = |ms: &[f64]| -> Vec<f64> {
         let mut out = Vec::new();
         let mut p = 10f64.powf(lo.log10().floor());
@@ -454,7 +454,7 @@ fn draw_layers<DB: DrawingBackend>(
 }
 
 /// Drop repeated pixels and the middle of straight horizontal or vertical runs.
-pub fn simplify(pts: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
+pub(crate) fn simplify(pts: Vec<(i32, i32)>) -> Vec<(i32, i32)> {
     fn between(a: i32, b: i32, c: i32) -> bool {
         (a <= b && b <= c) || (a >= b && b >= c)
     }

@@ -11,11 +11,11 @@
 //! Module map: [`data`] (what the charts read), [`downsample`], [`timeaxis`], [`panels`] (what
 //! each panel shows), [`draw`] (plotters).
 
-pub mod data;
-pub mod downsample;
+pub(crate) mod data;
+pub(crate) mod downsample;
 pub mod draw;
-pub mod panels;
-pub mod timeaxis;
+pub(crate) mod panels;
+pub(crate) mod timeaxis;
 
 pub use data::RunData;
 pub use timeaxis::TimeLabels;
@@ -59,7 +59,7 @@ impl Default for ChartOptions {
 impl ChartOptions {
     /// These options with the time axis, reference lines and metric units of a run's
     /// [`ChartInfo`] (as `summary.json` records them).
-    pub fn with_info(mut self, info: &crate::sim::ChartInfo) -> ChartOptions {
+    pub(crate) fn with_info(mut self, info: &crate::sim::ChartInfo) -> ChartOptions {
         self.time = match info
             .start_time
             .as_deref()
@@ -80,7 +80,7 @@ impl ChartOptions {
 }
 
 /// Register the embedded fonts under the one family name the charts use. Idempotent.
-pub fn register_fonts() {
+pub(crate) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are the `dejavu` crate's own TTF files: parsing them cannot fail.
@@ -112,7 +112,7 @@ impl<'a> Figure<'a> {
     }
 
     /// A load trace on its own: its rate and extra columns.
-    pub fn trace(run: &'a RunData, end: f64, opts: &'a ChartOptions) -> Figure<'a> {
+    pub(crate) fn trace(run: &'a RunData, end: f64, opts: &'a ChartOptions) -> Figure<'a> {
         Figure {
             panels: panels::trace_panels(run),
             x0: 0.0,
@@ -122,7 +122,7 @@ impl<'a> Figure<'a> {
     }
 
     /// Several runs overlaid, one colour each; the time axis spans the longest.
-    pub fn compare(runs: &'a [RunData], opts: &'a ChartOptions) -> Figure<'a> {
+    pub(crate) fn compare(runs: &'a [RunData], opts: &'a ChartOptions) -> Figure<'a> {
         let x1 = runs.iter().map(RunData::end).fold(1.0, f64::max);
         Figure {
             panels: panels::compare_panels(runs, opts),
@@ -204,13 +204,13 @@ impl<'a> Figure<'a> {
 
 /// The PNG `Software` text every chart carries: how `trace show --plot` recognises a picture it
 /// drew before replacing it (see [`crate::output::write_single`]).
-pub const SOFTWARE: &str = "scalesim";
+pub(crate) const SOFTWARE: &str = "scalesim";
 
 /// The comment after the `<svg>` tag of every SVG chart, for the same purpose.
 const SVG_MARK: &str = "\n<!-- drawn by scalesim -->";
 
 /// Whether `bytes` are a PNG or SVG scalesim drew.
-pub fn is_own_picture(bytes: &[u8]) -> bool {
+pub(crate) fn is_own_picture(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(4096)];
     let needle: &[u8] = if bytes.starts_with(b"\x89PNG") {
         b"tEXtSoftware\0scalesim"

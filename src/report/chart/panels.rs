@@ -11,24 +11,24 @@ use std::borrow::Cow;
 
 /// An RGB colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rgb(pub u8, pub u8, pub u8);
+pub(crate) struct Rgb(pub u8, pub u8, pub u8);
 
-pub const BLUE: Rgb = Rgb(31, 119, 180);
-pub const GREEN: Rgb = Rgb(44, 160, 44);
-pub const ORANGE: Rgb = Rgb(255, 127, 14);
-pub const RED: Rgb = Rgb(214, 39, 40);
-pub const PURPLE: Rgb = Rgb(148, 103, 189);
-pub const BROWN: Rgb = Rgb(140, 86, 75);
-pub const CYAN: Rgb = Rgb(23, 190, 207);
-pub const GREY: Rgb = Rgb(127, 127, 127);
-pub const BLACK: Rgb = Rgb(34, 34, 34);
-pub const LIGHT_BLUE: Rgb = Rgb(107, 174, 214);
-pub const DARK_BLUE: Rgb = Rgb(8, 81, 156);
+pub(crate) const BLUE: Rgb = Rgb(31, 119, 180);
+pub(crate) const GREEN: Rgb = Rgb(44, 160, 44);
+pub(crate) const ORANGE: Rgb = Rgb(255, 127, 14);
+pub(crate) const RED: Rgb = Rgb(214, 39, 40);
+pub(crate) const PURPLE: Rgb = Rgb(148, 103, 189);
+pub(crate) const BROWN: Rgb = Rgb(140, 86, 75);
+pub(crate) const CYAN: Rgb = Rgb(23, 190, 207);
+pub(crate) const GREY: Rgb = Rgb(127, 127, 127);
+pub(crate) const BLACK: Rgb = Rgb(34, 34, 34);
+pub(crate) const LIGHT_BLUE: Rgb = Rgb(107, 174, 214);
+pub(crate) const DARK_BLUE: Rgb = Rgb(8, 81, 156);
 /// Recorded series a backtest compares the run with (`observed:`), drawn over the simulated ones.
-pub const PINK: Rgb = Rgb(227, 119, 194);
+pub(crate) const PINK: Rgb = Rgb(227, 119, 194);
 
 /// One colour per run when runs are compared (Tableau 10).
-pub const RUN_COLOURS: [Rgb; 10] = [
+pub(crate) const RUN_COLOURS: [Rgb; 10] = [
     BLUE,
     ORANGE,
     GREEN,
@@ -44,23 +44,23 @@ pub const RUN_COLOURS: [Rgb; 10] = [
 /// A column to draw: row `r` covers `[time[r], time[r] + step)`; values are expected every
 /// `spacing` seconds (see [`RunData::spacing`]).
 #[derive(Debug, Clone)]
-pub struct SeriesRef<'a> {
-    pub time: &'a [f64],
-    pub values: Cow<'a, [f64]>,
-    pub step: f64,
-    pub spacing: f64,
+pub(crate) struct SeriesRef<'a> {
+    pub(crate) time: &'a [f64],
+    pub(crate) values: Cow<'a, [f64]>,
+    pub(crate) step: f64,
+    pub(crate) spacing: f64,
 }
 
 /// Which y axis a layer is drawn against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Axis {
+pub(crate) enum Axis {
     Left,
     Right,
 }
 
 /// How a line is stroked: solid, or a repeating pattern of drawn and skipped pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dash {
+pub(crate) enum Dash {
     Solid,
     /// 8 on, 5 off (targets, SLO and timeout lines, desired replicas).
     Dashed,
@@ -72,7 +72,7 @@ pub enum Dash {
 
 impl Dash {
     /// The pattern's drawn and skipped lengths in pixels, alternating (empty when solid).
-    pub fn pattern(self) -> &'static [f64] {
+    pub(crate) fn pattern(self) -> &'static [f64] {
         match self {
             Dash::Solid => &[],
             Dash::Dashed => &[8.0, 5.0],
@@ -84,11 +84,11 @@ impl Dash {
 
 /// One dash pattern per run when runs are compared, so a run drawn over another (or over an
 /// identical one) leaves the first visible in its gaps.
-pub const RUN_DASHES: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot];
+pub(crate) const RUN_DASHES: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot];
 
 /// One thing drawn in a panel, back to front in the order given.
 #[derive(Debug, Clone)]
-pub enum Layer<'a> {
+pub(crate) enum Layer<'a> {
     /// A line (or steps) through every pixel column's extent.
     Series {
         data: SeriesRef<'a>,
@@ -112,7 +112,7 @@ pub enum Layer<'a> {
 
 /// How a legend entry is marked.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Mark {
+pub(crate) enum Mark {
     Line {
         width: u32,
         dash: Dash,
@@ -125,10 +125,10 @@ pub enum Mark {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct LegendEntry {
-    pub label: String,
-    pub colour: Rgb,
-    pub mark: Mark,
+pub(crate) struct LegendEntry {
+    pub(crate) label: String,
+    pub(crate) colour: Rgb,
+    pub(crate) mark: Mark,
 }
 
 impl LegendEntry {
@@ -170,7 +170,7 @@ impl LegendEntry {
 
 /// How axis numbers read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NumFormat {
+pub(crate) enum NumFormat {
     /// `1.5k`, `12`, `0.25`.
     Plain,
     /// `50 ms`, `2 s`, `1.5 min`: each tick in its own unit (for log axes, which span decades).
@@ -181,7 +181,7 @@ pub enum NumFormat {
 
 /// The one unit of a linear time axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeUnit {
+pub(crate) enum TimeUnit {
     Ms,
     S,
     Min,
@@ -190,7 +190,7 @@ pub enum TimeUnit {
 
 impl TimeUnit {
     /// The unit that reads best up to `hi` seconds (the same thresholds as [`fmt_seconds`]).
-    pub fn for_max(hi: f64) -> TimeUnit {
+    pub(crate) fn for_max(hi: f64) -> TimeUnit {
         if hi < 1.0 {
             TimeUnit::Ms
         } else if hi < 600.0 {
@@ -202,7 +202,7 @@ impl TimeUnit {
         }
     }
 
-    pub fn seconds(self) -> f64 {
+    pub(crate) fn seconds(self) -> f64 {
         match self {
             TimeUnit::Ms => 1e-3,
             TimeUnit::S => 1.0,
@@ -211,7 +211,7 @@ impl TimeUnit {
         }
     }
 
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             TimeUnit::Ms => "ms",
             TimeUnit::S => "s",
@@ -223,22 +223,22 @@ impl TimeUnit {
 
 /// A y axis: range, scale, title and number format.
 #[derive(Debug, Clone, PartialEq)]
-pub struct YAxis {
-    pub desc: String,
-    pub range: (f64, f64),
-    pub log: bool,
-    pub format: NumFormat,
+pub(crate) struct YAxis {
+    pub(crate) desc: String,
+    pub(crate) range: (f64, f64),
+    pub(crate) log: bool,
+    pub(crate) format: NumFormat,
 }
 
 /// One panel of the figure.
 #[derive(Debug, Clone)]
-pub struct Panel<'a> {
-    pub title: String,
-    pub height: u32,
-    pub y: YAxis,
-    pub right: Option<YAxis>,
-    pub layers: Vec<Layer<'a>>,
-    pub legend: Vec<LegendEntry>,
+pub(crate) struct Panel<'a> {
+    pub(crate) title: String,
+    pub(crate) height: u32,
+    pub(crate) y: YAxis,
+    pub(crate) right: Option<YAxis>,
+    pub(crate) layers: Vec<Layer<'a>>,
+    pub(crate) legend: Vec<LegendEntry>,
 }
 
 fn series<'a>(run: &'a RunData, values: Cow<'a, [f64]>) -> SeriesRef<'a> {
@@ -369,7 +369,7 @@ fn reference_lines<'a>(opts: &ChartOptions, legend: &mut Vec<LegendEntry>) -> Ve
 
 /// A trace on its own (`scalesim trace show --plot`): its arrival rate, then one panel per extra
 /// column (queue length, lag, …).
-pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
+pub(crate) fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
     let mut panels = Vec::new();
     let colours = [PURPLE, ORANGE, BROWN, CYAN, GREEN];
     for (i, name) in run.column_names().into_iter().enumerate() {
@@ -398,7 +398,7 @@ pub fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
 
 /// The panels of one run: load vs capacity, replicas, backlog, latency, errors, and each
 /// autoscaler metric.
-pub fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
+pub(crate) fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
     let mut panels = vec![
         load_panel(run, pixel),
         replicas_panel(run),
@@ -737,7 +737,7 @@ fn metric_panel<'a>(run: &'a RunData, opts: &ChartOptions, name: &str, pixel: f6
 }
 
 /// `c` mixed with white (`amount` 0: `c`, 1: white).
-pub fn pale(c: Rgb, amount: f64) -> Rgb {
+pub(crate) fn pale(c: Rgb, amount: f64) -> Rgb {
     let mix = |v: u8| (v as f64 + (255.0 - v as f64) * amount).round() as u8;
     Rgb(mix(c.0), mix(c.1), mix(c.2))
 }
@@ -745,7 +745,7 @@ pub fn pale(c: Rgb, amount: f64) -> Rgb {
 /// The same panels with several runs overlaid: one colour and one dash pattern per run
 /// ([`RUN_COLOURS`], [`RUN_DASHES`]), so a run drawn over an identical one still shows the
 /// first in its gaps. Within a run, line widths tell the series apart (noted in the legend).
-pub fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel<'a>> {
+pub(crate) fn compare_panels<'a>(runs: &'a [RunData], opts: &ChartOptions) -> Vec<Panel<'a>> {
     let o = Overlay { runs };
     let mut panels = vec![
         o.linear_panel(
@@ -955,7 +955,7 @@ impl<'a> Overlay<'a> {
 }
 
 /// Seconds for an axis: `ms` under one second, `s` under ten minutes, then `min`, `h`.
-pub fn fmt_seconds(v: f64) -> String {
+pub(crate) fn fmt_seconds(v: f64) -> String {
     let a = v.abs();
     if a == 0.0 {
         "0".into()
@@ -971,7 +971,7 @@ pub fn fmt_seconds(v: f64) -> String {
 }
 
 /// A duration for people: `500 ms`, `2.16 s`, `10 s`, `4 min 30 s`, `2 h`, `1 h 30 min`.
-pub fn fmt_duration(s: f64) -> String {
+pub(crate) fn fmt_duration(s: f64) -> String {
     if !s.is_finite() {
         return format!("{s}");
     }

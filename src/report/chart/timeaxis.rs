@@ -25,7 +25,7 @@ const SPACINGS: [f64; 20] = [
 
 impl TimeLabels {
     /// The spacing between ticks: the smallest round spacing that gives at most `max_ticks`.
-    pub fn spacing(span: f64, max_ticks: usize) -> f64 {
+    pub(crate) fn spacing(span: f64, max_ticks: usize) -> f64 {
         let max_ticks = max_ticks.max(2) as f64;
         SPACINGS
             .iter()
@@ -35,7 +35,7 @@ impl TimeLabels {
     }
 
     /// Tick positions (seconds from t = 0) in `[x0, x1]`, on round elapsed or clock values.
-    pub fn ticks(&self, x0: f64, x1: f64, max_ticks: usize) -> Vec<f64> {
+    pub(crate) fn ticks(&self, x0: f64, x1: f64, max_ticks: usize) -> Vec<f64> {
         let spacing = Self::spacing(x1 - x0, max_ticks);
         // Offset of t = 0 from a round value: 0 for elapsed time, the local clock otherwise.
         let phase = match self {
@@ -68,7 +68,7 @@ impl TimeLabels {
     }
 
     /// A tick's label. `span` is the whole axis (it decides whether seconds or days show).
-    pub fn format(&self, t: f64, span: f64, spacing: f64) -> String {
+    pub(crate) fn format(&self, t: f64, span: f64, spacing: f64) -> String {
         match self {
             TimeLabels::Elapsed => format_elapsed(t, span, spacing),
             TimeLabels::Clock(start) => {
@@ -89,7 +89,7 @@ impl TimeLabels {
     }
 
     /// The axis title.
-    pub fn title(&self, span: f64) -> String {
+    pub(crate) fn title(&self, span: f64) -> String {
         match self {
             TimeLabels::Elapsed if span < 600.0 => "time since start (m:ss)".into(),
             TimeLabels::Elapsed => "time since start (h:mm)".into(),
@@ -104,7 +104,7 @@ impl TimeLabels {
 
 /// `h:mm` (hours may pass 24; `Nd hh:mm` past two days), or `m:ss` for short runs or when ticks
 /// are under a minute apart.
-pub fn format_elapsed(t: f64, span: f64, spacing: f64) -> String {
+pub(crate) fn format_elapsed(t: f64, span: f64, spacing: f64) -> String {
     let secs = t.round().max(0.0) as u64;
     let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
     if span < 600.0 {

@@ -18,16 +18,16 @@ const DAY: f64 = 86_400.0;
 
 /// The daily shape.
 #[derive(Debug, Clone, PartialEq)]
-pub enum DayShape {
+pub(crate) enum DayShape {
     Sine { min: f64, max: f64, peak_at: f64 },
     Profile(Vec<f64>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Diurnal {
-    pub shape: DayShape,
-    pub weekend_factor: f64,
-    pub timezone: Option<Tz>,
+pub(crate) struct Diurnal {
+    pub(crate) shape: DayShape,
+    pub(crate) weekend_factor: f64,
+    pub(crate) timezone: Option<Tz>,
 }
 
 /// Maps trace time to local wall-clock time (seconds since a local Monday 00:00).
@@ -82,7 +82,7 @@ fn local_secs(n: &NaiveDateTime, nanos: u32) -> f64 {
 
 impl Diurnal {
     /// Rate at local time `l` (seconds since a Monday 00:00).
-    pub fn at_local(&self, l: f64) -> f64 {
+    pub(crate) fn at_local(&self, l: f64) -> f64 {
         let sod = l.rem_euclid(DAY);
         let weekday = (l / DAY).floor().rem_euclid(7.0) as u32; // 0 = Monday
         let day = match &self.shape {
@@ -105,7 +105,7 @@ impl Diurnal {
     }
 
     /// Breakpoints in local time: every half hour (profile knots at h:30, midnight jumps).
-    pub fn local_breaks(la: f64, lb: f64, out: &mut Vec<f64>) {
+    pub(crate) fn local_breaks(la: f64, lb: f64, out: &mut Vec<f64>) {
         let mut x = (la / 1800.0).floor() * 1800.0 + 1800.0;
         while x < lb {
             out.push(x);

@@ -46,9 +46,9 @@ pub(crate) const MAX_ROWS: usize = 10_000_000;
 /// A problem with a generator spec: the dotted field path relative to the `generate:` block
 /// (empty for the block itself) and the message.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
+pub(crate) struct FieldError {
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 impl FieldError {
@@ -59,7 +59,7 @@ impl FieldError {
         }
     }
     /// The field path under a prefix (`trace.generate` + `of[1].peak`).
-    pub fn path_under(&self, prefix: &str) -> String {
+    pub(crate) fn path_under(&self, prefix: &str) -> String {
         match (prefix.is_empty(), self.field.is_empty()) {
             (_, true) => prefix.to_string(),
             (true, false) => self.field.clone(),
@@ -81,7 +81,7 @@ impl fmt::Display for FieldError {
 
 /// A time of day: `"14:00"`, `"14:30:15"`, a duration (`14h`), or a number of hours.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TimeOfDay(pub f64);
+pub(crate) struct TimeOfDay(pub f64);
 
 impl<'de> Deserialize<'de> for TimeOfDay {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -184,7 +184,7 @@ pub(crate) fn kind_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema
 
 /// `of:` — one generator or a list of them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Of {
+pub(crate) enum Of {
     One(Box<GeneratorSpec>),
     Many(Vec<GeneratorSpec>),
 }
@@ -234,36 +234,36 @@ impl schemars::JsonSchema for Of {
 /// belongs to the kind and that the kind's required fields are there.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GeneratorSpec {
+pub(crate) struct GeneratorSpec {
     #[schemars(schema_with = "kind_schema")]
-    pub kind: String,
-    pub step: Option<Seconds>,
-    pub duration: Option<Seconds>,
-    pub rate: Option<f64>,
-    pub from: Option<f64>,
-    pub to: Option<f64>,
-    pub at: Option<Seconds>,
-    pub over: Option<Seconds>,
-    pub base: Option<f64>,
-    pub peak: Option<f64>,
-    pub rise: Option<Seconds>,
-    pub hold: Option<Seconds>,
-    pub decay: Option<Seconds>,
-    pub decay_curve: Option<Curve>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub peak_at: Option<TimeOfDay>,
-    pub profile: Option<Vec<f64>>,
+    pub(crate) kind: String,
+    pub(crate) step: Option<Seconds>,
+    pub(crate) duration: Option<Seconds>,
+    pub(crate) rate: Option<f64>,
+    pub(crate) from: Option<f64>,
+    pub(crate) to: Option<f64>,
+    pub(crate) at: Option<Seconds>,
+    pub(crate) over: Option<Seconds>,
+    pub(crate) base: Option<f64>,
+    pub(crate) peak: Option<f64>,
+    pub(crate) rise: Option<Seconds>,
+    pub(crate) hold: Option<Seconds>,
+    pub(crate) decay: Option<Seconds>,
+    pub(crate) decay_curve: Option<Curve>,
+    pub(crate) min: Option<f64>,
+    pub(crate) max: Option<f64>,
+    pub(crate) peak_at: Option<TimeOfDay>,
+    pub(crate) profile: Option<Vec<f64>>,
     #[serde(alias = "weekend")]
-    pub weekend_factor: Option<f64>,
-    pub timezone: Option<String>,
-    pub period: Option<Seconds>,
-    pub rates: Option<Vec<f64>>,
-    pub sojourn: Option<Vec<Seconds>>,
-    pub cv: Option<f64>,
-    pub distribution: Option<NoiseDist>,
-    pub every: Option<Seconds>,
-    pub of: Option<Of>,
+    pub(crate) weekend_factor: Option<f64>,
+    pub(crate) timezone: Option<String>,
+    pub(crate) period: Option<Seconds>,
+    pub(crate) rates: Option<Vec<f64>>,
+    pub(crate) sojourn: Option<Vec<Seconds>>,
+    pub(crate) cv: Option<f64>,
+    pub(crate) distribution: Option<NoiseDist>,
+    pub(crate) every: Option<Seconds>,
+    pub(crate) of: Option<Of>,
 }
 
 /// A kind: name, aliases, required fields, optional fields.
@@ -328,17 +328,17 @@ pub(crate) fn kind_fields(
 
 /// A checked generator.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Generator {
-    pub kind: Kind,
+pub(crate) struct Generator {
+    pub(crate) kind: Kind,
     /// Resolution in seconds (inherited from the parent when `None`).
-    pub step: Option<f64>,
+    pub(crate) step: Option<f64>,
     /// Own span in seconds (top level and `concat` parts).
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
 }
 
 /// What a generator draws.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Shape(Shape),
     Diurnal(Diurnal),
     Mmpp {
@@ -359,24 +359,24 @@ pub enum Kind {
 
 /// Where and when a generator runs.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GenContext {
+pub(crate) struct GenContext {
     /// The scenario seed (split into per-node streams).
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Wall-clock instant of t = 0 (diurnal shapes follow it; the trace carries it).
-    pub start_time: Option<DateTime<FixedOffset>>,
+    pub(crate) start_time: Option<DateTime<FixedOffset>>,
     /// The span to generate when the generator does not say (the scenario's `duration`).
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
 }
 
 impl GeneratorSpec {
     /// Check the spec and turn it into a [`Generator`]. Field paths in errors are relative to
     /// this spec (`peak`, `of[1].rate`).
-    pub fn build(&self) -> Result<Generator, FieldError> {
+    pub(crate) fn build(&self) -> Result<Generator, FieldError> {
         self.build_at("", Parent::Top)
     }
 
     /// Names of the fields that are set (besides `kind`).
-    pub fn present(&self) -> Vec<&'static str> {
+    pub(crate) fn present(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
         macro_rules! p {
             ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
@@ -769,7 +769,7 @@ pub(crate) fn default_step(span: f64) -> f64 {
 
 impl Generator {
     /// The span this generator knows by itself: its `duration`, or a `concat`'s total.
-    pub fn natural_duration(&self) -> Option<f64> {
+    pub(crate) fn natural_duration(&self) -> Option<f64> {
         if let Some(d) = self.duration {
             return Some(d);
         }
@@ -780,7 +780,7 @@ impl Generator {
     }
 
     /// Render the trace: rows every `step` over the span (rounded up to whole steps).
-    pub fn generate(&self, ctx: &GenContext) -> Result<Trace, FieldError> {
+    pub(crate) fn generate(&self, ctx: &GenContext) -> Result<Trace, FieldError> {
         let span = self.natural_duration().or(ctx.duration).ok_or_else(|| {
             FieldError::new("duration", "a generated trace needs a length: set `duration` here or the scenario's `duration`")
         })?;

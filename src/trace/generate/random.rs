@@ -35,7 +35,7 @@ fn splitmix64(mut z: u64) -> u64 {
 /// Noise distributions, all with mean 1 and the requested coefficient of variation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum NoiseDist {
+pub(crate) enum NoiseDist {
     /// Lognormal: σ² = ln(1 + cv²), μ = −σ²/2. Heavy right tail, never negative.
     #[default]
     Lognormal,

@@ -7,7 +7,7 @@
 /// How a spike falls back to its base.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Curve {
+pub(crate) enum Curve {
     /// A straight line from peak to base over `decay`.
     #[default]
     Linear,
@@ -17,7 +17,7 @@ pub enum Curve {
 
 /// A deterministic rate over local time (seconds from the generator's own start).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Shape {
+pub(crate) enum Shape {
     Constant {
         rate: f64,
     },
@@ -51,7 +51,7 @@ pub enum Shape {
 
 impl Shape {
     /// The rate at local time `t` (right-continuous at jumps).
-    pub fn value(&self, t: f64) -> f64 {
+    pub(crate) fn value(&self, t: f64) -> f64 {
         match *self {
             Shape::Constant { rate } => rate,
             Shape::Step { from, to, at } => {
@@ -111,7 +111,7 @@ impl Shape {
 
     /// Points in `(a, b)` where the shape has a kink or a jump (or, for exponential decay, where
     /// quadrature should split for accuracy).
-    pub fn breaks(&self, a: f64, b: f64, out: &mut Vec<f64>) {
+    pub(crate) fn breaks(&self, a: f64, b: f64, out: &mut Vec<f64>) {
         let mut push = |x: f64| {
             if x > a && x < b {
                 out.push(x);
@@ -199,9 +199,9 @@ pub(crate) fn gauss3(f: &dyn Fn(f64) -> f64, a: f64, b: f64) -> f64 {
 /// Local time `k·step` is the generator's own clock; `origin` places it in the whole trace.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Grid {
-    pub origin: f64,
-    pub step: f64,
-    pub n: usize,
+    pub(crate) origin: f64,
+    pub(crate) step: f64,
+    pub(crate) n: usize,
 }
 
 impl Grid {
