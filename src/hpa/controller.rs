@@ -12,6 +12,7 @@ use super::decision::{
 use super::memory::{HpaMemory, Recommendation};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::pod_slots::Slots;
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, CurrentValue, Proposal, Tolerances};
 use super::settings::ControllerSettings;
@@ -762,8 +763,9 @@ fn resource_one(
     if let Some(avg) = target.average_value {
         samples
             .and_then(|s| {
-                let metrics = rc::resource_samples(s, name, container)?;
-                rc::plain_metric_replicas(metrics, spec_replicas, avg.milli, name, ctx)
+                let mut slots = Slots::new(ctx.pods);
+                let metrics = rc::resource_samples(s, &mut slots, name, container)?;
+                rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
             .map(|p| (p, format!("{name} resource")))
             .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
@@ -815,13 +817,11 @@ fn pods_one(
             format!("unable to get metric {metric}: no metrics returned from custom metrics API"),
             outer,
         )),
-        (Some(avg), Some(MetricReading::PodValues(samples))) => rc::plain_metric_replicas(
-            rc::pod_value_samples(samples),
-            spec_replicas,
-            avg.milli,
-            "",
-            ctx,
-        )
+        (Some(avg), Some(MetricReading::PodValues(samples))) => {
+            let mut slots = Slots::new(ctx.pods);
+            let metrics = rc::pod_value_samples(samples, &mut slots);
+            rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
+        }
         .map(|p| (p, format!("pods metric {metric}")))
         .map_err(|e| fail(reason, e, outer)),
         // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.

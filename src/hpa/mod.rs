@@ -60,6 +60,7 @@ mod manifest;
 mod memory;
 pub mod normalize;
 pub(crate) mod observation;
+mod pod_slots;
 mod reason;
 mod replica_calc;
 mod settings;
