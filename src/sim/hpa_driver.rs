@@ -360,7 +360,7 @@ impl HpaDriver {
     }
 
     fn is_object(&self, feed: &Feed) -> bool {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         self.feeds
             .iter()
             .position(|f| std::ptr::eq(f, feed))
@@ -490,7 +490,7 @@ impl HpaDriver {
 
     /// The target of metric `i` as the spec sets it (percent for Utilization).
     pub(super) fn target(&self, i: usize) -> Option<f64> {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         let target = metrics.get(i)?.target()?;
         target
             .average_utilization
@@ -502,7 +502,7 @@ impl HpaDriver {
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
     pub(super) fn metric_labels(&self) -> Vec<String> {
         self.spec
-            .effective_metrics()
+            .metrics_or_default()
             .iter()
             .map(|m| {
                 m.name()
@@ -542,7 +542,7 @@ impl HpaDriver {
         samplers: &[Sampler],
         keda: Option<&super::keda_driver::ScaledObjectDriver>,
     ) -> String {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         let Some(m) = metrics.get(i) else {
             return "value".into();
         };
@@ -577,7 +577,7 @@ impl HpaDriver {
 
     /// How the HPA turns metric `i`'s total into the value it compares with the target.
     pub(super) fn metric_norm(&self, i: usize) -> MetricNorm {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         match metrics.get(i) {
             Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
             Some(MetricSpec::External { target, .. } | MetricSpec::Object { target, .. })
