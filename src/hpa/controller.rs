@@ -6,18 +6,19 @@
 //! returns a [`Decision`]; the simulation applies `desired_replicas` when `rescale` is true.
 
 use super::decision::{
-    Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep, MetricDecision,
-    RescaleReason, StabilizationStep, Unchanged, WindowNote, selector_condition_message,
+    CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
+    MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,
+    selector_condition_message,
 };
 use super::memory::{HpaMemory, Recommendation};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::pod_slots::Slots;
 use super::reason::Reason;
-use super::replica_calc::{self as rc, CalcContext, CurrentValue, Proposal, Tolerances};
+use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
 use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
-use super::status::ConditionType;
-use crate::units::Quantity;
+use super::status::{ConditionMessage, ConditionType};
 
 /// Reconcile `spec` once at `obs.now`, updating `memory` (histories and status) in place.
 pub fn reconcile(
@@ -74,7 +75,9 @@ fn read_scale(memory: &mut HpaMemory, obs: &Observation, d: &mut Decision) -> bo
             ConditionType::AbleToScale,
             ConditionStatus::False,
             Reason::FailedGetScale,
-            format!("the HPA controller was unable to get the target's current scale: {err}"),
+            ConditionMessage::Text(format!(
+                "the HPA controller was unable to get the target's current scale: {err}"
+            )),
             obs.now,
         );
         d.path = DecisionPath::FailedGetScale;
@@ -85,7 +88,7 @@ fn read_scale(memory: &mut HpaMemory, obs: &Observation, d: &mut Decision) -> bo
         ConditionType::AbleToScale,
         ConditionStatus::True,
         Reason::SucceededGetScale,
-        "the HPA controller was able to get the target's current scale".into(),
+        ConditionMessage::Fixed("the HPA controller was able to get the target's current scale"),
         obs.now,
     );
     true
@@ -135,7 +138,9 @@ fn scaling_disabled(memory: &mut HpaMemory, d: &mut Decision) {
         ConditionType::ScalingActive,
         ConditionStatus::False,
         Reason::ScalingDisabled,
-        "scaling is disabled since the replica count of the target is zero".into(),
+        ConditionMessage::Fixed(
+            "scaling is disabled since the replica count of the target is zero",
+        ),
         d.now,
     );
     d.path = DecisionPath::ScalingDisabled;
@@ -245,7 +250,9 @@ fn failed_rescale(
         ConditionType::AbleToScale,
         ConditionStatus::False,
         Reason::FailedUpdateScale,
-        format!("the HPA controller was unable to update the target scale: {err}"),
+        ConditionMessage::Text(format!(
+            "the HPA controller was unable to update the target scale: {err}"
+        )),
         d.now,
     );
     memory.status.current_replicas = d.current_replicas;
@@ -272,7 +279,7 @@ fn rescaled(
         ConditionType::AbleToScale,
         ConditionStatus::True,
         Reason::SucceededRescale,
-        format!("the HPA controller was able to update the target scale to {desired}"),
+        ConditionMessage::Rescaled(desired),
         now,
     );
     d.events.push(HpaEvent {
@@ -316,7 +323,7 @@ fn set_scaled_to_zero(
             ConditionType::ScaledToZero,
             ConditionStatus::True,
             Reason::ScaledToZero,
-            "the HPA controller scaled the workload to zero".into(),
+            ConditionMessage::Fixed("the HPA controller scaled the workload to zero"),
             now,
         );
     } else {
@@ -324,7 +331,7 @@ fn set_scaled_to_zero(
             ConditionType::ScaledToZero,
             ConditionStatus::False,
             Reason::NotScaledToZero,
-            "the HPA controller did not scale the workload to zero".into(),
+            ConditionMessage::Fixed("the HPA controller did not scale the workload to zero"),
             now,
         );
     }
@@ -434,7 +441,7 @@ fn compute_replicas_for_metrics(
         pod_level_resources: settings.feature_gates.pod_level_resources,
         pods: &obs.pods,
     };
-    let metrics = spec.effective_metrics();
+    let metrics = spec.metrics_or_default();
     let tally = evaluate_all(&metrics, obs, &ctx, d);
     let spec_replicas = obs.scale.spec_replicas;
     if let Some(first) = tally.first_failure
@@ -447,10 +454,7 @@ fn compute_replicas_for_metrics(
         ConditionType::ScalingActive,
         ConditionStatus::True,
         Reason::ValidMetricFound,
-        format!(
-            "the HPA was able to successfully calculate a replica count from {}",
-            tally.metric
-        ),
+        ConditionMessage::ValidMetric(tally.metric.clone()),
         obs.now,
     );
     Some((tally.replicas, tally.metric))
@@ -468,7 +472,7 @@ fn selector_failed(memory: &mut HpaMemory, problem: &SelectorProblem, d: &mut De
         ConditionType::ScalingActive,
         ConditionStatus::False,
         reason,
-        selector_condition_message(problem),
+        ConditionMessage::Text(selector_condition_message(problem)),
         d.now,
     );
     d.reason = DecisionReason::Selector(problem.clone());
@@ -552,10 +556,10 @@ fn metrics_invalid(
         ConditionType::ScalingActive,
         ConditionStatus::False,
         first.reason,
-        format!(
+        ConditionMessage::Text(format!(
             "the HPA was unable to compute the replica count: {}",
             first.inner
-        ),
+        )),
         d.now,
     );
     d.reason = reason;
@@ -641,7 +645,7 @@ pub(crate) fn evaluate_metric_in(
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
             md.current_value = Some(proposal.current);
-            md.current = format_current(&proposal.current);
+            md.current = CurrentText(Some(proposal.current));
             md.detail = Some(proposal);
             MetricEvaluation {
                 decision: md,
@@ -667,8 +671,8 @@ fn metric_header(m: &MetricSpec) -> MetricDecision {
         metric_type: m.type_name().to_string(),
         name: m.name().to_string(),
         label: metric_label(m),
-        current: "<unknown>".into(),
-        target: m.target().map(format_target).unwrap_or_default(),
+        current: CurrentText(None),
+        target: TargetText(m.target().cloned()),
         current_value: None,
         proposal: None,
         detail: None,
@@ -744,14 +748,14 @@ fn resource_one(
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
 ) -> OneResult {
-    let (reason, outer_what) = match container {
-        Some(c) => (
-            Reason::FailedGetContainerResourceMetric,
-            format!("{c} container"),
-        ),
-        None => (Reason::FailedGetResourceMetric, format!("{name} resource")),
+    let reason = match container {
+        Some(_) => Reason::FailedGetContainerResourceMetric,
+        None => Reason::FailedGetResourceMetric,
     };
-    let outer = |inner: &str| format!("failed to get {outer_what} metric value: {inner}");
+    let outer = |inner: &str| match container {
+        Some(c) => format!("failed to get {c} container metric value: {inner}"),
+        None => format!("failed to get {name} resource metric value: {inner}"),
+    };
     let samples = match reading {
         Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
         Some(MetricReading::Error(e)) => Err(format!(
@@ -762,8 +766,9 @@ fn resource_one(
     if let Some(avg) = target.average_value {
         samples
             .and_then(|s| {
-                let metrics = rc::resource_samples(s, name, container)?;
-                rc::plain_metric_replicas(metrics, spec_replicas, avg.milli, name, ctx)
+                let mut slots = Slots::new(ctx.pods);
+                let metrics = rc::resource_samples(s, &mut slots, name, container)?;
+                rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
             .map(|p| (p, format!("{name} resource")))
             .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
@@ -815,13 +820,11 @@ fn pods_one(
             format!("unable to get metric {metric}: no metrics returned from custom metrics API"),
             outer,
         )),
-        (Some(avg), Some(MetricReading::PodValues(samples))) => rc::plain_metric_replicas(
-            rc::pod_value_samples(samples),
-            spec_replicas,
-            avg.milli,
-            "",
-            ctx,
-        )
+        (Some(avg), Some(MetricReading::PodValues(samples))) => {
+            let mut slots = Slots::new(ctx.pods);
+            let metrics = rc::pod_value_samples(samples, &mut slots);
+            rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
+        }
         .map(|p| (p, format!("pods metric {metric}")))
         .map_err(|e| fail(reason, e, outer)),
         // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
@@ -1028,37 +1031,6 @@ pub(crate) fn metric_label(m: &MetricSpec) -> String {
     }
 }
 
-fn format_target(t: &MetricTarget) -> String {
-    match t.target_type {
-        TargetType::Utilization => match t.average_utilization {
-            Some(u) => format!("{u}%"),
-            None => t
-                .average_value
-                .map(|q| q.to_string())
-                .unwrap_or_else(|| "<unset>".into()),
-        },
-        TargetType::AverageValue => t
-            .average_value
-            .map(|q| q.to_string())
-            .unwrap_or_else(|| "<unset>".into()),
-        TargetType::Value => t
-            .value
-            .map(|q| q.to_string())
-            .unwrap_or_else(|| "<unset>".into()),
-    }
-}
-
-fn format_current(c: &CurrentValue) -> String {
-    let q = |v: i64| Quantity::from_milli(v).to_string();
-    match (c.average_utilization, c.average_value_milli, c.value_milli) {
-        (Some(u), Some(v), _) => format!("{u}% ({})", q(v)),
-        (Some(u), None, _) => format!("{u}%"),
-        (None, Some(v), _) => q(v),
-        (None, None, Some(v)) => q(v),
-        _ => "<unknown>".into(),
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn normalize_legacy(
     settings: &ControllerSettings,
@@ -1078,7 +1050,7 @@ fn normalize_legacy(
             ConditionType::AbleToScale,
             ConditionStatus::True,
             Reason::ScaleDownStabilized,
-            "recent recommendations were higher than current one, applying the highest recent recommendation".into(),
+            ConditionMessage::Fixed("recent recommendations were higher than current one, applying the highest recent recommendation"),
             now,
         );
         Reason::ScaleDownStabilized
@@ -1087,7 +1059,7 @@ fn normalize_legacy(
             ConditionType::AbleToScale,
             ConditionStatus::True,
             Reason::ReadyForNewScale,
-            "recommended size matches current size".into(),
+            ConditionMessage::Fixed("recommended size matches current size"),
             now,
         );
         Reason::ReadyForNewScale
@@ -1141,7 +1113,7 @@ fn apply_limited(
         ConditionType::ScalingLimited,
         status,
         l.reason,
-        l.message.into(),
+        ConditionMessage::Fixed(l.message),
         d.now,
     );
     d.limit = Some(LimitStep {
@@ -1190,7 +1162,7 @@ fn normalize_with_behavior(
         ConditionType::AbleToScale,
         ConditionStatus::True,
         reason,
-        message.into(),
+        ConditionMessage::Fixed(message),
         now,
     );
     let window = if s < proposal {
@@ -1237,6 +1209,7 @@ mod tests {
     use super::*;
     use crate::hpa::observation::{PodObservation, PodResourceSample, Requests, ScaleObservation};
     use crate::hpa::spec::{Behavior, ScalingPolicy, ScalingRules};
+    use crate::units::Quantity;
 
     fn cpu_hpa(min: i32, max: i32, target: i32) -> HpaSpec {
         HpaSpec {
@@ -1303,8 +1276,8 @@ mod tests {
             d.reason.to_string(),
             "New size: 6; reason: cpu resource utilization (percentage of request) above target"
         );
-        assert_eq!(d.metrics[0].current, "100% (1)");
-        assert_eq!(d.metrics[0].target, "50%");
+        assert_eq!(d.metrics[0].current.to_string(), "100% (1)");
+        assert_eq!(d.metrics[0].target.to_string(), "50%");
         assert_eq!(
             d.metrics[0].label,
             "resource cpu on pods  (as a percentage of request)"
@@ -1502,7 +1475,7 @@ mod tests {
             ConditionType::ScaledToZero,
             ConditionStatus::True,
             Reason::ScaledToZero,
-            String::new(),
+            ConditionMessage::Fixed(""),
             0.0,
         );
         let d = reconcile(&spec, &s, &mut mem, &external_obs(10.0, 0, 1));

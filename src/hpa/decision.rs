@@ -5,7 +5,9 @@ use super::normalize::RateLimit;
 use super::observation::SelectorProblem;
 use super::reason::Reason;
 use super::replica_calc::{CurrentValue, Proposal};
+use super::spec::{MetricTarget, TargetType};
 use super::status::Condition;
+use crate::units::Quantity;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -38,9 +40,9 @@ pub struct MetricDecision {
     /// The `kubectl describe hpa` label, e.g. `resource cpu on pods  (as a percentage of request)`.
     pub label: String,
     /// Current value as status would report it, e.g. `45% (450m)`; `<unknown>` on error.
-    pub current: String,
+    pub current: CurrentText,
     /// Target as written, e.g. `50%`, `500m`.
-    pub target: String,
+    pub target: TargetText,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_value: Option<CurrentValue>,
     /// This metric's replica proposal.
@@ -55,6 +57,61 @@ pub struct MetricDecision {
     /// The condition reason of a failure, e.g. `FailedGetResourceMetric`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_reason: Option<Reason>,
+}
+
+/// A metric's current value as `kubectl describe hpa` prints it (`45% (450m)`, `<unknown>`
+/// when there is none): spelled when written, not at every sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CurrentText(pub Option<CurrentValue>);
+
+impl fmt::Display for CurrentText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0.unwrap_or_default();
+        let q = Quantity::from_milli;
+        match (c.average_utilization, c.average_value_milli, c.value_milli) {
+            (Some(u), Some(v), _) => write!(f, "{u}% ({})", q(v)),
+            (Some(u), None, _) => write!(f, "{u}%"),
+            (None, Some(v), _) | (None, None, Some(v)) => write!(f, "{}", q(v)),
+            _ => f.write_str("<unknown>"),
+        }
+    }
+}
+
+impl Serialize for CurrentText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A metric's target as written (`50%`, `500m`, `<unset>`; empty for a metric without one):
+/// spelled when written, not at every sync.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetText(pub Option<MetricTarget>);
+
+impl fmt::Display for TargetText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(t) = &self.0 else {
+            return Ok(());
+        };
+        let quantity = match t.target_type {
+            TargetType::Utilization => match t.average_utilization {
+                Some(u) => return write!(f, "{u}%"),
+                None => t.average_value,
+            },
+            TargetType::AverageValue => t.average_value,
+            TargetType::Value => t.value,
+        };
+        match quantity {
+            Some(q) => write!(f, "{q}"),
+            None => f.write_str("<unset>"),
+        }
+    }
+}
+
+impl Serialize for TargetText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The stabilization step: `P` → `S`.

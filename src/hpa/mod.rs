@@ -46,7 +46,7 @@
 //! let d = reconcile(&spec, &settings, &mut memory, &obs);
 //! assert!(d.rescale);
 //! assert_eq!(d.desired_replicas, 6); // 90 % of request against 50 % → ceil(1.8 × 3)
-//! assert_eq!(d.metrics[0].current, "90% (450m)");
+//! assert_eq!(d.metrics[0].current.to_string(), "90% (450m)");
 //! assert_eq!(d.reason.to_string(), "New size: 6; reason: cpu resource utilization (percentage of request) above target");
 //! assert_eq!(d.condition_reason("ScalingLimited"), Some("DesiredWithinRange"));
 //! # let _ = Quantity::from_milli(1);
@@ -60,6 +60,7 @@ mod manifest;
 mod memory;
 pub mod normalize;
 pub(crate) mod observation;
+mod pod_slots;
 mod reason;
 mod replica_calc;
 mod settings;
@@ -70,8 +71,8 @@ mod v1_annotations;
 
 pub use controller::{MetricEvaluation, evaluate_metric, reconcile};
 pub use decision::{
-    Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep, MetricDecision,
-    RescaleReason, StabilizationStep, Unchanged, WindowNote,
+    CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
+    MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,
 };
 pub use manifest::{LoadedHpa, load_hpa};
 pub use memory::{HpaMemory, Recommendation, ScaleEvent};
@@ -88,5 +89,5 @@ pub use spec::{
     ObjectReference, PolicyType, ScalingPolicy, ScalingRules, SelectPolicy, TargetType,
     complete_rules, default_scale_down_rules, default_scale_up_rules,
 };
-pub use status::{Condition, ConditionType, HpaStatus};
+pub use status::{Condition, ConditionMessage, ConditionType, HpaStatus};
 pub use tolerance::parse_tolerance;

@@ -9,8 +9,9 @@
 use super::observation::{
     ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodValueSample,
 };
+use super::pod_slots::{PodMetric, PodMetrics, Slots};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The usage-ratio band within which the current replica count is kept (docs/hpa.md#tolerance).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -85,17 +86,6 @@ pub struct Proposal {
     pub kept_current: bool,
 }
 
-/// One pod's sample: value (milli), timestamp and window.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct PodMetric {
-    pub value: i64,
-    pub timestamp: f64,
-    pub window: f64,
-}
-
-/// Samples keyed by pod name (`PodMetricsInfo`).
-pub(crate) type PodMetrics = BTreeMap<Name, PodMetric>;
-
 /// `ceil` into int32, saturating (Go's out-of-range float conversion is undefined; we clamp).
 pub(crate) fn ceil_i32(x: f64) -> i32 {
     x.ceil() as i32
@@ -107,8 +97,9 @@ fn clamp_i64(v: i128) -> i64 {
 
 /// metrics-server samples → per-pod values for `resource` (summed over containers, or the named
 /// container), as the resource metrics client builds them.
-pub(crate) fn resource_samples(
-    samples: &[PodResourceSample],
+pub(crate) fn resource_samples<'a>(
+    samples: &'a [PodResourceSample],
+    slots: &mut Slots<'a>,
     resource: &str,
     container: Option<&str>,
 ) -> Result<PodMetrics, String> {
@@ -117,7 +108,8 @@ pub(crate) fn resource_samples(
             + resource
             + ": no metrics returned from resource metrics API");
     }
-    let mut out = PodMetrics::new();
+    let mut out = PodMetrics::with_slots(slots.len());
+    let mut hint = 0;
     for s in samples {
         match container {
             Some(name) => {
@@ -129,7 +121,7 @@ pub(crate) fn resource_samples(
                 };
                 if let Some(v) = c.get(resource) {
                     out.insert(
-                        s.pod.clone(),
+                        slots.of_sample(&s.pod, &mut hint),
                         PodMetric {
                             value: v,
                             timestamp: s.timestamp,
@@ -152,7 +144,7 @@ pub(crate) fn resource_samples(
                 }
                 if !missing {
                     out.insert(
-                        s.pod.clone(),
+                        slots.of_sample(&s.pod, &mut hint),
                         PodMetric {
                             value: sum,
                             timestamp: s.timestamp,
@@ -167,32 +159,35 @@ pub(crate) fn resource_samples(
 }
 
 /// Custom-metrics per-pod values → per-pod samples (a later duplicate replaces an earlier one).
-pub(crate) fn pod_value_samples(samples: &[PodValueSample]) -> PodMetrics {
-    samples
-        .iter()
-        .map(|s| {
-            (
-                s.pod.clone(),
-                PodMetric {
-                    value: s.value_milli,
-                    timestamp: s.timestamp,
-                    window: s.window,
-                },
-            )
-        })
-        .collect()
+pub(crate) fn pod_value_samples<'a>(
+    samples: &'a [PodValueSample],
+    slots: &mut Slots<'a>,
+) -> PodMetrics {
+    let mut out = PodMetrics::with_slots(slots.len());
+    let mut hint = 0;
+    for s in samples {
+        out.insert(
+            slots.of_sample(&s.pod, &mut hint),
+            PodMetric {
+                value: s.value_milli,
+                timestamp: s.timestamp,
+                window: s.window,
+            },
+        );
+    }
+    out
 }
 
 /// Sort the selector's pods into ready / unready / missing / ignored (docs/hpa.md#pod-grouping, `groupPods`).
 /// `resource` is the metric's resource name (`cpu` enables the readiness rules) or empty.
 pub(crate) fn group_pods(
-    pods: &[PodObservation],
+    slots: &Slots<'_>,
     metrics: &PodMetrics,
     resource: &str,
     ctx: &CalcContext<'_>,
 ) -> PodGroups {
     let mut g = PodGroups::default();
-    for pod in pods {
+    for (i, pod) in ctx.pods.iter().enumerate() {
         if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
             g.ignored.insert(pod.name.clone());
             continue;
@@ -201,7 +196,7 @@ pub(crate) fn group_pods(
             g.unready.insert(pod.name.clone());
             continue;
         }
-        let Some(metric) = metrics.get(&pod.name) else {
+        let Some(metric) = metrics.get(slots.of_pod(i)) else {
             g.missing.insert(pod.name.clone());
             continue;
         };
@@ -236,13 +231,13 @@ pub(crate) fn group_pods(
 /// and no container named — the pod-level total; a counted container without a request is an
 /// error.
 pub(crate) fn calculate_requests(
-    pods: &[PodObservation],
+    slots: &Slots<'_>,
     container: Option<&str>,
     resource: &str,
     pod_level_resources: bool,
-) -> Result<BTreeMap<Name, i64>, String> {
-    let mut out = BTreeMap::new();
-    for pod in pods {
+) -> Result<Vec<Option<i64>>, String> {
+    let mut out = vec![None; slots.len()];
+    for (i, pod) in slots.pods().iter().enumerate() {
         // `resourcehelpers.IsPodLevelRequestsSet`: a supported resource (cpu, memory) is set.
         let pod_level = pod_level_resources
             && container.is_none()
@@ -260,7 +255,7 @@ pub(crate) fn calculate_requests(
         } else {
             requests_from_containers(pod, container, resource)?
         };
-        out.insert(pod.name.clone(), request);
+        out[slots.of_pod(i)] = Some(request);
     }
     Ok(out)
 }
@@ -342,12 +337,12 @@ fn requests_from_containers(
 /// a request (samples of unknown pods are skipped).
 pub(crate) fn resource_utilization_ratio(
     metrics: &PodMetrics,
-    requests: &BTreeMap<Name, i64>,
+    requests: &[Option<i64>],
     target_utilization: i32,
 ) -> Result<(f64, i32, i64), String> {
     let (mut usage, mut request, mut n): (i128, i128, i128) = (0, 0, 0);
-    for (pod, m) in metrics {
-        if let Some(r) = requests.get(pod) {
+    for (slot, m) in metrics.iter() {
+        if let Some(Some(r)) = requests.get(slot) {
             usage += m.value as i128;
             request += *r as i128;
             n += 1;
@@ -369,24 +364,25 @@ pub(crate) fn resource_utilization_ratio(
 
 /// `GetMetricUsageRatio`: `(ratio, average)` over every sample (unknown pods included).
 pub(crate) fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f64, i64) {
-    let total: i128 = metrics.values().map(|m| m.value as i128).sum();
+    let total: i128 = metrics.iter().map(|(_, m)| m.value as i128).sum();
     let n = (metrics.len() as i128).max(1);
     let usage = clamp_i64(total / n);
     (usage as f64 / target_usage as f64, usage)
 }
 
 /// Resource / ContainerResource with a Utilization target (docs/hpa.md#utilization, `GetResourceReplicas`).
-pub(crate) fn resource_utilization_replicas(
+pub(crate) fn resource_utilization_replicas<'a>(
     current: i32,
     target_utilization: i32,
     resource: &str,
     container: Option<&str>,
-    samples: &[PodResourceSample],
-    ctx: &CalcContext<'_>,
+    samples: &'a [PodResourceSample],
+    ctx: &CalcContext<'a>,
 ) -> Result<Proposal, String> {
-    let metrics = resource_samples(samples, resource, container)?;
-    let (mut metrics, groups) = ready_metrics(metrics, resource, ctx)?;
-    let requests = calculate_requests(ctx.pods, container, resource, ctx.pod_level_resources)?;
+    let mut slots = Slots::new(ctx.pods);
+    let metrics = resource_samples(samples, &mut slots, resource, container)?;
+    let (mut metrics, groups) = ready_metrics(metrics, &slots, resource, ctx)?;
+    let requests = calculate_requests(&slots, container, resource, ctx.pod_level_resources)?;
     let (ratio, utilization, raw) =
         resource_utilization_ratio(&metrics, &requests, target_utilization)?;
     let current_value = CurrentValue {
@@ -405,14 +401,20 @@ pub(crate) fn resource_utilization_replicas(
         // Scale-down: missing pods use 100 % of request, or the target when it exceeds 100 %.
         let fallback = 100.max(target_utilization) as i128;
         for name in &groups.missing {
-            let request = requests.get(name).copied().unwrap_or(0) as i128;
-            fill(&mut metrics, [name], clamp_i64(request * fallback / 100));
+            let slot = slots.find(name);
+            let request = slot.and_then(|s| requests[s]).unwrap_or(0) as i128;
+            fill(
+                &mut metrics,
+                &slots,
+                [name],
+                clamp_i64(request * fallback / 100),
+            );
         }
     } else if ratio > 1.0 {
-        fill(&mut metrics, &groups.missing, 0);
+        fill(&mut metrics, &slots, &groups.missing, 0);
     }
     if !groups.unready.is_empty() && ratio > 1.0 {
-        fill(&mut metrics, &groups.unready, 0);
+        fill(&mut metrics, &slots, &groups.unready, 0);
     }
     let (new_ratio, _, _) = resource_utilization_ratio(&metrics, &requests, target_utilization)?;
     adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
@@ -422,15 +424,18 @@ pub(crate) fn resource_utilization_replicas(
 /// and unready pods dropped; an error when no pod or no usable metric is left.
 fn ready_metrics(
     mut metrics: PodMetrics,
+    slots: &Slots<'_>,
     resource: &str,
     ctx: &CalcContext<'_>,
 ) -> Result<(PodMetrics, PodGroups), String> {
     if ctx.pods.is_empty() {
         return Err("no pods returned by selector while calculating replica count".into());
     }
-    let groups = group_pods(ctx.pods, &metrics, resource, ctx);
+    let groups = group_pods(slots, &metrics, resource, ctx);
     for name in groups.ignored.iter().chain(groups.unready.iter()) {
-        metrics.remove(name);
+        if let Some(slot) = slots.find(name) {
+            metrics.remove(slot);
+        }
     }
     if metrics.is_empty() {
         return Err("did not receive metrics for targeted pods (pods might be unready)".into());
@@ -468,10 +473,15 @@ fn unadjusted(
 }
 
 /// Step 4–5: give each named pod the metric `value`.
-fn fill<'n>(metrics: &mut PodMetrics, names: impl IntoIterator<Item = &'n Name>, value: i64) {
-    for name in names {
+fn fill<'n>(
+    metrics: &mut PodMetrics,
+    slots: &Slots<'_>,
+    names: impl IntoIterator<Item = &'n Name>,
+    value: i64,
+) {
+    for slot in names.into_iter().filter_map(|n| slots.find(n)) {
         metrics.insert(
-            name.clone(),
+            slot,
             PodMetric {
                 value,
                 timestamp: 0.0,
@@ -513,12 +523,13 @@ fn adjusted(
 /// resource name, so `cpu` readiness rules apply) and Pods metrics (pass `""`).
 pub(crate) fn plain_metric_replicas(
     metrics: PodMetrics,
+    slots: &Slots<'_>,
     current: i32,
     target_usage: i64,
     resource: &str,
     ctx: &CalcContext<'_>,
 ) -> Result<Proposal, String> {
-    let (mut metrics, groups) = ready_metrics(metrics, resource, ctx)?;
+    let (mut metrics, groups) = ready_metrics(metrics, slots, resource, ctx)?;
     let (ratio, usage) = metric_usage_ratio(&metrics, target_usage);
     let current_value = CurrentValue {
         average_value_milli: Some(usage),
@@ -532,12 +543,12 @@ pub(crate) fn plain_metric_replicas(
         return Ok(p);
     };
     if ratio < 1.0 {
-        fill(&mut metrics, &groups.missing, target_usage);
+        fill(&mut metrics, slots, &groups.missing, target_usage);
     } else if ratio > 1.0 {
-        fill(&mut metrics, &groups.missing, 0);
+        fill(&mut metrics, slots, &groups.missing, 0);
     }
     if !groups.unready.is_empty() && ratio > 1.0 {
-        fill(&mut metrics, &groups.unready, 0);
+        fill(&mut metrics, slots, &groups.unready, 0);
     }
     let (new_ratio, _) = metric_usage_ratio(&metrics, target_usage);
     adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)
@@ -694,6 +705,24 @@ mod tests {
             pods,
         }
     }
+    /// The pods grouped against cpu samples, for `resource`.
+    fn groups(pods: &[PodObservation], samples: &[(&str, i64)], resource: &str) -> PodGroups {
+        let samples = cpu(samples);
+        let c = ctx(pods);
+        let mut slots = Slots::new(pods);
+        let metrics = resource_samples(&samples, &mut slots, "cpu", None).unwrap();
+        group_pods(&slots, &metrics, resource, &c)
+    }
+    /// The request of the first pod.
+    fn request(
+        pods: &[PodObservation],
+        container: Option<&str>,
+        resource: &str,
+        gate: bool,
+    ) -> Result<i64, String> {
+        let slots = Slots::new(pods);
+        calculate_requests(&slots, container, resource, gate).map(|r| r[0].unwrap())
+    }
     fn cpu(samples: &[(&str, i64)]) -> Vec<PodResourceSample> {
         samples
             .iter()
@@ -728,6 +757,25 @@ mod tests {
         .unwrap();
         assert_eq!(p.current.average_utilization, Some(40));
         assert_eq!(p.replicas, 4);
+    }
+
+    #[test]
+    fn pods_sharing_a_name_share_its_sample_and_samples_of_unknown_pods_are_skipped() {
+        // As upstream's name-keyed maps: both pods `a` read a's sample and count as ready;
+        // `z` matches no pod, so it has no request and stays out of the utilization.
+        let pods = vec![pod("a", 1000), pod("a", 1000), pod("b", 1000)];
+        let p = resource_utilization_replicas(
+            3,
+            50,
+            "cpu",
+            None,
+            &cpu(&[("b", 800), ("z", 5000), ("a", 800)]),
+            &ctx(&pods),
+        )
+        .unwrap();
+        assert_eq!(p.current.average_utilization, Some(80));
+        assert_eq!(p.groups.as_ref().unwrap().ready, 3);
+        assert_eq!(p.replicas, 5); // ceil(1.6 × 3)
     }
 
     #[test]
@@ -832,21 +880,11 @@ mod tests {
             last_transition_time: -3600.0,
         });
         pods[1].ready = None;
-        let g = group_pods(
-            &pods,
-            &resource_samples(&cpu(&[("a", 1), ("b", 1)]), "cpu", None).unwrap(),
-            "cpu",
-            &ctx(&pods),
-        );
+        let g = groups(&pods, &[("a", 1), ("b", 1)], "cpu");
         assert_eq!(g.ready, 1);
         assert!(g.unready.contains("b"));
         // memory ignores readiness entirely
-        let g = group_pods(
-            &pods,
-            &resource_samples(&cpu(&[("a", 1), ("b", 1)]), "cpu", None).unwrap(),
-            "memory",
-            &ctx(&pods),
-        );
+        let g = groups(&pods, &[("a", 1), ("b", 1)], "memory");
         assert_eq!(g.ready, 2);
     }
 
@@ -854,12 +892,7 @@ mod tests {
     fn succeeded_pods_are_ignored_not_missing() {
         let mut pods = vec![pod("a", 1000), pod("b", 1000)];
         pods[1].phase = PodPhase::Succeeded;
-        let g = group_pods(
-            &pods,
-            &resource_samples(&cpu(&[("a", 1)]), "cpu", None).unwrap(),
-            "cpu",
-            &ctx(&pods),
-        );
+        let g = groups(&pods, &[("a", 1)], "cpu");
         assert!(g.ignored.contains("b"));
         assert!(g.missing.is_empty());
     }
@@ -878,15 +911,14 @@ mod tests {
         ]
         .into();
         assert_eq!(
-            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            request(std::slice::from_ref(&p), None, "cpu", true).unwrap(),
             600
         );
         assert_eq!(
-            calculate_requests(std::slice::from_ref(&p), Some("proxy"), "cpu", true).unwrap()["a"],
+            request(std::slice::from_ref(&p), Some("proxy"), "cpu", true).unwrap(),
             100
         );
-        let e =
-            calculate_requests(std::slice::from_ref(&p), Some("nope"), "cpu", true).unwrap_err();
+        let e = request(std::slice::from_ref(&p), Some("nope"), "cpu", true).unwrap_err();
         assert!(e.contains("container nope not found"), "{e}");
         let mut more = p.containers.to_vec();
         more.push(ContainerSpec {
@@ -896,7 +928,7 @@ mod tests {
             init: false,
         });
         p.containers = more.into();
-        let e = calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap_err();
+        let e = request(std::slice::from_ref(&p), None, "cpu", true).unwrap_err();
         assert!(
             e.contains("missing request for cpu in container nolimit"),
             "{e}"
@@ -904,23 +936,25 @@ mod tests {
         // pod-level requests win when the gate is on and no container is named
         p.pod_requests = Some(Requests::cpu(2000));
         assert_eq!(
-            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            request(std::slice::from_ref(&p), None, "cpu", true).unwrap(),
             2000
         );
-        assert!(calculate_requests(std::slice::from_ref(&p), None, "cpu", false).is_err());
+        assert!(request(std::slice::from_ref(&p), None, "cpu", false).is_err());
     }
 
     #[test]
     fn sample_missing_a_container_resource_means_no_sample() {
         let mut s = PodResourceSample::cpu("a", 0.0, 60.0, 100);
         s.containers.push(Default::default());
+        let mut slots = Slots::new(&[]);
+        let one = [s];
         assert!(
-            resource_samples(&[s.clone()], "cpu", None)
+            resource_samples(&one, &mut slots, "cpu", None)
                 .unwrap()
                 .is_empty()
         );
-        assert!(resource_samples(&[s], "cpu", Some("other")).is_err());
-        assert!(resource_samples(&[], "cpu", None).is_err());
+        assert!(resource_samples(&one, &mut slots, "cpu", Some("other")).is_err());
+        assert!(resource_samples(&[], &mut slots, "cpu", None).is_err());
     }
 
     #[test]
@@ -973,12 +1007,9 @@ mod tests {
             memory_milli: Some(64),
         });
         let pods = std::slice::from_ref(&p);
+        assert_eq!(request(pods, None, "cpu", true).unwrap(), 800 + 250);
         assert_eq!(
-            calculate_requests(pods, None, "cpu", true).unwrap()["a"],
-            800 + 250
-        );
-        assert_eq!(
-            calculate_requests(pods, None, "memory", true).unwrap()["a"],
+            request(pods, None, "memory", true).unwrap(),
             1000 + 200 + 64
         );
         // Without the pod-level cpu the init container's peak (migrate + proxy) sets the
@@ -989,31 +1020,22 @@ mod tests {
         });
         let pods = std::slice::from_ref(&p);
         assert_eq!(pod_level_request(&p, "cpu"), Some(2100 + 250));
-        assert_eq!(
-            calculate_requests(pods, None, "cpu", true).unwrap()["a"],
-            2350
-        );
-        assert_eq!(
-            calculate_requests(pods, None, "memory", true).unwrap()["a"],
-            4064
-        );
+        assert_eq!(request(pods, None, "cpu", true).unwrap(), 2350);
+        assert_eq!(request(pods, None, "memory", true).unwrap(), 4064);
         // The per-container path never counts an ordinary init container.
-        assert_eq!(
-            calculate_requests(pods, None, "cpu", false).unwrap()["a"],
-            600
-        );
-        assert!(calculate_requests(pods, Some("migrate"), "cpu", true).is_err());
+        assert_eq!(request(pods, None, "cpu", false).unwrap(), 600);
+        assert!(request(pods, Some("migrate"), "cpu", true).is_err());
         // Nothing requests the resource anywhere: upstream's error.
         p.overhead = None;
         p.pod_requests = Some(Requests::cpu(800));
         p.containers = [c("app", Some(500), None, false, false)].into();
-        let e = calculate_requests(std::slice::from_ref(&p), None, "memory", true).unwrap_err();
+        let e = request(std::slice::from_ref(&p), None, "memory", true).unwrap_err();
         assert!(
             e.contains("missing pod-level request for memory in Pod a"),
             "{e}"
         );
         assert_eq!(
-            calculate_requests(std::slice::from_ref(&p), None, "cpu", true).unwrap()["a"],
+            request(std::slice::from_ref(&p), None, "cpu", true).unwrap(),
             800
         );
     }

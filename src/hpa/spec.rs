@@ -50,6 +50,15 @@ impl HpaSpec {
         }
     }
 
+    /// [`HpaSpec::effective_metrics`] borrowed when the spec lists metrics (no copy per sync).
+    pub(crate) fn metrics_or_default(&self) -> std::borrow::Cow<'_, [MetricSpec]> {
+        if self.metrics.is_empty() {
+            std::borrow::Cow::Owned(vec![MetricSpec::default_cpu()])
+        } else {
+            std::borrow::Cow::Borrowed(&self.metrics)
+        }
+    }
+
     /// True when at least one Object or External metric exists (scale-to-zero needs one).
     pub fn has_object_or_external_metric(&self) -> bool {
         self.metrics

@@ -46,9 +46,45 @@ pub struct Condition {
     pub condition_type: ConditionType,
     pub status: ConditionStatus,
     pub reason: Reason,
-    pub message: String,
+    pub message: ConditionMessage,
     /// When `status` last changed (seconds).
     pub last_transition_time: f64,
+}
+
+/// A condition's message, spelled when written (the common ones are fixed texts or carry a
+/// number or the metric's name, so setting them every sync formats nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConditionMessage {
+    Fixed(&'static str),
+    /// Built when the condition was set (errors, selector problems).
+    Text(String),
+    /// `the HPA controller was able to update the target scale to N`.
+    Rescaled(i32),
+    /// `the HPA was able to successfully calculate a replica count from <metric>`.
+    ValidMetric(String),
+}
+
+impl fmt::Display for ConditionMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConditionMessage::Fixed(t) => f.write_str(t),
+            ConditionMessage::Text(t) => f.write_str(t),
+            ConditionMessage::Rescaled(n) => write!(
+                f,
+                "the HPA controller was able to update the target scale to {n}"
+            ),
+            ConditionMessage::ValidMetric(m) => write!(
+                f,
+                "the HPA was able to successfully calculate a replica count from {m}"
+            ),
+        }
+    }
+}
+
+impl Serialize for ConditionMessage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// `status` of the HPA object.
@@ -73,7 +109,7 @@ impl HpaStatus {
         t: ConditionType,
         status: ConditionStatus,
         reason: Reason,
-        message: String,
+        message: ConditionMessage,
         now: f64,
     ) {
         let idx = match self.conditions.iter().position(|c| c.condition_type == t) {
@@ -83,7 +119,7 @@ impl HpaStatus {
                     condition_type: t,
                     status,
                     reason,
-                    message: String::new(),
+                    message: ConditionMessage::Fixed(""),
                     last_transition_time: now,
                 });
                 self.conditions.len() - 1
@@ -120,21 +156,21 @@ mod tests {
             ConditionType::AbleToScale,
             ConditionStatus::True,
             Reason::SucceededGetScale,
-            "a".into(),
+            ConditionMessage::Fixed("a"),
             1.0,
         );
         s.set_condition(
             ConditionType::ScalingActive,
             ConditionStatus::True,
             Reason::ValidMetricFound,
-            "b".into(),
+            ConditionMessage::Fixed("b"),
             1.0,
         );
         s.set_condition(
             ConditionType::AbleToScale,
             ConditionStatus::True,
             Reason::ReadyForNewScale,
-            "c".into(),
+            ConditionMessage::Fixed("c"),
             5.0,
         );
         assert_eq!(s.conditions[0].reason, Reason::ReadyForNewScale);
@@ -143,7 +179,7 @@ mod tests {
             ConditionType::AbleToScale,
             ConditionStatus::False,
             Reason::FailedUpdateScale,
-            "d".into(),
+            ConditionMessage::Fixed("d"),
             9.0,
         );
         assert_eq!(s.conditions[0].last_transition_time, 9.0);

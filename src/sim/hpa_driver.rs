@@ -5,8 +5,8 @@
 
 use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
-    ConditionStatus, ContainerSpec, ContainerUsage, ControllerSettings, Decision, HpaMemory,
-    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
+    ConditionStatus, ConditionType, ContainerSpec, ContainerUsage, ControllerSettings, Decision,
+    HpaMemory, MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
     PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
@@ -15,6 +15,7 @@ use crate::settings::Scenario;
 use crate::world::{Pod, PodState, World};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where one metric of the HPA spec gets its values.
 #[derive(Debug, Clone)]
@@ -59,8 +60,10 @@ pub struct HpaStats {
 
 pub(super) struct HpaDriver {
     pub name: String,
-    /// `metadata.namespace` (`default` when the manifest has none), for the controller's messages.
-    namespace: String,
+    /// What the controller read at the last sync (`namespace` is `metadata.namespace`, `default`
+    /// when the manifest has none), refilled in place every sync so its pods and samples keep
+    /// their allocations (docs/performance.md, "HPA decision core").
+    obs: Observation,
     spec: HpaSpec,
     settings: ControllerSettings,
     memory: HpaMemory,
@@ -110,11 +113,14 @@ impl HpaDriver {
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
-            namespace: loaded
-                .namespace
-                .clone()
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| "default".into()),
+            obs: Observation {
+                namespace: loaded
+                    .namespace
+                    .clone()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| "default".into()),
+                ..Default::default()
+            },
             spec: loaded.spec.clone(),
             settings: scenario.controller_manager.clone(),
             memory: HpaMemory::default(),
@@ -180,37 +186,47 @@ impl HpaDriver {
     /// initialization period is over) from one that never became Ready, so the time must be the
     /// real one, not the pod's creation.
     fn observe_pod(&self, p: &Pod) -> PodObservation {
-        let not_ready = (ConditionStatus::False, p.ready_transition);
-        let (phase, ready) = match p.state {
-            PodState::Pending => (PodPhase::Pending, Some(not_ready)),
-            PodState::Starting => (PodPhase::Running, Some(not_ready)),
-            PodState::Ready | PodState::Terminating => (
-                PodPhase::Running,
-                Some(if p.ready_at.is_some() {
-                    (ConditionStatus::True, p.ready_transition)
-                } else {
-                    not_ready
-                }),
-            ),
-            PodState::Gone => (PodPhase::Succeeded, None),
-        };
-        PodObservation {
+        let mut o = PodObservation {
             name: self.pod_name(p.id),
-            phase,
-            ready: ready.map(|(status, t)| ReadyCondition {
-                status,
-                last_transition_time: t,
-            }),
-            deleting: p.state == PodState::Terminating,
-            start_time: Some(p.start_time),
+            phase: PodPhase::Running,
+            ready: None,
+            deleting: false,
+            start_time: None,
             containers: self.containers.clone(),
             pod_requests: self.pod_requests,
             // `spec.overhead` is set by a RuntimeClass at admission, which scalesim does not model.
             overhead: None,
+        };
+        observe_status(&mut o, p);
+        o
+    }
+
+    /// Observe every pod of the workload into `pods`, updating in place the entries that
+    /// already describe the same pod (same name) at the same position.
+    fn observe_pods(&self, world: &World, pods: &mut Vec<PodObservation>) {
+        let mut k = 0;
+        for p in world
+            .pods()
+            .iter()
+            .filter(|p| p.state != PodState::Gone && !p.job)
+        {
+            let same = |o: &PodObservation| {
+                self.names
+                    .get(p.id as usize)
+                    .is_some_and(|n| Arc::ptr_eq(n, &o.name))
+            };
+            match pods.get_mut(k) {
+                Some(o) if same(o) => observe_status(o, p),
+                Some(o) => *o = self.observe_pod(p),
+                None => pods.push(self.observe_pod(p)),
+            }
+            k += 1;
         }
+        pods.truncate(k);
     }
 
     /// What the metrics APIs answer for each metric at `now`.
+    /// `readings` holds the previous sync's answers, whose sample buffers are reused.
     fn readings(
         &self,
         now: f64,
@@ -218,75 +234,111 @@ impl HpaDriver {
         ms: &MetricsServer,
         samplers: &[Sampler],
         external: &mut dyn FnMut(&str) -> MetricReading,
-    ) -> Vec<MetricReading> {
-        self.feeds
-            .iter()
-            .map(|feed| match feed {
-                Feed::Resource => self.resource_reading(world, ms),
-                Feed::Sampler {
-                    sampler,
-                    per_pod: true,
-                    scale,
-                } => self.per_pod_reading(&samplers[*sampler], now, *scale),
-                Feed::Sampler {
-                    sampler,
-                    per_pod: false,
-                    scale,
-                } => match samplers[*sampler].total(now) {
-                    Ok(v) => match self.is_object(feed) {
-                        true => MetricReading::ObjectValue {
-                            value_milli: to_milli(v * scale),
+        readings: &mut Vec<MetricReading>,
+    ) {
+        let mut previous = std::mem::take(readings).into_iter();
+        let fresh =
+            self.feeds.iter().map(|feed| (feed, previous.next())).map(
+                |(feed, before)| match feed {
+                    Feed::Resource => {
+                        let buffer = match before {
+                            Some(MetricReading::PodResources(samples)) => samples,
+                            _ => Vec::new(),
+                        };
+                        self.resource_reading(world, ms, buffer)
+                    }
+                    Feed::Sampler {
+                        sampler,
+                        per_pod: true,
+                        scale,
+                    } => self.per_pod_reading(&samplers[*sampler], now, *scale),
+                    Feed::Sampler {
+                        sampler,
+                        per_pod: false,
+                        scale,
+                    } => match samplers[*sampler].total(now) {
+                        Ok(v) => match self.is_object(feed) {
+                            true => MetricReading::ObjectValue {
+                                value_milli: to_milli(v * scale),
+                            },
+                            false => MetricReading::ExternalValues(vec![to_milli(v * scale)]),
                         },
-                        false => MetricReading::ExternalValues(vec![to_milli(v * scale)]),
+                        Err(e) => MetricReading::Error(e),
                     },
-                    Err(e) => MetricReading::Error(e),
+                    Feed::Keda(name) => external(name),
+                    Feed::Missing { name, .. } => MetricReading::Error(format!(
+                        "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
+                    )),
                 },
-                Feed::Keda(name) => external(name),
-                Feed::Missing { name, .. } => MetricReading::Error(format!(
-                    "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
-                )),
-            })
-            .collect()
+            );
+        readings.extend(fresh);
     }
 
     /// The resource metrics API: metrics-server's latest sample of every pod, split into the
     /// pod's containers (all work runs in the main container; sidecars idle).
-    fn resource_reading(&self, world: &World, ms: &MetricsServer) -> MetricReading {
+    /// `samples` is the previous answer, updated in place where it names the same pod.
+    fn resource_reading(
+        &self,
+        world: &World,
+        ms: &MetricsServer,
+        mut samples: Vec<PodResourceSample>,
+    ) -> MetricReading {
         let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
-        MetricReading::PodResources(
-            world
-                .pods()
+        let mut k = 0;
+        for p in world
+            .pods()
+            .iter()
+            .filter(|p| p.state != PodState::Gone && !p.job)
+        {
+            let Some(u) = ms.sample(p.id) else {
+                continue;
+            };
+            let cpu = (u.cpu_cores * 1000.0).round() as i64;
+            let memory = (u.memory_bytes * 1000.0).round() as i64;
+            let same = |s: &PodResourceSample| {
+                self.names
+                    .get(p.id as usize)
+                    .is_some_and(|n| Arc::ptr_eq(n, &s.pod))
+            };
+            let s = match samples.get_mut(k) {
+                Some(s) if same(s) => s,
+                Some(s) => {
+                    *s = self.empty_sample(p.id);
+                    s
+                }
+                None => {
+                    samples.push(self.empty_sample(p.id));
+                    &mut samples[k]
+                }
+            };
+            s.timestamp = u.timestamp;
+            s.window = u.window;
+            for (i, c) in s.containers.iter_mut().enumerate() {
+                c.cpu_milli = Some(if i == main { cpu } else { 0 });
+                c.memory_milli = Some(if i == main { memory } else { 0 });
+            }
+            k += 1;
+        }
+        samples.truncate(k);
+        MetricReading::PodResources(samples)
+    }
+
+    /// A metrics-server sample of pod `id` with the pod's containers and no usage yet.
+    fn empty_sample(&self, id: u32) -> PodResourceSample {
+        PodResourceSample {
+            pod: self.pod_name(id),
+            timestamp: 0.0,
+            window: 0.0,
+            containers: self
+                .containers
                 .iter()
-                .filter(|p| p.state != PodState::Gone && !p.job)
-                .filter_map(|p| {
-                    let u = ms.sample(p.id)?;
-                    let containers = self
-                        .containers
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| ContainerUsage {
-                            name: c.name.clone(),
-                            cpu_milli: Some(if i == main {
-                                (u.cpu_cores * 1000.0).round() as i64
-                            } else {
-                                0
-                            }),
-                            memory_milli: Some(if i == main {
-                                (u.memory_bytes * 1000.0).round() as i64
-                            } else {
-                                0
-                            }),
-                        })
-                        .collect();
-                    Some(PodResourceSample {
-                        pod: self.pod_name(p.id),
-                        timestamp: u.timestamp,
-                        window: u.window,
-                        containers,
-                    })
+                .map(|c| ContainerUsage {
+                    name: c.name.clone(),
+                    cpu_milli: None,
+                    memory_milli: None,
                 })
                 .collect(),
-        )
+        }
     }
 
     /// A Pods metric: the sampler's value for every pod, scaled.
@@ -308,7 +360,7 @@ impl HpaDriver {
     }
 
     fn is_object(&self, feed: &Feed) -> bool {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         self.feeds
             .iter()
             .position(|f| std::ptr::eq(f, feed))
@@ -353,24 +405,17 @@ impl HpaDriver {
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Option<Decision> {
         self.name_pods(world.pods().len());
-        let active = world.pods().active();
-        let obs = Observation {
-            now,
-            namespace: self.namespace.clone(),
-            scale: ScaleObservation {
-                spec_replicas: world.pods().spec_replicas(),
-                status_replicas: active,
-                ..Default::default()
-            },
-            pods: world
-                .pods()
-                .iter()
-                .filter(|p| p.state != PodState::Gone && !p.job)
-                .map(|p| self.observe_pod(p))
-                .collect(),
-            metrics: self.readings(now, world, ms, samplers, external),
+        let mut obs = std::mem::take(&mut self.obs);
+        obs.now = now;
+        obs.scale = ScaleObservation {
+            spec_replicas: world.pods().spec_replicas(),
+            status_replicas: world.pods().active(),
+            ..Default::default()
         };
+        self.observe_pods(world, &mut obs.pods);
+        self.readings(now, world, ms, samplers, external, &mut obs.metrics);
         let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
+        self.obs = obs;
         let period = self.sync_period();
         self.stats.syncs += 1;
         if d.rescale {
@@ -399,7 +444,7 @@ impl HpaDriver {
         if let Some(c) = d
             .conditions
             .iter()
-            .find(|c| c.condition_type.to_string() == "ScalingActive")
+            .find(|c| c.condition_type == ConditionType::ScalingActive)
             && c.status == ConditionStatus::False
         {
             *self
@@ -445,7 +490,7 @@ impl HpaDriver {
 
     /// The target of metric `i` as the spec sets it (percent for Utilization).
     pub(super) fn target(&self, i: usize) -> Option<f64> {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         let target = metrics.get(i)?.target()?;
         target
             .average_utilization
@@ -457,7 +502,7 @@ impl HpaDriver {
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
     pub(super) fn metric_labels(&self) -> Vec<String> {
         self.spec
-            .effective_metrics()
+            .metrics_or_default()
             .iter()
             .map(|m| {
                 m.name()
@@ -497,7 +542,7 @@ impl HpaDriver {
         samplers: &[Sampler],
         keda: Option<&super::keda_driver::ScaledObjectDriver>,
     ) -> String {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         let Some(m) = metrics.get(i) else {
             return "value".into();
         };
@@ -532,7 +577,7 @@ impl HpaDriver {
 
     /// How the HPA turns metric `i`'s total into the value it compares with the target.
     pub(super) fn metric_norm(&self, i: usize) -> MetricNorm {
-        let metrics = self.spec.effective_metrics();
+        let metrics = self.spec.metrics_or_default();
         match metrics.get(i) {
             Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
             Some(MetricSpec::External { target, .. } | MetricSpec::Object { target, .. })
@@ -543,6 +588,33 @@ impl HpaDriver {
             _ => MetricNorm::Total,
         }
     }
+}
+
+/// The pod's status as the API server reports it, written into its observation: phase, the
+/// `PodReady` condition with its true `lastTransitionTime`, deletion and `status.startTime`
+/// (see [`HpaDriver::observe_pod`]).
+fn observe_status(o: &mut PodObservation, p: &Pod) {
+    let not_ready = (ConditionStatus::False, p.ready_transition);
+    let (phase, ready) = match p.state {
+        PodState::Pending => (PodPhase::Pending, Some(not_ready)),
+        PodState::Starting => (PodPhase::Running, Some(not_ready)),
+        PodState::Ready | PodState::Terminating => (
+            PodPhase::Running,
+            Some(if p.ready_at.is_some() {
+                (ConditionStatus::True, p.ready_transition)
+            } else {
+                not_ready
+            }),
+        ),
+        PodState::Gone => (PodPhase::Succeeded, None),
+    };
+    o.phase = phase;
+    o.ready = ready.map(|(status, t)| ReadyCondition {
+        status,
+        last_transition_time: t,
+    });
+    o.deleting = p.state == PodState::Terminating;
+    o.start_time = Some(p.start_time);
 }
 
 /// How a metric's total becomes the value the HPA compares with its target.

@@ -393,7 +393,7 @@ fn a_postgresql_trigger_bound_to_the_backlog_runs_and_scales() {
     let r = queue_scenario(RAMP, "10m", 0, so, "metrics:\n  pg: {signal: backlog}\n");
     assert_scales_from_zero(&r);
     let hpa_target = r.events.iter().find_map(|e| match e {
-        LogEvent::Autoscaler(a) => a.decision.metrics.first().map(|m| m.target.clone()),
+        LogEvent::Autoscaler(a) => a.decision.metrics.first().map(|m| m.target.to_string()),
         _ => None,
     });
     assert_eq!(

@@ -807,7 +807,7 @@ fn controller(cfg: &Value, input: &Value, expected: &Value) -> R<()> {
         };
         memory
             .status
-            .set_condition(t, st, reason, String::new(), NOW - 1000.0);
+            .set_condition(t, st, reason, ConditionMessage::Fixed(""), NOW - 1000.0);
     }
     let history = input.get("history").cloned().unwrap_or(Value::Null);
     only(

@@ -1,0 +1,250 @@
+//! Pod names of one per-pod metric turned into dense slots once, so the replica calculator
+//! keys its per-pod samples and requests by a number instead of by name (docs/performance.md,
+//! "HPA decision core").
+//!
+//! Upstream keys `PodMetricsInfo` and the request map by pod name; a slot stands for one
+//! distinct name, so everything name-keyed keeps its meaning: two pods with the same name share a
+//! slot (as they would share a map entry), a later sample of a name replaces an earlier one, and
+//! a sample of a name no pod has gets a slot of its own (it counts where upstream counts it).
+//! Sums over slots are exact integers, so their order does not matter.
+
+use super::observation::PodObservation;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiplicative hash over 8-byte words (the "Fx" scheme): pod names are short and not
+/// adversarial, and the map is only looked up, never iterated, so its order cannot leak out.
+#[derive(Default)]
+pub(crate) struct NameHasher(u64);
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or_default()));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// No pod: the slot of a name that only a sample carries.
+const NO_POD: u32 = u32::MAX;
+
+/// The distinct pod names of one metric's calculation, each with a slot: the selector's pods
+/// first, in their order, then names only samples carry, in the order they are met.
+pub(crate) struct Slots<'a> {
+    pods: &'a [PodObservation],
+    /// The slot of each pod of `pods`.
+    of_pod: Vec<u32>,
+    /// The first pod of each slot (`NO_POD` for a name no pod has).
+    first_pod: Vec<u32>,
+    index: HashMap<&'a str, u32, BuildHasherDefault<NameHasher>>,
+}
+
+impl<'a> Slots<'a> {
+    pub(crate) fn new(pods: &'a [PodObservation]) -> Self {
+        let mut s = Slots {
+            pods,
+            of_pod: Vec::with_capacity(pods.len()),
+            first_pod: Vec::with_capacity(pods.len()),
+            index: HashMap::with_capacity_and_hasher(pods.len(), Default::default()),
+        };
+        for (i, p) in pods.iter().enumerate() {
+            let next = s.first_pod.len() as u32;
+            let slot = *s.index.entry(&p.name).or_insert(next);
+            if slot == next {
+                s.first_pod.push(i as u32);
+            }
+            s.of_pod.push(slot);
+        }
+        s
+    }
+
+    /// How many slots there are.
+    pub(crate) fn len(&self) -> usize {
+        self.first_pod.len()
+    }
+
+    /// The selector's pods.
+    pub(crate) fn pods(&self) -> &'a [PodObservation] {
+        self.pods
+    }
+
+    /// The slot of the `i`-th pod of the selector.
+    pub(crate) fn of_pod(&self, i: usize) -> usize {
+        self.of_pod[i] as usize
+    }
+
+    /// The slot of a name, if a pod or an earlier sample has it.
+    pub(crate) fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).map(|&s| s as usize)
+    }
+
+    /// The slot of a sample's pod, a new one when no pod has the name. `hint` is the pod after
+    /// the previous sample's (samples usually list the pods in the selector's order): it is
+    /// tried first, then the pod after it, before the name is looked up.
+    pub(crate) fn of_sample(&mut self, name: &'a str, hint: &mut usize) -> usize {
+        for i in [*hint, *hint + 1] {
+            if let Some(p) = self.pods.get(i)
+                && same_name(&p.name, name)
+            {
+                *hint = i + 1;
+                return self.of_pod(i);
+            }
+        }
+        let next = self.first_pod.len() as u32;
+        let slot = *self.index.entry(name).or_insert(next);
+        if slot == next {
+            self.first_pod.push(NO_POD);
+        }
+        let first = self.first_pod[slot as usize];
+        if first != NO_POD {
+            *hint = first as usize + 1;
+        }
+        slot as usize
+    }
+}
+
+/// Equal names, answered without reading the bytes when both share one allocation.
+fn same_name(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
+/// One pod's sample: value (milli), timestamp and window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PodMetric {
+    pub(crate) value: i64,
+    pub(crate) timestamp: f64,
+    pub(crate) window: f64,
+}
+
+/// Samples by slot (upstream's `PodMetricsInfo`, a map from pod name to sample).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PodMetrics {
+    by_slot: Vec<Option<PodMetric>>,
+    len: usize,
+}
+
+impl PodMetrics {
+    pub(crate) fn with_slots(slots: usize) -> Self {
+        PodMetrics {
+            by_slot: vec![None; slots],
+            len: 0,
+        }
+    }
+
+    /// The sample of a slot.
+    pub(crate) fn get(&self, slot: usize) -> Option<&PodMetric> {
+        self.by_slot.get(slot)?.as_ref()
+    }
+
+    /// Set (or replace) the sample of a slot.
+    pub(crate) fn insert(&mut self, slot: usize, m: PodMetric) {
+        if slot >= self.by_slot.len() {
+            self.by_slot.resize(slot + 1, None);
+        }
+        if self.by_slot[slot].replace(m).is_none() {
+            self.len += 1;
+        }
+    }
+
+    pub(crate) fn remove(&mut self, slot: usize) {
+        if let Some(m) = self.by_slot.get_mut(slot)
+            && m.take().is_some()
+        {
+            self.len -= 1;
+        }
+    }
+
+    /// How many pods have a sample.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every sample with its slot.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &PodMetric)> {
+        self.by_slot
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| Some((i, m.as_ref()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hpa::observation::Requests;
+
+    fn pods(names: &[&str]) -> Vec<PodObservation> {
+        names
+            .iter()
+            .map(|n| PodObservation::running(n, 0.0, Requests::cpu(100)))
+            .collect()
+    }
+
+    #[test]
+    fn a_repeated_pod_name_shares_its_first_pods_slot() {
+        let p = pods(&["a", "b", "a", "c"]);
+        let s = Slots::new(&p);
+        assert_eq!(s.len(), 3);
+        assert_eq!(
+            (0..4).map(|i| s.of_pod(i)).collect::<Vec<_>>(),
+            [0, 1, 0, 2]
+        );
+        assert_eq!(s.find("c"), Some(2));
+        assert_eq!(s.find("d"), None);
+    }
+
+    #[test]
+    fn samples_find_their_pod_in_any_order_and_unknown_names_get_new_slots() {
+        let p = pods(&["web-1", "web-2", "web-10"]);
+        let mut s = Slots::new(&p);
+        let mut hint = 0;
+        assert_eq!(s.of_sample("web-1", &mut hint), 0);
+        assert_eq!(s.of_sample("web-10", &mut hint), 2); // web-2 has no sample
+        assert_eq!(s.of_sample("web-2", &mut hint), 1); // out of order: looked up
+        assert_eq!(s.of_sample("gone-7", &mut hint), 3);
+        assert_eq!(s.of_sample("gone-7", &mut hint), 3);
+        assert_eq!(s.len(), 4);
+    }
+
+    #[test]
+    fn pod_metrics_count_distinct_slots() {
+        let m = |v| PodMetric {
+            value: v,
+            timestamp: 0.0,
+            window: 0.0,
+        };
+        let mut pm = PodMetrics::with_slots(2);
+        pm.insert(1, m(5));
+        pm.insert(1, m(7));
+        pm.insert(4, m(1));
+        assert_eq!(pm.len(), 2);
+        assert_eq!(pm.get(1).map(|x| x.value), Some(7));
+        pm.remove(1);
+        pm.remove(1);
+        assert_eq!(pm.len(), 1);
+        assert_eq!(pm.iter().map(|(i, _)| i).collect::<Vec<_>>(), [4]);
+    }
+}
