@@ -147,10 +147,9 @@ impl World {
     }
 
     pub(super) fn close_stalls(&mut self, end: f64) {
-        for id in 0..self.pods.by_id.len() as u32 {
-            if self.pods.by_id[id as usize].state != PodState::Gone {
-                self.close_stall(end, id);
-            }
+        for i in 0..self.pods.live_ids().len() {
+            let id = self.pods.live_ids()[i];
+            self.close_stall(end, id);
         }
     }
 
