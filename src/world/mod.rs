@@ -543,10 +543,9 @@ impl World {
             self.pods.pod_seconds += dt * self.pods.counts.total() as f64;
             if self.cfg.cluster.is_some() {
                 self.nodes.pending_pod_seconds += dt * self.pods.counts.unscheduled as f64;
-                for n in &self.nodes.by_id {
-                    if n.state != NodeState::Gone {
-                        self.nodes.node_seconds[n.pool] += dt;
-                    }
+                for &id in &self.nodes.live {
+                    let pool = self.nodes.by_id[id as usize].pool;
+                    self.nodes.node_seconds[pool] += dt;
                 }
             }
             self.pods.pod_seconds_at = now;
