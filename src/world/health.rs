@@ -94,6 +94,7 @@ impl World {
             return;
         }
         p.advance(now, cpr);
+        let rate = p.cpu_rate(cpr);
         let c = p.cfs.as_mut().expect("checked above");
         c.event_at = f64::INFINITY;
         let mut ended: Option<(f64, f64)> = None;
@@ -107,7 +108,10 @@ impl World {
                     c.period_end = now + c.period;
                 }
             }
-        } else if c.left <= c.quota * 1e-9 {
+        } else if c.left <= c.quota * 1e-9 || now + c.left / rate <= now {
+            // Used up — or what is left would run out sooner than the clock can tell apart
+            // from `now` (late in a long run a second holds fewer digits): waiting for it
+            // would re-fire this event at `now` for ever.
             c.left = 0.0;
             c.stalled = true;
             c.stall_from = now;
@@ -143,10 +147,9 @@ impl World {
     }
 
     pub(super) fn close_stalls(&mut self, end: f64) {
-        for id in 0..self.pods.by_id.len() as u32 {
-            if self.pods.by_id[id as usize].state != PodState::Gone {
-                self.close_stall(end, id);
-            }
+        for i in 0..self.pods.live_ids().len() {
+            let id = self.pods.live_ids()[i];
+            self.close_stall(end, id);
         }
     }
 
@@ -317,5 +320,47 @@ impl World {
         p.cpu_at_scrape = p.cpu_seconds;
         self.log(now, pod, PodEventKind::ContainerStarted, None);
         self.boot(now, pod);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{World, WorldConfig};
+    use crate::scenario::{Overrides, Scenario};
+    use crate::yaml::Source;
+    use std::sync::Arc;
+
+    fn one_pod_world() -> World {
+        let yaml = "name: t\nfidelity: request\nduration: 1h\n\
+            trace: {generate: {kind: constant, rate: 1}}\n\
+            workload: {kind: http, service_time: 100ms}\n\
+            pods: {replicas: 1, cpu_limit: '1'}\n";
+        let s = Scenario::from_source(&Source::from_string("t.yaml", yaml), &Overrides::default())
+            .expect("scenario loads");
+        let cfg = WorldConfig::from_scenario(&s);
+        World::new(cfg, Arc::new(s.trace.clone()), s.seed, s.duration, s.step, 1)
+    }
+
+    /// Late in a long run (t = 10⁷ s, ~116 days) a second holds ~2·10⁻⁹ s of resolution: a
+    /// quota rest of 5·10⁻¹⁰ CPU-seconds at 1 core runs out in less time than the clock can
+    /// add to `now`. The quota event must stall the pod there, not re-fire at `now` for ever
+    /// (which hung request-level runs of month-long traces).
+    #[test]
+    fn a_quota_rest_below_the_clocks_resolution_stalls_the_pod() {
+        let mut w = one_pod_world();
+        let now = 1.0e7;
+        let p = &mut w.pods.by_id[0];
+        p.vclock_at = now;
+        p.burst = 1.0;
+        let c = p.cfs.as_mut().expect("a CFS quota");
+        c.left = 5.0e-10;
+        c.period_end = now + 0.05;
+        assert!(c.left > c.quota * 1e-9, "above the old threshold");
+        assert_eq!(now + c.left / 1.0, now, "below the clock's resolution");
+        let epoch = c.epoch;
+        w.on_cfs(now, 0, epoch);
+        let c = w.pods.by_id[0].cfs.expect("a CFS quota");
+        assert!(c.stalled, "the pod stalls");
+        assert!(c.event_at > now, "its next event is the period's end: {}", c.event_at);
     }
 }

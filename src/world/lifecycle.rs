@@ -28,8 +28,7 @@ impl World {
         self.account_pods(now);
         let active: Vec<u32> = self
             .pods
-            .by_id
-            .iter()
+            .live()
             .filter(|p| p.is_active())
             .map(|p| p.id)
             .collect();
@@ -51,7 +50,7 @@ impl World {
 
     pub(super) fn create_pod(&mut self, now: f64) {
         let id = self.pods.by_id.len() as u32;
-        self.pods.by_id.push(Pod::new(id, now));
+        self.pods.push(Pod::new(id, now));
         self.pods.counts.pending += 1;
         self.log(now, id, PodEventKind::Created, None);
         if self.cfg.cluster.is_some() {
@@ -179,7 +178,7 @@ impl World {
 
     /// Pods consuming the queue now.
     fn consumers(&self) -> usize {
-        self.pods.by_id.iter().filter(|p| p.consumer).count()
+        self.pods.live().filter(|p| p.consumer).count()
     }
 
     /// Give the pod a partition: its workers start pulling.
@@ -200,8 +199,7 @@ impl World {
         }
         let next = self
             .pods
-            .by_id
-            .iter()
+            .live()
             .filter(|p| !p.job && !p.consumer && p.accepting && p.state == PodState::Ready)
             .min_by(|a, b| {
                 a.ready_at
@@ -378,6 +376,7 @@ impl World {
         }
         self.completions.cancel(pod);
         self.pods.counts.terminating -= 1;
+        self.pods.mark_gone(pod);
         self.close_stall(now, pod);
         self.log(now, pod, how, requests);
         if was_consumer {

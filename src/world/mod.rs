@@ -356,7 +356,7 @@ impl World {
             p.ready_transition = -1.0e6;
             p.running_at = Some(-1.0e6);
             p.cap = self.base_cap();
-            self.pods.by_id.push(p);
+            self.pods.push(p);
             self.pods.counts.pending += 1;
             if let Some(n) = node {
                 self.bind(0.0, id, n, false);
@@ -545,10 +545,9 @@ impl World {
             self.pods.pod_seconds += dt * self.pods.counts.total() as f64;
             if self.cfg.cluster.is_some() {
                 self.nodes.pending_pod_seconds += dt * self.pods.counts.unscheduled as f64;
-                for n in &self.nodes.by_id {
-                    if n.state != NodeState::Gone {
-                        self.nodes.node_seconds[n.pool] += dt;
-                    }
+                for &id in &self.nodes.live {
+                    let pool = self.nodes.by_id[id as usize].pool;
+                    self.nodes.node_seconds[pool] += dt;
                 }
             }
             self.pods.pod_seconds_at = now;
@@ -572,9 +571,7 @@ impl World {
             WorkloadKind::Queue => self.requests.backlog.len() as u64 + shared,
             WorkloadKind::Http => self
                 .pods
-                .by_id
-                .iter()
-                .filter(|p| p.state != PodState::Gone)
+                .live()
                 .map(|p| p.queue.len() as u64 + p.cohorts.iter().map(|c| c.count).sum::<u64>())
                 .sum(),
         }
@@ -583,9 +580,7 @@ impl World {
     /// Requests in service across pods.
     pub(crate) fn in_service(&self) -> u64 {
         self.pods
-            .by_id
-            .iter()
-            .filter(|p| p.state != PodState::Gone)
+            .live()
             .map(|p| p.in_service.len() as u64 + p.fluid_in_service)
             .sum()
     }
@@ -605,9 +600,7 @@ impl World {
                 }),
             WorkloadKind::Http => self
                 .pods
-                .by_id
-                .iter()
-                .filter(|p| p.state != PodState::Gone)
+                .live()
                 .filter_map(|p| {
                     p.queue
                         .front()
@@ -693,10 +686,9 @@ impl World {
         let step = self.recorder.series.step;
         let mut cpu_used = 0.0;
         let mut requested = 0.0;
-        for p in self.pods.by_id.iter_mut() {
-            if p.state == PodState::Gone && p.gone_at.is_some_and(|g| g < now - step) {
-                continue;
-            }
+        let sampled = self.pods.take_sampled(now, step);
+        for &id in &sampled {
+            let p = &mut self.pods.by_id[id as usize];
             p.advance(now, cpr);
             cpu_used += p.cpu_seconds - p.cpu_at_sample;
             p.cpu_at_sample = p.cpu_seconds;
@@ -707,14 +699,14 @@ impl World {
                 requested += cpu_request.unwrap_or(0.0);
             }
         }
+        self.pods.return_sampled(sampled);
         let backlog = self.backlog_len();
         let in_service = self.in_service();
         let backlog_age = self.oldest_waiting_age(now);
         let capacity = if self.cfg.cluster.is_some() {
             // Pods on a busy node get only their share of its CPU.
             self.pods
-                .by_id
-                .iter()
+                .live()
                 .filter(|p| p.state == PodState::Ready)
                 .map(|p| self.cfg.pod_throughput_with(p.cap))
                 .sum()
@@ -767,7 +759,7 @@ impl World {
                 in_flight += 1
             }
         }
-        for p in self.pods.by_id.iter().filter(|p| p.state != PodState::Gone) {
+        for p in self.pods.live() {
             for r in p.queue.iter().chain(p.in_service.iter().map(|s| &s.req)) {
                 if end > r.deadline {
                     deadlines.push(r.deadline)
@@ -783,7 +775,7 @@ impl World {
             .as_ref()
             .map(|f| f.backlog.iter().copied().collect())
             .unwrap_or_default();
-        for p in self.pods.by_id.iter().filter(|p| p.state != PodState::Gone) {
+        for p in self.pods.live() {
             cohorts.extend(p.cohorts.iter().copied());
         }
         let mut late: Vec<(f64, u64)> = Vec::new();

@@ -104,8 +104,7 @@ impl World {
         let pending = self.pods.counts.unscheduled as u64;
         let upcoming: u64 = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Provisioning)
             .map(|n| {
                 c.pools[n.pool]
@@ -143,8 +142,7 @@ impl World {
             }
             let existing = self
                 .nodes
-                .by_id
-                .iter()
+                .live_nodes()
                 .filter(|n| n.pool == i && n.state != NodeState::Gone)
                 .count() as u64;
             let room = (c.pools[i].max as u64).saturating_sub(existing);
@@ -170,8 +168,7 @@ impl World {
     fn removable(&self, candidates: &[u32]) -> Vec<(u32, bool)> {
         let mut free: Vec<(u32, u32)> = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| (n.id, self.free_slots(n.id)))
             .collect();
@@ -216,8 +213,7 @@ impl World {
     /// Nodes of a pool that exist and are not being removed.
     fn pool_nodes(&self, pool: usize) -> u32 {
         self.nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| {
                 n.pool == pool && matches!(n.state, NodeState::Ready | NodeState::Provisioning)
             })
@@ -241,8 +237,7 @@ impl World {
         }
         let ready: Vec<u32> = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| n.id)
             .collect();
@@ -298,8 +293,7 @@ impl World {
             .collect();
         let draining = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .any(|n| n.state == NodeState::Draining && !n.pods.is_empty());
         let mut empty_deleted = 0;
         let mut drained = draining;
@@ -340,20 +334,17 @@ impl World {
         let settled = self.pods.counts.unscheduled == 0
             && !self
                 .nodes
-                .by_id
-                .iter()
+                .live_nodes()
                 .any(|n| n.state == NodeState::Provisioning);
         let live = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
             .count() as f64;
         let budget = ((k.budget * live).ceil() as usize).max(1);
         let disrupting = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Draining)
             .count();
         if !settled || disrupting >= budget {
@@ -365,8 +356,7 @@ impl World {
         // Candidates: quiet nodes, fewest pods first.
         let mut quiet: Vec<u32> = self
             .nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Ready && now - n.last_change >= k.consolidate_after)
             .map(|n| n.id)
             .collect();

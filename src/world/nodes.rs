@@ -28,6 +28,8 @@ use std::collections::VecDeque;
 pub struct Nodes {
     /// Nodes, in creation order (= id).
     pub(super) by_id: Vec<Node>,
+    /// Ids of the nodes not gone, ascending: what the per-event and per-scan loops walk.
+    pub(super) live: Vec<u32>,
     /// Pods waiting for a node, oldest first.
     pub(super) unscheduled: VecDeque<u32>,
     pub(super) events: Vec<NodeEvent>,
@@ -45,6 +47,7 @@ impl Nodes {
     pub(super) fn new(seed: u64) -> Nodes {
         Nodes {
             by_id: Vec::new(),
+            live: Vec::new(),
             unscheduled: VecDeque::new(),
             events: Vec::new(),
             scaler: node_autoscaler::State::default(),
@@ -71,16 +74,24 @@ impl Nodes {
 
     /// Nodes not gone (provisioning, Ready or draining: billed).
     pub fn live(&self) -> u32 {
-        self.by_id
-            .iter()
-            .filter(|n| n.state != NodeState::Gone)
-            .count() as u32
+        self.live.len() as u32
+    }
+
+    /// The nodes not gone, in id order.
+    pub(crate) fn live_nodes(&self) -> impl Iterator<Item = &Node> + '_ {
+        self.live.iter().map(|&id| &self.by_id[id as usize])
+    }
+
+    /// Add a new node (its id is the next one).
+    pub(super) fn push(&mut self, node: Node) {
+        debug_assert_eq!(node.id as usize, self.by_id.len());
+        self.live.push(node.id);
+        self.by_id.push(node);
     }
 
     /// Nodes that run pods (Ready or draining).
     pub(crate) fn ready(&self) -> u32 {
-        self.by_id
-            .iter()
+        self.live_nodes()
             .filter(|n| matches!(n.state, NodeState::Ready | NodeState::Draining))
             .count() as u32
     }
@@ -189,7 +200,7 @@ impl World {
         for (pool, n) in initial {
             for _ in 0..n {
                 let id = self.nodes.by_id.len() as u32;
-                self.nodes.by_id.push(Node {
+                self.nodes.push(Node {
                     id,
                     pool,
                     state: NodeState::Ready,
@@ -244,8 +255,7 @@ impl World {
     /// The first Ready node with room for one more pod.
     pub(super) fn find_node(&self) -> Option<u32> {
         self.nodes
-            .by_id
-            .iter()
+            .live_nodes()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| n.id)
             .find(|&id| self.free_slots(id) > 0)
@@ -393,7 +403,7 @@ impl World {
             .sample(&mut self.nodes.rng)
             .max(0.0);
         let id = self.nodes.by_id.len() as u32;
-        self.nodes.by_id.push(Node {
+        self.nodes.push(Node {
             id,
             pool,
             state: NodeState::Provisioning,
@@ -469,6 +479,9 @@ impl World {
         }
         n.state = NodeState::Gone;
         n.gone_at = Some(now);
+        if let Ok(i) = self.nodes.live.binary_search(&node) {
+            self.nodes.live.remove(i);
+        }
         self.log_node(now, node, NodeEventKind::Removed, None, reason);
     }
 }

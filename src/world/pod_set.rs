@@ -3,6 +3,11 @@
 //! what the pods cost and suffered (pod-seconds, CPU of exited pods, restarts, CFS stalls),
 //! with the pod-transition log for `events.jsonl`. How pods move through their lifecycle is
 //! `lifecycle` (and `health` for probes and the CFS quota); this part holds their state.
+//!
+//! Gone pods stay in `by_id` (ids index it), so loops that run every step or sync walk the
+//! live-pod index instead: `live`, the ids of pods not gone, and `sampled`, those plus the
+//! pods gone since the time-series sample that last needed them. Both are in id order, so a
+//! walk over them visits pods in the same order as a walk over every pod would.
 
 use super::pod::Pod;
 use super::{PodCounts, PodEvent};
@@ -12,6 +17,11 @@ use crate::rng::Stream;
 pub struct PodSet {
     /// Every pod, by id.
     pub(super) by_id: Vec<Pod>,
+    /// Ids of the pods not gone, ascending.
+    live: Vec<u32>,
+    /// Ids of the pods the next time-series sample reads (the live ones and those gone within
+    /// the last step), ascending.
+    sampled: Vec<u32>,
     /// The ReplicaSet's spec.replicas.
     pub(super) spec_replicas: i32,
     pub(super) counts: PodCounts,
@@ -38,6 +48,8 @@ impl PodSet {
     pub(super) fn new(seed: u64, replicas: i32) -> PodSet {
         PodSet {
             by_id: Vec::new(),
+            live: Vec::new(),
+            sampled: Vec::new(),
             spec_replicas: replicas.max(0),
             counts: PodCounts::default(),
             replica_changes: 0,
@@ -59,6 +71,48 @@ impl PodSet {
         self.by_id.iter()
     }
 
+    /// Ids of the pods not gone, ascending.
+    pub fn live_ids(&self) -> &[u32] {
+        &self.live
+    }
+
+    /// The pods not gone, in id order.
+    pub fn live(&self) -> impl Iterator<Item = &Pod> + '_ {
+        self.live.iter().map(|&id| &self.by_id[id as usize])
+    }
+
+    /// Add a new pod (its id is the next one).
+    pub(super) fn push(&mut self, pod: Pod) {
+        debug_assert_eq!(pod.id as usize, self.by_id.len());
+        self.live.push(pod.id);
+        self.sampled.push(pod.id);
+        self.by_id.push(pod);
+    }
+
+    /// The pod has gone: it leaves the live index (the time-series sample drops it later).
+    pub(super) fn mark_gone(&mut self, id: u32) {
+        if let Ok(i) = self.live.binary_search(&id) {
+            self.live.remove(i);
+        }
+    }
+
+    /// The ids the time-series sample at `now` reads: the live pods and those gone at or
+    /// after `now - step`; pods gone earlier are dropped from the index for good.
+    pub(super) fn take_sampled(&mut self, now: f64, step: f64) -> Vec<u32> {
+        let by_id = &self.by_id;
+        self.sampled.retain(|&id| {
+            let p = &by_id[id as usize];
+            !(p.state == super::PodState::Gone && p.gone_at.is_some_and(|g| g < now - step))
+        });
+        std::mem::take(&mut self.sampled)
+    }
+
+    /// Give back the list [`Self::take_sampled`] lent.
+    pub(super) fn return_sampled(&mut self, ids: Vec<u32>) {
+        debug_assert!(self.sampled.is_empty());
+        self.sampled = ids;
+    }
+
     /// The pod with this id.
     pub fn get(&self, id: u32) -> &Pod {
         &self.by_id[id as usize]
@@ -71,7 +125,7 @@ impl PodSet {
 
     /// Pods the ReplicaSet counts toward spec.replicas (not deleted, not gone).
     pub fn active(&self) -> i32 {
-        self.by_id.iter().filter(|p| p.is_active()).count() as i32
+        self.live().filter(|p| p.is_active()).count() as i32
     }
 
     /// The ReplicaSet's spec.replicas.
