@@ -115,17 +115,17 @@ impl Ledger {
     }
 }
 
-/// SHA-256 of a file's bytes, hex; `None` when it cannot be read.
+/// SHA-256 of a file's bytes, hex; `None` when it cannot be read. Read in blocks, so a
+/// `timeseries.csv` of hundreds of megabytes costs no more memory than a small one.
 fn file_digest(path: &Path) -> Option<String> {
-    let bytes = std::fs::read(path).ok()?;
-    Some(hex_digest(&bytes))
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).ok()?;
+    Some(hex(&hasher.finalize()))
 }
 
-fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An output folder being written: files go to its staging folder until [`OutputDir::commit`].
@@ -217,6 +217,33 @@ impl OutputDir {
             .and_then(|_| w.flush())
             .and_then(|_| w.get_ref().sync_all())
             .map_err(fail)
+    }
+
+    /// Open `name` (relative to the folder) in the staging folder for writing as the work goes
+    /// (a run streams `events.jsonl` into it); finish it with [`OutputDir::close_stream`]. Like
+    /// every staged file, it reaches the folder only at the commit.
+    pub(crate) fn open_stream(
+        &self,
+        name: &str,
+    ) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+        let path = self.staging.join(name);
+        let fail = |e| self.write_error(name, e);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        let file = std::fs::File::create(&path).map_err(fail)?;
+        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
+    }
+
+    /// Flush and sync a file opened with [`OutputDir::open_stream`].
+    pub(crate) fn close_stream(
+        &self,
+        name: &str,
+        mut w: std::io::BufWriter<std::fs::File>,
+    ) -> Result<(), Error> {
+        w.flush()
+            .and_then(|_| w.get_ref().sync_all())
+            .map_err(|e| self.write_error(name, e))
     }
 
     /// Write `bytes` as `name` into the staging folder.

@@ -177,7 +177,11 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
         progress: Some(run_progress(&progress)),
         ..opts
     };
-    let result = sim::run(&scenario, &opts);
+    // events.jsonl is streamed into the staging folder as the run logs it.
+    let mut events = out.open_stream(report::EVENTS_FILE)?;
+    let events_path = dir.join(report::EVENTS_FILE);
+    let result = sim::run_streaming_events(&scenario, &opts, &mut events, &events_path);
+    let result = result.and_then(|r| out.close_stream(report::EVENTS_FILE, events).map(|_| r));
     if result.is_ok() {
         progress.handle().set(scenario.duration.ceil() as u64);
     }

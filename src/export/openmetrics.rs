@@ -9,7 +9,7 @@
 //! bytes.
 
 use crate::record::Series;
-use crate::sim::{LogEvent, RunResult};
+use crate::sim::RunResult;
 use std::fmt::Write as _;
 
 /// The file `--export openmetrics` writes into the run's folder.
@@ -136,10 +136,11 @@ fn keda_families<'a>(result: &RunResult, run: &str) -> Vec<Family<'a>> {
 fn active_column(result: &RunResult, name: &str) -> Vec<f64> {
     let s = &result.series;
     let mut col = vec![0.0; s.rows];
-    let polls = result.events.iter().filter_map(|e| match e {
-        LogEvent::Keda(k) if k.autoscaler == name => k.poll.as_ref().map(|p| (k.t, p.is_active)),
-        _ => None,
-    });
+    let polls = result
+        .keda_activity
+        .iter()
+        .filter(|(n, _, _)| n == name)
+        .map(|&(_, t, active)| (t, active));
     for (t, active) in polls {
         let from = s.row(t);
         col[from..].fill(if active { 1.0 } else { 0.0 });

@@ -11,13 +11,13 @@ use super::chart::timeaxis::format_elapsed;
 use super::digest;
 use crate::hpa::Decision;
 use crate::scenario::Scenario;
-use crate::sim::{LogEvent, RunResult};
+use crate::sim::{DecisionLog, LogEvent, RunResult};
 use crate::text::{Markup::Html, data_number, escape, label_number as fmt_num};
 use crate::units::format_seconds;
 use crate::world::WorldConfig;
 
 /// At most this many decisions are listed; the rest are counted in a note.
-pub(crate) const MAX_DECISION_ROWS: usize = 500;
+pub(crate) const MAX_DECISION_ROWS: usize = crate::sim::LISTED_CAP;
 
 const STYLE: &str = "\
 body{font-family:'DejaVu Sans',Verdana,Arial,sans-serif;margin:24px auto;max-width:1440px;\
@@ -200,7 +200,7 @@ pub(crate) fn run_report(
     page.raw("</div>");
 
     page.heading(2, "Autoscaler decisions");
-    decision_log(&mut page, &result.events, time);
+    decision_log(&mut page, &result.decisions, time);
 
     page.heading(2, "Warnings");
     if result.warnings.is_empty() {
@@ -506,69 +506,30 @@ fn when(t: f64, time: &TimeLabels) -> String {
     }
 }
 
-type ConditionKey = Vec<(String, String, String)>;
-
-fn condition_key(d: &Decision) -> ConditionKey {
-    d.conditions
-        .iter()
-        .map(|c| {
-            (
-                c.condition_type.to_string(),
-                format!("{:?}", c.status),
-                c.reason.to_string(),
-            )
-        })
-        .collect()
-}
-
 /// The autoscaler decisions that changed the replicas or a condition, then any event kind this
-/// page does not know (shown as its JSON).
-fn decision_log(page: &mut Page, events: &[LogEvent], time: &TimeLabels) {
+/// page does not know (shown as its JSON). Which are listed was decided as the run logged them
+/// (`crate::sim::DecisionLog`), so the events need not be kept.
+fn decision_log(page: &mut Page, log: &DecisionLog, time: &TimeLabels) {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut times: Vec<String> = Vec::new();
-    let mut skipped = 0usize;
-    let mut total = 0usize;
-    let mut previous: Vec<(String, ConditionKey)> = Vec::new();
-    for e in events {
+    for listed in &log.listed {
+        let e = &listed.event;
         let row = match e {
-            LogEvent::Pod(_) => continue,
-            LogEvent::Autoscaler(a) => {
-                let d = &a.decision;
-                let key = condition_key(d);
-                let before = previous.iter_mut().find(|(n, _)| *n == a.autoscaler);
-                let changed_conditions: Vec<String> = match &before {
-                    Some((_, k)) => key
-                        .iter()
-                        .filter(|c| !k.contains(c))
-                        .map(|(t, s, r)| format!("{t}={s} ({r})"))
-                        .collect(),
-                    None => key
-                        .iter()
-                        .map(|(t, s, r)| format!("{t}={s} ({r})"))
-                        .collect(),
-                };
-                match before {
-                    Some(b) => b.1 = key,
-                    None => previous.push((a.autoscaler.clone(), key)),
-                }
-                if !(d.rescale || d.failed_rescale_to.is_some() || !changed_conditions.is_empty()) {
-                    continue;
-                }
-                decision_row(a.t, &a.autoscaler, d, &changed_conditions, time)
-            }
+            LogEvent::Autoscaler(a) => decision_row(
+                a.t,
+                &a.autoscaler,
+                &a.decision,
+                &listed.changed_conditions,
+                time,
+            ),
             // Event kinds this page has no columns for (KEDA's polls, …): who, what and why
             // when the JSON says so, and the whole event folded underneath.
-            #[allow(unreachable_patterns)]
             other => generic_row(other, time),
         };
-        total += 1;
-        if rows.len() < MAX_DECISION_ROWS {
-            times.push(format!("data-t=\"{}\"", data_number(e.time())));
-            rows.push(row);
-        } else {
-            skipped += 1;
-        }
+        times.push(format!("data-t=\"{}\"", data_number(e.time())));
+        rows.push(row);
     }
+    let (total, skipped) = (log.total, log.total - log.listed.len());
     if total == 0 {
         page.para("No autoscaler decision changed anything.", None);
         return;

@@ -29,10 +29,13 @@ use std::path::Path;
 
 /// The files [`write_run`] writes into a run's folder.
 pub(crate) const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.json", "events.jsonl"];
+/// The event log's file, one of [`RUN_FILES`] (`scalesim run` streams it as the run goes).
+pub(crate) const EVENTS_FILE: &str = "events.jsonl";
 /// The files [`write_charts`] writes into a run's folder.
 pub(crate) const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
 
-/// Write [`RUN_FILES`] of a run into `dir` (created if needed). Commands write into an
+/// Write [`RUN_FILES`] of a run into `dir` (created if needed); `events.jsonl` only when the
+/// run kept its events (not when it streamed them into `dir` as it went). Commands write into an
 /// [`OutputDir`](crate::output::OutputDir)'s staging folder and commit it, so a run's folder
 /// changes only when all of its files are complete (see [`crate::output`]).
 pub(crate) fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
@@ -44,9 +47,11 @@ pub(crate) fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     write_file(&dir.join("summary.json"), |w| {
         write_summary(w, &result.summary)
     })?;
-    write_file(&dir.join("events.jsonl"), |w| {
-        write_events(w, &result.events)
-    })?;
+    if !result.events_streamed {
+        write_file(&dir.join("events.jsonl"), |w| {
+            write_events(w, &result.events)
+        })?;
+    }
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
+mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
 mod keda_driver;
@@ -18,10 +19,13 @@ use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
 use crate::settings::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
+pub use event_log::{DecisionLog, LISTED_CAP, ListedEvent};
+use event_log::{Destination, EventLog};
 use hpa_driver::{HpaDriver, MetricNorm};
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::Arc;
 pub use summary::{ChartInfo, Summary};
 
@@ -30,8 +34,8 @@ pub use summary::{ChartInfo, Summary};
 pub struct RunOptions {
     /// Log every autoscaler sync in the events, not only those that change something.
     pub log_every_sync: bool,
-    /// Only the summary is wanted (sweep points): skip the per-step latency quantiles of the
-    /// time series. The summary is the same either way, but for the verdict's worst per-step
+    /// Only the summary is wanted (sweep points): log no events (`RunResult::events` and the
+    /// decision log stay empty) and skip the per-step latency quantiles of the time series. The summary is the same either way, but for the verdict's worst per-step
     /// p99 (absent).
     pub summary_only: bool,
     /// Told the simulated seconds reached, once per time-series step (for a progress display).
@@ -122,9 +126,19 @@ pub struct RunResult {
     pub totals: RequestTotals,
     pub latency: Distribution,
     pub wait: Distribution,
+    /// Every logged event, unless they were streamed to a file as the run went
+    /// ([`run_streaming_events`]); then empty.
     pub events: Vec<LogEvent>,
+    /// Whether `events.jsonl` was streamed (and `events` is empty).
+    pub events_streamed: bool,
+    /// The decisions the report lists, kept as they were logged.
+    pub decisions: DecisionLog,
+    /// Each KEDA ScaledObject's activity (name, time, active) at every poll where it changed.
+    pub keda_activity: Vec<(String, f64, bool)>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// The first error writing the streamed events ([`run_streaming_events`] returns it).
+    stream_error: Option<std::io::Error>,
 }
 
 /// The "true value" of an autoscaler metric, read exactly each step for the charts: what the
@@ -147,7 +161,41 @@ enum TruthSource {
 /// Simulate a scenario: set up the world and the controllers, run the event loop to the end,
 /// then summarise.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
-    let mut run = Run::set_up(scenario, opts);
+    let destination = if opts.summary_only {
+        Destination::Discard
+    } else {
+        Destination::Keep
+    };
+    run_with_log(scenario, opts, EventLog::new(destination))
+}
+
+/// [`run`], writing each line of `events.jsonl` to `events` as the event happens instead of
+/// keeping the events in memory (`name` is the file's name for errors). Memory then stays
+/// bounded however many events the run logs.
+pub fn run_streaming_events(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    events: &mut dyn Write,
+    name: &std::path::Path,
+) -> crate::Result<RunResult> {
+    let mut result = run_with_log(scenario, opts, EventLog::new(Destination::Stream(events)));
+    if let Ok(r) = &mut result
+        && let Some(e) = r.stream_error.take()
+    {
+        return Err(crate::Error::io(
+            format!("cannot write {}", name.display()),
+            e,
+        ));
+    }
+    result
+}
+
+fn run_with_log(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    log: EventLog<'_>,
+) -> crate::Result<RunResult> {
+    let mut run = Run::set_up(scenario, opts, log);
     let missing = run.add_autoscalers()?;
     run.add_truth_probes();
     let reads_latency = run.samplers.iter().any(|s| s.signal.reads_latency());
@@ -162,7 +210,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
 
 /// The state of one run: the world, the metrics pipeline, the controllers and the agenda of
 /// control-plane events.
-struct Run<'a> {
+struct Run<'a, 'w> {
     scenario: &'a Scenario,
     opts: &'a RunOptions,
     trace: Arc<crate::trace::Trace>,
@@ -174,15 +222,15 @@ struct Run<'a> {
     scaled_jobs: Vec<ScaledJobDriver>,
     probes: Vec<TruthProbe>,
     agenda: Agenda<Control>,
-    events: Vec<LogEvent>,
+    log: EventLog<'w>,
     warnings: Vec<String>,
     end: f64,
 }
 
-impl<'a> Run<'a> {
+impl<'a, 'w> Run<'a, 'w> {
     /// The world at t = 0, and metrics-server primed with a steady-state guess for the pods
     /// that were already running.
-    fn set_up(scenario: &'a Scenario, opts: &'a RunOptions) -> Self {
+    fn set_up(scenario: &'a Scenario, opts: &'a RunOptions, log: EventLog<'w>) -> Self {
         let trace = Arc::new(scenario.trace.clone());
         let cfg = WorldConfig::from_scenario(scenario);
         let mut world = World::new(
@@ -213,7 +261,7 @@ impl<'a> Run<'a> {
             scaled_jobs: Vec::new(),
             probes: Vec::new(),
             agenda: Agenda::new(),
-            events: Vec::new(),
+            log,
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
         }
@@ -367,7 +415,7 @@ impl<'a> Run<'a> {
             let Some((now, ev)) = self.agenda.pop() else {
                 break;
             };
-            drain_world_events(&mut self.world, &mut self.events);
+            drain_world_events(&mut self.world, &mut self.log);
             self.on_control(now, ev)?;
         }
         Ok(())
@@ -449,7 +497,7 @@ impl<'a> Run<'a> {
             no_external,
         );
         if let Some(decision) = logged {
-            self.events.push(LogEvent::Autoscaler(AutoscalerEvent {
+            self.log.push(LogEvent::Autoscaler(AutoscalerEvent {
                 t: now,
                 autoscaler: d.name.clone(),
                 kind: "HorizontalPodAutoscaler",
@@ -475,7 +523,7 @@ impl<'a> Run<'a> {
         // after a scaling poll, and the next poll logged a change that was none).
         let state_changed = so.state_changed(&poll);
         if changed || self.opts.log_every_sync || state_changed {
-            self.events.push(LogEvent::Keda(KedaEvent {
+            self.log.push(LogEvent::Keda(KedaEvent {
                 t: now,
                 autoscaler: so.name.clone(),
                 kind: "ScaledObject",
@@ -515,7 +563,7 @@ impl<'a> Run<'a> {
         };
         hpa.apply(now, &mut self.world);
         if let Some(decision) = logged {
-            self.events.push(LogEvent::Autoscaler(AutoscalerEvent {
+            self.log.push(LogEvent::Autoscaler(AutoscalerEvent {
                 t: now,
                 autoscaler: hpa.name.clone(),
                 kind: "HorizontalPodAutoscaler (generated by KEDA)",
@@ -558,7 +606,7 @@ impl<'a> Run<'a> {
             );
         }
         for r in records {
-            self.events.push(LogEvent::Keda(KedaEvent {
+            self.log.push(LogEvent::Keda(KedaEvent {
                 t: now,
                 autoscaler: so.name.clone(),
                 kind: "ScaledObject",
@@ -574,7 +622,7 @@ impl<'a> Run<'a> {
         let sj = &mut self.scaled_jobs[i];
         let d = sj.poll(now, &mut self.world, &self.samplers);
         if d.jobs_to_create > 0 || self.opts.log_every_sync {
-            self.events.push(LogEvent::Keda(KedaEvent {
+            self.log.push(LogEvent::Keda(KedaEvent {
                 t: now,
                 autoscaler: sj.name.clone(),
                 kind: "ScaledJob",
@@ -594,7 +642,7 @@ impl<'a> Run<'a> {
     ) -> RunResult {
         let scenario = self.scenario;
         self.world.finish(self.end);
-        drain_world_events(&mut self.world, &mut self.events);
+        drain_world_events(&mut self.world, &mut self.log);
         let mut hpa_stats: Vec<_> = self.hpas.iter().map(|d| d.stats.clone()).collect();
         hpa_stats.extend(self.scaled_objects.iter().filter_map(|s| s.hpa_stats()));
         let keda_stats = self
@@ -620,7 +668,11 @@ impl<'a> Run<'a> {
             totals: records.totals,
             latency: records.latency,
             wait: records.wait,
-            events: self.events,
+            events_streamed: self.log.streamed(),
+            stream_error: self.log.take_error(),
+            events: self.log.all,
+            decisions: self.log.decisions,
+            keda_activity: self.log.keda_activity,
             summary,
             warnings: self.warnings,
         }
@@ -647,15 +699,19 @@ fn missing_metrics(
 }
 
 /// Move the world's pod and node transitions into the event log, in time order.
-fn drain_world_events(world: &mut World, events: &mut Vec<LogEvent>) {
-    let start = events.len();
+fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
     let (pod_events, node_events) = world.take_events();
-    events.extend(pod_events.into_iter().map(LogEvent::Pod));
-    if !node_events.is_empty() {
-        events.extend(node_events.into_iter().map(LogEvent::Node));
-        // Stable: pod transitions keep their order.
-        events[start..].sort_by(|a, b| a.time().total_cmp(&b.time()));
+    if node_events.is_empty() {
+        pod_events
+            .into_iter()
+            .for_each(|e| log.push(LogEvent::Pod(e)));
+        return;
     }
+    let mut batch: Vec<LogEvent> = pod_events.into_iter().map(LogEvent::Pod).collect();
+    batch.extend(node_events.into_iter().map(LogEvent::Node));
+    // Stable: pod transitions keep their order.
+    batch.sort_by(|a, b| a.time().total_cmp(&b.time()));
+    batch.into_iter().for_each(|e| log.push(e));
 }
 
 /// Write the HPA's metrics as it saw them, their targets, and their true values into the series
@@ -730,10 +786,9 @@ fn record_metric_columns(
     }
 }
 
-/// A real run for tests that need every part of a summary: `scenarios/node-bound-spike.yaml`
-/// (nodes, an HPA, a verdict) cut to 5 minutes.
+/// `scenarios/node-bound-spike.yaml` (nodes, an HPA, a verdict) cut to 5 minutes.
 #[cfg(test)]
-pub(crate) fn short_real_run() -> RunResult {
+pub(crate) fn short_real_scenario() -> Scenario {
     use crate::scenario::patch::{Patch, PatchTarget};
     use crate::scenario::{Overrides, Scenario};
     let path =
@@ -744,6 +799,72 @@ pub(crate) fn short_real_run() -> RunResult {
         path: "duration".into(),
         value: "5m".into(),
     });
-    let scenario = Scenario::load(&path, &o).expect("the shipped scenario loads");
-    run(&scenario, &RunOptions::default()).expect("the shipped scenario runs")
+    Scenario::load(&path, &o).expect("the shipped scenario loads")
+}
+
+/// A real run for tests that need every part of a summary: [`short_real_scenario`].
+#[cfg(test)]
+pub(crate) fn short_real_run() -> RunResult {
+    run(&short_real_scenario(), &RunOptions::default()).expect("the shipped scenario runs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Streaming events gives the lines keeping them would, and the same decision log.
+    #[test]
+    fn streamed_events_are_the_kept_events() {
+        let scenario = short_real_scenario();
+        let opts = RunOptions {
+            log_every_sync: true,
+            ..RunOptions::default()
+        };
+        let kept = run(&scenario, &opts).unwrap();
+        let mut streamed_bytes = Vec::new();
+        let name = std::path::Path::new("events.jsonl");
+        let streamed = run_streaming_events(&scenario, &opts, &mut streamed_bytes, name).unwrap();
+        let mut kept_bytes = Vec::new();
+        for e in &kept.events {
+            serde_json::to_writer(&mut kept_bytes, e).unwrap();
+            kept_bytes.push(b'\n');
+        }
+        assert!(kept.events.len() > 10, "{}", kept.events.len());
+        assert_eq!(
+            String::from_utf8(streamed_bytes).unwrap(),
+            String::from_utf8(kept_bytes).unwrap()
+        );
+        assert!(streamed.events.is_empty() && streamed.events_streamed);
+        assert_eq!(streamed.decisions.total, kept.decisions.total);
+        assert!(kept.decisions.total > 0);
+        let summary_only = RunOptions {
+            summary_only: true,
+            ..opts
+        };
+        let quiet = run(&scenario, &summary_only).unwrap();
+        assert!(quiet.events.is_empty() && quiet.decisions.total == 0);
+    }
+
+    /// A failing event stream is an error naming the file, not a silent loss.
+    #[test]
+    fn a_failing_event_stream_is_an_error() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let name = std::path::Path::new("out/events.jsonl");
+        let e = run_streaming_events(
+            &short_real_scenario(),
+            &RunOptions::default(),
+            &mut Full,
+            name,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("out/events.jsonl"), "{e}");
+    }
 }

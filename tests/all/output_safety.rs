@@ -339,6 +339,89 @@ fn a_run_stopped_mid_way_leaves_the_earlier_result_exactly() {
     assert_eq!(snapshot(&out), before);
 }
 
+/// A long flow-level run whose HPA logs every sync (with `--log-every-sync`): its
+/// `events.jsonl` grows in the staging folder from the first simulated minutes.
+fn chatty_scenario(dir: &Path) -> PathBuf {
+    let m = format!(
+        "{}/scenarios/manifests/checkout.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let p = dir.join("chatty.yaml");
+    std::fs::write(
+        &p,
+        format!(
+            "name: chatty\nduration: 30d\nstep: 60s\nfidelity: fluid\n\
+             trace: {{generate: {{kind: constant, rate: 200}}}}\n\
+             workload: {{kind: http, service_time: {{dist: exponential, mean: 50ms}}, cpu_per_request: 20m, concurrency: 16}}\n\
+             pods: {{manifest: {m}, startup: 30s}}\nautoscaler: {{manifests: [{m}]}}\n"
+        ),
+    )
+    .unwrap();
+    p
+}
+
+/// The size of `events.jsonl` in a staging folder of `out`, if there is one.
+fn staged_events_len(out: &Path) -> Option<u64> {
+    std::fs::read_dir(out).ok()?.flatten().find_map(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(".scalesim-staging-") {
+            return None;
+        }
+        std::fs::metadata(e.path().join("events.jsonl"))
+            .ok()
+            .map(|m| m.len())
+    })
+}
+
+/// `events.jsonl` is written into the staging folder as the run goes, not held until the end;
+/// a run stopped while it streams still leaves the earlier result exactly as it was.
+#[test]
+fn a_run_stopped_while_streaming_events_leaves_the_earlier_result_exactly() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let quick = quick_scenario(t.path());
+    assert!(run_into(&quick, &out, &[]).status.success());
+    let before = snapshot(&out);
+    let chatty = chatty_scenario(t.path());
+    let bin = assert_cmd::cargo::cargo_bin("scalesim");
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "run",
+            chatty.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .args(["-q", "--log-every-sync"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut streamed = 0;
+    for _ in 0..400 {
+        streamed = staged_events_len(&out).unwrap_or(0);
+        if streamed > 0 || child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before it could be stopped"
+    );
+    assert!(streamed > 0, "no events streamed into the staging folder");
+    let visible: Vec<_> = snapshot(&out)
+        .into_iter()
+        .filter(|(n, _)| !n.starts_with(".scalesim-staging-"))
+        .collect();
+    assert_eq!(visible, before, "streamed events reached the folder early");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(snapshot(&out), before, "the earlier result changed");
+}
+
 /// A tmpfs of `size` mounted at `dir` (`ro` for read-only), unmounted on drop; `None` (said on
 /// stderr) where this machine does not let the test mount one.
 struct Mount(PathBuf);
