@@ -149,6 +149,11 @@ enum TruthSource {
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts);
     let missing = run.add_autoscalers()?;
+    crate::metrics::phases::assign_scrape_phases(
+        &mut run.samplers,
+        scenario.metric_phases,
+        scenario.seed,
+    );
     run.add_truth_probes();
     let reads_latency = run.samplers.iter().any(|s| s.signal.reads_latency());
     run.world
@@ -196,7 +201,11 @@ impl<'a> Run<'a> {
         if opts.summary_only {
             world.recorder_mut().skip_step_latencies();
         }
-        let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
+        let mut metrics_server = MetricsServer::new(
+            scenario.metrics_server_resolution,
+            scenario.metric_phases,
+            scenario.seed,
+        );
         let n0 = scenario.pods.replicas.max(1) as f64;
         let cpu0 = (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0)
             .min(world.config().cpu_capacity);
@@ -326,7 +335,7 @@ impl<'a> Run<'a> {
     /// controller's first act, the first time-series row.
     fn schedule_controls(&mut self) {
         let (agenda, end) = (&mut self.agenda, self.end);
-        agenda.schedule(self.metrics_server.resolution.min(end), Control::Scrape);
+        agenda.schedule(self.metrics_server.first_due().min(end), Control::Scrape);
         for i in 0..self.samplers.len() {
             agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
         }
@@ -377,14 +386,13 @@ impl<'a> Run<'a> {
         match ev {
             Control::Sample { row } => self.on_sample(now, row),
             Control::Scrape => {
-                self.metrics_server.scrape(now, &mut self.world);
-                let next = now + self.metrics_server.resolution;
+                let next = self.metrics_server.on_due(now, &mut self.world);
                 self.agenda.schedule(next, Control::Scrape);
             }
             Control::SamplerScrape { sampler } => {
                 let s = &mut self.samplers[sampler];
                 s.scrape(now, &mut self.world, &self.trace);
-                let next = now + s.timing.interval;
+                let next = s.next_scrape(now);
                 self.agenda
                     .schedule(next, Control::SamplerScrape { sampler });
             }
