@@ -15,9 +15,9 @@ fn step_up(mode: &str, seed: u64, at: u32) -> Outcome {
         .trace(&format!(
             "{{generate: {{kind: step, from: 40, to: 200, at: {at}s}}}}"
         ))
-        .hpa(&format!("minReplicas: 1\nmaxReplicas: 30\n{CPU_50}"));
+        .hpa(&format!("minReplicas: 1\nmaxReplicas: 30\n{CPU_50}"))
+        .metric_phases(mode);
     sim.lines.push(format!("seed: {seed}"));
-    sim.lines.push(format!("cluster:\n  metric_phases: {mode}"));
     sim.run()
 }
 
@@ -72,9 +72,9 @@ fn seeded_phases_are_deterministic_and_the_seed_moves_them() {
 fn reading_changes(mode: &str, seed: u64) -> Vec<f64> {
     let mut sim = Sim::new(100.0, "6m", 4)
         .hpa("minReplicas: 4\nmaxReplicas: 4\nmetrics:\n- type: Pods\n  pods:\n    metric: {name: http_requests_per_second}\n    target: {type: AverageValue, averageValue: \"25\"}")
-        .metric("http_requests_per_second", "{signal: request_rate, backend: prometheus}");
+        .metric("http_requests_per_second", "{signal: request_rate, backend: prometheus}")
+        .metric_phases(mode);
     sim.lines.push(format!("seed: {seed}"));
-    sim.lines.push(format!("cluster:\n  metric_phases: {mode}"));
     let out = sim.run_with(&RunOptions {
         log_every_sync: true,
         ..Default::default()
