@@ -63,6 +63,9 @@ pub(crate) struct Sampler {
     pub timing: BackendTiming,
     per_pod: bool,
     samples: VecDeque<Snapshot>,
+    /// The scrape after the one at t = 0, when the job runs on a phase of its own
+    /// (`super::phases`); `None`: one interval after it.
+    second_scrape: Option<f64>,
 }
 
 impl Sampler {
@@ -72,6 +75,20 @@ impl Sampler {
             timing,
             per_pod,
             samples: VecDeque::new(),
+            second_scrape: None,
+        }
+    }
+
+    /// Scrape at `at` (in (0, interval]) after the scrape at t = 0, then every interval.
+    pub(crate) fn set_second_scrape(&mut self, at: f64) {
+        self.second_scrape = Some(at);
+    }
+
+    /// When to scrape after the scrape at `now`.
+    pub(crate) fn next_scrape(&self, now: f64) -> f64 {
+        match self.second_scrape {
+            Some(at) if now < at => at,
+            _ => now + self.timing.interval,
         }
     }
 

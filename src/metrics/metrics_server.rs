@@ -1,9 +1,21 @@
 //! metrics-server: every `resolution` seconds it records each running pod's CPU usage averaged
-//! over the window since its previous scrape (cAdvisor counters), and its memory in use. The
-//! HPA's resource metrics read the latest record, so what it sees is up to one resolution old
-//! and averaged over one resolution.
+//! over the window between two of its kubelet's stats collections (cAdvisor counters), and its
+//! memory in use. The HPA's resource metrics read the latest record, so what it sees is up to
+//! one resolution old and averaged over about one resolution.
+//!
+//! When it scrapes, and which collection each kubelet hands it, is `cluster.metric_phases`:
+//! `aligned` scrapes at resolution, 2 × resolution, … and reads every pod at the scrape instant;
+//! `seeded` starts the ticker at a phase drawn from the seed and reads each pod as its kubelet
+//! last collected it (a collection every [`KUBELET_HOUSEKEEPING`] on the kubelet's own phase),
+//! published at the scrape (`docs/metrics-pipeline.md`).
 
+use super::phases::{
+    KUBELET_HOUSEKEEPING, KUBELET_SLOTS, kubelet_collection_before, kubelet_slot,
+    metrics_server_first_scrape,
+};
+use crate::settings::metric_phases::MetricPhases;
 use crate::world::{PodState, World};
+use std::collections::VecDeque;
 
 /// One pod's latest resource sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,50 +35,203 @@ pub(crate) struct MetricsServer {
     pub resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
+    /// The seeded clock (`None`: aligned, every pod read at the scrape instant).
+    seeded: Option<Box<SeededClock>>,
+}
+
+/// What one read of a pod does to its sample.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    /// The pod is not running: no sample.
+    Clear,
+    /// No full window since the previous read: keep the sample.
+    Keep,
+    Set(PodUsage),
+}
+
+/// metrics-server's ticker and the kubelets' collections on seeded phases.
+#[derive(Debug, Clone)]
+struct SeededClock {
+    seed: u64,
+    /// The next scrape, when what was read is published.
+    next_scrape: f64,
+    /// The kubelet collections the next scrape hands over, in time order: (instant, slot).
+    reads: VecDeque<(f64, u8)>,
+    /// Read but not yet published: (pod, sample).
+    pending: Vec<(u32, Read)>,
+    /// Kubelet slot per pod id and per node id (`u8::MAX`: not known yet).
+    pod_slots: Vec<u8>,
+    node_slots: Vec<u8>,
 }
 
 impl MetricsServer {
-    pub(crate) fn new(resolution: f64) -> Self {
+    pub(crate) fn new(resolution: f64, mode: MetricPhases, seed: u64) -> Self {
+        let seeded = (mode == MetricPhases::Seeded).then(|| {
+            let first = metrics_server_first_scrape(mode, seed, resolution);
+            let mut clock = SeededClock {
+                seed,
+                next_scrape: first,
+                reads: VecDeque::new(),
+                pending: Vec::new(),
+                pod_slots: Vec::new(),
+                node_slots: Vec::new(),
+            };
+            clock.plan_reads(0.0);
+            Box::new(clock)
+        });
         MetricsServer {
             resolution,
             samples: Vec::new(),
+            seeded,
         }
     }
 
-    /// Scrape every running pod at `now`.
+    /// The first instant metrics-server has something to do.
+    pub(crate) fn first_due(&self) -> f64 {
+        match &self.seeded {
+            None => self.resolution,
+            Some(c) => c.next_due(),
+        }
+    }
+
+    /// Do what is due at `now` (a kubelet collection read, a scrape); the next instant due.
+    pub(crate) fn on_due(&mut self, now: f64, world: &mut World) -> f64 {
+        let Some(clock) = self.seeded.as_mut() else {
+            self.scrape(now, world);
+            return now + self.resolution;
+        };
+        while let Some(&(at, slot)) = clock.reads.front() {
+            if at > now + 1e-9 {
+                break;
+            }
+            clock.reads.pop_front();
+            clock.read_slot(slot, now, world, self.resolution);
+        }
+        if now + 1e-9 >= clock.next_scrape {
+            self.samples
+                .resize(world.pods().len().max(self.samples.len()), None);
+            for (id, read) in clock.pending.drain(..) {
+                apply(&mut self.samples[id as usize], read);
+            }
+            clock.next_scrape += self.resolution;
+            clock.plan_reads(now);
+        }
+        clock.next_due()
+    }
+
+    /// Scrape every running pod at `now` (aligned: the kubelet's window ends at the scrape).
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World) {
         let pods = world.pods().len();
         if self.samples.len() < pods {
             self.samples.resize(pods, None);
         }
         for id in 0..pods {
-            let state = world.pods().get(id as u32).state;
-            if matches!(state, PodState::Pending | PodState::Gone) {
-                self.samples[id] = None;
-                continue;
-            }
-            let scrape = world.scrape_pod(id as u32, now);
-            let memory = world.memory_bytes(id as u32);
-            let window = now - scrape.last_at;
-            if window > 0.0 {
-                // A pod's first sample comes one full window after its container started.
-                let first = scrape.running_at.is_some_and(|r| scrape.last_at <= r);
-                let full = !first || window >= self.resolution - 1e-9;
-                if full {
-                    self.samples[id] = Some(PodUsage {
-                        cpu_cores: (scrape.cpu_seconds - scrape.cpu_at_last) / window,
-                        memory_bytes: memory,
-                        timestamp: now,
-                        window,
-                    });
-                }
-            }
+            let read = read_pod(world, id as u32, now, self.resolution);
+            apply(&mut self.samples[id], read);
         }
     }
 
     /// The latest sample of a pod, if it has one.
     pub(crate) fn sample(&self, pod: u32) -> Option<PodUsage> {
         self.samples.get(pod as usize).copied().flatten()
+    }
+}
+
+/// What the kubelet reports of pod `id` at `now`, as metrics-server turns it into a sample.
+fn read_pod(world: &mut World, id: u32, now: f64, resolution: f64) -> Read {
+    let state = world.pods().get(id).state;
+    if matches!(state, PodState::Pending | PodState::Gone) {
+        return Read::Clear;
+    }
+    let scrape = world.scrape_pod(id, now);
+    let memory = world.memory_bytes(id);
+    let window = now - scrape.last_at;
+    if window <= 0.0 {
+        return Read::Keep;
+    }
+    // A pod's first sample comes one full window after its container started.
+    let first = scrape.running_at.is_some_and(|r| scrape.last_at <= r);
+    if first && window < resolution - 1e-9 {
+        return Read::Keep;
+    }
+    Read::Set(PodUsage {
+        cpu_cores: (scrape.cpu_seconds - scrape.cpu_at_last) / window,
+        memory_bytes: memory,
+        timestamp: now,
+        window,
+    })
+}
+
+fn apply(sample: &mut Option<PodUsage>, read: Read) {
+    match read {
+        Read::Clear => *sample = None,
+        Read::Keep => {}
+        Read::Set(u) => *sample = Some(u),
+    }
+}
+
+impl SeededClock {
+    fn next_due(&self) -> f64 {
+        self.reads
+            .front()
+            .map_or(self.next_scrape, |&(at, _)| at.min(self.next_scrape))
+    }
+
+    /// The collections the next scrape hands over: each kubelet slot's latest collection at or
+    /// before it, when later than `previous` (the previous scrape) and than t = 0.
+    fn plan_reads(&mut self, previous: f64) {
+        let mut reads: Vec<(f64, u8)> = (0..KUBELET_SLOTS as u8)
+            .map(|slot| (kubelet_collection_before(slot, self.next_scrape), slot))
+            .filter(|&(at, _)| at > previous + 1e-9 && at > 1e-9)
+            .collect();
+        reads.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        debug_assert!(
+            reads
+                .iter()
+                .all(|r| self.next_scrape - r.0 < KUBELET_HOUSEKEEPING)
+        );
+        self.reads = reads.into();
+    }
+
+    /// Read the pods whose kubelet collects on `slot`, at `now`.
+    fn read_slot(&mut self, slot: u8, now: f64, world: &mut World, resolution: f64) {
+        for id in 0..world.pods().len() as u32 {
+            if self.slot_of(world, id) == slot {
+                let read = read_pod(world, id, now, resolution);
+                self.pending.push((id, read));
+            }
+        }
+    }
+
+    /// The kubelet slot of pod `id`: its node's, or its own without nodes. Cached per pod once
+    /// the pod is past Pending (its node no longer changes), so a read of one slot skips the
+    /// other pods on a byte compare.
+    fn slot_of(&mut self, world: &World, id: u32) -> u8 {
+        let i = id as usize;
+        if let Some(&slot) = self.pod_slots.get(i).filter(|&&s| s != u8::MAX) {
+            return slot;
+        }
+        let pod = world.pods().get(id);
+        let slot = match pod.node {
+            Some(n) => {
+                let n = n as usize;
+                if self.node_slots.len() <= n {
+                    self.node_slots.resize(n + 1, u8::MAX);
+                }
+                if self.node_slots[n] == u8::MAX {
+                    self.node_slots[n] = kubelet_slot(self.seed, true, n as u32);
+                }
+                self.node_slots[n]
+            }
+            None => kubelet_slot(self.seed, false, id),
+        };
+        if pod.state != PodState::Pending {
+            if self.pod_slots.len() <= i {
+                self.pod_slots.resize(i + 1, u8::MAX);
+            }
+            self.pod_slots[i] = slot;
+        }
+        slot
     }
 }
 

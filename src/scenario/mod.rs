@@ -246,6 +246,11 @@ pub struct FaultSpec {
 pub struct ClusterSpec {
     #[serde(default)]
     pub metrics_server: MetricsServerSpec,
+    /// When metrics-server, the kubelets and Prometheus sample: `aligned` (on the run's grid,
+    /// the default) or `seeded` (each on a phase of its own drawn from the seed, as on a real
+    /// cluster).
+    #[serde(default)]
+    pub metric_phases: crate::settings::metric_phases::MetricPhases,
     /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).
     #[serde(default)]
     #[schemars(schema_with = "schema::controller_manager")]
@@ -521,6 +526,7 @@ fn resolve(
             "cluster.metrics_server.resolution",
             raw.cluster.metrics_server.resolution.0,
         )?,
+        metric_phases: raw.cluster.metric_phases,
         fidelity,
         controller_manager: a.controller_manager,
         autoscalers: a.autoscalers,

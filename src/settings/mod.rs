@@ -11,6 +11,7 @@
 //! - [`overload`]: retries, queue caps, liveness restarts, CFS quota;
 //! - [`fidelity`]: the traffic model (request level or fluid);
 //! - [`signal`], [`backend`], [`binding`]: what an autoscaler metric reads, through which backend;
+//! - [`metric_phases`]: whether the metrics pipeline samples on the run's grid or on seeded phases;
 //! - [`autoscalers`]: the HPAs, ScaledObjects and ScaledJobs loaded from the manifests;
 //! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
 //! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
@@ -22,6 +23,7 @@ pub mod dist;
 pub(crate) mod faults;
 pub(crate) mod fidelity;
 pub(crate) mod keda_events;
+pub(crate) mod metric_phases;
 pub(crate) mod nodes;
 pub(crate) mod observed;
 pub mod overload;

@@ -6,6 +6,7 @@ use super::binding::BindingSpec;
 use super::faults::Fault;
 use super::fidelity::Fidelity;
 use super::keda_events::KedaObjectEvent;
+use super::metric_phases::MetricPhases;
 use super::nodes::Cluster;
 use super::observed::ObservedSpec;
 use super::overload::Overload;
@@ -38,6 +39,8 @@ pub struct Scenario {
     /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
     pub autoscaler_manifests: Vec<PathBuf>,
     pub metrics_server_resolution: f64,
+    /// When metrics-server, the kubelets and Prometheus sample (`cluster.metric_phases`).
+    pub metric_phases: MetricPhases,
     /// The traffic model in use (after resolving `auto`).
     pub fidelity: Fidelity,
     pub controller_manager: ControllerSettings,

@@ -197,6 +197,11 @@ fn run_with_log(
 ) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts, log);
     let missing = run.add_autoscalers()?;
+    crate::metrics::phases::assign_scrape_phases(
+        &mut run.samplers,
+        scenario.metric_phases,
+        scenario.seed,
+    );
     run.add_truth_probes();
     let reads_latency = run.samplers.iter().any(|s| s.signal.reads_latency());
     run.world
@@ -244,7 +249,11 @@ impl<'a, 'w> Run<'a, 'w> {
         if opts.summary_only {
             world.recorder_mut().skip_step_latencies();
         }
-        let mut metrics_server = MetricsServer::new(scenario.metrics_server_resolution);
+        let mut metrics_server = MetricsServer::new(
+            scenario.metrics_server_resolution,
+            scenario.metric_phases,
+            scenario.seed,
+        );
         let n0 = scenario.pods.replicas.max(1) as f64;
         let cpu0 = (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0)
             .min(world.config().cpu_capacity);
@@ -374,7 +383,7 @@ impl<'a, 'w> Run<'a, 'w> {
     /// controller's first act, the first time-series row.
     fn schedule_controls(&mut self) {
         let (agenda, end) = (&mut self.agenda, self.end);
-        agenda.schedule(self.metrics_server.resolution.min(end), Control::Scrape);
+        agenda.schedule(self.metrics_server.first_due().min(end), Control::Scrape);
         for i in 0..self.samplers.len() {
             agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
         }
@@ -425,14 +434,13 @@ impl<'a, 'w> Run<'a, 'w> {
         match ev {
             Control::Sample { row } => self.on_sample(now, row),
             Control::Scrape => {
-                self.metrics_server.scrape(now, &mut self.world);
-                let next = now + self.metrics_server.resolution;
+                let next = self.metrics_server.on_due(now, &mut self.world);
                 self.agenda.schedule(next, Control::Scrape);
             }
             Control::SamplerScrape { sampler } => {
                 let s = &mut self.samplers[sampler];
                 s.scrape(now, &mut self.world, &self.trace);
-                let next = now + s.timing.interval;
+                let next = s.next_scrape(now);
                 self.agenda
                     .schedule(next, Control::SamplerScrape { sampler });
             }

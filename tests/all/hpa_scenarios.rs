@@ -235,11 +235,15 @@ fn two_metrics_take_the_max() {
 #[test]
 fn the_cpu_initialization_period_ignores_a_start_up_burst() {
     // 3 pods at ~40 % CPU; minReplicas 5 adds two pods that burn 2 cores for 20 s from their
-    // container start (t ≈ 10 s). Upstream treats those samples as unready.
+    // container start (t ≈ 10 s). Upstream treats those samples as unready. The sample windows
+    // below are metrics-server's on the run's grid (`metric_phases: aligned`): with seeded
+    // phases a window can begin after the readiness flip and still hold the burst's tail,
+    // which upstream counts (docs/metrics-pipeline.md).
     let base = |ready_after: &str| {
         let mut s = Sim::new(60.0, "4m", 3)
             .pods("startup_cpu: {cores: 2, duration: 20s}")
-            .hpa(&format!("minReplicas: 5\nmaxReplicas: 30\n{CPU_50}"));
+            .hpa(&format!("minReplicas: 5\nmaxReplicas: 30\n{CPU_50}"))
+            .metric_phases("aligned");
         s.lines[5] = s.lines[5].replace(
             "initial_delay: 5s",
             &format!("initial_delay: {ready_after}"),

@@ -21,6 +21,7 @@ mod keda_corpus;
 mod keda_scenarios;
 mod layout;
 mod metric_columns;
+mod metric_phases;
 mod nodes_overload;
 mod output_safety;
 mod queueing;

@@ -13,6 +13,7 @@ pub(crate) struct Sim {
     deployment: Option<String>,
     metrics: Vec<String>,
     cluster: Vec<String>,
+    phases: Option<String>,
 }
 
 impl Sim {
@@ -32,6 +33,7 @@ impl Sim {
             deployment: None,
             metrics: Vec::new(),
             cluster: Vec::new(),
+            phases: None,
         }
     }
 
@@ -78,6 +80,12 @@ impl Sim {
         self
     }
 
+    /// `cluster.metric_phases` (docs/metrics-pipeline.md): `aligned` or `seeded`.
+    pub(crate) fn metric_phases(mut self, mode: &str) -> Sim {
+        self.phases = Some(mode.to_string());
+        self
+    }
+
     pub(crate) fn yaml(&self) -> String {
         let mut y = self.lines.join("\n") + "\n";
         if !self.manifests.is_empty() {
@@ -86,11 +94,14 @@ impl Sim {
         if !self.metrics.is_empty() {
             y += &format!("metrics:\n{}\n", self.metrics.join("\n"));
         }
+        if !self.cluster.is_empty() || self.phases.is_some() {
+            y += "cluster:\n";
+        }
+        if let Some(mode) = &self.phases {
+            y += &format!("  metric_phases: {mode}\n");
+        }
         if !self.cluster.is_empty() {
-            y += &format!(
-                "cluster:\n  controller_manager:\n{}\n",
-                self.cluster.join("\n")
-            );
+            y += &format!("  controller_manager:\n{}\n", self.cluster.join("\n"));
         }
         y
     }
