@@ -33,7 +33,7 @@ use crate::settings::overload::Overload;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
-pub(crate) use nodes::{NodeEvent, NodeState, Nodes};
+pub(crate) use nodes::{NodeEvent, Nodes};
 pub(crate) use pod::{InService, Pod, PodState, Request};
 pub(crate) use pod_set::PodSet;
 pub(crate) use recorder::Recorder;

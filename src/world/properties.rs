@@ -2,7 +2,8 @@
 //! consistent and within bounds, and simulated time never goes backwards — also with nodes and
 //! node autoscalers, queue caps, client retries, liveness restarts and CFS quotas switched on.
 
-use super::{NodeState, PodState, World, WorldConfig};
+use super::nodes::NodeState;
+use super::{PodState, World, WorldConfig};
 use crate::settings::dist::Dist;
 use crate::settings::nodes::{
     Cluster, ClusterAutoscaler, ConsolidationPolicy, Karpenter, NodeAutoscaler, NodePool,

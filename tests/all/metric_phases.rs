@@ -84,7 +84,7 @@ fn reading_changes(mode: &str, seed: u64) -> Vec<f64> {
         .events
         .iter()
         .filter_map(|e| match e {
-            LogEvent::Autoscaler(a) => Some((a.t, a.decision.metrics[0].current.clone())),
+            LogEvent::Autoscaler(a) => Some((a.t, a.decision.metrics[0].current.to_string())),
             _ => None,
         })
         .collect();
