@@ -66,6 +66,9 @@ pub(crate) struct Sampler {
     /// The scrape after the one at t = 0, when the job runs on a phase of its own
     /// (`super::phases`); `None`: one interval after it.
     second_scrape: Option<f64>,
+    /// Scratch: the ids of the pods not gone at a scrape (a copy, since reading a pod's CPU
+    /// advances it).
+    live: Vec<u32>,
 }
 
 impl Sampler {
@@ -76,6 +79,7 @@ impl Sampler {
             per_pod,
             samples: VecDeque::new(),
             second_scrape: None,
+            live: Vec::new(),
         }
     }
 
@@ -99,10 +103,9 @@ impl Sampler {
         let mut memory = 0.0;
         let mut in_service = 0u64;
         let mut ready = 0u64;
-        for id in 0..world.pods().len() as u32 {
-            if world.pods().get(id).state == PodState::Gone {
-                continue;
-            }
+        self.live.clear();
+        self.live.extend_from_slice(world.pods().live_ids());
+        for &id in &self.live {
             let cpu = world.cpu_seconds(id, now);
             let mem = world.memory_bytes(id);
             let p = world.pods().get(id);

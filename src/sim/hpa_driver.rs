@@ -205,11 +205,7 @@ impl HpaDriver {
     /// already describe the same pod (same name) at the same position.
     fn observe_pods(&self, world: &World, pods: &mut Vec<PodObservation>) {
         let mut k = 0;
-        for p in world
-            .pods()
-            .iter()
-            .filter(|p| p.state != PodState::Gone && !p.job)
-        {
+        for p in world.pods().live().filter(|p| !p.job) {
             let same = |o: &PodObservation| {
                 self.names
                     .get(p.id as usize)
@@ -285,11 +281,7 @@ impl HpaDriver {
     ) -> MetricReading {
         let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
         let mut k = 0;
-        for p in world
-            .pods()
-            .iter()
-            .filter(|p| p.state != PodState::Gone && !p.job)
-        {
+        for p in world.pods().live().filter(|p| !p.job) {
             let Some(u) = ms.sample(p.id) else {
                 continue;
             };
