@@ -13,6 +13,7 @@
 //! - [`signal`], [`backend`], [`binding`]: what an autoscaler metric reads, through which backend;
 //! - [`autoscalers`]: the HPAs, ScaledObjects and ScaledJobs loaded from the manifests;
 //! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
+//! - [`jobs`]: what a ScaledJob's job does (one message, drain, sleep);
 //! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
 
 pub(crate) mod autoscalers;
@@ -21,6 +22,7 @@ pub(crate) mod binding;
 pub mod dist;
 pub(crate) mod faults;
 pub(crate) mod fidelity;
+pub(crate) mod jobs;
 pub(crate) mod keda_events;
 pub(crate) mod nodes;
 pub(crate) mod observed;
