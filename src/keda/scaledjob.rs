@@ -12,7 +12,8 @@
 //! (`default`, `custom`, `accurate`, `eager`) gives the effective maximum, and
 //! `min(ceil(queue), effective)` Jobs are created while active.
 //!
-//! The rules, in the project's words: docs/keda.md#scaledjob.
+//! The rules, in the project's words: docs/keda.md#scaledjob; what the created jobs do (and
+//! the Job spec fields that change their counts, [`JobSpecFacts`]): docs/keda.md#what-a-job-does.
 
 use super::manifest::ScaledJobManifest;
 use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};
@@ -759,6 +760,28 @@ mod tests {
             jobs_to_delete(&jobs, 1, 0),
             vec!["d".to_string(), "e".to_string()]
         );
+    }
+
+    #[test]
+    fn job_spec_facts_read_the_counted_fields() {
+        let j = serde_json::json!({"activeDeadlineSeconds": 600, "parallelism": 5,
+            "completions": 1, "backoffLimit": 6, "template": {}});
+        let f = JobSpecFacts::read(Some(&j));
+        assert_eq!(f.active_deadline_seconds, Some(600));
+        assert_eq!(
+            (f.parallelism, f.completions, f.backoff_limit),
+            (Some(5), Some(1), Some(6))
+        );
+        assert_eq!(f.pods_per_job(), 1, "completions caps the pods started");
+        let j = serde_json::json!({"parallelism": 3, "activeDeadlineSeconds": 0});
+        let f = JobSpecFacts::read(Some(&j));
+        assert_eq!((f.pods_per_job(), f.active_deadline_seconds), (3, None));
+        let j = serde_json::json!({"parallelism": "3", "backoffLimit": -1});
+        assert_eq!(JobSpecFacts::read(Some(&j)), JobSpecFacts::default());
+        assert_eq!(JobSpecFacts::default().pods_per_job(), 1);
+        // Read from a manifest's jobTargetRef.
+        let m = sj_model("");
+        assert_eq!(m.job_spec, JobSpecFacts::default());
     }
 
     fn sj_model(spec: &str) -> ScaledJobModel {
