@@ -1298,3 +1298,17 @@ fn without_a_behavior_the_generated_hpa_takes_the_legacy_path() {
     ));
     assert_eq!(with_behavior, (1, 5), "default scale-up policies: +4 pods");
 }
+
+#[test]
+fn the_scenario_schema_describes_jobs() {
+    let o = crate::helpers::output_at_root(&["schema", "scenario"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_str(&crate::helpers::stdout(&o)).unwrap();
+    let text = s.to_string();
+    assert!(s["properties"]["jobs"].is_object(), "{}", s["properties"]);
+    let spec = &s["definitions"]["JobsSpec"];
+    assert_eq!(spec["additionalProperties"], false);
+    for mode in ["\"one-message\"", "\"drain\"", "\"sleep\""] {
+        assert!(text.contains(mode), "{mode} missing from the schema");
+    }
+}
