@@ -245,7 +245,7 @@ impl World {
     }
 
     /// A job's `activeDeadlineSeconds` ran out: its Job fails and its pod is killed; a message
-    /// in progress was not acknowledged and goes back to the queue.
+    /// in progress was not acknowledged and goes back to the queue (as at any kill).
     pub(super) fn fail_job(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
@@ -259,15 +259,8 @@ impl World {
             self.pods.counts.unscheduled -= 1;
             self.nodes.unscheduled.retain(|&q| q != pod);
         }
-        let p = &mut self.pods.by_id[pod as usize];
-        let mut back = Vec::new();
-        while let Some(s) = p.in_service.pop() {
-            back.push(s.req);
-        }
-        for req in back {
-            self.requests.backlog.push_front(req);
-        }
-        self.finish_job(now, pod);
+        let work = self.lose_held_work(now, pod, DropReason::KilledOnShutdown);
+        self.end_job(now, pod, PodEventKind::Killed, Some(work.lost));
         if self.cfg.kind == WorkloadKind::Queue {
             self.dispatch_backlog(now);
         }
@@ -285,6 +278,11 @@ impl World {
         {
             return;
         }
+        self.end_job(now, pod, PodEventKind::Exited, None);
+    }
+
+    /// A job's pod is gone, logged as `how`.
+    fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
         match self.pods.by_id[pod as usize].state {
             PodState::Pending => self.pods.counts.pending -= 1,
@@ -295,7 +293,7 @@ impl World {
         }
         self.pods.by_id[pod as usize].state = PodState::Terminating;
         self.pods.counts.terminating += 1;
-        self.exit(now, pod, PodEventKind::Exited, None);
+        self.exit(now, pod, how, requests);
     }
 
     pub(super) fn terminate(&mut self, now: f64, pod: u32) {
