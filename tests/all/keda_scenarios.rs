@@ -610,9 +610,11 @@ fn scaledjob_pending_pod_conditions_read_the_pods_state() {
 
 /// A ScaledJob run as KEDA's `tests/internals/scaling_strategies` e2e tests set one up: a
 /// ScaledJob (`spec`: the lines after `jobTargetRef`, indented two spaces) polling every 5 s,
-/// jobs up 2 s after creation, messages published in batches (`batches`: (time, count)),
-/// `jobs` the scenario's `jobs:` value. Returns the load error instead when there is one.
-fn try_job_run(
+/// jobs up 2 s after creation, messages published in batches (`batches`: (time, count)) that
+/// take `service` each, `jobs` the scenario's `jobs:` value. Returns the load error instead
+/// when there is one.
+fn try_job_run_with(
+    service: &str,
     spec: &str,
     jobs: &str,
     batches: &[(f64, usize)],
@@ -629,7 +631,7 @@ fn try_job_run(
         .collect();
     std::fs::write(dir.path().join("publish.log"), log).unwrap();
     let scenario = format!(
-        "name: sj\nduration: {duration}\nstep: 1s\ntrace: {{file: publish.log}}\nworkload: {{kind: queue, service_time: 1s, concurrency: 1}}\n\
+        "name: sj\nduration: {duration}\nstep: 1s\ntrace: {{file: publish.log}}\nworkload: {{kind: queue, service_time: {service}, concurrency: 1}}\n\
          pods: {{replicas: 0, cpu_request: 100m, startup: 2s, readiness: {{initial_delay: 0s, period: 1s}}}}\nautoscaler: {{manifests: [sj.yaml]}}\n{jobs}"
     );
     std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
@@ -643,6 +645,16 @@ fn try_job_run(
         },
     )
     .unwrap())
+}
+
+/// [`try_job_run_with`] for messages that take 1 s each.
+fn try_job_run(
+    spec: &str,
+    jobs: &str,
+    batches: &[(f64, usize)],
+    duration: &str,
+) -> Result<RunResult, String> {
+    try_job_run_with("1s", spec, jobs, batches, duration)
 }
 
 fn job_run(spec: &str, jobs: &str, batches: &[(f64, usize)], duration: &str) -> RunResult {
@@ -852,6 +864,17 @@ fn active_deadline_seconds_fails_the_job_and_the_history_limit_removes_it() {
         "1m",
     );
     assert_eq!(creations(&r), vec![(15.0, 1)]);
+}
+
+#[test]
+fn a_message_in_progress_at_the_deadline_goes_back_to_the_queue() {
+    // Messages take 60 s, jobs are killed 20 s after creation: each job takes the message,
+    // is killed before it is done, and the message is redelivered to the next job.
+    let sj = sj_with("    activeDeadlineSeconds: 20\n", "  maxReplicaCount: 1\n");
+    let r = try_job_run_with("60s", &sj, "", &[(12.0, 1)], "2m").unwrap();
+    assert!(r.totals.redelivered >= 1, "{:?}", r.totals);
+    assert_eq!(r.totals.served, 0, "never done within 20 s");
+    assert!(r.summary.keda[0].jobs_created >= 4, "{:?}", creations(&r));
 }
 
 #[test]
