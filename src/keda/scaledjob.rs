@@ -12,7 +12,8 @@
 //! (`default`, `custom`, `accurate`, `eager`) gives the effective maximum, and
 //! `min(ceil(queue), effective)` Jobs are created while active.
 //!
-//! The rules, in the project's words: docs/keda.md#scaledjob.
+//! The rules, in the project's words: docs/keda.md#scaledjob; what the created jobs do (and
+//! the Job spec fields that change their counts, [`JobSpecFacts`]): docs/keda.md#what-a-job-does.
 
 use super::manifest::ScaledJobManifest;
 use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};
@@ -247,6 +248,58 @@ pub struct ScaledJobModel {
     pub pending_pod_conditions: Vec<String>,
     pub paused: bool,
     pub triggers: Vec<TriggerModel>,
+    /// The Job spec fields of `jobTargetRef` that change job counts.
+    #[serde(skip_serializing_if = "JobSpecFacts::is_unset")]
+    pub job_spec: JobSpecFacts,
+}
+
+/// The fields of the ScaledJob's `jobTargetRef` (a batch/v1 JobSpec) that change how many jobs
+/// run and for how long, as the Job controller reads them; each `None` when the manifest has
+/// none (or not a whole number in the API's range). What they do: docs/keda.md#what-a-job-does.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct JobSpecFacts {
+    /// Seconds from the Job's start after which its pods are killed and it is Failed (> 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
+    /// Pods the Job runs at once (≥ 0; Kubernetes default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i32>,
+    /// Successful pods the Job needs (≥ 0); unset, any one pod's success completes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completions: Option<i32>,
+    /// Pod failures retried before the Job is Failed (≥ 0; Kubernetes default 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backoff_limit: Option<i32>,
+}
+
+impl JobSpecFacts {
+    /// Read the counted fields from a `jobTargetRef` value.
+    pub fn read(job: Option<&serde_json::Value>) -> JobSpecFacts {
+        let int = |key: &str, min: i64| {
+            job.and_then(|j| j.get(key))
+                .and_then(serde_json::Value::as_i64)
+                .filter(|v| *v >= min)
+        };
+        let int32 = |key: &str| int(key, 0).and_then(|v| i32::try_from(v).ok());
+        JobSpecFacts {
+            active_deadline_seconds: int("activeDeadlineSeconds", 1),
+            parallelism: int32("parallelism"),
+            completions: int32("completions"),
+            backoff_limit: int32("backoffLimit"),
+        }
+    }
+
+    fn is_unset(&self) -> bool {
+        *self == JobSpecFacts::default()
+    }
+
+    /// Pods a new Job starts: `parallelism` (default 1), at most `completions` when set (the Job
+    /// controller never runs more pods than successes it still needs).
+    pub fn pods_per_job(&self) -> u32 {
+        let p = self.parallelism.unwrap_or(1);
+        let p = self.completions.map_or(p, |c| p.min(c));
+        p.max(0) as u32
+    }
 }
 
 impl ScaledJobModel {
@@ -284,6 +337,7 @@ impl ScaledJobModel {
             pending_pod_conditions: ss.pending_pod_conditions.clone(),
             paused,
             triggers,
+            job_spec: JobSpecFacts::read(s.job_target_ref.as_ref()),
         }
     }
 }
@@ -706,6 +760,28 @@ mod tests {
             jobs_to_delete(&jobs, 1, 0),
             vec!["d".to_string(), "e".to_string()]
         );
+    }
+
+    #[test]
+    fn job_spec_facts_read_the_counted_fields() {
+        let j = serde_json::json!({"activeDeadlineSeconds": 600, "parallelism": 5,
+            "completions": 1, "backoffLimit": 6, "template": {}});
+        let f = JobSpecFacts::read(Some(&j));
+        assert_eq!(f.active_deadline_seconds, Some(600));
+        assert_eq!(
+            (f.parallelism, f.completions, f.backoff_limit),
+            (Some(5), Some(1), Some(6))
+        );
+        assert_eq!(f.pods_per_job(), 1, "completions caps the pods started");
+        let j = serde_json::json!({"parallelism": 3, "activeDeadlineSeconds": 0});
+        let f = JobSpecFacts::read(Some(&j));
+        assert_eq!((f.pods_per_job(), f.active_deadline_seconds), (3, None));
+        let j = serde_json::json!({"parallelism": "3", "backoffLimit": -1});
+        assert_eq!(JobSpecFacts::read(Some(&j)), JobSpecFacts::default());
+        assert_eq!(JobSpecFacts::default().pods_per_job(), 1);
+        // Read from a manifest's jobTargetRef.
+        let m = sj_model("");
+        assert_eq!(m.job_spec, JobSpecFacts::default());
     }
 
     fn sj_model(spec: &str) -> ScaledJobModel {

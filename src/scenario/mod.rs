@@ -84,6 +84,9 @@ pub struct ScenarioFile {
     /// ScaledObjects paused, unpaused or deleted during the run.
     #[serde(default)]
     pub keda_events: Vec<keda_events::KedaEventSpec>,
+    /// What a ScaledJob's job does: `{mode: one-message | drain | sleep, duration}`.
+    #[serde(default)]
+    pub jobs: Option<crate::settings::jobs::JobsSpec>,
     /// Service-level objectives that `scalesim check` verifies and sweeps mark per point.
     #[serde(default)]
     pub slo: Option<SloSpec>,
@@ -492,6 +495,7 @@ fn resolve(
     let faults = resolve_faults(&raw, doc)?;
     keda_bindings::check_fault_targets(&faults, &a.autoscalers, doc)?;
     let keda_events = keda_events::resolve(&raw.keda_events, &a.autoscalers, doc)?;
+    let jobs = resolve_jobs(&raw, doc)?;
     warnings.extend(a.autoscalers.notes.iter().cloned());
     check_metric_bindings(&raw, doc, &trace)?;
     warnings.extend(keda_bindings::apply_binding_targets(
@@ -532,6 +536,7 @@ fn resolve(
         autoscalers: a.autoscalers,
         faults,
         keda_events,
+        jobs,
         observed,
         allow_conflicts: a.allow_conflicts,
         metric_bindings: raw.metrics.clone(),
@@ -882,6 +887,19 @@ fn check_one_autoscaler(
             ),
         )
         .into())
+}
+
+/// `jobs:` after defaults (docs/keda.md#what-a-job-does).
+fn resolve_jobs(
+    raw: &ScenarioFile,
+    doc: &Document<'_>,
+) -> Result<crate::settings::jobs::JobBehaviour, Error> {
+    match &raw.jobs {
+        None => Ok(Default::default()),
+        Some(j) => j
+            .resolve()
+            .map_err(|(field, m)| doc.error_at_path(&format!("jobs.{field}"), m).into()),
+    }
 }
 
 /// `faults:` as windows.

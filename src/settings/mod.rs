@@ -14,6 +14,7 @@
 //! - [`metric_phases`]: whether the metrics pipeline samples on the run's grid or on seeded phases;
 //! - [`autoscalers`]: the HPAs, ScaledObjects and ScaledJobs loaded from the manifests;
 //! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
+//! - [`jobs`]: what a ScaledJob's job does (one message, drain, sleep);
 //! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
 
 pub(crate) mod autoscalers;
@@ -22,6 +23,7 @@ pub(crate) mod binding;
 pub mod dist;
 pub(crate) mod faults;
 pub(crate) mod fidelity;
+pub(crate) mod jobs;
 pub(crate) mod keda_events;
 pub(crate) mod metric_phases;
 pub(crate) mod nodes;

@@ -50,6 +50,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// ScaledObjects paused, unpaused or deleted during the run, in time order.
     pub keda_events: Vec<KedaObjectEvent>,
+    /// What a ScaledJob's job does (`jobs:`).
+    pub jobs: super::jobs::JobBehaviour,
     /// `observed:` files, resolved against the scenario's folder.
     pub observed: ObservedSpec,
     /// Both a hand-made HPA and a ScaledObject may drive the workload.

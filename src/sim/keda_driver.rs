@@ -20,6 +20,7 @@ use crate::keda::{
 use crate::metrics::{BackendKind, BackendTiming, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::faults::Fault;
+use crate::settings::jobs::JobBehaviour;
 use crate::world::{PodState, World};
 use crate::yaml::{Source, split_documents};
 use serde::Serialize;
@@ -793,9 +794,50 @@ pub(super) struct ScaledJobDriver {
     model: ScaledJobModel,
     state: ScaledJobState,
     triggers: Triggers,
-    /// Pod ids of the jobs this ScaledJob created.
-    jobs: Vec<u32>,
+    /// The jobs this ScaledJob created and not yet deleted.
+    jobs: Vec<SimJob>,
+    /// What each job's pods do (`jobs:`).
+    run: JobBehaviour,
     pub stats: KedaStats,
+}
+
+/// One Job of a ScaledJob: its name and its pods (`parallelism` of them).
+struct SimJob {
+    id: String,
+    pods: Vec<u32>,
+}
+
+impl SimJob {
+    /// The Job as KEDA lists it: finished once every pod has exited (Failed when its deadline
+    /// killed them); a Job without pods (`parallelism: 0`) never starts.
+    fn view(&self, world: &World) -> JobView {
+        let pods: Vec<&crate::world::Pod> =
+            self.pods.iter().map(|&id| world.pods().get(id)).collect();
+        let done = !pods.is_empty() && pods.iter().all(|p| p.gone_at.is_some());
+        let completion = pods.iter().filter_map(|p| p.gone_at).reduce(f64::max);
+        JobView {
+            id: self.id.clone(),
+            finished: done.then(|| !pods.iter().any(|p| p.job_failed)),
+            completion_time: if done { completion } else { None },
+            pods: pods
+                .iter()
+                .map(|p| JobPod {
+                    phase: job_pod_phase(p).into(),
+                    true_conditions: true_conditions(p),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A job pod's phase as the kubelet reports it.
+fn job_pod_phase(p: &crate::world::Pod) -> &'static str {
+    match p.state {
+        PodState::Pending => "Pending",
+        PodState::Starting | PodState::Ready | PodState::Terminating => "Running",
+        PodState::Gone if p.job_failed => "Failed",
+        PodState::Gone => "Succeeded",
+    }
 }
 
 impl ScaledJobDriver {
@@ -812,6 +854,7 @@ impl ScaledJobDriver {
             state: ScaledJobState::default(),
             triggers: Triggers::new(&model.triggers, scenario, samplers, warnings, &owner),
             jobs: Vec::new(),
+            run: scenario.jobs,
             stats: KedaStats {
                 name: model.name.clone(),
                 kind: "ScaledJob",
@@ -831,27 +874,7 @@ impl ScaledJobDriver {
         world: &mut World,
         samplers: &[Sampler],
     ) -> JobPollDecision {
-        let views: Vec<JobView> = self
-            .jobs
-            .iter()
-            .map(|&id| {
-                let p = world.pods().get(id);
-                let phase = match p.state {
-                    PodState::Pending => "Pending",
-                    PodState::Starting | PodState::Ready | PodState::Terminating => "Running",
-                    PodState::Gone => "Succeeded",
-                };
-                JobView {
-                    id: format!("{}-{id}", self.name),
-                    finished: p.gone_at.map(|_| true),
-                    completion_time: p.gone_at,
-                    pods: vec![JobPod {
-                        phase: phase.into(),
-                        true_conditions: true_conditions(p),
-                    }],
-                }
-            })
-            .collect();
+        let views: Vec<JobView> = self.jobs.iter().map(|j| j.view(world)).collect();
         let model = &self.model;
         let triggers = &mut self.triggers;
         let w: &World = world;
@@ -863,25 +886,42 @@ impl ScaledJobDriver {
             self.stats.error_seconds += model.polling_interval_s;
         }
         for _ in 0..d.jobs_to_create.max(0) {
-            self.jobs.push(world.spawn_job(now));
-            self.stats.jobs_created += 1;
+            self.create_job(now, world);
         }
         // History limits: deleted finished jobs are forgotten.
         let deleted: BTreeMap<&str, ()> =
             d.jobs_to_delete.iter().map(|s| (s.as_str(), ())).collect();
         if !deleted.is_empty() {
-            let name = self.name.clone();
-            self.jobs
-                .retain(|id| !deleted.contains_key(format!("{name}-{id}").as_str()));
+            self.jobs.retain(|j| !deleted.contains_key(j.id.as_str()));
         }
         d
+    }
+
+    /// Create one Job: its pods (docs/keda.md#what-a-job-does), named after the first.
+    fn create_job(&mut self, now: f64, world: &mut World) {
+        let spec = self.model.job_spec;
+        let deadline = spec.active_deadline_seconds.map(|s| s as f64);
+        let pods: Vec<u32> = (0..spec.pods_per_job())
+            .map(|_| world.spawn_job(now, self.run, deadline))
+            .collect();
+        let id = match pods.first() {
+            Some(first) => format!("{}-{first}", self.name),
+            None => format!("{}-unstarted-{}", self.name, self.stats.jobs_created),
+        };
+        self.jobs.push(SimJob { id, pods });
+        self.stats.jobs_created += 1;
     }
 
     /// Jobs not yet finished.
     pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|&&id| world.pods().get(id).state != PodState::Gone)
+            .filter(|j| {
+                j.pods.is_empty()
+                    || j.pods
+                        .iter()
+                        .any(|&id| world.pods().get(id).state != PodState::Gone)
+            })
             .count() as i32
     }
 }

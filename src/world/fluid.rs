@@ -26,6 +26,7 @@ use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::dist::{Dist, QuantileTable};
+use crate::settings::jobs::JobMode;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use std::collections::VecDeque;
 
@@ -516,8 +517,12 @@ impl World {
         let whole = budget as i64; // floor: budget ≥ 0
         p.fluid_carry = budget - whole as f64;
         if p.job {
-            // A job takes one message, once (`routed` marks that it has).
-            u64::from(p.routed == 0)
+            match p.job_run.mode {
+                // A one-message job takes one message, once (`routed` marks that it has).
+                JobMode::OneMessage => u64::from(p.routed == 0),
+                JobMode::Drain => whole as u64,
+                JobMode::Sleep => 0,
+            }
         } else {
             whole as u64
         }
@@ -571,17 +576,43 @@ impl World {
         let saturated = waiting >= capacity;
         self.fluid_stall(t, id, (capacity, saturated, warm), stalled, fl.dt);
         self.fluid_close_interval(t, id, served, fl);
-        let p = &mut self.pods.by_id[id as usize];
         if is_job {
-            if served > 0 {
-                p.routed = 1;
-                self.agenda
-                    .schedule(t + sojourn, Event::JobDone { pod: id });
-            } else if p.routed == 0 {
-                self.finish_job(t, id); // nothing to take
-            }
+            self.fluid_job_interval_end(t, id, served, sojourn, fl);
         } else {
             self.fluid_exit_if_drained(t, id, fl.dt);
+        }
+    }
+
+    /// A job after its interval: a one-message job that took its message exits when it is
+    /// done, one with nothing to take exits now; a draining job exits once an interval
+    /// leaves nothing to serve.
+    fn fluid_job_interval_end(
+        &mut self,
+        t: f64,
+        id: u32,
+        served: u64,
+        sojourn: f64,
+        fl: &FluidState,
+    ) {
+        let p = &mut self.pods.by_id[id as usize];
+        match p.job_run.mode {
+            JobMode::OneMessage => {
+                if served > 0 {
+                    p.routed = 1;
+                    self.agenda
+                        .schedule(t + sojourn, Event::JobDone { pod: id });
+                } else if p.routed == 0 {
+                    self.finish_job(t, id); // nothing to take
+                }
+            }
+            JobMode::Drain => {
+                if served > 0 {
+                    p.routed = 1;
+                } else if fl.backlog.iter().all(|c| c.count == 0) {
+                    self.finish_job(t, id);
+                }
+            }
+            JobMode::Sleep => {}
         }
     }
 

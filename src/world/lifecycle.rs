@@ -5,6 +5,7 @@
 
 use super::{Event, Pod, PodEventKind, PodState, Request, World};
 use crate::record::DropReason;
+use crate::settings::jobs::{JobBehaviour, JobMode};
 use crate::settings::workload::WorkloadKind;
 
 impl World {
@@ -152,8 +153,10 @@ impl World {
             }
             WorkloadKind::Queue => {
                 if p.job {
-                    // A job takes exactly one message.
-                    self.requests.idle_slots.push_back(pod);
+                    // A job takes one message at a time (a `sleep` job none).
+                    if p.job_run.mode != JobMode::Sleep {
+                        self.requests.idle_slots.push_back(pod);
+                    }
                 } else if self
                     .cfg
                     .partitions
@@ -167,6 +170,7 @@ impl World {
             self.log(now, pod, PodEventKind::Ready, None);
         }
         if self.cfg.kind == WorkloadKind::Queue {
+            self.start_job_clock(now, pod);
             self.dispatch_backlog(now);
             let p = &self.pods.by_id[pod as usize];
             if p.job && p.in_service.is_empty() && p.cohorts.is_empty() && self.fluid.is_none() {
@@ -214,20 +218,69 @@ impl World {
         }
     }
 
-    /// Create a ScaledJob's job: a pod that starts, takes one message, processes it and exits.
-    pub(crate) fn spawn_job(&mut self, now: f64) -> u32 {
+    /// Create a pod of a ScaledJob's job: it starts, then does what `run` says
+    /// (docs/keda.md#what-a-job-does); `deadline` is the Job's `activeDeadlineSeconds`.
+    pub(crate) fn spawn_job(&mut self, now: f64, run: JobBehaviour, deadline: Option<f64>) -> u32 {
         self.create_pod(now);
         let id = self.pods.by_id.len() as u32 - 1;
-        self.pods.by_id[id as usize].job = true;
+        let p = &mut self.pods.by_id[id as usize];
+        p.job = true;
+        p.job_run = run;
+        if let Some(d) = deadline {
+            self.agenda
+                .schedule(now + d, Event::JobDeadline { pod: id });
+        }
         id
     }
 
-    /// A job's container exits (its message done, or none to take).
+    /// A job with a `duration` runs until its container start plus it.
+    fn start_job_clock(&mut self, now: f64, pod: u32) {
+        let p = &mut self.pods.by_id[pod as usize];
+        if let (true, Some(d)) = (p.job, p.job_run.duration) {
+            p.job_until = Some(now + d);
+            self.agenda.schedule(now + d, Event::JobDone { pod });
+        }
+    }
+
+    /// A job's `activeDeadlineSeconds` ran out: its Job fails and its pod is killed; a message
+    /// in progress was not acknowledged and goes back to the queue (as at any kill).
+    pub(super) fn fail_job(&mut self, now: f64, pod: u32) {
+        let cpr = self.cfg.cores_per_request;
+        let p = &mut self.pods.by_id[pod as usize];
+        if !p.job || p.state == PodState::Gone {
+            return;
+        }
+        p.advance(now, cpr);
+        p.job_failed = true;
+        p.job_until = None;
+        if std::mem::replace(&mut p.unscheduled, false) {
+            self.pods.counts.unscheduled -= 1;
+            self.nodes.unscheduled.retain(|&q| q != pod);
+        }
+        let work = self.lose_held_work(now, pod, DropReason::KilledOnShutdown);
+        self.end_job(now, pod, PodEventKind::Killed, Some(work.lost));
+        if self.cfg.kind == WorkloadKind::Queue {
+            self.dispatch_backlog(now);
+        }
+    }
+
+    /// A job's container exits (its message done, or none to take) — not before its
+    /// `duration` has run and its message is done.
     pub(super) fn finish_job(&mut self, now: f64, pod: u32) {
         let p = &self.pods.by_id[pod as usize];
         if !p.job || p.state == PodState::Gone {
             return;
         }
+        if let Some(until) = p.job_until
+            && (now < until || !p.in_service.is_empty())
+        {
+            return;
+        }
+        self.end_job(now, pod, PodEventKind::Exited, None);
+    }
+
+    /// A job's pod is gone, logged as `how`.
+    fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
         match self.pods.by_id[pod as usize].state {
             PodState::Pending => self.pods.counts.pending -= 1,
@@ -238,7 +291,7 @@ impl World {
         }
         self.pods.by_id[pod as usize].state = PodState::Terminating;
         self.pods.counts.terminating += 1;
-        self.exit(now, pod, PodEventKind::Exited, None);
+        self.exit(now, pod, how, requests);
     }
 
     pub(super) fn terminate(&mut self, now: f64, pod: u32) {

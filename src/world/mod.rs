@@ -204,8 +204,12 @@ enum Event {
     },
     /// One flow-level interval.
     FluidTick,
-    /// A flow-level job finished its message.
+    /// A flow-level job finished its message, or a job's `duration` ran out.
     JobDone {
+        pod: u32,
+    },
+    /// A job's `activeDeadlineSeconds` ran out: its pods are killed, its Job Failed.
+    JobDeadline {
         pod: u32,
     },
     /// A client's per-attempt timeout (retries on).
@@ -484,6 +488,7 @@ impl World {
             }
             Event::FluidTick => self.fluid_tick(t),
             Event::JobDone { pod } => self.finish_job(t, pod),
+            Event::JobDeadline { pod } => self.fail_job(t, pod),
             Event::Deadline { id, attempt } => self.on_deadline(t, id, attempt),
             Event::Retry { id } => self.on_retry(t, id),
             Event::Probe { pod, inc } => self.on_probe(t, pod, inc),

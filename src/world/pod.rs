@@ -154,8 +154,14 @@ pub struct Pod {
     /// Queue workload: this pod holds a partition and consumes (Kafka caps consumers at the
     /// topic's partition count; the rest idle).
     pub consumer: bool,
-    /// A ScaledJob's job: takes one message, processes it, exits.
+    /// A ScaledJob's job: what it does is `job_run` (docs/keda.md#what-a-job-does).
     pub job: bool,
+    /// A job's behaviour (`jobs:`); the default for every other pod.
+    pub job_run: crate::settings::jobs::JobBehaviour,
+    /// A job with a `duration` keeps running until this instant (its container start plus it).
+    pub job_until: Option<f64>,
+    /// A job killed at its `activeDeadlineSeconds`: its Job is Failed.
+    pub job_failed: bool,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -216,6 +222,9 @@ impl Pod {
             fluid_cpu: 0.0,
             consumer: false,
             job: false,
+            job_run: Default::default(),
+            job_until: None,
+            job_failed: false,
             routed: 0,
             served: 0,
             cap: f64::INFINITY,

@@ -57,6 +57,7 @@ impl Requests {
     }
 }
 use crate::record::DropReason;
+use crate::settings::jobs::JobMode;
 use crate::settings::overload::Retries;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::world::{PodEventKind, PodState};
@@ -367,6 +368,11 @@ impl World {
                     } else {
                         self.requests.idle_slots.push_back(pod);
                     }
+                } else if p.job && p.accepting && p.job_run.mode == JobMode::Drain {
+                    // A draining job takes the next message; with none left it exits (below).
+                    if let Some(next) = self.pop_backlog(now) {
+                        self.begin_service(now, pod, next);
+                    }
                 }
             }
         }
@@ -375,7 +381,9 @@ impl World {
         self.reschedule(pod);
         let p = &self.pods.by_id[pod as usize];
         if p.job {
-            self.finish_job(now, pod);
+            if p.in_service.is_empty() {
+                self.finish_job(now, pod);
+            }
         } else if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
@@ -400,7 +408,8 @@ impl World {
             };
             let p = &self.pods.by_id[pod as usize];
             let busy = if p.job {
-                !p.in_service.is_empty() || p.served > 0
+                // A one-message job that has served its message takes no other.
+                !p.in_service.is_empty() || (p.served > 0 && p.job_run.mode == JobMode::OneMessage)
             } else {
                 p.in_service.len() >= self.cfg.concurrency as usize
             };

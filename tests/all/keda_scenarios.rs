@@ -606,6 +606,340 @@ fn scaledjob_pending_pod_conditions_read_the_pods_state() {
     );
 }
 
+// --- What a ScaledJob's job does (docs/keda.md#what-a-job-does) ---
+
+/// A ScaledJob run as KEDA's `tests/internals/scaling_strategies` e2e tests set one up: a
+/// ScaledJob (`spec`: the lines after `jobTargetRef`, indented two spaces) polling every 5 s,
+/// jobs up 2 s after creation, messages published in batches (`batches`: (time, count)) that
+/// take `service` each, `jobs` the scenario's `jobs:` value. Returns the load error instead
+/// when there is one.
+fn try_job_run_with(
+    service: &str,
+    spec: &str,
+    jobs: &str,
+    batches: &[(f64, usize)],
+    duration: &str,
+) -> Result<RunResult, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: sleeper, image: busybox, envFrom: [{{secretRef: {{name: sj-secret}}}}]}}]\n        restartPolicy: Never\n{spec}"
+    );
+    std::fs::write(dir.path().join("sj.yaml"), &manifest).unwrap();
+    let log: String = batches
+        .iter()
+        .flat_map(|&(t, n)| std::iter::repeat_n(format!("{t}\n"), n))
+        .collect();
+    std::fs::write(dir.path().join("publish.log"), log).unwrap();
+    let scenario = format!(
+        "name: sj\nduration: {duration}\nstep: 1s\ntrace: {{file: publish.log}}\nworkload: {{kind: queue, service_time: {service}, concurrency: 1}}\n\
+         pods: {{replicas: 0, cpu_request: 100m, startup: 2s, readiness: {{initial_delay: 0s, period: 1s}}}}\nautoscaler: {{manifests: [sj.yaml]}}\n{jobs}"
+    );
+    std::fs::write(dir.path().join("s.yaml"), &scenario).unwrap();
+    let src = Source::read(&dir.path().join("s.yaml")).unwrap();
+    let s = Scenario::from_source(&src, &Overrides::default()).map_err(|e| format!("{e}"))?;
+    Ok(run(
+        &s,
+        &RunOptions {
+            log_every_sync: true,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap())
+}
+
+/// [`try_job_run_with`] for messages that take 1 s each.
+fn try_job_run(
+    spec: &str,
+    jobs: &str,
+    batches: &[(f64, usize)],
+    duration: &str,
+) -> Result<RunResult, String> {
+    try_job_run_with("1s", spec, jobs, batches, duration)
+}
+
+fn job_run(spec: &str, jobs: &str, batches: &[(f64, usize)], duration: &str) -> RunResult {
+    try_job_run(spec, jobs, batches, duration).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The Jobs that exist at `t` (created minus deleted by the history limits), as
+/// `kubectl get jobs -l scaledjob.keda.sh/name=…` would count them.
+fn job_count_at(r: &RunResult, t: f64) -> i64 {
+    job_polls(r)
+        .iter()
+        .filter(|(at, _)| *at <= t)
+        .map(|(_, p)| p.jobs_to_create - p.jobs_to_delete.len() as i64)
+        .sum()
+}
+
+/// Upstream's `WaitForScaledJobCount(…, target, 20, 1)` after a publish at `from`: the count
+/// equals `target` at one of the 1 s samples of the next 20 s.
+fn count_reached(r: &RunResult, from: f64, target: i64) -> bool {
+    (0..=20).any(|i| job_count_at(r, from + i as f64) == target)
+}
+
+/// Jobs created at each poll that created any.
+fn creations(r: &RunResult) -> Vec<(f64, i64)> {
+    job_polls(r)
+        .into_iter()
+        .filter(|(_, p)| p.jobs_to_create > 0)
+        .map(|(t, p)| (t, p.jobs_to_create))
+        .collect()
+}
+
+/// The ScaledJob of upstream's default and eager tests: a RabbitMQ queue (over the management
+/// API, as the test's `RabbitApiHost` is), one job per message, at most 10.
+fn rabbit_sj(strategy: &str) -> String {
+    format!(
+        "    backoffLimit: 1\n  pollingInterval: 5\n  maxReplicaCount: 10\n  scalingStrategy:\n    strategy: \"{strategy}\"\n  triggers:\n    - type: rabbitmq\n      metadata:\n        queueName: hello\n        host: 'http://user:password@rabbitmq:15672/'\n        mode: QueueLength\n        value: '1'\n"
+    )
+}
+
+const SLEEP_300: &str = "jobs: {mode: sleep, duration: 300s}\n";
+
+#[test]
+fn default_strategy_job_counts_are_upstreams() {
+    // tests/internals/scaling_strategies/default: the jobs `sleep 300` and never consume, so
+    // the queue only grows (3, 6, 12); `default` creates maxScale − running: 3, then 3 more,
+    // then min(12, 10) − 6 = 4. Upstream asserts 3, 6 and 10 jobs after each publish.
+    let batches = [(12.0, 3), (42.0, 3), (72.0, 6)];
+    let r = job_run(&rabbit_sj("default"), SLEEP_300, &batches, "2m");
+    for ((t, _), want) in batches.iter().zip([3, 6, 10]) {
+        assert!(
+            count_reached(&r, *t, want),
+            "{want} jobs after {t}s: {:?}",
+            creations(&r)
+        );
+    }
+    assert_eq!(creations(&r), vec![(15.0, 3), (45.0, 3), (75.0, 4)]);
+    assert_eq!(job_count_at(&r, 119.0), 10);
+}
+
+#[test]
+fn eager_strategy_job_counts_are_upstreams() {
+    // tests/internals/scaling_strategies/eager: the same sleeping jobs; `eager` creates
+    // min(10 − running − pending, maxScale) every poll the queue stays, so 4 messages fill
+    // 4, 8, 10 on consecutive polls (the jobs never take them). Upstream publishes again as
+    // soon as its wait saw the last count and its publisher Job ran (~8 s), and asserts 4, 8
+    // and 10: each is seen within its 20 s.
+    let batches = [(12.0, 4), (23.0, 4), (34.0, 8)];
+    let r = job_run(&rabbit_sj("eager"), SLEEP_300, &batches, "1m");
+    for ((t, _), want) in batches.iter().zip([4, 8, 10]) {
+        assert!(
+            count_reached(&r, *t, want),
+            "{want} jobs after {t}s: {:?}",
+            creations(&r)
+        );
+    }
+    assert_eq!(creations(&r), vec![(15.0, 4), (20.0, 4), (25.0, 2)]);
+    assert_eq!(job_count_at(&r, 59.0), 10, "never above maxReplicaCount");
+}
+
+#[test]
+fn accurate_strategy_job_counts_are_upstreams() {
+    // tests/internals/scaling_strategies/accurate_scaling_strategy: each job takes one
+    // message (its init container) and then sleeps 900 s. 4 messages: 4 jobs; 4 more with 4
+    // running: 4 + 4 ≤ 10, so 4 − pending = 4 more; 4 more with 8 running: 4 + 8 > 10, so
+    // 10 − 8 = 2 — the total is pinned at 10, two messages stay queued.
+    let sj = "    backoffLimit: 1\n  pollingInterval: 5\n  maxReplicaCount: 10\n  scalingStrategy:\n    strategy: \"accurate\"\n  triggers:\n    - type: azure-queue\n      metadata:\n        queueName: q\n        connectionFromEnv: AzureWebJobsStorage\n        queueLength: '1'\n";
+    let jobs = "jobs: {mode: one-message, duration: 900s}\n";
+    let batches = [(12.0, 4), (42.0, 4), (72.0, 4)];
+    let r = job_run(sj, jobs, &batches, "2m");
+    for ((t, _), want) in batches.iter().zip([4, 8, 10]) {
+        assert!(
+            count_reached(&r, *t, want),
+            "{want} jobs after {t}s: {:?}",
+            creations(&r)
+        );
+    }
+    assert_eq!(creations(&r), vec![(15.0, 4), (45.0, 4), (75.0, 2)]);
+    let last = job_polls(&r).last().unwrap().1.clone();
+    assert_eq!(
+        (last.running, last.queue_length),
+        (10, 2),
+        "10 jobs run, 2 messages wait"
+    );
+}
+
+/// One message every `gap` seconds from t = 12 for `n` messages.
+fn spaced(n: usize, gap: f64) -> Vec<(f64, usize)> {
+    (0..n).map(|i| (12.0 + i as f64 * gap, 1)).collect()
+}
+
+/// A ScaledJob on the management API queue with `extra` spec lines (after `jobTargetRef`'s
+/// template, indented 4) and `sj` lines (ScaledJob spec, indented 2).
+fn sj_with(job: &str, sj: &str) -> String {
+    format!(
+        "{job}  pollingInterval: 5\n{sj}  triggers:\n    - type: rabbitmq\n      metadata: {{queueName: hello, host: 'http://user:password@rabbitmq:15672/', mode: QueueLength, value: '1'}}\n"
+    )
+}
+
+#[test]
+fn a_draining_job_takes_every_message_and_then_exits() {
+    // maxReplicaCount 1: one job at a time. A one-message job takes one of the 20 messages
+    // and exits, so KEDA starts about one job per poll; a draining job takes all 20 (1 s
+    // each) and exits when the queue is empty.
+    let batches = [(12.0, 20)];
+    let sj = sj_with("", "  maxReplicaCount: 1\n");
+    let one = job_run(&sj, "", &batches, "3m");
+    let drain = job_run(&sj, "jobs: {mode: drain}\n", &batches, "3m");
+    assert!(
+        one.summary.keda[0].jobs_created >= 15,
+        "{:?}",
+        creations(&one)
+    );
+    assert_eq!(creations(&drain), vec![(15.0, 1)]);
+    let polls = job_polls(&drain);
+    let after = |t: f64| polls.iter().find(|(at, _)| *at >= t).unwrap().1.clone();
+    assert_eq!(after(25.0).running, 1, "still draining");
+    let done = after(45.0);
+    assert_eq!(
+        (done.running, done.queue_length, done.is_active),
+        (0, 0, false)
+    );
+}
+
+#[test]
+fn a_sleeping_job_runs_its_duration_without_consuming() {
+    // One message that no job takes: a 60 s sleeper runs from its start (t = 17) to t = 77,
+    // the message stays, and `default` starts the next job at the first poll after.
+    let sj = sj_with("", "  maxReplicaCount: 5\n");
+    let r = job_run(
+        &sj,
+        "jobs: {mode: sleep, duration: 60s}\n",
+        &[(12.0, 1)],
+        "3m",
+    );
+    assert_eq!(creations(&r), vec![(15.0, 1), (80.0, 1), (145.0, 1)]);
+    let polls = job_polls(&r);
+    assert!(polls.iter().all(|(t, p)| *t < 15.0 || p.queue_length == 1));
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(at(75.0).running, 1);
+    assert_eq!(at(80.0).running, 0);
+}
+
+#[test]
+fn a_one_message_job_with_a_duration_keeps_running_after_its_message() {
+    // The message is done at t = 18 (start 17 + 1 s); the job runs until 17 + 30 s.
+    let sj = sj_with("", "  maxReplicaCount: 5\n");
+    let r = job_run(
+        &sj,
+        "jobs: {mode: one-message, duration: 30s}\n",
+        &[(12.0, 1)],
+        "1m",
+    );
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!((at(20.0).running, at(20.0).queue_length), (1, 0));
+    assert_eq!(at(45.0).running, 1);
+    assert_eq!(at(50.0).running, 0);
+    assert_eq!(creations(&r), vec![(15.0, 1)]);
+}
+
+#[test]
+fn active_deadline_seconds_fails_the_job_and_the_history_limit_removes_it() {
+    // Sleepers of 300 s with activeDeadlineSeconds 22: killed 22 s after creation (t = 37),
+    // Failed, and with failedJobsHistoryLimit 0 deleted at the next poll; the message is
+    // still there, so `default` starts another.
+    let sj = sj_with(
+        "    activeDeadlineSeconds: 22\n",
+        "  maxReplicaCount: 5\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = job_run(&sj, SLEEP_300, &[(12.0, 1)], "1m");
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(at(35.0).running, 1);
+    let after = at(40.0);
+    assert_eq!(after.running, 0, "killed at 15 + 22 s");
+    assert_eq!(
+        after.jobs_to_delete.len(),
+        1,
+        "a Failed job beyond the limit"
+    );
+    assert_eq!(creations(&r), vec![(15.0, 1), (40.0, 1)]);
+    // Without the deadline the sleeper runs on.
+    let r = job_run(
+        &sj_with("", "  maxReplicaCount: 5\n"),
+        SLEEP_300,
+        &[(12.0, 1)],
+        "1m",
+    );
+    assert_eq!(creations(&r), vec![(15.0, 1)]);
+}
+
+#[test]
+fn a_message_in_progress_at_the_deadline_goes_back_to_the_queue() {
+    // Messages take 60 s, jobs are killed 20 s after creation: each job takes the message,
+    // is killed before it is done, and the message is redelivered to the next job.
+    let sj = sj_with("    activeDeadlineSeconds: 20\n", "  maxReplicaCount: 1\n");
+    let r = try_job_run_with("60s", &sj, "", &[(12.0, 1)], "2m").unwrap();
+    assert!(r.totals.redelivered >= 1, "{:?}", r.totals);
+    assert_eq!(r.totals.served, 0, "never done within 20 s");
+    assert!(r.summary.keda[0].jobs_created >= 4, "{:?}", creations(&r));
+}
+
+#[test]
+fn parallelism_runs_that_many_pods_per_job() {
+    // 6 messages, at most 2 jobs: with parallelism 3 each job's 3 pods take 3 messages, so 2
+    // jobs empty the queue; `completions: 1` caps a job at one pod again.
+    let sj = |job: &str| sj_with(job, "  maxReplicaCount: 2\n");
+    let batches = [(12.0, 6)];
+    let r = job_run(&sj("    parallelism: 3\n"), "", &batches, "1m");
+    assert_eq!(creations(&r), vec![(15.0, 2)]);
+    let last = job_polls(&r).last().unwrap().1.clone();
+    assert_eq!((last.queue_length, last.running), (0, 0));
+    let r = job_run(
+        &sj("    parallelism: 3\n    completions: 1\n"),
+        "",
+        &batches,
+        "1m",
+    );
+    assert!(
+        creations(&r).len() >= 3,
+        "one message per job: {:?}",
+        creations(&r)
+    );
+}
+
+#[test]
+fn bad_jobs_settings_are_clear_errors() {
+    let sj = sj_with("", "");
+    for (jobs, want) in [
+        ("jobs: {mode: batch}\n", "jobs.mode"),
+        ("jobs: {mode: sleep}\n", "needs `duration`"),
+        ("jobs: {mode: sleep, duration: -5s}\n", "negative"),
+        ("jobs: {mode: drain, duration: 5s}\n", "applies only to"),
+        ("jobs: {mode: sleep, duration: 5s, retries: 2}\n", "retries"),
+    ] {
+        let e = try_job_run(&sj, jobs, &[(12.0, 1)], "1m")
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains(want), "{jobs}: {e}");
+        assert!(e.contains("s.yaml"), "{jobs}: names the file: {e}");
+    }
+}
+
+#[test]
+fn bad_jobs_settings_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("publish.log"), "1\n").unwrap();
+    std::fs::write(
+        dir.path().join("s.yaml"),
+        "trace: {file: publish.log}\nduration: 1m\nworkload: {kind: queue, service_time: 1s}\npods: {replicas: 1}\njobs: {mode: nap}\n",
+    )
+    .unwrap();
+    let (code, _, err) =
+        crate::helpers::run_in(dir.path(), &["run", "s.yaml", "--quiet", "--out", "o"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("s.yaml:5") && err.contains("jobs.mode"),
+        "{err}"
+    );
+    assert!(
+        err.contains("one-message") && err.contains("sleep"),
+        "{err}"
+    );
+}
+
 // --- keda_events: pause, unpause, delete ---
 
 /// spec.replicas in the time-series row holding `t` (a row is sampled at the end of its
@@ -986,4 +1320,18 @@ fn without_a_behavior_the_generated_hpa_takes_the_legacy_path() {
         "minReplicaCount: 1\nmaxReplicaCount: 50\nadvanced:\n  horizontalPodAutoscalerConfig:\n    behavior: {{scaleDown: {{stabilizationWindowSeconds: 60}}}}\n{trigger}"
     ));
     assert_eq!(with_behavior, (1, 5), "default scale-up policies: +4 pods");
+}
+
+#[test]
+fn the_scenario_schema_describes_jobs() {
+    let o = crate::helpers::output_at_root(&["schema", "scenario"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_str(&crate::helpers::stdout(&o)).unwrap();
+    let text = s.to_string();
+    assert!(s["properties"]["jobs"].is_object(), "{}", s["properties"]);
+    let spec = &s["definitions"]["JobsSpec"];
+    assert_eq!(spec["additionalProperties"], false);
+    for mode in ["\"one-message\"", "\"drain\"", "\"sleep\""] {
+        assert!(text.contains(mode), "{mode} missing from the schema");
+    }
 }
