@@ -31,7 +31,7 @@ const STAGING_MARKER: &str = ".scalesim-staging";
 
 /// Whether files in the way that scalesim cannot prove it wrote may be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Overwrite {
+pub(crate) enum Overwrite {
     /// Refuse (the default): only files the ledger vouches for are replaced.
     #[default]
     OnlyOwn,
@@ -41,7 +41,7 @@ pub enum Overwrite {
 
 impl Overwrite {
     /// `--overwrite` given or not.
-    pub fn from_flag(flag: bool) -> Overwrite {
+    pub(crate) fn from_flag(flag: bool) -> Overwrite {
         if flag {
             Overwrite::Any
         } else {

@@ -31,9 +31,9 @@ pub struct RequestTotals {
     pub dropped: u64,
     pub timed_out: u64,
     pub in_flight_end: u64,
-    pub dropped_no_endpoints: u64,
-    pub dropped_refused_terminating: u64,
-    pub dropped_killed_on_shutdown: u64,
+    pub(crate) dropped_no_endpoints: u64,
+    pub(crate) dropped_refused_terminating: u64,
+    pub(crate) dropped_killed_on_shutdown: u64,
     /// Requests whose last attempt was answered 503 by a full pod queue (`workload.max_queue`).
     pub dropped_rejected: u64,
     /// Requests lost to (or refused by) a container restarted by its liveness probe.
@@ -53,7 +53,7 @@ pub struct Series {
     inv_step: f64,
     pub rows: usize,
     pub arrival_rate: Vec<f64>,
-    pub arrivals: Vec<u32>,
+    pub(crate) arrivals: Vec<u32>,
     pub served: Vec<u32>,
     pub dropped: Vec<u32>,
     pub timed_out: Vec<u32>,
@@ -62,12 +62,12 @@ pub struct Series {
     pub ready_pods: Vec<u32>,
     pub starting_pods: Vec<u32>,
     pub terminating_pods: Vec<u32>,
-    pub cpu_cores: Vec<f64>,
+    pub(crate) cpu_cores: Vec<f64>,
     pub cpu_utilization: Vec<f64>,
     pub backlog: Vec<u64>,
     /// Ready pods × one pod's nominal throughput (requests/s), at the end of the step.
     pub ready_capacity: Vec<f64>,
-    pub in_flight: Vec<u64>,
+    pub(crate) in_flight: Vec<u64>,
     pub latency_p50: Vec<f64>,
     pub latency_p99: Vec<f64>,
     /// Age of the oldest waiting request (not yet in service) at the end of the step, seconds;
@@ -77,14 +77,14 @@ pub struct Series {
     pub unschedulable_pods: Vec<u32>,
     /// Nodes that exist (provisioning, ready or draining: billed) / that are Ready, at the end
     /// of the step (0 without `cluster.nodes`).
-    pub nodes: Vec<u32>,
-    pub nodes_ready: Vec<u32>,
+    pub(crate) nodes: Vec<u32>,
+    pub(crate) nodes_ready: Vec<u32>,
     /// Retry attempts sent by clients in the step.
     pub retries: Vec<u32>,
     /// Attempts answered 503 (pod queue full) in the step.
-    pub rejected: Vec<u32>,
+    pub(crate) rejected: Vec<u32>,
     /// Container restarts (failed liveness probes) in the step.
-    pub restarts: Vec<u32>,
+    pub(crate) restarts: Vec<u32>,
     /// Seconds pods spent stalled by their CFS quota in the step, summed over pods.
     pub throttled_s: Vec<f64>,
     /// Autoscaler metric(s) as the controller saw them at its last sync in the step, by name.
@@ -147,7 +147,7 @@ impl Series {
     }
 
     /// Add the part of `[from, to)` that falls in each row to `col` (seconds per row).
-    pub fn add_span(col: &mut [f64], step: f64, from: f64, to: f64) {
+    pub(crate) fn add_span(col: &mut [f64], step: f64, from: f64, to: f64) {
         if !(to > from) || col.is_empty() {
             return;
         }
@@ -324,7 +324,7 @@ impl Default for Distribution {
 }
 
 impl Distribution {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Distribution {
             hist: LogHistogram::default(),
             sum: 0.0,
@@ -342,13 +342,13 @@ impl Distribution {
     }
 
     #[inline]
-    pub fn record(&mut self, seconds: f64) {
+    pub(crate) fn record(&mut self, seconds: f64) {
         self.record_n(seconds, 1);
     }
 
     /// Record `n` observations of the same value (flow level).
     #[inline]
-    pub fn record_n(&mut self, seconds: f64, n: u64) {
+    pub(crate) fn record_n(&mut self, seconds: f64, n: u64) {
         if n == 0 {
             return;
         }
@@ -360,7 +360,8 @@ impl Distribution {
         }
     }
 
-    pub fn count(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> u64 {
         self.count
     }
 
@@ -372,7 +373,7 @@ impl Distribution {
         }
     }
 
-    pub fn max(&self) -> f64 {
+    pub(crate) fn max(&self) -> f64 {
         if self.count == 0 { f64::NAN } else { self.max }
     }
 
@@ -382,13 +383,6 @@ impl Distribution {
         } else {
             self.hist.value_at_quantile(q) as f64 / UNIT
         }
-    }
-
-    pub fn merge(&mut self, other: &Distribution) {
-        self.hist.add(&other.hist);
-        self.sum += other.sum;
-        self.count += other.count;
-        self.max = self.max.max(other.max);
     }
 }
 
@@ -467,6 +461,7 @@ impl LogHistogram {
         self.counts[i] = n;
     }
 
+    #[cfg(test)]
     fn add(&mut self, other: &LogHistogram) {
         if other.counts.len() > self.counts.len() {
             self.counts.resize(other.counts.len(), 0);

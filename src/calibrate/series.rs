@@ -162,7 +162,7 @@ pub(crate) struct Aligned {
     pub(crate) p50: Vec<f64>,
     pub(crate) p99: Vec<f64>,
     /// Reference timestamps dropped because a required series had no value there.
-    pub(crate) dropped: usize,
+    pub dropped: usize,
 }
 
 impl Aligned {

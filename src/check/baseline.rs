@@ -66,7 +66,7 @@ impl Tolerance {
 
 /// The tolerance of every metric: one default and per-metric overrides.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Tolerances {
+pub struct Tolerances {
     pub(crate) default: Tolerance,
     pub(crate) per_metric: BTreeMap<&'static str, Tolerance>,
 }

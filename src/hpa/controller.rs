@@ -611,8 +611,8 @@ type OneResult = Result<(Proposal, String), Failure>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricEvaluation {
     pub decision: MetricDecision,
-    pub metric_name: String,
-    pub failure_wrapped: Option<String>,
+    pub(crate) metric_name: String,
+    pub(crate) failure_wrapped: Option<String>,
 }
 
 /// Evaluate one metric of the spec against its reading (docs/hpa.md#one-metric): the per-metric half of a

@@ -34,11 +34,11 @@ pub enum DecisionPath {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricDecision {
     /// `Resource`, `ContainerResource`, `Pods`, `Object`, `External`.
-    pub metric_type: String,
+    pub(crate) metric_type: String,
     /// Resource or metric name.
-    pub name: String,
+    pub(crate) name: String,
     /// The `kubectl describe hpa` label, e.g. `resource cpu on pods  (as a percentage of request)`.
-    pub label: String,
+    pub(crate) label: String,
     /// Current value as status would report it, e.g. `45% (450m)`; `<unknown>` on error.
     pub current: CurrentText,
     /// Target as written, e.g. `50%`, `500m`.
@@ -56,7 +56,7 @@ pub struct MetricDecision {
     pub error: Option<String>,
     /// The condition reason of a failure, e.g. `FailedGetResourceMetric`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_reason: Option<Reason>,
+    pub(crate) failure_reason: Option<Reason>,
 }
 
 /// A metric's current value as `kubectl describe hpa` prints it (`45% (450m)`, `<unknown>`
@@ -118,29 +118,29 @@ impl Serialize for TargetText {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StabilizationStep {
     /// `P`.
-    pub from: i32,
+    pub(crate) from: i32,
     /// `S`.
-    pub to: i32,
+    pub(crate) to: i32,
     /// The AbleToScale reason this step set (`ReadyForNewScale`, `ScaleUpStabilized`, `ScaleDownStabilized`).
-    pub reason: Reason,
+    pub(crate) reason: Reason,
     /// Which window held the recommendation, when `S ≠ P`, e.g. `scaleDown window 300s`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub window: Option<String>,
+    pub(crate) window: Option<String>,
 }
 
 /// The limit step: `S` → the value to write.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimitStep {
-    pub from: i32,
-    pub to: i32,
+    pub(crate) from: i32,
+    pub(crate) to: i32,
     /// The ScalingLimited reason (`DesiredWithinRange`, `ScaleUpLimit`, `TooManyReplicas`, …).
-    pub reason: Reason,
-    pub message: String,
+    pub(crate) reason: Reason,
+    pub(crate) message: String,
     /// What bound it, e.g. `policy Pods 4 per 15s`, `maxReplicas 10`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bound_by: Option<String>,
+    pub(crate) bound_by: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rate: Option<RateLimit>,
+    pub(crate) rate: Option<RateLimit>,
 }
 
 /// The type of an event: `Normal` or `Warning`.
@@ -153,55 +153,56 @@ pub enum EventType {
 /// An event the controller would record on the HPA.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HpaEvent {
-    pub event_type: EventType,
-    pub reason: Reason,
-    pub message: String,
+    pub(crate) event_type: EventType,
+    pub(crate) reason: Reason,
+    pub(crate) message: String,
 }
 
 /// The outcome of one reconcile.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Decision {
-    pub now: f64,
-    pub path: DecisionPath,
+    pub(crate) now: f64,
+    pub(crate) path: DecisionPath,
     /// `scale.spec.replicas` when read.
     pub current_replicas: i32,
-    pub status_replicas: i32,
-    pub min_replicas: i32,
-    pub max_replicas: i32,
+    pub(crate) status_replicas: i32,
+    pub(crate) min_replicas: i32,
+    pub(crate) max_replicas: i32,
     /// The target's replicas after this reconcile: the value written when `rescale`, else current.
     pub desired_replicas: i32,
     /// The simulation must write `desired_replicas` into the target.
     pub rescale: bool,
     /// A write was attempted and failed (the target keeps `current_replicas`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failed_rescale_to: Option<i32>,
+    pub(crate) failed_rescale_to: Option<i32>,
     /// `status.desiredReplicas` after this reconcile (keeps its old value when metrics failed).
-    pub status_desired_replicas: i32,
+    pub(crate) status_desired_replicas: i32,
     pub metrics: Vec<MetricDecision>,
     /// The raw proposal `P` (largest valid metric proposal).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposal: Option<i32>,
     /// The metric that gave `P`, e.g. `cpu resource utilization (percentage of request)`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub proposal_metric: Option<String>,
+    pub(crate) proposal_metric: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub stabilization: Option<StabilizationStep>,
+    pub(crate) stabilization: Option<StabilizationStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub limit: Option<LimitStep>,
+    pub(crate) limit: Option<LimitStep>,
     /// `Some(min)` when the scale-from-zero floor raised the result to `minReplicas`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub scale_from_zero_floor: Option<i32>,
+    pub(crate) scale_from_zero_floor: Option<i32>,
     /// All status conditions after the reconcile.
-    pub conditions: Vec<Condition>,
-    pub events: Vec<HpaEvent>,
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) events: Vec<HpaEvent>,
     /// One line, like the controller's event: `New size: 7; reason: cpu resource utilization
     /// (percentage of request) above target`.
     pub reason: DecisionReason,
 }
 
 impl Decision {
+    #[cfg(test)]
     /// The stabilized recommendation `S`, when the metrics path ran.
-    pub fn stabilized(&self) -> Option<i32> {
+    pub(crate) fn stabilized(&self) -> Option<i32> {
         self.stabilization.as_ref().map(|s| s.to)
     }
 
@@ -302,9 +303,9 @@ pub enum DecisionReason {
 /// scalesim's note on a legacy scale-up the stabilization window alone caused.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowNote {
-    pub proposal: i32,
-    pub window: String,
-    pub held: i32,
+    pub(crate) proposal: i32,
+    pub(crate) window: String,
+    pub(crate) held: i32,
 }
 
 impl DecisionReason {

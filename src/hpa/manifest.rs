@@ -30,22 +30,22 @@ pub(crate) const MAX_PERIOD_SECONDS: i32 = 1800;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoadedHpa {
     /// `metadata.name`.
-    pub name: String,
-    pub namespace: Option<String>,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
     /// `apiVersion` as written.
-    pub api_version: String,
+    pub(crate) api_version: String,
     /// `spec.scaleTargetRef`.
-    pub scale_target_ref: ObjectReference,
+    pub(crate) scale_target_ref: ObjectReference,
     pub spec: HpaSpec,
     /// Dotted paths of keys scalesim does not model (outside `metadata` and `status`).
-    pub unknown_fields: Vec<String>,
+    pub(crate) unknown_fields: Vec<String>,
     /// Other things said about the manifest (e.g. fields dropped because a feature gate is off).
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 impl LoadedHpa {
     /// One warning per unknown field, e.g. ``field `spec.foo` is not modelled by scalesim (ignored)``.
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         self.unknown_fields
             .iter()
             .map(|f| format!("field `{f}` is not modelled by scalesim (ignored)"))
@@ -223,7 +223,7 @@ impl Errors<'_, '_> {
 /// Load and validate one HorizontalPodAutoscaler document. `gates` decides what the API server
 /// allows (`minReplicas: 0` needs HPAScaleToZero; `tolerance` is dropped without
 /// HPAConfigurableTolerance).
-pub fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, Error> {
+pub(crate) fn load_hpa(doc: &Document<'_>, gates: &FeatureGates) -> Result<LoadedHpa, Error> {
     let mut unknown = Vec::new();
     let raw: RawHpa = doc.parse_reporting_unknown(&mut |p| unknown.push(p))?;
     let unknown_fields: Vec<String> = unknown

@@ -35,8 +35,9 @@ pub struct HpaMemory {
 }
 
 impl HpaMemory {
+    #[cfg(test)]
     /// A controller restart: the in-memory histories are gone, the object's status is not.
-    pub fn restart_controller(&mut self) {
+    pub(crate) fn restart_controller(&mut self) {
         self.recommendations = None;
         self.scale_up_events.clear();
         self.scale_down_events.clear();

@@ -74,7 +74,7 @@ pub use decision::{
     CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
     MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,
 };
-pub use manifest::{LoadedHpa, load_hpa};
+pub(crate) use manifest::{LoadedHpa, load_hpa};
 pub use memory::{HpaMemory, Recommendation, ScaleEvent};
 pub use observation::{
     ConditionStatus, ContainerSpec, ContainerUsage, MetricReading, Observation, PodObservation,

@@ -50,12 +50,12 @@ pub struct Stabilized {
     /// `S`.
     pub replicas: i32,
     /// Lowest proposal in the scale-up window (including `P`).
-    pub up_bound: i32,
+    pub(crate) up_bound: i32,
     /// Highest proposal in the scale-down window (including `P`).
-    pub down_bound: i32,
+    pub(crate) down_bound: i32,
     /// `ScaleUpStabilized` when `P ≥ current`, else `ScaleDownStabilized` (used when `S ≠ P`).
-    pub reason: Reason,
-    pub message: &'static str,
+    pub(crate) reason: Reason,
+    pub(crate) message: &'static str,
 }
 
 /// Behavior-path stabilization (`stabilizeRecommendationWithBehaviors`, docs/hpa.md#stabilization):
@@ -116,13 +116,13 @@ pub fn stabilize_with_behavior(
 pub struct Limited {
     pub replicas: i32,
     pub reason: Reason,
-    pub message: &'static str,
+    pub(crate) message: &'static str,
     /// For the behavior path: how the rate limit was computed (the side of the move only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rate: Option<RateLimit>,
+    pub(crate) rate: Option<RateLimit>,
     /// For the legacy path: the scale-up cap `int(max(factor × current, minimum))`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legacy_cap: Option<i32>,
+    pub(crate) legacy_cap: Option<i32>,
 }
 
 const WITHIN: (Reason, &str) = (
@@ -147,7 +147,7 @@ const DOWN_LIMIT: (Reason, &str) = (
 );
 
 /// `calculateScaleUpLimit`: `int32(max(factor × current, minimum))`.
-pub fn legacy_scale_up_cap(current: i32, factor: f64, minimum: f64) -> i32 {
+pub(crate) fn legacy_scale_up_cap(current: i32, factor: f64, minimum: f64) -> i32 {
     (factor * current as f64).max(minimum) as i32
 }
 
@@ -193,17 +193,17 @@ pub fn replicas_change_per_period(period_seconds: i32, events: &[ScaleEvent], no
 
 /// One policy's proposal in a rate-limit computation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PolicyProposal {
-    pub policy: ScalingPolicy,
+pub(crate) struct PolicyProposal {
+    pub(crate) policy: ScalingPolicy,
     /// Replicas at the start of the policy's period (current − ups + downs inside it).
-    pub period_start: i32,
-    pub proposal: i32,
+    pub(crate) period_start: i32,
+    pub(crate) proposal: i32,
 }
 
 /// Which way a rate limit bounds the move; serialized `up` / `down`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Direction {
+pub(crate) enum Direction {
     Up,
     Down,
 }
@@ -211,18 +211,18 @@ pub enum Direction {
 /// How a scale-up or scale-down limit was reached.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RateLimit {
-    pub direction: Direction,
-    pub select_policy: SelectPolicy,
-    pub proposals: Vec<PolicyProposal>,
+    pub(crate) direction: Direction,
+    pub(crate) select_policy: SelectPolicy,
+    pub(crate) proposals: Vec<PolicyProposal>,
     /// The selected limit before it is bounded by `current` and min/max.
     pub limit: i32,
     /// Index into `proposals` of the policy that gave `limit` (none for `Disabled`).
-    pub chosen: Option<usize>,
+    pub(crate) chosen: Option<usize>,
 }
 
 impl RateLimit {
     /// The binding policy in words, e.g. `policy Pods 4 per 15s`, or `selectPolicy Disabled`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self.chosen.and_then(|i| self.proposals.get(i)) {
             Some(p) => format!("policy {}", p.policy),
             None if self.select_policy == SelectPolicy::Disabled => "selectPolicy Disabled".into(),
@@ -425,7 +425,7 @@ pub fn store_event(events: &mut Vec<ScaleEvent>, change: i32, longest_period: i3
 
 /// Record a successful rescale `prev → new` in the list of its direction, using that direction's
 /// longest policy period for flagging (docs/hpa.md#policies).
-pub fn store_scale_event(
+pub(crate) fn store_scale_event(
     up_rules: &EffectiveRules,
     down_rules: &EffectiveRules,
     up_events: &mut Vec<ScaleEvent>,

@@ -123,7 +123,7 @@ impl Requests {
         }
     }
     /// The request for a resource name (`cpu`, `memory`); other names have none.
-    pub fn get(&self, resource: &str) -> Option<i64> {
+    pub(crate) fn get(&self, resource: &str) -> Option<i64> {
         match resource {
             "cpu" => self.cpu_milli,
             "memory" => self.memory_milli,
@@ -196,7 +196,7 @@ impl PodObservation {
     }
 
     /// Phase Running and `PodReady=True` (what `getReadyPodsCount` counts for Object/External).
-    pub fn is_running_and_ready(&self) -> bool {
+    pub(crate) fn is_running_and_ready(&self) -> bool {
         self.phase == PodPhase::Running
             && self
                 .ready
@@ -241,7 +241,7 @@ pub struct ContainerUsage {
 }
 
 impl ContainerUsage {
-    pub fn get(&self, resource: &str) -> Option<i64> {
+    pub(crate) fn get(&self, resource: &str) -> Option<i64> {
         match resource {
             "cpu" => self.cpu_milli,
             "memory" => self.memory_milli,

@@ -25,7 +25,7 @@ impl Tolerances {
         Tolerances { down: t, up: t }
     }
     /// `(1 − down) ≤ ratio ≤ (1 + up)`, both ends inclusive, bounds formed first in float64.
-    pub fn is_within(&self, ratio: f64) -> bool {
+    pub(crate) fn is_within(&self, ratio: f64) -> bool {
         (1.0 - self.down) <= ratio && ratio <= (1.0 + self.up)
     }
 }
@@ -59,31 +59,31 @@ pub struct CurrentValue {
 /// How the selector's pods were grouped for a per-pod metric (docs/hpa.md#pod-grouping).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct PodGroups {
-    pub ready: usize,
+    pub(crate) ready: usize,
     pub unready: BTreeSet<Name>,
-    pub missing: BTreeSet<Name>,
-    pub ignored: BTreeSet<Name>,
+    pub(crate) missing: BTreeSet<Name>,
+    pub(crate) ignored: BTreeSet<Name>,
 }
 
 /// One metric's proposal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Proposal {
-    pub replicas: i32,
-    pub current: CurrentValue,
+    pub(crate) replicas: i32,
+    pub(crate) current: CurrentValue,
     /// The raw usage ratio (current / target) before any adjustment.
-    pub usage_ratio: f64,
+    pub(crate) usage_ratio: f64,
     /// The ratio after filling in missing/unready pods, when that step ran.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub adjusted_ratio: Option<f64>,
+    pub(crate) adjusted_ratio: Option<f64>,
     /// Pod grouping (per-pod metrics only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<PodGroups>,
     /// Ready pods counted by an Object/External Value target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ready_pods: Option<i64>,
+    pub(crate) ready_pods: Option<i64>,
     /// The proposal is `current` because the ratio was within tolerance (or the adjustment flipped
     /// direction / was damped); for explanations.
-    pub kept_current: bool,
+    pub(crate) kept_current: bool,
 }
 
 /// `ceil` into int32, saturating (Go's out-of-range float conversion is undefined; we clamp).

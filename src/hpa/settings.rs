@@ -77,16 +77,6 @@ impl Default for ControllerSettings {
 }
 
 impl ControllerSettings {
-    /// The values upstream's unit tests run with: CPU init 120 s, readiness delay 10 s, legacy factor 8.
-    pub fn upstream_tests() -> Self {
-        ControllerSettings {
-            cpu_initialization_period: Seconds(120.0),
-            initial_readiness_delay: Seconds(10.0),
-            legacy_scale_up_limit_factor: 8.0,
-            ..Default::default()
-        }
-    }
-
     /// The downscale-stabilization window in whole seconds, as the controller converts it for an
     /// unset `scaleDown.stabilizationWindowSeconds` (`int32(d.Seconds())`, truncating).
     pub fn downscale_window_seconds(&self) -> i32 {
@@ -94,7 +84,7 @@ impl ControllerSettings {
     }
 
     /// Check the values; on failure returns `(field, message)` for the scenario loader to locate.
-    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+    pub(crate) fn validate(&self) -> Result<(), (&'static str, String)> {
         let finite_nonneg = |v: f64| v.is_finite() && v >= 0.0;
         if !(self.sync_period.0.is_finite() && self.sync_period.0 > 0.0) {
             return Err(("sync_period", "must be a duration greater than zero".into()));

@@ -37,12 +37,12 @@ impl Default for HpaSpec {
 
 impl HpaSpec {
     /// `minReplicas` with its default (1).
-    pub fn min(&self) -> i32 {
+    pub(crate) fn min(&self) -> i32 {
         self.min_replicas.unwrap_or(1)
     }
 
     /// The metrics the controller evaluates: `spec.metrics`, or the default cpu 80 % when empty.
-    pub fn effective_metrics(&self) -> Vec<MetricSpec> {
+    pub(crate) fn effective_metrics(&self) -> Vec<MetricSpec> {
         if self.metrics.is_empty() {
             vec![MetricSpec::default_cpu()]
         } else {
@@ -60,7 +60,7 @@ impl HpaSpec {
     }
 
     /// True when at least one Object or External metric exists (scale-to-zero needs one).
-    pub fn has_object_or_external_metric(&self) -> bool {
+    pub(crate) fn has_object_or_external_metric(&self) -> bool {
         self.metrics
             .iter()
             .any(|m| matches!(m, MetricSpec::Object { .. } | MetricSpec::External { .. }))
@@ -101,7 +101,7 @@ pub enum MetricSpec {
 
 impl MetricSpec {
     /// The API-server default when `spec.metrics` is empty: cpu at 80 % of request.
-    pub fn default_cpu() -> Self {
+    pub(crate) fn default_cpu() -> Self {
         MetricSpec::Resource {
             name: "cpu".into(),
             target: MetricTarget::utilization(80),
@@ -145,7 +145,7 @@ impl MetricSpec {
     }
 
     /// The metric source type as written in YAML (`Resource`, `Pods`, …).
-    pub fn type_name(&self) -> &str {
+    pub(crate) fn type_name(&self) -> &str {
         match self {
             MetricSpec::Resource { .. } => "Resource",
             MetricSpec::ContainerResource { .. } => "ContainerResource",
@@ -157,7 +157,7 @@ impl MetricSpec {
     }
 
     /// The metric's name: resource name or metric name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } => name,
             MetricSpec::Pods { metric, .. }
@@ -182,13 +182,13 @@ impl MetricSpec {
 /// `metric: {name, selector}` of Pods, Object and External metrics.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct MetricIdentifier {
-    pub name: String,
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub selector: Option<LabelSelector>,
+    pub(crate) selector: Option<LabelSelector>,
 }
 
 impl MetricIdentifier {
-    pub fn named(name: &str) -> Self {
+    pub(crate) fn named(name: &str) -> Self {
         MetricIdentifier {
             name: name.into(),
             selector: None,
@@ -201,17 +201,17 @@ impl MetricIdentifier {
 #[serde(rename_all = "camelCase")]
 pub struct LabelSelector {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub match_labels: BTreeMap<String, String>,
+    pub(crate) match_labels: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub match_expressions: Vec<LabelSelectorRequirement>,
+    pub(crate) match_expressions: Vec<LabelSelectorRequirement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
-pub struct LabelSelectorRequirement {
-    pub key: String,
-    pub operator: String,
+pub(crate) struct LabelSelectorRequirement {
+    pub(crate) key: String,
+    pub(crate) operator: String,
     #[serde(default)]
-    pub values: Vec<String>,
+    pub(crate) values: Vec<String>,
 }
 
 impl fmt::Display for LabelSelector {
@@ -236,10 +236,10 @@ impl fmt::Display for LabelSelector {
 /// `scaleTargetRef` / `describedObject`.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ObjectReference {
-    pub kind: String,
-    pub name: String,
+    pub(crate) kind: String,
+    pub(crate) name: String,
     #[serde(skip_serializing_if = "String::is_empty")]
-    pub api_version: String,
+    pub(crate) api_version: String,
 }
 
 /// `target.type`.
@@ -266,11 +266,11 @@ impl fmt::Display for TargetType {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricTarget {
     #[serde(rename = "type")]
-    pub target_type: TargetType,
+    pub(crate) target_type: TargetType,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Quantity>,
+    pub(crate) value: Option<Quantity>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub average_value: Option<Quantity>,
+    pub(crate) average_value: Option<Quantity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub average_utilization: Option<i32>,
 }
@@ -345,8 +345,8 @@ impl fmt::Display for SelectPolicy {
 /// One scaling policy: at most `value` pods (or percent) per `period_seconds`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ScalingPolicy {
-    pub policy_type: PolicyType,
-    pub value: i32,
+    pub(crate) policy_type: PolicyType,
+    pub(crate) value: i32,
     pub period_seconds: i32,
 }
 
@@ -396,15 +396,15 @@ impl fmt::Display for PolicyType {
 /// an unset scale-down window (the downscale-stabilization flag).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EffectiveRules {
-    pub stabilization_window_seconds: i32,
-    pub select_policy: SelectPolicy,
-    pub policies: Vec<ScalingPolicy>,
-    pub tolerance: Option<f64>,
+    pub(crate) stabilization_window_seconds: i32,
+    pub(crate) select_policy: SelectPolicy,
+    pub(crate) policies: Vec<ScalingPolicy>,
+    pub(crate) tolerance: Option<f64>,
 }
 
 impl EffectiveRules {
     /// The longest policy period (0 when there are no policies), used to flag outdated events.
-    pub fn longest_period(&self) -> i32 {
+    pub(crate) fn longest_period(&self) -> i32 {
         self.policies
             .iter()
             .map(|p| p.period_seconds)

@@ -43,12 +43,12 @@ impl ConditionType {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Condition {
     #[serde(rename = "type")]
-    pub condition_type: ConditionType,
-    pub status: ConditionStatus,
-    pub reason: Reason,
-    pub message: ConditionMessage,
+    pub(crate) condition_type: ConditionType,
+    pub(crate) status: ConditionStatus,
+    pub(crate) reason: Reason,
+    pub(crate) message: ConditionMessage,
     /// When `status` last changed (seconds).
-    pub last_transition_time: f64,
+    pub(crate) last_transition_time: f64,
 }
 
 /// A condition's message, spelled when written (the common ones are fixed texts or carry a
@@ -90,15 +90,15 @@ impl Serialize for ConditionMessage {
 /// `status` of the HPA object.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct HpaStatus {
-    pub current_replicas: i32,
-    pub desired_replicas: i32,
-    pub last_scale_time: Option<f64>,
-    pub conditions: Vec<Condition>,
+    pub(crate) current_replicas: i32,
+    pub(crate) desired_replicas: i32,
+    pub(crate) last_scale_time: Option<f64>,
+    pub(crate) conditions: Vec<Condition>,
 }
 
 impl HpaStatus {
     /// The condition of a type, if present.
-    pub fn condition(&self, t: ConditionType) -> Option<&Condition> {
+    pub(crate) fn condition(&self, t: ConditionType) -> Option<&Condition> {
         self.conditions.iter().find(|c| c.condition_type == t)
     }
 
@@ -134,12 +134,12 @@ impl HpaStatus {
         c.message = message;
     }
 
-    pub fn remove_condition(&mut self, t: ConditionType) {
+    pub(crate) fn remove_condition(&mut self, t: ConditionType) {
         self.conditions.retain(|c| c.condition_type != t);
     }
 
     /// `ScaledToZero=True` is present.
-    pub fn scaled_to_zero(&self) -> bool {
+    pub(crate) fn scaled_to_zero(&self) -> bool {
         self.condition(ConditionType::ScaledToZero)
             .is_some_and(|c| c.status == ConditionStatus::True)
     }

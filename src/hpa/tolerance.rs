@@ -14,9 +14,9 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tolerance {
     /// The text of the quantity (for messages).
-    pub text: String,
+    pub(crate) text: String,
     /// `AsApproximateFloat64()` of the parsed quantity.
-    pub value: f64,
+    pub(crate) value: f64,
 }
 
 /// `math.Pow10(n)`: the float64 nearest `10^n` (exact powers up to 10^22, then a correctly

@@ -37,19 +37,19 @@ pub(crate) const CONDITIONS: &str = "autoscaling.alpha.kubernetes.io/conditions"
 /// A problem with one annotation: its name and what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct AnnotationError {
-    pub annotation: &'static str,
-    pub message: String,
+    pub(crate) annotation: &'static str,
+    pub(crate) message: String,
 }
 
 /// What the annotations restore, in autoscaling/v2 JSON form.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct RoundTrip {
     /// `spec.metrics` entries from the metrics annotation (to come before the cpu target).
-    pub metrics: Vec<Value>,
+    pub(crate) metrics: Vec<Value>,
     /// `spec.behavior`, when the annotation holds a non-empty one.
-    pub behavior: Option<Value>,
+    pub(crate) behavior: Option<Value>,
     /// The behavior annotation was present but empty (`{}`): no behavior, as upstream.
-    pub empty_behavior: bool,
+    pub(crate) empty_behavior: bool,
 }
 
 /// `obj[key]` as `encoding/json` finds it: the exact key, else a case-insensitive match;

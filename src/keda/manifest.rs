@@ -297,7 +297,7 @@ pub(crate) struct ScaledJobSpec {
 /// A whole ScaledJob document.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ScaledJobManifest {
+pub(crate) struct ScaledJobManifest {
     #[serde(default)]
     pub(crate) api_version: Option<String>,
     #[serde(default)]

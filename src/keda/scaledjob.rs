@@ -236,45 +236,45 @@ pub fn scaling_decision(
 /// A runnable ScaledJob.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScaledJobModel {
-    pub name: String,
-    pub namespace: Option<String>,
-    pub polling_interval_s: f64,
-    pub successful_jobs_history_limit: i32,
-    pub failed_jobs_history_limit: i32,
-    pub min_replica_count: Option<i32>,
-    pub max_replica_count: Option<i32>,
-    pub strategy: JobStrategy,
-    pub calculation: Calculation,
-    pub pending_pod_conditions: Vec<String>,
-    pub paused: bool,
+    pub(crate) name: String,
+    pub(crate) namespace: Option<String>,
+    pub(crate) polling_interval_s: f64,
+    pub(crate) successful_jobs_history_limit: i32,
+    pub(crate) failed_jobs_history_limit: i32,
+    pub(crate) min_replica_count: Option<i32>,
+    pub(crate) max_replica_count: Option<i32>,
+    pub(crate) strategy: JobStrategy,
+    pub(crate) calculation: Calculation,
+    pub(crate) pending_pod_conditions: Vec<String>,
+    pub(crate) paused: bool,
     pub triggers: Vec<TriggerModel>,
     /// The Job spec fields of `jobTargetRef` that change job counts.
     #[serde(skip_serializing_if = "JobSpecFacts::is_unset")]
-    pub job_spec: JobSpecFacts,
+    pub(crate) job_spec: JobSpecFacts,
 }
 
 /// The fields of the ScaledJob's `jobTargetRef` (a batch/v1 JobSpec) that change how many jobs
 /// run and for how long, as the Job controller reads them; each `None` when the manifest has
 /// none (or not a whole number in the API's range). What they do: docs/keda.md#what-a-job-does.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct JobSpecFacts {
+pub(crate) struct JobSpecFacts {
     /// Seconds from the Job's start after which its pods are killed and it is Failed (> 0).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub active_deadline_seconds: Option<i64>,
+    pub(crate) active_deadline_seconds: Option<i64>,
     /// Pods the Job runs at once (≥ 0; Kubernetes default 1).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub parallelism: Option<i32>,
+    pub(crate) parallelism: Option<i32>,
     /// Successful pods the Job needs (≥ 0); unset, any one pod's success completes it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub completions: Option<i32>,
+    pub(crate) completions: Option<i32>,
     /// Pod failures retried before the Job is Failed (≥ 0; Kubernetes default 6).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backoff_limit: Option<i32>,
+    pub(crate) backoff_limit: Option<i32>,
 }
 
 impl JobSpecFacts {
     /// Read the counted fields from a `jobTargetRef` value.
-    pub fn read(job: Option<&serde_json::Value>) -> JobSpecFacts {
+    pub(crate) fn read(job: Option<&serde_json::Value>) -> JobSpecFacts {
         let int = |key: &str, min: i64| {
             job.and_then(|j| j.get(key))
                 .and_then(serde_json::Value::as_i64)
@@ -295,7 +295,7 @@ impl JobSpecFacts {
 
     /// Pods a new Job starts: `parallelism` (default 1), at most `completions` when set (the Job
     /// controller never runs more pods than successes it still needs).
-    pub fn pods_per_job(&self) -> u32 {
+    pub(crate) fn pods_per_job(&self) -> u32 {
         let p = self.parallelism.unwrap_or(1);
         let p = self.completions.map_or(p, |c| p.min(c));
         p.max(0) as u32
@@ -303,15 +303,15 @@ impl JobSpecFacts {
 }
 
 impl ScaledJobModel {
-    pub fn max_rc(&self) -> i64 {
+    pub(crate) fn max_rc(&self) -> i64 {
         max_rc(self.min_replica_count, self.max_replica_count)
     }
-    pub fn min_rc(&self) -> i64 {
+    pub(crate) fn min_rc(&self) -> i64 {
         min_rc(self.min_replica_count, self.max_replica_count)
     }
 
     /// The non-trigger part of a ScaledJob model from its manifest (defaults applied).
-    pub fn from_manifest(
+    pub(crate) fn from_manifest(
         m: &ScaledJobManifest,
         triggers: Vec<TriggerModel>,
         paused: bool,
@@ -364,7 +364,7 @@ pub struct JobView {
 }
 
 /// Running (unfinished) and pending job counts (`getRunningJobCount`, `getPendingJobCount`).
-pub fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, i64) {
+pub(crate) fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, i64) {
     let mut running = 0;
     let mut pending = 0;
     for j in jobs.iter().filter(|j| j.finished.is_none()) {
@@ -392,7 +392,11 @@ pub fn count_jobs(jobs: &[JobView], pending_pod_conditions: &[String]) -> (i64, 
 }
 
 /// Finished jobs beyond the history limits, oldest completion first (`cleanUp`).
-pub fn jobs_to_delete(jobs: &[JobView], successful_limit: i32, failed_limit: i32) -> Vec<String> {
+pub(crate) fn jobs_to_delete(
+    jobs: &[JobView],
+    successful_limit: i32,
+    failed_limit: i32,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (ok, limit) in [(true, successful_limit), (false, failed_limit)] {
         let mut done: Vec<&JobView> = jobs.iter().filter(|j| j.finished == Some(ok)).collect();
@@ -410,42 +414,42 @@ pub fn jobs_to_delete(jobs: &[JobView], successful_limit: i32, failed_limit: i32
 /// KEDA's memory of one ScaledJob.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ScaledJobState {
-    pub last_active_time: Option<f64>,
+    pub(crate) last_active_time: Option<f64>,
 }
 
 /// One trigger's part of a ScaledJob poll.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct JobTriggerPoll {
-    pub index: usize,
-    pub metric_name: String,
-    pub queue_length: Option<f64>,
-    pub max_value: Option<f64>,
-    pub active: bool,
-    pub error: Option<String>,
+pub(crate) struct JobTriggerPoll {
+    pub(crate) index: usize,
+    pub(crate) metric_name: String,
+    pub(crate) queue_length: Option<f64>,
+    pub(crate) max_value: Option<f64>,
+    pub(crate) active: bool,
+    pub(crate) error: Option<String>,
 }
 
 /// Everything one ScaledJob poll observed and decided.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobPollDecision {
-    pub time: f64,
-    pub triggers: Vec<JobTriggerPoll>,
+    pub(crate) time: f64,
+    pub(crate) triggers: Vec<JobTriggerPoll>,
     pub is_active: bool,
-    pub is_error: bool,
+    pub(crate) is_error: bool,
     pub queue_length: i64,
-    pub max_scale: i64,
+    pub(crate) max_scale: i64,
     pub running: i64,
     pub pending: i64,
     pub effective_max_scale: i64,
     pub scale_to: i64,
     pub jobs_to_create: i64,
     pub jobs_to_delete: Vec<String>,
-    pub reason: JobPollReason,
+    pub(crate) reason: JobPollReason,
 }
 
 /// Why a ScaledJob poll created the Jobs it did; its text (in `events.jsonl`) is built when
 /// written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobPollReason {
+pub(crate) enum JobPollReason {
     Paused,
     Inactive,
     /// Active, but the strategy's effective maximum leaves no Job to create.

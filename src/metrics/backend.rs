@@ -50,17 +50,17 @@ struct Snapshot {
 /// A value per pod, as a per-pod metrics API returns it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PodValue {
-    pub pod: u32,
-    pub value: f64,
-    pub timestamp: f64,
-    pub window: f64,
+    pub(crate) pod: u32,
+    pub(crate) value: f64,
+    pub(crate) timestamp: f64,
+    pub(crate) window: f64,
 }
 
 /// A backend instance serving one signal.
 #[derive(Debug, Clone)]
 pub(crate) struct Sampler {
-    pub signal: Signal,
-    pub timing: BackendTiming,
+    pub(crate) signal: Signal,
+    pub(crate) timing: BackendTiming,
     per_pod: bool,
     samples: VecDeque<Snapshot>,
     /// The scrape after the one at t = 0, when the job runs on a phase of its own

@@ -21,18 +21,18 @@ use std::collections::VecDeque;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct PodUsage {
     /// Average cores over the window.
-    pub cpu_cores: f64,
+    pub(crate) cpu_cores: f64,
     /// Bytes in use at the scrape.
-    pub memory_bytes: f64,
+    pub(crate) memory_bytes: f64,
     /// Scrape instant (the sample's timestamp).
-    pub timestamp: f64,
+    pub(crate) timestamp: f64,
     /// Length of the averaging window.
-    pub window: f64,
+    pub(crate) window: f64,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct MetricsServer {
-    pub resolution: f64,
+    pub(crate) resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
     /// The seeded clock (`None`: aligned, every pod read at the scrape instant).

@@ -41,7 +41,7 @@ pub(crate) struct ComposeInput {
 
 /// The two workload kinds a one-command run can pick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkloadKind {
+pub(crate) enum WorkloadKind {
     Http,
     Queue,
 }

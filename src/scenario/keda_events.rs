@@ -30,7 +30,7 @@ pub(crate) use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
 /// One entry of `keda_events:` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct KedaEventSpec {
+pub(crate) struct KedaEventSpec {
     /// When (from t = 0).
     pub(crate) at: Seconds,
     /// Pause this ScaledObject.

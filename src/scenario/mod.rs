@@ -3,23 +3,23 @@
 //! anything unusable with the file, line and field. The result is a [`Scenario`] of
 //! [`crate::settings`], the typed run configuration the layers above read (`docs/architecture.md`).
 
-pub mod autoscalers;
+pub(crate) mod autoscalers;
 mod bounds;
-pub mod compose;
+pub(crate) mod compose;
 mod keda_bindings;
-pub mod keda_events;
-pub mod nodes;
+pub(crate) mod keda_events;
+pub(crate) mod nodes;
 pub mod patch;
 pub(crate) mod schema;
 
 // Bridges for the layers above `world` that still name these by their old scenario paths; the
 // types live in `crate::settings` (`docs/architecture.md`).
-pub use crate::settings::fidelity::{AUTO_FLUID_ABOVE_REQUESTS, Fidelity};
+pub(crate) use crate::settings::fidelity::Fidelity;
+pub(crate) use crate::settings::overload;
 pub use crate::settings::scenario::{DEFAULT_START_TIME, Scenario};
-pub use crate::settings::slo::SloSpec;
-pub use crate::settings::workload::{Balancer, Pods, Readiness, Workload, WorkloadKind};
-pub use crate::settings::{dist, overload};
-pub use crate::settings::{faults::Fault, observed::ObservedSpec};
+pub(crate) use crate::settings::slo::SloSpec;
+pub(crate) use crate::settings::workload::{Balancer, Pods, Readiness, Workload, WorkloadKind};
+pub(crate) use crate::settings::{faults::Fault, observed::ObservedSpec};
 
 use crate::error::{Error, InputError, Location};
 use crate::hpa::ControllerSettings;
@@ -27,10 +27,10 @@ use crate::manifest::{
     self,
     deployment::{ContainerFacts, PodTemplateFacts},
 };
-pub use crate::settings::autoscalers::Autoscalers;
+pub(crate) use crate::settings::autoscalers::Autoscalers;
 use crate::settings::backend::BackendKind;
 use crate::settings::binding::BindingSpec;
-pub use crate::settings::dist::Dist;
+pub(crate) use crate::settings::dist::Dist;
 use crate::settings::fidelity::FidelityMode;
 use crate::trace::Trace;
 use crate::trace::spec::{LoadContext, TraceSpec};
@@ -44,237 +44,237 @@ use std::path::{Path, PathBuf};
 /// The scenario file as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ScenarioFile {
+pub(crate) struct ScenarioFile {
     /// Default: the file's stem.
     #[serde(default)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     #[serde(default)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// Default: the trace's span.
     #[serde(default)]
-    pub duration: Option<Seconds>,
+    pub(crate) duration: Option<Seconds>,
     /// Wall-clock instant of t = 0. Default: the trace's first timestamp if absolute, else 2025-01-06T00:00:00Z.
     #[serde(default)]
-    pub start_time: Option<String>,
+    pub(crate) start_time: Option<String>,
     /// Default 1.
     #[serde(default)]
-    pub seed: Option<u64>,
+    pub(crate) seed: Option<u64>,
     /// Sampling interval of timeseries.csv. Default max(1 s, duration / 10,000).
     #[serde(default)]
-    pub step: Option<Seconds>,
+    pub(crate) step: Option<Seconds>,
     /// Traffic model: `request` (default), `fluid` or `auto`.
     #[serde(default)]
-    pub fidelity: Option<FidelityMode>,
+    pub(crate) fidelity: Option<FidelityMode>,
     /// Interval of the flow-level model. Default 1 s.
     #[serde(default)]
-    pub fluid_step: Option<Seconds>,
-    pub trace: TraceSpec,
-    pub workload: WorkloadSpec,
-    pub pods: PodsSpec,
+    pub(crate) fluid_step: Option<Seconds>,
+    pub(crate) trace: TraceSpec,
+    pub(crate) workload: WorkloadSpec,
+    pub(crate) pods: PodsSpec,
     #[serde(default)]
-    pub autoscaler: Option<AutoscalerSpec>,
+    pub(crate) autoscaler: Option<AutoscalerSpec>,
     #[serde(default)]
-    pub cluster: ClusterSpec,
+    pub(crate) cluster: ClusterSpec,
     /// Metric name → the simulated signal it reads and the backend that serves it.
     #[serde(default)]
-    pub metrics: BTreeMap<String, BindingSpec>,
+    pub(crate) metrics: BTreeMap<String, BindingSpec>,
     /// Outages of metric backends (to tune KEDA fallback offline).
     #[serde(default)]
-    pub faults: Vec<FaultSpec>,
+    pub(crate) faults: Vec<FaultSpec>,
     /// ScaledObjects paused, unpaused or deleted during the run.
     #[serde(default)]
-    pub keda_events: Vec<keda_events::KedaEventSpec>,
+    pub(crate) keda_events: Vec<keda_events::KedaEventSpec>,
     /// What a ScaledJob's job does: `{mode: one-message | drain | sleep, duration}`.
     #[serde(default)]
-    pub jobs: Option<crate::settings::jobs::JobsSpec>,
+    pub(crate) jobs: Option<crate::settings::jobs::JobsSpec>,
     /// Service-level objectives that `scalesim check` verifies and sweeps mark per point.
     #[serde(default)]
-    pub slo: Option<SloSpec>,
+    pub(crate) slo: Option<SloSpec>,
     /// Recorded series of the trace's period to backtest against (`docs/backtest.md`).
     #[serde(default)]
-    pub observed: Option<ObservedSpec>,
+    pub(crate) observed: Option<ObservedSpec>,
 }
 
 /// `workload:` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WorkloadSpec {
-    pub kind: WorkloadKind,
-    pub service_time: Dist,
+pub(crate) struct WorkloadSpec {
+    pub(crate) kind: WorkloadKind,
+    pub(crate) service_time: Dist,
     /// CPU-seconds per request at full speed. Default: mean service time × 1 core.
     #[serde(default)]
-    pub cpu_per_request: Option<Quantity>,
+    pub(crate) cpu_per_request: Option<Quantity>,
     /// Requests in service at once per pod (http) / workers per pod (queue). Default 1.
     #[serde(default)]
-    pub concurrency: Option<u32>,
+    pub(crate) concurrency: Option<u32>,
     /// Client timeout. Default: none.
     #[serde(default)]
-    pub timeout: Option<Seconds>,
+    pub(crate) timeout: Option<Seconds>,
     /// Default random.
     #[serde(default)]
-    pub balancer: Option<Balancer>,
+    pub(crate) balancer: Option<Balancer>,
     /// Memory held per in-flight request (memory model). Default 0.
     #[serde(default)]
-    pub memory_per_request: Option<Quantity>,
+    pub(crate) memory_per_request: Option<Quantity>,
     /// Partitions of the topic a queue workload consumes (Kafka): at most this many pods
     /// consume at once; consumer lag is spread over them. Default: unpartitioned.
     #[serde(default)]
-    pub partitions: Option<u32>,
+    pub(crate) partitions: Option<u32>,
     /// http: requests a pod lets wait (beyond those in service) before it answers new ones 503
     /// at once. Default: no cap.
     #[serde(default)]
-    pub max_queue: Option<u32>,
+    pub(crate) max_queue: Option<u32>,
     /// Clients retry failed attempts with exponential backoff and jitter. Default: no retries.
     #[serde(default)]
-    pub retries: Option<overload::RetriesSpec>,
+    pub(crate) retries: Option<overload::RetriesSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReadinessSpec {
+pub(crate) struct ReadinessSpec {
     #[serde(default)]
-    pub initial_delay: Option<Seconds>,
+    pub(crate) initial_delay: Option<Seconds>,
     #[serde(default)]
-    pub period: Option<Seconds>,
+    pub(crate) period: Option<Seconds>,
     #[serde(default)]
-    pub success_threshold: Option<u32>,
+    pub(crate) success_threshold: Option<u32>,
     #[serde(default)]
-    pub failure_threshold: Option<u32>,
+    pub(crate) failure_threshold: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PodsSpec {
+pub(crate) struct PodsSpec {
     /// Initial spec.replicas, Ready at t = 0. Required unless `manifest` gives it.
     #[serde(default)]
-    pub replicas: Option<i64>,
+    pub(crate) replicas: Option<i64>,
     #[serde(default)]
-    pub cpu_request: Option<Quantity>,
+    pub(crate) cpu_request: Option<Quantity>,
     #[serde(default)]
-    pub cpu_limit: Option<Quantity>,
+    pub(crate) cpu_limit: Option<Quantity>,
     #[serde(default)]
-    pub memory_request: Option<Quantity>,
+    pub(crate) memory_request: Option<Quantity>,
     /// Memory a pod uses with no work in flight. Default 0.
     #[serde(default)]
-    pub memory_baseline: Option<Quantity>,
+    pub(crate) memory_baseline: Option<Quantity>,
     /// Created → container running. Default constant 30 s.
     #[serde(default)]
-    pub startup: Option<Dist>,
+    pub(crate) startup: Option<Dist>,
     #[serde(default)]
-    pub readiness: Option<ReadinessSpec>,
+    pub(crate) readiness: Option<ReadinessSpec>,
     /// Default 30 s.
     #[serde(default)]
-    pub termination_grace: Option<Seconds>,
+    pub(crate) termination_grace: Option<Seconds>,
     /// Time for a terminating pod to leave the load balancer. Default 1 s.
     #[serde(default)]
-    pub endpoint_delay: Option<Seconds>,
+    pub(crate) endpoint_delay: Option<Seconds>,
     /// A preStop sleep before SIGTERM. Default 0 (or the manifest's).
     #[serde(default)]
-    pub pre_stop: Option<Seconds>,
+    pub(crate) pre_stop: Option<Seconds>,
     /// Extra CPU a new pod burns right after its container starts (JIT, caches): `{cores, duration}`.
     #[serde(default)]
-    pub startup_cpu: Option<StartupCpuSpec>,
+    pub(crate) startup_cpu: Option<StartupCpuSpec>,
     /// A new pod serves slower for a while after start: `{duration, speed}` (speed 0.5 = half).
     #[serde(default)]
-    pub warmup: Option<WarmupSpec>,
+    pub(crate) warmup: Option<WarmupSpec>,
     /// A liveness probe that restarts a pod too saturated to answer it. Default: none.
     #[serde(default)]
-    pub liveness: Option<overload::LivenessSpec>,
+    pub(crate) liveness: Option<overload::LivenessSpec>,
     /// Enforce the CPU limit as a CFS quota per period (bursts, then stalls). Default false:
     /// the limit caps the pod's speed smoothly.
     #[serde(default)]
-    pub cpu_cfs: Option<bool>,
+    pub(crate) cpu_cfs: Option<bool>,
     /// The CFS period. Default 100 ms.
     #[serde(default)]
-    pub cfs_period: Option<Seconds>,
+    pub(crate) cfs_period: Option<Seconds>,
     /// A Deployment/StatefulSet whose requests, limits, probes, grace and replicas fill the gaps.
     #[serde(default)]
-    pub manifest: Option<PathBuf>,
+    pub(crate) manifest: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StartupCpuSpec {
-    pub cores: Quantity,
-    pub duration: Seconds,
+pub(crate) struct StartupCpuSpec {
+    pub(crate) cores: Quantity,
+    pub(crate) duration: Seconds,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WarmupSpec {
-    pub duration: Seconds,
-    pub speed: f64,
+pub(crate) struct WarmupSpec {
+    pub(crate) duration: Seconds,
+    pub(crate) speed: f64,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AutoscalerSpec {
+pub(crate) struct AutoscalerSpec {
     /// Autoscaler manifests (HPA, ScaledObject, ScaledJob YAML), relative to the scenario
     /// file; multi-document allowed.
     #[serde(default)]
-    pub manifests: Vec<PathBuf>,
+    pub(crate) manifests: Vec<PathBuf>,
     /// Simulate a hand-made HPA beside a ScaledObject on the same workload (both write the
     /// replica count), as clusters whose KEDA predates its admission check do. Default false:
     /// the pair is rejected as KEDA's webhook rejects it.
     #[serde(default)]
-    pub allow_conflicts: bool,
+    pub(crate) allow_conflicts: bool,
     /// The workload simulated, by name, when the manifests hold autoscalers of several: only
     /// those whose `scaleTargetRef.name` is it (a ScaledJob by its own name) act; the others are
     /// listed as not simulated. Default: every autoscaler acts on the one simulated workload.
     #[serde(default)]
-    pub target: Option<String>,
+    pub(crate) target: Option<String>,
 }
 
 /// A window during which an autoscaler's metric backend fails (`faults:`).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FaultSpec {
+pub(crate) struct FaultSpec {
     /// The KEDA trigger whose backend fails: its name, its metric name such as
     /// `s0-prometheus`, its type, or its index. Anything else is an error.
-    pub target: String,
+    pub(crate) target: String,
     /// Start of the outage (from t = 0).
-    pub from: Seconds,
+    pub(crate) from: Seconds,
     /// End of the outage; or give `duration`.
     #[serde(default)]
-    pub to: Option<Seconds>,
+    pub(crate) to: Option<Seconds>,
     #[serde(default)]
-    pub duration: Option<Seconds>,
+    pub(crate) duration: Option<Seconds>,
     /// The error the backend returns. Default "backend unavailable (injected fault)".
     #[serde(default)]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ClusterSpec {
+pub(crate) struct ClusterSpec {
     #[serde(default)]
-    pub metrics_server: MetricsServerSpec,
+    pub(crate) metrics_server: MetricsServerSpec,
     /// When metrics-server, the kubelets and Prometheus sample: `aligned` (on the run's grid,
     /// the default) or `seeded` (each on a phase of its own drawn from the seed, as on a real
     /// cluster).
     #[serde(default)]
-    pub metric_phases: crate::settings::metric_phases::MetricPhases,
+    pub(crate) metric_phases: crate::settings::metric_phases::MetricPhases,
     /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).
     #[serde(default)]
     #[schemars(schema_with = "schema::controller_manager")]
-    pub controller_manager: ControllerSettings,
+    pub(crate) controller_manager: ControllerSettings,
     /// Nodes of one pool. Default: an infinite cluster (every pod placed at once).
     #[serde(default)]
-    pub nodes: Option<nodes::NodePoolSpec>,
+    pub(crate) nodes: Option<nodes::NodePoolSpec>,
     /// Several node pools (instead of `nodes`).
     #[serde(default)]
-    pub node_pools: Option<Vec<nodes::NodePoolSpec>>,
+    pub(crate) node_pools: Option<Vec<nodes::NodePoolSpec>>,
     /// Who adds and removes nodes. Default: nobody (fixed nodes).
     #[serde(default)]
-    pub node_autoscaler: Option<nodes::NodeAutoscalerSpec>,
+    pub(crate) node_autoscaler: Option<nodes::NodeAutoscalerSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct MetricsServerSpec {
+pub(crate) struct MetricsServerSpec {
     /// metrics-server `--metric-resolution`: how often pod CPU/memory usage is sampled. Default 15 s.
     #[serde(default = "default_resolution")]
-    pub resolution: Seconds,
+    pub(crate) resolution: Seconds,
 }
 
 impl Default for MetricsServerSpec {
@@ -516,7 +516,6 @@ fn resolve(
         name,
         description: raw.description.clone(),
         file,
-        base_dir,
         duration,
         start_time,
         seed,
@@ -524,7 +523,6 @@ fn resolve(
         trace,
         workload,
         pods,
-        autoscaler_manifests: a.manifests,
         metrics_server_resolution: positive(
             doc,
             "cluster.metrics_server.resolution",
@@ -538,7 +536,6 @@ fn resolve(
         keda_events,
         jobs,
         observed,
-        allow_conflicts: a.allow_conflicts,
         metric_bindings: raw.metrics.clone(),
         slo: raw.slo.clone(),
         overload,
@@ -779,9 +776,7 @@ fn resolve_workload(
 /// patches (sweeps) and which of them a manifest has used so far.
 struct ResolvedAutoscalers {
     controller_manager: ControllerSettings,
-    manifests: Vec<PathBuf>,
     autoscalers: Autoscalers,
-    allow_conflicts: bool,
     patches: Vec<patch::Patch>,
     used: Vec<bool>,
 }
@@ -848,9 +843,7 @@ fn resolve_autoscalers(
     }
     Ok(ResolvedAutoscalers {
         controller_manager,
-        manifests,
         autoscalers,
-        allow_conflicts,
         patches,
         used,
     })

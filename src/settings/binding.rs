@@ -29,7 +29,7 @@ pub(crate) enum BindingMetricType {
 /// One entry of `metrics:` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct BindingSpec {
+pub(crate) struct BindingSpec {
     /// request_rate, served_rate, latency_p50/p95/p99, in_flight, in_service, backlog,
     /// backlog_age, cpu, memory, ready_pods, or a trace column (`column:<name>` or its bare name).
     pub(crate) signal: String,

@@ -3,7 +3,7 @@
 
 /// A resolved fault window.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fault {
+pub(crate) struct Fault {
     pub(crate) target: String,
     pub(crate) from: f64,
     pub(crate) to: f64,

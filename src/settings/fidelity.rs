@@ -6,7 +6,7 @@ use serde::Deserialize;
 /// `fidelity:` as written: the model, or `auto` to let the run's size pick it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum FidelityMode {
+pub(crate) enum FidelityMode {
     /// Every request is an event (the default).
     #[default]
     Request,
@@ -33,7 +33,7 @@ impl FidelityMode {
 /// How much traffic detail to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "model")]
-pub enum Fidelity {
+pub(crate) enum Fidelity {
     /// Every request is an event (exact queueing; the default).
     Request,
     /// Flow level: arrivals and service as whole counts per interval `step`.
@@ -41,7 +41,7 @@ pub enum Fidelity {
 }
 
 /// `fidelity: auto` picks the flow-level model when a run would simulate more requests than this.
-pub const AUTO_FLUID_ABOVE_REQUESTS: f64 = 2_000_000.0;
+pub(crate) const AUTO_FLUID_ABOVE_REQUESTS: f64 = 2_000_000.0;
 
 #[cfg(test)]
 mod tests {

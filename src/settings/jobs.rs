@@ -10,7 +10,7 @@ use serde::Deserialize;
 /// `jobs.mode`: how a job's container uses the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum JobMode {
+pub(crate) enum JobMode {
     /// Takes one message, works its service time, exits (at once when none is waiting).
     #[default]
     OneMessage,
@@ -23,29 +23,29 @@ pub enum JobMode {
 /// `jobs:` as written.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct JobsSpec {
+pub(crate) struct JobsSpec {
     /// `one-message` (default), `drain` or `sleep`.
     #[serde(default)]
-    pub mode: Option<JobMode>,
+    pub(crate) mode: Option<JobMode>,
     /// `sleep`: how long the job runs (required). `one-message`: the least time the container
     /// runs from its start (it takes its message, then keeps running until then). Not with `drain`.
     #[serde(default)]
-    pub duration: Option<Seconds>,
+    pub(crate) duration: Option<Seconds>,
 }
 
 /// A job's behaviour after defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct JobBehaviour {
-    pub mode: JobMode,
+pub(crate) struct JobBehaviour {
+    pub(crate) mode: JobMode,
     /// Seconds the container runs at least, from its start (`sleep`: exactly).
-    pub duration: Option<f64>,
+    pub(crate) duration: Option<f64>,
 }
 
 impl JobsSpec {
     /// Check and default the key; the error names the field and what is expected.
     pub(crate) fn resolve(&self) -> Result<JobBehaviour, (&'static str, String)> {
         let mode = self.mode.unwrap_or_default();
-        let duration = self.duration.map(Seconds::get);
+        let duration = self.duration.map(|s| s.0);
         match (mode, duration) {
             (JobMode::Sleep, None) => Err((
                 "duration",

@@ -12,7 +12,7 @@ pub(crate) enum KedaAction {
 
 /// A resolved event.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KedaObjectEvent {
+pub(crate) struct KedaObjectEvent {
     pub(crate) at: f64,
     /// The ScaledObject's name.
     pub(crate) object: String,

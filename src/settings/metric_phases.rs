@@ -7,7 +7,7 @@ use serde::Deserialize;
 /// `cluster.metric_phases` as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum MetricPhases {
+pub(crate) enum MetricPhases {
     /// metrics-server scrapes at t = resolution, 2 × resolution, …; the kubelet's CPU window
     /// ends at the scrape; Prometheus scrapes at t = 0, interval, … (the default).
     #[default]

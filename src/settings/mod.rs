@@ -20,7 +20,7 @@
 pub(crate) mod autoscalers;
 pub(crate) mod backend;
 pub(crate) mod binding;
-pub mod dist;
+pub(crate) mod dist;
 pub(crate) mod faults;
 pub(crate) mod fidelity;
 pub(crate) mod jobs;
@@ -28,7 +28,7 @@ pub(crate) mod keda_events;
 pub(crate) mod metric_phases;
 pub(crate) mod nodes;
 pub(crate) mod observed;
-pub mod overload;
+pub(crate) mod overload;
 pub(crate) mod scenario;
 pub(crate) mod signal;
 pub(crate) mod slo;

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// One node pool (`cluster.nodes`, or an entry of `cluster.node_pools`) as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NodePoolSpec {
+pub(crate) struct NodePoolSpec {
     /// Default: the node type, else `default` (`pool-<i>` in a list).
     #[serde(default)]
     pub(crate) name: Option<String>,
@@ -84,7 +84,7 @@ pub(crate) enum ConsolidationPolicy {
 /// `cluster.node_autoscaler` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NodeAutoscalerSpec {
+pub(crate) struct NodeAutoscalerSpec {
     pub(crate) kind: NodeAutoscalerKind,
     // Cluster Autoscaler flags.
     #[serde(default)]
@@ -190,7 +190,7 @@ impl NodeAutoscaler {
 
 /// Nodes of the cluster after defaults.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cluster {
+pub(crate) struct Cluster {
     pub(crate) pools: Vec<NodePool>,
     pub(crate) autoscaler: NodeAutoscaler,
     /// What one pod of the workload requests, for scheduling (cores, bytes): its requests, or

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// scenario file).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ObservedSpec {
+pub(crate) struct ObservedSpec {
     /// The replica count over time (e.g. `kube_deployment_status_replicas`).
     #[serde(default)]
     pub(crate) replicas: Option<PathBuf>,

@@ -12,7 +12,7 @@ use std::fmt;
 /// `workload.retries` as written.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RetriesSpec {
+pub(crate) struct RetriesSpec {
     /// Retries after the first attempt. Default 3.
     #[serde(default)]
     pub(crate) max: Option<u32>,
@@ -166,7 +166,7 @@ impl Retries {
 /// `pods.liveness` as written (Kubernetes probe fields; success threshold is always 1).
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct LivenessSpec {
+pub(crate) struct LivenessSpec {
     /// `false` turns off the probe a manifest declares. Default true.
     #[serde(default)]
     pub(crate) enabled: Option<bool>,
@@ -204,7 +204,7 @@ pub(crate) const DEFAULT_CFS_PERIOD: f64 = 0.1;
 
 /// Overload mechanisms after defaults, for the world.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Overload {
+pub(crate) struct Overload {
     /// Waiting requests a pod holds before it answers new ones 503 (http).
     pub(crate) max_queue: Option<u32>,
     pub(crate) retries: Option<Retries>,

@@ -27,45 +27,40 @@ pub const DEFAULT_START_TIME: &str = "2025-01-06T00:00:00Z";
 pub struct Scenario {
     pub name: String,
     pub description: Option<String>,
-    pub file: PathBuf,
-    pub base_dir: PathBuf,
-    pub duration: f64,
+    pub(crate) file: PathBuf,
+    pub(crate) duration: f64,
     pub start_time: DateTime<FixedOffset>,
-    pub seed: u64,
-    pub step: f64,
-    pub trace: Trace,
+    pub(crate) seed: u64,
+    pub(crate) step: f64,
+    pub(crate) trace: Trace,
     pub workload: Workload,
     pub pods: Pods,
-    /// Autoscaler manifest paths, resolved against the scenario's directory (`-` = stdin).
-    pub autoscaler_manifests: Vec<PathBuf>,
-    pub metrics_server_resolution: f64,
+    pub(crate) metrics_server_resolution: f64,
     /// When metrics-server, the kubelets and Prometheus sample (`cluster.metric_phases`).
-    pub metric_phases: MetricPhases,
+    pub(crate) metric_phases: MetricPhases,
     /// The traffic model in use (after resolving `auto`).
-    pub fidelity: Fidelity,
-    pub controller_manager: ControllerSettings,
+    pub(crate) fidelity: Fidelity,
+    pub(crate) controller_manager: ControllerSettings,
     /// The autoscalers and other objects the manifests contained.
     pub autoscalers: Autoscalers,
     /// Backend outages.
-    pub faults: Vec<Fault>,
+    pub(crate) faults: Vec<Fault>,
     /// ScaledObjects paused, unpaused or deleted during the run, in time order.
-    pub keda_events: Vec<KedaObjectEvent>,
+    pub(crate) keda_events: Vec<KedaObjectEvent>,
     /// What a ScaledJob's job does (`jobs:`).
-    pub jobs: super::jobs::JobBehaviour,
+    pub(crate) jobs: super::jobs::JobBehaviour,
     /// `observed:` files, resolved against the scenario's folder.
-    pub observed: ObservedSpec,
-    /// Both a hand-made HPA and a ScaledObject may drive the workload.
-    pub allow_conflicts: bool,
+    pub(crate) observed: ObservedSpec,
     /// `metrics:` bindings (validated; resolved by each autoscaler with its default backend).
-    pub metric_bindings: BTreeMap<String, BindingSpec>,
+    pub(crate) metric_bindings: BTreeMap<String, BindingSpec>,
     /// Service-level objectives (`slo:`), if any.
-    pub slo: Option<SloSpec>,
+    pub(crate) slo: Option<SloSpec>,
     /// Retries, queue caps, liveness restarts, CFS quota (all off by default).
-    pub overload: Overload,
+    pub(crate) overload: Overload,
     /// Nodes and their autoscaler (`None`: an infinite cluster).
-    pub nodes: Option<Cluster>,
+    pub(crate) nodes: Option<Cluster>,
     /// Things the user should know (defaults stretched, settings ignored).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Scenario {
@@ -80,7 +75,7 @@ impl Scenario {
     /// The wall-clock instant of t = 0 when it means something — the trace carried absolute
     /// timestamps or the scenario set `start_time` — and None for the default placeholder
     /// (charts then show elapsed time).
-    pub fn clock_start(&self) -> Option<DateTime<FixedOffset>> {
+    pub(crate) fn clock_start(&self) -> Option<DateTime<FixedOffset>> {
         let placeholder =
             DateTime::parse_from_rfc3339(DEFAULT_START_TIME).expect("constant is valid");
         (self.trace.start_time.is_some() || self.start_time != placeholder)

@@ -10,7 +10,7 @@ use serde::Deserialize;
     Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum WorkloadKind {
+pub(crate) enum WorkloadKind {
     /// Requests load-balanced to ready pods, each with its own wait queue.
     Http,
     /// One shared FIFO backlog pulled by every pod's workers.
@@ -21,7 +21,7 @@ pub enum WorkloadKind {
     Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
-pub enum Balancer {
+pub(crate) enum Balancer {
     /// kube-proxy iptables mode: each request to a uniformly random endpoint.
     Random,
     RoundRobin,
@@ -59,7 +59,7 @@ impl Workload {
 
 /// Readiness probe timing after defaults (Kubernetes defaults: 0 s, 10 s, 1, 3).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     pub(crate) initial_delay: f64,
     pub(crate) period: f64,
     pub(crate) success_threshold: u32,

@@ -11,7 +11,7 @@ use crate::hpa::Decision;
 use std::io::Write;
 
 /// How many decisions the report lists; the rest are counted.
-pub const LISTED_CAP: usize = 500;
+pub(crate) const LISTED_CAP: usize = 500;
 
 /// A condition as the report compares it: type, status, reason.
 type ConditionKey = Vec<(String, String, String)>;
@@ -19,19 +19,19 @@ type ConditionKey = Vec<(String, String, String)>;
 /// An event the report's decision log lists, with the conditions that changed since the same
 /// autoscaler's previous logged decision (`type=Status (Reason)`; empty for non-HPA events).
 #[derive(Debug, Clone)]
-pub struct ListedEvent {
-    pub event: LogEvent,
-    pub changed_conditions: Vec<String>,
+pub(crate) struct ListedEvent {
+    pub(crate) event: LogEvent,
+    pub(crate) changed_conditions: Vec<String>,
 }
 
 /// The report's decision log, built as events are logged: decisions that changed the replicas
 /// or a condition, and every other non-pod event (KEDA polls, nodes).
 #[derive(Debug, Clone, Default)]
-pub struct DecisionLog {
+pub(crate) struct DecisionLog {
     /// The first [`LISTED_CAP`] listed events, in log order.
-    pub listed: Vec<ListedEvent>,
+    pub(crate) listed: Vec<ListedEvent>,
     /// Every event that would be listed, the unlisted ones beyond the cap included.
-    pub total: usize,
+    pub(crate) total: usize,
     /// Each autoscaler's conditions at its previous logged decision.
     previous: Vec<(String, ConditionKey)>,
 }

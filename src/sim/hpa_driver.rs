@@ -41,25 +41,25 @@ enum Feed {
 /// Time the HPA spent with a condition in a given state, for the run summary.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct HpaStats {
-    pub name: String,
-    pub syncs: u64,
-    pub rescales: u64,
-    pub scale_ups: u64,
-    pub scale_downs: u64,
+    pub(crate) name: String,
+    pub(crate) syncs: u64,
+    pub(crate) rescales: u64,
+    pub(crate) scale_ups: u64,
+    pub(crate) scale_downs: u64,
     /// Seconds of the run the result was limited, by what limited it
     /// (e.g. `ScaleUpLimit: policy Pods 4 per 15s` → 45).
-    pub limited_seconds: BTreeMap<String, f64>,
+    pub(crate) limited_seconds: BTreeMap<String, f64>,
     /// Seconds a scale-down was held back by a stabilization window, by window.
-    pub stabilized_seconds: BTreeMap<String, f64>,
+    pub(crate) stabilized_seconds: BTreeMap<String, f64>,
     /// Seconds with `ScalingActive=False`, by reason (metrics failing, scaling disabled).
     pub inactive_seconds: BTreeMap<String, f64>,
     /// When each limit on adding capacity held (for the verdict; not in `summary.json`'s `hpa`).
     #[serde(skip)]
-    pub limits: LimitTimeline,
+    pub(crate) limits: LimitTimeline,
 }
 
 pub(super) struct HpaDriver {
-    pub name: String,
+    pub(crate) name: String,
     /// What the controller read at the last sync (`namespace` is `metadata.namespace`, `default`
     /// when the manifest has none), refilled in place every sync so its pods and samples keep
     /// their allocations (docs/performance.md, "HPA decision core").
@@ -75,9 +75,9 @@ pub(super) struct HpaDriver {
     pod_prefix: String,
     /// `<prefix>-<id>` for every pod id seen.
     names: Vec<Name>,
-    pub stats: HpaStats,
+    pub(crate) stats: HpaStats,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
-    pub last: Option<Decision>,
+    pub(crate) last: Option<Decision>,
 }
 
 impl HpaDriver {

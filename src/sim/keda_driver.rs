@@ -59,17 +59,17 @@ enum Backend {
 /// What a KEDA object did over the run, for the summary.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct KedaStats {
-    pub name: String,
-    pub kind: &'static str,
-    pub polls: u64,
+    pub(crate) name: String,
+    pub(crate) kind: &'static str,
+    pub(crate) polls: u64,
     /// Scale-ups from zero/idle by KEDA itself.
-    pub activations: u64,
+    pub(crate) activations: u64,
     /// Scale-downs to zero/idle after the cooldown.
-    pub deactivations: u64,
+    pub(crate) deactivations: u64,
     /// Seconds (counted by poll interval) with at least one trigger in fallback.
     pub fallback_seconds: f64,
     /// Seconds with a trigger error not absorbed by fallback.
-    pub error_seconds: f64,
+    pub(crate) error_seconds: f64,
     /// ScaledJob: jobs created.
     #[serde(skip_serializing_if = "is_zero")]
     pub jobs_created: u64,
@@ -524,13 +524,13 @@ fn timing_of(delay: &DelayClass) -> BackendTiming {
 
 /// A ScaledObject and the HPA it generates.
 pub(super) struct ScaledObjectDriver {
-    pub name: String,
-    pub model: ScaledObjectModel,
+    pub(crate) name: String,
+    pub(crate) model: ScaledObjectModel,
     state: ScaledObjectState,
     triggers: Triggers,
     /// The generated HPA (absent while the object is paused: KEDA deletes it).
-    pub hpa: Option<HpaDriver>,
-    pub stats: KedaStats,
+    pub(crate) hpa: Option<HpaDriver>,
+    pub(crate) stats: KedaStats,
     /// (active, error, fallback) at the previous poll, to log only changes.
     last_flags: Option<(bool, bool, bool)>,
     /// Fallback was active at the latest poll (for the time series).
@@ -790,7 +790,7 @@ fn true_conditions(p: &crate::world::Pod) -> Vec<String> {
 
 /// A ScaledJob: every poll it counts its jobs and creates more.
 pub(super) struct ScaledJobDriver {
-    pub name: String,
+    pub(crate) name: String,
     model: ScaledJobModel,
     state: ScaledJobState,
     triggers: Triggers,
@@ -798,7 +798,7 @@ pub(super) struct ScaledJobDriver {
     jobs: Vec<SimJob>,
     /// What each job's pods do (`jobs:`).
     run: JobBehaviour,
-    pub stats: KedaStats,
+    pub(crate) stats: KedaStats,
 }
 
 /// One Job of a ScaledJob: its name and its pods (`parallelism` of them).

@@ -19,7 +19,7 @@ use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, Series};
 use crate::settings::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
-pub use event_log::{DecisionLog, LISTED_CAP, ListedEvent};
+pub(crate) use event_log::{DecisionLog, LISTED_CAP};
 use event_log::{Destination, EventLog};
 use hpa_driver::{HpaDriver, MetricNorm};
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
@@ -80,8 +80,8 @@ enum Control {
 #[derive(Debug, Clone, Serialize)]
 pub struct AutoscalerEvent {
     pub t: f64,
-    pub autoscaler: String,
-    pub kind: &'static str,
+    pub(crate) autoscaler: String,
+    pub(crate) kind: &'static str,
     pub decision: Box<Decision>,
 }
 
@@ -89,8 +89,8 @@ pub struct AutoscalerEvent {
 #[derive(Debug, Clone, Serialize)]
 pub struct KedaEvent {
     pub t: f64,
-    pub autoscaler: String,
-    pub kind: &'static str,
+    pub(crate) autoscaler: String,
+    pub(crate) kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll: Option<Box<crate::keda::operator::PollDecision>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +109,7 @@ pub enum LogEvent {
 }
 
 impl LogEvent {
-    pub fn time(&self) -> f64 {
+    pub(crate) fn time(&self) -> f64 {
         match self {
             LogEvent::Pod(p) => p.t,
             LogEvent::Node(n) => n.t,
@@ -130,13 +130,13 @@ pub struct RunResult {
     /// ([`run_streaming_events`]); then empty.
     pub events: Vec<LogEvent>,
     /// Whether `events.jsonl` was streamed (and `events` is empty).
-    pub events_streamed: bool,
+    pub(crate) events_streamed: bool,
     /// The decisions the report lists, kept as they were logged.
-    pub decisions: DecisionLog,
+    pub(crate) decisions: DecisionLog,
     /// Each KEDA ScaledObject's activity (name, time, active) at every poll where it changed.
-    pub keda_activity: Vec<(String, f64, bool)>,
+    pub(crate) keda_activity: Vec<(String, f64, bool)>,
     pub summary: Summary,
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The first error writing the streamed events ([`run_streaming_events`] returns it).
     stream_error: Option<std::io::Error>,
 }
@@ -172,7 +172,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
 /// [`run`], writing each line of `events.jsonl` to `events` as the event happens instead of
 /// keeping the events in memory (`name` is the file's name for errors). Memory then stays
 /// bounded however many events the run logs.
-pub fn run_streaming_events(
+pub(crate) fn run_streaming_events(
     scenario: &Scenario,
     opts: &RunOptions,
     events: &mut dyn Write,

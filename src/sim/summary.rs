@@ -15,30 +15,30 @@ use super::verdict::{NeverRead, Verdict};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LatencySummary {
-    pub mean: Option<f64>,
-    pub p50: Option<f64>,
-    pub p95: Option<f64>,
+    pub(crate) mean: Option<f64>,
+    pub(crate) p50: Option<f64>,
+    pub(crate) p95: Option<f64>,
     pub p99: Option<f64>,
-    pub max: Option<f64>,
+    pub(crate) max: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct WaitSummary {
-    pub mean: Option<f64>,
-    pub p99: Option<f64>,
+pub(crate) struct WaitSummary {
+    pub(crate) mean: Option<f64>,
+    pub(crate) p99: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ReplicaSummary {
     /// Min/max/mean of spec.replicas over the time-series samples.
-    pub min: i32,
+    pub(crate) min: i32,
     pub max: i32,
-    pub mean: f64,
+    pub(crate) mean: f64,
     /// Ready pods, time-averaged over samples.
-    pub ready_mean: f64,
+    pub(crate) ready_mean: f64,
     /// Integral of existing pods (any phase but gone) over time: what you pay for.
-    pub pod_seconds: f64,
-    pub pod_hours: f64,
+    pub(crate) pod_seconds: f64,
+    pub(crate) pod_hours: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -46,7 +46,7 @@ pub struct BacklogSummary {
     pub max: u64,
     pub mean: f64,
     /// Largest age of the oldest waiting request, read at the end of every step (seconds).
-    pub max_age_s: f64,
+    pub(crate) max_age_s: f64,
 }
 
 /// Nodes and what they cost (with `cluster.nodes`).
@@ -55,28 +55,28 @@ pub struct NodeSummary {
     /// `none`, `cluster-autoscaler` or `karpenter`.
     pub autoscaler: String,
     /// Nodes that exist (provisioning, Ready or draining), over the time-series samples.
-    pub min: u32,
+    pub(crate) min: u32,
     pub max: u32,
-    pub mean: f64,
+    pub(crate) mean: f64,
     /// Integral of existing nodes over time: what the cloud bills.
-    pub node_seconds: f64,
+    pub(crate) node_seconds: f64,
     pub node_hours: f64,
     /// Node-hours × each pool's price per hour.
     pub cost: f64,
     /// Nodes the autoscaler requested and removed.
     pub added: u32,
     pub removed: u32,
-    pub pools: Vec<PoolSummary>,
+    pub(crate) pools: Vec<PoolSummary>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PoolSummary {
-    pub name: String,
+pub(crate) struct PoolSummary {
+    pub(crate) name: String,
     #[serde(rename = "type")]
-    pub node_type: String,
-    pub price_per_hour: f64,
-    pub node_hours: f64,
-    pub cost: f64,
+    pub(crate) node_type: String,
+    pub(crate) price_per_hour: f64,
+    pub(crate) node_hours: f64,
+    pub(crate) cost: f64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -84,20 +84,20 @@ pub struct Summary {
     /// Did it keep up, and what held the autoscaler back (see `docs/verdict.md`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
-    pub scenario: String,
-    pub seed: u64,
-    pub duration_s: f64,
+    pub(crate) scenario: String,
+    pub(crate) seed: u64,
+    pub(crate) duration_s: f64,
     /// The traffic model the run used.
-    pub fidelity: crate::settings::fidelity::Fidelity,
-    pub requests: RequestTotals,
+    pub(crate) fidelity: crate::settings::fidelity::Fidelity,
+    pub(crate) requests: RequestTotals,
     pub latency_s: LatencySummary,
-    pub wait_s: WaitSummary,
+    pub(crate) wait_s: WaitSummary,
     pub replicas: ReplicaSummary,
     pub backlog: BacklogSummary,
     /// Seconds of overload: see [`overload_seconds`].
-    pub overload_s: f64,
+    pub(crate) overload_s: f64,
     /// Number of times spec.replicas changed.
-    pub scale_events: u32,
+    pub(crate) scale_events: u32,
     /// Changes of direction of spec.replicas (up then down, or down then up) per hour: two
     /// autoscalers fighting over one workload flap it many times an hour.
     pub direction_changes_per_hour: f64,
@@ -116,12 +116,12 @@ pub struct Summary {
     /// What each KEDA object did (activations, cooldowns, fallback, jobs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub keda: Vec<KedaStats>,
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// How closely the run followed the recorded series (`observed:`), when given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backtest: Option<Backtest>,
+    pub(crate) backtest: Option<Backtest>,
     /// What the charts need besides the time series (so `compare` draws runs as `run` does).
-    pub chart: ChartInfo,
+    pub(crate) chart: ChartInfo,
 }
 
 /// What a run's charts need besides its time series: the time axis, the latency panel's
@@ -132,20 +132,20 @@ pub struct ChartInfo {
     /// t = 0 as a wall-clock instant (RFC 3339) when it has a meaning (see
     /// [`Scenario::clock_start`]): the time axis reads clock time. Absent: elapsed time.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
+    pub(crate) start_time: Option<String>,
     /// The client timeout, seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout_s: Option<f64>,
+    pub(crate) timeout_s: Option<f64>,
     /// The p99 latency objective (`slo.latency_p99`), seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub slo_latency_p99_s: Option<f64>,
+    pub(crate) slo_latency_p99_s: Option<f64>,
     /// The unit of each autoscaler metric, by its column label (`cpu` → `% of CPU request`).
-    pub metric_units: BTreeMap<String, String>,
+    pub(crate) metric_units: BTreeMap<String, String>,
 }
 
 impl ChartInfo {
     /// The chart information of `scenario`, with these metric units.
-    pub fn new(scenario: &Scenario, metric_units: BTreeMap<String, String>) -> ChartInfo {
+    pub(crate) fn new(scenario: &Scenario, metric_units: BTreeMap<String, String>) -> ChartInfo {
         ChartInfo {
             start_time: scenario.clock_start().map(|t| t.to_rfc3339()),
             timeout_s: scenario.workload.timeout,
@@ -190,7 +190,7 @@ fn opt(v: f64) -> Option<f64> {
 }
 
 impl Summary {
-    pub fn build(
+    pub(crate) fn build(
         scenario: &Scenario,
         world: &World,
         hpa: Vec<HpaStats>,
@@ -326,45 +326,45 @@ impl NodeSummary {
 
 /// `summary.json`'s `backtest`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Backtest {
+pub(crate) struct Backtest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replicas: Option<ReplicaAgreement>,
+    pub(crate) replicas: Option<ReplicaAgreement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_p99: Option<LatencyAgreement>,
+    pub(crate) latency_p99: Option<LatencyAgreement>,
     /// The observed values at each time-series row, for the charts (not in `summary.json`).
     #[serde(skip)]
-    pub steps: ObservedSteps,
+    pub(crate) steps: ObservedSteps,
 }
 
 /// The observed series at the end of each time-series row (where the run reads its gauges),
 /// NaN where there is no recorded value: what the charts draw over the simulated columns.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObservedSteps {
-    pub replicas: Option<Vec<f64>>,
-    pub latency_p99: Option<Vec<f64>>,
+pub(crate) struct ObservedSteps {
+    pub(crate) replicas: Option<Vec<f64>>,
+    pub(crate) latency_p99: Option<Vec<f64>>,
 }
 
 /// Simulated `spec_replicas` against observed replicas.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ReplicaAgreement {
+pub(crate) struct ReplicaAgreement {
     /// The observed series' file name.
-    pub observed: String,
+    pub(crate) observed: String,
     /// Steps compared.
-    pub samples: usize,
+    pub(crate) samples: usize,
     /// Fraction of steps where the simulated count is within ±1 of the observed one.
-    pub within_1_ratio: f64,
+    pub(crate) within_1_ratio: f64,
     /// Mean absolute difference, replicas.
-    pub mae: f64,
-    pub max_abs_error: f64,
+    pub(crate) mae: f64,
+    pub(crate) max_abs_error: f64,
 }
 
 /// Simulated per-step p99 latency against the observed p99.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct LatencyAgreement {
-    pub observed: String,
-    pub samples: usize,
+pub(crate) struct LatencyAgreement {
+    pub(crate) observed: String,
+    pub(crate) samples: usize,
     /// Mean absolute percentage error, in percent.
-    pub mape: f64,
+    pub(crate) mape: f64,
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl LimitKind {
 
 /// When each limit held, by (kind, detail): merged `[from, to)` spans in seconds of the run.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct LimitTimeline {
+pub(crate) struct LimitTimeline {
     spans: BTreeMap<(LimitKind, String), Vec<(f64, f64)>>,
 }
 
@@ -126,7 +126,7 @@ impl SloBound {
 
 /// A metric an autoscaler asked for and never read (`--allow-missing-metrics`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NeverRead {
+pub(crate) struct NeverRead {
     pub(crate) autoscaler: String,
     pub(crate) metric: String,
 }

@@ -43,7 +43,7 @@ use std::path::{Path, PathBuf};
 /// `trace:` in a scenario file.
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TraceSpec {
+pub(crate) struct TraceSpec {
     /// Trace file, relative to the scenario file.
     #[serde(default)]
     pub(crate) file: Option<PathBuf>,

@@ -44,20 +44,20 @@ fn round_up_half(x: f64) -> u64 {
 
 /// Requests that arrived over `[start, end)`, spread evenly, waiting to be served oldest first.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Cohort {
-    pub start: f64,
-    pub end: f64,
-    pub count: u64,
+pub(crate) struct Cohort {
+    pub(crate) start: f64,
+    pub(crate) end: f64,
+    pub(crate) count: u64,
     /// Client retries before this attempt (0: first attempt).
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// Mean time from the requests' first attempt to this attempt's arrival (0 for first
     /// attempts): added to their latency.
-    pub lag: f64,
+    pub(crate) lag: f64,
 }
 
 impl Cohort {
     /// Arrival instant of the oldest request.
-    pub fn oldest(&self) -> f64 {
+    pub(crate) fn oldest(&self) -> f64 {
         self.start
     }
 
@@ -97,7 +97,7 @@ impl Cohort {
     }
 
     /// First attempts over `[start, start + dt)`.
-    pub fn fresh(start: f64, dt: f64, count: u64) -> Cohort {
+    pub(crate) fn fresh(start: f64, dt: f64, count: u64) -> Cohort {
         Cohort {
             start,
             end: start + dt,
@@ -111,11 +111,11 @@ impl Cohort {
 /// Flow-level state of the world.
 #[derive(Debug, Clone)]
 pub(super) struct FluidState {
-    pub dt: f64,
+    pub(crate) dt: f64,
     /// Exact-arrival traces: index of the next unread arrival.
     next_arrival: usize,
     /// Shared backlog (queue workload).
-    pub backlog: VecDeque<Cohort>,
+    pub(crate) backlog: VecDeque<Cohort>,
     round_robin: usize,
     /// Mean and squared coefficient of variation of the service time.
     mean_service: f64,
@@ -125,7 +125,7 @@ pub(super) struct FluidState {
     /// [`crate::limits::FLUID_WAIT_TABLE_ENTRIES`]).
     wait_by_offered: Vec<(f64, f64)>,
     /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
-    pub retries: Vec<(f64, Cohort)>,
+    pub(crate) retries: Vec<(f64, Cohort)>,
     /// Pods not yet Gone, by id (a pod leaves once Gone; new pods join by id order).
     live: Vec<u32>,
     /// Pods created so far that `live` has taken in.

@@ -338,7 +338,14 @@ mod tests {
         let s = Scenario::from_source(&Source::from_string("t.yaml", yaml), &Overrides::default())
             .expect("scenario loads");
         let cfg = WorldConfig::from_scenario(&s);
-        World::new(cfg, Arc::new(s.trace.clone()), s.seed, s.duration, s.step, 1)
+        World::new(
+            cfg,
+            Arc::new(s.trace.clone()),
+            s.seed,
+            s.duration,
+            s.step,
+            1,
+        )
     }
 
     /// Late in a long run (t = 10⁷ s, ~116 days) a second holds ~2·10⁻⁹ s of resolution: a
@@ -361,6 +368,10 @@ mod tests {
         w.on_cfs(now, 0, epoch);
         let c = w.pods.by_id[0].cfs.expect("a CFS quota");
         assert!(c.stalled, "the pod stalls");
-        assert!(c.event_at > now, "its next event is the period's end: {}", c.event_at);
+        assert!(
+            c.event_at > now,
+            "its next event is the period's end: {}",
+            c.event_at
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::settings::workload::WorkloadKind;
 impl World {
     /// The ReplicaSet controller: make the number of non-terminating pods equal `replicas`,
     /// creating new pods or deleting the ones upstream ranks first for deletion.
-    pub fn set_replicas(&mut self, now: f64, replicas: i32) {
+    pub(crate) fn set_replicas(&mut self, now: f64, replicas: i32) {
         let replicas = replicas.max(0);
         if replicas != self.pods.spec_replicas {
             self.pods.replica_changes += 1;
@@ -467,9 +467,9 @@ fn deletion_rank(a: &Pod, b: &Pod) -> std::cmp::Ordering {
 /// What a dying container held (see [`World::lose_held_work`]).
 pub(super) struct HeldWork {
     /// Requests it held, at request and flow level.
-    pub held: u64,
+    pub(crate) held: u64,
     /// Of those, the ones lost, redelivered or reset (not those that had already timed out).
-    pub lost: u64,
+    pub(crate) lost: u64,
     /// Queue messages put back at the front of the backlog.
-    pub requeued: usize,
+    pub(crate) requeued: usize,
 }

@@ -44,34 +44,34 @@ use std::sync::Arc;
 
 /// Everything the data plane needs to know, with defaults applied.
 #[derive(Debug, Clone)]
-pub struct WorldConfig {
-    pub kind: WorkloadKind,
-    pub service: Dist,
-    pub concurrency: u32,
-    pub cores_per_request: f64,
+pub(crate) struct WorldConfig {
+    pub(crate) kind: WorkloadKind,
+    pub(crate) service: Dist,
+    pub(crate) concurrency: u32,
+    pub(crate) cores_per_request: f64,
     /// Cores a pod may use (its CPU limit), +∞ without one.
-    pub cpu_capacity: f64,
-    pub timeout: Option<f64>,
-    pub balancer: Balancer,
-    pub startup: Dist,
-    pub time_to_ready: f64,
-    pub termination_grace: f64,
-    pub endpoint_delay: f64,
-    pub pre_stop: f64,
-    pub memory_baseline: f64,
-    pub memory_per_request: f64,
+    pub(crate) cpu_capacity: f64,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) balancer: Balancer,
+    pub(crate) startup: Dist,
+    pub(crate) time_to_ready: f64,
+    pub(crate) termination_grace: f64,
+    pub(crate) endpoint_delay: f64,
+    pub(crate) pre_stop: f64,
+    pub(crate) memory_baseline: f64,
+    pub(crate) memory_per_request: f64,
     /// Extra cores a pod burns for a while after its container starts: (cores, seconds).
-    pub startup_burst: (f64, f64),
+    pub(crate) startup_burst: (f64, f64),
     /// A new pod serves at reduced speed for a while: (speed factor, seconds).
-    pub warmup: (f64, f64),
+    pub(crate) warmup: (f64, f64),
     /// Flow-level traffic with this interval (None: every request simulated).
-    pub fluid_step: Option<f64>,
+    pub(crate) fluid_step: Option<f64>,
     /// Topic partitions: at most this many pods consume a queue workload at once.
-    pub partitions: Option<u32>,
+    pub(crate) partitions: Option<u32>,
     /// Retries, the per-pod queue cap, liveness probes, the CFS quota (all off by default).
-    pub overload: Overload,
+    pub(crate) overload: Overload,
     /// Nodes and their autoscaler; `None`: an infinite cluster.
-    pub cluster: Option<Cluster>,
+    pub(crate) cluster: Option<Cluster>,
 }
 
 impl WorldConfig {
@@ -103,7 +103,7 @@ impl WorldConfig {
     /// Requests/s one Ready pod serves at most, nominally: `concurrency / mean service time`,
     /// or `cpu_limit / cpu_per_request` when the CPU limit binds first (the smaller of the two).
     /// Warm-up and start-up bursts are left out: this is the steady-state ceiling.
-    pub fn pod_throughput(&self) -> f64 {
+    pub(crate) fn pod_throughput(&self) -> f64 {
         let mean = self.service.mean();
         let by_concurrency = if mean > 0.0 {
             self.concurrency as f64 / mean
@@ -121,7 +121,7 @@ impl WorldConfig {
 
     /// [`Self::pod_throughput`] for a pod that may use at most `cores` (its share of its
     /// node's CPU, when nodes are simulated).
-    pub fn pod_throughput_with(&self, cores: f64) -> f64 {
+    pub(crate) fn pod_throughput_with(&self, cores: f64) -> f64 {
         let cpu_per_request = self.cores_per_request * self.service.mean();
         let by_cpu = if cpu_per_request > 0.0 {
             cores / cpu_per_request
@@ -135,20 +135,20 @@ impl WorldConfig {
 /// A pod transition, for `events.jsonl`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PodEvent {
-    pub t: f64,
-    pub pod: u32,
-    pub event: PodEventKind,
+    pub(crate) t: f64,
+    pub(crate) pod: u32,
+    pub(crate) event: PodEventKind,
     /// Requests lost (killed) or returned to the backlog at this transition.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub requests: Option<u64>,
+    pub(crate) requests: Option<u64>,
     /// The node, for `scheduled`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<u32>,
+    pub(crate) node: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PodEventKind {
+pub(crate) enum PodEventKind {
     Created,
     Running,
     Ready,
@@ -252,36 +252,36 @@ enum Event {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PodScrape {
     /// CPU-seconds the pod has used by now.
-    pub cpu_seconds: f64,
+    pub(crate) cpu_seconds: f64,
     /// CPU-seconds at the previous scrape.
-    pub cpu_at_last: f64,
+    pub(crate) cpu_at_last: f64,
     /// When the previous scrape was (or the container (re)started, whichever is later).
-    pub last_at: f64,
+    pub(crate) last_at: f64,
     /// When the pod's container started running.
-    pub running_at: Option<f64>,
+    pub(crate) running_at: Option<f64>,
 }
 
 /// Pod counts by phase.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct PodCounts {
-    pub pending: u32,
+pub(crate) struct PodCounts {
+    pub(crate) pending: u32,
     /// Of the pending pods, those not bound to a node (no node has room).
-    pub unscheduled: u32,
-    pub starting: u32,
-    pub ready: u32,
-    pub terminating: u32,
+    pub(crate) unscheduled: u32,
+    pub(crate) starting: u32,
+    pub(crate) ready: u32,
+    pub(crate) terminating: u32,
 }
 
 impl PodCounts {
     /// Pods that exist (cost pod-seconds): everything not gone.
-    pub fn total(&self) -> u32 {
+    pub(crate) fn total(&self) -> u32 {
         self.pending + self.starting + self.ready + self.terminating
     }
 }
 
 /// The data plane, as owned parts: the pods, the requests, the clients, the nodes and the
 /// recorder (each its own module), driven by one event agenda.
-pub struct World {
+pub(crate) struct World {
     cfg: WorldConfig,
     pods: PodSet,
     requests: Requests,
@@ -298,7 +298,7 @@ pub struct World {
 
 impl World {
     /// A world with `replicas` pods already Ready at t = 0 (a running Deployment).
-    pub fn new(
+    pub(crate) fn new(
         cfg: WorldConfig,
         trace: Arc<Trace>,
         seed: u64,
@@ -387,7 +387,7 @@ impl World {
 
     /// Instant of the next data-plane event (arrival, completion or pod event).
     #[inline]
-    pub fn next_time(&self) -> f64 {
+    pub(crate) fn next_time(&self) -> f64 {
         // Plain comparisons: no time is NaN.
         let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
         let due = if completion < event {
@@ -402,10 +402,11 @@ impl World {
         }
     }
 
+    #[cfg(test)]
     /// Process the next data-plane event. Arrivals go after pod events at the same instant;
     /// completions and other pod events go in the order they were scheduled.
     #[inline]
-    pub fn step(&mut self) {
+    pub(crate) fn step(&mut self) {
         let (event, completion) = (self.agenda.next_time(), self.completions.next_time());
         if event <= self.requests.next_arrival || completion <= self.requests.next_arrival {
             let first = completion < event
@@ -637,17 +638,17 @@ impl World {
     }
 
     /// The pods, their counts and the ReplicaSet's desired count.
-    pub fn pods(&self) -> &PodSet {
+    pub(crate) fn pods(&self) -> &PodSet {
         &self.pods
     }
 
     /// The cluster's nodes (none without `cluster.nodes`).
-    pub fn nodes(&self) -> &Nodes {
+    pub(crate) fn nodes(&self) -> &Nodes {
         &self.nodes
     }
 
     /// The run's measurements so far.
-    pub fn recorder(&self) -> &Recorder {
+    pub(crate) fn recorder(&self) -> &Recorder {
         &self.recorder
     }
 
@@ -744,7 +745,7 @@ impl World {
 
     /// Close the run at `end`: whatever is still queued or in service is `in_flight_end`,
     /// except requests whose client had already given up (timed out).
-    pub fn finish(&mut self, end: f64) {
+    pub(crate) fn finish(&mut self, end: f64) {
         self.account_pods(end);
         self.recorder.close_step_latencies();
         self.close_stalls(end);

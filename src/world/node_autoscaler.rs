@@ -38,11 +38,11 @@ use crate::settings::nodes::{Cluster, ClusterAutoscaler, ConsolidationPolicy, No
 #[derive(Debug, Clone, Default)]
 pub(super) struct State {
     /// Time of the last scale-up (−∞ before any).
-    pub last_scale_up: Option<f64>,
+    pub(crate) last_scale_up: Option<f64>,
     /// Karpenter: (opened, last pod added) of the open batch.
-    pub batch: Option<(f64, f64)>,
-    pub nodes_added: u32,
-    pub nodes_removed: u32,
+    pub(crate) batch: Option<(f64, f64)>,
+    pub(crate) nodes_added: u32,
+    pub(crate) nodes_removed: u32,
 }
 
 impl World {

@@ -25,7 +25,7 @@ use serde::Serialize;
 use std::collections::VecDeque;
 
 /// The cluster's nodes and their bookkeeping.
-pub struct Nodes {
+pub(crate) struct Nodes {
     /// Nodes, in creation order (= id).
     pub(super) by_id: Vec<Node>,
     /// Ids of the nodes not gone, ascending: what the per-event and per-scan loops walk.
@@ -57,23 +57,26 @@ impl Nodes {
         }
     }
 
+    #[cfg(test)]
     /// Every node ever created, in id order (gone ones included).
-    pub fn iter(&self) -> std::slice::Iter<'_, Node> {
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Node> {
         self.by_id.iter()
     }
 
+    #[cfg(test)]
     /// The node with this id.
-    pub fn get(&self, id: u32) -> &Node {
+    pub(crate) fn get(&self, id: u32) -> &Node {
         &self.by_id[id as usize]
     }
 
+    #[cfg(test)]
     /// Nodes ever created.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.by_id.len()
     }
 
     /// Nodes not gone (provisioning, Ready or draining: billed).
-    pub fn live(&self) -> u32 {
+    pub(crate) fn live(&self) -> u32 {
         self.live.len() as u32
     }
 
@@ -102,12 +105,12 @@ impl Nodes {
     }
 
     /// Node-seconds over all pools.
-    pub fn node_seconds(&self) -> f64 {
+    pub(crate) fn node_seconds(&self) -> f64 {
         self.node_seconds.iter().sum()
     }
 
     /// Seconds pods spent unscheduled (summed over pods).
-    pub fn pending_pod_seconds(&self) -> f64 {
+    pub(crate) fn pending_pod_seconds(&self) -> f64 {
         self.pending_pod_seconds
     }
 
@@ -129,7 +132,7 @@ impl Nodes {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NodeState {
+pub(crate) enum NodeState {
     /// Requested from the cloud; not yet Ready (billed).
     Provisioning,
     Ready,
@@ -139,43 +142,42 @@ pub enum NodeState {
 }
 
 #[derive(Debug, Clone)]
-pub struct Node {
-    pub id: u32,
+pub(crate) struct Node {
+    pub(crate) id: u32,
     /// Index of its pool in the scenario's pools.
-    pub pool: usize,
-    pub state: NodeState,
-    pub created_at: f64,
-    pub ready_at: Option<f64>,
-    pub gone_at: Option<f64>,
+    pub(crate) pool: usize,
+    pub(crate) state: NodeState,
+    pub(crate) ready_at: Option<f64>,
+    pub(crate) gone_at: Option<f64>,
     /// Pods bound to it and not gone.
-    pub pods: Vec<u32>,
+    pub(crate) pods: Vec<u32>,
     /// Requests of those pods (cores, bytes).
-    pub cpu_requested: f64,
-    pub memory_requested: f64,
+    pub(crate) cpu_requested: f64,
+    pub(crate) memory_requested: f64,
     /// Since when the node autoscaler has found it removable.
-    pub unneeded_since: Option<f64>,
+    pub(crate) unneeded_since: Option<f64>,
     /// Last time a pod was bound to it or left it.
-    pub last_change: f64,
+    pub(crate) last_change: f64,
 }
 
 /// A node transition, for `events.jsonl`.
 #[derive(Debug, Clone, Serialize)]
 pub struct NodeEvent {
-    pub t: f64,
-    pub node: u32,
-    pub pool: String,
-    pub event: NodeEventKind,
+    pub(crate) t: f64,
+    pub(crate) node: u32,
+    pub(crate) pool: String,
+    pub(crate) event: NodeEventKind,
     /// Pods on the node at the transition (evicted ones, for `draining`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pods: Option<u32>,
+    pub(crate) pods: Option<u32>,
     /// Why (the autoscaler's reason), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NodeEventKind {
+pub(crate) enum NodeEventKind {
     /// Requested by the node autoscaler (or present at t = 0 as `ready`).
     Provisioning,
     Ready,
@@ -204,7 +206,6 @@ impl World {
                     id,
                     pool,
                     state: NodeState::Ready,
-                    created_at: 0.0,
                     ready_at: Some(0.0),
                     gone_at: None,
                     pods: Vec::new(),
@@ -407,7 +408,6 @@ impl World {
             id,
             pool,
             state: NodeState::Provisioning,
-            created_at: now,
             ready_at: None,
             gone_at: None,
             pods: Vec::new(),

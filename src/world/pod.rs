@@ -19,7 +19,7 @@ use super::service_heap::InServiceHeap;
 /// Lifecycle phase as the simulation tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PodState {
+pub(crate) enum PodState {
     /// Created; image pull and container start under way (Kubernetes phase Pending).
     Pending,
     /// Container running, readiness probe not yet passed (Running, Ready=False).
@@ -34,23 +34,23 @@ pub enum PodState {
 
 /// A request as the data plane carries it: one attempt of a client's request.
 #[derive(Debug, Clone, Copy)]
-pub struct Request {
+pub(crate) struct Request {
     /// This attempt's arrival.
-    pub arrival: f64,
+    pub(crate) arrival: f64,
     /// Service time at full speed, seconds.
-    pub work: f64,
+    pub(crate) work: f64,
     /// When the client gives up on this attempt (+∞ without a timeout).
-    pub deadline: f64,
+    pub(crate) deadline: f64,
     /// The first attempt's arrival: latency is measured from it (= `arrival` without retries).
-    pub origin: f64,
+    pub(crate) origin: f64,
     /// Client retries so far (0: first attempt).
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// Key of the client waiting for it when clients retry (0: untracked, no retries).
-    pub id: u64,
+    pub(crate) id: u64,
 }
 
 impl Request {
-    pub fn new(arrival: f64, work: f64, deadline: f64) -> Request {
+    pub(crate) fn new(arrival: f64, work: f64, deadline: f64) -> Request {
         Request {
             arrival,
             work,
@@ -64,24 +64,24 @@ impl Request {
 
 /// CFS quota state of a pod whose limit is enforced per period.
 #[derive(Debug, Clone, Copy)]
-pub struct Cfs {
+pub(crate) struct Cfs {
     /// CPU-seconds allowed per period (limit × period).
-    pub quota: f64,
-    pub period: f64,
+    pub(crate) quota: f64,
+    pub(crate) period: f64,
     /// Quota left in the current period (up to `vclock_at`).
-    pub left: f64,
+    pub(crate) left: f64,
     /// End of the current period.
-    pub period_end: f64,
+    pub(crate) period_end: f64,
     /// Quota used up: no CPU until `period_end`.
-    pub stalled: bool,
-    pub stall_from: f64,
+    pub(crate) stalled: bool,
+    pub(crate) stall_from: f64,
     /// Generation and time of the pending CFS event.
-    pub epoch: u32,
-    pub event_at: f64,
+    pub(crate) epoch: u32,
+    pub(crate) event_at: f64,
 }
 
 impl Cfs {
-    pub fn new(limit: f64, period: f64, now: f64) -> Cfs {
+    pub(crate) fn new(limit: f64, period: f64, now: f64) -> Cfs {
         Cfs {
             quota: limit * period,
             period,
@@ -97,100 +97,100 @@ impl Cfs {
 
 /// A request in service: finishes when the pod's virtual clock reaches `finish_v`.
 #[derive(Debug, Clone, Copy)]
-pub struct InService {
-    pub finish_v: f64,
-    pub req: Request,
+pub(crate) struct InService {
+    pub(crate) finish_v: f64,
+    pub(crate) req: Request,
 }
 
 #[derive(Debug, Clone)]
-pub struct Pod {
-    pub id: u32,
-    pub state: PodState,
-    pub created_at: f64,
+pub(crate) struct Pod {
+    pub(crate) id: u32,
+    pub(crate) state: PodState,
+    pub(crate) created_at: f64,
     /// Pod `status.startTime` (kubelet accepted the pod).
-    pub start_time: f64,
-    pub running_at: Option<f64>,
-    pub ready_at: Option<f64>,
+    pub(crate) start_time: f64,
+    pub(crate) running_at: Option<f64>,
+    pub(crate) ready_at: Option<f64>,
     /// `lastTransitionTime` of the PodReady condition.
-    pub ready_transition: f64,
-    pub deleted_at: Option<f64>,
-    pub gone_at: Option<f64>,
+    pub(crate) ready_transition: f64,
+    pub(crate) deleted_at: Option<f64>,
+    pub(crate) gone_at: Option<f64>,
     /// Listed in the Service endpoints (http).
-    pub in_endpoints: bool,
+    pub(crate) in_endpoints: bool,
     /// Takes new work (false before Ready and after SIGTERM).
-    pub accepting: bool,
+    pub(crate) accepting: bool,
     /// Waiting requests (http: the pod's accept queue).
-    pub queue: VecDeque<Request>,
-    pub in_service: InServiceHeap,
+    pub(crate) queue: VecDeque<Request>,
+    pub(crate) in_service: InServiceHeap,
     /// Virtual clock and the real instant it was last brought up to date.
-    pub vclock: f64,
-    pub vclock_at: f64,
+    pub(crate) vclock: f64,
+    pub(crate) vclock_at: f64,
     /// Current processing speed (1 = full speed).
-    pub speed: f64,
+    pub(crate) speed: f64,
     /// CPU-seconds used since creation (up to `vclock_at`).
-    pub cpu_seconds: f64,
+    pub(crate) cpu_seconds: f64,
     /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
     /// world's completion timers).
-    pub completion_at: f64,
+    pub(crate) completion_at: f64,
     /// CPU-seconds at the previous time-series sample / metrics scrape.
-    pub cpu_at_sample: f64,
-    pub cpu_at_scrape: f64,
-    pub scrape_at: f64,
+    pub(crate) cpu_at_sample: f64,
+    pub(crate) cpu_at_scrape: f64,
+    pub(crate) scrape_at: f64,
     /// Extra cores burnt right after start (JIT, cache loading), 0 once the burst is over.
-    pub burst: f64,
+    pub(crate) burst: f64,
     /// Service speed factor while the pod warms up (1 = warm).
-    pub warm: f64,
+    pub(crate) warm: f64,
     /// Flow level: work waiting on this pod, oldest first.
-    pub cohorts: VecDeque<super::fluid::Cohort>,
+    pub(crate) cohorts: VecDeque<super::fluid::Cohort>,
     /// Flow level: fractional service capacity carried to the next interval.
-    pub fluid_carry: f64,
+    pub(crate) fluid_carry: f64,
     /// Flow level: requests routed to the pod in the current interval.
-    pub fluid_offered: u64,
+    pub(crate) fluid_offered: u64,
     /// Flow level: estimated requests in service (Little's law).
-    pub fluid_in_service: u64,
+    pub(crate) fluid_in_service: u64,
     /// Flow level: cores the pod's served work burns over the current interval, accrued as
     /// time passes (so a CPU reading mid-interval counts the part of it that has elapsed).
-    pub fluid_cpu: f64,
+    pub(crate) fluid_cpu: f64,
     /// Queue workload: this pod holds a partition and consumes (Kafka caps consumers at the
     /// topic's partition count; the rest idle).
-    pub consumer: bool,
+    pub(crate) consumer: bool,
     /// A ScaledJob's job: what it does is `job_run` (docs/keda.md#what-a-job-does).
-    pub job: bool,
+    pub(crate) job: bool,
     /// A job's behaviour (`jobs:`); the default for every other pod.
-    pub job_run: crate::settings::jobs::JobBehaviour,
+    pub(crate) job_run: crate::settings::jobs::JobBehaviour,
     /// A job with a `duration` keeps running until this instant (its container start plus it).
-    pub job_until: Option<f64>,
+    pub(crate) job_until: Option<f64>,
     /// A job killed at its `activeDeadlineSeconds`: its Job is Failed.
-    pub job_failed: bool,
+    pub(crate) job_failed: bool,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
-    pub routed: u64,
+    pub(crate) routed: u64,
     /// Requests this pod completed for a waiting client.
-    pub served: u64,
+    pub(crate) served: u64,
     /// Cores the pod may use continuously: its CPU limit (without a CFS quota), bounded by its
     /// share of its node; +∞ when neither applies.
-    pub cap: f64,
+    pub(crate) cap: f64,
     /// The node the pod is bound to (with `cluster.nodes`).
-    pub node: Option<u32>,
+    pub(crate) node: Option<u32>,
     /// Waiting for the scheduler to find it a node.
-    pub unscheduled: bool,
+    pub(crate) unscheduled: bool,
     /// Container starts: events of an earlier container carry an older value.
-    pub incarnation: u32,
+    pub(crate) incarnation: u32,
     /// Container restarts by the liveness probe.
-    pub restarts: u32,
+    pub(crate) restarts: u32,
     /// Restarts within the CrashLoopBackOff window (the back-off exponent).
-    pub crash_loop: u32,
+    pub(crate) crash_loop: u32,
     /// Consecutive failed liveness probes.
-    pub liveness_failures: u32,
+    pub(crate) liveness_failures: u32,
     /// Container down after a liveness restart, waiting out its back-off and boot.
-    pub restarting: bool,
+    pub(crate) restarting: bool,
     /// CFS quota state (with `pods.cpu_cfs` and a limit).
-    pub cfs: Option<Cfs>,
+    pub(crate) cfs: Option<Cfs>,
     /// Seconds stalled by the CFS quota, ended stalls only.
-    pub throttled_seconds: f64,
+    pub(crate) throttled_seconds: f64,
 }
 
 impl Pod {
-    pub fn new(id: u32, now: f64) -> Pod {
+    pub(crate) fn new(id: u32, now: f64) -> Pod {
         Pod {
             id,
             state: PodState::Pending,
@@ -242,7 +242,7 @@ impl Pod {
 
     /// Requests queued or in service on this pod.
     #[inline]
-    pub fn in_flight(&self) -> usize {
+    pub(crate) fn in_flight(&self) -> usize {
         self.queue.len()
             + self.in_service.len()
             + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
@@ -250,7 +250,7 @@ impl Pod {
 
     /// Bring the virtual clock and CPU accounting up to `now`.
     #[inline]
-    pub fn advance(&mut self, now: f64, cores_per_request: f64) {
+    pub(crate) fn advance(&mut self, now: f64, cores_per_request: f64) {
         let dt = (now - self.vclock_at).max(0.0);
         if dt == 0.0 && self.cfs.is_none() {
             return; // already up to date (with a quota, a period may still end now)
@@ -287,7 +287,7 @@ impl Pod {
 
     /// Cores the pod burns at its current speed (0 while stalled by its CFS quota).
     #[inline]
-    pub fn cpu_rate(&self, cores_per_request: f64) -> f64 {
+    pub(crate) fn cpu_rate(&self, cores_per_request: f64) -> f64 {
         if self.cfs.is_some_and(|c| c.stalled) {
             return 0.0;
         }
@@ -296,7 +296,7 @@ impl Pod {
 
     /// Recompute the processing speed after the number of requests in service changed.
     #[inline]
-    pub fn update_speed(&mut self, cores_per_request: f64) {
+    pub(crate) fn update_speed(&mut self, cores_per_request: f64) {
         if self.cfs.is_some_and(|c| c.stalled) {
             self.speed = 0.0;
             return;
@@ -313,7 +313,7 @@ impl Pod {
 
     /// Real instant of the next completion under the current speed.
     #[inline]
-    pub fn next_completion(&self) -> f64 {
+    pub(crate) fn next_completion(&self) -> f64 {
         match self.in_service.peek() {
             Some(_) if !(self.speed > 0.0) => f64::INFINITY,
             Some(top) => self.vclock_at + (top.finish_v - self.vclock).max(0.0) / self.speed,
@@ -321,13 +321,8 @@ impl Pod {
         }
     }
 
-    /// Cores in use right now.
-    pub fn cpu_cores_now(&self, cores_per_request: f64) -> f64 {
-        self.cpu_rate(cores_per_request)
-    }
-
     /// Is the pod counted by the ReplicaSet (not a job, not terminating or gone)?
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         !self.job && self.state < PodState::Terminating
     }
 }

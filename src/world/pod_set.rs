@@ -14,7 +14,7 @@ use super::{PodCounts, PodEvent};
 use crate::rng::Stream;
 
 /// The pods and their bookkeeping.
-pub struct PodSet {
+pub(crate) struct PodSet {
     /// Every pod, by id.
     pub(super) by_id: Vec<Pod>,
     /// Ids of the pods not gone, ascending.
@@ -67,17 +67,17 @@ impl PodSet {
     }
 
     /// Every pod ever created, in id order (gone ones included).
-    pub fn iter(&self) -> std::slice::Iter<'_, Pod> {
+    pub(crate) fn iter(&self) -> std::slice::Iter<'_, Pod> {
         self.by_id.iter()
     }
 
     /// Ids of the pods not gone, ascending.
-    pub fn live_ids(&self) -> &[u32] {
+    pub(crate) fn live_ids(&self) -> &[u32] {
         &self.live
     }
 
     /// The pods not gone, in id order.
-    pub fn live(&self) -> impl Iterator<Item = &Pod> + '_ {
+    pub(crate) fn live(&self) -> impl Iterator<Item = &Pod> + '_ {
         self.live.iter().map(|&id| &self.by_id[id as usize])
     }
 
@@ -114,7 +114,7 @@ impl PodSet {
     }
 
     /// The pod with this id.
-    pub fn get(&self, id: u32) -> &Pod {
+    pub(crate) fn get(&self, id: u32) -> &Pod {
         &self.by_id[id as usize]
     }
 
@@ -124,17 +124,17 @@ impl PodSet {
     }
 
     /// Pods the ReplicaSet counts toward spec.replicas (not deleted, not gone).
-    pub fn active(&self) -> i32 {
+    pub(crate) fn active(&self) -> i32 {
         self.live().filter(|p| p.is_active()).count() as i32
     }
 
     /// The ReplicaSet's spec.replicas.
-    pub fn spec_replicas(&self) -> i32 {
+    pub(crate) fn spec_replicas(&self) -> i32 {
         self.spec_replicas
     }
 
     /// Pod counts by phase.
-    pub fn counts(&self) -> PodCounts {
+    pub(crate) fn counts(&self) -> PodCounts {
         self.counts
     }
 
@@ -154,17 +154,17 @@ impl PodSet {
     }
 
     /// Pod-seconds of existing pods, as last accounted (at a sample or the run's end).
-    pub fn pod_seconds(&self) -> f64 {
+    pub(crate) fn pod_seconds(&self) -> f64 {
         self.pod_seconds
     }
 
     /// Container restarts by liveness probes.
-    pub fn restarts(&self) -> u64 {
+    pub(crate) fn restarts(&self) -> u64 {
         self.restarts
     }
 
     /// Seconds pods were stalled by their CFS quota (summed over pods).
-    pub fn throttled_seconds(&self) -> f64 {
+    pub(crate) fn throttled_seconds(&self) -> f64 {
         self.throttled_seconds
     }
 

@@ -9,7 +9,7 @@ use crate::record::{
 };
 
 /// The run's measurements.
-pub struct Recorder {
+pub(crate) struct Recorder {
     pub(super) totals: RequestTotals,
     pub(super) series: Series,
     pub(super) step_latencies: StepLatencies,
@@ -24,10 +24,10 @@ pub struct Recorder {
 
 /// What the recorder hands over at the end of a run.
 pub(crate) struct Records {
-    pub series: Series,
-    pub totals: RequestTotals,
-    pub latency: Distribution,
-    pub wait: Distribution,
+    pub(crate) series: Series,
+    pub(crate) totals: RequestTotals,
+    pub(crate) latency: Distribution,
+    pub(crate) wait: Distribution,
 }
 
 impl Recorder {
@@ -44,12 +44,12 @@ impl Recorder {
     }
 
     /// Request totals so far.
-    pub fn totals(&self) -> &RequestTotals {
+    pub(crate) fn totals(&self) -> &RequestTotals {
         &self.totals
     }
 
     /// The per-step time series.
-    pub fn series(&self) -> &Series {
+    pub(crate) fn series(&self) -> &Series {
         &self.series
     }
 
@@ -59,7 +59,7 @@ impl Recorder {
     }
 
     /// Latencies of served requests.
-    pub fn latency(&self) -> &Distribution {
+    pub(crate) fn latency(&self) -> &Distribution {
         &self.latency
     }
 

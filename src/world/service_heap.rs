@@ -17,43 +17,43 @@ fn before(a: &InService, b: &InService) -> bool {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct InServiceHeap {
+pub(crate) struct InServiceHeap {
     data: Vec<InService>,
 }
 
 impl InServiceHeap {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { data: Vec::new() }
     }
 
     #[inline(always)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.data.len()
     }
 
     #[inline(always)]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
     /// The request that finishes first.
     #[inline(always)]
-    pub fn peek(&self) -> Option<&InService> {
+    pub(crate) fn peek(&self) -> Option<&InService> {
         self.data.first()
     }
 
     /// Every request in service, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &InService> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &InService> {
         self.data.iter()
     }
 
     /// Remove every request, in no particular order.
-    pub fn drain(&mut self) -> impl Iterator<Item = InService> + '_ {
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = InService> + '_ {
         self.data.drain(..)
     }
 
     #[inline]
-    pub fn push(&mut self, item: InService) {
+    pub(crate) fn push(&mut self, item: InService) {
         let pos = self.data.len();
         self.data.push(item);
         if pos > 0 {
@@ -63,7 +63,7 @@ impl InServiceHeap {
 
     /// Remove and return the request that finishes first.
     #[inline]
-    pub fn pop(&mut self) -> Option<InService> {
+    pub(crate) fn pop(&mut self) -> Option<InService> {
         let mut item = self.data.pop()?;
         if !self.data.is_empty() {
             std::mem::swap(&mut item, &mut self.data[0]);

@@ -760,11 +760,6 @@ fn accurate_strategy_job_counts_are_upstreams() {
     );
 }
 
-/// One message every `gap` seconds from t = 12 for `n` messages.
-fn spaced(n: usize, gap: f64) -> Vec<(f64, usize)> {
-    (0..n).map(|i| (12.0 + i as f64 * gap, 1)).collect()
-}
-
 /// A ScaledJob on the management API queue with `extra` spec lines (after `jobTargetRef`'s
 /// template, indented 4) and `sj` lines (ScaledJob spec, indented 2).
 fn sj_with(job: &str, sj: &str) -> String {

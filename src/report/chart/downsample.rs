@@ -5,14 +5,14 @@
 
 /// The pixel columns of a plot: `n` equal slices of the time range `[x0, x1)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Columns {
-    pub x0: f64,
-    pub x1: f64,
-    pub n: usize,
+pub(crate) struct Columns {
+    pub(crate) x0: f64,
+    pub(crate) x1: f64,
+    pub(crate) n: usize,
 }
 
 impl Columns {
-    pub fn new(x0: f64, x1: f64, n: usize) -> Columns {
+    pub(crate) fn new(x0: f64, x1: f64, n: usize) -> Columns {
         Columns {
             x0,
             x1: if x1 > x0 { x1 } else { x0 + 1.0 },
@@ -21,39 +21,39 @@ impl Columns {
     }
 
     /// Seconds one pixel column covers.
-    pub fn width(&self) -> f64 {
+    pub(crate) fn width(&self) -> f64 {
         (self.x1 - self.x0) / self.n as f64
     }
 
     /// The column holding instant `t`, if `t` is in range.
-    pub fn index(&self, t: f64) -> Option<usize> {
+    pub(crate) fn index(&self, t: f64) -> Option<usize> {
         if !(t >= self.x0 && t < self.x1) {
             return None;
         }
         Some((((t - self.x0) / self.width()) as usize).min(self.n - 1))
     }
 
-    pub fn start(&self, i: usize) -> f64 {
+    pub(crate) fn start(&self, i: usize) -> f64 {
         self.x0 + i as f64 * self.width()
     }
 }
 
 /// The rows of one pixel column, reduced.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bucket {
-    pub first: f64,
-    pub last: f64,
-    pub min: f64,
-    pub max: f64,
+pub(crate) struct Bucket {
+    pub(crate) first: f64,
+    pub(crate) last: f64,
+    pub(crate) min: f64,
+    pub(crate) max: f64,
     /// The minimum came before the maximum (so a path visits them in that order).
-    pub min_first: bool,
+    pub(crate) min_first: bool,
     /// Start times of the first and last row in the column.
-    pub t_first: f64,
-    pub t_last: f64,
+    pub(crate) t_first: f64,
+    pub(crate) t_last: f64,
     /// The line breaks before this column: see [`downsample`].
-    pub gap_before: bool,
+    pub(crate) gap_before: bool,
     /// Rows with a finite value.
-    pub count: u32,
+    pub(crate) count: u32,
 }
 
 /// Reduce `values` (row `r` starting at `time[r]`) to one [`Bucket`] per pixel column; `None`
@@ -64,7 +64,7 @@ pub struct Bucket {
 /// rows. `spacing` is how far apart values are expected — the step, or the flow-level interval
 /// when a run records latency only every few steps — so a column that happens to fall between
 /// two regular samples is bridged, and a NaN row inside a column that has values is not a break.
-pub fn downsample(
+pub(crate) fn downsample(
     time: &[f64],
     values: &[f64],
     cols: &Columns,
@@ -115,7 +115,7 @@ pub fn downsample(
 
 /// How a column is drawn between its samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// Straight lines between samples, each at the middle of its rows.
     Line,
     /// Each value holds over its whole row (replica counts, rates of a piecewise-constant trace).
@@ -127,7 +127,7 @@ pub enum Shape {
 /// the column itself (for [`Shape::Line`], the middle of its rows, kept inside the column), so
 /// every column with data is drawn in its own pixel column and none is left blank between two
 /// that share one.
-pub fn polylines(
+pub(crate) fn polylines(
     buckets: &[Option<Bucket>],
     cols: &Columns,
     shape: Shape,
@@ -167,14 +167,14 @@ pub fn polylines(
 /// The pixel column (0 to `width − 1`) that shows instant `t` on an axis from `x0` to `x1`
 /// `width` pixels wide: the same slicing as [`Columns::index`], so the data of column `i` lands
 /// in pixel column `i`.
-pub fn pixel(t: f64, x0: f64, x1: f64, width: i32) -> i32 {
+pub(crate) fn pixel(t: f64, x0: f64, x1: f64, width: i32) -> i32 {
     let f = ((t - x0) / (x1 - x0)).clamp(0.0, 1.0);
     ((f * width as f64).floor() as i32).clamp(0, (width - 1).max(0))
 }
 
 /// Bars for a per-step quantity: one per pixel column with a positive maximum, as
 /// `(x_from, x_to, height)`, at least one column wide.
-pub fn bars(buckets: &[Option<Bucket>], cols: &Columns, step: f64) -> Vec<(f64, f64, f64)> {
+pub(crate) fn bars(buckets: &[Option<Bucket>], cols: &Columns, step: f64) -> Vec<(f64, f64, f64)> {
     buckets
         .iter()
         .enumerate()
@@ -191,7 +191,7 @@ pub fn bars(buckets: &[Option<Bucket>], cols: &Columns, step: f64) -> Vec<(f64, 
 
 /// Time intervals `[from, to)` over which `holds(row)` is true (row `r` covering
 /// `[time[r], time[r] + step)`), with intervals closer than `merge_gap` merged.
-pub fn intervals(
+pub(crate) fn intervals(
     time: &[f64],
     step: f64,
     holds: impl Fn(usize) -> bool,
@@ -211,7 +211,7 @@ pub fn intervals(
 }
 
 /// Largest finite value, if any.
-pub fn finite_max(values: &[f64]) -> Option<f64> {
+pub(crate) fn finite_max(values: &[f64]) -> Option<f64> {
     values
         .iter()
         .copied()
@@ -220,7 +220,7 @@ pub fn finite_max(values: &[f64]) -> Option<f64> {
 }
 
 /// Smallest finite value above zero, if any.
-pub fn positive_min(values: &[f64]) -> Option<f64> {
+pub(crate) fn positive_min(values: &[f64]) -> Option<f64> {
     values
         .iter()
         .copied()
