@@ -35,6 +35,11 @@ pub(crate) struct MetricsServer {
     pub(crate) resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
+    /// The pods that held a sample after the last aligned scrape (or the priming): the only gone
+    /// pods whose sample a scrape must clear, so that it reads live pods only.
+    holding: Vec<u32>,
+    /// Scratch: the live pods of one scrape (a copy, since reading a pod advances it).
+    live: Vec<u32>,
     /// The seeded clock (`None`: aligned, every pod read at the scrape instant).
     seeded: Option<Box<SeededClock>>,
 }
@@ -82,6 +87,8 @@ impl MetricsServer {
         MetricsServer {
             resolution,
             samples: Vec::new(),
+            holding: Vec::new(),
+            live: Vec::new(),
             seeded,
         }
     }
@@ -119,16 +126,37 @@ impl MetricsServer {
         clock.next_due()
     }
 
-    /// Scrape every running pod at `now` (aligned: the kubelet's window ends at the scrape).
+    /// Scrape every live pod at `now` (aligned: the kubelet's window ends at the scrape); a pod
+    /// gone since the last scrape loses its sample.
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World) {
         let pods = world.pods().len();
         if self.samples.len() < pods {
             self.samples.resize(pods, None);
         }
-        for id in 0..pods {
-            let read = read_pod(world, id as u32, now, self.resolution);
-            apply(&mut self.samples[id], read);
+        for &id in &self.holding {
+            if world.pods().get(id).state == PodState::Gone {
+                self.samples[id as usize] = None;
+            }
         }
+        self.live.clear();
+        self.live.extend_from_slice(world.pods().live_ids());
+        for &id in &self.live {
+            let read = read_pod(world, id, now, self.resolution);
+            apply(&mut self.samples[id as usize], read);
+        }
+        self.note_holding();
+    }
+
+    /// Remember which pods hold a sample now (see `holding`).
+    fn note_holding(&mut self) {
+        self.holding.clear();
+        let samples = &self.samples;
+        self.holding.extend(
+            self.live
+                .iter()
+                .copied()
+                .filter(|&id| samples[id as usize].is_some()),
+        );
     }
 
     /// The latest sample of a pod, if it has one.
@@ -253,5 +281,8 @@ impl MetricsServer {
                 window: self.resolution,
             });
         }
+        self.live.clear();
+        self.live.extend_from_slice(world.pods().live_ids());
+        self.note_holding();
     }
 }
