@@ -1,7 +1,10 @@
 //! Simulated requests per second of wall time (run: `cargo bench --bench engine`).
 //!
-//! `mmc_queue`: M/M/10 at utilisation 0.9 (a queue workload, fixed pods), the same model as
-//! `benches/simpy_mmc.py` so the two can be compared side by side on one core.
+//! - `mmc_queue`: M/M/10 at utilisation 0.9 (a queue workload, fixed pods), the same model as
+//!   `benches/simpy_mmc.py` so the two can be compared side by side on one core.
+//! - `http_50_pods_hpa`: an http service on 50 pods under a CPU HPA.
+//! - `nasa_aug_31_days`: a long, quiet trace at request level, whose cost should follow the
+//!   requests, not the simulated seconds.
 
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, run};
@@ -19,38 +22,48 @@ fn scenario(yaml: &str) -> Scenario {
     .expect("bench scenario loads")
 }
 
-const MMC: &str = "name: mmc\nduration: 20000\nstep: 100\ntrace: {generate: {kind: constant, rate: 90}}\n\
-workload: {kind: queue, service_time: {dist: exponential, mean: 100ms}}\npods: {replicas: 10}\n";
+fn fixture(name: &str) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/fixtures")
+        .join(name);
+    Scenario::load(&path, &Overrides::default()).expect("bench scenario loads")
+}
 
-/// About 1.8 million requests per iteration.
-#[divan::bench(sample_count = 10)]
-fn mmc_queue(bencher: divan::Bencher) {
-    let s = scenario(MMC);
-    let requests = run(&s, &RunOptions::default()).unwrap().totals.arrived;
+/// Time whole runs of `s`, counting the requests each one simulates.
+fn bench_runs(bencher: divan::Bencher, s: &Scenario) {
+    let requests = run(s, &RunOptions::default()).unwrap().totals.arrived;
     bencher
         .counter(divan::counter::ItemsCount::new(requests))
         .bench(|| {
-            run(divan::black_box(&s), &RunOptions::default())
+            run(divan::black_box(s), &RunOptions::default())
                 .unwrap()
                 .totals
                 .arrived
         });
 }
 
+const MMC: &str = "name: mmc\nduration: 20000\nstep: 100\ntrace: {generate: {kind: constant, rate: 90}}\n\
+workload: {kind: queue, service_time: {dist: exponential, mean: 100ms}}\npods: {replicas: 10}\n";
+
+/// About 1.8 million requests per iteration.
+#[divan::bench(sample_count = 10)]
+fn mmc_queue(bencher: divan::Bencher) {
+    bench_runs(bencher, &scenario(MMC));
+}
+
 /// An http service on 50 pods under a CPU HPA (benches/fixtures/http50.yaml): about 9.5 million
 /// requests per iteration, balancer, processor-sharing CPU, metrics-server and HPA syncs included.
 #[divan::bench(sample_count = 5)]
 fn http_50_pods_hpa(bencher: divan::Bencher) {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/fixtures/http50.yaml");
-    let s = Scenario::load(&path, &Overrides::default()).expect("bench scenario loads");
-    let requests = run(&s, &RunOptions::default()).unwrap().totals.arrived;
-    bencher
-        .counter(divan::counter::ItemsCount::new(requests))
-        .bench(|| {
-            run(divan::black_box(&s), &RunOptions::default())
-                .unwrap()
-                .totals
-                .arrived
-        });
+    bench_runs(bencher, &fixture("http50.yaml"));
+}
+
+/// `benches/fixtures/nasa_aug_quiet.yaml`: the NASA-HTTP August 1995 trace (31 days at ~1.1
+/// requests/s once scaled, with 37.7 h of no traffic at all) — about 3 million requests, every
+/// one simulated, on 2–20 pods with a 1-core limit enforced as a CFS quota, under a CPU HPA:
+/// 2.7 million simulated seconds of CFS periods, metrics-server scrapes, HPA syncs and pod churn
+/// around a modest number of requests.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn nasa_aug_31_days(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("nasa_aug_quiet.yaml"));
 }

@@ -59,6 +59,34 @@ pub struct PollDecision {
     pub reason: PollReason,
 }
 
+impl PollDecision {
+    /// A record that read no trigger and found the object inactive: a paused loop, or a change
+    /// made to the object (`keda_events`) rather than a poll.
+    pub(crate) fn without_triggers(
+        now: f64,
+        current: i32,
+        action: ScaleAction,
+        scale: ScaleReason,
+        reason: PollReason,
+    ) -> PollDecision {
+        PollDecision {
+            time: now,
+            triggers: Vec::new(),
+            composite: None,
+            is_active: false,
+            is_error: false,
+            fallback_active: false,
+            current_replicas: current,
+            decision: ExecutorDecision {
+                action,
+                reason: scale,
+                last_active_time_updated: false,
+            },
+            reason,
+        }
+    }
+}
+
 /// Why a poll decided what it did; its text is built when written.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PollReason {
@@ -244,21 +272,7 @@ fn paused(model: &ScaledObjectModel, now: f64, cur: i32) -> PollDecision {
         Some(Ok(n)) if n != cur => ScaleAction::SetReplicas { from: cur, to: n },
         _ => ScaleAction::None,
     };
-    PollDecision {
-        time: now,
-        triggers: Vec::new(),
-        composite: None,
-        is_active: false,
-        is_error: false,
-        fallback_active: false,
-        current_replicas: cur,
-        decision: ExecutorDecision {
-            action,
-            reason: ScaleReason::Paused,
-            last_active_time_updated: false,
-        },
-        reason: PollReason::Paused,
-    }
+    PollDecision::without_triggers(now, cur, action, ScaleReason::Paused, PollReason::Paused)
 }
 
 /// What the triggers said in one poll.

@@ -5,8 +5,8 @@
 //! `status.originalReplicaCount`; the HPA is garbage-collected with its owner).
 
 use super::{ScaledObjectDriver, generated_hpa};
-use crate::keda::executor::{ExecutorDecision, ScaleAction, ScaleReason};
-use crate::keda::operator::PollDecision;
+use crate::keda::executor::{ScaleAction, ScaleReason};
+use crate::keda::operator::{PollDecision, PollReason};
 use crate::metrics::Sampler;
 use crate::settings::Scenario;
 use crate::settings::keda_events::KedaAction;
@@ -166,19 +166,5 @@ fn event_record(
     reason: ScaleReason,
     text: String,
 ) -> PollDecision {
-    PollDecision {
-        time: now,
-        triggers: Vec::new(),
-        composite: None,
-        is_active: false,
-        is_error: false,
-        fallback_active: false,
-        current_replicas: current,
-        decision: ExecutorDecision {
-            action,
-            reason,
-            last_active_time_updated: false,
-        },
-        reason: crate::keda::operator::PollReason::Event(text),
-    }
+    PollDecision::without_triggers(now, current, action, reason, PollReason::Event(text))
 }

@@ -677,6 +677,17 @@ fn count_reached(r: &RunResult, from: f64, target: i64) -> bool {
     (0..=20).any(|i| job_count_at(r, from + i as f64) == target)
 }
 
+/// Upstream's wait after each publish: `want[i]` jobs within 20 s of batch `i`.
+fn assert_counts_reached(r: &RunResult, batches: &[(f64, usize)], want: [i64; 3]) {
+    for ((t, _), want) in batches.iter().zip(want) {
+        assert!(
+            count_reached(r, *t, want),
+            "{want} jobs after {t}s: {:?}",
+            creations(r)
+        );
+    }
+}
+
 /// Jobs created at each poll that created any.
 fn creations(r: &RunResult) -> Vec<(f64, i64)> {
     job_polls(r)
@@ -703,13 +714,7 @@ fn default_strategy_job_counts_are_upstreams() {
     // then min(12, 10) − 6 = 4. Upstream asserts 3, 6 and 10 jobs after each publish.
     let batches = [(12.0, 3), (42.0, 3), (72.0, 6)];
     let r = job_run(&rabbit_sj("default"), SLEEP_300, &batches, "2m");
-    for ((t, _), want) in batches.iter().zip([3, 6, 10]) {
-        assert!(
-            count_reached(&r, *t, want),
-            "{want} jobs after {t}s: {:?}",
-            creations(&r)
-        );
-    }
+    assert_counts_reached(&r, &batches, [3, 6, 10]);
     assert_eq!(creations(&r), vec![(15.0, 3), (45.0, 3), (75.0, 4)]);
     assert_eq!(job_count_at(&r, 119.0), 10);
 }
@@ -723,13 +728,7 @@ fn eager_strategy_job_counts_are_upstreams() {
     // and 10: each is seen within its 20 s.
     let batches = [(12.0, 4), (23.0, 4), (34.0, 8)];
     let r = job_run(&rabbit_sj("eager"), SLEEP_300, &batches, "1m");
-    for ((t, _), want) in batches.iter().zip([4, 8, 10]) {
-        assert!(
-            count_reached(&r, *t, want),
-            "{want} jobs after {t}s: {:?}",
-            creations(&r)
-        );
-    }
+    assert_counts_reached(&r, &batches, [4, 8, 10]);
     assert_eq!(creations(&r), vec![(15.0, 4), (20.0, 4), (25.0, 2)]);
     assert_eq!(job_count_at(&r, 59.0), 10, "never above maxReplicaCount");
 }
@@ -744,13 +743,7 @@ fn accurate_strategy_job_counts_are_upstreams() {
     let jobs = "jobs: {mode: one-message, duration: 900s}\n";
     let batches = [(12.0, 4), (42.0, 4), (72.0, 4)];
     let r = job_run(sj, jobs, &batches, "2m");
-    for ((t, _), want) in batches.iter().zip([4, 8, 10]) {
-        assert!(
-            count_reached(&r, *t, want),
-            "{want} jobs after {t}s: {:?}",
-            creations(&r)
-        );
-    }
+    assert_counts_reached(&r, &batches, [4, 8, 10]);
     assert_eq!(creations(&r), vec![(15.0, 4), (45.0, 4), (75.0, 2)]);
     let last = job_polls(&r).last().unwrap().1.clone();
     assert_eq!(

@@ -181,9 +181,6 @@ pub struct BuildContext<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Built {
     pub scaler: Option<Scaler>,
-    /// The trigger type's standing in the catalog (only the unit tests read it).
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) status: Option<CatalogStatus>,
     /// Why KEDA would fail to build the scaler (each names the metadata key when known).
     pub errors: Vec<ParamIssue>,
     /// Parameters that come from sources scalesim cannot see.
@@ -293,7 +290,6 @@ pub fn build(ctx: &BuildContext, metadata: &BTreeMap<String, String>) -> Built {
     };
     Built {
         scaler,
-        status: Some(status),
         errors: p.errors,
         unchecked: p.unchecked,
         warnings,

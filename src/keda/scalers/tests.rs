@@ -1442,7 +1442,7 @@ fn unmodelled_triggers_bind_a_value() {
         }
     );
     assert!(eval(&s, Observation::NoData).is_err());
-    assert_eq!(b.status, Some(CatalogStatus::Unknown));
+    assert_eq!(catalog::status_of("kedify-otel"), CatalogStatus::Unknown);
 }
 
 #[test]
@@ -1459,7 +1459,10 @@ fn unmodelled_core_scalers_read_their_upstream_target_keys() {
         None,
         AuthKnowledge::None,
     );
-    assert_eq!(b.status, Some(CatalogStatus::CoreNotModelled));
+    assert_eq!(
+        catalog::status_of("postgresql"),
+        CatalogStatus::CoreNotModelled
+    );
     let s = b.scaler.unwrap();
     assert_eq!(s.metric.target_milli, Some(2500));
     assert_eq!(s.activation_threshold, Some(4.0));
