@@ -19,6 +19,7 @@
 //! - [`transform`]: `scale`, `shift`, `time_scale`, `clip`, `resample`, `window`, `repeat`.
 //! - [`stats`]: what `scalesim trace show` prints.
 //! - [`spec`]: the scenario's `trace:` block, resolved into a [`Loaded`] trace.
+//! - [`spelling`]: the names and aliases of its string enums, for parsing and the schema.
 //!
 //! Nothing here prints: problems a lenient import repaired come back as [`Warning`]s.
 
@@ -30,6 +31,7 @@ pub mod read;
 pub(crate) mod request_log;
 pub(crate) mod rows;
 pub(crate) mod spec;
+pub(crate) mod spelling;
 pub mod stats;
 pub(crate) mod timefmt;
 pub(crate) mod transform;

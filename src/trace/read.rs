@@ -11,6 +11,7 @@
 use super::prometheus::{Combine, Selector};
 use super::rate_unit::RateUnit;
 use super::rows::Repair;
+use super::spelling::{Spelled, add_aliases};
 use super::timefmt::{self, TimeFormat};
 use super::{Loaded, csv, prometheus, request_log};
 use crate::error::{InputError, Location};
@@ -22,6 +23,7 @@ use std::str::FromStr;
 /// What a trace file holds (`format:` in a `trace:` block).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(transform = add_aliases::<Format>)]
 pub enum Format {
     /// Detect from the extension and content.
     #[default]
@@ -40,23 +42,28 @@ impl Format {
     pub(crate) const NAMES: &'static str = "auto, csv, prometheus, requests";
 }
 
+impl Spelled for Format {
+    const SPELLINGS: &'static [(Self, &'static [&'static str])] = &[
+        (Format::Auto, &["auto"]),
+        (Format::Csv, &["csv"]),
+        (Format::Prometheus, &["prometheus", "prom"]),
+        (
+            Format::Requests,
+            &["requests", "request_log", "log", "arrivals"],
+        ),
+    ];
+}
+
 impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(
-            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-                "auto" => Format::Auto,
-                "csv" => Format::Csv,
-                "prometheus" | "prom" => Format::Prometheus,
-                "requests" | "request_log" | "log" | "arrivals" => Format::Requests,
-                o => {
-                    return Err(format!(
-                        "unknown trace format {o:?} (expected one of {})",
-                        Format::NAMES
-                    ));
-                }
-            },
-        )
+        Format::from_spelling(s).ok_or_else(|| {
+            format!(
+                "unknown trace format {:?} (expected one of {})",
+                s.trim().to_ascii_lowercase().replace('-', "_"),
+                Format::NAMES
+            )
+        })
     }
 }
 

@@ -18,6 +18,7 @@
 //! or more after 0 get a warning ([`TimeParser::warning`]): they look like epoch times read as
 //! seconds from the start.
 
+use super::spelling::{Spelled, add_aliases};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use serde::Deserialize;
 use std::str::FromStr;
@@ -25,6 +26,7 @@ use std::str::FromStr;
 /// How the time column is written (`time_format:` in a `trace:` block).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[schemars(transform = add_aliases::<TimeFormat>)]
 pub enum TimeFormat {
     /// Decide from the first value (see the module docs).
     #[default]
@@ -58,16 +60,7 @@ impl TimeFormat {
 
     /// The canonical name, as written in a scenario.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            TimeFormat::Auto => "auto",
-            TimeFormat::Seconds => "seconds",
-            TimeFormat::Millis => "millis",
-            TimeFormat::EpochSeconds => "epoch_seconds",
-            TimeFormat::EpochMillis => "epoch_millis",
-            TimeFormat::EpochMicros => "epoch_micros",
-            TimeFormat::EpochNanos => "epoch_nanos",
-            TimeFormat::Rfc3339 => "rfc3339",
-        }
+        Spelled::name(self)
     }
 }
 
@@ -84,34 +77,42 @@ const EPOCH_UNITS: [(TimeFormat, f64); 4] = [
     (TimeFormat::EpochNanos, 1e-9),
 ];
 
+impl Spelled for TimeFormat {
+    const SPELLINGS: &'static [(Self, &'static [&'static str])] = &[
+        (TimeFormat::Auto, &["auto"]),
+        (TimeFormat::Seconds, &["seconds", "s", "relative"]),
+        (TimeFormat::Millis, &["millis", "ms", "milliseconds"]),
+        (
+            TimeFormat::EpochSeconds,
+            &["epoch_seconds", "epoch", "unix"],
+        ),
+        (
+            TimeFormat::EpochMillis,
+            &["epoch_millis", "epoch_ms", "unix_ms", "epoch_milliseconds"],
+        ),
+        (
+            TimeFormat::EpochMicros,
+            &["epoch_micros", "epoch_us", "unix_us", "epoch_microseconds"],
+        ),
+        (
+            TimeFormat::EpochNanos,
+            &["epoch_nanos", "epoch_ns", "unix_ns", "epoch_nanoseconds"],
+        ),
+        (TimeFormat::Rfc3339, &["rfc3339", "iso8601"]),
+    ];
+}
+
 impl FromStr for TimeFormat {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(
-            match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-                "auto" => TimeFormat::Auto,
-                "seconds" | "s" | "relative" => TimeFormat::Seconds,
-                "millis" | "ms" | "milliseconds" => TimeFormat::Millis,
-                "epoch_seconds" | "epoch" | "unix" => TimeFormat::EpochSeconds,
-                "epoch_millis" | "epoch_ms" | "unix_ms" | "epoch_milliseconds" => {
-                    TimeFormat::EpochMillis
-                }
-                "epoch_micros" | "epoch_us" | "unix_us" | "epoch_microseconds" => {
-                    TimeFormat::EpochMicros
-                }
-                "epoch_nanos" | "epoch_ns" | "unix_ns" | "epoch_nanoseconds" => {
-                    TimeFormat::EpochNanos
-                }
-                "rfc3339" | "iso8601" => TimeFormat::Rfc3339,
-                other => {
-                    return Err(format!(
-                        "unknown time format {other:?} (expected one of {})",
-                        TimeFormat::NAMES,
-                        other = crate::error::shorten(other)
-                    ));
-                }
-            },
-        )
+        TimeFormat::from_spelling(s).ok_or_else(|| {
+            let other = s.trim().to_ascii_lowercase().replace('-', "_");
+            format!(
+                "unknown time format {:?} (expected one of {})",
+                crate::error::shorten(&other),
+                TimeFormat::NAMES,
+            )
+        })
     }
 }
 

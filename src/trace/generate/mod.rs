@@ -227,6 +227,22 @@ impl schemars::JsonSchema for Of {
     }
 }
 
+/// The fields of [`GeneratorSpec`] that serde also reads under another name: (name, alias).
+const FIELD_ALIASES: &[(&str, &str)] = &[("weekend_factor", "weekend")];
+
+/// The schema of [`GeneratorSpec`] names each field's alias too (the schema accepts what the
+/// loader accepts; `schemars` leaves serde's field aliases out).
+fn field_aliases_in_schema(schema: &mut schemars::Schema) {
+    let Some(serde_json::Value::Object(props)) = schema.get_mut("properties") else {
+        return;
+    };
+    for (name, alias) in FIELD_ALIASES {
+        if let Some(field) = props.get(*name).cloned() {
+            props.insert((*alias).to_string(), field);
+        }
+    }
+}
+
 /// The YAML form of a generator, as written (`{kind: spike, base: 50, peak: 400, at: 10m, …}`).
 ///
 /// All fields of all kinds live in one struct so that serde reads them without buffering and
@@ -234,6 +250,7 @@ impl schemars::JsonSchema for Of {
 /// belongs to the kind and that the kind's required fields are there.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = field_aliases_in_schema)]
 pub(crate) struct GeneratorSpec {
     #[schemars(schema_with = "kind_schema")]
     pub(crate) kind: String,
@@ -254,7 +271,7 @@ pub(crate) struct GeneratorSpec {
     pub(crate) max: Option<f64>,
     pub(crate) peak_at: Option<TimeOfDay>,
     pub(crate) profile: Option<Vec<f64>>,
-    #[serde(alias = "weekend")]
+    #[serde(alias = "weekend")] // also in FIELD_ALIASES
     pub(crate) weekend_factor: Option<f64>,
     pub(crate) timezone: Option<String>,
     pub(crate) period: Option<Seconds>,

@@ -331,3 +331,22 @@ fn time_of_day() {
     assert!(parse_time_of_day("25:00").is_err());
     assert!(parse_time_of_day("2d").is_err());
 }
+
+#[test]
+fn field_aliases_load_and_are_in_the_schema() {
+    let schema = schemars::SchemaGenerator::default().into_root_schema_for::<GeneratorSpec>();
+    let props = schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .unwrap();
+    for (name, alias) in FIELD_ALIASES {
+        assert_eq!(props.get(*name), props.get(*alias), "{alias}");
+        let text = format!("kind: diurnal\n{alias}: 0.5\n");
+        let spec = parse::<GeneratorSpec>(&Source::from_string("g.yaml", &text)).unwrap();
+        let by_name = format!("kind: diurnal\n{name}: 0.5\n");
+        assert_eq!(
+            spec,
+            parse::<GeneratorSpec>(&Source::from_string("g.yaml", &by_name)).unwrap()
+        );
+    }
+}
