@@ -249,9 +249,9 @@ pub(crate) struct FaultSpec {
 pub(crate) struct ClusterSpec {
     #[serde(default)]
     pub(crate) metrics_server: MetricsServerSpec,
-    /// When metrics-server, the kubelets and Prometheus sample: `aligned` (on the run's grid,
-    /// the default) or `seeded` (each on a phase of its own drawn from the seed, as on a real
-    /// cluster).
+    /// When metrics-server, the kubelets and Prometheus sample: `seeded` (each on a phase of its
+    /// own drawn from the seed, as on a real cluster; the default) or `aligned` (on the run's
+    /// grid).
     #[serde(default)]
     pub(crate) metric_phases: crate::settings::metric_phases::MetricPhases,
     /// kube-controller-manager flags that shape the HPA (sync period, tolerance, …).

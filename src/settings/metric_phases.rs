@@ -9,10 +9,11 @@ use serde::Deserialize;
 #[serde(rename_all = "lowercase")]
 pub(crate) enum MetricPhases {
     /// metrics-server scrapes at t = resolution, 2 × resolution, …; the kubelet's CPU window
-    /// ends at the scrape; Prometheus scrapes at t = 0, interval, … (the default).
-    #[default]
+    /// ends at the scrape; Prometheus scrapes at t = 0, interval, ….
     Aligned,
     /// metrics-server's ticker, each kubelet's stats collection and each Prometheus scrape job
-    /// run on a phase of their own, drawn from the scenario's seed.
+    /// run on a phase of their own, drawn from the scenario's seed, as on a real cluster (the
+    /// default).
+    #[default]
     Seeded,
 }

@@ -206,7 +206,7 @@ fn a_run_writes_charts_that_show_every_panel() {
         "<h2>Warnings</h2>",
         "<svg ",
         "requests arrived",
-        "New size: 12; reason: cpu resource utilization (percentage of request) above target",
+        "New size: 8; reason: cpu resource utilization (percentage of request) above target",
         "Service &quot;checkout&quot;: not modelled (ignored)",
     ] {
         assert!(html.contains(needle), "report.html lacks {needle:?}");

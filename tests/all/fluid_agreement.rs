@@ -127,17 +127,23 @@ fn prometheus_outage() {
 }
 
 /// The sweep benchmark's day (17 million requests): one seed, as request level takes a while
-/// here. (Request level agrees with itself under other seeds 95–98 % of the time on this day.)
+/// here, and the replica criterion measured as in `agree` against request level under a second
+/// seed. With seeded metric phases (the default) request level agrees with itself 91–93 % of
+/// the time on this day (seeds 1–4; 95–98 % with `aligned` phases): the HPA crosses its
+/// tolerance on a slow ramp, and when it does moves with each seed's noise and phases.
 #[test]
 fn diurnal_day() {
     let file = "scenarios/diurnal-day.yaml";
     let req = simulate(file, "request", 1);
+    let itself = replicas_close(&req, &simulate(file, "request", 2));
+    let needed = 0.95f64.min(itself - 0.05);
     let fl = simulate(file, "fluid", 1);
     let close = replicas_close(&req, &fl);
     assert!(
-        close >= 0.95,
-        "replicas within ±1 only {:.1}% of the time",
-        100.0 * close
+        close >= needed,
+        "replicas within ±1 only {:.1}% of the time (needed {:.1}%)",
+        100.0 * close,
+        100.0 * needed
     );
     let rel = |a: f64, b: f64| (a - b).abs() / a.abs().max(1e-12);
     let (l_req, l_fl) = (req.latency.mean(), fl.latency.mean());

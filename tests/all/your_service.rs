@@ -269,6 +269,11 @@ fn a_backtest_against_its_own_history_agrees_and_against_another_does_not() {
 #[test]
 fn check_fails_when_the_model_drifts_from_the_recorded_replicas() {
     let t = tempfile::tempdir().unwrap();
+    // The history is the model's own run under the scenario's own seed, the one the check
+    // below runs: this test is about `check` passing a faithful history and failing a drifted
+    // one. (Under another seed the metric phases differ too, and on this spike the replica
+    // counts of two seeds are within ±1 between 72 % and 100 % of the time, as two clusters'
+    // would be; the backtest test above compares across seeds.)
     let o = scalesim(
         t.path(),
         &[
@@ -281,8 +286,6 @@ fn check_fails_when_the_model_drifts_from_the_recorded_replicas() {
             "rec",
             "--no-charts",
             "-q",
-            "--seed",
-            "3",
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
