@@ -636,3 +636,68 @@ fn bad_fault_entries_are_located_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn keda_operator_down_creates_no_job_and_the_next_leader_polls_at_once() {
+    let sj = "apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata: {name: batch}
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        containers: [{name: w, image: worker}]
+  pollingInterval: 30
+  maxReplicaCount: 20
+  triggers:
+  - type: aws-sqs-queue
+    metadata: {queueURL: jobs, awsRegion: eu-west-1, identityOwner: operator, queueLength: '1'}
+";
+    for phases in PHASES {
+        let s = format!(
+            "name: j\nduration: 6m\nstep: 5s\ntrace: {{generate: {{kind: step, from: 0, to: 1, at: 1m}}}}\n\
+             workload: {{kind: queue, service_time: {{dist: exponential, mean: 1s}}, concurrency: 1}}\n\
+             pods: {{replicas: 0, cpu_request: 100m, startup: 2s, readiness: {{initial_delay: 0s, period: 1s}}}}\n\
+             autoscaler: {{manifests: [sj.yaml]}}\ncluster: {{metric_phases: {phases}}}\n\
+             faults:\n- {{component: keda-operator, from: 50s, to: 200s}}\n"
+        );
+        let out = run(&s, &[("sj.yaml", sj)]);
+        let polls: Vec<(f64, i64)> = out
+            .events
+            .iter()
+            .filter(|e| e["type"] == "keda")
+            .map(|e| {
+                let n = e["job_poll"]["jobs_to_create"].as_i64().unwrap();
+                (e["t"].as_f64().unwrap(), n)
+            })
+            .collect();
+        let times: Vec<f64> = polls.iter().map(|p| p.0).collect();
+        assert_eq!(&times[..4], &[0.0, 30.0, 200.0, 230.0], "{phases}");
+        // Messages wait from 1 min; the first job is created by the next leader at 200 s.
+        assert_eq!(polls[2].0, 200.0);
+        assert!(polls[2].1 > 0, "{phases}: {polls:?}");
+        assert!(out.replicas_between(0.0, 200.0).iter().all(|&r| r == 0.0));
+    }
+}
+
+#[test]
+fn a_restart_between_two_syncs_still_moves_the_next_sync_to_one_period_after_the_start() {
+    // Syncs at 0, 15, …, 300; the controller manager is down from 302 s to 307 s, when no sync
+    // was due. The sync the old process would have made at 315 s does not happen: the new one
+    // syncs the HPA 15 s after its start, at 322 s, then every 15 s.
+    let trace = "{generate: {kind: constant, rate: 100}}";
+    let faults = "faults:\n- {component: controller-manager, from: 302s, to: 307s}\n";
+    for phases in PHASES {
+        let out = run(
+            &cpu_scenario(phases, "6m", trace, faults),
+            &[("hpa.yaml", CPU_HPA)],
+        );
+        let syncs: Vec<f64> = out
+            .hpa()
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|&t| (285.0..=340.0).contains(&t))
+            .collect();
+        assert_eq!(syncs, vec![285.0, 300.0, 322.0, 337.0], "{phases}");
+    }
+}
