@@ -35,7 +35,6 @@ pub struct HpaMemory {
 }
 
 impl HpaMemory {
-    #[cfg(test)]
     /// A controller restart: the in-memory histories are gone, the object's status is not.
     pub(crate) fn restart_controller(&mut self) {
         self.recommendations = None;

@@ -42,6 +42,8 @@ pub(crate) struct MetricsServer {
     live: Vec<u32>,
     /// The seeded clock (`None`: aligned, every pod read at the scrape instant).
     seeded: Option<Box<SeededClock>>,
+    /// Windows `[from, to)` during which metrics-server is down (`faults:`), in time order.
+    outages: Vec<(f64, f64)>,
 }
 
 /// What one read of a pod does to its sample.
@@ -90,6 +92,7 @@ impl MetricsServer {
             holding: Vec::new(),
             live: Vec::new(),
             seeded,
+            outages: Vec::new(),
         }
     }
 
@@ -101,8 +104,33 @@ impl MetricsServer {
         }
     }
 
+    /// The windows during which metrics-server is down (docs/faults.md#metrics-server).
+    pub(crate) fn set_outages(&mut self, outages: Vec<(f64, f64)>) {
+        self.outages = outages;
+    }
+
+    /// Does the resource metrics API answer at `now`?
+    pub(crate) fn serving(&self, now: f64) -> bool {
+        !self
+            .outages
+            .iter()
+            .any(|&(from, to)| from <= now && now < to)
+    }
+
     /// Do what is due at `now` (a kubelet collection read, a scrape); the next instant due.
+    /// While down, and for one resolution after it starts again (a CPU rate needs two
+    /// scrapes), metrics-server has no sample to give.
     pub(crate) fn on_due(&mut self, now: f64, world: &mut World) -> f64 {
+        let next = self.collect(now, world);
+        if !self.outages.is_empty() && !(self.serving(now) && self.serving(now - self.resolution)) {
+            self.samples.fill(None);
+            self.holding.clear();
+        }
+        next
+    }
+
+    /// The reads and scrapes due at `now`; the next instant due.
+    fn collect(&mut self, now: f64, world: &mut World) -> f64 {
         let Some(clock) = self.seeded.as_mut() else {
             self.scrape(now, world);
             return now + self.resolution;
@@ -284,5 +312,21 @@ impl MetricsServer {
         self.live.clear();
         self.live.extend_from_slice(world.pods().live_ids());
         self.note_holding();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_outside_its_outages_only() {
+        let mut ms = MetricsServer::new(15.0, MetricPhases::Aligned, 1);
+        assert!(ms.serving(100.0));
+        ms.set_outages(vec![(60.0, 120.0)]);
+        assert!(ms.serving(59.9));
+        assert!(!ms.serving(60.0));
+        assert!(!ms.serving(119.9));
+        assert!(ms.serving(120.0));
     }
 }

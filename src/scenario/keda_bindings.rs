@@ -212,7 +212,10 @@ pub(super) fn check_fault_targets(
         }
     }
     for (i, f) in faults.iter().enumerate() {
-        if valid.contains(&f.target) {
+        let Some(target) = f.backend_target() else {
+            continue;
+        };
+        if valid.iter().any(|v| v == target) {
             continue;
         }
         let expected = if valid.is_empty() {
@@ -229,7 +232,7 @@ pub(super) fn check_fault_targets(
         };
         return Err(doc.error_at_path(
             &format!("faults[{i}].target"),
-            format!("`{}` matches no trigger: {expected}", f.target),
+            format!("`{target}` matches no trigger: {expected}"),
         ));
     }
     Ok(())

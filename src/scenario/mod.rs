@@ -6,6 +6,7 @@
 pub(crate) mod autoscalers;
 mod bounds;
 pub(crate) mod compose;
+mod faults;
 mod keda_bindings;
 pub(crate) mod keda_events;
 pub(crate) mod nodes;
@@ -225,13 +226,23 @@ pub(crate) struct AutoscalerSpec {
     pub(crate) target: Option<String>,
 }
 
-/// A window during which an autoscaler's metric backend fails (`faults:`).
+/// A window during which a KEDA trigger's metric backend fails, or a control-plane component
+/// is down (`faults:`, docs/faults.md).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FaultSpec {
     /// The KEDA trigger whose backend fails: its name, its metric name such as
-    /// `s0-prometheus`, its type, or its index. Anything else is an error.
-    pub(crate) target: String,
+    /// `s0-prometheus`, its type, or its index. Anything else is an error. Or give `component`.
+    #[serde(default)]
+    pub(crate) target: Option<String>,
+    /// The control-plane component that is down: `keda-metrics-apiserver`, `keda-operator`,
+    /// `metrics-server` or `controller-manager` (a restart: its memory is lost).
+    #[serde(default)]
+    pub(crate) component: Option<crate::settings::faults::Component>,
+    /// `keda-operator` only: the leader is lost at `from` and a standby leads this long after
+    /// (its lease expiring; controller-runtime's leaseDuration is 15 s). Instead of `to`/`duration`.
+    #[serde(default)]
+    pub(crate) failover: Option<Seconds>,
     /// Start of the outage (from t = 0).
     pub(crate) from: Seconds,
     /// End of the outage; or give `duration`.
@@ -492,8 +503,9 @@ fn resolve(
     )?;
     let workload = resolve_workload(&raw, doc, &mut warnings)?;
     let mut a = resolve_autoscalers(&raw, doc, &base_dir, overrides)?;
-    let faults = resolve_faults(&raw, doc)?;
+    let faults = faults::resolve(&raw.faults, doc)?;
     keda_bindings::check_fault_targets(&faults, &a.autoscalers, doc)?;
+    faults::check_components(&faults, &a.autoscalers, doc)?;
     let keda_events = keda_events::resolve(&raw.keda_events, &a.autoscalers, doc)?;
     let jobs = resolve_jobs(&raw, doc)?;
     warnings.extend(a.autoscalers.notes.iter().cloned());
@@ -893,40 +905,6 @@ fn resolve_jobs(
             .resolve()
             .map_err(|(field, m)| doc.error_at_path(&format!("jobs.{field}"), m).into()),
     }
-}
-
-/// `faults:` as windows.
-fn resolve_faults(raw: &ScenarioFile, doc: &Document<'_>) -> Result<Vec<Fault>, Error> {
-    let mut faults = Vec::new();
-    for (i, f) in raw.faults.iter().enumerate() {
-        let to = match (f.to, f.duration) {
-            (Some(t), None) => t.0,
-            (None, Some(d)) => f.from.0 + d.0,
-            _ => {
-                return Err(doc
-                    .error_at_path(&format!("faults[{i}]"), "give either `to` or `duration`")
-                    .into());
-            }
-        };
-        if to <= f.from.0 {
-            return Err(doc
-                .error_at_path(
-                    &format!("faults[{i}].to"),
-                    "the outage must end after it starts",
-                )
-                .into());
-        }
-        faults.push(Fault {
-            target: f.target.clone(),
-            from: f.from.0,
-            to,
-            error: f
-                .error
-                .clone()
-                .unwrap_or_else(|| "backend unavailable (injected fault)".into()),
-        });
-    }
-    Ok(faults)
 }
 
 /// Every `metrics:` binding must resolve against the trace's columns.

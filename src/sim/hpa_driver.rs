@@ -160,6 +160,12 @@ impl HpaDriver {
         self.settings.sync_period.0
     }
 
+    /// kube-controller-manager restarted: the controller's in-memory histories are gone, the
+    /// HPA's status is kept (docs/faults.md#controller-manager).
+    pub(super) fn restart_controller(&mut self) {
+        self.memory.restart_controller();
+    }
+
     fn pod_name(&self, id: u32) -> Name {
         match self.names.get(id as usize) {
             Some(n) => n.clone(),
@@ -236,6 +242,9 @@ impl HpaDriver {
         let fresh =
             self.feeds.iter().map(|feed| (feed, previous.next())).map(
                 |(feed, before)| match feed {
+                    Feed::Resource if !ms.serving(now) => {
+                        MetricReading::Error(super::control_plane::METRICS_SERVER_DOWN.into())
+                    }
                     Feed::Resource => {
                         let buffer = match before {
                             Some(MetricReading::PodResources(samples)) => samples,

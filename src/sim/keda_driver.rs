@@ -217,7 +217,10 @@ impl Triggers {
                 scenario
                     .faults
                     .iter()
-                    .filter(|f| names.contains(&f.target))
+                    .filter(|f| {
+                        f.backend_target()
+                            .is_some_and(|t| names.iter().any(|n| n == t))
+                    })
                     .cloned()
                     .collect(),
             );
@@ -251,7 +254,7 @@ impl Triggers {
     ) -> FetchResult {
         let obs = match self.faults[i].iter().find(|f| f.from <= now && now < f.to) {
             Some(f) => Observation::Unavailable {
-                reason: f.error.clone(),
+                reason: f.error().to_string(),
             },
             None => self.observe(i, trigger, now, world, samplers),
         };
@@ -656,6 +659,14 @@ impl ScaledObjectDriver {
 
     pub(super) fn polling_interval(&self) -> f64 {
         self.model.polling_interval_s
+    }
+
+    /// A new KEDA operator leads (docs/faults.md#keda-operator): its scalers and metrics cache
+    /// are built afresh; `status` (last active time, fallback health) is read back.
+    pub(super) fn restart_operator(&mut self) {
+        self.state.metrics_cache.clear();
+        self.state.invalidate_scalers();
+        self.triggers.memories.fill(ScalerMemory::default());
     }
 
     fn target(world: &World) -> TargetView {

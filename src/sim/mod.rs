@@ -3,6 +3,7 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
+mod control_plane;
 mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
@@ -74,6 +75,8 @@ enum Control {
     JobPoll(usize),
     /// `keda_events[k]` of the scenario (pause, unpause, delete a ScaledObject).
     KedaObjectEvent(usize),
+    /// The control-plane component `faults[k]` took down starts again.
+    ComponentStart(usize),
 }
 
 /// An autoscaler's decision, for `events.jsonl`.
@@ -209,6 +212,7 @@ fn run_with_log(
         .record_latency_buckets(reads_latency);
     let metric_units = run.metric_units();
     run.schedule_controls();
+    run.plan_control_plane_faults();
     run.event_loop()?;
     Ok(run.finish(metric_units, &missing))
 }
@@ -230,6 +234,8 @@ struct Run<'a, 'w> {
     log: EventLog<'w>,
     warnings: Vec<String>,
     end: f64,
+    /// Periodic acts re-planned by a control-plane restart (`faults:`).
+    restarted: control_plane::Restarted,
 }
 
 impl<'a, 'w> Run<'a, 'w> {
@@ -273,6 +279,7 @@ impl<'a, 'w> Run<'a, 'w> {
             log,
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
+            restarted: control_plane::Restarted::default(),
         }
     }
 
@@ -449,6 +456,7 @@ impl<'a, 'w> Run<'a, 'w> {
             Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
             Control::KedaObjectEvent(k) => self.on_keda_object_event(now, k)?,
             Control::JobPoll(i) => self.on_job_poll(now, i),
+            Control::ComponentStart(k) => self.on_component_start(now, k),
         }
         Ok(())
     }
@@ -481,6 +489,7 @@ impl<'a, 'w> Run<'a, 'w> {
                 let (world, samplers, probes) = (&mut self.world, &self.samplers, &self.probes);
                 record_metric_columns(d, keda, world, row, now, samplers, probes);
             }
+            self.record_fault_columns(row, now);
         }
         if row + 1 < self.world.recorder().series().rows {
             self.agenda.schedule(
@@ -492,6 +501,9 @@ impl<'a, 'w> Run<'a, 'w> {
 
     /// A sync of hand-made HPA `i`.
     fn on_hpa_sync(&mut self, now: f64, i: usize) {
+        if self.hpa_sync_held(now, i) {
+            return;
+        }
         let no_external = &mut |_: &str| {
             MetricReading::Error("no external metrics adapter for this metric".into())
         };
@@ -522,6 +534,10 @@ impl<'a, 'w> Run<'a, 'w> {
         if so.is_deleted() || epoch != so.loop_epoch {
             return;
         }
+        if self.keda_poll_held(now, i, epoch) {
+            return;
+        }
+        let so = &mut self.scaled_objects[i];
         let poll = so.poll(now, &mut self.world, &self.samplers);
         let changed = !matches!(
             poll.decision.action,
@@ -549,6 +565,10 @@ impl<'a, 'w> Run<'a, 'w> {
         if epoch != so.loop_epoch {
             return;
         }
+        if self.keda_hpa_sync_held(now, i, epoch) {
+            return;
+        }
+        let so = &mut self.scaled_objects[i];
         let Some(mut hpa) = so.hpa.take() else {
             if !so.is_deleted() {
                 self.agenda
@@ -559,7 +579,11 @@ impl<'a, 'w> Run<'a, 'w> {
         let logged = {
             let w: &World = &self.world;
             let samplers = &self.samplers;
-            let mut external = |metric: &str| so.external_metric(now, metric, w, samplers);
+            let faults = &self.scenario.faults;
+            let mut external = |metric: &str| {
+                control_plane::external_outage(faults, now)
+                    .unwrap_or_else(|| so.external_metric(now, metric, w, samplers))
+            };
             hpa.decide(
                 now,
                 w,
@@ -627,6 +651,9 @@ impl<'a, 'w> Run<'a, 'w> {
 
     /// KEDA's loop for ScaledJob `i`.
     fn on_job_poll(&mut self, now: f64, i: usize) {
+        if self.job_poll_held(now, i) {
+            return;
+        }
         let sj = &mut self.scaled_jobs[i];
         let d = sj.poll(now, &mut self.world, &self.samplers);
         if d.jobs_to_create > 0 || self.opts.log_every_sync {

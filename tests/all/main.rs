@@ -9,6 +9,7 @@ mod charts;
 mod check_cli;
 mod cli_errors;
 mod compare_cli;
+mod control_plane_faults;
 mod fluid_agreement;
 mod fuzz_inputs;
 mod hostile_bounds;

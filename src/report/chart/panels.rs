@@ -401,7 +401,7 @@ pub(crate) fn trace_panels<'a>(run: &'a RunData) -> Vec<Panel<'a>> {
 pub(crate) fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) -> Vec<Panel<'a>> {
     let mut panels = vec![
         load_panel(run, pixel),
-        replicas_panel(run),
+        replicas_panel(run, pixel),
         backlog_panel(run),
         latency_panel(run, opts),
         losses_panel(run),
@@ -410,6 +410,41 @@ pub(crate) fn run_panels<'a>(run: &'a RunData, opts: &ChartOptions, pixel: f64) 
         panels.push(metric_panel(run, opts, &name, pixel));
     }
     panels
+}
+
+/// The windows during which a control-plane component was down (`faults:`, columns
+/// `fault_<component>`), shaded in a colour and labelled per component.
+fn fault_shades<'a>(run: &RunData, pixel: f64) -> (Vec<Layer<'a>>, Vec<LegendEntry>) {
+    use crate::settings::faults::Component;
+    let (mut layers, mut legend) = (Vec::new(), Vec::new());
+    for c in Component::ALL {
+        let Some(flag) = run.column(&c.column()) else {
+            continue;
+        };
+        let on = intervals(&run.time, run.step, |r| flag[r] > 0.5, pixel);
+        if on.is_empty() {
+            continue;
+        }
+        let (colour, label) = fault_style(c);
+        layers.push(Layer::Shade {
+            intervals: on,
+            colour,
+            alpha: 0.15,
+        });
+        legend.push(LegendEntry::area(label, colour, 0.15));
+    }
+    (layers, legend)
+}
+
+/// The shade and legend label of a control-plane outage.
+fn fault_style(c: crate::settings::faults::Component) -> (Rgb, &'static str) {
+    use crate::settings::faults::Component;
+    match c {
+        Component::KedaMetricsApiserver => (PURPLE, "KEDA metrics adapter down"),
+        Component::KedaOperator => (BROWN, "KEDA operator down (no leader)"),
+        Component::MetricsServer => (CYAN, "metrics-server down"),
+        Component::ControllerManager => (PINK, "controller manager restarting"),
+    }
 }
 
 /// Load against ready capacity, overload shaded.
@@ -514,8 +549,8 @@ const REPLICA_LINES: [ReplicaLine; 7] = [
 
 /// Replicas as steps (and nodes, when the run has them), with the observed replicas of a
 /// backtest drawn over them.
-fn replicas_panel<'a>(run: &'a RunData) -> Panel<'a> {
-    let mut layers = Vec::new();
+fn replicas_panel<'a>(run: &'a RunData, pixel: f64) -> Panel<'a> {
+    let (mut layers, faults) = fault_shades(run, pixel);
     let mut legend = Vec::new();
     for l in &REPLICA_LINES {
         if let Some(c) = col(run, l.column).filter(|_| nonzero(run, l.column)) {
@@ -538,6 +573,7 @@ fn replicas_panel<'a>(run: &'a RunData) -> Panel<'a> {
         legend.push(LegendEntry::line("observed replicas", PINK, 2));
     }
     legend.reverse();
+    legend.extend(faults);
     // With nodes the panel counts both, and says so.
     let (title, unit) = if nonzero(run, "nodes_ready") {
         ("Replicas and nodes", "pods, nodes")
@@ -685,8 +721,7 @@ fn losses_panel<'a>(run: &'a RunData) -> Panel<'a> {
 /// One autoscaler metric: as the autoscaler saw it, its target, and the true value; shaded
 /// where reading it failed and where KEDA's fallback stood in for it.
 fn metric_panel<'a>(run: &'a RunData, opts: &ChartOptions, name: &str, pixel: f64) -> Panel<'a> {
-    let mut layers = Vec::new();
-    let mut legend = Vec::new();
+    let (mut layers, mut legend) = fault_shades(run, pixel);
     for (column, colour, label) in [
         (format!("metric_{name}_failed"), GREY, "metric read failed"),
         ("keda_fallback".to_string(), ORANGE, "KEDA fallback active"),
