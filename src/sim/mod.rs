@@ -3,6 +3,7 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
+mod changes;
 mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
@@ -72,8 +73,8 @@ enum Control {
     KedaHpaSync(usize, u32),
     /// KEDA's loop for ScaledJob `i`.
     JobPoll(usize),
-    /// `keda_events[k]` of the scenario (pause, unpause, delete a ScaledObject).
-    KedaObjectEvent(usize),
+    /// `changes[k]` of the scenario (an object created, updated or deleted).
+    Change(usize),
 }
 
 /// An autoscaler's decision, for `events.jsonl`.
@@ -197,6 +198,7 @@ fn run_with_log(
 ) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts, log);
     let missing = run.add_autoscalers()?;
+    run.prepare_changes()?;
     crate::metrics::phases::assign_scrape_phases(
         &mut run.samplers,
         scenario.metric_phases,
@@ -230,6 +232,7 @@ struct Run<'a, 'w> {
     log: EventLog<'w>,
     warnings: Vec<String>,
     end: f64,
+    change_state: changes::ChangeState,
 }
 
 impl<'a, 'w> Run<'a, 'w> {
@@ -273,6 +276,7 @@ impl<'a, 'w> Run<'a, 'w> {
             log,
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
+            change_state: changes::ChangeState::default(),
         }
     }
 
@@ -387,9 +391,9 @@ impl<'a, 'w> Run<'a, 'w> {
         for i in 0..self.samplers.len() {
             agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
         }
-        // Scenario events on KEDA objects go first among controls at the same instant.
-        for (k, e) in self.scenario.keda_events.iter().enumerate() {
-            agenda.schedule(e.at, Control::KedaObjectEvent(k));
+        // Changes to objects go first among controls at the same instant.
+        for (k, c) in self.scenario.changes.iter().enumerate() {
+            agenda.schedule(c.at, Control::Change(k));
         }
         // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
         // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
@@ -447,7 +451,7 @@ impl<'a, 'w> Run<'a, 'w> {
             Control::HpaSync(i) => self.on_hpa_sync(now, i),
             Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
             Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
-            Control::KedaObjectEvent(k) => self.on_keda_object_event(now, k)?,
+            Control::Change(k) => self.on_change(now, k)?,
             Control::JobPoll(i) => self.on_job_poll(now, i),
         }
         Ok(())
@@ -492,6 +496,9 @@ impl<'a, 'w> Run<'a, 'w> {
 
     /// A sync of hand-made HPA `i`.
     fn on_hpa_sync(&mut self, now: f64, i: usize) {
+        if self.change_state.hpa_deleted(i) {
+            return;
+        }
         let no_external = &mut |_: &str| {
             MetricReading::Error("no external metrics adapter for this metric".into())
         };
@@ -546,7 +553,7 @@ impl<'a, 'w> Run<'a, 'w> {
     /// A sync of the HPA ScaledObject `i` generated.
     fn on_keda_hpa_sync(&mut self, now: f64, i: usize, epoch: u32) {
         let so = &mut self.scaled_objects[i];
-        if epoch != so.loop_epoch {
+        if epoch != so.hpa_epoch {
             return;
         }
         let Some(mut hpa) = so.hpa.take() else {
@@ -583,50 +590,12 @@ impl<'a, 'w> Run<'a, 'w> {
         so.hpa = Some(hpa);
     }
 
-    /// `keda_events[k]`: pause, unpause or delete a ScaledObject.
-    fn on_keda_object_event(&mut self, now: f64, k: usize) -> crate::Result<()> {
-        let scenario = self.scenario;
-        let e = &scenario.keda_events[k];
-        let Some(i) = self.scaled_objects.iter().position(|s| s.name == e.object) else {
-            return Ok(());
-        };
-        let so = &mut self.scaled_objects[i];
-        let epoch = so.loop_epoch;
-        let records = so
-            .apply_event(now, e.action, &mut self.world, &self.samplers, scenario)
-            .map_err(|m| {
-                crate::Error::from(InputError::new(
-                    Location::file(&scenario.file).with_field(format!("keda_events[{k}]")),
-                    format!("ScaledObject {:?}: {m}", so.name),
-                ))
-            })?;
-        if so.loop_epoch != epoch {
-            // Restarted (an unpause): the loop ran its first check just now; the new
-            // HPA is synced one resync period after it was created, as the HPA
-            // controller's queue delays every add.
-            self.agenda.schedule(
-                now + so.polling_interval(),
-                Control::KedaPoll(i, so.loop_epoch),
-            );
-            self.agenda.schedule(
-                now + so.hpa_sync_period(),
-                Control::KedaHpaSync(i, so.loop_epoch),
-            );
-        }
-        for r in records {
-            self.log.push(LogEvent::Keda(KedaEvent {
-                t: now,
-                autoscaler: so.name.clone(),
-                kind: "ScaledObject",
-                poll: Some(Box::new(r)),
-                job_poll: None,
-            }));
-        }
-        Ok(())
-    }
-
     /// KEDA's loop for ScaledJob `i`.
     fn on_job_poll(&mut self, now: f64, i: usize) {
+        let interval = self.scaled_jobs[i].polling_interval();
+        if !self.change_state.job_tick(i, now, interval) {
+            return;
+        }
         let sj = &mut self.scaled_jobs[i];
         let d = sj.poll(now, &mut self.world, &self.samplers);
         if d.jobs_to_create > 0 || self.opts.log_every_sync {
