@@ -582,8 +582,8 @@ fn hpa_syncs(r: &RunResult) -> Vec<f64> {
 fn an_updated_hpa_keeps_its_stabilization_memory_and_is_reconciled_at_once() {
     // The load drops at 5 min; the 300 s scale-down window holds 10 replicas until ~10 min.
     // An update at 370 s (lowering maxReplicas to 8, off the 15 s sync grid) is reconciled at
-    // once (capped to 8 then), and the window still holds 8 afterwards: the controller kept
-    // its recommendations (fresh ones would let the HPA drop to 2 at once).
+    // once (capped to 8 then), and the window still holds 8 afterwards, until 300 s after the
+    // last high recommendation: the controller kept its recommendations.
     for phases in PHASES {
         let window = "  behavior: {scaleDown: {stabilizationWindowSeconds: 300}}\n";
         let files = [
@@ -612,8 +612,11 @@ fn an_updated_hpa_keeps_its_stabilization_memory_and_is_reconciled_at_once() {
             8,
             "{phases}: still stabilized after the update"
         );
+        // The window counts from the last high recommendation (~5 min), not from the update:
+        // a controller that forgot them would record the current 10 at 370 s and hold 8
+        // until 670 s.
         assert_eq!(
-            spec(700.0),
+            spec(660.0),
             2,
             "{phases}: scaled down once the window passed"
         );
@@ -710,4 +713,35 @@ fn an_applied_deployment_sets_the_replicas() {
         err.contains("changes[0].apply") && err.contains("CPU request"),
         "{err}"
     );
+}
+
+#[test]
+fn force_activation_set_and_removed_during_the_run() {
+    // autoscaling.keda.sh/force-activation (tests/internals/force_activation, set by
+    // `kubectl annotate`): an idle object (metric 0) is treated as active — scaled from 0 to
+    // minReplicaCount's floor of 1 at its next check; removed, it is idle again and scaled to
+    // 0 after the cooldown.
+    for phases in PHASES {
+        let spec = format!(
+            "  pollingInterval: 5\n  minReplicaCount: 0\n  maxReplicaCount: 5\n  cooldownPeriod: 30\n  triggers:\n{}",
+            prom("value", "2")
+        );
+        let files = [
+            ("t.csv", "time,rps,value\n0,0,0\n".to_string()),
+            ("so.yaml", so("", &spec)),
+        ];
+        let key = "autoscaling.keda.sh/force-activation";
+        let body = format!(
+            "duration: 6m\n{}autoscaler: {{manifests: [so.yaml]}}\nchanges:\n\
+             - {{at: 1m, annotate: {{object: ScaledObject/worker, set: {{{key}: \"true\"}}}}}}\n\
+             - {{at: 3m, annotate: {{object: ScaledObject/worker, remove: [{key}]}}}}\n",
+            pods(0)
+        );
+        let r = Case::new(&files, &body, phases).run();
+        let spec = |t: f64| r.series.spec_replicas[r.series.row(t)];
+        assert_eq!(spec(58.0), 0, "{phases}: idle before");
+        assert_eq!(spec(70.0), 1, "{phases}: forced active");
+        assert_eq!(spec(178.0), 1, "{phases}: still forced");
+        assert_eq!(spec(300.0), 0, "{phases}: idle again after the cooldown");
+    }
 }
