@@ -78,6 +78,34 @@ pub(crate) fn hpa_name(so_name: &str, custom: Option<&str>) -> String {
     }
 }
 
+/// The generated HPA's behavior: the one written, with the side the paused-scale-in (scaleDown)
+/// or paused-scale-out (scaleUp) annotation pauses set to `selectPolicy: Disabled`.
+pub(crate) fn paused_behavior(
+    declared: Option<&serde_json::Value>,
+    paused_scale_in: bool,
+    paused_scale_out: bool,
+) -> Option<serde_json::Value> {
+    let mut behavior = declared.cloned();
+    let mut disable = |side: &str| {
+        let b = behavior.get_or_insert_with(|| serde_json::json!({}));
+        if let Some(obj) = b.as_object_mut() {
+            let rules = obj
+                .entry(side.to_string())
+                .or_insert_with(|| serde_json::json!({}));
+            if let Some(r) = rules.as_object_mut() {
+                r.insert("selectPolicy".into(), serde_json::json!("Disabled"));
+            }
+        }
+    };
+    if paused_scale_in {
+        disable("scaleDown");
+    }
+    if paused_scale_out {
+        disable("scaleUp");
+    }
+    behavior
+}
+
 pub(crate) fn generate(inp: &HpaInputs) -> GeneratedHpa {
     let mut metrics: Vec<HpaMetric> = inp
         .metrics
@@ -110,24 +138,7 @@ pub(crate) fn generate(inp: &HpaInputs) -> GeneratedHpa {
             });
         }
     }
-    let mut behavior = inp.behavior.cloned();
-    let mut disable = |side: &str| {
-        let b = behavior.get_or_insert_with(|| serde_json::json!({}));
-        if let Some(obj) = b.as_object_mut() {
-            let rules = obj
-                .entry(side.to_string())
-                .or_insert_with(|| serde_json::json!({}));
-            if let Some(r) = rules.as_object_mut() {
-                r.insert("selectPolicy".into(), serde_json::json!("Disabled"));
-            }
-        }
-    };
-    if inp.paused_scale_in {
-        disable("scaleDown");
-    }
-    if inp.paused_scale_out {
-        disable("scaleUp");
-    }
+    let behavior = paused_behavior(inp.behavior, inp.paused_scale_in, inp.paused_scale_out);
     GeneratedHpa {
         name: hpa_name(inp.so_name, inp.hpa_name),
         min_replicas: super::model::hpa_min_replicas(inp.min_replica_count),

@@ -76,6 +76,7 @@
 //! ```
 
 pub(crate) mod catalog;
+mod changes;
 pub mod cluster;
 mod cron;
 pub mod executor;
@@ -84,7 +85,7 @@ mod findings;
 mod formula;
 pub(crate) mod generated_hpa;
 mod go;
-mod manifest;
+pub(crate) mod manifest;
 pub mod metric;
 pub mod metrics_server;
 pub(crate) mod model;

@@ -12,6 +12,7 @@ use super::manifest::Annotations;
 use super::metric::TargetType;
 use super::scalers::Scaler;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// `spec.fallback.behavior`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -125,6 +126,13 @@ pub struct ScaledObjectModel {
     pub(crate) restore_to_original_replica_count: bool,
     pub triggers: Vec<TriggerModel>,
     pub hpa: GeneratedHpa,
+    /// `metadata.annotations` as written (a change during the run may set or remove some).
+    #[serde(skip)]
+    pub(crate) annotation_map: BTreeMap<String, String>,
+    /// `advanced.horizontalPodAutoscalerConfig.behavior` as written: the generated HPA's
+    /// behavior before the paused-scale-in/out annotations disable a side.
+    #[serde(skip)]
+    pub(crate) declared_behavior: Option<serde_json::Value>,
 }
 
 impl ScaledObjectModel {

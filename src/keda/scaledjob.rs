@@ -19,6 +19,7 @@ use super::manifest::ScaledJobManifest;
 use super::metric::{FetchResult, TargetType, milli_to_f64, quantize};
 use super::model::TriggerModel;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// `scalingStrategy.strategy` as KEDA selects it.
@@ -251,6 +252,9 @@ pub struct ScaledJobModel {
     /// The Job spec fields of `jobTargetRef` that change job counts.
     #[serde(skip_serializing_if = "JobSpecFacts::is_unset")]
     pub(crate) job_spec: JobSpecFacts,
+    /// `metadata.annotations` as written (a change during the run may set or remove some).
+    #[serde(skip)]
+    pub(crate) annotation_map: BTreeMap<String, String>,
 }
 
 /// The fields of the ScaledJob's `jobTargetRef` (a batch/v1 JobSpec) that change how many jobs
@@ -338,6 +342,11 @@ impl ScaledJobModel {
             paused,
             triggers,
             job_spec: JobSpecFacts::read(s.job_target_ref.as_ref()),
+            annotation_map: m
+                .metadata
+                .annotation_pairs()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 }

@@ -25,7 +25,7 @@ use super::triggers::{self, Owner};
 use crate::manifest::kind::ObjectKind;
 use crate::yaml::{Document, Source, split_documents};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A runnable KEDA object.
 #[allow(clippy::large_enum_variant)] // a handful per run; boxing buys nothing
@@ -524,8 +524,18 @@ fn validate_so_inner(
     }
     let generated = so_generated_hpa(&cx, &checked, behavior.as_ref());
     let plan = so_plan(&cx, &checked, &generated, &fallback, &modifiers);
-    let model = (!f.has_errors() && checked.complete)
-        .then(|| so_model(&cx, &tg, checked, generated, fallback, modifiers));
+    let model = (!f.has_errors() && checked.complete).then(|| {
+        let mut o = so_model(&cx, &tg, checked, generated, fallback, modifiers);
+        if let KedaObject::ScaledObject(so) = &mut o {
+            so.declared_behavior = behavior.clone();
+            so.annotation_map = m
+                .metadata
+                .annotation_pairs()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+        o
+    });
     let report = ObjectReport {
         kind: ObjectKind::ScaledObject.to_string(),
         name: m.metadata.name.clone(),
@@ -1335,6 +1345,8 @@ fn so_model(
         restore_to_original_replica_count: adv.restore_to_original_replica_count,
         triggers: checked.models,
         hpa: generated,
+        annotation_map: BTreeMap::new(),
+        declared_behavior: None,
     })
 }
 fn pause_plan(ann: &Annotations) -> PausePlan {

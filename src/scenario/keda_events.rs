@@ -19,13 +19,13 @@
 // `InputError` is the crate's located input error, returned by value as everywhere else.
 #![allow(clippy::result_large_err)]
 
-use super::Autoscalers;
+use super::changes::{Op, Pending};
 use crate::error::InputError;
+use crate::keda::manifest::{ANN_PAUSED, ANN_PAUSED_REPLICAS};
+use crate::settings::changes::{ObjectKind, Origin};
 use crate::units::Seconds;
 use crate::yaml::Document;
 use serde::Deserialize;
-
-pub(crate) use crate::settings::keda_events::{KedaAction, KedaObjectEvent};
 
 /// One entry of `keda_events:` as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -47,87 +47,68 @@ pub(crate) struct KedaEventSpec {
     pub(crate) replicas: Option<u32>,
 }
 
-/// Check the events against the scenario's ScaledObjects; sorted by time (stable).
-pub(super) fn resolve(
+/// The events as pending changes: `pause` sets the pause annotation (`paused-replicas: N`, or
+/// `paused: "true"`), `unpause` removes both, `delete` deletes. They are checked against the
+/// objects of their instant with `changes:` (`super::changes::resolve`).
+pub(super) fn pending(
     specs: &[KedaEventSpec],
-    autoscalers: &Autoscalers,
     doc: &Document<'_>,
-) -> Result<Vec<KedaObjectEvent>, InputError> {
-    let names: Vec<&str> = autoscalers
-        .scaled_objects
-        .iter()
-        .map(|s| s.name.as_str())
-        .collect();
-    let mut out: Vec<KedaObjectEvent> = Vec::new();
+) -> Result<Vec<Pending>, InputError> {
+    let mut out = Vec::new();
     for (i, e) in specs.iter().enumerate() {
         let path = format!("keda_events[{i}]");
-        let given: Vec<(&str, &String, KedaAction)> = [
-            (
-                "pause",
-                &e.pause,
-                KedaAction::Pause {
-                    replicas: e.replicas.map(|r| r.min(i32::MAX as u32) as i32),
-                },
-            ),
-            ("unpause", &e.unpause, KedaAction::Unpause),
-            ("delete", &e.delete, KedaAction::Delete),
+        let given: Vec<(&str, &String)> = [
+            ("pause", &e.pause),
+            ("unpause", &e.unpause),
+            ("delete", &e.delete),
         ]
         .into_iter()
-        .filter_map(|(k, v, a)| v.as_ref().map(|v| (k, v, a)))
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
         .collect();
-        let [(key, object, action)] = given[..] else {
+        let [(key, object)] = given[..] else {
             return Err(doc.error_at_path(
                 &path,
                 "give exactly one of `pause`, `unpause` or `delete`, naming a ScaledObject",
             ));
         };
-        if e.replicas.is_some() && !matches!(action, KedaAction::Pause { .. }) {
+        if e.replicas.is_some() && key != "pause" {
             return Err(doc.error_at_path(
                 &format!("{path}.replicas"),
                 "`replicas` goes with `pause` (the paused-replicas count)",
             ));
         }
-        if !names.contains(&object.as_str()) {
-            let expected = if names.is_empty() {
-                "the scenario has no ScaledObject".to_string()
-            } else {
-                format!(
-                    "expected a ScaledObject of the scenario: {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            };
-            return Err(doc.error_at_path(
-                &format!("{path}.{key}"),
-                format!("`{object}` is not a ScaledObject here: {expected}"),
-            ));
-        }
-        out.push(KedaObjectEvent {
+        let (kind, name) = (ObjectKind::ScaledObject, object.clone());
+        let op = match key {
+            "pause" => {
+                let set = match e.replicas {
+                    Some(r) => (
+                        ANN_PAUSED_REPLICAS.to_string(),
+                        r.min(i32::MAX as u32).to_string(),
+                    ),
+                    None => (ANN_PAUSED.to_string(), "true".to_string()),
+                };
+                Op::Annotate {
+                    kind,
+                    name,
+                    set: vec![set],
+                    remove: Vec::new(),
+                }
+            }
+            "unpause" => Op::Annotate {
+                kind,
+                name,
+                set: Vec::new(),
+                remove: vec![ANN_PAUSED.to_string(), ANN_PAUSED_REPLICAS.to_string()],
+            },
+            _ => Op::Delete { kind, name },
+        };
+        out.push(Pending {
             at: e.at.0,
-            object: object.clone(),
-            action,
+            origin: Origin::KedaEvents,
+            index: i,
+            field: format!("{path}.{key}"),
+            op,
         });
     }
-    // Stable: events at the same instant apply in the order written.
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| out[a].at.total_cmp(&out[b].at).then(a.cmp(&b)));
-    for (pos, &k) in order.iter().enumerate() {
-        let e = &out[k];
-        if let Some(&d) = order[..pos]
-            .iter()
-            .find(|&&j| out[j].object == e.object && out[j].action == KedaAction::Delete)
-        {
-            return Err(doc.error_at_path(
-                &format!("keda_events[{k}]"),
-                format!(
-                    "ScaledObject `{}` is deleted by keda_events[{d}] before this event",
-                    e.object
-                ),
-            ));
-        }
-    }
-    Ok(order.into_iter().map(|k| out[k].clone()).collect())
+    Ok(out)
 }

@@ -5,6 +5,7 @@
 
 pub(crate) mod autoscalers;
 mod bounds;
+pub(crate) mod changes;
 pub(crate) mod compose;
 mod faults;
 mod keda_bindings;
@@ -85,6 +86,9 @@ pub(crate) struct ScenarioFile {
     /// ScaledObjects paused, unpaused or deleted during the run.
     #[serde(default)]
     pub(crate) keda_events: Vec<keda_events::KedaEventSpec>,
+    /// Objects applied, annotated or deleted during the run (docs/scenario.md).
+    #[serde(default)]
+    pub(crate) changes: Vec<changes::ChangeSpec>,
     /// What a ScaledJob's job does: `{mode: one-message | drain | sleep, duration}`.
     #[serde(default)]
     pub(crate) jobs: Option<crate::settings::jobs::JobsSpec>,
@@ -506,7 +510,7 @@ fn resolve(
     let faults = faults::resolve(&raw.faults, doc)?;
     keda_bindings::check_fault_targets(&faults, &a.autoscalers, doc)?;
     faults::check_components(&faults, &a.autoscalers, doc)?;
-    let keda_events = keda_events::resolve(&raw.keda_events, &a.autoscalers, doc)?;
+    let keda_events = keda_events::pending(&raw.keda_events, doc)?;
     let jobs = resolve_jobs(&raw, doc)?;
     warnings.extend(a.autoscalers.notes.iter().cloned());
     check_metric_bindings(&raw, doc, &trace)?;
@@ -516,6 +520,7 @@ fn resolve(
         doc,
     )?);
     let pods = resolve_pods(&raw, doc, &base_dir, &file, &mut a, &mut warnings)?;
+    let changes = changes::resolve_all(&raw, keda_events, doc, &base_dir, duration, &a, &pods)?;
     let overload = resolve_overload(&raw, &pods, doc, &mut warnings)?;
     let nodes = resolve_nodes(&raw, &pods, doc, &mut warnings)?;
     if matches!(fidelity, Fidelity::Fluid { .. }) {
@@ -545,7 +550,7 @@ fn resolve(
         controller_manager: a.controller_manager,
         autoscalers: a.autoscalers,
         faults,
-        keda_events,
+        changes,
         jobs,
         observed,
         metric_bindings: raw.metrics.clone(),

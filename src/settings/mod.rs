@@ -13,18 +13,18 @@
 //! - [`signal`], [`backend`], [`binding`]: what an autoscaler metric reads, through which backend;
 //! - [`metric_phases`]: whether the metrics pipeline samples on the run's grid or on seeded phases;
 //! - [`autoscalers`]: the HPAs, ScaledObjects and ScaledJobs loaded from the manifests;
-//! - [`faults`], [`keda_events`]: backend outages and ScaledObject changes during the run;
+//! - [`faults`], [`changes`]: backend outages and changes to objects during the run;
 //! - [`jobs`]: what a ScaledJob's job does (one message, drain, sleep);
 //! - [`slo`], [`observed`]: objectives to check and recorded series to backtest against.
 
 pub(crate) mod autoscalers;
 pub(crate) mod backend;
 pub(crate) mod binding;
+pub(crate) mod changes;
 pub(crate) mod dist;
 pub(crate) mod faults;
 pub(crate) mod fidelity;
 pub(crate) mod jobs;
-pub(crate) mod keda_events;
 pub(crate) mod metric_phases;
 pub(crate) mod nodes;
 pub(crate) mod observed;

@@ -3,9 +3,9 @@
 
 use super::autoscalers::Autoscalers;
 use super::binding::BindingSpec;
+use super::changes::Change;
 use super::faults::Fault;
 use super::fidelity::Fidelity;
-use super::keda_events::KedaObjectEvent;
 use super::metric_phases::MetricPhases;
 use super::nodes::Cluster;
 use super::observed::ObservedSpec;
@@ -45,8 +45,9 @@ pub struct Scenario {
     pub autoscalers: Autoscalers,
     /// Backend outages.
     pub(crate) faults: Vec<Fault>,
-    /// ScaledObjects paused, unpaused or deleted during the run, in time order.
-    pub(crate) keda_events: Vec<KedaObjectEvent>,
+    /// Objects created, updated or deleted during the run (`changes:`, `keda_events:`), in
+    /// time order.
+    pub(crate) changes: Vec<Change>,
     /// What a ScaledJob's job does (`jobs:`).
     pub(crate) jobs: super::jobs::JobBehaviour,
     /// `observed:` files, resolved against the scenario's folder.

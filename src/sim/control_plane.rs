@@ -80,7 +80,7 @@ fn expect(expected: &mut Vec<Option<(u32, f64)>>, i: usize, v: (u32, f64)) {
 }
 
 impl Run<'_, '_> {
-    fn is_down(&self, component: Component, now: f64) -> bool {
+    pub(super) fn is_down(&self, component: Component, now: f64) -> bool {
         down_until(&self.scenario.faults, component, now).is_some()
     }
 
@@ -130,7 +130,7 @@ impl Run<'_, '_> {
             if let Some(h) = so.hpa.as_mut() {
                 h.restart_controller();
             }
-            let (epoch, at) = (so.loop_epoch, now + so.hpa_sync_period());
+            let (epoch, at) = (so.hpa_epoch, now + so.hpa_sync_period());
             self.agenda.schedule(at, Control::KedaHpaSync(i, epoch));
             expect(&mut self.restarted.keda_hpa_syncs, i, (epoch, at));
         }
@@ -154,6 +154,19 @@ impl Run<'_, '_> {
             self.agenda.schedule(now, Control::JobPoll(i));
             expect(&mut self.restarted.job_polls, i, (0, now));
         }
+    }
+
+    /// Plan ScaledJob `i`'s loop to tick at `at` (a change restarted it): earlier planned
+    /// ticks are then stale.
+    pub(super) fn plan_job_poll(&mut self, i: usize, at: f64) {
+        self.agenda.schedule(at, Control::JobPoll(i));
+        expect(&mut self.restarted.job_polls, i, (0, at));
+    }
+
+    /// When KEDA's operator leads again, if no operator leads at `now`: a change to a KEDA
+    /// object waits for it (the operator reconciles it when it starts).
+    pub(super) fn keda_operator_back_at(&self, now: f64) -> Option<f64> {
+        down_until(&self.scenario.faults, Component::KedaOperator, now)
     }
 
     /// Should hand-made HPA `i`'s sync at `now` be skipped? While the controller manager is

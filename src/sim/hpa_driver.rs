@@ -166,6 +166,14 @@ impl HpaDriver {
         self.memory.restart_controller();
     }
 
+    /// A spec update during the run (docs/keda.md#changes-during-a-run): the new spec and
+    /// metric feeds of `new`; the controller's memory (recommendations, stabilization) and the
+    /// statistics are kept, as the HPA controller keeps them across an update.
+    pub(super) fn update_spec(&mut self, new: HpaDriver) {
+        self.spec = new.spec;
+        self.feeds = new.feeds;
+    }
+
     fn pod_name(&self, id: u32) -> Name {
         match self.names.get(id as usize) {
             Some(n) => n.clone(),

@@ -29,6 +29,7 @@ use std::collections::BTreeMap;
 
 #[path = "keda_events.rs"]
 mod events;
+pub(super) use events::{Restart, UpdateContext};
 
 /// How long before its first check (at t = 0) a ScaledObject is created.
 const CREATION_LEAD: f64 = 1e-3;
@@ -543,11 +544,14 @@ pub(super) struct ScaledObjectDriver {
     /// Per External metric: the adapter's last answer rested on measurements (see
     /// [`Self::measured`]).
     measured: BTreeMap<String, bool>,
-    /// Deleted by `keda_events` (see `events`).
+    /// Deleted by a change (see `events`).
     deleted: bool,
     /// Incremented when KEDA's loop and the generated HPA start afresh (an unpause): the
     /// simulation's pending ticks of the earlier loop are then stale and dropped.
     pub(crate) loop_epoch: u32,
+    /// Incremented when the generated HPA is created anew (an unpause): its pending syncs are
+    /// then stale and dropped.
+    pub(crate) hpa_epoch: u32,
     /// The statistics of the generated HPA while it is deleted (paused or object deleted).
     parked_hpa_stats: Option<HpaStats>,
     /// The target's replicas when KEDA first saw it (`status.originalReplicaCount`).
@@ -596,6 +600,7 @@ impl ScaledObjectDriver {
             measured: BTreeMap::new(),
             deleted: false,
             loop_epoch: 0,
+            hpa_epoch: 0,
             parked_hpa_stats: None,
             original_replicas: scenario.pods.replicas,
             hpa_sync_period: scenario.controller_manager.sync_period.0,

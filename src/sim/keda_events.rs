@@ -1,15 +1,19 @@
-//! `keda_events:` applied to a running ScaledObject (the scenario side is
-//! `scenario::keda_events`): pause and unpause through the pause annotations, and deletion with
-//! `restoreToOriginalReplicaCount` (upstream controllers/keda/scaledobject_finalizer.go:
-//! stop the loop; if the flag is set, set the target's replicas to
-//! `status.originalReplicaCount`; the HPA is garbage-collected with its owner).
+//! A change (`changes:`, `keda_events:`) applied to a running ScaledObject (the scenario side
+//! is `scenario::changes`; the run side `sim::changes`): the object as it now is, compared with
+//! what it was — pause and unpause through the pause annotations, a spec update (the generated
+//! HPA updated in place, KEDA's loop restarted with fresh scalers), other annotations read at
+//! the next poll — and deletion with `restoreToOriginalReplicaCount` (upstream
+//! controllers/keda/scaledobject_finalizer.go: stop the loop; if the flag is set, set the
+//! target's replicas to `status.originalReplicaCount`; the HPA is garbage-collected with its
+//! owner). The rules: docs/keda.md#changes-during-a-run.
 
 use super::{ScaledObjectDriver, generated_hpa};
+use crate::keda::ScaledObjectModel;
 use crate::keda::executor::{ScaleAction, ScaleReason};
 use crate::keda::operator::{PollDecision, PollReason};
 use crate::metrics::Sampler;
 use crate::settings::Scenario;
-use crate::settings::keda_events::KedaAction;
+use crate::settings::changes::Origin;
 use crate::sim::hpa_driver::{HpaDriver, HpaStats};
 use crate::world::World;
 
@@ -40,35 +44,175 @@ impl ScaledObjectDriver {
         }
     }
 
-    /// Apply one event at `now`. Returns what to log: a KEDA record of the change (and, after
-    /// an unpause, of the check the restarted loop runs at once).
-    pub(crate) fn apply_event(
+    /// The object becomes `new` at `now` (`prepared`: a driver built for `new` at set-up when
+    /// its triggers differ, whose scalers it takes). Returns what to log and what restarted.
+    pub(crate) fn update(
         &mut self,
         now: f64,
-        action: KedaAction,
+        new: &ScaledObjectModel,
+        prepared: Option<ScaledObjectDriver>,
+        origin: Origin,
+        cx: UpdateContext<'_>,
+    ) -> Result<(Vec<PollDecision>, Restart), String> {
+        let UpdateContext {
+            world,
+            samplers,
+            scenario,
+        } = cx;
+        let old = std::mem::replace(&mut self.model, new.clone());
+        let spec_changed = old.spec_differs(new);
+        if spec_changed {
+            self.fresh_scalers(prepared);
+        }
+        let (was, is) = (old.annotations.is_paused(), new.annotations.is_paused());
+        let replicas = new.annotations.paused_replica_count().and_then(Result::ok);
+        match (was, is) {
+            (false, true) => Ok((
+                vec![self.pause(now, replicas, world, origin)],
+                Restart::None,
+            )),
+            (true, false) => {
+                let out = self.unpause(now, world, samplers, scenario, origin)?;
+                Ok((out, Restart::LoopAndHpa))
+            }
+            (true, true) if old.annotations.paused_replicas != new.annotations.paused_replicas => {
+                Ok((
+                    vec![self.pause(now, replicas, world, origin)],
+                    Restart::None,
+                ))
+            }
+            (true, true) => Ok((Vec::new(), Restart::None)),
+            (false, false) => {
+                let cx = UpdateContext {
+                    world,
+                    samplers,
+                    scenario,
+                };
+                self.update_running(now, &old, spec_changed, origin, cx)
+            }
+        }
+    }
+
+    /// An update of an object that is not paused: the generated HPA updated in place when its
+    /// spec changed (upstream `updateHPAIfNeeded`), and KEDA's loop restarted (checking at
+    /// once) when the object's generation changed.
+    fn update_running(
+        &mut self,
+        now: f64,
+        old: &ScaledObjectModel,
+        spec_changed: bool,
+        origin: Origin,
+        cx: UpdateContext<'_>,
+    ) -> Result<(Vec<PollDecision>, Restart), String> {
+        let UpdateContext {
+            world,
+            samplers,
+            scenario,
+        } = cx;
+        let cur = world.pods().spec_replicas();
+        let hpa_changed = old.hpa != self.model.hpa;
+        if hpa_changed && self.hpa.is_some() {
+            let new = self.generated_hpa_driver(scenario)?;
+            if let Some(hpa) = self.hpa.as_mut() {
+                hpa.update_spec(new);
+            }
+        }
+        let what = match (spec_changed, hpa_changed) {
+            (true, true) => {
+                "spec updated: HPA updated in place, KEDA's loop restarted with new scalers"
+            }
+            (true, false) => "spec updated: KEDA's loop restarted with new scalers",
+            (false, true) => "annotations updated: HPA updated in place",
+            (false, false) => "annotations updated",
+        };
+        let mut out = vec![event_record(
+            now,
+            cur,
+            ScaleAction::None,
+            ScaleReason::NoChange,
+            format!("{what} ({})", origin.key()),
+        )];
+        if !spec_changed {
+            return Ok((
+                out,
+                if hpa_changed {
+                    Restart::HpaSync
+                } else {
+                    Restart::None
+                },
+            ));
+        }
+        self.loop_epoch += 1;
+        out.push(self.poll(now, world, samplers));
+        let restart = if hpa_changed {
+            Restart::LoopAndHpaSync
+        } else {
+            Restart::Loop
+        };
+        Ok((out, restart))
+    }
+
+    /// New scalers (upstream clears the scalers cache when the generation changes): the
+    /// prepared driver's trigger bindings when the triggers changed, else fresh memories.
+    fn fresh_scalers(&mut self, prepared: Option<ScaledObjectDriver>) {
+        match prepared {
+            Some(p) => {
+                self.triggers = p.triggers;
+                self.truth = Vec::new();
+            }
+            None => {
+                for m in &mut self.triggers.memories {
+                    *m = Default::default();
+                }
+            }
+        }
+        let n = self.model.triggers.len();
+        self.state.scaler_memory = vec![Default::default(); n];
+    }
+
+    /// The HPA this object generates, as a driver (fed by KEDA: it reads no sampler).
+    fn generated_hpa_driver(&self, scenario: &Scenario) -> Result<HpaDriver, String> {
+        let loaded = generated_hpa(&self.model)
+            .map_err(|e| format!("the HPA KEDA generates does not load: {e}"))?;
+        let mut scratch = Vec::new();
+        let hpa = HpaDriver::new(&loaded, scenario, &mut scratch, true)?;
+        debug_assert!(scratch.is_empty(), "a KEDA-fed HPA reads no sampler");
+        Ok(hpa)
+    }
+
+    /// Created during the run at `now`: KEDA first sees it then (its creation time and
+    /// `status.originalReplicaCount`).
+    pub(crate) fn created_at(&mut self, now: f64, world: &World) {
+        self.state = crate::keda::ScaledObjectState::new(
+            now - super::CREATION_LEAD,
+            self.model.triggers.len(),
+        );
+        self.original_replicas = world.pods().spec_replicas();
+    }
+
+    /// Deleted (`delete`): see [`Self::delete`].
+    pub(crate) fn deleted_by(
+        &mut self,
+        now: f64,
         world: &mut World,
-        samplers: &[Sampler],
-        scenario: &Scenario,
-    ) -> Result<Vec<PollDecision>, String> {
+        origin: Origin,
+    ) -> Vec<PollDecision> {
         if self.deleted {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        match action {
-            KedaAction::Pause { replicas } => Ok(vec![self.pause(now, replicas, world)]),
-            KedaAction::Unpause => self.unpause(now, world, samplers, scenario),
-            KedaAction::Delete => Ok(vec![self.delete(now, world)]),
-        }
+        vec![self.delete(now, world, origin)]
     }
 
     /// The pause annotations set: the loop stops, the HPA is deleted, and with
     /// `paused-replicas` the target is set to that count.
-    fn pause(&mut self, now: f64, replicas: Option<i32>, world: &mut World) -> PollDecision {
+    fn pause(
+        &mut self,
+        now: f64,
+        replicas: Option<i32>,
+        world: &mut World,
+        origin: Origin,
+    ) -> PollDecision {
         let cur = world.pods().spec_replicas();
-        let ann = &mut self.model.annotations;
-        match replicas {
-            Some(n) => ann.paused_replicas = Some(n.to_string()),
-            None => ann.paused = true,
-        }
         self.delete_hpa();
         let set = match replicas {
             Some(n) if n != cur => {
@@ -77,12 +221,14 @@ impl ScaledObjectDriver {
             }
             _ => ScaleAction::None,
         };
+        let key = origin.key();
         let text = match replicas {
             Some(n) => format!(
-                "paused (keda_events: paused-replicas {n}): KEDA's loop stopped, HPA deleted, replicas set to {n}"
+                "paused ({key}: paused-replicas {n}): KEDA's loop stopped, HPA deleted, replicas set to {n}"
             ),
-            None => "paused (keda_events: paused): KEDA's loop stopped, HPA deleted, replicas kept"
-                .into(),
+            None => {
+                format!("paused ({key}: paused): KEDA's loop stopped, HPA deleted, replicas kept")
+            }
         };
         event_record(now, cur, set, ScaleReason::Paused, text)
     }
@@ -95,15 +241,9 @@ impl ScaledObjectDriver {
         world: &mut World,
         samplers: &[Sampler],
         scenario: &Scenario,
+        origin: Origin,
     ) -> Result<Vec<PollDecision>, String> {
         let cur = world.pods().spec_replicas();
-        let ann = &mut self.model.annotations;
-        let was_paused = ann.is_paused();
-        ann.paused = false;
-        ann.paused_replicas = None;
-        if !was_paused {
-            return Ok(Vec::new());
-        }
         let loaded = generated_hpa(&self.model)
             .map_err(|e| format!("the HPA KEDA generates does not load: {e}"))?;
         let mut scratch = Vec::new();
@@ -115,12 +255,16 @@ impl ScaledObjectDriver {
         self.hpa = Some(hpa);
         // A new loop and a new HPA: the caller arms their ticks from `now`.
         self.loop_epoch += 1;
+        self.hpa_epoch += 1;
         let mut out = vec![event_record(
             now,
             cur,
             ScaleAction::None,
             ScaleReason::NoChange,
-            "unpaused (keda_events): HPA created again, KEDA's loop restarted".into(),
+            format!(
+                "unpaused ({}): HPA created again, KEDA's loop restarted",
+                origin.key()
+            ),
         )];
         // The restarted loop checks at once.
         out.push(self.poll(now, world, samplers));
@@ -129,7 +273,8 @@ impl ScaledObjectDriver {
 
     /// Deleted: the loop stops for good, the HPA goes with its owner, and with
     /// `restoreToOriginalReplicaCount` the target gets back its original replicas.
-    fn delete(&mut self, now: f64, world: &mut World) -> PollDecision {
+    fn delete(&mut self, now: f64, world: &mut World, origin: Origin) -> PollDecision {
+        let key = origin.key();
         let cur = world.pods().spec_replicas();
         self.deleted = true;
         self.delete_hpa();
@@ -145,13 +290,13 @@ impl ScaledObjectDriver {
                     ScaleAction::None
                 },
                 format!(
-                    "deleted (keda_events): loop stopped, HPA removed, replicas restored to the original {to} (restoreToOriginalReplicaCount)"
+                    "deleted ({key}): loop stopped, HPA removed, replicas restored to the original {to} (restoreToOriginalReplicaCount)"
                 ),
             )
         } else {
             (
                 ScaleAction::None,
-                format!("deleted (keda_events): loop stopped, HPA removed, replicas left at {cur}"),
+                format!("deleted ({key}): loop stopped, HPA removed, replicas left at {cur}"),
             )
         };
         event_record(now, cur, set, ScaleReason::Deleted, text)
@@ -167,4 +312,36 @@ fn event_record(
     text: String,
 ) -> PollDecision {
     PollDecision::without_triggers(now, current, action, reason, PollReason::Event(text))
+}
+
+/// What a change restarted: the simulation arms the new ticks from `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Restart {
+    None,
+    /// The generated HPA's spec changed: it is reconciled at once (its cadence unchanged).
+    HpaSync,
+    /// KEDA's loop restarted (it checked just now).
+    Loop,
+    /// Both of the above.
+    LoopAndHpaSync,
+    /// Unpaused: a new loop (it checked just now) and a new HPA, first synced one resync period
+    /// after its creation.
+    LoopAndHpa,
+}
+
+/// What updating a driver reads and writes besides the driver.
+pub(crate) struct UpdateContext<'a> {
+    pub(crate) world: &'a mut World,
+    pub(crate) samplers: &'a [Sampler],
+    pub(crate) scenario: &'a Scenario,
+}
+
+impl super::ScaledJobDriver {
+    /// The ScaledJob as a change left it (annotations or spec); returns what it was.
+    pub(crate) fn replace_model(
+        &mut self,
+        new: crate::keda::ScaledJobModel,
+    ) -> crate::keda::ScaledJobModel {
+        std::mem::replace(&mut self.model, new)
+    }
 }

@@ -3,6 +3,7 @@
 //! event and the control plane's next event; at equal instants the world goes first, so a
 //! controller acting at t sees everything that happened up to and including t.
 
+mod changes;
 mod control_plane;
 mod event_log;
 pub(crate) mod figures;
@@ -73,8 +74,8 @@ enum Control {
     KedaHpaSync(usize, u32),
     /// KEDA's loop for ScaledJob `i`.
     JobPoll(usize),
-    /// `keda_events[k]` of the scenario (pause, unpause, delete a ScaledObject).
-    KedaObjectEvent(usize),
+    /// `changes[k]` of the scenario (an object created, updated or deleted).
+    Change(usize),
     /// The control-plane component `faults[k]` took down starts again.
     ComponentStart(usize),
 }
@@ -200,6 +201,7 @@ fn run_with_log(
 ) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts, log);
     let missing = run.add_autoscalers()?;
+    run.prepare_changes()?;
     crate::metrics::phases::assign_scrape_phases(
         &mut run.samplers,
         scenario.metric_phases,
@@ -236,6 +238,7 @@ struct Run<'a, 'w> {
     end: f64,
     /// Periodic acts re-planned by a control-plane restart (`faults:`).
     restarted: control_plane::Restarted,
+    change_state: changes::ChangeState,
 }
 
 impl<'a, 'w> Run<'a, 'w> {
@@ -280,6 +283,7 @@ impl<'a, 'w> Run<'a, 'w> {
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
             restarted: control_plane::Restarted::default(),
+            change_state: changes::ChangeState::default(),
         }
     }
 
@@ -394,9 +398,9 @@ impl<'a, 'w> Run<'a, 'w> {
         for i in 0..self.samplers.len() {
             agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
         }
-        // Scenario events on KEDA objects go first among controls at the same instant.
-        for (k, e) in self.scenario.keda_events.iter().enumerate() {
-            agenda.schedule(e.at, Control::KedaObjectEvent(k));
+        // Changes to objects go first among controls at the same instant.
+        for (k, c) in self.scenario.changes.iter().enumerate() {
+            agenda.schedule(c.at, Control::Change(k));
         }
         // Every controller acts at once when it appears (t = 0), then on its own period; KEDA's
         // loop goes before the HPA it generates (whose sync keeps its period while the HPA is
@@ -454,7 +458,7 @@ impl<'a, 'w> Run<'a, 'w> {
             Control::HpaSync(i) => self.on_hpa_sync(now, i),
             Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
             Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
-            Control::KedaObjectEvent(k) => self.on_keda_object_event(now, k)?,
+            Control::Change(k) => self.on_change(now, k)?,
             Control::JobPoll(i) => self.on_job_poll(now, i),
             Control::ComponentStart(k) => self.on_component_start(now, k),
         }
@@ -499,11 +503,18 @@ impl<'a, 'w> Run<'a, 'w> {
         }
     }
 
-    /// A sync of hand-made HPA `i`.
+    /// A sync of hand-made HPA `i`, then the next on its period.
     fn on_hpa_sync(&mut self, now: f64, i: usize) {
-        if self.hpa_sync_held(now, i) {
+        if self.change_state.hpa_deleted(i) || self.hpa_sync_held(now, i) {
             return;
         }
+        self.sync_hand_made_hpa(now, i);
+        let next = now + self.hpas[i].sync_period();
+        self.agenda.schedule(next, Control::HpaSync(i));
+    }
+
+    /// One sync of hand-made HPA `i` at `now`, logged.
+    fn sync_hand_made_hpa(&mut self, now: f64, i: usize) {
         let no_external = &mut |_: &str| {
             MetricReading::Error("no external metrics adapter for this metric".into())
         };
@@ -524,8 +535,6 @@ impl<'a, 'w> Run<'a, 'w> {
                 decision: Box::new(decision),
             }));
         }
-        self.agenda
-            .schedule(now + d.sync_period(), Control::HpaSync(i));
     }
 
     /// KEDA's loop for ScaledObject `i`.
@@ -559,23 +568,26 @@ impl<'a, 'w> Run<'a, 'w> {
             .schedule(now + so.polling_interval(), Control::KedaPoll(i, epoch));
     }
 
-    /// A sync of the HPA ScaledObject `i` generated.
+    /// A sync of the HPA ScaledObject `i` generated, then the next on its period (kept while
+    /// a pause has deleted the HPA, so it resumes when unpaused).
     fn on_keda_hpa_sync(&mut self, now: f64, i: usize, epoch: u32) {
-        let so = &mut self.scaled_objects[i];
-        if epoch != so.loop_epoch {
+        if epoch != self.scaled_objects[i].hpa_epoch || self.keda_hpa_sync_held(now, i, epoch) {
             return;
         }
-        if self.keda_hpa_sync_held(now, i, epoch) {
-            return;
-        }
-        let so = &mut self.scaled_objects[i];
-        let Some(mut hpa) = so.hpa.take() else {
-            if !so.is_deleted() {
-                self.agenda
-                    .schedule(now + so.hpa_sync_period(), Control::KedaHpaSync(i, epoch));
-            }
-            return;
+        let period = match self.sync_keda_hpa(now, i) {
+            Some(period) => period,
+            None if self.scaled_objects[i].is_deleted() => return,
+            None => self.scaled_objects[i].hpa_sync_period(),
         };
+        self.agenda
+            .schedule(now + period, Control::KedaHpaSync(i, epoch));
+    }
+
+    /// One sync at `now` of the HPA ScaledObject `i` generated, logged; its sync period, or
+    /// `None` when the HPA does not exist (paused or deleted).
+    fn sync_keda_hpa(&mut self, now: f64, i: usize) -> Option<f64> {
+        let so = &mut self.scaled_objects[i];
+        let mut hpa = so.hpa.take()?;
         let logged = {
             let w: &World = &self.world;
             let samplers = &self.samplers;
@@ -602,56 +614,14 @@ impl<'a, 'w> Run<'a, 'w> {
                 decision: Box::new(decision),
             }));
         }
-        self.agenda
-            .schedule(now + hpa.sync_period(), Control::KedaHpaSync(i, epoch));
+        let period = hpa.sync_period();
         so.hpa = Some(hpa);
-    }
-
-    /// `keda_events[k]`: pause, unpause or delete a ScaledObject.
-    fn on_keda_object_event(&mut self, now: f64, k: usize) -> crate::Result<()> {
-        let scenario = self.scenario;
-        let e = &scenario.keda_events[k];
-        let Some(i) = self.scaled_objects.iter().position(|s| s.name == e.object) else {
-            return Ok(());
-        };
-        let so = &mut self.scaled_objects[i];
-        let epoch = so.loop_epoch;
-        let records = so
-            .apply_event(now, e.action, &mut self.world, &self.samplers, scenario)
-            .map_err(|m| {
-                crate::Error::from(InputError::new(
-                    Location::file(&scenario.file).with_field(format!("keda_events[{k}]")),
-                    format!("ScaledObject {:?}: {m}", so.name),
-                ))
-            })?;
-        if so.loop_epoch != epoch {
-            // Restarted (an unpause): the loop ran its first check just now; the new
-            // HPA is synced one resync period after it was created, as the HPA
-            // controller's queue delays every add.
-            self.agenda.schedule(
-                now + so.polling_interval(),
-                Control::KedaPoll(i, so.loop_epoch),
-            );
-            self.agenda.schedule(
-                now + so.hpa_sync_period(),
-                Control::KedaHpaSync(i, so.loop_epoch),
-            );
-        }
-        for r in records {
-            self.log.push(LogEvent::Keda(KedaEvent {
-                t: now,
-                autoscaler: so.name.clone(),
-                kind: "ScaledObject",
-                poll: Some(Box::new(r)),
-                job_poll: None,
-            }));
-        }
-        Ok(())
+        Some(period)
     }
 
     /// KEDA's loop for ScaledJob `i`.
     fn on_job_poll(&mut self, now: f64, i: usize) {
-        if self.job_poll_held(now, i) {
+        if self.change_state.job_stopped(i) || self.job_poll_held(now, i) {
             return;
         }
         let sj = &mut self.scaled_jobs[i];

@@ -701,3 +701,55 @@ fn a_restart_between_two_syncs_still_moves_the_next_sync_to_one_period_after_the
         assert_eq!(syncs, vec![285.0, 300.0, 322.0, 337.0], "{phases}");
     }
 }
+
+#[test]
+fn a_keda_edit_while_no_operator_leads_is_reconciled_when_one_starts() {
+    // Paused at 2 min; no operator leads from 3 min to 6 min; the pause annotation is removed
+    // at 4 min. The edit waits in the API server until the next leader reconciles it at 6 min.
+    let trace = "{generate: {kind: constant, rate: 100}}";
+    let extra = "changes:\n\
+        - {at: 2m, annotate: {object: ScaledObject/worker, set: {autoscaling.keda.sh/paused: \"true\"}}}\n\
+        - {at: 4m, annotate: {object: ScaledObject/worker, remove: [autoscaling.keda.sh/paused]}}\n\
+        faults:\n- {component: keda-operator, from: 3m, to: 6m}\n";
+    for phases in PHASES {
+        let out = run_keda(phases, 1, 2, trace, extra);
+        let at = |what: &str| -> Vec<f64> {
+            out.events
+                .iter()
+                .filter(|e| e["type"] == "keda" && e.to_string().contains(what))
+                .map(|e| e["t"].as_f64().unwrap())
+                .collect()
+        };
+        assert_eq!(at("paused (changes"), vec![120.0], "{phases}");
+        assert_eq!(at("unpaused (changes"), vec![360.0], "{phases}");
+    }
+}
+
+#[test]
+fn an_hpa_updated_while_the_controller_manager_is_down_is_first_synced_after_its_start() {
+    // Syncs at 0, 15, …, 180; the controller manager is down from 190 s to 230 s; the HPA's
+    // spec is updated at 200 s. No sync follows the update at once: the new process syncs the
+    // HPA, new spec and all, one period after its start (245 s).
+    let trace = "{generate: {kind: constant, rate: 100}}";
+    let extra = "changes:\n- {at: 200s, apply: hpa2.yaml}\n\
+        faults:\n- {component: controller-manager, from: 190s, to: 230s}\n";
+    let hpa2 = CPU_HPA.replace("minReplicas: 1", "minReplicas: 12");
+    for phases in PHASES {
+        let out = run(
+            &cpu_scenario(phases, "5m", trace, extra),
+            &[("hpa.yaml", CPU_HPA), ("hpa2.yaml", &hpa2)],
+        );
+        let syncs: Vec<f64> = out
+            .hpa()
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|&t| (180.0..=260.0).contains(&t))
+            .collect();
+        assert_eq!(syncs, vec![180.0, 245.0, 260.0], "{phases}");
+        let (_, first) = out.hpa().into_iter().find(|(t, _)| *t == 245.0).unwrap();
+        assert!(
+            first["desired_replicas"].as_i64().unwrap() >= 12,
+            "{phases}: {first}"
+        );
+    }
+}

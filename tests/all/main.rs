@@ -5,6 +5,7 @@
 mod helpers;
 
 mod calibrate;
+mod changes;
 mod charts;
 mod check_cli;
 mod cli_errors;
