@@ -59,7 +59,7 @@ pub(crate) fn attach_series(
     if !observed.is_empty() {
         let clock = scenario.start_time.timestamp_millis() as f64 / 1000.0;
         run.summary.backtest = Some(compare(observed, &run.series, clock)?);
-        crate::sim::verdict::reassess(&mut run.summary, scenario, &run.series);
+        crate::sim::verdict::reassess(&mut run.summary, scenario, &run.stats);
     }
     Ok(())
 }

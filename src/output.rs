@@ -235,6 +235,22 @@ impl OutputDir {
         Ok(std::io::BufWriter::with_capacity(1 << 16, file))
     }
 
+    /// Open `name` (relative to the folder) in the staging folder with `create` (a writer that
+    /// takes the file's path), for writing as the work goes; like every staged file, it reaches
+    /// the folder only at the commit.
+    pub(crate) fn create_with<T>(
+        &self,
+        name: &str,
+        create: impl FnOnce(&Path) -> std::io::Result<T>,
+    ) -> Result<T, Error> {
+        let path = self.staging.join(name);
+        let fail = |e| self.write_error(name, e);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        create(&path).map_err(fail)
+    }
+
     /// Flush and sync a file opened with [`OutputDir::open_stream`].
     pub(crate) fn close_stream(
         &self,

@@ -46,12 +46,19 @@ pub struct RequestTotals {
     pub rejected: u64,
 }
 
-/// Per-step series, one slot per `step` seconds of simulated time.
+/// Per-step series, one row per `step` seconds of simulated time.
+///
+/// It holds rows `base .. base + held` of the run's `rows` (every row, `base` 0, unless the run
+/// streams its rows: then a window of recent rows, see [`Series::windowed`]). Rows are numbered
+/// from the start of the run ([`Series::row`]); a row's values are at index [`Series::slot`] of
+/// each column.
 #[derive(Debug, Clone)]
 pub struct Series {
     pub step: f64,
     inv_step: f64,
     pub rows: usize,
+    /// The first row held.
+    pub(crate) base: usize,
     pub arrival_rate: Vec<f64>,
     pub(crate) arrivals: Vec<u32>,
     pub served: Vec<u32>,
@@ -91,41 +98,88 @@ pub struct Series {
     pub extra: Vec<(String, Vec<f64>)>,
 }
 
+/// Apply `$m!(column, initial value)` to every fixed column of a [`Series`].
+macro_rules! each_column {
+    ($s:expr, $m:ident) => {{
+        let s = $s;
+        $m!(s.arrival_rate, 0.0);
+        $m!(s.arrivals, 0);
+        $m!(s.served, 0);
+        $m!(s.dropped, 0);
+        $m!(s.timed_out, 0);
+        $m!(s.desired_replicas, 0);
+        $m!(s.spec_replicas, 0);
+        $m!(s.ready_pods, 0);
+        $m!(s.starting_pods, 0);
+        $m!(s.terminating_pods, 0);
+        $m!(s.cpu_cores, 0.0);
+        $m!(s.cpu_utilization, f64::NAN);
+        $m!(s.backlog, 0);
+        $m!(s.ready_capacity, 0.0);
+        $m!(s.in_flight, 0);
+        $m!(s.latency_p50, f64::NAN);
+        $m!(s.latency_p99, f64::NAN);
+        $m!(s.backlog_age, 0.0);
+        $m!(s.unschedulable_pods, 0);
+        $m!(s.nodes, 0);
+        $m!(s.nodes_ready, 0);
+        $m!(s.retries, 0);
+        $m!(s.rejected, 0);
+        $m!(s.restarts, 0);
+        $m!(s.throttled_s, 0.0);
+    }};
+}
+
 impl Series {
     pub fn new(duration: f64, step: f64) -> Series {
         let rows = ((duration / step).ceil() as usize).max(1);
-        let z = |v| vec![v; rows];
+        Series::windowed(rows, step, rows)
+    }
+
+    /// A series of `rows` rows that holds at most `held` of them at once (all when `held` is
+    /// at least `rows`): rows handed over are dropped with [`Series::drop_before`].
+    pub(crate) fn windowed(rows: usize, step: f64, held: usize) -> Series {
+        let rows = rows.max(1);
+        let held = held.clamp(1, rows);
+        let z = |v| vec![v; held];
         Series {
             step,
             inv_step: 1.0 / step,
             rows,
+            base: 0,
             arrival_rate: z(0.0),
-            arrivals: vec![0; rows],
-            served: vec![0; rows],
-            dropped: vec![0; rows],
-            timed_out: vec![0; rows],
-            desired_replicas: vec![0; rows],
-            spec_replicas: vec![0; rows],
-            ready_pods: vec![0; rows],
-            starting_pods: vec![0; rows],
-            terminating_pods: vec![0; rows],
+            arrivals: vec![0; held],
+            served: vec![0; held],
+            dropped: vec![0; held],
+            timed_out: vec![0; held],
+            desired_replicas: vec![0; held],
+            spec_replicas: vec![0; held],
+            ready_pods: vec![0; held],
+            starting_pods: vec![0; held],
+            terminating_pods: vec![0; held],
             cpu_cores: z(0.0),
             cpu_utilization: z(f64::NAN),
-            backlog: vec![0; rows],
+            backlog: vec![0; held],
             ready_capacity: z(0.0),
-            in_flight: vec![0; rows],
+            in_flight: vec![0; held],
             latency_p50: z(f64::NAN),
             latency_p99: z(f64::NAN),
             backlog_age: z(0.0),
-            unschedulable_pods: vec![0; rows],
-            nodes: vec![0; rows],
-            nodes_ready: vec![0; rows],
-            retries: vec![0; rows],
-            rejected: vec![0; rows],
-            restarts: vec![0; rows],
+            unschedulable_pods: vec![0; held],
+            nodes: vec![0; held],
+            nodes_ready: vec![0; held],
+            retries: vec![0; held],
+            rejected: vec![0; held],
+            restarts: vec![0; held],
             throttled_s: z(0.0),
             extra: Vec::new(),
         }
+    }
+
+    /// Rows held at once.
+    #[inline]
+    pub(crate) fn held(&self) -> usize {
+        self.arrivals.len()
     }
 
     /// Row holding instant `t` (clamped into the run).
@@ -142,16 +196,55 @@ impl Series {
         }
     }
 
+    /// Index of row `row` in the columns. A row no longer or not yet held (which the window's
+    /// margins rule out) falls on the nearest held one.
+    #[inline]
+    pub(crate) fn slot(&self, row: usize) -> usize {
+        debug_assert!(
+            row >= self.base && row - self.base < self.held(),
+            "row {row} outside the held rows {}..{}",
+            self.base,
+            self.base + self.held()
+        );
+        row.saturating_sub(self.base).min(self.held() - 1)
+    }
+
+    /// Index of the row holding instant `t`.
+    #[inline]
+    pub(crate) fn slot_at(&self, t: f64) -> usize {
+        self.slot(self.row(t))
+    }
+
     pub fn time(&self, row: usize) -> f64 {
         row as f64 * self.step
     }
 
-    /// Add the part of `[from, to)` that falls in each row to `col` (seconds per row).
-    pub(crate) fn add_span(col: &mut [f64], step: f64, from: f64, to: f64) {
-        if !(to > from) || col.is_empty() {
+    /// Drop the rows before `row` (handed over), making room for as many later ones.
+    pub(crate) fn drop_before(&mut self, row: usize) {
+        let k = row.saturating_sub(self.base).min(self.held());
+        if k == 0 {
             return;
         }
-        let rows = col.len();
+        macro_rules! shift {
+            ($col:expr, $init:expr) => {{
+                let n = $col.len();
+                $col.copy_within(k.., 0);
+                $col[n - k..].fill($init);
+            }};
+        }
+        each_column!(&mut *self, shift);
+        for (_, col) in &mut self.extra {
+            shift!(col, f64::NAN);
+        }
+        self.base += k;
+    }
+
+    /// Add the part of `[from, to)` that falls in each row to `throttled_s` (seconds per row).
+    pub(crate) fn add_throttled_span(&mut self, from: f64, to: f64) {
+        if !(to > from) {
+            return;
+        }
+        let (rows, step) = (self.rows, self.step);
         let mut t = from.max(0.0);
         while t < to {
             let r = ((t / step) as usize).min(rows - 1);
@@ -161,7 +254,8 @@ impl Series {
                 (r + 1) as f64 * step
             };
             let seg_end = to.min(row_end);
-            col[r] += seg_end - t;
+            let i = self.slot(r);
+            self.throttled_s[i] += seg_end - t;
             if seg_end <= t {
                 break;
             }
@@ -174,13 +268,29 @@ impl Series {
         let idx = match self.extra.iter().position(|(n, _)| n == name) {
             Some(i) => i,
             None => {
-                self.extra
-                    .push((name.to_string(), vec![f64::NAN; self.rows]));
+                let held = self.held();
+                self.extra.push((name.to_string(), vec![f64::NAN; held]));
                 self.extra.len() - 1
             }
         };
         &mut self.extra[idx].1
     }
+
+    /// Set row `row` of the named extra column (created on first use).
+    pub(crate) fn set_extra(&mut self, name: &str, row: usize, v: f64) {
+        let i = self.slot(row);
+        self.extra_column(name)[i] = v;
+    }
+}
+
+/// Who receives each row of a run's series once it can no longer change: the summary's
+/// accumulator, and for `scalesim run` the `timeseries.csv` writer and the charts' copy.
+pub(crate) trait RowSink {
+    /// Row `row` of `s` (held at [`Series::slot`]) is final, but for late timeouts.
+    fn row(&mut self, s: &Series, row: usize);
+    /// `n` requests timed out in row `row`, already handed over: a client that gave up is
+    /// found only when its request is next touched, which can be long after its deadline.
+    fn late_timeouts(&mut self, row: usize, n: u32);
 }
 
 /// Latencies of the step being filled, for exact per-step quantiles.
@@ -230,13 +340,15 @@ impl StepLatencies {
             self.weighted
                 .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
             self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            series.latency_p50[self.row] = weighted_quantile(&self.weighted, 0.50);
-            series.latency_p99[self.row] = weighted_quantile(&self.weighted, 0.99);
+            let i = series.slot(self.row);
+            series.latency_p50[i] = weighted_quantile(&self.weighted, 0.50);
+            series.latency_p99[i] = weighted_quantile(&self.weighted, 0.99);
             self.weighted.clear();
         } else if !self.values.is_empty() {
             let (p50, p99) = median_and_p99(&mut self.values);
-            series.latency_p50[self.row] = p50;
-            series.latency_p99[self.row] = p99;
+            let i = series.slot(self.row);
+            series.latency_p50[i] = p50;
+            series.latency_p99[i] = p99;
             self.values.clear();
         }
     }

@@ -177,11 +177,36 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
         progress: Some(run_progress(&progress)),
         ..opts
     };
-    // events.jsonl is streamed into the staging folder as the run logs it.
+    // events.jsonl is streamed into the staging folder as the run logs it, and so is
+    // timeseries.csv (the charts keep a bounded copy of the rows) unless an export or a
+    // backtest needs the whole series.
     let mut events = out.open_stream(report::EVENTS_FILE)?;
     let events_path = dir.join(report::EVENTS_FILE);
-    let result = sim::run_streaming_events(&scenario, &opts, &mut events, &events_path);
+    let stream_rows = args.export.is_empty() && observed.is_empty();
+    let mut csv = match stream_rows {
+        true => Some(out.create_with(report::TIMESERIES_FILE, report::TimeseriesWriter::create)?),
+        false => None,
+    };
+    let mut chart_rows = (stream_rows && !args.no_charts).then(report::chart::ChartRows::new);
+    let rows = match csv.as_mut() {
+        Some(w) => {
+            let mut sinks: Vec<&mut dyn crate::record::RowSink> = vec![w];
+            if let Some(c) = chart_rows.as_mut() {
+                sinks.push(c);
+            }
+            sim::Rows::Stream(sinks)
+        }
+        None => sim::Rows::Keep,
+    };
+    let result = sim::run_streaming(&scenario, &opts, &mut events, &events_path, rows);
     let result = result.and_then(|r| out.close_stream(report::EVENTS_FILE, events).map(|_| r));
+    let result = result.and_then(|r| match csv {
+        Some(w) => w
+            .finish()
+            .map_err(|e| out.write_error(report::TIMESERIES_FILE, e))
+            .map(|_| r),
+        None => Ok(r),
+    });
     if result.is_ok() {
         progress.handle().set(scenario.duration.ceil() as u64);
     }
@@ -190,8 +215,10 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
     backtest::attach_series(&scenario, &mut result, &observed)?;
     out.fill(|staging| {
         report::write_run(staging, &result)?;
-        if !args.no_charts {
-            report::write_charts(staging, &result, &scenario)?;
+        match chart_rows {
+            Some(rows) => report::write_streamed_charts(staging, &result, &scenario, rows)?,
+            None if !args.no_charts => report::write_charts(staging, &result, &scenario)?,
+            None => {}
         }
         write_exports(staging, &args.export, &result)
     })?;

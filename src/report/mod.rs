@@ -29,21 +29,26 @@ use std::path::Path;
 
 /// The files [`write_run`] writes into a run's folder.
 pub(crate) const RUN_FILES: [&str; 3] = ["timeseries.csv", "summary.json", "events.jsonl"];
+/// The time series' file, one of [`RUN_FILES`] (`scalesim run` streams it as the run goes).
+pub(crate) const TIMESERIES_FILE: &str = "timeseries.csv";
 /// The event log's file, one of [`RUN_FILES`] (`scalesim run` streams it as the run goes).
 pub(crate) const EVENTS_FILE: &str = "events.jsonl";
 /// The files [`write_charts`] writes into a run's folder.
 pub(crate) const CHART_FILES: [&str; 3] = ["chart.png", "chart.svg", "report.html"];
 
-/// Write [`RUN_FILES`] of a run into `dir` (created if needed); `events.jsonl` only when the
-/// run kept its events (not when it streamed them into `dir` as it went). Commands write into an
+/// Write [`RUN_FILES`] of a run into `dir` (created if needed); `timeseries.csv` and
+/// `events.jsonl` only when the run kept its rows and events (not when it streamed them into
+/// `dir` as it went). Commands write into an
 /// [`OutputDir`](crate::output::OutputDir)'s staging folder and commit it, so a run's folder
 /// changes only when all of its files are complete (see [`crate::output`]).
 pub(crate) fn write_run(dir: &Path, result: &RunResult) -> Result<(), Error> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
-    write_file(&dir.join("timeseries.csv"), |w| {
-        write_timeseries(w, &result.series)
-    })?;
+    if !result.series_streamed {
+        write_file(&dir.join(TIMESERIES_FILE), |w| {
+            write_timeseries(w, &result.series)
+        })?;
+    }
     write_file(&dir.join("summary.json"), |w| {
         write_summary(w, &result.summary)
     })?;
@@ -62,6 +67,25 @@ pub fn write_charts(dir: &Path, result: &RunResult, scenario: &Scenario) -> Resu
     write_charts_with(dir, result, scenario, &chart_options(result, scenario))
 }
 
+/// [`write_charts`] of a run whose rows were streamed, from what `rows` gathered of them.
+pub(crate) fn write_streamed_charts(
+    dir: &Path,
+    result: &RunResult,
+    scenario: &Scenario,
+    rows: chart::ChartRows,
+) -> Result<(), Error> {
+    let data = rows
+        .into_data(&scenario.name)
+        .with_spacing(scenario.fluid_step());
+    draw_charts(
+        dir,
+        result,
+        scenario,
+        &data,
+        &chart_options(result, scenario),
+    )
+}
+
 /// [`write_charts`] with explicit options (e.g. an SLO line, another width).
 pub(crate) fn write_charts_with(
     dir: &Path,
@@ -69,13 +93,24 @@ pub(crate) fn write_charts_with(
     scenario: &Scenario,
     opts: &ChartOptions,
 ) -> Result<(), Error> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
     let observed = result.summary.backtest.as_ref().map(|b| &b.steps);
     let data = RunData::from_series(&scenario.name, &result.series)
         .with_spacing(scenario.fluid_step())
         .with_observed(observed);
-    let figure = Figure::run(&data, opts);
+    draw_charts(dir, result, scenario, &data, opts)
+}
+
+/// Draw [`CHART_FILES`] of a run from its chart data into `dir` (created if needed).
+fn draw_charts(
+    dir: &Path,
+    result: &RunResult,
+    scenario: &Scenario,
+    data: &RunData,
+    opts: &ChartOptions,
+) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("cannot create output folder {}", dir.display()), e))?;
+    let figure = Figure::run(data, opts);
     let svg = figure.svg()?;
     let png = figure.png()?;
     write_bytes(&dir.join("chart.png"), &png)?;
@@ -219,58 +254,204 @@ pub(crate) const TIMESERIES_COLUMNS: &[&str] = &[
 ];
 
 pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result<()> {
-    let mut header = TIMESERIES_COLUMNS.join(",");
-    for (name, _) in &s.extra {
-        header.push(',');
-        header.push_str(name);
-    }
-    writeln!(w, "{header}")?;
+    writeln!(
+        w,
+        "{}",
+        timeseries_header(s.extra.iter().map(|(n, _)| n.as_str()))
+    )?;
     // One reused line buffer, each cell written straight into it (no String per cell).
     let mut line = String::with_capacity(256);
-    for r in 0..s.rows {
+    for r in s.base..s.base + s.held() {
         line.clear();
-        let num = |line: &mut String, v: f64| {
-            line.push(',');
-            push_data_number(line, v);
-        };
-        fn int(line: &mut String, v: impl std::fmt::Display) {
-            use std::fmt::Write as _;
-            // Writing to a String cannot fail.
-            let _ = write!(line, ",{v}");
-        }
-        push_data_number(&mut line, s.time(r));
-        num(&mut line, s.arrival_rate[r]);
-        int(&mut line, s.desired_replicas[r]);
-        int(&mut line, s.spec_replicas[r]);
-        int(&mut line, s.ready_pods[r]);
-        int(&mut line, s.starting_pods[r]);
-        int(&mut line, s.terminating_pods[r]);
-        num(&mut line, s.cpu_utilization[r]);
-        int(&mut line, s.backlog[r]);
-        int(&mut line, s.in_flight[r]);
-        int(&mut line, s.served[r]);
-        int(&mut line, s.dropped[r]);
-        int(&mut line, s.timed_out[r]);
-        num(&mut line, s.latency_p50[r]);
-        num(&mut line, s.latency_p99[r]);
-        int(&mut line, s.arrivals[r]);
-        num(&mut line, s.cpu_cores[r]);
-        num(&mut line, s.backlog_age[r]);
-        num(&mut line, s.ready_capacity[r]);
-        int(&mut line, s.unschedulable_pods[r]);
-        int(&mut line, s.nodes[r]);
-        int(&mut line, s.nodes_ready[r]);
-        int(&mut line, s.retries[r]);
-        int(&mut line, s.rejected[r]);
-        int(&mut line, s.restarts[r]);
-        num(&mut line, s.throttled_s[r]);
-        for (_, col) in &s.extra {
-            num(&mut line, col[r]);
-        }
-        line.push('\n');
+        push_timeseries_row(&mut line, s, r);
         w.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+/// The header line of `timeseries.csv` (without its newline), with these extra columns.
+fn timeseries_header<'a>(extra: impl Iterator<Item = &'a str>) -> String {
+    let mut header = TIMESERIES_COLUMNS.join(",");
+    for name in extra {
+        header.push(',');
+        header.push_str(name);
+    }
+    header
+}
+
+/// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`.
+fn push_timeseries_row(line: &mut String, s: &Series, r: usize) {
+    let num = |line: &mut String, v: f64| {
+        line.push(',');
+        push_data_number(line, v);
+    };
+    fn int(line: &mut String, v: impl std::fmt::Display) {
+        use std::fmt::Write as _;
+        // Writing to a String cannot fail.
+        let _ = write!(line, ",{v}");
+    }
+    let i = s.slot(r);
+    push_data_number(line, s.time(r));
+    num(line, s.arrival_rate[i]);
+    int(line, s.desired_replicas[i]);
+    int(line, s.spec_replicas[i]);
+    int(line, s.ready_pods[i]);
+    int(line, s.starting_pods[i]);
+    int(line, s.terminating_pods[i]);
+    num(line, s.cpu_utilization[i]);
+    int(line, s.backlog[i]);
+    int(line, s.in_flight[i]);
+    int(line, s.served[i]);
+    int(line, s.dropped[i]);
+    int(line, s.timed_out[i]);
+    num(line, s.latency_p50[i]);
+    num(line, s.latency_p99[i]);
+    int(line, s.arrivals[i]);
+    num(line, s.cpu_cores[i]);
+    num(line, s.backlog_age[i]);
+    num(line, s.ready_capacity[i]);
+    int(line, s.unschedulable_pods[i]);
+    int(line, s.nodes[i]);
+    int(line, s.nodes_ready[i]);
+    int(line, s.retries[i]);
+    int(line, s.rejected[i]);
+    int(line, s.restarts[i]);
+    num(line, s.throttled_s[i]);
+    for (_, col) in &s.extra {
+        num(line, col[i]);
+    }
+    line.push('\n');
+}
+
+/// `timeseries.csv` written row by row as a run hands its rows over ([`RowSink`]), into a
+/// file of the staging folder: the same bytes [`write_timeseries`] writes from a whole series.
+/// Two things can only be settled at the end, and then the file is rewritten once, line by line:
+/// timeouts found after their row was written (its `timed_out` cell grows), and an autoscaler
+/// metric column that first appeared after the header was written (earlier rows gain empty
+/// cells).
+pub(crate) struct TimeseriesWriter {
+    path: std::path::PathBuf,
+    w: std::io::BufWriter<std::fs::File>,
+    line: String,
+    /// Every extra column seen (the header names those of the first row).
+    extra: Vec<String>,
+    /// How many extra columns the rows were written with: (first row, count), by row.
+    written_with: Vec<(usize, usize)>,
+    late: std::collections::BTreeMap<usize, u32>,
+    error: Option<std::io::Error>,
+}
+
+impl TimeseriesWriter {
+    /// Write `path` (created or truncated).
+    pub(crate) fn create(path: &Path) -> std::io::Result<TimeseriesWriter> {
+        let file = std::fs::File::create(path)?;
+        Ok(TimeseriesWriter {
+            path: path.to_path_buf(),
+            w: std::io::BufWriter::with_capacity(1 << 16, file),
+            line: String::with_capacity(256),
+            extra: Vec::new(),
+            written_with: Vec::new(),
+            late: std::collections::BTreeMap::new(),
+            error: None,
+        })
+    }
+
+    /// Complete the file: flushed, settled (see the type), synced.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.w.flush()?;
+        if self.late.is_empty() && self.written_with.len() <= 1 {
+            return self.w.get_ref().sync_all();
+        }
+        drop(self.w);
+        rewrite_timeseries(&self.path, &self.extra, &self.written_with, &self.late)
+    }
+
+    fn write_row(&mut self, s: &Series, row: usize) -> std::io::Result<()> {
+        if self.written_with.is_empty() {
+            let header = timeseries_header(s.extra.iter().map(|(n, _)| n.as_str()));
+            writeln!(self.w, "{header}")?;
+        }
+        if self
+            .written_with
+            .last()
+            .is_none_or(|w| w.1 != s.extra.len())
+        {
+            self.written_with.push((row, s.extra.len()));
+            self.extra = s.extra.iter().map(|(n, _)| n.clone()).collect();
+        }
+        self.line.clear();
+        push_timeseries_row(&mut self.line, s, row);
+        self.w.write_all(self.line.as_bytes())
+    }
+}
+
+impl crate::record::RowSink for TimeseriesWriter {
+    fn row(&mut self, s: &Series, row: usize) {
+        if self.error.is_none()
+            && let Err(e) = self.write_row(s, row)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn late_timeouts(&mut self, row: usize, n: u32) {
+        *self.late.entry(row).or_insert(0) += n;
+    }
+}
+
+/// Rewrite a streamed `timeseries.csv` with every extra column named in its header, empty
+/// cells for rows written before a column appeared, and late timeouts added (see
+/// [`TimeseriesWriter`]).
+fn rewrite_timeseries(
+    path: &Path,
+    extra: &[String],
+    written_with: &[(usize, usize)],
+    late: &std::collections::BTreeMap<usize, u32>,
+) -> std::io::Result<()> {
+    use std::io::BufRead;
+    let timed_out = TIMESERIES_COLUMNS
+        .iter()
+        .position(|c| *c == "timed_out")
+        .expect("timeseries.csv has a timed_out column");
+    let tmp = path.with_extension("csv.settling");
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?);
+    let input = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
+    let mut lines = input.lines();
+    lines.next().transpose()?;
+    writeln!(
+        out,
+        "{}",
+        timeseries_header(extra.iter().map(String::as_str))
+    )?;
+    for (row, line) in lines.enumerate() {
+        let line = line?;
+        let had = written_with
+            .iter()
+            .rev()
+            .find(|(from, _)| row >= *from)
+            .map_or(extra.len(), |w| w.1);
+        let missing = extra.len().saturating_sub(had);
+        match late.get(&row) {
+            Some(&n) => {
+                let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+                let v: u32 = cells[timed_out].parse().unwrap_or(0);
+                cells[timed_out] = v.wrapping_add(n).to_string();
+                out.write_all(cells.join(",").as_bytes())?;
+            }
+            None => out.write_all(line.as_bytes())?,
+        }
+        for _ in 0..missing {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    out.get_ref().sync_all()?;
+    drop(out);
+    std::fs::rename(&tmp, path)
 }
 
 pub(crate) fn write_summary(w: &mut dyn Write, s: &Summary) -> std::io::Result<()> {
@@ -284,4 +465,50 @@ pub(crate) fn write_events(w: &mut dyn Write, events: &[LogEvent]) -> std::io::R
         writeln!(w)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RowSink;
+
+    /// Streamed row by row — with timeouts found after their row was written and a metric
+    /// column that appeared after the header — `timeseries.csv` has the bytes written from the
+    /// whole series.
+    #[test]
+    fn a_streamed_time_series_is_the_whole_series_file() {
+        let mut s = Series::new(50.0, 1.0);
+        for r in 0..50 {
+            s.served[r] = r as u32;
+            s.timed_out[r] = (r % 4) as u32;
+            s.latency_p99[r] = r as f64 / 7.0;
+        }
+        s.extra_column("metric_x_seen");
+        for r in 20..50 {
+            s.extra[0].1[r] = r as f64 / 3.0;
+        }
+        let mut found_late = s.clone();
+        found_late.timed_out[7] = 0;
+        found_late.timed_out[30] = 1;
+        let mut narrow = found_late.clone();
+        narrow.extra.clear();
+        let mut whole = Vec::new();
+        write_timeseries(&mut whole, &s).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(TIMESERIES_FILE);
+        let mut w = TimeseriesWriter::create(&path).unwrap();
+        for r in 0..50 {
+            w.row(if r < 20 { &narrow } else { &found_late }, r);
+        }
+        w.late_timeouts(7, 3);
+        w.late_timeouts(30, 1);
+        w.finish().unwrap();
+        let streamed = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(streamed, String::from_utf8(whole).unwrap());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no file left over"
+        );
+    }
 }

@@ -219,10 +219,11 @@ impl Run<'_, '_> {
                 continue;
             }
             let down = w.iter().any(|&(from, to)| from < now && to > start);
-            self.world
-                .recorder_mut()
-                .series_mut()
-                .extra_column(&c.column())[row] = if down { 1.0 } else { 0.0 };
+            self.world.recorder_mut().series_mut().set_extra(
+                &c.column(),
+                row,
+                if down { 1.0 } else { 0.0 },
+            );
         }
     }
 }

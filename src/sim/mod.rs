@@ -10,6 +10,7 @@ pub(crate) mod figures;
 mod hpa_driver;
 mod keda_driver;
 mod missing;
+pub(crate) mod series_stats;
 pub(crate) mod slo;
 pub(crate) mod summary;
 pub(crate) mod verdict;
@@ -18,7 +19,7 @@ use crate::engine::Agenda;
 use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
-use crate::record::{Distribution, RequestTotals, Series};
+use crate::record::{Distribution, RequestTotals, RowSink, Series};
 use crate::settings::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
 pub(crate) use event_log::{DecisionLog, LISTED_CAP};
@@ -126,12 +127,18 @@ impl LogEvent {
 /// Everything a finished run produced.
 #[derive(Debug)]
 pub struct RunResult {
+    /// Every row of the time series, unless the rows were streamed as the run went
+    /// ([`run_streaming`], or a summary-only run): then only the last few.
     pub series: Series,
+    /// Whether the rows were streamed (and `series` holds only the last few).
+    pub(crate) series_streamed: bool,
+    /// What the summary and verdict read from the series (the backtest judges again with it).
+    pub(crate) stats: series_stats::SeriesStats,
     pub totals: RequestTotals,
     pub latency: Distribution,
     pub wait: Distribution,
     /// Every logged event, unless they were streamed to a file as the run went
-    /// ([`run_streaming_events`]); then empty.
+    /// ([`run_streaming`]); then empty.
     pub events: Vec<LogEvent>,
     /// Whether `events.jsonl` was streamed (and `events` is empty).
     pub(crate) events_streamed: bool,
@@ -141,7 +148,7 @@ pub struct RunResult {
     pub(crate) keda_activity: Vec<(String, f64, bool)>,
     pub summary: Summary,
     pub(crate) warnings: Vec<String>,
-    /// The first error writing the streamed events ([`run_streaming_events`] returns it).
+    /// The first error writing the streamed events ([`run_streaming`] returns it).
     stream_error: Option<std::io::Error>,
 }
 
@@ -165,24 +172,36 @@ enum TruthSource {
 /// Simulate a scenario: set up the world and the controllers, run the event loop to the end,
 /// then summarise.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
-    let destination = if opts.summary_only {
-        Destination::Discard
+    let (destination, rows) = if opts.summary_only {
+        // A summary-only run keeps no rows at all.
+        (Destination::Discard, Rows::Stream(Vec::new()))
     } else {
-        Destination::Keep
+        (Destination::Keep, Rows::Keep)
     };
-    run_with_log(scenario, opts, EventLog::new(destination))
+    run_with_log(scenario, opts, EventLog::new(destination), rows)
+}
+
+/// What becomes of a run's time-series rows.
+pub(crate) enum Rows<'w> {
+    /// Kept, every one, in [`RunResult::series`].
+    Keep,
+    /// Handed to these sinks as each becomes final (after the summary's own), and dropped.
+    Stream(Vec<&'w mut dyn RowSink>),
 }
 
 /// [`run`], writing each line of `events.jsonl` to `events` as the event happens instead of
-/// keeping the events in memory (`name` is the file's name for errors). Memory then stays
-/// bounded however many events the run logs.
-pub(crate) fn run_streaming_events(
+/// keeping the events in memory (`name` is the file's name for errors), and the time-series
+/// rows where `rows` says: streamed rows are handed to their sinks as they become final. Memory
+/// then stays bounded however many events and rows the run has.
+pub(crate) fn run_streaming<'w>(
     scenario: &Scenario,
     opts: &RunOptions,
-    events: &mut dyn Write,
+    events: &'w mut dyn Write,
     name: &std::path::Path,
+    rows: Rows<'w>,
 ) -> crate::Result<RunResult> {
-    let mut result = run_with_log(scenario, opts, EventLog::new(Destination::Stream(events)));
+    let log = EventLog::new(Destination::Stream(events));
+    let mut result = run_with_log(scenario, opts, log, rows);
     if let Ok(r) = &mut result
         && let Some(e) = r.stream_error.take()
     {
@@ -194,12 +213,16 @@ pub(crate) fn run_streaming_events(
     result
 }
 
-fn run_with_log(
+fn run_with_log<'w>(
     scenario: &Scenario,
     opts: &RunOptions,
-    log: EventLog<'_>,
+    log: EventLog<'w>,
+    rows: Rows<'w>,
 ) -> crate::Result<RunResult> {
     let mut run = Run::set_up(scenario, opts, log);
+    if let Rows::Stream(sinks) = rows {
+        run.stream_rows(sinks);
+    }
     let missing = run.add_autoscalers()?;
     run.prepare_changes()?;
     crate::metrics::phases::assign_scrape_phases(
@@ -239,6 +262,11 @@ struct Run<'a, 'w> {
     /// Periodic acts re-planned by a control-plane restart (`faults:`).
     restarted: control_plane::Restarted,
     change_state: changes::ChangeState,
+    /// The summary's figures of the rows handed over.
+    stats: series_stats::SeriesStats,
+    /// Where streamed rows go besides `stats` (nothing when the rows are kept).
+    sinks: Vec<&'w mut dyn RowSink>,
+    streamed: bool,
 }
 
 impl<'a, 'w> Run<'a, 'w> {
@@ -263,6 +291,10 @@ impl<'a, 'w> Run<'a, 'w> {
             scenario.metric_phases,
             scenario.seed,
         );
+        let stats = {
+            let s = world.recorder().series();
+            series_stats::SeriesStats::new(s.rows, s.step)
+        };
         let n0 = scenario.pods.replicas.max(1) as f64;
         let cpu0 = (trace.rate_at(0.0) * scenario.workload.cpu_per_request / n0)
             .min(world.config().cpu_capacity);
@@ -284,7 +316,35 @@ impl<'a, 'w> Run<'a, 'w> {
             end: scenario.duration,
             restarted: control_plane::Restarted::default(),
             change_state: changes::ChangeState::default(),
+            stats,
+            sinks: Vec::new(),
+            streamed: false,
         }
+    }
+
+    /// Hold a window of rows only, handing each row to `sinks` once final. The window keeps
+    /// rows for twice the longest an outcome can land behind the row being filled (a CFS
+    /// stall, a flow-level interval), and at least 1,024; timeouts found later still reach
+    /// the sinks as late timeouts.
+    fn stream_rows(&mut self, sinks: Vec<&'w mut dyn RowSink>) {
+        let step = self.scenario.step;
+        let dt = self.scenario.fluid_step().unwrap_or(0.0);
+        let rows_of = |s: f64| (s / step).ceil() as usize;
+        let behind = rows_of(2.0 * dt.max(1.0) + 2.0 * step).max(1024);
+        let ahead = rows_of(dt) + 4;
+        self.world.recorder_mut().stream_rows(behind, ahead);
+        self.sinks = sinks;
+        self.streamed = true;
+    }
+
+    /// Hand the rows before `upto` to the summary's figures and the sinks.
+    fn hand_over(&mut self, upto: usize) {
+        let mut all: Vec<&mut dyn RowSink> = Vec::with_capacity(1 + self.sinks.len());
+        all.push(&mut self.stats);
+        for s in self.sinks.iter_mut() {
+            all.push(&mut **s);
+        }
+        self.world.recorder_mut().hand_over(upto, &mut all);
     }
 
     /// Autoscalers and the metric backends they read; an error when one reads a metric nothing
@@ -478,7 +538,9 @@ impl<'a, 'w> Run<'a, 'w> {
                     d.status_desired_replicas
                 })
         };
-        self.world.recorder_mut().series_mut().desired_replicas[row] = desired;
+        let s = self.world.recorder_mut().series_mut();
+        let i = s.slot(row);
+        s.desired_replicas[i] = desired;
         if let Some(hook) = &self.opts.progress {
             (hook.0)(now);
         }
@@ -500,6 +562,9 @@ impl<'a, 'w> Run<'a, 'w> {
                 ((row + 2) as f64 * self.scenario.step).min(self.end),
                 Control::Sample { row: row + 1 },
             );
+        }
+        if let Some(upto) = self.world.recorder().hand_over_due(row) {
+            self.hand_over(upto);
         }
     }
 
@@ -648,6 +713,8 @@ impl<'a, 'w> Run<'a, 'w> {
         let scenario = self.scenario;
         self.world.finish(self.end);
         drain_world_events(&mut self.world, &mut self.log);
+        let rows = self.world.recorder().series().rows;
+        self.hand_over(rows);
         let mut hpa_stats: Vec<_> = self.hpas.iter().map(|d| d.stats.clone()).collect();
         hpa_stats.extend(self.scaled_objects.iter().filter_map(|s| s.hpa_stats()));
         let keda_stats = self
@@ -661,6 +728,7 @@ impl<'a, 'w> Run<'a, 'w> {
         let summary = Summary::build(
             scenario,
             &self.world,
+            &self.stats,
             hpa_stats,
             keda_stats,
             &self.warnings,
@@ -670,6 +738,8 @@ impl<'a, 'w> Run<'a, 'w> {
         let records = self.world.into_records();
         RunResult {
             series: records.series,
+            series_streamed: self.streamed,
+            stats: self.stats,
             totals: records.totals,
             latency: records.latency,
             wait: records.wait,
@@ -736,10 +806,11 @@ fn record_metric_columns(
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
     if let Some(so) = keda {
+        let fallback = if so.fallback_active() { 1.0 } else { 0.0 };
         world
             .recorder_mut()
             .series_mut()
-            .extra_column("keda_fallback")[row] = if so.fallback_active() { 1.0 } else { 0.0 };
+            .set_extra("keda_fallback", row, fallback);
     }
     for (i, label) in d.metric_labels().into_iter().enumerate() {
         // A value KEDA served before anything was measured is left out (see `measured`).
@@ -748,28 +819,17 @@ fn record_metric_columns(
             _ => true,
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
-        world
-            .recorder_mut()
-            .series_mut()
-            .extra_column(&format!("metric_{label}_seen"))[row] = seen;
+        let s = world.recorder_mut().series_mut();
+        s.set_extra(&format!("metric_{label}_seen"), row, seen);
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
-        world
-            .recorder_mut()
-            .series_mut()
-            .extra_column(&format!("metric_{label}_failed"))[row] =
-            if d.failed(i) { 1.0 } else { 0.0 };
+        let failed = if d.failed(i) { 1.0 } else { 0.0 };
+        s.set_extra(&format!("metric_{label}_failed"), row, failed);
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        world
-            .recorder_mut()
-            .series_mut()
-            .extra_column(&format!("metric_{label}_target"))[row] = target;
+        s.set_extra(&format!("metric_{label}_target"), row, target);
         if label == "cpu" {
-            let true_util = world.recorder().series().cpu_utilization[row];
-            world
-                .recorder_mut()
-                .series_mut()
-                .extra_column("metric_cpu_true")[row] = true_util;
+            let true_util = s.cpu_utilization[s.slot(row)];
+            s.set_extra("metric_cpu_true", row, true_util);
         }
         let Some(p) = probes.iter().find(|p| p.metric == i) else {
             continue;
@@ -787,7 +847,10 @@ fn record_metric_columns(
             MetricNorm::PerReplica => v / replicas,
             MetricNorm::PerReadyPod => v / ready,
         });
-        world.recorder_mut().series_mut().extra_column(&p.column)[row] = v;
+        world
+            .recorder_mut()
+            .series_mut()
+            .set_extra(&p.column, row, v);
     }
 }
 
@@ -828,7 +891,8 @@ mod tests {
         let kept = run(&scenario, &opts).unwrap();
         let mut streamed_bytes = Vec::new();
         let name = std::path::Path::new("events.jsonl");
-        let streamed = run_streaming_events(&scenario, &opts, &mut streamed_bytes, name).unwrap();
+        let streamed =
+            run_streaming(&scenario, &opts, &mut streamed_bytes, name, Rows::Keep).unwrap();
         let mut kept_bytes = Vec::new();
         for e in &kept.events {
             serde_json::to_writer(&mut kept_bytes, e).unwrap();
@@ -863,11 +927,12 @@ mod tests {
             }
         }
         let name = std::path::Path::new("out/events.jsonl");
-        let e = run_streaming_events(
+        let e = run_streaming(
             &short_real_scenario(),
             &RunOptions::default(),
             &mut Full,
             name,
+            Rows::Keep,
         )
         .unwrap_err();
         assert!(e.to_string().contains("out/events.jsonl"), "{e}");

@@ -1,8 +1,7 @@
 //! The run summary (`summary.json` and the table on stdout): request outcomes, latency, pods,
 //! backlog and scaling activity, computed once the run is over.
 
-use crate::record::Distribution;
-use crate::record::{RequestTotals, Series};
+use crate::record::{Distribution, RequestTotals};
 use crate::settings::Scenario;
 use crate::settings::nodes::Cluster;
 use crate::world::World;
@@ -11,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::hpa_driver::HpaStats;
 use super::keda_driver::KedaStats;
+use super::series_stats::SeriesStats;
 use super::verdict::{NeverRead, Verdict};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -164,7 +164,7 @@ impl ChartInfo {
 /// the previous step's end) while its oldest request had already waited at least one step.
 /// The age condition keeps the ordinary coming and going of a queue under moderate load out of
 /// the count; what remains is demand outrunning the pods that serve it.
-pub(crate) fn overload_seconds(s: &Series, duration: f64) -> f64 {
+pub(crate) fn overload_seconds(s: &SeriesStats, duration: f64) -> f64 {
     overloaded_rows(s, duration)
         .iter()
         .enumerate()
@@ -175,13 +175,9 @@ pub(crate) fn overload_seconds(s: &Series, duration: f64) -> f64 {
 
 /// Which time-series steps are overloaded (see [`overload_seconds`]); a step that starts at or
 /// after the end of the run is not.
-pub(crate) fn overloaded_rows(s: &Series, duration: f64) -> Vec<bool> {
+pub(crate) fn overloaded_rows(s: &SeriesStats, duration: f64) -> Vec<bool> {
     (0..s.rows)
-        .map(|r| {
-            let previous = if r == 0 { 0 } else { s.backlog[r - 1] };
-            let growing = s.backlog[r] > previous && s.backlog_age[r] >= s.step;
-            (s.dropped[r] > 0 || s.timed_out[r] > 0 || growing) && s.time(r) < duration
-        })
+        .map(|r| s.loss_or_growth(r) && s.time(r) < duration)
         .collect()
 }
 
@@ -193,17 +189,20 @@ impl Summary {
     pub(crate) fn build(
         scenario: &Scenario,
         world: &World,
+        s: &SeriesStats,
         hpa: Vec<HpaStats>,
         keda: Vec<KedaStats>,
         warnings: &[String],
         chart: ChartInfo,
         never_read: Vec<NeverRead>,
     ) -> Summary {
-        let s = world.recorder().series();
         let n = s.rows.max(1) as f64;
         let (spec_min, spec_max) = spec_range(s, scenario.pods.replicas);
         let scale_events = world.pods().replica_changes();
-        let nodes = scenario.nodes.as_ref().map(|c| NodeSummary::of(c, world));
+        let nodes = scenario
+            .nodes
+            .as_ref()
+            .map(|c| NodeSummary::of(c, world, s));
         let mut summary = Summary {
             verdict: None,
             scenario: scenario.name.clone(),
@@ -219,15 +218,15 @@ impl Summary {
             replicas: ReplicaSummary {
                 min: spec_min,
                 max: spec_max,
-                mean: s.spec_replicas.iter().map(|&r| r as f64).sum::<f64>() / n,
-                ready_mean: s.ready_pods.iter().map(|&r| r as f64).sum::<f64>() / n,
+                mean: s.spec_sum / n,
+                ready_mean: s.ready_sum / n,
                 pod_seconds: world.pods().pod_seconds(),
                 pod_hours: world.pods().pod_seconds() / 3600.0,
             },
             backlog: BacklogSummary {
-                max: s.backlog.iter().copied().max().unwrap_or(0),
-                mean: s.backlog.iter().map(|&b| b as f64).sum::<f64>() / n,
-                max_age_s: s.backlog_age.iter().copied().fold(0.0, f64::max),
+                max: s.backlog_max,
+                mean: s.backlog_sum / n,
+                max_age_s: s.backlog_age_max,
             },
             overload_s: overload_seconds(s, scenario.duration),
             scale_events,
@@ -258,21 +257,9 @@ impl Summary {
 }
 
 /// The least and most spec.replicas over the run, counting the initial `replicas`.
-fn spec_range(s: &Series, initial: i32) -> (i32, i32) {
-    let min = s
-        .spec_replicas
-        .iter()
-        .copied()
-        .min()
-        .unwrap_or(0)
-        .min(initial);
-    let max = s
-        .spec_replicas
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(initial);
+fn spec_range(s: &SeriesStats, initial: i32) -> (i32, i32) {
+    let min = s.spec_min.unwrap_or(0).min(initial);
+    let max = s.spec_max.unwrap_or(0).max(initial);
     (min, max)
 }
 
@@ -290,8 +277,7 @@ impl LatencySummary {
 
 impl NodeSummary {
     /// Nodes over the run, per pool and in all, with their cost.
-    fn of(c: &Cluster, world: &World) -> NodeSummary {
-        let s = world.recorder().series();
+    fn of(c: &Cluster, world: &World, s: &SeriesStats) -> NodeSummary {
         let n = s.rows.max(1) as f64;
         let pools: Vec<PoolSummary> = c
             .pools
@@ -311,9 +297,9 @@ impl NodeSummary {
         let node_seconds = world.nodes().node_seconds();
         NodeSummary {
             autoscaler: c.autoscaler.name().to_string(),
-            min: s.nodes.iter().copied().min().unwrap_or(0),
-            max: s.nodes.iter().copied().max().unwrap_or(0),
-            mean: s.nodes.iter().map(|&v| v as f64).sum::<f64>() / n,
+            min: s.nodes_min.unwrap_or(0),
+            max: s.nodes_max.unwrap_or(0),
+            mean: s.nodes_sum / n,
             node_seconds,
             node_hours: node_seconds / 3600.0,
             cost: pools.iter().map(|p| p.cost).sum(),
@@ -370,6 +356,7 @@ pub(crate) struct LatencyAgreement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::Series;
 
     #[test]
     fn overload_counts_losses_and_aged_growth() {
@@ -383,13 +370,13 @@ mod tests {
         s.backlog[5] = 9;
         s.backlog_age[5] = 1.5;
         s.timed_out[9] = 2;
-        assert_eq!(overload_seconds(&s, 9.5), 2.5);
+        assert_eq!(overload_seconds(&SeriesStats::of(&s), 9.5), 2.5);
     }
 
     #[test]
     fn no_overload_is_a_positive_zero() {
         // summary.json writes `0.0`, not `-0.0`.
         let s = Series::new(10.0, 1.0);
-        assert!(overload_seconds(&s, 10.0).is_sign_positive());
+        assert!(overload_seconds(&SeriesStats::of(&s), 10.0).is_sign_positive());
     }
 }

@@ -4,9 +4,9 @@
 //! and `check` reuses its words. The rule is documented in `docs/verdict.md`.
 
 use super::figures::Metrics;
+use super::series_stats::SeriesStats;
 use super::slo;
 use super::summary::{Summary, overloaded_rows};
-use crate::record::Series;
 use crate::settings::Scenario;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -184,7 +184,7 @@ impl Verdict {
     /// The verdict of a finished run whose summary (all but the verdict) is built.
     pub(crate) fn of(
         scenario: &Scenario,
-        series: &Series,
+        series: &SeriesStats,
         summary: &Summary,
         hpa_limits: &HpaLimits<'_>,
         never_read: Vec<NeverRead>,
@@ -233,7 +233,7 @@ fn percent(v: f64) -> String {
 /// scenario's `slo:` bounds the same quantity, every `slo:` bound, and a drained backlog.
 fn failed_criteria(
     scenario: &Scenario,
-    series: &Series,
+    series: &SeriesStats,
     summary: &Summary,
     slo: Option<&[SloBound]>,
 ) -> Vec<String> {
@@ -259,12 +259,10 @@ fn failed_criteria(
     for b in slo.into_iter().flatten().filter(|b| !b.met) {
         failed.push(b.failure());
     }
-    if let Some(end) = series.rows.checked_sub(1)
-        && series.backlog_age[end] >= series.step.max(1.0)
-    {
+    let (age, waiting) = series.last;
+    if series.rows > 0 && age >= series.step.max(1.0) {
         failed.push(format!(
-            "backlog not drained at the end ({} waiting)",
-            series.backlog[end]
+            "backlog not drained at the end ({waiting} waiting)"
         ));
     }
     failed
@@ -288,7 +286,7 @@ fn slo_bounds(scenario: &Scenario, summary: &Summary) -> Option<Vec<SloBound>> {
 
 /// Judge the criteria again once the summary has gained what the run alone could not know
 /// (the backtest against observed series): the `slo:` bounds, what failed, and `kept_up`.
-pub(crate) fn reassess(summary: &mut Summary, scenario: &Scenario, series: &Series) {
+pub(crate) fn reassess(summary: &mut Summary, scenario: &Scenario, series: &SeriesStats) {
     let slo = slo_bounds(scenario, summary);
     let failed = failed_criteria(scenario, series, summary, slo.as_deref());
     if let Some(v) = summary.verdict.as_mut() {
@@ -298,38 +296,28 @@ pub(crate) fn reassess(summary: &mut Summary, scenario: &Scenario, series: &Seri
     }
 }
 
-fn worst_moments(s: &Series) -> WorstMoments {
-    let mut p99: Option<Worst<f64>> = None;
-    let mut backlog = Worst { value: 0, t_s: 0.0 };
-    let mut lost = Worst { value: 0, t_s: 0.0 };
-    for r in 0..s.rows {
-        let t = s.time(r);
-        let v = s.latency_p99[r];
-        if v.is_finite() && p99.as_ref().is_none_or(|w| v > w.value) {
-            p99 = Some(Worst { value: v, t_s: t });
-        }
-        if s.backlog[r] > backlog.value {
-            backlog = Worst {
-                value: s.backlog[r],
-                t_s: t,
-            };
-        }
-        let l = u64::from(s.dropped[r]) + u64::from(s.timed_out[r]);
-        if l > lost.value {
-            lost = Worst { value: l, t_s: t };
-        }
-    }
+fn worst_moments(s: &SeriesStats) -> WorstMoments {
+    let (lost, lost_row) = s.worst_lost();
     WorstMoments {
-        latency_p99_s: p99,
-        backlog,
-        lost,
+        latency_p99_s: s.worst_p99.map(|(value, row)| Worst {
+            value,
+            t_s: s.time(row),
+        }),
+        backlog: Worst {
+            value: s.worst_backlog.0,
+            t_s: s.time(s.worst_backlog.1),
+        },
+        lost: Worst {
+            value: lost,
+            t_s: s.time(lost_row),
+        },
     }
 }
 
 /// Every limit, the HPAs' and (while overloaded) pod start-up and node provisioning, the one
 /// that held longest while overloaded first, then the longest held.
 fn limits(
-    s: &Series,
+    s: &SeriesStats,
     overloaded: &[bool],
     hpa_limits: &HpaLimits<'_>,
     duration: f64,
@@ -337,14 +325,14 @@ fn limits(
     let mut world = LimitTimeline::default();
     for (r, _) in overloaded.iter().enumerate().filter(|(_, o)| **o) {
         let (from, to) = (s.time(r), (s.time(r) + s.step).min(duration));
-        if s.unschedulable_pods[r] > 0 {
+        if s.unschedulable(r) {
             world.record(
                 LimitKind::NodeProvisioning,
                 "pods waiting for a node".into(),
                 from,
                 to,
             );
-        } else if s.starting_pods[r] > 0 {
+        } else if s.starting(r) {
             world.record(LimitKind::PodStartup, "pods starting".into(), from, to);
         }
     }
@@ -391,7 +379,7 @@ fn limits(
 }
 
 /// Seconds of `spans` that fall in overloaded steps, and the first such moment.
-fn overlap(s: &Series, overloaded: &[bool], spans: &[(f64, f64)]) -> (f64, Option<f64>) {
+fn overlap(s: &SeriesStats, overloaded: &[bool], spans: &[(f64, f64)]) -> (f64, Option<f64>) {
     let mut total = 0.0;
     let mut first: Option<f64> = None;
     for (r, _) in overloaded.iter().enumerate().filter(|(_, o)| **o) {
@@ -423,7 +411,7 @@ mod tests {
 
     #[test]
     fn overlap_counts_only_overloaded_steps() {
-        let s = Series::new(40.0, 10.0);
+        let s = SeriesStats::of(&crate::record::Series::new(40.0, 10.0));
         let overloaded = [false, true, true, false];
         let (secs, first) = overlap(&s, &overloaded, &[(5.0, 25.0)]);
         assert_eq!((secs, first), (15.0, Some(10.0)));

@@ -420,8 +420,8 @@ impl World {
         };
         if arrivals > 0 {
             self.recorder.totals.arrived += arrivals;
-            let row = self.recorder.series.row(t);
-            self.recorder.series.arrivals[row] += arrivals as u32;
+            let i = self.recorder.series.slot_at(t);
+            self.recorder.series.arrivals[i] += arrivals as u32;
             match self.cfg.kind {
                 WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), fl),
                 WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
@@ -446,8 +446,8 @@ impl World {
         });
         for mut c in due {
             self.recorder.totals.retries += c.count;
-            let row = self.recorder.series.row(t);
-            self.recorder.series.retries[row] += c.count as u32;
+            let i = self.recorder.series.slot_at(t);
+            self.recorder.series.retries[i] += c.count as u32;
             c.lag += (t - c.start).max(0.0);
             c.start = t;
             c.end = t + dt;
@@ -852,8 +852,8 @@ impl World {
     fn fluid_throttle(&mut self, t: f64, pod: u32, seconds: f64) {
         self.pods.by_id[pod as usize].throttled_seconds += seconds;
         self.pods.throttled_seconds += seconds;
-        let row = self.recorder.series.row(t);
-        self.recorder.series.throttled_s[row] += seconds;
+        let i = self.recorder.series.slot_at(t);
+        self.recorder.series.throttled_s[i] += seconds;
     }
 
     /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
@@ -939,8 +939,8 @@ impl World {
         if admitted < share {
             let rejected = share - admitted;
             self.recorder.totals.rejected += rejected;
-            let row = self.recorder.series.row(t);
-            self.recorder.series.rejected[row] += rejected as u32;
+            let i = self.recorder.series.slot_at(t);
+            self.recorder.series.rejected[i] += rejected as u32;
             let lost = Cohort {
                 count: rejected,
                 ..part

@@ -22,7 +22,7 @@
 
 use super::pod::Cfs;
 use super::{Event, PodEventKind, PodState, World};
-use crate::record::{DropReason, Series};
+use crate::record::DropReason;
 use crate::settings::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
 use crate::settings::workload::WorkloadKind;
 
@@ -129,8 +129,7 @@ impl World {
         }
         self.pods.by_id[pod as usize].throttled_seconds += to - from;
         self.pods.throttled_seconds += to - from;
-        let step = self.recorder.series.step;
-        Series::add_span(&mut self.recorder.series.throttled_s, step, from, to);
+        self.recorder.series.add_throttled_span(from, to);
     }
 
     /// End the pod's stall at `now` (its container stops, or the run ends).
@@ -245,8 +244,8 @@ impl World {
         self.pods.by_id[pod as usize].advance(now, cpr);
         self.close_stall(now, pod);
         self.pods.restarts += 1;
-        let row = self.recorder.series.row(now);
-        self.recorder.series.restarts[row] += 1;
+        let i = self.recorder.series.slot_at(now);
+        self.recorder.series.restarts[i] += 1;
         // What the container held is lost.
         let work = self.lose_held_work(now, pod, DropReason::Restarted);
         // Not Ready until the new container passes its readiness probe.

@@ -720,26 +720,27 @@ impl World {
             self.pods.counts.ready as f64 * self.cfg.pod_throughput()
         };
         let s = &mut self.recorder.series;
-        s.cpu_cores[row] = cpu_used / step;
+        let i = s.slot(row);
+        s.cpu_cores[i] = cpu_used / step;
         if cpu_request.is_some() && requested > 0.0 {
-            s.cpu_utilization[row] = 100.0 * cpu_used / step / requested;
+            s.cpu_utilization[i] = 100.0 * cpu_used / step / requested;
         }
-        s.spec_replicas[row] = self.pods.spec_replicas;
-        s.ready_pods[row] = self.pods.counts.ready;
-        s.starting_pods[row] = self.pods.counts.pending + self.pods.counts.starting;
-        s.terminating_pods[row] = self.pods.counts.terminating;
-        s.backlog[row] = backlog;
-        s.backlog_age[row] = backlog_age;
-        s.ready_capacity[row] = if capacity.is_finite() {
+        s.spec_replicas[i] = self.pods.spec_replicas;
+        s.ready_pods[i] = self.pods.counts.ready;
+        s.starting_pods[i] = self.pods.counts.pending + self.pods.counts.starting;
+        s.terminating_pods[i] = self.pods.counts.terminating;
+        s.backlog[i] = backlog;
+        s.backlog_age[i] = backlog_age;
+        s.ready_capacity[i] = if capacity.is_finite() {
             capacity
         } else {
             f64::NAN
         };
-        s.in_flight[row] = backlog + in_service;
-        s.arrival_rate[row] = self.requests.trace.rate_at(s.time(row));
-        s.unschedulable_pods[row] = self.pods.counts.unscheduled;
-        s.nodes[row] = self.nodes.live();
-        s.nodes_ready[row] = self.nodes.ready();
+        s.in_flight[i] = backlog + in_service;
+        s.arrival_rate[i] = self.requests.trace.rate_at(s.time(row));
+        s.unschedulable_pods[i] = self.pods.counts.unscheduled;
+        s.nodes[i] = self.nodes.live();
+        s.nodes_ready[i] = self.nodes.ready();
         self.recorder.close_step_latencies();
     }
 

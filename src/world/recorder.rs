@@ -5,7 +5,7 @@
 //! takes it at the end of the run.
 
 use crate::record::{
-    Distribution, DropReason, PromHistogram, RequestTotals, Series, StepLatencies,
+    Distribution, DropReason, PromHistogram, RequestTotals, RowSink, Series, StepLatencies,
 };
 
 /// The run's measurements.
@@ -20,6 +20,20 @@ pub(crate) struct Recorder {
     /// Whether a metric backend reads `latency_buckets`; when none does, recording them is
     /// skipped (it costs ~5 % of a request's simulation).
     pub(super) record_latency_buckets: bool,
+    /// Rows before this one have been handed to the row sinks (see [`Recorder::hand_over`]).
+    handed: usize,
+    /// Streamed rows only (see [`Recorder::stream_rows`]): rows kept behind the last one
+    /// sampled, and room kept ahead of it, when rows are handed over.
+    window: Option<Window>,
+    /// Timeouts that fell in rows already handed over, by row, not yet passed on.
+    late: Vec<(usize, u32)>,
+}
+
+/// How a streamed series' window moves.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    behind: usize,
+    ahead: usize,
 }
 
 /// What the recorder hands over at the end of a run.
@@ -40,6 +54,51 @@ impl Recorder {
             wait: Distribution::new(),
             latency_buckets: PromHistogram::default(),
             record_latency_buckets: true,
+            handed: 0,
+            window: None,
+            late: Vec::new(),
+        }
+    }
+
+    /// Hold only a window of recent rows instead of the whole series: rows are handed over
+    /// (see [`Recorder::hand_over_due`]) once at least `behind` rows have been sampled after
+    /// them — later outcomes (a timeout found late) land in earlier rows, as may flow-level
+    /// outcomes up to `ahead` rows past the one sampled. Call before anything is recorded.
+    pub(crate) fn stream_rows(&mut self, behind: usize, ahead: usize) {
+        let (rows, step) = (self.series.rows, self.series.step);
+        // Rows are handed over `behind` rows at a time, so a row is moved once on average.
+        let held = 2 * behind + ahead + 2;
+        self.series = Series::windowed(rows, step, held);
+        self.window = Some(Window { behind, ahead });
+    }
+
+    /// After row `sampled` is complete: the rows to hand over now, up to (not including) the
+    /// returned row, when the window needs room for the rows ahead (streamed rows only).
+    pub(crate) fn hand_over_due(&self, sampled: usize) -> Option<usize> {
+        let w = self.window?;
+        let end = self.series.base + self.series.held();
+        (sampled + w.ahead + 1 >= end && self.series.held() < self.series.rows)
+            .then(|| (sampled + 1).saturating_sub(w.behind))
+            .filter(|&upto| upto > self.handed)
+    }
+
+    /// Hand rows `handed..upto` to `sinks` in order, then the late timeouts found so far, and
+    /// drop those rows from a streamed series.
+    pub(crate) fn hand_over(&mut self, upto: usize, sinks: &mut [&mut dyn RowSink]) {
+        let upto = upto.min(self.series.rows);
+        for row in self.handed..upto {
+            for sink in sinks.iter_mut() {
+                sink.row(&self.series, row);
+            }
+        }
+        self.handed = self.handed.max(upto);
+        for (row, n) in self.late.drain(..) {
+            for sink in sinks.iter_mut() {
+                sink.late_timeouts(row, n);
+            }
+        }
+        if self.window.is_some() {
+            self.series.drop_before(self.handed);
         }
     }
 
@@ -94,7 +153,8 @@ impl Recorder {
     pub(super) fn served(&mut self, now: f64, latency: f64) {
         self.totals.served += 1;
         let row = self.series.row(now);
-        self.series.served[row] += 1;
+        let i = self.series.slot(row);
+        self.series.served[i] += 1;
         self.latency.record(latency);
         if self.record_latency_buckets {
             self.latency_buckets.record(latency);
@@ -112,7 +172,8 @@ impl Recorder {
     pub(super) fn served_n(&mut self, t: f64, latency: f64, wait: f64, n: u64) {
         self.totals.served += n;
         let row = self.series.row(t);
-        self.series.served[row] += n as u32;
+        let i = self.series.slot(row);
+        self.series.served[i] += n as u32;
         self.latency.record_n(latency, n);
         self.wait.record_n(wait, n);
         if self.record_latency_buckets {
@@ -126,7 +187,15 @@ impl Recorder {
     pub(super) fn time_out_n(&mut self, deadline: f64, n: u64) {
         self.totals.timed_out += n;
         let row = self.series.row(deadline);
-        self.series.timed_out[row] += n as u32;
+        if row < self.handed {
+            match self.late.last_mut() {
+                Some((r, m)) if *r == row => *m += n as u32,
+                _ => self.late.push((row, n as u32)),
+            }
+        } else {
+            let i = self.series.slot(row);
+            self.series.timed_out[i] += n as u32;
+        }
     }
 
     /// `n` requests dropped at `now` for `reason`.
@@ -142,8 +211,8 @@ impl Recorder {
             DropReason::Rejected => self.totals.dropped_rejected += n,
             DropReason::Restarted => self.totals.dropped_restarted += n,
         }
-        let row = self.series.row(now);
-        self.series.dropped[row] += n as u32;
+        let i = self.series.slot_at(now);
+        self.series.dropped[i] += n as u32;
     }
 
     /// Hand the measurements over at the end of the run.

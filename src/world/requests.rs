@@ -84,9 +84,9 @@ impl World {
     /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
     #[inline(always)]
     pub(super) fn arrive(&mut self, now: f64) {
-        let row = self.recorder.series.row(now);
+        let i = self.recorder.series.slot_at(now);
         self.recorder.totals.arrived += 1;
-        self.recorder.series.arrivals[row] += 1;
+        self.recorder.series.arrivals[i] += 1;
         let work = self.cfg.service.sample(&mut self.requests.rng_service);
         let deadline = self.cfg.timeout.map_or(f64::INFINITY, |t| now + t);
         let mut req = Request::new(now, work, deadline);
@@ -145,8 +145,8 @@ impl World {
         {
             // 503 at once: the pod spends nothing on it.
             self.recorder.totals.rejected += 1;
-            let row = self.recorder.series.row(now);
-            self.recorder.series.rejected[row] += 1;
+            let i = self.recorder.series.slot_at(now);
+            self.recorder.series.rejected[i] += 1;
             self.fail(now, req, DropReason::Rejected);
         } else {
             p.queue.push_back(req);
@@ -220,8 +220,8 @@ impl World {
             return;
         };
         self.recorder.totals.retries += 1;
-        let row = self.recorder.series.row(now);
-        self.recorder.series.retries[row] += 1;
+        let i = self.recorder.series.slot_at(now);
+        self.recorder.series.retries[i] += 1;
         if req.deadline.is_finite() {
             self.agenda.schedule(
                 req.deadline,

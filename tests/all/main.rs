@@ -32,6 +32,7 @@ mod run_e2e;
 mod schema;
 mod shipped_summaries;
 mod stdout_pipe;
+mod streamed_series;
 mod sweep_cli;
 mod traces;
 mod validate_cli;

@@ -360,16 +360,14 @@ fn chatty_scenario(dir: &Path) -> PathBuf {
     p
 }
 
-/// The size of `events.jsonl` in a staging folder of `out`, if there is one.
-fn staged_events_len(out: &Path) -> Option<u64> {
+/// The size of `name` in a staging folder of `out`, if there is one.
+fn staged_len(out: &Path, name: &str) -> Option<u64> {
     std::fs::read_dir(out).ok()?.flatten().find_map(|e| {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !name.starts_with(".scalesim-staging-") {
+        let folder = e.file_name().to_string_lossy().into_owned();
+        if !folder.starts_with(".scalesim-staging-") {
             return None;
         }
-        std::fs::metadata(e.path().join("events.jsonl"))
-            .ok()
-            .map(|m| m.len())
+        std::fs::metadata(e.path().join(name)).ok().map(|m| m.len())
     })
 }
 
@@ -377,6 +375,18 @@ fn staged_events_len(out: &Path) -> Option<u64> {
 /// a run stopped while it streams still leaves the earlier result exactly as it was.
 #[test]
 fn a_run_stopped_while_streaming_events_leaves_the_earlier_result_exactly() {
+    stop_while_streaming("events.jsonl", &["--log-every-sync"]);
+}
+
+/// So is `timeseries.csv`, row by row (the charts keep a bounded copy of the rows).
+#[test]
+fn a_run_stopped_while_streaming_its_time_series_leaves_the_earlier_result_exactly() {
+    stop_while_streaming("timeseries.csv", &[]);
+}
+
+/// Start a long run into a folder holding an earlier result, wait until `file` has grown in
+/// the staging folder, stop the run: the folder is exactly as before.
+fn stop_while_streaming(file: &str, extra: &[&str]) {
     let t = tempfile::tempdir().unwrap();
     let out = t.path().join("out");
     let quick = quick_scenario(t.path());
@@ -391,13 +401,14 @@ fn a_run_stopped_while_streaming_events_leaves_the_earlier_result_exactly() {
             "--out",
             out.to_str().unwrap(),
         ])
-        .args(["-q", "--log-every-sync"])
+        .arg("-q")
+        .args(extra)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut streamed = 0;
     for _ in 0..400 {
-        streamed = staged_events_len(&out).unwrap_or(0);
+        streamed = staged_len(&out, file).unwrap_or(0);
         if streamed > 0 || child.try_wait().unwrap().is_some() {
             break;
         }
@@ -407,12 +418,18 @@ fn a_run_stopped_while_streaming_events_leaves_the_earlier_result_exactly() {
         child.try_wait().unwrap().is_none(),
         "the run ended before it could be stopped"
     );
-    assert!(streamed > 0, "no events streamed into the staging folder");
+    assert!(
+        streamed > 0,
+        "nothing streamed into the staging folder's {file}"
+    );
     let visible: Vec<_> = snapshot(&out)
         .into_iter()
         .filter(|(n, _)| !n.starts_with(".scalesim-staging-"))
         .collect();
-    assert_eq!(visible, before, "streamed events reached the folder early");
+    assert_eq!(
+        visible, before,
+        "the streamed {file} reached the folder early"
+    );
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -23,6 +23,9 @@ pub struct RunData {
     /// no longer than this is bridged, not drawn as a gap.
     pub(crate) spacing: f64,
     columns: Vec<(String, Vec<f64>)>,
+    /// End of the run when it is not the end of the last row (data kept as [`ChartRows`]
+    /// groups).
+    end: Option<f64>,
 }
 
 fn f<T: Copy + Into<f64>>(v: &[T]) -> Vec<f64> {
@@ -69,6 +72,7 @@ impl RunData {
             step: s.step,
             spacing: s.step,
             columns,
+            end: None,
         }
     }
 
@@ -113,6 +117,7 @@ impl RunData {
             step,
             spacing: step,
             columns,
+            end: None,
         }
     }
 
@@ -137,6 +142,7 @@ impl RunData {
             step,
             spacing: step,
             columns,
+            end: None,
         }
     }
 
@@ -166,10 +172,419 @@ impl RunData {
 
     /// End of the last row.
     pub(crate) fn end(&self) -> f64 {
-        self.time.last().map_or(0.0, |t| t + self.step)
+        self.end
+            .unwrap_or_else(|| self.time.last().map_or(0.0, |t| t + self.step))
     }
 
     pub(crate) fn rows(&self) -> usize {
         self.time.len()
+    }
+}
+
+/// Rows the charts of a streamed run keep as they are: a run with no more rows draws exactly as
+/// from its whole series; a longer one is kept as groups of rows (see [`ChartRows`]).
+pub(crate) const CHART_ROWS: usize = 1 << 15;
+
+/// The columns [`RunData::from_series`] takes from a series, in its order: the always-drawn
+/// ones, then those drawn only when not all zero (the last [`OPTIONAL`]).
+const FIXED: [&str; 17] = [
+    "arrival_rate",
+    "capacity_rps",
+    "desired_replicas",
+    "spec_replicas",
+    "ready_pods",
+    "starting_pods",
+    "terminating_pods",
+    "backlog",
+    "backlog_age",
+    "latency_p50_s",
+    "latency_p99_s",
+    "dropped",
+    "timed_out",
+    "unschedulable_pods",
+    "nodes_ready",
+    "rejected",
+    "retries",
+];
+const OPTIONAL: usize = 4;
+/// Per-step counts among [`FIXED`] (the charts draw them per second).
+const COUNTS: [&str; 4] = ["dropped", "timed_out", "rejected", "retries"];
+
+/// Row `i` of `s` in the order of [`FIXED`].
+fn fixed_values(s: &Series, i: usize) -> [f64; 17] {
+    [
+        s.arrival_rate[i],
+        s.ready_capacity[i],
+        s.desired_replicas[i] as f64,
+        s.spec_replicas[i] as f64,
+        s.ready_pods[i].into(),
+        s.starting_pods[i].into(),
+        s.terminating_pods[i].into(),
+        s.backlog[i] as f64,
+        s.backlog_age[i],
+        s.latency_p50[i],
+        s.latency_p99[i],
+        s.dropped[i].into(),
+        s.timed_out[i].into(),
+        s.unschedulable_pods[i].into(),
+        s.nodes_ready[i].into(),
+        s.rejected[i].into(),
+        s.retries[i].into(),
+    ]
+}
+
+/// The smallest and largest finite value of a group of rows, and which came first.
+#[derive(Debug, Clone, Copy)]
+struct Extremes {
+    min: f64,
+    max: f64,
+    min_first: bool,
+    any: bool,
+}
+
+impl Extremes {
+    const NONE: Extremes = Extremes {
+        min: f64::NAN,
+        max: f64::NAN,
+        min_first: true,
+        any: false,
+    };
+
+    fn add(&mut self, v: f64) {
+        if !v.is_finite() {
+            return;
+        }
+        if !self.any {
+            *self = Extremes {
+                min: v,
+                max: v,
+                min_first: true,
+                any: true,
+            };
+        } else if v < self.min {
+            self.min = v;
+            self.min_first = false;
+        } else if v > self.max {
+            self.max = v;
+            self.min_first = true;
+        }
+    }
+
+    /// The two points of a group: its extremes in the order they came.
+    fn points(&self) -> (f64, f64) {
+        if self.min_first {
+            (self.min, self.max)
+        } else {
+            (self.max, self.min)
+        }
+    }
+
+    /// The extremes of a group kept as two points.
+    fn of_points(a: f64, b: f64) -> Extremes {
+        let mut e = Extremes::NONE;
+        e.add(a);
+        e.add(b);
+        e
+    }
+
+    /// The extremes of this group followed by `later`.
+    fn then(self, later: Extremes) -> Extremes {
+        if !self.any {
+            return later;
+        }
+        if !later.any {
+            return self;
+        }
+        let min_here = self.min <= later.min;
+        let max_here = self.max >= later.max;
+        Extremes {
+            min: if min_here { self.min } else { later.min },
+            max: if max_here { self.max } else { later.max },
+            min_first: match (min_here, max_here) {
+                (true, false) => true,
+                (false, true) => false,
+                (true, true) => self.min_first,
+                (false, false) => later.min_first,
+            },
+            any: true,
+        }
+    }
+}
+
+/// What a streamed run's charts draw, gathered row by row (a [`RowSink`]) in bounded memory:
+/// every row while the run has at most [`CHART_ROWS`] (the chart is then the one drawn from the
+/// whole series), else each group of rows as two points — its smallest and largest value of
+/// each column, in the order they came — with groups doubling in length as the run goes, so
+/// no spike is lost and at most [`CHART_ROWS`] points are held.
+pub(crate) struct ChartRows {
+    step: f64,
+    rows: usize,
+    /// Rows per group; 1 while every row is kept.
+    group: usize,
+    time: Vec<f64>,
+    /// [`FIXED`] columns, then the extra ones (NaN before they appeared).
+    values: Vec<Vec<f64>>,
+    extra: Vec<String>,
+    /// The group being filled: its first row and each column's extremes.
+    open: Option<(usize, Vec<Extremes>)>,
+}
+
+impl ChartRows {
+    pub(crate) fn new() -> ChartRows {
+        ChartRows {
+            step: 1.0,
+            rows: 0,
+            group: 1,
+            time: Vec::new(),
+            values: vec![Vec::new(); FIXED.len()],
+            extra: Vec::new(),
+            open: None,
+        }
+    }
+
+    /// The chart data of the rows handed over, labelled `label`.
+    pub(crate) fn into_data(mut self, label: impl Into<String>) -> RunData {
+        self.close_group();
+        let (step, end) = match self.group {
+            1 => (self.step, None),
+            g => (
+                self.step * g as f64 / 2.0,
+                Some(self.rows as f64 * self.step),
+            ),
+        };
+        let scale = step / self.step;
+        let mut columns = Vec::with_capacity(self.values.len());
+        for (k, v) in self.values.into_iter().enumerate() {
+            let name = match FIXED.get(k) {
+                Some(n) => n.to_string(),
+                None => self.extra[k - FIXED.len()].clone(),
+            };
+            let optional = (FIXED.len() - OPTIONAL..FIXED.len()).contains(&k);
+            if optional && !v.iter().any(|&x| x > 0.0) {
+                continue;
+            }
+            let v = match COUNTS.contains(&name.as_str()) && scale != 1.0 {
+                true => v.into_iter().map(|x| x * scale).collect(),
+                false => v,
+            };
+            columns.push((name, v));
+        }
+        RunData {
+            label: label.into(),
+            time: self.time,
+            step,
+            spacing: step,
+            columns,
+            end,
+        }
+    }
+
+    /// Columns for extra columns that first appeared in `s`, NaN so far.
+    fn widen(&mut self, s: &Series) {
+        for (name, _) in s.extra.iter().skip(self.extra.len()) {
+            self.extra.push(name.clone());
+            self.values.push(vec![f64::NAN; self.time.len()]);
+            if let Some((_, e)) = &mut self.open {
+                e.push(Extremes::NONE);
+            }
+        }
+    }
+
+    /// Add the open group's two points.
+    fn close_group(&mut self) {
+        let Some((first, e)) = self.open.take() else {
+            return;
+        };
+        let t = first as f64 * self.step;
+        self.time.push(t);
+        self.time.push(t + self.group as f64 * self.step / 2.0);
+        for (col, e) in self.values.iter_mut().zip(&e) {
+            let (a, b) = e.points();
+            col.push(a);
+            col.push(b);
+        }
+    }
+
+    /// Twice as many rows per group: every row kept so far becomes groups of four rows, or
+    /// each two groups kept become one.
+    fn coarsen(&mut self) {
+        let (from, take) = if self.group == 1 { (1, 4) } else { (2, 4) };
+        let mut time = Vec::with_capacity(self.time.len() / 2 + 2);
+        let mut values: Vec<Vec<f64>> =
+            vec![Vec::with_capacity(time.capacity()); self.values.len()];
+        let group = if self.group == 1 { 4 } else { self.group * 2 };
+        for (k, chunk) in self.time.chunks(take).enumerate() {
+            let t = chunk[0];
+            time.push(t);
+            time.push(t + group as f64 * self.step / 2.0);
+            for (c, col) in self.values.iter().enumerate() {
+                let part = &col[k * take..(k * take + chunk.len())];
+                let e = if from == 1 {
+                    part.iter().fold(Extremes::NONE, |mut e, &v| {
+                        e.add(v);
+                        e
+                    })
+                } else {
+                    part.chunks(2)
+                        .map(|p| Extremes::of_points(p[0], p.get(1).copied().unwrap_or(p[0])))
+                        .fold(Extremes::NONE, Extremes::then)
+                };
+                let (a, b) = e.points();
+                values[c].push(a);
+                values[c].push(b);
+            }
+        }
+        self.time = time;
+        self.values = values;
+        self.group = group;
+    }
+}
+
+impl Default for ChartRows {
+    fn default() -> Self {
+        ChartRows::new()
+    }
+}
+
+impl crate::record::RowSink for ChartRows {
+    fn row(&mut self, s: &Series, row: usize) {
+        self.step = s.step;
+        self.rows = row + 1;
+        self.widen(s);
+        let i = s.slot(row);
+        let fixed = fixed_values(s, i);
+        let all = fixed
+            .iter()
+            .copied()
+            .chain(s.extra.iter().map(|(_, c)| c[i]));
+        if self.group == 1 {
+            if self.time.len() < CHART_ROWS {
+                self.time.push(s.time(row));
+                for (col, v) in self.values.iter_mut().zip(all) {
+                    col.push(v);
+                }
+                return;
+            }
+            self.coarsen();
+        }
+        let group = self.group;
+        let (first, e) = self
+            .open
+            .get_or_insert_with(|| (row, vec![Extremes::NONE; FIXED.len() + s.extra.len()]));
+        for (e, v) in e.iter_mut().zip(all) {
+            e.add(v);
+        }
+        if row + 1 - *first == group {
+            self.close_group();
+            if self.time.len() + 2 > CHART_ROWS {
+                self.coarsen();
+            }
+        }
+    }
+
+    fn late_timeouts(&mut self, row: usize, n: u32) {
+        // Kept rows take them exactly; in groups, the row's timeouts are not known any more
+        // and the group's largest count stands.
+        let k = FIXED.iter().position(|c| *c == "timed_out").unwrap_or(12);
+        if self.group == 1
+            && let Some(v) = self.values[k].get_mut(row)
+        {
+            *v += f64::from(n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::RowSink;
+
+    /// A series of `rows` rows with every column moving, a spike of drops at `spike`, and an
+    /// extra column that appears at row `late_column`.
+    fn series(rows: usize, spike: usize, late_column: usize) -> (Series, Series) {
+        let mut s = Series::new(rows as f64, 1.0);
+        for r in 0..rows {
+            s.arrival_rate[r] = (r % 97) as f64 * 0.5;
+            s.spec_replicas[r] = (r / 50 % 7) as i32;
+            s.ready_pods[r] = (r / 60 % 5) as u32;
+            s.backlog[r] = (r % 13) as u64;
+            s.latency_p99[r] = if r % 3 == 0 {
+                f64::NAN
+            } else {
+                r as f64 * 1e-3
+            };
+        }
+        s.dropped[spike] = 500;
+        s.extra_column("metric_x_seen");
+        for r in late_column..rows {
+            s.extra[0].1[r] = r as f64;
+        }
+        let mut narrow = s.clone();
+        narrow.extra.clear();
+        (s, narrow)
+    }
+
+    fn feed(s: &Series, narrow: &Series, late_column: usize) -> ChartRows {
+        let mut c = ChartRows::new();
+        for r in 0..s.rows {
+            c.row(if r < late_column { narrow } else { s }, r);
+        }
+        c
+    }
+
+    /// Up to [`CHART_ROWS`] rows, the charts draw exactly what they draw from the whole
+    /// series, a column that appeared late included.
+    #[test]
+    fn kept_rows_give_the_whole_series_data() {
+        let (s, narrow) = series(5000, 1234, 300);
+        let data = feed(&s, &narrow, 300).into_data("x");
+        let whole = RunData::from_series("x", &s);
+        assert_eq!(data.time, whole.time);
+        assert_eq!(data.column_names(), whole.column_names());
+        for name in whole.column_names() {
+            let (a, b) = (data.column(&name).unwrap(), whole.column(&name).unwrap());
+            assert!(
+                a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "{name}"
+            );
+        }
+        assert_eq!(data.end(), whole.end());
+    }
+
+    /// A longer run is held in at most [`CHART_ROWS`] points that keep every column's range
+    /// (a one-step spike too), per second for counts, over the run's whole span.
+    #[test]
+    fn a_long_run_is_held_in_groups_that_keep_each_range() {
+        let rows = 5 * CHART_ROWS + 123;
+        let (s, narrow) = series(rows, 77_777, 40_000);
+        let data = feed(&s, &narrow, 40_000).into_data("x");
+        assert!(data.rows() <= CHART_ROWS, "{}", data.rows());
+        assert!(data.rows() >= CHART_ROWS / 4, "{}", data.rows());
+        assert_eq!(data.end(), rows as f64);
+        let range = |v: &[f64]| {
+            let f = v.iter().copied().filter(|x| x.is_finite());
+            (
+                f.clone().fold(f64::INFINITY, f64::min),
+                f.fold(f64::NEG_INFINITY, f64::max),
+            )
+        };
+        let whole = RunData::from_series("x", &s);
+        for name in [
+            "arrival_rate",
+            "spec_replicas",
+            "backlog",
+            "latency_p99_s",
+            "metric_x_seen",
+        ] {
+            assert_eq!(
+                range(data.column(name).unwrap()),
+                range(whole.column(name).unwrap()),
+                "{name}"
+            );
+        }
+        let drops = data.per_second("dropped").unwrap();
+        assert_eq!(range(&drops).1, 500.0, "the spike, per second");
+        let t = &data.time;
+        assert!(t.windows(2).all(|w| w[1] > w[0]));
     }
 }

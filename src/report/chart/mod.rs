@@ -17,6 +17,7 @@ pub mod draw;
 pub(crate) mod panels;
 pub(crate) mod timeaxis;
 
+pub(crate) use data::ChartRows;
 pub use data::RunData;
 pub use timeaxis::TimeLabels;
 
