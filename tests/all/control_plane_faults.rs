@@ -720,8 +720,9 @@ fn a_keda_edit_while_no_operator_leads_is_reconciled_when_one_starts() {
                 .map(|e| e["t"].as_f64().unwrap())
                 .collect()
         };
-        assert_eq!(at("paused (changes"), vec![120.0], "{phases}");
-        assert_eq!(at("unpaused (changes"), vec![360.0], "{phases}");
+        // The record's text starts with what happened (a JSON string: after its quote).
+        assert_eq!(at("\"paused (changes"), vec![120.0], "{phases}");
+        assert_eq!(at("\"unpaused (changes"), vec![360.0], "{phases}");
     }
 }
 
