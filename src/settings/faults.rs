@@ -120,20 +120,22 @@ pub(crate) fn down_until(faults: &[Fault], component: Component, t: f64) -> Opti
     }
 }
 
+/// `component` down over `[from, to)` (for tests).
+#[cfg(test)]
+pub(crate) fn down(component: Component, from: f64, to: f64) -> Fault {
+    Fault {
+        kind: FaultKind::Component {
+            component,
+            failover: false,
+        },
+        from,
+        to,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn down(component: Component, from: f64, to: f64) -> Fault {
-        Fault {
-            kind: FaultKind::Component {
-                component,
-                failover: false,
-            },
-            from,
-            to,
-        }
-    }
 
     #[test]
     fn down_until_joins_touching_windows_of_one_component_only() {

@@ -231,18 +231,7 @@ impl Run<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::faults::FaultKind;
-
-    fn down(component: Component, from: f64, to: f64) -> Fault {
-        Fault {
-            kind: FaultKind::Component {
-                component,
-                failover: false,
-            },
-            from,
-            to,
-        }
-    }
+    use crate::settings::faults::down;
 
     #[test]
     fn external_requests_fail_while_the_adapter_or_the_operator_is_down() {

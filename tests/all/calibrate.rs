@@ -96,6 +96,7 @@ fn latency_quantile(q: f64, pw: f64, theta: f64) -> f64 {
 }
 
 /// Recorded series, sampled every `STEP` seconds at Unix times.
+#[derive(Debug)]
 struct Recorded {
     times: Vec<f64>,
     rate: Vec<f64>,
@@ -118,6 +119,13 @@ fn day7() -> &'static Recorded {
 
 /// One day of the independent model (see the module docs).
 fn generate(seed: u64) -> Recorded {
+    generate_steps(seed, usize::MAX)
+}
+
+/// The first `steps` rows of [`generate`]'s day (the same rows: the model runs forward in
+/// time, so stopping early changes none of them; computing the latency quantiles of a whole
+/// day only to keep 40 rows made these tests the slowest of the suite).
+fn generate_steps(seed: u64, steps: usize) -> Recorded {
     let mut rng = Rng(seed);
     let day = 86_400.0;
     // A flash crowd doubles the load for half an hour in the afternoon.
@@ -149,7 +157,7 @@ fn generate(seed: u64) -> Recorded {
     };
     let mut last_cpu = 0.2;
     let mut t = 0.0;
-    while t < day {
+    while t < day && out.times.len() < steps {
         // HPA sync (between scrapes): on the CPU it last saw, target 0.3 cores per pod.
         let sync = t + SYNC_OFFSET;
         let ready_now = pods.iter().filter(|&&r| r <= sync).count().max(1);
@@ -327,9 +335,17 @@ fn recovers_known_parameters_from_csv() {
     check_recovery("csv");
 }
 
-/// The first `n` rows of every series (the night: no scale-up, no busy period).
+/// The first `n` rows of every series.
 fn head(r: &Recorded, n: usize) -> Recorded {
     slice(r, 0, n)
+}
+
+#[test]
+fn the_generator_stopped_early_gives_the_first_rows_of_a_longer_run() {
+    let short = generate_steps(5, 40);
+    let long = head(&generate_steps(5, 400), 40);
+    assert_eq!(format!("{short:?}"), format!("{long:?}"));
+    assert_eq!(short.times.len(), 40);
 }
 
 /// Rows `a..b` of every series.
@@ -397,7 +413,7 @@ fn outputs_schema_and_determinism() {
 fn nulls_with_reasons_when_the_data_cannot_identify_a_value() {
     let dir = tempfile::tempdir().unwrap();
     // Two hours of night: low load all along, no scale-up, and no latency series given.
-    let files = write_series(dir.path(), &head(&generate(3), 480), "csv");
+    let files = write_series(dir.path(), &generate_steps(3, 480), "csv");
     let some: Vec<(&str, PathBuf)> = files
         .iter()
         .filter(|f| ["rate", "cpu", "replicas", "desired-replicas"].contains(&f.0))
@@ -417,7 +433,7 @@ fn nulls_with_reasons_when_the_data_cannot_identify_a_value() {
     assert!(yaml.contains("pods: {}"), "{yaml}");
     // A busy period only (no quiet one): the service time cannot be learned.
     // Around noon (12 h = sample 2880): busy all along.
-    let busy = slice(&generate(3), 2700, 3100);
+    let busy = slice(&generate_steps(3, 3100), 2700, 3100);
     let dir = tempfile::tempdir().unwrap();
     let files = write_series(dir.path(), &busy, "json");
     let out = calibrate(dir.path(), &files, &["--concurrency", "1", "--out", "o"]);
@@ -442,7 +458,7 @@ fn nulls_with_reasons_when_the_data_cannot_identify_a_value() {
 #[test]
 fn a_bad_series_exits_2_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_series(dir.path(), &head(&generate(5), 40), "csv");
+    let files = write_series(dir.path(), &generate_steps(5, 40), "csv");
     let cpu = dir.path().join("cpu.csv");
     let text = std::fs::read_to_string(&cpu).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
@@ -461,7 +477,7 @@ fn a_bad_series_exits_2_naming_file_and_line() {
         "nothing written on bad input"
     );
     // Prometheus JSON: line and column of the bad sample.
-    let files = write_series(dir.path(), &head(&generate(5), 40), "json");
+    let files = write_series(dir.path(), &generate_steps(5, 40), "json");
     let rate = dir.path().join("rate.json");
     let text = std::fs::read_to_string(&rate).unwrap();
     let bad: Vec<String> = text
@@ -480,7 +496,7 @@ fn a_bad_series_exits_2_naming_file_and_line() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("rate.json:3:"), "{}", stderr(&out));
     // Series with no time in common.
-    let files = write_series(dir.path(), &head(&generate(5), 40), "csv");
+    let files = write_series(dir.path(), &generate_steps(5, 40), "csv");
     let shifted: String = std::fs::read_to_string(dir.path().join("cpu.csv"))
         .unwrap()
         .lines()
@@ -499,7 +515,7 @@ fn a_bad_series_exits_2_naming_file_and_line() {
 #[test]
 fn a_foreign_calibration_file_is_not_replaced_without_overwrite() {
     let dir = tempfile::tempdir().unwrap();
-    let files = write_series(dir.path(), &head(&generate(5), 60), "csv");
+    let files = write_series(dir.path(), &generate_steps(5, 60), "csv");
     std::fs::create_dir(dir.path().join("o")).unwrap();
     std::fs::write(dir.path().join("o/calibration.json"), "{\"mine\": 1}\n").unwrap();
     let out = calibrate(dir.path(), &files, &["--out", "o"]);
