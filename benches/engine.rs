@@ -3,8 +3,9 @@
 //! - `mmc_queue`: M/M/10 at utilisation 0.9 (a queue workload, fixed pods), the same model as
 //!   `benches/simpy_mmc.py` so the two can be compared side by side on one core.
 //! - `http_50_pods_hpa`: an http service on 50 pods under a CPU HPA.
-//! - `nasa_aug_31_days`: a long, quiet trace at request level, whose cost should follow the
-//!   requests, not the simulated seconds.
+//! - `nasa_aug_31_days`, `worldcup98_87_days`, `nyc_taxi_215_days`: long, quiet traces at
+//!   request level (about 3 million requests each), whose cost should follow the requests, not
+//!   the simulated seconds.
 
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, run};
@@ -66,4 +67,20 @@ fn http_50_pods_hpa(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn nasa_aug_31_days(bencher: divan::Bencher) {
     bench_runs(bencher, &fixture("nasa_aug_quiet.yaml"));
+}
+
+/// `benches/fixtures/worldcup98_quiet.yaml`: the 1998 World Cup web site trace (87 days, flash
+/// crowds during matches) scaled to about 3 million requests, the NASA fixture's service, pods
+/// and CPU HPA: 7.5 million simulated seconds.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn worldcup98_87_days(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("worldcup98_quiet.yaml"));
+}
+
+/// `benches/fixtures/nyc_taxi_quiet.yaml`: NYC taxi passengers per 30 minutes (215 days) taken
+/// as requests and scaled to about 3 million, the NASA fixture's service, pods and CPU HPA:
+/// 18.6 million simulated seconds at ~0.16 requests/s.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn nyc_taxi_215_days(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("nyc_taxi_quiet.yaml"));
 }

@@ -35,8 +35,9 @@ pub(crate) struct MetricsServer {
     pub(crate) resolution: f64,
     /// Latest sample per pod id (`None` before the pod's first full window).
     samples: Vec<Option<PodUsage>>,
-    /// The pods that held a sample after the last aligned scrape (or the priming): the only gone
-    /// pods whose sample a scrape must clear, so that it reads live pods only.
+    /// The pods that held a sample after the last scrape (or the priming): the only gone pods
+    /// whose sample a scrape (or a kubelet read on seeded phases) must clear, so that it reads
+    /// live pods only.
     holding: Vec<u32>,
     /// Scratch: the live pods of one scrape (a copy, since reading a pod advances it).
     live: Vec<u32>,
@@ -69,6 +70,8 @@ struct SeededClock {
     /// Kubelet slot per pod id and per node id (`u8::MAX`: not known yet).
     pod_slots: Vec<u8>,
     node_slots: Vec<u8>,
+    /// Scratch: the live pods of one read (a copy, since reading a pod advances it).
+    live: Vec<u32>,
 }
 
 impl MetricsServer {
@@ -82,6 +85,7 @@ impl MetricsServer {
                 pending: Vec::new(),
                 pod_slots: Vec::new(),
                 node_slots: Vec::new(),
+                live: Vec::new(),
             };
             clock.plan_reads(0.0);
             Box::new(clock)
@@ -140,14 +144,21 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            clock.read_slot(slot, now, world, self.resolution);
+            clock.read_slot(slot, now, world, self.resolution, &self.holding);
         }
         if now + 1e-9 >= clock.next_scrape {
             self.samples
                 .resize(world.pods().len().max(self.samples.len()), None);
             for (id, read) in clock.pending.drain(..) {
                 apply(&mut self.samples[id as usize], read);
+                if matches!(read, Read::Set(_)) {
+                    self.holding.push(id);
+                }
             }
+            let samples = &self.samples;
+            self.holding.sort_unstable();
+            self.holding.dedup();
+            self.holding.retain(|&id| samples[id as usize].is_some());
             clock.next_scrape += self.resolution;
             clock.plan_reads(now);
         }
@@ -249,12 +260,28 @@ impl SeededClock {
         self.reads = reads.into();
     }
 
-    /// Read the pods whose kubelet collects on `slot`, at `now`.
-    fn read_slot(&mut self, slot: u8, now: f64, world: &mut World, resolution: f64) {
-        for id in 0..world.pods().len() as u32 {
+    /// Read the pods whose kubelet collects on `slot`, at `now`: the live ones, and the gone
+    /// ones of `holding` (a gone pod without a sample has nothing to clear).
+    fn read_slot(
+        &mut self,
+        slot: u8,
+        now: f64,
+        world: &mut World,
+        resolution: f64,
+        holding: &[u32],
+    ) {
+        self.live.clear();
+        self.live.extend_from_slice(world.pods().live_ids());
+        for i in 0..self.live.len() {
+            let id = self.live[i];
             if self.slot_of(world, id) == slot {
                 let read = read_pod(world, id, now, resolution);
                 self.pending.push((id, read));
+            }
+        }
+        for &id in holding {
+            if world.pods().get(id).state == PodState::Gone && self.slot_of(world, id) == slot {
+                self.pending.push((id, Read::Clear));
             }
         }
     }

@@ -7,14 +7,14 @@
 //! changed.
 
 use super::LogEvent;
-use crate::hpa::Decision;
+use crate::hpa::{ConditionStatus, ConditionType, Decision, Reason};
 use std::io::Write;
 
 /// How many decisions the report lists; the rest are counted.
 pub(crate) const LISTED_CAP: usize = 500;
 
 /// A condition as the report compares it: type, status, reason.
-type ConditionKey = Vec<(String, String, String)>;
+type ConditionKey = Vec<(ConditionType, ConditionStatus, Reason)>;
 
 /// An event the report's decision log lists, with the conditions that changed since the same
 /// autoscaler's previous logged decision (`type=Status (Reason)`; empty for non-HPA events).
@@ -63,29 +63,31 @@ impl DecisionLog {
     fn changed_conditions(&mut self, autoscaler: &str, d: &Decision) -> Option<Vec<String>> {
         let key = condition_key(d);
         let before = self.previous.iter_mut().find(|(n, _)| n == autoscaler);
-        let changed: Vec<String> = key
-            .iter()
-            .filter(|c| before.as_ref().is_none_or(|(_, k)| !k.contains(c)))
-            .map(|(t, s, r)| format!("{t}={s} ({r})"))
-            .collect();
+        let is_new = |c: &&(ConditionType, ConditionStatus, Reason)| {
+            before.as_ref().is_none_or(|(_, k)| !k.contains(c))
+        };
+        // Spelled only for a decision that will be listed.
+        let changed: Vec<String> = if self.listed.len() < LISTED_CAP {
+            key.iter()
+                .filter(is_new)
+                .map(|(t, s, r)| format!("{t}={s:?} ({r})"))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let any_changed = key.iter().any(|c| is_new(&c));
         match before {
             Some(b) => b.1 = key,
             None => self.previous.push((autoscaler.to_string(), key)),
         }
-        (d.rescale || d.failed_rescale_to.is_some() || !changed.is_empty()).then_some(changed)
+        (d.rescale || d.failed_rescale_to.is_some() || any_changed).then_some(changed)
     }
 }
 
 fn condition_key(d: &Decision) -> ConditionKey {
     d.conditions
         .iter()
-        .map(|c| {
-            (
-                c.condition_type.to_string(),
-                format!("{:?}", c.status),
-                c.reason.to_string(),
-            )
-        })
+        .map(|c| (c.condition_type, c.status, c.reason))
         .collect()
 }
 

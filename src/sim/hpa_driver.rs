@@ -14,6 +14,7 @@ use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::world::{Pod, PodState, World};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -78,6 +79,8 @@ pub(super) struct HpaDriver {
     pub(crate) stats: HpaStats,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
     pub(crate) last: Option<Decision>,
+    /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
+    limit_text: String,
 }
 
 impl HpaDriver {
@@ -138,6 +141,7 @@ impl HpaDriver {
                 ..Default::default()
             },
             last: None,
+            limit_text: String::new(),
         })
     }
 
@@ -435,20 +439,29 @@ impl HpaDriver {
                 self.stats.scale_downs += 1;
             }
         }
-        if let Some(l) = d.limited_by() {
-            *self
-                .stats
-                .limited_seconds
-                .entry(limit_key(&l, &self.settings))
-                .or_default() += period;
+        if let Some(l) = d.limit.as_ref().filter(|l| l.to != l.from) {
+            // `Decision::limited_by`, spelled into a reused buffer.
+            let text = &mut self.limit_text;
+            text.clear();
+            text.push_str(l.reason.text());
+            if let Some(b) = &l.bound_by {
+                text.push_str(": ");
+                text.push_str(b);
+            }
+            let key = limit_key(text, &self.settings);
+            if !add_seconds(&mut self.stats.limited_seconds, &key, period) {
+                self.stats.limited_seconds.insert(key.into_owned(), period);
+            }
         }
         if let Some(s) = &d.stabilization
             && s.to != s.from
         {
-            let key = s.window.clone().unwrap_or_else(|| s.reason.to_string());
+            let key = s.window.as_deref().unwrap_or(s.reason.text());
             // Drop the per-sync detail "(highest recent recommendation N)".
-            let key = key.split(" (").next().unwrap_or(&key).to_string();
-            *self.stats.stabilized_seconds.entry(key).or_default() += period;
+            let key = key.split(" (").next().unwrap_or(key);
+            if !add_seconds(&mut self.stats.stabilized_seconds, key, period) {
+                self.stats.stabilized_seconds.insert(key.to_string(), period);
+            }
         }
         if let Some(c) = d
             .conditions
@@ -659,7 +672,7 @@ fn record_limits(
         };
         if let Some(kind) = kind {
             let detail = l.bound_by.clone().unwrap_or_else(|| l.reason.to_string());
-            limits.record(kind, limit_key(&detail, settings), now, to);
+            limits.record(kind, limit_key(&detail, settings).into_owned(), now, to);
         }
     }
     if let Some(s) = d
@@ -676,15 +689,27 @@ fn record_limits(
     }
 }
 
-fn limit_key(l: &str, settings: &ControllerSettings) -> String {
+/// Add `period` to `key`'s seconds when the map has `key` already (no allocation); false when
+/// it has not.
+fn add_seconds(seconds: &mut BTreeMap<String, f64>, key: &str, period: f64) -> bool {
+    match seconds.get_mut(key) {
+        Some(v) => {
+            *v += period;
+            true
+        }
+        None => false,
+    }
+}
+
+fn limit_key<'a>(l: &'a str, settings: &ControllerSettings) -> Cow<'a, str> {
     match l.find("legacy scale-up cap") {
-        Some(i) => format!(
+        Some(i) => Cow::Owned(format!(
             "{}legacy scale-up cap max({}×current, {})",
             &l[..i],
             settings.legacy_scale_up_limit_factor,
             settings.legacy_scale_up_limit_minimum
-        ),
-        None => l.to_string(),
+        )),
+        None => Cow::Borrowed(l),
     }
 }
 
