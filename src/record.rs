@@ -663,6 +663,44 @@ impl PromHistogram {
     }
 }
 
+/// The latency histogram of the requests served in each row, with their latency sum — kept only
+/// for `run --export openmetrics`, which writes its running total at each row's end as
+/// `http_request_duration_seconds` (see `docs/outputs.md`). A request counts in the row of the
+/// instant it was served, as in the `served` column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct RowHistograms {
+    rows: Vec<(PromHistogram, f64)>,
+}
+
+impl RowHistograms {
+    /// `n` requests served in `row`, each after `seconds`.
+    pub(crate) fn record_n(&mut self, row: usize, seconds: f64, n: u64) {
+        if row >= self.rows.len() {
+            self.rows.resize(row + 1, (PromHistogram::default(), 0.0));
+        }
+        let (h, sum) = &mut self.rows[row];
+        h.record_n(seconds, n);
+        *sum += seconds * n as f64;
+    }
+
+    /// The histogram of every request served from t = 0 to the end of each of the first
+    /// `rows` rows, with the latency sum: the cumulative values an exporter exposes then.
+    pub(crate) fn running_totals(&self, rows: usize) -> Vec<(PromHistogram, f64)> {
+        let (mut total, mut sum) = (PromHistogram::default(), 0.0);
+        (0..rows)
+            .map(|r| {
+                if let Some((h, s)) = self.rows.get(r) {
+                    for (t, c) in total.counts.iter_mut().zip(h.counts) {
+                        *t += c;
+                    }
+                    sum += s;
+                }
+                (total, sum)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -789,5 +827,23 @@ mod tests {
         assert_eq!(s.latency_p99[2], 4.0);
         assert_eq!(s.latency_p50[3], 9.0);
         assert!(s.latency_p50[0].is_nan());
+    }
+
+    #[test]
+    fn row_histograms_total_every_request_served_by_each_row_end() {
+        let mut rows = RowHistograms::default();
+        let mut whole = PromHistogram::default();
+        for (row, seconds, n) in [(0, 0.003, 2), (2, 0.3, 1), (2, 20.0, 3), (0, 0.01, 1)] {
+            rows.record_n(row, seconds, n);
+            whole.record_n(seconds, n);
+        }
+        let totals = rows.running_totals(4);
+        let counts: Vec<u64> = totals.iter().map(|(h, _)| h.counts.iter().sum()).collect();
+        assert_eq!(counts, [3, 3, 7, 7]);
+        assert_eq!(totals[1], totals[0]);
+        assert_eq!(totals[3].0, whole);
+        assert_eq!(totals[0].1, 2.0 * 0.003 + 0.01);
+        assert!((totals[3].1 - 60.316).abs() < 1e-9);
+        assert_eq!(totals[3].0.counts[PROM_BUCKETS.len()], 3, "20 s is above every bound");
     }
 }

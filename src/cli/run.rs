@@ -147,6 +147,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
         allow_missing_metrics: args.allow_missing_metrics,
+        latency_histograms: args.export.contains(&ExportFormat::Openmetrics),
         ..RunOptions::default()
     };
     let dir = args

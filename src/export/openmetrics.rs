@@ -8,7 +8,7 @@
 //! scenario has none. Every series carries `scalesim_run="<scenario name>"`. Same run, same
 //! bytes.
 
-use crate::record::Series;
+use crate::record::{PROM_BUCKETS, RowHistograms, Series};
 use crate::sim::RunResult;
 use std::fmt::Write as _;
 
@@ -62,7 +62,10 @@ pub(crate) fn render(result: &RunResult) -> String {
         write_family(&mut out, &family, s, origin);
     }
     write_requests(&mut out, s, &run, origin);
-    write_latency(&mut out, s, &run, origin);
+    if let Some(h) = &result.latency_histograms {
+        write_latency_histogram(&mut out, s, h, &run, origin);
+    }
+    write_step_latency(&mut out, s, &run, origin);
     out.push_str("# EOF\n");
     out
 }
@@ -167,11 +170,40 @@ fn write_requests(out: &mut String, s: &Series, run: &str, origin: f64) {
     }
 }
 
-/// `http_request_duration_seconds`: the median and p99 latency of the requests served in each
-/// row, a summary (rows where nothing was served have no point).
-fn write_latency(out: &mut String, s: &Series, run: &str, origin: f64) {
+/// `http_request_duration_seconds`: the latency of every request served since t = 0, a
+/// histogram with the buckets the simulated service exposes to a Prometheus backend
+/// ([`PROM_BUCKETS`]) — cumulative `_bucket` series up to `le="+Inf"`, `_count` and `_sum` at
+/// each row's end.
+fn write_latency_histogram(
+    out: &mut String,
+    s: &Series,
+    rows: &RowHistograms,
+    run: &str,
+    origin: f64,
+) {
     let name = "http_request_duration_seconds";
-    let help = "Latency of the requests served in the step (arrival to response).";
+    let help = "Latency of the requests served (arrival to response).";
+    header(out, name, "histogram", help);
+    let bounds: Vec<String> = PROM_BUCKETS.iter().map(|b| format!("{b:?}")).collect();
+    for (r, (h, sum)) in rows.running_totals(s.rows).iter().enumerate() {
+        let t = stamp(s, r, origin);
+        let mut below = 0u64;
+        for (i, c) in h.counts.iter().enumerate() {
+            below += c;
+            let le = bounds.get(i).map_or("+Inf", String::as_str);
+            let _ = writeln!(out, "{name}_bucket{{{run},le=\"{le}\"}} {below} {t}");
+        }
+        let _ = writeln!(out, "{name}_count{{{run}}} {below} {t}");
+        let _ = writeln!(out, "{name}_sum{{{run}}} {} {t}", num(*sum));
+    }
+}
+
+/// `scalesim_step_latency_seconds`: the median and p99 latency of the requests served in each
+/// row (the `latency_p50` / `latency_p99` columns), a summary (rows where nothing was served
+/// have no point).
+fn write_step_latency(out: &mut String, s: &Series, run: &str, origin: f64) {
+    let name = "scalesim_step_latency_seconds";
+    let help = "Latency quantiles of the requests served in the step (arrival to response).";
     header(out, name, "summary", help);
     for r in (0..s.rows).filter(|&r| s.latency_p50[r].is_finite()) {
         for (q, v) in [("0.5", s.latency_p50[r]), ("0.99", s.latency_p99[r])] {

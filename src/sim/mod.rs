@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// Simulate autoscaler metrics that nothing feeds (no modelled signal, no `metrics:`
     /// binding) as failing, as upstream would, instead of stopping with an error.
     pub allow_missing_metrics: bool,
+    /// Keep the latency histogram of every row ([`RunResult::latency_histograms`]), for the
+    /// OpenMetrics export's `http_request_duration_seconds` histogram.
+    pub latency_histograms: bool,
 }
 
 /// A callback told how far a run has got, in simulated seconds.
@@ -146,6 +149,9 @@ pub struct RunResult {
     pub(crate) decisions: DecisionLog,
     /// Each KEDA ScaledObject's activity (name, time, active) at every poll where it changed.
     pub(crate) keda_activity: Vec<(String, f64, bool)>,
+    /// The latency histogram of the requests served in each row, when
+    /// [`RunOptions::latency_histograms`] asked for it.
+    pub(crate) latency_histograms: Option<crate::record::RowHistograms>,
     pub summary: Summary,
     pub(crate) warnings: Vec<String>,
     /// The first error writing the streamed events ([`run_streaming`] returns it).
@@ -285,6 +291,9 @@ impl<'a, 'w> Run<'a, 'w> {
         );
         if opts.summary_only {
             world.recorder_mut().skip_step_latencies();
+        }
+        if opts.latency_histograms {
+            world.recorder_mut().keep_row_histograms();
         }
         let mut metrics_server = MetricsServer::new(
             scenario.metrics_server_resolution,
@@ -748,6 +757,7 @@ impl<'a, 'w> Run<'a, 'w> {
             events: self.log.all,
             decisions: self.log.decisions,
             keda_activity: self.log.keda_activity,
+            latency_histograms: records.row_histograms,
             summary,
             warnings: self.warnings,
         }

@@ -5,7 +5,8 @@
 //! takes it at the end of the run.
 
 use crate::record::{
-    Distribution, DropReason, PromHistogram, RequestTotals, RowSink, Series, StepLatencies,
+    Distribution, DropReason, PromHistogram, RequestTotals, RowHistograms, RowSink, Series,
+    StepLatencies,
 };
 
 /// The run's measurements.
@@ -20,6 +21,9 @@ pub(crate) struct Recorder {
     /// Whether a metric backend reads `latency_buckets`; when none does, recording them is
     /// skipped (it costs ~5 % of a request's simulation).
     pub(super) record_latency_buckets: bool,
+    /// The latency histogram of each row, kept only for the OpenMetrics export
+    /// (see [`Recorder::keep_row_histograms`]).
+    row_histograms: Option<RowHistograms>,
     /// Rows before this one have been handed to the row sinks (see [`Recorder::hand_over`]).
     handed: usize,
     /// Streamed rows only (see [`Recorder::stream_rows`]): rows kept behind the last one
@@ -42,6 +46,7 @@ pub(crate) struct Records {
     pub(crate) totals: RequestTotals,
     pub(crate) latency: Distribution,
     pub(crate) wait: Distribution,
+    pub(crate) row_histograms: Option<RowHistograms>,
 }
 
 impl Recorder {
@@ -54,6 +59,7 @@ impl Recorder {
             wait: Distribution::new(),
             latency_buckets: PromHistogram::default(),
             record_latency_buckets: true,
+            row_histograms: None,
             handed: 0,
             window: None,
             late: Vec::new(),
@@ -137,6 +143,11 @@ impl Recorder {
         self.record_latency_buckets = on;
     }
 
+    /// Keep the latency histogram of every row (for `run --export openmetrics`).
+    pub(crate) fn keep_row_histograms(&mut self) {
+        self.row_histograms = Some(RowHistograms::default());
+    }
+
     /// Skip the per-step latency quantiles (the series' p50/p99 columns) for a run whose
     /// summary is all that is wanted.
     pub(crate) fn skip_step_latencies(&mut self) {
@@ -159,6 +170,9 @@ impl Recorder {
         if self.record_latency_buckets {
             self.latency_buckets.record(latency);
         }
+        if let Some(h) = &mut self.row_histograms {
+            h.record_n(row, latency, 1);
+        }
         self.step_latencies.push(row, latency, &mut self.series);
     }
 
@@ -178,6 +192,9 @@ impl Recorder {
         self.wait.record_n(wait, n);
         if self.record_latency_buckets {
             self.latency_buckets.record_n(latency, n);
+        }
+        if let Some(h) = &mut self.row_histograms {
+            h.record_n(row, latency, n);
         }
         self.step_latencies
             .push_n(row, latency, n, &mut self.series);
@@ -222,6 +239,7 @@ impl Recorder {
             totals: self.totals,
             latency: self.latency,
             wait: self.wait,
+            row_histograms: self.row_histograms,
         }
     }
 }

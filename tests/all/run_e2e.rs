@@ -188,6 +188,7 @@ fn openmetrics_export_parses_and_names_the_run() {
         "keda_scaler_active",
         "http_requests",
         "http_request_duration_seconds",
+        "scalesim_step_latency_seconds",
     ] {
         let samples: Vec<_> = parsed
             .iter()
@@ -225,6 +226,53 @@ fn openmetrics_export_parses_and_names_the_run() {
         .map(|s| gauge(&s.value))
         .collect();
     assert!(values.iter().all(|&v| v == 0.0 || v == 1.0) && values.contains(&1.0));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(t.path().join("a/summary.json")).unwrap()).unwrap();
+    check_latency_histogram(&parsed, &rows, &summary);
+}
+
+/// `http_request_duration_seconds` is a histogram with a point at every row: its buckets are
+/// cumulative over `le` (the service's bounds, up to `+Inf` = `_count`) and never fall over
+/// time; `_count` is the running total of timeseries.csv's `served` (at the end, summary.json's
+/// served requests) and `_sum / _count` is the run's mean latency.
+fn check_latency_histogram(
+    parsed: &[Exposition],
+    rows: &[std::collections::BTreeMap<String, String>],
+    summary: &serde_json::Value,
+) {
+    let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, f64::INFINITY];
+    let points: Vec<(Vec<u64>, u64, f64)> = parsed
+        .iter()
+        .filter_map(|p| p.families.get("http_request_duration_seconds"))
+        .flat_map(|f| f.iter_samples())
+        .map(|s| match &s.value {
+            openmetrics_parser::OpenMetricsValue::Histogram(h) => {
+                let le: Vec<f64> = h.buckets.iter().map(|b| b.upper_bound).collect();
+                assert_eq!(le, bounds);
+                let buckets = h.buckets.iter().map(|b| b.count.as_f64() as u64).collect();
+                (buckets, h.count.unwrap(), h.sum.as_ref().unwrap().as_f64())
+            }
+            other => panic!("http_request_duration_seconds is not a histogram: {other:?}"),
+        })
+        .collect();
+    assert_eq!(points.len(), rows.len(), "a point per row");
+    let mut served = 0u64;
+    let mut before = (vec![0u64; bounds.len()], 0.0);
+    for ((buckets, count, sum), row) in points.iter().zip(rows) {
+        assert!(buckets.is_sorted(), "not cumulative over le: {buckets:?}");
+        assert_eq!(buckets.last(), Some(count), "+Inf is _count");
+        assert!(buckets.iter().zip(&before.0).all(|(a, b)| a >= b), "a bucket fell");
+        assert!(*sum >= before.1, "_sum fell");
+        served += row["served"].parse::<u64>().unwrap();
+        assert_eq!(*count, served, "_count is the served requests so far");
+        before = (buckets.clone(), *sum);
+    }
+    let (_, count, sum) = points.last().unwrap();
+    assert_eq!(*count, summary["requests"]["served"].as_u64().unwrap());
+    assert!(*count > 0 && before.0[0] < *count, "the run's latencies span buckets");
+    let mean = summary["latency_s"]["mean"].as_f64().unwrap();
+    let got = sum / *count as f64;
+    assert!((got - mean).abs() <= 1e-6 * mean, "_sum/_count {got} vs mean {mean}");
 }
 
 type Exposition = openmetrics_parser::MetricsExposition<
