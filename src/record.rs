@@ -844,6 +844,10 @@ mod tests {
         assert_eq!(totals[3].0, whole);
         assert_eq!(totals[0].1, 2.0 * 0.003 + 0.01);
         assert!((totals[3].1 - 60.316).abs() < 1e-9);
-        assert_eq!(totals[3].0.counts[PROM_BUCKETS.len()], 3, "20 s is above every bound");
+        assert_eq!(
+            totals[3].0.counts[PROM_BUCKETS.len()],
+            3,
+            "20 s is above every bound"
+        );
     }
 }

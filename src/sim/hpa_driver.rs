@@ -460,7 +460,9 @@ impl HpaDriver {
             // Drop the per-sync detail "(highest recent recommendation N)".
             let key = key.split(" (").next().unwrap_or(key);
             if !add_seconds(&mut self.stats.stabilized_seconds, key, period) {
-                self.stats.stabilized_seconds.insert(key.to_string(), period);
+                self.stats
+                    .stabilized_seconds
+                    .insert(key.to_string(), period);
             }
         }
         if let Some(c) = d

@@ -240,7 +240,20 @@ fn check_latency_histogram(
     rows: &[std::collections::BTreeMap<String, String>],
     summary: &serde_json::Value,
 ) {
-    let bounds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, f64::INFINITY];
+    let bounds = [
+        0.005,
+        0.01,
+        0.025,
+        0.05,
+        0.1,
+        0.25,
+        0.5,
+        1.0,
+        2.5,
+        5.0,
+        10.0,
+        f64::INFINITY,
+    ];
     let points: Vec<(Vec<u64>, u64, f64)> = parsed
         .iter()
         .filter_map(|p| p.families.get("http_request_duration_seconds"))
@@ -261,7 +274,10 @@ fn check_latency_histogram(
     for ((buckets, count, sum), row) in points.iter().zip(rows) {
         assert!(buckets.is_sorted(), "not cumulative over le: {buckets:?}");
         assert_eq!(buckets.last(), Some(count), "+Inf is _count");
-        assert!(buckets.iter().zip(&before.0).all(|(a, b)| a >= b), "a bucket fell");
+        assert!(
+            buckets.iter().zip(&before.0).all(|(a, b)| a >= b),
+            "a bucket fell"
+        );
         assert!(*sum >= before.1, "_sum fell");
         served += row["served"].parse::<u64>().unwrap();
         assert_eq!(*count, served, "_count is the served requests so far");
@@ -269,10 +285,16 @@ fn check_latency_histogram(
     }
     let (_, count, sum) = points.last().unwrap();
     assert_eq!(*count, summary["requests"]["served"].as_u64().unwrap());
-    assert!(*count > 0 && before.0[0] < *count, "the run's latencies span buckets");
+    assert!(
+        *count > 0 && before.0[0] < *count,
+        "the run's latencies span buckets"
+    );
     let mean = summary["latency_s"]["mean"].as_f64().unwrap();
     let got = sum / *count as f64;
-    assert!((got - mean).abs() <= 1e-6 * mean, "_sum/_count {got} vs mean {mean}");
+    assert!(
+        (got - mean).abs() <= 1e-6 * mean,
+        "_sum/_count {got} vs mean {mean}"
+    );
 }
 
 type Exposition = openmetrics_parser::MetricsExposition<
@@ -285,17 +307,22 @@ type Exposition = openmetrics_parser::MetricsExposition<
 /// time order, then parse the file cut into one exposition per instant (every family's
 /// metadata, its samples at that instant, `# EOF`). Every sample line is parsed.
 fn parse_each_instant(text: &str) -> Vec<Exposition> {
-    let mut families: Vec<(Vec<&str>, Vec<&str>)> = Vec::new();
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    // Each family: its metadata lines, and its sample lines by timestamp (in file order).
+    type Samples<'a> = BTreeMap<u64, Vec<&'a str>>;
+    let mut families: Vec<(Vec<&str>, Samples<'_>)> = Vec::new();
+    let mut last: HashMap<&str, f64> = Default::default();
+    let mut instants = BTreeSet::new();
     for line in text.lines().filter(|l| *l != "# EOF") {
-        match line.starts_with("# TYPE ") {
-            true => families.push((vec![line], vec![])),
-            false if line.starts_with('#') => families.last_mut().unwrap().0.push(line),
-            false => families.last_mut().unwrap().1.push(line),
+        if line.starts_with("# TYPE ") {
+            families.push((vec![line], BTreeMap::new()));
+            continue;
         }
-    }
-    let mut last: std::collections::HashMap<&str, f64> = Default::default();
-    let mut instants = std::collections::BTreeSet::new();
-    for line in families.iter().flat_map(|f| &f.1) {
+        let family = families.last_mut().unwrap();
+        if line.starts_with('#') {
+            family.0.push(line);
+            continue;
+        }
         let (series, ts) = line.rsplit_once(' ').unwrap();
         let (series, _) = series.rsplit_once(' ').unwrap();
         let ts: f64 = ts.parse().unwrap();
@@ -304,21 +331,22 @@ fn parse_each_instant(text: &str) -> Vec<Exposition> {
             "{line}: time went back"
         );
         instants.insert(ts.to_bits());
+        family.1.entry(ts.to_bits()).or_default().push(line);
     }
     instants
         .into_iter()
         .map(|bits| {
-            let stamp = format!(" {:.3}", f64::from_bits(bits));
             let mut one = String::new();
             for (meta, samples) in &families {
                 meta.iter().for_each(|m| one += &format!("{m}\n"));
-                for s in samples.iter().filter(|s| s.ends_with(&stamp)) {
+                for s in samples.get(&bits).into_iter().flatten() {
                     one += &format!("{s}\n");
                 }
             }
             one += "# EOF\n";
+            let at = f64::from_bits(bits);
             openmetrics_parser::openmetrics::parse_openmetrics(&one)
-                .unwrap_or_else(|e| panic!("not OpenMetrics at{stamp}: {e:?}\n{one}"))
+                .unwrap_or_else(|e| panic!("not OpenMetrics at {at:.3}: {e:?}\n{one}"))
         })
         .collect()
 }
