@@ -181,6 +181,30 @@ fn cpu_scenario_from(
     )
 }
 
+/// Every HPA sync in `window` (there is one at least) finds the metric failing with `reason`
+/// (`ScalingActive` False) and rescales nothing.
+fn every_sync_fails_without_a_rescale(
+    out: &Out,
+    window: std::ops::Range<f64>,
+    reason: &str,
+    phases: &str,
+) {
+    let during: Vec<_> = out
+        .hpa()
+        .into_iter()
+        .filter(|(t, _)| window.contains(t))
+        .collect();
+    assert!(!during.is_empty(), "{phases}: no HPA sync in {window:?}");
+    for (t, d) in &during {
+        assert_eq!(
+            condition(d, "ScalingActive"),
+            Some(("False".into(), reason.into())),
+            "{phases} at {t}"
+        );
+        assert_eq!(d["rescale"], false, "{phases} at {t}");
+    }
+}
+
 /// The first HPA scale-up at or after `t`.
 fn first_scale_up_after(out: &Out, t: f64) -> Option<f64> {
     out.rescales()
@@ -198,20 +222,7 @@ fn metrics_server_down_fails_resource_metrics_and_holds_the_replicas() {
             &cpu_scenario(phases, "16m", trace, faults),
             &[("hpa.yaml", CPU_HPA)],
         );
-        let during: Vec<_> = out
-            .hpa()
-            .into_iter()
-            .filter(|(t, _)| (300.0..600.0).contains(t))
-            .collect();
-        assert!(!during.is_empty(), "{phases}: the HPA syncs on");
-        for (t, d) in &during {
-            assert_eq!(
-                condition(d, "ScalingActive"),
-                Some(("False".into(), "FailedGetResourceMetric".into())),
-                "{phases} at {t}"
-            );
-            assert_eq!(d["rescale"], false, "{phases} at {t}");
-        }
+        every_sync_fails_without_a_rescale(&out, 300.0..600.0, "FailedGetResourceMetric", phases);
         let held = out.replicas_between(300.0, 600.0);
         assert!(held.iter().all(|&r| r == held[0]), "{phases}: {held:?}");
         // The load rose at 6 min; the HPA scales up only once metrics-server answers again,
@@ -275,20 +286,7 @@ fn keda_metrics_apiserver_down_fails_external_metrics_without_a_rescale() {
     let faults = "faults:\n- {component: keda-metrics-apiserver, from: 4m, to: 9m}\n";
     for phases in PHASES {
         let out = run_keda(phases, 1, 2, trace, faults);
-        let during: Vec<_> = out
-            .hpa()
-            .into_iter()
-            .filter(|(t, _)| (240.0..540.0).contains(t))
-            .collect();
-        assert!(!during.is_empty(), "{phases}");
-        for (t, d) in &during {
-            assert_eq!(
-                condition(d, "ScalingActive"),
-                Some(("False".into(), "FailedGetExternalMetric".into())),
-                "{phases} at {t}"
-            );
-            assert_eq!(d["rescale"], false, "{phases} at {t}");
-        }
+        every_sync_fails_without_a_rescale(&out, 240.0..540.0, "FailedGetExternalMetric", phases);
         let held = out.replicas_between(240.0, 540.0);
         assert!(held.iter().all(|&r| r == held[0]), "{phases}: {held:?}");
         // KEDA's own loop keeps polling through the outage.
@@ -368,20 +366,7 @@ fn keda_operator_failover_hands_over_after_the_lease_and_the_hpa_external_metric
             "faults:\n- {component: keda-operator, from: 4m, duration: 5m}\n",
         );
         let out = run(&s, &[("so1.yaml", &cached)]);
-        let during: Vec<_> = out
-            .hpa()
-            .into_iter()
-            .filter(|(t, _)| (240.0..540.0).contains(t))
-            .collect();
-        assert!(!during.is_empty(), "{phases}");
-        for (t, d) in &during {
-            assert_eq!(
-                condition(d, "ScalingActive"),
-                Some(("False".into(), "FailedGetExternalMetric".into())),
-                "{phases} at {t}"
-            );
-            assert_eq!(d["rescale"], false, "{phases} at {t}");
-        }
+        every_sync_fails_without_a_rescale(&out, 240.0..540.0, "FailedGetExternalMetric", phases);
     }
 }
 
