@@ -52,7 +52,7 @@ pub struct RequestTotals {
 /// streams its rows: then a window of recent rows, see [`Series::windowed`]). Rows are numbered
 /// from the start of the run ([`Series::row`]); a row's values are at index [`Series::slot`] of
 /// each column.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Series {
     pub step: f64,
     inv_step: f64,
@@ -141,39 +141,19 @@ impl Series {
     pub(crate) fn windowed(rows: usize, step: f64, held: usize) -> Series {
         let rows = rows.max(1);
         let held = held.clamp(1, rows);
-        let z = |v| vec![v; held];
-        Series {
+        let mut s = Series {
             step,
             inv_step: 1.0 / step,
             rows,
-            base: 0,
-            arrival_rate: z(0.0),
-            arrivals: vec![0; held],
-            served: vec![0; held],
-            dropped: vec![0; held],
-            timed_out: vec![0; held],
-            desired_replicas: vec![0; held],
-            spec_replicas: vec![0; held],
-            ready_pods: vec![0; held],
-            starting_pods: vec![0; held],
-            terminating_pods: vec![0; held],
-            cpu_cores: z(0.0),
-            cpu_utilization: z(f64::NAN),
-            backlog: vec![0; held],
-            ready_capacity: z(0.0),
-            in_flight: vec![0; held],
-            latency_p50: z(f64::NAN),
-            latency_p99: z(f64::NAN),
-            backlog_age: z(0.0),
-            unschedulable_pods: vec![0; held],
-            nodes: vec![0; held],
-            nodes_ready: vec![0; held],
-            retries: vec![0; held],
-            rejected: vec![0; held],
-            restarts: vec![0; held],
-            throttled_s: z(0.0),
-            extra: Vec::new(),
+            ..Series::default()
+        };
+        macro_rules! fill {
+            ($column:expr, $initial:expr) => {
+                $column = vec![$initial; held]
+            };
         }
+        each_column!(&mut s, fill);
+        s
     }
 
     /// Rows held at once.
