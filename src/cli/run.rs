@@ -144,6 +144,9 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
         ..args.scenario_options.overrides()
     };
     let scenario = load(&args, overrides)?;
+    if args.export.contains(&ExportFormat::Openmetrics) {
+        crate::export::openmetrics::check_backfillable(&scenario)?;
+    }
     let opts = RunOptions {
         log_every_sync: args.log_every_sync,
         allow_missing_metrics: args.allow_missing_metrics,

@@ -8,8 +8,11 @@
 //! scenario has none. Every series carries `scalesim_run="<scenario name>"`. Same run, same
 //! bytes.
 
+use crate::error::{InputError, Location};
 use crate::record::{PROM_BUCKETS, RowHistograms, Series};
+use crate::scenario::Scenario;
 use crate::sim::RunResult;
+use crate::units::format_seconds;
 use std::fmt::Write as _;
 
 /// The file `--export openmetrics` writes into the run's folder.
@@ -24,6 +27,36 @@ struct Family<'a> {
     kind: &'a str,
     help: &'a str,
     series: Vec<(String, Vec<f64>)>,
+}
+
+/// Refuse, before simulating, a scenario whose samples a Prometheus backfill would silently
+/// drop: Prometheus keeps millisecond timestamps, so rows closer together than 1 ms would share
+/// one (promtool keeps one sample of each instant), and it drops every sample before the Unix
+/// epoch.
+pub(crate) fn check_backfillable(scenario: &Scenario) -> Result<(), InputError> {
+    let at = |field: &str| Location::file(&scenario.file).with_field(field);
+    if scenario.step < 0.001 {
+        return Err(InputError::new(
+            at("step"),
+            format!(
+                "step {} is finer than the millisecond timestamps Prometheus keeps: rows would \
+                 share a timestamp in openmetrics.txt and a backfill would keep one of each; \
+                 use a step of at least 1ms with --export openmetrics",
+                format_seconds(scenario.step)
+            ),
+        ));
+    }
+    match scenario.clock_start() {
+        Some(t) if t.timestamp_millis() < 0 => Err(InputError::new(
+            at("start_time"),
+            format!(
+                "the run starts at {}, before 1970-01-01: a Prometheus backfill drops every \
+                 sample before the Unix epoch; give a later start_time with --export openmetrics",
+                t.to_rfc3339()
+            ),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Render the OpenMetrics text of `result` (ends with `# EOF`).
@@ -93,7 +126,7 @@ fn workload_families<'a>(s: &Series, labels: &str) -> Vec<Family<'a>> {
     ]
 }
 
-/// KEDA's `keda_scaler_metrics_value` (each autoscaler metric as the controller saw it) and
+/// KEDA's `keda_scaler_metrics_value` (each autoscaler metric as the HPA saw it) and
 /// `keda_scaler_active` (from the polls in the event log, which records every change of it).
 fn keda_families<'a>(result: &RunResult, run: &str) -> Vec<Family<'a>> {
     let (s, summary) = (&result.series, &result.summary);
@@ -106,12 +139,15 @@ fn keda_families<'a>(result: &RunResult, run: &str) -> Vec<Family<'a>> {
             escape(name)
         )
     };
+    // The metrics' values only (`metric_<name>_seen`): their targets, true values and the
+    // failed and fallback flags are columns of timeseries.csv, not values a scaler reports.
     let values = s
         .extra
         .iter()
-        .map(|(metric, col)| {
+        .filter_map(|(column, col)| {
+            let metric = column.strip_prefix("metric_")?.strip_suffix("_seen")?;
             let labels = format!("metric=\"{}\",{}", escape(metric), object(&first.name));
-            (labels, col.clone())
+            Some((labels, col.clone()))
         })
         .collect();
     let active = summary

@@ -26,6 +26,7 @@ mod metric_columns;
 mod metric_phases;
 mod nodes_overload;
 mod output_safety;
+mod promtool;
 mod queueing;
 mod report_browser;
 mod run_e2e;

@@ -304,8 +304,9 @@ type Exposition = openmetrics_parser::MetricsExposition<
 
 /// Parse an OpenMetrics file that holds many points per series (as backfill files do) with a
 /// strict parser that takes one point per series: check each series' points come in rising
-/// time order, then parse the file cut into one exposition per instant (every family's
-/// metadata, its samples at that instant, `# EOF`). Every sample line is parsed.
+/// time order, then parse the file cut into one exposition per instant (each family with a
+/// point at that instant: its metadata and those samples; then `# EOF`). Every sample line is
+/// parsed.
 fn parse_each_instant(text: &str) -> Vec<Exposition> {
     use std::collections::{BTreeMap, BTreeSet, HashMap};
     // Each family: its metadata lines, and its sample lines by timestamp (in file order).
@@ -337,9 +338,14 @@ fn parse_each_instant(text: &str) -> Vec<Exposition> {
         .into_iter()
         .map(|bits| {
             let mut one = String::new();
+            // A family without a point at this instant is left out: the parser misreads an
+            // empty family (no sample) followed by another.
             for (meta, samples) in &families {
+                let Some(samples) = samples.get(&bits) else {
+                    continue;
+                };
                 meta.iter().for_each(|m| one += &format!("{m}\n"));
-                for s in samples.get(&bits).into_iter().flatten() {
+                for s in samples {
                     one += &format!("{s}\n");
                 }
             }
