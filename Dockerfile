@@ -15,8 +15,10 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 
 # Runtime stage: a small Debian with the one binary, run as an unprivileged user.
 FROM debian:bookworm-slim
-RUN groupadd --system --gid 10001 scalesim \
-    && useradd --system --uid 10001 --gid 10001 --create-home --home-dir /home/scalesim scalesim \
+# uid/gid 10001: above any host's own users; not a --system account (those stop at 999, and
+# useradd warns about anything higher).
+RUN groupadd --gid 10001 scalesim \
+    && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/scalesim scalesim \
     && mkdir /work && chown scalesim:scalesim /work
 COPY --from=build /usr/local/bin/scalesim /usr/local/bin/scalesim
 USER 10001:10001
