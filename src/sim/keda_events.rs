@@ -158,7 +158,9 @@ impl ScaledObjectDriver {
         match prepared {
             Some(p) => {
                 self.triggers = p.triggers;
-                self.truth = Vec::new();
+                // The new triggers' direct samplers, when the run gave it some (their `_true`
+                // columns; sim::metric_columns).
+                self.truth = p.truth;
             }
             None => {
                 for m in &mut self.triggers.memories {
