@@ -118,7 +118,10 @@ impl Run<'_, '_> {
         };
         note_shown(&hpas, &sos);
         for (k, c) in self.scenario.changes.iter().enumerate() {
-            let prepared = self.change_state.prepared(k).map(|_| Candidate::Prepared(k));
+            let prepared = self
+                .change_state
+                .prepared(k)
+                .map(|_| Candidate::Prepared(k));
             match &c.action {
                 ChangeAction::Hpa(h) => upsert(&mut hpas, &h.name, prepared),
                 ChangeAction::ScaledObject(m) => upsert(&mut sos, &m.name, prepared),

@@ -101,7 +101,9 @@ fn metric_units(dir: &Path) -> Value {
 /// The explorer's figure data embedded in `report.html`.
 fn figure(dir: &Path) -> Value {
     let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
-    let start = html.find("id=\"scalesim-data\"").expect("the figure's data");
+    let start = html
+        .find("id=\"scalesim-data\"")
+        .expect("the figure's data");
     let start = start + html[start..].find('>').unwrap() + 1;
     let end = start + html[start..].find("</script>").unwrap();
     serde_json::from_str(&html[start..end]).unwrap()
@@ -116,7 +118,12 @@ fn figure_series(fig: &Value, title: &str, label: &str) -> Vec<Option<f64>> {
     let series = (panel["series"].as_array().unwrap().iter())
         .find(|s| s["label"] == label)
         .unwrap_or_else(|| panic!("no series {label:?} in {title:?}: {panel}"));
-    series["v"].as_array().unwrap().iter().map(Value::as_f64).collect()
+    series["v"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Value::as_f64)
+        .collect()
 }
 
 #[test]
@@ -140,7 +147,10 @@ fn a_scaledobject_created_then_deleted_mid_run_has_columns_only_while_it_exists(
     csv.filled_in(&format!("{m}_seen"), 116.0, 199.0);
     csv.filled_in("keda_fallback", 100.0, 199.0);
     csv.empty_in("keda_fallback", 200.0, 300.0);
-    assert_eq!(metric_units(dir.path())["s0_prometheus"], "value per replica");
+    assert_eq!(
+        metric_units(dir.path())["s0_prometheus"],
+        "value per replica"
+    );
     // The report draws the true value, with a gap outside the object's life.
     let truth = figure_series(
         &figure(dir.path()),
@@ -171,7 +181,11 @@ fn a_hand_made_hpa_deleted_mid_run_leaves_its_columns_empty_and_its_desired_repl
     // With no autoscaler left, the desired replicas are the Deployment's.
     let desired = csv.column("desired_replicas");
     let spec = csv.column("spec_replicas");
-    assert!(desired[150].1 != "1", "the HPA scaled up: {:?}", desired[150]);
+    assert!(
+        desired[150].1 != "1",
+        "the HPA scaled up: {:?}",
+        desired[150]
+    );
     for r in 200..300 {
         assert_eq!(desired[r].1, spec[r].1, "at {}s", desired[r].0);
     }
