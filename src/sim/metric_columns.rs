@@ -99,21 +99,26 @@ impl Run<'_, '_> {
 
     /// Every autoscaler the columns will show, in the order each is first shown: the one at
     /// t = 0, then as the changes go by (a created object, an update that brings new metrics
-    /// or triggers, the next one when the shown one is deleted).
+    /// or triggers, an unpaused ScaledObject, the next one when the shown one is deleted).
     pub(super) fn shown_candidates(&self) -> Vec<Candidate> {
-        let named = |name: &str, c| (name.to_string(), c);
-        let mut hpas: Vec<(String, Candidate)> = (self.hpas.iter().enumerate())
-            .map(|(i, d)| named(&d.name, Candidate::Hpa(i)))
+        let live = |name: &str, candidate, paused| Live {
+            name: name.to_string(),
+            candidate,
+            paused,
+        };
+        let mut hpas: Vec<Live> = (self.hpas.iter().enumerate())
+            .map(|(i, d)| live(&d.name, Candidate::Hpa(i), false))
             .collect();
-        let mut sos: Vec<(String, Candidate)> = (self.scaled_objects.iter().enumerate())
-            .map(|(i, s)| named(&s.name, Candidate::ScaledObject(i)))
+        let mut sos: Vec<Live> = (self.scaled_objects.iter().enumerate())
+            .map(|(i, s)| live(&s.name, Candidate::ScaledObject(i), s.hpa.is_none()))
             .collect();
         let mut out = Vec::new();
-        let mut note_shown = |hpas: &[(String, Candidate)], sos: &[(String, Candidate)]| {
-            if let Some((_, c)) = hpas.first().or(sos.first())
-                && !out.contains(c)
+        let mut note_shown = |hpas: &[Live], sos: &[Live]| {
+            if let Some(l) = hpas.first().or(sos.first())
+                && !l.paused
+                && !out.contains(&l.candidate)
             {
-                out.push(*c);
+                out.push(l.candidate);
             }
         };
         note_shown(&hpas, &sos);
@@ -123,11 +128,13 @@ impl Run<'_, '_> {
                 .prepared(k)
                 .map(|_| Candidate::Prepared(k));
             match &c.action {
-                ChangeAction::Hpa(h) => upsert(&mut hpas, &h.name, prepared),
-                ChangeAction::ScaledObject(m) => upsert(&mut sos, &m.name, prepared),
+                ChangeAction::Hpa(h) => upsert(&mut hpas, &h.name, prepared, false),
+                ChangeAction::ScaledObject(m) => {
+                    upsert(&mut sos, &m.name, prepared, m.annotations.is_paused());
+                }
                 ChangeAction::Delete { kind, name } => match kind {
-                    ObjectKind::HorizontalPodAutoscaler => hpas.retain(|(n, _)| n != name),
-                    ObjectKind::ScaledObject => sos.retain(|(n, _)| n != name),
+                    ObjectKind::HorizontalPodAutoscaler => hpas.retain(|l| l.name != *name),
+                    ObjectKind::ScaledObject => sos.retain(|l| l.name != *name),
                     ObjectKind::ScaledJob | ObjectKind::Deployment => {}
                 },
                 ChangeAction::ScaledJob(_) | ChangeAction::DeploymentReplicas(_) => {}
@@ -152,6 +159,28 @@ impl Run<'_, '_> {
                 Prepared::ScaledJob(_) => None,
             },
         }
+    }
+
+    /// As [`Self::candidate`], but for a ScaledObject paused at set-up, the HPA it will
+    /// generate once unpaused.
+    fn with_candidate<R>(
+        &self,
+        c: Candidate,
+        f: impl FnOnce(&HpaDriver, Option<&ScaledObjectDriver>) -> R,
+    ) -> Option<R> {
+        if let Some((d, keda)) = self.candidate(c) {
+            return Some(f(d, keda));
+        }
+        let so = match c {
+            Candidate::ScaledObject(i) => &self.scaled_objects[i],
+            Candidate::Prepared(k) => match self.change_state.prepared(k)? {
+                Prepared::ScaledObject(so) => so,
+                _ => return None,
+            },
+            Candidate::Hpa(_) => return None,
+        };
+        let d = so.generated_hpa_driver(self.scenario).ok()?;
+        Some(f(&d, Some(so)))
     }
 
     /// Exact readings of the shown metrics, each step, for the charts: direct samplers of the
@@ -210,14 +239,13 @@ impl Run<'_, '_> {
     pub(super) fn metric_units(&self) -> BTreeMap<String, String> {
         let mut units = BTreeMap::new();
         for c in self.shown_candidates() {
-            let Some((d, keda)) = self.candidate(c) else {
-                continue;
-            };
-            for (i, label) in d.metric_labels().into_iter().enumerate() {
-                units
-                    .entry(label)
-                    .or_insert_with(|| d.metric_unit(i, &self.samplers, keda));
-            }
+            self.with_candidate(c, |d, keda| {
+                for (i, label) in d.metric_labels().into_iter().enumerate() {
+                    units
+                        .entry(label)
+                        .or_insert_with(|| d.metric_unit(i, &self.samplers, keda));
+                }
+            });
         }
         units
     }
@@ -228,17 +256,14 @@ impl Run<'_, '_> {
         let candidates = self.shown_candidates();
         let start = self.start_candidate();
         let mut names = Vec::new();
-        let columns_of = |c: Candidate| {
-            self.candidate(c)
-                .map(|(d, keda)| column_names(d, keda.is_some()))
-                .unwrap_or_default()
-        };
-        if let Some(c) = start {
-            names.extend(columns_of(c));
+        // The one shown at t = 0 only when it shows something then (not paused).
+        if let Some((d, keda)) = start.and_then(|c| self.candidate(c)) {
+            names.extend(column_names(d, keda.is_some()));
         }
         names.extend(self.fault_columns());
-        for c in candidates.into_iter().filter(|c| Some(*c) != start) {
-            names.extend(columns_of(c));
+        for c in candidates {
+            let columns = self.with_candidate(c, |d, keda| column_names(d, keda.is_some()));
+            names.extend(columns.unwrap_or_default());
         }
         let s = self.world.recorder_mut().series_mut();
         for name in names {
@@ -268,14 +293,28 @@ impl Run<'_, '_> {
     }
 }
 
-/// Replace the candidate named `name` by `new`, or add `new` when none is (a creation).
-fn upsert(list: &mut Vec<(String, Candidate)>, name: &str, new: Option<Candidate>) {
-    let Some(new) = new else {
-        return;
-    };
-    match list.iter_mut().find(|(n, _)| n == name) {
-        Some(entry) => entry.1 = new,
-        None => list.push((name.to_string(), new)),
+/// An object that exists at a point of [`Run::shown_candidates`]'s walk through the changes.
+struct Live {
+    name: String,
+    /// The driver that stands for it now.
+    candidate: Candidate,
+    /// A paused ScaledObject (no HPA: nothing shown).
+    paused: bool,
+}
+
+/// The object named `name` applied: its driver becomes `new` when the change prepared one
+/// (created, or updated with new triggers or a new spec), and it is `paused` or not.
+fn upsert(list: &mut Vec<Live>, name: &str, new: Option<Candidate>, paused: bool) {
+    match list.iter_mut().find(|l| l.name == name) {
+        Some(l) => {
+            l.candidate = new.unwrap_or(l.candidate);
+            l.paused = paused;
+        }
+        None => list.extend(new.map(|candidate| Live {
+            name: name.to_string(),
+            candidate,
+            paused,
+        })),
     }
 }
 

@@ -241,3 +241,29 @@ fn a_trigger_added_then_removed_has_columns_only_while_it_exists() {
     assert!(seen[130..199].iter().all(Option::is_some), "{seen:?}");
     assert!(seen[200..].iter().all(Option::is_none), "{seen:?}");
 }
+
+#[test]
+fn a_scaledobject_paused_at_the_start_and_unpaused_mid_run_has_its_columns_and_units() {
+    let paused = so(&["value"]).replace(
+        "metadata: {name: worker}",
+        "metadata: {name: worker, annotations: {autoscaling.keda.sh/paused: \"true\"}}",
+    );
+    let files = [("so.yaml", paused)];
+    let dir = run_case(
+        &files,
+        "autoscaler: {manifests: [so.yaml]}\nchanges:\n- {at: 100s, annotate: {object: ScaledObject/worker, remove: [autoscaling.keda.sh/paused]}}\n",
+    );
+    let csv = Csv::read(dir.path());
+    for suffix in ["seen", "failed", "target", "true"] {
+        let name = format!("metric_s0_prometheus_{suffix}");
+        csv.empty_in(&name, 0.0, 99.0);
+        if suffix != "seen" {
+            csv.filled_in(&name, 100.0, 300.0);
+        }
+    }
+    csv.filled_in("metric_s0_prometheus_seen", 130.0, 300.0);
+    assert_eq!(
+        metric_units(dir.path())["s0_prometheus"],
+        "value per replica"
+    );
+}
