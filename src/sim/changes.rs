@@ -20,7 +20,7 @@ use crate::settings::faults::Component;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A driver built at set-up for a change.
-enum Prepared {
+pub(super) enum Prepared {
     ScaledObject(ScaledObjectDriver),
     ScaledJob(ScaledJobDriver),
     Hpa(HpaDriver),
@@ -43,6 +43,16 @@ impl ChangeState {
     /// Is hand-made HPA `i` deleted?
     pub(super) fn hpa_deleted(&self, i: usize) -> bool {
         self.deleted_hpas.contains(&i)
+    }
+
+    /// The driver built at set-up for change `k`, until the change takes it.
+    pub(super) fn prepared(&self, k: usize) -> Option<&Prepared> {
+        self.prepared.get(&k)
+    }
+
+    /// As [`Self::prepared`], to give it truth samplers before the run.
+    pub(super) fn prepared_mut(&mut self, k: usize) -> Option<&mut Prepared> {
+        self.prepared.get_mut(&k)
     }
 
     /// Has a change stopped ScaledJob `i`'s loop (paused or deleted)?

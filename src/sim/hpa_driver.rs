@@ -10,7 +10,7 @@ use crate::hpa::{
     PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
-use crate::metrics::{BackendKind, MetricsServer, Sampler, Signal};
+use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::world::{Pod, PodState, World};
 use serde::Serialize;
@@ -81,6 +81,9 @@ pub(super) struct HpaDriver {
     pub(crate) last: Option<Decision>,
     /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
     limit_text: String,
+    /// Per metric, the direct sampler of its bound signal behind its `_true` column (see
+    /// [`Self::add_truth_samplers`]); empty until then.
+    truth: Vec<Option<usize>>,
 }
 
 impl HpaDriver {
@@ -142,7 +145,37 @@ impl HpaDriver {
             },
             last: None,
             limit_text: String::new(),
+            truth: Vec::new(),
         })
+    }
+
+    /// Give every metric read through a bound signal a direct sampler of the same signal
+    /// (scraped every `interval`), for its "true value" column. Only the time series and charts
+    /// use it.
+    pub(super) fn add_truth_samplers(&mut self, samplers: &mut Vec<Sampler>, interval: f64) {
+        self.truth = (0..self.feeds.len())
+            .map(|i| {
+                let (signal, _) = self.bound_signal(i, samplers)?;
+                let timing = BackendTiming {
+                    kind: BackendKind::Direct,
+                    interval,
+                    window: 30.0,
+                    delay: 0.0,
+                };
+                samplers.push(Sampler::new(signal, timing, false));
+                Some(samplers.len() - 1)
+            })
+            .collect();
+    }
+
+    /// The direct sampler behind metric `i`'s true value and the binding's scale, when it has
+    /// one (see [`Self::add_truth_samplers`]).
+    pub(super) fn truth_sampler(&self, i: usize) -> Option<(usize, f64)> {
+        let sampler = (*self.truth.get(i)?)?;
+        match self.feeds.get(i)? {
+            Feed::Sampler { scale, .. } => Some((sampler, *scale)),
+            _ => None,
+        }
     }
 
     /// Metrics a `metrics:` binding could feed but none does, as (name, type): the HPA sees
@@ -176,6 +209,7 @@ impl HpaDriver {
     pub(super) fn update_spec(&mut self, new: HpaDriver) {
         self.spec = new.spec;
         self.feeds = new.feeds;
+        self.truth = new.truth;
     }
 
     fn pod_name(&self, id: u32) -> Name {

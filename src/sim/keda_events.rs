@@ -158,7 +158,9 @@ impl ScaledObjectDriver {
         match prepared {
             Some(p) => {
                 self.triggers = p.triggers;
-                self.truth = Vec::new();
+                // The new triggers' direct samplers, when the run gave it some (their `_true`
+                // columns; sim::metric_columns).
+                self.truth = p.truth;
             }
             None => {
                 for m in &mut self.triggers.memories {
@@ -171,7 +173,7 @@ impl ScaledObjectDriver {
     }
 
     /// The HPA this object generates, as a driver (fed by KEDA: it reads no sampler).
-    fn generated_hpa_driver(&self, scenario: &Scenario) -> Result<HpaDriver, String> {
+    pub(crate) fn generated_hpa_driver(&self, scenario: &Scenario) -> Result<HpaDriver, String> {
         let loaded = generated_hpa(&self.model)
             .map_err(|e| format!("the HPA KEDA generates does not load: {e}"))?;
         let mut scratch = Vec::new();

@@ -9,6 +9,7 @@ mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
 mod keda_driver;
+mod metric_columns;
 mod missing;
 pub(crate) mod series_stats;
 pub(crate) mod slo;
@@ -18,13 +19,13 @@ pub(crate) mod verdict;
 use crate::engine::Agenda;
 use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
-use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler};
+use crate::metrics::{MetricsServer, Sampler};
 use crate::record::{Distribution, RequestTotals, RowSink, Series};
 use crate::settings::Scenario;
 use crate::world::{NodeEvent, PodEvent, World, WorldConfig};
 pub(crate) use event_log::{DecisionLog, LISTED_CAP};
 use event_log::{Destination, EventLog};
-use hpa_driver::{HpaDriver, MetricNorm};
+use hpa_driver::HpaDriver;
 use keda_driver::{ScaledJobDriver, ScaledObjectDriver};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -158,23 +159,6 @@ pub struct RunResult {
     stream_error: Option<std::io::Error>,
 }
 
-/// The "true value" of an autoscaler metric, read exactly each step for the charts: what the
-/// metric would be with no backend delay, cache or cap, normalised as the HPA normalises it.
-struct TruthProbe {
-    /// Index of the metric in the HPA's spec.
-    metric: usize,
-    column: String,
-    source: TruthSource,
-    norm: MetricNorm,
-}
-
-enum TruthSource {
-    /// A bound signal read by a direct sampler, times the binding's scale.
-    Sampler { sampler: usize, scale: f64 },
-    /// An External metric of the ScaledObject shown, read through its trigger's scaler.
-    Keda { metric: String },
-}
-
 /// Simulate a scenario: set up the world and the controllers, run the event loop to the end,
 /// then summarise.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> crate::Result<RunResult> {
@@ -237,6 +221,9 @@ fn run_with_log<'w>(
         scenario.seed,
     );
     run.add_truth_probes();
+    if !opts.summary_only {
+        run.declare_columns();
+    }
     let reads_latency = run.samplers.iter().any(|s| s.signal.reads_latency());
     run.world
         .recorder_mut()
@@ -260,7 +247,6 @@ struct Run<'a, 'w> {
     hpas: Vec<HpaDriver>,
     scaled_objects: Vec<ScaledObjectDriver>,
     scaled_jobs: Vec<ScaledJobDriver>,
-    probes: Vec<TruthProbe>,
     agenda: Agenda<Control>,
     log: EventLog<'w>,
     warnings: Vec<String>,
@@ -318,7 +304,6 @@ impl<'a, 'w> Run<'a, 'w> {
             hpas: Vec::new(),
             scaled_objects: Vec::new(),
             scaled_jobs: Vec::new(),
-            probes: Vec::new(),
             agenda: Agenda::new(),
             log,
             warnings: scenario.warnings.clone(),
@@ -386,77 +371,6 @@ impl<'a, 'w> Run<'a, 'w> {
             return Err(missing::error(scenario, &missing));
         }
         Ok(missing)
-    }
-
-    /// The HPA whose metrics the time series and charts show: the hand-made one, else KEDA's.
-    fn shown_hpa(&self) -> Option<&HpaDriver> {
-        self.hpas
-            .first()
-            .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()))
-    }
-
-    /// The ScaledObject whose scalers explain the shown metrics, when no hand-made HPA does.
-    fn shown_keda(&self) -> Option<&ScaledObjectDriver> {
-        self.scaled_objects.first().filter(|_| self.hpas.is_empty())
-    }
-
-    /// Exact readings of the shown HPA's metrics, each step, for the charts.
-    fn add_truth_probes(&mut self) {
-        let truth_interval = self.scenario.step.min(1.0);
-        if self.hpas.is_empty()
-            && !self.opts.summary_only
-            && let Some(so) = self.scaled_objects.first_mut()
-        {
-            so.add_truth_probes(&mut self.samplers, truth_interval);
-        }
-        let Some(d) = self
-            .hpas
-            .first()
-            .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()))
-        else {
-            return;
-        };
-        for (i, label) in d.metric_labels().into_iter().enumerate() {
-            let source = if let Some((signal, scale)) = d.bound_signal(i, &self.samplers) {
-                let timing = BackendTiming {
-                    kind: BackendKind::Direct,
-                    interval: truth_interval,
-                    window: 30.0,
-                    delay: 0.0,
-                };
-                self.samplers.push(Sampler::new(signal, timing, false));
-                TruthSource::Sampler {
-                    sampler: self.samplers.len() - 1,
-                    scale,
-                }
-            } else if let Some(metric) = d.keda_metric(i) {
-                TruthSource::Keda {
-                    metric: metric.to_string(),
-                }
-            } else {
-                continue;
-            };
-            self.probes.push(TruthProbe {
-                metric: i,
-                column: format!("metric_{label}_true"),
-                source,
-                norm: d.metric_norm(i),
-            });
-        }
-    }
-
-    /// The unit of each metric shown, for the charts.
-    fn metric_units(&self) -> BTreeMap<String, String> {
-        self.shown_hpa()
-            .map(|d| {
-                let keda = self.shown_keda();
-                d.metric_labels()
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, label)| (label, d.metric_unit(i, &self.samplers, keda)))
-                    .collect()
-            })
-            .unwrap_or_default()
     }
 
     /// The first control-plane events: scrapes, scenario events on KEDA objects, every
@@ -555,15 +469,7 @@ impl<'a, 'w> Run<'a, 'w> {
         }
         // The metric columns feed timeseries.csv and the charts only.
         if !self.opts.summary_only {
-            let shown = self
-                .hpas
-                .first()
-                .or(self.scaled_objects.first().and_then(|s| s.hpa.as_ref()));
-            if let Some(d) = shown {
-                let keda = self.scaled_objects.first().filter(|_| self.hpas.is_empty());
-                let (world, samplers, probes) = (&mut self.world, &self.samplers, &self.probes);
-                record_metric_columns(d, keda, world, row, now, samplers, probes);
-            }
+            self.record_metric_columns(row, now);
             self.record_fault_columns(row, now);
         }
         if row + 1 < self.world.recorder().series().rows {
@@ -797,71 +703,6 @@ fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
     // Stable: pod transitions keep their order.
     batch.sort_by(|a, b| a.time().total_cmp(&b.time()));
     batch.into_iter().for_each(|e| log.push(e));
-}
-
-/// Write the HPA's metrics as it saw them, their targets, and their true values into the series
-/// (columns `metric_<label>_seen`, `_target`, `_true`, in that order). `keda` is the
-/// ScaledObject that generated the HPA, if it did.
-fn record_metric_columns(
-    d: &HpaDriver,
-    keda: Option<&ScaledObjectDriver>,
-    world: &mut World,
-    row: usize,
-    now: f64,
-    samplers: &[Sampler],
-    probes: &[TruthProbe],
-) {
-    let c = world.pods().counts();
-    let ready = c.ready.max(1) as f64;
-    // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
-    let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
-    if let Some(so) = keda {
-        let fallback = if so.fallback_active() { 1.0 } else { 0.0 };
-        world
-            .recorder_mut()
-            .series_mut()
-            .set_extra("keda_fallback", row, fallback);
-    }
-    for (i, label) in d.metric_labels().into_iter().enumerate() {
-        // A value KEDA served before anything was measured is left out (see `measured`).
-        let measured = match (keda, d.keda_metric(i)) {
-            (Some(so), Some(metric)) => so.measured(metric),
-            _ => true,
-        };
-        let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
-        let s = world.recorder_mut().series_mut();
-        s.set_extra(&format!("metric_{label}_seen"), row, seen);
-        // 1 while the autoscaler's last read of the metric failed (the chart shades it).
-        let failed = if d.failed(i) { 1.0 } else { 0.0 };
-        s.set_extra(&format!("metric_{label}_failed"), row, failed);
-        // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
-        let target = d.target(i).unwrap_or(f64::NAN);
-        s.set_extra(&format!("metric_{label}_target"), row, target);
-        if label == "cpu" {
-            let true_util = s.cpu_utilization[s.slot(row)];
-            s.set_extra("metric_cpu_true", row, true_util);
-        }
-        let Some(p) = probes.iter().find(|p| p.metric == i) else {
-            continue;
-        };
-        let total = match &p.source {
-            TruthSource::Sampler { sampler, scale } => {
-                samplers[*sampler].total(now).ok().map(|v| v * scale)
-            }
-            TruthSource::Keda { metric } => {
-                keda.and_then(|so| so.true_value(metric, now, world, samplers))
-            }
-        };
-        let v = total.map_or(f64::NAN, |v| match p.norm {
-            MetricNorm::Total => v,
-            MetricNorm::PerReplica => v / replicas,
-            MetricNorm::PerReadyPod => v / ready,
-        });
-        world
-            .recorder_mut()
-            .series_mut()
-            .set_extra(&p.column, row, v);
-    }
 }
 
 /// `scenarios/node-bound-spike.yaml` (nodes, an HPA, a verdict) cut to 5 minutes.

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod calibrate;
+mod change_columns;
 mod changes;
 mod charts;
 mod check_cli;
