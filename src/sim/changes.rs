@@ -342,6 +342,7 @@ impl Run<'_, '_> {
                 {
                     st.deleted_jobs.insert(i);
                     st.stopped_jobs.insert(i);
+                    self.scaled_jobs[i].delete_jobs(now, &mut self.world);
                 }
             }
             ObjectKind::HorizontalPodAutoscaler => {

@@ -21,7 +21,7 @@ use crate::metrics::{BackendKind, BackendTiming, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::faults::Fault;
 use crate::settings::jobs::JobBehaviour;
-use crate::world::{PodState, World};
+use crate::world::{JobEnd, JobTemplate, PodState, World};
 use crate::yaml::{Source, split_documents};
 use serde::Serialize;
 use serde_json::json;
@@ -817,24 +817,23 @@ pub(super) struct ScaledJobDriver {
     pub(crate) stats: KedaStats,
 }
 
-/// One Job of a ScaledJob: its name and its pods (`parallelism` of them).
+/// One Job of a ScaledJob: its name and the world's Job (`crate::world::JobTemplate`).
 struct SimJob {
     id: String,
-    pods: Vec<u32>,
+    job: u32,
 }
 
 impl SimJob {
-    /// The Job as KEDA lists it: finished once every pod has exited (Failed when its deadline
-    /// killed them); a Job without pods (`parallelism: 0`) never starts.
+    /// The Job as KEDA lists it: finished once the Job controller set its Complete or Failed
+    /// condition (upstream `isJobFinished`), with every pod it started.
     fn view(&self, world: &World) -> JobView {
+        let job = world.job(self.job);
         let pods: Vec<&crate::world::Pod> =
-            self.pods.iter().map(|&id| world.pods().get(id)).collect();
-        let done = !pods.is_empty() && pods.iter().all(|p| p.gone_at.is_some());
-        let completion = pods.iter().filter_map(|p| p.gone_at).reduce(f64::max);
+            job.pods().iter().map(|&id| world.pods().get(id)).collect();
         JobView {
             id: self.id.clone(),
-            finished: done.then(|| !pods.iter().any(|p| p.job_failed)),
-            completion_time: if done { completion } else { None },
+            finished: job.ended().map(|(end, _)| end == JobEnd::Complete),
+            completion_time: job.ended().map(|(_, at)| at),
             pods: pods
                 .iter()
                 .map(|p| JobPod {
@@ -916,15 +915,21 @@ impl ScaledJobDriver {
     /// Create one Job: its pods (docs/keda.md#what-a-job-does), named after the first.
     fn create_job(&mut self, now: f64, world: &mut World) {
         let spec = self.model.job_spec;
-        let deadline = spec.active_deadline_seconds.map(|s| s as f64);
-        let pods: Vec<u32> = (0..spec.pods_per_job())
-            .map(|_| world.spawn_job(now, self.run, deadline))
-            .collect();
-        let id = match pods.first() {
+        let job = world.create_job(
+            now,
+            JobTemplate {
+                run: self.run,
+                parallelism: spec.parallelism(),
+                completions: spec.completions(),
+                deadline: spec.active_deadline_seconds.map(|s| s as f64),
+                grace: spec.grace_seconds(),
+            },
+        );
+        let id = match world.job(job).pods().first() {
             Some(first) => format!("{}-{first}", self.name),
             None => format!("{}-unstarted-{}", self.name, self.stats.jobs_created),
         };
-        self.jobs.push(SimJob { id, pods });
+        self.jobs.push(SimJob { id, job });
         self.stats.jobs_created += 1;
     }
 
@@ -932,13 +937,16 @@ impl ScaledJobDriver {
     pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|j| {
-                j.pods.is_empty()
-                    || j.pods
-                        .iter()
-                        .any(|&id| world.pods().get(id).state != PodState::Gone)
-            })
+            .filter(|j| world.job(j.job).ended().is_none())
             .count() as i32
+    }
+
+    /// The ScaledJob is deleted: the garbage collector deletes the Jobs it owns (KEDA sets
+    /// itself as their controller owner, `blockOwnerDeletion`), and their pods with them.
+    pub(super) fn delete_jobs(&mut self, now: f64, world: &mut World) {
+        for j in self.jobs.drain(..) {
+            world.delete_job(now, j.job);
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 mod clients;
 mod fluid;
 mod health;
+mod jobs;
 mod lifecycle;
 mod node_autoscaler;
 mod nodes;
@@ -33,6 +34,7 @@ use crate::settings::overload::Overload;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
+pub(crate) use jobs::{JobEnd, JobTemplate};
 pub(crate) use nodes::{NodeEvent, Nodes};
 pub(crate) use pod::{InService, Pod, PodState, Request};
 pub(crate) use pod_set::PodSet;
@@ -208,9 +210,9 @@ enum Event {
     JobDone {
         pod: u32,
     },
-    /// A job's `activeDeadlineSeconds` ran out: its pods are killed, its Job Failed.
+    /// A Job's `activeDeadlineSeconds` ran out: its pods are killed, it is Failed.
     JobDeadline {
-        pod: u32,
+        job: u32,
     },
     /// A client's per-attempt timeout (retries on).
     Deadline {
@@ -287,6 +289,8 @@ pub(crate) struct World {
     requests: Requests,
     clients: Clients,
     nodes: Nodes,
+    /// The Jobs of ScaledJobs.
+    jobs: jobs::Jobs,
     recorder: Recorder,
     agenda: Agenda<Event>,
     /// Each pod's next request completion (slot = pod id), stamped by `agenda`.
@@ -312,6 +316,7 @@ impl World {
             requests: Requests::new(trace, seed),
             clients: Clients::new(seed),
             nodes: Nodes::new(seed),
+            jobs: jobs::Jobs::default(),
             recorder: Recorder::new(duration, step),
             agenda: Agenda::new(),
             completions: Timers::new(),
@@ -489,7 +494,7 @@ impl World {
             }
             Event::FluidTick => self.fluid_tick(t),
             Event::JobDone { pod } => self.finish_job(t, pod),
-            Event::JobDeadline { pod } => self.fail_job(t, pod),
+            Event::JobDeadline { job } => self.job_deadline(t, job),
             Event::Deadline { id, attempt } => self.on_deadline(t, id, attempt),
             Event::Retry { id } => self.on_retry(t, id),
             Event::Probe { pod, inc } => self.on_probe(t, pod, inc),
