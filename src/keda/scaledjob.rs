@@ -348,6 +348,11 @@ impl JobSpecFacts {
         self.completions.map(|c| c.max(0) as u32)
     }
 
+    /// Failed pods a Job tolerates: `backoffLimit`, 6 when unset.
+    pub(crate) fn backoff_limit(&self) -> u32 {
+        self.backoff_limit.unwrap_or(6).max(0) as u32
+    }
+
     /// Seconds a deleted Job's pods have to exit: `terminationGracePeriodSeconds`, 30 unset.
     pub(crate) fn grace_seconds(&self) -> f64 {
         self.termination_grace_period_seconds.unwrap_or(30) as f64

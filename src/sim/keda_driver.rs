@@ -923,6 +923,7 @@ impl ScaledJobDriver {
                 completions: spec.completions(),
                 deadline: spec.active_deadline_seconds.map(|s| s as f64),
                 grace: spec.grace_seconds(),
+                backoff_limit: spec.backoff_limit(),
             },
         );
         let id = match world.job(job).pods().first() {

@@ -278,14 +278,18 @@ impl World {
         {
             return;
         }
-        self.end_job(now, pod, PodEventKind::Exited, None);
-        if !deleted {
+        if deleted {
+            self.end_job(now, pod, PodEventKind::Exited, None);
+        } else if p.job_fails {
+            self.fail_job_pod(now, pod);
+        } else {
+            self.end_job(now, pod, PodEventKind::Exited, None);
             self.job_pod_succeeded(now, pod);
         }
     }
 
     /// A job's pod is gone, logged as `how`.
-    fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
+    pub(super) fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
         match self.pods.by_id[pod as usize].state {
             PodState::Pending => self.pods.counts.pending -= 1,

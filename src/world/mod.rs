@@ -174,6 +174,8 @@ pub(crate) enum PodEventKind {
     Restarted,
     /// The restarted container is running again.
     ContainerStarted,
+    /// A job's container exited non-zero (`jobs.failure_probability`): the pod Failed.
+    Failed,
 }
 
 /// Pod and cluster events (a pod's next request completion is a [`Timers`] deadline instead).
@@ -212,6 +214,10 @@ enum Event {
     },
     /// A Job's `activeDeadlineSeconds` ran out: its pods are killed, it is Failed.
     JobDeadline {
+        job: u32,
+    },
+    /// The Job controller syncs a Job whose pod-failure back-off is over.
+    JobSync {
         job: u32,
     },
     /// A client's per-attempt timeout (retries on).
@@ -316,7 +322,7 @@ impl World {
             requests: Requests::new(trace, seed),
             clients: Clients::new(seed),
             nodes: Nodes::new(seed),
-            jobs: jobs::Jobs::default(),
+            jobs: jobs::Jobs::new(seed),
             recorder: Recorder::new(duration, step),
             agenda: Agenda::new(),
             completions: Timers::new(),
@@ -495,6 +501,7 @@ impl World {
             Event::FluidTick => self.fluid_tick(t),
             Event::JobDone { pod } => self.finish_job(t, pod),
             Event::JobDeadline { job } => self.job_deadline(t, job),
+            Event::JobSync { job } => self.on_job_sync(t, job),
             Event::Deadline { id, attempt } => self.on_deadline(t, id, attempt),
             Event::Retry { id } => self.on_retry(t, id),
             Event::Probe { pod, inc } => self.on_probe(t, pod, inc),

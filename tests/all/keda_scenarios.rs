@@ -952,6 +952,75 @@ fn completions_with_draining_and_sleeping_jobs() {
 }
 
 #[test]
+fn failed_pods_are_retried_up_to_the_backoff_limit() {
+    // Every container exits non-zero (failure_probability 1) after taking its one message;
+    // backoffLimit 2. The Job created at 15 s: pod 1 up at 17 s takes the message and fails
+    // at 18 s; its replacement is created 10 s later (28 s), finds the queue empty and fails
+    // at 30 s; the next comes 20 s later (50 s) and fails at 52 s — a third failure: Failed
+    // (BackoffLimitExceeded), and with failedJobsHistoryLimit 0 deleted at the next poll.
+    let sj = sj_with(
+        "    backoffLimit: 2\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = job_run(&sj, "jobs: {failure_probability: 1}\n", &[(12.0, 1)], "1m");
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(
+        (at(20.0).running, at(20.0).pending),
+        (1, 1),
+        "its only pod Failed, the replacement not yet created: pending"
+    );
+    assert_eq!(
+        (at(45.0).running, at(45.0).pending),
+        (1, 1),
+        "two pods Failed"
+    );
+    assert_eq!(at(50.0).running, 1);
+    let after = at(55.0);
+    assert_eq!((after.running, after.jobs_to_delete.len()), (0, 1));
+    assert_eq!(
+        creations(&r),
+        vec![(15.0, 1)],
+        "the queue is empty: no other Job"
+    );
+    assert_eq!(
+        r.totals.served, 1,
+        "the message was done before the container failed"
+    );
+    let row = |t: f64| r.series.row(t - 1.0);
+    let pods = |t: f64| r.series.starting_pods[row(t)] + r.series.ready_pods[row(t)];
+    assert_eq!(
+        [pods(25.0), pods(29.0), pods(40.0), pods(51.0)],
+        [0, 1, 0, 1]
+    );
+    // backoffLimit 0: the first failure fails the Job.
+    let sj = sj_with(
+        "    backoffLimit: 0\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = job_run(&sj, "jobs: {failure_probability: 1}\n", &[(12.0, 1)], "1m");
+    assert_eq!(
+        job_polls(&r)
+            .iter()
+            .find(|(t, _)| *t == 20.0)
+            .unwrap()
+            .1
+            .running,
+        0
+    );
+    // Seeded: the same scenario fails the same pods; without failures nothing is retried.
+    let sj = sj_with("", "  maxReplicaCount: 5\n");
+    let batches = [(12.0, 20)];
+    let a = job_run(&sj, "jobs: {failure_probability: 0.5}\n", &batches, "3m");
+    let b = job_run(&sj, "jobs: {failure_probability: 0.5}\n", &batches, "3m");
+    assert_eq!(creations(&a), creations(&b));
+    assert_eq!(a.series.starting_pods, b.series.starting_pods);
+    assert_eq!(a.totals.served, 20, "a failed pod's message was done");
+    let none = job_run(&sj, "", &batches, "3m");
+    assert_ne!(a.series.starting_pods, none.series.starting_pods);
+}
+
+#[test]
 fn invalid_job_spec_values_are_located_errors_exiting_2() {
     for (field, line) in [
         ("completions: -1", 7),
@@ -991,6 +1060,10 @@ fn bad_jobs_settings_are_clear_errors() {
         ("jobs: {mode: sleep, duration: -5s}\n", "negative"),
         ("jobs: {mode: drain, duration: 5s}\n", "applies only to"),
         ("jobs: {mode: sleep, duration: 5s, retries: 2}\n", "retries"),
+        (
+            "jobs: {failure_probability: 1.5}\n",
+            "jobs.failure_probability",
+        ),
     ] {
         let e = try_job_run(&sj, jobs, &[(12.0, 1)], "1m")
             .err()
