@@ -255,6 +255,45 @@ pub struct ScaledJobModel {
     /// `metadata.annotations` as written (a change during the run may set or remove some).
     #[serde(skip)]
     pub(crate) annotation_map: BTreeMap<String, String>,
+    /// How KEDA treats the previous version's Jobs when the spec changes.
+    #[serde(skip)]
+    pub(crate) rollout: JobRollout,
+    /// The spec as written: a change to it is a new generation (`metadata.generation`).
+    #[serde(skip)]
+    pub(crate) spec_text: String,
+}
+
+/// What KEDA does with the Jobs of a previous generation when it reconciles a ScaledJob
+/// (upstream `deletePreviousVersionScaleJobs`): `gradual` keeps them; any other strategy
+/// deletes them, with `rollout.propagationPolicy` (`background` unless `foreground`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum JobRollout {
+    Gradual,
+    #[default]
+    DeleteBackground,
+    /// A Job deleted in the foreground stays listed (and counted) until its pods are gone.
+    DeleteForeground,
+}
+
+impl JobRollout {
+    /// From the spec: `rolloutStrategy` when non-empty, else `rollout.strategy`.
+    fn read(s: &super::manifest::ScaledJobSpec) -> JobRollout {
+        let strategy = s
+            .rollout_strategy
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .or(s.rollout.as_ref().and_then(|r| r.strategy.as_deref()));
+        let foreground = s
+            .rollout
+            .as_ref()
+            .and_then(|r| r.propagation_policy.as_deref())
+            == Some("foreground");
+        match (strategy, foreground) {
+            (Some("gradual"), _) => JobRollout::Gradual,
+            (_, true) => JobRollout::DeleteForeground,
+            (_, false) => JobRollout::DeleteBackground,
+        }
+    }
 }
 
 /// The fields of the ScaledJob's `jobTargetRef` (a batch/v1 JobSpec) that change how many jobs
@@ -400,6 +439,8 @@ impl ScaledJobModel {
                 .annotation_pairs()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            rollout: JobRollout::read(s),
+            spec_text: serde_json::to_string(s).unwrap_or_default(),
         }
     }
 }

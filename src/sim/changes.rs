@@ -278,6 +278,9 @@ impl Run<'_, '_> {
                 if old == *m {
                     return;
                 }
+                if old.spec_text != m.spec_text {
+                    self.scaled_jobs[i].generation += 1;
+                }
                 i
             }
             None => {
@@ -293,6 +296,7 @@ impl Run<'_, '_> {
             return;
         }
         self.change_state.stopped_jobs.remove(&i);
+        self.scaled_jobs[i].roll_out(now, &mut self.world);
         self.plan_job_poll(i, now);
     }
 

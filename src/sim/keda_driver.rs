@@ -10,7 +10,7 @@ use crate::hpa::{LoadedHpa, MetricReading, load_hpa};
 use crate::keda::catalog::{DelayClass, Signal as KedaSignal};
 use crate::keda::executor::ScaleAction;
 use crate::keda::metric::{FetchResult, MetricSource, TargetType};
-use crate::keda::scaledjob::{self, JobPod, JobPollDecision, JobView, ScaledJobState};
+use crate::keda::scaledjob::{self, JobPod, JobPollDecision, JobRollout, JobView, ScaledJobState};
 use crate::keda::scalers::{
     KafkaPartition, Observation, RabbitQueue, RedisKey, ScalerKind, ScalerMemory, SqsAttributes,
 };
@@ -814,16 +814,32 @@ pub(super) struct ScaledJobDriver {
     jobs: Vec<SimJob>,
     /// What each job's pods do (`jobs:`).
     run: JobBehaviour,
+    /// `metadata.generation`, counted from 0: each spec change adds one.
+    pub(super) generation: u64,
     pub(crate) stats: KedaStats,
 }
 
-/// One Job of a ScaledJob: its name and the world's Job (`crate::world::JobTemplate`).
+/// One Job of a ScaledJob: its name, the world's Job (`crate::world::JobTemplate`), the
+/// ScaledJob generation that created it, and whether it is being deleted in the foreground
+/// (still listed until its pods are gone).
 struct SimJob {
     id: String,
     job: u32,
+    generation: u64,
+    deleting: bool,
 }
 
 impl SimJob {
+    /// Deleted and every pod gone: the Job object is removed.
+    fn gone(&self, world: &World) -> bool {
+        self.deleting
+            && world
+                .job(self.job)
+                .pods()
+                .iter()
+                .all(|&p| world.pods().get(p).state == PodState::Gone)
+    }
+
     /// The Job as KEDA lists it: finished once the Job controller set its Complete or Failed
     /// condition (upstream `isJobFinished`), with every pod it started.
     fn view(&self, world: &World) -> JobView {
@@ -870,6 +886,7 @@ impl ScaledJobDriver {
             triggers: Triggers::new(&model.triggers, scenario, samplers, warnings, &owner),
             jobs: Vec::new(),
             run: scenario.jobs,
+            generation: 0,
             stats: KedaStats {
                 name: model.name.clone(),
                 kind: "ScaledJob",
@@ -889,6 +906,7 @@ impl ScaledJobDriver {
         world: &mut World,
         samplers: &[Sampler],
     ) -> JobPollDecision {
+        self.forget_deleted(world);
         let views: Vec<JobView> = self.jobs.iter().map(|j| j.view(world)).collect();
         let model = &self.model;
         let triggers = &mut self.triggers;
@@ -930,16 +948,45 @@ impl ScaledJobDriver {
             Some(first) => format!("{}-{first}", self.name),
             None => format!("{}-unstarted-{}", self.name, self.stats.jobs_created),
         };
-        self.jobs.push(SimJob { id, job });
+        self.jobs.push(SimJob {
+            id,
+            job,
+            generation: self.generation,
+            deleting: false,
+        });
         self.stats.jobs_created += 1;
     }
 
-    /// Jobs not yet finished.
+    /// Jobs not yet finished (a Job deleted in the foreground until its pods are gone).
     pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|j| world.job(j.job).ended().is_none())
+            .filter(|j| world.job(j.job).ended().is_none() && !j.gone(world))
             .count() as i32
+    }
+
+    /// KEDA reconciles the ScaledJob (an update, or an unpause): unless its rollout is
+    /// `gradual`, the Jobs of an earlier generation are deleted (upstream
+    /// `deletePreviousVersionScaleJobs`; docs/keda.md#changes-during-a-run).
+    pub(super) fn roll_out(&mut self, now: f64, world: &mut World) {
+        let rollout = self.model.rollout;
+        if rollout == JobRollout::Gradual {
+            return;
+        }
+        for j in self.jobs.iter_mut() {
+            if j.generation != self.generation && !j.deleting {
+                world.delete_job(now, j.job);
+                j.deleting = true;
+            }
+        }
+        if rollout == JobRollout::DeleteBackground {
+            self.jobs.retain(|j| !j.deleting);
+        }
+    }
+
+    /// Jobs deleted in the foreground leave the list once their pods are gone.
+    fn forget_deleted(&mut self, world: &World) {
+        self.jobs.retain(|j| !j.gone(world));
     }
 
     /// The ScaledJob is deleted: the garbage collector deletes the Jobs it owns (KEDA sets

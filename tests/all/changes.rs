@@ -486,6 +486,51 @@ fn a_deleted_jobs_message_in_flight_goes_back_to_the_queue() {
     assert_eq!((pods_at(&r, 31.0), pods_at(&r, 59.0)), (3, 0));
 }
 
+/// A ScaledJob updated mid-run (`apply` of a new spec: maxReplicaCount 3 → 2) with `rollout`
+/// (a flow map, or none): KEDA's reconcile deletes the previous generation's Jobs unless the
+/// strategy is `gradual` (upstream `deletePreviousVersionScaleJobs`), then its loop checks at
+/// once. Sleepers with a 10 s grace period, 3 messages no job takes.
+fn rollout_case(rollout: &str) -> RunResult {
+    let grace = "        terminationGracePeriodSeconds: 10\n";
+    let v1 = sj_manifest("", grace).replace(
+        "  pollingInterval: 5\n",
+        &format!("  pollingInterval: 5\n{rollout}"),
+    );
+    let v2 = v1.replace("maxReplicaCount: 3", "maxReplicaCount: 2");
+    let files = [
+        ("publish.log", "0\n0\n0\n".to_string()),
+        ("sj.yaml", v1),
+        ("sj2.yaml", v2),
+    ];
+    let body = "duration: 2m\npods: {replicas: 0, cpu_request: 100m, startup: 2s, readiness: {initial_delay: 0s, period: 1s}}\n\
+         autoscaler: {manifests: [sj.yaml]}\njobs: {mode: sleep, duration: 300s}\nchanges:\n- {at: 30s, apply: sj2.yaml}\n";
+    Case::with_trace("publish.log", &files, body, "aligned").run()
+}
+
+#[test]
+fn updating_a_scaledjob_deletes_the_previous_versions_jobs_unless_gradual() {
+    let running = |r: &RunResult, t: f64| r.series.desired_replicas[r.series.row(t - 1.0)];
+    // Default (background): the 3 Jobs go at once, 2 new ones start at the check at 30 s;
+    // the old pods are killed at 40 s.
+    let r = rollout_case("");
+    assert_eq!(running(&r, 29.0), 3);
+    assert_eq!(running(&r, 31.0), 2);
+    assert_eq!((pods_at(&r, 39.0), pods_at(&r, 41.0)), (5, 2));
+    assert_eq!(r.summary.keda[0].jobs_created, 5);
+    // gradual: the running Jobs are kept and, 3 ≥ 2, none is added.
+    let r = rollout_case("  rollout: {strategy: gradual}\n");
+    assert_eq!((running(&r, 31.0), pods_at(&r, 41.0)), (3, 3));
+    assert_eq!(r.summary.keda[0].jobs_created, 3);
+    // The deprecated field wins when set.
+    let r = rollout_case("  rolloutStrategy: gradual\n  rollout: {strategy: immediate}\n");
+    assert_eq!(r.summary.keda[0].jobs_created, 3);
+    // foreground: a deleted Job stays listed, and counted, until its pods are gone (40 s).
+    let r = rollout_case("  rollout: {propagationPolicy: foreground}\n");
+    assert_eq!((running(&r, 31.0), running(&r, 39.0)), (3, 3));
+    assert_eq!(running(&r, 50.0), 2);
+    assert_eq!(r.summary.keda[0].jobs_created, 5);
+}
+
 /// A ScaledObject held at `paused-replicas` by the file `apply`, for sweeps and errors.
 fn held_case(changes: &str) -> Case {
     let spec = format!(
