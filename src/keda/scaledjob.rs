@@ -255,14 +255,54 @@ pub struct ScaledJobModel {
     /// `metadata.annotations` as written (a change during the run may set or remove some).
     #[serde(skip)]
     pub(crate) annotation_map: BTreeMap<String, String>,
+    /// How KEDA treats the previous version's Jobs when the spec changes.
+    #[serde(skip)]
+    pub(crate) rollout: JobRollout,
+    /// The spec as written: a change to it is a new generation (`metadata.generation`).
+    #[serde(skip)]
+    pub(crate) spec_text: String,
+}
+
+/// What KEDA does with the Jobs of a previous generation when it reconciles a ScaledJob
+/// (upstream `deletePreviousVersionScaleJobs`): `gradual` keeps them; any other strategy
+/// deletes them, with `rollout.propagationPolicy` (`background` unless `foreground`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum JobRollout {
+    Gradual,
+    #[default]
+    DeleteBackground,
+    /// A Job deleted in the foreground stays listed (and counted) until its pods are gone.
+    DeleteForeground,
+}
+
+impl JobRollout {
+    /// From the spec: `rolloutStrategy` when non-empty, else `rollout.strategy`.
+    fn read(s: &super::manifest::ScaledJobSpec) -> JobRollout {
+        let strategy = s
+            .rollout_strategy
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .or(s.rollout.as_ref().and_then(|r| r.strategy.as_deref()));
+        let foreground = s
+            .rollout
+            .as_ref()
+            .and_then(|r| r.propagation_policy.as_deref())
+            == Some("foreground");
+        match (strategy, foreground) {
+            (Some("gradual"), _) => JobRollout::Gradual,
+            (_, true) => JobRollout::DeleteForeground,
+            (_, false) => JobRollout::DeleteBackground,
+        }
+    }
 }
 
 /// The fields of the ScaledJob's `jobTargetRef` (a batch/v1 JobSpec) that change how many jobs
 /// run and for how long, as the Job controller reads them; each `None` when the manifest has
-/// none (or not a whole number in the API's range). What they do: docs/keda.md#what-a-job-does.
+/// none (a value the Job API rejects is a validation error, [`JobSpecFacts::problems`]). What
+/// they do: docs/keda.md#what-a-job-does.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub(crate) struct JobSpecFacts {
-    /// Seconds from the Job's start after which its pods are killed and it is Failed (> 0).
+    /// Seconds from the Job's start after which its pods are killed and it is Failed (≥ 0).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) active_deadline_seconds: Option<i64>,
     /// Pods the Job runs at once (≥ 0; Kubernetes default 1).
@@ -274,35 +314,87 @@ pub(crate) struct JobSpecFacts {
     /// Pod failures retried before the Job is Failed (≥ 0; Kubernetes default 6).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) backoff_limit: Option<i32>,
+    /// `template.spec.terminationGracePeriodSeconds` (≥ 0; Kubernetes default 30): how long a
+    /// deleted Job's pods have to exit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) termination_grace_period_seconds: Option<i64>,
+}
+
+/// The counted fields: (path under `jobTargetRef`, whether the API holds it in 32 bits).
+const COUNTED_FIELDS: [(&str, bool); 5] = [
+    ("activeDeadlineSeconds", false),
+    ("parallelism", true),
+    ("completions", true),
+    ("backoffLimit", true),
+    ("template.spec.terminationGracePeriodSeconds", false),
+];
+
+/// The value at a dotted `path` under `job`.
+fn at<'v>(job: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    path.split('.').try_fold(job, |v, k| v.get(k))
 }
 
 impl JobSpecFacts {
     /// Read the counted fields from a `jobTargetRef` value.
     pub(crate) fn read(job: Option<&serde_json::Value>) -> JobSpecFacts {
-        let int = |key: &str, min: i64| {
-            job.and_then(|j| j.get(key))
+        let int = |key: &str| {
+            job.and_then(|j| at(j, key))
                 .and_then(serde_json::Value::as_i64)
-                .filter(|v| *v >= min)
+                .filter(|v| *v >= 0)
         };
-        let int32 = |key: &str| int(key, 0).and_then(|v| i32::try_from(v).ok());
+        let int32 = |key: &str| int(key).and_then(|v| i32::try_from(v).ok());
         JobSpecFacts {
-            active_deadline_seconds: int("activeDeadlineSeconds", 1),
+            active_deadline_seconds: int("activeDeadlineSeconds"),
             parallelism: int32("parallelism"),
             completions: int32("completions"),
             backoff_limit: int32("backoffLimit"),
+            termination_grace_period_seconds: int("template.spec.terminationGracePeriodSeconds"),
         }
+    }
+
+    /// The counted fields the API server rejects when KEDA creates a Job (not a whole number
+    /// of the field's size, or negative — upstream `validateJobSpec`), so every Job creation
+    /// would fail: (field path under `spec.jobTargetRef`, what is wrong).
+    pub(crate) fn problems(job: &serde_json::Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (key, is32) in COUNTED_FIELDS {
+            let Some(v) = at(job, key) else { continue };
+            let n = v.as_i64().filter(|n| !is32 || i32::try_from(*n).is_ok());
+            let problem = match n {
+                None => format!(
+                    "{v}: must be a whole number{}",
+                    if is32 { " (32-bit)" } else { "" }
+                ),
+                Some(n) if n < 0 => format!("{n}: must be greater than or equal to 0"),
+                Some(_) => continue,
+            };
+            out.push((format!("spec.jobTargetRef.{key}"), problem));
+        }
+        out
     }
 
     fn is_unset(&self) -> bool {
         *self == JobSpecFacts::default()
     }
 
-    /// Pods a new Job starts: `parallelism` (default 1), at most `completions` when set (the Job
-    /// controller never runs more pods than successes it still needs).
-    pub(crate) fn pods_per_job(&self) -> u32 {
-        let p = self.parallelism.unwrap_or(1);
-        let p = self.completions.map_or(p, |c| p.min(c));
-        p.max(0) as u32
+    /// Pods a Job runs at once: `parallelism`, 1 when unset.
+    pub(crate) fn parallelism(&self) -> u32 {
+        self.parallelism.unwrap_or(1).max(0) as u32
+    }
+
+    /// Successful pods a Job needs; None: any one pod's success completes it.
+    pub(crate) fn completions(&self) -> Option<u32> {
+        self.completions.map(|c| c.max(0) as u32)
+    }
+
+    /// Failed pods a Job tolerates: `backoffLimit`, 6 when unset.
+    pub(crate) fn backoff_limit(&self) -> u32 {
+        self.backoff_limit.unwrap_or(6).max(0) as u32
+    }
+
+    /// Seconds a deleted Job's pods have to exit: `terminationGracePeriodSeconds`, 30 unset.
+    pub(crate) fn grace_seconds(&self) -> f64 {
+        self.termination_grace_period_seconds.unwrap_or(30) as f64
     }
 }
 
@@ -347,6 +439,8 @@ impl ScaledJobModel {
                 .annotation_pairs()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            rollout: JobRollout::read(s),
+            spec_text: serde_json::to_string(s).unwrap_or_default(),
         }
     }
 }
@@ -778,23 +872,52 @@ mod tests {
     #[test]
     fn job_spec_facts_read_the_counted_fields() {
         let j = serde_json::json!({"activeDeadlineSeconds": 600, "parallelism": 5,
-            "completions": 1, "backoffLimit": 6, "template": {}});
+            "completions": 1, "backoffLimit": 6,
+            "template": {"spec": {"terminationGracePeriodSeconds": 5}}});
         let f = JobSpecFacts::read(Some(&j));
         assert_eq!(f.active_deadline_seconds, Some(600));
         assert_eq!(
-            (f.parallelism, f.completions, f.backoff_limit),
-            (Some(5), Some(1), Some(6))
+            (f.parallelism(), f.completions(), f.backoff_limit),
+            (5, Some(1), Some(6))
         );
-        assert_eq!(f.pods_per_job(), 1, "completions caps the pods started");
+        assert_eq!(f.grace_seconds(), 5.0);
+        assert!(JobSpecFacts::problems(&j).is_empty());
         let j = serde_json::json!({"parallelism": 3, "activeDeadlineSeconds": 0});
         let f = JobSpecFacts::read(Some(&j));
-        assert_eq!((f.pods_per_job(), f.active_deadline_seconds), (3, None));
-        let j = serde_json::json!({"parallelism": "3", "backoffLimit": -1});
-        assert_eq!(JobSpecFacts::read(Some(&j)), JobSpecFacts::default());
-        assert_eq!(JobSpecFacts::default().pods_per_job(), 1);
+        assert_eq!((f.parallelism(), f.active_deadline_seconds), (3, Some(0)));
+        assert_eq!((f.completions(), f.grace_seconds()), (None, 30.0));
+        assert_eq!(JobSpecFacts::default().parallelism(), 1);
         // Read from a manifest's jobTargetRef.
         let m = sj_model("");
         assert_eq!(m.job_spec, JobSpecFacts::default());
+    }
+
+    #[test]
+    fn job_spec_values_the_job_api_rejects_are_problems() {
+        let j = serde_json::json!({"parallelism": "3", "backoffLimit": -1, "completions": 4294967296u64,
+            "activeDeadlineSeconds": 1.5, "template": {"spec": {"terminationGracePeriodSeconds": -2}}});
+        let fields: Vec<String> = JobSpecFacts::problems(&j)
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "spec.jobTargetRef.activeDeadlineSeconds",
+                "spec.jobTargetRef.parallelism",
+                "spec.jobTargetRef.completions",
+                "spec.jobTargetRef.backoffLimit",
+                "spec.jobTargetRef.template.spec.terminationGracePeriodSeconds"
+            ]
+        );
+        let j = serde_json::json!({"completions": -1});
+        assert_eq!(
+            JobSpecFacts::problems(&j),
+            [(
+                "spec.jobTargetRef.completions".to_string(),
+                "-1: must be greater than or equal to 0".to_string()
+            )]
+        );
     }
 
     fn sj_model(spec: &str) -> ScaledJobModel {

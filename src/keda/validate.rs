@@ -1467,6 +1467,7 @@ pub(crate) fn validate_scaled_job(doc: &Document, cluster: &ClusterObjects) -> V
     let template_containers = sj_template_containers(&mut f, s);
     let ss = s.scaling_strategy.clone().unwrap_or_default();
     sj_schema_checks(&mut f, s, &ss);
+    sj_job_spec_checks(&mut f, s);
     // Env for *FromEnv: the job template's container.
     let env = match template_containers {
         Some(cs) => {
@@ -1584,6 +1585,24 @@ fn sj_schema_checks(
         ss.multiple_scalers_calculation.as_deref(),
         &["min", "avg", "sum", "max"],
     );
+}
+
+/// The Job spec fields that change job counts, checked as the API server checks every Job
+/// KEDA creates from `jobTargetRef` (upstream `validateJobSpec`): a value it rejects means no
+/// Job is ever created (docs/keda.md#what-a-job-does).
+fn sj_job_spec_checks(f: &mut Findings, s: &super::manifest::ScaledJobSpec) {
+    let Some(job) = &s.job_target_ref else {
+        return;
+    };
+    for (field, problem) in super::scaledjob::JobSpecFacts::problems(job) {
+        f.error(
+            "job.invalid",
+            Some(field.clone()),
+            format!(
+                "{field}: Invalid value: {problem} (the Job API rejects it: every Job KEDA creates from this ScaledJob would fail)"
+            ),
+        );
+    }
 }
 
 /// Settings a ScaledJob accepts that probably do not do what was meant.

@@ -1,6 +1,6 @@
 //! What a ScaledJob's job does once its pod runs (`jobs:`): take one message and exit, drain the
 //! queue, or sleep a fixed time without consuming — and, with `duration`, how long it keeps
-//! running. The Job spec fields that change job counts (`activeDeadlineSeconds`, `parallelism`)
+//! running; with `failure_probability`, how often its container exits non-zero. The Job spec fields that change job counts (`activeDeadlineSeconds`, `parallelism`)
 //! come from the ScaledJob's `jobTargetRef` (`crate::keda::scaledjob::JobSpecFacts`), not from
 //! here. The semantics, in the project's words: docs/keda.md#what-a-job-does.
 
@@ -31,6 +31,10 @@ pub(crate) struct JobsSpec {
     /// runs from its start (it takes its message, then keeps running until then). Not with `drain`.
     #[serde(default)]
     pub(crate) duration: Option<Seconds>,
+    /// The chance (0 to 1) that a job pod's container exits non-zero once its work is done:
+    /// the pod Failed, retried by the Job controller up to `backoffLimit`. Default 0.
+    #[serde(default)]
+    pub(crate) failure_probability: Option<f64>,
 }
 
 /// A job's behaviour after defaults.
@@ -39,6 +43,8 @@ pub(crate) struct JobBehaviour {
     pub(crate) mode: JobMode,
     /// Seconds the container runs at least, from its start (`sleep`: exactly).
     pub(crate) duration: Option<f64>,
+    /// The chance that a pod's container exits non-zero (0: never).
+    pub(crate) failure_probability: f64,
 }
 
 impl JobsSpec {
@@ -61,7 +67,23 @@ impl JobsSpec {
                  `one-message` and `sleep`"
                     .into(),
             )),
-            _ => Ok(JobBehaviour { mode, duration }),
+            _ => Ok(JobBehaviour {
+                mode,
+                duration,
+                failure_probability: self.failure_probability()?,
+            }),
+        }
+    }
+
+    /// `failure_probability`, checked: a probability.
+    fn failure_probability(&self) -> Result<f64, (&'static str, String)> {
+        match self.failure_probability {
+            None => Ok(0.0),
+            Some(p) if (0.0..=1.0).contains(&p) => Ok(p),
+            Some(p) => Err((
+                "failure_probability",
+                format!("{p} is not a probability: expected a number from 0 to 1"),
+            )),
         }
     }
 }
@@ -74,6 +96,7 @@ mod tests {
         JobsSpec {
             mode,
             duration: duration.map(Seconds),
+            failure_probability: None,
         }
     }
 
@@ -94,7 +117,8 @@ mod tests {
             spec(Some(JobMode::Sleep), Some(300.0)).resolve(),
             Ok(JobBehaviour {
                 mode: JobMode::Sleep,
-                duration: Some(300.0)
+                duration: Some(300.0),
+                failure_probability: 0.0,
             })
         );
         assert!(spec(Some(JobMode::Drain), Some(5.0)).resolve().is_err());
@@ -103,5 +127,18 @@ mod tests {
                 .resolve()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn failure_probability_is_a_probability() {
+        let with = |p: f64| JobsSpec {
+            failure_probability: Some(p),
+            ..JobsSpec::default()
+        };
+        assert_eq!(with(0.25).resolve().unwrap().failure_probability, 0.25);
+        assert_eq!(with(1.0).resolve().unwrap().failure_probability, 1.0);
+        for bad in [-0.1, 1.5, f64::NAN] {
+            assert_eq!(with(bad).resolve().unwrap_err().0, "failure_probability");
+        }
     }
 }

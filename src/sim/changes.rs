@@ -288,6 +288,9 @@ impl Run<'_, '_> {
                 if old == *m {
                     return;
                 }
+                if old.spec_text != m.spec_text {
+                    self.scaled_jobs[i].generation += 1;
+                }
                 i
             }
             None => {
@@ -303,6 +306,7 @@ impl Run<'_, '_> {
             return;
         }
         self.change_state.stopped_jobs.remove(&i);
+        self.scaled_jobs[i].roll_out(now, &mut self.world);
         self.plan_job_poll(i, now);
     }
 
@@ -352,6 +356,7 @@ impl Run<'_, '_> {
                 {
                     st.deleted_jobs.insert(i);
                     st.stopped_jobs.insert(i);
+                    self.scaled_jobs[i].delete_jobs(now, &mut self.world);
                 }
             }
             ObjectKind::HorizontalPodAutoscaler => {

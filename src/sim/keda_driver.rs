@@ -10,7 +10,7 @@ use crate::hpa::{LoadedHpa, MetricReading, load_hpa};
 use crate::keda::catalog::{DelayClass, Signal as KedaSignal};
 use crate::keda::executor::ScaleAction;
 use crate::keda::metric::{FetchResult, MetricSource, TargetType};
-use crate::keda::scaledjob::{self, JobPod, JobPollDecision, JobView, ScaledJobState};
+use crate::keda::scaledjob::{self, JobPod, JobPollDecision, JobRollout, JobView, ScaledJobState};
 use crate::keda::scalers::{
     KafkaPartition, Observation, RabbitQueue, RedisKey, ScalerKind, ScalerMemory, SqsAttributes,
 };
@@ -21,7 +21,7 @@ use crate::metrics::{BackendKind, BackendTiming, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::faults::Fault;
 use crate::settings::jobs::JobBehaviour;
-use crate::world::{PodState, World};
+use crate::world::{JobEnd, JobTemplate, PodState, World};
 use crate::yaml::{Source, split_documents};
 use serde::Serialize;
 use serde_json::json;
@@ -814,27 +814,42 @@ pub(super) struct ScaledJobDriver {
     jobs: Vec<SimJob>,
     /// What each job's pods do (`jobs:`).
     run: JobBehaviour,
+    /// `metadata.generation`, counted from 0: each spec change adds one.
+    pub(super) generation: u64,
     pub(crate) stats: KedaStats,
 }
 
-/// One Job of a ScaledJob: its name and its pods (`parallelism` of them).
+/// One Job of a ScaledJob: its name, the world's Job (`crate::world::JobTemplate`), the
+/// ScaledJob generation that created it, and whether it is being deleted in the foreground
+/// (still listed until its pods are gone).
 struct SimJob {
     id: String,
-    pods: Vec<u32>,
+    job: u32,
+    generation: u64,
+    deleting: bool,
 }
 
 impl SimJob {
-    /// The Job as KEDA lists it: finished once every pod has exited (Failed when its deadline
-    /// killed them); a Job without pods (`parallelism: 0`) never starts.
+    /// Deleted and every pod gone: the Job object is removed.
+    fn gone(&self, world: &World) -> bool {
+        self.deleting
+            && world
+                .job(self.job)
+                .pods()
+                .iter()
+                .all(|&p| world.pods().get(p).state == PodState::Gone)
+    }
+
+    /// The Job as KEDA lists it: finished once the Job controller set its Complete or Failed
+    /// condition (upstream `isJobFinished`), with every pod it started.
     fn view(&self, world: &World) -> JobView {
+        let job = world.job(self.job);
         let pods: Vec<&crate::world::Pod> =
-            self.pods.iter().map(|&id| world.pods().get(id)).collect();
-        let done = !pods.is_empty() && pods.iter().all(|p| p.gone_at.is_some());
-        let completion = pods.iter().filter_map(|p| p.gone_at).reduce(f64::max);
+            job.pods().iter().map(|&id| world.pods().get(id)).collect();
         JobView {
             id: self.id.clone(),
-            finished: done.then(|| !pods.iter().any(|p| p.job_failed)),
-            completion_time: if done { completion } else { None },
+            finished: job.ended().map(|(end, _)| end == JobEnd::Complete),
+            completion_time: job.ended().map(|(_, at)| at),
             pods: pods
                 .iter()
                 .map(|p| JobPod {
@@ -871,6 +886,7 @@ impl ScaledJobDriver {
             triggers: Triggers::new(&model.triggers, scenario, samplers, warnings, &owner),
             jobs: Vec::new(),
             run: scenario.jobs,
+            generation: 0,
             stats: KedaStats {
                 name: model.name.clone(),
                 kind: "ScaledJob",
@@ -890,6 +906,7 @@ impl ScaledJobDriver {
         world: &mut World,
         samplers: &[Sampler],
     ) -> JobPollDecision {
+        self.forget_deleted(world);
         let views: Vec<JobView> = self.jobs.iter().map(|j| j.view(world)).collect();
         let model = &self.model;
         let triggers = &mut self.triggers;
@@ -916,29 +933,68 @@ impl ScaledJobDriver {
     /// Create one Job: its pods (docs/keda.md#what-a-job-does), named after the first.
     fn create_job(&mut self, now: f64, world: &mut World) {
         let spec = self.model.job_spec;
-        let deadline = spec.active_deadline_seconds.map(|s| s as f64);
-        let pods: Vec<u32> = (0..spec.pods_per_job())
-            .map(|_| world.spawn_job(now, self.run, deadline))
-            .collect();
-        let id = match pods.first() {
+        let job = world.create_job(
+            now,
+            JobTemplate {
+                run: self.run,
+                parallelism: spec.parallelism(),
+                completions: spec.completions(),
+                deadline: spec.active_deadline_seconds.map(|s| s as f64),
+                grace: spec.grace_seconds(),
+                backoff_limit: spec.backoff_limit(),
+            },
+        );
+        let id = match world.job(job).pods().first() {
             Some(first) => format!("{}-{first}", self.name),
             None => format!("{}-unstarted-{}", self.name, self.stats.jobs_created),
         };
-        self.jobs.push(SimJob { id, pods });
+        self.jobs.push(SimJob {
+            id,
+            job,
+            generation: self.generation,
+            deleting: false,
+        });
         self.stats.jobs_created += 1;
     }
 
-    /// Jobs not yet finished.
+    /// Jobs not yet finished (a Job deleted in the foreground until its pods are gone).
     pub(super) fn running(&self, world: &World) -> i32 {
         self.jobs
             .iter()
-            .filter(|j| {
-                j.pods.is_empty()
-                    || j.pods
-                        .iter()
-                        .any(|&id| world.pods().get(id).state != PodState::Gone)
-            })
+            .filter(|j| world.job(j.job).ended().is_none() && !j.gone(world))
             .count() as i32
+    }
+
+    /// KEDA reconciles the ScaledJob (an update, or an unpause): unless its rollout is
+    /// `gradual`, the Jobs of an earlier generation are deleted (upstream
+    /// `deletePreviousVersionScaleJobs`; docs/keda.md#changes-during-a-run).
+    pub(super) fn roll_out(&mut self, now: f64, world: &mut World) {
+        let rollout = self.model.rollout;
+        if rollout == JobRollout::Gradual {
+            return;
+        }
+        for j in self.jobs.iter_mut() {
+            if j.generation != self.generation && !j.deleting {
+                world.delete_job(now, j.job);
+                j.deleting = true;
+            }
+        }
+        if rollout == JobRollout::DeleteBackground {
+            self.jobs.retain(|j| !j.deleting);
+        }
+    }
+
+    /// Jobs deleted in the foreground leave the list once their pods are gone.
+    fn forget_deleted(&mut self, world: &World) {
+        self.jobs.retain(|j| !j.gone(world));
+    }
+
+    /// The ScaledJob is deleted: the garbage collector deletes the Jobs it owns (KEDA sets
+    /// itself as their controller owner, `blockOwnerDeletion`), and their pods with them.
+    pub(super) fn delete_jobs(&mut self, now: f64, world: &mut World) {
+        for j in self.jobs.drain(..) {
+            world.delete_job(now, j.job);
+        }
     }
 }
 

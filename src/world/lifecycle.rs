@@ -218,18 +218,14 @@ impl World {
         }
     }
 
-    /// Create a pod of a ScaledJob's job: it starts, then does what `run` says
-    /// (docs/keda.md#what-a-job-does); `deadline` is the Job's `activeDeadlineSeconds`.
-    pub(crate) fn spawn_job(&mut self, now: f64, run: JobBehaviour, deadline: Option<f64>) -> u32 {
+    /// Create a pod of a Job (`crate::world::jobs`): it starts, then does what `run` says
+    /// (docs/keda.md#what-a-job-does).
+    pub(super) fn spawn_job_pod(&mut self, now: f64, run: JobBehaviour) -> u32 {
         self.create_pod(now);
         let id = self.pods.by_id.len() as u32 - 1;
         let p = &mut self.pods.by_id[id as usize];
         p.job = true;
         p.job_run = run;
-        if let Some(d) = deadline {
-            self.agenda
-                .schedule(now + d, Event::JobDeadline { pod: id });
-        }
         id
     }
 
@@ -242,7 +238,7 @@ impl World {
         }
     }
 
-    /// A job's `activeDeadlineSeconds` ran out: its Job fails and its pod is killed; a message
+    /// A job's `activeDeadlineSeconds` ran out: its Job failed and its pod is killed; a message
     /// in progress was not acknowledged and goes back to the queue (as at any kill).
     pub(super) fn fail_job(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
@@ -271,16 +267,29 @@ impl World {
         if !p.job || p.state == PodState::Gone {
             return;
         }
+        // A deleted job's container exits once its message is done, its `duration` or not.
+        let deleted = p.deleted_at.is_some();
+        if deleted && !p.in_service.is_empty() {
+            return;
+        }
         if let Some(until) = p.job_until
+            && !deleted
             && (now < until || !p.in_service.is_empty())
         {
             return;
         }
-        self.end_job(now, pod, PodEventKind::Exited, None);
+        if deleted {
+            self.end_job(now, pod, PodEventKind::Exited, None);
+        } else if p.job_fails {
+            self.fail_job_pod(now, pod);
+        } else {
+            self.end_job(now, pod, PodEventKind::Exited, None);
+            self.job_pod_succeeded(now, pod);
+        }
     }
 
     /// A job's pod is gone, logged as `how`.
-    fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
+    pub(super) fn end_job(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
         match self.pods.by_id[pod as usize].state {
             PodState::Pending => self.pods.counts.pending -= 1,
@@ -295,6 +304,13 @@ impl World {
     }
 
     pub(super) fn terminate(&mut self, now: f64, pod: u32) {
+        let (pre_stop, grace) = (self.cfg.pre_stop, self.cfg.termination_grace);
+        self.terminate_with(now, pod, pre_stop, grace);
+    }
+
+    /// Delete `pod` gracefully: SIGTERM after its preStop hook (`pre_stop`, at most `grace`),
+    /// killed `grace` after the deletion.
+    pub(super) fn terminate_with(&mut self, now: f64, pod: u32, pre_stop: f64, grace: f64) {
         self.account_pods(now);
         let p = &mut self.pods.by_id[pod as usize];
         match p.state {
@@ -325,9 +341,8 @@ impl World {
                 Event::EndpointRemoved { pod },
             );
         }
-        let grace = self.cfg.termination_grace;
         self.agenda
-            .schedule(now + self.cfg.pre_stop.min(grace), Event::Sigterm { pod });
+            .schedule(now + pre_stop.min(grace), Event::Sigterm { pod });
         self.agenda.schedule(now + grace, Event::Kill { pod });
     }
 
@@ -351,7 +366,11 @@ impl World {
         p.accepting = false;
         self.log(now, pod, PodEventKind::Sigterm, None);
         self.release_partition(now, pod);
-        if self.pods.by_id[pod as usize].in_flight() == 0 {
+        let p = &self.pods.by_id[pod as usize];
+        // A `sleep` job's process ignores SIGTERM (a `sleep` as PID 1 has no handler): it
+        // runs on until its sleep ends or the grace period kills it.
+        let ignores = p.job && p.job_run.mode == JobMode::Sleep;
+        if p.in_flight() == 0 && !ignores {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
     }

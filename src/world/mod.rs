@@ -12,6 +12,7 @@
 mod clients;
 mod fluid;
 mod health;
+mod jobs;
 mod lifecycle;
 mod node_autoscaler;
 mod nodes;
@@ -33,6 +34,7 @@ use crate::settings::overload::Overload;
 use crate::settings::workload::{Balancer, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
+pub(crate) use jobs::{JobEnd, JobTemplate};
 pub(crate) use nodes::{NodeEvent, Nodes};
 pub(crate) use pod::{InService, Pod, PodState, Request};
 pub(crate) use pod_set::PodSet;
@@ -172,6 +174,8 @@ pub(crate) enum PodEventKind {
     Restarted,
     /// The restarted container is running again.
     ContainerStarted,
+    /// A job's container exited non-zero (`jobs.failure_probability`): the pod Failed.
+    Failed,
 }
 
 /// Pod and cluster events (a pod's next request completion is a [`Timers`] deadline instead).
@@ -208,9 +212,13 @@ enum Event {
     JobDone {
         pod: u32,
     },
-    /// A job's `activeDeadlineSeconds` ran out: its pods are killed, its Job Failed.
+    /// A Job's `activeDeadlineSeconds` ran out: its pods are killed, it is Failed.
     JobDeadline {
-        pod: u32,
+        job: u32,
+    },
+    /// The Job controller syncs a Job whose pod-failure back-off is over.
+    JobSync {
+        job: u32,
     },
     /// A client's per-attempt timeout (retries on).
     Deadline {
@@ -287,6 +295,8 @@ pub(crate) struct World {
     requests: Requests,
     clients: Clients,
     nodes: Nodes,
+    /// The Jobs of ScaledJobs.
+    jobs: jobs::Jobs,
     recorder: Recorder,
     agenda: Agenda<Event>,
     /// Each pod's next request completion (slot = pod id), stamped by `agenda`.
@@ -312,6 +322,7 @@ impl World {
             requests: Requests::new(trace, seed),
             clients: Clients::new(seed),
             nodes: Nodes::new(seed),
+            jobs: jobs::Jobs::new(seed),
             recorder: Recorder::new(duration, step),
             agenda: Agenda::new(),
             completions: Timers::new(),
@@ -489,7 +500,8 @@ impl World {
             }
             Event::FluidTick => self.fluid_tick(t),
             Event::JobDone { pod } => self.finish_job(t, pod),
-            Event::JobDeadline { pod } => self.fail_job(t, pod),
+            Event::JobDeadline { job } => self.job_deadline(t, job),
+            Event::JobSync { job } => self.on_job_sync(t, job),
             Event::Deadline { id, attempt } => self.on_deadline(t, id, attempt),
             Event::Retry { id } => self.on_retry(t, id),
             Event::Probe { pod, inc } => self.on_probe(t, pod, inc),

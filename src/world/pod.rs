@@ -162,6 +162,10 @@ pub(crate) struct Pod {
     pub(crate) job_until: Option<f64>,
     /// A job killed at its `activeDeadlineSeconds`: its Job is Failed.
     pub(crate) job_failed: bool,
+    /// A job's Job (`crate::world::jobs`).
+    pub(crate) job_id: u32,
+    /// A job whose container exits non-zero when its work is done (`jobs.failure_probability`).
+    pub(crate) job_fails: bool,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub(crate) routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -225,6 +229,8 @@ impl Pod {
             job_run: Default::default(),
             job_until: None,
             job_failed: false,
+            job_id: 0,
+            job_fails: false,
             routed: 0,
             served: 0,
             cap: f64::INFINITY,

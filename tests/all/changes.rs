@@ -384,6 +384,153 @@ fn pause_scaledjob() {
     }
 }
 
+/// A ScaledJob `sj` on a RabbitMQ queue, at most 3 jobs, polling every 5 s; `job`: lines of
+/// its `jobTargetRef` before the template (indented 4), `pod`: lines of the template's pod spec
+/// (indented 8).
+fn sj_manifest(job: &str, pod: &str) -> String {
+    format!(
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  pollingInterval: 5\n  maxReplicaCount: 3\n  jobTargetRef:\n{job}    template:\n      spec:\n{pod}        containers: [{{name: w, image: busybox}}]\n        restartPolicy: Never\n  triggers:\n  - type: rabbitmq\n    metadata: {{queueName: hello, host: 'http://user:password@rabbitmq:15672/', mode: QueueLength, value: '1'}}\n"
+    )
+}
+
+/// `sj_manifest(job, pod)` run with 3 messages published at t = 0, `jobs` the scenario's
+/// `jobs:` and `changes` its `changes:` list.
+fn sj_case(job: &str, pod: &str, jobs: &str, changes: &str) -> RunResult {
+    let files = [
+        ("publish.log", "0\n0\n0\n".to_string()),
+        ("sj.yaml", sj_manifest(job, pod)),
+    ];
+    let body = format!(
+        "duration: 2m\npods: {{replicas: 0, cpu_request: 100m, startup: 2s, readiness: {{initial_delay: 0s, period: 1s}}}}\n\
+         autoscaler: {{manifests: [sj.yaml]}}\n{jobs}{changes}"
+    );
+    Case::with_trace("publish.log", &files, &body, "aligned").run()
+}
+
+/// Pods of any phase but gone at `t` (a row holds the count at its end).
+fn pods_at(r: &RunResult, t: f64) -> u32 {
+    let i = r.series.row(t - 1.0);
+    r.series.starting_pods[i] + r.series.ready_pods[i] + r.series.terminating_pods[i]
+}
+
+/// `kubectl delete scaledjob sj` mid-run: KEDA's finalizer stops the loop and the garbage
+/// collector deletes the Jobs KEDA created with the ScaledJob as their controller owner, and
+/// their pods: each gets SIGTERM and is killed after its template's grace period.
+#[test]
+fn deleting_a_scaledjob_garbage_collects_its_jobs_and_their_pods() {
+    // Sleepers (`sleep` ignores SIGTERM) with a 10 s grace period: 3 jobs from 0 s, the
+    // ScaledJob deleted at 30 s, the pods killed at 40 s. Without `changes` they run on.
+    let grace = "        terminationGracePeriodSeconds: 10\n";
+    let sleep = "jobs: {mode: sleep, duration: 300s}\n";
+    let deleted = "changes:\n- {at: 30s, delete: ScaledJob/sj}\n";
+    let r = sj_case("", grace, sleep, deleted);
+    let running = |t: f64| r.series.desired_replicas[r.series.row(t - 1.0)];
+    assert_eq!((running(29.0), pods_at(&r, 29.0)), (3, 3));
+    assert_eq!(running(31.0), 0, "the Jobs are gone with their owner");
+    assert_eq!(pods_at(&r, 39.0), 3, "terminating through the grace period");
+    assert_eq!(r.series.terminating_pods[r.series.row(38.0)], 3);
+    assert_eq!(
+        pods_at(&r, 41.0),
+        0,
+        "killed at the end of the grace period"
+    );
+    assert_eq!(
+        r.summary.keda[0].jobs_created, 3,
+        "no Job after the deletion"
+    );
+    let kept = sj_case("", grace, sleep, "");
+    assert_eq!(pods_at(&kept, 41.0), 3);
+    // The default grace period is 30 s.
+    let r = sj_case("", "", sleep, deleted);
+    assert_eq!((pods_at(&r, 59.0), pods_at(&r, 61.0)), (3, 0));
+}
+
+#[test]
+fn a_deleted_jobs_message_in_flight_goes_back_to_the_queue() {
+    // One-message jobs on 100 s messages: each of the 3 holds one when the ScaledJob is
+    // deleted at 30 s. They stop taking messages at SIGTERM but cannot finish within the
+    // default 30 s: killed at 60 s, the messages are not acknowledged and go back to the
+    // queue, where nothing takes them any more.
+    let files = [
+        ("publish.log", "0\n0\n0\n".to_string()),
+        ("sj.yaml", sj_manifest("", "")),
+    ];
+    let body = "duration: 2m\npods: {replicas: 0, cpu_request: 100m, startup: 2s, readiness: {initial_delay: 0s, period: 1s}}\n\
+         autoscaler: {manifests: [sj.yaml]}\nchanges:\n- {at: 30s, delete: ScaledJob/sj}\n";
+    let dir = Case::with_trace("publish.log", &files, body, "aligned");
+    let text = std::fs::read_to_string(dir.dir.path().join("s.yaml"))
+        .unwrap()
+        .replace(
+            "service_time: {dist: exponential, mean: 1s}",
+            "service_time: 100s",
+        );
+    std::fs::write(dir.dir.path().join("s.yaml"), text).unwrap();
+    let r = dir.run();
+    assert_eq!(r.totals.served, 0);
+    assert_eq!(r.totals.redelivered, 3, "{:?}", r.totals);
+    assert_eq!(pods_at(&r, 59.0), 3);
+    assert_eq!(pods_at(&r, 61.0), 0);
+    assert_eq!(r.series.backlog[r.series.row(70.0)], 3);
+    // A message done within the grace period is acknowledged and the pod exits: 40 s
+    // messages started before 10 s are done before the kill at 60 s.
+    let dir = Case::with_trace("publish.log", &files, body, "aligned");
+    let text = std::fs::read_to_string(dir.dir.path().join("s.yaml"))
+        .unwrap()
+        .replace(
+            "service_time: {dist: exponential, mean: 1s}",
+            "service_time: 40s",
+        );
+    std::fs::write(dir.dir.path().join("s.yaml"), text).unwrap();
+    let r = dir.run();
+    assert_eq!((r.totals.served, r.totals.redelivered), (3, 0));
+    assert_eq!((pods_at(&r, 31.0), pods_at(&r, 59.0)), (3, 0));
+}
+
+/// A ScaledJob updated mid-run (`apply` of a new spec: maxReplicaCount 3 → 2) with `rollout`
+/// (a flow map, or none): KEDA's reconcile deletes the previous generation's Jobs unless the
+/// strategy is `gradual` (upstream `deletePreviousVersionScaleJobs`), then its loop checks at
+/// once. Sleepers with a 10 s grace period, 3 messages no job takes.
+fn rollout_case(rollout: &str) -> RunResult {
+    let grace = "        terminationGracePeriodSeconds: 10\n";
+    let v1 = sj_manifest("", grace).replace(
+        "  pollingInterval: 5\n",
+        &format!("  pollingInterval: 5\n{rollout}"),
+    );
+    let v2 = v1.replace("maxReplicaCount: 3", "maxReplicaCount: 2");
+    let files = [
+        ("publish.log", "0\n0\n0\n".to_string()),
+        ("sj.yaml", v1),
+        ("sj2.yaml", v2),
+    ];
+    let body = "duration: 2m\npods: {replicas: 0, cpu_request: 100m, startup: 2s, readiness: {initial_delay: 0s, period: 1s}}\n\
+         autoscaler: {manifests: [sj.yaml]}\njobs: {mode: sleep, duration: 300s}\nchanges:\n- {at: 30s, apply: sj2.yaml}\n";
+    Case::with_trace("publish.log", &files, body, "aligned").run()
+}
+
+#[test]
+fn updating_a_scaledjob_deletes_the_previous_versions_jobs_unless_gradual() {
+    let running = |r: &RunResult, t: f64| r.series.desired_replicas[r.series.row(t - 1.0)];
+    // Default (background): the 3 Jobs go at once, 2 new ones start at the check at 30 s;
+    // the old pods are killed at 40 s.
+    let r = rollout_case("");
+    assert_eq!(running(&r, 29.0), 3);
+    assert_eq!(running(&r, 31.0), 2);
+    assert_eq!((pods_at(&r, 39.0), pods_at(&r, 41.0)), (5, 2));
+    assert_eq!(r.summary.keda[0].jobs_created, 5);
+    // gradual: the running Jobs are kept and, 3 ≥ 2, none is added.
+    let r = rollout_case("  rollout: {strategy: gradual}\n");
+    assert_eq!((running(&r, 31.0), pods_at(&r, 41.0)), (3, 3));
+    assert_eq!(r.summary.keda[0].jobs_created, 3);
+    // The deprecated field wins when set.
+    let r = rollout_case("  rolloutStrategy: gradual\n  rollout: {strategy: immediate}\n");
+    assert_eq!(r.summary.keda[0].jobs_created, 3);
+    // foreground: a deleted Job stays listed, and counted, until its pods are gone (40 s).
+    let r = rollout_case("  rollout: {propagationPolicy: foreground}\n");
+    assert_eq!((running(&r, 31.0), running(&r, 39.0)), (3, 3));
+    assert_eq!(running(&r, 50.0), 2);
+    assert_eq!(r.summary.keda[0].jobs_created, 5);
+}
+
 /// A ScaledObject held at `paused-replicas` by the file `apply`, for sweeps and errors.
 fn held_case(changes: &str) -> Case {
     let spec = format!(

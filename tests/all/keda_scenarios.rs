@@ -889,6 +889,169 @@ fn parallelism_runs_that_many_pods_per_job() {
 }
 
 #[test]
+fn completions_above_parallelism_run_parallelism_pods_until_completions_succeeded() {
+    // completions 4, parallelism 2, one job at a time, 8 one-message jobs' worth of messages
+    // (1 s each). The Job created at 15 s runs 2 pods (up at 17 s, done at 18 s), then 2 more
+    // (up at 20 s, done at 21 s): Complete at 21 s with 4 messages served, so the next Job
+    // waits for the poll at 25 s. Never more than 2 of a Job's pods at once.
+    let sj = sj_with(
+        "    parallelism: 2\n    completions: 4\n",
+        "  maxReplicaCount: 1\n",
+    );
+    let r = job_run(&sj, "", &[(12.0, 8)], "1m");
+    assert_eq!(creations(&r), vec![(15.0, 1), (25.0, 1)]);
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(
+        (at(20.0).running, at(20.0).pending),
+        (1, 0),
+        "between its two rounds the Job runs, a Succeeded pod keeps it from pending"
+    );
+    assert_eq!((at(25.0).running, at(25.0).queue_length), (0, 4));
+    assert_eq!((at(35.0).running, at(35.0).queue_length), (0, 0));
+    assert_eq!(r.totals.served, 8);
+    let row = |t: f64| r.series.row(t);
+    let busy = |i: usize| r.series.starting_pods[i] + r.series.ready_pods[i];
+    assert!((0..r.series.ready_pods.len()).all(|i| busy(i) <= 2));
+    assert_eq!(busy(row(19.0)), 2, "the second round is starting");
+    // Without `completions` the Job is done when its first 2 pods are: one round per Job.
+    let sj = sj_with("    parallelism: 2\n", "  maxReplicaCount: 1\n");
+    let r = job_run(&sj, "", &[(12.0, 8)], "1m");
+    assert_eq!(
+        creations(&r),
+        vec![(15.0, 1), (20.0, 1), (25.0, 1), (30.0, 1)]
+    );
+}
+
+#[test]
+fn completions_with_draining_and_sleeping_jobs() {
+    // drain: the first pair of pods empties the queue (8 messages, 1 s each: 4 s) and both
+    // succeed; the Job wants 2 more, which find the queue empty and succeed at once.
+    let sj = sj_with(
+        "    parallelism: 2\n    completions: 4\n",
+        "  maxReplicaCount: 1\n",
+    );
+    let r = job_run(&sj, "jobs: {mode: drain}\n", &[(12.0, 8)], "1m");
+    assert_eq!(creations(&r), vec![(15.0, 1)]);
+    assert_eq!(r.totals.served, 8);
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(at(25.0).running, 0, "4 pods succeeded by 24 s");
+    // sleep 10 s: two rounds of 10 s, the Job runs from 15 s to 39 s (pods up at 17 and 29).
+    let r = job_run(
+        &sj,
+        "jobs: {mode: sleep, duration: 10s}\n",
+        &[(12.0, 1)],
+        "1m",
+    );
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(at(35.0).running, 1, "second round");
+    assert_eq!(at(40.0).running, 0);
+    assert_eq!(creations(&r), vec![(15.0, 1), (40.0, 1)]);
+}
+
+#[test]
+fn failed_pods_are_retried_up_to_the_backoff_limit() {
+    // Every container exits non-zero (failure_probability 1) after taking its one message;
+    // backoffLimit 2. The Job created at 15 s: pod 1 up at 17 s takes the message and fails
+    // at 18 s; its replacement is created 10 s later (28 s), finds the queue empty and fails
+    // at 30 s; the next comes 20 s later (50 s) and fails at 52 s — a third failure: Failed
+    // (BackoffLimitExceeded), and with failedJobsHistoryLimit 0 deleted at the next poll.
+    let sj = sj_with(
+        "    backoffLimit: 2\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = job_run(&sj, "jobs: {failure_probability: 1}\n", &[(12.0, 1)], "1m");
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    assert_eq!(
+        (at(20.0).running, at(20.0).pending),
+        (1, 1),
+        "its only pod Failed, the replacement not yet created: pending"
+    );
+    assert_eq!(
+        (at(45.0).running, at(45.0).pending),
+        (1, 1),
+        "two pods Failed"
+    );
+    assert_eq!(at(50.0).running, 1);
+    let after = at(55.0);
+    assert_eq!((after.running, after.jobs_to_delete.len()), (0, 1));
+    assert_eq!(
+        creations(&r),
+        vec![(15.0, 1)],
+        "the queue is empty: no other Job"
+    );
+    assert_eq!(
+        r.totals.served, 1,
+        "the message was done before the container failed"
+    );
+    let row = |t: f64| r.series.row(t - 1.0);
+    let pods = |t: f64| r.series.starting_pods[row(t)] + r.series.ready_pods[row(t)];
+    assert_eq!(
+        [pods(25.0), pods(29.0), pods(40.0), pods(51.0)],
+        [0, 1, 0, 1]
+    );
+    // backoffLimit 0: the first failure fails the Job.
+    let sj = sj_with(
+        "    backoffLimit: 0\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = job_run(&sj, "jobs: {failure_probability: 1}\n", &[(12.0, 1)], "1m");
+    assert_eq!(
+        job_polls(&r)
+            .iter()
+            .find(|(t, _)| *t == 20.0)
+            .unwrap()
+            .1
+            .running,
+        0
+    );
+    // Seeded: the same scenario fails the same pods; without failures nothing is retried.
+    let sj = sj_with("", "  maxReplicaCount: 5\n");
+    let batches = [(12.0, 20)];
+    let a = job_run(&sj, "jobs: {failure_probability: 0.5}\n", &batches, "3m");
+    let b = job_run(&sj, "jobs: {failure_probability: 0.5}\n", &batches, "3m");
+    assert_eq!(creations(&a), creations(&b));
+    assert_eq!(a.series.starting_pods, b.series.starting_pods);
+    assert_eq!(a.totals.served, 20, "a failed pod's message was done");
+    let none = job_run(&sj, "", &batches, "3m");
+    assert_ne!(a.series.starting_pods, none.series.starting_pods);
+}
+
+#[test]
+fn invalid_job_spec_values_are_located_errors_exiting_2() {
+    for (field, line) in [
+        ("completions: -1", 7),
+        ("parallelism: -2", 7),
+        ("backoffLimit: two", 7),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("publish.log"), "1\n").unwrap();
+        let sj = format!(
+            "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  pollingInterval: 5\n  jobTargetRef:\n    {field}\n    template:\n      spec:\n        containers: [{{name: w, image: busybox}}]\n  triggers:\n    - type: rabbitmq\n      metadata: {{queueName: hello, host: 'http://user:password@rabbitmq:15672/', mode: QueueLength, value: '1'}}\n"
+        );
+        std::fs::write(dir.path().join("sj.yaml"), sj).unwrap();
+        std::fs::write(
+            dir.path().join("s.yaml"),
+            "trace: {file: publish.log}\nduration: 1m\nworkload: {kind: queue, service_time: 1s}\npods: {replicas: 0}\nautoscaler: {manifests: [sj.yaml]}\n",
+        )
+        .unwrap();
+        let (code, _, err) =
+            crate::helpers::run_in(dir.path(), &["run", "s.yaml", "--quiet", "--out", "o"]);
+        assert_eq!(code, 2, "{field}: {err}");
+        let key = field.split(':').next().unwrap();
+        assert!(
+            err.contains(&format!("sj.yaml:{line}"))
+                && err.contains(&format!("spec.jobTargetRef.{key}")),
+            "{field}: {err}"
+        );
+        assert!(err.contains("Job API rejects it"), "{field}: {err}");
+    }
+}
+
+#[test]
 fn bad_jobs_settings_are_clear_errors() {
     let sj = sj_with("", "");
     for (jobs, want) in [
@@ -897,6 +1060,10 @@ fn bad_jobs_settings_are_clear_errors() {
         ("jobs: {mode: sleep, duration: -5s}\n", "negative"),
         ("jobs: {mode: drain, duration: 5s}\n", "applies only to"),
         ("jobs: {mode: sleep, duration: 5s, retries: 2}\n", "retries"),
+        (
+            "jobs: {failure_probability: 1.5}\n",
+            "jobs.failure_probability",
+        ),
     ] {
         let e = try_job_run(&sj, jobs, &[(12.0, 1)], "1m")
             .err()
