@@ -47,6 +47,8 @@ fn config(
         partitions: None,
         overload: Overload::default(),
         cluster: None,
+        template: Default::default(),
+        strategy: Default::default(),
     }
 }
 
