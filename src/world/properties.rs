@@ -14,7 +14,7 @@ use crate::trace::Trace;
 use proptest::prelude::*;
 use std::sync::Arc;
 
-fn config(
+pub(super) fn config(
     kind: WorkloadKind,
     conc: u32,
     timeout: Option<f64>,

@@ -334,7 +334,138 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::deployment::IntOrPercent;
+    use crate::manifest::deployment::{IntOrPercent, Strategy};
+    use crate::settings::dist::Dist;
+    use crate::settings::workload::{Balancer, WorkloadKind};
+    use crate::trace::Trace;
+    use proptest::prelude::*;
+    use proptest::strategy::Strategy as _;
+
+    /// `initial` Ready pods with no traffic; pods start in 1–20 s and are Ready 3 s later.
+    fn world(initial: i32, strategy: Strategy, seed: u64) -> World {
+        let mut cfg = super::super::properties::config(
+            WorkloadKind::Http,
+            4,
+            None,
+            None,
+            Balancer::Random,
+            Dist::constant(0.1),
+            false,
+        );
+        cfg.strategy = strategy;
+        let trace = Arc::new(Trace::from_rows(vec![0.0], vec![0.0], 900.0));
+        World::new(cfg, trace, seed, 900.0, 5.0, initial)
+    }
+
+    fn doubled() -> PodResources {
+        PodResources {
+            cpu_request: Some(1.0),
+            cpu_limit: Some(2.0),
+            ..Default::default()
+        }
+    }
+
+    /// Step the world to `until`, calling `check` after every event.
+    fn run(w: &mut World, until: f64, mut check: impl FnMut(&World)) {
+        while w.next_time() <= until {
+            w.step();
+            check(w);
+        }
+    }
+
+    /// Non-terminating pods of revision `rev`, and of them the Ready ones.
+    fn of_revision(w: &World, rev: u32) -> (i32, i32) {
+        let pods: Vec<_> = w
+            .pods()
+            .live()
+            .filter(|p| p.revision == rev && p.is_active())
+            .collect();
+        let ready = pods.iter().filter(|p| p.state == PodState::Ready).count();
+        (pods.len() as i32, ready as i32)
+    }
+
+    fn arb_count() -> impl proptest::strategy::Strategy<Value = IntOrPercent> {
+        prop_oneof![
+            (0i32..4).prop_map(IntOrPercent::Int),
+            (0i32..=100).prop_map(IntOrPercent::Percent),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A rolling update never has more than replicas + maxSurge pods (terminating ones
+        /// aside) nor fewer than replicas − maxUnavailable Ready, and ends with every pod of
+        /// the new template, each created once.
+        #[test]
+        fn a_rolling_update_stays_within_its_bounds(
+            initial in 1i32..14,
+            surge in arb_count(),
+            unavailable in arb_count(),
+            seed in any::<u64>(),
+        ) {
+            let strategy = rolling(surge, unavailable);
+            let (max_surge, max_unavailable) = fenceposts(strategy, initial);
+            let mut w = world(initial, strategy, seed);
+            w.roll_out(10.0, doubled(), strategy);
+            let mut bad = None;
+            run(&mut w, 900.0, |w| {
+                let pods = w.pods();
+                if bad.is_none()
+                    && (pods.active() > initial + max_surge
+                        || (pods.counts().ready as i32) < initial - max_unavailable)
+                {
+                    bad = Some((pods.active(), pods.counts().ready));
+                }
+            });
+            prop_assert_eq!(bad, None, "surge {} unavailable {}", max_surge, max_unavailable);
+            prop_assert_eq!(of_revision(&w, 1), (initial, initial));
+            prop_assert_eq!(of_revision(&w, 0), (0, 0));
+            let created = w.pods().iter().filter(|p| p.revision == 1).count() as i32;
+            prop_assert_eq!(created, initial);
+            prop_assert_eq!(w.pod_limit(w.pods().live_ids()[0]), 2.0);
+        }
+
+        /// Recreate: no new pod exists until every old one is gone; then all come up.
+        #[test]
+        fn recreate_replaces_all_pods_at_once(initial in 1i32..10, seed in any::<u64>()) {
+            let mut w = world(initial, Strategy::Recreate, seed);
+            w.roll_out(10.0, doubled(), Strategy::Recreate);
+            let mut overlap = false;
+            run(&mut w, 900.0, |w| {
+                let old = w.pods().live().any(|p| p.revision == 0);
+                let new = w.pods().live().any(|p| p.revision == 1);
+                overlap |= old && new;
+            });
+            prop_assert!(!overlap);
+            prop_assert_eq!(of_revision(&w, 1), (initial, initial));
+        }
+
+        /// Replicas changed during a rollout (proportional scaling): the rollout still ends
+        /// with exactly the last replicas, all of the new template and Ready.
+        #[test]
+        fn a_rollout_scaled_midway_converges(
+            initial in 1i32..12,
+            changes in proptest::collection::vec((10.0f64..120.0, 0i32..16), 1..4),
+            surge in arb_count(),
+            unavailable in arb_count(),
+            seed in any::<u64>(),
+        ) {
+            let strategy = rolling(surge, unavailable);
+            let mut w = world(initial, strategy, seed);
+            w.roll_out(10.0, doubled(), strategy);
+            let mut changes = changes;
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for (t, n) in &changes {
+                run(&mut w, *t, |_| {});
+                w.set_replicas(*t, *n);
+            }
+            run(&mut w, 900.0, |_| {});
+            let last = changes.last().map_or(initial, |c| c.1);
+            prop_assert_eq!(of_revision(&w, 1), (last, last));
+            prop_assert_eq!(of_revision(&w, 0), (0, 0));
+        }
+    }
 
     fn rolling(surge: IntOrPercent, unavailable: IntOrPercent) -> Strategy {
         Strategy::RollingUpdate {
