@@ -243,7 +243,7 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
         ));
     }
     let strategy = match &w.spec.strategy {
-        Some(st) if w.kind != "StatefulSet" => strategy(st, doc)?,
+        Some(st) if w.kind == "Deployment" => strategy(st, doc)?,
         _ => Strategy::default(),
     };
     let mut facts = PodTemplateFacts {
@@ -472,5 +472,55 @@ spec:
         assert_eq!(f.readiness.unwrap().period, Some(5.0));
         assert_eq!(f.termination_grace, Some(45.0));
         assert_eq!(f.pre_stop_sleep, Some(10.0));
+    }
+
+    fn strategy_of(strategy: &str) -> Result<Strategy, String> {
+        let src = Source::from_string(
+            "d.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{strategy}  template:\n    spec:\n      containers: [{{name: app}}]\n"
+            ),
+        );
+        let docs = split_documents(&src);
+        parse(&docs[0]).map(|f| f.strategy).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_strategy_with_the_api_servers_defaults_and_checks() {
+        use IntOrPercent::{Int, Percent};
+        assert_eq!(strategy_of(""), Ok(Strategy::default()));
+        assert_eq!(
+            strategy_of("  strategy: {type: Recreate}\n"),
+            Ok(Strategy::Recreate)
+        );
+        assert_eq!(
+            strategy_of("  strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: \"10%\"}}\n"),
+            Ok(Strategy::RollingUpdate {
+                max_surge: Int(2),
+                max_unavailable: Percent(10)
+            })
+        );
+        assert_eq!(
+            strategy_of("  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0}}\n"),
+            Ok(Strategy::RollingUpdate {
+                max_surge: Percent(25),
+                max_unavailable: Int(0)
+            })
+        );
+        for (bad, wanted) in [
+            ("{type: Canary}", "spec.strategy.type"),
+            ("{rollingUpdate: {maxSurge: -1}}", "maxSurge"),
+            ("{rollingUpdate: {maxSurge: \"5\"}}", "maxSurge"),
+            ("{rollingUpdate: {maxUnavailable: 101%}}", "greater than 100%"),
+            ("{rollingUpdate: {maxSurge: 0%, maxUnavailable: 0}}", "may not be 0"),
+            ("{type: Recreate, rollingUpdate: {}}", "Recreate"),
+        ] {
+            let e = strategy_of(&format!("  strategy: {bad}\n")).unwrap_err();
+            assert!(e.contains(wanted) && e.contains("d.yaml:5"), "{bad}: {e}");
+        }
+        // Percentages scale as upstream rounds them.
+        assert_eq!(Percent(25).scaled(10, true), 3);
+        assert_eq!(Percent(25).scaled(10, false), 2);
+        assert_eq!(Int(4).scaled(10, true), 4);
     }
 }
