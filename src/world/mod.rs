@@ -117,19 +117,7 @@ impl WorldConfig {
     /// or `cpu_limit / cpu_per_request` when the CPU limit binds first (the smaller of the two).
     /// Warm-up and start-up bursts are left out: this is the steady-state ceiling.
     pub(crate) fn pod_throughput(&self) -> f64 {
-        let mean = self.service.mean();
-        let by_concurrency = if mean > 0.0 {
-            self.concurrency as f64 / mean
-        } else {
-            f64::INFINITY
-        };
-        let cpu_per_request = self.cores_per_request * mean;
-        let by_cpu = if cpu_per_request > 0.0 {
-            self.cpu_capacity / cpu_per_request
-        } else {
-            f64::INFINITY
-        };
-        by_concurrency.min(by_cpu)
+        self.pod_throughput_limited(self.cpu_capacity)
     }
 
     /// [`Self::pod_throughput`] for a pod whose CPU limit is `limit` cores (+∞ for none).
@@ -758,28 +746,7 @@ impl World {
         let backlog = self.backlog_len();
         let in_service = self.in_service();
         let backlog_age = self.oldest_waiting_age(now);
-        let capacity = if self.cfg.cluster.is_some() {
-            // Pods on a busy node get only their share of its CPU.
-            self.pods
-                .live()
-                .filter(|p| p.state == PodState::Ready)
-                .map(|p| self.cfg.pod_throughput_with(p.cap))
-                .sum()
-        } else if self.pods.sets.len() > 1 {
-            // Pods of several templates: each at its own limit.
-            self.pods
-                .live()
-                .filter(|p| p.state == PodState::Ready && !p.job)
-                .map(|p| {
-                    let limit = self.pods.sets[p.revision as usize].cpu_limit;
-                    self.cfg.pod_throughput_limited(limit)
-                })
-                .sum::<f64>()
-                + self.pods.live().filter(|p| p.state == PodState::Ready && p.job).count() as f64
-                    * self.cfg.pod_throughput()
-        } else {
-            self.pods.counts.ready as f64 * self.cfg.pod_throughput()
-        };
+        let capacity = self.ready_capacity();
         let s = &mut self.recorder.series;
         let i = s.slot(row);
         s.cpu_cores[i] = cpu_used / step;
@@ -803,6 +770,26 @@ impl World {
         s.nodes[i] = self.nodes.live();
         s.nodes_ready[i] = self.nodes.ready();
         self.recorder.close_step_latencies();
+    }
+
+    /// Requests/s the Ready pods serve at most: each at its limit (its template's), and with
+    /// nodes at most its share of its node.
+    fn ready_capacity(&self) -> f64 {
+        let ready = || self.pods.live().filter(|p| p.state == PodState::Ready);
+        if self.cfg.cluster.is_some() {
+            // Pods on a busy node get only their share of its CPU.
+            ready().map(|p| self.cfg.pod_throughput_with(p.cap)).sum()
+        } else if self.pods.sets.len() > 1 {
+            // Pods of several templates (a rollout): each at its own limit.
+            ready()
+                .map(|p| {
+                    let limit = self.pods.sets[p.revision as usize].cpu_limit;
+                    self.cfg.pod_throughput_limited(limit)
+                })
+                .sum()
+        } else {
+            self.pods.counts.ready as f64 * self.cfg.pod_throughput()
+        }
     }
 
     /// Close the run at `end`: whatever is still queued or in service is `in_flight_end`,

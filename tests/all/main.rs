@@ -28,6 +28,7 @@ mod nodes_overload;
 mod output_safety;
 mod queueing;
 mod report_browser;
+mod rolling_update;
 mod run_e2e;
 mod schema;
 mod shipped_summaries;
