@@ -364,12 +364,12 @@ fn strategy(st: &StrategySpec, doc: &Document<'_>) -> Result<Strategy, InputErro
                 None => IntOrPercent::Percent(25),
             };
             if matches!(max_unavailable, IntOrPercent::Percent(p) if p > 100) {
-                return Err(doc.error_at_path(
-                    &field("maxUnavailable"),
-                    "must not be greater than 100%",
-                ));
+                return Err(
+                    doc.error_at_path(&field("maxUnavailable"), "must not be greater than 100%")
+                );
             }
-            let zero = |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+            let zero =
+                |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
             if zero(max_surge) && zero(max_unavailable) {
                 return Err(doc.error_at_path(
                     &field("maxUnavailable"),
@@ -383,7 +383,9 @@ fn strategy(st: &StrategySpec, doc: &Document<'_>) -> Result<Strategy, InputErro
         }
         Some(other) => Err(doc.error_at_path(
             "spec.strategy.type",
-            format!("`{other}` is not a Deployment strategy: expected `RollingUpdate` or `Recreate`"),
+            format!(
+                "`{other}` is not a Deployment strategy: expected `RollingUpdate` or `Recreate`"
+            ),
         )),
     }
 }
@@ -482,7 +484,9 @@ spec:
             ),
         );
         let docs = split_documents(&src);
-        parse(&docs[0]).map(|f| f.strategy).map_err(|e| e.to_string())
+        parse(&docs[0])
+            .map(|f| f.strategy)
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -511,8 +515,14 @@ spec:
             ("{type: Canary}", "spec.strategy.type"),
             ("{rollingUpdate: {maxSurge: -1}}", "maxSurge"),
             ("{rollingUpdate: {maxSurge: \"5\"}}", "maxSurge"),
-            ("{rollingUpdate: {maxUnavailable: 101%}}", "greater than 100%"),
-            ("{rollingUpdate: {maxSurge: 0%, maxUnavailable: 0}}", "may not be 0"),
+            (
+                "{rollingUpdate: {maxUnavailable: 101%}}",
+                "greater than 100%",
+            ),
+            (
+                "{rollingUpdate: {maxSurge: 0%, maxUnavailable: 0}}",
+                "may not be 0",
+            ),
             ("{type: Recreate, rollingUpdate: {}}", "Recreate"),
         ] {
             let e = strategy_of(&format!("  strategy: {bad}\n")).unwrap_err();

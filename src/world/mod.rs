@@ -25,13 +25,13 @@ mod rollout;
 mod service_heap;
 
 use crate::engine::{Agenda, Timers, key_time};
+use crate::manifest::deployment::Strategy;
 use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::Scenario;
 use crate::settings::dist::Dist;
 use crate::settings::nodes::Cluster;
 use crate::settings::overload::Overload;
-use crate::manifest::deployment::Strategy;
 use crate::settings::workload::{Balancer, PodResources, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
@@ -727,7 +727,11 @@ impl World {
         let step = self.recorder.series.step;
         let mut cpu_used = 0.0;
         let mut requested = 0.0;
-        let has_request = self.pods.sets.iter().any(|s| s.template.cpu_request.is_some());
+        let has_request = self
+            .pods
+            .sets
+            .iter()
+            .any(|s| s.template.cpu_request.is_some());
         let sampled = self.pods.take_sampled(now, step);
         for &id in &sampled {
             let p = &mut self.pods.by_id[id as usize];

@@ -11,10 +11,10 @@
 
 use super::pod::Pod;
 use super::rollout::ReplicaSet;
-use crate::manifest::deployment::Strategy;
-use crate::settings::workload::PodResources;
 use super::{PodCounts, PodEvent};
+use crate::manifest::deployment::Strategy;
 use crate::rng::Stream;
+use crate::settings::workload::PodResources;
 
 /// The pods and their bookkeeping.
 pub(crate) struct PodSet {

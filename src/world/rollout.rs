@@ -75,18 +75,16 @@ impl World {
     /// whose template it is again: a rollback) becomes the new one and the rollout starts.
     pub(crate) fn roll_out(&mut self, now: f64, template: PodResources, strategy: Strategy) {
         self.pods.strategy = strategy;
-        let found = self
-            .pods
-            .sets
-            .iter()
-            .position(|s| *s.template == template);
+        let found = self.pods.sets.iter().position(|s| *s.template == template);
         let rev = match found {
             Some(i) => i,
             None => {
                 let limit = template.cpu_limit.unwrap_or(f64::INFINITY);
                 let d = self.pods.spec_replicas;
                 let max = d + fenceposts(strategy, d).0;
-                self.pods.sets.push(ReplicaSet::new(template, limit, 0, max));
+                self.pods
+                    .sets
+                    .push(ReplicaSet::new(template, limit, 0, max));
                 let i = self.pods.sets.len() - 1;
                 self.pods.sets[i].desired = d;
                 i
@@ -183,7 +181,11 @@ impl World {
                 return true;
             }
         }
-        let old: Vec<usize> = self.active_sets().into_iter().filter(|&i| i != new).collect();
+        let old: Vec<usize> = self
+            .active_sets()
+            .into_iter()
+            .filter(|&i| i != new)
+            .collect();
         if old.is_empty() {
             return false;
         }

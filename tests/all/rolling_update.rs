@@ -97,7 +97,10 @@ fn doubled_requests_halve_a_cpu_hpas_replicas() {
     );
     let dir = case(200.0, &files, &body);
     let out = run(dir.path());
-    let rows = columns(&out, &["time_s", "spec_replicas", "ready_pods", "cpu_utilization"]);
+    let rows = columns(
+        &out,
+        &["time_s", "spec_replicas", "ready_pods", "cpu_utilization"],
+    );
     let at = |t: f64| rows.iter().find(|r| r[0] >= t).unwrap();
     let before = at(590.0);
     assert!((15.0..=17.0).contains(&before[1]), "before: {before:?}");
@@ -142,13 +145,22 @@ fn a_rolling_update_keeps_within_max_surge_and_max_unavailable() {
     let out = run(dir.path());
     let rows = columns(
         &out,
-        &["time_s", "spec_replicas", "ready_pods", "starting_pods", "terminating_pods"],
+        &[
+            "time_s",
+            "spec_replicas",
+            "ready_pods",
+            "starting_pods",
+            "terminating_pods",
+        ],
     );
     let mut surged = false;
     for r in &rows {
         assert_eq!(r[1], 10.0, "{r:?}");
         assert!(r[2] + r[3] <= 12.0, "more than replicas + maxSurge: {r:?}");
-        assert!(r[2] >= 9.0, "fewer than replicas - maxUnavailable Ready: {r:?}");
+        assert!(
+            r[2] >= 9.0,
+            "fewer than replicas - maxUnavailable Ready: {r:?}"
+        );
         surged |= r[2] + r[3] > 10.0;
     }
     assert!(surged, "the rollout never used its surge");
@@ -198,7 +210,12 @@ fn an_invalid_strategy_is_a_located_error() {
     let cases = [
         (
             "  strategy: {type: BlueGreen}\n",
-            &["deploy-v2.yaml:6", "spec.strategy.type", "`BlueGreen`", "`Recreate`"][..],
+            &[
+                "deploy-v2.yaml:6",
+                "spec.strategy.type",
+                "`BlueGreen`",
+                "`Recreate`",
+            ][..],
         ),
         (
             "  strategy:\n    rollingUpdate: {maxSurge: 0, maxUnavailable: 0}\n",
