@@ -27,8 +27,56 @@ pub(crate) struct PodTemplateFacts {
     /// Pod-level `spec.resources.requests` (a request defaults to the pod-level limit), when the
     /// template sets any: the HPA's Resource metrics divide by it (PodLevelResources gate).
     pub(crate) pod_requests: Option<PodLevelRequests>,
+    /// `spec.strategy` (a Deployment's; RollingUpdate 25 % / 25 % when absent).
+    pub(crate) strategy: Strategy,
     /// Things in the manifest that change behaviour but are not modelled.
     pub(crate) notes: Vec<String>,
+}
+
+/// A Deployment's `spec.strategy`: how a new pod template replaces the old pods
+/// (docs/rollouts.md).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Strategy {
+    /// New pods are added and old ones removed step by step, within `maxSurge` pods over the
+    /// desired count and `maxUnavailable` below it.
+    RollingUpdate {
+        max_surge: IntOrPercent,
+        max_unavailable: IntOrPercent,
+    },
+    /// Every old pod is removed before any new pod is created.
+    Recreate,
+}
+
+impl Default for Strategy {
+    /// The API server's default: RollingUpdate with 25 % / 25 %.
+    fn default() -> Strategy {
+        Strategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(25),
+            max_unavailable: IntOrPercent::Percent(25),
+        }
+    }
+}
+
+/// An `IntOrString` field that is a count or a percentage (`3`, `"25%"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IntOrPercent {
+    Int(i32),
+    Percent(i32),
+}
+
+impl IntOrPercent {
+    /// The count for `total` pods, a percentage rounded up or down as `round_up` says
+    /// (upstream `GetScaledValueFromIntOrPercent`).
+    pub(crate) fn scaled(self, total: i32, round_up: bool) -> i32 {
+        match self {
+            IntOrPercent::Int(n) => n,
+            IntOrPercent::Percent(p) => {
+                let v = i64::from(p) * i64::from(total.max(0));
+                let v = if round_up { (v + 99) / 100 } else { v / 100 };
+                v.min(i64::from(i32::MAX)) as i32
+            }
+        }
+    }
 }
 
 /// Pod-level requests of a template (`spec.template.spec.resources`).
@@ -77,6 +125,27 @@ struct WorkloadSpec {
     replicas: Option<i32>,
     #[serde(default)]
     template: Template,
+    #[serde(default)]
+    strategy: Option<StrategySpec>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct StrategySpec {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    rolling_update: Option<RollingUpdateSpec>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RollingUpdateSpec {
+    /// Kubernetes' `IntOrString`: a number or a string.
+    #[serde(default)]
+    max_surge: Option<serde_json::Value>,
+    #[serde(default)]
+    max_unavailable: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -173,10 +242,15 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
             format!("replicas must be zero or more, got {r}"),
         ));
     }
+    let strategy = match &w.spec.strategy {
+        Some(st) if w.kind == "Deployment" => strategy(st, doc)?,
+        _ => Strategy::default(),
+    };
     let mut facts = PodTemplateFacts {
         name: w.metadata.name.clone(),
         kind: w.kind.clone(),
         replicas: w.spec.replicas,
+        strategy,
         ..Default::default()
     };
     // Pod requests = regular containers + restartable (sidecar) init containers, as the HPA sums them.
@@ -262,6 +336,90 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
     Ok(facts)
 }
 
+/// `spec.strategy`, checked as the API server's validation checks it (`type` one of
+/// `RollingUpdate`, `Recreate`; counts or percentages not negative, `maxUnavailable` at most
+/// 100 %, not both 0; no `rollingUpdate` with `Recreate`), defaulted as it defaults it.
+fn strategy(st: &StrategySpec, doc: &Document<'_>) -> Result<Strategy, InputError> {
+    let ru = st.rolling_update.as_ref();
+    match st.kind.as_deref() {
+        Some("Recreate") => {
+            if ru.is_some() {
+                return Err(doc.error_at_path(
+                    "spec.strategy.rollingUpdate",
+                    "may not be given when `type` is `Recreate`",
+                ));
+            }
+            Ok(Strategy::Recreate)
+        }
+        None | Some("RollingUpdate") => {
+            let field = |name: &str| format!("spec.strategy.rollingUpdate.{name}");
+            let surge = ru.and_then(|r| r.max_surge.as_ref());
+            let unavailable = ru.and_then(|r| r.max_unavailable.as_ref());
+            let max_surge = match surge {
+                Some(v) => int_or_percent(v, &field("maxSurge"), doc)?,
+                None => IntOrPercent::Percent(25),
+            };
+            let max_unavailable = match unavailable {
+                Some(v) => int_or_percent(v, &field("maxUnavailable"), doc)?,
+                None => IntOrPercent::Percent(25),
+            };
+            if matches!(max_unavailable, IntOrPercent::Percent(p) if p > 100) {
+                return Err(
+                    doc.error_at_path(&field("maxUnavailable"), "must not be greater than 100%")
+                );
+            }
+            let zero =
+                |v: IntOrPercent| matches!(v, IntOrPercent::Int(0) | IntOrPercent::Percent(0));
+            if zero(max_surge) && zero(max_unavailable) {
+                return Err(doc.error_at_path(
+                    &field("maxUnavailable"),
+                    "may not be 0 when `maxSurge` is 0",
+                ));
+            }
+            Ok(Strategy::RollingUpdate {
+                max_surge,
+                max_unavailable,
+            })
+        }
+        Some(other) => Err(doc.error_at_path(
+            "spec.strategy.type",
+            format!(
+                "`{other}` is not a Deployment strategy: expected `RollingUpdate` or `Recreate`"
+            ),
+        )),
+    }
+}
+
+/// A `maxSurge` / `maxUnavailable`: a count or a percentage (`"25%"`), not negative.
+fn int_or_percent(
+    v: &serde_json::Value,
+    field: &str,
+    doc: &Document<'_>,
+) -> Result<IntOrPercent, InputError> {
+    let bad = || {
+        doc.error_at_path(
+            field,
+            "must be a count or a percentage (e.g. `1` or `\"25%\"`), zero or more",
+        )
+    };
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .and_then(|n| i32::try_from(n).ok())
+            .filter(|n| *n >= 0)
+            .map(IntOrPercent::Int)
+            .ok_or_else(bad),
+        serde_json::Value::String(s) => {
+            let digits = s.strip_suffix('%').ok_or_else(bad)?;
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            digits.parse().map(IntOrPercent::Percent).map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
 /// Seconds of a `preStop` hook that sleeps: `sleep: {seconds: N}` or `exec: {command: [..., "sleep N"]}`.
 fn pre_stop_seconds(v: &serde_json::Value) -> Option<f64> {
     if let Some(s) = v.pointer("/sleep/seconds").and_then(|s| s.as_f64()) {
@@ -316,5 +474,63 @@ spec:
         assert_eq!(f.readiness.unwrap().period, Some(5.0));
         assert_eq!(f.termination_grace, Some(45.0));
         assert_eq!(f.pre_stop_sleep, Some(10.0));
+    }
+
+    fn strategy_of(strategy: &str) -> Result<Strategy, String> {
+        let src = Source::from_string(
+            "d.yaml",
+            format!(
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n{strategy}  template:\n    spec:\n      containers: [{{name: app}}]\n"
+            ),
+        );
+        let docs = split_documents(&src);
+        parse(&docs[0])
+            .map(|f| f.strategy)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_strategy_with_the_api_servers_defaults_and_checks() {
+        use IntOrPercent::{Int, Percent};
+        assert_eq!(strategy_of(""), Ok(Strategy::default()));
+        assert_eq!(
+            strategy_of("  strategy: {type: Recreate}\n"),
+            Ok(Strategy::Recreate)
+        );
+        assert_eq!(
+            strategy_of("  strategy: {rollingUpdate: {maxSurge: 2, maxUnavailable: \"10%\"}}\n"),
+            Ok(Strategy::RollingUpdate {
+                max_surge: Int(2),
+                max_unavailable: Percent(10)
+            })
+        );
+        assert_eq!(
+            strategy_of("  strategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 0}}\n"),
+            Ok(Strategy::RollingUpdate {
+                max_surge: Percent(25),
+                max_unavailable: Int(0)
+            })
+        );
+        for (bad, wanted) in [
+            ("{type: Canary}", "spec.strategy.type"),
+            ("{rollingUpdate: {maxSurge: -1}}", "maxSurge"),
+            ("{rollingUpdate: {maxSurge: \"5\"}}", "maxSurge"),
+            (
+                "{rollingUpdate: {maxUnavailable: 101%}}",
+                "greater than 100%",
+            ),
+            (
+                "{rollingUpdate: {maxSurge: 0%, maxUnavailable: 0}}",
+                "may not be 0",
+            ),
+            ("{type: Recreate, rollingUpdate: {}}", "Recreate"),
+        ] {
+            let e = strategy_of(&format!("  strategy: {bad}\n")).unwrap_err();
+            assert!(e.contains(wanted) && e.contains("d.yaml:5"), "{bad}: {e}");
+        }
+        // Percentages scale as upstream rounds them.
+        assert_eq!(Percent(25).scaled(10, true), 3);
+        assert_eq!(Percent(25).scaled(10, false), 2);
+        assert_eq!(Int(4).scaled(10, true), 4);
     }
 }

@@ -27,7 +27,7 @@ use crate::keda::{ScaledJobModel, ScaledObjectModel};
 use crate::manifest::deployment::PodTemplateFacts;
 use crate::settings::autoscalers::Autoscalers;
 use crate::settings::changes::{Change, ChangeAction, ObjectKind, Origin};
-use crate::settings::workload::Pods;
+use crate::settings::workload::{PodResources, Pods};
 use crate::units::Seconds;
 use crate::yaml::Document;
 use serde::Deserialize;
@@ -238,13 +238,14 @@ fn load_file(file: &Path, field: &str, cx: &Context<'_>) -> Result<Autoscalers, 
 }
 
 /// The objects that exist, as the changes go by.
-struct Cluster<'a> {
+struct Cluster {
     scaled_objects: BTreeMap<String, ScaledObjectModel>,
     scaled_jobs: BTreeMap<String, ScaledJobModel>,
     hpas: BTreeMap<String, LoadedHpa>,
     /// Where each deleted object was deleted (kind, name) → field.
     deleted: BTreeMap<(ObjectKind, String), String>,
-    pods: &'a Pods,
+    /// The pod template as the changes go by (a rollout replaces it).
+    template: PodResources,
     /// The workloads the scenario's autoscalers scale (a Deployment change must name one).
     workloads: Vec<String>,
 }
@@ -277,7 +278,7 @@ pub(super) fn resolve(
             .collect(),
         hpas: a.hpas.iter().map(|h| (h.name.clone(), h.clone())).collect(),
         deleted: BTreeMap::new(),
-        pods: cx.pods,
+        template: cx.pods.resources(),
         workloads,
     };
     let mut out = Vec::new();
@@ -304,7 +305,7 @@ pub(super) fn resolve(
     Ok(out)
 }
 
-impl Cluster<'_> {
+impl Cluster {
     fn resolve_one(
         &mut self,
         p: &Pending,
@@ -450,10 +451,10 @@ impl Cluster<'_> {
         Ok(out)
     }
 
-    /// A Deployment applied: its replicas, when it is the simulated workload and changes
-    /// nothing else scalesim reads from it.
+    /// A Deployment applied (it must be the simulated workload): its replicas, and a rollout
+    /// of a new pod template when its requests or limits differ (docs/rollouts.md).
     fn deployment(
-        &self,
+        &mut self,
         w: &PodTemplateFacts,
         p: &Pending,
         doc: &Document<'_>,
@@ -461,22 +462,24 @@ impl Cluster<'_> {
         if !self.workloads.iter().any(|n| *n == w.name) {
             return Err(self.absent(ObjectKind::Deployment, &w.name, p, doc));
         }
-        let cores = |q: Option<crate::units::Quantity>| q.map(|q| q.milli as f64 / 1000.0);
-        let request = cores(w.cpu_request);
-        let differs = match (request, self.pods.cpu_request) {
-            (Some(a), Some(b)) => (a - b).abs() > 1e-9,
-            (Some(_), None) => true,
-            _ => false,
-        };
-        if differs {
+        let template = self.template.applied(w);
+        if !template.differs_from(&self.template) {
+            return Ok(w.replicas.map(ChangeAction::DeploymentReplicas));
+        }
+        if w.kind != "Deployment" {
             return Err(doc.error_at_path(
                 &p.field,
                 format!(
-                    "{} `{}` changes the pods' CPU request: a new pod template rolls out new pods, which scalesim does not simulate; apply only `spec.replicas`",
+                    "{} `{}` changes the pods' requests or limits: only a Deployment's rollout is simulated; apply only `spec.replicas`",
                     w.kind, w.name
                 ),
             ));
         }
-        Ok(w.replicas.map(ChangeAction::DeploymentReplicas))
+        self.template = template.clone();
+        Ok(Some(ChangeAction::DeploymentTemplate {
+            replicas: w.replicas,
+            template: Box::new(template),
+            strategy: w.strategy,
+        }))
     }
 }

@@ -5,6 +5,8 @@
 
 use crate::hpa::LoadedHpa;
 use crate::keda::{ScaledJobModel, ScaledObjectModel};
+use crate::manifest::deployment::Strategy;
+use crate::settings::workload::PodResources;
 
 /// The kinds of object a change may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,6 +80,13 @@ pub(crate) enum ChangeAction {
     Hpa(Box<LoadedHpa>),
     /// The workload's `spec.replicas` set (an apply of its Deployment).
     DeploymentReplicas(i32),
+    /// A new pod template (an apply of the Deployment with other requests or limits): rolled
+    /// out under `strategy` (docs/rollouts.md), with `spec.replicas` when the file sets it.
+    DeploymentTemplate {
+        replicas: Option<i32>,
+        template: Box<PodResources>,
+        strategy: Strategy,
+    },
     /// The object deleted.
     Delete { kind: ObjectKind, name: String },
 }
@@ -91,7 +100,9 @@ impl ChangeAction {
             ChangeAction::Delete { kind, .. } => {
                 matches!(kind, ObjectKind::ScaledObject | ObjectKind::ScaledJob)
             }
-            ChangeAction::Hpa(_) | ChangeAction::DeploymentReplicas(_) => false,
+            ChangeAction::Hpa(_)
+            | ChangeAction::DeploymentReplicas(_)
+            | ChangeAction::DeploymentTemplate { .. } => false,
         }
     }
 }

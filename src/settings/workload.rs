@@ -2,7 +2,7 @@
 //! time, concurrency, readiness probe timing, start-up, grace and the manifest's pod facts.
 
 use super::dist::Dist;
-use crate::manifest::deployment::PodTemplateFacts;
+use crate::manifest::deployment::{ContainerFacts, PodLevelRequests, PodTemplateFacts};
 use serde::Deserialize;
 
 /// `workload.kind`: how requests reach the pods.
@@ -94,4 +94,63 @@ pub struct Pods {
     pub(crate) warmup: (f64, f64),
     /// Facts from the workload manifest, when one was given.
     pub(crate) template: Option<PodTemplateFacts>,
+}
+
+/// What one revision of the pod template asks for: the pods of a ReplicaSet carry it
+/// (docs/rollouts.md). The first revision is the scenario's pods; an applied Deployment with
+/// other requests or limits makes the next.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct PodResources {
+    /// Cores.
+    pub(crate) cpu_request: Option<f64>,
+    pub(crate) cpu_limit: Option<f64>,
+    /// Bytes.
+    pub(crate) memory_request: Option<f64>,
+    /// The manifest's containers (none without a manifest: one `app` container with the
+    /// requests above), and its pod-level requests: what the HPA's Resource metrics divide by.
+    pub(crate) containers: Vec<ContainerFacts>,
+    pub(crate) pod_requests: Option<PodLevelRequests>,
+}
+
+impl Pods {
+    /// The first revision of the template: the scenario's requests and limit.
+    pub(crate) fn resources(&self) -> PodResources {
+        PodResources {
+            cpu_request: self.cpu_request,
+            cpu_limit: self.cpu_limit,
+            memory_request: self.memory_request,
+            containers: self
+                .template
+                .as_ref()
+                .map(|t| t.containers.clone())
+                .unwrap_or_default(),
+            pod_requests: self.template.as_ref().and_then(|t| t.pod_requests),
+        }
+    }
+}
+
+impl PodResources {
+    /// The template an applied Deployment makes of this one: its requests and limits, and
+    /// this one's where it sets none (the scenario's `pods:` may set them).
+    pub(crate) fn applied(&self, w: &PodTemplateFacts) -> PodResources {
+        let cores = |q: Option<crate::units::Quantity>| q.map(|q| q.milli as f64 / 1000.0);
+        PodResources {
+            cpu_request: cores(w.cpu_request).or(self.cpu_request),
+            cpu_limit: cores(w.cpu_limit).or(self.cpu_limit),
+            memory_request: cores(w.memory_request).or(self.memory_request),
+            containers: w.containers.clone(),
+            pod_requests: w.pod_requests,
+        }
+    }
+
+    /// Does the pod as scalesim simulates it differ (its CPU or memory request, its CPU limit)?
+    pub(crate) fn differs_from(&self, other: &PodResources) -> bool {
+        let ne = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() > 1e-9,
+            (a, b) => a.is_some() != b.is_some(),
+        };
+        ne(self.cpu_request, other.cpu_request)
+            || ne(self.cpu_limit, other.cpu_limit)
+            || ne(self.memory_request, other.memory_request)
+    }
 }

@@ -130,6 +130,14 @@ impl Run<'_, '_> {
                     continue;
                 }
                 ChangeAction::DeploymentReplicas(_) => continue,
+                ChangeAction::DeploymentTemplate { .. } => {
+                    if scenario.nodes.is_some() {
+                        return Err(field_error(
+                            "a rollout of new pod requests or limits with `cluster.nodes` is not simulated (every pod is scheduled with one shape): apply only `spec.replicas`, or leave out the nodes".into(),
+                        ));
+                    }
+                    continue;
+                }
             };
             self.change_state.prepared.insert(k, prepared);
         }
@@ -169,6 +177,20 @@ impl Run<'_, '_> {
                 if self.world.pods().spec_replicas() != *n {
                     self.world.set_replicas(now, *n);
                 }
+            }
+            ChangeAction::DeploymentTemplate {
+                replicas,
+                template,
+                strategy,
+            } => {
+                // One update of the Deployment: its replicas, then its new template rolled out
+                // (docs/rollouts.md).
+                if let Some(n) = replicas
+                    && self.world.pods().spec_replicas() != *n
+                {
+                    self.world.set_replicas(now, *n);
+                }
+                self.world.roll_out(now, (**template).clone(), *strategy);
             }
             ChangeAction::Delete { kind, name } => self.delete(now, c, *kind, name),
         }

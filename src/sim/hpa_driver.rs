@@ -12,6 +12,7 @@ use crate::hpa::{
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
+use crate::settings::workload::PodResources;
 use crate::world::{Pod, PodState, World};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -69,10 +70,9 @@ pub(super) struct HpaDriver {
     settings: ControllerSettings,
     memory: HpaMemory,
     feeds: Vec<Feed>,
-    /// Requests of the pod's containers (name, requests, sidecar).
-    containers: std::sync::Arc<[ContainerSpec]>,
-    /// Pod-level requests of the template (PodLevelResources), when it sets any.
-    pod_requests: Option<Requests>,
+    /// What the pods of each revision of the template request, as the HPA reads it (index =
+    /// a pod's `revision`; docs/rollouts.md).
+    shapes: Vec<PodShape>,
     pod_prefix: String,
     /// `<prefix>-<id>` for every pod id seen.
     names: Vec<Name>,
@@ -106,16 +106,7 @@ impl HpaDriver {
         for m in loaded.spec.effective_metrics() {
             feeds.push(feed_for(&m, scenario, &columns, samplers, keda_fed)?);
         }
-        let containers = pod_containers(scenario);
-        let pod_requests = scenario
-            .pods
-            .template
-            .as_ref()
-            .and_then(|t| t.pod_requests)
-            .map(|r| Requests {
-                cpu_milli: r.cpu.map(|q| q.milli),
-                memory_milli: r.memory.map(|q| q.milli),
-            });
+        let shapes = vec![PodShape::of(&scenario.pods.resources())];
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
@@ -131,8 +122,7 @@ impl HpaDriver {
             settings: scenario.controller_manager.clone(),
             memory: HpaMemory::default(),
             feeds,
-            containers: containers.into(),
-            pod_requests,
+            shapes,
             names: Vec::new(),
             pod_prefix: if target.is_empty() {
                 scenario.name.clone()
@@ -238,19 +228,34 @@ impl HpaDriver {
     /// initialization period is over) from one that never became Ready, so the time must be the
     /// real one, not the pod's creation.
     fn observe_pod(&self, p: &Pod) -> PodObservation {
+        let shape = self.shape(p);
         let mut o = PodObservation {
             name: self.pod_name(p.id),
             phase: PodPhase::Running,
             ready: None,
             deleting: false,
             start_time: None,
-            containers: self.containers.clone(),
-            pod_requests: self.pod_requests,
+            containers: shape.containers.clone(),
+            pod_requests: shape.pod_requests,
             // `spec.overhead` is set by a RuntimeClass at admission, which scalesim does not model.
             overhead: None,
         };
         observe_status(&mut o, p);
         o
+    }
+
+    /// The requests of the pod's template revision.
+    fn shape(&self, p: &Pod) -> &PodShape {
+        &self.shapes[p.revision as usize]
+    }
+
+    /// Learn the templates a rollout has added since the last sync.
+    fn learn_shapes(&mut self, world: &World) {
+        let pods = world.pods();
+        while self.shapes.len() < pods.revisions() {
+            let rev = self.shapes.len() as u32;
+            self.shapes.push(PodShape::of(pods.template(rev)));
+        }
     }
 
     /// Observe every pod of the workload into `pods`, updating in place the entries that
@@ -334,12 +339,12 @@ impl HpaDriver {
         ms: &MetricsServer,
         mut samples: Vec<PodResourceSample>,
     ) -> MetricReading {
-        let main = self.containers.iter().position(|c| !c.sidecar).unwrap_or(0);
         let mut k = 0;
         for p in world.pods().live().filter(|p| !p.job) {
             let Some(u) = ms.sample(p.id) else {
                 continue;
             };
+            let main = self.shape(p).main;
             let cpu = (u.cpu_cores * 1000.0).round() as i64;
             let memory = (u.memory_bytes * 1000.0).round() as i64;
             let same = |s: &PodResourceSample| {
@@ -350,11 +355,11 @@ impl HpaDriver {
             let s = match samples.get_mut(k) {
                 Some(s) if same(s) => s,
                 Some(s) => {
-                    *s = self.empty_sample(p.id);
+                    *s = self.empty_sample(p);
                     s
                 }
                 None => {
-                    samples.push(self.empty_sample(p.id));
+                    samples.push(self.empty_sample(p));
                     &mut samples[k]
                 }
             };
@@ -370,13 +375,14 @@ impl HpaDriver {
         MetricReading::PodResources(samples)
     }
 
-    /// A metrics-server sample of pod `id` with the pod's containers and no usage yet.
-    fn empty_sample(&self, id: u32) -> PodResourceSample {
+    /// A metrics-server sample of the pod with its containers and no usage yet.
+    fn empty_sample(&self, p: &Pod) -> PodResourceSample {
         PodResourceSample {
-            pod: self.pod_name(id),
+            pod: self.pod_name(p.id),
             timestamp: 0.0,
             window: 0.0,
             containers: self
+                .shape(p)
                 .containers
                 .iter()
                 .map(|c| ContainerUsage {
@@ -452,6 +458,7 @@ impl HpaDriver {
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Option<Decision> {
         self.name_pods(world.pods().len());
+        self.learn_shapes(world);
         let mut obs = std::mem::take(&mut self.obs);
         obs.now = now;
         obs.scale = ScaleObservation {
@@ -810,38 +817,53 @@ fn feed_for(
     })
 }
 
-/// The pod's containers and their requests, as the HPA's resource metrics read them: the
-/// manifest's, else one `app` container with the scenario's requests.
-fn pod_containers(scenario: &Scenario) -> Vec<ContainerSpec> {
-    match &scenario.pods.template {
-        Some(t) if !t.containers.is_empty() => t
-            .containers
-            .iter()
-            .map(|c| ContainerSpec {
-                name: c.name.as_str().into(),
+/// What the pods of one template revision request, as the HPA's resource metrics read it.
+struct PodShape {
+    /// The containers (name, requests, sidecar).
+    containers: Arc<[ContainerSpec]>,
+    /// Pod-level requests (PodLevelResources), when the template sets any.
+    pod_requests: Option<Requests>,
+    /// The container that does the work (the first that is not a sidecar).
+    main: usize,
+}
+
+impl PodShape {
+    /// The template's containers and their requests: the manifest's, else one `app`
+    /// container with the scenario's requests.
+    fn of(t: &PodResources) -> PodShape {
+        let milli = |v: Option<f64>| v.map(|v| (v * 1000.0).round() as i64);
+        let containers: Vec<ContainerSpec> = if t.containers.is_empty() {
+            vec![ContainerSpec {
+                name: "app".into(),
                 requests: Requests {
-                    cpu_milli: c.cpu_request.map(|q| q.milli),
-                    memory_milli: c.memory_request.map(|q| q.milli),
+                    cpu_milli: milli(t.cpu_request),
+                    memory_milli: milli(t.memory_request),
                 },
-                sidecar: c.sidecar,
+                sidecar: false,
                 init: false,
-            })
-            .collect(),
-        _ => vec![ContainerSpec {
-            name: "app".into(),
-            requests: Requests {
-                cpu_milli: scenario
-                    .pods
-                    .cpu_request
-                    .map(|c| (c * 1000.0).round() as i64),
-                memory_milli: scenario
-                    .pods
-                    .memory_request
-                    .map(|m| (m * 1000.0).round() as i64),
-            },
-            sidecar: false,
-            init: false,
-        }],
+            }]
+        } else {
+            t.containers
+                .iter()
+                .map(|c| ContainerSpec {
+                    name: c.name.as_str().into(),
+                    requests: Requests {
+                        cpu_milli: c.cpu_request.map(|q| q.milli),
+                        memory_milli: c.memory_request.map(|q| q.milli),
+                    },
+                    sidecar: c.sidecar,
+                    init: false,
+                })
+                .collect()
+        };
+        PodShape {
+            main: containers.iter().position(|c| !c.sidecar).unwrap_or(0),
+            containers: containers.into(),
+            pod_requests: t.pod_requests.map(|r| Requests {
+                cpu_milli: r.cpu.map(|q| q.milli),
+                memory_milli: r.memory.map(|q| q.milli),
+            }),
+        }
     }
 }
 

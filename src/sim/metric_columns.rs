@@ -137,7 +137,9 @@ impl Run<'_, '_> {
                     ObjectKind::ScaledObject => sos.retain(|l| l.name != *name),
                     ObjectKind::ScaledJob | ObjectKind::Deployment => {}
                 },
-                ChangeAction::ScaledJob(_) | ChangeAction::DeploymentReplicas(_) => {}
+                ChangeAction::ScaledJob(_)
+                | ChangeAction::DeploymentReplicas(_)
+                | ChangeAction::DeploymentTemplate { .. } => {}
             }
             note_shown(&hpas, &sos);
         }

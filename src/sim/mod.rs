@@ -450,7 +450,7 @@ impl<'a, 'w> Run<'a, 'w> {
 
     /// Close time-series row `row`: the world's gauges, the desired replicas, the metric columns.
     fn on_sample(&mut self, now: f64, row: usize) {
-        self.world.sample(now, row, self.scenario.pods.cpu_request);
+        self.world.sample(now, row);
         let desired = if let Some(j) = self.scaled_jobs.first() {
             j.running(&self.world)
         } else {

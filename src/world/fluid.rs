@@ -299,7 +299,7 @@ impl World {
         let p = &self.pods.by_id[pod as usize];
         let slots = self.cfg.concurrency as f64;
         // Its limit (a CFS quota bounds throughput like one), or its node share.
-        let capacity = p.cap.min(self.cfg.cpu_capacity);
+        let capacity = p.cap.min(self.pod_limit(pod));
         if self.cfg.cores_per_request > 0.0 && capacity.is_finite() {
             let cores = (capacity - p.burst).max(capacity * 0.05);
             slots.min(cores / self.cfg.cores_per_request)
@@ -699,7 +699,7 @@ impl World {
         stalled: f64,
         dt: f64,
     ) {
-        let limit = self.cfg.cpu_capacity;
+        let limit = self.pod_limit(id);
         let stalled = if self.cfg.overload.cfs_period.is_some() && saturated {
             let p = &self.pods.by_id[id as usize];
             let demand = self.cfg.concurrency as f64 * self.cfg.cores_per_request * warm + p.burst;

@@ -38,7 +38,7 @@ impl World {
         if self.cfg.fluid_step.is_some() {
             return;
         }
-        let limit = self.cfg.cpu_capacity;
+        let limit = self.pod_limit(pod);
         if !limit.is_finite() {
             return;
         }

@@ -9,8 +9,10 @@ use crate::settings::jobs::{JobBehaviour, JobMode};
 use crate::settings::workload::WorkloadKind;
 
 impl World {
-    /// The ReplicaSet controller: make the number of non-terminating pods equal `replicas`,
-    /// creating new pods or deleting the ones upstream ranks first for deletion.
+    /// The Deployment's `spec.replicas` set (an autoscaler, an applied Deployment). With one
+    /// ReplicaSet its controller makes the number of non-terminating pods equal `replicas`;
+    /// during or after a rollout the Deployment controller shares them among its sets
+    /// (`rollout`).
     pub(crate) fn set_replicas(&mut self, now: f64, replicas: i32) {
         let replicas = replicas.max(0);
         if replicas != self.pods.spec_replicas {
@@ -27,16 +29,32 @@ impl World {
         }
         self.pods.spec_replicas = replicas;
         self.account_pods(now);
+        if self.pods.sets.len() > 1 {
+            self.reconcile_deployment(now);
+            return;
+        }
+        let surge = super::rollout::fenceposts(self.pods.strategy, replicas).0;
+        let set = &mut self.pods.sets[0];
+        set.replicas = replicas;
+        set.stamp(replicas, replicas + surge);
+        self.sync_replica_set(now, 0);
+    }
+
+    /// The ReplicaSet controller of revision `rev`: make the number of its non-terminating
+    /// pods equal its replicas, creating new pods or deleting the ones upstream ranks first
+    /// for deletion.
+    pub(super) fn sync_replica_set(&mut self, now: f64, rev: usize) {
+        let replicas = self.pods.sets[rev].replicas;
         let active: Vec<u32> = self
             .pods
             .live()
-            .filter(|p| p.is_active())
+            .filter(|p| p.is_active() && p.revision as usize == rev)
             .map(|p| p.id)
             .collect();
         let have = active.len() as i32;
         if replicas > have {
             for _ in 0..(replicas - have) {
-                self.create_pod(now);
+                self.create_pod(now, rev as u32);
             }
         } else if replicas < have {
             let mut ranked = active;
@@ -49,11 +67,19 @@ impl World {
         }
     }
 
-    pub(super) fn create_pod(&mut self, now: f64) {
+    /// A new pod of template revision `rev`.
+    pub(super) fn create_pod(&mut self, now: f64, rev: u32) {
         let id = self.pods.by_id.len() as u32;
-        self.pods.push(Pod::new(id, now));
+        let mut pod = Pod::new(id, now);
+        pod.revision = rev;
+        self.pods.push(pod);
         self.pods.counts.pending += 1;
         self.log(now, id, PodEventKind::Created, None);
+        if self.pods.sets.len() > 1
+            && let Some(e) = self.pods.events.last_mut()
+        {
+            e.revision = Some(rev);
+        }
         if self.cfg.cluster.is_some() {
             self.pods.by_id[id as usize].unscheduled = true;
             self.pods.counts.unscheduled += 1;
@@ -101,7 +127,7 @@ impl World {
         let inc = self.pods.by_id[pod as usize].incarnation;
         self.pods.by_id[pod as usize].advance(now, self.cfg.cores_per_request);
         if self.pods.by_id[pod as usize].node.is_none() {
-            self.pods.by_id[pod as usize].cap = self.base_cap();
+            self.pods.by_id[pod as usize].cap = self.base_cap(self.pod_limit(pod));
         }
         self.start_cfs(pod, now);
         let (cores, secs) = self.cfg.startup_burst;
@@ -169,6 +195,10 @@ impl World {
         if log {
             self.log(now, pod, PodEventKind::Ready, None);
         }
+        if !self.pods.by_id[pod as usize].job {
+            // A pod available: the rollout may go on.
+            self.reconcile_deployment(now);
+        }
         if self.cfg.kind == WorkloadKind::Queue {
             self.start_job_clock(now, pod);
             self.dispatch_backlog(now);
@@ -221,7 +251,7 @@ impl World {
     /// Create a pod of a Job (`crate::world::jobs`): it starts, then does what `run` says
     /// (docs/keda.md#what-a-job-does).
     pub(super) fn spawn_job_pod(&mut self, now: f64, run: JobBehaviour) -> u32 {
-        self.create_pod(now);
+        self.create_pod(now, 0);
         let id = self.pods.by_id.len() as u32 - 1;
         let p = &mut self.pods.by_id[id as usize];
         p.job = true;
@@ -456,6 +486,10 @@ impl World {
         }
         if self.pods.by_id[pod as usize].node.is_some() {
             self.unbind(now, pod);
+        }
+        if !self.pods.by_id[pod as usize].job {
+            // An old pod gone: a Recreate rollout may start the new ones.
+            self.reconcile_deployment(now);
         }
     }
 }

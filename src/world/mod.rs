@@ -22,16 +22,18 @@ mod pod_set;
 mod properties;
 mod recorder;
 mod requests;
+mod rollout;
 mod service_heap;
 
 use crate::engine::{Agenda, Timers, key_time};
+use crate::manifest::deployment::Strategy;
 use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::Scenario;
 use crate::settings::dist::Dist;
 use crate::settings::nodes::Cluster;
 use crate::settings::overload::Overload;
-use crate::settings::workload::{Balancer, WorkloadKind};
+use crate::settings::workload::{Balancer, PodResources, WorkloadKind};
 use crate::trace::Trace;
 use clients::Clients;
 pub(crate) use jobs::{JobEnd, JobTemplate};
@@ -74,6 +76,10 @@ pub(crate) struct WorldConfig {
     pub(crate) overload: Overload,
     /// Nodes and their autoscaler; `None`: an infinite cluster.
     pub(crate) cluster: Option<Cluster>,
+    /// What the initial pods request (the first revision of the template).
+    pub(crate) template: PodResources,
+    /// The Deployment's `spec.strategy` until an applied one replaces it.
+    pub(crate) strategy: Strategy,
 }
 
 impl WorldConfig {
@@ -99,6 +105,13 @@ impl WorldConfig {
             partitions: s.workload.partitions,
             overload: s.overload,
             cluster: s.nodes.clone(),
+            template: s.pods.resources(),
+            strategy: s
+                .pods
+                .template
+                .as_ref()
+                .map(|t| t.strategy)
+                .unwrap_or_default(),
         }
     }
 
@@ -106,6 +119,11 @@ impl WorldConfig {
     /// or `cpu_limit / cpu_per_request` when the CPU limit binds first (the smaller of the two).
     /// Warm-up and start-up bursts are left out: this is the steady-state ceiling.
     pub(crate) fn pod_throughput(&self) -> f64 {
+        self.pod_throughput_limited(self.cpu_capacity)
+    }
+
+    /// [`Self::pod_throughput`] for a pod whose CPU limit is `limit` cores (+∞ for none).
+    pub(crate) fn pod_throughput_limited(&self, limit: f64) -> f64 {
         let mean = self.service.mean();
         let by_concurrency = if mean > 0.0 {
             self.concurrency as f64 / mean
@@ -114,7 +132,7 @@ impl WorldConfig {
         };
         let cpu_per_request = self.cores_per_request * mean;
         let by_cpu = if cpu_per_request > 0.0 {
-            self.cpu_capacity / cpu_per_request
+            limit / cpu_per_request
         } else {
             f64::INFINITY
         };
@@ -146,6 +164,10 @@ pub struct PodEvent {
     /// The node, for `scheduled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) node: Option<u32>,
+    /// The pod template's revision, for `created` once a change rolled out a new one
+    /// (docs/rollouts.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) revision: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -316,9 +338,15 @@ impl World {
         step: f64,
         replicas: i32,
     ) -> World {
+        let first = {
+            let r = replicas.max(0);
+            let surge = rollout::fenceposts(cfg.strategy, r).0;
+            rollout::ReplicaSet::new(cfg.template.clone(), cfg.cpu_capacity, r, r + surge)
+        };
+        let strategy = cfg.strategy;
         let mut w = World {
             cfg,
-            pods: PodSet::new(seed, replicas),
+            pods: PodSet::new(seed, replicas, first, strategy),
             requests: Requests::new(trace, seed),
             clients: Clients::new(seed),
             nodes: Nodes::new(seed),
@@ -358,7 +386,7 @@ impl World {
                     Some(n) => Some(n),
                     None => {
                         // No room on the initial nodes: this one starts Pending.
-                        self.create_pod(0.0);
+                        self.create_pod(0.0, 0);
                         continue;
                     }
                 }
@@ -370,7 +398,7 @@ impl World {
             p.start_time = -1.0e6;
             p.ready_transition = -1.0e6;
             p.running_at = Some(-1.0e6);
-            p.cap = self.base_cap();
+            p.cap = self.base_cap(self.cfg.cpu_capacity);
             self.pods.push(p);
             self.pods.counts.pending += 1;
             if let Some(n) = node {
@@ -554,6 +582,7 @@ impl World {
             event,
             requests,
             node: None,
+            revision: None,
         });
     }
 
@@ -644,6 +673,12 @@ impl World {
         self.cfg.memory_baseline + self.cfg.memory_per_request * p.in_flight() as f64
     }
 
+    /// Cores pod `pod` may use: its template's CPU limit, +∞ without one.
+    pub(super) fn pod_limit(&self, pod: u32) -> f64 {
+        let rev = self.pods.by_id[pod as usize].revision as usize;
+        self.pods.sets[rev].cpu_limit
+    }
+
     /// The configuration the world was built with.
     pub(crate) fn config(&self) -> &WorldConfig {
         &self.cfg
@@ -698,12 +733,17 @@ impl World {
     }
 
     /// Record gauges for the step ending at `now` (row `row`).
-    pub(crate) fn sample(&mut self, now: f64, row: usize, cpu_request: Option<f64>) {
+    pub(crate) fn sample(&mut self, now: f64, row: usize) {
         self.account_pods(now);
         let cpr = self.cfg.cores_per_request;
         let step = self.recorder.series.step;
         let mut cpu_used = 0.0;
         let mut requested = 0.0;
+        let has_request = self
+            .pods
+            .sets
+            .iter()
+            .any(|s| s.template.cpu_request.is_some());
         let sampled = self.pods.take_sampled(now, step);
         for &id in &sampled {
             let p = &mut self.pods.by_id[id as usize];
@@ -714,27 +754,19 @@ impl World {
                 p.state,
                 PodState::Starting | PodState::Ready | PodState::Terminating
             ) {
-                requested += cpu_request.unwrap_or(0.0);
+                let rev = &self.pods.sets[p.revision as usize];
+                requested += rev.template.cpu_request.unwrap_or(0.0);
             }
         }
         self.pods.return_sampled(sampled);
         let backlog = self.backlog_len();
         let in_service = self.in_service();
         let backlog_age = self.oldest_waiting_age(now);
-        let capacity = if self.cfg.cluster.is_some() {
-            // Pods on a busy node get only their share of its CPU.
-            self.pods
-                .live()
-                .filter(|p| p.state == PodState::Ready)
-                .map(|p| self.cfg.pod_throughput_with(p.cap))
-                .sum()
-        } else {
-            self.pods.counts.ready as f64 * self.cfg.pod_throughput()
-        };
+        let capacity = self.ready_capacity();
         let s = &mut self.recorder.series;
         let i = s.slot(row);
         s.cpu_cores[i] = cpu_used / step;
-        if cpu_request.is_some() && requested > 0.0 {
+        if has_request && requested > 0.0 {
             s.cpu_utilization[i] = 100.0 * cpu_used / step / requested;
         }
         s.spec_replicas[i] = self.pods.spec_replicas;
@@ -754,6 +786,26 @@ impl World {
         s.nodes[i] = self.nodes.live();
         s.nodes_ready[i] = self.nodes.ready();
         self.recorder.close_step_latencies();
+    }
+
+    /// Requests/s the Ready pods serve at most: each at its limit (its template's), and with
+    /// nodes at most its share of its node.
+    fn ready_capacity(&self) -> f64 {
+        let ready = || self.pods.live().filter(|p| p.state == PodState::Ready);
+        if self.cfg.cluster.is_some() {
+            // Pods on a busy node get only their share of its CPU.
+            ready().map(|p| self.cfg.pod_throughput_with(p.cap)).sum()
+        } else if self.pods.sets.len() > 1 {
+            // Pods of several templates (a rollout): each at its own limit.
+            ready()
+                .map(|p| {
+                    let limit = self.pods.sets[p.revision as usize].cpu_limit;
+                    self.cfg.pod_throughput_limited(limit)
+                })
+                .sum()
+        } else {
+            self.pods.counts.ready as f64 * self.cfg.pod_throughput()
+        }
     }
 
     /// Close the run at `end`: whatever is still queued or in service is `in_flight_end`,

@@ -218,13 +218,13 @@ impl World {
         }
     }
 
-    /// Cores a pod may use continuously before its node share: its limit, or +∞ when the limit
-    /// is enforced as a CFS quota (or there is none).
-    pub(super) fn base_cap(&self) -> f64 {
+    /// Cores a pod with CPU limit `limit` may use continuously before its node share: the
+    /// limit, or +∞ when it is enforced as a CFS quota (or there is none).
+    pub(super) fn base_cap(&self, limit: f64) -> f64 {
         if self.cfg.overload.cfs_period.is_some() {
             f64::INFINITY
         } else {
-            self.cfg.cpu_capacity
+            limit
         }
     }
 
@@ -291,6 +291,7 @@ impl World {
                 event: PodEventKind::Scheduled,
                 requests: None,
                 node: Some(node),
+                revision: None,
             });
         }
     }
@@ -361,8 +362,8 @@ impl World {
             return;
         }
         let share = (pool.cpu - pool.daemonset_cpu) / running.len() as f64;
-        let cap = self.base_cap().min(share);
         for p in running {
+            let cap = self.base_cap(self.pod_limit(p)).min(share);
             if self.pods.by_id[p as usize].cap != cap {
                 self.change_speed(now, p, |pod| pod.cap = cap);
             }
@@ -466,9 +467,10 @@ impl World {
         if !p.is_active() {
             return; // already terminating (or a job, which the autoscalers never evict)
         }
+        let rev = p.revision;
         self.log(now, pod, PodEventKind::Evicted, None);
         self.terminate(now, pod);
-        self.create_pod(now);
+        self.create_pod(now, rev);
     }
 
     pub(super) fn remove_node(&mut self, now: f64, node: u32, reason: Option<String>) {

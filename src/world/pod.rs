@@ -105,6 +105,8 @@ pub(crate) struct InService {
 #[derive(Debug, Clone)]
 pub(crate) struct Pod {
     pub(crate) id: u32,
+    /// The revision of the pod template it was created from (its ReplicaSet; docs/rollouts.md).
+    pub(crate) revision: u32,
     pub(crate) state: PodState,
     pub(crate) created_at: f64,
     /// Pod `status.startTime` (kubelet accepted the pod).
@@ -197,6 +199,7 @@ impl Pod {
     pub(crate) fn new(id: u32, now: f64) -> Pod {
         Pod {
             id,
+            revision: 0,
             state: PodState::Pending,
             created_at: now,
             start_time: now,

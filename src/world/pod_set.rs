@@ -10,8 +10,11 @@
 //! walk over them visits pods in the same order as a walk over every pod would.
 
 use super::pod::Pod;
+use super::rollout::ReplicaSet;
 use super::{PodCounts, PodEvent};
+use crate::manifest::deployment::Strategy;
 use crate::rng::Stream;
+use crate::settings::workload::PodResources;
 
 /// The pods and their bookkeeping.
 pub(crate) struct PodSet {
@@ -42,10 +45,19 @@ pub(crate) struct PodSet {
     pub(super) throttled_seconds: f64,
     pub(super) rng_startup: Stream,
     pub(super) rng_restart: Stream,
+    /// The Deployment's ReplicaSets, one per revision of the pod template (index = a pod's
+    /// `revision`), oldest first (`rollout`).
+    pub(super) sets: Vec<ReplicaSet>,
+    /// The set of the current template.
+    pub(super) newest: usize,
+    /// The Deployment's `spec.strategy`.
+    pub(super) strategy: Strategy,
+    /// The Deployment controller is syncing (a pod it deletes must not start another sync).
+    pub(super) reconciling: bool,
 }
 
 impl PodSet {
-    pub(super) fn new(seed: u64, replicas: i32) -> PodSet {
+    pub(super) fn new(seed: u64, replicas: i32, first: ReplicaSet, strategy: Strategy) -> PodSet {
         PodSet {
             by_id: Vec::new(),
             live: Vec::new(),
@@ -63,6 +75,10 @@ impl PodSet {
             throttled_seconds: 0.0,
             rng_startup: Stream::new(seed, "startup"),
             rng_restart: Stream::new(seed, "restart"),
+            sets: vec![first],
+            newest: 0,
+            strategy,
+            reconciling: false,
         }
     }
 
@@ -166,6 +182,16 @@ impl PodSet {
     /// Seconds pods were stalled by their CFS quota (summed over pods).
     pub(crate) fn throttled_seconds(&self) -> f64 {
         self.throttled_seconds
+    }
+
+    /// The template of revision `rev` (a pod's `revision`): what its pods request.
+    pub(crate) fn template(&self, rev: u32) -> &PodResources {
+        &self.sets[rev as usize].template
+    }
+
+    /// Revisions of the pod template so far (1 until a change rolls out a new one).
+    pub(crate) fn revisions(&self) -> usize {
+        self.sets.len()
     }
 
     /// Take the pod transitions logged so far.

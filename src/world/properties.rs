@@ -14,7 +14,7 @@ use crate::trace::Trace;
 use proptest::prelude::*;
 use std::sync::Arc;
 
-fn config(
+pub(super) fn config(
     kind: WorkloadKind,
     conc: u32,
     timeout: Option<f64>,
@@ -47,6 +47,8 @@ fn config(
         partitions: None,
         overload: Overload::default(),
         cluster: None,
+        template: Default::default(),
+        strategy: Default::default(),
     }
 }
 

@@ -848,18 +848,28 @@ fn an_applied_deployment_sets_the_replicas() {
     let r = Case::new(&files, &body, "aligned").run();
     assert_eq!(r.series.spec_replicas[r.series.row(58.0)], 2);
     assert_eq!(r.series.spec_replicas[r.series.row(120.0)], 4);
+    // Other requests: the same replicas, on pods of a new template rolled out
+    // (docs/rollouts.md; tests/all/rolling_update.rs).
     let bigger = deploy.replace("200m", "500m");
     let files = [
         ("t.csv", "time,rps,value\n0,0,8\n".to_string()),
-        ("so.yaml", so("", &spec)),
+        ("so.yaml", so("autoscaling.keda.sh/paused: \"true\"", &spec)),
         ("deploy.yaml", bigger),
     ];
-    let (code, err) = run_cli(&Case::new(&files, &body, "aligned"));
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("changes[0].apply") && err.contains("CPU request"),
-        "{err}"
-    );
+    let r = Case::new(&files, &body, "aligned").run();
+    assert_eq!(r.series.spec_replicas[r.series.row(120.0)], 4);
+    assert_eq!(ready_at(&r, 170.0), 4);
+    // The new template's pods replaced the four (two of them created by the same apply).
+    let new_pods = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            LogEvent::Pod(p) => Some(serde_json::to_value(p).unwrap()),
+            _ => None,
+        })
+        .filter(|v| v["event"] == "created" && v["revision"] == 1)
+        .count();
+    assert_eq!(new_pods, 4);
 }
 
 #[test]

@@ -30,6 +30,7 @@ mod output_safety;
 mod promtool;
 mod queueing;
 mod report_browser;
+mod rolling_update;
 mod run_e2e;
 mod schema;
 mod shipped_summaries;
