@@ -54,7 +54,7 @@ fn push_decimals_fast(out: &mut String, v: f64, decimals: usize) -> bool {
     if v < 0.0 && n != 0 {
         out.push('-');
     }
-    let _ = write!(out, "{whole}");
+    push_digits(out, whole);
     if part != 0 {
         let mut digits = [b'0'; 9];
         let mut rest = part;
@@ -70,6 +70,21 @@ fn push_decimals_fast(out: &mut String, v: f64, decimals: usize) -> bool {
         out.push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
     }
     true
+}
+
+/// Append the decimal digits of `n` (what `{}` writes, without the formatter's machinery).
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
 }
 
 /// [`push_decimals`] through the formatter.
@@ -103,7 +118,11 @@ pub(crate) fn push_data_number(out: &mut String, v: f64) {
     }
     if v == v.trunc() && v.abs() < 1e15 {
         // Exact in an i64, and what `{:.6}` then trimming writes (`-0.0` as `0`).
-        let _ = write!(out, "{}", v as i64);
+        let n = v as i64;
+        if n < 0 {
+            out.push('-');
+        }
+        push_digits(out, n.unsigned_abs());
     } else {
         push_decimals(out, v, 6);
     }
@@ -193,6 +212,11 @@ mod tests {
             }
         }
         assert!(answered > 250_000, "the fast path answered only {answered}");
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::new();
+            push_digits(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
         for v in [0.0, -0.0, 1e-9, -1e-9, 0.5, 2.5, -2.5, 1e15, f64::NAN, f64::INFINITY] {
             assert_eq!(decimals(v, 6), {
                 let mut s = String::new();
