@@ -799,6 +799,15 @@ fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
     batch.into_iter().for_each(|e| log.push(e));
 }
 
+/// `metric_<label><suffix>`, spelled into `buf`.
+fn metric_column<'a>(buf: &'a mut String, label: &str, suffix: &str) -> &'a str {
+    buf.clear();
+    buf.push_str("metric_");
+    buf.push_str(label);
+    buf.push_str(suffix);
+    buf
+}
+
 /// Write the HPA's metrics as it saw them, their targets, and their true values into the series
 /// (columns `metric_<label>_seen`, `_target`, `_true`, in that order). `keda` is the
 /// ScaledObject that generated the HPA, if it did.
@@ -830,13 +839,15 @@ fn record_metric_columns(
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
         let s = world.recorder_mut().series_mut();
-        s.set_extra(&format!("metric_{label}_seen"), row, seen);
+        // The column names are spelled into one buffer (this runs every row).
+        let mut column = String::with_capacity(label.len() + 15);
+        s.set_extra(metric_column(&mut column, &label, "_seen"), row, seen);
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
         let failed = if d.failed(i) { 1.0 } else { 0.0 };
-        s.set_extra(&format!("metric_{label}_failed"), row, failed);
+        s.set_extra(metric_column(&mut column, &label, "_failed"), row, failed);
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        s.set_extra(&format!("metric_{label}_target"), row, target);
+        s.set_extra(metric_column(&mut column, &label, "_target"), row, target);
         if label == "cpu" {
             let true_util = s.cpu_utilization[s.slot(row)];
             s.set_extra("metric_cpu_true", row, true_util);
