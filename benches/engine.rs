@@ -6,6 +6,9 @@
 //! - `nasa_aug_31_days`, `worldcup98_87_days`, `nyc_taxi_215_days`: long, quiet traces at
 //!   request level (about 3 million requests each), whose cost should follow the requests, not
 //!   the simulated seconds.
+//! - `flow_day_100_pods`, `flow_day_10k_pods`, `flow_30d_churn`: flow level under a KEDA
+//!   ScaledObject (Prometheus and CPU triggers): a day at ~100 pods, the same day at ~10,000,
+//!   and 30 days of daily scaling (docs/performance.md, "Flow level under KEDA").
 
 use scalesim::scenario::{Overrides, Scenario};
 use scalesim::sim::{RunOptions, run};
@@ -83,4 +86,26 @@ fn worldcup98_87_days(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn nyc_taxi_215_days(bencher: divan::Bencher) {
     bench_runs(bencher, &fixture("nyc_taxi_quiet.yaml"));
+}
+
+/// `benches/fixtures/flow_day_100_pods.yaml`: 24 h of diurnal traffic at flow level (156 M
+/// requests) against an API that KEDA scales between 10 and ~90 pods on a Prometheus
+/// request-rate trigger and a CPU trigger (issue 17's "flow level, 24 h, ~100 pods").
+#[divan::bench(sample_count = 5, sample_size = 1)]
+fn flow_day_100_pods(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("flow_day_100_pods.yaml"));
+}
+
+/// `benches/fixtures/flow_day_10k_pods.yaml`: the same day at 100 times the traffic, 1,000 to
+/// ~9,500 pods (its cost per pod against `flow_day_100_pods`'s).
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn flow_day_10k_pods(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("flow_day_10k_pods.yaml"));
+}
+
+/// `benches/fixtures/flow_30d_churn.yaml`: `flow_day_100_pods` for 30 days, KEDA scaling up
+/// and down every day (its cost against 30 times `flow_day_100_pods`'s).
+#[divan::bench(sample_count = 1, sample_size = 1)]
+fn flow_30d_churn(bencher: divan::Bencher) {
+    bench_runs(bencher, &fixture("flow_30d_churn.yaml"));
 }

@@ -284,6 +284,9 @@ pub(crate) struct StepLatencies {
     values: Vec<u32>,
     /// Flow level: (latency, how many requests had it).
     weighted: Vec<(f32, u64)>,
+    /// Scratch for closing a flow-level row: each entry of `weighted` as its latency's
+    /// [`order_key`] (high half) and its index (low half).
+    keys: Vec<u64>,
 }
 
 impl StepLatencies {
@@ -319,10 +322,10 @@ impl StepLatencies {
         if !self.weighted.is_empty() {
             self.weighted
                 .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
-            self.weighted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
             let i = series.slot(self.row);
-            series.latency_p50[i] = weighted_quantile(&self.weighted, 0.50);
-            series.latency_p99[i] = weighted_quantile(&self.weighted, 0.99);
+            let (p50, p99) = weighted_p50_p99(&self.weighted, &mut self.keys);
+            series.latency_p50[i] = p50;
+            series.latency_p99[i] = p99;
             self.weighted.clear();
         } else if !self.values.is_empty() {
             let (p50, p99) = median_and_p99(&mut self.values);
@@ -334,18 +337,56 @@ impl StepLatencies {
     }
 }
 
-/// Nearest-rank quantile of weighted values sorted by value.
-fn weighted_quantile(v: &[(f32, u64)], q: f64) -> f64 {
+/// Nearest-rank p50 and p99 of weighted values: for each, the value at which the weights,
+/// taken in value order, reach the rank — what a scan of the values sorted by `total_cmp`
+/// gives, found by selection on integer keys (see [`weighted_select`]).
+fn weighted_p50_p99(v: &[(f32, u64)], keys: &mut Vec<u64>) -> (f64, f64) {
+    keys.clear();
+    keys.extend(
+        v.iter()
+            .enumerate()
+            .map(|(i, &(x, _))| (u64::from(order_key(x)) << 32) | i as u64),
+    );
     let total: u64 = v.iter().map(|x| x.1).sum();
-    let rank = ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
-    let mut cum = 0;
-    for &(x, w) in v.iter() {
-        cum += w;
-        if cum >= rank {
-            return x as f64;
+    let rank = |q: f64| ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
+    let weight = |k: u64| v[(k & 0xffff_ffff) as usize].1;
+    let p50 = weighted_select(keys, rank(0.50), &weight);
+    let p99 = weighted_select(keys, rank(0.99), &weight);
+    (p50 as f64, p99 as f64)
+}
+
+/// The smallest value among `keys` (see [`weighted_p50_p99`]) whose weight, with the weights
+/// of the values below it, reaches `rank` (the largest value when the weights never do);
+/// reorders `keys`. Keys of one value are consecutive in key order, so the answer is the same
+/// whichever of them a selection lands on.
+fn weighted_select(mut keys: &mut [u64], mut rank: u64, weight: &impl Fn(u64) -> u64) -> f32 {
+    loop {
+        if keys.len() <= 16 {
+            keys.sort_unstable();
+            let mut cum = 0;
+            for &k in keys.iter() {
+                cum += weight(k);
+                if cum >= rank {
+                    return from_order_key((k >> 32) as u32);
+                }
+            }
+            return keys
+                .last()
+                .map_or(f32::NAN, |&k| from_order_key((k >> 32) as u32));
+        }
+        let mid = keys.len() / 2;
+        let (below, &mut pivot, above) = keys.select_nth_unstable(mid);
+        let below_weight: u64 = below.iter().map(|&k| weight(k)).sum();
+        let through_pivot = below_weight + weight(pivot);
+        if below_weight >= rank {
+            keys = below;
+        } else if through_pivot >= rank || above.is_empty() {
+            return from_order_key((pivot >> 32) as u32);
+        } else {
+            rank -= through_pivot;
+            keys = above;
         }
     }
-    v.last().map_or(f64::NAN, |x| x.0 as f64)
 }
 
 /// Nearest-rank index (0-based) of quantile `q` among `n` values (n > 0).
@@ -766,6 +807,49 @@ mod tests {
                 (quantile(&mut b, 0.50), quantile(&mut c, 0.99)),
                 "n {n}"
             );
+        }
+    }
+
+    /// The weighted selection gives what a scan of the sorted values gives, with ties, zero
+    /// and large weights, NaN and negative values.
+    #[test]
+    fn weighted_p50_p99_match_a_scan_of_the_sorted_values() {
+        fn scan(v: &[(f32, u64)], q: f64) -> f64 {
+            let mut v = v.to_vec();
+            v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let total: u64 = v.iter().map(|x| x.1).sum();
+            let rank = ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
+            let mut cum = 0;
+            for &(x, w) in &v {
+                cum += w;
+                if cum >= rank {
+                    return x as f64;
+                }
+            }
+            v.last().map_or(f64::NAN, |x| x.0 as f64)
+        }
+        let mut rng = crate::rng::Stream::new(7, "wq");
+        let mut keys = Vec::new();
+        for n in (1..200).chain([777, 3000]) {
+            let v: Vec<(f32, u64)> = (0..n)
+                .map(|_| {
+                    let x = match rng.below(40) {
+                        0 => f32::NAN,
+                        1 => -1.5,
+                        k => k as f32 * 0.25,
+                    };
+                    let w = match rng.below(10) {
+                        0 => 0,
+                        1 => 1 + rng.below(1_000_000) as u64,
+                        _ => 1 + rng.below(5) as u64,
+                    };
+                    (x, w)
+                })
+                .collect();
+            let want = (scan(&v, 0.50), scan(&v, 0.99));
+            let got = weighted_p50_p99(&v, &mut keys);
+            assert_eq!(got.0.to_bits(), want.0.to_bits(), "n {n} p50");
+            assert_eq!(got.1.to_bits(), want.1.to_bits(), "n {n} p99");
         }
     }
 

@@ -14,6 +14,81 @@ pub(crate) fn decimals(v: f64, decimals: usize) -> String {
 
 /// Append `v` as [`decimals`] writes it.
 pub(crate) fn push_decimals(out: &mut String, v: f64, decimals: usize) {
+    if !push_decimals_fast(out, v, decimals) {
+        push_decimals_formatted(out, v, decimals);
+    }
+}
+
+/// [`push_decimals`] without the formatter (which writes the exact binary value rounded, ~900
+/// instructions a number) when that rounding is plain: `v` scaled by 10^`decimals` computed in
+/// floating point is off the exact product by at most half an ulp, so when it is further than
+/// that from a rounding tie the nearest integer to both is the same, and it is what `{:.N}`
+/// rounds to. False, with nothing written, otherwise (ties, large values, NaN, infinities).
+fn push_decimals_fast(out: &mut String, v: f64, decimals: usize) -> bool {
+    const POW10: [u64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let Some(&scale) = POW10.get(decimals) else {
+        return false;
+    };
+    let y = v.abs() * scale as f64;
+    if !(y < 1e15) {
+        return false;
+    }
+    let floor = y.floor();
+    let frac = y - floor; // exact below 2^52
+    if (frac - 0.5).abs() <= y * f64::EPSILON {
+        return false;
+    }
+    let n = floor as u64 + u64::from(frac > 0.5);
+    let (whole, part) = (n / scale, n % scale);
+    if v < 0.0 && n != 0 {
+        out.push('-');
+    }
+    push_digits(out, whole);
+    if part != 0 {
+        let mut digits = [b'0'; 9];
+        let mut rest = part;
+        for d in digits[..decimals].iter_mut().rev() {
+            *d = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        let len = digits[..decimals]
+            .iter()
+            .rposition(|&d| d != b'0')
+            .map_or(0, |i| i + 1);
+        out.push('.');
+        out.push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
+    }
+    true
+}
+
+/// Append the decimal digits of `n` (what `{}` writes, without the formatter's machinery).
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+}
+
+/// [`push_decimals`] through the formatter.
+fn push_decimals_formatted(out: &mut String, v: f64, decimals: usize) {
     let start = out.len();
     // Writing to a String cannot fail.
     let _ = write!(out, "{v:.decimals$}");
@@ -43,7 +118,11 @@ pub(crate) fn push_data_number(out: &mut String, v: f64) {
     }
     if v == v.trunc() && v.abs() < 1e15 {
         // Exact in an i64, and what `{:.6}` then trimming writes (`-0.0` as `0`).
-        let _ = write!(out, "{}", v as i64);
+        let n = v as i64;
+        if n < 0 {
+            out.push('-');
+        }
+        push_digits(out, n.unsigned_abs());
     } else {
         push_decimals(out, v, 6);
     }
@@ -105,6 +184,47 @@ pub(crate) fn escape(s: &str, markup: Markup) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The formatter-free path writes what the formatter writes, wherever it answers: random
+    /// values of every magnitude, near-ties at the last decimal, negatives, whole numbers.
+    #[test]
+    fn fast_decimals_match_the_formatter() {
+        let mut rng = crate::rng::Stream::new(11, "decimals");
+        let mut answered = 0;
+        for i in 0..400_000u64 {
+            let decimals = (i % 10) as usize;
+            let v = match i % 5 {
+                0 => (rng.uniform() - 0.3) * 10f64.powi(rng.below(16) as i32 - 4),
+                1 => {
+                    let k = rng.below(10_000_000) as f64;
+                    (k + 0.5) / 10f64.powi(decimals as i32)
+                }
+                2 => rng.below(1_000_000) as f64 / 1e6 * if i % 2 == 0 { 1.0 } else { -1.0 },
+                3 => f64::from_bits(rng.next_u64()) % 1e9,
+                _ => (rng.below(100_000) as f64) * 0.1 + rng.uniform() * 1e-7,
+            };
+            let mut fast = String::from("x");
+            if push_decimals_fast(&mut fast, v, decimals) {
+                answered += 1;
+                let mut slow = String::from("x");
+                push_decimals_formatted(&mut slow, v, decimals);
+                assert_eq!(fast, slow, "{v:e} at {decimals} decimals");
+            }
+        }
+        assert!(answered > 250_000, "the fast path answered only {answered}");
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut s = String::new();
+            push_digits(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for v in [0.0, -0.0, 1e-9, -1e-9, 0.5, 2.5, -2.5, 1e15, f64::NAN, f64::INFINITY] {
+            assert_eq!(decimals(v, 6), {
+                let mut s = String::new();
+                push_decimals_formatted(&mut s, v, 6);
+                s
+            });
+        }
+    }
 
     #[test]
     fn numbers_read_well() {

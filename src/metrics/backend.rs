@@ -56,6 +56,31 @@ pub(crate) struct PodValue {
     pub(crate) window: f64,
 }
 
+/// Which of a scrape's world-wide figures a signal's total reads (the others cost a walk over
+/// the pods or the backlog, and are left at 0).
+#[derive(Debug, Clone, Copy)]
+struct Reads {
+    /// Memory, requests in service and Ready pods, summed over the pods.
+    pod_figures: bool,
+    /// The requests waiting in queues.
+    backlog: bool,
+    /// The oldest waiting request's age.
+    backlog_age: bool,
+}
+
+impl Reads {
+    fn of(signal: &Signal) -> Reads {
+        Reads {
+            pod_figures: matches!(
+                signal,
+                Signal::Memory | Signal::InFlight | Signal::InService | Signal::ReadyPods
+            ),
+            backlog: matches!(signal, Signal::InFlight | Signal::Backlog),
+            backlog_age: matches!(signal, Signal::BacklogAge),
+        }
+    }
+}
+
 /// A backend instance serving one signal.
 #[derive(Debug, Clone)]
 pub(crate) struct Sampler {
@@ -96,8 +121,11 @@ impl Sampler {
         }
     }
 
-    /// Record the world at `now`.
+    /// Record the world at `now`: every live pod is brought up to `now` (its CPU clock
+    /// advanced, as any read of its CPU does), and the figures the signal reads are summed —
+    /// the others are left at 0.
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
+        let reads = Reads::of(&self.signal);
         let mut pods = Vec::new();
         let mut cpu_seconds = world.pods().retired_cpu_seconds();
         let mut memory = 0.0;
@@ -107,9 +135,12 @@ impl Sampler {
         self.live.extend_from_slice(world.pods().live_ids());
         for &id in &self.live {
             let cpu = world.cpu_seconds(id, now);
+            cpu_seconds += cpu;
+            if !(self.per_pod || reads.pod_figures) {
+                continue;
+            }
             let mem = world.memory_bytes(id);
             let p = world.pods().get(id);
-            cpu_seconds += cpu;
             memory += mem;
             in_service += p.in_service.len() as u64;
             ready += u64::from(p.state == PodState::Ready);
@@ -126,7 +157,16 @@ impl Sampler {
                 });
             }
         }
-        let backlog = world.backlog_len();
+        let backlog = if reads.backlog {
+            world.backlog_len()
+        } else {
+            0
+        };
+        let backlog_age = if reads.backlog_age {
+            world.oldest_waiting_age(now)
+        } else {
+            0.0
+        };
         let column = match &self.signal {
             Signal::Column(c) => trace.column_at(c, now).unwrap_or(0.0),
             _ => 0.0,
@@ -138,7 +178,7 @@ impl Sampler {
             in_flight: backlog + in_service,
             in_service,
             backlog,
-            backlog_age: world.oldest_waiting_age(now),
+            backlog_age,
             cpu_seconds,
             memory,
             ready,

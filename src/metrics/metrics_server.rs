@@ -149,6 +149,7 @@ impl MetricsServer {
         if now + 1e-9 >= clock.next_scrape {
             self.samples
                 .resize(world.pods().len().max(self.samples.len()), None);
+            let held = self.holding.len();
             for (id, read) in clock.pending.drain(..) {
                 apply(&mut self.samples[id as usize], read);
                 if matches!(read, Read::Set(_)) {
@@ -156,7 +157,10 @@ impl MetricsServer {
                 }
             }
             let samples = &self.samples;
-            self.holding.sort_unstable();
+            // `holding` is sorted since the previous scrape: sort what was added, and the
+            // stable sort merges the two runs in one pass.
+            self.holding[held..].sort_unstable();
+            self.holding.sort();
             self.holding.dedup();
             self.holding.retain(|&id| samples[id as usize].is_some());
             clock.next_scrape += self.resolution;
@@ -274,7 +278,12 @@ impl SeededClock {
         self.live.extend_from_slice(world.pods().live_ids());
         for i in 0..self.live.len() {
             let id = self.live[i];
-            if self.slot_of(world, id) == slot {
+            let cached = self.pod_slots.get(id as usize).copied();
+            let of = match cached {
+                Some(s) if s != u8::MAX => s,
+                _ => self.slot_of(world, id),
+            };
+            if of == slot {
                 let read = read_pod(world, id, now, resolution);
                 self.pending.push((id, read));
             }

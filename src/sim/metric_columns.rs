@@ -350,13 +350,15 @@ fn record(
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
         let s = world.recorder_mut().series_mut();
-        s.set_extra(&format!("metric_{label}_seen"), row, seen);
+        // The column names are spelled into one buffer (this runs every row).
+        let mut column = String::with_capacity(label.len() + 15);
+        s.set_extra(column_name(&mut column, &label, "_seen"), row, seen);
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
         let failed = if d.failed(i) { 1.0 } else { 0.0 };
-        s.set_extra(&format!("metric_{label}_failed"), row, failed);
+        s.set_extra(column_name(&mut column, &label, "_failed"), row, failed);
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        s.set_extra(&format!("metric_{label}_target"), row, target);
+        s.set_extra(column_name(&mut column, &label, "_target"), row, target);
         if label == "cpu" {
             let true_util = s.cpu_utilization[s.slot(row)];
             s.set_extra("metric_cpu_true", row, true_util);
@@ -377,6 +379,15 @@ fn record(
         world
             .recorder_mut()
             .series_mut()
-            .set_extra(&format!("metric_{label}_true"), row, v);
+            .set_extra(column_name(&mut column, &label, "_true"), row, v);
     }
+}
+
+/// `metric_<label><suffix>`, spelled into `buf`.
+fn column_name<'a>(buf: &'a mut String, label: &str, suffix: &str) -> &'a str {
+    buf.clear();
+    buf.push_str("metric_");
+    buf.push_str(label);
+    buf.push_str(suffix);
+    buf
 }
