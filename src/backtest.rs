@@ -95,8 +95,9 @@ pub(crate) fn chart_columns(
     use crate::report::chart::{OBSERVED_LATENCY_P99, OBSERVED_REPLICAS};
     let column = |o: &Observed| -> crate::report::chart::ObservedColumn {
         let o = o.clone();
+        let own_step = o.step();
         Box::new(move |row| {
-            o.value_at(row_end(&o, row, step, clock_start))
+            o.value_at_step(row_end(&o, row, step, clock_start), own_step)
                 .unwrap_or(f64::NAN)
         })
     };
@@ -151,9 +152,10 @@ fn row_end(o: &Observed, i: usize, step: f64, clock_start: f64) -> f64 {
 
 /// The observed value at the end of each of `rows` rows, NaN where there is none.
 fn at_steps(o: &Observed, rows: usize, step: f64, clock_start: f64) -> Vec<f64> {
+    let own_step = o.step();
     (0..rows)
         .map(|i| {
-            o.value_at(row_end(o, i, step, clock_start))
+            o.value_at_step(row_end(o, i, step, clock_start), own_step)
                 .unwrap_or(f64::NAN)
         })
         .collect()
@@ -166,11 +168,12 @@ fn paired(
     step: f64,
     clock_start: f64,
 ) -> Result<Vec<(f64, f64)>, Error> {
+    let own_step = o.step();
     let pairs: Vec<(f64, f64)> = sim
         .iter()
         .enumerate()
         .filter_map(|(i, &s)| {
-            let v = o.value_at(row_end(o, i, step, clock_start))?;
+            let v = o.value_at_step(row_end(o, i, step, clock_start), own_step)?;
             (s.is_finite() && v.is_finite()).then_some((s, v))
         })
         .collect();
@@ -224,6 +227,8 @@ fn latency_agreement(name: &str, pairs: &[(f64, f64)]) -> LatencyAgreement {
 /// order, [`compare`] applies to the whole series.
 pub(crate) struct BacktestRows {
     observed: ObservedSeries,
+    /// Each observed series' own step ([`Observed::step`]), computed once.
+    steps: (f64, f64),
     clock_start: f64,
     replicas: Option<ReplicaSums>,
     latency_p99: Option<LatencySums>,
@@ -258,6 +263,10 @@ impl BacktestRows {
                 .latency_p99
                 .as_ref()
                 .map(|_| LatencySums::default()),
+            steps: (
+                observed.replicas.as_ref().map_or(0.0, Observed::step),
+                observed.latency_p99.as_ref().map_or(0.0, Observed::step),
+            ),
             observed: observed.clone(),
             clock_start,
         }
@@ -304,7 +313,7 @@ impl RowSink for BacktestRows {
         let clock = self.clock_start;
         if let (Some(o), Some(r)) = (&self.observed.replicas, &mut self.replicas) {
             let sim = f64::from(s.spec_replicas[i]);
-            if let Some(v) = o.value_at(row_end(o, row, s.step, clock))
+            if let Some(v) = o.value_at_step(row_end(o, row, s.step, clock), self.steps.0)
                 && sim.is_finite()
                 && v.is_finite()
             {
@@ -317,7 +326,7 @@ impl RowSink for BacktestRows {
         }
         if let (Some(o), Some(l)) = (&self.observed.latency_p99, &mut self.latency_p99) {
             let sim = s.latency_p99[i];
-            if let Some(v) = o.value_at(row_end(o, row, s.step, clock))
+            if let Some(v) = o.value_at_step(row_end(o, row, s.step, clock), self.steps.1)
                 && sim.is_finite()
                 && v.is_finite()
             {

@@ -658,7 +658,10 @@ pub(crate) struct RowHistograms {
 }
 
 impl RowHistograms {
-    /// `n` requests served in `row`, each after `seconds`.
+    /// `n` requests served in `row`, each after `seconds`. Out of line: only an exporting run
+    /// keeps these, and the recorder's hot path should not grow with it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn record_n(&mut self, row: usize, seconds: f64, n: u64) {
         debug_assert!(row >= self.base, "row {row} already handed over");
         let k = row.saturating_sub(self.base);
