@@ -271,6 +271,9 @@ pub(crate) trait RowSink {
     /// `n` requests timed out in row `row`, already handed over: a client that gave up is
     /// found only when its request is next touched, which can be long after its deadline.
     fn late_timeouts(&mut self, row: usize, n: u32);
+    /// The latency histogram of the requests served in row `row`, with their latency sum,
+    /// just before the row itself (only when the run keeps them, for the OpenMetrics export).
+    fn row_histogram(&mut self, _row: usize, _histogram: &PromHistogram, _sum: f64) {}
 }
 
 /// Latencies of the step being filled, for exact per-step quantiles.
@@ -690,32 +693,53 @@ impl PromHistogram {
 /// instant it was served, as in the `served` column.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct RowHistograms {
+    /// The first row held (rows before it were handed over, see [`RowHistograms::drop_before`]).
+    base: usize,
     rows: Vec<(PromHistogram, f64)>,
 }
 
 impl RowHistograms {
-    /// `n` requests served in `row`, each after `seconds`.
+    /// `n` requests served in `row`, each after `seconds`. Out of line: only an exporting run
+    /// keeps these, and the recorder's hot path should not grow with it.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn record_n(&mut self, row: usize, seconds: f64, n: u64) {
-        if row >= self.rows.len() {
-            self.rows.resize(row + 1, (PromHistogram::default(), 0.0));
+        debug_assert!(row >= self.base, "row {row} already handed over");
+        let k = row.saturating_sub(self.base);
+        if k >= self.rows.len() {
+            self.rows.resize(k + 1, (PromHistogram::default(), 0.0));
         }
-        let (h, sum) = &mut self.rows[row];
+        let (h, sum) = &mut self.rows[k];
         h.record_n(seconds, n);
         *sum += seconds * n as f64;
     }
 
+    /// Row `row`'s histogram and latency sum (empty when nothing was served in it).
+    pub(crate) fn get(&self, row: usize) -> (PromHistogram, f64) {
+        row.checked_sub(self.base)
+            .and_then(|k| self.rows.get(k).copied())
+            .unwrap_or_default()
+    }
+
+    /// Forget the rows before `row` (handed over).
+    pub(crate) fn drop_before(&mut self, row: usize) {
+        let k = row.saturating_sub(self.base).min(self.rows.len());
+        self.rows.drain(..k);
+        self.base = self.base.max(row);
+    }
+
     /// The histogram of every request served from t = 0 to the end of each of the first
     /// `rows` rows, with the latency sum: the cumulative values an exporter exposes then.
+    #[cfg(test)]
     pub(crate) fn running_totals(&self, rows: usize) -> Vec<(PromHistogram, f64)> {
         let (mut total, mut sum) = (PromHistogram::default(), 0.0);
         (0..rows)
             .map(|r| {
-                if let Some((h, s)) = self.rows.get(r) {
-                    for (t, c) in total.counts.iter_mut().zip(h.counts) {
-                        *t += c;
-                    }
-                    sum += s;
+                let (h, s) = self.get(r);
+                for (t, c) in total.counts.iter_mut().zip(h.counts) {
+                    *t += c;
                 }
+                sum += s;
                 (total, sum)
             })
             .collect()

@@ -67,6 +67,16 @@ impl Series {
 
     /// The value at `t` (see the module docs), or `None` where the series cannot say.
     pub(crate) fn value_at(&self, t: f64) -> Option<f64> {
+        self.value_with_step(t, || self.step())
+    }
+
+    /// [`Series::value_at`] given the series' [`Series::step`] (the same for every `t`: a
+    /// caller reading many instants computes it once instead of once per read).
+    pub(crate) fn value_at_step(&self, t: f64, step: f64) -> Option<f64> {
+        self.value_with_step(t, || step)
+    }
+
+    fn value_with_step(&self, t: f64, step: impl FnOnce() -> f64) -> Option<f64> {
         let n = self.times.len();
         let k = self.times.partition_point(|&x| x < t - SAME_INSTANT);
         if k < n && (self.times[k] - t).abs() <= SAME_INSTANT {
@@ -76,7 +86,7 @@ impl Series {
             return None;
         }
         let (t0, t1) = (self.times[k - 1], self.times[k]);
-        let step = self.step();
+        let step = step();
         if step <= 0.0 || t1 - t0 > MAX_BRIDGE_STEPS * step * (1.0 + 1e-9) {
             return None;
         }

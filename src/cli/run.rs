@@ -4,7 +4,8 @@
 
 use super::progress::Progress;
 use super::shared::{OverwriteOption, QuietOption, ScenarioOptions};
-use crate::backtest::{self, ObservedSeries};
+use crate::backtest::{self, BacktestRows, ObservedSeries};
+use crate::export::openmetrics::{self, OpenMetricsWriter};
 use crate::output::OutputDir;
 use crate::report;
 use crate::scenario::compose::{self, ComposeInput, WorkloadKind};
@@ -33,14 +34,7 @@ impl ExportFormat {
     /// The file the format is written to, in the run's folder.
     fn file(self) -> &'static str {
         match self {
-            ExportFormat::Openmetrics => crate::export::openmetrics::FILE,
-        }
-    }
-
-    /// The file's bytes.
-    fn render(self, result: &crate::sim::RunResult) -> String {
-        match self {
-            ExportFormat::Openmetrics => crate::export::openmetrics::render(result),
+            ExportFormat::Openmetrics => openmetrics::FILE,
         }
     }
 }
@@ -134,6 +128,11 @@ pub(crate) struct RunArgs {
     /// binding) as failing, as upstream would, instead of stopping with an error.
     #[arg(long)]
     pub(crate) allow_missing_metrics: bool,
+    /// Keep every row of the time series in memory and write the outputs from the whole series
+    /// at the end, instead of streaming the rows: the reference the streamed outputs are tested
+    /// against (the same bytes), not for everyday use.
+    #[arg(long, hide = true)]
+    pub(crate) keep_rows: bool,
     #[command(flatten)]
     pub(crate) quiet: QuietOption,
 }
@@ -181,30 +180,16 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
         progress: Some(run_progress(&progress)),
         ..opts
     };
-    // events.jsonl is streamed into the staging folder as the run logs it, and so is
-    // timeseries.csv (the charts keep a bounded copy of the rows) unless an export or a
-    // backtest needs the whole series.
+    // events.jsonl is streamed into the staging folder as the run logs it, and so are
+    // timeseries.csv and the export's spill files, row by row; the charts, the summary and a
+    // backtest gather what they need of each row as it goes (unless --keep-rows).
     let mut events = out.open_stream(report::EVENTS_FILE)?;
     let events_path = dir.join(report::EVENTS_FILE);
-    let stream_rows = args.export.is_empty() && observed.is_empty();
-    let mut csv = match stream_rows {
-        true => Some(out.create_with(report::TIMESERIES_FILE, report::TimeseriesWriter::create)?),
-        false => None,
-    };
-    let mut chart_rows = (stream_rows && !args.no_charts).then(report::chart::ChartRows::new);
-    let rows = match csv.as_mut() {
-        Some(w) => {
-            let mut sinks: Vec<&mut dyn crate::record::RowSink> = vec![w];
-            if let Some(c) = chart_rows.as_mut() {
-                sinks.push(c);
-            }
-            sim::Rows::Stream(sinks)
-        }
-        None => sim::Rows::Keep,
-    };
+    let mut sinks = RowSinks::open(&out, &args, &scenario, &observed)?;
+    let rows = sinks.rows();
     let result = sim::run_streaming(&scenario, &opts, &mut events, &events_path, rows);
     let result = result.and_then(|r| out.close_stream(report::EVENTS_FILE, events).map(|_| r));
-    let result = result.and_then(|r| match csv {
+    let result = result.and_then(|r| match sinks.csv.take() {
         Some(w) => w
             .finish()
             .map_err(|e| out.write_error(report::TIMESERIES_FILE, e))
@@ -216,15 +201,21 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
     }
     progress.finish();
     let mut result = result?;
-    backtest::attach_series(&scenario, &mut result, &observed)?;
+    match sinks.backtest.take() {
+        Some(b) => backtest::attach_streamed(&scenario, &mut result, b)?,
+        None => backtest::attach_series(&scenario, &mut result, &observed)?,
+    }
     out.fill(|staging| {
         report::write_run(staging, &result)?;
-        match chart_rows {
+        match sinks.charts.take() {
             Some(rows) => report::write_streamed_charts(staging, &result, &scenario, rows)?,
             None if !args.no_charts => report::write_charts(staging, &result, &scenario)?,
             None => {}
         }
-        write_exports(staging, &args.export, &result)
+        match sinks.openmetrics.take() {
+            Some(w) => write_openmetrics(staging, w, &result, args.keep_rows),
+            None => Ok(()),
+        }
     })?;
     let removed = out.commit()?;
     if !removed.is_empty() && !args.quiet.quiet {
@@ -318,18 +309,93 @@ fn run_progress(progress: &Progress) -> ProgressHook {
     }))
 }
 
-/// Write each `--export` format's file into `dir`.
-fn write_exports(
-    dir: &Path,
-    formats: &[ExportFormat],
-    result: &crate::sim::RunResult,
-) -> Result<(), crate::Error> {
-    for f in formats {
-        let path = dir.join(f.file());
-        std::fs::write(&path, f.render(result))
-            .map_err(|e| crate::Error::io(format!("cannot write {}", path.display()), e))?;
+/// Where a run's rows go as they become final: `timeseries.csv`, the charts' copy, a
+/// backtest, the OpenMetrics export — none with `--keep-rows` but the export, which is then
+/// handed the kept rows after the run.
+struct RowSinks {
+    keep: bool,
+    csv: Option<report::TimeseriesWriter>,
+    charts: Option<report::chart::ChartRows>,
+    backtest: Option<BacktestRows>,
+    openmetrics: Option<OpenMetricsWriter>,
+}
+
+impl RowSinks {
+    /// The sinks `args` ask for, their files in `out`'s staging folder.
+    fn open(
+        out: &OutputDir,
+        args: &RunArgs,
+        scenario: &Scenario,
+        observed: &ObservedSeries,
+    ) -> Result<RowSinks, crate::Error> {
+        let keep = args.keep_rows;
+        let csv = match keep {
+            false => {
+                Some(out.create_with(report::TIMESERIES_FILE, report::TimeseriesWriter::create)?)
+            }
+            true => None,
+        };
+        let clock = backtest::clock_start(scenario);
+        let charts = (!keep && !args.no_charts).then(|| {
+            let columns = backtest::chart_columns(observed, scenario.step, clock);
+            columns
+                .into_iter()
+                .fold(report::chart::ChartRows::new(), |c, (name, at)| {
+                    c.with_observed(name, at)
+                })
+        });
+        let backtest = (!keep && !observed.is_empty()).then(|| BacktestRows::new(observed, clock));
+        let openmetrics = match args.export.contains(&ExportFormat::Openmetrics) {
+            true => Some(out.create_with(openmetrics::SPILL_DIR, |p| {
+                OpenMetricsWriter::create(p, scenario, true)
+            })?),
+            false => None,
+        };
+        Ok(RowSinks {
+            keep,
+            csv,
+            charts,
+            backtest,
+            openmetrics,
+        })
     }
-    Ok(())
+
+    /// What the run does with its rows.
+    fn rows(&mut self) -> sim::Rows<'_> {
+        if self.keep {
+            return sim::Rows::Keep;
+        }
+        let mut sinks: Vec<&mut dyn crate::record::RowSink> = Vec::new();
+        if let Some(w) = self.csv.as_mut() {
+            sinks.push(w);
+        }
+        if let Some(c) = self.charts.as_mut() {
+            sinks.push(c);
+        }
+        if let Some(b) = self.backtest.as_mut() {
+            sinks.push(b);
+        }
+        if let Some(w) = self.openmetrics.as_mut() {
+            sinks.push(w);
+        }
+        sim::Rows::Stream(sinks)
+    }
+}
+
+/// Complete `openmetrics.txt` in `dir` from the writer the run's rows went to (or, with
+/// `--keep-rows`, the kept rows handed to it now).
+fn write_openmetrics(
+    dir: &Path,
+    mut w: OpenMetricsWriter,
+    result: &crate::sim::RunResult,
+    kept: bool,
+) -> Result<(), crate::Error> {
+    if kept {
+        openmetrics::hand_kept_rows(result, &mut w);
+    }
+    let path = dir.join(openmetrics::FILE);
+    w.finish(&path, result)
+        .map_err(|e| crate::Error::io(format!("cannot write {}", path.display()), e))
 }
 
 /// The files a run writes into its folder.

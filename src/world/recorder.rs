@@ -88,11 +88,17 @@ impl Recorder {
             .filter(|&upto| upto > self.handed)
     }
 
-    /// Hand rows `handed..upto` to `sinks` in order, then the late timeouts found so far, and
-    /// drop those rows from a streamed series.
+    /// Hand rows `handed..upto` to `sinks` in order (each row's latency histogram first, when
+    /// kept), then the late timeouts found so far, and drop those rows from a streamed series.
     pub(crate) fn hand_over(&mut self, upto: usize, sinks: &mut [&mut dyn RowSink]) {
         let upto = upto.min(self.series.rows);
         for row in self.handed..upto {
+            if let Some(h) = &self.row_histograms {
+                let (histogram, sum) = h.get(row);
+                for sink in sinks.iter_mut() {
+                    sink.row_histogram(row, &histogram, sum);
+                }
+            }
             for sink in sinks.iter_mut() {
                 sink.row(&self.series, row);
             }
@@ -105,6 +111,9 @@ impl Recorder {
         }
         if self.window.is_some() {
             self.series.drop_before(self.handed);
+            if let Some(h) = &mut self.row_histograms {
+                h.drop_before(self.handed);
+            }
         }
     }
 

@@ -384,6 +384,13 @@ fn a_run_stopped_while_streaming_its_time_series_leaves_the_earlier_result_exact
     stop_while_streaming("timeseries.csv", &[]);
 }
 
+/// `--export openmetrics` spills each series into a folder of the staging folder as the run
+/// goes: a run stopped while it spills leaves no spill file, and the folder exactly as before.
+#[test]
+fn a_run_stopped_while_spilling_its_export_leaves_no_spill_file() {
+    stop_while_streaming(".openmetrics-spill/requests", &["--export", "openmetrics"]);
+}
+
 /// Start a long run into a folder holding an earlier result, wait until `file` has grown in
 /// the staging folder, stop the run: the folder is exactly as before.
 fn stop_while_streaming(file: &str, extra: &[&str]) {

@@ -178,6 +178,13 @@ fn openmetrics_export_parses_and_names_the_run() {
         std::fs::read_to_string(t.path().join("b/openmetrics.txt")).unwrap()
     );
     assert!(text.ends_with("\n# EOF\n"));
+    // The series spilled to the staging folder while the run went are gone with it.
+    let hidden: Vec<_> = std::fs::read_dir(t.path().join("a"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n != ".scalesim-outputs.json")
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
     let parsed = parse_each_instant(&text);
     let start = 1_772_427_600.0; // start_time: 2026-03-02T06:00:00+01:00
     for name in [

@@ -1,7 +1,8 @@
 //! `scalesim run` streams `timeseries.csv` row by row and gathers the summary, the verdict and
 //! the charts' data as rows go (`src/record.rs`, `src/sim/series_stats.rs`): its outputs are
-//! those of a run that keeps the whole series (as `--export openmetrics` still does), including
-//! timeouts found long after their row was written.
+//! those of a run that keeps the whole series (the hidden `--keep-rows`), including timeouts
+//! found long after their row was written — with the OpenMetrics export (spilled series by
+//! series, then joined) and a backtest (rows paired with the observed series as they go).
 
 use crate::helpers::output_at_root as scalesim;
 use std::path::Path;
@@ -45,14 +46,27 @@ fn streamed_rows_give_the_outputs_of_kept_rows() {
     for fidelity in ["request", "fluid"] {
         let scenario = late_timeouts_scenario(t.path(), fidelity);
         let (streamed, kept) = (t.path().join("streamed"), t.path().join("kept"));
-        run(&scenario, &streamed, &[]);
-        run(&scenario, &kept, &["--export", "openmetrics"]);
+        let observed = t.path().join("observed.csv");
+        std::fs::write(
+            &observed,
+            "t,replicas\n0,1\n60,2\n120,1\n180,1\n240,3\n300,1\n",
+        )
+        .unwrap();
+        let extra = [
+            "--export",
+            "openmetrics",
+            "--observed-replicas",
+            observed.to_str().unwrap(),
+        ];
+        run(&scenario, &streamed, &extra);
+        run(&scenario, &kept, &[&extra[..], &["--keep-rows"]].concat());
         for file in [
             "timeseries.csv",
             "summary.json",
             "events.jsonl",
             "chart.svg",
             "report.html",
+            "openmetrics.txt",
         ] {
             let a = std::fs::read(streamed.join(file)).unwrap();
             let b = std::fs::read(kept.join(file)).unwrap();
@@ -64,5 +78,19 @@ fn streamed_rows_give_the_outputs_of_kept_rows() {
             serde_json::from_slice(&std::fs::read(streamed.join("summary.json")).unwrap()).unwrap();
         let timed_out = summary["requests"]["timed_out"].as_u64().unwrap();
         assert!(timed_out > 100, "{fidelity}: {timed_out} timed out");
+        let samples = summary["backtest"]["replicas"]["samples"].as_u64().unwrap();
+        assert!(samples > 20_000, "{fidelity}: {samples} rows paired");
+        let svg = std::fs::read_to_string(streamed.join("chart.svg")).unwrap();
+        assert!(svg.contains("observed replicas"), "{fidelity}");
+        let names: Vec<_> = std::fs::read_dir(&streamed)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| !n.contains("spill") && !n.contains("staging")),
+            "{fidelity}: {names:?}"
+        );
     }
 }

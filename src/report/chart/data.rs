@@ -311,6 +311,12 @@ impl Extremes {
     }
 }
 
+/// The value of a recorded series at the end of a row (NaN where there is none).
+pub(crate) type ObservedColumn = Box<dyn Fn(usize) -> f64>;
+
+/// At most the two recorded series of a backtest (replicas, p99 latency).
+const MAX_OBSERVED: usize = 2;
+
 /// What a streamed run's charts draw, gathered row by row (a [`RowSink`]) in bounded memory:
 /// every row while the run has at most [`CHART_ROWS`] (the chart is then the one drawn from the
 /// whole series), else each group of rows as two points — its smallest and largest value of
@@ -322,8 +328,10 @@ pub(crate) struct ChartRows {
     /// Rows per group; 1 while every row is kept.
     group: usize,
     time: Vec<f64>,
-    /// [`FIXED`] columns, then the extra ones (NaN before they appeared).
+    /// [`FIXED`] columns, the observed ones, then the extra ones (NaN before they appeared).
     values: Vec<Vec<f64>>,
+    /// A backtest's recorded series, by column name: the value at the end of a row.
+    observed: Vec<(&'static str, ObservedColumn)>,
     extra: Vec<String>,
     /// The group being filled: its first row and each column's extremes.
     open: Option<(usize, Vec<Extremes>)>,
@@ -337,9 +345,21 @@ impl ChartRows {
             group: 1,
             time: Vec::new(),
             values: vec![Vec::new(); FIXED.len()],
+            observed: Vec::new(),
             extra: Vec::new(),
             open: None,
         }
+    }
+
+    /// Also draw a backtest's recorded series `name` ([`OBSERVED_REPLICAS`] or
+    /// [`OBSERVED_LATENCY_P99`]), whose value at the end of each row `at` gives (NaN where
+    /// there is none), after every other column as [`RunData::with_observed`] adds it. Before
+    /// any row is handed over.
+    pub(crate) fn with_observed(mut self, name: &'static str, at: ObservedColumn) -> ChartRows {
+        debug_assert!(self.time.is_empty() && self.observed.len() < MAX_OBSERVED);
+        self.observed.push((name, at));
+        self.values.push(Vec::new());
+        self
     }
 
     /// The chart data of the rows handed over, labelled `label`.
@@ -354,10 +374,16 @@ impl ChartRows {
         };
         let scale = step / self.step;
         let mut columns = Vec::with_capacity(self.values.len());
+        let mut observed = Vec::with_capacity(self.observed.len());
+        let first_extra = FIXED.len() + self.observed.len();
         for (k, v) in self.values.into_iter().enumerate() {
             let name = match FIXED.get(k) {
                 Some(n) => n.to_string(),
-                None => self.extra[k - FIXED.len()].clone(),
+                None if k < first_extra => {
+                    observed.push((self.observed[k - FIXED.len()].0.to_string(), v));
+                    continue;
+                }
+                None => self.extra[k - first_extra].clone(),
             };
             let optional = (FIXED.len() - OPTIONAL..FIXED.len()).contains(&k);
             if optional && !v.iter().any(|&x| x > 0.0) {
@@ -369,6 +395,7 @@ impl ChartRows {
             };
             columns.push((name, v));
         }
+        columns.extend(observed);
         RunData {
             label: label.into(),
             time: self.time,
@@ -453,9 +480,14 @@ impl crate::record::RowSink for ChartRows {
         self.widen(s);
         let i = s.slot(row);
         let fixed = fixed_values(s, i);
+        let mut observed = [f64::NAN; MAX_OBSERVED];
+        for (v, (_, at)) in observed.iter_mut().zip(&self.observed) {
+            *v = at(row);
+        }
         let all = fixed
             .iter()
             .copied()
+            .chain(observed.into_iter().take(self.observed.len()))
             .chain(s.extra.iter().map(|(_, c)| c[i]));
         if self.group == 1 {
             if self.time.len() < CHART_ROWS {
@@ -468,9 +500,10 @@ impl crate::record::RowSink for ChartRows {
             self.coarsen();
         }
         let group = self.group;
+        let columns = FIXED.len() + self.observed.len() + s.extra.len();
         let (first, e) = self
             .open
-            .get_or_insert_with(|| (row, vec![Extremes::NONE; FIXED.len() + s.extra.len()]));
+            .get_or_insert_with(|| (row, vec![Extremes::NONE; columns]));
         for (e, v) in e.iter_mut().zip(all) {
             e.add(v);
         }

@@ -17,8 +17,8 @@ pub mod draw;
 pub(crate) mod panels;
 pub(crate) mod timeaxis;
 
-pub(crate) use data::ChartRows;
 pub use data::RunData;
+pub(crate) use data::{ChartRows, OBSERVED_LATENCY_P99, OBSERVED_REPLICAS, ObservedColumn};
 pub use timeaxis::TimeLabels;
 
 use crate::error::Error;
