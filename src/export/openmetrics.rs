@@ -770,7 +770,7 @@ mod tests {
         };
         for (file, duration, step) in [
             ("node-bound-spike.yaml", "30m", "250ms"),
-            ("sqs-worker.yaml", "2h", "1s"),
+            ("kafka-consumer.yaml", "2h", "1s"),
         ] {
             let scenario = scenario(file, duration, step);
             let kept = crate::sim::run(&scenario, &opts).unwrap();
@@ -791,7 +791,7 @@ mod tests {
                 !spill.exists(),
                 "{file}: the spill folder outlived the export"
             );
-            if file == "sqs-worker.yaml" {
+            if file == "kafka-consumer.yaml" {
                 assert!(written.contains("keda_scaler_active{"));
                 assert!(written.contains("keda_scaler_metrics_value{"));
             }
