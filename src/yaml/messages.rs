@@ -269,6 +269,25 @@ pub(crate) fn json_words(e: &serde_json::Error) -> String {
         .replace("EOF while parsing", "the file ends inside")
 }
 
+/// What an "invalid length" error expected, in scalesim's words: a mapping for a struct, else a
+/// list of the length named ("a tuple of size 2", "an array of length 2", "… with 2 elements").
+fn length_expected_words(expected: &str) -> String {
+    let e = expected.trim();
+    if e.starts_with("struct ") {
+        return "a mapping (`key: value` lines)".into();
+    }
+    let count = ["with ", "of size ", "of length "]
+        .iter()
+        .find_map(|lead| e.rfind(lead).map(|k| &e[k + lead.len()..]))
+        .and_then(|rest| rest.split_whitespace().next())
+        .filter(|n| n.chars().all(|c| c.is_ascii_digit()));
+    match count {
+        Some("1") => "a list of 1 item".into(),
+        Some(n) => format!("a list of {n} items"),
+        None => expected_words(e),
+    }
+}
+
 /// Remove library advice and Rust type names from a free-form message.
 pub(crate) fn scrub(msg: &str) -> String {
     let mut m = msg.to_string();
@@ -297,6 +316,17 @@ pub(crate) fn scrub(msg: &str) -> String {
             };
             m.replace_range(i.., &words);
         }
+    }
+    // "invalid length N, expected X": a list where X (a mapping, or a list of another length)
+    // was expected.
+    if let Some(i) = m.find("invalid length ")
+        && let Some(j) = m[i..].find(", expected ")
+    {
+        let n = m[i + "invalid length ".len()..i + j].to_string();
+        let expected = length_expected_words(&m[i + j + ", expected ".len()..]);
+        let items = if n == "1" { "item" } else { "items" };
+        let words = format!("a list of {n} {items} is not valid here: expected {expected}");
+        m.replace_range(i.., &words);
     }
     for cut in [
         ", set DuplicateKeyPolicy",
@@ -340,6 +370,14 @@ mod tests {
         assert_eq!(
             scrub("invalid type: string \"x\", expected u32"),
             "expected a whole number, 0 or more, found string \"x\""
+        );
+        assert_eq!(
+            scrub("invalid length 0, expected struct Data with 2 elements"),
+            "a list of 0 items is not valid here: expected a mapping (`key: value` lines)"
+        );
+        assert_eq!(
+            scrub("invalid length 1, expected a tuple of size 2"),
+            "a list of 1 item is not valid here: expected a list of 2 items"
         );
         assert_eq!(
             expected_words("struct ScenarioFile"),
