@@ -217,7 +217,18 @@ mod tests {
             push_digits(&mut s, n);
             assert_eq!(s, n.to_string());
         }
-        for v in [0.0, -0.0, 1e-9, -1e-9, 0.5, 2.5, -2.5, 1e15, f64::NAN, f64::INFINITY] {
+        for v in [
+            0.0,
+            -0.0,
+            1e-9,
+            -1e-9,
+            0.5,
+            2.5,
+            -2.5,
+            1e15,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
             assert_eq!(decimals(v, 6), {
                 let mut s = String::new();
                 push_decimals_formatted(&mut s, v, 6);

@@ -376,10 +376,11 @@ fn record(
             MetricNorm::PerReplica => v / replicas,
             MetricNorm::PerReadyPod => v / ready,
         });
-        world
-            .recorder_mut()
-            .series_mut()
-            .set_extra(column_name(&mut column, &label, "_true"), row, v);
+        world.recorder_mut().series_mut().set_extra(
+            column_name(&mut column, &label, "_true"),
+            row,
+            v,
+        );
     }
 }
 
