@@ -2,7 +2,7 @@
 //! user files beside outputs, unusable output folders, runs killed mid-way (SIGKILL, SIGINT,
 //! SIGTERM), and every command that writes.
 
-use crate::helpers::{files_of, output_at_root as scalesim, stderr};
+use crate::helpers::{files_of, output_at_root as scalesim, run_into, stderr};
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,18 +27,6 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|(p, b)| (p.to_string_lossy().into_owned(), b))
         .collect()
-}
-
-fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    scalesim(&args)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! found long after their row was written — with the OpenMetrics export (spilled series by
 //! series, then joined) and a backtest (rows paired with the observed series as they go).
 
-use crate::helpers::output_at_root as scalesim;
+use crate::helpers::run_into;
 use std::path::Path;
 
 /// One slow pod (a 30 s request, one at a time) offered a request a second with a 1 s client
@@ -28,15 +28,7 @@ fn late_timeouts_scenario(dir: &Path, fidelity: &str) -> std::path::PathBuf {
 }
 
 fn run(scenario: &Path, out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "run",
-        scenario.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
-    args.extend_from_slice(extra);
-    let o = scalesim(&args);
+    let o = run_into(scenario, out, extra);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 

@@ -39,6 +39,19 @@ pub(crate) fn output_at_root(args: &[&str]) -> Output {
     output_in(&root(), args)
 }
 
+/// `scalesim run SCENARIO --out OUT -q EXTRA…` from the repository root, and what it did.
+pub(crate) fn run_into(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    output_at_root(&args)
+}
+
 /// Run `scalesim args…` in `dir`: (exit code, or -1 when killed; stdout; stderr).
 pub(crate) fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let o = output_in(dir, args);
