@@ -106,6 +106,8 @@ pub(crate) struct PodResources {
     pub(crate) cpu_limit: Option<f64>,
     /// Bytes.
     pub(crate) memory_request: Option<f64>,
+    /// Bytes: the manifest's memory limit (the scheduler's request when none is set).
+    pub(crate) memory_limit: Option<f64>,
     /// The manifest's containers (none without a manifest: one `app` container with the
     /// requests above), and its pod-level requests: what the HPA's Resource metrics divide by.
     pub(crate) containers: Vec<ContainerFacts>,
@@ -119,6 +121,10 @@ impl Pods {
             cpu_request: self.cpu_request,
             cpu_limit: self.cpu_limit,
             memory_request: self.memory_request,
+            memory_limit: self
+                .template
+                .as_ref()
+                .and_then(|t| t.memory_limit.map(|q| q.as_f64())),
             containers: self
                 .template
                 .as_ref()
@@ -138,12 +144,14 @@ impl PodResources {
             cpu_request: cores(w.cpu_request).or(self.cpu_request),
             cpu_limit: cores(w.cpu_limit).or(self.cpu_limit),
             memory_request: cores(w.memory_request).or(self.memory_request),
+            memory_limit: w.memory_limit.map(|q| q.as_f64()).or(self.memory_limit),
             containers: w.containers.clone(),
             pod_requests: w.pod_requests,
         }
     }
 
-    /// Does the pod as scalesim simulates it differ (its CPU or memory request, its CPU limit)?
+    /// Does the pod as scalesim simulates it differ (its CPU or memory request, its CPU limit,
+    /// what the scheduler places it by)?
     pub(crate) fn differs_from(&self, other: &PodResources) -> bool {
         let ne = |a: Option<f64>, b: Option<f64>| match (a, b) {
             (Some(a), Some(b)) => (a - b).abs() > 1e-9,
@@ -152,5 +160,18 @@ impl PodResources {
         ne(self.cpu_request, other.cpu_request)
             || ne(self.cpu_limit, other.cpu_limit)
             || ne(self.memory_request, other.memory_request)
+            || ne(self.scheduled_memory(), other.scheduled_memory())
+    }
+
+    /// What the scheduler places a pod of this template by (cores, bytes): its requests, or
+    /// its limits where it sets no request (as the API server defaults them) — the same rule
+    /// as `cluster.nodes` applies to the scenario's pods (docs/nodes-and-overload.md).
+    pub(crate) fn scheduling_requests(&self) -> (f64, f64) {
+        let cpu = self.cpu_request.or(self.cpu_limit).unwrap_or(0.0);
+        (cpu, self.scheduled_memory().unwrap_or(0.0))
+    }
+
+    fn scheduled_memory(&self) -> Option<f64> {
+        self.memory_request.or(self.memory_limit)
     }
 }

@@ -130,11 +130,11 @@ impl Run<'_, '_> {
                     continue;
                 }
                 ChangeAction::DeploymentReplicas(_) => continue,
-                ChangeAction::DeploymentTemplate { .. } => {
-                    if scenario.nodes.is_some() {
-                        return Err(field_error(
-                            "a rollout of new pod requests or limits with `cluster.nodes` is not simulated (every pod is scheduled with one shape): apply only `spec.replicas`, or leave out the nodes".into(),
-                        ));
+                ChangeAction::DeploymentTemplate { template, .. } => {
+                    if let Some(cluster) = &scenario.nodes {
+                        let field = c.field();
+                        self.warnings
+                            .extend(unplaceable_warnings(&field, template, cluster));
                     }
                     continue;
                 }
@@ -392,4 +392,25 @@ impl Run<'_, '_> {
             ObjectKind::Deployment => {}
         }
     }
+}
+
+/// A warning per node pool that cannot hold one pod of a rolled-out template (its new pods stay
+/// Pending there), as for the scenario's pods (docs/rollouts.md).
+fn unplaceable_warnings(
+    field: &str,
+    template: &crate::settings::workload::PodResources,
+    cluster: &crate::settings::nodes::Cluster,
+) -> Vec<String> {
+    let (cpu, memory) = template.scheduling_requests();
+    cluster
+        .pools
+        .iter()
+        .filter(|p| p.pods_per_node(cpu, memory) == 0)
+        .map(|p| {
+            format!(
+                "{field}: a pod of the new template (requests {cpu} cores, {memory} bytes) fits on no node of pool {:?}: it stays Pending there",
+                p.name
+            )
+        })
+        .collect()
 }

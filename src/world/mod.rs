@@ -341,7 +341,13 @@ impl World {
         let first = {
             let r = replicas.max(0);
             let surge = rollout::fenceposts(cfg.strategy, r).0;
-            rollout::ReplicaSet::new(cfg.template.clone(), cfg.cpu_capacity, r, r + surge)
+            // The scenario's pods are scheduled by `cluster.nodes`' pod shape.
+            let requests = cfg
+                .cluster
+                .as_ref()
+                .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory));
+            let shape = (cfg.cpu_capacity, requests);
+            rollout::ReplicaSet::new(cfg.template.clone(), shape, r, r + surge)
         };
         let strategy = cfg.strategy;
         let mut w = World {
@@ -382,7 +388,7 @@ impl World {
         for _ in 0..self.pods.spec_replicas {
             let id = self.pods.by_id.len() as u32;
             let node = if self.cfg.cluster.is_some() {
-                match self.find_node() {
+                match self.find_node(self.pods.sets[0].requests) {
                     Some(n) => Some(n),
                     None => {
                         // No room on the initial nodes: this one starts Pending.

@@ -3,15 +3,17 @@
 //! a metrics pipeline, so they live beside the scheduler.
 //!
 //! **Cluster Autoscaler** (`kind: cluster-autoscaler`), every `scan_interval` (10 s):
-//! - *Scale-up*: if pods are unschedulable, estimate the nodes they need by bin-packing them
-//!   onto empty template nodes of a pool, after counting the room on nodes already being
+//! - *Scale-up*: if pods are unschedulable, estimate the nodes they need by bin-packing them —
+//!   each by its own requests (pods of an old and a new template revision differ) — onto
+//!   empty template nodes of a pool, after counting the room on nodes already being
 //!   provisioned (upcoming nodes), and grow the pool by that many (up to its `max`). Pools are
-//!   tried in the order written (like the `priority` expander). Nodes are Ready after the
-//!   pool's `provisioning` time.
+//!   tried in the order written (like the `priority` expander); a pod too big for every pool's
+//!   node gets none and stays unschedulable. Nodes are Ready after the pool's `provisioning`
+//!   time.
 //! - *Scale-down*: a Ready node is unneeded when its requested utilization — (DaemonSet +
 //!   pod requests) / allocatable, the larger of CPU and memory — is below
 //!   `scale_down_utilization_threshold` (0.5) and its pods fit on the other nodes (simulated,
-//!   first fit; two candidates never count on the same free room). A node unneeded for
+//!   first fit by each pod's requests; two candidates never count on the same free room). A node unneeded for
 //!   `scale_down_unneeded_time` (10 min) is removed, not within `scale_down_delay_after_add`
 //!   (10 min) of a scale-up, nor while pods are unschedulable: empty ones up to 10 at once,
 //!   non-empty ones one at a time (drained: evicted pods are recreated by the ReplicaSet and
@@ -20,9 +22,11 @@
 //! **Karpenter** (`kind: karpenter`):
 //! - *Provisioning*: the first unschedulable pod opens a batch; it closes when no new pod has
 //!   become unschedulable for `batch_idle_duration` (1 s) or after `batch_max_duration` (10 s).
-//!   Then Karpenter launches the nodes the pending pods need beyond the room on nodes it is
-//!   already launching, from the pool with the lowest price per pod that fits (instance-type
-//!   selection, simplified to the given pools), Ready after `provisioning` (30–60 s).
+//!   Then Karpenter launches the nodes the pending pods need (each by its own requests)
+//!   beyond the room on nodes it is already launching, from the pool with the lowest price per
+//!   pod of the oldest one's shape, pods that fit none of its nodes going to the next pool
+//!   (instance-type selection, simplified to the given pools), Ready after `provisioning`
+//!   (30–60 s).
 //! - *Consolidation*: every 10 s, while no pod is pending and no node is launching, a Ready node
 //!   whose pods have not changed for `consolidate_after` (0 s) is a candidate when it is empty,
 //!   or (`WhenEmptyOrUnderutilized`) when its pods fit on the other nodes. A candidate still
@@ -30,9 +34,70 @@
 //!   disruption budget (10 % of the nodes, at least one), else the one with the fewest pods.
 //!   Replacing a node by a cheaper one is not modelled (one node type per pool).
 
-use super::nodes::NodeState;
+use super::nodes::{NodeState, Room, Shape};
 use super::{Event, PodState, World};
-use crate::settings::nodes::{Cluster, ClusterAutoscaler, ConsolidationPolicy, NodeAutoscaler};
+use crate::settings::nodes::{
+    Cluster, ClusterAutoscaler, ConsolidationPolicy, NodeAutoscaler, NodePool,
+};
+
+/// Pods of one shape: (their requests, how many).
+type Group = (Shape, u64);
+
+/// Count one more pod of shape `shape` (a new group after the others when no pod had it).
+fn add_to_groups(groups: &mut Vec<Group>, shape: Shape) {
+    match groups.iter_mut().find(|g| g.0 == shape) {
+        Some(g) => g.1 += 1,
+        None => groups.push((shape, 1)),
+    }
+}
+
+/// Put as many of the group's pods in `room` as fit; they leave the group.
+fn place(room: &mut Room, g: &mut Group) {
+    let k = u64::from(room.slots(g.0)).min(g.1);
+    room.take(g.0, k as u32);
+    g.1 -= k;
+}
+
+/// Bin-pack the waiting pods onto new empty nodes of `pool`, at most `max` of them: oldest
+/// shape first, first fit on the nodes opened so far, then whole new nodes. A shape that fits
+/// on no empty node of the pool is left for another pool. Returns the nodes opened; the pods
+/// placed leave `groups`.
+fn pack_new_nodes(pool: &NodePool, groups: &mut [Group], max: u64) -> u64 {
+    let empty = Room::empty(pool);
+    let mut open: Vec<Room> = Vec::new();
+    for g in groups.iter_mut() {
+        let per = u64::from(empty.slots(g.0));
+        if per == 0 {
+            continue;
+        }
+        for room in open.iter_mut() {
+            place(room, g);
+        }
+        while g.1 > 0 && (open.len() as u64) < max {
+            let mut room = empty;
+            place(&mut room, g);
+            open.push(room);
+        }
+    }
+    open.len() as u64
+}
+
+/// Why a scale-up adds nodes of `pool`: the pods waiting and how many fit per node.
+fn scale_up_reason(pool: &NodePool, groups: &[Group], need: u64) -> String {
+    let empty = Room::empty(pool);
+    let per: Vec<u32> = groups
+        .iter()
+        .map(|g| empty.slots(g.0))
+        .filter(|&k| k > 0)
+        .collect();
+    let lo = per.iter().copied().min().unwrap_or(0);
+    let hi = per.iter().copied().max().unwrap_or(0);
+    if lo == hi {
+        format!("{need} pending pods, {lo} fit per node")
+    } else {
+        format!("{need} pending pods, {lo} to {hi} fit per node by their requests")
+    }
+}
 
 /// What the node autoscaler remembers between loops.
 #[derive(Debug, Clone, Default)]
@@ -96,63 +161,77 @@ impl World {
         }
     }
 
-    /// Pods waiting for a node, not counting those that nodes being provisioned will take.
-    fn unmet_pods(&self) -> u64 {
-        let Some(c) = &self.cfg.cluster else {
-            return 0;
-        };
-        let pending = self.pods.counts.unscheduled as u64;
-        let upcoming: u64 = self
-            .nodes
-            .live_nodes()
-            .filter(|n| n.state == NodeState::Provisioning)
-            .map(|n| {
-                c.pools[n.pool]
-                    .pods_per_node(c.pod_cpu, c.pod_memory)
-                    .min(1_000_000) as u64
-            })
-            .sum();
-        pending.saturating_sub(upcoming)
+    /// The pods waiting for a node, by shape (the oldest pod's shape first).
+    fn pending_groups(&self) -> Vec<Group> {
+        let mut out: Vec<Group> = Vec::new();
+        for &pod in &self.nodes.unscheduled {
+            let p = &self.pods.by_id[pod as usize];
+            if p.unscheduled && p.state == PodState::Pending {
+                add_to_groups(&mut out, self.pod_shape(pod));
+            }
+        }
+        out
     }
 
-    /// Launch the nodes the pending pods need. `cheapest`: pick pools by price per pod
-    /// (Karpenter), else in the order written (Cluster Autoscaler).
-    fn provision(&mut self, now: f64, cheapest: bool) -> u32 {
-        let Some(c) = self.cfg.cluster.clone() else {
-            return 0;
-        };
-        let mut need = self.unmet_pods();
-        if need == 0 {
-            return 0;
+    /// Pods waiting for a node, by shape, not counting those that nodes being provisioned
+    /// will take (first fit, oldest shape first).
+    fn unmet_groups(&self, c: &Cluster) -> Vec<Group> {
+        let mut groups = self.pending_groups();
+        for n in self.nodes.live_nodes() {
+            if n.state == NodeState::Provisioning {
+                let mut room = Room::empty(&c.pools[n.pool]);
+                for g in groups.iter_mut() {
+                    place(&mut room, g);
+                }
+            }
         }
+        groups.retain(|g| g.1 > 0);
+        groups
+    }
+
+    /// The pools in the order a scale-up tries them: as written (Cluster Autoscaler), or by
+    /// price per pod of shape `shape` (`cheapest`: Karpenter).
+    fn pool_order(c: &Cluster, shape: Shape, cheapest: bool) -> Vec<usize> {
         let mut order: Vec<usize> = (0..c.pools.len()).collect();
-        let per = |i: usize| c.pools[i].pods_per_node(c.pod_cpu, c.pod_memory);
         if cheapest {
+            let per = |i: usize| Room::empty(&c.pools[i]).slots(shape);
             order.sort_by(|&a, &b| {
                 let pa = c.pools[a].price_per_hour / per(a).max(1) as f64;
                 let pb = c.pools[b].price_per_hour / per(b).max(1) as f64;
                 pa.total_cmp(&pb).then(a.cmp(&b))
             });
         }
+        order
+    }
+
+    /// Launch the nodes the pending pods need, each pod by its own requests. `cheapest`: pick
+    /// pools by price per pod (Karpenter), else in the order written (Cluster Autoscaler). A
+    /// pod that fits on no pool's empty node gets none (it stays unschedulable).
+    fn provision(&mut self, now: f64, cheapest: bool) -> u32 {
+        let Some(c) = self.cfg.cluster.clone() else {
+            return 0;
+        };
+        let mut groups = self.unmet_groups(&c);
+        let Some(&(oldest, _)) = groups.first() else {
+            return 0;
+        };
         let mut added = 0;
-        for i in order {
-            let ppn = per(i).min(1_000_000) as u64;
-            if ppn == 0 {
-                continue;
-            }
+        for i in Self::pool_order(&c, oldest, cheapest) {
             let existing = self
                 .nodes
                 .live_nodes()
                 .filter(|n| n.pool == i && n.state != NodeState::Gone)
                 .count() as u64;
             let room = (c.pools[i].max as u64).saturating_sub(existing);
-            let n = need.div_ceil(ppn).min(room);
+            let need: u64 = groups.iter().map(|g| g.1).sum();
+            let why = scale_up_reason(&c.pools[i], &groups, need);
+            let n = pack_new_nodes(&c.pools[i], &mut groups, room);
             for _ in 0..n {
-                self.add_node(now, i, format!("{need} pending pods, {ppn} fit per node"));
+                self.add_node(now, i, why.clone());
             }
             added += n as u32;
-            need = need.saturating_sub(n * ppn);
-            if need == 0 {
+            groups.retain(|g| g.1 > 0);
+            if groups.is_empty() {
                 break;
             }
         }
@@ -163,14 +242,14 @@ impl World {
     }
 
     /// Simulate moving the pods of each candidate node onto the other Ready nodes (first fit,
-    /// room consumed as it is promised). Returns, per node id, whether its pods can all move.
-    /// Nodes running jobs never can.
+    /// each pod by its own requests, room consumed as it is promised). Returns, per node id,
+    /// whether its pods can all move. Nodes running jobs never can.
     fn removable(&self, candidates: &[u32]) -> Vec<(u32, bool)> {
-        let mut free: Vec<(u32, u32)> = self
+        let mut free: Vec<(u32, Room)> = self
             .nodes
             .live_nodes()
             .filter(|n| n.state == NodeState::Ready)
-            .map(|n| (n.id, self.free_slots(n.id)))
+            .map(|n| (n.id, self.room(n.id)))
             .collect();
         let mut leaving: Vec<u32> = Vec::new();
         let mut out = Vec::new();
@@ -186,20 +265,23 @@ impl World {
                 out.push((id, false));
                 continue;
             }
-            let mut need = pods.len() as u32;
-            let mut plan = free.clone();
-            for (other, slots) in plan.iter_mut() {
-                if need == 0 {
-                    break;
-                }
-                if *other == id || leaving.contains(other) {
-                    continue;
-                }
-                let take = need.min(*slots);
-                *slots -= take;
-                need -= take;
+            let mut groups: Vec<Group> = Vec::new();
+            for &p in &pods {
+                add_to_groups(&mut groups, self.pod_shape(p));
             }
-            if need == 0 {
+            let mut plan = free.clone();
+            for g in groups.iter_mut() {
+                for (other, room) in plan.iter_mut() {
+                    if g.1 == 0 {
+                        break;
+                    }
+                    if *other == id || leaving.contains(other) {
+                        continue;
+                    }
+                    place(room, g);
+                }
+            }
+            if groups.iter().all(|g| g.1 == 0) {
                 free = plan;
                 leaving.push(id);
                 out.push((id, true));

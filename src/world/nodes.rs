@@ -6,14 +6,17 @@
 //! - **Scheduling** is by requests, first fit: a pod goes to the first Ready node (in creation
 //!   order) whose allocatable CPU and memory, minus its DaemonSets' requests and the requests of
 //!   the pods already bound to it, still hold the pod's requests, and that has fewer than
-//!   `max_pods` pods. A pod that fits nowhere stays Pending (unschedulable) — oldest first, it
-//!   is bound the moment a node has room (a node turns Ready, a pod on a node is gone). Its
-//!   start-up clock (image pull, boot) starts only once it is bound.
+//!   `max_pods` pods. Each pod has its own requests — those of its template revision, which a
+//!   rollout changes (docs/rollouts.md). A pod that fits nowhere stays Pending (unschedulable).
+//!   Whenever a node may have room (a node turns Ready, a pod on a node is gone) the waiting
+//!   pods are tried again oldest first, each on its own: one that still fits nowhere does not
+//!   hold back a smaller one behind it (kube-scheduler's queue). A pod's start-up clock (image
+//!   pull, boot) starts only once it is bound.
 //! - **CPU without a limit**: a pod may use its node's spare CPU. The node's CPU after
-//!   DaemonSets is split among the workload's pods whose containers run on it, in proportion to
-//!   their requests — equal shares, as they are replicas of one template; a limit still caps a
-//!   pod (without a CFS quota). A share changes only when a pod starts or leaves the node, so an
-//!   idle neighbour's share is not lent out: conservative, and exact when the pods are busy.
+//!   DaemonSets is split among the pods whose containers run on it, in proportion to their CPU
+//!   requests (equal shares for replicas of one template); a limit still caps a pod (without
+//!   a CFS quota). A share changes only when a pod starts or leaves the node, so an idle
+//!   neighbour's share is not lent out: conservative, and exact when the pods are busy.
 //! - A node being removed is cordoned (no new pods) and its pods are evicted: each terminates
 //!   gracefully and the ReplicaSet creates a replacement that the scheduler places elsewhere.
 //!   The node is gone (and stops costing) once its last pod has exited.
@@ -21,8 +24,67 @@
 use super::node_autoscaler;
 use super::{Event, PodEventKind, PodState, World};
 use crate::rng::Stream;
+use crate::settings::nodes::NodePool;
 use serde::Serialize;
 use std::collections::VecDeque;
+
+/// What a pod asks the scheduler for: (cores, bytes) of a node's allocatable.
+pub(crate) type Shape = (f64, f64);
+
+/// The cores a pod requesting no CPU weighs when a node's CPU is shared (cgroup `cpu.shares`
+/// of 2, of 1024 per core).
+const MIN_CPU_SHARE: f64 = 2.0 / 1024.0;
+
+/// Does a pod of shape `a` ask at least as much as one of shape `b`, of every resource?
+pub(crate) fn covers(a: Shape, b: Shape) -> bool {
+    a.0 >= b.0 && a.1 >= b.1
+}
+
+/// Room on a node (a real one, or one a node autoscaler imagines): CPU, memory, pod slots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Room {
+    pub(crate) cpu: f64,
+    pub(crate) memory: f64,
+    pub(crate) pods: u32,
+}
+
+impl Room {
+    const NONE: Room = Room {
+        cpu: 0.0,
+        memory: 0.0,
+        pods: 0,
+    };
+
+    /// An empty node of `pool`: allocatable minus its DaemonSets' requests.
+    pub(crate) fn empty(pool: &NodePool) -> Room {
+        Room {
+            cpu: pool.cpu - pool.daemonset_cpu,
+            memory: pool.memory - pool.daemonset_memory,
+            pods: pool.max_pods,
+        }
+    }
+
+    /// How many pods of shape `shape` fit in it (`NodePool::pods_per_node` on an empty node).
+    pub(crate) fn slots(&self, (cpu, memory): Shape) -> u32 {
+        let by = |free: f64, req: f64| {
+            if req <= 0.0 {
+                u32::MAX
+            } else {
+                ((free + 1e-9) / req).floor().max(0.0).min(u32::MAX as f64) as u32
+            }
+        };
+        self.pods
+            .min(by(self.cpu, cpu))
+            .min(by(self.memory, memory))
+    }
+
+    /// Promise it to `k` pods of shape `shape` (at most `slots(shape)`).
+    pub(crate) fn take(&mut self, (cpu, memory): Shape, k: u32) {
+        self.pods -= k;
+        self.cpu -= f64::from(k) * cpu;
+        self.memory -= f64::from(k) * memory;
+    }
+}
 
 /// The cluster's nodes and their bookkeeping.
 pub(crate) struct Nodes {
@@ -228,51 +290,39 @@ impl World {
         }
     }
 
-    /// How many more pods of the workload fit on the node.
-    pub(crate) fn free_slots(&self, node: u32) -> u32 {
+    /// What is left on the node for pods: allocatable minus DaemonSets and the requests of
+    /// the pods bound to it, and pod slots below `max_pods`.
+    pub(crate) fn room(&self, node: u32) -> Room {
         let Some(c) = &self.cfg.cluster else {
-            return 0;
+            return Room::NONE;
         };
         let n = &self.nodes.by_id[node as usize];
         let pool = &c.pools[n.pool];
-        let by = |free: f64, req: f64| {
-            if req <= 0.0 {
-                u32::MAX
-            } else {
-                ((free + 1e-9) / req).floor().max(0.0).min(u32::MAX as f64) as u32
-            }
-        };
-        let pods = pool.max_pods.saturating_sub(n.pods.len() as u32);
-        pods.min(by(
-            pool.cpu - pool.daemonset_cpu - n.cpu_requested,
-            c.pod_cpu,
-        ))
-        .min(by(
-            pool.memory - pool.daemonset_memory - n.memory_requested,
-            c.pod_memory,
-        ))
+        Room {
+            cpu: pool.cpu - pool.daemonset_cpu - n.cpu_requested,
+            memory: pool.memory - pool.daemonset_memory - n.memory_requested,
+            pods: pool.max_pods.saturating_sub(n.pods.len() as u32),
+        }
     }
 
-    /// The first Ready node with room for one more pod.
-    pub(super) fn find_node(&self) -> Option<u32> {
+    /// The first Ready node with room for one more pod of shape `shape`.
+    pub(super) fn find_node(&self, shape: Shape) -> Option<u32> {
         self.nodes
             .live_nodes()
             .filter(|n| n.state == NodeState::Ready)
             .map(|n| n.id)
-            .find(|&id| self.free_slots(id) > 0)
+            .find(|&id| self.room(id).slots(shape) > 0)
     }
 
-    /// What one pod of the workload requests (cores, bytes), for scheduling.
-    fn pod_requests(&self) -> (f64, f64) {
-        self.cfg
-            .cluster
-            .as_ref()
-            .map_or((0.0, 0.0), |c| (c.pod_cpu, c.pod_memory))
+    /// What `pod` requests (cores, bytes), for scheduling: its revision's requests.
+    pub(super) fn pod_shape(&self, pod: u32) -> Shape {
+        let rev = self.pods.by_id[pod as usize].revision as usize;
+        self.pods.sets[rev].requests
     }
 
     /// Bind `pod` to `node`.
     pub(super) fn bind(&mut self, now: f64, pod: u32, node: u32, log: bool) {
-        let (cpu, mem) = self.pod_requests();
+        let (cpu, mem) = self.pod_shape(pod);
         let n = &mut self.nodes.by_id[node as usize];
         n.pods.push(pod);
         n.cpu_requested += cpu;
@@ -296,23 +346,48 @@ impl World {
         }
     }
 
-    /// The scheduler: bind waiting pods, oldest first, while a node has room.
+    /// The scheduler: try every waiting pod, oldest first, on the first node with room for
+    /// it. A pod that fits nowhere stays waiting and the ones behind it are still tried (a
+    /// smaller one may fit); a pod at least as big as one that failed in this pass fails too.
     pub(super) fn schedule_pending(&mut self, now: f64) {
         self.account_pods(now);
-        while let Some(&pod) = self.nodes.unscheduled.front() {
+        let smallest = self.smallest_shape();
+        let mut failed: Vec<Shape> = Vec::new();
+        let mut i = 0;
+        while let Some(&pod) = self.nodes.unscheduled.get(i) {
             let p = &self.pods.by_id[pod as usize];
             if !(p.unscheduled && p.state == PodState::Pending) {
-                self.nodes.unscheduled.pop_front();
+                self.nodes.unscheduled.remove(i);
                 continue;
             }
-            // Replicas of one template: if the oldest fits nowhere, none does.
-            let Some(node) = self.find_node() else {
-                return;
+            let shape = self.pod_shape(pod);
+            if failed.iter().any(|&f| covers(shape, f)) {
+                i += 1;
+                continue;
+            }
+            let Some(node) = self.find_node(shape) else {
+                if covers(smallest, shape) {
+                    return; // no waiting pod is smaller: none fits
+                }
+                failed.push(shape);
+                i += 1;
+                continue;
             };
-            self.nodes.unscheduled.pop_front();
+            self.nodes.unscheduled.remove(i);
             self.bind(now, pod, node, true);
             self.start_startup_clock(now, pod);
         }
+    }
+
+    /// The smallest requests of any revision (per resource): a pod of no revision asks less.
+    fn smallest_shape(&self) -> Shape {
+        self.pods
+            .sets
+            .iter()
+            .map(|s| s.requests)
+            .fold((f64::INFINITY, f64::INFINITY), |a, b| {
+                (a.0.min(b.0), a.1.min(b.1))
+            })
     }
 
     /// A pod left its node (gone): free its requests, re-share the node's CPU, place waiting
@@ -321,7 +396,7 @@ impl World {
         let Some(node) = self.pods.by_id[pod as usize].node else {
             return;
         };
-        let (cpu, mem) = self.pod_requests();
+        let (cpu, mem) = self.pod_shape(pod);
         let n = &mut self.nodes.by_id[node as usize];
         n.pods.retain(|&q| q != pod);
         n.cpu_requested = (n.cpu_requested - cpu).max(0.0);
@@ -339,8 +414,9 @@ impl World {
         self.schedule_pending(now);
     }
 
-    /// Split the node's CPU among the pods running on it (equal shares of what DaemonSets
-    /// leave), each capped by its limit.
+    /// Split the node's CPU among the pods running on it (what DaemonSets leave, in
+    /// proportion to their CPU requests: equal shares when they are alike), each capped by its
+    /// limit.
     pub(super) fn reshare(&mut self, now: f64, node: u32) {
         let Some(c) = &self.cfg.cluster else {
             return;
@@ -361,13 +437,26 @@ impl World {
         if running.is_empty() {
             return;
         }
-        let share = (pool.cpu - pool.daemonset_cpu) / running.len() as f64;
-        for p in running {
+        let shares = self.cpu_shares(pool.cpu - pool.daemonset_cpu, &running);
+        for (p, share) in running.into_iter().zip(shares) {
             let cap = self.base_cap(self.pod_limit(p)).min(share);
             if self.pods.by_id[p as usize].cap != cap {
                 self.change_speed(now, p, |pod| pod.cap = cap);
             }
         }
+    }
+
+    /// Each pod's part of `cpu` cores: equal parts when their CPU requests are equal, else in
+    /// proportion to them, a pod requesting no CPU weighing as the kernel's minimum share
+    /// (2/1024 of a core).
+    fn cpu_shares(&self, cpu: f64, pods: &[u32]) -> Vec<f64> {
+        let weights: Vec<f64> = pods.iter().map(|&p| self.pod_shape(p).0).collect();
+        if weights.iter().all(|&w| w == weights[0]) {
+            return vec![cpu / pods.len() as f64; pods.len()];
+        }
+        let weights: Vec<f64> = weights.iter().map(|&w| w.max(MIN_CPU_SHARE)).collect();
+        let total: f64 = weights.iter().sum();
+        weights.iter().map(|&w| cpu * w / total).collect()
     }
 
     pub(super) fn log_node(

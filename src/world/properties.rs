@@ -131,29 +131,34 @@ fn apply(cfg: &mut WorldConfig, x: &Extras) {
                 max: 40.0,
             },
         }],
-        autoscaler: match kind {
-            0 => NodeAutoscaler::None,
-            1 => NodeAutoscaler::ClusterAutoscaler(ClusterAutoscaler {
-                scan_interval: 10.0,
-                utilization_threshold: 0.5,
-                unneeded_time: 30.0,
-                delay_after_add: 20.0,
-                scale_down_enabled: true,
-                max_empty_bulk_delete: 10,
-            }),
-            _ => NodeAutoscaler::Karpenter(Karpenter {
-                batch_idle: 1.0,
-                batch_max: 10.0,
-                consolidation: ConsolidationPolicy::WhenEmptyOrUnderutilized,
-                consolidate_after: 0.0,
-                budget: 0.1,
-                poll: 10.0,
-                validation: 15.0,
-            }),
-        },
+        autoscaler: autoscaler(kind),
         pod_cpu: 0.25,
         pod_memory: 1e8,
     });
+}
+
+/// A node autoscaler: 0 none, 1 Cluster Autoscaler, else Karpenter (short timers).
+fn autoscaler(kind: u8) -> NodeAutoscaler {
+    match kind {
+        0 => NodeAutoscaler::None,
+        1 => NodeAutoscaler::ClusterAutoscaler(ClusterAutoscaler {
+            scan_interval: 10.0,
+            utilization_threshold: 0.5,
+            unneeded_time: 30.0,
+            delay_after_add: 20.0,
+            scale_down_enabled: true,
+            max_empty_bulk_delete: 10,
+        }),
+        _ => NodeAutoscaler::Karpenter(Karpenter {
+            batch_idle: 1.0,
+            batch_max: 10.0,
+            consolidation: ConsolidationPolicy::WhenEmptyOrUnderutilized,
+            consolidate_after: 0.0,
+            budget: 0.1,
+            poll: 10.0,
+            validation: 15.0,
+        }),
+    }
 }
 
 fn arb_service() -> impl Strategy<Value = Dist> {
@@ -337,5 +342,106 @@ fn cfs_on_a_shared_node_does_not_hang() {
         }
         steps += 1;
         assert!(steps < 5_000_000, "stuck at t = {t}");
+    }
+}
+
+/// Two pools (a small and a large node type) with a node autoscaler (`kind` 1: Cluster
+/// Autoscaler, else Karpenter); the scenario's pods request 250m and 100 MB.
+fn mixed_cluster(kind: u8, small_cpu: f64, initial: u32) -> Cluster {
+    let pool = |name: &str, cpu: f64, memory: f64, max_pods: u32, initial: u32| NodePool {
+        name: name.into(),
+        node_type: name.into(),
+        cpu,
+        memory,
+        max_pods,
+        daemonset_cpu: 0.1,
+        daemonset_memory: 1e8,
+        price_per_hour: cpu / 10.0,
+        initial,
+        min: 0,
+        max: 4,
+        provisioning: Dist::Uniform {
+            min: 5.0,
+            max: 40.0,
+        },
+    };
+    Cluster {
+        pools: vec![
+            pool("small", small_cpu, 2e9, 6, initial),
+            pool("large", 4.0, 8e9, 20, 0),
+        ],
+        autoscaler: autoscaler(kind),
+        pod_cpu: 0.25,
+        pod_memory: 1e8,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
+
+    /// Rollouts to templates of other requests (bigger, smaller, too big for a node type) while
+    /// the replicas change: no node is ever promised more than its allocatable, a node's
+    /// requests are those of the pods bound to it, and no waiting pod fits on a Ready node
+    /// (a big waiting pod never holds back a smaller one).
+    #[test]
+    fn node_allocations_stay_within_allocatable_with_mixed_shapes(
+        kind in 1u8..3,
+        small_cpu in 0.6f64..2.0,
+        initial_nodes in 0u32..3,
+        initial in 0i32..8,
+        rollouts in proptest::collection::vec((0.0f64..300.0, 0.05f64..5.0, 5e7f64..3e9, any::<bool>()), 1..4),
+        changes in proptest::collection::vec((0.0f64..300.0, 0i32..14), 0..6),
+        rate in 0.0f64..40.0,
+        seed in any::<u64>(),
+    ) {
+        use crate::manifest::deployment::Strategy as Rollout;
+        use crate::settings::workload::PodResources;
+        let trace = Arc::new(Trace::from_rows(vec![0.0], vec![rate], 300.0));
+        let mut cfg = config(WorkloadKind::Http, 2, Some(5.0), None, Balancer::Random, Dist::constant(0.1), false);
+        cfg.cluster = Some(mixed_cluster(kind, small_cpu, initial_nodes));
+        let c = cfg.cluster.clone().unwrap();
+        let mut world = World::new(cfg, trace, seed, 300.0, 5.0, initial);
+        // (time, Some(template) for a rollout or None, replicas)
+        let mut agenda: Vec<(f64, Option<PodResources>, i32)> = changes.iter().map(|&(t, n)| (t, None, n)).collect();
+        for &(t, cpu, memory, recreate) in &rollouts {
+            let template = PodResources { cpu_request: Some(cpu), memory_request: Some(memory), cpu_limit: Some(cpu * 2.0), ..Default::default() };
+            agenda.push((t, Some(template), if recreate { 1 } else { 0 }));
+        }
+        agenda.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut next = 0;
+        loop {
+            let t = world.next_time();
+            let tc = agenda.get(next).map_or(f64::INFINITY, |a| a.0);
+            if t.min(tc) > 300.0 { break; }
+            if tc < t {
+                match agenda[next].1.clone() {
+                    Some(template) => {
+                        let strategy = if agenda[next].2 == 1 { Rollout::Recreate } else { Rollout::default() };
+                        world.roll_out(tc, template, strategy);
+                    }
+                    None => world.set_replicas(tc, agenda[next].2),
+                }
+                next += 1;
+            } else {
+                world.step();
+            }
+            let pods = world.pods();
+            for node in world.nodes().live_nodes() {
+                let pool = &c.pools[node.pool];
+                prop_assert!(node.pods.len() as u32 <= pool.max_pods);
+                let (cpu, memory) = node.pods.iter().fold((0.0, 0.0), |a, &p| {
+                    let s = world.pod_shape(p);
+                    (a.0 + s.0, a.1 + s.1)
+                });
+                prop_assert!((cpu - node.cpu_requested).abs() < 1e-6, "node {} holds {cpu} cores of pods, counts {}", node.id, node.cpu_requested);
+                prop_assert!((memory - node.memory_requested).abs() < 1.0);
+                prop_assert!(pool.daemonset_cpu + cpu <= pool.cpu + 1e-6, "node {} ({}): {cpu} cores requested", node.id, pool.name);
+                prop_assert!(pool.daemonset_memory + memory <= pool.memory + 1.0);
+            }
+            for p in pods.iter().filter(|p| p.unscheduled) {
+                prop_assert_eq!(p.state, PodState::Pending);
+                prop_assert!(world.find_node(world.pod_shape(p.id)).is_none(), "pod {} waits though a node has room", p.id);
+            }
+        }
     }
 }

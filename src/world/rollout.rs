@@ -22,6 +22,8 @@ pub(crate) struct ReplicaSet {
     pub(crate) template: Arc<PodResources>,
     /// Cores each of its pods may use (its CPU limit), +∞ without one.
     pub(crate) cpu_limit: f64,
+    /// What the scheduler places each of its pods by (cores, bytes), with `cluster.nodes`.
+    pub(crate) requests: (f64, f64),
     /// `spec.replicas`.
     pub(crate) replicas: i32,
     /// `deployment.kubernetes.io/desired-replicas`: the Deployment's replicas when it last
@@ -39,10 +41,16 @@ impl ReplicaSet {
         self.max = max;
     }
 
-    pub(super) fn new(template: PodResources, cpu_limit: f64, replicas: i32, max: i32) -> Self {
+    pub(super) fn new(
+        template: PodResources,
+        (cpu_limit, requests): (f64, (f64, f64)),
+        replicas: i32,
+        max: i32,
+    ) -> Self {
         ReplicaSet {
             template: Arc::new(template),
             cpu_limit,
+            requests,
             replicas,
             desired: replicas,
             max,
@@ -80,11 +88,12 @@ impl World {
             Some(i) => i,
             None => {
                 let limit = template.cpu_limit.unwrap_or(f64::INFINITY);
+                let requests = template.scheduling_requests();
                 let d = self.pods.spec_replicas;
                 let max = d + fenceposts(strategy, d).0;
                 self.pods
                     .sets
-                    .push(ReplicaSet::new(template, limit, 0, max));
+                    .push(ReplicaSet::new(template, (limit, requests), 0, max));
                 let i = self.pods.sets.len() - 1;
                 self.pods.sets[i].desired = d;
                 i

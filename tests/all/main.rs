@@ -31,6 +31,7 @@ mod promtool;
 mod queueing;
 mod report_browser;
 mod rolling_update;
+mod rollout_nodes;
 mod run_e2e;
 mod schema;
 mod shipped_summaries;
