@@ -576,3 +576,99 @@ impl World {
         self.log_node(now, node, NodeEventKind::Removed, None, reason);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::properties::config;
+    use super::*;
+    use crate::settings::dist::Dist;
+    use crate::settings::nodes::{Cluster, NodeAutoscaler};
+    use crate::settings::workload::{Balancer, PodResources, WorkloadKind};
+    use crate::trace::Trace;
+    use std::sync::Arc;
+
+    /// One node of 2 cores (1.9 after DaemonSets), `replicas` pods of 250m on it, no traffic.
+    fn world(replicas: i32) -> World {
+        let mut cfg = config(
+            WorkloadKind::Http,
+            1,
+            None,
+            None,
+            Balancer::Random,
+            Dist::constant(0.1),
+            false,
+        );
+        cfg.cluster = Some(Cluster {
+            pools: vec![NodePool {
+                name: "p".into(),
+                node_type: "t".into(),
+                cpu: 2.0,
+                memory: 8e9,
+                max_pods: 10,
+                daemonset_cpu: 0.1,
+                daemonset_memory: 1e8,
+                price_per_hour: 0.1,
+                initial: 1,
+                min: 0,
+                max: 1,
+                provisioning: Dist::constant(10.0),
+            }],
+            autoscaler: NodeAutoscaler::None,
+            pod_cpu: 0.25,
+            pod_memory: 1e8,
+        });
+        let trace = Arc::new(Trace::from_rows(vec![0.0], vec![0.0], 600.0));
+        World::new(cfg, trace, 7, 600.0, 5.0, replicas)
+    }
+
+    fn cores(cpu: f64) -> PodResources {
+        PodResources {
+            cpu_request: Some(cpu),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_waiting_pod_too_big_for_the_node_does_not_hold_back_a_smaller_one() {
+        let mut w = world(2);
+        // A template of 5 cores: its surge pod fits on no node and waits, oldest.
+        w.roll_out(1.0, cores(5.0), Default::default());
+        let big: Vec<u32> = w.nodes.unscheduled.iter().copied().collect();
+        assert_eq!(big.len(), 1);
+        assert_eq!(w.pod_shape(big[0]), (5.0, 0.0));
+        // Scaling to 4 adds a pod to each ReplicaSet: the old template's (250m) fits.
+        w.set_replicas(2.0, 4);
+        let waiting: Vec<u32> = w
+            .pods
+            .iter()
+            .filter(|p| p.unscheduled)
+            .map(|p| p.id)
+            .collect();
+        assert!(
+            waiting.iter().all(|&p| w.pod_shape(p) == (5.0, 0.0)),
+            "{waiting:?}"
+        );
+        let small = w
+            .pods
+            .iter()
+            .filter(|p| p.revision == 0 && p.state != PodState::Gone)
+            .count();
+        assert_eq!(small, 3);
+        let node = w.nodes.get(0);
+        assert_eq!(node.pods.len(), 3);
+        assert!((node.cpu_requested - 0.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cpu_is_shared_in_proportion_to_requests_only_when_they_differ() {
+        let w = world(2);
+        let pods: Vec<u32> = w.nodes.get(0).pods.clone();
+        assert_eq!(w.cpu_shares(1.9, &pods), vec![0.95, 0.95]);
+        let mut w = world(1);
+        w.roll_out(1.0, cores(0.75), Default::default());
+        let pods: Vec<u32> = w.nodes.get(0).pods.clone();
+        assert_eq!(pods.len(), 2);
+        let shares = w.cpu_shares(2.0, &pods);
+        assert!((shares[0] - 0.5).abs() < 1e-12 && (shares[1] - 1.5).abs() < 1e-12);
+    }
+}
