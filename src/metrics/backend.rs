@@ -60,6 +60,8 @@ pub(crate) struct PodValue {
 /// the pods or the backlog, and are left at 0).
 #[derive(Debug, Clone, Copy)]
 struct Reads {
+    /// CPU-seconds, summed over the pods.
+    cpu: bool,
     /// Memory, requests in service and Ready pods, summed over the pods.
     pod_figures: bool,
     /// The requests waiting in queues.
@@ -71,6 +73,7 @@ struct Reads {
 impl Reads {
     fn of(signal: &Signal) -> Reads {
         Reads {
+            cpu: matches!(signal, Signal::Cpu),
             pod_figures: matches!(
                 signal,
                 Signal::Memory | Signal::InFlight | Signal::InService | Signal::ReadyPods
@@ -91,9 +94,6 @@ pub(crate) struct Sampler {
     /// The scrape after the one at t = 0, when the job runs on a phase of its own
     /// (`super::phases`); `None`: one interval after it.
     second_scrape: Option<f64>,
-    /// Scratch: the ids of the pods not gone at a scrape (a copy, since reading a pod's CPU
-    /// advances it).
-    live: Vec<u32>,
 }
 
 impl Sampler {
@@ -104,7 +104,6 @@ impl Sampler {
             per_pod,
             samples: VecDeque::new(),
             second_scrape: None,
-            live: Vec::new(),
         }
     }
 
@@ -121,19 +120,23 @@ impl Sampler {
         }
     }
 
-    /// Record the world at `now`: every live pod is brought up to `now` (its CPU clock
-    /// advanced, as any read of its CPU does), and the figures the signal reads are summed —
-    /// the others are left at 0.
+    /// Record the world at `now`: the figures the signal reads are summed over the live pods —
+    /// the others are left at 0 (reading a pod changes nothing, so a signal that reads no pod
+    /// walks none).
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
+        let world: &World = world;
         let reads = Reads::of(&self.signal);
         let mut pods = Vec::new();
         let mut cpu_seconds = world.pods().retired_cpu_seconds();
         let mut memory = 0.0;
         let mut in_service = 0u64;
         let mut ready = 0u64;
-        self.live.clear();
-        self.live.extend_from_slice(world.pods().live_ids());
-        for &id in &self.live {
+        let walked: &[u32] = if self.per_pod || reads.pod_figures || reads.cpu {
+            world.pods().live_ids()
+        } else {
+            &[]
+        };
+        for &id in walked {
             let cpu = world.cpu_seconds(id, now);
             cpu_seconds += cpu;
             if !(self.per_pod || reads.pod_figures) {

@@ -91,7 +91,7 @@ impl QuantileTable {
     #[inline]
     pub(crate) fn draw(&self, rng: &mut Stream) -> f64 {
         let u = rng.uniform() * Self::BINS as f64;
-        let i = u as usize; // floor: u ≥ 0
+        let i = u as i64 as usize; // floor: u in [0, BINS), one conversion instruction
         if i + 1 >= Self::BINS {
             return self.dist.quantile(u / Self::BINS as f64);
         }

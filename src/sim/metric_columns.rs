@@ -186,14 +186,16 @@ impl Run<'_, '_> {
     }
 
     /// Exact readings of the shown metrics, each step, for the charts: direct samplers of the
-    /// signals they read. The autoscaler shown at t = 0 first (a ScaledObject's only when the
-    /// rows are kept), then, when the scenario has changes, every other one the columns will
-    /// show (only when the rows are kept).
+    /// signals they read. The autoscaler shown at t = 0 first, then, when the scenario has
+    /// changes, every other one the columns will show. None when the rows are not kept
+    /// (summary-only): only the rows' `_true` columns read them, and reading the world changes
+    /// nothing in it.
     pub(super) fn add_truth_probes(&mut self) {
+        if self.opts.summary_only {
+            return;
+        }
         let interval = self.scenario.step.min(1.0);
-        let kept = !self.opts.summary_only;
         if self.hpas.is_empty()
-            && kept
             && let Some(so) = self.scaled_objects.first_mut()
         {
             so.add_truth_probes(&mut self.samplers, interval);
@@ -201,7 +203,7 @@ impl Run<'_, '_> {
         if let Some(d) = self.hpas.first_mut() {
             d.add_truth_samplers(&mut self.samplers, interval);
         }
-        if self.scenario.changes.is_empty() || !kept {
+        if self.scenario.changes.is_empty() {
             return;
         }
         let start = self.start_candidate();

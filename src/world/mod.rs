@@ -665,12 +665,9 @@ impl World {
         oldest.map_or(0.0, |a| (now - a).max(0.0))
     }
 
-    /// CPU-seconds the pod had used by `now`.
-    pub(crate) fn cpu_seconds(&mut self, pod: u32, now: f64) -> f64 {
-        let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods.by_id[pod as usize];
-        p.advance(now, cpr);
-        p.cpu_seconds
+    /// CPU-seconds the pod had used by `now`: a pure reading (see [`Pod::cpu_seconds_at`]).
+    pub(crate) fn cpu_seconds(&self, pod: u32, now: f64) -> f64 {
+        self.pods.by_id[pod as usize].cpu_seconds_at(now, self.cfg.cores_per_request)
     }
 
     /// Bytes of memory the pod uses at this instant (baseline + per in-flight request).
@@ -753,9 +750,9 @@ impl World {
         let sampled = self.pods.take_sampled(now, step);
         for &id in &sampled {
             let p = &mut self.pods.by_id[id as usize];
-            p.advance(now, cpr);
-            cpu_used += p.cpu_seconds - p.cpu_at_sample;
-            p.cpu_at_sample = p.cpu_seconds;
+            let cpu = p.cpu_seconds_at(now, cpr);
+            cpu_used += cpu - p.cpu_at_sample;
+            p.cpu_at_sample = cpu;
             if matches!(
                 p.state,
                 PodState::Starting | PodState::Ready | PodState::Terminating

@@ -294,6 +294,30 @@ impl Pod {
         }
     }
 
+    /// CPU-seconds used since creation, read at `now` (not before the clock's last update)
+    /// without bringing the clock up to date: the value [`Self::advance`] would store, computed
+    /// from the state since the last change and left unstored, so a reading (a metrics scrape,
+    /// a time-series sample) never splits the integral and never changes the run.
+    #[inline]
+    pub(crate) fn cpu_seconds_at(&self, now: f64, cores_per_request: f64) -> f64 {
+        let dt = (now - self.vclock_at).max(0.0);
+        let mut cpu = self.cpu_seconds;
+        if dt == 0.0 {
+            return cpu;
+        }
+        // The same terms in the same order as `advance`, so a reading equals what an update at
+        // `now` would store.
+        let k = self.in_service.len();
+        if k > 0 {
+            cpu += self.speed * k as f64 * cores_per_request * dt;
+        }
+        cpu += self.fluid_cpu * dt;
+        if !self.cfs.is_some_and(|c| c.stalled) {
+            cpu += self.burst * dt;
+        }
+        cpu
+    }
+
     /// Cores the pod burns at its current speed (0 while stalled by its CFS quota).
     #[inline]
     pub(crate) fn cpu_rate(&self, cores_per_request: f64) -> f64 {
@@ -333,5 +357,49 @@ impl Pod {
     /// Is the pod counted by the ReplicaSet (not a job, not terminating or gone)?
     pub(crate) fn is_active(&self) -> bool {
         !self.job && self.state < PodState::Terminating
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pod burning CPU three ways: flow-level work, a start-up burst, a request in service.
+    fn busy_pod() -> Pod {
+        let mut p = Pod::new(0, 0.0);
+        p.fluid_cpu = 0.37;
+        p.burst = 0.11;
+        p.in_service.push(InService {
+            finish_v: 1e9,
+            req: Request::new(0.0, 1e9, f64::INFINITY),
+        });
+        p.speed = 0.83;
+        p
+    }
+
+    #[test]
+    fn reading_the_cpu_clock_gives_what_advancing_it_stores_and_changes_nothing() {
+        let cpr = 0.015;
+        let (mut read, mut unread) = (busy_pod(), busy_pod());
+        read.advance(0.3, cpr);
+        unread.advance(0.3, cpr);
+        let mut readings = Vec::new();
+        for i in 1..=40 {
+            readings.push(read.cpu_seconds_at(0.3 + i as f64 * 0.0731, cpr));
+        }
+        // Read often or not at all, the clock integrates the same pieces.
+        read.advance(3.3, cpr);
+        unread.advance(3.3, cpr);
+        assert_eq!(read.cpu_seconds.to_bits(), unread.cpu_seconds.to_bits());
+        assert_eq!(read.vclock.to_bits(), unread.vclock.to_bits());
+        // A reading is what an update at that instant would store.
+        let mut at = busy_pod();
+        at.advance(0.3, cpr);
+        let t = 0.3 + 17.0 * 0.0731;
+        let reading = at.cpu_seconds_at(t, cpr);
+        at.advance(t, cpr);
+        assert_eq!(reading.to_bits(), at.cpu_seconds.to_bits());
+        assert_eq!(readings[16].to_bits(), reading.to_bits());
+        assert!(readings.windows(2).all(|w| w[0] < w[1]));
     }
 }

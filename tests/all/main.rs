@@ -26,6 +26,7 @@ mod layout;
 mod metric_columns;
 mod metric_phases;
 mod nodes_overload;
+mod observers;
 mod output_safety;
 mod promtool;
 mod queueing;
