@@ -574,3 +574,31 @@ fn column_name<'a>(buf: &'a mut String, prefix: &str, label: &str, suffix: &str)
     buf.push_str(suffix);
     buf
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_and_their_columns_round_trip_with_and_without_a_prefix() {
+        assert_eq!(seen_metric("metric_cpu_seen").as_deref(), Some("cpu"));
+        assert_eq!(metric_column("cpu", "true"), "metric_cpu_true");
+        assert_eq!(fallback_column("s0_prometheus"), "keda_fallback");
+        let prefix = object_prefix(ObjectKind::ScaledObject, "worker");
+        let column = format!("{prefix}metric_s0_prometheus_seen");
+        let metric = seen_metric(&column).unwrap();
+        assert_eq!(metric, "ScaledObject/worker/s0_prometheus");
+        assert_eq!(metric_column(&metric, "seen"), column);
+        assert_eq!(
+            fallback_column(&metric),
+            "ScaledObject/worker/keda_fallback"
+        );
+        assert_eq!(seen_metric("ScaledObject/worker/keda_fallback"), None);
+        assert_eq!(seen_metric("fault_prometheus"), None);
+        // A name a CSV header could not hold is spelled safely.
+        assert_eq!(
+            object_prefix(ObjectKind::HorizontalPodAutoscaler, "a,b/c"),
+            "HorizontalPodAutoscaler/a_b_c/"
+        );
+    }
+}
