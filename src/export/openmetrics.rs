@@ -132,8 +132,7 @@ impl OpenMetricsWriter {
             spills: None,
             origin: origin(scenario.clock_start().map(|t| t.to_rfc3339()).as_deref()),
             run: run_label(&scenario.name),
-            keda: !scenario.autoscalers.scaled_objects.is_empty()
-                || !scenario.autoscalers.scaled_jobs.is_empty(),
+            keda: has_keda_objects(scenario),
             arrivals: 0,
             latency: PromHistogram::default(),
             latency_sum: 0.0,
@@ -329,6 +328,20 @@ pub(crate) fn hand_kept_rows(result: &RunResult, w: &mut OpenMetricsWriter) {
     }
 }
 
+/// Does the run have KEDA objects: at t = 0, or created by a change?
+fn has_keda_objects(scenario: &Scenario) -> bool {
+    use crate::settings::changes::ChangeAction;
+    let a = &scenario.autoscalers;
+    !a.scaled_objects.is_empty()
+        || !a.scaled_jobs.is_empty()
+        || (scenario.changes.iter()).any(|c| {
+            matches!(
+                c.action,
+                ChangeAction::ScaledObject(_) | ChangeAction::ScaledJob(_)
+            )
+        })
+}
+
 /// Seconds from the Unix epoch of a run's t = 0 (the summary's `start_time`), 0 without one.
 fn origin(start_time: Option<&str>) -> f64 {
     start_time
@@ -401,10 +414,14 @@ fn write_keda(
     let help = "The current value for each scaler's metric that would be used by the HPA in computing the target average.";
     header(out, name, "gauge", help)?;
     for ((column, _), spill) in s.extra.iter().zip(extra) {
-        let Some(metric) = scaler_metric(column) else {
+        let Some((owner, metric)) = scaler_metric(column) else {
             continue;
         };
-        let labels = format!("metric=\"{}\",{}", escape(metric), object(&first.name));
+        let labels = format!(
+            "metric=\"{}\",{}",
+            escape(metric),
+            object(owner.unwrap_or(&first.name))
+        );
         copy_prefixed(out, spill, &format!("{name}{{{labels}}} "))?;
     }
     let name = "keda_scaler_active";
@@ -438,11 +455,19 @@ fn write_keda(
     Ok(())
 }
 
-/// The metric a series column holds the value of, as the HPA saw it (`metric_<name>_seen`):
-/// the other extra columns (targets, true values, the failed and fallback flags) are columns of
-/// timeseries.csv, not values a scaler reports.
-fn scaler_metric(column: &str) -> Option<&str> {
-    column.strip_prefix("metric_")?.strip_suffix("_seen")
+/// The metric a series column holds the value of, as the HPA saw it (`metric_<name>_seen`),
+/// and its ScaledObject when the column is named after it (`ScaledObject/<so>/metric_…`, a run
+/// with several autoscalers at once; None: the run's first KEDA object). The other extra
+/// columns (targets, true values, the failed and fallback flags) are columns of
+/// timeseries.csv, not values a scaler reports, and so are a hand-made HPA's named after it.
+fn scaler_metric(column: &str) -> Option<(Option<&str>, &str)> {
+    let (prefix, rest) = crate::sim::metric_columns::split_prefix(column);
+    let metric = rest.strip_prefix("metric_")?.strip_suffix("_seen")?;
+    if prefix.is_empty() {
+        return Some((None, metric));
+    }
+    let so = prefix.strip_prefix("ScaledObject/")?.strip_suffix('/')?;
+    Some((Some(so), metric))
 }
 
 /// Where the KEDA object `name`'s activity changes, as (first row, 1 or 0) in row order: from
@@ -594,8 +619,9 @@ mod whole_run {
             .extra
             .iter()
             .filter_map(|(column, col)| {
-                let metric = super::scaler_metric(column)?;
-                let labels = format!("metric=\"{}\",{}", escape(metric), object(&first.name));
+                let (owner, metric) = super::scaler_metric(column)?;
+                let owner = owner.unwrap_or(&first.name);
+                let labels = format!("metric=\"{}\",{}", escape(metric), object(owner));
                 Some((labels, col.clone()))
             })
             .collect();

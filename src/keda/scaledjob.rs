@@ -318,6 +318,20 @@ pub(crate) struct JobSpecFacts {
     /// deleted Job's pods have to exit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) termination_grace_period_seconds: Option<i64>,
+    /// `template.spec.restartPolicy`: what a failed container does (KEDA sets `OnFailure`
+    /// when the template has none). Not a count, so not in the model's JSON.
+    #[serde(skip)]
+    pub(crate) restart_policy: JobRestartPolicy,
+}
+
+/// A Job pod template's `restartPolicy` (the Job API allows these two).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum JobRestartPolicy {
+    /// The kubelet restarts a failed container in the same pod, after its back-off.
+    #[default]
+    OnFailure,
+    /// A failed container fails its pod; the Job controller creates a new one.
+    Never,
 }
 
 /// The counted fields: (path under `jobTargetRef`, whether the API holds it in 32 bits).
@@ -328,6 +342,9 @@ const COUNTED_FIELDS: [(&str, bool); 5] = [
     ("backoffLimit", true),
     ("template.spec.terminationGracePeriodSeconds", false),
 ];
+
+/// Where a Job's pod template sets its restart policy, under `jobTargetRef`.
+const RESTART_POLICY: &str = "template.spec.restartPolicy";
 
 /// The value at a dotted `path` under `job`.
 fn at<'v>(job: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
@@ -349,6 +366,10 @@ impl JobSpecFacts {
             completions: int32("completions"),
             backoff_limit: int32("backoffLimit"),
             termination_grace_period_seconds: int("template.spec.terminationGracePeriodSeconds"),
+            restart_policy: match job.and_then(|j| at(j, RESTART_POLICY)?.as_str()) {
+                Some("Never") => JobRestartPolicy::Never,
+                _ => JobRestartPolicy::OnFailure,
+            },
         }
     }
 
@@ -370,11 +391,24 @@ impl JobSpecFacts {
             };
             out.push((format!("spec.jobTargetRef.{key}"), problem));
         }
+        // KEDA fills an empty policy with OnFailure; the Job API takes only these two.
+        if let Some(v) = at(job, RESTART_POLICY)
+            && !matches!(v.as_str(), Some("" | "OnFailure" | "Never"))
+        {
+            out.push((
+                format!("spec.jobTargetRef.{RESTART_POLICY}"),
+                format!("{v}: supported values: \"OnFailure\", \"Never\""),
+            ));
+        }
         out
     }
 
+    /// No counted field is set (the restart policy is not one).
     fn is_unset(&self) -> bool {
-        *self == JobSpecFacts::default()
+        JobSpecFacts {
+            restart_policy: JobRestartPolicy::default(),
+            ..*self
+        } == JobSpecFacts::default()
     }
 
     /// Pods a Job runs at once: `parallelism`, 1 when unset.
@@ -887,9 +921,14 @@ mod tests {
         assert_eq!((f.parallelism(), f.active_deadline_seconds), (3, Some(0)));
         assert_eq!((f.completions(), f.grace_seconds()), (None, 30.0));
         assert_eq!(JobSpecFacts::default().parallelism(), 1);
-        // Read from a manifest's jobTargetRef.
+        // Read from a manifest's jobTargetRef; KEDA's default restart policy is OnFailure.
         let m = sj_model("");
         assert_eq!(m.job_spec, JobSpecFacts::default());
+        assert_eq!(m.job_spec.restart_policy, JobRestartPolicy::OnFailure);
+        let j = serde_json::json!({"template": {"spec": {"restartPolicy": "Never"}}});
+        let f = JobSpecFacts::read(Some(&j));
+        assert_eq!(f.restart_policy, JobRestartPolicy::Never);
+        assert!(f.is_unset(), "not a counted field");
     }
 
     #[test]
@@ -910,6 +949,18 @@ mod tests {
                 "spec.jobTargetRef.template.spec.terminationGracePeriodSeconds"
             ]
         );
+        let j = serde_json::json!({"template": {"spec": {"restartPolicy": "Always"}}});
+        assert_eq!(
+            JobSpecFacts::problems(&j),
+            [(
+                "spec.jobTargetRef.template.spec.restartPolicy".to_string(),
+                "\"Always\": supported values: \"OnFailure\", \"Never\"".to_string()
+            )]
+        );
+        for ok in ["", "OnFailure", "Never"] {
+            let j = serde_json::json!({"template": {"spec": {"restartPolicy": ok}}});
+            assert!(JobSpecFacts::problems(&j).is_empty(), "{ok}");
+        }
         let j = serde_json::json!({"completions": -1});
         assert_eq!(
             JobSpecFacts::problems(&j),

@@ -942,6 +942,7 @@ impl ScaledJobDriver {
                 deadline: spec.active_deadline_seconds.map(|s| s as f64),
                 grace: spec.grace_seconds(),
                 backoff_limit: spec.backoff_limit(),
+                restart_policy: spec.restart_policy,
             },
         );
         let id = match world.job(job).pods().first() {

@@ -1,15 +1,21 @@
 //! The autoscaler-metric columns of the time series (`keda_fallback`, `metric_<label>_seen`,
-//! `_failed`, `_target`, `_true`; docs/outputs.md): which autoscaler they show at each
-//! instant, the exact readings behind `_true`, each metric's unit for the charts, and the
-//! columns declared before the run.
+//! `_failed`, `_target`, `_true`; docs/outputs.md): which autoscalers they show at each
+//! instant, how they are named, the exact readings behind `_true`, each metric's unit for the
+//! charts, and the columns declared before the run.
 //!
-//! The columns show one autoscaler at a time: the first hand-made HPA that exists, else the
-//! HPA of the first ScaledObject that exists (none while it is paused). With `changes:` that
-//! autoscaler can be created, updated, deleted or handed over during the run, so the set of
-//! columns is found before the run by walking the changes ([`Run::shown_candidates`]): every
-//! autoscaler the columns will show gets its truth samplers and its columns up front (those of
-//! the one shown at t = 0 first, then the fault columns, then the others in change order), and
-//! a column is filled only while its metric is shown: empty cells elsewhere.
+//! While the run never has two autoscalers (hand-made HPAs and ScaledObjects) at once, the
+//! columns show one autoscaler at a time under these plain names: the first hand-made HPA
+//! that exists, else the HPA of the first ScaledObject that exists (none while it is paused).
+//! When two exist together at some point, every autoscaler shows its own columns for the
+//! whole run, each name prefixed by its object's `<Kind>/<name>/`
+//! (`ScaledObject/worker/metric_s0_prometheus_seen`, `ScaledObject/worker/keda_fallback`),
+//! filled while that object exists ([`Run::plan_metric_columns`]). With `changes:`
+//! autoscalers can be created, updated, deleted or handed over during the run, so the set of
+//! columns is found before the run by walking the changes ([`Run::shown_candidates`],
+//! [`Run::named_candidates`]): every autoscaler the columns will show gets its truth samplers
+//! and its columns up front (those shown at t = 0 first, then the fault columns, then the
+//! others in change order), and a column is filled only while its metric is shown: empty
+//! cells elsewhere.
 
 use super::changes::Prepared;
 use super::hpa_driver::{HpaDriver, MetricNorm};
@@ -54,24 +60,69 @@ fn parts<'a>(
 
 /// The columns `d`'s metrics fill, in the order they are first written: `keda_fallback` for
 /// KEDA's HPA, then per metric `_seen`, `_failed`, `_target`, `metric_cpu_true` for `cpu`, and
-/// `_true` when its true value can be read.
-fn column_names(d: &HpaDriver, keda: bool) -> Vec<String> {
+/// `_true` when its true value can be read; each after `prefix` (empty, or the object's
+/// `<Kind>/<name>/` when several autoscalers exist at once).
+fn column_names(d: &HpaDriver, keda: bool, prefix: &str) -> Vec<String> {
     let mut out = Vec::new();
     if keda {
-        out.push("keda_fallback".to_string());
+        out.push(format!("{prefix}keda_fallback"));
     }
     for (i, label) in d.metric_labels().into_iter().enumerate() {
         for suffix in ["seen", "failed", "target"] {
-            out.push(format!("metric_{label}_{suffix}"));
+            out.push(format!("{prefix}metric_{label}_{suffix}"));
         }
         if label == "cpu" {
-            out.push("metric_cpu_true".to_string());
+            out.push(format!("{prefix}metric_cpu_true"));
         }
         if has_truth(d, i, keda) {
-            out.push(format!("metric_{label}_true"));
+            out.push(format!("{prefix}metric_{label}_true"));
         }
     }
     out
+}
+
+/// The prefix of the columns of object `name` of `kind` when several autoscalers exist at
+/// once: `<Kind>/<name>/`, the name with any character a Kubernetes name cannot hold (and that
+/// would break a CSV header) spelled `_`.
+pub(crate) fn object_prefix(kind: ObjectKind, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' => c,
+            _ => '_',
+        })
+        .collect();
+    format!("{}/{name}/", kind.as_str())
+}
+
+/// The metric a `…_seen` column is of, as the charts and `summary.json`'s units name it:
+/// `<label>` for `metric_<label>_seen`, `<Kind>/<name>/<label>` for
+/// `<Kind>/<name>/metric_<label>_seen`.
+pub(crate) fn seen_metric(column: &str) -> Option<String> {
+    let (prefix, rest) = split_prefix(column);
+    let label = rest.strip_prefix("metric_")?.strip_suffix("_seen")?;
+    Some(format!("{prefix}{label}"))
+}
+
+/// Column `<suffix>` (`seen`, `failed`, `target`, `true`) of the metric the charts call
+/// `metric` (see [`seen_metric`]).
+pub(crate) fn metric_column(metric: &str, suffix: &str) -> String {
+    let (prefix, label) = split_prefix(metric);
+    format!("{prefix}metric_{label}_{suffix}")
+}
+
+/// The `keda_fallback` column of the autoscaler of the metric the charts call `metric`.
+pub(crate) fn fallback_column(metric: &str) -> String {
+    format!("{}keda_fallback", split_prefix(metric).0)
+}
+
+/// A column or metric name as its object prefix (through the last `/`, empty when none) and
+/// the rest: a metric's label never holds a `/`.
+pub(crate) fn split_prefix(name: &str) -> (&str, &str) {
+    match name.rfind('/') {
+        Some(i) => name.split_at(i + 1),
+        None => ("", name),
+    }
 }
 
 /// Does metric `i` of `d` have a `_true` column: a bound signal sampled directly, or an
@@ -101,6 +152,62 @@ impl Run<'_, '_> {
     /// t = 0, then as the changes go by (a created object, an update that brings new metrics
     /// or triggers, an unpaused ScaledObject, the next one when the shown one is deleted).
     pub(super) fn shown_candidates(&self) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        self.walk_changes(|hpas, sos| {
+            if let Some(l) = hpas.first().or(sos.first())
+                && !l.paused
+                && !out.contains(&l.candidate)
+            {
+                out.push(l.candidate);
+            }
+        });
+        out
+    }
+
+    /// Do two autoscalers (hand-made HPAs, ScaledObjects, paused or not) exist at once at
+    /// some point of the run? Then every autoscaler's columns are named after its object.
+    fn several_at_once(&self) -> bool {
+        let mut several = false;
+        self.walk_changes(|hpas, sos| several |= hpas.len() + sos.len() >= 2);
+        several
+    }
+
+    /// Decide, before the run, how the metric columns are named: after their objects when
+    /// several autoscalers exist at once ([`Self::several_at_once`]), else plainly.
+    pub(super) fn plan_metric_columns(&mut self) {
+        self.columns_by_object = self.several_at_once();
+    }
+
+    /// Every autoscaler that will have columns when they are named after their objects, with
+    /// its prefix, in the order each first exists unpaused: those at t = 0 (`at_start`), then
+    /// as the changes go by.
+    fn named_candidates(&self) -> Vec<Named> {
+        let mut out: Vec<Named> = Vec::new();
+        let mut at_start = true;
+        self.walk_changes(|hpas, sos| {
+            let kinds = [
+                ObjectKind::HorizontalPodAutoscaler,
+                ObjectKind::ScaledObject,
+            ];
+            for (kind, list) in kinds.into_iter().zip([hpas, sos]) {
+                for l in list.iter().filter(|l| !l.paused) {
+                    if !out.iter().any(|n| n.candidate == l.candidate) {
+                        out.push(Named {
+                            candidate: l.candidate,
+                            prefix: object_prefix(kind, &l.name),
+                            at_start,
+                        });
+                    }
+                }
+            }
+            at_start = false;
+        });
+        out
+    }
+
+    /// Walk the autoscalers that exist (hand-made HPAs, ScaledObjects) through the changes:
+    /// `visit` sees them at t = 0, then after each change.
+    fn walk_changes(&self, mut visit: impl FnMut(&[Live], &[Live])) {
         let live = |name: &str, candidate, paused| Live {
             name: name.to_string(),
             candidate,
@@ -112,16 +219,7 @@ impl Run<'_, '_> {
         let mut sos: Vec<Live> = (self.scaled_objects.iter().enumerate())
             .map(|(i, s)| live(&s.name, Candidate::ScaledObject(i), s.hpa.is_none()))
             .collect();
-        let mut out = Vec::new();
-        let mut note_shown = |hpas: &[Live], sos: &[Live]| {
-            if let Some(l) = hpas.first().or(sos.first())
-                && !l.paused
-                && !out.contains(&l.candidate)
-            {
-                out.push(l.candidate);
-            }
-        };
-        note_shown(&hpas, &sos);
+        visit(&hpas, &sos);
         for (k, c) in self.scenario.changes.iter().enumerate() {
             let prepared = self
                 .change_state
@@ -141,9 +239,8 @@ impl Run<'_, '_> {
                 | ChangeAction::DeploymentReplicas(_)
                 | ChangeAction::DeploymentTemplate { .. } => {}
             }
-            note_shown(&hpas, &sos);
+            visit(&hpas, &sos);
         }
-        out
     }
 
     /// The HPA a candidate stands for and, for KEDA's, its ScaledObject (None for a paused
@@ -203,11 +300,19 @@ impl Run<'_, '_> {
         if let Some(d) = self.hpas.first_mut() {
             d.add_truth_samplers(&mut self.samplers, interval);
         }
-        if self.scenario.changes.is_empty() {
+        if self.scenario.changes.is_empty() && !self.columns_by_object {
             return;
         }
         let start = self.start_candidate();
-        for c in self.shown_candidates() {
+        let candidates = if self.columns_by_object {
+            self.named_candidates()
+                .into_iter()
+                .map(|n| n.candidate)
+                .collect()
+        } else {
+            self.shown_candidates()
+        };
+        for c in candidates {
             if Some(c) != start {
                 self.add_truth_to(c, interval);
             }
@@ -239,14 +344,15 @@ impl Run<'_, '_> {
     }
 
     /// The unit of each metric the columns will show, for the charts (the first autoscaler
-    /// to show a label gives its unit).
+    /// to show a label gives its unit), under the name the charts give it
+    /// ([`seen_metric`]).
     pub(super) fn metric_units(&self) -> BTreeMap<String, String> {
         let mut units = BTreeMap::new();
-        for c in self.shown_candidates() {
+        for (c, prefix) in self.column_candidates() {
             self.with_candidate(c, |d, keda| {
                 for (i, label) in d.metric_labels().into_iter().enumerate() {
                     units
-                        .entry(label)
+                        .entry(format!("{prefix}{label}"))
                         .or_insert_with(|| d.metric_unit(i, &self.samplers, keda));
                 }
             });
@@ -254,19 +360,39 @@ impl Run<'_, '_> {
         units
     }
 
-    /// Declare every metric column before the run, in a fixed order: those of the autoscaler
-    /// shown at t = 0, the fault columns, then those of every autoscaler a change will show.
+    /// Every autoscaler the columns will show, with the prefix of its columns.
+    fn column_candidates(&self) -> Vec<(Candidate, String)> {
+        if self.columns_by_object {
+            let named = self.named_candidates().into_iter();
+            named.map(|n| (n.candidate, n.prefix)).collect()
+        } else {
+            let shown = self.shown_candidates().into_iter();
+            shown.map(|c| (c, String::new())).collect()
+        }
+    }
+
+    /// Declare every metric column before the run, in a fixed order: those of the
+    /// autoscalers shown at t = 0, the fault columns, then those of every autoscaler a change
+    /// will show.
     pub(super) fn declare_columns(&mut self) {
-        let candidates = self.shown_candidates();
-        let start = self.start_candidate();
         let mut names = Vec::new();
-        // The one shown at t = 0 only when it shows something then (not paused).
-        if let Some((d, keda)) = start.and_then(|c| self.candidate(c)) {
-            names.extend(column_names(d, keda.is_some()));
+        // Those shown at t = 0 only when they show something then (not paused).
+        let start: Vec<(Candidate, String)> = if self.columns_by_object {
+            let named = self.named_candidates().into_iter().filter(|n| n.at_start);
+            named.map(|n| (n.candidate, n.prefix)).collect()
+        } else {
+            let start = self.start_candidate().into_iter();
+            start.map(|c| (c, String::new())).collect()
+        };
+        for (c, prefix) in start {
+            if let Some((d, keda)) = self.candidate(c) {
+                names.extend(column_names(d, keda.is_some(), &prefix));
+            }
         }
         names.extend(self.fault_columns());
-        for c in candidates {
-            let columns = self.with_candidate(c, |d, keda| column_names(d, keda.is_some()));
+        for (c, prefix) in self.column_candidates() {
+            let columns =
+                self.with_candidate(c, |d, keda| column_names(d, keda.is_some(), &prefix));
             names.extend(columns.unwrap_or_default());
         }
         let s = self.world.recorder_mut().series_mut();
@@ -285,16 +411,56 @@ impl Run<'_, '_> {
     }
 
     /// Write the shown HPA's metrics into row `row`: as it saw them, their targets, their
-    /// true values (nothing while no autoscaler is shown).
+    /// true values (nothing while no autoscaler is shown). When the columns are named after
+    /// their objects, every autoscaler that exists writes its own.
     pub(super) fn record_metric_columns(&mut self, row: usize, now: f64) {
+        if self.columns_by_object {
+            self.record_every_autoscaler(row, now);
+            return;
+        }
         let Some(shown) = self.shown() else {
             return;
         };
         let Some((d, keda)) = parts(&self.hpas, &self.scaled_objects, shown) else {
             return;
         };
-        record(d, keda, &mut self.world, row, now, &self.samplers);
+        record(d, keda, "", &mut self.world, row, now, &self.samplers);
     }
+
+    /// Every hand-made HPA not deleted and every ScaledObject not deleted nor paused writes
+    /// its columns, under its object's prefix.
+    fn record_every_autoscaler(&mut self, row: usize, now: f64) {
+        let hpa = ObjectKind::HorizontalPodAutoscaler;
+        for (i, d) in self.hpas.iter().enumerate() {
+            if !self.change_state.hpa_deleted(i) {
+                let prefix = object_prefix(hpa, &d.name);
+                record(d, None, &prefix, &mut self.world, row, now, &self.samplers);
+            }
+        }
+        for so in self.scaled_objects.iter().filter(|s| !s.is_deleted()) {
+            if let Some(d) = &so.hpa {
+                let prefix = object_prefix(ObjectKind::ScaledObject, &so.name);
+                record(
+                    d,
+                    Some(so),
+                    &prefix,
+                    &mut self.world,
+                    row,
+                    now,
+                    &self.samplers,
+                );
+            }
+        }
+    }
+}
+
+/// An autoscaler with columns named after its object (see [`Run::named_candidates`]).
+struct Named {
+    candidate: Candidate,
+    /// `<Kind>/<name>/`.
+    prefix: String,
+    /// It has columns at t = 0.
+    at_start: bool,
 }
 
 /// An object that exists at a point of [`Run::shown_candidates`]'s walk through the changes.
@@ -323,11 +489,12 @@ fn upsert(list: &mut Vec<Live>, name: &str, new: Option<Candidate>, paused: bool
 }
 
 /// Write `d`'s metrics as it saw them, their targets, and their true values into the series
-/// (the columns of [`column_names`], in that order). `keda` is the ScaledObject that generated
-/// the HPA, if it did.
+/// (the columns of [`column_names`] after `prefix`, in that order). `keda` is the ScaledObject
+/// that generated the HPA, if it did.
 fn record(
     d: &HpaDriver,
     keda: Option<&ScaledObjectDriver>,
+    prefix: &str,
     world: &mut World,
     row: usize,
     now: f64,
@@ -337,12 +504,16 @@ fn record(
     let ready = c.ready.max(1) as f64;
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
+    // The column names are spelled into one buffer (this runs every row).
+    let mut column = String::with_capacity(prefix.len() + 32);
     if let Some(so) = keda {
         let fallback = if so.fallback_active() { 1.0 } else { 0.0 };
+        column.push_str(prefix);
+        column.push_str("keda_fallback");
         world
             .recorder_mut()
             .series_mut()
-            .set_extra("keda_fallback", row, fallback);
+            .set_extra(&column, row, fallback);
     }
     for (i, label) in d.metric_labels().into_iter().enumerate() {
         // A value KEDA served before anything was measured is left out (see `measured`).
@@ -352,18 +523,28 @@ fn record(
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
         let s = world.recorder_mut().series_mut();
-        // The column names are spelled into one buffer (this runs every row).
-        let mut column = String::with_capacity(label.len() + 15);
-        s.set_extra(column_name(&mut column, &label, "_seen"), row, seen);
+        s.set_extra(column_name(&mut column, prefix, &label, "_seen"), row, seen);
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
         let failed = if d.failed(i) { 1.0 } else { 0.0 };
-        s.set_extra(column_name(&mut column, &label, "_failed"), row, failed);
+        s.set_extra(
+            column_name(&mut column, prefix, &label, "_failed"),
+            row,
+            failed,
+        );
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        s.set_extra(column_name(&mut column, &label, "_target"), row, target);
+        s.set_extra(
+            column_name(&mut column, prefix, &label, "_target"),
+            row,
+            target,
+        );
         if label == "cpu" {
             let true_util = s.cpu_utilization[s.slot(row)];
-            s.set_extra("metric_cpu_true", row, true_util);
+            s.set_extra(
+                column_name(&mut column, prefix, "cpu", "_true"),
+                row,
+                true_util,
+            );
         }
         if !has_truth(d, i, keda.is_some()) {
             continue;
@@ -379,18 +560,47 @@ fn record(
             MetricNorm::PerReadyPod => v / ready,
         });
         world.recorder_mut().series_mut().set_extra(
-            column_name(&mut column, &label, "_true"),
+            column_name(&mut column, prefix, &label, "_true"),
             row,
             v,
         );
     }
 }
 
-/// `metric_<label><suffix>`, spelled into `buf`.
-fn column_name<'a>(buf: &'a mut String, label: &str, suffix: &str) -> &'a str {
+/// `<prefix>metric_<label><suffix>`, spelled into `buf`.
+fn column_name<'a>(buf: &'a mut String, prefix: &str, label: &str, suffix: &str) -> &'a str {
     buf.clear();
+    buf.push_str(prefix);
     buf.push_str("metric_");
     buf.push_str(label);
     buf.push_str(suffix);
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_names_and_their_columns_round_trip_with_and_without_a_prefix() {
+        assert_eq!(seen_metric("metric_cpu_seen").as_deref(), Some("cpu"));
+        assert_eq!(metric_column("cpu", "true"), "metric_cpu_true");
+        assert_eq!(fallback_column("s0_prometheus"), "keda_fallback");
+        let prefix = object_prefix(ObjectKind::ScaledObject, "worker");
+        let column = format!("{prefix}metric_s0_prometheus_seen");
+        let metric = seen_metric(&column).unwrap();
+        assert_eq!(metric, "ScaledObject/worker/s0_prometheus");
+        assert_eq!(metric_column(&metric, "seen"), column);
+        assert_eq!(
+            fallback_column(&metric),
+            "ScaledObject/worker/keda_fallback"
+        );
+        assert_eq!(seen_metric("ScaledObject/worker/keda_fallback"), None);
+        assert_eq!(seen_metric("fault_prometheus"), None);
+        // A name a CSV header could not hold is spelled safely.
+        assert_eq!(
+            object_prefix(ObjectKind::HorizontalPodAutoscaler, "a,b/c"),
+            "HorizontalPodAutoscaler/a_b_c/"
+        );
+    }
 }

@@ -9,7 +9,7 @@ mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
 mod keda_driver;
-mod metric_columns;
+pub(crate) mod metric_columns;
 mod missing;
 pub(crate) mod series_stats;
 pub(crate) mod slo;
@@ -215,6 +215,7 @@ fn run_with_log<'w>(
     }
     let missing = run.add_autoscalers()?;
     run.prepare_changes()?;
+    run.plan_metric_columns();
     crate::metrics::phases::assign_scrape_phases(
         &mut run.samplers,
         scenario.metric_phases,
@@ -254,6 +255,8 @@ struct Run<'a, 'w> {
     /// Periodic acts re-planned by a control-plane restart (`faults:`).
     restarted: control_plane::Restarted,
     change_state: changes::ChangeState,
+    /// The metric columns are named after their objects (several autoscalers at once).
+    columns_by_object: bool,
     /// The summary's figures of the rows handed over.
     stats: series_stats::SeriesStats,
     /// Where streamed rows go besides `stats` (nothing when the rows are kept).
@@ -310,6 +313,7 @@ impl<'a, 'w> Run<'a, 'w> {
             end: scenario.duration,
             restarted: control_plane::Restarted::default(),
             change_state: changes::ChangeState::default(),
+            columns_by_object: false,
             stats,
             sinks: Vec::new(),
             streamed: false,

@@ -1,15 +1,22 @@
 //! The Job controller (batch/v1, `NonIndexed` completion mode) for the Jobs a ScaledJob
 //! creates: a Job keeps up to `parallelism` pods active until `completions` of them have
 //! succeeded (without `completions`: until one has succeeded and every other has exited), is
-//! Failed when its `activeDeadlineSeconds` runs out (its active pods killed) or when more pods
-//! failed than its `backoffLimit` allows (`jobs.failure_probability`: each failed pod replaced
-//! after the pod-failure back-off, 10 s doubling up to 10 min), and is garbage-collected with its ScaledJob (its pods deleted gracefully, with the Job template's
-//! grace period). What each pod does is `jobs:` ([`JobBehaviour`]). The rules, in the
-//! project's words: docs/keda.md#what-a-job-does and docs/keda.md#changes-during-a-run.
+//! Failed when its `activeDeadlineSeconds` runs out (its active pods killed) or when its
+//! containers failed more than its `backoffLimit` allows (`jobs.failure_probability`): with
+//! `restartPolicy: Never` each failed pod is replaced after the pod-failure back-off, 10 s
+//! doubling up to 10 min, and the Job fails once more pods failed than the limit; with
+//! `OnFailure` the kubelet restarts the failed container in the same pod after its
+//! CrashLoopBackOff (at once, then 10 s doubling up to 5 min) and the Job fails once its
+//! running pods' restart counts add up to the limit (upstream `pastBackoffLimitOnFailure`).
+//! A Job is garbage-collected with its ScaledJob (its pods deleted gracefully, with the Job
+//! template's grace period). What each pod does is `jobs:` ([`JobBehaviour`]). The rules, in
+//! the project's words: docs/keda.md#what-a-job-does and docs/keda.md#changes-during-a-run.
 
 use super::{Event, PodEventKind, PodState, World};
+use crate::keda::scaledjob::JobRestartPolicy;
 use crate::rng::Stream;
 use crate::settings::jobs::JobBehaviour;
+use crate::settings::overload::{RESTART_BACKOFF, RESTART_BACKOFF_RESET};
 
 /// Upstream `DefaultJobPodFailureBackOff` and `MaxJobPodFailureBackOff` (seconds).
 const POD_FAILURE_BACKOFF: (f64, f64) = (10.0, 600.0);
@@ -29,6 +36,8 @@ pub(crate) struct JobTemplate {
     pub(crate) grace: f64,
     /// Failed pods tolerated: one more fails the Job (`backoffLimit`, default 6).
     pub(crate) backoff_limit: u32,
+    /// What a failed container does: a new pod (`Never`) or a restart in place (`OnFailure`).
+    pub(crate) restart_policy: JobRestartPolicy,
 }
 
 /// The condition a finished Job carries.
@@ -139,13 +148,100 @@ impl World {
         }
         for _ in active..want {
             let pod = self.spawn_job_pod(now, t.run);
-            let p = t.run.failure_probability;
-            let fails = p > 0.0 && self.jobs.rng.uniform() < p;
+            let fails = self.draw_job_failure(t.run);
             self.jobs.by_id[id as usize].pods.push(pod);
             let pod = &mut self.pods.by_id[pod as usize];
             pod.job_id = id;
             pod.job_fails = fails;
         }
+    }
+
+    /// Does the container about to run fail (`jobs.failure_probability`)? Nothing is drawn
+    /// when it cannot.
+    fn draw_job_failure(&mut self, run: JobBehaviour) -> bool {
+        let p = run.failure_probability;
+        p > 0.0 && self.jobs.rng.uniform() < p
+    }
+
+    /// A job's container exited non-zero: with `restartPolicy: Never` its pod is Failed,
+    /// with `OnFailure` the kubelet restarts the container in the same pod.
+    pub(super) fn job_container_failed(&mut self, now: f64, pod: u32) {
+        let id = self.pods.by_id[pod as usize].job_id;
+        match self.jobs.by_id[id as usize].template.restart_policy {
+            JobRestartPolicy::Never => self.fail_job_pod(now, pod),
+            JobRestartPolicy::OnFailure => self.restart_job_container(now, pod),
+        }
+    }
+
+    /// `restartPolicy: OnFailure`: the pod stays Running and not Ready while the kubelet
+    /// waits out the container's CrashLoopBackOff (counted from its death: at once the first
+    /// time, then 10 s, 20 s … up to 5 min, forgotten once a container has run 10 minutes),
+    /// then creates a new container ([`Self::on_job_container_restart`]).
+    fn restart_job_container(&mut self, now: f64, pod: u32) {
+        self.account_pods(now);
+        let p = &mut self.pods.by_id[pod as usize];
+        let since_last = now - p.running_at.unwrap_or(f64::NEG_INFINITY);
+        if p.crash_loop > 0 && since_last > RESTART_BACKOFF_RESET {
+            p.crash_loop = 0;
+        }
+        let backoff = if p.crash_loop == 0 {
+            0.0
+        } else {
+            (RESTART_BACKOFF.0 * 2f64.powi(p.crash_loop as i32 - 1)).min(RESTART_BACKOFF.1)
+        };
+        p.crash_loop += 1;
+        let was_ready = p.state == PodState::Ready;
+        if was_ready {
+            p.state = PodState::Starting;
+            p.ready_at = None;
+            p.ready_transition = now;
+            self.pods.counts.ready -= 1;
+            self.pods.counts.starting += 1;
+        }
+        let p = &mut self.pods.by_id[pod as usize];
+        p.accepting = false;
+        p.restarting = true;
+        p.incarnation = p.incarnation.wrapping_add(1);
+        p.job_until = None;
+        // The new container does what `jobs:` says afresh.
+        p.served = 0;
+        p.routed = 0;
+        let inc = p.incarnation;
+        self.log(now, pod, PodEventKind::ContainerFailed, None);
+        self.agenda
+            .schedule(now + backoff, Event::JobContainerRestart { pod, inc });
+    }
+
+    /// The kubelet creates the new container (its `restartCount` goes up): the Job
+    /// controller fails the Job once its running pods' restarts reach `backoffLimit` (any
+    /// restart with a limit of 0), killing its pods; otherwise the container boots.
+    pub(super) fn on_job_container_restart(&mut self, now: f64, pod: u32, inc: u32) {
+        let p = &mut self.pods.by_id[pod as usize];
+        if p.incarnation != inc || !p.restarting || p.state != PodState::Starting {
+            return;
+        }
+        p.job_restarts += 1;
+        let (id, run) = (p.job_id, p.job_run);
+        let job = &self.jobs.by_id[id as usize];
+        if job.ended.is_some() || job.deleted {
+            return;
+        }
+        let restarts: u32 = (job.pods.iter())
+            .map(|&q| &self.pods.by_id[q as usize])
+            .filter(|q| q.state != PodState::Gone)
+            .map(|q| q.job_restarts)
+            .sum();
+        let limit = job.template.backoff_limit;
+        if restarts >= limit.max(1) {
+            // `BackoffLimitExceeded`.
+            self.end_failed(now, id);
+            return;
+        }
+        let fails = self.draw_job_failure(run);
+        self.pods.by_id[pod as usize].job_fails = fails;
+        let boot = self.cfg.startup.sample(&mut self.pods.rng_restart).max(0.0);
+        self.agenda
+            .schedule(now + boot, Event::ContainerStart { pod, inc });
     }
 
     /// A pod of a Job failed (its container exited non-zero): the Job is Failed once more pods

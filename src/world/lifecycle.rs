@@ -311,7 +311,7 @@ impl World {
         if deleted {
             self.end_job(now, pod, PodEventKind::Exited, None);
         } else if p.job_fails {
-            self.fail_job_pod(now, pod);
+            self.job_container_failed(now, pod);
         } else {
             self.end_job(now, pod, PodEventKind::Exited, None);
             self.job_pod_succeeded(now, pod);
@@ -398,8 +398,9 @@ impl World {
         self.release_partition(now, pod);
         let p = &self.pods.by_id[pod as usize];
         // A `sleep` job's process ignores SIGTERM (a `sleep` as PID 1 has no handler): it
-        // runs on until its sleep ends or the grace period kills it.
-        let ignores = p.job && p.job_run.mode == JobMode::Sleep;
+        // runs on until its sleep ends or the grace period kills it (one waiting out its
+        // restart back-off has no process to run on).
+        let ignores = p.job && p.job_run.mode == JobMode::Sleep && !p.restarting;
         if p.in_flight() == 0 && !ignores {
             self.exit(now, pod, PodEventKind::Exited, None);
         }

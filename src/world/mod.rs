@@ -198,6 +198,9 @@ pub(crate) enum PodEventKind {
     ContainerStarted,
     /// A job's container exited non-zero (`jobs.failure_probability`): the pod Failed.
     Failed,
+    /// A job's container exited non-zero with `restartPolicy: OnFailure`: the kubelet
+    /// restarts it in the same pod after its back-off.
+    ContainerFailed,
 }
 
 /// Pod and cluster events (a pod's next request completion is a [`Timers`] deadline instead).
@@ -258,6 +261,12 @@ enum Event {
     },
     /// A restarted container starts running.
     ContainerStart {
+        pod: u32,
+        inc: u32,
+    },
+    /// The kubelet creates the new container of a Job's pod whose container failed
+    /// (`restartPolicy: OnFailure`), its back-off over: the restart counts.
+    JobContainerRestart {
         pod: u32,
         inc: u32,
     },
@@ -540,6 +549,7 @@ impl World {
             Event::Retry { id } => self.on_retry(t, id),
             Event::Probe { pod, inc } => self.on_probe(t, pod, inc),
             Event::ContainerStart { pod, inc } => self.on_container_start(t, pod, inc),
+            Event::JobContainerRestart { pod, inc } => self.on_job_container_restart(t, pod, inc),
             Event::Cfs { pod, epoch } => self.on_cfs(t, pod, epoch),
             Event::NodeReady { node } => self.on_node_ready(t, node),
             Event::NodeScan => self.on_node_scan(t),

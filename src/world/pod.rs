@@ -168,6 +168,9 @@ pub(crate) struct Pod {
     pub(crate) job_id: u32,
     /// A job whose container exits non-zero when its work is done (`jobs.failure_probability`).
     pub(crate) job_fails: bool,
+    /// A job's container restarts in this pod (`restartPolicy: OnFailure`), as its
+    /// `restartCount` reports them.
+    pub(crate) job_restarts: u32,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub(crate) routed: u64,
     /// Requests this pod completed for a waiting client.
@@ -234,6 +237,7 @@ impl Pod {
             job_failed: false,
             job_id: 0,
             job_fails: false,
+            job_restarts: 0,
             routed: 0,
             served: 0,
             cap: f64::INFINITY,

@@ -267,3 +267,146 @@ fn a_scaledobject_paused_at_the_start_and_unpaused_mid_run_has_its_columns_and_u
         "value per replica"
     );
 }
+
+/// In the figure, the titles of the autoscaler-metric panels, in order.
+fn metric_panels(fig: &Value) -> Vec<String> {
+    (fig["panels"].as_array().unwrap().iter())
+        .filter_map(|p| p["title"].as_str())
+        .filter(|t| t.starts_with("Autoscaler metric: "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_scaledobject_created_while_a_hand_made_hpa_lives_has_columns_of_its_own() {
+    let files = [("hpa.yaml", hpa()), ("so.yaml", so(&["value"]))];
+    let dir = run_case(
+        &files,
+        "metrics:\n  value: {signal: value, backend: direct}\nautoscaler: {manifests: [hpa.yaml], allow_conflicts: true}\nchanges:\n- {at: 100s, apply: so.yaml}\n- {at: 200s, delete: HorizontalPodAutoscaler/web}\n",
+    );
+    let csv = Csv::read(dir.path());
+    let metric_columns: Vec<&str> = (csv.header.iter())
+        .filter(|h| h.contains('/'))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        metric_columns,
+        [
+            "HorizontalPodAutoscaler/web/metric_value_seen",
+            "HorizontalPodAutoscaler/web/metric_value_failed",
+            "HorizontalPodAutoscaler/web/metric_value_target",
+            "HorizontalPodAutoscaler/web/metric_value_true",
+            "ScaledObject/worker/keda_fallback",
+            "ScaledObject/worker/metric_s0_prometheus_seen",
+            "ScaledObject/worker/metric_s0_prometheus_failed",
+            "ScaledObject/worker/metric_s0_prometheus_target",
+            "ScaledObject/worker/metric_s0_prometheus_true",
+        ]
+    );
+    assert!(!csv.header.iter().any(|h| h.starts_with("metric_")));
+    // The HPA's while it lives (0 s – 200 s), the ScaledObject's from its creation on: both
+    // from 100 s to 200 s.
+    for suffix in ["seen", "failed", "target", "true"] {
+        let hpa = format!("HorizontalPodAutoscaler/web/metric_value_{suffix}");
+        csv.filled_in(&hpa, 0.0, 199.0);
+        csv.empty_in(&hpa, 199.0, 300.0);
+        let so = format!("ScaledObject/worker/metric_s0_prometheus_{suffix}");
+        csv.empty_in(&so, 0.0, 99.0);
+        if suffix != "seen" {
+            csv.filled_in(&so, 99.0, 300.0);
+        }
+    }
+    csv.filled_in(
+        "ScaledObject/worker/metric_s0_prometheus_seen",
+        116.0,
+        300.0,
+    );
+    csv.filled_in("ScaledObject/worker/keda_fallback", 99.0, 300.0);
+    let units = metric_units(dir.path());
+    assert_eq!(
+        units["HorizontalPodAutoscaler/web/value"],
+        "value per replica"
+    );
+    assert_eq!(
+        units["ScaledObject/worker/s0_prometheus"],
+        "value per replica"
+    );
+    // The report draws both, each with its true value and its gaps.
+    let fig = figure(dir.path());
+    assert_eq!(
+        metric_panels(&fig),
+        [
+            "Autoscaler metric: HorizontalPodAutoscaler/web/value",
+            "Autoscaler metric: ScaledObject/worker/s0_prometheus",
+        ]
+    );
+    let truth = "true value (no delay or cap)";
+    let hpa = figure_series(
+        &fig,
+        "Autoscaler metric: HorizontalPodAutoscaler/web/value",
+        truth,
+    );
+    assert!(hpa[..199].iter().all(Option::is_some), "{hpa:?}");
+    assert!(hpa[199..].iter().all(Option::is_none), "{hpa:?}");
+    let so = figure_series(
+        &fig,
+        "Autoscaler metric: ScaledObject/worker/s0_prometheus",
+        truth,
+    );
+    assert!(so[..99].iter().all(Option::is_none), "{so:?}");
+    assert!(so[99..].iter().all(Option::is_some), "{so:?}");
+}
+
+#[test]
+fn two_scaledobjects_alive_together_keep_apart_their_same_named_metrics() {
+    let second = so(&["other"])
+        .replace("metadata: {name: worker}", "metadata: {name: second}")
+        .replace("threshold: '2'", "threshold: '3'");
+    let files = [("so.yaml", so(&["value"])), ("second.yaml", second)];
+    let dir = run_case(
+        &files,
+        "metrics:\n  value: {signal: value, backend: direct}\n  other: {signal: other, backend: direct}\nautoscaler: {manifests: [so.yaml]}\nchanges:\n- {at: 100s, apply: second.yaml}\n- {at: 200s, delete: ScaledObject/second}\n",
+    );
+    let csv = Csv::read(dir.path());
+    let first = "ScaledObject/worker/metric_s0_prometheus";
+    let second = "ScaledObject/second/metric_s0_prometheus";
+    for suffix in ["failed", "target", "true"] {
+        csv.filled_in(&format!("{first}_{suffix}"), 0.0, 300.0);
+        let name = format!("{second}_{suffix}");
+        csv.empty_in(&name, 0.0, 99.0);
+        csv.filled_in(&name, 99.0, 199.0);
+        csv.empty_in(&name, 199.0, 300.0);
+    }
+    csv.empty_in("ScaledObject/second/keda_fallback", 199.0, 300.0);
+    // Each shows its own target: 2 and 3.
+    let cell = |name: &str| csv.column(name)[150].1.to_string();
+    assert_eq!(cell(&format!("{first}_target")), "2");
+    assert_eq!(cell(&format!("{second}_target")), "3");
+    let fig = figure(dir.path());
+    assert_eq!(
+        metric_panels(&fig),
+        [
+            "Autoscaler metric: ScaledObject/worker/s0_prometheus",
+            "Autoscaler metric: ScaledObject/second/s0_prometheus",
+        ]
+    );
+}
+
+#[test]
+fn a_hand_made_hpa_replaced_by_another_never_alive_together_keeps_plain_names() {
+    let other = hpa().replace("metadata: {name: web}", "metadata: {name: api}");
+    let files = [("hpa.yaml", hpa()), ("api.yaml", other)];
+    let dir = run_case(
+        &files,
+        "metrics:\n  value: {signal: value, backend: direct}\nautoscaler: {manifests: [hpa.yaml]}\nchanges:\n- {at: 100s, delete: HorizontalPodAutoscaler/web}\n- {at: 150s, apply: api.yaml}\n",
+    );
+    let csv = Csv::read(dir.path());
+    assert!(
+        !csv.header.iter().any(|h| h.contains('/')),
+        "{:?}",
+        csv.header
+    );
+    csv.filled_in("metric_value_seen", 0.0, 99.0);
+    csv.empty_in("metric_value_seen", 100.0, 149.0);
+    csv.filled_in("metric_value_true", 150.0, 300.0);
+}

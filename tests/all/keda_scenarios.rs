@@ -620,9 +620,21 @@ fn try_job_run_with(
     batches: &[(f64, usize)],
     duration: &str,
 ) -> Result<RunResult, String> {
+    try_job_run_policy("Never", service, spec, jobs, batches, duration)
+}
+
+/// [`try_job_run_with`] with the pod template's `restartPolicy` `policy`.
+fn try_job_run_policy(
+    policy: &str,
+    service: &str,
+    spec: &str,
+    jobs: &str,
+    batches: &[(f64, usize)],
+    duration: &str,
+) -> Result<RunResult, String> {
     let dir = tempfile::tempdir().unwrap();
     let manifest = format!(
-        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: sleeper, image: busybox, envFrom: [{{secretRef: {{name: sj-secret}}}}]}}]\n        restartPolicy: Never\n{spec}"
+        "apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata: {{name: sj}}\nspec:\n  jobTargetRef:\n    template:\n      spec:\n        containers: [{{name: sleeper, image: busybox, envFrom: [{{secretRef: {{name: sj-secret}}}}]}}]\n        restartPolicy: {policy}\n{spec}"
     );
     std::fs::write(dir.path().join("sj.yaml"), &manifest).unwrap();
     let log: String = batches
@@ -1018,6 +1030,93 @@ fn failed_pods_are_retried_up_to_the_backoff_limit() {
     assert_eq!(a.totals.served, 20, "a failed pod's message was done");
     let none = job_run(&sj, "", &batches, "3m");
     assert_ne!(a.series.starting_pods, none.series.starting_pods);
+}
+
+/// The times of the pod events `kind` (`created`, `container_failed`…) of a run.
+fn pod_events(r: &RunResult, kind: &str) -> Vec<f64> {
+    (r.events.iter())
+        .filter_map(|e| match e {
+            LogEvent::Pod(_) => {
+                let v = serde_json::to_value(e).unwrap();
+                (v["event"] == kind).then(|| v["t"].as_f64().unwrap())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn with_restart_policy_on_failure_the_failed_container_restarts_in_its_pod() {
+    // As `failed_pods_are_retried_up_to_the_backoff_limit`, with `OnFailure`: the pod up at
+    // 17 s takes the message and its container fails at 18 s; the kubelet restarts it at once
+    // (restart 1; it boots for 2 s, finds the queue empty and fails at 20 s), then after a
+    // 10 s back-off (restart 2 at 30 s): the restarts reach backoffLimit 2, the Job is Failed.
+    // One pod throughout, Running meanwhile: the Job runs and is never pending.
+    let sj = sj_with(
+        "    backoffLimit: 2\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let jobs = "jobs: {failure_probability: 1}\n";
+    let r = try_job_run_policy("OnFailure", "1s", &sj, jobs, &[(12.0, 1)], "1m").unwrap();
+    assert_eq!(pod_events(&r, "created"), [15.0], "no new pod per failure");
+    assert_eq!(pod_events(&r, "container_failed"), [18.0, 20.0]);
+    assert_eq!(pod_events(&r, "failed"), Vec::<f64>::new());
+    let polls = job_polls(&r);
+    let at = |t: f64| polls.iter().find(|(at, _)| *at == t).unwrap().1.clone();
+    for t in [20.0, 25.0] {
+        assert_eq!(
+            (at(t).running, at(t).pending),
+            (1, 0),
+            "at {t}s the pod is Running between restarts"
+        );
+    }
+    // Failed at 30 s (the restart comes before that instant's poll), deleted by it.
+    let deleted: Vec<f64> = (polls.iter())
+        .filter(|(_, p)| !p.jobs_to_delete.is_empty())
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(deleted, [30.0]);
+    assert_eq!(at(35.0).running, 0);
+    assert_eq!(creations(&r), vec![(15.0, 1)]);
+    assert_eq!(r.totals.served, 1);
+    let row = |t: f64| r.series.row(t - 1.0);
+    let pods = |t: f64| r.series.starting_pods[row(t)] + r.series.ready_pods[row(t)];
+    assert_eq!(
+        [pods(19.0), pods(25.0), pods(29.0), pods(32.0)],
+        [1, 1, 1, 0],
+        "the pod stays until the Job fails at 30 s"
+    );
+    // With `Never` the same Job fails one failure later (its third failed pod, at 52 s).
+    let never = job_run(&sj, jobs, &[(12.0, 1)], "1m");
+    assert_eq!(pod_events(&never, "failed"), [18.0, 30.0, 52.0]);
+    // backoffLimit 0: the first restart (at once, 18 s) fails the Job.
+    let sj = sj_with(
+        "    backoffLimit: 0\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let r = try_job_run_policy("OnFailure", "1s", &sj, jobs, &[(12.0, 1)], "1m").unwrap();
+    assert_eq!(pod_events(&r, "container_failed"), [18.0]);
+    let polls = job_polls(&r);
+    assert_eq!(polls.iter().find(|(t, _)| *t == 20.0).unwrap().1.running, 0);
+}
+
+#[test]
+fn a_template_without_restart_policy_restarts_containers_as_keda_sets_on_failure() {
+    let sj = sj_with(
+        "    backoffLimit: 2\n",
+        "  maxReplicaCount: 1\n  failedJobsHistoryLimit: 0\n",
+    );
+    let jobs = "jobs: {failure_probability: 1}\n";
+    let dflt = try_job_run_policy("''", "1s", &sj, jobs, &[(12.0, 1)], "1m").unwrap();
+    let on_failure = try_job_run_policy("OnFailure", "1s", &sj, jobs, &[(12.0, 1)], "1m").unwrap();
+    assert_eq!(pod_events(&dflt, "container_failed"), [18.0, 20.0]);
+    assert_eq!(
+        pod_events(&dflt, "container_started"),
+        pod_events(&on_failure, "container_started")
+    );
+    // `Always` is not a Job's restart policy: every Job KEDA created would be rejected.
+    let err = try_job_run_policy("Always", "1s", &sj, jobs, &[(12.0, 1)], "1m").unwrap_err();
+    assert!(err.contains("restartPolicy"), "{err}");
 }
 
 #[test]

@@ -161,12 +161,12 @@ impl RunData {
             .map(|c| c.iter().map(|v| v / step).collect())
     }
 
-    /// The autoscaler metrics recorded (`metric_<name>_seen` columns), in column order.
+    /// The autoscaler metrics recorded (`metric_<name>_seen` columns, after their object's
+    /// `<Kind>/<name>/` when several autoscalers had columns), in column order.
     pub(crate) fn metric_names(&self) -> Vec<String> {
         self.columns
             .iter()
-            .filter_map(|(n, _)| n.strip_prefix("metric_")?.strip_suffix("_seen"))
-            .map(str::to_string)
+            .filter_map(|(n, _)| crate::sim::metric_columns::seen_metric(n))
             .collect()
     }
 

@@ -5,6 +5,7 @@
 use super::ChartOptions;
 use super::data::{OBSERVED_LATENCY_P99, OBSERVED_REPLICAS, RunData};
 use super::downsample::{Shape, finite_max, intervals, positive_min};
+use crate::sim::metric_columns::{fallback_column, metric_column};
 use crate::text::decimals as trim;
 use crate::text::label_number as fmt_num;
 use std::borrow::Cow;
@@ -723,8 +724,8 @@ fn losses_panel<'a>(run: &'a RunData) -> Panel<'a> {
 fn metric_panel<'a>(run: &'a RunData, opts: &ChartOptions, name: &str, pixel: f64) -> Panel<'a> {
     let (mut layers, mut legend) = fault_shades(run, pixel);
     for (column, colour, label) in [
-        (format!("metric_{name}_failed"), GREY, "metric read failed"),
-        ("keda_fallback".to_string(), ORANGE, "KEDA fallback active"),
+        (metric_column(name, "failed"), GREY, "metric read failed"),
+        (fallback_column(name), ORANGE, "KEDA fallback active"),
     ] {
         let Some(flag) = run.column(&column) else {
             continue;
@@ -739,15 +740,15 @@ fn metric_panel<'a>(run: &'a RunData, opts: &ChartOptions, name: &str, pixel: f6
             legend.push(LegendEntry::area(label, colour, 0.18));
         }
     }
-    if let Some(c) = col(run, &format!("metric_{name}_true")) {
+    if let Some(c) = col(run, &metric_column(name, "true")) {
         layers.push(line(c, Shape::Line, 1, GREY));
         legend.push(LegendEntry::line("true value (no delay or cap)", GREY, 1));
     }
-    if let Some(c) = col(run, &format!("metric_{name}_seen")) {
+    if let Some(c) = col(run, &metric_column(name, "seen")) {
         layers.push(line(c, Shape::Step, 2, BLUE));
         legend.push(LegendEntry::line("as the autoscaler saw it", BLUE, 2));
     }
-    if let Some(c) = col(run, &format!("metric_{name}_target")) {
+    if let Some(c) = col(run, &metric_column(name, "target")) {
         layers.push(Layer::Series {
             data: c,
             shape: Shape::Step,
@@ -952,7 +953,7 @@ impl<'a> Overlay<'a> {
     fn metric_panel(&self, opts: &ChartOptions, name: &str) -> Panel<'a> {
         let mut layers = Vec::new();
         for (i, r) in self.runs.iter().enumerate() {
-            if let Some(c) = col(r, &format!("metric_{name}_target")) {
+            if let Some(c) = col(r, &metric_column(name, "target")) {
                 layers.push(Layer::Series {
                     data: c,
                     shape: Shape::Step,
@@ -965,7 +966,7 @@ impl<'a> Overlay<'a> {
         }
         for (suffix, shape, width) in [("true", Shape::Line, 1), ("seen", Shape::Step, 3)] {
             for (i, r) in self.runs.iter().enumerate() {
-                if let Some(c) = col(r, &format!("metric_{name}_{suffix}")) {
+                if let Some(c) = col(r, &metric_column(name, suffix)) {
                     layers.push(Self::line(c, shape, width, i));
                 }
             }
