@@ -259,11 +259,13 @@ impl Timers {
             // a third of its instructions.
             debug_assert!(n < self.nodes.len() && self.nodes.len() % 2 == 0);
             let sibling = unsafe { *self.nodes.get_unchecked(n ^ 1) };
-            // Selected as two 64-bit halves: a 128-bit select compiles to a branch.
-            let wins = sibling < best;
-            let hi =
-                std::hint::select_unpredictable(wins, (sibling >> 64) as u64, (best >> 64) as u64);
-            let lo = std::hint::select_unpredictable(wins, sibling as u64, best as u64);
+            // Compared and selected as 64-bit halves: a 128-bit comparison or selection
+            // compiles to a branch here, which would miss about every other time.
+            let (sh, sl) = ((sibling >> 64) as u64, sibling as u64);
+            let (bh, bl) = ((best >> 64) as u64, best as u64);
+            let wins = (sh < bh) | ((sh == bh) & (sl < bl));
+            let hi = std::hint::select_unpredictable(wins, sh, bh);
+            let lo = std::hint::select_unpredictable(wins, sl, bl);
             best = ((hi as u128) << 64) | lo as u128;
             n /= 2;
             unsafe { *self.nodes.get_unchecked_mut(n) = best };
