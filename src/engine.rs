@@ -113,34 +113,26 @@ impl<E> Agenda<E> {
 /// Owns a winner tree over the slots: a complete binary tree whose leaves are the slots'
 /// deadlines (time +∞ when unset) and whose every inner node holds the earliest deadline below
 /// it. Setting a deadline replays the matches on its leaf's path to the root: log₂(slots)
-/// comparisons against the path's siblings, no swaps. Nodes carry the whole key, so a match is
-/// one branch-free 128-bit comparison and a conditional move (which deadline wins is a coin
-/// toss the branch predictor would miss about half the time).
+/// comparisons against the path's siblings, no swaps. A node is one `u128`: the key's time
+/// above its sequence number, with the slot packed below the sequence (`shift` bits; sequence
+/// numbers are unique, so the slot never decides a match). A match is then a branch-free
+/// comparison of two halves and two conditional moves (which deadline wins is a coin toss the
+/// branch predictor would miss about half the time), and the replay stores two words a level.
 #[derive(Debug)]
 pub(crate) struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
     /// `s`. Node 0 is unused; `cap` (a power of two) is half the length.
-    nodes: Vec<Node>,
+    nodes: Vec<u128>,
     /// Number of slots (a power of two).
     cap: usize,
+    /// log₂(cap): the bits below a node's sequence number that hold its slot. Sequence numbers
+    /// must stay below 2^(64 − shift): at a million slots, 2^44 stamps (weeks of simulation at
+    /// tens of millions of events per second).
+    shift: u32,
 }
 
-/// A deadline in the tree: its key's halves (the time's bits, the sequence) and its slot.
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    time: u64,
-    seq: u64,
-    slot: u32,
-}
-
-impl Node {
-    #[inline(always)]
-    fn key(self) -> Key {
-        ((self.time as u128) << 64) | self.seq as u128
-    }
-}
-
-const NEVER_TIME: u64 = (NEVER >> 64) as u64;
+/// An unset node: after every real one (time +∞, every low bit set).
+const NEVER_NODE: u128 = NEVER;
 
 impl Default for Timers {
     fn default() -> Self {
@@ -155,18 +147,11 @@ impl Timers {
 
     fn with_capacity(slots: usize) -> Timers {
         let cap = slots.next_power_of_two();
-        let mut nodes = vec![
-            Node {
-                time: NEVER_TIME,
-                seq: NEVER as u64,
-                slot: 0
-            };
-            2 * cap
-        ];
-        for s in 0..cap {
-            nodes[cap + s].slot = s as u32;
+        Timers {
+            nodes: vec![NEVER_NODE; 2 * cap],
+            cap,
+            shift: cap.trailing_zeros(),
         }
-        Timers { nodes, cap }
     }
 
     #[inline]
@@ -174,24 +159,48 @@ impl Timers {
         self.cap
     }
 
+    /// The node of `key` set for `slot`.
+    #[inline(always)]
+    fn pack(&self, slot: u32, key: Key) -> u128 {
+        let seq = key as u64;
+        debug_assert!(self.shift == 0 || seq >> (64 - self.shift) == 0);
+        (key & !(u64::MAX as u128)) | ((seq << self.shift) | slot as u64) as u128
+    }
+
+    /// The key a set node stands for.
+    #[inline(always)]
+    fn key_of(&self, node: u128) -> Key {
+        (node & !(u64::MAX as u128)) | ((node as u64) >> self.shift) as u128
+    }
+
+    /// The slot a set node belongs to.
+    #[inline(always)]
+    fn slot_of(&self, node: u128) -> u32 {
+        (node as u64 & ((1u64 << self.shift) - 1)) as u32
+    }
+
     /// Key of the earliest deadline, or [`NEVER`].
     #[inline]
     pub(crate) fn next_key(&self) -> Key {
-        self.nodes[1].key()
+        let top = self.nodes[1];
+        if top == NEVER_NODE {
+            NEVER
+        } else {
+            self.key_of(top)
+        }
     }
 
     /// Time of the earliest deadline, or +∞.
     #[inline]
     pub(crate) fn next_time(&self) -> f64 {
-        f64::from_bits(self.nodes[1].time)
+        f64::from_bits((self.nodes[1] >> 64) as u64)
     }
 
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
     pub(crate) fn peek(&self) -> Option<(Key, u32)> {
         let top = self.nodes[1];
-        let key = top.key();
-        (key != NEVER).then_some((key, top.slot))
+        (top != NEVER_NODE).then(|| (self.key_of(top), self.slot_of(top)))
     }
 
     /// Number of deadlines set.
@@ -206,8 +215,7 @@ impl Timers {
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> Option<Key> {
         let leaf = *self.nodes.get(self.cap() + slot as usize)?;
-        let key = leaf.key();
-        (key != NEVER).then_some(key)
+        (leaf != NEVER_NODE).then(|| self.key_of(leaf))
     }
 
     /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
@@ -217,14 +225,14 @@ impl Timers {
         if slot as usize >= self.cap() {
             self.grow(slot as usize + 1);
         }
-        self.put(slot, key);
+        self.put(slot, self.pack(slot, key));
     }
 
     /// Drop `slot`'s deadline, if any.
     #[inline]
     pub(crate) fn cancel(&mut self, slot: u32) {
         if self.get(slot).is_some() {
-            self.put(slot, NEVER);
+            self.put(slot, NEVER_NODE);
         }
     }
 
@@ -233,20 +241,16 @@ impl Timers {
     #[cfg(test)]
     fn pop(&mut self) -> Option<(f64, u32)> {
         let (key, slot) = self.peek()?;
-        self.put(slot, NEVER);
+        self.put(slot, NEVER_NODE);
         Some((key_time(key), slot))
     }
 
-    /// Store `slot`'s key (slot < cap) and replay the matches up its path.
+    /// Store `slot`'s node (slot < cap) and replay the matches up its path.
     #[inline]
     #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY note below
-    fn put(&mut self, slot: u32, key: Key) {
+    fn put(&mut self, slot: u32, node: u128) {
         let mut n = self.cap() + slot as usize;
-        let mut best = Node {
-            time: (key >> 64) as u64,
-            seq: key as u64,
-            slot,
-        };
+        let mut best = node;
         self.nodes[n] = best;
         while n > 1 {
             // SAFETY: `nodes.len()` is 2·cap (even), and n < 2·cap: it starts at the leaf
@@ -255,7 +259,14 @@ impl Timers {
             // a third of its instructions.
             debug_assert!(n < self.nodes.len() && self.nodes.len() % 2 == 0);
             let sibling = unsafe { *self.nodes.get_unchecked(n ^ 1) };
-            best = std::hint::select_unpredictable(sibling.key() < best.key(), sibling, best);
+            // Compared and selected as 64-bit halves: a 128-bit comparison or selection
+            // compiles to a branch here, which would miss about every other time.
+            let (sh, sl) = ((sibling >> 64) as u64, sibling as u64);
+            let (bh, bl) = ((best >> 64) as u64, best as u64);
+            let wins = (sh < bh) | ((sh == bh) & (sl < bl));
+            let hi = std::hint::select_unpredictable(wins, sh, bh);
+            let lo = std::hint::select_unpredictable(wins, sl, bl);
+            best = ((hi as u128) << 64) | lo as u128;
             n /= 2;
             unsafe { *self.nodes.get_unchecked_mut(n) = best };
         }
@@ -267,7 +278,7 @@ impl Timers {
         let mut bigger = Timers::with_capacity(slots.max(2 * self.cap()));
         for s in 0..self.cap() as u32 {
             if let Some(key) = self.get(s) {
-                bigger.put(s, key);
+                bigger.put(s, bigger.pack(s, key));
             }
         }
         *self = bigger;

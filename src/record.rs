@@ -276,6 +276,68 @@ pub(crate) trait RowSink {
     fn row_histogram(&mut self, _row: usize, _histogram: &PromHistogram, _sum: f64) {}
 }
 
+/// The row and slot of the last instant looked up through it, and the products `t / step` that
+/// fall in the same row: most lookups (every arrival and completion) land in the row of the
+/// one before, and two comparisons then replace [`Series::row`]'s conversion and clamps. Reset
+/// it whenever the series' held rows move ([`Series::drop_before`]) or the series is replaced.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowCache {
+    /// `t × inv_step` in `[lo, hi)` is row `row`, at index `slot` (NaN bounds: nothing cached).
+    lo: f64,
+    hi: f64,
+    row: usize,
+    slot: usize,
+}
+
+impl Default for RowCache {
+    fn default() -> Self {
+        RowCache {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            row: 0,
+            slot: 0,
+        }
+    }
+}
+
+impl RowCache {
+    /// [`Series::row`] and [`Series::slot`] of instant `t`, the same to the bit.
+    #[inline(always)]
+    pub(crate) fn locate(&mut self, s: &Series, t: f64) -> (usize, usize) {
+        let x = t * s.inv_step;
+        if x >= self.lo && x < self.hi {
+            return (self.row, self.slot);
+        }
+        self.fill(s, t)
+    }
+
+    #[inline(never)]
+    fn fill(&mut self, s: &Series, t: f64) -> (usize, usize) {
+        let row = s.row(t);
+        let slot = s.slot(row);
+        // The products that `Series::row` truncates and clamps to `row`.
+        self.lo = if row == 0 {
+            f64::NEG_INFINITY
+        } else {
+            row as f64
+        };
+        self.hi = if row + 1 >= s.rows {
+            f64::INFINITY
+        } else {
+            (row + 1) as f64
+        };
+        self.row = row;
+        self.slot = slot;
+        (row, slot)
+    }
+
+    /// Forget the cached row (the held rows moved).
+    #[inline]
+    pub(crate) fn reset(&mut self) {
+        *self = RowCache::default();
+    }
+}
+
 /// Latencies of the step being filled, for exact per-step quantiles.
 #[derive(Debug, Default)]
 pub(crate) struct StepLatencies {
@@ -582,11 +644,12 @@ impl LogHistogram {
     #[inline]
     fn record_n(&mut self, value: u64, n: u64) {
         let i = Self::index(value);
+        // Plain adds: a count cannot reach 2^64.
         match self.counts.get_mut(i) {
-            Some(c) => *c = c.saturating_add(n),
+            Some(c) => *c += n,
             None => self.grow_and_record(i, n),
         }
-        self.total = self.total.saturating_add(n);
+        self.total += n;
     }
 
     #[cold]

@@ -5,14 +5,16 @@
 //! takes it at the end of the run.
 
 use crate::record::{
-    Distribution, DropReason, PromHistogram, RequestTotals, RowHistograms, RowSink, Series,
-    StepLatencies,
+    Distribution, DropReason, PromHistogram, RequestTotals, RowCache, RowHistograms, RowSink,
+    Series, StepLatencies,
 };
 
 /// The run's measurements.
 pub(crate) struct Recorder {
     pub(super) totals: RequestTotals,
     pub(super) series: Series,
+    /// The row of the latest arrival or completion (see [`RowCache`]).
+    at: RowCache,
     pub(super) step_latencies: StepLatencies,
     pub(super) latency: Distribution,
     pub(super) wait: Distribution,
@@ -54,6 +56,7 @@ impl Recorder {
         Recorder {
             totals: RequestTotals::default(),
             series: Series::new(duration, step),
+            at: RowCache::default(),
             step_latencies: StepLatencies::default(),
             latency: Distribution::new(),
             wait: Distribution::new(),
@@ -75,6 +78,7 @@ impl Recorder {
         // Rows are handed over `behind` rows at a time, so a row is moved once on average.
         let held = 2 * behind + ahead + 2;
         self.series = Series::windowed(rows, step, held);
+        self.at.reset();
         self.window = Some(Window { behind, ahead });
     }
 
@@ -111,6 +115,7 @@ impl Recorder {
         }
         if self.window.is_some() {
             self.series.drop_before(self.handed);
+            self.at.reset();
             if let Some(h) = &mut self.row_histograms {
                 h.drop_before(self.handed);
             }
@@ -172,8 +177,7 @@ impl Recorder {
     #[inline]
     pub(super) fn served(&mut self, now: f64, latency: f64) {
         self.totals.served += 1;
-        let row = self.series.row(now);
-        let i = self.series.slot(row);
+        let (row, i) = self.at.locate(&self.series, now);
         self.series.served[i] += 1;
         self.latency.record(latency);
         if self.record_latency_buckets {
@@ -183,6 +187,14 @@ impl Recorder {
             h.record_n(row, latency, 1);
         }
         self.step_latencies.push(row, latency, &mut self.series);
+    }
+
+    /// A request arrived at `now` (request level).
+    #[inline(always)]
+    pub(super) fn arrived(&mut self, now: f64) {
+        self.totals.arrived += 1;
+        let (_, i) = self.at.locate(&self.series, now);
+        self.series.arrivals[i] += 1;
     }
 
     /// A request waited `wait` seconds before its service began (request level).

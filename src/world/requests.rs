@@ -14,7 +14,8 @@
 //! its arrival clock, the Service endpoints and the balancer (http), and the free worker slots
 //! and shared backlog (queue).
 
-use super::{Event, InService, Request, World};
+use super::{Event, InService, Pod, Recorder, Request, World};
+use crate::engine::{Agenda, Timers};
 use crate::rng::Stream;
 use crate::trace::{ArrivalClock, Trace};
 use std::collections::VecDeque;
@@ -84,9 +85,7 @@ impl World {
     /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
     #[inline(always)]
     pub(super) fn arrive(&mut self, now: f64) {
-        let i = self.recorder.series.slot_at(now);
-        self.recorder.totals.arrived += 1;
-        self.recorder.series.arrivals[i] += 1;
+        self.recorder.arrived(now);
         let work = self.cfg.service.sample(&mut self.requests.rng_service);
         let deadline = self.cfg.timeout.map_or(f64::INFINITY, |t| now + t);
         let mut req = Request::new(now, work, deadline);
@@ -292,13 +291,8 @@ impl World {
     /// speed itself afterwards.
     #[inline(always)]
     fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
-        self.recorder.waited(now - req.arrival);
         let p = &mut self.pods.by_id[pod as usize];
-        p.advance(now, self.cfg.cores_per_request);
-        p.in_service.push(InService {
-            finish_v: p.vclock + req.work,
-            req,
-        });
+        serve_on(p, &mut self.recorder, now, req, self.cfg.cores_per_request);
     }
 
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
@@ -309,24 +303,12 @@ impl World {
             self.retime_cfs(pod);
         }
         let p = &mut self.pods.by_id[pod as usize];
-        let next = p.next_completion();
-        let moved =
-            (next - p.completion_at).abs() > 1e-9 * (1.0 + next.abs().min(p.completion_at.abs()));
-        if next.is_finite() && (moved || !p.completion_at.is_finite()) {
-            p.completion_at = next;
-            let key = self.agenda.stamp(next);
-            self.completions.set(pod, key);
-        } else if !next.is_finite() {
-            if !p.in_service.is_empty() {
-                // Stalled (CFS quota): the pending completion must not fire.
-                self.completions.cancel(pod);
-            }
-            p.completion_at = f64::INFINITY;
-        }
+        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
     }
 
     /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
-    /// the event loop's completion branch.
+    /// the event loop's completion branch. The pod is looked up once and borrowed beside the
+    /// recorder, the backlog and the timers (each lookup is a bounds check and a multiply).
     #[inline(always)]
     pub(super) fn complete(&mut self, now: f64, pod: u32) {
         let cpr = self.cfg.cores_per_request;
@@ -337,49 +319,61 @@ impl World {
             return;
         };
         let req = done.req;
-        if now > req.deadline {
+        if req.id == 0 && !(now > req.deadline) {
+            // An untracked request served in time: the common case.
+            p.served += 1;
+            self.recorder.served(now, now - req.origin);
+        } else if now > req.deadline {
             self.lapse(&req);
-        } else if !self.is_current(&req) {
-            // An orphan (its client moved on): the work was wasted, nothing to count.
-        } else {
-            if req.id != 0 {
-                self.clients.stop_waiting(req.id);
-            }
+        } else if self.is_current(&req) {
+            // A tracked request (id ≠ 0) its client still waits for.
+            self.clients.stop_waiting(req.id);
             self.pods.by_id[pod as usize].served += 1;
             self.recorder.served(now, now - req.origin);
         }
+        // (An orphan — its client moved on — wasted its work and counts nothing.)
         // Refill the freed slot (the pod's speed is updated once, below).
+        let p = &mut self.pods.by_id[pod as usize];
         match self.cfg.kind {
             WorkloadKind::Http => {
-                while let Some(next) = self.pods.by_id[pod as usize].queue.pop_front() {
+                while let Some(next) = p.queue.pop_front() {
                     if now >= next.deadline {
-                        self.lapse(&next);
+                        if next.id == 0 {
+                            self.recorder.time_out_n(next.deadline, 1);
+                        }
                         continue;
                     }
-                    self.begin_service(now, pod, next);
+                    serve_advanced(p, &mut self.recorder, now, next, cpr);
                     break;
                 }
             }
             WorkloadKind::Queue => {
-                let p = &self.pods.by_id[pod as usize];
                 if p.accepting && p.consumer && !p.job {
-                    if let Some(next) = self.pop_backlog(now) {
-                        self.begin_service(now, pod, next);
+                    if let Some(next) =
+                        pop_live(&mut self.requests.backlog, &mut self.recorder, now)
+                    {
+                        serve_advanced(p, &mut self.recorder, now, next, cpr);
                     } else {
                         self.requests.idle_slots.push_back(pod);
                     }
                 } else if p.job && p.accepting && p.job_run.mode == JobMode::Drain {
                     // A draining job takes the next message; with none left it exits (below).
-                    if let Some(next) = self.pop_backlog(now) {
-                        self.begin_service(now, pod, next);
+                    if let Some(next) =
+                        pop_live(&mut self.requests.backlog, &mut self.recorder, now)
+                    {
+                        serve_advanced(p, &mut self.recorder, now, next, cpr);
                     }
                 }
             }
         }
-        let p = &mut self.pods.by_id[pod as usize];
         p.update_speed(cpr);
-        self.reschedule(pod);
-        let p = &self.pods.by_id[pod as usize];
+        let p = if p.cfs.is_some() {
+            self.retime_cfs(pod);
+            &mut self.pods.by_id[pod as usize]
+        } else {
+            p
+        };
+        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
         if p.job {
             if p.in_service.is_empty() {
                 self.finish_job(now, pod);
@@ -389,24 +383,14 @@ impl World {
         }
     }
 
-    pub(super) fn pop_backlog(&mut self, now: f64) -> Option<Request> {
-        while let Some(r) = self.requests.backlog.pop_front() {
-            if now >= r.deadline {
-                self.time_out(r.deadline);
-                continue;
-            }
-            return Some(r);
-        }
-        None
-    }
-
     /// Hand backlog messages to free workers.
     pub(super) fn dispatch_backlog(&mut self, now: f64) {
+        let cpr = self.cfg.cores_per_request;
         while !self.requests.backlog.is_empty() {
             let Some(pod) = self.requests.idle_slots.pop_front() else {
                 return;
             };
-            let p = &self.pods.by_id[pod as usize];
+            let p = &mut self.pods.by_id[pod as usize];
             let busy = if p.job {
                 // A one-message job that has served its message takes no other.
                 !p.in_service.is_empty() || (p.served > 0 && p.job_run.mode == JobMode::OneMessage)
@@ -416,10 +400,15 @@ impl World {
             if !p.accepting || busy || !(p.consumer || p.job) {
                 continue; // stale slot
             }
-            match self.pop_backlog(now) {
+            match pop_live(&mut self.requests.backlog, &mut self.recorder, now) {
                 Some(req) => {
-                    self.start_service(now, pod, req);
-                    self.reschedule(pod);
+                    serve_on(p, &mut self.recorder, now, req, cpr);
+                    p.update_speed(cpr);
+                    if p.cfs.is_some() {
+                        self.reschedule(pod);
+                    } else {
+                        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
+                    }
                 }
                 None => {
                     self.requests.idle_slots.push_front(pod);
@@ -427,5 +416,67 @@ impl World {
                 }
             }
         }
+    }
+}
+
+/// The next backlog message whose client still waits at `now`; the ones found expired are
+/// counted as timed out on the way.
+#[inline(always)]
+fn pop_live(backlog: &mut VecDeque<Request>, recorder: &mut Recorder, now: f64) -> Option<Request> {
+    while let Some(r) = backlog.pop_front() {
+        if now >= r.deadline {
+            recorder.time_out_n(r.deadline, 1);
+            continue;
+        }
+        return Some(r);
+    }
+    None
+}
+
+/// Start serving `req` on `p` at `now` (its wait recorded); the caller updates the speed.
+#[inline(always)]
+fn serve_on(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
+    recorder.waited(now - req.arrival);
+    p.advance(now, cpr);
+    p.in_service.push(InService {
+        finish_v: p.vclock + req.work,
+        req,
+    });
+}
+
+/// [`serve_on`] for a pod whose clock was just brought to `now`. Without a CFS quota, advancing
+/// it again is a no-op (no time passes); with one, it is still done: a period that ends now
+/// may roll over again.
+#[inline(always)]
+fn serve_advanced(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
+    if p.cfs.is_some() {
+        p.advance(now, cpr);
+    }
+    debug_assert!(p.vclock_at >= now);
+    recorder.waited(now - req.arrival);
+    p.in_service.push(InService {
+        finish_v: p.vclock + req.work,
+        req,
+    });
+}
+
+/// (Re)schedule pod `pod`'s next completion in `completions` if it moved (stamped by
+/// `agenda`); cancel it while the pod is stalled.
+#[inline(always)]
+fn retime_completion(p: &mut Pod, pod: u32, agenda: &mut Agenda<Event>, completions: &mut Timers) {
+    let next = p.next_completion();
+    // Whether it moved is worked out only when a completion was pending (after a completion
+    // none is: the common case skips the arithmetic).
+    let moved = |at: f64| (next - at).abs() > 1e-9 * (1.0 + next.abs().min(at.abs()));
+    if next.is_finite() && (!p.completion_at.is_finite() || moved(p.completion_at)) {
+        p.completion_at = next;
+        let key = agenda.stamp(next);
+        completions.set(pod, key);
+    } else if !next.is_finite() {
+        if !p.in_service.is_empty() {
+            // Stalled (CFS quota): the pending completion must not fire.
+            completions.cancel(pod);
+        }
+        p.completion_at = f64::INFINITY;
     }
 }
