@@ -292,6 +292,7 @@ impl World {
                 requests: None,
                 node: Some(node),
                 revision: None,
+                ordinal: None,
             });
         }
     }

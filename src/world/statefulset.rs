@@ -1,0 +1,247 @@
+//! The StatefulSet controller, for a workload that is a StatefulSet: pods with stable
+//! ordinals (`<name>-0`, `<name>-1`, …), created and deleted one at a time in ordinal order
+//! under `podManagementPolicy: OrderedReady` or all at once under `Parallel`, and a new pod
+//! template rolled out from the highest ordinal down to `updateStrategy.rollingUpdate.partition`
+//! one pod at a time (or not at all under `OnDelete`), as upstream's
+//! `pkg/controller/statefulset` (`stateful_set_control.go`, `updateStatefulSet`) does it. The
+//! rules and the simplifications: docs/statefulsets.md.
+//!
+//! The pod template's revisions live in the pod set's `sets` (their ReplicaSet fields unused):
+//! a pod's `revision` indexes them as a Deployment's pods do, so per-pod requests and limits
+//! follow the revision the same way. The controller syncs at the instant something it watches
+//! changes (a pod Ready or gone, the replicas, the template) and repeats until nothing moves.
+
+use super::{PodState, World};
+use crate::manifest::statefulset::{PodManagementPolicy, StatefulSetSpec, UpdateStrategy};
+use crate::settings::workload::PodResources;
+
+/// The StatefulSet controller's state beside its pods.
+#[derive(Debug, Clone)]
+pub(crate) struct StatefulState {
+    /// `spec.podManagementPolicy` (immutable) and the latest `spec.updateStrategy`.
+    spec: StatefulSetSpec,
+    /// `status.currentRevision`: the revision pods below the partition are created from.
+    current: usize,
+    /// `status.updateRevision`: the revision of the latest template.
+    update: usize,
+    /// A sync is under way (a pod it deletes or creates must not start another).
+    syncing: bool,
+}
+
+impl StatefulState {
+    pub(super) fn new(spec: StatefulSetSpec) -> StatefulState {
+        StatefulState {
+            spec,
+            current: 0,
+            update: 0,
+            syncing: false,
+        }
+    }
+}
+
+/// Where one sync stands on a StatefulSet's pods: the pod of each ordinal below the replicas
+/// (upstream `replicas`) and the pods above them, highest ordinal first (`condemned`).
+struct Ordinals {
+    slots: Vec<Option<u32>>,
+    condemned: Vec<u32>,
+}
+
+impl World {
+    /// A new pod template (or update strategy) applied to the StatefulSet: the template's
+    /// revision (a new one, or an older one whose template it is again: a rollback) becomes the
+    /// update revision, and the controller syncs.
+    pub(crate) fn update_stateful_set(
+        &mut self,
+        now: f64,
+        template: PodResources,
+        update: UpdateStrategy,
+    ) {
+        let found = self.pods.sets.iter().position(|s| *s.template == template);
+        let rev = found.unwrap_or_else(|| {
+            let limit = template.cpu_limit.unwrap_or(f64::INFINITY);
+            let set = super::rollout::ReplicaSet::new(template, limit, 0, 0);
+            self.pods.sets.push(set);
+            self.pods.sets.len() - 1
+        });
+        if let Some(st) = self.pods.stateful.as_mut() {
+            st.spec.update = update;
+            st.update = rev;
+        }
+        self.sync_stateful_set(now);
+    }
+
+    /// The workload's controller acts on a change it watches: the StatefulSet controller, or
+    /// the Deployment controller (`rollout`).
+    pub(super) fn reconcile_workload(&mut self, now: f64) {
+        if self.pods.stateful.is_some() {
+            self.sync_stateful_set(now);
+        } else {
+            self.reconcile_deployment(now);
+        }
+    }
+
+    /// Sync the StatefulSet until a pass creates or deletes nothing, then record a finished
+    /// rolling update (upstream `completeRollingUpdate`).
+    pub(super) fn sync_stateful_set(&mut self, now: f64) {
+        match self.pods.stateful.as_mut() {
+            Some(st) if !st.syncing => st.syncing = true,
+            _ => return,
+        }
+        // A pass creates or deletes at least one pod, at most every pod once.
+        for _ in 0..10_000 {
+            if !self.stateful_pass(now) {
+                break;
+            }
+        }
+        self.complete_rolling_update();
+        if let Some(st) = self.pods.stateful.as_mut() {
+            st.syncing = false;
+        }
+    }
+
+    /// One sync (upstream `updateStatefulSet`): create the missing ordinals below the replicas,
+    /// delete the ordinals above, then replace one pod of an old revision; under OrderedReady
+    /// each step waits for every lower ordinal to be Running and Ready. True when a pod was
+    /// created or deleted.
+    fn stateful_pass(&mut self, now: f64) -> bool {
+        let Some(st) = self.pods.stateful.as_ref() else {
+            return false;
+        };
+        let (spec, update) = (st.spec, st.update);
+        let monotonic = spec.policy == PodManagementPolicy::OrderedReady;
+        let mut o = self.ordinals();
+        let mut moved = false;
+        for ord in 0..o.slots.len() {
+            match o.slots[ord] {
+                None => {
+                    o.slots[ord] = Some(self.create_ordinal(now, ord as u32));
+                    moved = true;
+                    if monotonic {
+                        return true;
+                    }
+                }
+                Some(id) if monotonic && !self.healthy(id) => return moved,
+                Some(_) => {}
+            }
+        }
+        if self.scale_down_condemned(now, &o.condemned, monotonic, &mut moved) {
+            return moved;
+        }
+        let UpdateStrategy::RollingUpdate { partition } = spec.update else {
+            return moved;
+        };
+        let lowest = partition.max(0) as usize;
+        for ord in (lowest..o.slots.len()).rev() {
+            let Some(id) = o.slots[ord] else { continue };
+            let p = &self.pods.by_id[id as usize];
+            if p.revision as usize != update && p.is_active() {
+                self.terminate(now, id);
+                return true;
+            }
+            if !self.healthy(id) {
+                return moved;
+            }
+        }
+        moved
+    }
+
+    /// Delete the pods above the replicas, highest ordinal first (upstream `processCondemned`):
+    /// under OrderedReady one at a time, each after the one above is gone, and not while a pod
+    /// below is unhealthy (the lowest unhealthy condemned pod may go). True when the sync must
+    /// stop here.
+    fn scale_down_condemned(
+        &mut self,
+        now: f64,
+        condemned: &[u32],
+        monotonic: bool,
+        moved: &mut bool,
+    ) -> bool {
+        let first_unhealthy = condemned
+            .iter()
+            .rev()
+            .copied()
+            .find(|&id| !self.healthy(id));
+        for &id in condemned {
+            if !self.pods.by_id[id as usize].is_active() {
+                if monotonic {
+                    return true;
+                }
+                continue;
+            }
+            if monotonic && !self.healthy(id) && Some(id) != first_unhealthy {
+                return true;
+            }
+            self.terminate(now, id);
+            *moved = true;
+            if monotonic {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The live pods by ordinal: one slot per ordinal below the replicas, the rest condemned
+    /// (highest first).
+    fn ordinals(&self) -> Ordinals {
+        let replicas = self.pods.spec_replicas.max(0) as usize;
+        let mut o = Ordinals {
+            slots: vec![None; replicas],
+            condemned: Vec::new(),
+        };
+        for p in self.pods.live().filter(|p| !p.job) {
+            let Some(ord) = p.ordinal else { continue };
+            match o.slots.get_mut(ord as usize) {
+                Some(slot) => *slot = Some(p.id),
+                None => o.condemned.push(p.id),
+            }
+        }
+        let ordinal = |id: &u32| self.pods.by_id[*id as usize].ordinal;
+        o.condemned.sort_by_key(|id| std::cmp::Reverse(ordinal(id)));
+        o
+    }
+
+    /// Create the pod of ordinal `ord` (upstream `newVersionedStatefulSetPod`): below a
+    /// RollingUpdate's partition from the current revision, else from the update revision.
+    fn create_ordinal(&mut self, now: f64, ord: u32) -> u32 {
+        let rev = match self.pods.stateful.as_ref() {
+            Some(st) => match st.spec.update {
+                UpdateStrategy::RollingUpdate { partition }
+                    if i64::from(ord) < i64::from(partition) =>
+                {
+                    st.current
+                }
+                _ => st.update,
+            },
+            None => 0,
+        };
+        let id = self.pods.by_id.len() as u32;
+        self.create_pod_as(now, rev as u32, Some(ord));
+        id
+    }
+
+    /// Running and Ready, not terminating (upstream `isHealthy`; `minReadySeconds` 0).
+    fn healthy(&self, id: u32) -> bool {
+        self.pods.by_id[id as usize].state == PodState::Ready
+    }
+
+    /// Under RollingUpdate, once every pod is of the update revision and Ready, it becomes the
+    /// current revision (upstream `completeRollingUpdate`).
+    fn complete_rolling_update(&mut self) {
+        let Some(st) = self.pods.stateful.as_ref() else {
+            return;
+        };
+        if st.current == st.update || st.spec.update == UpdateStrategy::OnDelete {
+            return;
+        }
+        let update = st.update;
+        let replicas = self.pods.spec_replicas.max(0) as usize;
+        let pods: Vec<_> = self.pods.live().filter(|p| !p.job).collect();
+        let done = pods.len() == replicas
+            && pods
+                .iter()
+                .all(|p| p.revision as usize == update && p.state == PodState::Ready);
+        if done && let Some(st) = self.pods.stateful.as_mut() {
+            st.current = update;
+        }
+    }
+}
