@@ -34,6 +34,7 @@ mod rolling_update;
 mod run_e2e;
 mod schema;
 mod shipped_summaries;
+mod statefulset;
 mod stdout_pipe;
 mod streamed_series;
 mod sweep_cli;
