@@ -245,3 +245,183 @@ impl World {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::dist::Dist;
+    use crate::settings::workload::{Balancer, WorkloadKind};
+    use crate::trace::Trace;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// A StatefulSet of `initial` Ready pods with no traffic; pods start in 1–20 s and are
+    /// Ready 3 s later.
+    fn world(initial: i32, spec: StatefulSetSpec, seed: u64) -> World {
+        let mut cfg = super::super::properties::config(
+            WorkloadKind::Http,
+            4,
+            None,
+            None,
+            Balancer::Random,
+            Dist::constant(0.1),
+            false,
+        );
+        cfg.stateful = Some(spec);
+        let trace = Arc::new(Trace::from_rows(vec![0.0], vec![0.0], 3600.0));
+        World::new(cfg, trace, seed, 3600.0, 5.0, initial)
+    }
+
+    fn doubled() -> PodResources {
+        PodResources {
+            cpu_request: Some(1.0),
+            cpu_limit: Some(2.0),
+            ..Default::default()
+        }
+    }
+
+    /// Step the world to `until`, calling `check` after every event.
+    fn run(w: &mut World, until: f64, mut check: impl FnMut(&World)) {
+        while w.next_time() <= until {
+            w.step();
+            check(w);
+        }
+    }
+
+    /// (ordinal, revision, Ready) of every pod that exists, by ordinal.
+    fn pods(w: &World) -> Vec<(u32, u32, bool)> {
+        let mut v: Vec<_> = w
+            .pods()
+            .live()
+            .map(|p| (p.ordinal.unwrap(), p.revision, p.state == PodState::Ready))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Two pods never share an ordinal; under OrderedReady the existing ordinals are always
+    /// 0 … k with at most one of them not Ready (none created before those below are Ready).
+    fn check_invariants(w: &World, ordered: bool, bad: &mut Option<String>) {
+        let p = pods(w);
+        let dup = p.windows(2).any(|x| x[0].0 == x[1].0);
+        let gaps = p.iter().enumerate().any(|(i, x)| x.0 != i as u32);
+        let unready = p.iter().filter(|x| !x.2).count();
+        if bad.is_none() && (dup || ordered && (gaps || unready > 1)) {
+            *bad = Some(format!("{p:?}"));
+        }
+    }
+
+    fn arb_spec() -> impl proptest::strategy::Strategy<Value = StatefulSetSpec> {
+        let policy = prop_oneof![
+            Just(PodManagementPolicy::OrderedReady),
+            Just(PodManagementPolicy::Parallel)
+        ];
+        (policy, 0i32..8).prop_map(|(policy, partition)| StatefulSetSpec {
+            policy,
+            update: UpdateStrategy::RollingUpdate { partition },
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Replicas changed at random times: the pods end as ordinals 0 … replicas − 1, all
+        /// Ready, and OrderedReady keeps its order on the way.
+        #[test]
+        fn scaling_ends_with_the_ordinals_below_the_replicas(
+            initial in 0i32..8,
+            changes in proptest::collection::vec((1.0f64..300.0, 0i32..10), 1..5),
+            spec in arb_spec(),
+            seed in any::<u64>(),
+        ) {
+            let ordered = spec.policy == PodManagementPolicy::OrderedReady;
+            let mut w = world(initial, spec, seed);
+            let mut changes = changes;
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut bad = None;
+            for (t, n) in &changes {
+                run(&mut w, *t, |w| check_invariants(w, ordered, &mut bad));
+                w.set_replicas(*t, *n);
+            }
+            run(&mut w, 3600.0, |w| check_invariants(w, ordered, &mut bad));
+            prop_assert_eq!(bad, None);
+            let last = changes.last().map_or(initial, |c| c.1) as u32;
+            let want: Vec<_> = (0..last).map(|o| (o, 0, true)).collect();
+            prop_assert_eq!(pods(&w), want);
+        }
+
+        /// A rolling update (replicas perhaps changed on the way) ends with the ordinals at or
+        /// above the partition of the new template, those below of the old, all Ready; one pod
+        /// at a time is replaced when nothing scales.
+        #[test]
+        fn a_rolling_update_ends_at_the_partition(
+            initial in 1i32..8,
+            change in proptest::option::of((20.0f64..200.0, 0i32..10)),
+            spec in arb_spec(),
+            seed in any::<u64>(),
+        ) {
+            let UpdateStrategy::RollingUpdate { partition } = spec.update else { unreachable!() };
+            let mut w = world(initial, spec, seed);
+            w.update_stateful_set(10.0, doubled(), spec.update);
+            let mut bad = None;
+            let one_at_a_time = |w: &World, bad: &mut Option<String>| {
+                let p = pods(w);
+                if bad.is_none() && p.iter().filter(|x| !x.2).count() > 1 {
+                    *bad = Some(format!("{p:?}"));
+                }
+            };
+            if let Some((t, n)) = change {
+                run(&mut w, t, |w| one_at_a_time(w, &mut bad));
+                w.set_replicas(t, n);
+            }
+            run(&mut w, 3600.0, |w| if change.is_none() { one_at_a_time(w, &mut bad) });
+            prop_assert_eq!(bad, None);
+            let last = change.map_or(initial, |c| c.1) as u32;
+            let want: Vec<_> = (0..last)
+                .map(|o| (o, u32::from(o as i32 >= partition), true))
+                .collect();
+            prop_assert_eq!(pods(&w), want);
+        }
+    }
+
+    #[test]
+    fn on_delete_gives_the_new_template_only_to_pods_created_after_it() {
+        let spec = StatefulSetSpec {
+            policy: PodManagementPolicy::OrderedReady,
+            update: UpdateStrategy::OnDelete,
+        };
+        let mut w = world(3, spec, 7);
+        w.update_stateful_set(10.0, doubled(), UpdateStrategy::OnDelete);
+        run(&mut w, 100.0, |_| {});
+        assert_eq!(pods(&w), [(0, 0, true), (1, 0, true), (2, 0, true)]);
+        w.set_replicas(100.0, 4);
+        run(&mut w, 3600.0, |_| {});
+        assert_eq!(pods(&w)[3], (3, 1, true));
+        // Its CPU limit is the new template's.
+        let id = w.pods().live().find(|p| p.ordinal == Some(3)).unwrap().id;
+        assert_eq!(w.pod_limit(id), 2.0);
+    }
+
+    #[test]
+    fn a_finished_rolling_update_makes_its_revision_current() {
+        let all = StatefulSetSpec::default();
+        let mut w = world(3, all, 3);
+        w.update_stateful_set(10.0, doubled(), all.update);
+        run(&mut w, 1000.0, |_| {});
+        assert_eq!(pods(&w), [(0, 1, true), (1, 1, true), (2, 1, true)]);
+        // A later partitioned update keeps ordinals 0 and 1 at revision 1 (now current), and a
+        // scale-up below the partition creates from it.
+        let third = PodResources {
+            cpu_request: Some(2.0),
+            ..Default::default()
+        };
+        let partitioned = UpdateStrategy::RollingUpdate { partition: 2 };
+        w.update_stateful_set(1000.0, third, partitioned);
+        run(&mut w, 2000.0, |_| {});
+        w.set_replicas(2000.0, 1);
+        run(&mut w, 2500.0, |_| {});
+        w.set_replicas(2500.0, 3);
+        run(&mut w, 3600.0, |_| {});
+        assert_eq!(pods(&w), [(0, 1, true), (1, 1, true), (2, 2, true)]);
+    }
+}
