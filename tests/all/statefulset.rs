@@ -293,3 +293,37 @@ fn the_pod_management_policy_cannot_change() {
         assert!(err.contains(w), "`{w}` not in {err}");
     }
 }
+
+/// An HPA scaling the StatefulSet (CPU at 50 % of 250 m, 100 requests/s × 10 m = 1 core: 8
+/// pods wanted from 1): OrderedReady adds them one at a time in ordinal order, each once the
+/// one before is Ready, where Parallel adds the first step's pods at once.
+#[test]
+fn an_hpa_scales_a_statefulset_in_ordinal_order() {
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: db}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: StatefulSet, name: db}\n  minReplicas: 1\n  maxReplicas: 8\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}\n";
+    for (extra, ordered) in [("", true), ("  podManagementPolicy: Parallel\n", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sts.yaml"), statefulset(1, "250m", extra)).unwrap();
+        std::fs::write(dir.path().join("hpa.yaml"), hpa).unwrap();
+        let scenario = format!(
+            "name: s\nstep: 1s\nduration: 10m\ntrace: {{generate: {{kind: constant, rate: 100}}}}\n\
+             workload: {{kind: http, service_time: {{dist: constant, value: 100ms}}, cpu_per_request: 10m, concurrency: 64}}\n\
+             pods:\n  manifest: sts.yaml\n  startup: {{dist: constant, value: {STARTUP}s}}\n  readiness: {{initial_delay: {TO_READY}s, period: 5s}}\n\
+             autoscaler: {{manifests: [hpa.yaml]}}\n"
+        );
+        std::fs::write(dir.path().join("s.yaml"), scenario).unwrap();
+        let events = run(dir.path());
+        let created = of(&events, "created");
+        assert!(created.len() >= 4, "{extra}: {events:?}");
+        let ordinals: Vec<u64> = created.iter().map(|e| e.ordinal.unwrap()).collect();
+        let first_step = created.iter().filter(|e| e.t == created[0].t).count();
+        if ordered {
+            assert_eq!(ordinals, (1..=created.len() as u64).collect::<Vec<_>>());
+            for pair in created.windows(2) {
+                assert!(pair[1].t >= when(&events, pair[0].pod, "ready"), "{pair:?}");
+            }
+            assert_eq!(first_step, 1);
+        } else {
+            assert!(first_step > 1, "{created:?}");
+        }
+    }
+}
