@@ -266,7 +266,6 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
             w.spec.pod_management_policy.as_ref(),
             w.spec.update_strategy.as_ref(),
             doc,
-            &mut facts.notes,
         )?);
     }
     // Pod requests = regular containers + restartable (sidecar) init containers, as the HPA sums them.
@@ -407,7 +406,7 @@ fn strategy(st: &StrategySpec, doc: &Document<'_>) -> Result<Strategy, InputErro
 }
 
 /// A `maxSurge` / `maxUnavailable`: a count or a percentage (`"25%"`), not negative.
-fn int_or_percent(
+pub(crate) fn int_or_percent(
     v: &serde_json::Value,
     field: &str,
     doc: &Document<'_>,

@@ -3,6 +3,7 @@
 //! replaces them), checked and defaulted as the API server checks and defaults them
 //! (docs/statefulsets.md). The pod template itself is read like a Deployment's (`deployment`).
 
+use super::deployment::{IntOrPercent, int_or_percent};
 use crate::error::InputError;
 use crate::yaml::Document;
 use serde_json::Value;
@@ -31,8 +32,12 @@ impl PodManagementPolicy {
 /// `spec.updateStrategy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UpdateStrategy {
-    /// Pods with an ordinal at or above `partition` are replaced, highest first, one at a time.
-    RollingUpdate { partition: i32 },
+    /// Pods with an ordinal at or above `partition` are replaced, highest first: one at a
+    /// time, or with `maxUnavailable` as many as keep at most that many pods unavailable.
+    RollingUpdate {
+        partition: i32,
+        max_unavailable: Option<IntOrPercent>,
+    },
     /// Nothing is replaced: a pod takes the new template only when it is created again.
     OnDelete,
 }
@@ -40,7 +45,10 @@ pub(crate) enum UpdateStrategy {
 impl Default for UpdateStrategy {
     /// The API server's default: RollingUpdate with partition 0.
     fn default() -> UpdateStrategy {
-        UpdateStrategy::RollingUpdate { partition: 0 }
+        UpdateStrategy::RollingUpdate {
+            partition: 0,
+            max_unavailable: None,
+        }
     }
 }
 
@@ -51,19 +59,17 @@ pub(crate) struct StatefulSetSpec {
     pub(crate) update: UpdateStrategy,
 }
 
-/// Read `spec.podManagementPolicy` and `spec.updateStrategy` (either may be absent), with
-/// `notes` for what is read but not modelled.
+/// Read `spec.podManagementPolicy` and `spec.updateStrategy` (either may be absent).
 pub(crate) fn parse(
     policy: Option<&Value>,
     update: Option<&Value>,
     doc: &Document<'_>,
-    notes: &mut Vec<String>,
 ) -> Result<StatefulSetSpec, InputError> {
     Ok(StatefulSetSpec {
         policy: pod_management_policy(policy, doc)?,
         update: match update {
             None | Some(Value::Null) => UpdateStrategy::default(),
-            Some(v) => update_strategy(v, doc, notes)?,
+            Some(v) => update_strategy(v, doc)?,
         },
     })
 }
@@ -91,11 +97,7 @@ fn pod_management_policy(
 
 /// `spec.updateStrategy`: `type` `RollingUpdate` (also when absent or empty) with an optional
 /// `rollingUpdate.partition` (a count, zero or more), or `OnDelete` without `rollingUpdate`.
-fn update_strategy(
-    v: &Value,
-    doc: &Document<'_>,
-    notes: &mut Vec<String>,
-) -> Result<UpdateStrategy, InputError> {
+fn update_strategy(v: &Value, doc: &Document<'_>) -> Result<UpdateStrategy, InputError> {
     let Value::Object(m) = v else {
         return Err(doc.error_at_path(
             "spec.updateStrategy",
@@ -104,9 +106,9 @@ fn update_strategy(
     };
     let rolling = m.get("rollingUpdate").filter(|r| !r.is_null());
     match m.get("type") {
-        None | Some(Value::Null) => rolling_update(rolling, doc, notes),
+        None | Some(Value::Null) => rolling_update(rolling, doc),
         Some(Value::String(s)) if s.is_empty() || s == "RollingUpdate" => {
-            rolling_update(rolling, doc, notes)
+            rolling_update(rolling, doc)
         }
         Some(Value::String(s)) if s == "OnDelete" => {
             if rolling.is_some() {
@@ -128,11 +130,7 @@ fn update_strategy(
 }
 
 /// `spec.updateStrategy.rollingUpdate`: its `partition` (0 when absent).
-fn rolling_update(
-    v: Option<&Value>,
-    doc: &Document<'_>,
-    notes: &mut Vec<String>,
-) -> Result<UpdateStrategy, InputError> {
+fn rolling_update(v: Option<&Value>, doc: &Document<'_>) -> Result<UpdateStrategy, InputError> {
     let Some(v) = v else {
         return Ok(UpdateStrategy::default());
     };
@@ -158,12 +156,30 @@ fn rolling_update(
                 )
             })?,
     };
-    if m.get("maxUnavailable").is_some_and(|v| !v.is_null()) {
-        notes.push(
-            "spec.updateStrategy.rollingUpdate.maxUnavailable is not modelled: a rolling update replaces one pod at a time".into(),
-        );
+    let max_unavailable = match m.get("maxUnavailable").filter(|v| !v.is_null()) {
+        None => None,
+        Some(v) => Some(max_unavailable(v, doc)?),
+    };
+    Ok(UpdateStrategy::RollingUpdate {
+        partition,
+        max_unavailable,
+    })
+}
+
+/// `rollingUpdate.maxUnavailable` (the MaxUnavailableStatefulSet feature): a count or a
+/// percentage of the replicas, above 0 and at most 100 %.
+fn max_unavailable(v: &Value, doc: &Document<'_>) -> Result<IntOrPercent, InputError> {
+    const FIELD: &str = "spec.updateStrategy.rollingUpdate.maxUnavailable";
+    let n = int_or_percent(v, FIELD, doc)?;
+    match n {
+        IntOrPercent::Int(0) | IntOrPercent::Percent(0) => {
+            Err(doc.error_at_path(FIELD, "must be greater than 0"))
+        }
+        IntOrPercent::Percent(p) if p > 100 => {
+            Err(doc.error_at_path(FIELD, "must not be greater than 100%"))
+        }
+        n => Ok(n),
     }
-    Ok(UpdateStrategy::RollingUpdate { partition })
 }
 
 /// A YAML value as the user wrote it, for a message.
@@ -206,7 +222,21 @@ mod tests {
             })
         );
         let s = spec_of("  updateStrategy: {rollingUpdate: {partition: 3}}\n");
-        assert_eq!(s.map(|s| s.update), Ok(RollingUpdate { partition: 3 }));
+        assert_eq!(
+            s.map(|s| s.update),
+            Ok(RollingUpdate {
+                partition: 3,
+                max_unavailable: None
+            })
+        );
+        let s = spec_of("  updateStrategy: {rollingUpdate: {maxUnavailable: \"50%\"}}\n");
+        assert_eq!(
+            s.map(|s| s.update),
+            Ok(RollingUpdate {
+                partition: 0,
+                max_unavailable: Some(crate::manifest::deployment::IntOrPercent::Percent(50))
+            })
+        );
         let s = spec_of("  podManagementPolicy: \"\"\n  updateStrategy: {type: RollingUpdate}\n");
         assert_eq!(s, Ok(StatefulSetSpec::default()));
     }
@@ -235,6 +265,14 @@ mod tests {
             (
                 "  updateStrategy: {type: OnDelete, rollingUpdate: {partition: 1}}\n",
                 "spec.updateStrategy.rollingUpdate",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 0}}\n",
+                "maxUnavailable",
+            ),
+            (
+                "  updateStrategy: {rollingUpdate: {maxUnavailable: 150%}}\n",
+                "maxUnavailable",
             ),
         ] {
             let e = spec_of(bad).unwrap_err();

@@ -12,6 +12,7 @@
 //! changes (a pod Ready or gone, the replicas, the template) and repeats until nothing moves.
 
 use super::{PodState, World};
+use crate::manifest::deployment::IntOrPercent;
 use crate::manifest::statefulset::{PodManagementPolicy, StatefulSetSpec, UpdateStrategy};
 use crate::settings::workload::PodResources;
 
@@ -127,10 +128,17 @@ impl World {
         if self.scale_down_condemned(now, &o.condemned, monotonic, &mut moved) {
             return moved;
         }
-        let UpdateStrategy::RollingUpdate { partition } = spec.update else {
+        let UpdateStrategy::RollingUpdate {
+            partition,
+            max_unavailable,
+        } = spec.update
+        else {
             return moved;
         };
         let lowest = partition.max(0) as usize;
+        if let Some(max) = max_unavailable {
+            return self.replace_within_max_unavailable(now, &o.slots, lowest, max) || moved;
+        }
         for ord in (lowest..o.slots.len()).rev() {
             let Some(id) = o.slots[ord] else { continue };
             let p = &self.pods.by_id[id as usize];
@@ -143,6 +151,40 @@ impl World {
             }
         }
         moved
+    }
+
+    /// With `maxUnavailable` (upstream `updateStatefulSetAfterInvariantEstablished`): delete
+    /// the highest pods at or above ordinal `lowest` not of the update revision, as many as keep
+    /// at most `max` (of the replicas, rounded down, at least 1) of the replicas unavailable.
+    /// True when a pod was deleted.
+    fn replace_within_max_unavailable(
+        &mut self,
+        now: f64,
+        slots: &[Option<u32>],
+        lowest: usize,
+        max: IntOrPercent,
+    ) -> bool {
+        let update = self.pods.stateful.as_ref().map_or(0, |st| st.update);
+        let max = max.scaled(slots.len() as i32, false).max(1) as usize;
+        let unavailable = slots
+            .iter()
+            .filter(|s| s.is_none_or(|id| !self.healthy(id)))
+            .count();
+        let mut room = max.saturating_sub(unavailable);
+        let mut deleted = false;
+        for ord in (lowest..slots.len()).rev() {
+            if room == 0 {
+                break;
+            }
+            let Some(id) = slots[ord] else { continue };
+            let p = &self.pods.by_id[id as usize];
+            if p.revision as usize != update && p.is_active() {
+                self.terminate(now, id);
+                room -= 1;
+                deleted = true;
+            }
+        }
+        deleted
     }
 
     /// Delete the pods above the replicas, highest ordinal first (upstream `processCondemned`):
@@ -205,7 +247,7 @@ impl World {
     fn create_ordinal(&mut self, now: f64, ord: u32) -> u32 {
         let rev = match self.pods.stateful.as_ref() {
             Some(st) => match st.spec.update {
-                UpdateStrategy::RollingUpdate { partition }
+                UpdateStrategy::RollingUpdate { partition, .. }
                     if i64::from(ord) < i64::from(partition) =>
                 {
                     st.current
@@ -316,9 +358,13 @@ mod tests {
             Just(PodManagementPolicy::OrderedReady),
             Just(PodManagementPolicy::Parallel)
         ];
-        (policy, 0i32..8).prop_map(|(policy, partition)| StatefulSetSpec {
+        let max = proptest::option::of((1i32..4).prop_map(IntOrPercent::Int));
+        (policy, 0i32..8, max).prop_map(|(policy, partition, max_unavailable)| StatefulSetSpec {
             policy,
-            update: UpdateStrategy::RollingUpdate { partition },
+            update: UpdateStrategy::RollingUpdate {
+                partition,
+                max_unavailable,
+            },
         })
     }
 
@@ -352,7 +398,7 @@ mod tests {
 
         /// A rolling update (replicas perhaps changed on the way) ends with the ordinals at or
         /// above the partition of the new template, those below of the old, all Ready; one pod
-        /// at a time is replaced when nothing scales.
+        /// at a time is replaced when nothing scales (`maxUnavailable` pods with it).
         #[test]
         fn a_rolling_update_ends_at_the_partition(
             initial in 1i32..8,
@@ -360,13 +406,19 @@ mod tests {
             spec in arb_spec(),
             seed in any::<u64>(),
         ) {
-            let UpdateStrategy::RollingUpdate { partition } = spec.update else { unreachable!() };
+            let UpdateStrategy::RollingUpdate { partition, max_unavailable } = spec.update else {
+                unreachable!()
+            };
+            let most = match max_unavailable {
+                Some(IntOrPercent::Int(n)) => n as usize,
+                _ => 1,
+            };
             let mut w = world(initial, spec, seed);
             w.update_stateful_set(10.0, doubled(), spec.update);
             let mut bad = None;
             let one_at_a_time = |w: &World, bad: &mut Option<String>| {
                 let p = pods(w);
-                if bad.is_none() && p.iter().filter(|x| !x.2).count() > 1 {
+                if bad.is_none() && p.iter().filter(|x| !x.2).count() > most {
                     *bad = Some(format!("{p:?}"));
                 }
             };
@@ -415,7 +467,10 @@ mod tests {
             cpu_request: Some(2.0),
             ..Default::default()
         };
-        let partitioned = UpdateStrategy::RollingUpdate { partition: 2 };
+        let partitioned = UpdateStrategy::RollingUpdate {
+            partition: 2,
+            max_unavailable: None,
+        };
         w.update_stateful_set(1000.0, third, partitioned);
         run(&mut w, 2000.0, |_| {});
         w.set_replicas(2000.0, 1);

@@ -327,3 +327,23 @@ fn an_hpa_scales_a_statefulset_in_ordinal_order() {
         }
     }
 }
+
+/// `maxUnavailable: 2`: the rolling update deletes the two highest ordinals at once, then the
+/// next two once no pod is unavailable, then the last.
+#[test]
+fn max_unavailable_replaces_that_many_pods_at_once() {
+    let strategy = "  updateStrategy:\n    rollingUpdate: {maxUnavailable: 2}\n";
+    let dir = case(
+        statefulset(5, "250m", ""),
+        &[("v2.yaml", statefulset(5, "500m", strategy))],
+        "- {at: 30s, apply: v2.yaml}\n",
+    );
+    let events = run(dir.path());
+    let t = |pod| when(&events, pod, "terminating");
+    assert_eq!((t(4), t(3)), (30.0, 30.0), "{events:?}");
+    assert!(t(2) > 30.0 && t(2) == t(1), "{events:?}");
+    assert!(t(0) > t(1), "{events:?}");
+    let created = of(&events, "created");
+    assert_eq!(created.len(), 5);
+    assert!(created.iter().all(|e| e.revision == Some(1)), "{created:?}");
+}
