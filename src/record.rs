@@ -813,6 +813,29 @@ impl RowHistograms {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// The row cache answers every lookup as `Series::row` and `Series::slot` do, for
+        /// instants in any order: inside, on and between row boundaries, before the start,
+        /// past the end (the clamped last row) and NaN.
+        #[test]
+        fn row_cache_locates_as_the_series_does(
+            rows in 1usize..600,
+            step in proptest::sample::select(vec![0.1, 0.25, 1.0, 3.0, 7.5]),
+            ts in proptest::collection::vec((-2.0f64..1.1, proptest::bool::weighted(0.05)), 1..200),
+        ) {
+            let s = Series::new(rows as f64 * step, step);
+            let mut cache = RowCache::default();
+            for (frac, nan) in ts {
+                let t = if nan { f64::NAN } else { frac * rows as f64 * step };
+                // Exact boundaries too: a multiple of the step.
+                for t in [t, (t / step).floor() * step] {
+                    let row = s.row(t);
+                    proptest::prop_assert_eq!(cache.locate(&s, t), (row, s.slot(row)), "t = {}", t);
+                }
+            }
+        }
+    }
+
     #[test]
     fn distribution_quantiles_within_a_tenth_of_a_percent() {
         let mut d = Distribution::new();

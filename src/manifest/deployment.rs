@@ -3,6 +3,7 @@
 //! period and a `preStop` sleep. Everything else in the object is irrelevant to scaling and
 //! ignored.
 
+use super::statefulset::{self, StatefulSetSpec};
 use crate::error::InputError;
 use crate::units::Quantity;
 use crate::yaml::Document;
@@ -29,6 +30,8 @@ pub(crate) struct PodTemplateFacts {
     pub(crate) pod_requests: Option<PodLevelRequests>,
     /// `spec.strategy` (a Deployment's; RollingUpdate 25 % / 25 % when absent).
     pub(crate) strategy: Strategy,
+    /// A StatefulSet's `podManagementPolicy` and `updateStrategy` (None for other kinds).
+    pub(crate) stateful: Option<StatefulSetSpec>,
     /// Things in the manifest that change behaviour but are not modelled.
     pub(crate) notes: Vec<String>,
 }
@@ -127,6 +130,11 @@ struct WorkloadSpec {
     template: Template,
     #[serde(default)]
     strategy: Option<StrategySpec>,
+    /// A StatefulSet's (`statefulset`).
+    #[serde(default, rename = "podManagementPolicy")]
+    pod_management_policy: Option<serde_json::Value>,
+    #[serde(default, rename = "updateStrategy")]
+    update_strategy: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -253,6 +261,13 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
         strategy,
         ..Default::default()
     };
+    if w.kind == "StatefulSet" {
+        facts.stateful = Some(statefulset::parse(
+            w.spec.pod_management_policy.as_ref(),
+            w.spec.update_strategy.as_ref(),
+            doc,
+        )?);
+    }
     // Pod requests = regular containers + restartable (sidecar) init containers, as the HPA sums them.
     let sidecars = spec
         .init_containers
@@ -391,7 +406,7 @@ fn strategy(st: &StrategySpec, doc: &Document<'_>) -> Result<Strategy, InputErro
 }
 
 /// A `maxSurge` / `maxUnavailable`: a count or a percentage (`"25%"`), not negative.
-fn int_or_percent(
+pub(crate) fn int_or_percent(
     v: &serde_json::Value,
     field: &str,
     doc: &Document<'_>,

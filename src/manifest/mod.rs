@@ -7,6 +7,7 @@
 
 pub(crate) mod deployment;
 pub(crate) mod kind;
+pub(crate) mod statefulset;
 pub(crate) mod template_text;
 
 use crate::error::InputError;

@@ -25,6 +25,7 @@ use crate::hpa::{FeatureGates, LoadedHpa};
 use crate::keda::manifest::LooseString;
 use crate::keda::{ScaledJobModel, ScaledObjectModel};
 use crate::manifest::deployment::PodTemplateFacts;
+use crate::manifest::statefulset::StatefulSetSpec;
 use crate::settings::autoscalers::Autoscalers;
 use crate::settings::changes::{Change, ChangeAction, ObjectKind, Origin};
 use crate::settings::workload::{PodResources, Pods};
@@ -246,6 +247,9 @@ struct Cluster {
     deleted: BTreeMap<(ObjectKind, String), String>,
     /// The pod template as the changes go by (a rollout replaces it).
     template: PodResources,
+    /// The simulated workload's StatefulSet fields as the changes go by (None: not a
+    /// StatefulSet).
+    stateful: Option<StatefulSetSpec>,
     /// The workloads the scenario's autoscalers scale (a Deployment change must name one).
     workloads: Vec<String>,
 }
@@ -279,6 +283,7 @@ pub(super) fn resolve(
         hpas: a.hpas.iter().map(|h| (h.name.clone(), h.clone())).collect(),
         deleted: BTreeMap::new(),
         template: cx.pods.resources(),
+        stateful: cx.pods.template.as_ref().and_then(|t| t.stateful),
         workloads,
     };
     let mut out = Vec::new();
@@ -463,14 +468,29 @@ impl Cluster {
             return Err(self.absent(ObjectKind::Deployment, &w.name, p, doc));
         }
         let template = self.template.applied(w);
-        if !template.differs_from(&self.template) {
+        let changed = template.differs_from(&self.template);
+        if let (Some(now), Some(applied)) = (self.stateful, w.stateful) {
+            return self.stateful_set(w, now, applied, changed.then_some(template), p, doc);
+        }
+        if !changed {
             return Ok(w.replicas.map(ChangeAction::DeploymentReplicas));
         }
-        if w.kind != "Deployment" {
+        if w.kind != "Deployment" || self.stateful.is_some() {
+            let simulated = match self.stateful {
+                Some(_) => {
+                    "the simulated workload is a StatefulSet: apply it with the new template"
+                }
+                None if w.stateful.is_some() => {
+                    "the simulated workload was not read from a StatefulSet manifest (`pods.manifest`), so it is simulated as a Deployment: apply only `spec.replicas`"
+                }
+                None => {
+                    "only a Deployment's or a StatefulSet's rollout is simulated: apply only `spec.replicas`"
+                }
+            };
             return Err(doc.error_at_path(
                 &p.field,
                 format!(
-                    "{} `{}` changes the pods' requests or limits: only a Deployment's rollout is simulated; apply only `spec.replicas`",
+                    "{} `{}` changes the pods' requests or limits, but {simulated}",
                     w.kind, w.name
                 ),
             ));
@@ -480,6 +500,45 @@ impl Cluster {
             replicas: w.replicas,
             template: Box::new(template),
             strategy: w.strategy,
+            stateful_update: None,
+        }))
+    }
+
+    /// The simulated StatefulSet applied: its replicas, and its new template (`template`, when
+    /// its requests or limits differ) or update strategy rolled out (docs/statefulsets.md).
+    /// Its `podManagementPolicy` may not change, as the API server forbids it.
+    fn stateful_set(
+        &mut self,
+        w: &PodTemplateFacts,
+        now: StatefulSetSpec,
+        applied: StatefulSetSpec,
+        template: Option<PodResources>,
+        p: &Pending,
+        doc: &Document<'_>,
+    ) -> Result<Option<ChangeAction>, InputError> {
+        if applied.policy != now.policy {
+            return Err(doc.error_at_path(
+                &p.field,
+                format!(
+                    "StatefulSet `{}` changes `spec.podManagementPolicy` from `{}` to `{}`: it cannot be updated (the API server forbids it)",
+                    w.name,
+                    now.policy.as_str(),
+                    applied.policy.as_str()
+                ),
+            ));
+        }
+        if template.is_none() && applied.update == now.update {
+            return Ok(w.replicas.map(ChangeAction::DeploymentReplicas));
+        }
+        self.stateful = Some(applied);
+        if let Some(t) = &template {
+            self.template = t.clone();
+        }
+        Ok(Some(ChangeAction::DeploymentTemplate {
+            replicas: w.replicas,
+            template: Box::new(self.template.clone()),
+            strategy: w.strategy,
+            stateful_update: Some(applied.update),
         }))
     }
 }

@@ -6,6 +6,7 @@
 use crate::hpa::LoadedHpa;
 use crate::keda::{ScaledJobModel, ScaledObjectModel};
 use crate::manifest::deployment::Strategy;
+use crate::manifest::statefulset::UpdateStrategy;
 use crate::settings::workload::PodResources;
 
 /// The kinds of object a change may name.
@@ -81,11 +82,14 @@ pub(crate) enum ChangeAction {
     /// The workload's `spec.replicas` set (an apply of its Deployment).
     DeploymentReplicas(i32),
     /// A new pod template (an apply of the Deployment with other requests or limits): rolled
-    /// out under `strategy` (docs/rollouts.md), with `spec.replicas` when the file sets it.
+    /// out under `strategy` (docs/rollouts.md), with `spec.replicas` when the file sets it. For
+    /// a StatefulSet (`stateful_update` set) the template, or only its update strategy, rolled
+    /// out under that strategy instead (docs/statefulsets.md).
     DeploymentTemplate {
         replicas: Option<i32>,
         template: Box<PodResources>,
         strategy: Strategy,
+        stateful_update: Option<UpdateStrategy>,
     },
     /// The object deleted.
     Delete { kind: ObjectKind, name: String },

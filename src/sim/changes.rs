@@ -182,6 +182,7 @@ impl Run<'_, '_> {
                 replicas,
                 template,
                 strategy,
+                stateful_update,
             } => {
                 // One update of the Deployment: its replicas, then its new template rolled out
                 // (docs/rollouts.md).
@@ -190,7 +191,12 @@ impl Run<'_, '_> {
                 {
                     self.world.set_replicas(now, *n);
                 }
-                self.world.roll_out(now, (**template).clone(), *strategy);
+                match stateful_update {
+                    Some(u) => self
+                        .world
+                        .update_stateful_set(now, (**template).clone(), *u),
+                    None => self.world.roll_out(now, (**template).clone(), *strategy),
+                }
             }
             ChangeAction::Delete { kind, name } => self.delete(now, c, *kind, name),
         }

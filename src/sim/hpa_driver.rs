@@ -13,7 +13,7 @@ use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::workload::PodResources;
-use crate::world::{Pod, PodState, World};
+use crate::world::{Pod, PodSet, PodState, World};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -209,11 +209,13 @@ impl HpaDriver {
         }
     }
 
-    /// Name every pod the world has created so far (names are built once, then cloned).
-    fn name_pods(&mut self, pods: usize) {
-        while self.names.len() < pods {
+    /// Name every pod the world has created so far (names are built once, then cloned): a
+    /// StatefulSet's pod by its ordinal (docs/statefulsets.md), any other by its id.
+    fn name_pods(&mut self, pods: &PodSet) {
+        while self.names.len() < pods.len() {
             let id = self.names.len();
-            self.names.push(format!("{}-{id}", self.pod_prefix).into());
+            let n = pods.get(id as u32).ordinal.map_or(id, |o| o as usize);
+            self.names.push(format!("{}-{n}", self.pod_prefix).into());
         }
     }
 
@@ -457,13 +459,13 @@ impl HpaDriver {
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
     ) -> Option<Decision> {
-        self.name_pods(world.pods().len());
+        self.name_pods(world.pods());
         self.learn_shapes(world);
         let mut obs = std::mem::take(&mut self.obs);
         obs.now = now;
         obs.scale = ScaleObservation {
             spec_replicas: world.pods().spec_replicas(),
-            status_replicas: world.pods().active(),
+            status_replicas: world.pods().status_replicas(),
             ..Default::default()
         };
         self.observe_pods(world, &mut obs.pods);

@@ -29,6 +29,10 @@ impl World {
         }
         self.pods.spec_replicas = replicas;
         self.account_pods(now);
+        if self.pods.stateful.is_some() {
+            self.sync_stateful_set(now);
+            return;
+        }
         if self.pods.sets.len() > 1 {
             self.reconcile_deployment(now);
             return;
@@ -67,18 +71,31 @@ impl World {
         }
     }
 
-    /// A new pod of template revision `rev`.
+    /// A new pod of the workload, of template revision `rev`, replacing one that is going (an
+    /// eviction). A StatefulSet's controller instead creates it again under its ordinal once
+    /// the old one is gone (docs/statefulsets.md).
     pub(super) fn create_pod(&mut self, now: f64, rev: u32) {
+        if self.pods.stateful.is_some() {
+            self.sync_stateful_set(now);
+            return;
+        }
+        self.create_pod_as(now, rev, None);
+    }
+
+    /// A new pod of template revision `rev`, with a StatefulSet's `ordinal`.
+    pub(super) fn create_pod_as(&mut self, now: f64, rev: u32, ordinal: Option<u32>) {
         let id = self.pods.by_id.len() as u32;
         let mut pod = Pod::new(id, now);
         pod.revision = rev;
+        pod.ordinal = ordinal;
         self.pods.push(pod);
         self.pods.counts.pending += 1;
         self.log(now, id, PodEventKind::Created, None);
-        if self.pods.sets.len() > 1
-            && let Some(e) = self.pods.events.last_mut()
-        {
-            e.revision = Some(rev);
+        if let Some(e) = self.pods.events.last_mut() {
+            if self.pods.sets.len() > 1 {
+                e.revision = Some(rev);
+            }
+            e.ordinal = ordinal;
         }
         if self.cfg.cluster.is_some() {
             self.pods.by_id[id as usize].unscheduled = true;
@@ -197,7 +214,7 @@ impl World {
         }
         if !self.pods.by_id[pod as usize].job {
             // A pod available: the rollout may go on.
-            self.reconcile_deployment(now);
+            self.reconcile_workload(now);
         }
         if self.cfg.kind == WorkloadKind::Queue {
             self.start_job_clock(now, pod);
@@ -251,7 +268,7 @@ impl World {
     /// Create a pod of a Job (`crate::world::jobs`): it starts, then does what `run` says
     /// (docs/keda.md#what-a-job-does).
     pub(super) fn spawn_job_pod(&mut self, now: f64, run: JobBehaviour) -> u32 {
-        self.create_pod(now, 0);
+        self.create_pod_as(now, 0, None);
         let id = self.pods.by_id.len() as u32 - 1;
         let p = &mut self.pods.by_id[id as usize];
         p.job = true;
@@ -490,7 +507,7 @@ impl World {
         }
         if !self.pods.by_id[pod as usize].job {
             // An old pod gone: a Recreate rollout may start the new ones.
-            self.reconcile_deployment(now);
+            self.reconcile_workload(now);
         }
     }
 }

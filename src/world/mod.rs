@@ -24,9 +24,11 @@ mod recorder;
 mod requests;
 mod rollout;
 mod service_heap;
+mod statefulset;
 
 use crate::engine::{Agenda, Timers, key_time};
 use crate::manifest::deployment::Strategy;
+use crate::manifest::statefulset::StatefulSetSpec;
 use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::Scenario;
@@ -80,6 +82,8 @@ pub(crate) struct WorldConfig {
     pub(crate) template: PodResources,
     /// The Deployment's `spec.strategy` until an applied one replaces it.
     pub(crate) strategy: Strategy,
+    /// The workload is a StatefulSet: its policy and update strategy (docs/statefulsets.md).
+    pub(crate) stateful: Option<StatefulSetSpec>,
 }
 
 impl WorldConfig {
@@ -112,6 +116,7 @@ impl WorldConfig {
                 .as_ref()
                 .map(|t| t.strategy)
                 .unwrap_or_default(),
+            stateful: s.pods.template.as_ref().and_then(|t| t.stateful),
         }
     }
 
@@ -168,6 +173,9 @@ pub struct PodEvent {
     /// (docs/rollouts.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) revision: Option<u32>,
+    /// A StatefulSet pod's ordinal, for `created` (docs/statefulsets.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) ordinal: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -374,6 +382,8 @@ impl World {
         };
         w.init_nodes();
         w.start_initial_pods();
+        // The StatefulSet's controller takes over once its pods of t = 0 exist.
+        w.pods.stateful = w.cfg.stateful.map(statefulset::StatefulState::new);
         if let Some(a) = w.cfg.cluster.as_ref().map(|c| c.autoscaler) {
             for n in 0..w.nodes.by_id.len() as u32 {
                 w.reshare(0.0, n);
@@ -394,14 +404,16 @@ impl World {
     /// The Deployment's pods at t = 0: long-running and Ready, each on a node when there are
     /// nodes (Pending when the initial nodes have no room).
     fn start_initial_pods(&mut self) {
-        for _ in 0..self.pods.spec_replicas {
+        for i in 0..self.pods.spec_replicas {
             let id = self.pods.by_id.len() as u32;
+            // A StatefulSet's pods are its ordinals 0, 1, …
+            let ordinal = self.cfg.stateful.as_ref().map(|_| i as u32);
             let node = if self.cfg.cluster.is_some() {
                 match self.find_node(self.pods.sets[0].requests) {
                     Some(n) => Some(n),
                     None => {
                         // No room on the initial nodes: this one starts Pending.
-                        self.create_pod(0.0, 0);
+                        self.create_pod_as(0.0, 0, ordinal);
                         continue;
                     }
                 }
@@ -409,6 +421,7 @@ impl World {
                 None
             };
             let mut p = Pod::new(id, 0.0);
+            p.ordinal = ordinal;
             // Long-running: started well before the run, Ready since then.
             p.start_time = -1.0e6;
             p.ready_transition = -1.0e6;
@@ -599,6 +612,7 @@ impl World {
             requests,
             node: None,
             revision: None,
+            ordinal: None,
         });
     }
 

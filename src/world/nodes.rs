@@ -342,6 +342,7 @@ impl World {
                 requests: None,
                 node: Some(node),
                 revision: None,
+                ordinal: None,
             });
         }
     }

@@ -107,6 +107,8 @@ pub(crate) struct Pod {
     pub(crate) id: u32,
     /// The revision of the pod template it was created from (its ReplicaSet; docs/rollouts.md).
     pub(crate) revision: u32,
+    /// A StatefulSet's pod: its ordinal (its name is `<name>-<ordinal>`; docs/statefulsets.md).
+    pub(crate) ordinal: Option<u32>,
     pub(crate) state: PodState,
     pub(crate) created_at: f64,
     /// Pod `status.startTime` (kubelet accepted the pod).
@@ -203,6 +205,7 @@ impl Pod {
         Pod {
             id,
             revision: 0,
+            ordinal: None,
             state: PodState::Pending,
             created_at: now,
             start_time: now,

@@ -11,6 +11,7 @@
 
 use super::pod::Pod;
 use super::rollout::ReplicaSet;
+use super::statefulset::StatefulState;
 use super::{PodCounts, PodEvent};
 use crate::manifest::deployment::Strategy;
 use crate::rng::Stream;
@@ -54,6 +55,8 @@ pub(crate) struct PodSet {
     pub(super) strategy: Strategy,
     /// The Deployment controller is syncing (a pod it deletes must not start another sync).
     pub(super) reconciling: bool,
+    /// The workload is a StatefulSet: its controller's state (`statefulset`).
+    pub(super) stateful: Option<StatefulState>,
 }
 
 impl PodSet {
@@ -79,6 +82,7 @@ impl PodSet {
             newest: 0,
             strategy,
             reconciling: false,
+            stateful: None,
         }
     }
 
@@ -142,6 +146,17 @@ impl PodSet {
     /// Pods the ReplicaSet counts toward spec.replicas (not deleted, not gone).
     pub(crate) fn active(&self) -> i32 {
         self.live().filter(|p| p.is_active()).count() as i32
+    }
+
+    /// The workload's `status.replicas` as its scale subresource reports it: a Deployment's
+    /// non-terminating pods; a StatefulSet's every pod that exists, terminating ones included
+    /// (docs/statefulsets.md).
+    pub(crate) fn status_replicas(&self) -> i32 {
+        if self.stateful.is_some() {
+            self.live().filter(|p| !p.job).count() as i32
+        } else {
+            self.active()
+        }
     }
 
     /// The ReplicaSet's spec.replicas.

@@ -49,6 +49,7 @@ pub(super) fn config(
         cluster: None,
         template: Default::default(),
         strategy: Default::default(),
+        stateful: None,
     }
 }
 

@@ -36,6 +36,7 @@ mod rollout_nodes;
 mod run_e2e;
 mod schema;
 mod shipped_summaries;
+mod statefulset;
 mod stdout_pipe;
 mod streamed_series;
 mod sweep_cli;
