@@ -11,8 +11,14 @@ use std::path::Path;
 /// throughout) cut to its first hour, with the time-series step `step`, written into `dir`.
 fn cron_lunch_with_step(dir: &Path, step: &str) -> std::path::PathBuf {
     let shipped = std::fs::read_to_string(root().join("scenarios/cron-lunch.yaml")).unwrap();
-    assert!(shipped.contains("\nduration: 6h\n"), "the shipped scenario changed");
-    let yaml = shipped.replace("\nduration: 6h\n", &format!("\nduration: 1h\nstep: {step}\n"));
+    assert!(
+        shipped.contains("\nduration: 6h\n"),
+        "the shipped scenario changed"
+    );
+    let yaml = shipped.replace(
+        "\nduration: 6h\n",
+        &format!("\nduration: 1h\nstep: {step}\n"),
+    );
     std::fs::create_dir_all(dir.join("manifests")).unwrap();
     std::fs::copy(
         root().join("scenarios/manifests/cron-lunch.yaml"),
@@ -31,7 +37,11 @@ fn outcomes(out: &Path) -> Vec<Value> {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     ["latency_s", "wait_s", "requests", "throttled_s"]
         .iter()
-        .map(|k| s.get(*k).cloned().unwrap_or_else(|| panic!("no {k} in {s}")))
+        .map(|k| {
+            s.get(*k)
+                .cloned()
+                .unwrap_or_else(|| panic!("no {k} in {s}"))
+        })
         .collect()
 }
 

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 const NODE_CPU: f64 = 1.9;
 const NODE_MEMORY: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
-/// Deployment `web`: 6 replicas, each pod requesting `cpu` and `memory`.
-fn deployment(cpu: &str, memory: &str) -> String {
+/// A workload of `kind` named `web`: 6 replicas, each pod requesting `cpu` and `memory`.
+fn workload(kind: &str, cpu: &str, memory: &str) -> String {
     format!(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  replicas: 6\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app\n        resources: {{requests: {{cpu: {cpu}, memory: {memory}}}}}\n"
+        "apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: web}}\nspec:\n  replicas: 6\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app\n        resources: {{requests: {{cpu: {cpu}, memory: {memory}}}}}\n"
     )
 }
 
@@ -26,11 +26,24 @@ const HPA: &str = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nme
 /// node, so 2 initial nodes), applying `web` with `cpu` / `memory` at 10 min, under
 /// `autoscaler` (at most 10 nodes). Returns the folder and the run's stderr.
 fn run_rollout(cpu: &str, memory: &str, autoscaler: &str) -> (tempfile::TempDir, String) {
+    run_workload_rollout("Deployment", cpu, memory, autoscaler)
+}
+
+/// [`run_rollout`] for a workload of `kind` (Deployment or StatefulSet).
+fn run_workload_rollout(
+    kind: &str,
+    cpu: &str,
+    memory: &str,
+    autoscaler: &str,
+) -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-    write("deploy.yaml", &deployment("500m", "512Mi"));
-    write("deploy-v2.yaml", &deployment(cpu, memory));
-    write("hpa.yaml", HPA);
+    write("deploy.yaml", &workload(kind, "500m", "512Mi"));
+    write("deploy-v2.yaml", &workload(kind, cpu, memory));
+    write(
+        "hpa.yaml",
+        &HPA.replace("kind: Deployment", &format!("kind: {kind}")),
+    );
     write(
         "s.yaml",
         &format!(
@@ -206,4 +219,26 @@ fn a_template_no_node_can_hold_leaves_its_surge_pods_pending() {
     let last = last_row(&out);
     assert_eq!(last["unschedulable_pods"], 3.0, "{last:?}");
     assert_eq!(last["ready_pods"], 5.0, "{last:?}");
+}
+
+#[test]
+fn a_stateful_set_rolls_bigger_pods_onto_new_nodes_one_ordinal_at_a_time() {
+    // The StatefulSet controller replaces ordinals 5 … 0 one at a time (docs/statefulsets.md);
+    // each new 1-core pod needs a node of its own, which the autoscaler adds as it waits, and
+    // no node is ever promised more than its allocatable.
+    let (dir, _) = run_workload_rollout("StatefulSet", "1", "512Mi", "cluster-autoscaler");
+    let out = out(&dir);
+    let ev = events(&out);
+    let (most_new, added) = replay(&ev, (1.0, 512.0 * 1024.0 * 1024.0), 600.0);
+    assert_eq!(most_new, 6, "every new pod got a node");
+    assert!(added.len() >= 4, "nodes added after the rollout: {added:?}");
+    let ordinals: Vec<u64> = ev
+        .iter()
+        .filter(|e| e["event"] == "created" && e["revision"] == 1)
+        .map(|e| e["ordinal"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ordinals, [5, 4, 3, 2, 1, 0], "highest ordinal first");
+    let last = last_row(&out);
+    assert_eq!(last["ready_pods"], 6.0, "{last:?}");
+    assert_eq!(last["unschedulable_pods"], 0.0, "{last:?}");
 }
