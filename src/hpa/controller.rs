@@ -13,7 +13,7 @@ use super::decision::{
 use super::memory::{HpaMemory, Recommendation};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
-use super::pod_slots::Slots;
+use super::pod_slots::{PodIndex, Slots};
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
@@ -442,7 +442,8 @@ fn compute_replicas_for_metrics(
         pods: &obs.pods,
     };
     let metrics = spec.metrics_or_default();
-    let tally = evaluate_all(&metrics, obs, &ctx, d);
+    memory.pod_index.refresh(&obs.pods);
+    let tally = evaluate_all(&metrics, obs, &ctx, &memory.pod_index, d);
     let spec_replicas = obs.scale.spec_replicas;
     if let Some(first) = tally.first_failure
         && (tally.invalid >= metrics.len() || tally.replicas < spec_replicas)
@@ -498,6 +499,7 @@ fn evaluate_all(
     metrics: &[MetricSpec],
     obs: &Observation,
     ctx: &CalcContext<'_>,
+    index: &PodIndex,
     d: &mut Decision,
 ) -> Tally {
     let namespace = if obs.namespace.is_empty() {
@@ -505,7 +507,10 @@ fn evaluate_all(
     } else {
         obs.namespace.as_str()
     };
-    let (spec_replicas, status_replicas) = (obs.scale.spec_replicas, obs.scale.status_replicas);
+    let scale = Replicas {
+        spec: obs.scale.spec_replicas,
+        status: obs.scale.status_replicas,
+    };
     let mut t = Tally {
         replicas: 0,
         metric: String::new(),
@@ -514,7 +519,7 @@ fn evaluate_all(
     };
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let ev = evaluate_metric_in(namespace, m, reading, spec_replicas, status_replicas, ctx);
+        let ev = evaluate_metric_in(namespace, m, reading, scale, ctx, index);
         if let Some(reason) = ev.decision.failure_reason {
             let inner = ev.decision.error.clone().unwrap_or_default();
             warn(d, reason, inner.clone());
@@ -624,24 +629,26 @@ pub fn evaluate_metric(
     status_replicas: i32,
     ctx: &CalcContext<'_>,
 ) -> MetricEvaluation {
-    evaluate_metric_in("default", m, reading, spec_replicas, status_replicas, ctx)
-}
-
-/// [`evaluate_metric`] for an HPA in `namespace` (named in the Object/External error texts).
-pub(crate) fn evaluate_metric_in(
-    namespace: &str,
-    m: &MetricSpec,
-    reading: Option<&MetricReading>,
-    spec_replicas: i32,
-    status_replicas: i32,
-    ctx: &CalcContext<'_>,
-) -> MetricEvaluation {
-    let mut md = metric_header(m);
+    let index = PodIndex::of(ctx.pods);
     let scale = Replicas {
         spec: spec_replicas,
         status: status_replicas,
     };
-    match compute_one(namespace, m, reading, scale, ctx) {
+    evaluate_metric_in("default", m, reading, scale, ctx, &index)
+}
+
+/// [`evaluate_metric`] for an HPA in `namespace` (named in the Object/External error texts).
+/// `index` is the [`PodIndex`] of `ctx.pods`.
+fn evaluate_metric_in(
+    namespace: &str,
+    m: &MetricSpec,
+    reading: Option<&MetricReading>,
+    scale: Replicas,
+    ctx: &CalcContext<'_>,
+    index: &PodIndex,
+) -> MetricEvaluation {
+    let mut md = metric_header(m);
+    match compute_one(namespace, m, reading, scale, ctx, index) {
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
             md.current_value = Some(proposal.current);
@@ -695,10 +702,11 @@ fn compute_one(
     reading: Option<&MetricReading>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
+    index: &PodIndex,
 ) -> OneResult {
     match m {
         MetricSpec::Resource { name, target } => {
-            resource_one(m, name, None, target, reading, scale.spec, ctx)
+            resource_one(m, (name, None), target, reading, scale.spec, ctx, index)
         }
         MetricSpec::ContainerResource {
             name,
@@ -706,15 +714,15 @@ fn compute_one(
             container,
         } => resource_one(
             m,
-            name,
-            Some(container.as_str()),
+            (name, Some(container.as_str())),
             target,
             reading,
             scale.spec,
             ctx,
+            index,
         ),
         MetricSpec::Pods { metric, target } => {
-            pods_one(&metric.name, target, reading, scale.spec, ctx)
+            pods_one(&metric.name, target, reading, scale.spec, ctx, index)
         }
         MetricSpec::Object {
             described_object,
@@ -741,12 +749,12 @@ fn compute_one(
 /// A Resource or ContainerResource metric: average value or utilization of a request.
 fn resource_one(
     m: &MetricSpec,
-    name: &str,
-    container: Option<&str>,
+    (name, container): (&str, Option<&str>),
     target: &MetricTarget,
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
+    index: &PodIndex,
 ) -> OneResult {
     let reason = match container {
         Some(_) => Reason::FailedGetContainerResourceMetric,
@@ -766,7 +774,7 @@ fn resource_one(
     if let Some(avg) = target.average_value {
         samples
             .and_then(|s| {
-                let mut slots = Slots::new(ctx.pods);
+                let mut slots = Slots::new(ctx.pods, index);
                 let metrics = rc::resource_samples(s, &mut slots, name, container)?;
                 rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
@@ -780,7 +788,14 @@ fn resource_one(
         };
         samples
             .and_then(|s| {
-                rc::resource_utilization_replicas(spec_replicas, util, name, container, s, ctx)
+                rc::resource_utilization_replicas_in(
+                    spec_replicas,
+                    util,
+                    (name, container),
+                    s,
+                    ctx,
+                    index,
+                )
             })
             .map(|p| (p, metric_name))
             .map_err(|e| {
@@ -806,6 +821,7 @@ fn pods_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
+    index: &PodIndex,
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
     let reason = Reason::FailedGetPodsMetric;
@@ -821,7 +837,7 @@ fn pods_one(
             outer,
         )),
         (Some(avg), Some(MetricReading::PodValues(samples))) => {
-            let mut slots = Slots::new(ctx.pods);
+            let mut slots = Slots::new(ctx.pods, index);
             let metrics = rc::pod_value_samples(samples, &mut slots);
             rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
         }

@@ -2,6 +2,7 @@
 //! recommendation and scale-event histories (lost on a controller restart, docs/hpa.md#sync-loop), and the
 //! HPA object's status (kept in the API server).
 
+use super::pod_slots::PodIndex;
 use super::status::HpaStatus;
 use serde::Serialize;
 
@@ -32,6 +33,11 @@ pub struct HpaMemory {
     pub scale_down_events: Vec<ScaleEvent>,
     /// The HPA object's status (conditions, desired replicas, last scale time).
     pub status: HpaStatus,
+    /// The slots of the last reconcile's pod names, reused while the selector returns the same
+    /// names (docs/performance.md, "HPA decision core"). A cache: it never changes a decision,
+    /// and two memories that differ only in it are equal.
+    #[serde(skip)]
+    pub(crate) pod_index: PodIndex,
 }
 
 impl HpaMemory {

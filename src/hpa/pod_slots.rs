@@ -8,7 +8,7 @@
 //! a sample of a name no pod has gets a slot of its own (it counts where upstream counts it).
 //! Sums over slots are exact integers, so their order does not matter.
 
-use super::observation::PodObservation;
+use super::observation::{Name, PodObservation};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -44,42 +44,100 @@ impl Hasher for NameHasher {
     }
 }
 
-/// No pod: the slot of a name that only a sample carries.
-const NO_POD: u32 = u32::MAX;
+type NameMap<K> = HashMap<K, u32, BuildHasherDefault<NameHasher>>;
+
+/// The distinct names of a list of pods, each with a slot, in the order first met. Built once
+/// per pod list: the HPA keeps the last one in its memory and [`PodIndex::refresh`] rebuilds it
+/// only when the selector's pods are no longer the same names in the same order (a pod came
+/// or went), so a sync between two pod events hashes no name.
+#[derive(Clone, Default)]
+pub(crate) struct PodIndex {
+    /// The pod names it was built from.
+    names: Vec<Name>,
+    /// The slot of each pod.
+    of_pod: Vec<u32>,
+    /// The first pod of each slot.
+    first_pod: Vec<u32>,
+    index: NameMap<Name>,
+}
+
+impl PodIndex {
+    /// The index of `pods`.
+    pub(crate) fn of(pods: &[PodObservation]) -> Self {
+        let mut index = PodIndex::default();
+        index.refresh(pods);
+        index
+    }
+
+    /// Make this the index of `pods`, rebuilding it only when their names differ from the ones
+    /// it was built from.
+    pub(crate) fn refresh(&mut self, pods: &[PodObservation]) {
+        if self.describes(pods) {
+            return;
+        }
+        self.names.clear();
+        self.of_pod.clear();
+        self.first_pod.clear();
+        self.index.clear();
+        for (i, p) in pods.iter().enumerate() {
+            let next = self.first_pod.len() as u32;
+            let slot = *self.index.entry(p.name.clone()).or_insert(next);
+            if slot == next {
+                self.first_pod.push(i as u32);
+            }
+            self.of_pod.push(slot);
+            self.names.push(p.name.clone());
+        }
+    }
+
+    /// Was it built from these pods' names, in this order?
+    fn describes(&self, pods: &[PodObservation]) -> bool {
+        self.names.len() == pods.len()
+            && self
+                .names
+                .iter()
+                .zip(pods)
+                .all(|(n, p)| same_name(n, &p.name))
+    }
+}
+
+/// A cache, not state: two indexes never make two memories differ.
+impl PartialEq for PodIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for PodIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PodIndex({} pods)", self.names.len())
+    }
+}
 
 /// The distinct pod names of one metric's calculation, each with a slot: the selector's pods
-/// first, in their order, then names only samples carry, in the order they are met.
+/// first, in their order (their [`PodIndex`]), then names only samples carry, in the order they
+/// are met.
 pub(crate) struct Slots<'a> {
     pods: &'a [PodObservation],
-    /// The slot of each pod of `pods`.
-    of_pod: Vec<u32>,
-    /// The first pod of each slot (`NO_POD` for a name no pod has).
-    first_pod: Vec<u32>,
-    index: HashMap<&'a str, u32, BuildHasherDefault<NameHasher>>,
+    base: &'a PodIndex,
+    /// Names no pod has, met in samples; their slots follow the pods'.
+    extra: NameMap<&'a str>,
 }
 
 impl<'a> Slots<'a> {
-    pub(crate) fn new(pods: &'a [PodObservation]) -> Self {
-        let mut s = Slots {
+    /// The slots of `pods`, whose index `base` is.
+    pub(crate) fn new(pods: &'a [PodObservation], base: &'a PodIndex) -> Self {
+        debug_assert!(base.describes(pods));
+        Slots {
             pods,
-            of_pod: Vec::with_capacity(pods.len()),
-            first_pod: Vec::with_capacity(pods.len()),
-            index: HashMap::with_capacity_and_hasher(pods.len(), Default::default()),
-        };
-        for (i, p) in pods.iter().enumerate() {
-            let next = s.first_pod.len() as u32;
-            let slot = *s.index.entry(&p.name).or_insert(next);
-            if slot == next {
-                s.first_pod.push(i as u32);
-            }
-            s.of_pod.push(slot);
+            base,
+            extra: NameMap::default(),
         }
-        s
     }
 
     /// How many slots there are.
     pub(crate) fn len(&self) -> usize {
-        self.first_pod.len()
+        self.base.first_pod.len() + self.extra.len()
     }
 
     /// The selector's pods.
@@ -89,12 +147,16 @@ impl<'a> Slots<'a> {
 
     /// The slot of the `i`-th pod of the selector.
     pub(crate) fn of_pod(&self, i: usize) -> usize {
-        self.of_pod[i] as usize
+        self.base.of_pod[i] as usize
     }
 
     /// The slot of a name, if a pod or an earlier sample has it.
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        self.index.get(name).map(|&s| s as usize)
+        self.base
+            .index
+            .get(name)
+            .or_else(|| self.extra.get(name))
+            .map(|&s| s as usize)
     }
 
     /// The slot of a sample's pod, a new one when no pod has the name. `hint` is the pod after
@@ -109,16 +171,12 @@ impl<'a> Slots<'a> {
                 return self.of_pod(i);
             }
         }
-        let next = self.first_pod.len() as u32;
-        let slot = *self.index.entry(name).or_insert(next);
-        if slot == next {
-            self.first_pod.push(NO_POD);
+        if let Some(&slot) = self.base.index.get(name) {
+            *hint = self.base.first_pod[slot as usize] as usize + 1;
+            return slot as usize;
         }
-        let first = self.first_pod[slot as usize];
-        if first != NO_POD {
-            *hint = first as usize + 1;
-        }
-        slot as usize
+        let next = self.len() as u32;
+        *self.extra.entry(name).or_insert(next) as usize
     }
 }
 
@@ -206,7 +264,8 @@ mod tests {
     #[test]
     fn a_repeated_pod_name_shares_its_first_pods_slot() {
         let p = pods(&["a", "b", "a", "c"]);
-        let s = Slots::new(&p);
+        let index = PodIndex::of(&p);
+        let s = Slots::new(&p, &index);
         assert_eq!(s.len(), 3);
         assert_eq!(
             (0..4).map(|i| s.of_pod(i)).collect::<Vec<_>>(),
@@ -219,7 +278,8 @@ mod tests {
     #[test]
     fn samples_find_their_pod_in_any_order_and_unknown_names_get_new_slots() {
         let p = pods(&["web-1", "web-2", "web-10"]);
-        let mut s = Slots::new(&p);
+        let index = PodIndex::of(&p);
+        let mut s = Slots::new(&p, &index);
         let mut hint = 0;
         assert_eq!(s.of_sample("web-1", &mut hint), 0);
         assert_eq!(s.of_sample("web-10", &mut hint), 2); // web-2 has no sample
@@ -227,6 +287,24 @@ mod tests {
         assert_eq!(s.of_sample("gone-7", &mut hint), 3);
         assert_eq!(s.of_sample("gone-7", &mut hint), 3);
         assert_eq!(s.len(), 4);
+    }
+
+    #[test]
+    fn an_index_is_rebuilt_when_the_pod_names_change_only() {
+        let mut index = PodIndex::of(&pods(&["a", "b"]));
+        // Same names, other allocations: kept.
+        index.refresh(&pods(&["a", "b"]));
+        assert!(index.describes(&pods(&["a", "b"])));
+        let p = pods(&["b", "a", "b"]);
+        index.refresh(&p);
+        let s = Slots::new(&p, &index);
+        assert_eq!(s.len(), 2);
+        assert_eq!((0..3).map(|i| s.of_pod(i)).collect::<Vec<_>>(), [0, 1, 0]);
+        assert_eq!(s.find("a"), Some(1));
+        let p = pods(&["c"]);
+        index.refresh(&p);
+        let s = Slots::new(&p, &index);
+        assert_eq!((s.len(), s.find("a"), s.find("c")), (1, None, Some(0)));
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use super::observation::{
     ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodValueSample,
 };
-use super::pod_slots::{PodMetric, PodMetrics, Slots};
+use super::pod_slots::{PodIndex, PodMetric, PodMetrics, Slots};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -371,6 +371,7 @@ pub(crate) fn metric_usage_ratio(metrics: &PodMetrics, target_usage: i64) -> (f6
 }
 
 /// Resource / ContainerResource with a Utilization target (docs/hpa.md#utilization, `GetResourceReplicas`).
+#[cfg(test)]
 pub(crate) fn resource_utilization_replicas<'a>(
     current: i32,
     target_utilization: i32,
@@ -379,7 +380,27 @@ pub(crate) fn resource_utilization_replicas<'a>(
     samples: &'a [PodResourceSample],
     ctx: &CalcContext<'a>,
 ) -> Result<Proposal, String> {
-    let mut slots = Slots::new(ctx.pods);
+    let index = PodIndex::of(ctx.pods);
+    resource_utilization_replicas_in(
+        current,
+        target_utilization,
+        (resource, container),
+        samples,
+        ctx,
+        &index,
+    )
+}
+
+/// [`resource_utilization_replicas`] with the index of `ctx.pods` already built.
+pub(crate) fn resource_utilization_replicas_in<'a>(
+    current: i32,
+    target_utilization: i32,
+    (resource, container): (&str, Option<&str>),
+    samples: &'a [PodResourceSample],
+    ctx: &CalcContext<'a>,
+    index: &'a PodIndex,
+) -> Result<Proposal, String> {
+    let mut slots = Slots::new(ctx.pods, index);
     let metrics = resource_samples(samples, &mut slots, resource, container)?;
     let (mut metrics, groups) = ready_metrics(metrics, &slots, resource, ctx)?;
     let requests = calculate_requests(&slots, container, resource, ctx.pod_level_resources)?;
@@ -709,7 +730,8 @@ mod tests {
     fn groups(pods: &[PodObservation], samples: &[(&str, i64)], resource: &str) -> PodGroups {
         let samples = cpu(samples);
         let c = ctx(pods);
-        let mut slots = Slots::new(pods);
+        let index = PodIndex::of(pods);
+        let mut slots = Slots::new(pods, &index);
         let metrics = resource_samples(&samples, &mut slots, "cpu", None).unwrap();
         group_pods(&slots, &metrics, resource, &c)
     }
@@ -720,7 +742,8 @@ mod tests {
         resource: &str,
         gate: bool,
     ) -> Result<i64, String> {
-        let slots = Slots::new(pods);
+        let index = PodIndex::of(pods);
+        let slots = Slots::new(pods, &index);
         calculate_requests(&slots, container, resource, gate).map(|r| r[0].unwrap())
     }
     fn cpu(samples: &[(&str, i64)]) -> Vec<PodResourceSample> {
@@ -946,7 +969,8 @@ mod tests {
     fn sample_missing_a_container_resource_means_no_sample() {
         let mut s = PodResourceSample::cpu("a", 0.0, 60.0, 100);
         s.containers.push(Default::default());
-        let mut slots = Slots::new(&[]);
+        let index = PodIndex::default();
+        let mut slots = Slots::new(&[], &index);
         let one = [s];
         assert!(
             resource_samples(&one, &mut slots, "cpu", None)

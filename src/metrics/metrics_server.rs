@@ -70,8 +70,27 @@ struct SeededClock {
     /// Kubelet slot per pod id and per node id (`u8::MAX`: not known yet).
     pod_slots: Vec<u8>,
     node_slots: Vec<u8>,
-    /// Scratch: the live pods of one read (a copy, since reading a pod advances it).
+    /// Scratch: the pods of one read (a copy, since reading a pod advances it).
     live: Vec<u32>,
+    /// The live pods sorted by kubelet slot, valid while the live set and `holding` are those
+    /// they were sorted from (see [`SlotBuckets`]).
+    buckets: SlotBuckets,
+}
+
+/// The pods each kubelet slot reads, so that a read of one slot visits its own pods only
+/// instead of every live pod and every holding pod (docs/performance.md, "Sweeps").
+/// Rebuilt when the live set differs from `live` or after a scrape (which changes `holding`).
+#[derive(Debug, Clone, Default)]
+struct SlotBuckets {
+    valid: bool,
+    /// The live pods the buckets were sorted from.
+    live: Vec<u32>,
+    /// Per slot: its live pods whose slot is settled, then its gone pods of `holding` (from
+    /// `gone_from` on), in id order.
+    by_slot: [Vec<u32>; KUBELET_SLOTS],
+    gone_from: [usize; KUBELET_SLOTS],
+    /// Live pods whose slot is not settled yet (Pending: its node may still change).
+    unsettled: Vec<u32>,
 }
 
 impl MetricsServer {
@@ -86,6 +105,7 @@ impl MetricsServer {
                 pod_slots: Vec::new(),
                 node_slots: Vec::new(),
                 live: Vec::new(),
+                buckets: SlotBuckets::default(),
             };
             clock.plan_reads(0.0);
             Box::new(clock)
@@ -129,6 +149,9 @@ impl MetricsServer {
         if !self.outages.is_empty() && !(self.serving(now) && self.serving(now - self.resolution)) {
             self.samples.fill(None);
             self.holding.clear();
+            if let Some(clock) = self.seeded.as_mut() {
+                clock.buckets.valid = false;
+            }
         }
         next
     }
@@ -250,18 +273,40 @@ impl SeededClock {
 
     /// The collections the next scrape hands over: each kubelet slot's latest collection at or
     /// before it, when later than `previous` (the previous scrape) and than t = 0.
+    /// `holding` changes at a scrape, so the slot buckets are sorted again for the next one.
     fn plan_reads(&mut self, previous: f64) {
-        let mut reads: Vec<(f64, u8)> = (0..KUBELET_SLOTS as u8)
-            .map(|slot| (kubelet_collection_before(slot, self.next_scrape), slot))
-            .filter(|&(at, _)| at > previous + 1e-9 && at > 1e-9)
-            .collect();
-        reads.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        self.buckets.valid = false;
+        let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
+        let mut n = 0;
+        for slot in 0..KUBELET_SLOTS as u8 {
+            let at = kubelet_collection_before(slot, self.next_scrape);
+            if at > previous + 1e-9 && at > 1e-9 {
+                reads[n] = (at, slot);
+                n += 1;
+            }
+        }
+        let reads = &mut reads[..n];
+        // At most ten entries: an insertion sort, by instant then slot.
+        for i in 1..reads.len() {
+            let mut j = i;
+            while j > 0
+                && reads[j - 1]
+                    .0
+                    .total_cmp(&reads[j].0)
+                    .then(reads[j - 1].1.cmp(&reads[j].1))
+                    .is_gt()
+            {
+                reads.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         debug_assert!(
             reads
                 .iter()
                 .all(|r| self.next_scrape - r.0 < KUBELET_HOUSEKEEPING)
         );
-        self.reads = reads.into();
+        self.reads.clear();
+        self.reads.extend(reads.iter().copied());
     }
 
     /// Read the pods whose kubelet collects on `slot`, at `now`: the live ones, and the gone
@@ -274,25 +319,63 @@ impl SeededClock {
         resolution: f64,
         holding: &[u32],
     ) {
+        if !self.buckets.valid || self.buckets.live != world.pods().live_ids() {
+            self.sort_into_buckets(world, holding);
+        }
+        // A pod is read at most once per read, and each read lands on its own pod's sample, so
+        // the order of `pending` within one read does not matter.
+        let s = slot as usize;
+        let gone_from = self.buckets.gone_from[s];
         self.live.clear();
-        self.live.extend_from_slice(world.pods().live_ids());
+        self.live
+            .extend_from_slice(&self.buckets.by_slot[s][..gone_from]);
         for i in 0..self.live.len() {
             let id = self.live[i];
-            let cached = self.pod_slots.get(id as usize).copied();
-            let of = match cached {
-                Some(s) if s != u8::MAX => s,
-                _ => self.slot_of(world, id),
-            };
-            if of == slot {
+            let read = read_pod(world, id, now, resolution);
+            self.pending.push((id, read));
+        }
+        for &id in &self.buckets.by_slot[s][gone_from..] {
+            self.pending.push((id, Read::Clear));
+        }
+        self.live.clear();
+        self.live.extend_from_slice(&self.buckets.unsettled);
+        for i in 0..self.live.len() {
+            let id = self.live[i];
+            if self.slot_of(world, id) == slot {
                 let read = read_pod(world, id, now, resolution);
                 self.pending.push((id, read));
             }
         }
-        for &id in holding {
-            if world.pods().get(id).state == PodState::Gone && self.slot_of(world, id) == slot {
-                self.pending.push((id, Read::Clear));
+    }
+
+    /// Sort the live pods and the gone pods of `holding` by kubelet slot (see [`SlotBuckets`]).
+    fn sort_into_buckets(&mut self, world: &World, holding: &[u32]) {
+        let mut b = std::mem::take(&mut self.buckets);
+        b.live.clear();
+        b.live.extend_from_slice(world.pods().live_ids());
+        b.unsettled.clear();
+        for v in &mut b.by_slot {
+            v.clear();
+        }
+        for &id in &b.live {
+            let slot = self.slot_of(world, id);
+            if self.pod_slots.get(id as usize) == Some(&slot) {
+                b.by_slot[slot as usize].push(id);
+            } else {
+                b.unsettled.push(id);
             }
         }
+        for (s, v) in b.by_slot.iter().enumerate() {
+            b.gone_from[s] = v.len();
+        }
+        for &id in holding {
+            if world.pods().get(id).state == PodState::Gone {
+                let slot = self.slot_of(world, id);
+                b.by_slot[slot as usize].push(id);
+            }
+        }
+        b.valid = true;
+        self.buckets = b;
     }
 
     /// The kubelet slot of pod `id`: its node's, or its own without nodes. Cached per pod once

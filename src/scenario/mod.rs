@@ -35,6 +35,7 @@ use crate::settings::binding::BindingSpec;
 pub(crate) use crate::settings::dist::Dist;
 use crate::settings::fidelity::FidelityMode;
 use crate::trace::Trace;
+use crate::trace::memo::TraceMemo;
 use crate::trace::spec::{LoadContext, TraceSpec};
 use crate::units::{Quantity, Seconds, format_seconds};
 use crate::yaml::{self, Document, Source};
@@ -324,6 +325,24 @@ impl Scenario {
     }
 
     pub fn from_source(source: &Source, overrides: &Overrides) -> Result<Scenario, Error> {
+        Self::from_source_sharing(source, overrides, None)
+    }
+
+    /// Load a scenario file, reusing the traces `memo` holds (a sweep's points share them).
+    pub(crate) fn load_sharing(
+        path: &Path,
+        overrides: &Overrides,
+        memo: &TraceMemo,
+    ) -> Result<Scenario, Error> {
+        let source = Source::read(path)?;
+        Self::from_source_sharing(&source, overrides, Some(memo))
+    }
+
+    fn from_source_sharing(
+        source: &Source,
+        overrides: &Overrides,
+        memo: Option<&TraceMemo>,
+    ) -> Result<Scenario, Error> {
         if source.text.trim().is_empty() {
             return Err(InputError::in_file(&source.path, "empty scenario file").into());
         }
@@ -365,7 +384,7 @@ impl Scenario {
             line_offset: 0,
             text: &source.text,
         };
-        resolve(raw, source, &doc, overrides)
+        resolve(raw, source, &doc, (overrides, memo))
     }
 }
 
@@ -475,7 +494,7 @@ fn resolve(
     raw: ScenarioFile,
     source: &Source,
     doc: &Document<'_>,
-    overrides: &Overrides,
+    (overrides, memo): (&Overrides, Option<&TraceMemo>),
 ) -> Result<Scenario, Error> {
     let file = source.path.clone();
     let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -488,7 +507,7 @@ fn resolve(
         slo.validate()
             .map_err(|(field, m)| doc.error_at_path(&format!("slo.{field}"), m))?;
     }
-    let timeline = resolve_timeline(&raw, doc, (&base_dir, &file), seed, &mut warnings)?;
+    let timeline = resolve_timeline(&raw, doc, (&base_dir, &file), (seed, memo), &mut warnings)?;
     let fidelity = fidelity_mode.resolve(timeline.expected_requests, fluid_step);
     let Timeline {
         trace,
@@ -605,7 +624,7 @@ fn resolve_timeline(
     raw: &ScenarioFile,
     doc: &Document<'_>,
     (base_dir, file): (&Path, &Path),
-    seed: u64,
+    (seed, memo): (u64, Option<&TraceMemo>),
     warnings: &mut Vec<String>,
 ) -> Result<Timeline, Error> {
     let explicit_start = match &raw.start_time {
@@ -622,7 +641,8 @@ fn resolve_timeline(
         .with_duration(raw.duration.map(|d| d.0))
         .with_seed(seed)
         .with_start_time(explicit_start)
-        .with_document(doc, "trace");
+        .with_document(doc, "trace")
+        .with_memo(memo);
     let (trace, trace_warnings) = raw.trace.load(&ctx)?.into_parts();
     warnings.extend(trace_warnings.iter().map(|w| w.to_string()));
     let duration = resolve_duration(raw, doc, &trace, warnings)?;

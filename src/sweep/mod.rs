@@ -25,8 +25,10 @@ use crate::error::{Error, InputError};
 use crate::scenario::patch::{Patch, PatchTarget};
 use crate::scenario::{Overrides, Scenario, SloSpec};
 use crate::sim::figures::{self, MetricDef};
+use crate::trace::memo::TraceMemo;
 use grid::{Grid, Point, Vary};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The metric the Pareto chart and the ranking use by default (against cost in pod-hours).
 pub(crate) const DEFAULT_OBJECTIVE: &str = "latency_p99_s";
@@ -70,6 +72,8 @@ pub struct Sweep {
     pub(crate) replications: u32,
     pub(crate) objective: &'static MetricDef,
     pub(crate) slo: Option<SloSpec>,
+    /// The trace files read so far, parsed once and shared by every point.
+    pub(crate) traces: Arc<TraceMemo>,
 }
 
 fn input(msg: String) -> Error {
@@ -117,7 +121,8 @@ impl Sweep {
             patches: cfg.patches.clone(),
             allow_conflicts: cfg.allow_conflicts,
         };
-        let base = Scenario::load(&cfg.scenario, &base_overrides)?;
+        let traces = Arc::new(TraceMemo::default());
+        let base = Scenario::load_sharing(&cfg.scenario, &base_overrides, &traces)?;
         let seed = base.seed;
         let grid = Grid {
             varies: cfg.varies.clone(),
@@ -150,6 +155,7 @@ impl Sweep {
             replications,
             objective,
             slo: cfg.slo.clone().or_else(|| base.slo.clone()),
+            traces,
         };
         sweep.check_paths(&base)?;
         Ok(sweep)
@@ -164,12 +170,13 @@ impl Sweep {
         let load = |patches: Vec<Patch>| {
             let mut all = self.base.patches.clone();
             all.extend(patches);
-            Scenario::load(
+            Scenario::load_sharing(
                 &self.scenario,
                 &Overrides {
                     patches: all,
                     ..self.base.clone()
                 },
+                &self.traces,
             )
         };
         let loaded = match load(self.grid.patches(first)) {

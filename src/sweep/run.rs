@@ -50,7 +50,7 @@ fn simulate(
         patches,
         allow_conflicts: sweep.base.allow_conflicts,
     };
-    let mut scenario = Scenario::load(&sweep.scenario, &overrides)?;
+    let mut scenario = Scenario::load_sharing(&sweep.scenario, &overrides, &sweep.traces)?;
     // The sweep's SLO (`--slo`, the sweep file's `slo:`) is the one its runs are judged and
     // charted against.
     if sweep.slo.is_some() {

@@ -25,6 +25,7 @@
 
 pub(crate) mod csv;
 pub(crate) mod generate;
+pub(crate) mod memo;
 pub(crate) mod prometheus;
 pub(crate) mod rate_unit;
 pub mod read;

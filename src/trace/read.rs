@@ -69,7 +69,7 @@ impl FromStr for Format {
 
 /// Options shared by the importers (the file-related keys of a `trace:` block, or the flags of
 /// `scalesim trace show`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadOptions {
     pub format: Format,
     pub time_format: TimeFormat,

@@ -97,7 +97,7 @@ pub(crate) struct RawRows {
 }
 
 /// Options for [`finish`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Repair {
     pub lenient: bool,
     pub gap_fill: GapFill,

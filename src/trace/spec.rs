@@ -319,6 +319,8 @@ pub(crate) struct LoadContext<'a> {
     pub(crate) document: Option<&'a Document<'a>>,
     /// Dotted path of the trace block in the document (`trace`).
     pub(crate) path: &'a str,
+    /// Traces already parsed by other runs (a sweep's points), to reuse.
+    pub(crate) memo: Option<&'a super::memo::TraceMemo>,
 }
 
 impl<'a> LoadContext<'a> {
@@ -332,7 +334,12 @@ impl<'a> LoadContext<'a> {
             start_time: None,
             document: None,
             path: "trace",
+            memo: None,
         }
+    }
+    pub(crate) fn with_memo(mut self, memo: Option<&'a super::memo::TraceMemo>) -> Self {
+        self.memo = memo;
+        self
     }
     pub(crate) fn with_duration(mut self, d: Option<f64>) -> Self {
         self.duration = d;
@@ -372,6 +379,22 @@ impl<'a> LoadContext<'a> {
     }
 }
 
+/// Read and parse the trace file at `path`.
+fn read_file(path: &Path, opts: &ReadOptions, ctx: &LoadContext<'_>) -> Result<Loaded, InputError> {
+    // A missing or unreadable file: point at `trace.file` too.
+    let bytes = super::read::read_bytes(path)
+        .map_err(|e| ctx.field_error("file", format!("{}: {}", path.display(), e.message)))?;
+    super::read::parse(path, &bytes, opts).map_err(|e| {
+        // An option that does not fit the file: point at the option.
+        match e.location.field.as_deref() {
+            Some("rate_unit") => {
+                ctx.field_error("rate_unit", format!("{}: {}", path.display(), e.message))
+            }
+            _ => e,
+        }
+    })
+}
+
 impl TraceSpec {
     /// The read options of this block.
     pub(crate) fn read_options(&self) -> ReadOptions {
@@ -400,18 +423,11 @@ impl TraceSpec {
         let trace = match (&self.file, &self.generate) {
             (Some(file), None) => {
                 let path = ctx.base_dir.join(file);
-                // A missing or unreadable file: point at `trace.file` too.
-                let bytes = super::read::read_bytes(&path).map_err(|e| {
-                    ctx.field_error("file", format!("{}: {}", path.display(), e.message))
-                })?;
-                let l = super::read::parse(&path, &bytes, &self.read_options()).map_err(|e| {
-                    // An option that does not fit the file: point at the option.
-                    match e.location.field.as_deref() {
-                        Some("rate_unit") => ctx
-                            .field_error("rate_unit", format!("{}: {}", path.display(), e.message)),
-                        _ => e,
-                    }
-                })?;
+                let opts = self.read_options();
+                let l = match ctx.memo {
+                    Some(memo) => memo.parsed(&path, &opts, || read_file(&path, &opts, ctx))?,
+                    None => read_file(&path, &opts, ctx)?,
+                };
                 warnings.extend(l.warnings);
                 l.trace
             }
