@@ -21,6 +21,7 @@
 //! `throttled_s`.
 
 use super::pod::Cfs;
+use super::pod::Pod;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::settings::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
@@ -271,17 +272,7 @@ impl World {
         }
         p.cfs = None;
         p.update_speed(cpr);
-        // CrashLoopBackOff, as the kubelet computes it from the container's death.
-        let since_last = now - p.running_at.unwrap_or(f64::NEG_INFINITY);
-        if p.crash_loop > 0 && since_last > RESTART_BACKOFF_RESET {
-            p.crash_loop = 0;
-        }
-        let backoff = if p.crash_loop == 0 {
-            0.0
-        } else {
-            (RESTART_BACKOFF.0 * 2f64.powi(p.crash_loop as i32 - 1)).min(RESTART_BACKOFF.1)
-        };
-        p.crash_loop += 1;
+        let backoff = crash_loop_backoff(p, now);
         let in_endpoints = p.in_endpoints;
         let was_consumer = p.consumer;
         if was_ready {
@@ -320,6 +311,23 @@ impl World {
         self.log(now, pod, PodEventKind::ContainerStarted, None);
         self.boot(now, pod);
     }
+}
+
+/// CrashLoopBackOff, as the kubelet computes it when a container dies: the first restart at
+/// once, then 10 s doubling up to 5 min, forgotten once the container had run 10 minutes.
+/// Counts the restart on `p` and returns how long the next container waits.
+pub(super) fn crash_loop_backoff(p: &mut Pod, now: f64) -> f64 {
+    let since_last = now - p.running_at.unwrap_or(f64::NEG_INFINITY);
+    if p.crash_loop > 0 && since_last > RESTART_BACKOFF_RESET {
+        p.crash_loop = 0;
+    }
+    let backoff = if p.crash_loop == 0 {
+        0.0
+    } else {
+        (RESTART_BACKOFF.0 * 2f64.powi(p.crash_loop as i32 - 1)).min(RESTART_BACKOFF.1)
+    };
+    p.crash_loop += 1;
+    backoff
 }
 
 #[cfg(test)]

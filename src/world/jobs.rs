@@ -16,7 +16,6 @@ use super::{Event, PodEventKind, PodState, World};
 use crate::keda::scaledjob::JobRestartPolicy;
 use crate::rng::Stream;
 use crate::settings::jobs::JobBehaviour;
-use crate::settings::overload::{RESTART_BACKOFF, RESTART_BACKOFF_RESET};
 
 /// Upstream `DefaultJobPodFailureBackOff` and `MaxJobPodFailureBackOff` (seconds).
 const POD_FAILURE_BACKOFF: (f64, f64) = (10.0, 600.0);
@@ -180,16 +179,7 @@ impl World {
     fn restart_job_container(&mut self, now: f64, pod: u32) {
         self.account_pods(now);
         let p = &mut self.pods.by_id[pod as usize];
-        let since_last = now - p.running_at.unwrap_or(f64::NEG_INFINITY);
-        if p.crash_loop > 0 && since_last > RESTART_BACKOFF_RESET {
-            p.crash_loop = 0;
-        }
-        let backoff = if p.crash_loop == 0 {
-            0.0
-        } else {
-            (RESTART_BACKOFF.0 * 2f64.powi(p.crash_loop as i32 - 1)).min(RESTART_BACKOFF.1)
-        };
-        p.crash_loop += 1;
+        let backoff = super::health::crash_loop_backoff(p, now);
         let was_ready = p.state == PodState::Ready;
         if was_ready {
             p.state = PodState::Starting;

@@ -580,25 +580,17 @@ impl World {
 
 #[cfg(test)]
 mod tests {
-    use super::super::properties::config;
+    use super::super::properties::idle_config;
     use super::*;
     use crate::settings::dist::Dist;
     use crate::settings::nodes::{Cluster, NodeAutoscaler};
-    use crate::settings::workload::{Balancer, PodResources, WorkloadKind};
+    use crate::settings::workload::PodResources;
     use crate::trace::Trace;
     use std::sync::Arc;
 
     /// One node of 2 cores (1.9 after DaemonSets), `replicas` pods of 250m on it, no traffic.
     fn world(replicas: i32) -> World {
-        let mut cfg = config(
-            WorkloadKind::Http,
-            1,
-            None,
-            None,
-            Balancer::Random,
-            Dist::constant(0.1),
-            false,
-        );
+        let mut cfg = idle_config(1);
         cfg.cluster = Some(Cluster {
             pools: vec![NodePool {
                 name: "p".into(),

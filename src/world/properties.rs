@@ -14,6 +14,20 @@ use crate::trace::Trace;
 use proptest::prelude::*;
 use std::sync::Arc;
 
+/// An http workload of `conc` workers a pod, 100 ms requests, no timeout or limit, random
+/// balancing, request level: the quiet world the controllers' unit tests drive.
+pub(super) fn idle_config(conc: u32) -> WorldConfig {
+    config(
+        WorkloadKind::Http,
+        conc,
+        None,
+        None,
+        Balancer::Random,
+        Dist::constant(0.1),
+        false,
+    )
+}
+
 pub(super) fn config(
     kind: WorkloadKind,
     conc: u32,

@@ -346,23 +346,13 @@ impl World {
 mod tests {
     use super::*;
     use crate::manifest::deployment::{IntOrPercent, Strategy};
-    use crate::settings::dist::Dist;
-    use crate::settings::workload::{Balancer, WorkloadKind};
     use crate::trace::Trace;
     use proptest::prelude::*;
     use proptest::strategy::Strategy as _;
 
     /// `initial` Ready pods with no traffic; pods start in 1–20 s and are Ready 3 s later.
     fn world(initial: i32, strategy: Strategy, seed: u64) -> World {
-        let mut cfg = super::super::properties::config(
-            WorkloadKind::Http,
-            4,
-            None,
-            None,
-            Balancer::Random,
-            Dist::constant(0.1),
-            false,
-        );
+        let mut cfg = super::super::properties::idle_config(4);
         cfg.strategy = strategy;
         let trace = Arc::new(Trace::from_rows(vec![0.0], vec![0.0], 900.0));
         World::new(cfg, trace, seed, 900.0, 5.0, initial)

@@ -292,8 +292,6 @@ impl World {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::dist::Dist;
-    use crate::settings::workload::{Balancer, WorkloadKind};
     use crate::trace::Trace;
     use proptest::prelude::*;
     use std::sync::Arc;
@@ -301,15 +299,7 @@ mod tests {
     /// A StatefulSet of `initial` Ready pods with no traffic; pods start in 1–20 s and are
     /// Ready 3 s later.
     fn world(initial: i32, spec: StatefulSetSpec, seed: u64) -> World {
-        let mut cfg = super::super::properties::config(
-            WorkloadKind::Http,
-            4,
-            None,
-            None,
-            Balancer::Random,
-            Dist::constant(0.1),
-            false,
-        );
+        let mut cfg = super::super::properties::idle_config(4);
         cfg.stateful = Some(spec);
         let trace = Arc::new(Trace::from_rows(vec![0.0], vec![0.0], 3600.0));
         World::new(cfg, trace, seed, 3600.0, 5.0, initial)
