@@ -268,6 +268,35 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
             doc,
         )?);
     }
+    add_resources(&mut facts, spec);
+    let main = &spec.containers[0];
+    let probe = |p: Option<Probe>| {
+        p.map(|p| ProbeFacts {
+            initial_delay: p.initial_delay_seconds,
+            period: p.period_seconds,
+            success_threshold: p.success_threshold,
+            failure_threshold: p.failure_threshold,
+            timeout: p.timeout_seconds,
+        })
+    };
+    facts.readiness = probe(main.readiness_probe);
+    facts.liveness = probe(main.liveness_probe);
+    facts.termination_grace = spec.termination_grace_period_seconds;
+    if let Some(pre) = main.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
+        facts.pre_stop_sleep = pre_stop_seconds(pre);
+        if facts.pre_stop_sleep.is_none() {
+            facts.notes.push(
+                "preStop hook is not a recognisable sleep; its duration is taken as 0 s".into(),
+            );
+        }
+    }
+    Ok(facts)
+}
+
+/// The pod's requests and limits into `facts`: the regular containers' and the restartable
+/// (sidecar) init containers' summed as the HPA sums them, each container's own, and pod-level
+/// resources where the pod sets them.
+fn add_resources(facts: &mut PodTemplateFacts, spec: &PodSpec) {
     // Pod requests = regular containers + restartable (sidecar) init containers, as the HPA sums them.
     let sidecars = spec
         .init_containers
@@ -327,28 +356,6 @@ pub(crate) fn parse(doc: &Document<'_>) -> Result<PodTemplateFacts, InputError> 
     {
         facts.notes.push("a container has no CPU request: a CPU Utilization HPA cannot compute utilization for these pods (upstream fails the metric)".into());
     }
-    let main = &spec.containers[0];
-    let probe = |p: Option<Probe>| {
-        p.map(|p| ProbeFacts {
-            initial_delay: p.initial_delay_seconds,
-            period: p.period_seconds,
-            success_threshold: p.success_threshold,
-            failure_threshold: p.failure_threshold,
-            timeout: p.timeout_seconds,
-        })
-    };
-    facts.readiness = probe(main.readiness_probe);
-    facts.liveness = probe(main.liveness_probe);
-    facts.termination_grace = spec.termination_grace_period_seconds;
-    if let Some(pre) = main.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()) {
-        facts.pre_stop_sleep = pre_stop_seconds(pre);
-        if facts.pre_stop_sleep.is_none() {
-            facts.notes.push(
-                "preStop hook is not a recognisable sleep; its duration is taken as 0 s".into(),
-            );
-        }
-    }
-    Ok(facts)
 }
 
 /// `spec.strategy`, checked as the API server's validation checks it (`type` one of
