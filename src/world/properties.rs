@@ -14,6 +14,23 @@ use crate::trace::Trace;
 use proptest::prelude::*;
 use std::sync::Arc;
 
+/// A pod template of twice the default size: 1 core requested, a 2-core limit.
+pub(super) fn doubled() -> crate::settings::workload::PodResources {
+    crate::settings::workload::PodResources {
+        cpu_request: Some(1.0),
+        cpu_limit: Some(2.0),
+        ..Default::default()
+    }
+}
+
+/// Step the world to `until`, calling `check` after every event.
+pub(super) fn run(w: &mut World, until: f64, mut check: impl FnMut(&World)) {
+    while w.next_time() <= until {
+        w.step();
+        check(w);
+    }
+}
+
 /// An http workload of `conc` workers a pod, 100 ms requests, no timeout or limit, random
 /// balancing, request level: the quiet world the controllers' unit tests drive.
 pub(super) fn idle_config(conc: u32) -> WorldConfig {

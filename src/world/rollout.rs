@@ -358,21 +358,7 @@ mod tests {
         World::new(cfg, trace, seed, 900.0, 5.0, initial)
     }
 
-    fn doubled() -> PodResources {
-        PodResources {
-            cpu_request: Some(1.0),
-            cpu_limit: Some(2.0),
-            ..Default::default()
-        }
-    }
-
-    /// Step the world to `until`, calling `check` after every event.
-    fn run(w: &mut World, until: f64, mut check: impl FnMut(&World)) {
-        while w.next_time() <= until {
-            w.step();
-            check(w);
-        }
-    }
+    use super::super::properties::{doubled, run};
 
     /// Non-terminating pods of revision `rev`, and of them the Ready ones.
     fn of_revision(w: &World, rev: u32) -> (i32, i32) {
