@@ -276,24 +276,20 @@ impl Pod {
         if dt > 0.0 && k > 0 {
             self.vclock += self.speed * dt;
             work_rate = self.speed * k as f64 * cores_per_request;
-            self.cpu_seconds += work_rate * dt;
         }
-        self.cpu_seconds += self.fluid_cpu * dt;
-        match &mut self.cfs {
-            None => self.cpu_seconds += self.burst * dt,
-            Some(c) if c.stalled => {}
-            Some(c) => {
-                self.cpu_seconds += self.burst * dt;
-                let rate = work_rate + self.burst;
-                c.left -= rate * dt;
-                // Also when no time passed: a period that ends exactly now rolls over.
-                if now >= c.period_end {
-                    // Periods that began since: the rate was constant, and at most the
-                    // quota per period (else an exhaustion event would have come first).
-                    let nb = c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
-                    c.left = c.quota - rate * (now - nb);
-                    c.period_end = nb + c.period;
-                }
+        self.cpu_seconds = self.cpu_after(dt, work_rate);
+        if let Some(c) = &mut self.cfs
+            && !c.stalled
+        {
+            let rate = work_rate + self.burst;
+            c.left -= rate * dt;
+            // Also when no time passed: a period that ends exactly now rolls over.
+            if now >= c.period_end {
+                // Periods that began since: the rate was constant, and at most the quota per
+                // period (else an exhaustion event would have come first).
+                let nb = c.period_end + ((now - c.period_end) / c.period).floor() * c.period;
+                c.left = c.quota - rate * (now - nb);
+                c.period_end = nb + c.period;
             }
         }
         if dt > 0.0 {
@@ -302,22 +298,30 @@ impl Pod {
     }
 
     /// CPU-seconds used since creation, read at `now` (not before the clock's last update)
-    /// without bringing the clock up to date: the value [`Self::advance`] would store, computed
-    /// from the state since the last change and left unstored, so a reading (a metrics scrape,
+    /// without bringing the clock up to date: the value [`Self::advance`] stores, computed from
+    /// the state since the last change and left unstored, so a reading (a metrics scrape,
     /// a time-series sample) never splits the integral and never changes the run.
     #[inline]
     pub(crate) fn cpu_seconds_at(&self, now: f64, cores_per_request: f64) -> f64 {
         let dt = (now - self.vclock_at).max(0.0);
-        let mut cpu = self.cpu_seconds;
-        if dt == 0.0 {
-            return cpu;
-        }
-        // The same terms in the same order as `advance`, so a reading equals what an update at
-        // `now` would store.
         let k = self.in_service.len();
-        if k > 0 {
-            cpu += self.speed * k as f64 * cores_per_request * dt;
+        if dt == 0.0 {
+            return self.cpu_seconds;
         }
+        let work_rate = if k > 0 {
+            self.speed * k as f64 * cores_per_request
+        } else {
+            0.0
+        };
+        self.cpu_after(dt, work_rate)
+    }
+
+    /// The CPU-seconds after `dt` more seconds at `work_rate` cores for the requests in
+    /// service, plus the flow-level work and the start-up burst (none while stalled by the
+    /// CFS quota): the one formula [`Self::advance`] stores and [`Self::cpu_seconds_at`] reads.
+    #[inline(always)]
+    fn cpu_after(&self, dt: f64, work_rate: f64) -> f64 {
+        let mut cpu = self.cpu_seconds + work_rate * dt;
         cpu += self.fluid_cpu * dt;
         if !self.cfs.is_some_and(|c| c.stalled) {
             cpu += self.burst * dt;
