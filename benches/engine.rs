@@ -2,6 +2,11 @@
 //!
 //! - `mmc_queue`: M/M/10 at utilisation 0.9 (a queue workload, fixed pods), the same model as
 //!   `benches/simpy_mmc.py` so the two can be compared side by side on one core.
+//! - `mmc_reference_event_heap`, `mmc_reference_recursion`: the same M/M/10 as the least a
+//!   simulator must do, for scale: a bare event-heap simulation (arrivals and completions in a
+//!   binary heap, a FIFO queue, the response times summed) and the Kiefer–Wolfowitz recursion
+//!   for a FIFO multi-server queue (each customer starts on the server that frees first).
+//!   `benches/side_by_side.sh` runs these, `mmc_queue` and SimPy in alternating rounds.
 //! - `http_50_pods_hpa`: an http service on 50 pods under a CPU HPA.
 //! - `nasa_aug_31_days`, `worldcup98_87_days`, `nyc_taxi_215_days`: long, quiet traces at
 //!   request level (about 3 million requests each), whose cost should follow the requests, not
@@ -108,4 +113,99 @@ fn flow_day_10k_pods(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn flow_30d_churn(bencher: divan::Bencher) {
     bench_runs(bencher, &fixture("flow_30d_churn.yaml"));
+}
+
+/// Customers per iteration of the reference benches: `mmc_queue`'s 20,000 s at 90/s.
+const MMC_CUSTOMERS: u64 = 1_800_000;
+
+/// A bare event-heap simulation of `mmc_queue`'s M/M/10 (see the module's doc).
+#[divan::bench(sample_count = 10)]
+fn mmc_reference_event_heap(bencher: divan::Bencher) {
+    bencher
+        .counter(divan::counter::ItemsCount::new(MMC_CUSTOMERS))
+        .bench(|| reference::event_heap(divan::black_box(MMC_CUSTOMERS)));
+}
+
+/// The Kiefer–Wolfowitz recursion for `mmc_queue`'s M/M/10 (see the module's doc).
+#[divan::bench(sample_count = 10)]
+fn mmc_reference_recursion(bencher: divan::Bencher) {
+    bencher
+        .counter(divan::counter::ItemsCount::new(MMC_CUSTOMERS))
+        .bench(|| reference::recursion(divan::black_box(MMC_CUSTOMERS)));
+}
+
+/// Minimal M/M/10 simulations at utilisation 0.9 (90 arrivals/s, 100 ms mean service, FIFO),
+/// each returning the mean response time so the work cannot be optimised away.
+mod reference {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Exp};
+    use rand_pcg::Pcg64Mcg;
+    use std::cmp::Reverse;
+    use std::collections::{BinaryHeap, VecDeque};
+
+    const SERVERS: usize = 10;
+
+    fn draws() -> (Pcg64Mcg, Exp<f64>, Exp<f64>) {
+        let arrivals = Exp::new(90.0).expect("positive rate");
+        let service = Exp::new(10.0).expect("positive rate");
+        (Pcg64Mcg::seed_from_u64(1), arrivals, service)
+    }
+
+    /// Arrivals and completions as events in a binary heap keyed by time (non-negative
+    /// `f64`s order as their bits), a FIFO queue of arrival instants, the busy servers counted.
+    pub(super) fn event_heap(customers: u64) -> f64 {
+        let (mut rng, arrivals, service) = draws();
+        // (time bits, arrival instant bits of a completion; u64::MAX marks an arrival)
+        let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::with_capacity(SERVERS + 1);
+        let mut queue: VecDeque<f64> = VecDeque::new();
+        let (mut busy, mut arrived, mut done, mut sum) = (0usize, 1u64, 0u64, 0.0f64);
+        heap.push(Reverse((arrivals.sample(&mut rng).to_bits(), u64::MAX)));
+        while let Some(Reverse((bits, tag))) = heap.pop() {
+            let now = f64::from_bits(bits);
+            if tag == u64::MAX {
+                if arrived < customers {
+                    arrived += 1;
+                    let next = now + arrivals.sample(&mut rng);
+                    heap.push(Reverse((next.to_bits(), u64::MAX)));
+                }
+                if busy < SERVERS {
+                    busy += 1;
+                    let end = now + service.sample(&mut rng);
+                    heap.push(Reverse((end.to_bits(), now.to_bits())));
+                } else {
+                    queue.push_back(now);
+                }
+            } else {
+                done += 1;
+                sum += now - f64::from_bits(tag);
+                match queue.pop_front() {
+                    Some(at) => {
+                        let end = now + service.sample(&mut rng);
+                        heap.push(Reverse((end.to_bits(), at.to_bits())));
+                    }
+                    None => busy -= 1,
+                }
+            }
+        }
+        sum / done as f64
+    }
+
+    /// The Kiefer–Wolfowitz recursion: each customer, in arrival order, starts when it arrives
+    /// or when the earliest-free server frees, whichever is later.
+    pub(super) fn recursion(customers: u64) -> f64 {
+        let (mut rng, arrivals, service) = draws();
+        let mut free = [0.0f64; SERVERS];
+        let (mut now, mut sum) = (0.0f64, 0.0f64);
+        for _ in 0..customers {
+            now += arrivals.sample(&mut rng);
+            let (slot, earliest) = free.iter().enumerate().fold(
+                (0, f64::INFINITY),
+                |m, (i, &f)| if f < m.1 { (i, f) } else { m },
+            );
+            let end = now.max(earliest) + service.sample(&mut rng);
+            free[slot] = end;
+            sum += end - now;
+        }
+        sum / customers as f64
+    }
 }
