@@ -163,7 +163,11 @@ impl Timers {
         }
         for n in (1..cap).rev() {
             // The left child's slots are the lower ones: unset, it is the smaller.
-            let c = if hi[2 * n + 1] < hi[2 * n] { 2 * n + 1 } else { 2 * n };
+            let c = if hi[2 * n + 1] < hi[2 * n] {
+                2 * n + 1
+            } else {
+                2 * n
+            };
             (hi[n], lo[n]) = (hi[c], lo[c]);
         }
         Timers {
@@ -293,12 +297,8 @@ impl Timers {
             // the engine's hottest (every start and end of a request); the bounds checks were
             // a third of its instructions.
             debug_assert!(n < self.hi.len() && self.hi.len() % 2 == 0);
-            let (sh, sl) = unsafe {
-                (
-                    *self.hi.get_unchecked(n ^ 1),
-                    *self.lo.get_unchecked(n ^ 1),
-                )
-            };
+            let (sh, sl) =
+                unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
             if sh == bh {
                 // Two deadlines at the same instant: the earlier stamped wins.
                 std::hint::cold_path();
