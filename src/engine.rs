@@ -111,18 +111,21 @@ impl<E> Agenda<E> {
 /// leaves no stale entry behind.
 ///
 /// Owns a winner tree over the slots: a complete binary tree whose leaves are the slots'
-/// deadlines (time +∞ when unset) and whose every inner node holds the earliest deadline below
-/// it. Setting a deadline replays the matches on its leaf's path to the root: log₂(slots)
-/// comparisons against the path's siblings, no swaps. A node is one `u128`: the key's time
-/// above its sequence number, with the slot packed below the sequence (`shift` bits; sequence
-/// numbers are unique, so the slot never decides a match). A match is then a branch-free
-/// comparison of two halves and two conditional moves (which deadline wins is a coin toss the
-/// branch predictor would miss about half the time), and the replay stores two words a level.
+/// deadlines and whose every inner node holds the earliest deadline below it. Setting a
+/// deadline replays the matches on its leaf's path to the root: log₂(slots) comparisons
+/// against the path's siblings, no swaps. A node is two words: `hi`, the key's time bits, and
+/// `lo`, its sequence number with the slot packed below it (`shift` bits; sequence numbers are
+/// unique, so the slot never decides a match). An unset slot's `hi` is above every time's,
+/// +∞'s included, and differs from every other slot's, so two nodes' `hi`s are equal only when
+/// two deadlines fall at the very same instant: a match compares the `hi`s, moves the winner
+/// with two conditional moves (which deadline wins is a coin toss the branch predictor would
+/// miss about half the time), and only a tie, rare, takes a branch to compare the `lo`s.
 #[derive(Debug)]
 pub(crate) struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
-    /// `s`. Node 0 is unused; `cap` (a power of two) is half the length.
-    nodes: Vec<u128>,
+    /// `s`. Node 0 is unused; `cap` (a power of two) is half the length of each.
+    hi: Vec<u64>,
+    lo: Vec<u64>,
     /// Number of slots (a power of two).
     cap: usize,
     /// log₂(cap): the bits below a node's sequence number that hold its slot. Sequence numbers
@@ -131,8 +134,15 @@ pub(crate) struct Timers {
     shift: u32,
 }
 
-/// An unset node: after every real one (time +∞, every low bit set).
-const NEVER_NODE: u128 = NEVER;
+/// +∞'s bit pattern: the largest `hi` of a set node.
+const INF_BITS: u64 = 0x7ff0_0000_0000_0000;
+
+/// The node of an unset slot: `hi` above +∞'s bits (a NaN pattern, never read as a time), one
+/// per slot so that no two unset nodes tie.
+#[inline(always)]
+fn unset(slot: usize) -> (u64, u64) {
+    (INF_BITS + 1 + slot as u64, u64::MAX)
+}
 
 impl Default for Timers {
     fn default() -> Self {
@@ -147,8 +157,22 @@ impl Timers {
 
     fn with_capacity(slots: usize) -> Timers {
         let cap = slots.next_power_of_two();
+        let (mut hi, mut lo) = (vec![0; 2 * cap], vec![0; 2 * cap]);
+        for s in 0..cap {
+            (hi[cap + s], lo[cap + s]) = unset(s);
+        }
+        for n in (1..cap).rev() {
+            // The left child's slots are the lower ones: unset, it is the smaller.
+            let c = if hi[2 * n + 1] < hi[2 * n] {
+                2 * n + 1
+            } else {
+                2 * n
+            };
+            (hi[n], lo[n]) = (hi[c], lo[c]);
+        }
         Timers {
-            nodes: vec![NEVER_NODE; 2 * cap],
+            hi,
+            lo,
             cap,
             shift: cap.trailing_zeros(),
         }
@@ -159,48 +183,48 @@ impl Timers {
         self.cap
     }
 
-    /// The node of `key` set for `slot`.
+    /// The `lo` word of `key` set for `slot`.
     #[inline(always)]
-    fn pack(&self, slot: u32, key: Key) -> u128 {
+    fn pack(&self, slot: u32, key: Key) -> u64 {
         let seq = key as u64;
         debug_assert!(self.shift == 0 || seq >> (64 - self.shift) == 0);
-        (key & !(u64::MAX as u128)) | ((seq << self.shift) | slot as u64) as u128
+        (seq << self.shift) | slot as u64
     }
 
     /// The key a set node stands for.
     #[inline(always)]
-    fn key_of(&self, node: u128) -> Key {
-        (node & !(u64::MAX as u128)) | ((node as u64) >> self.shift) as u128
+    fn key_of(&self, hi: u64, lo: u64) -> Key {
+        ((hi as u128) << 64) | (lo >> self.shift) as u128
     }
 
     /// The slot a set node belongs to.
     #[inline(always)]
-    fn slot_of(&self, node: u128) -> u32 {
-        (node as u64 & ((1u64 << self.shift) - 1)) as u32
+    fn slot_of(&self, lo: u64) -> u32 {
+        (lo & ((1u64 << self.shift) - 1)) as u32
     }
 
     /// Key of the earliest deadline, or [`NEVER`].
     #[inline]
     pub(crate) fn next_key(&self) -> Key {
-        let top = self.nodes[1];
-        if top == NEVER_NODE {
+        let (hi, lo) = (self.hi[1], self.lo[1]);
+        if hi > INF_BITS {
             NEVER
         } else {
-            self.key_of(top)
+            self.key_of(hi, lo)
         }
     }
 
     /// Time of the earliest deadline, or +∞.
     #[inline]
     pub(crate) fn next_time(&self) -> f64 {
-        f64::from_bits((self.nodes[1] >> 64) as u64)
+        f64::from_bits(self.hi[1].min(INF_BITS))
     }
 
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
     pub(crate) fn peek(&self) -> Option<(Key, u32)> {
-        let top = self.nodes[1];
-        (top != NEVER_NODE).then(|| (self.key_of(top), self.slot_of(top)))
+        let (hi, lo) = (self.hi[1], self.lo[1]);
+        (hi <= INF_BITS).then(|| (self.key_of(hi, lo), self.slot_of(lo)))
     }
 
     /// Number of deadlines set.
@@ -214,8 +238,9 @@ impl Timers {
     /// `slot`'s deadline, if one is set.
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> Option<Key> {
-        let leaf = *self.nodes.get(self.cap() + slot as usize)?;
-        (leaf != NEVER_NODE).then(|| self.key_of(leaf))
+        let leaf = self.cap() + slot as usize;
+        let hi = *self.hi.get(leaf)?;
+        (hi <= INF_BITS).then(|| self.key_of(hi, self.lo[leaf]))
     }
 
     /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
@@ -225,14 +250,26 @@ impl Timers {
         if slot as usize >= self.cap() {
             self.grow(slot as usize + 1);
         }
-        self.put(slot, self.pack(slot, key));
+        self.put(slot, (key >> 64) as u64, self.pack(slot, key));
     }
 
     /// Drop `slot`'s deadline, if any.
     #[inline]
     pub(crate) fn cancel(&mut self, slot: u32) {
         if self.get(slot).is_some() {
-            self.put(slot, NEVER_NODE);
+            let (hi, lo) = unset(slot as usize);
+            self.put(slot, hi, lo);
+        }
+    }
+
+    /// Drop `slot`'s deadline if it is still `key` (as [`Self::peek`] gave them).
+    #[inline]
+    pub(crate) fn cancel_if(&mut self, slot: u32, key: Key) {
+        let leaf = self.cap() + slot as usize;
+        if self.hi.get(leaf) == Some(&((key >> 64) as u64)) && self.lo[leaf] == self.pack(slot, key)
+        {
+            let (hi, lo) = unset(slot as usize);
+            self.put(slot, hi, lo);
         }
     }
 
@@ -241,34 +278,43 @@ impl Timers {
     #[cfg(test)]
     fn pop(&mut self) -> Option<(f64, u32)> {
         let (key, slot) = self.peek()?;
-        self.put(slot, NEVER_NODE);
+        self.cancel(slot);
         Some((key_time(key), slot))
     }
 
     /// Store `slot`'s node (slot < cap) and replay the matches up its path.
     #[inline]
     #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY note below
-    fn put(&mut self, slot: u32, node: u128) {
+    fn put(&mut self, slot: u32, hi: u64, lo: u64) {
         let mut n = self.cap() + slot as usize;
-        let mut best = node;
-        self.nodes[n] = best;
+        let (mut bh, mut bl) = (hi, lo);
+        self.hi[n] = bh;
+        self.lo[n] = bl;
+        debug_assert_eq!(self.hi.len(), self.lo.len());
         while n > 1 {
-            // SAFETY: `nodes.len()` is 2·cap (even), and n < 2·cap: it starts at the leaf
+            // SAFETY: `hi` and `lo` are 2·cap long (even), and n < 2·cap: it starts at the leaf
             // indexed just above and only halves; so n ^ 1 < 2·cap and n / 2 < n. This loop is
             // the engine's hottest (every start and end of a request); the bounds checks were
             // a third of its instructions.
-            debug_assert!(n < self.nodes.len() && self.nodes.len() % 2 == 0);
-            let sibling = unsafe { *self.nodes.get_unchecked(n ^ 1) };
-            // Compared and selected as 64-bit halves: a 128-bit comparison or selection
-            // compiles to a branch here, which would miss about every other time.
-            let (sh, sl) = ((sibling >> 64) as u64, sibling as u64);
-            let (bh, bl) = ((best >> 64) as u64, best as u64);
-            let wins = (sh < bh) | ((sh == bh) & (sl < bl));
-            let hi = std::hint::select_unpredictable(wins, sh, bh);
-            let lo = std::hint::select_unpredictable(wins, sl, bl);
-            best = ((hi as u128) << 64) | lo as u128;
+            debug_assert!(n < self.hi.len() && self.hi.len() % 2 == 0);
+            let (sh, sl) =
+                unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
+            if sh == bh {
+                // Two deadlines at the same instant: the earlier stamped wins.
+                std::hint::cold_path();
+                bl = bl.min(sl);
+            } else {
+                // A 128-bit comparison here compiles to a branch that would miss about every
+                // other time; this is one comparison and two conditional moves.
+                let wins = sh < bh;
+                bh = std::hint::select_unpredictable(wins, sh, bh);
+                bl = std::hint::select_unpredictable(wins, sl, bl);
+            }
             n /= 2;
-            unsafe { *self.nodes.get_unchecked_mut(n) = best };
+            unsafe {
+                *self.hi.get_unchecked_mut(n) = bh;
+                *self.lo.get_unchecked_mut(n) = bl;
+            }
         }
     }
 
@@ -278,7 +324,7 @@ impl Timers {
         let mut bigger = Timers::with_capacity(slots.max(2 * self.cap()));
         for s in 0..self.cap() as u32 {
             if let Some(key) = self.get(s) {
-                bigger.put(s, bigger.pack(s, key));
+                bigger.put(s, (key >> 64) as u64, bigger.pack(s, key));
             }
         }
         *self = bigger;

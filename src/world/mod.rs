@@ -527,9 +527,7 @@ impl World {
             return;
         };
         self.complete(key_time(key), pod);
-        if self.completions.get(pod) == Some(key) {
-            self.completions.cancel(pod);
-        }
+        self.completions.cancel_if(pod, key);
     }
 
     fn handle(&mut self, t: f64, e: Event) {

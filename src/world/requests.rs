@@ -107,9 +107,14 @@ impl World {
                 self.send(now, req);
             }
             WorkloadKind::Queue => {
-                self.requests.backlog.push_back(req);
-                // Most arrivals under load find no free worker: skip the call then.
-                if !self.requests.idle_slots.is_empty() {
+                // Most arrivals under load find no free worker; most of the others find the
+                // backlog empty and go straight to a worker.
+                if self.requests.idle_slots.is_empty() {
+                    self.requests.backlog.push_back(req);
+                } else if self.requests.backlog.is_empty() {
+                    self.serve_arrival(now, req);
+                } else {
+                    self.requests.backlog.push_back(req);
                     self.dispatch_backlog(now);
                 }
             }
@@ -383,6 +388,34 @@ impl World {
         }
     }
 
+    /// A message arrives at `now` to an empty backlog while workers are free: exactly what
+    /// queueing it and [`Self::dispatch_backlog`] would do, without the trip through the backlog.
+    #[inline]
+    fn serve_arrival(&mut self, now: f64, req: Request) {
+        let cpr = self.cfg.cores_per_request;
+        while let Some(pod) = self.requests.idle_slots.pop_front() {
+            let p = &mut self.pods.by_id[pod as usize];
+            if !self.cfg.free_slot(p) {
+                continue; // stale slot
+            }
+            if now >= req.deadline {
+                // Expired on arrival (as `pop_live` would find it): the worker stays free.
+                self.recorder.time_out_n(req.deadline, 1);
+                self.requests.idle_slots.push_front(pod);
+                return;
+            }
+            serve_on(p, &mut self.recorder, now, req, cpr);
+            p.update_speed(cpr);
+            if p.cfs.is_some() {
+                self.reschedule(pod);
+            } else {
+                retime_completion(p, pod, &mut self.agenda, &mut self.completions);
+            }
+            return;
+        }
+        self.requests.backlog.push_back(req);
+    }
+
     /// Hand backlog messages to free workers.
     pub(super) fn dispatch_backlog(&mut self, now: f64) {
         let cpr = self.cfg.cores_per_request;
@@ -391,13 +424,7 @@ impl World {
                 return;
             };
             let p = &mut self.pods.by_id[pod as usize];
-            let busy = if p.job {
-                // A one-message job that has served its message takes no other.
-                !p.in_service.is_empty() || (p.served > 0 && p.job_run.mode == JobMode::OneMessage)
-            } else {
-                p.in_service.len() >= self.cfg.concurrency as usize
-            };
-            if !p.accepting || busy || !(p.consumer || p.job) {
+            if !self.cfg.free_slot(p) {
                 continue; // stale slot
             }
             match pop_live(&mut self.requests.backlog, &mut self.recorder, now) {
@@ -416,6 +443,21 @@ impl World {
                 }
             }
         }
+    }
+}
+
+impl super::WorldConfig {
+    /// Can `p`, popped from the free worker slots, take a message now? (A slot goes stale when
+    /// its pod stops accepting or fills up after it was queued.)
+    #[inline(always)]
+    fn free_slot(&self, p: &Pod) -> bool {
+        let busy = if p.job {
+            // A one-message job that has served its message takes no other.
+            !p.in_service.is_empty() || (p.served > 0 && p.job_run.mode == JobMode::OneMessage)
+        } else {
+            p.in_service.len() >= self.concurrency as usize
+        };
+        p.accepting && !busy && (p.consumer || p.job)
     }
 }
 
