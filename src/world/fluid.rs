@@ -906,10 +906,25 @@ impl World {
 
     /// Pod `id` receives its share `part` of an interval's arrivals: refused while it does not
     /// accept, else queued up to its queue cap, the rest rejected (503).
+    #[inline]
     fn fluid_admit(&mut self, t: f64, id: u32, part: Cohort, fl: &mut FluidState) {
+        let p = &mut self.pods.by_id[id as usize];
+        p.routed += part.count;
+        if p.accepting && self.cfg.overload.max_queue.is_none() && part.count > 0 {
+            // The common case, inline: all of it queues.
+            p.fluid_offered += part.count;
+            p.cohorts.push_back(part);
+            return;
+        }
+        self.fluid_admit_or_refuse(t, id, part, fl);
+    }
+
+    /// [`Self::fluid_admit`] for a pod that refuses work or has a queue cap (after counting
+    /// the share as routed).
+    #[inline(never)]
+    fn fluid_admit_or_refuse(&mut self, t: f64, id: u32, part: Cohort, fl: &mut FluidState) {
         let share = part.count;
         let p = &mut self.pods.by_id[id as usize];
-        p.routed += share;
         if !p.accepting {
             let why = if p.restarting {
                 DropReason::Restarted
@@ -957,6 +972,7 @@ impl World {
     /// the recorded latencies spread as the service times do: per-step and run quantiles (p99)
     /// are not those of means. Means are unchanged in expectation; a draw past the client's
     /// timeout records the timeout.
+    #[inline(always)]
     fn serve_n(
         &mut self,
         t: f64,
