@@ -22,13 +22,13 @@
 //! each saturated interval a pod would spend stalled, 1 − limit / demand (its tail latency is
 //! not modelled at this level); capacity follows the pod's node share.
 
+use super::cohorts::Cohorts;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
 use crate::settings::dist::{Dist, QuantileTable};
 use crate::settings::jobs::JobMode;
 use crate::settings::workload::{Balancer, WorkloadKind};
-use std::collections::VecDeque;
 
 /// Sub-batches per interval when a backlogged pod serves clients that may time out.
 const SUB_BATCHES: u64 = 16;
@@ -115,7 +115,7 @@ pub(super) struct FluidState {
     /// Exact-arrival traces: index of the next unread arrival.
     next_arrival: usize,
     /// Shared backlog (queue workload).
-    pub(crate) backlog: VecDeque<Cohort>,
+    pub(crate) backlog: Cohorts,
     round_robin: usize,
     /// Mean and squared coefficient of variation of the service time.
     mean_service: f64,
@@ -162,7 +162,7 @@ impl FluidState {
         FluidState {
             dt,
             next_arrival: 0,
-            backlog: VecDeque::new(),
+            backlog: Cohorts::new(),
             round_robin: 0,
             mean_service,
             scv,
@@ -558,13 +558,9 @@ impl World {
         // request then spends concurrency / throughput in service (Little), e.g. stretched
         // by processor sharing at the CPU limit.
         let waiting: u64 = if pulls_shared {
-            fl.backlog.iter().map(|c| c.count).sum()
+            fl.backlog.count()
         } else {
-            self.pods.by_id[id as usize]
-                .cohorts
-                .iter()
-                .map(|c| c.count)
-                .sum()
+            self.pods.by_id[id as usize].cohorts.count()
         };
         let mean = fl.mean_service;
         let sojourn = if waiting >= capacity && rate > 0.0 {
@@ -806,7 +802,7 @@ impl World {
             return false;
         }
         let waiting = p.cohorts.front().map_or(0, |c| c.count);
-        if waiting > 0 && (waiting >= capacity || p.cohorts[0].start != t) {
+        if waiting > 0 && (waiting >= capacity || p.cohorts.front().is_some_and(|c| c.start != t)) {
             return false; // busy all interval, or left over from an earlier one
         }
         let (dt, mean) = (fl.dt, fl.mean_service);
@@ -910,10 +906,25 @@ impl World {
 
     /// Pod `id` receives its share `part` of an interval's arrivals: refused while it does not
     /// accept, else queued up to its queue cap, the rest rejected (503).
+    #[inline]
     fn fluid_admit(&mut self, t: f64, id: u32, part: Cohort, fl: &mut FluidState) {
+        let p = &mut self.pods.by_id[id as usize];
+        p.routed += part.count;
+        if p.accepting && self.cfg.overload.max_queue.is_none() && part.count > 0 {
+            // The common case, inline: all of it queues.
+            p.fluid_offered += part.count;
+            p.cohorts.push_back(part);
+            return;
+        }
+        self.fluid_admit_or_refuse(t, id, part, fl);
+    }
+
+    /// [`Self::fluid_admit`] for a pod that refuses work or has a queue cap (after counting
+    /// the share as routed).
+    #[inline(never)]
+    fn fluid_admit_or_refuse(&mut self, t: f64, id: u32, part: Cohort, fl: &mut FluidState) {
         let share = part.count;
         let p = &mut self.pods.by_id[id as usize];
-        p.routed += share;
         if !p.accepting {
             let why = if p.restarting {
                 DropReason::Restarted
@@ -927,7 +938,7 @@ impl World {
         if let Some(m) = self.cfg.overload.max_queue {
             // The pod holds at most `max_queue + concurrency` at any instant, and frees
             // room as it serves during the interval.
-            let waiting: u64 = p.cohorts.iter().map(|c| c.count).sum();
+            let waiting = p.cohorts.count();
             let warm = p.warm;
             let served = (self.fluid_servers(id) / fl.mean_service * warm * fl.dt).floor();
             let room =
@@ -961,6 +972,7 @@ impl World {
     /// the recorded latencies spread as the service times do: per-step and run quantiles (p99)
     /// are not those of means. Means are unchanged in expectation; a draw past the client's
     /// timeout records the timeout.
+    #[inline(always)]
     fn serve_n(
         &mut self,
         t: f64,
@@ -982,7 +994,7 @@ impl World {
     pub(super) fn fluid_take_all(&mut self, pod: u32) -> Vec<Cohort> {
         let p = &mut self.pods.by_id[pod as usize];
         p.fluid_in_service = 0;
-        p.cohorts.drain(..).collect()
+        p.cohorts.take_all()
     }
 }
 

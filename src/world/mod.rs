@@ -10,6 +10,7 @@
 //! the request path).
 
 mod clients;
+mod cohorts;
 mod fluid;
 mod health;
 mod jobs;
@@ -638,16 +639,13 @@ impl World {
 
     /// Requests waiting for a worker (shared backlog plus every pod's queue).
     pub(crate) fn backlog_len(&self) -> u64 {
-        let shared = self
-            .fluid
-            .as_ref()
-            .map_or(0, |f| f.backlog.iter().map(|c| c.count).sum::<u64>());
+        let shared = self.fluid.as_ref().map_or(0, |f| f.backlog.count());
         match self.cfg.kind {
             WorkloadKind::Queue => self.requests.backlog.len() as u64 + shared,
             WorkloadKind::Http => self
                 .pods
                 .live()
-                .map(|p| p.queue.len() as u64 + p.cohorts.iter().map(|c| c.count).sum::<u64>())
+                .map(|p| p.queue.len() as u64 + p.cohorts.count())
                 .sum(),
         }
     }

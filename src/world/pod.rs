@@ -145,7 +145,7 @@ pub(crate) struct Pod {
     /// Service speed factor while the pod warms up (1 = warm).
     pub(crate) warm: f64,
     /// Flow level: work waiting on this pod, oldest first.
-    pub(crate) cohorts: VecDeque<super::fluid::Cohort>,
+    pub(crate) cohorts: super::cohorts::Cohorts,
     /// Flow level: fractional service capacity carried to the next interval.
     pub(crate) fluid_carry: f64,
     /// Flow level: requests routed to the pod in the current interval.
@@ -228,7 +228,7 @@ impl Pod {
             scrape_at: now,
             burst: 0.0,
             warm: 1.0,
-            cohorts: VecDeque::new(),
+            cohorts: super::cohorts::Cohorts::new(),
             fluid_carry: 0.0,
             fluid_offered: 0,
             fluid_in_service: 0,
