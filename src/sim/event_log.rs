@@ -111,7 +111,7 @@ pub(crate) struct EventLog<'w> {
     pub(crate) decisions: DecisionLog,
     /// KEDA objects' activity (name, time, active) at each poll where it changed.
     pub(crate) keda_activity: Vec<(String, f64, bool)>,
-    /// A reused line buffer.
+    /// The streamed lines not yet handed to the stream (see [`BATCH`]).
     line: Vec<u8>,
 }
 
@@ -159,14 +159,22 @@ impl<'w> EventLog<'w> {
         matches!(self.destination, Destination::Stream(_))
     }
 
-    /// The first error writing the stream, if any.
+    /// Hand the lines still batched to the stream; then the first error writing it, if any.
     pub(crate) fn take_error(&mut self) -> Option<std::io::Error> {
+        if let Destination::Stream(w) = &mut self.destination {
+            hand_over(&mut **w, &mut self.line, &mut self.error);
+        }
         self.error.take()
     }
 }
 
-/// Write `event` as one JSON line to `w` through the reused buffer `line`, unless an earlier
-/// write failed; the first failure is kept in `error`.
+/// Lines are handed to the stream in batches of about this many bytes: a batch at least as
+/// large as the stream's buffer goes to the file without another copy.
+const BATCH: usize = 1 << 16;
+
+/// Append `event` as one JSON line to the batch `line` and hand the batch to `w` once it is
+/// [`BATCH`] bytes long, unless an earlier write failed; the first failure is kept in `error`.
+/// The line's bytes are serde_json's, written by [`super::event_json`] when it can.
 fn write_line(
     w: &mut dyn Write,
     line: &mut Vec<u8>,
@@ -176,14 +184,26 @@ fn write_line(
     if error.is_some() {
         return;
     }
-    line.clear();
-    let written = serde_json::to_writer(&mut *line, event)
-        .map_err(std::io::Error::other)
-        .and_then(|_| {
-            line.push(b'\n');
-            w.write_all(line)
-        });
-    if let Err(e) = written {
+    let start = line.len();
+    if super::event_json::write_compact(line, event).is_err() {
+        line.truncate(start);
+        if let Err(e) = serde_json::to_writer(&mut *line, event) {
+            *error = Some(std::io::Error::other(e));
+            return;
+        }
+    }
+    line.push(b'\n');
+    if line.len() >= BATCH {
+        hand_over(w, line, error);
+    }
+}
+
+/// Write the batch `line` to `w` and empty it, keeping the first failure in `error`.
+fn hand_over(w: &mut dyn Write, line: &mut Vec<u8>, error: &mut Option<std::io::Error>) {
+    if error.is_none()
+        && let Err(e) = w.write_all(line)
+    {
         *error = Some(e);
     }
+    line.clear();
 }

@@ -5,6 +5,7 @@
 
 mod changes;
 mod control_plane;
+mod event_json;
 mod event_log;
 pub(crate) mod figures;
 mod hpa_driver;
