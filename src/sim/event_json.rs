@@ -30,10 +30,7 @@ impl ser::Error for Unsupported {
 
 /// Append `value` as compact JSON to `out`, byte for byte what `serde_json::to_writer` writes;
 /// on [`Unsupported`] `out` holds a partial value the caller must cut off.
-pub(crate) fn write_compact<T: Serialize + ?Sized>(
-    out: &mut Vec<u8>,
-    value: &T,
-) -> Result {
+pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
     value.serialize(&mut Writer { out })
 }
 
@@ -226,11 +223,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result {
         self.serialize_str(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -245,7 +238,10 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self.out.push(b'}');
         Ok(())
     }
-    fn serialize_seq(self, len: Option<usize>) -> std::result::Result<Compound<'a, 'o>, Unsupported> {
+    fn serialize_seq(
+        self,
+        len: Option<usize>,
+    ) -> std::result::Result<Compound<'a, 'o>, Unsupported> {
         Ok(self.open(b'[', b']', len))
     }
     fn serialize_tuple(self, len: usize) -> std::result::Result<Compound<'a, 'o>, Unsupported> {
@@ -268,7 +264,10 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self.open_variant(variant);
         self.serialize_seq(Some(len))
     }
-    fn serialize_map(self, len: Option<usize>) -> std::result::Result<Compound<'a, 'o>, Unsupported> {
+    fn serialize_map(
+        self,
+        len: Option<usize>,
+    ) -> std::result::Result<Compound<'a, 'o>, Unsupported> {
         Ok(self.open(b'{', b'}', len))
     }
     fn serialize_struct(
@@ -485,11 +484,7 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result {
         self.serialize_str(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, value: &T) -> Result {
         value.serialize(self)
     }
     fn serialize_bool(self, _: bool) -> Result {
@@ -552,7 +547,10 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result {
         Err(Unsupported)
     }
-    fn serialize_seq(self, _: Option<usize>) -> std::result::Result<Self::SerializeSeq, Unsupported> {
+    fn serialize_seq(
+        self,
+        _: Option<usize>,
+    ) -> std::result::Result<Self::SerializeSeq, Unsupported> {
         Err(Unsupported)
     }
     fn serialize_tuple(self, _: usize) -> std::result::Result<Self::SerializeTuple, Unsupported> {
@@ -574,7 +572,10 @@ impl ser::Serializer for MapKey<'_> {
     ) -> std::result::Result<Self::SerializeTupleVariant, Unsupported> {
         Err(Unsupported)
     }
-    fn serialize_map(self, _: Option<usize>) -> std::result::Result<Self::SerializeMap, Unsupported> {
+    fn serialize_map(
+        self,
+        _: Option<usize>,
+    ) -> std::result::Result<Self::SerializeMap, Unsupported> {
         Err(Unsupported)
     }
     fn serialize_struct(
@@ -609,7 +610,10 @@ mod tests {
 
     fn same<T: Serialize + ?Sized>(v: &T) {
         let (fast, slow) = both(v);
-        assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(slow).unwrap()
+        );
     }
 
     #[derive(Serialize)]
@@ -650,7 +654,10 @@ mod tests {
             Shape::New(-1e300),
             Shape::Tuple(7, -3),
             Shape::Struct { a: None, b: vec![] },
-            Shape::Struct { a: Some(4), b: vec!["x".into(), "\u{1}é\\".into()] },
+            Shape::Struct {
+                a: Some(4),
+                b: vec!["x".into(), "\u{1}é\\".into()],
+            },
             Shape::EmptyTuple(),
             Shape::EmptyStruct {},
         ] {
