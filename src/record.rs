@@ -347,11 +347,34 @@ pub(crate) struct StepLatencies {
     /// The row's latencies as f32, each stored as its [`order_key`] so selection compares
     /// plain integers.
     values: Vec<u32>,
-    /// Flow level: (latency, how many requests had it).
-    weighted: Vec<(f32, u64)>,
-    /// Scratch for closing a flow-level row: each entry of `weighted` as its latency's
+    /// Flow level: each (latency, how many requests had it) as one [`pack`]ed key, whose
+    /// integer order is the latencies' order and whose low half is the count.
+    packed: Vec<u64>,
+    /// Flow level, the rare entries whose count does not fit the packed key's low half: a row
+    /// with any is closed by [`weighted_p50_p99`] instead.
+    wide: Vec<(f32, u64)>,
+    /// Scratch for closing a row with `wide` entries: each entry as its latency's
     /// [`order_key`] (high half) and its index (low half).
     keys: Vec<u64>,
+}
+
+/// The packed key of `count` (1 to `u32::MAX`) requests of latency `x`: its [`order_key`]
+/// in the high half, the count in the low half.
+#[inline]
+fn pack(x: f32, count: u64) -> u64 {
+    (u64::from(order_key(x)) << 32) | count
+}
+
+/// The count (weight) of a packed key.
+#[inline]
+fn packed_weight(k: u64) -> u64 {
+    k & 0xffff_ffff
+}
+
+/// The latency of a packed key (or of any key with the [`order_key`] in its high half).
+#[inline]
+fn packed_value(k: u64) -> f32 {
+    from_order_key((k >> 32) as u32)
 }
 
 impl StepLatencies {
@@ -369,6 +392,7 @@ impl StepLatencies {
     }
 
     /// Add `n` requests with the same latency (flow level).
+    #[inline]
     pub(crate) fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
         if self.off {
             return;
@@ -377,29 +401,49 @@ impl StepLatencies {
             self.close(series);
             self.row = row;
         }
-        if n > 0 {
-            self.weighted.push((latency as f32, n));
+        if n > u64::from(u32::MAX) {
+            self.wide.push((latency as f32, n));
+        } else if n > 0 {
+            self.packed.push(pack(latency as f32, n));
         }
     }
 
     /// Write the quantiles of the current row into the series and start afresh.
     pub(crate) fn close(&mut self, series: &mut Series) {
-        if !self.weighted.is_empty() {
-            self.weighted
-                .extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
-            let i = series.slot(self.row);
-            let (p50, p99) = weighted_p50_p99(&self.weighted, &mut self.keys);
-            series.latency_p50[i] = p50;
-            series.latency_p99[i] = p99;
-            self.weighted.clear();
+        let (p50, p99) = if !self.wide.is_empty() {
+            let mut weighted = std::mem::take(&mut self.wide);
+            weighted.extend(
+                self.packed
+                    .drain(..)
+                    .map(|k| (packed_value(k), packed_weight(k))),
+            );
+            weighted.extend(self.values.drain(..).map(|k| (from_order_key(k), 1)));
+            let quantiles = weighted_p50_p99(&weighted, &mut self.keys);
+            weighted.clear();
+            self.wide = weighted;
+            quantiles
+        } else if !self.packed.is_empty() {
+            self.packed
+                .extend(self.values.drain(..).map(|k| pack(from_order_key(k), 1)));
+            let quantiles = packed_p50_p99(&mut self.packed);
+            self.packed.clear();
+            quantiles
         } else if !self.values.is_empty() {
-            let (p50, p99) = median_and_p99(&mut self.values);
-            let i = series.slot(self.row);
-            series.latency_p50[i] = p50;
-            series.latency_p99[i] = p99;
+            let quantiles = median_and_p99(&mut self.values);
             self.values.clear();
-        }
+            quantiles
+        } else {
+            return;
+        };
+        let i = series.slot(self.row);
+        series.latency_p50[i] = p50;
+        series.latency_p99[i] = p99;
     }
+}
+
+/// The nearest rank of quantile `q` among weights totalling `total` (at least 1).
+fn weighted_rank(q: f64, total: u64) -> u64 {
+    ((q * total as f64).ceil() as u64).clamp(1, total.max(1))
 }
 
 /// Nearest-rank p50 and p99 of weighted values: for each, the value at which the weights,
@@ -413,11 +457,131 @@ fn weighted_p50_p99(v: &[(f32, u64)], keys: &mut Vec<u64>) -> (f64, f64) {
             .map(|(i, &(x, _))| (u64::from(order_key(x)) << 32) | i as u64),
     );
     let total: u64 = v.iter().map(|x| x.1).sum();
-    let rank = |q: f64| ((q * total as f64).ceil() as u64).clamp(1, total.max(1));
     let weight = |k: u64| v[(k & 0xffff_ffff) as usize].1;
-    let p50 = weighted_select(keys, rank(0.50), &weight);
-    let p99 = weighted_select(keys, rank(0.99), &weight);
+    let p50 = weighted_select(keys, weighted_rank(0.50, total), &weight);
+    let p99 = weighted_select(keys, weighted_rank(0.99, total), &weight);
     (p50 as f64, p99 as f64)
+}
+
+/// [`weighted_p50_p99`] of [`pack`]ed keys (non-empty), reordering them: the same answers,
+/// with the weights read from the keys themselves and both ranks found in one descent.
+fn packed_p50_p99(keys: &mut [u64]) -> (f64, f64) {
+    let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
+    let (p50, p99) =
+        packed_select_two(keys, weighted_rank(0.50, total), weighted_rank(0.99, total));
+    (p50 as f64, p99 as f64)
+}
+
+/// Slices at most this long are sorted and scanned rather than partitioned.
+const SCAN_BELOW: usize = 16;
+
+/// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
+/// (`r1 <= r2`, both at most the total weight): one partition sequence while both ranks fall
+/// on the same side of its pivots, then one each (see [`packed_select`]).
+fn packed_select_two(mut keys: &mut [u64], mut r1: u64, mut r2: u64) -> (f32, f32) {
+    let mut levels = partition_budget(keys.len());
+    loop {
+        if keys.len() <= SCAN_BELOW || levels == 0 {
+            return (scan_sorted(keys, r1), scan_sorted(keys, r2));
+        }
+        levels -= 1;
+        let (at, below, pivot) = partition_weighted(keys);
+        let through = below + packed_weight(pivot);
+        let side = |r: u64| u8::from(r > below) + u8::from(r > through);
+        match (side(r1), side(r2)) {
+            (0, 0) => keys = &mut keys[..at],
+            (1, 1) => return (packed_value(pivot), packed_value(pivot)),
+            (2, 2) => {
+                (r1, r2) = (r1 - through, r2 - through);
+                keys = &mut keys[at + 1..];
+            }
+            (a, b) => {
+                let (left, right) = keys.split_at_mut(at);
+                let right = &mut right[1..];
+                let mut answer = |side: u8, r: u64| match side {
+                    0 => packed_select(left, r),
+                    1 => packed_value(pivot),
+                    _ => packed_select(right, r - through),
+                };
+                let p1 = answer(a, r1);
+                return (p1, answer(b, r2));
+            }
+        }
+    }
+}
+
+/// The value at which the weights of packed `keys`, taken in key order, reach `rank` (at most
+/// their total): quickselect whose partitions sum the weights below the pivot as they go.
+fn packed_select(mut keys: &mut [u64], mut rank: u64) -> f32 {
+    let mut levels = partition_budget(keys.len());
+    loop {
+        if keys.len() <= SCAN_BELOW || levels == 0 {
+            return scan_sorted(keys, rank);
+        }
+        levels -= 1;
+        let (at, below, pivot) = partition_weighted(keys);
+        let through = below + packed_weight(pivot);
+        if rank <= below {
+            keys = &mut keys[..at];
+        } else if rank <= through {
+            return packed_value(pivot);
+        } else {
+            rank -= through;
+            keys = &mut keys[at + 1..];
+        }
+    }
+}
+
+/// Partitions a selection may take on `n` keys before it sorts what is left: enough for any
+/// reasonable sequence of pivots, and a bound of O(n log n) on an unlucky one (many equal
+/// keys, ordered input).
+fn partition_budget(n: usize) -> u32 {
+    2 * (usize::BITS - n.leading_zeros()) + 4
+}
+
+/// Sort packed `keys` and return the value at which their weights reach `rank` (the largest
+/// value when they never do; NaN when there are none).
+fn scan_sorted(keys: &mut [u64], rank: u64) -> f32 {
+    keys.sort_unstable();
+    let mut cum = 0;
+    for &k in keys.iter() {
+        cum += packed_weight(k);
+        if cum >= rank {
+            return packed_value(k);
+        }
+    }
+    keys.last().map_or(f32::NAN, |&k| packed_value(k))
+}
+
+/// Partition packed `keys` (at least 3) around the median of their first, middle and last:
+/// the keys below it first, then it, then the rest. Returns its index, the total weight of
+/// the keys below it, and the pivot. Branch-free Lomuto: the comparison decides only where
+/// the boundary moves and whether a weight counts.
+fn partition_weighted(keys: &mut [u64]) -> (usize, u64, u64) {
+    let last = keys.len() - 1;
+    let mid = keys.len() / 2;
+    let (a, b, c) = (keys[0], keys[mid], keys[last]);
+    let m = if (a <= b) == (b <= c) {
+        mid
+    } else if (b <= a) == (a <= c) {
+        0
+    } else {
+        last
+    };
+    keys.swap(m, last);
+    let (rest, tail) = keys.split_at_mut(last);
+    let pivot = tail[0];
+    let (mut at, mut below) = (0usize, 0u64);
+    for j in 0..rest.len() {
+        let x = rest[j];
+        let less = x < pivot;
+        rest[j] = rest[at];
+        rest[at] = x;
+        at += usize::from(less);
+        below += packed_weight(x) & u64::from(less).wrapping_neg();
+    }
+    keys.swap(at, last);
+    (at, below, pivot)
 }
 
 /// The smallest value among `keys` (see [`weighted_p50_p99`]) whose weight, with the weights
@@ -506,9 +670,9 @@ fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
 /// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
 #[derive(Debug, Clone)]
 pub struct Distribution {
+    /// Its total is the distribution's count.
     hist: LogHistogram,
     sum: f64,
-    count: u64,
     max: f64,
 }
 
@@ -526,7 +690,6 @@ impl Distribution {
         Distribution {
             hist: LogHistogram::default(),
             sum: 0.0,
-            count: 0,
             max: 0.0,
         }
     }
@@ -552,7 +715,6 @@ impl Distribution {
         }
         self.hist.record_n(Self::micros(seconds), n);
         self.sum += seconds * n as f64;
-        self.count += n;
         if seconds > self.max {
             self.max = seconds;
         }
@@ -560,23 +722,27 @@ impl Distribution {
 
     #[cfg(test)]
     pub(crate) fn count(&self) -> u64 {
-        self.count
+        self.hist.total
     }
 
     pub fn mean(&self) -> f64 {
-        if self.count == 0 {
+        if self.hist.total == 0 {
             f64::NAN
         } else {
-            self.sum / self.count as f64
+            self.sum / self.hist.total as f64
         }
     }
 
     pub(crate) fn max(&self) -> f64 {
-        if self.count == 0 { f64::NAN } else { self.max }
+        if self.hist.total == 0 {
+            f64::NAN
+        } else {
+            self.max
+        }
     }
 
     pub fn quantile(&self, q: f64) -> f64 {
-        if self.count == 0 {
+        if self.hist.total == 0 {
             f64::NAN
         } else {
             self.hist.value_at_quantile(q) as f64 / UNIT
@@ -812,6 +978,7 @@ impl RowHistograms {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::Strategy as _;
 
     proptest::proptest! {
         /// The row cache answers every lookup as `Series::row` and `Series::slot` do, for
@@ -960,7 +1127,75 @@ mod tests {
             let got = weighted_p50_p99(&v, &mut keys);
             assert_eq!(got.0.to_bits(), want.0.to_bits(), "n {n} p50");
             assert_eq!(got.1.to_bits(), want.1.to_bits(), "n {n} p99");
+            // The packed keys (what a row holds: counts from 1 to u32::MAX), in the order
+            // given, sorted and reversed.
+            let counted: Vec<(f32, u64)> = v.into_iter().filter(|x| x.1 > 0).collect();
+            if counted.is_empty() {
+                continue;
+            }
+            let want = (scan(&counted, 0.50), scan(&counted, 0.99));
+            let mut packed: Vec<u64> = counted.iter().map(|&(x, w)| pack(x, w)).collect();
+            for order in 0..3 {
+                match order {
+                    1 => packed.sort_unstable(),
+                    2 => packed.reverse(),
+                    _ => {}
+                }
+                let got = packed_p50_p99(&mut packed.clone());
+                assert_eq!(
+                    got.0.to_bits(),
+                    want.0.to_bits(),
+                    "n {n} p50, order {order}"
+                );
+                assert_eq!(
+                    got.1.to_bits(),
+                    want.1.to_bits(),
+                    "n {n} p99, order {order}"
+                );
+            }
         }
+    }
+
+    proptest::proptest! {
+        /// The packed selection answers both quantiles as the scan of the sorted values does,
+        /// whatever the values (many equal or all distinct, NaN, negative) and counts.
+        #[test]
+        fn packed_p50_p99_match_the_weighted_selection(
+            v in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        (0u32..8).prop_map(|k| k as f32 * 0.5),
+                        proptest::num::f32::ANY,
+                        -1.0f32..20.0,
+                    ],
+                    proptest::prop_oneof![1u64..4, 1u64..=u64::from(u32::MAX)],
+                ),
+                1..400,
+            ),
+        ) {
+            let want = weighted_p50_p99(&v, &mut Vec::new());
+            let mut packed: Vec<u64> = v.iter().map(|&(x, w)| pack(x, w)).collect();
+            let got = packed_p50_p99(&mut packed);
+            proptest::prop_assert_eq!(got.0.to_bits(), want.0.to_bits());
+            proptest::prop_assert_eq!(got.1.to_bits(), want.1.to_bits());
+        }
+    }
+
+    /// A row with a count too large for a packed key, with packed and request-level entries,
+    /// closes as the weighted selection of all of them.
+    #[test]
+    fn step_latencies_close_rows_with_large_counts() {
+        let mut s = Series::new(10.0, 1.0);
+        let mut l = StepLatencies::default();
+        l.push_n(1, 5.0, 1 << 40, &mut s);
+        l.push_n(1, 1.0, 3, &mut s);
+        l.push(1, 0.5, &mut s);
+        l.push_n(2, 2.0, 10, &mut s);
+        l.push_n(2, 7.0, 1, &mut s);
+        l.push(2, 9.0, &mut s);
+        l.close(&mut s);
+        assert_eq!((s.latency_p50[1], s.latency_p99[1]), (5.0, 5.0));
+        assert_eq!((s.latency_p50[2], s.latency_p99[2]), (2.0, 9.0));
     }
 
     /// Order keys sort exactly as `total_cmp` does and convert back bit for bit.

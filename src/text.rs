@@ -14,77 +14,149 @@ pub(crate) fn decimals(v: f64, decimals: usize) -> String {
 
 /// Append `v` as [`decimals`] writes it.
 pub(crate) fn push_decimals(out: &mut String, v: f64, decimals: usize) {
-    if !push_decimals_fast(out, v, decimals) {
-        push_decimals_formatted(out, v, decimals);
+    let mut bytes = [0u8; 32];
+    match decimals_fast(&mut bytes, v, decimals) {
+        Some(len) => out.push_str(ascii(&bytes[..len])),
+        None => push_decimals_formatted(out, v, decimals),
     }
 }
 
-/// [`push_decimals`] without the formatter (which writes the exact binary value rounded, ~900
-/// instructions a number) when that rounding is plain: `v` scaled by 10^`decimals` computed in
-/// floating point is off the exact product by at most half an ulp, so when it is further than
-/// that from a rounding tie the nearest integer to both is the same, and it is what `{:.N}`
-/// rounds to. False, with nothing written, otherwise (ties, large values, NaN, infinities).
-fn push_decimals_fast(out: &mut String, v: f64, decimals: usize) -> bool {
-    const POW10: [u64; 10] = [
-        1,
-        10,
-        100,
-        1_000,
-        10_000,
-        100_000,
-        1_000_000,
-        10_000_000,
-        100_000_000,
-        1_000_000_000,
-    ];
-    let Some(&scale) = POW10.get(decimals) else {
-        return false;
-    };
+/// Append `v` as [`decimals`] writes it, as bytes (the CSV writer's line buffer).
+pub(crate) fn put_decimals(out: &mut Vec<u8>, v: f64, decimals: usize) {
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 32]);
+    let cell: &mut [u8; 32] = (&mut out[start..])
+        .try_into()
+        .expect("32 bytes were just appended");
+    match decimals_fast(cell, v, decimals) {
+        Some(len) => out.truncate(start + len),
+        None => {
+            out.truncate(start);
+            let mut s = String::new();
+            push_decimals_formatted(&mut s, v, decimals);
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+/// ASCII digits, signs and points as a `str` (what the digit writers here produce).
+fn ascii(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Powers of ten that fit a u64, by exponent.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// The two digits of each number below 100, in order.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut p = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        p[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    p
+};
+
+/// How many decimal digits `n` has (1 for 0).
+#[inline]
+fn digit_count(n: u64) -> usize {
+    let mut len = 1;
+    while len < POW10.len() && n >= POW10[len] {
+        len += 1;
+    }
+    len
+}
+
+/// Write the last `into.len()` decimal digits of `n` into `into`, zero-padded on the left.
+#[inline]
+fn fill_digits(into: &mut [u8], mut n: u64) {
+    let mut i = into.len();
+    while i >= 2 {
+        let pair = PAIRS[(n % 100) as usize];
+        into[i - 2] = pair[0];
+        into[i - 1] = pair[1];
+        n /= 100;
+        i -= 2;
+    }
+    if i == 1 {
+        into[0] = b'0' + (n % 10) as u8;
+    }
+}
+
+/// Write the digits of `n` (what `{}` writes) at the start of `into`; their count.
+#[inline]
+fn write_digits(into: &mut [u8], n: u64) -> usize {
+    let len = digit_count(n);
+    fill_digits(&mut into[..len], n);
+    len
+}
+
+/// Write `v` as [`decimals`] writes it at the start of `out`, without the formatter (which
+/// writes the exact binary value rounded, ~900 instructions a number) when that rounding is
+/// plain: `v` scaled by 10^`decimals` computed in floating point is off the exact product by at
+/// most half an ulp, so when it is further than that from a rounding tie the nearest integer to
+/// both is the same, and it is what `{:.N}` rounds to. The length written, or None, with
+/// nothing meaningful written, otherwise (ties, large values, NaN, infinities).
+#[inline]
+fn decimals_fast(out: &mut [u8; 32], v: f64, decimals: usize) -> Option<usize> {
+    if decimals >= 10 {
+        return None;
+    }
+    let scale = POW10[decimals];
     let y = v.abs() * scale as f64;
     if !(y < 1e15) {
-        return false;
+        return None;
     }
-    let floor = y.floor();
-    let frac = y - floor; // exact below 2^52
+    // `y` is in [0, 1e15): the conversion truncates, which is the floor.
+    let floor = y as u64;
+    let frac = y - floor as f64; // exact below 2^52
     if (frac - 0.5).abs() <= y * f64::EPSILON {
-        return false;
+        return None;
     }
-    let n = floor as u64 + u64::from(frac > 0.5);
-    let (whole, part) = (n / scale, n % scale);
-    if v < 0.0 && n != 0 {
-        out.push('-');
-    }
-    push_digits(out, whole);
+    let n = floor + u64::from(frac > 0.5);
+    let (whole, mut part) = (n / scale, n % scale);
+    let mut len = usize::from(v < 0.0 && n != 0);
+    out[0] = b'-';
+    len += write_digits(&mut out[len..], whole);
     if part != 0 {
-        let mut digits = [b'0'; 9];
-        let mut rest = part;
-        for d in digits[..decimals].iter_mut().rev() {
-            *d = b'0' + (rest % 10) as u8;
-            rest /= 10;
+        let mut places = decimals;
+        while part % 10 == 0 {
+            part /= 10;
+            places -= 1;
         }
-        let len = digits[..decimals]
-            .iter()
-            .rposition(|&d| d != b'0')
-            .map_or(0, |i| i + 1);
-        out.push('.');
-        out.push_str(std::str::from_utf8(&digits[..len]).unwrap_or_default());
+        out[len] = b'.';
+        fill_digits(&mut out[len + 1..len + 1 + places], part);
+        len += 1 + places;
     }
-    true
+    Some(len)
 }
 
-/// Append the decimal digits of `n` (what `{}` writes, without the formatter's machinery).
-fn push_digits(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or_default());
+/// Append `n` as `{}` writes it, as bytes, without the formatter's machinery.
+#[inline]
+pub(crate) fn put_integer(out: &mut Vec<u8>, n: i64) {
+    let start = out.len();
+    out.extend_from_slice(&[b'-'; 21]);
+    let len = usize::from(n < 0);
+    let len = len + write_digits(&mut out[start + len..], n.unsigned_abs());
+    out.truncate(start + len);
+}
+
+/// Append `n` as `{}` writes it, as bytes, without the formatter's machinery.
+#[inline]
+pub(crate) fn put_unsigned(out: &mut Vec<u8>, n: u64) {
+    let start = out.len();
+    out.extend_from_slice(&[0; 20]);
+    let len = write_digits(&mut out[start..], n);
+    out.truncate(start + len);
 }
 
 /// [`push_decimals`] through the formatter.
@@ -103,28 +175,27 @@ fn push_decimals_formatted(out: &mut String, v: f64, decimals: usize) {
 }
 
 /// A number for a data file (`timeseries.csv`): empty when undefined, otherwise at most 6
-/// decimals without trailing zeros (the CSV writer appends it with [`push_data_number`]).
+/// decimals without trailing zeros (the CSV writer appends it with [`put_data_number`]).
 pub(crate) fn data_number(v: f64) -> String {
-    let mut s = String::new();
-    push_data_number(&mut s, v);
-    s
+    let mut bytes = Vec::with_capacity(32);
+    put_data_number(&mut bytes, v);
+    ascii(&bytes).to_string()
 }
 
-/// Append `v` as [`data_number`] writes it, without allocating: whole numbers (counts, times on
-/// a whole-second grid) are written as integers directly, the rest through [`push_decimals`].
-pub(crate) fn push_data_number(out: &mut String, v: f64) {
+/// Append `v` as [`data_number`] writes it, as bytes, without allocating: whole numbers
+/// (counts, times on a whole-second grid) are written as integers directly, the rest through
+/// [`put_decimals`].
+#[inline]
+pub(crate) fn put_data_number(out: &mut Vec<u8>, v: f64) {
     if !v.is_finite() {
         return;
     }
-    if v == v.trunc() && v.abs() < 1e15 {
-        // Exact in an i64, and what `{:.6}` then trimming writes (`-0.0` as `0`).
-        let n = v as i64;
-        if n < 0 {
-            out.push('-');
-        }
-        push_digits(out, n.unsigned_abs());
+    // Below 1e15 the conversion truncates exactly, so a whole number converts back to itself;
+    // that is what `{:.6}` then trimming writes (`-0.0` as `0`).
+    if v.abs() < 1e15 && (v as i64) as f64 == v {
+        put_integer(out, v as i64);
     } else {
-        push_decimals(out, v, 6);
+        put_decimals(out, v, 6);
     }
 }
 
@@ -203,19 +274,38 @@ mod tests {
                 3 => f64::from_bits(rng.next_u64()) % 1e9,
                 _ => (rng.below(100_000) as f64) * 0.1 + rng.uniform() * 1e-7,
             };
-            let mut fast = String::from("x");
-            if push_decimals_fast(&mut fast, v, decimals) {
+            let mut cell = [0u8; 32];
+            if let Some(len) = decimals_fast(&mut cell, v, decimals) {
                 answered += 1;
-                let mut slow = String::from("x");
+                let mut slow = String::new();
                 push_decimals_formatted(&mut slow, v, decimals);
-                assert_eq!(fast, slow, "{v:e} at {decimals} decimals");
+                assert_eq!(ascii(&cell[..len]), slow, "{v:e} at {decimals} decimals");
+                let mut bytes = b"x".to_vec();
+                put_decimals(&mut bytes, v, decimals);
+                assert_eq!(ascii(&bytes[1..]), slow, "{v:e} at {decimals} decimals");
             }
         }
         assert!(answered > 250_000, "the fast path answered only {answered}");
         for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
-            let mut s = String::new();
-            push_digits(&mut s, n);
-            assert_eq!(s, n.to_string());
+            let mut b = Vec::new();
+            put_unsigned(&mut b, n);
+            assert_eq!(ascii(&b), n.to_string());
+        }
+        for n in [
+            0,
+            1,
+            -1,
+            9,
+            -10,
+            99,
+            100,
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut b = Vec::new();
+            put_integer(&mut b, n);
+            assert_eq!(ascii(&b), n.to_string());
         }
         for v in [
             0.0,
@@ -237,6 +327,40 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// A data number is what `{:.6}` then trimming (and `-0` as `0`) writes, and an
+        /// integer what `{}` writes: values of every magnitude and sign, whole numbers, and
+        /// numbers at or next to a tie at the sixth decimal.
+        #[test]
+        fn data_numbers_match_the_formatter(
+            bits in proptest::num::u64::ANY,
+            mantissa in -2_000_000_000_000i64..2_000_000_000_000,
+            exponent in -12i32..22,
+            kind in 0u8..5,
+            whole in proptest::num::i64::ANY,
+        ) {
+            let v = match kind {
+                0 => f64::from_bits(bits),
+                1 => mantissa as f64 * 10f64.powi(exponent - 10),
+                // A tie at the sixth decimal, and the floats on either side of it.
+                2 => (mantissa as f64 + 0.5) / 1e6,
+                3 => f64::from_bits(((mantissa as f64 + 0.5) / 1e6).to_bits().wrapping_add(bits % 3).wrapping_sub(1)),
+                _ => mantissa as f64,
+            };
+            let mut want = String::new();
+            if v.is_finite() {
+                push_decimals_formatted(&mut want, v, 6);
+            }
+            let mut got = b"x".to_vec();
+            put_data_number(&mut got, v);
+            proptest::prop_assert_eq!(ascii(&got[1..]), want.as_str(), "{:e}", v);
+            proptest::prop_assert_eq!(data_number(v), want);
+            let mut int = b"y".to_vec();
+            put_integer(&mut int, whole);
+            proptest::prop_assert_eq!(ascii(&int[1..]), whole.to_string());
+        }
+    }
+
     #[test]
     fn numbers_read_well() {
         assert_eq!(decimals(-0.0001, 2), "0");
@@ -245,9 +369,9 @@ mod tests {
         for v in [
             0.0, -0.0, 3.0, -3.0, 1e14, -1e14, 1e15, 1e20, 0.5, -1e-7, 1e-7, 2.0000004,
         ] {
-            let mut pushed = String::from("x");
-            push_data_number(&mut pushed, v);
-            assert_eq!(pushed[1..], decimals(v, 6), "{v}");
+            let mut put = b"x".to_vec();
+            put_data_number(&mut put, v);
+            assert_eq!(ascii(&put[1..]), decimals(v, 6), "{v}");
         }
         assert_eq!(data_number(1.0 / 3.0), "0.333333");
         assert_eq!(label_number(0.0), "0");

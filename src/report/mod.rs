@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
-use crate::text::push_data_number;
+use crate::text::{put_data_number, put_integer, put_unsigned};
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -260,11 +260,11 @@ pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result
         timeseries_header(s.extra.iter().map(|(n, _)| n.as_str()))
     )?;
     // One reused line buffer, each cell written straight into it (no String per cell).
-    let mut line = String::with_capacity(256);
+    let mut line = Vec::with_capacity(256);
     for r in s.base..s.base + s.held() {
         line.clear();
         push_timeseries_row(&mut line, s, r);
-        w.write_all(line.as_bytes())?;
+        w.write_all(&line)?;
     }
     Ok(())
 }
@@ -279,19 +279,23 @@ fn timeseries_header<'a>(extra: impl Iterator<Item = &'a str>) -> String {
     header
 }
 
-/// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`.
-fn push_timeseries_row(line: &mut String, s: &Series, r: usize) {
-    let num = |line: &mut String, v: f64| {
-        line.push(',');
-        push_data_number(line, v);
-    };
-    fn int(line: &mut String, v: impl std::fmt::Display) {
-        use std::fmt::Write as _;
-        // Writing to a String cannot fail.
-        let _ = write!(line, ",{v}");
+/// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`: each
+/// cell written by the digit writers of [`crate::text`], not the formatter.
+fn push_timeseries_row(line: &mut Vec<u8>, s: &Series, r: usize) {
+    fn num(line: &mut Vec<u8>, v: f64) {
+        line.push(b',');
+        put_data_number(line, v);
+    }
+    fn int(line: &mut Vec<u8>, v: impl Into<i64>) {
+        line.push(b',');
+        put_integer(line, v.into());
+    }
+    fn count(line: &mut Vec<u8>, v: u64) {
+        line.push(b',');
+        put_unsigned(line, v);
     }
     let i = s.slot(r);
-    push_data_number(line, s.time(r));
+    put_data_number(line, s.time(r));
     num(line, s.arrival_rate[i]);
     int(line, s.desired_replicas[i]);
     int(line, s.spec_replicas[i]);
@@ -299,8 +303,8 @@ fn push_timeseries_row(line: &mut String, s: &Series, r: usize) {
     int(line, s.starting_pods[i]);
     int(line, s.terminating_pods[i]);
     num(line, s.cpu_utilization[i]);
-    int(line, s.backlog[i]);
-    int(line, s.in_flight[i]);
+    count(line, s.backlog[i]);
+    count(line, s.in_flight[i]);
     int(line, s.served[i]);
     int(line, s.dropped[i]);
     int(line, s.timed_out[i]);
@@ -320,7 +324,7 @@ fn push_timeseries_row(line: &mut String, s: &Series, r: usize) {
     for (_, col) in &s.extra {
         num(line, col[i]);
     }
-    line.push('\n');
+    line.push(b'\n');
 }
 
 /// `timeseries.csv` written row by row as a run hands its rows over ([`RowSink`]), into a
@@ -332,7 +336,7 @@ fn push_timeseries_row(line: &mut String, s: &Series, r: usize) {
 pub(crate) struct TimeseriesWriter {
     path: std::path::PathBuf,
     w: std::io::BufWriter<std::fs::File>,
-    line: String,
+    line: Vec<u8>,
     /// Every extra column seen (the header names those of the first row).
     extra: Vec<String>,
     /// How many extra columns the rows were written with: (first row, count), by row.
@@ -348,7 +352,7 @@ impl TimeseriesWriter {
         Ok(TimeseriesWriter {
             path: path.to_path_buf(),
             w: std::io::BufWriter::with_capacity(1 << 16, file),
-            line: String::with_capacity(256),
+            line: Vec::with_capacity(256),
             extra: Vec::new(),
             written_with: Vec::new(),
             late: std::collections::BTreeMap::new(),
@@ -384,7 +388,7 @@ impl TimeseriesWriter {
         }
         self.line.clear();
         push_timeseries_row(&mut self.line, s, row);
-        self.w.write_all(self.line.as_bytes())
+        self.w.write_all(&self.line)
     }
 }
 
