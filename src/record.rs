@@ -245,21 +245,33 @@ impl Series {
 
     /// The named extra column, created on first use.
     pub fn extra_column(&mut self, name: &str) -> &mut Vec<f64> {
-        let idx = match self.extra.iter().position(|(n, _)| n == name) {
+        let idx = self.extra_index(name);
+        &mut self.extra[idx].1
+    }
+
+    /// The index in `extra` of the named column, created on first use (columns are never
+    /// removed, so an index stays valid for the run).
+    pub(crate) fn extra_index(&mut self, name: &str) -> usize {
+        match self.extra.iter().position(|(n, _)| n == name) {
             Some(i) => i,
             None => {
                 let held = self.held();
                 self.extra.push((name.to_string(), vec![f64::NAN; held]));
                 self.extra.len() - 1
             }
-        };
-        &mut self.extra[idx].1
+        }
     }
 
     /// Set row `row` of the named extra column (created on first use).
     pub(crate) fn set_extra(&mut self, name: &str, row: usize, v: f64) {
+        let idx = self.extra_index(name);
+        self.set_extra_at(idx, row, v);
+    }
+
+    /// Set row `row` of extra column `idx` (an index from [`Series::extra_index`]).
+    pub(crate) fn set_extra_at(&mut self, idx: usize, row: usize, v: f64) {
         let i = self.slot(row);
-        self.extra_column(name)[i] = v;
+        self.extra[idx].1[i] = v;
     }
 }
 

@@ -424,7 +424,8 @@ impl Run<'_, '_> {
         let Some((d, keda)) = parts(&self.hpas, &self.scaled_objects, shown) else {
             return;
         };
-        record(d, keda, "", &mut self.world, row, now, &self.samplers);
+        let at = (&mut self.world, &mut self.column_ids);
+        record(d, keda, "", at, row, now, &self.samplers);
     }
 
     /// Every hand-made HPA not deleted and every ScaledObject not deleted nor paused writes
@@ -434,21 +435,15 @@ impl Run<'_, '_> {
         for (i, d) in self.hpas.iter().enumerate() {
             if !self.change_state.hpa_deleted(i) {
                 let prefix = object_prefix(hpa, &d.name);
-                record(d, None, &prefix, &mut self.world, row, now, &self.samplers);
+                let at = (&mut self.world, &mut self.column_ids);
+                record(d, None, &prefix, at, row, now, &self.samplers);
             }
         }
         for so in self.scaled_objects.iter().filter(|s| !s.is_deleted()) {
             if let Some(d) = &so.hpa {
                 let prefix = object_prefix(ObjectKind::ScaledObject, &so.name);
-                record(
-                    d,
-                    Some(so),
-                    &prefix,
-                    &mut self.world,
-                    row,
-                    now,
-                    &self.samplers,
-                );
+                let at = (&mut self.world, &mut self.column_ids);
+                record(d, Some(so), &prefix, at, row, now, &self.samplers);
             }
         }
     }
@@ -488,6 +483,61 @@ fn upsert(list: &mut Vec<Live>, name: &str, new: Option<Candidate>, paused: bool
     }
 }
 
+/// Where each autoscaler's columns sit among the series' extra columns, found by name the
+/// first time it writes them rather than every row. An entry is keyed by the column prefix and
+/// the metric labels the names are spelled from, so a spec update that renames a metric gets
+/// its own entry.
+#[derive(Default)]
+pub(super) struct ColumnIds {
+    entries: Vec<ColumnIdEntry>,
+}
+
+struct ColumnIdEntry {
+    prefix: String,
+    labels: Vec<String>,
+    /// `keda_fallback`, then per label `_seen`, `_failed`, `_target`, `cpu_true`, `_true`.
+    ids: Vec<Option<usize>>,
+}
+
+/// Per label: `_seen`, `_failed`, `_target`, `cpu_true` and `_true`.
+const PER_LABEL: usize = 5;
+
+impl ColumnIds {
+    fn of(&mut self, prefix: &str, labels: &[String]) -> &mut [Option<usize>] {
+        let found = self
+            .entries
+            .iter()
+            .position(|e| e.prefix == prefix && e.labels == labels);
+        let i = found.unwrap_or_else(|| {
+            self.entries.push(ColumnIdEntry {
+                prefix: prefix.to_string(),
+                labels: labels.to_vec(),
+                ids: vec![None; 1 + PER_LABEL * labels.len()],
+            });
+            self.entries.len() - 1
+        });
+        &mut self.entries[i].ids
+    }
+}
+
+/// Set row `row` of the extra column `id` stands for, finding it by the name `spell` writes
+/// (and creating it, as [`crate::record::Series::set_extra`] would) the first time.
+fn put(
+    world: &mut World,
+    id: &mut Option<usize>,
+    spell: impl FnOnce(&mut String),
+    row: usize,
+    v: f64,
+) {
+    let s = world.recorder_mut().series_mut();
+    let idx = *id.get_or_insert_with(|| {
+        let mut name = String::with_capacity(48);
+        spell(&mut name);
+        s.extra_index(&name)
+    });
+    s.set_extra_at(idx, row, v);
+}
+
 /// Write `d`'s metrics as it saw them, their targets, and their true values into the series
 /// (the columns of [`column_names`] after `prefix`, in that order). `keda` is the ScaledObject
 /// that generated the HPA, if it did.
@@ -495,7 +545,7 @@ fn record(
     d: &HpaDriver,
     keda: Option<&ScaledObjectDriver>,
     prefix: &str,
-    world: &mut World,
+    (world, ids): (&mut World, &mut ColumnIds),
     row: usize,
     now: f64,
     samplers: &[Sampler],
@@ -504,47 +554,38 @@ fn record(
     let ready = c.ready.max(1) as f64;
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
-    // The column names are spelled into one buffer (this runs every row).
-    let mut column = String::with_capacity(prefix.len() + 32);
+    let labels = d.metric_labels();
+    let ids = ids.of(prefix, &labels);
     if let Some(so) = keda {
         let fallback = if so.fallback_active() { 1.0 } else { 0.0 };
-        column.push_str(prefix);
-        column.push_str("keda_fallback");
-        world
-            .recorder_mut()
-            .series_mut()
-            .set_extra(&column, row, fallback);
+        let spell = |n: &mut String| {
+            n.push_str(prefix);
+            n.push_str("keda_fallback");
+        };
+        put(world, &mut ids[0], spell, row, fallback);
     }
-    for (i, label) in d.metric_labels().into_iter().enumerate() {
+    for (i, label) in labels.iter().enumerate() {
+        let id = &mut ids[1 + PER_LABEL * i..1 + PER_LABEL * (i + 1)];
+        let name =
+            |suffix: &'static str| move |n: &mut String| column_name(n, prefix, label, suffix);
         // A value KEDA served before anything was measured is left out (see `measured`).
         let measured = match (keda, d.keda_metric(i)) {
             (Some(so), Some(metric)) => so.measured(metric),
             _ => true,
         };
         let seen = d.seen(i).filter(|_| measured).unwrap_or(f64::NAN);
-        let s = world.recorder_mut().series_mut();
-        s.set_extra(column_name(&mut column, prefix, &label, "_seen"), row, seen);
+        put(world, &mut id[0], name("_seen"), row, seen);
         // 1 while the autoscaler's last read of the metric failed (the chart shades it).
         let failed = if d.failed(i) { 1.0 } else { 0.0 };
-        s.set_extra(
-            column_name(&mut column, prefix, &label, "_failed"),
-            row,
-            failed,
-        );
+        put(world, &mut id[1], name("_failed"), row, failed);
         // The target is drawn even while the HPA computes nothing (e.g. scaled to zero).
         let target = d.target(i).unwrap_or(f64::NAN);
-        s.set_extra(
-            column_name(&mut column, prefix, &label, "_target"),
-            row,
-            target,
-        );
+        put(world, &mut id[2], name("_target"), row, target);
         if label == "cpu" {
+            let s = world.recorder().series();
             let true_util = s.cpu_utilization[s.slot(row)];
-            s.set_extra(
-                column_name(&mut column, prefix, "cpu", "_true"),
-                row,
-                true_util,
-            );
+            let spell = |n: &mut String| column_name(n, prefix, "cpu", "_true");
+            put(world, &mut id[3], spell, row, true_util);
         }
         if !has_truth(d, i, keda.is_some()) {
             continue;
@@ -559,22 +600,17 @@ fn record(
             MetricNorm::PerReplica => v / replicas,
             MetricNorm::PerReadyPod => v / ready,
         });
-        world.recorder_mut().series_mut().set_extra(
-            column_name(&mut column, prefix, &label, "_true"),
-            row,
-            v,
-        );
+        put(world, &mut id[4], name("_true"), row, v);
     }
 }
 
 /// `<prefix>metric_<label><suffix>`, spelled into `buf`.
-fn column_name<'a>(buf: &'a mut String, prefix: &str, label: &str, suffix: &str) -> &'a str {
+fn column_name(buf: &mut String, prefix: &str, label: &str, suffix: &str) {
     buf.clear();
     buf.push_str(prefix);
     buf.push_str("metric_");
     buf.push_str(label);
     buf.push_str(suffix);
-    buf
 }
 
 #[cfg(test)]

@@ -258,6 +258,8 @@ struct Run<'a, 'w> {
     change_state: changes::ChangeState,
     /// The metric columns are named after their objects (several autoscalers at once).
     columns_by_object: bool,
+    /// Where each autoscaler's metric columns sit in the series.
+    column_ids: metric_columns::ColumnIds,
     /// The summary's figures of the rows handed over.
     stats: series_stats::SeriesStats,
     /// Where streamed rows go besides `stats` (nothing when the rows are kept).
@@ -315,6 +317,7 @@ impl<'a, 'w> Run<'a, 'w> {
             restarted: control_plane::Restarted::default(),
             change_state: changes::ChangeState::default(),
             columns_by_object: false,
+            column_ids: metric_columns::ColumnIds::default(),
             stats,
             sinks: Vec::new(),
             streamed: false,
