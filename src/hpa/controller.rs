@@ -7,10 +7,11 @@
 
 use super::decision::{
     CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
-    MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,
+    MetricDecision, RescaleReason, StabilizationStep, Unchanged, WindowNote,
     selector_condition_message,
 };
 use super::memory::{HpaMemory, Recommendation};
+use super::metric_texts::{MetricTexts, Texts};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
 use super::pod_slots::{PodIndex, Slots};
@@ -443,7 +444,15 @@ fn compute_replicas_for_metrics(
     };
     let metrics = spec.metrics_or_default();
     memory.pod_index.refresh(&obs.pods);
-    let tally = evaluate_all(&metrics, obs, &ctx, &memory.pod_index, d);
+    memory.metric_texts.refresh(&metrics);
+    let tally = evaluate_all(
+        &metrics,
+        obs,
+        &ctx,
+        &memory.pod_index,
+        &memory.metric_texts,
+        d,
+    );
     let spec_replicas = obs.scale.spec_replicas;
     if let Some(first) = tally.first_failure
         && (tally.invalid >= metrics.len() || tally.replicas < spec_replicas)
@@ -500,6 +509,7 @@ fn evaluate_all(
     obs: &Observation,
     ctx: &CalcContext<'_>,
     index: &PodIndex,
+    texts: &MetricTexts,
     d: &mut Decision,
 ) -> Tally {
     let namespace = if obs.namespace.is_empty() {
@@ -519,7 +529,7 @@ fn evaluate_all(
     };
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let ev = evaluate_metric_in(namespace, m, reading, scale, ctx, index);
+        let ev = evaluate_metric_in(namespace, m, reading, scale, ctx, index, texts.get(i));
         if let Some(reason) = ev.decision.failure_reason {
             let inner = ev.decision.error.clone().unwrap_or_default();
             warn(d, reason, inner.clone());
@@ -634,11 +644,11 @@ pub fn evaluate_metric(
         spec: spec_replicas,
         status: status_replicas,
     };
-    evaluate_metric_in("default", m, reading, scale, ctx, &index)
+    evaluate_metric_in("default", m, reading, scale, ctx, &index, &Texts::of(m))
 }
 
 /// [`evaluate_metric`] for an HPA in `namespace` (named in the Object/External error texts).
-/// `index` is the [`PodIndex`] of `ctx.pods`.
+/// `index` is the [`PodIndex`] of `ctx.pods`, `texts` the metric's [`Texts`].
 fn evaluate_metric_in(
     namespace: &str,
     m: &MetricSpec,
@@ -646,9 +656,10 @@ fn evaluate_metric_in(
     scale: Replicas,
     ctx: &CalcContext<'_>,
     index: &PodIndex,
+    texts: &Texts,
 ) -> MetricEvaluation {
-    let mut md = metric_header(m);
-    match compute_one(namespace, m, reading, scale, ctx, index) {
+    let mut md = texts.header.clone();
+    match compute_one(namespace, m, reading, scale, ctx, index, texts) {
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
             md.current_value = Some(proposal.current);
@@ -672,22 +683,6 @@ fn evaluate_metric_in(
     }
 }
 
-/// The metric's record before it is evaluated: type, name, label, target; current unknown.
-fn metric_header(m: &MetricSpec) -> MetricDecision {
-    MetricDecision {
-        metric_type: m.type_name().to_string(),
-        name: m.name().to_string(),
-        label: metric_label(m),
-        current: CurrentText(None),
-        target: TargetText(m.target().cloned()),
-        current_value: None,
-        proposal: None,
-        detail: None,
-        error: None,
-        failure_reason: None,
-    }
-}
-
 /// `scale.spec.replicas` and `scale.status.replicas`.
 #[derive(Clone, Copy)]
 struct Replicas {
@@ -703,37 +698,59 @@ fn compute_one(
     scale: Replicas,
     ctx: &CalcContext<'_>,
     index: &PodIndex,
+    texts: &Texts,
 ) -> OneResult {
+    let name = &texts.success_name;
     match m {
-        MetricSpec::Resource { name, target } => {
-            resource_one(m, (name, None), target, reading, scale.spec, ctx, index)
-        }
-        MetricSpec::ContainerResource {
-            name,
-            target,
-            container,
-        } => resource_one(
+        MetricSpec::Resource { name: r, target } => resource_one(
             m,
-            (name, Some(container.as_str())),
+            (r, None),
             target,
             reading,
             scale.spec,
             ctx,
-            index,
+            (index, name),
         ),
-        MetricSpec::Pods { metric, target } => {
-            pods_one(&metric.name, target, reading, scale.spec, ctx, index)
-        }
+        MetricSpec::ContainerResource {
+            name: r,
+            target,
+            container,
+        } => resource_one(
+            m,
+            (r, Some(container.as_str())),
+            target,
+            reading,
+            scale.spec,
+            ctx,
+            (index, name),
+        ),
+        MetricSpec::Pods { metric, target } => pods_one(
+            &metric.name,
+            target,
+            reading,
+            scale.spec,
+            ctx,
+            (index, name),
+        ),
         MetricSpec::Object {
             described_object,
             metric,
             target,
         } => {
             let value = object_value(namespace, described_object, &metric.name, reading);
-            object_one(described_object, metric, target, value, scale, ctx)
+            object_one(target, value, scale, ctx, name)
         }
         MetricSpec::External { metric, target } => {
-            external_one(namespace, metric, target, reading, scale, ctx)
+            let selector = &texts.selector;
+            external_one(
+                namespace,
+                metric,
+                target,
+                reading,
+                scale,
+                ctx,
+                (selector, name),
+            )
         }
         MetricSpec::Unknown { type_name } => {
             let e = format!("unknown metric source type \"{type_name}\"");
@@ -754,7 +771,7 @@ fn resource_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    index: &PodIndex,
+    (index, metric_name): (&PodIndex, &str),
 ) -> OneResult {
     let reason = match container {
         Some(_) => Reason::FailedGetContainerResourceMetric,
@@ -778,14 +795,9 @@ fn resource_one(
                 let metrics = rc::resource_samples(s, &mut slots, name, container)?;
                 rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
-            .map(|p| (p, format!("{name} resource")))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
     } else if let Some(util) = target.average_utilization {
-        let metric_name = if container.is_some() {
-            format!("{name} container resource utilization (percentage of request)")
-        } else {
-            format!("{name} resource utilization (percentage of request)")
-        };
         samples
             .and_then(|s| {
                 rc::resource_utilization_replicas_in(
@@ -797,7 +809,7 @@ fn resource_one(
                     index,
                 )
             })
-            .map(|p| (p, metric_name))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| {
                 fail(
                     reason,
@@ -821,7 +833,7 @@ fn pods_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    index: &PodIndex,
+    (index, metric_name): (&PodIndex, &str),
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
     let reason = Reason::FailedGetPodsMetric;
@@ -841,7 +853,7 @@ fn pods_one(
             let metrics = rc::pod_value_samples(samples, &mut slots);
             rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
         }
-        .map(|p| (p, format!("pods metric {metric}")))
+        .map(|p| (p, metric_name.to_string()))
         .map_err(|e| fail(reason, e, outer)),
         // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
         (Some(_), Some(MetricReading::Error(e))) => Err(fail(
@@ -879,12 +891,11 @@ fn object_value(
 
 /// An Object metric: a value target, or an average value over the pods.
 fn object_one(
-    object: &super::spec::ObjectReference,
-    metric: &super::spec::MetricIdentifier,
     target: &MetricTarget,
     value: Result<i64, String>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
+    metric_name: &str,
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get object metric value: {inner}");
     let reason = Reason::FailedGetObjectMetric;
@@ -893,19 +904,14 @@ fn object_one(
     {
         value
             .and_then(|v| rc::object_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, format!("{} metric {}", object.kind, metric.name)))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| fail(reason, e, outer))
     } else if target.target_type == TargetType::AverageValue
         && let Some(t) = target.average_value
     {
-        let metric_name = format!(
-            "external metric {}({})",
-            metric.name,
-            go_selector(metric.selector.as_ref())
-        );
         value
             .map(|v| rc::object_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -924,35 +930,36 @@ fn external_one(
     reading: Option<&MetricReading>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
+    (selector, metric_name): (&str, &str),
 ) -> OneResult {
     let name = &metric.name;
-    let selector = go_selector(metric.selector.as_ref());
     let outer = |inner: &str| format!("failed to get {name} external metric value: {inner}");
     let reason = Reason::FailedGetExternalMetric;
     // GetExternalMetricReplicas / GetExternalPerPodMetricReplicas: `unable to get
     // external metric %s/%s/%+v: %s` (namespace, metric, selector, the external metrics
     // client's error).
-    let prefix = format!("unable to get external metric {namespace}/{name}/{selector}");
+    let prefix = || format!("unable to get external metric {namespace}/{name}/{selector}");
     let values = match reading {
         Some(MetricReading::ExternalValues(v)) if v.is_empty() => Err(format!(
-            "{prefix}: no metrics returned from external metrics API"
+            "{}: no metrics returned from external metrics API",
+            prefix()
         )),
         Some(MetricReading::ExternalValues(v)) => Ok(v.as_slice()),
         Some(MetricReading::Error(e)) => Err(format!(
-            "{prefix}: unable to fetch metrics from external metrics API: {e}"
+            "{}: unable to fetch metrics from external metrics API: {e}",
+            prefix()
         )),
         _ => Err(mismatch(reading, "External")),
     };
-    let metric_name = format!("external metric {name}({selector})");
     if let Some(t) = target.average_value {
         values
             .map(|v| rc::external_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| fail(reason, e, outer))
     } else if let Some(t) = target.value {
         values
             .and_then(|v| rc::external_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, metric_name))
+            .map(|p| (p, metric_name.to_string()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -964,7 +971,7 @@ fn external_one(
 }
 
 /// Go's `%+v` of a `*LabelSelector` as it appears in upstream metric names.
-fn go_selector(s: Option<&LabelSelector>) -> String {
+pub(crate) fn go_selector(s: Option<&LabelSelector>) -> String {
     match s {
         // The generated `(*LabelSelector).String()` answers "nil" for a nil pointer, which is
         // what `%+v` prints (`external metric queue(nil)` in `kubectl describe hpa`).

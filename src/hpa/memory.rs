@@ -2,6 +2,7 @@
 //! recommendation and scale-event histories (lost on a controller restart, docs/hpa.md#sync-loop), and the
 //! HPA object's status (kept in the API server).
 
+use super::metric_texts::MetricTexts;
 use super::pod_slots::PodIndex;
 use super::status::HpaStatus;
 use serde::Serialize;
@@ -38,6 +39,9 @@ pub struct HpaMemory {
     /// and two memories that differ only in it are equal.
     #[serde(skip)]
     pub(crate) pod_index: PodIndex,
+    /// The texts of the spec's metrics, spelled once (a cache like `pod_index`).
+    #[serde(skip)]
+    pub(crate) metric_texts: MetricTexts,
 }
 
 impl HpaMemory {

@@ -58,6 +58,7 @@ mod controller;
 mod decision;
 mod manifest;
 mod memory;
+mod metric_texts;
 pub mod normalize;
 pub(crate) mod observation;
 mod pod_slots;

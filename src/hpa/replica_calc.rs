@@ -237,7 +237,16 @@ pub(crate) fn calculate_requests(
     pod_level_resources: bool,
 ) -> Result<Vec<Option<i64>>, String> {
     let mut out = vec![None; slots.len()];
+    // The previous pod and its request: a pod with the same containers (one shared list, as
+    // a template's pods have) and the same pod-level requests and overhead requests the same.
+    let mut previous: Option<(&PodObservation, i64)> = None;
     for (i, pod) in slots.pods().iter().enumerate() {
+        if let Some((p, request)) = previous
+            && same_request_inputs(p, pod)
+        {
+            out[slots.of_pod(i)] = Some(request);
+            continue;
+        }
         // `resourcehelpers.IsPodLevelRequestsSet`: a supported resource (cpu, memory) is set.
         let pod_level = pod_level_resources
             && container.is_none()
@@ -256,8 +265,17 @@ pub(crate) fn calculate_requests(
             requests_from_containers(pod, container, resource)?
         };
         out[slots.of_pod(i)] = Some(request);
+        previous = Some((pod, request));
     }
     Ok(out)
+}
+
+/// Do two pods request the same by construction: the same shared container list, the same
+/// pod-level requests and overhead? (Only the name, used in error texts, may differ.)
+fn same_request_inputs(a: &PodObservation, b: &PodObservation) -> bool {
+    std::sync::Arc::ptr_eq(&a.containers, &b.containers)
+        && a.pod_requests == b.pod_requests
+        && a.overhead == b.overhead
 }
 
 /// `resourcehelpers.PodRequests(pod, PodResourcesOptions{})` for one resource: the containers'
@@ -751,6 +769,33 @@ mod tests {
             .iter()
             .map(|(n, v)| PodResourceSample::cpu(n, 0.0, 60.0, *v))
             .collect()
+    }
+
+    #[test]
+    fn pods_sharing_containers_still_differ_by_pod_level_requests_and_overhead() {
+        let a = pod("a", 300);
+        let b = PodObservation {
+            name: "b".into(),
+            pod_requests: Some(Requests::cpu(700)),
+            ..a.clone()
+        };
+        let c = PodObservation {
+            name: "c".into(),
+            overhead: Some(Requests::cpu(50)),
+            ..b.clone()
+        };
+        let d = PodObservation {
+            name: "d".into(),
+            ..c.clone()
+        };
+        let pods = [a, b, c, d];
+        let index = PodIndex::of(&pods);
+        let slots = Slots::new(&pods, &index);
+        let r = calculate_requests(&slots, None, "cpu", true).unwrap();
+        assert_eq!(r, [Some(300), Some(700), Some(750), Some(750)]);
+        // The first pod that cannot be counted is the one named.
+        let e = calculate_requests(&slots, None, "memory", false).unwrap_err();
+        assert_eq!(e, "missing request for memory in container app of Pod a");
     }
 
     #[test]

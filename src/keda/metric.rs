@@ -91,7 +91,20 @@ pub fn quantize(value: f64) -> i64 {
     if value.is_nan() || value.is_infinite() || value < 0.0 {
         return 0;
     }
-    milli_from_formatted(value)
+    milli_rounded(value).unwrap_or_else(|| milli_from_formatted(value))
+}
+
+/// The `%.3f` rounding without formatting, when the float product cannot land on the other
+/// side of a half-milli from the exact one: below 10⁹ the product `value × 1000` is within
+/// 2⁻¹⁴ of the exact product, so a fractional part more than 10⁻³ away from ½ rounds the same
+/// way. `None` near a tie (or for large values): [`milli_from_formatted`] decides.
+fn milli_rounded(value: f64) -> Option<i64> {
+    if !(0.0..1e9).contains(&value) {
+        return None;
+    }
+    let x = value * 1000.0;
+    let fraction = x - x.floor();
+    ((fraction - 0.5).abs() > 1e-3).then(|| x.round() as i64)
 }
 
 /// `%.3f` then parse: exact decimal rounding of the binary value, as Go's formatter does.
@@ -176,6 +189,30 @@ mod tests {
         // 2.000500000…08 (up).
         assert_eq!(quantize(1.0005), 1000);
         assert_eq!(quantize(2.0005), 2001);
+    }
+
+    proptest::proptest! {
+        /// The fast rounding agrees with `%.3f` then parse wherever it answers, ties included.
+        #[test]
+        fn fast_rounding_matches_the_formatted_one(
+            milli in 0u64..2_000_000_000_000,
+            offset in -1.0e-3f64..1.0e-3,
+            scale in 0u32..4,
+        ) {
+            let value = (milli as f64 + 0.5 + offset) / 1000.0 / 10f64.powi(scale as i32);
+            proptest::prop_assert_eq!(quantize(value), milli_from_formatted(value));
+            let plain = milli as f64 / 1000.0;
+            proptest::prop_assert_eq!(quantize(plain), milli_from_formatted(plain));
+        }
+    }
+
+    #[test]
+    fn the_fast_rounding_leaves_near_ties_to_the_formatter() {
+        assert_eq!(milli_rounded(1.0005), None);
+        assert_eq!(milli_rounded(2.0005), None);
+        assert_eq!(milli_rounded(1e9), None);
+        assert_eq!(milli_rounded(1.2345678), Some(1235));
+        assert_eq!(milli_rounded(0.0), Some(0));
     }
 
     #[test]

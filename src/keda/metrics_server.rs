@@ -125,17 +125,12 @@ struct FetchRound {
     scaler_error: bool,
 }
 
-/// The metric names a request reads (`getTrueMetricArray`): with a scalingModifiers target,
-/// every external metric.
-fn wanted_metrics(model: &ScaledObjectModel, metric_name: &str) -> Vec<String> {
+/// Does a request for `metric_name` read the trigger metric `name` (`getTrueMetricArray`)?
+/// With a scalingModifiers target it reads every external metric.
+fn wanted(model: &ScaledObjectModel, metric_name: &str, name: &str) -> bool {
     match &model.modifiers {
-        Some(m) if !m.target.is_empty() => model
-            .triggers
-            .iter()
-            .filter(|t| !t.is_cpu_memory())
-            .map(|t| t.scaler.metric.name.clone())
-            .collect(),
-        _ => vec![metric_name.to_string()],
+        Some(m) if !m.target.is_empty() => true,
+        _ => metric_name.eq_ignore_ascii_case(name),
     }
 }
 
@@ -148,7 +143,6 @@ fn fetch_wanted(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> FetchRound {
-    let wanted = wanted_metrics(model, metric_name);
     let mut round = FetchRound {
         traces: Vec::new(),
         matching: Vec::new(),
@@ -157,10 +151,10 @@ fn fetch_wanted(
         scaler_error: false,
     };
     for t in model.triggers.iter().filter(|t| !t.is_cpu_memory()) {
-        let name = t.scaler.metric.name.clone();
-        if !wanted.iter().any(|w| w.eq_ignore_ascii_case(&name)) {
+        if !wanted(model, metric_name, &t.scaler.metric.name) {
             continue;
         }
+        let name = t.scaler.metric.name.clone();
         let cached = if t.use_cached_metrics {
             state.metrics_cache.get(&name).cloned()
         } else {

@@ -739,7 +739,12 @@ impl ScaledObjectDriver {
                 r
             },
         );
-        self.measured.insert(metric.to_string(), measured);
+        match self.measured.get_mut(metric) {
+            Some(m) => *m = measured,
+            None => {
+                self.measured.insert(metric.to_string(), measured);
+            }
+        }
         match answer {
             Ok(r) => MetricReading::ExternalValues(r.values.iter().map(|v| v.milli).collect()),
             Err(e) => MetricReading::Error(e.message),
