@@ -67,6 +67,8 @@ pub(super) struct HpaDriver {
     /// their allocations (docs/performance.md, "HPA decision core").
     obs: Observation,
     spec: HpaSpec,
+    /// Each metric's name as its time-series columns spell it (see [`Self::metric_labels`]).
+    labels: Vec<String>,
     settings: ControllerSettings,
     memory: HpaMemory,
     feeds: Vec<Feed>,
@@ -119,6 +121,7 @@ impl HpaDriver {
                 ..Default::default()
             },
             spec: loaded.spec.clone(),
+            labels: labels_of(&loaded.spec),
             settings: scenario.controller_manager.clone(),
             memory: HpaMemory::default(),
             feeds,
@@ -198,6 +201,7 @@ impl HpaDriver {
     /// statistics are kept, as the HPA controller keeps them across an update.
     pub(super) fn update_spec(&mut self, new: HpaDriver) {
         self.spec = new.spec;
+        self.labels = new.labels;
         self.feeds = new.feeds;
         self.truth = new.truth;
     }
@@ -567,17 +571,8 @@ impl HpaDriver {
     }
 
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
-    pub(super) fn metric_labels(&self) -> Vec<String> {
-        self.spec
-            .metrics_or_default()
-            .iter()
-            .map(|m| {
-                m.name()
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-                    .collect()
-            })
-            .collect()
+    pub(super) fn metric_labels(&self) -> &[String] {
+        &self.labels
     }
 
     /// The signal behind metric `i` when it is bound to one (for its "true value" column), and
@@ -867,6 +862,20 @@ impl PodShape {
             }),
         }
     }
+}
+
+/// Each metric of `spec` named as its time-series columns spell it: its name with every
+/// character but ASCII letters and digits as `_`.
+fn labels_of(spec: &HpaSpec) -> Vec<String> {
+    spec.metrics_or_default()
+        .iter()
+        .map(|m| {
+            m.name()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

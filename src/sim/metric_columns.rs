@@ -67,7 +67,7 @@ fn column_names(d: &HpaDriver, keda: bool, prefix: &str) -> Vec<String> {
     if keda {
         out.push(format!("{prefix}keda_fallback"));
     }
-    for (i, label) in d.metric_labels().into_iter().enumerate() {
+    for (i, label) in d.metric_labels().iter().enumerate() {
         for suffix in ["seen", "failed", "target"] {
             out.push(format!("{prefix}metric_{label}_{suffix}"));
         }
@@ -350,7 +350,7 @@ impl Run<'_, '_> {
         let mut units = BTreeMap::new();
         for (c, prefix) in self.column_candidates() {
             self.with_candidate(c, |d, keda| {
-                for (i, label) in d.metric_labels().into_iter().enumerate() {
+                for (i, label) in d.metric_labels().iter().enumerate() {
                     units
                         .entry(format!("{prefix}{label}"))
                         .or_insert_with(|| d.metric_unit(i, &self.samplers, keda));
@@ -555,7 +555,7 @@ fn record(
     // `scale.status.replicas`: pods not terminating (at least one, to stay defined at zero).
     let replicas = (c.pending + c.starting + c.ready).max(1) as f64;
     let labels = d.metric_labels();
-    let ids = ids.of(prefix, &labels);
+    let ids = ids.of(prefix, labels);
     if let Some(so) = keda {
         let fallback = if so.fallback_active() { 1.0 } else { 0.0 };
         let spell = |n: &mut String| {
