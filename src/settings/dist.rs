@@ -90,7 +90,14 @@ impl QuantileTable {
 
     #[inline]
     pub(crate) fn draw(&self, rng: &mut Stream) -> f64 {
-        let u = rng.uniform() * Self::BINS as f64;
+        self.at(rng.uniform())
+    }
+
+    /// The quantile at `p` in `[0, 1)`, interpolated between the table's entries (the top bin
+    /// from the distribution itself).
+    #[inline]
+    pub(crate) fn at(&self, p: f64) -> f64 {
+        let u = p * Self::BINS as f64;
         let i = u as i64 as usize; // floor: u in [0, BINS), one conversion instruction
         if i + 1 >= Self::BINS {
             return self.dist.quantile(u / Self::BINS as f64);

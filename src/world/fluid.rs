@@ -9,7 +9,8 @@
 //! in the large). Pods, metrics and controllers are the same as at request level.
 //!
 //! The counts keep request-level variability where it matters for queues: arrivals per interval
-//! are Poisson, the random balancer splits them multinomially across pods, and a busy pod's
+//! are Poisson, the random balancer splits them multinomially across pods (pods in the same
+//! state take their part as one group and split it evenly: [`group`]), and a busy pod's
 //! completions per interval vary with the service time's variance (a renewal count) — all from
 //! the run's seeded streams.
 //!
@@ -21,6 +22,8 @@
 //! service rate; a CFS quota bounds throughput like a limit and counts as throttled the share of
 //! each saturated interval a pod would spend stalled, 1 − limit / demand (its tail latency is
 //! not modelled at this level); capacity follows the pod's node share.
+
+mod group;
 
 use super::cohorts::Cohorts;
 use super::{Event, PodEventKind, PodState, World};
@@ -122,8 +125,10 @@ pub(super) struct FluidState {
     scv: f64,
     /// Mean queueing wait of a warm pod, and the share of the interval it spends stalled by
     /// its CFS quota, by requests offered per interval (memoised below
-    /// [`crate::limits::FLUID_WAIT_TABLE_ENTRIES`]).
+    /// [`crate::limits::FLUID_WAIT_TABLE_ENTRIES`]), for pods that run `wait_servers` requests
+    /// at full speed (a rollout that changes the CPU limit renews it).
     wait_by_offered: Vec<(f64, f64)>,
+    wait_servers: f64,
     /// Retry cohorts not yet sent: (due, cohort), in the order they were failed.
     pub(crate) retries: Vec<(f64, Cohort)>,
     /// Pods not yet Gone, by id (a pod leaves once Gone; new pods join by id order).
@@ -134,20 +139,22 @@ pub(super) struct FluidState {
     serving: Vec<u32>,
     shares: Vec<u64>,
     normals: Vec<f64>,
+    /// This interval's pods served as one group (see [`group`]).
+    group: group::Group,
     /// Draws the service time each served batch records (see [`World::serve_n`]), from the
     /// service-time distribution tabulated once.
     latency_rng: Stream,
     service_table: QuantileTable,
-    /// A pod's service rate, memoised for the last (CPU cap, start-up burst, warm-up factor):
-    /// most pods share them.
+    /// A pod's service rate, memoised for the last (CPU cap, start-up burst, warm-up factor, CPU
+    /// limit): most pods share them.
     service_rate: ServiceRate,
 }
 
 /// How fast a pod serves, given what bounds it.
 #[derive(Debug, Clone, Copy)]
 struct ServiceRate {
-    /// (cap, burst, warm) it was computed for.
-    key: (f64, f64, f64),
+    /// (cap, burst, warm, limit) it was computed for.
+    key: (f64, f64, f64, f64),
     /// Requests it runs at full speed ([`World::fluid_servers`]).
     servers: f64,
     /// Completions per second when busy.
@@ -167,16 +174,18 @@ impl FluidState {
             mean_service,
             scv,
             wait_by_offered: Vec::new(),
+            wait_servers: f64::NAN,
             retries: Vec::new(),
             live: Vec::new(),
             seen: 0,
             serving: Vec::new(),
             shares: Vec::new(),
             normals: Vec::new(),
+            group: group::Group::default(),
             latency_rng,
             service_table: QuantileTable::new(service),
             service_rate: ServiceRate {
-                key: (f64::NAN, f64::NAN, f64::NAN),
+                key: (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
                 servers: 0.0,
                 rate: 0.0,
                 noise_sd: 0.0,
@@ -390,12 +399,16 @@ impl World {
         };
         let dt = fl.dt;
         let mid = t + dt / 2.0;
+        // Which pods serve depends on their state alone, not on this interval's arrivals.
+        let mut ids = self.fluid_serving_pods(t, &mut fl);
         self.fluid_arrivals(t, &mut fl);
         self.fluid_due_retries(t, &mut fl);
-        let ids = self.fluid_serving_pods(t, &mut fl);
+        ids.extend_from_slice(&fl.group.fallen);
+        self.fluid_serve_group(t, &mut fl);
         for &id in &ids {
             self.fluid_serve_pod(t, id, &mut fl);
         }
+        fl.group.disband();
         self.fluid_expire_backlog(mid, &mut fl);
         fl.serving = ids;
         self.fluid = Some(fl);
@@ -422,10 +435,21 @@ impl World {
             self.recorder.totals.arrived += arrivals;
             let i = self.recorder.series.slot_at(t);
             self.recorder.series.arrivals[i] += arrivals as u32;
+            let fresh = Cohort::fresh(t, dt, arrivals);
             match self.cfg.kind {
-                WorkloadKind::Http => self.fluid_route(t, Cohort::fresh(t, dt, arrivals), fl),
+                WorkloadKind::Http => self.fluid_route_fresh(t, fresh, fl),
                 WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
             }
+        }
+    }
+
+    /// Route an interval's first attempts: to this interval's group and the other endpoints,
+    /// or to every endpoint one by one when there is no group.
+    fn fluid_route_fresh(&mut self, t: f64, fresh: Cohort, fl: &mut FluidState) {
+        if fl.group.members.is_empty() {
+            self.fluid_route(t, fresh, fl);
+        } else {
+            self.fluid_route_grouped(t, fresh, fl);
         }
     }
 
@@ -455,34 +479,55 @@ impl World {
         }
     }
 
-    /// The pods that serve this interval: running and Ready or Terminating. A pod that stopped
-    /// serving has its last interval's work done.
+    /// The pods that serve this interval on their own: running and Ready or Terminating, less
+    /// those alike enough to be served as one group (http, no retries due; see [`group`]). A
+    /// pod that stopped serving has its last interval's work done. One pass over the live pods,
+    /// which also retires the Gone.
     fn fluid_serving_pods(&mut self, t: f64, fl: &mut FluidState) -> Vec<u32> {
         fl.live.extend(fl.seen as u32..self.pods.by_id.len() as u32);
         fl.seen = self.pods.by_id.len();
-        fl.live
-            .retain(|&id| self.pods.by_id[id as usize].state != PodState::Gone);
         let mut ids = std::mem::take(&mut fl.serving);
         ids.clear();
+        let grouping = self.cfg.kind == WorkloadKind::Http
+            && !fl.retries.iter().any(|&(due, _)| due < t + fl.dt);
+        fl.group.open(self.pods.by_id.len());
         let cores_per_request = self.cfg.cores_per_request;
-        for &id in &fl.live {
-            let p = &mut self.pods.by_id[id as usize];
+        let mut live = std::mem::take(&mut fl.live);
+        let mut kept = 0;
+        for i in 0..live.len() {
+            let id = live[i];
+            let p = &self.pods.by_id[id as usize];
+            if p.state == PodState::Gone {
+                continue;
+            }
+            live[kept] = id;
+            kept += 1;
             if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
             {
-                ids.push(id);
+                if !(grouping && fl.group.join(id, self.fluid_likeness(id))) {
+                    ids.push(id);
+                }
             } else if p.fluid_cpu != 0.0 {
+                let p = &mut self.pods.by_id[id as usize];
                 p.advance(t, cores_per_request);
                 p.fluid_cpu = 0.0;
             }
+        }
+        live.truncate(kept);
+        fl.live = live;
+        if fl.group.members.len() < 2 {
+            // A group of one is a pod on its own.
+            ids.extend_from_slice(&fl.group.members);
+            fl.group.disband();
         }
         ids
     }
 
     /// Pod `id`'s service rate: (servers, requests per second, noise of an interval's count);
-    /// memoised by what shapes it (CPU cap, start-up burst, warm-up).
+    /// memoised by what shapes it (CPU cap, start-up burst, warm-up, its revision's CPU limit).
     fn fluid_service_rate(&self, id: u32, fl: &mut FluidState) -> (f64, f64, f64) {
         let p = &self.pods.by_id[id as usize];
-        let key = (p.cap, p.burst, p.warm);
+        let key = (p.cap, p.burst, p.warm, self.pod_limit(id));
         if fl.service_rate.key != key {
             let servers = self.fluid_servers(id);
             let rate = servers / fl.mean_service * p.warm;
@@ -744,6 +789,11 @@ impl World {
             && p.burst == 0.0
             && self.cfg.cluster.is_none()
             && offered < crate::limits::FLUID_WAIT_TABLE_ENTRIES as u64;
+        if memoised && servers.to_bits() != fl.wait_servers.to_bits() {
+            // Another revision's CPU limit: the table was for other pods.
+            fl.wait_by_offered.clear();
+            fl.wait_servers = servers;
+        }
         if memoised
             && let Some(&known) = fl.wait_by_offered.get(offered as usize)
             && !known.0.is_nan()

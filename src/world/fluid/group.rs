@@ -1,0 +1,430 @@
+//! Flow level: the interval's alike pods served as one group (docs/model.md#pods-in-the-same-state).
+//!
+//! Most intervals, most Ready pods of an http workload are in the same state: warm, past their
+//! start-up burst, with the same CPU cap and limit, nothing left waiting from an earlier
+//! interval, and offered well below what they can serve. Such pods form the interval's group.
+//! The group takes its part of the arrivals in one draw and splits it evenly among its members,
+//! the remainder rotating, so members are offered `s` or `s + 1` requests. The group is served
+//! in closed form once: the queueing wait and CFS stall of each of the two offers are worked out
+//! once, the interval's latencies recorded as a dozen stratified batches, and each member books
+//! its share's CPU, in-service count and counters. Alike pods thus read alike samples, as
+//! identical pods would. Pods outside the group (warming up, bursting, backlogged, refusing
+//! work, jobs) and intervals where the group could fall behind take the per-pod path of the
+//! parent module.
+
+use super::{Cohort, FluidState, round_up_half};
+use crate::settings::workload::Balancer;
+use crate::world::{PodState, World};
+
+/// The quantile strata a share size's latencies are recorded in each interval: three quarters
+/// of the body, then halving towards the tail (the last 1/1024 its own stratum). Each stratum
+/// records one batch, its service time drawn within the stratum and its count the stratum's
+/// width of the requests, so a dozen batches cover the distribution's tail (p99, p99.9) far
+/// better than a dozen independent draws would, and the mean stays unbiased.
+const STRATA: [f64; 13] = [
+    0.0,
+    0.25,
+    0.5,
+    0.75,
+    1.0 - 1.0 / 8.0,
+    1.0 - 1.0 / 16.0,
+    1.0 - 1.0 / 32.0,
+    1.0 - 1.0 / 64.0,
+    1.0 - 1.0 / 128.0,
+    1.0 - 1.0 / 256.0,
+    1.0 - 1.0 / 512.0,
+    1.0 - 1.0 / 1024.0,
+    1.0,
+];
+
+/// Capacity noise, in standard deviations, the group must stay below: past it, the per-pod path
+/// serves the interval.
+const KEPT_UP_MARGIN_SD: f64 = 3.0;
+
+/// This interval's group.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Group {
+    /// Members, in pod order.
+    pub(super) members: Vec<u32>,
+    /// What the members are alike by.
+    like: Option<Likeness>,
+    /// Endpoints outside the group, in endpoint order.
+    others: Vec<u32>,
+    /// Members of a group that could fall behind this interval: served one by one.
+    pub(super) fallen: Vec<u32>,
+    /// Each member's position in `members`, by pod id (`u32::MAX`: not a member).
+    position: Vec<u32>,
+    /// Requests routed to the group.
+    total: u64,
+    /// Rotates which members take the remainder's extra request.
+    turn: usize,
+}
+
+/// What makes pods alike: (cap, warm-up, CPU limit) as bits.
+pub(super) type Likeness = [u64; 3];
+
+impl Group {
+    /// Whether `pod` is served with the group this interval.
+    #[inline]
+    pub(super) fn has(&self, pod: u32) -> bool {
+        self.position
+            .get(pod as usize)
+            .is_some_and(|&p| p != u32::MAX)
+    }
+
+    /// Start gathering this interval's group among `pods` pods.
+    pub(super) fn open(&mut self, pods: usize) {
+        self.disband();
+        self.like = None;
+        if self.position.len() < pods {
+            self.position.resize(pods, u32::MAX);
+        }
+    }
+
+    /// Take pod `id` in if it can join (`likeness`) and is alike with the members so far.
+    #[inline]
+    pub(super) fn join(&mut self, id: u32, likeness: Option<Likeness>) -> bool {
+        let Some(key) = likeness else {
+            return false;
+        };
+        if self.like.is_some_and(|like| like != key) {
+            return false;
+        }
+        self.like = Some(key);
+        self.position[id as usize] = self.members.len() as u32;
+        self.members.push(id);
+        true
+    }
+
+    /// The group could fall behind this interval: its members are served one by one.
+    fn fall_back(&mut self) {
+        for &id in &self.members {
+            self.position[id as usize] = u32::MAX;
+        }
+        self.fallen.clear();
+        std::mem::swap(&mut self.members, &mut self.fallen);
+        self.total = 0;
+    }
+
+    /// Empty the group after its interval.
+    pub(super) fn disband(&mut self) {
+        for &id in &self.members {
+            self.position[id as usize] = u32::MAX;
+        }
+        self.members.clear();
+        self.others.clear();
+        self.fallen.clear();
+        self.total = 0;
+    }
+}
+
+/// Whether the member at `position` of `m` takes one of the remainder's `r` extra requests:
+/// the `r` members from `turn` on (wrapping) do.
+#[inline]
+fn takes_extra(position: usize, turn: usize, m: usize, r: usize) -> bool {
+    let from_turn = if position >= turn {
+        position - turn
+    } else {
+        position + m - turn
+    };
+    from_turn < r
+}
+
+impl World {
+    /// Route the interval's fresh arrivals `c` to the interval's group (gathered by
+    /// [`World::fluid_serving_pods`]) and, one by one, to the other endpoints.
+    pub(super) fn fluid_route_grouped(&mut self, t: f64, c: Cohort, fl: &mut FluidState) {
+        let group = &mut fl.group;
+        group.others.clear();
+        for &id in &self.requests.endpoints {
+            if !group.has(id) {
+                group.others.push(id);
+            }
+        }
+        let (n, k, m) = (
+            c.count,
+            self.requests.endpoints.len(),
+            fl.group.members.len(),
+        );
+        let to_group = self.fluid_split_group(n, k, m, fl);
+        if self.fluid_group_keeps_up(to_group, fl) {
+            fl.group.total = to_group;
+        } else {
+            // It could fall behind: its members take the per-pod path with their shares.
+            let members = std::mem::take(&mut fl.group.members);
+            self.fluid_split_among(
+                t,
+                Cohort {
+                    count: to_group,
+                    ..c
+                },
+                &members,
+                fl,
+            );
+            fl.group.members = members;
+            fl.group.fall_back();
+        }
+        let others = std::mem::take(&mut fl.group.others);
+        self.fluid_split_among(
+            t,
+            Cohort {
+                count: n - to_group,
+                ..c
+            },
+            &others,
+            fl,
+        );
+        fl.group.others = others;
+    }
+
+    /// What pod `id` is alike by, if it can join a group: Ready, in the endpoints and taking
+    /// work, running, not a job, past its start-up burst, nothing waiting from an earlier
+    /// interval.
+    #[inline]
+    pub(super) fn fluid_likeness(&self, id: u32) -> Option<Likeness> {
+        let p = &self.pods.by_id[id as usize];
+        let ready =
+            p.state == PodState::Ready && p.in_endpoints && p.accepting && p.running_at.is_some();
+        (ready && !p.job && p.burst == 0.0 && p.cohorts.is_empty()).then(|| {
+            [
+                p.cap.to_bits(),
+                p.warm.to_bits(),
+                self.pod_limit(id).to_bits(),
+            ]
+        })
+    }
+
+    /// How many of `n` requests the balancer sends to the group's `m` of `k` endpoints: all of
+    /// them when every endpoint is a member; else binomially at random, or the members' even
+    /// shares (round-robin, least-request).
+    fn fluid_split_group(&mut self, n: u64, k: usize, m: usize, fl: &mut FluidState) -> u64 {
+        if m == k {
+            fl.round_robin = (fl.round_robin + (n % k as u64) as usize) % k;
+            return n;
+        }
+        match self.cfg.balancer {
+            Balancer::Random => binomial(&mut self.requests.rng_balancer, n, m, k),
+            _ => {
+                // The even split's remainder goes to the endpoints after the rotation point.
+                let (base, extra) = (n / k as u64, n % k as u64);
+                let rr = fl.round_robin % k;
+                let mut to_group = 0;
+                for (i, &id) in self.requests.endpoints.iter().enumerate() {
+                    if fl.group.has(id) {
+                        to_group += base + u64::from(((i + k - rr) % k) < extra as usize);
+                    }
+                }
+                fl.round_robin = (fl.round_robin + extra as usize) % k;
+                to_group
+            }
+        }
+    }
+
+    /// Whether the group's members keep up with `to_group` requests this interval even at
+    /// their lowest likely capacity, and none is served after its client's timeout.
+    fn fluid_group_keeps_up(&mut self, to_group: u64, fl: &mut FluidState) -> bool {
+        let m = fl.group.members.len() as u64;
+        let first = fl.group.members[0];
+        let (servers, rate, noise_sd) = self.fluid_service_rate(first, fl);
+        let most = to_group.div_ceil(m);
+        if most as f64 + 1.0 > rate * fl.dt - KEPT_UP_MARGIN_SD * noise_sd {
+            return false;
+        }
+        let (wq, _) = self.fluid_wait(fl, first, servers, most);
+        let service = fl.mean_service / self.pods.by_id[first as usize].warm;
+        service + wq + fl.dt / 2.0 <= self.cfg.timeout.unwrap_or(f64::INFINITY)
+    }
+
+    /// Split `c` over `pods` as the balancer would (as over the endpoints) and admit each part.
+    fn fluid_split_among(&mut self, t: f64, c: Cohort, pods: &[u32], fl: &mut FluidState) {
+        if pods.is_empty() || c.count == 0 {
+            return;
+        }
+        let mut shares = std::mem::take(&mut fl.shares);
+        match self.cfg.balancer {
+            Balancer::Random => super::multinomial_even_into(
+                &mut self.requests.rng_balancer,
+                c.count,
+                pods.len(),
+                &mut fl.normals,
+                &mut shares,
+            ),
+            _ => {
+                let k = pods.len() as u64;
+                let (base, extra) = (c.count / k, c.count % k);
+                shares.clear();
+                shares.extend((0..k).map(|i| base + u64::from(i < extra)));
+            }
+        }
+        for (&id, &share) in pods.iter().zip(&shares) {
+            if share > 0 {
+                self.fluid_admit(t, id, Cohort { count: share, ..c }, fl);
+            }
+        }
+        fl.shares = shares;
+    }
+
+    /// Serve the group's interval starting at `t`: record its latencies once, then book every
+    /// member's share.
+    pub(super) fn fluid_serve_group(&mut self, t: f64, fl: &mut FluidState) {
+        let m = fl.group.members.len();
+        if m == 0 {
+            return;
+        }
+        let first = fl.group.members[0];
+        let (servers, _, _) = self.fluid_service_rate(first, fl);
+        let total = fl.group.total;
+        let (s, r) = (total / m as u64, total % m as u64);
+        // Members offered `s` and those offered `s + 1` wait and stall by their own offer.
+        let (small_wait, small_stall) = self.fluid_wait(fl, first, servers, s);
+        let (large_wait, large_stall) = if r > 0 {
+            self.fluid_wait(fl, first, servers, s + 1)
+        } else {
+            (0.0, 0.0)
+        };
+        if total > 0 {
+            let small = (s * (m as u64 - r)) as f64;
+            let wait = (small * small_wait + (total as f64 - small) * large_wait) / total as f64;
+            self.fluid_record_strata(t, first, wait, total, fl);
+        }
+        let turn = fl.group.turn % m;
+        for (i, &id) in fl.group.members.iter().enumerate() {
+            let extra = takes_extra(i, turn, m, r as usize);
+            let (share, stalled) = if extra {
+                (s + 1, large_stall)
+            } else {
+                (s, small_stall)
+            };
+            let p = &mut self.pods.by_id[id as usize];
+            p.routed += share;
+            p.served += share;
+            self.fluid_close_interval(t, id, share, fl);
+            if stalled > 0.0 {
+                self.fluid_throttle(t, id, fl.dt * stalled);
+            }
+        }
+        fl.group.turn = (turn + r as usize) % m;
+    }
+
+    /// Record `count` requests served by pods like `like` with mean queueing wait `wq`: a batch
+    /// per quantile stratum ([`STRATA`]), its service time drawn within the stratum.
+    fn fluid_record_strata(&mut self, t: f64, like: u32, wq: f64, count: u64, fl: &mut FluidState) {
+        let service = fl.mean_service / self.pods.by_id[like as usize].warm;
+        let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
+        let mut given = 0;
+        for bounds in STRATA.windows(2) {
+            // Counts by rounded cumulative shares, so they add up to `count`.
+            let upto = round_up_half(count as f64 * bounds[1]).min(count);
+            let n = upto.saturating_sub(given);
+            given = given.max(upto);
+            if n == 0 {
+                continue;
+            }
+            let p = bounds[0] + (bounds[1] - bounds[0]) * fl.latency_rng.uniform();
+            let drawn = fl.service_table.at(p) / fl.mean_service * service;
+            let latency = (wq + drawn).max(0.0).min(timeout);
+            self.recorder.served_n(t, latency, wq, n);
+        }
+    }
+}
+
+/// Of `n` requests each sent to one of `k` endpoints uniformly at random, how many reach a given
+/// `m` of them: a binomial draw, one uniform per request while that is cheap (n ≤ 4k), else its
+/// normal approximation rounded and clamped to `[0, n]`.
+fn binomial(rng: &mut crate::rng::Stream, n: u64, m: usize, k: usize) -> u64 {
+    if n <= 4 * k as u64 {
+        return (0..n).filter(|_| rng.below(k) < m).count() as u64;
+    }
+    let p = m as f64 / k as f64;
+    let mean = n as f64 * p;
+    let sd = (mean * (1.0 - p)).sqrt();
+    round_up_half((mean + sd * rng.normal()).clamp(0.0, n as f64)).min(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Stream;
+
+    #[test]
+    fn binomial_has_the_right_mean_and_variance() {
+        let mut rng = Stream::new(5, "group");
+        for (n, m, k) in [(30u64, 3usize, 10usize), (5_000, 7, 40)] {
+            let draws = 20_000;
+            let xs: Vec<f64> = (0..draws)
+                .map(|_| binomial(&mut rng, n, m, k) as f64)
+                .collect();
+            let p = m as f64 / k as f64;
+            let (mean, var) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            let got = xs.iter().sum::<f64>() / draws as f64;
+            let v = xs.iter().map(|x| (x - got).powi(2)).sum::<f64>() / draws as f64;
+            assert!(
+                (got - mean).abs() < 0.05 * var.sqrt() + 0.05,
+                "{got} vs {mean}"
+            );
+            assert!((v - var).abs() < 0.05 * var, "{v} vs {var}");
+            assert!(xs.iter().all(|&x| x <= n as f64));
+        }
+    }
+
+    /// Four warm pods at a steady rate, well within what they can serve: every interval they
+    /// form one group, so each books `s` or `s + 1` requests' CPU, where serving them one by
+    /// one would spread their CPU by their multinomial shares.
+    #[test]
+    fn alike_pods_book_alike_cpu() {
+        use crate::settings::dist::Dist;
+        use crate::settings::workload::WorkloadKind;
+        use crate::trace::Trace;
+        use crate::world::properties::config;
+        use std::sync::Arc;
+        for balancer in [Balancer::Random, Balancer::RoundRobin] {
+            let cfg = config(
+                WorkloadKind::Http,
+                4,
+                None,
+                None,
+                balancer,
+                Dist::constant(0.1),
+                true,
+            );
+            let trace = Arc::new(Trace::from_rows(vec![0.0], vec![100.0], 600.0));
+            let mut world = World::new(cfg, trace, 7, 600.0, 5.0, 4);
+            let one_request = 0.5 * 0.1 / 1.0; // cores per request × service ÷ step
+            let mut checked = 0;
+            while world.next_time() <= 600.0 {
+                world.step();
+                let t = world.next_time();
+                if t < 120.0 || !world.pods.iter().all(|p| p.state == PodState::Ready) {
+                    continue;
+                }
+                let cpu: Vec<f64> = world.pods.iter().map(|p| p.fluid_cpu).collect();
+                let (lo, hi) = cpu.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &c| {
+                    (lo.min(c), hi.max(c))
+                });
+                assert!(
+                    hi - lo <= one_request + 1e-9,
+                    "{balancer:?} at {t}: {cpu:?}"
+                );
+                checked += 1;
+            }
+            assert!(checked > 100, "{checked}");
+        }
+    }
+
+    #[test]
+    fn shares_are_even_and_add_up() {
+        for (total, m, turn) in [(0u64, 3usize, 0usize), (7, 3, 1), (100, 7, 5), (6, 6, 2)] {
+            let (s, r) = (total / m as u64, (total % m as u64) as usize);
+            let shares: Vec<u64> = (0..m)
+                .map(|i| s + u64::from(takes_extra(i, turn, m, r)))
+                .collect();
+            assert_eq!(shares.iter().sum::<u64>(), total, "{shares:?}");
+            let (lo, hi) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{shares:?}");
+            // The extra requests start at the turn.
+            if r > 0 {
+                assert_eq!(shares[turn], s + 1, "{shares:?}");
+            }
+        }
+    }
+}
