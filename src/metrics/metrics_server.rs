@@ -49,11 +49,14 @@ pub(crate) struct MetricsServer {
 
 /// The pods holding a sample, in no particular order (each read lands on its own pod's sample,
 /// so the order never shows), with a flag per pod id so that adding one is a lookup, not a sort.
+/// The flags are set up on the first [`Holding::insert`] after a [`Holding::refill`], so that
+/// aligned scrapes, which only refill, never pay for them.
 #[derive(Debug, Clone, Default)]
 struct Holding {
     ids: Vec<u32>,
-    /// `member[id]`: `id` is in `ids`.
+    /// `member[id]`: `id` is in `ids` (unless `stale`).
     member: Vec<bool>,
+    stale: bool,
 }
 
 impl Holding {
@@ -62,13 +65,33 @@ impl Holding {
     }
 
     fn clear(&mut self) {
-        for &id in &self.ids {
-            self.member[id as usize] = false;
+        if !self.stale {
+            for &id in &self.ids {
+                self.member[id as usize] = false;
+            }
         }
         self.ids.clear();
     }
 
+    /// Hold exactly `ids` (distinct).
+    fn refill(&mut self, ids: impl Iterator<Item = u32>) {
+        self.ids.clear();
+        self.ids.extend(ids);
+        self.stale = true;
+    }
+
     fn insert(&mut self, id: u32) {
+        if self.stale {
+            self.member.fill(false);
+            for &h in &self.ids {
+                let h = h as usize;
+                if self.member.len() <= h {
+                    self.member.resize(h + 1, false);
+                }
+                self.member[h] = true;
+            }
+            self.stale = false;
+        }
         let i = id as usize;
         if self.member.len() <= i {
             self.member.resize(i + 1, false);
@@ -81,6 +104,10 @@ impl Holding {
 
     /// Keep the pods that still hold a sample.
     fn retain_sampled(&mut self, samples: &[Option<PodUsage>]) {
+        if self.stale {
+            self.ids.retain(|&id| samples[id as usize].is_some());
+            return;
+        }
         let member = &mut self.member;
         self.ids.retain(|&id| {
             let keep = samples[id as usize].is_some();
@@ -264,12 +291,13 @@ impl MetricsServer {
 
     /// Remember which pods hold a sample now (see `holding`).
     fn note_holding(&mut self) {
-        self.holding.clear();
-        for &id in &self.live {
-            if self.samples[id as usize].is_some() {
-                self.holding.insert(id);
-            }
-        }
+        let samples = &self.samples;
+        self.holding.refill(
+            self.live
+                .iter()
+                .copied()
+                .filter(|&id| samples[id as usize].is_some()),
+        );
     }
 
     /// The latest sample of a pod, if it has one.
@@ -514,6 +542,7 @@ mod tests {
         /// Keep the pods whose sample is `Some` in this mask (bit `id % 64`).
         Retain(u64),
         Clear,
+        Refill(BTreeSet<u32>),
     }
 
     fn op() -> impl Strategy<Value = Op> {
@@ -521,6 +550,7 @@ mod tests {
             6 => (0u32..40).prop_map(Op::Insert),
             2 => any::<u64>().prop_map(Op::Retain),
             1 => Just(Op::Clear),
+            1 => prop::collection::btree_set(0u32..40, 0..12).prop_map(Op::Refill),
         ]
     }
 
@@ -548,12 +578,18 @@ mod tests {
                         h.clear();
                         model.clear();
                     }
+                    Op::Refill(ids) => {
+                        h.refill(ids.iter().rev().copied());
+                        model = ids;
+                    }
                 }
                 let mut ids = h.ids().to_vec();
                 ids.sort_unstable();
                 prop_assert_eq!(&ids, &model.iter().copied().collect::<Vec<_>>());
-                for (id, &m) in h.member.iter().enumerate() {
-                    prop_assert_eq!(m, model.contains(&(id as u32)));
+                if !h.stale {
+                    for (id, &m) in h.member.iter().enumerate() {
+                        prop_assert_eq!(m, model.contains(&(id as u32)));
+                    }
                 }
             }
         }
