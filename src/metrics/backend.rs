@@ -68,6 +68,8 @@ struct Reads {
     backlog: bool,
     /// The oldest waiting request's age.
     backlog_age: bool,
+    /// The latency histogram (left empty otherwise).
+    latency: bool,
 }
 
 impl Reads {
@@ -80,6 +82,7 @@ impl Reads {
             ),
             backlog: matches!(signal, Signal::InFlight | Signal::Backlog),
             backlog_age: matches!(signal, Signal::BacklogAge),
+            latency: signal.reads_latency(),
         }
     }
 }
@@ -90,6 +93,8 @@ pub(crate) struct Sampler {
     pub(crate) signal: Signal,
     pub(crate) timing: BackendTiming,
     per_pod: bool,
+    /// What a scrape reads for `signal` (worked out once).
+    reads: Reads,
     samples: VecDeque<Snapshot>,
     /// The scrape after the one at t = 0, when the job runs on a phase of its own
     /// (`super::phases`); `None`: one interval after it.
@@ -99,6 +104,7 @@ pub(crate) struct Sampler {
 impl Sampler {
     pub(crate) fn new(signal: Signal, timing: BackendTiming, per_pod: bool) -> Sampler {
         Sampler {
+            reads: Reads::of(&signal),
             signal,
             timing,
             per_pod,
@@ -125,7 +131,7 @@ impl Sampler {
     /// walks none).
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
         let world: &World = world;
-        let reads = Reads::of(&self.signal);
+        let reads = self.reads;
         let mut pods = Vec::new();
         let mut cpu_seconds = world.pods().retired_cpu_seconds();
         let mut memory = 0.0;
@@ -185,7 +191,11 @@ impl Sampler {
             cpu_seconds,
             memory,
             ready,
-            latency: world.recorder().latency_buckets(),
+            latency: if reads.latency {
+                world.recorder().latency_buckets()
+            } else {
+                PromHistogram::default()
+            },
             column,
             pods,
         });

@@ -38,13 +38,85 @@ pub(crate) struct MetricsServer {
     /// The pods that held a sample after the last scrape (or the priming): the only gone pods
     /// whose sample a scrape (or a kubelet read on seeded phases) must clear, so that it reads
     /// live pods only.
-    holding: Vec<u32>,
+    holding: Holding,
     /// Scratch: the live pods of one scrape (a copy, since reading a pod advances it).
     live: Vec<u32>,
     /// The seeded clock (`None`: aligned, every pod read at the scrape instant).
     seeded: Option<Box<SeededClock>>,
     /// Windows `[from, to)` during which metrics-server is down (`faults:`), in time order.
     outages: Vec<(f64, f64)>,
+}
+
+/// The pods holding a sample, in no particular order (each read lands on its own pod's sample,
+/// so the order never shows), with a flag per pod id so that adding one is a lookup, not a sort.
+/// The flags are set up on the first [`Holding::insert`] after a [`Holding::refill`], so that
+/// aligned scrapes, which only refill, never pay for them.
+#[derive(Debug, Clone, Default)]
+struct Holding {
+    ids: Vec<u32>,
+    /// `member[id]`: `id` is in `ids` (unless `stale`).
+    member: Vec<bool>,
+    stale: bool,
+}
+
+impl Holding {
+    fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+
+    fn clear(&mut self) {
+        if !self.stale {
+            for &id in &self.ids {
+                self.member[id as usize] = false;
+            }
+        }
+        self.ids.clear();
+    }
+
+    /// Hold exactly `ids` (distinct).
+    fn refill(&mut self, ids: impl Iterator<Item = u32>) {
+        self.ids.clear();
+        self.ids.extend(ids);
+        self.stale = true;
+    }
+
+    fn insert(&mut self, id: u32) {
+        if self.stale {
+            self.member.fill(false);
+            for &h in &self.ids {
+                let h = h as usize;
+                if self.member.len() <= h {
+                    self.member.resize(h + 1, false);
+                }
+                self.member[h] = true;
+            }
+            self.stale = false;
+        }
+        let i = id as usize;
+        if self.member.len() <= i {
+            self.member.resize(i + 1, false);
+        }
+        if !self.member[i] {
+            self.member[i] = true;
+            self.ids.push(id);
+        }
+    }
+
+    /// Keep the pods that still hold a sample.
+    fn retain_sampled(&mut self, samples: &[Option<PodUsage>]) {
+        if self.stale {
+            self.ids.retain(|&id| samples[id as usize].is_some());
+            return;
+        }
+        let member = &mut self.member;
+        self.ids.retain(|&id| {
+            let keep = samples[id as usize].is_some();
+            if !keep {
+                member[id as usize] = false;
+            }
+            keep
+        });
+    }
 }
 
 /// What one read of a pod does to its sample.
@@ -60,35 +132,41 @@ enum Read {
 /// metrics-server's ticker and the kubelets' collections on seeded phases.
 #[derive(Debug, Clone)]
 struct SeededClock {
-    seed: u64,
     /// The next scrape, when what was read is published.
     next_scrape: f64,
     /// The kubelet collections the next scrape hands over, in time order: (instant, slot).
     reads: VecDeque<(f64, u8)>,
-    /// Read but not yet published: (pod, sample).
+    /// Read but not yet published, in read order: (pod, what the read does; never `Keep`).
     pending: Vec<(u32, Read)>,
+    slots: KubeletSlots,
+    /// The live pods and the gone pods of `holding` sorted by kubelet slot (see [`SlotBuckets`]).
+    buckets: SlotBuckets,
+}
+
+/// The kubelet slot of each pod and node, drawn once from the seed.
+#[derive(Debug, Clone)]
+struct KubeletSlots {
+    seed: u64,
     /// Kubelet slot per pod id and per node id (`u8::MAX`: not known yet).
     pod_slots: Vec<u8>,
     node_slots: Vec<u8>,
-    /// Scratch: the pods of one read (a copy, since reading a pod advances it).
-    live: Vec<u32>,
-    /// The live pods sorted by kubelet slot, valid while the live set and `holding` are those
-    /// they were sorted from (see [`SlotBuckets`]).
-    buckets: SlotBuckets,
 }
 
 /// The pods each kubelet slot reads, so that a read of one slot visits its own pods only
 /// instead of every live pod and every holding pod (docs/performance.md, "Sweeps").
-/// Rebuilt when the live set differs from `live` or after a scrape (which changes `holding`).
+/// The live part is sorted again when the live set differs from `live` (or, at a scrape, while
+/// some pod is unsettled); the gone part whenever the live part is, and after a scrape (which
+/// changes `holding`).
 #[derive(Debug, Clone, Default)]
 struct SlotBuckets {
-    valid: bool,
+    live_valid: bool,
+    gone_valid: bool,
     /// The live pods the buckets were sorted from.
     live: Vec<u32>,
-    /// Per slot: its live pods whose slot is settled, then its gone pods of `holding` (from
-    /// `gone_from` on), in id order.
+    /// Per slot: its live pods whose slot is settled, in id order.
     by_slot: [Vec<u32>; KUBELET_SLOTS],
-    gone_from: [usize; KUBELET_SLOTS],
+    /// Per slot: its gone pods of `holding`.
+    gone: [Vec<u32>; KUBELET_SLOTS],
     /// Live pods whose slot is not settled yet (Pending: its node may still change).
     unsettled: Vec<u32>,
 }
@@ -98,13 +176,14 @@ impl MetricsServer {
         let seeded = (mode == MetricPhases::Seeded).then(|| {
             let first = metrics_server_first_scrape(mode, seed, resolution);
             let mut clock = SeededClock {
-                seed,
                 next_scrape: first,
                 reads: VecDeque::new(),
                 pending: Vec::new(),
-                pod_slots: Vec::new(),
-                node_slots: Vec::new(),
-                live: Vec::new(),
+                slots: KubeletSlots {
+                    seed,
+                    pod_slots: Vec::new(),
+                    node_slots: Vec::new(),
+                },
                 buckets: SlotBuckets::default(),
             };
             clock.plan_reads(0.0);
@@ -113,7 +192,7 @@ impl MetricsServer {
         MetricsServer {
             resolution,
             samples: Vec::new(),
-            holding: Vec::new(),
+            holding: Holding::default(),
             live: Vec::new(),
             seeded,
             outages: Vec::new(),
@@ -150,7 +229,7 @@ impl MetricsServer {
             self.samples.fill(None);
             self.holding.clear();
             if let Some(clock) = self.seeded.as_mut() {
-                clock.buckets.valid = false;
+                clock.buckets.gone_valid = false;
             }
         }
         next
@@ -167,25 +246,22 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            clock.read_slot(slot, now, world, self.resolution, &self.holding);
+            clock.read_slot(slot, now, world, self.resolution, self.holding.ids());
         }
         if now + 1e-9 >= clock.next_scrape {
             self.samples
                 .resize(world.pods().len().max(self.samples.len()), None);
-            let held = self.holding.len();
+            let mut cleared = false;
             for (id, read) in clock.pending.drain(..) {
                 apply(&mut self.samples[id as usize], read);
-                if matches!(read, Read::Set(_)) {
-                    self.holding.push(id);
+                match read {
+                    Read::Set(_) => self.holding.insert(id),
+                    _ => cleared = true,
                 }
             }
-            let samples = &self.samples;
-            // `holding` is sorted since the previous scrape: sort what was added, and the
-            // stable sort merges the two runs in one pass.
-            self.holding[held..].sort_unstable();
-            self.holding.sort();
-            self.holding.dedup();
-            self.holding.retain(|&id| samples[id as usize].is_some());
+            if cleared {
+                self.holding.retain_sampled(&self.samples);
+            }
             clock.next_scrape += self.resolution;
             clock.plan_reads(now);
         }
@@ -199,7 +275,7 @@ impl MetricsServer {
         if self.samples.len() < pods {
             self.samples.resize(pods, None);
         }
-        for &id in &self.holding {
+        for &id in self.holding.ids() {
             if world.pods().get(id).state == PodState::Gone {
                 self.samples[id as usize] = None;
             }
@@ -215,9 +291,8 @@ impl MetricsServer {
 
     /// Remember which pods hold a sample now (see `holding`).
     fn note_holding(&mut self) {
-        self.holding.clear();
         let samples = &self.samples;
-        self.holding.extend(
+        self.holding.refill(
             self.live
                 .iter()
                 .copied()
@@ -275,7 +350,11 @@ impl SeededClock {
     /// before it, when later than `previous` (the previous scrape) and than t = 0.
     /// `holding` changes at a scrape, so the slot buckets are sorted again for the next one.
     fn plan_reads(&mut self, previous: f64) {
-        self.buckets.valid = false;
+        // A pod settled since the buckets were sorted moves to its slot's bucket.
+        if !self.buckets.unsettled.is_empty() {
+            self.buckets.live_valid = false;
+        }
+        self.buckets.gone_valid = false;
         let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
         let mut n = 0;
         for slot in 0..KUBELET_SLOTS as u8 {
@@ -319,65 +398,81 @@ impl SeededClock {
         resolution: f64,
         holding: &[u32],
     ) {
-        if !self.buckets.valid || self.buckets.live != world.pods().live_ids() {
-            self.sort_into_buckets(world, holding);
+        let b = &mut self.buckets;
+        if !b.live_valid || b.live != world.pods().live_ids() {
+            b.sort_live(&mut self.slots, world);
+        }
+        if !b.gone_valid {
+            b.sort_gone(&mut self.slots, world, holding);
         }
         // A pod is read at most once per read, and each read lands on its own pod's sample, so
         // the order of `pending` within one read does not matter.
         let s = slot as usize;
-        let gone_from = self.buckets.gone_from[s];
-        self.live.clear();
-        self.live
-            .extend_from_slice(&self.buckets.by_slot[s][..gone_from]);
-        for i in 0..self.live.len() {
-            let id = self.live[i];
-            let read = read_pod(world, id, now, resolution);
-            self.pending.push((id, read));
+        for &id in &b.by_slot[s] {
+            push_read(&mut self.pending, world, id, now, resolution);
         }
-        for &id in &self.buckets.by_slot[s][gone_from..] {
+        for &id in &b.gone[s] {
             self.pending.push((id, Read::Clear));
         }
-        self.live.clear();
-        self.live.extend_from_slice(&self.buckets.unsettled);
-        for i in 0..self.live.len() {
-            let id = self.live[i];
-            if self.slot_of(world, id) == slot {
-                let read = read_pod(world, id, now, resolution);
-                self.pending.push((id, read));
+        for &id in &b.unsettled {
+            if self.slots.slot_of(world, id) == slot {
+                push_read(&mut self.pending, world, id, now, resolution);
             }
         }
     }
+}
 
-    /// Sort the live pods and the gone pods of `holding` by kubelet slot (see [`SlotBuckets`]).
-    fn sort_into_buckets(&mut self, world: &World, holding: &[u32]) {
-        let mut b = std::mem::take(&mut self.buckets);
-        b.live.clear();
-        b.live.extend_from_slice(world.pods().live_ids());
-        b.unsettled.clear();
-        for v in &mut b.by_slot {
+/// Read pod `id` at `now` into `pending` (a `Keep` changes nothing and is left out).
+fn push_read(
+    pending: &mut Vec<(u32, Read)>,
+    world: &mut World,
+    id: u32,
+    now: f64,
+    resolution: f64,
+) {
+    let read = read_pod(world, id, now, resolution);
+    if !matches!(read, Read::Keep) {
+        pending.push((id, read));
+    }
+}
+
+impl SlotBuckets {
+    /// Sort the live pods by kubelet slot; the gone part is sorted again after.
+    fn sort_live(&mut self, slots: &mut KubeletSlots, world: &World) {
+        self.live.clear();
+        self.live.extend_from_slice(world.pods().live_ids());
+        self.unsettled.clear();
+        for v in &mut self.by_slot {
             v.clear();
         }
-        for &id in &b.live {
-            let slot = self.slot_of(world, id);
-            if self.pod_slots.get(id as usize) == Some(&slot) {
-                b.by_slot[slot as usize].push(id);
+        for &id in &self.live {
+            let slot = slots.slot_of(world, id);
+            if slots.pod_slots.get(id as usize) == Some(&slot) {
+                self.by_slot[slot as usize].push(id);
             } else {
-                b.unsettled.push(id);
+                self.unsettled.push(id);
             }
         }
-        for (s, v) in b.by_slot.iter().enumerate() {
-            b.gone_from[s] = v.len();
+        self.live_valid = true;
+        self.gone_valid = false;
+    }
+
+    /// Sort the gone pods of `holding` by kubelet slot.
+    fn sort_gone(&mut self, slots: &mut KubeletSlots, world: &World, holding: &[u32]) {
+        for v in &mut self.gone {
+            v.clear();
         }
         for &id in holding {
             if world.pods().get(id).state == PodState::Gone {
-                let slot = self.slot_of(world, id);
-                b.by_slot[slot as usize].push(id);
+                let slot = slots.slot_of(world, id);
+                self.gone[slot as usize].push(id);
             }
         }
-        b.valid = true;
-        self.buckets = b;
+        self.gone_valid = true;
     }
+}
 
+impl KubeletSlots {
     /// The kubelet slot of pod `id`: its node's, or its own without nodes. Cached per pod once
     /// the pod is past Pending (its node no longer changes), so a read of one slot skips the
     /// other pods on a byte compare.
@@ -437,6 +532,68 @@ impl MetricsServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// One change to the set of pods holding a sample.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u32),
+        /// Keep the pods whose sample is `Some` in this mask (bit `id % 64`).
+        Retain(u64),
+        Clear,
+        Refill(BTreeSet<u32>),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0u32..40).prop_map(Op::Insert),
+            2 => any::<u64>().prop_map(Op::Retain),
+            1 => Just(Op::Clear),
+            1 => prop::collection::btree_set(0u32..40, 0..12).prop_map(Op::Refill),
+        ]
+    }
+
+    proptest! {
+        /// `Holding` is the sorted, deduplicated, filtered list it replaces, up to order.
+        #[test]
+        fn holding_is_the_set_of_the_pods_added_and_kept(ops in prop::collection::vec(op(), 0..60)) {
+            let mut h = Holding::default();
+            let mut model = BTreeSet::new();
+            for op in ops {
+                match op {
+                    Op::Insert(id) => {
+                        h.insert(id);
+                        model.insert(id);
+                    }
+                    Op::Retain(mask) => {
+                        let sample = PodUsage { cpu_cores: 0.0, memory_bytes: 0.0, timestamp: 0.0, window: 1.0 };
+                        let samples: Vec<Option<PodUsage>> = (0..40u32)
+                            .map(|id| (mask >> (id % 64) & 1 == 1).then_some(sample))
+                            .collect();
+                        h.retain_sampled(&samples);
+                        model.retain(|&id| samples[id as usize].is_some());
+                    }
+                    Op::Clear => {
+                        h.clear();
+                        model.clear();
+                    }
+                    Op::Refill(ids) => {
+                        h.refill(ids.iter().rev().copied());
+                        model = ids;
+                    }
+                }
+                let mut ids = h.ids().to_vec();
+                ids.sort_unstable();
+                prop_assert_eq!(&ids, &model.iter().copied().collect::<Vec<_>>());
+                if !h.stale {
+                    for (id, &m) in h.member.iter().enumerate() {
+                        prop_assert_eq!(m, model.contains(&(id as u32)));
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn serves_outside_its_outages_only() {
