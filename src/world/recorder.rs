@@ -205,12 +205,24 @@ impl Recorder {
 
     /// `n` requests served at `t` (flow level), each with this latency and wait.
     pub(super) fn served_n(&mut self, t: f64, latency: f64, wait: f64, n: u64) {
+        self.wait.record_n(wait, n);
+        self.served_latency_n(t, latency, n);
+    }
+
+    /// `n` requests that waited `wait` seconds (flow level): their latencies are recorded by
+    /// [`Self::served_latency_n`].
+    pub(super) fn waited_n(&mut self, wait: f64, n: u64) {
+        self.wait.record_n(wait, n);
+    }
+
+    /// `n` requests served at `t` (flow level) with this latency, their wait recorded apart
+    /// ([`Self::waited_n`]).
+    pub(super) fn served_latency_n(&mut self, t: f64, latency: f64, n: u64) {
         self.totals.served += n;
         // Every pod's batch of an interval lands in the same row: the cache answers.
         let (row, i) = self.at.locate(&self.series, t);
         self.series.served[i] += n as u32;
         self.latency.record_n(latency, n);
-        self.wait.record_n(wait, n);
         if self.record_latency_buckets {
             self.latency_buckets.record_n(latency, n);
         }

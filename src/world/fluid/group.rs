@@ -323,8 +323,9 @@ impl World {
             let p = bounds[0] + (bounds[1] - bounds[0]) * fl.latency_rng.uniform();
             let drawn = fl.service_table.at(p) / fl.mean_service * service;
             let latency = (wq + drawn).max(0.0).min(timeout);
-            self.recorder.served_n(t, latency, wq, n);
+            self.recorder.served_latency_n(t, latency, n);
         }
+        self.recorder.waited_n(wq, count);
     }
 }
 
