@@ -599,7 +599,7 @@ fn fail(reason: Reason, inner: String, outer: impl FnOnce(&str) -> String) -> Fa
 
 fn reading_kind(r: &MetricReading) -> &'static str {
     match r {
-        MetricReading::PodResources(_) => "resource-metrics",
+        MetricReading::PodResources(_) | MetricReading::PodUsages(_) => "resource-metrics",
         MetricReading::PodValues(_) => "per-pod custom-metrics",
         MetricReading::ObjectValue { .. } => "object",
         MetricReading::ExternalValues(_) => "external",
@@ -781,32 +781,42 @@ fn resource_one(
         Some(c) => format!("failed to get {c} container metric value: {inner}"),
         None => format!("failed to get {name} resource metric value: {inner}"),
     };
-    let samples = match reading {
-        Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
+    if target.average_value.is_none() && target.average_utilization.is_none() {
+        return Err(fail(
+            reason,
+            "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
+            outer,
+        ));
+    }
+    // The resource metrics client's per-pod values, on the slots of the selector's pods.
+    let mut slots = Slots::new(ctx.pods, index);
+    let metrics = match reading {
+        Some(MetricReading::PodResources(s)) => {
+            rc::resource_samples(s, &mut slots, name, container)
+        }
+        Some(MetricReading::PodUsages(u)) => rc::resource_usages(u, &slots, name, container),
         Some(MetricReading::Error(e)) => Err(format!(
             "unable to get metrics for resource {name}: unable to fetch metrics from resource metrics API: {e}"
         )),
         _ => Err(mismatch(reading, m.type_name())),
     };
-    if let Some(avg) = target.average_value {
-        samples
-            .and_then(|s| {
-                let mut slots = Slots::new(ctx.pods, index);
-                let metrics = rc::resource_samples(s, &mut slots, name, container)?;
+    match (target.average_value, target.average_utilization) {
+        (Some(avg), _) => metrics
+            .and_then(|metrics| {
                 rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
             .map(|p| (p, metric_name.to_string()))
-            .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
-    } else if let Some(util) = target.average_utilization {
-        samples
-            .and_then(|s| {
+            .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer)),
+        // `util` is set: a target with neither returned above.
+        (None, util) => metrics
+            .and_then(|metrics| {
                 rc::resource_utilization_replicas_in(
                     spec_replicas,
-                    util,
+                    util.unwrap_or_default(),
                     (name, container),
-                    s,
+                    metrics,
+                    &slots,
                     ctx,
-                    index,
                 )
             })
             .map(|p| (p, metric_name.to_string()))
@@ -816,13 +826,7 @@ fn resource_one(
                     format!("failed to get {name} utilization: {e}"),
                     outer,
                 )
-            })
-    } else {
-        Err(fail(
-            reason,
-            "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
-            outer,
-        ))
+            }),
     }
 }
 
@@ -1690,5 +1694,157 @@ mod tests {
                 .unwrap()
                 .contains("on default web/")
         );
+    }
+}
+
+/// The name-free metrics-server answer ([`MetricReading::PodUsages`]) against the answer it
+/// stands for ([`MetricReading::PodResources`] of every entry's [`PodResourceUsage::as_sample`]):
+/// every Resource and ContainerResource metric decides the same from both.
+#[cfg(test)]
+mod pod_usages_tests {
+    use super::*;
+    use crate::hpa::observation::{
+        ContainerSpec, PodObservation, PodPhase, PodResourceUsage, ReadyCondition, Requests,
+    };
+    use crate::units::Quantity;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// A few container lists, shared as a template's pods share theirs.
+    fn shapes() -> Vec<Arc<[ContainerSpec]>> {
+        let c = |name: &str, cpu: Option<i64>, memory: Option<i64>, sidecar: bool| ContainerSpec {
+            name: name.into(),
+            requests: Requests {
+                cpu_milli: cpu,
+                memory_milli: memory,
+            },
+            sidecar,
+            init: false,
+        };
+        vec![
+            Arc::from(Vec::new()),
+            Arc::from(vec![c("app", Some(500), Some(1_000_000), false)]),
+            Arc::from(vec![
+                c("app", Some(400), Some(2_000_000), false),
+                c("proxy", Some(100), None, true),
+            ]),
+            Arc::from(vec![
+                c("app", None, Some(5), false),
+                c("app", Some(7), None, false),
+            ]),
+        ]
+    }
+
+    fn pod() -> impl Strategy<Value = PodObservation> {
+        (
+            (0..4usize, 0..4usize, 0..4u8),
+            (
+                any::<bool>(),
+                0.0..200.0f64,
+                prop::option::of(0.0..150.0f64),
+            ),
+            (any::<bool>(), any::<bool>(), prop::option::of(0..900i64)),
+        )
+            .prop_map(
+                |(
+                    (name, shape, phase),
+                    (ready, transition, start),
+                    (has_ready, deleting, pod_cpu),
+                )| {
+                    PodObservation {
+                        name: ["a", "b", "c", "d"][name].into(),
+                        phase: [
+                            PodPhase::Running,
+                            PodPhase::Running,
+                            PodPhase::Pending,
+                            PodPhase::Failed,
+                        ][phase as usize],
+                        ready: has_ready.then_some(ReadyCondition {
+                            status: if ready {
+                                ConditionStatus::True
+                            } else {
+                                ConditionStatus::False
+                            },
+                            last_transition_time: transition,
+                        }),
+                        deleting,
+                        start_time: start,
+                        containers: shapes()[shape].clone(),
+                        pod_requests: pod_cpu.map(Requests::cpu),
+                        overhead: None,
+                    }
+                },
+            )
+    }
+
+    fn usage() -> impl Strategy<Value = Option<PodResourceUsage>> {
+        prop::option::weighted(
+            0.8,
+            (
+                50.0..200.0f64,
+                prop::sample::select(vec![15.0, 60.0]),
+                0..3usize,
+                prop_oneof![0..3000i64, Just(i64::MAX), Just(-1)],
+                0..5_000_000i64,
+            )
+                .prop_map(|(timestamp, window, main, cpu_milli, memory_milli)| {
+                    PodResourceUsage {
+                        timestamp,
+                        window,
+                        main,
+                        cpu_milli,
+                        memory_milli,
+                    }
+                }),
+        )
+    }
+
+    fn metric() -> impl Strategy<Value = MetricSpec> {
+        let utilization =
+            prop::sample::select(vec![20, 50, 80, 150]).prop_map(MetricTarget::utilization);
+        let average =
+            (1..2000i64).prop_map(|m| MetricTarget::average_value(Quantity::from_milli(m)));
+        let target = prop_oneof![utilization, average];
+        (target, 0..7usize).prop_map(|(target, kind)| match kind {
+            0 => MetricSpec::resource("cpu", target),
+            1 => MetricSpec::resource("memory", target),
+            2 => MetricSpec::resource("gpu", target),
+            3 => MetricSpec::container_resource("cpu", "app", target),
+            4 => MetricSpec::container_resource("cpu", "proxy", target),
+            5 => MetricSpec::container_resource("memory", "sidecar", target),
+            _ => MetricSpec::resource("cpu", MetricTarget::value(Quantity::from_milli(1))),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn usages_decide_as_the_samples_they_stand_for(
+            pods in prop::collection::vec(pod(), 0..6),
+            usages in prop::collection::vec(usage(), 0..8),
+            m in metric(),
+            current in 0..8i32,
+            gate in any::<bool>(),
+        ) {
+            let ctx = CalcContext {
+                now: 120.0,
+                tolerances: Tolerances::both(0.1),
+                cpu_initialization_period: 60.0,
+                initial_readiness_delay: 30.0,
+                pod_level_resources: gate,
+                pods: &pods,
+            };
+            let samples = usages
+                .iter()
+                .zip(&pods)
+                .filter_map(|(u, p)| Some(u.as_ref()?.as_sample(p)))
+                .collect();
+            let fast = MetricReading::PodUsages(usages.clone());
+            let slow = MetricReading::PodResources(samples);
+            prop_assert_eq!(
+                evaluate_metric(&m, Some(&fast), current, current, &ctx),
+                evaluate_metric(&m, Some(&slow), current, current, &ctx)
+            );
+        }
     }
 }

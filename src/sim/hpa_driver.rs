@@ -5,8 +5,8 @@
 
 use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
-    ConditionStatus, ConditionType, ContainerSpec, ContainerUsage, ControllerSettings, Decision,
-    HpaMemory, MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
+    ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
+    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceUsage,
     PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
@@ -304,7 +304,7 @@ impl HpaDriver {
                     }
                     Feed::Resource => {
                         let buffer = match before {
-                            Some(MetricReading::PodResources(samples)) => samples,
+                            Some(MetricReading::PodUsages(usages)) => usages,
                             _ => Vec::new(),
                         };
                         self.resource_reading(world, ms, buffer)
@@ -336,68 +336,26 @@ impl HpaDriver {
         readings.extend(fresh);
     }
 
-    /// The resource metrics API: metrics-server's latest sample of every pod, split into the
-    /// pod's containers (all work runs in the main container; sidecars idle).
-    /// `samples` is the previous answer, updated in place where it names the same pod.
+    /// The resource metrics API: metrics-server's latest sample of every pod, in the order of
+    /// the observed pods, all its usage in the pod's main container (sidecars idle). `usages`
+    /// is the previous answer, refilled in place.
     fn resource_reading(
         &self,
         world: &World,
         ms: &MetricsServer,
-        mut samples: Vec<PodResourceSample>,
+        mut usages: Vec<Option<PodResourceUsage>>,
     ) -> MetricReading {
-        let mut k = 0;
-        for p in world.pods().live().filter(|p| !p.job) {
-            let Some(u) = ms.sample(p.id) else {
-                continue;
-            };
-            let main = self.shape(p).main;
-            let cpu = (u.cpu_cores * 1000.0).round() as i64;
-            let memory = (u.memory_bytes * 1000.0).round() as i64;
-            let same = |s: &PodResourceSample| {
-                self.names
-                    .get(p.id as usize)
-                    .is_some_and(|n| Arc::ptr_eq(n, &s.pod))
-            };
-            let s = match samples.get_mut(k) {
-                Some(s) if same(s) => s,
-                Some(s) => {
-                    *s = self.empty_sample(p);
-                    s
-                }
-                None => {
-                    samples.push(self.empty_sample(p));
-                    &mut samples[k]
-                }
-            };
-            s.timestamp = u.timestamp;
-            s.window = u.window;
-            for (i, c) in s.containers.iter_mut().enumerate() {
-                c.cpu_milli = Some(if i == main { cpu } else { 0 });
-                c.memory_milli = Some(if i == main { memory } else { 0 });
-            }
-            k += 1;
-        }
-        samples.truncate(k);
-        MetricReading::PodResources(samples)
-    }
-
-    /// A metrics-server sample of the pod with its containers and no usage yet.
-    fn empty_sample(&self, p: &Pod) -> PodResourceSample {
-        PodResourceSample {
-            pod: self.pod_name(p.id),
-            timestamp: 0.0,
-            window: 0.0,
-            containers: self
-                .shape(p)
-                .containers
-                .iter()
-                .map(|c| ContainerUsage {
-                    name: c.name.clone(),
-                    cpu_milli: None,
-                    memory_milli: None,
-                })
-                .collect(),
-        }
+        usages.clear();
+        usages.extend(world.pods().live().filter(|p| !p.job).map(|p| {
+            ms.sample(p.id).map(|u| PodResourceUsage {
+                timestamp: u.timestamp,
+                window: u.window,
+                main: self.shape(p).main,
+                cpu_milli: (u.cpu_cores * 1000.0).round() as i64,
+                memory_milli: (u.memory_bytes * 1000.0).round() as i64,
+            })
+        }));
+        MetricReading::PodUsages(usages)
     }
 
     /// A Pods metric: the sampler's value for every pod, scaled.
