@@ -305,16 +305,6 @@ impl PodResourceUsage {
                 .collect(),
         }
     }
-
-    /// The usage of a resource (`cpu`, `memory`) in the working container; other names have
-    /// none.
-    pub(crate) fn get(&self, resource: &str) -> Option<i64> {
-        match resource {
-            "cpu" => Some(self.cpu_milli),
-            "memory" => Some(self.memory_milli),
-            _ => None,
-        }
-    }
 }
 
 /// One pod's value of a custom per-pod metric.

@@ -177,6 +177,12 @@ pub(crate) fn resource_usages(
             + resource
             + ": no metrics returned from resource metrics API");
     }
+    let (cpu, memory) = (resource == "cpu", resource == "memory");
+    let used = |u: &PodResourceUsage| match (cpu, memory) {
+        (true, _) => Some(u.cpu_milli),
+        (_, true) => Some(u.memory_milli),
+        _ => None,
+    };
     let mut out = PodMetrics::with_slots(slots.len());
     for (i, (u, pod)) in usages.iter().zip(pods).enumerate() {
         let Some(u) = u else {
@@ -191,12 +197,10 @@ pub(crate) fn resource_usages(
                         pod.name
                     ));
                 };
-                u.get(resource).map(|v| if k == u.main { v } else { 0 })
+                used(u).map(|v| if k == u.main { v } else { 0 })
             }
             None if pod.containers.is_empty() => None,
-            None => u
-                .get(resource)
-                .map(|v| if u.main < pod.containers.len() { v } else { 0 }),
+            None => used(u).map(|v| if u.main < pod.containers.len() { v } else { 0 }),
         };
         if let Some(value) = value {
             out.insert(
@@ -241,6 +245,7 @@ pub(crate) fn group_pods(
     ctx: &CalcContext<'_>,
 ) -> PodGroups {
     let mut g = PodGroups::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in ctx.pods.iter().enumerate() {
         if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
             g.ignored.insert(pod.name.clone());
@@ -254,7 +259,7 @@ pub(crate) fn group_pods(
             g.missing.insert(pod.name.clone());
             continue;
         };
-        if resource == "cpu" {
+        if cpu_rules {
             let unready = match (pod.ready, pod.start_time) {
                 (Some(cond), Some(start)) => {
                     if start + ctx.cpu_initialization_period > ctx.now {
