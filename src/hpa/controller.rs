@@ -13,7 +13,7 @@ use super::decision::{
 use super::memory::{HpaMemory, Recommendation};
 use super::metric_texts::{MetricTexts, Texts};
 use super::normalize::{self, Limited};
-use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::observation::{ConditionStatus, MetricReading, Name, Observation, SelectorProblem};
 use super::pod_slots::{PodIndex, Slots};
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
@@ -192,11 +192,11 @@ fn desired_from_metrics(
 }
 
 /// Upstream's `rescaleReason`, worded from the raw proposal only.
-fn rescale_reason(proposal: i32, metric_name: String, current: i32) -> (i32, RescaleReason) {
+fn rescale_reason(proposal: i32, metric_name: Name, current: i32) -> (i32, RescaleReason) {
     let (desired, metric) = if proposal > 0 {
         (proposal, metric_name)
     } else {
-        (0, String::new())
+        (0, Name::from(""))
     };
     let why = if desired > current {
         RescaleReason::MetricAboveTarget(metric)
@@ -429,7 +429,7 @@ fn compute_replicas_for_metrics(
     memory: &mut HpaMemory,
     obs: &Observation,
     d: &mut Decision,
-) -> Option<(i32, String)> {
+) -> Option<(i32, Name)> {
     if let Some(problem) = &obs.scale.selector_problem {
         selector_failed(memory, problem, d);
         return None;
@@ -460,14 +460,15 @@ fn compute_replicas_for_metrics(
         metrics_invalid(memory, d, first, tally.invalid, metrics.len());
         return None;
     }
+    let metric = tally.metric.unwrap_or_else(|| Name::from(""));
     memory.status.set_condition(
         ConditionType::ScalingActive,
         ConditionStatus::True,
         Reason::ValidMetricFound,
-        ConditionMessage::ValidMetric(tally.metric.clone()),
+        ConditionMessage::ValidMetric(metric.clone()),
         obs.now,
     );
-    Some((tally.replicas, tally.metric))
+    Some((tally.replicas, metric))
 }
 
 /// The scale's selector cannot be used: a warning and `ScalingActive=False`.
@@ -491,7 +492,8 @@ fn selector_failed(memory: &mut HpaMemory, problem: &SelectorProblem, d: &mut De
 /// What evaluating every metric found: the largest proposal, its metric, the failures.
 struct Tally {
     replicas: i32,
-    metric: String,
+    /// `None` until a metric proposes (an empty name then).
+    metric: Option<Name>,
     invalid: usize,
     first_failure: Option<FirstFailure>,
 }
@@ -523,7 +525,7 @@ fn evaluate_all(
     };
     let mut t = Tally {
         replicas: 0,
-        metric: String::new(),
+        metric: None,
         invalid: 0,
         first_failure: None,
     };
@@ -546,7 +548,7 @@ fn evaluate_all(
             && (t.replicas == 0 || proposal > t.replicas)
         {
             t.replicas = proposal;
-            t.metric = ev.metric_name;
+            t.metric = Some(ev.metric_name);
         }
         d.metrics.push(ev.decision);
     }
@@ -618,7 +620,7 @@ fn mismatch(reading: Option<&MetricReading>, what: &str) -> String {
     }
 }
 
-type OneResult = Result<(Proposal, String), Failure>;
+type OneResult = Result<(Proposal, Name), Failure>;
 
 /// One metric evaluated: its decision record, the upstream "metric name" used in event reasons
 /// (e.g. `cpu resource utilization (percentage of request)`), and on failure the wrapped error
@@ -626,7 +628,7 @@ type OneResult = Result<(Proposal, String), Failure>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricEvaluation {
     pub decision: MetricDecision,
-    pub(crate) metric_name: String,
+    pub(crate) metric_name: Name,
     pub(crate) failure_wrapped: Option<String>,
 }
 
@@ -676,7 +678,7 @@ fn evaluate_metric_in(
             md.failure_reason = Some(f.reason);
             MetricEvaluation {
                 decision: md,
-                metric_name: String::new(),
+                metric_name: Name::from(""),
                 failure_wrapped: Some(f.outer),
             }
         }
@@ -771,7 +773,7 @@ fn resource_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    (index, metric_name): (&PodIndex, &str),
+    (index, metric_name): (&PodIndex, &Name),
 ) -> OneResult {
     let reason = match container {
         Some(_) => Reason::FailedGetContainerResourceMetric,
@@ -805,7 +807,7 @@ fn resource_one(
             .and_then(|metrics| {
                 rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer)),
         // `util` is set: a target with neither returned above.
         (None, util) => metrics
@@ -819,7 +821,7 @@ fn resource_one(
                     ctx,
                 )
             })
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| {
                 fail(
                     reason,
@@ -837,7 +839,7 @@ fn pods_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    (index, metric_name): (&PodIndex, &str),
+    (index, metric_name): (&PodIndex, &Name),
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
     let reason = Reason::FailedGetPodsMetric;
@@ -857,7 +859,7 @@ fn pods_one(
             let metrics = rc::pod_value_samples(samples, &mut slots);
             rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
         }
-        .map(|p| (p, metric_name.to_string()))
+        .map(|p| (p, metric_name.clone()))
         .map_err(|e| fail(reason, e, outer)),
         // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
         (Some(_), Some(MetricReading::Error(e))) => Err(fail(
@@ -899,7 +901,7 @@ fn object_one(
     value: Result<i64, String>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
-    metric_name: &str,
+    metric_name: &Name,
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get object metric value: {inner}");
     let reason = Reason::FailedGetObjectMetric;
@@ -908,14 +910,14 @@ fn object_one(
     {
         value
             .and_then(|v| rc::object_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else if target.target_type == TargetType::AverageValue
         && let Some(t) = target.average_value
     {
         value
             .map(|v| rc::object_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -934,7 +936,7 @@ fn external_one(
     reading: Option<&MetricReading>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
-    (selector, metric_name): (&str, &str),
+    (selector, metric_name): (&str, &Name),
 ) -> OneResult {
     let name = &metric.name;
     let outer = |inner: &str| format!("failed to get {name} external metric value: {inner}");
@@ -958,12 +960,12 @@ fn external_one(
     if let Some(t) = target.average_value {
         values
             .map(|v| rc::external_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else if let Some(t) = target.value {
         values
             .and_then(|v| rc::external_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -1306,7 +1308,7 @@ mod tests {
         assert_eq!(d.metrics[0].current.to_string(), "100% (1)");
         assert_eq!(d.metrics[0].target.to_string(), "50%");
         assert_eq!(
-            d.metrics[0].label,
+            &*d.metrics[0].label,
             "resource cpu on pods  (as a percentage of request)"
         );
         assert_eq!(d.condition_reason("AbleToScale"), Some("SucceededRescale"));

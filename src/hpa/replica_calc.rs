@@ -418,8 +418,9 @@ pub(crate) fn resource_utilization_ratio(
     target_utilization: i32,
 ) -> Result<(f64, i32, i64), String> {
     let (mut usage, mut request, mut n): (i128, i128, i128) = (0, 0, 0);
-    for (slot, m) in metrics.iter() {
-        if let Some(Some(r)) = requests.get(slot) {
+    // Slot by slot; a slot past `requests` has no request.
+    for (m, r) in metrics.by_slot().iter().zip(requests) {
+        if let (Some(m), Some(r)) = (m, r) {
             usage += m.value as i128;
             request += *r as i128;
             n += 1;

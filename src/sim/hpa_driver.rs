@@ -683,7 +683,7 @@ fn record_limits(
         limits.record(LimitKind::Stabilization, detail, now, to);
     }
     for m in d.metrics.iter().filter(|m| m.error.is_some()) {
-        limits.record(LimitKind::MetricUnavailable, m.name.clone(), now, to);
+        limits.record(LimitKind::MetricUnavailable, m.name.to_string(), now, to);
     }
 }
 
