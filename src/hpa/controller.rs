@@ -13,7 +13,7 @@ use super::decision::{
 use super::memory::{HpaMemory, Recommendation};
 use super::metric_texts::{MetricTexts, Texts};
 use super::normalize::{self, Limited};
-use super::observation::{ConditionStatus, MetricReading, Observation, SelectorProblem};
+use super::observation::{ConditionStatus, MetricReading, Name, Observation, SelectorProblem};
 use super::pod_slots::{PodIndex, Slots};
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
@@ -192,11 +192,11 @@ fn desired_from_metrics(
 }
 
 /// Upstream's `rescaleReason`, worded from the raw proposal only.
-fn rescale_reason(proposal: i32, metric_name: String, current: i32) -> (i32, RescaleReason) {
+fn rescale_reason(proposal: i32, metric_name: Name, current: i32) -> (i32, RescaleReason) {
     let (desired, metric) = if proposal > 0 {
         (proposal, metric_name)
     } else {
-        (0, String::new())
+        (0, Name::from(""))
     };
     let why = if desired > current {
         RescaleReason::MetricAboveTarget(metric)
@@ -429,7 +429,7 @@ fn compute_replicas_for_metrics(
     memory: &mut HpaMemory,
     obs: &Observation,
     d: &mut Decision,
-) -> Option<(i32, String)> {
+) -> Option<(i32, Name)> {
     if let Some(problem) = &obs.scale.selector_problem {
         selector_failed(memory, problem, d);
         return None;
@@ -460,14 +460,15 @@ fn compute_replicas_for_metrics(
         metrics_invalid(memory, d, first, tally.invalid, metrics.len());
         return None;
     }
+    let metric = tally.metric.unwrap_or_else(|| Name::from(""));
     memory.status.set_condition(
         ConditionType::ScalingActive,
         ConditionStatus::True,
         Reason::ValidMetricFound,
-        ConditionMessage::ValidMetric(tally.metric.clone()),
+        ConditionMessage::ValidMetric(metric.clone()),
         obs.now,
     );
-    Some((tally.replicas, tally.metric))
+    Some((tally.replicas, metric))
 }
 
 /// The scale's selector cannot be used: a warning and `ScalingActive=False`.
@@ -491,7 +492,8 @@ fn selector_failed(memory: &mut HpaMemory, problem: &SelectorProblem, d: &mut De
 /// What evaluating every metric found: the largest proposal, its metric, the failures.
 struct Tally {
     replicas: i32,
-    metric: String,
+    /// `None` until a metric proposes (an empty name then).
+    metric: Option<Name>,
     invalid: usize,
     first_failure: Option<FirstFailure>,
 }
@@ -523,7 +525,7 @@ fn evaluate_all(
     };
     let mut t = Tally {
         replicas: 0,
-        metric: String::new(),
+        metric: None,
         invalid: 0,
         first_failure: None,
     };
@@ -546,7 +548,7 @@ fn evaluate_all(
             && (t.replicas == 0 || proposal > t.replicas)
         {
             t.replicas = proposal;
-            t.metric = ev.metric_name;
+            t.metric = Some(ev.metric_name);
         }
         d.metrics.push(ev.decision);
     }
@@ -599,7 +601,7 @@ fn fail(reason: Reason, inner: String, outer: impl FnOnce(&str) -> String) -> Fa
 
 fn reading_kind(r: &MetricReading) -> &'static str {
     match r {
-        MetricReading::PodResources(_) => "resource-metrics",
+        MetricReading::PodResources(_) | MetricReading::PodUsages(_) => "resource-metrics",
         MetricReading::PodValues(_) => "per-pod custom-metrics",
         MetricReading::ObjectValue { .. } => "object",
         MetricReading::ExternalValues(_) => "external",
@@ -618,7 +620,7 @@ fn mismatch(reading: Option<&MetricReading>, what: &str) -> String {
     }
 }
 
-type OneResult = Result<(Proposal, String), Failure>;
+type OneResult = Result<(Proposal, Name), Failure>;
 
 /// One metric evaluated: its decision record, the upstream "metric name" used in event reasons
 /// (e.g. `cpu resource utilization (percentage of request)`), and on failure the wrapped error
@@ -626,7 +628,7 @@ type OneResult = Result<(Proposal, String), Failure>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricEvaluation {
     pub decision: MetricDecision,
-    pub(crate) metric_name: String,
+    pub(crate) metric_name: Name,
     pub(crate) failure_wrapped: Option<String>,
 }
 
@@ -676,7 +678,7 @@ fn evaluate_metric_in(
             md.failure_reason = Some(f.reason);
             MetricEvaluation {
                 decision: md,
-                metric_name: String::new(),
+                metric_name: Name::from(""),
                 failure_wrapped: Some(f.outer),
             }
         }
@@ -771,7 +773,7 @@ fn resource_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    (index, metric_name): (&PodIndex, &str),
+    (index, metric_name): (&PodIndex, &Name),
 ) -> OneResult {
     let reason = match container {
         Some(_) => Reason::FailedGetContainerResourceMetric,
@@ -781,48 +783,52 @@ fn resource_one(
         Some(c) => format!("failed to get {c} container metric value: {inner}"),
         None => format!("failed to get {name} resource metric value: {inner}"),
     };
-    let samples = match reading {
-        Some(MetricReading::PodResources(s)) => Ok(s.as_slice()),
+    if target.average_value.is_none() && target.average_utilization.is_none() {
+        return Err(fail(
+            reason,
+            "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
+            outer,
+        ));
+    }
+    // The resource metrics client's per-pod values, on the slots of the selector's pods.
+    let mut slots = Slots::new(ctx.pods, index);
+    let metrics = match reading {
+        Some(MetricReading::PodResources(s)) => {
+            rc::resource_samples(s, &mut slots, name, container)
+        }
+        Some(MetricReading::PodUsages(u)) => rc::resource_usages(u, &slots, name, container),
         Some(MetricReading::Error(e)) => Err(format!(
             "unable to get metrics for resource {name}: unable to fetch metrics from resource metrics API: {e}"
         )),
         _ => Err(mismatch(reading, m.type_name())),
     };
-    if let Some(avg) = target.average_value {
-        samples
-            .and_then(|s| {
-                let mut slots = Slots::new(ctx.pods, index);
-                let metrics = rc::resource_samples(s, &mut slots, name, container)?;
+    match (target.average_value, target.average_utilization) {
+        (Some(avg), _) => metrics
+            .and_then(|metrics| {
                 rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, name, ctx)
             })
-            .map(|p| (p, metric_name.to_string()))
-            .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer))
-    } else if let Some(util) = target.average_utilization {
-        samples
-            .and_then(|s| {
+            .map(|p| (p, metric_name.clone()))
+            .map_err(|e| fail(reason, format!("failed to get {name} usage: {e}"), outer)),
+        // `util` is set: a target with neither returned above.
+        (None, util) => metrics
+            .and_then(|metrics| {
                 rc::resource_utilization_replicas_in(
                     spec_replicas,
-                    util,
+                    util.unwrap_or_default(),
                     (name, container),
-                    s,
+                    metrics,
+                    &slots,
                     ctx,
-                    index,
                 )
             })
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| {
                 fail(
                     reason,
                     format!("failed to get {name} utilization: {e}"),
                     outer,
                 )
-            })
-    } else {
-        Err(fail(
-            reason,
-            "invalid resource metric source: neither an average utilization target nor an average value (usage) target was set".into(),
-            outer,
-        ))
+            }),
     }
 }
 
@@ -833,7 +839,7 @@ fn pods_one(
     reading: Option<&MetricReading>,
     spec_replicas: i32,
     ctx: &CalcContext<'_>,
-    (index, metric_name): (&PodIndex, &str),
+    (index, metric_name): (&PodIndex, &Name),
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get pods metric value: {inner}");
     let reason = Reason::FailedGetPodsMetric;
@@ -853,7 +859,7 @@ fn pods_one(
             let metrics = rc::pod_value_samples(samples, &mut slots);
             rc::plain_metric_replicas(metrics, &slots, spec_replicas, avg.milli, "", ctx)
         }
-        .map(|p| (p, metric_name.to_string()))
+        .map(|p| (p, metric_name.clone()))
         .map_err(|e| fail(reason, e, outer)),
         // GetMetricReplicas wraps the custom metrics client's GetRawMetric error.
         (Some(_), Some(MetricReading::Error(e))) => Err(fail(
@@ -895,7 +901,7 @@ fn object_one(
     value: Result<i64, String>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
-    metric_name: &str,
+    metric_name: &Name,
 ) -> OneResult {
     let outer = |inner: &str| format!("failed to get object metric value: {inner}");
     let reason = Reason::FailedGetObjectMetric;
@@ -904,14 +910,14 @@ fn object_one(
     {
         value
             .and_then(|v| rc::object_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else if target.target_type == TargetType::AverageValue
         && let Some(t) = target.average_value
     {
         value
             .map(|v| rc::object_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -930,7 +936,7 @@ fn external_one(
     reading: Option<&MetricReading>,
     scale: Replicas,
     ctx: &CalcContext<'_>,
-    (selector, metric_name): (&str, &str),
+    (selector, metric_name): (&str, &Name),
 ) -> OneResult {
     let name = &metric.name;
     let outer = |inner: &str| format!("failed to get {name} external metric value: {inner}");
@@ -954,12 +960,12 @@ fn external_one(
     if let Some(t) = target.average_value {
         values
             .map(|v| rc::external_average_value_replicas(scale.status, t.milli, v, ctx.tolerances))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else if let Some(t) = target.value {
         values
             .and_then(|v| rc::external_value_replicas(scale.spec, t.milli, v, ctx))
-            .map(|p| (p, metric_name.to_string()))
+            .map(|p| (p, metric_name.clone()))
             .map_err(|e| fail(reason, e, outer))
     } else {
         Err(fail(
@@ -1302,7 +1308,7 @@ mod tests {
         assert_eq!(d.metrics[0].current.to_string(), "100% (1)");
         assert_eq!(d.metrics[0].target.to_string(), "50%");
         assert_eq!(
-            d.metrics[0].label,
+            &*d.metrics[0].label,
             "resource cpu on pods  (as a percentage of request)"
         );
         assert_eq!(d.condition_reason("AbleToScale"), Some("SucceededRescale"));
@@ -1690,5 +1696,157 @@ mod tests {
                 .unwrap()
                 .contains("on default web/")
         );
+    }
+}
+
+/// The name-free metrics-server answer ([`MetricReading::PodUsages`]) against the answer it
+/// stands for ([`MetricReading::PodResources`] of every entry's [`PodResourceUsage::as_sample`]):
+/// every Resource and ContainerResource metric decides the same from both.
+#[cfg(test)]
+mod pod_usages_tests {
+    use super::*;
+    use crate::hpa::observation::{
+        ContainerSpec, PodObservation, PodPhase, PodResourceUsage, ReadyCondition, Requests,
+    };
+    use crate::units::Quantity;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// A few container lists, shared as a template's pods share theirs.
+    fn shapes() -> Vec<Arc<[ContainerSpec]>> {
+        let c = |name: &str, cpu: Option<i64>, memory: Option<i64>, sidecar: bool| ContainerSpec {
+            name: name.into(),
+            requests: Requests {
+                cpu_milli: cpu,
+                memory_milli: memory,
+            },
+            sidecar,
+            init: false,
+        };
+        vec![
+            Arc::from(Vec::new()),
+            Arc::from(vec![c("app", Some(500), Some(1_000_000), false)]),
+            Arc::from(vec![
+                c("app", Some(400), Some(2_000_000), false),
+                c("proxy", Some(100), None, true),
+            ]),
+            Arc::from(vec![
+                c("app", None, Some(5), false),
+                c("app", Some(7), None, false),
+            ]),
+        ]
+    }
+
+    fn pod() -> impl Strategy<Value = PodObservation> {
+        (
+            (0..4usize, 0..4usize, 0..4u8),
+            (
+                any::<bool>(),
+                0.0..200.0f64,
+                prop::option::of(0.0..150.0f64),
+            ),
+            (any::<bool>(), any::<bool>(), prop::option::of(0..900i64)),
+        )
+            .prop_map(
+                |(
+                    (name, shape, phase),
+                    (ready, transition, start),
+                    (has_ready, deleting, pod_cpu),
+                )| {
+                    PodObservation {
+                        name: ["a", "b", "c", "d"][name].into(),
+                        phase: [
+                            PodPhase::Running,
+                            PodPhase::Running,
+                            PodPhase::Pending,
+                            PodPhase::Failed,
+                        ][phase as usize],
+                        ready: has_ready.then_some(ReadyCondition {
+                            status: if ready {
+                                ConditionStatus::True
+                            } else {
+                                ConditionStatus::False
+                            },
+                            last_transition_time: transition,
+                        }),
+                        deleting,
+                        start_time: start,
+                        containers: shapes()[shape].clone(),
+                        pod_requests: pod_cpu.map(Requests::cpu),
+                        overhead: None,
+                    }
+                },
+            )
+    }
+
+    fn usage() -> impl Strategy<Value = Option<PodResourceUsage>> {
+        prop::option::weighted(
+            0.8,
+            (
+                50.0..200.0f64,
+                prop::sample::select(vec![15.0, 60.0]),
+                0..3usize,
+                prop_oneof![0..3000i64, Just(i64::MAX), Just(-1)],
+                0..5_000_000i64,
+            )
+                .prop_map(|(timestamp, window, main, cpu_milli, memory_milli)| {
+                    PodResourceUsage {
+                        timestamp,
+                        window,
+                        main,
+                        cpu_milli,
+                        memory_milli,
+                    }
+                }),
+        )
+    }
+
+    fn metric() -> impl Strategy<Value = MetricSpec> {
+        let utilization =
+            prop::sample::select(vec![20, 50, 80, 150]).prop_map(MetricTarget::utilization);
+        let average =
+            (1..2000i64).prop_map(|m| MetricTarget::average_value(Quantity::from_milli(m)));
+        let target = prop_oneof![utilization, average];
+        (target, 0..7usize).prop_map(|(target, kind)| match kind {
+            0 => MetricSpec::resource("cpu", target),
+            1 => MetricSpec::resource("memory", target),
+            2 => MetricSpec::resource("gpu", target),
+            3 => MetricSpec::container_resource("cpu", "app", target),
+            4 => MetricSpec::container_resource("cpu", "proxy", target),
+            5 => MetricSpec::container_resource("memory", "sidecar", target),
+            _ => MetricSpec::resource("cpu", MetricTarget::value(Quantity::from_milli(1))),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn usages_decide_as_the_samples_they_stand_for(
+            pods in prop::collection::vec(pod(), 0..6),
+            usages in prop::collection::vec(usage(), 0..8),
+            m in metric(),
+            current in 0..8i32,
+            gate in any::<bool>(),
+        ) {
+            let ctx = CalcContext {
+                now: 120.0,
+                tolerances: Tolerances::both(0.1),
+                cpu_initialization_period: 60.0,
+                initial_readiness_delay: 30.0,
+                pod_level_resources: gate,
+                pods: &pods,
+            };
+            let samples = usages
+                .iter()
+                .zip(&pods)
+                .filter_map(|(u, p)| Some(u.as_ref()?.as_sample(p)))
+                .collect();
+            let fast = MetricReading::PodUsages(usages.clone());
+            let slow = MetricReading::PodResources(samples);
+            prop_assert_eq!(
+                evaluate_metric(&m, Some(&fast), current, current, &ctx),
+                evaluate_metric(&m, Some(&slow), current, current, &ctx)
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! controller's events. Serialized into `events.jsonl`.
 
 use super::normalize::RateLimit;
-use super::observation::SelectorProblem;
+use super::observation::{Name, SelectorProblem};
 use super::reason::Reason;
 use super::replica_calc::{CurrentValue, Proposal};
 use super::spec::{MetricTarget, TargetType};
@@ -34,11 +34,13 @@ pub enum DecisionPath {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetricDecision {
     /// `Resource`, `ContainerResource`, `Pods`, `Object`, `External`.
-    pub(crate) metric_type: String,
+    pub(crate) metric_type: Name,
     /// Resource or metric name.
-    pub(crate) name: String,
+    pub(crate) name: Name,
     /// The `kubectl describe hpa` label, e.g. `resource cpu on pods  (as a percentage of request)`.
-    pub(crate) label: String,
+    /// (The three texts are shared: every sync's decision clones them from the metric's header,
+    /// docs/performance.md, "HPA decision core".)
+    pub(crate) label: Name,
     /// Current value as status would report it, e.g. `45% (450m)`; `<unknown>` on error.
     pub current: CurrentText,
     /// Target as written, e.g. `50%`, `500m`.
@@ -183,7 +185,7 @@ pub struct Decision {
     pub proposal: Option<i32>,
     /// The metric that gave `P`, e.g. `cpu resource utilization (percentage of request)`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) proposal_metric: Option<String>,
+    pub(crate) proposal_metric: Option<Name>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) stabilization: Option<StabilizationStep>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -235,7 +237,7 @@ pub enum RescaleReason {
     AboveMaxReplicas,
     BelowMinReplicas,
     /// `<metric name> above target`.
-    MetricAboveTarget(String),
+    MetricAboveTarget(Name),
     AllMetricsBelowTarget,
 }
 

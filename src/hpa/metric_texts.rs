@@ -6,6 +6,7 @@
 
 use super::controller::{go_selector, metric_label};
 use super::decision::{CurrentText, MetricDecision, TargetText};
+use super::observation::Name;
 use super::spec::{MetricSpec, TargetType};
 
 /// The texts of each metric of a spec, in order.
@@ -25,7 +26,7 @@ pub(crate) struct Texts {
     pub(crate) selector: String,
     /// The metric name upstream puts in event reasons when the metric yields a proposal
     /// (e.g. `cpu resource utilization (percentage of request)`); empty when it cannot.
-    pub(crate) success_name: String,
+    pub(crate) success_name: Name,
 }
 
 impl MetricTexts {
@@ -72,9 +73,9 @@ impl Texts {
         Texts {
             spec: m.clone(),
             header: MetricDecision {
-                metric_type: m.type_name().to_string(),
-                name: m.name().to_string(),
-                label: metric_label(m),
+                metric_type: m.type_name().into(),
+                name: m.name().into(),
+                label: metric_label(m).into(),
                 current: CurrentText(None),
                 target: TargetText(m.target().cloned()),
                 current_value: None,
@@ -83,7 +84,7 @@ impl Texts {
                 error: None,
                 failure_reason: None,
             },
-            success_name: success_name(m, &selector),
+            success_name: success_name(m, &selector).into(),
             selector,
         }
     }

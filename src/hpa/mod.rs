@@ -79,8 +79,8 @@ pub(crate) use manifest::{LoadedHpa, load_hpa};
 pub use memory::{HpaMemory, Recommendation, ScaleEvent};
 pub use observation::{
     ConditionStatus, ContainerSpec, ContainerUsage, MetricReading, Observation, PodObservation,
-    PodPhase, PodResourceSample, PodValueSample, ReadyCondition, Requests, ScaleObservation,
-    SelectorProblem,
+    PodPhase, PodResourceSample, PodResourceUsage, PodValueSample, ReadyCondition, Requests,
+    ScaleObservation, SelectorProblem,
 };
 pub use reason::Reason;
 pub use replica_calc::{CalcContext, CurrentValue, PodGroups, Proposal, Tolerances};

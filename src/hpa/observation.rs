@@ -209,6 +209,11 @@ impl PodObservation {
 pub enum MetricReading {
     /// metrics-server `PodMetrics` for the selector (Resource / ContainerResource metrics).
     PodResources(Vec<PodResourceSample>),
+    /// The same answer in the simulation's shape, read without pod names: entry `i` is the
+    /// sample of `Observation::pods[i]` (entries past the pods are ignored). It means exactly
+    /// what [`PodResourceUsage::as_sample`] of every entry means as a `PodResources` reading
+    /// (docs/performance.md, "HPA decision core").
+    PodUsages(Vec<Option<PodResourceUsage>>),
     /// Custom metrics API per-pod values (Pods metrics).
     PodValues(Vec<PodValueSample>),
     /// Custom metrics API value for the described object (Object metrics), milli-units.
@@ -262,6 +267,42 @@ impl PodResourceSample {
                 cpu_milli: Some(cpu_milli),
                 memory_milli: None,
             }],
+        }
+    }
+}
+
+/// One pod's metrics-server sample when all its usage is in one container: the container at
+/// `main` in the pod's `containers` uses `cpu_milli` and `memory_milli`, every other container
+/// reports zero of both.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PodResourceUsage {
+    /// Sample timestamp (end of its window), seconds.
+    pub timestamp: f64,
+    /// The window the usage was averaged over, seconds.
+    pub window: f64,
+    /// The index of the working container in the pod's `containers`.
+    pub main: usize,
+    pub cpu_milli: i64,
+    pub memory_milli: i64,
+}
+
+impl PodResourceUsage {
+    /// The metrics-server sample of `pod` this usage stands for.
+    pub fn as_sample(&self, pod: &PodObservation) -> PodResourceSample {
+        PodResourceSample {
+            pod: pod.name.clone(),
+            timestamp: self.timestamp,
+            window: self.window,
+            containers: pod
+                .containers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ContainerUsage {
+                    name: c.name.clone(),
+                    cpu_milli: Some(if i == self.main { self.cpu_milli } else { 0 }),
+                    memory_milli: Some(if i == self.main { self.memory_milli } else { 0 }),
+                })
+                .collect(),
         }
     }
 }

@@ -240,6 +240,11 @@ impl PodMetrics {
         self.len == 0
     }
 
+    /// The sample of every slot, in slot order (`None`: no sample).
+    pub(crate) fn by_slot(&self) -> &[Option<PodMetric>] {
+        &self.by_slot
+    }
+
     /// Every sample with its slot.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &PodMetric)> {
         self.by_slot

@@ -7,9 +7,12 @@
 //! overflow. Errors are returned as the messages upstream puts in its events and conditions.
 
 use super::observation::{
-    ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodValueSample,
+    ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodResourceUsage,
+    PodValueSample,
 };
-use super::pod_slots::{PodIndex, PodMetric, PodMetrics, Slots};
+#[cfg(test)]
+use super::pod_slots::PodIndex;
+use super::pod_slots::{PodMetric, PodMetrics, Slots};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -158,6 +161,61 @@ pub(crate) fn resource_samples<'a>(
     Ok(out)
 }
 
+/// [`resource_samples`] for a [`super::MetricReading::PodUsages`] answer: the same per-pod
+/// values and errors, read without names (entry `i` is pod `i`'s sample, so its slot is the
+/// pod's, where a sample's name would find it).
+pub(crate) fn resource_usages(
+    usages: &[Option<PodResourceUsage>],
+    slots: &Slots<'_>,
+    resource: &str,
+    container: Option<&str>,
+) -> Result<PodMetrics, String> {
+    let pods = slots.pods();
+    let usages = &usages[..usages.len().min(pods.len())];
+    if usages.iter().all(Option::is_none) {
+        return Err("unable to get metrics for resource ".to_string()
+            + resource
+            + ": no metrics returned from resource metrics API");
+    }
+    let (cpu, memory) = (resource == "cpu", resource == "memory");
+    let used = |u: &PodResourceUsage| match (cpu, memory) {
+        (true, _) => Some(u.cpu_milli),
+        (_, true) => Some(u.memory_milli),
+        _ => None,
+    };
+    let mut out = PodMetrics::with_slots(slots.len());
+    for (i, (u, pod)) in usages.iter().zip(pods).enumerate() {
+        let Some(u) = u else {
+            continue;
+        };
+        // The working container has all the usage; every other container reports zero.
+        let value = match container {
+            Some(name) => {
+                let Some(k) = pod.containers.iter().position(|c| &*c.name == name) else {
+                    return Err(format!(
+                        "unable to get metrics for resource {resource}: failed to get container metrics: container {name} not present in metrics for pod {}",
+                        pod.name
+                    ));
+                };
+                used(u).map(|v| if k == u.main { v } else { 0 })
+            }
+            None if pod.containers.is_empty() => None,
+            None => used(u).map(|v| if u.main < pod.containers.len() { v } else { 0 }),
+        };
+        if let Some(value) = value {
+            out.insert(
+                slots.of_pod(i),
+                PodMetric {
+                    value,
+                    timestamp: u.timestamp,
+                    window: u.window,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Custom-metrics per-pod values → per-pod samples (a later duplicate replaces an earlier one).
 pub(crate) fn pod_value_samples<'a>(
     samples: &'a [PodValueSample],
@@ -187,6 +245,7 @@ pub(crate) fn group_pods(
     ctx: &CalcContext<'_>,
 ) -> PodGroups {
     let mut g = PodGroups::default();
+    let cpu_rules = resource == "cpu";
     for (i, pod) in ctx.pods.iter().enumerate() {
         if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
             g.ignored.insert(pod.name.clone());
@@ -200,7 +259,7 @@ pub(crate) fn group_pods(
             g.missing.insert(pod.name.clone());
             continue;
         };
-        if resource == "cpu" {
+        if cpu_rules {
             let unready = match (pod.ready, pod.start_time) {
                 (Some(cond), Some(start)) => {
                     if start + ctx.cpu_initialization_period > ctx.now {
@@ -359,8 +418,9 @@ pub(crate) fn resource_utilization_ratio(
     target_utilization: i32,
 ) -> Result<(f64, i32, i64), String> {
     let (mut usage, mut request, mut n): (i128, i128, i128) = (0, 0, 0);
-    for (slot, m) in metrics.iter() {
-        if let Some(Some(r)) = requests.get(slot) {
+    // Slot by slot; a slot past `requests` has no request.
+    for (m, r) in metrics.by_slot().iter().zip(requests) {
+        if let (Some(m), Some(r)) = (m, r) {
             usage += m.value as i128;
             request += *r as i128;
             n += 1;
@@ -399,29 +459,30 @@ pub(crate) fn resource_utilization_replicas<'a>(
     ctx: &CalcContext<'a>,
 ) -> Result<Proposal, String> {
     let index = PodIndex::of(ctx.pods);
+    let mut slots = Slots::new(ctx.pods, &index);
+    let metrics = resource_samples(samples, &mut slots, resource, container)?;
     resource_utilization_replicas_in(
         current,
         target_utilization,
         (resource, container),
-        samples,
+        metrics,
+        &slots,
         ctx,
-        &index,
     )
 }
 
-/// [`resource_utilization_replicas`] with the index of `ctx.pods` already built.
-pub(crate) fn resource_utilization_replicas_in<'a>(
+/// [`resource_utilization_replicas`] with the samples already turned into per-pod values on
+/// the slots of `ctx.pods`.
+pub(crate) fn resource_utilization_replicas_in(
     current: i32,
     target_utilization: i32,
     (resource, container): (&str, Option<&str>),
-    samples: &'a [PodResourceSample],
-    ctx: &CalcContext<'a>,
-    index: &'a PodIndex,
+    metrics: PodMetrics,
+    slots: &Slots<'_>,
+    ctx: &CalcContext<'_>,
 ) -> Result<Proposal, String> {
-    let mut slots = Slots::new(ctx.pods, index);
-    let metrics = resource_samples(samples, &mut slots, resource, container)?;
-    let (mut metrics, groups) = ready_metrics(metrics, &slots, resource, ctx)?;
-    let requests = calculate_requests(&slots, container, resource, ctx.pod_level_resources)?;
+    let (mut metrics, groups) = ready_metrics(metrics, slots, resource, ctx)?;
+    let requests = calculate_requests(slots, container, resource, ctx.pod_level_resources)?;
     let (ratio, utilization, raw) =
         resource_utilization_ratio(&metrics, &requests, target_utilization)?;
     let current_value = CurrentValue {
@@ -444,16 +505,16 @@ pub(crate) fn resource_utilization_replicas_in<'a>(
             let request = slot.and_then(|s| requests[s]).unwrap_or(0) as i128;
             fill(
                 &mut metrics,
-                &slots,
+                slots,
                 [name],
                 clamp_i64(request * fallback / 100),
             );
         }
     } else if ratio > 1.0 {
-        fill(&mut metrics, &slots, &groups.missing, 0);
+        fill(&mut metrics, slots, &groups.missing, 0);
     }
     if !groups.unready.is_empty() && ratio > 1.0 {
-        fill(&mut metrics, &slots, &groups.unready, 0);
+        fill(&mut metrics, slots, &groups.unready, 0);
     }
     let (new_ratio, _, _) = resource_utilization_ratio(&metrics, &requests, target_utilization)?;
     adjusted(p, current, ratio, new_ratio, metrics.len(), ctx.tolerances)

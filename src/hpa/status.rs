@@ -2,7 +2,7 @@
 //! conditions `kubectl describe hpa` shows (docs/hpa.md#conditions). Unlike the recommendation and scale-event
 //! history, this lives in the API object and survives a controller restart.
 
-use super::observation::ConditionStatus;
+use super::observation::{ConditionStatus, Name};
 use super::reason::Reason;
 use serde::Serialize;
 use std::fmt;
@@ -61,7 +61,7 @@ pub enum ConditionMessage {
     /// `the HPA controller was able to update the target scale to N`.
     Rescaled(i32),
     /// `the HPA was able to successfully calculate a replica count from <metric>`.
-    ValidMetric(String),
+    ValidMetric(Name),
 }
 
 impl fmt::Display for ConditionMessage {

@@ -190,12 +190,13 @@ fn fetch_wanted(
         if out.error.is_some() {
             round.scaler_error = true;
         }
-        round.matching.extend(out.metrics.iter().cloned());
+        let metric_milli = out.metrics.first().map(|m| m.milli);
+        round.matching.extend(out.metrics);
         round.traces.push(TriggerFetch {
             index: t.index,
             metric_name: name,
             cached: from_cache,
-            metric_milli: out.metrics.first().map(|m| m.milli),
+            metric_milli,
             fallback: out.fallback_active,
             error: out.error,
             failures: out.failures,

@@ -350,13 +350,14 @@ fn poll_triggers(
         } else if active {
             round.is_active = true;
         }
-        round.matching.extend(out.metrics.iter().cloned());
+        let metric_milli = out.metrics.first().map(|m| m.milli);
+        round.matching.extend(out.metrics);
         round.triggers.push(TriggerPoll {
             index: t.index,
             name: t.display_name(),
             metric_name,
             raw_value,
-            metric_milli: out.metrics.first().map(|m| m.milli),
+            metric_milli,
             active,
             fallback: out.fallback_active,
             error: out.error,

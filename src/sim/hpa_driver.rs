@@ -5,8 +5,8 @@
 
 use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
-    ConditionStatus, ConditionType, ContainerSpec, ContainerUsage, ControllerSettings, Decision,
-    HpaMemory, MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceSample,
+    ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
+    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceUsage,
     PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
@@ -304,7 +304,7 @@ impl HpaDriver {
                     }
                     Feed::Resource => {
                         let buffer = match before {
-                            Some(MetricReading::PodResources(samples)) => samples,
+                            Some(MetricReading::PodUsages(usages)) => usages,
                             _ => Vec::new(),
                         };
                         self.resource_reading(world, ms, buffer)
@@ -336,68 +336,26 @@ impl HpaDriver {
         readings.extend(fresh);
     }
 
-    /// The resource metrics API: metrics-server's latest sample of every pod, split into the
-    /// pod's containers (all work runs in the main container; sidecars idle).
-    /// `samples` is the previous answer, updated in place where it names the same pod.
+    /// The resource metrics API: metrics-server's latest sample of every pod, in the order of
+    /// the observed pods, all its usage in the pod's main container (sidecars idle). `usages`
+    /// is the previous answer, refilled in place.
     fn resource_reading(
         &self,
         world: &World,
         ms: &MetricsServer,
-        mut samples: Vec<PodResourceSample>,
+        mut usages: Vec<Option<PodResourceUsage>>,
     ) -> MetricReading {
-        let mut k = 0;
-        for p in world.pods().live().filter(|p| !p.job) {
-            let Some(u) = ms.sample(p.id) else {
-                continue;
-            };
-            let main = self.shape(p).main;
-            let cpu = (u.cpu_cores * 1000.0).round() as i64;
-            let memory = (u.memory_bytes * 1000.0).round() as i64;
-            let same = |s: &PodResourceSample| {
-                self.names
-                    .get(p.id as usize)
-                    .is_some_and(|n| Arc::ptr_eq(n, &s.pod))
-            };
-            let s = match samples.get_mut(k) {
-                Some(s) if same(s) => s,
-                Some(s) => {
-                    *s = self.empty_sample(p);
-                    s
-                }
-                None => {
-                    samples.push(self.empty_sample(p));
-                    &mut samples[k]
-                }
-            };
-            s.timestamp = u.timestamp;
-            s.window = u.window;
-            for (i, c) in s.containers.iter_mut().enumerate() {
-                c.cpu_milli = Some(if i == main { cpu } else { 0 });
-                c.memory_milli = Some(if i == main { memory } else { 0 });
-            }
-            k += 1;
-        }
-        samples.truncate(k);
-        MetricReading::PodResources(samples)
-    }
-
-    /// A metrics-server sample of the pod with its containers and no usage yet.
-    fn empty_sample(&self, p: &Pod) -> PodResourceSample {
-        PodResourceSample {
-            pod: self.pod_name(p.id),
-            timestamp: 0.0,
-            window: 0.0,
-            containers: self
-                .shape(p)
-                .containers
-                .iter()
-                .map(|c| ContainerUsage {
-                    name: c.name.clone(),
-                    cpu_milli: None,
-                    memory_milli: None,
-                })
-                .collect(),
-        }
+        usages.clear();
+        usages.extend(world.pods().live().filter(|p| !p.job).map(|p| {
+            ms.sample(p.id).map(|u| PodResourceUsage {
+                timestamp: u.timestamp,
+                window: u.window,
+                main: self.shape(p).main,
+                cpu_milli: round_milli(u.cpu_cores),
+                memory_milli: round_milli(u.memory_bytes),
+            })
+        }));
+        MetricReading::PodUsages(usages)
     }
 
     /// A Pods metric: the sampler's value for every pod, scaled.
@@ -725,7 +683,7 @@ fn record_limits(
         limits.record(LimitKind::Stabilization, detail, now, to);
     }
     for m in d.metrics.iter().filter(|m| m.error.is_some()) {
-        limits.record(LimitKind::MetricUnavailable, m.name.clone(), now, to);
+        limits.record(LimitKind::MetricUnavailable, m.name.to_string(), now, to);
     }
 }
 
@@ -750,6 +708,20 @@ fn limit_key<'a>(l: &'a str, settings: &ControllerSettings) -> Cow<'a, str> {
             settings.legacy_scale_up_limit_minimum
         )),
         None => Cow::Borrowed(l),
+    }
+}
+
+/// `(v * 1000.0).round() as i64` without the library call `f64::round` is on x86-64's baseline
+/// instruction set: below 2^52 the integer part and the fraction of `v * 1000` are exact, so
+/// rounding half away from zero is a comparison; anything larger (or NaN) takes `round`.
+fn round_milli(v: f64) -> i64 {
+    let x = v * 1000.0;
+    if x.abs() < 4_503_599_627_370_496.0 {
+        let whole = x as i64;
+        let fraction = x - whole as f64;
+        whole + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)
+    } else {
+        x.round() as i64
     }
 }
 
@@ -881,6 +853,50 @@ fn labels_of(spec: &HpaSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+        /// Any value, halves, near-halves and huge ones included, rounds as `f64::round` does.
+        #[test]
+        fn round_milli_rounds_as_f64_round(
+            v in prop_oneof![
+                any::<f64>(),
+                -1e7..1e7f64,
+                (-100_000_000i64..100_000_000).prop_map(|k| k as f64 / 2000.0),
+                (-100_000_000i64..100_000_000, -3i64..=3)
+                    .prop_map(|(k, d)| f64::from_bits((k as f64 / 2000.0).to_bits().wrapping_add(d as u64))),
+                -1e16..1e16f64,
+            ]
+        ) {
+            prop_assert_eq!(round_milli(v), (v * 1000.0).round() as i64);
+        }
+    }
+
+    #[test]
+    fn round_milli_edges() {
+        for v in [
+            0.0,
+            -0.0,
+            0.0005,
+            -0.0005,
+            0.0004999,
+            2.5e-3,
+            -2.5e-3,
+            4_503_599_627_370.495,
+            4_503_599_627_370.5,
+            -4_503_599_627_370.5,
+            1e300,
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            f64::from_bits(0.5f64.to_bits() - 1) / 1000.0,
+        ] {
+            assert_eq!(round_milli(v), (v * 1000.0).round() as i64, "{v}");
+        }
+    }
 
     #[test]
     fn the_legacy_cap_key_uses_the_scenario_settings() {
