@@ -404,7 +404,10 @@ impl World {
                 self.requests.idle_slots.push_front(pod);
                 return;
             }
-            serve_on(p, &mut self.recorder, now, req, cpr);
+            // It arrived now: its wait is exactly 0 (known here, so recording it is cheaper).
+            debug_assert_eq!(req.arrival, now);
+            self.recorder.waited(0.0);
+            start_on(p, now, req, cpr);
             p.update_speed(cpr);
             if p.cfs.is_some() {
                 self.reschedule(pod);
@@ -479,6 +482,12 @@ fn pop_live(backlog: &mut VecDeque<Request>, recorder: &mut Recorder, now: f64) 
 #[inline(always)]
 fn serve_on(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
     recorder.waited(now - req.arrival);
+    start_on(p, now, req, cpr);
+}
+
+/// [`serve_on`] without recording the wait.
+#[inline(always)]
+fn start_on(p: &mut Pod, now: f64, req: Request, cpr: f64) {
     p.advance(now, cpr);
     p.in_service.push(InService {
         finish_v: p.vclock + req.work,
