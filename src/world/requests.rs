@@ -519,11 +519,15 @@ fn retime_completion(p: &mut Pod, pod: u32, agenda: &mut Agenda<Event>, completi
     // Whether it moved is worked out only when a completion was pending (after a completion
     // none is: the common case skips the arithmetic).
     let moved = |at: f64| (next - at).abs() > 1e-9 * (1.0 + next.abs().min(at.abs()));
-    if next.is_finite() && (!p.completion_at.is_finite() || moved(p.completion_at)) {
+    // `is_finite` as one comparison: these instants are never NaN nor −∞ (a completion is due
+    // at or after the pod's clock, and +∞ stands for none).
+    let finite = |t: f64| t < f64::INFINITY;
+    debug_assert!(!next.is_nan() && next != f64::NEG_INFINITY && !p.completion_at.is_nan());
+    if finite(next) && (!finite(p.completion_at) || moved(p.completion_at)) {
         p.completion_at = next;
         let key = agenda.stamp(next);
         completions.set(pod, key);
-    } else if !next.is_finite() {
+    } else if !finite(next) {
         if !p.in_service.is_empty() {
             // Stalled (CFS quota): the pending completion must not fire.
             completions.cancel(pod);
