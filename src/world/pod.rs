@@ -259,9 +259,12 @@ impl Pod {
     /// Requests queued or in service on this pod.
     #[inline]
     pub(crate) fn in_flight(&self) -> usize {
-        self.queue.len()
-            + self.in_service.len()
-            + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
+        let requests = self.queue.len() + self.in_service.len();
+        // A request-level pod holds no cohorts: the balancer's comparisons skip the walk.
+        if self.cohorts.is_empty() {
+            return requests;
+        }
+        requests + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
     }
 
     /// Bring the virtual clock and CPU accounting up to `now`.
