@@ -453,6 +453,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // verbatim, NaN speed included
     fn reference_next_completion(p: &Pod) -> f64 {
         match p.in_service.peek() {
             Some(_) if !(p.speed > 0.0) => f64::INFINITY,
