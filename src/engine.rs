@@ -132,6 +132,11 @@ pub(crate) struct Timers {
     /// must stay below 2^(64 − shift): at a million slots, 2^44 stamps (weeks of simulation at
     /// tens of millions of events per second).
     shift: u32,
+    /// Node 1 (`hi`, `lo`), the earliest deadline, kept here as well: it is read at every
+    /// event, and a field needs no bounds check.
+    root: (u64, u64),
+    /// The root's time (+∞ when no deadline is set).
+    next_at: f64,
 }
 
 /// +∞'s bit pattern: the largest `hi` of a set node.
@@ -170,11 +175,14 @@ impl Timers {
             };
             (hi[n], lo[n]) = (hi[c], lo[c]);
         }
+        let root = (hi[1], lo[1]);
         Timers {
             hi,
             lo,
             cap,
             shift: cap.trailing_zeros(),
+            root,
+            next_at: f64::from_bits(root.0.min(INF_BITS)),
         }
     }
 
@@ -206,7 +214,7 @@ impl Timers {
     /// Key of the earliest deadline, or [`NEVER`].
     #[inline]
     pub(crate) fn next_key(&self) -> Key {
-        let (hi, lo) = (self.hi[1], self.lo[1]);
+        let (hi, lo) = self.root;
         if hi > INF_BITS {
             NEVER
         } else {
@@ -217,13 +225,13 @@ impl Timers {
     /// Time of the earliest deadline, or +∞.
     #[inline]
     pub(crate) fn next_time(&self) -> f64 {
-        f64::from_bits(self.hi[1].min(INF_BITS))
+        self.next_at
     }
 
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
     pub(crate) fn peek(&self) -> Option<(Key, u32)> {
-        let (hi, lo) = (self.hi[1], self.lo[1]);
+        let (hi, lo) = self.root;
         (hi <= INF_BITS).then(|| (self.key_of(hi, lo), self.slot_of(lo)))
     }
 
@@ -316,6 +324,9 @@ impl Timers {
                 *self.lo.get_unchecked_mut(n) = bl;
             }
         }
+        // (bh, bl) now sit at node 1 (or at the leaf that is node 1, with one slot).
+        self.root = (bh, bl);
+        self.next_at = f64::from_bits(bh.min(INF_BITS));
     }
 
     /// Room for at least `slots` slots, keeping every deadline.
@@ -375,6 +386,11 @@ mod tests {
                 .collect();
             want.sort();
             assert_eq!(timers.len(), want.len());
+            assert_eq!(timers.root, (timers.hi[1], timers.lo[1]));
+            assert_eq!(
+                timers.next_time().to_bits(),
+                f64::from_bits(timers.hi[1].min(INF_BITS)).to_bits()
+            );
             assert_eq!(timers.next_key(), want.first().map_or(NEVER, |w| w.0));
             let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();
             let want: Vec<(f64, u32)> = want.iter().map(|&(k, s)| (key_time(k), s)).collect();

@@ -368,6 +368,8 @@ pub(crate) struct StepLatencies {
     /// Scratch for closing a row with `wide` entries: each entry as its latency's
     /// [`order_key`] (high half) and its index (low half).
     keys: Vec<u64>,
+    /// Scratch for closing a row of single latencies.
+    bins: Bins,
 }
 
 /// The packed key of `count` (1 to `u32::MAX`) requests of latency `x`: its [`order_key`]
@@ -441,7 +443,7 @@ impl StepLatencies {
             self.packed.clear();
             quantiles
         } else if !self.values.is_empty() {
-            let quantiles = median_and_p99(&mut self.values);
+            let quantiles = counted_p50_p99(&mut self.values, &mut self.bins);
             self.values.clear();
             quantiles
         } else {
@@ -663,6 +665,79 @@ fn quantile(v: &mut [f32], q: f64) -> f64 {
     *x as f64
 }
 
+/// Rows with fewer values than this are closed by [`median_and_p99`] alone (counting costs a
+/// scan of every bin, worth it only over enough values).
+const COUNT_FROM: usize = 4096;
+/// [`counted_p50_p99`]'s bins: the top 11 bits of an [`order_key`] (sign, exponent and two
+/// fraction bits of the f32: four bins per doubling of the latency).
+const BIN_SHIFT: u32 = 21;
+const BINS: usize = 1 << (32 - BIN_SHIFT);
+
+/// Scratch for [`counted_p50_p99`], kept between rows.
+#[derive(Debug, Default)]
+struct Bins {
+    /// Keys per bin ([`BINS`] of them once used).
+    counts: Vec<u32>,
+    /// The keys of the bins holding the two ranks.
+    at50: Vec<u32>,
+    at99: Vec<u32>,
+}
+
+/// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, as
+/// [`median_and_p99`] gives them, by counting for all but small buffers: one pass counts the
+/// keys by their top bits, a scan of the counts finds the bins where the two ranks fall, one
+/// more pass sets apart the (few) keys of those bins, and a selection among them finds each.
+/// Two light passes cost less than the selections' partitions over the whole row.
+fn counted_p50_p99(v: &mut [u32], bins: &mut Bins) -> (f64, f64) {
+    let n = v.len();
+    if n < COUNT_FROM {
+        return median_and_p99(v);
+    }
+    let (r50, r99) = (rank(0.50, n), rank(0.99, n));
+    bins.counts.clear();
+    bins.counts.resize(BINS, 0);
+    let Ok(counts) = <&mut [u32; BINS]>::try_from(bins.counts.as_mut_slice()) else {
+        return median_and_p99(v);
+    };
+    for &k in v.iter() {
+        counts[(k >> BIN_SHIFT) as usize] += 1;
+    }
+    // The bins of the two ranks, and each rank among its bin's keys.
+    let (mut b50, mut b99) = (BINS, BINS);
+    let (mut in50, mut in99) = (0, 0);
+    let mut below = 0usize;
+    for (b, &c) in counts.iter().enumerate() {
+        let upto = below + c as usize;
+        if b50 == BINS && r50 < upto {
+            (b50, in50) = (b, r50 - below);
+        }
+        if r99 < upto {
+            (b99, in99) = (b, r99 - below);
+            break;
+        }
+        below = upto;
+    }
+    let (b50, b99) = (b50 as u32, b99 as u32);
+    let (at50, at99) = (&mut bins.at50, &mut bins.at99);
+    at50.clear();
+    at99.clear();
+    for &k in v.iter() {
+        let b = k >> BIN_SHIFT;
+        if b == b50 {
+            at50.push(k);
+        } else if b == b99 {
+            at99.push(k);
+        }
+    }
+    let p50 = *at50.select_nth_unstable(in50).1;
+    let p99 = if b99 == b50 {
+        *at50.select_nth_unstable(in99).1
+    } else {
+        *at99.select_nth_unstable(in99).1
+    };
+    (from_order_key(p50) as f64, from_order_key(p99) as f64)
+}
+
 /// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, reordering it.
 /// The p99 is selected among the values above the median only, which the first selection has
 /// already set apart.
@@ -714,6 +789,26 @@ impl Distribution {
         v.min(u64::MAX as f64 / 4.0) as i64 as u64
     }
 
+    /// The histogram slot of `seconds`: `LogHistogram::index(Self::micros(seconds))`, read off
+    /// the bits of the microseconds as a float when they are at least 256 (every latency above
+    /// a quarter of a millisecond) instead of through the integer.
+    ///
+    /// There, `v = seconds × 10⁶` lies in `[2^e, 2^(e+1))` with `e ≥ 8`, and so does its
+    /// integer part: its bucket is `e − 7` and its top 8 bits are the float's leading 1 and
+    /// first 7 fraction bits. The slot, `(e − 6)·128` plus those 7 bits, is then the float's
+    /// bits shifted right by 45 (the biased exponent above the 7 fraction bits) less
+    /// `(1023 + 6)·128`. Above 2^62 microseconds `micros` saturates, so the slot does.
+    #[inline]
+    fn slot(seconds: f64) -> usize {
+        let v = seconds * UNIT;
+        if v >= 256.0 {
+            ((v.to_bits() >> 45) as usize - SLOT_BIAS).min(MAX_SLOT)
+        } else {
+            // Below 256 (or NaN): bucket 0, where the slot is the value.
+            LogHistogram::index(Self::micros(seconds))
+        }
+    }
+
     #[inline]
     pub(crate) fn record(&mut self, seconds: f64) {
         self.record_n(seconds, 1);
@@ -725,7 +820,7 @@ impl Distribution {
         if n == 0 {
             return;
         }
-        self.hist.record_n(Self::micros(seconds), n);
+        self.hist.record_at(Self::slot(seconds), n);
         self.sum += seconds * n as f64;
         if seconds > self.max {
             self.max = seconds;
@@ -770,6 +865,11 @@ const HALF: u64 = 1 << HALF_BITS;
 const SUB_MASK: u64 = (1 << (HALF_BITS + 1)) - 1;
 /// `64 - HALF_BITS - 1`: bucket of a value from its leading zeros.
 const LZ_BASE: u32 = 64 - HALF_BITS - 1;
+/// `(1023 + 6) << HALF_BITS`: a float's bits shifted right by `52 - HALF_BITS`, less this, are
+/// the slot of its integer part when that is at least 256 (see [`Distribution::slot`]).
+const SLOT_BIAS: usize = (1023 + 6) << HALF_BITS;
+/// The slot of 2^62 microseconds, where [`Distribution::micros`] saturates.
+const MAX_SLOT: usize = (62 - HALF_BITS as usize + 1) << HALF_BITS;
 
 /// A log-linear histogram of non-negative integers: the layout, rounding and quantile rule of
 /// HdrHistogram (`hdrhistogram::Histogram::<u64>::new(2)` with auto-resize: lowest discernible
@@ -819,9 +919,14 @@ impl LogHistogram {
         lowest.saturating_add(1u64 << bucket) - 1
     }
 
-    #[inline]
+    #[cfg(test)]
     fn record_n(&mut self, value: u64, n: u64) {
-        let i = Self::index(value);
+        self.record_at(Self::index(value), n);
+    }
+
+    /// Count `n` values in slot `i` (as [`Self::index`] gives it).
+    #[inline]
+    fn record_at(&mut self, i: usize, n: u64) {
         // Plain adds: a count cannot reach 2^64.
         match self.counts.get_mut(i) {
             Some(c) => *c += n,
@@ -1015,6 +1120,54 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The slot read off a latency's bits is the slot of its microseconds as an integer,
+        /// for any f64 (NaN, infinities, negatives and subnormals included).
+        #[test]
+        fn distribution_slot_is_the_slot_of_the_microseconds(bits in proptest::num::u64::ANY) {
+            let seconds = f64::from_bits(bits);
+            proptest::prop_assert_eq!(
+                Distribution::slot(seconds),
+                LogHistogram::index(Distribution::micros(seconds)),
+                "seconds = {:e}", seconds
+            );
+        }
+    }
+
+    /// The same at every power of two and its neighbours, where buckets and the fast path
+    /// begin, and over a dense range of ordinary latencies.
+    #[test]
+    fn distribution_slot_at_bucket_edges() {
+        let check = |seconds: f64| {
+            assert_eq!(
+                Distribution::slot(seconds),
+                LogHistogram::index(Distribution::micros(seconds)),
+                "seconds = {seconds:e}"
+            );
+        };
+        for e in -30..80 {
+            let v = 2f64.powi(e);
+            for w in [v, v.next_up(), v.next_down(), v + 0.5, v - 0.5, v * 1.5] {
+                check(w / UNIT);
+                check(w * 1e-6);
+            }
+        }
+        for s in [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            2.56e-4,
+            1e300,
+        ] {
+            check(s);
+        }
+        for i in 0..200_000 {
+            check(i as f64 * 1.7e-7);
+        }
+    }
+
     #[test]
     fn distribution_quantiles_within_a_tenth_of_a_percent() {
         let mut d = Distribution::new();
@@ -1081,6 +1234,38 @@ mod tests {
         let p95 = h.quantile_since(&PromHistogram::default(), 0.95).unwrap();
         assert!((p95 - (0.1 + 0.15 * 0.9)).abs() < 1e-12, "{p95}");
         assert_eq!(h.quantile_since(&h, 0.5), None);
+    }
+
+    proptest::proptest! {
+        /// Counting gives the p50 and p99 the selections give, whatever the spread of the
+        /// keys: few distinct values, one value, a narrow or the whole range, NaN and
+        /// negative latencies.
+        #[test]
+        fn counted_p50_p99_match_the_selections(
+            n in 1usize..9000,
+            spread in proptest::sample::select(vec![0u32, 1, 3, 1000, 1 << 20, u32::MAX]),
+            base in proptest::num::u32::ANY,
+            seed in 0u64..1000,
+            specials in proptest::bool::weighted(0.2),
+        ) {
+            let mut rng = crate::rng::Stream::new(seed, "counted");
+            let mut v: Vec<u32> = (0..n)
+                .map(|_| base.wrapping_add((rng.next_u64() as u32) % spread.max(1)))
+                .collect();
+            if specials {
+                for k in [f32::NAN, -1.0, f32::INFINITY, 0.0, -0.0] {
+                    let i = rng.below(n);
+                    v[i] = order_key(k);
+                }
+            }
+            let mut bins = Bins::default();
+            let want = median_and_p99(&mut v.clone());
+            let got = counted_p50_p99(&mut v, &mut bins);
+            proptest::prop_assert_eq!(
+                (got.0.to_bits(), got.1.to_bits()),
+                (want.0.to_bits(), want.1.to_bits())
+            );
+        }
     }
 
     /// The paired selection gives the same p50 and p99 as two independent selections.

@@ -259,18 +259,44 @@ impl Pod {
     /// Requests queued or in service on this pod.
     #[inline]
     pub(crate) fn in_flight(&self) -> usize {
-        self.queue.len()
-            + self.in_service.len()
-            + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
+        let requests = self.queue.len() + self.in_service.len();
+        // A request-level pod holds no cohorts: the balancer's comparisons skip the walk.
+        if self.cohorts.is_empty() {
+            return requests;
+        }
+        requests + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
     }
 
     /// Bring the virtual clock and CPU accounting up to `now`.
     #[inline]
     pub(crate) fn advance(&mut self, now: f64, cores_per_request: f64) {
-        let dt = (now - self.vclock_at).max(0.0);
-        if dt == 0.0 && self.cfs.is_none() {
-            return; // already up to date (with a quota, a period may still end now)
+        if self.cfs.is_some() {
+            self.advance_under_quota(now, cores_per_request);
+            return;
         }
+        // Without a quota: nothing to do unless time passed (the general path's steps, with
+        // the quota's left out; a NaN gap does nothing there either).
+        let dt = now - self.vclock_at;
+        if dt > 0.0 {
+            let k = self.in_service.len();
+            let mut work_rate = 0.0;
+            if k > 0 {
+                self.vclock += self.speed * dt;
+                work_rate = self.speed * k as f64 * cores_per_request;
+            }
+            let mut cpu = self.cpu_seconds + work_rate * dt;
+            cpu += self.fluid_cpu * dt;
+            cpu += self.burst * dt;
+            self.cpu_seconds = cpu;
+            self.vclock_at = now;
+        }
+    }
+
+    /// [`Self::advance`] for a pod with a CFS quota: a period may end, also when no time passed.
+    #[inline]
+    fn advance_under_quota(&mut self, now: f64, cores_per_request: f64) {
+        // Also when no time passed: a period may end exactly now.
+        let dt = (now - self.vclock_at).max(0.0);
         let k = self.in_service.len();
         let mut work_rate = 0.0;
         if dt > 0.0 && k > 0 {
@@ -345,6 +371,11 @@ impl Pod {
             self.speed = 0.0;
             return;
         }
+        if self.cap == f64::INFINITY {
+            // No limit: what the formula below gives (nothing exceeds an infinite capacity).
+            self.speed = self.warm;
+            return;
+        }
         // A cold pod works at `warm` speed; a start-up burst takes its cores off the limit first.
         let capacity = (self.cap - self.burst).max(self.cap * 0.05);
         let full = self.in_service.len() as f64 * cores_per_request;
@@ -360,7 +391,12 @@ impl Pod {
     pub(crate) fn next_completion(&self) -> f64 {
         match self.in_service.peek() {
             Some(_) if !(self.speed > 0.0) => f64::INFINITY,
-            Some(top) => self.vclock_at + (top.finish_v - self.vclock).max(0.0) / self.speed,
+            Some(top) => {
+                // `max(0.0)` as one comparison (NaN gives 0 either way).
+                let left = top.finish_v - self.vclock;
+                let left = if left > 0.0 { left } else { 0.0 };
+                self.vclock_at + left / self.speed
+            }
             None => f64::INFINITY,
         }
     }
@@ -386,6 +422,95 @@ mod tests {
         });
         p.speed = 0.83;
         p
+    }
+
+    /// [`Pod::advance`], [`Pod::update_speed`] and [`Pod::next_completion`] as they were
+    /// written before their fast paths for a pod without a quota or a limit: the reference.
+    fn reference_advance(p: &mut Pod, now: f64, cpr: f64) {
+        let dt = (now - p.vclock_at).max(0.0);
+        if dt == 0.0 && p.cfs.is_none() {
+            return;
+        }
+        let k = p.in_service.len();
+        let mut work_rate = 0.0;
+        if dt > 0.0 && k > 0 {
+            p.vclock += p.speed * dt;
+            work_rate = p.speed * k as f64 * cpr;
+        }
+        p.cpu_seconds = p.cpu_after(dt, work_rate);
+        if dt > 0.0 {
+            p.vclock_at = now;
+        }
+    }
+
+    fn reference_speed(p: &Pod, cpr: f64) -> f64 {
+        let capacity = (p.cap - p.burst).max(p.cap * 0.05);
+        let full = p.in_service.len() as f64 * cpr;
+        if full * p.warm > capacity {
+            capacity / full
+        } else {
+            p.warm
+        }
+    }
+
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // verbatim, NaN speed included
+    fn reference_next_completion(p: &Pod) -> f64 {
+        match p.in_service.peek() {
+            Some(_) if !(p.speed > 0.0) => f64::INFINITY,
+            Some(top) => p.vclock_at + (top.finish_v - p.vclock).max(0.0) / p.speed,
+            None => f64::INFINITY,
+        }
+    }
+
+    proptest::proptest! {
+        /// Without a quota, the clock, the CPU integral, the speed and the next completion
+        /// come out to the bit as the general formulas give them, limited or not, at any
+        /// sequence of instants (repeated ones and ones in the past included).
+        #[test]
+        fn fast_paths_match_the_general_formulas(
+            limited in proptest::bool::ANY,
+            cap in 0.1f64..8.0,
+            warm in proptest::sample::select(vec![1.0, 0.4]),
+            burst in proptest::sample::select(vec![0.0, 0.3]),
+            fluid in proptest::sample::select(vec![0.0, 0.2]),
+            cpr in proptest::sample::select(vec![0.0, 0.02, 1.0]),
+            steps in proptest::collection::vec((-0.5f64..2.0, 0usize..4, 0.0f64..3.0), 1..40),
+        ) {
+            let mut p = Pod::new(0, 0.0);
+            p.cap = if limited { cap } else { f64::INFINITY };
+            (p.warm, p.burst, p.fluid_cpu) = (warm, burst, fluid);
+            let mut r = p.clone();
+            let mut now = 0.0;
+            for (gap, change, work) in steps {
+                // Gaps below zero stand for a repeated instant.
+                now += gap.max(0.0);
+                p.advance(now, cpr);
+                reference_advance(&mut r, now, cpr);
+                for q in [&mut p, &mut r] {
+                    match change {
+                        0 => {}
+                        1 => {
+                            let _ = q.in_service.pop();
+                        }
+                        _ => q.in_service.push(InService {
+                            finish_v: q.vclock + work,
+                            req: Request::new(now, work, f64::INFINITY),
+                        }),
+                    }
+                }
+                p.update_speed(cpr);
+                r.speed = reference_speed(&r, cpr);
+                for (a, b) in [
+                    (p.vclock, r.vclock),
+                    (p.vclock_at, r.vclock_at),
+                    (p.cpu_seconds, r.cpu_seconds),
+                    (p.speed, r.speed),
+                    (p.next_completion(), reference_next_completion(&r)),
+                ] {
+                    proptest::prop_assert_eq!(a.to_bits(), b.to_bits());
+                }
+            }
+        }
     }
 
     #[test]

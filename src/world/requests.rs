@@ -404,7 +404,10 @@ impl World {
                 self.requests.idle_slots.push_front(pod);
                 return;
             }
-            serve_on(p, &mut self.recorder, now, req, cpr);
+            // It arrived now: its wait is exactly 0 (known here, so recording it is cheaper).
+            debug_assert_eq!(req.arrival, now);
+            self.recorder.waited(0.0);
+            start_on(p, now, req, cpr);
             p.update_speed(cpr);
             if p.cfs.is_some() {
                 self.reschedule(pod);
@@ -479,6 +482,12 @@ fn pop_live(backlog: &mut VecDeque<Request>, recorder: &mut Recorder, now: f64) 
 #[inline(always)]
 fn serve_on(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
     recorder.waited(now - req.arrival);
+    start_on(p, now, req, cpr);
+}
+
+/// [`serve_on`] without recording the wait.
+#[inline(always)]
+fn start_on(p: &mut Pod, now: f64, req: Request, cpr: f64) {
     p.advance(now, cpr);
     p.in_service.push(InService {
         finish_v: p.vclock + req.work,
@@ -510,11 +519,15 @@ fn retime_completion(p: &mut Pod, pod: u32, agenda: &mut Agenda<Event>, completi
     // Whether it moved is worked out only when a completion was pending (after a completion
     // none is: the common case skips the arithmetic).
     let moved = |at: f64| (next - at).abs() > 1e-9 * (1.0 + next.abs().min(at.abs()));
-    if next.is_finite() && (!p.completion_at.is_finite() || moved(p.completion_at)) {
+    // `is_finite` as one comparison: these instants are never NaN nor −∞ (a completion is due
+    // at or after the pod's clock, and +∞ stands for none).
+    let finite = |t: f64| t < f64::INFINITY;
+    debug_assert!(!next.is_nan() && next != f64::NEG_INFINITY && !p.completion_at.is_nan());
+    if finite(next) && (!finite(p.completion_at) || moved(p.completion_at)) {
         p.completion_at = next;
         let key = agenda.stamp(next);
         completions.set(pod, key);
-    } else if !next.is_finite() {
+    } else if !finite(next) {
         if !p.in_service.is_empty() {
             // Stalled (CFS quota): the pending completion must not fire.
             completions.cancel(pod);
