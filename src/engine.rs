@@ -309,7 +309,7 @@ impl Timers {
                 unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
             if sh == bh {
                 // Two deadlines at the same instant: the earlier stamped wins.
-                std::hint::cold_path();
+                rarely();
                 bl = bl.min(sl);
             } else {
                 // A 128-bit comparison here compiles to a branch that would miss about every
@@ -341,6 +341,13 @@ impl Timers {
         *self = bigger;
     }
 }
+
+
+/// Marks the branch it is called from as rarely taken (what `std::hint::cold_path` does, which
+/// is newer than this crate's minimum Rust version).
+#[cold]
+#[inline(always)]
+fn rarely() {}
 
 #[cfg(test)]
 mod tests {
