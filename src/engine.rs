@@ -342,7 +342,6 @@ impl Timers {
     }
 }
 
-
 /// Marks the branch it is called from as rarely taken (what `std::hint::cold_path` does, which
 /// is newer than this crate's minimum Rust version).
 #[cold]
