@@ -438,7 +438,7 @@ impl World {
             let fresh = Cohort::fresh(t, dt, arrivals);
             match self.cfg.kind {
                 WorkloadKind::Http => self.fluid_route_fresh(t, fresh, fl),
-                WorkloadKind::Queue => fl.backlog.push_back(Cohort::fresh(t, dt, arrivals)),
+                WorkloadKind::Queue => fl.backlog.push_back(fresh),
             }
         }
     }
@@ -918,7 +918,7 @@ impl World {
             return;
         }
         let mut shares = std::mem::take(&mut fl.shares);
-        self.fluid_split(n, k, fl, &mut shares);
+        self.fluid_split((n, k), fl.round_robin, fl, &mut shares);
         for i in 0..k {
             let share = shares[i as usize];
             if share == 0 {
@@ -933,7 +933,13 @@ impl World {
 
     /// Split `n` requests over the `k` endpoints as the balancer would: at random
     /// (multinomial), or evenly with the remainder rotating (round-robin, least-request).
-    fn fluid_split(&mut self, n: u64, k: u64, fl: &mut FluidState, shares: &mut Vec<u64>) {
+    fn fluid_split(
+        &mut self,
+        (n, k): (u64, u64),
+        rotation: usize,
+        fl: &mut FluidState,
+        shares: &mut Vec<u64>,
+    ) {
         match self.cfg.balancer {
             Balancer::Random => multinomial_even_into(
                 &mut self.requests.rng_balancer,
@@ -946,9 +952,7 @@ impl World {
                 let (base, extra) = (n / k, n % k);
                 shares.clear();
                 shares.extend(
-                    (0..k).map(|i| {
-                        base + u64::from((i + k - (fl.round_robin as u64 % k)) % k < extra)
-                    }),
+                    (0..k).map(|i| base + u64::from((i + k - (rotation as u64 % k)) % k < extra)),
                 );
             }
         }

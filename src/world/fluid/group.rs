@@ -134,18 +134,20 @@ impl World {
     /// Route the interval's fresh arrivals `c` to the interval's group (gathered by
     /// [`World::fluid_serving_pods`]) and, one by one, to the other endpoints.
     pub(super) fn fluid_route_grouped(&mut self, t: f64, c: Cohort, fl: &mut FluidState) {
-        let group = &mut fl.group;
-        group.others.clear();
-        for &id in &self.requests.endpoints {
-            if !group.has(id) {
-                group.others.push(id);
-            }
-        }
         let (n, k, m) = (
             c.count,
             self.requests.endpoints.len(),
             fl.group.members.len(),
         );
+        let group = &mut fl.group;
+        group.others.clear();
+        if m < k {
+            for &id in &self.requests.endpoints {
+                if !group.has(id) {
+                    group.others.push(id);
+                }
+            }
+        }
         let to_group = self.fluid_split_group(n, k, m, fl);
         if self.fluid_group_keeps_up(to_group, fl) {
             fl.group.total = to_group;
@@ -205,16 +207,18 @@ impl World {
         match self.cfg.balancer {
             Balancer::Random => binomial(&mut self.requests.rng_balancer, n, m, k),
             _ => {
-                // The even split's remainder goes to the endpoints after the rotation point.
-                let (base, extra) = (n / k as u64, n % k as u64);
-                let rr = fl.round_robin % k;
-                let mut to_group = 0;
-                for (i, &id) in self.requests.endpoints.iter().enumerate() {
-                    if fl.group.has(id) {
-                        to_group += base + u64::from(((i + k - rr) % k) < extra as usize);
-                    }
-                }
-                fl.round_robin = (fl.round_robin + extra as usize) % k;
+                let mut shares = std::mem::take(&mut fl.shares);
+                self.fluid_split((n, k as u64), fl.round_robin, fl, &mut shares);
+                let to_group = self
+                    .requests
+                    .endpoints
+                    .iter()
+                    .zip(&shares)
+                    .filter(|&(&id, _)| fl.group.has(id))
+                    .map(|(_, &share)| share)
+                    .sum();
+                fl.shares = shares;
+                fl.round_robin = (fl.round_robin + (n % k as u64) as usize) % k;
                 to_group
             }
         }
@@ -241,21 +245,7 @@ impl World {
             return;
         }
         let mut shares = std::mem::take(&mut fl.shares);
-        match self.cfg.balancer {
-            Balancer::Random => super::multinomial_even_into(
-                &mut self.requests.rng_balancer,
-                c.count,
-                pods.len(),
-                &mut fl.normals,
-                &mut shares,
-            ),
-            _ => {
-                let k = pods.len() as u64;
-                let (base, extra) = (c.count / k, c.count % k);
-                shares.clear();
-                shares.extend((0..k).map(|i| base + u64::from(i < extra)));
-            }
-        }
+        self.fluid_split((c.count, pods.len() as u64), 0, fl, &mut shares);
         for (&id, &share) in pods.iter().zip(&shares) {
             if share > 0 {
                 self.fluid_admit(t, id, Cohort { count: share, ..c }, fl);
