@@ -267,6 +267,16 @@ impl Pod {
         requests + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
     }
 
+    /// Arrival time of the oldest request the pod holds waiting: its queue's head, else its
+    /// oldest cohort's.
+    #[inline]
+    pub(crate) fn oldest_held(&self) -> Option<f64> {
+        self.queue
+            .front()
+            .map(|r| r.arrival)
+            .or(self.cohorts.front().map(|c| c.oldest()))
+    }
+
     /// Bring the virtual clock and CPU accounting up to `now`.
     #[inline]
     pub(crate) fn advance(&mut self, now: f64, cores_per_request: f64) {
