@@ -762,15 +762,22 @@ impl World {
             .sets
             .iter()
             .any(|s| s.template.cpu_request.is_some());
-        let sampled = self.pods.take_sampled(now, step);
-        // One pass over the sampled pods (the live ones and those gone within the step): their
-        // CPU, and for the live ones what they hold, as `backlog_len`, `in_service` and
+        let mut sampled = self.pods.take_sampled();
+        // One pass over the sampled pods (the live ones and those gone within the step, the
+        // others dropped for good): their CPU, and for the live ones what they hold, as `backlog_len`, `in_service` and
         // `oldest_waiting_age` would find it walking the live pods.
         let http = self.cfg.kind == WorkloadKind::Http;
         let (mut held, mut in_service) = (0u64, 0u64);
         let mut oldest: Option<f64> = None;
-        for &id in &sampled {
+        let mut kept = 0;
+        for i in 0..sampled.len() {
+            let id = sampled[i];
             let p = &mut self.pods.by_id[id as usize];
+            if PodSet::done_sampling(p, now, step) {
+                continue;
+            }
+            sampled[kept] = id;
+            kept += 1;
             let cpu = p.cpu_seconds_at(now, cpr);
             cpu_used += cpu - p.cpu_at_sample;
             p.cpu_at_sample = cpu;
@@ -792,6 +799,7 @@ impl World {
                 }
             }
         }
+        sampled.truncate(kept);
         self.pods.return_sampled(sampled);
         let (backlog, backlog_age) = if http {
             let shared = self.fluid.as_ref().map_or(0, |f| f.backlog.count());
