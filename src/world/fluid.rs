@@ -26,6 +26,7 @@
 mod group;
 
 use super::cohorts::Cohorts;
+use super::pod_set::PREFETCH_AHEAD;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
@@ -495,6 +496,9 @@ impl World {
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;
         for i in 0..live.len() {
+            if let Some(&ahead) = live.get(i + PREFETCH_AHEAD) {
+                self.pods.prefetch(ahead);
+            }
             let id = live[i];
             let p = &self.pods.by_id[id as usize];
             if p.state == PodState::Gone {
@@ -877,12 +881,29 @@ impl World {
     /// (Little's law).
     #[inline(always)]
     fn fluid_close_interval(&mut self, t: f64, pod: u32, served: u64, fl: &FluidState) {
+        let rates = self.fluid_interval_rates(served, fl);
+        self.fluid_close_interval_at(t, pod, rates);
+    }
+
+    /// What serving `served` requests over an interval means for a pod: (cores its work burns,
+    /// requests in service on average).
+    #[inline(always)]
+    fn fluid_interval_rates(&self, served: u64, fl: &FluidState) -> (f64, u64) {
         let (cores_per_request, concurrency) = (self.cfg.cores_per_request, self.cfg.concurrency);
         let (dt, mean) = (fl.dt, fl.mean_service);
+        (
+            served as f64 * cores_per_request * mean / dt,
+            round_up_half(served as f64 / dt * mean).min(concurrency as u64),
+        )
+    }
+
+    /// [`Self::fluid_close_interval`] with its rates worked out ([`Self::fluid_interval_rates`]).
+    #[inline(always)]
+    fn fluid_close_interval_at(&mut self, t: f64, pod: u32, (cpu, in_service): (f64, u64)) {
         let p = &mut self.pods.by_id[pod as usize];
-        p.advance(t, cores_per_request);
-        p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
-        p.fluid_in_service = round_up_half(served as f64 / dt * mean).min(concurrency as u64);
+        p.advance(t, self.cfg.cores_per_request);
+        p.fluid_cpu = cpu;
+        p.fluid_in_service = in_service;
     }
 
     /// A terminating pod that has stopped taking work and holds none exits at the interval's
