@@ -26,7 +26,6 @@
 mod group;
 
 use super::cohorts::Cohorts;
-use super::pod_set::PREFETCH_AHEAD;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
@@ -496,9 +495,6 @@ impl World {
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;
         for i in 0..live.len() {
-            if let Some(&ahead) = live.get(i + PREFETCH_AHEAD) {
-                self.pods.prefetch(ahead);
-            }
             let id = live[i];
             let p = &self.pods.by_id[id as usize];
             if p.state == PodState::Gone {

@@ -771,9 +771,6 @@ impl World {
         let mut oldest: Option<f64> = None;
         let mut kept = 0;
         for i in 0..sampled.len() {
-            if let Some(&ahead) = sampled.get(i + pod_set::PREFETCH_AHEAD) {
-                self.pods.prefetch(ahead);
-            }
             let id = sampled[i];
             let p = &mut self.pods.by_id[id as usize];
             if PodSet::done_sampling(p, now, step) {

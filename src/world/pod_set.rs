@@ -17,9 +17,6 @@ use crate::manifest::deployment::Strategy;
 use crate::rng::Stream;
 use crate::settings::workload::PodResources;
 
-/// How many pods ahead a walk over many pods asks for the next pod's record ([`PodSet::prefetch`]).
-pub(super) const PREFETCH_AHEAD: usize = 8;
-
 /// The pods and their bookkeeping.
 pub(crate) struct PodSet {
     /// Every pod, by id.
@@ -102,15 +99,6 @@ impl PodSet {
     /// The pods not gone, in id order.
     pub(crate) fn live(&self) -> impl Iterator<Item = &Pod> + '_ {
         self.live.iter().map(|&id| &self.by_id[id as usize])
-    }
-
-    /// Start loading pod `id`'s hot fields for a walk that reaches it a few pods later (see
-    /// [`prefetch`]); nothing for an id out of range.
-    #[inline(always)]
-    pub(super) fn prefetch(&self, id: u32) {
-        if let Some(p) = self.by_id.get(id as usize) {
-            prefetch(p);
-        }
     }
 
     /// Add a new pod (its id is the next one).
@@ -226,27 +214,4 @@ impl PodSet {
     pub(crate) fn take_events(&mut self) -> Vec<PodEvent> {
         std::mem::take(&mut self.events)
     }
-}
-
-/// Ask the CPU to start loading the first 256 bytes of `pod`, where its per-step fields are
-/// (the field order of [`Pod`]). Walks over thousands of pods wait on memory, not on
-/// arithmetic: each pod's record is a cache miss, and the hardware cannot guess the next pod of
-/// an id list. A hint only: it changes no value, and does nothing off x86-64.
-#[inline(always)]
-fn prefetch(pod: &Pod) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let at = (pod as *const Pod).cast::<i8>();
-        for line in 0..4 {
-            // SAFETY: a prefetch never faults and writes nothing; the addresses are inside (or
-            // just past) a live `Pod` borrowed for this call, computed with `wrapping_add`.
-            #[allow(unsafe_code)] // the second argued unsafe block (docs/architecture.md)
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(at.wrapping_add(64 * line));
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = pod;
 }

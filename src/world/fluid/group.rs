@@ -14,7 +14,6 @@
 
 use super::{Cohort, FluidState, round_up_half};
 use crate::settings::workload::Balancer;
-use crate::world::pod_set::PREFETCH_AHEAD;
 use crate::world::{PodState, World};
 
 /// The quantile strata a share size's latencies are recorded in each interval: three quarters
@@ -294,9 +293,6 @@ impl World {
             self.fluid_interval_rates(s + 1, fl),
         );
         for (i, &id) in fl.group.members.iter().enumerate() {
-            if let Some(&ahead) = fl.group.members.get(i + PREFETCH_AHEAD) {
-                self.pods.prefetch(ahead);
-            }
             let extra = takes_extra(i, turn, m, r as usize);
             let (share, stalled, rates) = if extra {
                 (s + 1, large_stall, large_rates)
