@@ -12,7 +12,7 @@
 //! work, jobs) and intervals where the group could fall behind take the per-pod path of the
 //! parent module.
 
-use super::{Cohort, FluidState, round_up_half};
+use super::{Cohort, FluidState, close_interval, round_up_half};
 use crate::settings::workload::Balancer;
 use crate::world::{PodState, World};
 
@@ -292,6 +292,8 @@ impl World {
             self.fluid_interval_rates(s, fl),
             self.fluid_interval_rates(s + 1, fl),
         );
+        let slot = self.recorder.series.slot_at(t);
+        let cores_per_request = self.cfg.cores_per_request;
         for (i, &id) in fl.group.members.iter().enumerate() {
             let extra = takes_extra(i, turn, m, r as usize);
             let (share, stalled, rates) = if extra {
@@ -302,9 +304,9 @@ impl World {
             let p = &mut self.pods.by_id[id as usize];
             p.routed += share;
             p.served += share;
-            self.fluid_close_interval_at(t, id, rates);
+            close_interval(p, t, cores_per_request, rates);
             if stalled > 0.0 {
-                self.fluid_throttle(t, id, fl.dt * stalled);
+                self.fluid_throttle_in(slot, id, fl.dt * stalled);
             }
         }
         fl.group.turn = (turn + r as usize) % m;
