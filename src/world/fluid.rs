@@ -26,6 +26,7 @@
 mod group;
 
 use super::cohorts::Cohorts;
+use super::pod::Pod;
 use super::{Event, PodEventKind, PodState, World};
 use crate::record::DropReason;
 use crate::rng::Stream;
@@ -877,12 +878,26 @@ impl World {
     /// (Little's law).
     #[inline(always)]
     fn fluid_close_interval(&mut self, t: f64, pod: u32, served: u64, fl: &FluidState) {
+        let rates = self.fluid_interval_rates(served, fl);
+        let cores_per_request = self.cfg.cores_per_request;
+        close_interval(
+            &mut self.pods.by_id[pod as usize],
+            t,
+            cores_per_request,
+            rates,
+        );
+    }
+
+    /// What serving `served` requests over an interval means for a pod: (cores its work burns,
+    /// requests in service on average).
+    #[inline(always)]
+    fn fluid_interval_rates(&self, served: u64, fl: &FluidState) -> (f64, u64) {
         let (cores_per_request, concurrency) = (self.cfg.cores_per_request, self.cfg.concurrency);
         let (dt, mean) = (fl.dt, fl.mean_service);
-        let p = &mut self.pods.by_id[pod as usize];
-        p.advance(t, cores_per_request);
-        p.fluid_cpu = served as f64 * cores_per_request * mean / dt;
-        p.fluid_in_service = round_up_half(served as f64 / dt * mean).min(concurrency as u64);
+        (
+            served as f64 * cores_per_request * mean / dt,
+            round_up_half(served as f64 / dt * mean).min(concurrency as u64),
+        )
     }
 
     /// A terminating pod that has stopped taking work and holds none exits at the interval's
@@ -902,10 +917,16 @@ impl World {
 
     /// Count `seconds` of the interval starting at `t` that `pod` spent stalled by its CFS quota.
     fn fluid_throttle(&mut self, t: f64, pod: u32, seconds: f64) {
+        let slot = self.recorder.series.slot_at(t);
+        self.fluid_throttle_in(slot, pod, seconds);
+    }
+
+    /// [`Self::fluid_throttle`] with the interval's row slot found (`Series::slot_at`).
+    #[inline]
+    fn fluid_throttle_in(&mut self, slot: usize, pod: u32, seconds: f64) {
         self.pods.by_id[pod as usize].throttled_seconds += seconds;
         self.pods.throttled_seconds += seconds;
-        let i = self.recorder.series.slot_at(t);
-        self.recorder.series.throttled_s[i] += seconds;
+        self.recorder.series.throttled_s[slot] += seconds;
     }
 
     /// Split the cohort `c` (arrivals of one interval) across the endpoints (evenly; the
@@ -1054,6 +1075,20 @@ impl World {
 
 /// A Poisson count with mean `mean` (exact inversion for small means, normal approximation
 /// with continuity correction above 30).
+/// Pod `p`'s interval closes at `t`: its CPU clock catches up, then its work burns `cpu` cores
+/// with `in_service` requests in service from now on ([`World::fluid_interval_rates`]).
+#[inline(always)]
+pub(super) fn close_interval(
+    p: &mut Pod,
+    t: f64,
+    cores_per_request: f64,
+    (cpu, in_service): (f64, u64),
+) {
+    p.advance(t, cores_per_request);
+    p.fluid_cpu = cpu;
+    p.fluid_in_service = in_service;
+}
+
 pub(super) fn poisson(rng: &mut Stream, mean: f64) -> u64 {
     if !(mean > 0.0) {
         return 0;

@@ -674,12 +674,7 @@ impl World {
             WorkloadKind::Http => self
                 .pods
                 .live()
-                .filter_map(|p| {
-                    p.queue
-                        .front()
-                        .map(|r| r.arrival)
-                        .or(p.cohorts.front().map(|c| c.oldest()))
-                })
+                .filter_map(|p| p.oldest_held())
                 .reduce(f64::min),
         };
         oldest.map_or(0.0, |a| (now - a).max(0.0))
@@ -767,12 +762,28 @@ impl World {
             .sets
             .iter()
             .any(|s| s.template.cpu_request.is_some());
-        let sampled = self.pods.take_sampled(now, step);
-        for &id in &sampled {
+        let mut sampled = self.pods.take_sampled();
+        // One pass over the sampled pods (the live ones and those gone within the step, the
+        // others dropped for good): their CPU, and for the live ones what they hold, as `backlog_len`, `in_service` and
+        // `oldest_waiting_age` would find it walking the live pods.
+        let http = self.cfg.kind == WorkloadKind::Http;
+        let (mut held, mut in_service) = (0u64, 0u64);
+        let mut oldest: Option<f64> = None;
+        let mut kept = 0;
+        for i in 0..sampled.len() {
+            let id = sampled[i];
             let p = &mut self.pods.by_id[id as usize];
+            if PodSet::done_sampling(p, now, step) {
+                continue;
+            }
+            sampled[kept] = id;
+            kept += 1;
             let cpu = p.cpu_seconds_at(now, cpr);
             cpu_used += cpu - p.cpu_at_sample;
             p.cpu_at_sample = cpu;
+            if p.state == PodState::Gone {
+                continue;
+            }
             if matches!(
                 p.state,
                 PodState::Starting | PodState::Ready | PodState::Terminating
@@ -780,11 +791,22 @@ impl World {
                 let rev = &self.pods.sets[p.revision as usize];
                 requested += rev.template.cpu_request.unwrap_or(0.0);
             }
+            in_service += p.in_service.len() as u64 + p.fluid_in_service;
+            if http {
+                held += p.queue.len() as u64 + p.cohorts.count();
+                if let Some(a) = p.oldest_held() {
+                    oldest = Some(oldest.map_or(a, |o: f64| o.min(a)));
+                }
+            }
         }
+        sampled.truncate(kept);
         self.pods.return_sampled(sampled);
-        let backlog = self.backlog_len();
-        let in_service = self.in_service();
-        let backlog_age = self.oldest_waiting_age(now);
+        let (backlog, backlog_age) = if http {
+            let shared = self.fluid.as_ref().map_or(0, |f| f.backlog.count());
+            (held + shared, oldest.map_or(0.0, |a| (now - a).max(0.0)))
+        } else {
+            (self.backlog_len(), self.oldest_waiting_age(now))
+        };
         let capacity = self.ready_capacity();
         let s = &mut self.recorder.series;
         let i = s.slot(row);

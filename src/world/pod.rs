@@ -103,63 +103,80 @@ pub(crate) struct InService {
 }
 
 #[derive(Debug, Clone)]
+#[repr(C)]
 pub(crate) struct Pod {
-    pub(crate) id: u32,
-    /// The revision of the pod template it was created from (its ReplicaSet; docs/rollouts.md).
-    pub(crate) revision: u32,
-    /// A StatefulSet's pod: its ordinal (its name is `<name>-<ordinal>`; docs/statefulsets.md).
-    pub(crate) ordinal: Option<u32>,
+    // Fields in the order the per-step passes read them (flow level, the time-series sample,
+    // the metrics scrape and the request-level clock first), so a walk over thousands of pods
+    // touches a few adjacent cache lines of each (`#[repr(C)]` keeps this order); what only
+    // lifecycle changes read comes last.
     pub(crate) state: PodState,
-    pub(crate) created_at: f64,
-    /// Pod `status.startTime` (kubelet accepted the pod).
-    pub(crate) start_time: f64,
-    pub(crate) running_at: Option<f64>,
-    pub(crate) ready_at: Option<f64>,
-    /// `lastTransitionTime` of the PodReady condition.
-    pub(crate) ready_transition: f64,
-    pub(crate) deleted_at: Option<f64>,
-    pub(crate) gone_at: Option<f64>,
     /// Listed in the Service endpoints (http).
     pub(crate) in_endpoints: bool,
     /// Takes new work (false before Ready and after SIGTERM).
     pub(crate) accepting: bool,
-    /// Waiting requests (http: the pod's accept queue).
-    pub(crate) queue: VecDeque<Request>,
-    pub(crate) in_service: InServiceHeap,
-    /// Virtual clock and the real instant it was last brought up to date.
-    pub(crate) vclock: f64,
+    /// A ScaledJob's job: what it does is `job_run` (docs/keda.md#what-a-job-does).
+    pub(crate) job: bool,
+    /// The revision of the pod template it was created from (its ReplicaSet; docs/rollouts.md).
+    pub(crate) revision: u32,
+    /// Extra cores burnt right after start (JIT, cache loading), 0 once the burst is over.
+    pub(crate) burst: f64,
+    /// Cores the pod may use continuously: its CPU limit (without a CFS quota), bounded by its
+    /// share of its node; +∞ when neither applies.
+    pub(crate) cap: f64,
+    /// Service speed factor while the pod warms up (1 = warm).
+    pub(crate) warm: f64,
+    pub(crate) running_at: Option<f64>,
+    pub(crate) gone_at: Option<f64>,
+    /// Flow level: cores the pod's served work burns over the current interval, accrued as
+    /// time passes (so a CPU reading mid-interval counts the part of it that has elapsed).
+    pub(crate) fluid_cpu: f64,
+    /// Flow level: estimated requests in service (Little's law).
+    pub(crate) fluid_in_service: u64,
+    /// CPU-seconds used since creation (up to `vclock_at`).
+    pub(crate) cpu_seconds: f64,
     pub(crate) vclock_at: f64,
     /// Current processing speed (1 = full speed).
     pub(crate) speed: f64,
-    /// CPU-seconds used since creation (up to `vclock_at`).
-    pub(crate) cpu_seconds: f64,
+    /// Virtual clock and the real instant it was last brought up to date.
+    pub(crate) vclock: f64,
+    /// CPU-seconds at the previous time-series sample / metrics scrape.
+    pub(crate) cpu_at_sample: f64,
+    /// Requests the balancer sent to this pod (http) — a per-pod request counter.
+    pub(crate) routed: u64,
+    /// Requests this pod completed for a waiting client.
+    pub(crate) served: u64,
+    pub(crate) in_service: InServiceHeap,
+    /// Waiting requests (http: the pod's accept queue).
+    pub(crate) queue: VecDeque<Request>,
+    /// Flow level: work waiting on this pod, oldest first.
+    pub(crate) cohorts: super::cohorts::Cohorts,
+    /// CFS quota state (with `pods.cpu_cfs` and a limit).
+    pub(crate) cfs: Option<Cfs>,
     /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
     /// world's completion timers).
     pub(crate) completion_at: f64,
-    /// CPU-seconds at the previous time-series sample / metrics scrape.
-    pub(crate) cpu_at_sample: f64,
+    /// Seconds stalled by the CFS quota, ended stalls only.
+    pub(crate) throttled_seconds: f64,
     pub(crate) cpu_at_scrape: f64,
     pub(crate) scrape_at: f64,
-    /// Extra cores burnt right after start (JIT, cache loading), 0 once the burst is over.
-    pub(crate) burst: f64,
-    /// Service speed factor while the pod warms up (1 = warm).
-    pub(crate) warm: f64,
-    /// Flow level: work waiting on this pod, oldest first.
-    pub(crate) cohorts: super::cohorts::Cohorts,
     /// Flow level: fractional service capacity carried to the next interval.
     pub(crate) fluid_carry: f64,
     /// Flow level: requests routed to the pod in the current interval.
     pub(crate) fluid_offered: u64,
-    /// Flow level: estimated requests in service (Little's law).
-    pub(crate) fluid_in_service: u64,
-    /// Flow level: cores the pod's served work burns over the current interval, accrued as
-    /// time passes (so a CPU reading mid-interval counts the part of it that has elapsed).
-    pub(crate) fluid_cpu: f64,
+    // Read on lifecycle changes, not every step.
+    pub(crate) id: u32,
+    /// A StatefulSet's pod: its ordinal (its name is `<name>-<ordinal>`; docs/statefulsets.md).
+    pub(crate) ordinal: Option<u32>,
+    pub(crate) created_at: f64,
+    /// Pod `status.startTime` (kubelet accepted the pod).
+    pub(crate) start_time: f64,
+    pub(crate) ready_at: Option<f64>,
+    /// `lastTransitionTime` of the PodReady condition.
+    pub(crate) ready_transition: f64,
+    pub(crate) deleted_at: Option<f64>,
     /// Queue workload: this pod holds a partition and consumes (Kafka caps consumers at the
     /// topic's partition count; the rest idle).
     pub(crate) consumer: bool,
-    /// A ScaledJob's job: what it does is `job_run` (docs/keda.md#what-a-job-does).
-    pub(crate) job: bool,
     /// A job's behaviour (`jobs:`); the default for every other pod.
     pub(crate) job_run: crate::settings::jobs::JobBehaviour,
     /// A job with a `duration` keeps running until this instant (its container start plus it).
@@ -173,13 +190,6 @@ pub(crate) struct Pod {
     /// A job's container restarts in this pod (`restartPolicy: OnFailure`), as its
     /// `restartCount` reports them.
     pub(crate) job_restarts: u32,
-    /// Requests the balancer sent to this pod (http) — a per-pod request counter.
-    pub(crate) routed: u64,
-    /// Requests this pod completed for a waiting client.
-    pub(crate) served: u64,
-    /// Cores the pod may use continuously: its CPU limit (without a CFS quota), bounded by its
-    /// share of its node; +∞ when neither applies.
-    pub(crate) cap: f64,
     /// The node the pod is bound to (with `cluster.nodes`).
     pub(crate) node: Option<u32>,
     /// Waiting for the scheduler to find it a node.
@@ -194,10 +204,6 @@ pub(crate) struct Pod {
     pub(crate) liveness_failures: u32,
     /// Container down after a liveness restart, waiting out its back-off and boot.
     pub(crate) restarting: bool,
-    /// CFS quota state (with `pods.cpu_cfs` and a limit).
-    pub(crate) cfs: Option<Cfs>,
-    /// Seconds stalled by the CFS quota, ended stalls only.
-    pub(crate) throttled_seconds: f64,
 }
 
 impl Pod {
@@ -265,6 +271,16 @@ impl Pod {
             return requests;
         }
         requests + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
+    }
+
+    /// Arrival time of the oldest request the pod holds waiting: its queue's head, else its
+    /// oldest cohort's.
+    #[inline]
+    pub(crate) fn oldest_held(&self) -> Option<f64> {
+        self.queue
+            .front()
+            .map(|r| r.arrival)
+            .or(self.cohorts.front().map(|c| c.oldest()))
     }
 
     /// Bring the virtual clock and CPU accounting up to `now`.

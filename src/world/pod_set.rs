@@ -116,15 +116,16 @@ impl PodSet {
         }
     }
 
-    /// The ids the time-series sample at `now` reads: the live pods and those gone at or
-    /// after `now - step`; pods gone earlier are dropped from the index for good.
-    pub(super) fn take_sampled(&mut self, now: f64, step: f64) -> Vec<u32> {
-        let by_id = &self.by_id;
-        self.sampled.retain(|&id| {
-            let p = &by_id[id as usize];
-            !(p.state == super::PodState::Gone && p.gone_at.is_some_and(|g| g < now - step))
-        });
+    /// Lend the ids the time-series sample reads: the live pods and those gone since an earlier
+    /// sample. The sample drops, for good, those [`Self::done_sampling`] says it no longer needs.
+    pub(super) fn take_sampled(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.sampled)
+    }
+
+    /// Whether the sample at `now` no longer reads `p`: gone before `now - step`.
+    #[inline]
+    pub(super) fn done_sampling(p: &Pod, now: f64, step: f64) -> bool {
+        p.state == super::PodState::Gone && p.gone_at.is_some_and(|g| g < now - step)
     }
 
     /// Give back the list [`Self::take_sampled`] lent.

@@ -12,7 +12,7 @@
 //! work, jobs) and intervals where the group could fall behind take the per-pod path of the
 //! parent module.
 
-use super::{Cohort, FluidState, round_up_half};
+use super::{Cohort, FluidState, close_interval, round_up_half};
 use crate::settings::workload::Balancer;
 use crate::world::{PodState, World};
 
@@ -87,10 +87,11 @@ impl Group {
         let Some(key) = likeness else {
             return false;
         };
-        if self.like.is_some_and(|like| like != key) {
-            return false;
+        match &self.like {
+            Some(like) if !alike(like, &key) => return false,
+            Some(_) => {}
+            None => self.like = Some(key),
         }
-        self.like = Some(key);
         self.position[id as usize] = self.members.len() as u32;
         self.members.push(id);
         true
@@ -116,6 +117,14 @@ impl Group {
         self.fallen.clear();
         self.total = 0;
     }
+}
+
+/// Whether two pods' likenesses are the same, compared field by field: a whole-array compare
+/// compiles to wide loads of values just stored in narrow pieces, which stall the walk over
+/// every pod that gathers the group.
+#[inline(always)]
+fn alike(a: &Likeness, b: &Likeness) -> bool {
+    a[0] == b[0] && a[1] == b[1] && a[2] == b[2]
 }
 
 /// Whether the member at `position` of `m` takes one of the remainder's `r` extra requests:
@@ -278,19 +287,26 @@ impl World {
             self.fluid_record_strata(t, first, wait, total, fl);
         }
         let turn = fl.group.turn % m;
+        // The two offers' rates, worked out once for all members.
+        let (small_rates, large_rates) = (
+            self.fluid_interval_rates(s, fl),
+            self.fluid_interval_rates(s + 1, fl),
+        );
+        let slot = self.recorder.series.slot_at(t);
+        let cores_per_request = self.cfg.cores_per_request;
         for (i, &id) in fl.group.members.iter().enumerate() {
             let extra = takes_extra(i, turn, m, r as usize);
-            let (share, stalled) = if extra {
-                (s + 1, large_stall)
+            let (share, stalled, rates) = if extra {
+                (s + 1, large_stall, large_rates)
             } else {
-                (s, small_stall)
+                (s, small_stall, small_rates)
             };
             let p = &mut self.pods.by_id[id as usize];
             p.routed += share;
             p.served += share;
-            self.fluid_close_interval(t, id, share, fl);
+            close_interval(p, t, cores_per_request, rates);
             if stalled > 0.0 {
-                self.fluid_throttle(t, id, fl.dt * stalled);
+                self.fluid_throttle_in(slot, id, fl.dt * stalled);
             }
         }
         fl.group.turn = (turn + r as usize) % m;
