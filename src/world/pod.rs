@@ -267,8 +267,9 @@ impl Pod {
         requests + self.cohorts.iter().map(|c| c.count as usize).sum::<usize>()
     }
 
-    /// Bring the virtual clock and CPU accounting up to `now`.
-    #[inline]
+    /// Bring the virtual clock and CPU accounting up to `now`. Always inlined: it runs at every
+    /// start and end of a request, and a call's spills cost more than its few instructions.
+    #[inline(always)]
     pub(crate) fn advance(&mut self, now: f64, cores_per_request: f64) {
         if self.cfs.is_some() {
             self.advance_under_quota(now, cores_per_request);
@@ -293,7 +294,8 @@ impl Pod {
     }
 
     /// [`Self::advance`] for a pod with a CFS quota: a period may end, also when no time passed.
-    #[inline]
+    /// Out of line: [`Self::advance`] is inlined everywhere, this larger part once.
+    #[inline(never)]
     fn advance_under_quota(&mut self, now: f64, cores_per_request: f64) {
         // Also when no time passed: a period may end exactly now.
         let dt = (now - self.vclock_at).max(0.0);

@@ -297,7 +297,15 @@ impl World {
     #[inline(always)]
     fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
         let p = &mut self.pods.by_id[pod as usize];
-        serve_on(p, &mut self.recorder, now, req, self.cfg.cores_per_request);
+        // An http attempt starts when it is sent (its arrival): its wait is 0, recorded as the
+        // literal, whose histogram slot is known here. (A zero of either sign records alike.)
+        let wait = now - req.arrival;
+        if wait == 0.0 {
+            self.recorder.waited(0.0);
+        } else {
+            self.recorder.waited(wait);
+        }
+        start_on(p, now, req, self.cfg.cores_per_request);
     }
 
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).

@@ -102,7 +102,11 @@ impl InServiceHeap {
             pos = child;
         }
         self.data[pos] = elem;
-        self.sift_up(start, pos);
+        // Back at the start (a heap of one left after a pop: the common case), there is
+        // nothing above to sift past; the call is skipped.
+        if pos > start {
+            self.sift_up(start, pos);
+        }
     }
 }
 
