@@ -304,7 +304,7 @@ impl Timers {
         self.hi[n] = bh;
         self.lo[n] = bl;
         debug_assert_eq!(self.hi.len(), self.lo.len());
-        debug_assert!(n < self.hi.len() && self.hi.len() % 2 == 0);
+        debug_assert!(n < self.hi.len() && self.hi.len().is_multiple_of(2));
         // SAFETY (each `play` and `store` below): `hi` and `lo` are 2·cap long (even), and
         // n < 2·cap: it starts at the leaf indexed just above and only halves; so n ^ 1 < 2·cap
         // and n / 2 < n. This is the engine's hottest code (every start and end of a request);
