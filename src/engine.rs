@@ -132,6 +132,8 @@ pub(crate) struct Timers {
     /// must stay below 2^(64 − shift): at a million slots, 2^44 stamps (weeks of simulation at
     /// tens of millions of events per second).
     shift: u32,
+    /// `2^shift − 1`: the slot bits of a node's `lo`.
+    slot_mask: u64,
     /// Node 1 (`hi`, `lo`), the earliest deadline, kept here as well: it is read at every
     /// event, and a field needs no bounds check.
     root: (u64, u64),
@@ -181,6 +183,7 @@ impl Timers {
             lo,
             cap,
             shift: cap.trailing_zeros(),
+            slot_mask: cap as u64 - 1,
             root,
             next_at: f64::from_bits(root.0.min(INF_BITS)),
         }
@@ -208,7 +211,7 @@ impl Timers {
     /// The slot a set node belongs to.
     #[inline(always)]
     fn slot_of(&self, lo: u64) -> u32 {
-        (lo & ((1u64 << self.shift) - 1)) as u32
+        (lo & self.slot_mask) as u32
     }
 
     /// Key of the earliest deadline, or [`NEVER`].
@@ -290,43 +293,84 @@ impl Timers {
         Some((key_time(key), slot))
     }
 
-    /// Store `slot`'s node (slot < cap) and replay the matches up its path.
+    /// Store `slot`'s node (slot < cap) and replay the matches up its path. The levels are
+    /// played two at a time (one loop test for two matches), and the last match, the root's,
+    /// is kept in `root` only: node 1 is never read as a sibling, so it is not stored.
     #[inline]
-    #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY note below
+    #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY notes below
     fn put(&mut self, slot: u32, hi: u64, lo: u64) {
         let mut n = self.cap() + slot as usize;
         let (mut bh, mut bl) = (hi, lo);
         self.hi[n] = bh;
         self.lo[n] = bl;
         debug_assert_eq!(self.hi.len(), self.lo.len());
-        while n > 1 {
-            // SAFETY: `hi` and `lo` are 2·cap long (even), and n < 2·cap: it starts at the leaf
-            // indexed just above and only halves; so n ^ 1 < 2·cap and n / 2 < n. This loop is
-            // the engine's hottest (every start and end of a request); the bounds checks were
-            // a third of its instructions.
-            debug_assert!(n < self.hi.len() && self.hi.len() % 2 == 0);
-            let (sh, sl) =
-                unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
-            if sh == bh {
-                // Two deadlines at the same instant: the earlier stamped wins.
-                rarely();
-                bl = bl.min(sl);
-            } else {
-                // A 128-bit comparison here compiles to a branch that would miss about every
-                // other time; this is one comparison and two conditional moves.
-                let wins = sh < bh;
-                bh = std::hint::select_unpredictable(wins, sh, bh);
-                bl = std::hint::select_unpredictable(wins, sl, bl);
-            }
+        debug_assert!(n < self.hi.len() && self.hi.len().is_multiple_of(2));
+        // SAFETY (each `play` and `store` below): `hi` and `lo` are 2·cap long (even), and
+        // n < 2·cap: it starts at the leaf indexed just above and only halves; so n ^ 1 < 2·cap
+        // and n / 2 < n. This is the engine's hottest code (every start and end of a request);
+        // the bounds checks were a third of its instructions.
+        while n > 7 {
+            (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
             n /= 2;
-            unsafe {
-                *self.hi.get_unchecked_mut(n) = bh;
-                *self.lo.get_unchecked_mut(n) = bl;
-            }
+            unsafe { self.store(n, bh, bl) };
+            (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
+            n /= 2;
+            unsafe { self.store(n, bh, bl) };
         }
-        // (bh, bl) now sit at node 1 (or at the leaf that is node 1, with one slot).
+        if n > 3 {
+            (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
+            n /= 2;
+            unsafe { self.store(n, bh, bl) };
+        }
+        if n > 1 {
+            // The root's match (n is 2 or 3).
+            (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
+        }
         self.root = (bh, bl);
         self.next_at = f64::from_bits(bh.min(INF_BITS));
+    }
+
+    /// The winner of the match between (`bh`, `bl`) and node `sibling`.
+    ///
+    /// # Safety
+    /// `sibling` < 2·cap.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn play(&self, sibling: usize, bh: u64, bl: u64) -> (u64, u64) {
+        // SAFETY: the caller's.
+        let (sh, sl) = unsafe {
+            (
+                *self.hi.get_unchecked(sibling),
+                *self.lo.get_unchecked(sibling),
+            )
+        };
+        if sh == bh {
+            // Two deadlines at the same instant: the earlier stamped wins.
+            rarely();
+            (bh, bl.min(sl))
+        } else {
+            // A 128-bit comparison here compiles to a branch that would miss about every
+            // other time; this is one comparison and two conditional moves.
+            let wins = sh < bh;
+            (
+                std::hint::select_unpredictable(wins, sh, bh),
+                std::hint::select_unpredictable(wins, sl, bl),
+            )
+        }
+    }
+
+    /// Store node `n`.
+    ///
+    /// # Safety
+    /// `n` < 2·cap.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    unsafe fn store(&mut self, n: usize, bh: u64, bl: u64) {
+        // SAFETY: the caller's.
+        unsafe {
+            *self.hi.get_unchecked_mut(n) = bh;
+            *self.lo.get_unchecked_mut(n) = bl;
+        }
     }
 
     /// Room for at least `slots` slots, keeping every deadline.
@@ -392,10 +436,16 @@ mod tests {
                 .collect();
             want.sort();
             assert_eq!(timers.len(), want.len());
-            assert_eq!(timers.root, (timers.hi[1], timers.lo[1]));
+            // The root is the least leaf (node 1 itself is not kept up to date).
+            let cap = timers.cap();
+            let least = (cap..2 * cap)
+                .map(|n| (timers.hi[n], timers.lo[n]))
+                .min()
+                .expect("a slot at least");
+            assert_eq!(timers.root, least);
             assert_eq!(
                 timers.next_time().to_bits(),
-                f64::from_bits(timers.hi[1].min(INF_BITS)).to_bits()
+                f64::from_bits(timers.root.0.min(INF_BITS)).to_bits()
             );
             assert_eq!(timers.next_key(), want.first().map_or(NEVER, |w| w.0));
             let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();

@@ -52,6 +52,9 @@ impl World {
 
     /// (Re)schedule the pod's next CFS event: quota exhaustion, or the period end that refills a
     /// stalled quota (or precedes an exhaustion in the next period).
+    /// Inlined into the request path (every start and end of a request on a pod with a quota);
+    /// scheduling the event, the rarer part, stays out of line.
+    #[inline(always)]
     pub(super) fn retime_cfs(&mut self, pod: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
@@ -82,10 +85,16 @@ impl World {
             c.epoch = c.epoch.wrapping_add(1);
             c.event_at = next;
             let epoch = c.epoch;
-            self.agenda.schedule(next, Event::Cfs { pod, epoch });
+            self.schedule_cfs(next, pod, epoch);
         } else if !next.is_finite() {
             c.event_at = f64::INFINITY;
         }
+    }
+
+    /// Schedule the pod's CFS event of generation `epoch` at `at`.
+    #[inline(never)]
+    fn schedule_cfs(&mut self, at: f64, pod: u32, epoch: u32) {
+        self.agenda.schedule(at, Event::Cfs { pod, epoch });
     }
 
     pub(super) fn on_cfs(&mut self, now: f64, pod: u32, epoch: u32) {

@@ -24,6 +24,9 @@ use std::sync::Arc;
 /// Arrivals, routing and the shared backlog.
 pub(super) struct Requests {
     pub(super) trace: Arc<Trace>,
+    /// The trace has recorded arrivals (`trace.arrivals` is set): read at every arrival, kept
+    /// here so that no pointer is followed to learn it.
+    recorded: bool,
     pub(super) arrival_clock: ArrivalClock,
     /// Next index into the trace's recorded arrivals (when it has them).
     pub(super) arrival_index: usize,
@@ -43,6 +46,7 @@ pub(super) struct Requests {
 impl Requests {
     pub(super) fn new(trace: Arc<Trace>, seed: u64) -> Requests {
         Requests {
+            recorded: trace.arrivals.is_some(),
             trace,
             arrival_clock: ArrivalClock::new(),
             arrival_index: 0,
@@ -67,19 +71,25 @@ impl World {
     /// The next arrival instant (+∞ when the trace is over). Inlined into the event loop.
     #[inline(always)]
     pub(super) fn draw_next_arrival(&mut self) -> f64 {
-        if let Some(list) = &self.requests.trace.arrivals {
-            let t = list
-                .get(self.requests.arrival_index)
-                .copied()
-                .unwrap_or(f64::INFINITY);
-            self.requests.arrival_index += 1;
-            return t;
+        if self.requests.recorded {
+            return self.next_recorded_arrival();
         }
         let gap = self.requests.rng_arrivals.exp1();
         self.requests
             .arrival_clock
             .advance(&self.requests.trace, gap)
             .unwrap_or(f64::INFINITY)
+    }
+
+    /// The next of the trace's recorded arrivals (+∞ after the last).
+    fn next_recorded_arrival(&mut self) -> f64 {
+        let list = self.requests.trace.arrivals.as_deref().unwrap_or_default();
+        let t = list
+            .get(self.requests.arrival_index)
+            .copied()
+            .unwrap_or(f64::INFINITY);
+        self.requests.arrival_index += 1;
+        t
     }
 
     /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
@@ -297,7 +307,15 @@ impl World {
     #[inline(always)]
     fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
         let p = &mut self.pods.by_id[pod as usize];
-        serve_on(p, &mut self.recorder, now, req, self.cfg.cores_per_request);
+        // An http attempt starts when it is sent (its arrival): its wait is 0, recorded as the
+        // literal, whose histogram slot is known here. (A zero of either sign records alike.)
+        let wait = now - req.arrival;
+        if wait == 0.0 {
+            self.recorder.waited(0.0);
+        } else {
+            self.recorder.waited(wait);
+        }
+        start_on(p, now, req, self.cfg.cores_per_request);
     }
 
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
@@ -518,7 +536,7 @@ fn retime_completion(p: &mut Pod, pod: u32, agenda: &mut Agenda<Event>, completi
     let next = p.next_completion();
     // Whether it moved is worked out only when a completion was pending (after a completion
     // none is: the common case skips the arithmetic).
-    let moved = |at: f64| (next - at).abs() > 1e-9 * (1.0 + next.abs().min(at.abs()));
+    let moved = |at: f64| (next - at).abs() > 1e-9 * (1.0 + smaller(next.abs(), at.abs()));
     // `is_finite` as one comparison: these instants are never NaN nor −∞ (a completion is due
     // at or after the pod's clock, and +∞ stands for none).
     let finite = |t: f64| t < f64::INFINITY;
@@ -533,5 +551,29 @@ fn retime_completion(p: &mut Pod, pod: u32, agenda: &mut Agenda<Event>, completi
             completions.cancel(pod);
         }
         p.completion_at = f64::INFINITY;
+    }
+}
+
+/// `a.min(b)` for two numbers that are not NaN, without `min`'s NaN handling (the same value:
+/// with neither NaN they differ only when equal, and `retime_completion` passes magnitudes, so
+/// no zero of the other sign).
+#[inline(always)]
+fn smaller(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smaller;
+
+    proptest::proptest! {
+        /// `smaller` is `f64::min` to the bit on the magnitudes `retime_completion` gives it.
+        #[test]
+        fn smaller_is_min_on_magnitudes(a in proptest::num::f64::ANY, b in proptest::num::f64::ANY) {
+            let (a, b) = (a.abs(), b.abs());
+            if !a.is_nan() && !b.is_nan() {
+                proptest::prop_assert_eq!(smaller(a, b).to_bits(), a.min(b).to_bits());
+            }
+        }
     }
 }

@@ -56,7 +56,9 @@ impl InServiceHeap {
     pub(crate) fn push(&mut self, item: InService) {
         let pos = self.data.len();
         self.data.push(item);
-        if pos > 0 {
+        // A request pushed usually finishes after its parent (it started last): the first
+        // comparison is made here, and the out-of-line sift only when it would move.
+        if pos > 0 && before(&item, &self.data[(pos - 1) / 2]) {
             self.sift_up(0, pos);
         }
     }
@@ -72,6 +74,7 @@ impl InServiceHeap {
         Some(item)
     }
 
+    #[inline(never)]
     fn sift_up(&mut self, start: usize, mut pos: usize) {
         let elem = self.data[pos];
         while pos > start {
@@ -85,6 +88,7 @@ impl InServiceHeap {
         self.data[pos] = elem;
     }
 
+    #[inline(always)]
     fn sift_down_to_bottom(&mut self, start: usize) {
         let end = self.data.len();
         let elem = self.data[start];
@@ -102,7 +106,11 @@ impl InServiceHeap {
             pos = child;
         }
         self.data[pos] = elem;
-        self.sift_up(start, pos);
+        // Back at the start (a heap of one left after a pop: the common case), or not before
+        // its parent, the element stays where it is: the out-of-line sift is skipped.
+        if pos > start && before(&elem, &self.data[(pos - 1) / 2]) {
+            self.sift_up(start, pos);
+        }
     }
 }
 
