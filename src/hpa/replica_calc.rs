@@ -599,6 +599,8 @@ fn ready_metrics(
 
 /// Step 3: with no pod missing and no unready pod on a scale-up, the ratio over the ready pods
 /// decides (`Ok`); otherwise `Err` hands the proposal on to be adjusted.
+// `Err` hands the proposal on to be adjusted: not an error, and built once per sync.
+#[allow(clippy::result_large_err)]
 pub(super) fn unadjusted(
     current: i32,
     current_value: CurrentValue,
