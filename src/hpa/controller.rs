@@ -20,6 +20,7 @@ use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
 use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
 use super::status::{ConditionMessage, ConditionType};
+use super::usage_pass;
 
 /// Reconcile `spec` once at `obs.now`, updating `memory` (histories and status) in place.
 pub fn reconcile(
@@ -792,6 +793,16 @@ fn resource_one(
     }
     // The resource metrics client's per-pod values, on the slots of the selector's pods.
     let mut slots = Slots::new(ctx.pods, index);
+    if let (Some(MetricReading::PodUsages(u)), None, None, Some(util)) = (
+        reading,
+        container,
+        target.average_value,
+        target.average_utilization,
+    ) && let Some(p) =
+        usage_pass::usage_utilization_replicas(spec_replicas, util, name, u, &slots, ctx)
+    {
+        return Ok((p, metric_name.clone()));
+    }
     let metrics = match reading {
         Some(MetricReading::PodResources(s)) => {
             rc::resource_samples(s, &mut slots, name, container)

@@ -13,7 +13,8 @@
 //! - `settings`: the kube-controller-manager flags (`cluster.controller_manager:`);
 //! - `observation`: what one reconcile reads (scale, pods, metrics API answers);
 //! - `memory`, `status`: recommendation/scale-event history and the HPA status/conditions;
-//! - `replica_calc`: one metric → one proposal;
+//! - `replica_calc`: one metric → one proposal (`usage_pass`: the same for a utilization target
+//!   read from `PodUsages`, in one pass);
 //! - `normalize`: stabilization, rate limits, min/max, event slot reuse;
 //! - `controller`: one reconcile, several metrics, scale to/from zero, conditions;
 //! - `decision`, `reason`: what was decided and why, in `kubectl describe hpa` words;
@@ -68,6 +69,7 @@ mod settings;
 pub(crate) mod spec;
 mod status;
 mod tolerance;
+mod usage_pass;
 mod v1_annotations;
 
 pub use controller::{MetricEvaluation, evaluate_metric, reconcile};

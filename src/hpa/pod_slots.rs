@@ -140,6 +140,12 @@ impl<'a> Slots<'a> {
         self.base.first_pod.len() + self.extra.len()
     }
 
+    /// Does every pod have a slot of its own, slot `i` being pod `i`'s (no two pods share a
+    /// name and no sample named a pod the selector does not have)?
+    pub(crate) fn one_per_pod(&self) -> bool {
+        self.extra.is_empty() && self.base.first_pod.len() == self.pods.len()
+    }
+
     /// The selector's pods.
     pub(crate) fn pods(&self) -> &'a [PodObservation] {
         self.pods

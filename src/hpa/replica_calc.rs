@@ -68,6 +68,22 @@ pub struct PodGroups {
     pub(crate) ignored: BTreeSet<Name>,
 }
 
+impl PodGroups {
+    /// Count `pod` in `group`.
+    pub(super) fn add(&mut self, group: Group, pod: &PodObservation) {
+        let set = match group {
+            Group::Ready => {
+                self.ready += 1;
+                return;
+            }
+            Group::Unready => &mut self.unready,
+            Group::Missing => &mut self.missing,
+            Group::Ignored => &mut self.ignored,
+        };
+        set.insert(pod.name.clone());
+    }
+}
+
 /// One metric's proposal.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Proposal {
@@ -94,7 +110,7 @@ pub(crate) fn ceil_i32(x: f64) -> i32 {
     x.ceil() as i32
 }
 
-fn clamp_i64(v: i128) -> i64 {
+pub(super) fn clamp_i64(v: i128) -> i64 {
     v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
@@ -247,42 +263,59 @@ pub(crate) fn group_pods(
     let mut g = PodGroups::default();
     let cpu_rules = resource == "cpu";
     for (i, pod) in ctx.pods.iter().enumerate() {
-        if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
-            g.ignored.insert(pod.name.clone());
-            continue;
-        }
-        if pod.phase == PodPhase::Pending {
-            g.unready.insert(pod.name.clone());
-            continue;
-        }
-        let Some(metric) = metrics.get(slots.of_pod(i)) else {
-            g.missing.insert(pod.name.clone());
-            continue;
-        };
-        if cpu_rules {
-            let unready = match (pod.ready, pod.start_time) {
-                (Some(cond), Some(start)) => {
-                    if start + ctx.cpu_initialization_period > ctx.now {
-                        // Still initializing: a sample must cover a full window after the last
-                        // readiness transition.
-                        cond.status == ConditionStatus::False
-                            || metric.timestamp < cond.last_transition_time + metric.window
-                    } else {
-                        // Only pods that never became ready since starting are unready.
-                        cond.status == ConditionStatus::False
-                            && start + ctx.initial_readiness_delay > cond.last_transition_time
-                    }
-                }
-                _ => true,
-            };
-            if unready {
-                g.unready.insert(pod.name.clone());
-                continue;
-            }
-        }
-        g.ready += 1;
+        let metric = || metrics.get(slots.of_pod(i));
+        g.add(pod_group(pod, metric, cpu_rules, ctx), pod);
     }
     g
+}
+
+/// The group of one pod of the selector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Group {
+    Ready,
+    Unready,
+    Missing,
+    Ignored,
+}
+
+/// The group `groupPods` puts `pod` in; `metric` is its sample, asked for only when the pod is
+/// neither ignored nor pending. `cpu_rules`: the metric is `cpu`, whose readiness rules apply.
+pub(super) fn pod_group<'m>(
+    pod: &PodObservation,
+    metric: impl FnOnce() -> Option<&'m PodMetric>,
+    cpu_rules: bool,
+    ctx: &CalcContext<'_>,
+) -> Group {
+    if pod.deleting || pod.phase == PodPhase::Failed || pod.phase == PodPhase::Succeeded {
+        return Group::Ignored;
+    }
+    if pod.phase == PodPhase::Pending {
+        return Group::Unready;
+    }
+    let Some(metric) = metric() else {
+        return Group::Missing;
+    };
+    if cpu_rules {
+        let unready = match (pod.ready, pod.start_time) {
+            (Some(cond), Some(start)) => {
+                if start + ctx.cpu_initialization_period > ctx.now {
+                    // Still initializing: a sample must cover a full window after the last
+                    // readiness transition.
+                    cond.status == ConditionStatus::False
+                        || metric.timestamp < cond.last_transition_time + metric.window
+                } else {
+                    // Only pods that never became ready since starting are unready.
+                    cond.status == ConditionStatus::False
+                        && start + ctx.initial_readiness_delay > cond.last_transition_time
+                }
+            }
+            _ => true,
+        };
+        if unready {
+            return Group::Unready;
+        }
+    }
+    Group::Ready
 }
 
 /// Per-pod requests for `resource` (docs/hpa.md#utilization, `calculateRequests`): regular containers plus
@@ -306,32 +339,42 @@ pub(crate) fn calculate_requests(
             out[slots.of_pod(i)] = Some(request);
             continue;
         }
-        // `resourcehelpers.IsPodLevelRequestsSet`: a supported resource (cpu, memory) is set.
-        let pod_level = pod_level_resources
-            && container.is_none()
-            && pod
-                .pod_requests
-                .is_some_and(|r| r.cpu_milli.is_some() || r.memory_milli.is_some());
-        let request = if pod_level {
-            // `calculatePodLevelRequests`.
-            pod_level_request(pod, resource).ok_or_else(|| {
-                format!(
-                    "missing pod-level request for {resource} in Pod {}",
-                    pod.name
-                )
-            })?
-        } else {
-            requests_from_containers(pod, container, resource)?
-        };
+        let request = pod_request(pod, container, resource, pod_level_resources)?;
         out[slots.of_pod(i)] = Some(request);
         previous = Some((pod, request));
     }
     Ok(out)
 }
 
+/// One pod's request for `resource`, as [`calculate_requests`] counts it.
+pub(super) fn pod_request(
+    pod: &PodObservation,
+    container: Option<&str>,
+    resource: &str,
+    pod_level_resources: bool,
+) -> Result<i64, String> {
+    // `resourcehelpers.IsPodLevelRequestsSet`: a supported resource (cpu, memory) is set.
+    let pod_level = pod_level_resources
+        && container.is_none()
+        && pod
+            .pod_requests
+            .is_some_and(|r| r.cpu_milli.is_some() || r.memory_milli.is_some());
+    if pod_level {
+        // `calculatePodLevelRequests`.
+        pod_level_request(pod, resource).ok_or_else(|| {
+            format!(
+                "missing pod-level request for {resource} in Pod {}",
+                pod.name
+            )
+        })
+    } else {
+        requests_from_containers(pod, container, resource)
+    }
+}
+
 /// Do two pods request the same by construction: the same shared container list, the same
 /// pod-level requests and overhead? (Only the name, used in error texts, may differ.)
-fn same_request_inputs(a: &PodObservation, b: &PodObservation) -> bool {
+pub(super) fn same_request_inputs(a: &PodObservation, b: &PodObservation) -> bool {
     std::sync::Arc::ptr_eq(&a.containers, &b.containers)
         && a.pod_requests == b.pod_requests
         && a.overhead == b.overhead
@@ -426,6 +469,17 @@ pub(crate) fn resource_utilization_ratio(
             n += 1;
         }
     }
+    utilization_of_sums(usage, request, n, target_utilization)
+}
+
+/// The end of `GetResourceUtilizationRatio` from its sums: the usage and the request of the
+/// `n` samples counted.
+pub(super) fn utilization_of_sums(
+    usage: i128,
+    request: i128,
+    n: i128,
+    target_utilization: i32,
+) -> Result<(f64, i32, i64), String> {
     if request == 0 || n == 0 {
         return Err("no metrics returned matched known pods".into());
     }
@@ -545,7 +599,9 @@ fn ready_metrics(
 
 /// Step 3: with no pod missing and no unready pod on a scale-up, the ratio over the ready pods
 /// decides (`Ok`); otherwise `Err` hands the proposal on to be adjusted.
-fn unadjusted(
+// `Err` hands the proposal on to be adjusted: not an error, and built once per sync.
+#[allow(clippy::result_large_err)]
+pub(super) fn unadjusted(
     current: i32,
     current_value: CurrentValue,
     ratio: f64,
@@ -592,7 +648,7 @@ fn fill<'n>(
 }
 
 /// Steps 6–7 shared by utilization and plain metrics.
-fn adjusted(
+pub(super) fn adjusted(
     mut p: Proposal,
     current: i32,
     ratio: f64,

@@ -68,25 +68,67 @@ pub fn external_metric_request(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> Result<MetricResponse, MetricRequestError> {
-    let round = fetch_wanted(model, state, metric_name, target, fetch);
+    match answer(model, state, metric_name, target, fetch, true) {
+        Ok(a) => Ok(MetricResponse {
+            time: now,
+            metric_name: metric_name.to_string(),
+            values: a.values,
+            fallback_active: a.fallback_active,
+            triggers: a.traces,
+        }),
+        Err((message, traces)) => Err(MetricRequestError {
+            time: now,
+            metric_name: metric_name.to_string(),
+            message,
+            triggers: traces,
+        }),
+    }
+}
+
+/// [`external_metric_request`] as the HPA reads it: the values' milli-units, or the error
+/// message; the same state changes, without the per-trigger record nobody reads.
+pub(crate) fn external_metric_values(
+    model: &ScaledObjectModel,
+    state: &mut ScaledObjectState,
+    metric_name: &str,
+    target: &TargetView,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+) -> Result<Vec<i64>, String> {
+    answer(model, state, metric_name, target, fetch, false)
+        .map(|a| a.values.iter().map(|v| v.milli).collect())
+        .map_err(|(message, _)| message)
+}
+
+/// A request answered: its values, whether fallback is active, the per-trigger record.
+struct Answer {
+    values: Vec<MetricValue>,
+    fallback_active: bool,
+    traces: Vec<TriggerFetch>,
+}
+
+/// Answer a request for `metric_name` (the record of each trigger only with `traces`); an error
+/// is its message and the record.
+fn answer(
+    model: &ScaledObjectModel,
+    state: &mut ScaledObjectState,
+    metric_name: &str,
+    target: &TargetView,
+    fetch: &mut dyn FnMut(usize) -> FetchResult,
+    traces: bool,
+) -> Result<Answer, (String, Vec<TriggerFetch>)> {
+    let round = fetch_wanted(model, state, metric_name, target, fetch, traces);
     state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
-    let fail = |message: String, traces: Vec<TriggerFetch>| MetricRequestError {
-        time: now,
-        metric_name: metric_name.to_string(),
-        message,
-        triggers: traces,
-    };
     if round.scaler_error {
         state.invalidate_scalers();
         if !round.fallback_active {
-            return Err(fail(
+            return Err((
                 format!("metric:{metric_name} encountered error"),
                 round.traces,
             ));
         }
     }
     if round.matching.is_empty() {
-        return Err(fail(
+        return Err((
             format!("no matching metrics found for {metric_name}"),
             round.traces,
         ));
@@ -101,18 +143,16 @@ pub fn external_metric_request(
         Ok(v) => v,
         // Upstream logs the formula error and returns no items: the HPA gets no value.
         Err(e) => {
-            return Err(fail(
+            return Err((
                 format!("no metric value returned for {COMPOSITE_METRIC_NAME}: {e}"),
                 round.traces,
             ));
         }
     };
-    Ok(MetricResponse {
-        time: now,
-        metric_name: metric_name.to_string(),
+    Ok(Answer {
         values,
         fallback_active: round.fallback_active,
-        triggers: round.traces,
+        traces: round.traces,
     })
 }
 
@@ -135,13 +175,14 @@ fn wanted(model: &ScaledObjectModel, metric_name: &str, name: &str) -> bool {
 }
 
 /// Read each wanted trigger — from the `useCachedMetrics` record or a fresh fetch — and pass
-/// it through fallback.
+/// it through fallback; with `traces`, keep a record of each.
 fn fetch_wanted(
     model: &ScaledObjectModel,
     state: &mut ScaledObjectState,
     metric_name: &str,
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
+    traces: bool,
 ) -> FetchRound {
     let mut round = FetchRound {
         traces: Vec::new(),
@@ -192,6 +233,9 @@ fn fetch_wanted(
         }
         let metric_milli = out.metrics.first().map(|m| m.milli);
         round.matching.extend(out.metrics);
+        if !traces {
+            continue;
+        }
         round.traces.push(TriggerFetch {
             index: t.index,
             metric_name: name,

@@ -86,6 +86,31 @@ pub(super) struct HpaDriver {
     /// Per metric, the direct sampler of its bound signal behind its `_true` column (see
     /// [`Self::add_truth_samplers`]); empty until then.
     truth: Vec<Option<usize>>,
+    /// Which usages a resource metric of the spec reads (see [`Self::resource_usage`]).
+    reads: ResourceReads,
+}
+
+/// Which resources the spec's Resource and ContainerResource metrics read: the resource
+/// metrics API's answer spells out only those (the calculator reads no other).
+#[derive(Debug, Clone, Copy, Default)]
+struct ResourceReads {
+    cpu: bool,
+    memory: bool,
+}
+
+impl ResourceReads {
+    fn of(spec: &HpaSpec) -> Self {
+        let mut r = ResourceReads::default();
+        for m in spec.effective_metrics() {
+            if let MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } =
+                &m
+            {
+                r.cpu |= name == "cpu";
+                r.memory |= name == "memory";
+            }
+        }
+        r
+    }
 }
 
 impl HpaDriver {
@@ -139,6 +164,7 @@ impl HpaDriver {
             last: None,
             limit_text: String::new(),
             truth: Vec::new(),
+            reads: ResourceReads::of(&loaded.spec),
         })
     }
 
@@ -201,6 +227,7 @@ impl HpaDriver {
     /// statistics are kept, as the HPA controller keeps them across an update.
     pub(super) fn update_spec(&mut self, new: HpaDriver) {
         self.spec = new.spec;
+        self.reads = new.reads;
         self.labels = new.labels;
         self.feeds = new.feeds;
         self.truth = new.truth;
@@ -265,10 +292,25 @@ impl HpaDriver {
     }
 
     /// Observe every pod of the workload into `pods`, updating in place the entries that
-    /// already describe the same pod (same name) at the same position.
-    fn observe_pods(&self, world: &World, pods: &mut Vec<PodObservation>) {
+    /// already describe the same pod (same name) at the same position; with `usages`, also
+    /// metrics-server's answer for the same pods in the same walk (see [`Self::resource_usage`]).
+    fn observe_pods(
+        &self,
+        world: &World,
+        pods: &mut Vec<PodObservation>,
+        mut usages: Option<(&MetricsServer, &mut Vec<Option<PodResourceUsage>>)>,
+    ) {
+        let set = world.pods();
+        if let Some((_, u)) = usages.as_mut() {
+            u.clear();
+            u.reserve(set.live_ids().len());
+        }
         let mut k = 0;
-        for p in world.pods().live().filter(|p| !p.job) {
+        for &id in set.live_ids() {
+            let p = set.get(id);
+            if p.job {
+                continue;
+            }
             let same = |o: &PodObservation| {
                 self.names
                     .get(p.id as usize)
@@ -279,83 +321,104 @@ impl HpaDriver {
                 Some(o) => *o = self.observe_pod(p),
                 None => pods.push(self.observe_pod(p)),
             }
+            if let Some((ms, u)) = usages.as_mut() {
+                u.push(self.resource_usage(ms, p));
+            }
             k += 1;
         }
         pods.truncate(k);
     }
 
-    /// What the metrics APIs answer for each metric at `now`.
-    /// `readings` holds the previous sync's answers, whose sample buffers are reused.
+    /// The sample buffer of the previous sync's first resource-metrics answer, emptied, to be
+    /// refilled (none when there was none).
+    fn usage_buffer(readings: &mut [MetricReading]) -> Vec<Option<PodResourceUsage>> {
+        readings
+            .iter_mut()
+            .find_map(|r| match r {
+                MetricReading::PodUsages(u) => Some(std::mem::take(u)),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Does a metric read metrics-server?
+    fn reads_resources(&self) -> bool {
+        self.feeds.iter().any(|f| matches!(f, Feed::Resource))
+    }
+
+    /// What the metrics APIs answer for each metric at `now`. `usages` is the resource metrics
+    /// API's answer for the observed pods (see [`Self::observe_pods`]), `None` when
+    /// metrics-server is not serving; `readings` holds the previous sync's answers.
     fn readings(
         &self,
         now: f64,
-        world: &World,
-        ms: &MetricsServer,
         samplers: &[Sampler],
         external: &mut dyn FnMut(&str) -> MetricReading,
+        mut usages: Option<Vec<Option<PodResourceUsage>>>,
         readings: &mut Vec<MetricReading>,
     ) {
-        let mut previous = std::mem::take(readings).into_iter();
-        let fresh =
-            self.feeds.iter().map(|feed| (feed, previous.next())).map(
-                |(feed, before)| match feed {
-                    Feed::Resource if !ms.serving(now) => {
+        readings.clear();
+        let mut first_usages: Option<usize> = None;
+        for feed in &self.feeds {
+            let r = match feed {
+                Feed::Resource => match (usages.take(), first_usages) {
+                    (Some(u), _) => {
+                        first_usages = Some(readings.len());
+                        MetricReading::PodUsages(u)
+                    }
+                    // Every resource metric reads the same answer.
+                    (None, Some(i)) => readings[i].clone(),
+                    (None, None) => {
                         MetricReading::Error(super::control_plane::METRICS_SERVER_DOWN.into())
                     }
-                    Feed::Resource => {
-                        let buffer = match before {
-                            Some(MetricReading::PodUsages(usages)) => usages,
-                            _ => Vec::new(),
-                        };
-                        self.resource_reading(world, ms, buffer)
-                    }
-                    Feed::Sampler {
-                        sampler,
-                        per_pod: true,
-                        scale,
-                    } => self.per_pod_reading(&samplers[*sampler], now, *scale),
-                    Feed::Sampler {
-                        sampler,
-                        per_pod: false,
-                        scale,
-                    } => match samplers[*sampler].total(now) {
-                        Ok(v) => match self.is_object(feed) {
-                            true => MetricReading::ObjectValue {
-                                value_milli: to_milli(v * scale),
-                            },
-                            false => MetricReading::ExternalValues(vec![to_milli(v * scale)]),
-                        },
-                        Err(e) => MetricReading::Error(e),
-                    },
-                    Feed::Keda(name) => external(name),
-                    Feed::Missing { name, .. } => MetricReading::Error(format!(
-                        "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
-                    )),
                 },
-            );
-        readings.extend(fresh);
+                Feed::Sampler {
+                    sampler,
+                    per_pod: true,
+                    scale,
+                } => self.per_pod_reading(&samplers[*sampler], now, *scale),
+                Feed::Sampler {
+                    sampler,
+                    per_pod: false,
+                    scale,
+                } => match samplers[*sampler].total(now) {
+                    Ok(v) => match self.is_object(feed) {
+                        true => MetricReading::ObjectValue {
+                            value_milli: to_milli(v * scale),
+                        },
+                        false => MetricReading::ExternalValues(vec![to_milli(v * scale)]),
+                    },
+                    Err(e) => MetricReading::Error(e),
+                },
+                Feed::Keda(name) => external(name),
+                Feed::Missing { name, .. } => MetricReading::Error(format!(
+                    "no metric `{name}`: bind it to a signal in the scenario's `metrics:` block"
+                )),
+            };
+            readings.push(r);
+        }
     }
 
-    /// The resource metrics API: metrics-server's latest sample of every pod, in the order of
-    /// the observed pods, all its usage in the pod's main container (sidecars idle). `usages`
-    /// is the previous answer, refilled in place.
-    fn resource_reading(
-        &self,
-        world: &World,
-        ms: &MetricsServer,
-        mut usages: Vec<Option<PodResourceUsage>>,
-    ) -> MetricReading {
-        usages.clear();
-        usages.extend(world.pods().live().filter(|p| !p.job).map(|p| {
-            ms.sample(p.id).map(|u| PodResourceUsage {
-                timestamp: u.timestamp,
-                window: u.window,
-                main: self.shape(p).main,
-                cpu_milli: round_milli(u.cpu_cores),
-                memory_milli: round_milli(u.memory_bytes),
-            })
-        }));
-        MetricReading::PodUsages(usages)
+    /// The resource metrics API's entry for pod `p`: metrics-server's latest sample of it, all
+    /// its usage in the pod's main container (sidecars idle). A usage no metric of the spec
+    /// reads is left at zero (the calculator reads only the metric's own resource).
+    fn resource_usage(&self, ms: &MetricsServer, p: &Pod) -> Option<PodResourceUsage> {
+        let reads = self.reads;
+        ms.sample(p.id).map(|u| PodResourceUsage {
+            timestamp: u.timestamp,
+            window: u.window,
+            main: self.shape(p).main,
+            cpu_milli: if reads.cpu {
+                round_milli(u.cpu_cores)
+            } else {
+                0
+            },
+            memory_milli: if reads.memory {
+                round_milli(u.memory_bytes)
+            } else {
+                0
+            },
+        })
     }
 
     /// A Pods metric: the sampler's value for every pod, scaled.
@@ -430,8 +493,10 @@ impl HpaDriver {
             status_replicas: world.pods().status_replicas(),
             ..Default::default()
         };
-        self.observe_pods(world, &mut obs.pods);
-        self.readings(now, world, ms, samplers, external, &mut obs.metrics);
+        let mut usages = (self.reads_resources() && ms.serving(now))
+            .then(|| Self::usage_buffer(&mut obs.metrics));
+        self.observe_pods(world, &mut obs.pods, usages.as_mut().map(|u| (ms, u)));
+        self.readings(now, samplers, external, usages, &mut obs.metrics);
         let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
         self.obs = obs;
         let period = self.sync_period();

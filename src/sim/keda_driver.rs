@@ -727,10 +727,9 @@ impl ScaledObjectDriver {
         let model = &self.model;
         let triggers = &mut self.triggers;
         let mut measured = true;
-        let answer = metrics_server::external_metric_request(
+        let answer = metrics_server::external_metric_values(
             model,
             &mut self.state,
-            now,
             metric,
             &target,
             &mut |i| {
@@ -746,8 +745,8 @@ impl ScaledObjectDriver {
             }
         }
         match answer {
-            Ok(r) => MetricReading::ExternalValues(r.values.iter().map(|v| v.milli).collect()),
-            Err(e) => MetricReading::Error(e.message),
+            Ok(values) => MetricReading::ExternalValues(values),
+            Err(message) => MetricReading::Error(message),
         }
     }
 }
