@@ -8,7 +8,12 @@
 //! - **Only what scalesim can prove it wrote.** Each folder keeps a ledger,
 //!   `.scalesim-outputs.json`, with the SHA-256 of every file scalesim put there. A file is
 //!   replaced or removed only when its bytes still match the ledger; anything else in the way is
-//!   refused (exit 2) unless the user passed `--overwrite`.
+//!   refused (exit 2) unless the user passed `--overwrite`. A file streamed into the staging
+//!   folder ([`OutputDir::open_stream`], `events.jsonl`: hundreds of megabytes on a long run)
+//!   is hashed as its bytes reach the file, exactly the bytes each write put there, rather than
+//!   read back at the commit; the digest is used only while the file's length, modification
+//!   time and identity are still what they were when it was closed, so a file written again
+//!   by another path (or changed by anyone) is read back and hashed as every other file is.
 //! - **Refused early.** A folder that cannot be used (a file, read-only, a name taken by a user's
 //!   file) is reported before any simulation starts.
 //!
@@ -139,6 +144,78 @@ pub(crate) struct OutputDir {
     committed: bool,
     /// The folders `open` created (deepest first), removed again if nothing is committed.
     created: Vec<PathBuf>,
+    /// The files hashed as they were written, by name (see [`StagedStream`]).
+    hashed: Mutex<BTreeMap<String, Hashed>>,
+}
+
+/// A staged file's SHA-256 (hex), taken as it was written, and what the file looked like
+/// when it was closed: the digest stands only while the file still looks so.
+#[derive(Debug)]
+struct Hashed {
+    digest: String,
+    look: FileLook,
+}
+
+/// What a file looks like to `stat`: length, modification time and identity.
+#[derive(Debug, PartialEq)]
+struct FileLook {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    #[cfg(unix)]
+    identity: (u64, u64),
+}
+
+impl FileLook {
+    fn of(meta: &std::fs::Metadata) -> FileLook {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        FileLook {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            identity: (meta.dev(), meta.ino()),
+        }
+    }
+}
+
+/// A file streamed into the staging folder ([`OutputDir::open_stream`]): buffered, and
+/// hashed as each write reaches the file (the bytes the file took, no more).
+pub(crate) struct StagedStream {
+    inner: std::io::BufWriter<HashingFile>,
+}
+
+/// A file and the SHA-256 of every byte written to it.
+struct HashingFile {
+    file: std::fs::File,
+    hasher: Sha256,
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Write for StagedStream {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl OutputDir {
@@ -167,6 +244,7 @@ impl OutputDir {
             previous: Ledger::read(dir).unwrap_or_default(),
             committed: false,
             created,
+            hashed: Mutex::new(BTreeMap::new()),
         };
         for name in planned {
             out.check_free(name)?;
@@ -206,6 +284,7 @@ impl OutputDir {
         name: &str,
         f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), Error> {
+        self.forget_digest(name);
         let path = self.staging.join(name);
         let fail = |e| self.write_error(name, e);
         if let Some(parent) = path.parent() {
@@ -222,17 +301,21 @@ impl OutputDir {
     /// Open `name` (relative to the folder) in the staging folder for writing as the work goes
     /// (a run streams `events.jsonl` into it); finish it with [`OutputDir::close_stream`]. Like
     /// every staged file, it reaches the folder only at the commit.
-    pub(crate) fn open_stream(
-        &self,
-        name: &str,
-    ) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+    pub(crate) fn open_stream(&self, name: &str) -> Result<StagedStream, Error> {
+        self.forget_digest(name);
         let path = self.staging.join(name);
         let fail = |e| self.write_error(name, e);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
         let file = std::fs::File::create(&path).map_err(fail)?;
-        Ok(std::io::BufWriter::with_capacity(1 << 16, file))
+        let file = HashingFile {
+            file,
+            hasher: Sha256::new(),
+        };
+        Ok(StagedStream {
+            inner: std::io::BufWriter::with_capacity(1 << 16, file),
+        })
     }
 
     /// Open `name` (relative to the folder) in the staging folder with `create` (a writer that
@@ -243,6 +326,7 @@ impl OutputDir {
         name: &str,
         create: impl FnOnce(&Path) -> std::io::Result<T>,
     ) -> Result<T, Error> {
+        self.forget_digest(name);
         let path = self.staging.join(name);
         let fail = |e| self.write_error(name, e);
         if let Some(parent) = path.parent() {
@@ -251,15 +335,43 @@ impl OutputDir {
         create(&path).map_err(fail)
     }
 
-    /// Flush and sync a file opened with [`OutputDir::open_stream`].
-    pub(crate) fn close_stream(
-        &self,
-        name: &str,
-        mut w: std::io::BufWriter<std::fs::File>,
-    ) -> Result<(), Error> {
-        w.flush()
-            .and_then(|_| w.get_ref().sync_all())
-            .map_err(|e| self.write_error(name, e))
+    /// Flush and sync a file opened with [`OutputDir::open_stream`], keeping its digest for
+    /// the commit.
+    pub(crate) fn close_stream(&self, name: &str, w: StagedStream) -> Result<(), Error> {
+        let fail = |e| self.write_error(name, e);
+        let HashingFile { file, hasher } =
+            w.inner.into_inner().map_err(|e| fail(e.into_error()))?;
+        file.sync_all().map_err(fail)?;
+        let look = FileLook::of(&file.metadata().map_err(fail)?);
+        let digest = hex(&hasher.finalize());
+        self.hashed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), Hashed { digest, look });
+        Ok(())
+    }
+
+    /// Drop the digest kept for `name`, which is being written again.
+    fn forget_digest(&self, name: &str) {
+        self.hashed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+    }
+
+    /// The SHA-256 of the staged file `name`: the one taken as it was written while the file
+    /// still looks as it did then, otherwise read back.
+    fn staged_digest(&self, name: &str) -> Option<String> {
+        let path = self.staging.join(name);
+        let hashed = self.hashed.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = hashed.get(name)
+            && let Ok(meta) = std::fs::symlink_metadata(&path)
+            && FileLook::of(&meta) == h.look
+        {
+            return Some(h.digest.clone());
+        }
+        drop(hashed);
+        file_digest(&path)
     }
 
     /// Write `bytes` as `name` into the staging folder.
@@ -303,7 +415,8 @@ impl OutputDir {
         }
         let mut digests = BTreeMap::new();
         for name in &staged {
-            let d = file_digest(&self.staging.join(name))
+            let d = self
+                .staged_digest(name)
                 .ok_or_else(|| self.write_error(name, std::io::Error::other("staged file lost")))?;
             digests.insert(name.clone(), d);
         }
@@ -679,6 +792,65 @@ mod tests {
         assert!(staging.is_dir());
         let _next = open(t.path(), &[]).unwrap();
         assert!(!staging.exists());
+    }
+
+    /// The SHA-256 of a folder's file as the ledger records it.
+    fn ledger_digest(dir: &Path, name: &str) -> String {
+        let ledger = Ledger::read(dir).expect("a ledger");
+        let digests = &ledger.files[name];
+        assert_eq!(digests.len(), 1, "{digests:?}");
+        digests[0].clone()
+    }
+
+    /// A streamed file's digest, taken as it was written, is the digest of its bytes.
+    #[test]
+    fn a_streamed_file_is_recorded_with_the_digest_of_its_bytes() {
+        let t = tempfile::tempdir().unwrap();
+        let out = open(t.path(), &[]).unwrap();
+        let mut w = out.open_stream("events.jsonl").unwrap();
+        let mut expected = Vec::new();
+        for i in 0..20_000 {
+            let line = format!("{{\"i\":{i}}}\n").repeat(i % 7);
+            w.write_all(line.as_bytes()).unwrap();
+            expected.extend_from_slice(line.as_bytes());
+        }
+        out.close_stream("events.jsonl", w).unwrap();
+        out.write_bytes("summary.json", b"{}").unwrap();
+        out.commit().unwrap();
+        let on_disk = std::fs::read(t.path().join("events.jsonl")).unwrap();
+        assert_eq!(on_disk, expected);
+        let d = ledger_digest(t.path(), "events.jsonl");
+        assert_eq!(d, hex(&Sha256::digest(&on_disk)));
+        assert_eq!(Some(d), file_digest(&t.path().join("events.jsonl")));
+        // And the next run vouches for it.
+        let out = open(t.path(), &["events.jsonl"]).unwrap();
+        out.commit().unwrap();
+        assert!(!t.path().join("events.jsonl").exists(), "removed as stale");
+    }
+
+    /// A streamed file written again by another path, or changed in the staging folder, is
+    /// read back at the commit.
+    #[test]
+    fn a_streamed_file_changed_after_it_was_closed_is_read_back() {
+        let t = tempfile::tempdir().unwrap();
+        let out = open(t.path(), &[]).unwrap();
+        let mut w = out.open_stream("a").unwrap();
+        w.write_all(b"streamed").unwrap();
+        out.close_stream("a", w).unwrap();
+        out.write_bytes("a", b"rewrite!").unwrap();
+        let mut w = out.open_stream("b").unwrap();
+        w.write_all(b"streamed").unwrap();
+        out.close_stream("b", w).unwrap();
+        std::fs::write(out.staging().join("b"), b"changed, longer").unwrap();
+        out.commit().unwrap();
+        for (name, bytes) in [("a", &b"rewrite!"[..]), ("b", b"changed, longer")] {
+            assert_eq!(std::fs::read(t.path().join(name)).unwrap(), bytes);
+            assert_eq!(
+                ledger_digest(t.path(), name),
+                hex(&Sha256::digest(bytes)),
+                "{name}"
+            );
+        }
     }
 
     #[test]

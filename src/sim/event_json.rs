@@ -1,9 +1,12 @@
 //! The bytes of one `events.jsonl` line, exactly as `serde_json::to_writer` writes them, but
-//! cheaper: a string is checked for characters JSON must escape eight bytes at a time and, when
-//! it has none (nearly always), copied whole into the line. Numbers are written by serde_json's
-//! own compact formatter. A value this writer does not take (byte strings, map keys that are
-//! not strings, serde_json's raw values) is [`Unsupported`], and the caller writes the line with
-//! serde_json instead, so the output never depends on which writer ran.
+//! cheaper (see `docs/performance.md`). The line is a [`Line`], a buffer with room past its
+//! text: a string is checked for characters JSON must escape and copied into the room eight
+//! bytes at a time (a short one with two overlapping loads and stores), and when it has none
+//! (nearly always) nothing else is done for it; integers are written digit pair by digit pair,
+//! and whole floats as their integer and `.0`, without the formatter. Other floats are written
+//! by serde_json's own compact formatter. A value this writer does not take (byte strings, map
+//! keys that are not strings, serde_json's raw values) is [`Unsupported`], and the caller
+//! writes the line with serde_json instead, so the output never depends on which writer ran.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
@@ -30,8 +33,328 @@ impl ser::Error for Unsupported {
 
 /// Append `value` as compact JSON to `out`, byte for byte what `serde_json::to_writer` writes;
 /// on [`Unsupported`] `out` holds a partial value the caller must cut off.
-pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> Result {
+pub(crate) fn write_compact<T: Serialize + ?Sized>(out: &mut Line, value: &T) -> Result {
     value.serialize(&mut Writer { out })
+}
+
+/// Bytes being written: `buf[..len]` is the text, the rest room already allocated (and
+/// zeroed once), so a write is a few stores into it, not a `Vec` push or copy call each.
+#[derive(Debug, Default)]
+pub(crate) struct Line {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Line {
+    /// The text written.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Keep the first `len` bytes.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Room for `n` more bytes.
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        if self.buf.len() - self.len < n {
+            self.grow(n);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        let want = (self.len + n).max(2 * self.buf.len()).max(4096);
+        self.buf.resize(want, 0);
+    }
+
+    #[inline]
+    pub(crate) fn push(&mut self, b: u8) {
+        self.reserve(1);
+        self.buf[self.len] = b;
+        self.len += 1;
+    }
+
+    /// Append a few bytes known at compile time.
+    #[inline]
+    fn put<const N: usize>(&mut self, bytes: &[u8; N]) {
+        self.reserve(N);
+        self.buf[self.len..self.len + N].copy_from_slice(bytes);
+        self.len += N;
+    }
+
+    /// Append `bytes`.
+    #[inline]
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    /// Append the inside of a JSON string holding `s` (escaped as serde_json escapes).
+    #[inline(always)]
+    fn put_contents(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        self.reserve(bytes.len());
+        let at = self.len;
+        if copy_clean(&mut self.buf[at..at + bytes.len()], bytes) {
+            self.len = at + bytes.len();
+        } else {
+            self.put_escaped(bytes);
+        }
+    }
+
+    /// Append `s` as a JSON string, after a comma when `comma`, and a colon after it when
+    /// `colon` (an object's key): one check for room, the string copied when it has nothing
+    /// to escape and the quotes stored around it.
+    #[inline(always)]
+    fn put_quoted(&mut self, comma: bool, s: &str, colon: bool) {
+        let bytes = s.as_bytes();
+        let n = bytes.len();
+        self.reserve(n + 4);
+        let start = self.len;
+        let into = &mut self.buf[start..start + n + 4];
+        into[0] = b',';
+        let open = usize::from(comma);
+        into[open] = b'"';
+        let body = &mut into[open + 1..];
+        if copy_clean(&mut body[..n], bytes) {
+            // The colon lands past the text when none is wanted.
+            body[n] = b'"';
+            body[n + 1] = b':';
+            self.len = start + open + n + 2 + usize::from(colon);
+        } else {
+            self.len = start + open + 1;
+            self.put_escaped(bytes);
+            self.push(b'"');
+            if colon {
+                self.push(b':');
+            }
+        }
+    }
+
+    /// [`Line::put_contents`] for a string that has characters to escape.
+    #[cold]
+    fn put_escaped(&mut self, bytes: &[u8]) {
+        let mut start = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            if !byte_needs_escape(b) {
+                continue;
+            }
+            self.extend_from_slice(&bytes[start..i]);
+            start = i + 1;
+            let short = match b {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                0x08 => b'b',
+                0x0C => b'f',
+                b'\n' => b'n',
+                b'\r' => b'r',
+                b'\t' => b't',
+                _ => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let hex = [HEX[(b >> 4) as usize], HEX[(b & 0xF) as usize]];
+                    self.put(&[b'\\', b'u', b'0', b'0', hex[0], hex[1]]);
+                    continue;
+                }
+            };
+            self.put(&[b'\\', short]);
+        }
+        self.extend_from_slice(&bytes[start..]);
+    }
+
+    /// Append `s` as a JSON string.
+    #[inline]
+    fn put_string(&mut self, s: &str) {
+        self.put_quoted(false, s, false);
+    }
+
+    /// Append `"key":`, after a comma when `comma`.
+    #[inline]
+    fn put_key(&mut self, comma: bool, key: &str) {
+        self.put_quoted(comma, key, true);
+    }
+
+    /// Append `n` as `{}` writes it.
+    #[inline]
+    fn put_u64(&mut self, n: u64) {
+        self.reserve(20);
+        let len = digit_count(n);
+        fill_digits(&mut self.buf[self.len..self.len + len], n);
+        self.len += len;
+    }
+
+    /// Append `n` as `{}` writes it.
+    #[inline]
+    fn put_i64(&mut self, n: i64) {
+        if n < 0 {
+            self.push(b'-');
+        }
+        self.put_u64(n.unsigned_abs());
+    }
+
+    /// Append the finite `v` as serde_json writes it: a whole number below 10^15 as its
+    /// digits and `.0` (what the shortest round-trip form is there), the rest through
+    /// serde_json's formatter.
+    #[inline]
+    fn put_f64(&mut self, v: f64) {
+        if v.abs() < 1e15 && v.trunc() == v {
+            if v.is_sign_negative() {
+                self.push(b'-');
+            }
+            // Below 1e15 the conversion of a whole number is exact.
+            self.put_u64(v.abs() as u64);
+            self.put(b".0");
+        } else {
+            self.put_formatted(|w| CompactFormatter.write_f64(w, v));
+        }
+    }
+
+    /// Append what serde_json's formatter writes with `write` (at most 64 bytes).
+    fn put_formatted(&mut self, write: impl FnOnce(&mut &mut [u8]) -> std::io::Result<()>) {
+        let mut bytes = [0u8; 64];
+        let mut rest = &mut bytes[..];
+        // A number fits: serde_json's longest is 40 bytes (an i128).
+        let _ = write(&mut rest);
+        let len = 64 - rest.len();
+        self.extend_from_slice(&bytes[..len]);
+    }
+}
+
+/// Copy `from` into `into` (as long) unless it holds a character JSON escapes; whether it did.
+#[inline(always)]
+fn copy_clean(into: &mut [u8], from: &[u8]) -> bool {
+    if from.len() >= 8 {
+        copy_clean_words(into, from)
+    } else {
+        copy_clean_short(into, from)
+    }
+}
+
+/// Copy `from` (eight bytes or more) to the start of `into` a word at a time, the last word
+/// overlapping the one before it, unless it holds a character JSON escapes; whether it did.
+#[inline]
+fn copy_clean_words(into: &mut [u8], from: &[u8]) -> bool {
+    let n = from.len();
+    let mut i = 0;
+    while i + 8 < n {
+        let w = load8(from, i);
+        if word_needs_escape(w) {
+            return false;
+        }
+        into[i..i + 8].copy_from_slice(&w.to_le_bytes());
+        i += 8;
+    }
+    let last = load8(from, n - 8);
+    if word_needs_escape(last) {
+        return false;
+    }
+    into[n - 8..n].copy_from_slice(&last.to_le_bytes());
+    true
+}
+
+/// Copy `from` (fewer than eight bytes) to the start of `into` with two overlapping loads
+/// and stores, unless it holds a character JSON escapes; whether it did. (A short string put
+/// together byte by byte in a word would wait on the stores.)
+#[inline(always)]
+fn copy_clean_short(into: &mut [u8], from: &[u8]) -> bool {
+    const PAD: u64 = ONES * b'a' as u64;
+    let n = from.len();
+    if n >= 4 {
+        let (a, b) = (load4(from, 0), load4(from, n - 4));
+        if word_needs_escape(u64::from(a) | u64::from(b) << 32) {
+            return false;
+        }
+        into[n - 4..n].copy_from_slice(&b.to_le_bytes());
+        into[..4].copy_from_slice(&a.to_le_bytes());
+    } else if n >= 2 {
+        let a = u16::from_le_bytes([from[0], from[1]]);
+        let b = u16::from_le_bytes([from[n - 2], from[n - 1]]);
+        if word_needs_escape(u64::from(a) | u64::from(b) << 16 | (PAD << 32)) {
+            return false;
+        }
+        into[n - 2..n].copy_from_slice(&b.to_le_bytes());
+        into[..2].copy_from_slice(&a.to_le_bytes());
+    } else if n == 1 {
+        if byte_needs_escape(from[0]) {
+            return false;
+        }
+        into[0] = from[0];
+    }
+    true
+}
+
+#[inline]
+fn load8(from: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&from[at..at + 8]);
+    u64::from_le_bytes(w)
+}
+
+#[inline]
+fn load4(from: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&from[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
+/// Powers of ten that fit a u64, by exponent.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// The two digits of each number below 100, in order.
+const PAIRS: [[u8; 2]; 100] = {
+    let mut p = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        p[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    p
+};
+
+/// How many decimal digits `n` has (1 for 0).
+#[inline]
+fn digit_count(n: u64) -> usize {
+    let mut len = 1;
+    while len < POW10.len() && n >= POW10[len] {
+        len += 1;
+    }
+    len
+}
+
+/// Write the last `into.len()` decimal digits of `n` into `into`.
+#[inline]
+fn fill_digits(into: &mut [u8], mut n: u64) {
+    let mut i = into.len();
+    while i >= 2 {
+        let pair = PAIRS[(n % 100) as usize];
+        into[i - 2] = pair[0];
+        into[i - 1] = pair[1];
+        n /= 100;
+        i -= 2;
+    }
+    if i == 1 {
+        into[0] = b'0' + (n % 10) as u8;
+    }
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -55,89 +378,21 @@ fn byte_needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// Whether `bytes` hold a character JSON escapes: a word at a time, the last word overlapping
-/// the one before it, a short string padded with letters.
-#[inline]
-fn needs_escape(bytes: &[u8]) -> bool {
-    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-    let n = bytes.len();
-    if n < 8 {
-        let mut padded = [b'a'; 8];
-        padded[..n].copy_from_slice(bytes);
-        return word_needs_escape(u64::from_le_bytes(padded));
-    }
-    let mut words = bytes.chunks_exact(8);
-    for c in &mut words {
-        if word_needs_escape(word(c)) {
-            return true;
-        }
-    }
-    !words.remainder().is_empty() && word_needs_escape(word(&bytes[n - 8..]))
-}
-
-/// Append the inside of a JSON string holding `s` (escaped as serde_json escapes).
-#[inline]
-fn write_contents(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    if !needs_escape(bytes) {
-        out.extend_from_slice(bytes);
-        return;
-    }
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if !byte_needs_escape(b) {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
-        start = i + 1;
-        let short = match b {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            0x08 => b'b',
-            0x0C => b'f',
-            b'\n' => b'n',
-            b'\r' => b'r',
-            b'\t' => b't',
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let hex = [HEX[(b >> 4) as usize], HEX[(b & 0xF) as usize]];
-                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex[0], hex[1]]);
-                continue;
-            }
-        };
-        out.extend_from_slice(&[b'\\', short]);
-    }
-    out.extend_from_slice(&bytes[start..]);
-}
-
-/// Append `s` as a JSON string.
-#[inline]
-fn write_string(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    write_contents(out, s);
-    out.push(b'"');
-}
-
 /// Escapes what a `Display` writes, piece by piece, into the string being written.
-struct Escaping<'o>(&'o mut Vec<u8>);
+struct Escaping<'o>(&'o mut Line);
 
 impl std::fmt::Write for Escaping<'_> {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        write_contents(self.0, s);
+        self.0.put_contents(s);
         Ok(())
     }
 }
 
 struct Writer<'o> {
-    out: &'o mut Vec<u8>,
+    out: &'o mut Line,
 }
 
 type Result = std::result::Result<(), Unsupported>;
-
-/// Writes into a `Vec`, which cannot fail.
-fn fmt(r: std::io::Result<()>) -> Result {
-    r.map_err(|_| Unsupported)
-}
 
 impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     type Ok = ();
@@ -151,8 +406,10 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
     type SerializeStructVariant = Compound<'a, 'o>;
 
     fn serialize_bool(self, v: bool) -> Result {
-        self.out
-            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+        match v {
+            true => self.out.put(b"true"),
+            false => self.out.put(b"false"),
+        }
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result {
@@ -165,10 +422,13 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Result {
-        fmt(CompactFormatter.write_i64(self.out, v))
+        self.out.put_i64(v);
+        Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result {
-        fmt(CompactFormatter.write_i128(self.out, v))
+        self.out
+            .put_formatted(|w| CompactFormatter.write_i128(w, v));
+        Ok(())
     }
     fn serialize_u8(self, v: u8) -> Result {
         self.serialize_u64(v.into())
@@ -180,28 +440,33 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Result {
-        fmt(CompactFormatter.write_u64(self.out, v))
+        self.out.put_u64(v);
+        Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result {
-        fmt(CompactFormatter.write_u128(self.out, v))
+        self.out
+            .put_formatted(|w| CompactFormatter.write_u128(w, v));
+        Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result {
         if !v.is_finite() {
             return self.serialize_unit();
         }
-        fmt(CompactFormatter.write_f32(self.out, v))
+        self.out.put_formatted(|w| CompactFormatter.write_f32(w, v));
+        Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result {
         if !v.is_finite() {
             return self.serialize_unit();
         }
-        fmt(CompactFormatter.write_f64(self.out, v))
+        self.out.put_f64(v);
+        Ok(())
     }
     fn serialize_char(self, v: char) -> Result {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
     fn serialize_str(self, v: &str) -> Result {
-        write_string(self.out, v);
+        self.out.put_string(v);
         Ok(())
     }
     fn serialize_bytes(self, _: &[u8]) -> Result {
@@ -214,7 +479,7 @@ impl<'a, 'o> ser::Serializer for &'a mut Writer<'o> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result {
-        self.out.extend_from_slice(b"null");
+        self.out.put(b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _: &'static str) -> Result {
@@ -304,7 +569,7 @@ impl<'a, 'o> Writer<'o> {
     /// `{"variant":` of an externally tagged variant.
     fn open_variant(&mut self, variant: &str) {
         self.out.push(b'{');
-        write_string(self.out, variant);
+        self.out.put_string(variant);
         self.out.push(b':');
     }
 
@@ -350,9 +615,9 @@ impl Compound<'_, '_> {
     }
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result {
-        self.separate();
-        write_string(self.w.out, key);
-        self.w.out.push(b':');
+        let comma = self.state != State::First;
+        self.state = State::Rest;
+        self.w.out.put_key(comma, key);
         value.serialize(&mut *self.w)
     }
 
@@ -452,7 +717,7 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
 }
 
 /// Close `c` with `close` (unless closed when opened), handing back the line to go on with.
-fn close_keeping<'a>(c: Compound<'a, '_>, close: u8) -> &'a mut Vec<u8> {
+fn close_keeping<'a>(c: Compound<'a, '_>, close: u8) -> &'a mut Line {
     let Compound { w, state } = c;
     if state != State::Empty {
         w.out.push(close);
@@ -463,7 +728,7 @@ fn close_keeping<'a>(c: Compound<'a, '_>, close: u8) -> &'a mut Vec<u8> {
 /// A map key: strings only (serde_json also takes numbers and booleans, quoted; those lines
 /// go to serde_json).
 struct MapKey<'k> {
-    out: &'k mut Vec<u8>,
+    out: &'k mut Line,
 }
 
 impl ser::Serializer for MapKey<'_> {
@@ -478,7 +743,7 @@ impl ser::Serializer for MapKey<'_> {
     type SerializeStructVariant = Impossible<(), Unsupported>;
 
     fn serialize_str(self, v: &str) -> Result {
-        write_string(self.out, v);
+        self.out.put_string(v);
         Ok(())
     }
     fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result {
@@ -603,9 +868,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn both<T: Serialize + ?Sized>(v: &T) -> (Vec<u8>, Vec<u8>) {
-        let mut fast = Vec::new();
+        let mut fast = Line::default();
         write_compact(&mut fast, v).expect("written");
-        (fast, serde_json::to_vec(v).unwrap())
+        (fast.as_bytes().to_vec(), serde_json::to_vec(v).unwrap())
     }
 
     fn same<T: Serialize + ?Sized>(v: &T) {
@@ -684,7 +949,7 @@ mod tests {
     /// What this writer does not take is refused, for serde_json to write.
     #[test]
     fn byte_strings_and_number_keys_are_refused() {
-        let mut out = Vec::new();
+        let mut out = Line::default();
         let mut keys = BTreeMap::new();
         keys.insert(1u8, 2u8);
         assert!(write_compact(&mut out, &keys).is_err());
@@ -728,5 +993,107 @@ mod tests {
             let (fast, slow) = both(&format_args!("{s}{s}"));
             prop_assert_eq!(fast, slow);
         }
+
+        /// Several strings and numbers in one line, written over the bytes of a line written
+        /// before and cut back.
+        #[test]
+        fn a_reused_line_holds_what_serde_json_writes(
+            first in prop::collection::vec("(\\PC|[\"\\n]){0,20}", 0..30),
+            second in prop::collection::vec(("(\\PC|[\"\\n]){0,20}", any::<i64>()), 0..30),
+        ) {
+            let mut line = Line::default();
+            write_compact(&mut line, &first).expect("written");
+            let expected = serde_json::to_vec(&first).unwrap();
+            prop_assert_eq!(line.as_bytes(), expected.as_slice());
+            line.truncate(line.len() / 2);
+            let kept = line.as_bytes().to_vec();
+            write_compact(&mut line, &second).expect("written");
+            let mut expected = kept;
+            expected.extend(serde_json::to_vec(&second).unwrap());
+            prop_assert_eq!(line.as_bytes(), expected.as_slice());
+        }
+
+        /// Any float, by its bits (NaN and infinities included), as serde_json writes it.
+        #[test]
+        fn floats_are_written_as_serde_json_writes_them(bits in any::<u64>()) {
+            let (fast, slow) = both(&f64::from_bits(bits));
+            prop_assert_eq!(fast, slow);
+        }
+
+        /// Whole floats, where the digit writer takes over from serde_json's formatter, and
+        /// the decimals a simulation writes, around the 10^15 bound and below.
+        #[test]
+        fn whole_and_short_floats_are_written_as_serde_json_writes_them(
+            whole in -2e16f64..2e16,
+            near in -2_000_000i64..2_000_000,
+            cents in -1_000_000i64..1_000_000,
+            shift in 0u32..17,
+        ) {
+            for v in [
+                whole.trunc(),
+                whole.trunc() / 10f64.powi(shift as i32),
+                1e15 + near as f64,
+                -1e15 + near as f64,
+                (near as f64) * 2f64.powi(shift as i32 * 3),
+                cents as f64 / 100.0,
+                cents as f64 / 1000.0,
+                cents as f64 * 1e-9,
+            ] {
+                let (fast, slow) = both(&v);
+                prop_assert_eq!(fast, slow, "{}", v);
+            }
+        }
+
+        /// Any integer of any width, as serde_json writes it.
+        #[test]
+        fn integers_are_written_as_serde_json_writes_them(
+            i in any::<i64>(), u in any::<u64>(), small in any::<i32>(), wide in any::<i128>(),
+        ) {
+            let (fast, slow) = both(&(i, u, small, wide, wide as u128, small as u8, small as i16));
+            prop_assert_eq!(fast, slow);
+            let (fast, slow) = both(&(i >> (u % 64), u >> (i as u64 % 64)));
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    /// The edges of the number writers: zero signs, powers of ten, the extremes.
+    #[test]
+    fn number_edges_are_written_as_serde_json_writes_them() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            1e15,
+            -1e15,
+            1e15 - 1.0,
+            1e16,
+            1e-7,
+            5e-324,
+        ] {
+            same(&v);
+        }
+        for p in 0..20 {
+            let n = 10u64.pow(p);
+            same(&(n, n - 1, n + 1, n as f64, n as f64 - 1.0, -(n as f64)));
+        }
+        same(&(
+            u64::MAX,
+            i64::MIN,
+            i64::MAX,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+        ));
+        same(&(f32::MAX, f32::MIN_POSITIVE, 0.1f32, -0.0f32, f32::NAN));
+    }
+
+    /// A line longer than any the buffer held before grows to take it.
+    #[test]
+    fn a_long_line_grows_the_buffer() {
+        let long: Vec<String> = (0..2000).map(|i| format!("value {i} \u{1}")).collect();
+        same(&long);
+        same(&"x".repeat(100_000));
     }
 }

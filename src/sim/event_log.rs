@@ -7,6 +7,7 @@
 //! changed.
 
 use super::LogEvent;
+use super::event_json::Line;
 use crate::hpa::{ConditionStatus, ConditionType, Decision, Reason};
 use std::io::Write;
 
@@ -112,7 +113,7 @@ pub(crate) struct EventLog<'w> {
     /// KEDA objects' activity (name, time, active) at each poll where it changed.
     pub(crate) keda_activity: Vec<(String, f64, bool)>,
     /// The streamed lines not yet handed to the stream (see [`BATCH`]).
-    line: Vec<u8>,
+    line: Line,
 }
 
 impl<'w> EventLog<'w> {
@@ -123,7 +124,7 @@ impl<'w> EventLog<'w> {
             all: Vec::new(),
             decisions: DecisionLog::default(),
             keda_activity: Vec::new(),
-            line: Vec::new(),
+            line: Line::default(),
         }
     }
 
@@ -177,7 +178,7 @@ const BATCH: usize = 1 << 16;
 /// The line's bytes are serde_json's, written by [`super::event_json`] when it can.
 fn write_line(
     w: &mut dyn Write,
-    line: &mut Vec<u8>,
+    line: &mut Line,
     event: &LogEvent,
     error: &mut Option<std::io::Error>,
 ) {
@@ -187,9 +188,12 @@ fn write_line(
     let start = line.len();
     if super::event_json::write_compact(line, event).is_err() {
         line.truncate(start);
-        if let Err(e) = serde_json::to_writer(&mut *line, event) {
-            *error = Some(std::io::Error::other(e));
-            return;
+        match serde_json::to_vec(event) {
+            Ok(bytes) => line.extend_from_slice(&bytes),
+            Err(e) => {
+                *error = Some(std::io::Error::other(e));
+                return;
+            }
         }
     }
     line.push(b'\n');
@@ -199,9 +203,9 @@ fn write_line(
 }
 
 /// Write the batch `line` to `w` and empty it, keeping the first failure in `error`.
-fn hand_over(w: &mut dyn Write, line: &mut Vec<u8>, error: &mut Option<std::io::Error>) {
+fn hand_over(w: &mut dyn Write, line: &mut Line, error: &mut Option<std::io::Error>) {
     if error.is_none()
-        && let Err(e) = w.write_all(line)
+        && let Err(e) = w.write_all(line.as_bytes())
     {
         *error = Some(e);
     }
