@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
-use crate::text::{put_data_number, put_integer, put_unsigned};
+use crate::text::{Cell, data_cell, integer_cell, put_data_number, unsigned_cell};
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -261,9 +261,10 @@ pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result
     )?;
     // One reused line buffer, each cell written straight into it (no String per cell).
     let mut line = Vec::with_capacity(256);
+    let mut last = RowCells::default();
     for r in s.base..s.base + s.held() {
         line.clear();
-        push_timeseries_row(&mut line, s, r);
+        push_timeseries_row(&mut line, &mut last, s, r);
         w.write_all(&line)?;
     }
     Ok(())
@@ -280,51 +281,103 @@ fn timeseries_header<'a>(extra: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`: each
-/// cell written by the digit writers of [`crate::text`], not the formatter.
-fn push_timeseries_row(line: &mut Vec<u8>, s: &Series, r: usize) {
-    fn num(line: &mut Vec<u8>, v: f64) {
-        line.push(b',');
-        put_data_number(line, v);
-    }
-    fn int(line: &mut Vec<u8>, v: impl Into<i64>) {
-        line.push(b',');
-        put_integer(line, v.into());
-    }
-    fn count(line: &mut Vec<u8>, v: u64) {
-        line.push(b',');
-        put_unsigned(line, v);
-    }
+/// cell written by the digit writers of [`crate::text`], not the formatter, or copied from
+/// `last` when its column held the same value in the row written before.
+fn push_timeseries_row(line: &mut Vec<u8>, last: &mut RowCells, s: &Series, r: usize) {
+    // Room for every cell, so that appending them never reallocates.
+    line.reserve(24 * (TIMESERIES_COLUMNS.len() + s.extra.len()) + 1);
+    last.fit(TIMESERIES_COLUMNS.len() + s.extra.len());
     let i = s.slot(r);
     put_data_number(line, s.time(r));
-    num(line, s.arrival_rate[i]);
-    int(line, s.desired_replicas[i]);
-    int(line, s.spec_replicas[i]);
-    int(line, s.ready_pods[i]);
-    int(line, s.starting_pods[i]);
-    int(line, s.terminating_pods[i]);
-    num(line, s.cpu_utilization[i]);
-    count(line, s.backlog[i]);
-    count(line, s.in_flight[i]);
-    int(line, s.served[i]);
-    int(line, s.dropped[i]);
-    int(line, s.timed_out[i]);
-    num(line, s.latency_p50[i]);
-    num(line, s.latency_p99[i]);
-    int(line, s.arrivals[i]);
-    num(line, s.cpu_cores[i]);
-    num(line, s.backlog_age[i]);
-    num(line, s.ready_capacity[i]);
-    int(line, s.unschedulable_pods[i]);
-    int(line, s.nodes[i]);
-    int(line, s.nodes_ready[i]);
-    int(line, s.retries[i]);
-    int(line, s.rejected[i]);
-    int(line, s.restarts[i]);
-    num(line, s.throttled_s[i]);
-    for (_, col) in &s.extra {
-        num(line, col[i]);
+    last.num(line, 1, s.arrival_rate[i]);
+    last.int(line, 2, s.desired_replicas[i]);
+    last.int(line, 3, s.spec_replicas[i]);
+    last.int(line, 4, s.ready_pods[i]);
+    last.int(line, 5, s.starting_pods[i]);
+    last.int(line, 6, s.terminating_pods[i]);
+    last.num(line, 7, s.cpu_utilization[i]);
+    last.count(line, 8, s.backlog[i]);
+    last.count(line, 9, s.in_flight[i]);
+    last.int(line, 10, s.served[i]);
+    last.int(line, 11, s.dropped[i]);
+    last.int(line, 12, s.timed_out[i]);
+    last.num(line, 13, s.latency_p50[i]);
+    last.num(line, 14, s.latency_p99[i]);
+    last.int(line, 15, s.arrivals[i]);
+    last.num(line, 16, s.cpu_cores[i]);
+    last.num(line, 17, s.backlog_age[i]);
+    last.num(line, 18, s.ready_capacity[i]);
+    last.int(line, 19, s.unschedulable_pods[i]);
+    last.int(line, 20, s.nodes[i]);
+    last.int(line, 21, s.nodes_ready[i]);
+    last.int(line, 22, s.retries[i]);
+    last.int(line, 23, s.rejected[i]);
+    last.int(line, 24, s.restarts[i]);
+    last.num(line, 25, s.throttled_s[i]);
+    for (k, (_, col)) in s.extra.iter().enumerate() {
+        last.num(line, TIMESERIES_COLUMNS.len() + k, col[i]);
     }
     line.push(b'\n');
+}
+
+/// The cells of the row written last, by column, each with the bits of its value: a cell whose
+/// value has not changed since is copied instead of written again (gauges, targets and rates
+/// hold for many rows). A cell depends on its value's bits alone, so the copy is the same text.
+#[derive(Debug, Default)]
+pub(crate) struct RowCells {
+    last: Vec<(u64, Cell)>,
+}
+
+impl RowCells {
+    /// Hold a cell for each of `columns` columns.
+    #[inline]
+    fn fit(&mut self, columns: usize) {
+        if self.last.len() < columns {
+            self.last.resize(columns, (0, Cell::NONE));
+        }
+    }
+
+    /// Append column `col`'s cell of value bits `key`, made by `make` unless kept.
+    #[inline(always)]
+    fn put(&mut self, line: &mut Vec<u8>, col: usize, key: u64, make: impl FnOnce() -> Cell) {
+        let kept = &mut self.last[col];
+        if kept.0 != key || kept.1.is_none() {
+            *kept = (key, make());
+        }
+        kept.1.append_to(line);
+    }
+
+    /// A number cell (see [`crate::text::data_number`]).
+    #[inline]
+    fn num(&mut self, line: &mut Vec<u8>, col: usize, v: f64) {
+        match self.last[col] {
+            (key, cell) if key == v.to_bits() && !cell.is_none() => cell.append_to(line),
+            _ => match data_cell(v) {
+                Some(cell) => {
+                    self.last[col] = (v.to_bits(), cell);
+                    cell.append_to(line);
+                }
+                None => {
+                    self.last[col].1 = Cell::NONE;
+                    line.push(b',');
+                    put_data_number(line, v);
+                }
+            },
+        }
+    }
+
+    /// An integer cell.
+    #[inline]
+    fn int(&mut self, line: &mut Vec<u8>, col: usize, v: impl Into<i64>) {
+        let v = v.into();
+        self.put(line, col, v as u64, || integer_cell(v));
+    }
+
+    /// A count cell.
+    #[inline]
+    fn count(&mut self, line: &mut Vec<u8>, col: usize, v: u64) {
+        self.put(line, col, v, || unsigned_cell(v));
+    }
 }
 
 /// `timeseries.csv` written row by row as a run hands its rows over ([`RowSink`]), into a
@@ -337,6 +390,7 @@ pub(crate) struct TimeseriesWriter {
     path: std::path::PathBuf,
     w: std::io::BufWriter<std::fs::File>,
     line: Vec<u8>,
+    last: RowCells,
     /// Every extra column seen (the header names those of the first row).
     extra: Vec<String>,
     /// How many extra columns the rows were written with: (first row, count), by row.
@@ -353,6 +407,7 @@ impl TimeseriesWriter {
             path: path.to_path_buf(),
             w: std::io::BufWriter::with_capacity(1 << 16, file),
             line: Vec::with_capacity(256),
+            last: RowCells::default(),
             extra: Vec::new(),
             written_with: Vec::new(),
             late: std::collections::BTreeMap::new(),
@@ -387,7 +442,7 @@ impl TimeseriesWriter {
             self.extra = s.extra.iter().map(|(n, _)| n.clone()).collect();
         }
         self.line.clear();
-        push_timeseries_row(&mut self.line, s, row);
+        push_timeseries_row(&mut self.line, &mut self.last, s, row);
         self.w.write_all(&self.line)
     }
 }
