@@ -22,7 +22,9 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
-use crate::text::{Cell, data_cell, integer_cell, put_data_number, unsigned_cell};
+use crate::text::{
+    Cell, data_cell, data_number_cell, integer_cell, put_data_number, unsigned_cell,
+};
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -260,12 +262,9 @@ pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result
         timeseries_header(s.extra.iter().map(|(n, _)| n.as_str()))
     )?;
     // One reused line buffer, each cell written straight into it (no String per cell).
-    let mut line = Vec::with_capacity(256);
-    let mut last = RowCells::default();
+    let mut rows = RowWriter::default();
     for r in s.base..s.base + s.held() {
-        line.clear();
-        push_timeseries_row(&mut line, &mut last, s, r);
-        w.write_all(&line)?;
+        w.write_all(rows.line(s, r))?;
     }
     Ok(())
 }
@@ -280,103 +279,153 @@ fn timeseries_header<'a>(extra: impl Iterator<Item = &'a str>) -> String {
     header
 }
 
-/// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`: each
-/// cell written by the digit writers of [`crate::text`], not the formatter, or copied from
-/// `last` when its column held the same value in the row written before.
-fn push_timeseries_row(line: &mut Vec<u8>, last: &mut RowCells, s: &Series, r: usize) {
-    // Room for every cell, so that appending them never reallocates.
-    line.reserve(24 * (TIMESERIES_COLUMNS.len() + s.extra.len()) + 1);
-    last.fit(TIMESERIES_COLUMNS.len() + s.extra.len());
-    let i = s.slot(r);
-    put_data_number(line, s.time(r));
-    last.num(line, 1, s.arrival_rate[i]);
-    last.int(line, 2, s.desired_replicas[i]);
-    last.int(line, 3, s.spec_replicas[i]);
-    last.int(line, 4, s.ready_pods[i]);
-    last.int(line, 5, s.starting_pods[i]);
-    last.int(line, 6, s.terminating_pods[i]);
-    last.num(line, 7, s.cpu_utilization[i]);
-    last.count(line, 8, s.backlog[i]);
-    last.count(line, 9, s.in_flight[i]);
-    last.int(line, 10, s.served[i]);
-    last.int(line, 11, s.dropped[i]);
-    last.int(line, 12, s.timed_out[i]);
-    last.num(line, 13, s.latency_p50[i]);
-    last.num(line, 14, s.latency_p99[i]);
-    last.int(line, 15, s.arrivals[i]);
-    last.num(line, 16, s.cpu_cores[i]);
-    last.num(line, 17, s.backlog_age[i]);
-    last.num(line, 18, s.ready_capacity[i]);
-    last.int(line, 19, s.unschedulable_pods[i]);
-    last.int(line, 20, s.nodes[i]);
-    last.int(line, 21, s.nodes_ready[i]);
-    last.int(line, 22, s.retries[i]);
-    last.int(line, 23, s.rejected[i]);
-    last.int(line, 24, s.restarts[i]);
-    last.num(line, 25, s.throttled_s[i]);
-    for (k, (_, col)) in s.extra.iter().enumerate() {
-        last.num(line, TIMESERIES_COLUMNS.len() + k, col[i]);
-    }
-    line.push(b'\n');
-}
-
-/// The cells of the row written last, by column, each with the bits of its value: a cell whose
-/// value has not changed since is copied instead of written again (gauges, targets and rates
-/// hold for many rows). A cell depends on its value's bits alone, so the copy is the same text.
+/// Writes the lines of `timeseries.csv`: each cell by the digit writers of [`crate::text`],
+/// not the formatter, or copied from the row written before when its column held the same
+/// value there (gauges, targets and rates hold for many rows; a cell depends on its value's
+/// bits alone, so the copy is the same text).
 #[derive(Debug, Default)]
-pub(crate) struct RowCells {
+pub(crate) struct RowWriter {
+    /// The line being written, `len` bytes of it, with room for every cell after them: a cell
+    /// is written as a copy of a fixed [`Cell::fixed`] length, then `len` moves by its own.
+    bytes: Vec<u8>,
+    len: usize,
+    /// Each column's cell in the row written last, with its value's bits.
     last: Vec<(u64, Cell)>,
 }
 
-impl RowCells {
-    /// Hold a cell for each of `columns` columns.
+impl RowWriter {
+    /// Row `r` of `s` as a line of `timeseries.csv`, newline included.
+    fn line(&mut self, s: &Series, r: usize) -> &[u8] {
+        let columns = TIMESERIES_COLUMNS.len() + s.extra.len();
+        self.start(columns);
+        let i = s.slot(r);
+        self.time(s.time(r));
+        self.num(1, s.arrival_rate[i]);
+        self.int(2, s.desired_replicas[i]);
+        self.int(3, s.spec_replicas[i]);
+        self.int(4, s.ready_pods[i]);
+        self.int(5, s.starting_pods[i]);
+        self.int(6, s.terminating_pods[i]);
+        self.num(7, s.cpu_utilization[i]);
+        self.count(8, s.backlog[i]);
+        self.count(9, s.in_flight[i]);
+        self.int(10, s.served[i]);
+        self.int(11, s.dropped[i]);
+        self.int(12, s.timed_out[i]);
+        self.num(13, s.latency_p50[i]);
+        self.num(14, s.latency_p99[i]);
+        self.int(15, s.arrivals[i]);
+        self.num(16, s.cpu_cores[i]);
+        self.num(17, s.backlog_age[i]);
+        self.num(18, s.ready_capacity[i]);
+        self.int(19, s.unschedulable_pods[i]);
+        self.int(20, s.nodes[i]);
+        self.int(21, s.nodes_ready[i]);
+        self.int(22, s.retries[i]);
+        self.int(23, s.rejected[i]);
+        self.int(24, s.restarts[i]);
+        self.num(25, s.throttled_s[i]);
+        for (k, (_, col)) in s.extra.iter().enumerate() {
+            self.num(TIMESERIES_COLUMNS.len() + k, col[i]);
+        }
+        self.bytes[self.len] = b'\n';
+        &self.bytes[..self.len + 1]
+    }
+
+    /// An empty line with room for `columns` cells and the newline, and a kept cell for each.
     #[inline]
-    fn fit(&mut self, columns: usize) {
+    fn start(&mut self, columns: usize) {
+        self.len = 0;
+        self.make_room(columns);
         if self.last.len() < columns {
             self.last.resize(columns, (0, Cell::NONE));
         }
     }
 
-    /// Append column `col`'s cell of value bits `key`, made by `make` unless kept.
+    /// Room for `columns` cells and the newline after the line's `len` bytes.
+    fn make_room(&mut self, columns: usize) {
+        let room = self.len + Cell::FIXED * columns + 1;
+        if self.bytes.len() < room {
+            self.bytes.resize(room, 0);
+        }
+    }
+
+    /// Append `cell`.
     #[inline(always)]
-    fn put(&mut self, line: &mut Vec<u8>, col: usize, key: u64, make: impl FnOnce() -> Cell) {
+    fn put(&mut self, cell: &Cell) {
+        self.bytes[self.len..self.len + Cell::FIXED].copy_from_slice(cell.fixed());
+        self.len += cell.len();
+    }
+
+    /// Append `text` (a number too long for a cell), keeping room for the columns after it.
+    #[cold]
+    fn put_long(&mut self, text: &[u8]) {
+        let columns = self.last.len();
+        self.bytes.truncate(self.len);
+        self.bytes.extend_from_slice(text);
+        self.len = self.bytes.len();
+        self.make_room(columns);
+    }
+
+    /// The first cell: the row's time, without a comma.
+    #[inline]
+    fn time(&mut self, t: f64) {
+        match data_number_cell(t) {
+            Some(cell) => self.put(&cell),
+            None => {
+                let mut text = Vec::new();
+                put_data_number(&mut text, t);
+                self.put_long(&text);
+            }
+        }
+    }
+
+    /// A number cell (see [`crate::text::data_number`]) of column `col`.
+    #[inline]
+    fn num(&mut self, col: usize, v: f64) {
+        let key = v.to_bits();
+        let kept = &self.last[col];
+        if kept.0 == key && !kept.1.is_none() {
+            let cell = kept.1;
+            self.put(&cell);
+            return;
+        }
+        match data_cell(v) {
+            Some(cell) => {
+                self.last[col] = (key, cell);
+                self.put(&cell);
+            }
+            None => {
+                self.last[col].1 = Cell::NONE;
+                let mut text = b",".to_vec();
+                put_data_number(&mut text, v);
+                self.put_long(&text);
+            }
+        }
+    }
+
+    /// Column `col`'s cell of value bits `key`, made by `make` unless kept.
+    #[inline(always)]
+    fn kept(&mut self, col: usize, key: u64, make: impl FnOnce() -> Cell) {
         let kept = &mut self.last[col];
         if kept.0 != key || kept.1.is_none() {
             *kept = (key, make());
         }
-        kept.1.append_to(line);
+        let cell = kept.1;
+        self.put(&cell);
     }
 
-    /// A number cell (see [`crate::text::data_number`]).
+    /// An integer cell of column `col`.
     #[inline]
-    fn num(&mut self, line: &mut Vec<u8>, col: usize, v: f64) {
-        match self.last[col] {
-            (key, cell) if key == v.to_bits() && !cell.is_none() => cell.append_to(line),
-            _ => match data_cell(v) {
-                Some(cell) => {
-                    self.last[col] = (v.to_bits(), cell);
-                    cell.append_to(line);
-                }
-                None => {
-                    self.last[col].1 = Cell::NONE;
-                    line.push(b',');
-                    put_data_number(line, v);
-                }
-            },
-        }
-    }
-
-    /// An integer cell.
-    #[inline]
-    fn int(&mut self, line: &mut Vec<u8>, col: usize, v: impl Into<i64>) {
+    fn int(&mut self, col: usize, v: impl Into<i64>) {
         let v = v.into();
-        self.put(line, col, v as u64, || integer_cell(v));
+        self.kept(col, v as u64, || integer_cell(v));
     }
 
-    /// A count cell.
+    /// A count cell of column `col`.
     #[inline]
-    fn count(&mut self, line: &mut Vec<u8>, col: usize, v: u64) {
-        self.put(line, col, v, || unsigned_cell(v));
+    fn count(&mut self, col: usize, v: u64) {
+        self.kept(col, v, || unsigned_cell(v));
     }
 }
 
@@ -389,8 +438,7 @@ impl RowCells {
 pub(crate) struct TimeseriesWriter {
     path: std::path::PathBuf,
     w: std::io::BufWriter<std::fs::File>,
-    line: Vec<u8>,
-    last: RowCells,
+    rows: RowWriter,
     /// Every extra column seen (the header names those of the first row).
     extra: Vec<String>,
     /// How many extra columns the rows were written with: (first row, count), by row.
@@ -406,8 +454,7 @@ impl TimeseriesWriter {
         Ok(TimeseriesWriter {
             path: path.to_path_buf(),
             w: std::io::BufWriter::with_capacity(1 << 16, file),
-            line: Vec::with_capacity(256),
-            last: RowCells::default(),
+            rows: RowWriter::default(),
             extra: Vec::new(),
             written_with: Vec::new(),
             late: std::collections::BTreeMap::new(),
@@ -441,9 +488,7 @@ impl TimeseriesWriter {
             self.written_with.push((row, s.extra.len()));
             self.extra = s.extra.iter().map(|(n, _)| n.clone()).collect();
         }
-        self.line.clear();
-        push_timeseries_row(&mut self.line, &mut self.last, s, row);
-        self.w.write_all(&self.line)
+        self.w.write_all(self.rows.line(s, row))
     }
 }
 
