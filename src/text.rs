@@ -341,7 +341,7 @@ const DATA_POINT: usize = 12;
 fn data_number_fast(buf: &mut [u8; 2 * CELL], v: f64) -> Option<usize> {
     const SCALE: u64 = 1_000_000;
     let y = v.abs() * SCALE as f64;
-    if !(y < 1e15) {
+    if y.is_nan() || y >= 1e15 {
         return None;
     }
     // `y` is in [0, 1e15): the conversion truncates, which is the floor (through i64, one
