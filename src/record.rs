@@ -478,12 +478,78 @@ fn weighted_p50_p99(v: &[(f32, u64)], keys: &mut Vec<u64>) -> (f64, f64) {
 }
 
 /// [`weighted_p50_p99`] of [`pack`]ed keys (non-empty), reordering them: the same answers,
-/// with the weights read from the keys themselves and both ranks found in one descent.
+/// with the weights read from the keys themselves. A flow-level row holds a few ascending
+/// runs (each pod group's batches come in latency order): then both ranks are read off a
+/// merge of the runs ([`merged_p50_p99`]); otherwise both are found in one descent
+/// ([`packed_select_two`]).
 fn packed_p50_p99(keys: &mut [u64]) -> (f64, f64) {
     let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
-    let (p50, p99) =
-        packed_select_two(keys, weighted_rank(0.50, total), weighted_rank(0.99, total));
+    let (r1, r2) = (weighted_rank(0.50, total), weighted_rank(0.99, total));
+    let (p50, p99) = match ascending_runs(keys) {
+        Some(runs) => merged_p50_p99(keys, &runs, r1, r2),
+        None => packed_select_two(keys, r1, r2),
+    };
     (p50 as f64, p99 as f64)
+}
+
+/// The most ascending runs [`merged_p50_p99`] merges.
+const MERGED_RUNS: usize = 4;
+
+/// Where `keys` break into ascending runs: the start of each, then the end of the last (the
+/// runs counted in `.1`), or None when there are more than [`MERGED_RUNS`].
+fn ascending_runs(keys: &[u64]) -> Option<([usize; MERGED_RUNS + 1], usize)> {
+    let mut starts = [0; MERGED_RUNS + 1];
+    let mut runs = 1;
+    for i in 1..keys.len() {
+        if keys[i] < keys[i - 1] {
+            if runs == MERGED_RUNS {
+                return None;
+            }
+            starts[runs] = i;
+            runs += 1;
+        }
+    }
+    starts[runs] = keys.len();
+    Some((starts, runs))
+}
+
+/// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
+/// (`r1 <= r2`, both at most the total weight), walking the ascending `runs` of
+/// [`ascending_runs`] merged from the smallest key: what [`scan_sorted`] gives each.
+fn merged_p50_p99(
+    keys: &[u64],
+    runs: &([usize; MERGED_RUNS + 1], usize),
+    r1: u64,
+    r2: u64,
+) -> (f32, f32) {
+    let (starts, n) = (&runs.0, runs.1);
+    let mut head = [0; MERGED_RUNS];
+    head[..n].copy_from_slice(&starts[..n]);
+    let end = &starts[1..=n];
+    let (mut cum, mut p50, mut last) = (0, None, f32::NAN);
+    loop {
+        let mut next: Option<usize> = None;
+        for r in 0..n {
+            if head[r] < end[r] && next.is_none_or(|b| keys[head[r]] < keys[head[b]]) {
+                next = Some(r);
+            }
+        }
+        let Some(r) = next else {
+            // The weights never reach the ranks (they always do when the ranks are at most
+            // the total): the largest value, as a scan of the sorted keys gives.
+            return (p50.unwrap_or(last), last);
+        };
+        let k = keys[head[r]];
+        head[r] += 1;
+        cum += packed_weight(k);
+        last = packed_value(k);
+        if p50.is_none() && cum >= r1 {
+            p50 = Some(last);
+        }
+        if cum >= r2 {
+            return (p50.unwrap_or(last), last);
+        }
+    }
 }
 
 /// Slices at most this long are sorted and scanned rather than partitioned.
@@ -1373,6 +1439,40 @@ mod tests {
             let want = weighted_p50_p99(&v, &mut Vec::new());
             let mut packed: Vec<u64> = v.iter().map(|&(x, w)| pack(x, w)).collect();
             let got = packed_p50_p99(&mut packed);
+            proptest::prop_assert_eq!(got.0.to_bits(), want.0.to_bits());
+            proptest::prop_assert_eq!(got.1.to_bits(), want.1.to_bits());
+        }
+
+        /// Rows as the flow level fills them (a few ascending runs of batches): the ranks
+        /// read off the merged runs are what one descent for both, and the scan of the sorted
+        /// values, give.
+        #[test]
+        fn packed_p50_p99_of_ascending_runs_match_one_descent(
+            v in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        (0u32..6).prop_map(|k| k as f32 * 0.01),
+                        0.0f32..1.0,
+                        proptest::num::f32::ANY,
+                    ],
+                    proptest::prop_oneof![1u64..3, 50u64..5_000, 1u64..=u64::from(u32::MAX)],
+                ),
+                1..80,
+            ),
+            runs in 1usize..6,
+        ) {
+            let mut packed: Vec<u64> = v.iter().map(|&(x, w)| pack(x, w)).collect();
+            let run = packed.len().div_ceil(runs);
+            for chunk in packed.chunks_mut(run) {
+                chunk.sort_unstable();
+            }
+            let total: u64 = packed.iter().map(|&k| packed_weight(k)).sum();
+            let (r1, r2) = (weighted_rank(0.50, total), weighted_rank(0.99, total));
+            let old = packed_select_two(&mut packed.clone(), r1, r2);
+            let got = packed_p50_p99(&mut packed);
+            proptest::prop_assert_eq!(got.0.to_bits(), (old.0 as f64).to_bits());
+            proptest::prop_assert_eq!(got.1.to_bits(), (old.1 as f64).to_bits());
+            let want = weighted_p50_p99(&v, &mut Vec::new());
             proptest::prop_assert_eq!(got.0.to_bits(), want.0.to_bits());
             proptest::prop_assert_eq!(got.1.to_bits(), want.1.to_bits());
         }

@@ -143,20 +143,140 @@ fn decimals_fast(out: &mut [u8; 32], v: f64, decimals: usize) -> Option<usize> {
 /// Append `n` as `{}` writes it, as bytes, without the formatter's machinery.
 #[inline]
 pub(crate) fn put_integer(out: &mut Vec<u8>, n: i64) {
-    let start = out.len();
-    out.extend_from_slice(&[b'-'; 21]);
-    let len = usize::from(n < 0);
-    let len = len + write_digits(&mut out[start + len..], n.unsigned_abs());
-    out.truncate(start + len);
+    let mut buf = [0u8; 2 * CELL];
+    let mut at = write_digits_back(&mut buf, CELL, n.unsigned_abs());
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    Cell::from_back(&buf, at, CELL).append_to(out);
 }
 
-/// Append `n` as `{}` writes it, as bytes, without the formatter's machinery.
+/// A number as a cell of a CSV line, a comma then the number as [`data_number`] or `{}`
+/// writes it, held on the stack so that it can be kept and appended again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell {
+    bytes: [u8; CELL],
+    len: usize,
+}
+
+impl Cell {
+    /// No cell (a memo not yet filled): the only cell of length 0.
+    pub(crate) const NONE: Cell = Cell {
+        bytes: [0; CELL],
+        len: 0,
+    };
+
+    /// The text at `buf[at..end]` (at most [`CELL`] bytes).
+    #[inline(always)]
+    fn from_back(buf: &[u8; 2 * CELL], at: usize, end: usize) -> Cell {
+        Cell {
+            bytes: buf[at..at + CELL]
+                .try_into()
+                .expect("a number starts in the first half of its buffer"),
+            len: end - at,
+        }
+    }
+
+    /// The length [`Cell::fixed`] copies.
+    pub(crate) const FIXED: usize = CELL;
+
+    /// The cell's bytes and what follows them up to [`Cell::FIXED`] bytes: copied as a
+    /// whole, a fixed length compiles to a few moves, not a call to `memcpy`.
+    #[inline(always)]
+    pub(crate) fn fixed(&self) -> &[u8; CELL] {
+        &self.bytes
+    }
+
+    /// How many of [`Cell::fixed`]'s bytes are the cell.
+    #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether this is [`Cell::NONE`].
+    #[inline(always)]
+    pub(crate) fn is_none(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Append the cell to `out`: a copy of a fixed [`CELL`] bytes, which compiles to a few
+    /// moves instead of a call to `memcpy`, then a truncation.
+    #[inline(always)]
+    pub(crate) fn append_to(&self, out: &mut Vec<u8>) {
+        let len = out.len();
+        out.extend_from_slice(&self.bytes);
+        out.truncate(len + self.len);
+    }
+}
+
+/// `,` then `n` as `{}` writes it.
 #[inline]
-pub(crate) fn put_unsigned(out: &mut Vec<u8>, n: u64) {
-    let start = out.len();
-    out.extend_from_slice(&[0; 20]);
-    let len = write_digits(&mut out[start..], n);
-    out.truncate(start + len);
+pub(crate) fn integer_cell(n: i64) -> Cell {
+    let mut buf = [0u8; 2 * CELL];
+    let mut at = write_digits_back(&mut buf, CELL, n.unsigned_abs());
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    at -= 1;
+    buf[at] = b',';
+    Cell::from_back(&buf, at, CELL)
+}
+
+/// `,` then `n` as `{}` writes it.
+#[inline]
+pub(crate) fn unsigned_cell(n: u64) -> Cell {
+    let mut buf = [0u8; 2 * CELL];
+    let mut at = write_digits_back(&mut buf, CELL, n);
+    at -= 1;
+    buf[at] = b',';
+    Cell::from_back(&buf, at, CELL)
+}
+
+/// `,` then `v` as [`data_number`] writes it, or None when that is longer than a cell holds
+/// or a tie to round (append it with [`put_data_number`] then).
+#[inline]
+pub(crate) fn data_cell(v: f64) -> Option<Cell> {
+    let mut buf = [0u8; 2 * CELL];
+    if !v.is_finite() {
+        buf[0] = b',';
+        return Some(Cell::from_back(&buf, 0, 1));
+    }
+    let mut at = data_number_fast(&mut buf, v)?;
+    at -= 1;
+    buf[at] = b',';
+    let end = DATA_POINT + data_decimals_len(&buf);
+    Some(Cell::from_back(&buf, at, end))
+}
+
+/// The longest number a cell holds, in bytes: an integer (a comma, a sign and 20 digits) or a
+/// data number (a comma, a sign, 10 whole digits, a point and 6 decimals). Numbers are
+/// written into a stack buffer of twice this, ending at or before its middle, so that
+/// [`Cell::append_to`] copies a fixed length.
+const CELL: usize = 24;
+
+/// Write the digits of `n` into `buf` so that they end just before `end`; where they start.
+#[inline(always)]
+fn write_digits_back(buf: &mut [u8; 2 * CELL], end: usize, mut n: u64) -> usize {
+    let mut at = end;
+    while n >= 100 {
+        let pair = PAIRS[(n % 100) as usize];
+        n /= 100;
+        at -= 2;
+        buf[at] = pair[0];
+        buf[at + 1] = pair[1];
+    }
+    if n >= 10 {
+        let pair = PAIRS[n as usize];
+        at -= 2;
+        buf[at] = pair[0];
+        buf[at + 1] = pair[1];
+    } else {
+        at -= 1;
+        buf[at] = b'0' + n as u8;
+    }
+    at
 }
 
 /// [`push_decimals`] through the formatter.
@@ -182,11 +302,91 @@ pub(crate) fn data_number(v: f64) -> String {
     ascii(&bytes).to_string()
 }
 
-/// Append `v` as [`data_number`] writes it, as bytes, without allocating: whole numbers
-/// (counts, times on a whole-second grid) are written as integers directly, the rest through
-/// [`put_decimals`].
+/// Append `v` as [`data_number`] writes it, as bytes, without allocating.
 #[inline]
 pub(crate) fn put_data_number(out: &mut Vec<u8>, v: f64) {
+    let mut buf = [0u8; 2 * CELL];
+    match data_number_fast(&mut buf, v) {
+        Some(at) => {
+            let end = DATA_POINT + data_decimals_len(&buf);
+            Cell::from_back(&buf, at, end).append_to(out);
+        }
+        None => put_data_number_slow(out, v),
+    }
+}
+
+/// `v` as [`data_number`] writes it (no comma), or None where [`data_cell`] gives None.
+#[inline]
+pub(crate) fn data_number_cell(v: f64) -> Option<Cell> {
+    let mut buf = [0u8; 2 * CELL];
+    if !v.is_finite() {
+        return Some(Cell::NONE);
+    }
+    let at = data_number_fast(&mut buf, v)?;
+    let end = DATA_POINT + data_decimals_len(&buf);
+    Some(Cell::from_back(&buf, at, end))
+}
+
+/// Where a data number's decimal point goes in its cell: after a comma, a sign and 10 whole
+/// digits (`|v|` rounds to at most 10⁹).
+const DATA_POINT: usize = 12;
+
+/// Write the whole part of data number `v` (a sign when negative and not `0`) into `cell`,
+/// ending at [`DATA_POINT`], and, when it has decimals, a point and its 6 decimals after it
+/// (the point's place left as it was when it has none, see [`data_decimals_len`]); where it
+/// starts.
+/// [`decimals_fast`] at 6 decimals with the scale a constant and the digits written backwards
+/// in one go; None where that answers None (ties, `|v|` ≥ 10⁹, not finite).
+#[inline(always)]
+fn data_number_fast(buf: &mut [u8; 2 * CELL], v: f64) -> Option<usize> {
+    const SCALE: u64 = 1_000_000;
+    let y = v.abs() * SCALE as f64;
+    if y.is_nan() || y >= 1e15 {
+        return None;
+    }
+    // `y` is in [0, 1e15): the conversion truncates, which is the floor (through i64, one
+    // instruction each way, the same integers as through u64 there).
+    let floor = y as i64;
+    let frac = y - floor as f64; // exact below 2^52
+    if (frac - 0.5).abs() <= y * f64::EPSILON {
+        return None;
+    }
+    let n = floor as u64 + u64::from(frac > 0.5);
+    let (whole, part) = (n / SCALE, n % SCALE);
+    let mut at = write_digits_back(buf, DATA_POINT, whole);
+    if v < 0.0 && n != 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    if part != 0 {
+        let (hi, mid, lo) = (part / 10_000, (part / 100) % 100, part % 100);
+        buf[DATA_POINT] = b'.';
+        buf[DATA_POINT + 1..DATA_POINT + 3].copy_from_slice(&PAIRS[hi as usize]);
+        buf[DATA_POINT + 3..DATA_POINT + 5].copy_from_slice(&PAIRS[mid as usize]);
+        buf[DATA_POINT + 5..DATA_POINT + 7].copy_from_slice(&PAIRS[lo as usize]);
+    }
+    Some(at)
+}
+
+/// How many bytes follow the whole part in a cell [`data_number_fast`] wrote: the point and
+/// the decimals without trailing zeros, or nothing.
+#[inline(always)]
+fn data_decimals_len(buf: &[u8; 2 * CELL]) -> usize {
+    // The buffer starts zeroed, so no point is there unless the number has decimals.
+    if buf[DATA_POINT] != b'.' {
+        return 0;
+    }
+    let mut len = 7;
+    while buf[DATA_POINT + len - 1] == b'0' {
+        len -= 1;
+    }
+    len
+}
+
+/// [`put_data_number`] where [`data_number_fast`] does not answer: whole numbers written as
+/// integers directly, the rest through [`put_decimals`].
+#[cold]
+fn put_data_number_slow(out: &mut Vec<u8>, v: f64) {
     if !v.is_finite() {
         return;
     }
@@ -288,8 +488,8 @@ mod tests {
         assert!(answered > 250_000, "the fast path answered only {answered}");
         for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
             let mut b = Vec::new();
-            put_unsigned(&mut b, n);
-            assert_eq!(ascii(&b), n.to_string());
+            unsigned_cell(n).append_to(&mut b);
+            assert_eq!(ascii(&b), format!(",{n}"));
         }
         for n in [
             0,
@@ -354,10 +554,31 @@ mod tests {
             let mut got = b"x".to_vec();
             put_data_number(&mut got, v);
             proptest::prop_assert_eq!(ascii(&got[1..]), want.as_str(), "{:e}", v);
-            proptest::prop_assert_eq!(data_number(v), want);
+            proptest::prop_assert_eq!(data_number(v), want.clone());
+            // The cell writer against the formula it replaced (integers directly, the rest
+            // through `put_decimals`), comma and all.
+            let mut old = Vec::new();
+            put_data_number_slow(&mut old, v);
+            let mut cell = b"z".to_vec();
+            match data_cell(v) {
+                Some(c) => c.append_to(&mut cell),
+                None => {
+                    cell.push(b',');
+                    put_data_number(&mut cell, v);
+                }
+            }
+            proptest::prop_assert_eq!(ascii(&cell[1..]), format!(",{}", ascii(&old)));
+            proptest::prop_assert_eq!(ascii(&old), want.as_str());
+            if let Some(c) = data_number_cell(v) {
+                proptest::prop_assert_eq!(ascii(&c.fixed()[..c.len()]), want.as_str());
+            }
             let mut int = b"y".to_vec();
             put_integer(&mut int, whole);
             proptest::prop_assert_eq!(ascii(&int[1..]), whole.to_string());
+            let mut cells = b"w".to_vec();
+            integer_cell(whole).append_to(&mut cells);
+            unsigned_cell(bits).append_to(&mut cells);
+            proptest::prop_assert_eq!(ascii(&cells[1..]), format!(",{whole},{bits}"));
         }
     }
 
@@ -374,6 +595,31 @@ mod tests {
             assert_eq!(ascii(&put[1..]), decimals(v, 6), "{v}");
         }
         assert_eq!(data_number(1.0 / 3.0), "0.333333");
+        // Around the fast path's edge (|v| rounding to 10⁹ at 6 decimals) and the cell's.
+        for v in [
+            999_999_999.999_999_5,
+            -999_999_999.999_999_5,
+            999_999_999.999_999,
+            -999_999_999.999_999,
+            999_999_999.0,
+            1e9,
+            -1e9,
+            1e9 + 0.5,
+            i64::MIN as f64,
+            -9.22e18,
+        ] {
+            let mut want = String::new();
+            push_decimals_formatted(&mut want, v, 6);
+            let mut cell = b"z".to_vec();
+            match data_cell(v) {
+                Some(c) => c.append_to(&mut cell),
+                None => {
+                    cell.push(b',');
+                    put_data_number(&mut cell, v);
+                }
+            }
+            assert_eq!(ascii(&cell[1..]), format!(",{want}"), "{v}");
+        }
         assert_eq!(label_number(0.0), "0");
         assert_eq!(label_number(2.5), "2.5");
         assert_eq!(label_number(350.0), "350");

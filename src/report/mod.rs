@@ -22,7 +22,9 @@ use crate::error::Error;
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
-use crate::text::{put_data_number, put_integer, put_unsigned};
+use crate::text::{
+    Cell, data_cell, data_number_cell, integer_cell, put_data_number, unsigned_cell,
+};
 use chart::{ChartOptions, Figure, RunData, TimeLabels};
 use std::io::Write;
 use std::path::Path;
@@ -260,11 +262,9 @@ pub(crate) fn write_timeseries(w: &mut dyn Write, s: &Series) -> std::io::Result
         timeseries_header(s.extra.iter().map(|(n, _)| n.as_str()))
     )?;
     // One reused line buffer, each cell written straight into it (no String per cell).
-    let mut line = Vec::with_capacity(256);
+    let mut rows = RowWriter::default();
     for r in s.base..s.base + s.held() {
-        line.clear();
-        push_timeseries_row(&mut line, s, r);
-        w.write_all(&line)?;
+        w.write_all(rows.line(s, r))?;
     }
     Ok(())
 }
@@ -279,52 +279,154 @@ fn timeseries_header<'a>(extra: impl Iterator<Item = &'a str>) -> String {
     header
 }
 
-/// Row `r` of `s` as a line of `timeseries.csv`, newline included, appended to `line`: each
-/// cell written by the digit writers of [`crate::text`], not the formatter.
-fn push_timeseries_row(line: &mut Vec<u8>, s: &Series, r: usize) {
-    fn num(line: &mut Vec<u8>, v: f64) {
-        line.push(b',');
-        put_data_number(line, v);
+/// Writes the lines of `timeseries.csv`: each cell by the digit writers of [`crate::text`],
+/// not the formatter, or copied from the row written before when its column held the same
+/// value there (gauges, targets and rates hold for many rows; a cell depends on its value's
+/// bits alone, so the copy is the same text).
+#[derive(Debug, Default)]
+pub(crate) struct RowWriter {
+    /// The line being written, `len` bytes of it, with room for every cell after them: a cell
+    /// is written as a copy of a fixed [`Cell::fixed`] length, then `len` moves by its own.
+    bytes: Vec<u8>,
+    len: usize,
+    /// Each column's cell in the row written last, with its value's bits.
+    last: Vec<(u64, Cell)>,
+}
+
+impl RowWriter {
+    /// Row `r` of `s` as a line of `timeseries.csv`, newline included.
+    fn line(&mut self, s: &Series, r: usize) -> &[u8] {
+        let columns = TIMESERIES_COLUMNS.len() + s.extra.len();
+        self.start(columns);
+        let i = s.slot(r);
+        self.time(s.time(r));
+        self.num(1, s.arrival_rate[i]);
+        self.int(2, s.desired_replicas[i]);
+        self.int(3, s.spec_replicas[i]);
+        self.int(4, s.ready_pods[i]);
+        self.int(5, s.starting_pods[i]);
+        self.int(6, s.terminating_pods[i]);
+        self.num(7, s.cpu_utilization[i]);
+        self.count(8, s.backlog[i]);
+        self.count(9, s.in_flight[i]);
+        self.int(10, s.served[i]);
+        self.int(11, s.dropped[i]);
+        self.int(12, s.timed_out[i]);
+        self.num(13, s.latency_p50[i]);
+        self.num(14, s.latency_p99[i]);
+        self.int(15, s.arrivals[i]);
+        self.num(16, s.cpu_cores[i]);
+        self.num(17, s.backlog_age[i]);
+        self.num(18, s.ready_capacity[i]);
+        self.int(19, s.unschedulable_pods[i]);
+        self.int(20, s.nodes[i]);
+        self.int(21, s.nodes_ready[i]);
+        self.int(22, s.retries[i]);
+        self.int(23, s.rejected[i]);
+        self.int(24, s.restarts[i]);
+        self.num(25, s.throttled_s[i]);
+        for (k, (_, col)) in s.extra.iter().enumerate() {
+            self.num(TIMESERIES_COLUMNS.len() + k, col[i]);
+        }
+        self.bytes[self.len] = b'\n';
+        &self.bytes[..self.len + 1]
     }
-    fn int(line: &mut Vec<u8>, v: impl Into<i64>) {
-        line.push(b',');
-        put_integer(line, v.into());
+
+    /// An empty line with room for `columns` cells and the newline, and a kept cell for each.
+    #[inline]
+    fn start(&mut self, columns: usize) {
+        self.len = 0;
+        self.make_room(columns);
+        if self.last.len() < columns {
+            self.last.resize(columns, (0, Cell::NONE));
+        }
     }
-    fn count(line: &mut Vec<u8>, v: u64) {
-        line.push(b',');
-        put_unsigned(line, v);
+
+    /// Room for `columns` cells and the newline after the line's `len` bytes.
+    fn make_room(&mut self, columns: usize) {
+        let room = self.len + Cell::FIXED * columns + 1;
+        if self.bytes.len() < room {
+            self.bytes.resize(room, 0);
+        }
     }
-    let i = s.slot(r);
-    put_data_number(line, s.time(r));
-    num(line, s.arrival_rate[i]);
-    int(line, s.desired_replicas[i]);
-    int(line, s.spec_replicas[i]);
-    int(line, s.ready_pods[i]);
-    int(line, s.starting_pods[i]);
-    int(line, s.terminating_pods[i]);
-    num(line, s.cpu_utilization[i]);
-    count(line, s.backlog[i]);
-    count(line, s.in_flight[i]);
-    int(line, s.served[i]);
-    int(line, s.dropped[i]);
-    int(line, s.timed_out[i]);
-    num(line, s.latency_p50[i]);
-    num(line, s.latency_p99[i]);
-    int(line, s.arrivals[i]);
-    num(line, s.cpu_cores[i]);
-    num(line, s.backlog_age[i]);
-    num(line, s.ready_capacity[i]);
-    int(line, s.unschedulable_pods[i]);
-    int(line, s.nodes[i]);
-    int(line, s.nodes_ready[i]);
-    int(line, s.retries[i]);
-    int(line, s.rejected[i]);
-    int(line, s.restarts[i]);
-    num(line, s.throttled_s[i]);
-    for (_, col) in &s.extra {
-        num(line, col[i]);
+
+    /// Append `cell`.
+    #[inline(always)]
+    fn put(&mut self, cell: &Cell) {
+        self.bytes[self.len..self.len + Cell::FIXED].copy_from_slice(cell.fixed());
+        self.len += cell.len();
     }
-    line.push(b'\n');
+
+    /// Append `text` (a number too long for a cell), keeping room for the columns after it.
+    #[cold]
+    fn put_long(&mut self, text: &[u8]) {
+        let columns = self.last.len();
+        self.bytes.truncate(self.len);
+        self.bytes.extend_from_slice(text);
+        self.len = self.bytes.len();
+        self.make_room(columns);
+    }
+
+    /// The first cell: the row's time, without a comma.
+    #[inline]
+    fn time(&mut self, t: f64) {
+        match data_number_cell(t) {
+            Some(cell) => self.put(&cell),
+            None => {
+                let mut text = Vec::new();
+                put_data_number(&mut text, t);
+                self.put_long(&text);
+            }
+        }
+    }
+
+    /// A number cell (see [`crate::text::data_number`]) of column `col`.
+    #[inline]
+    fn num(&mut self, col: usize, v: f64) {
+        let key = v.to_bits();
+        let kept = &self.last[col];
+        if kept.0 == key && !kept.1.is_none() {
+            let cell = kept.1;
+            self.put(&cell);
+            return;
+        }
+        match data_cell(v) {
+            Some(cell) => {
+                self.last[col] = (key, cell);
+                self.put(&cell);
+            }
+            None => {
+                self.last[col].1 = Cell::NONE;
+                let mut text = b",".to_vec();
+                put_data_number(&mut text, v);
+                self.put_long(&text);
+            }
+        }
+    }
+
+    /// Column `col`'s cell of value bits `key`, made by `make` unless kept.
+    #[inline(always)]
+    fn kept(&mut self, col: usize, key: u64, make: impl FnOnce() -> Cell) {
+        let kept = &mut self.last[col];
+        if kept.0 != key || kept.1.is_none() {
+            *kept = (key, make());
+        }
+        let cell = kept.1;
+        self.put(&cell);
+    }
+
+    /// An integer cell of column `col`.
+    #[inline]
+    fn int(&mut self, col: usize, v: impl Into<i64>) {
+        let v = v.into();
+        self.kept(col, v as u64, || integer_cell(v));
+    }
+
+    /// A count cell of column `col`.
+    #[inline]
+    fn count(&mut self, col: usize, v: u64) {
+        self.kept(col, v, || unsigned_cell(v));
+    }
 }
 
 /// `timeseries.csv` written row by row as a run hands its rows over ([`RowSink`]), into a
@@ -336,7 +438,7 @@ fn push_timeseries_row(line: &mut Vec<u8>, s: &Series, r: usize) {
 pub(crate) struct TimeseriesWriter {
     path: std::path::PathBuf,
     w: std::io::BufWriter<std::fs::File>,
-    line: Vec<u8>,
+    rows: RowWriter,
     /// Every extra column seen (the header names those of the first row).
     extra: Vec<String>,
     /// How many extra columns the rows were written with: (first row, count), by row.
@@ -352,7 +454,7 @@ impl TimeseriesWriter {
         Ok(TimeseriesWriter {
             path: path.to_path_buf(),
             w: std::io::BufWriter::with_capacity(1 << 16, file),
-            line: Vec::with_capacity(256),
+            rows: RowWriter::default(),
             extra: Vec::new(),
             written_with: Vec::new(),
             late: std::collections::BTreeMap::new(),
@@ -386,9 +488,7 @@ impl TimeseriesWriter {
             self.written_with.push((row, s.extra.len()));
             self.extra = s.extra.iter().map(|(n, _)| n.clone()).collect();
         }
-        self.line.clear();
-        push_timeseries_row(&mut self.line, s, row);
-        self.w.write_all(&self.line)
+        self.w.write_all(self.rows.line(s, row))
     }
 }
 
