@@ -45,7 +45,7 @@ fn ascii(bytes: &[u8]) -> &str {
 }
 
 /// Powers of ten that fit a u64, by exponent.
-const POW10: [u64; 20] = {
+pub(crate) const POW10: [u64; 20] = {
     let mut p = [1u64; 20];
     let mut i = 1;
     while i < 20 {
@@ -56,7 +56,7 @@ const POW10: [u64; 20] = {
 };
 
 /// The two digits of each number below 100, in order.
-const PAIRS: [[u8; 2]; 100] = {
+pub(crate) const PAIRS: [[u8; 2]; 100] = {
     let mut p = [[0u8; 2]; 100];
     let mut i = 0;
     while i < 100 {
@@ -68,7 +68,7 @@ const PAIRS: [[u8; 2]; 100] = {
 
 /// How many decimal digits `n` has (1 for 0).
 #[inline]
-fn digit_count(n: u64) -> usize {
+pub(crate) fn digit_count(n: u64) -> usize {
     let mut len = 1;
     while len < POW10.len() && n >= POW10[len] {
         len += 1;
@@ -78,7 +78,7 @@ fn digit_count(n: u64) -> usize {
 
 /// Write the last `into.len()` decimal digits of `n` into `into`, zero-padded on the left.
 #[inline]
-fn fill_digits(into: &mut [u8], mut n: u64) {
+pub(crate) fn fill_digits(into: &mut [u8], mut n: u64) {
     let mut i = into.len();
     while i >= 2 {
         let pair = PAIRS[(n % 100) as usize];
@@ -456,6 +456,20 @@ pub(crate) fn escape(s: &str, markup: Markup) -> String {
 mod tests {
     use super::*;
 
+    /// What the row writer puts after a cell's predecessor ("z") for `v`: its cell, or a comma
+    /// and the number when the cell path declines.
+    fn written_cell(v: f64) -> Vec<u8> {
+        let mut cell = b"z".to_vec();
+        match data_cell(v) {
+            Some(c) => c.append_to(&mut cell),
+            None => {
+                cell.push(b',');
+                put_data_number(&mut cell, v);
+            }
+        }
+        cell
+    }
+
     /// The formatter-free path writes what the formatter writes, wherever it answers: random
     /// values of every magnitude, near-ties at the last decimal, negatives, whole numbers.
     #[test]
@@ -559,14 +573,7 @@ mod tests {
             // through `put_decimals`), comma and all.
             let mut old = Vec::new();
             put_data_number_slow(&mut old, v);
-            let mut cell = b"z".to_vec();
-            match data_cell(v) {
-                Some(c) => c.append_to(&mut cell),
-                None => {
-                    cell.push(b',');
-                    put_data_number(&mut cell, v);
-                }
-            }
+            let cell = written_cell(v);
             proptest::prop_assert_eq!(ascii(&cell[1..]), format!(",{}", ascii(&old)));
             proptest::prop_assert_eq!(ascii(&old), want.as_str());
             if let Some(c) = data_number_cell(v) {
@@ -610,14 +617,7 @@ mod tests {
         ] {
             let mut want = String::new();
             push_decimals_formatted(&mut want, v, 6);
-            let mut cell = b"z".to_vec();
-            match data_cell(v) {
-                Some(c) => c.append_to(&mut cell),
-                None => {
-                    cell.push(b',');
-                    put_data_number(&mut cell, v);
-                }
-            }
+            let cell = written_cell(v);
             assert_eq!(ascii(&cell[1..]), format!(",{want}"), "{v}");
         }
         assert_eq!(label_number(0.0), "0");

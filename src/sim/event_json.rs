@@ -8,6 +8,7 @@
 //! keys that are not strings, serde_json's raw values) is [`Unsupported`], and the caller
 //! writes the line with serde_json instead, so the output never depends on which writer ran.
 
+use crate::text::{digit_count, fill_digits};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::ser::{CompactFormatter, Formatter};
@@ -307,54 +308,6 @@ fn load4(from: &[u8], at: usize) -> u32 {
     let mut w = [0u8; 4];
     w.copy_from_slice(&from[at..at + 4]);
     u32::from_le_bytes(w)
-}
-
-/// Powers of ten that fit a u64, by exponent.
-const POW10: [u64; 20] = {
-    let mut p = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
-
-/// The two digits of each number below 100, in order.
-const PAIRS: [[u8; 2]; 100] = {
-    let mut p = [[0u8; 2]; 100];
-    let mut i = 0;
-    while i < 100 {
-        p[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
-        i += 1;
-    }
-    p
-};
-
-/// How many decimal digits `n` has (1 for 0).
-#[inline]
-fn digit_count(n: u64) -> usize {
-    let mut len = 1;
-    while len < POW10.len() && n >= POW10[len] {
-        len += 1;
-    }
-    len
-}
-
-/// Write the last `into.len()` decimal digits of `n` into `into`.
-#[inline]
-fn fill_digits(into: &mut [u8], mut n: u64) {
-    let mut i = into.len();
-    while i >= 2 {
-        let pair = PAIRS[(n % 100) as usize];
-        into[i - 2] = pair[0];
-        into[i - 1] = pair[1];
-        n /= 100;
-        i -= 2;
-    }
-    if i == 1 {
-        into[0] = b'0' + (n % 10) as u8;
-    }
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
