@@ -68,7 +68,7 @@ pub fn external_metric_request(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> Result<MetricResponse, MetricRequestError> {
-    match answer(model, state, metric_name, target, fetch, true) {
+    match answer(model, state, metric_name, target, fetch, Record::Kept) {
         Ok(a) => Ok(MetricResponse {
             time: now,
             metric_name: metric_name.to_string(),
@@ -94,9 +94,17 @@ pub(crate) fn external_metric_values(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> Result<Vec<i64>, String> {
-    answer(model, state, metric_name, target, fetch, false)
+    answer(model, state, metric_name, target, fetch, Record::Skipped)
         .map(|a| a.values.iter().map(|v| v.milli).collect())
         .map_err(|(message, _)| message)
+}
+
+/// Whether a request keeps the record of each trigger it read (an API response shows it; the
+/// HPA's own read at a sync does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Record {
+    Kept,
+    Skipped,
 }
 
 /// A request answered: its values, whether fallback is active, the per-trigger record.
@@ -106,7 +114,7 @@ struct Answer {
     traces: Vec<TriggerFetch>,
 }
 
-/// Answer a request for `metric_name` (the record of each trigger only with `traces`); an error
+/// Answer a request for `metric_name` (the record of each trigger only when it is `Kept`); an error
 /// is its message and the record.
 fn answer(
     model: &ScaledObjectModel,
@@ -114,9 +122,9 @@ fn answer(
     metric_name: &str,
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
-    traces: bool,
+    record: Record,
 ) -> Result<Answer, (String, Vec<TriggerFetch>)> {
-    let round = fetch_wanted(model, state, metric_name, target, fetch, traces);
+    let round = fetch_wanted(model, state, metric_name, target, fetch, record);
     state.fallback_condition = fallback::exceeded_threshold(model, &state.health);
     if round.scaler_error {
         state.invalidate_scalers();
@@ -175,14 +183,14 @@ fn wanted(model: &ScaledObjectModel, metric_name: &str, name: &str) -> bool {
 }
 
 /// Read each wanted trigger — from the `useCachedMetrics` record or a fresh fetch — and pass
-/// it through fallback; with `traces`, keep a record of each.
+/// it through fallback; keep a record of each unless `record` says it is skipped.
 fn fetch_wanted(
     model: &ScaledObjectModel,
     state: &mut ScaledObjectState,
     metric_name: &str,
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
-    traces: bool,
+    record: Record,
 ) -> FetchRound {
     let mut round = FetchRound {
         traces: Vec::new(),
@@ -233,7 +241,7 @@ fn fetch_wanted(
         }
         let metric_milli = out.metrics.first().map(|m| m.milli);
         round.matching.extend(out.metrics);
-        if !traces {
+        if record == Record::Skipped {
             continue;
         }
         round.traces.push(TriggerFetch {
