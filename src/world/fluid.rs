@@ -491,7 +491,7 @@ impl World {
         ids.clear();
         let grouping = self.cfg.kind == WorkloadKind::Http
             && !fl.retries.iter().any(|&(due, _)| due < t + fl.dt);
-        fl.group.open(self.pods.by_id.len());
+        fl.group.open();
         let cores_per_request = self.cfg.cores_per_request;
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;

@@ -64,7 +64,13 @@ impl Request {
 
 /// CFS quota state of a pod whose limit is enforced per period.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub(crate) struct Cfs {
+    /// Quota used up: no CPU until `period_end`. First, so that `Option<Cfs>`'s `None` (kept in
+    /// this field's spare values) is read from the pod's second cache line (see [`Pod`]).
+    pub(crate) stalled: bool,
+    /// Generation of the pending CFS event (its time is `event_at`).
+    pub(crate) epoch: u32,
     /// CPU-seconds allowed per period (limit × period).
     pub(crate) quota: f64,
     pub(crate) period: f64,
@@ -72,11 +78,8 @@ pub(crate) struct Cfs {
     pub(crate) left: f64,
     /// End of the current period.
     pub(crate) period_end: f64,
-    /// Quota used up: no CPU until `period_end`.
-    pub(crate) stalled: bool,
     pub(crate) stall_from: f64,
-    /// Generation and time of the pending CFS event.
-    pub(crate) epoch: u32,
+    /// Time of the pending CFS event.
     pub(crate) event_at: f64,
 }
 
@@ -116,12 +119,17 @@ fn floor_non_negative(x: f64) -> f64 {
 }
 
 #[derive(Debug, Clone)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub(crate) struct Pod {
-    // Fields in the order the per-step passes read them (flow level, the time-series sample,
-    // the metrics scrape and the request-level clock first), so a walk over thousands of pods
-    // touches a few adjacent cache lines of each (`#[repr(C)]` keeps this order); what only
-    // lifecycle changes read comes last.
+    // Fields in the order the per-step passes read them, laid out by cache line (64 bytes; the
+    // alignment makes every pod start on a line, `#[repr(C)]` keeps this order):
+    // - line 0: what gathers the flow level's group and what a group member's step reads
+    //   first (state, cap, warm, burst, the interval's rates);
+    // - line 1: the CPU clock, the request counters, the in-service count and whether a CFS
+    //   quota applies (`cfs`'s first byte, `Cfs::stalled`, is where `Option` keeps `None`);
+    // - then what the time-series sample and the metrics scrape read (cohorts, gone, the
+    //   queue), the request-level clock, and last what only lifecycle changes read.
+    // `Pod::hot_fields_sit_in_the_first_two_lines` (tests) keeps this true.
     pub(crate) state: PodState,
     /// Listed in the Service endpoints (http).
     pub(crate) in_endpoints: bool,
@@ -139,7 +147,6 @@ pub(crate) struct Pod {
     /// Service speed factor while the pod warms up (1 = warm).
     pub(crate) warm: f64,
     pub(crate) running_at: Option<f64>,
-    pub(crate) gone_at: Option<f64>,
     /// Flow level: cores the pod's served work burns over the current interval, accrued as
     /// time passes (so a CPU reading mid-interval counts the part of it that has elapsed).
     pub(crate) fluid_cpu: f64,
@@ -148,30 +155,31 @@ pub(crate) struct Pod {
     /// CPU-seconds used since creation (up to `vclock_at`).
     pub(crate) cpu_seconds: f64,
     pub(crate) vclock_at: f64,
-    /// Current processing speed (1 = full speed).
-    pub(crate) speed: f64,
-    /// Virtual clock and the real instant it was last brought up to date.
-    pub(crate) vclock: f64,
-    /// CPU-seconds at the previous time-series sample / metrics scrape.
-    pub(crate) cpu_at_sample: f64,
     /// Requests the balancer sent to this pod (http) — a per-pod request counter.
     pub(crate) routed: u64,
     /// Requests this pod completed for a waiting client.
     pub(crate) served: u64,
     pub(crate) in_service: InServiceHeap,
-    /// Waiting requests (http: the pod's accept queue).
-    pub(crate) queue: VecDeque<Request>,
-    /// Flow level: work waiting on this pod, oldest first.
-    pub(crate) cohorts: super::cohorts::Cohorts,
     /// CFS quota state (with `pods.cpu_cfs` and a limit).
     pub(crate) cfs: Option<Cfs>,
+    /// Flow level: work waiting on this pod, oldest first.
+    pub(crate) cohorts: super::cohorts::Cohorts,
+    pub(crate) gone_at: Option<f64>,
+    /// CPU-seconds at the previous time-series sample / metrics scrape.
+    pub(crate) cpu_at_sample: f64,
+    /// Waiting requests (http: the pod's accept queue).
+    pub(crate) queue: VecDeque<Request>,
+    /// Current processing speed (1 = full speed).
+    pub(crate) speed: f64,
+    /// Virtual clock and the real instant it was last brought up to date.
+    pub(crate) vclock: f64,
+    pub(crate) cpu_at_scrape: f64,
+    pub(crate) scrape_at: f64,
     /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
     /// world's completion timers).
     pub(crate) completion_at: f64,
     /// Seconds stalled by the CFS quota, ended stalls only.
     pub(crate) throttled_seconds: f64,
-    pub(crate) cpu_at_scrape: f64,
-    pub(crate) scrape_at: f64,
     /// Flow level: fractional service capacity carried to the next interval.
     pub(crate) fluid_carry: f64,
     /// Flow level: requests routed to the pod in the current interval.
@@ -442,6 +450,39 @@ impl Pod {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    /// The layout [`Pod`]'s comment promises: every pod starts on a cache line, a group's
+    /// gathering and a member's step read the first two lines only, and `Option<Cfs>` keeps
+    /// `None` in `Cfs::stalled`, the first byte of `cfs`, inside the second line.
+    #[test]
+    fn hot_fields_sit_in_the_first_two_lines() {
+        assert_eq!(align_of::<Pod>(), 64);
+        let line_of = |offset: usize| offset / 64;
+        for (name, offset) in [
+            ("state", offset_of!(Pod, state)),
+            ("burst", offset_of!(Pod, burst)),
+            ("cap", offset_of!(Pod, cap)),
+            ("warm", offset_of!(Pod, warm)),
+            ("running_at", offset_of!(Pod, running_at)),
+            ("fluid_in_service", offset_of!(Pod, fluid_in_service)),
+        ] {
+            assert_eq!(line_of(offset), 0, "{name} at {offset}");
+        }
+        for (name, offset) in [
+            ("cpu_seconds", offset_of!(Pod, cpu_seconds)),
+            ("vclock_at", offset_of!(Pod, vclock_at)),
+            ("routed", offset_of!(Pod, routed)),
+            ("served", offset_of!(Pod, served)),
+            ("in_service", offset_of!(Pod, in_service)),
+            ("cfs", offset_of!(Pod, cfs)),
+        ] {
+            assert_eq!(line_of(offset), 1, "{name} at {offset}");
+        }
+        assert_eq!(line_of(offset_of!(Pod, in_service) + 23), 1);
+        assert_eq!(size_of::<Option<Cfs>>(), size_of::<Cfs>());
+        assert_eq!(offset_of!(Cfs, stalled), 0);
+    }
 
     /// A pod burning CPU three ways: flow-level work, a start-up burst, a request in service.
     fn busy_pod() -> Pod {

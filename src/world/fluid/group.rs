@@ -52,8 +52,9 @@ pub(crate) struct Group {
     others: Vec<u32>,
     /// Members of a group that could fall behind this interval: served one by one.
     pub(super) fallen: Vec<u32>,
-    /// Each member's position in `members`, by pod id (`u32::MAX`: not a member).
-    position: Vec<u32>,
+    /// Whether each pod (by id) is a member, marked only while the endpoints are split between
+    /// the group and the others ([`Group::mark`]); all false otherwise.
+    marked: Vec<bool>,
     /// Requests routed to the group.
     total: u64,
     /// Rotates which members take the remainder's extra request.
@@ -64,21 +65,34 @@ pub(crate) struct Group {
 pub(super) type Likeness = [u64; 3];
 
 impl Group {
-    /// Whether `pod` is served with the group this interval.
+    /// Whether `pod` is served with the group this interval; only between [`Group::mark`] and
+    /// [`Group::unmark`].
     #[inline]
-    pub(super) fn has(&self, pod: u32) -> bool {
-        self.position
-            .get(pod as usize)
-            .is_some_and(|&p| p != u32::MAX)
+    fn has(&self, pod: u32) -> bool {
+        self.marked.get(pod as usize).is_some_and(|&m| m)
     }
 
-    /// Start gathering this interval's group among `pods` pods.
-    pub(super) fn open(&mut self, pods: usize) {
+    /// Mark the members, for [`Group::has`] (among `pods` pods).
+    fn mark(&mut self, pods: usize) {
+        if self.marked.len() < pods {
+            self.marked.resize(pods, false);
+        }
+        for &id in &self.members {
+            self.marked[id as usize] = true;
+        }
+    }
+
+    /// Clear what [`Group::mark`] marked.
+    fn unmark(&mut self) {
+        for &id in &self.members {
+            self.marked[id as usize] = false;
+        }
+    }
+
+    /// Start gathering this interval's group.
+    pub(super) fn open(&mut self) {
         self.disband();
         self.like = None;
-        if self.position.len() < pods {
-            self.position.resize(pods, u32::MAX);
-        }
     }
 
     /// Take pod `id` in if it can join (`likeness`) and is alike with the members so far.
@@ -92,16 +106,12 @@ impl Group {
             Some(_) => {}
             None => self.like = Some(key),
         }
-        self.position[id as usize] = self.members.len() as u32;
         self.members.push(id);
         true
     }
 
     /// The group could fall behind this interval: its members are served one by one.
     fn fall_back(&mut self) {
-        for &id in &self.members {
-            self.position[id as usize] = u32::MAX;
-        }
         self.fallen.clear();
         std::mem::swap(&mut self.members, &mut self.fallen);
         self.total = 0;
@@ -109,9 +119,6 @@ impl Group {
 
     /// Empty the group after its interval.
     pub(super) fn disband(&mut self) {
-        for &id in &self.members {
-            self.position[id as usize] = u32::MAX;
-        }
         self.members.clear();
         self.others.clear();
         self.fallen.clear();
@@ -127,9 +134,40 @@ fn alike(a: &Likeness, b: &Likeness) -> bool {
     a[0] == b[0] && a[1] == b[1] && a[2] == b[2]
 }
 
+/// What a member offered `share` requests books: ([`World::fluid_interval_rates`]) and the
+/// seconds it stalls on its CFS quota.
+#[derive(Debug, Clone, Copy)]
+struct Offer {
+    share: u64,
+    rates: (f64, u64),
+    stalled_s: f64,
+}
+
+/// The members `0..m` in order as runs, each marked whether it takes an extra request: the `r`
+/// from `turn` on (wrapping) do ([`takes_extra`]). Empty runs are left out.
+fn extra_runs(
+    turn: usize,
+    m: usize,
+    r: usize,
+) -> impl Iterator<Item = (std::ops::Range<usize>, bool)> {
+    let (wrapped, end) = if turn + r <= m {
+        (0, turn + r)
+    } else {
+        (turn + r - m, m)
+    };
+    [
+        (0..wrapped, true),
+        (wrapped..turn, false),
+        (turn..end, true),
+        (end..m, false),
+    ]
+    .into_iter()
+    .filter(|(range, _)| !range.is_empty())
+}
+
 /// Whether the member at `position` of `m` takes one of the remainder's `r` extra requests:
-/// the `r` members from `turn` on (wrapping) do.
-#[inline]
+/// the `r` members from `turn` on (wrapping) do. The reference [`extra_runs`] is tested against.
+#[cfg(test)]
 fn takes_extra(position: usize, turn: usize, m: usize, r: usize) -> bool {
     let from_turn = if position >= turn {
         position - turn
@@ -151,6 +189,7 @@ impl World {
         let group = &mut fl.group;
         group.others.clear();
         if m < k {
+            group.mark(self.pods.by_id.len());
             for &id in &self.requests.endpoints {
                 if !group.has(id) {
                     group.others.push(id);
@@ -158,6 +197,9 @@ impl World {
             }
         }
         let to_group = self.fluid_split_group(n, k, m, fl);
+        if m < k {
+            fl.group.unmark();
+        }
         if self.fluid_group_keeps_up(to_group, fl) {
             fl.group.total = to_group;
         } else {
@@ -287,29 +329,47 @@ impl World {
             self.fluid_record_strata(t, first, wait, total, fl);
         }
         let turn = fl.group.turn % m;
-        // The two offers' rates, worked out once for all members.
-        let (small_rates, large_rates) = (
-            self.fluid_interval_rates(s, fl),
-            self.fluid_interval_rates(s + 1, fl),
-        );
         let slot = self.recorder.series.slot_at(t);
-        let cores_per_request = self.cfg.cores_per_request;
-        for (i, &id) in fl.group.members.iter().enumerate() {
-            let extra = takes_extra(i, turn, m, r as usize);
-            let (share, stalled, rates) = if extra {
-                (s + 1, large_stall, large_rates)
-            } else {
-                (s, small_stall, small_rates)
-            };
-            let p = &mut self.pods.by_id[id as usize];
-            p.routed += share;
-            p.served += share;
-            close_interval(p, t, cores_per_request, rates);
-            if stalled > 0.0 {
-                self.fluid_throttle_in(slot, id, fl.dt * stalled);
+        let small = Offer {
+            share: s,
+            rates: self.fluid_interval_rates(s, fl),
+            stalled_s: fl.dt * small_stall,
+        };
+        let large = if r > 0 {
+            Offer {
+                share: s + 1,
+                rates: self.fluid_interval_rates(s + 1, fl),
+                stalled_s: fl.dt * large_stall,
             }
+        } else {
+            small
+        };
+        // In pod order: the members from `turn` on (wrapping) take the remainder's extra
+        // requests ([`takes_extra`]).
+        let members = &fl.group.members;
+        for (range, offer) in extra_runs(turn, m, r as usize) {
+            let offer = if offer { large } else { small };
+            self.fluid_book_members(t, slot, &members[range], offer);
         }
         fl.group.turn = (turn + r as usize) % m;
+    }
+
+    /// Book `offer` for each of `members`, in order: its requests, its CPU and in-service rates
+    /// from `t`, its CFS stall in row `slot`.
+    #[inline(always)]
+    fn fluid_book_members(&mut self, t: f64, slot: usize, members: &[u32], offer: Offer) {
+        let cores_per_request = self.cfg.cores_per_request;
+        for &id in members {
+            let p = &mut self.pods.by_id[id as usize];
+            p.routed += offer.share;
+            p.served += offer.share;
+            close_interval(p, t, cores_per_request, offer.rates);
+        }
+        if offer.stalled_s > 0.0 {
+            for &id in members {
+                self.fluid_throttle_in(slot, id, offer.stalled_s);
+            }
+        }
     }
 
     /// Record `count` requests served by pods like `like` with mean queueing wait `wq`: a batch
@@ -415,6 +475,22 @@ mod tests {
                 checked += 1;
             }
             assert!(checked > 100, "{checked}");
+        }
+    }
+
+    /// The runs cover `0..m` in order and mark exactly the members [`takes_extra`] picks.
+    #[test]
+    fn extra_runs_match_takes_extra() {
+        for m in 1..12 {
+            for turn in 0..m {
+                for r in 0..m {
+                    let marks: Vec<bool> = extra_runs(turn, m, r)
+                        .flat_map(|(range, extra)| range.map(move |_| extra))
+                        .collect();
+                    let want: Vec<bool> = (0..m).map(|i| takes_extra(i, turn, m, r)).collect();
+                    assert_eq!(marks, want, "m {m} turn {turn} r {r}");
+                }
+            }
         }
     }
 
