@@ -8,8 +8,10 @@ use super::fluid::Cohort;
 use std::collections::VecDeque;
 
 /// Cohorts oldest first: `head` is the oldest, `rest` the others in order; `head` is `None`
-/// only when `rest` is empty too.
+/// only when `rest` is empty too. `head` comes first (`#[repr(C)]`), so whether a pod holds any
+/// is read from the start of the field (see `Pod`'s layout).
 #[derive(Debug, Clone, Default)]
+#[repr(C)]
 pub(crate) struct Cohorts {
     head: Option<Cohort>,
     rest: VecDeque<Cohort>,

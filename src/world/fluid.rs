@@ -495,6 +495,7 @@ impl World {
         let cores_per_request = self.cfg.cores_per_request;
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;
+        let mut limit = group::RevisionLimit::NONE;
         for i in 0..live.len() {
             let id = live[i];
             let p = &self.pods.by_id[id as usize];
@@ -505,7 +506,7 @@ impl World {
             kept += 1;
             if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
             {
-                if !(grouping && fl.group.join(id, self.fluid_likeness(id))) {
+                if !(grouping && fl.group.join(id, self.fluid_likeness(id, &mut limit))) {
                     ids.push(id);
                 }
             } else if p.fluid_cpu != 0.0 {

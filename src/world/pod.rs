@@ -127,6 +127,8 @@ pub(crate) struct Pod {
     //   first (state, cap, warm, burst, the interval's rates);
     // - line 1: the CPU clock, the request counters, the in-service count and whether a CFS
     //   quota applies (`cfs`'s first byte, `Cfs::stalled`, is where `Option` keeps `None`);
+    // - line 2: the rest of the quota, the seconds stalled by it, and whether the pod holds
+    //   flow-level work (`cohorts`' first word);
     // - then what the time-series sample and the metrics scrape read (cohorts, gone, the
     //   queue), the request-level clock, and last what only lifecycle changes read.
     // `Pod::hot_fields_sit_in_the_first_two_lines` (tests) keeps this true.
@@ -162,6 +164,8 @@ pub(crate) struct Pod {
     pub(crate) in_service: InServiceHeap,
     /// CFS quota state (with `pods.cpu_cfs` and a limit).
     pub(crate) cfs: Option<Cfs>,
+    /// Seconds stalled by the CFS quota, ended stalls only.
+    pub(crate) throttled_seconds: f64,
     /// Flow level: work waiting on this pod, oldest first.
     pub(crate) cohorts: super::cohorts::Cohorts,
     pub(crate) gone_at: Option<f64>,
@@ -178,8 +182,6 @@ pub(crate) struct Pod {
     /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
     /// world's completion timers).
     pub(crate) completion_at: f64,
-    /// Seconds stalled by the CFS quota, ended stalls only.
-    pub(crate) throttled_seconds: f64,
     /// Flow level: fractional service capacity carried to the next interval.
     pub(crate) fluid_carry: f64,
     /// Flow level: requests routed to the pod in the current interval.
@@ -480,6 +482,8 @@ mod tests {
             assert_eq!(line_of(offset), 1, "{name} at {offset}");
         }
         assert_eq!(line_of(offset_of!(Pod, in_service) + 23), 1);
+        assert_eq!(line_of(offset_of!(Pod, throttled_seconds)), 2);
+        assert_eq!(line_of(offset_of!(Pod, cohorts)), 2);
         assert_eq!(size_of::<Option<Cfs>>(), size_of::<Cfs>());
         assert_eq!(offset_of!(Cfs, stalled), 0);
     }

@@ -64,6 +64,22 @@ pub(crate) struct Group {
 /// What makes pods alike: (cap, warm-up, CPU limit) as bits.
 pub(super) type Likeness = [u64; 3];
 
+/// A revision's CPU limit as bits ([`crate::world::World::pod_limit`]), remembered across a
+/// walk over the pods; `revision` `u32::MAX` when none is yet.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RevisionLimit {
+    revision: u32,
+    bits: u64,
+}
+
+impl RevisionLimit {
+    /// Nothing looked up yet.
+    pub(super) const NONE: RevisionLimit = RevisionLimit {
+        revision: u32::MAX,
+        bits: 0,
+    };
+}
+
 impl Group {
     /// Whether `pod` is served with the group this interval; only between [`Group::mark`] and
     /// [`Group::unmark`].
@@ -232,18 +248,21 @@ impl World {
 
     /// What pod `id` is alike by, if it can join a group: Ready, in the endpoints and taking
     /// work, running, not a job, past its start-up burst, nothing waiting from an earlier
-    /// interval.
+    /// interval. `limit` remembers the last revision's CPU limit looked up (a walk's pods
+    /// mostly share one).
     #[inline]
-    pub(super) fn fluid_likeness(&self, id: u32) -> Option<Likeness> {
+    pub(super) fn fluid_likeness(&self, id: u32, limit: &mut RevisionLimit) -> Option<Likeness> {
         let p = &self.pods.by_id[id as usize];
         let ready =
             p.state == PodState::Ready && p.in_endpoints && p.accepting && p.running_at.is_some();
         (ready && !p.job && p.burst == 0.0 && p.cohorts.is_empty()).then(|| {
-            [
-                p.cap.to_bits(),
-                p.warm.to_bits(),
-                self.pod_limit(id).to_bits(),
-            ]
+            if limit.revision != p.revision {
+                *limit = RevisionLimit {
+                    revision: p.revision,
+                    bits: self.pods.sets[p.revision as usize].cpu_limit.to_bits(),
+                };
+            }
+            [p.cap.to_bits(), p.warm.to_bits(), limit.bits]
         })
     }
 
@@ -355,18 +374,33 @@ impl World {
     }
 
     /// Book `offer` for each of `members`, in order: its requests, its CPU and in-service rates
-    /// from `t`, its CFS stall in row `slot`.
+    /// from `t`, and its CFS stall in row `slot` if the offer stalls.
     #[inline(always)]
     fn fluid_book_members(&mut self, t: f64, slot: usize, members: &[u32], offer: Offer) {
+        if offer.stalled_s > 0.0 {
+            self.fluid_book_each::<true>(t, slot, members, offer);
+        } else {
+            self.fluid_book_each::<false>(t, slot, members, offer);
+        }
+    }
+
+    /// [`Self::fluid_book_members`], whether the offer stalls known when compiled: one pass,
+    /// each pod borrowed once.
+    #[inline(always)]
+    fn fluid_book_each<const STALLS: bool>(
+        &mut self,
+        t: f64,
+        slot: usize,
+        members: &[u32],
+        offer: Offer,
+    ) {
         let cores_per_request = self.cfg.cores_per_request;
         for &id in members {
             let p = &mut self.pods.by_id[id as usize];
             p.routed += offer.share;
             p.served += offer.share;
             close_interval(p, t, cores_per_request, offer.rates);
-        }
-        if offer.stalled_s > 0.0 {
-            for &id in members {
+            if STALLS {
                 self.fluid_throttle_in(slot, id, offer.stalled_s);
             }
         }
