@@ -69,10 +69,14 @@ impl Cohorts {
         self.head.iter().chain(self.rest.iter())
     }
 
-    /// Requests waiting in all cohorts.
+    /// Requests waiting in all cohorts. Without a head there is no other cohort, so an empty
+    /// set is answered from `head` alone (a walk over many pods reads no further).
     #[inline]
     pub(crate) fn count(&self) -> u64 {
-        self.iter().map(|c| c.count).sum()
+        match &self.head {
+            None => 0,
+            Some(head) => head.count + self.rest.iter().map(|c| c.count).sum::<u64>(),
+        }
     }
 
     /// Remove every cohort, oldest first.

@@ -769,6 +769,8 @@ impl World {
         let http = self.cfg.kind == WorkloadKind::Http;
         let (mut held, mut in_service) = (0u64, 0u64);
         let mut oldest: Option<f64> = None;
+        // The last revision's CPU request looked up (the pods mostly share one).
+        let mut request = (u32::MAX, 0.0);
         let mut kept = 0;
         for i in 0..sampled.len() {
             let id = sampled[i];
@@ -788,8 +790,11 @@ impl World {
                 p.state,
                 PodState::Starting | PodState::Ready | PodState::Terminating
             ) {
-                let rev = &self.pods.sets[p.revision as usize];
-                requested += rev.template.cpu_request.unwrap_or(0.0);
+                if p.revision != request.0 {
+                    let rev = &self.pods.sets[p.revision as usize];
+                    request = (p.revision, rev.template.cpu_request.unwrap_or(0.0));
+                }
+                requested += request.1;
             }
             in_service += p.in_service.len() as u64 + p.fluid_in_service;
             if http {
