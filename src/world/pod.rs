@@ -129,8 +129,9 @@ pub(crate) struct Pod {
     //   quota applies (`cfs`'s first byte, `Cfs::stalled`, is where `Option` keeps `None`);
     // - line 2: the rest of the quota, the seconds stalled by it, and whether the pod holds
     //   flow-level work (`cohorts`' first word);
-    // - then what the time-series sample and the metrics scrape read (cohorts, gone, the
-    //   queue), the request-level clock, and last what only lifecycle changes read.
+    // - then what the time-series sample and the metrics scrape read of a live pod (the CPU
+    //   at the last sample and scrape, the queue) in one line, the request-level clock, and
+    //   last what only lifecycle changes read.
     // `Pod::hot_fields_sit_in_the_first_two_lines` (tests) keeps this true.
     pub(crate) state: PodState,
     /// Listed in the Service endpoints (http).
@@ -168,17 +169,18 @@ pub(crate) struct Pod {
     pub(crate) throttled_seconds: f64,
     /// Flow level: work waiting on this pod, oldest first.
     pub(crate) cohorts: super::cohorts::Cohorts,
-    pub(crate) gone_at: Option<f64>,
     /// CPU-seconds at the previous time-series sample / metrics scrape.
     pub(crate) cpu_at_sample: f64,
+    pub(crate) cpu_at_scrape: f64,
+    pub(crate) scrape_at: f64,
     /// Waiting requests (http: the pod's accept queue).
     pub(crate) queue: VecDeque<Request>,
+    /// When the pod became Gone (read by the sample only for Gone pods).
+    pub(crate) gone_at: Option<f64>,
     /// Current processing speed (1 = full speed).
     pub(crate) speed: f64,
     /// Virtual clock and the real instant it was last brought up to date.
     pub(crate) vclock: f64,
-    pub(crate) cpu_at_scrape: f64,
-    pub(crate) scrape_at: f64,
     /// Time the pod's pending completion is due (+∞ if none; the deadline itself is kept in the
     /// world's completion timers).
     pub(crate) completion_at: f64,
@@ -484,6 +486,15 @@ mod tests {
         assert_eq!(line_of(offset_of!(Pod, in_service) + 23), 1);
         assert_eq!(line_of(offset_of!(Pod, throttled_seconds)), 2);
         assert_eq!(line_of(offset_of!(Pod, cohorts)), 2);
+        let sampled = line_of(offset_of!(Pod, cpu_at_sample));
+        for offset in [
+            offset_of!(Pod, cpu_at_scrape),
+            offset_of!(Pod, scrape_at),
+            offset_of!(Pod, queue),
+            offset_of!(Pod, queue) + size_of::<VecDeque<Request>>() - 1,
+        ] {
+            assert_eq!(line_of(offset), sampled, "{offset}");
+        }
         assert_eq!(size_of::<Option<Cfs>>(), size_of::<Cfs>());
         assert_eq!(offset_of!(Cfs, stalled), 0);
     }
