@@ -14,7 +14,7 @@ use super::memory::{HpaMemory, Recommendation};
 use super::metric_texts::{MetricTexts, Texts};
 use super::normalize::{self, Limited};
 use super::observation::{ConditionStatus, MetricReading, Name, Observation, SelectorProblem};
-use super::pod_slots::{PodIndex, Slots};
+use super::pod_slots::{PodIndex, PodListToken, Slots};
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
@@ -29,6 +29,20 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
+    reconcile_listed(spec, settings, memory, obs, None)
+}
+
+/// [`reconcile`] with `obs.pods` named by `pods` when the caller keeps that list between syncs
+/// (see [`PodListToken`]): the same decision, without comparing the pod names with the last
+/// sync's while the token is the same.
+pub(crate) fn reconcile_listed(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    pods: Option<PodListToken>,
+) -> Decision {
+    memory.pod_index.expect(pods);
     let mut d = new_decision(spec, memory, obs);
     if read_scale(memory, obs, &mut d) {
         record_first_sight(memory, obs);
@@ -1160,7 +1174,7 @@ fn apply_limited(
         from: s,
         to: l.replicas,
         reason: l.reason,
-        message: l.message.into(),
+        message: l.message,
         bound_by,
         rate: l.rate,
     });

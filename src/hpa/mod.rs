@@ -72,6 +72,7 @@ mod tolerance;
 mod usage_pass;
 mod v1_annotations;
 
+pub(crate) use controller::reconcile_listed;
 pub use controller::{MetricEvaluation, evaluate_metric, reconcile};
 pub use decision::{
     CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
@@ -84,6 +85,7 @@ pub use observation::{
     PodPhase, PodResourceSample, PodResourceUsage, PodValueSample, ReadyCondition, Requests,
     ScaleObservation, SelectorProblem,
 };
+pub(crate) use pod_slots::PodListToken;
 pub use reason::Reason;
 pub use replica_calc::{CalcContext, CurrentValue, PodGroups, Proposal, Tolerances};
 pub use settings::{ControllerSettings, FeatureGates};

@@ -73,8 +73,10 @@ pub(crate) fn usage_utilization_replicas(
     let mut missing_down: i128 = 0;
     let mut any_sample = false;
     let mut previous: Option<(&PodObservation, i64)> = None;
-    for (i, pod) in pods.iter().enumerate() {
-        let usage = usages.get(i).and_then(Option::as_ref);
+    // Entry `i` is pod `i`'s sample; pods past the entries have none.
+    let mut samples = usages.iter();
+    for pod in pods {
+        let usage = samples.next().and_then(Option::as_ref);
         any_sample |= usage.is_some();
         let metric = usage.and_then(|u| pod_metric(u, pod, cpu));
         let request = match previous {

@@ -6,8 +6,9 @@
 use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
     ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
-    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceUsage,
-    PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
+    MetricReading, MetricSpec, Observation, PodListToken, PodObservation, PodPhase,
+    PodResourceUsage, PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation,
+    reconcile_listed,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
@@ -66,6 +67,9 @@ pub(super) struct HpaDriver {
     /// when the manifest has none), refilled in place every sync so its pods and samples keep
     /// their allocations (docs/performance.md, "HPA decision core").
     obs: Observation,
+    /// Names the current version of `obs.pods`: a new one whenever a pod's name in it changes
+    /// (see [`PodListToken`]), so that the core does not compare the names of an unchanged list.
+    pods_token: PodListToken,
     spec: HpaSpec,
     /// Each metric's name as its time-series columns spell it (see [`Self::metric_labels`]).
     labels: Vec<String>,
@@ -145,6 +149,7 @@ impl HpaDriver {
                     .unwrap_or_else(|| "default".into()),
                 ..Default::default()
             },
+            pods_token: PodListToken::new(),
             spec: loaded.spec.clone(),
             labels: labels_of(&loaded.spec),
             settings: scenario.controller_manager.clone(),
@@ -294,39 +299,47 @@ impl HpaDriver {
     /// Observe every pod of the workload into `pods`, updating in place the entries that
     /// already describe the same pod (same name) at the same position; with `usages`, also
     /// metrics-server's answer for the same pods in the same walk (see [`Self::resource_usage`]).
+    /// Returns whether a pod's name in `pods` changed (a pod came, went or moved).
     fn observe_pods(
         &self,
         world: &World,
         pods: &mut Vec<PodObservation>,
         mut usages: Option<(&MetricsServer, &mut Vec<Option<PodResourceUsage>>)>,
-    ) {
+    ) -> bool {
         let set = world.pods();
+        let ids = set.live_ids();
         if let Some((_, u)) = usages.as_mut() {
             u.clear();
-            u.reserve(set.live_ids().len());
+            u.reserve(ids.len());
         }
+        // Every pod the world created has its name ([`Self::name_pods`]).
+        let names = &self.names[..];
+        let mut renamed = false;
         let mut k = 0;
-        for &id in set.live_ids() {
+        for &id in ids {
             let p = set.get(id);
             if p.job {
                 continue;
             }
-            let same = |o: &PodObservation| {
-                self.names
-                    .get(p.id as usize)
-                    .is_some_and(|n| Arc::ptr_eq(n, &o.name))
-            };
             match pods.get_mut(k) {
-                Some(o) if same(o) => observe_status(o, p),
-                Some(o) => *o = self.observe_pod(p),
-                None => pods.push(self.observe_pod(p)),
+                Some(o) if Arc::ptr_eq(&names[id as usize], &o.name) => observe_status(o, p),
+                Some(o) => {
+                    *o = self.observe_pod(p);
+                    renamed = true;
+                }
+                None => {
+                    pods.push(self.observe_pod(p));
+                    renamed = true;
+                }
             }
             if let Some((ms, u)) = usages.as_mut() {
                 u.push(self.resource_usage(ms, p));
             }
             k += 1;
         }
+        renamed |= pods.len() != k;
         pods.truncate(k);
+        renamed
     }
 
     /// The sample buffer of the previous sync's first resource-metrics answer, emptied, to be
@@ -495,9 +508,17 @@ impl HpaDriver {
         };
         let mut usages = (self.reads_resources() && ms.serving(now))
             .then(|| Self::usage_buffer(&mut obs.metrics));
-        self.observe_pods(world, &mut obs.pods, usages.as_mut().map(|u| (ms, u)));
+        if self.observe_pods(world, &mut obs.pods, usages.as_mut().map(|u| (ms, u))) {
+            self.pods_token = PodListToken::new();
+        }
         self.readings(now, samplers, external, usages, &mut obs.metrics);
-        let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
+        let d = reconcile_listed(
+            &self.spec,
+            &self.settings,
+            &mut self.memory,
+            &obs,
+            Some(self.pods_token),
+        );
         self.obs = obs;
         let period = self.sync_period();
         self.stats.syncs += 1;
