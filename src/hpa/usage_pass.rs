@@ -34,13 +34,36 @@ struct Sums {
     n: i128,
 }
 
-impl Sums {
-    fn add(&mut self, usage: i128, request: i64) {
-        self.usage += usage;
-        self.request += request as i128;
+/// [`Sums`] as the walk adds them up, in 64 bits (fewer registers in the loop over the pods):
+/// a sum that would overflow makes the one pass give up, and the general way, which sums in
+/// 128 bits, answers.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    usage: i64,
+    request: i64,
+    n: i64,
+}
+
+impl Tally {
+    /// Add a pod; `None` on overflow.
+    #[inline]
+    fn add(&mut self, usage: i64, request: i64) -> Option<()> {
+        self.usage = self.usage.checked_add(usage)?;
+        self.request = self.request.checked_add(request)?;
         self.n += 1;
+        Some(())
     }
 
+    fn wide(self) -> Sums {
+        Sums {
+            usage: self.usage.into(),
+            request: self.request.into(),
+            n: self.n.into(),
+        }
+    }
+}
+
+impl Sums {
     fn plus(self, o: Sums) -> Sums {
         Sums {
             usage: self.usage + o.usage,
@@ -106,7 +129,8 @@ pub(crate) fn one_pass<'a>(
         _ => return None,
     };
     let mut groups = PodGroups::default();
-    let (mut ready, mut missing, mut unready) = (Sums::default(), Sums::default(), Sums::default());
+    let (mut ready, mut missing, mut unready) =
+        (Tally::default(), Tally::default(), Tally::default());
     // On a scale-down a missing pod counts at `max(100 %, target)` of its request.
     let fallback = 100.max(target_utilization) as i128;
     let mut missing_down: i128 = 0;
@@ -130,12 +154,12 @@ pub(crate) fn one_pass<'a>(
         };
         let group = status_group(pod.status, || metric.as_ref(), cpu, ctx);
         match group {
-            Group::Ready => ready.add(metric.map_or(0, |m| m.value) as i128, request),
+            Group::Ready => ready.add(metric.map_or(0, |m| m.value), request)?,
             Group::Missing => {
-                missing.add(0, request);
+                missing.add(0, request)?;
                 missing_down += clamp_i64(request as i128 * fallback / 100) as i128;
             }
-            Group::Unready => unready.add(0, request),
+            Group::Unready => unready.add(0, request)?,
             Group::Ignored => {}
         }
         groups.add_name(group, pod.name);
@@ -143,6 +167,7 @@ pub(crate) fn one_pass<'a>(
     if !any_sample || groups.ready == 0 {
         return None;
     }
+    let (ready, missing, unready) = (ready.wide(), missing.wide(), unready.wide());
     let (ratio, utilization, raw) =
         utilization_of_sums(ready.usage, ready.request, ready.n, target_utilization).ok()?;
     let current_value = CurrentValue {
@@ -335,6 +360,39 @@ mod tests {
             })
             .collect();
         (pods, usages)
+    }
+
+    #[test]
+    fn sums_past_64_bits_are_left_to_the_general_way() {
+        let shapes = shapes();
+        let case = |name| PodCase {
+            name,
+            shape: 0,
+            phase: 0,
+            ready: 2,
+            transition: -500.0,
+            start: Some(-500.0),
+            deleting: false,
+            pod_requests: None,
+            usage: Some((i64::MAX / 2 + 1, 0, -10.0, 0)),
+        };
+        let (pods, usages) = build(&[case(1), case(2), case(3)], &shapes, true);
+        let ctx = CalcContext {
+            now: 0.0,
+            tolerances: Tolerances {
+                down: 0.1,
+                up: 0.05,
+            },
+            cpu_initialization_period: 120.0,
+            initial_readiness_delay: 30.0,
+            pod_level_resources: false,
+            pods: &pods,
+        };
+        let index = PodIndex::of(&pods);
+        let slots = Slots::new(&pods, &index);
+        // The general way answers (here: a utilization past int32) as it always has.
+        assert!(usage_utilization_replicas(3, 50, "cpu", &usages, &slots, &ctx).is_none());
+        assert!(general(3, 50, "cpu", &usages, &slots, &ctx).is_err());
     }
 
     proptest! {
