@@ -13,14 +13,16 @@ use super::decision::{
 use super::memory::{HpaMemory, Recommendation};
 use super::metric_texts::{MetricTexts, Texts};
 use super::normalize::{self, Limited};
-use super::observation::{ConditionStatus, MetricReading, Name, Observation, SelectorProblem};
-use super::pod_slots::{PodIndex, Slots};
+use super::observation::{
+    ConditionStatus, MetricReading, Name, Observation, PodObservation, SelectorProblem,
+};
+use super::pod_slots::{PodIndex, PodListToken, Slots};
 use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
 use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
 use super::status::{ConditionMessage, ConditionType};
-use super::usage_pass;
+use super::usage_pass::{self, PassPod};
 
 /// Reconcile `spec` once at `obs.now`, updating `memory` (histories and status) in place.
 pub fn reconcile(
@@ -29,10 +31,28 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
+    reconcile_listed(spec, settings, memory, obs, None, &mut [])
+}
+
+/// [`reconcile`] with `obs.pods` named by `pods` when the caller keeps that list between syncs
+/// (see [`PodListToken`]): the same decision, without comparing the pod names with the last
+/// sync's while the token is the same. `given[i]`, when set, is metric `i`'s proposal as
+/// [`viewed_usage_proposal`] worked it out over the same pods; the metric then reads neither
+/// `obs.pods` nor its reading (a caller that gives every metric reading pods its proposal
+/// need not list the pods at all; docs/performance.md, "HPA decision core").
+pub(crate) fn reconcile_listed(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    pods: Option<PodListToken>,
+    given: &mut [Option<Proposal>],
+) -> Decision {
+    memory.pod_index.expect(pods);
     let mut d = new_decision(spec, memory, obs);
     if read_scale(memory, obs, &mut d) {
         record_first_sight(memory, obs);
-        if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, &mut d) {
+        if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, &mut d, given) {
             apply_desired(spec, settings, memory, obs, &mut d, desired, why);
         }
     }
@@ -114,6 +134,7 @@ fn choose_desired(
     memory: &mut HpaMemory,
     obs: &Observation,
     d: &mut Decision,
+    given: &mut [Option<Proposal>],
 ) -> Option<(i32, RescaleReason)> {
     let current = obs.scale.spec_replicas;
     let (min, max) = (spec.min(), spec.max_replicas);
@@ -130,7 +151,7 @@ fn choose_desired(
         d.path = DecisionPath::BelowMinReplicas;
         Some((min, RescaleReason::BelowMinReplicas))
     } else {
-        desired_from_metrics(spec, settings, memory, obs, d, scaled_to_zero)
+        desired_from_metrics(spec, settings, memory, obs, d, scaled_to_zero, given)
     }
 }
 
@@ -159,11 +180,12 @@ fn desired_from_metrics(
     obs: &Observation,
     d: &mut Decision,
     scaled_to_zero: bool,
+    given: &mut [Option<Proposal>],
 ) -> Option<(i32, RescaleReason)> {
     let current = obs.scale.spec_replicas;
     let (min, max) = (spec.min(), spec.max_replicas);
     let Some((proposal, metric_name)) =
-        compute_replicas_for_metrics(spec, settings, memory, obs, d)
+        compute_replicas_for_metrics(spec, settings, memory, obs, d, given)
     else {
         // No scaling this cycle: status desired keeps its value, histories untouched.
         d.path = DecisionPath::MetricsFailed;
@@ -430,19 +452,13 @@ fn compute_replicas_for_metrics(
     memory: &mut HpaMemory,
     obs: &Observation,
     d: &mut Decision,
+    given: &mut [Option<Proposal>],
 ) -> Option<(i32, Name)> {
     if let Some(problem) = &obs.scale.selector_problem {
         selector_failed(memory, problem, d);
         return None;
     }
-    let ctx = CalcContext {
-        now: obs.now,
-        tolerances: tolerances_for(spec, settings),
-        cpu_initialization_period: settings.cpu_initialization_period.0,
-        initial_readiness_delay: settings.initial_readiness_delay.0,
-        pod_level_resources: settings.feature_gates.pod_level_resources,
-        pods: &obs.pods,
-    };
+    let ctx = calc_context(spec, settings, obs.now, &obs.pods);
     let metrics = spec.metrics_or_default();
     memory.pod_index.refresh(&obs.pods);
     memory.metric_texts.refresh(&metrics);
@@ -450,8 +466,8 @@ fn compute_replicas_for_metrics(
         &metrics,
         obs,
         &ctx,
-        &memory.pod_index,
-        &memory.metric_texts,
+        (&memory.pod_index, &memory.metric_texts),
+        given,
         d,
     );
     let spec_replicas = obs.scale.spec_replicas;
@@ -506,13 +522,52 @@ struct FirstFailure {
     outer: String,
 }
 
-/// Every metric against its reading, in order, each recorded in `d.metrics`.
+/// The calculator's context for the pods `pods` at `now`.
+fn calc_context<'a>(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    now: f64,
+    pods: &'a [PodObservation],
+) -> CalcContext<'a> {
+    CalcContext {
+        now,
+        tolerances: tolerances_for(spec, settings),
+        cpu_initialization_period: settings.cpu_initialization_period.0,
+        initial_readiness_delay: settings.initial_readiness_delay.0,
+        pod_level_resources: settings.feature_gates.pod_level_resources,
+        pods,
+    }
+}
+
+/// The proposal [`reconcile`] reaches for metric `m` of `spec` (a Resource metric with a
+/// Utilization target) at `now` through the one pass over the selector's pods as `pods` walks
+/// them (see [`usage_pass::one_pass`]), or `None` when that pass does not apply (the metric is
+/// then worked out from the listed pods).
+pub(crate) fn viewed_usage_proposal<'a>(
+    m: &MetricSpec,
+    (spec, settings): (&HpaSpec, &ControllerSettings),
+    spec_replicas: i32,
+    now: f64,
+    pods: impl Iterator<Item = PassPod<'a>>,
+) -> Option<Proposal> {
+    match m {
+        MetricSpec::Resource { name, target } if target.average_value.is_none() => {
+            let util = target.average_utilization?;
+            let ctx = calc_context(spec, settings, now, &[]);
+            usage_pass::one_pass(spec_replicas, util, name, pods, &ctx)
+        }
+        _ => None,
+    }
+}
+
+/// Every metric against its reading (or its proposal in `given`), in order, each recorded in
+/// `d.metrics`.
 fn evaluate_all(
     metrics: &[MetricSpec],
     obs: &Observation,
     ctx: &CalcContext<'_>,
-    index: &PodIndex,
-    texts: &MetricTexts,
+    (index, texts): (&PodIndex, &MetricTexts),
+    given: &mut [Option<Proposal>],
     d: &mut Decision,
 ) -> Tally {
     let namespace = if obs.namespace.is_empty() {
@@ -532,7 +587,11 @@ fn evaluate_all(
     };
     for (i, m) in metrics.iter().enumerate() {
         let reading = obs.metrics.get(i);
-        let ev = evaluate_metric_in(namespace, m, reading, scale, ctx, index, texts.get(i));
+        let ev = match given.get_mut(i).and_then(Option::take) {
+            // What `resource_one` answers when the one pass proposes.
+            Some(p) => evaluated(texts.get(i), Ok((p, texts.get(i).success_name.clone()))),
+            None => evaluate_metric_in(namespace, m, reading, scale, ctx, index, texts.get(i)),
+        };
         if let Some(reason) = ev.decision.failure_reason {
             let inner = ev.decision.error.clone().unwrap_or_default();
             warn(d, reason, inner.clone());
@@ -661,8 +720,16 @@ fn evaluate_metric_in(
     index: &PodIndex,
     texts: &Texts,
 ) -> MetricEvaluation {
+    evaluated(
+        texts,
+        compute_one(namespace, m, reading, scale, ctx, index, texts),
+    )
+}
+
+/// The evaluation of the metric whose texts are `texts` that computed `result`.
+fn evaluated(texts: &Texts, result: OneResult) -> MetricEvaluation {
     let mut md = texts.header.clone();
-    match compute_one(namespace, m, reading, scale, ctx, index, texts) {
+    match result {
         Ok((proposal, name)) => {
             md.proposal = Some(proposal.replicas);
             md.current_value = Some(proposal.current);
@@ -1160,7 +1227,7 @@ fn apply_limited(
         from: s,
         to: l.replicas,
         reason: l.reason,
-        message: l.message.into(),
+        message: l.message,
         bound_by,
         rate: l.rate,
     });

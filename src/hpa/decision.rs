@@ -137,7 +137,8 @@ pub struct LimitStep {
     pub(crate) to: i32,
     /// The ScalingLimited reason (`DesiredWithinRange`, `ScaleUpLimit`, `TooManyReplicas`, …).
     pub(crate) reason: Reason,
-    pub(crate) message: String,
+    /// The ScalingLimited message (one of the controller's fixed texts).
+    pub(crate) message: &'static str,
     /// What bound it, e.g. `policy Pods 4 per 15s`, `maxReplicas 10`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) bound_by: Option<String>,

@@ -73,17 +73,20 @@ mod usage_pass;
 mod v1_annotations;
 
 pub use controller::{MetricEvaluation, evaluate_metric, reconcile};
+pub(crate) use controller::{reconcile_listed, viewed_usage_proposal};
 pub use decision::{
     CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
     MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,
 };
 pub(crate) use manifest::{LoadedHpa, load_hpa};
 pub use memory::{HpaMemory, Recommendation, ScaleEvent};
+pub(crate) use observation::PodStatus;
 pub use observation::{
     ConditionStatus, ContainerSpec, ContainerUsage, MetricReading, Observation, PodObservation,
     PodPhase, PodResourceSample, PodResourceUsage, PodValueSample, ReadyCondition, Requests,
     ScaleObservation, SelectorProblem,
 };
+pub(crate) use pod_slots::PodListToken;
 pub use reason::Reason;
 pub use replica_calc::{CalcContext, CurrentValue, PodGroups, Proposal, Tolerances};
 pub use settings::{ControllerSettings, FeatureGates};
@@ -94,3 +97,4 @@ pub use spec::{
 };
 pub use status::{Condition, ConditionMessage, ConditionType, HpaStatus};
 pub use tolerance::parse_tolerance;
+pub(crate) use usage_pass::PassPod;

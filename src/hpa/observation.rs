@@ -171,7 +171,35 @@ pub struct PodObservation {
     pub overhead: Option<Requests>,
 }
 
+/// What the pod grouping reads of a pod's status: its phase, `PodReady` condition, deletion and
+/// `status.startTime` (see [`PodObservation`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PodStatus {
+    pub(crate) phase: PodPhase,
+    pub(crate) ready: Option<ReadyCondition>,
+    pub(crate) deleting: bool,
+    pub(crate) start_time: Option<f64>,
+}
+
 impl PodObservation {
+    /// The pod's status fields.
+    pub(crate) fn status(&self) -> PodStatus {
+        PodStatus {
+            phase: self.phase,
+            ready: self.ready,
+            deleting: self.deleting,
+            start_time: self.start_time,
+        }
+    }
+
+    /// Write the pod's status fields.
+    pub(crate) fn set_status(&mut self, s: PodStatus) {
+        self.phase = s.phase;
+        self.ready = s.ready;
+        self.deleting = s.deleting;
+        self.start_time = s.start_time;
+    }
+
     /// A Running, Ready pod started at `start_time` (ready since then) with one container.
     pub fn running(name: &str, start_time: f64, requests: Requests) -> Self {
         PodObservation {

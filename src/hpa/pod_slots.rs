@@ -11,6 +11,7 @@
 use super::observation::{Name, PodObservation};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A multiplicative hash over 8-byte words (the "Fx" scheme): pod names are short and not
 /// adversarial, and the map is only looked up, never iterated, so its order cannot leak out.
@@ -49,7 +50,10 @@ type NameMap<K> = HashMap<K, u32, BuildHasherDefault<NameHasher>>;
 /// The distinct names of a list of pods, each with a slot, in the order first met. Built once
 /// per pod list: the HPA keeps the last one in its memory and [`PodIndex::refresh`] rebuilds it
 /// only when the selector's pods are no longer the same names in the same order (a pod came
-/// or went), so a sync between two pod events hashes no name.
+/// or went), so a sync between two pod events hashes no name. A caller that keeps its pod list
+/// between syncs names each version of it with a [`PodListToken`] (see [`PodIndex::expect`]):
+/// while the token is the one the index was last checked against, not even the names are
+/// compared.
 #[derive(Clone, Default)]
 pub(crate) struct PodIndex {
     /// The pod names it was built from.
@@ -59,6 +63,25 @@ pub(crate) struct PodIndex {
     /// The first pod of each slot.
     first_pod: Vec<u32>,
     index: NameMap<Name>,
+    /// The token of the pod list the index was last found to describe.
+    checked: Option<PodListToken>,
+    /// The token of the pod list the next [`PodIndex::refresh`] is given, if the caller has one.
+    expected: Option<PodListToken>,
+}
+
+/// Names one version of a pod list kept between syncs: whoever keeps the list takes a new token
+/// ([`PodListToken::new`]) whenever a pod's name in it changes (a pod came, went or moved), so
+/// two lists with the same token have the same names in the same order. Tokens are unique in
+/// the process: no two lists, of any HPA, ever share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PodListToken(u64);
+
+impl PodListToken {
+    /// A token no list has had.
+    pub(crate) fn new() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        PodListToken(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 impl PodIndex {
@@ -69,9 +92,22 @@ impl PodIndex {
         index
     }
 
+    /// The next [`Self::refresh`] is given the pod list named `token` (`None`: a list without
+    /// a token, whose names are compared).
+    pub(crate) fn expect(&mut self, token: Option<PodListToken>) {
+        self.expected = token;
+    }
+
     /// Make this the index of `pods`, rebuilding it only when their names differ from the ones
-    /// it was built from.
+    /// it was built from; not even comparing them when `pods` is the list the index was last
+    /// checked against (the token [`Self::expect`] announced is that list's).
     pub(crate) fn refresh(&mut self, pods: &[PodObservation]) {
+        let token = self.expected.take();
+        if token.is_some() && token == self.checked {
+            debug_assert!(self.describes(pods));
+            return;
+        }
+        self.checked = token;
         if self.describes(pods) {
             return;
         }
@@ -316,6 +352,32 @@ mod tests {
         index.refresh(&p);
         let s = Slots::new(&p, &index);
         assert_eq!((s.len(), s.find("a"), s.find("c")), (1, None, Some(0)));
+    }
+
+    #[test]
+    fn a_token_vouches_for_the_list_it_was_checked_against_only() {
+        let a = pods(&["a", "b"]);
+        let t = PodListToken::new();
+        let mut index = PodIndex::default();
+        index.expect(Some(t));
+        index.refresh(&a);
+        assert!(index.describes(&a));
+        // The same token: kept without a look at the names.
+        index.expect(Some(t));
+        index.refresh(&a);
+        assert!(index.describes(&a));
+        // A new token, or none: the names are compared and the index rebuilt.
+        let b = pods(&["c"]);
+        index.expect(Some(PodListToken::new()));
+        index.refresh(&b);
+        assert!(index.describes(&b));
+        index.refresh(&a);
+        assert!(index.describes(&a));
+        // Without a token the next refresh compares again, even with the last token.
+        index.expect(Some(t));
+        index.refresh(&a);
+        assert!(index.describes(&a));
+        assert_ne!(PodListToken::new(), PodListToken::new());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::observation::{
     ConditionStatus, Name, PodObservation, PodPhase, PodResourceSample, PodResourceUsage,
-    PodValueSample,
+    PodStatus, PodValueSample,
 };
 #[cfg(test)]
 use super::pod_slots::PodIndex;
@@ -71,6 +71,11 @@ pub struct PodGroups {
 impl PodGroups {
     /// Count `pod` in `group`.
     pub(super) fn add(&mut self, group: Group, pod: &PodObservation) {
+        self.add_name(group, &pod.name);
+    }
+
+    /// Count the pod named `name` in `group`.
+    pub(super) fn add_name(&mut self, group: Group, name: &Name) {
         let set = match group {
             Group::Ready => {
                 self.ready += 1;
@@ -80,7 +85,7 @@ impl PodGroups {
             Group::Missing => &mut self.missing,
             Group::Ignored => &mut self.ignored,
         };
-        set.insert(pod.name.clone());
+        set.insert(name.clone());
     }
 }
 
@@ -282,6 +287,16 @@ pub(super) enum Group {
 /// neither ignored nor pending. `cpu_rules`: the metric is `cpu`, whose readiness rules apply.
 pub(super) fn pod_group<'m>(
     pod: &PodObservation,
+    metric: impl FnOnce() -> Option<&'m PodMetric>,
+    cpu_rules: bool,
+    ctx: &CalcContext<'_>,
+) -> Group {
+    status_group(pod.status(), metric, cpu_rules, ctx)
+}
+
+/// [`pod_group`] of a pod with status `pod`.
+pub(super) fn status_group<'m>(
+    pod: PodStatus,
     metric: impl FnOnce() -> Option<&'m PodMetric>,
     cpu_rules: bool,
     ctx: &CalcContext<'_>,

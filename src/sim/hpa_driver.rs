@@ -2,12 +2,18 @@
 //! [`Observation`] the real controller would read — the scale subresource, the selector's pods
 //! and what the metrics APIs answer through the simulated pipeline — calls the pure decision core
 //! ([`crate::hpa::reconcile`]) and applies the decision to the workload.
+//!
+//! When every metric that reads the pods is a Resource metric with a Utilization target, the
+//! pods are not listed at all: the core's one pass reads them from the world through the
+//! driver's view ([`HpaDriver::viewed_pods`]) and the reconcile is given its proposals; the list
+//! is written (in place, as before) only when the pass does not answer.
 
 use super::verdict::{LimitKind, LimitTimeline};
 use crate::hpa::{
     ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
-    MetricReading, MetricSpec, Observation, PodObservation, PodPhase, PodResourceUsage,
-    PodValueSample, ReadyCondition, Reason, Requests, ScaleObservation, reconcile,
+    MetricReading, MetricSpec, Observation, PassPod, PodListToken, PodObservation, PodPhase,
+    PodResourceUsage, PodStatus, PodValueSample, Proposal, ReadyCondition, Reason, Requests,
+    ScaleObservation, TargetType, reconcile_listed, viewed_usage_proposal,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
@@ -66,6 +72,9 @@ pub(super) struct HpaDriver {
     /// when the manifest has none), refilled in place every sync so its pods and samples keep
     /// their allocations (docs/performance.md, "HPA decision core").
     obs: Observation,
+    /// Names the current version of `obs.pods`: a new one whenever a pod's name in it changes
+    /// (see [`PodListToken`]), so that the core does not compare the names of an unchanged list.
+    pods_token: PodListToken,
     spec: HpaSpec,
     /// Each metric's name as its time-series columns spell it (see [`Self::metric_labels`]).
     labels: Vec<String>,
@@ -88,6 +97,40 @@ pub(super) struct HpaDriver {
     truth: Vec<Option<usize>>,
     /// Which usages a resource metric of the spec reads (see [`Self::resource_usage`]).
     reads: ResourceReads,
+    /// The spec's metrics when the core may read the pods through the driver's view instead
+    /// of `obs.pods` (see [`viewable_metrics`]).
+    viewable: Option<Vec<MetricSpec>>,
+    /// Per revision, a pod of that template as the HPA lists it (its containers, pod-level
+    /// requests and overhead; the status and name are not read): what a viewed pod's request
+    /// is worked out from.
+    templates: Vec<PodObservation>,
+    /// Some pod is named by its StatefulSet ordinal, so two pods may share a name: the view,
+    /// which needs a name of its own per pod, is not used.
+    named_by_ordinal: bool,
+    /// Scratch: the proposals the view worked out for the core, per metric.
+    given: Vec<Option<Proposal>>,
+}
+
+/// The spec's metrics, when every metric that reads the selector's pods is a Resource metric
+/// with a Utilization target and every other one an External or Object metric with an
+/// AverageValue target (which reads no pods): the core then needs no pod list when the one
+/// pass over the view answers for each Resource metric (see [`HpaDriver::view_proposals`]).
+fn viewable_metrics(spec: &HpaSpec) -> Option<Vec<MetricSpec>> {
+    let metrics = spec.effective_metrics();
+    let viewable = |m: &MetricSpec| match m {
+        MetricSpec::Resource { target, .. } => {
+            target.average_value.is_none() && target.average_utilization.is_some()
+        }
+        MetricSpec::External { target, .. } => target.average_value.is_some(),
+        MetricSpec::Object { target, .. } => {
+            target.target_type == TargetType::AverageValue && target.average_value.is_some()
+        }
+        _ => false,
+    };
+    let any_resource = metrics
+        .iter()
+        .any(|m| matches!(m, MetricSpec::Resource { .. }));
+    (any_resource && metrics.iter().all(viewable)).then_some(metrics)
 }
 
 /// Which resources the spec's Resource and ContainerResource metrics read: the resource
@@ -134,6 +177,7 @@ impl HpaDriver {
             feeds.push(feed_for(&m, scenario, &columns, samplers, keda_fed)?);
         }
         let shapes = vec![PodShape::of(&scenario.pods.resources())];
+        let templates = shapes.iter().map(PodShape::template).collect();
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
@@ -145,6 +189,7 @@ impl HpaDriver {
                     .unwrap_or_else(|| "default".into()),
                 ..Default::default()
             },
+            pods_token: PodListToken::new(),
             spec: loaded.spec.clone(),
             labels: labels_of(&loaded.spec),
             settings: scenario.controller_manager.clone(),
@@ -165,6 +210,10 @@ impl HpaDriver {
             limit_text: String::new(),
             truth: Vec::new(),
             reads: ResourceReads::of(&loaded.spec),
+            viewable: viewable_metrics(&loaded.spec),
+            templates,
+            named_by_ordinal: false,
+            given: Vec::new(),
         })
     }
 
@@ -228,6 +277,7 @@ impl HpaDriver {
     pub(super) fn update_spec(&mut self, new: HpaDriver) {
         self.spec = new.spec;
         self.reads = new.reads;
+        self.viewable = new.viewable;
         self.labels = new.labels;
         self.feeds = new.feeds;
         self.truth = new.truth;
@@ -245,7 +295,9 @@ impl HpaDriver {
     fn name_pods(&mut self, pods: &PodSet) {
         while self.names.len() < pods.len() {
             let id = self.names.len();
-            let n = pods.get(id as u32).ordinal.map_or(id, |o| o as usize);
+            let ordinal = pods.get(id as u32).ordinal;
+            self.named_by_ordinal |= ordinal.is_some();
+            let n = ordinal.map_or(id, |o| o as usize);
             self.names.push(format!("{}-{n}", self.pod_prefix).into());
         }
     }
@@ -261,20 +313,61 @@ impl HpaDriver {
     /// initialization period is over) from one that never became Ready, so the time must be the
     /// real one, not the pod's creation.
     fn observe_pod(&self, p: &Pod) -> PodObservation {
-        let shape = self.shape(p);
-        let mut o = PodObservation {
-            name: self.pod_name(p.id),
-            phase: PodPhase::Running,
-            ready: None,
-            deleting: false,
-            start_time: None,
-            containers: shape.containers.clone(),
-            pod_requests: shape.pod_requests,
-            // `spec.overhead` is set by a RuntimeClass at admission, which scalesim does not model.
-            overhead: None,
-        };
+        let mut o = self.templates[p.revision as usize].clone();
+        o.name = self.pod_name(p.id);
         observe_status(&mut o, p);
         o
+    }
+
+    /// The selector's pods as the core's one pass reads them, straight from the world (the
+    /// borrowed view; docs/performance.md, "HPA decision core"): the pods [`Self::observe_pods`]
+    /// would list, in its order, each with the status it would write, its template's request
+    /// inputs, its name and the sample [`Self::resource_usage`] gives it.
+    fn viewed_pods<'a>(&'a self, world: &'a World, ms: &'a MetricsServer) -> ViewedPods<'a> {
+        let set = world.pods();
+        ViewedPods {
+            ids: set.live_ids().iter(),
+            set,
+            driver: self,
+            ms,
+        }
+    }
+
+    /// Work out through the view the proposal of every metric that reads the pods, into
+    /// `self.given`; true when each got one (the core then needs no pod list), false when the
+    /// pods must be listed (the spec or a StatefulSet's names do not allow the view, or the
+    /// one pass does not answer for a metric).
+    fn view_proposals(
+        &mut self,
+        now: f64,
+        world: &World,
+        ms: &MetricsServer,
+        scale: &ScaleObservation,
+    ) -> bool {
+        let mut given = std::mem::take(&mut self.given);
+        given.clear();
+        let mut all = false;
+        if let Some(metrics) = self.viewable.as_ref().filter(|_| !self.named_by_ordinal) {
+            all = true;
+            for m in metrics {
+                let p = match m {
+                    MetricSpec::Resource { .. } => {
+                        let pods = self.viewed_pods(world, ms);
+                        let calc = (&self.spec, &self.settings);
+                        let p = viewed_usage_proposal(m, calc, scale.spec_replicas, now, pods);
+                        all &= p.is_some();
+                        p
+                    }
+                    _ => None,
+                };
+                if !all {
+                    break;
+                }
+                given.push(p);
+            }
+        }
+        self.given = given;
+        all
     }
 
     /// The requests of the pod's template revision.
@@ -287,46 +380,56 @@ impl HpaDriver {
         let pods = world.pods();
         while self.shapes.len() < pods.revisions() {
             let rev = self.shapes.len() as u32;
-            self.shapes.push(PodShape::of(pods.template(rev)));
+            let shape = PodShape::of(pods.template(rev));
+            self.templates.push(shape.template());
+            self.shapes.push(shape);
         }
     }
 
     /// Observe every pod of the workload into `pods`, updating in place the entries that
     /// already describe the same pod (same name) at the same position; with `usages`, also
     /// metrics-server's answer for the same pods in the same walk (see [`Self::resource_usage`]).
+    /// Returns whether a pod's name in `pods` changed (a pod came, went or moved).
     fn observe_pods(
         &self,
         world: &World,
         pods: &mut Vec<PodObservation>,
         mut usages: Option<(&MetricsServer, &mut Vec<Option<PodResourceUsage>>)>,
-    ) {
+    ) -> bool {
         let set = world.pods();
+        let ids = set.live_ids();
         if let Some((_, u)) = usages.as_mut() {
             u.clear();
-            u.reserve(set.live_ids().len());
+            u.reserve(ids.len());
         }
+        // Every pod the world created has its name ([`Self::name_pods`]).
+        let names = &self.names[..];
+        let mut renamed = false;
         let mut k = 0;
-        for &id in set.live_ids() {
+        for &id in ids {
             let p = set.get(id);
             if p.job {
                 continue;
             }
-            let same = |o: &PodObservation| {
-                self.names
-                    .get(p.id as usize)
-                    .is_some_and(|n| Arc::ptr_eq(n, &o.name))
-            };
             match pods.get_mut(k) {
-                Some(o) if same(o) => observe_status(o, p),
-                Some(o) => *o = self.observe_pod(p),
-                None => pods.push(self.observe_pod(p)),
+                Some(o) if Arc::ptr_eq(&names[id as usize], &o.name) => observe_status(o, p),
+                Some(o) => {
+                    *o = self.observe_pod(p);
+                    renamed = true;
+                }
+                None => {
+                    pods.push(self.observe_pod(p));
+                    renamed = true;
+                }
             }
             if let Some((ms, u)) = usages.as_mut() {
                 u.push(self.resource_usage(ms, p));
             }
             k += 1;
         }
+        renamed |= pods.len() != k;
         pods.truncate(k);
+        renamed
     }
 
     /// The sample buffer of the previous sync's first resource-metrics answer, emptied, to be
@@ -402,6 +505,7 @@ impl HpaDriver {
     /// The resource metrics API's entry for pod `p`: metrics-server's latest sample of it, all
     /// its usage in the pod's main container (sidecars idle). A usage no metric of the spec
     /// reads is left at zero (the calculator reads only the metric's own resource).
+    #[inline]
     fn resource_usage(&self, ms: &MetricsServer, p: &Pod) -> Option<PodResourceUsage> {
         let reads = self.reads;
         ms.sample(p.id).map(|u| PodResourceUsage {
@@ -495,9 +599,28 @@ impl HpaDriver {
         };
         let mut usages = (self.reads_resources() && ms.serving(now))
             .then(|| Self::usage_buffer(&mut obs.metrics));
-        self.observe_pods(world, &mut obs.pods, usages.as_mut().map(|u| (ms, u)));
+        let viewed = usages.is_some() && self.view_proposals(now, world, ms, &obs.scale);
+        if viewed {
+            // The core reads neither the pods nor the resource metrics' reading: every metric
+            // that would has its proposal (`obs.pods` keeps the last list, and its token).
+            if let Some(u) = usages.as_mut() {
+                u.clear();
+            }
+        } else {
+            self.given.clear();
+            if self.observe_pods(world, &mut obs.pods, usages.as_mut().map(|u| (ms, u))) {
+                self.pods_token = PodListToken::new();
+            }
+        }
         self.readings(now, samplers, external, usages, &mut obs.metrics);
-        let d = reconcile(&self.spec, &self.settings, &mut self.memory, &obs);
+        let d = reconcile_listed(
+            &self.spec,
+            &self.settings,
+            &mut self.memory,
+            &obs,
+            Some(self.pods_token),
+            &mut self.given,
+        );
         self.obs = obs;
         let period = self.sync_period();
         self.stats.syncs += 1;
@@ -679,6 +802,43 @@ impl HpaDriver {
 /// `PodReady` condition with its true `lastTransitionTime`, deletion and `status.startTime`
 /// (see [`HpaDriver::observe_pod`]).
 fn observe_status(o: &mut PodObservation, p: &Pod) {
+    o.set_status(pod_status(p));
+}
+
+/// The walk of [`HpaDriver::viewed_pods`]: one step per pod, inlined into the one pass that
+/// reads it.
+struct ViewedPods<'a> {
+    ids: std::slice::Iter<'a, u32>,
+    set: &'a PodSet,
+    driver: &'a HpaDriver,
+    ms: &'a MetricsServer,
+}
+
+impl<'a> Iterator for ViewedPods<'a> {
+    type Item = PassPod<'a>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<PassPod<'a>> {
+        loop {
+            let id = *self.ids.next()?;
+            let p = self.set.get(id);
+            if p.job {
+                continue;
+            }
+            let d = self.driver;
+            return Some(PassPod {
+                status: pod_status(p),
+                requests: &d.templates[p.revision as usize],
+                name: &d.names[id as usize],
+                usage: d.resource_usage(self.ms, p),
+            });
+        }
+    }
+}
+
+/// The status of pod `p` as the API server reports it (see [`observe_status`]).
+#[inline]
+fn pod_status(p: &Pod) -> PodStatus {
     let not_ready = (ConditionStatus::False, p.ready_transition);
     let (phase, ready) = match p.state {
         PodState::Pending => (PodPhase::Pending, Some(not_ready)),
@@ -693,13 +853,15 @@ fn observe_status(o: &mut PodObservation, p: &Pod) {
         ),
         PodState::Gone => (PodPhase::Succeeded, None),
     };
-    o.phase = phase;
-    o.ready = ready.map(|(status, t)| ReadyCondition {
-        status,
-        last_transition_time: t,
-    });
-    o.deleting = p.state == PodState::Terminating;
-    o.start_time = Some(p.start_time);
+    PodStatus {
+        phase,
+        ready: ready.map(|(status, t)| ReadyCondition {
+            status,
+            last_transition_time: t,
+        }),
+        deleting: p.state == PodState::Terminating,
+        start_time: Some(p.start_time),
+    }
 }
 
 /// How a metric's total becomes the value the HPA compares with its target.
@@ -779,6 +941,7 @@ fn limit_key<'a>(l: &'a str, settings: &ControllerSettings) -> Cow<'a, str> {
 /// `(v * 1000.0).round() as i64` without the library call `f64::round` is on x86-64's baseline
 /// instruction set: below 2^52 the integer part and the fraction of `v * 1000` are exact, so
 /// rounding half away from zero is a comparison; anything larger (or NaN) takes `round`.
+#[inline]
 fn round_milli(v: f64) -> i64 {
     let x = v * 1000.0;
     if x.abs() < 4_503_599_627_370_496.0 {
@@ -862,6 +1025,21 @@ struct PodShape {
 }
 
 impl PodShape {
+    /// A pod of this template as the HPA lists it, before its name and status are known.
+    fn template(&self) -> PodObservation {
+        PodObservation {
+            name: Name::from(""),
+            phase: PodPhase::Running,
+            ready: None,
+            deleting: false,
+            start_time: None,
+            containers: self.containers.clone(),
+            pod_requests: self.pod_requests,
+            // `spec.overhead` is set by a RuntimeClass at admission, which scalesim does not model.
+            overhead: None,
+        }
+    }
+
     /// The template's containers and their requests: the manifest's, else one `app`
     /// container with the scenario's requests.
     fn of(t: &PodResources) -> PodShape {
