@@ -188,9 +188,11 @@ impl Document<'_> {
         r.map_err(|e| saphyr_error(self.source, self.text, self.line_offset, &path, &e))
     }
 
-    /// The document as an untyped JSON value (for `kind` dispatch and path lookups).
+    /// The document as an untyped JSON value (for `kind` dispatch and path lookups); parsed
+    /// once per text of late (see [`ParsedMemo`]).
     pub(crate) fn value(&self) -> Result<serde_json::Value, InputError> {
-        self.parse()
+        static VALUES: ParsedMemo<serde_json::Value> = ParsedMemo::new();
+        VALUES.get_or_parse(self.text, || self.parse())
     }
 
     /// Line (file-wide, 1-based) and column of the node at a dotted path such as
@@ -205,6 +207,58 @@ impl Document<'_> {
             Some((line, col)) => self.source.error_at(line, Some(col), Some(path), message),
             None => InputError::new(Location::file(&self.source.path).with_field(path), message),
         }
+    }
+}
+
+/// What texts parsed into lately, by text: a sweep loads its scenario and manifests once per
+/// point, and every load reads a manifest's documents several times (headers, KEDA's view of
+/// the cluster, the sweep's patches). A parse depends on the text alone (the file's name and
+/// line offset only place its errors), so a kept result is what parsing again would give;
+/// failures are not kept. Holds the last [`ParsedMemo::KEPT`] texts of at most
+/// [`ParsedMemo::LONGEST`] bytes.
+pub(crate) struct ParsedMemo<T> {
+    kept: std::sync::Mutex<Vec<(String, T)>>,
+}
+
+impl<T: Clone> ParsedMemo<T> {
+    /// How many texts are kept.
+    const KEPT: usize = 16;
+    /// The longest text kept, in bytes.
+    const LONGEST: usize = 1 << 16;
+
+    pub(crate) const fn new() -> Self {
+        ParsedMemo {
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What `text` parses into: kept from an earlier parse, or `parse`d now (and kept).
+    pub(crate) fn get_or_parse(
+        &self,
+        text: &str,
+        parse: impl FnOnce() -> Result<T, InputError>,
+    ) -> Result<T, InputError> {
+        if text.len() > Self::LONGEST {
+            return parse();
+        }
+        if let Some(v) = self.find(text) {
+            return Ok(v);
+        }
+        let v = parse()?;
+        if let Ok(mut kept) = self.kept.lock()
+            && !kept.iter().any(|(t, _)| t == text)
+        {
+            if kept.len() >= Self::KEPT {
+                kept.remove(0);
+            }
+            kept.push((text.to_owned(), v.clone()));
+        }
+        Ok(v)
+    }
+
+    fn find(&self, text: &str) -> Option<T> {
+        let kept = self.kept.lock().ok()?;
+        kept.iter().find(|(t, _)| t == text).map(|(_, v)| v.clone())
     }
 }
 
