@@ -531,7 +531,9 @@ fn merged_p50_p99(
         head[r] = starts[r];
         next[r] = run_key(keys, head[r], starts[r + 1]);
     }
-    let (mut cum, mut p50, mut last) = (0, None, f32::NAN);
+    // Keys, not values: a value is read off its key once, at the end.
+    let (mut cum, mut p50, mut last) = (0, None, None);
+    let value = |k: Option<u64>| k.map_or(f32::NAN, packed_value);
     // Every step takes a key of a run not used up, so no more steps than keys.
     for _ in 0..keys.len() {
         let mut r = first_smallest(&next, n);
@@ -545,17 +547,17 @@ fn merged_p50_p99(
         head[r] += 1;
         next[r] = run_key(keys, head[r], starts[r + 1]);
         cum += packed_weight(k);
-        last = packed_value(k);
+        last = Some(k);
         if p50.is_none() && cum >= r1 {
-            p50 = Some(last);
+            p50 = last;
         }
         if cum >= r2 {
-            return (p50.unwrap_or(last), last);
+            return (value(p50.or(last)), value(last));
         }
     }
     // The weights never reach the ranks (they always do when the ranks are at most the
     // total): the largest value, as a scan of the sorted keys gives.
-    (p50.unwrap_or(last), last)
+    (value(p50.or(last)), value(last))
 }
 
 /// A run's key at `at`, or `u64::MAX` when the run (ending at `end`) is used up.
