@@ -192,7 +192,12 @@ impl Document<'_> {
     /// once per text of late (see [`ParsedMemo`]).
     pub(crate) fn value(&self) -> Result<serde_json::Value, InputError> {
         static VALUES: ParsedMemo<serde_json::Value> = ParsedMemo::new();
-        VALUES.get_or_parse(self.text, || self.parse())
+        if let Some(v) = VALUES.find(self.text) {
+            return Ok(v);
+        }
+        let v = self.parse()?;
+        VALUES.keep(self.text, &v);
+        Ok(v)
     }
 
     /// Line (file-wide, 1-based) and column of the node at a dotted path such as
@@ -232,33 +237,28 @@ impl<T: Clone> ParsedMemo<T> {
         }
     }
 
-    /// What `text` parses into: kept from an earlier parse, or `parse`d now (and kept).
-    pub(crate) fn get_or_parse(
-        &self,
-        text: &str,
-        parse: impl FnOnce() -> Result<T, InputError>,
-    ) -> Result<T, InputError> {
+    /// What `text` parsed into, when kept.
+    pub(crate) fn find(&self, text: &str) -> Option<T> {
         if text.len() > Self::LONGEST {
-            return parse();
+            return None;
         }
-        if let Some(v) = self.find(text) {
-            return Ok(v);
+        let kept = self.kept.lock().ok()?;
+        kept.iter().find(|(t, _)| t == text).map(|(_, v)| v.clone())
+    }
+
+    /// Keep what `text` parsed into (a text too long is not kept).
+    pub(crate) fn keep(&self, text: &str, parsed: &T) {
+        if text.len() > Self::LONGEST {
+            return;
         }
-        let v = parse()?;
         if let Ok(mut kept) = self.kept.lock()
             && !kept.iter().any(|(t, _)| t == text)
         {
             if kept.len() >= Self::KEPT {
                 kept.remove(0);
             }
-            kept.push((text.to_owned(), v.clone()));
+            kept.push((text.to_owned(), parsed.clone()));
         }
-        Ok(v)
-    }
-
-    fn find(&self, text: &str) -> Option<T> {
-        let kept = self.kept.lock().ok()?;
-        kept.iter().find(|(t, _)| t == text).map(|(_, v)| v.clone())
     }
 }
 
@@ -530,6 +530,36 @@ fn path_to_string(p: &[PathSeg]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A kept parse is found by its text only; the oldest goes once more are kept.
+    #[test]
+    fn a_memo_keeps_the_last_texts() {
+        let memo: ParsedMemo<usize> = ParsedMemo::new();
+        assert_eq!(memo.find("a"), None);
+        memo.keep("a", &1);
+        memo.keep("a", &2);
+        assert_eq!(memo.find("a"), Some(1), "the first parse of a text stays");
+        for k in 0..ParsedMemo::<usize>::KEPT {
+            memo.keep(&format!("t{k}"), &k);
+        }
+        assert_eq!(memo.find("a"), None, "the oldest went");
+        assert_eq!(memo.find("t0"), Some(0));
+        let long = "x".repeat(ParsedMemo::<usize>::LONGEST + 1);
+        memo.keep(&long, &7);
+        assert_eq!(memo.find(&long), None);
+    }
+
+    /// A document's value is the same parsed or kept, and a failing one fails every time.
+    #[test]
+    fn a_documents_value_is_the_same_kept_or_parsed() {
+        let source = Source::from_string("m.yaml", "a: 1\nb: [x, {c: 2.5}]\n---\nd: [\n");
+        let docs = split_documents(&source);
+        let parsed: serde_json::Value = docs[0].parse().unwrap();
+        assert_eq!(docs[0].value().unwrap(), parsed);
+        assert_eq!(docs[0].value().unwrap(), parsed);
+        assert!(docs[1].value().is_err());
+        assert!(docs[1].value().is_err());
+    }
 
     #[test]
     fn splits_documents_and_skips_comment_only_ones() {
