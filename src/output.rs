@@ -9,9 +9,9 @@
 //!   `.scalesim-outputs.json`, with the SHA-256 of every file scalesim put there. A file is
 //!   replaced or removed only when its bytes still match the ledger; anything else in the way is
 //!   refused (exit 2) unless the user passed `--overwrite`. A file streamed into the staging
-//!   folder ([`OutputDir::open_stream`], `events.jsonl`: hundreds of megabytes on a long run)
-//!   is hashed as its bytes reach the file, exactly the bytes each write put there, rather than
-//!   read back at the commit; the digest is used only while the file's length, modification
+//!   folder ([`OutputDir::open_stream`], `events.jsonl` and `timeseries.csv`: hundreds of
+//!   megabytes on a long run) is hashed as its bytes reach the file, exactly the bytes each
+//!   write put there, rather than read back at the commit; the digest is used only while the file's length, modification
 //!   time and identity are still what they were when it was closed, so a file written again
 //!   by another path (or changed by anyone) is read back and hashed as every other file is.
 //! - **Refused early.** A folder that cannot be used (a file, read-only, a name taken by a user's
@@ -333,6 +333,11 @@ impl OutputDir {
             std::fs::create_dir_all(parent).map_err(fail)?;
         }
         create(&path).map_err(fail)
+    }
+
+    /// Where `name` (relative to the folder) is staged until the commit.
+    pub(crate) fn staged_path(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
     }
 
     /// Flush and sync a file opened with [`OutputDir::open_stream`], keeping its digest for

@@ -515,7 +515,9 @@ fn ascending_runs(keys: &[u64]) -> Option<([usize; MERGED_RUNS + 1], usize)> {
 
 /// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
 /// (`r1 <= r2`, both at most the total weight), walking the ascending `runs` of
-/// [`ascending_runs`] merged from the smallest key: what [`scan_sorted`] gives each.
+/// [`ascending_runs`] merged from the smallest key: what [`scan_sorted`] gives each. Each
+/// run's next key is kept in a fixed array (`u64::MAX` once the run is used up), so a step of
+/// the merge is the first smallest of a few numbers.
 fn merged_p50_p99(
     keys: &[u64],
     runs: &([usize; MERGED_RUNS + 1], usize),
@@ -524,32 +526,56 @@ fn merged_p50_p99(
 ) -> (f32, f32) {
     let (starts, n) = (&runs.0, runs.1);
     let mut head = [0; MERGED_RUNS];
-    head[..n].copy_from_slice(&starts[..n]);
-    let end = &starts[1..=n];
-    let (mut cum, mut p50, mut last) = (0, None, f32::NAN);
-    loop {
-        let mut next: Option<usize> = None;
-        for r in 0..n {
-            if head[r] < end[r] && next.is_none_or(|b| keys[head[r]] < keys[head[b]]) {
-                next = Some(r);
-            }
+    let mut next = [u64::MAX; MERGED_RUNS];
+    for r in 0..n {
+        head[r] = starts[r];
+        next[r] = run_key(keys, head[r], starts[r + 1]);
+    }
+    // Keys, not values: a value is read off its key once, at the end.
+    let (mut cum, mut p50, mut last) = (0, None, None);
+    let value = |k: Option<u64>| k.map_or(f32::NAN, packed_value);
+    // Every step takes a key of a run not used up, so no more steps than keys.
+    for _ in 0..keys.len() {
+        let mut r = first_smallest(&next, n);
+        if head[r] == starts[r + 1] {
+            // A used-up run's u64::MAX tied with a key of u64::MAX: take that key instead.
+            r = (0..n)
+                .find(|&s| head[s] < starts[s + 1])
+                .expect("a run not used up");
         }
-        let Some(r) = next else {
-            // The weights never reach the ranks (they always do when the ranks are at most
-            // the total): the largest value, as a scan of the sorted keys gives.
-            return (p50.unwrap_or(last), last);
-        };
-        let k = keys[head[r]];
+        let k = next[r];
         head[r] += 1;
+        next[r] = run_key(keys, head[r], starts[r + 1]);
         cum += packed_weight(k);
-        last = packed_value(k);
+        last = Some(k);
         if p50.is_none() && cum >= r1 {
-            p50 = Some(last);
+            p50 = last;
         }
         if cum >= r2 {
-            return (p50.unwrap_or(last), last);
+            return (value(p50.or(last)), value(last));
         }
     }
+    // The weights never reach the ranks (they always do when the ranks are at most the
+    // total): the largest value, as a scan of the sorted keys gives.
+    (value(p50.or(last)), value(last))
+}
+
+/// A run's key at `at`, or `u64::MAX` when the run (ending at `end`) is used up.
+#[inline(always)]
+fn run_key(keys: &[u64], at: usize, end: usize) -> u64 {
+    if at < end { keys[at] } else { u64::MAX }
+}
+
+/// The index of the first smallest of the first `n` (at least 1) of `next`.
+#[inline(always)]
+fn first_smallest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
+    let mut r = 0;
+    for s in 1..n.min(MERGED_RUNS) {
+        if next[s] < next[r] {
+            r = s;
+        }
+    }
+    r
 }
 
 /// Slices at most this long are sorted and scanned rather than partitioned.
@@ -1414,6 +1440,31 @@ mod tests {
                     got.1.to_bits(),
                     want.1.to_bits(),
                     "n {n} p99, order {order}"
+                );
+            }
+        }
+    }
+
+    /// Runs merged to their ends, through keys of `u64::MAX` (the used-up runs' mark): the
+    /// ranks are what one descent for both gives.
+    #[test]
+    fn merged_runs_of_the_largest_key_match_one_descent() {
+        let big = u64::MAX;
+        for keys in [
+            vec![(1 << 32) | 5, big, (3 << 32) | 1, big],
+            vec![big, (2 << 32) | 7, big],
+            vec![(7 << 32) | 1, big, 1 << 32 | 1, big, 2 << 32 | 1, big],
+        ] {
+            let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
+            for (q1, q2) in [(0.5, 0.99), (0.0, 0.0), (1.0, 1.0)] {
+                let (r1, r2) = (weighted_rank(q1, total), weighted_rank(q2, total));
+                let runs = ascending_runs(&keys).expect("a few runs");
+                let got = merged_p50_p99(&keys, &runs, r1, r2);
+                let want = packed_select_two(&mut keys.clone(), r1, r2);
+                assert_eq!(
+                    (got.0.to_bits(), got.1.to_bits()),
+                    (want.0.to_bits(), want.1.to_bits()),
+                    "{keys:?} {r1} {r2}"
                 );
             }
         }

@@ -188,9 +188,16 @@ impl Document<'_> {
         r.map_err(|e| saphyr_error(self.source, self.text, self.line_offset, &path, &e))
     }
 
-    /// The document as an untyped JSON value (for `kind` dispatch and path lookups).
+    /// The document as an untyped JSON value (for `kind` dispatch and path lookups); parsed
+    /// once per text of late (see [`ParsedMemo`]).
     pub(crate) fn value(&self) -> Result<serde_json::Value, InputError> {
-        self.parse()
+        static VALUES: ParsedMemo<serde_json::Value> = ParsedMemo::new();
+        if let Some(v) = VALUES.find(self.text) {
+            return Ok(v);
+        }
+        let v = self.parse()?;
+        VALUES.keep(self.text, &v);
+        Ok(v)
     }
 
     /// Line (file-wide, 1-based) and column of the node at a dotted path such as
@@ -204,6 +211,53 @@ impl Document<'_> {
         match self.locate(path) {
             Some((line, col)) => self.source.error_at(line, Some(col), Some(path), message),
             None => InputError::new(Location::file(&self.source.path).with_field(path), message),
+        }
+    }
+}
+
+/// What texts parsed into lately, by text: a sweep loads its scenario and manifests once per
+/// point, and every load reads a manifest's documents several times (headers, KEDA's view of
+/// the cluster, the sweep's patches). A parse depends on the text alone (the file's name and
+/// line offset only place its errors), so a kept result is what parsing again would give;
+/// failures are not kept. Holds the last [`ParsedMemo::KEPT`] texts of at most
+/// [`ParsedMemo::LONGEST`] bytes.
+pub(crate) struct ParsedMemo<T> {
+    kept: std::sync::Mutex<Vec<(String, T)>>,
+}
+
+impl<T: Clone> ParsedMemo<T> {
+    /// How many texts are kept.
+    const KEPT: usize = 16;
+    /// The longest text kept, in bytes.
+    const LONGEST: usize = 1 << 16;
+
+    pub(crate) const fn new() -> Self {
+        ParsedMemo {
+            kept: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// What `text` parsed into, when kept.
+    pub(crate) fn find(&self, text: &str) -> Option<T> {
+        if text.len() > Self::LONGEST {
+            return None;
+        }
+        let kept = self.kept.lock().ok()?;
+        kept.iter().find(|(t, _)| t == text).map(|(_, v)| v.clone())
+    }
+
+    /// Keep what `text` parsed into (a text too long is not kept).
+    pub(crate) fn keep(&self, text: &str, parsed: &T) {
+        if text.len() > Self::LONGEST {
+            return;
+        }
+        if let Ok(mut kept) = self.kept.lock()
+            && !kept.iter().any(|(t, _)| t == text)
+        {
+            if kept.len() >= Self::KEPT {
+                kept.remove(0);
+            }
+            kept.push((text.to_owned(), parsed.clone()));
         }
     }
 }
@@ -476,6 +530,36 @@ fn path_to_string(p: &[PathSeg]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A kept parse is found by its text only; the oldest goes once more are kept.
+    #[test]
+    fn a_memo_keeps_the_last_texts() {
+        let memo: ParsedMemo<usize> = ParsedMemo::new();
+        assert_eq!(memo.find("a"), None);
+        memo.keep("a", &1);
+        memo.keep("a", &2);
+        assert_eq!(memo.find("a"), Some(1), "the first parse of a text stays");
+        for k in 0..ParsedMemo::<usize>::KEPT {
+            memo.keep(&format!("t{k}"), &k);
+        }
+        assert_eq!(memo.find("a"), None, "the oldest went");
+        assert_eq!(memo.find("t0"), Some(0));
+        let long = "x".repeat(ParsedMemo::<usize>::LONGEST + 1);
+        memo.keep(&long, &7);
+        assert_eq!(memo.find(&long), None);
+    }
+
+    /// A document's value is the same parsed or kept, and a failing one fails every time.
+    #[test]
+    fn a_documents_value_is_the_same_kept_or_parsed() {
+        let source = Source::from_string("m.yaml", "a: 1\nb: [x, {c: 2.5}]\n---\nd: [\n");
+        let docs = split_documents(&source);
+        let parsed: serde_json::Value = docs[0].parse().unwrap();
+        assert_eq!(docs[0].value().unwrap(), parsed);
+        assert_eq!(docs[0].value().unwrap(), parsed);
+        assert!(docs[1].value().is_err());
+        assert!(docs[1].value().is_err());
+    }
 
     #[test]
     fn splits_documents_and_skips_comment_only_ones() {

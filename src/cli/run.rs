@@ -190,10 +190,7 @@ pub(super) fn run(args: RunArgs) -> Result<(), crate::Error> {
     let result = sim::run_streaming(&scenario, &opts, &mut events, &events_path, rows);
     let result = result.and_then(|r| out.close_stream(report::EVENTS_FILE, events).map(|_| r));
     let result = result.and_then(|r| match sinks.csv.take() {
-        Some(w) => w
-            .finish()
-            .map_err(|e| out.write_error(report::TIMESERIES_FILE, e))
-            .map(|_| r),
+        Some(w) => w.finish(&out).map(|_| r),
         None => Ok(r),
     });
     if result.is_ok() {
@@ -330,9 +327,7 @@ impl RowSinks {
     ) -> Result<RowSinks, crate::Error> {
         let keep = args.keep_rows;
         let csv = match keep {
-            false => {
-                Some(out.create_with(report::TIMESERIES_FILE, report::TimeseriesWriter::create)?)
-            }
+            false => Some(report::TimeseriesWriter::open(out)?),
             true => None,
         };
         let clock = backtest::clock_start(scenario);

@@ -19,6 +19,7 @@ pub mod validate;
 pub(crate) mod verdict;
 
 use crate::error::Error;
+use crate::output::{OutputDir, StagedStream};
 use crate::record::Series;
 use crate::scenario::Scenario;
 use crate::sim::{ChartInfo, LogEvent, RunResult, Summary};
@@ -430,14 +431,16 @@ impl RowWriter {
 }
 
 /// `timeseries.csv` written row by row as a run hands its rows over ([`RowSink`]), into a
-/// file of the staging folder: the same bytes [`write_timeseries`] writes from a whole series.
+/// file of the staging folder streamed like `events.jsonl` (hashed as it is written, see
+/// [`crate::output`]): the same bytes [`write_timeseries`] writes from a whole series.
 /// Two things can only be settled at the end, and then the file is rewritten once, line by line:
 /// timeouts found after their row was written (its `timed_out` cell grows), and an autoscaler
 /// metric column that first appeared after the header was written (earlier rows gain empty
-/// cells).
+/// cells). The rewrite is a new file renamed over the streamed one, so the commit reads it back
+/// rather than trust the digest taken as the first was written.
 pub(crate) struct TimeseriesWriter {
     path: std::path::PathBuf,
-    w: std::io::BufWriter<std::fs::File>,
+    w: StagedStream,
     rows: RowWriter,
     /// Every extra column seen (the header names those of the first row).
     extra: Vec<String>,
@@ -448,12 +451,11 @@ pub(crate) struct TimeseriesWriter {
 }
 
 impl TimeseriesWriter {
-    /// Write `path` (created or truncated).
-    pub(crate) fn create(path: &Path) -> std::io::Result<TimeseriesWriter> {
-        let file = std::fs::File::create(path)?;
+    /// Stream [`TIMESERIES_FILE`] into `out`'s staging folder.
+    pub(crate) fn open(out: &OutputDir) -> Result<TimeseriesWriter, Error> {
         Ok(TimeseriesWriter {
-            path: path.to_path_buf(),
-            w: std::io::BufWriter::with_capacity(1 << 16, file),
+            path: out.staged_path(TIMESERIES_FILE),
+            w: out.open_stream(TIMESERIES_FILE)?,
             rows: RowWriter::default(),
             extra: Vec::new(),
             written_with: Vec::new(),
@@ -462,17 +464,17 @@ impl TimeseriesWriter {
         })
     }
 
-    /// Complete the file: flushed, settled (see the type), synced.
-    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+    /// Complete the file in `out`'s staging folder: flushed, synced, settled (see the type).
+    pub(crate) fn finish(mut self, out: &OutputDir) -> Result<(), Error> {
+        let fail = |e| out.write_error(TIMESERIES_FILE, e);
         if let Some(e) = self.error.take() {
-            return Err(e);
+            return Err(fail(e));
         }
-        self.w.flush()?;
+        out.close_stream(TIMESERIES_FILE, self.w)?;
         if self.late.is_empty() && self.written_with.len() <= 1 {
-            return self.w.get_ref().sync_all();
+            return Ok(());
         }
-        drop(self.w);
-        rewrite_timeseries(&self.path, &self.extra, &self.written_with, &self.late)
+        rewrite_timeseries(&self.path, &self.extra, &self.written_with, &self.late).map_err(fail)
     }
 
     fn write_row(&mut self, s: &Series, row: usize) -> std::io::Result<()> {
@@ -574,6 +576,7 @@ pub(crate) fn write_events(w: &mut dyn Write, events: &[LogEvent]) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::Overwrite;
     use crate::record::RowSink;
 
     /// Streamed row by row — with timeouts found after their row was written and a metric
@@ -599,20 +602,59 @@ mod tests {
         let mut whole = Vec::new();
         write_timeseries(&mut whole, &s).unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(TIMESERIES_FILE);
-        let mut w = TimeseriesWriter::create(&path).unwrap();
+        let out = OutputDir::open(dir.path(), &[], Overwrite::OnlyOwn).unwrap();
+        let mut w = TimeseriesWriter::open(&out).unwrap();
         for r in 0..50 {
             w.row(if r < 20 { &narrow } else { &found_late }, r);
         }
         w.late_timeouts(7, 3);
         w.late_timeouts(30, 1);
-        w.finish().unwrap();
+        w.finish(&out).unwrap();
+        out.commit().unwrap();
+        let path = dir.path().join(TIMESERIES_FILE);
         let streamed = std::fs::read_to_string(&path).unwrap();
         assert_eq!(streamed, String::from_utf8(whole).unwrap());
         assert_eq!(
             std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no file left over"
+            2,
+            "the file and the ledger, no file left over"
         );
+        assert!(out_ledger_vouches(dir.path(), streamed.as_bytes()));
+    }
+
+    /// Streamed without a rewrite, `timeseries.csv` is recorded with its bytes' digest too.
+    #[test]
+    fn a_streamed_time_series_without_a_rewrite_is_vouched_for() {
+        let mut s = Series::new(30.0, 1.0);
+        for r in 0..30 {
+            s.served[r] = (r * 3) as u32;
+            s.latency_p50[r] = r as f64 / 9.0;
+        }
+        let mut whole = Vec::new();
+        write_timeseries(&mut whole, &s).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutputDir::open(dir.path(), &[], Overwrite::OnlyOwn).unwrap();
+        let mut w = TimeseriesWriter::open(&out).unwrap();
+        for r in 0..30 {
+            w.row(&s, r);
+        }
+        w.finish(&out).unwrap();
+        out.commit().unwrap();
+        let streamed = std::fs::read(dir.path().join(TIMESERIES_FILE)).unwrap();
+        assert_eq!(streamed, whole);
+        assert!(out_ledger_vouches(dir.path(), &streamed));
+    }
+
+    /// Whether the ledger in `dir` records `bytes`' SHA-256 for `timeseries.csv`, so the next
+    /// run into `dir` may replace it.
+    fn out_ledger_vouches(dir: &Path, bytes: &[u8]) -> bool {
+        use sha2::Digest;
+        let ledger = std::fs::read_to_string(dir.join(crate::output::LEDGER)).unwrap();
+        let digest: String = sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        ledger.contains(&digest)
+            && OutputDir::open(dir, &[TIMESERIES_FILE], Overwrite::OnlyOwn).is_ok()
     }
 }

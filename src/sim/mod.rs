@@ -701,9 +701,12 @@ fn missing_metrics(
 fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
     let (pod_events, node_events) = world.take_events();
     if node_events.is_empty() {
-        pod_events
-            .into_iter()
-            .for_each(|e| log.push(LogEvent::Pod(e)));
+        // Most control events find no transition to log.
+        if !pod_events.is_empty() {
+            pod_events
+                .into_iter()
+                .for_each(|e| log.push(LogEvent::Pod(e)));
+        }
         return;
     }
     let mut batch: Vec<LogEvent> = pod_events.into_iter().map(LogEvent::Pod).collect();

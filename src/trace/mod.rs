@@ -111,6 +111,44 @@ pub struct Trace {
     pub(crate) columns: Vec<Column>,
     /// Exact arrival instants (seconds from t = 0, sorted) when the trace is a request log.
     pub arrivals: Option<Vec<f64>>,
+    /// Where [`Trace::row_at`] found its last row (a run asks for times in order).
+    pub(crate) hint: RowHint,
+}
+
+/// The row [`Trace::row_at`] found last, where the next lookup looks first. Only a hint: a row
+/// is taken from it only when the times prove it is the row a binary search finds, so no answer
+/// depends on it (nor on which thread set it). Compares equal to every other hint.
+#[derive(Default)]
+pub(crate) struct RowHint(std::sync::atomic::AtomicUsize);
+
+impl RowHint {
+    #[inline]
+    fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    #[inline]
+    fn set(&self, row: usize) {
+        self.0.store(row, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Clone for RowHint {
+    fn clone(&self) -> Self {
+        RowHint(std::sync::atomic::AtomicUsize::new(self.get()))
+    }
+}
+
+impl PartialEq for RowHint {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for RowHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RowHint")
+    }
 }
 
 impl Trace {
@@ -124,6 +162,7 @@ impl Trace {
             start_time: None,
             columns: Vec::new(),
             arrivals: None,
+            hint: RowHint::default(),
         }
     }
 
@@ -171,8 +210,38 @@ impl Trace {
         self.times.len()
     }
 
-    /// Index of the row in force at `t` (the last row holds beyond the end).
+    /// Index of the row in force at `t` (the last row holds beyond the end): the row of the
+    /// last lookup or the one after it when `t` falls strictly inside it, else found by a
+    /// binary search.
+    #[inline]
     pub(crate) fn row_at(&self, t: f64) -> usize {
+        let h = self.hint.get();
+        if self.strictly_inside(h, t) {
+            return h;
+        }
+        if self.strictly_inside(h + 1, t) {
+            self.hint.set(h + 1);
+            return h + 1;
+        }
+        let i = self.row_searched(t);
+        self.hint.set(i);
+        i
+    }
+
+    /// Whether `t` lies strictly after row `i`'s time and strictly before the next row's (if
+    /// any), in `total_cmp`'s order: then, the times being strictly increasing, no row's time is
+    /// `t` and row `i` is the one [`Trace::row_searched`] finds.
+    #[inline]
+    fn strictly_inside(&self, i: usize, t: f64) -> bool {
+        self.times.get(i).is_some_and(|x| x.total_cmp(&t).is_lt())
+            && self
+                .times
+                .get(i + 1)
+                .is_none_or(|x| x.total_cmp(&t).is_gt())
+    }
+
+    /// [`Trace::row_at`] by a binary search of the times.
+    fn row_searched(&self, t: f64) -> usize {
         match self.times.binary_search_by(|x| x.total_cmp(&t)) {
             Ok(i) => i,
             Err(0) => 0,
@@ -327,6 +396,36 @@ impl Default for ArrivalClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A lookup from the last one's row finds the row a binary search finds, whatever the
+        /// order of the lookups (row times, between them, before and after the span, -0).
+        #[test]
+        fn a_hinted_row_is_the_searched_row(
+            gaps in proptest::collection::vec(0.001f64..50.0, 1..30),
+            probes in proptest::collection::vec((0usize..40, -1.0f64..1.0), 1..200),
+        ) {
+            let mut t = 0.0;
+            let times: Vec<f64> = std::iter::once(0.0)
+                .chain(gaps.iter().map(|g| { t += g; t }))
+                .collect();
+            let n = times.len();
+            let trace = Trace::from_rows(times.clone(), vec![1.0; n], t + 1.0);
+            for (k, frac) in probes {
+                let at = match k {
+                    0 => -0.0,
+                    k if k <= n => {
+                        let next = times.get(k).copied().unwrap_or(t + 5.0);
+                        times[k - 1] + frac.max(0.0) * (next - times[k - 1])
+                    }
+                    k if k <= n + 5 => times[(k - n - 1) % n] - 1e-9 * frac,
+                    _ => frac * 2.0 * t,
+                };
+                prop_assert_eq!(trace.row_at(at), trace.row_searched(at), "at {}", at);
+            }
+        }
+    }
 
     fn trace() -> Trace {
         Trace::from_rows(vec![0.0, 10.0, 20.0], vec![1.0, 0.0, 5.0], 30.0)

@@ -148,6 +148,7 @@ pub(crate) fn finish(
         start_time,
         columns,
         arrivals: None,
+        hint: Default::default(),
     };
     Ok((trace, w.into_vec()))
 }

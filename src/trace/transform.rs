@@ -149,6 +149,7 @@ pub(crate) fn window(
         start_time: shifted_start(t, start),
         columns,
         arrivals,
+        hint: Default::default(),
     })
 }
 
@@ -182,6 +183,7 @@ pub(crate) fn repeat(t: &Trace, n: u32) -> Result<Trace, Note> {
         start_time: t.start_time,
         columns: Vec::new(),
         arrivals: None,
+        hint: Default::default(),
     };
     for k in 0..n {
         let off = k as f64 * t.end;
@@ -306,6 +308,7 @@ pub(crate) fn resample(t: &Trace, step: f64) -> Result<Trace, Note> {
         start_time: t.start_time,
         columns,
         arrivals: t.arrivals.clone(),
+        hint: Default::default(),
     })
 }
 
