@@ -255,13 +255,60 @@ impl Timers {
     }
 
     /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
+    ///
+    /// A deadline set where none was, or moved earlier (a pod that starts a request finishing
+    /// before the ones it serves), climbs its path only while it wins: where it loses, the
+    /// node already held the earlier deadline, and nothing above it changes.
     #[inline]
+    #[allow(unsafe_code)]
     pub(crate) fn set(&mut self, slot: u32, key: Key) {
         debug_assert!(key < NEVER);
         if slot as usize >= self.cap() {
-            self.grow(slot as usize + 1);
+            return self.grow_and_set(slot, key);
         }
+        let (hi, lo) = ((key >> 64) as u64, self.pack(slot, key));
+        let leaf = self.cap() + slot as usize;
+        assert_slot_in_tree(leaf, self.hi.len());
+        // SAFETY: slot < cap (checked above), so leaf < 2·cap, the arrays' length.
+        let old = unsafe { (*self.hi.get_unchecked(leaf), *self.lo.get_unchecked(leaf)) };
+        if (hi, lo) < old {
+            self.lower(slot, hi, lo);
+        } else {
+            self.put(slot, hi, lo);
+        }
+    }
+
+    /// [`Self::set`] for a slot beyond the tree: grow it first.
+    #[cold]
+    #[inline(never)]
+    fn grow_and_set(&mut self, slot: u32, key: Key) {
+        self.grow(slot as usize + 1);
         self.put(slot, (key >> 64) as u64, self.pack(slot, key));
+    }
+
+    /// Store `slot`'s node, earlier than the one it replaces (slot < cap), and replay the
+    /// matches up its path while it wins. Where it loses, the sibling's deadline is earlier
+    /// than the old one as well: the parent held it already, and so did every node above.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn lower(&mut self, slot: u32, hi: u64, lo: u64) {
+        let mut n = self.cap() + slot as usize;
+        assert_slot_in_tree(n, self.hi.len());
+        // SAFETY: as in `put`: n < 2·cap, and only halves; n ^ 1 < 2·cap.
+        unsafe { self.store(n, hi, lo) };
+        while n > 1 {
+            let (sh, sl) =
+                unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
+            if (sh, sl) < (hi, lo) {
+                return;
+            }
+            n /= 2;
+            if n > 1 {
+                unsafe { self.store(n, hi, lo) };
+            }
+        }
+        self.root = (hi, lo);
+        self.next_at = f64::from_bits(hi.min(INF_BITS));
     }
 
     /// Drop `slot`'s deadline, if any.
@@ -293,22 +340,27 @@ impl Timers {
         Some((key_time(key), slot))
     }
 
-    /// Store `slot`'s node (slot < cap) and replay the matches up its path. The levels are
-    /// played two at a time (one loop test for two matches), and the last match, the root's,
-    /// is kept in `root` only: node 1 is never read as a sibling, so it is not stored.
-    #[inline]
+    /// Store `slot`'s node and replay the matches up its path. The levels are played two at a
+    /// time (one loop test for two matches), and the last match, the root's, is kept in `root`
+    /// only: node 1 is never read as a sibling, so it is not stored.
+    ///
+    /// `slot` must be below `cap` (every caller knows it: [`Self::set`] grows first, the others
+    /// found the slot's leaf). Always inlined: a call's spills and the leaf's bounds checks
+    /// were a quarter of its instructions.
+    #[inline(always)]
     #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY notes below
     fn put(&mut self, slot: u32, hi: u64, lo: u64) {
         let mut n = self.cap() + slot as usize;
         let (mut bh, mut bl) = (hi, lo);
-        self.hi[n] = bh;
-        self.lo[n] = bl;
+        assert_slot_in_tree(n, self.hi.len());
         debug_assert_eq!(self.hi.len(), self.lo.len());
-        debug_assert!(n < self.hi.len() && self.hi.len().is_multiple_of(2));
-        // SAFETY (each `play` and `store` below): `hi` and `lo` are 2·cap long (even), and
-        // n < 2·cap: it starts at the leaf indexed just above and only halves; so n ^ 1 < 2·cap
+        debug_assert!(self.hi.len().is_multiple_of(2));
+        // SAFETY (the leaf's `store` and each `play` and `store` below): `hi` and `lo` are
+        // 2·cap long (even), and n < 2·cap: it starts at the leaf of a slot below cap (checked
+        // above in debug builds; every caller ensures it) and only halves; so n ^ 1 < 2·cap
         // and n / 2 < n. This is the engine's hottest code (every start and end of a request);
         // the bounds checks were a third of its instructions.
+        unsafe { self.store(n, bh, bl) };
         while n > 7 {
             (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
             n /= 2;
@@ -386,6 +438,15 @@ impl Timers {
     }
 }
 
+/// A leaf index handed to [`Timers::put`] is inside the tree (checked in debug builds).
+#[inline(always)]
+fn assert_slot_in_tree(leaf: usize, len: usize) {
+    debug_assert!(
+        leaf < len,
+        "timer slot's leaf {leaf} outside a tree of {len} nodes"
+    );
+}
+
 /// Marks the branch it is called from as rarely taken (what `std::hint::cold_path` does, which
 /// is newer than this crate's minimum Rust version).
 #[cold]
@@ -428,6 +489,7 @@ mod tests {
                     model[slot] = Some(key);
                 }
                 assert_eq!(timers.get(slot as u32), model[slot]);
+                assert_every_node_holds_its_least_leaf(&timers);
             }
             let mut want: Vec<(Key, u32)> = model
                 .iter()
@@ -451,6 +513,43 @@ mod tests {
             let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();
             let want: Vec<(f64, u32)> = want.iter().map(|&(k, s)| (key_time(k), s)).collect();
             assert_eq!(got, want);
+        }
+    }
+
+    /// Every inner node but node 1 holds the earlier of its children, and the root the
+    /// earlier of nodes 2 and 3: what [`Timers::put`] and [`Timers::lower`] must leave.
+    fn assert_every_node_holds_its_least_leaf(timers: &Timers) {
+        let node = |n: usize| (timers.hi[n], timers.lo[n]);
+        for n in 2..timers.cap() {
+            assert_eq!(node(n), node(2 * n).min(node(2 * n + 1)), "node {n}");
+        }
+        if timers.cap() > 1 {
+            assert_eq!(timers.root, node(2).min(node(3)));
+        }
+    }
+
+    /// Deadlines moved only earlier (or set where none was): the climb that stops where a
+    /// deadline loses leaves the tree as a full replay would.
+    #[test]
+    fn lowered_deadlines_keep_the_tree() {
+        let mut rng = crate::rng::Stream::new(12, "timers-lower");
+        let mut agenda: Agenda<()> = Agenda::new();
+        for _ in 0..100 {
+            let slots = 1 + rng.below(70);
+            let mut timers = Timers::new();
+            let mut at: Vec<f64> = vec![f64::INFINITY; slots];
+            for _ in 0..300 {
+                let slot = rng.below(slots);
+                let t = if at[slot].is_finite() && rng.below(3) > 0 {
+                    // Earlier, or at the same instant (a later stamp: a tie broken by seq).
+                    at[slot] - rng.below(3) as f64
+                } else {
+                    rng.below(50) as f64
+                };
+                at[slot] = t;
+                timers.set(slot as u32, agenda.stamp(t));
+                assert_every_node_holds_its_least_leaf(&timers);
+            }
         }
     }
 

@@ -80,14 +80,17 @@ impl World {
         } else {
             f64::INFINITY
         };
+        if !next.is_finite() {
+            // No event (the common case of a pod well under its quota): nothing is compared.
+            c.event_at = f64::INFINITY;
+            return;
+        }
         let moved = (next - c.event_at).abs() > 1e-12 * (1.0 + next.abs().min(c.event_at.abs()));
-        if next.is_finite() && (moved || !c.event_at.is_finite()) {
+        if moved || !c.event_at.is_finite() {
             c.epoch = c.epoch.wrapping_add(1);
             c.event_at = next;
             let epoch = c.epoch;
             self.schedule_cfs(next, pod, epoch);
-        } else if !next.is_finite() {
-            c.event_at = f64::INFINITY;
         }
     }
 

@@ -527,8 +527,9 @@ impl World {
         let Some((key, pod)) = self.completions.peek() else {
             return;
         };
-        self.complete(key_time(key), pod);
-        self.completions.cancel_if(pod, key);
+        if !self.complete(key_time(key), pod) {
+            self.completions.cancel_if(pod, key);
+        }
     }
 
     fn handle(&mut self, t: f64, e: Event) {

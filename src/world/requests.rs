@@ -332,14 +332,17 @@ impl World {
     /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
     /// the event loop's completion branch. The pod is looked up once and borrowed beside the
     /// recorder, the backlog and the timers (each lookup is a bounds check and a multiply).
+    ///
+    /// Returns whether the pod's completion timer was re-armed (with a new stamp, so the
+    /// deadline that fired is gone): the caller then need not look for it to drop it.
     #[inline(always)]
-    pub(super) fn complete(&mut self, now: f64, pod: u32) {
+    pub(super) fn complete(&mut self, now: f64, pod: u32) -> bool {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         p.completion_at = f64::INFINITY;
         let Some(done) = p.in_service.pop() else {
-            return;
+            return false;
         };
         let req = done.req;
         if req.id == 0 && !(now > req.deadline) {
@@ -397,6 +400,9 @@ impl World {
             p
         };
         retime_completion(p, pod, &mut self.agenda, &mut self.completions);
+        // The completion was cleared above: a finite one now was set just now, with a new
+        // stamp (whatever follows may drop it, never bring the fired one back).
+        let rearmed = p.completion_at < f64::INFINITY;
         if p.job {
             if p.in_service.is_empty() {
                 self.finish_job(now, pod);
@@ -404,6 +410,7 @@ impl World {
         } else if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
+        rearmed
     }
 
     /// A message arrives at `now` to an empty backlog while workers are free: exactly what
