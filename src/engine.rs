@@ -134,7 +134,7 @@ impl<E> Agenda<E> {
 /// two deadlines fall at the very same instant: a match compares the `hi`s, moves the winner
 /// with two conditional moves (which deadline wins is a coin toss the branch predictor would
 /// miss about half the time), and only a tie, rare, takes a branch to compare the `lo`s.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
     /// `s`. Node 0 is unused; `cap` (a power of two) is half the length of each.
@@ -153,6 +153,16 @@ pub(crate) struct Timers {
     root: (u64, u64),
     /// The root's time (+∞ when no deadline is set).
     next_at: f64,
+}
+
+/// The earliest deadline of [`Timers`], as [`Timers::due`] gives it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Due {
+    /// When it is due.
+    pub(crate) at: f64,
+    pub(crate) slot: u32,
+    /// Its node (`hi`, `lo`), to find it again.
+    node: (u64, u64),
 }
 
 /// +∞'s bit pattern: the largest `hi` of a set node.
@@ -245,9 +255,22 @@ impl Timers {
         self.next_at
     }
 
+    /// The earliest deadline, without removing it: its time and slot, and its node for
+    /// [`Self::cancel_due`] (no key is built: most callers never need it).
+    #[inline]
+    pub(crate) fn due(&self) -> Option<Due> {
+        let (hi, lo) = self.root;
+        (hi <= INF_BITS).then_some(Due {
+            at: self.next_at,
+            slot: self.slot_of(lo),
+            node: (hi, lo),
+        })
+    }
+
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
-    pub(crate) fn peek(&self) -> Option<(Key, u32)> {
+    #[cfg(test)]
+    fn peek(&self) -> Option<(Key, u32)> {
         let (hi, lo) = self.root;
         (hi <= INF_BITS).then(|| (self.key_of(hi, lo), self.slot_of(lo)))
     }
@@ -334,14 +357,14 @@ impl Timers {
         }
     }
 
-    /// Drop `slot`'s deadline if it is still `key` (as [`Self::peek`] gave them).
+    /// Drop the deadline [`Self::due`] gave if its slot still has it (its leaf still holds
+    /// the node: stamps are unique, so a deadline set since differs).
     #[inline]
-    pub(crate) fn cancel_if(&mut self, slot: u32, key: Key) {
-        let leaf = self.cap() + slot as usize;
-        if self.hi.get(leaf) == Some(&((key >> 64) as u64)) && self.lo[leaf] == self.pack(slot, key)
-        {
-            let (hi, lo) = unset(slot as usize);
-            self.put(slot, hi, lo);
+    pub(crate) fn cancel_due(&mut self, due: Due) {
+        let leaf = self.cap() + due.slot as usize;
+        if self.hi.get(leaf) == Some(&due.node.0) && self.lo[leaf] == due.node.1 {
+            let (hi, lo) = unset(due.slot as usize);
+            self.put(due.slot, hi, lo);
         }
     }
 
@@ -524,6 +547,22 @@ mod tests {
                 f64::from_bits(timers.root.0.min(INF_BITS)).to_bits()
             );
             assert_eq!(timers.next_key(), want.first().map_or(NEVER, |w| w.0));
+            let due = timers.due();
+            assert_eq!(
+                due.map(|d| (d.at.to_bits(), d.slot)),
+                timers.peek().map(|(k, s)| (key_time(k).to_bits(), s))
+            );
+            if let Some(d) = due {
+                // A deadline set since (a later stamp, even at the same time) is kept; the one
+                // still due is dropped.
+                let mut kept = timers.clone();
+                kept.set(d.slot, agenda.stamp(d.at));
+                kept.cancel_due(d);
+                assert!(kept.get(d.slot).is_some());
+                let mut dropped = timers.clone();
+                dropped.cancel_due(d);
+                assert_eq!(dropped.get(d.slot), None);
+            }
             let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();
             let want: Vec<(f64, u32)> = want.iter().map(|&(k, s)| (key_time(k), s)).collect();
             assert_eq!(got, want);
