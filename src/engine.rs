@@ -53,6 +53,11 @@ impl<E> Ord for Entry<E> {
 pub(crate) struct Agenda<E> {
     heap: BinaryHeap<Entry<E>>,
     seq: u64,
+    /// The earliest event's key ([`NEVER`] when there is none) and its time, kept beside the
+    /// heap: the event loop reads them at every event, and most events (requests') leave the
+    /// agenda alone.
+    next: Key,
+    next_at: f64,
 }
 
 impl<E> Default for Agenda<E> {
@@ -66,6 +71,8 @@ impl<E> Agenda<E> {
         Agenda {
             heap: BinaryHeap::new(),
             seq: 0,
+            next: NEVER,
+            next_at: f64::INFINITY,
         }
     }
 
@@ -74,12 +81,16 @@ impl<E> Agenda<E> {
     pub(crate) fn schedule(&mut self, time: f64, event: E) {
         let key = self.stamp(time);
         self.heap.push(Entry { key, event });
+        if key < self.next {
+            self.next = key;
+            self.next_at = key_time(key);
+        }
     }
 
     /// Time of the next event, or +∞ when there is none.
     #[inline]
     pub(crate) fn next_time(&self) -> f64 {
-        self.heap.peek().map_or(f64::INFINITY, |e| e.time())
+        self.next_at
     }
 
     /// The ordering key of something due at `time`, scheduled now: it sorts among this agenda's
@@ -95,13 +106,16 @@ impl<E> Agenda<E> {
     /// Key of the next event, or [`NEVER`] when there is none.
     #[inline]
     pub(crate) fn next_key(&self) -> Key {
-        self.heap.peek().map_or(NEVER, |e| e.key)
+        self.next
     }
 
     /// Remove and return the next event.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<(f64, E)> {
-        self.heap.pop().map(|e| (e.time(), e.event))
+        let popped = self.heap.pop().map(|e| (e.time(), e.event));
+        self.next = self.heap.peek().map_or(NEVER, |e| e.key);
+        self.next_at = key_time(self.next);
+        popped
     }
 }
 
@@ -120,7 +134,7 @@ impl<E> Agenda<E> {
 /// two deadlines fall at the very same instant: a match compares the `hi`s, moves the winner
 /// with two conditional moves (which deadline wins is a coin toss the branch predictor would
 /// miss about half the time), and only a tie, rare, takes a branch to compare the `lo`s.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Timers {
     /// Node `n` (1 ≤ n < 2·cap) holds the earliest deadline below it; leaf `cap + s` is slot
     /// `s`. Node 0 is unused; `cap` (a power of two) is half the length of each.
@@ -139,6 +153,16 @@ pub(crate) struct Timers {
     root: (u64, u64),
     /// The root's time (+∞ when no deadline is set).
     next_at: f64,
+}
+
+/// The earliest deadline of [`Timers`], as [`Timers::due`] gives it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Due {
+    /// When it is due.
+    pub(crate) at: f64,
+    pub(crate) slot: u32,
+    /// Its node (`hi`, `lo`), to find it again.
+    node: (u64, u64),
 }
 
 /// +∞'s bit pattern: the largest `hi` of a set node.
@@ -231,9 +255,22 @@ impl Timers {
         self.next_at
     }
 
+    /// The earliest deadline, without removing it: its time and slot, and its node for
+    /// [`Self::cancel_due`] (no key is built: most callers never need it).
+    #[inline]
+    pub(crate) fn due(&self) -> Option<Due> {
+        let (hi, lo) = self.root;
+        (hi <= INF_BITS).then_some(Due {
+            at: self.next_at,
+            slot: self.slot_of(lo),
+            node: (hi, lo),
+        })
+    }
+
     /// The earliest deadline as (key, slot), without removing it.
     #[inline]
-    pub(crate) fn peek(&self) -> Option<(Key, u32)> {
+    #[cfg(test)]
+    fn peek(&self) -> Option<(Key, u32)> {
         let (hi, lo) = self.root;
         (hi <= INF_BITS).then(|| (self.key_of(hi, lo), self.slot_of(lo)))
     }
@@ -255,13 +292,60 @@ impl Timers {
     }
 
     /// Set (or move) `slot`'s deadline to `key` (< `NEVER`).
+    ///
+    /// A deadline set where none was, or moved earlier (a pod that starts a request finishing
+    /// before the ones it serves), climbs its path only while it wins: where it loses, the
+    /// node already held the earlier deadline, and nothing above it changes.
     #[inline]
+    #[allow(unsafe_code)]
     pub(crate) fn set(&mut self, slot: u32, key: Key) {
         debug_assert!(key < NEVER);
         if slot as usize >= self.cap() {
-            self.grow(slot as usize + 1);
+            return self.grow_and_set(slot, key);
         }
+        let (hi, lo) = ((key >> 64) as u64, self.pack(slot, key));
+        let leaf = self.cap() + slot as usize;
+        assert_slot_in_tree(leaf, self.hi.len());
+        // SAFETY: slot < cap (checked above), so leaf < 2·cap, the arrays' length.
+        let old = unsafe { (*self.hi.get_unchecked(leaf), *self.lo.get_unchecked(leaf)) };
+        if (hi, lo) < old {
+            self.lower(slot, hi, lo);
+        } else {
+            self.put(slot, hi, lo);
+        }
+    }
+
+    /// [`Self::set`] for a slot beyond the tree: grow it first.
+    #[cold]
+    #[inline(never)]
+    fn grow_and_set(&mut self, slot: u32, key: Key) {
+        self.grow(slot as usize + 1);
         self.put(slot, (key >> 64) as u64, self.pack(slot, key));
+    }
+
+    /// Store `slot`'s node, earlier than the one it replaces (slot < cap), and replay the
+    /// matches up its path while it wins. Where it loses, the sibling's deadline is earlier
+    /// than the old one as well: the parent held it already, and so did every node above.
+    #[inline(always)]
+    #[allow(unsafe_code)]
+    fn lower(&mut self, slot: u32, hi: u64, lo: u64) {
+        let mut n = self.cap() + slot as usize;
+        assert_slot_in_tree(n, self.hi.len());
+        // SAFETY: as in `put`: n < 2·cap, and only halves; n ^ 1 < 2·cap.
+        unsafe { self.store(n, hi, lo) };
+        while n > 1 {
+            let (sh, sl) =
+                unsafe { (*self.hi.get_unchecked(n ^ 1), *self.lo.get_unchecked(n ^ 1)) };
+            if (sh, sl) < (hi, lo) {
+                return;
+            }
+            n /= 2;
+            if n > 1 {
+                unsafe { self.store(n, hi, lo) };
+            }
+        }
+        self.root = (hi, lo);
+        self.next_at = f64::from_bits(hi.min(INF_BITS));
     }
 
     /// Drop `slot`'s deadline, if any.
@@ -273,14 +357,14 @@ impl Timers {
         }
     }
 
-    /// Drop `slot`'s deadline if it is still `key` (as [`Self::peek`] gave them).
+    /// Drop the deadline [`Self::due`] gave if its slot still has it (its leaf still holds
+    /// the node: stamps are unique, so a deadline set since differs).
     #[inline]
-    pub(crate) fn cancel_if(&mut self, slot: u32, key: Key) {
-        let leaf = self.cap() + slot as usize;
-        if self.hi.get(leaf) == Some(&((key >> 64) as u64)) && self.lo[leaf] == self.pack(slot, key)
-        {
-            let (hi, lo) = unset(slot as usize);
-            self.put(slot, hi, lo);
+    pub(crate) fn cancel_due(&mut self, due: Due) {
+        let leaf = self.cap() + due.slot as usize;
+        if self.hi.get(leaf) == Some(&due.node.0) && self.lo[leaf] == due.node.1 {
+            let (hi, lo) = unset(due.slot as usize);
+            self.put(due.slot, hi, lo);
         }
     }
 
@@ -293,22 +377,27 @@ impl Timers {
         Some((key_time(key), slot))
     }
 
-    /// Store `slot`'s node (slot < cap) and replay the matches up its path. The levels are
-    /// played two at a time (one loop test for two matches), and the last match, the root's,
-    /// is kept in `root` only: node 1 is never read as a sibling, so it is not stored.
-    #[inline]
+    /// Store `slot`'s node and replay the matches up its path. The levels are played two at a
+    /// time (one loop test for two matches), and the last match, the root's, is kept in `root`
+    /// only: node 1 is never read as a sibling, so it is not stored.
+    ///
+    /// `slot` must be below `cap` (every caller knows it: [`Self::set`] grows first, the others
+    /// found the slot's leaf). Always inlined: a call's spills and the leaf's bounds checks
+    /// were a quarter of its instructions.
+    #[inline(always)]
     #[allow(unsafe_code)] // the crate's only unsafe code: see the SAFETY notes below
     fn put(&mut self, slot: u32, hi: u64, lo: u64) {
         let mut n = self.cap() + slot as usize;
         let (mut bh, mut bl) = (hi, lo);
-        self.hi[n] = bh;
-        self.lo[n] = bl;
+        assert_slot_in_tree(n, self.hi.len());
         debug_assert_eq!(self.hi.len(), self.lo.len());
-        debug_assert!(n < self.hi.len() && self.hi.len().is_multiple_of(2));
-        // SAFETY (each `play` and `store` below): `hi` and `lo` are 2·cap long (even), and
-        // n < 2·cap: it starts at the leaf indexed just above and only halves; so n ^ 1 < 2·cap
+        debug_assert!(self.hi.len().is_multiple_of(2));
+        // SAFETY (the leaf's `store` and each `play` and `store` below): `hi` and `lo` are
+        // 2·cap long (even), and n < 2·cap: it starts at the leaf of a slot below cap (checked
+        // above in debug builds; every caller ensures it) and only halves; so n ^ 1 < 2·cap
         // and n / 2 < n. This is the engine's hottest code (every start and end of a request);
         // the bounds checks were a third of its instructions.
+        unsafe { self.store(n, bh, bl) };
         while n > 7 {
             (bh, bl) = unsafe { self.play(n ^ 1, bh, bl) };
             n /= 2;
@@ -386,6 +475,15 @@ impl Timers {
     }
 }
 
+/// A leaf index handed to [`Timers::put`] is inside the tree (checked in debug builds).
+#[inline(always)]
+fn assert_slot_in_tree(leaf: usize, len: usize) {
+    debug_assert!(
+        leaf < len,
+        "timer slot's leaf {leaf} outside a tree of {len} nodes"
+    );
+}
+
 /// Marks the branch it is called from as rarely taken (what `std::hint::cold_path` does, which
 /// is newer than this crate's minimum Rust version).
 #[cold]
@@ -428,6 +526,7 @@ mod tests {
                     model[slot] = Some(key);
                 }
                 assert_eq!(timers.get(slot as u32), model[slot]);
+                assert_every_node_holds_its_least_leaf(&timers);
             }
             let mut want: Vec<(Key, u32)> = model
                 .iter()
@@ -448,9 +547,80 @@ mod tests {
                 f64::from_bits(timers.root.0.min(INF_BITS)).to_bits()
             );
             assert_eq!(timers.next_key(), want.first().map_or(NEVER, |w| w.0));
+            let due = timers.due();
+            assert_eq!(
+                due.map(|d| (d.at.to_bits(), d.slot)),
+                timers.peek().map(|(k, s)| (key_time(k).to_bits(), s))
+            );
+            if let Some(d) = due {
+                // A deadline set since (a later stamp, even at the same time) is kept; the one
+                // still due is dropped.
+                let mut kept = timers.clone();
+                kept.set(d.slot, agenda.stamp(d.at));
+                kept.cancel_due(d);
+                assert!(kept.get(d.slot).is_some());
+                let mut dropped = timers.clone();
+                dropped.cancel_due(d);
+                assert_eq!(dropped.get(d.slot), None);
+            }
             let got: Vec<(f64, u32)> = std::iter::from_fn(|| timers.pop()).collect();
             let want: Vec<(f64, u32)> = want.iter().map(|&(k, s)| (key_time(k), s)).collect();
             assert_eq!(got, want);
+        }
+    }
+
+    /// Every inner node but node 1 holds the earlier of its children, and the root the
+    /// earlier of nodes 2 and 3: what [`Timers::put`] and [`Timers::lower`] must leave.
+    fn assert_every_node_holds_its_least_leaf(timers: &Timers) {
+        let node = |n: usize| (timers.hi[n], timers.lo[n]);
+        for n in 2..timers.cap() {
+            assert_eq!(node(n), node(2 * n).min(node(2 * n + 1)), "node {n}");
+        }
+        if timers.cap() > 1 {
+            assert_eq!(timers.root, node(2).min(node(3)));
+        }
+    }
+
+    /// Deadlines moved only earlier (or set where none was): the climb that stops where a
+    /// deadline loses leaves the tree as a full replay would.
+    #[test]
+    fn lowered_deadlines_keep_the_tree() {
+        let mut rng = crate::rng::Stream::new(12, "timers-lower");
+        let mut agenda: Agenda<()> = Agenda::new();
+        for _ in 0..100 {
+            let slots = 1 + rng.below(70);
+            let mut timers = Timers::new();
+            let mut at: Vec<f64> = vec![f64::INFINITY; slots];
+            for _ in 0..300 {
+                let slot = rng.below(slots);
+                let t = if at[slot].is_finite() && rng.below(3) > 0 {
+                    // Earlier, or at the same instant (a later stamp: a tie broken by seq).
+                    at[slot] - rng.below(3) as f64
+                } else {
+                    rng.below(50) as f64
+                };
+                at[slot] = t;
+                timers.set(slot as u32, agenda.stamp(t));
+                assert_every_node_holds_its_least_leaf(&timers);
+            }
+        }
+    }
+
+    /// The next key and time kept beside the heap are the heap's least, whatever the order
+    /// events are scheduled and popped in.
+    #[test]
+    fn next_event_kept_beside_the_heap_is_the_heaps_least() {
+        let mut rng = crate::rng::Stream::new(13, "agenda");
+        let mut a: Agenda<u32> = Agenda::new();
+        for i in 0..2000 {
+            if rng.below(3) == 0 {
+                a.pop();
+            } else {
+                a.schedule(rng.below(30) as f64 - 2.0, i);
+            }
+            let least = a.heap.peek().map_or(NEVER, |e| e.key);
+            assert_eq!(a.next_key(), least);
+            assert_eq!(a.next_time().to_bits(), key_time(least).to_bits());
         }
     }
 

@@ -906,6 +906,15 @@ impl Distribution {
         self.record_n(seconds, 1);
     }
 
+    /// [`Self::record`] of a zero (of either sign), to the bit: it counts in slot 0, and it
+    /// changes neither the sum (never −0: it starts at +0, and +0 plus anything is not −0
+    /// unless both are) nor the maximum (never below 0).
+    #[inline]
+    pub(crate) fn record_zero(&mut self) {
+        debug_assert_eq!(Self::slot(0.0), 0);
+        self.hist.record_at(0, 1);
+    }
+
     /// Record `n` observations of the same value (flow level).
     #[inline]
     pub(crate) fn record_n(&mut self, seconds: f64, n: u64) {
@@ -1223,6 +1232,28 @@ mod tests {
                 LogHistogram::index(Distribution::micros(seconds)),
                 "seconds = {:e}", seconds
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// A zero recorded by `record_zero` leaves a distribution as `record(0.0)` and
+        /// `record(-0.0)` do, to the bit, after any waits (zeros among them, or none at all).
+        #[test]
+        fn record_zero_is_recording_a_zero(
+            before in proptest::collection::vec(proptest::sample::select(vec![0.0, -0.0, 1e-7, 3e-4, 0.25, 7.5]), 0..20),
+            negative in proptest::bool::ANY,
+        ) {
+            let mut d = Distribution::new();
+            for &w in &before {
+                d.record(w);
+            }
+            let (mut fast, mut slow) = (d.clone(), d);
+            fast.record_zero();
+            slow.record(if negative { -0.0 } else { 0.0 });
+            proptest::prop_assert_eq!(&fast.hist.counts, &slow.hist.counts);
+            proptest::prop_assert_eq!(fast.hist.total, slow.hist.total);
+            proptest::prop_assert_eq!(fast.sum.to_bits(), slow.sum.to_bits());
+            proptest::prop_assert_eq!(fast.max.to_bits(), slow.max.to_bits());
         }
     }
 

@@ -23,6 +23,7 @@
 use super::pod::Cfs;
 use super::pod::Pod;
 use super::{Event, PodEventKind, PodState, World};
+use crate::engine::Agenda;
 use crate::record::DropReason;
 use crate::settings::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
 use crate::settings::workload::WorkloadKind;
@@ -48,53 +49,6 @@ impl World {
         let mut c = Cfs::new(limit, period, now);
         c.epoch = epoch;
         p.cfs = Some(c);
-    }
-
-    /// (Re)schedule the pod's next CFS event: quota exhaustion, or the period end that refills a
-    /// stalled quota (or precedes an exhaustion in the next period).
-    /// Inlined into the request path (every start and end of a request on a pod with a quota);
-    /// scheduling the event, the rarer part, stays out of line.
-    #[inline(always)]
-    pub(super) fn retime_cfs(&mut self, pod: u32) {
-        let cpr = self.cfg.cores_per_request;
-        let p = &mut self.pods.by_id[pod as usize];
-        if p.state == PodState::Gone {
-            return;
-        }
-        let rate = p.cpu_rate(cpr);
-        let at = p.vclock_at;
-        let Some(c) = &mut p.cfs else {
-            return;
-        };
-        let next = if c.stalled {
-            c.period_end
-        } else if rate > 0.0 {
-            let exhaust = at + c.left.max(0.0) / rate;
-            if exhaust < c.period_end {
-                exhaust
-            } else if rate * c.period > c.quota * (1.0 + 1e-12) {
-                c.period_end
-            } else {
-                f64::INFINITY
-            }
-        } else {
-            f64::INFINITY
-        };
-        let moved = (next - c.event_at).abs() > 1e-12 * (1.0 + next.abs().min(c.event_at.abs()));
-        if next.is_finite() && (moved || !c.event_at.is_finite()) {
-            c.epoch = c.epoch.wrapping_add(1);
-            c.event_at = next;
-            let epoch = c.epoch;
-            self.schedule_cfs(next, pod, epoch);
-        } else if !next.is_finite() {
-            c.event_at = f64::INFINITY;
-        }
-    }
-
-    /// Schedule the pod's CFS event of generation `epoch` at `at`.
-    #[inline(never)]
-    fn schedule_cfs(&mut self, at: f64, pod: u32, epoch: u32) {
-        self.agenda.schedule(at, Event::Cfs { pod, epoch });
     }
 
     pub(super) fn on_cfs(&mut self, now: f64, pod: u32, epoch: u32) {
@@ -337,6 +291,54 @@ pub(super) fn crash_loop_backoff(p: &mut Pod, now: f64) -> f64 {
     };
     p.crash_loop += 1;
     backoff
+}
+
+/// (Re)schedule the next CFS event of pod `pod`, `p`: quota exhaustion, or the period end that
+/// refills a stalled quota (or precedes an exhaustion in the next period). Inlined into the
+/// request path (every start and end of a request on a pod with a quota); scheduling the
+/// event, the rarer part, stays out of line.
+#[inline(always)]
+pub(super) fn retime_cfs_of(p: &mut Pod, pod: u32, cpr: f64, agenda: &mut Agenda<Event>) {
+    if p.state == PodState::Gone {
+        return;
+    }
+    let rate = p.cpu_rate(cpr);
+    let at = p.vclock_at;
+    let Some(c) = &mut p.cfs else {
+        return;
+    };
+    let next = if c.stalled {
+        c.period_end
+    } else if rate > 0.0 {
+        let exhaust = at + c.left.max(0.0) / rate;
+        if exhaust < c.period_end {
+            exhaust
+        } else if rate * c.period > c.quota * (1.0 + 1e-12) {
+            c.period_end
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        f64::INFINITY
+    };
+    if !next.is_finite() {
+        // No event (the common case of a pod well under its quota): nothing is compared.
+        c.event_at = f64::INFINITY;
+        return;
+    }
+    let moved = (next - c.event_at).abs() > 1e-12 * (1.0 + next.abs().min(c.event_at.abs()));
+    if moved || !c.event_at.is_finite() {
+        c.epoch = c.epoch.wrapping_add(1);
+        c.event_at = next;
+        let epoch = c.epoch;
+        schedule_cfs(agenda, next, pod, epoch);
+    }
+}
+
+/// Schedule the pod's CFS event of generation `epoch` at `at`.
+#[inline(never)]
+fn schedule_cfs(agenda: &mut Agenda<Event>, at: f64, pod: u32, epoch: u32) {
+    agenda.schedule(at, Event::Cfs { pod, epoch });
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod rollout;
 mod service_heap;
 mod statefulset;
 
-use crate::engine::{Agenda, Timers, key_time};
+use crate::engine::{Agenda, Timers};
 use crate::manifest::deployment::Strategy;
 use crate::manifest::statefulset::StatefulSetSpec;
 use crate::record::DropReason;
@@ -524,11 +524,12 @@ impl World {
     /// in place when it has more work; the deadline that fired is dropped otherwise.
     #[inline]
     fn fire_completion(&mut self) {
-        let Some((key, pod)) = self.completions.peek() else {
+        let Some(due) = self.completions.due() else {
             return;
         };
-        self.complete(key_time(key), pod);
-        self.completions.cancel_if(pod, key);
+        if !self.complete(due.at, due.slot) {
+            self.completions.cancel_due(due);
+        }
     }
 
     fn handle(&mut self, t: f64, e: Event) {

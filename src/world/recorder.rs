@@ -203,6 +203,13 @@ impl Recorder {
         self.wait.record(wait);
     }
 
+    /// A request waited no time at all before its service began (request level):
+    /// [`Self::waited`] of a zero.
+    #[inline]
+    pub(super) fn waited_zero(&mut self) {
+        self.wait.record_zero();
+    }
+
     /// `n` requests served at `t` (flow level), each with this latency and wait.
     pub(super) fn served_n(&mut self, t: f64, latency: f64, wait: f64, n: u64) {
         self.wait.record_n(wait, n);

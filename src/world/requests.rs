@@ -14,6 +14,7 @@
 //! its arrival clock, the Service endpoints and the balancer (http), and the free worker slots
 //! and shared backlog (queue).
 
+use super::health::retime_cfs_of;
 use super::{Event, InService, Pod, Recorder, Request, World};
 use crate::engine::{Agenda, Timers};
 use crate::rng::Stream;
@@ -149,8 +150,12 @@ impl World {
             return;
         }
         if p.in_service.len() < self.cfg.concurrency as usize {
-            self.start_service(now, pod, req);
-            self.reschedule(pod);
+            // Start serving it, and re-time the pod, looked up once.
+            let cpr = self.cfg.cores_per_request;
+            record_wait(&mut self.recorder, now, &req);
+            start_on(p, now, req, cpr);
+            p.update_speed(cpr);
+            retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
         } else if self
             .cfg
             .overload
@@ -295,51 +300,29 @@ impl World {
         Some(self.requests.endpoints[i])
     }
 
-    /// Start serving `req` on `pod` (a free slot is guaranteed by the caller).
-    #[inline]
-    pub(super) fn start_service(&mut self, now: f64, pod: u32, req: Request) {
-        self.begin_service(now, pod, req);
-        self.pods.by_id[pod as usize].update_speed(self.cfg.cores_per_request);
-    }
-
-    /// [`Self::start_service`] without the speed update, for a caller that updates the pod's
-    /// speed itself afterwards.
-    #[inline(always)]
-    fn begin_service(&mut self, now: f64, pod: u32, req: Request) {
-        let p = &mut self.pods.by_id[pod as usize];
-        // An http attempt starts when it is sent (its arrival): its wait is 0, recorded as the
-        // literal, whose histogram slot is known here. (A zero of either sign records alike.)
-        let wait = now - req.arrival;
-        if wait == 0.0 {
-            self.recorder.waited(0.0);
-        } else {
-            self.recorder.waited(wait);
-        }
-        start_on(p, now, req, self.cfg.cores_per_request);
-    }
-
     /// (Re)schedule the pod's next completion if it moved (and its CFS event, with a quota).
     /// Inlined: it runs after every start and completion of a request.
     #[inline(always)]
     pub(super) fn reschedule(&mut self, pod: u32) {
-        if self.pods.by_id[pod as usize].cfs.is_some() {
-            self.retime_cfs(pod);
-        }
+        let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
-        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
+        retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
     }
 
     /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
     /// the event loop's completion branch. The pod is looked up once and borrowed beside the
     /// recorder, the backlog and the timers (each lookup is a bounds check and a multiply).
+    ///
+    /// Returns whether the pod's completion timer was re-armed (with a new stamp, so the
+    /// deadline that fired is gone): the caller then need not look for it to drop it.
     #[inline(always)]
-    pub(super) fn complete(&mut self, now: f64, pod: u32) {
+    pub(super) fn complete(&mut self, now: f64, pod: u32) -> bool {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
         p.advance(now, cpr);
         p.completion_at = f64::INFINITY;
         let Some(done) = p.in_service.pop() else {
-            return;
+            return false;
         };
         let req = done.req;
         if req.id == 0 && !(now > req.deadline) {
@@ -390,13 +373,10 @@ impl World {
             }
         }
         p.update_speed(cpr);
-        let p = if p.cfs.is_some() {
-            self.retime_cfs(pod);
-            &mut self.pods.by_id[pod as usize]
-        } else {
-            p
-        };
-        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
+        retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+        // The completion was cleared above: a finite one now was set just now, with a new
+        // stamp (whatever follows may drop it, never bring the fired one back).
+        let rearmed = p.completion_at < f64::INFINITY;
         if p.job {
             if p.in_service.is_empty() {
                 self.finish_job(now, pod);
@@ -404,6 +384,7 @@ impl World {
         } else if p.state == PodState::Terminating && !p.accepting && p.in_flight() == 0 {
             self.exit(now, pod, PodEventKind::Exited, None);
         }
+        rearmed
     }
 
     /// A message arrives at `now` to an empty backlog while workers are free: exactly what
@@ -424,14 +405,10 @@ impl World {
             }
             // It arrived now: its wait is exactly 0 (known here, so recording it is cheaper).
             debug_assert_eq!(req.arrival, now);
-            self.recorder.waited(0.0);
+            self.recorder.waited_zero();
             start_on(p, now, req, cpr);
             p.update_speed(cpr);
-            if p.cfs.is_some() {
-                self.reschedule(pod);
-            } else {
-                retime_completion(p, pod, &mut self.agenda, &mut self.completions);
-            }
+            retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
             return;
         }
         self.requests.backlog.push_back(req);
@@ -452,11 +429,7 @@ impl World {
                 Some(req) => {
                     serve_on(p, &mut self.recorder, now, req, cpr);
                     p.update_speed(cpr);
-                    if p.cfs.is_some() {
-                        self.reschedule(pod);
-                    } else {
-                        retime_completion(p, pod, &mut self.agenda, &mut self.completions);
-                    }
+                    retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
                 }
                 None => {
                     self.requests.idle_slots.push_front(pod);
@@ -527,6 +500,29 @@ fn serve_advanced(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, 
         finish_v: p.vclock + req.work,
         req,
     });
+}
+
+/// Record the wait of `req`, starting at `now`. An http attempt starts when it is sent (its
+/// arrival): its wait is 0, recorded as such, whose histogram slot is known. (A zero of either
+/// sign records alike.)
+#[inline(always)]
+fn record_wait(recorder: &mut Recorder, now: f64, req: &Request) {
+    let wait = now - req.arrival;
+    if wait == 0.0 {
+        recorder.waited_zero();
+    } else {
+        recorder.waited(wait);
+    }
+}
+
+/// [`World::reschedule`] for pod `pod`, `p`, already looked up: its CFS event (with a quota),
+/// then its next completion.
+#[inline(always)]
+fn retime(p: &mut Pod, pod: u32, cpr: f64, agenda: &mut Agenda<Event>, completions: &mut Timers) {
+    if p.cfs.is_some() {
+        retime_cfs_of(p, pod, cpr, agenda);
+    }
+    retime_completion(p, pod, agenda, completions);
 }
 
 /// (Re)schedule pod `pod`'s next completion in `completions` if it moved (stamped by
