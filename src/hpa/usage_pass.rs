@@ -312,6 +312,22 @@ mod tests {
             )
     }
 
+    /// The calculator's context the property tests share: upstream's default periods and
+    /// tolerances over `pods`, the PodLevelResources gate as given.
+    fn context(pods: &[PodObservation], gate: bool) -> CalcContext<'_> {
+        CalcContext {
+            now: 0.0,
+            tolerances: Tolerances {
+                down: 0.1,
+                up: 0.05,
+            },
+            cpu_initialization_period: 120.0,
+            initial_readiness_delay: 30.0,
+            pod_level_resources: gate,
+            pods,
+        }
+    }
+
     fn build(
         cases: &[PodCase],
         shapes: &[Arc<[ContainerSpec]>],
@@ -413,14 +429,7 @@ mod tests {
             let (pods, mut usages) = build(&cases, &shapes, common_shape);
             usages.truncate(usages.len().saturating_sub(short));
             let resource = if memory { "memory" } else { "cpu" };
-            let ctx = CalcContext {
-                now: 0.0,
-                tolerances: Tolerances { down: 0.1, up: 0.05 },
-                cpu_initialization_period: 120.0,
-                initial_readiness_delay: 30.0,
-                pod_level_resources: gate,
-                pods: &pods,
-            };
+            let ctx = context(&pods, gate);
             let index = PodIndex::of(&pods);
             let slots = Slots::new(&pods, &index);
             let want = general(current, target, resource, &usages, &slots, &ctx);
@@ -458,14 +467,7 @@ mod tests {
             let (pods, mut usages) = build(&cases, &shapes, common_shape);
             usages.truncate(usages.len().saturating_sub(short));
             let resource = if memory { "memory" } else { "cpu" };
-            let ctx = CalcContext {
-                now: 0.0,
-                tolerances: Tolerances { down: 0.1, up: 0.05 },
-                cpu_initialization_period: 120.0,
-                initial_readiness_delay: 30.0,
-                pod_level_resources: gate,
-                pods: &pods,
-            };
+            let ctx = context(&pods, gate);
             let index = PodIndex::of(&pods);
             let slots = Slots::new(&pods, &index);
             let listed = usage_utilization_replicas(current, target, resource, &usages, &slots, &ctx);
