@@ -495,7 +495,7 @@ impl World {
         let cores_per_request = self.cfg.cores_per_request;
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;
-        let mut limit = group::RevisionLimit::NONE;
+        let mut limit = super::pod_set::ByRevision::new(0);
         for i in 0..live.len() {
             let id = live[i];
             let p = &self.pods.by_id[id as usize];

@@ -770,8 +770,7 @@ impl World {
         let http = self.cfg.kind == WorkloadKind::Http;
         let (mut held, mut in_service) = (0u64, 0u64);
         let mut oldest: Option<f64> = None;
-        // The last revision's CPU request looked up (the pods mostly share one).
-        let mut request = (u32::MAX, 0.0);
+        let mut request = pod_set::ByRevision::new(0.0);
         let mut kept = 0;
         for i in 0..sampled.len() {
             let id = sampled[i];
@@ -791,11 +790,13 @@ impl World {
                 p.state,
                 PodState::Starting | PodState::Ready | PodState::Terminating
             ) {
-                if p.revision != request.0 {
-                    let rev = &self.pods.sets[p.revision as usize];
-                    request = (p.revision, rev.template.cpu_request.unwrap_or(0.0));
-                }
-                requested += request.1;
+                let sets = &self.pods.sets;
+                requested += request.get(p.revision, || {
+                    sets[p.revision as usize]
+                        .template
+                        .cpu_request
+                        .unwrap_or(0.0)
+                });
             }
             in_service += p.in_service.len() as u64 + p.fluid_in_service;
             if http {

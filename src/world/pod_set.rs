@@ -17,6 +17,37 @@ use crate::manifest::deployment::Strategy;
 use crate::rng::Stream;
 use crate::settings::workload::PodResources;
 
+/// A value looked up by a pod's revision (its ReplicaSet's CPU limit or request), remembered
+/// across a walk over the pods: they mostly share one revision, so most pods skip the lookup.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ByRevision<T> {
+    revision: u32,
+    value: T,
+}
+
+impl<T: Copy> ByRevision<T> {
+    /// Nothing looked up yet (`unset` is never returned).
+    pub(super) fn new(unset: T) -> Self {
+        ByRevision {
+            revision: u32::MAX,
+            value: unset,
+        }
+    }
+
+    /// The value for `revision`: the one remembered if it is the last revision asked for, else
+    /// `look_up`'s.
+    #[inline(always)]
+    pub(super) fn get(&mut self, revision: u32, look_up: impl FnOnce() -> T) -> T {
+        if self.revision != revision {
+            *self = ByRevision {
+                revision,
+                value: look_up(),
+            };
+        }
+        self.value
+    }
+}
+
 /// The pods and their bookkeeping.
 pub(crate) struct PodSet {
     /// Every pod, by id.

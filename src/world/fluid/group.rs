@@ -14,6 +14,7 @@
 
 use super::{Cohort, FluidState, close_interval, round_up_half};
 use crate::settings::workload::Balancer;
+use crate::world::pod_set::ByRevision;
 use crate::world::{PodState, World};
 
 /// The quantile strata a share size's latencies are recorded in each interval: three quarters
@@ -63,22 +64,6 @@ pub(crate) struct Group {
 
 /// What makes pods alike: (cap, warm-up, CPU limit) as bits.
 pub(super) type Likeness = [u64; 3];
-
-/// A revision's CPU limit as bits ([`crate::world::World::pod_limit`]), remembered across a
-/// walk over the pods; `revision` `u32::MAX` when none is yet.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct RevisionLimit {
-    revision: u32,
-    bits: u64,
-}
-
-impl RevisionLimit {
-    /// Nothing looked up yet.
-    pub(super) const NONE: RevisionLimit = RevisionLimit {
-        revision: u32::MAX,
-        bits: 0,
-    };
-}
 
 impl Group {
     /// Whether `pod` is served with the group this interval; only between [`Group::mark`] and
@@ -150,8 +135,8 @@ fn alike(a: &Likeness, b: &Likeness) -> bool {
     a[0] == b[0] && a[1] == b[1] && a[2] == b[2]
 }
 
-/// What a member offered `share` requests books: ([`World::fluid_interval_rates`]) and the
-/// seconds it stalls on its CFS quota.
+/// What a member offered `share` requests books: its CPU and in-service rates
+/// ([`World::fluid_interval_rates`]) and the seconds it stalls on its CFS quota.
 #[derive(Debug, Clone, Copy)]
 struct Offer {
     share: u64,
@@ -248,21 +233,17 @@ impl World {
 
     /// What pod `id` is alike by, if it can join a group: Ready, in the endpoints and taking
     /// work, running, not a job, past its start-up burst, nothing waiting from an earlier
-    /// interval. `limit` remembers the last revision's CPU limit looked up (a walk's pods
-    /// mostly share one).
+    /// interval. `limit` remembers the revision's CPU limit, as bits, across the walk.
     #[inline]
-    pub(super) fn fluid_likeness(&self, id: u32, limit: &mut RevisionLimit) -> Option<Likeness> {
+    pub(super) fn fluid_likeness(&self, id: u32, limit: &mut ByRevision<u64>) -> Option<Likeness> {
         let p = &self.pods.by_id[id as usize];
         let ready =
             p.state == PodState::Ready && p.in_endpoints && p.accepting && p.running_at.is_some();
         (ready && !p.job && p.burst == 0.0 && p.cohorts.is_empty()).then(|| {
-            if limit.revision != p.revision {
-                *limit = RevisionLimit {
-                    revision: p.revision,
-                    bits: self.pods.sets[p.revision as usize].cpu_limit.to_bits(),
-                };
-            }
-            [p.cap.to_bits(), p.warm.to_bits(), limit.bits]
+            let limit = limit.get(p.revision, || {
+                self.pods.sets[p.revision as usize].cpu_limit.to_bits()
+            });
+            [p.cap.to_bits(), p.warm.to_bits(), limit]
         })
     }
 
@@ -364,7 +345,7 @@ impl World {
             small
         };
         // In pod order: the members from `turn` on (wrapping) take the remainder's extra
-        // requests ([`takes_extra`]).
+        // requests ([`extra_runs`]).
         let members = &fl.group.members;
         for (range, offer) in extra_runs(turn, m, r as usize) {
             let offer = if offer { large } else { small };
