@@ -142,6 +142,8 @@ pub(super) struct FluidState {
     normals: Vec<f64>,
     /// This interval's pods served as one group (see [`group`]).
     group: group::Group,
+    /// The last interval's gather of the serving pods, kept while it holds.
+    kept: KeptGather,
     /// Draws the service time each served batch records (see [`World::serve_n`]), from the
     /// service-time distribution tabulated once.
     latency_rng: Stream,
@@ -149,6 +151,26 @@ pub(super) struct FluidState {
     /// A pod's service rate, memoised for the last (CPU cap, start-up burst, warm-up factor, CPU
     /// limit): most pods share them.
     service_rate: ServiceRate,
+}
+
+/// What [`World::fluid_serving_pods`] last gathered, reused by the next interval while it would
+/// gather the same: no pod changed in what decides whether it serves and what it is alike by
+/// (counted by `PodSet::changed`), no pod was created, no member of the group was handed work
+/// of its own (a group that could fall behind), and the pods served on their own are as alike
+/// as they were (what they hold waiting changes from one interval to the next). Then no pod
+/// has gone and no pod that stopped serving still burns CPU, so the walk would change nothing
+/// either.
+#[derive(Debug, Clone, Default)]
+struct KeptGather {
+    /// Whether it may be reused: gathered with grouping on, and no member handed work since.
+    valid: bool,
+    /// `PodSet::changes` when it was gathered.
+    changes: u64,
+    /// The group's members (empty when fewer than two joined).
+    members: Vec<u32>,
+    /// The pods served on their own, in the gather's order, and what each was alike by then.
+    alone: Vec<u32>,
+    alone_like: Vec<Option<group::Likeness>>,
 }
 
 /// How fast a pod serves, given what bounds it.
@@ -183,6 +205,7 @@ impl FluidState {
             shares: Vec::new(),
             normals: Vec::new(),
             group: group::Group::default(),
+            kept: KeptGather::default(),
             latency_rng,
             service_table: QuantileTable::new(service),
             service_rate: ServiceRate {
@@ -469,6 +492,11 @@ impl World {
                 true
             }
         });
+        if !due.is_empty() {
+            // Routed to every endpoint, the group's members too: the next interval gathers
+            // afresh.
+            fl.kept.valid = false;
+        }
         for mut c in due {
             self.recorder.totals.retries += c.count;
             let i = self.recorder.series.slot_at(t);
@@ -485,13 +513,49 @@ impl World {
     /// pod that stopped serving has its last interval's work done. One pass over the live pods,
     /// which also retires the Gone.
     fn fluid_serving_pods(&mut self, t: f64, fl: &mut FluidState) -> Vec<u32> {
-        fl.live.extend(fl.seen as u32..self.pods.by_id.len() as u32);
-        fl.seen = self.pods.by_id.len();
         let mut ids = std::mem::take(&mut fl.serving);
         ids.clear();
         let grouping = self.cfg.kind == WorkloadKind::Http
             && !fl.retries.iter().any(|&(due, _)| due < t + fl.dt);
         fl.group.open();
+        if grouping && self.fluid_gather_holds(fl) {
+            fl.group.members.extend_from_slice(&fl.kept.members);
+            ids.extend_from_slice(&fl.kept.alone);
+            #[cfg(debug_assertions)]
+            self.fluid_check_kept_gather(fl);
+            return ids;
+        }
+        self.fluid_gather(t, grouping, &mut ids, fl);
+        // Kept for the next interval (see [`KeptGather`]).
+        let kept = &mut fl.kept;
+        kept.valid = grouping;
+        kept.changes = self.pods.changes();
+        kept.members.clone_from(&fl.group.members);
+        kept.alone.clone_from(&ids);
+        ids
+    }
+
+    /// Whether the last interval's gather ([`KeptGather`]) is this one's: nothing it depends
+    /// on changed, and each pod served on its own is alike by what it was.
+    fn fluid_gather_holds(&self, fl: &FluidState) -> bool {
+        let kept = &fl.kept;
+        if !kept.valid || kept.changes != self.pods.changes() || fl.seen != self.pods.by_id.len() {
+            return false;
+        }
+        let mut limit = super::pod_set::ByRevision::new(0);
+        kept.alone
+            .iter()
+            .zip(&kept.alone_like)
+            .all(|(&id, &like)| self.fluid_likeness(id, &mut limit) == like)
+    }
+
+    /// Walk the live pods (retiring the Gone): the serving ones join the group if `grouping`
+    /// and they can, the rest of them go into `ids` (what each was alike by into the kept
+    /// gather's `alone_like`); a pod that stopped serving has its last interval's work done.
+    fn fluid_gather(&mut self, t: f64, grouping: bool, ids: &mut Vec<u32>, fl: &mut FluidState) {
+        fl.live.extend(fl.seen as u32..self.pods.by_id.len() as u32);
+        fl.seen = self.pods.by_id.len();
+        fl.kept.alone_like.clear();
         let cores_per_request = self.cfg.cores_per_request;
         let mut live = std::mem::take(&mut fl.live);
         let mut kept = 0;
@@ -506,7 +570,13 @@ impl World {
             kept += 1;
             if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
             {
-                if !(grouping && fl.group.join(id, self.fluid_likeness(id, &mut limit))) {
+                if grouping {
+                    let like = self.fluid_likeness(id, &mut limit);
+                    if !fl.group.join(id, like) {
+                        ids.push(id);
+                        fl.kept.alone_like.push(like);
+                    }
+                } else {
                     ids.push(id);
                 }
             } else if p.fluid_cpu != 0.0 {
@@ -520,9 +590,45 @@ impl World {
         if fl.group.members.len() < 2 {
             // A group of one is a pod on its own.
             ids.extend_from_slice(&fl.group.members);
+            if let Some(&id) = fl.group.members.first() {
+                let like = self.fluid_likeness(id, &mut limit);
+                fl.kept.alone_like.push(like);
+            }
             fl.group.disband();
         }
-        ids
+    }
+
+    /// Debug builds: the kept gather is what walking the pods afresh gathers, and that walk
+    /// would change nothing (no live pod Gone, none that stopped serving burning CPU).
+    #[cfg(debug_assertions)]
+    fn fluid_check_kept_gather(&self, fl: &FluidState) {
+        let mut group = group::Group::default();
+        let mut alone = Vec::new();
+        let mut limit = super::pod_set::ByRevision::new(0);
+        for &id in &fl.live {
+            let p = &self.pods.by_id[id as usize];
+            assert_ne!(
+                p.state,
+                PodState::Gone,
+                "pod {id} went without a change counted"
+            );
+            if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
+            {
+                if !group.join(id, self.fluid_likeness(id, &mut limit)) {
+                    alone.push(id);
+                }
+            } else {
+                assert_eq!(p.fluid_cpu, 0.0, "pod {id} stopped serving unseen");
+            }
+        }
+        if group.members.len() < 2 {
+            alone.append(&mut group.members);
+        }
+        assert_eq!(
+            (&group.members, &alone),
+            (&fl.kept.members, &fl.kept.alone),
+            "the kept gather is not the pods' gather"
+        );
     }
 
     /// Pod `id`'s service rate: (servers, requests per second, noise of an interval's count);
@@ -1068,6 +1174,7 @@ impl World {
 
     /// Work a pod holds at its kill (flow level): all its cohorts.
     pub(super) fn fluid_take_all(&mut self, pod: u32) -> Vec<Cohort> {
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         p.fluid_in_service = 0;
         p.cohorts.take_all()

@@ -214,6 +214,7 @@ impl World {
         let work = self.lose_held_work(now, pod, DropReason::Restarted);
         // Not Ready until the new container passes its readiness probe.
         let was_ready = self.pods.by_id[pod as usize].state == PodState::Ready;
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         if was_ready {
             p.state = PodState::Starting;
@@ -271,6 +272,7 @@ impl World {
         p.running_at = Some(now);
         p.scrape_at = now;
         p.cpu_at_scrape = p.cpu_seconds;
+        self.pods.changed();
         self.log(now, pod, PodEventKind::ContainerStarted, None);
         self.boot(now, pod);
     }

@@ -178,6 +178,7 @@ impl World {
     /// then creates a new container ([`Self::on_job_container_restart`]).
     fn restart_job_container(&mut self, now: f64, pod: u32) {
         self.account_pods(now);
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         let backoff = super::health::crash_loop_backoff(p, now);
         let was_ready = p.state == PodState::Ready;

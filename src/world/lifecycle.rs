@@ -123,6 +123,7 @@ impl World {
             return;
         }
         self.account_pods(now);
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         p.state = PodState::Starting;
         p.running_at = Some(now);
@@ -141,6 +142,7 @@ impl World {
     /// A container (first or restarted) has started: CPU burst, warm-up, quota, probes, and
     /// readiness after the probe's delay.
     pub(super) fn boot(&mut self, now: f64, pod: u32) {
+        self.pods.changed();
         let inc = self.pods.by_id[pod as usize].incarnation;
         self.pods.by_id[pod as usize].advance(now, self.cfg.cores_per_request);
         if self.pods.by_id[pod as usize].node.is_none() {
@@ -176,6 +178,7 @@ impl World {
 
     pub(super) fn make_ready(&mut self, pod: u32, now: f64, log: bool) {
         self.account_pods(now);
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         match p.state {
             PodState::Pending => self.pods.counts.pending -= 1,
@@ -270,6 +273,7 @@ impl World {
     pub(super) fn spawn_job_pod(&mut self, now: f64, run: JobBehaviour) -> u32 {
         self.create_pod_as(now, 0, None);
         let id = self.pods.by_id.len() as u32 - 1;
+        self.pods.changed();
         let p = &mut self.pods.by_id[id as usize];
         p.job = true;
         p.job_run = run;
@@ -345,6 +349,7 @@ impl World {
             PodState::Terminating => self.pods.counts.terminating -= 1,
             PodState::Gone => return,
         }
+        self.pods.changed();
         self.pods.by_id[pod as usize].state = PodState::Terminating;
         self.pods.counts.terminating += 1;
         self.exit(now, pod, how, requests);
@@ -359,6 +364,7 @@ impl World {
     /// killed `grace` after the deletion.
     pub(super) fn terminate_with(&mut self, now: f64, pod: u32, pre_stop: f64, grace: f64) {
         self.account_pods(now);
+        self.pods.changed();
         let p = &mut self.pods.by_id[pod as usize];
         match p.state {
             PodState::Pending => self.pods.counts.pending -= 1,
@@ -399,6 +405,7 @@ impl World {
             return;
         }
         p.in_endpoints = false;
+        self.pods.changed();
         if let Some(i) = self.requests.endpoints.iter().position(|&e| e == pod) {
             self.requests.endpoints.remove(i);
         }
@@ -411,6 +418,7 @@ impl World {
             return;
         }
         p.accepting = false;
+        self.pods.changed();
         self.log(now, pod, PodEventKind::Sigterm, None);
         self.release_partition(now, pod);
         let p = &self.pods.by_id[pod as usize];
@@ -478,6 +486,7 @@ impl World {
 
     pub(super) fn exit(&mut self, now: f64, pod: u32, how: PodEventKind, requests: Option<u64>) {
         self.account_pods(now);
+        self.pods.changed();
         self.remove_endpoint(now, pod);
         let p = &mut self.pods.by_id[pod as usize];
         if p.state != PodState::Terminating {

@@ -533,6 +533,11 @@ impl World {
     }
 
     fn handle(&mut self, t: f64, e: Event) {
+        if !matches!(e, Event::FluidTick) {
+            // Besides the changes counted where they happen: whatever an event changes, the
+            // flow level's next interval gathers its serving pods afresh.
+            self.pods.changed();
+        }
         match e {
             Event::Running { pod } => self.on_running(t, pod),
             Event::Ready { pod, inc } => {
@@ -573,6 +578,7 @@ impl World {
 
     /// Apply a change to a pod's speed factors and re-time its completions.
     fn change_speed(&mut self, now: f64, pod: u32, change: impl FnOnce(&mut Pod)) {
+        self.pods.changed();
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
         if p.state == PodState::Gone {

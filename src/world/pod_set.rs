@@ -88,6 +88,11 @@ pub(crate) struct PodSet {
     pub(super) reconciling: bool,
     /// The workload is a StatefulSet: its controller's state (`statefulset`).
     pub(super) stateful: Option<StatefulState>,
+    /// Changes to what decides whether a pod serves at flow level and what it is alike by
+    /// (its phase, endpoints, taking work, container, job, burst, warm-up, cap, revision, the
+    /// work it holds when killed), counted so the flow level can keep its last gather while
+    /// none happens (`fluid::KeptGather`): [`PodSet::changed`].
+    changes: u64,
 }
 
 impl PodSet {
@@ -114,7 +119,21 @@ impl PodSet {
             strategy,
             reconciling: false,
             stateful: None,
+            changes: 0,
         }
+    }
+
+    /// A pod changed in what decides whether it serves at flow level or what it is alike by
+    /// (see `changes`); called by every place that changes it.
+    #[inline]
+    pub(super) fn changed(&mut self) {
+        self.changes = self.changes.wrapping_add(1);
+    }
+
+    /// How many such changes there have been (compared, never read as a number).
+    #[inline]
+    pub(super) fn changes(&self) -> u64 {
+        self.changes
     }
 
     /// Every pod ever created, in id order (gone ones included).
@@ -135,6 +154,7 @@ impl PodSet {
     /// Add a new pod (its id is the next one).
     pub(super) fn push(&mut self, pod: Pod) {
         debug_assert_eq!(pod.id as usize, self.by_id.len());
+        self.changed();
         self.live.push(pod.id);
         self.sampled.push(pod.id);
         self.by_id.push(pod);
@@ -142,6 +162,7 @@ impl PodSet {
 
     /// The pod has gone: it leaves the live index (the time-series sample drops it later).
     pub(super) fn mark_gone(&mut self, id: u32) {
+        self.changed();
         if let Ok(i) = self.live.binary_search(&id) {
             self.live.remove(i);
         }

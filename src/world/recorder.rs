@@ -240,6 +240,34 @@ impl Recorder {
             .push_n(row, latency, n, &mut self.series);
     }
 
+    /// Batches of requests served at `t` (flow level), each (latency, how many): what
+    /// [`Self::served_latency_n`] records for each in turn, with the row found once.
+    pub(super) fn served_latencies_n(&mut self, t: f64, batches: &[(f64, u64)]) {
+        let (row, i) = self.at.locate(&self.series, t);
+        let mut served = 0u64;
+        for &(latency, n) in batches {
+            served += n;
+            self.latency.record_n(latency, n);
+        }
+        self.totals.served += served;
+        // Each batch's count added as a u32 in turn: the same as their sum's.
+        self.series.served[i] = self.series.served[i].wrapping_add(served as u32);
+        if self.record_latency_buckets {
+            for &(latency, n) in batches {
+                self.latency_buckets.record_n(latency, n);
+            }
+        }
+        if let Some(h) = &mut self.row_histograms {
+            for &(latency, n) in batches {
+                h.record_n(row, latency, n);
+            }
+        }
+        for &(latency, n) in batches {
+            self.step_latencies
+                .push_n(row, latency, n, &mut self.series);
+        }
+    }
+
     /// `n` requests whose client gave up at `deadline`.
     pub(super) fn time_out_n(&mut self, deadline: f64, n: u64) {
         self.totals.timed_out += n;

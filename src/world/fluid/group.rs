@@ -217,6 +217,8 @@ impl World {
             );
             fl.group.members = members;
             fl.group.fall_back();
+            // Its members now hold work: the next interval gathers afresh.
+            fl.kept.valid = false;
         }
         let others = std::mem::take(&mut fl.group.others);
         self.fluid_split_among(
@@ -393,6 +395,8 @@ impl World {
         let service = fl.mean_service / self.pods.by_id[like as usize].warm;
         let timeout = self.cfg.timeout.unwrap_or(f64::INFINITY);
         let mut given = 0;
+        let mut batches = [(0.0, 0); STRATA.len() - 1];
+        let mut filled = 0;
         for bounds in STRATA.windows(2) {
             // Counts by rounded cumulative shares, so they add up to `count`.
             let upto = round_up_half(count as f64 * bounds[1]).min(count);
@@ -404,8 +408,10 @@ impl World {
             let p = bounds[0] + (bounds[1] - bounds[0]) * fl.latency_rng.uniform();
             let drawn = fl.service_table.at(p) / fl.mean_service * service;
             let latency = (wq + drawn).max(0.0).min(timeout);
-            self.recorder.served_latency_n(t, latency, n);
+            batches[filled] = (latency, n);
+            filled += 1;
         }
+        self.recorder.served_latencies_n(t, &batches[..filled]);
         self.recorder.waited_n(wq, count);
     }
 }
