@@ -311,3 +311,54 @@ impl Recorder {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Recording a step's batches in one call records what one call per batch records:
+        /// totals, the row's served count and quantiles, the run's distribution, the
+        /// Prometheus histogram and the row's histogram.
+        #[test]
+        fn batched_latencies_record_as_one_call_each(
+            steps in proptest::collection::vec(
+                (0.0f64..30.0, proptest::collection::vec((0.0f64..12.0, 0u64..5_000), 0..13)),
+                1..8,
+            ),
+        ) {
+            let fresh = || {
+                let mut r = Recorder::new(60.0, 5.0);
+                r.keep_row_histograms();
+                r
+            };
+            let (mut one_by_one, mut batched) = (fresh(), fresh());
+            let mut t = 0.0;
+            for (gap, batches) in &steps {
+                t += gap;
+                let batches: Vec<(f64, u64)> =
+                    batches.iter().copied().filter(|&(_, n)| n > 0).collect();
+                for &(latency, n) in &batches {
+                    one_by_one.served_latency_n(t, latency, n);
+                }
+                batched.served_latencies_n(t, &batches);
+            }
+            one_by_one.close_step_latencies();
+            batched.close_step_latencies();
+            let seen = |r: &Recorder| {
+                format!(
+                    "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                    r.totals,
+                    r.series.served,
+                    r.series.latency_p50,
+                    r.series.latency_p99,
+                    r.latency,
+                    r.latency_buckets,
+                    r.row_histograms,
+                    r.step_latencies,
+                )
+            };
+            proptest::prop_assert_eq!(seen(&one_by_one), seen(&batched));
+        }
+    }
+}

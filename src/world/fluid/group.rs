@@ -368,7 +368,9 @@ impl World {
     }
 
     /// [`Self::fluid_book_members`], whether the offer stalls known when compiled: one pass,
-    /// each pod borrowed once.
+    /// each pod borrowed once. A stall counts as [`Self::fluid_throttle_in`] counts it, the
+    /// run's and the row's totals added to member by member in the same order, held in
+    /// locals across the pass.
     #[inline(always)]
     fn fluid_book_each<const STALLS: bool>(
         &mut self,
@@ -378,14 +380,29 @@ impl World {
         offer: Offer,
     ) {
         let cores_per_request = self.cfg.cores_per_request;
+        let stalled_s = offer.stalled_s;
+        let (mut run_total, mut row_total) = if STALLS {
+            (
+                self.pods.throttled_seconds,
+                self.recorder.series.throttled_s[slot],
+            )
+        } else {
+            (0.0, 0.0)
+        };
         for &id in members {
             let p = &mut self.pods.by_id[id as usize];
             p.routed += offer.share;
             p.served += offer.share;
             close_interval(p, t, cores_per_request, offer.rates);
             if STALLS {
-                self.fluid_throttle_in(slot, id, offer.stalled_s);
+                p.throttled_seconds += stalled_s;
+                run_total += stalled_s;
+                row_total += stalled_s;
             }
+        }
+        if STALLS {
+            self.pods.throttled_seconds = run_total;
+            self.recorder.series.throttled_s[slot] = row_total;
         }
     }
 
