@@ -144,6 +144,9 @@ pub(super) struct FluidState {
     group: group::Group,
     /// The last interval's gather of the serving pods, kept while it holds.
     kept: KeptGather,
+    /// Intervals that reused the kept gather (tests).
+    #[cfg(test)]
+    kept_reused: u64,
     /// Draws the service time each served batch records (see [`World::serve_n`]), from the
     /// service-time distribution tabulated once.
     latency_rng: Stream,
@@ -206,6 +209,8 @@ impl FluidState {
             normals: Vec::new(),
             group: group::Group::default(),
             kept: KeptGather::default(),
+            #[cfg(test)]
+            kept_reused: 0,
             latency_rng,
             service_table: QuantileTable::new(service),
             service_rate: ServiceRate {
@@ -523,6 +528,10 @@ impl World {
             ids.extend_from_slice(&fl.kept.alone);
             #[cfg(debug_assertions)]
             self.fluid_check_kept_gather(fl);
+            #[cfg(test)]
+            {
+                fl.kept_reused += 1;
+            }
             return ids;
         }
         self.fluid_gather(t, grouping, &mut ids, fl);

@@ -516,6 +516,55 @@ mod tests {
         }
     }
 
+    /// A steady http workload scaled up and down at flow level: most intervals reuse the kept
+    /// gather (each reuse checked against a fresh walk in debug builds:
+    /// `fluid_check_kept_gather`), and the run is the same as when every interval gathers
+    /// afresh.
+    #[test]
+    fn the_kept_gather_is_reused_between_pod_changes() {
+        use crate::settings::dist::Dist;
+        use crate::settings::workload::WorkloadKind;
+        use crate::trace::Trace;
+        use crate::world::properties::config;
+        use std::sync::Arc;
+        let run = |keep: bool| {
+            let cfg = config(
+                WorkloadKind::Http,
+                4,
+                Some(10.0),
+                None,
+                Balancer::Random,
+                Dist::constant(0.1),
+                true,
+            );
+            let trace = Arc::new(Trace::from_rows(vec![0.0], vec![100.0], 1200.0));
+            let mut world = World::new(cfg, trace, 7, 1200.0, 5.0, 4);
+            let mut changes = vec![(200.0, 8), (500.0, 3), (800.0, 6)]
+                .into_iter()
+                .peekable();
+            while world.next_time() <= 1200.0 {
+                if let Some(&(at, replicas)) = changes.peek()
+                    && at < world.next_time()
+                {
+                    world.set_replicas(at, replicas);
+                    changes.next();
+                    continue;
+                }
+                if !keep && let Some(fl) = world.fluid.as_mut() {
+                    fl.kept.valid = false;
+                }
+                world.step();
+            }
+            let reused = world.fluid.as_ref().map_or(0, |fl| fl.kept_reused);
+            let cpu: Vec<u64> = world.pods.iter().map(|p| p.cpu_seconds.to_bits()).collect();
+            (reused, world.recorder.totals.clone(), cpu)
+        };
+        let (kept, afresh) = (run(true), run(false));
+        assert!(kept.0 > 150, "reused {} times", kept.0);
+        assert_eq!(afresh.0, 0);
+        assert_eq!((&kept.1, &kept.2), (&afresh.1, &afresh.2));
+    }
+
     /// The runs cover `0..m` in order and mark exactly the members [`takes_extra`] picks.
     #[test]
     fn extra_runs_match_takes_extra() {
