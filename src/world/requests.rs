@@ -278,6 +278,9 @@ impl World {
         }
     }
 
+    /// The endpoint the balancer sends the next attempt to (none without endpoints). Always
+    /// inlined into [`Self::send`], its one hot caller.
+    #[inline(always)]
     pub(super) fn pick_endpoint(&mut self) -> Option<u32> {
         let n = self.requests.endpoints.len();
         if n == 0 {
@@ -617,6 +620,96 @@ mod tests {
             if !a.is_nan() && !b.is_nan() {
                 proptest::prop_assert_eq!(smaller(a, b).to_bits(), a.min(b).to_bits());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod lean_path_tests {
+    use super::super::properties::config;
+    use super::super::World;
+    use crate::settings::dist::Dist;
+    use crate::settings::overload::Liveness;
+    use crate::settings::workload::{Balancer, WorkloadKind};
+    use crate::trace::Trace;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// Everything a run leaves behind that the request path writes: the totals, the time
+    /// series, the latency and wait distributions, and every pod (its clock and CPU integral
+    /// to the bit, its counters).
+    fn outcome(w: &World) -> String {
+        let r = w.recorder();
+        let pods: Vec<_> = w.pods().iter().collect();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            r.totals(),
+            r.series(),
+            r.latency(),
+            r.wait(),
+            pods
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
+
+        /// A lean run (no quota, timeout or retries: [`World::is_lean`]) comes out the same to
+        /// the bit down the lean path and down the general one, whatever the workload, the
+        /// pods' limit and concurrency, the balancer, the service time, the traffic, the
+        /// replica changes, the queue cap and the liveness probes.
+        #[test]
+        fn lean_path_is_the_general_path(
+            queue in any::<bool>(),
+            conc in 1u32..5,
+            limit in proptest::option::of(0.2f64..3.0),
+            balancer in prop_oneof![Just(Balancer::Random), Just(Balancer::RoundRobin), Just(Balancer::LeastRequest)],
+            service in prop_oneof![
+                (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
+                (0.0f64..1.0).prop_map(Dist::constant),
+                (0.05f64..1.0, 0.1f64..3.0).prop_map(|(m, cv)| Dist::lognormal_from_cv(m, cv).unwrap()),
+            ],
+            rates in proptest::collection::vec(0.0f64..40.0, 1..6),
+            initial in 0i32..6,
+            changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),
+            max_queue in proptest::option::of(0u32..6),
+            liveness in proptest::option::of((1.0f64..15.0, 0.05f64..2.0, 1u32..4)),
+            seed in any::<u64>(),
+        ) {
+            let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
+            let n = rates.len();
+            let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
+            let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
+            let mut cfg = config(kind, conc, None, limit, balancer, service, false);
+            cfg.overload.max_queue = max_queue.filter(|_| !queue);
+            cfg.overload.liveness = liveness.map(|(period, timeout, failure_threshold)| Liveness {
+                initial_delay: 0.0,
+                period,
+                timeout,
+                failure_threshold,
+            });
+            let mut changes = changes;
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let duration = 300.0;
+            let run = |lean: bool| {
+                let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
+                assert!(w.is_lean());
+                let mut run_to = |w: &mut World, limit: f64| {
+                    if lean {
+                        w.run_events_until::<true>(limit);
+                    } else {
+                        w.run_events_until::<false>(limit);
+                    }
+                };
+                for &(at, replicas) in &changes {
+                    run_to(&mut w, at);
+                    w.set_replicas(at, replicas);
+                }
+                run_to(&mut w, duration);
+                w.finish(duration);
+                outcome(&w)
+            };
+            prop_assert_eq!(run(true), run(false));
         }
     }
 }
