@@ -626,8 +626,8 @@ mod tests {
 
 #[cfg(test)]
 mod lean_path_tests {
-    use super::super::properties::config;
     use super::super::World;
+    use super::super::properties::config;
     use crate::settings::dist::Dist;
     use crate::settings::overload::Liveness;
     use crate::settings::workload::{Balancer, WorkloadKind};
