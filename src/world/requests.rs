@@ -545,7 +545,7 @@ fn advance<const LEAN: bool>(p: &mut Pod, now: f64, cpr: f64) {
     if LEAN {
         p.advance_unquoted(now, cpr);
     } else {
-        p.advance(now, cpr);
+        p.advance_inlined(now, cpr);
     }
 }
 
