@@ -694,7 +694,7 @@ mod lean_path_tests {
             let run = |lean: bool| {
                 let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
                 assert!(w.is_lean());
-                let mut run_to = |w: &mut World, limit: f64| {
+                let run_to = |w: &mut World, limit: f64| {
                     if lean {
                         w.run_events_until::<true>(limit);
                     } else {
