@@ -323,7 +323,7 @@ impl Timers {
 
     /// Drop the deadline [`Self::due`] gave if its slot still has it (its leaf still holds
     /// the node: stamps are unique, so a deadline set since differs).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn cancel_due(&mut self, due: Due) {
         let leaf = self.cap() + due.slot as usize;
         if self.hi.get(leaf) == Some(&due.node.0) && self.lo[leaf] == due.node.1 {

@@ -316,6 +316,14 @@ impl Pod {
             self.advance_under_quota(now, cores_per_request);
             return;
         }
+        self.advance_unquoted(now, cores_per_request);
+    }
+
+    /// [`Self::advance`] of a pod without a CFS quota (`cfs` is `None`), for callers that know
+    /// it without testing (the lean request path, see `World::run_until`).
+    #[inline(always)]
+    pub(crate) fn advance_unquoted(&mut self, now: f64, cores_per_request: f64) {
+        debug_assert!(self.cfs.is_none());
         // Without a quota: nothing to do unless time passed (the general path's steps, with
         // the quota's left out; a NaN gap does nothing there either).
         let dt = now - self.vclock_at;
@@ -334,10 +342,27 @@ impl Pod {
         }
     }
 
+    /// [`Self::advance`] with its quota part inlined as well: for the request path's start and
+    /// end of a request, where most pods of a run with quotas have one.
+    #[inline(always)]
+    pub(crate) fn advance_inlined(&mut self, now: f64, cores_per_request: f64) {
+        if self.cfs.is_some() {
+            self.advance_quota_steps(now, cores_per_request);
+            return;
+        }
+        self.advance_unquoted(now, cores_per_request);
+    }
+
     /// [`Self::advance`] for a pod with a CFS quota: a period may end, also when no time passed.
     /// Out of line: [`Self::advance`] is inlined everywhere, this larger part once.
     #[inline(never)]
     fn advance_under_quota(&mut self, now: f64, cores_per_request: f64) {
+        self.advance_quota_steps(now, cores_per_request);
+    }
+
+    /// The steps of [`Self::advance_under_quota`].
+    #[inline(always)]
+    fn advance_quota_steps(&mut self, now: f64, cores_per_request: f64) {
         // Also when no time passed: a period may end exactly now.
         let dt = (now - self.vclock_at).max(0.0);
         let k = self.in_service.len();
@@ -415,6 +440,15 @@ impl Pod {
             self.speed = 0.0;
             return;
         }
+        self.update_speed_unquoted(cores_per_request);
+    }
+
+    /// [`Self::update_speed`] of a pod not stalled by a CFS quota, for callers that know it
+    /// without testing (the lean request path, where no pod has a quota: see
+    /// `World::run_until`).
+    #[inline(always)]
+    pub(crate) fn update_speed_unquoted(&mut self, cores_per_request: f64) {
+        debug_assert!(!self.cfs.is_some_and(|c| c.stalled));
         if self.cap == f64::INFINITY {
             // No limit: what the formula below gives (nothing exceeds an infinite capacity).
             self.speed = self.warm;

@@ -94,15 +94,20 @@ impl World {
     }
 
     /// A request arrives at `now`. Inlined into its one caller, the event loop's arrival branch.
+    /// `LEAN`: the run is lean (see [`World::is_lean`]), its tests are left out.
     #[inline(always)]
-    pub(super) fn arrive(&mut self, now: f64) {
+    pub(super) fn arrive<const LEAN: bool>(&mut self, now: f64) {
         self.recorder.arrived(now);
         let work = self.cfg.service.sample(&mut self.requests.rng_service);
-        let deadline = self.cfg.timeout.map_or(f64::INFINITY, |t| now + t);
+        let deadline = if LEAN {
+            f64::INFINITY
+        } else {
+            self.cfg.timeout.map_or(f64::INFINITY, |t| now + t)
+        };
         let mut req = Request::new(now, work, deadline);
         match self.cfg.kind {
             WorkloadKind::Http => {
-                if self.cfg.overload.retries.is_some() {
+                if !LEAN && self.cfg.overload.retries.is_some() {
                     req.id = self.clients.issue_id();
                     self.clients.wait_for(req);
                     if deadline.is_finite() {
@@ -115,7 +120,7 @@ impl World {
                         );
                     }
                 }
-                self.send(now, req);
+                self.send::<LEAN>(now, req);
             }
             WorkloadKind::Queue => {
                 // Most arrivals under load find no free worker; most of the others find the
@@ -123,7 +128,7 @@ impl World {
                 if self.requests.idle_slots.is_empty() {
                     self.requests.backlog.push_back(req);
                 } else if self.requests.backlog.is_empty() {
-                    self.serve_arrival(now, req);
+                    self.serve_arrival::<LEAN>(now, req);
                 } else {
                     self.requests.backlog.push_back(req);
                     self.dispatch_backlog(now);
@@ -132,8 +137,9 @@ impl World {
         }
     }
 
-    /// Send an http attempt to a Ready endpoint: serve it, queue it, or refuse it.
-    fn send(&mut self, now: f64, req: Request) {
+    /// Send an http attempt to a Ready endpoint: serve it, queue it, or refuse it (`LEAN`: as
+    /// for [`Self::arrive`]).
+    fn send<const LEAN: bool>(&mut self, now: f64, req: Request) {
         let Some(pod) = self.pick_endpoint() else {
             self.fail(now, req, DropReason::NoEndpoints);
             return;
@@ -153,9 +159,9 @@ impl World {
             // Start serving it, and re-time the pod, looked up once.
             let cpr = self.cfg.cores_per_request;
             record_wait(&mut self.recorder, now, &req);
-            start_on(p, now, req, cpr);
-            p.update_speed(cpr);
-            retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+            start_on::<LEAN>(p, now, req, cpr);
+            update_speed::<LEAN>(p, cpr);
+            retime::<LEAN>(p, pod, cpr, &mut self.agenda, &mut self.completions);
         } else if self
             .cfg
             .overload
@@ -250,7 +256,7 @@ impl World {
                 },
             );
         }
-        self.send(now, req);
+        self.send::<false>(now, req);
     }
 
     /// A tracked attempt's timeout: if the client still waits for it, it retries or gives up.
@@ -272,6 +278,9 @@ impl World {
         }
     }
 
+    /// The endpoint the balancer sends the next attempt to (none without endpoints). Always
+    /// inlined into [`Self::send`], its one hot caller.
+    #[inline(always)]
     pub(super) fn pick_endpoint(&mut self) -> Option<u32> {
         let n = self.requests.endpoints.len();
         if n == 0 {
@@ -306,7 +315,7 @@ impl World {
     pub(super) fn reschedule(&mut self, pod: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
-        retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+        retime::<false>(p, pod, cpr, &mut self.agenda, &mut self.completions);
     }
 
     /// The pod's earliest request in service finishes at `now`. Inlined into its one caller,
@@ -315,17 +324,18 @@ impl World {
     ///
     /// Returns whether the pod's completion timer was re-armed (with a new stamp, so the
     /// deadline that fired is gone): the caller then need not look for it to drop it.
+    /// `LEAN`: as for [`Self::arrive`] (every request untracked, none late).
     #[inline(always)]
-    pub(super) fn complete(&mut self, now: f64, pod: u32) -> bool {
+    pub(super) fn complete<const LEAN: bool>(&mut self, now: f64, pod: u32) -> bool {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
-        p.advance(now, cpr);
+        advance::<LEAN>(p, now, cpr);
         p.completion_at = f64::INFINITY;
         let Some(done) = p.in_service.pop() else {
             return false;
         };
         let req = done.req;
-        if req.id == 0 && !(now > req.deadline) {
+        if LEAN || (req.id == 0 && !(now > req.deadline)) {
             // An untracked request served in time: the common case.
             p.served += 1;
             self.recorder.served(now, now - req.origin);
@@ -343,37 +353,37 @@ impl World {
         match self.cfg.kind {
             WorkloadKind::Http => {
                 while let Some(next) = p.queue.pop_front() {
-                    if now >= next.deadline {
+                    if !LEAN && now >= next.deadline {
                         if next.id == 0 {
                             self.recorder.time_out_n(next.deadline, 1);
                         }
                         continue;
                     }
-                    serve_advanced(p, &mut self.recorder, now, next, cpr);
+                    serve_advanced::<LEAN>(p, &mut self.recorder, now, next, cpr);
                     break;
                 }
             }
             WorkloadKind::Queue => {
                 if p.accepting && p.consumer && !p.job {
                     if let Some(next) =
-                        pop_live(&mut self.requests.backlog, &mut self.recorder, now)
+                        pop_live::<LEAN>(&mut self.requests.backlog, &mut self.recorder, now)
                     {
-                        serve_advanced(p, &mut self.recorder, now, next, cpr);
+                        serve_advanced::<LEAN>(p, &mut self.recorder, now, next, cpr);
                     } else {
                         self.requests.idle_slots.push_back(pod);
                     }
                 } else if p.job && p.accepting && p.job_run.mode == JobMode::Drain {
                     // A draining job takes the next message; with none left it exits (below).
                     if let Some(next) =
-                        pop_live(&mut self.requests.backlog, &mut self.recorder, now)
+                        pop_live::<LEAN>(&mut self.requests.backlog, &mut self.recorder, now)
                     {
-                        serve_advanced(p, &mut self.recorder, now, next, cpr);
+                        serve_advanced::<LEAN>(p, &mut self.recorder, now, next, cpr);
                     }
                 }
             }
         }
-        p.update_speed(cpr);
-        retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+        update_speed::<LEAN>(p, cpr);
+        retime::<LEAN>(p, pod, cpr, &mut self.agenda, &mut self.completions);
         // The completion was cleared above: a finite one now was set just now, with a new
         // stamp (whatever follows may drop it, never bring the fired one back).
         let rearmed = p.completion_at < f64::INFINITY;
@@ -389,15 +399,16 @@ impl World {
 
     /// A message arrives at `now` to an empty backlog while workers are free: exactly what
     /// queueing it and [`Self::dispatch_backlog`] would do, without the trip through the backlog.
+    /// `LEAN`: as for [`Self::arrive`].
     #[inline]
-    fn serve_arrival(&mut self, now: f64, req: Request) {
+    fn serve_arrival<const LEAN: bool>(&mut self, now: f64, req: Request) {
         let cpr = self.cfg.cores_per_request;
         while let Some(pod) = self.requests.idle_slots.pop_front() {
             let p = &mut self.pods.by_id[pod as usize];
             if !self.cfg.free_slot(p) {
                 continue; // stale slot
             }
-            if now >= req.deadline {
+            if !LEAN && now >= req.deadline {
                 // Expired on arrival (as `pop_live` would find it): the worker stays free.
                 self.recorder.time_out_n(req.deadline, 1);
                 self.requests.idle_slots.push_front(pod);
@@ -406,9 +417,9 @@ impl World {
             // It arrived now: its wait is exactly 0 (known here, so recording it is cheaper).
             debug_assert_eq!(req.arrival, now);
             self.recorder.waited_zero();
-            start_on(p, now, req, cpr);
-            p.update_speed(cpr);
-            retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+            start_on::<LEAN>(p, now, req, cpr);
+            update_speed::<LEAN>(p, cpr);
+            retime::<LEAN>(p, pod, cpr, &mut self.agenda, &mut self.completions);
             return;
         }
         self.requests.backlog.push_back(req);
@@ -425,11 +436,11 @@ impl World {
             if !self.cfg.free_slot(p) {
                 continue; // stale slot
             }
-            match pop_live(&mut self.requests.backlog, &mut self.recorder, now) {
+            match pop_live::<false>(&mut self.requests.backlog, &mut self.recorder, now) {
                 Some(req) => {
                     serve_on(p, &mut self.recorder, now, req, cpr);
                     p.update_speed(cpr);
-                    retime(p, pod, cpr, &mut self.agenda, &mut self.completions);
+                    retime::<false>(p, pod, cpr, &mut self.agenda, &mut self.completions);
                 }
                 None => {
                     self.requests.idle_slots.push_front(pod);
@@ -456,9 +467,16 @@ impl super::WorldConfig {
 }
 
 /// The next backlog message whose client still waits at `now`; the ones found expired are
-/// counted as timed out on the way.
+/// counted as timed out on the way (`LEAN`: none expires, the first is taken).
 #[inline(always)]
-fn pop_live(backlog: &mut VecDeque<Request>, recorder: &mut Recorder, now: f64) -> Option<Request> {
+fn pop_live<const LEAN: bool>(
+    backlog: &mut VecDeque<Request>,
+    recorder: &mut Recorder,
+    now: f64,
+) -> Option<Request> {
+    if LEAN {
+        return backlog.pop_front();
+    }
     while let Some(r) = backlog.pop_front() {
         if now >= r.deadline {
             recorder.time_out_n(r.deadline, 1);
@@ -473,13 +491,13 @@ fn pop_live(backlog: &mut VecDeque<Request>, recorder: &mut Recorder, now: f64) 
 #[inline(always)]
 fn serve_on(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
     recorder.waited(now - req.arrival);
-    start_on(p, now, req, cpr);
+    start_on::<false>(p, now, req, cpr);
 }
 
-/// [`serve_on`] without recording the wait.
+/// [`serve_on`] without recording the wait (`LEAN`: as for [`World::arrive`]).
 #[inline(always)]
-fn start_on(p: &mut Pod, now: f64, req: Request, cpr: f64) {
-    p.advance(now, cpr);
+fn start_on<const LEAN: bool>(p: &mut Pod, now: f64, req: Request, cpr: f64) {
+    advance::<LEAN>(p, now, cpr);
     p.in_service.push(InService {
         finish_v: p.vclock + req.work,
         req,
@@ -490,8 +508,14 @@ fn start_on(p: &mut Pod, now: f64, req: Request, cpr: f64) {
 /// it again is a no-op (no time passes); with one, it is still done: a period that ends now
 /// may roll over again.
 #[inline(always)]
-fn serve_advanced(p: &mut Pod, recorder: &mut Recorder, now: f64, req: Request, cpr: f64) {
-    if p.cfs.is_some() {
+fn serve_advanced<const LEAN: bool>(
+    p: &mut Pod,
+    recorder: &mut Recorder,
+    now: f64,
+    req: Request,
+    cpr: f64,
+) {
+    if !LEAN && p.cfs.is_some() {
         p.advance(now, cpr);
     }
     debug_assert!(p.vclock_at >= now);
@@ -515,11 +539,37 @@ fn record_wait(recorder: &mut Recorder, now: f64, req: &Request) {
     }
 }
 
-/// [`World::reschedule`] for pod `pod`, `p`, already looked up: its CFS event (with a quota),
-/// then its next completion.
+/// [`Pod::advance`], its quota test left out on the lean path (no pod has a quota).
 #[inline(always)]
-fn retime(p: &mut Pod, pod: u32, cpr: f64, agenda: &mut Agenda<Event>, completions: &mut Timers) {
-    if p.cfs.is_some() {
+fn advance<const LEAN: bool>(p: &mut Pod, now: f64, cpr: f64) {
+    if LEAN {
+        p.advance_unquoted(now, cpr);
+    } else {
+        p.advance_inlined(now, cpr);
+    }
+}
+
+/// [`Pod::update_speed`], its quota test left out on the lean path (no pod has a quota).
+#[inline(always)]
+fn update_speed<const LEAN: bool>(p: &mut Pod, cpr: f64) {
+    if LEAN {
+        p.update_speed_unquoted(cpr);
+    } else {
+        p.update_speed(cpr);
+    }
+}
+
+/// [`World::reschedule`] for pod `pod`, `p`, already looked up: its CFS event (with a quota;
+/// `LEAN`: none has one), then its next completion.
+#[inline(always)]
+fn retime<const LEAN: bool>(
+    p: &mut Pod,
+    pod: u32,
+    cpr: f64,
+    agenda: &mut Agenda<Event>,
+    completions: &mut Timers,
+) {
+    if !LEAN && p.cfs.is_some() {
         retime_cfs_of(p, pod, cpr, agenda);
     }
     retime_completion(p, pod, agenda, completions);
@@ -570,6 +620,96 @@ mod tests {
             if !a.is_nan() && !b.is_nan() {
                 proptest::prop_assert_eq!(smaller(a, b).to_bits(), a.min(b).to_bits());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod lean_path_tests {
+    use super::super::World;
+    use super::super::properties::config;
+    use crate::settings::dist::Dist;
+    use crate::settings::overload::Liveness;
+    use crate::settings::workload::{Balancer, WorkloadKind};
+    use crate::trace::Trace;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// Everything a run leaves behind that the request path writes: the totals, the time
+    /// series, the latency and wait distributions, and every pod (its clock and CPU integral
+    /// to the bit, its counters).
+    fn outcome(w: &World) -> String {
+        let r = w.recorder();
+        let pods: Vec<_> = w.pods().iter().collect();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            r.totals(),
+            r.series(),
+            r.latency(),
+            r.wait(),
+            pods
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
+
+        /// A lean run (no quota, timeout or retries: [`World::is_lean`]) comes out the same to
+        /// the bit down the lean path and down the general one, whatever the workload, the
+        /// pods' limit and concurrency, the balancer, the service time, the traffic, the
+        /// replica changes, the queue cap and the liveness probes.
+        #[test]
+        fn lean_path_is_the_general_path(
+            queue in any::<bool>(),
+            conc in 1u32..5,
+            limit in proptest::option::of(0.2f64..3.0),
+            balancer in prop_oneof![Just(Balancer::Random), Just(Balancer::RoundRobin), Just(Balancer::LeastRequest)],
+            service in prop_oneof![
+                (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
+                (0.0f64..1.0).prop_map(Dist::constant),
+                (0.05f64..1.0, 0.1f64..3.0).prop_map(|(m, cv)| Dist::lognormal_from_cv(m, cv).unwrap()),
+            ],
+            rates in proptest::collection::vec(0.0f64..40.0, 1..6),
+            initial in 0i32..6,
+            changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),
+            max_queue in proptest::option::of(0u32..6),
+            liveness in proptest::option::of((1.0f64..15.0, 0.05f64..2.0, 1u32..4)),
+            seed in any::<u64>(),
+        ) {
+            let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
+            let n = rates.len();
+            let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
+            let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
+            let mut cfg = config(kind, conc, None, limit, balancer, service, false);
+            cfg.overload.max_queue = max_queue.filter(|_| !queue);
+            cfg.overload.liveness = liveness.map(|(period, timeout, failure_threshold)| Liveness {
+                initial_delay: 0.0,
+                period,
+                timeout,
+                failure_threshold,
+            });
+            let mut changes = changes;
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let duration = 300.0;
+            let run = |lean: bool| {
+                let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
+                assert!(w.is_lean());
+                let run_to = |w: &mut World, limit: f64| {
+                    if lean {
+                        w.run_events_until::<true>(limit);
+                    } else {
+                        w.run_events_until::<false>(limit);
+                    }
+                };
+                for &(at, replicas) in &changes {
+                    run_to(&mut w, at);
+                    w.set_replicas(at, replicas);
+                }
+                run_to(&mut w, duration);
+                w.finish(duration);
+                outcome(&w)
+            };
+            prop_assert_eq!(run(true), run(false));
         }
     }
 }

@@ -52,7 +52,7 @@ impl InServiceHeap {
         self.data.drain(..)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push(&mut self, item: InService) {
         let pos = self.data.len();
         self.data.push(item);
@@ -64,7 +64,7 @@ impl InServiceHeap {
     }
 
     /// Remove and return the request that finishes first.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<InService> {
         let mut item = self.data.pop()?;
         if !self.data.is_empty() {
