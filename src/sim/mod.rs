@@ -12,12 +12,13 @@ mod hpa_driver;
 mod keda_driver;
 pub(crate) mod metric_columns;
 mod missing;
+mod scrape_times;
 pub(crate) mod series_stats;
 pub(crate) mod slo;
 pub(crate) mod summary;
 pub(crate) mod verdict;
 
-use crate::engine::Agenda;
+use crate::engine::{Agenda, NEVER, key_time};
 use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{MetricsServer, Sampler};
@@ -69,8 +70,6 @@ enum Control {
     Sample { row: usize },
     /// metrics-server scrape.
     Scrape,
-    /// A metrics backend scrape.
-    SamplerScrape { sampler: usize },
     /// A sync of hand-made HPA `i`.
     HpaSync(usize),
     /// KEDA's loop for ScaledObject `i`, of its loop epoch (ticks of an earlier epoch are
@@ -250,6 +249,8 @@ struct Run<'a, 'w> {
     scaled_objects: Vec<ScaledObjectDriver>,
     scaled_jobs: Vec<ScaledJobDriver>,
     agenda: Agenda<Control>,
+    /// Each sampler's next scrape, beside the agenda (see [`scrape_times`]).
+    scrapes: scrape_times::ScrapeTimes,
     log: EventLog<'w>,
     warnings: Vec<String>,
     end: f64,
@@ -311,6 +312,7 @@ impl<'a, 'w> Run<'a, 'w> {
             scaled_objects: Vec::new(),
             scaled_jobs: Vec::new(),
             agenda: Agenda::new(),
+            scrapes: scrape_times::ScrapeTimes::default(),
             log,
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
@@ -386,8 +388,10 @@ impl<'a, 'w> Run<'a, 'w> {
     fn schedule_controls(&mut self) {
         let (agenda, end) = (&mut self.agenda, self.end);
         agenda.schedule(self.metrics_server.first_due().min(end), Control::Scrape);
+        // Planned beside the agenda, stamped where scheduling them would stamp them.
+        self.scrapes = scrape_times::ScrapeTimes::new(self.samplers.len());
         for i in 0..self.samplers.len() {
-            agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
+            self.scrapes.plan(i, agenda.stamp(0.0));
         }
         // Changes to objects go first among controls at the same instant.
         for (k, c) in self.scenario.changes.iter().enumerate() {
@@ -409,12 +413,15 @@ impl<'a, 'w> Run<'a, 'w> {
         agenda.schedule(self.scenario.step.min(end), Control::Sample { row: 0 });
     }
 
-    /// The earliest of the world's next event and the next control event, until the end; at
-    /// equal instants the world goes first.
+    /// The earliest of the world's next event and the next control event (an agenda event or
+    /// a sampler's scrape, in the order of their keys), until the end; at equal instants the
+    /// world goes first.
     fn event_loop(&mut self) -> crate::Result<()> {
         loop {
             let tw = self.world.next_time();
-            let tc = self.agenda.next_time();
+            let (scrape, sampler) = self.scrapes.next();
+            let next = self.agenda.next_key().min(scrape);
+            let tc = key_time(next);
             if tw.min(tc) > self.end {
                 break;
             }
@@ -423,13 +430,28 @@ impl<'a, 'w> Run<'a, 'w> {
                 self.world.run_until(tc.min(self.end));
                 continue;
             }
+            if next == NEVER {
+                break;
+            }
+            drain_world_events(&mut self.world, &mut self.log);
+            if scrape == next {
+                self.on_sampler_scrape(tc, sampler);
+                continue;
+            }
             let Some((now, ev)) = self.agenda.pop() else {
                 break;
             };
-            drain_world_events(&mut self.world, &mut self.log);
             self.on_control(now, ev)?;
         }
         Ok(())
+    }
+
+    /// Sampler `sampler`'s scrape at `now`, then its next.
+    fn on_sampler_scrape(&mut self, now: f64, sampler: usize) {
+        let s = &mut self.samplers[sampler];
+        s.scrape(now, &mut self.world, &self.trace);
+        let next = s.next_scrape(now);
+        self.scrapes.plan(sampler, self.agenda.stamp(next));
     }
 
     fn on_control(&mut self, now: f64, ev: Control) -> crate::Result<()> {
@@ -438,13 +460,6 @@ impl<'a, 'w> Run<'a, 'w> {
             Control::Scrape => {
                 let next = self.metrics_server.on_due(now, &mut self.world);
                 self.agenda.schedule(next, Control::Scrape);
-            }
-            Control::SamplerScrape { sampler } => {
-                let s = &mut self.samplers[sampler];
-                s.scrape(now, &mut self.world, &self.trace);
-                let next = s.next_scrape(now);
-                self.agenda
-                    .schedule(next, Control::SamplerScrape { sampler });
             }
             Control::HpaSync(i) => self.on_hpa_sync(now, i),
             Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
@@ -699,6 +714,10 @@ fn missing_metrics(
 
 /// Move the world's pod and node transitions into the event log, in time order.
 fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
+    if !world.has_events() {
+        // Most control events find no transition to log.
+        return;
+    }
     let (pod_events, node_events) = world.take_events();
     if node_events.is_empty() {
         // Most control events find no transition to log.
