@@ -18,7 +18,7 @@ pub(crate) mod slo;
 pub(crate) mod summary;
 pub(crate) mod verdict;
 
-use crate::engine::{Agenda, NEVER, key_time};
+use crate::engine::{Agenda, key_time};
 use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{MetricsServer, Sampler};
@@ -68,8 +68,6 @@ impl std::fmt::Debug for ProgressHook {
 enum Control {
     /// Close time-series row `row` at the end of its step.
     Sample { row: usize },
-    /// metrics-server scrape.
-    Scrape,
     /// A sync of hand-made HPA `i`.
     HpaSync(usize),
     /// KEDA's loop for ScaledObject `i`, of its loop epoch (ticks of an earlier epoch are
@@ -249,7 +247,8 @@ struct Run<'a, 'w> {
     scaled_objects: Vec<ScaledObjectDriver>,
     scaled_jobs: Vec<ScaledJobDriver>,
     agenda: Agenda<Control>,
-    /// Each sampler's next scrape, beside the agenda (see [`scrape_times`]).
+    /// Each sampler's next scrape and metrics-server's next act (last), beside the agenda (see
+    /// [`scrape_times`]).
     scrapes: scrape_times::ScrapeTimes,
     log: EventLog<'w>,
     warnings: Vec<String>,
@@ -387,9 +386,12 @@ impl<'a, 'w> Run<'a, 'w> {
     /// controller's first act, the first time-series row.
     fn schedule_controls(&mut self) {
         let (agenda, end) = (&mut self.agenda, self.end);
-        agenda.schedule(self.metrics_server.first_due().min(end), Control::Scrape);
-        // Planned beside the agenda, stamped where scheduling them would stamp them.
-        self.scrapes = scrape_times::ScrapeTimes::new(self.samplers.len());
+        // metrics-server's and the samplers' scrapes are planned beside the agenda, stamped
+        // where scheduling them as events would stamp them.
+        let metrics_server = self.samplers.len();
+        self.scrapes = scrape_times::ScrapeTimes::new(metrics_server + 1);
+        let first = self.metrics_server.first_due().min(end);
+        self.scrapes.plan(metrics_server, agenda.stamp(first));
         for i in 0..self.samplers.len() {
             self.scrapes.plan(i, agenda.stamp(0.0));
         }
@@ -419,9 +421,7 @@ impl<'a, 'w> Run<'a, 'w> {
     fn event_loop(&mut self) -> crate::Result<()> {
         loop {
             let tw = self.world.next_time();
-            let (scrape, sampler) = self.scrapes.next();
-            let next = self.agenda.next_key().min(scrape);
-            let tc = key_time(next);
+            let tc = self.agenda.next_time().min(self.scrapes.next_time());
             if tw.min(tc) > self.end {
                 break;
             }
@@ -430,12 +430,16 @@ impl<'a, 'w> Run<'a, 'w> {
                 self.world.run_until(tc.min(self.end));
                 continue;
             }
-            if next == NEVER {
-                break;
-            }
             drain_world_events(&mut self.world, &mut self.log);
-            if scrape == next {
-                self.on_sampler_scrape(tc, sampler);
+            // Which of the two comes first, by key when they fall at the same instant.
+            let (scrape, slot) = self.scrapes.next();
+            if scrape < self.agenda.next_key() {
+                let now = key_time(scrape);
+                if slot < self.samplers.len() {
+                    self.on_sampler_scrape(now, slot);
+                } else {
+                    self.on_metrics_server_due(now, slot);
+                }
                 continue;
             }
             let Some((now, ev)) = self.agenda.pop() else {
@@ -444,6 +448,13 @@ impl<'a, 'w> Run<'a, 'w> {
             self.on_control(now, ev)?;
         }
         Ok(())
+    }
+
+    /// What metrics-server has due at `now` (a kubelet collection read, a scrape), then its
+    /// next (`slot`: its place among the scrapes).
+    fn on_metrics_server_due(&mut self, now: f64, slot: usize) {
+        let next = self.metrics_server.on_due(now, &mut self.world);
+        self.scrapes.plan(slot, self.agenda.stamp(next));
     }
 
     /// Sampler `sampler`'s scrape at `now`, then its next.
@@ -457,10 +468,6 @@ impl<'a, 'w> Run<'a, 'w> {
     fn on_control(&mut self, now: f64, ev: Control) -> crate::Result<()> {
         match ev {
             Control::Sample { row } => self.on_sample(now, row),
-            Control::Scrape => {
-                let next = self.metrics_server.on_due(now, &mut self.world);
-                self.agenda.schedule(next, Control::Scrape);
-            }
             Control::HpaSync(i) => self.on_hpa_sync(now, i),
             Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
             Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
@@ -713,19 +720,22 @@ fn missing_metrics(
 }
 
 /// Move the world's pod and node transitions into the event log, in time order.
+#[inline(always)]
 fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
-    if !world.has_events() {
-        // Most control events find no transition to log.
-        return;
+    // Most control events find no transition to log.
+    if world.has_events() {
+        log_world_events(world, log);
     }
+}
+
+/// Log the pod and node transitions waiting in `world`, in time order.
+#[inline(never)]
+fn log_world_events(world: &mut World, log: &mut EventLog<'_>) {
     let (pod_events, node_events) = world.take_events();
     if node_events.is_empty() {
-        // Most control events find no transition to log.
-        if !pod_events.is_empty() {
-            pod_events
-                .into_iter()
-                .for_each(|e| log.push(LogEvent::Pod(e)));
-        }
+        pod_events
+            .into_iter()
+            .for_each(|e| log.push(LogEvent::Pod(e)));
         return;
     }
     let mut batch: Vec<LogEvent> = pod_events.into_iter().map(LogEvent::Pod).collect();

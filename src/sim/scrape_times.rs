@@ -1,19 +1,27 @@
-//! When each metric backend's sampler scrapes next, kept beside the run's agenda instead of in
-//! it: a day at 1 s truth-probe intervals is ~86,000 scrapes, each a heap push and pop there
-//! (docs/performance.md). Each due time is an ordering [`Key`] stamped by the agenda when the
+//! When each metric backend's sampler scrapes next, and when metrics-server next has something
+//! to do, kept beside the run's agenda instead of in it: a day at 1 s truth-probe intervals is
+//! ~86,000 scrapes, and seeded metric phases ~63,000 kubelet reads and scrapes, each a heap
+//! push and pop there (docs/performance.md). Each due time is an ordering [`Key`] stamped by the agenda when the
 //! scrape is planned, exactly as scheduling it would stamp it, so scrapes interleave with the
 //! agenda's events (and with each other) in the very order they did as agenda events.
 
-use crate::engine::{Key, NEVER};
+use crate::engine::{Key, NEVER, key_time};
 
 /// The next scrape of each sampler, and the earliest of them.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ScrapeTimes {
     /// Per sampler, its next scrape's key ([`NEVER`]: none planned).
     keys: Vec<Key>,
-    /// The earliest key of `keys` ([`NEVER`] when there is none) and its sampler.
+    /// The earliest key of `keys` ([`NEVER`] when there is none), its time and its sampler.
     next: Key,
+    next_at: f64,
     next_sampler: usize,
+}
+
+impl Default for ScrapeTimes {
+    fn default() -> Self {
+        ScrapeTimes::new(0)
+    }
 }
 
 impl ScrapeTimes {
@@ -22,6 +30,7 @@ impl ScrapeTimes {
         ScrapeTimes {
             keys: vec![NEVER; samplers],
             next: NEVER,
+            next_at: f64::INFINITY,
             next_sampler: 0,
         }
     }
@@ -31,6 +40,7 @@ impl ScrapeTimes {
         self.keys[sampler] = key;
         if key < self.next {
             self.next = key;
+            self.next_at = key_time(key);
             self.next_sampler = sampler;
         } else if sampler == self.next_sampler {
             self.find_next();
@@ -43,6 +53,12 @@ impl ScrapeTimes {
         (self.next, self.next_sampler)
     }
 
+    /// The earliest planned scrape's time (+∞ when none is).
+    #[inline]
+    pub(crate) fn next_time(&self) -> f64 {
+        self.next_at
+    }
+
     fn find_next(&mut self) {
         let (mut next, mut at) = (NEVER, 0);
         for (i, &k) in self.keys.iter().enumerate() {
@@ -51,6 +67,7 @@ impl ScrapeTimes {
             }
         }
         self.next = next;
+        self.next_at = key_time(next);
         self.next_sampler = at;
     }
 }
