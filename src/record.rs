@@ -514,85 +514,11 @@ fn ascending_runs(keys: &[u64]) -> Option<([usize; MERGED_RUNS + 1], usize)> {
 }
 
 /// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
-/// (`r1 <= r2`), read off the ascending `runs` of [`ascending_runs`] merged: what
-/// [`scan_sorted`] gives each. The rank near the top (p99) is found walking down from the
-/// largest key ([`merged_from_largest`]), so the walk up from the smallest stops at `r1`
-/// instead of going through almost every key.
+/// (`r1 <= r2`, both at most the total weight), walking the ascending `runs` of
+/// [`ascending_runs`] merged from the smallest key: what [`scan_sorted`] gives each. Each
+/// run's next key is kept in a fixed array (`u64::MAX` once the run is used up), so a step of
+/// the merge is the first smallest of a few numbers.
 fn merged_p50_p99(
-    keys: &[u64],
-    runs: &([usize; MERGED_RUNS + 1], usize),
-    r1: u64,
-    r2: u64,
-) -> (f32, f32) {
-    let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
-    if keys.is_empty() || r2 > total {
-        return merged_from_smallest(keys, runs, r1, r2);
-    }
-    let p50 = merged_from_smallest(keys, runs, r1, r1).0;
-    (p50, merged_from_largest(keys, runs, total - r2))
-}
-
-/// The value of the smallest packed key whose larger keys weigh at most `allowance` in all
-/// (the key at which the weights taken in ascending order reach `total − allowance`), walking
-/// the ascending `runs` merged from the largest key. A used-up run's next key is 0, which no
-/// packed key (count at least 1) is.
-fn merged_from_largest(
-    keys: &[u64],
-    runs: &([usize; MERGED_RUNS + 1], usize),
-    allowance: u64,
-) -> f32 {
-    let (starts, n) = (&runs.0, runs.1);
-    let mut tail = [0; MERGED_RUNS];
-    let mut next = [0u64; MERGED_RUNS];
-    for r in 0..n {
-        tail[r] = starts[r + 1];
-        next[r] = run_key_below(keys, starts[r], tail[r]);
-    }
-    let (mut above, mut answer) = (0u64, None);
-    for _ in 0..keys.len() {
-        if above > allowance {
-            break;
-        }
-        let mut r = first_largest(&next, n);
-        if tail[r] == starts[r] {
-            // A used-up run's 0 tied with a key of 0: take that key instead.
-            r = (0..n)
-                .find(|&s| tail[s] > starts[s])
-                .expect("a run not used up");
-        }
-        let k = next[r];
-        answer = Some(k);
-        above += packed_weight(k);
-        tail[r] -= 1;
-        next[r] = run_key_below(keys, starts[r], tail[r]);
-    }
-    answer.map_or(f32::NAN, packed_value)
-}
-
-/// A run's (starting at `start`) last key before `end`, or 0 when there is none.
-#[inline(always)]
-fn run_key_below(keys: &[u64], start: usize, end: usize) -> u64 {
-    if end > start { keys[end - 1] } else { 0 }
-}
-
-/// The index of the first largest of the first `n` (at least 1) of `next`.
-#[inline(always)]
-fn first_largest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
-    let mut r = 0;
-    for s in 1..n.min(MERGED_RUNS) {
-        if next[s] > next[r] {
-            r = s;
-        }
-    }
-    r
-}
-
-/// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
-/// (`r1 <= r2`), walking the ascending `runs` of [`ascending_runs`] merged from the smallest
-/// key: what [`scan_sorted`] gives each. Each run's next key is kept in a fixed array
-/// (`u64::MAX` once the run is used up), so a step of the merge is the first smallest of a
-/// few numbers.
-fn merged_from_smallest(
     keys: &[u64],
     runs: &([usize; MERGED_RUNS + 1], usize),
     r1: u64,
@@ -1576,47 +1502,6 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The two-ended merge (p50 from the smallest key, p99 from the largest) answers as the
-        /// former walk of every key from the smallest, for any ranks.
-        #[test]
-        fn merged_from_both_ends_matches_the_walk_from_the_smallest(
-            v in proptest::collection::vec(
-                (
-                    proptest::prop_oneof![
-                        (0u32..6).prop_map(|k| k as f32 * 0.01),
-                        proptest::num::f32::ANY,
-                    ],
-                    proptest::prop_oneof![1u64..3, 1u64..=u64::from(u32::MAX)],
-                ),
-                1..60,
-            ),
-            runs in 1usize..=MERGED_RUNS,
-            q1 in 0.0f64..=1.0,
-            q2 in 0.0f64..=1.0,
-        ) {
-            let mut keys: Vec<u64> = v.iter().map(|&(x, w)| pack(x, w)).collect();
-            let run = keys.len().div_ceil(runs);
-            for chunk in keys.chunks_mut(run) {
-                chunk.sort_unstable();
-            }
-            let Some(runs) = ascending_runs(&keys) else {
-                return Ok(());
-            };
-            let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
-            let (q1, q2) = (q1.min(q2), q1.max(q2));
-            for (r1, r2) in [
-                (weighted_rank(q1, total), weighted_rank(q2, total)),
-                (1, total),
-                (total, total),
-                (weighted_rank(q1, total), total + 1),
-            ] {
-                let got = merged_p50_p99(&keys, &runs, r1, r2);
-                let want = merged_from_smallest(&keys, &runs, r1, r2);
-                proptest::prop_assert_eq!(got.0.to_bits(), want.0.to_bits(), "{} {}", r1, r2);
-                proptest::prop_assert_eq!(got.1.to_bits(), want.1.to_bits(), "{} {}", r1, r2);
-            }
-        }
-
         /// The packed selection answers both quantiles as the scan of the sorted values does,
         /// whatever the values (many equal or all distinct, NaN, negative) and counts.
         #[test]
