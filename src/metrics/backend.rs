@@ -42,7 +42,6 @@ struct Snapshot {
     cpu_seconds: f64,
     memory: f64,
     ready: u64,
-    latency: PromHistogram,
     column: f64,
     pods: Vec<PodSample>,
 }
@@ -96,6 +95,10 @@ pub(crate) struct Sampler {
     /// What a scrape reads for `signal` (worked out once).
     reads: Reads,
     samples: VecDeque<Snapshot>,
+    /// The latency histogram of each of `samples`, when the signal reads it (else empty): kept
+    /// apart so that the snapshots of the other signals, scraped as often as every second,
+    /// stay small.
+    latencies: VecDeque<PromHistogram>,
     /// The scrape after the one at t = 0, when the job runs on a phase of its own
     /// (`super::phases`); `None`: one interval after it.
     second_scrape: Option<f64>,
@@ -109,6 +112,7 @@ impl Sampler {
             timing,
             per_pod,
             samples: VecDeque::new(),
+            latencies: VecDeque::new(),
             second_scrape: None,
         }
     }
@@ -191,33 +195,41 @@ impl Sampler {
             cpu_seconds,
             memory,
             ready,
-            latency: if reads.latency {
-                world.recorder().latency_buckets()
-            } else {
-                PromHistogram::default()
-            },
             column,
             pods,
         });
+        if reads.latency {
+            self.latencies.push_back(world.recorder().latency_buckets());
+        }
         // Keep what a query can still need.
         let keep_from = now - self.timing.delay - self.timing.window - 2.0 * self.timing.interval;
         while self.samples.len() > 2 && self.samples[1].t < keep_from {
             self.samples.pop_front();
+            self.latencies.pop_front();
         }
     }
 
     /// The visible samples for a query at `now`: (latest, the one a window before it).
     fn pair(&self, now: f64) -> Result<(&Snapshot, Option<&Snapshot>), String> {
+        let (l, o) = self.pair_at(now)?;
+        Ok((&self.samples[l], o.map(|o| &self.samples[o])))
+    }
+
+    /// [`Self::pair`] as indices into `samples` (and `latencies`).
+    fn pair_at(&self, now: f64) -> Result<(usize, Option<usize>), String> {
         let horizon = now - self.timing.delay + 1e-9;
         let latest_idx = self
             .samples
             .iter()
             .rposition(|s| s.t <= horizon)
             .ok_or_else(|| self.no_data())?;
-        let latest = &self.samples[latest_idx];
-        let start = latest.t - self.timing.window - 1e-9;
-        let older = self.samples.iter().take(latest_idx).find(|s| s.t >= start);
-        Ok((latest, older))
+        let start = self.samples[latest_idx].t - self.timing.window - 1e-9;
+        let older = self
+            .samples
+            .iter()
+            .take(latest_idx)
+            .position(|s| s.t >= start);
+        Ok((latest_idx, older))
     }
 
     fn no_data(&self) -> String {
@@ -244,9 +256,12 @@ impl Sampler {
                     Signal::LatencyP95 => 0.95,
                     _ => 0.99,
                 };
+                let (l, o) = self.pair_at(now)?;
                 let o = o.ok_or_else(|| self.no_data())?;
                 // No request completed in the window: Prometheus returns NaN; report 0.
-                l.latency.quantile_since(&o.latency, q).unwrap_or(0.0)
+                self.latencies[l]
+                    .quantile_since(&self.latencies[o], q)
+                    .unwrap_or(0.0)
             }
             Signal::InFlight => l.in_flight as f64,
             Signal::InService => l.in_service as f64,

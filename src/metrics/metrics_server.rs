@@ -15,7 +15,6 @@ use super::phases::{
 };
 use crate::settings::metric_phases::MetricPhases;
 use crate::world::{PodState, World};
-use std::collections::VecDeque;
 
 /// One pod's latest resource sample.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,12 +134,41 @@ struct SeededClock {
     /// The next scrape, when what was read is published.
     next_scrape: f64,
     /// The kubelet collections the next scrape hands over, in time order: (instant, slot).
-    reads: VecDeque<(f64, u8)>,
+    reads: ReadPlan,
     /// Read but not yet published, in read order: (pod, what the read does; never `Keep`).
     pending: Vec<(u32, Read)>,
     slots: KubeletSlots,
     /// The live pods and the gone pods of `holding` sorted by kubelet slot (see [`SlotBuckets`]).
     buckets: SlotBuckets,
+}
+
+/// The kubelet collections one scrape hands over, in time order, as a fixed array read from
+/// its front (at most one per slot): no deque to grow or wrap for ten entries.
+#[derive(Debug, Clone, Copy, Default)]
+struct ReadPlan {
+    reads: [(f64, u8); KUBELET_SLOTS],
+    head: usize,
+    len: usize,
+}
+
+impl ReadPlan {
+    /// The next collection: (instant, slot).
+    #[inline]
+    fn front(&self) -> Option<(f64, u8)> {
+        (self.head < self.len).then(|| self.reads[self.head])
+    }
+
+    #[inline]
+    fn pop_front(&mut self) {
+        self.head += 1;
+    }
+
+    /// Plan exactly `reads` (at most [`KUBELET_SLOTS`], in order).
+    fn set(&mut self, reads: &[(f64, u8)]) {
+        self.reads[..reads.len()].copy_from_slice(reads);
+        self.head = 0;
+        self.len = reads.len();
+    }
 }
 
 /// The kubelet slot of each pod and node, drawn once from the seed.
@@ -177,7 +205,7 @@ impl MetricsServer {
             let first = metrics_server_first_scrape(mode, seed, resolution);
             let mut clock = SeededClock {
                 next_scrape: first,
-                reads: VecDeque::new(),
+                reads: ReadPlan::default(),
                 pending: Vec::new(),
                 slots: KubeletSlots {
                     seed,
@@ -241,7 +269,7 @@ impl MetricsServer {
             self.scrape(now, world);
             return now + self.resolution;
         };
-        while let Some(&(at, slot)) = clock.reads.front() {
+        while let Some((at, slot)) = clock.reads.front() {
             if at > now + 1e-9 {
                 break;
             }
@@ -343,7 +371,7 @@ impl SeededClock {
     fn next_due(&self) -> f64 {
         self.reads
             .front()
-            .map_or(self.next_scrape, |&(at, _)| at.min(self.next_scrape))
+            .map_or(self.next_scrape, |(at, _)| at.min(self.next_scrape))
     }
 
     /// The collections the next scrape hands over: each kubelet slot's latest collection at or
@@ -384,8 +412,7 @@ impl SeededClock {
                 .iter()
                 .all(|r| self.next_scrape - r.0 < KUBELET_HOUSEKEEPING)
         );
-        self.reads.clear();
-        self.reads.extend(reads.iter().copied());
+        self.reads.set(reads);
     }
 
     /// Read the pods whose kubelet collects on `slot`, at `now`: the live ones, and the gone

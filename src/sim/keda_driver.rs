@@ -533,7 +533,9 @@ pub(super) struct ScaledObjectDriver {
     state: ScaledObjectState,
     triggers: Triggers,
     /// The generated HPA (absent while the object is paused: KEDA deletes it).
-    pub(crate) hpa: Option<HpaDriver>,
+    /// Boxed: a sync takes it out of the object and puts it back, which moves a pointer, not
+    /// the whole driver.
+    pub(crate) hpa: Option<Box<HpaDriver>>,
     pub(crate) stats: KedaStats,
     /// (active, error, fallback) at the previous poll, to log only changes.
     last_flags: Option<(bool, bool, bool)>,
@@ -579,7 +581,7 @@ impl ScaledObjectDriver {
         } else {
             let loaded = generated_hpa(model)
                 .map_err(|e| format!("{owner}: the HPA KEDA generates does not load: {e}"))?;
-            Some(HpaDriver::new(&loaded, scenario, samplers, true)?)
+            Some(Box::new(HpaDriver::new(&loaded, scenario, samplers, true)?))
         };
         Ok(ScaledObjectDriver {
             name: model.name.clone(),

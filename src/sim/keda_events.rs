@@ -254,7 +254,7 @@ impl ScaledObjectDriver {
         if let Some(stats) = self.parked_hpa_stats.take() {
             hpa.stats = stats;
         }
-        self.hpa = Some(hpa);
+        self.hpa = Some(Box::new(hpa));
         // A new loop and a new HPA: the caller arms their ticks from `now`.
         self.loop_epoch += 1;
         self.hpa_epoch += 1;

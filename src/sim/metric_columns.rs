@@ -53,7 +53,7 @@ fn parts<'a>(
         Shown::Hpa(i) => Some((&hpas[i], None)),
         Shown::ScaledObject(i) => {
             let so = &scaled_objects[i];
-            Some((so.hpa.as_ref()?, Some(so)))
+            Some((so.hpa.as_deref()?, Some(so)))
         }
     }
 }
@@ -250,11 +250,11 @@ impl Run<'_, '_> {
             Candidate::Hpa(i) => Some((&self.hpas[i], None)),
             Candidate::ScaledObject(i) => {
                 let so = &self.scaled_objects[i];
-                Some((so.hpa.as_ref()?, Some(so)))
+                Some((so.hpa.as_deref()?, Some(so)))
             }
             Candidate::Prepared(k) => match self.change_state.prepared(k)? {
                 Prepared::Hpa(d) => Some((d, None)),
-                Prepared::ScaledObject(so) => Some((so.hpa.as_ref()?, Some(so))),
+                Prepared::ScaledObject(so) => Some((so.hpa.as_deref()?, Some(so))),
                 Prepared::ScaledJob(_) => None,
             },
         }

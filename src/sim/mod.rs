@@ -12,12 +12,13 @@ mod hpa_driver;
 mod keda_driver;
 pub(crate) mod metric_columns;
 mod missing;
+mod scrape_times;
 pub(crate) mod series_stats;
 pub(crate) mod slo;
 pub(crate) mod summary;
 pub(crate) mod verdict;
 
-use crate::engine::Agenda;
+use crate::engine::{Agenda, key_time};
 use crate::error::{InputError, Location};
 use crate::hpa::{Decision, MetricReading};
 use crate::metrics::{MetricsServer, Sampler};
@@ -67,10 +68,6 @@ impl std::fmt::Debug for ProgressHook {
 enum Control {
     /// Close time-series row `row` at the end of its step.
     Sample { row: usize },
-    /// metrics-server scrape.
-    Scrape,
-    /// A metrics backend scrape.
-    SamplerScrape { sampler: usize },
     /// A sync of hand-made HPA `i`.
     HpaSync(usize),
     /// KEDA's loop for ScaledObject `i`, of its loop epoch (ticks of an earlier epoch are
@@ -250,6 +247,9 @@ struct Run<'a, 'w> {
     scaled_objects: Vec<ScaledObjectDriver>,
     scaled_jobs: Vec<ScaledJobDriver>,
     agenda: Agenda<Control>,
+    /// Each sampler's next scrape and metrics-server's next act (last), beside the agenda (see
+    /// [`scrape_times`]).
+    scrapes: scrape_times::ScrapeTimes,
     log: EventLog<'w>,
     warnings: Vec<String>,
     end: f64,
@@ -311,6 +311,7 @@ impl<'a, 'w> Run<'a, 'w> {
             scaled_objects: Vec::new(),
             scaled_jobs: Vec::new(),
             agenda: Agenda::new(),
+            scrapes: scrape_times::ScrapeTimes::default(),
             log,
             warnings: scenario.warnings.clone(),
             end: scenario.duration,
@@ -385,9 +386,14 @@ impl<'a, 'w> Run<'a, 'w> {
     /// controller's first act, the first time-series row.
     fn schedule_controls(&mut self) {
         let (agenda, end) = (&mut self.agenda, self.end);
-        agenda.schedule(self.metrics_server.first_due().min(end), Control::Scrape);
+        // metrics-server's and the samplers' scrapes are planned beside the agenda, stamped
+        // where scheduling them as events would stamp them.
+        let metrics_server = self.samplers.len();
+        self.scrapes = scrape_times::ScrapeTimes::new(metrics_server + 1);
+        let first = self.metrics_server.first_due().min(end);
+        self.scrapes.plan(metrics_server, agenda.stamp(first));
         for i in 0..self.samplers.len() {
-            agenda.schedule(0.0, Control::SamplerScrape { sampler: i });
+            self.scrapes.plan(i, agenda.stamp(0.0));
         }
         // Changes to objects go first among controls at the same instant.
         for (k, c) in self.scenario.changes.iter().enumerate() {
@@ -409,12 +415,13 @@ impl<'a, 'w> Run<'a, 'w> {
         agenda.schedule(self.scenario.step.min(end), Control::Sample { row: 0 });
     }
 
-    /// The earliest of the world's next event and the next control event, until the end; at
-    /// equal instants the world goes first.
+    /// The earliest of the world's next event and the next control event (an agenda event or
+    /// a sampler's scrape, in the order of their keys), until the end; at equal instants the
+    /// world goes first.
     fn event_loop(&mut self) -> crate::Result<()> {
         loop {
             let tw = self.world.next_time();
-            let tc = self.agenda.next_time();
+            let tc = self.agenda.next_time().min(self.scrapes.next_time());
             if tw.min(tc) > self.end {
                 break;
             }
@@ -423,29 +430,44 @@ impl<'a, 'w> Run<'a, 'w> {
                 self.world.run_until(tc.min(self.end));
                 continue;
             }
+            drain_world_events(&mut self.world, &mut self.log);
+            // Which of the two comes first, by key when they fall at the same instant.
+            let (scrape, slot) = self.scrapes.next();
+            if scrape < self.agenda.next_key() {
+                let now = key_time(scrape);
+                if slot < self.samplers.len() {
+                    self.on_sampler_scrape(now, slot);
+                } else {
+                    self.on_metrics_server_due(now, slot);
+                }
+                continue;
+            }
             let Some((now, ev)) = self.agenda.pop() else {
                 break;
             };
-            drain_world_events(&mut self.world, &mut self.log);
             self.on_control(now, ev)?;
         }
         Ok(())
     }
 
+    /// What metrics-server has due at `now` (a kubelet collection read, a scrape), then its
+    /// next (`slot`: its place among the scrapes).
+    fn on_metrics_server_due(&mut self, now: f64, slot: usize) {
+        let next = self.metrics_server.on_due(now, &mut self.world);
+        self.scrapes.plan(slot, self.agenda.stamp(next));
+    }
+
+    /// Sampler `sampler`'s scrape at `now`, then its next.
+    fn on_sampler_scrape(&mut self, now: f64, sampler: usize) {
+        let s = &mut self.samplers[sampler];
+        s.scrape(now, &mut self.world, &self.trace);
+        let next = s.next_scrape(now);
+        self.scrapes.plan(sampler, self.agenda.stamp(next));
+    }
+
     fn on_control(&mut self, now: f64, ev: Control) -> crate::Result<()> {
         match ev {
             Control::Sample { row } => self.on_sample(now, row),
-            Control::Scrape => {
-                let next = self.metrics_server.on_due(now, &mut self.world);
-                self.agenda.schedule(next, Control::Scrape);
-            }
-            Control::SamplerScrape { sampler } => {
-                let s = &mut self.samplers[sampler];
-                s.scrape(now, &mut self.world, &self.trace);
-                let next = s.next_scrape(now);
-                self.agenda
-                    .schedule(next, Control::SamplerScrape { sampler });
-            }
             Control::HpaSync(i) => self.on_hpa_sync(now, i),
             Control::KedaPoll(i, epoch) => self.on_keda_poll(now, i, epoch),
             Control::KedaHpaSync(i, epoch) => self.on_keda_hpa_sync(now, i, epoch),
@@ -698,15 +720,22 @@ fn missing_metrics(
 }
 
 /// Move the world's pod and node transitions into the event log, in time order.
+#[inline(always)]
 fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
+    // Most control events find no transition to log.
+    if world.has_events() {
+        log_world_events(world, log);
+    }
+}
+
+/// Log the pod and node transitions waiting in `world`, in time order.
+#[inline(never)]
+fn log_world_events(world: &mut World, log: &mut EventLog<'_>) {
     let (pod_events, node_events) = world.take_events();
     if node_events.is_empty() {
-        // Most control events find no transition to log.
-        if !pod_events.is_empty() {
-            pod_events
-                .into_iter()
-                .for_each(|e| log.push(LogEvent::Pod(e)));
-        }
+        pod_events
+            .into_iter()
+            .for_each(|e| log.push(LogEvent::Pod(e)));
         return;
     }
     let mut batch: Vec<LogEvent> = pod_events.into_iter().map(LogEvent::Pod).collect();

@@ -763,6 +763,12 @@ impl World {
         &mut self.recorder
     }
 
+    /// Are pod or node transitions waiting to be taken by [`Self::take_events`]?
+    #[inline]
+    pub(crate) fn has_events(&self) -> bool {
+        !self.pods.events.is_empty() || !self.nodes.events.is_empty()
+    }
+
     /// Take the pod and node transitions logged so far, for `events.jsonl`.
     pub(crate) fn take_events(&mut self) -> (Vec<PodEvent>, Vec<NodeEvent>) {
         (self.pods.take_events(), self.nodes.take_events())
