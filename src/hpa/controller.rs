@@ -21,7 +21,7 @@ use super::reason::Reason;
 use super::replica_calc::{self as rc, CalcContext, Proposal, Tolerances};
 use super::settings::ControllerSettings;
 use super::spec::{HpaSpec, LabelSelector, MetricSpec, MetricTarget, TargetType};
-use super::status::{ConditionMessage, ConditionType};
+use super::status::{Condition, ConditionMessage, ConditionType};
 use super::usage_pass::{self, PassPod};
 
 /// Reconcile `spec` once at `obs.now`, updating `memory` (histories and status) in place.
@@ -31,7 +31,15 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
-    reconcile_listed(spec, settings, memory, obs, None, &mut [])
+    reconcile_listed(
+        spec,
+        settings,
+        memory,
+        obs,
+        None,
+        &mut [],
+        &mut SpareLists::default(),
+    )
 }
 
 /// [`reconcile`] with `obs.pods` named by `pods` when the caller keeps that list between syncs
@@ -47,21 +55,40 @@ pub(crate) fn reconcile_listed(
     obs: &Observation,
     pods: Option<PodListToken>,
     given: &mut [Option<Proposal>],
+    spare: &mut SpareLists,
 ) -> Decision {
     memory.pod_index.expect(pods);
-    let mut d = new_decision(spec, memory, obs);
+    let mut d = new_decision(spec, memory, obs, spare);
     if read_scale(memory, obs, &mut d) {
         record_first_sight(memory, obs);
         if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, &mut d, given) {
             apply_desired(spec, settings, memory, obs, &mut d, desired, why);
         }
     }
-    d.conditions = memory.status.conditions.clone();
+    d.conditions.clone_from(&memory.status.conditions);
     d
 }
 
-/// The decision before anything is decided: no rescale, status as remembered.
-fn new_decision(spec: &HpaSpec, memory: &HpaMemory, obs: &Observation) -> Decision {
+/// The lists of a decision no longer needed, for the next decision to reuse (emptied), so that a
+/// caller deciding every sync does not allocate them again.
+#[derive(Debug, Default)]
+pub(crate) struct SpareLists {
+    pub(crate) metrics: Vec<MetricDecision>,
+    pub(crate) conditions: Vec<Condition>,
+}
+
+/// The decision before anything is decided: no rescale, status as remembered; its lists are
+/// `spare`'s.
+fn new_decision(
+    spec: &HpaSpec,
+    memory: &HpaMemory,
+    obs: &Observation,
+    spare: &mut SpareLists,
+) -> Decision {
+    let mut metrics = std::mem::take(&mut spare.metrics);
+    let mut conditions = std::mem::take(&mut spare.conditions);
+    metrics.clear();
+    conditions.clear();
     let current = obs.scale.spec_replicas;
     Decision {
         now: obs.now,
@@ -74,13 +101,13 @@ fn new_decision(spec: &HpaSpec, memory: &HpaMemory, obs: &Observation) -> Decisi
         rescale: false,
         failed_rescale_to: None,
         status_desired_replicas: memory.status.desired_replicas,
-        metrics: Vec::new(),
+        metrics,
         proposal: None,
         proposal_metric: None,
         stabilization: None,
         limit: None,
         scale_from_zero_floor: None,
-        conditions: Vec::new(),
+        conditions,
         events: Vec::new(),
         reason: DecisionReason::NoChange {
             current,

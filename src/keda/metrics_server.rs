@@ -94,8 +94,9 @@ pub(crate) fn external_metric_values(
     target: &TargetView,
     fetch: &mut dyn FnMut(usize) -> FetchResult,
 ) -> Result<Vec<i64>, String> {
+    // `into_iter` keeps the values' allocation for the milli-units (an in-place collect).
     answer(model, state, metric_name, target, fetch, Record::Skipped)
-        .map(|a| a.values.iter().map(|v| v.milli).collect())
+        .map(|a| a.values.into_iter().map(|v| v.milli).collect())
         .map_err(|(message, _)| message)
 }
 
@@ -203,9 +204,9 @@ fn fetch_wanted(
         if !wanted(model, metric_name, &t.scaler.metric.name) {
             continue;
         }
-        let name = t.scaler.metric.name.clone();
+        let name = t.scaler.metric.name.as_str();
         let cached = if t.use_cached_metrics {
-            state.metrics_cache.get(&name).cloned()
+            state.metrics_cache.get(name).cloned()
         } else {
             None
         };
@@ -218,7 +219,7 @@ fn fetch_wanted(
             None => fetch(t.index)
                 .map(|r| {
                     vec![MetricValue {
-                        name: name.clone(),
+                        name: fetched_name(model, name, record),
                         milli: quantize(r.value),
                     }]
                 })
@@ -227,7 +228,7 @@ fn fetch_wanted(
         let out = fallback::process(
             model,
             &mut state.health,
-            &name,
+            name,
             &t.scaler.metric,
             fetched,
             target,
@@ -240,13 +241,18 @@ fn fetch_wanted(
             round.scaler_error = true;
         }
         let metric_milli = out.metrics.first().map(|m| m.milli);
-        round.matching.extend(out.metrics);
+        if round.matching.is_empty() {
+            // The first trigger's values are the list (no copy into a new one).
+            round.matching = out.metrics;
+        } else {
+            round.matching.extend(out.metrics);
+        }
         if record == Record::Skipped {
             continue;
         }
         round.traces.push(TriggerFetch {
             index: t.index,
-            metric_name: name,
+            metric_name: name.to_string(),
             cached: from_cache,
             metric_milli,
             fallback: out.fallback_active,
@@ -255,4 +261,16 @@ fn fetch_wanted(
         });
     }
     round
+}
+
+/// The name a freshly fetched value carries: the trigger's metric, except in the HPA's own read
+/// (`Record::Skipped`) without scalingModifiers, where only the milli-units are read (fallback
+/// names its own values, and no formula looks a trigger up by name) and the name is left empty
+/// rather than copied at every sync.
+fn fetched_name(model: &ScaledObjectModel, name: &str, record: Record) -> String {
+    if record == Record::Skipped && model.modifiers.is_none() {
+        String::new()
+    } else {
+        name.to_string()
+    }
 }

@@ -133,6 +133,7 @@ impl Sampler {
     /// Record the world at `now`: the figures the signal reads are summed over the live pods —
     /// the others are left at 0 (reading a pod changes nothing, so a signal that reads no pod
     /// walks none).
+    #[inline]
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World, trace: &Trace) {
         let world: &World = world;
         let reads = self.reads;

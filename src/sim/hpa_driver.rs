@@ -15,7 +15,7 @@ use crate::hpa::{
     PodResourceUsage, PodStatus, PodValueSample, Proposal, ReadyCondition, Reason, Requests,
     ScaleObservation, TargetType, reconcile_listed, viewed_usage_proposal,
 };
-use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
+use crate::hpa::{HpaSpec, LoadedHpa, SpareLists, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::workload::PodResources;
@@ -90,6 +90,8 @@ pub(super) struct HpaDriver {
     pub(crate) stats: HpaStats,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
     pub(crate) last: Option<Decision>,
+    /// The lists of the decision before the last one, which the next decision reuses.
+    spare: SpareLists,
     /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
     limit_text: String,
     /// Per metric, the direct sampler of its bound signal behind its `_true` column (see
@@ -207,6 +209,7 @@ impl HpaDriver {
                 ..Default::default()
             },
             last: None,
+            spare: SpareLists::default(),
             limit_text: String::new(),
             truth: Vec::new(),
             reads: ResourceReads::of(&loaded.spec),
@@ -620,6 +623,7 @@ impl HpaDriver {
             &obs,
             Some(self.pods_token),
             &mut self.given,
+            &mut self.spare,
         );
         self.obs = obs;
         let period = self.sync_period();
@@ -682,6 +686,10 @@ impl HpaDriver {
                     })
             });
         let logged = (changed || log_every_sync).then(|| d.clone());
+        if let Some(prev) = self.last.as_mut() {
+            self.spare.metrics = std::mem::take(&mut prev.metrics);
+            self.spare.conditions = std::mem::take(&mut prev.conditions);
+        }
         self.last = Some(d);
         logged
     }

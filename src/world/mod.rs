@@ -727,6 +727,7 @@ impl World {
     }
 
     /// Bytes of memory the pod uses at this instant (baseline + per in-flight request).
+    #[inline]
     pub(crate) fn memory_bytes(&self, pod: u32) -> f64 {
         let p = &self.pods.by_id[pod as usize];
         self.cfg.memory_baseline + self.cfg.memory_per_request * p.in_flight() as f64
