@@ -497,7 +497,8 @@ impl World {
     /// path's tests of those have known outcomes, and [`Self::run_until`] takes the path
     /// compiled without them (`LEAN`), the same steps otherwise. Its outputs are the general
     /// path's to the bit (the property `lean_path_is_the_general_path` runs random lean worlds
-    /// down both). The configuration is fixed for a run, so this never changes mid-run.
+    /// down both; docs/performance.md, "Request level"). The configuration is fixed for a run, so
+    /// this never changes mid-run.
     #[inline]
     pub(crate) fn is_lean(&self) -> bool {
         self.cfg.overload.cfs_period.is_none()
