@@ -393,17 +393,7 @@ mod tests {
             usage: Some((i64::MAX / 2 + 1, 0, -10.0, 0)),
         };
         let (pods, usages) = build(&[case(1), case(2), case(3)], &shapes, true);
-        let ctx = CalcContext {
-            now: 0.0,
-            tolerances: Tolerances {
-                down: 0.1,
-                up: 0.05,
-            },
-            cpu_initialization_period: 120.0,
-            initial_readiness_delay: 30.0,
-            pod_level_resources: false,
-            pods: &pods,
-        };
+        let ctx = context(&pods, false);
         let index = PodIndex::of(&pods);
         let slots = Slots::new(&pods, &index);
         // The general way answers (here: a utilization past int32) as it always has.

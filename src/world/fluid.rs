@@ -577,8 +577,7 @@ impl World {
             }
             live[kept] = id;
             kept += 1;
-            if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
-            {
+            if serves_at_flow_level(p) {
                 if grouping {
                     let like = self.fluid_likeness(id, &mut limit);
                     if !fl.group.join(id, like) {
@@ -621,8 +620,7 @@ impl World {
                 PodState::Gone,
                 "pod {id} went without a change counted"
             );
-            if matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
-            {
+            if serves_at_flow_level(p) {
                 if !group.join(id, self.fluid_likeness(id, &mut limit)) {
                     alone.push(id);
                 }
@@ -1188,6 +1186,13 @@ impl World {
         p.fluid_in_service = 0;
         p.cohorts.take_all()
     }
+}
+
+/// Whether pod `p` serves an interval at flow level (alone or in the group): running, and
+/// Ready or Terminating.
+#[inline(always)]
+fn serves_at_flow_level(p: &super::Pod) -> bool {
+    matches!(p.state, PodState::Ready | PodState::Terminating) && p.running_at.is_some()
 }
 
 /// A Poisson count with mean `mean` (exact inversion for small means, normal approximation

@@ -224,25 +224,15 @@ impl Recorder {
     }
 
     /// `n` requests served at `t` (flow level) with this latency, their wait recorded apart
-    /// ([`Self::waited_n`]).
+    /// ([`Self::waited_n`]): one batch of [`Self::served_latencies_n`].
+    #[inline]
     pub(super) fn served_latency_n(&mut self, t: f64, latency: f64, n: u64) {
-        self.totals.served += n;
-        // Every pod's batch of an interval lands in the same row: the cache answers.
-        let (row, i) = self.at.locate(&self.series, t);
-        self.series.served[i] += n as u32;
-        self.latency.record_n(latency, n);
-        if self.record_latency_buckets {
-            self.latency_buckets.record_n(latency, n);
-        }
-        if let Some(h) = &mut self.row_histograms {
-            h.record_n(row, latency, n);
-        }
-        self.step_latencies
-            .push_n(row, latency, n, &mut self.series);
+        self.served_latencies_n(t, &[(latency, n)]);
     }
 
-    /// Batches of requests served at `t` (flow level), each (latency, how many): what
-    /// [`Self::served_latency_n`] records for each in turn, with the row found once.
+    /// Batches of requests served at `t` (flow level), each (latency, how many): each recorded
+    /// in the run's latency histograms, the row's count and the row's p50/p99, the row found
+    /// once (every pod's batches of an interval land in the same row: the cache answers).
     pub(super) fn served_latencies_n(&mut self, t: f64, batches: &[(f64, u64)]) {
         let (row, i) = self.at.locate(&self.series, t);
         let mut served = 0u64;
