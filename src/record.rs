@@ -405,16 +405,34 @@ impl StepLatencies {
         self.values.push(order_key(latency as f32));
     }
 
-    /// Add `n` requests with the same latency (flow level).
-    #[inline]
+    /// Add `n` requests with the same latency (flow level); the recorder enters the row once
+    /// for a batch of batches ([`Self::enter_row`], [`Self::push_n_in_row`]).
+    #[cfg(test)]
     pub(crate) fn push_n(&mut self, row: usize, latency: f64, n: u64, series: &mut Series) {
+        if self.enter_row(row, series) {
+            self.push_n_in_row(latency, n);
+        }
+    }
+
+    /// Make `row` the row being filled, closing the earlier one into `series` first, for
+    /// [`Self::push_n_in_row`]: what [`Self::push_n`] does before it adds. False when off
+    /// (nothing is kept).
+    #[inline]
+    pub(crate) fn enter_row(&mut self, row: usize, series: &mut Series) -> bool {
         if self.off {
-            return;
+            return false;
         }
         if row != self.row {
             self.close(series);
             self.row = row;
         }
+        true
+    }
+
+    /// [`Self::push_n`] into the row [`Self::enter_row`] entered (a batch of batches checks
+    /// the row once).
+    #[inline]
+    pub(crate) fn push_n_in_row(&mut self, latency: f64, n: u64) {
         if n > u64::from(u32::MAX) {
             self.wide.push((latency as f32, n));
         } else if n > 0 {

@@ -235,27 +235,29 @@ impl Recorder {
     /// once (every pod's batches of an interval land in the same row: the cache answers).
     pub(super) fn served_latencies_n(&mut self, t: f64, batches: &[(f64, u64)]) {
         let (row, i) = self.at.locate(&self.series, t);
+        // The row's quantiles take every batch (the row entered once, closing the one before
+        // as the first push would); the run's histograms, and the exporter's when read, too.
+        // Each keeps its own order, so one pass records what a pass per record did.
+        let quantiles = !batches.is_empty() && self.step_latencies.enter_row(row, &mut self.series);
+        let buckets = self.record_latency_buckets;
         let mut served = 0u64;
         for &(latency, n) in batches {
             served += n;
             self.latency.record_n(latency, n);
+            if buckets {
+                self.latency_buckets.record_n(latency, n);
+            }
+            if quantiles {
+                self.step_latencies.push_n_in_row(latency, n);
+            }
         }
         self.totals.served += served;
         // Each batch's count added as a u32 in turn: the same as their sum's.
         self.series.served[i] = self.series.served[i].wrapping_add(served as u32);
-        if self.record_latency_buckets {
-            for &(latency, n) in batches {
-                self.latency_buckets.record_n(latency, n);
-            }
-        }
         if let Some(h) = &mut self.row_histograms {
             for &(latency, n) in batches {
                 h.record_n(row, latency, n);
             }
-        }
-        for &(latency, n) in batches {
-            self.step_latencies
-                .push_n(row, latency, n, &mut self.series);
         }
     }
 

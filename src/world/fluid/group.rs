@@ -389,8 +389,10 @@ impl World {
         } else {
             (0.0, 0.0)
         };
+        // The pods as a slice held across the pass: its start and length stay in registers.
+        let pods = &mut self.pods.by_id[..];
         for &id in members {
-            let p = &mut self.pods.by_id[id as usize];
+            let p = &mut pods[id as usize];
             p.routed += offer.share;
             p.served += offer.share;
             close_interval(p, t, cores_per_request, offer.rates);
