@@ -504,7 +504,7 @@ fn packed_p50_p99(keys: &mut [u64]) -> (f64, f64) {
     let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
     let (r1, r2) = (weighted_rank(0.50, total), weighted_rank(0.99, total));
     let (p50, p99) = match ascending_runs(keys) {
-        Some(runs) => merged_p50_p99(keys, &runs, r1, r2),
+        Some(runs) => merged_p50_p99(keys, &runs, total, r1, r2),
         None => packed_select_two(keys, r1, r2),
     };
     (p50 as f64, p99 as f64)
@@ -531,27 +531,39 @@ fn ascending_runs(keys: &[u64]) -> Option<([usize; MERGED_RUNS + 1], usize)> {
     Some((starts, runs))
 }
 
-/// The values at which the weights of packed `keys`, taken in key order, reach `r1` and `r2`
-/// (`r1 <= r2`, both at most the total weight), walking the ascending `runs` of
-/// [`ascending_runs`] merged from the smallest key: what [`scan_sorted`] gives each. Each
-/// run's next key is kept in a fixed array (`u64::MAX` once the run is used up), so a step of
-/// the merge is the first smallest of a few numbers.
+/// The values at which the weights of packed `keys` (totalling `total`), taken in key order,
+/// reach `r1` and `r2` (`r1 <= r2`, both from 1 to `total`), walking the ascending `runs` of
+/// [`ascending_runs`] merged: what [`scan_sorted`] gives each. The median is walked up to from
+/// the smallest key ([`merged_rank_up`]), the tail rank down to from the largest
+/// ([`merged_rank_down`]): a flow-level row's p99 lies in the top strata of its batches, a few
+/// keys from the top.
 fn merged_p50_p99(
     keys: &[u64],
     runs: &([usize; MERGED_RUNS + 1], usize),
+    total: u64,
     r1: u64,
     r2: u64,
 ) -> (f32, f32) {
     let (starts, n) = (&runs.0, runs.1);
+    let p50 = merged_rank_up(keys, starts, n, r1);
+    // The key where the weights from the smallest reach r2 is the one where the weights from
+    // the largest, itself included, first exceed total − r2.
+    let p99 = merged_rank_down(keys, starts, n, total - r2);
+    (packed_value(p50), packed_value(p99))
+}
+
+/// The key at which the weights of `keys` (ascending runs from `starts`, `n` of them), taken
+/// from the smallest key up, reach `rank` (at most their total). Each run's next key is kept
+/// in a fixed array (`u64::MAX` once the run is used up), so a step of the merge is the first
+/// smallest of a few numbers.
+fn merged_rank_up(keys: &[u64], starts: &[usize; MERGED_RUNS + 1], n: usize, rank: u64) -> u64 {
     let mut head = [0; MERGED_RUNS];
     let mut next = [u64::MAX; MERGED_RUNS];
     for r in 0..n {
         head[r] = starts[r];
         next[r] = run_key(keys, head[r], starts[r + 1]);
     }
-    // Keys, not values: a value is read off its key once, at the end.
-    let (mut cum, mut p50, mut last) = (0, None, None);
-    let value = |k: Option<u64>| k.map_or(f32::NAN, packed_value);
+    let (mut cum, mut last) = (0, u64::MAX);
     // Every step takes a key of a run not used up, so no more steps than keys.
     for _ in 0..keys.len() {
         let mut r = first_smallest(&next, n);
@@ -565,17 +577,40 @@ fn merged_p50_p99(
         head[r] += 1;
         next[r] = run_key(keys, head[r], starts[r + 1]);
         cum += packed_weight(k);
-        last = Some(k);
-        if p50.is_none() && cum >= r1 {
-            p50 = last;
-        }
-        if cum >= r2 {
-            return (value(p50.or(last)), value(last));
+        last = k;
+        if cum >= rank {
+            break;
         }
     }
-    // The weights never reach the ranks (they always do when the ranks are at most the
-    // total): the largest value, as a scan of the sorted keys gives.
-    (value(p50.or(last)), value(last))
+    // The weights reach the rank (it is at most their total) by the largest key at the latest.
+    last
+}
+
+/// The key at which the weights of `keys` (ascending runs from `starts`, `n` of them), taken
+/// from the largest key down, that key included, first exceed `above` (less than their
+/// total). Each run's next key from its end is kept in a fixed array, 0 once the run is used
+/// up: no packed key is 0 (its weight is at least 1), so a used-up run is never the largest.
+fn merged_rank_down(keys: &[u64], starts: &[usize; MERGED_RUNS + 1], n: usize, above: u64) -> u64 {
+    let mut tail = [0; MERGED_RUNS];
+    let mut next = [0u64; MERGED_RUNS];
+    for r in 0..n {
+        tail[r] = starts[r + 1];
+        next[r] = run_key_below(keys, tail[r], starts[r]);
+    }
+    let (mut cum, mut last) = (0, 0);
+    for _ in 0..keys.len() {
+        let r = first_largest(&next, n);
+        let k = next[r];
+        debug_assert_ne!(k, 0, "a packed key has a weight");
+        tail[r] -= 1;
+        next[r] = run_key_below(keys, tail[r], starts[r]);
+        cum += packed_weight(k);
+        last = k;
+        if cum > above {
+            break;
+        }
+    }
+    last
 }
 
 /// A run's key at `at`, or `u64::MAX` when the run (ending at `end`) is used up.
@@ -584,12 +619,31 @@ fn run_key(keys: &[u64], at: usize, end: usize) -> u64 {
     if at < end { keys[at] } else { u64::MAX }
 }
 
+/// A run's key just below `end`, or 0 when the run (starting at `start`) is used up from its
+/// end down to `end`.
+#[inline(always)]
+fn run_key_below(keys: &[u64], end: usize, start: usize) -> u64 {
+    if end > start { keys[end - 1] } else { 0 }
+}
+
 /// The index of the first smallest of the first `n` (at least 1) of `next`.
 #[inline(always)]
 fn first_smallest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
     let mut r = 0;
     for s in 1..n.min(MERGED_RUNS) {
         if next[s] < next[r] {
+            r = s;
+        }
+    }
+    r
+}
+
+/// The index of the first largest of the first `n` (at least 1) of `next`.
+#[inline(always)]
+fn first_largest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
+    let mut r = 0;
+    for s in 1..n.min(MERGED_RUNS) {
+        if next[s] > next[r] {
             r = s;
         }
     }
@@ -1508,7 +1562,7 @@ mod tests {
             for (q1, q2) in [(0.5, 0.99), (0.0, 0.0), (1.0, 1.0)] {
                 let (r1, r2) = (weighted_rank(q1, total), weighted_rank(q2, total));
                 let runs = ascending_runs(&keys).expect("a few runs");
-                let got = merged_p50_p99(&keys, &runs, r1, r2);
+                let got = merged_p50_p99(&keys, &runs, total, r1, r2);
                 let want = packed_select_two(&mut keys.clone(), r1, r2);
                 assert_eq!(
                     (got.0.to_bits(), got.1.to_bits()),
