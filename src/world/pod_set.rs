@@ -93,6 +93,10 @@ pub(crate) struct PodSet {
     /// work it holds when killed), counted so the flow level can keep its last gather while
     /// none happens (`fluid::KeptGather`): [`PodSet::changed`].
     changes: u64,
+    /// [`PodSet::status_replicas`] as last counted, with `changes` then: a pod's phase, job
+    /// flag and being live only change where a change is counted, and the count is only read
+    /// between the world's events, so while `changes` holds so does the count.
+    status_memo: std::cell::Cell<Option<(u64, i32)>>,
 }
 
 impl PodSet {
@@ -120,6 +124,7 @@ impl PodSet {
             reconciling: false,
             stateful: None,
             changes: 0,
+            status_memo: std::cell::Cell::new(None),
         }
     }
 
@@ -205,6 +210,23 @@ impl PodSet {
     /// non-terminating pods; a StatefulSet's every pod that exists, terminating ones included
     /// (docs/statefulsets.md).
     pub(crate) fn status_replicas(&self) -> i32 {
+        if let Some((changes, count)) = self.status_memo.get()
+            && changes == self.changes
+        {
+            debug_assert_eq!(
+                count,
+                self.count_status_replicas(),
+                "a pod changed uncounted"
+            );
+            return count;
+        }
+        let count = self.count_status_replicas();
+        self.status_memo.set(Some((self.changes, count)));
+        count
+    }
+
+    /// [`Self::status_replicas`] counted afresh.
+    fn count_status_replicas(&self) -> i32 {
         if self.stateful.is_some() {
             self.live().filter(|p| !p.job).count() as i32
         } else {

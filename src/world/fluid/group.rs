@@ -14,6 +14,7 @@
 
 use super::{Cohort, FluidState, close_interval, round_up_half};
 use crate::settings::workload::Balancer;
+use crate::world::pod::Pod;
 use crate::world::pod_set::ByRevision;
 use crate::world::{PodState, World};
 
@@ -38,6 +39,24 @@ const STRATA: [f64; 13] = [
     1.0,
 ];
 
+/// [`STRATA`]'s bounds in 1024ths (each is a whole number of them).
+const STRATA_1024: [u64; 13] = [
+    0, 256, 512, 768, 896, 960, 992, 1008, 1016, 1020, 1022, 1023, 1024,
+];
+
+/// Counts up to this are split by [`stratum_upto`] in integers; above it, in floating point.
+const STRATA_EXACT_COUNT: u64 = 1 << 40;
+
+/// `round_up_half(count as f64 * upper / 1024.0)` ([`STRATA`]'s share up to a bound of `upper`
+/// 1024ths) in integers, for `count` up to [`STRATA_EXACT_COUNT`]: there the product is a whole
+/// number of 1024ths below 2⁵⁰, so the float product, the half added and the truncation are all
+/// exact, and round half up is `(count × upper + 512) / 1024`.
+#[inline(always)]
+fn stratum_upto(count: u64, upper: u64) -> u64 {
+    debug_assert!(count <= STRATA_EXACT_COUNT && upper <= 1024);
+    (count * upper + 512) >> 10
+}
+
 /// Capacity noise, in standard deviations, the group must stay below: past it, the per-pod path
 /// serves the interval.
 const KEPT_UP_MARGIN_SD: f64 = 3.0;
@@ -60,6 +79,18 @@ pub(crate) struct Group {
     total: u64,
     /// Rotates which members take the remainder's extra request.
     turn: usize,
+    /// What the keep-up check worked out this interval ([`World::fluid_group_keeps_up`]), for
+    /// serving the group without working it out again.
+    checked: Option<Checked>,
+}
+
+/// The keep-up check's findings: the members' servers, and the wait and stall of the largest
+/// offer (`offer`, a member's share rounded up).
+#[derive(Debug, Clone, Copy)]
+struct Checked {
+    servers: f64,
+    offer: u64,
+    wait: (f64, f64),
 }
 
 /// What makes pods alike: (cap, warm-up, CPU limit) as bits.
@@ -116,6 +147,7 @@ impl Group {
         self.fallen.clear();
         std::mem::swap(&mut self.members, &mut self.fallen);
         self.total = 0;
+        self.checked = None;
     }
 
     /// Empty the group after its interval.
@@ -124,6 +156,7 @@ impl Group {
         self.others.clear();
         self.fallen.clear();
         self.total = 0;
+        self.checked = None;
     }
 }
 
@@ -142,6 +175,26 @@ struct Offer {
     share: u64,
     rates: (f64, u64),
     stalled_s: f64,
+}
+
+/// [`close_interval`] of a member of the group without a CFS quota: its CPU clock catches up
+/// by its flow-level rate alone, then its work burns `cpu` cores with `in_service` requests in
+/// service. A member holds nothing in service at request level and its start-up burst is over
+/// (it joined with none, and a burst that starts counts a change, so the group is gathered
+/// afresh), so [`Pod::advance`]'s terms for those add zeros: `+0` to a clock that is never
+/// `−0` (it starts at `+0` and adds rates that are never `−0`) over a finite time, which
+/// changes nothing, to the bit (the test `member_intervals_close_as_pods_do` holds it to
+/// `close_interval`).
+#[inline(always)]
+fn close_member_interval(p: &mut Pod, t: f64, (cpu, in_service): (f64, u64)) {
+    debug_assert!(p.cfs.is_none() && p.in_service.is_empty() && p.burst == 0.0);
+    let dt = t - p.vclock_at;
+    if dt > 0.0 {
+        p.cpu_seconds += p.fluid_cpu * dt;
+        p.vclock_at = t;
+    }
+    p.fluid_cpu = cpu;
+    p.fluid_in_service = in_service;
 }
 
 /// The members `0..m` in order as runs, each marked whether it takes an extra request: the `r`
@@ -287,9 +340,34 @@ impl World {
         if most as f64 + 1.0 > rate * fl.dt - KEPT_UP_MARGIN_SD * noise_sd {
             return false;
         }
-        let (wq, _) = self.fluid_wait(fl, first, servers, most);
+        let wait = self.fluid_wait(fl, first, servers, most);
         let service = fl.mean_service / self.pods.by_id[first as usize].warm;
-        service + wq + fl.dt / 2.0 <= self.cfg.timeout.unwrap_or(f64::INFINITY)
+        let keeps_up = service + wait.0 + fl.dt / 2.0 <= self.cfg.timeout.unwrap_or(f64::INFINITY);
+        if keeps_up {
+            fl.group.checked = Some(Checked {
+                servers,
+                offer: most,
+                wait,
+            });
+        }
+        keeps_up
+    }
+
+    /// The queueing wait and stall share of a member of the group offered `offer`
+    /// ([`World::fluid_wait`]): the keep-up check's when it worked out that offer. Both ask
+    /// the same memoised questions of the same pod in the same interval, so the answers are
+    /// the same, and the memo is as asking again would leave it.
+    fn fluid_group_wait(
+        &self,
+        fl: &mut FluidState,
+        (first, servers): (u32, f64),
+        offer: u64,
+        checked: Option<Checked>,
+    ) -> (f64, f64) {
+        match checked {
+            Some(c) if c.offer == offer => c.wait,
+            _ => self.fluid_wait(fl, first, servers, offer),
+        }
     }
 
     /// Split `c` over `pods` as the balancer would (as over the endpoints) and admit each part.
@@ -315,13 +393,18 @@ impl World {
             return;
         }
         let first = fl.group.members[0];
-        let (servers, _, _) = self.fluid_service_rate(first, fl);
+        // The keep-up check found the members' servers (the same memoised rate) when it ran.
+        let checked = fl.group.checked.take();
+        let servers = match checked {
+            Some(c) => c.servers,
+            None => self.fluid_service_rate(first, fl).0,
+        };
         let total = fl.group.total;
         let (s, r) = (total / m as u64, total % m as u64);
         // Members offered `s` and those offered `s + 1` wait and stall by their own offer.
-        let (small_wait, small_stall) = self.fluid_wait(fl, first, servers, s);
+        let (small_wait, small_stall) = self.fluid_group_wait(fl, (first, servers), s, checked);
         let (large_wait, large_stall) = if r > 0 {
-            self.fluid_wait(fl, first, servers, s + 1)
+            self.fluid_group_wait(fl, (first, servers), s + 1, checked)
         } else {
             (0.0, 0.0)
         };
@@ -370,8 +453,11 @@ impl World {
     /// [`Self::fluid_book_members`], whether the offer stalls known when compiled: one pass,
     /// each pod borrowed once. A stall counts as [`Self::fluid_throttle_in`] counts it, the
     /// run's and the row's totals added to member by member in the same order, held in
-    /// locals across the pass.
-    #[inline(always)]
+    /// locals across the pass. A member with a CFS quota has its interval closed in a second
+    /// pass (its clock's out-of-line steps): each member's booking touches that member alone,
+    /// so the order between members does not matter, and the first pass has no call that
+    /// would spill its locals. Out of line, so its locals have the registers to themselves.
+    #[inline(never)]
     fn fluid_book_each<const STALLS: bool>(
         &mut self,
         t: f64,
@@ -380,7 +466,7 @@ impl World {
         offer: Offer,
     ) {
         let cores_per_request = self.cfg.cores_per_request;
-        let stalled_s = offer.stalled_s;
+        let (share, (cpu, in_service), stalled_s) = (offer.share, offer.rates, offer.stalled_s);
         let (mut run_total, mut row_total) = if STALLS {
             (
                 self.pods.throttled_seconds,
@@ -389,17 +475,29 @@ impl World {
         } else {
             (0.0, 0.0)
         };
-        // The pods as a slice held across the pass: its start and length stay in registers.
         let pods = &mut self.pods.by_id[..];
+        let mut quotas = false;
         for &id in members {
             let p = &mut pods[id as usize];
-            p.routed += offer.share;
-            p.served += offer.share;
-            close_interval(p, t, cores_per_request, offer.rates);
+            p.routed += share;
+            p.served += share;
+            if p.cfs.is_none() {
+                close_member_interval(p, t, (cpu, in_service));
+            } else {
+                quotas = true;
+            }
             if STALLS {
                 p.throttled_seconds += stalled_s;
                 run_total += stalled_s;
                 row_total += stalled_s;
+            }
+        }
+        if quotas {
+            for &id in members {
+                let p = &mut pods[id as usize];
+                if p.cfs.is_some() {
+                    close_interval(p, t, cores_per_request, offer.rates);
+                }
             }
         }
         if STALLS {
@@ -416,20 +514,29 @@ impl World {
         let mut given = 0;
         let mut batches = [(0.0, 0); STRATA.len() - 1];
         let mut filled = 0;
-        for bounds in STRATA.windows(2) {
+        let in_integers = count <= STRATA_EXACT_COUNT;
+        // The stream held in a local across the strata: the same draws, in the same order.
+        let mut rng = fl.latency_rng.clone();
+        for (bounds, &upper) in STRATA.windows(2).zip(&STRATA_1024[1..]) {
             // Counts by rounded cumulative shares, so they add up to `count`.
-            let upto = round_up_half(count as f64 * bounds[1]).min(count);
+            let upto = if in_integers {
+                stratum_upto(count, upper)
+            } else {
+                round_up_half(count as f64 * bounds[1])
+            }
+            .min(count);
             let n = upto.saturating_sub(given);
             given = given.max(upto);
             if n == 0 {
                 continue;
             }
-            let p = bounds[0] + (bounds[1] - bounds[0]) * fl.latency_rng.uniform();
+            let p = bounds[0] + (bounds[1] - bounds[0]) * rng.uniform();
             let drawn = fl.service_table.at(p) / fl.mean_service * service;
             let latency = (wq + drawn).max(0.0).min(timeout);
             batches[filled] = (latency, n);
             filled += 1;
         }
+        fl.latency_rng = rng;
         self.recorder.served_latencies_n(t, &batches[..filled]);
         self.recorder.waited_n(wq, count);
     }
@@ -565,6 +672,70 @@ mod tests {
         assert!(kept.0 > 150, "reused {} times", kept.0);
         assert_eq!(afresh.0, 0);
         assert_eq!((&kept.1, &kept.2), (&afresh.1, &afresh.2));
+    }
+
+    /// A member's interval closes as any pod's does ([`close_interval`]), to the bit, whatever
+    /// its clock, rate and the time passed (none, backwards, NaN).
+    #[test]
+    fn member_intervals_close_as_pods_do() {
+        let mut rng = Stream::new(12, "members");
+        let mut pick = |rng: &mut Stream, special: &[f64]| {
+            if rng.below(3) == 0 {
+                special[rng.below(special.len())]
+            } else {
+                rng.uniform() * 1e4
+            }
+        };
+        // Times are finite (or NaN, which passes no time); clocks and rates may be anything
+        // but −0.
+        let (times, values) = (
+            [0.0, 1e-300, 3.0, 86_400.0, f64::NAN],
+            [0.0, 1e-300, 3.0, 86_400.0, f64::INFINITY, f64::NAN],
+        );
+        for round in 0..50_000 {
+            let mut pod = Pod::new(0, 0.0);
+            pod.cpu_seconds = pick(&mut rng, &values);
+            pod.vclock_at = pick(&mut rng, &times);
+            pod.fluid_cpu = pick(&mut rng, &values);
+            pod.fluid_in_service = rng.below(9) as u64;
+            pod.burst = if rng.below(2) == 0 { 0.0 } else { -0.0 };
+            let t = pick(&mut rng, &times);
+            let (cpu, in_service) = (pick(&mut rng, &values), rng.below(9) as u64);
+            let cores_per_request = pick(&mut rng, &[0.0, 0.012, 1.0]);
+            let mut want = pod.clone();
+            close_interval(&mut want, t, cores_per_request, (cpu, in_service));
+            close_member_interval(&mut pod, t, (cpu, in_service));
+            let bits = |p: &Pod| {
+                (
+                    p.cpu_seconds.to_bits(),
+                    p.vclock_at.to_bits(),
+                    p.fluid_cpu.to_bits(),
+                    p.fluid_in_service,
+                )
+            };
+            assert_eq!(bits(&pod), bits(&want), "round {round}");
+        }
+    }
+
+    /// The strata's bounds in 1024ths are the bounds, and the integer split is the float one.
+    #[test]
+    fn strata_split_in_integers_as_in_floats() {
+        for (&b, &k) in STRATA.iter().zip(&STRATA_1024) {
+            assert_eq!(b * 1024.0, k as f64, "{b}");
+        }
+        let mut rng = Stream::new(9, "strata");
+        let counts = (0..2_000u64)
+            .chain([STRATA_EXACT_COUNT - 1, STRATA_EXACT_COUNT, 999_999_999_999])
+            .chain((0..20_000).map(|_| rng.next_u64() % (STRATA_EXACT_COUNT + 1)));
+        for count in counts {
+            for (&b, &k) in STRATA.iter().zip(&STRATA_1024) {
+                assert_eq!(
+                    stratum_upto(count, k),
+                    round_up_half(count as f64 * b),
+                    "count {count}, bound {b}"
+                );
+            }
+        }
     }
 
     /// The runs cover `0..m` in order and mark exactly the members [`takes_extra`] picks.
