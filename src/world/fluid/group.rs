@@ -679,7 +679,7 @@ mod tests {
     #[test]
     fn member_intervals_close_as_pods_do() {
         let mut rng = Stream::new(12, "members");
-        let mut pick = |rng: &mut Stream, special: &[f64]| {
+        let pick = |rng: &mut Stream, special: &[f64]| {
             if rng.below(3) == 0 {
                 special[rng.below(special.len())]
             } else {
