@@ -367,6 +367,51 @@ fn apply(sample: &mut Option<PodUsage>, read: Read) {
     }
 }
 
+/// Each kubelet slot's latest collection at or before `scrape`, when later than `previous`
+/// and than t = 0, in time order (then by slot): `(instant, slot)`, the first `n` entries.
+///
+/// The slots' offsets rise with the slot, so by slot the instants rise, drop once (from the
+/// first slot whose latest collection falls in the period before) and rise again: in time
+/// order they are the slots from that drop on, then those before it, and the filter keeps a
+/// suffix of that order. Should the instants ever not come out so, they are sorted.
+fn reads_before(scrape: f64, previous: f64) -> ([(f64, u8); KUBELET_SLOTS], usize) {
+    let mut at = [0.0; KUBELET_SLOTS];
+    for (slot, a) in at.iter_mut().enumerate() {
+        *a = kubelet_collection_before(slot as u8, scrape);
+    }
+    let drop = (1..KUBELET_SLOTS).find(|&s| at[s] < at[s - 1]).unwrap_or(0);
+    let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
+    let mut n = 0;
+    for k in 0..KUBELET_SLOTS {
+        let slot = (drop + k) % KUBELET_SLOTS;
+        let a = at[slot];
+        if a > previous + 1e-9 && a > 1e-9 {
+            reads[n] = (a, slot as u8);
+            n += 1;
+        }
+    }
+    if !reads[..n].is_sorted_by(|x, y| read_order(x, y).is_lt()) {
+        sort_reads(&mut reads[..n]);
+    }
+    (reads, n)
+}
+
+/// The order of two planned reads: by instant, then by slot.
+fn read_order(a: &(f64, u8), b: &(f64, u8)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+/// At most ten entries: an insertion sort, by [`read_order`].
+fn sort_reads(reads: &mut [(f64, u8)]) {
+    for i in 1..reads.len() {
+        let mut j = i;
+        while j > 0 && read_order(&reads[j - 1], &reads[j]).is_gt() {
+            reads.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 impl SeededClock {
     fn next_due(&self) -> f64 {
         self.reads
@@ -383,30 +428,8 @@ impl SeededClock {
             self.buckets.live_valid = false;
         }
         self.buckets.gone_valid = false;
-        let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
-        let mut n = 0;
-        for slot in 0..KUBELET_SLOTS as u8 {
-            let at = kubelet_collection_before(slot, self.next_scrape);
-            if at > previous + 1e-9 && at > 1e-9 {
-                reads[n] = (at, slot);
-                n += 1;
-            }
-        }
-        let reads = &mut reads[..n];
-        // At most ten entries: an insertion sort, by instant then slot.
-        for i in 1..reads.len() {
-            let mut j = i;
-            while j > 0
-                && reads[j - 1]
-                    .0
-                    .total_cmp(&reads[j].0)
-                    .then(reads[j - 1].1.cmp(&reads[j].1))
-                    .is_gt()
-            {
-                reads.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        let (reads, n) = reads_before(self.next_scrape, previous);
+        let reads = &reads[..n];
         debug_assert!(
             reads
                 .iter()
@@ -579,6 +602,25 @@ mod tests {
             1 => Just(Op::Clear),
             1 => prop::collection::btree_set(0u32..40, 0..12).prop_map(Op::Refill),
         ]
+    }
+
+    proptest! {
+        /// The reads a scrape plans are every slot's latest collection that passes the filter,
+        /// sorted: what planning each slot then sorting gave.
+        #[test]
+        fn planned_reads_are_the_sorted_collections(scrape in 0.0..200_000.0f64, back in 0.0..40.0f64) {
+            let previous = scrape - back;
+            let (reads, n) = reads_before(scrape, previous);
+            let mut want = Vec::new();
+            for slot in 0..KUBELET_SLOTS as u8 {
+                let at = kubelet_collection_before(slot, scrape);
+                if at > previous + 1e-9 && at > 1e-9 {
+                    want.push((at, slot));
+                }
+            }
+            sort_reads(&mut want);
+            prop_assert_eq!(&reads[..n], &want[..]);
+        }
     }
 
     proptest! {
