@@ -280,13 +280,23 @@ impl MetricsServer {
             self.samples
                 .resize(world.pods().len().max(self.samples.len()), None);
             let mut cleared = false;
-            for (id, read) in clock.pending.drain(..) {
-                apply(&mut self.samples[id as usize], read);
+            for &(id, read) in &clock.pending {
+                let sample = &mut self.samples[id as usize];
                 match read {
-                    Read::Set(_) => self.holding.insert(id),
-                    _ => cleared = true,
+                    // A pod that held a sample is held already.
+                    Read::Set(u) => {
+                        if sample.replace(u).is_none() {
+                            self.holding.insert(id);
+                        }
+                    }
+                    Read::Clear => {
+                        *sample = None;
+                        cleared = true;
+                    }
+                    Read::Keep => cleared = true,
                 }
             }
+            clock.pending.clear();
             if cleared {
                 self.holding.retain_sampled(&self.samples);
             }
