@@ -44,6 +44,17 @@ pub(crate) struct MetricsServer {
     seeded: Option<Box<SeededClock>>,
     /// Windows `[from, to)` during which metrics-server is down (`faults:`), in time order.
     outages: Vec<(f64, f64)>,
+    /// Does any autoscaler read the pods' memory? When none does, a sample's memory is left
+    /// at 0 rather than worked out at every read (see [`MetricsServer::set_memory_read`]).
+    memory_read: bool,
+}
+
+/// What a read of a pod follows besides the pod: the resolution (a pod's first sample waits
+/// one full window) and whether its memory is read.
+#[derive(Debug, Clone, Copy)]
+struct ReadRules {
+    resolution: f64,
+    memory: bool,
 }
 
 /// The pods holding a sample, in no particular order (each read lands on its own pod's sample,
@@ -224,6 +235,20 @@ impl MetricsServer {
             live: Vec::new(),
             seeded,
             outages: Vec::new(),
+            memory_read: true,
+        }
+    }
+
+    /// Whether any autoscaler reads the pods' memory (true until told otherwise): when none
+    /// does, the samples' `memory_bytes` stay 0.
+    pub(crate) fn set_memory_read(&mut self, read: bool) {
+        self.memory_read = read;
+    }
+
+    fn rules(&self) -> ReadRules {
+        ReadRules {
+            resolution: self.resolution,
+            memory: self.memory_read,
         }
     }
 
@@ -274,7 +299,11 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            clock.read_slot(slot, now, world, self.resolution, self.holding.ids());
+            let rules = ReadRules {
+                resolution: self.resolution,
+                memory: self.memory_read,
+            };
+            clock.read_slot(slot, now, world, rules, self.holding.ids());
         }
         if now + 1e-9 >= clock.next_scrape {
             self.samples
@@ -321,7 +350,7 @@ impl MetricsServer {
         self.live.clear();
         self.live.extend_from_slice(world.pods().live_ids());
         for &id in &self.live {
-            let read = read_pod(world, id, now, self.resolution);
+            let read = read_pod(world, id, now, self.rules());
             apply(&mut self.samples[id as usize], read);
         }
         self.note_holding();
@@ -345,20 +374,24 @@ impl MetricsServer {
 }
 
 /// What the kubelet reports of pod `id` at `now`, as metrics-server turns it into a sample.
-fn read_pod(world: &mut World, id: u32, now: f64, resolution: f64) -> Read {
+fn read_pod(world: &mut World, id: u32, now: f64, rules: ReadRules) -> Read {
     let state = world.pods().get(id).state;
     if matches!(state, PodState::Pending | PodState::Gone) {
         return Read::Clear;
     }
     let scrape = world.scrape_pod(id, now);
-    let memory = world.memory_bytes(id);
+    let memory = if rules.memory {
+        world.memory_bytes(id)
+    } else {
+        0.0
+    };
     let window = now - scrape.last_at;
     if window <= 0.0 {
         return Read::Keep;
     }
     // A pod's first sample comes one full window after its container started.
     let first = scrape.running_at.is_some_and(|r| scrape.last_at <= r);
-    if first && window < resolution - 1e-9 {
+    if first && window < rules.resolution - 1e-9 {
         return Read::Keep;
     }
     Read::Set(PodUsage {
@@ -455,7 +488,7 @@ impl SeededClock {
         slot: u8,
         now: f64,
         world: &mut World,
-        resolution: f64,
+        rules: ReadRules,
         holding: &[u32],
     ) {
         let b = &mut self.buckets;
@@ -469,14 +502,14 @@ impl SeededClock {
         // the order of `pending` within one read does not matter.
         let s = slot as usize;
         for &id in &b.by_slot[s] {
-            push_read(&mut self.pending, world, id, now, resolution);
+            push_read(&mut self.pending, world, id, now, rules);
         }
         for &id in &b.gone[s] {
             self.pending.push((id, Read::Clear));
         }
         for &id in &b.unsettled {
             if self.slots.slot_of(world, id) == slot {
-                push_read(&mut self.pending, world, id, now, resolution);
+                push_read(&mut self.pending, world, id, now, rules);
             }
         }
     }
@@ -488,9 +521,9 @@ fn push_read(
     world: &mut World,
     id: u32,
     now: f64,
-    resolution: f64,
+    rules: ReadRules,
 ) {
-    let read = read_pod(world, id, now, resolution);
+    let read = read_pod(world, id, now, rules);
     if !matches!(read, Read::Keep) {
         pending.push((id, read));
     }

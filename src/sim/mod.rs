@@ -213,6 +213,8 @@ fn run_with_log<'w>(
     }
     let missing = run.add_autoscalers()?;
     run.prepare_changes()?;
+    run.metrics_server
+        .set_memory_read(reads_pod_memory(scenario));
     run.plan_metric_columns();
     crate::metrics::phases::assign_scrape_phases(
         &mut run.samplers,
@@ -719,6 +721,32 @@ fn missing_metrics(
     out
 }
 
+/// Does an autoscaler of the scenario, at the start or brought by a change, read a resource
+/// other than CPU through the resource metrics API (a hand-made HPA's Resource or
+/// ContainerResource metric, a ScaledObject's memory trigger)? Only then are the pods' memory
+/// figures worked out at metrics-server's reads.
+fn reads_pod_memory(scenario: &Scenario) -> bool {
+    use crate::hpa::{HpaSpec, MetricSpec};
+    use crate::keda::ScaledObjectModel;
+    use crate::settings::changes::ChangeAction;
+    let hpa_reads = |spec: &HpaSpec| {
+        spec.metrics.iter().any(|m| {
+            matches!(m, MetricSpec::Resource { name, .. } | MetricSpec::ContainerResource { name, .. } if name != "cpu")
+        })
+    };
+    let keda_reads = |so: &ScaledObjectModel| {
+        (so.hpa.metrics.iter()).any(|m| m.resource.as_deref().is_some_and(|r| r != "cpu"))
+    };
+    let autoscalers = &scenario.autoscalers;
+    autoscalers.hpas.iter().any(|h| hpa_reads(&h.spec))
+        || autoscalers.scaled_objects.iter().any(keda_reads)
+        || scenario.changes.iter().any(|c| match &c.action {
+            ChangeAction::Hpa(h) => hpa_reads(&h.spec),
+            ChangeAction::ScaledObject(so) => keda_reads(so),
+            _ => false,
+        })
+}
+
 /// Move the world's pod and node transitions into the event log, in time order.
 #[inline(always)]
 fn drain_world_events(world: &mut World, log: &mut EventLog<'_>) {
@@ -803,6 +831,24 @@ mod tests {
         };
         let quiet = run(&scenario, &summary_only).unwrap();
         assert!(quiet.events.is_empty() && quiet.decisions.total == 0);
+    }
+
+    /// metrics-server works out the pods' memory only for a scenario whose autoscalers read it:
+    /// not for a CPU-only HPA, and as soon as one metric reads memory.
+    #[test]
+    fn pod_memory_is_read_only_when_an_autoscaler_reads_it() {
+        use crate::hpa::{MetricSpec, MetricTarget};
+        let mut scenario = short_real_scenario();
+        assert!(!scenario.autoscalers.hpas.is_empty());
+        assert!(!reads_pod_memory(&scenario));
+        scenario.autoscalers.hpas[0]
+            .spec
+            .metrics
+            .push(MetricSpec::resource(
+                "memory",
+                MetricTarget::utilization(80),
+            ));
+        assert!(reads_pod_memory(&scenario));
     }
 
     /// A failing event stream is an error naming the file, not a silent loss.
