@@ -1259,12 +1259,7 @@ fn normalize_legacy(
         from: proposal,
         to: s,
         reason,
-        window: (s != proposal).then(|| {
-            format!(
-                "downscale stabilization window {}",
-                crate::units::format_seconds(window)
-            )
-        }),
+        window: (s != proposal).then(|| memory.metric_texts.downscale_window(window).to_string()),
     });
     let l = normalize::convert_with_rules(
         current,
