@@ -70,8 +70,9 @@ pub(super) struct HpaDriver {
     pub(crate) name: String,
     /// What the controller read at the last sync (`namespace` is `metadata.namespace`, `default`
     /// when the manifest has none), refilled in place every sync so its pods and samples keep
-    /// their allocations (docs/performance.md, "HPA decision core").
-    obs: Observation,
+    /// their allocations (docs/performance.md, "HPA decision core"); boxed, and taken out for a
+    /// sync and put back after, so that a sync moves no observation.
+    obs: Option<Box<Observation>>,
     /// Names the current version of `obs.pods`: a new one whenever a pod's name in it changes
     /// (see [`PodListToken`]), so that the core does not compare the names of an unchanged list.
     pods_token: PodListToken,
@@ -189,14 +190,14 @@ impl HpaDriver {
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
-            obs: Observation {
+            obs: Some(Box::new(Observation {
                 namespace: loaded
                     .namespace
                     .clone()
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| "default".into()),
                 ..Default::default()
-            },
+            })),
             pods_token: PodListToken::new(),
             spec: loaded.spec.clone(),
             labels: labels_of(&loaded.spec),
@@ -602,13 +603,15 @@ impl HpaDriver {
     ) -> Option<Box<Decision>> {
         self.name_pods(world.pods());
         self.learn_shapes(world);
-        let mut obs = std::mem::take(&mut self.obs);
+        let mut obs = (self.obs.take()).expect("the observation is put back after every sync");
         obs.now = now;
-        obs.scale = ScaleObservation {
-            spec_replicas: world.pods().spec_replicas(),
-            status_replicas: world.pods().status_replicas(),
-            ..Default::default()
-        };
+        // The scale subresource as read: its counts, no error nor selector problem.
+        let scale = &mut obs.scale;
+        scale.spec_replicas = world.pods().spec_replicas();
+        scale.status_replicas = world.pods().status_replicas();
+        scale.get_error = None;
+        scale.selector_problem = None;
+        scale.update_error = None;
         let mut usages = (self.reads_resources() && ms.serving(now))
             .then(|| Self::usage_buffer(&mut obs.metrics));
         let viewed = usages.is_some() && self.view_proposals(now, world, ms, &obs.scale);
@@ -643,7 +646,7 @@ impl HpaDriver {
                 &mut self.spare,
             )),
         };
-        self.obs = obs;
+        self.obs = Some(obs);
         let period = self.sync_period();
         self.stats.syncs += 1;
         if d.rescale {
