@@ -59,14 +59,43 @@ pub(crate) fn reconcile_listed(
 ) -> Decision {
     memory.pod_index.expect(pods);
     let mut d = new_decision(spec, memory, obs, spare);
-    if read_scale(memory, obs, &mut d) {
+    decide(spec, settings, memory, obs, given, &mut d);
+    d
+}
+
+/// [`reconcile_listed`] written into `d`, a decision of an earlier sync: its lists keep their
+/// allocations and everything in it is overwritten, so that a caller deciding every sync
+/// neither allocates nor moves a decision (docs/performance.md, "HPA decision core").
+pub(crate) fn reconcile_listed_into(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    pods: Option<PodListToken>,
+    given: &mut [Option<Proposal>],
+    d: &mut Decision,
+) {
+    memory.pod_index.expect(pods);
+    reset_decision(spec, memory, obs, d);
+    decide(spec, settings, memory, obs, given, d);
+}
+
+/// Steps 1 to 6 into `d`, a decision before anything is decided.
+fn decide(
+    spec: &HpaSpec,
+    settings: &ControllerSettings,
+    memory: &mut HpaMemory,
+    obs: &Observation,
+    given: &mut [Option<Proposal>],
+    d: &mut Decision,
+) {
+    if read_scale(memory, obs, d) {
         record_first_sight(memory, obs);
-        if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, &mut d, given) {
-            apply_desired(spec, settings, memory, obs, &mut d, desired, why);
+        if let Some((desired, why)) = choose_desired(spec, settings, memory, obs, d, given) {
+            apply_desired(spec, settings, memory, obs, d, desired, why);
         }
     }
     d.conditions.clone_from(&memory.status.conditions);
-    d
 }
 
 /// The lists of a decision no longer needed, for the next decision to reuse (emptied), so that a
@@ -114,6 +143,34 @@ fn new_decision(
             why: Unchanged::Plain,
         },
     }
+}
+
+/// [`new_decision`] written over `d`, field by field: its lists (and its events') are emptied
+/// and kept.
+fn reset_decision(spec: &HpaSpec, memory: &HpaMemory, obs: &Observation, d: &mut Decision) {
+    let current = obs.scale.spec_replicas;
+    d.now = obs.now;
+    d.path = DecisionPath::Legacy;
+    d.current_replicas = current;
+    d.status_replicas = obs.scale.status_replicas;
+    d.min_replicas = spec.min();
+    d.max_replicas = spec.max_replicas;
+    d.desired_replicas = current;
+    d.rescale = false;
+    d.failed_rescale_to = None;
+    d.status_desired_replicas = memory.status.desired_replicas;
+    d.metrics.clear();
+    d.proposal = None;
+    d.proposal_metric = None;
+    d.stabilization = None;
+    d.limit = None;
+    d.scale_from_zero_floor = None;
+    d.conditions.clear();
+    d.events.clear();
+    d.reason = DecisionReason::NoChange {
+        current,
+        why: Unchanged::Plain,
+    };
 }
 
 /// Step 1, the scale subresource: `false` (and the decision complete) when it could not be read.
@@ -1202,12 +1259,7 @@ fn normalize_legacy(
         from: proposal,
         to: s,
         reason,
-        window: (s != proposal).then(|| {
-            format!(
-                "downscale stabilization window {}",
-                crate::units::format_seconds(window)
-            )
-        }),
+        window: (s != proposal).then(|| memory.metric_texts.downscale_window(window).to_string()),
     });
     let l = normalize::convert_with_rules(
         current,
@@ -1387,6 +1439,46 @@ mod tests {
                 })
                 .collect(),
             metrics: vec![MetricReading::ExternalValues(vec![value])],
+        }
+    }
+
+    /// Deciding into an earlier sync's decision gives the decision deciding afresh gives,
+    /// through scale-ups, stabilized scale-downs, limits and failing metrics.
+    #[test]
+    fn a_decision_written_over_an_earlier_one_is_the_fresh_decision() {
+        let mut spec = cpu_hpa(1, 6, 50);
+        spec.behavior = Some(Behavior::default());
+        let settings = ControllerSettings::default();
+        let (mut fresh_mem, mut into_mem) = (HpaMemory::default(), HpaMemory::default());
+        let mut reused: Option<Decision> = None;
+        let loads: [&[i64]; 6] = [
+            &[1000, 1000, 1000],
+            &[100, 100, 100, 100, 100, 100],
+            &[2000, 2000],
+            &[],
+            &[10, 10, 10, 10],
+            &[900, 900, 900, 900, 900, 900],
+        ];
+        for (k, usages) in loads.iter().enumerate() {
+            let now = 1000.0 + 15.0 * k as f64;
+            let obs = cpu_obs(now, usages.len().max(1) as i32, usages);
+            let fresh = reconcile(&spec, &settings, &mut fresh_mem, &obs);
+            match reused.as_mut() {
+                Some(d) => {
+                    let mut given = [];
+                    reconcile_listed_into(
+                        &spec,
+                        &settings,
+                        &mut into_mem,
+                        &obs,
+                        None,
+                        &mut given,
+                        d,
+                    );
+                }
+                None => reused = Some(reconcile(&spec, &settings, &mut into_mem, &obs)),
+            }
+            assert_eq!(reused.as_ref(), Some(&fresh), "sync {k}");
         }
     }
 

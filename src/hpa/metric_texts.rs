@@ -13,6 +13,9 @@ use super::spec::{MetricSpec, TargetType};
 #[derive(Clone, Default)]
 pub(crate) struct MetricTexts {
     of: Vec<Texts>,
+    /// The legacy downscale stabilization window's text and the window it spells (see
+    /// [`Self::downscale_window`]).
+    downscale_window: Option<(f64, String)>,
 }
 
 /// The texts of one metric.
@@ -45,6 +48,22 @@ impl MetricTexts {
     /// The texts of metric `i` (after [`Self::refresh`] with the spec's metrics).
     pub(crate) fn get(&self, i: usize) -> &Texts {
         &self.of[i]
+    }
+
+    /// `downscale stabilization window <window>`, spelled once per window.
+    pub(crate) fn downscale_window(&mut self, window: f64) -> &str {
+        let spelled = |w| {
+            format!(
+                "downscale stabilization window {}",
+                crate::units::format_seconds(w)
+            )
+        };
+        let stale =
+            (self.downscale_window.as_ref()).is_none_or(|(w, _)| w.to_bits() != window.to_bits());
+        if stale {
+            self.downscale_window = Some((window, spelled(window)));
+        }
+        self.downscale_window.as_ref().map_or("", |(_, text)| text)
     }
 }
 
@@ -121,5 +140,23 @@ fn success_name(m: &MetricSpec, selector: &str) -> String {
             format!("external metric {}({selector})", metric.name)
         }
         MetricSpec::Unknown { .. } => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept window text is the one spelled afresh, for each window in turn.
+    #[test]
+    fn the_downscale_window_text_is_spelled_for_its_window() {
+        let mut texts = MetricTexts::default();
+        for w in [300.0, 300.0, 90.0, 300.0, 0.5] {
+            let fresh = format!(
+                "downscale stabilization window {}",
+                crate::units::format_seconds(w)
+            );
+            assert_eq!(texts.downscale_window(w), fresh);
+        }
     }
 }

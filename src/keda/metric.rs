@@ -103,8 +103,11 @@ fn milli_rounded(value: f64) -> Option<i64> {
         return None;
     }
     let x = value * 1000.0;
-    let fraction = x - x.floor();
-    ((fraction - 0.5).abs() > 1e-3).then(|| x.round() as i64)
+    // Below 10¹² the truncation is `floor` and exact (no library call), and away from a tie
+    // rounding half away from zero is a comparison.
+    let whole = x as i64;
+    let fraction = x - whole as f64;
+    ((fraction - 0.5).abs() > 1e-3).then(|| whole + i64::from(fraction > 0.5))
 }
 
 /// `%.3f` then parse: exact decimal rounding of the binary value, as Go's formatter does.
@@ -192,6 +195,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The inlined floor and rounding are what `floor` and `round` gave.
+        #[test]
+        fn inlined_rounding_is_the_library_rounding(value in 0.0..1e9f64) {
+            let x = value * 1000.0;
+            let fraction = x - x.floor();
+            let library = ((fraction - 0.5).abs() > 1e-3).then(|| x.round() as i64);
+            proptest::prop_assert_eq!(milli_rounded(value), library);
+        }
+
         /// The fast rounding agrees with `%.3f` then parse wherever it answers, ties included.
         #[test]
         fn fast_rounding_matches_the_formatted_one(

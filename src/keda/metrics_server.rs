@@ -179,7 +179,7 @@ struct FetchRound {
 fn wanted(model: &ScaledObjectModel, metric_name: &str, name: &str) -> bool {
     match &model.modifiers {
         Some(m) if !m.target.is_empty() => true,
-        _ => metric_name.eq_ignore_ascii_case(name),
+        _ => super::model::same_metric_name(metric_name, name),
     }
 }
 

@@ -168,8 +168,15 @@ impl ScaledObjectModel {
     pub(crate) fn trigger_for_metric(&self, metric_name: &str) -> Option<&TriggerModel> {
         self.triggers
             .iter()
-            .find(|t| !t.is_cpu_memory() && t.scaler.metric.name.eq_ignore_ascii_case(metric_name))
+            .find(|t| !t.is_cpu_memory() && same_metric_name(&t.scaler.metric.name, metric_name))
     }
+}
+
+/// Do two External metric names name the same metric? The HPA's metrics API matches names
+/// case-insensitively; the names usually are the very same bytes, which one compare settles.
+#[inline]
+pub(crate) fn same_metric_name(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 pub(crate) fn hpa_min_replicas(min: Option<i32>) -> i32 {

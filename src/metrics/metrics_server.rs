@@ -44,6 +44,17 @@ pub(crate) struct MetricsServer {
     seeded: Option<Box<SeededClock>>,
     /// Windows `[from, to)` during which metrics-server is down (`faults:`), in time order.
     outages: Vec<(f64, f64)>,
+    /// Does any autoscaler read the pods' memory? When none does, a sample's memory is left
+    /// at 0 rather than worked out at every read (see [`MetricsServer::set_memory_read`]).
+    memory_read: bool,
+}
+
+/// What a read of a pod follows besides the pod: the resolution (a pod's first sample waits
+/// one full window) and whether its memory is read.
+#[derive(Debug, Clone, Copy)]
+struct ReadRules {
+    resolution: f64,
+    memory: bool,
 }
 
 /// The pods holding a sample, in no particular order (each read lands on its own pod's sample,
@@ -224,6 +235,20 @@ impl MetricsServer {
             live: Vec::new(),
             seeded,
             outages: Vec::new(),
+            memory_read: true,
+        }
+    }
+
+    /// Whether any autoscaler reads the pods' memory (true until told otherwise): when none
+    /// does, the samples' `memory_bytes` stay 0.
+    pub(crate) fn set_memory_read(&mut self, read: bool) {
+        self.memory_read = read;
+    }
+
+    fn rules(&self) -> ReadRules {
+        ReadRules {
+            resolution: self.resolution,
+            memory: self.memory_read,
         }
     }
 
@@ -274,19 +299,33 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            clock.read_slot(slot, now, world, self.resolution, self.holding.ids());
+            let rules = ReadRules {
+                resolution: self.resolution,
+                memory: self.memory_read,
+            };
+            clock.read_slot(slot, now, world, rules, self.holding.ids());
         }
         if now + 1e-9 >= clock.next_scrape {
             self.samples
                 .resize(world.pods().len().max(self.samples.len()), None);
             let mut cleared = false;
-            for (id, read) in clock.pending.drain(..) {
-                apply(&mut self.samples[id as usize], read);
+            for &(id, read) in &clock.pending {
+                let sample = &mut self.samples[id as usize];
                 match read {
-                    Read::Set(_) => self.holding.insert(id),
-                    _ => cleared = true,
+                    // A pod that held a sample is held already.
+                    Read::Set(u) => {
+                        if sample.replace(u).is_none() {
+                            self.holding.insert(id);
+                        }
+                    }
+                    Read::Clear => {
+                        *sample = None;
+                        cleared = true;
+                    }
+                    Read::Keep => cleared = true,
                 }
             }
+            clock.pending.clear();
             if cleared {
                 self.holding.retain_sampled(&self.samples);
             }
@@ -311,7 +350,7 @@ impl MetricsServer {
         self.live.clear();
         self.live.extend_from_slice(world.pods().live_ids());
         for &id in &self.live {
-            let read = read_pod(world, id, now, self.resolution);
+            let read = read_pod(world, id, now, self.rules());
             apply(&mut self.samples[id as usize], read);
         }
         self.note_holding();
@@ -335,20 +374,24 @@ impl MetricsServer {
 }
 
 /// What the kubelet reports of pod `id` at `now`, as metrics-server turns it into a sample.
-fn read_pod(world: &mut World, id: u32, now: f64, resolution: f64) -> Read {
+fn read_pod(world: &mut World, id: u32, now: f64, rules: ReadRules) -> Read {
     let state = world.pods().get(id).state;
     if matches!(state, PodState::Pending | PodState::Gone) {
         return Read::Clear;
     }
     let scrape = world.scrape_pod(id, now);
-    let memory = world.memory_bytes(id);
+    let memory = if rules.memory {
+        world.memory_bytes(id)
+    } else {
+        0.0
+    };
     let window = now - scrape.last_at;
     if window <= 0.0 {
         return Read::Keep;
     }
     // A pod's first sample comes one full window after its container started.
     let first = scrape.running_at.is_some_and(|r| scrape.last_at <= r);
-    if first && window < resolution - 1e-9 {
+    if first && window < rules.resolution - 1e-9 {
         return Read::Keep;
     }
     Read::Set(PodUsage {
@@ -364,6 +407,51 @@ fn apply(sample: &mut Option<PodUsage>, read: Read) {
         Read::Clear => *sample = None,
         Read::Keep => {}
         Read::Set(u) => *sample = Some(u),
+    }
+}
+
+/// Each kubelet slot's latest collection at or before `scrape`, when later than `previous`
+/// and than t = 0, in time order (then by slot): `(instant, slot)`, the first `n` entries.
+///
+/// The slots' offsets rise with the slot, so by slot the instants rise, drop once (from the
+/// first slot whose latest collection falls in the period before) and rise again: in time
+/// order they are the slots from that drop on, then those before it, and the filter keeps a
+/// suffix of that order. Should the instants ever not come out so, they are sorted.
+fn reads_before(scrape: f64, previous: f64) -> ([(f64, u8); KUBELET_SLOTS], usize) {
+    let mut at = [0.0; KUBELET_SLOTS];
+    for (slot, a) in at.iter_mut().enumerate() {
+        *a = kubelet_collection_before(slot as u8, scrape);
+    }
+    let drop = (1..KUBELET_SLOTS).find(|&s| at[s] < at[s - 1]).unwrap_or(0);
+    let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
+    let mut n = 0;
+    for k in 0..KUBELET_SLOTS {
+        let slot = (drop + k) % KUBELET_SLOTS;
+        let a = at[slot];
+        if a > previous + 1e-9 && a > 1e-9 {
+            reads[n] = (a, slot as u8);
+            n += 1;
+        }
+    }
+    if !reads[..n].is_sorted_by(|x, y| read_order(x, y).is_lt()) {
+        sort_reads(&mut reads[..n]);
+    }
+    (reads, n)
+}
+
+/// The order of two planned reads: by instant, then by slot.
+fn read_order(a: &(f64, u8), b: &(f64, u8)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+/// At most ten entries: an insertion sort, by [`read_order`].
+fn sort_reads(reads: &mut [(f64, u8)]) {
+    for i in 1..reads.len() {
+        let mut j = i;
+        while j > 0 && read_order(&reads[j - 1], &reads[j]).is_gt() {
+            reads.swap(j - 1, j);
+            j -= 1;
+        }
     }
 }
 
@@ -383,30 +471,8 @@ impl SeededClock {
             self.buckets.live_valid = false;
         }
         self.buckets.gone_valid = false;
-        let mut reads = [(0.0, 0u8); KUBELET_SLOTS];
-        let mut n = 0;
-        for slot in 0..KUBELET_SLOTS as u8 {
-            let at = kubelet_collection_before(slot, self.next_scrape);
-            if at > previous + 1e-9 && at > 1e-9 {
-                reads[n] = (at, slot);
-                n += 1;
-            }
-        }
-        let reads = &mut reads[..n];
-        // At most ten entries: an insertion sort, by instant then slot.
-        for i in 1..reads.len() {
-            let mut j = i;
-            while j > 0
-                && reads[j - 1]
-                    .0
-                    .total_cmp(&reads[j].0)
-                    .then(reads[j - 1].1.cmp(&reads[j].1))
-                    .is_gt()
-            {
-                reads.swap(j - 1, j);
-                j -= 1;
-            }
-        }
+        let (reads, n) = reads_before(self.next_scrape, previous);
+        let reads = &reads[..n];
         debug_assert!(
             reads
                 .iter()
@@ -422,7 +488,7 @@ impl SeededClock {
         slot: u8,
         now: f64,
         world: &mut World,
-        resolution: f64,
+        rules: ReadRules,
         holding: &[u32],
     ) {
         let b = &mut self.buckets;
@@ -436,14 +502,14 @@ impl SeededClock {
         // the order of `pending` within one read does not matter.
         let s = slot as usize;
         for &id in &b.by_slot[s] {
-            push_read(&mut self.pending, world, id, now, resolution);
+            push_read(&mut self.pending, world, id, now, rules);
         }
         for &id in &b.gone[s] {
             self.pending.push((id, Read::Clear));
         }
         for &id in &b.unsettled {
             if self.slots.slot_of(world, id) == slot {
-                push_read(&mut self.pending, world, id, now, resolution);
+                push_read(&mut self.pending, world, id, now, rules);
             }
         }
     }
@@ -455,9 +521,9 @@ fn push_read(
     world: &mut World,
     id: u32,
     now: f64,
-    resolution: f64,
+    rules: ReadRules,
 ) {
-    let read = read_pod(world, id, now, resolution);
+    let read = read_pod(world, id, now, rules);
     if !matches!(read, Read::Keep) {
         pending.push((id, read));
     }
@@ -579,6 +645,25 @@ mod tests {
             1 => Just(Op::Clear),
             1 => prop::collection::btree_set(0u32..40, 0..12).prop_map(Op::Refill),
         ]
+    }
+
+    proptest! {
+        /// The reads a scrape plans are every slot's latest collection that passes the filter,
+        /// sorted: what planning each slot then sorting gave.
+        #[test]
+        fn planned_reads_are_the_sorted_collections(scrape in 0.0..200_000.0f64, back in 0.0..40.0f64) {
+            let previous = scrape - back;
+            let (reads, n) = reads_before(scrape, previous);
+            let mut want = Vec::new();
+            for slot in 0..KUBELET_SLOTS as u8 {
+                let at = kubelet_collection_before(slot, scrape);
+                if at > previous + 1e-9 && at > 1e-9 {
+                    want.push((at, slot));
+                }
+            }
+            sort_reads(&mut want);
+            prop_assert_eq!(&reads[..n], &want[..]);
+        }
     }
 
     proptest! {

@@ -13,7 +13,7 @@ use crate::hpa::{
     ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
     MetricReading, MetricSpec, Observation, PassPod, PodListToken, PodObservation, PodPhase,
     PodResourceUsage, PodStatus, PodValueSample, Proposal, ReadyCondition, Reason, Requests,
-    ScaleObservation, TargetType, reconcile_listed, viewed_usage_proposal,
+    ScaleObservation, TargetType, reconcile_listed, reconcile_listed_into, viewed_usage_proposal,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, SpareLists, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
@@ -70,8 +70,9 @@ pub(super) struct HpaDriver {
     pub(crate) name: String,
     /// What the controller read at the last sync (`namespace` is `metadata.namespace`, `default`
     /// when the manifest has none), refilled in place every sync so its pods and samples keep
-    /// their allocations (docs/performance.md, "HPA decision core").
-    obs: Observation,
+    /// their allocations (docs/performance.md, "HPA decision core"); boxed, and taken out for a
+    /// sync and put back after, so that a sync moves no observation.
+    obs: Option<Box<Observation>>,
     /// Names the current version of `obs.pods`: a new one whenever a pod's name in it changes
     /// (see [`PodListToken`]), so that the core does not compare the names of an unchanged list.
     pods_token: PodListToken,
@@ -89,8 +90,11 @@ pub(super) struct HpaDriver {
     names: Vec<Name>,
     pub(crate) stats: HpaStats,
     /// The latest decision (its `status_desired_replicas` feeds the time series).
-    pub(crate) last: Option<Decision>,
-    /// The lists of the decision before the last one, which the next decision reuses.
+    pub(crate) last: Option<Box<Decision>>,
+    /// The decision before the last one, which the next sync writes over (see
+    /// [`reconcile_listed_into`]).
+    older: Option<Box<Decision>>,
+    /// The lists the first decisions start from.
     spare: SpareLists,
     /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
     limit_text: String,
@@ -111,6 +115,9 @@ pub(super) struct HpaDriver {
     named_by_ordinal: bool,
     /// Scratch: the proposals the view worked out for the core, per metric.
     given: Vec<Option<Proposal>>,
+    /// Per metric, its target and how its total is compared with it, as the spec sets them
+    /// ([`Self::target`], [`Self::metric_norm`]): read for every row of the time series.
+    column_facts: Vec<(Option<f64>, MetricNorm)>,
 }
 
 /// The spec's metrics, when every metric that reads the selector's pods is a Resource metric
@@ -183,14 +190,14 @@ impl HpaDriver {
         let target = &loaded.scale_target_ref.name;
         Ok(HpaDriver {
             name: loaded.name.clone(),
-            obs: Observation {
+            obs: Some(Box::new(Observation {
                 namespace: loaded
                     .namespace
                     .clone()
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| "default".into()),
                 ..Default::default()
-            },
+            })),
             pods_token: PodListToken::new(),
             spec: loaded.spec.clone(),
             labels: labels_of(&loaded.spec),
@@ -209,6 +216,7 @@ impl HpaDriver {
                 ..Default::default()
             },
             last: None,
+            older: None,
             spare: SpareLists::default(),
             limit_text: String::new(),
             truth: Vec::new(),
@@ -217,6 +225,7 @@ impl HpaDriver {
             templates,
             named_by_ordinal: false,
             given: Vec::new(),
+            column_facts: column_facts(&loaded.spec),
         })
     }
 
@@ -279,6 +288,7 @@ impl HpaDriver {
     /// statistics are kept, as the HPA controller keeps them across an update.
     pub(super) fn update_spec(&mut self, new: HpaDriver) {
         self.spec = new.spec;
+        self.column_facts = new.column_facts;
         self.reads = new.reads;
         self.viewable = new.viewable;
         self.labels = new.labels;
@@ -564,7 +574,7 @@ impl HpaDriver {
         samplers: &[Sampler],
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
-    ) -> Option<Decision> {
+    ) -> Option<Box<Decision>> {
         let logged = self.decide(now, world, ms, samplers, log_every_sync, external);
         self.apply(now, world);
         logged
@@ -590,16 +600,18 @@ impl HpaDriver {
         samplers: &[Sampler],
         log_every_sync: bool,
         external: &mut dyn FnMut(&str) -> MetricReading,
-    ) -> Option<Decision> {
+    ) -> Option<Box<Decision>> {
         self.name_pods(world.pods());
         self.learn_shapes(world);
-        let mut obs = std::mem::take(&mut self.obs);
+        let mut obs = (self.obs.take()).expect("the observation is put back after every sync");
         obs.now = now;
-        obs.scale = ScaleObservation {
-            spec_replicas: world.pods().spec_replicas(),
-            status_replicas: world.pods().status_replicas(),
-            ..Default::default()
-        };
+        // The scale subresource as read: its counts, no error nor selector problem.
+        let scale = &mut obs.scale;
+        scale.spec_replicas = world.pods().spec_replicas();
+        scale.status_replicas = world.pods().status_replicas();
+        scale.get_error = None;
+        scale.selector_problem = None;
+        scale.update_error = None;
         let mut usages = (self.reads_resources() && ms.serving(now))
             .then(|| Self::usage_buffer(&mut obs.metrics));
         let viewed = usages.is_some() && self.view_proposals(now, world, ms, &obs.scale);
@@ -616,16 +628,25 @@ impl HpaDriver {
             }
         }
         self.readings(now, samplers, external, usages, &mut obs.metrics);
-        let d = reconcile_listed(
-            &self.spec,
-            &self.settings,
-            &mut self.memory,
-            &obs,
-            Some(self.pods_token),
-            &mut self.given,
-            &mut self.spare,
-        );
-        self.obs = obs;
+        let token = Some(self.pods_token);
+        let d = match self.older.take() {
+            Some(mut d) => {
+                let (spec, settings) = (&self.spec, &self.settings);
+                let given = &mut self.given;
+                reconcile_listed_into(spec, settings, &mut self.memory, &obs, token, given, &mut d);
+                d
+            }
+            None => Box::new(reconcile_listed(
+                &self.spec,
+                &self.settings,
+                &mut self.memory,
+                &obs,
+                token,
+                &mut self.given,
+                &mut self.spare,
+            )),
+        };
+        self.obs = Some(obs);
         let period = self.sync_period();
         self.stats.syncs += 1;
         if d.rescale {
@@ -686,11 +707,7 @@ impl HpaDriver {
                     })
             });
         let logged = (changed || log_every_sync).then(|| d.clone());
-        if let Some(prev) = self.last.as_mut() {
-            self.spare.metrics = std::mem::take(&mut prev.metrics);
-            self.spare.conditions = std::mem::take(&mut prev.conditions);
-        }
-        self.last = Some(d);
+        self.older = self.last.replace(d);
         logged
     }
 
@@ -715,13 +732,7 @@ impl HpaDriver {
 
     /// The target of metric `i` as the spec sets it (percent for Utilization).
     pub(super) fn target(&self, i: usize) -> Option<f64> {
-        let metrics = self.spec.metrics_or_default();
-        let target = metrics.get(i)?.target()?;
-        target
-            .average_utilization
-            .map(|u| u as f64)
-            .or(target.average_value.map(|q| q.as_f64()))
-            .or(target.value.map(|q| q.as_f64()))
+        self.column_facts.get(i)?.0
     }
 
     /// Short column names for the HPA's metrics (`cpu`, `http_requests_per_second`, …).
@@ -793,16 +804,42 @@ impl HpaDriver {
 
     /// How the HPA turns metric `i`'s total into the value it compares with the target.
     pub(super) fn metric_norm(&self, i: usize) -> MetricNorm {
-        let metrics = self.spec.metrics_or_default();
-        match metrics.get(i) {
-            Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
-            Some(MetricSpec::External { target, .. } | MetricSpec::Object { target, .. })
-                if target.average_value.is_some() =>
-            {
-                MetricNorm::PerReplica
-            }
-            _ => MetricNorm::Total,
+        self.column_facts
+            .get(i)
+            .map_or(MetricNorm::Total, |&(_, norm)| norm)
+    }
+}
+
+/// Per metric of `spec`, its target (percent for Utilization) and how the HPA turns its total
+/// into the value it compares with the target (see [`HpaDriver::column_facts`]).
+fn column_facts(spec: &HpaSpec) -> Vec<(Option<f64>, MetricNorm)> {
+    let metrics = spec.metrics_or_default();
+    (0..metrics.len())
+        .map(|i| (spec_target(&metrics, i), spec_norm(&metrics, i)))
+        .collect()
+}
+
+/// The target of metric `i` of `metrics` (percent for Utilization).
+fn spec_target(metrics: &[MetricSpec], i: usize) -> Option<f64> {
+    let target = metrics.get(i)?.target()?;
+    target
+        .average_utilization
+        .map(|u| u as f64)
+        .or(target.average_value.map(|q| q.as_f64()))
+        .or(target.value.map(|q| q.as_f64()))
+}
+
+/// How the HPA turns the total of metric `i` of `metrics` into the value it compares with the
+/// target.
+fn spec_norm(metrics: &[MetricSpec], i: usize) -> MetricNorm {
+    match metrics.get(i) {
+        Some(MetricSpec::Pods { .. }) => MetricNorm::PerReadyPod,
+        Some(MetricSpec::External { target, .. } | MetricSpec::Object { target, .. })
+            if target.average_value.is_some() =>
+        {
+            MetricNorm::PerReplica
         }
+        _ => MetricNorm::Total,
     }
 }
 
