@@ -193,21 +193,48 @@ struct KubeletSlots {
 
 /// The pods each kubelet slot reads, so that a read of one slot visits its own pods only
 /// instead of every live pod and every holding pod (docs/performance.md, "Sweeps").
-/// The live part is sorted again when the live set differs from `live` (or, at a scrape, while
-/// some pod is unsettled); the gone part whenever the live part is, and after a scrape (which
-/// changes `holding`).
+/// The live part is sorted again when the live set differs from the one it was sorted from
+/// (see [`LiveKey`]; or, at a scrape, while some pod is unsettled); the gone part whenever the
+/// live part is, and after a scrape (which changes `holding`).
 #[derive(Debug, Clone, Default)]
 struct SlotBuckets {
     live_valid: bool,
     gone_valid: bool,
-    /// The live pods the buckets were sorted from.
-    live: Vec<u32>,
+    /// The live set the buckets were sorted from.
+    live: LiveKey,
+    /// The number of gone pods when the gone part was last sorted with nothing read but not
+    /// yet published and came out empty (see [`SlotBuckets::sort_gone`]).
+    none_gone_at: Option<usize>,
     /// Per slot: its live pods whose slot is settled, in id order.
     by_slot: [Vec<u32>; KUBELET_SLOTS],
     /// Per slot: its gone pods of `holding`.
     gone: [Vec<u32>; KUBELET_SLOTS],
     /// Live pods whose slot is not settled yet (Pending: its node may still change).
     unsettled: Vec<u32>,
+}
+
+/// What tells live sets of one world apart without comparing them: pods are only ever added,
+/// each with the next id, and a pod that has gone never comes back, so the live set changes
+/// exactly when a pod is created or goes, that is when the number of pods ever created or the
+/// number gone (created less live) changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct LiveKey {
+    created: usize,
+    live: usize,
+}
+
+impl LiveKey {
+    fn of(world: &World) -> LiveKey {
+        LiveKey {
+            created: world.pods().len(),
+            live: world.pods().live_ids().len(),
+        }
+    }
+
+    /// Pods gone so far.
+    fn gone(self) -> usize {
+        self.created - self.live
+    }
 }
 
 impl MetricsServer {
@@ -358,6 +385,9 @@ impl MetricsServer {
 
     /// Remember which pods hold a sample now (see `holding`).
     fn note_holding(&mut self) {
+        if let Some(clock) = self.seeded.as_mut() {
+            clock.buckets.none_gone_at = None;
+        }
         let samples = &self.samples;
         self.holding.refill(
             self.live
@@ -492,11 +522,11 @@ impl SeededClock {
         holding: &[u32],
     ) {
         let b = &mut self.buckets;
-        if !b.live_valid || b.live != world.pods().live_ids() {
+        if !b.live_valid || b.live != LiveKey::of(world) {
             b.sort_live(&mut self.slots, world);
         }
         if !b.gone_valid {
-            b.sort_gone(&mut self.slots, world, holding);
+            b.sort_gone(&mut self.slots, world, holding, self.pending.is_empty());
         }
         // A pod is read at most once per read, and each read lands on its own pod's sample, so
         // the order of `pending` within one read does not matter.
@@ -532,13 +562,12 @@ fn push_read(
 impl SlotBuckets {
     /// Sort the live pods by kubelet slot; the gone part is sorted again after.
     fn sort_live(&mut self, slots: &mut KubeletSlots, world: &World) {
-        self.live.clear();
-        self.live.extend_from_slice(world.pods().live_ids());
+        self.live = LiveKey::of(world);
         self.unsettled.clear();
         for v in &mut self.by_slot {
             v.clear();
         }
-        for &id in &self.live {
+        for &id in world.pods().live_ids() {
             let slot = slots.slot_of(world, id);
             if slots.pod_slots.get(id as usize) == Some(&slot) {
                 self.by_slot[slot as usize].push(id);
@@ -550,18 +579,43 @@ impl SlotBuckets {
         self.gone_valid = false;
     }
 
-    /// Sort the gone pods of `holding` by kubelet slot.
-    fn sort_gone(&mut self, slots: &mut KubeletSlots, world: &World, holding: &[u32]) {
+    /// Sort the gone pods of `holding` by kubelet slot (`settled`: no read is waiting to be
+    /// published).
+    ///
+    /// When the last sort found no gone pod in `holding` with no read waiting, and no pod has
+    /// gone since, there is none still: `holding` since gained only pods read after that sort,
+    /// which were not gone when read (a read of a gone pod clears), so had one of them gone
+    /// the number gone would have changed. The buckets are then left as they are, empty.
+    fn sort_gone(
+        &mut self,
+        slots: &mut KubeletSlots,
+        world: &World,
+        holding: &[u32],
+        settled: bool,
+    ) {
+        let gone_now = LiveKey::of(world).gone();
+        self.gone_valid = true;
+        if self.none_gone_at == Some(gone_now) {
+            debug_assert!(self.gone.iter().all(Vec::is_empty));
+            debug_assert!(
+                holding
+                    .iter()
+                    .all(|&id| world.pods().get(id).state != PodState::Gone)
+            );
+            return;
+        }
         for v in &mut self.gone {
             v.clear();
         }
+        let mut any = false;
         for &id in holding {
             if world.pods().get(id).state == PodState::Gone {
                 let slot = slots.slot_of(world, id);
                 self.gone[slot as usize].push(id);
+                any = true;
             }
         }
-        self.gone_valid = true;
+        self.none_gone_at = (settled && !any).then_some(gone_now);
     }
 }
 
