@@ -440,6 +440,24 @@ impl StepLatencies {
         }
     }
 
+    /// [`Self::push_n_in_row`] of each of `batches` in turn. When every count fits a packed
+    /// key (and none is 0) the keys are appended in one extend of known length, without a
+    /// capacity check per batch.
+    #[inline]
+    pub(crate) fn push_batches_in_row(&mut self, batches: &[(f64, u64)]) {
+        if batches
+            .iter()
+            .all(|&(_, n)| n.wrapping_sub(1) < u64::from(u32::MAX))
+        {
+            self.packed
+                .extend(batches.iter().map(|&(latency, n)| pack(latency as f32, n)));
+        } else {
+            for &(latency, n) in batches {
+                self.push_n_in_row(latency, n);
+            }
+        }
+    }
+
     /// Write the quantiles of the current row into the series and start afresh.
     pub(crate) fn close(&mut self, series: &mut Series) {
         let (p50, p99) = if !self.wide.is_empty() {
@@ -501,9 +519,9 @@ fn weighted_p50_p99(v: &[(f32, u64)], keys: &mut Vec<u64>) -> (f64, f64) {
 /// merge of the runs ([`merged_p50_p99`]); otherwise both are found in one descent
 /// ([`packed_select_two`]).
 fn packed_p50_p99(keys: &mut [u64]) -> (f64, f64) {
-    let total: u64 = keys.iter().map(|&k| packed_weight(k)).sum();
+    let (runs, total) = ascending_runs_and_total(keys);
     let (r1, r2) = (weighted_rank(0.50, total), weighted_rank(0.99, total));
-    let (p50, p99) = match ascending_runs(keys) {
+    let (p50, p99) = match runs {
         Some(runs) => merged_p50_p99(keys, &runs, total, r1, r2),
         None => packed_select_two(keys, r1, r2),
     };
@@ -513,8 +531,31 @@ fn packed_p50_p99(keys: &mut [u64]) -> (f64, f64) {
 /// The most ascending runs [`merged_p50_p99`] merges.
 const MERGED_RUNS: usize = 4;
 
+/// [`ascending_runs`] of packed `keys` (non-empty) and their total weight, in one pass: the
+/// runs are counted to the end rather than given up on at one too many.
+fn ascending_runs_and_total(keys: &[u64]) -> (Option<([usize; MERGED_RUNS + 1], usize)>, u64) {
+    let mut starts = [0; MERGED_RUNS + 1];
+    let mut runs = 1;
+    let mut total = packed_weight(keys[0]);
+    for i in 1..keys.len() {
+        total += packed_weight(keys[i]);
+        if keys[i] < keys[i - 1] {
+            if runs < MERGED_RUNS {
+                starts[runs] = i;
+            }
+            runs += 1;
+        }
+    }
+    if runs > MERGED_RUNS {
+        return (None, total);
+    }
+    starts[runs] = keys.len();
+    (Some((starts, runs)), total)
+}
+
 /// Where `keys` break into ascending runs: the start of each, then the end of the last (the
 /// runs counted in `.1`), or None when there are more than [`MERGED_RUNS`].
+#[cfg(test)]
 fn ascending_runs(keys: &[u64]) -> Option<([usize; MERGED_RUNS + 1], usize)> {
     let mut starts = [0; MERGED_RUNS + 1];
     let mut runs = 1;
@@ -631,9 +672,8 @@ fn run_key_below(keys: &[u64], end: usize, start: usize) -> u64 {
 fn first_smallest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
     let mut r = 0;
     for s in 1..n.min(MERGED_RUNS) {
-        if next[s] < next[r] {
-            r = s;
-        }
+        // Which run holds the next key follows the data: a select, not a branch to mispredict.
+        r = std::hint::select_unpredictable(next[s] < next[r], s, r);
     }
     r
 }
@@ -643,9 +683,7 @@ fn first_smallest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
 fn first_largest(next: &[u64; MERGED_RUNS], n: usize) -> usize {
     let mut r = 0;
     for s in 1..n.min(MERGED_RUNS) {
-        if next[s] > next[r] {
-            r = s;
-        }
+        r = std::hint::select_unpredictable(next[s] > next[r], s, r);
     }
     r
 }
@@ -918,6 +956,18 @@ fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
     (from_order_key(median) as f64, from_order_key(p99) as f64)
 }
 
+/// `n as f64`, by the signed conversion (one instruction) below 2^63: both round the same
+/// integer to the nearest double, so they give the same bits; the unsigned conversion takes
+/// several on x86-64.
+#[inline(always)]
+fn count_as_f64(n: u64) -> f64 {
+    if n <= i64::MAX as u64 {
+        n as i64 as f64
+    } else {
+        n as f64
+    }
+}
+
 /// A latency distribution over a whole run: O(1) memory, two significant digits (quantiles within 1 %).
 #[derive(Debug, Clone)]
 pub struct Distribution {
@@ -994,7 +1044,7 @@ impl Distribution {
             return;
         }
         self.hist.record_at(Self::slot(seconds), n);
-        self.sum += seconds * n as f64;
+        self.sum += seconds * count_as_f64(n);
         if seconds > self.max {
             self.max = seconds;
         }
@@ -1595,6 +1645,68 @@ mod tests {
             let got = packed_p50_p99(&mut packed);
             proptest::prop_assert_eq!(got.0.to_bits(), want.0.to_bits());
             proptest::prop_assert_eq!(got.1.to_bits(), want.1.to_bits());
+        }
+
+        /// A batch of batches is pushed as each batch in turn would be: zero counts left out,
+        /// counts too large for a packed key kept wide.
+        #[test]
+        fn batches_push_as_one_push_each(
+            batches in proptest::collection::vec(
+                (
+                    -1.0f64..20.0,
+                    proptest::prop_oneof![
+                        1u64..5_000,
+                        proptest::sample::select(vec![
+                            0u64,
+                            1,
+                            u64::from(u32::MAX) - 1,
+                            u64::from(u32::MAX),
+                            u64::from(u32::MAX) + 1,
+                            u64::MAX,
+                        ]),
+                    ],
+                ),
+                0..12,
+            ),
+        ) {
+            let (mut one_by_one, mut batched) =
+                (StepLatencies::default(), StepLatencies::default());
+            for &(latency, n) in &batches {
+                one_by_one.push_n_in_row(latency, n);
+            }
+            batched.push_batches_in_row(&batches);
+            proptest::prop_assert_eq!(format!("{one_by_one:?}"), format!("{batched:?}"));
+        }
+
+        /// The count's conversion is `as f64`'s, to the bit, on both sides of 2^63.
+        #[test]
+        fn count_as_f64_is_the_unsigned_conversion(
+            n in proptest::prop_oneof![
+                proptest::num::u64::ANY,
+                0u64..1 << 54,
+                (1u64 << 63) - 4096..(1 << 63) + 4096,
+            ],
+        ) {
+            proptest::prop_assert_eq!(count_as_f64(n).to_bits(), (n as f64).to_bits());
+        }
+
+        /// The one-pass runs and total are the runs of [`ascending_runs`] and the sum of the
+        /// weights, for keys in a few runs or many.
+        #[test]
+        fn ascending_runs_and_total_match_the_runs_and_the_sum(
+            keys in proptest::collection::vec(
+                proptest::prop_oneof![1u64..40, proptest::num::u64::ANY],
+                1..60,
+            ),
+            runs in 1usize..7,
+        ) {
+            let mut keys = keys;
+            let run = keys.len().div_ceil(runs);
+            for chunk in keys.chunks_mut(run) {
+                chunk.sort_unstable();
+            }
+            let want = (ascending_runs(&keys), keys.iter().map(|&k| packed_weight(k)).sum::<u64>());
+            proptest::prop_assert_eq!(ascending_runs_and_total(&keys), want);
         }
 
         /// Rows as the flow level fills them (a few ascending runs of batches): the ranks

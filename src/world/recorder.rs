@@ -239,6 +239,9 @@ impl Recorder {
         // as the first push would); the run's histograms, and the exporter's when read, too.
         // Each keeps its own order, so one pass records what a pass per record did.
         let quantiles = !batches.is_empty() && self.step_latencies.enter_row(row, &mut self.series);
+        if quantiles {
+            self.step_latencies.push_batches_in_row(batches);
+        }
         let buckets = self.record_latency_buckets;
         let mut served = 0u64;
         for &(latency, n) in batches {
@@ -246,9 +249,6 @@ impl Recorder {
             self.latency.record_n(latency, n);
             if buckets {
                 self.latency_buckets.record_n(latency, n);
-            }
-            if quantiles {
-                self.step_latencies.push_n_in_row(latency, n);
             }
         }
         self.totals.served += served;
