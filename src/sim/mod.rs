@@ -420,6 +420,11 @@ impl<'a, 'w> Run<'a, 'w> {
     /// The earliest of the world's next event and the next control event (an agenda event or
     /// a sampler's scrape, in the order of their keys), until the end; at equal instants the
     /// world goes first.
+    ///
+    /// Out of line on purpose: inlined into [`run_with_log`] it changed the request path's
+    /// code layout and made `http50` about 2.5 % slower (see docs/performance.md, "Request
+    /// level").
+    #[inline(never)]
     fn event_loop(&mut self) -> crate::Result<()> {
         loop {
             let tw = self.world.next_time();
