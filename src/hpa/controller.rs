@@ -31,15 +31,7 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
-    reconcile_listed(
-        spec,
-        settings,
-        memory,
-        obs,
-        None,
-        &mut [],
-        &mut SpareLists::default(),
-    )
+    reconcile_listed(spec, settings, memory, obs, None, &mut [])
 }
 
 /// [`reconcile`] with `obs.pods` named by `pods` when the caller keeps that list between syncs
@@ -55,10 +47,9 @@ pub(crate) fn reconcile_listed(
     obs: &Observation,
     pods: Option<PodListToken>,
     given: &mut [Option<Proposal>],
-    spare: &mut SpareLists,
 ) -> Decision {
     memory.pod_index.expect(pods);
-    let mut d = new_decision(spec, memory, obs, spare);
+    let mut d = new_decision(spec, memory, obs, DecisionLists::default());
     decide(spec, settings, memory, obs, given, &mut d);
     d
 }
@@ -76,7 +67,8 @@ pub(crate) fn reconcile_listed_into(
     d: &mut Decision,
 ) {
     memory.pod_index.expect(pods);
-    reset_decision(spec, memory, obs, d);
+    let lists = DecisionLists::emptied_from(d);
+    *d = new_decision(spec, memory, obs, lists);
     decide(spec, settings, memory, obs, given, d);
 }
 
@@ -98,26 +90,39 @@ fn decide(
     d.conditions.clone_from(&memory.status.conditions);
 }
 
-/// The lists of a decision no longer needed, for the next decision to reuse (emptied), so that a
-/// caller deciding every sync does not allocate them again.
-#[derive(Debug, Default)]
-pub(crate) struct SpareLists {
-    pub(crate) metrics: Vec<MetricDecision>,
-    pub(crate) conditions: Vec<Condition>,
+/// The lists a new decision starts with: empty, but keeping the allocations of an earlier
+/// decision's when there is one, so that a caller deciding every sync does not allocate them
+/// again.
+#[derive(Default)]
+struct DecisionLists {
+    metrics: Vec<MetricDecision>,
+    conditions: Vec<Condition>,
+    events: Vec<HpaEvent>,
 }
 
-/// The decision before anything is decided: no rescale, status as remembered; its lists are
-/// `spare`'s.
+impl DecisionLists {
+    /// `d`'s lists, taken out of it and emptied.
+    fn emptied_from(d: &mut Decision) -> DecisionLists {
+        let mut lists = DecisionLists {
+            metrics: std::mem::take(&mut d.metrics),
+            conditions: std::mem::take(&mut d.conditions),
+            events: std::mem::take(&mut d.events),
+        };
+        lists.metrics.clear();
+        lists.conditions.clear();
+        lists.events.clear();
+        lists
+    }
+}
+
+/// The decision before anything is decided: no rescale, status as remembered, its lists
+/// `lists`.
 fn new_decision(
     spec: &HpaSpec,
     memory: &HpaMemory,
     obs: &Observation,
-    spare: &mut SpareLists,
+    lists: DecisionLists,
 ) -> Decision {
-    let mut metrics = std::mem::take(&mut spare.metrics);
-    let mut conditions = std::mem::take(&mut spare.conditions);
-    metrics.clear();
-    conditions.clear();
     let current = obs.scale.spec_replicas;
     Decision {
         now: obs.now,
@@ -130,47 +135,19 @@ fn new_decision(
         rescale: false,
         failed_rescale_to: None,
         status_desired_replicas: memory.status.desired_replicas,
-        metrics,
+        metrics: lists.metrics,
         proposal: None,
         proposal_metric: None,
         stabilization: None,
         limit: None,
         scale_from_zero_floor: None,
-        conditions,
-        events: Vec::new(),
+        conditions: lists.conditions,
+        events: lists.events,
         reason: DecisionReason::NoChange {
             current,
             why: Unchanged::Plain,
         },
     }
-}
-
-/// [`new_decision`] written over `d`, field by field: its lists (and its events') are emptied
-/// and kept.
-fn reset_decision(spec: &HpaSpec, memory: &HpaMemory, obs: &Observation, d: &mut Decision) {
-    let current = obs.scale.spec_replicas;
-    d.now = obs.now;
-    d.path = DecisionPath::Legacy;
-    d.current_replicas = current;
-    d.status_replicas = obs.scale.status_replicas;
-    d.min_replicas = spec.min();
-    d.max_replicas = spec.max_replicas;
-    d.desired_replicas = current;
-    d.rescale = false;
-    d.failed_rescale_to = None;
-    d.status_desired_replicas = memory.status.desired_replicas;
-    d.metrics.clear();
-    d.proposal = None;
-    d.proposal_metric = None;
-    d.stabilization = None;
-    d.limit = None;
-    d.scale_from_zero_floor = None;
-    d.conditions.clear();
-    d.events.clear();
-    d.reason = DecisionReason::NoChange {
-        current,
-        why: Unchanged::Plain,
-    };
 }
 
 /// Step 1, the scale subresource: `false` (and the decision complete) when it could not be read.

@@ -15,7 +15,7 @@ use crate::hpa::{
     PodResourceUsage, PodStatus, PodValueSample, Proposal, ReadyCondition, Reason, Requests,
     ScaleObservation, TargetType, reconcile_listed, reconcile_listed_into, viewed_usage_proposal,
 };
-use crate::hpa::{HpaSpec, LoadedHpa, SpareLists, observation::Name};
+use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
 use crate::settings::Scenario;
 use crate::settings::workload::PodResources;
@@ -94,8 +94,6 @@ pub(super) struct HpaDriver {
     /// The decision before the last one, which the next sync writes over (see
     /// [`reconcile_listed_into`]).
     older: Option<Box<Decision>>,
-    /// The lists the first decisions start from.
-    spare: SpareLists,
     /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
     limit_text: String,
     /// Per metric, the direct sampler of its bound signal behind its `_true` column (see
@@ -217,7 +215,6 @@ impl HpaDriver {
             },
             last: None,
             older: None,
-            spare: SpareLists::default(),
             limit_text: String::new(),
             truth: Vec::new(),
             reads: ResourceReads::of(&loaded.spec),
@@ -643,7 +640,6 @@ impl HpaDriver {
                 &obs,
                 token,
                 &mut self.given,
-                &mut self.spare,
             )),
         };
         self.obs = Some(obs);
