@@ -31,7 +31,7 @@ pub fn reconcile(
     memory: &mut HpaMemory,
     obs: &Observation,
 ) -> Decision {
-    reconcile_listed(spec, settings, memory, obs, None, &mut [])
+    *reconcile_listed(spec, settings, memory, obs, None, &mut [], None)
 }
 
 /// [`reconcile`] with `obs.pods` named by `pods` when the caller keeps that list between syncs
@@ -39,7 +39,9 @@ pub fn reconcile(
 /// sync's while the token is the same. `given[i]`, when set, is metric `i`'s proposal as
 /// [`viewed_usage_proposal`] worked it out over the same pods; the metric then reads neither
 /// `obs.pods` nor its reading (a caller that gives every metric reading pods its proposal
-/// need not list the pods at all; docs/performance.md, "HPA decision core").
+/// need not list the pods at all; docs/performance.md, "HPA decision core"). `reuse`, a
+/// decision of an earlier sync, is written over, its lists keeping their allocations, so that
+/// a caller deciding every sync neither allocates nor moves a decision.
 pub(crate) fn reconcile_listed(
     spec: &HpaSpec,
     settings: &ControllerSettings,
@@ -47,29 +49,19 @@ pub(crate) fn reconcile_listed(
     obs: &Observation,
     pods: Option<PodListToken>,
     given: &mut [Option<Proposal>],
-) -> Decision {
+    reuse: Option<Box<Decision>>,
+) -> Box<Decision> {
     memory.pod_index.expect(pods);
-    let mut d = new_decision(spec, memory, obs, DecisionLists::default());
+    let mut d = match reuse {
+        Some(mut d) => {
+            let lists = DecisionLists::emptied_from(&mut d);
+            *d = new_decision(spec, memory, obs, lists);
+            d
+        }
+        None => Box::new(new_decision(spec, memory, obs, DecisionLists::default())),
+    };
     decide(spec, settings, memory, obs, given, &mut d);
     d
-}
-
-/// [`reconcile_listed`] written into `d`, a decision of an earlier sync: its lists keep their
-/// allocations and everything in it is overwritten, so that a caller deciding every sync
-/// neither allocates nor moves a decision (docs/performance.md, "HPA decision core").
-pub(crate) fn reconcile_listed_into(
-    spec: &HpaSpec,
-    settings: &ControllerSettings,
-    memory: &mut HpaMemory,
-    obs: &Observation,
-    pods: Option<PodListToken>,
-    given: &mut [Option<Proposal>],
-    d: &mut Decision,
-) {
-    memory.pod_index.expect(pods);
-    let lists = DecisionLists::emptied_from(d);
-    *d = new_decision(spec, memory, obs, lists);
-    decide(spec, settings, memory, obs, given, d);
 }
 
 /// Steps 1 to 6 into `d`, a decision before anything is decided.
@@ -1427,7 +1419,7 @@ mod tests {
         spec.behavior = Some(Behavior::default());
         let settings = ControllerSettings::default();
         let (mut fresh_mem, mut into_mem) = (HpaMemory::default(), HpaMemory::default());
-        let mut reused: Option<Decision> = None;
+        let mut reused: Option<Box<Decision>> = None;
         let loads: [&[i64]; 6] = [
             &[1000, 1000, 1000],
             &[100, 100, 100, 100, 100, 100],
@@ -1440,22 +1432,21 @@ mod tests {
             let now = 1000.0 + 15.0 * k as f64;
             let obs = cpu_obs(now, usages.len().max(1) as i32, usages);
             let fresh = reconcile(&spec, &settings, &mut fresh_mem, &obs);
-            match reused.as_mut() {
-                Some(d) => {
-                    let mut given = [];
-                    reconcile_listed_into(
-                        &spec,
-                        &settings,
-                        &mut into_mem,
-                        &obs,
-                        None,
-                        &mut given,
-                        d,
-                    );
-                }
-                None => reused = Some(reconcile(&spec, &settings, &mut into_mem, &obs)),
-            }
-            assert_eq!(reused.as_ref(), Some(&fresh), "sync {k}");
+            let earlier = reused.take();
+            let wrote_over = earlier.is_some();
+            let mut given = [];
+            let d = reconcile_listed(
+                &spec,
+                &settings,
+                &mut into_mem,
+                &obs,
+                None,
+                &mut given,
+                earlier,
+            );
+            assert_eq!(wrote_over, k > 0);
+            reused = Some(d);
+            assert_eq!(reused.as_deref(), Some(&fresh), "sync {k}");
         }
     }
 

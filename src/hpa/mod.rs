@@ -73,7 +73,7 @@ mod usage_pass;
 mod v1_annotations;
 
 pub use controller::{MetricEvaluation, evaluate_metric, reconcile};
-pub(crate) use controller::{reconcile_listed, reconcile_listed_into, viewed_usage_proposal};
+pub(crate) use controller::{reconcile_listed, viewed_usage_proposal};
 pub use decision::{
     CurrentText, Decision, DecisionPath, DecisionReason, EventType, HpaEvent, LimitStep,
     MetricDecision, RescaleReason, StabilizationStep, TargetText, Unchanged, WindowNote,

@@ -13,7 +13,7 @@ use crate::hpa::{
     ConditionStatus, ConditionType, ContainerSpec, ControllerSettings, Decision, HpaMemory,
     MetricReading, MetricSpec, Observation, PassPod, PodListToken, PodObservation, PodPhase,
     PodResourceUsage, PodStatus, PodValueSample, Proposal, ReadyCondition, Reason, Requests,
-    ScaleObservation, TargetType, reconcile_listed, reconcile_listed_into, viewed_usage_proposal,
+    ScaleObservation, TargetType, reconcile_listed, viewed_usage_proposal,
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
@@ -92,7 +92,7 @@ pub(super) struct HpaDriver {
     /// The latest decision (its `status_desired_replicas` feeds the time series).
     pub(crate) last: Option<Box<Decision>>,
     /// The decision before the last one, which the next sync writes over (see
-    /// [`reconcile_listed_into`]).
+    /// [`reconcile_listed`]).
     older: Option<Box<Decision>>,
     /// Scratch: the text of the last sync's limit (`Decision::limited_by`), reused.
     limit_text: String,
@@ -603,12 +603,17 @@ impl HpaDriver {
         let mut obs = (self.obs.take()).expect("the observation is put back after every sync");
         obs.now = now;
         // The scale subresource as read: its counts, no error nor selector problem.
-        let scale = &mut obs.scale;
-        scale.spec_replicas = world.pods().spec_replicas();
-        scale.status_replicas = world.pods().status_replicas();
-        scale.get_error = None;
-        scale.selector_problem = None;
-        scale.update_error = None;
+        // Every field named, so that a new one cannot be left from the last sync.
+        let ScaleObservation {
+            spec_replicas,
+            status_replicas,
+            get_error,
+            selector_problem,
+            update_error,
+        } = &mut obs.scale;
+        *spec_replicas = world.pods().spec_replicas();
+        *status_replicas = world.pods().status_replicas();
+        (*get_error, *selector_problem, *update_error) = (None, None, None);
         let mut usages = (self.reads_resources() && ms.serving(now))
             .then(|| Self::usage_buffer(&mut obs.metrics));
         let viewed = usages.is_some() && self.view_proposals(now, world, ms, &obs.scale);
@@ -626,22 +631,9 @@ impl HpaDriver {
         }
         self.readings(now, samplers, external, usages, &mut obs.metrics);
         let token = Some(self.pods_token);
-        let d = match self.older.take() {
-            Some(mut d) => {
-                let (spec, settings) = (&self.spec, &self.settings);
-                let given = &mut self.given;
-                reconcile_listed_into(spec, settings, &mut self.memory, &obs, token, given, &mut d);
-                d
-            }
-            None => Box::new(reconcile_listed(
-                &self.spec,
-                &self.settings,
-                &mut self.memory,
-                &obs,
-                token,
-                &mut self.given,
-            )),
-        };
+        let (spec, settings, given) = (&self.spec, &self.settings, &mut self.given);
+        let reuse = self.older.take();
+        let d = reconcile_listed(spec, settings, &mut self.memory, &obs, token, given, reuse);
         self.obs = Some(obs);
         let period = self.sync_period();
         self.stats.syncs += 1;
