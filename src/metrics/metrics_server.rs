@@ -317,6 +317,7 @@ impl MetricsServer {
 
     /// The reads and scrapes due at `now`; the next instant due.
     fn collect(&mut self, now: f64, world: &mut World) -> f64 {
+        let rules = self.rules();
         let Some(clock) = self.seeded.as_mut() else {
             self.scrape(now, world);
             return now + self.resolution;
@@ -326,10 +327,6 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            let rules = ReadRules {
-                resolution: self.resolution,
-                memory: self.memory_read,
-            };
             clock.read_slot(slot, now, world, rules, self.holding.ids());
         }
         if now + 1e-9 >= clock.next_scrape {
@@ -466,7 +463,7 @@ fn reads_before(scrape: f64, previous: f64) -> ([(f64, u8); KUBELET_SLOTS], usiz
         }
     }
     if !reads[..n].is_sorted_by(read_before) {
-        sort_reads(&mut reads[..n]);
+        reads[..n].sort_unstable_by(read_order);
     }
     (reads, n)
 }
@@ -482,17 +479,6 @@ fn read_order(a: &(f64, u8), b: &(f64, u8)) -> std::cmp::Ordering {
 #[inline]
 fn read_before(a: &(f64, u8), b: &(f64, u8)) -> bool {
     a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
-}
-
-/// At most ten entries: an insertion sort, by [`read_order`].
-fn sort_reads(reads: &mut [(f64, u8)]) {
-    for i in 1..reads.len() {
-        let mut j = i;
-        while j > 0 && read_order(&reads[j - 1], &reads[j]).is_gt() {
-            reads.swap(j - 1, j);
-            j -= 1;
-        }
-    }
 }
 
 impl SeededClock {
@@ -747,7 +733,7 @@ mod tests {
                     want.push((at, slot));
                 }
             }
-            sort_reads(&mut want);
+            want.sort_by(read_order);
             prop_assert_eq!(&reads[..n], &want[..]);
         }
     }
