@@ -22,7 +22,7 @@
 
 use super::pod::Cfs;
 use super::pod::Pod;
-use super::{Event, PodEventKind, PodState, World};
+use super::{Event, PodEventKind, PodState, World, WorldConfig};
 use crate::engine::Agenda;
 use crate::record::DropReason;
 use crate::settings::overload::{PROBE_WORK, RESTART_BACKOFF, RESTART_BACKOFF_RESET};
@@ -31,19 +31,28 @@ use crate::settings::workload::WorkloadKind;
 impl World {
     // ---- CFS quota ---------------------------------------------------------------------
 
-    /// A new container starts a fresh CFS period with a full quota. (Flow level keeps no
-    /// per-period state: it models the quota's stalls from rates, see `fluid::cfs_stall`.)
+    /// The CFS period and CPU limit of pod `pod`'s quota, when one applies: quotas on, request
+    /// level, a finite limit. (Whether it is modelled is [`WorldConfig::quota_can_bind`]'s.)
+    pub(super) fn quota_of(&self, pod: u32) -> Option<(f64, f64)> {
+        let period = self.cfg.overload.cfs_period?;
+        let limit = self.pod_limit(pod);
+        (self.cfg.fluid_step.is_none() && limit.is_finite()).then_some((period, limit))
+    }
+
+    /// A new container starts a fresh CFS period with a full quota — if its quota can run out
+    /// at all: one that cannot ([`WorldConfig::quota_can_bind`]) would never stall the pod nor
+    /// schedule an event, so it is left out and the pod's clock runs unquoted, to the same bits.
+    /// The first quota that can run out makes the run no longer lean (`World::is_lean`).
+    /// (Flow level keeps no per-period state: it models the quota's stalls from rates, see
+    /// `fluid::cfs_stall`.)
     pub(super) fn start_cfs(&mut self, pod: u32, now: f64) {
-        let Some(period) = self.cfg.overload.cfs_period else {
+        let Some((period, limit)) = self.quota_of(pod) else {
             return;
         };
-        if self.cfg.fluid_step.is_some() {
+        if !(self.cfg.quota_can_bind(limit) || model_every_quota()) {
             return;
         }
-        let limit = self.pod_limit(pod);
-        if !limit.is_finite() {
-            return;
-        }
+        self.quotas_bind = true;
         let p = &mut self.pods.by_id[pod as usize];
         let epoch = p.cfs.map_or(0, |c| c.epoch.wrapping_add(1));
         let mut c = Cfs::new(limit, period, now);
@@ -295,6 +304,44 @@ pub(super) fn crash_loop_backoff(p: &mut Pod, now: f64) -> f64 {
     backoff
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests: model every quota, also one that cannot run out, to compare with leaving it out.
+    pub(super) static MODEL_EVERY_QUOTA: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Is every quota to be modelled, also one that cannot run out? Only a test asks for that.
+#[inline]
+fn model_every_quota() -> bool {
+    #[cfg(test)]
+    return MODEL_EVERY_QUOTA.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    false
+}
+
+/// How far below a CFS quota a pod's peak CPU must stay for the quota to be left out: a
+/// relative margin, so the quota refills at least `QUOTA_MARGIN × period` before it could run
+/// out — far above the rounding of the clock and of the quota's running balance.
+const QUOTA_MARGIN: f64 = 1e-3;
+
+impl WorldConfig {
+    /// Can a pod with CPU limit `limit` (cores) ever use up its CFS quota? A pod burns at most
+    /// [`Self::peak_cores`]; a quota of at least that (less [`QUOTA_MARGIN`]) holds out to the
+    /// end of every period, whatever the rates within it, so it never stalls the pod and never
+    /// schedules an event: its per-period balance is bookkeeping nothing reads
+    /// (docs/nodes-and-overload.md, "CFS quota"). NaN counts as able to bind.
+    pub(super) fn quota_can_bind(&self, limit: f64) -> bool {
+        !(self.peak_cores() <= limit * (1.0 - QUOTA_MARGIN))
+    }
+
+    /// The most CPU a pod can burn at request level, in cores: every worker slot busy at full
+    /// speed (a pod's speed is at most its warm-up factor, at most 1) plus its start-up burst.
+    /// A job pod serves one message at a time, and concurrency is at least 1.
+    fn peak_cores(&self) -> f64 {
+        f64::from(self.concurrency.max(1)) * self.cores_per_request + self.startup_burst.0.max(0.0)
+    }
+}
+
 /// (Re)schedule the next CFS event of pod `pod`, `p`: quota exhaustion, or the period end that
 /// refills a stalled quota (or precedes an exhaustion in the next period). Inlined into the
 /// request path (every start and end of a request on a pod with a quota); scheduling the
@@ -345,9 +392,16 @@ fn schedule_cfs(agenda: &mut Agenda<Event>, at: f64, pod: u32, epoch: u32) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::properties::{apply_nodes, config, outcome};
     use super::super::{World, WorldConfig};
+    use super::MODEL_EVERY_QUOTA;
     use crate::scenario::{Overrides, Scenario};
+    use crate::settings::dist::Dist;
+    use crate::settings::overload::Liveness;
+    use crate::settings::workload::{Balancer, WorkloadKind};
+    use crate::trace::Trace;
     use crate::yaml::Source;
+    use proptest::prelude::*;
     use std::sync::Arc;
 
     fn one_pod_world() -> World {
@@ -366,6 +420,121 @@ mod tests {
             s.step,
             1,
         )
+    }
+
+    /// A world of `replicas` http pods (`conc` workers each, `cpr` cores a request, start-up
+    /// burst `burst` cores) with a CFS quota of `limit` cores per pod.
+    fn quota_world(conc: u32, cpr: f64, burst: f64, limit: f64, replicas: i32) -> World {
+        let mut cfg = config(
+            WorkloadKind::Http,
+            conc,
+            None,
+            Some(limit),
+            Balancer::RoundRobin,
+            Dist::Exponential { mean: 0.1 },
+            false,
+        );
+        cfg.cores_per_request = cpr;
+        cfg.startup_burst = (burst, 10.0);
+        cfg.overload.cfs_period = Some(0.1);
+        let trace = Arc::new(Trace::from_rows(vec![0.0], vec![50.0], 600.0));
+        World::new(cfg, trace, 7, 600.0, 5.0, replicas)
+    }
+
+    /// A quota below the pods' peak (4 × 0.25 + 0.5 = 1.5 cores) is modelled and the run is
+    /// not lean; one at or above it (less the margin) is left out and the run stays lean.
+    #[test]
+    fn only_a_quota_that_can_run_out_is_modelled() {
+        for (limit, modelled) in [(1.0, true), (1.4985, true), (1.5, true), (1.502, false)] {
+            let w = quota_world(4, 0.25, 0.5, limit, 3);
+            for p in w.pods().iter() {
+                assert_eq!(p.cfs.is_some(), modelled, "limit {limit}");
+            }
+            assert_eq!(w.is_lean(), !modelled, "limit {limit}");
+        }
+    }
+
+    /// A pod that boots mid-run with a quota that can run out ends the lean path: the rest of
+    /// the run takes the general one (a world of no pods, then three, with a binding quota).
+    #[test]
+    fn a_quota_booted_mid_run_ends_the_lean_path() {
+        let mut w = quota_world(4, 0.25, 0.5, 1.0, 0);
+        assert!(w.is_lean(), "no pod, no quota yet");
+        w.set_replicas(0.0, 3);
+        w.run_until(120.0);
+        assert!(!w.is_lean());
+        assert!(w.pods().iter().all(|p| p.cfs.is_some()));
+        assert!(w.recorder().totals().served > 0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
+
+        /// A quota that cannot run out, left out, gives the run its full model gives, to the
+        /// bit (totals, series, latency and wait distributions, every pod's clock and CPU):
+        /// whatever the workload, concurrency, CPU a request, start-up burst, how far the limit
+        /// sits above the peak, the period, the service time, the traffic, replica changes, a
+        /// timeout, liveness probes and nodes.
+        #[test]
+        fn a_quota_that_cannot_run_out_changes_nothing(
+            queue in any::<bool>(),
+            conc in 1u32..6,
+            cpr in 0.01f64..1.0,
+            burst in prop_oneof![Just(0.0), 0.0f64..2.0],
+            headroom in prop_oneof![1.0011f64..1.01, 1.01f64..3.0],
+            period in 0.001f64..1.0,
+            service in prop_oneof![
+                (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
+                (0.0f64..1.0).prop_map(Dist::constant),
+                (0.05f64..1.0, 0.1f64..3.0).prop_map(|(m, cv)| Dist::lognormal_from_cv(m, cv).unwrap()),
+            ],
+            rates in proptest::collection::vec(0.0f64..40.0, 1..6),
+            initial in 0i32..6,
+            changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),
+            timeout in proptest::option::of(0.2f64..5.0),
+            liveness in proptest::option::of((1.0f64..15.0, 0.05f64..2.0, 1u32..4)),
+            nodes in any::<bool>(),
+            seed in any::<u64>(),
+        ) {
+            let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
+            let n = rates.len();
+            let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
+            let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
+            let peak = f64::from(conc) * cpr + burst;
+            let mut cfg = config(kind, conc, timeout, Some(peak * headroom), Balancer::LeastRequest, service, false);
+            cfg.cores_per_request = cpr;
+            cfg.startup_burst = (burst, 10.0);
+            cfg.overload.cfs_period = Some(period);
+            cfg.overload.liveness = liveness.map(|(period, timeout, failure_threshold)| Liveness {
+                initial_delay: 0.0,
+                period,
+                timeout,
+                failure_threshold,
+            });
+            if nodes {
+                apply_nodes(&mut cfg);
+            }
+            let mut changes = changes;
+            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let duration = 300.0;
+            let run = |model_every: bool| {
+                MODEL_EVERY_QUOTA.with(|m| m.set(model_every));
+                let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
+                for &(at, replicas) in &changes {
+                    w.run_until(at);
+                    w.set_replicas(at, replicas);
+                }
+                w.run_until(duration);
+                w.finish(duration);
+                MODEL_EVERY_QUOTA.with(|m| m.set(false));
+                // The quota's own state aside (its balance, its period), which nothing reads.
+                for p in &mut w.pods.by_id {
+                    p.cfs = None;
+                }
+                outcome(&w)
+            };
+            prop_assert_eq!(run(false), run(true));
+        }
     }
 
     /// Late in a long run (t = 10⁷ s, ~116 days) a second holds ~2·10⁻⁹ s of resolution: a

@@ -160,7 +160,9 @@ impl World {
             self.pods.by_id[pod as usize].warm = speed;
             self.agenda.schedule(now + secs, Event::Warm { pod, inc });
         }
-        if self.pods.by_id[pod as usize].cfs.is_some() {
+        // Under a quota, modelled or not (`start_cfs`): one left out leaves the pod exactly as
+        // a modelled one would.
+        if self.quota_of(pod).is_some() {
             self.pods.by_id[pod as usize].update_speed(self.cfg.cores_per_request);
             self.reschedule(pod);
         }

@@ -343,6 +343,9 @@ pub(crate) struct World {
     completions: Timers,
     /// Flow-level traffic state (`fidelity: fluid`).
     fluid: Option<Box<fluid::FluidState>>,
+    /// Some pod has had a CFS quota that can run out (one that cannot is left out:
+    /// `World::start_cfs`): from then on the run is not lean.
+    quotas_bind: bool,
     end: f64,
 }
 
@@ -379,6 +382,7 @@ impl World {
             agenda: Agenda::new(),
             completions: Timers::new(),
             fluid: None,
+            quotas_bind: false,
             end: duration,
         };
         w.init_nodes();
@@ -491,19 +495,18 @@ impl World {
         }
     }
 
-    /// Is the run lean: no CFS quota, no client timeout, no client retries (the common case)?
-    /// Then no pod ever has a quota (`start_cfs` needs a period), every request's deadline is
-    /// +∞ and every request is untracked (id 0, ids are issued for retries only): the request
-    /// path's tests of those have known outcomes, and [`Self::run_until`] takes the path
-    /// compiled without them (`LEAN`), the same steps otherwise. Its outputs are the general
-    /// path's to the bit (the property `lean_path_is_the_general_path` runs random lean worlds
-    /// down both; docs/performance.md, "Request level"). The configuration is fixed for a run, so
-    /// this never changes mid-run.
+    /// Is the run lean: no pod has had a CFS quota that can run out, no client timeout, no
+    /// client retries (the common case)? Then no pod has a quota (one that cannot run out is
+    /// left out, see `start_cfs`), every request's deadline is +∞ and every request is
+    /// untracked (id 0, ids are issued for retries only): the request path's tests of those
+    /// have known outcomes, and [`Self::run_until`] takes the path compiled without them
+    /// (`LEAN`), the same steps otherwise. Its outputs are the general path's to the bit (the
+    /// property `lean_path_is_the_general_path` runs random lean worlds down both;
+    /// docs/performance.md, "Request level"). A run stops being lean, for good, when a pod
+    /// boots with a quota that can run out; the lean loop returns after that event.
     #[inline]
     pub(crate) fn is_lean(&self) -> bool {
-        self.cfg.overload.cfs_period.is_none()
-            && self.cfg.timeout.is_none()
-            && self.cfg.overload.retries.is_none()
+        !self.quotas_bind && self.cfg.timeout.is_none() && self.cfg.overload.retries.is_none()
     }
 
     /// Process data-plane events while the next is due at or before `limit`, down the lean
@@ -512,9 +515,12 @@ impl World {
     pub(crate) fn run_until(&mut self, limit: f64) {
         if self.is_lean() {
             self.run_lean_until(limit);
-        } else {
-            self.run_events_until::<false>(limit);
+            if self.is_lean() {
+                return;
+            }
+            // A pod booted with a quota that can run out: the rest down the general path.
         }
+        self.run_events_until::<false>(limit);
     }
 
     /// [`Self::run_until`] down the lean path. Out of line: the general path stays inlined into
@@ -544,6 +550,10 @@ impl World {
                     self.fire_completion::<LEAN>();
                 } else if let Some((t, e)) = self.agenda.pop() {
                     self.handle(t, e);
+                    if LEAN && self.quotas_bind {
+                        // A pod booted with a quota that can run out: the general path from here.
+                        return;
+                    }
                 }
             } else {
                 if arrival > limit {

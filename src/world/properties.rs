@@ -145,7 +145,20 @@ fn apply(cfg: &mut WorldConfig, x: &Extras) {
             }),
         cfs_period: if x.cfs { Some(0.1) } else { None },
     };
-    cfg.cluster = x.nodes.map(|(cpu, max_pods, initial, max, kind)| Cluster {
+    cfg.cluster = x
+        .nodes
+        .map(|(cpu, max_pods, initial, max, kind)| cluster(cpu, max_pods, initial, max, kind));
+}
+
+/// Nodes of 2 cores and 4 pod slots, one at the start, up to 4 under the Cluster Autoscaler.
+pub(super) fn apply_nodes(cfg: &mut WorldConfig) {
+    cfg.cluster = Some(cluster(2.0, 4, 1, 4, 1));
+}
+
+/// One pool of nodes of `cpu` cores and `max_pods` slots, `initial` of them at the start, at
+/// most `max`, under node autoscaler `kind` (see [`autoscaler`]).
+fn cluster(cpu: f64, max_pods: u32, initial: u32, max: u32, kind: u8) -> Cluster {
+    Cluster {
         pools: vec![NodePool {
             name: "p".into(),
             node_type: "t".into(),
@@ -166,7 +179,23 @@ fn apply(cfg: &mut WorldConfig, x: &Extras) {
         autoscaler: autoscaler(kind),
         pod_cpu: 0.25,
         pod_memory: 1e8,
-    });
+    }
+}
+
+/// Everything a run leaves behind that the request path writes: the totals, the time series,
+/// the latency and wait distributions, and every pod (its clock and CPU integral to the bit,
+/// its counters).
+pub(super) fn outcome(w: &World) -> String {
+    let r = w.recorder();
+    let pods: Vec<_> = w.pods().iter().collect();
+    format!(
+        "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        r.totals(),
+        r.series(),
+        r.latency(),
+        r.wait(),
+        pods
+    )
 }
 
 /// A node autoscaler: 0 none, 1 Cluster Autoscaler, else Karpenter (short timers).

@@ -627,29 +627,13 @@ mod tests {
 #[cfg(test)]
 mod lean_path_tests {
     use super::super::World;
-    use super::super::properties::config;
+    use super::super::properties::{config, outcome};
     use crate::settings::dist::Dist;
     use crate::settings::overload::Liveness;
     use crate::settings::workload::{Balancer, WorkloadKind};
     use crate::trace::Trace;
     use proptest::prelude::*;
     use std::sync::Arc;
-
-    /// Everything a run leaves behind that the request path writes: the totals, the time
-    /// series, the latency and wait distributions, and every pod (its clock and CPU integral
-    /// to the bit, its counters).
-    fn outcome(w: &World) -> String {
-        let r = w.recorder();
-        let pods: Vec<_> = w.pods().iter().collect();
-        format!(
-            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
-            r.totals(),
-            r.series(),
-            r.latency(),
-            r.wait(),
-            pods
-        )
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
