@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules, lowest layer first. A module may use only modules of lower layers.
 const LAYERS: &[&[&str]] = &[
-    // Foundations: quantities, randomness, text (escaping, numbers), errors, resource limits.
-    &["units", "rng", "text"],
+    // Foundations: quantities, randomness, text (escaping, numbers), floor and rounding without
+    // libm, errors, resource limits.
+    &["units", "rng", "text", "numeric"],
     &["error", "limits"],
     &["yaml", "output"],
     // Input formats, each parsed and validated on its own: load traces, Kubernetes manifests,

@@ -33,6 +33,7 @@ pub mod keda;
 mod limits;
 mod manifest;
 mod metrics;
+mod numeric;
 mod output;
 pub mod record;
 pub mod report;

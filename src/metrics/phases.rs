@@ -8,6 +8,7 @@
 
 use super::BackendKind;
 use super::backend::Sampler;
+use crate::numeric;
 use crate::rng::Stream;
 use crate::settings::metric_phases::MetricPhases;
 
@@ -53,20 +54,7 @@ pub(crate) fn kubelet_offset(slot: u8) -> f64 {
 /// The latest collection of a kubelet on `slot` at or before `t`.
 pub(crate) fn kubelet_collection_before(slot: u8, t: f64) -> f64 {
     let phase = kubelet_offset(slot);
-    phase + floor((t - phase) / KUBELET_HOUSEKEEPING + 1e-9) * KUBELET_HOUSEKEEPING
-}
-
-/// `x.floor()` without the library call `f64::floor` is on x86-64's baseline instruction set:
-/// below 2^52 in magnitude the integer part of `x` is exact, so the floor is the truncation,
-/// one lower for a negative fraction; anything larger (or NaN) takes `floor`.
-#[inline]
-fn floor(x: f64) -> f64 {
-    if x.abs() < 4_503_599_627_370_496.0 {
-        let whole = x as i64 as f64;
-        if whole > x { whole - 1.0 } else { whole }
-    } else {
-        x.floor()
-    }
+    phase + numeric::floor((t - phase) / KUBELET_HOUSEKEEPING + 1e-9) * KUBELET_HOUSEKEEPING
 }
 
 /// Give each Prometheus scrape job its own phase (seeded mode): it still scrapes at t = 0 (the
@@ -117,22 +105,6 @@ mod tests {
             (0..200).map(|k| kubelet_slot(1, false, k)).collect();
         assert_eq!(slots.len(), KUBELET_SLOTS);
         assert_eq!(kubelet_slot(1, true, 4), kubelet_slot(1, true, 4));
-    }
-
-    proptest::proptest! {
-        /// The inlined floor is `f64::floor` (up to the sign of a zero, which adding the
-        /// phase erases), wherever the collection instants can fall.
-        #[test]
-        fn the_inlined_floor_is_the_library_floor(x in proptest::num::f64::ANY) {
-            let (a, b) = (floor(x), x.floor());
-            proptest::prop_assert!(a == b || (a.is_nan() && b.is_nan()), "{x}: {a} vs {b}");
-        }
-
-        #[test]
-        fn the_inlined_floor_is_exact_near_whole_numbers(k in -1_000_000i64..1_000_000, d in -1e-6..1e-6f64) {
-            let x = k as f64 + d;
-            proptest::prop_assert_eq!(floor(x), x.floor());
-        }
     }
 
     #[test]

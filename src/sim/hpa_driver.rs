@@ -17,6 +17,7 @@ use crate::hpa::{
 };
 use crate::hpa::{HpaSpec, LoadedHpa, observation::Name};
 use crate::metrics::{BackendKind, BackendTiming, MetricsServer, Sampler, Signal};
+use crate::numeric;
 use crate::settings::Scenario;
 use crate::settings::workload::PodResources;
 use crate::world::{Pod, PodSet, PodState, World};
@@ -971,19 +972,10 @@ fn limit_key<'a>(l: &'a str, settings: &ControllerSettings) -> Cow<'a, str> {
     }
 }
 
-/// `(v * 1000.0).round() as i64` without the library call `f64::round` is on x86-64's baseline
-/// instruction set: below 2^52 the integer part and the fraction of `v * 1000` are exact, so
-/// rounding half away from zero is a comparison; anything larger (or NaN) takes `round`.
+/// `(v * 1000.0).round() as i64`: milli-units, half away from zero.
 #[inline]
 fn round_milli(v: f64) -> i64 {
-    let x = v * 1000.0;
-    if x.abs() < 4_503_599_627_370_496.0 {
-        let whole = x as i64;
-        let fraction = x - whole as f64;
-        whole + i64::from(fraction >= 0.5) - i64::from(fraction <= -0.5)
-    } else {
-        x.round() as i64
-    }
+    numeric::round_to_i64(v * 1000.0)
 }
 
 fn to_milli(v: f64) -> i64 {
@@ -1129,50 +1121,6 @@ fn labels_of(spec: &HpaSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(20_000))]
-        /// Any value, halves, near-halves and huge ones included, rounds as `f64::round` does.
-        #[test]
-        fn round_milli_rounds_as_f64_round(
-            v in prop_oneof![
-                any::<f64>(),
-                -1e7..1e7f64,
-                (-100_000_000i64..100_000_000).prop_map(|k| k as f64 / 2000.0),
-                (-100_000_000i64..100_000_000, -3i64..=3)
-                    .prop_map(|(k, d)| f64::from_bits((k as f64 / 2000.0).to_bits().wrapping_add(d as u64))),
-                -1e16..1e16f64,
-            ]
-        ) {
-            prop_assert_eq!(round_milli(v), (v * 1000.0).round() as i64);
-        }
-    }
-
-    #[test]
-    fn round_milli_edges() {
-        for v in [
-            0.0,
-            -0.0,
-            0.0005,
-            -0.0005,
-            0.0004999,
-            2.5e-3,
-            -2.5e-3,
-            4_503_599_627_370.495,
-            4_503_599_627_370.5,
-            -4_503_599_627_370.5,
-            1e300,
-            -1e300,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::MIN_POSITIVE,
-            f64::from_bits(0.5f64.to_bits() - 1) / 1000.0,
-        ] {
-            assert_eq!(round_milli(v), (v * 1000.0).round() as i64, "{v}");
-        }
-    }
 
     #[test]
     fn the_legacy_cap_key_uses_the_scenario_settings() {

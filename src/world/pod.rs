@@ -15,6 +15,7 @@
 use std::collections::VecDeque;
 
 use super::service_heap::InServiceHeap;
+use crate::numeric;
 
 /// Lifecycle phase as the simulation tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -103,19 +104,6 @@ impl Cfs {
 pub(crate) struct InService {
     pub(crate) finish_v: f64,
     pub(crate) req: Request,
-}
-
-/// `x.floor()`, to the bit, without the library call it compiles to on baseline x86-64 when
-/// `x` is in [0, 2^53) (the periods a CFS quota rolls over: a conversion to an integer and
-/// back, the sign of a zero kept); anything else goes through `floor`.
-#[inline(always)]
-fn floor_non_negative(x: f64) -> f64 {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every float from here on is whole
-    if (0.0..EXACT).contains(&x) {
-        ((x as i64) as f64).copysign(x)
-    } else {
-        x.floor()
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -381,8 +369,7 @@ impl Pod {
             if now >= c.period_end {
                 // Periods that began since: the rate was constant, and at most the quota per
                 // period (else an exhaustion event would have come first).
-                let nb =
-                    c.period_end + floor_non_negative((now - c.period_end) / c.period) * c.period;
+                let nb = c.period_end + numeric::floor((now - c.period_end) / c.period) * c.period;
                 c.left = c.quota - rate * (now - nb);
                 c.period_end = nb + c.period;
             }
@@ -635,39 +622,6 @@ mod tests {
                     proptest::prop_assert_eq!(a.to_bits(), b.to_bits());
                 }
             }
-        }
-    }
-
-    proptest::proptest! {
-        /// The quota's period count comes out of `floor_non_negative` as `floor` gives it, to
-        /// the bit: any bit pattern (NaN, infinities, zeros of either sign, subnormals) and
-        /// the quotients it sees in a run.
-        #[test]
-        fn floor_non_negative_is_floor(bits in proptest::num::u64::ANY, a in 0.0f64..1e7, b in 1e-4f64..10.0) {
-            for x in [f64::from_bits(bits), a / b, a, a.fract(), -a] {
-                proptest::prop_assert_eq!(floor_non_negative(x).to_bits(), x.floor().to_bits());
-            }
-        }
-    }
-
-    #[test]
-    fn floor_non_negative_edges() {
-        for x in [
-            0.0,
-            -0.0,
-            0.5,
-            1.0,
-            1.0 - f64::EPSILON / 2.0,
-            4503599627370495.5,
-            9007199254740991.0,
-            9007199254740992.0,
-            1e300,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NAN,
-            f64::MIN_POSITIVE,
-        ] {
-            assert_eq!(floor_non_negative(x).to_bits(), x.floor().to_bits(), "{x}");
         }
     }
 
