@@ -121,7 +121,6 @@ pub(crate) fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
     let mut docs = Vec::new();
     let mut start_byte = 0usize;
     let mut start_line = 0usize;
-    let mut line_no = 0usize;
     let mut byte = 0usize;
     let push = |from: usize, to: usize, first_line: usize, docs: &mut Vec<Document<'a>>| {
         let chunk = &text[from..to];
@@ -139,7 +138,7 @@ pub(crate) fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
             });
         }
     };
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
         let bare = line.trim_end_matches(['\n', '\r']);
         let is_marker =
             bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") || bare == "...";
@@ -158,7 +157,6 @@ pub(crate) fn split_documents<'a>(source: &'a Source) -> Vec<Document<'a>> {
             }
         }
         byte += line.len();
-        line_no += 1;
     }
     push(start_byte, text.len(), start_line, &mut docs);
     docs

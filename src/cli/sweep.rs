@@ -164,11 +164,13 @@ impl ShardArg {
                 index: i + 1,
                 count,
             }),
-            _ => Err(input(format!(
-                "--shard auto/{count}: {JOB_INDEX_VAR} is {}, not a whole number from 0 to {} (are the Job's completions {count}?)",
-                format!("{:?}", value.chars().take(40).collect::<String>()),
-                count - 1
-            ))),
+            _ => {
+                let shown: String = value.chars().take(40).collect();
+                Err(input(format!(
+                    "--shard auto/{count}: {JOB_INDEX_VAR} is {shown:?}, not a whole number from 0 to {} (are the Job's completions {count}?)",
+                    count - 1
+                )))
+            }
         }
     }
 }

@@ -572,7 +572,7 @@ fn convert_behavior(
             v1_annotations::BEHAVIOR_SPECS,
         );
     }
-    let behavior = behavior.map(|mut b| {
+    behavior.map(|mut b| {
         if !gates.hpa_configurable_tolerance {
             for (dir, rules) in [("scaleUp", &mut b.scale_up), ("scaleDown", &mut b.scale_down)] {
                 if let Some(r) = rules
@@ -585,8 +585,7 @@ fn convert_behavior(
             }
         }
         b
-    });
-    behavior
+    })
 }
 
 /// Errors about a round-trip annotation carry the line of its key (their dotted path cannot be

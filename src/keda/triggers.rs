@@ -117,7 +117,7 @@ pub(crate) fn check(
             trigger_index: i,
             trigger_type: ty,
             metric_type: t.metric_type.as_deref(),
-            as_metric_source: as_metric_source,
+            as_metric_source,
             auth: &auth,
             env,
         };

@@ -713,7 +713,7 @@ fn so_scale_target<'c>(f: &mut Findings, cx: &SoCtx, cluster: &'c ClusterObjects
     let workload = cluster
         .workloads
         .iter()
-        .find(|w| w.name == target_name && w.kind == kind && same_namespace(&w.namespace, &ns));
+        .find(|w| w.name == target_name && w.kind == kind && same_namespace(&w.namespace, ns));
     SoTarget {
         api_version,
         kind,
@@ -733,7 +733,7 @@ fn so_uniqueness_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, others: &[S
     } = tg;
 
     for o in others {
-        if o.name == *so_name || !same_namespace(&o.namespace, &ns) {
+        if o.name == *so_name || !same_namespace(&o.namespace, ns) {
             continue;
         }
         if o.target == *target_name && o.gvk == *gvk {
@@ -776,7 +776,7 @@ fn so_existing_hpa_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: 
             "no HorizontalPodAutoscalers were given: whether another HPA already manages this workload (which KEDA rejects) is not checked",
         ),
         Some(hpas) => {
-            for h in hpas.iter().filter(|h| same_namespace(&h.namespace, &ns) && !h.ownership_validation_disabled) {
+            for h in hpas.iter().filter(|h| same_namespace(&h.namespace, ns) && !h.ownership_validation_disabled) {
                 let h_api = if h.target_api_version.is_empty() { "apps/v1" } else { &h.target_api_version };
                 let h_kind = if h.target_kind.is_empty() { ObjectKind::Deployment.as_str() } else { &h.target_kind };
                 if gvk_string(h_api, h_kind) != *gvk || h.target_name != *target_name {
@@ -841,7 +841,7 @@ fn so_cpu_memory_checks(f: &mut Findings, cx: &SoCtx, tg: &SoTarget, cluster: &C
             s.triggers.as_deref().unwrap_or(&[]),
             workload,
             cluster,
-            &ns,
+            ns,
         );
     } else if only_res && s.min_replica_count.unwrap_or(0) == 0 {
         f.warn(
@@ -1245,7 +1245,7 @@ fn so_generated_hpa(
         .collect();
     let sm_target = sm.target.as_ref().map(|x| x.0.clone()).unwrap_or_default();
     generated_hpa::generate(&HpaInputs {
-        so_name: &so_name,
+        so_name,
         hpa_name: custom_hpa_name.as_deref(),
         min_replica_count: s.min_replica_count,
         max_replica_count: s.max_replica_count,
@@ -1274,7 +1274,7 @@ fn so_plan(
         ..
     } = cx;
 
-    let pause = pause_plan(&ann);
+    let pause = pause_plan(ann);
     let mut notes = Vec::new();
     if generated.legacy_behavior() {
         notes.push("no horizontalPodAutoscalerConfig.behavior: the HPA uses its legacy path (scale-up ≤ max(2×current, 4) per sync, 300 s downscale stabilisation)".into());

@@ -305,7 +305,9 @@ impl MetricsServer {
     /// scrapes), metrics-server has no sample to give.
     pub(crate) fn on_due(&mut self, now: f64, world: &mut World) -> f64 {
         let next = self.collect(now, world);
-        if !self.outages.is_empty() && !(self.serving(now) && self.serving(now - self.resolution)) {
+        let answering =
+            self.outages.is_empty() || (self.serving(now) && self.serving(now - self.resolution));
+        if !answering {
             self.samples.fill(None);
             self.holding.clear();
             if let Some(clock) = self.seeded.as_mut() {

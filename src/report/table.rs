@@ -167,7 +167,7 @@ fn backlog_rows(rows: &mut Rows, s: &Summary) {
 fn keda_rows(rows: &mut Rows, s: &Summary) {
     for k in &s.keda {
         let mut what = format!("{} polls", k.polls);
-        if ObjectKind::ScaledJob.is(&k.kind) {
+        if ObjectKind::ScaledJob.is(k.kind) {
             what += &format!(", {} jobs created", k.jobs_created);
         } else {
             what += &format!(

@@ -38,8 +38,6 @@ const DOWNSCALE_STABILIZATION_S: i32 = 300;
 pub(crate) const LEGACY_PATH: &str =
     "none → legacy HPA path: scale-up ≤ max(2×current, 4) per sync, 300 s downscale stabilization";
 
-/// Kinds that carry a pod template and can be a scale target.
-
 /// The whole validation: one entry per input, in the order given.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidationReport {

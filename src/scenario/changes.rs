@@ -218,7 +218,7 @@ fn object_ref(
 fn load_file(file: &Path, field: &str, cx: &Context<'_>) -> Result<Autoscalers, Error> {
     let path = cx.base_dir.join(file);
     super::check_referenced(cx.doc, field, &path)?;
-    let loaded = autoscalers::load(&[path.clone()], cx.gates, &[], &mut [], false)?;
+    let loaded = autoscalers::load(std::slice::from_ref(&path), cx.gates, &[], &mut [], false)?;
     if loaded.hpas.is_empty()
         && loaded.scaled_objects.is_empty()
         && loaded.scaled_jobs.is_empty()
@@ -464,7 +464,7 @@ impl Cluster {
         p: &Pending,
         doc: &Document<'_>,
     ) -> Result<Option<ChangeAction>, InputError> {
-        if !self.workloads.iter().any(|n| *n == w.name) {
+        if !self.workloads.contains(&w.name) {
             return Err(self.absent(ObjectKind::Deployment, &w.name, p, doc));
         }
         let template = self.template.applied(w);

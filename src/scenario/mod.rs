@@ -1113,7 +1113,7 @@ fn resolve_readiness(
     doc: &Document<'_>,
 ) -> Result<Readiness, Error> {
     let rs = p.readiness.clone().unwrap_or_default();
-    let tr = t.readiness.clone().unwrap_or_default();
+    let tr = t.readiness.unwrap_or_default();
     let readiness = Readiness {
         initial_delay: rs
             .initial_delay
@@ -1140,11 +1140,11 @@ fn resolve_readiness(
     Ok(readiness)
 }
 
+/// A pod's start-up effects: (cores, seconds) of its CPU burst, (speed, seconds) of its warm-up.
+type StartEffects = ((f64, f64), (f64, f64));
+
 /// `pods.startup_cpu` as (cores, seconds) and `pods.warmup` as (speed, seconds).
-fn resolve_start_effects(
-    p: &PodsSpec,
-    doc: &Document<'_>,
-) -> Result<((f64, f64), (f64, f64)), Error> {
+fn resolve_start_effects(p: &PodsSpec, doc: &Document<'_>) -> Result<StartEffects, Error> {
     let startup_cpu = match &p.startup_cpu {
         Some(b) if b.cores.milli < 0 => {
             return Err(doc

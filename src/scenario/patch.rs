@@ -196,6 +196,34 @@ fn get<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// Apply the patches that select this document (`kind`, `name`); returns a re-rendered source
+/// when any applied (JSON is YAML, so it parses the same way), and marks them in `used`.
+pub(crate) fn patch_document(
+    doc: &crate::yaml::Document<'_>,
+    kind: &str,
+    name: &str,
+    patches: &[Patch],
+    used: &mut [bool],
+) -> Result<Option<crate::yaml::Source>, crate::error::InputError> {
+    let mine: Vec<usize> = (0..patches.len())
+        .filter(|&i| patches[i].target.selects(kind, name))
+        .collect();
+    if mine.is_empty() {
+        return Ok(None);
+    }
+    let mut v = doc.value()?;
+    for i in mine {
+        used[i] = true;
+        apply(&mut v, &patches[i].path, patches[i].value.clone()).map_err(|m| {
+            doc.error_at_path(&patches[i].path, format!("cannot apply the override: {m}"))
+        })?;
+    }
+    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
+    let mut path = doc.source.path.clone().into_os_string();
+    path.push(" (with overrides)");
+    Ok(Some(crate::yaml::Source::from_string(path, text)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,32 +295,4 @@ mod tests {
             .selects("HPA", "x")
         );
     }
-}
-
-/// Apply the patches that select this document (`kind`, `name`); returns a re-rendered source
-/// when any applied (JSON is YAML, so it parses the same way), and marks them in `used`.
-pub(crate) fn patch_document(
-    doc: &crate::yaml::Document<'_>,
-    kind: &str,
-    name: &str,
-    patches: &[Patch],
-    used: &mut [bool],
-) -> Result<Option<crate::yaml::Source>, crate::error::InputError> {
-    let mine: Vec<usize> = (0..patches.len())
-        .filter(|&i| patches[i].target.selects(kind, name))
-        .collect();
-    if mine.is_empty() {
-        return Ok(None);
-    }
-    let mut v = doc.value()?;
-    for i in mine {
-        used[i] = true;
-        apply(&mut v, &patches[i].path, patches[i].value.clone()).map_err(|m| {
-            doc.error_at_path(&patches[i].path, format!("cannot apply the override: {m}"))
-        })?;
-    }
-    let text = serde_json::to_string_pretty(&v).unwrap_or_default();
-    let mut path = doc.source.path.clone().into_os_string();
-    path.push(" (with overrides)");
-    Ok(Some(crate::yaml::Source::from_string(path, text)))
 }

@@ -33,6 +33,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
+use summary::ControlStats;
 pub use summary::{ChartInfo, Summary};
 
 /// Options of one run that are not part of the scenario.
@@ -677,15 +678,18 @@ impl<'a, 'w> Run<'a, 'w> {
             .collect();
         let chart = ChartInfo::new(scenario, metric_units);
         let never_read = missing.iter().map(|m| m.never_read()).collect();
+        let control = ControlStats {
+            hpa: hpa_stats,
+            keda: keda_stats,
+            never_read,
+        };
         let summary = Summary::build(
             scenario,
             &self.world,
             &self.stats,
-            hpa_stats,
-            keda_stats,
+            control,
             &self.warnings,
             chart,
-            never_read,
         );
         let records = self.world.into_records();
         RunResult {

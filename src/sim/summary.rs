@@ -185,17 +185,28 @@ fn opt(v: f64) -> Option<f64> {
     if v.is_finite() { Some(v) } else { None }
 }
 
+/// What the control plane hands the summary at the end of a run: each autoscaler's statistics
+/// and, per sampler, the metrics no autoscaler ever read.
+pub(crate) struct ControlStats {
+    pub(crate) hpa: Vec<HpaStats>,
+    pub(crate) keda: Vec<KedaStats>,
+    pub(crate) never_read: Vec<NeverRead>,
+}
+
 impl Summary {
     pub(crate) fn build(
         scenario: &Scenario,
         world: &World,
         s: &SeriesStats,
-        hpa: Vec<HpaStats>,
-        keda: Vec<KedaStats>,
+        control: ControlStats,
         warnings: &[String],
         chart: ChartInfo,
-        never_read: Vec<NeverRead>,
     ) -> Summary {
+        let ControlStats {
+            hpa,
+            keda,
+            never_read,
+        } = control;
         let n = s.rows.max(1) as f64;
         let (spec_min, spec_max) = spec_range(s, scenario.pods.replicas);
         let scale_events = world.pods().replica_changes();

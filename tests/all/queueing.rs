@@ -213,7 +213,9 @@ fn mdc_and_mgc_match_an_fcfs_recursion() {
     let rho = 0.9;
     let lambda = rho * c as f64 / 0.1;
     let n = 2_000_000;
-    let cases: Vec<(&str, Box<dyn Fn(&mut u64) -> f64>, u64)> = vec![
+    // (service time as YAML, the same draw for the recursion, seed)
+    type Case = (&'static str, Box<dyn Fn(&mut u64) -> f64>, u64);
+    let cases: Vec<Case> = vec![
         (
             "{dist: constant, value: 100ms}",
             Box::new(|_: &mut u64| 0.1),

@@ -167,19 +167,16 @@ fn servicebus_entity(
 fn servicebus_auth_checks(p: &mut Params, connection: &Got, namespace: &Got) {
     match p.auth.pod_identity() {
         None => {}
-        Some(None) => {
-            if !connection.is_present() {
-                p.error(None, "no connection setting given");
-            }
+        Some(None) if !connection.is_present() => {
+            p.error(None, "no connection setting given");
         }
-        Some(Some("azure-workload")) => {
-            if !namespace.is_present() {
-                p.error(
-                    Some("namespace"),
-                    "namespace are required when using pod identity",
-                );
-            }
+        Some(Some("azure-workload")) if !namespace.is_present() => {
+            p.error(
+                Some("namespace"),
+                "namespace are required when using pod identity",
+            );
         }
+        Some(None | Some("azure-workload")) => {}
         Some(Some(other)) => {
             let other = other.to_string();
             p.error(

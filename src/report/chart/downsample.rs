@@ -341,9 +341,7 @@ mod tests {
         let time = seconds(40);
         let mut v = vec![1.0; 40];
         v[5] = f64::NAN; // inside column 1 (rows 4–7)
-        for r in 16..24 {
-            v[r] = f64::NAN; // columns 4 and 5 empty
-        }
+        v[16..24].fill(f64::NAN); // columns 4 and 5 empty
         let cols = Columns::new(0.0, 40.0, 10);
         let b = downsample(&time, &v, &cols, 1.0);
         let gaps: Vec<usize> = (0..10)

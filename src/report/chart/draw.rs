@@ -668,7 +668,7 @@ mod tests {
         assert_eq!(d[1], vec![(13, 0), (21, 0)]);
         assert_eq!(d[2], vec![(26, 0), (30, 0)]);
         // Dash-dot: 12 on, 4 off, 3 on, 4 off, across a corner.
-        let d = dashes(&[(0, 0), (20, 0), (20, 20)], Dash::DashDot.pattern());
+        let d = dashes(&[(0, 0), (20, 0), (20, 20)], Dash::LongShort.pattern());
         assert_eq!(d[0], vec![(0, 0), (12, 0)]);
         assert_eq!(d[1], vec![(16, 0), (19, 0)]);
         assert_eq!(d[2], vec![(20, 3), (20, 15)]);

@@ -67,8 +67,8 @@ pub(crate) enum Dash {
     Dashed,
     /// 2 on, 3 off.
     Dotted,
-    /// 12 on, 4 off, 3 on, 4 off.
-    DashDot,
+    /// 12 on, 4 off, 3 on, 4 off: a long dash and a short one (dash-dot).
+    LongShort,
 }
 
 impl Dash {
@@ -78,14 +78,14 @@ impl Dash {
             Dash::Solid => &[],
             Dash::Dashed => &[8.0, 5.0],
             Dash::Dotted => &[2.0, 3.0],
-            Dash::DashDot => &[12.0, 4.0, 3.0, 4.0],
+            Dash::LongShort => &[12.0, 4.0, 3.0, 4.0],
         }
     }
 }
 
 /// One dash pattern per run when runs are compared, so a run drawn over another (or over an
 /// identical one) leaves the first visible in its gaps.
-pub(crate) const RUN_DASHES: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::DashDot];
+pub(crate) const RUN_DASHES: [Dash; 4] = [Dash::Solid, Dash::Dashed, Dash::Dotted, Dash::LongShort];
 
 /// One thing drawn in a panel, back to front in the order given.
 #[derive(Debug, Clone)]
