@@ -315,8 +315,9 @@ pub(crate) trait RowSink {
 }
 
 /// The row and slot of the last instant looked up through it, and the products `t / step` that
-/// fall in the same row: most lookups (every arrival and completion) land in the row of the
-/// one before, and two comparisons then replace [`Series::row`]'s conversion and clamps. Reset
+/// fall in the same row: most lookups (every flow-level interval's completions) land in the
+/// row of the one before, and two comparisons then replace [`Series::row`]'s conversion and
+/// clamps (request-level arrivals and completions count in a [`RowTally`] instead). Reset
 /// it whenever the series' held rows move ([`Series::drop_before`]) or the series is replaced.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowCache {
