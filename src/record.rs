@@ -195,6 +195,32 @@ impl Series {
         self.slot(self.row(t))
     }
 
+    /// The first non-negative instant of row `row` (0 for row 0): the smallest `t >= 0` with
+    /// `self.row(t) >= row`, found from `row × step` a few floats up or down at most (every
+    /// instant from it up to the next row's first lies in `row`, as [`Series::row`] never
+    /// decreases with the instant). None if it is not found within 64 floats (a step too
+    /// small for its products to be exact enough: never for a run's steps).
+    pub(crate) fn first_instant_of(&self, row: usize) -> Option<f64> {
+        if row == 0 {
+            return Some(0.0);
+        }
+        let reaches = |t: f64| self.row(t) >= row;
+        let mut t = row as f64 * self.step;
+        if !(t > 0.0 && t.is_finite()) {
+            return None;
+        }
+        for _ in 0..64 {
+            if !reaches(t) {
+                t = t.next_up();
+            } else if t > 0.0 && reaches(t.next_down()) {
+                t = t.next_down();
+            } else {
+                return Some(t);
+            }
+        }
+        None
+    }
+
     pub fn time(&self, row: usize) -> f64 {
         row as f64 * self.step
     }
@@ -289,8 +315,9 @@ pub(crate) trait RowSink {
 }
 
 /// The row and slot of the last instant looked up through it, and the products `t / step` that
-/// fall in the same row: most lookups (every arrival and completion) land in the row of the
-/// one before, and two comparisons then replace [`Series::row`]'s conversion and clamps. Reset
+/// fall in the same row: most lookups (every flow-level interval's completions) land in the
+/// row of the one before, and two comparisons then replace [`Series::row`]'s conversion and
+/// clamps (request-level arrivals and completions count in a [`RowTally`] instead). Reset
 /// it whenever the series' held rows move ([`Series::drop_before`]) or the series is replaced.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowCache {
@@ -350,14 +377,94 @@ impl RowCache {
     }
 }
 
+/// The requests of one kind (arrivals, or completions) counted in one row and not yet added
+/// to that row's column of the series, with the instants of that row as a range of bit
+/// patterns: a request at `t` lands in the row when `t.to_bits() − lo < span` (wrapping), a
+/// subtraction and a comparison, and then costs one add to `count` instead of a row lookup
+/// and an add to the column. The recorder adds `count` to the column ([`Self::take`]) before
+/// the series is read or its rows move, and when a request lands in another row.
+///
+/// For non-negative instants (and +∞) the bits are ordered as the instants are, and
+/// [`Series::row`] never decreases with the instant, so a row's instants are a range of bit
+/// patterns: from the first instant of the row ([`Series::first_instant_of`]) to the first of
+/// the next (the last row takes every instant up to +∞). A negative instant or NaN is never
+/// in the range (its bits are above it): the recorder looks it up the long way.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RowTally {
+    /// The bits of the row's first instant.
+    lo: u64,
+    /// The bit patterns in the row (0: no row entered, nothing is in it).
+    span: u64,
+    row: usize,
+    slot: usize,
+    /// Requests counted in the row, not yet in the column.
+    count: u32,
+}
+
+impl RowTally {
+    /// Whether instant `t` lies in the row entered (never for a negative `t` or NaN).
+    #[inline(always)]
+    pub(crate) fn holds(&self, t: f64) -> bool {
+        t.to_bits().wrapping_sub(self.lo) < self.span
+    }
+
+    /// Count one request in the row entered (after [`Self::holds`]).
+    #[inline(always)]
+    pub(crate) fn count_one(&mut self) {
+        self.count += 1;
+    }
+
+    /// Enter the row of instant `t` ([`Series::row`], at [`Series::slot`]), with nothing
+    /// counted in it (take what was counted before): its row and slot. When the row's bounds
+    /// cannot be found nothing holds in it, and every request is looked up.
+    pub(crate) fn enter(&mut self, s: &Series, t: f64) -> (usize, usize) {
+        debug_assert_eq!(self.count, 0, "counts taken before entering a row");
+        let row = s.row(t);
+        let slot = s.slot(row);
+        let next = if row + 1 >= s.rows {
+            Some(f64::INFINITY.to_bits() + 1)
+        } else {
+            s.first_instant_of(row + 1).map(f64::to_bits)
+        };
+        (self.lo, self.span) = match (s.first_instant_of(row), next) {
+            (Some(lo), Some(hi)) => (lo.to_bits(), hi - lo.to_bits()),
+            _ => (0, 0),
+        };
+        self.row = row;
+        self.slot = slot;
+        (row, slot)
+    }
+
+    /// The slot of the row entered and the requests counted in it since the last take, for
+    /// the caller to add to the column; the count is then 0.
+    #[inline]
+    pub(crate) fn take(&mut self) -> (usize, u32) {
+        (self.slot, std::mem::take(&mut self.count))
+    }
+
+    /// Leave the row (after [`Self::take`]): nothing holds until the next [`Self::enter`],
+    /// and the slot is 0 (one that every series holds, whatever its rows).
+    #[inline]
+    pub(crate) fn leave(&mut self) {
+        debug_assert_eq!(self.count, 0, "counts taken before leaving a row");
+        *self = RowTally::default();
+    }
+
+    /// The row entered (meaningful while something holds in it).
+    #[inline]
+    pub(crate) fn row(&self) -> usize {
+        self.row
+    }
+}
+
 /// Latencies of the step being filled, for exact per-step quantiles.
 #[derive(Debug, Default)]
 pub(crate) struct StepLatencies {
     /// Off for summary-only runs: pushes are ignored and the series' p50/p99 stay empty.
     pub(crate) off: bool,
     row: usize,
-    /// The row's latencies as f32, each stored as its [`order_key`] so selection compares
-    /// plain integers.
+    /// The row's latencies as f32 bits, made [`order_key`]s at close (one pass the compiler
+    /// vectorises, cheaper than a conversion per push) so selection compares plain integers.
     values: Vec<u32>,
     /// Flow level: each (latency, how many requests had it) as one [`pack`]ed key, whose
     /// integer order is the latencies' order and whose low half is the count.
@@ -393,7 +500,7 @@ fn packed_value(k: u64) -> f32 {
 
 impl StepLatencies {
     /// Add a latency completed in `row`; closes earlier rows into `series` first.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn push(&mut self, row: usize, latency: f64, series: &mut Series) {
         if self.off {
             return;
@@ -402,7 +509,14 @@ impl StepLatencies {
             self.close(series);
             self.row = row;
         }
-        self.values.push(order_key(latency as f32));
+        self.push_in_row(latency);
+    }
+
+    /// [`Self::push`] into the row being filled, when on: the recorder checks both once per
+    /// row (see `Recorder::served`).
+    #[inline(always)]
+    pub(crate) fn push_in_row(&mut self, latency: f64) {
+        self.values.push((latency as f32).to_bits());
     }
 
     /// Add `n` requests with the same latency (flow level); the recorder enters the row once
@@ -460,6 +574,7 @@ impl StepLatencies {
 
     /// Write the quantiles of the current row into the series and start afresh.
     pub(crate) fn close(&mut self, series: &mut Series) {
+        to_order_keys(&mut self.values);
         let (p50, p99) = if !self.wide.is_empty() {
             let mut weighted = std::mem::take(&mut self.wide);
             weighted.extend(
@@ -850,6 +965,16 @@ fn order_key(x: f32) -> u32 {
     }
 }
 
+/// Each f32 (as bits) made its [`order_key`], in place: a negative one's bits all flipped, a
+/// positive one's sign bit set, written without a branch (an arithmetic shift spreads the sign
+/// over the mask) so that the compiler vectorises the pass.
+#[inline]
+fn to_order_keys(v: &mut [u32]) {
+    for k in v {
+        *k ^= ((*k as i32 >> 31) as u32) | 0x8000_0000;
+    }
+}
+
 /// The f32 whose [`order_key`] is `k`.
 #[inline]
 fn from_order_key(k: u32) -> f32 {
@@ -880,16 +1005,14 @@ const BINS: usize = 1 << (32 - BIN_SHIFT);
 struct Bins {
     /// Keys per bin ([`BINS`] of them once used).
     counts: Vec<u32>,
-    /// The keys of the bins holding the two ranks.
-    at50: Vec<u32>,
-    at99: Vec<u32>,
 }
 
 /// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, as
 /// [`median_and_p99`] gives them, by counting for all but small buffers: one pass counts the
 /// keys by their top bits, a scan of the counts finds the bins where the two ranks fall, one
-/// more pass sets apart the (few) keys of those bins, and a selection among them finds each.
-/// Two light passes cost less than the selections' partitions over the whole row.
+/// more pass gathers the (few) keys of those bins at the front of the buffer, and a selection
+/// among them finds each. Two light passes cost less than the selections' partitions over the
+/// whole row.
 fn counted_p50_p99(v: &mut [u32], bins: &mut Bins) -> (f64, f64) {
     let n = v.len();
     if n < COUNT_FROM {
@@ -905,39 +1028,72 @@ fn counted_p50_p99(v: &mut [u32], bins: &mut Bins) -> (f64, f64) {
         counts[(k >> BIN_SHIFT) as usize] += 1;
     }
     // The bins of the two ranks, and each rank among its bin's keys.
-    let (mut b50, mut b99) = (BINS, BINS);
-    let (mut in50, mut in99) = (0, 0);
-    let mut below = 0usize;
-    for (b, &c) in counts.iter().enumerate() {
-        let upto = below + c as usize;
-        if b50 == BINS && r50 < upto {
-            (b50, in50) = (b, r50 - below);
-        }
-        if r99 < upto {
-            (b99, in99) = (b, r99 - below);
-            break;
-        }
-        below = upto;
-    }
-    let (b50, b99) = (b50 as u32, b99 as u32);
-    let (at50, at99) = (&mut bins.at50, &mut bins.at99);
-    at50.clear();
-    at99.clear();
-    for &k in v.iter() {
-        let b = k >> BIN_SHIFT;
-        if b == b50 {
-            at50.push(k);
-        } else if b == b99 {
-            at99.push(k);
-        }
-    }
-    let p50 = *at50.select_nth_unstable(in50).1;
-    let p99 = if b99 == b50 {
-        *at50.select_nth_unstable(in99).1
+    let (b50, below50) = bin_of_rank(counts, 0, 0, r50);
+    let (b99, below99) = bin_of_rank(counts, b50, below50, r99);
+    let (in50, in99) = (r50 - below50, r99 - below99);
+    // The keys of a bin are below those of every later bin: among the keys of the two bins,
+    // the p50 is the one of rank `in50`, the p99 the one of rank `in99` past those of the
+    // p50's bin (when the bins differ).
+    let gathered = gather_bins(v, b50 as u32, b99 as u32);
+    let at = &mut v[..gathered];
+    let r99 = if b99 == b50 {
+        in99
     } else {
-        *at99.select_nth_unstable(in99).1
+        counts[b50] as usize + in99
+    };
+    let (_, p50, above) = at.select_nth_unstable(in50);
+    let p50 = *p50;
+    let p99 = if r99 > in50 {
+        *above.select_nth_unstable(r99 - in50 - 1).1
+    } else {
+        p50
     };
     (from_order_key(p50) as f64, from_order_key(p99) as f64)
+}
+
+/// Move the keys of `v` in bins `b1` and `b2` to its front (in their order), returning how
+/// many: the others are written over.
+fn gather_bins(v: &mut [u32], b1: u32, b2: u32) -> usize {
+    let mut kept = 0;
+    for i in 0..v.len() {
+        let k = v[i];
+        let b = k >> BIN_SHIFT;
+        if b == b1 || b == b2 {
+            v[kept] = k;
+            kept += 1;
+        }
+    }
+    kept
+}
+
+/// Bins [`bin_of_rank`] sums at once while the rank lies beyond them.
+const BIN_CHUNK: usize = 32;
+
+/// The bin holding the key of 0-based `rank` (less than the total of `counts`), and how many
+/// keys the bins before it hold, searching from bin `from` (before which `below` keys lie, at
+/// most `rank`): whole chunks of [`BIN_CHUNK`] bins are summed (a few vector adds) and
+/// skipped while the rank lies beyond them, then bins one at a time — what a scan of every
+/// bin from `from` gives, without a comparison per bin (most of the bins are empty: half of
+/// them hold negative latencies).
+fn bin_of_rank(
+    counts: &[u32; BINS],
+    mut from: usize,
+    mut below: usize,
+    rank: usize,
+) -> (usize, usize) {
+    while let Some(chunk) = counts.get(from..from + BIN_CHUNK) {
+        let c = chunk.iter().sum::<u32>() as usize;
+        if below + c > rank {
+            break;
+        }
+        below += c;
+        from += BIN_CHUNK;
+    }
+    while from < BINS - 1 && below + counts[from] as usize <= rank {
+        below += counts[from] as usize;
+        from += 1;
+    }
+    (from, below)
 }
 
 /// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, reordering it.
@@ -1018,8 +1174,9 @@ impl Distribution {
         if v >= 256.0 {
             ((v.to_bits() >> 45) as usize - SLOT_BIAS).min(MAX_SLOT)
         } else {
-            // Below 256 (or NaN): bucket 0, where the slot is the value.
-            LogHistogram::index(Self::micros(seconds))
+            // Below 256 (or NaN): bucket 0, where the slot is the value (so at most
+            // `MAX_SLOT`, which the `min` tells the compiler: no bounds check when counting).
+            LogHistogram::index(Self::micros(seconds)).min(MAX_SLOT)
         }
     }
 
@@ -1052,19 +1209,20 @@ impl Distribution {
 
     #[cfg(test)]
     pub(crate) fn count(&self) -> u64 {
-        self.hist.total
+        self.hist.total()
     }
 
     pub fn mean(&self) -> f64 {
-        if self.hist.total == 0 {
+        let total = self.hist.total();
+        if total == 0 {
             f64::NAN
         } else {
-            self.sum / self.hist.total as f64
+            self.sum / total as f64
         }
     }
 
     pub(crate) fn max(&self) -> f64 {
-        if self.hist.total == 0 {
+        if self.hist.total() == 0 {
             f64::NAN
         } else {
             self.max
@@ -1072,7 +1230,7 @@ impl Distribution {
     }
 
     pub fn quantile(&self, q: f64) -> f64 {
-        if self.hist.total == 0 {
+        if self.hist.total() == 0 {
             f64::NAN
         } else {
             self.hist.value_at_quantile(q) as f64 / UNIT
@@ -1093,19 +1251,38 @@ const LZ_BASE: u32 = 64 - HALF_BITS - 1;
 const SLOT_BIAS: usize = (1023 + 6) << HALF_BITS;
 /// The slot of 2^62 microseconds, where [`Distribution::micros`] saturates.
 const MAX_SLOT: usize = (62 - HALF_BITS as usize + 1) << HALF_BITS;
+/// Slots of a [`LogHistogram`]: every slot up to [`MAX_SLOT`].
+const SLOTS: usize = MAX_SLOT + 1;
 
 /// A log-linear histogram of non-negative integers: the layout, rounding and quantile rule of
 /// HdrHistogram (`hdrhistogram::Histogram::<u64>::new(2)` with auto-resize: lowest discernible
 /// value 1, 2 significant digits), so quantiles are the same to the bit, with a recording path
 /// that is a leading-zero count, two shifts and an add. Owns only the bucket counts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct LogHistogram {
-    /// Counts by index (see [`Self::index`]); grows on demand, trailing zeros mean nothing.
-    counts: Vec<u64>,
-    total: u64,
+    /// Counts by index (see [`Self::index`]): every slot of a value up to 2^62 held from the
+    /// start, so that recording a slot of [`Distribution::slot`] (at most [`MAX_SLOT`]) needs
+    /// no bounds check; trailing zeros mean nothing. Their sum is the count of values
+    /// ([`Self::total`]), taken when read rather than kept at every record.
+    counts: Box<[u64; SLOTS]>,
+}
+
+impl Default for LogHistogram {
+    fn default() -> Self {
+        let counts = vec![0; SLOTS].into_boxed_slice();
+        LogHistogram {
+            counts: counts.try_into().expect("SLOTS counts"),
+        }
+    }
 }
 
 impl LogHistogram {
+    /// How many values were recorded (plain adds, as the counts themselves: a count cannot
+    /// reach 2^64).
+    fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
     /// HdrHistogram's bucket (power of two above the exact range) of `value`.
     #[inline]
     fn bucket(value: u64) -> u32 {
@@ -1147,41 +1324,25 @@ impl LogHistogram {
         self.record_at(Self::index(value), n);
     }
 
-    /// Count `n` values in slot `i` (as [`Self::index`] gives it).
+    /// Count `n` values in slot `i` (as [`Self::index`] gives it, at most [`MAX_SLOT`]).
     #[inline]
     fn record_at(&mut self, i: usize, n: u64) {
-        // Plain adds: a count cannot reach 2^64.
-        match self.counts.get_mut(i) {
-            Some(c) => *c += n,
-            None => self.grow_and_record(i, n),
-        }
-        self.total += n;
-    }
-
-    #[cold]
-    fn grow_and_record(&mut self, i: usize, n: u64) {
-        // Whole buckets at a time, as HdrHistogram resizes.
-        let len = ((i >> HALF_BITS) + 1) << HALF_BITS;
-        self.counts.resize(len, 0);
-        self.counts[i] = n;
+        // A plain add: a count cannot reach 2^64.
+        self.counts[i] += n;
     }
 
     #[cfg(test)]
     fn add(&mut self, other: &LogHistogram) {
-        if other.counts.len() > self.counts.len() {
-            self.counts.resize(other.counts.len(), 0);
-        }
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a = a.saturating_add(*b);
         }
-        self.total = self.total.saturating_add(other.total);
     }
 
     /// HdrHistogram's `value_at_quantile`: the highest value equivalent to the slot where the
     /// running count first reaches `ceil(q × total)` (the lowest, for q = 0); 0 when empty.
     fn value_at_quantile(&self, q: f64) -> u64 {
         let q = if q > 1.0 { 1.0 } else { q };
-        let rank = ((q * self.total as f64).ceil() as u64).max(1);
+        let rank = ((q * self.total() as f64).ceil() as u64).max(1);
         let mut running = 0u64;
         for (i, &c) in self.counts.iter().enumerate() {
             running += c;
@@ -1344,6 +1505,102 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A tally's row holds exactly the instants `Series::row` puts in that row, but
+        /// negative ones and NaN (looked up the long way): entered at any instant, asked about
+        /// instants inside, on and next to row boundaries, before the start, past the end and
+        /// at +∞.
+        #[test]
+        fn row_tally_holds_the_instants_of_its_row(
+            rows in 1usize..600,
+            step in proptest::sample::select(vec![0.1, 0.25, 1.0, 3.0, 7.5, 15.0, 100.0]),
+            at in (-0.1f64..1.1, proptest::bool::weighted(0.05)),
+            ts in proptest::collection::vec(-0.1f64..1.1, 1..100),
+        ) {
+            let s = Series::new(rows as f64 * step, step);
+            let span = rows as f64 * step;
+            let t0 = if at.1 { f64::NAN } else { at.0 * span };
+            let mut tally = RowTally::default();
+            proptest::prop_assert!(!tally.holds(0.0), "nothing holds before a row is entered");
+            let (row, slot) = tally.enter(&s, t0);
+            proptest::prop_assert_eq!((row, slot), (s.row(t0), s.slot(s.row(t0))));
+            proptest::prop_assert_eq!(tally.row(), row);
+            for frac in ts {
+                let t = frac * span;
+                let edge = (t / step).round() * step;
+                for t in [t, edge, edge.next_up(), edge.next_down(), -0.0, 0.0, f64::INFINITY, f64::NAN] {
+                    let want = t >= 0.0 && t.is_sign_positive() && s.row(t) == row;
+                    proptest::prop_assert_eq!(tally.holds(t), want, "t = {:e}, row {}", t, row);
+                }
+            }
+            tally.count_one();
+            tally.count_one();
+            proptest::prop_assert_eq!(tally.take(), (slot, 2));
+            proptest::prop_assert_eq!(tally.take(), (slot, 0));
+            tally.leave();
+            proptest::prop_assert!(!tally.holds(t0.max(0.0)));
+        }
+
+        /// The first instant of a row is the smallest non-negative instant `Series::row`
+        /// puts in it or after it.
+        #[test]
+        fn first_instant_of_a_row_is_where_the_row_begins(
+            rows in 1usize..5000,
+            step in proptest::sample::select(vec![0.1, 0.3, 1.0, 7.0, 10.0, 60.0, 1e-3]),
+            frac in 0.0f64..1.0,
+        ) {
+            let s = Series::new(rows as f64 * step, step);
+            let row = ((frac * rows as f64) as usize).min(rows - 1);
+            let t = s.first_instant_of(row).expect("found");
+            proptest::prop_assert!(s.row(t) >= row);
+            if row > 0 {
+                proptest::prop_assert!(s.row(t.next_down()) < row);
+            } else {
+                proptest::prop_assert_eq!(t.to_bits(), 0);
+            }
+        }
+
+        /// The branch-free pass makes every f32 its order key.
+        #[test]
+        fn to_order_keys_is_order_key(bits in proptest::collection::vec(proptest::num::u32::ANY, 0..40)) {
+            let mut v = bits.clone();
+            to_order_keys(&mut v);
+            let want: Vec<u32> = bits.iter().map(|&b| order_key(f32::from_bits(b))).collect();
+            proptest::prop_assert_eq!(v, want);
+        }
+
+        /// The bin of a rank found by chunks is the one a scan of every bin finds, from any
+        /// bin at or before it.
+        #[test]
+        fn bin_of_rank_matches_a_scan(
+            filled in proptest::collection::vec((0usize..BINS, 1u32..50), 1..60),
+            pick in 0.0f64..1.0,
+            start in 0.0f64..1.0,
+        ) {
+            let mut counts = [0u32; BINS];
+            for &(b, c) in &filled {
+                counts[b] += c;
+            }
+            let total: usize = counts.iter().map(|&c| c as usize).sum();
+            let rank = ((pick * total as f64) as usize).min(total - 1);
+            let scan = |from: usize, below: usize| {
+                let mut below = below;
+                for (b, &c) in counts.iter().enumerate().skip(from) {
+                    if below + c as usize > rank {
+                        return (b, below);
+                    }
+                    below += c as usize;
+                }
+                unreachable!("the rank is below the total")
+            };
+            let want = scan(0, 0);
+            proptest::prop_assert_eq!(bin_of_rank(&counts, 0, 0, rank), want);
+            let from = (start * want.0 as f64) as usize;
+            let below: usize = counts[..from].iter().map(|&c| c as usize).sum();
+            proptest::prop_assert_eq!(bin_of_rank(&counts, from, below, rank), want);
+        }
+    }
+
+    proptest::proptest! {
         /// The slot read off a latency's bits is the slot of its microseconds as an integer,
         /// for any f64 (NaN, infinities, negatives and subnormals included).
         #[test]
@@ -1373,7 +1630,7 @@ mod tests {
             fast.record_zero();
             slow.record(if negative { -0.0 } else { 0.0 });
             proptest::prop_assert_eq!(&fast.hist.counts, &slow.hist.counts);
-            proptest::prop_assert_eq!(fast.hist.total, slow.hist.total);
+            proptest::prop_assert_eq!(fast.hist.total(), slow.hist.total());
             proptest::prop_assert_eq!(fast.sum.to_bits(), slow.sum.to_bits());
             proptest::prop_assert_eq!(fast.max.to_bits(), slow.max.to_bits());
         }

@@ -6,15 +6,25 @@
 
 use crate::record::{
     Distribution, DropReason, PromHistogram, RequestTotals, RowCache, RowHistograms, RowSink,
-    Series, StepLatencies,
+    RowTally, Series, StepLatencies,
 };
 
 /// The run's measurements.
 pub(crate) struct Recorder {
     pub(super) totals: RequestTotals,
     pub(super) series: Series,
-    /// The row of the latest arrival or completion (see [`RowCache`]).
+    /// The row of the latest flow-level completion, timeout or drop lookup (see [`RowCache`]).
     at: RowCache,
+    /// Request-level arrivals of the row of the latest one, not yet in the `arrivals` column
+    /// (see [`RowTally`]).
+    arrivals_at: RowTally,
+    /// Request-level completions of the row of the latest one, not yet in the `served` column.
+    /// While a completion holds in its row, that row is the step latencies' row, and no
+    /// histograms per row are kept (see [`Recorder::served`]).
+    served_at: RowTally,
+    /// Whether a request-level completion records nothing but its counts, its latency in
+    /// `latency` and in the step latencies (no Prometheus histogram, step latencies on).
+    served_plain: bool,
     pub(super) step_latencies: StepLatencies,
     pub(super) latency: Distribution,
     pub(super) wait: Distribution,
@@ -57,6 +67,9 @@ impl Recorder {
             totals: RequestTotals::default(),
             series: Series::new(duration, step),
             at: RowCache::default(),
+            arrivals_at: RowTally::default(),
+            served_at: RowTally::default(),
+            served_plain: false,
             step_latencies: StepLatencies::default(),
             latency: Distribution::new(),
             wait: Distribution::new(),
@@ -77,8 +90,10 @@ impl Recorder {
         let (rows, step) = (self.series.rows, self.series.step);
         // Rows are handed over `behind` rows at a time, so a row is moved once on average.
         let held = 2 * behind + ahead + 2;
+        self.take_row_counts();
         self.series = Series::windowed(rows, step, held);
         self.at.reset();
+        self.leave_rows();
         self.window = Some(Window { behind, ahead });
     }
 
@@ -96,6 +111,7 @@ impl Recorder {
     /// kept), then the late timeouts found so far, and drop those rows from a streamed series.
     pub(crate) fn hand_over(&mut self, upto: usize, sinks: &mut [&mut dyn RowSink]) {
         let upto = upto.min(self.series.rows);
+        self.take_row_counts();
         for row in self.handed..upto {
             if let Some(h) = &self.row_histograms {
                 let (histogram, sum) = h.get(row);
@@ -116,6 +132,7 @@ impl Recorder {
         if self.window.is_some() {
             self.series.drop_before(self.handed);
             self.at.reset();
+            self.leave_rows();
             if let Some(h) = &mut self.row_histograms {
                 h.drop_before(self.handed);
             }
@@ -127,14 +144,44 @@ impl Recorder {
         &self.totals
     }
 
-    /// The per-step time series.
+    /// The per-step time series. The request-level `arrivals` and `served` of the row being
+    /// filled may lag until it is sampled ([`Self::close_step_latencies`]): every row sampled
+    /// is complete.
     pub(crate) fn series(&self) -> &Series {
         &self.series
     }
 
     /// The series, for columns the simulation fills itself (desired replicas, metric columns).
     pub(crate) fn series_mut(&mut self) -> &mut Series {
+        self.take_row_counts();
         &mut self.series
+    }
+
+    /// Add the request-level arrivals and completions counted in their rows (see
+    /// [`RowTally`]) to the series' columns.
+    fn take_row_counts(&mut self) {
+        let (i, n) = self.arrivals_at.take();
+        if n > 0 {
+            self.series.arrivals[i] = self.series.arrivals[i].wrapping_add(n);
+        }
+        let (i, n) = self.served_at.take();
+        if n > 0 {
+            self.series.served[i] = self.series.served[i].wrapping_add(n);
+        }
+    }
+
+    /// Leave the rows of the request-level counts (their counts taken): the series' rows
+    /// moved, or it was replaced.
+    fn leave_rows(&mut self) {
+        self.arrivals_at.leave();
+        self.served_at.leave();
+    }
+
+    /// Whether a completion records nothing but its counts, latency and step latency.
+    fn set_served_plain(&mut self) {
+        self.served_plain = !self.record_latency_buckets
+            && self.row_histograms.is_none()
+            && !self.step_latencies.off;
     }
 
     /// Latencies of served requests.
@@ -155,47 +202,91 @@ impl Recorder {
     /// Record the latency histogram only when something reads it.
     pub(crate) fn record_latency_buckets(&mut self, on: bool) {
         self.record_latency_buckets = on;
+        self.set_served_plain();
     }
 
     /// Keep the latency histogram of every row (for `run --export openmetrics`).
     pub(crate) fn keep_row_histograms(&mut self) {
         self.row_histograms = Some(RowHistograms::default());
+        self.set_served_plain();
     }
 
     /// Skip the per-step latency quantiles (the series' p50/p99 columns) for a run whose
     /// summary is all that is wanted.
     pub(crate) fn skip_step_latencies(&mut self) {
         self.step_latencies.off = true;
+        self.set_served_plain();
     }
 
-    /// Close the step latencies of every row before the current one into the series.
+    /// Close the step latencies of every row before the current one into the series, and
+    /// bring the request counts of the row being filled into it: the row is being sampled.
     pub(super) fn close_step_latencies(&mut self) {
+        self.take_row_counts();
         self.step_latencies.close(&mut self.series);
     }
 
     /// A request served at `now` after `latency` seconds (request level). Always inlined: it
-    /// runs at every completion.
+    /// runs at every completion. When it lands in the row of the one before (the common
+    /// case), one comparison finds that it counts in `served_at` and that its latency goes to
+    /// the step latencies' row as it is ([`Self::enter_served_row`]).
     #[inline(always)]
     pub(super) fn served(&mut self, now: f64, latency: f64) {
         self.totals.served += 1;
-        let (row, i) = self.at.locate(&self.series, now);
-        self.series.served[i] += 1;
+        if !self.served_at.holds(now) {
+            self.enter_served_row(now);
+        }
+        self.served_at.count_one();
         self.latency.record(latency);
+        if self.served_plain {
+            self.step_latencies.push_in_row(latency);
+        } else {
+            self.served_extras(latency);
+        }
+    }
+
+    /// Make the row of a completion at `now` the one `served_at` counts in (the count of the
+    /// one before added to the column) and the step latencies' row (the one before closed).
+    #[inline(never)]
+    fn enter_served_row(&mut self, now: f64) {
+        let (i, n) = self.served_at.take();
+        self.series.served[i] = self.series.served[i].wrapping_add(n);
+        let (row, _) = self.served_at.enter(&self.series, now);
+        self.step_latencies.enter_row(row, &mut self.series);
+    }
+
+    /// What a completion records besides its counts and latency when that is not only its
+    /// step latency: its Prometheus bucket, its row's histogram, its step latency when on.
+    #[inline(never)]
+    fn served_extras(&mut self, latency: f64) {
         if self.record_latency_buckets {
             self.latency_buckets.record(latency);
         }
         if let Some(h) = &mut self.row_histograms {
-            h.record_n(row, latency, 1);
+            h.record_n(self.served_at.row(), latency, 1);
         }
-        self.step_latencies.push(row, latency, &mut self.series);
+        if !self.step_latencies.off {
+            self.step_latencies.push_in_row(latency);
+        }
     }
 
-    /// A request arrived at `now` (request level).
+    /// A request arrived at `now` (request level). When it lands in the row of the one before
+    /// (the common case), it is counted in `arrivals_at`.
     #[inline(always)]
     pub(super) fn arrived(&mut self, now: f64) {
         self.totals.arrived += 1;
-        let (_, i) = self.at.locate(&self.series, now);
-        self.series.arrivals[i] += 1;
+        if !self.arrivals_at.holds(now) {
+            self.enter_arrivals_row(now);
+        }
+        self.arrivals_at.count_one();
+    }
+
+    /// Make the row of an arrival at `now` the one `arrivals_at` counts in (the count of the
+    /// one before added to the column).
+    #[inline(never)]
+    fn enter_arrivals_row(&mut self, now: f64) {
+        let (i, n) = self.arrivals_at.take();
+        self.series.arrivals[i] = self.series.arrivals[i].wrapping_add(n);
+        self.arrivals_at.enter(&self.series, now);
     }
 
     /// A request waited `wait` seconds before its service began (request level).
@@ -239,6 +330,12 @@ impl Recorder {
         // as the first push would); the run's histograms, and the exporter's when read, too.
         // Each keeps its own order, so one pass records what a pass per record did.
         let quantiles = !batches.is_empty() && self.step_latencies.enter_row(row, &mut self.series);
+        if quantiles && row != self.served_at.row() {
+            // The step latencies' row moved from the request-level completions' row.
+            let (i, n) = self.served_at.take();
+            self.series.served[i] = self.series.served[i].wrapping_add(n);
+            self.served_at.leave();
+        }
         if quantiles {
             self.step_latencies.push_batches_in_row(batches);
         }
@@ -294,7 +391,8 @@ impl Recorder {
     }
 
     /// Hand the measurements over at the end of the run.
-    pub(crate) fn into_records(self) -> Records {
+    pub(crate) fn into_records(mut self) -> Records {
+        self.take_row_counts();
         Records {
             series: self.series,
             totals: self.totals,
@@ -308,6 +406,112 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{Just, Strategy as _};
+
+    /// One request-level event for [`request_level_records_as_the_lookups_did`].
+    #[derive(Debug, Clone, Copy)]
+    enum Event {
+        Arrived,
+        Served(f64),
+        Sample,
+    }
+
+    proptest::proptest! {
+        /// Arrivals and completions counted in their rows' tallies, the completions' latencies
+        /// pushed into the step latencies' row as it is, record what a row lookup per request
+        /// recorded: the `arrivals` and `served` columns (each row's count once the row is
+        /// sampled), the totals, the latency distribution, the per-step p50/p99, the
+        /// Prometheus histogram and each row's histogram — for instants that mostly move
+        /// forward, sometimes back, sometimes negative or NaN.
+        #[test]
+        fn request_level_records_as_the_lookups_did(
+            events in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        8 => 0.0f64..3.0,
+                        1 => -20.0f64..0.0,
+                        1 => proptest::sample::select(vec![f64::NAN, -0.0, 0.0, 5.0, 1e9, f64::INFINITY]),
+                    ],
+                    proptest::prop_oneof![
+                        4 => Just(Event::Arrived),
+                        4 => (0.0f64..30.0).prop_map(Event::Served),
+                        1 => Just(Event::Sample),
+                    ],
+                ),
+                0..300,
+            ),
+            buckets in proptest::bool::ANY,
+            row_histograms in proptest::bool::ANY,
+            off in proptest::bool::weighted(0.2),
+        ) {
+            let mut r = Recorder::new(200.0, 5.0);
+            r.record_latency_buckets(buckets);
+            if row_histograms {
+                r.keep_row_histograms();
+            }
+            if off {
+                r.skip_step_latencies();
+            }
+            // The reference: a lookup per request into a series of its own.
+            let mut series = Series::new(200.0, 5.0);
+            let mut steps = StepLatencies::default();
+            steps.off = off;
+            let (mut latency, mut prom) = (Distribution::new(), PromHistogram::default());
+            let mut rows = RowHistograms::default();
+            let mut t = 0.0;
+            for &(dt, event) in &events {
+                t = if dt.is_nan() || dt <= 0.0 || dt > 100.0 { dt } else { t + dt };
+                match event {
+                    Event::Arrived => {
+                        r.arrived(t);
+                        let i = series.slot_at(t);
+                        series.arrivals[i] += 1;
+                    }
+                    Event::Served(l) => {
+                        r.served(t, l);
+                        let row = series.row(t);
+                        let i = series.slot(row);
+                        series.served[i] += 1;
+                        latency.record(l);
+                        if buckets {
+                            prom.record(l);
+                        }
+                        if row_histograms {
+                            rows.record_n(row, l, 1);
+                        }
+                        steps.push(row, l, &mut series);
+                    }
+                    Event::Sample => {
+                        r.close_step_latencies();
+                        steps.close(&mut series);
+                        proptest::prop_assert_eq!(&r.series.arrivals, &series.arrivals);
+                        proptest::prop_assert_eq!(&r.series.served, &series.served);
+                    }
+                }
+            }
+            r.close_step_latencies();
+            steps.close(&mut series);
+            let records = format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                r.latency, r.latency_buckets, r.row_histograms, r.series.latency_p50, r.series.latency_p99
+            );
+            let reference = format!(
+                "{:?} {:?} {:?} {:?} {:?}",
+                latency,
+                prom,
+                row_histograms.then_some(rows),
+                series.latency_p50,
+                series.latency_p99
+            );
+            proptest::prop_assert_eq!(records, reference);
+            let served = events.iter().filter(|e| matches!(e.1, Event::Served(_))).count();
+            let arrived = events.iter().filter(|e| matches!(e.1, Event::Arrived)).count();
+            proptest::prop_assert_eq!((r.totals.arrived, r.totals.served), (arrived as u64, served as u64));
+            let records = r.into_records();
+            proptest::prop_assert_eq!(&records.series.arrivals, &series.arrivals);
+            proptest::prop_assert_eq!(&records.series.served, &series.served);
+        }
+    }
 
     proptest::proptest! {
         /// Recording a step's batches in one call records what one call per batch records:
