@@ -1041,13 +1041,7 @@ fn counted_p50_p99(v: &mut [u32], bins: &mut Bins) -> (f64, f64) {
     } else {
         counts[b50] as usize + in99
     };
-    let (_, p50, above) = at.select_nth_unstable(in50);
-    let p50 = *p50;
-    let p99 = if r99 > in50 {
-        *above.select_nth_unstable(r99 - in50 - 1).1
-    } else {
-        p50
-    };
+    let (p50, p99) = select_two(at, in50, r99);
     (from_order_key(p50) as f64, from_order_key(p99) as f64)
 }
 
@@ -1097,19 +1091,23 @@ fn bin_of_rank(
 }
 
 /// Exact p50 and p99 (nearest rank) of a non-empty buffer of [`order_key`]s, reordering it.
-/// The p99 is selected among the values above the median only, which the first selection has
-/// already set apart.
 fn median_and_p99(v: &mut [u32]) -> (f64, f64) {
     let n = v.len();
-    let (r50, r99) = (rank(0.50, n), rank(0.99, n));
-    let (_, median, above) = v.select_nth_unstable(r50);
-    let median = *median;
-    let p99 = if r99 > r50 {
-        *above.select_nth_unstable(r99 - r50 - 1).1
-    } else {
-        median
-    };
+    let (median, p99) = select_two(v, rank(0.50, n), rank(0.99, n));
     (from_order_key(median) as f64, from_order_key(p99) as f64)
+}
+
+/// The keys of 0-based ranks `low` ≤ `high` in `v`, reordering it: the second is selected
+/// among the keys above the first only, which the first selection has already set apart.
+fn select_two(v: &mut [u32], low: usize, high: usize) -> (u32, u32) {
+    let (_, first, above) = v.select_nth_unstable(low);
+    let first = *first;
+    let second = if high > low {
+        *above.select_nth_unstable(high - low - 1).1
+    } else {
+        first
+    };
+    (first, second)
 }
 
 /// `n as f64`, by the signed conversion (one instruction) below 2^63: both round the same
