@@ -365,7 +365,11 @@ pub(super) fn retime_cfs_of(p: &mut Pod, pod: u32, cpr: f64, agenda: &mut Agenda
         } else if rate * c.period > c.quota * (1.0 + 1e-12) {
             c.period_end
         } else {
-            f64::INFINITY
+            // The quota outlasts this period and the pod's rate cannot use up the next ones:
+            // no event (the common case of a pod well under its quota), answered here without
+            // the finiteness test below.
+            c.event_at = f64::INFINITY;
+            return;
         }
     } else {
         f64::INFINITY

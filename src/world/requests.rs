@@ -138,7 +138,9 @@ impl World {
     }
 
     /// Send an http attempt to a Ready endpoint: serve it, queue it, or refuse it (`LEAN`: as
-    /// for [`Self::arrive`]).
+    /// for [`Self::arrive`]). Always inlined: a call's saved registers were about 16
+    /// instructions of every http arrival.
+    #[inline(always)]
     fn send<const LEAN: bool>(&mut self, now: f64, req: Request) {
         let Some(pod) = self.pick_endpoint() else {
             self.fail(now, req, DropReason::NoEndpoints);
