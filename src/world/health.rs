@@ -63,7 +63,7 @@ impl World {
     pub(super) fn on_cfs(&mut self, now: f64, pod: u32, epoch: u32) {
         let cpr = self.cfg.cores_per_request;
         let p = &mut self.pods.by_id[pod as usize];
-        if p.state == PodState::Gone || !p.cfs.is_some_and(|c| c.epoch == epoch) {
+        if p.state == PodState::Gone || p.cfs.is_none_or(|c| c.epoch != epoch) {
             return;
         }
         p.advance(now, cpr);
@@ -396,12 +396,13 @@ fn schedule_cfs(agenda: &mut Agenda<Event>, at: f64, pod: u32, epoch: u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::properties::{apply_nodes, config, outcome};
+    use super::super::properties::{
+        apply_nodes, config, liveness_of, minute_trace, outcome, run_through_changes,
+    };
     use super::super::{World, WorldConfig};
     use super::MODEL_EVERY_QUOTA;
     use crate::scenario::{Overrides, Scenario};
     use crate::settings::dist::Dist;
-    use crate::settings::overload::Liveness;
     use crate::settings::workload::{Balancer, WorkloadKind};
     use crate::trace::Trace;
     use crate::yaml::Source;
@@ -501,35 +502,21 @@ mod tests {
             seed in any::<u64>(),
         ) {
             let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
-            let n = rates.len();
-            let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
-            let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
+            let trace = minute_trace(rates);
             let peak = f64::from(conc) * cpr + burst;
             let mut cfg = config(kind, conc, timeout, Some(peak * headroom), Balancer::LeastRequest, service, false);
             cfg.cores_per_request = cpr;
             cfg.startup_burst = (burst, 10.0);
             cfg.overload.cfs_period = Some(period);
-            cfg.overload.liveness = liveness.map(|(period, timeout, failure_threshold)| Liveness {
-                initial_delay: 0.0,
-                period,
-                timeout,
-                failure_threshold,
-            });
+            cfg.overload.liveness = liveness_of(liveness);
             if nodes {
                 apply_nodes(&mut cfg);
             }
-            let mut changes = changes;
-            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
             let duration = 300.0;
             let run = |model_every: bool| {
                 MODEL_EVERY_QUOTA.with(|m| m.set(model_every));
                 let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
-                for &(at, replicas) in &changes {
-                    w.run_until(at);
-                    w.set_replicas(at, replicas);
-                }
-                w.run_until(duration);
-                w.finish(duration);
+                run_through_changes(&mut w, &changes, duration, World::run_until);
                 MODEL_EVERY_QUOTA.with(|m| m.set(false));
                 // The quota's own state aside (its balance, its period), which nothing reads.
                 for p in &mut w.pods.by_id {

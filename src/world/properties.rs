@@ -182,6 +182,41 @@ fn cluster(cpu: f64, max_pods: u32, initial: u32, max: u32, kind: u8) -> Cluster
     }
 }
 
+/// A trace of `rates` (requests a second), one a minute, ending after the last minute.
+pub(super) fn minute_trace(rates: Vec<f64>) -> Arc<Trace> {
+    let n = rates.len();
+    let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
+    Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0))
+}
+
+/// Liveness probes of (period, timeout, failure threshold) from each container's start.
+pub(super) fn liveness_of(probe: Option<(f64, f64, u32)>) -> Option<Liveness> {
+    probe.map(|(period, timeout, failure_threshold)| Liveness {
+        initial_delay: 0.0,
+        period,
+        timeout,
+        failure_threshold,
+    })
+}
+
+/// Run `w` to `duration` through replica `changes` (instant, replicas; in any order), each
+/// leg by `run_to`, and finish it.
+pub(super) fn run_through_changes(
+    w: &mut World,
+    changes: &[(f64, i32)],
+    duration: f64,
+    mut run_to: impl FnMut(&mut World, f64),
+) {
+    let mut changes = changes.to_vec();
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (at, replicas) in changes {
+        run_to(w, at);
+        w.set_replicas(at, replicas);
+    }
+    run_to(w, duration);
+    w.finish(duration);
+}
+
 /// Everything a run leaves behind that the request path writes: the totals, the time series,
 /// the latency and wait distributions, and every pod (its clock and CPU integral to the bit,
 /// its counters).

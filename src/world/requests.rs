@@ -629,13 +629,12 @@ mod tests {
 #[cfg(test)]
 mod lean_path_tests {
     use super::super::World;
-    use super::super::properties::{config, outcome};
+    use super::super::properties::{
+        config, liveness_of, minute_trace, outcome, run_through_changes,
+    };
     use crate::settings::dist::Dist;
-    use crate::settings::overload::Liveness;
     use crate::settings::workload::{Balancer, WorkloadKind};
-    use crate::trace::Trace;
     use proptest::prelude::*;
-    use std::sync::Arc;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"))), ..ProptestConfig::default() })]
@@ -663,19 +662,10 @@ mod lean_path_tests {
             seed in any::<u64>(),
         ) {
             let kind = if queue { WorkloadKind::Queue } else { WorkloadKind::Http };
-            let n = rates.len();
-            let times: Vec<f64> = (0..n).map(|i| i as f64 * 60.0).collect();
-            let trace = Arc::new(Trace::from_rows(times, rates, n as f64 * 60.0));
+            let trace = minute_trace(rates);
             let mut cfg = config(kind, conc, None, limit, balancer, service, false);
             cfg.overload.max_queue = max_queue.filter(|_| !queue);
-            cfg.overload.liveness = liveness.map(|(period, timeout, failure_threshold)| Liveness {
-                initial_delay: 0.0,
-                period,
-                timeout,
-                failure_threshold,
-            });
-            let mut changes = changes;
-            changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+            cfg.overload.liveness = liveness_of(liveness);
             let duration = 300.0;
             let run = |lean: bool| {
                 let mut w = World::new(cfg.clone(), trace.clone(), seed, duration, 5.0, initial);
@@ -687,12 +677,7 @@ mod lean_path_tests {
                         w.run_events_until::<false>(limit);
                     }
                 };
-                for &(at, replicas) in &changes {
-                    run_to(&mut w, at);
-                    w.set_replicas(at, replicas);
-                }
-                run_to(&mut w, duration);
-                w.finish(duration);
+                run_through_changes(&mut w, &changes, duration, run_to);
                 outcome(&w)
             };
             prop_assert_eq!(run(true), run(false));
