@@ -397,7 +397,7 @@ fn schedule_cfs(agenda: &mut Agenda<Event>, at: f64, pod: u32, epoch: u32) {
 #[cfg(test)]
 mod tests {
     use super::super::properties::{
-        apply_nodes, config, liveness_of, minute_trace, outcome, run_through_changes,
+        apply_nodes, arb_service, config, liveness_of, minute_trace, outcome, run_through_changes,
     };
     use super::super::{World, WorldConfig};
     use super::MODEL_EVERY_QUOTA;
@@ -488,11 +488,7 @@ mod tests {
             burst in prop_oneof![Just(0.0), 0.0f64..2.0],
             headroom in prop_oneof![1.0011f64..1.01, 1.01f64..3.0],
             period in 0.001f64..1.0,
-            service in prop_oneof![
-                (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
-                (0.0f64..1.0).prop_map(Dist::constant),
-                (0.05f64..1.0, 0.1f64..3.0).prop_map(|(m, cv)| Dist::lognormal_from_cv(m, cv).unwrap()),
-            ],
+            service in arb_service(),
             rates in proptest::collection::vec(0.0f64..40.0, 1..6),
             initial in 0i32..6,
             changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),

@@ -257,7 +257,8 @@ fn autoscaler(kind: u8) -> NodeAutoscaler {
     }
 }
 
-fn arb_service() -> impl Strategy<Value = Dist> {
+/// Service times: exponential, constant or lognormal, of random means and spreads.
+pub(super) fn arb_service() -> impl Strategy<Value = Dist> {
     prop_oneof![
         (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
         (0.0f64..1.0).prop_map(Dist::constant),

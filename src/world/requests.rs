@@ -630,9 +630,8 @@ mod tests {
 mod lean_path_tests {
     use super::super::World;
     use super::super::properties::{
-        config, liveness_of, minute_trace, outcome, run_through_changes,
+        arb_service, config, liveness_of, minute_trace, outcome, run_through_changes,
     };
-    use crate::settings::dist::Dist;
     use crate::settings::workload::{Balancer, WorkloadKind};
     use proptest::prelude::*;
 
@@ -649,11 +648,7 @@ mod lean_path_tests {
             conc in 1u32..5,
             limit in proptest::option::of(0.2f64..3.0),
             balancer in prop_oneof![Just(Balancer::Random), Just(Balancer::RoundRobin), Just(Balancer::LeastRequest)],
-            service in prop_oneof![
-                (0.01f64..2.0).prop_map(|m| Dist::Exponential { mean: m }),
-                (0.0f64..1.0).prop_map(Dist::constant),
-                (0.05f64..1.0, 0.1f64..3.0).prop_map(|(m, cv)| Dist::lognormal_from_cv(m, cv).unwrap()),
-            ],
+            service in arb_service(),
             rates in proptest::collection::vec(0.0f64..40.0, 1..6),
             initial in 0i32..6,
             changes in proptest::collection::vec((0.0f64..300.0, 0i32..12), 0..8),
