@@ -442,6 +442,15 @@ impl RowTally {
         (self.slot, std::mem::take(&mut self.count))
     }
 
+    /// Add what [`Self::take`] gives to its slot of `column` (one of the series' columns).
+    #[inline]
+    pub(crate) fn add_to(&mut self, column: &mut [u32]) {
+        let (i, n) = self.take();
+        if n > 0 {
+            column[i] = column[i].wrapping_add(n);
+        }
+    }
+
     /// Leave the row (after [`Self::take`]): nothing holds until the next [`Self::enter`],
     /// and the slot is 0 (one that every series holds, whatever its rows).
     #[inline]

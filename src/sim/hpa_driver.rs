@@ -978,12 +978,9 @@ fn round_milli(v: f64) -> i64 {
     numeric::round_to_i64(v * 1000.0)
 }
 
+/// [`round_milli`] of a finite value (saturating), 0 for NaN and the infinities.
 fn to_milli(v: f64) -> i64 {
-    if v.is_finite() {
-        (v * 1000.0).round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
-    } else {
-        0
-    }
+    if v.is_finite() { round_milli(v) } else { 0 }
 }
 
 /// Where one metric of an HPA comes from: metrics-server, KEDA, a bound signal's sampler
@@ -1121,6 +1118,20 @@ fn labels_of(spec: &HpaSpec) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// A value read as milli-units rounds as the library does, saturating, with 0 for NaN
+        /// and the infinities (the clamped `round` it was written as).
+        #[test]
+        fn to_milli_is_the_clamped_library_rounding(v in proptest::num::f64::ANY) {
+            let want = if v.is_finite() {
+                (v * 1000.0).round().clamp(i64::MIN as f64, i64::MAX as f64) as i64
+            } else {
+                0
+            };
+            proptest::prop_assert_eq!(to_milli(v), want);
+        }
+    }
 
     #[test]
     fn the_legacy_cap_key_uses_the_scenario_settings() {

@@ -460,16 +460,26 @@ mod tests {
     }
 
     /// A pod that boots mid-run with a quota that can run out ends the lean path: the rest of
-    /// the run takes the general one (a world of no pods, then three, with a binding quota).
+    /// the run takes the general one, and comes out as a run down the general path from the
+    /// start (a world of no pods, then three, with a binding quota).
     #[test]
     fn a_quota_booted_mid_run_ends_the_lean_path() {
-        let mut w = quota_world(4, 0.25, 0.5, 1.0, 0);
-        assert!(w.is_lean(), "no pod, no quota yet");
-        w.set_replicas(0.0, 3);
-        w.run_until(120.0);
-        assert!(!w.is_lean());
-        assert!(w.pods().iter().all(|p| p.cfs.is_some()));
-        assert!(w.recorder().totals().served > 0);
+        let run = |general_only: bool| {
+            let mut w = quota_world(4, 0.25, 0.5, 1.0, 0);
+            assert!(w.is_lean(), "no pod, no quota yet");
+            w.set_replicas(0.0, 3);
+            if general_only {
+                w.run_events_until::<false>(120.0);
+            } else {
+                w.run_until(120.0);
+            }
+            assert!(!w.is_lean());
+            assert!(w.pods().iter().all(|p| p.cfs.is_some()));
+            assert!(w.recorder().totals().served > 0);
+            w.finish(120.0);
+            outcome(&w)
+        };
+        assert_eq!(run(false), run(true));
     }
 
     proptest! {

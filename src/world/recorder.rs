@@ -160,14 +160,8 @@ impl Recorder {
     /// Add the request-level arrivals and completions counted in their rows (see
     /// [`RowTally`]) to the series' columns.
     fn take_row_counts(&mut self) {
-        let (i, n) = self.arrivals_at.take();
-        if n > 0 {
-            self.series.arrivals[i] = self.series.arrivals[i].wrapping_add(n);
-        }
-        let (i, n) = self.served_at.take();
-        if n > 0 {
-            self.series.served[i] = self.series.served[i].wrapping_add(n);
-        }
+        self.arrivals_at.add_to(&mut self.series.arrivals);
+        self.served_at.add_to(&mut self.series.served);
     }
 
     /// Leave the rows of the request-level counts (their counts taken): the series' rows
@@ -248,8 +242,7 @@ impl Recorder {
     /// one before added to the column) and the step latencies' row (the one before closed).
     #[inline(never)]
     fn enter_served_row(&mut self, now: f64) {
-        let (i, n) = self.served_at.take();
-        self.series.served[i] = self.series.served[i].wrapping_add(n);
+        self.served_at.add_to(&mut self.series.served);
         let (row, _) = self.served_at.enter(&self.series, now);
         self.step_latencies.enter_row(row, &mut self.series);
     }
@@ -284,8 +277,7 @@ impl Recorder {
     /// one before added to the column).
     #[inline(never)]
     fn enter_arrivals_row(&mut self, now: f64) {
-        let (i, n) = self.arrivals_at.take();
-        self.series.arrivals[i] = self.series.arrivals[i].wrapping_add(n);
+        self.arrivals_at.add_to(&mut self.series.arrivals);
         self.arrivals_at.enter(&self.series, now);
     }
 
@@ -332,8 +324,7 @@ impl Recorder {
         let quantiles = !batches.is_empty() && self.step_latencies.enter_row(row, &mut self.series);
         if quantiles && row != self.served_at.row() {
             // The step latencies' row moved from the request-level completions' row.
-            let (i, n) = self.served_at.take();
-            self.series.served[i] = self.series.served[i].wrapping_add(n);
+            self.served_at.add_to(&mut self.series.served);
             self.served_at.leave();
         }
         if quantiles {
