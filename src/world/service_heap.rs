@@ -6,7 +6,10 @@
 //! at the same virtual instant leave in the same order as they did from the standard heap. It
 //! exists because the standard heap's push and pop are out-of-line calls: a pod usually serves
 //! one to a few requests, and inlined code with a fast path for those sizes is measurably
-//! cheaper on the request-level hot path (`cargo bench --bench engine`).
+//! cheaper on the request-level hot path (`cargo bench --bench engine`). Inlined: a push that
+//! moves nothing and the pop of a heap of one (a pod serving one request at a time); the sifts
+//! are out of line, each with a hole (an element is read once and written once, where it
+//! stops), so a pop or push that moves copies no request more than it must.
 
 use super::pod::InService;
 
@@ -55,62 +58,79 @@ impl InServiceHeap {
     #[inline(always)]
     pub(crate) fn push(&mut self, item: InService) {
         let pos = self.data.len();
-        self.data.push(item);
         // A request pushed usually finishes after its parent (it started last): the first
         // comparison is made here, and the out-of-line sift only when it would move.
         if pos > 0 && before(&item, &self.data[(pos - 1) / 2]) {
-            self.sift_up(0, pos);
+            self.push_sift(item);
+        } else {
+            self.data.push(item);
         }
     }
 
-    /// Remove and return the request that finishes first.
+    /// Remove and return the request that finishes first. A heap of one (a pod serving one
+    /// request at a time) is only the vector's pop; a larger one sifts out of line.
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<InService> {
-        let mut item = self.data.pop()?;
-        if !self.data.is_empty() {
-            std::mem::swap(&mut item, &mut self.data[0]);
-            self.sift_down_to_bottom(0);
+        if self.data.len() > 1 {
+            return Some(self.pop_sift());
         }
-        Some(item)
+        self.data.pop()
     }
 
+    /// [`Self::push`] of an item that finishes before its parent-to-be: the standard heap's
+    /// sift-up with a hole. Its first step, the parent moving down to the new last place, is
+    /// the vector's push; the item is written once, where it stops.
     #[inline(never)]
-    fn sift_up(&mut self, start: usize, mut pos: usize) {
-        let elem = self.data[pos];
-        while pos > start {
+    fn push_sift(&mut self, item: InService) {
+        let mut pos = (self.data.len() - 1) / 2;
+        self.data.push(self.data[pos]);
+        let d = self.data.as_mut_slice();
+        while pos > 0 {
             let parent = (pos - 1) / 2;
-            if !before(&elem, &self.data[parent]) {
+            if !before(&item, &d[parent]) {
                 break;
             }
-            self.data[pos] = self.data[parent];
+            d[pos] = d[parent];
             pos = parent;
         }
-        self.data[pos] = elem;
+        d[pos] = item;
     }
 
-    #[inline(always)]
-    fn sift_down_to_bottom(&mut self, start: usize) {
-        let end = self.data.len();
-        let elem = self.data[start];
-        let mut pos = start;
-        let mut child = 2 * pos + 1;
-        while child <= end.saturating_sub(2) {
+    /// [`Self::pop`] of a heap that holds two requests or more: the standard heap's pop (the
+    /// last element to the root, sunk to the bottom by the children that leave first, then
+    /// sifted up) with a hole, so the last element is written once, where it stops, and the
+    /// root is read once, to be returned.
+    #[inline(never)]
+    fn pop_sift(&mut self) -> InService {
+        let Some(last) = self.data.pop() else {
+            unreachable!("pop_sift on an empty heap");
+        };
+        let d = self.data.as_mut_slice();
+        let top = d[0];
+        let end = d.len();
+        let mut pos = 0;
+        let mut child = 1;
+        while child + 1 < end {
             // The child that leaves first; on a tie, the right one (as the standard heap).
-            child += !before(&self.data[child], &self.data[child + 1]) as usize;
-            self.data[pos] = self.data[child];
+            child += !before(&d[child], &d[child + 1]) as usize;
+            d[pos] = d[child];
             pos = child;
             child = 2 * pos + 1;
         }
         if child == end - 1 {
-            self.data[pos] = self.data[child];
+            d[pos] = d[child];
             pos = child;
         }
-        self.data[pos] = elem;
-        // Back at the start (a heap of one left after a pop: the common case), or not before
-        // its parent, the element stays where it is: the out-of-line sift is skipped.
-        if pos > start && before(&elem, &self.data[(pos - 1) / 2]) {
-            self.sift_up(start, pos);
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !before(&last, &d[parent]) {
+                break;
+            }
+            d[pos] = d[parent];
+            pos = parent;
         }
+        d[pos] = last;
+        top
     }
 }
 
