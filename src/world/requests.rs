@@ -337,21 +337,26 @@ impl World {
             return false;
         };
         let req = done.req;
-        if LEAN || (req.id == 0 && !(now > req.deadline)) {
+        // The common case keeps the pod's borrow (beside the recorder's); the others look it
+        // up again.
+        let p = if LEAN || (req.id == 0 && !(now > req.deadline)) {
             // An untracked request served in time: the common case.
             p.served += 1;
             self.recorder.served(now, now - req.origin);
-        } else if now > req.deadline {
-            self.lapse(&req);
-        } else if self.is_current(&req) {
-            // A tracked request (id ≠ 0) its client still waits for.
-            self.clients.stop_waiting(req.id);
-            self.pods.by_id[pod as usize].served += 1;
-            self.recorder.served(now, now - req.origin);
-        }
-        // (An orphan — its client moved on — wasted its work and counts nothing.)
+            p
+        } else {
+            if now > req.deadline {
+                self.lapse(&req);
+            } else if self.is_current(&req) {
+                // A tracked request (id ≠ 0) its client still waits for.
+                self.clients.stop_waiting(req.id);
+                self.pods.by_id[pod as usize].served += 1;
+                self.recorder.served(now, now - req.origin);
+            }
+            // (An orphan — its client moved on — wasted its work and counts nothing.)
+            &mut self.pods.by_id[pod as usize]
+        };
         // Refill the freed slot (the pod's speed is updated once, below).
-        let p = &mut self.pods.by_id[pod as usize];
         match self.cfg.kind {
             WorkloadKind::Http => {
                 while let Some(next) = p.queue.pop_front() {
