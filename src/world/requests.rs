@@ -297,15 +297,14 @@ impl World {
             Balancer::LeastRequest => {
                 let a = self.requests.rng_balancer.below(n);
                 let b = self.requests.rng_balancer.below(n);
-                let (pa, pb) = (
-                    &self.pods.by_id[self.requests.endpoints[a] as usize],
-                    &self.pods.by_id[self.requests.endpoints[b] as usize],
-                );
-                if pb.in_flight() < pa.in_flight() {
-                    b
+                // The two candidates' ids, read once: the one chosen is returned as read.
+                let (ia, ib) = (self.requests.endpoints[a], self.requests.endpoints[b]);
+                let (pa, pb) = (&self.pods.by_id[ia as usize], &self.pods.by_id[ib as usize]);
+                return Some(if pb.in_flight() < pa.in_flight() {
+                    ib
                 } else {
-                    a
-                }
+                    ia
+                });
             }
         };
         Some(self.requests.endpoints[i])
