@@ -29,14 +29,75 @@ pub(crate) struct PodUsage {
     pub(crate) window: f64,
 }
 
+/// A pod's sample, double-buffered on seeded phases: a kubelet read of the pod waits in
+/// `staged` for the scrape that publishes it, and that scrape only counts
+/// ([`MetricsServer::published`]) instead of copying every read into place. The next read of
+/// the pod folds a published `staged` into `cur` before staging its own.
+#[derive(Debug, Clone, Copy)]
+struct SampleSlot {
+    /// The sample until `staged` is published (for good when nothing is staged).
+    cur: Option<PodUsage>,
+    /// What the pod's last read not yet folded into `cur` makes its sample.
+    staged: Option<PodUsage>,
+    /// The count of scrapes from which `staged` is the sample ([`NOT_STAGED`]: none staged).
+    staged_at: u64,
+}
+
+/// [`SampleSlot::staged_at`] when nothing is staged: never published.
+const NOT_STAGED: u64 = u64::MAX;
+
+/// A pod without a sample, read or not.
+const NO_SAMPLE: SampleSlot = SampleSlot {
+    cur: None,
+    staged: None,
+    staged_at: NOT_STAGED,
+};
+
+impl SampleSlot {
+    /// The sample after `published` scrapes.
+    #[inline]
+    fn value(&self, published: u64) -> Option<PodUsage> {
+        *if self.staged_at <= published {
+            &self.staged
+        } else {
+            &self.cur
+        }
+    }
+
+    /// metrics-server went down after `published` scrapes: no sample any more, but a read
+    /// staged for the next scrape stays, to be published then.
+    fn wipe(&mut self, published: u64) {
+        if self.staged_at <= published {
+            self.staged_at = NOT_STAGED;
+            self.staged = None;
+        }
+        self.cur = None;
+    }
+
+    /// Stage what a read after `published` scrapes makes the sample, published by the next
+    /// scrape; a read before it in the same period is overwritten (the later read wins, as
+    /// applying both in read order would give), one already published is folded into `cur`.
+    #[inline]
+    fn stage(&mut self, published: u64, sample: Option<PodUsage>) {
+        if self.staged_at <= published {
+            self.cur = self.staged;
+        }
+        self.staged = sample;
+        self.staged_at = published + 1;
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct MetricsServer {
     pub(crate) resolution: f64,
-    /// Latest sample per pod id (`None` before the pod's first full window).
-    samples: Vec<Option<PodUsage>>,
-    /// The pods that held a sample after the last scrape (or the priming): the only gone pods
+    /// Latest sample per pod id (`None` before the pod's first full window), as of
+    /// `published` scrapes.
+    samples: Vec<SampleSlot>,
+    /// Scrapes that published the seeded reads so far.
+    published: u64,
+    /// The pods that hold a sample (on seeded phases: published or staged): the only gone pods
     /// whose sample a scrape (or a kubelet read on seeded phases) must clear, so that it reads
-    /// live pods only.
+    /// live pods only. A gone pod leaves it when its clearing read is staged.
     holding: Holding,
     /// Scratch: the live pods of one scrape (a copy, since reading a pod advances it).
     live: Vec<u32>,
@@ -112,20 +173,25 @@ impl Holding {
         }
     }
 
-    /// Keep the pods that still hold a sample.
-    fn retain_sampled(&mut self, samples: &[Option<PodUsage>]) {
+    /// Keep the pods `keep` keeps.
+    fn retain(&mut self, keep: impl Fn(u32) -> bool) {
         if self.stale {
-            self.ids.retain(|&id| samples[id as usize].is_some());
+            self.ids.retain(|&id| keep(id));
             return;
         }
         let member = &mut self.member;
         self.ids.retain(|&id| {
-            let keep = samples[id as usize].is_some();
-            if !keep {
+            let kept = keep(id);
+            if !kept {
                 member[id as usize] = false;
             }
-            keep
+            kept
         });
+    }
+
+    /// Drop pod `id`, if held.
+    fn remove(&mut self, id: u32) {
+        self.retain(|h| h != id);
     }
 }
 
@@ -146,8 +212,8 @@ struct SeededClock {
     next_scrape: f64,
     /// The kubelet collections the next scrape hands over, in time order: (instant, slot).
     reads: ReadPlan,
-    /// Read but not yet published, in read order: (pod, what the read does; never `Keep`).
-    pending: Vec<(u32, Read)>,
+    /// Whether a read was staged since the last scrape (see [`SampleSlot`]).
+    staged_since_scrape: bool,
     slots: KubeletSlots,
     /// The live pods and the gone pods of `holding` sorted by kubelet slot (see [`SlotBuckets`]).
     buckets: SlotBuckets,
@@ -244,7 +310,7 @@ impl MetricsServer {
             let mut clock = SeededClock {
                 next_scrape: first,
                 reads: ReadPlan::default(),
-                pending: Vec::new(),
+                staged_since_scrape: false,
                 slots: KubeletSlots {
                     seed,
                     pod_slots: Vec::new(),
@@ -258,6 +324,7 @@ impl MetricsServer {
         MetricsServer {
             resolution,
             samples: Vec::new(),
+            published: 0,
             holding: Holding::default(),
             live: Vec::new(),
             seeded,
@@ -308,8 +375,15 @@ impl MetricsServer {
         let answering =
             self.outages.is_empty() || (self.serving(now) && self.serving(now - self.resolution));
         if !answering {
-            self.samples.fill(None);
+            // Every sample goes; the reads staged for the next scrape stay, to be published.
             self.holding.clear();
+            let published = self.published;
+            for (id, s) in self.samples.iter_mut().enumerate() {
+                s.wipe(published);
+                if s.staged.is_some() {
+                    self.holding.insert(id as u32);
+                }
+            }
             if let Some(clock) = self.seeded.as_mut() {
                 clock.buckets.gone_valid = false;
             }
@@ -329,34 +403,21 @@ impl MetricsServer {
                 break;
             }
             clock.reads.pop_front();
-            clock.read_slot(slot, now, world, rules, self.holding.ids());
+            let pods = world.pods().len();
+            if self.samples.len() < pods {
+                self.samples.resize(pods, NO_SAMPLE);
+            }
+            let to = Staging {
+                samples: &mut self.samples,
+                published: self.published,
+                holding: &mut self.holding,
+            };
+            clock.read_slot(slot, now, world, rules, to);
         }
         if now + 1e-9 >= clock.next_scrape {
-            self.samples
-                .resize(world.pods().len().max(self.samples.len()), None);
-            let mut cleared = false;
-            for &(id, read) in &clock.pending {
-                let sample = &mut self.samples[id as usize];
-                match read {
-                    // A pod that held a sample is held already.
-                    Read::Set(u) => {
-                        let held = sample.is_some();
-                        *sample = Some(u);
-                        if !held {
-                            self.holding.insert(id);
-                        }
-                    }
-                    Read::Clear => {
-                        *sample = None;
-                        cleared = true;
-                    }
-                    Read::Keep => cleared = true,
-                }
-            }
-            clock.pending.clear();
-            if cleared {
-                self.holding.retain_sampled(&self.samples);
-            }
+            // What was staged is published: counted, not copied (see `SampleSlot`).
+            self.published += 1;
+            clock.staged_since_scrape = false;
             clock.next_scrape += self.resolution;
             clock.plan_reads(now);
         }
@@ -368,18 +429,19 @@ impl MetricsServer {
     pub(crate) fn scrape(&mut self, now: f64, world: &mut World) {
         let pods = world.pods().len();
         if self.samples.len() < pods {
-            self.samples.resize(pods, None);
+            self.samples.resize(pods, NO_SAMPLE);
         }
+        // Aligned: nothing is ever staged, `cur` is the sample.
         for &id in self.holding.ids() {
             if world.pods().get(id).state == PodState::Gone {
-                self.samples[id as usize] = None;
+                self.samples[id as usize].cur = None;
             }
         }
         self.live.clear();
         self.live.extend_from_slice(world.pods().live_ids());
         for &id in &self.live {
             let read = read_pod(world, id, now, self.rules());
-            apply(&mut self.samples[id as usize], read);
+            apply(&mut self.samples[id as usize].cur, read);
         }
         self.note_holding();
     }
@@ -394,13 +456,16 @@ impl MetricsServer {
             self.live
                 .iter()
                 .copied()
-                .filter(|&id| samples[id as usize].is_some()),
+                .filter(|&id| samples[id as usize].value(self.published).is_some()),
         );
     }
 
     /// The latest sample of a pod, if it has one.
+    #[inline]
     pub(crate) fn sample(&self, pod: u32) -> Option<PodUsage> {
-        self.samples.get(pod as usize).copied().flatten()
+        self.samples
+            .get(pod as usize)
+            .and_then(|s| s.value(self.published))
     }
 }
 
@@ -509,51 +574,62 @@ impl SeededClock {
         self.reads.set(reads);
     }
 
-    /// Read the pods whose kubelet collects on `slot`, at `now`: the live ones, and the gone
-    /// ones of `holding` (a gone pod without a sample has nothing to clear).
-    fn read_slot(
-        &mut self,
-        slot: u8,
-        now: f64,
-        world: &mut World,
-        rules: ReadRules,
-        holding: &[u32],
-    ) {
+    /// Read the pods whose kubelet collects on `slot`, at `now`, staging what each read makes
+    /// its sample: the live ones, and the gone ones of `holding` (a gone pod without a sample
+    /// has nothing to clear).
+    fn read_slot(&mut self, slot: u8, now: f64, world: &mut World, rules: ReadRules, to: Staging) {
         let b = &mut self.buckets;
         if !b.live_valid || b.live != LiveKey::of(world) {
             b.sort_live(&mut self.slots, world);
         }
         if !b.gone_valid {
-            b.sort_gone(&mut self.slots, world, holding, self.pending.is_empty());
+            let settled = !self.staged_since_scrape;
+            b.sort_gone(&mut self.slots, world, to.holding.ids(), settled);
         }
-        // A pod is read at most once per read, and each read lands on its own pod's sample, so
-        // the order of `pending` within one read does not matter.
+        self.staged_since_scrape = true;
+        // Each read lands on its own pod's sample; a pod read twice in a period keeps the later.
         let s = slot as usize;
         for &id in &b.by_slot[s] {
-            push_read(&mut self.pending, world, id, now, rules);
+            stage_read(to.samples, to.published, to.holding, world, id, now, rules);
         }
         for &id in &b.gone[s] {
-            self.pending.push((id, Read::Clear));
+            to.samples[id as usize].stage(to.published, None);
+            to.holding.remove(id);
         }
         for &id in &b.unsettled {
             if self.slots.slot_of(world, id) == slot {
-                push_read(&mut self.pending, world, id, now, rules);
+                stage_read(to.samples, to.published, to.holding, world, id, now, rules);
             }
         }
     }
 }
 
-/// Read pod `id` at `now` into `pending` (a `Keep` changes nothing and is left out).
-fn push_read(
-    pending: &mut Vec<(u32, Read)>,
+/// Where a seeded read stages what it makes a sample: the samples (one per pod the world has
+/// created), the scrapes published so far, and the pods holding a sample.
+struct Staging<'a> {
+    samples: &'a mut [SampleSlot],
+    published: u64,
+    holding: &'a mut Holding,
+}
+
+/// Read pod `id` at `now`, staging what the read makes its sample (a `Keep` changes nothing).
+#[inline]
+fn stage_read(
+    samples: &mut [SampleSlot],
+    published: u64,
+    holding: &mut Holding,
     world: &mut World,
     id: u32,
     now: f64,
     rules: ReadRules,
 ) {
-    let read = read_pod(world, id, now, rules);
-    if !matches!(read, Read::Keep) {
-        pending.push((id, read));
+    match read_pod(world, id, now, rules) {
+        Read::Keep => {}
+        Read::Clear => samples[id as usize].stage(published, None),
+        Read::Set(u) => {
+            samples[id as usize].stage(published, Some(u));
+            holding.insert(id);
+        }
     }
 }
 
@@ -655,13 +731,13 @@ impl MetricsServer {
     /// been flowing for a while (`cores` per pod), so controllers at t = 0 see a steady state
     /// rather than a gap.
     pub(crate) fn prime(&mut self, now: f64, world: &World, cores: f64) {
-        self.samples.resize(world.pods().len(), None);
+        self.samples.resize(world.pods().len(), NO_SAMPLE);
         for p in world
             .pods()
             .iter()
             .filter(|p| p.running_at.is_some_and(|r| r < now))
         {
-            self.samples[p.id as usize] = Some(PodUsage {
+            self.samples[p.id as usize].cur = Some(PodUsage {
                 cpu_cores: cores,
                 memory_bytes: world.memory_bytes(p.id),
                 timestamp: now,
@@ -757,7 +833,7 @@ mod tests {
                         let samples: Vec<Option<PodUsage>> = (0..40u32)
                             .map(|id| (mask >> (id % 64) & 1 == 1).then_some(sample))
                             .collect();
-                        h.retain_sampled(&samples);
+                        h.retain(|id| samples[id as usize].is_some());
                         model.retain(|&id| samples[id as usize].is_some());
                     }
                     Op::Clear => {
@@ -790,5 +866,61 @@ mod tests {
         assert!(!ms.serving(60.0));
         assert!(!ms.serving(119.9));
         assert!(ms.serving(120.0));
+    }
+
+    /// One step of a seeded period for the double-buffer property.
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// A read of pod `.0`: `Some(v)` sets its sample to `v`, `None` clears it.
+        Read(u8, Option<u8>),
+        /// A scrape: what was read is published.
+        Publish,
+        /// metrics-server down: every sample goes, the unpublished reads stay.
+        Wipe,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            6 => (0u8..8, proptest::option::of(any::<u8>())).prop_map(|(p, v)| Step::Read(p, v)),
+            2 => Just(Step::Publish),
+            1 => Just(Step::Wipe),
+        ]
+    }
+
+    proptest! {
+        /// The double-buffered samples (`SampleSlot`) serve, after every step, what the queue
+        /// of pending reads applied in read order at each scrape served.
+        #[test]
+        fn staged_samples_serve_what_the_pending_queue_did(steps in prop::collection::vec(step(), 0..80)) {
+            let usage = |v: u8| PodUsage { cpu_cores: f64::from(v), memory_bytes: 0.0, timestamp: 1.0, window: 15.0 };
+            let mut queue_samples: Vec<Option<PodUsage>> = vec![None; 8];
+            let mut pending: Vec<(usize, Read)> = Vec::new();
+            let mut slots = vec![NO_SAMPLE; 8];
+            let mut published = 0u64;
+            for st in steps {
+                match st {
+                    Step::Read(p, v) => {
+                        let read = v.map_or(Read::Clear, |v| Read::Set(usage(v)));
+                        pending.push((p as usize, read));
+                        slots[p as usize].stage(published, v.map(usage));
+                    }
+                    Step::Publish => {
+                        for (p, read) in pending.drain(..) {
+                            apply(&mut queue_samples[p], read);
+                        }
+                        published += 1;
+                    }
+                    Step::Wipe => {
+                        queue_samples.fill(None);
+                        for s in &mut slots {
+                            s.wipe(published);
+                        }
+                    }
+                }
+                for p in 0..8 {
+                    prop_assert_eq!(slots[p].value(published), queue_samples[p]);
+                }
+            }
+        }
     }
 }
