@@ -82,18 +82,9 @@ impl InServiceHeap {
     /// the vector's push; the item is written once, where it stops.
     #[inline(never)]
     fn push_sift(&mut self, item: InService) {
-        let mut pos = (self.data.len() - 1) / 2;
+        let pos = (self.data.len() - 1) / 2;
         self.data.push(self.data[pos]);
-        let d = self.data.as_mut_slice();
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !before(&item, &d[parent]) {
-                break;
-            }
-            d[pos] = d[parent];
-            pos = parent;
-        }
-        d[pos] = item;
+        settle_up(self.data.as_mut_slice(), pos, item);
     }
 
     /// [`Self::pop`] of a heap that holds two requests or more: the standard heap's pop (the
@@ -121,17 +112,25 @@ impl InServiceHeap {
             d[pos] = d[child];
             pos = child;
         }
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !before(&last, &d[parent]) {
-                break;
-            }
-            d[pos] = d[parent];
-            pos = parent;
-        }
-        d[pos] = last;
+        settle_up(d, pos, last);
         top
     }
+}
+
+/// The standard heap's sift-up with a hole at `pos`: the parents that finish after `item` move
+/// down one level each, and `item` is written once, where it stops. Shared by
+/// [`InServiceHeap::push_sift`] and [`InServiceHeap::pop_sift`], inlined into each.
+#[inline(always)]
+fn settle_up(d: &mut [InService], mut pos: usize, item: InService) {
+    while pos > 0 {
+        let parent = (pos - 1) / 2;
+        if !before(&item, &d[parent]) {
+            break;
+        }
+        d[pos] = d[parent];
+        pos = parent;
+    }
+    d[pos] = item;
 }
 
 #[cfg(test)]
