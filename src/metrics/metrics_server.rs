@@ -577,7 +577,14 @@ impl SeededClock {
     /// Read the pods whose kubelet collects on `slot`, at `now`, staging what each read makes
     /// its sample: the live ones, and the gone ones of `holding` (a gone pod without a sample
     /// has nothing to clear).
-    fn read_slot(&mut self, slot: u8, now: f64, world: &mut World, rules: ReadRules, to: Staging) {
+    fn read_slot(
+        &mut self,
+        slot: u8,
+        now: f64,
+        world: &mut World,
+        rules: ReadRules,
+        mut to: Staging,
+    ) {
         let b = &mut self.buckets;
         if !b.live_valid || b.live != LiveKey::of(world) {
             b.sort_live(&mut self.slots, world);
@@ -590,7 +597,7 @@ impl SeededClock {
         // Each read lands on its own pod's sample; a pod read twice in a period keeps the later.
         let s = slot as usize;
         for &id in &b.by_slot[s] {
-            stage_read(to.samples, to.published, to.holding, world, id, now, rules);
+            to.read(world, id, now, rules);
         }
         for &id in &b.gone[s] {
             to.samples[id as usize].stage(to.published, None);
@@ -598,7 +605,7 @@ impl SeededClock {
         }
         for &id in &b.unsettled {
             if self.slots.slot_of(world, id) == slot {
-                stage_read(to.samples, to.published, to.holding, world, id, now, rules);
+                to.read(world, id, now, rules);
             }
         }
     }
@@ -612,23 +619,18 @@ struct Staging<'a> {
     holding: &'a mut Holding,
 }
 
-/// Read pod `id` at `now`, staging what the read makes its sample (a `Keep` changes nothing).
-#[inline]
-fn stage_read(
-    samples: &mut [SampleSlot],
-    published: u64,
-    holding: &mut Holding,
-    world: &mut World,
-    id: u32,
-    now: f64,
-    rules: ReadRules,
-) {
-    match read_pod(world, id, now, rules) {
-        Read::Keep => {}
-        Read::Clear => samples[id as usize].stage(published, None),
-        Read::Set(u) => {
-            samples[id as usize].stage(published, Some(u));
-            holding.insert(id);
+impl Staging<'_> {
+    /// Read pod `id` at `now`, staging what the read makes its sample (a `Keep` changes
+    /// nothing).
+    #[inline]
+    fn read(&mut self, world: &mut World, id: u32, now: f64, rules: ReadRules) {
+        match read_pod(world, id, now, rules) {
+            Read::Keep => {}
+            Read::Clear => self.samples[id as usize].stage(self.published, None),
+            Read::Set(u) => {
+                self.samples[id as usize].stage(self.published, Some(u));
+                self.holding.insert(id);
+            }
         }
     }
 }
